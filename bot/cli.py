@@ -1,0 +1,94 @@
+"""`python -m bot ...`: serve, worker, chat, intent (and, later, the secretariat's commands)."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+
+import click
+
+from bot.config import ConfigError, load_config, load_dotenv_file
+
+
+def _config():
+    load_dotenv_file()
+    try:
+        return load_config()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group()
+def main():
+    """学会公众号服务助手 (the society's WeChat bot)."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host, port):
+    """Serve the webhook (and, in development, the chat simulator and a queue worker)."""
+    from werkzeug.serving import run_simple
+
+    from bot.app import create_app
+    from bot.outbound import start_background_worker
+    from storage.redis_server import ensure_private_redis, stop_private_redis
+
+    config = _config()
+    started_redis = False
+    if not config.redis_url:
+        redis_url, started_redis = ensure_private_redis(config.data_dir)
+    else:
+        redis_url = config.redis_url
+    app = create_app(config)
+    worker = start_background_worker(config) if config.dev_mode else None
+    click.echo(f"数据目录 data:     {config.data_dir}")
+    click.echo(f"SQLite:            {config.sqlite_path}")
+    click.echo(f"Redis:             {redis_url}{' (private, started here)' if started_redis else ''}")
+    click.echo(f"Webhook:           http://{host}:{port}/wechat")
+    if config.dev_mode:
+        click.echo(f"聊天模拟器 simulator: http://{host}:{port}/")
+        click.echo("Queue worker:      running in the background")
+    # A plain `kill` should tidy up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=10)
+        if started_redis:
+            stop_private_redis(config.data_dir)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst):
+    """Run a background delivery worker (any number, on any machine sharing Redis)."""
+    from bot.outbound import run_worker
+
+    run_worker(_config(), burst=burst)
+
+
+@main.command()
+def intent():
+    """Read one message per line on stdin, write one JSON intent per line on stdout."""
+    from bot.router import route
+
+    out = sys.stdout
+    for line in sys.stdin:
+        result = route(line.rstrip("\r\n"))
+        out.write(json.dumps({"intent": result.name, "slots": result.slots}, ensure_ascii=False))
+        out.write("\n")
+
+
+@main.command()
+@click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True,
+              help="The webhook to talk to.")
+@click.option("--openid", default="o_terminal_member", show_default=True)
+@click.option("--aes", is_flag=True, help="Use safe mode (AES-encrypted messages).")
+def chat(url, openid, aes):
+    """Chat with the bot in the terminal, as a member would in WeChat."""
+    from bot.simulator import run_terminal_chat
+
+    run_terminal_chat(_config(), url=url, openid=openid, encrypted=aes)

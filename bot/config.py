@@ -1,0 +1,133 @@
+"""All configuration, read once from the environment (and an optional `.env`).
+
+Every tunable number lives here so that nothing else reads `os.environ`.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = PROJECT_ROOT / "content"
+
+# Development defaults: safe to publish, useless in production.
+DEV_TOKEN = "devtoken"
+DEV_APP_ID = "wx0000000000dev000"
+DEV_APP_SECRET = "devsecret"
+DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+REAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the bot cannot run with; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Config:
+    wechat_token: str
+    app_id: str
+    app_secret: str
+    encoding_aes_key: str
+    api_base: str
+    redis_url: str | None
+    data_dir: Path
+    dev_mode: bool
+    replay_window_seconds: int = 300
+    max_body_bytes: int = 64 * 1024
+    dedupe_ttl_seconds: int = 600
+    flow_ttl_seconds: int = 1800
+    reply_budget_seconds: float = 4.0
+    api_timeout_seconds: float = 5.0
+    api_max_retries: int = 3
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "bot.sqlite3"
+
+    @property
+    def redis_socket(self) -> Path:
+        return self.data_dir / "redis.sock"
+
+
+def _int(environ, name: str, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(environ, name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def load_dotenv_file() -> None:
+    """Let a `.env` in the project root fill in what the environment leaves unset."""
+    from dotenv import load_dotenv
+
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+
+
+def load_config(environ=None) -> Config:
+    environ = os.environ if environ is None else environ
+    dev_mode = environ.get("BOT_ENV", "development") != "production"
+
+    def setting(name: str, dev_default: str) -> str:
+        value = environ.get(name, "")
+        if value:
+            return value
+        if not dev_mode:
+            raise ConfigError(f"{name} must be set when BOT_ENV=production")
+        return dev_default
+
+    token = setting("WECHAT_TOKEN", DEV_TOKEN)
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", token):
+        raise ConfigError("WECHAT_TOKEN must be 3 to 32 letters or digits (the platform's rule)")
+    aes_key = setting("WECHAT_ENCODING_AES_KEY", DEV_AES_KEY)
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", aes_key):
+        raise ConfigError(
+            f"WECHAT_ENCODING_AES_KEY must be 43 letters or digits, got {len(aes_key)} characters"
+        )
+    api_base = environ.get("WECHAT_API_BASE") or REAL_API_BASE
+    if not re.match(r"https?://", api_base):
+        raise ConfigError(f"WECHAT_API_BASE must be an http(s) URL, got {api_base!r}")
+    if not api_base.endswith("/"):
+        api_base += "/"
+    redis_url = environ.get("REDIS_URL") or None
+    if redis_url and not re.match(r"(redis|rediss|unix)://", redis_url):
+        raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
+    data_dir = Path(environ.get("BOT_DATA_DIR") or PROJECT_ROOT / "var").resolve()
+
+    return Config(
+        wechat_token=token,
+        app_id=setting("WECHAT_APP_ID", DEV_APP_ID),
+        app_secret=setting("WECHAT_APP_SECRET", DEV_APP_SECRET),
+        encoding_aes_key=aes_key,
+        api_base=api_base,
+        redis_url=redis_url,
+        data_dir=data_dir,
+        dev_mode=dev_mode,
+        replay_window_seconds=_int(environ, "BOT_REPLAY_WINDOW", 300, minimum=1),
+        max_body_bytes=_int(environ, "BOT_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+        dedupe_ttl_seconds=_int(environ, "BOT_DEDUPE_TTL", 600, minimum=30),
+        flow_ttl_seconds=_int(environ, "BOT_FLOW_TTL", 1800, minimum=60),
+        reply_budget_seconds=_float(environ, "BOT_REPLY_BUDGET", 4.0),
+        api_timeout_seconds=_float(environ, "WECHAT_API_TIMEOUT", 5.0),
+        api_max_retries=_int(environ, "WECHAT_API_MAX_RETRIES", 3, minimum=0),
+    )

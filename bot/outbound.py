@@ -1,0 +1,117 @@
+"""Everything the product sends goes through here, as jobs on the RQ queue "outbound".
+
+Two layers of retry, both bounded: the client retries a failed call a few
+times within seconds (config.api_max_retries); if it still fails with a
+transient error, RQ runs the job again after RQ_RETRY_INTERVALS. So one
+message costs at most (len(RQ_RETRY_INTERVALS) + 1) * (api_max_retries + 1)
+calls, plus one token refresh per call.
+
+Each attempt's outcome is recorded in Redis (storage.state.record_outbound_outcome):
+  sent        delivered
+  deferred    no customer-service window is open (45015/45047); the member may
+              get it another way or when they next write
+  unfollowed  the member has unfollowed (43004); never retried
+  retrying    a transient failure; RQ will run the job again
+  failed      a permanent failure, or transient with no RQ retries left
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import redis
+from rq import Queue, Retry, Worker, get_current_job
+from rq.job import Job
+
+from bot.config import PROJECT_ROOT, Config, load_config
+from bot.messages import Reply
+from bot.wechat_client import OutsideServiceWindow, UserUnfollowed, WeChatAPIError, make_client
+from storage.state import connect_redis, record_outbound_outcome
+
+QUEUE_NAME = "outbound"
+RQ_RETRY_INTERVALS = (30, 300)  # seconds before RQ's 2nd and 3rd attempt of a job
+JOB_TIMEOUT_SECONDS = 180
+
+
+def send_text_later(r: redis.Redis, openid: str, text: str) -> str:
+    """Queue a customer-service text message for the worker; returns the RQ job id."""
+    return _enqueue(r, openid, "text", text)
+
+
+def send_reply_later(r: redis.Redis, openid: str, reply: Reply) -> str | None:
+    """Queue a reply that missed the passive-reply deadline (text or an article card)."""
+    if reply.articles:
+        articles = [{"title": a.title, "description": a.description, "url": a.url, "picurl": a.image}
+                    for a in reply.articles]
+        return _enqueue(r, openid, "articles", articles)
+    if reply.text:
+        return _enqueue(r, openid, "text", reply.text)
+    return None
+
+
+def _enqueue(r: redis.Redis, openid: str, kind: str, body) -> str:
+    job = Queue(QUEUE_NAME, connection=r).enqueue(
+        deliver, openid, kind, body,
+        retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
+        job_timeout=JOB_TIMEOUT_SECONDS,
+    )
+    return job.id
+
+
+def deliver(openid: str, kind: str, body) -> str:
+    """RQ job: send one message and record the outcome; raises only when RQ should retry.
+
+    Runs in the worker, so it reads its configuration from the environment.
+    """
+    config = load_config()
+    r = connect_redis(config)
+    job = get_current_job()
+    client = make_client(config, r)
+    send = client.send_articles if kind == "articles" else client.send_text
+    try:
+        send(openid, body)
+    except OutsideServiceWindow as exc:
+        return _record(r, job, openid, kind, "deferred", exc)
+    except UserUnfollowed as exc:
+        return _record(r, job, openid, kind, "unfollowed", exc)
+    except WeChatAPIError as exc:
+        if not exc.transient:
+            return _record(r, job, openid, kind, "failed", exc)
+        _record(r, job, openid, kind, "retrying" if job and job.retries_left else "failed", exc)
+        raise
+    return _record(r, job, openid, kind, "sent")
+
+
+def _record(r: redis.Redis, job: Job | None, openid: str, kind: str, status: str,
+            error: WeChatAPIError | None = None) -> str:
+    record_outbound_outcome(r, {
+        "job_id": job.id if job else None,
+        "openid": openid,
+        "kind": kind,
+        "status": status,
+        "errcode": error.errcode if error else 0,
+        "errmsg": error.errmsg if error else "ok",
+        "at": time.time(),
+    })
+    return status
+
+
+def run_worker(config: Config, burst: bool = False) -> bool:
+    """Work the outbound queue until stopped (or, with burst, until it is empty).
+
+    The scheduler runs alongside so that jobs RQ put off for a retry come due;
+    in burst mode it only enqueues those already due. Returns whether any job ran.
+    """
+    worker = Worker([QUEUE_NAME], connection=connect_redis(config))
+    return worker.work(burst=burst, with_scheduler=True)
+
+
+def start_background_worker(config: Config) -> subprocess.Popen:
+    """Start `python -m bot worker` beside the dev server; the caller terminates it.
+
+    The worker reads the same environment. Redis is started first, so the two
+    processes do not race to start the private server.
+    """
+    connect_redis(config).ping()
+    return subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=PROJECT_ROOT)

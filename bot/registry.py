@@ -1,0 +1,57 @@
+"""Which function answers which intent, menu key and flow step.
+
+Handlers declare themselves with `@handles(...)` and `@step(...)`;
+`handlers/__init__.py` imports every module, so that file is the one list
+of capabilities.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+Handler = Callable[["Context"], "Reply"]  # noqa: F821 (names from bot.conversation)
+
+
+@dataclass(frozen=True)
+class Step:
+    handler: Handler
+    prompt: str            # content key re-asked when a member resumes at this step
+    accepts_media: bool    # whether a picture/voice without text is a valid answer
+
+
+INTENT_HANDLERS: dict[str, Handler] = {}
+MENU_HANDLERS: dict[str, Handler] = {}
+EVENT_HANDLERS: dict[str, Handler] = {}
+FLOW_STEPS: dict[tuple[str, str], Step] = {}
+
+
+def _register(table: dict, key, handler, what: str) -> None:
+    if key in table and table[key] is not handler:
+        raise ValueError(f"{what} {key!r} is registered twice")
+    table[key] = handler
+
+
+def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, ...] = ()):
+    """Register a handler for router intents, menu CLICK keys and WeChat events."""
+    menu_keys = (menu,) if isinstance(menu, str) else menu
+
+    def register(handler: Handler) -> Handler:
+        for intent in intents:
+            _register(INTENT_HANDLERS, intent, handler, "intent")
+        for key in menu_keys:
+            _register(MENU_HANDLERS, key, handler, "menu key")
+        for event in events:
+            _register(EVENT_HANDLERS, event, handler, "event")
+        return handler
+
+    return register
+
+
+def step(flow: str, name: str, prompt: str, accepts_media: bool = False):
+    """Register one step of a multi-turn flow; `prompt` is asked again on resume."""
+
+    def register(handler: Handler) -> Handler:
+        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media), "flow step")
+        return handler
+
+    return register

@@ -1,0 +1,399 @@
+"""Intent router: a member's free text -> Intent(name, slots, score).
+
+One message goes through:
+
+1. ``normalize``: Traditional -> Simplified, full-width -> half-width, emoji and
+   control characters removed, latin lower-cased, spaces collapsed.
+2. Fixes from content/intents.toml: typo and dialect table, then homophones
+   (characters reading like a key term, e.g. 慧费 -> 会费).
+3. jieba tokens (own Tokenizer with content/userdict.txt).
+4. Concepts: tokens (or runs of tokens) found in the synonym groups of the
+   TOML file, longest match first, so 取消订阅 is never also 取消.
+5. Weighted rules per intent ("A+B" fires only when both concepts are
+   present); the best intent wins, "unknown" below a threshold. In a long
+   message, clauses without a question or request count less, so that a
+   story around the request does not outvote it.
+
+Words, weights and thresholds all live in content/; this module is only the
+algorithm. Everything heavy (jieba, opencc, pypinyin, the TOML file) is loaded
+lazily, once per process, under a lock.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import CONTENT_DIR
+
+INTENTS = (
+    "signup", "profile", "fee_status", "news", "subscribe", "unsubscribe",
+    "jobs", "events", "event_signup", "awards", "feedback", "human", "help",
+    "cancel", "unknown",
+)
+TOPIC_INTENTS = frozenset({"news", "subscribe", "unsubscribe"})
+TOPICS = ("policy", "discipline", "industry", "talent", "jobs")
+
+# Concepts the router derives itself from [topics] and [jobs] of the TOML file.
+TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT = "栏目", "城市", "职业"
+
+# Tokens that end a clause (after normalize: full-width marks are ASCII).
+_CLAUSE_BREAKS = frozenset(",.!?;:。、…~")
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str  # one of INTENTS
+    slots: dict  # {"topic"} for news/subscribe/unsubscribe, {"keywords","city"} for jobs, else {}
+    score: float = 0.0  # winning rule score, for debugging
+
+
+# --- normalize ---------------------------------------------------------------
+
+# Dropped outright: control characters (whitespace is collapsed later),
+# zero-width and direction marks, variation selectors, lone surrogates,
+# private use, pictographs and emoji, and WeChat's text emoticons ("[微笑]").
+_JUNK = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+    "\ufe00-\ufe0f\u20d0-\u20ff\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2900-\u2bff"
+    "\u3030\u303d\u3297\u3299\ud800-\udfff\ue000-\uf8ff"
+    "\U0001f000-\U0001faff\U000e0000-\U000e007f]"
+    r"|\[[\u4e00-\u9fff]{1,4}\]"
+)
+_SPACES = re.compile(r"\s+")
+# Full-width ASCII forms (！ to ～) and the ideographic space.
+_HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+
+_load_lock = threading.RLock()  # re-entrant: loading the lexicon normalizes its words
+_t2s = None  # (characters that may need converting, opencc converter)
+_lexicon = None
+
+
+def _load_t2s():
+    """Load opencc once; also collect the characters it would change, so that
+    text that is already Simplified (nearly all of it) skips the slow converter."""
+    global _t2s
+    if _t2s is None:
+        with _load_lock:
+            if _t2s is None:
+                import opencc
+
+                # A phrase can only match if all its characters are present, so
+                # one character per phrase is enough: one that is Traditional
+                # already, else the ones it changes.
+                dictionaries = Path(opencc.__file__).parent / "dictionary"
+                changing = set()
+                for name in ("TSCharacters.txt", "TSPhrases.txt"):
+                    for line in (dictionaries / name).read_text(encoding="utf-8").splitlines():
+                        source, _, targets = line.partition("\t")
+                        target = targets.split(" ")[0]
+                        if changing.isdisjoint(source):
+                            changing.update(a for a, b in zip(source, target) if a != b)
+                _t2s = (frozenset(changing), opencc.OpenCC("t2s"))
+    return _t2s
+
+
+def normalize(text: str) -> str:
+    """Canonical form of a message: Simplified, half-width, no emoji or
+    control characters, lower-case latin, single spaces, stripped."""
+    if not text:
+        return ""
+    text = _JUNK.sub("", text).translate(_HALF_WIDTH)
+    changing, converter = _load_t2s()
+    if not changing.isdisjoint(text):
+        text = converter.convert(text)
+    return _SPACES.sub(" ", text.lower()).strip()
+
+
+def tokenize(text: str) -> list[str]:
+    """jieba tokens (domain dictionary, no HMM guessing) of normalize(text),
+    without whitespace tokens. Job search indexes and queries with this too."""
+    return _load_lexicon().cut(normalize(text))
+
+
+# --- routing -----------------------------------------------------------------
+
+
+def route(text: str) -> Intent:
+    """Best intent for one member message, with its slots."""
+    lex = _load_lexicon()
+    fixed = lex.fix(normalize(text))
+    tokens = lex.cut(fixed)
+    if not tokens:
+        return Intent("unknown", {}, 0.0)
+    found = lex.find(tokens)
+    name, score = lex.best_intent(found.strength)
+    if name in TOPIC_INTENTS:
+        slots = {"topic": found.topic}
+    elif name == "jobs":
+        slots = {"keywords": lex.job_keywords(fixed, tokens, found), "city": found.city}
+    else:
+        slots = {}
+    return Intent(name, slots, score)
+
+
+@dataclass
+class _Found:
+    """What the lexicon recognised in one message."""
+
+    strength: dict  # concept -> weight of the strongest clause it occurs in
+    covered: set  # indexes of tokens that are job-query vocabulary, not keywords
+    clause_of: list  # clause number of each token
+    job_clauses: set  # clauses that mention a job
+    topic: str | None = None
+    city: str | None = None
+
+
+class _Lexicon:
+    """Everything read from content/, compiled for fast lookups."""
+
+    def __init__(self, config: dict, tokenizer, pinyin_of: dict):
+        self._tokenizer = tokenizer
+        settings = config["settings"]
+        self.unknown_below = float(settings["unknown_below"])
+        self.narrative_weight = float(settings["narrative_weight"])
+        self.request_markers = frozenset(normalize(w) for w in settings["request_markers"])
+
+        fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
+        fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
+        self._fixes = fixes
+        self._fix_re = _alternation(fixes)
+        homophones = config["homophones"]
+        self._homophone_terms = [normalize(t) for t in homophones["terms"]]
+        self._homophone_keep = frozenset(normalize(w) for w in homophones["keep"])
+        self._homophone_re = _homophone_pattern(self._homophone_terms, pinyin_of)
+
+        # word -> concepts it stands for; a word may belong to several.
+        concepts: dict[str, set] = {}
+
+        def add(word, concept):
+            concepts.setdefault(normalize(word), set()).add(concept)
+
+        for concept, words in config["concepts"].items():
+            for word in words:
+                add(word, concept)
+        self._topic_of = {}
+        for topic, words in config["topics"].items():
+            if topic not in TOPICS:
+                raise ValueError(f"intents.toml [topics]: unknown topic {topic!r}")
+            for word in words:
+                add(word, TOPIC_CONCEPT)
+                self._topic_of.setdefault(normalize(word), topic)
+        jobs = config["jobs"]
+        self._city_of = {}
+        for city in jobs["cities"]:
+            for suffix in ["", *jobs["city_suffixes"]]:
+                add(city + suffix, CITY_CONCEPT)
+                self._city_of[normalize(city + suffix)] = normalize(city)
+        for title in jobs["titles"]:
+            add(title, TITLE_CONCEPT)
+        self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
+        self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
+        self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
+        self._not_keywords = frozenset(jobs["not_keywords_from"])
+        self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
+        self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
+        # Proper prefixes of words, to know when joining one more token may still match.
+        self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
+
+        # Rules are indexed by their first concept: a rule cannot fire without it.
+        known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT}
+        self._rules: dict[str, list] = {}
+        for intent, table in config["intents"].items():
+            if intent not in INTENTS:
+                raise ValueError(f"intents.toml: unknown intent [intents.{intent}]")
+            for key, weight in table.items():
+                parts = tuple(key.split("+"))
+                missing = [p for p in parts if p not in known]
+                if missing:
+                    raise ValueError(f"intents.toml [intents.{intent}] {key!r}: no concept {missing}")
+                self._rules.setdefault(parts[0], []).append((intent, parts, float(weight)))
+
+    def cut(self, text: str) -> list[str]:
+        return [t for t in self._tokenizer.lcut(text, HMM=False) if not t.isspace()]
+
+    def fix(self, text: str) -> str:
+        """Apply the typo/dialect table, then homophones of key terms."""
+        text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
+        return self._homophone_re.sub(self._homophone, text)
+
+    def _homophone(self, match: re.Match) -> str:
+        if match.group() in self._homophone_keep:
+            return match.group()
+        return self._homophone_terms[int(match.lastgroup[1:])]
+
+    def find(self, tokens: list[str]) -> _Found:
+        """Concepts in the message, longest match first, with clause weights:
+        in a message of several clauses, those without a question or request
+        (narrative, greetings) count less, so the real request wins."""
+        clause_of, clause = [], 0
+        marked = set()
+        for tok in tokens:
+            if tok in _CLAUSE_BREAKS:
+                clause += 1
+            elif tok in self.request_markers:
+                marked.add(clause)
+            clause_of.append(clause)
+        narrative = self.narrative_weight if marked else 1.0
+
+        found = _Found({}, set(), clause_of, set())
+        for start, end, word in self._matches(tokens):
+            if word not in self._concepts:  # a job title recognised by its suffix
+                concepts = (TITLE_CONCEPT,)
+            else:
+                concepts = self._concepts[word]
+            weight = 1.0 if clause_of[start] in marked else narrative
+            for concept in concepts:
+                if found.strength.get(concept, 0.0) < weight:
+                    found.strength[concept] = weight
+            if not self._job_concepts.isdisjoint(concepts):
+                found.job_clauses.add(clause_of[start])
+            if end > start and not self._not_keywords.isdisjoint(concepts):
+                found.covered.update(range(start, end))
+            if found.topic is None:
+                found.topic = self._topic_of.get(word)
+            if found.city is None:
+                found.city = self._city_of.get(word)
+        return found
+
+    def _matches(self, tokens: list[str]):
+        """Yield (first token, end token, word) for each dictionary word.
+        A word is a run of whole tokens (end > first), or the end of a longer
+        token (its head: 技术培训 is a 培训), or such a token less its last
+        character (火锅店, 报名费); then end == first. Other words inside
+        tokens do not count: 人工智能 is not 人工. A token ending like a job
+        title (算法工程师) is yielded whole, as a title."""
+        i, n = 0, len(tokens)
+        while i < n:
+            word, end, joined, j = None, i, "", i
+            while j < n:
+                joined += tokens[j]
+                j += 1
+                if joined in self._concepts:
+                    word, end = joined, j
+                if joined not in self._prefixes:
+                    break
+            if word:
+                yield i, end, word
+                i = end
+                continue
+            tok = tokens[i]
+            if len(tok) > 2:
+                if tok.endswith(self._title_suffixes):
+                    yield i, i + 1, tok
+                else:
+                    word = next((tok[k:] for k in range(1, len(tok) - 1) if tok[k:] in self._concepts), None)
+                    if word is None and tok[:-1] in self._concepts:
+                        word = tok[:-1]
+                    if word:
+                        yield i, i, word
+            i += 1
+
+    def best_intent(self, strength: dict) -> tuple[str, float]:
+        scores = dict.fromkeys(INTENTS, 0.0)
+        for concept in strength:
+            for intent, parts, weight in self._rules.get(concept, ()):
+                if all(p in strength for p in parts):
+                    # A combination counts fully if any part is in a request clause.
+                    scores[intent] += weight * max(strength[p] for p in parts)
+        name = max(INTENTS, key=scores.__getitem__)  # ties: earlier in INTENTS
+        if scores[name] < self.unknown_below:
+            return "unknown", scores[name]
+        return name, scores[name]
+
+    def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
+        """Content words of a job query, in order: tokens left after removing
+        the city, stop-words, job-query vocabulary, numbers, punctuation and
+        single Chinese characters. A field written right before a job title
+        stays one keyword (化工工程师); endings like 专业 are trimmed. A long
+        story (three clauses or more) only gives the clauses about the job."""
+        clauses = {c for tok, c in zip(tokens, found.clause_of) if tok not in _CLAUSE_BREAKS}
+        only = found.job_clauses if len(clauses) > 2 else clauses
+        keywords, last_kept = [], -2
+        for i, tok in enumerate(tokens):
+            if (
+                i in found.covered
+                or found.clause_of[i] not in only
+                or tok in self._stopwords
+                or tok in self._city_of
+                or not any(ch.isalnum() for ch in tok)
+                or tok.isdigit()
+                or (len(tok) == 1 and not tok.isascii())
+            ):
+                continue
+            if last_kept == i - 1 and tok.endswith(self._title_suffixes) and tokens[i - 1] + tok in text:
+                keywords[-1] += tok
+            else:
+                for ending in self._keyword_trim:
+                    if tok.endswith(ending) and len(tok) - len(ending) >= 2:
+                        tok = tok[: -len(ending)]
+                        break
+                keywords.append(tok)
+            last_kept = i
+        return list(dict.fromkeys(keywords))
+
+
+def _alternation(table: dict) -> re.Pattern:
+    """One regex matching any key of table, longest keys first."""
+    keys = sorted(table, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, keys)) or "(?!)")
+
+
+def _homophone_pattern(terms: list[str], pinyin_of: dict) -> re.Pattern:
+    """Regex with one named group per term: each character may be any
+    character that can be read like the term's character (toneless)."""
+    groups = []
+    for index, term in enumerate(terms):
+        classes = []
+        for ch in term:
+            reading = _main_reading(ch)
+            same = sorted({c for c, r in pinyin_of.items() if reading in r} | {ch})
+            classes.append("[" + "".join(map(re.escape, same)) + "]")
+        groups.append(f"(?P<t{index}>{''.join(classes)})")
+    return re.compile("|".join(groups) or "(?!)")
+
+
+_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+
+
+def _main_reading(ch: str) -> str:
+    """Most common toneless reading of a character: 会 is hui (not kuai)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return pinyin_dict.get(ord(ch), "").split(",")[0].translate(_TONELESS)
+
+
+def _load_pinyin(terms: list[str]) -> dict:
+    """Toneless readings (set) of every character that can be read like a
+    character of the homophone terms; other characters are not needed."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    wanted = {_main_reading(ch) for term in terms for ch in term}
+    table = {}
+    for code, readings in pinyin_dict.items():
+        found = {r.translate(_TONELESS) for r in readings.split(",")} & wanted
+        if found:
+            table[chr(code)] = found
+    return table
+
+
+def _load_lexicon() -> _Lexicon:
+    global _lexicon
+    if _lexicon is None:
+        with _load_lock:
+            if _lexicon is None:
+                import logging
+
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                tokenizer.load_userdict(str(CONTENT_DIR / "userdict.txt"))
+                with open(CONTENT_DIR / "intents.toml", "rb") as f:
+                    config = tomllib.load(f)
+                pinyin_of = _load_pinyin([normalize(t) for t in config["homophones"]["terms"]])
+                _lexicon = _Lexicon(config, tokenizer, pinyin_of)
+    return _lexicon

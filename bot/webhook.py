@@ -1,0 +1,111 @@
+"""`/wechat`: the one URL WeChat calls. Verify, deduplicate, answer inside the deadline.
+
+A retry of a message (same MsgId, or same sender+time+event+key) gets the
+reply the first delivery produced, and never runs the handler again: the
+first delivery claims the message in Redis before any side effect.
+"""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import TimeoutError as FutureTimeout
+
+import redis
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from bot import content
+from bot.conversation import respond
+from bot.messages import Inbound, Reply
+from bot.outbound import send_reply_later
+from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
+from storage import state
+
+log = logging.getLogger(__name__)
+webhook = Blueprint("webhook", __name__)
+
+
+def _plain(body: str, status: int = 200) -> Response:
+    return Response(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+@webhook.errorhandler(WebhookError)
+def refuse(error: WebhookError):
+    log.info("refused %s %s: %s", request.method, request.path, error.reason)
+    return _plain(error.reason, error.status)
+
+
+@webhook.get("/wechat")
+def verify_server():
+    config = current_app.extensions["services"].config
+    check_request_signature(config, request.args)
+    return _plain(request.args.get("echostr", ""))
+
+
+@webhook.post("/wechat")
+def receive_message():
+    services = current_app.extensions["services"]
+    body = _read_body(services.config.max_body_bytes)
+    message, encrypted = open_message(services.config, request.args, body)
+    xml = answer(services, message)
+    sealed = seal_reply(services.config, xml, encrypted, request.args)
+    return Response(sealed, content_type="application/xml; charset=utf-8")
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, refused with 413 past the cap, also when it comes chunked.
+
+    With no Content-Length, Werkzeug's get_data() silently truncates the stream at
+    MAX_CONTENT_LENGTH; reading on past the cap raises instead. (A chunked body of
+    exactly the cap is refused too: nothing tells it from a longer one.)
+    """
+    try:
+        if request.content_length is not None:
+            return request.get_data(cache=False)  # Werkzeug compared Content-Length to the cap
+        chunks, size = [], 0
+        while chunk := request.stream.read(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                raise RequestEntityTooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except RequestEntityTooLarge:
+        raise WebhookError(413, "body over the size cap") from None
+
+
+def answer(services, message: Inbound) -> str:
+    """The rendered reply for a message, produced once per message across all processes."""
+    config = services.config
+    key = message.retry_key
+    try:
+        first = state.claim_message(services.redis, key, config.dedupe_ttl_seconds)
+    except redis.RedisError:
+        log.warning("Redis unavailable; answering %s statelessly", key)
+        return render_reply(Reply(text=content.text("help.text")), message)
+    if not first:
+        return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
+    xml = render_reply(_reply_within_deadline(services, message), message)
+    state.store_reply(services.redis, key, xml, config.dedupe_ttl_seconds)
+    return xml
+
+
+def _reply_within_deadline(services, message: Inbound) -> Reply:
+    """Run the handler; if it outlives the budget, say so now and send its reply later."""
+    future = services.pool.submit(_respond_safely, services, message)
+    try:
+        return future.result(timeout=services.config.reply_budget_seconds)
+    except FutureTimeout:
+        log.warning("reply to %s is late; it will follow by customer-service message", message.retry_key)
+        future.add_done_callback(
+            lambda done: send_reply_later(services.redis, message.openid, done.result()))
+        return Reply(text=content.text("deadline.later"))
+
+
+def _respond_safely(services, message: Inbound) -> Reply:
+    """A polite answer whatever happens inside: members never see an error page."""
+    try:
+        return respond(services, message)
+    except state.MemberBusy:
+        return Reply(text=content.text("flow.busy"))
+    except Exception:
+        log.exception("handler failed for %s", message.retry_key)
+        return Reply(text=content.text("error.text"))

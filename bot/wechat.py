@@ -1,0 +1,208 @@
+"""The WeChat webhook protocol, and only here: signatures, replay window, AES, XML.
+
+wechatpy does the cryptography, parsing and reply rendering; this module adds
+what wechatpy 1.8.18 leaves out (replay window, hostile-XML refusal, `]]>`
+escaping, raw retry keys) and turns every failure into an HTTP status.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import struct
+import time
+
+import xmltodict
+from wechatpy import parse_message
+from wechatpy.crypto import WeChatCipher, WeChatCrypto
+from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
+from wechatpy.replies import ArticlesReply, TextReply
+from wechatpy.utils import WeChatSigner
+
+from bot.config import Config
+from bot.messages import Inbound, Reply
+
+SUCCESS = "success"  # WeChat's "received, nothing to show"
+_MEDIA_KINDS = {"text", "image", "voice", "video", "shortvideo", "location", "link", "event"}
+
+
+class WebhookError(Exception):
+    """A request WeChat (or an attacker) sent that we refuse, with the HTTP status to answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def _signature(*parts: str) -> str:
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return signer.signature
+
+
+def check_request_signature(config: Config, args, now: float | None = None) -> None:
+    """The plain `signature` every GET and POST carries, plus the replay window."""
+    signature = args.get("signature", "")
+    timestamp = args.get("timestamp", "")
+    nonce = args.get("nonce", "")
+    if not (signature and timestamp and nonce):
+        raise WebhookError(403, "missing signature, timestamp or nonce")
+    expected = _signature(config.wechat_token, timestamp, nonce)
+    if not hmac.compare_digest(expected, signature.lower()):
+        raise WebhookError(403, "bad signature")
+    try:
+        sent_at = int(timestamp)
+    except ValueError:
+        raise WebhookError(403, "timestamp is not a number") from None
+    now = time.time() if now is None else now
+    if abs(now - sent_at) > config.replay_window_seconds:
+        raise WebhookError(403, "timestamp outside the replay window")
+
+
+def _parse_xml(body: bytes | str) -> dict:
+    """Parse an XML envelope, refusing DTDs (entity bombs, external entities) outright."""
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError:
+        raise WebhookError(400, "body is not UTF-8") from None
+    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+        raise WebhookError(400, "DTDs are not accepted")
+    try:
+        parsed = xmltodict.parse(text, disable_entities=True)
+    except Exception:  # expat raises several types for malformed XML
+        raise WebhookError(400, "body is not well-formed XML") from None
+    root = parsed.get("xml") if isinstance(parsed, dict) else None
+    if not isinstance(root, dict):
+        raise WebhookError(400, "body has no <xml> root element")
+    return root
+
+
+def _decrypt(config: Config, args, envelope: dict) -> str:
+    encrypted = envelope.get("Encrypt")
+    if not isinstance(encrypted, str) or not encrypted:
+        raise WebhookError(400, "encrypt_type=aes but no <Encrypt> in the body")
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    expected = _signature(config.wechat_token, timestamp, nonce, encrypted)
+    if not hmac.compare_digest(expected, args.get("msg_signature", "").lower()):
+        raise WebhookError(403, "bad msg_signature")
+    _check_padding(config, encrypted)
+    crypto = WeChatCrypto(config.wechat_token, config.encoding_aes_key, config.app_id)
+    try:
+        return crypto.decrypt_message({"Encrypt": encrypted}, expected, timestamp, nonce)
+    except InvalidSignatureException:
+        raise WebhookError(403, "bad msg_signature") from None
+    except InvalidAppIdException:
+        raise WebhookError(403, "message encrypted for another app id") from None
+    except (ValueError, TypeError, IndexError, struct.error, binascii.Error, UnicodeDecodeError):
+        raise WebhookError(400, "encrypted payload is corrupt") from None
+
+
+def _check_padding(config: Config, encrypted: str) -> None:
+    """wechatpy strips as many bytes as the last one says; refuse anything but intact PKCS#7.
+
+    Without this a corrupt payload passes (or is reported as another app's).
+    WeChat pads to 32-byte blocks; 16-byte PKCS#7 is accepted too.
+    """
+    try:
+        raw = base64.b64decode(encrypted, validate=True)
+    except (binascii.Error, ValueError):
+        raise WebhookError(400, "encrypted payload is not base64") from None
+    if not raw or len(raw) % 16:
+        raise WebhookError(400, "encrypted payload is not whole AES blocks")
+    key = base64.b64decode(config.encoding_aes_key + "=")
+    plain = WeChatCipher(key).decrypt(raw)
+    count = plain[-1]
+    if not 1 <= count <= 32 or plain[-count:] != bytes([count]) * count or len(plain) - count < 20:
+        raise WebhookError(400, "encrypted payload has corrupt padding")
+
+
+def _text_field(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def to_inbound(fields: dict, xml: str) -> Inbound:
+    """Turn one plaintext message into an Inbound; wechatpy decides the message class."""
+    openid = _text_field(fields.get("FromUserName"))
+    account = _text_field(fields.get("ToUserName"))
+    msg_type = (_text_field(fields.get("MsgType")) or "").lower()
+    create_time = _text_field(fields.get("CreateTime")) or ""
+    if not openid or not account or not msg_type or not create_time.isdigit():
+        raise WebhookError(400, "message lacks FromUserName, ToUserName, MsgType or CreateTime")
+    raw_msg_id = fields.get("MsgId", fields.get("MsgID"))
+    msg_id = _text_field(raw_msg_id)
+    if raw_msg_id is not None and not (msg_id and msg_id.isascii() and msg_id.isdigit()):
+        raise WebhookError(400, "MsgId is not a number")
+    raw_event_key = _text_field(fields.get("EventKey"))
+    try:
+        message = parse_message(xml)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise WebhookError(400, "message fields have the wrong shape") from None
+
+    kind = msg_type if msg_type in _MEDIA_KINDS else "unknown"
+    text = None
+    extra: dict = {}
+    event = None
+    if msg_type == "text":
+        text = _text_field(fields.get("Content")) or ""
+    elif msg_type == "voice":
+        text = _text_field(fields.get("Recognition")) or None
+    elif msg_type == "location":
+        extra = {"label": _text_field(fields.get("Label")) or "",
+                 "x": _text_field(fields.get("Location_X")), "y": _text_field(fields.get("Location_Y"))}
+    elif msg_type == "link":
+        extra = {"title": _text_field(fields.get("Title")) or "", "url": _text_field(fields.get("Url")) or ""}
+    elif msg_type == "event":
+        # wechatpy renames a QR-code follow to `subscribe_scan` and strips `qrscene_`.
+        event = getattr(message, "event", None) or (_text_field(fields.get("Event")) or "").lower()
+        if event == "subscribe_scan" and raw_event_key:
+            extra = {"scene": raw_event_key[len("qrscene_"):]}
+    return Inbound(
+        openid=openid, account=account, kind=kind, create_time=int(create_time),
+        text=text, event=event, event_key=raw_event_key,
+        # Events carry no MsgId but template/mass-send reports carry MsgID of the job.
+        msg_id=msg_id if msg_type != "event" else None,
+        extra=extra,
+    )
+
+
+def open_message(config: Config, args, body: bytes) -> tuple[Inbound, bool]:
+    """Verify and decode a POST; returns the message and whether the reply must be encrypted."""
+    check_request_signature(config, args)
+    envelope = _parse_xml(body)
+    encrypted = args.get("encrypt_type", "raw").lower() == "aes"
+    if encrypted:
+        xml = _decrypt(config, args, envelope)
+        fields = _parse_xml(xml)
+    else:
+        xml = body.decode("utf-8")
+        fields = envelope
+    return to_inbound(fields, xml), encrypted
+
+
+def _cdata_safe(value: str) -> str:
+    """wechatpy puts text in CDATA unescaped; split any `]]>` so the XML stays valid."""
+    return value.replace("]]>", "]]]]><![CDATA[>")
+
+
+def render_reply(reply: Reply, message: Inbound) -> str:
+    """The passive-reply XML (plaintext); `success` when there is nothing to show."""
+    if reply.is_empty:
+        return SUCCESS
+    common = {"source": message.account, "target": message.openid, "time": int(time.time())}
+    if reply.articles:
+        articles = [
+            {"title": _cdata_safe(a.title), "description": _cdata_safe(a.description),
+             "image": _cdata_safe(a.image), "url": _cdata_safe(a.url)}
+            for a in reply.articles[:1]  # a passive reply carries one card
+        ]
+        return ArticlesReply(articles=articles, **common).render()
+    return TextReply(content=_cdata_safe(reply.text), **common).render()
+
+
+def seal_reply(config: Config, xml: str, encrypted: bool, args) -> str:
+    """Encrypt a rendered reply for safe mode; plaintext and `success` pass through."""
+    if not encrypted or xml == SUCCESS:
+        return xml
+    crypto = WeChatCrypto(config.wechat_token, config.encoding_aes_key, config.app_id)
+    return crypto.encrypt_message(xml, args.get("nonce", ""), args.get("timestamp") or None)

@@ -1,0 +1,173 @@
+"""The one place that talks to the WeChat API.
+
+Built on wechatpy's `WeChatClient`, with what 1.8.18 gets wrong fixed here:
+
+- the API base and the token URL follow `config.api_base` (wechatpy hard-codes
+  api.weixin.qq.com for both);
+- the access token and its expiry live in Redis, shared by every process, and
+  only one process at a time fetches a new one (wechatpy keeps the expiry per
+  process and never locks, so processes invalidate each other's tokens);
+- a rejected token (40001/40014/42001) is refreshed once per call, never in
+  an unbounded recursion (wechatpy's `auto_retry`);
+- every HTTP call has a timeout (wechatpy's default is none), and transient
+  failures are retried a bounded number of times with backoff and jitter.
+
+Failures end in `WeChatAPIError`; `UserUnfollowed` and `OutsideServiceWindow`
+are raised at once, without retries, so callers can mark the member or choose
+another channel.
+"""
+from __future__ import annotations
+
+import random
+import time
+
+import redis
+import requests
+from wechatpy import WeChatClient
+from wechatpy.constants import WeChatErrorCode
+from wechatpy.exceptions import WeChatClientException
+
+from bot.config import Config
+from storage.state import (
+    TokenRefreshBusy,
+    access_token_refresh_lock,
+    invalidate_access_token_if,
+    load_access_token,
+    store_access_token,
+)
+
+TOKEN_ERRORS = {
+    WeChatErrorCode.INVALID_CREDENTIAL.value,  # 40001
+    WeChatErrorCode.INVALID_ACCESS_TOKEN.value,  # 40014
+    WeChatErrorCode.EXPIRED_ACCESS_TOKEN.value,  # 42001
+}
+TRANSIENT_ERRORS = {
+    WeChatErrorCode.SYSTEM_BUSY.value,  # -1
+    WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value,  # 45009
+}
+UNFOLLOWED = WeChatErrorCode.REQUIRE_SUBSCRIBE.value  # 43004
+WINDOW_CLOSED = {
+    WeChatErrorCode.OUT_OF_RESPONSE_TIME_LIMIT.value,  # 45015: no interaction in the window
+    WeChatErrorCode.OUT_OF_RESPONSE_COUNT_LIMIT.value,  # 45047: the window's messages are used up
+}
+
+BACKOFF_BASE_SECONDS = 0.2  # short: RQ retries the job later with long intervals
+BACKOFF_MAX_SECONDS = 5.0
+EARLY_REFRESH_SECONDS = 300  # refresh before WeChat's expiry, as its docs advise
+
+
+class WeChatAPIError(WeChatClientException):
+    """A call failed for good. `errcode` is WeChat's code, or None for an HTTP or network failure.
+
+    `transient` says whether trying again later may succeed (busy, quota, network, 5xx).
+    """
+
+    def __init__(self, errcode: int | None, errmsg: str, transient: bool = False):
+        super().__init__(errcode, errmsg)
+        self.transient = transient
+
+
+class UserUnfollowed(WeChatAPIError):
+    """43004: the member has unfollowed the account; nothing may be sent to them any more."""
+
+
+class OutsideServiceWindow(WeChatAPIError):
+    """45015/45047: no customer-service window is open for this member; use another channel."""
+
+
+def _api_error(exc: Exception) -> WeChatAPIError:
+    """Classify what wechatpy, requests or the refresh lock raised."""
+    if isinstance(exc, TokenRefreshBusy):
+        return WeChatAPIError(None, "timed out waiting for another process to refresh the token",
+                              transient=True)
+    if isinstance(exc, WeChatClientException) and exc.errcode is not None:
+        errcode, errmsg = exc.errcode, str(exc.errmsg)
+        if errcode == UNFOLLOWED:
+            return UserUnfollowed(errcode, errmsg)
+        if errcode in WINDOW_CLOSED:
+            return OutsideServiceWindow(errcode, errmsg)
+        return WeChatAPIError(errcode, errmsg, transient=errcode in TRANSIENT_ERRORS)
+    response = getattr(exc, "response", None)
+    if response is None:  # timeout, refused connection, reset ...
+        return WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True)
+    return WeChatAPIError(None, f"HTTP {response.status_code}", transient=response.status_code >= 500)
+
+
+def backoff_seconds(retry: int) -> float:
+    """Exponential backoff with jitter, so that processes retrying together spread out."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** retry)
+    return random.uniform(ceiling / 2, ceiling)
+
+
+class WeChatAPIClient(WeChatClient):
+    """wechatpy's client with a shared, locked token and bounded, timed retries."""
+
+    def __init__(self, config: Config, r: redis.Redis):
+        super().__init__(config.app_id, config.app_secret,
+                         timeout=config.api_timeout_seconds, auto_retry=False)
+        self.API_BASE_URL = config.api_base  # shadows wechatpy's class attribute
+        self.max_retries = config.api_max_retries
+        self._redis = r
+        # The refresh is one HTTP call; connect and read may each take a full timeout.
+        self._refresh_hold = 2 * config.api_timeout_seconds + 1
+
+    def send_text(self, openid: str, text: str) -> dict:
+        """A customer-service text message; needs an open window (see OutsideServiceWindow)."""
+        return self.message.send_text(openid, text)
+
+    def send_articles(self, openid: str, articles: list[dict]) -> dict:
+        """A customer-service news card; each article has title, description, url, image."""
+        return self.message.send_articles(openid, articles)
+
+    @property
+    def access_token(self) -> str:
+        """The shared token; if there is none, one process fetches it while the others wait."""
+        token = load_access_token(self._redis, self.appid)
+        if token:
+            return token
+        with access_token_refresh_lock(self._redis, self.appid,
+                                       wait=self._refresh_hold, hold=self._refresh_hold):
+            token = load_access_token(self._redis, self.appid)
+            if token:  # fetched by the process that held the lock before us
+                return token
+            return self.fetch_access_token()["access_token"]
+
+    def fetch_access_token(self) -> dict:
+        """GET a new token from the configured base, with a timeout, and share it in Redis."""
+        res = self._http.get(
+            self.API_BASE_URL + "token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+            timeout=self.timeout,
+        )
+        res.raise_for_status()
+        result = self._handle_result(res)
+        expires_in = int(result.get("expires_in", 7200))
+        ttl = expires_in - min(EARLY_REFRESH_SECONDS, expires_in // 10)
+        store_access_token(self._redis, self.appid, result["access_token"], ttl)
+        return result
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        """wechatpy's request, with one token refresh per call and bounded retries."""
+        refreshed = False
+        retries = 0
+        while True:
+            token = None
+            try:
+                token = self.access_token
+                params = dict(kwargs.get("params") or {}, access_token=token)
+                return super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
+            except (WeChatClientException, requests.RequestException, TokenRefreshBusy) as exc:
+                error = _api_error(exc)
+                if error.errcode in TOKEN_ERRORS and token and not refreshed:
+                    invalidate_access_token_if(self._redis, self.appid, token)
+                    refreshed = True
+                    continue
+                if not error.transient or retries >= self.max_retries:
+                    raise error from exc
+            time.sleep(backoff_seconds(retries))
+            retries += 1
+
+
+def make_client(config: Config, r: redis.Redis) -> WeChatAPIClient:
+    """The client every process uses; `r` holds the shared token."""
+    return WeChatAPIClient(config, r)

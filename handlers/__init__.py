@@ -1,0 +1,7 @@
+"""Every capability of the bot, one module each.
+
+Importing this package registers each module's intents, menu keys, events
+and flow steps (see `bot/registry.py`). To add a capability, add a module
+and one line here.
+"""
+from handlers import cancel, feedback, help, human, welcome  # noqa: F401

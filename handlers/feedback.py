@@ -1,0 +1,54 @@
+"""`feedback`: a member's suggestion, complaint or request becomes a numbered ticket.
+
+A long first message ("公众号文章打不开，请处理") is already the content, so it
+is offered back for confirmation instead of asking again.
+"""
+from bot import content
+from bot.conversation import is_one_of
+from bot.registry import handles, step
+from storage.database import create_ticket
+
+
+def _rules() -> dict:
+    return content.load_toml("conversation.toml")["feedback"]
+
+
+def _category(body: str) -> str:
+    for category, words in _rules()["categories"].items():
+        if any(word in body for word in words):
+            return category
+    return "其他"
+
+
+@handles("feedback", menu="MENU_FEEDBACK")
+def start_feedback(ctx):
+    if ctx.message.kind != "event" and len(ctx.text) >= _rules()["draft_min_chars"]:
+        ctx.start_flow("feedback", "confirm", body=ctx.text)
+        return ctx.reply("feedback.confirm_draft", body=ctx.text)
+    ctx.start_flow("feedback", "body")
+    return ctx.reply("feedback.ask")
+
+
+@step("feedback", "body", prompt="feedback.ask")
+def take_body(ctx):
+    return _submit(ctx, ctx.text)
+
+
+@step("feedback", "confirm", prompt="feedback.ask")
+def confirm_draft(ctx):
+    if is_one_of(ctx.text, "confirm_words"):
+        return _submit(ctx, ctx.flow_data["body"])
+    return _submit(ctx, ctx.text)
+
+
+def _submit(ctx, body: str):
+    rules = _rules()
+    if len(body) < rules["min_chars"]:
+        ctx.goto("body")
+        return ctx.reply("feedback.too_short")
+    if len(body) > rules["max_chars"]:
+        ctx.goto("body")
+        return ctx.reply("feedback.too_long", limit=rules["max_chars"])
+    ticket_no = create_ticket(ctx.db, ctx.openid, _category(body), body)
+    ctx.end_flow()
+    return ctx.reply("feedback.done", ticket_no=ticket_no)

@@ -1,0 +1,18 @@
+"""SQLite transaction helper shared by the store and its migrations."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import sqlite_utils
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """One write transaction, taken up front so concurrent writers queue instead of failing."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

@@ -1,0 +1,158 @@
+"""Flows as a member lives them: feedback end to end, cancel, leaving and coming back, help."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot import content
+from storage import state
+from storage.database import list_open_human_requests, list_tickets_of_member
+from tests.member import Member
+
+
+@pytest.fixture
+def alice(client, config):
+    return Member(client, config, "o_alice")
+
+
+def tickets(db, openid="o_alice"):
+    return list_tickets_of_member(db, openid)
+
+
+def test_feedback_becomes_a_numbered_ticket(alice, db):
+    assert "写下您的意见" in alice.says("我想提个建议")
+    reply = alice.says("希望学会多组织面向企业的技术对接活动")
+    [ticket] = tickets(db)
+    assert ticket["ticket_no"] in reply
+    assert ticket["body"] == "希望学会多组织面向企业的技术对接活动"
+    assert ticket["category"] == "建议"
+    assert ticket["status"] == "open"
+    assert "编号" in reply and "帮助" not in reply
+
+
+def test_a_long_first_message_is_offered_back_and_confirmed(alice, db):
+    complaint = "我要投诉上次培训的组织问题，签到排队一个多小时"
+    assert complaint in alice.says(complaint)
+    reply = alice.says("确认")
+    [ticket] = tickets(db)
+    assert ticket["body"] == complaint and ticket["category"] == "投诉"
+    assert ticket["ticket_no"] in reply
+
+
+def test_the_menu_starts_feedback_too(alice, db):
+    assert "写下您的意见" in alice.clicks("MENU_FEEDBACK")
+    assert "编号" in alice.says("会员证书能不能做成电子版")
+    assert len(tickets(db)) == 1
+
+
+def test_too_short_an_answer_is_asked_again_and_nothing_is_stored(alice, db):
+    alice.says("我要反馈")
+    assert "至少" in alice.says("好")
+    assert tickets(db) == []
+    assert "编号" in alice.says("文章页面经常打不开")
+    assert len(tickets(db)) == 1
+
+
+@pytest.mark.parametrize("cancel_word", ["取消", "算了，不填了", "退出"])
+def test_cancel_at_any_step_keeps_nothing(alice, db, redis_client, cancel_word):
+    alice.says("我想提建议")
+    reply = alice.says(cancel_word)
+    assert "已取消" in reply and "意见建议" in reply
+    assert tickets(db) == []
+    assert state.load_flow(redis_client, "o_alice") is None
+
+
+def test_cancel_after_a_draft_keeps_nothing(alice, db):
+    alice.says("我要反馈一个问题，公众号里的会讯文章图片都显示不出来")
+    assert "已取消" in alice.says("取消")
+    assert tickets(db) == []
+
+
+def test_cancel_with_nothing_open_says_so(alice):
+    assert "没有正在办理" in alice.says("取消")
+
+
+def test_returning_after_a_while_is_offered_to_continue(alice, db, redis_client):
+    alice.says("我想提建议")
+    flow = state.load_flow(redis_client, "o_alice")
+    flow["updated_at"] = time.time() - 3600  # the member left an hour ago
+    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    offer = alice.says("在吗")
+    assert "还没有完成" in offer and "继续" in offer
+    assert tickets(db) == []  # "在吗" was not taken as the feedback
+    assert "写下您的意见" in alice.says("继续")
+    assert "编号" in alice.says("希望年会的日程早点公布")
+    assert len(tickets(db)) == 1
+
+
+def test_another_question_while_paused_is_answered_with_a_reminder(alice, redis_client):
+    alice.says("我想提建议")
+    flow = state.load_flow(redis_client, "o_alice")
+    flow["updated_at"] = time.time() - 3600
+    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    alice.says("你好")  # the resume offer
+    reply = alice.says("秘书处电话多少")
+    assert content.society()["secretariat"]["phone"] in reply
+    assert "还没有完成" in reply
+
+
+def test_a_menu_click_mid_flow_is_answered_and_the_flow_waits(alice, db):
+    alice.says("我想提建议")
+    reply = alice.clicks("MENU_HELP")
+    assert "申请入会" in reply and "还没有完成" in reply
+    assert "写下您的意见" in alice.says("继续")
+    alice.says("希望增加线上讲座的回放")
+    assert len(tickets(db)) == 1
+
+
+def test_a_picture_mid_flow_asks_for_text_and_keeps_the_step(alice, db):
+    alice.says("我想提建议")
+    reply = alice.send("image", PicUrl="http://example.org/a.jpg", MediaId="m1")
+    assert "文字" in reply and "写下您的意见" in reply
+    assert "编号" in alice.says("希望开通发票的电子版下载")
+    assert len(tickets(db)) == 1
+
+
+def test_voice_recognition_is_routed_like_text(alice, db):
+    assert "写下您的意见" in alice.send("voice", Recognition="嗯我想提个建议")
+    alice.send("voice", Recognition="希望学会多办一些青年学者沙龙")
+    assert len(tickets(db)) == 1
+
+
+def test_human_gives_the_contact_and_queues_the_member_once(alice, db):
+    phone = content.society()["secretariat"]["phone"]
+    assert phone in alice.says("我要找人工客服")
+    assert phone in alice.clicks("MENU_HUMAN")
+    [request] = list_open_human_requests(db)
+    assert request["openid"] == "o_alice"
+
+
+@pytest.mark.parametrize("text", ["你好", "这个公众号能干啥", "今天天气怎么样", "🙂🙂", "   "])
+def test_help_and_unknown_are_never_a_dead_end(alice, text):
+    reply = alice.says(text)
+    assert "入会" in reply and "建议" in reply and "人工" in reply
+
+
+def test_capabilities_still_to_come_say_so_politely(alice):
+    reply = alice.clicks("MENU_JOBS")
+    assert content.society()["secretariat"]["phone"] in reply or "招聘" in reply
+
+
+def test_follow_and_poster_follow_both_welcome(client, config):
+    assert "欢迎关注" in Member(client, config, "o_new").follows()
+    assert "欢迎关注" in Member(client, config, "o_poster").follows(scene="conference2026")
+
+
+def test_unfollow_ends_an_open_flow(alice, redis_client):
+    alice.says("我想提建议")
+    assert alice.send("event", Event="unsubscribe") == ""
+    assert state.load_flow(redis_client, "o_alice") is None
+
+
+def test_members_do_not_see_each_others_flows(client, config, db):
+    alice, bob = Member(client, config, "o_alice"), Member(client, config, "o_bob")
+    alice.says("我想提建议")
+    assert "写下您的意见" not in bob.says("希望学会多组织面向企业的技术对接")  # bob's is a draft
+    assert "编号" in alice.says("希望年会提供直播")
+    assert [t["body"] for t in tickets(db)] == ["希望年会提供直播"]

@@ -1,0 +1,186 @@
+"""Intent router: accuracy on labelled sets, the tricky cases, odd input.
+
+Slot accuracy counts a message as right only when the whole slots dict equals
+the expected one; job keywords are compared as sorted lists (order-insensitive).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.router import INTENTS, Intent, normalize, route, tokenize
+
+LABELLED = Path(__file__).parent / "data" / "router_labelled.jsonl"
+PUBLIC_EXAMPLES = Path(__file__).parents[2] / "shared/intents/examples.jsonl"
+
+MIN_INTENT_ACCURACY = 0.95
+MIN_SLOT_ACCURACY = 0.90
+
+
+def _load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _comparable(slots: dict) -> dict:
+    slots = dict(slots)
+    if "keywords" in slots:
+        slots["keywords"] = sorted(slots["keywords"])
+    return slots
+
+
+def _check_accuracy(rows: list[dict], label: str) -> None:
+    misses = []
+    intents_right = slots_right = 0
+    for row in rows:
+        got = route(row["text"])
+        if got.name == row["intent"]:
+            intents_right += 1
+            if _comparable(got.slots) == _comparable(row["slots"]):
+                slots_right += 1
+                continue
+        misses.append(f"  {row['text']!r}: want {row['intent']} {row['slots']}, got {got.name} {got.slots}")
+    intent_acc, slot_acc = intents_right / len(rows), slots_right / len(rows)
+    print(f"\n{label}: {len(rows)} messages, intent accuracy {intent_acc:.3f}, slot accuracy {slot_acc:.3f}")
+    print("\n".join(misses))
+    assert intent_acc >= MIN_INTENT_ACCURACY, f"{label}: intent accuracy {intent_acc:.3f}"
+    assert slot_acc >= MIN_SLOT_ACCURACY, f"{label}: slot accuracy {slot_acc:.3f}"
+
+
+def test_labelled_set_is_well_formed():
+    rows = _load(LABELLED)
+    assert len(rows) >= 400
+    assert {row["intent"] for row in rows} == set(INTENTS)
+    for row in rows:
+        if row["intent"] in ("news", "subscribe", "unsubscribe"):
+            assert set(row["slots"]) == {"topic"}, row
+        elif row["intent"] == "jobs":
+            assert set(row["slots"]) == {"keywords", "city"}, row
+        else:
+            assert row["slots"] == {}, row
+
+
+def test_accuracy_on_own_labelled_set():
+    _check_accuracy(_load(LABELLED), "router_labelled.jsonl")
+
+
+def test_accuracy_on_public_examples():
+    if not PUBLIC_EXAMPLES.exists():
+        pytest.skip(f"public examples not found at {PUBLIC_EXAMPLES}")
+    _check_accuracy(_load(PUBLIC_EXAMPLES), "shared/intents/examples.jsonl")
+
+
+@pytest.mark.parametrize(
+    "text, name, slots",
+    [
+        # words shared between intents
+        ("取消订阅招聘", "unsubscribe", {"topic": "jobs"}),
+        ("取消", "cancel", {}),
+        ("请取消我对政策资讯的订阅", "unsubscribe", {"topic": "policy"}),
+        ("我想报名年会", "event_signup", {}),
+        ("年会什么时候", "events", {}),
+        ("今年会费多少", "fee_status", {}),
+        ("订阅招聘 人工智能", "subscribe", {"topic": "jobs"}),
+        ("招聘 算法 郑州", "jobs", {"keywords": ["算法"], "city": "郑州"}),
+        ("有没有化学方向的博士后", "jobs", {"keywords": ["化学", "博士后"], "city": None}),
+        ("洛阳 工程师", "jobs", {"keywords": ["工程师"], "city": "洛阳"}),
+        ("请列出最新的招聘信息", "jobs", {"keywords": [], "city": None}),
+        ("郑州市有化工工程师的岗位吗", "jobs", {"keywords": ["化工工程师"], "city": "郑州"}),
+        # Traditional characters and full-width text
+        ("會費怎麼繳？", "fee_status", {}),
+        ("訂閱政策資訊", "subscribe", {"topic": "policy"}),
+        ("ＨＥＬＬＯ！", "help", {}),
+        ("我想　報名　學術年會！！", "event_signup", {}),
+        # emoji, WeChat emoticons, extra spaces
+        ("会费怎么交😂😂🙏", "fee_status", {}),
+        ("[捂脸]  入会   需要什么条件  [呲牙]", "signup", {}),
+        # homophones and typos
+        ("汇费交了没", "fee_status", {}),
+        ("慧费多少钱", "fee_status", {}),
+        ("入汇要什么材料", "signup", {}),
+        ("博仕后岗位", "jobs", {"keywords": ["博士后"], "city": None}),
+        # Henan dialect
+        ("咋交会费", "fee_status", {}),
+        ("俺想入会中不中", "signup", {}),
+        ("年会搁哪开嘞", "events", {}),
+        # voice recognition: no punctuation, filler words
+        ("嗯那个就是我想问一下那个会费怎么交", "fee_status", {}),
+        ("那个就是帮我退订一下行业动态的推送吧", "unsubscribe", {"topic": "industry"}),
+        # long rambling message with one real request
+        (
+            "老师您好，我是郑州大学的一名老师，去年参加了咱们学会的年会，感觉收获很大，"
+            "今年想问问我的会费交了没有，麻烦帮我查一下，谢谢",
+            "fee_status",
+            {},
+        ),
+        # off-topic
+        ("明天郑州下雨吗", "unknown", {}),
+        ("给我讲个笑话", "unknown", {}),
+    ],
+)
+def test_tricky_cases(text, name, slots):
+    got = route(text)
+    assert (got.name, _comparable(got.slots)) == (name, _comparable(slots)), got
+
+
+def test_normalize():
+    assert normalize("會費　ＡＢＣ！\t\n 訂閱") == "会费 abc! 订阅"
+    assert normalize("会费😀👍🏻❤️") == "会费"
+    assert normalize("[微笑]入会") == "入会"
+    assert normalize("会\x00费\u200b") == "会费"
+
+
+def test_tokenize_keeps_domain_terms_whole():
+    tokens = tokenize("我想查电子会讯和学术年会，还有农业技术推广员的岗位")
+    for term in ("电子会讯", "学术年会", "农业技术推广员"):
+        assert term in tokens
+    assert " " not in tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " ",
+        "😀😀😀",
+        "[微笑][微笑]",
+        "\x00\x01\x1f\x7f",
+        "会费\ud800\udfff",
+        "\ud83d",
+        "？？？！！！",
+        "a" * 5000,
+        "我想交会费，" * 1000,
+        "１２３４５",
+        "\u202e\u200d\ufeff",
+    ],
+)
+def test_odd_input_never_raises(text):
+    assert isinstance(normalize(text), str)
+    got = route(text)
+    assert isinstance(got, Intent)
+    assert got.name in INTENTS
+    assert not any("\ud800" <= ch <= "\udfff" for ch in normalize(text))
+
+
+def test_empty_input_is_unknown():
+    for text in ("", "   ", "😀", "\x00"):
+        assert route(text) == Intent("unknown", {}, 0.0)
+
+
+def test_concurrent_routing_agrees():
+    texts = ["咋交会费", "取消订阅招聘", "洛阳 工程师", "我想报名年会"] * 25
+    expected = [route(t) for t in texts]
+    results = {}
+
+    def worker(n):
+        results[n] = [route(t) for t in texts]
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r == expected for r in results.values())
