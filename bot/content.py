@@ -44,11 +44,23 @@ def menu_click_keys() -> list[str]:
     ]
 
 
+@lru_cache(maxsize=None)
+def replies(content_dir: Path = CONTENT_DIR) -> dict:
+    """All reply texts: one file per capability under content/replies/, merged."""
+    merged: dict = {}
+    for path in sorted((content_dir / "replies").glob("*.toml")):
+        for section, texts in load_toml(f"replies/{path.name}", content_dir).items():
+            if section in merged:
+                raise ContentError(f"{path}: section [{section}] is already defined in another replies file")
+            merged[section] = texts
+    return merged
+
+
 def _lookup(key: str):
-    node = load_toml("replies.toml")
+    node = replies()
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise ContentError(f"content/replies.toml has no text for {key!r}")
+            raise ContentError(f"content/replies/ has no text for {key!r}")
         node = node[part]
     return node
 
@@ -62,7 +74,7 @@ def text(key: str, **fields) -> str:
     """The reply text for `key`, with the society's details and `fields` filled in."""
     template = _lookup(key)
     if not isinstance(template, str):
-        raise ContentError(f"content/replies.toml: {key!r} is a section, not a text")
+        raise ContentError(f"content/replies/: {key!r} is a section, not a text")
     info = society()
     values = _KeepUnknown(name=info["name"], **info.get("secretariat", {}))
     if "{capabilities}" in template:

@@ -8,7 +8,13 @@ import sqlite_utils
 
 @contextmanager
 def transaction(db: sqlite_utils.Database):
-    """One write transaction, taken up front so concurrent writers queue instead of failing."""
+    """One write transaction, taken up front so concurrent writers queue instead of failing.
+
+    Nested use joins the outer transaction, so store functions compose.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
     db.execute("BEGIN IMMEDIATE")
     try:
         yield

@@ -1,0 +1,215 @@
+"""Members, units, applications and the history of every change to them.
+
+Nothing is ever deleted: a change of status is an update plus a `history`
+row saying who, when and why. Functions that change more than one row run
+in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+
+import sqlite_utils
+
+from storage.database import now_iso
+from storage.sqlite import transaction
+
+INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow")
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+# --- history ------------------------------------------------------------------
+
+def record_history(db: sqlite_utils.Database, subject: str, subject_id: int | None, action: str,
+                   actor: str, reason: str | None = None, detail: dict | None = None) -> None:
+    db["history"].insert({
+        "subject": subject, "subject_id": subject_id, "action": action, "actor": actor,
+        "reason": reason, "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
+        "at": now_iso(),
+    })
+
+
+def history_of(db: sqlite_utils.Database, subject: str, subject_id: int) -> list[dict]:
+    return list(db["history"].rows_where("subject = ? and subject_id = ?", [subject, subject_id],
+                                         order_by="id"))
+
+
+# --- applications -------------------------------------------------------------
+
+def create_application(db: sqlite_utils.Database, openid: str, kind: str, data: dict) -> dict:
+    """Store a pending application (kind `individual` or `unit`) and give it a number."""
+    with transaction(db):
+        table = db["applications"]
+        table.insert({"openid": openid, "kind": kind, "data": json.dumps(data, ensure_ascii=False),
+                      "status": "pending", "created_at": now_iso()})
+        row_id = table.last_pk
+        app_no = f"SQ{now_iso()[:4]}{row_id:05d}"
+        table.update(row_id, {"app_no": app_no})
+        record_history(db, "application", row_id, "applied", actor=f"openid:{openid}")
+    return find_application(db, app_no)
+
+
+def _application(row: dict | None) -> dict | None:
+    if row is not None:
+        row = dict(row, data=json.loads(row["data"]))
+    return row
+
+
+def find_application(db: sqlite_utils.Database, app_no: str) -> dict | None:
+    return _application(_first(db["applications"].rows_where("app_no = ?", [app_no], limit=1)))
+
+
+def find_open_application(db: sqlite_utils.Database, openid: str) -> dict | None:
+    return _application(_first(db["applications"].rows_where(
+        "openid = ? and status = 'pending'", [openid], limit=1)))
+
+
+def find_latest_application(db: sqlite_utils.Database, openid: str) -> dict | None:
+    return _application(_first(db["applications"].rows_where(
+        "openid = ?", [openid], order_by="id desc", limit=1)))
+
+
+def list_pending_applications(db: sqlite_utils.Database) -> list[dict]:
+    return [_application(r) for r in db["applications"].rows_where("status = 'pending'", order_by="id")]
+
+
+def close_application(db: sqlite_utils.Database, application: dict, status: str, actor: str,
+                      reason: str | None = None, member_id: int | None = None,
+                      unit_id: int | None = None) -> None:
+    """Mark an application approved, rejected or withdrawn, with who and why."""
+    db["applications"].update(application["id"], {
+        "status": status, "reason": reason, "decided_by": actor, "decided_at": now_iso(),
+        "member_id": member_id, "unit_id": unit_id,
+    })
+    record_history(db, "application", application["id"], status, actor, reason)
+
+
+# --- member numbers -----------------------------------------------------------
+
+def next_number(db: sqlite_utils.Database, table: str, column: str, prefix: str, digits: int) -> str:
+    """The next free number `prefix + sequence` (sequence zero-padded); call inside a transaction."""
+    row = db.execute(
+        f"select max(cast(substr({column}, ?) as integer)) from {table} where {column} like ?",
+        [len(prefix) + 1, prefix + "%"],
+    ).fetchone()
+    return f"{prefix}{(row[0] or 0) + 1:0{digits}d}"
+
+
+# --- members ------------------------------------------------------------------
+
+def find_member_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
+    return _first(db["members"].rows_where("openid = ?", [openid], limit=1))
+
+
+def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
+    return _first(db["members"].rows_where("member_no = ?", [member_no], limit=1))
+
+
+def find_member(db: sqlite_utils.Database, member_id: int) -> dict | None:
+    return _first(db["members"].rows_where("id = ?", [member_id], limit=1))
+
+
+def find_members_by_mobile(db: sqlite_utils.Database, mobile: str) -> list[dict]:
+    return list(db["members"].rows_where("mobile = ?", [mobile]))
+
+
+def insert_member(db: sqlite_utils.Database, fields: dict, actor: str, reason: str | None = None) -> dict:
+    """Add a member row (already numbered) and its history; call inside a transaction."""
+    now = now_iso()
+    row = dict(fields, created_at=now, updated_at=now)
+    row.setdefault("status", "active")
+    row.setdefault("reachable", 1)
+    member_id = db["members"].insert(row).last_pk
+    record_history(db, "member", member_id, "created", actor, reason)
+    return find_member(db, member_id)
+
+
+def update_member(db: sqlite_utils.Database, member_id: int, changes: dict, actor: str,
+                  action: str = "updated", reason: str | None = None) -> dict:
+    """Change fields of a member and record old and new values."""
+    before = find_member(db, member_id)
+    changed = {k: v for k, v in changes.items() if before.get(k) != v}
+    if changed:
+        with transaction(db):
+            db["members"].update(member_id, dict(changed, updated_at=now_iso()))
+            record_history(db, "member", member_id, action, actor, reason,
+                           {k: [before.get(k), v] for k, v in changed.items()})
+    return find_member(db, member_id)
+
+
+def set_reachable_by_openid(db: sqlite_utils.Database, openid: str, reachable: bool) -> None:
+    """An unfollow makes a member unreachable (nothing is deleted); a new follow restores them."""
+    member = find_member_by_openid(db, openid)
+    if member and bool(member["reachable"]) != reachable:
+        update_member(db, member["id"], {"reachable": int(reachable)}, actor=f"openid:{openid}",
+                      action="followed" if reachable else "unfollowed")
+
+
+def count_members(db: sqlite_utils.Database, categories=INDIVIDUAL_CATEGORIES,
+                  statuses=("active",)) -> int:
+    cats = ",".join("?" * len(categories))
+    sts = ",".join("?" * len(statuses))
+    return db["members"].count_where(f"category in ({cats}) and status in ({sts})",
+                                     [*categories, *statuses])
+
+
+def list_members(db: sqlite_utils.Database, category: str | None = None, status: str | None = None,
+                 unit_id: int | None = None, limit: int | None = None) -> list[dict]:
+    where, params = [], []
+    for column, value in (("category", category), ("status", status), ("unit_id", unit_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return list(db["members"].rows_where(" and ".join(where) or None, params, order_by="id",
+                                         limit=limit))
+
+
+def search_members(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[dict]:
+    """Members whose number, name, mobile, unit or discipline contains the text."""
+    like = f"%{text}%"
+    return list(db["members"].rows_where(
+        "member_no like ? or name like ? or mobile like ? or work_unit like ? or discipline like ?",
+        [like] * 5, order_by="id", limit=limit))
+
+
+# --- units --------------------------------------------------------------------
+
+def new_invite_code(db: sqlite_utils.Database, length: int = 6) -> str:
+    while True:
+        code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(length))
+        if not db["units"].count_where("invite_code = ?", [code]):
+            return code
+
+
+def insert_unit(db: sqlite_utils.Database, fields: dict, actor: str) -> dict:
+    """Add a unit member with its invite code; call inside a transaction."""
+    row = dict(fields, invite_code=new_invite_code(db), created_at=now_iso())
+    row.setdefault("status", "active")
+    unit_id = db["units"].insert(row).last_pk
+    record_history(db, "unit", unit_id, "created", actor)
+    return find_unit(db, unit_id)
+
+
+def find_unit(db: sqlite_utils.Database, unit_id: int) -> dict | None:
+    return _first(db["units"].rows_where("id = ?", [unit_id], limit=1))
+
+
+def find_unit_by_no(db: sqlite_utils.Database, unit_no: str) -> dict | None:
+    return _first(db["units"].rows_where("unit_no = ?", [unit_no], limit=1))
+
+
+def find_unit_by_invite_code(db: sqlite_utils.Database, code: str) -> dict | None:
+    return _first(db["units"].rows_where("invite_code = ? and status = 'active'",
+                                         [code.strip().upper()], limit=1))
+
+
+def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dict | None:
+    return _first(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
+
+
+def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
+    return _first(db["units"].rows_where("openid = ?", [openid], limit=1))
