@@ -7,20 +7,22 @@ import sys
 
 import click
 
-from bot.config import ConfigError, load_config, load_dotenv_file
-
-
-def _config():
-    load_dotenv_file()
-    try:
-        return load_config()
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+from bot.commands.common import load_settings as _config
 
 
 @click.group()
 def main():
     """学会公众号服务助手 (the society's WeChat bot)."""
+
+
+def _add_secretariat_commands():
+    from bot.commands import COMMAND_GROUPS
+
+    for group in COMMAND_GROUPS:
+        main.add_command(group)
+
+
+_add_secretariat_commands()
 
 
 @main.command()

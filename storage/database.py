@@ -11,13 +11,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from storage.migrations import apply_migrations
+from storage import migrations
 from storage.sqlite import transaction
 
 BUSY_TIMEOUT_MS = 10_000
 
 
-def open_database(path: Path | str) -> sqlite_utils.Database:
+def open_database(path: Path | str, apply_migrations: bool = True) -> sqlite_utils.Database:
     """Open (and migrate) the store; WAL so the bot reads while the CLI writes."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -27,12 +27,13 @@ def open_database(path: Path | str) -> sqlite_utils.Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
-    migrate(db)
+    if apply_migrations:
+        migrate(db)
     return db
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
-    return apply_migrations(db, now_iso())
+    return migrations.apply_migrations(db, now_iso())
 
 
 def now_iso() -> str:

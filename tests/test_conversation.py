@@ -156,3 +156,15 @@ def test_members_do_not_see_each_others_flows(client, config, db):
     assert "写下您的意见" not in bob.says("希望学会多组织面向企业的技术对接")  # bob's is a draft
     assert "编号" in alice.says("希望年会提供直播")
     assert [t["body"] for t in tickets(db)] == ["希望年会提供直播"]
+
+
+def test_unfollow_marks_a_member_unreachable_and_a_new_follow_restores(alice, db):
+    from storage.members import find_member_by_openid, insert_member
+
+    insert_member(db, {"member_no": "HNKX202600001", "name": "李雷", "category": "regular",
+                       "openid": "o_alice"}, actor="test")
+    alice.send("event", Event="unsubscribe")
+    member = find_member_by_openid(db, "o_alice")
+    assert member["reachable"] == 0 and member["status"] == "active"
+    assert "欢迎关注" in alice.follows()
+    assert find_member_by_openid(db, "o_alice")["reachable"] == 1

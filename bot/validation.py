@@ -1,0 +1,118 @@
+"""Checks for what members type and what rosters contain, shared by chat flows and imports.
+
+Each `clean_*` returns the normalised value or raises `Invalid` whose `reason`
+is a content key under `[validation]` in content/replies/, so the member (or
+the secretariat's import report) gets a sentence that says what to fix.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+
+class Invalid(ValueError):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def normalise(text) -> str:
+    """Full-width digits/letters to half-width, stray spaces removed at the ends."""
+    return unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
+
+
+_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·.\- ]{0,28}[\u4e00-\u9fffA-Za-z]")
+
+
+def clean_name(text) -> str:
+    value = re.sub(r"\s+", " ", normalise(text))
+    if not _NAME.fullmatch(value):
+        raise Invalid("name")
+    return value
+
+
+def clean_mobile(text) -> str:
+    """Mainland mobile: 11 digits from 13x-19x; spaces, dashes and +86 tolerated."""
+    value = re.sub(r"[\s\-()]", "", normalise(text))
+    value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
+    if not re.fullmatch(r"1[3-9]\d{9}", value):
+        raise Invalid("mobile")
+    return value
+
+
+def clean_email(text) -> str:
+    value = normalise(text).lower()
+    if not re.fullmatch(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}", value):
+        raise Invalid("email")
+    return value
+
+
+def clean_year(text, earliest: int, latest: int, reason: str) -> int:
+    value = normalise(text)
+    value = re.sub(r"年$", "", value)
+    if not re.fullmatch(r"\d{4}", value) or not earliest <= int(value) <= latest:
+        raise Invalid(reason)
+    return int(value)
+
+
+def clean_birth_year(text, today: date | None = None) -> int:
+    this_year = (today or date.today()).year
+    return clean_year(text, 1920, this_year - 14, "birth_year")
+
+
+def clean_graduation_year(text, today: date | None = None) -> int:
+    this_year = (today or date.today()).year
+    return clean_year(text, this_year - 1, this_year + 8, "graduation_year")
+
+
+def clean_choice(text, choices: list[str], reason: str) -> str:
+    """A choice typed as its number (1, 2, ...) or its name, or a name that contains the answer."""
+    value = normalise(text)
+    if value.isdigit() and 1 <= int(value) <= len(choices):
+        return choices[int(value) - 1]
+    if value in choices:
+        return value
+    matches = [c for c in choices if value and value in c]
+    if len(matches) == 1:
+        return matches[0]
+    raise Invalid(reason)
+
+
+def clean_text(text, reason: str, min_len: int = 2, max_len: int = 60) -> str:
+    value = re.sub(r"\s+", " ", normalise(text))
+    if not min_len <= len(value) <= max_len:
+        raise Invalid(reason)
+    return value
+
+
+_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """GB 32100-2015: the 18th character of a unified social credit code."""
+    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS))
+    return _CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def clean_credit_code(text) -> str:
+    value = normalise(text).upper().replace(" ", "")
+    if (len(value) != 18 or any(c not in _CREDIT_CHARS for c in value)
+            or credit_code_check_char(value[:17]) != value[17]):
+        raise Invalid("credit_code")
+    return value
+
+
+def age_band(birth_year: int | None, today: date | None = None) -> str | None:
+    """The governance age band (<40, 40-49, 50-59, >=60) a birth year falls in this year."""
+    if birth_year is None:
+        return None
+    age = (today or date.today()).year - birth_year
+    if age < 40:
+        return "<40"
+    if age < 50:
+        return "40-49"
+    if age < 60:
+        return "50-59"
+    return ">=60"

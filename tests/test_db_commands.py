@@ -1,0 +1,33 @@
+"""`python -m bot db migrate|backup` as the secretariat runs them."""
+import json
+import sqlite3
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from storage.database import create_ticket, open_database
+from storage.migrations import MIGRATIONS
+
+
+def run(env, *args):
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_migrate_applies_each_version_once(env):
+    first = json.loads(run(env, "db", "migrate", "--json"))
+    assert len(first["applied"]) == len(MIGRATIONS) and first["pending"] == []
+    again = json.loads(run(env, "db", "migrate", "--json"))
+    assert again["applied"] == []
+    assert "最新" in run(env, "db", "migrate")
+
+
+def test_backup_is_a_working_copy_taken_while_open(env, config, tmp_path):
+    live = open_database(config.sqlite_path)
+    ticket_no = create_ticket(live, "o_alice", "建议", "希望多办讲座")
+    target = tmp_path / "backups" / "copy.sqlite3"
+    out = json.loads(run(env, "db", "backup", str(target), "--json"))
+    assert out["bytes"] > 0
+    copy = sqlite3.connect(target)
+    assert copy.execute("select ticket_no from tickets").fetchall() == [(ticket_no,)]
