@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test venv chat clean
+.PHONY: run test venv chat screenshots clean
 
 venv: $(VENV)/.installed
 
@@ -24,6 +24,10 @@ chat: venv
 ## Run every test against a real Redis (private one started when REDIS_URL does not answer).
 test: venv
 	$(PY) -m pytest -q
+
+## Refresh the screenshots under docs/screenshots/ from the browser tests.
+screenshots: venv
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_simulator_browser.py
 
 clean:
 	rm -rf var .pytest_cache
