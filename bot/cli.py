@@ -77,11 +77,12 @@ def intent():
     """Read one message per line on stdin, write one JSON intent per line on stdout."""
     from bot.router import route
 
-    out = sys.stdout
-    for line in sys.stdin:
-        result = route(line.rstrip("\r\n"))
-        out.write(json.dumps({"intent": result.name, "slots": result.slots}, ensure_ascii=False))
-        out.write("\n")
+    out = sys.stdout.buffer
+    for raw in sys.stdin.buffer:  # bytes, so a bad line cannot stop the stream
+        result = route(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
+        out.write(json.dumps({"intent": result.name, "slots": result.slots}, ensure_ascii=False).encode())
+        out.write(b"\n")
+    out.flush()
 
 
 @main.command()
