@@ -85,9 +85,38 @@ def _members(db: sqlite_utils.Database) -> None:
     )
 
 
+def _newsletters(db: sqlite_utils.Database) -> None:
+    """Newsletter items and resolutions, topic subscriptions, and one delivery row per (item, member)."""
+    db["newsletters"].create(
+        {"id": int, "item_no": str, "kind": str, "title": str, "topics": str, "audience": str,
+         "summary": str, "link": str, "body": str, "publish_at": str, "source": str,
+         "status": str, "created_at": str, "published_at": str},
+        pk="id", not_null={"item_no", "kind", "title", "status", "created_at"},
+    )
+    db["newsletters"].create_index(["item_no"], unique=True)
+    db["newsletters"].create_index(["kind", "publish_at"])
+    db["subscriptions"].create(
+        {"openid": str, "topic": str, "created_at": str},
+        pk=("openid", "topic"),
+    )
+    db["subscriptions"].create_index(["topic"])
+    db["deliveries"].create(
+        {"item_id": int, "openid": str, "member_id": int, "status": str, "channel": str,
+         "errcode": int, "errmsg": str, "attempts": int, "queued_at": str, "updated_at": str,
+         "read_at": str},
+        pk=("item_id", "openid"),
+        not_null={"status"},
+        defaults={"attempts": 0},
+        foreign_keys=[("item_id", "newsletters", "id")],
+    )
+    db["deliveries"].create_index(["item_id", "status"])
+    db["deliveries"].create_index(["openid", "status"])
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
+    _newsletters,
 ]
 
 
