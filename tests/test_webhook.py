@@ -30,7 +30,7 @@ import handlers.feedback
 from bot import content
 from bot.app import create_app
 from bot.config import PROJECT_ROOT, load_config
-from bot.messages import Reply
+from bot.messages import Article, Reply
 from bot.outbound import QUEUE_NAME
 from bot.registry import MENU_HANDLERS
 from storage.state import connect_redis
@@ -729,12 +729,13 @@ def test_two_answers_at_once_make_one_ticket(app, wire, db, monkeypatch):
 
 # --- the 5-second deadline -------------------------------------------------------
 
-def test_slow_handler_answers_in_time_and_sends_the_reply_later(env, account, redis_client, monkeypatch):
+def _late_reply_job(env, account, redis_client, monkeypatch, reply: Reply):
+    """Make the help menu slow; return the outbound job its late reply became."""
     wire = wire_with(env, account, BOT_REPLY_BUDGET="0.5")
 
     def slow_help(ctx):
         time.sleep(1.5)
-        return Reply(text="迟到的帮助信息")
+        return reply
 
     monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", slow_help)
     member = new_member()
@@ -747,7 +748,19 @@ def test_slow_handler_answers_in_time_and_sends_the_reply_later(env, account, re
     while queue.count == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     [job] = queue.jobs
+    return member, job
+
+
+def test_slow_handler_answers_in_time_and_sends_the_reply_later(env, account, redis_client, monkeypatch):
+    member, job = _late_reply_job(env, account, redis_client, monkeypatch, Reply(text="迟到的帮助信息"))
     assert job.args == (member, "text", "迟到的帮助信息")
+
+
+def test_a_late_article_card_is_sent_later_too(env, account, redis_client, monkeypatch):
+    card = Article(title="年会通知", description="报名开始", url="https://www.example.org/n/1")
+    member, job = _late_reply_job(env, account, redis_client, monkeypatch, Reply(articles=(card,)))
+    assert job.args[:2] == (member, "articles")
+    assert job.args[2][0]["title"] == "年会通知" and job.args[2][0]["url"] == card.url
 
 
 # --- Redis away -----------------------------------------------------------------
