@@ -36,6 +36,7 @@ class Context:
     flow: dict | None
     intent: Intent | None = None
     flow_changed: bool = field(default=False, init=False)
+    answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
 
     @property
     def openid(self) -> str:
@@ -43,6 +44,8 @@ class Context:
 
     @property
     def text(self) -> str:
+        if self.answer_override is not None:
+            return self.answer_override
         return (self.message.text or "").strip()
 
     @property
@@ -103,6 +106,12 @@ def _step_of(flow: dict):
     return FLOW_STEPS[(flow["name"], flow["step"])]
 
 
+def ask_again(ctx: Context) -> Reply:
+    """The current step's question, as the member sees it when coming back to it."""
+    prompt = _step_of(ctx.flow).prompt
+    return prompt(ctx) if callable(prompt) else ctx.reply(prompt)
+
+
 def _is_stale(ctx: Context) -> bool:
     resume_after = content.load_toml("conversation.toml")["resume_after_seconds"]
     return time.time() - ctx.flow.get("updated_at", time.time()) > resume_after
@@ -115,21 +124,41 @@ def _on_message(ctx: Context) -> Reply:
             return _step_of(flow).handler(ctx)
         reply = ctx.reply(f"media.{ctx.message.kind}" if ctx.message.kind in
                           ("image", "voice", "video", "location", "link") else "media.other")
-        return reply.with_note(content.text(_step_of(flow).prompt)) if flow else reply
+        return reply.with_note(ask_again(ctx).text or "") if flow else reply
 
     ctx.intent = route(ctx.text)
-    if flow is None or ctx.intent.name == "cancel":
+    if flow is None:
         return _answer_intent(ctx)
+    if "held_answer" in flow:
+        return _after_cancel_question(ctx)
+    if ctx.intent.name == "cancel":
+        if is_one_of(ctx.text, "cancel_words"):
+            return _answer_intent(ctx)
+        # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
+        flow["held_answer"] = ctx.text
+        ctx.flow_changed = True
+        return ctx.reply("cancel.confirm", flow=flow_title(flow))
     if flow.get("paused") or _is_stale(ctx):
         if is_one_of(ctx.text, "continue_words"):
             flow["paused"] = False
             ctx.flow_changed = True
-            return ctx.reply(_step_of(flow).prompt)
+            return ask_again(ctx)
         if not flow.get("paused"):
             flow["paused"] = True
             return ctx.reply("flow.resume_offer", flow=flow_title(flow))
         return _answer_while_paused(ctx, lambda: _answer_intent(ctx))
     return _step_of(flow).handler(ctx)
+
+
+def _after_cancel_question(ctx: Context) -> Reply:
+    """The member said whether a cancel-like answer meant cancel; replay it if not."""
+    held = ctx.flow.pop("held_answer")
+    ctx.flow_changed = True
+    if is_one_of(ctx.text, "yes_words") or is_one_of(ctx.text, "cancel_words"):
+        return INTENT_HANDLERS["cancel"](ctx)
+    if is_one_of(ctx.text, "no_words"):
+        ctx.answer_override = held
+    return _step_of(ctx.flow).handler(ctx)
 
 
 def _answer_while_paused(ctx: Context, answer) -> Reply:

@@ -15,7 +15,7 @@ Handler = Callable[["Context"], "Reply"]  # noqa: F821 (names from bot.conversat
 @dataclass(frozen=True)
 class Step:
     handler: Handler
-    prompt: str            # content key re-asked when a member resumes at this step
+    prompt: str | Handler  # content key, or a function building the question, asked again on resume
     accepts_media: bool    # whether a picture/voice without text is a valid answer
 
 
@@ -47,8 +47,12 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
     return register
 
 
-def step(flow: str, name: str, prompt: str, accepts_media: bool = False):
-    """Register one step of a multi-turn flow; `prompt` is asked again on resume."""
+def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False):
+    """Register one step of a multi-turn flow; `prompt` is asked again on resume.
+
+    A step whose question depends on the answers so far (numbered choices, a
+    summary) passes a function `prompt(ctx) -> Reply` instead of a content key.
+    """
 
     def register(handler: Handler) -> Handler:
         _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media), "flow step")

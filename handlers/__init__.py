@@ -5,3 +5,5 @@ and flow steps (see `bot/registry.py`). To add a capability, add a module
 and one line here.
 """
 from handlers import cancel, feedback, help, human, welcome  # noqa: F401
+from handlers import fees  # noqa: F401
+from handlers import profile, signup  # noqa: F401

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import date
+from decimal import Decimal
 
 import sqlite_utils
 
+from bot import content
 from storage.database import now_iso
 from storage.sqlite import transaction
 
@@ -213,3 +216,261 @@ def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dic
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
     return _first(db["units"].rows_where("openid = ?", [openid], limit=1))
+
+
+# --- approval and roster ------------------------------------------------------
+
+ROLL_STATUSES = ("active", "suspended")  # on the roll: what the fellow cap counts
+MEMBER_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
+                 "discipline", "mobile", "email", "school", "graduation_year", "council_role")
+
+
+class Refused(ValueError):
+    """A change the society's rules or the record's state do not allow.
+
+    `reason` names the rule (a key under [cli_refused] in content/replies/) and
+    `facts` carry the numbers the secretariat needs to see, so storage decides
+    and the caller says it.
+    """
+
+    def __init__(self, reason: str, **facts):
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
+def membership_rules() -> dict:
+    return content.load_toml("membership.toml")
+
+
+def category_code(value: str | None) -> str:
+    """An individual category from its code (`regular`) or its Chinese name (`普通会员`)."""
+    names = {code: name for code, name in membership_rules()["categories"].items()
+             if code in INDIVIDUAL_CATEGORIES}
+    for code, name in names.items():
+        if value in (code, name):
+            return code
+    raise Refused("category", value=value, choices="、".join(names.values()))
+
+
+def assign_member_no(db: sqlite_utils.Database, year: int) -> str:
+    """prefix + joining year + sequence, e.g. HNKX202600001; call inside a transaction."""
+    rules = membership_rules()["member_no"]
+    return next_number(db, "members", "member_no", f"{rules['prefix']}{year}", rules["digits"])
+
+
+def assign_unit_no(db: sqlite_utils.Database, year: int) -> str:
+    rules = membership_rules()["member_no"]
+    return next_number(db, "units", "unit_no", f"{rules['unit_prefix']}{year}", rules["digits"])
+
+
+def require_member(db: sqlite_utils.Database, member_no: str) -> dict:
+    member = find_member_by_no(db, member_no.strip().upper())
+    if member is None:
+        raise Refused("no_member", member_no=member_no)
+    return member
+
+
+def require_unit(db: sqlite_utils.Database, unit_no: str) -> dict:
+    unit = find_unit_by_no(db, unit_no.strip().upper())
+    if unit is None:
+        raise Refused("no_unit", unit_no=unit_no)
+    return unit
+
+
+def _pending_application(db: sqlite_utils.Database, app_no: str) -> dict:
+    application = find_application(db, app_no.strip().upper())
+    if application is None:
+        raise Refused("no_application", app_no=app_no)
+    if application["status"] != "pending":
+        raise Refused("application_closed", app_no=application["app_no"],
+                      status=application["status"])
+    return application
+
+
+def approve_application(db: sqlite_utils.Database, app_no: str, actor: str, today: date) -> dict:
+    """Number, create and activate the member (or unit) an application asks for; close it.
+
+    Returns {"application", "member", "unit"} (one of member/unit is None).
+    """
+    with transaction(db):
+        application = _pending_application(db, app_no)
+        member = unit = None
+        if application["kind"] == "unit":
+            unit = _unit_from_application(db, application, actor, today)
+        else:
+            member = _member_from_application(db, application, actor, today)
+        close_application(db, application, "approved", actor,
+                          member_id=member and member["id"], unit_id=unit and unit["id"])
+    return {"application": find_application(db, application["app_no"]), "member": member,
+            "unit": unit}
+
+
+def approve_applications(db: sqlite_utils.Database, app_nos: list[str], actor: str,
+                         today: date) -> list[dict]:
+    """All or none: a batch with one refused application approves nothing, so it can be rerun."""
+    with transaction(db):
+        return [approve_application(db, app_no, actor, today) for app_no in app_nos]
+
+
+def reject_application(db: sqlite_utils.Database, app_no: str, actor: str, reason: str) -> dict:
+    with transaction(db):
+        application = _pending_application(db, app_no)
+        close_application(db, application, "rejected", actor, reason)
+    return find_application(db, application["app_no"])
+
+
+def _linked_unit(db: sqlite_utils.Database, data: dict) -> dict | None:
+    if data.get("unit_id"):
+        return find_unit(db, data["unit_id"])
+    if data.get("invite_code"):
+        return find_unit_by_invite_code(db, data["invite_code"])
+    return None
+
+
+def _member_from_application(db: sqlite_utils.Database, application: dict, actor: str,
+                             today: date) -> dict:
+    data = application["data"]
+    fields = {k: data[k] for k in MEMBER_FIELDS if data.get(k) not in (None, "")}
+    fields["category"] = category_code(fields.get("category"))
+    if fields["category"] == "fellow":
+        raise Refused("fellow_by_promotion")
+    bound = find_member_by_openid(db, application["openid"])
+    if bound:
+        raise Refused("openid_bound", member_no=bound["member_no"], name=bound["name"])
+    for other in find_members_by_mobile(db, fields.get("mobile") or ""):
+        raise Refused("mobile_taken", mobile=other["mobile"], member_no=other["member_no"],
+                      name=other["name"])
+    unit = _linked_unit(db, data)
+    if unit:
+        fields["unit_id"] = unit["id"]
+        fields.setdefault("work_unit", unit["name"])
+    fields.update(member_no=assign_member_no(db, today.year), openid=application["openid"],
+                  status="active", joined_at=today.isoformat())
+    return insert_member(db, fields, actor, reason=application["app_no"])
+
+
+def _unit_from_application(db: sqlite_utils.Database, application: dict, actor: str,
+                           today: date) -> dict:
+    data = application["data"]
+    existing = find_unit_by_credit_code(db, data.get("credit_code") or "")
+    if existing:
+        raise Refused("unit_exists", unit_no=existing["unit_no"], name=existing["name"])
+    fields = {
+        "name": data.get("unit_name") or data.get("name"), "credit_code": data.get("credit_code"),
+        "contact_name": data.get("contact_name"), "contact_mobile": data.get("contact_mobile"),
+        "institution_type": data.get("institution_type"), "openid": application["openid"],
+        "unit_no": assign_unit_no(db, today.year), "joined_at": today.isoformat(),
+    }
+    return insert_unit(db, fields, actor)
+
+
+def change_category(db: sqlite_utils.Database, member_no: str, category: str, actor: str,
+                    reason: str) -> dict:
+    """Move a member between student, regular and senior; fellows come only by promotion."""
+    with transaction(db):
+        member = require_member(db, member_no)
+        if category == "fellow":
+            raise Refused("fellow_by_promotion")
+        if member["category"] == category:
+            raise Refused("same_category", member_no=member["member_no"], category=category)
+        return update_member(db, member["id"], {"category": category}, actor, "category_changed",
+                             reason)
+
+
+def suspend_member(db: sqlite_utils.Database, member_no: str, actor: str, reason: str) -> dict:
+    return _change_status(db, member_no, "active", "suspended", "suspended", actor, reason)
+
+
+def resume_member(db: sqlite_utils.Database, member_no: str, actor: str,
+                  reason: str | None = None) -> dict:
+    return _change_status(db, member_no, "suspended", "active", "resumed", actor, reason)
+
+
+def _change_status(db: sqlite_utils.Database, member_no: str, expected: str, status: str,
+                   action: str, actor: str, reason: str | None) -> dict:
+    with transaction(db):
+        member = require_member(db, member_no)
+        if member["status"] != expected:
+            raise Refused(f"not_{expected}", member_no=member["member_no"], status=member["status"])
+        return update_member(db, member["id"], {"status": status}, actor, action, reason)
+
+
+def fellow_cap(db: sqlite_utils.Database) -> dict:
+    """Fellows on the roll against the cap: at most max_share of all individual members."""
+    share = Decimal(str(membership_rules()["fellows"]["max_share"]))
+    individuals = count_members(db, statuses=ROLL_STATUSES)
+    return {"fellows": count_members(db, categories=("fellow",), statuses=ROLL_STATUSES),
+            "individuals": individuals, "max_share": float(share),
+            "limit": int(individuals * share)}
+
+
+def promote_to_fellow(db: sqlite_utils.Database, member_no: str, actor: str, reason: str) -> dict:
+    """Make an active member a fellow, refused when that would exceed the cap."""
+    with transaction(db):
+        member = require_member(db, member_no)
+        if member["category"] == "fellow":
+            raise Refused("already_fellow", member_no=member["member_no"])
+        if member["status"] != "active":
+            raise Refused("not_active", member_no=member["member_no"], status=member["status"])
+        cap = fellow_cap(db)
+        if cap["fellows"] + 1 > cap["limit"]:
+            raise Refused("fellow_cap", **cap)
+        return update_member(db, member["id"], {"category": "fellow"}, actor, "promoted_fellow",
+                             reason)
+
+
+def import_members(db: sqlite_utils.Database, new: list[tuple[dict, str]],
+                   changes: list[tuple[int, dict, str]], actor: str, today: date) -> dict:
+    """Add and update roster rows in one transaction: all of them, or on any failure none.
+
+    `new` holds (fields, reason); a row without a member number gets the next one
+    of its joining year. Rows that bring their own number are written first, so
+    a number given in the file is never handed out to another row; `created`
+    keeps the order of `new`.
+    """
+    created: list[dict | None] = [None] * len(new)
+    with transaction(db):
+        for i in sorted(range(len(new)), key=lambda i: not new[i][0].get("member_no")):
+            fields, reason = new[i]
+            if not fields.get("member_no"):
+                year = int(fields["joined_at"][:4]) if fields.get("joined_at") else today.year
+                fields = dict(fields, member_no=assign_member_no(db, year))
+            created[i] = insert_member(db, fields, actor, reason)
+        updated = [update_member(db, member_id, change, actor, "imported", reason)
+                   for member_id, change, reason in changes]
+    return {"created": created, "updated": updated}
+
+
+def list_units(db: sqlite_utils.Database) -> list[dict]:
+    return list(db["units"].rows_where(order_by="id"))
+
+
+def unit_numbers(db: sqlite_utils.Database) -> dict[int, str]:
+    """unit id -> unit number, to show many members' units without a query each."""
+    return {row["id"]: row["unit_no"] for row in db["units"].rows_where(select="id, unit_no")}
+
+
+def count_members_by_unit(db: sqlite_utils.Database) -> dict[int, int]:
+    rows = db.execute("select unit_id, count(*) from members where unit_id is not null "
+                      "group by unit_id").fetchall()
+    return dict(rows)
+
+
+def replace_invite_code(db: sqlite_utils.Database, unit_no: str, actor: str) -> dict:
+    """A new invite code for a unit (the old one stops working), e.g. after it leaked."""
+    with transaction(db):
+        unit = require_unit(db, unit_no)
+        code = new_invite_code(db)
+        db["units"].update(unit["id"], {"invite_code": code})
+        record_history(db, "unit", unit["id"], "invite_code_changed", actor,
+                       detail={"invite_code": [unit["invite_code"], code]})
+    return find_unit(db, unit["id"])
+
+
+# --- sign-up and profile ------------------------------------------------------
+
+def find_open_unit_application(db: sqlite_utils.Database, credit_code: str) -> dict | None:
+    """A pending unit application for this credit code, so a unit cannot apply twice at once."""
+    return _application(_first(db["applications"].rows_where(
+        "kind = 'unit' and status = 'pending' and json_extract(data, '$.credit_code') = ?",
+        [credit_code], limit=1)))

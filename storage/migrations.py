@@ -113,10 +113,26 @@ def _newsletters(db: sqlite_utils.Database) -> None:
     db["deliveries"].create_index(["openid", "status"])
 
 
+def _payment_references(db: sqlite_utils.Database) -> None:
+    """Bank references and import keys (a statement imported twice records nothing new),
+    the payer's category at the time (collection by category), and the lookups of reminders."""
+    payments = db["payments"]
+    payments.add_column("category", str)
+    payments.add_column("reference", str)
+    payments.add_column("import_key", str)
+    payments.add_column("recorded_at", str)
+    payments.create_index(["import_key"], unique=True)
+    payments.create_index(["unit_id"])
+    payments.create_index(["paid_at"])
+    db["members"].create_index(["paid_through"])
+    db["units"].create_index(["contact_mobile"])
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
     _newsletters,
+    _payment_references,
 ]
 
 

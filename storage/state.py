@@ -163,3 +163,28 @@ def record_outbound_outcome(r: redis.Redis, outcome: dict) -> None:
 def recent_outbound_outcomes(r: redis.Redis, limit: int = 100) -> list[dict]:
     """The latest outcomes, newest first."""
     return [json.loads(raw) for raw in r.lrange(OUTBOUND_LOG_KEY, 0, limit - 1)]
+
+
+# --- binding attempts ----------------------------------------------------------
+# Failed tries to bind a member number, counted per openid and calendar day
+# (`now` is a local datetime). The day is part of the key, and the key
+# expires when that day ends.
+
+def _binding_failures_key(openid: str, now) -> str:
+    return f"{PREFIX}binding_failures:{openid}:{now:%Y%m%d}"
+
+
+def count_failed_binding(r: redis.Redis, openid: str, now) -> int:
+    """Failed binding tries of this openid on the day of `now`."""
+    return int(r.get(_binding_failures_key(openid, now)) or 0)
+
+
+def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
+    """Count one more failed try on the day of `now`; returns that day's count."""
+    key = _binding_failures_key(openid, now)
+    seconds_left_today = 86400 - (now.hour * 3600 + now.minute * 60 + now.second)
+    with r.pipeline() as pipe:
+        pipe.incr(key)
+        pipe.expire(key, seconds_left_today)
+        count, _ = pipe.execute()
+    return count

@@ -168,3 +168,19 @@ def test_unfollow_marks_a_member_unreachable_and_a_new_follow_restores(alice, db
     assert member["reachable"] == 0 and member["status"] == "active"
     assert "欢迎关注" in alice.follows()
     assert find_member_by_openid(db, "o_alice")["reachable"] == 1
+
+
+def test_a_cancel_like_sentence_mid_flow_is_confirmed_before_anything_is_lost(alice, db):
+    alice.says("我想提建议")
+    question = alice.says("请终止当前流程")
+    assert "是否" in question or "吗" in question
+    assert "已取消" in alice.says("是")
+    assert tickets(db) == []
+
+
+def test_no_to_the_cancel_question_keeps_the_sentence_as_the_answer(alice, db):
+    alice.says("我想提建议")
+    alice.says("请终止当前流程")  # e.g. a member asking the society to stop something
+    reply = alice.says("否")
+    [ticket] = tickets(db)
+    assert ticket["body"] == "请终止当前流程" and ticket["ticket_no"] in reply

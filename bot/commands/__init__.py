@@ -2,6 +2,6 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import db
+from bot.commands import db, fees, members, remind, units
 
-COMMAND_GROUPS = [db.db]
+COMMAND_GROUPS = [db.db, fees.fees, remind.remind, members.members, units.units]

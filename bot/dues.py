@@ -1,0 +1,251 @@
+"""Dues arithmetic: membership years, paid-through dates and the standing they give.
+
+Pure functions over dates and the fee schedule in content/membership.toml,
+so the chat, the CLI, imports, reminders and reports all agree.
+
+The rules:
+- The membership year is the calendar year; a paid-through date is the
+  31 December of the last year paid. A lifetime payment sets it to
+  LIFETIME_PAID_THROUGH, and `years` is LIFETIME (0) on that payment.
+- Standing on a day: `active` up to and including the paid-through date,
+  `grace` for `grace_days` after it, then `lapsed`; `unpaid` if never paid.
+  Categories whose yearly fee is 0 (fellows) are `exempt`; a lifetime payer
+  is `lifetime`. Standing is always derived, never stored: `members.status`
+  stays the administrative status (active, suspended, resigned).
+- Paying N years while active or in grace continues from the current
+  paid-through year (no gap, no paid time lost); paying when lapsed or never
+  paid covers the year of the payment onward (no back-dues for the years
+  missed). A legacy paid-through date that is not 31 December counts as
+  its whole year.
+- Amount for N years = yearly fee of the category x N, for N among
+  `multi_year_options`; lifetime has its own price per category.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot import content
+
+LIFETIME = 0  # `years` of a lifetime payment
+LIFETIME_PAID_THROUGH = "9999-12-31"
+
+
+def fee_rules() -> dict:
+    return content.load_toml("membership.toml")["fees"]
+
+
+# --- the schedule ---------------------------------------------------------------
+
+def yearly_fee(category: str) -> float:
+    return fee_rules()["yearly"].get(category, 0)
+
+
+def lifetime_fee(category: str) -> float | None:
+    """The one-off lifetime price, or None where the category has no lifetime option."""
+    return fee_rules().get("lifetime", {}).get(category)
+
+
+def is_exempt(category: str) -> bool:
+    return not yearly_fee(category)
+
+
+def year_options() -> list[int]:
+    return list(fee_rules()["multi_year_options"])
+
+
+def amount_due(category: str, years: int) -> float | None:
+    """What N years (or LIFETIME) cost in this category; None if not on offer."""
+    if years == LIFETIME:
+        return lifetime_fee(category)
+    if years not in year_options():
+        return None
+    return yearly_fee(category) * years
+
+
+def years_for_amount(category: str, amount: float) -> int | None:
+    """Which option an amount pays for (a bank transfer says only how much), or None."""
+    if is_exempt(category):
+        return None
+    for years in [*year_options(), LIFETIME]:
+        due = amount_due(category, years)
+        if due is not None and same_amount(due, amount):
+            return years
+    return None
+
+
+def same_amount(a: float, b: float) -> bool:
+    return round(float(a), 2) == round(float(b), 2)
+
+
+def format_amount(amount: float) -> str:
+    """100.0 -> "100", 99.5 -> "99.50": how amounts appear in replies and receipts."""
+    amount = round(float(amount), 2)
+    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
+
+
+# --- dates and standing -----------------------------------------------------------
+
+def _date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def is_lifetime(paid_through: str | None) -> bool:
+    return paid_through == LIFETIME_PAID_THROUGH
+
+
+def grace_ends(paid_through: str) -> date:
+    return _date(paid_through) + timedelta(days=fee_rules()["grace_days"])
+
+
+def standing(paid_through: str | None, today: date | None = None) -> str:
+    """`active` while paid, `grace` for grace_days after, then `lapsed`; `unpaid` if never paid."""
+    if not paid_through:
+        return "unpaid"
+    today = today or date.today()
+    if today <= _date(paid_through):
+        return "active"
+    if today <= grace_ends(paid_through):
+        return "grace"
+    return "lapsed"
+
+
+def dues_standing(category: str, paid_through: str | None, today: date) -> str:
+    """`standing`, plus `exempt` for categories that pay nothing and `lifetime`."""
+    if is_lifetime(paid_through):
+        return "lifetime"
+    if is_exempt(category):
+        return "exempt"
+    return standing(paid_through, today)
+
+
+def days_to_expiry(paid_through: str | None, today: date) -> int | None:
+    """Days left until the paid-through date (negative once past); None if never ending or unpaid."""
+    if not paid_through or is_lifetime(paid_through):
+        return None
+    return (_date(paid_through) - today).days
+
+
+# --- payments ----------------------------------------------------------------------
+
+def coverage(paid_through: str | None, years: int, paid_on: date) -> tuple[str, str]:
+    """The period (from, to) a payment of N years (or LIFETIME) made on `paid_on` pays for."""
+    if standing(paid_through, paid_on) in ("active", "grace"):
+        first_year = _date(paid_through).year + 1
+    else:
+        first_year = paid_on.year
+    start = date(first_year, 1, 1).isoformat()
+    if years == LIFETIME:
+        return start, LIFETIME_PAID_THROUGH
+    return start, date(first_year + years - 1, 12, 31).isoformat()
+
+
+def paid_through_after(paid_through: str | None, years: int, paid_on: date) -> str:
+    return coverage(paid_through, years, paid_on)[1]
+
+
+def renewal_options(category: str, paid_through: str | None, today: date) -> list[dict]:
+    """Each way to pay now: years (LIFETIME for lifetime), amount, and the paid-through it gives."""
+    if is_exempt(category) or is_lifetime(paid_through):
+        return []
+    options = []
+    for years in [*year_options(), LIFETIME]:
+        amount = amount_due(category, years)
+        if amount is not None:
+            options.append({"years": years, "amount": amount,
+                            "paid_through": paid_through_after(paid_through, years, today)})
+    return options
+
+
+# --- reminders and reports ---------------------------------------------------------
+
+def reminder_due(category: str, paid_through: str | None, today: date) -> tuple[str, str] | None:
+    """(kind, period) of the reminder a payer should have by today, or None.
+
+    `expiring` within remind_days_before of the paid-through date; `lapsed`
+    once the grace period is over, for lapsed_notice_days (a roster imported
+    with long-lapsed members does not set off a flood of stale notices).
+    The period is the paid-through date, so a renewal starts a new one.
+    """
+    if dues_standing(category, paid_through, today) in ("exempt", "lifetime", "unpaid"):
+        return None
+    rules = fee_rules()
+    days_left = days_to_expiry(paid_through, today)
+    if 0 <= days_left <= rules["remind_days_before"]:
+        return "expiring", paid_through
+    days_lapsed = (today - grace_ends(paid_through)).days
+    if 1 <= days_lapsed <= rules["lapsed_notice_days"]:
+        return "lapsed", paid_through
+    return None
+
+
+def year_status(category: str, paid_through: str | None, year: int, today: date) -> str:
+    """Where a payer stands for membership year `year`, seen on `today` (or the year's end if past).
+
+    `paid` when the year is covered; else the standing: `active` (not due yet,
+    a future year), `grace`, `lapsed` or `unpaid`; `exempt` pays nothing.
+    """
+    if is_exempt(category):
+        return "exempt"
+    if paid_through and _date(paid_through) >= date(year, 12, 31):
+        return "paid"
+    return standing(paid_through, min(today, date(year, 12, 31)))
+
+
+REPORT_COUNTS = ("due", "paid", "grace", "overdue", "unpaid")
+
+
+def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
+    """Per category: how many owe dues for `year`, how many paid, in grace, overdue, never paid."""
+    summary: dict[str, dict] = {}
+    for payer in payers:
+        status = year_status(payer["category"], payer["paid_through"], year, today)
+        if status == "exempt":
+            continue
+        row = summary.setdefault(payer["category"], dict.fromkeys(REPORT_COUNTS, 0))
+        row["due"] += 1
+        key = {"paid": "paid", "grace": "grace", "lapsed": "overdue", "unpaid": "unpaid"}.get(status)
+        if key:
+            row[key] += 1
+    for category, row in summary.items():
+        row["expected"] = yearly_fee(category) * row["due"]
+        row["rate"] = round(row["paid"] / row["due"], 4) if row["due"] else 0.0
+    return summary
+
+
+# --- wording shared by the chat, the CLI and reminders (texts in content/replies/fees.toml) ---
+
+def category_name(category: str) -> str:
+    return content.load_toml("membership.toml")["categories"].get(category, category)
+
+
+def years_text(years: int) -> str:
+    if years == LIFETIME:
+        return content.text("fees.words.lifetime")
+    return content.text("fees.words.years", years=years)
+
+
+def date_text(paid_through: str | None) -> str:
+    """A paid-through date as members read it: the date, "尚未缴费" or "终身有效"."""
+    if not paid_through:
+        return content.text("fees.words.never")
+    if is_lifetime(paid_through):
+        return content.text("fees.words.forever")
+    return paid_through
+
+
+def period_text(period_from: str, period_to: str) -> str:
+    first, last = period_from[:4], period_to[:4]
+    if is_lifetime(period_to):
+        return content.text("fees.words.period_lifetime", first=first)
+    if first == last:
+        return content.text("fees.words.period_one", first=first)
+    return content.text("fees.words.period_many", first=first, last=last)
+
+
+def listing(items) -> str:
+    """Items as one list the Chinese way, e.g. "1、2、3、5"."""
+    return content.text("fees.words.separator").join(str(item) for item in items)
+
+
+def year_options_text() -> str:
+    return listing(year_options())

@@ -1,0 +1,249 @@
+"""The secretariat's spreadsheets (.xlsx and .csv) in and out, whatever they are about.
+
+Rosters, bank statements, job lists and event sign-ups arrive as sheets people
+made by hand: a merged title over the header, two-row headers under merged
+group cells, column names spelled several ways, numbers stored as numbers,
+blank rows and a notes row at the bottom. `read_table` turns such a sheet into
+`(row_number, {canonical_column: value})` pairs, keeping Excel's row numbers
+and column letters so a report can point at the cell to fix. What the values
+must look like is the caller's business (see bot/roster.py).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles and remarks
+MIN_HEADER_MATCHES = 2
+NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人")
+MAX_COLUMN_WIDTH = 50
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+class SheetError(ValueError):
+    """The file cannot be read as a table: `reason` is a content key, `facts` fill its text."""
+
+    def __init__(self, reason: str, **facts):
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str          # canonical name, e.g. "mobile"
+    header: str       # as written in the file, e.g. "联系电话"
+    letter: str       # Excel's column letter, e.g. "D"
+    index: int        # position in the row, from 0
+
+
+@dataclass
+class Sheet:
+    columns: dict[str, Column]
+    rows: list[tuple[int, dict]]                    # (Excel row number, {key: value})
+    header_rows: list[int]
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    ignored: list[Column] = field(default_factory=list)  # headers that name no known column
+
+
+# --- reading ------------------------------------------------------------------
+
+def read_table(path: Path | str, aliases: dict[str, list[str]]) -> Sheet:
+    """Find the header (by the column names in `aliases`) and return the data rows under it."""
+    grid = read_grid(Path(path))
+    header_at, columns, ignored = _find_header(grid, _alias_index(aliases))
+    sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored)
+    for index in range(header_at[-1], len(grid)):
+        row = grid[index]
+        values = {key: row[column.index] for key, column in columns.items()}
+        if all(is_blank(v) for v in values.values()):
+            continue  # blank, or a pre-numbered template row with nothing filled in
+        if _is_note(row):
+            sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
+            continue
+        sheet.rows.append((index + 1, values))
+    return sheet
+
+
+def read_grid(path: Path) -> list[list]:
+    """Every cell of the first sheet as a rectangle of values; merged ranges filled in."""
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        return _xlsx_grid(path)
+    if suffix == ".csv":
+        return _csv_grid(path)
+    raise SheetError("format", file=path.name)
+
+
+def _xlsx_grid(path: Path) -> list[list]:
+    try:
+        sheet = load_workbook(path, data_only=True).active
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise SheetError("unreadable", file=path.name, error=str(exc)) from None
+    grid = [[_cell_value(cell) for cell in row] for row in sheet.iter_rows()]
+    # A merged cell holds its value only top-left; people mean it for every cell it covers.
+    for merged in sheet.merged_cells.ranges:
+        value = grid[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, merged.max_row):
+            for c in range(merged.min_col - 1, merged.max_col):
+                grid[r][c] = value
+    return grid
+
+
+def _cell_value(cell):
+    """The value as the secretariat sees it: 13812345678.0 is a mobile, 1985.10 keeps its 0."""
+    value = cell.value
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float):
+        if value.is_integer():
+            return int(value)
+        decimals = re.search(r"0\.(0+)", cell.number_format or "")
+        if decimals:
+            return f"{value:.{len(decimals.group(1))}f}"
+    return value
+
+
+def _csv_grid(path: Path) -> list[list]:
+    """CSV saved by Excel in China is GB18030 (GBK); ours and newer Excel's are UTF-8."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("gb18030", errors="replace")
+    rows = [[value.strip() for value in row] for row in csv.reader(io.StringIO(text))]
+    width = max((len(row) for row in rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]
+
+
+def header_key(text) -> str:
+    """A header as compared: `手机号（必填）*` and `手机号` are the same column."""
+    value = unicodedata.normalize("NFKC", str(text or "")).lower()
+    value = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", value)
+    return re.sub(r"[\s*:]", "", value)
+
+
+def _alias_index(aliases: dict[str, list[str]]) -> dict[str, str]:
+    return {header_key(alias): key for key, names in aliases.items() for alias in names}
+
+
+def _matches(row: list, index: dict[str, str]) -> dict[int, str]:
+    """Column position -> canonical key for the cells of `row` that are known headers."""
+    found: dict[int, str] = {}
+    for position, value in enumerate(row):
+        key = index.get(header_key(value)) if isinstance(value, str) else None
+        if key:
+            found[position] = key
+    return found
+
+
+def _find_header(grid: list[list], index: dict[str, str]):
+    """The row naming most known columns, plus the rows of a header two rows deep.
+
+    A two-row header ("联系方式" merged over "手机 | 邮箱", the other header cells
+    merged down over both rows) names some columns in its second row only. The
+    header found is reported by all its rows, and data starts under the last.
+    """
+    candidates = range(min(len(grid), HEADER_SEARCH_ROWS))
+    best = max(candidates, key=lambda i: (len(_matches(grid[i], index)), -i), default=None)
+    found = _matches(grid[best], index) if best is not None else {}
+    if len(found) < MIN_HEADER_MATCHES:
+        raise SheetError("no_header")
+    top = best
+    while top > 0 and _is_continuation(_matches(grid[top - 1], index), found):
+        top -= 1  # the header cells are merged down over rows top..best
+    header_rows = list(range(top + 1, best + 2))
+    source = {position: best for position in found}
+    if best + 1 < len(grid):
+        below = {p: k for p, k in _matches(grid[best + 1], index).items()
+                 if p not in found and k not in found.values()}
+        if below:
+            found.update(below)
+            source.update({p: best + 1 for p in below})
+            header_rows.append(best + 2)
+    columns: dict[str, Column] = {}
+    ignored: list[Column] = []
+    for position in sorted(found):
+        column = Column(found[position], str(grid[source[position]][position]),
+                        get_column_letter(position + 1), position)
+        if column.key in columns:
+            ignored.append(column)  # e.g. both 手机 and 联系电话: the first one counts
+        else:
+            columns[column.key] = column
+    for position, value in enumerate(grid[best]):
+        if position not in found and not is_blank(value):
+            ignored.append(Column("", str(value), get_column_letter(position + 1), position))
+    return header_rows, columns, ignored
+
+
+def _is_continuation(above: dict[int, str], found: dict[int, str]) -> bool:
+    """The row above names the same columns in the same places: header cells merged downwards."""
+    return bool(above) and all(found.get(p) == k for p, k in above.items())
+
+
+def _is_note(row: list) -> bool:
+    """A remark under the table: starts like one, or one merged cell across the row."""
+    texts = [str(v).strip() for v in row if not is_blank(v)]
+    first = unicodedata.normalize("NFKC", texts[0])
+    return first.startswith(NOTE_MARKERS) or (len(texts) > 2 and len(set(texts)) == 1)
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# --- writing ------------------------------------------------------------------
+
+def write_table(path: Path | str, headers: list[str], rows: list[list]) -> None:
+    """An .xlsx with a bold, frozen header and fitted widths, or a .csv Excel opens in Chinese."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in XLSX_SUFFIXES:
+        _write_xlsx(path, headers, rows)
+    elif suffix == ".csv":
+        # The BOM tells Excel the file is UTF-8; without it Chinese shows as mojibake.
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            csv.writer(fh).writerows([headers, *[[_csv_value(v) for v in row] for row in rows]])
+    else:
+        raise SheetError("format", file=path.name)
+
+
+def _write_xlsx(path: Path, headers: list[str], rows: list[list]) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = "yyyy-mm-dd"
+    for position, header in enumerate(headers, start=1):
+        values = [header, *(row[position - 1] for row in rows)]
+        width = max(display_width(_csv_value(v)) for v in values) + 2
+        sheet.column_dimensions[get_column_letter(position)].width = min(width, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A2"
+    workbook.save(path)
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal or a spreadsheet: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))

@@ -1,0 +1,320 @@
+"""`signup`: an individual or a unit applies for membership by chat, one question at a time.
+
+The flow `signup` starts at `kind` (个人 / 单位, or straight away with a unit's
+invite code), then asks each field of that kind's form in order, skipping
+what is already known (the work unit an invite code fills in) and what does
+not apply (school and graduation year are for students only). A summary lets
+the member confirm or correct one field, which is asked again on its own;
+confirming stores a pending application.
+
+The application data uses the column names of `members` (kind `individual`,
+plus `unit_id` when an invite code linked a unit) or `units` (kind `unit`),
+so approval can copy it as it is.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from bot import content
+from bot.conversation import is_one_of
+from bot.messages import Reply
+from bot.privacy import mask_mobile
+from bot.registry import handles, step
+from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
+                            clean_email, clean_graduation_year, clean_mobile, clean_name,
+                            clean_text, normalise)
+from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
+                             find_open_application, find_open_unit_application,
+                             find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
+
+FLOW = "signup"
+SELF_SIGNUP_CATEGORIES = ("student", "regular", "senior")  # 会士 (fellow) only by nomination
+KINDS = ("individual", "unit")
+_INVITE_CODE = re.compile(f"(?<![A-Za-z0-9])[{INVITE_ALPHABET}]{{6}}(?![A-Za-z0-9])", re.IGNORECASE)
+_CORRECTION_VERB = re.compile(r"^(修改|更改|更正|改成|改)")
+
+
+def _texts() -> dict:
+    return content.replies()["signup"]
+
+
+def _membership() -> dict:
+    return content.load_toml("membership.toml")
+
+
+def problem_text(reason: str) -> str:
+    """The sentence for a refused answer: validation reasons, or this module's own keys."""
+    return content.text(reason if "." in reason else f"validation.{reason}")
+
+
+# --- the form ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Field:
+    """One question of the form: its step, where the answer goes, and how it is checked."""
+    step: str                                         # step name; also its key in [signup.ask]
+    column: str                                       # key in the application data
+    clean: Callable                                   # (text, db) -> value, or raises Invalid
+    options: Callable[[], list[str]] | None = None    # numbered choices shown under the question
+    students_only: bool = False
+
+    def applies(self, answers: dict) -> bool:
+        return not self.students_only or answers.get("category") == "student"
+
+
+def _plain(clean) -> Callable:
+    return lambda text, db: clean(text)
+
+
+def _category_names() -> list[str]:
+    return [_membership()["categories"][c] for c in SELF_SIGNUP_CATEGORIES]
+
+
+def _clean_category(text, db) -> str:
+    if _membership()["categories"]["fellow"] in normalise(text):
+        raise Invalid("signup.fellow_refused")
+    chosen = clean_choice(text, _category_names(), "category")
+    return SELF_SIGNUP_CATEGORIES[_category_names().index(chosen)]
+
+
+def _choice_list(name: str) -> Callable[[], list[str]]:
+    return lambda: _membership()["choices"][name]
+
+
+def _clean_choice_from(name: str, reason: str) -> Callable:
+    return lambda text, db: clean_choice(text, _choice_list(name)(), reason)
+
+
+def _clean_optional_email(text, db) -> str | None:
+    if normalise(text).rstrip("。.!！") in _texts()["words"]["skip"]:
+        return None
+    return clean_email(text)
+
+
+def _clean_new_credit_code(text, db) -> str:
+    """A valid code that is not already a unit member's nor in a pending unit application."""
+    code = clean_credit_code(text)
+    if find_unit_by_credit_code(db, code) or find_open_unit_application(db, code):
+        raise Invalid("signup.unit_taken")
+    return code
+
+
+def _clean_contact_name(text, db) -> str:
+    try:
+        return clean_name(text)
+    except Invalid:
+        raise Invalid("contact_name") from None
+
+
+_INSTITUTION_TYPE = Field("institution_type", "institution_type",
+                          _clean_choice_from("institution_types", "institution_type"),
+                          _choice_list("institution_types"))
+
+FORMS: dict[str, tuple[Field, ...]] = {
+    "individual": (
+        Field("name", "name", _plain(clean_name)),
+        Field("category", "category", _clean_category, _category_names),
+        Field("birth_year", "birth_year", _plain(clean_birth_year)),
+        Field("work_unit", "work_unit", _plain(lambda t: clean_text(t, "work_unit"))),
+        _INSTITUTION_TYPE,
+        Field("post_category", "post_category",
+              _clean_choice_from("post_categories", "post_category"), _choice_list("post_categories")),
+        Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30))),
+        Field("school", "school", _plain(lambda t: clean_text(t, "school")), students_only=True),
+        Field("graduation_year", "graduation_year", _plain(clean_graduation_year), students_only=True),
+        Field("mobile", "mobile", _plain(clean_mobile)),
+        Field("email", "email", _clean_optional_email),
+    ),
+    "unit": (
+        Field("unit_name", "name", _plain(lambda t: clean_text(t, "unit_name"))),
+        Field("credit_code", "credit_code", _clean_new_credit_code),
+        Field("contact_name", "contact_name", _clean_contact_name),
+        Field("contact_mobile", "contact_mobile", _plain(clean_mobile)),
+        _INSTITUTION_TYPE,
+    ),
+}
+FIELDS = {field.step: field for form in FORMS.values() for field in form}
+
+
+def _form(ctx) -> list[Field]:
+    """The fields of this member's form that apply to the answers so far."""
+    answers = ctx.flow_data["answers"]
+    return [f for f in FORMS[ctx.flow_data["kind"]] if f.applies(answers)]
+
+
+# --- asking ------------------------------------------------------------------
+
+def _question(field: Field) -> str:
+    question = content.text(f"signup.ask.{field.step}")
+    if field.options:
+        question += "\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(field.options(), 1))
+    return question
+
+
+def _ask(field: Field, problem: str | None = None) -> Reply:
+    """The question; after a refused answer, first say what was wrong."""
+    if problem:
+        return Reply(text=problem_text(problem)).with_note(_question(field))
+    return Reply(text=_question(field))
+
+
+def _ask_next(ctx) -> Reply:
+    """Go to the first unanswered question of the form, or to the summary when all are answered."""
+    answers = ctx.flow_data["answers"]
+    field = next((f for f in _form(ctx) if f.column not in answers), None)
+    if field is None:
+        ctx.goto("summary")
+        return _summary(ctx)
+    ctx.goto(field.step)
+    return _ask(field)
+
+
+def _shown(field: Field, value) -> str:
+    if value is None:
+        return _texts()["not_given"]
+    if field.column == "category":
+        return _membership()["categories"][value]
+    return mask_mobile(str(value))
+
+
+def _summary(ctx) -> Reply:
+    data = ctx.flow_data
+    answers = data["answers"]
+    items = "\n".join(f"{i}. {_texts()['fields'][f.step][0]}：{_shown(f, answers[f.column])}"
+                      for i, f in enumerate(_form(ctx), 1))
+    unit = find_unit(ctx.db, answers["unit_id"]) if answers.get("unit_id") else None
+    linked = content.text("signup.linked", unit=unit["name"]) if unit else ""
+    return ctx.reply("signup.summary", kind=_texts()["kind_names"][data["kind"]], items=items,
+                     linked=linked)
+
+
+def _current_question(ctx) -> Reply:
+    current = ctx.flow["step"]
+    if current == "kind":
+        return ctx.reply("signup.ask_kind")
+    if current == "summary":
+        return _summary(ctx)
+    return _ask(FIELDS[current])
+
+
+# --- starting ----------------------------------------------------------------
+
+def application_status(ctx, application: dict) -> Reply:
+    """What an applicant sees while their application waits (also shown by `profile`)."""
+    return ctx.reply("signup.open_application", app_no=application["app_no"],
+                     submitted=application["created_at"][:10])
+
+
+@handles("signup", menu="MENU_SIGNUP")
+def start_signup(ctx):
+    if ctx.flow and ctx.flow["name"] == FLOW:
+        # Asked again half-way (menu, or "入会" while paused): carry on, do not start over.
+        ctx.start_flow(FLOW, ctx.flow["step"], **ctx.flow_data)
+        return ctx.reply("signup.carry_on").with_note(_current_question(ctx).text)
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member:
+        return ctx.reply("signup.already_member", member_no=member["member_no"])
+    application = find_open_application(ctx.db, ctx.openid)
+    if application:
+        return application_status(ctx, application)
+    ctx.start_flow(FLOW, "kind", answers={})
+    code = _invite_code(ctx.text)
+    return _use_invite_code(ctx, code) if code else ctx.reply("signup.ask_kind")
+
+
+def _invite_code(text: str) -> str | None:
+    match = _INVITE_CODE.search(normalise(text))
+    return match.group().upper() if match else None
+
+
+def _use_invite_code(ctx, code: str) -> Reply:
+    """Link the applicant to the unit of the code and fill in what the unit already says."""
+    unit = find_unit_by_invite_code(ctx.db, code)
+    if unit is None:
+        return ctx.reply("signup.bad_invite_code", code=code).with_note(content.text("signup.ask_kind"))
+    answers = {"unit_id": unit["id"], "work_unit": unit["name"]}
+    if unit["institution_type"]:
+        answers["institution_type"] = unit["institution_type"]
+    ctx.goto("kind", kind="individual", answers=answers)
+    return ctx.reply("signup.invite_linked", unit=unit["name"]).with_note(_ask_next(ctx).text)
+
+
+@step(FLOW, "kind", prompt="signup.ask_kind")
+def choose_kind(ctx):
+    code = _invite_code(ctx.text)
+    if code:
+        return _use_invite_code(ctx, code)
+    names = [_texts()["kind_names"][k] for k in KINDS]
+    try:
+        kind = KINDS[names.index(clean_choice(ctx.text, names, "signup.bad_kind"))]
+    except Invalid as refused:
+        return Reply(text=problem_text(refused.reason)).with_note(content.text("signup.ask_kind"))
+    ctx.goto("kind", kind=kind)
+    return _ask_next(ctx)
+
+
+# --- answering ---------------------------------------------------------------
+
+def answer_field(ctx):
+    """Every question of both forms: check the answer, keep it, ask the next one."""
+    field = FIELDS[ctx.flow["step"]]
+    try:
+        value = field.clean(ctx.text, ctx.db)
+    except Invalid as refused:
+        return _ask(field, refused.reason)
+    answers = ctx.flow_data["answers"]
+    answers[field.column] = value
+    _drop_what_no_longer_fits(ctx, answers)
+    return _ask_next(ctx)
+
+
+def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
+    """The school once no longer a student; the invite's unit once the work unit is another."""
+    for field in FORMS[ctx.flow_data["kind"]]:
+        if not field.applies(answers):
+            answers.pop(field.column, None)
+    unit = find_unit(ctx.db, answers["unit_id"]) if answers.get("unit_id") else None
+    if unit and unit["name"] not in answers.get("work_unit", unit["name"]):
+        del answers["unit_id"]
+
+
+def _register_field_steps() -> None:
+    for field in FIELDS.values():
+        step(FLOW, field.step, prompt=_current_question)(answer_field)
+
+
+_register_field_steps()
+
+
+@step(FLOW, "summary", prompt=_current_question)
+def confirm_or_correct(ctx):
+    """A number or a field's name asks that field again; anything unclear shows the summary again."""
+    field = _field_to_correct(ctx)
+    if field is not None:
+        ctx.flow_data["answers"].pop(field.column, None)
+        return _ask_next(ctx)
+    if is_one_of(ctx.text, "confirm_words"):
+        return _submit(ctx)
+    return _summary(ctx)
+
+
+def _field_to_correct(ctx) -> Field | None:
+    """"3", "修改3", "改 手机", "手机号填错了" -> that field of the summary (longest name wins)."""
+    wanted = _CORRECTION_VERB.sub("", re.sub(r"\s+", "", normalise(ctx.text)))
+    form = _form(ctx)
+    if wanted.isdigit():
+        return form[int(wanted) - 1] if 1 <= int(wanted) <= len(form) else None
+    named = [(len(name), f) for f in form for name in _texts()["fields"][f.step] if name in wanted]
+    return max(named, key=lambda pair: pair[0])[1] if named else None
+
+
+def _submit(ctx) -> Reply:
+    kind, answers = ctx.flow_data["kind"], ctx.flow_data["answers"]
+    ctx.end_flow()
+    existing = find_open_application(ctx.db, ctx.openid)
+    if existing:  # submitted meanwhile, e.g. the same form confirmed twice
+        return application_status(ctx, existing)
+    application = create_application(ctx.db, ctx.openid, kind, answers)
+    return ctx.reply("signup.submitted", app_no=application["app_no"])

@@ -1,0 +1,190 @@
+"""Dues payments, their receipts, and the reminders already sent.
+
+A payer is an individual member or a unit member: both have a number, a
+category, a paid-through date and maybe an openid. `payer` dicts give both
+one shape, so dues code does not care which; `kind` says which table.
+
+A payment is never changed or deleted once recorded; it carries the period
+it paid for, so the paid-through date can always be explained.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlite_utils
+
+from bot import dues
+from storage.database import now_iso
+from storage.members import (
+    find_member,
+    find_member_by_no,
+    find_member_by_openid,
+    find_members_by_mobile,
+    find_unit,
+    find_unit_by_no,
+    find_unit_by_openid,
+    next_number,
+    record_history,
+    update_member,
+)
+from storage.sqlite import transaction
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+class AlreadyLifetime(ValueError):
+    """The payer has paid for life; another payment would extend nothing."""
+
+
+# --- payers ------------------------------------------------------------------------
+
+_PAYER_COLUMN = {"member": "member_id", "unit": "unit_id"}  # payer kind -> column in payments
+
+
+def _member_payer(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    return {"kind": "member", "id": row["id"], "number": row["member_no"], "name": row["name"],
+            "category": row["category"], "paid_through": row["paid_through"],
+            "openid": row["openid"], "reachable": bool(row["reachable"]), "status": row["status"]}
+
+
+def _unit_payer(row: dict | None) -> dict | None:
+    """Units have no `reachable` flag (unfollows are tracked for members): taken as reachable."""
+    if row is None:
+        return None
+    return {"kind": "unit", "id": row["id"], "number": row["unit_no"], "name": row["name"],
+            "category": "unit", "paid_through": row["paid_through"],
+            "openid": row["openid"], "reachable": True, "status": row["status"]}
+
+
+def find_payer(db: sqlite_utils.Database, number: str) -> dict | None:
+    """A member or unit by its number, as on the member card or the bank transfer."""
+    number = number.strip().upper()
+    return _member_payer(find_member_by_no(db, number)) or _unit_payer(find_unit_by_no(db, number))
+
+
+def find_payer_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
+    return (_member_payer(find_member_by_openid(db, openid))
+            or _unit_payer(find_unit_by_openid(db, openid)))
+
+
+def find_payers_by_mobile(db: sqlite_utils.Database, mobile: str) -> list[dict]:
+    """Members with this mobile and units with it as contact mobile (more than one is ambiguous)."""
+    units = db["units"].rows_where("contact_mobile = ?", [mobile], order_by="id")
+    return [_member_payer(m) for m in find_members_by_mobile(db, mobile)] + [_unit_payer(u) for u in units]
+
+
+def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
+    """Every member and unit whose membership is in force (not suspended or resigned)."""
+    members = db["members"].rows_where("status = 'active'", order_by="id")
+    units = db["units"].rows_where("status = 'active'", order_by="id")
+    return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
+
+
+def _reload(db: sqlite_utils.Database, payer: dict) -> dict:
+    if payer["kind"] == "member":
+        return _member_payer(find_member(db, payer["id"]))
+    return _unit_payer(find_unit(db, payer["id"]))
+
+
+def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str, actor: str,
+                      receipt_no: str) -> None:
+    if payer["kind"] == "member":
+        update_member(db, payer["id"], {"paid_through": paid_through}, actor,
+                      action="dues_paid", reason=receipt_no)
+        return
+    db["units"].update(payer["id"], {"paid_through": paid_through})
+    record_history(db, "unit", payer["id"], "dues_paid", actor, receipt_no,
+                   {"paid_through": [payer["paid_through"], paid_through]})
+
+
+# --- payments ----------------------------------------------------------------------
+
+def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years: int,
+                   paid_on: date, method: str, actor: str, note: str | None = None,
+                   reference: str | None = None, import_key: str | None = None,
+                   source: str = "manual") -> dict:
+    """Issue a receipt and extend the paid-through date (rule: bot.dues.coverage), in one transaction.
+
+    The paid-through date is read again inside the transaction, so two
+    payments recorded at the same moment both count. The receipt number is
+    prefix + year of payment + sequence within that year.
+    """
+    rules = dues.fee_rules()
+    with transaction(db):
+        current = _reload(db, payer)
+        if dues.is_lifetime(current["paid_through"]):
+            raise AlreadyLifetime(current["number"])
+        period_from, period_to = dues.coverage(current["paid_through"], years, paid_on)
+        receipt_no = next_number(db, "payments", "receipt_no",
+                                 f"{rules['receipt_prefix']}{paid_on.year}", rules["receipt_digits"])
+        db["payments"].insert({
+            "receipt_no": receipt_no, _PAYER_COLUMN[payer["kind"]]: payer["id"], "category": current["category"],
+            "amount": float(amount), "years": years, "method": method, "note": note,
+            "reference": reference, "import_key": import_key, "source": source,
+            "period_from": period_from, "period_to": period_to, "paid_at": paid_on.isoformat(),
+            "recorded_by": actor, "recorded_at": now_iso(),
+        })
+        _set_paid_through(db, current, period_to, actor, receipt_no)
+    return find_payment(db, receipt_no)
+
+
+def find_payment(db: sqlite_utils.Database, receipt_no: str) -> dict | None:
+    return _first(db["payments"].rows_where("receipt_no = ?", [receipt_no], limit=1))
+
+
+def payments_of(db: sqlite_utils.Database, payer: dict, limit: int | None = None) -> list[dict]:
+    """A payer's payments, latest first."""
+    column = _PAYER_COLUMN[payer["kind"]]
+    return list(db["payments"].rows_where(f"{column} = ?", [payer["id"]],
+                                          order_by="paid_at desc, id desc", limit=limit))
+
+
+def find_imported_payment(db: sqlite_utils.Database, import_key: str) -> dict | None:
+    return _first(db["payments"].rows_where("import_key = ?", [import_key], limit=1))
+
+
+def find_manual_payment(db: sqlite_utils.Database, payer: dict, paid_on: date,
+                        amount: float) -> dict | None:
+    """A payment typed in by hand matching a statement line (same payer, day and amount),
+    so importing the bank statement afterwards does not count it twice."""
+    column = _PAYER_COLUMN[payer["kind"]]
+    return _first(db["payments"].rows_where(
+        f"{column} = ? and paid_at = ? and round(amount, 2) = round(?, 2) and import_key is null",
+        [payer["id"], paid_on.isoformat(), float(amount)], limit=1))
+
+
+def collected_by_category(db: sqlite_utils.Database, year: int) -> dict[str, dict]:
+    """Money received in a calendar year per category (multi-year and lifetime included)."""
+    rows = db.execute(
+        "select category, count(*), sum(amount) from payments "
+        "where paid_at between ? and ? group by category",
+        [f"{year}-01-01", f"{year}-12-31"],
+    ).fetchall()
+    return {category: {"payments": count, "amount": total} for category, count, total in rows}
+
+
+# --- reminders ---------------------------------------------------------------------
+
+def _reminder_key(payer: dict, kind: str) -> tuple[int, str]:
+    """reminders_sent has one id column: a unit's reminders are kept under kind `unit_<kind>`."""
+    return payer["id"], kind if payer["kind"] == "member" else f"unit_{kind}"
+
+
+def claim_reminder(db: sqlite_utils.Database, payer: dict, kind: str, period: str) -> bool:
+    """Take the (payer, kind, period) slot in one statement; False if any run took it already."""
+    payer_id, key = _reminder_key(payer, kind)
+    cursor = db.execute(
+        "insert or ignore into reminders_sent (member_id, kind, period, sent_at) values (?, ?, ?, ?)",
+        [payer_id, key, period, now_iso()])
+    return cursor.rowcount == 1
+
+
+def release_reminder(db: sqlite_utils.Database, payer: dict, kind: str, period: str) -> None:
+    """Give a claim back when the reminder could not be queued, so the next run tries again."""
+    payer_id, key = _reminder_key(payer, kind)
+    db.execute("delete from reminders_sent where member_id = ? and kind = ? and period = ?",
+               [payer_id, key, period])

@@ -1,0 +1,300 @@
+"""`python -m bot fees ...` and `python -m bot remind` as the secretariat runs them."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import redis
+from click.testing import CliRunner
+from openpyxl import Workbook
+from rq import Queue
+
+from bot import dues
+from bot.cli import main
+from bot.commands import remind
+from bot.outbound import QUEUE_NAME
+from storage.members import find_member_by_no, history_of, insert_member, insert_unit, update_member
+from storage.payments import find_payer, payments_of
+from storage.sqlite import transaction
+
+REGULAR = dues.yearly_fee("regular")
+STUDENT = dues.yearly_fee("student")
+
+
+def invoke(env, *args):
+    return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+
+def run(env, *args):
+    result = invoke(env, *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def run_json(env, *args):
+    return json.loads(run(env, *args, "--json"))
+
+
+def add_member(db, number, category="regular", paid_through=None, openid=None, mobile=None,
+               name="张三", **fields):
+    with transaction(db):
+        return insert_member(db, {"member_no": number, "name": name, "category": category,
+                                  "paid_through": paid_through, "openid": openid, "mobile": mobile,
+                                  **fields}, actor="test")
+
+
+# --- record -------------------------------------------------------------------------------
+
+def test_record_issues_a_receipt_and_extends_the_paid_through_date(env, db):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31")
+    out = run_json(env, "fees", "record", "HNKX202500001", REGULAR * 2, "--years", 2,
+                   "--date", "2026-02-10", "--method", "现场缴费", "--by", "王秘书")
+    assert out["receipt_no"] == "SJ202600001"
+    assert (out["previous_paid_through"], out["paid_through"]) == ("2025-12-31", "2027-12-31")
+    member = find_member_by_no(db, "HNKX202500001")
+    assert member["paid_through"] == "2027-12-31"
+    [payment] = payments_of(db, find_payer(db, "HNKX202500001"))
+    assert (payment["method"], payment["recorded_by"], payment["category"]) == ("现场缴费", "王秘书", "regular")
+    change = history_of(db, "member", member["id"])[-1]
+    assert (change["action"], change["actor"], change["reason"]) == ("dues_paid", "王秘书", "SJ202600001")
+
+    text = run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-03-01")
+    assert "SJ202600002" in text and "会费缴至：2028-12-31" in text and "原：2027-12-31" in text
+
+
+def test_receipt_numbers_run_per_year_of_payment(env, db):
+    add_member(db, "HNKX202500001")
+    first = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2025-12-30")
+    second = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-01-02")
+    assert (first["receipt_no"], second["receipt_no"]) == ("SJ202500001", "SJ202600001")
+
+
+def test_a_wrong_amount_is_refused_with_what_it_should_be(env, db):
+    add_member(db, "HNKX202500001", category="student")
+    result = invoke(env, "fees", "record", "HNKX202500001", REGULAR, "--years", 2, "--date", "2026-01-05")
+    assert result.exit_code != 0
+    assert f"应为 {dues.format_amount(STUDENT * 2)} 元" in result.output and "--force" in result.output
+    assert payments_of(db, find_payer(db, "HNKX202500001")) == []
+
+
+def test_a_term_off_the_schedule_is_refused_and_force_needs_a_note(env, db):
+    add_member(db, "HNKX202500001")
+    assert "可选" in invoke(env, "fees", "record", "HNKX202500001", REGULAR * 4, "--years", 4).output
+    assert "--note" in invoke(env, "fees", "record", "HNKX202500001", 50, "--force").output
+    out = run_json(env, "fees", "record", "HNKX202500001", 50, "--force", "--note", "理事会决定减半",
+                   "--date", "2026-05-01")
+    assert out["amount"] == 50 and out["paid_through"] == "2026-12-31"
+
+
+def test_unknown_number_and_lifetime_members_are_refused(env, db):
+    assert "找不到编号为 HNKX209900001" in invoke(env, "fees", "record", "HNKX209900001", REGULAR).output
+    add_member(db, "HNKX202500001")
+    out = run_json(env, "fees", "record", "HNKX202500001", dues.lifetime_fee("regular"), "--lifetime")
+    assert out["paid_through"] == dues.LIFETIME_PAID_THROUGH
+    assert "已是终身会员" in invoke(env, "fees", "record", "HNKX202500001", REGULAR).output
+
+
+def test_show_lists_standing_and_payments(env, db):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31")
+    run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-01-20")
+    out = run_json(env, "fees", "show", "HNKX202500001", "--today", "2027-02-01")
+    assert out["standing"] == "grace" and out["payments"][0]["receipt_no"] == "SJ202600001"
+    assert "宽限期" in run(env, "fees", "show", "HNKX202500001", "--today", "2027-02-01")
+
+
+# --- import -------------------------------------------------------------------------------
+
+def bank_statement(path, rows):
+    """A statement as a bank exports it: a merged title, the header, credits and debits, a total."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["中国银行账户交易明细"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["交易日期", "交易流水号", "对方户名", "贷方金额", "借方金额", "附言"])
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["合计", None, None, None, None, None])
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def roster(db):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", name="张三", mobile="13900000001")
+    add_member(db, "HNKX202500002", category="student", name="李四", mobile="13900000002")
+    add_member(db, "HNKX202500003", name="钱七", mobile="13900000005")
+    add_member(db, "HNKX202500004", name="钱七", mobile="13900000005")  # same mobile twice
+
+
+STATEMENT = [
+    ["2026-03-02", "A001", "张三", REGULAR, None, "HNKX202500001张三会费"],       # by number in memo
+    ["2026/3/3", "A002", "李四", STUDENT * 2, None, "两年会费 13900000002"],      # by mobile in memo
+    ["2026-03-04", "A003", "王五", REGULAR, None, "会费"],                          # no number, no mobile
+    ["2026-03-05", "A004", "赵六", REGULAR, None, "HNKX202599999 会费"],           # no such number
+    ["2026-03-06", "A005", "钱七", REGULAR, None, "会费 手机13900000005"],         # two members
+    ["2026-03-07", "A006", "某公司", None, 500, "办公用品"],                        # a debit
+    ["2026-03-08", "A007", "张三", 150, None, "HNKX202500001"],                    # not on the schedule
+    ["昨天", "A008", "张三", REGULAR, None, "HNKX202500001"],                       # unreadable date
+]
+
+
+def test_import_records_matched_rows_and_reports_the_rest_by_row(env, db, roster, tmp_path):
+    path = bank_statement(tmp_path / "statement.xlsx", STATEMENT)
+    out = run_json(env, "fees", "import", path)
+    assert [(r["row"], r["number"], r["years"], r["paid_through"]) for r in out["recorded"]] == [
+        (3, "HNKX202500001", 1, "2026-12-31"), (4, "HNKX202500002", 2, "2027-12-31")]
+    assert [(r["row"], r["problem"]) for r in out["unmatched"]] == [(5, "no_key"), (6, "no_such_number")]
+    assert [(r["row"], r["candidates"]) for r in out["ambiguous"]] == [(7, ["HNKX202500003", "HNKX202500004"])]
+    assert [(r["row"], r["problem"]) for r in out["invalid"]] == [(9, "wrong_amount"), (10, "date")]
+    assert out["skipped"] == 1
+    payment = payments_of(db, find_payer(db, "HNKX202500002"))[0]
+    assert (payment["reference"], payment["source"]) == ("A002", "import:statement.xlsx")
+    assert "13900000005" not in json.dumps(out, ensure_ascii=False)  # mobiles masked in reports
+
+
+def test_reimporting_the_same_statement_records_nothing_twice(env, db, roster, tmp_path):
+    path = bank_statement(tmp_path / "statement.xlsx", STATEMENT)
+    first = run_json(env, "fees", "import", path)
+    again = run_json(env, "fees", "import", path)
+    assert again["recorded"] == []
+    assert sorted(r["receipt_no"] for r in again["already"]) == sorted(r["receipt_no"] for r in first["recorded"])
+    assert find_member_by_no(db, "HNKX202500001")["paid_through"] == "2026-12-31"
+    text = run(env, "fees", "import", path)
+    assert "新登记 0 笔" in text and "第 5 行" in text and "无法确定" in text
+
+
+def test_a_payment_typed_in_by_hand_is_not_doubled_by_the_statement(env, db, roster, tmp_path):
+    run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-03-02")
+    out = run_json(env, "fees", "import", bank_statement(tmp_path / "s.xlsx", STATEMENT[:1]))
+    assert out["recorded"] == [] and out["already"][0]["receipt_no"] == "SJ202600001"
+
+
+def test_dry_run_records_nothing(env, db, roster, tmp_path):
+    out = run_json(env, "fees", "import", bank_statement(tmp_path / "s.xlsx", STATEMENT), "--dry-run")
+    assert len(out["recorded"]) == 2
+    assert payments_of(db, find_payer(db, "HNKX202500001")) == []
+
+
+def test_a_csv_payment_sheet_with_member_numbers_and_full_width_digits(env, db, roster, tmp_path):
+    path = tmp_path / "收款登记.csv"
+    path.write_text("缴费日期,会员编号,姓名,缴费金额,缴费年数\n"
+                    "2026-04-01,ＨＮＫＸ２０２５００００１,张三,300,3\n"
+                    "2026-04-02,HNKX202500002,李四,100,3\n", encoding="gb18030")
+    out = run_json(env, "fees", "import", path)
+    assert [(r["number"], r["paid_through"]) for r in out["recorded"]] == [("HNKX202500001", "2028-12-31")]
+    assert [(r["row"], r["problem"]) for r in out["invalid"]] == [(3, "wrong_amount_years")]
+
+
+def test_a_file_without_a_header_is_refused(env, tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("随便写的\n一些内容\n", encoding="utf-8")
+    result = invoke(env, "fees", "import", path)
+    assert result.exit_code != 0 and "表头" in result.output
+
+
+# --- report -------------------------------------------------------------------------------
+
+def test_report_counts_due_paid_grace_overdue_and_collection_by_category(env, db):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31")   # pays in January: paid
+    add_member(db, "HNKX202500002", paid_through="2025-12-31")   # in grace on 2026-02-01
+    add_member(db, "HNKX202500003", paid_through="2024-12-31")   # overdue
+    add_member(db, "HNKX202500004", category="student")          # never paid
+    add_member(db, "HNKX202500005", category="fellow")           # exempt: not due
+    suspended = add_member(db, "HNKX202500006", paid_through="2024-12-31")
+    update_member(db, suspended["id"], {"status": "suspended"}, actor="test")
+    run(env, "fees", "record", "HNKX202500001", REGULAR * 2, "--years", 2, "--date", "2026-01-15")
+
+    out = run_json(env, "fees", "report", "--year", 2026, "--today", "2026-02-01")
+    by_category = {row["category"]: row for row in out["categories"]}
+    assert set(by_category) == {"regular", "student"}
+    regular, student = by_category["regular"], by_category["student"]
+    assert (regular["due"], regular["paid"], regular["grace"], regular["overdue"]) == (3, 1, 1, 1)
+    assert regular["rate"] == pytest.approx(1 / 3, abs=1e-4)
+    assert (regular["expected"], regular["collected"]) == (REGULAR * 3, REGULAR * 2)
+    assert (student["due"], student["unpaid"], student["collected"]) == (1, 1, 0)
+    assert (out["total"]["due"], out["total"]["paid"]) == (4, 1)
+
+    text = run(env, "fees", "report", "--year", 2026, "--today", "2026-02-01")
+    assert "2026 年会费收缴情况" in text and "普通会员" in text and "33.3%" in text and "合计" in text
+
+
+# --- remind -------------------------------------------------------------------------------
+
+def queued(redis_client):
+    return [(job.args[0], job.args[2]) for job in Queue(QUEUE_NAME, connection=redis_client).jobs]
+
+
+def test_remind_queues_each_notice_once_across_runs_and_days(env, db, redis_client):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+    first = run_json(env, "remind", "--today", "2025-12-01")
+    assert (first["queued"], first["expiring"]) == (1, 1)
+    [(openid, text)] = queued(redis_client)
+    assert openid == "o_zhang" and "2025-12-31" in text and "30 天" in text
+
+    assert run_json(env, "remind", "--today", "2025-12-01")["already_sent"] == 1   # the next hour
+    assert run_json(env, "remind", "--today", "2025-12-20")["already_sent"] == 1   # days later
+    assert run_json(env, "remind", "--today", "2026-02-01")["queued"] == 0          # in grace: quiet
+    lapsed = run_json(env, "remind", "--today", "2026-04-02")
+    assert (lapsed["queued"], lapsed["lapsed"]) == (1, 1)
+    assert "宽限期已结束" in queued(redis_client)[-1][1]
+    assert run_json(env, "remind", "--today", "2026-04-03")["already_sent"] == 1
+    assert len(queued(redis_client)) == 2
+
+
+def test_a_renewal_starts_the_reminders_afresh(env, db, redis_client):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+    run(env, "remind", "--today", "2025-12-01")
+    run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2025-12-05")
+    assert run_json(env, "remind", "--today", "2025-12-10")["queued"] == 0
+    assert run_json(env, "remind", "--today", "2026-12-01")["queued"] == 1
+    assert "2026-12-31" in queued(redis_client)[-1][1]
+
+
+def test_remind_skips_unbound_unfollowed_exempt_and_suspended(env, db, redis_client):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31")                           # no WeChat
+    add_member(db, "HNKX202500002", paid_through="2025-12-31", openid="o_gone", reachable=0)
+    add_member(db, "HNKX202500003", category="fellow", paid_through="2025-12-31", openid="o_fellow")
+    gone = add_member(db, "HNKX202500004", paid_through="2025-12-31", openid="o_suspended")
+    update_member(db, gone["id"], {"status": "suspended"}, actor="test")
+    out = run_json(env, "remind", "--today", "2025-12-15")
+    assert {k: out[k] for k in ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")} == {
+        "queued": 0, "skipped_no_openid": 1, "skipped_unreachable": 1, "already_sent": 0}
+    assert queued(redis_client) == []
+    # Binding WeChat later, while the notice still applies, gets it sent then.
+    update_member(db, find_member_by_no(db, "HNKX202500001")["id"], {"openid": "o_bound"}, actor="test")
+    assert run_json(env, "remind", "--today", "2025-12-16")["queued"] == 1
+    assert "未绑定微信 0 人" in run(env, "remind", "--today", "2025-12-16")
+
+
+def test_unit_members_pay_and_are_reminded_too(env, db, redis_client):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+    with transaction(db):
+        unit = insert_unit(db, {"unit_no": "HNKXDW202500001", "name": "示范科技有限公司",
+                                "credit_code": "91410100MA0000000X", "openid": "o_unit",
+                                "paid_through": "2025-12-31"}, actor="test")
+    assert run_json(env, "remind", "--today", "2025-12-01")["queued"] == 2  # same id 1, kept apart
+    assert run_json(env, "remind", "--today", "2025-12-02")["already_sent"] == 2
+    assert {openid for openid, _ in queued(redis_client)} == {"o_zhang", "o_unit"}
+    out = run_json(env, "fees", "record", unit["unit_no"], dues.yearly_fee("unit"), "--date", "2025-12-03")
+    assert out["paid_through"] == "2026-12-31"
+
+
+def test_a_reminder_that_could_not_be_queued_is_tried_again(db, redis_client, monkeypatch):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+
+    def redis_down(*args):
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr(remind, "send_text_later", redis_down)
+    with pytest.raises(redis.ConnectionError):
+        remind.queue_reminders(db, redis_client, date(2025, 12, 1))
+    monkeypatch.undo()
+    assert remind.queue_reminders(db, redis_client, date(2025, 12, 1))["queued"] == 1
+
+
+def test_a_sheet_without_an_amount_column_is_refused(env, tmp_path):
+    path = tmp_path / "names.csv"
+    path.write_text("缴费日期,会员编号,姓名\n2026-04-01,HNKX202500001,张三\n", encoding="utf-8")
+    result = invoke(env, "fees", "import", path)
+    assert result.exit_code != 0 and "金额" in result.output

@@ -1,0 +1,225 @@
+"""Importing the secretariat's own roster, as real ones look, and exporting it back unchanged."""
+import json
+from datetime import date, datetime
+
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from bot.cli import main
+from bot.spreadsheets import read_table
+from storage.database import open_database
+from storage.members import find_member_by_no, history_of, insert_member
+
+TITLE = "河南省示范科技学会会员名册（2025 年 12 月）"
+HEADER = ["序号", "姓名", "会员号", "类别", "出生年月", "工作单位", "单位性质", "岗位类别",
+          "学科/专业", "联系方式", None, "入会时间", "缴费至", "理事会职务"]
+SUB_HEADER = {"J": "手机号", "K": "邮箱"}  # under 联系方式, merged over J2:K2
+GOOD = [
+    [1, "张伟", "HNKX201900001", "普通会员", "1985.06", "郑州大学", "高等院校", "科研", "计算机科学",
+     "138 0013 8000", "ZhangWei@zzu.edu.cn", datetime(2019, 3, 1), "2025", "理事"],
+    [2, "李娜", None, "高级会员", datetime(1972, 5, 1), "河南省科学院", "科研院所", "管理", "化学",
+     "１３９００１３９０００", None, "2020.09", "2026.12", None],
+    None,  # a blank row
+    [3, "王芳", "", "学生会员", 2001, "河南大学", "高等院校", "科研", "物理学", 13700137000, None,
+     "2024-09-01", None, None],
+    [5, "周敏", "ＨＮＫＸ２０１９００００２", "会士", "1958年", "中原工学院", "高等院校", "科研", "纺织工程",
+     "136-0013-6000", "zhoumin@example.com", "2019年5月", "2030", "副理事长"],
+]
+DUPLICATE_MOBILE = [4, "赵强", None, "普通会员", 1980, "郑州大学", "高等院校", "应用", "土木工程",
+                    "137 0013 7000", None, "2021", None, None]
+BAD_MOBILE = [6, "孙磊", None, "普通会员", 1990, "河南工业大学", "高等院校", "科研", "食品科学",
+              "1380013", None, "2022", None, None]
+NOTE = "备注：1. 会员类别以 2025 年审核结果为准；2. 手机号如有变更请告知秘书处。"
+
+
+def messy_roster(path, rows):
+    """A roster as secretariats keep them: merged title, two-row header, a notes row at the end."""
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = TITLE
+    sheet.merge_cells("A1:N1")
+    for position, text in enumerate(HEADER, start=1):
+        sheet.cell(row=2, column=position, value=text)
+    for letter, text in SUB_HEADER.items():
+        sheet[f"{letter}3"] = text
+    sheet.merge_cells("J2:K2")
+    for letter in "ABCDEFGHILMN":  # every other header cell spans both header rows
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    for row in rows:
+        sheet.append(row or [])
+    sheet.append([NOTE])
+    sheet.merge_cells(f"A{sheet.max_row}:N{sheet.max_row}")
+    book.save(path)
+    return path
+
+
+def run(env, *args, ok=True):
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert (result.exit_code == 0) == ok, result.output
+    return result
+
+
+def imported(env, *args, ok=True):
+    return json.loads(run(env, "members", "import", *args, "--json", ok=ok).stdout)
+
+
+def history_count(db, member):
+    return len(history_of(db, "member", member["id"]))
+
+
+def test_the_header_is_found_under_a_merged_title_and_over_merged_cells(tmp_path):
+    path = messy_roster(tmp_path / "名册.xlsx", GOOD)
+    sheet = read_table(path, {"name": ["姓名"], "mobile": ["手机", "手机号"], "email": ["邮箱"]})
+    assert sheet.header_rows == [2, 3]
+    assert {k: c.letter for k, c in sheet.columns.items()} == {"name": "B", "mobile": "J", "email": "K"}
+    assert [row for row, _ in sheet.rows] == [4, 5, 7, 8]  # row 6 is blank
+    assert sheet.notes == [(9, NOTE)]
+    assert sheet.rows[2][1]["mobile"] == 13700137000  # a number cell, not 13700137000.0
+
+
+def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db, tmp_path):
+    path = messy_roster(tmp_path / "名册.xlsx", [*GOOD, DUPLICATE_MOBILE, BAD_MOBILE])
+    result = run(env, "members", "import", str(path), ok=False)
+    text = result.output
+    assert "表头在第 2-3 行" in text and "序号（A 列）" in text
+    assert "第 9 行 手机号（J 列）“137****7000”：与第 7 行重复（手机号相同）" in text
+    assert "第 10 行 手机号（J 列）“1380013”：手机号格式不对" in text
+    assert "第 11 行是备注，已忽略" in text
+    assert "新增 4 人，更新 0 人，无变化 0 人，有问题 2 行。" in text
+    assert "未导入任何数据" in text and "--skip-bad-rows" in text
+    assert db["members"].count == 0
+
+    report = imported(env, str(path), ok=False)
+    assert report["applied"] is False and report["bad_rows"] == [9, 10]
+    assert report["problems"][1] == {
+        "row": 10, "column": "mobile", "header": "手机号", "letter": "J", "value": "1380013",
+        "problem": "手机号格式不对：请输入 11 位大陆手机号，如 13812345678。"}
+
+
+def test_skip_bad_rows_imports_the_rest_cleaned_and_a_reimport_changes_nothing(env, db, tmp_path):
+    path = messy_roster(tmp_path / "名册.xlsx", [*GOOD, DUPLICATE_MOBILE, BAD_MOBILE])
+    report = imported(env, str(path), "--skip-bad-rows", "--by", "王秘书")
+    assert report["applied"] and report["bad_rows"] == [9, 10]
+    assert [(n["row"], n["member_no"]) for n in report["new"]] == [
+        (4, "HNKX201900001"), (5, "HNKX202000001"), (7, "HNKX202400001"), (8, "HNKX201900002")]
+
+    zhang = find_member_by_no(db, "HNKX201900001")
+    assert (zhang["mobile"], zhang["email"], zhang["birth_year"], zhang["category"]) == (
+        "13800138000", "zhangwei@zzu.edu.cn", 1985, "regular")
+    assert (zhang["joined_at"], zhang["paid_through"], zhang["council_role"]) == (
+        "2019-03-01", "2025-12-31", "理事")
+    li = find_member_by_no(db, "HNKX202000001")
+    assert (li["name"], li["mobile"], li["birth_year"], li["paid_through"]) == (
+        "李娜", "13900139000", 1972, "2026-12-31")
+    zhou = find_member_by_no(db, "HNKX201900002")
+    assert (zhou["category"], zhou["mobile"], zhou["joined_at"]) == (
+        "fellow", "13600136000", "2019-05-01")
+    [created] = history_of(db, "member", zhang["id"])
+    assert (created["actor"], created["reason"]) == ("王秘书", "名册导入 名册.xlsx 第 4 行")
+    assert db["members"].count == 4
+
+    again = run(env, "members", "import", str(path), "--skip-bad-rows").output
+    assert "新增 0 人，更新 0 人，无变化 4 人，有问题 2 行。" in again and "无变化" in again
+    assert db["members"].count == 4 and history_count(db, zhang) == 1
+
+
+def test_a_clean_roster_imports_and_round_trips_through_xlsx(env, db, tmp_path):
+    path = messy_roster(tmp_path / "名册.xlsx", GOOD)
+    assert "新增 4 人" in run(env, "members", "import", str(path)).output
+
+    exported = tmp_path / "导出.xlsx"
+    assert "已导出 4 人" in run(env, "members", "export", str(exported)).output
+    sheet = load_workbook(exported).active
+    assert [c.value for c in sheet[1]][:3] == ["会员编号", "姓名", "会员类别"]
+    assert sheet["A1"].font.bold and sheet.column_dimensions["B"].width >= 6
+    assert sheet["B2"].value == "张伟" and sheet["I2"].value == "13800138000"
+
+    text = run(env, "members", "import", str(exported)).output
+    assert "无变化 4 人" in text and "无变化：没有需要新增或更新的会员" in text
+
+    # The export rebuilds the same roster in an empty store.
+    fresh = dict(env, BOT_DATA_DIR=str(tmp_path / "fresh"))
+    run(fresh, "members", "import", str(exported))
+    copy = open_database(tmp_path / "fresh" / "bot.sqlite3")
+    columns = "member_no, name, category, birth_year, work_unit, institution_type, post_category, " \
+              "discipline, mobile, email, joined_at, paid_through, council_role"
+    query = f"select {columns} from members order by member_no"
+    assert copy.execute(query).fetchall() == db.execute(query).fetchall()
+
+
+def test_csv_round_trip_with_a_bom(env, db, tmp_path):
+    run(env, "members", "import", str(messy_roster(tmp_path / "名册.xlsx", GOOD)))
+    exported = tmp_path / "导出.csv"
+    run(env, "members", "export", str(exported), "--category", "普通会员")
+    raw = exported.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "张伟".encode() in raw and "李娜".encode() not in raw
+    assert "无变化 1 人" in run(env, "members", "import", str(exported)).output
+
+
+def test_a_gbk_csv_from_excel_with_a_title_row(env, db, tmp_path):
+    path = tmp_path / "会员.csv"
+    path.write_bytes("会员名册,,,\n姓名,手机,会员类别,电子邮箱\n"
+                     "张伟,138 0013 8000,普通会员,\n"
+                     "李娜,139-0013-9000,高级,lina@example.com\n,,,\n"
+                     "合计：2 人,,,\n".encode("gb18030"))
+    report = imported(env, str(path))
+    assert [n["name"] for n in report["new"]] == ["张伟", "李娜"]
+    assert report["notes"] == [{"row": 6, "text": "合计：2 人"}]
+    li = db.execute("select category, mobile from members where name = '李娜'").fetchone()
+    assert li == ("senior", "13900139000")
+
+
+def test_rows_are_matched_by_number_or_by_mobile_and_name(env, db, tmp_path):
+    insert_member(db, {"member_no": "HNKX201900001", "name": "张伟", "category": "regular",
+                       "mobile": "13800138000", "email": "zw@example.com"}, actor="test")
+    insert_member(db, {"member_no": "HNKX201900002", "name": "李娜", "category": "regular",
+                       "mobile": "13900139000"}, actor="test")
+    path = tmp_path / "更新.csv"
+    path.write_text("会员编号,姓名,手机号,类别,邮箱\n"
+                    ",张伟,13800138000,普通会员,\n"          # no number: same mobile and name
+                    "HNKX201900009,王五,13900139000,普通会员,\n"  # someone else's mobile
+                    "HNKX201900001,李四,13700137000,普通会员,\n", encoding="utf-8-sig")
+    report = imported(env, str(path), ok=False)
+    assert [(p["row"], p["column"]) for p in report["problems"]] == [(3, "mobile"), (4, "name")]
+    assert "已属于会员 HNKX201900002（李娜）" in report["problems"][0]["problem"]
+    assert "在系统中是“张伟”" in report["problems"][1]["problem"]
+    # Row 2 has no email: a blank cell clears nothing, so the row is unchanged.
+    assert report["unchanged"] == [{"row": 2, "member_no": "HNKX201900001"}]
+
+    path.write_text("会员编号,姓名,手机号,类别,邮箱\n"
+                    "HNKX201900001,张伟,13800138001,高级会员,zw@example.com\n", encoding="utf-8-sig")
+    text = run(env, "members", "import", str(path)).output
+    assert "第 2 行 HNKX201900001 张伟 更新：手机：138****8000 → 138****8001；类别：普通会员 → 高级会员" in text
+    member = find_member_by_no(db, "HNKX201900001")
+    assert (member["mobile"], member["category"]) == ("13800138001", "senior")
+    assert history_of(db, "member", member["id"])[-1]["action"] == "imported"
+
+
+def test_file_level_problems_are_explained(env, tmp_path):
+    no_mobile = tmp_path / "缺列.csv"
+    no_mobile.write_text("姓名,会员类别\n张伟,普通会员\n", encoding="utf-8")
+    assert "缺少必需的列：手机" in run(env, "members", "import", str(no_mobile), ok=False).output
+    not_roster = tmp_path / "其他.csv"
+    not_roster.write_text("日期,金额\n2026-01-01,100\n", encoding="utf-8")
+    assert "没有找到表头" in run(env, "members", "import", str(not_roster), ok=False).output
+    text_file = tmp_path / "名册.txt"
+    text_file.write_text("x", encoding="utf-8")
+    assert "不支持的文件类型" in run(env, "members", "import", str(text_file), ok=False).output
+    assert "不支持的文件类型" in run(env, "members", "export", str(text_file), ok=False).output
+
+
+def test_dry_run_reports_without_writing(env, db, tmp_path):
+    path = messy_roster(tmp_path / "名册.xlsx", GOOD)
+    text = run(env, "members", "import", str(path), "--dry-run").output
+    assert "新增 4 人" in text and "试运行" in text
+    assert db["members"].count == 0
+
+
+def test_dates_as_rosters_write_them():
+    from bot.roster import parse_date
+
+    assert parse_date("2019.3") == "2019-03-01"
+    assert parse_date("2019年3月5日") == "2019-03-05"
+    assert parse_date("2025", end_of_period=True) == "2025-12-31"
+    assert parse_date("2024.02", end_of_period=True) == "2024-02-29"
+    assert parse_date(date(2020, 1, 2)) == "2020-01-02"

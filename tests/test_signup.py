@@ -1,0 +1,413 @@
+"""Applying for membership by chat, as a member lives it: every question, bad answers, corrections."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from bot import content
+from bot.validation import credit_code_check_char
+from storage import state
+from storage.members import (create_application, find_open_application, history_of,
+                             insert_member, insert_unit, list_pending_applications)
+from tests.member import Member
+
+MOBILE = "15937126688"
+UNIT_CODE = "91350100M000100Y43"  # a published, valid unified social credit code
+
+# A student's whole form, question by question: (step, a good answer, what the question says).
+STUDENT_ANSWERS = [
+    ("kind", "1", "申请类型"),
+    ("name", "张三", "真实姓名"),
+    ("category", "1", "会员类别"),
+    ("birth_year", "2001", "出生年份"),
+    ("work_unit", "郑州大学化学学院", "工作单位"),
+    ("institution_type", "1", "单位类型"),
+    ("post_category", "2", "岗位类别"),
+    ("discipline", "有机化学", "学科专业"),
+    ("school", "郑州大学", "就读的学校"),
+    ("graduation_year", str(time.localtime().tm_year + 2), "毕业年份"),
+    ("mobile", MOBILE, "手机号"),
+    ("email", "zhangsan@example.com", "电子邮箱"),
+]
+UNIT_ANSWERS = [
+    ("kind", "2", "申请类型"),
+    ("unit_name", "河南示范新材料有限公司", "单位全称"),
+    ("credit_code", UNIT_CODE, "统一社会信用代码"),
+    ("contact_name", "王五", "联系人姓名"),
+    ("contact_mobile", "13912345678", "联系人手机号"),
+    ("institution_type", "3", "单位类型"),
+]
+GOOD_DATA = {
+    "individual": {
+        "name": "张三", "category": "student", "birth_year": 2001, "work_unit": "郑州大学化学学院",
+        "institution_type": "高等院校", "post_category": "科研", "discipline": "有机化学",
+        "school": "郑州大学", "graduation_year": time.localtime().tm_year + 2, "mobile": MOBILE,
+        "email": "zhangsan@example.com",
+    },
+    "unit": {
+        "name": "河南示范新材料有限公司", "credit_code": UNIT_CODE, "contact_name": "王五",
+        "contact_mobile": "13912345678", "institution_type": "企业或技术推广部门",
+    },
+}
+
+
+class Phone(Member):
+    """A member whose every reply is kept, to check that nothing leaks a full mobile number."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.replies = []
+
+    def send(self, msg_type, **fields):
+        reply = super().send(msg_type, **fields)
+        self.replies.append(reply)
+        return reply
+
+    def leaked(self, number: str) -> bool:
+        return any(number in reply for reply in self.replies)
+
+
+@pytest.fixture
+def zhang(client, config):
+    return Phone(client, config, "o_zhang")
+
+
+def fill(member, answers, until=None, start="我要申请入会"):
+    """Start the form and answer in order up to (not including) step `until`; returns the last reply."""
+    reply = member.says(start)
+    for step_name, answer, _ in answers:
+        if step_name == until:
+            break
+        reply = member.says(answer)
+    return reply
+
+
+def the_application(db, openid="o_zhang"):
+    application = find_open_application(db, openid)
+    assert application is not None
+    return application
+
+
+# --- the individual form ------------------------------------------------------
+
+def test_a_regular_member_applies_question_by_question(zhang, db):
+    assert "1. 个人会员" in zhang.says("申请入会")
+    assert "真实姓名" in zhang.says("1")
+    category_question = zhang.says("李四")
+    assert "1. 学生会员\n2. 普通会员\n3. 高级会员" in category_question
+    assert "会士" not in category_question.split("\n", 1)[1]  # fellows are not offered
+    assert "出生年份" in zhang.says("普通")
+    assert "工作单位" in zhang.says("1980年")
+    institution_question = zhang.says("河南省农业科学院")
+    assert "1. 高等院校" in institution_question and "5. 其他" in institution_question
+    assert "1. 管理" in zhang.says("科研院所")
+    assert "学科专业" in zhang.says("3")
+    assert "手机号" in zhang.says("作物遗传育种")  # not a student: no school questions
+    assert "跳过" in zhang.says("159 3712 6688")
+    summary = zhang.says("跳过")
+    assert "请核对" in summary and "确认" in summary
+    for shown in ("姓名：李四", "会员类别：普通会员", "出生年份：1980", "工作单位：河南省农业科学院",
+                  "单位类型：科研院所", "岗位类别：应用", "学科专业：作物遗传育种",
+                  "手机：159****6688", "邮箱：未填"):
+        assert shown in summary
+    assert "学校" not in summary
+    done = zhang.says("确认")
+    application = the_application(db)
+    assert application["app_no"] in done and "审核" in done
+    assert application["kind"] == "individual" and application["status"] == "pending"
+    assert application["data"] == {
+        "name": "李四", "category": "regular", "birth_year": 1980, "work_unit": "河南省农业科学院",
+        "institution_type": "科研院所", "post_category": "应用", "discipline": "作物遗传育种",
+        "mobile": MOBILE, "email": None,
+    }
+    assert [h["action"] for h in history_of(db, "application", application["id"])] == ["applied"]
+    assert not zhang.leaked(MOBILE)
+
+
+def test_a_student_is_also_asked_school_and_graduation_year(zhang, db):
+    reply = None
+    for step_name, answer, question in [("start", "入会", "申请类型"), *STUDENT_ANSWERS]:
+        assert reply is None or question in reply, (step_name, reply)
+        reply = zhang.says(answer)
+    assert "学校：郑州大学" in reply and "会员类别：学生会员" in reply
+    zhang.says("确认")
+    assert the_application(db)["data"] == GOOD_DATA["individual"]
+
+
+def test_the_menu_starts_the_form_too(zhang):
+    assert "1. 个人会员" in zhang.clicks("MENU_SIGNUP")
+
+
+BAD_ANSWERS = [(STUDENT_ANSWERS, step_name, bad, problem) for step_name, bad, problem in [
+    ("kind", "3", "没有看懂您的选择"),
+    ("name", "1", "姓名格式不对"),
+    ("category", "9", "类别前的数字"),
+    ("category", "会士", "会士由学会提名产生"),
+    ("category", "我想申请会士", "会士由学会提名产生"),
+    ("birth_year", "85", "出生年份不对"),
+    ("birth_year", "2020", "出生年份不对"),
+    ("work_unit", "郑", "单位名称"),
+    ("institution_type", "9", "单位类型前的数字"),
+    ("post_category", "教授", "岗位类别前的数字"),
+    ("discipline", "化", "学科专业"),
+    ("school", "郑", "学校名称"),
+    ("graduation_year", "1990", "毕业年份不对"),
+    ("mobile", "1381234567", "手机号格式不对"),
+    ("mobile", "021-12345678", "手机号格式不对"),
+    ("email", "zhangsan@", "邮箱格式不对"),
+]] + [(UNIT_ANSWERS, step_name, bad, problem) for step_name, bad, problem in [
+    ("unit_name", "公", "单位名称请填写"),
+    ("credit_code", "91350100M000100Y4", "统一社会信用代码不对"),
+    ("credit_code", "91350100M000100Y44", "统一社会信用代码不对"),
+    ("credit_code", "91350100M000100YO3", "统一社会信用代码不对"),
+    ("contact_name", "王5", "联系人姓名格式不对"),
+    ("contact_mobile", "1391234567", "手机号格式不对"),
+    ("institution_type", "0", "单位类型前的数字"),
+]]
+
+
+@pytest.mark.parametrize("answers,step_name,bad,problem", BAD_ANSWERS,
+                         ids=[f"{step_name}-{bad}" for _, step_name, bad, _ in BAD_ANSWERS])
+def test_a_bad_answer_is_explained_and_the_same_question_asked_again(zhang, db, answers, step_name,
+                                                                      bad, problem):
+    fill(zhang, answers, until=step_name)
+    steps = [s for s, _, _ in answers]
+    question = answers[steps.index(step_name)][2]
+    reply = zhang.says(bad)
+    assert problem in reply and question in reply
+    assert reply.index(problem) < reply.rindex(question)
+    # The good answer is then taken and the form carries on to the end.
+    for _, answer, _ in answers[steps.index(step_name):]:
+        reply = zhang.says(answer)
+    assert "请核对" in reply
+    zhang.says("确认")
+    assert the_application(db)["data"] == GOOD_DATA[the_application(db)["kind"]]
+    assert not zhang.leaked(MOBILE) and not zhang.leaked("13912345678")
+
+
+def test_a_wrong_choice_is_asked_again_with_the_choices(zhang):
+    fill(zhang, STUDENT_ANSWERS, until="institution_type")
+    reply = zhang.says("九")
+    assert "1. 高等院校" in reply and "5. 其他" in reply
+
+
+# --- the summary: confirm or correct one field ---------------------------------
+
+@pytest.mark.parametrize("correction", ["改 手机", "修改10", "10", "手机号填错了"])
+def test_one_field_is_corrected_from_the_summary(zhang, db, correction):
+    fill(zhang, STUDENT_ANSWERS)
+    assert "请输入您的手机号" in zhang.says(correction)
+    summary = zhang.says("13900001111")
+    assert "手机：139****1111" in summary and "姓名：张三" in summary
+    zhang.says("确认")
+    data = the_application(db)["data"]
+    assert data["mobile"] == "13900001111" and data["name"] == "张三"
+
+
+def test_a_correction_is_validated_like_the_first_answer(zhang):
+    fill(zhang, STUDENT_ANSWERS)
+    assert "请输入您的出生年份" in zhang.says("修改3")
+    reply = zhang.says("19")
+    assert "出生年份不对" in reply and "出生年份（4 位" in reply
+    assert "出生年份：1999" in zhang.says("1999")
+
+
+def test_leaving_student_drops_school_and_becoming_one_asks_for_it(zhang, db):
+    fill(zhang, STUDENT_ANSWERS)
+    zhang.says("改类别")
+    summary = zhang.says("高级会员")
+    assert "会员类别：高级会员" in summary and "学校" not in summary
+    zhang.says("改 类别")
+    assert "会士由学会提名产生" in zhang.says("会士")
+    assert "就读的学校" in zhang.says("学生")
+    assert "毕业年份" in zhang.says("河南大学")
+    summary = zhang.says(str(time.localtime().tm_year + 1))
+    assert "学校：河南大学" in summary
+    zhang.says("确认")
+    assert the_application(db)["data"]["school"] == "河南大学"
+
+
+def test_an_unclear_answer_shows_the_summary_again(zhang, db):
+    fill(zhang, STUDENT_ANSWERS)
+    reply = zhang.says("看看")
+    assert "请核对" in reply and "姓名：张三" in reply
+    assert find_open_application(db, "o_zhang") is None
+
+
+# --- invite codes ------------------------------------------------------------------
+
+@pytest.fixture
+def unit(db):
+    return insert_unit(db, {"name": "郑州大学", "credit_code": UNIT_CODE,
+                            "institution_type": "高等院校"}, actor="test")
+
+
+@pytest.mark.parametrize("how", ["in the first message", "at the first question"])
+def test_an_invite_code_links_the_unit_and_fills_in_the_work_unit(zhang, db, unit, how):
+    code = unit["invite_code"].lower()
+    if how == "in the first message":
+        reply = zhang.says(f"入会 邀请码 {code}")
+    else:
+        zhang.says("入会")
+        reply = zhang.says(code)
+    assert "郑州大学" in reply and "真实姓名" in reply
+    for answer in ("张三", "2", "1985", "2", "材料科学"):  # no work unit, no institution type
+        reply = zhang.says(answer)
+    assert "手机号" in reply
+    zhang.says(MOBILE)
+    summary = zhang.says("跳过")
+    assert "工作单位：郑州大学" in summary and "单位类型：高等院校" in summary
+    assert "关联单位会员：郑州大学" in summary
+    zhang.says("确认")
+    data = the_application(db)["data"]
+    assert data["unit_id"] == unit["id"] and data["work_unit"] == "郑州大学"
+    assert data["institution_type"] == "高等院校"
+
+
+def test_another_work_unit_drops_the_invite_link(zhang, db, unit):
+    zhang.says(f"入会 邀请码 {unit['invite_code']}")
+    for answer in ("张三", "2", "1985", "2", "材料科学", MOBILE, "跳过", "改 单位"):
+        zhang.says(answer)
+    assert "关联单位会员：郑州大学" in zhang.says("郑州大学化学学院")  # still the same unit
+    zhang.says("改单位")
+    summary = zhang.says("河南大学")
+    assert "工作单位：河南大学" in summary and "关联单位会员" not in summary
+    zhang.says("确认")
+    assert "unit_id" not in the_application(db)["data"]
+
+
+def test_an_unknown_invite_code_says_so_and_keeps_asking(zhang):
+    reply = zhang.says("入会 邀请码 ZZZZZZ")
+    assert "没有找到邀请码“ZZZZZZ”" in reply and "1. 个人会员" in reply
+    assert "真实姓名" in zhang.says("1")
+
+
+# --- one application per member ----------------------------------------------------
+
+def test_asking_again_shows_the_open_application_instead_of_a_new_form(zhang, db):
+    fill(zhang, STUDENT_ANSWERS)
+    zhang.says("确认")
+    app_no = the_application(db)["app_no"]
+    for reply in (zhang.says("我要入会"), zhang.clicks("MENU_SIGNUP")):
+        assert app_no in reply and "审核中" in reply
+    assert len(list_pending_applications(db)) == 1
+
+
+def test_a_member_is_told_their_number(zhang, db, redis_client):
+    insert_member(db, {"member_no": "HNKX202600007", "name": "张三", "category": "regular",
+                       "openid": "o_zhang"}, actor="test")
+    reply = zhang.says("申请入会")
+    assert "HNKX202600007" in reply and "会员卡" in reply
+    assert state.load_flow(redis_client, "o_zhang") is None
+
+
+def test_an_application_made_meanwhile_is_not_doubled(zhang, db):
+    fill(zhang, STUDENT_ANSWERS)
+    earlier = create_application(db, "o_zhang", "individual", {"name": "张三"})
+    assert earlier["app_no"] in zhang.says("确认")
+    assert [a["app_no"] for a in list_pending_applications(db)] == [earlier["app_no"]]
+
+
+# --- cancel and resume --------------------------------------------------------------
+
+@pytest.mark.parametrize("until", ["name", "birth_year", "mobile", None])
+def test_cancel_at_any_step_keeps_nothing(zhang, db, redis_client, until):
+    fill(zhang, STUDENT_ANSWERS, until=until)
+    reply = zhang.says("取消")
+    assert "已取消" in reply and "申请入会" in reply
+    assert list_pending_applications(db) == []
+    assert state.load_flow(redis_client, "o_zhang") is None
+
+
+def test_returning_mid_way_is_offered_to_continue_where_it_stopped(zhang, db, redis_client):
+    fill(zhang, STUDENT_ANSWERS, until="discipline")
+    flow = state.load_flow(redis_client, "o_zhang")
+    flow["updated_at"] = time.time() - 3600  # the member left an hour ago
+    state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
+    offer = zhang.says("有机化学")
+    assert "还没有完成" in offer and "继续" in offer
+    assert "学科专业" in zhang.says("继续")
+    for _, answer, _ in STUDENT_ANSWERS[7:]:
+        reply = zhang.says(answer)
+    assert "学科专业：有机化学" in reply
+    zhang.says("确认")
+    assert the_application(db)["data"]["discipline"] == "有机化学"
+
+
+def test_resuming_at_a_choice_and_at_the_summary(zhang, redis_client):
+    def leave_for_an_hour():
+        flow = state.load_flow(redis_client, "o_zhang")
+        flow["updated_at"] = time.time() - 3600
+        state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
+
+    fill(zhang, STUDENT_ANSWERS, until="post_category")
+    leave_for_an_hour()
+    zhang.says("你好")
+    question = zhang.says("继续")
+    assert "岗位类别" in question and "1. 管理" in question  # the numbered choices come back too
+    assert "学科专业" in zhang.says("科研")
+    fill(zhang, STUDENT_ANSWERS[7:], start="有机化学")
+    leave_for_an_hour()
+    zhang.says("你好")
+    summary = zhang.says("继续")
+    assert "确认" in summary and "学科专业：有机化学" in summary  # the whole summary again
+
+
+def test_asking_to_sign_up_again_mid_way_carries_on(zhang, db):
+    fill(zhang, STUDENT_ANSWERS, until="birth_year")
+    reply = zhang.clicks("MENU_SIGNUP")
+    assert "接着来" in reply and "出生年份" in reply and "还没有完成" not in reply
+    for _, answer, _ in STUDENT_ANSWERS[3:]:
+        reply = zhang.says(answer)
+    assert "姓名：张三" in reply
+
+
+# --- unit applications --------------------------------------------------------------
+
+def test_a_unit_applies_by_chat(zhang, db):
+    reply = None
+    for step_name, answer, question in [("start", "申请入会", "申请类型"), *UNIT_ANSWERS]:
+        assert reply is None or question in reply, (step_name, reply)
+        reply = zhang.says(answer)
+    for shown in ("单位会员申请", "单位名称：河南示范新材料有限公司", f"统一社会信用代码：{UNIT_CODE}",
+                  "联系人：王五", "联系人手机：139****5678", "单位类型：企业或技术推广部门"):
+        assert shown in reply
+    done = zhang.says("确认")
+    application = the_application(db)
+    assert application["app_no"] in done and application["kind"] == "unit"
+    assert application["data"] == GOOD_DATA["unit"]
+    assert not zhang.leaked("13912345678")
+
+
+def test_a_credit_code_with_spaces_and_lower_case_is_accepted(zhang, db):
+    fill(zhang, UNIT_ANSWERS, until="credit_code")
+    first17 = "91410100MA44" + "12345"
+    code = first17 + credit_code_check_char(first17)
+    assert "联系人姓名" in zhang.says(" ".join([code[:6], code[6:12], code[12:]]).lower())
+
+
+def test_a_unit_already_a_member_or_applying_is_not_applied_twice(zhang, db, unit, client, config):
+    fill(zhang, UNIT_ANSWERS, until="credit_code")
+    reply = zhang.says(UNIT_CODE)  # the code of the unit fixture
+    assert "已登记为单位会员" in reply and content.society()["secretariat"]["phone"] in reply
+    first17 = "91410100MA44" + "12345"
+    other_code = first17 + credit_code_check_char(first17)
+    for _, answer, _ in [("credit_code", other_code, ""), *UNIT_ANSWERS[3:]]:
+        zhang.says(answer)
+    zhang.says("确认")
+    colleague = Phone(client, config, "o_colleague")
+    fill(colleague, UNIT_ANSWERS, until="credit_code")
+    assert "正在审核中" in colleague.says(other_code)
+
+
+def test_a_unit_field_is_corrected_from_the_summary(zhang, db):
+    fill(zhang, UNIT_ANSWERS)
+    assert "联系人姓名" in zhang.says("改联系人")
+    summary = zhang.says("赵六")
+    assert "联系人：赵六" in summary and "联系人手机：139****5678" in summary
+    assert "联系人手机号" in zhang.says("修改联系人手机")
+    zhang.says("13700001234")
+    zhang.says("确定")
+    data = the_application(db)["data"]
+    assert data["contact_name"] == "赵六" and data["contact_mobile"] == "13700001234"
