@@ -9,6 +9,7 @@ from flask import Flask
 
 from bot.config import Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
+from bot.router import route
 from storage.database import open_database
 from storage.state import connect_redis
 
@@ -25,6 +26,9 @@ class Services:
         # Handlers run here so a slow one cannot hold the HTTP reply past WeChat's deadline.
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="handler")
         open_database(config.sqlite_path).close()  # create or migrate once, up front
+        # Load jieba and the dictionaries now: the first member to write after a restart
+        # should not spend a second of WeChat's five on it.
+        route("帮助")
 
     @property
     def db(self):
@@ -41,12 +45,14 @@ def create_app(config: Config | None = None) -> Flask:
         config = load_config()
     configure_logging()
     import handlers  # noqa: F401  (registers every capability)
+    from bot.admin.console import console
     from bot.webhook import webhook
 
     app = Flask(__name__, static_folder=None)  # the simulator serves its own files
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["services"] = Services(config)
     app.register_blueprint(webhook)
+    app.register_blueprint(console)  # the secretariat's web console at /admin
     if config.dev_mode:
         from bot.simulator import simulator
 

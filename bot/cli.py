@@ -1,4 +1,4 @@
-"""`python -m bot ...`: serve, worker, chat, intent (and, later, the secretariat's commands)."""
+"""`python -m bot ...`: serve, worker, chat, intent, and the secretariat's commands (bot/commands/)."""
 from __future__ import annotations
 
 import json
@@ -7,10 +7,26 @@ import sys
 
 import click
 
+from bot import content
 from bot.commands.common import load_settings as _config
 
 
-@click.group()
+class _Commands(click.Group):
+    """Turns a store that cannot be reached into one clear line instead of a traceback."""
+
+    def invoke(self, ctx):
+        import redis
+        import sqlite3
+
+        try:
+            return super().invoke(ctx)
+        except redis.RedisError as error:
+            raise click.ClickException(content.text("cli.redis_unavailable", error=error)) from None
+        except sqlite3.OperationalError as error:
+            raise click.ClickException(content.text("cli.database_unavailable", error=error)) from None
+
+
+@click.group(cls=_Commands)
 def main():
     """学会公众号服务助手 (the society's WeChat bot)."""
 

@@ -17,6 +17,8 @@ DEV_TOKEN = "devtoken"
 DEV_APP_ID = "wx0000000000dev000"
 DEV_APP_SECRET = "devsecret"
 DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+DEV_ADMIN_SECRET_KEY = "dev-admin-secret-key-not-for-production"
+MIN_ADMIN_SECRET_LENGTH = 32
 REAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
 
 
@@ -41,6 +43,23 @@ class Config:
     reply_budget_seconds: float = 4.0
     api_timeout_seconds: float = 5.0
     api_max_retries: int = 3
+    # Outbound delivery (bot/delivery.py). WeChat's numbers change now and then, so they live here.
+    delivery_rate_per_second: float = 50.0  # API calls per second, all workers together
+    delivery_rate_burst: int = 20  # calls that may go at once after a quiet spell
+    mass_send_per_minute: int = 60  # WeChat refuses more mass-send calls than this a minute
+    mass_sends_per_month: int = 4  # mass sends one user receives a calendar month (service account)
+    delivery_batch_size: int = 500  # recipients per broadcast job
+    delivery_lease_seconds: int = 30  # a dead worker's claims are taken over this long after it died
+    cs_message_window: tuple[int, int] = (48 * 3600, 5)  # after a member's message: seconds, messages
+    cs_event_window: tuple[int, int] = (60, 3)  # after a menu click, follow or QR scan
+    # The web console (bot/admin/).
+    admin_secret_key: str = DEV_ADMIN_SECRET_KEY  # signs the console's session cookie
+    admin_cookie_secure: bool = False  # send the session cookie over HTTPS only (production)
+    admin_session_hours: int = 8  # a log-in lasts a working day
+    admin_max_failed_logins: int = 5  # wrong passwords in a row that lock an account ...
+    admin_lockout_minutes: int = 15  # ... for this long
+    admin_upload_max_bytes: int = 10 * 1024 * 1024  # largest roster file the console accepts
+    admin_min_password_length: int = 8
 
     @property
     def sqlite_path(self) -> Path:
@@ -71,10 +90,21 @@ def _float(environ, name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {value}")
     return value
+
+
+def _flag(environ, name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def load_dotenv_file() -> None:
@@ -113,6 +143,10 @@ def load_config(environ=None) -> Config:
     if redis_url and not re.match(r"(redis|rediss|unix)://", redis_url):
         raise ConfigError(f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}")
     data_dir = Path(environ.get("BOT_DATA_DIR") or PROJECT_ROOT / "var").resolve()
+    admin_secret_key = setting("ADMIN_SECRET_KEY", DEV_ADMIN_SECRET_KEY)
+    if len(admin_secret_key) < MIN_ADMIN_SECRET_LENGTH:
+        raise ConfigError(f"ADMIN_SECRET_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters "
+                          "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
     return Config(
         wechat_token=token,
@@ -130,4 +164,21 @@ def load_config(environ=None) -> Config:
         reply_budget_seconds=_float(environ, "BOT_REPLY_BUDGET", 4.0),
         api_timeout_seconds=_float(environ, "WECHAT_API_TIMEOUT", 5.0),
         api_max_retries=_int(environ, "WECHAT_API_MAX_RETRIES", 3, minimum=0),
+        delivery_rate_per_second=_float(environ, "DELIVERY_RATE_PER_SECOND", 50.0),
+        delivery_rate_burst=_int(environ, "DELIVERY_RATE_BURST", 20, minimum=1),
+        mass_send_per_minute=_int(environ, "MASS_SEND_PER_MINUTE", 60, minimum=2),
+        mass_sends_per_month=_int(environ, "MASS_SENDS_PER_MONTH", 4, minimum=0),
+        delivery_batch_size=_int(environ, "DELIVERY_BATCH_SIZE", 500, minimum=2),
+        delivery_lease_seconds=_int(environ, "DELIVERY_LEASE_SECONDS", 30, minimum=1),
+        cs_message_window=(_int(environ, "CS_WINDOW_SECONDS", 48 * 3600, minimum=1),
+                           _int(environ, "CS_WINDOW_MESSAGES", 5)),
+        cs_event_window=(_int(environ, "CS_EVENT_WINDOW_SECONDS", 60, minimum=1),
+                         _int(environ, "CS_EVENT_WINDOW_MESSAGES", 3)),
+        admin_secret_key=admin_secret_key,
+        admin_cookie_secure=_flag(environ, "ADMIN_COOKIE_SECURE", default=not dev_mode),
+        admin_session_hours=_int(environ, "ADMIN_SESSION_HOURS", 8, minimum=1),
+        admin_max_failed_logins=_int(environ, "ADMIN_MAX_FAILED_LOGINS", 5, minimum=1),
+        admin_lockout_minutes=_int(environ, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
+        admin_upload_max_bytes=_int(environ, "ADMIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+        admin_min_password_length=_int(environ, "ADMIN_MIN_PASSWORD_LENGTH", 8, minimum=6),
     )

@@ -10,7 +10,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from bot import content
+from bot import content, delivery
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, route
@@ -95,7 +95,7 @@ def respond(services, message: Inbound) -> Reply:
         ctx = Context(services, message, state.load_flow(services.redis, message.openid))
         reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
         ctx._persist()
-    return reply
+    return delivery.announce_inbox(services, message, reply)  # opens the member's window; notes unread items
 
 
 def flow_title(flow: dict) -> str:
@@ -128,12 +128,15 @@ def _on_message(ctx: Context) -> Reply:
 
     ctx.intent = route(ctx.text)
     if flow is None:
-        return _answer_intent(ctx)
+        return answer_intent(ctx)
     if "held_answer" in flow:
         return _after_cancel_question(ctx)
+    if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
+        ctx.end_flow()  # a list being browsed is simply left behind
+        return answer_intent(ctx)
     if ctx.intent.name == "cancel":
         if is_one_of(ctx.text, "cancel_words"):
-            return _answer_intent(ctx)
+            return answer_intent(ctx)
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
         flow["held_answer"] = ctx.text
         ctx.flow_changed = True
@@ -146,7 +149,7 @@ def _on_message(ctx: Context) -> Reply:
         if not flow.get("paused"):
             flow["paused"] = True
             return ctx.reply("flow.resume_offer", flow=flow_title(flow))
-        return _answer_while_paused(ctx, lambda: _answer_intent(ctx))
+        return _answer_while_paused(ctx, lambda: answer_intent(ctx))
     return _step_of(flow).handler(ctx)
 
 
@@ -172,7 +175,8 @@ def _answer_while_paused(ctx: Context, answer) -> Reply:
     return reply
 
 
-def _answer_intent(ctx: Context) -> Reply:
+def answer_intent(ctx: Context) -> Reply:
+    """Answer the message by its intent (used by steps that see the member has moved on)."""
     handler = INTENT_HANDLERS.get(ctx.intent.name)
     if handler is None:
         return ctx.reply("not_available.text", feature=content.feature_name(ctx.intent.name))
@@ -185,6 +189,8 @@ def _on_event(ctx: Context) -> Reply:
         handler = MENU_HANDLERS.get(message.event_key or "")
         if handler is None:
             return INTENT_HANDLERS["help"](ctx)
+        if ctx.flow and _step_of(ctx.flow).lapses:
+            ctx.end_flow()
         if ctx.flow:
             return _answer_while_paused(ctx, lambda: handler(ctx))
         return handler(ctx)

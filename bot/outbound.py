@@ -1,4 +1,10 @@
-"""Everything the product sends goes through here, as jobs on the RQ queue "outbound".
+"""The RQ queue "outbound", its worker, and late replies to a member who just wrote.
+
+Every job the product sends through is queued here (`enqueue`); what to send
+whom and by which channel is bot/delivery.py's business (service notices,
+newsletters, tag sync). What stays here is the late passive reply: the
+member has just written, so it goes by customer-service message or not at
+all (`send_reply_later`, and `send_text_later` for plain text).
 
 Two layers of retry, both bounded: the client retries a failed call a few
 times within seconds (config.api_max_retries); if it still fails with a
@@ -6,11 +12,13 @@ transient error, RQ runs the job again after RQ_RETRY_INTERVALS. So one
 message costs at most (len(RQ_RETRY_INTERVALS) + 1) * (api_max_retries + 1)
 calls, plus one token refresh per call.
 
-Each attempt's outcome is recorded in Redis (storage.state.record_outbound_outcome):
+Each late reply's outcome is recorded in Redis (storage.state.record_outbound_outcome):
   sent        delivered
   deferred    no customer-service window is open (45015/45047); the member may
               get it another way or when they next write
   unfollowed  the member has unfollowed (43004); never retried
+  uncertain   the call timed out after it went out: it may have arrived, and
+              is not sent again (see bot/wechat_client.DeliveryUncertain)
   retrying    a transient failure; RQ will run the job again
   failed      a permanent failure, or transient with no RQ retries left
 """
@@ -19,6 +27,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import redis
 from rq import Queue, Retry, Worker, get_current_job
@@ -26,8 +35,14 @@ from rq.job import Job
 
 from bot.config import PROJECT_ROOT, Config, load_config
 from bot.messages import Reply
-from bot.wechat_client import OutsideServiceWindow, UserUnfollowed, WeChatAPIError, make_client
-from storage.state import connect_redis, record_outbound_outcome
+from bot.wechat_client import (
+    DeliveryUncertain,
+    OutsideServiceWindow,
+    UserUnfollowed,
+    WeChatAPIError,
+    make_client,
+)
+from storage.state import connect_redis, record_outbound_outcome, take_service_window_message
 
 QUEUE_NAME = "outbound"
 RQ_RETRY_INTERVALS = (30, 300)  # seconds before RQ's 2nd and 3rd attempt of a job
@@ -51,12 +66,28 @@ def send_reply_later(r: redis.Redis, openid: str, reply: Reply) -> str | None:
 
 
 def _enqueue(r: redis.Redis, openid: str, kind: str, body) -> str:
-    job = Queue(QUEUE_NAME, connection=r).enqueue(
-        deliver, openid, kind, body,
-        retry=Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS)),
-        job_timeout=JOB_TIMEOUT_SECONDS,
-    )
-    return job.id
+    return enqueue(r, deliver, openid, kind, body)
+
+
+def _retry() -> Retry:
+    return Retry(max=len(RQ_RETRY_INTERVALS), interval=list(RQ_RETRY_INTERVALS))
+
+
+def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | None = None,
+            timeout: int = JOB_TIMEOUT_SECONDS) -> str:
+    """Queue one job on "outbound" (first in line with at_front, or after `delay` seconds);
+    RQ runs it again after RQ_RETRY_INTERVALS when it raises. Returns the job id."""
+    queue = Queue(QUEUE_NAME, connection=r)
+    if delay is not None:
+        return queue.enqueue_in(timedelta(seconds=delay), func, *args, job_timeout=timeout, retry=_retry()).id
+    return queue.enqueue_call(func, args, at_front=at_front, timeout=timeout, retry=_retry()).id
+
+
+def enqueue_each(r: redis.Redis, func, arg_lists, timeout: int = JOB_TIMEOUT_SECONDS) -> list[str]:
+    """Queue one job of `func` per argument tuple, all in one round trip to Redis."""
+    queue = Queue(QUEUE_NAME, connection=r)
+    jobs = queue.enqueue_many([Queue.prepare_data(func, args, timeout=timeout, retry=_retry()) for args in arg_lists])
+    return [job.id for job in jobs]
 
 
 def deliver(openid: str, kind: str, body) -> str:
@@ -69,12 +100,17 @@ def deliver(openid: str, kind: str, body) -> str:
     job = get_current_job()
     client = make_client(config, r)
     send = client.send_articles if kind == "articles" else client.send_text
+    # The member has just written, so their window is open: count the message it spends,
+    # so that notices and newsletters do not plan on it (WeChat decides either way).
+    take_service_window_message(r, openid)
     try:
         send(openid, body)
     except OutsideServiceWindow as exc:
         return _record(r, job, openid, kind, "deferred", exc)
     except UserUnfollowed as exc:
         return _record(r, job, openid, kind, "unfollowed", exc)
+    except DeliveryUncertain as exc:
+        return _record(r, job, openid, kind, "uncertain", exc)
     except WeChatAPIError as exc:
         if not exc.transient:
             return _record(r, job, openid, kind, "failed", exc)
@@ -100,10 +136,17 @@ def _record(r: redis.Redis, job: Job | None, openid: str, kind: str, status: str
 def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
 
-    The scheduler runs alongside so that jobs RQ put off for a retry come due;
-    in burst mode it only enqueues those already due. Returns whether any job ran.
+    First it queues again the work of delivery jobs whose worker died (see
+    bot.delivery.recover_abandoned); importing bot.delivery here also means each
+    job's forked process starts with it loaded. The scheduler runs alongside so
+    that jobs RQ put off for a retry come due; in burst mode it only enqueues
+    those already due. Returns whether any job ran.
     """
-    worker = Worker([QUEUE_NAME], connection=connect_redis(config))
+    from bot.delivery import recover_at_start
+
+    r = connect_redis(config)
+    recover_at_start(config, r)
+    worker = Worker([QUEUE_NAME], connection=r)
     return worker.work(burst=burst, with_scheduler=True)
 
 

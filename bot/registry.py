@@ -17,6 +17,7 @@ class Step:
     handler: Handler
     prompt: str | Handler  # content key, or a function building the question, asked again on resume
     accepts_media: bool    # whether a picture/voice without text is a valid answer
+    lapses: bool           # a list being browsed: it ends quietly instead of waiting to be resumed
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -47,15 +48,18 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
     return register
 
 
-def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False):
+def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
+         lapses: bool = False):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
     summary) passes a function `prompt(ctx) -> Reply` instead of a content key.
+    A browsing step (`lapses=True`: "更多" and numbers in a list) is no task to
+    finish, so the member is never reminded of it.
     """
 
     def register(handler: Handler) -> Handler:
-        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media), "flow step")
+        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses), "flow step")
         return handler
 
     return register

@@ -77,15 +77,22 @@ def answer(services, message: Inbound) -> str:
     config = services.config
     key = message.retry_key
     try:
-        first = state.claim_message(services.redis, key, config.dedupe_ttl_seconds)
+        if not state.claim_message(services.redis, key, config.dedupe_ttl_seconds):
+            return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
     except redis.RedisError:
         log.warning("Redis unavailable; answering %s statelessly", key)
-        return render_reply(Reply(text=content.text("help.text")), message)
-    if not first:
-        return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
+        return render_reply(_stateless_reply(), message)
     xml = render_reply(_reply_within_deadline(services, message), message)
-    state.store_reply(services.redis, key, xml, config.dedupe_ttl_seconds)
+    try:
+        state.store_reply(services.redis, key, xml, config.dedupe_ttl_seconds)
+    except redis.RedisError:  # Redis went away mid-message: the reply still goes out
+        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", key)
     return xml
+
+
+def _stateless_reply() -> Reply:
+    """What a member gets while Redis is away: no flow or retry bookkeeping, just the menu."""
+    return Reply(text=content.text("help.text"))
 
 
 def _reply_within_deadline(services, message: Inbound) -> Reply:
@@ -106,6 +113,9 @@ def _respond_safely(services, message: Inbound) -> Reply:
         return respond(services, message)
     except state.MemberBusy:
         return Reply(text=content.text("flow.busy"))
+    except redis.RedisError:  # Redis went away after the message was claimed
+        log.warning("Redis unavailable while answering %s; answering statelessly", message.retry_key)
+        return _stateless_reply()
     except Exception:
         log.exception("handler failed for %s", message.retry_key)
         return Reply(text=content.text("error.text"))

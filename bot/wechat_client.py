@@ -10,11 +10,24 @@ Built on wechatpy's `WeChatClient`, with what 1.8.18 gets wrong fixed here:
 - a rejected token (40001/40014/42001) is refreshed once per call, never in
   an unbounded recursion (wechatpy's `auto_retry`);
 - every HTTP call has a timeout (wechatpy's default is none), and transient
-  failures are retried a bounded number of times with backoff and jitter.
+  failures are retried a bounded number of times with backoff and jitter;
+- every call first takes a token from a Redis token bucket shared by all
+  workers (config.delivery_rate_per_second / delivery_rate_burst), and mass
+  sends also from a second bucket that keeps under WeChat's 60 calls a minute;
+- mass send by tag posts `filter.tag_id` (wechatpy 1.8.18 posts the retired
+  `filter.group_id`, which the API refuses).
 
-Failures end in `WeChatAPIError`; `UserUnfollowed` and `OutsideServiceWindow`
-are raised at once, without retries, so callers can mark the member or choose
-another channel.
+A call that timed out after the request was sent may have been carried out.
+Repeating it is safe for reads, tag changes and mass sends (WeChat drops a
+mass send whose clientmsgid it has seen in the last 24 hours, answering
+45065), but a customer-service or template message would arrive twice: for
+those two, such a failure raises `DeliveryUncertain` and is not repeated.
+WeChat's own refusals (-1, 45009) and 5xx answers mean nothing was done and
+are repeated for every call.
+
+Failures end in `WeChatAPIError`; `UserUnfollowed`, `OutsideServiceWindow` and
+`DeliveryUncertain` are raised at once, without retries, so callers can mark
+the member, choose another channel, or record that they cannot know.
 """
 from __future__ import annotations
 
@@ -23,6 +36,7 @@ import time
 
 import redis
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 from wechatpy import WeChatClient
 from wechatpy.constants import WeChatErrorCode
 from wechatpy.exceptions import WeChatClientException
@@ -34,6 +48,7 @@ from storage.state import (
     invalidate_access_token_if,
     load_access_token,
     store_access_token,
+    take_rate_token,
 )
 
 TOKEN_ERRORS = {
@@ -44,12 +59,19 @@ TOKEN_ERRORS = {
 TRANSIENT_ERRORS = {
     WeChatErrorCode.SYSTEM_BUSY.value,  # -1
     WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value,  # 45009
+    45066,  # the same clientmsgid again within a minute (wechatpy 1.8.18 has no name for it)
 }
+MASS_ALREADY_SENT = WeChatErrorCode.CLIENTMSGID_EXIST.value  # 45065
 UNFOLLOWED = WeChatErrorCode.REQUIRE_SUBSCRIBE.value  # 43004
 WINDOW_CLOSED = {
     WeChatErrorCode.OUT_OF_RESPONSE_TIME_LIMIT.value,  # 45015: no interaction in the window
     WeChatErrorCode.OUT_OF_RESPONSE_COUNT_LIMIT.value,  # 45047: the window's messages are used up
 }
+
+# Sends that WeChat cannot deduplicate: repeating one after an unknown outcome may deliver twice.
+SENDS_WITHOUT_DEDUPE = {"message/custom/send", "message/template/send"}
+MASS_ENDPOINTS = {"message/mass/send", "message/mass/sendall"}
+MASS_BURST = 5  # mass-send calls that may go at once
 
 BACKOFF_BASE_SECONDS = 0.2  # short: RQ retries the job later with long intervals
 BACKOFF_MAX_SECONDS = 5.0
@@ -75,8 +97,22 @@ class OutsideServiceWindow(WeChatAPIError):
     """45015/45047: no customer-service window is open for this member; use another channel."""
 
 
-def _api_error(exc: Exception) -> WeChatAPIError:
-    """Classify what wechatpy, requests or the refresh lock raised."""
+class DeliveryUncertain(WeChatAPIError):
+    """A send without deduplication timed out after it went out: WeChat may have delivered it."""
+
+
+def _request_never_left(exc: Exception) -> bool:
+    """Whether a network failure happened before the request reached WeChat (refused, connect timeout)."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError)
+
+
+def _api_error(exc: Exception, repeatable: bool = True) -> WeChatAPIError:
+    """Classify what wechatpy, requests or the refresh lock raised.
+
+    `repeatable` says whether the call may be made twice; if not, a network
+    failure after the request left is `DeliveryUncertain` instead of transient.
+    """
     if isinstance(exc, TokenRefreshBusy):
         return WeChatAPIError(None, "timed out waiting for another process to refresh the token",
                               transient=True)
@@ -89,7 +125,9 @@ def _api_error(exc: Exception) -> WeChatAPIError:
         return WeChatAPIError(errcode, errmsg, transient=errcode in TRANSIENT_ERRORS)
     response = getattr(exc, "response", None)
     if response is None:  # timeout, refused connection, reset ...
-        return WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True)
+        if repeatable or _request_never_left(exc):
+            return WeChatAPIError(None, f"{type(exc).__name__}: {exc}", transient=True)
+        return DeliveryUncertain(None, f"{type(exc).__name__}: {exc}")
     return WeChatAPIError(None, f"HTTP {response.status_code}", transient=response.status_code >= 500)
 
 
@@ -108,6 +146,10 @@ class WeChatAPIClient(WeChatClient):
         self.API_BASE_URL = config.api_base  # shadows wechatpy's class attribute
         self.max_retries = config.api_max_retries
         self._redis = r
+        # The mass bucket refills slower by its burst, so no 60 s hold more than mass_send_per_minute calls.
+        mass_burst = min(MASS_BURST, config.mass_send_per_minute // 2)
+        self._rates = {"api": (config.delivery_rate_per_second, config.delivery_rate_burst),
+                       "mass": ((config.mass_send_per_minute - mass_burst) / 60, mass_burst)}
         # The refresh is one HTTP call; connect and read may each take a full timeout.
         self._refresh_hold = 2 * config.api_timeout_seconds + 1
 
@@ -118,6 +160,49 @@ class WeChatAPIClient(WeChatClient):
     def send_articles(self, openid: str, articles: list[dict]) -> dict:
         """A customer-service news card; each article has title, description, url, image."""
         return self.message.send_articles(openid, articles)
+
+    def send_template(self, openid: str, template_id: str, data: dict, url: str | None = None) -> dict:
+        """A template message (service notices only); `data` maps each field to {"value": ...}."""
+        return self.message.send_template(openid, template_id, data, url=url)
+
+    def mass_send_by_openids(self, openids: list[str], message: dict, clientmsgid: str) -> dict:
+        """Mass-send `message` ({"msgtype": "text", "text": {...}}) to 2 to 10,000 openids.
+
+        WeChat answers at once and delivers in the background; users over their
+        monthly quota are skipped there. A clientmsgid already sent within 24
+        hours is not sent again: that answer (45065) is returned as a success
+        with "already_sent", so a send repeated after a crash is harmless.
+        """
+        return self._mass_send("message/mass/send", dict(message, touser=list(openids), clientmsgid=clientmsgid))
+
+    def mass_send_by_tag(self, tag_id: int, message: dict, clientmsgid: str) -> dict:
+        """Mass-send to everyone with the tag, as mass_send_by_openids does (body: filter.tag_id)."""
+        body = dict(message, filter={"is_to_all": False, "tag_id": tag_id}, clientmsgid=clientmsgid)
+        return self._mass_send("message/mass/sendall", body)
+
+    def _mass_send(self, endpoint: str, body: dict) -> dict:
+        try:
+            return self.post(endpoint, data=dict(body, send_ignore_reprint=0))
+        except WeChatAPIError as error:
+            if error.errcode == MASS_ALREADY_SENT:
+                return {"errcode": error.errcode, "errmsg": error.errmsg, "already_sent": True}
+            raise
+
+    def create_tag(self, name: str) -> dict:
+        """A new user tag ({"id": ..., "name": ...}); names are unique, at most 30 characters."""
+        return self.tag.create(name)
+
+    def list_tags(self) -> list[dict]:
+        """Every tag of the account: [{"id", "name", "count"}]."""
+        return self.tag.get()
+
+    def tag_users(self, tag_id: int, openids: list[str]) -> dict:
+        """Add the tag to up to 50 users (batchtagging)."""
+        return self.tag.tag_user(tag_id, list(openids))
+
+    def untag_users(self, tag_id: int, openids: list[str]) -> dict:
+        """Remove the tag from up to 50 users (batchuntagging)."""
+        return self.tag.untag_user(tag_id, list(openids))
 
     @property
     def access_token(self) -> str:
@@ -147,17 +232,21 @@ class WeChatAPIClient(WeChatClient):
         return result
 
     def _request(self, method, url_or_endpoint, **kwargs):
-        """wechatpy's request, with one token refresh per call and bounded retries."""
+        """wechatpy's request, rate limited, with one token refresh per call and bounded retries."""
         refreshed = False
         retries = 0
+        repeatable = url_or_endpoint not in SENDS_WITHOUT_DEDUPE
         while True:
             token = None
             try:
                 token = self.access_token
+                self._wait_for_rate("api")
+                if url_or_endpoint in MASS_ENDPOINTS:
+                    self._wait_for_rate("mass")
                 params = dict(kwargs.get("params") or {}, access_token=token)
                 return super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
             except (WeChatClientException, requests.RequestException, TokenRefreshBusy) as exc:
-                error = _api_error(exc)
+                error = _api_error(exc, repeatable)
                 if error.errcode in TOKEN_ERRORS and token and not refreshed:
                     invalidate_access_token_if(self._redis, self.appid, token)
                     refreshed = True
@@ -166,6 +255,12 @@ class WeChatAPIClient(WeChatClient):
                     raise error from exc
             time.sleep(backoff_seconds(retries))
             retries += 1
+
+    def _wait_for_rate(self, bucket: str) -> None:
+        """Block until the shared bucket grants this call (every worker draws from the same one)."""
+        rate, burst = self._rates[bucket]
+        while wait := take_rate_token(self._redis, f"{self.appid}:{bucket}", rate, burst):
+            time.sleep(wait)
 
 
 def make_client(config: Config, r: redis.Redis) -> WeChatAPIClient:

@@ -7,3 +7,6 @@ and one line here.
 from handlers import cancel, feedback, help, human, welcome  # noqa: F401
 from handlers import fees  # noqa: F401
 from handlers import profile, signup  # noqa: F401
+from handlers import news, subscriptions  # noqa: F401
+from handlers import awards, events, tickets  # noqa: F401
+from handlers import jobs  # noqa: F401

@@ -1,12 +1,14 @@
 """`feedback`: a member's suggestion, complaint or request becomes a numbered ticket.
 
 A long first message ("公众号文章打不开，请处理") is already the content, so it
-is offered back for confirmation instead of asking again.
+is offered back for confirmation instead of asking again. A short one that
+asks after earlier tickets ("我的诉求") is answered by handlers/tickets.py.
 """
 from bot import content
 from bot.conversation import is_one_of
 from bot.registry import handles, step
-from storage.database import create_ticket
+from handlers import tickets
+from storage.tickets import create_ticket
 
 
 def _rules() -> dict:
@@ -22,6 +24,8 @@ def _category(body: str) -> str:
 
 @handles("feedback", menu="MENU_FEEDBACK")
 def start_feedback(ctx):
+    if tickets.asks_for_own(ctx.text):
+        return tickets.show_own(ctx)
     if ctx.message.kind != "event" and len(ctx.text) >= _rules()["draft_min_chars"]:
         ctx.start_flow("feedback", "confirm", body=ctx.text)
         return ctx.reply("feedback.confirm_draft", body=ctx.text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot import content
+from bot import content, delivery
 from bot.dues import standing
 from bot.messages import Reply
 from bot.privacy import mask_mobile
@@ -20,6 +20,7 @@ from bot.validation import Invalid, clean_email, clean_mobile, clean_name, clean
 from handlers.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_open_application,
                              update_member)
+from storage.newsletters import give_default_subscriptions, topics_of
 from storage.state import count_failed_binding, record_failed_binding
 
 FLOW = "profile"
@@ -158,6 +159,8 @@ def _verify_binding(ctx) -> Reply:
         return ctx.reply("profile.bound_elsewhere")
     member = update_member(ctx.db, member["id"], {"openid": ctx.openid},
                            actor=f"openid:{ctx.openid}", action="bound")
+    if give_default_subscriptions(ctx.db, ctx.openid):
+        delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 import sqlite_utils
 
 from storage import migrations
-from storage.sqlite import transaction
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -38,42 +37,3 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
-
-
-def create_ticket(db: sqlite_utils.Database, openid: str, category: str, body: str) -> str:
-    """Store a member's message as a ticket and return its number (FK + date + id)."""
-    created_at = now_iso()
-    with transaction(db):
-        table = db["tickets"]
-        table.insert(
-            {"openid": openid, "category": category, "body": body, "status": "open",
-             "created_at": created_at}
-        )
-        row_id = table.last_pk
-        ticket_no = f"FK{created_at[:10].replace('-', '')}{row_id:04d}"
-        table.update(row_id, {"ticket_no": ticket_no})
-    return ticket_no
-
-
-def find_ticket(db: sqlite_utils.Database, ticket_no: str) -> dict | None:
-    rows = list(db["tickets"].rows_where("ticket_no = ?", [ticket_no], limit=1))
-    return rows[0] if rows else None
-
-
-def list_tickets_of_member(db: sqlite_utils.Database, openid: str) -> list[dict]:
-    return list(db["tickets"].rows_where("openid = ?", [openid], order_by="id desc"))
-
-
-def record_human_request(db: sqlite_utils.Database, openid: str, message: str) -> int:
-    """Put the member on the secretariat's follow-up queue, once while a request is open."""
-    existing = list(db["human_requests"].rows_where(
-        "openid = ? and status = 'open'", [openid], limit=1))
-    if existing:
-        return existing[0]["id"]
-    return db["human_requests"].insert(
-        {"openid": openid, "message": message, "status": "open", "created_at": now_iso()}
-    ).last_pk
-
-
-def list_open_human_requests(db: sqlite_utils.Database) -> list[dict]:
-    return list(db["human_requests"].rows_where("status = 'open'", order_by="id"))

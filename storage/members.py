@@ -15,6 +15,7 @@ import sqlite_utils
 
 from bot import content
 from storage.database import now_iso
+from storage.newsletters import give_default_subscriptions
 from storage.sqlite import transaction
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow")
@@ -346,7 +347,9 @@ def _member_from_application(db: sqlite_utils.Database, application: dict, actor
         fields.setdefault("work_unit", unit["name"])
     fields.update(member_no=assign_member_no(db, today.year), openid=application["openid"],
                   status="active", joined_at=today.isoformat())
-    return insert_member(db, fields, actor, reason=application["app_no"])
+    member = insert_member(db, fields, actor, reason=application["app_no"])
+    give_default_subscriptions(db, application["openid"])
+    return member
 
 
 def _unit_from_application(db: sqlite_utils.Database, application: dict, actor: str,

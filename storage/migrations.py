@@ -128,11 +128,157 @@ def _payment_references(db: sqlite_utils.Database) -> None:
     db["units"].create_index(["contact_mobile"])
 
 
+def _delivery_claims_and_notices(db: sqlite_utils.Database) -> None:
+    """Exactly-once delivery: who holds a delivery row (`claim`, a worker's lease token)
+    and which mass send it went out in (`send_ref`, the clientmsgid WeChat deduplicates by);
+    and `notices`, the service notices (approval, dues, event, ticket) with the same outcome
+    columns, so a notice that waits in the inbox survives a restart."""
+    db["deliveries"].add_column("claim", str)
+    db["deliveries"].add_column("send_ref", str)
+    db["deliveries"].create_index(["status", "claim"])  # recovery looks for claimed/sending rows
+    db["notices"].create(
+        {"id": int, "key": str, "openid": str, "kind": str, "text": str, "status": str,
+         "channel": str, "errcode": int, "errmsg": str, "attempts": int, "claim": str,
+         "created_at": str, "updated_at": str},
+        pk="id", not_null={"key", "openid", "kind", "text", "status", "created_at"},
+        defaults={"attempts": 0},
+    )
+    db["notices"].create_index(["key"], unique=True)
+    db["notices"].create_index(["openid", "status"])
+    db["notices"].create_index(["status", "claim"])
+
+
+def _ticket_desk(db: sqlite_utils.Database) -> None:
+    """Tickets become the secretariat's one inbox: answers in `ticket_replies`, when a ticket
+    last changed and why it was closed; requests for a person join it as tickets of category
+    人工 (`human_requests` is folded in and dropped)."""
+    tickets = db["tickets"]
+    tickets.add_column("updated_at", str)
+    tickets.add_column("closed_at", str)
+    tickets.add_column("close_reason", str)
+    tickets.create_index(["status", "category"])
+    db.execute("update tickets set updated_at = created_at")
+    db["ticket_replies"].create(
+        {"id": int, "ticket_id": int, "text": str, "actor": str, "at": str},
+        pk="id", not_null={"ticket_id", "text", "actor", "at"},
+        foreign_keys=[("ticket_id", "tickets", "id")],
+    )
+    db["ticket_replies"].create_index(["ticket_id"])
+    db.execute(
+        "insert into tickets (openid, category, body, status, created_at, updated_at, closed_at) "
+        "select openid, '人工', coalesce(nullif(message, ''), '人工服务'), "
+        "case status when 'open' then 'open' else 'closed' end, created_at, created_at, "
+        "case status when 'open' then null else created_at end from human_requests order by id")
+    db.execute("update tickets set ticket_no = 'FK' || replace(substr(created_at, 1, 10), '-', '') "
+               "|| printf('%04d', id) where ticket_no is null")
+    db["human_requests"].drop()
+
+
+def _events_and_registrations(db: sqlite_utils.Database) -> None:
+    """The annual activity guide (one row per event, keyed by its number and by society + title +
+    year so a guide imported again updates it) and registrations with their waitlist. A member
+    holds at most one live registration per event: a partial unique index, so a cancelled one
+    stays on record and the member may register again."""
+    db["events"].create(
+        {"id": int, "event_no": str, "guide_key": str, "society": str, "title": str, "type": str,
+         "starts_on": str, "ends_on": str, "place": str, "organiser": str, "capacity": int,
+         "signup_deadline": str, "fee": str, "description": str, "source": str,
+         "created_at": str, "updated_at": str},
+        pk="id", not_null={"event_no", "guide_key", "title", "type", "starts_on", "ends_on", "created_at"},
+    )
+    db["events"].create_index(["event_no"], unique=True)
+    db["events"].create_index(["guide_key"], unique=True)
+    db["events"].create_index(["starts_on"])
+    db["registrations"].create(
+        {"id": int, "event_id": int, "openid": str, "member_id": int, "name": str, "mobile": str,
+         "work_unit": str, "status": str, "checkin_code": str, "created_at": str, "updated_at": str,
+         "promoted_at": str, "cancelled_at": str, "reminded_at": str},
+        pk="id", not_null={"event_id", "openid", "name", "status", "checkin_code", "created_at"},
+        foreign_keys=[("event_id", "events", "id"), ("member_id", "members", "id")],
+    )
+    db.execute("create unique index registrations_live on registrations (event_id, openid) "
+               "where status != 'cancelled'")
+    db["registrations"].create_index(["event_id", "checkin_code"], unique=True)
+    db["registrations"].create_index(["event_id", "status"])
+    db["registrations"].create_index(["openid", "status"])
+
+
+def _awards(db: sqlite_utils.Database) -> None:
+    """Open calls (awards, competitions, youth-talent programmes), keyed like events by number
+    and by name + deadline year; `award_reminders` claims each deadline reminder per member
+    and stage (days before), so it is never sent twice."""
+    db["awards"].create(
+        {"id": int, "award_no": str, "guide_key": str, "kind": str, "name": str, "eligibility": str,
+         "deadline": str, "how_to_apply": str, "link": str, "organiser": str, "source": str,
+         "created_at": str, "updated_at": str},
+        pk="id", not_null={"award_no", "guide_key", "kind", "name", "deadline", "created_at"},
+    )
+    db["awards"].create_index(["award_no"], unique=True)
+    db["awards"].create_index(["guide_key"], unique=True)
+    db["awards"].create_index(["deadline"])
+    db["award_reminders"].create(
+        {"award_id": int, "openid": str, "days": int, "sent_at": str},
+        pk=("award_id", "openid", "days"),
+        foreign_keys=[("award_id", "awards", "id")],
+    )
+
+
+def _jobs(db: sqlite_utils.Database) -> None:
+    """Job postings; `jobs_fts`, the FTS5 index of their jieba-segmented text (open postings only),
+    with `jobs_vocab` over it and `job_terms` (word -> toneless pinyin) for typo suggestions;
+    keyword alerts, and `job_alerted`: which postings each member's digests already held."""
+    db["jobs"].create(
+        {"id": int, "job_key": str, "title": str, "employer": str, "city": str, "discipline": str,
+         "education": str, "salary": str, "description": str, "how_to_apply": str, "posted_on": str,
+         "expires_on": str, "source": str, "status": str, "created_at": str, "updated_at": str},
+        pk="id", not_null={"job_key", "title", "employer", "city", "how_to_apply", "posted_on",
+                           "expires_on", "source", "status", "created_at"},
+    )
+    db["jobs"].create_index(["job_key"], unique=True)
+    # The newest visible postings, anywhere or in a city, read in index order and stopped at a page;
+    # an index on expires_on would tempt the planner into sorting every open posting instead.
+    db["jobs"].create_index(["status", "posted_on"])
+    db["jobs"].create_index(["status", "city", "posted_on"])
+    db["jobs"].create_index(["posted_on"])
+    db.execute("create virtual table jobs_fts using fts5(title, employer, city, discipline, body)")
+    db.execute("create virtual table jobs_vocab using fts5vocab(jobs_fts, 'row')")
+    db["job_terms"].create({"term": str, "reading": str}, pk="term")
+    db["job_terms"].create_index(["reading"])
+    db["job_alerts"].create({"id": int, "openid": str, "keywords": str, "created_at": str},
+                            pk="id", not_null={"openid", "keywords", "created_at"})
+    db["job_alerts"].create_index(["openid", "keywords"], unique=True)
+    db["job_alerted"].create({"openid": str, "job_id": int, "alerted_at": str}, pk=("openid", "job_id"),
+                             foreign_keys=[("job_id", "jobs", "id")])
+
+
+def _admin_console(db: sqlite_utils.Database) -> None:
+    """The web console: its users (role admin, staff or unit; a unit contact has its unit_id),
+    with the failed log-ins that lock an account; and `settings`, what the secretariat sets in
+    the console (the council's term dates). The audit log is `history`, whose actor names the
+    console user (`console:<username>`)."""
+    db["admin_users"].create(
+        {"id": int, "username": str, "password_hash": str, "role": str, "unit_id": int,
+         "active": int, "failed_logins": int, "locked_until": str, "last_login_at": str,
+         "created_at": str, "updated_at": str},
+        pk="id", not_null={"username", "password_hash", "role", "active", "failed_logins", "created_at"},
+        defaults={"active": 1, "failed_logins": 0},
+        foreign_keys=[("unit_id", "units", "id")],
+    )
+    db["admin_users"].create_index(["username"], unique=True)
+    db["settings"].create({"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key")
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
     _newsletters,
     _payment_references,
+    _delivery_claims_and_notices,
+    _ticket_desk,
+    _events_and_registrations,
+    _awards,
+    _jobs,
+    _admin_console,
 ]
 
 

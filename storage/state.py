@@ -188,3 +188,221 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
         pipe.expire(key, seconds_left_today)
         count, _ = pipe.execute()
     return count
+
+
+# --- customer-service windows -----------------------------------------------------
+# WeChat lets us write to a member by customer-service message only for a while
+# after they interacted, and only so many times: one counter per kind of
+# interaction (a message, or a click/follow/scan), expiring with its window.
+# A new interaction of the same kind starts that window afresh, as WeChat does.
+
+WINDOW_KINDS = ("message", "event")
+
+
+def _window_key(openid: str, kind: str) -> str:
+    return f"{PREFIX}cs_window:{openid}:{kind}"
+
+
+def open_service_window(r: redis.Redis, openid: str, kind: str, seconds: int, messages: int) -> None:
+    r.set(_window_key(openid, kind), messages, ex=seconds)
+
+
+_TAKE_WINDOW_SCRIPT = """
+local best, best_ttl
+for _, key in ipairs(KEYS) do
+  local left = tonumber(redis.call('get', key) or '0')
+  local ttl = redis.call('pttl', key)
+  if left > 0 and ttl > 0 and (best == nil or ttl < best_ttl) then best, best_ttl = key, ttl end
+end
+if best == nil then return 0 end
+redis.call('decr', best)
+return 1
+"""
+
+
+def take_service_window_message(r: redis.Redis, openid: str) -> bool:
+    """Spend one message of the member's open window (the one closing first); False if none is left."""
+    keys = [_window_key(openid, kind) for kind in WINDOW_KINDS]
+    return bool(r.eval(_TAKE_WINDOW_SCRIPT, len(keys), *keys))
+
+
+def service_window_messages_left(r: redis.Redis, openid: str) -> int:
+    return sum(int(value or 0) for value in r.mget([_window_key(openid, k) for k in WINDOW_KINDS]))
+
+
+# --- monthly mass-send quota ----------------------------------------------------------
+# A service account's user receives at most N mass sends a calendar month;
+# WeChat silently drops the rest. One hash per month: openid -> sends reserved.
+
+MASS_QUOTA_TTL = 40 * 86400  # outlives its month
+
+
+def _mass_quota_key(month: str) -> str:
+    return f"{PREFIX}mass_quota:{month}"
+
+
+_RESERVE_MASS_SCRIPT = """
+local limit = tonumber(ARGV[1])
+local granted = {}
+for i = 3, #ARGV do
+  if tonumber(redis.call('hget', KEYS[1], ARGV[i]) or '0') < limit then
+    redis.call('hincrby', KEYS[1], ARGV[i], 1)
+    granted[#granted + 1] = ARGV[i]
+  end
+end
+redis.call('expire', KEYS[1], ARGV[2])
+return granted
+"""
+
+
+def reserve_mass_sends(r: redis.Redis, month: str, openids: list[str], limit: int) -> list[str]:
+    """Count one mass send for each member with quota left this month; returns those members."""
+    if not openids:
+        return []
+    granted = r.eval(_RESERVE_MASS_SCRIPT, 1, _mass_quota_key(month), limit, MASS_QUOTA_TTL, *openids)
+    return [openid.decode() for openid in granted]
+
+
+def release_mass_sends(r: redis.Redis, month: str, openids: list[str]) -> None:
+    """Give back what reserve_mass_sends counted for a send WeChat refused."""
+    with r.pipeline() as pipe:
+        for openid in openids:
+            pipe.hincrby(_mass_quota_key(month), openid, -1)
+        pipe.execute()
+
+
+def mass_sends_used(r: redis.Redis, month: str, openid: str) -> int:
+    return int(r.hget(_mass_quota_key(month), openid) or 0)
+
+
+# --- API rate limit ---------------------------------------------------------------------
+# A token bucket shared by every worker on every machine. The clock is Redis's
+# own (TIME), so machines whose clocks disagree still share one rate.
+
+_TOKEN_BUCKET_SCRIPT = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local clock = redis.call('time')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local state = redis.call('hmget', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait_ms = 0
+if tokens >= 1 then tokens = tokens - 1 else wait_ms = math.ceil((1 - tokens) / rate * 1000) end
+redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('pexpire', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return wait_ms
+"""
+
+
+def take_rate_token(r: redis.Redis, bucket: str, rate: float, burst: int) -> float:
+    """Take one call from the bucket: 0 when granted, else the seconds to wait before asking again."""
+    return r.eval(_TOKEN_BUCKET_SCRIPT, 1, f"{PREFIX}rate:{bucket}", rate, burst) / 1000
+
+
+# --- delivery leases -------------------------------------------------------------------------
+# A delivery job claims rows under a token and keeps the token's lease alive
+# while it runs. A lease that ran out means the job's process died: its rows
+# may be taken over. A lapsed lease is never renewed (SET XX), so a job that
+# was only stalled cannot come back to life over rows someone else now holds.
+
+def _lease_key(token: str) -> str:
+    return f"{PREFIX}delivery:lease:{token}"
+
+
+def hold_lease(r: redis.Redis, token: str, seconds: int) -> None:
+    r.set(_lease_key(token), 1, ex=seconds)
+
+
+def renew_lease(r: redis.Redis, token: str, seconds: int) -> bool:
+    return bool(r.set(_lease_key(token), 1, ex=seconds, xx=True))
+
+
+def end_lease(r: redis.Redis, token: str) -> None:
+    r.delete(_lease_key(token))
+
+
+def live_leases(r: redis.Redis, tokens) -> set[str]:
+    tokens = list(tokens)
+    with r.pipeline(transaction=False) as pipe:
+        for token in tokens:
+            pipe.exists(_lease_key(token))
+        return {token for token, alive in zip(tokens, pipe.execute()) if alive}
+
+
+def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
+    """True for the one caller that may schedule the next recovery run within `seconds`."""
+    return bool(r.set(f"{PREFIX}delivery:recovery_scheduled", 1, nx=True, ex=seconds))
+
+
+# --- WeChat user tags --------------------------------------------------------------------
+# Tags mirror topic subscriptions so a newsletter can be mass-sent by tag. Kept
+# here: the tag id of each topic, who we have tagged (added after WeChat
+# confirmed, removed before we ask WeChat to untag, so our record never holds
+# anyone WeChat does not), the topics each member wants, and how many tag
+# syncs are unfinished (while any is, no send goes by tag).
+
+_TAG_IDS_KEY = f"{PREFIX}wechat:tag_ids"
+_TAG_SYNCS_KEY = f"{PREFIX}wechat:tag_syncs_pending"
+
+
+def _tag_members_key(topic: str) -> str:
+    return f"{PREFIX}wechat:tag_members:{topic}"
+
+
+def _wanted_topics_key(openid: str) -> str:
+    return f"{PREFIX}wechat:wanted_topics:{openid}"
+
+
+def tag_ids(r: redis.Redis) -> dict[str, int]:
+    return {topic.decode(): int(tag_id) for topic, tag_id in r.hgetall(_TAG_IDS_KEY).items()}
+
+
+def store_tag_id(r: redis.Redis, topic: str, tag_id: int) -> None:
+    r.hset(_TAG_IDS_KEY, topic, tag_id)
+
+
+def is_tagged(r: redis.Redis, topic: str, openid: str) -> bool:
+    return bool(r.sismember(_tag_members_key(topic), openid))
+
+
+def record_tagged(r: redis.Redis, topic: str, openid: str) -> None:
+    r.sadd(_tag_members_key(topic), openid)
+
+
+def record_untagged(r: redis.Redis, topic: str, openid: str) -> None:
+    r.srem(_tag_members_key(topic), openid)
+
+
+def tag_member_count(r: redis.Redis, topic: str) -> int:
+    return r.scard(_tag_members_key(topic))
+
+
+def tagged_members(r: redis.Redis, topic: str) -> set[str]:
+    return {openid.decode() for openid in r.smembers(_tag_members_key(topic))}
+
+
+def want_topics(r: redis.Redis, openid: str, topics) -> None:
+    """Remember the member's latest topics and count one more unfinished sync."""
+    with r.pipeline() as pipe:
+        pipe.set(_wanted_topics_key(openid), json.dumps(sorted(topics)))
+        pipe.incr(_TAG_SYNCS_KEY)
+        pipe.execute()
+
+
+def wanted_topics(r: redis.Redis, openid: str) -> list[str]:
+    raw = r.get(_wanted_topics_key(openid))
+    return json.loads(raw) if raw else []
+
+
+def tag_sync_done(r: redis.Redis) -> None:
+    r.decr(_TAG_SYNCS_KEY)
+
+
+def tag_syncs_pending(r: redis.Redis) -> int:
+    return int(r.get(_TAG_SYNCS_KEY) or 0)
+
+
+def tag_lock(r: redis.Redis, openid: str, wait: float, hold: float):
+    """One tag sync per member at a time, so two syncs cannot interleave their calls."""
+    return _held_lock(r, f"{PREFIX}lock:tags:{openid}", wait, hold, MemberBusy(openid))

@@ -3,7 +3,8 @@
 REDIS_URL, when set, points the tests at an existing server (CI's or yours);
 otherwise one private redis-server is started for the whole session.
 Each test gets its own Redis database number's worth of keys flushed and its
-own data directory.
+own data directory. Browser tests get Debian's headless Chromium through
+Playwright (`browser`, `new_tab`) and save pictures with `screenshot`.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import shutil
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,7 @@ def env(tmp_path, redis_url):
         "WECHAT_APP_SECRET": "testsecret",
         "WECHAT_ENCODING_AES_KEY": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
         "WECHAT_API_BASE": "http://127.0.0.1:9/cgi-bin/",
+        "ADMIN_SECRET_KEY": "test-admin-secret-key-0123456789abcdef",
     }
     yield environ
     r.flushdb()
@@ -104,3 +107,62 @@ def live_url(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+# --- the browser ------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+NO_BROWSER = "NO BROWSER: headless Chromium not found at /usr/bin/chromium — browser tests SKIPPED"
+# `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots; plain test runs leave the tree clean.
+SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module; a loud skip (a warning too) where there is none."""
+    if not CHROMIUM.exists():
+        warnings.warn(NO_BROWSER)
+        pytest.skip(NO_BROWSER)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def new_tab(browser):
+    """`new_tab(width, height, allow=())` opens a tab with its own cookies. The test fails if a page
+    logs an error, except those containing one of the `allow` texts (e.g. an expected 403)."""
+    contexts, errors = [], []
+
+    def open_tab(width: int = 1000, height: int = 840, allow: tuple[str, ...] = ()):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        contexts.append(context)
+        tab = context.new_page()
+
+        def on_error(text: str) -> None:
+            if not any(expected in text for expected in allow):
+                errors.append(text)
+
+        tab.on("pageerror", lambda error: on_error(str(error)))
+        tab.on("console", lambda message: on_error(message.text) if message.type == "error" else None)
+        return tab
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def screenshot():
+    """`screenshot(tab, name)` saves SCREENSHOTS_DIR/name.png when that is set; otherwise nothing."""
+    def save(tab, name: str, full_page: bool = False) -> None:
+        if SCREENSHOTS_DIR:
+            Path(SCREENSHOTS_DIR).mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(Path(SCREENSHOTS_DIR) / f"{name}.png"), full_page=full_page)
+    return save

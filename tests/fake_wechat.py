@@ -6,33 +6,63 @@ and several processes can share it. Tests drive it from the outside:
 
     fake.record_user_message(openid)   the member wrote: 5 messages within 48 h
     fake.record_user_event(openid)     menu click, follow or QR scan: 3 within 1 min
-    fake.unfollow(openid)              43004 from now on
+    fake.unfollow(openid)              43004 from now on; mass sends skip them
     fake.fail_next(2)                  the next 2 calls answer errcode -1
     fake.fail_next(9, 40001, endpoint="message/custom/send")
                                        ... only calls to that endpoint
     fake.fail_next_http(1, 503)        the next call answers HTTP 503
     fake.overload(3)                   the next 3 calls answer 45009
-    fake.set_delay(2.0)                every answer comes 2 s late
+    fake.random_5xx(0.1, seed=7)       a tenth of all calls answer HTTP 503, reproducibly
+    fake.calls_per_second = 20         more calls than that in any second answer 45009
+    fake.set_delay(2.0)                every answer comes 2 s late (the call is carried out after)
+    fake.delay_answers(5, endpoint)    carry the call out at once, answer 5 s late (a send the
+                                       caller may die waiting for)
     fake.advance(49 * 3600)            move the fake's clock forward
+    fake.invalidate_tokens(after_calls=4)  every token dies (40001) when 4 more calls came in
 
-and read what happened: `token_fetches`, `calls` (per endpoint), `sent`
-(every accepted message, in order).
+The rules of the endpoints the bot uses:
+
+    token                         a new token per fetch; older ones die after `token_grace`
+    message/custom/send           only inside the member's window and count (45015/45047), 43004
+    message/template/send         only template ids in `template_ids` (40037), 43004
+    message/mass/send             2 to 10,000 openids (40130); mass/sendall: `filter.tag_id`, and a
+    message/mass/sendall          `filter.group_id` body is refused (40050) as the current API does;
+                                  each user gets at most 4 mass sends a calendar month, the rest are
+                                  filtered silently (`filtered`); a clientmsgid seen within 24 h is
+                                  not sent again (45065 with its msg_id); at most
+                                  `mass_calls_per_minute` calls in any minute (45009)
+    tags/create, tags/get, tags/members/batchtagging, tags/members/batchuntagging
+
+and read what happened: `token_fetches`, `calls` (per endpoint), `call_times`
+(when each call came, for rate checks), `sent` (every message accepted, one
+entry per recipient with "touser" and "channel"), `filtered` (mass-send
+recipients dropped), `repeated_clientmsgids` (mass sends refused as repeats),
+and `delivered_counts()` (messages per openid, for exactly-once checks).
 
 Use it through the `fake_wechat` fixture: add `pytest_plugins = ["tests.fake_wechat"]`
 to the test module; the fixture points `env["WECHAT_API_BASE"]` at the fake, so it
 must run before conftest's `config` reads `env` (tests/test_outbound.py overrides
-`config` to depend on it).
+`config` to depend on it). For benchmarks, `FakeProcess` serves it in a process of
+its own, driven over HTTP through /_fake/<method>.
 """
 from __future__ import annotations
 
 import json
+import random
 import secrets
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections import Counter
+import tomllib
+from collections import Counter, deque
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import requests
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -41,7 +71,11 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40013: "invalid appid",
+    40032: "invalid openid list size",
+    40037: "invalid template_id",
+    40050: "invalid group id (use filter.tag_id)",
     40125: "invalid appsecret",
+    40130: "invalid openid list size, at least two openid",
     41001: "access_token missing",
     42001: "access_token expired",
     43004: "require subscribe",
@@ -49,8 +83,13 @@ ERRMSG = {
     45009: "reach max api daily quota limit",
     45015: "response out of time limit or subscription is canceled",
     45047: "out of response count limit",
+    45065: "clientmsgid exist",
+    45157: "invalid tag name (already exists)",
+    45159: "invalid tag id",
     47001: "data format error",
 }
+BEIJING = timezone(timedelta(hours=8))
+TEMPLATES_FILE = Path(__file__).resolve().parent.parent / "content" / "templates.toml"
 
 
 @dataclass
@@ -67,18 +106,27 @@ class FakeWeChat:
     EVENT_WINDOW = (60, 3)  # after a menu click, follow or QR scan
     CUSTOM_MSGTYPES = {"text", "image", "voice", "video", "music", "news", "mpnews",
                        "msgmenu", "wxcard", "miniprogrampage"}
+    MASS_MSGTYPES = {"text", "mpnews", "image", "voice", "mpvideo", "wxcard"}
+    MASS_PER_USER_PER_MONTH = 4
+    CLIENTMSGID_MEMORY = 24 * 3600
 
     def __init__(self, app_id: str, app_secret: str, token_expires_in: int = 7200,
-                 token_grace: float = 300, daily_token_limit: int = 2000):
+                 token_grace: float = 300, daily_token_limit: int = 2000, template_ids=()):
         self.app_id = app_id
         self.app_secret = app_secret
         self.token_expires_in = token_expires_in
         self.token_grace = token_grace  # how long an older token still works after a new fetch
         self.daily_token_limit = daily_token_limit
+        self.template_ids = set(template_ids)
+        self.mass_calls_per_minute: int | None = 60
+        self.calls_per_second: float | None = None
 
         self.token_fetches = 0
         self.calls: Counter[str] = Counter()
+        self.call_times: list[tuple[float, str]] = []
         self.sent: list[dict] = []
+        self.filtered: list[dict] = []
+        self.repeated_clientmsgids: list[str] = []  # mass sends refused with 45065
 
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -90,7 +138,17 @@ class FakeWeChat:
         self._unfollowed: set[str] = set()
         self._errcode_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, errcode)
         self._http_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, status)
+        self._random_5xx: tuple[float, random.Random] | None = None
         self._delay = 0.0
+        self._invalidate_at: int | None = None
+        self._answer_delays: dict[str | None, float] = {}
+        self._recent_calls: deque[float] = deque()
+        self._mass_calls: deque[float] = deque()
+        self._mass_received: Counter[tuple[str, str]] = Counter()  # (openid, month) -> mass sends
+        self._clientmsgids: dict[str, tuple[int, float]] = {}  # clientmsgid -> (msg_id, at)
+        self._next_msg_id = 1000
+        self._tags: dict[int, str] = {}
+        self._user_tags: dict[str, set[int]] = {}
         self._server = None
         self._thread = None
 
@@ -110,6 +168,10 @@ class FakeWeChat:
     def record_user_event(self, openid: str) -> None:
         self._open_window(openid, "event", *self.EVENT_WINDOW)
 
+    def record_user_messages(self, openids: list[str]) -> None:
+        for openid in openids:
+            self.record_user_message(openid)
+
     def unfollow(self, openid: str) -> None:
         with self._lock:
             self._unfollowed.add(openid)
@@ -128,18 +190,64 @@ class FakeWeChat:
         """The next n calls answer 45009, as when a quota is used up."""
         self.fail_next(n, errcode=45009, endpoint=endpoint)
 
+    def random_5xx(self, rate: float, seed: int) -> None:
+        """From now on each API call answers HTTP 503 with probability `rate` (0 to stop)."""
+        with self._lock:
+            self._random_5xx = (rate, random.Random(seed)) if rate else None
+
     def set_delay(self, seconds: float) -> None:
         """Answer every request this late (0 to stop); the request is still carried out."""
         self._delay = seconds
 
+    def delay_answers(self, seconds: float, endpoint: str | None = None) -> None:
+        """Carry out calls (to `endpoint`, or any) at once but answer `seconds` late (0 to stop)."""
+        self._answer_delays[endpoint] = seconds
+
+    def invalidate_tokens(self, after_calls: int = 0) -> None:
+        """Every token issued so far is rejected with 40001: now, or once `after_calls` more API
+        calls (not token fetches) have come in."""
+        with self._lock:
+            api_calls = sum(n for endpoint, n in self.calls.items() if endpoint != "token")
+            self._invalidate_at = api_calls + after_calls
+            self._invalidate_due()
+
+    def _invalidate_due(self) -> None:
+        api_calls = sum(n for endpoint, n in self.calls.items() if endpoint != "token")
+        if self._invalidate_at is not None and api_calls >= self._invalidate_at:
+            self._invalidate_at = None
+            self._superseded.update(self._tokens)
+            for token in self._tokens:
+                self._tokens[token] = 0
+
     def sent_to(self, openid: str) -> list[dict]:
         return [message for message in self.sent if message["touser"] == openid]
 
+    def delivered_counts(self) -> Counter:
+        """Messages accepted per openid, every channel together."""
+        with self._lock:
+            return Counter(message["touser"] for message in self.sent)
+
+    def tags_of(self, openid: str) -> set[str]:
+        with self._lock:
+            return {self._tags[tag_id] for tag_id in self._user_tags.get(openid, set())}
+
+    def max_calls_in(self, seconds: float, endpoints=None) -> int:
+        """The most calls (to `endpoints`, or any but the token) within any window of `seconds`."""
+        with self._lock:
+            times = sorted(at for at, endpoint in self.call_times
+                           if (endpoint in endpoints if endpoints else endpoint != "token"))
+        most, first = 0, 0
+        for last, at in enumerate(times):
+            while at - times[first] >= seconds:
+                first += 1
+            most = max(most, last - first + 1)
+        return most
+
     # --- the server ------------------------------------------------------------
 
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
         """Serve on a free port; returns the API base URL, like https://api.weixin.qq.com/cgi-bin/."""
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
@@ -153,22 +261,59 @@ class FakeWeChat:
 
     @Request.application
     def _wsgi(self, request: Request) -> Response:
+        if request.path.startswith("/_fake/"):
+            return self._control(request)
         endpoint = request.path.removeprefix("/cgi-bin/")
-        handler = {"token": self._token, "message/custom/send": self._custom_send}.get(endpoint)
+        handler = {
+            "token": self._token,
+            "message/custom/send": self._custom_send,
+            "message/template/send": self._template_send,
+            "message/mass/send": self._mass_send,
+            "message/mass/sendall": self._mass_send,
+            "tags/create": self._tag_create,
+            "tags/get": self._tag_list,
+            "tags/members/batchtagging": self._tag_users,
+            "tags/members/batchuntagging": self._tag_users,
+        }.get(endpoint)
         with self._lock:
             self.calls[endpoint] += 1
+            self.call_times.append((time.monotonic(), endpoint))
+            self._invalidate_due()
         if self._delay:
             self._stopping.wait(self._delay)
         with self._lock:
-            status = _take_fault(self._http_faults, endpoint)
-            if status:
-                return Response("Service Unavailable", status=status)
-            errcode = _take_fault(self._errcode_faults, endpoint)
-            if errcode is not None:
-                return _error(errcode)
-            if handler is None:
-                return Response("Not Found", status=404)
-            return handler(request)
+            response = self._refusal(endpoint) or (handler(request) if handler else Response("Not Found", status=404))
+        answer_delay = self._answer_delays.get(endpoint, self._answer_delays.get(None, 0))
+        if answer_delay:
+            self._stopping.wait(answer_delay)
+        return response
+
+    def _refusal(self, endpoint: str) -> Response | None:
+        """An injected fault, a random 5xx, or 45009 past the calls-per-second limit (lock held)."""
+        status = _take_fault(self._http_faults, endpoint)
+        if status:
+            return Response("Service Unavailable", status=status)
+        errcode = _take_fault(self._errcode_faults, endpoint)
+        if errcode is not None:
+            return _error(errcode)
+        if self._random_5xx and self._random_5xx[1].random() < self._random_5xx[0]:
+            return Response("Service Unavailable", status=503)
+        if self.calls_per_second and not _within_rate(self._recent_calls, time.monotonic(), 1.0,
+                                                      self.calls_per_second):
+            return _error(45009)
+        return None
+
+    def _control(self, request: Request) -> Response:
+        """/_fake/<method> for a fake in another process: JSON keyword arguments in, JSON out."""
+        method = request.path.removeprefix("/_fake/")
+        if method not in CONTROL_METHODS:
+            return Response("Not Found", status=404)
+        kwargs = json.loads(request.data) if request.data else {}
+        if method == "configure":
+            for name, value in kwargs.items():
+                setattr(self, name, value)
+            return _json({})
+        return _json({"result": getattr(self, method)(**kwargs)})
 
     # --- the rules (called with the lock held) -------------------------------
 
@@ -204,17 +349,24 @@ class FakeWeChat:
             return 40001 if token in self._superseded else 42001
         return None
 
-    def _custom_send(self, request: Request) -> Response:
-        """POST /cgi-bin/message/custom/send: only inside the member's window, never after unfollow."""
+    def _body(self, request: Request) -> tuple[dict | None, int | None]:
+        """The JSON body of an authenticated POST, or the error code to answer."""
         errcode = self._token_error(request.args.get("access_token"))
         if errcode:
-            return _error(errcode)
+            return None, errcode
         if not request.data:
-            return _error(44002)
+            return None, 44002
         try:
-            message = json.loads(request.data)
+            body = json.loads(request.data)
         except ValueError:
-            return _error(47001)
+            return None, 47001
+        return (body, None) if isinstance(body, dict) else (None, 47001)
+
+    def _custom_send(self, request: Request) -> Response:
+        """POST /cgi-bin/message/custom/send: only inside the member's window, never after unfollow."""
+        message, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
         openid = message.get("touser")
         if not openid or message.get("msgtype") not in self.CUSTOM_MSGTYPES:
             return _error(47001)
@@ -228,14 +380,134 @@ class FakeWeChat:
         if not usable:
             return _error(45047)
         min(usable, key=lambda w: w.until).left -= 1  # spend the window that closes first
-        self.sent.append(message)
+        self.sent.append(dict(message, channel="customer_service"))
         return _error(0)
+
+    def _template_send(self, request: Request) -> Response:
+        """POST /cgi-bin/message/template/send: a known template id, a follower."""
+        message, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
+        openid = message.get("touser")
+        if not openid or not isinstance(message.get("data"), dict):
+            return _error(47001)
+        if message.get("template_id") not in self.template_ids:
+            return _error(40037)
+        if openid in self._unfollowed:
+            return _error(43004)
+        msg_id = self._new_msg_id()
+        self.sent.append(dict(message, channel="template", msg_id=msg_id))
+        return _json({"errcode": 0, "errmsg": "ok", "msgid": msg_id})
+
+    def _mass_send(self, request: Request) -> Response:
+        """POST message/mass/send (touser list) and message/mass/sendall (filter.tag_id)."""
+        message, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
+        if message.get("msgtype") not in self.MASS_MSGTYPES or message["msgtype"] not in message:
+            return _error(47001)
+        if "touser" in message:
+            users = message["touser"]
+            if not isinstance(users, list) or not 2 <= len(users) <= 10_000:
+                return _error(40130)
+        else:
+            selector = message.get("filter") or {}
+            if "group_id" in selector:
+                return _error(40050)  # the retired body wechatpy 1.8.18 still posts
+            if selector.get("tag_id") not in self._tags:
+                return _error(45159)
+            users = [openid for openid, tags in self._user_tags.items() if selector["tag_id"] in tags]
+        if self.mass_calls_per_minute and not _within_rate(self._mass_calls, self.now(), 60.0,
+                                                           self.mass_calls_per_minute):
+            return _error(45009)
+        clientmsgid = message.get("clientmsgid")
+        seen = self._clientmsgids.get(clientmsgid)
+        if seen and self.now() - seen[1] < self.CLIENTMSGID_MEMORY:
+            self.repeated_clientmsgids.append(clientmsgid)
+            return _json({"errcode": 45065, "errmsg": ERRMSG[45065], "msg_id": seen[0]})
+        msg_id = self._new_msg_id()
+        if clientmsgid:
+            self._clientmsgids[clientmsgid] = (msg_id, self.now())
+        month = datetime.fromtimestamp(self.now(), BEIJING).strftime("%Y%m")
+        for openid in dict.fromkeys(users):
+            reason = ("unfollowed" if openid in self._unfollowed else
+                      "monthly quota" if self._mass_received[openid, month] >= self.MASS_PER_USER_PER_MONTH else None)
+            if reason:
+                self.filtered.append({"touser": openid, "msg_id": msg_id, "reason": reason})
+                continue
+            self._mass_received[openid, month] += 1
+            self.sent.append({"touser": openid, "channel": "mass", "msg_id": msg_id,
+                              "msgtype": message["msgtype"], message["msgtype"]: message[message["msgtype"]]})
+        return _json({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id,
+                      "msg_data_id": msg_id})
+
+    def _tag_create(self, request: Request) -> Response:
+        body, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
+        name = (body.get("tag") or {}).get("name")
+        if not name or len(name) > 30:
+            return _error(47001)
+        if name in self._tags.values():
+            return _error(45157)
+        tag_id = 100 + len(self._tags)
+        self._tags[tag_id] = name
+        return _json({"tag": {"id": tag_id, "name": name}})
+
+    def _tag_list(self, request: Request) -> Response:
+        errcode = self._token_error(request.args.get("access_token"))
+        if errcode:
+            return _error(errcode)
+        counts = Counter(tag for tags in self._user_tags.values() for tag in tags)
+        return _json({"tags": [{"id": i, "name": n, "count": counts[i]} for i, n in self._tags.items()]})
+
+    def _tag_users(self, request: Request) -> Response:
+        """batchtagging / batchuntagging: up to 50 openids, a tag that exists."""
+        body, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
+        openids, tag_id = body.get("openid_list"), body.get("tagid")
+        if not isinstance(openids, list) or not 1 <= len(openids) <= 50:
+            return _error(40032)
+        if tag_id not in self._tags:
+            return _error(45159)
+        for openid in openids:
+            tags = self._user_tags.setdefault(openid, set())
+            if request.path.endswith("batchtagging"):
+                tags.add(tag_id)
+            else:
+                tags.discard(tag_id)
+        return _error(0)
+
+    def _new_msg_id(self) -> int:
+        self._next_msg_id += 1
+        return self._next_msg_id
 
     def _open_window(self, openid: str, kind: str, seconds: float, messages: int) -> None:
         """An interaction (re)opens that kind of window; interacting implies following."""
         with self._lock:
             self._unfollowed.discard(openid)
             self._windows.setdefault(openid, {})[kind] = _Window(self.now() + seconds, messages)
+
+    # --- over HTTP, for a fake in its own process ----------------------------------------
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {"calls": dict(self.calls), "token_fetches": self.token_fetches,
+                    "filtered": len(self.filtered), "sent": len(self.sent)}
+
+
+CONTROL_METHODS = {"record_user_messages", "delivered_counts", "stats", "configure"}
+
+
+def _within_rate(recent: deque, now: float, window: float, limit: float) -> bool:
+    """Count a call in a sliding window; False (and not counted) if `limit` calls are already in it."""
+    while recent and recent[0] <= now - window:
+        recent.popleft()
+    if len(recent) >= limit:
+        return False
+    recent.append(now)
+    return True
 
 
 def _take_fault(faults: list[tuple[str | None, int]], endpoint: str) -> int | None:
@@ -255,10 +527,64 @@ def _error(errcode: int) -> Response:
     return _json({"errcode": errcode, "errmsg": ERRMSG.get(errcode, "ok")})
 
 
+def project_template_ids() -> set[str]:
+    """The template ids content/templates.toml configures, as the account's console would list them."""
+    with TEMPLATES_FILE.open("rb") as fh:
+        return {spec["template_id"] for spec in tomllib.load(fh).values() if spec.get("template_id")}
+
+
 @pytest.fixture
 def fake_wechat(env):
     """A running fake with the test's app id and secret; env["WECHAT_API_BASE"] points at it."""
-    fake = FakeWeChat(env["WECHAT_APP_ID"], env["WECHAT_APP_SECRET"])
+    fake = FakeWeChat(env["WECHAT_APP_ID"], env["WECHAT_APP_SECRET"], template_ids=project_template_ids())
     env["WECHAT_API_BASE"] = fake.start()
     yield fake
     fake.stop()
+
+
+def process_app(app_id: str, app_secret: str):
+    """The WSGI app of a fake served by gunicorn in a process of its own (see FakeProcess)."""
+    return FakeWeChat(app_id, app_secret, template_ids=project_template_ids())._wsgi
+
+
+class FakeProcess:
+    """The fake in a process of its own (no shared GIL), driven over HTTP through /_fake/<method>.
+
+    Served by gunicorn's threaded worker, one process (the fake's state lives in
+    it): unlike werkzeug's server it keeps connections alive, which about doubles
+    the calls a second the fake can take.
+    """
+
+    def __init__(self, app_id: str, app_secret: str, **settings):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "-k", "gthread", "--threads", "16", "-w", "1",
+             "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+             f"tests.fake_wechat:process_app({app_id!r}, {app_secret!r})"],
+            cwd=Path(__file__).resolve().parent.parent)
+        self.api_base = f"http://127.0.0.1:{port}/cgi-bin/"
+        self._control = f"http://127.0.0.1:{port}/_fake/"
+        deadline = time.monotonic() + 30
+        while not self._answers():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the fake WeChat process did not start")
+            time.sleep(0.1)
+        if settings:
+            self.call("configure", **settings)
+
+    def _answers(self) -> bool:
+        try:
+            return requests.post(self._control + "stats", timeout=1).ok
+        except requests.ConnectionError:
+            return False
+
+    def call(self, method: str, **kwargs):
+        response = requests.post(self._control + method, json=kwargs, timeout=120)
+        response.raise_for_status()
+        return response.json().get("result")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)

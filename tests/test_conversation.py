@@ -7,7 +7,7 @@ import pytest
 
 from bot import content
 from storage import state
-from storage.database import list_open_human_requests, list_tickets_of_member
+from storage.tickets import HUMAN, list_tickets, list_tickets_of_member
 from tests.member import Member
 
 
@@ -124,8 +124,8 @@ def test_human_gives_the_contact_and_queues_the_member_once(alice, db):
     phone = content.society()["secretariat"]["phone"]
     assert phone in alice.says("我要找人工客服")
     assert phone in alice.clicks("MENU_HUMAN")
-    [request] = list_open_human_requests(db)
-    assert request["openid"] == "o_alice"
+    [request] = list_tickets(db, category=HUMAN)
+    assert request["openid"] == "o_alice" and request["status"] == "open"
 
 
 @pytest.mark.parametrize("text", ["你好", "这个公众号能干啥", "今天天气怎么样", "🙂🙂", "   "])

@@ -5,7 +5,8 @@ import sqlite3
 from click.testing import CliRunner
 
 from bot.cli import main
-from storage.database import create_ticket, open_database
+from storage.database import open_database
+from storage.tickets import create_ticket
 from storage.migrations import MIGRATIONS
 
 
@@ -31,3 +32,9 @@ def test_backup_is_a_working_copy_taken_while_open(env, config, tmp_path):
     assert out["bytes"] > 0
     copy = sqlite3.connect(target)
     assert copy.execute("select ticket_no from tickets").fetchall() == [(ticket_no,)]
+
+
+def test_an_unreachable_redis_is_one_clear_line(env):
+    result = CliRunner().invoke(main, ["worker", "--burst"], env=dict(env, REDIS_URL="redis://127.0.0.1:1/0"))
+    assert result.exit_code == 1
+    assert "无法连接 Redis" in result.output and "Traceback" not in result.output

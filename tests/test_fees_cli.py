@@ -8,15 +8,14 @@ import pytest
 import redis
 from click.testing import CliRunner
 from openpyxl import Workbook
-from rq import Queue
 
 from bot import dues
 from bot.cli import main
 from bot.commands import remind
-from bot.outbound import QUEUE_NAME
 from storage.members import find_member_by_no, history_of, insert_member, insert_unit, update_member
 from storage.payments import find_payer, payments_of
 from storage.sqlite import transaction
+from tests.notices import queued_notices
 
 REGULAR = dues.yearly_fee("regular")
 STUDENT = dues.yearly_fee("student")
@@ -222,7 +221,7 @@ def test_report_counts_due_paid_grace_overdue_and_collection_by_category(env, db
 # --- remind -------------------------------------------------------------------------------
 
 def queued(redis_client):
-    return [(job.args[0], job.args[2]) for job in Queue(QUEUE_NAME, connection=redis_client).jobs]
+    return [(notice["openid"], notice["text"]) for notice in reversed(queued_notices(redis_client))]
 
 
 def test_remind_queues_each_notice_once_across_runs_and_days(env, db, redis_client):
@@ -283,10 +282,10 @@ def test_unit_members_pay_and_are_reminded_too(env, db, redis_client):
 def test_a_reminder_that_could_not_be_queued_is_tried_again(db, redis_client, monkeypatch):
     add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
 
-    def redis_down(*args):
+    def redis_down(*args, **kwargs):
         raise redis.ConnectionError("down")
 
-    monkeypatch.setattr(remind, "send_text_later", redis_down)
+    monkeypatch.setattr(remind.delivery, "notify", redis_down)
     with pytest.raises(redis.ConnectionError):
         remind.queue_reminders(db, redis_client, date(2025, 12, 1))
     monkeypatch.undo()

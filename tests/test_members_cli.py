@@ -7,9 +7,12 @@ from click.testing import CliRunner
 from rq import Queue
 
 from bot.cli import main
+from bot.newsletters import settings
 from storage.members import (approve_application, create_application, find_application,
                              find_member_by_no, history_of, insert_member)
+from storage.newsletters import topics_of
 from storage.sqlite import transaction
+from tests.notices import queued_notices
 
 YEAR = date.today().year
 
@@ -40,7 +43,8 @@ def add_members(db, count, category="regular", start=0):
 
 
 def outbound_jobs(redis_client):
-    return [job.args for job in Queue("outbound", connection=redis_client).jobs]
+    """(openid, kind, text) of the notices queued, oldest first."""
+    return [(n["openid"], n["kind"], n["text"]) for n in reversed(queued_notices(redis_client))]
 
 
 # --- approval -------------------------------------------------------------------
@@ -69,7 +73,7 @@ def test_approve_numbers_activates_closes_and_notifies(env, db, redis_client):
         ("created", first["app_no"])]
 
     jobs = outbound_jobs(redis_client)
-    assert [(openid, kind) for openid, kind, _ in jobs] == [("o_zhang", "text"), ("o_li", "text")]
+    assert [(openid, kind) for openid, kind, _ in jobs] == [("o_zhang", "approval"), ("o_li", "approval")]
     assert f"HNKX{YEAR}00001" in jobs[0][2] and "普通会员" in jobs[0][2]
     assert run_json(env, "members", "pending") == []
 
@@ -225,3 +229,13 @@ def test_fellows_are_capped_at_one_percent_of_individual_members(env, db):
     assert promoted["fellow_cap"] == {"fellows": 4, "individuals": 400, "max_share": 0.01, "limit": 4}
     assert "已是会士" in run(env, "members", "promote-fellow", "T00010", "--reason", "x",
                              ok=False).output
+
+
+def test_approval_gives_the_default_subscriptions_and_queues_the_tag_sync(env, db, redis_client):
+    app = create_application(db, "o_zhang", "individual", individual())
+    run(env, "members", "approve", app["app_no"])
+    assert sorted(topics_of(db, "o_zhang")) == sorted(settings()["default_topics"])
+    syncs = [job.args[0] for job in Queue("outbound", connection=redis_client).jobs
+             if job.func_name == "bot.delivery.sync_tags"]
+    assert syncs == ["o_zhang"]
+

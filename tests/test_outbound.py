@@ -15,6 +15,7 @@ from bot.config import PROJECT_ROOT, load_config
 from bot.outbound import QUEUE_NAME, send_text_later
 from bot.wechat_client import (
     BACKOFF_BASE_SECONDS,
+    DeliveryUncertain,
     OutsideServiceWindow,
     UserUnfollowed,
     WeChatAPIError,
@@ -193,18 +194,47 @@ def test_wrong_secret_is_a_clear_error(env, fake_wechat, redis_client):
 # --- the client: timeouts and retries -----------------------------------------
 
 def test_trap_no_timeout_calls_give_up_in_bounded_time(wechat, fake_wechat, config, redis_client):
-    """wechatpy's HTTP client has no timeout by default: a slow WeChat would hang the worker."""
-    fake_wechat.record_user_message(ALICE)
-    wechat.send_text(ALICE, "prime the token")
+    """wechatpy's HTTP client has no timeout by default: a slow WeChat would hang the worker.
+
+    A call safe to repeat (here: listing tags) is tried again within the bound.
+    """
+    wechat.list_tags()  # prime the token
     fast = dataclasses.replace(config, api_timeout_seconds=0.3, api_max_retries=1)
     fake_wechat.set_delay(3)
     started = time.monotonic()
     with pytest.raises(WeChatAPIError) as failure:
-        make_client(fast, redis_client).send_text(ALICE, "slow")
+        make_client(fast, redis_client).list_tags()
     elapsed = time.monotonic() - started
     assert failure.value.errcode is None and failure.value.transient
     assert 0.6 <= elapsed < 0.3 * 2 + BACKOFF_BASE_SECONDS + 0.5
-    assert fake_wechat.calls["message/custom/send"] == 3
+    assert fake_wechat.calls["tags/get"] == 1 + 2
+
+
+def test_a_send_that_timed_out_after_it_went_out_is_not_repeated(wechat, fake_wechat, config, redis_client):
+    """WeChat carried the message out but answered too late: sending again would deliver it twice."""
+    fake_wechat.record_user_message(ALICE)
+    wechat.send_text(ALICE, "prime the token")
+    fast = dataclasses.replace(config, api_timeout_seconds=0.3, api_max_retries=2)
+    fake_wechat.delay_answers(3, endpoint="message/custom/send")
+    with pytest.raises(DeliveryUncertain) as failure:
+        make_client(fast, redis_client).send_text(ALICE, "slow")
+    assert failure.value.errcode is None and not failure.value.transient
+    assert fake_wechat.calls["message/custom/send"] == 2
+    assert [m["text"]["content"] for m in fake_wechat.sent] == ["prime the token", "slow"]
+
+
+def test_a_send_whose_connection_was_refused_is_repeated(fake_wechat, config, redis_client):
+    """Nothing reached WeChat, so trying again cannot deliver twice (WeChat away, then back)."""
+    wechat = make_client(dataclasses.replace(config, api_max_retries=2), redis_client)
+    fake_wechat.record_user_message(ALICE)
+    wechat.send_text(ALICE, "prime the token")
+    live_base = wechat.API_BASE_URL
+    wechat.API_BASE_URL = "http://127.0.0.1:9/cgi-bin/"  # nothing listens on port 9
+    with pytest.raises(WeChatAPIError) as failure:
+        wechat.send_text(ALICE, "refused")
+    assert failure.value.transient and not isinstance(failure.value, DeliveryUncertain)
+    wechat.API_BASE_URL = live_base
+    assert len(fake_wechat.sent) == 1
 
 
 def test_trap_no_timeout_on_token_fetch(fake_wechat, config, redis_client):

@@ -5,9 +5,14 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from rq import Queue
+
 import handlers.profile
 from bot import content
+from bot.newsletters import settings
+from bot.outbound import QUEUE_NAME
 from storage import state
+from storage.newsletters import topics_of
 from storage.members import (create_application, find_member, find_member_by_openid, history_of,
                              insert_member)
 from tests.test_signup import Phone
@@ -223,3 +228,12 @@ def test_the_card_offers_the_updates(li, db):
     assert "新的手机号" in li.says("修改手机")
     assert "已取消" in li.says("取消")
     assert find_member_by_openid(db, "o_li")["mobile"] == MOBILE
+
+
+def test_binding_gives_the_default_subscriptions_and_mirrors_them_to_tags(li, db, redis_client):
+    add_member(db)
+    assert "HNKX202400012" in bind(li)
+    assert sorted(topics_of(db, "o_li")) == sorted(settings()["default_topics"])
+    syncs = [job for job in Queue(QUEUE_NAME, connection=redis_client).jobs
+             if job.func_name == "bot.delivery.sync_tags"]
+    assert [job.args[0] for job in syncs] == ["o_li"]

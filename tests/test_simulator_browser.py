@@ -1,56 +1,22 @@
 """The chat simulator page in headless Chromium, against the real app on a real port."""
 from __future__ import annotations
 
-import os
-import warnings
-from pathlib import Path
-
 import pytest
+from playwright.sync_api import expect
 
 from bot import content
 from bot.messages import Article, Reply
 from bot.registry import MENU_HANDLERS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-# `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots; plain test runs leave the tree clean.
-SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
 REPLY_TIMEOUT_MS = 10_000
-
-if not CHROMIUM.exists():
-    REASON = "NO BROWSER: headless Chromium not found at /usr/bin/chromium — simulator browser tests SKIPPED"
-    warnings.warn(REASON)
-    pytest.skip(REASON, allow_module_level=True)
-
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
-def page(browser, live_url):
-    context = browser.new_context(viewport={"width": 1000, "height": 840}, locale="zh-CN")
-    tab = context.new_page()
-    errors = []
-
-    def on_console(message):
-        if message.type == "error":
-            errors.append(message.text)
-
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.on("console", on_console)
+def page(new_tab, live_url):
+    tab = new_tab()
     tab.goto(live_url + "/")
     expect(tab.locator("#account-name")).to_have_text(content.society()["name"])
-    yield tab
-    context.close()
-    assert not errors, errors
+    return tab
 
 
 def bot_bubbles(page):
@@ -129,7 +95,7 @@ def test_safe_mode_still_gets_replies(page):
     expect(page.locator("#safe-mode")).to_be_checked()
 
 
-def test_follow_shows_the_welcome(page):
+def test_follow_shows_the_welcome(page, screenshot):
     openid = page.input_value("#openid")
     assert openid.startswith("o_sim_")
     page.click("#follow")
@@ -138,8 +104,6 @@ def test_follow_shows_the_welcome(page):
     wait_for_bot_reply(page, 1)
     page.click("#to-menu")
     page.locator(".menu-top").last.click()  # leave a sub-menu open in the picture
-    if SCREENSHOTS_DIR:
-        Path(SCREENSHOTS_DIR).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS_DIR) / "simulator.png"))
+    screenshot(page, "simulator")
     page.reload()
     assert page.input_value("#openid") == openid  # the member identity is remembered

@@ -11,71 +11,28 @@ from __future__ import annotations
 
 import getpass
 import json
-import re
 from datetime import date
 from functools import wraps
 from pathlib import Path
 
 import click
-import redis
 
-from bot import content, dues, roster
+from bot import content, roster
 from bot.commands.common import json_option, load_settings, open_store
-from bot.outbound import send_text_later
-from bot.privacy import mask_mobile
+from bot.membership import (application_view, apply_import, category_name, explain, field_text,
+                            history_line, history_view, import_report, label, member_view,
+                            members_data, report_lines, say, search_text)
+from bot.membership import approve as approve_applications
+from bot.membership import reject as reject_applications
 from bot.spreadsheets import SheetError, display_width, write_table
-from bot.validation import age_band, normalise
+from bot.validation import normalise
 from storage import members as store
 from storage.state import connect_redis
 
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "mobile")
-SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
-               "age_band", "work_unit", "unit_no", "institution_type", "post_category",
-               "discipline", "mobile", "email", "school", "graduation_year", "council_role",
-               "joined_at", "wechat", "reachable")
 
 
-# --- wording, shared with the units commands -------------------------------------
-
-def say(key: str, **fields) -> str:
-    return content.text(key, **fields)
-
-
-def label(kind: str, code) -> str:
-    """The Chinese name of a code under [cli_labels.<kind>] (statuses, standings, fields ...)."""
-    if code is None:
-        return ""
-    return content.replies()["cli_labels"][kind].get(str(code), str(code))
-
-
-def category_name(code: str | None) -> str:
-    return store.membership_rules()["categories"].get(code, code or "")
-
-
-def percent(share: float) -> str:
-    return f"{share * 100:g}%"
-
-
-def field_text(key: str, value, full: bool = False) -> str:
-    """One stored value as the secretariat reads it: names for codes, masked mobiles."""
-    if value is None or value == "":
-        return "—"
-    if key == "category":
-        return category_name(value)
-    if key == "status":
-        return label("statuses", value)
-    if key == "standing":
-        return label("standings", value)
-    if isinstance(value, bool):
-        return label("words", "yes" if value else "no")
-    return str(value) if full else mask_mobile(str(value))
-
-
-def changes_text(changes: dict, full: bool = False) -> str:
-    """{"category": ["regular", "fellow"]} -> 类别：普通会员 → 会士"""
-    return "；".join(f"{label('fields', key)}：{field_text(key, old, full)} → {field_text(key, new, full)}"
-                    for key, (old, new) in changes.items())
-
+# --- wording, shared with the units commands (the words themselves: bot/membership.py) ---
 
 def print_table(columns: tuple[str, ...], rows: list[dict], names: dict | None = None) -> None:
     """Aligned columns under Chinese headers; a Chinese character is two columns wide.
@@ -103,19 +60,6 @@ def default_actor() -> str:
 def actor_option(command):
     return click.option("--by", "actor", default=default_actor, show_default="当前系统用户",
                         help="操作人，记入变更记录。")(command)
-
-
-def explain(refused: store.Refused) -> str:
-    facts = dict(refused.facts)
-    if "status" in facts:
-        facts["status"] = label("statuses", facts["status"])
-    if "category" in facts:
-        facts["category"] = category_name(facts["category"])
-    if "mobile" in facts:
-        facts["mobile"] = mask_mobile(facts["mobile"] or "")
-    if "max_share" in facts:
-        facts["share"] = percent(facts["max_share"])
-    return say(f"cli_refused.{refused.reason}", **facts)
 
 
 class NotDone(click.ClickException):
@@ -184,53 +128,12 @@ def select_members(db, category: str | None, status: str | None, unit_no: str | 
 
 # --- views --------------------------------------------------------------------
 
-def member_view(member: dict, today: date, units: dict[int, str], full: bool = False) -> dict:
-    """A member as the commands show it (codes kept for --json; mobile masked unless full).
-
-    `units` maps unit ids to unit numbers (store.unit_numbers).
-    """
-    view = {key: member.get(key) for key in SHOW_FIELDS}
-    view.update(
-        standing=dues.dues_standing(member["category"], member["paid_through"], today),
-        age_band=age_band(member["birth_year"], today),
-        unit_no=units.get(member["unit_id"]),
-        wechat=bool(member["openid"]),
-        reachable=bool(member["reachable"]),
-    )
-    if not full:
-        view["mobile"] = mask_mobile(member["mobile"] or "") or None
-    return view
-
-
-def members_data(db, rows: list[dict]) -> list[dict]:
-    today, units = date.today(), store.unit_numbers(db)
-    return [member_view(member, today, units) for member in rows]
-
-
 def print_members(data: list[dict], none_key: str = "cli_members.list_none", **fields) -> None:
     if not data:
         click.echo(say(none_key, **fields))
         return
     print_table(LIST_COLUMNS, data)
     click.echo(say("cli_members.list_total", count=len(data)))
-
-
-def history_view(row: dict, full: bool) -> dict:
-    detail = json.loads(row["detail"]) if row["detail"] else None
-    view = {"at": row["at"], "actor": row["actor"], "action": row["action"], "reason": row["reason"],
-            "detail": detail}
-    if not full:
-        view = json.loads(mask_mobile(json.dumps(view, ensure_ascii=False)))
-    return view
-
-
-def history_line(item: dict) -> str:
-    parts = [item["at"][:16].replace("T", " "), item["actor"], label("actions", item["action"])]
-    if item["reason"]:
-        parts.append(f"{label('fields', 'reason')}：{item['reason']}")
-    if item["detail"]:
-        parts.append(changes_text(item["detail"], full=True))  # already masked unless --full
-    return "  ".join(parts)
 
 
 # --- the group ----------------------------------------------------------------
@@ -241,21 +144,6 @@ def members():
 
 
 # --- applications ---------------------------------------------------------------
-
-def application_view(db, application: dict) -> dict:
-    data = application["data"]
-    unit = store.find_unit(db, data["unit_id"]) if data.get("unit_id") else None
-    return {
-        "app_no": application["app_no"],
-        "kind": application["kind"],
-        "name": data.get("name"),
-        "category": "unit" if application["kind"] == "unit" else data.get("category"),
-        "work_unit": data.get("work_unit"),
-        "invite_unit": unit and unit["name"],
-        "mobile": mask_mobile(data.get("mobile") or data.get("contact_mobile") or ""),
-        "applied_at": application["created_at"][:10],
-    }
-
 
 @members.command()
 @json_option
@@ -274,26 +162,8 @@ def pending():
     return data, human
 
 
-def notify(openid: str, text: str) -> dict:
-    """Queue the applicant's notice; the decision stands even if Redis cannot take it now."""
-    try:
-        return {"notice_job": send_text_later(connect_redis(load_settings()), openid, text),
-                "notice_error": None}
-    except (redis.RedisError, OSError) as error:
-        return {"notice_job": None, "notice_error": str(error)}
-
-
-def _approval_data(result: dict) -> dict:
-    application, member, unit = result["application"], result["member"], result["unit"]
-    if unit:
-        data = {"app_no": application["app_no"], "kind": "unit", "name": unit["name"],
-                "unit_no": unit["unit_no"], "invite_code": unit["invite_code"]}
-        text = say("approval_notice.approved_unit", **data)
-    else:
-        data = {"app_no": application["app_no"], "kind": "individual", "name": member["name"],
-                "member_no": member["member_no"], "category": member["category"]}
-        text = say("approval_notice.approved", **dict(data, category=category_name(member["category"])))
-    return dict(data, **notify(application["openid"], text))
+def _redis():
+    return connect_redis(load_settings())
 
 
 def _print_notice(item: dict) -> None:
@@ -310,8 +180,7 @@ def _print_notice(item: dict) -> None:
 @refusals
 def approve(app_nos, actor):
     """批准入会申请（可一次多份；有一份不能批准则都不批准）：编号、建档、通知申请人。"""
-    results = store.approve_applications(open_store(), list(app_nos), actor, date.today())
-    data = [_approval_data(result) for result in results]
+    data = approve_applications(open_store(), _redis, list(app_nos), actor, date.today())
 
     def human(items):
         for item in items:
@@ -332,10 +201,7 @@ def approve(app_nos, actor):
 @refusals
 def reject(app_no, reason, actor):
     """驳回入会申请，并把原因通知申请人。"""
-    application = store.reject_application(open_store(), app_no, actor, reason)
-    data = {"app_no": application["app_no"], "name": application["data"].get("name"),
-            "reason": reason}
-    data.update(notify(application["openid"], say("approval_notice.rejected", **data)))
+    [data] = reject_applications(open_store(), _redis, [app_no], actor, reason)
 
     def human(item):
         click.echo(say("cli_members.rejected", **item))
@@ -360,11 +226,8 @@ def list_(category, status, unit_no):
 @json_option
 def search(text):
     """按编号、姓名、手机号、单位或学科查找会员。"""
-    query = normalise(text)
-    if re.fullmatch(r"[\d\s\-]+", query):
-        query = re.sub(r"[\s\-]", "", query)  # a mobile typed as 138 1234 5678
     db = open_store()
-    data = members_data(db, store.search_members(db, query))
+    data = members_data(db, store.search_members(db, search_text(text)))
     return data, lambda d: print_members(d, "cli_members.search_none", text=text)
 
 
@@ -450,81 +313,9 @@ def promote_fellow(member_no, reason, actor):
 
 # --- the roster file -----------------------------------------------------------------
 
-def _apply(db, plan: roster.ImportPlan, file: Path, actor: str, today: date) -> list[dict]:
-    """Write the plan in one transaction; returns the created members, numbered."""
-    def reason(row: int) -> str:
-        return say("cli_roster.history_reason", file=file.name, row=row)
-
-    result = store.import_members(
-        db,
-        new=[(fields, reason(row)) for row, fields in plan.new],
-        changes=[(member["id"], changes, reason(row)) for row, member, changes in plan.updates],
-        actor=actor, today=today)
-    return result["created"]
-
-
-def problem_view(problem: roster.Problem) -> dict:
-    key = f"cli_roster.problems.{problem.reason}"
-    try:
-        text = say(key, **problem.facts)
-    except content.ContentError:
-        text = say(f"validation.{problem.reason}")
-    column = problem.column
-    return {"row": problem.row, "column": column and column.key, "header": column and column.header,
-            "letter": column and column.letter, "value": mask_mobile(problem.value),
-            "problem": text}
-
-
-def import_data(plan: roster.ImportPlan, file: Path, created: list[dict] | None,
-                dry_run: bool, db) -> dict:
-    sheet = plan.sheet
-    numbers = [m["member_no"] for m in created] if created else [f.get("member_no") for _, f in plan.new]
-    return {
-        "file": file.name,
-        "header_rows": sheet.header_rows,
-        "rows": len(sheet.rows),
-        "applied": created is not None,
-        "dry_run": dry_run,
-        "new": [{"row": row, "member_no": number, "name": fields["name"]}
-                for (row, fields), number in zip(plan.new, numbers)],
-        "updated": [{"row": row, "member_no": m["member_no"], "name": m["name"],
-                     "changes": {k: [mask_mobile(str(m[k] or "")), mask_mobile(str(v))]
-                                 for k, v in changes.items()}}
-                    for row, m, changes in plan.updates],
-        "unchanged": [{"row": row, "member_no": m["member_no"]} for row, m in plan.unchanged],
-        "problems": [problem_view(p) for p in plan.problems],
-        "bad_rows": plan.bad_rows,
-        "notes": [{"row": row, "text": text} for row, text in sheet.notes],
-        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
-        "fellow_cap": store.fellow_cap(db),
-    }
-
-
 def print_import_report(d: dict) -> None:
-    header = "-".join(str(r) for r in sorted({d["header_rows"][0], d["header_rows"][-1]}))
-    click.echo(say("cli_roster.read", file=d["file"], header=header, count=d["rows"]))
-    if d["ignored_columns"]:
-        click.echo(say("cli_roster.ignored_columns", columns="、".join(d["ignored_columns"])))
-    for note in d["notes"]:
-        click.echo(say("cli_roster.note", **note))
-    if d["problems"]:
-        click.echo(say("cli_roster.problems_title"))
-    for p in d["problems"]:
-        line = "cli_roster.problem" if p["column"] else "cli_roster.row_problem"
-        click.echo("  " + say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else "")))
-    for u in d["updated"]:
-        click.echo(say("cli_roster.updated", **dict(u, changes=changes_text(u["changes"], full=True))))
-    click.echo(say("cli_roster.summary", new=len(d["new"]), updated=len(d["updated"]),
-                   unchanged=len(d["unchanged"]), bad=len(d["bad_rows"])))
-    if d["dry_run"]:
-        click.echo(say("cli_roster.dry_run"))
-    elif d["applied"] and d["bad_rows"]:
-        click.echo(say("cli_roster.skipped", bad=len(d["bad_rows"])))
-    if d["applied"] and not d["new"] and not d["updated"]:
-        click.echo(say("cli_roster.unchanged_all"))
-    cap = d["fellow_cap"]
-    if cap["fellows"] > cap["limit"]:
-        click.echo(say("cli_roster.fellows_over_cap", share=percent(cap["max_share"]), **cap))
+    for kind, line in report_lines(d):
+        click.echo("  " + line if kind == "problem" else line)
 
 
 @members.command("import")
@@ -539,8 +330,8 @@ def import_(file, skip_bad_rows, dry_run, actor):
     db, today = open_store(), date.today()
     plan = roster.plan_import(db, roster.read_roster(file), today)
     blocked = bool(plan.problems) and not skip_bad_rows
-    created = None if blocked or dry_run else _apply(db, plan, file, actor, today)
-    data = import_data(plan, file, created, dry_run, db)
+    created = None if blocked or dry_run else apply_import(db, plan, file.name, actor, today)
+    data = import_report(plan, file.name, created, dry_run, db)
     if blocked:
         report_then_fail(data, print_import_report, say("cli_roster.blocked", bad=len(plan.bad_rows)))
     return data, print_import_report

@@ -16,9 +16,8 @@ from datetime import date
 import click
 import redis
 
-from bot import content, dues
+from bot import content, delivery, dues
 from bot.commands.common import json_option, load_settings
-from bot.outbound import send_text_later
 from storage.database import open_database
 from storage.payments import claim_reminder, list_dues_payers, release_reminder
 from storage.state import connect_redis
@@ -63,7 +62,7 @@ def _remind(db, r: redis.Redis, payer: dict, kind: str, period: str, today: date
     if not claim_reminder(db, payer, kind, period):
         return "already_sent"
     try:
-        send_text_later(r, payer["openid"], text)
+        delivery.notify(r, payer["openid"], text, kind="dues")
     except redis.RedisError:
         release_reminder(db, payer, kind, period)  # not queued: let the next run try again
         raise

@@ -1,0 +1,90 @@
+"""Applications: the pending queue, one application in full, and approving or rejecting in bulk.
+
+Decisions go through bot.membership, as `python -m bot members approve/reject`
+do: all the ticked applications or none (one refusal stops the batch, so it
+can be fixed and sent again), numbered and recorded with the console user as
+actor, and each applicant notified the same way.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, request, url_for
+
+from bot import membership
+from bot.admin.ui import actor, db, redis_client, render, say_done, say_not_done, t
+from storage import admin as admin_store
+from storage import members as store
+
+bp = Blueprint("applications", __name__, url_prefix="/applications")
+
+STATUSES = ("pending", "approved", "rejected")
+DATA_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
+               "discipline", "mobile", "email", "school", "graduation_year", "invite_code",
+               "unit_name", "credit_code", "contact_name", "contact_mobile")
+
+
+@bp.get("/")
+def index():
+    status = request.args.get("status", "pending")
+    if status not in STATUSES:
+        status = "pending"
+    rows = admin_store.list_applications(db(), status)
+    items = [dict(membership.application_view(db(), a), decided_at=(a["decided_at"] or "")[:16].replace("T", " "),
+                  decided_by=a["decided_by"], reason=a["reason"]) for a in rows]
+    return render("applications.html", items=items, status=status, statuses=STATUSES)
+
+
+@bp.get("/<app_no>")
+def show(app_no: str):
+    application = store.find_application(db(), app_no)
+    if application is None:
+        abort(404)
+    data = application["data"]
+    fields = [(key, data[key]) for key in DATA_FIELDS if data.get(key) not in (None, "")]
+    history = [membership.history_view(row, full=True)
+               for row in store.history_of(db(), "application", application["id"])]
+    return render("application.html", application=application,
+                  view=membership.application_view(db(), application), fields=fields, history=history)
+
+
+def _notice_texts(item: dict) -> str:
+    if item["notice_error"]:
+        return membership.say("cli_members.notify_failed", error=item["notice_error"])
+    return membership.say("cli_members.notified")
+
+
+def _approved_text(item: dict) -> str:
+    if item["kind"] == "unit":
+        return membership.say("cli_members.approved_unit", **item)
+    return membership.say("cli_members.approved", **dict(item, category=membership.category_name(item["category"])))
+
+
+@bp.post("/decide")
+def decide():
+    """Approve or reject the ticked applications (a reason is needed to reject)."""
+    app_nos = request.form.getlist("app_no")
+    decision = request.form.get("decision")
+    reason = request.form.get("reason", "").strip()
+    back = redirect(request.form.get("back") or url_for(".index"))
+    if not app_nos:
+        say_not_done(t("applications.none_ticked"))
+        return back
+    if decision == "reject" and not reason:
+        say_not_done(t("applications.reason_needed"))
+        return back
+    try:
+        if decision == "approve":
+            done = membership.approve(db(), redis_client, app_nos, actor(), date.today())
+            lines = [_approved_text(item) for item in done]
+        elif decision == "reject":
+            done = membership.reject(db(), redis_client, app_nos, actor(), reason)
+            lines = [membership.say("cli_members.rejected", **item) for item in done]
+        else:
+            abort(400)
+    except store.Refused as refused:
+        say_not_done(t("applications.not_done", message=membership.explain(refused)))
+        return back
+    for line, item in zip(lines, done):
+        say_done("applications.done", line=line, notice=_notice_texts(item))
+    return redirect(url_for(".index"))

@@ -1,0 +1,46 @@
+"""The audit log: who changed what, from the `history` table every change writes to.
+
+History already holds each change with its actor: console users appear as
+`console:<username>`, chat members as `openid:...`, command-line users by
+their `--by` name. So the console needs no second log to fall out of step
+with the first, and its page shows changes made anywhere, filtered to the
+console's own when asked.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from bot import membership
+from bot.admin.ui import current_page, db, render, texts
+from storage import admin as admin_store
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+def _subject(row: dict, found: dict) -> dict:
+    """What a history row is about, named and linked where the console has a page for it."""
+    thing = found.get(row["subject"], {}).get(row["subject_id"])
+    text = texts("audit.subjects").get(row["subject"], row["subject"])
+    url = None
+    if thing and row["subject"] == "member":
+        text, url = f"{thing['member_no']} {thing['name']}", url_for("admin.members.show", member_no=thing["member_no"])
+    elif thing and row["subject"] == "application":
+        text, url = thing["app_no"], url_for("admin.applications.show", app_no=thing["app_no"])
+    elif thing:
+        text = f"{text} {thing.get('unit_no') or thing.get('username') or ''}".strip()
+    return {"text": text, "url": url}
+
+
+@bp.get("/")
+def index():
+    args = request.args
+    subject = args.get("subject") or None
+    pager = current_page()
+    rows, pager.total = admin_store.history_page(db(), actor=args.get("actor", "").strip() or None,
+                                                 subject=subject, console_only=args.get("console") == "1",
+                                                 offset=pager.offset, limit=pager.per_page)
+    found = {kind: admin_store.subjects_of(db(), kind, [r["subject_id"] for r in rows if r["subject"] == kind])
+             for kind in {r["subject"] for r in rows}}
+    entries = [dict(membership.history_view(row, full=False), subject=_subject(row, found)) for row in rows]
+    return render("audit.html", entries=entries, pager=pager, args=args,
+                  subjects=texts("audit.subjects"))

@@ -1,0 +1,53 @@
+"""Signing in and out of the console.
+
+A successful log-in starts a fresh session (a session id planted before the
+log-in is worth nothing after it) that lasts config.admin_session_hours and
+carries the password's stamp, so changing a password signs out its other
+sessions. Log-in failures say only "wrong" or "locked until ...".
+"""
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, session, url_for
+
+from bot.admin.accounts import EVERYONE, log_in, session_stamp
+from bot.admin.ui import allow, config, db, now, public, render, say_done, t
+
+bp = Blueprint("auth", __name__)
+
+
+def _next_url() -> str:
+    """Back to the page that asked for the log-in, never to another site."""
+    target = request.values.get("next") or ""
+    if target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return url_for("admin.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    error, username = None, ""
+    if request.method == "POST":
+        username = request.form.get("username", "")
+        found, refusal = log_in(db(), config(), username, request.form.get("password", ""), now())
+        if found:
+            session.clear()
+            session.permanent = True
+            session.update(user_id=found["id"], stamp=session_stamp(found))
+            return redirect(_next_url())
+        if refusal["reason"] == "locked":
+            error = t("login.locked", until=refusal["until"].strftime("%H:%M"),
+                      minutes=config().admin_lockout_minutes)
+        else:
+            error = t("login.wrong")
+    status = 401 if error else 200
+    return render("login.html", error=error, username=username, next=request.values.get("next", ""),
+                  tries=config().admin_max_failed_logins, minutes=config().admin_lockout_minutes), status
+
+
+@bp.post("/logout")
+@allow(*EVERYONE)
+def logout():
+    session.clear()
+    say_done("login.signed_out")
+    return redirect(url_for("admin.auth.login"))

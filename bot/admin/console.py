@@ -1,0 +1,129 @@
+"""The console blueprint: its pages and menu in one place, and the checks every request passes.
+
+Before any view runs: the upload size limit is raised for this request, the
+signed-in user is loaded from the session (a disabled user, or a session from
+before a password change, is signed out), an unsafe request must carry the
+CSRF token (400), an anonymous request goes to the log-in page, and the
+user's role must be one the view allows (403).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+
+from bot.admin import applications, audit, auth, csrf, dashboard, governance, members, users
+from bot.admin.accounts import EVERYONE, UNIT, session_stamp
+from bot.admin.ui import actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
+from bot.membership import field_text
+from storage import admin as store
+
+console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+                    static_folder="static")
+
+# Every page group; each module holds one blueprint `bp` (members nests the roster import's).
+PAGES = [auth, dashboard, applications, members, governance, audit, users]
+# The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
+MENU = [
+    ("admin.dashboard.index", "dashboard"),
+    ("admin.applications.index", "applications"),
+    ("admin.members.index", "members"),
+    ("admin.governance.index", "governance"),
+    ("admin.audit.index", "audit"),
+    ("admin.users.index", "users"),
+]
+
+for page in PAGES:
+    console.register_blueprint(page.bp)
+
+# The page loads nothing from elsewhere and cannot be framed; the browser enforces it.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@console.record_once
+def _session_settings(state) -> None:
+    """The session cookie only the console uses: signed, HttpOnly, SameSite=Lax, Secure in production."""
+    settings = state.app.extensions["services"].config
+    state.app.config.update(
+        SECRET_KEY=settings.admin_secret_key,
+        SESSION_COOKIE_NAME="xh_admin",
+        SESSION_COOKIE_PATH="/admin",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.admin_cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
+    )
+
+
+def _signed_in_user() -> dict | None:
+    user_id = session.get("user_id")
+    found = store.find_user(db(), user_id) if user_id else None
+    if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
+        if user_id:
+            session.clear()
+        return None
+    return found
+
+
+@console.before_request
+def gate():
+    request.max_content_length = config().admin_upload_max_bytes
+    if request.endpoint == "admin.static":
+        return None
+    view = current_app.view_functions[request.endpoint]
+    g.admin_user = _signed_in_user()
+    csrf.check()
+    if getattr(view, "admin_public", False):
+        return None
+    if g.admin_user is None:
+        return redirect(url_for("admin.auth.login", next=request.full_path.rstrip("?")))
+    if g.admin_user["role"] not in roles_of(view):
+        abort(403)
+    return None
+
+
+@console.after_request
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "admin.static":
+        response.headers["Cache-Control"] = "no-store"  # member data stays out of shared caches
+    return response
+
+
+def _menu() -> list[dict]:
+    me = user()
+    if me is None:
+        return []
+    views = current_app.view_functions
+    here = f"{request.blueprint}."
+    return [{"url": url_for(endpoint), "text": t(f"nav.{key}"), "key": key,
+             "current": here.startswith(endpoint.rsplit(".", 1)[0] + ".")}
+            for endpoint, key in MENU if me["role"] in roles_of(views[endpoint])]
+
+
+@console.context_processor
+def template_globals() -> dict:
+    return {"t": t, "csrf_token": csrf.token, "menu": _menu(), "me": user(), "label": word,
+            "field_text": field_text, "changes": changes_line, "actor_text": actor_text}
+
+
+@console.get("/")
+@allow(*EVERYONE)
+def home():
+    """The dashboard for the secretariat; a unit contact's start is their unit's members."""
+    if user()["role"] == UNIT:
+        return redirect(url_for("admin.members.index"))
+    return redirect(url_for("admin.dashboard.index"))
+
+
+def _error_page(error):
+    code = error.code
+    key = "csrf" if code == 400 and error.description == "csrf" else str(code)
+    return render("error.html", code=code, message=t(f"errors.{key}")), code
+
+
+for _code in (400, 403, 404, 413):
+    console.register_error_handler(_code, _error_page)

@@ -1,0 +1,92 @@
+"""The dashboard: the society at a glance, with the charts drawn on the server.
+
+Members are counted on the roll (active and suspended), as the fellow cap
+counts them; dues collection is the fees report's rate for this year (paid
+among those who owe dues), from the same functions `python -m bot fees report` uses.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint
+
+from bot import dues
+from bot.admin.charts import bar_chart, line_chart
+from bot.admin.ui import db, render, t, texts
+from bot.governance import AGE_BANDS, add_months
+from bot.membership import category_name
+from bot.validation import age_band
+from storage import admin as store
+from storage.payments import collected_by_category, list_dues_payers
+from storage.tickets import OPEN, count_tickets
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+MONTHS = 12  # growth is shown over the last year
+TOP_DISCIPLINES = 10
+
+
+def _named(counts: dict, name=lambda value: value) -> list[tuple[str, int]]:
+    """(label, count) pairs, with the not-filled-in count last under one label."""
+    pairs = [(name(value), n) for value, n in counts.items() if value is not None]
+    if counts.get(None):
+        pairs.append((t("dashboard.not_filled"), counts[None]))
+    return pairs
+
+
+def _by_age_band(today: date) -> list[tuple[str, int]]:
+    bands: dict = {}
+    for birth_year, n in store.count_members_by(db(), "birth_year").items():
+        band = age_band(birth_year, today)
+        bands[band] = bands.get(band, 0) + n
+    ordered = {band: bands.get(band, 0) for band in AGE_BANDS}
+    ordered[None] = bands.get(None, 0)
+    return _named(ordered, lambda band: t(f"governance.age_bands.{band}"))
+
+
+def _growth(today: date) -> list[tuple[str, int]]:
+    """Members on record at the end of each of the last MONTHS months."""
+    first = add_months(today.replace(day=1), -(MONTHS - 1)).strftime("%Y-%m")
+    total = store.count_joined_before(db(), first)
+    joined = store.joined_by_month(db(), first)
+    points = []
+    for i in range(MONTHS):
+        month = add_months(today.replace(day=1), i - MONTHS + 1).strftime("%Y-%m")
+        total += joined.get(month, 0)
+        points.append((t("dashboard.month", month=int(month[5:])), total))
+    return points
+
+
+def _dues(today: date) -> dict:
+    summary = dues.year_summary(list_dues_payers(db()), today.year, today)
+    due = sum(row["due"] for row in summary.values())
+    paid = sum(row["paid"] for row in summary.values())
+    collected = sum(row["amount"] or 0 for row in collected_by_category(db(), today.year).values())
+    return {"year": today.year, "due": due, "paid": paid, "rate": paid / due if due else None,
+            "collected": dues.format_amount(collected)}
+
+
+@bp.get("/")
+def index():
+    today = date.today()
+    by_category = store.count_members_by(db(), "category")
+    outcomes = store.delivery_outcomes(db())
+    tickets = count_tickets(db())
+    units = store.count_units(db())
+    charts = {
+        "category": bar_chart(_named(by_category, category_name) + [(category_name("unit"), units)],
+                              t("dashboard.by_category")),
+        "institution": bar_chart(_named(store.count_members_by(db(), "institution_type")),
+                                 t("dashboard.by_institution")),
+        "age": bar_chart(_by_age_band(today), t("dashboard.by_age")),
+        "discipline": bar_chart(_named(store.count_members_by(db(), "discipline"))[:TOP_DISCIPLINES],
+                                t("dashboard.by_discipline")),
+        "growth": line_chart(_growth(today), t("dashboard.growth"), width=960, height=220),
+    }
+    if outcomes:
+        names = texts("dashboard.delivery_status")
+        charts["deliveries"] = bar_chart([(names.get(s, s), n) for s, n in outcomes.items()],
+                                         t("dashboard.deliveries"))
+    return render("dashboard.html", charts=charts, members=sum(by_category.values()),
+                  units=units, pending=store.count_applications(db()),
+                  open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today)

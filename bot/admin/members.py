@@ -1,0 +1,191 @@
+"""Members: search and filter, one member with their history, edits, status changes, export.
+
+A unit contact sees the members linked to their unit and nothing else: the
+list and the export are narrowed to it, and another member's page is 403.
+Edits are checked cell by cell with the roster import's own cleaners
+(bot/roster.CLEANERS), so the console accepts exactly what an import would;
+category, status and fellow changes go through the store's rule-keeping
+functions, as the CLI's do.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, redirect, request, url_for
+
+from bot import membership, roster
+from bot.admin import roster_import
+from bot.admin.accounts import EVERYONE
+from bot.admin.ui import (actor, allow, attempt, current_page, db, render, say_not_done, send_table, t,
+                          texts, unit_options, unit_scope)
+from bot.validation import Invalid
+from storage import admin as admin_store
+from storage import members as store
+from storage.sqlite import transaction
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+bp.register_blueprint(roster_import.bp)
+
+LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "council_role", "mobile")
+EDIT_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
+               "discipline", "mobile", "email", "council_role", "joined_at", "unit_no")
+REQUIRED = ("name", "category", "mobile")
+STATUS_CHOICES = ("active", "suspended", "resigned")
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+# --- choosing members ---------------------------------------------------------------
+
+def _filters() -> dict:
+    """The list's filters from the query string; a unit contact's unit overrides ?unit=."""
+    args = request.args
+    category = args.get("category") or None
+    status = args.get("status") or None
+    unit = store.find_unit_by_no(db(), args.get("unit", "").strip().upper()) if args.get("unit") else None
+    return {
+        "text": membership.search_text(args.get("q", "")) or None,
+        "category": category if category in store.INDIVIDUAL_CATEGORIES else None,
+        "status": status if status in STATUS_CHOICES else None,
+        "unit_id": unit_scope() or (unit["id"] if unit else None),
+    }
+
+
+def _member_or_refuse(member_no: str) -> dict:
+    member = store.find_member_by_no(db(), member_no.strip().upper())
+    if member is None:
+        abort(404)
+    if unit_scope() is not None and member["unit_id"] != unit_scope():
+        abort(403)
+    return member
+
+
+@bp.get("/")
+@allow(*EVERYONE)
+def index():
+    filters = _filters()
+    pager = current_page()
+    rows, pager.total = admin_store.member_page(db(), **filters, offset=pager.offset, limit=pager.per_page)
+    scope = store.find_unit(db(), unit_scope()) if unit_scope() else None
+    options = {
+        "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES],
+        "status": [(s, membership.label("statuses", s)) for s in STATUS_CHOICES],
+        "unit": unit_options(),
+    }
+    return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
+                  headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,
+                  args=request.args, scope=scope, options=options)
+
+
+@bp.get("/export")
+@allow(*EVERYONE)
+def export():
+    """The filtered members in the roster's own columns (imports back unchanged), full mobiles."""
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in EXPORT_FORMATS:
+        abort(400)
+    rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
+    headers, table = roster.export_table(db(), rows)
+    store.record_history(db(), "roster", None, "exported", actor(),
+                         detail={"count": [None, len(rows)]})
+    return send_table(t("members.export_name", day=date.today().isoformat(), format=fmt), headers, table)
+
+
+@bp.get("/<member_no>")
+@allow(*EVERYONE)
+def show(member_no: str):
+    member = _member_or_refuse(member_no)
+    view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=True)
+    history = [membership.history_view(row, full=True) for row in store.history_of(db(), "member", member["id"])]
+    return render("member.html", member=member, view=view, history=history,
+                  fellow_cap=store.fellow_cap(db()))
+
+
+# --- changing one member ---------------------------------------------------------------
+
+def _cleaned(form, member: dict, today: date) -> tuple[dict, dict]:
+    """(values, errors) for the edit form, each field checked as a roster cell would be."""
+    values, errors = {}, {}
+    for key in EDIT_FIELDS:
+        raw = form.get(key, "").strip()
+        if not raw:
+            if key in REQUIRED:
+                errors[key] = membership.problem_text("required")
+            else:
+                values[key] = None
+            continue
+        try:
+            values[key] = roster.CLEANERS[key](raw, today)
+        except Invalid as bad:
+            errors[key] = membership.problem_text(bad.reason)
+    unit_no = values.pop("unit_no", None)
+    if unit_no:
+        unit = store.find_unit_by_no(db(), unit_no)
+        if unit is None:
+            errors["unit_no"] = membership.problem_text("unit_no", value=unit_no)
+        else:
+            values["unit_id"] = unit["id"]
+    else:
+        values["unit_id"] = None
+    for other in store.find_members_by_mobile(db(), values.get("mobile") or ""):
+        if other["id"] != member["id"]:
+            errors["mobile"] = membership.problem_text("mobile_taken", member_no=other["member_no"],
+                                                       name=other["name"])
+    if values.get("category") == "fellow" and member["category"] != "fellow":
+        errors["category"] = t("members.fellow_by_promotion")
+    return values, errors
+
+
+def _save(member: dict, values: dict, reason: str | None) -> None:
+    """The category through change_category (its rules and history), the rest as one update."""
+    category = values.pop("category")
+    with transaction(db()):
+        if category != member["category"]:
+            store.change_category(db(), member["member_no"], category, actor(), reason)
+        store.update_member(db(), member["id"], values, actor(), "updated", reason)
+
+
+@bp.route("/<member_no>/edit", methods=["GET", "POST"])
+def edit(member_no: str):
+    member = _member_or_refuse(member_no)
+    units = store.unit_numbers(db())
+    form = {key: member.get(key) for key in EDIT_FIELDS}
+    form["unit_no"] = units.get(member["unit_id"])
+    errors: dict = {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        values, errors = _cleaned(request.form, member, date.today())
+        reason = request.form.get("reason", "").strip() or None
+        if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
+            return redirect(url_for(".show", member_no=member["member_no"]))
+    rules = store.membership_rules()["choices"]
+    choices = {
+        "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
+        "institution_type": [(v, v) for v in rules["institution_types"]],
+        "post_category": [(v, v) for v in rules["post_categories"]],
+    }
+    return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,
+                  required=REQUIRED, choices=choices, hints=texts("members.hints")), 400 if errors else 200
+
+
+CHANGES = {  # the detail page's buttons -> the store's functions (member_no, actor, reason)
+    "suspend": store.suspend_member,
+    "resume": store.resume_member,
+    "promote": store.promote_to_fellow,
+}
+REASON_NEEDED = ("suspend", "promote")
+
+
+@bp.post("/<member_no>/change")
+def change(member_no: str):
+    """Suspend, resume or promote to fellow, with the reason the history keeps."""
+    member = _member_or_refuse(member_no)
+    what = request.form.get("change")
+    reason = request.form.get("reason", "").strip() or None
+    if what not in CHANGES:
+        abort(400)
+    if what in REASON_NEEDED and not reason:
+        say_not_done(t("members.reason_needed"))
+    else:
+        attempt(lambda: CHANGES[what](db(), member["member_no"], actor(), reason), f"members.changed.{what}",
+                name=member["name"])
+    return redirect(url_for(".show", member_no=member["member_no"]))

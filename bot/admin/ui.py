@@ -1,0 +1,202 @@
+"""What every console page uses: the stores, the signed-in user, texts, access marks, paging, files.
+
+A page module imports from here and from nowhere else in bot/admin/ (except
+accounts for role names), so a new page is a blueprint plus templates.
+"""
+from __future__ import annotations
+
+import io
+import math
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from flask import current_app, flash, g, render_template, request, send_file, url_for
+
+from bot import content
+from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
+from bot.membership import changes_text, explain, field_text, label
+from bot.spreadsheets import write_table
+from storage.members import Refused, list_units
+
+PER_PAGE = 50
+MIMETYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             ".csv": "text/csv; charset=utf-8"}
+
+
+# --- the process's stores -------------------------------------------------------------
+
+def services():
+    return current_app.extensions["services"]
+
+
+def db():
+    return services().db
+
+
+def config():
+    return services().config
+
+
+def redis_client():
+    """Opened when a notice is queued, as bot.membership expects."""
+    return services().redis
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).astimezone()
+
+
+# --- who is signed in ----------------------------------------------------------------
+
+def user() -> dict | None:
+    return g.get("admin_user")
+
+
+def actor() -> str:
+    """The signed-in user as history records them."""
+    return actor_name(user()["username"])
+
+
+def unit_scope() -> int | None:
+    """A unit contact's unit: every member list and look-up is narrowed to it."""
+    me = user()
+    return me["unit_id"] if me and me["role"] == "unit" else None
+
+
+def allow(*roles):
+    """Mark a view as open to these roles; an unmarked view is open to the secretariat (OFFICE)."""
+    def mark(view):
+        view.admin_roles = frozenset(roles)
+        return view
+    return mark
+
+
+def public(view):
+    """Mark a view as open without signing in (the log-in page)."""
+    view.admin_public = True
+    return view
+
+
+def roles_of(view) -> frozenset:
+    return getattr(view, "admin_roles", OFFICE)
+
+
+# --- words and pages -------------------------------------------------------------------
+
+def t(key: str, **fields) -> str:
+    """A console text from content/replies/admin.toml (`t("nav.members")`)."""
+    return content.text(f"admin.{key}", **fields)
+
+
+def texts(key: str) -> dict:
+    """A whole section of console texts, e.g. the labels of a select."""
+    section = content.replies()["admin"]
+    for part in key.split("."):
+        section = section[part]
+    return section
+
+
+def word(kind: str, code) -> str:
+    """A code's name: the console's own ([admin.labels.<kind>]) first, then the CLI's ([cli_labels])."""
+    return texts("labels").get(kind, {}).get(str(code)) or label(kind, code)
+
+
+def _value_text(key: str, value) -> str:
+    if key == "role" and value:
+        return t(f"roles.{value}")
+    if key == "active" and value is not None:
+        return label("words", "yes" if value else "no")
+    return field_text(key, value, full=True)
+
+
+def changes_line(detail: dict) -> str:
+    """A history row's changes in words (masked already where the view masked them)."""
+    return changes_text(detail, name=lambda key: word("fields", key), value=_value_text)
+
+
+def actor_text(actor: str) -> str:
+    """Who made a change, as the secretariat reads it: a console user, a member by chat, or a CLI name."""
+    if actor.startswith(ACTOR_PREFIX):
+        return t("audit.console_actor", username=actor[len(ACTOR_PREFIX):])
+    if actor.startswith("openid:"):
+        return t("audit.member_actor")
+    return actor
+
+
+def render(template: str, **context) -> str:
+    return render_template(f"admin/{template}", **context)
+
+
+def say_done(key: str, **fields) -> None:
+    flash(t(key, **fields), "ok")
+
+
+def say_not_done(message: str) -> None:
+    flash(message, "error")
+
+
+def attempt(change, done: str, **fields) -> bool:
+    """Run `change()`; flash the text `done` (with `fields`), or why the store or accounts refused."""
+    try:
+        change()
+    except Refused as refused:
+        say_not_done(explain(refused))
+        return False
+    except AccountError as error:
+        say_not_done(t(f"accounts.{error.reason}", **error.facts))
+        return False
+    say_done(done, **fields)
+    return True
+
+
+@dataclass
+class Pager:
+    """One page of a long list: which rows to fetch and the links to the others."""
+    page: int
+    total: int
+    per_page: int = PER_PAGE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def url(self, page: int) -> str:
+        args = request.args.to_dict()
+        args["page"] = page
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def current_page() -> Pager:
+    """The page asked for by ?page=; the view fills in `total` when it has counted."""
+    return Pager(max(1, request.args.get("page", 1, type=int) or 1), 0)
+
+
+def unit_options() -> list[tuple[str, str]]:
+    """Unit members as (number, "number name") choices for a select."""
+    return [(u["unit_no"], f"{u['unit_no']} {u['name']}") for u in list_units(db())]
+
+
+# --- files ---------------------------------------------------------------------------------
+
+def work_dir(name: str) -> Path:
+    """A folder of the console's own under the data directory (uploads waiting for confirmation)."""
+    path = config().data_dir / "admin" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def send_table(filename: str, headers: list[str], rows: list[list]):
+    """A spreadsheet download (.xlsx or .csv by the file name), written by bot.spreadsheets."""
+    suffix = Path(filename).suffix.lower()
+    with tempfile.TemporaryDirectory(dir=work_dir("tmp")) as folder:
+        path = Path(folder) / f"export{suffix}"
+        write_table(path, headers, rows)
+        data = path.read_bytes()
+    return send_file(io.BytesIO(data), mimetype=MIMETYPES[suffix], as_attachment=True,
+                     download_name=filename)

@@ -1,0 +1,120 @@
+"""Open calls (评奖与人才项目): their sheet, how a deadline reads, and which reminders are due.
+
+Shared by the chat (handlers/awards.py) and the secretariat's commands
+(bot/commands/awards.py); kinds, columns and reminder days come from
+content/awards.toml.
+
+Reminders: each number in `remind_days_before` is a stage. On a given day a
+call is due for the smallest stage its days left still fit in (14 and 3 days:
+10 days left is stage 14, 2 days left stage 3), so a member gets each stage
+once, and a run missed for a while sends only the latest stage, not a burst.
+A member due several calls on one day gets them in one notice.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from bot import content, sheet_import
+from bot.router import normalize
+from bot.validation import Invalid
+from storage import awards as store
+
+
+def settings() -> dict:
+    return content.load_toml("awards.toml")
+
+
+def kinds() -> dict[str, dict]:
+    return settings()["kinds"]
+
+
+def kind_name(code: str) -> str:
+    return kinds()[code]["name"]
+
+
+def kind_asked(text: str) -> str | None:
+    """The kind a member's message names (青年人才托举 -> talent), if any."""
+    plain = normalize(text or "")
+    return next((code for code, kind in kinds().items() if any(word in plain for word in kind["chat"])), None)
+
+
+def days_left(award: dict, today: date) -> int:
+    return (date.fromisoformat(award["deadline"]) - today).days
+
+
+def deadline_text(award: dict, today: date) -> str:
+    """12月31日截止（还有 34 天） / 今天截止."""
+    deadline, left = date.fromisoformat(award["deadline"]), days_left(award, today)
+    when = content.text("awards.deadline.date", month=deadline.month, day=deadline.day)
+    if deadline.year != today.year:
+        when = content.text("awards.deadline.date_with_year", year=deadline.year, month=deadline.month,
+                            day=deadline.day)
+    key = "today" if left == 0 else "left" if left > 0 else "passed"
+    return content.text(f"awards.deadline.{key}", date=when, days=left)
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+def _stage(left: int, stages: list[int]) -> int | None:
+    fitting = [days for days in stages if 0 <= left <= days]
+    return min(fitting) if fitting else None
+
+
+def reminders_due(db, today: date) -> list[tuple[dict, int]]:
+    """(call, stage) of every call whose deadline is within the largest stage."""
+    stages = settings()["remind_days_before"]
+    calls = store.awards_due(db, today.isoformat(), (today + timedelta(days=max(stages))).isoformat())
+    return [(call, _stage(days_left(call, today), stages)) for call in calls]
+
+
+def reminder_text(calls: list[dict], today: date) -> str:
+    lines = "\n".join(content.text("awards.notice.line", number=number, name=call["name"],
+                                   deadline=deadline_text(call, today)) for number, call in enumerate(calls, 1))
+    return content.text("awards.notice.reminder", items=lines)
+
+
+# --- the sheet of calls -----------------------------------------------------------------------
+
+def columns() -> dict:
+    return settings()["columns"]
+
+
+def _clean_kind(value, year: int) -> str:
+    code_of = {kind["name"]: code for code, kind in kinds().items()}
+    if str(value).strip() in kinds():
+        return str(value).strip()
+    name = sheet_import.clean_choice(value, {kind["name"]: kind["aliases"] for kind in kinds().values()}, "kind")
+    return code_of[name]
+
+
+def _clean_award_no(value, year: int) -> str:
+    text = re.sub(r"\s", "", str(value)).upper()
+    if not re.fullmatch(r"PJ\d{7}", text):
+        raise Invalid("award_no")
+    return text
+
+
+def guide_key(fields: dict) -> str:
+    return store.guide_key(fields["name"], fields["deadline"])
+
+
+SHEET = sheet_import.RecordSheet(
+    texts="awards_cli",
+    columns=columns,
+    cleaners={
+        "award_no": _clean_award_no,
+        "name": sheet_import.clean_text,
+        "kind": _clean_kind,
+        "eligibility": sheet_import.clean_text,
+        "deadline": sheet_import.parse_day,
+        "how_to_apply": sheet_import.clean_text,
+        "link": sheet_import.clean_link,
+        "organiser": sheet_import.clean_text,
+    },
+    check=sheet_import.no_checks,
+    key=guide_key,
+    number="award_no",
+    title="name",
+    find=store.find_award_to_import,
+)

@@ -1,0 +1,113 @@
+"""`python -m bot awards add|list|import|remind`: open calls for awards, competitions and talent programmes.
+
+`add` and `import` check a call the same way (bot/awards.SHEET), and a call
+already stored (same number, or same name and deadline year) is updated, not
+added twice. `remind` sends the deadline reminders to `talent` subscribers,
+each member's due calls in one notice; every (call, member, stage) is claimed
+before its notice is queued, so running it every day from cron sends none twice.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import click
+import redis
+
+from bot import awards as calls
+from bot import content, delivery, sheet_import
+from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.members import NotDone, actor_option
+from bot.commands.records import day, import_command, list_printer, today_option
+from storage import awards as store
+from storage.state import connect_redis
+
+
+def _text(key: str, **fields) -> str:
+    return content.text(f"awards_cli.{key}", **fields)
+
+
+@click.group()
+def awards():
+    """评奖与人才项目：奖项、竞赛、青年人才托举等征集 (open calls and their deadline reminders)."""
+
+
+def _save(db, plan, file, actor: str) -> list[str]:
+    def source(row: int) -> str:
+        return _text("source", file=file.name, row=row)
+
+    return store.save_awards(db, new=[(fields, source(row)) for row, fields in plan.new],
+                             changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates],
+                             actor=actor)
+
+
+import_command(awards, calls.SHEET, _save, content.text("awards_cli.what"))
+
+
+def _summary(call: dict, today: date) -> dict:
+    return dict(call, kind_name=calls.kind_name(call["kind"]), deadline_text=calls.deadline_text(call, today))
+
+
+@awards.command()
+@click.option("--name", required=True, help="项目名称。")
+@click.option("--deadline", required=True, help="截止日期，如 2026-12-31。")
+@click.option("--kind", help="奖项 / 竞赛 / 人才项目（默认奖项）。")
+@click.option("--eligibility", help="申报条件（谁可以申报）。")
+@click.option("--how", "how_to_apply", help="申报方式。")
+@click.option("--link", help="通知或申报网址。")
+@click.option("--organiser", help="组织单位。")
+@actor_option
+@json_option
+def add(actor, **values):
+    """Add a call, or update the one with the same name and deadline year."""
+    db, today = open_store(), date.today()
+    fields, problems = sheet_import.clean_fields(calls.SHEET, values, today.year)
+    if problems:
+        labels = calls.columns()
+        raise NotDone("\n".join(_text("add_problem", label=labels[key]["label"], value=shown,
+                                      problem=sheet_import.problem_text(reason, **facts))
+                                for key, shown, reason, facts in problems))
+    stored = store.find_award_to_import(db, None, calls.guide_key(fields))
+    if stored:
+        store.save_awards(db, [], [(stored["id"], fields, _text("source_cli"))], actor)
+        outcome, number = "updated", stored["award_no"]
+    else:
+        [number] = store.save_awards(db, [(fields, _text("source_cli"))], [], actor)
+        outcome = "created"
+    data = dict(_summary(store.find_award(db, number), today), outcome=outcome)
+    return data, lambda d: click.echo(_text(d["outcome"], **d))
+
+
+@awards.command(name="list")
+@click.option("--all", "everything", is_flag=True, help="Also calls whose deadline has passed.")
+@json_option
+def list_calls(everything):
+    """Open calls (or all), nearest deadline first."""
+    today = date.today()
+    query = {"from": None if everything else today.isoformat(), "kind": None}
+    rows = [_summary(call, today) for call in store.list_awards(open_store(), query, limit=10_000)]
+
+    return rows, list_printer("awards_cli")
+
+
+@awards.command()
+@today_option
+@json_option
+def remind(today):
+    """Queue deadline reminders to talent subscribers (days in content/awards.toml; never twice)."""
+    db, r, when = open_store(), connect_redis(load_settings()), day(today)
+    due = calls.reminders_due(db, when)
+    counts = {"calls": len(due), "members": 0, "already": 0}
+    by_id = {call["id"]: call for call, _ in due}
+    for openid in store.talent_subscribers(db) if due else []:
+        claimed = store.claim_reminders(db, openid, [(call["id"], stage) for call, stage in due])
+        if not claimed:
+            counts["already"] += 1
+            continue
+        try:
+            delivery.notify(r, openid, calls.reminder_text([by_id[i] for i, _ in claimed], when), kind="award")
+        except redis.RedisError:
+            store.release_reminders(db, openid, claimed)  # not queued: the next run sends it
+            raise
+        counts["members"] += 1
+    data = dict(counts, today=when.isoformat())
+    return data, lambda d: click.echo(_text("reminded", **d))

@@ -1,0 +1,143 @@
+"""`python -m bot events import|list|show|registrants|export-guide|remind`: the annual activity guide.
+
+The guide comes in as the spreadsheet societies already file (`import`,
+checked by bot/sheet_import.py with the columns of content/events.toml) and
+goes out as a formatted .xlsx or a web page (`export-guide`, bot/event_guide.py).
+Organisers get their registrants (`registrants --export`), with full mobiles
+in the file and masked ones on screen. `remind` sends the day-before reminder
+through the delivery pipeline; each seat is claimed before its notice is
+queued, so running it every hour from cron reminds nobody twice.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+import redis
+
+from bot import content, delivery, event_guide
+from bot import events as guide
+from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.records import day, import_command, list_printer, refusals, today_option
+from bot.privacy import mask_mobile
+from bot.spreadsheets import write_table
+from storage import events as store
+from storage.state import connect_redis
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _text(key: str, **fields) -> str:
+    return content.text(f"events_cli.{key}", **fields)
+
+
+@click.group()
+def events():
+    """年度活动指南与活动报名 (the activity guide and registrations)."""
+
+
+def _save(db, plan, file: Path, actor: str) -> list[str]:
+    def source(row: int) -> str:
+        return _text("source", file=file.name, row=row)
+
+    numbers, promoted = store.save_events(
+        db, new=[(fields, source(row)) for row, fields in plan.new],
+        changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates], actor=actor)
+    guide.notify_promoted(db, connect_redis(load_settings()), promoted)
+    return numbers
+
+
+import_command(events, guide.SHEET, _save, content.text("events_cli.what"))
+
+
+def _summary(event: dict) -> dict:
+    capacity = _text("unlimited") if event["capacity"] is None else event["capacity"]
+    return dict(event, dates=guide.dates_text(event), capacity_text=capacity,
+                deadline=store.last_signup_day(event))
+
+
+@events.command(name="list")
+@click.option("--from", "first", type=DATE, help="Events not over by this day (default: today).")
+@click.option("--to", "last", type=DATE, help="Events starting by this day.")
+@click.option("--type", "kind", type=click.Choice(guide.type_names()))
+@json_option
+def list_events(first, last, kind):
+    """Events still to come (or in the days given), soonest first, with their seats taken."""
+    query = {"from": (first.date() if first else date.today()).isoformat(),
+             "to": last.date().isoformat() if last else None, "type": kind, "word": None}
+    rows = [_summary(e) for e in store.list_events(open_store(), query, limit=10_000)]
+
+    return rows, list_printer("events_cli")
+
+
+@events.command()
+@click.argument("event")
+@json_option
+@refusals("events_cli")
+def show(event):
+    """One event in full, with its seats and waitlist."""
+    found = _summary(store.require_event(open_store(), event))
+    return found, lambda d: click.echo(_text("show", **dict(d, description=d["description"] or "")))
+
+
+@events.command()
+@click.argument("event")
+@click.option("--export", "file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write them to an .xlsx or .csv file (full mobile numbers).")
+@json_option
+@refusals("events_cli")
+def registrants(event, file):
+    """Who registered (in order), then the waitlist, with check-in codes."""
+    db = open_store()
+    found = store.require_event(db, event)
+    people = store.registrants(db, found["id"])
+    status = content.replies()["events_cli"]["status"]
+    rows = [[n, p["name"], p["work_unit"] or "", p["mobile"] or "", status[p["status"]], p["checkin_code"],
+             p["created_at"][:16].replace("T", " ")] for n, p in enumerate(people, 1)]
+    if file:
+        write_table(file, list(content.replies()["events_cli"]["registrant_columns"].values()), rows)
+    data = {"event_no": found["event_no"], "title": found["title"], "file": str(file) if file else None,
+            "registered": found["registered"], "waitlisted": found["waitlisted"],
+            "registrants": [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in people]}
+
+    def human(d):
+        click.echo(_text("registrants_title", **d))
+        for row in rows:
+            click.echo(_text("registrant_line", number=row[0], name=row[1], unit=row[2],
+                             mobile=mask_mobile(row[3]), status=row[4], code=row[5], at=row[6]))
+        if d["file"]:
+            click.echo(_text("exported", **d))
+
+    return data, human
+
+
+@events.command(name="export-guide")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--year", type=int, help="Only this year's events (default: all).")
+@json_option
+@refusals("events_cli")
+def export_guide(file, year):
+    """The guide as a formatted .xlsx (re-importable), or a .md / .html page for the website."""
+    rows = store.events_of_year(open_store(), year)
+    event_guide.export(file, rows, year)
+    data = {"file": str(file), "count": len(rows), "title": event_guide.title(year)}
+    return data, lambda d: click.echo(_text("guide_exported", **d))
+
+
+@events.command()
+@today_option
+@json_option
+def remind(today):
+    """Queue the reminders of events starting tomorrow (never the same one twice)."""
+    db, r = open_store(), connect_redis(load_settings())
+    starts_on = (day(today) + timedelta(days=guide.settings()["remind_days_before"])).isoformat()
+    claimed = store.claim_reminders(db, starts_on)
+    for index, registration in enumerate(claimed):
+        try:
+            delivery.notify(r, registration["openid"], guide.reminder_text(registration), kind="event")
+        except redis.RedisError:
+            store.release_reminders(db, [left["id"] for left in claimed[index:]])  # the next run tries again
+            raise
+    data = {"starts_on": starts_on, "queued": len(claimed)}
+    return data, lambda d: click.echo(_text("reminded", **d))

@@ -1,0 +1,179 @@
+"""`python -m bot jobs add|import|list|show|close|expire|alerts send`: the job board (就业交流平台).
+
+Postings come from the secretariat (`add`, with options or answering prompts,
+each answer checked as it is typed) or from the sheets units send in
+(`import`, checked row by row by bot/sheet_import.py with the columns of
+content/jobs.toml; nothing is written while a row has a problem, unless
+--skip-bad-rows). Both go through the same checks (bot/job_postings.py), and a
+posting is the same posting when employer, title and city are, so importing a
+sheet again only updates. `expire` and `alerts send` are safe to run from cron
+as often as wanted. Chinese output from content/replies/jobs_cli.toml.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bot import content, job_alerts, job_postings
+from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.members import NotDone
+from bot.commands.records import day, import_command, today_option
+from bot.validation import Invalid
+from storage import jobs as store
+from storage.state import connect_redis
+
+# `jobs add` options: field -> flag (the others are --<field>)
+FLAGS = {"how_to_apply": "--apply", "posted_on": "--posted", "expires_on": "--expires"}
+
+
+def _text(key: str, **fields) -> str:
+    return content.text(f"jobs_cli.{key}", **fields)
+
+
+@click.group()
+def jobs():
+    """招聘信息（就业交流平台）：发布、导入、查看、关闭、下线过期职位、招聘提醒 (the job board)."""
+
+
+# --- add and import --------------------------------------------------------------------
+
+def _save(db, rows: list[dict]) -> list[tuple[dict, str]]:
+    """Store in one transaction: a posting already on the board takes the fields given,
+    a new one gets the defaults for what was left out."""
+    today = date.today()
+    postings = []
+    for fields in rows:
+        stored = store.find_posting_by_key(db, store.job_key(fields))
+        postings.append(dict(stored, **fields) if stored else job_postings.with_defaults(fields, today))
+    return store.save_postings(db, postings, today.isoformat())
+
+
+def _save_plan(db, plan, file: Path, actor: str) -> list[int]:
+    updated = [dict(stored, **changes) for _, stored, changes in plan.updates]
+    saved = _save(db, [fields for _, fields in plan.new] + updated)
+    return [posting["id"] for posting, _ in saved[:len(plan.new)]]
+
+
+import_command(jobs, job_postings.SHEET, _save_plan, _text("what"))
+
+
+def _checked(field: str):
+    """A click callback: the value cleaned as an import cleans its cell; a bad one is asked again."""
+    def callback(ctx, param, value):
+        if value is None:
+            return None
+        try:
+            return job_postings.CLEANERS[field](value, date.today().year)
+        except Invalid as bad:
+            raise click.BadParameter(content.text(f"sheet_import.problems.{bad.reason}")) from None
+    return callback
+
+
+def _field_options(command):
+    """An option per column of content/jobs.toml; the required ones are asked for when not given."""
+    for field, column in reversed(job_postings.columns().items()):
+        command = click.option(FLAGS.get(field, f"--{field.replace('_', '-')}"), field, callback=_checked(field),
+                               prompt=column["label"] if column.get("required") else None,
+                               help=column["label"])(command)
+    return command
+
+
+@jobs.command()
+@_field_options
+@json_option
+def add(**fields):
+    """Publish a posting; required fields not given are asked for. Same employer, title and city: updated."""
+    given = {field: value for field, value in fields.items() if value is not None}
+    problems = job_postings.check(given)
+    if problems:
+        raise NotDone("；".join(content.text(f"sheet_import.problems.{reason}", **facts)
+                               for _, reason, facts in problems))
+    [(posting, outcome)] = _save(open_store(), [given])
+    data = dict(posting, outcome=outcome)
+    return data, lambda d: click.echo(_text("added", **dict(_words(d), outcome=_text(f"outcomes.{d['outcome']}"))))
+
+
+# --- list, show, close, expire -----------------------------------------------------------
+
+def _words(posting: dict) -> dict:
+    """A posting's fields as the secretariat reads them."""
+    none = _text("none")
+    return dict({k: none if v is None else v for k, v in posting.items()},
+                status=_text(f"statuses.{posting['status']}"), source=_text(f"sources.{posting['source']}"))
+
+
+@jobs.command(name="list")
+@click.option("--all", "everything", is_flag=True, help="Also closed and expired postings.")
+@click.option("--city", help="Only this city (as written in the posting, e.g. 郑州).")
+@click.option("--discipline", help="Only postings whose discipline contains this.")
+@click.option("--limit", type=int, default=100, show_default=True)
+@today_option
+@json_option
+def list_jobs(everything, city, discipline, limit, today):
+    """Postings members can see (or --all), newest first."""
+    rows = store.list_postings(open_store(), day(today).isoformat(), everything, city, discipline, limit)
+
+    def human(d):
+        for posting in d:
+            click.echo(_text("list_line", **_words(posting)))
+        click.echo(_text("list_total", count=len(d)) if d else _text("list_empty"))
+
+    return rows, human
+
+
+@jobs.command()
+@click.argument("job_id", metavar="ID", type=int)
+@json_option
+def show(job_id):
+    """One posting in full."""
+    posting = store.find_posting(open_store(), job_id)
+    if posting is None:
+        raise NotDone(_text("no_posting", id=job_id))
+    return posting, lambda d: click.echo(_text("show", **_words(d)))
+
+
+@jobs.command()
+@click.argument("job_id", metavar="ID", type=int)
+@json_option
+def close(job_id):
+    """Close a posting (filled or withdrawn): members no longer see it and no alert sends it."""
+    db = open_store()
+    before = store.close_posting(db, job_id)
+    if before is None:
+        raise NotDone(_text("no_posting", id=job_id))
+    data = dict(store.find_posting(db, job_id), was=before["status"])
+    return data, lambda d: click.echo(_text("already_closed" if d["was"] == store.CLOSED else "closed", **d))
+
+
+@jobs.command()
+@today_option
+@json_option
+def expire(today):
+    """Take down the postings whose expiry date has passed (members never see them anyway)."""
+    gone = store.expire_postings(open_store(), day(today).isoformat())
+
+    def human(d):
+        for posting in d:
+            click.echo(_text("expired_line", **posting))
+        click.echo(_text("expired", count=len(d)))
+
+    return gone, human
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+@jobs.group()
+def alerts():
+    """招聘提醒 (job alerts)."""
+
+
+@alerts.command()
+@today_option
+@json_option
+def send(today):
+    """Queue one digest per member with every new posting their alerts match; safe to run from cron."""
+    db = open_store()
+    data = job_alerts.send_digests(db, connect_redis(load_settings()), day(today).isoformat())
+    return data, lambda d: click.echo(_text("alerts_sent", count=len(d["digests"]), **d))

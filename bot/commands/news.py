@@ -1,0 +1,245 @@
+"""`python -m bot news publish|list|show|send|resume|status`: newsletter items and their delivery.
+
+Reading and checking a file is bot/newsletters.py, storing it and working out
+its recipients storage/newsletters.py, delivering it bot/delivery.py; this
+module ties them to what the secretariat types and says what happened, in
+Chinese from content/replies/news_cli.toml.
+
+Every file is checked before any is stored, so a batch with one bad file
+publishes nothing. Sending is safe to repeat: the delivery keeps one row per
+(item, member), so a second `news send` queues only whoever is missing.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from bot import content, delivery
+from bot.commands.common import json_option, load_settings, open_store
+from bot.config import CONTENT_DIR
+from bot.newsletters import ItemError, joined, read_item, topic_list
+from storage.database import now_iso
+from storage.deliveries import OPEN, QUEUED
+from storage.newsletters import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
+from storage.state import connect_redis
+
+NEWSLETTER_DIR = CONTENT_DIR / "newsletters"
+IN_FLIGHT = (QUEUED, *OPEN)  # delivery statuses that are not an outcome yet
+POLL_SECONDS = 0.5
+
+
+def _text(key: str, **fields) -> str:
+    return content.text(f"news_cli.{key}", **fields)
+
+
+@click.group()
+def news():
+    """电子会讯：发布、查看、推送、送达情况 (newsletter items and their delivery)."""
+
+
+# --- publish ----------------------------------------------------------------------
+
+@news.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--all", "all_new", is_flag=True, help="Also every file under content/newsletters/ not yet stored.")
+@click.option("--send", is_flag=True, help="Queue delivery of each item to its recipients.")
+@json_option
+def publish(files, all_new, send):
+    """Check and store newsletter FILES (Markdown with +++ TOML front matter)."""
+    db = open_store()
+    if all_new:
+        stored = stored_item_nos(db)
+        files = [*files, *(p for p in _newsletter_files() if p.stem not in stored)]
+        if not files:
+            return [], lambda d: click.echo(_text("nothing_new"))
+    if not files:
+        raise click.UsageError(_text("no_files"))
+    results = []
+    for parsed in _read_all(db, files):
+        item, outcome = save_item(db, parsed)
+        result = dict(_summary(item), outcome=outcome)
+        if send:
+            result.update(_enqueue(db, item))
+        results.append(result)
+    return results, _show_published
+
+
+def _newsletter_files() -> list[Path]:
+    return sorted(p for p in NEWSLETTER_DIR.glob("*.md") if p.stem.upper() != "README")
+
+
+def _read_all(db, files) -> list[dict]:
+    """Every file parsed and checked (audience units must exist); all problems at once, or nothing."""
+    items, errors = [], []
+    for path in files:
+        try:
+            item = read_item(path)
+            unknown = missing_units(db, (item["audience"] or {}).get("unit", []))
+            if unknown:
+                raise ItemError(str(path), [content.text("news_file.audience_unit", units=joined(unknown))])
+            items.append(item)
+        except ItemError as error:
+            errors.append(str(error))
+    if errors:
+        raise click.ClickException("\n\n".join(errors))
+    return items
+
+
+def _show_published(results: list[dict]) -> None:
+    for result in results:
+        click.echo(_text("published", **dict(_words(result), outcome=_text(f"outcomes.{result['outcome']}"))))
+        if "queued" in result:
+            click.echo(_text("queued", **result))
+
+
+# --- list and show ------------------------------------------------------------------
+
+@news.command(name="list")
+@click.option("--kind", type=click.Choice(["newsletter", "resolution"]), help="Only newsletters or resolutions.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@json_option
+def list_items(kind, limit):
+    """Stored items, newest first (including those whose publish time has not come)."""
+    items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, include_future=True)]
+
+    def human(data):
+        now = now_iso()
+        for item in data:
+            click.echo(_text("list_line", future=_text("future") if item["publish_at"] > now else "",
+                             **_words(item)))
+        if not data:
+            click.echo(_text("list_empty"))
+
+    return items, human
+
+
+@news.command()
+@click.argument("item")
+@json_option
+def show(item):
+    """One item in full, with how many members it goes to."""
+    db, found = _store_and_item(item)
+    data = dict(found, recipients=len(recipients(db, found)))
+    return data, lambda d: click.echo(_text("show", **dict(
+        _words(d), topics=topic_list(d["topics"]) or _text("none"), audience=_audience_words(d),
+        link=d["link"] or _text("none"), source=d["source"] or _text("none"))))
+
+
+def _store_and_item(key: str) -> tuple:
+    """The store and the item named on the command line (its number or id), or a clear refusal."""
+    db = open_store()
+    item = find_item(db, key)
+    if item is None:
+        raise click.ClickException(_text("no_item", item=key))
+    return db, item
+
+
+def _summary(item: dict) -> dict:
+    return {key: item[key] for key in ("id", "item_no", "kind", "title", "topics", "publish_at")}
+
+
+def _words(item: dict) -> dict:
+    """An item's fields as the secretariat reads them."""
+    return dict(item, kind=_text(f"kinds.{item['kind']}"), date=item["publish_at"][:10])
+
+
+def _audience_words(item: dict) -> str:
+    if item["kind"] == "resolution":
+        return _text("audience_everyone")
+    if not item["audience"]:
+        return _text("audience_subscribers")
+    filters = _text("audience_and").join(_text(f"audience.{key}", values=joined(values))
+                                         for key, values in item["audience"].items())
+    return _text("audience_filtered", filters=filters)
+
+
+# --- send and status ------------------------------------------------------------------
+
+@news.command()
+@click.argument("item")
+@click.option("--wait", is_flag=True, help="Stay until every recipient has an outcome.")
+@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds --wait waits at most.")
+@json_option
+def send(item, wait, timeout):
+    """Queue ITEM for everyone it goes to; a member already queued or sent is not queued again."""
+    db, found = _store_and_item(item)
+    data = dict(_summary(found), **_enqueue(db, found))
+    if wait:
+        data["counts"] = _wait(db, found, timeout)
+
+    def human(d):
+        click.echo(_text("sent", **d))
+        if wait:
+            _show_counts(d, d["counts"])
+
+    return data, human
+
+
+def _enqueue(db, item: dict) -> dict:
+    """Hand the recipients to the delivery, with a progress bar (on stderr) as it queues the work."""
+    if item["publish_at"] > now_iso():
+        raise click.ClickException(_text("not_yet", **item))
+    people = recipients(db, item)
+    r = connect_redis(load_settings())
+    with click.progressbar(length=len(people), label=_text("enqueue_label", **item), file=sys.stderr) as bar:
+        queued = delivery.enqueue_broadcast(db, r, item["id"], people, progress=bar.update)
+    return {"recipients": len(people), "queued": queued}
+
+
+def _in_flight(counts: dict) -> int:
+    return sum(counts["status"].get(status, 0) for status in IN_FLIGHT)
+
+
+def _wait(db, item: dict, timeout: int) -> dict:
+    """Poll the delivery's counts until every row has an outcome; a progress bar meanwhile."""
+    deadline = time.monotonic() + timeout
+    counts = delivery.delivery_counts(db, item["id"])
+    total, done = counts["total"], 0
+    with click.progressbar(length=total, label=_text("deliver_label", **item), file=sys.stderr) as bar:
+        while True:
+            left = _in_flight(counts)
+            bar.update(total - left - done)
+            done = total - left
+            if not left:
+                return counts
+            if time.monotonic() > deadline:
+                raise click.ClickException(_text("wait_timeout", seconds=timeout, pending=left, **item))
+            time.sleep(POLL_SECONDS)
+            counts = delivery.delivery_counts(db, item["id"])
+
+
+@news.command()
+@click.argument("item")
+@json_option
+def resume(item):
+    """Queue again what of ITEM still waits, e.g. after workers were stopped mid-broadcast."""
+    db, found = _store_and_item(item)
+    data = dict(_summary(found), queued=delivery.resume_broadcast(db, connect_redis(load_settings()), found["id"]))
+    return data, lambda d: click.echo(_text("resumed", **d))
+
+
+@news.command()
+@click.argument("item")
+@json_option
+def status(item):
+    """How many recipients of ITEM got it, through which channel, and how many are still waiting."""
+    db, found = _store_and_item(item)
+    data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]))
+    return data, lambda d: _show_counts(d, d["counts"])
+
+
+def _show_counts(item: dict, counts: dict) -> None:
+    click.echo(_text("status_title", total=counts["total"], **item))
+    if not counts["total"]:
+        click.echo(_text("status_empty", **item))
+        return
+    for section in ("status", "channel"):
+        if not counts[section]:  # nothing sent yet: no channels to show
+            continue
+        names = content.replies()["news_cli"][section]  # code -> Chinese, and the section's title
+        click.echo(names["title"])
+        for code, count in sorted(counts[section].items(), key=lambda pair: -pair[1]):
+            click.echo(_text("status_line", name=names.get(code, code), count=count))

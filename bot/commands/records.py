@@ -1,0 +1,99 @@
+"""What the events, awards and tickets commands share.
+
+Refusals from storage said in Chinese from the group's own texts, the
+`--today` option of the reminder commands, list output, and `import FILE`: a sheet read,
+checked and matched (bot/sheet_import.py), reported row by row, and written
+only when it is clean (or with --skip-bad-rows, its clean rows).
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from bot import content, sheet_import
+from bot.commands.common import json_option, open_store
+from bot.commands.members import NotDone, actor_option
+from bot.spreadsheets import SheetError
+from storage.members import Refused
+
+today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
+                            help="Act as if it were this day (default: today).")
+
+
+def day(value) -> date:
+    """The --today option's day, or today."""
+    return value.date() if value else date.today()
+
+
+def list_printer(section: str):
+    """The `human` of a list command: `<section>.list_line` per row, then `<section>.list_total`."""
+    def human(rows: list[dict]) -> None:
+        for row in rows:
+            click.echo(content.text(f"{section}.list_line", **row))
+        click.echo(content.text(f"{section}.list_total", count=len(rows)))
+    return human
+
+
+def refusals(section: str):
+    """A refused change (key `<section>.refused.<reason>`) or an unreadable file: a Chinese message, exit 1."""
+    def decorate(command):
+        @wraps(command)
+        def wrapper(*args, **kwargs):
+            try:
+                return command(*args, **kwargs)
+            except Refused as refused:
+                raise NotDone(content.text(f"{section}.refused.{refused.reason}", **refused.facts)) from None
+            except SheetError as bad:
+                raise NotDone(content.text(f"sheet_import.sheet_{bad.reason}", **bad.facts)) from None
+        return wrapper
+    return decorate
+
+
+def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, what: str):
+    """Add `import FILE` to `group`: `save(db, plan, file, actor)` writes a clean plan and returns
+    the record numbers created; `what` names the records in the report (活动, 评奖项目)."""
+    @group.command(name="import", help=content.text("sheet_import.help", what=what))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--year", type=int, help="Year of dates written without one (default: this year).")
+    @click.option("--skip-bad-rows", is_flag=True, help="Import the rows without problems (default: none if any).")
+    @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
+    @actor_option
+    @json_option
+    @refusals(spec.texts)
+    def import_(file, year, skip_bad_rows, dry_run, actor):
+        db = open_store()
+        plan = sheet_import.plan_import(db, spec, file, year or date.today().year)
+        blocked = bool(plan.problems) and not skip_bad_rows
+        created = None if blocked or dry_run else save(db, plan, file, actor)
+        data = sheet_import.report(spec, plan, file, created, dry_run, what)
+        if blocked:
+            print_report(data)
+            raise NotDone(content.text("sheet_import.blocked", bad=len(plan.bad_rows), what=what))
+        return data, print_report
+
+    return import_
+
+
+def print_report(d: dict) -> None:
+    say = content.text
+    click.echo(say("sheet_import.read", file=d["file"], header=d["header"], count=d["rows"]))
+    if d["ignored_columns"]:
+        click.echo(say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"])))
+    for note in d["notes"]:
+        click.echo(say("sheet_import.note", **note))
+    if d["problems"]:
+        click.echo(say("sheet_import.problems_title"))
+    for p in d["problems"]:
+        line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
+        click.echo("  " + say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else "")))
+    for u in d["updated"]:
+        click.echo(say("sheet_import.updated", **u))
+    click.echo(say("sheet_import.summary", new=len(d["new"]), updated=len(d["updated"]),
+                   unchanged=d["unchanged"], bad=len(d["bad_rows"]), what=d["what"]))
+    if d["dry_run"]:
+        click.echo(say("sheet_import.dry_run"))
+    elif d["applied"] and d["bad_rows"]:
+        click.echo(say("sheet_import.skipped", bad=len(d["bad_rows"])))

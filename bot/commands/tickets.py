@@ -1,0 +1,122 @@
+"""`python -m bot tickets list|show|reply|close`: the secretariat's one inbox of members' demands.
+
+Feedback (建议 / 投诉 / 求助 / 其他) and requests for a person (人工) are all
+tickets (storage/tickets.py). An answer or a closing is recorded first and
+then sent to the member as a service notice through bot/delivery.notify, so
+what the member was told is always on record; should the queue be down, the
+secretariat is told the answer is recorded but not sent.
+"""
+from __future__ import annotations
+
+import click
+import redis
+
+from bot import content, delivery
+from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.members import NotDone, actor_option
+from bot.commands.records import refusals
+from storage import tickets as store
+from storage.members import find_member_by_openid
+from storage.state import connect_redis
+
+STATUS_CHOICES = ("active", "all", *store.STATUSES)  # active: open and replied, what still needs work
+
+
+def _text(key: str, **fields) -> str:
+    return content.text(f"tickets_cli.{key}", **fields)
+
+
+def _status(code: str) -> str:
+    return content.text(f"tickets.status.{code}")
+
+
+def _who(ticket: dict) -> str:
+    if ticket.get("member_name"):
+        return _text("member", name=ticket["member_name"], member_no=ticket["member_no"])
+    return _text("follower", openid=ticket["openid"][-6:])
+
+
+@click.group()
+def tickets():
+    """诉求工单：意见建议、投诉、求助和人工服务 (members' demands, one queue)."""
+
+
+@tickets.command(name="list")
+@click.option("--status", type=click.Choice(STATUS_CHOICES), default="active", show_default=True,
+              help="active = open and replied.")
+@click.option("--category", help="建议 / 投诉 / 求助 / 其他 / 人工.")
+@json_option
+def list_tickets(status, category):
+    """The queue, oldest first."""
+    db = open_store()
+    statuses = {"active": (store.OPEN, store.REPLIED), "all": store.STATUSES}.get(status, (status,))
+    rows = [dict(t, who=_who(t)) for t in store.list_tickets(db, statuses, category)]
+    data = {"tickets": rows, "counts": store.count_tickets(db)}
+
+    def human(d):
+        for t in d["tickets"]:
+            click.echo(_text("list_line", **dict(t, date=t["created_at"][:10], status=_status(t["status"]))))
+        counts = {code: d["counts"].get(code, 0) for code in store.STATUSES}
+        click.echo(_text("list_total", count=len(d["tickets"]), **counts))
+
+    return data, human
+
+
+@tickets.command()
+@click.argument("ticket_no")
+@json_option
+@refusals("tickets_cli")
+def show(ticket_no):
+    """One ticket with the member, the answers and the history."""
+    db = open_store()
+    ticket = store.require_ticket(db, ticket_no)
+    member = find_member_by_openid(db, ticket["openid"]) or {}
+    data = dict(ticket, member_name=member.get("name"), member_no=member.get("member_no"),
+                replies=store.replies_to(db, ticket["id"]), history=store.ticket_history(db, ticket["id"]))
+
+    def human(d):
+        click.echo(_text("show", **dict(d, status=_status(d["status"]), who=_who(d))))
+        for reply in d["replies"]:
+            click.echo(_text("show_reply", **reply))
+        for change in d["history"]:
+            click.echo(_text("show_change", **dict(change, status=_status(change["action"]),
+                                                    reason=change["reason"] or "")))
+
+    return data, human
+
+
+def _tell_member(ticket: dict, text: str) -> str:
+    """Queue the notice; if the queue is down the change stays recorded and the secretariat is told."""
+    try:
+        return delivery.notify(connect_redis(load_settings()), ticket["openid"], text, kind="ticket")
+    except redis.RedisError as error:
+        raise NotDone(_text("notify_failed", ticket_no=ticket["ticket_no"], error=error)) from None
+
+
+@tickets.command()
+@click.argument("ticket_no")
+@click.argument("text")
+@actor_option
+@json_option
+@refusals("tickets_cli")
+def reply(ticket_no, text, actor):
+    """Answer a ticket; the answer reaches the member as a service notice."""
+    ticket = store.reply_to_ticket(open_store(), ticket_no, text.strip(), actor)
+    job = _tell_member(ticket, content.text("tickets.notice.reply", ticket_no=ticket["ticket_no"], text=text.strip()))
+    data = {"ticket_no": ticket["ticket_no"], "status": ticket["status"], "job": job}
+    return data, lambda d: click.echo(_text("replied", **d))
+
+
+@tickets.command()
+@click.argument("ticket_no")
+@click.option("--reason", help="办结说明，也会告诉会员。")
+@actor_option
+@json_option
+@refusals("tickets_cli")
+def close(ticket_no, reason, actor):
+    """Close a ticket; the member is told, with the reason when given."""
+    ticket = store.close_ticket(open_store(), ticket_no, actor, reason)
+    job = _tell_member(ticket, content.text("tickets.notice.closed", ticket_no=ticket["ticket_no"],
+                                            reason=reason or content.text("tickets.no_reason")))
+    data = {"ticket_no": ticket["ticket_no"], "status": ticket["status"], "job": job}
+    return data, lambda d: click.echo(_text("closed", **d))

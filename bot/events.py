@@ -1,0 +1,241 @@
+"""The annual activity guide (年度活动指南): its sheet, how dates read, and what a member's question asks for.
+
+Shared by the chat (handlers/events.py, handlers/event_signup.py), the
+secretariat's commands (bot/commands/events.py) and the exported guide
+(bot/event_guide.py). Words and column names come from content/events.toml.
+
+A question becomes a query stored in the member's list flow (JSON):
+`{"from", "to", "type", "word"}`. A month named (五月, 5月, 下个月) bounds it
+to that month; a title word (年会) or a type (培训) with no month looks at
+everything still to come; neither gives the preview of the coming month.
+"""
+from __future__ import annotations
+
+import calendar
+import logging
+import re
+from datetime import date, timedelta
+
+import redis
+
+from bot import content, delivery, sheet_import
+from bot.router import normalize
+from bot.validation import Invalid
+from storage import events as store
+
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月")
+EVENT_NO = re.compile(r"HD\d{7}", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
+
+
+def settings() -> dict:
+    return content.load_toml("events.toml")
+
+
+def type_names() -> list[str]:
+    return list(settings()["types"])
+
+
+def mentions(text: str, words_key: str) -> str | None:
+    """The longest of the [chat] words under `words_key` that the text contains, if any."""
+    plain = re.sub(r"[\s\W_]+", "", normalize(text or ""))
+    found = [w for w in settings()["chat"][words_key] if w in plain]
+    return max(found, key=len) if found else None
+
+
+# --- the member's question ------------------------------------------------------------
+
+def _month_number(word: str) -> int:
+    if word.isdigit():
+        return int(word)
+    if word.startswith("十"):
+        return 10 + _CHINESE_DIGITS.get(word[1:], 0)
+    return _CHINESE_DIGITS[word]
+
+
+def _month_span(text: str, today: date) -> tuple[date, date] | None:
+    """The month the text names, the next one of that name from today; None if it names none."""
+    if mentions(text, "next_month"):
+        first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    elif mentions(text, "this_month"):
+        first = today.replace(day=1)
+    else:
+        found = _MONTH.search(normalize(text or ""))
+        if not found:
+            return None
+        month = _month_number(found.group(1))
+        first = date(today.year + (month < today.month), month, 1)
+    return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+def _type_in(text: str) -> str | None:
+    plain = normalize(text or "")
+    return next((name for name, aliases in settings()["types"].items()
+                 if any(alias in plain for alias in aliases)), None)
+
+
+def question(text: str, today: date) -> tuple[dict, str]:
+    """(query, heading) for a member's question about events."""
+    word = mentions(text, "title_words")
+    kind = None if word else _type_in(text)
+    what = content.text("events.what.word", word=word) if word else kind or content.text("events.what.any")
+    query = {"from": today.isoformat(), "to": None, "type": kind, "word": word}
+    span = _month_span(text, today)
+    if span:
+        query.update({"from": max(span[0], today).isoformat(), "to": span[1].isoformat()})
+        return query, content.text("events.heading.month", month=span[0].month, what=what)
+    if word or kind:
+        return query, content.text("events.heading.upcoming", what=what)
+    return preview(today)
+
+
+def preview(today: date) -> tuple[dict, str]:
+    """The coming month: what the menu button and "最近有什么活动" show."""
+    days = settings()["chat"]["preview_days"]
+    query = {"from": today.isoformat(), "to": (today + timedelta(days=days)).isoformat(), "type": None, "word": None}
+    return query, content.text("events.heading.preview", what=content.text("events.what.any"))
+
+
+def upcoming(today: date, asked: str) -> tuple[dict, str]:
+    """Everything still to come: offered when a narrower question (its heading `asked`) finds nothing."""
+    query = {"from": today.isoformat(), "to": None, "type": None, "word": None}
+    return query, content.text("events.heading.instead", asked=asked.rstrip("：:"))
+
+
+def is_narrow(query: dict) -> bool:
+    return bool(query["type"] or query["word"] or query["to"])
+
+
+# --- how an event reads ------------------------------------------------------------------
+
+def _day_text(day: date, with_year: bool) -> str:
+    key = "events.date_with_year" if with_year else "events.date"
+    return content.text(key, year=day.year, month=day.month, day=day.day)
+
+
+def dates_text(event: dict, today: date | None = None) -> str:
+    """5月20日, 5月20日—22日, 5月30日—6月2日; the year only when it is not this year's."""
+    start, end = date.fromisoformat(event["starts_on"]), date.fromisoformat(event["ends_on"])
+    this_year = (today or date.today()).year
+    first = _day_text(start, start.year != this_year or end.year != start.year)
+    if end == start:
+        return first
+    if end.year != start.year:
+        return content.text("events.date_range", first=first, last=_day_text(end, True))
+    last = content.text("events.day", day=end.day) if end.month == start.month else _day_text(end, False)
+    return content.text("events.date_range", first=first, last=last)
+
+
+def seats_text(event: dict) -> str:
+    if event["capacity"] is None:
+        return content.text("events.seats.unlimited")
+    left = event["capacity"] - event["registered"]
+    if left > 0:
+        return content.text("events.seats.left", capacity=event["capacity"], left=left)
+    return content.text("events.seats.full", capacity=event["capacity"], waiting=event["waitlisted"])
+
+
+# --- notices ----------------------------------------------------------------------------------
+
+def _notice(key: str, registration: dict, event: dict) -> str:
+    return content.text(key, title=event["title"], dates=dates_text(event), place=event["place"] or "",
+                        code=registration["checkin_code"])
+
+
+def notify_promoted(db, r: redis.Redis, promoted: list[dict]) -> None:
+    """Tell each member moved up from the waitlist that they have a seat, and their check-in code.
+
+    Their seat is already recorded; should the queue be down, 我的报名 still shows it.
+    """
+    for registration in promoted:
+        event = store.find_event(db, registration["event_id"])
+        try:
+            delivery.notify(r, registration["openid"], _notice("events.notice.promoted", registration, event),
+                            kind="event")
+        except redis.RedisError:
+            log.exception("could not queue the waitlist notice of registration %s", registration["id"])
+
+
+def reminder_text(registration: dict) -> str:
+    """The day-before reminder; `registration` carries its event's fields (storage.events.claim_reminders)."""
+    return _notice("events.notice.reminder", registration, registration)
+
+
+# --- the guide's sheet ---------------------------------------------------------------------
+
+def columns() -> dict:
+    return settings()["columns"]
+
+
+def _clean_type(value, year: int) -> str:
+    return sheet_import.clean_choice(value, settings()["types"], "type")
+
+
+def _clean_capacity(value, year: int) -> int | None:
+    """200, 200人, 约200人; 不限 / 无 clears a limit."""
+    text = re.sub(r"\s", "", str(value))
+    if text in ("不限", "无", "不限额", "不限名额", "无限制", "-", "—"):
+        return None
+    found = re.fullmatch(r"约?(\d+)人?(左右)?", text)
+    if not found or int(found.group(1)) <= 0:
+        raise Invalid("capacity")
+    return int(found.group(1))
+
+
+def _clean_fee(value, year: int) -> str:
+    """Free text (会员 500 元，非会员 800 元); a bare number is yuan, 0 is free."""
+    text = sheet_import.clean_text(value, year)
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return content.text("events.free") if float(text) == 0 else content.text("events.yuan", amount=text)
+    return text
+
+
+def _clean_event_no(value, year: int) -> str:
+    text = re.sub(r"\s", "", str(value)).upper()
+    if not EVENT_NO.fullmatch(text):
+        raise Invalid("event_no")
+    return text
+
+
+def _check(fields: dict) -> list[tuple[str, str, dict]]:
+    """An event needs a start; no end means a one-day event; the dates must follow each other."""
+    if "starts_on" not in fields:
+        return [("dates", "no_start", {})]
+    fields.setdefault("ends_on", fields["starts_on"])
+    if fields["ends_on"] < fields["starts_on"]:
+        return [("ends_on", "end_before_start", {})]
+    if fields.get("signup_deadline") and fields["signup_deadline"] > fields["ends_on"]:
+        return [("signup_deadline", "deadline_after_end", {})]
+    return []
+
+
+def guide_key(fields: dict) -> str:
+    return store.guide_key(fields.get("society"), fields["title"], fields["starts_on"][:4])
+
+
+SHEET = sheet_import.RecordSheet(
+    texts="events_cli",
+    columns=columns,
+    cleaners={
+        "event_no": _clean_event_no,
+        "society": sheet_import.clean_text,
+        "title": sheet_import.clean_text,
+        "type": _clean_type,
+        "starts_on": sheet_import.parse_day,
+        "ends_on": sheet_import.parse_day,
+        "dates": sheet_import.parse_days,
+        "place": sheet_import.clean_text,
+        "organiser": sheet_import.clean_text,
+        "capacity": _clean_capacity,
+        "signup_deadline": sheet_import.parse_day,
+        "fee": _clean_fee,
+        "description": sheet_import.clean_text,
+    },
+    check=_check,
+    key=guide_key,
+    number="event_no",
+    title="title",
+    find=store.find_event_to_import,
+)

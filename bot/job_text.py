@@ -1,0 +1,105 @@
+"""How job text becomes search terms: the router's segmentation, the words inside
+long words, city names, and how a term sounds.
+
+Postings are indexed and queries are cut with the same `bot.router.tokenize`
+(jieba with the domain dictionary), so both sides agree on what a word is.
+But jieba keeps 算法工程师 or 农业技术推广员 whole, and a member asking for
+工程师 or 推广员 would miss them if the index held only whole words. So, like
+jieba's own search mode, a long word is also indexed by the dictionary words
+inside it, found by cutting the word less its first and less its last
+character with that same tokenizer (and so on inside those).
+
+A term's reading (toneless pinyin) lets a word mistyped with a pinyin keyboard
+(机器学系 for 机器学习) find the indexed word that sounds the same.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from bot import content
+from bot.router import normalize, tokenize
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+
+
+def is_term(token: str) -> bool:
+    """Whether a token can be searched for: punctuation and symbols cannot."""
+    return any(ch.isalnum() for ch in token)
+
+
+def query_terms(keyword: str) -> list[str]:
+    """The terms a keyword is found by: 化工工程师 needs both 化工 and 工程师."""
+    return [token for token in tokenize(keyword) if is_term(token)]
+
+
+def index_text(text: str | None) -> str:
+    """What the full-text index stores for a field: its terms and the words inside long ones."""
+    terms = []
+    for token in tokenize(text or ""):
+        if is_term(token):
+            terms.append(token)
+            terms.extend(_inner_words(token))
+    return " ".join(terms)
+
+
+@lru_cache(maxsize=200_000)
+def _inner_words(token: str) -> tuple[str, ...]:
+    if len(token) < 3 or not _CJK.fullmatch(token):
+        return ()
+    inner = [w for w in tokenize(token[:-1]) + tokenize(token[1:]) if len(w) > 1 and w != token]
+    deeper = [d for w in inner for d in _inner_words(w)]  # 电气工程师 -> 电气工程 -> 电气
+    return tuple(dict.fromkeys(inner + deeper))
+
+
+@lru_cache(maxsize=200_000)
+def reading(term: str) -> str | None:
+    """Toneless pinyin of a Chinese word of two characters or more (学系 -> xuexi), else None."""
+    if len(term) < 2 or not _CJK.fullmatch(term):
+        return None
+    from pypinyin import lazy_pinyin  # loaded only when a reading is needed
+
+    return "".join(lazy_pinyin(term))
+
+
+# --- cities and a member's own keywords -------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _city_forms() -> dict[str, str]:
+    """Every way the router knows to write a city (郑州, 郑州市, 郑州地区) -> the city."""
+    jobs = content.load_toml("intents.toml")["jobs"]
+    return {normalize(city + suffix): normalize(city)
+            for city in jobs["cities"] for suffix in ["", *jobs["city_suffixes"]]}
+
+
+def canonical_city(text: str) -> str:
+    """河南省郑州市高新区 -> 郑州: the first known city a place name names, else the name as written."""
+    plain = normalize(text).replace(" ", "")
+    forms = _city_forms()
+    if plain in forms:
+        return forms[plain]
+    known = [city for city in set(forms.values()) if city in plain]
+    return min(known, key=lambda city: (plain.index(city), -len(city))) if known else plain
+
+
+@lru_cache(maxsize=1)
+def _not_keywords() -> frozenset[str]:
+    router_words = content.load_toml("intents.toml")["jobs"]["stopwords"]
+    own_words = content.load_toml("jobs.toml")["words"]["not_keywords"]
+    return frozenset(normalize(w) for w in [*router_words, *own_words])
+
+
+def alert_keywords(text: str) -> list[str]:
+    """The keywords of "订阅招聘 人工智能 郑州": content words, cities as the router names them.
+
+    The router gives a `subscribe` intent no keywords, so they are taken here from
+    the same tokens, without the job-query and subscription words.
+    """
+    forms, skip = _city_forms(), _not_keywords()
+    words = []
+    for token in tokenize(text):
+        if token in forms:
+            words.append(forms[token])
+        elif is_term(token) and token not in skip and not (len(token) == 1 and _CJK.fullmatch(token)):
+            words.append(token)
+    return list(dict.fromkeys(words))

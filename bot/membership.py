@@ -1,0 +1,298 @@
+"""Member work the command line and the web console both do, said the same way in both.
+
+Approving and rejecting applications (with the applicant's notice), applying
+a roster import and the report on it, and the Chinese wording of members,
+their history and refusals. The commands (bot/commands/members.py) and the
+console (bot/admin/) only differ in how they show the result, so a decision
+taken in either place records, notifies and reads alike.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from typing import Callable
+
+import redis
+
+from bot import content, delivery, dues, roster
+from bot.privacy import mask_mobile
+from bot.validation import age_band, normalise
+from storage import members as store
+from storage.newsletters import topics_of
+from storage.sqlite import transaction
+
+SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
+               "age_band", "work_unit", "unit_no", "institution_type", "post_category",
+               "discipline", "mobile", "email", "school", "graduation_year", "council_role",
+               "joined_at", "wechat", "reachable")
+
+Connect = Callable[[], redis.Redis]  # opens Redis only when a notice is queued
+
+
+# --- wording --------------------------------------------------------------------
+
+def say(key: str, **fields) -> str:
+    return content.text(key, **fields)
+
+
+def label(kind: str, code) -> str:
+    """The Chinese name of a code under [cli_labels.<kind>] (statuses, standings, fields ...)."""
+    if code is None:
+        return ""
+    return content.replies()["cli_labels"][kind].get(str(code), str(code))
+
+
+def category_name(code: str | None) -> str:
+    return store.membership_rules()["categories"].get(code, code or "")
+
+
+def percent(share: float) -> str:
+    return f"{share * 100:g}%"
+
+
+def field_text(key: str, value, full: bool = False) -> str:
+    """One stored value as the secretariat reads it: names for codes, masked mobiles."""
+    if value is None or value == "":
+        return "—"
+    if key == "category":
+        return category_name(value)
+    if key == "status":
+        return label("statuses", value)
+    if key == "standing":
+        return label("standings", value)
+    if isinstance(value, bool):
+        return label("words", "yes" if value else "no")
+    return str(value) if full else mask_mobile(str(value))
+
+
+def changes_text(changes: dict, full: bool = False, name=None, value=None) -> str:
+    """{"category": ["regular", "fellow"]} -> 类别：普通会员 → 会士
+
+    `name(key)` and `value(key, value)` word fields other than a member's (the console's users).
+    """
+    name = name or (lambda key: label("fields", key))
+    value = value or (lambda key, v: field_text(key, v, full))
+    return "；".join(f"{name(key)}：{value(key, old)} → {value(key, new)}" for key, (old, new) in changes.items())
+
+
+def explain(refused: store.Refused) -> str:
+    """A refusal from the store as one Chinese sentence with its facts."""
+    facts = dict(refused.facts)
+    if "status" in facts:
+        facts["status"] = label("statuses", facts["status"])
+    if "category" in facts:
+        facts["category"] = category_name(facts["category"])
+    if "mobile" in facts:
+        facts["mobile"] = mask_mobile(facts["mobile"] or "")
+    if "max_share" in facts:
+        facts["share"] = percent(facts["max_share"])
+    return say(f"cli_refused.{refused.reason}", **facts)
+
+
+def search_text(text: str) -> str:
+    """What to look members up by: a mobile typed as `138 1234 5678` loses its spaces."""
+    query = normalise(text)
+    if re.fullmatch(r"[\d\s\-]+", query):
+        query = re.sub(r"[\s\-]", "", query)
+    return query
+
+
+# --- views ----------------------------------------------------------------------
+
+def member_view(member: dict, today: date, units: dict[int, str], full: bool = False) -> dict:
+    """A member as the secretariat sees it (codes kept; mobile masked unless full).
+
+    `units` maps unit ids to unit numbers (store.unit_numbers).
+    """
+    view = {key: member.get(key) for key in SHOW_FIELDS}
+    view.update(
+        standing=dues.dues_standing(member["category"], member["paid_through"], today),
+        age_band=age_band(member["birth_year"], today),
+        unit_no=units.get(member["unit_id"]),
+        wechat=bool(member["openid"]),
+        reachable=bool(member["reachable"]),
+    )
+    if not full:
+        view["mobile"] = mask_mobile(member["mobile"] or "") or None
+    return view
+
+
+def members_data(db, rows: list[dict]) -> list[dict]:
+    today, units = date.today(), store.unit_numbers(db)
+    return [member_view(member, today, units) for member in rows]
+
+
+def history_view(row: dict, full: bool) -> dict:
+    detail = json.loads(row["detail"]) if row["detail"] else None
+    view = {"at": row["at"], "actor": row["actor"], "action": row["action"], "reason": row["reason"],
+            "detail": detail}
+    if not full:
+        view = json.loads(mask_mobile(json.dumps(view, ensure_ascii=False)))
+    return view
+
+
+def history_line(item: dict) -> str:
+    """One history_view on one line: when, who, what, why, and the changes."""
+    parts = [item["at"][:16].replace("T", " "), item["actor"], label("actions", item["action"])]
+    if item["reason"]:
+        parts.append(f"{label('fields', 'reason')}：{item['reason']}")
+    if item["detail"]:
+        parts.append(changes_text(item["detail"], full=True))  # already masked unless asked full
+    return "  ".join(parts)
+
+
+def application_view(db, application: dict) -> dict:
+    data = application["data"]
+    unit = store.find_unit(db, data["unit_id"]) if data.get("unit_id") else None
+    return {
+        "app_no": application["app_no"],
+        "kind": application["kind"],
+        "name": data.get("name"),
+        "category": "unit" if application["kind"] == "unit" else data.get("category"),
+        "work_unit": data.get("work_unit"),
+        "invite_unit": unit and unit["name"],
+        "mobile": mask_mobile(data.get("mobile") or data.get("contact_mobile") or ""),
+        "applied_at": application["created_at"][:10],
+    }
+
+
+# --- decisions on applications -----------------------------------------------------
+
+def notify(connect: Connect, openid: str, text: str) -> dict:
+    """Queue the applicant's notice (a service notice: template when the chat window is closed);
+    the decision stands even if Redis cannot take it now."""
+    try:
+        return {"notice_job": delivery.notify(connect(), openid, text, kind="approval"),
+                "notice_error": None}
+    except (redis.RedisError, OSError) as error:
+        return {"notice_job": None, "notice_error": str(error)}
+
+
+def _mirror_subscriptions(db, connect: Connect, openid: str) -> None:
+    """A new member's default topics go to their WeChat tags too; later syncs catch up if this fails."""
+    try:
+        delivery.sync_tags_later(connect(), openid, topics_of(db, openid))
+    except (redis.RedisError, OSError):
+        pass
+
+
+def _approval_data(result: dict, connect: Connect) -> dict:
+    application, member, unit = result["application"], result["member"], result["unit"]
+    if unit:
+        data = {"app_no": application["app_no"], "kind": "unit", "name": unit["name"],
+                "unit_no": unit["unit_no"], "invite_code": unit["invite_code"]}
+        text = say("approval_notice.approved_unit", **data)
+    else:
+        data = {"app_no": application["app_no"], "kind": "individual", "name": member["name"],
+                "member_no": member["member_no"], "category": member["category"]}
+        text = say("approval_notice.approved", **dict(data, category=category_name(member["category"])))
+    return dict(data, **notify(connect, application["openid"], text))
+
+
+def approve(db, connect: Connect, app_nos: list[str], actor: str, today: date) -> list[dict]:
+    """Approve all the applications or none (store.Refused), then tell each applicant."""
+    results = store.approve_applications(db, app_nos, actor, today)
+    for result in results:
+        if result["member"]:
+            _mirror_subscriptions(db, connect, result["application"]["openid"])
+    return [_approval_data(result, connect) for result in results]
+
+
+def reject(db, connect: Connect, app_nos: list[str], actor: str, reason: str) -> list[dict]:
+    """Reject all the applications or none (store.Refused), then tell each applicant why."""
+    with transaction(db):
+        applications = [store.reject_application(db, app_no, actor, reason) for app_no in app_nos]
+    decided = []
+    for application in applications:
+        data = {"app_no": application["app_no"], "name": application["data"].get("name"),
+                "reason": reason}
+        data.update(notify(connect, application["openid"], say("approval_notice.rejected", **data)))
+        decided.append(data)
+    return decided
+
+
+# --- roster import ----------------------------------------------------------------
+
+def apply_import(db, plan: roster.ImportPlan, file_name: str, actor: str, today: date) -> list[dict]:
+    """Write the plan in one transaction; returns the created members, numbered."""
+    def reason(row: int) -> str:
+        return say("cli_roster.history_reason", file=file_name, row=row)
+
+    result = store.import_members(
+        db,
+        new=[(fields, reason(row)) for row, fields in plan.new],
+        changes=[(member["id"], changes, reason(row)) for row, member, changes in plan.updates],
+        actor=actor, today=today)
+    return result["created"]
+
+
+def problem_text(reason: str, **facts) -> str:
+    """What is wrong with a cell: the roster's own wording, else the chat's."""
+    try:
+        return say(f"cli_roster.problems.{reason}", **facts)
+    except content.ContentError:
+        return say(f"validation.{reason}")
+
+
+def problem_view(problem: roster.Problem) -> dict:
+    column = problem.column
+    return {"row": problem.row, "column": column and column.key, "header": column and column.header,
+            "letter": column and column.letter, "value": mask_mobile(problem.value),
+            "problem": problem_text(problem.reason, **problem.facts)}
+
+
+def import_report(plan: roster.ImportPlan, file_name: str, created: list[dict] | None,
+                  dry_run: bool, db) -> dict:
+    """The validation report of an import, before (created None) or after it was written."""
+    sheet = plan.sheet
+    numbers = [m["member_no"] for m in created] if created else [f.get("member_no") for _, f in plan.new]
+    return {
+        "file": file_name,
+        "header_rows": sheet.header_rows,
+        "rows": len(sheet.rows),
+        "applied": created is not None,
+        "dry_run": dry_run,
+        "new": [{"row": row, "member_no": number, "name": fields["name"]}
+                for (row, fields), number in zip(plan.new, numbers)],
+        "updated": [{"row": row, "member_no": m["member_no"], "name": m["name"],
+                     "changes": {k: [mask_mobile(str(m[k] or "")), mask_mobile(str(v))]
+                                 for k, v in changes.items()}}
+                    for row, m, changes in plan.updates],
+        "unchanged": [{"row": row, "member_no": m["member_no"]} for row, m in plan.unchanged],
+        "problems": [problem_view(p) for p in plan.problems],
+        "bad_rows": plan.bad_rows,
+        "notes": [{"row": row, "text": text} for row, text in sheet.notes],
+        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
+        "fellow_cap": store.fellow_cap(db),
+    }
+
+
+def report_lines(report: dict) -> list[tuple[str, str]]:
+    """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
+    updated, summary, done, warning: the command prints them, the console lays them out."""
+    d = report
+    header = "-".join(str(r) for r in sorted({d["header_rows"][0], d["header_rows"][-1]}))
+    lines = [("read", say("cli_roster.read", file=d["file"], header=header, count=d["rows"]))]
+    if d["ignored_columns"]:
+        lines.append(("note", say("cli_roster.ignored_columns", columns="、".join(d["ignored_columns"]))))
+    lines += [("note", say("cli_roster.note", **note)) for note in d["notes"]]
+    if d["problems"]:
+        lines.append(("problems_title", say("cli_roster.problems_title")))
+    for p in d["problems"]:
+        line = "cli_roster.problem" if p["column"] else "cli_roster.row_problem"
+        lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    lines += [("updated", say("cli_roster.updated", **dict(u, changes=changes_text(u["changes"], full=True))))
+              for u in d["updated"]]
+    lines.append(("summary", say("cli_roster.summary", new=len(d["new"]), updated=len(d["updated"]),
+                                 unchanged=len(d["unchanged"]), bad=len(d["bad_rows"]))))
+    if d["dry_run"]:
+        lines.append(("done", say("cli_roster.dry_run")))
+    elif d["applied"] and d["bad_rows"]:
+        lines.append(("done", say("cli_roster.skipped", bad=len(d["bad_rows"]))))
+    if d["applied"] and not d["new"] and not d["updated"]:
+        lines.append(("done", say("cli_roster.unchanged_all")))
+    cap = d["fellow_cap"]
+    if cap["fellows"] > cap["limit"]:
+        lines.append(("warning", say("cli_roster.fellows_over_cap", share=percent(cap["max_share"]), **cap)))
+    return lines

@@ -1,0 +1,278 @@
+"""`events` and `event_signup`: the activity guide by chat, and registering for its events.
+
+Finding: 最近有什么活动, 年会什么时候, 五月的培训 or the 活动指南 button become a
+query (bot/events.question) listed a page at a time (bot/paging); a number
+opens an event. A question that finds nothing gets everything still to come,
+not a dead end.
+
+Registering: "报名" right after an event's detail (or "报名 2" in a list), or
+我要报名年会, asks for a confirmation (flow `event_signup`) and then takes a
+seat or a place on the waitlist (storage/events.register). A member's name
+and mobile come from their membership; a follower who is no member gives them
+once. 我的报名 shows seats with their check-in codes and waitlist places;
+取消报名年会 cancels after a confirmation, and whoever moves up is told
+(bot/events.notify_promoted).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from bot import content, paging
+from bot import events as guide
+from bot.conversation import is_one_of
+from bot.registry import handles, step
+from bot.router import normalize
+from bot.validation import Invalid, clean_mobile, clean_name, normalise
+from storage.events import (
+    REGISTERED, cancel_registration, find_event, last_contact, last_signup_day, list_events, live_registration,
+    register, registrations_of, waitlist_position,
+)
+from storage.members import Refused, find_member_by_openid
+
+SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
+_MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
+_WORDS_AND_NUMBER = re.compile(r"(\D*?)第?(\d{1,3})[个场项]?")
+
+
+def _today() -> str:
+    return date.today().isoformat()
+
+
+def _is_full(event: dict) -> bool:
+    return event["capacity"] is not None and event["registered"] >= event["capacity"]
+
+
+# --- finding events ------------------------------------------------------------------------
+
+def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
+    return list_events(db, query, offset, limit)
+
+
+def _line(number: int, event: dict) -> str:
+    mark = ("closed" if _today() > last_signup_day(event) else "full" if _is_full(event) else "open")
+    return content.text("events.line", number=number, dates=guide.dates_text(event), title=event["title"],
+                        place=event["place"] or content.text("events.none"), mark=content.text(f"events.mark.{mark}"))
+
+
+def _action(ctx, event: dict) -> str:
+    """What the member can do about the event now: registered, waiting, closed, or how to register."""
+    mine = live_registration(ctx.db, event["id"], ctx.openid)
+    if mine and mine["status"] == REGISTERED:
+        return content.text("events.action.registered", code=mine["checkin_code"])
+    if mine:
+        return content.text("events.action.waitlisted", position=waitlist_position(ctx.db, mine))
+    if _today() > last_signup_day(event):
+        return content.text("events.action.closed")
+    return content.text("events.action.full" if _is_full(event) else "events.action.open")
+
+
+def _detail(ctx, event_id: int):
+    event = find_event(ctx.db, event_id)
+    limit = guide.settings()["chat"]["detail_chars"]
+    text = event["description"] or ""
+    if len(text) > limit:
+        text = text[:limit] + content.text("events.cut")
+    none = content.text("events.none")
+    return ctx.reply(
+        "events.detail", title=event["title"], type=event["type"], dates=guide.dates_text(event),
+        place=event["place"] or none, society=event["society"] or none, organiser=event["organiser"] or none,
+        fee=event["fee"] or none, seats=guide.seats_text(event), deadline=last_signup_day(event),
+        description=content.text("events.description", text=text) if text else "", action=_action(ctx, event))
+
+
+LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.list")
+
+
+def _show_list(ctx, query: dict, heading: str):
+    """The events the query finds, else everything still to come, else that there is nothing ahead."""
+    reply = paging.show(ctx, LISTING, query, heading)
+    if reply is None and guide.is_narrow(query):
+        reply = paging.show(ctx, LISTING, *guide.upcoming(date.today(), asked=heading), open_single=False)
+    return reply or ctx.reply("events.nothing_ahead")
+
+
+@handles("events", menu="MENU_EVENTS")
+def show_events(ctx):
+    return _show_list(ctx, *guide.question(ctx.text, date.today()))
+
+
+@step("events", paging.STEP, prompt="events.browse_prompt", lapses=True)
+def browse(ctx):
+    return _sign_up_from_list(ctx) or paging.browse(ctx, LISTING)
+
+
+def _sign_up_from_list(ctx):
+    """"报名" for the event last opened, "报名 2" for the second in the list; None for anything else."""
+    plain = re.sub(r"[\s\W_]+", "", normalize(ctx.text))
+    found = _WORDS_AND_NUMBER.fullmatch(plain)
+    words, number = (found.group(1), int(found.group(2))) if found else (plain, None)
+    if words not in guide.settings()["chat"]["signup_words"]:
+        return None
+    if number is not None:
+        shown = ctx.flow_data["shown"]
+        if not 1 <= number <= len(shown):
+            return ctx.reply("paging.bad_number", number=number, last=len(shown))
+        return _offer(ctx, find_event(ctx.db, shown[number - 1]))
+    if ctx.flow_data["current"] is None:
+        return ctx.reply("events.signup.which")
+    return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
+
+
+# --- registering -------------------------------------------------------------------------------
+
+@handles("event_signup")
+def sign_up(ctx):
+    if guide.mentions(ctx.text, "mine_words"):
+        return _show_mine(ctx)
+    if guide.mentions(ctx.text, "cancel_words"):
+        return cancel(ctx)
+    query, heading = guide.question(ctx.text, date.today())
+    found = list_events(ctx.db, query, 0, 2)
+    if len(found) == 1:
+        return _offer(ctx, found[0])
+    return _show_list(ctx, query, heading)
+
+
+def _known_person(ctx) -> dict | None:
+    """Who registers: the member's own record, or what a follower gave last time; None: ask."""
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member:
+        return {"member_id": member["id"], "name": member["name"], "mobile": member["mobile"],
+                "work_unit": member["work_unit"]}
+    return last_contact(ctx.db, ctx.openid)
+
+
+def _offer(ctx, event: dict):
+    """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm."""
+    mine = live_registration(ctx.db, event["id"], ctx.openid)
+    if mine or _today() > last_signup_day(event):
+        return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
+    person = _known_person(ctx)
+    if person is None:
+        ctx.start_flow(SIGNUP, "contact", event=event["id"])
+        return ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
+    ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person)
+    return _confirm_prompt(ctx)
+
+
+def _waitlist_note(event: dict) -> str:
+    return content.text("events.signup.waitlist_note", waiting=event["waitlisted"]) if _is_full(event) else ""
+
+
+def _confirm_prompt(ctx):
+    event, person = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["person"]
+    return ctx.reply("events.signup.confirm", title=event["title"], dates=guide.dates_text(event),
+                     place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"),
+                     name=person["name"], waitlist=_waitlist_note(event))
+
+
+@step(SIGNUP, "confirm", prompt=_confirm_prompt)
+def confirm(ctx):
+    if is_one_of(ctx.text, "confirm_words"):
+        return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
+    if is_one_of(ctx.text, "no_words"):
+        ctx.end_flow()
+        return ctx.reply("events.signup.not_now")
+    return paging.leave_and_answer(ctx)
+
+
+@step(SIGNUP, "contact", prompt="events.signup.contact_prompt")
+def contact(ctx):
+    text = normalise(ctx.text)
+    mobile = _MOBILE.search(text)
+    try:
+        if mobile is None:
+            raise Invalid("mobile")
+        person = {"member_id": None, "mobile": clean_mobile(mobile.group()), "work_unit": None,
+                  "name": clean_name(re.sub(r"[\s,，;；、:：]+", " ", text.replace(mobile.group(), "")).strip())}
+    except Invalid as bad:
+        return ctx.reply("events.signup.bad_contact", problem=content.text(f"validation.{bad.reason}"))
+    return _register(ctx, ctx.flow_data["event"], person)
+
+
+def _register(ctx, event_id: int, person: dict):
+    ctx.end_flow()
+    try:
+        registration = register(ctx.db, event_id, ctx.openid, person, _today())
+    except Refused as refused:
+        return ctx.reply(f"events.refused.{refused.reason}", **refused.facts)
+    event = find_event(ctx.db, event_id)
+    facts = {"title": event["title"], "dates": guide.dates_text(event), "place": event["place"] or ""}
+    if registration["status"] == REGISTERED:
+        return ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
+    return ctx.reply("events.signup.waitlisted", position=waitlist_position(ctx.db, registration), **facts)
+
+
+# --- my registrations and cancelling ---------------------------------------------------------------
+
+def _status_of(ctx, registration: dict) -> str:
+    if registration["status"] == REGISTERED:
+        return content.text("events.mine.registered", code=registration["checkin_code"])
+    return content.text("events.mine.waitlisted", position=waitlist_position(ctx.db, registration))
+
+
+def _numbered(ctx, registrations: list[dict]) -> str:
+    return "\n".join(content.text("events.mine.line", number=number, title=r["title"], dates=guide.dates_text(r),
+                                  status=_status_of(ctx, r)) for number, r in enumerate(registrations, 1))
+
+
+def _show_mine(ctx):
+    registrations = registrations_of(ctx.db, ctx.openid, _today())
+    if not registrations:
+        return ctx.reply("events.mine.none")
+    return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+
+
+def wants_to_cancel(ctx) -> bool:
+    """Whether a bare 取消 (the `cancel` intent, outside any flow) is about a registration: 取消报名."""
+    return guide.mentions(ctx.text, "signup_words") is not None
+
+
+def cancel(ctx):
+    """Cancel the registration the message names, or the only one; ask which when that is unclear."""
+    registrations = registrations_of(ctx.db, ctx.openid, _today())
+    if not registrations:
+        return ctx.reply("events.cancel.none")
+    text, word = normalize(ctx.text), guide.mentions(ctx.text, "title_words")
+    named = [r for r in registrations
+             if r["event_no"] in text.upper() or r["title"] in text or (word and word in r["title"])]
+    if not named and len(registrations) == 1:
+        named = registrations
+    if len(named) == 1:
+        return _ask_to_cancel(ctx, named[0])
+    ctx.start_flow(SIGNUP, "cancel_which", choices=[r["id"] for r in registrations])
+    return ctx.reply("events.cancel.which", items=_numbered(ctx, registrations))
+
+
+def _ask_to_cancel(ctx, registration: dict):
+    ctx.start_flow(SIGNUP, "cancel_confirm", registration=registration["id"], title=registration["title"])
+    return ctx.reply("events.cancel.confirm", title=registration["title"])
+
+
+@step(SIGNUP, "cancel_which", prompt="events.cancel.which_prompt")
+def cancel_which(ctx):
+    number, choices = paging.chosen_number(ctx.text), ctx.flow_data["choices"]
+    if number is None:
+        return paging.leave_and_answer(ctx)
+    if not 1 <= number <= len(choices):
+        return ctx.reply("paging.bad_number", number=number, last=len(choices))
+    chosen = next((r for r in registrations_of(ctx.db, ctx.openid, _today()) if r["id"] == choices[number - 1]), None)
+    if chosen is None:  # cancelled meanwhile, or the event is over
+        ctx.end_flow()
+        return _show_mine(ctx)
+    return _ask_to_cancel(ctx, chosen)
+
+
+@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt")
+def cancel_confirm(ctx):
+    title = ctx.flow_data["title"]
+    if is_one_of(ctx.text, "confirm_words"):
+        promoted = cancel_registration(ctx.db, ctx.flow_data["registration"])
+        ctx.end_flow()
+        guide.notify_promoted(ctx.db, ctx.redis, promoted)
+        return ctx.reply("events.cancel.done", title=title)
+    if is_one_of(ctx.text, "no_words"):
+        ctx.end_flow()
+        return ctx.reply("events.cancel.kept", title=title)
+    return paging.leave_and_answer(ctx)

@@ -1,0 +1,128 @@
+"""`jobs`: the job board by chat, and members' job keyword alerts.
+
+"招聘 算法 郑州", "有没有化学方向的博士后", "洛阳 工程师": the router gives the
+keywords and the city; bot.job_board finds the nearest question that has
+answers (relaxing the one asked when it has none, and the heading says how),
+and the list pages like every list in chat (bot/paging): "更多", or a number
+for the posting in full with how to apply. The menu button lists the newest.
+
+Keyword alerts arrive as `subscribe` / `unsubscribe` with the topic `jobs`
+("订阅招聘 人工智能", "我的招聘订阅", "取消招聘订阅 人工智能"), so
+handlers/subscriptions.py asks `answer_alert` first. Without keywords,
+"订阅招聘" and "退订招聘" stay the `jobs` topic there (every new posting);
+bot/job_alerts.py sends the digests for both.
+"""
+from __future__ import annotations
+
+import re
+
+from bot import content, job_board, paging
+from bot.job_text import alert_keywords
+from bot.messages import Reply
+from bot.registry import handles, step
+from bot.router import normalize
+from storage import jobs as store
+from storage.members import find_member_by_openid
+from storage.newsletters import topics_of
+
+
+def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
+    return store.search(db, store.JobQuery.from_dict(query), job_board.today(), offset, limit)
+
+
+def _detail(ctx, job_id: int) -> Reply:
+    posting = store.find_posting(ctx.db, job_id)
+    if posting is None or not store.is_visible(posting, job_board.today()):
+        return ctx.reply("jobs.gone")
+    return Reply(text=job_board.posting_detail(posting))
+
+
+LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts="jobs.list")
+
+
+@handles("jobs", menu="MENU_JOBS")
+def find_jobs(ctx):
+    slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
+    found = job_board.find(ctx.db, slots.get("keywords", []), slots.get("city"), job_board.today())
+    reply = found.anything and paging.show(ctx, LISTING, found.query.to_dict(), job_board.heading(found),
+                                           open_single=not found.relaxed)
+    return reply or ctx.reply("jobs.board_empty")
+
+
+@step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)
+def browse(ctx):
+    return paging.browse(ctx, LISTING)
+
+
+# --- keyword alerts ---------------------------------------------------------------------
+
+def answer_alert(ctx) -> Reply | None:
+    """Job keyword alerts asked for as (un)subscribing to the `jobs` topic; None leaves the
+    message to handlers/subscriptions.py (the topic itself: "订阅招聘", "退订招聘")."""
+    if ctx.intent.slots.get("topic") != "jobs":
+        return None
+    if _asks_for_own(ctx.text):
+        return show_alerts(ctx)
+    keywords = alert_keywords(ctx.text)
+    if ctx.intent.name == "subscribe":
+        return _subscribe(ctx, keywords) if keywords else None
+    return _unsubscribe(ctx, keywords)
+
+
+def _asks_for_own(text: str) -> bool:
+    plain = re.sub(r"[\W_]+", "", normalize(text))
+    return any(phrase in plain for phrase in job_board.settings()["words"]["mine"])
+
+
+def _words(keywords) -> str:
+    return content.text("jobs.alerts.words", words=" ".join(keywords))
+
+
+def _alert_list(alerts: list[dict]) -> str:
+    return content.text("jobs.alerts.joiner").join(_words(a["keywords"]) for a in alerts)
+
+
+def show_alerts(ctx) -> Reply:
+    alerts = store.alerts_of(ctx.db, ctx.openid)
+    every = "jobs" in topics_of(ctx.db, ctx.openid)
+    if not alerts and not every:
+        return ctx.reply("jobs.alerts.mine_none")
+    lines = "\n".join(content.text("jobs.alerts.mine_line", number=number, words=" ".join(a["keywords"]))
+                      for number, a in enumerate(alerts, 1))
+    return ctx.reply("jobs.alerts.mine", alerts=lines or content.text("jobs.alerts.mine_no_keywords"),
+                     every=content.text("jobs.alerts.mine_every") if every else "")
+
+
+def _subscribe(ctx, keywords: list[str]) -> Reply:
+    rules = job_board.settings()["alerts"]
+    if len(keywords) > rules["max_keywords"]:
+        return ctx.reply("jobs.alerts.too_many_words", limit=rules["max_keywords"])
+    current = store.alerts_of(ctx.db, ctx.openid)
+    if len(current) >= rules["max_per_member"] and keywords not in [a["keywords"] for a in current]:
+        return ctx.reply("jobs.alerts.too_many", limit=rules["max_per_member"], current=_alert_list(current))
+    if not store.add_alert(ctx.db, ctx.openid, keywords):
+        return ctx.reply("jobs.alerts.already", words=_words(keywords))
+    reply = ctx.reply("jobs.alerts.done", words=_words(keywords), first=keywords[0])
+    if store.has_match(ctx.db, store.JobQuery(tuple(keywords)), job_board.today()):
+        reply = reply.with_note(content.text("jobs.alerts.matching_now", query=" ".join(keywords)))
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member is None or member["status"] != "active":
+        reply = reply.with_note(content.text("jobs.alerts.members_only"))
+    return reply
+
+
+def _unsubscribe(ctx, keywords: list[str]) -> Reply | None:
+    """Named keywords end the alerts that have them; none end every alert, and the `jobs`
+    topic too: that part is left to subscriptions.py, whose reply then covers both."""
+    removed = store.remove_alerts(ctx.db, ctx.openid, keywords or None)
+    if not keywords:
+        if not removed or "jobs" in topics_of(ctx.db, ctx.openid):
+            return None
+        return ctx.reply("jobs.alerts.removed_all", alerts=_alert_list(removed))
+    left = store.alerts_of(ctx.db, ctx.openid)
+    if not removed:
+        return ctx.reply("jobs.alerts.not_found", words=_words(keywords),
+                         current=_alert_list(left) or content.text("jobs.alerts.none"))
+    if not left:
+        return ctx.reply("jobs.alerts.removed_last", alerts=_alert_list(removed))
+    return ctx.reply("jobs.alerts.removed", alerts=_alert_list(removed), current=_alert_list(left))

@@ -1,0 +1,79 @@
+"""`news`: the latest newsletter items, overall or per topic, the resolutions archive, and the inbox.
+
+A listing is a short numbered list, or an article card when it holds one
+item. The list stays open as a small flow ("news", step "browse") that keeps
+the ids shown so far, so a number means the same item on every page and
+"更多" continues where the last page ended. Anything else the member says
+ends the browsing and is answered as if no list were open.
+
+Items the delivery could not push (bot.delivery's inbox) come first, and are
+marked read once listed: WeChat allows only so many pushes, and a member who
+asks for news should see what they missed before what is merely recent.
+"""
+from __future__ import annotations
+
+from bot import content, delivery, paging
+from bot.newsletters import ITEM_TOPICS, detail, item_line, said, topic_names
+from bot.registry import handles, step
+from storage.newsletters import items_by_id, latest_items
+
+
+def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
+    return latest_items(db, kind=query["kind"], topic=query["topic"], offset=offset, limit=limit)
+
+
+LISTING = paging.Listing(
+    flow="news",
+    fetch=_fetch,
+    line=item_line,
+    detail=lambda ctx, item_id: detail(items_by_id(ctx.db, [item_id])[0]),
+    texts="news",
+)
+
+
+@handles("news", menu="MENU_NEWS")
+def show_news(ctx):
+    if said(ctx.text, "resolutions", whole=False):
+        return _first_page(ctx, kind="resolution")
+    topic = ctx.intent.slots.get("topic") if ctx.intent else None
+    topic = topic if topic in ITEM_TOPICS else None  # `jobs` is not a newsletter topic
+    unread = [row["item_id"] for row in delivery.unread_inbox(ctx.db, ctx.openid)]
+    if unread:
+        return _inbox(ctx, unread, topic)
+    return _first_page(ctx, topic=topic)
+
+
+@step("news", paging.STEP, prompt="news.browse_prompt", lapses=True)
+def browse(ctx):
+    return paging.browse(ctx, LISTING)
+
+
+def _what(kind: str | None, topic: str | None) -> str:
+    """How a listing is named to the member: 会讯, 政策资讯, 决议公告."""
+    if topic:
+        return topic_names()[topic]
+    return content.text(f"news.what.{kind or 'latest'}")
+
+
+def _heading(kind: str | None, topic: str | None) -> str:
+    return content.text("news.heading", what=_what(kind, topic))
+
+
+def _first_page(ctx, kind: str | None = None, topic: str | None = None):
+    reply = paging.show(ctx, LISTING, {"kind": kind, "topic": topic}, _heading(kind, topic))
+    return reply or ctx.reply("news.empty", what=_what(kind, topic))
+
+
+def _inbox(ctx, unread: list[int], topic: str | None):
+    """The newest page of unread items, marked read; "更多" then goes on to the latest the member
+    asked for, and asking for news again shows the next unread page."""
+    items = items_by_id(ctx.db, unread[:paging.page_size()])
+    delivery.mark_inbox_read(ctx.db, ctx.openid, [item["id"] for item in items])
+    ctx.start_flow("news", paging.STEP, query={"kind": None, "topic": topic},
+                   heading=_heading(None, topic), offset=0, shown=[item["id"] for item in items],
+                   current=None)
+    lines = "\n".join(item_line(number, item) for number, item in enumerate(items, 1))
+    rest = len(unread) - len(items)
+    footer = content.text("news.inbox_rest", rest=rest) if rest else \
+        content.text("news.inbox_footer", what=_what(None, topic))
+    return ctx.reply("news.inbox", count=len(unread), items=lines, footer=footer)

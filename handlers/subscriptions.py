@@ -1,0 +1,127 @@
+"""`subscribe`, `unsubscribe` and "我的订阅": which newsletter topics a member receives.
+
+With a topic ("订阅政策", "退订行业") the change is made at once. Without
+one, subscribing asks which topics (numbered, several at once, or "全部"),
+and unsubscribing means all topics, so it asks for a confirmation first.
+The `jobs` topic is the job alert; it is stored like any other topic.
+
+Every change is mirrored to the member's WeChat tags (bot.delivery), because
+newsletters are mass-sent by tag. Anyone who follows the account may
+subscribe, but pushes go to active members only, so others are told.
+"""
+from __future__ import annotations
+
+import re
+
+from bot import content, delivery
+from bot.conversation import is_one_of
+from bot.newsletters import said, topic_list, topic_names
+from bot.paging import leave_and_answer
+from bot.registry import handles, step
+from bot.router import normalize
+from handlers.jobs import answer_alert
+from storage.members import find_member_by_openid
+from storage.newsletters import subscribe, topics_of, unsubscribe
+
+
+@handles("subscribe")
+def subscribe_topics(ctx):
+    if (alert := answer_alert(ctx)) is not None:  # job keyword alerts: "订阅招聘 人工智能", "我的招聘订阅"
+        return alert
+    if said(ctx.text, "mine", whole=False):
+        return show_subscriptions(ctx)
+    topic = ctx.intent.slots.get("topic")
+    if topic:
+        return _subscribe(ctx, [topic])
+    ctx.start_flow("subscribe", "choose")
+    return _choices(ctx)
+
+
+@handles(menu="MENU_SUBSCRIPTIONS")
+def show_subscriptions(ctx):
+    current = topics_of(ctx.db, ctx.openid)
+    if not current:
+        return ctx.reply("subscriptions.mine_none")
+    return ctx.reply("subscriptions.mine", topics=topic_list(current))
+
+
+def _choices(ctx, problem: str = ""):
+    current = topics_of(ctx.db, ctx.openid)
+    mark = content.text("subscriptions.subscribed_mark")
+    lines = "\n".join(content.text("subscriptions.choice", number=number, name=name,
+                                   mark=mark if code in current else "")
+                      for number, (code, name) in enumerate(topic_names().items(), 1))
+    return ctx.reply("subscriptions.choose", problem=problem, choices=lines)
+
+
+@step("subscribe", "choose", prompt="subscriptions.choose_prompt")
+def choose_topics(ctx):
+    codes = list(topic_names())
+    numbers = [int(n) for n in re.findall(r"\d+", normalize(ctx.text))]
+    if numbers:
+        if not all(1 <= n <= len(codes) for n in numbers):
+            return _choices(ctx, problem=content.text("subscriptions.bad_choice", last=len(codes)))
+        topics = [codes[n - 1] for n in numbers]
+    elif said(ctx.text, "all"):
+        topics = codes
+    elif ctx.intent.name in ("news", "subscribe") and ctx.intent.slots["topic"]:  # "政策", "订阅人才"
+        topics = [ctx.intent.slots["topic"]]
+    else:
+        return _unchanged(ctx)
+    ctx.end_flow()
+    return _subscribe(ctx, topics)
+
+
+def _subscribe(ctx, topics: list[str]):
+    added = subscribe(ctx.db, ctx.openid, topics)
+    current = topics_of(ctx.db, ctx.openid)
+    if not added:
+        return ctx.reply("subscriptions.already", topics=topic_list(topics))
+    delivery.sync_tags_later(ctx.redis, ctx.openid, current)
+    reply = ctx.reply("subscriptions.done", topics=topic_list(added), current=topic_list(current))
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member is None or member["status"] != "active":
+        return reply.with_note(content.text("subscriptions.members_only"))
+    return reply
+
+
+@handles("unsubscribe")
+def unsubscribe_topics(ctx):
+    if (alert := answer_alert(ctx)) is not None:  # "取消招聘订阅 人工智能"
+        return alert
+    current = topics_of(ctx.db, ctx.openid)
+    topic = ctx.intent.slots.get("topic")
+    if topic:
+        if topic not in current:
+            return ctx.reply("subscriptions.not_subscribed", topic=topic_list([topic]),
+                             current=topic_list(current) or content.text("subscriptions.none"))
+        return _unsubscribe(ctx, [topic])
+    if not current:
+        return ctx.reply("subscriptions.mine_none")
+    ctx.start_flow("unsubscribe", "confirm")
+    return ctx.reply("subscriptions.confirm_all", topics=topic_list(current))
+
+
+@step("unsubscribe", "confirm", prompt="subscriptions.confirm_prompt")
+def confirm_unsubscribe_all(ctx):
+    if is_one_of(ctx.text, "confirm_words"):
+        ctx.end_flow()
+        return _unsubscribe(ctx, topics_of(ctx.db, ctx.openid))
+    return _unchanged(ctx)
+
+
+def _unchanged(ctx):
+    """No answer to the question: say nothing changed ("不", "先不了"), or answer what was asked instead."""
+    if ctx.intent.name == "unknown":
+        ctx.end_flow()
+        return ctx.reply("subscriptions.kept")
+    return leave_and_answer(ctx)
+
+
+def _unsubscribe(ctx, topics: list[str]):
+    removed = unsubscribe(ctx.db, ctx.openid, topics)
+    current = topics_of(ctx.db, ctx.openid)
+    delivery.sync_tags_later(ctx.redis, ctx.openid, current)
+    if not current:
+        return ctx.reply("subscriptions.removed_last", topics=topic_list(removed))
+    return ctx.reply("subscriptions.removed", topics=topic_list(removed), current=topic_list(current))

@@ -1,0 +1,65 @@
+"""`我的诉求`: a member's own tickets, their status and the secretariat's answers.
+
+Reached through the `feedback` intent (handlers/feedback.py asks `asks_for_own`
+first): the router hears 诉求 / 反馈 as feedback, and only a short message that
+names the member's own tickets means "show me", not a new suggestion.
+"""
+from __future__ import annotations
+
+import re
+
+from bot import content, paging
+from bot.registry import step
+from storage.tickets import CLOSED, list_tickets_of_member, replies_to, ticket_of_member
+
+LINE_BODY_CHARS = 18  # of the ticket's text in a list line; the detail shows it all
+
+
+def _rules() -> dict:
+    return content.load_toml("conversation.toml")["feedback"]
+
+
+def asks_for_own(text: str) -> bool:
+    plain = re.sub(r"[\s\W_]+", "", text or "")
+    return len(plain) < _rules()["draft_min_chars"] and any(word in plain for word in _rules()["mine_words"])
+
+
+def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
+    return list_tickets_of_member(db, query["openid"], offset, limit)
+
+
+def _status(ticket: dict) -> str:
+    return content.text(f"tickets.status.{ticket['status']}")
+
+
+def _line(number: int, ticket: dict) -> str:
+    body = ticket["body"]
+    short = body if len(body) <= LINE_BODY_CHARS else body[:LINE_BODY_CHARS] + "…"
+    return content.text("tickets.line", number=number, status=_status(ticket), body=short,
+                        ticket_no=ticket["ticket_no"], date=ticket["created_at"][:10])
+
+
+def _detail(ctx, ticket_id: int):
+    ticket = ticket_of_member(ctx.db, ctx.openid, ticket_id)
+    answers = "\n".join(content.text("tickets.answer", date=reply["at"][:10], text=reply["text"])
+                        for reply in replies_to(ctx.db, ticket_id))
+    if ticket["status"] == CLOSED:
+        answers += "\n" + content.text("tickets.closed", date=ticket["closed_at"][:10],
+                                       reason=ticket["close_reason"] or content.text("tickets.no_reason"))
+    return ctx.reply("tickets.detail", ticket_no=ticket["ticket_no"], date=ticket["created_at"][:10],
+                     category=ticket["category"], status=_status(ticket), body=ticket["body"],
+                     answers=answers.strip() or content.text("tickets.no_answer_yet"))
+
+
+# The list is a step of the feedback flow: the member sees one capability, 意见建议, named as such.
+LISTING = paging.Listing("feedback", _fetch, _line, _detail)
+
+
+def show_own(ctx):
+    reply = paging.show(ctx, LISTING, {"openid": ctx.openid}, content.text("tickets.heading"))
+    return reply or ctx.reply("tickets.none")
+
+
+@step("feedback", paging.STEP, prompt="tickets.browse_prompt", lapses=True)
+def browse(ctx):
+    return paging.browse(ctx, LISTING)

@@ -1,0 +1,229 @@
+"""The web console's own records: its users, the society's settings, and what its pages count.
+
+Console users are not members: a username, a password hash, a role (admin,
+staff, or unit for a unit member's contact, who has a unit_id) and the
+failed log-ins that lock an account for a while. Changes to users and
+settings are `history` rows like every other change (subject `admin_user`
+or `settings`), so the audit log is one table; a password hash never goes
+into a history row.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from storage.database import now_iso
+from storage.members import ROLL_STATUSES, record_history
+from storage.sqlite import transaction
+
+ROLES = ("admin", "staff", "unit")
+USER_FIELDS = ("role", "unit_id", "active")  # what a change to a user records, old and new
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
+
+
+# --- users ------------------------------------------------------------------------
+
+def find_user(db: sqlite_utils.Database, user_id: int) -> dict | None:
+    return _first(db["admin_users"].rows_where("id = ?", [user_id], limit=1))
+
+
+def find_user_by_name(db: sqlite_utils.Database, username: str) -> dict | None:
+    return _first(db["admin_users"].rows_where("username = ?", [username], limit=1))
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    """Users with their unit's number and name (for unit contacts)."""
+    return list(db.query(
+        "select a.*, u.unit_no, u.name as unit_name from admin_users a "
+        "left join units u on u.id = a.unit_id order by a.id"))
+
+
+def insert_user(db: sqlite_utils.Database, username: str, password_hash: str, role: str,
+                unit_id: int | None, actor: str) -> dict:
+    now = now_iso()
+    with transaction(db):
+        user_id = db["admin_users"].insert({
+            "username": username, "password_hash": password_hash, "role": role, "unit_id": unit_id,
+            "active": 1, "failed_logins": 0, "created_at": now, "updated_at": now,
+        }).last_pk
+        record_history(db, "admin_user", user_id, "user_created", actor, detail={
+            "username": [None, username], "role": [None, role], "unit_id": [None, unit_id]})
+    return find_user(db, user_id)
+
+
+def update_user(db: sqlite_utils.Database, user_id: int, changes: dict, actor: str, action: str,
+                reason: str | None = None) -> dict:
+    """Change a user; the history row holds old and new values, never a password hash."""
+    before = find_user(db, user_id)
+    changed = {k: v for k, v in changes.items() if before.get(k) != v}
+    with transaction(db):
+        if changed:
+            db["admin_users"].update(user_id, dict(changed, updated_at=now_iso()))
+        shown = {k: [before.get(k), v] for k, v in changed.items() if k in USER_FIELDS}
+        record_history(db, "admin_user", user_id, action, actor, reason, shown or None)
+    return find_user(db, user_id)
+
+
+def record_failed_login(db: sqlite_utils.Database, user_id: int, limit: int, lock_for: timedelta,
+                        now: datetime) -> str | None:
+    """Count a wrong password; the `limit`-th in a row locks the account until now + lock_for.
+
+    Returns the time the lock ends, when this attempt set it.
+    """
+    with transaction(db):
+        db.execute("update admin_users set failed_logins = failed_logins + 1 where id = ?", [user_id])
+        user = find_user(db, user_id)
+        if user["failed_logins"] < limit:
+            return None
+        until = (now + lock_for).isoformat(timespec="seconds")
+        db["admin_users"].update(user_id, {"failed_logins": 0, "locked_until": until})
+        record_history(db, "admin_user", user_id, "locked", f"console:{user['username']}",
+                       detail={"locked_until": [None, until]})
+    return until
+
+
+def record_login(db: sqlite_utils.Database, user_id: int) -> None:
+    db["admin_users"].update(user_id, {"failed_logins": 0, "locked_until": None,
+                                       "last_login_at": now_iso()})
+
+
+# --- settings ---------------------------------------------------------------------
+
+def get_settings(db: sqlite_utils.Database, keys) -> dict[str, str | None]:
+    keys = list(keys)
+    found = {row["key"]: row["value"]
+             for row in db["settings"].rows_where(f"key in ({_marks(keys)})", keys)}
+    return {key: found.get(key) for key in keys}
+
+
+def set_settings(db: sqlite_utils.Database, values: dict[str, str | None], actor: str) -> dict:
+    """Store settings that changed, with one history row listing old and new values."""
+    with transaction(db):
+        before = get_settings(db, values)
+        changed = {k: v for k, v in values.items() if before[k] != v}
+        now = now_iso()
+        for key, value in changed.items():
+            db["settings"].upsert({"key": key, "value": value, "updated_at": now, "updated_by": actor},
+                                  pk="key")
+        if changed:
+            record_history(db, "settings", None, "settings_changed", actor,
+                           detail={k: [before[k], v] for k, v in changed.items()})
+    return changed
+
+
+# --- the audit log ----------------------------------------------------------------
+
+def history_page(db: sqlite_utils.Database, actor: str | None = None, subject: str | None = None,
+                 console_only: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
+    """History rows, newest first, and how many match: by actor (contains), subject, console users."""
+    where, params = [], []
+    if actor:
+        where.append("actor like ?")
+        params.append(f"%{actor}%")
+    if subject:
+        where.append("subject = ?")
+        params.append(subject)
+    if console_only:
+        where.append("actor like 'console:%'")
+    clause = " and ".join(where) or None
+    rows = list(db["history"].rows_where(clause, params, order_by="id desc", offset=offset, limit=limit))
+    return rows, db["history"].count_where(clause, params)
+
+
+def subjects_of(db: sqlite_utils.Database, subject: str, ids) -> dict[int, dict]:
+    """Members, applications, units or users by id, to name the subjects of history rows."""
+    ids = sorted({i for i in ids if i is not None})
+    table = {"member": "members", "application": "applications", "unit": "units",
+             "admin_user": "admin_users"}.get(subject)
+    if not ids or table is None:
+        return {}
+    return {row["id"]: row for row in db[table].rows_where(f"id in ({_marks(ids)})", ids)}
+
+
+# --- members and applications, as the console lists them ---------------------------
+
+def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
+                status: str | None = None, unit_id: int | None = None, offset: int = 0,
+                limit: int | None = 50) -> tuple[list[dict], int]:
+    """Members matching the text (number, name, mobile, unit, discipline) and filters, and the count
+    (limit None: all of them)."""
+    where, params = [], []
+    if text:
+        where.append("(member_no like ? or name like ? or mobile like ? or work_unit like ? "
+                     "or discipline like ?)")
+        params += [f"%{text}%"] * 5
+    for column, value in (("category", category), ("status", status), ("unit_id", unit_id)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    clause = " and ".join(where) or None
+    rows = list(db["members"].rows_where(clause, params, order_by="id", offset=offset, limit=limit))
+    return rows, db["members"].count_where(clause, params)
+
+
+def list_applications(db: sqlite_utils.Database, status: str, limit: int = 200) -> list[dict]:
+    """Applications in a status: pending oldest first (the queue), decided ones newest first."""
+    order = "id" if status == "pending" else "decided_at desc, id desc"
+    return [dict(row, data=json.loads(row["data"]))
+            for row in db["applications"].rows_where("status = ?", [status], order_by=order, limit=limit)]
+
+
+def count_applications(db: sqlite_utils.Database, status: str = "pending") -> int:
+    return db["applications"].count_where("status = ?", [status])
+
+
+# --- what the dashboard counts -------------------------------------------------------
+
+MEMBER_COLUMNS = ("category", "institution_type", "post_category", "discipline", "birth_year",
+                  "council_role")  # what members may be counted by (names go into SQL)
+
+
+def count_members_by(db: sqlite_utils.Database, column: str) -> dict:
+    """Members on the roll per value of `column` (None for not filled in), most first."""
+    if column not in MEMBER_COLUMNS:
+        raise ValueError(f"cannot count members by {column!r}")
+    rows = db.execute(
+        f"select case when trim({column}) = '' then null else {column} end as value, count(*) as n from members "
+        f"where status in ({_marks(ROLL_STATUSES)}) group by value order by n desc, value",
+        list(ROLL_STATUSES)).fetchall()
+    return dict(rows)
+
+
+def joined_by_month(db: sqlite_utils.Database, since: str) -> dict[str, int]:
+    """Members who joined each month from `since` (YYYY-MM) on; the created date stands in for
+    a joining date the roster did not give."""
+    rows = db.execute(
+        "select substr(coalesce(joined_at, created_at), 1, 7) as month, count(*) from members "
+        "where month >= ? group by month order by month", [since]).fetchall()
+    return dict(rows)
+
+
+def count_joined_before(db: sqlite_utils.Database, month: str) -> int:
+    return db.execute("select count(*) from members where substr(coalesce(joined_at, created_at), 1, 7) < ?",
+                      [month]).fetchone()[0]
+
+
+def count_units(db: sqlite_utils.Database) -> int:
+    return db["units"].count_where("status = 'active'")
+
+
+def delivery_outcomes(db: sqlite_utils.Database) -> dict[str, int]:
+    """Newsletter deliveries per status over all items ({} when nothing was ever sent)."""
+    return dict(db.execute("select status, count(*) from deliveries group by status "
+                           "order by count(*) desc").fetchall())
+
+
+def council_members(db: sqlite_utils.Database) -> list[dict]:
+    """Members on the roll who hold a council role (the governance report's population)."""
+    return list(db["members"].rows_where(
+        f"nullif(trim(council_role), '') is not null and status in ({_marks(ROLL_STATUSES)})",
+        list(ROLL_STATUSES), order_by="id"))

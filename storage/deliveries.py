@@ -1,0 +1,204 @@
+"""What happened to everything the product sends: one row per (item, member) in
+`deliveries`, one per service notice in `notices`, and the claims that make
+each of them go out once.
+
+A row moves through these statuses (bot/delivery.py says why):
+
+    queued ─▶ claimed ─▶ sending ─▶ sent | uncertain | failed
+                 │  ▲        │
+                 │  └────────┘ (WeChat refused this channel: try the next)
+                 └──▶ inbox | unreachable | failed
+
+`claimed` and `sending` carry the claiming job's token in `claim`; every
+move out of them is conditional on that token, so a job that lost its claim
+(its lease ran out and another job took the row over) changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from storage.database import now_iso
+from storage.sqlite import transaction
+
+QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
+SENT, INBOX, UNREACHABLE, FAILED, UNCERTAIN = "sent", "inbox", "unreachable", "failed", "uncertain"
+OPEN = (CLAIMED, SENDING)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Some rows of one ledger table: `where` (with `params`) picks them out."""
+    table: str
+    where: str
+    params: tuple
+
+    def narrowed(self, where: str, params=()) -> "Rows":
+        return Rows(self.table, f"({self.where}) and {where}", (*self.params, *params))
+
+
+def item_rows(item_id: int, openids) -> Rows:
+    openids = list(openids)
+    return Rows("deliveries", f"item_id = ? and openid in ({_marks(openids)})", (item_id, *openids))
+
+
+def notice_row(key: str) -> Rows:
+    return Rows("notices", "key = ?", (key,))
+
+
+def _marks(values) -> str:
+    return ",".join("?" * len(values))
+
+
+# --- claims: the same moves for deliveries and notices ----------------------------------------
+
+def holders(db: sqlite_utils.Database, rows: Rows) -> set[str]:
+    """Tokens of the jobs holding any of these rows (claimed or sending)."""
+    sql = f"select distinct claim from {rows.table} where ({rows.where}) and status in ('claimed', 'sending')"
+    return {claim for (claim,) in db.execute(sql, rows.params)}
+
+
+def claim(db: sqlite_utils.Database, rows: Rows, token: str, dead: set[str]) -> list[dict]:
+    """Take the queued rows, and those held by the `dead` tokens, for `token`; returns all now ours.
+
+    A row taken over keeps its status: `claimed` is simply work not done yet,
+    `sending` is a send whose outcome the dead job never recorded.
+    """
+    dead = list(dead)
+    taken_over = f"status in ('claimed', 'sending') and claim in ({_marks(dead)})"
+    with transaction(db):
+        db.execute(f"update {rows.table} set status = 'claimed', claim = ?, updated_at = ? "
+                   f"where ({rows.where}) and status = 'queued'", [token, now_iso(), *rows.params])
+        if dead:  # updated_at stays: for a row `sending`, it says when the send went out
+            db.execute(f"update {rows.table} set claim = ? where ({rows.where}) and {taken_over}",
+                       [token, *rows.params, *dead])
+        return [dict(row) for row in db.query(f"select * from {rows.table} where ({rows.where}) and claim = ?",
+                                              [*rows.params, token])]
+
+
+def begin_sending(db: sqlite_utils.Database, rows: Rows, token: str, channel: str,
+                  send_ref: str | None = None) -> list[dict]:
+    """Mark our claimed rows as on their way through `channel`, just before the call to WeChat."""
+    extra = ", send_ref = ?" if rows.table == "deliveries" else ""
+    sql = (f"update {rows.table} set status = 'sending', channel = ?, attempts = attempts + 1, "
+           f"updated_at = ?{extra} where ({rows.where}) and status = 'claimed' and claim = ? returning *")
+    params = [channel, now_iso(), *([send_ref] if extra else []), *rows.params, token]
+    with transaction(db):
+        return [dict(row) for row in db.query(sql, params)]
+
+
+def settle(db: sqlite_utils.Database, rows: Rows, token: str, status: str, channel: str | None = None,
+           errcode: int | None = None, errmsg: str | None = None) -> int:
+    """Record the outcome of rows we hold. `claimed` or `queued` gives them back (a retry or the
+    next channel); `queued` also lets go of the claim. Returns how many rows were ours."""
+    changes = {"status": status, "errcode": errcode, "errmsg": errmsg, "updated_at": now_iso()}
+    if channel is not None:
+        changes["channel"] = channel
+    if status == QUEUED:
+        changes["claim"] = None
+    sets = ", ".join(f"{column} = ?" for column in changes)
+    with transaction(db):
+        return db.execute(f"update {rows.table} set {sets} where ({rows.where}) and claim = ? "
+                          "and status in ('claimed', 'sending')",
+                          [*changes.values(), *rows.params, token]).rowcount
+
+
+def open_claims(db: sqlite_utils.Database, item_id: int | None = None) -> list[dict]:
+    """Every claimed or sending row (of one item, or of all items and notices): recovery's worklist."""
+    where, params = "status in ('claimed', 'sending')", []
+    if item_id is not None:
+        where, params = f"item_id = ? and {where}", [item_id]
+    found = [dict(row, table="deliveries") for row in db.query(
+        f"select item_id, openid, status, claim, send_ref from deliveries where {where}", params)]
+    if item_id is None:
+        found += [dict(row, table="notices") for row in db.query(
+            "select key, openid, kind, text, status, claim from notices where status in ('claimed', 'sending')")]
+    return found
+
+
+# --- deliveries of newsletter items -----------------------------------------------------------
+
+def queue_deliveries(db: sqlite_utils.Database, item_id: int, recipients) -> int:
+    """One `queued` row per (item, openid); an existing row is left as it is. Returns rows added."""
+    now = now_iso()
+    with transaction(db):
+        before = db.execute("select count(*) from deliveries where item_id = ?", [item_id]).fetchone()[0]
+        db.conn.executemany(
+            "insert or ignore into deliveries (item_id, openid, member_id, status, queued_at, updated_at) "
+            "values (?, ?, ?, 'queued', ?, ?)",
+            ((item_id, openid, member_id, now, now) for openid, member_id in recipients))
+        after = db.execute("select count(*) from deliveries where item_id = ?", [item_id]).fetchone()[0]
+    return after - before
+
+
+def queued_openids(db: sqlite_utils.Database, item_id: int) -> list[str]:
+    return [openid for (openid,) in db.execute(
+        "select openid from deliveries where item_id = ? and status = 'queued' order by rowid", [item_id])]
+
+
+def delivery_counts(db: sqlite_utils.Database, item_id: int) -> dict:
+    """{"total": n, "status": {status: n}, "channel": {channel: n}} (channel of the rows sent)."""
+    status = dict(db.execute("select status, count(*) from deliveries where item_id = ? group by status",
+                             [item_id]).fetchall())
+    channel = dict(db.execute("select channel, count(*) from deliveries where item_id = ? and status = 'sent' "
+                              "group by channel", [item_id]).fetchall())
+    return {"total": sum(status.values()), "status": status, "channel": channel}
+
+
+def newsletter_for_delivery(db: sqlite_utils.Database, item_id: int) -> dict | None:
+    """What a push of the item shows: title, summary, link."""
+    row = db.execute("select id, title, summary, link from newsletters where id = ?", [item_id]).fetchone()
+    return dict(zip(("id", "title", "summary", "link"), row)) if row else None
+
+
+def unreachable(db: sqlite_utils.Database, rows: Rows) -> set[str]:
+    """The openids of these rows whose member has unfollowed the account."""
+    return {openid for (openid,) in db.execute(
+        f"select openid from {rows.table} where ({rows.where}) "
+        "and openid in (select openid from members where reachable = 0)", rows.params)}
+
+
+def unread_inbox(db: sqlite_utils.Database, openid: str) -> list[dict]:
+    """Items that waited in the member's inbox and were not read yet, newest first."""
+    return [dict(row) for row in db.query(
+        "select item_id, queued_at, updated_at from deliveries where openid = ? and status = 'inbox' "
+        "and read_at is null order by item_id desc", [openid])]
+
+
+def count_unread_inbox(db: sqlite_utils.Database, openid: str) -> int:
+    return db.execute("select count(*) from deliveries where openid = ? and status = 'inbox' and read_at is null",
+                      [openid]).fetchone()[0]
+
+
+def mark_inbox_read(db: sqlite_utils.Database, openid: str, item_ids) -> None:
+    item_ids = list(item_ids)
+    with transaction(db):
+        db.execute(f"update deliveries set read_at = ? where openid = ? and status = 'inbox' and read_at is null "
+                   f"and item_id in ({_marks(item_ids)})", [now_iso(), openid, *item_ids])
+
+
+# --- service notices ------------------------------------------------------------------------------
+
+def claim_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, text: str, token: str,
+                 dead: set[str]) -> dict | None:
+    """Store the notice the first time (claimed by us) or claim it as `claim` does; None if not ours."""
+    now = now_iso()
+    with transaction(db):
+        db.execute("insert or ignore into notices (key, openid, kind, text, status, claim, created_at, updated_at) "
+                   "values (?, ?, ?, ?, 'claimed', ?, ?, ?)", [key, openid, kind, text, token, now, now])
+        [row] = claim(db, notice_row(key), token, dead) or [None]
+    return row
+
+
+def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
+    """The member's notices that found no channel, put back in the queue: they write now, so the
+    window is open. Each comes back once: another message finds them queued already."""
+    with transaction(db):
+        return [dict(row) for row in db.query(
+            "update notices set status = 'queued', updated_at = ? where openid = ? and status = 'inbox' "
+            "returning key, openid, kind, text", [now_iso(), openid])]
+
+
+def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:
+    return next(iter(db["notices"].rows_where("key = ?", [key], limit=1)), None)

@@ -1,0 +1,225 @@
+"""Events of the annual activity guide and the registrations for them.
+
+An event is numbered HD + year + sequence when first imported and keeps that
+number; `guide_key` (society | title | year) finds it again when a guide
+without numbers is imported twice, or corrected.
+
+A registration is `registered` (holds a seat), `waitlisted` (in line, by id)
+or `cancelled` (kept on record). Every change runs in one write transaction
+(BEGIN IMMEDIATE), so two members cannot both take the last seat. Seats free
+up by a cancellation or a larger capacity; `_fill_seats` then moves the
+waitlist up in order and returns who moved, for the caller to tell them once
+the transaction has committed. So a waitlist exists only while the event is
+full, and a new registrant never jumps it.
+"""
+from __future__ import annotations
+
+import secrets
+
+import sqlite_utils
+
+from bot import content
+from storage.database import now_iso
+from storage.members import Refused, next_number, record_history
+from storage.sqlite import transaction
+
+REGISTERED, WAITLISTED, CANCELLED = "registered", "waitlisted", "cancelled"
+DEFAULT_TYPE = "其他"
+
+# An event with its seat counts; `registered` and `waitlisted` are numbers.
+_WITH_SEATS = (
+    "select e.*, "
+    "(select count(*) from registrations r where r.event_id = e.id and r.status = 'registered') as registered, "
+    "(select count(*) from registrations r where r.event_id = e.id and r.status = 'waitlisted') as waitlisted "
+    "from events e"
+)
+# A registration with what the member needs to know of its event.
+_WITH_EVENT = ("select r.*, e.event_no, e.title, e.starts_on, e.ends_on, e.place from registrations r "
+               "join events e on e.id = r.event_id")
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+def guide_key(society: str | None, title: str, year: str | int) -> str:
+    return f"{society or ''}|{title}|{year}"
+
+
+# --- events ----------------------------------------------------------------------------
+
+def find_event(db: sqlite_utils.Database, key: str | int) -> dict | None:
+    """An event by its number (HD2026001) or id, with its seat counts."""
+    text = str(key).strip().upper()
+    column = "e.id" if text.isdigit() else "e.event_no"
+    return _first(db.query(f"{_WITH_SEATS} where {column} = ?", [text]))
+
+
+def require_event(db: sqlite_utils.Database, key: str) -> dict:
+    event = find_event(db, key)
+    if event is None:
+        raise Refused("no_event", event=key)
+    return event
+
+
+def find_event_to_import(db: sqlite_utils.Database, event_no: str | None, key: str) -> dict | None:
+    """The stored event a row of the guide is about: by its number, else by society + title + year."""
+    found = find_event(db, event_no) if event_no else None
+    return found or _first(db["events"].rows_where("guide_key = ?", [key], limit=1))
+
+
+def _row(fields: dict, source: str) -> dict:
+    """The stored form of an imported event: its guide key follows society, title and year."""
+    row = dict(fields, source=source, updated_at=now_iso())
+    row["guide_key"] = guide_key(row.get("society"), row["title"], row["starts_on"][:4])
+    return row
+
+
+def save_events(db: sqlite_utils.Database, new: list[tuple[dict, str]], changes: list[tuple[int, dict, str]],
+                actor: str) -> tuple[list[str], list[dict]]:
+    """Add the new events (numbered unless the file gave a number) and apply the changes, in one
+    transaction, each with a history row naming its source (file and row). Returns the new numbers
+    and the registrations moved up by a larger capacity."""
+    numbers, promoted = [], []
+    with transaction(db):
+        for fields, source in new:
+            row = _row(fields, source)
+            row.setdefault("type", DEFAULT_TYPE)
+            row.setdefault("event_no", next_number(db, "events", "event_no", f"HD{row['starts_on'][:4]}", 3))
+            event_id = db["events"].insert(dict(row, created_at=row["updated_at"])).last_pk
+            record_history(db, "event", event_id, "created", actor, source)
+            numbers.append(row["event_no"])
+        for event_id, fields, source in changes:
+            stored = db["events"].get(event_id)
+            db["events"].update(event_id, _row(dict(stored, **fields), source))
+            record_history(db, "event", event_id, "updated", actor, source,
+                           {key: [stored[key], value] for key, value in fields.items()})
+            if "capacity" in fields:
+                promoted += _fill_seats(db, event_id)
+    return numbers, promoted
+
+
+def list_events(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: int = 50) -> list[dict]:
+    """Events not over by query["from"], starting by query["to"] (if any), of query["type"],
+    with query["word"] in the title; soonest first, with seat counts."""
+    where, params = ["e.ends_on >= ?"], [query["from"]]
+    for clause, value in (("e.starts_on <= ?", query.get("to")), ("e.type = ?", query.get("type")),
+                          ("instr(e.title, ?) > 0", query.get("word"))):
+        if value:
+            where.append(clause)
+            params.append(value)
+    return list(db.query(f"{_WITH_SEATS} where {' and '.join(where)} order by e.starts_on, e.id "
+                         "limit ? offset ?", [*params, limit, offset]))
+
+
+def events_of_year(db: sqlite_utils.Database, year: int | None = None) -> list[dict]:
+    """The guide: every event (of one year), in date order, with seat counts."""
+    where, params = ("where substr(e.starts_on, 1, 4) = ?", [str(year)]) if year else ("", [])
+    return list(db.query(f"{_WITH_SEATS} {where} order by e.starts_on, e.id", params))
+
+
+def last_signup_day(event: dict) -> str:
+    """Registration stays open through the deadline, or through the first day without one."""
+    return event["signup_deadline"] or event["starts_on"]
+
+
+# --- registrations ---------------------------------------------------------------------------
+
+def _new_checkin_code(db: sqlite_utils.Database, event_id: int) -> str:
+    digits = content.load_toml("events.toml")["checkin_code_digits"]
+    while True:
+        code = f"{secrets.randbelow(10 ** digits):0{digits}d}"
+        if not db["registrations"].count_where("event_id = ? and checkin_code = ?", [event_id, code]):
+            return code
+
+
+def live_registration(db: sqlite_utils.Database, event_id: int, openid: str) -> dict | None:
+    return _first(db["registrations"].rows_where("event_id = ? and openid = ? and status != ?",
+                                                 [event_id, openid, CANCELLED], limit=1))
+
+
+def waitlist_position(db: sqlite_utils.Database, registration: dict) -> int:
+    return db["registrations"].count_where("event_id = ? and status = ? and id <= ?",
+                                           [registration["event_id"], WAITLISTED, registration["id"]])
+
+
+def register(db: sqlite_utils.Database, event_key: str | int, openid: str, person: dict, today: str) -> dict:
+    """A seat, or a place on the waitlist when the event is full; returns the registration.
+
+    `person`: name, mobile, work_unit, member_id. Refused: no_event, closed, already.
+    """
+    now = now_iso()
+    with transaction(db):
+        event = require_event(db, event_key)
+        if today > last_signup_day(event):
+            raise Refused("closed", title=event["title"], deadline=last_signup_day(event))
+        existing = live_registration(db, event["id"], openid)
+        if existing:
+            raise Refused("already", title=event["title"], status=existing["status"])
+        full = event["capacity"] is not None and event["registered"] >= event["capacity"]
+        row_id = db["registrations"].insert(dict(
+            person, event_id=event["id"], openid=openid, status=WAITLISTED if full else REGISTERED,
+            checkin_code=_new_checkin_code(db, event["id"]), created_at=now, updated_at=now)).last_pk
+        return db["registrations"].get(row_id)
+
+
+def _fill_seats(db: sqlite_utils.Database, event_id: int) -> list[dict]:
+    """Move the waitlist up into free seats, first come first served; returns those moved."""
+    event = find_event(db, event_id)
+    free = None if event["capacity"] is None else event["capacity"] - event["registered"]
+    return [dict(row) for row in db.query(
+        "update registrations set status = 'registered', promoted_at = ?1, updated_at = ?1 where id in "
+        "(select id from registrations where event_id = ?2 and status = 'waitlisted' order by id limit ?3) "
+        "returning *", [now_iso(), event_id, -1 if free is None else max(free, 0)])]
+
+
+def cancel_registration(db: sqlite_utils.Database, registration_id: int) -> list[dict]:
+    """Cancel a live registration; returns the registrations moved up into the freed seat."""
+    now = now_iso()
+    with transaction(db):
+        registration = db["registrations"].get(registration_id)
+        if registration["status"] == CANCELLED:
+            return []
+        db["registrations"].update(registration_id, {"status": CANCELLED, "cancelled_at": now, "updated_at": now})
+        return _fill_seats(db, registration["event_id"])
+
+
+def registrations_of(db: sqlite_utils.Database, openid: str, today: str) -> list[dict]:
+    """The member's live registrations for events not over, soonest first, with the event's fields."""
+    return list(db.query(f"{_WITH_EVENT} where r.openid = ? and r.status != 'cancelled' and e.ends_on >= ? "
+                         "order by e.starts_on, r.id", [openid, today]))
+
+
+def registrants(db: sqlite_utils.Database, event_id: int) -> list[dict]:
+    """Everyone registered (in order of registration), then the waitlist in order."""
+    return list(db["registrations"].rows_where(
+        "event_id = ? and status != ?", [event_id, CANCELLED],
+        order_by="case status when 'registered' then 0 else 1 end, id"))
+
+
+def last_contact(db: sqlite_utils.Database, openid: str) -> dict | None:
+    """Name and mobile a follower who is no member gave at their last registration."""
+    return _first(db["registrations"].rows_where("openid = ? and member_id is null", [openid],
+                                                 select="name, mobile, work_unit", order_by="id desc", limit=1))
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+def claim_reminders(db: sqlite_utils.Database, starts_on: str) -> list[dict]:
+    """Mark, and return with their event, the seats of events starting that day not yet reminded.
+
+    Claimed before anything is queued, so a rerun (or two overlapping runs) never reminds twice.
+    """
+    with transaction(db):
+        claimed = [row["id"] for row in db.query(
+            "update registrations set reminded_at = ? where status = 'registered' and reminded_at is null "
+            "and event_id in (select id from events where starts_on = ?) returning id", [now_iso(), starts_on])]
+    marks = ",".join("?" * len(claimed))
+    return list(db.query(f"{_WITH_EVENT} where r.id in ({marks}) order by r.id", claimed))
+
+
+def release_reminders(db: sqlite_utils.Database, registration_ids: list[int]) -> None:
+    """Not queued after all: let the next run remind them."""
+    with transaction(db):
+        for registration_id in registration_ids:
+            db["registrations"].update(registration_id, {"reminded_at": None})

@@ -1,0 +1,301 @@
+"""Job postings, their full-text index, and job alerts.
+
+`jobs` keeps every posting ever stored. `jobs_fts` (FTS5) keeps the text of
+the open ones, already segmented by bot/job_text: FTS5 has no Chinese
+tokenizer, and its unicode61 tokenizer simply splits on the spaces put between
+jieba's words. Member text never reaches FTS5's query syntax as syntax: every
+term is quoted, so AND, OR, NEAR, *, ^, colons, parentheses and quotes are
+plain text, and a term FTS5 would reduce to nothing is left out.
+
+A posting is shown while it is open and its expiry date has not passed. Every
+read checks the date, so an expired posting is never shown, even before
+`expire_postings` (from `jobs expire`, cron, and every alert run) marks it
+expired and takes it out of the index, which keeps the index to what can be found.
+
+Ranking: bm25 with a word in the title counting most, then the newest posting.
+A posting is keyed by employer, title and city (`job_key`): importing a sheet
+twice changes nothing, and an edited row updates its posting.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import sqlite_utils
+
+from bot.job_text import index_text, query_terms, reading
+from bot.router import normalize
+from storage.database import now_iso
+from storage.sqlite import transaction
+
+OPEN, CLOSED, EXPIRED = "open", "closed", "expired"
+FIELDS = ("title", "employer", "city", "discipline", "education", "salary", "description",
+          "how_to_apply", "posted_on", "expires_on", "source")  # source: secretariat or unit (a unit member)
+# The index's columns, in its order, with their bm25 weights.
+FTS_WEIGHTS = {"title": 10.0, "employer": 2.0, "city": 2.0, "discipline": 5.0, "body": 1.0}
+_VISIBLE = "j.status = 'open' and j.expires_on >= ?"
+RANKED_AT_MOST = 1000  # see `search`
+# The index's matches, then their postings: CROSS JOIN keeps that order. Left to itself the
+# planner may walk every visible posting and ask the index about each (seconds, not milliseconds).
+_MATCHES = "jobs_fts cross join jobs j on j.id = jobs_fts.rowid"
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """What a member looks for. Keywords are as written; each is cut into terms that must all match."""
+    keywords: tuple[str, ...] = ()
+    city: str | None = None
+    discipline: str | None = None
+    any_keyword: bool = False  # one matching keyword is enough, instead of all of them
+    prefix: bool = False  # a term also finds the longer words it begins (工程 finds 工程部)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "JobQuery":
+        return cls(**dict(data, keywords=tuple(data["keywords"])))
+
+
+def job_key(posting: dict) -> str:
+    """What makes two rows the same posting: employer, title and city, however spaced or written."""
+    return "|".join(normalize(posting[k]).replace(" ", "") for k in ("employer", "title", "city"))
+
+
+# --- postings ---------------------------------------------------------------------------
+
+def save_postings(db: sqlite_utils.Database, postings: list[dict], today: str) -> list[tuple[dict, str]]:
+    """Store postings in one transaction; each comes back with `created`, `updated` or `unchanged`.
+
+    A closed posting stays closed (the secretariat closed it on purpose); an
+    expired one given a later expiry date is open again.
+    """
+    with transaction(db):
+        return [_save(db, posting, today) for posting in postings]
+
+
+def _save(db: sqlite_utils.Database, posting: dict, today: str) -> tuple[dict, str]:
+    key = job_key(posting)
+    existing = find_posting_by_key(db, key)
+    now = now_iso()
+    row = {name: posting.get(name) for name in FIELDS}
+    if existing is None:
+        job_id = db["jobs"].insert(dict(row, job_key=key, status=OPEN, created_at=now, updated_at=now)).last_pk
+        outcome = "created"
+    else:
+        job_id = existing["id"]
+        changes = {name: value for name, value in row.items() if existing[name] != value}
+        if existing["status"] == EXPIRED and row["expires_on"] >= today:
+            changes["status"] = OPEN
+        if changes:
+            db["jobs"].update(job_id, dict(changes, updated_at=now))
+        outcome = "updated" if changes else "unchanged"
+    stored = find_posting(db, job_id)
+    if outcome != "unchanged" and stored["status"] == OPEN:
+        _index(db, stored)
+    return stored, outcome
+
+
+def _index(db: sqlite_utils.Database, posting: dict) -> None:
+    """(Re)write the posting's segmented text in the index, and the readings of its words."""
+    body = " ".join(filter(None, (posting["description"], posting["education"])))
+    texts = {"title": posting["title"], "employer": posting["employer"], "city": posting["city"],
+             "discipline": posting["discipline"], "body": body}
+    indexed = {column: index_text(text) for column, text in texts.items()}
+    db.execute("delete from jobs_fts where rowid = ?", [posting["id"]])
+    db.execute(f"insert into jobs_fts (rowid, {', '.join(indexed)}) values (?{', ?' * len(indexed)})",
+               [posting["id"], *indexed.values()])
+    terms = {term for text in indexed.values() for term in text.split()}
+    db["job_terms"].insert_all(({"term": term, "reading": reading(term)} for term in terms if reading(term)),
+                               ignore=True)
+
+
+def find_posting(db: sqlite_utils.Database, job_id: int) -> dict | None:
+    return next(iter(db["jobs"].rows_where("id = ?", [job_id], limit=1)), None)
+
+
+def find_posting_by_key(db: sqlite_utils.Database, key: str) -> dict | None:
+    return next(iter(db["jobs"].rows_where("job_key = ?", [key], limit=1)), None)
+
+
+def is_visible(posting: dict, today: str) -> bool:
+    return posting["status"] == OPEN and posting["expires_on"] >= today
+
+
+def list_postings(db: sqlite_utils.Database, today: str, everything: bool = False, city: str | None = None,
+                  discipline: str | None = None, limit: int = 100) -> list[dict]:
+    """Newest first: those members can see, or `everything` (closed and expired too)."""
+    filters = {_VISIBLE: None if everything else today, "j.city = ?": city, "instr(j.discipline, ?) > 0": discipline}
+    given = {condition: value for condition, value in filters.items() if value}
+    sql = (f"select j.* from jobs j where {' and '.join(given) or '1'} "
+           "order by j.posted_on desc, j.id desc limit ?")
+    return [dict(row) for row in db.query(sql, [*given.values(), limit])]
+
+
+def close_posting(db: sqlite_utils.Database, job_id: int) -> dict | None:
+    """Close a posting (no longer shown); returns it as it was before, or None if there is none."""
+    with transaction(db):
+        posting = find_posting(db, job_id)
+        if posting and posting["status"] != CLOSED:
+            db["jobs"].update(job_id, {"status": CLOSED, "updated_at": now_iso()})
+            db.execute("delete from jobs_fts where rowid = ?", [job_id])
+    return posting
+
+
+def expire_postings(db: sqlite_utils.Database, today: str) -> list[dict]:
+    """Mark open postings whose expiry date has passed as expired, out of the index; returns them."""
+    with transaction(db):
+        gone = [dict(row) for row in db.query("select * from jobs where status = 'open' and expires_on < ?",
+                                              [today])]
+        ids = [posting["id"] for posting in gone]
+        marks = ",".join("?" * len(ids))
+        db.execute(f"update jobs set status = 'expired', updated_at = ? where id in ({marks})", [now_iso(), *ids])
+        db.execute(f"delete from jobs_fts where rowid in ({marks})", ids)
+    return gone
+
+
+# --- search -----------------------------------------------------------------------------
+
+def _quoted(term: str, prefix: bool) -> str:
+    return '"' + term.replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+def _all_of(terms: list[str], prefix: bool = False) -> str:
+    return "(" + " AND ".join(_quoted(term, prefix) for term in terms) + ")"
+
+
+def match_expression(query: JobQuery) -> str:
+    """The FTS5 query for the keywords and the discipline; '' when neither names a term.
+
+    The city is a column filter too when there are other terms (FTS5 intersects
+    the lists itself); alone it is a plain column lookup (see `search`).
+    """
+    groups = [_all_of(terms, query.prefix) for terms in map(query_terms, query.keywords) if terms]
+    parts = ["(" + (" OR " if query.any_keyword else " AND ").join(groups) + ")"] if groups else []
+    discipline = query_terms(query.discipline or "")
+    if discipline:
+        parts.append("discipline : " + _all_of(discipline))
+    city = query_terms(query.city or "")
+    if parts and city:
+        parts.append("city : " + _all_of(city))
+    return " AND ".join(parts)
+
+
+def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int = 0,
+           limit: int = 5) -> list[dict]:
+    """Visible postings for the query, most relevant first, then newest; without terms, newest first.
+
+    Only the RANKED_AT_MOST matching postings added last are ranked: FTS5 walks
+    the matches from the last added back and stops there, where ranking all of
+    them costs time in proportion to how common the word is (工程师 is in every
+    other title). Among thousands of postings that all say 工程师, bm25 mostly
+    measures text length, and the recent ones are what a job seeker wants; and
+    1,000 postings are 200 pages of a chat list.
+    """
+    expression = match_expression(query)
+    if not expression:
+        return list_postings(db, today, city=query.city, limit=limit + offset)[offset:]
+    weights = ", ".join(map(str, FTS_WEIGHTS.values()))
+    sql = (f"with hits as (select rowid, bm25(jobs_fts, {weights}) as score from jobs_fts "
+           "where jobs_fts match ? order by rowid desc limit ?) "
+           f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE} "
+           "order by hits.score, j.posted_on desc, j.id desc limit ? offset ?")
+    return [dict(row) for row in db.query(sql, [expression, RANKED_AT_MOST, today, limit, offset])]
+
+
+def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:
+    """Whether any visible posting matches: stops at the first, ranks nothing."""
+    expression = match_expression(query)
+    if not expression:
+        return bool(list_postings(db, today, city=query.city, limit=1))
+    sql = f"select 1 from {_MATCHES} where jobs_fts match ? and {_VISIBLE} limit 1"
+    return bool(list(db.query(sql, [expression, today])))
+
+
+def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:
+    """Indexed words read like `term` (学系 -> 学习), those in most open postings first."""
+    sound = reading(term)
+    if sound is None:
+        return []
+    sql = ("select t.term from job_terms t join jobs_vocab v on v.term = t.term "
+           "where t.reading = ? and t.term != ? order by v.doc desc limit 3")
+    return [row["term"] for row in db.query(sql, [sound, term])]
+
+
+# --- alerts -----------------------------------------------------------------------------
+
+def _alert(row: dict) -> dict:
+    return dict(row, keywords=row["keywords"].split(" "))
+
+
+def alerts_of(db: sqlite_utils.Database, openid: str) -> list[dict]:
+    """The member's keyword alerts, oldest first: {id, keywords: [...], created_at}."""
+    return [_alert(row) for row in db["job_alerts"].rows_where("openid = ?", [openid], order_by="id")]
+
+
+def add_alert(db: sqlite_utils.Database, openid: str, keywords: list[str]) -> bool:
+    """Add a keyword alert; False if the member already has one with the same keywords."""
+    with transaction(db):
+        before = db["job_alerts"].count_where("openid = ?", [openid])
+        db["job_alerts"].insert({"openid": openid, "keywords": " ".join(keywords), "created_at": now_iso()},
+                                ignore=True)
+        return db["job_alerts"].count_where("openid = ?", [openid]) > before
+
+
+def remove_alerts(db: sqlite_utils.Database, openid: str, keywords: list[str] | None = None) -> list[dict]:
+    """Remove the member's alerts that name any of `keywords` (all alerts if None); returns them."""
+    with transaction(db):
+        gone = [a for a in alerts_of(db, openid) if keywords is None or set(keywords) & set(a["keywords"])]
+        for alert in gone:
+            db["job_alerts"].delete(alert["id"])
+    return gone
+
+
+def alert_recipients(db: sqlite_utils.Database) -> list[str]:
+    """Openids of active, reachable members with a keyword alert or the `jobs` topic, in member order."""
+    sql = ("select m.openid from members m where m.status = 'active' and m.reachable = 1 and m.openid is not null "
+           "and (exists (select 1 from job_alerts a where a.openid = m.openid) "
+           "or exists (select 1 from subscriptions s where s.openid = m.openid and s.topic = 'jobs')) "
+           "order by m.id")
+    return [row["openid"] for row in db.query(sql)]
+
+
+def jobs_topic_since(db: sqlite_utils.Database, openid: str) -> str | None:
+    """When the member subscribed to every new posting (the `jobs` topic), if they did."""
+    row = next(db.query("select created_at from subscriptions where openid = ? and topic = 'jobs'", [openid]), None)
+    return row and row["created_at"]
+
+
+def unalerted_postings(db: sqlite_utils.Database, openid: str, query: JobQuery | None, since: str,
+                       today: str) -> list[dict]:
+    """Visible postings stored since `since` (that second included), matching the query (any if None),
+    that no digest to the member has held yet; newest first."""
+    new = (f"{_VISIBLE} and j.created_at >= ? and not exists "
+           "(select 1 from job_alerted a where a.openid = ? and a.job_id = j.id)")
+    params = [today, since, openid]
+    if query is None:
+        sql = f"select j.* from jobs j where {new} order by j.created_at desc, j.id desc"
+    else:
+        expression = match_expression(query)
+        if not expression:
+            return []
+        sql = (f"select j.* from {_MATCHES} where jobs_fts match ? and {new} "
+               "order by j.created_at desc, j.id desc")
+        params.insert(0, expression)
+    return [dict(row) for row in db.query(sql, params)]
+
+
+def mark_alerted(db: sqlite_utils.Database, openid: str, job_ids: list[int], send) -> bool:
+    """Record that a digest holds these postings and call `send()` in the same transaction, so a
+    digest that could not be queued is not recorded and one recorded is never repeated.
+
+    False (nothing recorded or sent) if another run got any of them in first.
+    """
+    with transaction(db):
+        marks = ",".join("?" * len(job_ids))
+        if db.execute(f"select 1 from job_alerted where openid = ? and job_id in ({marks}) limit 1",
+                      [openid, *job_ids]).fetchone():
+            return False
+        db["job_alerted"].insert_all([{"openid": openid, "job_id": job_id, "alerted_at": now_iso()}
+                                      for job_id in job_ids])
+        send()
+    return True

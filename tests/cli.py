@@ -1,0 +1,21 @@
+"""The secretariat's commands run in-process, as `python -m bot GROUP ...` would be."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from bot.cli import main
+
+
+def command(group: str):
+    """(run, run_json) for one command group: run checks the exit status, run_json parses --json."""
+    def run(env, *args, ok=True):
+        result = CliRunner().invoke(main, [group, *map(str, args)], env=env, catch_exceptions=False)
+        assert (result.exit_code == 0) == ok, result.output
+        return result
+
+    def run_json(env, *args, ok=True):
+        return json.loads(run(env, *args, "--json", ok=ok).stdout)
+
+    return run, run_json

@@ -1,0 +1,609 @@
+"""The delivery layer against the fake WeChat API: channels, quotas, retries, rate, exactly once.
+
+Jobs run in this process (RQ's SimpleWorker, burst) where a test is about
+what is sent; real `python -m bot worker` processes where it is about
+workers: sharing one rate, racing for one broadcast, dying mid-send.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from rq import Queue, SimpleWorker
+
+from bot import content, delivery
+from bot.config import PROJECT_ROOT, load_config
+from bot.outbound import QUEUE_NAME
+from bot.wechat_client import WeChatAPIError, make_client
+from storage import deliveries as ledger
+from storage import state
+from storage.database import now_iso
+from storage.members import find_member_by_openid, insert_member
+from storage.sqlite import transaction
+from tests.member import Member
+
+pytest_plugins = ["tests.fake_wechat"]
+
+CS, MASS = delivery.CUSTOMER_SERVICE, delivery.MASS
+FINAL = {"sent", "inbox", "unreachable", "failed", "uncertain"}
+
+
+@pytest.fixture
+def config(env, fake_wechat, monkeypatch):
+    """The test's settings, in `env` for worker processes and in os.environ for jobs run here."""
+    return settings(env, monkeypatch, WECHAT_API_TIMEOUT="2", WECHAT_API_MAX_RETRIES="2",
+                    DELIVERY_LEASE_SECONDS="2", DELIVERY_BATCH_SIZE="10")
+
+
+def settings(env: dict, monkeypatch, **overrides):
+    env.update(overrides)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return load_config(env)
+
+
+def openids(prefix: str, n: int) -> list[str]:
+    return [f"o{prefix}{i:04d}".ljust(28, "0") for i in range(n)]
+
+
+def add_members(db, ids, reachable=True) -> list[tuple[str, int]]:
+    with transaction(db):
+        return [(openid, insert_member(db, {"openid": openid, "name": "会员", "category": "regular",
+                                            "reachable": int(reachable)}, actor="test")["id"])
+                for openid in ids]
+
+
+def add_item(db, link="https://www.example.org/news/1") -> int:
+    return db["newsletters"].insert({
+        "item_no": f"n{time.monotonic_ns()}", "kind": "newsletter", "title": "省科技厅发布年度申报指南",
+        "topics": '["policy"]', "summary": "5 月 31 日截止", "link": link, "status": "published",
+        "created_at": now_iso()}).last_pk
+
+
+def member_wrote(fake, r, config, ids) -> None:
+    """What a member's message does: WeChat opens its window, our webhook hook records it."""
+    for openid in ids:
+        fake.record_user_message(openid)
+        state.open_service_window(r, openid, "message", *config.cs_message_window)
+
+
+def use_up_mass_quota(r, config, ids) -> None:
+    for _ in range(config.mass_sends_per_month):
+        state.reserve_mass_sends(r, delivery._month(), ids, config.mass_sends_per_month)
+
+
+def run_jobs(config) -> None:
+    """Run every queued job here, as a burst worker would."""
+    SimpleWorker([QUEUE_NAME], connection=state.connect_redis(config)).work(burst=True)
+
+
+def rows(db, item_id) -> dict[str, dict]:
+    return {row["openid"]: row for row in db["deliveries"].rows_where("item_id = ?", [item_id])}
+
+
+def assert_exactly_once(fake, db, item_id, recipients) -> dict[str, dict]:
+    """Every recipient's row is final; sent <=> WeChat has exactly one; uncertain: at most one."""
+    got, counts = rows(db, item_id), fake.delivered_counts()
+    assert set(got) == {openid for openid, _ in recipients}
+    for openid, row in got.items():
+        assert row["status"] in FINAL, row
+        expected = {"sent": {1}, "uncertain": {0, 1}}.get(row["status"], {0})
+        assert counts[openid] in expected, (row, counts[openid])
+    assert max(counts.values(), default=0) <= 1
+    return got
+
+
+# --- channels -------------------------------------------------------------------------------------
+
+def test_each_member_gets_the_channel_wechat_allows(fake_wechat, config, db, redis_client):
+    window, spent, mass, no_quota = openids("W", 2), openids("S", 1), openids("M", 2), openids("Q", 1)
+    gone = openids("G", 1)
+    recipients = add_members(db, window + spent + mass + no_quota) + add_members(db, gone, reachable=False)
+    member_wrote(fake_wechat, redis_client, config, window + spent)
+    for _ in range(5):
+        state.take_service_window_message(redis_client, spent[0])  # the window's 5 messages are used
+    use_up_mass_quota(redis_client, config, no_quota)
+    item = add_item(db)
+
+    assert delivery.enqueue_broadcast(db, redis_client, item, recipients) == 7
+    run_jobs(config)
+
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {o: (got[o]["status"], got[o]["channel"]) for o in got} == {
+        **{o: ("sent", CS) for o in window}, **{o: ("sent", MASS) for o in spent + mass},
+        no_quota[0]: ("inbox", None), gone[0]: ("unreachable", None)}
+    card = fake_wechat.sent_to(window[0])[0]
+    assert card["msgtype"] == "news" and card["news"]["articles"][0]["url"] == "https://www.example.org/news/1"
+    [pushed] = fake_wechat.sent_to(mass[0])
+    assert "省科技厅发布年度申报指南" in pushed["text"]["content"]
+    assert fake_wechat.calls["message/mass/send"] == 1
+    assert delivery.delivery_counts(db, item) == {
+        "total": 7, "status": {"sent": 5, "inbox": 1, "unreachable": 1}, "channel": {CS: 2, MASS: 3}}
+    assert state.mass_sends_used(redis_client, delivery._month(), mass[0]) == 1
+
+
+def test_an_item_without_a_link_goes_as_text(fake_wechat, config, db, redis_client):
+    [(openid, _)] = recipients = add_members(db, openids("X", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    item = add_item(db, link=None)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["msgtype"] == "text" and "回复“会讯”查看全文" in message["text"]["content"]
+
+
+def test_enqueue_again_never_doubles_rows_or_sends(fake_wechat, config, db, redis_client):
+    recipients = add_members(db, openids("A", 12))
+    item = add_item(db)
+    assert delivery.enqueue_broadcast(db, redis_client, item, recipients) == 12
+    assert delivery.enqueue_broadcast(db, redis_client, item, recipients) == 0
+    assert Queue(QUEUE_NAME, connection=redis_client).count == 4  # 2 batches, queued twice
+    run_jobs(config)
+    assert delivery.enqueue_broadcast(db, redis_client, item, recipients) == 0
+    run_jobs(config)
+    assert_exactly_once(fake_wechat, db, item, recipients)
+    assert fake_wechat.calls["message/mass/send"] == 2
+
+
+def test_a_lone_quota_holder_waits_in_the_inbox(fake_wechat, config, db, redis_client):
+    """WeChat's openid-list mass send needs two openids; the quota is not spent."""
+    recipients = add_members(db, openids("L", 1))
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    assert rows(db, item)[recipients[0][0]]["status"] == "inbox"
+    assert state.mass_sends_used(redis_client, delivery._month(), recipients[0][0]) == 0
+
+
+def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wechat, config, db, redis_client):
+    [(openid, _)] = recipients = add_members(db, openids("U", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    fake_wechat.unfollow(openid)  # the unsubscribe event has not reached us yet
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    row = rows(db, item)[openid]
+    assert (row["status"], row["errcode"]) == ("unreachable", 43004)
+    assert find_member_by_openid(db, openid)["reachable"] == 0
+    assert fake_wechat.calls["message/custom/send"] == 1
+
+
+def test_window_closed_at_wechat_45015_falls_back_to_mass(fake_wechat, config, db, redis_client):
+    stale, other = openids("F", 1), openids("O", 1)
+    recipients = add_members(db, stale + other)
+    state.open_service_window(redis_client, stale[0], "message", *config.cs_message_window)  # WeChat disagrees
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert (got[stale[0]]["status"], got[stale[0]]["channel"]) == ("sent", MASS)
+    assert fake_wechat.calls["message/custom/send"] == 1
+
+
+def test_system_busy_and_5xx_are_retried_and_delivered_once(fake_wechat, config, db, redis_client):
+    window, mass = openids("W", 3), openids("M", 4)
+    recipients = add_members(db, window + mass)
+    member_wrote(fake_wechat, redis_client, config, window)
+    fake_wechat.fail_next(2, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next_http(1, status=502, endpoint="message/mass/send")
+    fake_wechat.overload(1, endpoint="message/mass/send")
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}
+    assert fake_wechat.calls["message/mass/send"] == 3
+
+
+def test_a_mass_send_failing_past_the_retries_is_sent_again_with_its_clientmsgid(fake_wechat, config, db,
+                                                                                  redis_client):
+    recipients = add_members(db, openids("M", 4))
+    fake_wechat.fail_next(3, errcode=-1, endpoint="message/mass/send")
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    assert {row["status"] for row in rows(db, item).values()} == {"sending"}  # stays bound to its clientmsgid
+    time.sleep(config.delivery_lease_seconds + 0.2)
+    delivery.recover_at_start(config, redis_client)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}
+    assert len({row["send_ref"] for row in got.values()}) == 1
+    assert fake_wechat.calls["message/mass/send"] == 3 + 1
+
+
+def test_random_5xx_under_load_still_delivers_each_once(fake_wechat, config, env, db, redis_client, monkeypatch):
+    settings(env, monkeypatch, WECHAT_API_MAX_RETRIES="5")
+    window, mass = openids("W", 20), openids("M", 20)
+    recipients = add_members(db, window + mass)
+    member_wrote(fake_wechat, redis_client, config, window)
+    fake_wechat.random_5xx(0.2, seed=7)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}
+    refused = fake_wechat.calls["message/custom/send"] - 20 + fake_wechat.calls["message/mass/send"] - 2
+    assert refused >= 3  # 503s did come, and each was tried again
+
+
+def test_transient_failure_past_the_client_retries_goes_back_to_the_queue(fake_wechat, config, db, redis_client,
+                                                                           monkeypatch):
+    """-1 beyond the client's bounded retries: the row is queued again and RQ's retry delivers it."""
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, _)] = recipients = add_members(db, openids("B", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    fake_wechat.fail_next(3, errcode=-1, endpoint="message/custom/send")
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)  # RQ runs the job again at once (intervals of 0)
+    assert_exactly_once(fake_wechat, db, item, recipients)
+    assert (rows(db, item)[openid]["status"], rows(db, item)[openid]["attempts"]) == ("sent", 2)
+    assert fake_wechat.calls["message/custom/send"] == 3 + 1
+
+
+def test_token_invalidated_mid_broadcast_is_refreshed_once(fake_wechat, config, db, redis_client):
+    window = openids("T", 8)
+    recipients = add_members(db, window)
+    member_wrote(fake_wechat, redis_client, config, window)
+    fake_wechat.invalidate_tokens(after_calls=4)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}
+    assert fake_wechat.token_fetches == 2
+    assert fake_wechat.calls["message/custom/send"] == 8 + 1
+
+
+# --- the inbox -------------------------------------------------------------------------------------
+
+def test_the_inbox_is_announced_when_the_member_next_writes(fake_wechat, config, db, redis_client, client):
+    [(openid, _)] = recipients = add_members(db, openids("I", 1))
+    items = [add_item(db) for _ in range(3)]
+    for item in items:
+        delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    assert [row["item_id"] for row in delivery.unread_inbox(db, openid)] == items[::-1]
+
+    member = Member(client, config, openid)
+    reply = member.says("帮助")
+    assert reply.endswith(content.text("inbox.unread", count=3))
+    assert state.service_window_messages_left(redis_client, openid) == 5  # the message opened the window
+
+    delivery.mark_inbox_read(db, openid, items[:2])
+    assert member.says("帮助").endswith(content.text("inbox.unread", count=1))
+    delivery.mark_inbox_read(db, openid, items)
+    assert "未读会讯" not in member.says("帮助")
+
+
+# --- service notices -------------------------------------------------------------------------------
+
+def test_notice_goes_by_customer_service_inside_the_window(fake_wechat, config, db, redis_client):
+    [(openid, _)] = add_members(db, openids("N", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    delivery.notify(redis_client, openid, "您的入会申请已通过\n会员编号 HNKX202600001", kind="approval")
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["channel"] == "customer_service" and "HNKX202600001" in message["text"]["content"]
+    [notice] = db["notices"].rows
+    assert (notice["status"], notice["channel"]) == ("sent", CS)
+
+
+@pytest.mark.parametrize("window", ["none", "used up"])
+def test_notice_goes_by_template_outside_the_window(fake_wechat, config, db, redis_client, window):
+    [(openid, _)] = add_members(db, openids("N", 1))
+    if window == "used up":
+        member_wrote(fake_wechat, redis_client, config, [openid])
+        for _ in range(5):
+            state.take_service_window_message(redis_client, openid)
+    delivery.notify(redis_client, openid, "会费即将到期\n请于 12 月 31 日前缴纳 100 元", kind="dues")
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["channel"] == "template" and message["template_id"] == "dev-dues-reminder-template"
+    assert message["data"]["first"]["value"] == "会费即将到期"
+    assert message["data"]["remark"]["value"] == "请于 12 月 31 日前缴纳 100 元"
+    assert db["notices"].get(1)["channel"] == delivery.TEMPLATE
+
+
+def test_notice_without_a_channel_waits_and_goes_when_the_member_writes(fake_wechat, config, db, redis_client,
+                                                                         client):
+    [(openid, _)] = add_members(db, openids("N", 1))
+    fake_wechat.template_ids = set()  # the template was deleted in the console: 40037
+    delivery.notify(redis_client, openid, "您的意见已处理", kind="ticket")
+    run_jobs(config)
+    notice = db["notices"].get(1)
+    assert (notice["status"], notice["errcode"]) == ("inbox", 40037)
+
+    fake_wechat.record_user_message(openid)
+    Member(client, config, openid).says("你好")
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["text"]["content"] == "您的意见已处理"
+    assert db["notices"].get(1)["status"] == "sent"
+
+
+def test_notice_to_an_unfollowed_member_is_not_sent(fake_wechat, config, db, redis_client):
+    [(openid, _)] = add_members(db, openids("N", 1), reachable=False)
+    delivery.notify(redis_client, openid, "活动提醒")
+    run_jobs(config)
+    assert db["notices"].get(1)["status"] == "unreachable"
+    assert fake_wechat.sent == []
+
+
+def test_every_template_kind_fills_its_fields():
+    for kind in ("service", "approval", "dues", "event", "ticket", "no-such-kind"):
+        template_id, data, _ = delivery._template_message(kind, "第一行\n第二行")
+        assert template_id and data["first"]["value"] == "第一行" and data["remark"]["value"] == "第二行"
+
+
+# --- tags and mass send by tag ------------------------------------------------------------------------
+
+def test_trap_wechatpy_mass_send_by_tag_posts_group_id(fake_wechat, config, redis_client):
+    """wechatpy 1.8.18 sends filter.group_id, which the API refuses; ours sends filter.tag_id."""
+    wechat = make_client(config, redis_client)
+    tag_id = wechat.create_tag("会讯订阅-policy")["id"]
+    wechat.tag_users(tag_id, openids("T", 2))
+    with pytest.raises(WeChatAPIError) as failure:
+        wechat.message.send_mass_text(tag_id, "你好")
+    assert failure.value.errcode == 40050
+    assert wechat.mass_send_by_tag(tag_id, {"msgtype": "text", "text": {"content": "你好"}}, "ref1")["errcode"] == 0
+    assert sorted(fake_wechat.delivered_counts()) == openids("T", 2)
+
+
+def test_tags_follow_subscriptions_and_a_whole_tag_is_sent_by_tag(fake_wechat, config, db, redis_client):
+    members = openids("P", 4)
+    recipients = add_members(db, members)
+    for openid in members:
+        delivery.sync_tags_later(redis_client, openid, ["policy", "talent"])
+    delivery.sync_tags_later(redis_client, members[3], ["talent"])  # changed their mind before it ran
+    run_jobs(config)
+    assert fake_wechat.tags_of(members[0]) == {"会讯订阅-policy", "会讯订阅-talent"}
+    assert fake_wechat.tags_of(members[3]) == {"会讯订阅-talent"}
+    assert state.tag_syncs_pending(redis_client) == 0
+
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients[:3])  # exactly the policy tag
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients[:3])
+    assert {row["channel"] for row in got.values()} == {delivery.MASS_BY_TAG}
+    assert fake_wechat.calls["message/mass/sendall"] == 1 and fake_wechat.calls["message/mass/send"] == 0
+
+    delivery.sync_tags_later(redis_client, members[0], [])
+    other = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, other, recipients[:3])  # the tag is no longer exactly them
+    run_jobs(config)
+    assert {row["channel"] for row in rows(db, other).values()} == {MASS}
+    assert fake_wechat.tags_of(members[0]) == set()
+
+
+def test_monthly_quota_is_counted_per_member_and_wechat_agrees(fake_wechat, config, db, redis_client):
+    recipients = add_members(db, openids("Q", 3))
+    sent = []
+    for _ in range(5):
+        item = add_item(db)
+        delivery.enqueue_broadcast(db, redis_client, item, recipients)
+        run_jobs(config)
+        sent.append({row["status"] for row in rows(db, item).values()})
+    assert sent == [{"sent"}] * 4 + [{"inbox"}]
+    assert fake_wechat.filtered == []  # we never asked WeChat for a fifth
+    assert set(fake_wechat.delivered_counts().values()) == {4}
+
+
+# --- exactly once when a send's outcome was lost ----------------------------------------------------
+
+@pytest.mark.parametrize("reached_wechat", [True, False])
+def test_a_lost_mass_send_is_sent_again_with_its_clientmsgid(fake_wechat, config, db, redis_client,
+                                                              reached_wechat):
+    """A worker died after marking a mass send `sending`: WeChat may or may not have it."""
+    recipients = add_members(db, openids("R", 3))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    batch = ledger.item_rows(item, [openid for openid, _ in recipients])
+    ledger.claim(db, batch, "dead-token", set())
+    ledger.begin_sending(db, batch, "dead-token", MASS, "clientmsgid-of-the-dead-job")
+    if reached_wechat:
+        make_client(config, redis_client).mass_send_by_openids(
+            [openid for openid, _ in recipients], {"msgtype": "text", "text": {"content": "x"}},
+            "clientmsgid-of-the-dead-job")
+
+    assert delivery.recover_at_start(config, redis_client) == 3
+    run_jobs(config)
+
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}
+    assert fake_wechat.calls["message/mass/send"] == 1 + reached_wechat
+    assert fake_wechat.repeated_clientmsgids == ["clientmsgid-of-the-dead-job"] * reached_wechat
+
+
+def test_a_lost_customer_service_send_is_uncertain_not_repeated(fake_wechat, config, db, redis_client):
+    recipients = add_members(db, openids("C", 2))
+    member_wrote(fake_wechat, redis_client, config, [openid for openid, _ in recipients])
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    batch = ledger.item_rows(item, [openid for openid, _ in recipients])
+    ledger.claim(db, batch, "dead-token", set())
+    ledger.begin_sending(db, ledger.item_rows(item, [recipients[0][0]]), "dead-token", CS)
+
+    delivery.recover_at_start(config, redis_client)
+    run_jobs(config)
+
+    got = rows(db, item)
+    assert got[recipients[0][0]]["status"] == "uncertain"
+    assert (got[recipients[1][0]]["status"], got[recipients[1][0]]["channel"]) == ("sent", CS)
+    assert fake_wechat.calls["message/custom/send"] == 1
+    assert delivery.delivery_counts(db, item)["status"] == {"uncertain": 1, "sent": 1}
+
+
+def test_resume_queues_rows_whose_jobs_were_lost(fake_wechat, config, db, redis_client):
+    """The rows were written but the process died before the jobs were queued."""
+    recipients = add_members(db, openids("L", 12))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    assert delivery.resume_broadcast(db, redis_client, item) == 12
+    run_jobs(config)
+    assert_exactly_once(fake_wechat, db, item, recipients)
+    assert delivery.resume_broadcast(db, redis_client, item) == 0
+
+
+def test_while_live_jobs_hold_rows_recovery_looks_again_one_lease_later(config, db, redis_client):
+    recipients = add_members(db, openids("H", 2))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    state.hold_lease(redis_client, "live-token", 60)
+    ledger.claim(db, ledger.item_rows(item, [recipients[0][0]]), "live-token", set())
+    ledger.claim(db, ledger.item_rows(item, [recipients[1][0]]), "dead-token", set())
+    assert delivery.recover_at_start(config, redis_client) == 1
+    assert delivery.recover_at_start(config, redis_client) == 1  # queued again: harmless, the claim decides
+    queue = Queue(QUEUE_NAME, connection=redis_client)
+    [later] = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
+    assert later.func is delivery.recover_later
+    assert [job.args for job in queue.jobs] == [(item, [recipients[1][0]])] * 2
+
+
+# --- workers --------------------------------------------------------------------------------------------
+
+def start_worker(env: dict, burst: bool = False) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", "worker", *(["--burst"] if burst else [])],
+                            env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def finish(procs) -> str:
+    output = ""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+        output += proc.communicate(timeout=30)[0]
+    return output
+
+
+def finish_in_time(procs, timeout: float) -> str:
+    for proc in procs:
+        proc.wait(timeout=timeout)
+    return finish(procs)
+
+
+def kill_with_its_processes(proc: subprocess.Popen) -> None:
+    """SIGKILL a worker and everything it started (its job's work horse, its scheduler), as a crash would."""
+    family, found = {proc.pid}, True
+    while found:
+        found = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            if int(fields[1]) in family and pid not in family:
+                family.add(pid)
+                found = True
+    for pid in family:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait(timeout=10)
+
+
+def wait_until(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def all_final(db, item) -> bool:
+    return all(row["status"] in FINAL for row in rows(db, item).values())
+
+
+def test_two_workers_share_one_rate_limit(fake_wechat, config, env, db, redis_client, monkeypatch):
+    settings(env, monkeypatch, DELIVERY_RATE_PER_SECOND="10", DELIVERY_RATE_BURST="4", DELIVERY_BATCH_SIZE="5")
+    fake_wechat.calls_per_second = 10 + 4  # WeChat would refuse a faster pace with 45009
+    window = openids("R", 40)
+    recipients = add_members(db, window)
+    member_wrote(fake_wechat, redis_client, config, window)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    workers = [start_worker(env, burst=True) for _ in range(2)]
+    output = finish_in_time(workers, 40)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}, output
+    assert fake_wechat.max_calls_in(1.0) <= 10 + 4
+    assert fake_wechat.calls["message/custom/send"] == 40  # none refused, none repeated
+
+
+def test_two_workers_racing_on_one_broadcast_send_each_once(fake_wechat, config, env, db, redis_client):
+    window, mass = openids("W", 30), openids("M", 30)
+    recipients = add_members(db, window + mass)
+    member_wrote(fake_wechat, redis_client, config, window)
+    item = add_item(db)
+    for _ in range(3):  # every batch queued three times over: the workers race for each row
+        delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    workers = [start_worker(env, burst=True) for _ in range(2)]
+    output = finish_in_time(workers, 40)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {row["status"] for row in got.values()} == {"sent"}, output
+    assert fake_wechat.calls["message/mass/send"] == 3  # one per batch of ten
+
+
+@pytest.mark.parametrize("endpoint", ["message/custom/send", "message/mass/send"])
+def test_a_worker_killed_waiting_on_wechat_is_recovered_exactly_once(fake_wechat, config, env, db, redis_client,
+                                                                     endpoint):
+    """SIGKILL while WeChat has carried out a send but not answered: the one irreducible window.
+
+    A customer-service send in it becomes `uncertain` (and WeChat did deliver it);
+    a mass send is sent again with its clientmsgid and WeChat delivers it once.
+    """
+    window, mass = openids("W", 12), openids("M", 12)
+    recipients = add_members(db, window + mass)
+    member_wrote(fake_wechat, redis_client, config, window)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    fake_wechat.delay_answers(60, endpoint=endpoint)
+    worker = start_worker(env)
+    wait_until(lambda: fake_wechat.calls[endpoint] >= 1, 20, "a send in flight")
+    kill_with_its_processes(worker)
+    fake_wechat.delay_answers(0, endpoint=endpoint)
+    time.sleep(config.delivery_lease_seconds + 0.5)  # the dead worker's lease runs out
+
+    restarted = start_worker(env)
+    try:
+        wait_until(lambda: all_final(db, item), 30, "every row settled")
+    finally:
+        output = finish([restarted])
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    uncertain = {openid for openid, row in got.items() if row["status"] == "uncertain"}
+    delivered = fake_wechat.delivered_counts()
+    if endpoint == "message/custom/send":
+        assert len(uncertain) == 1 and all(delivered[openid] == 1 for openid in uncertain), output
+    else:
+        assert not uncertain, output
+        assert len(fake_wechat.repeated_clientmsgids) == 1  # the dead worker's send, sent again: 45065
+    assert {openid for openid, row in got.items() if row["status"] == "sent"} | uncertain == set(window + mass)
+
+
+def test_a_worker_killed_at_a_random_moment_loses_and_doubles_nothing(fake_wechat, config, env, db, redis_client):
+    window, mass = openids("W", 60), openids("M", 60)
+    recipients = add_members(db, window + mass)
+    member_wrote(fake_wechat, redis_client, config, window)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    fake_wechat.set_delay(0.02)
+    victim, survivor = start_worker(env), start_worker(env)
+    wait_until(lambda: len(fake_wechat.sent) >= 25, 20, "the broadcast under way")
+    kill_with_its_processes(victim)
+    time.sleep(config.delivery_lease_seconds + 0.5)
+    restarted = start_worker(env)
+    try:
+        wait_until(lambda: all_final(db, item), 40, "every row settled")
+    finally:
+        output = finish([survivor, restarted])
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    uncertain = [openid for openid, row in got.items() if row["status"] == "uncertain"]
+    assert len(uncertain) <= 1, output  # at most the one customer-service send in flight
+    assert {row["status"] for row in got.values()} <= {"sent", "uncertain"}

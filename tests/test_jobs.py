@@ -1,0 +1,227 @@
+"""The job board's storage and search: segmentation, filters, ranking, expiry, and a search
+that survives typos, Traditional characters, full-width text, FTS syntax and no results."""
+from __future__ import annotations
+
+import pytest
+
+from bot import job_board
+from bot.job_text import alert_keywords, canonical_city, index_text
+from bot.router import route
+from storage.jobs import (CLOSED, EXPIRED, JobQuery, close_posting, expire_postings, find_posting, has_match,
+                          list_postings, match_expression, save_postings, search)
+from tests.job_board import TODAY, day, post
+
+NOW = TODAY.isoformat()
+
+
+def titles(postings) -> list[str]:
+    return [p["title"] for p in postings]
+
+
+def asked(db, message: str, limit: int = 20) -> list[str]:
+    """What a member's message finds as asked (no relaxing), through the router as in the chat."""
+    slots = route(message).slots
+    return titles(search(db, JobQuery(tuple(slots["keywords"]), slots["city"]), NOW, limit=limit))
+
+
+@pytest.fixture
+def board(db):
+    post(db, "算法工程师", "河南省人工智能研究院", "郑州", discipline="计算机", education="硕士",
+         description="负责深度学习、机器学习模型研发")
+    post(db, "化学博士后", "郑州大学化学学院", "郑州", discipline="化学", education="博士", description="有机合成方向")
+    post(db, "电气工程师", "洛阳轴承集团", "洛阳", discipline="电气", description="设备维护与改造")
+    post(db, "农业技术推广员", "南阳市农业科学院", "南阳", discipline="农学", description="小麦良种推广")
+    post(db, "AI 产品经理", "郑州某科技有限公司", "郑州", description="C++/Python 背景优先")
+    return db
+
+
+# --- segmentation ---------------------------------------------------------------------
+
+def test_long_words_are_also_indexed_by_the_words_inside_them():
+    assert index_text("电气工程师").split() == ["电气工程师", "电气工程", "工程师", "电气", "工程"]
+    assert {"农业", "技术", "推广员"} <= set(index_text("农业技术推广员").split())
+    assert index_text("，。！") == ""
+
+
+def test_part_of_a_long_word_finds_it(board):
+    assert asked(board, "洛阳 工程师") == ["电气工程师"]
+    assert asked(board, "招聘 推广员") == ["农业技术推广员"]
+    assert sorted(asked(board, "郑州 工程师")) == ["算法工程师"]
+
+
+def test_the_router_examples_find_their_postings(board):
+    assert asked(board, "招聘 算法 郑州") == ["算法工程师"]
+    assert asked(board, "有没有化学方向的博士后") == ["化学博士后"]
+    assert asked(board, "招聘 算法 洛阳") == []
+
+
+def test_traditional_and_full_width_messages_search_like_simplified(board):
+    assert asked(board, "招聘 機器學習 鄭州") == ["算法工程师"]
+    assert asked(board, "有沒有化學方向的博士後") == ["化学博士后"]
+    assert asked(board, "招聘　ＡＩ　郑州") == ["AI 产品经理"]
+    assert asked(board, "招聘 c++") == ["AI 产品经理"]
+
+
+def test_place_names_become_the_city_the_router_names():
+    assert canonical_city("河南省郑州市高新区") == "郑州"
+    assert canonical_city("洛阳市") == "洛阳"
+    assert canonical_city("兰考县") == "兰考县"
+
+
+# --- FTS syntax never raises --------------------------------------------------------------
+
+NASTY = ['"', '""', "'", "AND", "OR", "NOT", "NEAR", "NEAR(化学 材料, 2)", "*", "算法*", "^算法", "title:算法",
+         "title : 算法", "{title employer}: 算法", "(", ")", "((算法)", "-", "+", "算法 AND", "OR OR", ":", "c++",
+         "“算法”", "\\", "a\"b", "🙂", "　", "😀算法"]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_fts_syntax_in_a_keyword_is_plain_text(board, text):
+    for query in (JobQuery((text,)), JobQuery((text, "算法"), city=text), JobQuery((text,), prefix=True),
+                  JobQuery((text, "化学"), any_keyword=True), JobQuery(discipline=text)):
+        search(board, query, NOW)
+        has_match(board, query, NOW)
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_fts_syntax_in_a_message_still_gets_an_answer(board, text):
+    slots = route(f"招聘 {text} 郑州").slots
+    found = job_board.find(board, slots.get("keywords", []), slots.get("city"), NOW)
+    assert found.anything and search(board, found.query, NOW)
+
+
+def test_terms_are_quoted_so_operators_are_words():
+    assert match_expression(JobQuery(('算法" OR "化学',))) == '(("算法" AND "or" AND "化学"))'
+    assert match_expression(JobQuery(("工程",), city="郑州", prefix=True)) == '(("工程"*)) AND city : ("郑州")'
+
+
+# --- filters, ranking, paging ------------------------------------------------------------------
+
+def test_city_and_discipline_filter(board):
+    assert titles(search(board, JobQuery(city="洛阳"), NOW)) == ["电气工程师"]
+    assert titles(search(board, JobQuery(("工程师",), discipline="电气"), NOW)) == ["电气工程师"]
+    assert titles(list_postings(board, NOW, discipline="化学")) == ["化学博士后"]
+
+
+def test_a_word_in_the_title_ranks_above_one_in_the_description(db):
+    post(db, "实验员", "新乡检测中心", description="协助化学分析，样品检测")
+    post(db, "化学分析员", "新乡化工集团")
+    assert titles(search(db, JobQuery(("化学",)), NOW)) == ["化学分析员", "实验员"]
+
+
+def test_equally_relevant_postings_come_newest_first(db):
+    for number, posted in enumerate([-30, -2, -10]):
+        post(db, "研究员", f"研究院{number}", posted_on=day(posted))
+    assert [p["employer"] for p in search(db, JobQuery(("研究员",)), NOW)] == ["研究院1", "研究院2", "研究院0"]
+
+
+def test_pages_follow_on_without_overlap(db):
+    for number in range(12):
+        post(db, "软件工程师", f"公司{number:02d}", posted_on=day(-number))
+    query = JobQuery(("软件",))
+    pages = [search(db, query, NOW, offset=offset, limit=5) for offset in (0, 5, 10)]
+    employers = [p["employer"] for page in pages for p in page]
+    assert employers == [f"公司{n:02d}" for n in range(12)] and len(pages[2]) == 2
+
+
+# --- no results: the nearest alternatives --------------------------------------------------------
+
+def found(db, message: str) -> job_board.Found:
+    slots = route(message).slots
+    return job_board.find(db, slots["keywords"], slots["city"], NOW)
+
+
+def test_a_city_without_such_jobs_drops_the_city_and_says_so(board):
+    result = found(board, "招聘 化学 洛阳")
+    assert result.relaxed == ("city",) and titles(search(board, result.query, NOW)) == ["化学博士后"]
+    assert job_board.heading(result) == "没有找到洛阳的“化学”相关职位，已为您放宽到全部城市："
+
+
+def test_a_pinyin_typo_is_read_as_the_word_it_sounds_like(board):
+    result = found(board, "招聘 机器学系")
+    assert result.spelled == {"学系": "学习"} and titles(search(board, result.query, NOW)) == ["算法工程师"]
+    assert "按“学习”查找" in job_board.heading(result)
+
+
+def test_a_typo_from_the_correction_table_is_fixed_by_the_router(board):
+    assert asked(board, "有没有博士候的岗位") == ["化学博士后"]
+
+
+def test_a_word_beginning_is_tried_before_dropping_a_keyword(db):
+    post(db, "JavaScript 前端开发", "开封软件园", "开封")
+    result = found(db, "招聘 java 开封")
+    assert result.relaxed == ("prefix",) and titles(search(db, result.query, NOW)) == ["JavaScript 前端开发"]
+    assert job_board.heading(result) == "没有找到开封的“java”相关职位，已为您按以“java”开头的词查找："
+
+
+def test_one_keyword_is_enough_when_all_of_them_find_nothing(board):
+    result = found(board, "招聘 化学 电气")
+    assert result.relaxed == ("any",)
+    assert sorted(titles(search(board, result.query, NOW))) == ["化学博士后", "电气工程师"]
+    assert "改为符合其中任一个词" in job_board.heading(result)
+
+
+def test_broader_words_from_content_when_the_word_is_nowhere(board):
+    assert found(board, "招聘 深度学习 郑州").relaxed == ()  # in a description: found as asked
+    post(board, "集成电路设计工程师", "中原科技城")
+    result = found(board, "招聘 芯片 洛阳")
+    assert result.relaxed == ("broader", "city") and result.query.keywords == ("集成电路", "半导体", "电子")
+    assert titles(search(board, result.query, NOW)) == ["集成电路设计工程师"]
+    assert job_board.heading(result) == ("没有找到洛阳的“芯片”相关职位，"
+                                         "已为您改用相近的“集成电路”“半导体”“电子”查找，放宽到全部城市：")
+
+
+def test_nothing_like_it_anywhere_shows_the_newest_in_the_city_then_anywhere(board):
+    in_city = found(board, "招聘 区块链 郑州")
+    assert in_city.relaxed == ("latest",) and in_city.query == JobQuery(city="郑州")
+    assert job_board.heading(in_city) == "没有找到郑州的“区块”相关职位，以下是郑州最新的职位："
+    anywhere = found(board, "焦作 招聘")
+    assert anywhere.relaxed == ("latest", "city") and "全部城市最新的职位" in job_board.heading(anywhere)
+
+
+def test_an_empty_board_is_the_only_way_to_find_nothing(db):
+    assert not found(db, "招聘 算法 郑州").anything
+
+
+# --- saving, closing, expiry ---------------------------------------------------------------------
+
+def test_saving_the_same_posting_again_changes_nothing_and_an_edit_updates(db):
+    first = post(db, "算法工程师", salary="15k")
+    again = save_postings(db, [dict(first)], NOW)
+    assert again[0][1] == "unchanged"
+    [(edited, outcome)] = save_postings(db, [dict(first, salary="20k", employer=" 郑州 大学")], NOW)
+    assert outcome == "updated" and edited["id"] == first["id"] and edited["salary"] == "20k"
+
+
+def test_expired_postings_are_never_shown_even_before_they_are_taken_down(db):
+    old = post(db, "研究员", posted_on=day(-40), expires_on=day(-1))
+    post(db, "研究员", "另一研究院", expires_on=day(0))
+    assert titles(search(db, JobQuery(("研究员",)), NOW)) == ["研究员"]
+    assert [p["id"] for p in expire_postings(db, NOW)] == [old["id"]]
+    assert find_posting(db, old["id"])["status"] == EXPIRED and expire_postings(db, NOW) == []
+    assert [p["employer"] for p in list_postings(db, NOW)] == ["另一研究院"]
+    assert len(list_postings(db, NOW, everything=True)) == 2
+
+
+def test_a_later_expiry_reopens_an_expired_posting_but_a_closed_one_stays_closed(db):
+    expired = post(db, "研究员", posted_on=day(-40), expires_on=day(-1))
+    closed = post(db, "讲师", "郑州师范学院")
+    expire_postings(db, NOW)
+    close_posting(db, closed["id"])
+    save_postings(db, [dict(expired, expires_on=day(30)), dict(closed, salary="面议")], NOW)
+    assert titles(search(db, JobQuery(("研究员",)), NOW)) == ["研究员"]
+    assert find_posting(db, closed["id"])["status"] == CLOSED and not search(db, JobQuery(("讲师",)), NOW)
+
+
+# --- alert keywords ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, keywords", [
+    ("订阅招聘 人工智能", ["人工智能"]),
+    ("订阅招聘 人工智能 郑州市", ["人工智能", "郑州"]),
+    ("我想订阅郑州的算法岗位", ["郑州", "算法"]),
+    ("取消招聘订阅 人工智能", ["人工智能"]),
+    ("订閱招聘 機器學習", ["机器学习"]),
+    ("退订招聘", []),
+])
+def test_alert_keywords_are_the_content_words(text, keywords):
+    assert alert_keywords(text) == keywords

@@ -1,0 +1,153 @@
+"""The job board by chat, as a member lives it: searching, relaxed searches, pages, details, keyword alerts."""
+from __future__ import annotations
+
+import pytest
+
+from storage.jobs import alerts_of, close_posting
+from storage.newsletters import subscribe, topics_of
+from tests.job_board import add_member, day, post
+from tests.member import Member
+
+
+@pytest.fixture
+def alice(client, config, db):
+    add_member(db, "o_alice")
+    return Member(client, config, "o_alice")
+
+
+@pytest.fixture
+def board(db):
+    post(db, "算法工程师", "河南省人工智能研究院", "郑州", education="硕士", salary="15-25k/月",
+         description="负责深度学习模型研发。" * 60)
+    post(db, "化学博士后", "郑州大学化学学院", "郑州", education="博士", discipline="化学")
+    post(db, "电气工程师", "洛阳轴承集团", "洛阳", education="本科")
+    return db
+
+
+def numbered(reply: str) -> list[str]:
+    """The titles of a numbered list, in order."""
+    return [line.split(". ", 1)[1].split("｜")[0] for line in reply.splitlines()
+            if ". " in line and line.split(". ", 1)[0].isdigit()]
+
+
+# --- searching ----------------------------------------------------------------------------
+
+def test_a_search_lists_compact_numbered_lines(alice, board):
+    post(board, "软件工程师", "郑州软件园", "郑州")
+    reply = alice.says("郑州 工程师")
+    assert reply.startswith("郑州的“工程师”相关职位：")
+    assert numbered(reply) == ["软件工程师", "算法工程师"]
+    assert "2. 算法工程师｜河南省人工智能研究院｜郑州｜硕士｜15-25k/月" in reply
+    assert "回复数字查看职位详情" in reply and "更多" not in reply
+
+
+def test_a_single_match_opens_the_posting_itself(alice, board):
+    reply = alice.says("有没有化学方向的博士后")
+    assert reply.startswith("【化学博士后】") and "招聘单位：郑州大学化学学院" in reply
+    assert "应聘方式：简历发送至 hr@example.org" in reply and "学会秘书处发布" in reply
+
+
+def test_more_pages_on_and_a_number_opens_the_details(alice, db):
+    for number in range(7):
+        post(db, f"研究员{number}", f"研究院{number}", "郑州", posted_on=day(-number))
+    first = alice.says("招聘 研究员")
+    assert numbered(first) == [f"研究员{n}" for n in range(5)] and "回复“更多”看下一页" in first
+    second = alice.says("更多")
+    assert numbered(second) == ["研究员5", "研究员6"] and "6. 研究员5" in second and "以上是全部" in second
+    assert "没有更多" in alice.says("下一页")
+    assert alice.says("7").startswith("【研究员6】")
+    assert alice.says("第1个").startswith("【研究员0】")
+    assert "1 到 7" in alice.says("9")
+
+
+def test_a_long_description_is_shortened_to_fit_a_message(alice, board):
+    alice.says("郑州 工程师")
+    detail = alice.says("1")
+    assert detail.startswith("【算法工程师】") and "完整描述请按应聘方式咨询" in detail and len(detail) < 600
+
+
+def test_the_menu_lists_the_newest_and_says_how_to_search(alice, board):
+    reply = alice.clicks("MENU_JOBS")
+    assert reply.startswith("最新职位（可以直接搜索") and len(numbered(reply)) == 3
+
+
+def test_traditional_and_full_width_messages_work(alice, board):
+    assert alice.says("有沒有化學方向的博士後").startswith("【化学博士后】")
+    assert alice.says("招聘　電氣工程師　洛陽").startswith("【电气工程师】")
+
+
+def test_no_match_gives_the_nearest_alternative_and_says_what_was_relaxed(alice, board):
+    reply = alice.says("招聘 化学 洛阳")
+    assert reply.startswith("没有找到洛阳的“化学”相关职位，已为您放宽到全部城市：")
+    assert numbered(reply) == ["化学博士后"]
+    reply = alice.says("招聘 区块链 洛阳")
+    assert reply.startswith("没有找到洛阳的“区块”相关职位，以下是洛阳最新的职位：") and numbered(reply) == ["电气工程师"]
+
+
+def test_fts_syntax_in_a_message_is_never_an_error(alice, board):
+    for text in ['招聘 "算法" OR 化学*', "招聘 NEAR(算法) ^郑州:", "招聘 title:算法 (((", "招聘 算法 AND NOT"]:
+        assert "职位" in alice.says(text)
+
+
+def test_a_posting_closed_after_it_was_listed_says_so(alice, db, board):
+    alice.says("郑州 工程师")
+    [first] = [p for p in board["jobs"].rows if p["title"] == "算法工程师"]
+    close_posting(db, first["id"])
+    assert "已经下线" in alice.says("1")
+
+
+def test_anything_else_leaves_the_list_and_is_answered(alice, board):
+    alice.says("招聘 工程师")
+    assert "写下您的意见" in alice.says("我想提个建议")
+
+
+def test_an_empty_board_is_not_a_dead_end(alice):
+    assert "订阅招聘" in alice.says("招聘 算法 郑州")
+
+
+# --- keyword alerts -----------------------------------------------------------------------
+
+def test_subscribing_to_keywords_and_seeing_them(alice, db, board):
+    reply = alice.says("订阅招聘 人工智能")
+    assert reply.startswith("已订阅招聘提醒：“人工智能”") and "现在就有相关职位" in reply
+    assert "入会" not in reply
+    assert "已订阅过“人工智能”" in alice.says("订阅招聘 人工智能")
+    alice.says("我想订阅郑州的量子岗位")
+    assert [a["keywords"] for a in alerts_of(db, "o_alice")] == [["人工智能"], ["郑州", "量子"]]
+    mine = alice.says("我的招聘订阅")
+    assert "1. 人工智能" in mine and "2. 郑州 量子" in mine and topics_of(db, "o_alice") == []
+
+
+def test_unsubscribing_one_alert_then_all(alice, db):
+    alice.says("订阅招聘 人工智能")
+    alice.says("订阅招聘 化学")
+    assert alice.says("取消招聘订阅 人工智能") == "已取消招聘提醒：“人工智能”。您仍订阅的：“化学”。"
+    assert "您没有订阅含“材料”的招聘提醒" in alice.says("取消招聘订阅 材料")
+    assert alice.says("取消招聘订阅").startswith("已取消全部招聘提醒：“化学”")
+    assert alerts_of(db, "o_alice") == [] and "还没有订阅招聘提醒" in alice.says("我的招聘订阅")
+
+
+def test_without_keywords_it_is_the_jobs_topic_and_ending_it_ends_the_alerts_too(alice, db):
+    assert "招聘信息提醒" in alice.says("订阅招聘")
+    alice.says("订阅招聘 人工智能")
+    assert "所有新职位都会汇总发给您" in alice.says("我的招聘订阅")
+    assert "已为您退订：招聘信息提醒" in alice.says("退订招聘")
+    assert alerts_of(db, "o_alice") == [] and "jobs" not in topics_of(db, "o_alice")
+
+
+def test_limits_on_alerts_come_from_content(alice):
+    for word in ["人工智能", "化学", "材料", "电气", "农业"]:
+        alice.says(f"订阅招聘 {word}")
+    assert "最多订阅 5 组" in alice.says("订阅招聘 机械")
+    assert "最多 4 个词" in alice.says("订阅招聘 算法 数据 软件 硬件 芯片")
+
+
+def test_someone_not_a_member_is_told_alerts_are_for_members(client, config):
+    reply = Member(client, config, "o_stranger").says("订阅招聘 人工智能")
+    assert reply.startswith("已订阅招聘提醒") and "只推送给学会会员" in reply
+
+
+def test_other_topics_are_still_the_subscriptions_handlers(alice, db):
+    assert "政策资讯" in alice.says("订阅政策")
+    subscribe(db, "o_alice", ["jobs"])
+    assert "招聘信息提醒" in alice.says("我的订阅")
