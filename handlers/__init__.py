@@ -2,11 +2,21 @@
 
 Importing this package registers each module's intents, menu keys, events
 and flow steps (see `bot/registry.py`). To add a capability, add a module
-and one line here.
+and its name here.
 """
-from handlers import cancel, feedback, help, human, welcome  # noqa: F401
-from handlers import fees  # noqa: F401
-from handlers import profile, signup  # noqa: F401
-from handlers import news, subscriptions  # noqa: F401
-from handlers import awards, events, tickets  # noqa: F401
-from handlers import jobs  # noqa: F401
+from handlers import (  # noqa: F401
+    awards,         # 评奖与人才项目: open calls, deadline reminders
+    cancel,         # 取消: leave any flow (or a registration)
+    events,         # 活动: the annual guide, registration, waitlist, check-in codes
+    feedback,       # 意见建议: a suggestion or complaint becomes a numbered ticket
+    fees,           # 会费: paid-through date, amount due, how to pay, history
+    help,           # 帮助 and anything not understood
+    human,          # 人工: the secretariat's contact, a ticket in the same queue
+    jobs,           # 招聘: search, detail, keyword alerts
+    news,           # 电子会讯: latest items, per topic, resolutions, the inbox
+    profile,        # 会员卡: binding, the card, contact updates
+    signup,         # 入会: individual and unit applications
+    subscriptions,  # 订阅 / 退订 / 我的订阅
+    tickets,        # 我的诉求
+    welcome,        # follow, QR follow, unfollow
+)

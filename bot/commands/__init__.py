@@ -2,10 +2,18 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import db, fees, members, news, remind, units
-from bot.commands import awards, events, tickets
-from bot.commands import jobs
-from bot.commands import admin
+from bot.commands import admin, awards, db, events, fees, jobs, members, news, remind, tickets, units
 
-COMMAND_GROUPS = [db.db, fees.fees, remind.remind, members.members, units.units, news.news,
-                  awards.awards, events.events, tickets.tickets, jobs.jobs, admin.admin]
+COMMAND_GROUPS = [
+    members.members,  # applications, the roster, import/export, fellows
+    units.units,      # unit members and their invite codes
+    fees.fees,        # payments, statements, the collection report
+    remind.remind,    # dues reminders (cron)
+    news.news,        # newsletter items and their delivery
+    events.events,    # the activity guide, registrants, reminders
+    awards.awards,    # award calls and reminders
+    jobs.jobs,        # the job board and alerts
+    tickets.tickets,  # members' demands
+    admin.admin,      # web console users
+    db.db,            # schema migrations and backups
+]
