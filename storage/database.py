@@ -24,7 +24,8 @@ def open_database(path: Path | str, apply_migrations: bool = True) -> sqlite_uti
                            isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA journal_mode = WAL")
+    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # switching needs the write lock
+        db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     if apply_migrations:
         migrate(db)

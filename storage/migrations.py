@@ -283,23 +283,29 @@ MIGRATIONS = [
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[int]:
-    db["schema_migrations"].create({"version": int, "name": str, "applied_at": str},
-                                   pk="version", if_not_exists=True)
+    """Versions not applied yet; a read only, so every process may ask at start-up."""
+    if not db["schema_migrations"].exists():
+        return list(range(1, len(MIGRATIONS) + 1))
     applied = {row["version"] for row in db["schema_migrations"].rows}
     return [v for v in range(1, len(MIGRATIONS) + 1) if v not in applied]
 
 
 def apply_migrations(db: sqlite_utils.Database, now: str) -> list[str]:
-    """Apply pending migrations, each in its own transaction; returns their names."""
+    """Apply pending migrations in one write transaction; returns their names.
+
+    Several processes start together (gunicorn workers, the CLI): the write lock
+    is taken up front, so the others wait for it and then find nothing to do.
+    """
+    if not pending_migrations(db):
+        return []
     done = []
-    for version in pending_migrations(db):
-        migration = MIGRATIONS[version - 1]
-        name = migration.__name__.strip("_")
-        with transaction(db):
-            # Another process may have applied it while we waited for the write lock.
-            if db["schema_migrations"].count_where("version = ?", [version]):
-                continue
+    with transaction(db):
+        db["schema_migrations"].create({"version": int, "name": str, "applied_at": str},
+                                       pk="version", if_not_exists=True)
+        for version in pending_migrations(db):  # again, now that no one else can write
+            migration = MIGRATIONS[version - 1]
+            name = migration.__name__.strip("_")
             migration(db)
             db["schema_migrations"].insert({"version": version, "name": name, "applied_at": now})
-        done.append(name)
+            done.append(name)
     return done

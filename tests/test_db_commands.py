@@ -38,3 +38,20 @@ def test_an_unreachable_redis_is_one_clear_line(env):
     result = CliRunner().invoke(main, ["worker", "--burst"], env=dict(env, REDIS_URL="redis://127.0.0.1:1/0"))
     assert result.exit_code == 1
     assert "无法连接 Redis" in result.output and "Traceback" not in result.output
+
+
+def test_processes_starting_together_on_a_new_store_all_come_up(tmp_path):
+    """gunicorn workers and the CLI open a fresh store at once: one migrates, the rest wait."""
+    import subprocess
+    import sys
+
+    from bot.config import PROJECT_ROOT
+
+    path = tmp_path / "fresh.sqlite3"
+    code = "import sys; from storage.database import open_database; open_database(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], cwd=PROJECT_ROOT,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [proc.communicate(timeout=60)[1] for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 6, errors
+    versions = sqlite3.connect(path).execute("select count(*) from schema_migrations").fetchone()[0]
+    assert versions == len(MIGRATIONS)
