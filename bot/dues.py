@@ -249,3 +249,22 @@ def listing(items) -> str:
 
 def year_options_text() -> str:
     return listing(year_options())
+
+
+def schedule_problem(category: str, amount: float, years: int, force: bool,
+                     note: str | None) -> tuple[str, dict] | None:
+    """Why a hand-recorded payment is refused, as (key under [cli_fees], fields), or None.
+
+    The amount must be the schedule's for that term; forcing it through needs a
+    note saying why. The CLI and the console both refuse with these words.
+    """
+    expected = amount_due(category, years)
+    if expected is not None and same_amount(expected, amount):
+        return None
+    if force:
+        return None if note else ("force_needs_note", {})
+    fields = {"category": category_name(category), "years": years_text(years), "amount": format_amount(amount)}
+    if expected is None:
+        lifetime = content.text("cli_fees.lifetime_offered") if lifetime_fee(category) else ""
+        return "no_option", dict(fields, options=year_options_text(), lifetime=lifetime)
+    return "wrong_amount", dict(fields, expected=format_amount(expected))

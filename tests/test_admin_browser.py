@@ -1,23 +1,38 @@
 """The secretariat console in headless Chromium, against the real app on a real port.
 
 What a secretariat does in a day, by clicking: log in, import a roster, approve
-an application; and what the console refuses: user management to staff,
+an application, send a newsletter and watch it arrive (a burst worker against
+tests/fake_wechat.py); and what the console refuses: user management to staff,
 another unit's member to a unit contact. With SCREENSHOTS_DIR set
 (`make screenshots`) each page is saved as a picture for docs/screenshots/.
 """
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
 from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from bot.config import PROJECT_ROOT, load_config
 from storage import admin as admin_store
 from storage.members import create_application, find_application, find_member_by_no, insert_member
+from storage.newsletters import give_default_subscriptions
 from tests.admin_data import PASSWORD, add_council, add_units, add_users, individual
 
+pytest_plugins = ["tests.fake_wechat"]
+
 LAPTOP = (1366, 860)
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    """Settings pointing at the fake WeChat API (it sets WECHAT_API_BASE before they are read)."""
+    env["WECHAT_API_TIMEOUT"] = "1"
+    env["WECHAT_API_MAX_RETRIES"] = "2"
+    return load_config(env)
 REFUSALS = ("status of 400", "status of 401", "status of 403")  # refused forms and pages, logged by the browser
 
 
@@ -153,3 +168,37 @@ def test_a_unit_contact_is_refused_another_units_member(new_tab, live_url, socie
     response = tab.goto(f"{live_url}/admin/members/HNKX2019{other['id']:05d}")
     assert response.status == 403
     expect(tab.locator(".big-message")).to_contain_text("没有权限")
+
+
+def test_send_a_newsletter_and_see_its_progress(new_tab, live_url, society, db, env, fake_wechat, screenshot):
+    openids = [f"oReader{n}_{'0' * 20}" for n in range(3)]
+    for n, openid in enumerate(openids):
+        insert_member(db, {"member_no": f"HNKX2024{n:05d}", "name": f"读者{n}", "category": "regular",
+                           "openid": openid, "discipline": "材料科学"}, actor="test")
+        give_default_subscriptions(db, openid)
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.click("[data-nav=news]")
+    tab.get_by_role("link", name="撰写会讯").click()
+    tab.fill("input[name=title]", "省科技厅项目申报指南")
+    tab.fill("input[name=summary]", "申报时间和条件")
+    tab.fill("textarea[name=body]", "# 要点\n**十月底**截止。")
+    tab.check("input[name=topics][value=policy]")
+    expect(tab.locator("[data-recipient-count]")).to_have_text("3")
+    tab.check("input[name=category][value=student]")
+    expect(tab.locator("[data-recipient-count]")).to_have_text("0")
+    tab.uncheck("input[name=category][value=student]")
+    expect(tab.locator("[data-recipient-count]")).to_have_text("3")
+    screenshot(tab, "admin-news-write", full_page=True)
+    tab.get_by_role("button", name="保存并预览").click()
+    expect(tab.locator(".phone")).to_contain_text("十月底截止")
+    expect(tab.locator(".card")).to_contain_text(["可送达 3 人"])
+    tab.once("dialog", lambda dialog: dialog.accept())  # "send to 3?"
+    tab.get_by_role("button", name="发送").click()
+    expect(tab.locator(".flash-ok")).to_contain_text("新排队 3 位")
+    subprocess.run([sys.executable, "-m", "bot", "worker", "--burst"], env=env, cwd=PROJECT_ROOT,
+                   check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    expect(tab.locator("[data-progress-text]")).to_contain_text("3 / 3", timeout=15000)
+    expect(tab.locator("[data-progress-list=status]")).to_contain_text("已送达：3")
+    expect(tab.locator("[data-progress-list=channel]")).to_contain_text("群发（按会员名单）：3")
+    assert all(fake_wechat.sent_to(openid) for openid in openids)
+    screenshot(tab, "admin-news-progress", full_page=True)

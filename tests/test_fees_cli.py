@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from bot import dues
 from bot.cli import main
-from bot.commands import remind
+from bot import reminders
 from storage.members import find_member_by_no, history_of, insert_member, insert_unit, update_member
 from storage.payments import find_payer, payments_of
 from storage.sqlite import transaction
@@ -285,11 +285,11 @@ def test_a_reminder_that_could_not_be_queued_is_tried_again(db, redis_client, mo
     def redis_down(*args, **kwargs):
         raise redis.ConnectionError("down")
 
-    monkeypatch.setattr(remind.delivery, "notify", redis_down)
+    monkeypatch.setattr(reminders.delivery, "notify", redis_down)
     with pytest.raises(redis.ConnectionError):
-        remind.queue_reminders(db, redis_client, date(2025, 12, 1))
+        reminders.queue_reminders(db, redis_client, date(2025, 12, 1))
     monkeypatch.undo()
-    assert remind.queue_reminders(db, redis_client, date(2025, 12, 1))["queued"] == 1
+    assert reminders.queue_reminders(db, redis_client, date(2025, 12, 1))["queued"] == 1
 
 
 def test_a_sheet_without_an_amount_column_is_refused(env, tmp_path):

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from bot.admin import applications, audit, auth, csrf, dashboard, governance, members, users
+from bot.admin import applications, audit, auth, csrf, dashboard, dues, governance, members, news, tickets, users
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
 from bot.admin.ui import actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
@@ -22,12 +22,15 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, governance, audit, users]
+PAGES = [auth, dashboard, applications, members, dues, news, tickets, governance, audit, users]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
     ("admin.dashboard.index", "dashboard"),
     ("admin.applications.index", "applications"),
     ("admin.members.index", "members"),
+    ("admin.dues.index", "dues"),
+    ("admin.news.index", "news"),
+    ("admin.tickets.index", "tickets"),
     ("admin.governance.index", "governance"),
     ("admin.audit.index", "audit"),
     ("admin.users.index", "users"),
@@ -37,7 +40,7 @@ for page in PAGES:
     console.register_blueprint(page.bp)
 
 # The page loads nothing from elsewhere and cannot be framed; the browser enforces it.
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 

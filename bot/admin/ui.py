@@ -6,13 +6,17 @@ accounts for role names), so a new page is a blueprint plus templates.
 from __future__ import annotations
 
 import io
+import json
 import math
+import re
+import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import current_app, flash, g, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
 
 from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
@@ -21,6 +25,8 @@ from bot.spreadsheets import write_table
 from storage.members import Refused, list_units
 
 PER_PAGE = 50
+UPLOAD_KEEP = 24 * 3600  # seconds an unconfirmed upload is kept
+UPLOAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 MIMETYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              ".csv": "text/csv; charset=utf-8"}
 
@@ -200,3 +206,62 @@ def send_table(filename: str, headers: list[str], rows: list[list]):
         data = path.read_bytes()
     return send_file(io.BytesIO(data), mimetype=MIMETYPES[suffix], as_attachment=True,
                      download_name=filename)
+
+
+# --- uploads waiting for confirmation (upload -> report -> confirm) -----------------------
+
+def _uploads() -> Path:
+    return work_dir("uploads")
+
+
+def keep_upload(suffixes: tuple[str, ...], wrong_format) -> str | None:
+    """Save the form's `file` under a random token, readable only by the user who sent it.
+
+    None (and why, flashed) for no file or a name not ending in one of
+    `suffixes` (`wrong_format(name)` says so). Uploads not confirmed within
+    UPLOAD_KEEP are deleted at the next upload.
+    """
+    file = request.files.get("file")
+    name = Path(file.filename or "").name if file else ""
+    suffix = Path(name).suffix.lower()
+    if not name:
+        say_not_done(t("import.no_file"))
+        return None
+    if suffix not in suffixes:
+        say_not_done(wrong_format(name))
+        return None
+    cutoff = time.time() - UPLOAD_KEEP
+    for path in _uploads().iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+    token = secrets.token_urlsafe(24)
+    file.save(_uploads() / f"{token}{suffix}")
+    (_uploads() / f"{token}.json").write_text(json.dumps(
+        {"name": name, "suffix": suffix, "user_id": user()["id"]}, ensure_ascii=False),
+        encoding="utf-8")
+    return token
+
+
+def held_upload(token: str) -> tuple[Path, str]:
+    """(the waiting file, its name as uploaded); 404 for another user's or a spent token."""
+    meta_path = _uploads() / f"{token}.json"
+    if not UPLOAD_TOKEN.fullmatch(token) or not meta_path.exists():
+        abort(404)
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta["user_id"] != user()["id"]:
+        abort(404)
+    return _uploads() / f"{token}{meta['suffix']}", meta["name"]
+
+
+def drop_upload(token: str) -> None:
+    for path in _uploads().glob(f"{token}.*"):
+        path.unlink(missing_ok=True)
+
+
+def upload_step(template: str, suffixes: tuple[str, ...], wrong_format):
+    """The first step of an import: the upload form (GET), or keep the file and go to its report
+    (the blueprint's `.report` view) or back to the form with why (POST)."""
+    if request.method == "GET":
+        return render(template)
+    token = keep_upload(suffixes, wrong_format)
+    return redirect(url_for(".report", token=token) if token else url_for(".upload"))

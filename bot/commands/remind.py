@@ -1,29 +1,21 @@
 """`python -m bot remind`: queue dues reminders; safe to run every hour from cron.
 
-Which reminder a member should have by today is bot.dues.reminder_due (one
-`expiring` notice remind_days_before the paid-through date, one `lapsed`
-notice when the grace period ends). Each is claimed in `reminders_sent` per
-(member, kind, paid-through date) before it is queued, so reruns, overlapping
-cron runs and later days never send it twice; a renewal moves the
-paid-through date and so starts afresh. A member without a bound WeChat or
-who has unfollowed is skipped without a claim: should they bind or follow
-again while it still applies, the next run sends it.
+The work is bot.reminders.queue_reminders (the console's "send reminders" runs it too).
+
+A member without a bound WeChat or who has unfollowed is skipped without a
+claim: should they bind or follow again while it still applies, the next run sends it.
 """
 from __future__ import annotations
 
 from datetime import date
 
 import click
-import redis
 
-from bot import content, delivery, dues
+from bot import content
 from bot.commands.common import json_option, load_settings
+from bot.reminders import queue_reminders
 from storage.database import open_database
-from storage.payments import claim_reminder, list_dues_payers, release_reminder
 from storage.state import connect_redis
-
-COUNTS = ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")
-KINDS = ("expiring", "lapsed")
 
 
 @click.command()
@@ -37,41 +29,3 @@ def remind(today):
     counts = queue_reminders(open_database(config.sqlite_path), connect_redis(config), day)
     return dict(counts, today=day.isoformat()), lambda d: click.echo(
         content.text("cli_fees.remind.done", **d))
-
-
-def queue_reminders(db, r: redis.Redis, today: date) -> dict:
-    """Queue every reminder due by `today` and not sent before; returns what happened, counted."""
-    counts = dict.fromkeys((*COUNTS, *KINDS), 0)
-    for payer in list_dues_payers(db):
-        due = dues.reminder_due(payer["category"], payer["paid_through"], today)
-        if due is None:
-            continue
-        outcome = _remind(db, r, payer, *due, today)
-        counts[outcome] += 1
-        if outcome == "queued":
-            counts[due[0]] += 1
-    return counts
-
-
-def _remind(db, r: redis.Redis, payer: dict, kind: str, period: str, today: date) -> str:
-    if not payer["openid"]:
-        return "skipped_no_openid"
-    if not payer["reachable"]:
-        return "skipped_unreachable"
-    text = _reminder_text(payer, kind, today)
-    if not claim_reminder(db, payer, kind, period):
-        return "already_sent"
-    try:
-        delivery.notify(r, payer["openid"], text, kind="dues")
-    except redis.RedisError:
-        release_reminder(db, payer, kind, period)  # not queued: let the next run try again
-        raise
-    return "queued"
-
-
-def _reminder_text(payer: dict, kind: str, today: date) -> str:
-    return content.text(
-        f"fees.reminder.{kind}", name=payer["name"], category=dues.category_name(payer["category"]),
-        paid_through=payer["paid_through"], days=dues.days_to_expiry(payer["paid_through"], today),
-        amount=dues.format_amount(dues.yearly_fee(payer["category"])),
-    )

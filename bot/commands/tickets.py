@@ -9,9 +9,8 @@ secretariat is told the answer is recorded but not sent.
 from __future__ import annotations
 
 import click
-import redis
 
-from bot import content, delivery
+from bot import content, ticket_replies
 from bot.commands.common import json_option, load_settings, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import refusals
@@ -85,12 +84,17 @@ def show(ticket_no):
     return data, human
 
 
-def _tell_member(ticket: dict, text: str) -> str:
-    """Queue the notice; if the queue is down the change stays recorded and the secretariat is told."""
+def _connected():
+    return connect_redis(load_settings())
+
+
+def _told(change) -> dict:
+    """Run a reply or closing; if the queue is down the change stays recorded and the secretariat is told."""
     try:
-        return delivery.notify(connect_redis(load_settings()), ticket["openid"], text, kind="ticket")
-    except redis.RedisError as error:
-        raise NotDone(_text("notify_failed", ticket_no=ticket["ticket_no"], error=error)) from None
+        ticket, job = change()
+    except ticket_replies.NoticeNotSent as failed:
+        raise NotDone(_text("notify_failed", ticket_no=failed.ticket["ticket_no"], error=failed.error)) from None
+    return {"ticket_no": ticket["ticket_no"], "status": ticket["status"], "job": job}
 
 
 @tickets.command()
@@ -101,9 +105,7 @@ def _tell_member(ticket: dict, text: str) -> str:
 @refusals("tickets_cli")
 def reply(ticket_no, text, actor):
     """Answer a ticket; the answer reaches the member as a service notice."""
-    ticket = store.reply_to_ticket(open_store(), ticket_no, text.strip(), actor)
-    job = _tell_member(ticket, content.text("tickets.notice.reply", ticket_no=ticket["ticket_no"], text=text.strip()))
-    data = {"ticket_no": ticket["ticket_no"], "status": ticket["status"], "job": job}
+    data = _told(lambda: ticket_replies.reply(open_store(), _connected(), ticket_no, text.strip(), actor))
     return data, lambda d: click.echo(_text("replied", **d))
 
 
@@ -115,8 +117,5 @@ def reply(ticket_no, text, actor):
 @refusals("tickets_cli")
 def close(ticket_no, reason, actor):
     """Close a ticket; the member is told, with the reason when given."""
-    ticket = store.close_ticket(open_store(), ticket_no, actor, reason)
-    job = _tell_member(ticket, content.text("tickets.notice.closed", ticket_no=ticket["ticket_no"],
-                                            reason=reason or content.text("tickets.no_reason")))
-    data = {"ticket_no": ticket["ticket_no"], "status": ticket["status"], "job": job}
+    data = _told(lambda: ticket_replies.close(open_store(), _connected(), ticket_no, actor, reason))
     return data, lambda d: click.echo(_text("closed", **d))

@@ -15,3 +15,47 @@ document.addEventListener("submit", (event) => {
   const question = event.target.dataset.confirm;
   if (question && !window.confirm(question)) event.preventDefault();
 });
+
+/* Newsletter: the live recipient count while the audience is picked. */
+const compose = document.getElementById("compose");
+if (compose) {
+  const shown = compose.querySelector("[data-recipient-count]");
+  let latest = 0;  // answers can arrive out of order: only the last question's is shown
+  const recount = async () => {
+    const asked = ++latest;
+    const query = new URLSearchParams();
+    new FormData(compose).forEach((value, key) => {
+      if (key !== "csrf_token" && key !== "body") query.append(key, value);
+    });
+    const answer = await fetch(`${compose.dataset.countUrl}?${query}`, { credentials: "same-origin" });
+    const count = answer.ok ? (await answer.json()).count : null;
+    if (count !== null && asked === latest) shown.textContent = count;
+  };
+  compose.addEventListener("change", recount);
+  recount();
+}
+
+/* Newsletter: the delivery's progress, polled until every recipient has an outcome. */
+const progress = document.getElementById("progress");
+if (progress) {
+  const bar = progress.querySelector("progress");
+  const text = progress.querySelector("[data-progress-text]");
+  const poll = async () => {
+    const answer = await fetch(progress.dataset.progressUrl, { credentials: "same-origin" });
+    if (!answer.ok) return;
+    const counts = await answer.json();
+    bar.max = counts.total || 1;
+    bar.value = counts.done;
+    text.textContent = text.textContent.replace(/\d+ \/ \d+/, `${counts.done} / ${counts.total}`);
+    for (const section of ["status", "channel"]) {
+      const list = progress.querySelector(`[data-progress-list=${section}]`);
+      list.replaceChildren(...counts[section].map((row) => {
+        const item = document.createElement("li");
+        item.textContent = `${row.name}：${row.count}`;
+        return item;
+      }));
+    }
+    if (counts.total === 0 || counts.done < counts.total) setTimeout(poll, 1000);
+  };
+  poll();
+}

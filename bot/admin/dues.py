@@ -1,0 +1,121 @@
+"""Dues: record a payment, import a bank statement, the overdue list, and sending reminders.
+
+Everything is the CLI's own: a payment is checked against the schedule by
+bot.dues.schedule_problem and stored by storage.payments.record_payment (as
+`fees record`), a statement goes through bot.statements.import_statement (as
+`fees import`: a dry run for the report, then the real run on confirmation),
+and reminders are bot.reminders.queue_reminders (as `python -m bot remind`).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, request, url_for
+
+from bot import content, dues, statements
+from bot.admin.ui import (actor, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done, t,
+                          upload_step)
+from bot.reminders import queue_reminders
+from bot.spreadsheets import XLSX_SUFFIXES
+from storage.payments import AlreadyLifetime, find_payer, list_dues_payers, record_payment
+
+bp = Blueprint("dues", __name__, url_prefix="/dues")
+
+OVERDUE = ("grace", "lapsed")
+SUFFIXES = (*XLSX_SUFFIXES, ".csv")
+
+
+def _overdue(today: date) -> list[dict]:
+    """Payers in grace or lapsed, the longest unpaid first."""
+    rows = [dict(p, standing=dues.dues_standing(p["category"], p["paid_through"], today))
+            for p in list_dues_payers(db())]
+    return sorted((p for p in rows if p["standing"] in OVERDUE), key=lambda p: p["paid_through"] or "")
+
+
+@bp.get("/")
+def index():
+    years = [(str(n), dues.years_text(n)) for n in dues.year_options()]
+    return render("dues.html", overdue=_overdue(date.today()), form=request.args,
+                  method=dues.fee_rules()["default_method"],
+                  years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
+
+
+def _recorded(form) -> str | None:
+    """Record the form's payment; the receipt number, or None with why flashed."""
+    payer = find_payer(db(), form.get("number", "").strip().upper())
+    if payer is None:
+        say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
+        return None
+    try:
+        amount = float(form.get("amount", ""))
+        years = dues.LIFETIME if form.get("years") == "lifetime" else int(form.get("years", ""))
+        paid_on = date.fromisoformat(form.get("paid_on") or date.today().isoformat())
+    except ValueError:
+        say_not_done(t("dues.bad_input"))
+        return None
+    note = form.get("note", "").strip() or None
+    problem = dues.schedule_problem(payer["category"], amount, years, form.get("force") == "1", note)
+    if problem:
+        say_not_done(content.text(f"cli_fees.{problem[0]}", **problem[1]))
+        return None
+    try:
+        payment = record_payment(db(), payer, amount, years, paid_on,
+                                 form.get("method", "").strip() or dues.fee_rules()["default_method"],
+                                 actor(), note=note)
+    except AlreadyLifetime:
+        say_not_done(content.text("cli_fees.already_lifetime", **payer))
+        return None
+    say_done("dues.recorded", receipt_no=payment["receipt_no"], name=payer["name"],
+             amount=dues.format_amount(amount), paid_through=dues.date_text(payment["period_to"]))
+    return payment["receipt_no"]
+
+
+@bp.post("/record")
+def record():
+    """A recorded payment clears the form; a refused one comes back with everything typed kept."""
+    if _recorded(request.form):
+        return redirect(url_for(".index"))
+    kept = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    return redirect(url_for(".index", **kept))
+
+
+@bp.post("/remind")
+def remind():
+    counts = queue_reminders(db(), redis_client(), date.today())
+    say_done("dues.reminded", **counts)
+    return redirect(url_for(".index"))
+
+
+# --- statement import: upload -> report (a dry run) -> confirm -------------------------------
+
+@bp.route("/import", methods=["GET", "POST"])
+def upload():
+    return upload_step("dues_upload.html", SUFFIXES, lambda name: content.text("cli_fees.sheet.format", file=name))
+
+
+def _run(token: str, dry_run: bool) -> dict:
+    path, name = held_upload(token)
+    return statements.import_statement(db(), path, None, actor(), dry_run, name=name)
+
+
+def _report_page(report: dict, token: str | None):
+    lines = [(kind, line.strip()) for kind, line in statements.report_lines(report) if kind != "note"]
+    return render("dues_report.html", report=report, lines=lines, token=token)
+
+
+@bp.get("/import/<token>")
+def report(token: str):
+    try:
+        return _report_page(_run(token, dry_run=True), token)
+    except statements.StatementError as error:
+        drop_upload(token)
+        say_not_done(error.sentence())
+        return redirect(url_for(".upload"))
+
+
+@bp.post("/import/<token>")
+def confirm(token: str):
+    """Record the statement's good rows; rows already recorded are not recorded again."""
+    result = _run(token, dry_run=False)
+    drop_upload(token)
+    return _report_page(result, None)

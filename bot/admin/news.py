@@ -1,0 +1,144 @@
+"""Newsletter: write an item, preview it on a phone, see who it reaches, send it and watch it arrive.
+
+The form becomes the same Markdown-with-front-matter text a file under
+content/newsletters/ holds and is checked by bot.newsletters.parse_item, so
+the console accepts exactly what `news publish` does; it is stored with
+storage.newsletters.save_item. The preview is what a member's chat shows
+(item_line and detail, rendered here), the count is
+storage.newsletters.recipients, sending is delivery.enqueue_broadcast, and
+the progress is delivery.delivery_counts (polled as JSON by admin.js).
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from flask import Blueprint, abort, jsonify, redirect, request, url_for
+
+from bot import content, delivery, newsletters
+from bot.membership import category_name
+from bot.admin.ui import db, redis_client, render, say_done, say_not_done, t
+from storage.database import now_iso
+from storage.deliveries import OPEN, QUEUED
+from storage.members import INDIVIDUAL_CATEGORIES
+from storage.newsletters import find_item, latest_items, missing_units, recipients, save_item
+
+bp = Blueprint("news", __name__, url_prefix="/news")
+
+TEXT_FIELDS = ("title", "summary", "link")
+LIST_FIELDS = ("discipline", "unit")  # audience words typed in, separated by spaces or commas
+IN_FLIGHT = (QUEUED, *OPEN)
+
+
+def _words(value: str) -> list[str]:
+    return [w for w in value.replace("，", ",").replace(",", " ").split() if w]
+
+
+def _audience(form) -> dict:
+    audience = {"category": form.getlist("category")} if form.getlist("category") else {}
+    audience.update({key: _words(form.get(key, "")) for key in LIST_FIELDS if _words(form.get(key, ""))})
+    return audience
+
+
+def _markdown(form) -> str:
+    """The form as a newsletter file: TOML front matter between +++ lines, then the body."""
+    meta = {key: form.get(key, "").strip() for key in TEXT_FIELDS if form.get(key, "").strip()}
+    meta["kind"] = "newsletter"
+    meta["topics"] = form.getlist("topics")
+    lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
+    audience = _audience(form)
+    if audience:
+        lines.append("[audience]")
+        lines += [f"{key} = {json.dumps(values, ensure_ascii=False)}" for key, values in audience.items()]
+    return "\n".join([newsletters.DELIMITER, *lines, newsletters.DELIMITER, form.get("body", "")])
+
+
+def _choices() -> dict:
+    names = newsletters.topic_names()
+    return {"topics": [(code, names[code]) for code in newsletters.ITEM_TOPICS],
+            "category": [(code, category_name(code)) for code in INDIVIDUAL_CATEGORIES]}
+
+
+@bp.get("/")
+def index():
+    items = latest_items(db(), limit=50, include_future=True)
+    return render("news.html", items=items)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def write():
+    """A refused item comes back with every problem listed and everything typed kept."""
+    form = request.form if request.method == "POST" else request.args
+    problems = []
+    if request.method == "POST":
+        item_no = datetime.now().strftime("web-%Y%m%d-%H%M%S")
+        try:
+            item = newsletters.parse_item(_markdown(form), item_no, t("news.source"))
+            unknown = missing_units(db(), (item["audience"] or {}).get("unit", []))
+            if unknown:
+                raise newsletters.ItemError(t("news.source"), [
+                    content.text("news_file.audience_unit", units=newsletters.joined(unknown))])
+        except newsletters.ItemError as error:
+            problems = error.problems
+        else:
+            saved, _ = save_item(db(), item)
+            say_done("news.saved", title=saved["title"])
+            return redirect(url_for(".show", item_no=saved["item_no"]))
+    return render("news_write.html", form=form, problems=problems, choices=_choices()), 400 if problems else 200
+
+
+@bp.get("/count")
+def count():
+    """How many members an audience reaches now: the form calls it on every change."""
+    item = {"kind": "newsletter", "topics": [c for c in request.args.getlist("topics") if c in newsletters.ITEM_TOPICS],
+            "audience": _audience(request.args)}
+    if not item["topics"]:
+        return jsonify(count=0)
+    return jsonify(count=len(recipients(db(), item)))
+
+
+def _item_or_404(item_no: str) -> dict:
+    item = find_item(db(), item_no)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/<item_no>")
+def show(item_no: str):
+    item = _item_or_404(item_no)
+    reply = newsletters.detail(item)
+    return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
+                  recipients=len(recipients(db(), item)), progress=_progress(item),
+                  due=item["publish_at"] <= now_iso())
+
+
+@bp.post("/<item_no>/send")
+def send(item_no: str):
+    """Queue the item for everyone it reaches; whoever is already queued or sent is not queued again."""
+    item = _item_or_404(item_no)
+    if item["publish_at"] > now_iso():
+        say_not_done(content.text("news_cli.not_yet", **item))
+    else:
+        people = recipients(db(), item)
+        queued = delivery.enqueue_broadcast(db(), redis_client(), item["id"], people)
+        say_done("news.queued", recipients=len(people), queued=queued)
+    return redirect(url_for(".show", item_no=item["item_no"]))
+
+
+def _progress(item: dict) -> dict:
+    counts = delivery.delivery_counts(db(), item["id"])
+    waiting = sum(counts["status"].get(status, 0) for status in IN_FLIGHT)
+    return {"total": counts["total"], "done": counts["total"] - waiting,
+            **{section: _named(section, counts[section]) for section in ("status", "channel")}}
+
+
+def _named(section: str, counts: dict) -> list[dict]:
+    """Counts by code as (name, count) rows, the biggest first, in the words of `news status`."""
+    names = content.replies()["news_cli"][section]
+    return [{"name": names.get(code, code), "count": n} for code, n in sorted(counts.items(), key=lambda p: -p[1])]
+
+
+@bp.get("/<item_no>/progress")
+def progress(item_no: str):
+    return jsonify(_progress(_item_or_404(item_no)))

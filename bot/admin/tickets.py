@@ -1,0 +1,68 @@
+"""Tickets: the inbox of members' demands, one ticket with its answers, replying and closing.
+
+Replying and closing are bot.ticket_replies' (as `python -m bot tickets
+reply|close`): recorded first, then sent to the member as a service notice
+through delivery.notify; should the queue be down the secretariat is told
+the answer is recorded but not sent.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, request, url_for
+
+from bot import content, ticket_replies
+from bot.admin.ui import actor, db, redis_client, render, say_done, say_not_done, t
+from storage import tickets as store
+from storage.members import Refused, find_member_by_openid
+
+bp = Blueprint("tickets", __name__, url_prefix="/tickets")
+
+VIEWS = {"active": (store.OPEN, store.REPLIED), "closed": (store.CLOSED,), "all": store.STATUSES}
+
+
+@bp.get("/")
+def index():
+    view = request.args.get("view", "active")
+    if view not in VIEWS:
+        view = "active"
+    return render("tickets.html", tickets=store.list_tickets(db(), VIEWS[view]), view=view, views=VIEWS)
+
+
+@bp.get("/<ticket_no>")
+def show(ticket_no: str):
+    ticket = store.find_ticket(db(), ticket_no)
+    if ticket is None:
+        abort(404)
+    return render("ticket.html", ticket=ticket, member=find_member_by_openid(db(), ticket["openid"]),
+                  replies=store.replies_to(db(), ticket["id"]))
+
+
+def _act(ticket_no: str, change, done: str):
+    """Run a reply or closing and say what came of it; a refused one keeps the typed text in the form."""
+    try:
+        ticket, _ = change()
+    except Refused as refused:
+        say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **refused.facts))
+        return redirect(url_for(".show", ticket_no=ticket_no, text=request.form.get("text", "")))
+    except ticket_replies.NoticeNotSent as failed:
+        say_not_done(content.text("tickets_cli.notify_failed", ticket_no=failed.ticket["ticket_no"],
+                                  error=failed.error))
+        return redirect(url_for(".show", ticket_no=ticket_no))
+    say_done(done, ticket_no=ticket["ticket_no"])
+    return redirect(url_for(".show", ticket_no=ticket["ticket_no"]))
+
+
+@bp.post("/<ticket_no>/reply")
+def reply(ticket_no: str):
+    text = request.form.get("text", "").strip()
+    if not text:
+        say_not_done(t("tickets.text_needed"))
+        return redirect(url_for(".show", ticket_no=ticket_no))
+    return _act(ticket_no, lambda: ticket_replies.reply(db(), redis_client(), ticket_no, text, actor()),
+                "tickets.replied")
+
+
+@bp.post("/<ticket_no>/close")
+def close(ticket_no: str):
+    reason = request.form.get("reason", "").strip() or None
+    return _act(ticket_no, lambda: ticket_replies.close(db(), redis_client(), ticket_no, actor(), reason),
+                "tickets.closed")

@@ -1,0 +1,40 @@
+"""Answering and closing a ticket: recorded first, then told to the member as a service notice.
+
+`python -m bot tickets reply|close` and the console's inbox both come here, so
+what the member is told is worded the same and always on record. Should the
+queue be down, NoticeNotSent carries the ticket (its change is kept) and the error.
+"""
+from __future__ import annotations
+
+import redis
+
+from bot import content, delivery
+from storage import tickets as store
+
+
+class NoticeNotSent(Exception):
+    """The answer or closing is recorded but the notice could not be queued."""
+
+    def __init__(self, ticket: dict, error: redis.RedisError):
+        super().__init__(str(error))
+        self.ticket, self.error = ticket, error
+
+
+def _tell(r: redis.Redis, ticket: dict, text: str) -> tuple[dict, str]:
+    try:
+        return ticket, delivery.notify(r, ticket["openid"], text, kind="ticket")
+    except redis.RedisError as error:
+        raise NoticeNotSent(ticket, error) from None
+
+
+def reply(db, r: redis.Redis, ticket_no: str, text: str, actor: str) -> tuple[dict, str]:
+    """Answer a ticket; returns it and the notice's job id. The store refuses a closed one."""
+    ticket = store.reply_to_ticket(db, ticket_no, text, actor)
+    return _tell(r, ticket, content.text("tickets.notice.reply", ticket_no=ticket["ticket_no"], text=text))
+
+
+def close(db, r: redis.Redis, ticket_no: str, actor: str, reason: str | None) -> tuple[dict, str]:
+    """Close a ticket; the member is told, with the reason when given."""
+    ticket = store.close_ticket(db, ticket_no, actor, reason)
+    return _tell(r, ticket, content.text("tickets.notice.closed", ticket_no=ticket["ticket_no"],
+                                         reason=reason or content.text("tickets.no_reason")))

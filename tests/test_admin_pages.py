@@ -1,0 +1,170 @@
+"""The console's dues, newsletter and tickets pages through Flask's test client.
+
+Each change is the CLI's own function, so these check what the page adds:
+who may open it, the CSRF token on every form, and that a refused form says
+why and keeps what was typed.
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+
+from bot import dues
+from storage import tickets as ticket_store
+from storage.members import insert_member
+from storage.newsletters import find_item, give_default_subscriptions
+from storage.payments import find_payer, payments_of
+from storage.sqlite import transaction
+from tests.admin_data import add_units, add_users
+from tests.notices import queued_notices
+from tests.test_admin import log_in, page, post
+
+PAGES = ("/admin/dues/", "/admin/dues/import", "/admin/news/", "/admin/news/new", "/admin/tickets/")
+YEAR = date.today().year
+
+
+@pytest.fixture
+def society(db, config):
+    units = add_units(db)
+    add_users(db, config, units[0])
+    with transaction(db):
+        for n, paid in ((1, f"{YEAR - 1}-12-31"), (2, f"{YEAR - 3}-12-31"), (3, f"{YEAR}-12-31")):
+            openid = f"oMember{n}_{'0' * 20}"
+            insert_member(db, {"member_no": f"HNKX2020{n:05d}", "name": f"会员{n}", "category": "regular",
+                               "paid_through": paid, "openid": openid, "mobile": f"1380013800{n}",
+                               "discipline": "材料科学"}, actor="test")
+            give_default_subscriptions(db, openid)
+    return units
+
+
+@pytest.fixture
+def staff(client, society):
+    assert log_in(client, "staff1").status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_unit_contact_is_refused_and_staff_see_the_page(client, society, url):
+    log_in(client, "unit1")
+    assert client.get(url).status_code == 403
+    log_in(client, "staff1")
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/admin/dues/record", "/admin/dues/remind", "/admin/dues/import",
+                                 "/admin/news/new", "/admin/news/x/send", "/admin/tickets/T1/reply",
+                                 "/admin/tickets/T1/close"])
+def test_every_new_form_needs_the_csrf_token(staff, url):
+    assert staff.post(url, data={}).status_code == 400
+
+
+# --- dues -------------------------------------------------------------------------------------
+
+def test_record_a_payment_shows_the_receipt(staff, db):
+    fee = dues.yearly_fee("regular")
+    done = post(staff, "/admin/dues/record", {"number": "hnkx202000001", "amount": fee, "years": "1"},
+                follow_redirects=True)
+    [payment] = payments_of(db, find_payer(db, "HNKX202000001"))
+    assert f"收据号 {payment['receipt_no']}" in page(done)
+    assert payment["recorded_by"] == "console:staff1"
+
+
+def test_a_wrong_amount_is_explained_and_the_form_kept(staff, db):
+    refused = post(staff, "/admin/dues/record", {"number": "HNKX202000001", "amount": "7", "years": "1",
+                                                  "note": "现金"}, follow_redirects=True)
+    assert "没有 7 元的缴费标准" in page(refused) or "应为" in page(refused)
+    assert 'value="现金"' in page(refused)
+    assert payments_of(db, find_payer(db, "HNKX202000001")) == []
+    unknown = post(staff, "/admin/dues/record", {"number": "NOPE", "amount": "1", "years": "1"},
+                   follow_redirects=True)
+    assert "找不到会员编号“NOPE”" in page(unknown)
+
+
+def test_the_overdue_list_and_reminders(staff, redis_client):
+    listing = page(staff.get("/admin/dues/"))
+    assert "会员1" in listing and "会员2" in listing and "会员3" not in listing
+    done = post(staff, "/admin/dues/remind", follow_redirects=True)
+    assert "已发送提醒" in page(done)
+
+
+def statement(rows) -> io.BytesIO:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["交易日期", "金额", "会员编号"])
+    for row in rows:
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return data
+
+
+def test_import_a_statement_report_then_confirm(staff, db):
+    fee = dues.yearly_fee("regular")
+    sent = post(staff, "/admin/dues/import", {"file": (statement([[f"{YEAR}-03-01", fee, "HNKX202000002"],
+                                                                  [f"{YEAR}-03-02", fee, "HNKX299999999"]]),
+                                                       "流水.xlsx")},
+                content_type="multipart/form-data")
+    assert sent.status_code == 302
+    report = staff.get(sent.location)
+    assert "找不到编号 HNKX299999999" in page(report) and "确认登记 1 笔" in page(report)
+    assert payments_of(db, find_payer(db, "HNKX202000002")) == []  # nothing written yet
+    done = post(staff, sent.location)
+    assert "新登记 1 笔" in page(done)
+    assert len(payments_of(db, find_payer(db, "HNKX202000002"))) == 1
+    assert staff.get(sent.location).status_code == 404  # the upload is spent
+
+
+def test_a_file_that_is_not_a_statement_goes_back_with_why(staff):
+    wrong = post(staff, "/admin/dues/import", {"file": (io.BytesIO(b"x"), "a.pdf")},
+                 content_type="multipart/form-data", follow_redirects=True)
+    assert "不是 .xlsx 或 .csv 文件" in page(wrong)
+
+
+# --- newsletter ---------------------------------------------------------------------------------
+
+ITEM = {"title": "省科技厅项目申报指南", "topics": "policy", "summary": "申报时间和条件",
+        "body": "# 要点\n**十月底**截止。"}
+
+
+def test_write_preview_count_and_send(staff, db, redis_client):
+    saved = post(staff, "/admin/news/new", ITEM)
+    assert saved.status_code == 302
+    preview = page(staff.get(saved.location))
+    assert "省科技厅项目申报指南" in preview and "十月底截止" in preview and "可送达 3 人" in preview
+    assert staff.get("/admin/news/count?topics=policy&category=student").get_json() == {"count": 0}
+    assert staff.get("/admin/news/count?topics=policy&discipline=材料").get_json() == {"count": 3}
+    sent = post(staff, f"{saved.location}/send", follow_redirects=True)
+    assert "新排队 3 位" in page(sent)
+    progress = staff.get(f"{saved.location}/progress").get_json()
+    assert progress["total"] == 3 and progress["done"] == 0 and progress["status"][0]["count"] == 3
+
+
+def test_a_bad_item_lists_its_problems_and_keeps_the_text(staff, db):
+    refused = post(staff, "/admin/news/new", {"title": "无栏目", "summary": "摘要", "link": "not a link",
+                                              "body": "正文保留", "unit": "HNKXDW999"})
+    text = page(refused)
+    assert refused.status_code == 400 and "会讯未保存" in text
+    assert "正文保留" in text and 'value="无栏目"' in text
+    assert find_item(db, "无栏目") is None
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+def test_reply_reaches_the_member_and_close(staff, db, redis_client):
+    ticket_no = ticket_store.create_ticket(db, "oMember1_" + "0" * 20, "建议", "希望增加线上讲座")
+    assert "希望增加线上讲座" in page(staff.get("/admin/tickets/"))
+    empty = post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": " "}, follow_redirects=True)
+    assert "请填写答复内容" in page(empty)
+    done = post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": "下月安排"}, follow_redirects=True)
+    assert f"已答复诉求 {ticket_no}" in page(done)
+    [notice] = queued_notices(redis_client)
+    assert notice["openid"] == "oMember1_" + "0" * 20 and "下月安排" in notice["text"]
+    closed = post(staff, f"/admin/tickets/{ticket_no}/close", {"reason": "已安排"}, follow_redirects=True)
+    assert "已办结" in page(closed)
+    again = post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": "补充"}, follow_redirects=True)
+    assert "不能再回复" in page(again)
+    assert ticket_store.find_ticket(db, ticket_no)["status"] == "closed"
