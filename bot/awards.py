@@ -99,6 +99,32 @@ def guide_key(fields: dict) -> str:
     return store.guide_key(fields["name"], fields["deadline"])
 
 
+def summary(call: dict, today: date) -> dict:
+    """A call with its kind and deadline in words."""
+    return dict(call, kind_name=kind_name(call["kind"]), deadline_text=deadline_text(call, today))
+
+
+def save_plan(db, plan, file_name: str, actor: str) -> list[str]:
+    """Write an import plan of SHEET (each row's history names the file and row); the new numbers."""
+    def source(row: int) -> str:
+        return content.text("awards_cli.source", file=file_name, row=row)
+
+    return store.save_awards(db, new=[(fields, source(row)) for row, fields in plan.new],
+                             changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates],
+                             actor=actor)
+
+
+def add_call(db, fields: dict, source: str, actor: str) -> tuple[str, str]:
+    """Store one checked call (sheet_import.clean_fields of SHEET), or update the one with the same
+    name and deadline year, so adding it twice is harmless. -> (created|updated, its number)"""
+    stored = store.find_award_to_import(db, None, guide_key(fields))
+    if stored:
+        store.save_awards(db, [], [(stored["id"], fields, source)], actor)
+        return "updated", stored["award_no"]
+    [number] = store.save_awards(db, [(fields, source)], [], actor)
+    return "created", number
+
+
 SHEET = sheet_import.RecordSheet(
     texts="awards_cli",
     columns=columns,

@@ -158,6 +158,34 @@ def notify_promoted(db, r: redis.Redis, promoted: list[dict]) -> None:
             log.exception("could not queue the waitlist notice of registration %s", registration["id"])
 
 
+def save_plan(db, r: redis.Redis, plan, file_name: str, actor: str) -> list[str]:
+    """Write an import plan of SHEET (each row's history names the file and row); members a
+    raised capacity gave a seat are told. -> the numbers of the new events"""
+    def source(row: int) -> str:
+        return content.text("events_cli.source", file=file_name, row=row)
+
+    numbers, promoted = store.save_events(
+        db, new=[(fields, source(row)) for row, fields in plan.new],
+        changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates], actor=actor)
+    notify_promoted(db, r, promoted)
+    return numbers
+
+
+def summary(event: dict) -> dict:
+    """An event with what the secretariat reads: its dates, seats (不限) and last sign-up day."""
+    capacity = content.text("events_cli.unlimited") if event["capacity"] is None else event["capacity"]
+    return dict(event, dates=dates_text(event), capacity_text=capacity, deadline=store.last_signup_day(event))
+
+
+def registrant_table(people: list[dict]) -> tuple[list[str], list[list]]:
+    """(headers, rows) of an event's registrants then waitlist (storage.events.registrants), full
+    mobiles: the file organisers are given, from the CLI or the console."""
+    texts = content.replies()["events_cli"]
+    rows = [[n, p["name"], p["work_unit"] or "", p["mobile"] or "", texts["status"][p["status"]], p["checkin_code"],
+             p["created_at"][:16].replace("T", " ")] for n, p in enumerate(people, 1)]
+    return list(texts["registrant_columns"].values()), rows
+
+
 def reminder_text(registration: dict) -> str:
     """The day-before reminder; `registration` carries its event's fields (storage.events.claim_reminders)."""
     return _notice("events.notice.reminder", registration, registration)

@@ -18,7 +18,7 @@ from bot import sheet_import
 from bot.job_board import settings
 from bot.job_text import canonical_city
 from bot.validation import Invalid, normalise
-from storage.jobs import find_posting_by_key, job_key
+from storage.jobs import find_posting_by_key, job_key, save_postings
 
 
 def columns() -> dict[str, dict]:
@@ -75,6 +75,23 @@ def with_defaults(fields: dict, today: date) -> dict:
     return {"discipline": None, "education": None, "salary": None, "description": None,
             **fields, "posted_on": posted, "expires_on": fields.get("expires_on") or expires.isoformat(),
             "source": fields.get("source") or "secretariat"}
+
+
+def save(db, rows: list[dict], today: date) -> list[tuple[dict, str]]:
+    """Store checked rows in one transaction: a posting already on the board takes the fields
+    given, a new one gets the defaults for what was left out. -> [(posting, outcome)]"""
+    postings = []
+    for fields in rows:
+        stored = find_posting_by_key(db, job_key(fields))
+        postings.append(dict(stored, **fields) if stored else with_defaults(fields, today))
+    return save_postings(db, postings, today.isoformat())
+
+
+def save_plan(db, plan, file_name: str, actor: str) -> list[int]:
+    """Write an import plan (bot.sheet_import.plan_import of SHEET); the ids of the new postings."""
+    updated = [dict(stored, **changes) for _, stored, changes in plan.updates]
+    saved = save(db, [fields for _, fields in plan.new] + updated, date.today())
+    return [posting["id"] for posting, _ in saved[:len(plan.new)]]
 
 
 SHEET = sheet_import.RecordSheet(

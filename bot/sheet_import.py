@@ -233,3 +233,26 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
     }
+
+
+def report_lines(d: dict) -> list[tuple[str, str]]:
+    """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
+    updated, summary, done: `import` prints them, the console lays them out."""
+    say = content.text
+    lines = [("read", say("sheet_import.read", file=d["file"], header=d["header"], count=d["rows"]))]
+    if d["ignored_columns"]:
+        lines.append(("note", say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"]))))
+    lines += [("note", say("sheet_import.note", **note)) for note in d["notes"]]
+    if d["problems"]:
+        lines.append(("problems_title", say("sheet_import.problems_title")))
+    for p in d["problems"]:
+        line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
+        lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    lines += [("updated", say("sheet_import.updated", **u)) for u in d["updated"]]
+    lines.append(("summary", say("sheet_import.summary", new=len(d["new"]), updated=len(d["updated"]),
+                                 unchanged=d["unchanged"], bad=len(d["bad_rows"]), what=d["what"])))
+    if d["dry_run"]:
+        lines.append(("done", say("sheet_import.dry_run")))
+    elif d["applied"] and d["bad_rows"]:
+        lines.append(("done", say("sheet_import.skipped", bad=len(d["bad_rows"]))))
+    return lines

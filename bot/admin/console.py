@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from bot.admin import applications, audit, auth, csrf, dashboard, dues, governance, members, news, tickets, users
+from bot.admin import (applications, audit, auth, awards, csrf, dashboard, dues, events, governance, jobs, members, news,
+                       tickets, users)
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
 from bot.admin.ui import actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
@@ -22,7 +23,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, dues, news, tickets, governance, audit, users]
+PAGES = [auth, dashboard, applications, members, dues, news, tickets, jobs, events, awards, governance, audit, users]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
     ("admin.dashboard.index", "dashboard"),
@@ -31,6 +32,9 @@ MENU = [
     ("admin.dues.index", "dues"),
     ("admin.news.index", "news"),
     ("admin.tickets.index", "tickets"),
+    ("admin.jobs.index", "jobs"),
+    ("admin.events.index", "events"),
+    ("admin.awards.index", "awards"),
     ("admin.governance.index", "governance"),
     ("admin.audit.index", "audit"),
     ("admin.users.index", "users"),

@@ -197,15 +197,21 @@ def work_dir(name: str) -> Path:
     return path
 
 
-def send_table(filename: str, headers: list[str], rows: list[list]):
-    """A spreadsheet download (.xlsx or .csv by the file name), written by bot.spreadsheets."""
+def send_written(filename: str, write):
+    """A download (.xlsx or .csv by the file name) of what `write(path)` writes, as the CLI's
+    export functions write files; the file lives only in a temporary folder."""
     suffix = Path(filename).suffix.lower()
     with tempfile.TemporaryDirectory(dir=work_dir("tmp")) as folder:
         path = Path(folder) / f"export{suffix}"
-        write_table(path, headers, rows)
+        write(path)
         data = path.read_bytes()
     return send_file(io.BytesIO(data), mimetype=MIMETYPES[suffix], as_attachment=True,
                      download_name=filename)
+
+
+def send_table(filename: str, headers: list[str], rows: list[list]):
+    """A spreadsheet download written by bot.spreadsheets."""
+    return send_written(filename, lambda path: write_table(path, headers, rows))
 
 
 # --- uploads waiting for confirmation (upload -> report -> confirm) -----------------------
@@ -258,10 +264,10 @@ def drop_upload(token: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def upload_step(template: str, suffixes: tuple[str, ...], wrong_format):
-    """The first step of an import: the upload form (GET), or keep the file and go to its report
-    (the blueprint's `.report` view) or back to the form with why (POST)."""
+def upload_step(template: str, suffixes: tuple[str, ...], wrong_format, **context):
+    """The first step of an import: the upload form (GET, `context` for its template), or keep the
+    file and go to its report (the blueprint's `.report` view) or back to the form with why (POST)."""
     if request.method == "GET":
-        return render(template)
+        return render(template, **context)
     token = keep_upload(suffixes, wrong_format)
     return redirect(url_for(".report", token=token) if token else url_for(".upload"))

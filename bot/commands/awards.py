@@ -31,20 +31,7 @@ def awards():
     """评奖与人才项目：奖项、竞赛、青年人才托举等征集 (open calls and their deadline reminders)."""
 
 
-def _save(db, plan, file, actor: str) -> list[str]:
-    def source(row: int) -> str:
-        return _text("source", file=file.name, row=row)
-
-    return store.save_awards(db, new=[(fields, source(row)) for row, fields in plan.new],
-                             changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates],
-                             actor=actor)
-
-
-import_command(awards, calls.SHEET, _save, content.text("awards_cli.what"))
-
-
-def _summary(call: dict, today: date) -> dict:
-    return dict(call, kind_name=calls.kind_name(call["kind"]), deadline_text=calls.deadline_text(call, today))
+import_command(awards, calls.SHEET, calls.save_plan, content.text("awards_cli.what"))
 
 
 @awards.command()
@@ -66,14 +53,8 @@ def add(actor, **values):
         raise NotDone("\n".join(_text("add_problem", label=labels[key]["label"], value=shown,
                                       problem=sheet_import.problem_text(reason, **facts))
                                 for key, shown, reason, facts in problems))
-    stored = store.find_award_to_import(db, None, calls.guide_key(fields))
-    if stored:
-        store.save_awards(db, [], [(stored["id"], fields, _text("source_cli"))], actor)
-        outcome, number = "updated", stored["award_no"]
-    else:
-        [number] = store.save_awards(db, [(fields, _text("source_cli"))], [], actor)
-        outcome = "created"
-    data = dict(_summary(store.find_award(db, number), today), outcome=outcome)
+    outcome, number = calls.add_call(db, fields, _text("source_cli"), actor)
+    data = dict(calls.summary(store.find_award(db, number), today), outcome=outcome)
     return data, lambda d: click.echo(_text(d["outcome"], **d))
 
 
@@ -84,7 +65,7 @@ def list_calls(everything):
     """Open calls (or all), nearest deadline first."""
     today = date.today()
     query = {"from": None if everything else today.isoformat(), "kind": None}
-    rows = [_summary(call, today) for call in store.list_awards(open_store(), query, limit=10_000)]
+    rows = [calls.summary(call, today) for call in store.list_awards(open_store(), query, limit=10_000)]
 
     return rows, list_printer("awards_cli")
 

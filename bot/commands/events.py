@@ -37,24 +37,11 @@ def events():
     """年度活动指南与活动报名 (the activity guide and registrations)."""
 
 
-def _save(db, plan, file: Path, actor: str) -> list[str]:
-    def source(row: int) -> str:
-        return _text("source", file=file.name, row=row)
-
-    numbers, promoted = store.save_events(
-        db, new=[(fields, source(row)) for row, fields in plan.new],
-        changes=[(stored["id"], changes, source(row)) for row, stored, changes in plan.updates], actor=actor)
-    guide.notify_promoted(db, connect_redis(load_settings()), promoted)
-    return numbers
+def _save(db, plan, file_name: str, actor: str) -> list[str]:
+    return guide.save_plan(db, connect_redis(load_settings()), plan, file_name, actor)
 
 
 import_command(events, guide.SHEET, _save, content.text("events_cli.what"))
-
-
-def _summary(event: dict) -> dict:
-    capacity = _text("unlimited") if event["capacity"] is None else event["capacity"]
-    return dict(event, dates=guide.dates_text(event), capacity_text=capacity,
-                deadline=store.last_signup_day(event))
 
 
 @events.command(name="list")
@@ -66,7 +53,7 @@ def list_events(first, last, kind):
     """Events still to come (or in the days given), soonest first, with their seats taken."""
     query = {"from": (first.date() if first else date.today()).isoformat(),
              "to": last.date().isoformat() if last else None, "type": kind, "word": None}
-    rows = [_summary(e) for e in store.list_events(open_store(), query, limit=10_000)]
+    rows = [guide.summary(e) for e in store.list_events(open_store(), query, limit=10_000)]
 
     return rows, list_printer("events_cli")
 
@@ -77,7 +64,7 @@ def list_events(first, last, kind):
 @refusals("events_cli")
 def show(event):
     """One event in full, with its seats and waitlist."""
-    found = _summary(store.require_event(open_store(), event))
+    found = guide.summary(store.require_event(open_store(), event))
     return found, lambda d: click.echo(_text("show", **dict(d, description=d["description"] or "")))
 
 
@@ -92,11 +79,9 @@ def registrants(event, file):
     db = open_store()
     found = store.require_event(db, event)
     people = store.registrants(db, found["id"])
-    status = content.replies()["events_cli"]["status"]
-    rows = [[n, p["name"], p["work_unit"] or "", p["mobile"] or "", status[p["status"]], p["checkin_code"],
-             p["created_at"][:16].replace("T", " ")] for n, p in enumerate(people, 1)]
+    headers, rows = guide.registrant_table(people)
     if file:
-        write_table(file, list(content.replies()["events_cli"]["registrant_columns"].values()), rows)
+        write_table(file, headers, rows)
     data = {"event_no": found["event_no"], "title": found["title"], "file": str(file) if file else None,
             "registered": found["registered"], "waitlisted": found["waitlisted"],
             "registrants": [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in people]}

@@ -12,7 +12,6 @@ as often as wanted. Chinese output from content/replies/jobs_cli.toml.
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import click
 
@@ -39,24 +38,7 @@ def jobs():
 
 # --- add and import --------------------------------------------------------------------
 
-def _save(db, rows: list[dict]) -> list[tuple[dict, str]]:
-    """Store in one transaction: a posting already on the board takes the fields given,
-    a new one gets the defaults for what was left out."""
-    today = date.today()
-    postings = []
-    for fields in rows:
-        stored = store.find_posting_by_key(db, store.job_key(fields))
-        postings.append(dict(stored, **fields) if stored else job_postings.with_defaults(fields, today))
-    return store.save_postings(db, postings, today.isoformat())
-
-
-def _save_plan(db, plan, file: Path, actor: str) -> list[int]:
-    updated = [dict(stored, **changes) for _, stored, changes in plan.updates]
-    saved = _save(db, [fields for _, fields in plan.new] + updated)
-    return [posting["id"] for posting, _ in saved[:len(plan.new)]]
-
-
-import_command(jobs, job_postings.SHEET, _save_plan, _text("what"))
+import_command(jobs, job_postings.SHEET, job_postings.save_plan, _text("what"))
 
 
 def _checked(field: str):
@@ -90,7 +72,7 @@ def add(**fields):
     if problems:
         raise NotDone("；".join(content.text(f"sheet_import.problems.{reason}", **facts)
                                for _, reason, facts in problems))
-    [(posting, outcome)] = _save(open_store(), [given])
+    [(posting, outcome)] = job_postings.save(open_store(), [given], date.today())
     data = dict(posting, outcome=outcome)
     return data, lambda d: click.echo(_text("added", **dict(_words(d), outcome=_text(f"outcomes.{d['outcome']}"))))
 

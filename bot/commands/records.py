@@ -53,7 +53,7 @@ def refusals(section: str):
 
 
 def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, what: str):
-    """Add `import FILE` to `group`: `save(db, plan, file, actor)` writes a clean plan and returns
+    """Add `import FILE` to `group`: `save(db, plan, file_name, actor)` writes a clean plan and returns
     the record numbers created; `what` names the records in the report (活动, 评奖项目)."""
     @group.command(name="import", help=content.text("sheet_import.help", what=what))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -67,7 +67,7 @@ def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, wha
         db = open_store()
         plan = sheet_import.plan_import(db, spec, file, year or date.today().year)
         blocked = bool(plan.problems) and not skip_bad_rows
-        created = None if blocked or dry_run else save(db, plan, file, actor)
+        created = None if blocked or dry_run else save(db, plan, file.name, actor)
         data = sheet_import.report(spec, plan, file, created, dry_run, what)
         if blocked:
             print_report(data)
@@ -78,22 +78,5 @@ def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, wha
 
 
 def print_report(d: dict) -> None:
-    say = content.text
-    click.echo(say("sheet_import.read", file=d["file"], header=d["header"], count=d["rows"]))
-    if d["ignored_columns"]:
-        click.echo(say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"])))
-    for note in d["notes"]:
-        click.echo(say("sheet_import.note", **note))
-    if d["problems"]:
-        click.echo(say("sheet_import.problems_title"))
-    for p in d["problems"]:
-        line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
-        click.echo("  " + say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else "")))
-    for u in d["updated"]:
-        click.echo(say("sheet_import.updated", **u))
-    click.echo(say("sheet_import.summary", new=len(d["new"]), updated=len(d["updated"]),
-                   unchanged=d["unchanged"], bad=len(d["bad_rows"]), what=d["what"]))
-    if d["dry_run"]:
-        click.echo(say("sheet_import.dry_run"))
-    elif d["applied"] and d["bad_rows"]:
-        click.echo(say("sheet_import.skipped", bad=len(d["bad_rows"])))
+    for kind, line in sheet_import.report_lines(d):
+        click.echo(f"  {line}" if kind == "problem" else line)
