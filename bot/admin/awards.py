@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, request
 
 from bot import awards as calls
 from bot import content
-from bot.admin.records import add_form, add_import, cleaned_form
+from bot.admin.records import add_import, add_one
 from bot.admin.ui import actor, db, render, say_done, t
 from storage import awards as store
 
@@ -34,11 +34,8 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    if request.method == "GET":
-        return add_form(calls.SHEET, "awards")
-    fields, errors, typed = cleaned_form(calls.SHEET)
-    if errors:
-        return add_form(calls.SHEET, "awards", typed, errors)
-    outcome, number = calls.add_call(db(), fields, t("awards.source"), actor())
-    say_done(f"awards.{outcome}", award_no=number, name=fields["name"])
-    return redirect(url_for(".index"))
+    def save(fields: dict) -> None:
+        outcome, number = calls.add_call(db(), fields, t("awards.source"), actor())
+        say_done(f"awards.{outcome}", award_no=number, name=fields["name"])
+
+    return add_one(calls.SHEET, "awards", save)

@@ -13,7 +13,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, request, url_for
 
 from bot import content, job_postings
-from bot.admin.records import add_form, add_import, cleaned_form
+from bot.admin.records import add_import, add_one
 from bot.admin.ui import db, render, say_done
 from storage import jobs as store
 
@@ -35,14 +35,11 @@ def index():
 
 @bp.route("/new", methods=["GET", "POST"])
 def new():
-    if request.method == "GET":
-        return add_form(job_postings.SHEET, "jobs")
-    fields, errors, typed = cleaned_form(job_postings.SHEET)
-    if errors:
-        return add_form(job_postings.SHEET, "jobs", typed, errors)
-    [(posting, outcome)] = job_postings.save(db(), [fields], date.today())
-    say_done("jobs.added", outcome=content.text(f"jobs_cli.outcomes.{outcome}"), **posting)
-    return redirect(url_for(".index"))
+    def save(fields: dict) -> None:
+        [(posting, outcome)] = job_postings.save(db(), [fields], date.today())
+        say_done("jobs.added", outcome=content.text(f"jobs_cli.outcomes.{outcome}"), **posting)
+
+    return add_one(job_postings.SHEET, "jobs", save)
 
 
 @bp.post("/<int:job_id>/close")

@@ -63,6 +63,18 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
     bp.add_url_rule("/import/<token>", "confirm", confirm, methods=["POST"])
 
 
+def add_one(spec: sheet_import.RecordSheet, section: str, save):
+    """The whole add-one view: the empty form, or the posted one checked column by column;
+    `save(fields)` stores a clean record and says so, then the list is shown again."""
+    if request.method == "GET":
+        return add_form(spec, section)
+    fields, errors, typed = cleaned_form(spec)
+    if errors:
+        return add_form(spec, section, typed, errors)
+    save(fields)
+    return redirect(url_for(".index"))
+
+
 def add_form(spec: sheet_import.RecordSheet, section: str, typed: dict | None = None, errors: dict | None = None):
     """The page adding one record: a field per column of the sheet (not the record number, which is given
     on saving), titled by [admin.<section>]."""
