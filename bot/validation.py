@@ -69,7 +69,7 @@ def clean_graduation_year(text, today: date | None = None) -> int:
 def clean_choice(text, choices: list[str], reason: str) -> str:
     """A choice typed as its number (1, 2, ...) or its name, or a name that contains the answer."""
     value = normalise(text)
-    if value.isdigit() and 1 <= int(value) <= len(choices):
+    if re.fullmatch(r"[0-9]{1,3}", value) and 1 <= int(value) <= len(choices):  # not "²", not 5,000 digits
         return choices[int(value) - 1]
     if value in choices:
         return value

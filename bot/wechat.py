@@ -41,6 +41,11 @@ def _signature(*parts: str) -> str:
     return signer.signature
 
 
+def _same_signature(expected: str, given: str) -> bool:
+    """Constant-time comparison; as bytes, since compare_digest refuses non-ASCII str (a 500)."""
+    return hmac.compare_digest(expected.encode(), given.lower().encode())
+
+
 def check_request_signature(config: Config, args, now: float | None = None) -> None:
     """The plain `signature` every GET and POST carries, plus the replay window."""
     signature = args.get("signature", "")
@@ -49,7 +54,7 @@ def check_request_signature(config: Config, args, now: float | None = None) -> N
     if not (signature and timestamp and nonce):
         raise WebhookError(403, "missing signature, timestamp or nonce")
     expected = _signature(config.wechat_token, timestamp, nonce)
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not _same_signature(expected, signature):
         raise WebhookError(403, "bad signature")
     try:
         sent_at = int(timestamp)
@@ -84,7 +89,7 @@ def _decrypt(config: Config, args, envelope: dict) -> str:
         raise WebhookError(400, "encrypt_type=aes but no <Encrypt> in the body")
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
     expected = _signature(config.wechat_token, timestamp, nonce, encrypted)
-    if not hmac.compare_digest(expected, args.get("msg_signature", "").lower()):
+    if not _same_signature(expected, args.get("msg_signature", "")):
         raise WebhookError(403, "bad msg_signature")
     _check_padding(config, encrypted)
     crypto = WeChatCrypto(config.wechat_token, config.encoding_aes_key, config.app_id)
@@ -127,7 +132,7 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
     account = _text_field(fields.get("ToUserName"))
     msg_type = (_text_field(fields.get("MsgType")) or "").lower()
     create_time = _text_field(fields.get("CreateTime")) or ""
-    if not openid or not account or not msg_type or not create_time.isdigit():
+    if not openid or not account or not msg_type or not (create_time.isascii() and create_time.isdigit()):
         raise WebhookError(400, "message lacks FromUserName, ToUserName, MsgType or CreateTime")
     raw_msg_id = fields.get("MsgId", fields.get("MsgID"))
     msg_id = _text_field(raw_msg_id)

@@ -305,7 +305,8 @@ def _field_to_correct(ctx) -> Field | None:
     wanted = _CORRECTION_VERB.sub("", re.sub(r"\s+", "", normalise(ctx.text)))
     form = _form(ctx)
     if wanted.isdigit():
-        return form[int(wanted) - 1] if 1 <= int(wanted) <= len(form) else None
+        number = int(wanted) if re.fullmatch(r"[0-9]{1,3}", wanted) else 0  # not "²", not 5,000 digits
+        return form[number - 1] if 1 <= number <= len(form) else None
     named = [(len(name), f) for f in form for name in _texts()["fields"][f.step] if name in wanted]
     return max(named, key=lambda pair: pair[0])[1] if named else None
 

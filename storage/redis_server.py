@@ -57,7 +57,7 @@ def ensure_private_redis(data_dir: Path, timeout: float = 10.0) -> tuple[str, bo
             "--unixsocketperm", "700",
             "--dir", str(data_dir),
             "--dbfilename", "redis.rdb",
-            "--save", "60 1",
+            "--save", "60", "1",  # one argument each: "60 1" in one would turn saving off
             "--daemonize", "yes",
             "--pidfile", str(pidfile),
             "--logfile", str(data_dir / "redis.log"),
