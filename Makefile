@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test venv chat screenshots clean
+.PHONY: run test venv chat screenshots clean bench chaos soak wrk
 
 venv: $(VENV)/.installed
 
@@ -31,3 +31,28 @@ screenshots: venv
 
 clean:
 	rm -rf var .pytest_cache
+
+## Benchmarks, each printing its table for docs/benchmarks.md (under 15 minutes on 2 cores): the webhook
+## under gunicorn against a bare handler (wrk), the router, members at 1,000,000, job search, delivery.
+bench: venv wrk
+	$(PY) bench/bench_webhook.py
+	$(PY) bench/bench_router.py
+	$(PY) bench/bench_members.py
+	$(PY) bench/bench_jobs.py
+	$(PY) bench/bench_delivery.py
+
+## wrk drives the webhook benchmark: installed here when missing (as root with apt-get); without it the
+## benchmark falls back to its own Python load generator and says so.
+wrk:
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -q && apt-get install -y -q wrk; } \
+		|| echo "wrk not found (install it: sudo apt-get install wrk); using the Python load generator"
+
+## Faults under real load for about 5 minutes: Redis restarted and killed, SQLite locked past the reply
+## budget, the WeChat API failing, a web worker killed. Exits 1 if any scenario fails.
+chaos: venv
+	$(PY) bench/chaos.py
+
+## Ten minutes at 100 messages/s against gunicorn; RSS and open files of every process at start and end.
+soak: venv
+	$(PY) bench/soak.py

@@ -1,0 +1,119 @@
+"""Webhook throughput and latency under `gunicorn -w 2`, measured against a bare handler.
+
+One run starts, in a temporary directory, a private redis-server and an SQLite
+file (10,000 members, 2,000 job postings), then two servers with production
+settings (BOT_ENV=production, WECHAT_* set), each `gunicorn -w 2`:
+
+  bot    bot.wsgi:app, the product;
+  bare   bench/bare_handler.py: wechatpy + Flask that only checks the
+         signature, parses and echoes the text.
+
+Traffic: signed plaintext-mode text messages (bench/load.py): texts from
+tests/data/router_labelled.jsonl (every intent), 2,000 senders of whom 70% are
+bound members, every MsgId unique; signatures made just before each run.
+
+  peak      wrk (`-t2 -c8`, bench/webhook.lua) against each server in turn,
+            `--rounds` times, alternating, so both see the same background load;
+            the ratio is the bot's median requests/s over the bare handler's;
+  latency   the bot at half its median peak for `--latency-seconds`, from a
+            Python open-loop generator (fixed arrival rate; each request timed
+            from when it was due, so queueing is not hidden), with what every
+            reply was (an answer, `success`, or a fallback: error/busy/late).
+
+Without wrk on PATH the peaks come from the Python generator (closed loop,
+8 connections) and the output says so; install wrk with `apt-get install wrk`.
+
+Targets: bot >= 0.7 of the bare handler; p99 < 50 ms at half the bot's peak.
+
+Run:  .venv/bin/python bench/bench_webhook.py                 # about 3 minutes
+      .venv/bin/python bench/bench_webhook.py --rounds 5 --seconds 20 --latency-seconds 60
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_delivery import machine  # noqa: E402
+from bench.load import Stack, Traffic, closed_loop, open_loop, senders  # noqa: E402
+
+CONNECTIONS, WRK_THREADS = 8, 2
+MESSAGES_PER_RUN = 80_000  # more than the bot answers in a run: no MsgId is sent twice
+
+
+def peak(server, traffic: Traffic, seconds: float, workdir: Path) -> dict:
+    """Requests per second (closed loop) and wrk's latency figures for one server."""
+    if shutil.which("wrk") is None:
+        result = closed_loop(server.port, traffic.message, CONNECTIONS, seconds)
+        return {"rps": result.rate, "p50_ms": result.quantile(0.5), "p99_ms": result.quantile(0.99),
+                "failed": sum(n for kind, n in result.kinds.items() if kind.startswith(("http", "connection"))),
+                "wraps": 0, "load": os.getloadavg()[0]}
+    messages = traffic.write_wrk_file(workdir / "messages.txt", MESSAGES_PER_RUN)
+    output = subprocess.run(
+        ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(ROOT / "bench/webhook.lua"),
+         f"http://127.0.0.1:{server.port}", "--", str(messages), str(WRK_THREADS)],
+        capture_output=True, text=True, check=True).stdout
+    figures = json.loads(output.strip().splitlines()[-1])
+    return {"rps": figures["requests"] / figures["duration_us"] * 1e6, "p50_ms": figures["p50_us"] / 1000,
+            "p99_ms": figures["p99_us"] / 1000, "failed": figures["non2xx"] + figures["socket_errors"],
+            "wraps": figures["wraps"], "load": os.getloadavg()[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=15, help="length of each peak run")
+    parser.add_argument("--latency-seconds", type=float, default=40)
+    args = parser.parse_args()
+    generator = "wrk" if shutil.which("wrk") else "the Python closed-loop generator (wrk not found)"
+    print(f"# {machine()}; load average {os.getloadavg()[0]:.1f} at start")
+    print(f"# peak: {generator}, {CONNECTIONS} connections, {args.seconds:.0f} s a run, "
+          f"{args.rounds} rounds alternating; latency: Python open loop for {args.latency_seconds:.0f} s")
+    with Stack() as stack:
+        traffic = Traffic(senders(stack.members))
+        bot = stack.serve("bot.wsgi:app", log_name="bot")
+        bare = stack.serve("bench.bare_handler:app", log_name="bare")
+        for server in (bare, bot):  # warm-up: every worker loads what it loads on first use
+            peak(server, traffic, 3, stack.dir)
+        print("| round | server | requests/s | p50 | p99 | failed | load |")
+        print("|---:|---|---:|---:|---:|---:|---:|")
+        runs = {"bare": [], "bot": []}
+        for round_no in range(1, args.rounds + 1):
+            for name, server in (("bare", bare), ("bot", bot)):
+                run = peak(server, traffic, args.seconds, stack.dir)
+                runs[name].append(run)
+                wrapped = f" (wrapped {run['wraps']}x)" if run["wraps"] else ""
+                print(f"| {round_no} | {name} | {run['rps']:,.0f}{wrapped} | {run['p50_ms']:.1f} ms "
+                      f"| {run['p99_ms']:.1f} ms | {run['failed']} | {run['load']:.1f} |", flush=True)
+        bare_rps = statistics.median(run["rps"] for run in runs["bare"])
+        bot_rps = statistics.median(run["rps"] for run in runs["bot"])
+        ratio = bot_rps / bare_rps
+        rate = bot_rps / 2
+        print()
+        print(f"throughput: bot {bot_rps:,.0f}/s, bare {bare_rps:,.0f}/s (medians): ratio {ratio:.2f} "
+              f"(target >= 0.7: {'met' if ratio >= 0.7 else 'MISSED'})")
+        print(f"\nlatency at {rate:,.0f}/s (half the bot's peak) for {args.latency_seconds:.0f} s, Python open loop; "
+              f"the bare handler at the same rate shows what the generator and the machine add:")
+        print("| server | requests | p50 | p90 | p99 | max | generator behind by | replies | load |")
+        print("|---|---:|---:|---:|---:|---:|---:|---|---:|")
+        latency = {}
+        for name, server in (("bot", bot), ("bare", bare)):
+            result = latency[name] = open_loop(server.port, traffic.message, rate, args.latency_seconds)
+            print(f"| {name} | {len(result.latencies_ms):,} | {result.quantile(0.5):.1f} ms "
+                  f"| {result.quantile(0.9):.1f} ms | {result.quantile(0.99):.1f} ms | {max(result.latencies_ms):.0f} ms "
+                  f"| {result.lag_ms:.0f} ms | {dict(result.kinds.most_common())} | {os.getloadavg()[0]:.1f} |",
+                  flush=True)
+        p99 = latency["bot"].quantile(0.99)
+        print(f"\nbot p99 at half its peak: {p99:.1f} ms (target < 50 ms: {'met' if p99 < 50 else 'MISSED'})")
+
+
+if __name__ == "__main__":
+    main()
