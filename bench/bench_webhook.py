@@ -18,14 +18,16 @@ bound members, every MsgId unique; signatures made just before each run.
   latency   the bot at half its median peak for `--latency-seconds`, from a
             Python open-loop generator (fixed arrival rate; each request timed
             from when it was due, so queueing is not hidden), with what every
-            reply was (an answer, `success`, or a fallback: error/busy/late).
+            reply was (an answer, `success`, or a fallback: error/busy/late);
+            then the bare handler at the same rate, to show what the
+            generator and the machine add.
 
 Without wrk on PATH the peaks come from the Python generator (closed loop,
 8 connections) and the output says so; install wrk with `apt-get install wrk`.
 
 Targets: bot >= 0.7 of the bare handler; p99 < 50 ms at half the bot's peak.
 
-Run:  .venv/bin/python bench/bench_webhook.py                 # about 3 minutes
+Run:  .venv/bin/python bench/bench_webhook.py                 # about 3.5 minutes
       .venv/bin/python bench/bench_webhook.py --rounds 5 --seconds 20 --latency-seconds 60
 """
 from __future__ import annotations

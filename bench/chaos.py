@@ -55,7 +55,7 @@ from storage.redis_server import ensure_private_redis, stop_private_redis  # noq
 
 
 class Load:
-    """Traffic at a fixed rate in a background thread for the length of a `with` block's plan."""
+    """`seconds` of traffic at a fixed rate from a background thread, while the `with` block injects a fault."""
 
     def __init__(self, port: int, traffic: Traffic, rate: float, seconds: float):
         self.thread = threading.Thread(target=self._run, args=(port, traffic, rate, seconds))
