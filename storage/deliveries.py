@@ -193,7 +193,11 @@ def claim_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, te
 
 def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """The member's notices that found no channel, put back in the queue: they write now, so the
-    window is open. Each comes back once: another message finds them queued already."""
+    window is open. Each comes back once: another message finds them queued already.
+
+    Nearly every message finds none: a read first, so a message takes no write lock for nothing."""
+    if not db["notices"].count_where("openid = ? and status = 'inbox'", [openid]):
+        return []
     with transaction(db):
         return [dict(row) for row in db.query(
             "update notices set status = 'queued', updated_at = ? where openid = ? and status = 'inbox' "
