@@ -12,7 +12,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, request, url_for
 
 from bot import membership
-from bot.admin.ui import actor, db, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
 from storage import admin as admin_store
 from storage import members as store
 
@@ -37,9 +37,7 @@ def index():
 
 @bp.get("/<app_no>")
 def show(app_no: str):
-    application = store.find_application(db(), app_no)
-    if application is None:
-        abort(404)
+    application = or_404(store.find_application(db(), app_no))
     data = application["data"]
     fields = [(key, data[key]) for key in DATA_FIELDS if data.get(key) not in (None, "")]
     history = [membership.history_view(row, full=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, request
 
 from bot import content, event_guide
 from bot import events as guide
 from bot.admin.records import add_import
-from bot.admin.ui import db, redis_client, render, send_table, send_written, t
+from bot.admin.ui import db, or_404, redis_client, render, send_table, send_written, t
 from bot.privacy import mask_mobile
 from storage import events as store
 
@@ -49,10 +49,7 @@ def index():
 
 
 def _event(event_no: str) -> dict:
-    event = store.find_event(db(), event_no)
-    if event is None:
-        abort(404)
-    return event
+    return or_404(store.find_event(db(), event_no))
 
 
 @bp.get("/<event_no>")

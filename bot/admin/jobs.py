@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from bot import content, job_postings
 from bot.admin.records import add_import, add_one
-from bot.admin.ui import db, render, say_done
+from bot.admin.ui import db, or_404, render, say_done
 from storage import jobs as store
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -45,8 +45,6 @@ def new():
 @bp.post("/<int:job_id>/close")
 def close(job_id: int):
     """Members no longer see a closed posting and no alert sends it."""
-    before = store.close_posting(db(), job_id)
-    if before is None:
-        abort(404)
+    before = or_404(store.close_posting(db(), job_id))
     say_done("jobs.already_closed" if before["status"] == store.CLOSED else "jobs.closed", **before)
     return redirect(url_for(".index"))

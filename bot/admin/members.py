@@ -16,8 +16,10 @@ from flask import Blueprint, abort, redirect, request, url_for
 from bot import membership, roster
 from bot.admin import roster_import
 from bot.admin.accounts import EVERYONE
-from bot.admin.ui import (actor, allow, attempt, current_page, db, render, say_not_done, send_table, t,
-                          texts, unit_options, unit_scope)
+from bot.admin.ui import (
+    actor, allow, attempt, current_page, db, or_404, render, say_not_done, send_table, t, texts,
+    unit_options, unit_scope,
+)
 from bot.validation import Invalid
 from storage import admin as admin_store
 from storage import members as store
@@ -51,9 +53,7 @@ def _filters() -> dict:
 
 
 def _member_or_refuse(member_no: str) -> dict:
-    member = store.find_member_by_no(db(), member_no.strip().upper())
-    if member is None:
-        abort(404)
+    member = or_404(store.find_member_by_no(db(), member_no.strip().upper()))
     if unit_scope() is not None and member["unit_id"] != unit_scope():
         abort(403)
     return member

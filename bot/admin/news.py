@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 
 from bot import content, delivery, newsletters
 from bot.membership import category_name
-from bot.admin.ui import db, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
 from storage.members import INDIVIDUAL_CATEGORIES
@@ -98,10 +98,7 @@ def count():
 
 
 def _item_or_404(item_no: str) -> dict:
-    item = find_item(db(), item_no)
-    if item is None:
-        abort(404)
-    return item
+    return or_404(find_item(db(), item_no))
 
 
 @bp.get("/<item_no>")

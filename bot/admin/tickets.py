@@ -7,10 +7,10 @@ the answer is recorded but not sent.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from bot import content, ticket_replies
-from bot.admin.ui import actor, db, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
 from storage import tickets as store
 from storage.members import Refused, find_member_by_openid
 
@@ -29,9 +29,7 @@ def index():
 
 @bp.get("/<ticket_no>")
 def show(ticket_no: str):
-    ticket = store.find_ticket(db(), ticket_no)
-    if ticket is None:
-        abort(404)
+    ticket = or_404(store.find_ticket(db(), ticket_no))
     return render("ticket.html", ticket=ticket, member=find_member_by_openid(db(), ticket["openid"]),
                   replies=store.replies_to(db(), ticket["id"]))
 

@@ -37,6 +37,13 @@ def services():
     return current_app.extensions["services"]
 
 
+def or_404(found):
+    """A record the URL names, or Not Found when there is none."""
+    if found is None:
+        abort(404)
+    return found
+
+
 def db():
     return services().db
 

@@ -7,21 +7,20 @@ remains for the day it does not).
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from bot.admin import accounts
-from bot.admin.ui import (actor, allow, attempt, config, db, now, render, say_done, say_not_done, t,
-                          unit_options, user)
+from bot.admin.ui import (
+    actor, allow, attempt, config, db, now, or_404, render, say_done, say_not_done, t, unit_options,
+    user,
+)
 from storage import admin as admin_store
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
 
 def _user_or_404(user_id: int) -> dict:
-    found = admin_store.find_user(db(), user_id)
-    if found is None:
-        abort(404)
-    return found
+    return or_404(admin_store.find_user(db(), user_id))
 
 
 @bp.get("/")
