@@ -193,7 +193,7 @@ class Chaos:
 
 HELP = content.text("help.text")
 FEES_QUESTION = "我的会费交到什么时候了"  # answered with the fee schedule, unless Redis is away
-SCENARIOS = {  # Redis last: an outage stops the queue worker's scheduler for good (see the docs)
+SCENARIOS = {  # Redis last: the worker and its scheduler take a few seconds to come back after it
     "sqlite busy": Chaos.sqlite_busy,
     "wechat failing": Chaos.wechat_failing,
     "web worker kill": Chaos.web_worker_killed,

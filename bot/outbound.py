@@ -24,14 +24,19 @@ Each late reply's outcome is recorded in Redis (storage.state.record_outbound_ou
 """
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
 from datetime import timedelta
+from uuid import uuid4
 
 import redis
 from rq import Queue, Retry, Worker, get_current_job
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
+from rq.exceptions import StopRequested
 from rq.job import Job
+from rq.scheduler import RQScheduler
 
 from bot.config import PROJECT_ROOT, Config, load_config
 from bot.messages import Reply
@@ -47,6 +52,7 @@ from storage.state import connect_redis, record_outbound_outcome, take_service_w
 QUEUE_NAME = "outbound"
 RQ_RETRY_INTERVALS = (30, 300)  # seconds before RQ's 2nd and 3rd attempt of a job
 JOB_TIMEOUT_SECONDS = 180
+REDIS_RETRY_SECONDS = 2  # while Redis is away, how often the worker and its scheduler try it again
 
 
 def send_text_later(r: redis.Redis, openid: str, text: str) -> str:
@@ -133,6 +139,48 @@ def _record(r: redis.Redis, job: Job | None, openid: str, kind: str, status: str
     return status
 
 
+class _Scheduler(RQScheduler):
+    """RQ's scheduler process exits at the first Redis error, and RQ starts another only at the
+    worker's 10-minute maintenance (rq/rq#2189): until then no retry or delayed job comes due.
+    This one waits for Redis to come back and carries on."""
+
+    def work(self):
+        while True:
+            try:
+                return super().work()
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if self._stop_requested:  # stopping with Redis away: its locks expire by themselves
+                    return
+                self.log.warning("Scheduler: Redis unavailable (%s); trying again in %d s", exc, REDIS_RETRY_SECONDS)
+                time.sleep(REDIS_RETRY_SECONDS)
+
+
+class _Worker(Worker):
+    """Runs _Scheduler, and notes a stop request so run_worker can tell a stop from a quit."""
+
+    stopping = False
+
+    def __init__(self, *args, scheduler_name: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scheduler_name = scheduler_name
+
+    def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
+                         log_format=DEFAULT_LOGGING_FORMAT):
+        if burst:  # RQ's own: it moves the due jobs here and now, no process to die
+            return super()._start_scheduler(burst, logging_level, date_format, log_format)
+        # One scheduler name for the whole run_worker: a worker started again after its predecessor
+        # quit with Redis away takes back the lock that one could not release (it expires after 61 s).
+        self.scheduler = _Scheduler(self.queues, connection=self.connection, name=self.scheduler_name,
+                                    logging_level=self.log.level if logging_level is None else logging_level,
+                                    date_format=date_format, log_format=log_format, serializer=self.serializer)
+        if self.scheduler.acquire_locks():
+            self.scheduler.start()
+
+    def handle_warm_shutdown_request(self):
+        self.stopping = True
+        super().handle_warm_shutdown_request()
+
+
 def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
 
@@ -140,14 +188,33 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     bot.delivery.recover_abandoned); importing bot.delivery here also means each
     job's forked process starts with it loaded. The scheduler runs alongside so
     that jobs RQ put off for a retry come due; in burst mode it only enqueues
-    those already due. Returns whether any job ran.
+    those already due. RQ's worker quits when Redis goes away in the middle of a
+    job (its loop gives up on any error but a wait for the next job), so until
+    stopped a new one takes over. Returns whether any job ran.
     """
     from bot.delivery import recover_at_start
 
     r = connect_redis(config)
     recover_at_start(config, r)
-    worker = Worker([QUEUE_NAME], connection=r)
-    return worker.work(burst=burst, with_scheduler=True)
+    scheduler_name, worked, worker = uuid4().hex, False, None
+    while True:
+        try:
+            worker = _Worker([QUEUE_NAME], connection=r, scheduler_name=scheduler_name)
+            worked |= worker.work(burst=burst, with_scheduler=True)
+        except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
+            if burst or worker is None:
+                raise
+            if worker.pubsub_thread:  # teardown did not get as far as this
+                worker.pubsub_thread.stop()
+        if burst or worker.stopping:
+            return worked
+        logging.getLogger("rq.worker").warning("Worker quit; starting another in %d s", REDIS_RETRY_SECONDS)
+        try:
+            time.sleep(REDIS_RETRY_SECONDS)
+        except (StopRequested, redis.RedisError):  # a stop signal, through the last worker's handler
+            pass
+        if worker.stopping:
+            return worked
 
 
 def start_background_worker(config: Config) -> subprocess.Popen:
