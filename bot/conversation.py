@@ -80,21 +80,23 @@ class Context:
         self.flow = None
         self.flow_changed = True
 
-    def _persist(self) -> None:
-        if self.flow is None:
-            if self.flow_changed:
-                state.clear_flow(self.redis, self.openid)
-            return
-        self.flow["updated_at"] = time.time()
-        state.save_flow(self.redis, self.openid, self.flow, self.config.flow_ttl_seconds)
+    def settle(self, turn: state.MemberTurn) -> None:
+        """Hand the flow back to be kept, stamped so that a stale one can be told later."""
+        if self.flow is not None:
+            self.flow["updated_at"] = time.time()
+            turn.save(self.flow)
+        elif self.flow_changed:
+            turn.clear()
 
 
 def respond(services, message: Inbound) -> Reply:
     """The reply to one message; raises state.MemberBusy if the member's lock stays taken."""
-    with state.member_lock(services.redis, message.openid, wait=services.config.reply_budget_seconds / 2):
-        ctx = Context(services, message, state.load_flow(services.redis, message.openid))
+    config = services.config
+    with state.member_turn(services.redis, message.openid, wait=config.reply_budget_seconds / 2,
+                           ttl=config.flow_ttl_seconds) as turn:
+        ctx = Context(services, message, turn.flow)
         reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
-        ctx._persist()
+        ctx.settle(turn)
     return delivery.announce_inbox(services, message, reply)  # opens the member's window; notes unread items
 
 

@@ -139,10 +139,6 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
     if raw_msg_id is not None and not (msg_id and msg_id.isascii() and msg_id.isdigit()):
         raise WebhookError(400, "MsgId is not a number")
     raw_event_key = _text_field(fields.get("EventKey"))
-    try:
-        message = parse_message(xml)
-    except (ValueError, TypeError, KeyError, AttributeError):
-        raise WebhookError(400, "message fields have the wrong shape") from None
 
     kind = msg_type if msg_type in _MEDIA_KINDS else "unknown"
     text = None
@@ -158,7 +154,12 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
     elif msg_type == "link":
         extra = {"title": _text_field(fields.get("Title")) or "", "url": _text_field(fields.get("Url")) or ""}
     elif msg_type == "event":
-        # wechatpy renames a QR-code follow to `subscribe_scan` and strips `qrscene_`.
+        # wechatpy names the event (a QR-code follow becomes `subscribe_scan`); the other
+        # kinds need nothing from it beyond the fields already read.
+        try:
+            message = parse_message(xml)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise WebhookError(400, "message fields have the wrong shape") from None
         event = getattr(message, "event", None) or (_text_field(fields.get("Event")) or "").lower()
         if event == "subscribe_scan" and raw_event_key:
             extra = {"scene": raw_event_key[len("qrscene_"):]}

@@ -196,7 +196,7 @@ def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
     window is open. Each comes back once: another message finds them queued already.
 
     Nearly every message finds none: a read first, so a message takes no write lock for nothing."""
-    if not db["notices"].count_where("openid = ? and status = 'inbox'", [openid]):
+    if not db.execute("select 1 from notices where openid = ? and status = 'inbox' limit 1", [openid]).fetchone():
         return []
     with transaction(db):
         return [dict(row) for row in db.query(

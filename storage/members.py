@@ -106,7 +106,8 @@ def next_number(db: sqlite_utils.Database, table: str, column: str, prefix: str,
 # --- members ------------------------------------------------------------------
 
 def find_member_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
-    return _first(db["members"].rows_where("openid = ?", [openid], limit=1))
+    # db.query, not db["members"]: every message asks, and a table lookup costs three schema reads.
+    return _first(db.query("select * from members where openid = ? limit 1", [openid]))
 
 
 def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
@@ -216,7 +217,7 @@ def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dic
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
-    return _first(db["units"].rows_where("openid = ?", [openid], limit=1))
+    return _first(db.query("select * from units where openid = ? limit 1", [openid]))
 
 
 # --- approval and roster ------------------------------------------------------

@@ -6,14 +6,18 @@ against one file.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from contextlib import contextmanager
 
 import redis
+from redis.commands.core import Script
 
 from bot.config import Config
 from storage.redis_server import ensure_private_redis
+
+log = logging.getLogger(__name__)
 
 PREFIX = "xh:"  # 学会; keeps our keys apart from RQ's on a shared server
 PENDING = "__pending__"
@@ -73,10 +77,6 @@ def save_flow(r: redis.Redis, openid: str, flow: dict, ttl: int) -> None:
     r.set(_flow_key(openid), json.dumps(flow, ensure_ascii=False), ex=ttl)
 
 
-def clear_flow(r: redis.Redis, openid: str) -> None:
-    r.delete(_flow_key(openid))
-
-
 _RELEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
@@ -102,9 +102,56 @@ def _held_lock(r: redis.Redis, key: str, wait: float, hold: float, busy: Excepti
         r.eval(_RELEASE_SCRIPT, 1, key, token)
 
 
-def member_lock(r: redis.Redis, openid: str, wait: float, hold: float = 30.0):
-    """Serialise one member's messages across processes so a flow is never updated twice."""
-    return _held_lock(r, f"{PREFIX}lock:{openid}", wait, hold, MemberBusy(openid))
+class MemberTurn:
+    """One member message's hold on that member's flow: `flow` as read under the lock."""
+
+    def __init__(self, flow: dict | None):
+        self.flow = flow
+        self.outcome = "keep"  # or "save" (self.flow) or "clear"
+
+    def save(self, flow: dict) -> None:
+        self.flow, self.outcome = flow, "save"
+
+    def clear(self) -> None:
+        self.flow, self.outcome = None, "clear"
+
+
+# Write the flow back and release the lock, but only while the lock is still ours: a
+# handler that outlived the lock's hold must not overwrite what a later message did.
+_END_TURN_SCRIPT = Script(None, b"""
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
+elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
+redis.call('del', KEYS[1])
+return 1
+""")  # bytes, so it needs no client to hash; run by EVALSHA, loaded again after a Redis restart
+
+
+@contextmanager
+def member_turn(r: redis.Redis, openid: str, wait: float, ttl: int, hold: float = 30.0):
+    """Serialise one member's messages across processes so a flow is never updated twice.
+
+    Two round trips a message: taking the lock reads the flow in the same
+    pipeline, and one script writes it back and releases the lock.
+    Raises MemberBusy if the lock is not had within `wait` seconds.
+    """
+    lock, token = f"{PREFIX}lock:{openid}", uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while True:
+        with r.pipeline(transaction=False) as pipe:
+            taken, raw = pipe.set(lock, token, nx=True, px=int(hold * 1000)).get(_flow_key(openid)).execute()
+        if taken:
+            break
+        if time.monotonic() >= deadline:
+            raise MemberBusy(openid)
+        time.sleep(0.01)
+    turn = MemberTurn(json.loads(raw) if raw else None)
+    try:
+        yield turn
+    finally:
+        flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
+        if not _END_TURN_SCRIPT(keys=[lock, _flow_key(openid)], args=[token, turn.outcome, flow, ttl], client=r):
+            log.warning("the lock on %s's flow expired before the reply; its changes are dropped", openid)
 
 
 # --- access token ------------------------------------------------------------

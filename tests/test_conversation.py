@@ -184,3 +184,16 @@ def test_no_to_the_cancel_question_keeps_the_sentence_as_the_answer(alice, db):
     reply = alice.says("否")
     [ticket] = tickets(db)
     assert ticket["body"] == "请终止当前流程" and ticket["ticket_no"] in reply
+
+
+def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(redis_client):
+    """The lock's hold ran out mid-reply and the member's next message moved on: the slow
+    reply's form state is dropped, not written over the newer one."""
+    with state.member_turn(redis_client, "o_slow", wait=1, ttl=60, hold=0.05) as slow:
+        time.sleep(0.1)
+        with state.member_turn(redis_client, "o_slow", wait=1, ttl=60) as next_message:
+            next_message.save({"name": "feedback", "step": "body", "data": {}})
+        slow.save({"name": "signup", "step": "name", "data": {}})
+    assert state.load_flow(redis_client, "o_slow")["name"] == "feedback"
+    with state.member_turn(redis_client, "o_slow", wait=0.1, ttl=60) as after:  # and the lock is free
+        assert after.flow["name"] == "feedback"

@@ -178,7 +178,7 @@ def test_redis_lost_after_the_claim_still_answers(wire, db, monkeypatch):
     def gone(*args, **kwargs):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(state, "member_lock", gone)
+    monkeypatch.setattr(state, "member_turn", gone)
     assert wire.say(new_member(), FEES_QUESTION) == HELP
     monkeypatch.undo()
     monkeypatch.setattr(state, "store_reply", gone)

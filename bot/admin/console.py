@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, csrf, dashboard, dues, events, governance, jobs, members, news,
                        tickets, users)
@@ -48,6 +49,16 @@ CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'se
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Sessions under /admin only: the webhook, thousands of requests a minute, skips the
+    cookie signer Flask would otherwise build for every request."""
+
+    def open_session(self, app, request):
+        if not request.path.startswith(app.config["SESSION_COOKIE_PATH"]):
+            return None  # Flask's null session: readable, empty, never saved
+        return super().open_session(app, request)
+
+
 @console.record_once
 def _session_settings(state) -> None:
     """The session cookie only the console uses: signed, HttpOnly, SameSite=Lax, Secure in production."""
@@ -61,6 +72,7 @@ def _session_settings(state) -> None:
         SESSION_COOKIE_SECURE=settings.admin_cookie_secure,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.admin_session_hours),
     )
+    state.app.session_interface = ConsoleSessionInterface()
 
 
 def _signed_in_user() -> dict | None:
