@@ -222,6 +222,49 @@ def test_a_member_updates_mobile_email_and_work_unit(li, db, ask, bad, problem, 
     assert not li.leaked(MOBILE) and not li.leaked("13900001111")
 
 
+@pytest.mark.parametrize("ask,column", [("修改手机", "mobile"), ("改邮箱", "email"),
+                                        ("修改工作单位", "work_unit")])
+@pytest.mark.parametrize("request_,answer", [
+    ("查会费", "李明（HNKX202400012）"),
+    ("招聘 算法", "目前没有正在招聘的职位"),
+    ("我想提个建议", "写下您的意见"),
+    ("你好", "服务助手"),
+])
+def test_another_request_mid_update_gets_its_answer_and_changes_nothing(li, db, redis_client, ask,
+                                                                        column, request_, answer):
+    member = add_member(db, openid="o_li")
+    before = find_member(db, member["id"]), len(history_of(db, "member", member["id"]))
+    li.says(ask)
+    reply = li.says(request_)
+    assert answer in reply
+    assert "格式不对" not in reply and content.text(f"profile.ask.update_{column}") not in reply
+    assert (find_member(db, member["id"]), len(history_of(db, "member", member["id"]))) == before
+    assert (state.load_flow(redis_client, "o_li") or {}).get("name") != "profile"  # the update is left
+
+
+@pytest.mark.parametrize("ask,detour,answer,bad,problem,good,column,shown", [
+    ("修改手机", "查会费", "会费缴至", "我的手机号是1391234", "手机号格式不对", "139 0000 1111",
+     "mobile", "手机：139****1111"),
+    ("改邮箱", "招聘 算法", "招聘", "我的新邮箱 liming@", "邮箱格式不对", "li.ming@example.com",
+     "email", "邮箱：li.ming@example.com"),
+    ("修改单位", "你好", "服务助手", "郑", "单位名称", "国家奖励办公室",  # a unit that sounds like 评奖
+     "work_unit", "工作单位：国家奖励办公室"),
+])
+def test_after_a_detour_a_malformed_value_is_still_refused_and_a_valid_one_saved(
+        li, db, ask, detour, answer, bad, problem, good, column, shown):
+    """Tries at the value are checked even when the router hears a request in them."""
+    member = add_member(db, openid="o_li")
+    li.says(ask)
+    assert answer in li.says(detour)
+    assert "新的" in li.says(ask)
+    reply = li.says(bad)  # "我的手机号是…" reads as 人工 to the router
+    assert problem in reply and "新的" in reply
+    assert find_member(db, member["id"])[column] == member[column]
+    reply = li.says(good)
+    assert "已为您更新" in reply and shown in reply
+    assert find_member(db, member["id"])[column] == good.replace(" ", "")
+
+
 def test_the_card_offers_the_updates(li, db):
     add_member(db, openid="o_li")
     li.says("会员卡")
