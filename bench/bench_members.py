@@ -8,11 +8,11 @@ payments), then
   lookup    storage.members.find_member_by_openid for random bound openids
             (hits) and for openids nobody bound (misses: a follower who is no
             member, as for most messages);
-  respond   bot.conversation.respond() for a bound member asking for their
-            dues ("我的会费交到什么时候了": member + payments lookup) or their
-            card ("我的会员信息"): routing, the per-member Redis lock, the flow
-            load/save, the handler, the inbox note. This is everything the
-            webhook does after parsing, except the dedupe claim and the XML.
+  answer    bot.webhook.answer() for a bound member asking for their dues
+            ("我的会费交到什么时候了": member + payments lookup) or their card
+            ("我的会员信息"): the claim, the per-member Redis lock and flow,
+            routing, the handler, the inbox note, the reply XML kept for
+            retries. This is everything the webhook does after parsing.
 
 Every timing runs once to warm the page cache, then is measured.
 
@@ -42,7 +42,7 @@ from bench.bench_delivery import machine  # noqa: E402
 from bench.bench_jobs import percentile  # noqa: E402
 from bot.app import Services  # noqa: E402
 from bot.config import load_config  # noqa: E402
-from bot.conversation import respond  # noqa: E402
+from bot.webhook import answer  # noqa: E402
 from bot.messages import Inbound  # noqa: E402
 from storage.database import now_iso, open_database  # noqa: E402
 from storage.members import find_member_by_openid  # noqa: E402
@@ -127,9 +127,9 @@ def one_size(n: int, lookups: int, messages: int) -> dict:
         msg_ids = itertools.count(1)
 
         def ask(openid: str, text: str):
-            return lambda: respond(services, Inbound(openid=openid, account="gh_bench", kind="text",
-                                                     create_time=int(time.time()), text=text,
-                                                     msg_id=str(next(msg_ids))))
+            return lambda: answer(services, Inbound(openid=openid, account="gh_bench", kind="text",
+                                                    create_time=int(time.time()), text=text,
+                                                    msg_id=str(next(msg_ids))))
 
         asks = [ask(openid_of(rng.randrange(n)), QUESTIONS[i % len(QUESTIONS)]) for i in range(messages)]
         timed_ms(asks[:200])  # warm-up (the first call loads the router)
@@ -137,7 +137,7 @@ def one_size(n: int, lookups: int, messages: int) -> dict:
         db.close()
         return {"members": n, "load_seconds": load_seconds,
                 "db_mb": config.sqlite_path.stat().st_size / 1e6,
-                "hit": summary(hits), "miss": summary(misses), "respond": summary(per_message)}
+                "hit": summary(hits), "miss": summary(misses), "answer": summary(per_message)}
     finally:
         stop_private_redis(data_dir)
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -147,15 +147,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--lookups", type=int, default=20_000, help="timed lookups of each kind")
-    parser.add_argument("--messages", type=int, default=2_000, help="timed respond() calls")
+    parser.add_argument("--messages", type=int, default=2_000, help="timed answer() calls")
     args = parser.parse_args()
     print(f"# {machine()}, SQLite {sqlite3.sqlite_version}, load average {os.getloadavg()[0]:.1f} at start")
-    print(f"# {args.lookups:,} lookups of each kind, {args.messages:,} respond() calls, after a warm-up")
-    print("| members | insert (s) | DB (MB) | lookup hit p50 / p99 | lookup miss p50 / p99 | respond() p50 / p99 / max |")
+    print(f"# {args.lookups:,} lookups of each kind, {args.messages:,} answer() calls, after a warm-up")
+    print("| members | insert (s) | DB (MB) | lookup hit p50 / p99 | lookup miss p50 / p99 | answer() p50 / p99 / max |")
     print("|---:|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         r = one_size(n, args.lookups, args.messages)
-        hit, miss, per_message = r["hit"], r["miss"], r["respond"]
+        hit, miss, per_message = r["hit"], r["miss"], r["answer"]
         print(f"| {n:,} | {r['load_seconds']:.0f} | {r['db_mb']:.0f} "
               f"| {hit['p50']:.3f} / {hit['p99']:.3f} ms | {miss['p50']:.3f} / {miss['p99']:.3f} ms "
               f"| {per_message['p50']:.2f} / {per_message['p99']:.2f} / {per_message['max']:.2f} ms |", flush=True)

@@ -89,15 +89,14 @@ class Context:
             turn.clear()
 
 
-def respond(services, message: Inbound) -> Reply:
-    """The reply to one message; raises state.MemberBusy if the member's lock stays taken."""
-    config = services.config
-    with state.member_turn(services.redis, message.openid, wait=config.reply_budget_seconds / 2,
-                           ttl=config.flow_ttl_seconds) as turn:
-        ctx = Context(services, message, turn.flow)
-        reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
-        ctx.settle(turn)
-    return delivery.announce_inbox(services, message, reply)  # opens the member's window; notes unread items
+def respond(services, message: Inbound, turn: state.MemberTurn) -> Reply:
+    """The reply to one message, in its member's turn (see state.begin_message); raises
+    state.MemberBusy if another message of the member keeps the lock too long."""
+    state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
+    ctx = Context(services, message, turn.flow)
+    reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+    ctx.settle(turn)
+    return delivery.announce_inbox(services, message, reply)  # notices waiting, unread newsletters
 
 
 def flow_title(flow: dict) -> str:

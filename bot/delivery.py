@@ -157,22 +157,34 @@ def mark_inbox_read(db, openid: str, item_ids) -> None:
 def announce_inbox(services, message: Inbound, reply: Reply) -> Reply:
     """The hook the conversation engine calls after answering each member message.
 
-    The message opens the member's customer-service window (48 h and 5 messages
-    after a message; 1 minute and 3 after a click, follow or scan), so notices
-    that found no channel go out now, and the reply gets a line about unread
-    newsletters. Redis or SQLite trouble here never spoils the reply.
+    A message that opens the member's customer-service window (state.begin_message
+    opened it) lets the notices that found no channel go out now, and the reply
+    gets a line about unread newsletters. SQLite or Redis trouble here never
+    spoils the reply.
     """
+    if window_opened_by(message, services.config) is None:
+        return reply
     try:
-        if not _record_interaction(services.redis, services.config, message):
-            return reply
         for notice in ledger.notices_waiting(services.db, message.openid):
             enqueue(services.redis, deliver_notice, notice["key"], notice["openid"], notice["text"],
                     notice["kind"], at_front=True)
         unread = ledger.count_unread_inbox(services.db, message.openid)
     except (redis.RedisError, sqlite3.Error):
-        log.exception("could not record the interaction of %s", message.openid)
+        log.exception("could not look for waiting notices of %s", message.openid)
         return reply
     return reply.with_note(content.text("inbox.unread", count=unread)) if unread else reply
+
+
+def window_opened_by(message: Inbound, config: Config) -> tuple[str, int, int] | None:
+    """The customer-service window a member's message opens: (kind, seconds, messages), or None.
+
+    48 h and 5 messages after a message; 1 minute and 3 after a click, follow or scan.
+    """
+    if message.kind in MESSAGE_KINDS:
+        return ("message", *config.cs_message_window)
+    if message.kind == "event" and message.event in EVENTS_OPENING_A_WINDOW:
+        return ("event", *config.cs_event_window)
+    return None
 
 
 def sync_tags_later(r: redis.Redis, openid: str, topics) -> str:
@@ -183,17 +195,6 @@ def sync_tags_later(r: redis.Redis, openid: str, topics) -> str:
     """
     state.want_topics(r, openid, topics)
     return enqueue(r, sync_tags, openid)
-
-
-def _record_interaction(r: redis.Redis, config: Config, message: Inbound) -> bool:
-    """Open the customer-service window the message opens; False if it opens none."""
-    if message.kind in MESSAGE_KINDS:
-        state.open_service_window(r, message.openid, "message", *config.cs_message_window)
-    elif message.kind == "event" and message.event in EVENTS_OPENING_A_WINDOW:
-        state.open_service_window(r, message.openid, "event", *config.cs_event_window)
-    else:
-        return False
-    return True
 
 
 # --- queueing -------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import content
 from bot.conversation import respond
+from bot.delivery import window_opened_by
 from bot.messages import Inbound, Reply
 from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
@@ -77,17 +78,14 @@ def answer(services, message: Inbound) -> str:
     config = services.config
     key = message.retry_key
     try:
-        if not state.claim_message(services.redis, key, config.dedupe_ttl_seconds):
-            return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
+        turn = state.begin_message(services.redis, key, message.openid, config.dedupe_ttl_seconds,
+                                   window=window_opened_by(message, config))
     except redis.RedisError:
         log.warning("Redis unavailable; answering %s statelessly", key)
         return render_reply(_stateless_reply(), message)
-    xml = render_reply(_reply_within_deadline(services, message), message)
-    try:
-        state.store_reply(services.redis, key, xml, config.dedupe_ttl_seconds)
-    except redis.RedisError:  # Redis went away mid-message: the reply still goes out
-        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", key)
-    return xml
+    if turn is None:  # a retry: the first delivery's reply, once it is ready
+        return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
+    return _reply_within_deadline(services, message, turn)
 
 
 def _stateless_reply() -> Reply:
@@ -95,22 +93,41 @@ def _stateless_reply() -> Reply:
     return Reply(text=content.text("help.text"))
 
 
-def _reply_within_deadline(services, message: Inbound) -> Reply:
+def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -> str:
     """Run the handler; if it outlives the budget, say so now and send its reply later."""
-    future = services.pool.submit(_respond_safely, services, message)
+    config = services.config
+    future = services.pool.submit(_answer_in_turn, services, message, turn)
     try:
-        return future.result(timeout=services.config.reply_budget_seconds)
+        return future.result(timeout=config.reply_budget_seconds)[1]
     except FutureTimeout:
         log.warning("reply to %s is late; it will follow by customer-service message", message.retry_key)
         future.add_done_callback(
-            lambda done: send_reply_later(services.redis, message.openid, done.result()))
-        return Reply(text=content.text("deadline.later"))
+            lambda done: send_reply_later(services.redis, message.openid, done.result()[0]))
+    xml = render_reply(Reply(text=content.text("deadline.later")), message)
+    try:
+        state.store_reply(services.redis, message.retry_key, xml, config.dedupe_ttl_seconds)
+    except redis.RedisError:
+        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", message.retry_key)
+    return xml
 
 
-def _respond_safely(services, message: Inbound) -> Reply:
+def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn) -> tuple[Reply, str]:
+    """The reply and its XML; then the member's flow is kept and the reply stored for retries."""
+    config = services.config
+    reply = _respond_safely(services, message, turn)
+    xml = render_reply(reply, message)
+    try:
+        state.end_message(services.redis, turn, config.flow_ttl_seconds, message.retry_key, xml,
+                          config.dedupe_ttl_seconds)
+    except redis.RedisError:  # Redis went away mid-message: the reply still goes out
+        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", message.retry_key)
+    return reply, xml
+
+
+def _respond_safely(services, message: Inbound, turn: state.MemberTurn) -> Reply:
     """A polite answer whatever happens inside: members never see an error page."""
     try:
-        return respond(services, message)
+        return respond(services, message, turn)
     except state.MemberBusy:
         return Reply(text=content.text("flow.busy"))
     except redis.RedisError:  # Redis went away after the message was claimed

@@ -32,15 +32,121 @@ def connect_redis(config: Config) -> redis.Redis:
                                 health_check_interval=30)
 
 
-# --- WeChat retries -------------------------------------------------------
+# --- one member message -----------------------------------------------------
+# Each message costs two round trips: `begin_message` claims it against WeChat's
+# retries, opens the customer-service window it opens, takes the member's lock and
+# reads their flow; `end_message` writes the flow back, releases the lock and keeps
+# the rendered reply for retries. Retries wait for that reply (`wait_for_reply`).
+
+LOCK_HOLD_SECONDS = 30.0  # a crashed process's lock on a member frees itself after this
+
 
 def _dedupe_key(message_key: str) -> str:
     return f"{PREFIX}dedupe:{message_key}"
 
 
-def claim_message(r: redis.Redis, message_key: str, ttl: int) -> bool:
-    """True for the first delivery of a message; retries find the claim taken."""
-    return bool(r.set(_dedupe_key(message_key), PENDING, nx=True, ex=ttl))
+def _flow_key(openid: str) -> str:
+    return f"{PREFIX}flow:{openid}"
+
+
+def _lock_key(openid: str) -> str:
+    return f"{PREFIX}lock:{openid}"
+
+
+class MemberBusy(Exception):
+    """Another message of the same member holds the lock for longer than we can wait."""
+
+
+class MemberTurn:
+    """One message's hold on its member's flow: `flow` is as read under the lock."""
+
+    def __init__(self, openid: str):
+        self.openid = openid
+        self.token = uuid.uuid4().hex
+        self.taken = False
+        self.flow: dict | None = None
+        self.outcome = "keep"  # or "save" (self.flow) or "clear"
+
+    def _took(self, raw_flow: bytes | None) -> None:
+        self.taken, self.flow = True, json.loads(raw_flow) if raw_flow else None
+
+    def save(self, flow: dict) -> None:
+        self.flow, self.outcome = flow, "save"
+
+    def clear(self) -> None:
+        self.flow, self.outcome = None, "clear"
+
+
+# Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
+_BEGIN_MESSAGE_SCRIPT = Script(None, b"""
+-- KEYS: claim, lock, flow[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
+if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
+if KEYS[4] then redis.call('set', KEYS[4], ARGV[5], 'EX', ARGV[6]) end
+if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
+return {1, redis.call('get', KEYS[3])}
+""")
+
+# The flow is written back only while the lock is still ours: a handler that outlived the
+# hold must not overwrite what a later message did. The reply is kept only over the claim,
+# never over the "later" answer the webhook gave when the handler ran past the deadline.
+_END_MESSAGE_SCRIPT = Script(None, b"""
+-- KEYS: lock, flow, claim  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending
+local ours = redis.call('get', KEYS[1]) == ARGV[1]
+if ours then
+  if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
+  elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
+  redis.call('del', KEYS[1])
+end
+if ARGV[5] ~= '' and redis.call('get', KEYS[3]) == ARGV[7] then redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[6]) end
+return ours and 1 or 0
+""")
+
+
+def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
+                  window: tuple[str, int, int] | None = None) -> MemberTurn | None:
+    """Claim a message and, most often, its member's turn; None for a retry of a claimed message.
+
+    `window` is the customer-service window the message opens: (kind, seconds, messages).
+    The turn comes back untaken when another message of the member holds the lock.
+    """
+    turn = MemberTurn(openid)
+    keys = [_dedupe_key(message_key), _lock_key(openid), _flow_key(openid)]
+    args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
+    if window:
+        kind, seconds, messages = window
+        keys.append(_window_key(openid, kind))
+        args += [messages, seconds]
+    claimed = _BEGIN_MESSAGE_SCRIPT(keys=keys, args=args, client=r)
+    if claimed is None:
+        return None
+    if claimed[0]:
+        turn._took(claimed[1])
+    return turn
+
+
+def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
+    """Wait for the member's lock if begin_message did not get it; MemberBusy after `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while not turn.taken:
+        with r.pipeline(transaction=False) as pipe:
+            pipe.set(_lock_key(turn.openid), turn.token, nx=True, px=int(LOCK_HOLD_SECONDS * 1000))
+            taken, raw_flow = pipe.get(_flow_key(turn.openid)).execute()
+        if taken:
+            turn._took(raw_flow)
+        elif time.monotonic() >= deadline:
+            raise MemberBusy(turn.openid)
+        else:
+            time.sleep(0.01)
+
+
+def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: str, reply: str,
+                claim_ttl: int) -> None:
+    """Keep the flow, free the member, and keep the reply for WeChat's retries of the message."""
+    flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
+    keys = [_lock_key(turn.openid), _flow_key(turn.openid), _dedupe_key(message_key)]
+    args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING]
+    if not _END_MESSAGE_SCRIPT(keys=keys, args=args, client=r) and turn.taken:
+        log.warning("the lock on %s's flow expired before the reply; its changes are dropped", turn.openid)
 
 
 def store_reply(r: redis.Redis, message_key: str, reply: str, ttl: int) -> None:
@@ -62,12 +168,6 @@ def wait_for_reply(r: redis.Redis, message_key: str, timeout: float) -> str | No
         time.sleep(0.02)
 
 
-# --- conversations ---------------------------------------------------------
-
-def _flow_key(openid: str) -> str:
-    return f"{PREFIX}flow:{openid}"
-
-
 def load_flow(r: redis.Redis, openid: str) -> dict | None:
     raw = r.get(_flow_key(openid))
     return json.loads(raw) if raw else None
@@ -77,14 +177,12 @@ def save_flow(r: redis.Redis, openid: str, flow: dict, ttl: int) -> None:
     r.set(_flow_key(openid), json.dumps(flow, ensure_ascii=False), ex=ttl)
 
 
+# --- other locks (the access-token refresh, tag syncs) -------------------------
+
 _RELEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
 """
-
-
-class MemberBusy(Exception):
-    """Another message of the same member holds the lock for longer than we can wait."""
 
 
 @contextmanager
@@ -100,58 +198,6 @@ def _held_lock(r: redis.Redis, key: str, wait: float, hold: float, busy: Excepti
         yield
     finally:
         r.eval(_RELEASE_SCRIPT, 1, key, token)
-
-
-class MemberTurn:
-    """One member message's hold on that member's flow: `flow` as read under the lock."""
-
-    def __init__(self, flow: dict | None):
-        self.flow = flow
-        self.outcome = "keep"  # or "save" (self.flow) or "clear"
-
-    def save(self, flow: dict) -> None:
-        self.flow, self.outcome = flow, "save"
-
-    def clear(self) -> None:
-        self.flow, self.outcome = None, "clear"
-
-
-# Write the flow back and release the lock, but only while the lock is still ours: a
-# handler that outlived the lock's hold must not overwrite what a later message did.
-_END_TURN_SCRIPT = Script(None, b"""
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
-elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
-redis.call('del', KEYS[1])
-return 1
-""")  # bytes, so it needs no client to hash; run by EVALSHA, loaded again after a Redis restart
-
-
-@contextmanager
-def member_turn(r: redis.Redis, openid: str, wait: float, ttl: int, hold: float = 30.0):
-    """Serialise one member's messages across processes so a flow is never updated twice.
-
-    Two round trips a message: taking the lock reads the flow in the same
-    pipeline, and one script writes it back and releases the lock.
-    Raises MemberBusy if the lock is not had within `wait` seconds.
-    """
-    lock, token = f"{PREFIX}lock:{openid}", uuid.uuid4().hex
-    deadline = time.monotonic() + wait
-    while True:
-        with r.pipeline(transaction=False) as pipe:
-            taken, raw = pipe.set(lock, token, nx=True, px=int(hold * 1000)).get(_flow_key(openid)).execute()
-        if taken:
-            break
-        if time.monotonic() >= deadline:
-            raise MemberBusy(openid)
-        time.sleep(0.01)
-    turn = MemberTurn(json.loads(raw) if raw else None)
-    try:
-        yield turn
-    finally:
-        flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
-        if not _END_TURN_SCRIPT(keys=[lock, _flow_key(openid)], args=[token, turn.outcome, flow, ttl], client=r):
-            log.warning("the lock on %s's flow expired before the reply; its changes are dropped", openid)
 
 
 # --- access token ------------------------------------------------------------

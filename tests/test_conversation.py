@@ -186,14 +186,20 @@ def test_no_to_the_cancel_question_keeps_the_sentence_as_the_answer(alice, db):
     assert ticket["body"] == "请终止当前流程" and ticket["ticket_no"] in reply
 
 
-def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(redis_client):
+def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(redis_client, monkeypatch):
     """The lock's hold ran out mid-reply and the member's next message moved on: the slow
     reply's form state is dropped, not written over the newer one."""
-    with state.member_turn(redis_client, "o_slow", wait=1, ttl=60, hold=0.05) as slow:
-        time.sleep(0.1)
-        with state.member_turn(redis_client, "o_slow", wait=1, ttl=60) as next_message:
-            next_message.save({"name": "feedback", "step": "body", "data": {}})
-        slow.save({"name": "signup", "step": "name", "data": {}})
+    monkeypatch.setattr(state, "LOCK_HOLD_SECONDS", 0.05)
+    slow = state.begin_message(redis_client, "msg:1", "o_slow", claim_ttl=60)
+    time.sleep(0.1)
+    monkeypatch.undo()
+    next_message = state.begin_message(redis_client, "msg:2", "o_slow", claim_ttl=60)
+    assert next_message.taken
+    next_message.save({"name": "feedback", "step": "body", "data": {}})
+    state.end_message(redis_client, next_message, 60, "msg:2", "<xml>2</xml>", 60)
+    slow.save({"name": "signup", "step": "name", "data": {}})
+    state.end_message(redis_client, slow, 60, "msg:1", "<xml>1</xml>", 60)
     assert state.load_flow(redis_client, "o_slow")["name"] == "feedback"
-    with state.member_turn(redis_client, "o_slow", wait=0.1, ttl=60) as after:  # and the lock is free
-        assert after.flow["name"] == "feedback"
+    after = state.begin_message(redis_client, "msg:3", "o_slow", claim_ttl=60)
+    assert after.taken and after.flow["name"] == "feedback"  # and the lock was freed
+    assert state.wait_for_reply(redis_client, "msg:1", 0) == "<xml>1</xml>"  # the reply is kept all the same

@@ -178,10 +178,10 @@ def test_redis_lost_after_the_claim_still_answers(wire, db, monkeypatch):
     def gone(*args, **kwargs):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(state, "member_turn", gone)
+    monkeypatch.setattr(state, "take_turn", gone)  # while answering
     assert wire.say(new_member(), FEES_QUESTION) == HELP
     monkeypatch.undo()
-    monkeypatch.setattr(state, "store_reply", gone)
+    monkeypatch.setattr(state, "end_message", gone)  # when keeping the flow and the reply
     member = new_member()
     open_feedback(wire, member)
     done = wire.say(member, "建议年会的报名表可以在公众号里直接填写")

@@ -32,7 +32,7 @@ from bot.app import create_app
 from bot.config import PROJECT_ROOT, load_config
 from bot.messages import Article, Reply
 from bot.outbound import QUEUE_NAME
-from bot.registry import MENU_HANDLERS
+from bot.registry import INTENT_HANDLERS, MENU_HANDLERS
 from storage.state import connect_redis
 from tests import wechat_reference as ref
 
@@ -761,6 +761,27 @@ def test_a_late_article_card_is_sent_later_too(env, account, redis_client, monke
     member, job = _late_reply_job(env, account, redis_client, monkeypatch, Reply(articles=(card,)))
     assert job.args[:2] == (member, "articles")
     assert job.args[2][0]["title"] == "年会通知" and job.args[2][0]["url"] == card.url
+
+
+def test_a_retry_of_a_late_message_is_told_the_same_and_nothing_twice(env, account, redis_client, monkeypatch):
+    """The handler that finished after the deadline does not replace what WeChat was told:
+    its reply goes by customer-service message only, so a retry cannot deliver it again."""
+    wire = wire_with(env, account, BOT_REPLY_BUDGET="0.5")
+
+    def slow_help(ctx):
+        time.sleep(1.0)
+        return Reply(text="迟到的帮助信息")
+
+    monkeypatch.setitem(INTENT_HANDLERS, "help", slow_help)
+    member = new_member()
+    first = wire.say(member, "帮助", msg_id="8100000000000000001")
+    assert first == content.text("deadline.later")
+    queue = Queue(QUEUE_NAME, connection=redis_client)
+    deadline = time.monotonic() + 5
+    while queue.count == 0 and time.monotonic() < deadline:  # the handler has finished
+        time.sleep(0.05)
+    assert wire.say(member, "帮助", msg_id="8100000000000000001") == first
+    assert [job.args for job in queue.jobs] == [(member, "text", "迟到的帮助信息")]
 
 
 # --- Redis away -----------------------------------------------------------------
