@@ -150,7 +150,7 @@ def _on_message(ctx: Context) -> Reply:
         if not flow.get("paused"):
             flow["paused"] = True
             return ctx.reply("flow.resume_offer", flow=flow_title(flow))
-        return _answer_while_paused(ctx, lambda: answer_intent(ctx))
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return _step_of(flow).handler(ctx)
 
 
@@ -165,7 +165,7 @@ def _after_cancel_question(ctx: Context) -> Reply:
     return _step_of(ctx.flow).handler(ctx)
 
 
-def _answer_while_paused(ctx: Context, answer) -> Reply:
+def answer_while_paused(ctx: Context, answer) -> Reply:
     """Answer something else while a flow waits; remind the member it is still open."""
     paused = ctx.flow
     paused["paused"] = True
@@ -193,7 +193,7 @@ def _on_event(ctx: Context) -> Reply:
         if ctx.flow and _step_of(ctx.flow).lapses:
             ctx.end_flow()
         if ctx.flow:
-            return _answer_while_paused(ctx, lambda: handler(ctx))
+            return answer_while_paused(ctx, lambda: handler(ctx))
         return handler(ctx)
     if message.event == "unsubscribe" and ctx.flow:
         ctx.end_flow()

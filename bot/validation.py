@@ -10,6 +10,8 @@ import re
 import unicodedata
 from datetime import date
 
+from bot import content
+
 
 class Invalid(ValueError):
     def __init__(self, reason: str):
@@ -116,3 +118,31 @@ def age_band(birth_year: int | None, today: date | None = None) -> str | None:
     if age < 60:
         return "50-59"
     return ">=60"
+
+
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+
+
+def tries_value(shape: str, text) -> bool:
+    """Whether a reply has the shape of a value, right or wrong, though it may read as a request.
+
+    A form step that hears another request ("查会费", "你好") answers that instead of
+    refusing it as a malformed value; a reply of the value's shape is still checked,
+    so "1391234" gets "手机号格式不对" and a unit such as "国家奖励办公室" is kept
+    though the router hears 评奖 in it. Shapes: "mobile" (a run of 7 digits), "email"
+    (an @), "digits" (years, codes), "name" (a common surname and 1-3 more characters),
+    and "unit", "title", "discipline" (by their endings); the words are in
+    content/replies/common.toml [answer_shapes].
+    """
+    text = normalise(text)
+    if shape == "mobile":
+        return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None
+    if shape == "email":
+        return "@" in text
+    if shape == "digits":
+        return re.search(r"\d", text) is not None
+    words = content.replies()["answer_shapes"]
+    if shape == "name":
+        name = re.sub(r"[\s·.]", "", text)
+        return _CJK_NAME.fullmatch(name) is not None and name.startswith(tuple(words["surnames"]))
+    return re.sub(r"[\W_]+$", "", text).endswith(tuple(words[f"{shape}_endings"]))

@@ -17,7 +17,8 @@ from bot.messages import Reply
 from bot.paging import leave_and_answer
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
-from bot.validation import Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise
+from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
+                            tries_value)
 from handlers.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_open_application,
                              update_member)
@@ -172,6 +173,7 @@ UPDATES = {
     "email": clean_email,
     "work_unit": lambda text: clean_text(text, "work_unit"),
 }
+_SHAPES = {"mobile": "mobile", "email": "email", "work_unit": "unit"}  # see validation.tries_value
 # Intents that are no other request: the update's own subject, and a cancel, which
 # bot.conversation settles first (one reaching a step is a text kept as the answer).
 _NOT_ANOTHER_REQUEST = ("unknown", "profile", "cancel")
@@ -191,18 +193,6 @@ def _start_update(ctx, column: str) -> Reply:
     return _ask(f"update_{column}")
 
 
-def _tries_value(column: str, text: str) -> bool:
-    """Whether the text has the shape of a new value, right or wrong: a phone number's run
-    of digits, an @, or a unit name's ending ("大学", "研究院"; unit names such as
-    "国家奖励办公室" would otherwise read as requests)."""
-    text = normalise(text)
-    if column == "mobile":
-        return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None
-    if column == "email":
-        return "@" in text
-    return re.sub(r"[\W_]+$", "", text).endswith(tuple(_texts()["words"]["unit_endings"]))
-
-
 def answer_update(ctx):
     """A new mobile, email or work unit: validated, saved with history, then the card.
 
@@ -210,7 +200,7 @@ def answer_update(ctx):
     any one-question step, rather than being refused as a malformed value until 取消.
     """
     column = ctx.flow["step"].removeprefix("update_")
-    if ctx.intent.name not in _NOT_ANOTHER_REQUEST and not _tries_value(column, ctx.text):
+    if ctx.intent.name not in _NOT_ANOTHER_REQUEST and not tries_value(_SHAPES[column], ctx.text):
         return leave_and_answer(ctx)
     try:
         value = UPDATES[column](ctx.text)

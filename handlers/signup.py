@@ -7,6 +7,10 @@ not apply (school and graduation year are for students only). A summary lets
 the member confirm or correct one field, which is asked again on its own;
 confirming stores a pending application.
 
+Another request half-way ("查会费", "你好") is answered and the form paused
+with its answers, as when the member comes back after a while; "继续" asks the
+same question again. A reply that tries to give the answer is still checked.
+
 The application data uses the column names of `members` (kind `individual`,
 plus `unit_id` when an invite code linked a unit) or `units` (kind `unit`),
 so approval can copy it as it is.
@@ -18,13 +22,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import content
-from bot.conversation import is_one_of
+from bot.conversation import answer_intent, answer_while_paused, is_one_of
 from bot.messages import Reply
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_name,
-                            clean_text, normalise)
+                            clean_text, normalise, tries_value)
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
                              find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
@@ -57,6 +61,7 @@ class Field:
     step: str                                         # step name; also its key in [signup.ask]
     column: str                                       # key in the application data
     clean: Callable                                   # (text, db) -> value, or raises Invalid
+    tries: Callable[[str], bool]                      # whether a text tries to give this answer
     options: Callable[[], list[str]] | None = None    # numbered choices shown under the question
     students_only: bool = False
 
@@ -68,8 +73,27 @@ def _plain(clean) -> Callable:
     return lambda text, db: clean(text)
 
 
+def _shaped(shape: str) -> Callable[[str], bool]:
+    return lambda text: tries_value(shape, text)
+
+
+def _picked(options: Callable[[], list[str]], shape: str | None = None) -> Callable[[str], bool]:
+    """A choice is tried by a number, by naming an option, or (shape) by a word that answers
+    it another way, such as a title ("副教授") for the post category."""
+    def tries(text: str) -> bool:
+        value = normalise(text)
+        return (tries_value("digits", value) or any(option in value for option in options())
+                or (shape is not None and tries_value(shape, value)))
+    return tries
+
+
 def _category_names() -> list[str]:
     return [_membership()["categories"][c] for c in SELF_SIGNUP_CATEGORIES]
+
+
+def _any_category_name() -> list[str]:
+    """Also those not offered: "我想申请会士" is a try, refused with its own reason."""
+    return list(_membership()["categories"].values())
 
 
 def _clean_category(text, db) -> str:
@@ -110,28 +134,31 @@ def _clean_contact_name(text, db) -> str:
 
 _INSTITUTION_TYPE = Field("institution_type", "institution_type",
                           _clean_choice_from("institution_types", "institution_type"),
-                          _choice_list("institution_types"))
+                          _picked(_choice_list("institution_types")), _choice_list("institution_types"))
 
 FORMS: dict[str, tuple[Field, ...]] = {
     "individual": (
-        Field("name", "name", _plain(clean_name)),
-        Field("category", "category", _clean_category, _category_names),
-        Field("birth_year", "birth_year", _plain(clean_birth_year)),
-        Field("work_unit", "work_unit", _plain(lambda t: clean_text(t, "work_unit"))),
+        Field("name", "name", _plain(clean_name), _shaped("name")),
+        Field("category", "category", _clean_category, _picked(_any_category_name), _category_names),
+        Field("birth_year", "birth_year", _plain(clean_birth_year), _shaped("digits")),
+        Field("work_unit", "work_unit", _plain(lambda t: clean_text(t, "work_unit")), _shaped("unit")),
         _INSTITUTION_TYPE,
-        Field("post_category", "post_category",
-              _clean_choice_from("post_categories", "post_category"), _choice_list("post_categories")),
-        Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30))),
-        Field("school", "school", _plain(lambda t: clean_text(t, "school")), students_only=True),
-        Field("graduation_year", "graduation_year", _plain(clean_graduation_year), students_only=True),
-        Field("mobile", "mobile", _plain(clean_mobile)),
-        Field("email", "email", _clean_optional_email),
+        Field("post_category", "post_category", _clean_choice_from("post_categories", "post_category"),
+              _picked(_choice_list("post_categories"), "title"), _choice_list("post_categories")),
+        Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30)),
+              _shaped("discipline")),
+        Field("school", "school", _plain(lambda t: clean_text(t, "school")), _shaped("unit"),
+              students_only=True),
+        Field("graduation_year", "graduation_year", _plain(clean_graduation_year), _shaped("digits"),
+              students_only=True),
+        Field("mobile", "mobile", _plain(clean_mobile), _shaped("mobile")),
+        Field("email", "email", _clean_optional_email, _shaped("email")),
     ),
     "unit": (
-        Field("unit_name", "name", _plain(lambda t: clean_text(t, "unit_name"))),
-        Field("credit_code", "credit_code", _clean_new_credit_code),
-        Field("contact_name", "contact_name", _clean_contact_name),
-        Field("contact_mobile", "contact_mobile", _plain(clean_mobile)),
+        Field("unit_name", "name", _plain(lambda t: clean_text(t, "unit_name")), _shaped("unit")),
+        Field("credit_code", "credit_code", _clean_new_credit_code, _shaped("digits")),
+        Field("contact_name", "contact_name", _clean_contact_name, _shaped("name")),
+        Field("contact_mobile", "contact_mobile", _plain(clean_mobile), _shaped("mobile")),
         _INSTITUTION_TYPE,
     ),
 }
@@ -257,9 +284,21 @@ def choose_kind(ctx):
 
 # --- answering ---------------------------------------------------------------
 
+# Intents that are no other request: a reply the router does not place, and a cancel that
+# bot.conversation hands on as an answer after asking. ("入会" is one: start_signup carries on.)
+_NOT_ANOTHER_REQUEST = ("unknown", "cancel")
+
+
 def answer_field(ctx):
-    """Every question of both forms: check the answer, keep it, ask the next one."""
+    """Every question of both forms: check the answer, keep it, ask the next one.
+
+    Another request instead is answered and the form paused with a reminder, not refused
+    as a malformed answer (or, in a free-text field, kept as one): the member keeps what
+    they have typed so far and "继续" comes back here.
+    """
     field = FIELDS[ctx.flow["step"]]
+    if ctx.intent.name not in _NOT_ANOTHER_REQUEST and not field.tries(ctx.text):
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))
     try:
         value = field.clean(ctx.text, ctx.db)
     except Invalid as refused:
