@@ -3,6 +3,14 @@
 A member in the middle of a flow (a multi-turn form) has its state in Redis;
 every message of that member is handled under a per-member lock so two
 messages arriving together cannot both advance the same step.
+
+A member has one current flow. When a paused form is replaced by another
+request that opens a flow of its own (a feedback form, a list to page through,
+binding), the paused form is kept inside the new flow under "waiting" and
+comes back, still paused and with a reminder, when the new flow ends (done,
+cancelled, or a list left behind). Only one flow waits: see
+Context._waiting_under. It is saved inside the current flow's JSON, so it
+shares that flow's Redis TTL; a flow saved without "waiting" reads as before.
 """
 from __future__ import annotations
 
@@ -37,6 +45,7 @@ class Context:
     intent: Intent | None = None
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
+    remind_of: dict | None = field(default=None, init=False)  # a paused flow the reply should mention
 
     @property
     def openid(self) -> str:
@@ -68,16 +77,43 @@ class Context:
         return Reply(text=content.text(key, **fields))
 
     def start_flow(self, name: str, step: str, **data) -> None:
+        """Start a flow in place of the current one; a paused form waits under it (end_flow)."""
+        waiting = self._waiting_under(name)
         self.flow = {"name": name, "step": step, "data": data, "paused": False}
+        if waiting is not None:
+            self.flow["waiting"] = waiting
         self.flow_changed = True
+
+    def _waiting_under(self, name: str) -> dict | None:
+        """What a flow `name` started now keeps waiting: what waited under the current flow, else
+        the current flow if it is a paused form (a list being browsed just lapses).
+
+        One flow at most waits, so the half-filled form the member left first keeps its place:
+        a paused flow replaced while one already waits under it is dropped, as before. A flow
+        never waits under one of its own name: that is the same form started over.
+        """
+        current = self.flow
+        if current is None:
+            return None
+        paused_form = current if current.get("paused") and not _step_of(current).lapses else None
+        for flow in (current.get("waiting"), paused_form):
+            if flow is not None and flow["name"] != name:
+                return {key: value for key, value in flow.items() if key != "waiting"}
+        return None
 
     def goto(self, step: str, **data) -> None:
         self.flow["step"] = step
         self.flow["data"].update(data)
         self.flow_changed = True
 
-    def end_flow(self) -> None:
-        self.flow = None
+    def end_flow(self, waiting_too: bool = False) -> None:
+        """End the current flow. A form that waited under it comes back, still paused, and the
+        reply reminds the member of it; `waiting_too` drops it as well (an unfollow)."""
+        waiting = None if waiting_too or self.flow is None else self.flow.get("waiting")
+        self.flow = waiting
+        if waiting is not None:
+            waiting["paused"] = True
+            self.remind_of = waiting
         self.flow_changed = True
 
     def settle(self, turn: state.MemberTurn) -> None:
@@ -95,6 +131,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn) -> Reply:
     state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
     ctx = Context(services, message, turn.flow)
     reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+    reply = _reminded(ctx, reply)
     ctx.settle(turn)
     return delivery.announce_inbox(services, message, reply)  # notices waiting, unread newsletters
 
@@ -134,6 +171,8 @@ def _on_message(ctx: Context) -> Reply:
         return _after_cancel_question(ctx)
     if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
         ctx.end_flow()  # a list being browsed is simply left behind
+        if ctx.flow is not None and ctx.intent.name == "cancel":
+            return _offer_to_resume(ctx)  # the form the list kept waiting: go on with it, or cancel it?
         return answer_intent(ctx)
     if ctx.intent.name == "cancel":
         if is_one_of(ctx.text, "cancel_words"):
@@ -144,12 +183,9 @@ def _on_message(ctx: Context) -> Reply:
         return ctx.reply("cancel.confirm", flow=flow_title(flow))
     if flow.get("paused") or _is_stale(ctx):
         if is_one_of(ctx.text, "continue_words"):
-            flow["paused"] = False
-            ctx.flow_changed = True
-            return ask_again(ctx)
+            return _resume(ctx)
         if not flow.get("paused"):
-            flow["paused"] = True
-            return ctx.reply("flow.resume_offer", flow=flow_title(flow))
+            return _offer_to_resume(ctx)
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return _step_of(flow).handler(ctx)
 
@@ -166,18 +202,41 @@ def _after_cancel_question(ctx: Context) -> Reply:
 
 
 def answer_while_paused(ctx: Context, answer) -> Reply:
-    """Answer something else while a flow waits; remind the member it is still open."""
-    paused = ctx.flow
-    paused["paused"] = True
+    """Answer something else while a flow waits; the reply reminds the member it is still open
+    (unless the answer started a flow of its own, which keeps it waiting until it ends)."""
+    ctx.flow["paused"] = True
     ctx.flow_changed = True
-    reply = answer()
-    if ctx.flow is paused:
-        return reply.with_note(content.text("flow.paused", flow=flow_title(paused)))
-    return reply
+    ctx.remind_of = ctx.flow
+    return answer()
+
+
+def _reminded(ctx: Context, reply: Reply) -> Reply:
+    """The reply with one reminder of the paused flow it was answered beside or came back to."""
+    flow = ctx.flow
+    if flow is None or flow is not ctx.remind_of or not flow.get("paused"):
+        return reply
+    return reply.with_note(content.text("flow.paused", flow=flow_title(flow)))
+
+
+def _resume(ctx: Context) -> Reply:
+    """Go on with the paused flow: its current question again."""
+    ctx.flow["paused"] = False
+    ctx.flow_changed = True
+    return ask_again(ctx)
+
+
+def _offer_to_resume(ctx: Context) -> Reply:
+    """Ask whether to go on with a paused flow or drop it; the offer is itself the reminder."""
+    ctx.flow["paused"] = True
+    ctx.flow_changed = True
+    ctx.remind_of = None
+    return ctx.reply("flow.resume_offer", flow=flow_title(ctx.flow))
 
 
 def answer_intent(ctx: Context) -> Reply:
     """Answer the message by its intent (used by steps that see the member has moved on)."""
+    if ctx.flow is not None and ctx.flow.get("paused") and is_one_of(ctx.text, "continue_words"):
+        return _resume(ctx)  # "继续" from a list just left: the form that waited under it
     handler = INTENT_HANDLERS.get(ctx.intent.name)
     if handler is None:
         return ctx.reply("not_available.text", feature=content.feature_name(ctx.intent.name))
@@ -196,6 +255,6 @@ def _on_event(ctx: Context) -> Reply:
             return answer_while_paused(ctx, lambda: handler(ctx))
         return handler(ctx)
     if message.event == "unsubscribe" and ctx.flow:
-        ctx.end_flow()
+        ctx.end_flow(waiting_too=True)  # nothing waits for a member who has gone
     handler = EVENT_HANDLERS.get(message.event or "")
     return handler(ctx) if handler else Reply.nothing()

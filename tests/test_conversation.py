@@ -1,4 +1,5 @@
-"""Flows as a member lives them: feedback end to end, cancel, leaving and coming back, help."""
+"""Flows as a member lives them: feedback end to end, cancel, leaving and coming back, help,
+and a form opened while the membership application waits."""
 from __future__ import annotations
 
 import time
@@ -7,8 +8,11 @@ import pytest
 
 from bot import content
 from storage import state
+from storage.members import find_open_application
 from storage.tickets import HUMAN, list_tickets, list_tickets_of_member
+from tests.job_board import post as post_job
 from tests.member import Member
+from tests.test_signup import GOOD_DATA, STUDENT_ANSWERS, fill
 
 
 @pytest.fixture
@@ -203,3 +207,132 @@ def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(re
     after = state.begin_message(redis_client, "msg:3", "o_slow", claim_ttl=60)
     assert after.taken and after.flow["name"] == "feedback"  # and the lock was freed
     assert state.wait_for_reply(redis_client, "msg:1", 0) == "<xml>1</xml>"  # the reply is kept all the same
+
+
+# --- a form of its own opened while the application waits ------------------------------------
+
+def application_waiting(alice, redis_client, until="mobile") -> dict:
+    """Fill the membership application up to `until`; returns the answers typed so far."""
+    fill(alice, STUDENT_ANSWERS, until=until)
+    return state.load_flow(redis_client, "o_alice")["data"]["answers"]
+
+
+def reminder() -> str:
+    return content.text("flow.paused", flow=content.feature_name("signup"))
+
+
+def test_feedback_given_mid_application_leaves_the_application_waiting(alice, db, redis_client):
+    answers = application_waiting(alice, redis_client)
+    assert "写下您的意见" in alice.says("我想提个建议")
+    assert state.load_flow(redis_client, "o_alice")["waiting"]["data"]["answers"] == answers
+    done = alice.says("希望年会的日程早点公布")
+    [ticket] = tickets(db)
+    assert ticket["ticket_no"] in done and ticket["body"] == "希望年会的日程早点公布"
+    assert done.count("还没有完成") == 1 and reminder() in done
+    flow = state.load_flow(redis_client, "o_alice")
+    assert (flow["name"], flow["step"], flow["paused"]) == ("signup", "mobile", True) and "waiting" not in flow
+    assert "请输入您的手机号" in alice.says("继续")
+    for _, answer, _ in STUDENT_ANSWERS[-2:]:
+        summary = alice.says(answer)
+    assert "姓名：张三" in summary and "学科专业：有机化学" in summary
+    assert "申请编号" in alice.says("确认")
+    assert find_open_application(db, "o_alice")["data"] == GOOD_DATA["individual"]
+    assert state.load_flow(redis_client, "o_alice") is None
+
+
+@pytest.mark.parametrize("request_,question,title", [
+    ("我想提个建议", "写下您的意见", "意见建议"),
+    ("订阅", "请选择要订阅的栏目", "订阅会讯"),
+    ("会员卡", "还没有绑定会员身份", "会员信息"),  # a non-member: binding
+], ids=["feedback", "subscriptions", "binding"])
+def test_cancelling_the_other_form_brings_the_application_back(alice, db, redis_client, request_, question,
+                                                               title):
+    answers = application_waiting(alice, redis_client, until="discipline")
+    assert question in alice.says(request_)
+    reply = alice.says("取消")
+    assert f"已取消“{title}”" in reply and reminder() in reply
+    assert "申请入会" not in reply.replace(reminder(), "")  # only the other form was cancelled
+    assert tickets(db) == []
+    flow = state.load_flow(redis_client, "o_alice")
+    assert flow["name"] == "signup" and flow["paused"] and flow["data"]["answers"] == answers
+    assert "学科专业" in alice.says("继续")
+    assert "已取消“申请入会”" in alice.says("取消")  # the application itself, when it is the one asked
+    assert state.load_flow(redis_client, "o_alice") is None
+    assert find_open_application(db, "o_alice") is None
+
+
+def test_a_stale_form_over_the_application_is_offered_then_cancelled_alone(alice, db, redis_client):
+    application_waiting(alice, redis_client)
+    alice.says("我想提个建议")
+    flow = state.load_flow(redis_client, "o_alice")
+    flow["updated_at"] = time.time() - 3600  # the member left an hour ago
+    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    offer = alice.says("在吗")
+    assert "意见建议" in offer and "还没有完成" in offer and "申请入会" not in offer
+    reply = alice.says("取消")
+    assert "已取消“意见建议”" in reply and reminder() in reply
+    assert "请输入您的手机号" in alice.says("继续")
+
+
+def test_cancelling_an_application_started_over_a_paused_form_brings_that_form_back(alice, db, redis_client):
+    alice.says("我想提建议")
+    alice.clicks("MENU_HELP")  # the feedback form is paused
+    assert "申请类型" in alice.says("申请入会")
+    assert state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "feedback"
+    reply = alice.says("取消")
+    assert "已取消“申请入会”" in reply and content.text("flow.paused", flow="意见建议") in reply
+    assert "写下您的意见" in alice.says("继续")
+    assert "编号" in alice.says("希望年会提供直播")
+    assert len(tickets(db)) == 1 and state.load_flow(redis_client, "o_alice") is None
+
+
+@pytest.fixture
+def engineer_jobs(db):
+    post_job(db, "算法工程师", "河南省人工智能研究院", "郑州")
+    post_job(db, "电气工程师", "洛阳轴承集团", "洛阳")
+
+
+@pytest.mark.parametrize("leave,shown", [
+    (lambda alice: alice.says("查会费"), "会费标准"),
+    (lambda alice: alice.clicks("MENU_HELP"), "人工"),
+    (lambda alice: alice.says("继续"), "请输入您的手机号"),
+], ids=["another_request", "menu_click", "continue"])
+def test_a_job_list_browsed_mid_application_is_left_and_the_application_waits(alice, redis_client,
+                                                                              engineer_jobs, leave, shown):
+    answers = application_waiting(alice, redis_client)
+    listing = alice.says("招聘 工程师")
+    assert "1. " in listing and "2. " in listing and "还没有完成" not in listing
+    assert alice.says("1").startswith("【")  # a posting in full; the list is still open
+    flow = state.load_flow(redis_client, "o_alice")
+    assert flow["name"] == "jobs" and flow["waiting"]["data"]["answers"] == answers
+    reply = leave(alice)
+    assert shown in reply
+    flow = state.load_flow(redis_client, "o_alice")
+    assert flow["name"] == "signup" and flow["step"] == "mobile" and flow["data"]["answers"] == answers
+    if flow["paused"]:  # left for another request: reminded once, and "继续" comes back
+        assert reply.count("还没有完成") == 1 and reminder() in reply
+        assert "请输入您的手机号" in alice.says("继续")
+    else:  # "继续" from the list went straight back to the question
+        assert "还没有完成" not in reply
+
+
+def test_a_cancel_on_a_job_list_asks_about_the_waiting_application(alice, db, redis_client, engineer_jobs):
+    application_waiting(alice, redis_client)
+    alice.says("招聘 工程师")
+    offer = alice.says("取消")
+    assert "申请入会" in offer and "还没有完成" in offer and "已取消" not in offer
+    assert offer.count("还没有完成") == 1
+    assert state.load_flow(redis_client, "o_alice")["name"] == "signup"
+    assert "已取消“申请入会”" in alice.says("取消")
+    assert state.load_flow(redis_client, "o_alice") is None
+
+
+def test_unfollow_drops_the_application_waiting_too(alice, db, redis_client):
+    application_waiting(alice, redis_client)
+    alice.says("我想提个建议")
+    assert state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "signup"
+    assert alice.send("event", Event="unsubscribe") == ""
+    assert state.load_flow(redis_client, "o_alice") is None
+    alice.follows()
+    assert "手机号" not in alice.says("继续")
+    assert state.load_flow(redis_client, "o_alice") is None
