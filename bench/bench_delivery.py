@@ -20,7 +20,7 @@ says how much of the time went to waiting for a core.
 The token bucket is set high (DELIVERY_RATE_PER_SECOND) so that the workers,
 SQLite and the fake are what is measured, not the configured pace.
 
-Run:  .venv/bin/python bench/bench_delivery.py                      # 100,000 members; 1, 2, 4 workers
+Run:  .venv/bin/python bench/bench_delivery.py                      # 10,000 and 100,000 members; 1, 2, 4 workers
       .venv/bin/python bench/bench_delivery.py --members 20000 --workers 1 2 4 --cs-share 0.2
 """
 from __future__ import annotations
@@ -139,7 +139,8 @@ def machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--members", type=int, nargs="+", default=[10_000, 100_000],
+                        help="sizes to run (ten times smaller first, to show how the figures grow)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--cs-share", type=float, default=0.2,
                         help="share of members with an open customer-service window")
@@ -148,8 +149,8 @@ def main() -> None:
     print("| members | workers | enqueue | deliver | recipients/s | API calls | sent (customer service / mass) "
           "| inbox | duplicates | losses | load |")
     print("|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|")
-    for workers in args.workers:
-        result = one_run(args.members, workers, args.cs_share)
+    for members, workers in ((m, w) for m in args.members for w in args.workers):
+        result = one_run(members, workers, args.cs_share)
         channel, status = result["channel"], result["status"]
         print(f"| {result['members']:,} | {workers} | {result['enqueue_s']:.1f} s | {result['deliver_s']:.1f} s "
               f"| {result['per_s']:,.0f} | {result['api_calls']:,} "
