@@ -233,6 +233,13 @@ def _offer_to_resume(ctx: Context) -> Reply:
     return ctx.reply("flow.resume_offer", flow=flow_title(ctx.flow))
 
 
+def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str, ...] = ()) -> bool:
+    """Whether a step's reply is another request rather than a try at its answer: the router
+    places it (not "unknown", nor a cancel, which reaches a step only when the member chose to
+    keep it as the answer, nor one of the step's `own_intents`) and it has not the answer's shape."""
+    return ctx.intent.name not in ("unknown", "cancel", *own_intents) and not tries_answer
+
+
 def answer_intent(ctx: Context) -> Reply:
     """Answer the message by its intent (used by steps that see the member has moved on)."""
     if ctx.flow is not None and ctx.flow.get("paused") and is_one_of(ctx.text, "continue_words"):

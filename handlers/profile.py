@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 
 from bot import content, delivery
+from bot.conversation import asks_something_else
 from bot.dues import standing
 from bot.messages import Reply
 from bot.paging import leave_and_answer
@@ -174,9 +175,6 @@ UPDATES = {
     "work_unit": lambda text: clean_text(text, "work_unit"),
 }
 _SHAPES = {"mobile": "mobile", "email": "email", "work_unit": "unit"}  # see validation.tries_value
-# Intents that are no other request: the update's own subject, and a cancel, which
-# bot.conversation settles first (one reaching a step is a text kept as the answer).
-_NOT_ANOTHER_REQUEST = ("unknown", "profile", "cancel")
 
 
 def _update_wanted(text: str) -> str | None:
@@ -200,7 +198,7 @@ def answer_update(ctx):
     any one-question step, rather than being refused as a malformed value until 取消.
     """
     column = ctx.flow["step"].removeprefix("update_")
-    if ctx.intent.name not in _NOT_ANOTHER_REQUEST and not tries_value(_SHAPES[column], ctx.text):
+    if asks_something_else(ctx, tries_value(_SHAPES[column], ctx.text), own_intents=("profile",)):
         return leave_and_answer(ctx)
     try:
         value = UPDATES[column](ctx.text)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import content
-from bot.conversation import answer_intent, answer_while_paused, is_one_of
+from bot.conversation import answer_intent, answer_while_paused, asks_something_else, is_one_of
 from bot.messages import Reply
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
@@ -284,11 +284,6 @@ def choose_kind(ctx):
 
 # --- answering ---------------------------------------------------------------
 
-# Intents that are no other request: a reply the router does not place, and a cancel that
-# bot.conversation hands on as an answer after asking. ("入会" is one: start_signup carries on.)
-_NOT_ANOTHER_REQUEST = ("unknown", "cancel")
-
-
 def answer_field(ctx):
     """Every question of both forms: check the answer, keep it, ask the next one.
 
@@ -297,7 +292,7 @@ def answer_field(ctx):
     they have typed so far and "继续" comes back here.
     """
     field = FIELDS[ctx.flow["step"]]
-    if ctx.intent.name not in _NOT_ANOTHER_REQUEST and not field.tries(ctx.text):
+    if asks_something_else(ctx, field.tries(ctx.text)):  # "入会" too: start_signup carries on
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     try:
         value = field.clean(ctx.text, ctx.db)
