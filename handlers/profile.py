@@ -111,6 +111,7 @@ def _clean_last4(text) -> str:
 # (step, what it asks for, its check); after the last one the answers are verified.
 BINDING_STEPS = (("bind_name", "name", clean_name), ("bind_no", "member_no", _clean_member_no),
                  ("bind_last4", "last4", _clean_last4))
+_BINDING_SHAPES = {"bind_name": "name", "bind_no": "digits", "bind_last4": "digits"}  # validation.tries_value
 
 
 def answer_binding(ctx):
@@ -120,6 +121,8 @@ def answer_binding(ctx):
     if index == 0 and ctx.intent and ctx.intent.name == "signup":  # "入会": not a member yet
         ctx.end_flow()
         return start_signup(ctx)
+    if asks_something_else(ctx, tries_value(_BINDING_SHAPES[names[index]], ctx.text), own_intents=("profile",)):
+        return leave_and_answer(ctx)  # "查会费" is no name: answered, and the binding left
     _, key, clean = BINDING_STEPS[index]
     try:
         ctx.goto(ctx.flow["step"], **{key: clean(ctx.text)})

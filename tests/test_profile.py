@@ -197,6 +197,18 @@ def test_cancel_mid_binding_binds_nothing(li, db, redis_client):
     assert find_member_by_openid(db, "o_li") is None
 
 
+def test_another_request_mid_binding_is_answered_and_binds_nothing(li, db, redis_client):
+    """"查会费" at the name question is no name: the fee standards come back, not the next question."""
+    add_member(db)
+    li.says("会员卡")
+    reply = li.says("查会费")
+    assert "会费标准" in reply and content.text("profile.ask.bind_no") not in reply
+    assert state.load_flow(redis_client, "o_li") is None
+    assert find_member_by_openid(db, "o_li") is None
+    bind(li)  # and binding still works afterwards
+    assert find_member_by_openid(db, "o_li") is not None
+
+
 # --- updates ------------------------------------------------------------------
 
 @pytest.mark.parametrize("ask,bad,problem,good,column,stored,shown", [
