@@ -15,7 +15,9 @@ The rules:
 - Paying N years while active or in grace continues from the current
   paid-through year (no gap, no paid time lost); paying when lapsed or never
   paid covers the year of the payment onward (no back-dues for the years
-  missed). A legacy paid-through date that is not 31 December counts as
+  missed), except late in the year: from `next_year_from` (1 November) it
+  covers the next year onward, so a transfer in November or December is not
+  spent on a year that ends weeks later. A legacy paid-through date that is not 31 December counts as
   its whole year.
 - Amount for N years = yearly fee of the category x N, for N among
   `multi_year_options`; lifetime has its own price per category.
@@ -132,11 +134,22 @@ def coverage(paid_through: str | None, years: int, paid_on: date) -> tuple[str, 
     if standing(paid_through, paid_on) in ("active", "grace"):
         first_year = _date(paid_through).year + 1
     else:
-        first_year = paid_on.year
+        first_year = paid_on.year + (1 if late_in_year(paid_on) else 0)
     start = date(first_year, 1, 1).isoformat()
     if years == LIFETIME:
         return start, LIFETIME_PAID_THROUGH
     return start, date(first_year + years - 1, 12, 31).isoformat()
+
+
+def late_in_year(day: date) -> bool:
+    """On or after `next_year_from`: a lapsed member paying now pays for the next year."""
+    month, dom = (int(part) for part in fee_rules().get("next_year_from", "12-31").split("-"))
+    return day >= date(day.year, month, dom)
+
+
+def dues_year(paid_through: str | None, day: date) -> int:
+    """The membership year a payer would pay for on `day`: the next unpaid one."""
+    return int(coverage(paid_through, 1, day)[0][:4])
 
 
 def paid_through_after(paid_through: str | None, years: int, paid_on: date) -> str:
@@ -151,8 +164,9 @@ def renewal_options(category: str, paid_through: str | None, today: date) -> lis
     for years in [*year_options(), LIFETIME]:
         amount = amount_due(category, years)
         if amount is not None:
-            options.append({"years": years, "amount": amount,
-                            "paid_through": paid_through_after(paid_through, years, today)})
+            period_from, period_to = coverage(paid_through, years, today)
+            options.append({"years": years, "amount": amount, "period_from": period_from,
+                            "paid_through": period_to})
     return options
 
 

@@ -52,15 +52,25 @@ class Sheet:
     header_rows: list[int]
     notes: list[tuple[int, str]] = field(default_factory=list)
     ignored: list[Column] = field(default_factory=list)  # headers that name no known column
+    gathered: dict[str, list[Column]] = field(default_factory=dict)  # key -> every column of it
 
 
 # --- reading ------------------------------------------------------------------
 
-def read_table(path: Path | str, aliases: dict[str, list[str]]) -> Sheet:
-    """Find the header (by the column names in `aliases`) and return the data rows under it."""
+def read_table(path: Path | str, aliases: dict[str, list[str]],
+               gather: dict[str, tuple[str, ...]] | None = None) -> Sheet:
+    """Find the header (by the column names in `aliases`) and return the data rows under it.
+
+    For each key in `gather` the row holds every column of that key, as a list
+    of (header, value): its aliases, and any other header containing one of the
+    words given (a statement's 摘要, 附言 and 交易备注 all carry remarks).
+    """
     grid = read_grid(Path(path))
     header_at, columns, ignored = _find_header(grid, _alias_index(aliases))
-    sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored)
+    gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
+    taken = {column.index for found in gathered.values() for column in found}
+    ignored = [column for column in ignored if column.index not in taken]
+    sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered)
     for index in range(header_at[-1], len(grid)):
         row = grid[index]
         values = {key: row[column.index] for key, column in columns.items()}
@@ -69,8 +79,19 @@ def read_table(path: Path | str, aliases: dict[str, list[str]]) -> Sheet:
         if _is_note(row):
             sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
             continue
+        for key, found in gathered.items():
+            values[key] = [(column.header, row[column.index]) for column in found]
         sheet.rows.append((index + 1, values))
     return sheet
+
+
+def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
+              ignored: list[Column]) -> list[Column]:
+    """Every column of `key`, left to right: the one taken, its other aliases, and headers with `words`."""
+    found = [columns[key]] if key in columns else []
+    found += [c for c in ignored if c.key == key
+              or (not c.key and any(header_key(w) in header_key(c.header) for w in words))]
+    return sorted(found, key=lambda column: column.index)
 
 
 def read_grid(path: Path) -> list[list]:

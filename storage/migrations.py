@@ -268,6 +268,12 @@ def _admin_console(db: sqlite_utils.Database) -> None:
     db["settings"].create({"key": str, "value": str, "updated_at": str, "updated_by": str}, pk="key")
 
 
+def _payment_accounts(db: sqlite_utils.Database) -> None:
+    """The payer's bank account of an imported payment, so the next transfer from it is known."""
+    db["payments"].add_column("account", str)
+    db["payments"].create_index(["account"])
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -279,6 +285,7 @@ MIGRATIONS = [
     _awards,
     _jobs,
     _admin_console,
+    _payment_accounts,
 ]
 
 

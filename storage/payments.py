@@ -9,7 +9,7 @@ it paid for, so the paid-through date can always be explained.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlite_utils
 
@@ -77,6 +77,21 @@ def find_payers_by_mobile(db: sqlite_utils.Database, mobile: str) -> list[dict]:
     return [_member_payer(m) for m in find_members_by_mobile(db, mobile)] + [_unit_payer(u) for u in units]
 
 
+def find_payers_by_account(db: sqlite_utils.Database, account: str) -> list[dict]:
+    """The payers whose earlier imported payments came from this bank account."""
+    rows = db.execute("select distinct member_id, unit_id from payments where account = ?", [account]).fetchall()
+    payers = [_member_payer(find_member(db, m)) if m else _unit_payer(find_unit(db, u)) for m, u in rows]
+    return [p for p in payers if p]
+
+
+def find_payers_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """Members in force and units whose name is this one, spaces ignored (a bank's 户名 "张 伟" is 张伟)."""
+    key = "".join(name.split())
+    members = db["members"].rows_where("replace(name, ' ', '') = ? and status = 'active'", [key], order_by="id")
+    units = db["units"].rows_where("replace(name, ' ', '') = ? and status = 'active'", [key], order_by="id")
+    return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
+
+
 def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     """Every member and unit whose membership is in force (not suspended or resigned)."""
     members = db["members"].rows_where("status = 'active'", order_by="id")
@@ -106,7 +121,7 @@ def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str,
 def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years: int,
                    paid_on: date, method: str, actor: str, note: str | None = None,
                    reference: str | None = None, import_key: str | None = None,
-                   source: str = "manual") -> dict:
+                   source: str = "manual", account: str | None = None) -> dict:
     """Issue a receipt and extend the paid-through date (rule: bot.dues.coverage), in one transaction.
 
     The paid-through date is read again inside the transaction, so two
@@ -124,7 +139,7 @@ def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years:
         db["payments"].insert({
             "receipt_no": receipt_no, _PAYER_COLUMN[payer["kind"]]: payer["id"], "category": current["category"],
             "amount": float(amount), "years": years, "method": method, "note": note,
-            "reference": reference, "import_key": import_key, "source": source,
+            "reference": reference, "import_key": import_key, "source": source, "account": account,
             "period_from": period_from, "period_to": period_to, "paid_at": paid_on.isoformat(),
             "recorded_by": actor, "recorded_at": now_iso(),
         })
@@ -155,6 +170,17 @@ def find_manual_payment(db: sqlite_utils.Database, payer: dict, paid_on: date,
     return _first(db["payments"].rows_where(
         f"{column} = ? and paid_at = ? and round(amount, 2) = round(?, 2) and import_key is null",
         [payer["id"], paid_on.isoformat(), float(amount)], limit=1))
+
+
+def find_nearby_payment(db: sqlite_utils.Database, payer: dict, paid_on: date, amount: float,
+                        days: int) -> dict | None:
+    """A payment by the same payer of the same amount within `days` of `paid_on`: likely the
+    same money twice (typed in by hand, then found on the bank statement)."""
+    column = _PAYER_COLUMN[payer["kind"]]
+    first, last = (paid_on - timedelta(days=days)).isoformat(), (paid_on + timedelta(days=days)).isoformat()
+    return _first(db["payments"].rows_where(
+        f"{column} = ? and paid_at between ? and ? and round(amount, 2) = round(?, 2)",
+        [payer["id"], first, last, float(amount)], order_by="paid_at desc", limit=1))
 
 
 def collected_by_category(db: sqlite_utils.Database, year: int) -> dict[str, dict]:

@@ -18,6 +18,7 @@ RULES = {
     "multi_year_options": [1, 2, 3, 5],
     "yearly": {"student": 20, "regular": 100, "senior": 200, "fellow": 0, "unit": 2000},
     "lifetime": {"regular": 1500, "senior": 3000},
+    "next_year_from": "11-01",
 }
 
 
@@ -86,7 +87,9 @@ def test_what_an_amount_pays_for(category, amount, years):
     ("2025-12-31", 1, "2026-04-01", ("2026-01-01", "2026-12-31")),
     ("2021-12-31", 1, "2026-07-15", ("2026-01-01", "2026-12-31")),
     # never paid: the year of payment onward
-    (None, 2, "2026-11-20", ("2026-01-01", "2027-12-31")),
+    (None, 2, "2026-10-20", ("2026-01-01", "2027-12-31")),
+    # ... but from 1 November (next_year_from) the next year onward, not weeks of this one
+    (None, 2, "2026-11-20", ("2027-01-01", "2028-12-31")),
     # a legacy mid-year date counts as its whole year
     ("2026-06-30", 1, "2026-05-01", ("2027-01-01", "2027-12-31")),
 ])
@@ -168,3 +171,14 @@ def test_a_past_year_is_judged_at_its_end():
 def test_amounts_read_as_written():
     assert dues.format_amount(100.0) == "100"
     assert dues.format_amount(99.5) == "99.50"
+
+
+def test_a_lapsed_member_paying_late_in_the_year_pays_for_the_next_year():
+    # a November transfer from a member lapsed since 2024 buys 2027, not five weeks of 2026
+    assert dues.coverage("2024-12-31", 1, D("2026-11-20")) == ("2027-01-01", "2027-12-31")
+    assert dues.coverage(None, 1, D("2026-12-06")) == ("2027-01-01", "2027-12-31")
+    assert dues.coverage(None, 1, D("2026-10-31")) == ("2026-01-01", "2026-12-31")
+    # paid through this year: the next year, as always
+    assert dues.coverage("2026-12-31", 1, D("2026-12-06")) == ("2027-01-01", "2027-12-31")
+    [one, *_] = dues.renewal_options("regular", "2024-12-31", D("2026-12-06"))
+    assert (one["period_from"], one["paid_through"]) == ("2027-01-01", "2027-12-31")

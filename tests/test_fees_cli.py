@@ -65,7 +65,7 @@ def test_record_issues_a_receipt_and_extends_the_paid_through_date(env, db):
 def test_receipt_numbers_run_per_year_of_payment(env, db):
     add_member(db, "HNKX202500001")
     first = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2025-12-30")
-    second = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-01-02")
+    second = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-01-02", "--again")
     assert (first["receipt_no"], second["receipt_no"]) == ("SJ202500001", "SJ202600001")
 
 
@@ -297,3 +297,70 @@ def test_a_sheet_without_an_amount_column_is_refused(env, tmp_path):
     path.write_text("缴费日期,会员编号,姓名\n2026-04-01,HNKX202500001,张三\n", encoding="utf-8")
     result = invoke(env, "fees", "import", path)
     assert result.exit_code != 0 and "金额" in result.output
+
+
+# --- a bank's standard export: remarks in several columns, payer names, not-dues money --------
+
+def standard_export(path, rows):
+    """中国银行-style 账户交易明细: two title rows, account info, then 摘要 (always "转账") and 附言."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["账户交易明细查询"])
+    sheet.merge_cells("A1:J1")
+    sheet.append(["账号：0000 0000 0000 0000", None, "户名：河南省示范科技学会", None, "币种：人民币"])
+    sheet.append(["交易日期", "交易时间", "借方发生额", "贷方发生额", "余额", "对方户名", "对方账号",
+                  "摘要", "附言", "交易流水号"])
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["合计"])
+    book.save(path)
+    return path
+
+
+def export_row(day, credit, name, account, remark, serial, debit=None):
+    return [day, "10:21:05", debit, credit, 50000, name, account, "转账", remark, serial]
+
+
+def test_a_standard_export_is_matched_by_any_remark_column_name_and_account(env, db, tmp_path):
+    add_member(db, "HNKX201900001", name="张伟", paid_through="2025-12-31")
+    add_member(db, "HNKX201900002", category="student", name="李娜")
+    add_member(db, "HNKX201900003", name="王芳", paid_through="2025-12-31")
+    rows = [
+        export_row("2026-03-02", REGULAR, "张伟", "6217 0000 1111 2222", "HNKX201900001 会费", "B001"),
+        export_row("2026-03-03", STUDENT, "李 娜", "6217 0000 3333 4444", "会费", "B002"),
+        export_row("2026-03-04", 800, "王芳", "6217 0000 5555 6666", "HNKX201900003 学术年会注册费", "B003"),
+        export_row("2026-03-05", 350, "赵强", "6217 0000 7777 8888", "报销差旅费", "B004"),
+        export_row("2026-03-06", None, "某印刷厂", "6217 0000 9999 0000", "印刷费", "B005", debit=1200),
+        export_row("2026-09-01", REGULAR, "张伟家属", "6217000011112222", "转账", "B006"),
+    ]
+    out = run_json(env, "fees", "import", standard_export(tmp_path / "明细.xlsx", rows))
+    assert [(r["row"], r["number"], r["matched_by"]) for r in out["recorded"]] == [
+        (4, "HNKX201900001", "附言里的会员编号"), (5, "HNKX201900002", "对方户名里的户名"),
+        (9, "HNKX201900001", "对方账号里的付款账号（此前从该账号缴过会费）")]
+    assert [r["row"] for r in out["not_dues"]] == [6, 7]
+    assert "HNKX201900003" in out["not_dues"][0]["who"]
+    assert find_member_by_no(db, "HNKX201900003")["paid_through"] == "2025-12-31"  # a fee, not dues
+    assert out["skipped"] == 1 and out["unmatched"] == out["invalid"] == []
+    assert out["memo_columns"] == ["摘要（H 列）", "附言（I 列）"]
+
+    text = run(env, "fees", "import", standard_export(tmp_path / "明细.xlsx", rows))
+    assert "不是会费 2 笔" in text and "备注写的是“注册费”，不是会费" in text
+
+
+def test_a_payment_recorded_by_hand_and_found_on_the_statement_days_later_is_held(env, db, tmp_path):
+    add_member(db, "HNKX201900001", name="张伟", paid_through="2025-12-31")
+    run(env, "fees", "record", "HNKX201900001", REGULAR, "--date", "2026-03-09")
+    path = standard_export(tmp_path / "明细.xlsx", [
+        export_row("2026-03-02", REGULAR, "张伟", "6217000011112222", "HNKX201900001会费", "B001")])
+    out = run_json(env, "fees", "import", path)
+    assert out["recorded"] == [] and [r["row"] for r in out["held"]] == [4]
+    assert find_member_by_no(db, "HNKX201900001")["paid_through"] == "2026-12-31"  # counted once
+    assert "可能是同一笔钱" in run(env, "fees", "import", path)
+
+    # typed in again by hand: refused the same way, unless it really is another payment
+    again = invoke(env, "fees", "record", "HNKX201900001", REGULAR, "--date", "2026-03-10")
+    assert again.exit_code != 0 and "可能是同一笔钱" in again.output
+
+    confirmed = run_json(env, "fees", "import", path, "--confirm", 4)
+    assert [r["row"] for r in confirmed["recorded"]] == [4]
+    assert find_member_by_no(db, "HNKX201900001")["paid_through"] == "2027-12-31"

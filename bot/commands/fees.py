@@ -18,6 +18,7 @@ from bot.statements import StatementError, import_statement, report_lines
 from storage.payments import (
     AlreadyLifetime,
     collected_by_category,
+    find_nearby_payment,
     find_payer,
     list_dues_payers,
     payments_of,
@@ -52,8 +53,9 @@ def fees():
 @click.option("--by", "actor", help="Who records it.")
 @click.option("--date", "paid_on", type=DATE_FORMAT, help="Day of payment (default today).")
 @click.option("--force", is_flag=True, help="Record an amount or term off the schedule.")
+@click.option("--again", is_flag=True, help="It is another payment, though one like it was booked days ago.")
 @json_option
-def record(number, amount, years, lifetime, method, note, actor, paid_on, force):
+def record(number, amount, years, lifetime, method, note, actor, paid_on, force, again):
     """Record a payment by member (or unit) NUMBER of AMOUNT yuan and issue a receipt."""
     db = open_store()
     payer = _payer_or_fail(db, number)
@@ -63,6 +65,11 @@ def record(number, amount, years, lifetime, method, note, actor, paid_on, force)
     problem = dues.schedule_problem(payer["category"], amount, years, force, note)
     if problem:
         raise click.ClickException(_text(problem[0], **problem[1]))
+    like = find_nearby_payment(db, payer, _day(paid_on), amount, dues.fee_rules()["duplicate_days"])
+    if like and not again:
+        raise click.ClickException(_text("likely_duplicate", name=payer["name"], number=payer["number"],
+                                         paid_at=like["paid_at"], receipt_no=like["receipt_no"],
+                                         amount=dues.format_amount(amount)))
     try:
         payment = record_payment(db, payer, amount, years, _day(paid_on),
                                  method or dues.fee_rules()["default_method"],
@@ -131,16 +138,18 @@ def _print_show(d: dict) -> None:
 @click.option("--method", help="How these were paid (default from content/membership.toml).")
 @click.option("--by", "actor", help="Who imports it.")
 @click.option("--dry-run", is_flag=True, help="Report what would be recorded; record nothing.")
+@click.option("--confirm", "confirm", type=int, multiple=True, metavar="ROW",
+              help="A row held as a likely duplicate that is new money after all (repeatable).")
 @json_option
-def import_(file, method, actor, dry_run):
+def import_(file, method, actor, dry_run, confirm):
     """Record the payments in a bank statement or payment sheet (.xlsx/.csv).
 
-    Rows are matched by member number (its column, or written in the memo),
-    else by mobile. Rows already recorded (same day, amount and bank reference
-    or payer, or typed in by hand) are not recorded again.
+    Rows are matched by member number (its column, or written in any remark
+    column), else by mobile, bank account or payer name. Rows already recorded
+    are not recorded again; rows like a payment already booked are held.
     """
     try:
-        report = import_statement(open_store(), file, method, actor, dry_run)
+        report = import_statement(open_store(), file, method, actor, dry_run, confirm=confirm)
     except StatementError as error:
         raise click.ClickException(error.sentence()) from None
     return report, _print_import
