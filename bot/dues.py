@@ -176,20 +176,38 @@ def reminder_due(category: str, paid_through: str | None, today: date) -> tuple[
     """(kind, period) of the reminder a payer should have by today, or None.
 
     `expiring` within remind_days_before of the paid-through date; `lapsed`
-    once the grace period is over, for lapsed_notice_days (a roster imported
-    with long-lapsed members does not set off a flood of stale notices).
-    The period is the paid-through date, so a renewal starts a new one.
+    once the grace period is over, for lapsed_notice_days; the period is the
+    paid-through date, so a renewal starts a new one. A member who owes and is
+    past those notices is reminded once per dues year (the period is that year,
+    bot.dues.dues_year): `unpaid` never paid, `overdue` has not paid for a
+    whole year or more. Paid-ahead, lifetime and exempt members get none.
     """
-    if dues_standing(category, paid_through, today) in ("exempt", "lifetime", "unpaid"):
+    kind = dues_standing(category, paid_through, today)
+    if kind in ("exempt", "lifetime"):
         return None
-    rules = fee_rules()
-    days_left = days_to_expiry(paid_through, today)
-    if 0 <= days_left <= rules["remind_days_before"]:
+    if kind == "unpaid":
+        return "unpaid", str(dues_year(None, today))
+    if _expiring(paid_through, today):
         return "expiring", paid_through
+    if kind != "lapsed":
+        return None
     days_lapsed = (today - grace_ends(paid_through)).days
-    if 1 <= days_lapsed <= rules["lapsed_notice_days"]:
+    if 1 <= days_lapsed <= fee_rules()["lapsed_notice_days"]:
         return "lapsed", paid_through
+    year = dues_year(paid_through, today)
+    if year > _date(paid_through).year + 1:
+        return "overdue", str(year)
     return None
+
+
+def _expiring(paid_through: str | None, today: date) -> bool:
+    days_left = days_to_expiry(paid_through, today)
+    return days_left is not None and 0 <= days_left <= fee_rules()["remind_days_before"]
+
+
+def owes(category: str, paid_through: str | None, today: date) -> bool:
+    """Owes dues today: never paid, or past the paid-through date (in grace or lapsed)."""
+    return dues_standing(category, paid_through, today) in ("unpaid", "grace", "lapsed")
 
 
 def year_status(category: str, paid_through: str | None, year: int, today: date) -> str:

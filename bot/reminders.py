@@ -2,7 +2,8 @@
 
 Which reminder a member should have by today is bot.dues.reminder_due (one
 `expiring` notice remind_days_before the paid-through date, one `lapsed`
-notice when the grace period ends). Each is claimed in `reminders_sent` per
+notice when the grace period ends, and one a dues year to members who never
+paid or have not paid for a year or more). Each is claimed in `reminders_sent` per
 (member, kind, paid-through date) before it is queued, so reruns, overlapping
 runs (cron and the console's button) and later days never send it twice.
 """
@@ -16,7 +17,7 @@ from bot import content, delivery, dues
 from storage.payments import claim_reminder, list_dues_payers, release_reminder
 
 COUNTS = ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")
-KINDS = ("expiring", "lapsed")
+KINDS = ("expiring", "lapsed", "unpaid", "overdue")
 
 
 def queue_reminders(db, r: redis.Redis, today: date) -> dict:
@@ -54,4 +55,5 @@ def _reminder_text(payer: dict, kind: str, today: date) -> str:
         f"fees.reminder.{kind}", name=payer["name"], category=dues.category_name(payer["category"]),
         paid_through=payer["paid_through"], days=dues.days_to_expiry(payer["paid_through"], today),
         amount=dues.format_amount(dues.yearly_fee(payer["category"])),
+        year=dues.dues_year(payer["paid_through"], today),
     )

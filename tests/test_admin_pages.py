@@ -86,8 +86,16 @@ def test_a_wrong_amount_is_explained_and_the_form_kept(staff, db):
 def test_the_overdue_list_and_reminders(staff, redis_client):
     listing = page(staff.get("/admin/dues/"))
     assert "会员1" in listing and "会员2" in listing and "会员3" not in listing
+    assert "郑州示范大学" in listing and "从未缴费" in listing  # units that never paid owe too
     done = post(staff, "/admin/dues/remind", follow_redirects=True)
     assert "已发送提醒" in page(done)
+
+
+def test_the_collection_rate_shows_individuals_and_units_apart(staff, db):
+    table = page(staff.get("/admin/dues/")).split("年会费收缴率")[1]
+    assert "个人会员" in table and "单位会员" in table
+    individuals, units = table.split("个人会员")[1].split("单位会员")[:2]
+    assert "33.3%" in individuals and "0.0%" in units
 
 
 def statement(rows) -> io.BytesIO:

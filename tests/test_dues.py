@@ -134,11 +134,24 @@ def test_which_reminder_is_due(today, expected):
     assert dues.reminder_due("regular", "2025-12-31", D(today)) == expected
 
 
-def test_no_reminders_for_exempt_lifetime_or_never_paid():
+def test_no_reminders_for_exempt_lifetime_or_paid_ahead():
     day = D("2025-12-15")
     assert dues.reminder_due("fellow", "2025-12-31", day) is None
+    assert dues.reminder_due("fellow", None, day) is None
     assert dues.reminder_due("regular", dues.LIFETIME_PAID_THROUGH, day) is None
-    assert dues.reminder_due("regular", None, day) is None
+    assert dues.reminder_due("regular", "2027-12-31", day) is None
+
+
+@pytest.mark.parametrize("paid_through,today,expected", [
+    (None, "2026-06-01", ("unpaid", "2026")),          # never paid: once for this dues year
+    (None, "2026-12-06", ("unpaid", "2027")),          # late in the year the dues year is the next
+    (None, "2027-03-01", ("unpaid", "2027")),          # ... so January does not remind again
+    ("2024-12-31", "2026-06-01", ("overdue", "2026")),  # nothing paid for 2025 nor 2026
+    ("2025-12-31", "2026-06-01", None),                 # lapsed in April, told then; not a year yet
+    ("2025-12-31", "2026-11-15", ("overdue", "2027")),  # a year gone: asked for 2027
+])
+def test_members_who_owe_are_reminded_once_a_dues_year(paid_through, today, expected):
+    assert dues.reminder_due("regular", paid_through, D(today)) == expected
 
 
 def test_year_summary_counts_paid_grace_overdue_and_never_paid():

@@ -364,3 +364,28 @@ def test_a_payment_recorded_by_hand_and_found_on_the_statement_days_later_is_hel
     confirmed = run_json(env, "fees", "import", path, "--confirm", 4)
     assert [r["row"] for r in confirmed["recorded"]] == [4]
     assert find_member_by_no(db, "HNKX201900001")["paid_through"] == "2027-12-31"
+
+
+def test_members_who_owe_are_reminded_once_a_dues_year_and_the_report_agrees(env, db, redis_client):
+    for n in range(1, 4):
+        add_member(db, f"HNKX20250000{n}", openid=f"o_never{n}", name=f"新会员{n}")  # never paid
+    add_member(db, "HNKX202000001", paid_through="2023-12-31", openid="o_old")       # lapsed for years
+    add_member(db, "HNKX202000002", paid_through="2028-12-31", openid="o_ahead")     # paid ahead
+    add_member(db, "HNKX202000003", paid_through=dues.LIFETIME_PAID_THROUGH, openid="o_life")
+    report = run_json(env, "fees", "report", "--year", 2026, "--today", "2026-06-01")
+    assert (report["total"]["unpaid"], report["total"]["overdue"]) == (3, 1)
+
+    out = run_json(env, "remind", "--today", "2026-06-01")
+    assert (out["queued"], out["unpaid"], out["overdue"]) == (4, 3, 1)
+    texts = dict(queued(redis_client))
+    assert set(texts) == {"o_never1", "o_never2", "o_never3", "o_old"}
+    assert "尚未缴纳会费" in texts["o_never1"] and "2026 年度会费 100 元" in texts["o_never1"]
+    assert "2023-12-31 到期" in texts["o_old"] and "以往年度不必补缴" in texts["o_old"]
+    # neither a flood (every run, every day) nor never (the next dues year asks again)
+    assert run_json(env, "remind", "--today", "2026-06-02")["queued"] == 0
+    assert run_json(env, "remind", "--today", "2026-10-30")["queued"] == 0
+    november = run_json(env, "remind", "--today", "2026-11-02")   # from November dues buy 2027
+    assert (november["unpaid"], november["overdue"]) == (3, 1)
+    assert "2027 年度会费" in queued(redis_client)[-1][1]
+    assert run_json(env, "remind", "--today", "2027-01-15")["queued"] == 0   # 2027 was asked already
+    assert len(queued(redis_client)) == 8

@@ -21,21 +21,36 @@ from storage.payments import AlreadyLifetime, find_payer, list_dues_payers, reco
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
-OVERDUE = ("grace", "lapsed")
 SUFFIXES = (*XLSX_SUFFIXES, ".csv")
 
 
-def _overdue(today: date) -> list[dict]:
-    """Payers in grace or lapsed, the longest unpaid first."""
+def _overdue(payers: list[dict], today: date) -> list[dict]:
+    """Payers who owe (never paid, in grace or lapsed: bot.dues.owes, as `fees report` and
+    `remind` count them), never paid first, then the longest unpaid."""
     rows = [dict(p, standing=dues.dues_standing(p["category"], p["paid_through"], today))
-            for p in list_dues_payers(db())]
-    return sorted((p for p in rows if p["standing"] in OVERDUE), key=lambda p: p["paid_through"] or "")
+            for p in payers if dues.owes(p["category"], p["paid_through"], today)]
+    return sorted(rows, key=lambda p: p["paid_through"] or "")
+
+
+def _collection(payers: list[dict], today: date) -> list[dict]:
+    """This year's collection rate, individuals and unit members apart."""
+    rows = []
+    for kind in ("member", "unit"):
+        summary = dues.year_summary([p for p in payers if p["kind"] == kind], today.year, today)
+        due = sum(row["due"] for row in summary.values())
+        paid = sum(row["paid"] for row in summary.values())
+        rows.append({"kind": kind, "due": due, "paid": paid,
+                     "rate": f"{paid / due:.1%}" if due else "—"})
+    return rows
 
 
 @bp.get("/")
 def index():
     years = [(str(n), dues.years_text(n)) for n in dues.year_options()]
-    return render("dues.html", overdue=_overdue(date.today()), form=request.args,
+    today = date.today()
+    payers = list_dues_payers(db())
+    return render("dues.html", overdue=_overdue(payers, today), collection=_collection(payers, today),
+                  year=today.year, form=request.args,
                   method=dues.fee_rules()["default_method"],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
 
