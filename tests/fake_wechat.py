@@ -11,6 +11,7 @@ and several processes can share it. Tests drive it from the outside:
     fake.fail_next(9, 40001, endpoint="message/custom/send")
                                        ... only calls to that endpoint
     fake.fail_next_http(1, 503)        the next call answers HTTP 503
+    fake.tokenless_answers(2)          the next 2 token fetches answer 200 without an access_token
     fake.overload(3)                   the next 3 calls answer 45009
     fake.random_5xx(0.1, seed=7)       a tenth of all calls answer HTTP 503, reproducibly
     fake.calls_per_second = 20         more calls than that in any second answer 45009
@@ -138,6 +139,7 @@ class FakeWeChat:
         self._unfollowed: set[str] = set()
         self._errcode_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, errcode)
         self._http_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, status)
+        self._tokenless = 0  # token fetches still to answer without an access_token
         self._random_5xx: tuple[float, random.Random] | None = None
         self._delay = 0.0
         self._invalidate_at: int | None = None
@@ -185,6 +187,11 @@ class FakeWeChat:
     def fail_next_http(self, n: int, status: int = 503, endpoint: str | None = None) -> None:
         with self._lock:
             self._http_faults.extend([(endpoint, status)] * n)
+
+    def tokenless_answers(self, n: int) -> None:
+        """The next n token fetches answer HTTP 200 with only `expires_in` (no access_token field)."""
+        with self._lock:
+            self._tokenless += n
 
     def overload(self, n: int, endpoint: str | None = None) -> None:
         """The next n calls answer 45009, as when a quota is used up."""
@@ -326,6 +333,9 @@ class FakeWeChat:
             return _error(40013)
         if args.get("secret") != self.app_secret:
             return _error(40125)
+        if self._tokenless:
+            self._tokenless -= 1
+            return _json({"expires_in": self.token_expires_in})
         now = self.now()
         today = int(now // 86400)
         if self._fetches_per_day[today] >= self.daily_token_limit:
