@@ -51,9 +51,15 @@ later while claims are open) queues the rows again; the new job takes them over:
   - `sending` by customer-service or template message: WeChat offers no way
     to ask whether it arrived, and sending again could deliver it twice. We
     prefer no duplicate: the row becomes `uncertain`, is counted in
-    delivery_counts, and is not resent. That window is one HTTP call long
-    (these go one at a time), so a dead worker leaves at most one uncertain
-    row; a call that times out after it went out is recorded the same way.
+    delivery_counts, and is not resent by itself; it waits in the member's
+    inbox as unread (seeing it there after a push that arrived is harmless),
+    and `news status` and the console name those members and offer to push it
+    again (`resend_uncertain`). A row is `sending` only while its HTTP request
+    is out: it is marked by the client's departure hook after the access token
+    and the rate-limit turn, and goes back to `claimed` after an attempt WeChat
+    refused or never got (WeChatAPIClient.on_departure). So a worker dying while
+    it waits leaves the row `claimed`, and a dead worker leaves at most one
+    uncertain row; a call that times out after it went out is recorded the same way.
 Quotas are counted before a send and given back when WeChat refuses it; a
 worker that dies in between leaves the count spent: a member may get one
 mass send fewer in a month, never one more than WeChat allows.
@@ -75,10 +81,11 @@ from rq import get_current_job
 from bot import content
 from bot.config import Config, load_config
 from bot.messages import Inbound, Reply
-from bot.outbound import JOB_TIMEOUT_SECONDS, enqueue, enqueue_each
+from bot.outbound import JOB_TIMEOUT_SECONDS, RQ_RETRY_INTERVALS, enqueue, enqueue_each
 from bot.wechat_client import (
     DeliveryUncertain,
     OutsideServiceWindow,
+    SendWithdrawn,
     UserUnfollowed,
     WeChatAPIClient,
     WeChatAPIError,
@@ -137,6 +144,20 @@ def resume_broadcast(db, r: redis.Redis, item_id: int) -> int:
     waiting = ledger.queued_openids(db, item_id)
     _queue_item(r, item_id, waiting, config)
     return recovered + len(waiting)
+
+
+def uncertain_recipients(db, item_id: int) -> list[dict]:
+    """Recipients whose push may or may not have arrived (name, member_no, updated_at, read_at)."""
+    return ledger.uncertain_recipients(db, item_id)
+
+
+def resend_uncertain(db, r: redis.Redis, item_id: int) -> int:
+    """The secretariat's choice: push the item again to its `uncertain` recipients (some may then
+    have it twice); returns how many were queued."""
+    queued = ledger.requeue_uncertain(db, item_id)
+    if queued:
+        _queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
+    return queued
 
 
 def delivery_counts(db, item_id: int) -> dict:
@@ -322,9 +343,20 @@ def _send_one(run: _Run, rows: Rows, openid: str, channel: str, send,
     With refusal_means_next, a permanent refusal (e.g. a template id WeChat does
     not know) sends the recipient on to the next channel instead of `failed`.
     """
-    if not ledger.begin_sending(run.db, rows, run.token, channel):
+    if not ledger.begin_sending(run.db, rows, run.token, channel, dry_run=True):
         return None
-    outcome = _attempt(run, send)
+
+    def leaving() -> bool:  # the token is in hand and the rate-limit turn granted: the request goes now
+        return bool(ledger.begin_sending(run.db, rows, run.token, channel))
+
+    def stayed() -> None:  # refused or never arrived: not sent, while the client backs off and waits
+        ledger.settle(run.db, rows, run.token, CLAIMED, channel)
+
+    try:
+        with run.client.on_departure(leaving, stayed):
+            outcome = _attempt(run, send)
+    except SendWithdrawn:
+        return None
     if refusal_means_next and outcome.status == FAILED and outcome.error.errcode is not None:
         outcome = _Outcome(CLAIMED, outcome.error)
     _settle(run, rows, outcome, channel)
@@ -595,22 +627,67 @@ def recover_later() -> int:
 # --- WeChat tags ---------------------------------------------------------------------------------------
 
 def sync_tags(openid: str) -> None:
-    """RQ job: tag and untag the member so their WeChat tags are the topics they want now."""
+    """RQ job: tag and untag the member so their WeChat tags are the topics they want now.
+
+    Our record of a member's tags changes only after WeChat confirmed, so a sync
+    that fails or dies half-way leaves the record unlike the subscriptions, and no
+    newsletter goes by that tag until a later sync of the member succeeds. The
+    sync stops counting as pending when it ends, fails for good (a refusal, or
+    its last try), or its worker dies (its lease runs out).
+    """
     config = load_config()
     r = state.connect_redis(config)
     client = make_client(config, r)
-    with state.tag_lock(r, openid, wait=30, hold=4 * JOB_TIMEOUT_SECONDS):
-        wanted = set(state.wanted_topics(r, openid))
-        known = state.tag_ids(r)
-        for topic in sorted(wanted | set(known)):
-            tagged = state.is_tagged(r, topic, openid)
-            if topic in wanted and not tagged:
-                client.tag_users(_tag_id(client, r, topic), [openid])
-                state.record_tagged(r, topic, openid)  # after WeChat has it: our record never holds more
-            elif topic not in wanted and tagged:
-                state.record_untagged(r, topic, openid)  # before asking WeChat, for the same reason
-                client.untag_users(known[topic], [openid])
-    state.tag_sync_done(r)
+    job = get_current_job()
+    last_attempt = not (job and job.retries_left)
+    lease = config.delivery_lease_seconds
+    stop = threading.Event()
+    keeper = None
+    try:
+        with state.tag_lock(r, openid, wait=30, hold=4 * JOB_TIMEOUT_SECONDS):
+            wanted = set(state.tag_sync_started(r, openid, lease))
+            keeper = threading.Thread(target=_keep_tag_sync, args=(r, openid, lease, stop), daemon=True)
+            keeper.start()
+            known = state.tag_ids(r)
+            for topic in sorted(wanted | set(known)):
+                tagged = state.is_tagged(r, topic, openid)
+                if topic in wanted and not tagged:
+                    client.tag_users(_tag_id(client, r, topic), [openid])
+                    state.record_tagged(r, topic, openid)  # after WeChat has it
+                elif topic not in wanted and tagged:
+                    client.untag_users(known[topic], [openid])
+                    state.record_untagged(r, topic, openid)  # after WeChat dropped it
+    except WeChatAPIError as error:
+        _end_tag_sync(r, openid, stop, keeper)
+        if error.transient and not last_attempt:
+            state.tag_sync_retry_later(r, openid, max(RQ_RETRY_INTERVALS) + JOB_TIMEOUT_SECONDS)
+            raise
+        state.tag_sync_done(r, openid)
+        log.warning("tag sync of %s failed for good: %s %s", openid, error.errcode, error.errmsg)
+        return
+    except BaseException:
+        _end_tag_sync(r, openid, stop, keeper)
+        if last_attempt:
+            state.tag_sync_done(r, openid)
+        else:
+            state.tag_sync_retry_later(r, openid, max(RQ_RETRY_INTERVALS) + JOB_TIMEOUT_SECONDS)
+        raise
+    _end_tag_sync(r, openid, stop, keeper)
+    state.tag_sync_done(r, openid)
+
+
+def _keep_tag_sync(r: redis.Redis, openid: str, seconds: int, stop: threading.Event) -> None:
+    while not stop.wait(seconds / 3):
+        try:
+            state.renew_tag_sync(r, openid, seconds)
+        except redis.RedisError:
+            log.exception("could not renew the tag sync lease of %s", openid)
+
+
+def _end_tag_sync(r: redis.Redis, openid: str, stop: threading.Event, keeper) -> None:
+    stop.set()
+    if keeper is not None:
+        keeper.join()
 
 
 def _tag_id(client: WeChatAPIClient, r: redis.Redis, topic: str) -> int:

@@ -31,8 +31,10 @@ the member, choose another channel, or record that they cannot know.
 """
 from __future__ import annotations
 
+import logging
 import random
 import time
+from contextlib import contextmanager
 
 import redis
 import requests
@@ -50,6 +52,8 @@ from storage.state import (
     store_access_token,
     take_rate_token,
 )
+
+log = logging.getLogger(__name__)
 
 TOKEN_ERRORS = {
     WeChatErrorCode.INVALID_CREDENTIAL.value,  # 40001
@@ -101,10 +105,27 @@ class DeliveryUncertain(WeChatAPIError):
     """A send without deduplication timed out after it went out: WeChat may have delivered it."""
 
 
+class TokenAnswerInvalid(WeChatAPIError):
+    """WeChat's token endpoint answered without an access_token (an error body with errcode 0, a
+    missing field): a clear, transient API error instead of a KeyError."""
+
+
+class SendWithdrawn(Exception):
+    """The departure hook said no (the delivery row is no longer ours): nothing was sent."""
+
+
 def _request_never_left(exc: Exception) -> bool:
     """Whether a network failure happened before the request reached WeChat (refused, connect timeout)."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(exc, requests.ConnectTimeout) or isinstance(reason, ConnectTimeoutError)
+
+
+def _not_carried_out(exc: Exception) -> bool:
+    """Whether a failed request surely did nothing: WeChat answered with an error code or an HTTP
+    error status, or the request never reached it."""
+    if isinstance(exc, WeChatClientException) and exc.errcode is not None:
+        return True
+    return getattr(exc, "response", None) is not None or _request_never_left(exc)
 
 
 def _api_error(exc: Exception, repeatable: bool = True) -> WeChatAPIError:
@@ -113,6 +134,8 @@ def _api_error(exc: Exception, repeatable: bool = True) -> WeChatAPIError:
     `repeatable` says whether the call may be made twice; if not, a network
     failure after the request left is `DeliveryUncertain` instead of transient.
     """
+    if isinstance(exc, WeChatAPIError):  # ours already (e.g. a token answer without a token)
+        return exc
     if isinstance(exc, TokenRefreshBusy):
         return WeChatAPIError(None, "timed out waiting for another process to refresh the token",
                               transient=True)
@@ -152,6 +175,20 @@ class WeChatAPIClient(WeChatClient):
                        "mass": ((config.mass_send_per_minute - mass_burst) / 60, mass_burst)}
         # The refresh is one HTTP call; connect and read may each take a full timeout.
         self._refresh_hold = 2 * config.api_timeout_seconds + 1
+        self._departure = None  # (leaving, stayed) while a caller watches its next send leave
+
+    @contextmanager
+    def on_departure(self, leaving, stayed):
+        """Around one send: `leaving()` is called right before each HTTP attempt of it leaves (the
+        token obtained and the rate-limit turn granted) and returns whether to go on (False raises
+        SendWithdrawn); `stayed()` after an attempt that surely did not reach WeChat (a refusal,
+        a 5xx, no connection), before the backoff and the next wait. So whatever the caller marks
+        in `leaving` covers the HTTP request alone, never the waits around it."""
+        self._departure = (leaving, stayed)
+        try:
+            yield
+        finally:
+            self._departure = None
 
     def send_text(self, openid: str, text: str) -> dict:
         """A customer-service text message; needs an open window (see OutsideServiceWindow)."""
@@ -226,6 +263,10 @@ class WeChatAPIClient(WeChatClient):
         )
         res.raise_for_status()
         result = self._handle_result(res)
+        if not isinstance(result, dict) or not result.get("access_token"):
+            errcode = result.get("errcode") if isinstance(result, dict) else None
+            raise TokenAnswerInvalid(errcode, f"token answer without access_token: {str(result)[:200]}",
+                                     transient=True)
         expires_in = int(result.get("expires_in", 7200))
         ttl = expires_in - min(EARLY_REFRESH_SECONDS, expires_in // 10)
         store_access_token(self._redis, self.appid, result["access_token"], ttl)
@@ -236,22 +277,31 @@ class WeChatAPIClient(WeChatClient):
         refreshed = False
         retries = 0
         repeatable = url_or_endpoint not in SENDS_WITHOUT_DEDUPE
+        departure, self._departure = self._departure, None  # for this call only, not its token fetch
         while True:
-            token = None
+            token, left = None, False
             try:
                 token = self.access_token
                 self._wait_for_rate("api")
                 if url_or_endpoint in MASS_ENDPOINTS:
                     self._wait_for_rate("mass")
                 params = dict(kwargs.get("params") or {}, access_token=token)
+                if departure and not departure[0]():
+                    raise SendWithdrawn(url_or_endpoint)
+                left = True
                 return super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
             except (WeChatClientException, requests.RequestException, TokenRefreshBusy) as exc:
                 error = _api_error(exc, repeatable)
+                if left and departure and _not_carried_out(exc):
+                    departure[1]()  # WeChat refused or never got it: back to "not sent" while we wait
                 if error.errcode in TOKEN_ERRORS and token and not refreshed:
                     invalidate_access_token_if(self._redis, self.appid, token)
                     refreshed = True
                     continue
                 if not error.transient or retries >= self.max_retries:
+                    if isinstance(error, TokenAnswerInvalid):
+                        log.warning("WeChat API %s: no access token after %d tries: %s",
+                                    url_or_endpoint, retries + 1, error.errmsg)
                     raise error from exc
             time.sleep(backoff_seconds(retries))
             retries += 1

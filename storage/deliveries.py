@@ -78,8 +78,13 @@ def claim(db: sqlite_utils.Database, rows: Rows, token: str, dead: set[str]) -> 
 
 
 def begin_sending(db: sqlite_utils.Database, rows: Rows, token: str, channel: str,
-                  send_ref: str | None = None) -> list[dict]:
-    """Mark our claimed rows as on their way through `channel`, just before the call to WeChat."""
+                  send_ref: str | None = None, dry_run: bool = False) -> list[dict]:
+    """Mark our claimed rows as on their way through `channel`, just before the call to WeChat
+    (after its token and rate-limit waits). With dry_run, only say which rows are ours to send."""
+    if dry_run:
+        return [dict(row) for row in db.query(
+            f"select * from {rows.table} where ({rows.where}) and status = 'claimed' and claim = ?",
+            [*rows.params, token])]
     extra = ", send_ref = ?" if rows.table == "deliveries" else ""
     sql = (f"update {rows.table} set status = 'sending', channel = ?, attempts = attempts + 1, "
            f"updated_at = ?{extra} where ({rows.where}) and status = 'claimed' and claim = ? returning *")
@@ -159,23 +164,44 @@ def unreachable(db: sqlite_utils.Database, rows: Rows) -> set[str]:
         "and openid in (select openid from members where reachable = 0)", rows.params)}
 
 
+# What the member's inbox holds: items no channel took, and those whose push may not have arrived
+# (`uncertain`): seeing one there after a push that did arrive is harmless, missing it is not.
+IN_INBOX = "status in ('inbox', 'uncertain')"
+
+
 def unread_inbox(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """Items that waited in the member's inbox and were not read yet, newest first."""
     return [dict(row) for row in db.query(
-        "select item_id, queued_at, updated_at from deliveries where openid = ? and status = 'inbox' "
+        f"select item_id, queued_at, updated_at from deliveries where openid = ? and {IN_INBOX} "
         "and read_at is null order by item_id desc", [openid])]
 
 
 def count_unread_inbox(db: sqlite_utils.Database, openid: str) -> int:
-    return db.execute("select count(*) from deliveries where openid = ? and status = 'inbox' and read_at is null",
+    return db.execute(f"select count(*) from deliveries where openid = ? and {IN_INBOX} and read_at is null",
                       [openid]).fetchone()[0]
 
 
 def mark_inbox_read(db: sqlite_utils.Database, openid: str, item_ids) -> None:
     item_ids = list(item_ids)
     with transaction(db):
-        db.execute(f"update deliveries set read_at = ? where openid = ? and status = 'inbox' and read_at is null "
+        db.execute(f"update deliveries set read_at = ? where openid = ? and {IN_INBOX} and read_at is null "
                    f"and item_id in ({_marks(item_ids)})", [now_iso(), openid, *item_ids])
+
+
+def uncertain_recipients(db: sqlite_utils.Database, item_id: int) -> list[dict]:
+    """The members whose push of the item may or may not have arrived: name, number, when, read."""
+    return [dict(row) for row in db.query(
+        "select d.openid, d.updated_at, d.read_at, d.errmsg, m.name, m.member_no from deliveries d "
+        "left join members m on m.id = d.member_id where d.item_id = ? and d.status = 'uncertain' "
+        "order by d.updated_at", [item_id])]
+
+
+def requeue_uncertain(db: sqlite_utils.Database, item_id: int) -> int:
+    """Queue the item's uncertain rows again (the secretariat accepts that some get it twice)."""
+    with transaction(db):
+        return db.execute("update deliveries set status = 'queued', claim = null, errcode = null, errmsg = null, "
+                          "updated_at = ? where item_id = ? and status = 'uncertain'",
+                          [now_iso(), item_id]).rowcount
 
 
 # --- service notices ------------------------------------------------------------------------------

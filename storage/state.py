@@ -430,13 +430,19 @@ def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
 
 # --- WeChat user tags --------------------------------------------------------------------
 # Tags mirror topic subscriptions so a newsletter can be mass-sent by tag. Kept
-# here: the tag id of each topic, who we have tagged (added after WeChat
-# confirmed, removed before we ask WeChat to untag, so our record never holds
-# anyone WeChat does not), the topics each member wants, and how many tag
-# syncs are unfinished (while any is, no send goes by tag).
+# here: the tag id of each topic, who we have tagged (added and removed only
+# after WeChat confirmed, so a change in flight or failed leaves our record
+# unlike the subscriptions and no send goes by that tag until a sync succeeds),
+# the topics each member wants, and the tag syncs not finished yet (while any
+# is, no send goes by tag). A sync is pending while it waits in the queue (up to
+# TAG_SYNC_QUEUED_SECONDS, or until RQ's retry comes due) and while it runs
+# under a lease its job keeps renewing: one that failed for good is dropped,
+# and one whose worker was killed stops counting when its lease runs out.
 
 _TAG_IDS_KEY = f"{PREFIX}wechat:tag_ids"
-_TAG_SYNCS_KEY = f"{PREFIX}wechat:tag_syncs_pending"
+_TAG_SYNCS_QUEUED = f"{PREFIX}wechat:tag_syncs:queued"  # openid -> until when it counts (epoch seconds)
+_TAG_SYNCS_RUNNING = f"{PREFIX}wechat:tag_syncs:running"  # openid -> its lease's end
+TAG_SYNC_QUEUED_SECONDS = 3600
 
 
 def _tag_members_key(topic: str) -> str:
@@ -476,10 +482,10 @@ def tagged_members(r: redis.Redis, topic: str) -> set[str]:
 
 
 def want_topics(r: redis.Redis, openid: str, topics) -> None:
-    """Remember the member's latest topics and count one more unfinished sync."""
+    """Remember the member's latest topics and count their sync as pending while it is queued."""
     with r.pipeline() as pipe:
         pipe.set(_wanted_topics_key(openid), json.dumps(sorted(topics)))
-        pipe.incr(_TAG_SYNCS_KEY)
+        pipe.zadd(_TAG_SYNCS_QUEUED, {openid: time.time() + TAG_SYNC_QUEUED_SECONDS})
         pipe.execute()
 
 
@@ -488,12 +494,43 @@ def wanted_topics(r: redis.Redis, openid: str) -> list[str]:
     return json.loads(raw) if raw else []
 
 
-def tag_sync_done(r: redis.Redis) -> None:
-    r.decr(_TAG_SYNCS_KEY)
+def tag_sync_started(r: redis.Redis, openid: str, lease_seconds: float) -> list[str]:
+    """A sync job begins (holding the member's tag lock): the member's latest topics, and the sync
+    counts as pending under a lease of `lease_seconds` instead of as queued."""
+    with r.pipeline() as pipe:  # one transaction: a want after it queues (and counts) a sync of its own
+        pipe.get(_wanted_topics_key(openid))
+        pipe.zrem(_TAG_SYNCS_QUEUED, openid)
+        pipe.zadd(_TAG_SYNCS_RUNNING, {openid: time.time() + lease_seconds})
+        raw, _, _ = pipe.execute()
+    return json.loads(raw) if raw else []
+
+
+def renew_tag_sync(r: redis.Redis, openid: str, lease_seconds: float) -> None:
+    r.zadd(_TAG_SYNCS_RUNNING, {openid: time.time() + lease_seconds}, xx=True)
+
+
+def tag_sync_retry_later(r: redis.Redis, openid: str, seconds: float) -> None:
+    """The sync failed and RQ runs it again within `seconds`: pending until then."""
+    with r.pipeline() as pipe:
+        pipe.zadd(_TAG_SYNCS_QUEUED, {openid: time.time() + seconds}, gt=True)
+        pipe.zrem(_TAG_SYNCS_RUNNING, openid)
+        pipe.execute()
+
+
+def tag_sync_done(r: redis.Redis, openid: str) -> None:
+    """The sync ended, done or failed for good: it no longer holds sends by tag back."""
+    r.zrem(_TAG_SYNCS_RUNNING, openid)
 
 
 def tag_syncs_pending(r: redis.Redis) -> int:
-    return int(r.get(_TAG_SYNCS_KEY) or 0)
+    """Syncs queued (within their time) or running (within their lease)."""
+    now = time.time()
+    with r.pipeline() as pipe:
+        for key in (_TAG_SYNCS_QUEUED, _TAG_SYNCS_RUNNING):
+            pipe.zremrangebyscore(key, "-inf", now)
+            pipe.zcard(key)
+        counts = pipe.execute()
+    return counts[1] + counts[3]
 
 
 def tag_lock(r: redis.Redis, openid: str, wait: float, hold: float):

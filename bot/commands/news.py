@@ -1,4 +1,4 @@
-"""`python -m bot news publish|list|show|send|resume|status`: newsletter items and their delivery.
+"""`python -m bot news publish|list|show|send|resume|status|resend-uncertain`: newsletter items and their delivery.
 
 Reading and checking a file is bot/newsletters.py, storing it and working out
 its recipients storage/newsletters.py, delivering it bot/delivery.py; this
@@ -227,8 +227,30 @@ def resume(item):
 def status(item):
     """How many recipients of ITEM got it, through which channel, and how many are still waiting."""
     db, found = _store_and_item(item)
-    data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]))
-    return data, lambda d: _show_counts(d, d["counts"])
+    data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]),
+                uncertain=delivery.uncertain_recipients(db, found["id"]))
+
+    def human(d):
+        _show_counts(d, d["counts"])
+        if d["uncertain"]:
+            click.echo(_text("uncertain_title", count=len(d["uncertain"])))
+            for row in d["uncertain"]:
+                click.echo(_text("uncertain_line", name=row["name"] or "—", member_no=row["member_no"] or "—",
+                                 at=row["updated_at"][:16].replace("T", " "),
+                                 read=_text("uncertain_read" if row["read_at"] else "uncertain_unread")))
+            click.echo(_text("uncertain_hint", item_no=d["item_no"]))
+
+    return data, human
+
+
+@news.command("resend-uncertain")
+@click.argument("item")
+@json_option
+def resend_uncertain(item):
+    """Push ITEM again to recipients whose delivery is uncertain (some may get it twice)."""
+    db, found = _store_and_item(item)
+    data = dict(_summary(found), queued=delivery.resend_uncertain(db, connect_redis(load_settings()), found["id"]))
+    return data, lambda d: click.echo(_text("resent_uncertain", **d))
 
 
 def _show_counts(item: dict, counts: dict) -> None:
