@@ -46,6 +46,7 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging()
     import handlers  # noqa: F401  (registers every capability)
     from bot.admin.console import console
+    from bot.pages import pages
     from bot.webhook import webhook
 
     app = Flask(__name__, static_folder=None)  # the simulator serves its own files
@@ -53,6 +54,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.extensions["services"] = Services(config)
     app.register_blueprint(webhook)
     app.register_blueprint(console)  # the secretariat's web console at /admin
+    app.register_blueprint(pages)  # the member pages inside WeChat at /m/
     if config.dev_mode:
         from bot.simulator import simulator
 

@@ -4,6 +4,8 @@ Every tunable number lives here so that nothing else reads `os.environ`.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 from dataclasses import dataclass
@@ -60,6 +62,13 @@ class Config:
     admin_lockout_minutes: int = 15  # ... for this long
     admin_upload_max_bytes: int = 10 * 1024 * 1024  # largest roster file the console accepts
     admin_min_password_length: int = 8
+    # Member pages inside WeChat (bot/pages/): web authorisation, the member session, certificates, pay.
+    public_base_url: str | None = None  # https://bot.example.org: redirect_uri and notify_url are built on it
+    oauth_base: str = "https://open.weixin.qq.com/connect/"  # where WeChat's authorisation page lives
+    oauth_standin: bool = False  # development: the app plays WeChat's authorisation for the simulator
+    member_session_minutes: int = 120  # a page session lasts this long from the authorisation, then re-asks
+    pages_cookie_secure: bool = False
+    certificate_key: str = "dev-certificate-key-not-for-production"  # HMAC key signing the certificate's QR code
 
     @property
     def sqlite_path(self) -> Path:
@@ -148,6 +157,15 @@ def load_config(environ=None) -> Config:
         raise ConfigError(f"ADMIN_SECRET_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters "
                           "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
+    public_base_url = (environ.get("PUBLIC_BASE_URL") or "").rstrip("/") or None
+    if public_base_url and not re.match(r"https?://", public_base_url):
+        raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL, got {public_base_url!r}")
+    # Unset, it is derived from ADMIN_SECRET_KEY (so changing that one re-issues every certificate's code).
+    certificate_key = environ.get("CERTIFICATE_KEY") or hmac.new(
+        admin_secret_key.encode(), b"member certificate", hashlib.sha256).hexdigest()
+    if len(certificate_key) < MIN_ADMIN_SECRET_LENGTH:
+        raise ConfigError(f"CERTIFICATE_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters")
+
     return Config(
         wechat_token=token,
         app_id=setting("WECHAT_APP_ID", DEV_APP_ID),
@@ -181,4 +199,11 @@ def load_config(environ=None) -> Config:
         admin_lockout_minutes=_int(environ, "ADMIN_LOCKOUT_MINUTES", 15, minimum=1),
         admin_upload_max_bytes=_int(environ, "ADMIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
         admin_min_password_length=_int(environ, "ADMIN_MIN_PASSWORD_LENGTH", 8, minimum=6),
+        public_base_url=public_base_url,
+        oauth_base=environ.get("WECHAT_OAUTH_BASE") or "https://open.weixin.qq.com/connect/",
+        # Development without a real account (no WECHAT_API_BASE): the simulator's member is authorised here.
+        oauth_standin=dev_mode and _flag(environ, "PAGES_DEV_LOGIN", default=api_base == REAL_API_BASE),
+        member_session_minutes=_int(environ, "MEMBER_SESSION_MINUTES", 120, minimum=5),
+        pages_cookie_secure=_flag(environ, "PAGES_COOKIE_SECURE", default=not dev_mode),
+        certificate_key=certificate_key,
     )

@@ -191,6 +191,8 @@ def page():
         "avatar": society.get("short_name", society["name"])[:1],
         "location": sample_location(),
         "timeoutMs": DEADLINE_SECONDS * 1000,
+        # Menu pages (view buttons to /m/...) open as the current member through the stand-in authorisation.
+        "pagesAs": url_for("pages.standin_open") if _config().oauth_standin else None,
         "urls": {"envelope": url_for("simulator.make_envelope"),
                  "open": url_for("simulator.open_webhook_reply"),
                  "webhook": url_for("webhook.receive_message")},

@@ -5,6 +5,7 @@ against one file.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -281,6 +282,46 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
         pipe.expire(key, seconds_left_today)
         count, _ = pipe.execute()
     return count
+
+
+# --- member pages: sessions and web authorisation -----------------------------------
+# A page session (bot/pages/) is a random token in the member's cookie; Redis keeps
+# its hash, so a leaked dump of Redis opens nobody's pages. Before WeChat's
+# authorisation it holds only the `state` sent along (and where to go after);
+# afterwards the openid, for as long as the session lasts (no sliding renewal).
+# The development stand-in of WeChat's authorisation keeps its one-use codes here too.
+
+def _page_session_key(token: str) -> str:
+    return f"{PREFIX}page_session:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def save_page_session(r: redis.Redis, token: str, data: dict, ttl_seconds: int) -> None:
+    r.set(_page_session_key(token), json.dumps(data), ex=max(1, int(ttl_seconds)))
+
+
+def load_page_session(r: redis.Redis, token: str) -> dict | None:
+    raw = r.get(_page_session_key(token))
+    return json.loads(raw) if raw else None
+
+
+def end_page_session(r: redis.Redis, token: str) -> dict | None:
+    """Delete the session and return what it held (so a `state` is good for one callback)."""
+    raw = r.getdel(_page_session_key(token))
+    return json.loads(raw) if raw else None
+
+
+def _standin_code_key(code: str) -> str:
+    return f"{PREFIX}oauth_standin_code:{code}"
+
+
+def store_standin_code(r: redis.Redis, code: str, openid: str, ttl_seconds: int) -> None:
+    r.set(_standin_code_key(code), openid, ex=ttl_seconds)
+
+
+def take_standin_code(r: redis.Redis, code: str) -> str | None:
+    """The openid a code was issued for, once: a second exchange finds nothing."""
+    raw = r.getdel(_standin_code_key(code))
+    return raw.decode() if raw else None
 
 
 # --- customer-service windows -----------------------------------------------------

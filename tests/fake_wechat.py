@@ -33,6 +33,9 @@ The rules of the endpoints the bot uses:
                                   not sent again (45065 with its msg_id); at most
                                   `mass_calls_per_minute` calls in any minute (45009)
     tags/create, tags/get, tags/members/batchtagging, tags/members/batchuntagging
+    sns/oauth2/access_token       web authorisation: a code from `authorize(openid)` (what WeChat
+                                  gives the member's browser) is good once (40163 after) for
+                                  `oauth_code_seconds` (5 minutes; 40029 after), with the app's secret
 
 and read what happened: `token_fetches`, `calls` (per endpoint), `call_times`
 (when each call came, for rate checks), `sent` (every message accepted, one
@@ -73,10 +76,12 @@ ERRMSG = {
     40002: "invalid grant_type",
     40013: "invalid appid",
     40032: "invalid openid list size",
+    40029: "invalid code",
     40037: "invalid template_id",
     40050: "invalid group id (use filter.tag_id)",
     40125: "invalid appsecret",
     40130: "invalid openid list size, at least two openid",
+    40163: "code been used",
     41001: "access_token missing",
     42001: "access_token expired",
     43004: "require subscribe",
@@ -151,6 +156,9 @@ class FakeWeChat:
         self._next_msg_id = 1000
         self._tags: dict[int, str] = {}
         self._user_tags: dict[str, set[int]] = {}
+        self._oauth_codes: dict[str, tuple[str, float]] = {}  # code -> (openid, issued at)
+        self._spent_codes: set[str] = set()
+        self.oauth_code_seconds = 300
         self._server = None
         self._thread = None
 
@@ -173,6 +181,13 @@ class FakeWeChat:
     def record_user_messages(self, openids: list[str]) -> None:
         for openid in openids:
             self.record_user_message(openid)
+
+    def authorize(self, openid: str) -> str:
+        """The member passed WeChat's web authorisation: the one-use code WeChat hands the page."""
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._oauth_codes[code] = (openid, self.now())
+        return code
 
     def unfollow(self, openid: str) -> None:
         with self._lock:
@@ -270,8 +285,9 @@ class FakeWeChat:
     def _wsgi(self, request: Request) -> Response:
         if request.path.startswith("/_fake/"):
             return self._control(request)
-        endpoint = request.path.removeprefix("/cgi-bin/")
+        endpoint = request.path.removeprefix("/cgi-bin/").lstrip("/")  # sns/... sits beside cgi-bin/
         handler = {
+            "sns/oauth2/access_token": self._oauth_exchange,
             "token": self._token,
             "message/custom/send": self._custom_send,
             "message/template/send": self._template_send,
@@ -348,6 +364,25 @@ class FakeWeChat:
         token = secrets.token_urlsafe(48)
         self._tokens[token] = now + self.token_expires_in
         return _json({"access_token": token, "expires_in": self.token_expires_in})
+
+    def _oauth_exchange(self, request: Request) -> Response:
+        """GET /sns/oauth2/access_token: the app's secret and a live code, once."""
+        args = request.args
+        if args.get("grant_type") != "authorization_code":
+            return _error(40002)
+        if args.get("appid") != self.app_id:
+            return _error(40013)
+        if args.get("secret") != self.app_secret:
+            return _error(40125)
+        code = args.get("code", "")
+        if code in self._spent_codes:
+            return _error(40163)
+        issued = self._oauth_codes.pop(code, None)
+        if issued is None or self.now() - issued[1] > self.oauth_code_seconds:
+            return _error(40029)
+        self._spent_codes.add(code)
+        return _json({"access_token": secrets.token_urlsafe(32), "expires_in": 7200,
+                      "refresh_token": secrets.token_urlsafe(32), "openid": issued[0], "scope": "snsapi_base"})
 
     def _token_error(self, token: str | None) -> int | None:
         if not token:

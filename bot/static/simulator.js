@@ -132,6 +132,9 @@ function pressMenuButton({type, key, url, name}) {
   if (type === "view") {
     note(fill(notes.opened, {url}));
     send("event", {Event: "VIEW", EventKey: url});
+    if (url.startsWith("/") && settings.pagesAs) {  // one of our member pages: open it as this member
+      window.open(settings.pagesAs + "?" + new URLSearchParams({openid: openidInput.value, next: url}), "_blank");
+    }
   } else {
     note(fill(notes.clicked, {name}));
     send("event", {Event: "CLICK", EventKey: key});

@@ -1,0 +1,45 @@
+"""Members and their records for the member-page tests, and signing in the way WeChat does it."""
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+from storage.members import create_application, insert_member
+from storage.sqlite import transaction
+from storage.tickets import create_ticket, reply_to_ticket
+
+LI = {"member_no": "HNKX202400012", "name": "李明", "category": "regular", "openid": "o_li",
+      "mobile": "13912346688", "email": "liming@example.org", "work_unit": "郑州示范大学",
+      "paid_through": f"{date.today().year}-12-31", "joined_at": "2024-03-01"}
+WANG = {"member_no": "HNKX202500077", "name": "王秀英", "category": "senior", "openid": "o_wang",
+        "mobile": "13700001234", "email": "wxy@example.org", "work_unit": "中原示范研究院",
+        "paid_through": f"{date.today().year - 2}-12-31", "joined_at": "2025-05-01"}
+
+
+def add_member(db, fields: dict) -> dict:
+    with transaction(db):
+        return insert_member(db, dict(fields), actor="test")
+
+
+def add_ticket_with_reply(db, openid: str, body: str, answer: str) -> dict:
+    ticket_no = create_ticket(db, openid, "建议", body)
+    return reply_to_ticket(db, ticket_no, answer, actor="console:staff1")
+
+
+def add_application(db, openid: str, name: str) -> dict:
+    return create_application(db, openid, "individual", {"name": name, "category": "regular",
+                                                         "mobile": "13600000000"})
+
+
+def sign_in(client, fake, openid: str, path: str = "/m/") -> None:
+    """Open `path` without a session and come back from WeChat's silent authorisation as `openid`."""
+    response = client.get(path)
+    assert response.status_code == 302, response.status_code
+    asked = urlsplit(response.headers["Location"])
+    query = parse_qs(asked.query)
+    assert query["scope"] == ["snsapi_base"]
+    callback = urlsplit(query["redirect_uri"][0])
+    code = fake.authorize(openid)  # the member's WeChat passes the authorisation
+    response = client.get(callback.path, query_string={"code": code, "state": query["state"][0]})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert urlsplit(response.headers["Location"]).path == urlsplit(path).path
