@@ -82,6 +82,7 @@ from bot import content
 from bot.config import Config, load_config
 from bot.messages import Inbound, Reply
 from bot.outbound import JOB_TIMEOUT_SECONDS, RQ_RETRY_INTERVALS, enqueue, enqueue_each
+from bot.wechat import FOLLOW_EVENTS, SCAN_EVENTS
 from bot.wechat_client import (
     DeliveryUncertain,
     OutsideServiceWindow,
@@ -107,7 +108,7 @@ MASS_DEDUPE = timedelta(hours=24)  # how long WeChat remembers a clientmsgid
 MASS_MAX_OPENIDS = 10_000  # per openid-list mass send
 TAG_NAME = "会讯订阅-{topic}"  # stable: renaming it would start a new, empty tag
 MESSAGE_KINDS = {"text", "image", "voice", "video", "shortvideo", "location", "link"}
-EVENTS_OPENING_A_WINDOW = {"subscribe", "subscribe_scan", "scan", "click", "scancode_push", "scancode_waitmsg"}
+EVENTS_OPENING_A_WINDOW = {*FOLLOW_EVENTS, *SCAN_EVENTS, "click"}
 
 
 class DeliveryDeferred(Exception):

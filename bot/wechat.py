@@ -25,6 +25,16 @@ from bot.messages import Inbound, Reply
 SUCCESS = "success"  # WeChat's "received, nothing to show"
 _MEDIA_KINDS = {"text", "image", "voice", "video", "shortvideo", "location", "link", "event"}
 
+# Every event name wechatpy 1.8.18 gives a follow or a scan, in one place: handlers/welcome.py
+# answers them and bot/delivery.py counts them as opening the customer-service window.
+# wechatpy renames a `subscribe` by its EventKey: `qrscene_...` (a QR-code poster) is
+# `subscribe_scan`, `scanbarcode|...`/`scanimage|...` (a product page) `subscribe_scan_product`.
+FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "subscribe_scan_product")
+# Scans into the account: a follower's QR-code scan (`scan`), the menu's scan buttons, entering
+# the chat from a product page. Each opens the window; a reply to a non-follower is refused
+# with 43004, which marks them unreachable again.
+SCAN_EVENTS = ("scan", "scancode_push", "scancode_waitmsg", "user_scan_product_enter_session")
+
 
 class WebhookError(Exception):
     """A request WeChat (or an attacker) sent that we refuse, with the HTTP status to answer."""
@@ -163,6 +173,9 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
         event = getattr(message, "event", None) or (_text_field(fields.get("Event")) or "").lower()
         if event == "subscribe_scan" and raw_event_key:
             extra = {"scene": raw_event_key[len("qrscene_"):]}
+        elif event == "subscribe_scan_product" and raw_event_key:
+            scene, _, product = raw_event_key.partition("|")  # scanbarcode|standard|key
+            extra = {"scene": scene, "product": product}
     return Inbound(
         openid=openid, account=account, kind=kind, create_time=int(create_time),
         text=text, event=event, event_key=raw_event_key,

@@ -1,21 +1,27 @@
-"""Follows (also from a QR-code poster) get a welcome with the menu; unfollows are remembered.
+"""Follows (plain, from a QR-code poster or a product page) get a welcome with the menu; a
+follower's scan gets a hello; unfollows are remembered.
 
 An unfollow marks the member unreachable so nothing is sent to them (WeChat
-would refuse it); following again restores them. Nothing is deleted.
+would refuse it); following again, however it comes, restores them, and so
+does a scan (only followers can scan into the account). Nothing is deleted.
+The event names are bot.wechat's FOLLOW_EVENTS and SCAN_EVENTS: every one
+wechatpy produces for a follow or a scan.
 """
 from bot.messages import Reply
 from bot.registry import handles
+from bot.wechat import FOLLOW_EVENTS, SCAN_EVENTS
 from storage.members import set_reachable_by_openid
 
 
-@handles(events=("subscribe", "subscribe_scan"))
+@handles(events=FOLLOW_EVENTS)
 def welcome(ctx):
     set_reachable_by_openid(ctx.db, ctx.openid, True)
     return ctx.reply("welcome.follow")
 
 
-@handles(events=("scan",))
+@handles(events=SCAN_EVENTS)
 def welcome_back(ctx):
+    set_reachable_by_openid(ctx.db, ctx.openid, True)
     return ctx.reply("welcome.scan")
 
 
