@@ -174,9 +174,14 @@ def _on_message(ctx: Context) -> Reply:
         if ctx.flow is not None and ctx.intent.name == "cancel":
             return _offer_to_resume(ctx)  # the form the list kept waiting: go on with it, or cancel it?
         return answer_intent(ctx)
+    step_now = _step_of(flow)
+    if step_now.back is not None and is_one_of(ctx.text, "back_words"):
+        flow["paused"] = False
+        ctx.flow_changed = True
+        return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
+    if is_one_of(ctx.text, "cancel_words"):
+        return INTENT_HANDLERS["cancel"](ctx)  # also "cancel", which the router may not place
     if ctx.intent.name == "cancel":
-        if is_one_of(ctx.text, "cancel_words"):
-            return answer_intent(ctx)
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
         flow["held_answer"] = ctx.text
         ctx.flow_changed = True
@@ -186,8 +191,22 @@ def _on_message(ctx: Context) -> Reply:
             return _resume(ctx)
         if not flow.get("paused"):
             return _offer_to_resume(ctx)
+        if step_now.tries is None or not step_now.tries(ctx):
+            return answer_while_paused(ctx, lambda: answer_intent(ctx))
+        flow["paused"] = False  # the answer to the question it was paused at: go on with it
+        ctx.flow_changed = True
+        return step_now.handler(ctx)
+    if step_now.tries is not None and not _answers_step(ctx, step_now):
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
-    return _step_of(flow).handler(ctx)
+    return step_now.handler(ctx)
+
+
+def _answers_step(ctx: Context, step_now) -> bool:
+    """Whether the message is a try at the step's answer (see asks_something_else); a step
+    without a `tries` takes every message itself."""
+    if step_now.tries is None:
+        return False
+    return not asks_something_else(ctx, step_now.tries(ctx), step_now.own_intents)
 
 
 def _after_cancel_question(ctx: Context) -> Reply:
@@ -215,7 +234,11 @@ def _reminded(ctx: Context, reply: Reply) -> Reply:
     flow = ctx.flow
     if flow is None or flow is not ctx.remind_of or not flow.get("paused"):
         return reply
-    return reply.with_note(content.text("flow.paused", flow=flow_title(flow)))
+    question = (ask_again(ctx).text or "").strip().splitlines()
+    reminder = content.text("flow.paused", flow=flow_title(flow))
+    if question:
+        reminder += content.text("flow.pending", question=question[0].rstrip("：:"))
+    return reply.with_note(reminder)
 
 
 def _resume(ctx: Context) -> Reply:
@@ -234,10 +257,16 @@ def _offer_to_resume(ctx: Context) -> Reply:
 
 
 def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str, ...] = ()) -> bool:
-    """Whether a step's reply is another request rather than a try at its answer: the router
-    places it (not "unknown", nor a cancel, which reaches a step only when the member chose to
-    keep it as the answer, nor one of the step's `own_intents`) and it has not the answer's shape."""
-    return ctx.intent.name not in ("unknown", "cancel", *own_intents) and not tries_answer
+    """The one rule for every flow step: whether a reply is another request rather than a try
+    at the step's answer. The router places it clearly (not "unknown", nor a cancel, which
+    reaches a step only when the member chose to keep it as the answer, nor one of the step's
+    `own_intents`; with at least the confidence in content/conversation.toml) and it has not
+    the answer's shape: "王宝明" at a name step is a name though its pinyin reads 报名, and
+    "郑州有没有算法的工作" at a mobile step is a job question, answered with the form paused."""
+    if ctx.intent is None or ctx.intent.name in ("unknown", "cancel", *own_intents) or tries_answer:
+        return False
+    minimum = content.load_toml("conversation.toml")["other_request_confidence"]
+    return getattr(ctx.intent, "confidence", 1.0) >= minimum
 
 
 def answer_intent(ctx: Context) -> Reply:

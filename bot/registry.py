@@ -18,6 +18,9 @@ class Step:
     prompt: str | Handler  # content key, or a function building the question, asked again on resume
     accepts_media: bool    # whether a picture/voice without text is a valid answer
     lapses: bool           # a list being browsed: it ends quietly instead of waiting to be resumed
+    tries: Callable[["Context"], bool] | None = None  # noqa: F821  whether a reply tries this step's answer
+    own_intents: tuple[str, ...] = ()  # intents that are this flow's own ("入会" in the sign-up form)
+    back: Handler | None = None  # "返回上一步": the step that asks the question before
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -49,17 +52,22 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
 
 
 def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
-         lapses: bool = False):
+         lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
     summary) passes a function `prompt(ctx) -> Reply` instead of a content key.
     A browsing step (`lapses=True`: "更多" and numbers in a list) is no task to
     finish, so the member is never reminded of it.
+
+    `tries(ctx)` says whether a reply tries to give this step's answer (its shape: a
+    mobile, a number, a name); a step that gives it is under the one rule of
+    bot.conversation.asks_something_else: another request is answered and the flow
+    paused, and a reply of the answer's shape stays an answer.
     """
 
     def register(handler: Handler) -> Handler:
-        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses), "flow step")
+        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back), "flow step")
         return handler
 
     return register

@@ -50,9 +50,41 @@ def clean_email(text) -> str:
     return value
 
 
+_NAME_LEAD = re.compile(r"^.*(?:我是|我叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|的|是|:)")
+_NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|号码|的)$")
+
+
+def name_in(text) -> str:
+    """A name said in a sentence ("我是人事部的王芳", "我叫张为民，手机"): the name, or Invalid."""
+    value = re.sub(r"\s+", " ", normalise(text)).strip(" ,，;；、。")
+    try:
+        if not re.search(r"(?:我是|我叫|姓名|名字|联系人|本人)", value):
+            return clean_name(value)
+    except Invalid:
+        pass
+    for clause in reversed([c for c in re.split(r"[,，;；、。\s]+", value) if c]):
+        candidate = _NAME_TAIL.sub("", _NAME_LEAD.sub("", clause))
+        if tries_value("name", candidate):
+            return clean_name(candidate)
+    return clean_name(value)
+
+
+def unit_in(text) -> str | None:
+    """The unit or school named in a sentence ("我是学生，没有工作单位，郑州大学在读博士" -> 郑州大学):
+    the longest start of a clause that ends like a unit name; None when no clause has one."""
+    endings = tuple(content.replies()["answer_shapes"]["unit_endings"])
+    for clause in re.split(r"[,，;；、。\s]+", normalise(text)):
+        clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|在)", "", clause)
+        for end in range(len(clause), 3, -1):
+            if clause[:end].endswith(endings):
+                return clause[:end]
+    return None
+
+
 def clean_year(text, earliest: int, latest: int, reason: str) -> int:
     value = normalise(text)
-    value = re.sub(r"年$", "", value)
+    years = re.findall(r"(?<!\d)\d{4}(?!\d)", value)
+    value = years[0] if len(years) == 1 and not re.search(r"\d{5}", value) else re.sub(r"年$", "", value)
     if not re.fullmatch(r"\d{4}", value) or not earliest <= int(value) <= latest:
         raise Invalid(reason)
     return int(value)

@@ -23,7 +23,7 @@ from bot import events as guide
 from bot.conversation import is_one_of
 from bot.registry import handles, step
 from bot.router import normalize
-from bot.validation import Invalid, clean_mobile, clean_name, normalise
+from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value
 from storage.events import (
     REGISTERED, cancel_registration, find_event, last_contact, last_signup_day, list_events, live_registration,
     register, registrations_of, waitlist_position,
@@ -167,7 +167,11 @@ def _confirm_prompt(ctx):
                      name=person["name"], waitlist=_waitlist_note(event))
 
 
-@step(SIGNUP, "confirm", prompt=_confirm_prompt)
+def _tries_yes_or_no(ctx) -> bool:
+    return is_one_of(ctx.text, "confirm_words") or is_one_of(ctx.text, "no_words")
+
+
+@step(SIGNUP, "confirm", prompt=_confirm_prompt, tries=_tries_yes_or_no, own_intents=("event_signup",))
 def confirm(ctx):
     if is_one_of(ctx.text, "confirm_words"):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
@@ -177,7 +181,15 @@ def confirm(ctx):
     return paging.leave_and_answer(ctx)
 
 
-@step(SIGNUP, "contact", prompt="events.signup.contact_prompt")
+def _tries_contact(ctx) -> bool:
+    """A mobile, or a name alone: "张为民" gets told the mobile is missing, "郑州有没有算法的工作" is
+    another request (answered, the registration paused), not a bad mobile number."""
+    text = normalise(ctx.text)
+    return tries_value("mobile", text) or tries_value("name", text)
+
+
+@step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
+      own_intents=("event_signup",))
 def contact(ctx):
     text = normalise(ctx.text)
     mobile = _MOBILE.search(text)
@@ -185,7 +197,7 @@ def contact(ctx):
         if mobile is None:
             raise Invalid("mobile")
         person = {"member_id": None, "mobile": clean_mobile(mobile.group()), "work_unit": None,
-                  "name": clean_name(re.sub(r"[\s,，;；、:：]+", " ", text.replace(mobile.group(), "")).strip())}
+                  "name": name_in(re.sub(r"[\s,，;；、:：]+", " ", text.replace(mobile.group(), "")).strip())}
     except Invalid as bad:
         return ctx.reply("events.signup.bad_contact", problem=content.text(f"validation.{bad.reason}"))
     return _register(ctx, ctx.flow_data["event"], person)
@@ -250,7 +262,8 @@ def _ask_to_cancel(ctx, registration: dict):
     return ctx.reply("events.cancel.confirm", title=registration["title"])
 
 
-@step(SIGNUP, "cancel_which", prompt="events.cancel.which_prompt")
+@step(SIGNUP, "cancel_which", prompt="events.cancel.which_prompt",
+      tries=lambda ctx: paging.chosen_number(ctx.text) is not None)
 def cancel_which(ctx):
     number, choices = paging.chosen_number(ctx.text), ctx.flow_data["choices"]
     if number is None:
@@ -264,7 +277,7 @@ def cancel_which(ctx):
     return _ask_to_cancel(ctx, chosen)
 
 
-@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt")
+@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt", tries=_tries_yes_or_no)
 def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
     if is_one_of(ctx.text, "confirm_words"):

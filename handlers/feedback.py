@@ -33,12 +33,24 @@ def start_feedback(ctx):
     return ctx.reply("feedback.ask")
 
 
-@step("feedback", "body", prompt="feedback.ask")
+def _tries_body(ctx) -> bool:
+    """A message of some length is the feedback itself ("会费太贵了，建议…"); a short one that
+    clearly asks for something else ("查会费") is answered, the feedback form waiting."""
+    rules = _rules()
+    return len(ctx.text) >= rules["draft_min_chars"] or any(
+        word in ctx.text for words in rules["categories"].values() for word in words)
+
+
+def _tries_draft(ctx) -> bool:
+    return is_one_of(ctx.text, "confirm_words") or _tries_body(ctx)
+
+
+@step("feedback", "body", prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
 def take_body(ctx):
     return _submit(ctx, ctx.text)
 
 
-@step("feedback", "confirm", prompt="feedback.ask")
+@step("feedback", "confirm", prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
     if is_one_of(ctx.text, "confirm_words"):
         return _submit(ctx, ctx.flow_data["body"])

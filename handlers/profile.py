@@ -12,17 +12,15 @@ import re
 from datetime import datetime
 
 from bot import content, delivery
-from bot.conversation import asks_something_else
 from bot.dues import standing
 from bot.messages import Reply
-from bot.paging import leave_and_answer
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
                             tries_value)
 from handlers.signup import application_status, problem_text, start_signup
-from storage.members import (find_member_by_no, find_member_by_openid, find_open_application,
-                             update_member)
+from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
+                             find_open_application, update_member)
 from storage.newsletters import give_default_subscriptions, topics_of
 from storage.state import count_failed_binding, record_failed_binding
 
@@ -111,18 +109,35 @@ def _clean_last4(text) -> str:
 # (step, what it asks for, its check); after the last one the answers are verified.
 BINDING_STEPS = (("bind_name", "name", clean_name), ("bind_no", "member_no", _clean_member_no),
                  ("bind_last4", "last4", _clean_last4))
-_BINDING_SHAPES = {"bind_name": "name", "bind_no": "digits", "bind_last4": "digits"}  # validation.tries_value
+# A member who has forgotten the number: name, then the whole mobile on file instead.
+BY_MOBILE = ("bind_mobile", "mobile", clean_mobile)
+_BINDING_SHAPES = {"bind_name": "name", "bind_no": "digits", "bind_last4": "digits",
+                   "bind_mobile": "mobile"}  # validation.tries_value
+
+
+def _forgot_number(text: str) -> bool:
+    return _mentions(normalise(text), _texts()["words"]["forgot"])
+
+
+def _tries_binding(ctx) -> bool:
+    step_name = ctx.flow["step"]
+    return tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
+        step_name == "bind_no" and _forgot_number(ctx.text))
 
 
 def answer_binding(ctx):
-    """Each binding question: check the answer's form, keep it, ask the next or verify."""
+    """Each binding question: check the answer's form, keep it, ask the next or verify.
+
+    Another request instead ("查会费" at 姓名) is answered and the binding paused, by the one
+    rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
+    """
     names = [s[0] for s in BINDING_STEPS]
+    if ctx.flow["step"] == "bind_mobile":
+        return _answer_mobile(ctx)
     index = names.index(ctx.flow["step"])
-    if index == 0 and ctx.intent and ctx.intent.name == "signup":  # "入会": not a member yet
-        ctx.end_flow()
-        return start_signup(ctx)
-    if asks_something_else(ctx, tries_value(_BINDING_SHAPES[names[index]], ctx.text), own_intents=("profile",)):
-        return leave_and_answer(ctx)  # "查会费" is no name: answered, and the binding left
+    if index == 1 and _forgot_number(ctx.text):
+        ctx.goto("bind_mobile")
+        return ctx.reply("profile.forgot_number").with_note(_ask("bind_mobile").text)
     _, key, clean = BINDING_STEPS[index]
     try:
         ctx.goto(ctx.flow["step"], **{key: clean(ctx.text)})
@@ -132,6 +147,35 @@ def answer_binding(ctx):
         ctx.goto(names[index + 1])
         return _ask(names[index + 1])
     return _verify_binding(ctx)
+
+
+def _answer_mobile(ctx) -> Reply:
+    """Name and the mobile on file bind a member who has forgotten the number; a wrong mobile
+    is asked again on its own (the name is kept; "返回上一步" changes it)."""
+    try:
+        mobile = clean_mobile(ctx.text)
+    except Invalid as refused:
+        return _ask("bind_mobile", refused.reason)
+    if _limit_reached(ctx):
+        ctx.end_flow()
+        return ctx.reply("profile.limit")
+    found = [m for m in find_members_by_mobile(ctx.db, mobile) if _same_name(m["name"], ctx.flow_data["name"])]
+    if len(found) != 1:
+        left = MAX_FAILED_BINDINGS_PER_DAY - record_failed_binding(ctx.redis, ctx.openid, now())
+        if left <= 0:
+            ctx.end_flow()
+            return ctx.reply("profile.limit")
+        return ctx.reply("profile.mobile_mismatch", left=left).with_note(_ask("bind_mobile").text)
+    return _bind(ctx, found[0])
+
+
+def back_in_binding(ctx) -> Reply:
+    """"返回上一步" in binding: the question before, asked again."""
+    order = ["bind_name", "bind_no", "bind_last4"]
+    current = ctx.flow["step"]
+    previous = "bind_name" if current in ("bind_mobile", "bind_name") else order[order.index(current) - 1]
+    ctx.goto(previous)
+    return _ask(previous)
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -160,6 +204,10 @@ def _verify_binding(ctx) -> Reply:
             return ctx.reply("profile.limit")
         ctx.goto("bind_name")
         return ctx.reply("profile.mismatch", left=left).with_note(_ask("bind_name").text)
+    return _bind(ctx, member)
+
+
+def _bind(ctx, member: dict) -> Reply:
     ctx.end_flow()
     if member["openid"] and member["openid"] != ctx.openid:
         return ctx.reply("profile.bound_elsewhere")
@@ -201,8 +249,6 @@ def answer_update(ctx):
     any one-question step, rather than being refused as a malformed value until 取消.
     """
     column = ctx.flow["step"].removeprefix("update_")
-    if asks_something_else(ctx, tries_value(_SHAPES[column], ctx.text), own_intents=("profile",)):
-        return leave_and_answer(ctx)
     try:
         value = UPDATES[column](ctx.text)
     except Invalid as refused:
@@ -215,11 +261,17 @@ def answer_update(ctx):
     return ctx.reply("profile.updated").with_note(_card(ctx, member).text)
 
 
+def _tries_update(ctx) -> bool:
+    return tries_value(_SHAPES[ctx.flow["step"].removeprefix("update_")], ctx.text)
+
+
 def _register_steps() -> None:
-    for name, _, _ in BINDING_STEPS:
-        step(FLOW, name, prompt=f"profile.ask.{name}")(answer_binding)
+    for name, _, _ in (*BINDING_STEPS, BY_MOBILE):
+        step(FLOW, name, prompt=f"profile.ask.{name}", tries=_tries_binding, own_intents=("profile",),
+             back=back_in_binding)(answer_binding)
     for column in UPDATES:
-        step(FLOW, f"update_{column}", prompt=f"profile.ask.update_{column}")(answer_update)
+        step(FLOW, f"update_{column}", prompt=f"profile.ask.update_{column}", tries=_tries_update,
+             own_intents=("profile",))(answer_update)
 
 
 _register_steps()

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import content
-from bot.conversation import answer_intent, answer_while_paused, asks_something_else, is_one_of
+from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
-                            clean_email, clean_graduation_year, clean_mobile, clean_name,
-                            clean_text, normalise, tries_value)
+                            clean_email, clean_graduation_year, clean_mobile, clean_text,
+                            name_in, normalise, tries_value, unit_in)
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
                              find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
@@ -64,6 +64,7 @@ class Field:
     tries: Callable[[str], bool]                      # whether a text tries to give this answer
     options: Callable[[], list[str]] | None = None    # numbered choices shown under the question
     students_only: bool = False
+    student_asks: str | None = None                   # a student is asked this step's question instead
 
     def applies(self, answers: dict) -> bool:
         return not self.students_only or answers.get("category") == "student"
@@ -107,8 +108,29 @@ def _choice_list(name: str) -> Callable[[], list[str]]:
     return lambda: _membership()["choices"][name]
 
 
+def _aliased(text: str, options: list[str]) -> str:
+    """A choice's usual short name (高校 for 高等院校, content/replies/signup.toml) as the option."""
+    value = normalise(text).rstrip("。.!！")
+    for option, aliases in _texts()["choice_aliases"].items():
+        if option in options and any(alias == value or alias in value for alias in aliases):
+            return option
+    return text
+
+
 def _clean_choice_from(name: str, reason: str) -> Callable:
-    return lambda text, db: clean_choice(text, _choice_list(name)(), reason)
+    return lambda text, db: clean_choice(_aliased(text, _choice_list(name)()), _choice_list(name)(), reason)
+
+
+def _choice_alias_words(name: str) -> Callable[[], list[str]]:
+    return lambda: _choice_list(name)() + [alias for option, aliases in _texts()["choice_aliases"].items()
+                                           if option in _choice_list(name)() for alias in aliases]
+
+
+def _clean_unit(reason: str) -> Callable:
+    """A unit or school, also when said in a sentence ("郑州大学在读博士")."""
+    def clean(text, db):
+        return clean_text(unit_in(text) or text, reason)
+    return clean
 
 
 def _clean_optional_email(text, db) -> str | None:
@@ -127,27 +149,27 @@ def _clean_new_credit_code(text, db) -> str:
 
 def _clean_contact_name(text, db) -> str:
     try:
-        return clean_name(text)
+        return name_in(text)
     except Invalid:
         raise Invalid("contact_name") from None
 
 
 _INSTITUTION_TYPE = Field("institution_type", "institution_type",
                           _clean_choice_from("institution_types", "institution_type"),
-                          _picked(_choice_list("institution_types")), _choice_list("institution_types"))
+                          _picked(_choice_alias_words("institution_types")), _choice_list("institution_types"))
 
 FORMS: dict[str, tuple[Field, ...]] = {
     "individual": (
-        Field("name", "name", _plain(clean_name), _shaped("name")),
+        Field("name", "name", _plain(name_in), _shaped("name")),
         Field("category", "category", _clean_category, _picked(_any_category_name), _category_names),
         Field("birth_year", "birth_year", _plain(clean_birth_year), _shaped("digits")),
-        Field("work_unit", "work_unit", _plain(lambda t: clean_text(t, "work_unit")), _shaped("unit")),
+        Field("work_unit", "work_unit", _clean_unit("work_unit"), _shaped("unit"), student_asks="school"),
         _INSTITUTION_TYPE,
         Field("post_category", "post_category", _clean_choice_from("post_categories", "post_category"),
-              _picked(_choice_list("post_categories"), "title"), _choice_list("post_categories")),
+              _picked(_choice_alias_words("post_categories"), "title"), _choice_list("post_categories")),
         Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30)),
               _shaped("discipline")),
-        Field("school", "school", _plain(lambda t: clean_text(t, "school")), _shaped("unit"),
+        Field("school", "school", _clean_unit("school"), _shaped("unit"),
               students_only=True),
         Field("graduation_year", "graduation_year", _plain(clean_graduation_year), _shaped("digits"),
               students_only=True),
@@ -155,7 +177,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("email", "email", _clean_optional_email, _shaped("email")),
     ),
     "unit": (
-        Field("unit_name", "name", _plain(lambda t: clean_text(t, "unit_name")), _shaped("unit")),
+        Field("unit_name", "name", _clean_unit("unit_name"), _shaped("unit")),
         Field("credit_code", "credit_code", _clean_new_credit_code, _shaped("digits")),
         Field("contact_name", "contact_name", _clean_contact_name, _shaped("name")),
         Field("contact_mobile", "contact_mobile", _plain(clean_mobile), _shaped("mobile")),
@@ -173,18 +195,20 @@ def _form(ctx) -> list[Field]:
 
 # --- asking ------------------------------------------------------------------
 
-def _question(field: Field) -> str:
-    question = content.text(f"signup.ask.{field.step}")
+def _question(field: Field, answers: dict | None = None) -> str:
+    asked = field.student_asks if field.student_asks and (answers or {}).get("category") == "student" \
+        else field.step
+    question = content.text(f"signup.ask.{asked}")
     if field.options:
         question += "\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(field.options(), 1))
     return question
 
 
-def _ask(field: Field, problem: str | None = None) -> Reply:
+def _ask(field: Field, problem: str | None = None, answers: dict | None = None) -> Reply:
     """The question; after a refused answer, first say what was wrong."""
     if problem:
-        return Reply(text=problem_text(problem)).with_note(_question(field))
-    return Reply(text=_question(field))
+        return Reply(text=problem_text(problem)).with_note(_question(field, answers))
+    return Reply(text=_question(field, answers))
 
 
 def _ask_next(ctx) -> Reply:
@@ -195,7 +219,7 @@ def _ask_next(ctx) -> Reply:
         ctx.goto("summary")
         return _summary(ctx)
     ctx.goto(field.step)
-    return _ask(field)
+    return _ask(field, answers=answers)
 
 
 def _shown(field: Field, value) -> str:
@@ -223,7 +247,7 @@ def _current_question(ctx) -> Reply:
         return ctx.reply("signup.ask_kind")
     if current == "summary":
         return _summary(ctx)
-    return _ask(FIELDS[current])
+    return _ask(FIELDS[current], answers=ctx.flow_data.get("answers"))
 
 
 # --- starting ----------------------------------------------------------------
@@ -248,7 +272,27 @@ def start_signup(ctx):
         return application_status(ctx, application)
     ctx.start_flow(FLOW, "kind", answers={})
     code = _invite_code(ctx.text)
-    return _use_invite_code(ctx, code) if code else ctx.reply("signup.ask_kind")
+    if code:
+        return _use_invite_code(ctx, code)
+    kind, answers = _said_at_start(ctx.text)
+    if kind is None:
+        return ctx.reply("signup.ask_kind")
+    ctx.goto("kind", kind=kind, answers=answers)
+    return _ask_next(ctx)
+
+
+def _said_at_start(text: str) -> tuple[str | None, dict]:
+    """What "我要申请学生会员" or "我们公司想入会" already answers: the kind, maybe the category."""
+    value = normalise(text)
+    words = _texts()["words"]
+    for category in SELF_SIGNUP_CATEGORIES:
+        if any(word in value for word in words["category_said"][category]):
+            return "individual", {"category": category}
+    if any(word in value for word in words["unit_said"]):
+        return "unit", {}
+    if any(word in value for word in words["individual_said"]):
+        return "individual", {}
+    return None, {}
 
 
 def _invite_code(text: str) -> str | None:
@@ -268,18 +312,65 @@ def _use_invite_code(ctx, code: str) -> Reply:
     return ctx.reply("signup.invite_linked", unit=unit["name"]).with_note(_ask_next(ctx).text)
 
 
-@step(FLOW, "kind", prompt="signup.ask_kind")
+def _tries_kind(ctx) -> bool:
+    value = normalise(ctx.text)
+    words = _texts()["words"]
+    return (_invite_code(ctx.text) is not None or tries_value("digits", value)
+            or any(name in value for name in _texts()["kind_names"].values())
+            or any(word in value for word in words["unit_said"] + words["individual_said"])
+            or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"])
+
+
+@step(FLOW, "kind", prompt="signup.ask_kind", tries=_tries_kind,
+      back=lambda ctx: go_back(ctx))
 def choose_kind(ctx):
     code = _invite_code(ctx.text)
     if code:
         return _use_invite_code(ctx, code)
-    names = [_texts()["kind_names"][k] for k in KINDS]
-    try:
-        kind = KINDS[names.index(clean_choice(ctx.text, names, "signup.bad_kind"))]
-    except Invalid as refused:
-        return Reply(text=problem_text(refused.reason)).with_note(content.text("signup.ask_kind"))
-    ctx.goto("kind", kind=kind)
+    if normalise(ctx.text).rstrip("。.!！") in _texts()["words"]["no_code"]:
+        return ctx.reply("signup.no_code")  # "没有" (no invite code): on to the type, no complaint
+    chosen = _picked_from_short_list(ctx, len(KINDS))
+    if chosen is not None:
+        return chosen
+    kind, answers = _said_at_start(ctx.text)
+    if kind is None:
+        names = [_texts()["kind_names"][k] for k in KINDS]
+        try:
+            kind = KINDS[names.index(clean_choice(ctx.text, names, "signup.bad_kind"))]
+        except Invalid as refused:
+            return _missed(ctx, refused.reason, content.text("signup.ask_kind"),
+                           [_texts()["kind_names"][k] for k in KINDS])
+    ctx.goto("kind", kind=kind, answers={**ctx.flow_data.get("answers", {}), **answers}, misses=0)
     return _ask_next(ctx)
+
+
+def _missed(ctx, reason: str, question: str, options: list[str]) -> Reply:
+    """A refused choice; from the second miss on, the choices as a short numbered list with
+    取消 and 人工 added, so that a member who cannot find the words still has a way on or out."""
+    misses = ctx.flow_data.get("misses", 0) + 1
+    ctx.goto(ctx.flow["step"], misses=misses)
+    if misses < 2:
+        return Reply(text=problem_text(reason)).with_note(question)
+    extras = _texts()["way_out"]
+    lines = [f"{i}. {o}" for i, o in enumerate(options + extras, 1)]
+    ctx.goto(ctx.flow["step"], short_list=len(options))
+    return ctx.reply("signup.short_list", choices="\n".join(lines))
+
+
+def _picked_from_short_list(ctx, options: int) -> Reply | None:
+    """取消 or 人工 picked by its number from the short list _missed offered; None otherwise."""
+    shown = ctx.flow_data.get("short_list")
+    value = normalise(ctx.text)
+    if not shown or not re.fullmatch(r"[0-9]{1,2}", value):
+        return None
+    extra = int(value) - shown - 1
+    if extra == 0:
+        from bot.registry import INTENT_HANDLERS
+        return INTENT_HANDLERS["cancel"](ctx)
+    if extra == 1:
+        from bot.registry import INTENT_HANDLERS
+        return INTENT_HANDLERS["human"](ctx)
+    return None
 
 
 # --- answering ---------------------------------------------------------------
@@ -292,16 +383,48 @@ def answer_field(ctx):
     they have typed so far and "继续" comes back here.
     """
     field = FIELDS[ctx.flow["step"]]
-    if asks_something_else(ctx, field.tries(ctx.text)):  # "入会" too: start_signup carries on
-        return answer_while_paused(ctx, lambda: answer_intent(ctx))
+    answers = ctx.flow_data["answers"]
+    if field.options:
+        chosen = _picked_from_short_list(ctx, len(field.options()))
+        if chosen is not None:
+            return chosen
     try:
         value = field.clean(ctx.text, ctx.db)
     except Invalid as refused:
-        return _ask(field, refused.reason)
-    answers = ctx.flow_data["answers"]
+        if field.options:
+            return _missed(ctx, refused.reason, _question(field, answers), field.options())
+        return _ask(field, refused.reason, answers)
     answers[field.column] = value
+    if field.student_asks and answers.get("category") == "student":
+        answers[field.student_asks] = value  # the school is the student's unit: asked once
+    ctx.goto(ctx.flow["step"], misses=0, short_list=0)
     _drop_what_no_longer_fits(ctx, answers)
     return _ask_next(ctx)
+
+
+def go_back(ctx):
+    """"返回上一步": the question before the current one, its answer to be given again."""
+    answers = ctx.flow_data.get("answers", {})
+    if ctx.flow["step"] == "kind" or "kind" not in ctx.flow_data:
+        return ctx.reply("signup.ask_kind")
+    form = _form(ctx)
+    current = ctx.flow["step"]
+    asked = [f for f in form if f.column in answers and f.step != current]
+    if current != "summary":
+        position = next((i for i, f in enumerate(form) if f.step == current), len(form))
+        asked = [f for f in asked if form.index(f) < position]
+    if not asked:
+        ctx.goto("kind", answers={key: value for key, value in answers.items() if key == "unit_id"})
+        ctx.flow_data.pop("kind", None)
+        return ctx.reply("signup.ask_kind")
+    previous = asked[-1]
+    answers.pop(previous.column, None)
+    ctx.goto(previous.step)
+    return _ask(previous, answers=answers)
+
+
+def _tries_field(ctx) -> bool:
+    return FIELDS[ctx.flow["step"]].tries(ctx.text)
 
 
 def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
@@ -316,13 +439,19 @@ def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
 
 def _register_field_steps() -> None:
     for field in FIELDS.values():
-        step(FLOW, field.step, prompt=_current_question)(answer_field)
+        step(FLOW, field.step, prompt=_current_question, tries=_tries_field,
+             back=go_back)(answer_field)
 
 
 _register_field_steps()
 
 
-@step(FLOW, "summary", prompt=_current_question)
+def _tries_summary(ctx) -> bool:
+    return (_field_to_correct(ctx) is not None or is_one_of(ctx.text, "confirm_words")
+            or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
+
+
+@step(FLOW, "summary", prompt=_current_question, tries=_tries_summary, back=go_back)
 def confirm_or_correct(ctx):
     """A number or a field's name asks that field again; anything unclear shows the summary again."""
     field = _field_to_correct(ctx)

@@ -1,0 +1,150 @@
+"""One rule in every step of every flow (issue 11 item 4, issue 14 "dead ends in chat"):
+a message that clearly asks for something else is answered and the flow paused ("继续" goes on
+where it was), an answer that only sounds like a request stays an answer, and "cancel" cancels."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot import content
+from storage import events as event_store
+from storage import state
+from storage.members import insert_member
+from storage.sqlite import transaction
+from storage.tickets import list_tickets_of_member
+from tests.member import Member
+
+PAUSED = "还没有完成，回复“继续”"
+TODAY = date.today()
+
+# A follower's and a member's way to each step: (who, messages that reach it, the step's question).
+FOLLOWER, MEMBER = "o_follower", "o_member"
+STEPS = {
+    "signup kind": (FOLLOWER, ["我要入会"], "申请类型"),
+    "signup name": (FOLLOWER, ["我要入会", "1"], "真实姓名"),
+    "signup category": (FOLLOWER, ["我要入会", "1", "张三"], "会员类别"),
+    "signup birth year": (FOLLOWER, ["我要入会", "1", "张三", "2"], "出生年份"),
+    "signup work unit": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980"], "工作单位"),
+    "signup institution": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学"], "单位类型"),
+    "signup mobile": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学", "1", "2", "化学"], "手机号"),
+    "signup summary": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学", "1", "2", "化学",
+                                  "15937126688", "跳过"], "请核对"),
+    "unit name": (FOLLOWER, ["我要入会", "2"], "单位全称"),
+    "unit contact": (FOLLOWER, ["我要入会", "2", "河南示范新材料有限公司", "91350100M000100Y43"], "联系人姓名"),
+    "binding name": (FOLLOWER, ["绑定会员"], "您的姓名"),
+    "binding number": (FOLLOWER, ["绑定会员", "李明"], "会员编号"),
+    "binding last digits": (FOLLOWER, ["绑定会员", "李明", "HNKX202400012"], "后四位"),
+    "binding mobile": (FOLLOWER, ["绑定会员", "李明", "忘了"], "登记的手机号"),
+    "profile mobile": (MEMBER, ["修改手机"], "新的手机号"),
+    "profile unit": (MEMBER, ["修改单位"], "新的工作单位"),
+    "event contact": (FOLLOWER, ["我要报名沙龙"], "姓名和手机号"),
+    "event confirm": (MEMBER, ["我要报名沙龙"], "确认"),
+    "event cancel": (MEMBER, ["我要报名沙龙", "确认", "取消报名沙龙"], "取消"),
+    "feedback": (FOLLOWER, ["我想提个建议"], "写下您的意见"),
+}
+
+OTHER_REQUESTS = ["查会费", "郑州有没有算法的工作", "最近有什么活动", "你好"]
+ANSWERS_BY_REQUEST = {"查会费": "会费", "郑州有没有算法的工作": "职位", "最近有什么活动": "沙龙", "你好": "您好"}
+
+
+@pytest.fixture
+def world(db):
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202400012", "name": "李明", "category": "regular",
+                           "mobile": "15937126688"}, actor="test")
+        insert_member(db, {"member_no": "HNKX202400013", "name": "王芳", "category": "regular",
+                           "mobile": "13903710123", "openid": MEMBER, "work_unit": "郑州大学"}, actor="test")
+    start = (TODAY + timedelta(days=10)).isoformat()
+    event_store.save_events(db, [({"society": "示范科技学会", "title": "青年学者沙龙", "type": "学术会议",
+                                   "starts_on": start, "ends_on": start, "place": "郑州", "capacity": 30},
+                                  "test")], [], actor="test")
+    return db
+
+
+def reach(client, config, name: str) -> tuple[Member, str]:
+    who, path, question = STEPS[name]
+    member = Member(client, config, who)
+    for text in path:
+        reply = member.says(text)
+    assert question in reply, (name, reply)
+    return member, question
+
+
+@pytest.mark.parametrize("request_", OTHER_REQUESTS)
+@pytest.mark.parametrize("step_name", list(STEPS))
+def test_another_request_is_answered_and_the_step_waits(client, config, world, redis_client, step_name,
+                                                        request_):
+    member, question = reach(client, config, step_name)
+    reply = member.says(request_)
+    answered, _, reminder = reply.partition(PAUSED)
+    flow = state.load_flow(redis_client, member.openid)
+    waiting = flow if flow.get("paused") else flow.get("waiting")
+    assert waiting and waiting["paused"], (step_name, reply)
+    # a request that opens a list of its own keeps the form waiting under it, reminded when it ends
+    assert reminder or flow is not waiting, f"{step_name}: no reminder that the flow waits:\n{reply}"
+    assert ANSWERS_BY_REQUEST[request_] in answered, reply
+    for refusal in ("格式不对", "没有看懂", "请回复数字", "至少"):
+        assert refusal not in answered, reply
+    if flow is waiting:  # a list opened by the request lapses at "继续"
+        assert question in member.says("继续")
+
+
+# An answer that only sounds like a request stays an answer: (step, answer, the next question).
+SOUNDS_LIKE_A_REQUEST = [
+    ("signup name", "王宝明", "会员类别"),             # pinyin reads like 报名
+    ("signup work unit", "国家奖励办公室", "单位类型"),  # 奖励 reads like awards
+    ("signup work unit", "河南省人才交流中心", "单位类型"),  # 人才 reads like jobs
+    ("unit contact", "赵会讯", "联系人手机号"),
+    ("binding name", "王建议", "会员编号"),
+    ("event contact", "王宝明 13700001111", "报名成功"),
+    ("profile unit", "郑州招聘服务中心", "已为您更新"),
+]
+
+
+@pytest.mark.parametrize("step_name,answer,next_question", SOUNDS_LIKE_A_REQUEST)
+def test_an_answer_that_sounds_like_a_request_stays_an_answer(client, config, world, step_name, answer,
+                                                              next_question):
+    member, _ = reach(client, config, step_name)
+    reply = member.says(answer)
+    assert next_question in reply and PAUSED not in reply, reply
+
+
+@pytest.mark.parametrize("step_name", list(STEPS))
+def test_cancel_in_english_cancels_every_step(client, config, world, redis_client, step_name):
+    member, _ = reach(client, config, step_name)
+    assert "已取消" in member.says("cancel")
+    assert state.load_flow(redis_client, member.openid) is None
+
+
+def test_a_job_question_in_the_event_contact_step_is_answered_not_refused_as_a_mobile(client, config, world,
+                                                                                      redis_client):
+    """Issue 14: a job question read as event sign-up left the member refused as a bad mobile number."""
+    member, _ = reach(client, config, "event contact")
+    reply = member.says("郑州有没有招算法的")
+    assert "手机号" not in reply.partition(PAUSED)[0] and PAUSED in reply
+    assert "已取消" in member.says("取消")
+
+
+def test_no_code_at_the_first_signup_question_goes_on(client, config, world):
+    """Issue 14: "没有" (no invite code) looped on "没有看懂您的选择"."""
+    member, _ = reach(client, config, "signup kind")
+    reply = member.says("没有")
+    assert "没有看懂" not in reply and "1. 个人会员" in reply
+    assert "真实姓名" in member.says("1")
+
+
+def test_after_two_misses_a_short_numbered_choice_with_cancel_and_a_person(client, config, world, db):
+    member, _ = reach(client, config, "signup kind")
+    assert "没有看懂" in member.says("嗯嗯那个")
+    short = member.says("我也不知道选哪个")
+    assert "1. 个人会员" in short and "3. 取消申请" in short and "4. 联系秘书处（人工）" in short
+    assert len(short.splitlines()) <= 6
+    member.says("4")
+    assert list_tickets_of_member(db, FOLLOWER)  # on the secretariat's queue
+
+
+def test_back_goes_to_the_question_before_and_keeps_the_rest(client, config, world):
+    member, _ = reach(client, config, "signup birth year")
+    assert content.text("signup.ask.category") in member.says("返回上一步")
+    assert "出生年份" in member.says("普通会员")
