@@ -1,8 +1,13 @@
-"""Members and their records for the member-page tests, and signing in the way WeChat does it."""
+"""Members and their records for the member-page tests, and signing in the way WeChat does it.
+
+`li` is a fixture (import it): Li Ming, a regular member bound to o_li, paid through this year.
+"""
 from __future__ import annotations
 
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
+
+import pytest
 
 from storage.members import create_application, insert_member
 from storage.sqlite import transaction
@@ -19,6 +24,11 @@ WANG = {"member_no": "HNKX202500077", "name": "王秀英", "category": "senior",
 def add_member(db, fields: dict) -> dict:
     with transaction(db):
         return insert_member(db, dict(fields), actor="test")
+
+
+@pytest.fixture
+def li(db):
+    return add_member(db, LI)
 
 
 def add_ticket_with_reply(db, openid: str, body: str, answer: str) -> dict:
@@ -43,3 +53,30 @@ def sign_in(client, fake, openid: str, path: str = "/m/") -> None:
     response = client.get(callback.path, query_string={"code": code, "state": query["state"][0]})
     assert response.status_code == 302, response.get_data(as_text=True)
     assert urlsplit(response.headers["Location"]).path == urlsplit(path).path
+
+
+def qr_in_image_is(png: bytes, text: str) -> bool:
+    """Whether the QR code in a PNG (its pure-black modules) is exactly segno's code for `text`.
+
+    No QR decoder is installed, so the code's modules are read from the picture and
+    compared with the ones `text` makes: a code for anything else differs.
+    """
+    import io
+
+    import segno
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    black = image.point(lambda v: 255 if v == 0 else 0).convert("L").point(lambda v: 255 if v == 255 else 0)
+    box = black.getbbox()  # the QR code is the only pure black in the picture
+    if box is None:
+        return False
+    expected = segno.make(text, error="m").matrix
+    size = len(expected)
+    module = (box[2] - box[0]) / size
+    for row in range(size):
+        for col in range(size):
+            x, y = int(box[0] + (col + 0.5) * module), int(box[1] + (row + 0.5) * module)
+            if (image.getpixel((x, y)) == (0, 0, 0)) != bool(expected[row][col]):
+                return False
+    return True

@@ -61,8 +61,8 @@ class OAuth(WeChatOAuth):
                          state=state_value)
         self.timeout = settings.api_timeout_seconds
         if settings.oauth_standin:
-            self.OAUTH_BASE_URL = _root() + "m/dev/connect/"
-            self.API_BASE_URL = _root() + "m/dev/"
+            self.OAUTH_BASE_URL = root_url() + "m/dev/connect/"
+            self.API_BASE_URL = root_url() + "m/dev/"
         else:
             self.OAUTH_BASE_URL = settings.oauth_base
             # https://api.weixin.qq.com/cgi-bin/ -> https://api.weixin.qq.com/ (sns/... lives there)
@@ -73,14 +73,14 @@ class OAuth(WeChatOAuth):
         return super()._request(method, url_or_endpoint, **kwargs)
 
 
-def _root() -> str:
+def root_url() -> str:
     """This service's public address with a trailing slash (WeChat redirects the member there)."""
     base = config().public_base_url
     return f"{base}/" if base else request.host_url
 
 
 def _absolute(endpoint: str) -> str:
-    return _root() + url_for(endpoint).lstrip("/")
+    return root_url() + url_for(endpoint).lstrip("/")
 
 
 # --- the session -----------------------------------------------------------------------
@@ -201,7 +201,7 @@ def standin_authorize():
     args = request.args
     redirect_uri = args.get("redirect_uri", "")
     if (args.get("appid") != config().app_id or args.get("response_type") != "code"
-            or urlsplit(redirect_uri).netloc != urlsplit(_root()).netloc):
+            or urlsplit(redirect_uri).netloc != urlsplit(root_url()).netloc):
         abort(400)  # WeChat: "redirect_uri 域名与后台配置不一致"
     member = request.cookies.get(STANDIN_COOKIE, "")
     if not _OPENID.fullmatch(member):

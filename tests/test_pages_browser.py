@@ -1,0 +1,82 @@
+"""Member pages in headless Chromium with a phone's viewport, against the app on a real port.
+
+The simulator's menu opens 会员中心 as its current member through the development
+stand-in of WeChat's authorisation; the certificate's code is verified from a second
+browser that has no session at all.
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from bot import certificates
+from bot.config import load_config
+from tests.pages_data import LI, add_member
+
+PHONE = {"width": 390, "height": 844}
+FIRST_LOAD_BUDGET = 100 * 1024  # bytes a first page load may transfer (issue 16)
+
+
+@pytest.fixture
+def site(env, db):
+    """The app served over HTTP with the stand-in authorisation on, as `make run` does."""
+    from bot.app import create_app
+
+    config = load_config({**env, "PAGES_DEV_LOGIN": "1"})
+    app = create_app(config)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    add_member(db, LI)
+    yield f"http://127.0.0.1:{server.server_port}", config
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def test_from_the_simulator_menu_to_the_certificate_and_its_verification(site, new_tab, screenshot):
+    url, config = site
+    simulator = new_tab()
+    simulator.goto(url + "/")
+    simulator.fill("#openid", "o_li")
+    simulator.dispatch_event("#openid", "change")
+    simulator.locator(".menu-top", has_text="会员服务").click()
+    with simulator.context.expect_page() as opened:
+        simulator.locator(".submenu button", has_text="会员中心").click()
+    centre = opened.value
+    centre.set_viewport_size(PHONE)
+    expect(centre.locator("#card")).to_contain_text("李明")
+    expect(centre.locator("#card [data-field=mobile]")).to_have_text("139****6688")
+    screenshot(centre, "pages-centre")
+
+    centre.click("text=电子会员证")
+    expect(centre.locator("[data-field=verdict]")).to_have_text("有效会员")
+    expect(centre.locator("#certificate img")).to_have_js_property("naturalWidth", 750)  # the PNG loaded
+    screenshot(centre, "pages-certificate", full_page=True)
+
+    code = certificates.code_for(config.certificate_key, "HNKX202400012")
+    stranger = new_tab(**PHONE)  # another phone scanning the code: no session, no WeChat
+    stranger.goto(f"{url}/m/verify/{code}")
+    expect(stranger.locator("[data-verdict]")).to_have_text("有效会员")
+    expect(stranger.locator("[data-field=name]")).to_have_text("李明")
+    assert "6688" not in stranger.content()
+    screenshot(stranger, "pages-verify")
+
+    altered = new_tab(**PHONE, allow=("404",))
+    altered.goto(f"{url}/m/verify/{code[:-1]}{'B' if code[-1] != 'B' else 'C'}")
+    expect(altered.locator("[data-verdict]")).to_have_text(re.compile("无法识别"))
+
+
+def test_the_first_page_load_is_small(site, new_tab):
+    url, _ = site
+    tab = new_tab(**PHONE)
+    sizes = []
+    tab.on("requestfinished", lambda request: sizes.append(request.sizes()["responseBodySize"]
+                                                           + request.sizes()["responseHeadersSize"]))
+    tab.goto(f"{url}/m/dev/open?openid=o_li&next=/m/")
+    expect(tab.locator("#card")).to_contain_text("李明")
+    tab.wait_for_load_state("networkidle")
+    assert 0 < sum(sizes) < FIRST_LOAD_BUDGET, sum(sizes)
