@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Callable
 
 import redis
@@ -88,6 +88,19 @@ def explain(refused: store.Refused) -> str:
     if "max_share" in facts:
         facts["share"] = percent(facts["max_share"])
     return say(f"cli_refused.{refused.reason}", **facts)
+
+
+def local_time(value: str | None) -> str:
+    """A stored timestamp (ISO with its offset) as the secretariat reads it: local time, to the minute."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M") if len(str(value)) > 10 else moment.strftime("%Y-%m-%d")
 
 
 def search_text(text: str) -> str:
@@ -223,8 +236,10 @@ def apply_import(db, plan: roster.ImportPlan, file_name: str, actor: str, today:
         db,
         new=[(fields, reason(row)) for row, fields in plan.new],
         changes=[(member["id"], changes, reason(row)) for row, member, changes in plan.updates],
-        actor=actor, today=today)
-    return result["created"]
+        actor=actor, today=today,
+        new_units=[(fields, reason(row)) for row, fields in plan.new_units],
+        unit_changes=[(unit["id"], changes, reason(row)) for row, unit, changes in plan.unit_updates])
+    return {"members": result["created"], "units": result["units"]}
 
 
 def problem_text(reason: str, **facts) -> str:
@@ -236,17 +251,34 @@ def problem_text(reason: str, **facts) -> str:
 
 
 def problem_view(problem: roster.Problem) -> dict:
+    """A problem as the secretariat's own report shows it: the value in full, mobiles too, so the
+    row can be found in Excel (the report is staff-only; logs keep masking)."""
     column = problem.column
     return {"row": problem.row, "column": column and column.key, "header": column and column.header,
-            "letter": column and column.letter, "value": mask_mobile(problem.value),
+            "letter": column and column.letter, "value": problem.value,
             "problem": problem_text(problem.reason, **problem.facts)}
 
 
-def import_report(plan: roster.ImportPlan, file_name: str, created: list[dict] | None,
+def notice_view(notice: roster.Problem) -> dict:
+    column = notice.column
+    return {"row": notice.row, "column": column and column.key, "header": column and column.header,
+            "letter": column and column.letter, "value": notice.value,
+            "notice": say(f"cli_roster.notices.{notice.reason}", **notice.facts)}
+
+
+def conflict_view(conflict: dict) -> dict:
+    return dict(conflict, label=label("fields", conflict["field"]),
+                stored_text=field_text(conflict["field"], conflict["stored"], full=True),
+                file_text=field_text(conflict["field"], conflict["file"], full=True))
+
+
+def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
                   dry_run: bool, db) -> dict:
     """The validation report of an import, before (created None) or after it was written."""
     sheet = plan.sheet
-    numbers = [m["member_no"] for m in created] if created else [f.get("member_no") for _, f in plan.new]
+    members, units = (created["members"], created["units"]) if created else (None, None)
+    numbers = [m["member_no"] for m in members] if members else [f.get("member_no") for _, f in plan.new]
+    unit_numbers_ = [u["unit_no"] for u in units] if units else [f.get("unit_no") for _, f in plan.new_units]
     return {
         "file": file_name,
         "header_rows": sheet.header_rows,
@@ -256,10 +288,17 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: list[dict] |
         "new": [{"row": row, "member_no": number, "name": fields["name"]}
                 for (row, fields), number in zip(plan.new, numbers)],
         "updated": [{"row": row, "member_no": m["member_no"], "name": m["name"],
-                     "changes": {k: [mask_mobile(str(m[k] or "")), mask_mobile(str(v))]
-                                 for k, v in changes.items()}}
+                     "changes": {k: [m[k], v] for k, v in changes.items()}}
                     for row, m, changes in plan.updates],
         "unchanged": [{"row": row, "member_no": m["member_no"]} for row, m in plan.unchanged],
+        "new_units": [{"row": row, "unit_no": number, "name": fields["name"]}
+                      for (row, fields), number in zip(plan.new_units, unit_numbers_)],
+        "updated_units": [{"row": row, "unit_no": u["unit_no"], "name": u["name"],
+                           "changes": {k: [u[k], v] for k, v in changes.items()}}
+                          for row, u, changes in plan.unit_updates],
+        "repeated": [{"row": row, "first": first} for row, first in plan.repeated],
+        "notices": [notice_view(n) for n in plan.notices],
+        "conflicts": [conflict_view(c) for c in plan.conflicts],
         "problems": [problem_view(p) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
@@ -282,15 +321,33 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     for p in d["problems"]:
         line = "cli_roster.problem" if p["column"] else "cli_roster.row_problem"
         lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
+    if d["notices"]:
+        lines.append(("notices_title", say("cli_roster.notices_title")))
+    lines += [("notice", say("cli_roster.notice", **n)) for n in d["notices"]]
+    if d["conflicts"]:
+        overwritten = d["conflicts"][0]["overwritten"]
+        lines.append(("conflicts_title", say("cli_roster.conflicts_title_overwritten" if overwritten
+                                             else "cli_roster.conflicts_title")))
+    for c in d["conflicts"]:
+        when = say("cli_roster.conflict_when", at=local_time(c["at"]), actor=c["actor"]) if c["at"] else ""
+        lines.append(("conflict", say("cli_roster.conflict", **dict(
+            c, field=c["label"], stored=c["stored_text"], file=c["file_text"], when=when))))
     lines += [("updated", say("cli_roster.updated", **dict(u, changes=changes_text(u["changes"], full=True))))
               for u in d["updated"]]
+    lines += [("updated", say("cli_roster.unit_new", **u)) for u in d["new_units"]]
+    lines += [("updated", say("cli_roster.unit_updated", **dict(u, changes=changes_text(u["changes"], full=True))))
+              for u in d["updated_units"]]
     lines.append(("summary", say("cli_roster.summary", new=len(d["new"]), updated=len(d["updated"]),
-                                 unchanged=len(d["unchanged"]), bad=len(d["bad_rows"]))))
+                                 unchanged=len(d["unchanged"]) + len(d["repeated"]), bad=len(d["bad_rows"]))))
+    if d["new_units"] or d["updated_units"]:
+        lines.append(("summary", say("cli_roster.units_summary", new=len(d["new_units"]),
+                                     updated=len(d["updated_units"]))))
     if d["dry_run"]:
         lines.append(("done", say("cli_roster.dry_run")))
     elif d["applied"] and d["bad_rows"]:
         lines.append(("done", say("cli_roster.skipped", bad=len(d["bad_rows"]))))
-    if d["applied"] and not d["new"] and not d["updated"]:
+    if d["applied"] and not (d["new"] or d["updated"] or d["new_units"] or d["updated_units"]):
         lines.append(("done", say("cli_roster.unchanged_all")))
     cap = d["fellow_cap"]
     if cap["fellows"] > cap["limit"]:

@@ -6,7 +6,15 @@ member number (or, for a row without one, by mobile and name), and sorted
 into new, changed and unchanged rows plus problems that name row and
 column. The caller then writes the plan in one transaction, or not at all.
 Blank cells never clear what the store holds, so an old roster cannot erase
-an email a member added by chat.
+an email a member added by chat; a value changed since by someone else (the
+member in chat, the console, a payment) or a paid-through date later than the
+file's is not overwritten unless the secretariat says so (`overwrite`).
+
+Rosters are written as secretariats keep them: council roles (理事, 常务理事 ...)
+in the category column or the remarks as well as in a role column; paid
+status as words (2025年已缴, 已缴至2026年, 未缴, 终身会员); unit members
+(类别 单位会员) among the individuals or on a sheet of their own. Where a
+cell's content went is said in the report (`notices`).
 """
 from __future__ import annotations
 
@@ -19,11 +27,13 @@ from pathlib import Path
 import sqlite_utils
 
 from bot import content
+from bot.dues import LIFETIME_PAID_THROUGH
 from bot.spreadsheets import Column, Sheet, SheetError, is_blank, read_table
-from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_email, clean_mobile,
-                            clean_name, clean_text, normalise)
+from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
+                            clean_mobile, clean_name, clean_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
-                             find_unit_by_no, unit_numbers)
+                             find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
+                             unit_numbers)
 
 UNIQUE_COLUMNS = ("member_no", "mobile")  # a second row with the same value is a duplicate
 
@@ -39,13 +49,21 @@ def _membership() -> dict:
 
 # --- reading ------------------------------------------------------------------
 
-def read_roster(path: Path) -> Sheet:
+def read_roster(path: Path, units: bool = False) -> Sheet:
+    """The roster's sheet; `units`: a sheet of unit members only (单位名称, 联系人 ...)."""
     sheet = read_table(path, {key: spec["aliases"] for key, spec in columns().items()})
-    missing = [spec["label"] for key, spec in columns().items()
-               if spec.get("required") and key not in sheet.columns]
+    if units:
+        missing = [] if {"name", "work_unit"} & set(sheet.columns) else [columns()["name"]["label"]]
+    else:
+        missing = [spec["label"] for key, spec in columns().items()
+                   if spec.get("required") and key not in sheet.columns]
     if missing:
         raise SheetError("missing_columns", columns="、".join(missing))
     return sheet
+
+
+def _squeeze(text: str) -> str:
+    return "".join(str(text).split())
 
 
 # --- cleaning one cell ----------------------------------------------------------
@@ -58,12 +76,61 @@ def _clean_member_no(value, today: date) -> str:
 
 
 def _clean_category(value, today: date) -> str:
-    names = {code: _membership()["categories"][code] for code in INDIVIDUAL_CATEGORIES}
+    names = {code: _membership()["categories"][code] for code in (*INDIVIDUAL_CATEGORIES, "unit")}
     text = normalise(value)
     if text in names:
         return text
+    if text in _membership()["roster"]["unit_words"]:
+        return "unit"
     chosen = clean_choice(text, list(names.values()), "category")
     return next(code for code, name in names.items() if name == chosen)
+
+
+def council_roles() -> list[str]:
+    """The ways of writing a council role (content/governance.toml [roles]), longest first."""
+    return sorted(content.load_toml("governance.toml")["roles"], key=len, reverse=True)
+
+
+def split_roles(text: str, remarks: bool = False) -> tuple[list[str], str]:
+    """Council roles written in a cell, and what is left of it: "高级会员（常务理事）" ->
+    (["常务理事"], "高级会员"). In remarks only council roles count, not "秘书处"."""
+    roles = [r for r in council_roles() if not (remarks and "秘书处" in r)]
+    pattern = re.compile("|".join(map(re.escape, roles)))
+    found = list(dict.fromkeys(pattern.findall(text)))
+    rest = re.sub(r"[\s()（）\[\]【】、，,/／;；:：+＋\-]+", "", pattern.sub(" ", text))
+    return found, rest
+
+
+_PAID = re.compile(r"(\d{4})年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
+                   r"|(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4})")
+
+
+def clean_paid_through(value, today: date) -> str | None:
+    """会费缴至 / 缴费情况 as rosters write them: a date or year (2025 is 2025-12-31), or words:
+    "2025年已缴", "已缴至2026年", "终身会员" (lifetime); "未缴" is None (nothing to record)."""
+    if isinstance(value, (date, datetime)):
+        return parse_date(value)
+    text = re.sub(r"\s", "", normalise(value))
+    words = _membership()["roster"]["paid_status"]
+    if any(word in text for word in words["lifetime"]):
+        return LIFETIME_PAID_THROUGH
+    try:
+        return parse_date(text, end_of_period=True)
+    except Invalid:
+        pass
+    years = [int(y) for pair in _PAID.findall(text) for y in pair if y]
+    if years:
+        return date(max(years), 12, 31).isoformat()
+    if any(word in text for word in words["unpaid"]):
+        return None
+    raise Invalid("paid_status")
+
+
+def _clean_joined_at(value, today: date) -> str:
+    joined = parse_date(value)
+    if joined > today.isoformat():
+        raise Invalid("future_date")
+    return joined
 
 
 def _clean_birth_year(value, today: date) -> int:
@@ -119,11 +186,20 @@ CLEANERS = {
     "discipline": _text("discipline", 2, 30),
     "mobile": lambda value, today: clean_mobile(value),
     "email": lambda value, today: clean_email(value),
-    "joined_at": lambda value, today: parse_date(value),
-    "paid_through": lambda value, today: parse_date(value, end_of_period=True),
+    "joined_at": _clean_joined_at,
+    "paid_through": clean_paid_through,
+    "paid_status": clean_paid_through,
     "council_role": _text("council_role", 1, 30),
     "unit_no": lambda value, today: _clean_member_no(value, today),
+    "remarks": lambda value, today: normalise(value),
+    "contact_name": lambda value, today: clean_name(value),
+    "credit_code": lambda value, today: clean_credit_code(value),
 }
+UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
+UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
+               "paid_through", "joined_at")
+NOT_STORED = ("paid_status", "remarks")  # read into other fields
+UNIT_ONLY = ("contact_name", "credit_code")
 
 
 # --- the plan -------------------------------------------------------------------
@@ -144,19 +220,39 @@ class ImportPlan:
     updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # row, member, changes
     unchanged: list[tuple[int, dict]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    new_units: list[tuple[int, dict]] = field(default_factory=list)
+    unit_updates: list[tuple[int, dict, dict]] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
+    repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
+    conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
 
     @property
     def bad_rows(self) -> list[int]:
         return sorted({p.row for p in self.problems})
 
 
-def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date) -> ImportPlan:
-    """What importing the sheet would do, row by row; writes nothing."""
+def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: bool = False,
+                overwrite: bool = False) -> ImportPlan:
+    """What importing the sheet would do, row by row; writes nothing.
+
+    `units`: every row is a unit member unless its category says otherwise.
+    `overwrite`: values changed since by someone else are overwritten too.
+    """
     plan = ImportPlan(sheet)
     seen: dict[tuple[str, str], int] = {}
+    cleaned: dict[int, dict] = {}
     for row, values in sheet.rows:
-        fields, problems = _clean_row(sheet, row, values, today)
-        problems += _duplicates_in_file(sheet, row, fields, seen)
+        fields, problems, notices = _clean_row(sheet, row, values, today, units)
+        cleaned[row] = dict(fields)
+        repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
+        if isinstance(repeated, int):
+            plan.repeated.append((row, repeated))
+            continue
+        plan.notices.extend(notices)
+        problems += repeated
+        if not problems and fields.get("category") == "unit":
+            _plan_unit(db, plan, sheet, row, fields, overwrite)
+            continue
         member = None
         if not problems:
             member, problems = _match(db, sheet, row, fields)
@@ -165,7 +261,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date) -> ImportP
         elif member is None:
             plan.new.append((row, fields))
         else:
-            changes = {k: v for k, v in fields.items() if member.get(k) != v}
+            changes = _changes(db, plan, row, "member", member, fields, overwrite)
             if changes:
                 plan.updates.append((row, member, changes))
             else:
@@ -173,19 +269,142 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date) -> ImportP
     return plan
 
 
-def _clean_row(sheet: Sheet, row: int, values: dict, today: date) -> tuple[dict, list[Problem]]:
-    fields, problems = {}, []
+def _changes(db, plan: ImportPlan, row: int, subject: str, record: dict, fields: dict,
+             overwrite: bool) -> dict:
+    """The row's changes to a stored record, less those that would overwrite a newer value:
+    a paid-through date later than the file's, or a value last changed other than by an import."""
+    changes = {k: v for k, v in fields.items() if record.get(k) != v}
+    last = last_changes(db, subject, record["id"]) if changes else {}
+    for key in list(changes):
+        stored, change = record.get(key), last.get(key)
+        later = key == "paid_through" and stored and str(stored) > str(changes[key])
+        edited = change is not None and change["action"] not in ("imported", "created")
+        if stored in (None, "") or not (later or edited):
+            continue
+        number = record.get("member_no") or record.get("unit_no")
+        plan.conflicts.append({"row": row, "number": number, "name": record["name"], "field": key,
+                               "stored": stored, "file": changes[key], "overwritten": overwrite,
+                               "at": (change or {}).get("at"), "actor": (change or {}).get("actor")})
+        if not overwrite:
+            del changes[key]
+    return changes
+
+
+def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
+               units: bool = False) -> tuple[dict, list[Problem], list[Problem]]:
+    """The row's fields, its problems, and notices saying where a cell's content went."""
+    fields, problems, notices = {}, [], []
+    roles = _roles_of(sheet, row, values, notices)
+    category = _category_of(sheet, row, values, today, units, notices, problems)
+    unit = category == "unit"
+    cleaners = UNIT_CLEANERS if unit else CLEANERS
     for key, value in values.items():
         column = sheet.columns[key]
+        if key in ("category", "council_role") or (key in UNIT_ONLY and not unit):
+            continue
         if is_blank(value):
-            if columns()[key].get("required"):
+            if columns()[key].get("required") and not (unit and key == "mobile"):
                 problems.append(Problem(row, column, "", "required"))
             continue
         try:
-            fields[key] = CLEANERS[key](value, today)
+            cleaned = cleaners[key](value, today)
         except Invalid as bad:
             problems.append(Problem(row, column, _shown(value), bad.reason))
-    return fields, problems
+            continue
+        if cleaned is not None:
+            fields[key] = cleaned
+    if category:
+        fields["category"] = category
+    if roles and not unit:
+        fields["council_role"] = "、".join(roles)
+    status = fields.pop("paid_status", None)
+    if status and (not fields.get("paid_through") or status > fields["paid_through"]):
+        fields["paid_through"] = status
+    fields.pop("remarks", None)
+    return (_unit_fields(fields) if unit else fields), problems, notices
+
+
+def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> list[str]:
+    """Council roles from the role column, and those written in the category or the remarks."""
+    roles: list[str] = []
+    written = normalise(values.get("council_role"))
+    if written:
+        roles += [r for r in re.split(r"[、，,/／;；\s]+", written) if r]
+    for key in ("category", "remarks"):
+        text = normalise(values.get(key))
+        found, rest = split_roles(text, remarks=key == "remarks") if text else ([], "")
+        if found and (rest or key == "remarks"):  # a category of roles only: _category_of says so
+            notices.append(Problem(row, sheet.columns[key], text, f"role_in_{key}",
+                                   {"roles": "、".join(found)}))
+        roles += [r for r in found if r not in roles]
+    return roles
+
+
+def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
+                 notices: list[Problem], problems: list[Problem]) -> str | None:
+    raw = values.get("category")
+    if is_blank(raw):
+        if units:
+            return "unit"
+        if "category" in sheet.columns:
+            problems.append(Problem(row, sheet.columns["category"], "", "required"))
+        return None
+    text = normalise(raw)
+    roles, rest = split_roles(text)
+    if roles:
+        if not rest:
+            name = _membership()["categories"][_membership()["roster"]["role_only_category"]]
+            notices.append(Problem(row, sheet.columns["category"], text, "role_only", {"category": name}))
+            return _membership()["roster"]["role_only_category"]
+        text = rest
+    try:
+        return _clean_category(text, today)
+    except Invalid as bad:
+        problems.append(Problem(row, sheet.columns["category"], _shown(raw), bad.reason))
+        return None
+
+
+_PERSON = re.compile(r"[\u4e00-\u9fff·]{2,5}")
+
+
+def _unit_fields(fields: dict) -> dict:
+    """A unit member's row as the units table holds it: the unit's name (工作单位 when 姓名 is a
+    person's, who is then the contact), its number, the mobile as its contact's."""
+    unit = {"category": "unit"}
+    name, work_unit = fields.get("name"), fields.get("work_unit")
+    if work_unit and (not name or _PERSON.fullmatch(name)):
+        unit["name"] = work_unit
+        if name:
+            unit["contact_name"] = name
+    elif name:
+        unit["name"] = name
+    number = fields.get("member_no") or fields.get("unit_no")
+    if number:
+        unit["unit_no"] = number
+    if fields.get("mobile"):
+        unit["contact_mobile"] = fields["mobile"]
+    for key in UNIT_FIELDS:
+        if key in fields and key not in unit and key not in ("unit_no", "name"):
+            unit[key] = fields[key]
+    return unit
+
+
+def _plan_unit(db, plan: ImportPlan, sheet: Sheet, row: int, fields: dict, overwrite: bool) -> None:
+    fields = {k: v for k, v in fields.items() if k != "category"}
+    if "name" not in fields:
+        plan.problems.append(Problem(row, sheet.columns.get("name"), "", "required"))
+        return
+    unit = ((fields.get("unit_no") and find_unit_by_no(db, fields["unit_no"]))
+            or (fields.get("credit_code") and find_unit_by_credit_code(db, fields["credit_code"]))
+            or find_unit_by_name(db, fields["name"]))
+    if unit is None:
+        plan.new_units.append((row, fields))
+        return
+    changes = _changes(db, plan, row, "unit", unit, fields, overwrite)
+    if changes:
+        plan.unit_updates.append((row, unit, changes))
+    else:
+        plan.unchanged.append((row, {"member_no": unit["unit_no"], **unit}))
 
 
 def _shown(value) -> str:
@@ -194,15 +413,18 @@ def _shown(value) -> str:
     return str(value)
 
 
-def _duplicates_in_file(sheet: Sheet, row: int, fields: dict,
-                        seen: dict[tuple[str, str], int]) -> list[Problem]:
-    """A member listed twice in one file is reported on the later row, and imported once."""
+def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[str, str], int],
+                        cleaned: dict[int, dict]) -> list[Problem] | int:
+    """A member listed twice in one file is imported once: a row the same as an earlier one is
+    skipped (its row number returned); one that differs is reported on the later row."""
     problems = []
     for key in UNIQUE_COLUMNS:
         if key not in fields:
             continue
         first = seen.setdefault((key, fields[key]), row)
         if first != row:
+            if cleaned.get(first) == fields:
+                return first
             problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
                                     {"row": first, "what": sheet.columns[key].header}))
     return problems
@@ -214,7 +436,7 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int,
 
     By member number; a row without one is the member with the same mobile
     and name. A mobile that belongs to someone else is a duplicate, not a
-    second member.
+    second member. Names are compared without spaces ("张 伟" is 张伟).
     """
     problems = []
     if "unit_no" in fields:
@@ -225,12 +447,12 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int,
                                   {"value": unit_no})]
         fields["unit_id"] = unit["id"]
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
-    if member and member["name"] != fields["name"]:
+    if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",
                                 {"member_no": member["member_no"], "name": member["name"]}))
     others = [m for m in find_members_by_mobile(db, fields["mobile"])
               if not member or m["id"] != member["id"]]
-    if not member and "member_no" not in fields and others and others[0]["name"] == fields["name"]:
+    if not member and "member_no" not in fields and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
         return others[0], []
     for other in others[:1]:
         problems.append(Problem(row, sheet.columns["mobile"], fields["mobile"], "mobile_taken",
@@ -245,6 +467,7 @@ def export_table(db: sqlite_utils.Database, members: list[dict]) -> tuple[list[s
     specs = columns()
     units = unit_numbers(db)
     names = _membership()["categories"]
+    specs = {key: spec for key, spec in specs.items() if spec.get("export", True)}
     rows = []
     for member in members:
         values = dict(member, category=names.get(member["category"], member["category"]),

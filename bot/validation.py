@@ -28,7 +28,10 @@ _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·.\- ]{0,28}[\u4e
 
 
 def clean_name(text) -> str:
+    """A person's name; spaces inside a Chinese name are dropped (" 张  伟 " is 张伟)."""
     value = re.sub(r"\s+", " ", normalise(text))
+    if re.search(r"[\u4e00-\u9fff]", value):
+        value = value.replace(" ", "")
     if not _NAME.fullmatch(value):
         raise Invalid("name")
     return value

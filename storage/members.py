@@ -42,6 +42,15 @@ def history_of(db: sqlite_utils.Database, subject: str, subject_id: int) -> list
                                          order_by="id"))
 
 
+def last_changes(db: sqlite_utils.Database, subject: str, subject_id: int) -> dict[str, dict]:
+    """Field -> the latest history entry that changed it ({action, actor, reason, at})."""
+    latest: dict[str, dict] = {}
+    for entry in history_of(db, subject, subject_id):
+        for key in json.loads(entry["detail"] or "{}"):
+            latest[key] = {k: entry[k] for k in ("action", "actor", "reason", "at")}
+    return latest
+
+
 # --- applications -------------------------------------------------------------
 
 def create_application(db: sqlite_utils.Database, openid: str, kind: str, data: dict) -> dict:
@@ -174,11 +183,14 @@ def list_members(db: sqlite_utils.Database, category: str | None = None, status:
 
 
 def search_members(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[dict]:
-    """Members whose number, name, mobile, unit or discipline contains the text."""
+    """Members whose number, name, mobile, unit or discipline contains the text; a name is
+    compared without spaces, so 张伟 finds a member stored as "张 伟" and "张 伟" finds 张伟."""
     like = f"%{text}%"
+    name_like = f"%{''.join(text.split())}%"
     return list(db["members"].rows_where(
-        "member_no like ? or name like ? or mobile like ? or work_unit like ? or discipline like ?",
-        [like] * 5, order_by="id", limit=limit))
+        "member_no like ? or replace(name, ' ', '') like ? or mobile like ? or work_unit like ? "
+        "or discipline like ?",
+        [like, name_like, like, like, like], order_by="id", limit=limit))
 
 
 # --- units --------------------------------------------------------------------
@@ -214,6 +226,10 @@ def find_unit_by_invite_code(db: sqlite_utils.Database, code: str) -> dict | Non
 
 def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dict | None:
     return _first(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
+
+
+def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
+    return _first(db["units"].rows_where("replace(name, ' ', '') = ?", ["".join(name.split())], limit=1))
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
@@ -424,25 +440,49 @@ def promote_to_fellow(db: sqlite_utils.Database, member_no: str, actor: str, rea
 
 
 def import_members(db: sqlite_utils.Database, new: list[tuple[dict, str]],
-                   changes: list[tuple[int, dict, str]], actor: str, today: date) -> dict:
+                   changes: list[tuple[int, dict, str]], actor: str, today: date,
+                   new_units: list[tuple[dict, str]] = (),
+                   unit_changes: list[tuple[int, dict, str]] = ()) -> dict:
     """Add and update roster rows in one transaction: all of them, or on any failure none.
 
     `new` holds (fields, reason); a row without a member number gets the next one
     of its joining year. Rows that bring their own number are written first, so
     a number given in the file is never handed out to another row; `created`
-    keeps the order of `new`.
+    keeps the order of `new`. Units (`new_units`, `unit_changes`) the same way.
+    A paid-through date that comes with a new row is an opening balance: it is
+    recorded in the history with the file and row it came from, not as a payment.
     """
     created: list[dict | None] = [None] * len(new)
+    units: list[dict | None] = [None] * len(new_units)
     with transaction(db):
+        for i in sorted(range(len(new_units)), key=lambda i: not new_units[i][0].get("unit_no")):
+            fields, reason = new_units[i]
+            if not fields.get("unit_no"):
+                year = int(fields["joined_at"][:4]) if fields.get("joined_at") else today.year
+                fields = dict(fields, unit_no=assign_unit_no(db, year))
+            units[i] = insert_unit(db, fields, actor)
+            _opening_balance(db, "unit", units[i], actor, reason)
+        for unit_id, change, reason in unit_changes:
+            before = find_unit(db, unit_id)
+            db["units"].update(unit_id, change)
+            record_history(db, "unit", unit_id, "imported", actor, reason,
+                           {k: [before.get(k), v] for k, v in change.items()})
         for i in sorted(range(len(new)), key=lambda i: not new[i][0].get("member_no")):
             fields, reason = new[i]
             if not fields.get("member_no"):
                 year = int(fields["joined_at"][:4]) if fields.get("joined_at") else today.year
                 fields = dict(fields, member_no=assign_member_no(db, year))
             created[i] = insert_member(db, fields, actor, reason)
+            _opening_balance(db, "member", created[i], actor, reason)
         updated = [update_member(db, member_id, change, actor, "imported", reason)
                    for member_id, change, reason in changes]
-    return {"created": created, "updated": updated}
+    return {"created": created, "updated": updated, "units": units}
+
+
+def _opening_balance(db: sqlite_utils.Database, subject: str, row: dict, actor: str, reason: str) -> None:
+    if row.get("paid_through"):
+        record_history(db, subject, row["id"], "imported", actor, reason,
+                       {"paid_through": [None, row["paid_through"]]})
 
 
 def list_units(db: sqlite_utils.Database) -> list[dict]:

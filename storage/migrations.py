@@ -274,6 +274,11 @@ def _payment_accounts(db: sqlite_utils.Database) -> None:
     db["payments"].create_index(["account"])
 
 
+def _units_from_the_roster(db: sqlite_utils.Database) -> None:
+    """A unit member brought in from the secretariat's roster may not have its credit code on file."""
+    db["units"].transform(not_null={"credit_code": False})
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -286,6 +291,7 @@ MIGRATIONS = [
     _jobs,
     _admin_console,
     _payment_accounts,
+    _units_from_the_roster,
 ]
 
 

@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from bot.cli import main
 from bot.spreadsheets import read_table
 from storage.database import open_database
-from storage.members import find_member_by_no, history_of, insert_member
+from storage.members import find_member_by_no, history_of, insert_member, update_member
 
 TITLE = "河南省示范科技学会会员名册（2025 年 12 月）"
 HEADER = ["序号", "姓名", "会员号", "类别", "出生年月", "工作单位", "单位性质", "岗位类别",
@@ -82,7 +82,8 @@ def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db
     result = run(env, "members", "import", str(path), ok=False)
     text = result.output
     assert "表头在第 2-3 行" in text and "序号（A 列）" in text
-    assert "第 9 行 手机号（J 列）“137****7000”：与第 7 行重复（手机号相同）" in text
+    # the secretariat's own report shows the mobile in full, to find the row in Excel
+    assert "第 9 行 手机号（J 列）“13700137000”：与第 7 行重复（手机号相同）" in text
     assert "第 10 行 手机号（J 列）“1380013”：手机号格式不对" in text
     assert "第 11 行是备注，已忽略" in text
     assert "新增 4 人，更新 0 人，无变化 0 人，有问题 2 行。" in text
@@ -114,13 +115,17 @@ def test_skip_bad_rows_imports_the_rest_cleaned_and_a_reimport_changes_nothing(e
     zhou = find_member_by_no(db, "HNKX201900002")
     assert (zhou["category"], zhou["mobile"], zhou["joined_at"]) == (
         "fellow", "13600136000", "2019-05-01")
-    [created] = history_of(db, "member", zhang["id"])
+    [created, opening] = history_of(db, "member", zhang["id"])
     assert (created["actor"], created["reason"]) == ("王秘书", "名册导入 名册.xlsx 第 4 行")
+    # the paid-through date is an opening balance with its source, not a payment
+    assert (opening["reason"], json.loads(opening["detail"])) == (
+        "名册导入 名册.xlsx 第 4 行", {"paid_through": [None, "2025-12-31"]})
+    assert db["payments"].count == 0
     assert db["members"].count == 4
 
     again = run(env, "members", "import", str(path), "--skip-bad-rows").output
     assert "新增 0 人，更新 0 人，无变化 4 人，有问题 2 行。" in again and "无变化" in again
-    assert db["members"].count == 4 and history_count(db, zhang) == 1
+    assert db["members"].count == 4 and history_count(db, zhang) == 2
 
 
 def test_a_clean_roster_imports_and_round_trips_through_xlsx(env, db, tmp_path):
@@ -189,7 +194,7 @@ def test_rows_are_matched_by_number_or_by_mobile_and_name(env, db, tmp_path):
     path.write_text("会员编号,姓名,手机号,类别,邮箱\n"
                     "HNKX201900001,张伟,13800138001,高级会员,zw@example.com\n", encoding="utf-8-sig")
     text = run(env, "members", "import", str(path)).output
-    assert "第 2 行 HNKX201900001 张伟 更新：手机：138****8000 → 138****8001；类别：普通会员 → 高级会员" in text
+    assert "第 2 行 HNKX201900001 张伟 更新：手机：13800138000 → 13800138001；类别：普通会员 → 高级会员" in text
     member = find_member_by_no(db, "HNKX201900001")
     assert (member["mobile"], member["category"]) == ("13800138001", "senior")
     assert history_of(db, "member", member["id"])[-1]["action"] == "imported"
@@ -223,3 +228,105 @@ def test_dates_as_rosters_write_them():
     assert parse_date("2025", end_of_period=True) == "2025-12-31"
     assert parse_date("2024.02", end_of_period=True) == "2024-02-29"
     assert parse_date(date(2020, 1, 2)) == "2020-01-02"
+
+
+# --- a roster as the secretariat keeps it: paid status, roles where they are written, units ------
+
+def simple_roster(path, header, rows, title="河南省示范科技学会会员名册"):
+    book = Workbook()
+    sheet = book.active
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+ROLES_HEADER = ["姓名", "类别", "手机号码", "缴费情况", "入会日期", "备注"]
+
+
+def test_paid_status_roles_and_units_arrive_where_they_belong(env, db, tmp_path):
+    path = simple_roster(tmp_path / "名册.xlsx", ROLES_HEADER, [
+        [" 张  伟 ", "常务理事", "13800138000", "2025年已缴", "2019-03-01", None],
+        ["李娜", "高级会员（副理事长）", "13900139000", "已缴至2026年", "2018", None],
+        ["王芳", "普通会员", "13700137000", "未缴", "2024", "2023年换届当选监事"],
+        ["周敏", "普通会员", "13600136000", "终身会员", "2010", None],
+        ["郑州示范科技有限公司", "单位会员", "13500135000", "2026年已缴", "2020", None],
+    ])
+    report = imported(env, str(path))
+    assert report["problems"] == []
+    members = {m["name"]: m for m in db["members"].rows}
+    assert set(members) == {"张伟", "李娜", "王芳", "周敏"}
+    assert (members["张伟"]["category"], members["张伟"]["council_role"], members["张伟"]["paid_through"]) == (
+        "regular", "常务理事", "2025-12-31")
+    assert (members["李娜"]["category"], members["李娜"]["council_role"], members["李娜"]["paid_through"]) == (
+        "senior", "副理事长", "2026-12-31")
+    assert (members["王芳"]["council_role"], members["王芳"]["paid_through"]) == ("监事", None)
+    assert members["周敏"]["paid_through"] == "9999-12-31"
+    [unit] = db["units"].rows
+    assert (unit["name"], unit["contact_mobile"], unit["paid_through"]) == (
+        "郑州示范科技有限公司", "13500135000", "2026-12-31")
+    assert unit["unit_no"].startswith("HNKXDW2020")
+    assert db["payments"].count == 0  # opening balances, not payments
+
+    text = run(env, "members", "import", str(path)).output
+    assert "第 3 行 类别（B 列）“常务理事”：是理事会职务，已记入“理事会职务”；会员类别未写，按普通会员导入" in text
+    assert "第 5 行 备注（F 列）“2023年换届当选监事”：含理事会职务“监事”，已记入“理事会职务”" in text
+    assert "无变化 5 人" in text
+    # search ignores the spaces the secretariat typed, either way
+    assert "张伟" in run(env, "members", "search", "张 伟").output
+
+
+def test_future_dates_are_refused_and_identical_repeated_rows_skipped(env, db, tmp_path):
+    path = simple_roster(tmp_path / "名册.xlsx", ROLES_HEADER, [
+        ["张伟", "普通会员", "13800138000", "2025年已缴", "2019-03-01", None],
+        ["李娜", "普通会员", "13900139000", None, "2036-05-01", None],
+        ["张伟", "普通会员", "138 0013 8000", "2025年已缴", "2019.3.1", None],
+    ])
+    report = imported(env, str(path), ok=False)
+    assert [(p["row"], p["letter"], p["value"]) for p in report["problems"]] == [(4, "E", "2036-05-01")]
+    assert "晚于今天" in report["problems"][0]["problem"]
+    assert report["repeated"] == [{"row": 5, "first": 3}]
+    assert "第 5 行与第 3 行完全相同，已跳过" in run(env, "members", "import", str(path), ok=False).output
+
+
+def test_an_older_roster_asks_before_overwriting_newer_values(env, db, tmp_path):
+    old = simple_roster(tmp_path / "名册2024.xlsx", ["会员编号", *ROLES_HEADER], [
+        ["HNKX201900001", "张伟", "普通会员", "13800138000", "2024年已缴", "2019", None]])
+    run(env, "members", "import", str(old))
+    zhang = db["members"].get(1)
+    run(env, "fees", "record", zhang["member_no"], "100", "--date", "2025-01-10")   # paid through 2025 since
+    # the member changed their mobile in chat meanwhile
+    update_member(db, zhang["id"], {"mobile": "13800138001"}, actor="openid:o_zhang")
+
+    report = imported(env, str(old))
+    assert [(c["field"], c["stored"], c["file"]) for c in report["conflicts"]] == [
+        ("mobile", "13800138001", "13800138000"), ("paid_through", "2025-12-31", "2024-12-31")]
+    member = db["members"].get(1)
+    assert (member["mobile"], member["paid_through"]) == ("13800138001", "2025-12-31")
+    text = run(env, "members", "import", str(old)).output
+    assert "库里的值比名册新，未覆盖" in text and "--overwrite" in text
+    assert "库里是“13800138001”" in text and "由 openid:o_zhang 修改" in text
+
+    run(env, "members", "import", str(old), "--overwrite")
+    assert db["members"].get(1)["mobile"] == "13800138000"
+
+
+def test_a_sheet_of_unit_members(env, db, tmp_path):
+    from bot.validation import credit_code_check_char
+    code = "12410000MB0000002" + credit_code_check_char("12410000MB0000002")
+    path = simple_roster(tmp_path / "单位会员.xlsx", ["单位名称", "联系人", "联系电话", "会费缴至", "统一社会信用代码"], [
+        ["中原示范研究院", "王老师", "13500135000", "2026", code],
+        ["河南示范大学", "李老师", "13500135001", "未缴", None],
+    ], title="单位会员名单")
+    report = json.loads(run(env, "units", "import", str(path), "--json").stdout)
+    assert [u["name"] for u in report["new_units"]] == ["中原示范研究院", "河南示范大学"]
+    first = db["units"].get(1)
+    assert (first["contact_name"], first["contact_mobile"], first["paid_through"], first["credit_code"]) == (
+        "王老师", "13500135000", "2026-12-31", code)
+    # their dues work the same way: a transfer by the unit's number is booked to it
+    out = json.loads(run(env, "fees", "record", first["unit_no"], "2000", "--date", "2026-12-01", "--json").stdout)
+    assert out["paid_through"] == "2027-12-31"
+    assert "无变化 2 人" in run(env, "units", "import", str(path)).output

@@ -47,7 +47,8 @@ def test_known_credit_code_validates():
 
 
 def test_names_emails_years_and_choices():
-    assert clean_name(" 张  三 ") == "张 三"
+    assert clean_name(" 张  三 ") == "张三"  # spaces inside a Chinese name are not part of it
+    assert clean_name("Zhang  San") == "Zhang San"
     assert clean_name("欧阳·娜娜") == "欧阳·娜娜"
     with pytest.raises(Invalid):
         clean_name("1")

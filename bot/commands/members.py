@@ -318,17 +318,35 @@ def print_import_report(d: dict) -> None:
         click.echo("  " + line if kind == "problem" else line)
 
 
+def import_options(command):
+    """The file and options of a roster import (`members import`, `units import`)."""
+    for option in reversed((
+            click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+            click.option("--skip-bad-rows", is_flag=True, help="只导入没有问题的行（默认有问题就都不导入）。"),
+            click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。"),
+            click.option("--overwrite", is_flag=True,
+                         help="库里比表格新的值（会员本人、后台修改或缴费后的）也以表格为准覆盖。"),
+            actor_option, json_option, refusals)):
+        command = option(command)
+    return command
+
+
 @members.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--skip-bad-rows", is_flag=True, help="只导入没有问题的行（默认有问题就都不导入）。")
-@click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。")
-@actor_option
-@json_option
-@refusals
-def import_(file, skip_bad_rows, dry_run, actor):
-    """导入会员名册（.xlsx 或 .csv），先出校验报告；同一文件重复导入不会重复建档。"""
+@import_options
+def import_(file, skip_bad_rows, dry_run, overwrite, actor):
+    """导入会员名册（.xlsx 或 .csv），先出校验报告；同一文件重复导入不会重复建档。
+
+    “会员类别”为单位会员的行导入为单位会员；理事会职务写在类别、职务或备注栏都能识别；
+    “缴费情况”“会费缴至”记为期初的会费缴至日期（不算缴费）。
+    """
+    return run_import(file, skip_bad_rows, dry_run, overwrite, actor, units=False)
+
+
+def run_import(file, skip_bad_rows: bool, dry_run: bool, overwrite: bool, actor, units: bool):
+    """`members import` and `units import`: plan, report, write unless blocked or a dry run."""
     db, today = open_store(), date.today()
-    plan = roster.plan_import(db, roster.read_roster(file), today)
+    plan = roster.plan_import(db, roster.read_roster(file, units=units), today, units=units,
+                              overwrite=overwrite)
     blocked = bool(plan.problems) and not skip_bad_rows
     created = None if blocked or dry_run else apply_import(db, plan, file.name, actor, today)
     data = import_report(plan, file.name, created, dry_run, db)

@@ -12,8 +12,8 @@ import click
 
 from bot import dues
 from bot.commands.common import json_option, open_store
-from bot.commands.members import (actor_option, field_text, label, members_data, print_members,
-                                  print_table, refusals, say)
+from bot.commands.members import (actor_option, field_text, import_options, label, members_data, print_members,
+                                  print_table, refusals, run_import, say)
 from bot.privacy import mask_mobile
 from storage import members as store
 
@@ -53,6 +53,13 @@ def list_():
         print_table(LIST_COLUMNS, items, HEADERS)
         click.echo(say("cli_units.list_total", count=len(items)))
     return data, human
+
+
+@units.command("import")
+@import_options
+def import_(file, skip_bad_rows, dry_run, overwrite, actor):
+    """导入单位会员表（.xlsx 或 .csv：单位名称、单位会员编号、联系人、联系电话、会费缴至……）。"""
+    return run_import(file, skip_bad_rows, dry_run, overwrite, actor, units=True)
 
 
 @units.command()
