@@ -10,6 +10,7 @@ from flask import Flask
 from bot.config import Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
 from bot.router import route
+from bot.web import BoundedInt
 from storage.database import open_database
 from storage.state import connect_redis
 
@@ -50,6 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
     from bot.webhook import webhook
 
     app = Flask(__name__, static_folder=None)  # the simulator serves its own files
+    app.url_map.converters["int"] = BoundedInt  # every <int:...> of every route: bounded, ASCII digits
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["services"] = Services(config)
     app.register_blueprint(webhook)

@@ -13,6 +13,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 
 from bot import membership
 from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
+from bot.web import same_site_path
 from storage import admin as admin_store
 from storage import members as store
 
@@ -64,7 +65,7 @@ def decide():
     app_nos = request.form.getlist("app_no")
     decision = request.form.get("decision")
     reason = request.form.get("reason", "").strip()
-    back = redirect(request.form.get("back") or url_for(".index"))
+    back = redirect(same_site_path(request.form.get("back"), url_for(".index"), prefix="/admin/"))
     if not app_nos:
         say_not_done(t("applications.none_ticked"))
         return back

@@ -11,16 +11,14 @@ from flask import Blueprint, redirect, request, session, url_for
 
 from bot.admin.accounts import EVERYONE, log_in, session_stamp
 from bot.admin.ui import allow, config, db, now, public, render, say_done, t
+from bot.web import same_site_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _next_url() -> str:
     """Back to the page that asked for the log-in, never to another site."""
-    target = request.values.get("next") or ""
-    if target.startswith("/admin") and not target.startswith("//"):
-        return target
-    return url_for("admin.home")
+    return same_site_path(request.values.get("next"), url_for("admin.home"), prefix="/admin")
 
 
 @bp.route("/login", methods=["GET", "POST"])

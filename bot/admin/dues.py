@@ -17,6 +17,7 @@ from bot.admin.ui import (actor, db, drop_upload, held_upload, redis_client, ren
                           upload_step)
 from bot.reminders import queue_reminders
 from bot.spreadsheets import XLSX_SUFFIXES
+from bot.web import parse, parse_amount
 from storage.payments import AlreadyLifetime, find_payer, list_dues_payers, record_payment
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
@@ -62,8 +63,8 @@ def _recorded(form) -> str | None:
         say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
         return None
     try:
-        amount = float(form.get("amount", ""))
-        years = dues.LIFETIME if form.get("years") == "lifetime" else int(form.get("years", ""))
+        amount = parse_amount(form.get("amount", ""))
+        years = dues.LIFETIME if form.get("years") == "lifetime" else parse(form.get("years", ""), high=100)
         paid_on = date.fromisoformat(form.get("paid_on") or date.today().isoformat())
     except ValueError:
         say_not_done(t("dues.bad_input"))

@@ -19,6 +19,7 @@ from bot import events as guide
 from bot.admin.records import add_import
 from bot.admin.ui import db, or_404, redis_client, render, send_table, send_written, t
 from bot.privacy import mask_mobile
+from bot.web import arg
 from storage import events as store
 
 bp = Blueprint("events", __name__, url_prefix="/events")
@@ -71,6 +72,6 @@ def registrants(event_no: str):
 @bp.get("/guide.xlsx")
 def export_guide():
     """The guide as the formatted workbook (of ?year=, or every year), which imports back unchanged."""
-    year = request.args.get("year", type=int)
+    year = arg("year", low=1900, high=2200)
     rows = store.events_of_year(db(), year)
     return send_written(f"{event_guide.title(year)}.xlsx", lambda path: event_guide.export(path, rows, year))

@@ -22,6 +22,7 @@ from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
 from bot.membership import changes_text, explain, field_text, label
 from bot.spreadsheets import write_table
+from bot.web import MAX_PAGE, arg
 from storage.members import Refused, list_units
 
 PER_PAGE = 50
@@ -187,7 +188,7 @@ class Pager:
 
 def current_page() -> Pager:
     """The page asked for by ?page=; the view fills in `total` when it has counted."""
-    return Pager(max(1, request.args.get("page", 1, type=int) or 1), 0)
+    return Pager(arg("page", high=MAX_PAGE, default=1), 0)
 
 
 def unit_options() -> list[tuple[str, str]]:

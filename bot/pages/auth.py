@@ -30,6 +30,7 @@ from wechatpy.oauth import WeChatOAuth
 
 from bot.pages import pages
 from bot.pages.common import config, redis_client, render
+from bot.web import same_site_path
 from storage import state
 
 log = logging.getLogger(__name__)
@@ -93,10 +94,7 @@ def _set_cookie(response, token: str, seconds: int):
 
 def _own_page(target: str | None) -> str:
     """Where to go after the authorisation: one of our pages, never another site."""
-    target = target or ""
-    if target.startswith("/m/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("pages.centre")
+    return same_site_path(target, url_for("pages.centre"), prefix="/m/")
 
 
 def _start_authorisation():
