@@ -225,6 +225,8 @@ class ImportPlan:
     notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
     repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
     conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
+    year: int | None = None          # a guide's year for dates written without one ...
+    year_source: str | None = None   # ... and where it was read (the title, the file name), or why not
 
     @property
     def bad_rows(self) -> list[int]:

@@ -61,6 +61,8 @@ def _plain(value) -> str:
 
 
 def _date(year, month, day) -> date:
+    if year is None:
+        raise Invalid("no_year")  # the sheet does not say which year, and neither did anyone
     try:
         return date(int(year), int(month), int(day))
     except ValueError:
@@ -166,8 +168,38 @@ def problem_text(reason: str, **facts) -> str:
     return content.text(f"sheet_import.problems.{reason}", **facts)
 
 
-def plan_import(db, spec: RecordSheet, path: Path, year: int) -> ImportPlan:
-    """What importing the sheet would do, row by row; writes nothing."""
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)\s*(年度)?")
+
+
+def year_of(sheet, file_name: str, today: date) -> tuple[int | None, str]:
+    """The year of dates written without one ("5月30日"): (year, where it was read), or
+    (None, "unsure") when the place that should say names several years; (this year,
+    "default") when nothing names one.
+
+    A year marked 年度 anywhere above the header, in the sheet's or the file's name wins
+    ("2027年度学术活动计划表", whatever the 填报日期 under it); else the title (the first
+    line above the header), the sheet's name, the file's name, in that order.
+    """
+    places = [("title", sheet.titles[:1]), ("sheet", [sheet.name or ""]), ("file", [file_name])]
+    marked = {int(y) for _, texts in places + [("", sheet.titles)] for text in texts
+              for y, mark in _YEAR.findall(normalise(text)) if mark}
+    if len(marked) == 1:
+        return marked.pop(), "title"
+    for source, texts in places:
+        years = {int(y) for text in texts for y, _ in _YEAR.findall(normalise(text))}
+        if len(years) == 1:
+            return years.pop(), source
+        if years:
+            return None, "unsure"
+    return today.year, "default"
+
+
+def plan_import(db, spec: RecordSheet, path: Path, year: int | None, name: str | None = None) -> ImportPlan:
+    """What importing the sheet would do, row by row; writes nothing.
+
+    `year` is for dates written without one; None: read it from the sheet (year_of).
+    `name` is the file's name as the secretariat knows it (an upload is saved under another).
+    """
     columns = spec.columns()
     sheet = read_table(path, {key: column["aliases"] for key, column in columns.items()})
     missing = [column["label"] for key, column in columns.items()
@@ -175,6 +207,11 @@ def plan_import(db, spec: RecordSheet, path: Path, year: int) -> ImportPlan:
     if missing:
         raise SheetError("missing_columns", columns="、".join(missing))
     plan, seen = ImportPlan(sheet), {}
+    if year is None:
+        year, plan.year_source = year_of(sheet, name or path.name, date.today())
+    else:
+        plan.year_source = "given"
+    plan.year = year
     for row, values in sheet.rows:
         fields, problems = clean_fields(spec, values, year)
         if problems:
@@ -232,6 +269,7 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
+        "year": plan.year, "year_source": plan.year_source,
     }
 
 
@@ -240,6 +278,8 @@ def report_lines(d: dict) -> list[tuple[str, str]]:
     updated, summary, done: `import` prints them, the console lays them out."""
     say = content.text
     lines = [("read", say("sheet_import.read", file=d["file"], header=d["header"], count=d["rows"]))]
+    if d.get("year_source") and d["year_source"] != "given":
+        lines.append(("note", say(f"sheet_import.year.{d['year_source']}", year=d["year"])))
     if d["ignored_columns"]:
         lines.append(("note", say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"]))))
     lines += [("note", say("sheet_import.note", **note)) for note in d["notes"]]

@@ -53,6 +53,8 @@ class Sheet:
     notes: list[tuple[int, str]] = field(default_factory=list)
     ignored: list[Column] = field(default_factory=list)  # headers that name no known column
     gathered: dict[str, list[Column]] = field(default_factory=dict)  # key -> every column of it
+    titles: list[str] = field(default_factory=list)  # text above the header, line by line
+    name: str | None = None                          # the worksheet's name (.xlsx)
 
 
 # --- reading ------------------------------------------------------------------
@@ -65,12 +67,15 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
     of (header, value): its aliases, and any other header containing one of the
     words given (a statement's 摘要, 附言 and 交易备注 all carry remarks).
     """
-    grid = read_grid(Path(path))
+    grid, name = _read(Path(path))
     header_at, columns, ignored = _find_header(grid, _alias_index(aliases))
     gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
     taken = {column.index for found in gathered.values() for column in found}
     ignored = [column for column in ignored if column.index not in taken]
-    sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered)
+    titles = [" ".join(dict.fromkeys(str(v).strip() for v in row if isinstance(v, str) and v.strip()))
+              for row in grid[:header_at[0] - 1]]
+    sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered,
+                  titles=[t for t in titles if t], name=name)
     for index in range(header_at[-1], len(grid)):
         row = grid[index]
         values = {key: row[column.index] for key, column in columns.items()}
@@ -96,15 +101,20 @@ def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
 
 def read_grid(path: Path) -> list[list]:
     """Every cell of the first sheet as a rectangle of values; merged ranges filled in."""
+    return _read(path)[0]
+
+
+def _read(path: Path) -> tuple[list[list], str | None]:
+    """The grid and the worksheet's name (None for a .csv)."""
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         return _xlsx_grid(path)
     if suffix == ".csv":
-        return _csv_grid(path)
+        return _csv_grid(path), None
     raise SheetError("format", file=path.name)
 
 
-def _xlsx_grid(path: Path) -> list[list]:
+def _xlsx_grid(path: Path) -> tuple[list[list], str]:
     try:
         sheet = load_workbook(path, data_only=True).active
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -116,7 +126,7 @@ def _xlsx_grid(path: Path) -> list[list]:
         for r in range(merged.min_row - 1, merged.max_row):
             for c in range(merged.min_col - 1, merged.max_col):
                 grid[r][c] = value
-    return grid
+    return grid, sheet.title
 
 
 def _cell_value(cell):

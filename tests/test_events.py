@@ -230,3 +230,41 @@ def test_reminders_go_the_day_before_to_seats_only_and_never_twice(env, db, redi
     assert run_json(env, "remind", "--today", eve)["queued"] == 0
     assert run_json(env, "remind")["queued"] == 0  # today is not the eve of anything
     assert len(queued_notices(redis_client)) == 1
+
+
+def titled_guide(path, title, rows, sheet_name="Sheet"):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_name
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    sheet.append(["填报单位（盖章）：", None, None, "填报日期：2026年12月"])
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+NEXT_YEAR = [[1, "示范科技学会", "青年学者论坛", "学术会议", "5月30日", "郑州", "青工委", "", "5月20日", "", ""]]
+
+
+def test_next_years_guide_dates_written_without_a_year_take_the_guides_year(env, db, tmp_path):
+    path = titled_guide(tmp_path / "guide.xlsx", "河南省示范科技学会2027年度学术活动计划表", NEXT_YEAR)
+    data = run_json(env, "import", path)
+    assert data["year"] == 2027 and data["year_source"] == "title"
+    [forum] = store.events_of_year(db, 2027)
+    assert (forum["starts_on"], forum["signup_deadline"]) == ("2027-05-30", "2027-05-20")
+    assert "按表格标题中的 2027 年计" in run(env, "import", path).output
+
+    by_sheet = titled_guide(tmp_path / "g2.xlsx", "学术活动计划表", NEXT_YEAR, sheet_name="2027年")
+    assert run_json(env, "import", by_sheet, "--dry-run")["year"] == 2027
+
+
+def test_a_guide_naming_two_years_asks_which_one(env, db, tmp_path):
+    path = titled_guide(tmp_path / "guide.xlsx", "2026-2027学年活动计划", NEXT_YEAR)
+    out = run(env, "import", path, ok=False).output
+    assert "无法确定是哪一年" in out and "--year" in out
+    assert "第 4 行 活动时间（E 列）“5月30日”：没写年份" in out
+    assert store.events_of_year(db) == []
+    assert run_json(env, "import", path, "--year", "2027")["new"][0]["number"] == "HD2027001"

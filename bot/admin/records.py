@@ -34,7 +34,7 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
         """(plan, file name); a file that cannot be read as the sheet goes back to the upload page."""
         path, name = held_upload(token)
         try:
-            return sheet_import.plan_import(db(), spec, path, date.today().year), name
+            return sheet_import.plan_import(db(), spec, path, None, name), name
         except SheetError as bad:
             drop_upload(token)
             say_not_done(content.text(f"sheet_import.sheet_{bad.reason}", **bad.facts))

@@ -57,15 +57,15 @@ def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, wha
     the record numbers created; `what` names the records in the report (活动, 评奖项目)."""
     @group.command(name="import", help=content.text("sheet_import.help", what=what))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--year", type=int, help="Year of dates written without one (default: this year).")
-    @click.option("--skip-bad-rows", is_flag=True, help="Import the rows without problems (default: none if any).")
-    @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
+    @click.option("--year", type=int, help="没写年份的日期按哪一年（默认按表格标题、工作表名或文件名里的年份）。")
+    @click.option("--skip-bad-rows", is_flag=True, help="只导入没有问题的行（默认有问题就都不导入）。")
+    @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。")
     @actor_option
     @json_option
     @refusals(spec.texts)
     def import_(file, year, skip_bad_rows, dry_run, actor):
         db = open_store()
-        plan = sheet_import.plan_import(db, spec, file, year or date.today().year)
+        plan = sheet_import.plan_import(db, spec, file, year)
         blocked = bool(plan.problems) and not skip_bad_rows
         created = None if blocked or dry_run else save(db, plan, file.name, actor)
         data = sheet_import.report(spec, plan, file, created, dry_run, what)
