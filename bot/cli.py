@@ -88,17 +88,72 @@ def worker(burst):
     run_worker(_config(), burst=burst)
 
 
-@main.command()
-def intent():
-    """Read one message per line on stdin, write one JSON intent per line on stdout."""
+@main.group(invoke_without_command=True)
+@click.option("--eval", "eval_file", type=click.Path(exists=True, dir_okay=False),
+              help="Score the router on a labelled JSONL file (text, intent, slots) instead.")
+@click.option("--misses", is_flag=True, help="With --eval: list every message routed wrong.")
+@click.pass_context
+def intent(ctx, eval_file, misses):
+    """Read one message per line on stdin, write one JSON intent per line on stdout.
+
+    Each line: {"intent", "slots", "confidence"} and, when the router would ask back,
+    "alternatives". With --eval FILE: accuracy, slot accuracy, per-intent precision/recall and
+    the top confusion pairs (definitions in bot/intent_eval.py).
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if eval_file:
+        from pathlib import Path
+
+        from bot.intent_eval import evaluate, format_report, load_rows
+
+        click.echo(format_report(evaluate(load_rows(Path(eval_file))), eval_file, misses=misses))
+        return
     from bot.router import route
 
     out = sys.stdout.buffer
     for raw in sys.stdin.buffer:  # bytes, so a bad line cannot stop the stream
         result = route(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-        out.write(json.dumps({"intent": result.name, "slots": result.slots}, ensure_ascii=False).encode())
+        line = {"intent": result.name, "slots": result.slots, "confidence": round(result.confidence, 3)}
+        if result.alternatives:
+            line["alternatives"] = list(result.alternatives)
+        out.write(json.dumps(line, ensure_ascii=False).encode())
         out.write(b"\n")
     out.flush()
+
+
+@intent.command("train")
+@click.option("--force", is_flag=True, help="Train even when a model for these examples is cached.")
+def intent_train(force):
+    """Train the router's model from content/intent_examples*.jsonl (deterministic; cached in var/)."""
+    import time
+
+    from bot import intent_model
+
+    started = time.perf_counter()
+    model, path, trained = intent_model.build(force=force)
+    rows = len(intent_model.load_examples())
+    what = "trained" if trained else "already cached"
+    click.echo(f"{what}: {rows} examples, {len(model.index)} features, {len(model.classes)} intents "
+               f"-> {path} ({time.perf_counter() - started:.1f} s)")
+
+
+@intent.command("cv")
+@click.option("--folds", default=5, show_default=True, type=int)
+@click.option("--misses", is_flag=True, help="List every message routed wrong.")
+@click.option("--on", "only", type=click.Path(exists=True, dir_okay=False),
+              help="Score only this file's examples (in folds); the other examples always train.")
+def intent_cv(folds, misses, only):
+    """Cross-validate on the examples in content/: each fold routed by a model trained on the rest."""
+    from pathlib import Path
+
+    from bot import intent_model
+    from bot.intent_eval import cross_validate, format_report, load_rows
+
+    rows = intent_model.load_examples()
+    scored = load_rows(Path(only)) if only else None
+    click.echo(format_report(cross_validate(rows, folds, scored), f"{folds}-fold cross-validation"
+                             + (f" on {only}" if only else ""), misses=misses))
 
 
 @main.command()

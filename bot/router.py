@@ -38,6 +38,7 @@ TOPICS = ("policy", "discipline", "industry", "talent", "jobs")
 
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT = "栏目", "城市", "职业"
+SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII).
 _CLAUSE_BREAKS = frozenset(",.!?;:。、…~")
@@ -48,6 +49,8 @@ class Intent:
     name: str  # one of INTENTS
     slots: dict  # {"topic"} for news/subscribe/unsubscribe, {"keywords","city"} for jobs, else {}
     score: float = 0.0  # winning rule score, for debugging
+    confidence: float = 1.0  # in [0, 1]: 1.0 for a clear rule hit, else the model's probability
+    alternatives: tuple[str, ...] = ()  # runner-up intents when the choice is close (ask, don't guess)
 
 
 # --- normalize ---------------------------------------------------------------
@@ -117,21 +120,62 @@ def tokenize(text: str) -> list[str]:
 
 
 def route(text: str) -> Intent:
-    """Best intent for one member message, with its slots."""
-    lex = _load_lexicon()
-    fixed = lex.fix(normalize(text))
-    tokens = lex.cut(fixed)
-    if not tokens:
+    """Best intent for one member message, with its slots and how sure the router is.
+
+    A clear rule hit (a high score well ahead of the runner-up) is answered by the rules alone:
+    the fast path, confidence 1.0. Otherwise, where the rules are silent, weak or torn, the
+    learned model (bot.intent_model) decides, with the rules' verdict as one of its features;
+    its probability is the confidence, and when the two best intents are close the runner-ups
+    come back as `alternatives` so that the bot can ask instead of guessing.
+    """
+    analysis = analyse(text)
+    if not analysis.tokens:
         return Intent("unknown", {}, 0.0)
-    found = lex.find(tokens)
-    name, score = lex.best_intent(found.strength)
-    if name in TOPIC_INTENTS:
-        slots = {"topic": found.topic}
-    elif name == "jobs":
-        slots = {"keywords": lex.job_keywords(fixed, tokens, found), "city": found.city}
-    else:
-        slots = {}
-    return Intent(name, slots, score)
+    lex = analysis.lexicon
+    if analysis.fast:
+        return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
+    from bot import intent_model
+
+    ranked = intent_model.current().probabilities(analysis.feature_names())
+    (name, p), (_, p2) = ranked[0], ranked[1]
+    alternatives = ()
+    if p < lex.ask_below or p - p2 < lex.ask_margin:
+        alternatives = tuple(n for n, q in ranked[1:3] if q >= lex.alternative_min)
+    score = analysis.scores[name]
+    return Intent(name, analysis.slots_for(name), score, round(p, 4), alternatives)
+
+
+class Analysis:
+    """What the rules make of one message: text, tokens, concepts, every intent's rule score."""
+
+    __slots__ = ("lexicon", "fixed", "tokens", "found", "scores", "rule_name", "rule_score", "fast")
+
+    def __init__(self, text: str):
+        lex = self.lexicon = _load_lexicon()
+        self.fixed = lex.fix(normalize(text))
+        self.tokens = lex.cut(self.fixed)
+        self.found = lex.find(self.tokens)
+        self.scores = lex.scores(self.found.strength)
+        self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+
+    def slots_for(self, name: str) -> dict:
+        found = self.found
+        if name in TOPIC_INTENTS:
+            return {"topic": found.topic}
+        if name == "jobs":
+            return {"keywords": self.lexicon.job_keywords(self.fixed, self.tokens, found), "city": found.city}
+        if name == "unknown" and SPAM_CONCEPT in found.strength:
+            return {"reason": "spam"}
+        return {}
+
+    def feature_names(self) -> list[str]:
+        from bot.intent_model import features
+
+        return features(self.fixed, self.tokens, self.found.strength, self.rule_name)
+
+
+def analyse(text: str) -> Analysis:
+    return Analysis(text)
 
 
 @dataclass
@@ -155,6 +199,12 @@ class _Lexicon:
         self.unknown_below = float(settings["unknown_below"])
         self.narrative_weight = float(settings["narrative_weight"])
         self.request_markers = frozenset(normalize(w) for w in settings["request_markers"])
+        self.fast_score = float(settings["fast_path_score"])
+        self.fast_margin = float(settings["fast_path_margin"])
+        self._fast_off = frozenset(settings["fast_path_off"])
+        self.ask_below = float(settings["ask_below"])
+        self.ask_margin = float(settings["ask_margin"])
+        self.alternative_min = float(settings["alternative_min"])
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
@@ -291,17 +341,32 @@ class _Lexicon:
                         yield i, i, word
             i += 1
 
-    def best_intent(self, strength: dict) -> tuple[str, float]:
+    def scores(self, strength: dict) -> dict:
+        """Every intent's rule score for the concepts found."""
         scores = dict.fromkeys(INTENTS, 0.0)
         for concept in strength:
             for intent, parts, weight in self._rules.get(concept, ()):
                 if all(p in strength for p in parts):
                     # A combination counts fully if any part is in a request clause.
                     scores[intent] += weight * max(strength[p] for p in parts)
+        return scores
+
+    def verdict(self, scores: dict, strength: dict) -> tuple[str, float, bool]:
+        """The rules' pick, its score, and whether it is clear enough to skip the model: a score
+        of at least fast_score, fast_margin ahead of the runner-up, and no concept that the
+        rules are known to misread (English words, negations... see [settings] fast_path_off)."""
         name = max(INTENTS, key=scores.__getitem__)  # ties: earlier in INTENTS
-        if scores[name] < self.unknown_below:
-            return "unknown", scores[name]
-        return name, scores[name]
+        best = scores[name]
+        if best < self.unknown_below:
+            return "unknown", best, False
+        runner_up = max(v for k, v in scores.items() if k != name)
+        fast = (best >= self.fast_score and best - runner_up >= self.fast_margin
+                and self._fast_off.isdisjoint(strength))
+        return name, best, fast
+
+    def best_intent(self, strength: dict) -> tuple[str, float]:
+        name, score, _ = self.verdict(self.scores(strength), strength)
+        return name, score
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing

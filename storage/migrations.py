@@ -279,6 +279,13 @@ def _units_from_the_roster(db: sqlite_utils.Database) -> None:
     db["units"].transform(not_null={"credit_code": False})
 
 
+def _misunderstood(db: sqlite_utils.Database) -> None:
+    """Messages the router did not understand, for the secretariat to label (storage/misunderstood.py)."""
+    from storage import misunderstood
+
+    misunderstood.create_table(db)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -292,6 +299,7 @@ MIGRATIONS = [
     _admin_console,
     _payment_accounts,
     _units_from_the_roster,
+    _misunderstood,
 ]
 
 

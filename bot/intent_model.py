@@ -1,0 +1,207 @@
+"""The learned half of the router: a linear classifier over character n-grams, jieba words and
+the rules' own concepts, trained from the labelled examples in content/intent_examples*.jsonl.
+
+Why this model: a few thousand short labelled messages, 15 classes, one core and a 2 ms budget per
+message. Character 1-3-grams catch typos, dialect spellings and unseen compounds; jieba words and the
+concepts the rule lexicon recognised (its synonym groups) carry the meaning the rules already know;
+the rules' own verdict is one more feature, so the model learns when to trust it. A multinomial
+logistic regression (scikit-learn, lbfgs) gives probabilities that are usable as confidence without
+a separate calibration step, trains in seconds, and is deterministic for the same examples.
+
+Training runs at start-up, not as a separate build step: the first message that needs the model
+loads it from var/intent_model/<hash>.npz, where the hash covers the examples, the rule lexicon
+(content/intents.toml, content/userdict.txt), this module's feature version and scikit-learn's
+version. When no such file exists (a fresh clone, new examples labelled in the console) the model is
+trained then and there (a few seconds) and cached. `python -m bot intent train` does the same ahead
+of time. Nothing is downloaded, ever.
+
+Scoring does not go through scikit-learn: the weights are exported to a dense matrix and one message
+costs a dictionary look-up per feature and one small sum, tens of microseconds.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import CONTENT_DIR, PROJECT_ROOT
+
+FEATURE_VERSION = "3"  # change when features() changes, so cached models are not reused
+CACHE_DIR = PROJECT_ROOT / "var" / "intent_model"
+EXAMPLES_GLOB = "intent_examples*.jsonl"
+MAIN_EXAMPLES = CONTENT_DIR / "intent_examples.jsonl"  # where the console adds what it is taught
+REGULARISATION = 8.0  # LogisticRegression's C, chosen by cross-validation (python -m bot intent cv)
+SOLVER = {"solver": "newton-cg", "max_iter": 300, "tol": 1e-4}  # exact and deterministic, < 1 s here
+NGRAMS = (1, 2, 3)
+
+_lock = threading.RLock()
+_model = None
+
+
+def example_files() -> list[Path]:
+    return sorted(CONTENT_DIR.glob(EXAMPLES_GLOB))
+
+
+def load_examples(paths: list[Path] | None = None) -> list[dict]:
+    """Every labelled example, in file order; a text labelled twice keeps its last label (the
+    console appends corrections), so relabelling a message overrides the earlier label."""
+    rows: dict[str, dict] = {}
+    for path in paths if paths is not None else example_files():
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    rows.pop(row["text"], None)
+                    rows[row["text"]] = row
+    return list(rows.values())
+
+
+def features(fixed: str, tokens: list[str], concepts, rule_intent: str) -> list[str]:
+    """Feature names of one message: `fixed` is the router's normalised and corrected text,
+    `tokens` its jieba tokens, `concepts` the rule concepts found, `rule_intent` the rules' pick."""
+    out = {"r" + rule_intent}
+    padded = f"<{fixed}>"
+    for n in NGRAMS:
+        for i in range(len(padded) - n + 1):
+            gram = padded[i:i + n]
+            if not gram.isspace():
+                out.add(gram)
+    for tok in tokens:
+        out.add("w" + tok)
+    for concept in concepts:
+        out.add("k" + concept)
+    return sorted(out)
+
+
+@dataclass
+class Model:
+    classes: tuple[str, ...]
+    index: dict  # feature name -> row of weights
+    weights: "numpy.ndarray"  # noqa: F821 (n_features, n_classes)
+    bias: "numpy.ndarray"  # noqa: F821
+    key: str
+
+    def probabilities(self, names: list[str]) -> list[tuple[str, float]]:
+        """(intent, probability) for every class, most likely first."""
+        import numpy as np
+
+        rows = [self.index[n] for n in names if n in self.index]
+        if rows:
+            logits = self.weights[rows].sum(axis=0) * (1.0 / math.sqrt(len(rows))) + self.bias
+        else:
+            logits = self.bias.copy()
+        logits -= logits.max()
+        p = np.exp(logits)
+        p /= p.sum()
+        order = np.argsort(-p, kind="stable")
+        return [(self.classes[i], float(p[i])) for i in order]
+
+
+def fingerprint(paths: list[Path] | None = None) -> str:
+    """What the trained model depends on: examples, lexicon, features, library version."""
+    import sklearn
+
+    digest = hashlib.sha256(f"{FEATURE_VERSION}|{REGULARISATION}|{SOLVER}|{sklearn.__version__}".encode())
+    for path in [*(paths if paths is not None else example_files()),
+                 CONTENT_DIR / "intents.toml", CONTENT_DIR / "userdict.txt"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def train(rows: list[dict], key: str = "") -> Model:
+    """Fit the classifier on labelled rows (deterministic: same rows, same weights)."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.router import analyse
+
+    vocabulary: dict[str, int] = {}
+    indptr, indices, labels = [0], [], []
+    for row in rows:
+        names = analyse(row["text"]).feature_names()
+        for name in names:
+            indices.append(vocabulary.setdefault(name, len(vocabulary)))
+        indptr.append(len(indices))
+        labels.append(row["intent"])
+    data = np.repeat([1.0 / math.sqrt(max(1, b - a)) for a, b in zip(indptr, indptr[1:])],
+                     np.diff(indptr))
+    x = csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
+    classifier = LogisticRegression(C=REGULARISATION, **SOLVER)
+    classifier.fit(x, labels)
+    classes = tuple(str(c) for c in classifier.classes_)
+    weights = np.ascontiguousarray(classifier.coef_.T, dtype=np.float64)
+    if len(classes) == 2:  # binary: sklearn keeps one column; make it two
+        weights = np.hstack([-weights / 2, weights / 2])
+        bias = np.array([-classifier.intercept_[0] / 2, classifier.intercept_[0] / 2])
+    else:
+        bias = np.asarray(classifier.intercept_, dtype=np.float64)
+    return Model(classes, vocabulary, weights, bias, key)
+
+
+def save(model: Model, path: Path) -> None:
+    """Write atomically, so a process reading the cache never sees half a file."""
+    import numpy as np
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    names = sorted(model.index, key=model.index.__getitem__)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, weights=model.weights, bias=model.bias, classes=np.array(model.classes),
+                     names=np.array(json.dumps(names, ensure_ascii=False)))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path, key: str) -> Model:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as f:
+        names = json.loads(str(f["names"]))
+        return Model(tuple(str(c) for c in f["classes"]), {n: i for i, n in enumerate(names)},
+                     f["weights"], f["bias"], key)
+
+
+def build(force: bool = False) -> tuple[Model, Path, bool]:
+    """The model for the current examples: from the cache, else trained (and cached when var/ is
+    writable). Returns (model, cache path, whether it was trained now)."""
+    key = fingerprint()
+    path = CACHE_DIR / f"{key}.npz"
+    if path.exists() and not force:
+        try:
+            return load(path, key), path, False
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache file: train again
+    model = train(load_examples(), key)
+    try:
+        save(model, path)
+    except OSError:
+        pass  # a read-only checkout still routes, it just trains again next start
+    return model, path, True
+
+
+def current() -> Model:
+    """The process's model, built once (under a lock) on first use."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                _model = build()[0]
+    return _model
+
+
+def reload() -> tuple[Model, bool]:
+    """Pick up new examples now (after the console labelled one): load or train, then swap."""
+    global _model
+    with _lock:
+        model, _, trained = build()
+        _model = model
+    return model, trained
