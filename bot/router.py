@@ -66,6 +66,7 @@ _JUNK = re.compile(
     r"|\[[\u4e00-\u9fff]{1,4}\]"
 )
 _SPACES = re.compile(r"\s+")
+_LATIN = re.compile("[a-z]")
 # Full-width ASCII forms (！ to ～) and the ideographic space.
 _HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
@@ -163,7 +164,13 @@ class Analysis:
         if name in TOPIC_INTENTS:
             return {"topic": found.topic}
         if name == "jobs":
-            return {"keywords": self.lexicon.job_keywords(self.fixed, self.tokens, found), "city": found.city}
+            lex = self.lexicon
+            fixed, tokens = self.fixed, self.tokens
+            corrected = lex.correct_disciplines(tokens)
+            if corrected is not None:
+                fixed, tokens = "".join(corrected), corrected
+                found = lex.find(tokens)
+            return {"keywords": lex.job_keywords(fixed, tokens, found), "city": found.city or self.found.city}
         if name == "unknown" and SPAM_CONCEPT in found.strength:
             return {"reason": "spam"}
         return {}
@@ -208,8 +215,16 @@ class _Lexicon:
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
+        fixes |= {normalize(k): normalize(v) for k, v in config["jobs"]["aliases"].items()}
         self._fixes = fixes
         self._fix_re = _alternation(fixes)
+        # English words and phrases, whole words only, become the Chinese words the rules know;
+        # so do city names in pinyin ("zhengzhou", "luoyang").
+        english = {normalize(k): normalize(v) for k, v in config["english"].items()}
+        english |= {_romanised(city): normalize(city) for city in config["jobs"]["cities"]}
+        self._english = english
+        self._english_re = re.compile(r"(?<![a-z])(?:" + "|".join(
+            map(re.escape, sorted(english, key=len, reverse=True))) + r")(?![a-z])")
         homophones = config["homophones"]
         self._homophone_terms = [normalize(t) for t in homophones["terms"]]
         self._homophone_keep = frozenset(normalize(w) for w in homophones["keep"])
@@ -241,6 +256,17 @@ class _Lexicon:
             add(title, TITLE_CONCEPT)
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
+        self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
+        self._trim_prefixes = tuple(normalize(w) for w in jobs["trim_prefixes"])
+        # One character off a discipline ("机戒" for 机械): pattern with that character blanked -> term.
+        disciplines = [normalize(w) for w in jobs["disciplines"]]
+        self._disciplines = frozenset(disciplines)
+        near: dict[str, set] = {}
+        for term in disciplines:
+            if 2 <= len(term) <= 4:
+                for i in range(len(term)):
+                    near.setdefault(term[:i] + "\0" + term[i + 1:], set()).add(term)
+        self._near_discipline = {k: next(iter(v)) for k, v in near.items() if len(v) == 1}
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
@@ -265,7 +291,10 @@ class _Lexicon:
         return [t for t in self._tokenizer.lcut(text, HMM=False) if not t.isspace()]
 
     def fix(self, text: str) -> str:
-        """Apply the typo/dialect table, then homophones of key terms."""
+        """Apply the English table (only when there is latin text), the typo/dialect table, then
+        homophones of key terms."""
+        if _LATIN.search(text):
+            text = self._english_re.sub(lambda m: self._english[m.group()], text)
         text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
         return self._homophone_re.sub(self._homophone, text)
 
@@ -368,6 +397,35 @@ class _Lexicon:
         name, score, _ = self.verdict(self.scores(strength), strength)
         return name, score
 
+    def correct_disciplines(self, tokens: list[str]) -> list[str] | None:
+        """A discipline or job title typed with one wrong character ("机戒" for 机械, "护土" for
+        护士) is written right, wherever it is in the message (another word may have matched).
+        A typo is no dictionary word, so jieba leaves it as single characters: a run of 2-4
+        single Chinese characters one character away from exactly one term of [jobs]
+        disciplines is that term. Returns the corrected tokens, or None when nothing changed."""
+        out, i, n, changed = [], 0, len(tokens), False
+        while i < n:
+            term = None
+            for length in (4, 3, 2):
+                run = tokens[i:i + length]
+                if len(run) < length or not all(len(t) == 1 and "\u4e00" <= t <= "\u9fff" for t in run):
+                    continue
+                window = "".join(run)
+                for k in range(length):
+                    term = self._near_discipline.get(window[:k] + "\0" + window[k + 1:])
+                    if term is not None:
+                        break
+                if term is not None:
+                    break
+            if term is not None:
+                out.append(term)
+                i += length
+                changed = True
+            else:
+                out.append(tokens[i])
+                i += 1
+        return out if changed else None
+
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing
         the city, stop-words, job-query vocabulary, numbers, punctuation and
@@ -395,9 +453,19 @@ class _Lexicon:
                     if tok.endswith(ending) and len(tok) - len(ending) >= 2:
                         tok = tok[: -len(ending)]
                         break
+                for prefix in self._trim_prefixes:
+                    if tok.startswith(prefix) and len(tok) - len(prefix) >= 2:
+                        tok = tok[len(prefix):]
+                        break
                 keywords.append(tok)
             last_kept = i
         return list(dict.fromkeys(keywords))
+
+
+def _romanised(city: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(city))
 
 
 def _alternation(table: dict) -> re.Pattern:
