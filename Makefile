@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test venv chat screenshots clean bench chaos soak wrk
+.PHONY: run test venv model chat screenshots clean bench chaos soak wrk
 
 venv: $(VENV)/.installed
 
@@ -13,8 +13,12 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
+## The router's model, trained from content/intent_examples*.jsonl (cached in var/; seconds when new).
+model: venv
+	$(PY) -m bot intent train
+
 ## Serve the bot, a chat simulator at http://127.0.0.1:8000/ and a queue worker.
-run: venv
+run: model
 	$(PY) -m bot serve
 
 ## Chat with a running bot in the terminal.
@@ -22,7 +26,7 @@ chat: venv
 	$(PY) -m bot chat
 
 ## Run every test against a real Redis (private one started when REDIS_URL does not answer).
-test: venv
+test: model
 	$(PY) -m pytest -q
 
 ## Refresh the screenshots under docs/screenshots/ from the browser tests.

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
+from bot import intent_model
 from bot.config import Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
 from bot.router import route
@@ -27,9 +28,11 @@ class Services:
         # Handlers run here so a slow one cannot hold the HTTP reply past WeChat's deadline.
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="handler")
         open_database(config.sqlite_path).close()  # create or migrate once, up front
-        # Load jieba and the dictionaries now: the first member to write after a restart
-        # should not spend a second of WeChat's five on it.
+        # Load jieba, the dictionaries and the router's model now (training it if content/ has new
+        # examples): the first member to write after a restart should not spend WeChat's five
+        # seconds on it.
         route("帮助")
+        intent_model.current()
 
     @property
     def db(self):

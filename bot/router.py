@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import CONTENT_DIR
@@ -37,7 +37,7 @@ TOPIC_INTENTS = frozenset({"news", "subscribe", "unsubscribe"})
 TOPICS = ("policy", "discipline", "industry", "talent", "jobs")
 
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
-TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT = "栏目", "城市", "职业"
+TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII).
@@ -67,6 +67,7 @@ _JUNK = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 _LATIN = re.compile("[a-z]")
+_STORY_CHARS = 30  # a job query longer than this, in three clauses or more, is a story around it
 # Full-width ASCII forms (！ to ～) and the ideographic space.
 _HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 
@@ -193,7 +194,8 @@ class _Found:
     covered: set  # indexes of tokens that are job-query vocabulary, not keywords
     clause_of: list  # clause number of each token
     job_clauses: set  # clauses that mention a job
-    topic: str | None = None
+    topics: set = field(default_factory=set)  # every topic named
+    topic: str | None = None  # the topic, when exactly one is named
     city: str | None = None
 
 
@@ -254,6 +256,8 @@ class _Lexicon:
                 self._city_of[normalize(city + suffix)] = normalize(city)
         for title in jobs["titles"]:
             add(title, TITLE_CONCEPT)
+        for discipline in jobs["disciplines"]:
+            add(discipline, DISCIPLINE_CONCEPT)
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
@@ -275,7 +279,7 @@ class _Lexicon:
         self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
 
         # Rules are indexed by their first concept: a rule cannot fire without it.
-        known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT}
+        known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT}
         self._rules: dict[str, list] = {}
         for intent, table in config["intents"].items():
             if intent not in INTENTS:
@@ -331,8 +335,10 @@ class _Lexicon:
                 found.job_clauses.add(clause_of[start])
             if end > start and not self._not_keywords.isdisjoint(concepts):
                 found.covered.update(range(start, end))
-            if found.topic is None:
-                found.topic = self._topic_of.get(word)
+            topic = self._topic_of.get(word)
+            if topic is not None:
+                found.topics.add(topic)
+                found.topic = topic if len(found.topics) == 1 else None  # several topics: none of them
             if found.city is None:
                 found.city = self._city_of.get(word)
         return found
@@ -433,7 +439,8 @@ class _Lexicon:
         stays one keyword (化工工程师); endings like 专业 are trimmed. A long
         story (three clauses or more) only gives the clauses about the job."""
         clauses = {c for tok, c in zip(tokens, found.clause_of) if tok not in _CLAUSE_BREAKS}
-        only = found.job_clauses if len(clauses) > 2 else clauses
+        story = len(clauses) > 2 and len(text) > _STORY_CHARS  # not a short list "求职，环境工程，洛阳"
+        only = found.job_clauses if story else clauses
         keywords, last_kept = [], -2
         for i, tok in enumerate(tokens):
             if (
