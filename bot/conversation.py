@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from bot import content, delivery
+from bot import clarify, content, delivery
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, route
@@ -165,6 +165,9 @@ def _on_message(ctx: Context) -> Reply:
         return reply.with_note(ask_again(ctx).text or "") if flow else reply
 
     ctx.intent = route(ctx.text)
+    asked = clarify.intercept(ctx)  # a numbered question when unsure; what was not understood is kept
+    if asked is not None:
+        return asked
     if flow is None:
         return answer_intent(ctx)
     if "held_answer" in flow:

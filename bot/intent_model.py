@@ -44,7 +44,7 @@ _model = None
 
 
 def example_files() -> list[Path]:
-    return sorted(CONTENT_DIR.glob(EXAMPLES_GLOB))
+    return sorted(MAIN_EXAMPLES.parent.glob(EXAMPLES_GLOB))
 
 
 def load_examples(paths: list[Path] | None = None) -> list[dict]:
@@ -59,6 +59,21 @@ def load_examples(paths: list[Path] | None = None) -> list[dict]:
                     rows.pop(row["text"], None)
                     rows[row["text"]] = row
     return list(rows.values())
+
+
+def add_example(text: str, intent: str, slots: dict, path: Path | None = None) -> None:
+    """Append one labelled example (the console's label); a later line for the same text wins.
+    Appends under an exclusive lock, so two labels at once cannot interleave their lines."""
+    import fcntl
+
+    path = path or MAIN_EXAMPLES
+    line = json.dumps({"text": text, "intent": intent, "slots": slots}, ensure_ascii=False) + "\n"
+    with path.open("a", encoding="utf-8") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            f.write(line)
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def features(fixed: str, tokens: list[str], concepts, rule_intent: str) -> list[str]:
@@ -104,9 +119,9 @@ class Model:
 
 def fingerprint(paths: list[Path] | None = None) -> str:
     """What the trained model depends on: examples, lexicon, features, library version."""
-    import sklearn
+    from importlib.metadata import version  # not `import sklearn`: loading a cached model needs only numpy
 
-    digest = hashlib.sha256(f"{FEATURE_VERSION}|{REGULARISATION}|{SOLVER}|{sklearn.__version__}".encode())
+    digest = hashlib.sha256(f"{FEATURE_VERSION}|{REGULARISATION}|{SOLVER}|{version('scikit-learn')}".encode())
     for path in [*(paths if paths is not None else example_files()),
                  CONTENT_DIR / "intents.toml", CONTENT_DIR / "userdict.txt"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

@@ -39,6 +39,7 @@ TOPICS = ("policy", "discipline", "industry", "talent", "jobs")
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
+THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII).
 _CLAUSE_BREAKS = frozenset(",.!?;:。、…~")
@@ -172,8 +173,11 @@ class Analysis:
                 fixed, tokens = "".join(corrected), corrected
                 found = lex.find(tokens)
             return {"keywords": lex.job_keywords(fixed, tokens, found), "city": found.city or self.found.city}
-        if name == "unknown" and SPAM_CONCEPT in found.strength:
-            return {"reason": "spam"}
+        if name == "unknown":
+            if SPAM_CONCEPT in found.strength:
+                return {"reason": "spam"}
+            if THANKS_CONCEPT in found.strength and len(found.strength) <= 2:
+                return {"reason": "thanks"}
         return {}
 
     def feature_names(self) -> list[str]:

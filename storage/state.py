@@ -577,3 +577,20 @@ def tag_syncs_pending(r: redis.Redis) -> int:
 def tag_lock(r: redis.Redis, openid: str, wait: float, hold: float):
     """One tag sync per member at a time, so two syncs cannot interleave their calls."""
     return _held_lock(r, f"{PREFIX}lock:tags:{openid}", wait, hold, MemberBusy(openid))
+
+
+# --- the last routed message -------------------------------------------------------------
+# Kept a moment per member (text with mobile numbers masked, the router's guess), so that a
+# 取消 right after it can mark the guess as wrong for the secretariat (bot/clarify.py).
+
+def _last_routed_key(openid: str) -> str:
+    return f"{PREFIX}last_routed:{openid}"
+
+
+def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> None:
+    r.set(_last_routed_key(openid), value, ex=ttl)
+
+
+def pop_last_routed(r: redis.Redis, openid: str) -> str | None:
+    value = r.getdel(_last_routed_key(openid))
+    return value.decode() if value else None

@@ -1,0 +1,163 @@
+"""Ask instead of guessing, and keep what the bot did not understand.
+
+`intercept(ctx)` runs once for every text message, right after routing (the one hook in
+bot/conversation.py). It returns a reply when it answers the message itself, else None and the
+conversation goes on as before:
+
+- Outside a flow, when the router is unsure (route() gave `alternatives`: the two best intents are
+  close or the best one is weak) the member gets one short numbered question, "您是想：1. 报名活动
+  2. 查看活动安排？", and a small flow "clarify" keeps the original message. The answer ("1",
+  "第一个", "报名", or the option's words) carries on the original request with its slots, as
+  if the router had been sure. Anything else leaves the question behind and is answered as usual.
+- Spam and ads get one short neutral line, thanks and "好的" a short polite one; a real miss
+  still gets the help menu (handlers/help.py).
+- A message routed `unknown` outside a flow, or one the member answered with 取消 right after,
+  is kept for the secretariat (storage/misunderstood.py, openid as a keyed hash, mobile numbers
+  masked) with the bot's guess; the console page lets them label it into the examples.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+
+from bot import content
+from bot.messages import Reply
+from bot.privacy import mask_mobile
+from bot.registry import step
+from bot.router import Intent, analyse
+from storage import misunderstood
+
+log = logging.getLogger(__name__)
+
+FLOW, STEP = "clarify", "choose"
+NOT_OFFERED = frozenset({"unknown", "cancel"})  # never an option of the question
+CANCEL_AFTER_SECONDS = 120  # a 取消 this soon after a message says the bot got that message wrong
+_ORDINAL = re.compile(r"^(?:选|第|选第)?([1-3一二三两])(?:个|项|种|条|号)?(?:吧|吧。|的)?$")
+_ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
+_PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
+
+
+def _texts() -> dict:
+    return content.replies()["clarify"]
+
+
+def member_key(ctx) -> str:
+    """The member as the store keeps them: a keyed hash of the openid, never the openid."""
+    secret = ctx.config.admin_secret_key.encode()
+    return hmac.new(secret, ctx.openid.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def intercept(ctx) -> Reply | None:
+    """The hook: see the module doc. Never raises for a store that is down; the member's answer
+    matters more than the record."""
+    intent = ctx.intent
+    flow = ctx.flow
+    _remember(ctx, intent)
+    if flow is not None:
+        return None
+    if intent.name == "unknown":
+        reason = intent.slots.get("reason")
+        if reason == "spam":
+            return ctx.reply("clarify.spam")
+        if reason == "thanks":
+            return ctx.reply("clarify.thanks")
+        _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
+        options = _options(intent)
+        return _ask(ctx, options) if len(options) >= 2 else None
+    options = _options(intent)
+    if len(options) >= 2:
+        return _ask(ctx, options)
+    return None
+
+
+def _options(intent: Intent) -> list[str]:
+    """The intents to offer: the router's pick and its runner-ups, at most three."""
+    if not intent.alternatives:
+        return []
+    names = [intent.name, *intent.alternatives]
+    return [n for n in dict.fromkeys(names) if n not in NOT_OFFERED][:3]
+
+
+def _ask(ctx, options: list[str]) -> Reply:
+    labels = _texts()["options"]
+    ctx.start_flow(FLOW, STEP, text=ctx.text, options=options)
+    numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options, 1))
+    return ctx.reply("clarify.question", options=numbered)
+
+
+def _prompt(ctx) -> Reply:
+    labels = _texts()["options"]
+    numbered = " ".join(f"{i}. {labels[n]}" for i, n in enumerate(ctx.flow_data["options"], 1))
+    return ctx.reply("clarify.question", options=numbered)
+
+
+def chosen(answer: str, options: list[str]) -> str | None:
+    """Which option an answer picks: its number ("1", "第一个", "选2"), or its words ("报名"
+    for 报名活动), or a message the router places on one of the options; None otherwise."""
+    short = _PUNCTUATION.sub("", answer or "")
+    if not short:
+        return None
+    number = _ORDINAL.match(short)
+    if number:
+        index = _ORDINALS[number.group(1)]
+        return options[index] if index < len(options) else None
+    labels = _texts()["options"]
+    matching = [n for n in options if short in labels[n] or labels[n] in short]
+    if len(matching) == 1:
+        return matching[0]
+    from bot.router import route
+
+    routed = route(answer).name
+    return routed if routed in options else None
+
+
+@step(FLOW, STEP, prompt=_prompt, lapses=True)
+def answer(ctx) -> Reply:
+    """The member's answer to the question: go on with the original message as the chosen intent,
+    or, when the answer is something else, leave the question and answer that instead."""
+    from bot.conversation import answer_intent
+
+    data = ctx.flow_data
+    picked = chosen(ctx.text, data["options"])
+    ctx.end_flow()
+    if picked is None:
+        return answer_intent(ctx)
+    original = data["text"]
+    ctx.intent = Intent(picked, analyse(original).slots_for(picked), 0.0, 1.0)
+    ctx.answer_override = original
+    return answer_intent(ctx)
+
+
+# --- what was not understood ---------------------------------------------------------
+
+def _remember(ctx, intent: Intent) -> None:
+    """Keep the last routed message a moment; a 取消 right after it marks it as misread."""
+    from storage import state
+
+    try:
+        if intent.name == "cancel":
+            last = state.pop_last_routed(ctx.redis, ctx.openid)
+            if last:
+                guess = json.loads(last)
+                if guess["intent"] not in ("unknown", "cancel"):
+                    _keep(ctx, guess["text"], Intent(guess["intent"], {}, 0.0, guess["confidence"]),
+                          misunderstood.CANCELLED)
+        elif ctx.flow is None or ctx.flow.get("name") != FLOW:
+            state.remember_last_routed(ctx.redis, ctx.openid, json.dumps(
+                {"text": mask_mobile(ctx.text)[:misunderstood.TEXT_LIMIT], "intent": intent.name,
+                 "confidence": intent.confidence}, ensure_ascii=False), CANCEL_AFTER_SECONDS)
+    except Exception:  # noqa: BLE001 (Redis down: the member still gets the answer)
+        log.warning("could not keep the last routed message", exc_info=True)
+
+
+def _keep(ctx, text: str, intent: Intent, reason: str) -> None:
+    text = mask_mobile(text or "").strip()
+    if not text:
+        return
+    try:
+        misunderstood.record(ctx.db, member_key(ctx), text, intent.name, intent.confidence, reason)
+    except Exception:  # noqa: BLE001 (a locked or full database must not cost the member the reply)
+        log.warning("could not keep a message that was not understood", exc_info=True)

@@ -1,0 +1,89 @@
+"""Ask instead of guessing, as a member meets it: one numbered question when the bot is unsure,
+the answer carrying on the original request; spam and thanks get one short line; what the bot
+did not understand is kept for the secretariat, without the openid or a mobile number."""
+from __future__ import annotations
+
+import pytest
+
+from bot import content
+from storage import misunderstood
+from tests.member import Member
+
+
+@pytest.fixture
+def alice(client, config):
+    return Member(client, config, "o_alice_clarify")
+
+
+def kept(db) -> list[dict]:
+    return list(db.query("select * from misunderstood order by id"))
+
+
+def test_an_unsure_message_gets_a_numbered_question_not_the_menu(alice):
+    reply = alice.says("会员")
+    assert reply.startswith("您是想：")
+    assert "1. 申请入会" in reply and "2. 查看或修改会员信息" in reply
+    assert content.text("help.text").splitlines()[-1] not in reply  # not the nine-line menu
+    assert len(reply) < 60
+
+
+@pytest.mark.parametrize("answer", ["1", "第一个", "1。", "申请入会", "入会"])
+def test_the_answer_carries_on_the_original_request(alice, answer):
+    alice.says("会员")
+    reply = alice.says(answer)
+    assert "入会" in reply and not reply.startswith("您是想")
+
+
+def test_the_second_option_by_its_number(alice):
+    alice.says("会员")
+    reply = alice.says("第二个")
+    assert not reply.startswith("您是想")
+    assert "会员" in reply
+
+
+def test_the_chosen_intent_keeps_the_original_slots(client, config):
+    from bot import clarify
+
+    # The answer is routed with the original text's slots: a jobs pick searches its keywords.
+    assert clarify.chosen("2", ["events", "jobs"]) == "jobs"
+    assert clarify.chosen("两个都不是", ["events", "jobs"]) is None
+    assert clarify.chosen("找工作", ["events", "jobs"]) == "jobs"
+    bob = Member(client, config, "o_bob_clarify")
+    bob.says("会员")
+    assert "入会" in bob.says("1")
+
+
+def test_something_else_instead_of_an_answer_is_answered_as_usual(alice):
+    alice.says("会员")
+    reply = alice.says("会费怎么交")
+    assert "会费" in reply and not reply.startswith("您是想")
+    # and the question is gone: "1" now is not an answer to it
+    assert not alice.says("1").startswith("申请入会")
+
+
+def test_spam_gets_one_short_neutral_line(alice, db):
+    reply = alice.says("兼职刷单 日结300 加V：jz88668")
+    assert reply == content.text("clarify.spam")
+    assert kept(db) == []  # an ad is nothing to teach
+
+
+def test_thanks_get_a_polite_line_not_sorry(alice):
+    reply = alice.says("好的，谢谢老师")
+    assert reply == content.text("clarify.thanks")
+    assert "抱歉" not in reply
+
+
+def test_a_real_miss_still_gets_help_and_is_kept_masked(alice, db):
+    reply = alice.says("我家猫不吃饭怎么办 13812345678")
+    assert reply == content.text("unknown.text")
+    [row] = kept(db)
+    assert row["reason"] == misunderstood.UNKNOWN and row["guess"] == "unknown"
+    assert "13812345678" not in row["text"] and "138****5678" in row["text"]
+    assert "o_alice_clarify" not in str(row) and len(row["member_key"]) == 16
+
+
+def test_a_cancel_right_after_marks_the_guess_as_wrong(alice, db):
+    alice.says("我要入会")  # the bot opens the application form
+    alice.says("取消")
+    [row] = kept(db)
+    assert (row["text"], row["guess"], row["reason"]) == ("我要入会", "signup", misunderstood.CANCELLED)
