@@ -338,6 +338,7 @@ FLOW_PATHS = {
     "jobs": (not MEMBER, ["招聘 算法"]),
     "news": (not MEMBER, ["最新会讯"]),
     "awards": (not MEMBER, ["有什么奖项可以申报"]),
+    "clarify": (not MEMBER, ["会员"]),  # the router unsure: "您是想：1. 申请入会 2. …？"
 }
 # (path, how many of its messages) for every point of every path where a form is open
 STOPS = [(name, n) for name, (_, texts) in FLOW_PATHS.items() for n in range(1, len(texts) + 1)]
