@@ -69,6 +69,21 @@ class Config:
     member_session_minutes: int = 120  # a page session lasts this long from the authorisation, then re-asks
     pages_cookie_secure: bool = False
     certificate_key: str = "dev-certificate-key-not-for-production"  # HMAC key signing the certificate's QR code
+    # WeChat Pay API v3 (bot/wechat_pay.py); online payment is offered only when all of these are set.
+    pay_mchid: str | None = None
+    pay_serial_no: str | None = None  # the merchant API certificate's serial number
+    pay_private_key: str | None = None  # the merchant's private key (PEM text)
+    pay_apiv3_key: str | None = None  # 32 characters: decrypts notifications
+    pay_public_key: str | None = None  # WeChat Pay's public key (PEM text), which signs answers and notifications
+    pay_public_key_id: str | None = None  # PUB_KEY_ID_...: the Wechatpay-Serial of what it signs
+    pay_gateway: str = "https://api.mch.weixin.qq.com"
+    pay_order_minutes: int = 30  # an unpaid order is closed after this long
+    pay_timestamp_skew_seconds: int = 300  # a notification signed longer ago than this is refused
+
+    @property
+    def pay_enabled(self) -> bool:
+        return bool(self.pay_mchid and self.pay_serial_no and self.pay_private_key and self.pay_apiv3_key
+                    and self.pay_public_key and self.pay_public_key_id)
 
     @property
     def sqlite_path(self) -> Path:
@@ -114,6 +129,19 @@ def _flag(environ, name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _text_or_file(environ, name: str) -> str | None:
+    """A key given as PEM text in NAME, or in the file NAME_FILE names."""
+    if environ.get(name):
+        return environ[name]
+    path = environ.get(f"{name}_FILE")
+    if not path:
+        return None
+    try:
+        return Path(path).read_text()
+    except OSError as error:
+        raise ConfigError(f"{name}_FILE cannot be read: {error.strerror}") from None
 
 
 def load_dotenv_file() -> None:
@@ -166,6 +194,10 @@ def load_config(environ=None) -> Config:
     if len(certificate_key) < MIN_ADMIN_SECRET_LENGTH:
         raise ConfigError(f"CERTIFICATE_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters")
 
+    pay_apiv3_key = environ.get("WECHATPAY_APIV3_KEY") or None
+    if pay_apiv3_key and len(pay_apiv3_key.encode()) != 32:
+        raise ConfigError("WECHATPAY_APIV3_KEY must be 32 characters (set in the merchant platform)")
+
     return Config(
         wechat_token=token,
         app_id=setting("WECHAT_APP_ID", DEV_APP_ID),
@@ -206,4 +238,12 @@ def load_config(environ=None) -> Config:
         member_session_minutes=_int(environ, "MEMBER_SESSION_MINUTES", 120, minimum=5),
         pages_cookie_secure=_flag(environ, "PAGES_COOKIE_SECURE", default=not dev_mode),
         certificate_key=certificate_key,
+        pay_mchid=environ.get("WECHATPAY_MCHID") or None,
+        pay_serial_no=environ.get("WECHATPAY_SERIAL_NO") or None,
+        pay_private_key=_text_or_file(environ, "WECHATPAY_PRIVATE_KEY"),
+        pay_apiv3_key=pay_apiv3_key,
+        pay_public_key=_text_or_file(environ, "WECHATPAY_PUBLIC_KEY"),
+        pay_public_key_id=environ.get("WECHATPAY_PUBLIC_KEY_ID") or None,
+        pay_gateway=(environ.get("WECHATPAY_GATEWAY") or "https://api.mch.weixin.qq.com").rstrip("/"),
+        pay_order_minutes=_int(environ, "WECHATPAY_ORDER_MINUTES", 30, minimum=5),
     )

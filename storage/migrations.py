@@ -286,6 +286,24 @@ def _misunderstood(db: sqlite_utils.Database) -> None:
     misunderstood.create_table(db)
 
 
+def _pay_orders(db: sqlite_utils.Database) -> None:
+    """WeChat Pay orders placed from the member pages: one per payment attempt, keyed by the
+    out_trade_no sent to WeChat Pay, with what it is for (payer, years, amount in fen, decided by
+    the server from content/), its state (open, paid, closed, or refund_needed when a payment could
+    not be recorded), and the receipt of the payment it became."""
+    db["pay_orders"].create(
+        {"id": int, "out_trade_no": str, "openid": str, "payer_kind": str, "payer_id": int,
+         "payer_number": str, "purpose": str, "years": int, "amount_fen": int, "description": str,
+         "status": str, "prepay_id": str, "transaction_id": str, "receipt_no": str, "note": str,
+         "created_at": str, "expires_at": str, "paid_at": str, "closed_at": str, "updated_at": str},
+        pk="id", not_null={"out_trade_no", "openid", "payer_kind", "payer_id", "purpose", "years",
+                           "amount_fen", "status", "created_at", "expires_at"},
+    )
+    db["pay_orders"].create_index(["out_trade_no"], unique=True)
+    db["pay_orders"].create_index(["openid", "status"])
+    db["pay_orders"].create_index(["status", "expires_at"])
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -300,6 +318,7 @@ MIGRATIONS = [
     _payment_accounts,
     _units_from_the_roster,
     _misunderstood,
+    _pay_orders,
 ]
 
 

@@ -80,3 +80,16 @@ def qr_in_image_is(png: bytes, text: str) -> bool:
             if (image.getpixel((x, y)) == (0, 0, 0)) != bool(expected[row][col]):
                 return False
     return True
+
+
+def others_order_ids(db, member: dict) -> dict:
+    """A WeChat Pay order and a receipt of `member`'s, for the pages that name them."""
+    from storage import pay_orders
+    from storage.payments import find_payer, record_payment
+
+    order = pay_orders.create_order(db, {
+        "out_trade_no": "HF20261206120000ABCD1234", "openid": member["openid"], "payer_kind": "member",
+        "payer_id": member["id"], "payer_number": member["member_no"], "purpose": "dues", "years": 1,
+        "amount_fen": 20000, "description": "会费", "expires_at": "2999-01-01T00:00:00+08:00"})
+    payment = record_payment(db, find_payer(db, member["member_no"]), 200, 1, date.today(), "微信支付", "test")
+    return {"out_trade_no": order["out_trade_no"], "receipt_no": payment["receipt_no"]}

@@ -6,8 +6,10 @@ browser that has no session at all.
 """
 from __future__ import annotations
 
+import json
 import re
 import threading
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -15,26 +17,40 @@ from werkzeug.serving import make_server
 
 from bot import certificates
 from bot.config import load_config
-from tests.pages_data import LI, add_member
+from bot import dues
+from tests.pages_data import LI, WANG, add_member
+
+pytest_plugins = ["tests.wechatpay_standin"]
 
 PHONE = {"width": 390, "height": 844}
 FIRST_LOAD_BUDGET = 100 * 1024  # bytes a first page load may transfer (issue 16)
 
 
-@pytest.fixture
-def site(env, db):
+def _serve(env):
     """The app served over HTTP with the stand-in authorisation on, as `make run` does."""
     from bot.app import create_app
 
     config = load_config({**env, "PAGES_DEV_LOGIN": "1"})
-    app = create_app(config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    return f"http://127.0.0.1:{server.server_port}", config, lambda: (server.shutdown(), thread.join(timeout=10))
+
+
+@pytest.fixture
+def site(env, db):
+    url, config, stop = _serve(env)
     add_member(db, LI)
-    yield f"http://127.0.0.1:{server.server_port}", config
-    server.shutdown()
-    thread.join(timeout=10)
+    yield url, config
+    stop()
+
+
+@pytest.fixture
+def pay_site(env, db, pay_standin):
+    url, config, stop = _serve(env)
+    add_member(db, WANG)
+    yield url
+    stop()
 
 
 def test_from_the_simulator_menu_to_the_certificate_and_its_verification(site, new_tab, screenshot):
@@ -80,3 +96,35 @@ def test_the_first_page_load_is_small(site, new_tab):
     expect(tab.locator("#card")).to_contain_text("李明")
     tab.wait_for_load_state("networkidle")
     assert 0 < sum(sizes) < FIRST_LOAD_BUDGET, sum(sizes)
+
+
+# WeixinJSBridge exists only inside WeChat: here it records the request and answers "ok", as
+# WeChat does once the member has confirmed the payment (the test pays at the stand-in first).
+BRIDGE = """window.WeixinJSBridge = {invoke(name, params, done) {
+  sessionStorage.setItem("payRequest", JSON.stringify({name, params})); setTimeout(() => done({err_msg: "get_brand_wcpay_request:ok"}), 0);
+}};"""
+
+
+def test_paying_dues_in_wechat_shows_the_receipt_and_the_new_paid_through(pay_site, new_tab, pay_standin,
+                                                                           screenshot):
+    url = pay_site
+    tab = new_tab(**PHONE)
+    tab.add_init_script(BRIDGE)
+    tab.goto(f"{url}/m/dev/open?openid=o_wang&next=/m/dues")
+    expect(tab.locator("[data-field=standing]")).to_have_text("已过期")
+    screenshot(tab, "pages-dues")
+    tab.click("#pay-now")
+    expect(tab.locator(".amount")).to_have_text("¥200")
+    out_trade_no = re.search(r"/m/dues/result/(\w+)", tab.locator("#pay-confirm").get_attribute("data-result")).group(1)
+    pay_standin.pay(out_trade_no)  # the member confirms in WeChat's payment sheet
+    assert pay_standin.deliver(f"{url}/m/pay/notify", out_trade_no, repeats=1) == [204, 204]
+    tab.click("#pay-confirm")
+    expect(tab.locator("#result")).to_contain_text("缴费成功")
+    asked = json.loads(tab.evaluate("sessionStorage.getItem('payRequest')"))
+    assert asked["name"] == "getBrandWCPayRequest" and asked["params"]["package"].startswith("prepay_id=")
+    new_paid_through = dues.paid_through_after(WANG["paid_through"], 1, date.today())
+    expect(tab.locator("[data-field=paid_through]")).to_have_text(new_paid_through)
+    screenshot(tab, "pages-pay-result")
+    tab.click("text=查看收据")
+    expect(tab.locator("#receipt")).to_contain_text("王秀英")
+    expect(tab.locator("#receipt")).to_contain_text("微信支付")

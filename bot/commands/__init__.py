@@ -2,12 +2,13 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import admin, awards, db, events, fees, jobs, members, news, remind, tickets, units
+from bot.commands import admin, awards, db, events, fees, jobs, members, news, pay, remind, tickets, units
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
     units.units,      # unit members and their invite codes
     fees.fees,        # payments, statements, the collection report
+    pay.pay,          # WeChat Pay orders from the member pages (cron)
     remind.remind,    # dues reminders (cron)
     news.news,        # newsletter items and their delivery
     events.events,    # the activity guide, registrants, reminders

@@ -1,0 +1,187 @@
+"""Dues paid online with WeChat Pay: the order, and recording the payment exactly once.
+
+An order is priced by the fee schedule (bot.dues.amount_due over
+content/membership.toml) for the term the member picked: the page says only
+which term. A paid order becomes a payment through the same path as
+`python -m bot fees record`: the schedule check (dues.schedule_problem) and
+storage.payments.record_payment, which issues the receipt and extends the
+paid-through date (rule: bot.dues.coverage).
+
+Exactly once: the notification (and its repeats), the member's return to the
+result page (which queries the order) and the closing of expired orders all
+call `settle`. It runs in one SQLite write transaction taken up front, so
+callers in any number of threads or processes queue; the first finds the order
+unpaid and records it, the others find the receipt and record nothing. The
+payment's import_key (wechatpay:<out_trade_no>, unique) backs that up. The
+member is told once, by whichever call recorded it.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import date, datetime, timedelta, timezone
+
+import redis
+
+from bot import content, delivery, dues, wechat_pay
+from bot.config import Config
+from storage import pay_orders as orders
+from storage.payments import AlreadyLifetime, find_payer, find_payment, record_payment
+from storage.sqlite import transaction as write_transaction
+
+log = logging.getLogger(__name__)
+
+BEIJING = timezone(timedelta(hours=8))
+PURPOSE = "dues"
+METHOD_KEY = "pages.dues.method"  # 微信支付: how receipts name the method
+ACTOR = "wechatpay"
+
+
+class NotOffered(ValueError):
+    """The term asked for is not on the schedule for this payer (or they pay nothing, or for life)."""
+
+
+def _now() -> datetime:
+    return datetime.now(BEIJING)
+
+
+def _fen(amount: float) -> int:
+    return int(round(float(amount) * 100))
+
+
+def new_trade_no(now: datetime) -> str:
+    """HF + time + random: 24 letters and digits, unique per merchant as WeChat Pay asks (6-32)."""
+    return f"HF{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"
+
+
+def price(payer: dict, years: int, today: date) -> float:
+    """What `years` (or dues.LIFETIME) cost this payer now, from the schedule; NotOffered otherwise."""
+    offered = {option["years"]: option["amount"]
+               for option in dues.renewal_options(payer["category"], payer["paid_through"], today)}
+    if years not in offered:
+        raise NotOffered(years)
+    return offered[years]
+
+
+def order_for(db, pay, config: Config, payer: dict, openid: str, years: int) -> dict:
+    """The open order for this payer and term (a new one, or the one already waiting), with its prepay_id."""
+    now = _now()
+    amount_fen = _fen(price(payer, years, now.date()))
+    waiting = orders.open_order_for(db, openid, PURPOSE, years, amount_fen, now.isoformat(timespec="seconds"))
+    if waiting:
+        return waiting
+    description = content.text("pages.dues.order_description", years=dues.years_text(years),
+                               short_name=content.society().get("short_name", ""))[:120]
+    expires = now + timedelta(minutes=config.pay_order_minutes)
+    order = orders.create_order(db, {
+        "out_trade_no": new_trade_no(now), "openid": openid, "payer_kind": payer["kind"],
+        "payer_id": payer["id"], "payer_number": payer["number"], "purpose": PURPOSE, "years": years,
+        "amount_fen": amount_fen, "description": description,
+        "expires_at": expires.isoformat(timespec="seconds")})
+    prepay_id = wechat_pay.place_order(pay, order["out_trade_no"], description, amount_fen, openid,
+                                       order["expires_at"])
+    orders.set_prepay_id(db, order["out_trade_no"], prepay_id)
+    return orders.find_order(db, order["out_trade_no"])
+
+
+def _paid_on(transaction: dict) -> date:
+    """The Beijing day WeChat Pay took the money (success_time), else today."""
+    try:
+        return datetime.fromisoformat(transaction["success_time"]).astimezone(BEIJING).date()
+    except (KeyError, TypeError, ValueError):
+        return _now().date()
+
+
+def _matches(order: dict, transaction: dict, config: Config) -> bool:
+    amount = transaction.get("amount") or {}
+    return (transaction.get("out_trade_no") == order["out_trade_no"] and transaction.get("mchid") == config.pay_mchid
+            and transaction.get("appid") == config.app_id and amount.get("total") == order["amount_fen"])
+
+
+def settle(db, r: redis.Redis | None, config: Config, transaction: dict) -> dict | None:
+    """Record a successful transaction's payment once; returns {order, payment, new} or None.
+
+    None when the transaction is not a success or names no order of ours. `new`
+    is True only for the call that recorded it (and told the member).
+    """
+    if transaction.get("trade_state") != "SUCCESS":
+        return None
+    out_trade_no = transaction.get("out_trade_no") or ""
+    recorded = None
+    with write_transaction(db):
+        order = orders.find_order(db, out_trade_no)
+        if order is None:
+            log.error("WeChat Pay reports a payment for an unknown order %s", out_trade_no)
+            return None
+        if order["status"] in (orders.PAID, orders.REFUND_NEEDED):
+            return {"order": order, "payment": order["receipt_no"] and find_payment(db, order["receipt_no"]),
+                    "new": False}
+        if not _matches(order, transaction, config):
+            log.error("WeChat Pay transaction for %s does not match the order; not recorded", out_trade_no)
+            return None
+        payer = find_payer(db, order["payer_number"])
+        amount = order["amount_fen"] / 100
+        paid_on = _paid_on(transaction)
+        note = content.text("pages.dues.record_note", out_trade_no=out_trade_no)
+        if dues.schedule_problem(payer["category"], amount, order["years"], force=False, note=None):
+            # The schedule changed between the order and the payment: the money came in at the
+            # order's price, so it is recorded as paid, with a note saying why it differs.
+            note = content.text("pages.dues.record_note_old_price", out_trade_no=out_trade_no)
+        try:
+            recorded = record_payment(
+                db, payer, amount, order["years"], paid_on, content.text(METHOD_KEY), ACTOR, note=note,
+                reference=transaction.get("transaction_id"), import_key=f"wechatpay:{out_trade_no}",
+                source="wechatpay")
+        except AlreadyLifetime:
+            orders.mark_refund_needed(db, out_trade_no, transaction.get("transaction_id"), paid_on.isoformat(),
+                                      content.text("pages.dues.refund_needed_note"))
+            log.error("order %s paid by a lifetime payer: refund needed", out_trade_no)
+        else:
+            orders.mark_paid(db, out_trade_no, transaction.get("transaction_id"), recorded["receipt_no"],
+                             paid_on.isoformat())
+    order = orders.find_order(db, out_trade_no)
+    if recorded is not None and r is not None:
+        _tell(r, order, recorded)
+    return {"order": order, "payment": recorded, "new": recorded is not None}
+
+
+def _tell(r: redis.Redis, order: dict, payment: dict) -> None:
+    """The member's notice of the receipt; the payment stands even if Redis cannot take it now."""
+    text = content.text("pages.dues.paid_notice", receipt_no=payment["receipt_no"],
+                        amount=dues.format_amount(payment["amount"]),
+                        period=dues.period_text(payment["period_from"], payment["period_to"]),
+                        paid_through=dues.date_text(payment["period_to"]))
+    try:
+        delivery.notify(r, order["openid"], text, kind="dues")
+    except (redis.RedisError, OSError) as error:
+        log.warning("receipt notice for %s not queued: %s", order["out_trade_no"], error)
+
+
+def check_order(db, r, config: Config, pay, order: dict) -> dict:
+    """The order after asking WeChat Pay about it (the result page): settled if it was paid."""
+    if order["status"] != orders.OPEN:
+        return order
+    settle(db, r, config, wechat_pay.query(pay, order["out_trade_no"]))
+    return orders.find_order(db, order["out_trade_no"])
+
+
+def close_expired(db, r, config: Config, pay, now: datetime | None = None) -> dict:
+    """Close the orders not paid in time; one paid after all (its notification lost) is recorded instead."""
+    done = {"closed": 0, "settled": 0, "failed": 0}
+    for order in orders.expired_open_orders(db, (now or _now()).isoformat(timespec="seconds")):
+        try:
+            state = wechat_pay.query(pay, order["out_trade_no"])
+            if state.get("trade_state") == "SUCCESS":
+                settle(db, r, config, state)
+                done["settled"] += 1
+                continue
+            if state.get("trade_state") not in ("CLOSED", "REVOKED", "PAYERROR"):
+                wechat_pay.close(pay, order["out_trade_no"])
+        except wechat_pay.PayError as error:
+            if error.code != "ORDER_NOT_EXIST":
+                log.warning("order %s not closed: %s", order["out_trade_no"], error)
+                done["failed"] += 1
+                continue
+        if orders.mark_closed(db, order["out_trade_no"]):
+            done["closed"] += 1
+    return done

@@ -1,0 +1,127 @@
+"""会费: what is due, the paid-through date, payments and receipts, and paying with WeChat Pay.
+
+The page offers the schedule's terms (bot.dues.renewal_options); the member
+picks one and the server prices it (bot/online_dues.py), places the order with
+WeChat Pay and hands the page the signed payment prompt. WeChat Pay's
+notification (/m/pay/notify, public, verified and decrypted) and the member's
+return to the result page both record the payment, once.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Response, abort, redirect, request, url_for
+
+from bot import dues, online_dues, wechat_pay
+from bot.pages import pages
+from bot.pages.auth import csrf_token, public, root_url
+from bot.pages.common import config, db, openid, redis_client, render, t, today
+from storage import pay_orders as orders
+from storage.payments import find_payer_by_openid, find_payment, payments_of
+
+log = logging.getLogger(__name__)
+
+
+def _pay():
+    settings = config()
+    if not settings.pay_enabled:
+        return None
+    return wechat_pay.client(settings, root_url() + url_for("pages.pay_notify").lstrip("/"))
+
+
+def _payment_view(payment: dict) -> dict:
+    return {"receipt_no": payment["receipt_no"], "paid_at": payment["paid_at"],
+            "amount": dues.format_amount(payment["amount"]), "method": payment["method"] or "",
+            "period": dues.period_text(payment["period_from"], payment["period_to"])}
+
+
+def _option_view(option: dict) -> dict:
+    return {"years": option["years"], "amount": dues.format_amount(option["amount"]),
+            "term": dues.years_text(option["years"]), "paid_through": dues.date_text(option["paid_through"])}
+
+
+@pages.get("/dues")
+def dues_page():
+    payer = find_payer_by_openid(db(), openid())
+    if payer is None:
+        return redirect(url_for("pages.centre"))
+    day = today()
+    standing = dues.dues_standing(payer["category"], payer["paid_through"], day)
+    return render(
+        "dues.html", payer=payer, category=dues.category_name(payer["category"]),
+        paid_through=dues.date_text(payer["paid_through"]), standing=t(f"standings.{standing}"),
+        standing_code=standing, owes=dues.owes(payer["category"], payer["paid_through"], day),
+        options=[_option_view(o) for o in dues.renewal_options(payer["category"], payer["paid_through"], day)],
+        payments=[_payment_view(p) for p in payments_of(db(), payer)],
+        pay_enabled=config().pay_enabled, how_to_pay=dues.fee_rules()["how_to_pay"]["text"], csrf=csrf_token())
+
+
+@pages.post("/dues/pay")
+def dues_pay():
+    """Place (or reuse) the order for the term picked; the amount comes from the schedule only."""
+    payer = find_payer_by_openid(db(), openid())
+    pay = _pay()
+    if payer is None or pay is None:
+        return redirect(url_for("pages.dues_page"))
+    try:
+        years = int(request.form.get("years", ""))
+        order = online_dues.order_for(db(), pay, config(), payer, openid(), years)
+    except (ValueError, online_dues.NotOffered):
+        return render("error.html", 400, message_key="errors.not_offered")
+    except wechat_pay.PayError as error:
+        log.warning("WeChat Pay order failed: %s", error)
+        return render("error.html", 502, message_key="errors.pay_unavailable")
+    prompt = wechat_pay.prompt_parameters(pay, config().app_id, order["prepay_id"])
+    return render("pay.html", order=order, amount=dues.format_amount(order["amount_fen"] / 100),
+                  prompt=json.dumps(prompt), result_url=url_for("pages.dues_result",
+                                                                out_trade_no=order["out_trade_no"]))
+
+
+@pages.get("/dues/result/<out_trade_no>")
+def dues_result(out_trade_no: str):
+    """Back from paying: the order as WeChat Pay has it (recorded here if the notification is late)."""
+    order = orders.order_of_member(db(), openid(), out_trade_no)
+    if order is None:
+        abort(404)
+    pay = _pay()
+    if pay is not None:
+        try:
+            order = online_dues.check_order(db(), redis_client(), config(), pay, order)
+        except wechat_pay.PayError as error:
+            log.warning("WeChat Pay query failed: %s", error)
+    payment = find_payment(db(), order["receipt_no"]) if order["receipt_no"] else None
+    return render("pay_result.html", order=order, payment=payment and _payment_view(payment),
+                  paid_through=payment and dues.date_text(payment["period_to"]),
+                  amount=dues.format_amount(order["amount_fen"] / 100))
+
+
+@pages.get("/dues/receipt/<receipt_no>")
+def receipt(receipt_no: str):
+    payer = find_payer_by_openid(db(), openid())
+    payment = find_payment(db(), receipt_no)
+    column = "member_id" if payer and payer["kind"] == "member" else "unit_id"
+    if payer is None or payment is None or payment[column] != payer["id"]:
+        abort(404)
+    return render("receipt.html", payer=payer, payment=_payment_view(payment),
+                  category=dues.category_name(payment["category"] or payer["category"]))
+
+
+@pages.post("/pay/notify")
+@public
+def pay_notify():
+    """WeChat Pay's notification: verified and decrypted, then recorded once; anything else changes nothing."""
+    pay = _pay()
+    if pay is None:
+        abort(404)
+    resource = wechat_pay.notification(pay, config(), request.headers, request.get_data())
+    if resource is None:
+        return _pay_answer(401, "FAIL", "signature")
+    result = online_dues.settle(db(), redis_client(), config(), resource)
+    if result is None and resource.get("trade_state") == "SUCCESS":
+        return _pay_answer(404, "FAIL", "order")  # WeChat Pay tries again; the error is logged
+    return Response(status=204)
+
+
+def _pay_answer(status: int, code: str, message: str) -> Response:
+    return Response(json.dumps({"code": code, "message": message}), status=status, mimetype="application/json")

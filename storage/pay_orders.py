@@ -1,0 +1,81 @@
+"""WeChat Pay orders placed from the member pages (table `pay_orders`).
+
+One row per attempt to pay, keyed by the `out_trade_no` WeChat Pay knows it
+by. What it costs is fixed when it is made (from content/, never from the
+page). Its status: `open` until paid or closed; `paid` once its payment is
+recorded (with the receipt number), which happens once whatever repeats;
+`closed` when unpaid in time; `refund_needed` when money came in that could
+not be recorded (the payer had meanwhile paid for life).
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.database import now_iso
+
+OPEN, PAID, CLOSED, REFUND_NEEDED = "open", "paid", "closed", "refund_needed"
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+def create_order(db: sqlite_utils.Database, fields: dict) -> dict:
+    now = now_iso()
+    db["pay_orders"].insert(dict(fields, status=OPEN, created_at=now, updated_at=now))
+    return find_order(db, fields["out_trade_no"])
+
+
+def find_order(db: sqlite_utils.Database, out_trade_no: str) -> dict | None:
+    return _first(db.query("select * from pay_orders where out_trade_no = ? limit 1", [out_trade_no]))
+
+
+def order_of_member(db: sqlite_utils.Database, openid: str, out_trade_no: str) -> dict | None:
+    """The order only if it is this member's (a page names an order by its number)."""
+    return _first(db.query("select * from pay_orders where out_trade_no = ? and openid = ? limit 1",
+                           [out_trade_no, openid]))
+
+
+def open_order_for(db: sqlite_utils.Database, openid: str, purpose: str, years: int,
+                   amount_fen: int, now: str) -> dict | None:
+    """A live unpaid order for the same thing, so pressing 'pay' twice asks for the money once."""
+    return _first(db.query(
+        "select * from pay_orders where openid = ? and purpose = ? and years = ? and amount_fen = ? "
+        "and status = 'open' and prepay_id is not null and expires_at > ? order by id desc limit 1",
+        [openid, purpose, years, amount_fen, now]))
+
+
+def set_prepay_id(db: sqlite_utils.Database, out_trade_no: str, prepay_id: str) -> None:
+    db.execute("update pay_orders set prepay_id = ?, updated_at = ? where out_trade_no = ?",
+               [prepay_id, now_iso(), out_trade_no])
+
+
+def mark_paid(db: sqlite_utils.Database, out_trade_no: str, transaction_id: str, receipt_no: str,
+              paid_at: str) -> None:
+    """Call inside the transaction that recorded the payment."""
+    db.execute("update pay_orders set status = 'paid', transaction_id = ?, receipt_no = ?, paid_at = ?, "
+               "updated_at = ? where out_trade_no = ?", [transaction_id, receipt_no, paid_at, now_iso(),
+                                                         out_trade_no])
+
+
+def mark_refund_needed(db: sqlite_utils.Database, out_trade_no: str, transaction_id: str, paid_at: str,
+                       note: str) -> None:
+    db.execute("update pay_orders set status = 'refund_needed', transaction_id = ?, paid_at = ?, note = ?, "
+               "updated_at = ? where out_trade_no = ?", [transaction_id, paid_at, note, now_iso(), out_trade_no])
+
+
+def mark_closed(db: sqlite_utils.Database, out_trade_no: str) -> bool:
+    """Close an order still open; False if it was paid (or closed) meanwhile."""
+    now = now_iso()
+    cursor = db.execute("update pay_orders set status = 'closed', closed_at = ?, updated_at = ? "
+                        "where out_trade_no = ? and status = 'open'", [now, now, out_trade_no])
+    return cursor.rowcount == 1
+
+
+def expired_open_orders(db: sqlite_utils.Database, now: str, limit: int = 500) -> list[dict]:
+    return list(db.query("select * from pay_orders where status = 'open' and expires_at <= ? "
+                         "order by expires_at limit ?", [now, limit]))
+
+
+def orders_of_member(db: sqlite_utils.Database, openid: str, limit: int = 20) -> list[dict]:
+    return list(db.query("select * from pay_orders where openid = ? order by id desc limit ?", [openid, limit]))

@@ -1,0 +1,269 @@
+"""A WeChat Pay API v3 stand-in that signs, verifies and encrypts like the real one.
+
+A real HTTP server on 127.0.0.1 with its own RSA key pair (WeChat Pay's
+"public key" mode: the merchant holds our public key and its id), made fresh
+for each test, and the merchant's APIv3 key. It checks the merchant's
+Authorization signature on every request (401 SIGN_ERROR otherwise), signs
+every answer (Wechatpay-Signature/-Timestamp/-Nonce/-Serial), and builds
+notifications as WeChat Pay does: the transaction encrypted with
+AEAD_AES_256_GCM under the APIv3 key, the whole body signed.
+
+    standin.pay(out_trade_no)                  the member pays in WeChat: the order is SUCCESS
+    standin.notification(out_trade_no)         (headers, body) of a fresh, genuine notification
+    standin.forged_notification(no, how)       one that must be refused: "key" (signed with another
+                                               key), "body" (altered after signing), "serial",
+                                               "stale" (signed 10 minutes ago), "apiv3" (encrypted
+                                               under another APIv3 key but signed)
+    standin.deliver(url, no, repeats=2)        POST the notification as WeChat Pay would: again until
+                                               answered 2xx, then `repeats` more (it does repeat)
+
+Endpoints: POST /v3/pay/transactions/jsapi, GET /v3/pay/transactions/out-trade-no/{no},
+POST /v3/pay/transactions/out-trade-no/{no}/close. Use it through the `pay_standin`
+fixture (add "tests.wechatpay_standin" to pytest_plugins): it sets env["WECHATPAY_*"].
+"""
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import string
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+BEIJING = timezone(timedelta(hours=8))
+SIGNATURE_TYPE = "WECHATPAY2-SHA256-RSA2048"
+_AUTH = re.compile(r'WECHATPAY2-SHA256-RSA2048 (.*)')
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_pem(key) -> str:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def public_pem(key) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _sign(key, message: str) -> str:
+    return base64.b64encode(key.sign(message.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+
+
+class WeChatPayStandIn:
+    def __init__(self, mchid: str, appid: str, apiv3_key: str, merchant_public_key, merchant_serial: str):
+        self.mchid, self.appid, self.apiv3_key = mchid, appid, apiv3_key
+        self.merchant_public_key, self.merchant_serial = merchant_public_key, merchant_serial
+        self.key = new_key()
+        self.public_key_id = "PUB_KEY_ID_" + secrets.token_hex(16).upper()
+        self.orders: dict[str, dict] = {}
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every accepted call
+        self.refused: list[str] = []  # why calls were refused
+        self.notify_answers: list[int] = []  # HTTP status of each notification delivered
+        self._lock = threading.Lock()
+        self._server = self._thread = None
+
+    @property
+    def public_key_pem(self) -> str:
+        return public_pem(self.key)
+
+    # --- what tests call -------------------------------------------------------------
+
+    def order(self, out_trade_no: str) -> dict:
+        with self._lock:
+            return dict(self.orders[out_trade_no])
+
+    def pay(self, out_trade_no: str) -> dict:
+        """The member confirms the payment prompt: the order is paid now."""
+        with self._lock:
+            order = self.orders[out_trade_no]
+            if order["trade_state"] != "SUCCESS":
+                order.update(trade_state="SUCCESS", trade_state_desc="支付成功",
+                             transaction_id="4200" + "".join(secrets.choice(string.digits) for _ in range(24)),
+                             success_time=datetime.now(BEIJING).isoformat(timespec="seconds"))
+            return self._transaction(order)
+
+    def notification(self, out_trade_no: str, signed_at: int | None = None, key=None,
+                     apiv3_key: str | None = None) -> tuple[dict, bytes]:
+        with self._lock:
+            transaction = self._transaction(self.orders[out_trade_no])
+        nonce = secrets.token_urlsafe(9)[:12]
+        sealed = AESGCM((apiv3_key or self.apiv3_key).encode()).encrypt(
+            nonce.encode(), json.dumps(transaction, ensure_ascii=False).encode(), b"transaction")
+        body = json.dumps({
+            "id": secrets.token_hex(16), "create_time": datetime.now(BEIJING).isoformat(timespec="seconds"),
+            "resource_type": "encrypt-resource", "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功",
+            "resource": {"original_type": "transaction", "algorithm": "AEAD_AES_256_GCM",
+                         "ciphertext": base64.b64encode(sealed).decode(), "associated_data": "transaction",
+                         "nonce": nonce}}, ensure_ascii=False)
+        return self._signed_headers(body, signed_at, key), body.encode()
+
+    def forged_notification(self, out_trade_no: str, how: str) -> tuple[dict, bytes]:
+        if how == "key":
+            return self.notification(out_trade_no, key=new_key())
+        if how == "stale":
+            return self.notification(out_trade_no, signed_at=int(time.time()) - 600)
+        if how == "apiv3":
+            return self.notification(out_trade_no, apiv3_key="A" * 32)
+        headers, body = self.notification(out_trade_no)
+        if how == "body":
+            return headers, body.replace(b'"summary": "', b'"summary": "x')
+        if how == "serial":
+            return dict(headers, **{"Wechatpay-Serial": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1"}), body
+        if how == "type":
+            return dict(headers, **{"Wechatpay-Signature-Type": "WECHATPAY2-SM2-WITH-SM3"}), body
+        raise ValueError(how)
+
+    def deliver(self, url: str, out_trade_no: str, repeats: int = 0, tries: int = 5) -> list[int]:
+        """POST the notification until answered 2xx (at most `tries`), then `repeats` more times."""
+        answers = []
+        for _ in range(tries):
+            headers, body = self.notification(out_trade_no)
+            answers.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+            if 200 <= answers[-1] < 300:
+                break
+        for _ in range(repeats):
+            headers, body = self.notification(out_trade_no)
+            answers.append(requests.post(url, data=body, headers=headers, timeout=30).status_code)
+        self.notify_answers += answers
+        return answers
+
+    # --- the server --------------------------------------------------------------------
+
+    def start(self) -> str:
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
+        self._thread.start()
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    @Request.application
+    def _wsgi(self, request: Request) -> Response:
+        body = request.get_data(as_text=True)
+        path = request.full_path.rstrip("?") if request.query_string else request.path
+        refusal = self._check_authorization(request.method, path, body, request.headers.get("Authorization", ""))
+        if refusal:
+            self.refused.append(refusal)
+            return self._answer(401, {"code": "SIGN_ERROR", "message": refusal})
+        with self._lock:
+            self.requests.append((request.method, request.path))
+            if request.method == "POST" and request.path == "/v3/pay/transactions/jsapi":
+                return self._jsapi(json.loads(body or "{}"))
+            found = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)(/close)?", request.path)
+            if found and request.method == "GET" and not found.group(2):
+                return self._query(found.group(1), request.args.get("mchid"))
+            if found and request.method == "POST" and found.group(2):
+                return self._close(found.group(1), json.loads(body or "{}"))
+        return self._answer(404, {"code": "NOT_FOUND", "message": "no such API"})
+
+    def _check_authorization(self, method: str, path: str, body: str, header: str) -> str | None:
+        found = _AUTH.fullmatch(header)
+        if not found:
+            return "no WECHATPAY2-SHA256-RSA2048 Authorization"
+        fields = dict(re.findall(r'(\w+)="([^"]*)"', found.group(1)))
+        if fields.get("mchid") != self.mchid or fields.get("serial_no") != self.merchant_serial:
+            return "wrong mchid or serial_no"
+        if abs(time.time() - int(fields.get("timestamp") or 0)) > 300:
+            return "timestamp out of range"
+        message = f"{method}\n{path}\n{fields['timestamp']}\n{fields['nonce_str']}\n{body}\n"
+        try:
+            self.merchant_public_key.verify(base64.b64decode(fields.get("signature", "")), message.encode(),
+                                            padding.PKCS1v15(), hashes.SHA256())
+        except (InvalidSignature, ValueError):
+            return "signature does not verify"
+        return None
+
+    def _signed_headers(self, body: str, signed_at: int | None = None, key=None) -> dict:
+        timestamp, nonce = str(signed_at or int(time.time())), secrets.token_hex(16)
+        return {"Wechatpay-Timestamp": timestamp, "Wechatpay-Nonce": nonce,
+                "Wechatpay-Signature": _sign(key or self.key, f"{timestamp}\n{nonce}\n{body}\n"),
+                "Wechatpay-Serial": self.public_key_id, "Wechatpay-Signature-Type": SIGNATURE_TYPE,
+                "Content-Type": "application/json"}
+
+    def _answer(self, status: int, data: dict | None) -> Response:
+        body = json.dumps(data, ensure_ascii=False) if data is not None else ""
+        headers = self._signed_headers(body)
+        if data is None:
+            headers.pop("Content-Type")
+        return Response(body, status=status, headers=headers)
+
+    def _jsapi(self, order: dict) -> Response:
+        amount, payer = order.get("amount") or {}, order.get("payer") or {}
+        no = order.get("out_trade_no") or ""
+        if (order.get("appid") != self.appid or order.get("mchid") != self.mchid or not order.get("description")
+                or not re.fullmatch(r"[A-Za-z0-9_*|-]{6,32}", no) or not order.get("notify_url")
+                or not isinstance(amount.get("total"), int) or amount["total"] <= 0 or not payer.get("openid")):
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "参数错误"})
+        if no in self.orders:
+            return self._answer(400, {"code": "INVALID_REQUEST", "message": "订单号重复"})
+        self.orders[no] = {"out_trade_no": no, "description": order["description"], "total": amount["total"],
+                           "openid": payer["openid"], "notify_url": order["notify_url"],
+                           "prepay_id": "wx" + secrets.token_hex(15), "trade_state": "NOTPAY",
+                           "trade_state_desc": "订单未支付", "time_expire": order.get("time_expire")}
+        return self._answer(200, {"prepay_id": self.orders[no]["prepay_id"]})
+
+    def _transaction(self, order: dict) -> dict:
+        data = {"appid": self.appid, "mchid": self.mchid, "out_trade_no": order["out_trade_no"],
+                "trade_state": order["trade_state"], "trade_state_desc": order["trade_state_desc"],
+                "amount": {"total": order["total"], "currency": "CNY"}}
+        if order["trade_state"] == "SUCCESS":
+            data.update(transaction_id=order["transaction_id"], trade_type="JSAPI", bank_type="OTHERS",
+                        success_time=order["success_time"], payer={"openid": order["openid"]},
+                        amount={"total": order["total"], "payer_total": order["total"], "currency": "CNY",
+                                "payer_currency": "CNY"})
+        return data
+
+    def _query(self, no: str, mchid: str | None) -> Response:
+        if mchid != self.mchid:
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "mchid"})
+        if no not in self.orders:
+            return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+        return self._answer(200, self._transaction(self.orders[no]))
+
+    def _close(self, no: str, body: dict) -> Response:
+        if body.get("mchid") != self.mchid:
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "mchid"})
+        order = self.orders.get(no)
+        if order is None:
+            return self._answer(404, {"code": "ORDER_NOT_EXIST", "message": "订单不存在"})
+        if order["trade_state"] == "SUCCESS":
+            return self._answer(400, {"code": "ORDERPAID", "message": "订单已支付"})
+        order.update(trade_state="CLOSED", trade_state_desc="已关闭")
+        return self._answer(204, None)
+
+
+@pytest.fixture
+def pay_standin(env):
+    """A running stand-in; env["WECHATPAY_*"] hold the merchant's settings pointing at it."""
+    merchant = new_key()
+    apiv3_key = secrets.token_hex(16)
+    standin = WeChatPayStandIn("1900000109", env["WECHAT_APP_ID"], apiv3_key, merchant.public_key(),
+                               "3775B6A45ACD588826D15E583A95F5DD25B18F30")
+    env.update({
+        "WECHATPAY_GATEWAY": standin.start(), "WECHATPAY_MCHID": standin.mchid,
+        "WECHATPAY_SERIAL_NO": standin.merchant_serial, "WECHATPAY_PRIVATE_KEY": private_pem(merchant),
+        "WECHATPAY_APIV3_KEY": apiv3_key, "WECHATPAY_PUBLIC_KEY": standin.public_key_pem,
+        "WECHATPAY_PUBLIC_KEY_ID": standin.public_key_id,
+    })
+    standin.merchant_key = merchant
+    yield standin
+    standin.stop()
