@@ -136,18 +136,68 @@ def members_data(db, rows: list[dict]) -> list[dict]:
     return [member_view(member, today, units) for member in rows]
 
 
-def history_view(row: dict, full: bool) -> dict:
+def history_view(row: dict, full: bool, db=None) -> dict:
+    """One history row as the secretariat reads it. With `db`, references become names: a unit's
+    internal id its number and name, a member acting by chat their name and number, a bound
+    WeChat account 已绑定 (never the openid); changes that read the same on both sides are left out."""
     detail = json.loads(row["detail"]) if row["detail"] else None
+    if detail and db is not None:
+        detail = _readable_changes(db, detail)
     view = {"at": row["at"], "actor": row["actor"], "action": row["action"], "reason": row["reason"],
-            "detail": detail}
+            "detail": detail or None, "actor_name": _actor_name(db, row["actor"]) if db is not None else None}
     if not full:
         view = json.loads(mask_mobile(json.dumps(view, ensure_ascii=False)))
     return view
 
 
+def _unit_text(db, unit_id) -> str | None:
+    unit = store.find_unit(db, unit_id) if isinstance(unit_id, int) else None
+    return f"{unit['unit_no']} {unit['name']}" if unit else None
+
+
+def _readable_changes(db, detail: dict) -> dict:
+    """Changes keyed and valued for reading: unit_id -> unit, openid -> wechat, 0/1 -> 否/是."""
+    readable = {}
+    for key, pair in detail.items():
+        if not (isinstance(pair, list) and len(pair) == 2):
+            continue
+        old, new = pair
+        if key == "unit_id":
+            key, old, new = "unit", _unit_text(db, old), _unit_text(db, new)
+        elif key == "openid":
+            key, old, new = "wechat", *(label("words", "bound" if v else "unbound") for v in (old, new))
+        elif key in ("reachable", "active", "fellow") and old in (0, 1, None) and new in (0, 1, None):
+            old, new = (None if v is None else label("words", "yes" if v else "no") for v in (old, new))
+        elif key == "password_hash":
+            key, old, new = "password", None, label("words", "changed")
+        if (old in (None, "")) and (new in (None, "")) or old == new:
+            continue  # "— → —": nothing a reader could see changed
+        readable[key] = [old, new]
+    return readable
+
+
+def _actor_name(db, actor: str) -> str | None:
+    """A member acting by chat (`openid:...`) as name and number, a console user (`console:...`) as
+    their user name; None for other actors (command-line users by their --by name)."""
+    if actor.startswith("console:"):
+        return say("cli_labels.words.console_actor", username=actor[len("console:"):])
+    if not actor.startswith("openid:"):
+        return None
+    member = store.find_member_by_openid(db, actor[len("openid:"):])
+    if member is None:
+        return say("cli_labels.words.wechat_user")
+    return say("cli_labels.words.member_actor", name=member["name"] or "—", member_no=member["member_no"] or "—")
+
+
+def action_text(code: str) -> str:
+    """An action's name; an action without one reads as a change, never as its code."""
+    names = content.replies()["cli_labels"]["actions"]
+    return names.get(code) or names["updated"]
+
+
 def history_line(item: dict) -> str:
     """One history_view on one line: when, who, what, why, and the changes."""
-    parts = [item["at"][:16].replace("T", " "), item["actor"], label("actions", item["action"])]
+    parts = [item["at"][:16].replace("T", " "), item.get("actor_name") or item["actor"], action_text(item["action"])]
     if item["reason"]:
         parts.append(f"{label('fields', 'reason')}：{item['reason']}")
     if item["detail"]:

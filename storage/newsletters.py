@@ -150,25 +150,53 @@ def recipients(db: sqlite_utils.Database, item: dict) -> list[tuple[str, int]]:
     discipline (the member's discipline contains one of the words), unit (the
     unit member's number). A resolution goes to all of them (三议一公布).
     """
-    where = ["m.status = 'active'", "m.reachable = 1", "m.openid is not null"]
+    audience, params = _audience_sql(item)
+    subscribed, topics = _subscribed_sql(item)
+    where = " and ".join(["m.reachable = 1", "m.openid is not null", subscribed, *audience])
+    sql = f"select m.openid, m.id from members m where m.status = 'active' and {where} order by m.id"
+    return [(openid, member_id) for openid, member_id in db.execute(sql, [*topics, *params])]
+
+
+def _subscribed_sql(item: dict) -> tuple[str, list]:
+    """The condition "subscribes to one of the item's topics" (always true for a resolution)."""
+    if item["kind"] == "resolution":
+        return "1", []
+    return ("exists (select 1 from subscriptions s where s.openid = m.openid and s.topic in "
+            f"({','.join('?' * len(item['topics']))}))"), list(item["topics"])
+
+
+def _audience_sql(item: dict) -> tuple[list[str], list]:
+    """The conditions of the item's audience filters (category, discipline, unit), and their params."""
+    where: list[str] = []
     params: list = []
-    if item["kind"] != "resolution":
-        where.append("exists (select 1 from subscriptions s where s.openid = m.openid and s.topic in "
-                     f"({','.join('?' * len(item['topics']))}))")
-        params += item["topics"]
-        audience = item["audience"] or {}
-        if "category" in audience:
-            where.append(f"m.category in ({','.join('?' * len(audience['category']))})")
-            params += audience["category"]
-        if "discipline" in audience:
-            where.append("(" + " or ".join("instr(m.discipline, ?) > 0" for _ in audience["discipline"]) + ")")
-            params += audience["discipline"]
-        if "unit" in audience:
-            where.append("m.unit_id in (select id from units where unit_no in "
-                         f"({','.join('?' * len(audience['unit']))}))")
-            params += audience["unit"]
-    sql = f"select m.openid, m.id from members m where {' and '.join(where)} order by m.id"
-    return [(openid, member_id) for openid, member_id in db.execute(sql, params)]
+    audience = (item["audience"] or {}) if item["kind"] != "resolution" else {}
+    if "category" in audience:
+        where.append(f"m.category in ({','.join('?' * len(audience['category']))})")
+        params += audience["category"]
+    if "discipline" in audience:
+        where.append("(" + " or ".join("instr(m.discipline, ?) > 0" for _ in audience["discipline"]) + ")")
+        params += audience["discipline"]
+    if "unit" in audience:
+        where.append("m.unit_id in (select id from units where unit_no in "
+                     f"({','.join('?' * len(audience['unit']))}))")
+        params += audience["unit"]
+    return where, params
+
+
+def reach(db: sqlite_utils.Database, item: dict) -> dict:
+    """Of the active members the item's audience names, how many it reaches and why the others not:
+    {"members", "reachable", "not_bound" (no WeChat bound), "unfollowed", "not_subscribed"}."""
+    audience, params = _audience_sql(item)
+    subscribed, topics = _subscribed_sql(item)
+    where = ["m.status = 'active'", *audience]
+    sql = ("select count(*), "
+           "coalesce(sum(m.openid is null), 0), "
+           "coalesce(sum(m.openid is not null and m.reachable = 0), 0), "
+           f"coalesce(sum(m.openid is not null and m.reachable = 1 and not ({subscribed})), 0) "
+           f"from members m where {' and '.join(where)}")
+    members, not_bound, unfollowed, not_subscribed = db.execute(sql, [*topics, *params]).fetchone()
+    return {"members": members, "not_bound": not_bound, "unfollowed": unfollowed,
+            "not_subscribed": not_subscribed, "reachable": members - not_bound - unfollowed - not_subscribed}
 
 
 def missing_units(db: sqlite_utils.Database, unit_nos: list[str]) -> list[str]:

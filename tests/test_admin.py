@@ -155,7 +155,7 @@ def test_bulk_approval_numbers_records_the_console_user_and_notifies(staff, db, 
     done = post(staff, "/admin/applications/decide",
                 {"app_no": [first["app_no"], second["app_no"]], "decision": "approve"}, follow_redirects=True)
     year = date.today().year
-    assert f"会员编号 HNKX{year}00001（普通会员）" in page(done) and "已通知申请人" in page(done)
+    assert f"会员编号 HNKX{year}00001（普通会员）" in page(done) and "审批结果会通过公众号发给申请人" in page(done)
     closed = find_application(db, first["app_no"])
     assert (closed["status"], closed["decided_by"]) == ("approved", "console:staff1")
     member = find_member_by_no(db, f"HNKX{year}00001")

@@ -41,7 +41,7 @@ def show(app_no: str):
     application = or_404(store.find_application(db(), app_no))
     data = application["data"]
     fields = [(key, data[key]) for key in DATA_FIELDS if data.get(key) not in (None, "")]
-    history = [membership.history_view(row, full=True)
+    history = [membership.history_view(row, full=True, db=db())
                for row in store.history_of(db(), "application", application["id"])]
     return render("application.html", application=application,
                   view=membership.application_view(db(), application), fields=fields, history=history)

@@ -8,6 +8,8 @@ console's own when asked.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, request, url_for
 
 from bot import membership
@@ -25,7 +27,9 @@ def _subject(row: dict, found: dict) -> dict:
     if thing and row["subject"] == "member":
         text, url = f"{thing['member_no']} {thing['name']}", url_for("admin.members.show", member_no=thing["member_no"])
     elif thing and row["subject"] == "application":
-        text, url = thing["app_no"], url_for("admin.applications.show", app_no=thing["app_no"])
+        applicant = json.loads(thing["data"] or "{}").get("name") if isinstance(thing["data"], str) else None
+        text = f"{thing['app_no']} {applicant}" if applicant else thing["app_no"]
+        url = url_for("admin.applications.show", app_no=thing["app_no"])
     elif thing:
         text = f"{text} {thing.get('unit_no') or thing.get('username') or ''}".strip()
     return {"text": text, "url": url}
@@ -41,6 +45,6 @@ def index():
                                                  offset=pager.offset, limit=pager.per_page)
     found = {kind: admin_store.subjects_of(db(), kind, [r["subject_id"] for r in rows if r["subject"] == kind])
              for kind in {r["subject"] for r in rows}}
-    entries = [dict(membership.history_view(row, full=False), subject=_subject(row, found)) for row in rows]
+    entries = [dict(membership.history_view(row, full=False, db=db()), subject=_subject(row, found)) for row in rows]
     return render("audit.html", entries=entries, pager=pager, args=args,
                   subjects=texts("audit.subjects"))

@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from bot.admin import (applications, audit, auth, awards, csrf, dashboard, dues, events, governance, jobs, members,
                        misunderstood, news, tickets, users)
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
-from bot.admin.ui import actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
+from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
 from storage import admin as store
 
@@ -128,7 +128,8 @@ def _menu() -> list[dict]:
 @console.context_processor
 def template_globals() -> dict:
     return {"t": t, "csrf_token": csrf.token, "menu": _menu(), "me": user(), "label": word,
-            "field_text": field_text, "changes": changes_line, "actor_text": actor_text}
+            "field_text": field_text, "changes": changes_line, "actor_text": actor_text,
+            "action_text": action_text}
 
 
 @console.get("/")

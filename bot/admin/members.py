@@ -95,7 +95,7 @@ def export():
 def show(member_no: str):
     member = _member_or_refuse(member_no)
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=True)
-    history = [membership.history_view(row, full=True) for row in store.history_of(db(), "member", member["id"])]
+    history = [membership.history_view(row, full=True, db=db()) for row in store.history_of(db(), "member", member["id"])]
     return render("member.html", member=member, view=view, history=history,
                   fellow_cap=store.fellow_cap(db()))
 

@@ -21,7 +21,7 @@ from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_don
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
 from storage.members import INDIVIDUAL_CATEGORIES
-from storage.newsletters import find_item, latest_items, missing_units, recipients, save_item
+from storage.newsletters import find_item, latest_items, missing_units, reach, recipients, save_item
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
@@ -106,8 +106,28 @@ def show(item_no: str):
     item = _item_or_404(item_no)
     reply = newsletters.detail(item)
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
-                  recipients=len(recipients(db(), item)), progress=_progress(item),
-                  due=item["publish_at"] <= now_iso())
+                  recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
+                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso())
+
+
+def _reach_text(item: dict) -> str:
+    """Who can receive the item and, of the members it is meant for, who cannot and why."""
+    counts = reach(db(), item)
+    who = t("news.reach_who_resolution" if item["kind"] == "resolution" else "news.reach_who")
+    reasons = [t(f"news.reach_{why}", count=counts[why])
+               for why in ("not_bound", "unfollowed", "not_subscribed") if counts[why]]
+    left = counts["members"] - counts["reachable"]
+    text = t("news.reach", count=counts["reachable"], who=who, members=counts["members"])
+    return text + (t("news.reach_left", left=left, reasons=t("news.reach_joiner").join(reasons)) if left else "")
+
+
+@bp.post("/<item_no>/resend-uncertain")
+def resend_uncertain(item_no: str):
+    """Push the item again to those whose delivery is uncertain (the secretary accepts doubles)."""
+    item = _item_or_404(item_no)
+    queued = delivery.resend_uncertain(db(), redis_client(), item["id"])
+    say_done("news.resent_uncertain", count=queued)
+    return redirect(url_for(".show", item_no=item["item_no"]))
 
 
 @bp.post("/<item_no>/send")

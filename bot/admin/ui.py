@@ -20,6 +20,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 
 from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
+from bot.membership import action_text as membership_action_text
 from bot.membership import changes_text, explain, field_text, label
 from bot.spreadsheets import write_table
 from bot.web import MAX_PAGE, arg
@@ -128,6 +129,11 @@ def _value_text(key: str, value) -> str:
 def changes_line(detail: dict) -> str:
     """A history row's changes in words (masked already where the view masked them)."""
     return changes_text(detail, name=lambda key: word("fields", key), value=_value_text)
+
+
+def action_text(code: str) -> str:
+    """An action's name (the console's own first); never the code itself."""
+    return texts("labels").get("actions", {}).get(code) or membership_action_text(code)
 
 
 def actor_text(actor: str) -> str:

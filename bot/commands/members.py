@@ -241,7 +241,7 @@ def show(member_no, full):
     db = open_store()
     member = store.require_member(db, member_no)
     data = {"member": member_view(member, date.today(), store.unit_numbers(db), full),
-            "history": [history_view(row, full) for row in store.history_of(db, "member", member["id"])]}
+            "history": [history_view(row, full, db) for row in store.history_of(db, "member", member["id"])]}
 
     def human(d):
         for key, value in d["member"].items():
