@@ -44,6 +44,7 @@ bench: venv wrk
 	$(PY) bench/bench_members.py
 	$(PY) bench/bench_jobs.py
 	$(PY) bench/bench_delivery.py
+	$(PY) bench/bench_pay_notify.py
 
 ## wrk drives the webhook benchmark: installed here when missing (as root with apt-get); without it the
 ## benchmark falls back to its own Python load generator and says so.
