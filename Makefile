@@ -37,7 +37,7 @@ clean:
 	rm -rf var .pytest_cache
 
 ## Benchmarks, each printing its table for docs/benchmarks.md (under 15 minutes on 2 cores): the webhook
-## under gunicorn against a bare handler (wrk), the router, members at 1,000,000, job search, delivery.
+## under gunicorn against a bare handler (wrk), the router, members at 1,000,000, job search, delivery, replication loss window.
 bench: venv wrk
 	$(PY) bench/bench_webhook.py
 	$(PY) bench/bench_router.py
@@ -45,6 +45,7 @@ bench: venv wrk
 	$(PY) bench/bench_jobs.py
 	$(PY) bench/bench_delivery.py
 	$(PY) bench/bench_pay_notify.py
+	$(PY) bench/bench_replication.py
 
 ## wrk drives the webhook benchmark: installed here when missing (as root with apt-get); without it the
 ## benchmark falls back to its own Python load generator and says so.

@@ -59,6 +59,7 @@ def serve(host, port):
     else:
         redis_url = config.redis_url
     app = create_app(config)
+    replica = _start_replication(config)
     worker = start_background_worker(config) if config.dev_mode else None
     click.echo(f"数据目录 data:     {config.data_dir}")
     click.echo(f"SQLite:            {config.sqlite_path}")
@@ -75,8 +76,23 @@ def serve(host, port):
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)
+        if replica:
+            from storage.replication import stop_replication
+
+            stop_replication(config.data_dir)
         if started_redis:
             stop_private_redis(config.data_dir)
+
+
+def _start_replication(config) -> bool:
+    """Litestream beside the store, as the private Redis is (BOT_REPLICATION=off: not)."""
+    if not config.replication:
+        return False
+    from storage.replication import ensure_replication
+
+    _, started = ensure_replication(config.sqlite_path, config.replica_path, config.replica_sync_ms)
+    click.echo(f"Replica:           {config.replica_path} (Litestream, every {config.replica_sync_ms} ms)")
+    return started
 
 
 @main.command()

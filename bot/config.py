@@ -84,6 +84,20 @@ class Config:
     def pay_enabled(self) -> bool:
         return bool(self.pay_mchid and self.pay_serial_no and self.pay_private_key and self.pay_apiv3_key
                     and self.pay_public_key and self.pay_public_key_id)
+    # Go-live (issue 17): replication and backups (storage/replication.py, storage/backups.py).
+    replica_dir: Path | None = None  # Litestream's file replica: another disk in production
+    replica_sync_ms: int = 200  # Litestream ships the WAL this often: the writes at risk on a crash
+    replication: bool = True  # `serve` starts Litestream beside the private Redis
+    restore_number_margin: int = 1000  # numbers skipped after restoring without the live store
+    backup_max_age_hours: int = 26  # `doctor` fails when the newest replica/backup is older
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def replica_path(self) -> Path:
+        return self.replica_dir or self.data_dir.parent / f"{self.data_dir.name}-replica"
 
     @property
     def sqlite_path(self) -> Path:
@@ -193,6 +207,7 @@ def load_config(environ=None) -> Config:
         admin_secret_key.encode(), b"member certificate", hashlib.sha256).hexdigest()
     if len(certificate_key) < MIN_ADMIN_SECRET_LENGTH:
         raise ConfigError(f"CERTIFICATE_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters")
+    replica_dir = environ.get("BOT_REPLICA_DIR")
 
     pay_apiv3_key = environ.get("WECHATPAY_APIV3_KEY") or None
     if pay_apiv3_key and len(pay_apiv3_key.encode()) != 32:
@@ -246,4 +261,9 @@ def load_config(environ=None) -> Config:
         pay_public_key_id=environ.get("WECHATPAY_PUBLIC_KEY_ID") or None,
         pay_gateway=(environ.get("WECHATPAY_GATEWAY") or "https://api.mch.weixin.qq.com").rstrip("/"),
         pay_order_minutes=_int(environ, "WECHATPAY_ORDER_MINUTES", 30, minimum=5),
+        replica_dir=Path(replica_dir).resolve() if replica_dir else None,
+        replica_sync_ms=_int(environ, "BOT_REPLICA_SYNC_MS", 200, minimum=50),
+        replication=_flag(environ, "BOT_REPLICATION", default=True),
+        restore_number_margin=_int(environ, "BOT_RESTORE_NUMBER_MARGIN", 1000, minimum=0),
+        backup_max_age_hours=_int(environ, "BOT_BACKUP_MAX_AGE_HOURS", 26, minimum=1),
     )

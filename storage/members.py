@@ -14,6 +14,7 @@ from decimal import Decimal
 import sqlite_utils
 
 from bot import content
+from storage import numbers
 from storage.database import now_iso
 from storage.newsletters import give_default_subscriptions
 from storage.sqlite import transaction
@@ -57,7 +58,8 @@ def create_application(db: sqlite_utils.Database, openid: str, kind: str, data: 
     """Store a pending application (kind `individual` or `unit`) and give it a number."""
     with transaction(db):
         table = db["applications"]
-        table.insert({"openid": openid, "kind": kind, "data": json.dumps(data, ensure_ascii=False),
+        table.insert({"id": numbers.next_row_id(db, "applications"),  # never a number issued before a restore
+                      "openid": openid, "kind": kind, "data": json.dumps(data, ensure_ascii=False),
                       "status": "pending", "created_at": now_iso()})
         row_id = table.last_pk
         app_no = f"SQ{now_iso()[:4]}{row_id:05d}"
@@ -109,7 +111,8 @@ def next_number(db: sqlite_utils.Database, table: str, column: str, prefix: str,
         f"select max(cast(substr({column}, ?) as integer)) from {table} where {column} like ?",
         [len(prefix) + 1, prefix + "%"],
     ).fetchone()
-    return f"{prefix}{(row[0] or 0) + 1:0{digits}d}"
+    last = max(row[0] or 0, numbers.floor(db, numbers.prefix_series(table, column, prefix)))
+    return f"{prefix}{last + 1:0{digits}d}"
 
 
 # --- members ------------------------------------------------------------------

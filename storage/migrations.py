@@ -304,6 +304,13 @@ def _pay_orders(db: sqlite_utils.Database) -> None:
     db["pay_orders"].create_index(["status", "expires_at"])
 
 
+def _number_floors(db: sqlite_utils.Database) -> None:
+    """Per numbering series, the number below which nothing is issued again (set by a restore)."""
+    from storage import numbers
+
+    numbers.create_table(db)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -319,6 +326,7 @@ MIGRATIONS = [
     _units_from_the_roster,
     _misunderstood,
     _pay_orders,
+    _number_floors,
 ]
 
 

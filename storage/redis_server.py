@@ -58,6 +58,10 @@ def ensure_private_redis(data_dir: Path, timeout: float = 10.0) -> tuple[str, bo
             "--dir", str(data_dir),
             "--dbfilename", "redis.rdb",
             "--save", "60", "1",  # one argument each: "60 1" in one would turn saving off
+            # Queued deliveries and members' half-filled forms: an append-only log synced every
+            # second, so a crash of Redis alone loses at most a second of them (docs/operations.md).
+            "--appendonly", "yes",
+            "--appendfsync", "everysec",
             "--daemonize", "yes",
             "--pidfile", str(pidfile),
             "--logfile", str(data_dir / "redis.log"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from storage import numbers
 from storage.database import now_iso
 from storage.members import Refused, history_of, record_history
 from storage.sqlite import transaction
@@ -29,7 +30,8 @@ def create_ticket(db: sqlite_utils.Database, openid: str, category: str, body: s
     created_at = now_iso()
     with transaction(db):
         table = db["tickets"]
-        table.insert({"openid": openid, "category": category, "body": body, "status": OPEN,
+        table.insert({"id": numbers.next_row_id(db, "tickets"),  # never a number issued before a restore
+                      "openid": openid, "category": category, "body": body, "status": OPEN,
                       "created_at": created_at, "updated_at": created_at})
         row_id = table.last_pk
         ticket_no = f"FK{created_at[:10].replace('-', '')}{row_id:04d}"

@@ -1,12 +1,16 @@
-"""`python -m bot db migrate|backup`: schema versions and online backups of the member store."""
+"""`python -m bot db migrate|backup|restore|replicate`: schema versions, backups and the replica."""
 from __future__ import annotations
 
-import sqlite3
+import os
+from datetime import datetime
 from pathlib import Path
 
 import click
 
+from bot import content
 from bot.commands.common import json_option, load_settings
+from bot.config import PROJECT_ROOT
+from storage import backups, replication
 from storage.database import migrate as run_migrations
 from storage.database import open_database
 from storage.migrations import MIGRATIONS, pending_migrations
@@ -14,7 +18,7 @@ from storage.migrations import MIGRATIONS, pending_migrations
 
 @click.group()
 def db():
-    """数据库：升级结构、在线备份 (schema migrations and backups)."""
+    """数据库：升级结构、备份、恢复、实时复制 (migrations, backups, restore, replication)."""
 
 
 @db.command()
@@ -28,16 +32,72 @@ def migrate():
         f"已升级：{', '.join(d['applied'])}" if d["applied"] else f"数据库已是最新（版本 {d['version']}）")
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
 @db.command()
-@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @json_option
-def backup(target: Path):
-    """Copy the live database to TARGET with SQLite's online backup (safe while serving)."""
-    source = open_database(load_settings().sqlite_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    destination = sqlite3.connect(str(target))
-    with destination:
-        source.conn.backup(destination)
-    destination.close()
-    data = {"backup": str(target), "bytes": target.stat().st_size}
-    return data, lambda d: click.echo(f"已备份到 {d['backup']}（{d['bytes']} 字节）")
+def backup(target: Path | None):
+    """Copy the live database (SQLite online backup, safe while serving); default under DATA_DIR/backups/.
+
+    The copy holds full mobile numbers: it is never written into the project folder, where git
+    would pick it up.
+    """
+    config = load_settings()
+    if target is None:
+        target = config.backup_dir / f"bot-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
+    target = target.resolve()
+    if _inside(target, PROJECT_ROOT) and not _inside(target, config.data_dir):
+        raise click.ClickException(content.text("db_cli.backup_in_project", path=target,
+                                                default=config.backup_dir))
+    open_database(config.sqlite_path).close()  # a store that does not exist yet is created, as before
+    size = backups.backup(config.sqlite_path, target)
+    return {"backup": str(target), "bytes": size}, lambda d: click.echo(
+        content.text("db_cli.backed_up", path=d["backup"], bytes=d["bytes"]))
+
+
+@db.command()
+@click.option("--from-backup", "source", type=click.Path(dir_okay=False, path_type=Path),
+              help="Restore from this backup file instead of the replica.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+@json_option
+def restore(source: Path | None, yes: bool):
+    """Rebuild the store from the Litestream replica (default) or from a backup file.
+
+    Stop the web server, workers and replication first. The store being replaced is moved
+    aside, not deleted; numbers already issued are never issued again.
+    """
+    config = load_settings()
+    where = str(source) if source else str(config.replica_path)
+    if not yes and not click.confirm(content.text("db_cli.restore_confirm", source=where,
+                                                  store=config.sqlite_path), err=True):
+        raise click.ClickException(content.text("db_cli.restore_cancelled"))
+    try:
+        summary = backups.restore(config.sqlite_path, config.replica_path, source,
+                                  config.restore_number_margin)
+    except backups.RestoreRefused as refusal:
+        raise click.ClickException(content.text(f"db_cli.refused.{refusal.code}",
+                                                **{"replica": config.replica_path, **refusal.detail})) from None
+    except RuntimeError as error:
+        raise click.ClickException(content.text("db_cli.restore_failed", error=error)) from None
+
+    def human(d):
+        click.echo(content.text("db_cli.restored", source=d["source"], **d["counts"]))
+        if d["set_aside"]:
+            click.echo(content.text("db_cli.set_aside", path=d["set_aside"]))
+        click.echo(content.text("db_cli.numbers_skipped" if d["margin"] else "db_cli.numbers_kept",
+                                margin=d["margin"]))
+        click.echo(content.text("db_cli.restart_services"))
+    return summary, human
+
+
+@db.command()
+def replicate():
+    """Run Litestream in the foreground (systemd runs this; `serve` starts it by itself)."""
+    config = load_settings()
+    open_database(config.sqlite_path).close()  # Litestream wants the store to exist, in WAL mode
+    config.replica_path.mkdir(parents=True, exist_ok=True)
+    command = replication.replicate_command(config.sqlite_path, config.replica_path, config.replica_sync_ms)
+    os.execv(command[0], command)

