@@ -7,7 +7,7 @@ the replica with `python -m bot db restore --yes`. A write is lost when a number
 acknowledged is not in the restored store; its age is how long before the loss it was
 acknowledged. The window at risk is the oldest lost write's age (0 when nothing was lost).
 
-    .venv/bin/python bench/bench_replication.py [--trials 10] [--sync-ms 200]
+    .venv/bin/python bench/bench_replication.py [--trials 10] [--sync-ms 200] [--pause 0.02]
 """
 from __future__ import annotations
 
@@ -30,13 +30,15 @@ from storage.database import open_database  # noqa: E402
 from tests.test_replication import Writers, stored_numbers  # noqa: E402
 
 
-def trial(sync_ms: int, writers: int) -> dict:
+def trial(sync_ms: int, writers: int, pause: float) -> dict:
     root = Path(tempfile.mkdtemp(prefix="bench-replica-"))
     data_dir, replica_dir = root / "data", root / "replica"
     store = data_dir / "bot.sqlite3"
     open_database(store).close()
     pid, _ = replication.ensure_replication(store, replica_dir, sync_ms)
-    traffic = Writers(store, writers)
+    while not replication.has_replica(replica_dir):  # replicating before the first member writes
+        time.sleep(0.05)
+    traffic = Writers(store, writers, pause)
     time.sleep(random.uniform(2.0, 4.0))
     lost_at = time.time()
     traffic.kill()
@@ -60,10 +62,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--sync-ms", type=int, default=200)
     parser.add_argument("--writers", type=int, default=3)
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds each writer rests between rounds")
     args = parser.parse_args()
-    results = [trial(args.sync_ms, args.writers) for _ in range(args.trials)]
+    results = [trial(args.sync_ms, args.writers, args.pause) for _ in range(args.trials)]
     print(f"Litestream file replica, sync-interval {args.sync_ms} ms, {args.writers} writers, "
-          f"{args.trials} trials")
+          f"{args.trials} trials, pause {args.pause} s")
     print("| trial | acknowledged | write rate /s | lost | oldest lost write (s before loss) | restore (s) |")
     print("|---:|---:|---:|---:|---:|---:|")
     for n, r in enumerate(results, 1):

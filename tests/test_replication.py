@@ -67,12 +67,19 @@ def stored_numbers(path: Path) -> dict[str, dict[str, str]]:
     return found
 
 
+def wait_for(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 class Writers:
     """Traffic writers in their own processes; collects each acknowledged number with its time."""
 
-    def __init__(self, store: Path, count: int):
+    def __init__(self, store: Path, count: int, pause: float = 0.0):
         self.acks: list[dict] = []
-        self.procs = [subprocess.Popen([sys.executable, str(TRAFFIC), str(store), str(n)], cwd=PROJECT_ROOT,
+        self.procs = [subprocess.Popen([sys.executable, str(TRAFFIC), str(store), str(n), str(pause)], cwd=PROJECT_ROOT,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                       for n in range(1, count + 1)]
         self.threads = [threading.Thread(target=self._read, args=(p,), daemon=True) for p in self.procs]
@@ -99,17 +106,17 @@ def test_a_lost_machine_loses_no_write_acknowledged_a_second_before(env, tmp_pat
     open_database(store).close()
     pid, started = replication.ensure_replication(store, replica_dir, 200)
     assert started
-    writers = Writers(store, 3)
+    wait_for(lambda: replication.has_replica(replica_dir), 20)  # replicating before the first member
+    writers = Writers(store, 3, pause=0.02)  # busy, not a busy loop starving the replicator
     try:
-        deadline = time.monotonic() + 20
-        while len(writers.acks) < 400 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_for(lambda: len(writers.acks) >= 4, 20)
+        time.sleep(3)  # a few seconds of traffic, writes acknowledged throughout
     finally:
         lost_at = time.time()
         writers.kill()
         os.kill(pid, signal.SIGKILL)  # every process, at once, as a power cut would
     acked = list(writers.acks)
-    assert len(acked) >= 400, [p.stderr.read() for p in writers.procs]
+    assert len(acked) >= 100, [p.stderr.read() for p in writers.procs]
     shutil.rmtree(data_dir)
 
     out = run(env, "db", "restore", "--yes").output
@@ -118,7 +125,7 @@ def test_a_lost_machine_loses_no_write_acknowledged_a_second_before(env, tmp_pat
     restored = stored_numbers(store)
     old_enough = [a for a in acked if a["at"] < lost_at - AT_RISK_SECONDS]
     missing = [a for a in old_enough if restored[a["kind"]].get(a["number"]) != a["openid"]]
-    assert old_enough and not missing
+    assert old_enough and not missing, [(a["kind"], a["number"], round(lost_at - a["at"], 3)) for a in missing]
     # Whatever the store has is what the member was told, nothing else under those numbers.
     told = {(a["kind"], a["number"]): a["openid"] for a in acked}
     for kind, rows in restored.items():
