@@ -594,3 +594,18 @@ def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> N
 def pop_last_routed(r: redis.Redis, openid: str) -> str | None:
     value = r.getdel(_last_routed_key(openid))
     return value.decode() if value else None
+
+
+# --- the deployment checklist (`python -m bot doctor`, the console's dashboard) -----------------
+
+DOCTOR_REPORT_KEY = f"{PREFIX}doctor:last"
+
+
+def save_doctor_report(r: redis.Redis, report: dict) -> None:
+    """The last checklist, kept a day: the dashboard shows it without running the checks again."""
+    r.set(DOCTOR_REPORT_KEY, json.dumps(report, ensure_ascii=False), ex=24 * 3600)
+
+
+def load_doctor_report(r: redis.Redis) -> dict | None:
+    raw = r.get(DOCTOR_REPORT_KEY)
+    return json.loads(raw) if raw else None

@@ -75,6 +75,16 @@ ERRMSG = {
     40001: "invalid credential, access_token is invalid or not latest",
     40002: "invalid grant_type",
     40013: "invalid appid",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
     40032: "invalid openid list size",
     40029: "invalid code",
     40037: "invalid template_id",
@@ -92,6 +102,7 @@ ERRMSG = {
     45065: "clientmsgid exist",
     45157: "invalid tag name (already exists)",
     45159: "invalid tag id",
+    46003: "menu no exist",
     47001: "data format error",
 }
 BEIJING = timezone(timedelta(hours=8))
@@ -124,6 +135,9 @@ class FakeWeChat:
         self.token_grace = token_grace  # how long an older token still works after a new fetch
         self.daily_token_limit = daily_token_limit
         self.template_ids = set(template_ids)
+        # The account's own templates (template/get_all_private_template): id, title, content.
+        self.private_templates: list[dict] = [project_template(t) for t in self.template_ids]
+        self.menu: dict | None = None  # what menu/create stored; menu/get answers 46003 without one
         self.mass_calls_per_minute: int | None = 60
         self.calls_per_second: float | None = None
 
@@ -297,6 +311,9 @@ class FakeWeChat:
             "tags/get": self._tag_list,
             "tags/members/batchtagging": self._tag_users,
             "tags/members/batchuntagging": self._tag_users,
+            "menu/create": self._menu_create,
+            "menu/get": self._menu_get,
+            "template/get_all_private_template": self._private_templates,
         }.get(endpoint)
         with self._lock:
             self.calls[endpoint] += 1
@@ -524,6 +541,59 @@ class FakeWeChat:
                 tags.discard(tag_id)
         return _error(0)
 
+    # --- the custom menu and the account's templates ------------------------------------------
+
+    MENU_BUTTON_TYPES = {"click", "view", "miniprogram", "scancode_push", "scancode_waitmsg", "pic_sysphoto",
+                         "pic_photo_or_album", "pic_weixin", "location_select", "media_id", "article_id",
+                         "article_view_limited"}
+
+    def add_template(self, template_id: str, title: str, content: str) -> None:
+        """A template the account added in its console (`content` as WeChat shows it: {{x.DATA}})."""
+        self.template_ids.add(template_id)
+        self.private_templates.append({"template_id": template_id, "title": title, "primary_industry": "IT科技",
+                                       "deputy_industry": "互联网|电子商务", "content": content, "example": ""})
+
+    def _menu_create(self, request: Request) -> Response:
+        """POST /cgi-bin/menu/create with the platform's limits: 1-3 buttons of at most 16 bytes,
+        1-5 sub-buttons of at most 60, keys at most 128 bytes, URLs at most 1024 (http or https)."""
+        body, errcode = self._body(request)
+        if errcode:
+            return _error(errcode)
+        buttons = body.get("button")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return _error(40016)
+        for button in buttons:
+            subs = button.get("sub_button")
+            if subs is not None and subs != []:
+                if not isinstance(subs, list) or len(subs) > 5:
+                    return _error(40023)
+                if not 1 <= _utf8(button.get("name")) <= 16:
+                    return _error(40018)
+                for sub in subs:
+                    refused = _refused_button(sub, 60, self.MENU_BUTTON_TYPES, (40024, 40025, 40026, 40027))
+                    if refused:
+                        return _error(refused)
+            else:
+                refused = _refused_button(button, 16, self.MENU_BUTTON_TYPES, (40017, 40018, 40019, 40020))
+                if refused:
+                    return _error(refused)
+        self.menu = {"button": [dict(b, sub_button=list(b.get("sub_button") or [])) for b in buttons]}
+        return _error(0)
+
+    def _menu_get(self, request: Request) -> Response:
+        errcode = self._token_error(request.args.get("access_token"))
+        if errcode:
+            return _error(errcode)
+        if self.menu is None:
+            return _error(46003)
+        return _json({"menu": self.menu})
+
+    def _private_templates(self, request: Request) -> Response:
+        errcode = self._token_error(request.args.get("access_token"))
+        if errcode:
+            return _error(errcode)
+        return _json({"template_list": self.private_templates})
+
     def _new_msg_id(self) -> int:
         self._next_msg_id += 1
         return self._next_msg_id
@@ -562,6 +632,37 @@ def _take_fault(faults: list[tuple[str | None, int]], endpoint: str) -> int | No
             del faults[i]
             return value
     return None
+
+
+def _utf8(text) -> int:
+    return len(str(text or "").encode("utf-8"))
+
+
+def _refused_button(button: dict, name_limit: int, types: set[str], codes: tuple[int, int, int, int]) -> int | None:
+    """The errcode menu/create answers for a leaf button (type, name, key, url codes), or None."""
+    bad_type, bad_name, bad_key, bad_url = codes
+    kind = button.get("type")
+    if kind not in types:
+        return bad_type
+    if not 1 <= _utf8(button.get("name")) <= name_limit:
+        return bad_name
+    if kind == "click" and not 1 <= _utf8(button.get("key")) <= 128:
+        return bad_key
+    if kind == "view":
+        url = button.get("url") or ""
+        if not 1 <= _utf8(url) <= 1024 or not url.startswith(("http://", "https://")):
+            return bad_url
+    return None
+
+
+def project_template(template_id: str) -> dict:
+    """The account's template behind one of content/templates.toml's ids, with that section's fields."""
+    with TEMPLATES_FILE.open("rb") as fh:
+        sections = tomllib.load(fh)
+    spec = next((s for s in sections.values() if s.get("template_id") == template_id), {"fields": {}})
+    lines = [f"{name}：{{{{{name}.DATA}}}}" for name in spec.get("fields", {})]
+    return {"template_id": template_id, "title": spec.get("title", template_id), "primary_industry": "IT科技",
+            "deputy_industry": "互联网|电子商务", "content": "\n".join(lines), "example": ""}
 
 
 def _json(body: dict) -> Response:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint
+from flask import Blueprint, redirect, url_for
 
 from bot import dues
+from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
-from bot.admin.ui import db, render, t, texts
+from bot.admin.ui import config, db, redis_client, render, t, texts
 from bot.governance import AGE_BANDS, add_months
 from bot.membership import category_name
 from bot.validation import age_band
@@ -89,4 +90,12 @@ def index():
                                          t("dashboard.deliveries"))
     return render("dashboard.html", charts=charts, members=sum(by_category.values()),
                   units=units, pending=store.count_applications(db()),
-                  open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today)
+                  open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today,
+                  doctor=doctor_panel.last_report(redis_client))
+
+
+@bp.post("/doctor")
+def doctor():
+    """Run the deployment checklist (`python -m bot doctor`) now; the dashboard shows it."""
+    doctor_panel.run(config(), db(), redis_client)
+    return redirect(url_for(".index"))

@@ -2,7 +2,7 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import admin, awards, db, events, fees, jobs, members, news, pay, remind, tickets, units
+from bot.commands import admin, awards, db, events, fees, golive, jobs, members, news, pay, remind, tickets, units
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -17,4 +17,7 @@ COMMAND_GROUPS = [
     tickets.tickets,  # members' demands
     admin.admin,      # web console users
     db.db,            # schema migrations and backups
+    golive.doctor,    # is this deployment set up right
+    golive.menu,      # the account's menu from content/menu.toml
+    golive.templates,  # the account's notice templates
 ]
