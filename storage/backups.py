@@ -52,6 +52,14 @@ def newest_backup(backup_dir: Path) -> Path | None:
     return files[-1] if files else None
 
 
+def prune(backup_dir: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` backup files in `backup_dir`; returns the names deleted."""
+    files = sorted(backup_dir.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink()
+    return [p.name for p in files[keep:]]
+
+
 def _marks_of(path: Path) -> dict[str, int] | None:
     """The high-water marks of a store file, or None when it is missing or unreadable."""
     if not path.exists():

@@ -165,6 +165,11 @@ def test_restoring_a_backup_on_a_living_machine_reissues_no_number(env, config, 
 def test_backups_go_under_the_data_directory_not_into_the_project(env, config):
     out = json.loads(run(env, "db", "backup", "--json").output)
     assert Path(out["backup"]).parent == config.data_dir / "backups"
+    for _ in range(3):
+        time.sleep(1.1)  # one file a second (the name has the time to the second)
+        kept = json.loads(run(env, "db", "backup", "--keep", "2", "--json").output)
+    left = sorted(p.name for p in (config.data_dir / "backups").iterdir())
+    assert len(left) == 2 and Path(kept["backup"]).name in left and Path(out["backup"]).name not in left
     inside_project = PROJECT_ROOT / "bot-backup.sqlite3"
     refused = run(env, "db", "backup", str(inside_project), ok=False)
     assert "项目文件夹" in refused.output and not inside_project.exists()

@@ -38,8 +38,10 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @db.command()
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(min=1), help="Then delete all but the newest KEEP backups "
+              "under DATA_DIR/backups/ (the daily timer keeps 14).")
 @json_option
-def backup(target: Path | None):
+def backup(target: Path | None, keep: int | None):
     """Copy the live database (SQLite online backup, safe while serving); default under DATA_DIR/backups/.
 
     The copy holds full mobile numbers: it is never written into the project folder, where git
@@ -54,7 +56,8 @@ def backup(target: Path | None):
                                                 default=config.backup_dir))
     open_database(config.sqlite_path).close()  # a store that does not exist yet is created, as before
     size = backups.backup(config.sqlite_path, target)
-    return {"backup": str(target), "bytes": size}, lambda d: click.echo(
+    removed = backups.prune(config.backup_dir, keep) if keep else []
+    return {"backup": str(target), "bytes": size, "removed": removed}, lambda d: click.echo(
         content.text("db_cli.backed_up", path=d["backup"], bytes=d["bytes"]))
 
 
