@@ -41,10 +41,11 @@ def local(path: str) -> Path:
     return PROJECT_ROOT / path.removeprefix(INSTALLED_AT + "/")
 
 
-def env_example() -> dict[str, str]:
-    pairs = [line.split("=", 1) for line in (DEPLOY / "xuehui.env.example").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    return {k.strip(): v.strip() for k, v in pairs}
+def env_example(commented: bool = False) -> dict[str, str]:
+    """NAME=value lines of the environment file example (with `commented`, also the optional #NAME= ones)."""
+    pattern = r"#?([A-Z][A-Z0-9_]*)=(.*)" if commented else r"([A-Z][A-Z0-9_]*)=(.*)"
+    lines = (DEPLOY / "xuehui.env.example").read_text().splitlines()
+    return {m.group(1): m.group(2).strip() for m in map(lambda line: re.fullmatch(pattern, line), lines) if m}
 
 
 def settings_read_by_config() -> set[str]:
@@ -83,7 +84,7 @@ def test_every_command_a_unit_runs_is_a_real_command():
 
 def test_every_setting_the_environment_file_names_is_read_by_config():
     known = settings_read_by_config()
-    named = set(env_example())
+    named = set(env_example(commented=True))
     for path in UNITS:
         named |= {v.split("=", 1)[0] for v in unit(path).get("Environment", [])}
     assert named - known == set()
