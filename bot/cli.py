@@ -8,7 +8,10 @@ import sys
 import click
 
 from bot import content
+from bot.commands import click_words
 from bot.commands.common import load_settings as _config
+
+click_words.install()  # click's own words (Usage:, Options, "Missing option") in Chinese
 
 
 class _Commands(click.Group):
@@ -28,7 +31,7 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands)
 def main():
-    """学会公众号服务助手 (the society's WeChat bot)."""
+    """学会公众号服务助手。"""
 
 
 def _add_secretariat_commands():
@@ -45,7 +48,7 @@ _add_secretariat_commands()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(host, port):
-    """Serve the webhook (and, in development, the chat simulator and a queue worker)."""
+    """启动服务：公众号接口、网页后台 /admin（开发模式下还有聊天模拟器和后台发送进程）。"""
     from werkzeug.serving import run_simple
 
     from bot.app import create_app
@@ -65,6 +68,7 @@ def serve(host, port):
     click.echo(f"SQLite:            {config.sqlite_path}")
     click.echo(f"Redis:             {redis_url}{' (private, started here)' if started_redis else ''}")
     click.echo(f"Webhook:           http://{host}:{port}/wechat")
+    click.echo(content.text("cli.console_address", url=f"http://{host}:{port}/admin/"))
     if config.dev_mode:
         click.echo(f"聊天模拟器 simulator: http://{host}:{port}/")
         click.echo("Queue worker:      running in the background")
@@ -96,9 +100,9 @@ def _start_replication(config) -> bool:
 
 
 @main.command()
-@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@click.option("--burst", is_flag=True, help="队列空了就退出。")
 def worker(burst):
-    """Run a background delivery worker (any number, on any machine sharing Redis)."""
+    """启动后台发送进程（可在共用 Redis 的多台机器上开多个）。"""
     from bot.outbound import run_worker
 
     run_worker(_config(), burst=burst)
@@ -174,11 +178,11 @@ def intent_cv(folds, misses, only):
 
 @main.command()
 @click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True,
-              help="The webhook to talk to.")
+              help="要对话的公众号接口地址。")
 @click.option("--openid", default="o_terminal_member", show_default=True)
-@click.option("--aes", is_flag=True, help="Use safe mode (AES-encrypted messages).")
+@click.option("--aes", is_flag=True, help="使用安全模式（消息加密）。")
 def chat(url, openid, aes):
-    """Chat with the bot in the terminal, as a member would in WeChat."""
+    """在终端里像会员在微信里一样和公众号对话（测试用）。"""
     from bot.simulator import run_terminal_chat
 
     run_terminal_chat(_config(), url=url, openid=openid, encrypted=aes)

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
+from bot.commands import news as news_commands
 from bot.commands.news import IN_FLIGHT, NEWSLETTER_DIR
 from bot.config import PROJECT_ROOT, load_config
 from storage.members import insert_member, insert_unit
@@ -16,9 +17,9 @@ from storage.newsletters import find_item, give_default_subscriptions
 
 pytest_plugins = ["tests.fake_wechat"]
 
-SAMPLES = sorted(p for p in NEWSLETTER_DIR.glob("*.md") if p.name != "README.md")
-GUIDE = NEWSLETTER_DIR / "2026-11-policy-project-guide.md"
-RESOLUTION = NEWSLETTER_DIR / "2026-11-resolution-annual-meeting.md"
+SAMPLES = sorted((NEWSLETTER_DIR / "samples").glob("*.md"))
+GUIDE = NEWSLETTER_DIR / "samples" / "2026-11-policy-project-guide.md"
+RESOLUTION = NEWSLETTER_DIR / "samples" / "2026-11-resolution-annual-meeting.md"
 
 
 @pytest.fixture
@@ -83,12 +84,22 @@ def test_an_unknown_unit_in_the_audience_is_refused(env, db, tmp_path):
     assert find_item(db, "units") is None
 
 
-def test_publish_all_takes_every_new_file_once(env):
+def test_publish_all_takes_every_new_file_once(env, tmp_path, monkeypatch):
+    own = tmp_path / "newsletters"
+    (own / "samples").mkdir(parents=True)
+    for sample in SAMPLES:
+        (own / sample.name).write_text(sample.read_text(encoding="utf-8"), encoding="utf-8")
+    (own / "samples" / "2026-01-sample.md").write_text(GUIDE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(news_commands, "NEWSLETTER_DIR", own)
     results = run_json(env, "publish", "--all")
-    assert sorted(r["item_no"] for r in results) == [p.stem for p in SAMPLES]
+    assert sorted(r["item_no"] for r in results) == [p.stem for p in SAMPLES]  # not the one in samples/
     assert all(r["outcome"] == "created" for r in results)
     assert run_json(env, "publish", "--all") == []
     assert "没有还没发布过的会讯" in run(env, "publish", "--all").output
+
+
+def test_the_shipped_samples_are_not_the_societys_items(env):
+    assert run_json(env, "publish", "--all") == []  # samples live in content/newsletters/samples/
 
 
 def test_publish_without_a_file_says_what_to_give(env):
@@ -99,7 +110,7 @@ def test_publish_without_a_file_says_what_to_give(env):
 # --- list and show ------------------------------------------------------------------
 
 def test_list_newest_first_and_by_kind(env):
-    run(env, "publish", "--all")
+    run(env, "publish", *SAMPLES)
     items = run_json(env, "list")
     assert [i["publish_at"] for i in items] == sorted((i["publish_at"] for i in items), reverse=True)
     [resolution] = run_json(env, "list", "--kind", "resolution")

@@ -20,7 +20,7 @@ from storage.newsletters import (
     unsubscribe,
 )
 
-SAMPLES = sorted(p for p in (CONTENT_DIR / "newsletters").glob("*.md") if p.name != "README.md")
+SAMPLES = sorted((CONTENT_DIR / "newsletters" / "samples").glob("*.md"))
 
 MINIMAL = """+++
 title = "省科技厅发布申报指南"

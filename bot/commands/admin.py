@@ -25,13 +25,15 @@ def admin():
 
 @admin.command("create-user")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True,
+@click.option("--role", type=click.Choice(ROLES),
               help="admin：全部功能；staff：除账号管理外的全部功能；unit：单位联系人，只看本单位会员。")
 @click.option("--unit", "unit_no", help="单位会员编号（--role unit 时必填）。")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（供脚本使用）。")
 @actor_option
 def create_user(username, role, unit_no, password_stdin, actor):
     """新建网页后台账号（密码默认在提示时输入两遍，不显示）。"""
+    if role is None:
+        raise NotDone(text("admin.cli.role_missing"))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

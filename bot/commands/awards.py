@@ -28,7 +28,7 @@ def _text(key: str, **fields) -> str:
 
 @click.group()
 def awards():
-    """评奖与人才项目：奖项、竞赛、青年人才托举等征集 (open calls and their deadline reminders)."""
+    """评奖与人才项目：奖项、竞赛、青年人才托举等征集。"""
 
 
 import_command(awards, calls.SHEET, calls.save_plan, content.text("awards_cli.what"))
@@ -45,7 +45,7 @@ import_command(awards, calls.SHEET, calls.save_plan, content.text("awards_cli.wh
 @actor_option
 @json_option
 def add(actor, **values):
-    """Add a call, or update the one with the same name and deadline year."""
+    """添加一个评奖/人才项目通知；同名、同截止年份的已有项目则更新。"""
     db, today = open_store(), date.today()
     fields, problems = sheet_import.clean_fields(calls.SHEET, values, today.year)
     if problems:
@@ -59,10 +59,10 @@ def add(actor, **values):
 
 
 @awards.command(name="list")
-@click.option("--all", "everything", is_flag=True, help="Also calls whose deadline has passed.")
+@click.option("--all", "everything", is_flag=True, help="也列出已过截止日期的项目。")
 @json_option
 def list_calls(everything):
-    """Open calls (or all), nearest deadline first."""
+    """仍在申报期的项目（或全部），截止日期近的在前。"""
     today = date.today()
     query = {"from": None if everything else today.isoformat(), "kind": None}
     rows = [calls.summary(call, today) for call in store.list_awards(open_store(), query, limit=10_000)]
@@ -74,7 +74,7 @@ def list_calls(everything):
 @today_option
 @json_option
 def remind(today):
-    """Queue deadline reminders to talent subscribers (days in content/awards.toml; never twice)."""
+    """给订阅人才资讯的会员发截止提醒（提前天数见 content/awards.toml；不会重复发）。"""
     db, r, when = open_store(), connect_redis(load_settings()), day(today)
     due = calls.reminders_due(db, when)
     counts = {"calls": len(due), "members": 0, "already": 0}

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import wraps
 
 import click
 
+from bot import content
 from bot.config import ConfigError, load_config, load_dotenv_file
 
 
@@ -17,6 +19,23 @@ def load_settings():
         raise click.ClickException(str(error)) from None
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def shown(fields: dict) -> dict:
+    """Fields as a secretariat reads them on screen: nothing is "—" (never "None"), a stored
+    timestamp is local time to the minute (never ISO with a UTC offset)."""
+    from bot.membership import local_time
+
+    def word(value):
+        if value is None or value == "":
+            return content.text("cli.blank")
+        if isinstance(value, str) and _TIMESTAMP.match(value):
+            return local_time(value)
+        return value
+    return {key: word(value) for key, value in fields.items()}
+
+
 def open_store():
     from storage.database import open_database
 
@@ -25,7 +44,7 @@ def open_store():
 
 def json_option(command):
     """Add `--json`: the command returns data; it is printed as JSON or by `human(data)`."""
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+    @click.option("--json", "as_json", is_flag=True, help="输出 JSON（供程序读取）。")
     @wraps(command)
     def wrapper(*args, as_json: bool, **kwargs):
         data, human = command(*args, **kwargs)

@@ -18,13 +18,13 @@ from storage.migrations import MIGRATIONS, pending_migrations
 
 @click.group()
 def db():
-    """数据库：升级结构、备份、恢复、实时复制 (migrations, backups, restore, replication)."""
+    """数据库：升级结构、备份、恢复、实时复制。"""
 
 
 @db.command()
 @json_option
 def migrate():
-    """Apply pending schema migrations."""
+    """升级数据库结构（应用尚未执行的迁移）。"""
     database = open_database(load_settings().sqlite_path, apply_migrations=False)
     applied = run_migrations(database)
     data = {"applied": applied, "version": len(MIGRATIONS), "pending": pending_migrations(database)}
@@ -38,14 +38,13 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @db.command()
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--keep", type=click.IntRange(min=1), help="Then delete all but the newest KEEP backups "
-              "under DATA_DIR/backups/ (the daily timer keeps 14).")
+@click.option("--keep", type=click.IntRange(min=1), help="备份后只保留 DATA_DIR/backups/ 下最新的 KEEP 份"
+              "（每日定时备份保留 14 份）。")
 @json_option
 def backup(target: Path | None, keep: int | None):
-    """Copy the live database (SQLite online backup, safe while serving); default under DATA_DIR/backups/.
+    """备份数据库（服务运行中也可安全备份），默认存到 DATA_DIR/backups/。
 
-    The copy holds full mobile numbers: it is never written into the project folder, where git
-    would pick it up.
+    备份里有完整手机号：不能存到项目文件夹里（会被 git 收进去）。
     """
     config = load_settings()
     if target is None:
@@ -63,14 +62,14 @@ def backup(target: Path | None, keep: int | None):
 
 @db.command()
 @click.option("--from-backup", "source", type=click.Path(dir_okay=False, path_type=Path),
-              help="Restore from this backup file instead of the replica.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation (scripts).")
+              help="从这个备份文件恢复（默认从实时复制的副本恢复）。")
+@click.option("--yes", is_flag=True, help="不再询问确认（供脚本使用）。")
 @json_option
 def restore(source: Path | None, yes: bool):
-    """Rebuild the store from the Litestream replica (default) or from a backup file.
+    """从实时复制的副本（默认）或备份文件恢复数据库。
 
-    Stop the web server, workers and replication first. The store being replaced is moved
-    aside, not deleted; numbers already issued are never issued again.
+    先停掉网页服务、后台发送进程和实时复制。被替换的数据库会移到一旁保留，不会删除；
+    已发出的编号不会再发第二次。
     """
     config = load_settings()
     where = str(source) if source else str(config.replica_path)
@@ -98,7 +97,7 @@ def restore(source: Path | None, yes: bool):
 
 @db.command()
 def replicate():
-    """Run Litestream in the foreground (systemd runs this; `serve` starts it by itself)."""
+    """在前台运行实时复制（Litestream；由 systemd 运行，serve 也会自行启动）。"""
     config = load_settings()
     open_database(config.sqlite_path).close()  # Litestream wants the store to exist, in WAL mode
     config.replica_path.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ import redis
 
 from bot import content, delivery, event_guide
 from bot import events as guide
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.commands.records import day, import_command, list_printer, refusals, today_option
 from bot.privacy import mask_mobile
 from bot.spreadsheets import write_table
@@ -34,7 +34,7 @@ def _text(key: str, **fields) -> str:
 
 @click.group()
 def events():
-    """年度活动指南与活动报名 (the activity guide and registrations)."""
+    """年度活动指南与活动报名。"""
 
 
 def _save(db, plan, file_name: str, actor: str) -> list[str]:
@@ -45,12 +45,12 @@ import_command(events, guide.SHEET, _save, content.text("events_cli.what"))
 
 
 @events.command(name="list")
-@click.option("--from", "first", type=DATE, help="Events not over by this day (default: today).")
-@click.option("--to", "last", type=DATE, help="Events starting by this day.")
+@click.option("--from", "first", type=DATE, help="列出到这一天还没结束的活动（默认今天），格式 2026-12-06。")
+@click.option("--to", "last", type=DATE, help="只列出这一天之前开始的活动。")
 @click.option("--type", "kind", type=click.Choice(guide.type_names()))
 @json_option
 def list_events(first, last, kind):
-    """Events still to come (or in the days given), soonest first, with their seats taken."""
+    """即将举行的活动（或指定日期内的），近的在前，含已报名人数。"""
     query = {"from": (first.date() if first else date.today()).isoformat(),
              "to": last.date().isoformat() if last else None, "type": kind, "word": None}
     rows = [guide.summary(e) for e in store.list_events(open_store(), query, limit=10_000)]
@@ -63,19 +63,19 @@ def list_events(first, last, kind):
 @json_option
 @refusals("events_cli")
 def show(event):
-    """One event in full, with its seats and waitlist."""
+    """一个活动的全部信息、名额和候补。"""
     found = guide.summary(store.require_event(open_store(), event))
-    return found, lambda d: click.echo(_text("show", **dict(d, description=d["description"] or "")))
+    return found, lambda d: click.echo(_text("show", **dict(shown(d), description=d["description"] or "")))
 
 
 @events.command()
 @click.argument("event")
 @click.option("--export", "file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write them to an .xlsx or .csv file (full mobile numbers).")
+              help="导出到 .xlsx 或 .csv 文件（含完整手机号）。")
 @json_option
 @refusals("events_cli")
 def registrants(event, file):
-    """Who registered (in order), then the waitlist, with check-in codes."""
+    """报名名单（按报名先后）和候补名单，含签到码。"""
     db = open_store()
     found = store.require_event(db, event)
     people = store.registrants(db, found["id"])
@@ -99,11 +99,11 @@ def registrants(event, file):
 
 @events.command(name="export-guide")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=int, help="Only this year's events (default: all).")
+@click.option("--year", type=int, help="只导出这一年的活动（默认全部）。")
 @json_option
 @refusals("events_cli")
 def export_guide(file, year):
-    """The guide as a formatted .xlsx (re-importable), or a .md / .html page for the website."""
+    """导出活动指南：排好版的 .xlsx（可再导入），或放到网站上的 .md / .html 页面。"""
     rows = store.events_of_year(open_store(), year)
     event_guide.export(file, rows, year)
     data = {"file": str(file), "count": len(rows), "title": event_guide.title(year)}
@@ -114,7 +114,7 @@ def export_guide(file, year):
 @today_option
 @json_option
 def remind(today):
-    """Queue the reminders of events starting tomorrow (never the same one twice)."""
+    """给明天开始的活动的报名者发提醒（不会重复发）。"""
     db, r = open_store(), connect_redis(load_settings())
     starts_on = (day(today) + timedelta(days=guide.settings()["remind_days_before"])).isoformat()
     claimed = store.claim_reminders(db, starts_on)

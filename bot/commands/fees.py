@@ -38,7 +38,7 @@ def _day(value: datetime | None) -> date:
 
 @click.group()
 def fees():
-    """会费：登记缴费、查看、导入银行流水、收缴报表 (dues payments and reports)."""
+    """会费：登记缴费、查看、导入银行流水、收缴报表。"""
 
 
 # --- record -----------------------------------------------------------------------------
@@ -46,17 +46,17 @@ def fees():
 @fees.command()
 @click.argument("number")
 @click.argument("amount", type=float)
-@click.option("--years", type=int, default=1, show_default=True, help="Membership years paid for.")
-@click.option("--lifetime", is_flag=True, help="A lifetime payment.")
-@click.option("--method", help="How it was paid (default from content/membership.toml).")
-@click.option("--note", help="Why, for anything unusual; required with --force.")
-@click.option("--by", "actor", help="Who records it.")
-@click.option("--date", "paid_on", type=DATE_FORMAT, help="Day of payment (default today).")
-@click.option("--force", is_flag=True, help="Record an amount or term off the schedule.")
-@click.option("--again", is_flag=True, help="It is another payment, though one like it was booked days ago.")
+@click.option("--years", type=int, default=1, show_default=True, help="缴纳几年会费。")
+@click.option("--lifetime", is_flag=True, help="缴纳终身会费。")
+@click.option("--method", help="缴费方式（默认见 content/membership.toml）。")
+@click.option("--note", help="备注（用 --force 时必须写明原因）。")
+@click.option("--by", "actor", help="经办人（默认“秘书处”）。")
+@click.option("--date", "paid_on", type=DATE_FORMAT, help="缴费日期（默认今天），格式 2026-12-06。")
+@click.option("--force", is_flag=True, help="登记不符合缴费标准的金额或年限。")
+@click.option("--again", is_flag=True, help="确认是另一笔钱（近几天已登记过同一会员、同一金额的缴费时）。")
 @json_option
 def record(number, amount, years, lifetime, method, note, actor, paid_on, force, again):
-    """Record a payment by member (or unit) NUMBER of AMOUNT yuan and issue a receipt."""
+    """登记一笔缴费：会员（或单位会员）编号 NUMBER、金额 AMOUNT 元，出具收据。"""
     db = open_store()
     payer = _payer_or_fail(db, number)
     if not lifetime and years < 1:
@@ -107,10 +107,10 @@ def _payment_words(d: dict) -> dict:
 
 @fees.command()
 @click.argument("number")
-@click.option("--today", type=DATE_FORMAT, help="Judge the standing as of this day.")
+@click.option("--today", type=DATE_FORMAT, help="按这一天判断会费状态（默认今天）。")
 @json_option
 def show(number, today):
-    """A member's (or unit's) paid-through date, standing and every payment."""
+    """查看会员（或单位会员）的会费缴至日期、状态和全部缴费记录。"""
     db = open_store()
     payer = _payer_or_fail(db, number)
     standing = dues.dues_standing(payer["category"], payer["paid_through"], _day(today))
@@ -135,18 +135,19 @@ def _print_show(d: dict) -> None:
 
 @fees.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", help="How these were paid (default from content/membership.toml).")
-@click.option("--by", "actor", help="Who imports it.")
-@click.option("--dry-run", is_flag=True, help="Report what would be recorded; record nothing.")
+@click.option("--method", help="缴费方式（默认见 content/membership.toml）。")
+@click.option("--by", "actor", help="经办人（默认“秘书处”）。")
+@click.option("--dry-run", is_flag=True, help="只出报告，不登记。")
 @click.option("--confirm", "confirm", type=int, multiple=True, metavar="ROW",
-              help="A row held as a likely duplicate that is new money after all (repeatable).")
+              help="挂起的“可能重复”行确是另一笔钱时，写它的行号登记（可写多次）。")
 @json_option
 def import_(file, method, actor, dry_run, confirm):
-    """Record the payments in a bank statement or payment sheet (.xlsx/.csv).
+    """导入银行流水或缴费登记表（.xlsx/.csv），登记其中的会费。
 
-    Rows are matched by member number (its column, or written in any remark
-    column), else by mobile, bank account or payer name. Rows already recorded
-    are not recorded again; rows like a payment already booked are held.
+    按会员编号认缴费人（编号列，或摘要、附言、用途、备注等任一备注列里写的编号），
+    其次按手机号、付款账号、户名；报告写明按哪一列认出。已登记过的不重复登记；
+    与近几天已登记的同一会员、同一金额相近的挂起待确认（--confirm 行号）；
+    会议费、报销等不是会费的收入单独列出，不登记为会费。
     """
     try:
         report = import_statement(open_store(), file, method, actor, dry_run, confirm=confirm)
@@ -163,11 +164,11 @@ def _print_import(report: dict) -> None:
 # --- report -----------------------------------------------------------------------------
 
 @fees.command()
-@click.option("--year", type=int, help="Membership year (default: this year).")
-@click.option("--today", type=DATE_FORMAT, help="Judge grace and overdue as of this day.")
+@click.option("--year", type=int, help="会费年度（默认今年）。")
+@click.option("--today", type=DATE_FORMAT, help="按这一天判断宽限期和逾期（默认今天）。")
 @json_option
 def report(year, today):
-    """Due, paid, in grace, overdue and collection rate per category for one membership year."""
+    """一个会费年度各类会员的应缴、已缴、宽限期、逾期、从未缴费人数和收缴率。"""
     db = open_store()
     today = _day(today)
     year = year or today.year

@@ -33,7 +33,7 @@ def _text(key: str, **fields) -> str:
 
 @click.group()
 def jobs():
-    """招聘信息（就业交流平台）：发布、导入、查看、关闭、下线过期职位、招聘提醒 (the job board)."""
+    """招聘信息（就业交流平台）：发布、导入、查看、关闭、下线过期职位、招聘提醒。"""
 
 
 # --- add and import --------------------------------------------------------------------
@@ -66,7 +66,7 @@ def _field_options(command):
 @_field_options
 @json_option
 def add(**fields):
-    """Publish a posting; required fields not given are asked for. Same employer, title and city: updated."""
+    """发布一条招聘信息；必填项没给的会逐项询问。同一单位、职位和城市的视为同一条，更新之。"""
     given = {field: value for field, value in fields.items() if value is not None}
     problems = job_postings.check(given)
     if problems:
@@ -87,14 +87,14 @@ def _words(posting: dict) -> dict:
 
 
 @jobs.command(name="list")
-@click.option("--all", "everything", is_flag=True, help="Also closed and expired postings.")
-@click.option("--city", help="Only this city (as written in the posting, e.g. 郑州).")
-@click.option("--discipline", help="Only postings whose discipline contains this.")
+@click.option("--all", "everything", is_flag=True, help="也列出已关闭和已过期的。")
+@click.option("--city", help="只看这个城市（如 郑州）。")
+@click.option("--discipline", help="只看学科专业包含这个词的。")
 @click.option("--limit", type=int, default=100, show_default=True)
 @today_option
 @json_option
 def list_jobs(everything, city, discipline, limit, today):
-    """Postings members can see (or --all), newest first."""
+    """会员能看到的招聘信息（或 --all 全部），新的在前。"""
     rows = store.list_postings(open_store(), day(today).isoformat(), everything, city, discipline, limit)
 
     def human(d):
@@ -109,7 +109,7 @@ def list_jobs(everything, city, discipline, limit, today):
 @click.argument("job_id", metavar="ID", type=int)
 @json_option
 def show(job_id):
-    """One posting in full."""
+    """一条招聘信息的全部内容。"""
     posting = store.find_posting(open_store(), job_id)
     if posting is None:
         raise NotDone(_text("no_posting", id=job_id))
@@ -120,7 +120,7 @@ def show(job_id):
 @click.argument("job_id", metavar="ID", type=int)
 @json_option
 def close(job_id):
-    """Close a posting (filled or withdrawn): members no longer see it and no alert sends it."""
+    """关闭一条招聘信息（已招满或撤回）：会员不再看到，也不再推送。"""
     db = open_store()
     before = store.close_posting(db, job_id)
     if before is None:
@@ -133,7 +133,7 @@ def close(job_id):
 @today_option
 @json_option
 def expire(today):
-    """Take down the postings whose expiry date has passed (members never see them anyway)."""
+    """下架已过截止日期的招聘信息。"""
     gone = store.expire_postings(open_store(), day(today).isoformat())
 
     def human(d):
@@ -148,14 +148,14 @@ def expire(today):
 
 @jobs.group()
 def alerts():
-    """招聘提醒 (job alerts)."""
+    """招聘提醒。"""
 
 
 @alerts.command()
 @today_option
 @json_option
 def send(today):
-    """Queue one digest per member with every new posting their alerts match; safe to run from cron."""
+    """按会员订阅的条件，每人一条推送新招聘信息汇总（可由定时任务反复运行）。"""
     db = open_store()
     data = job_alerts.send_digests(db, connect_redis(load_settings()), day(today).isoformat())
     return data, lambda d: click.echo(_text("alerts_sent", count=len(d["digests"]), **d))

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from bot import content, delivery
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from bot.newsletters import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
@@ -37,18 +37,18 @@ def _text(key: str, **fields) -> str:
 
 @click.group()
 def news():
-    """电子会讯：发布、查看、推送、送达情况 (newsletter items and their delivery)."""
+    """电子会讯：发布、查看、推送、送达情况。"""
 
 
 # --- publish ----------------------------------------------------------------------
 
 @news.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--all", "all_new", is_flag=True, help="Also every file under content/newsletters/ not yet stored.")
-@click.option("--send", is_flag=True, help="Queue delivery of each item to its recipients.")
+@click.option("--all", "all_new", is_flag=True, help="也发布 content/newsletters/ 下所有尚未发布的学会会讯（不含 samples/ 下的示例）。")
+@click.option("--send", is_flag=True, help="发布后立即推送给收件人。")
 @json_option
 def publish(files, all_new, send):
-    """Check and store newsletter FILES (Markdown with +++ TOML front matter)."""
+    """检查并发布会讯文件 FILES（Markdown，开头用 +++ 写标题、对象等）。"""
     db = open_store()
     if all_new:
         stored = stored_item_nos(db)
@@ -98,11 +98,11 @@ def _show_published(results: list[dict]) -> None:
 # --- list and show ------------------------------------------------------------------
 
 @news.command(name="list")
-@click.option("--kind", type=click.Choice(["newsletter", "resolution"]), help="Only newsletters or resolutions.")
+@click.option("--kind", type=click.Choice(["newsletter", "resolution"]), help="只看会讯（newsletter）或决议（resolution）。")
 @click.option("--limit", type=int, default=50, show_default=True)
 @json_option
 def list_items(kind, limit):
-    """Stored items, newest first (including those whose publish time has not come)."""
+    """已发布的会讯和决议，新的在前（含定时尚未到的）。"""
     items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, include_future=True)]
 
     def human(data):
@@ -120,7 +120,7 @@ def list_items(kind, limit):
 @click.argument("item")
 @json_option
 def show(item):
-    """One item in full, with how many members it goes to."""
+    """一条会讯的全文和收件人数。"""
     db, found = _store_and_item(item)
     data = dict(found, recipients=len(recipients(db, found)))
     return data, lambda d: click.echo(_text("show", **dict(
@@ -143,7 +143,7 @@ def _summary(item: dict) -> dict:
 
 def _words(item: dict) -> dict:
     """An item's fields as the secretariat reads them."""
-    return dict(item, kind=_text(f"kinds.{item['kind']}"), date=item["publish_at"][:10])
+    return dict(shown(item), kind=_text(f"kinds.{item['kind']}"), date=item["publish_at"][:10])
 
 
 def _audience_words(item: dict) -> str:
@@ -160,11 +160,11 @@ def _audience_words(item: dict) -> str:
 
 @news.command()
 @click.argument("item")
-@click.option("--wait", is_flag=True, help="Stay until every recipient has an outcome.")
-@click.option("--timeout", type=int, default=3600, show_default=True, help="Seconds --wait waits at most.")
+@click.option("--wait", is_flag=True, help="等到每位收件人都有结果再返回。")
+@click.option("--timeout", type=int, default=3600, show_default=True, help="--wait 最多等多少秒。")
 @json_option
 def send(item, wait, timeout):
-    """Queue ITEM for everyone it goes to; a member already queued or sent is not queued again."""
+    """推送会讯 ITEM 给全部收件人；已排队或已送达的不会重复。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), **_enqueue(db, found))
     if wait:
@@ -181,7 +181,7 @@ def send(item, wait, timeout):
 def _enqueue(db, item: dict) -> dict:
     """Hand the recipients to the delivery, with a progress bar (on stderr) as it queues the work."""
     if item["publish_at"] > now_iso():
-        raise click.ClickException(_text("not_yet", **item))
+        raise click.ClickException(_text("not_yet", **shown(item)))
     people = recipients(db, item)
     r = connect_redis(load_settings())
     with click.progressbar(length=len(people), label=_text("enqueue_label", **item), file=sys.stderr) as bar:
@@ -215,7 +215,7 @@ def _wait(db, item: dict, timeout: int) -> dict:
 @click.argument("item")
 @json_option
 def resume(item):
-    """Queue again what of ITEM still waits, e.g. after workers were stopped mid-broadcast."""
+    """继续推送 ITEM 中还在等待的部分（如推送中途停过服务）。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), queued=delivery.resume_broadcast(db, connect_redis(load_settings()), found["id"]))
     return data, lambda d: click.echo(_text("resumed", **d))
@@ -225,7 +225,7 @@ def resume(item):
 @click.argument("item")
 @json_option
 def status(item):
-    """How many recipients of ITEM got it, through which channel, and how many are still waiting."""
+    """ITEM 的送达情况：多少人已收到、经哪种渠道、多少人还在等待。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]),
                 uncertain=delivery.uncertain_recipients(db, found["id"]))
@@ -247,7 +247,7 @@ def status(item):
 @click.argument("item")
 @json_option
 def resend_uncertain(item):
-    """Push ITEM again to recipients whose delivery is uncertain (some may get it twice)."""
+    """给送达情况不确定的收件人重发 ITEM（个别人可能收到两次）。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), queued=delivery.resend_uncertain(db, connect_redis(load_settings()), found["id"]))
     return data, lambda d: click.echo(_text("resent_uncertain", **d))

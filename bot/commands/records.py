@@ -14,13 +14,13 @@ from pathlib import Path
 import click
 
 from bot import content, sheet_import
-from bot.commands.common import json_option, open_store
+from bot.commands.common import json_option, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.spreadsheets import SheetError
 from storage.members import Refused
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
-                            help="Act as if it were this day (default: today).")
+                            help="按这一天执行（默认今天），格式 2026-12-06。")
 
 
 def day(value) -> date:
@@ -32,7 +32,7 @@ def list_printer(section: str):
     """The `human` of a list command: `<section>.list_line` per row, then `<section>.list_total`."""
     def human(rows: list[dict]) -> None:
         for row in rows:
-            click.echo(content.text(f"{section}.list_line", **row))
+            click.echo(content.text(f"{section}.list_line", **shown(row)))
         click.echo(content.text(f"{section}.list_total", count=len(rows)))
     return human
 

@@ -20,10 +20,10 @@ from storage.state import connect_redis
 
 @click.command()
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Act as if it were this day (default: today).")
+              help="按这一天执行（默认今天），格式 2026-12-06。")
 @json_option
 def remind(today):
-    """到期、过期会费提醒 (queue dues reminders; never the same one twice)."""
+    """会费提醒：即将到期、已过期、从未缴费和欠费一年以上的会员（同一条不会重复发，可由定时任务每小时运行）。"""
     config = load_settings()
     day = today.date() if today else date.today()
     counts = queue_reminders(open_database(config.sqlite_path), connect_redis(config), day)

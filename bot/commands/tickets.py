@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from bot import content, ticket_replies
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import refusals
 from storage import tickets as store
@@ -37,16 +37,16 @@ def _who(ticket: dict) -> str:
 
 @click.group()
 def tickets():
-    """诉求工单：意见建议、投诉、求助和人工服务 (members' demands, one queue)."""
+    """诉求工单：意见建议、投诉、求助和人工服务。"""
 
 
 @tickets.command(name="list")
 @click.option("--status", type=click.Choice(STATUS_CHOICES), default="active", show_default=True,
-              help="active = open and replied.")
+              help="active：待处理和已答复的（默认）；也可选具体状态。")
 @click.option("--category", help="建议 / 投诉 / 求助 / 其他 / 人工.")
 @json_option
 def list_tickets(status, category):
-    """The queue, oldest first."""
+    """待处理的会员诉求，早的在前。"""
     db = open_store()
     statuses = {"active": (store.OPEN, store.REPLIED), "all": store.STATUSES}.get(status, (status,))
     rows = [dict(t, who=_who(t)) for t in store.list_tickets(db, statuses, category)]
@@ -66,7 +66,7 @@ def list_tickets(status, category):
 @json_option
 @refusals("tickets_cli")
 def show(ticket_no):
-    """One ticket with the member, the answers and the history."""
+    """一条诉求的会员、答复和处理经过。"""
     db = open_store()
     ticket = store.require_ticket(db, ticket_no)
     member = find_member_by_openid(db, ticket["openid"]) or {}
@@ -74,11 +74,11 @@ def show(ticket_no):
                 replies=store.replies_to(db, ticket["id"]), history=store.ticket_history(db, ticket["id"]))
 
     def human(d):
-        click.echo(_text("show", **dict(d, status=_status(d["status"]), who=_who(d))))
+        click.echo(_text("show", **dict(shown(d), status=_status(d["status"]), who=_who(d))))
         for reply in d["replies"]:
-            click.echo(_text("show_reply", **reply))
+            click.echo(_text("show_reply", **shown(reply)))
         for change in d["history"]:
-            click.echo(_text("show_change", **dict(change, status=_status(change["action"]),
+            click.echo(_text("show_change", **dict(shown(change), status=_status(change["action"]),
                                                     reason=change["reason"] or "")))
 
     return data, human
@@ -104,7 +104,7 @@ def _told(change) -> dict:
 @json_option
 @refusals("tickets_cli")
 def reply(ticket_no, text, actor):
-    """Answer a ticket; the answer reaches the member as a service notice."""
+    """答复一条诉求；答复以服务通知发给会员。"""
     data = _told(lambda: ticket_replies.reply(open_store(), _connected(), ticket_no, text.strip(), actor))
     return data, lambda d: click.echo(_text("replied", **d))
 
@@ -116,6 +116,6 @@ def reply(ticket_no, text, actor):
 @json_option
 @refusals("tickets_cli")
 def close(ticket_no, reason, actor):
-    """Close a ticket; the member is told, with the reason when given."""
+    """关闭一条诉求；会告知会员（写了原因的一并告知）。"""
     data = _told(lambda: ticket_replies.close(open_store(), _connected(), ticket_no, actor, reason))
     return data, lambda d: click.echo(_text("closed", **d))
