@@ -310,6 +310,24 @@ def end_page_session(r: redis.Redis, token: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def _application_draft_key(openid: str) -> str:
+    return f"{PREFIX}application_draft:{openid}"
+
+
+def save_application_draft(r: redis.Redis, openid: str, draft: dict, ttl_seconds: int) -> None:
+    """What a member typed into the application page so far, kept for when they come back."""
+    r.set(_application_draft_key(openid), json.dumps(draft, ensure_ascii=False), ex=ttl_seconds)
+
+
+def load_application_draft(r: redis.Redis, openid: str) -> dict | None:
+    raw = r.get(_application_draft_key(openid))
+    return json.loads(raw) if raw else None
+
+
+def drop_application_draft(r: redis.Redis, openid: str) -> None:
+    r.delete(_application_draft_key(openid))
+
+
 def _standin_code_key(code: str) -> str:
     return f"{PREFIX}oauth_standin_code:{code}"
 

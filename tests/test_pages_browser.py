@@ -128,3 +128,31 @@ def test_paying_dues_in_wechat_shows_the_receipt_and_the_new_paid_through(pay_si
     tab.click("text=查看收据")
     expect(tab.locator("#receipt")).to_contain_text("王秀英")
     expect(tab.locator("#receipt")).to_contain_text("微信支付")
+
+
+def test_applying_on_a_phone_keeps_a_draft_and_submits_the_application(site, new_tab, db, screenshot):
+    url, _ = site
+    tab = new_tab(**PHONE, allow=("status of 400",))  # the form comes back with its problems as a 400
+    tab.goto(f"{url}/m/dev/open?openid=o_zhao&next=/m/apply")
+    tab.click("[data-kind=individual]")
+    tab.fill("#name", "赵敏")
+    tab.fill("#discipline", "材料科学")
+    with tab.expect_response(lambda response: response.url.endswith("/m/apply/draft")  # the save after the choice
+                             and "普通会员".encode() in (response.request.post_data_buffer or b"")):
+        tab.select_option("#category", "普通会员")
+    tab.goto(f"{url}/m/apply")  # left and came back: the draft is filled in again
+    expect(tab.locator("#name")).to_have_value("赵敏")
+    expect(tab.locator("#category")).to_have_value("普通会员")
+    tab.fill("#birth_year", "1988")
+    tab.fill("#work_unit", "郑州示范大学")
+    tab.select_option("#institution_type", "高等院校")
+    tab.select_option("#post_category", "科研")
+    tab.fill("#mobile", "1380013800")  # one digit short, as typed on a bus
+    tab.click("#apply-submit")
+    expect(tab.locator("[data-problem=mobile]")).to_contain_text("手机号格式不对")
+    screenshot(tab, "pages-apply", full_page=True)
+    tab.fill("#mobile", "13800138000")
+    tab.click("#apply-submit")
+    expect(tab.locator("#application")).to_contain_text("审核中")
+    expect(tab.locator(".flash")).to_contain_text("申请已提交")
+    assert db["applications"].count == 1

@@ -19,4 +19,4 @@ from flask import Blueprint
 pages = Blueprint("pages", __name__, url_prefix="/m", template_folder="templates",
                   static_folder="static", static_url_path="/static")
 
-from bot.pages import auth, centre, certificate, dues  # noqa: E402,F401  (routes register on `pages`)
+from bot.pages import apply, auth, centre, certificate, dues  # noqa: E402,F401  (routes register on `pages`)
