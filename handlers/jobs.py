@@ -43,10 +43,15 @@ LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts=
 @handles("jobs", menu="MENU_JOBS")
 def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
-    found = job_board.find(ctx.db, slots.get("keywords", []), slots.get("city"), job_board.today())
+    text = ctx.text if slots else ""  # a menu click lists the newest
+    found = job_board.find(ctx.db, slots.get("keywords", []), slots.get("city"), job_board.today(), text)
     reply = found.anything and paging.show(ctx, LISTING, found.query.to_dict(), job_board.heading(found),
                                            open_single=not found.relaxed)
-    return reply or ctx.reply("jobs.board_empty")
+    if reply:
+        return reply
+    if not store.has_match(ctx.db, store.JobQuery(), job_board.today()):
+        return ctx.reply("jobs.board_empty")
+    return Reply(text=job_board.none_found(found, text))
 
 
 @step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)
@@ -78,6 +83,11 @@ def _words(keywords) -> str:
     return content.text("jobs.alerts.words", words=" ".join(keywords))
 
 
+def _how(keywords) -> str:
+    """How an alert of several words matches: every word must appear (storage.jobs: all keywords)."""
+    return content.text("jobs.alerts.all_words", count=len(keywords)) if len(keywords) > 1 else ""
+
+
 def _alert_list(alerts: list[dict]) -> str:
     return content.text("jobs.alerts.joiner").join(_words(a["keywords"]) for a in alerts)
 
@@ -87,7 +97,8 @@ def show_alerts(ctx) -> Reply:
     every = "jobs" in topics_of(ctx.db, ctx.openid)
     if not alerts and not every:
         return ctx.reply("jobs.alerts.mine_none")
-    lines = "\n".join(content.text("jobs.alerts.mine_line", number=number, words=" ".join(a["keywords"]))
+    lines = "\n".join(content.text("jobs.alerts.mine_line", number=number, words=" ".join(a["keywords"]),
+                                   how=_how(a["keywords"]))
                       for number, a in enumerate(alerts, 1))
     return ctx.reply("jobs.alerts.mine", alerts=lines or content.text("jobs.alerts.mine_no_keywords"),
                      every=content.text("jobs.alerts.mine_every") if every else "")
@@ -102,7 +113,7 @@ def _subscribe(ctx, keywords: list[str]) -> Reply:
         return ctx.reply("jobs.alerts.too_many", limit=rules["max_per_member"], current=_alert_list(current))
     if not store.add_alert(ctx.db, ctx.openid, keywords):
         return ctx.reply("jobs.alerts.already", words=_words(keywords))
-    reply = ctx.reply("jobs.alerts.done", words=_words(keywords), first=keywords[0])
+    reply = ctx.reply("jobs.alerts.done", words=_words(keywords), first=keywords[0], how=_how(keywords))
     if store.has_match(ctx.db, store.JobQuery(tuple(keywords)), job_board.today()):
         reply = reply.with_note(content.text("jobs.alerts.matching_now", query=" ".join(keywords)))
     member = find_member_by_openid(ctx.db, ctx.openid)

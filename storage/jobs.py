@@ -18,6 +18,7 @@ twice changes nothing, and an edited row updates its posting.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import sqlite_utils
@@ -47,13 +48,22 @@ class JobQuery:
     discipline: str | None = None
     any_keyword: bool = False  # one matching keyword is enough, instead of all of them
     prefix: bool = False  # a term also finds the longer words it begins (工程 finds 工程部)
+    disciplines: tuple[str, ...] = ()  # filter: the discipline or the title names one of these
+    education: tuple[str, ...] = ()  # filter: the posting requires one of these levels
+    min_salary: int | None = None  # filter: the posting's pay reaches this many yuan a month
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "JobQuery":
-        return cls(**dict(data, keywords=tuple(data["keywords"])))
+        tuples = {key: tuple(data.get(key) or ()) for key in ("keywords", "disciplines", "education")}
+        return cls(**dict(data, **tuples))
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
+        return bool(self.city or self.discipline or self.disciplines or self.education or self.min_salary)
 
 
 def job_key(posting: dict) -> str:
@@ -174,6 +184,9 @@ def match_expression(query: JobQuery) -> str:
     discipline = query_terms(query.discipline or "")
     if discipline:
         parts.append("discipline : " + _all_of(discipline))
+    named = [terms for terms in map(query_terms, query.disciplines) if terms]
+    if named:
+        parts.append("{discipline title} : (" + " OR ".join(_all_of(terms) for terms in named) + ")")
     city = query_terms(query.city or "")
     if parts and city:
         parts.append("city : " + _all_of(city))
@@ -192,23 +205,75 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     1,000 postings are 200 pages of a chat list.
     """
     expression = match_expression(query)
+    narrow, params = _narrowed(db, query)
     if not expression:
-        return list_postings(db, today, city=query.city, limit=limit + offset)[offset:]
+        sql = (f"select j.* from jobs j where {_VISIBLE}{narrow} "
+               "order by j.posted_on desc, j.id desc limit ? offset ?")
+        return [dict(row) for row in db.query(sql, [today, *params, limit, offset])]
     weights = ", ".join(map(str, FTS_WEIGHTS.values()))
     sql = (f"with hits as (select rowid, bm25(jobs_fts, {weights}) as score from jobs_fts "
            "where jobs_fts match ? order by rowid desc limit ?) "
-           f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE} "
+           f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE}{narrow} "
            "order by hits.score, j.posted_on desc, j.id desc limit ? offset ?")
-    return [dict(row) for row in db.query(sql, [expression, RANKED_AT_MOST, today, limit, offset])]
+    return [dict(row) for row in db.query(sql, [expression, RANKED_AT_MOST, today, *params, limit, offset])]
+
+
+def _narrowed(db: sqlite_utils.Database, query: JobQuery) -> tuple[str, list]:
+    """The filters on columns: the city when there are no terms, education, pay."""
+    sql, params = "", []
+    if query.city and not match_expression(query):
+        sql, params = sql + " and j.city = ?", [*params, query.city]
+    if query.education:
+        levels = [level for level in query.education if level != "不限"]
+        either = ["j.education in (" + ",".join("?" * len(levels)) + ")"] if levels else []
+        if "不限" in query.education:
+            either.append("coalesce(j.education, '') in ('', '不限')")
+        sql, params = sql + " and (" + " or ".join(either) + ")", [*params, *levels]
+    if query.min_salary:
+        db.conn.create_function("monthly_pay_top", 1, monthly_pay_top, deterministic=True)
+        sql, params = sql + " and monthly_pay_top(j.salary) >= ?", [*params, query.min_salary]
+    return sql, params
+
+
+_PAY_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(k|千|w|万|元)?")
+
+
+def monthly_pay_top(salary: str | None) -> int | None:
+    """The most a posting's pay text says it pays a month, in yuan: 15-25k/月 -> 25000,
+    8000-12000元 -> 12000, 年薪20-30万 -> 25000, 1.2万/月 -> 12000; None for 面议 or nothing."""
+    text = (salary or "").lower().replace("，", ",").replace(",", "")
+    numbers = _PAY_NUMBER.findall(text)
+    if not numbers:
+        return None
+    units = {"k": 1000, "千": 1000, "w": 10000, "万": 10000, "元": 1}
+    last_unit = next((units[u] for _, u in reversed(numbers) if u), None)  # 15-25k: the k is both's
+    values = []
+    for number, unit in numbers:
+        value = float(number)
+        scale = units[unit] if unit else last_unit
+        if scale is None:
+            scale = 1000 if value < 100 else 1
+        values.append(value * scale)
+    top = max(values)
+    if "年" in text and "月" not in text:
+        top /= 12
+    return int(top)
 
 
 def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:
     """Whether any visible posting matches: stops at the first, ranks nothing."""
+    return count_matches(db, query, today, at_most=1) > 0
+
+
+def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> int:
+    """How many visible postings match, counting no further than `at_most` (1: whether any does)."""
     expression = match_expression(query)
+    narrow, params = _narrowed(db, query)
     if not expression:
-        return bool(list_postings(db, today, city=query.city, limit=1))
-    sql = f"select 1 from {_MATCHES} where jobs_fts match ? and {_VISIBLE} limit 1"
-    return bool(list(db.query(sql, [expression, today])))
+        sql = f"select count(*) from (select 1 from jobs j where {_VISIBLE}{narrow} limit ?)"
+        return db.execute(sql, [today, *params, at_most]).fetchone()[0]
+    sql = f"select count(*) from (select 1 from {_MATCHES} where jobs_fts match ? and {_VISIBLE}{narrow} limit ?)"
+    return db.execute(sql, [expression, today, *params, at_most]).fetchone()[0]
 
 
 def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:

@@ -19,9 +19,14 @@ def titles(postings) -> list[str]:
 
 
 def asked(db, message: str, limit: int = 20) -> list[str]:
-    """What a member's message finds as asked (no relaxing), through the router as in the chat."""
+    """What a member's message finds as asked (no relaxing), through the router and the filters as in the chat."""
+    result = found(db, message)
+    return titles(search(db, result.asked, NOW, limit=limit))
+
+
+def found(db, message: str) -> job_board.Found:
     slots = route(message).slots
-    return titles(search(db, JobQuery(tuple(slots["keywords"]), slots["city"]), NOW, limit=limit))
+    return job_board.find(db, slots.get("keywords", []), slots.get("city"), NOW, message)
 
 
 @pytest.fixture
@@ -126,21 +131,17 @@ def test_pages_follow_on_without_overlap(db):
 
 # --- no results: the nearest alternatives --------------------------------------------------------
 
-def found(db, message: str) -> job_board.Found:
-    slots = route(message).slots
-    return job_board.find(db, slots["keywords"], slots["city"], NOW)
-
-
-def test_a_city_without_such_jobs_drops_the_city_and_says_so(board):
+def test_a_city_without_such_jobs_lists_none_and_says_where_there_are(board):
+    """Every posting listed is in the city asked: none from elsewhere, but how many there are."""
     result = found(board, "招聘 化学 洛阳")
-    assert result.relaxed == ("city",) and titles(search(board, result.query, NOW)) == ["化学博士后"]
-    assert job_board.heading(result) == "没有找到洛阳的“化学”相关职位，已为您放宽到全部城市："
+    assert not result.anything and result.elsewhere == 1
+    assert job_board.none_found(result).startswith("暂时没有洛阳的化学专业职位。其他城市有 1 个，回复“招聘 化学”查看。")
 
 
-def test_a_pinyin_typo_is_read_as_the_word_it_sounds_like(board):
+def test_a_pinyin_typo_is_read_as_the_word_it_sounds_like_and_not_echoed(board):
     result = found(board, "招聘 机器学系")
     assert result.spelled == {"学系": "学习"} and titles(search(board, result.query, NOW)) == ["算法工程师"]
-    assert "按“学习”查找" in job_board.heading(result)
+    assert job_board.heading(result) == "“机器”“学习”相关职位："  # the word as read, never 学系
 
 
 def test_a_typo_from_the_correction_table_is_fixed_by_the_router(board):
@@ -151,32 +152,37 @@ def test_a_word_beginning_is_tried_before_dropping_a_keyword(db):
     post(db, "JavaScript 前端开发", "开封软件园", "开封")
     result = found(db, "招聘 java 开封")
     assert result.relaxed == ("prefix",) and titles(search(db, result.query, NOW)) == ["JavaScript 前端开发"]
-    assert job_board.heading(result) == "没有找到开封的“java”相关职位，已为您按以“java”开头的词查找："
+    assert job_board.heading(result) == "开封的“java”相关职位（含以“java”开头的词）："
 
 
 def test_one_keyword_is_enough_when_all_of_them_find_nothing(board):
-    result = found(board, "招聘 化学 电气")
+    result = found(board, "招聘 推广员 博士后")
     assert result.relaxed == ("any",)
-    assert sorted(titles(search(board, result.query, NOW))) == ["化学博士后", "电气工程师"]
-    assert "改为符合其中任一个词" in job_board.heading(result)
+    assert sorted(titles(search(board, result.query, NOW))) == ["农业技术推广员", "化学博士后"]
+    assert "含其中任一个词即列出" in job_board.heading(result)
+
+
+def test_two_disciplines_named_are_either(board):
+    result = found(board, "招聘 化学 电气")
+    assert result.relaxed == () and sorted(titles(search(board, result.query, NOW))) == ["化学博士后", "电气工程师"]
+    assert job_board.heading(result) == "化学或电气专业职位："
 
 
 def test_broader_words_from_content_when_the_word_is_nowhere(board):
     assert found(board, "招聘 深度学习 郑州").relaxed == ()  # in a description: found as asked
     post(board, "集成电路设计工程师", "中原科技城")
-    result = found(board, "招聘 芯片 洛阳")
-    assert result.relaxed == ("broader", "city") and result.query.keywords == ("集成电路", "半导体", "电子")
+    result = found(board, "招聘 芯片 郑州")
+    assert result.relaxed == ("broader",) and result.query.keywords == ("集成电路", "半导体", "电子")
     assert titles(search(board, result.query, NOW)) == ["集成电路设计工程师"]
-    assert job_board.heading(result) == ("没有找到洛阳的“芯片”相关职位，"
-                                         "已为您改用相近的“集成电路”“半导体”“电子”查找，放宽到全部城市：")
+    assert job_board.heading(result) == "郑州的“芯片”相关职位（按相近的“集成电路”“半导体”“电子”查找）："
 
 
-def test_nothing_like_it_anywhere_shows_the_newest_in_the_city_then_anywhere(board):
+def test_no_such_words_in_the_city_lists_the_citys_newest_and_says_none_has_them(board):
     in_city = found(board, "招聘 区块链 郑州")
-    assert in_city.relaxed == ("latest",) and in_city.query == JobQuery(city="郑州")
-    assert job_board.heading(in_city) == "没有找到郑州的“区块”相关职位，以下是郑州最新的职位："
-    anywhere = found(board, "焦作 招聘")
-    assert anywhere.relaxed == ("latest", "city") and "全部城市最新的职位" in job_board.heading(anywhere)
+    assert in_city.relaxed == ("filters",) and in_city.query == JobQuery(city="郑州")
+    assert job_board.heading(in_city) == "郑州的最新职位（暂无含“区块”的）："
+    nowhere = found(board, "焦作 招聘")
+    assert not nowhere.anything and job_board.none_found(nowhere).startswith("暂时没有焦作的职位。")
 
 
 def test_an_empty_board_is_the_only_way_to_find_nothing(db):

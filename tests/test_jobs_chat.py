@@ -76,12 +76,13 @@ def test_traditional_and_full_width_messages_work(alice, board):
     assert alice.says("招聘　電氣工程師　洛陽").startswith("【电气工程师】")
 
 
-def test_no_match_gives_the_nearest_alternative_and_says_what_was_relaxed(alice, board):
+def test_no_match_in_the_city_lists_nothing_from_elsewhere_and_says_where_to_look(alice, board):
     reply = alice.says("招聘 化学 洛阳")
-    assert reply.startswith("没有找到洛阳的“化学”相关职位，已为您放宽到全部城市：")
-    assert numbered(reply) == ["化学博士后"]
+    assert reply == ("暂时没有洛阳的化学专业职位。其他城市有 1 个，回复“招聘 化学”查看。"
+                     "回复“订阅招聘 化学”，有新职位时提醒您；回复“招聘”看最新职位。")
+    assert numbered(reply) == []
     reply = alice.says("招聘 区块链 洛阳")
-    assert reply.startswith("没有找到洛阳的“区块”相关职位，以下是洛阳最新的职位：") and numbered(reply) == ["电气工程师"]
+    assert reply.startswith("洛阳的最新职位（暂无含“区块”的）：") and numbered(reply) == ["电气工程师"]
 
 
 def test_fts_syntax_in_a_message_is_never_an_error(alice, board):

@@ -1,0 +1,177 @@
+"""What in a job question is a filter, not a search word: the pay, the education, the discipline.
+
+"郑州 硕士 化学 8k以上" asks for postings in 郑州 (the router's city), for a master's degree,
+in chemistry, paying 8,000 yuan a month or more: none of 硕士, 8k or 以上 is a word a posting
+must contain. Read here from the member's own text (the router may have dropped or kept them):
+
+- pay: 8k以上, 8千以上, 月薪8000以上, 1万以上, 年薪20万以上 -> at least so much a month;
+- education: 硕士 (exactly), 硕士以上 / 硕士及以上 (or higher), 本科以下 (or lower, 不限 too),
+  学历不限; never the 博士 of 博士后, which is a kind of post;
+- discipline: a name, an abbreviation (计科, 应化, AI) or a pinyin typo of one (化雪 for 化学),
+  per content/jobs.toml [disciplines]: listed postings must name it in their discipline or title.
+
+The keywords the router gave lose whatever became a filter.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot import content
+from bot.job_text import reading
+from bot.router import normalize
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_LATIN = re.compile(r"[a-z][a-z+#]*")
+# 8k以上, 8千以上, 月薪8000以上, 1.2万起, 年薪20万以上, 8000+
+_PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>k|千|w|万|元)?"
+                  r"(?P<per>/年|每年|一年)?\s*(?P<more>以上|及以上|起|\+|往上|或以上)")
+
+
+@dataclass(frozen=True)
+class Filters:
+    keywords: tuple[str, ...]  # what is left to search for
+    disciplines: tuple[str, ...] = ()  # a posting's discipline or title names one of these
+    discipline: str | None = None  # the disciplines as the reply names them (化学或电气)
+    education: tuple[str, ...] = ()  # the levels a posting may require
+    education_text: str | None = None  # as the member asked, for the reply
+    min_salary: int | None = None  # yuan a month
+    salary_text: str | None = None
+
+
+def settings() -> dict:
+    return content.load_toml("jobs.toml")
+
+
+def read(text: str, keywords) -> Filters:
+    """The filters in a job question and the keywords left once they are taken out."""
+    plain = normalize(text or "").lower().replace(" ", "")
+    salary, salary_text, pay_words = _pay(plain)
+    levels, level_text = _education(plain)
+    names, mentions = _discipline(plain, keywords)
+    drop = set(pay_words) | set(mentions) | _filter_words()
+    left = tuple(k for k in keywords
+                 if normalize(k).lower() not in drop and not _is_pay(k) and normalize(k) not in _education_words())
+    forms = tuple(form for name in names for form in _disciplines()[name])
+    discipline = content.text("jobs.joiner_or").join(names) if names else None
+    return Filters(left, forms, discipline, levels, level_text, salary, salary_text)
+
+
+# --- pay --------------------------------------------------------------------------------
+
+def _is_pay(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(\.\d+)?(k|千|w|万|元)?\+?", normalize(word).lower()))
+
+
+def _pay(plain: str) -> tuple[int | None, str | None, list[str]]:
+    found = _PAY.search(plain)
+    if not found:
+        return None, None, []
+    number = float(found["n"])
+    unit = {"k": 1000, "千": 1000, "w": 10000, "万": 10000, "元": 1}.get(found["unit"] or "", None)
+    if unit is None:  # a bare number: 8 means 8k, 8000 means 8000 yuan
+        unit = 1000 if number < 100 else 1
+    monthly = number * unit
+    if found["year"] or found["per"]:
+        monthly /= 12
+    words = [found.group(0), found["n"] + (found["unit"] or ""), found["more"]]
+    return int(monthly), found.group(0), words
+
+
+# --- education ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _levels() -> list[tuple[str, list[str]]]:
+    """(level, its spellings), lowest first; 不限 is not a level."""
+    table = settings()["education"]
+    return [(level, [normalize(w) for w in words]) for level, words in table.items() if level != "不限"]
+
+
+@lru_cache(maxsize=1)
+def _education_words() -> frozenset[str]:
+    return frozenset(w for _, words in _levels() for w in words) | frozenset(
+        normalize(w) for w in settings()["education"]["不限"])
+
+
+def _education(plain: str) -> tuple[tuple[str, ...], str | None]:
+    if any(normalize(w) in plain for w in settings()["education"]["不限"]):
+        return ("不限",), settings()["education"]["不限"][0]
+    levels = [level for level, _ in _levels()]
+    for index, (level, words) in enumerate(_levels()):
+        for word in sorted(words, key=len, reverse=True):
+            at = plain.find(word)
+            while at >= 0 and plain[at + len(word):at + len(word) + 1] == "后":  # 博士后 is a post
+                at = plain.find(word, at + 1)
+            if at < 0:
+                continue
+            after = plain[at + len(word):at + len(word) + 3]
+            if after.startswith(("以上", "及以上", "或以上")):
+                return tuple(levels[index:]), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
+            if after.startswith(("以下", "及以下")):
+                return ("不限", *levels[:index + 1]), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
+            return (level,), level
+    return (), None
+
+
+# --- discipline -------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _disciplines() -> dict[str, tuple[str, ...]]:
+    """discipline -> every form that names it (itself first)."""
+    return {name: tuple(dict.fromkeys([normalize(name).lower(), *(normalize(f).lower() for f in forms)]))
+            for name, forms in settings()["disciplines"].items()}
+
+
+@lru_cache(maxsize=1)
+def _forms() -> dict[str, str]:
+    return {form: name for name, forms in _disciplines().items() for form in forms}
+
+
+@lru_cache(maxsize=1)
+def _readings() -> dict[str, str]:
+    """Toneless pinyin of each Chinese form -> its discipline, for typos (化雪 -> 化学)."""
+    return {reading(form): name for form, name in _forms().items() if reading(form)}
+
+
+def _discipline(plain: str, keywords) -> tuple[list[str], list[str]]:
+    """The disciplines the question names (in order), and the words that named them."""
+    forms, readings = _forms(), _readings()
+    names, words = [], []
+
+    def found(name: str, word: str) -> None:
+        words.append(word)
+        if name not in names:
+            names.append(name)
+
+    for keyword in keywords:
+        word = normalize(keyword).lower()
+        if word in forms:
+            found(forms[word], word)
+    for token in _LATIN.findall(plain):
+        if token in forms:
+            found(forms[token], token)
+    for run in _CJK_RUN.findall(plain):
+        taken = [False] * len(run)
+        for size in range(min(len(run), 9), 1, -1):  # the longest mention first, none overlapping
+            for start in range(len(run) - size + 1):
+                window = run[start:start + size]
+                if any(taken[start:start + size]):
+                    continue
+                name = forms.get(window)
+                if name is None and size <= 6 and window not in _not_typos():
+                    name = readings.get(reading(window))
+                if name is not None:
+                    found(name, window)
+                    taken[start:start + size] = [True] * size
+    return names, words
+
+
+@lru_cache(maxsize=1)
+def _not_typos() -> frozenset[str]:
+    return frozenset(normalize(w) for w in settings()["words"].get("not_discipline_typos", []))
+
+
+@lru_cache(maxsize=1)
+def _filter_words() -> frozenset[str]:
+    return frozenset(normalize(w).lower() for w in settings()["words"]["filter_words"])

@@ -1,0 +1,109 @@
+"""Job questions as members ask them (issues 11, 12 and 14): pay, education and city are filters,
+not search words; a discipline's abbreviation or typo finds its postings; every listed posting
+matches the city and the discipline asked; a loosened search never says "none found" above a
+list, never echoes a mistyped word; list lines show the application deadline; an alert of
+several words says they must all appear."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import job_board
+from storage.jobs import monthly_pay_top, search
+from tests.job_board import TODAY, day, post
+from tests.test_jobs_chat import alice, numbered  # noqa: F401  (alice: fixture)
+
+NOW = TODAY.isoformat()
+
+
+@pytest.fixture
+def board(db):
+    post(db, "算法工程师", "河南省人工智能研究院", "郑州", discipline="计算机科学与技术", education="硕士",
+         salary="15-25k/月", expires_on=day(30))
+    post(db, "软件测试工程师", "郑州某软件公司", "郑州", discipline="计算机科学与技术", education="本科",
+         salary="6-7k/月", expires_on=day(40))
+    post(db, "Java 开发工程师", "洛阳某科技公司", "洛阳", discipline="计算机", education="本科", salary="8000-12000元/月")
+    post(db, "化学博士后", "郑州大学化学学院", "郑州", discipline="化学", education="博士", salary="年薪20-30万")
+    post(db, "化学分析员", "郑州质检中心", "郑州", discipline="应用化学", education="大专", salary="5k")
+    post(db, "材料研发工程师", "郑州某新材料公司", "郑州", discipline="材料科学与工程", education="硕士",
+         salary="面议")
+    post(db, "化学实验员", "洛阳石化", "洛阳", discipline="化学", education="本科")
+    return db
+
+
+def listed(db, message: str) -> list[dict]:
+    """Every posting the chat would list for the message (all pages)."""
+    from bot.router import route
+
+    slots = route(message).slots
+    result = job_board.find(db, slots.get("keywords", []), slots.get("city"), NOW, message)
+    return search(db, result.query, NOW, limit=100) if result.anything else []
+
+
+@pytest.mark.parametrize("message, city, discipline", [
+    ("郑州 计科 的岗位", "郑州", "计算机"),
+    ("有没有计算机科学与技术专业的工作 郑州", "郑州", "计算机"),
+    ("招聘 化雪 郑州", "郑州", "化学"),  # a pinyin typo of 化学
+    ("洛阳 应化 招聘", "洛阳", "化学"),  # an abbreviation of 应用化学
+    ("郑州 材料专业 招人吗", "郑州", "材料"),
+])
+def test_every_listed_posting_matches_the_city_and_the_discipline(board, message, city, discipline):
+    postings = listed(board, message)
+    assert postings, message
+    for posting in postings:
+        assert posting["city"] == city, (message, posting["title"])
+        assert discipline in posting["discipline"] or discipline in posting["title"], (message, posting["title"])
+
+
+def test_an_abbreviation_and_a_typo_find_the_disciplines_postings(board):
+    assert {p["title"] for p in listed(board, "招聘 计科")} == {"算法工程师", "软件测试工程师", "Java 开发工程师"}
+    assert {p["title"] for p in listed(board, "招聘 化雪 郑州")} == {"化学博士后", "化学分析员"}
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("郑州 8k以上 计算机", {"算法工程师"}),
+    ("计算机 月薪8000以上", {"算法工程师", "Java 开发工程师"}),
+    ("郑州 年薪20万以上", {"算法工程师", "化学博士后"}),
+    ("郑州 硕士 岗位", {"算法工程师", "材料研发工程师"}),
+    ("化学 本科以上", {"化学博士后", "化学实验员"}),
+    ("郑州 博士 化学", {"化学博士后"}),
+])
+def test_pay_and_education_are_filters_not_search_words(board, message, expected):
+    assert {p["title"] for p in listed(board, message)} == expected
+
+
+def test_pay_texts_read_as_a_monthly_top():
+    assert [monthly_pay_top(t) for t in ("15-25k/月", "8000-12000元/月", "年薪20-30万", "1.2万/月", "面议", None)] == \
+        [25000, 12000, 25000, 12000, None, None]
+
+
+def test_a_filtered_question_says_its_filters_in_the_reply(alice, board):
+    assert alice.says("郑州 硕士 8k以上 的工作").startswith("【算法工程师】")  # the one that meets them all
+    reply = alice.says("郑州 硕士 岗位")
+    assert reply.startswith("郑州的（硕士）职位：") and set(numbered(reply)) == {"算法工程师", "材料研发工程师"}
+    reply = alice.says("计算机 月薪8000以上")
+    assert reply.startswith("计算机专业（月薪8000元以上）职位："), reply
+
+
+def test_a_loosened_search_never_says_none_found_above_a_list_nor_echoes_a_typo(alice, board):
+    for message in ("招聘 机器学系", "招聘 区块链 郑州", "招聘 java 郑州", "招聘 化学 洛阳 博士"):
+        reply = alice.says(message)
+        lines = numbered(reply)
+        if lines:
+            assert not reply.startswith(("没有", "暂时没有")), reply
+        assert "“学系”" not in reply  # never the fragment of a mistyped word
+
+
+def test_list_lines_show_the_application_deadline(alice, board):
+    reply = alice.says("郑州 计算机 招聘")
+    lines = [line for line in reply.splitlines() if re.match(r"\d+\. ", line)]
+    assert lines and all(re.search(r"截止(\d{4}年)?\d{1,2}月\d{1,2}日$", line) for line in lines), reply
+    end = TODAY.replace(day=1)  # any date this year reads without the year
+    assert job_board.deadline(end.isoformat()) == f"截止{end.month}月1日"
+
+
+def test_an_alert_of_several_words_says_they_must_all_appear(alice, db):
+    reply = alice.says("订阅招聘 人工智能 郑州")
+    assert "同时含" in reply
+    assert "同时含" not in alice.says("订阅招聘 化学")
