@@ -14,6 +14,7 @@ member number that was ever issued is issued again:
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -87,11 +88,30 @@ def _check(path: Path) -> None:
         raise RestoreRefused("not_a_store", path=str(path))
 
 
+def processes_using(path: Path) -> list[int]:
+    """Pids of other processes with the store (or its WAL) open, as far as /proc lets us see."""
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    found = []
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        pid = int(fd_dir.parent.name)
+        if pid == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) in names for fd in fd_dir.iterdir()):
+                found.append(pid)
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return found
+
+
 def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, margin: int) -> dict:
     """Replace the store by the replica's latest state or by `source_file`; returns a summary."""
     data_dir = sqlite_path.parent
     if replication.running_pid(data_dir):
         raise RestoreRefused("replication_running")
+    users = processes_using(sqlite_path) if sqlite_path.exists() else []
+    if users:  # a web server or worker would go on writing into the file moved aside
+        raise RestoreRefused("store_in_use", pids=", ".join(map(str, users)))
     if source_file is None and not replication.has_replica(replica_dir):
         raise RestoreRefused("no_replica", replica=str(replica_dir))
     if source_file is not None and not source_file.is_file():

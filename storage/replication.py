@@ -94,6 +94,10 @@ def ensure_replication(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> tu
     return process.pid, True
 
 
+def write_pidfile(data_dir: Path) -> None:
+    (data_dir / PID_NAME).write_text(str(os.getpid()))
+
+
 def stop_replication(data_dir: Path, timeout: float = 10.0) -> None:
     """Stop the Litestream this data directory's pidfile names (it syncs once more on SIGTERM)."""
     pid = running_pid(data_dir)

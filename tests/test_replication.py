@@ -183,3 +183,30 @@ def test_restore_says_what_is_wrong_instead_of_failing(env, config, tmp_path):
     out = run(env, "db", "restore", "--from-backup", str(junk), "--yes", ok=False).output
     assert "不是完好的数据库" in out
     assert not config.sqlite_path.exists() or sqlite3.connect(config.sqlite_path).execute("select 1").fetchone()
+
+
+def test_restore_refuses_while_a_process_still_has_the_store_open(env, config, tmp_path):
+    """A web server left running would go on writing into the file moved aside."""
+    open_database(config.sqlite_path).close()
+    backup = json.loads(run(env, "db", "backup", "--json").output)["backup"]
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_OPEN, str(config.sqlite_path)], cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        out = run(env, "db", "restore", "--from-backup", backup, "--yes", ok=False).output
+        assert f"进程号 {holder.pid}" in out and "请先停止服务" in out
+        assert not list(config.data_dir.glob("before-restore-*"))  # nothing moved
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "已从" in run(env, "db", "restore", "--from-backup", backup, "--yes").output
+
+
+HOLD_OPEN = """
+import sys, time
+from storage.database import open_database
+db = open_database(sys.argv[1])
+db.execute("select count(*) from members").fetchone()
+print("open", flush=True)
+time.sleep(60)
+"""

@@ -102,4 +102,5 @@ def replicate():
     open_database(config.sqlite_path).close()  # Litestream wants the store to exist, in WAL mode
     config.replica_path.mkdir(parents=True, exist_ok=True)
     command = replication.replicate_command(config.sqlite_path, config.replica_path, config.replica_sync_ms)
+    replication.write_pidfile(config.data_dir)  # exec keeps the pid: `db restore` sees it running
     os.execv(command[0], command)
