@@ -104,6 +104,24 @@ def processes_using(path: Path) -> list[int]:
     return found
 
 
+def _set_replica_aside(replica_dir: Path, stamp: str) -> Path | None:
+    """Rename the replica to <replica>.before-restore-<stamp>; when it is a mount point (which cannot
+    be renamed), move its contents into a folder of that name inside it instead."""
+    if not replica_dir.is_dir() or not any(replica_dir.iterdir()):
+        return None
+    beside = replica_dir.with_name(f"{replica_dir.name}.before-restore-{stamp}")
+    try:
+        replica_dir.rename(beside)
+        return beside
+    except OSError:
+        inside = replica_dir / f"before-restore-{stamp}"
+        inside.mkdir()
+        for child in list(replica_dir.iterdir()):
+            if child != inside:
+                shutil.move(str(child), inside / child.name)
+        return inside
+
+
 def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, margin: int) -> dict:
     """Replace the store by the replica's latest state or by `source_file`; returns a summary."""
     data_dir = sqlite_path.parent
@@ -138,6 +156,8 @@ def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, marg
         staging.unlink(missing_ok=True)
         raise
 
+    # The replica holds the old store's history: a new one starts from the restored store.
+    old_replica = _set_replica_aside(replica_dir, stamp)
     # The old store (and Litestream's bookkeeping beside it) is moved aside, never deleted.
     aside = data_dir / f"before-restore-{stamp}"
     moved = []
@@ -148,11 +168,6 @@ def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, marg
             shutil.move(str(path), aside / path.name)
             moved.append(path.name)
     staging.replace(sqlite_path)
-    # The replica holds the old store's history: a new one starts from the restored store.
-    old_replica = None
-    if replica_dir.is_dir() and any(replica_dir.iterdir()):
-        old_replica = replica_dir.with_name(f"{replica_dir.name}.before-restore-{stamp}")
-        replica_dir.rename(old_replica)
 
     db = open_database(sqlite_path)  # an older backup is migrated to the current schema
     skip = 0 if live is not None else margin
