@@ -184,7 +184,7 @@ def count_applications(db: sqlite_utils.Database, status: str = "pending") -> in
 # --- what the dashboard counts -------------------------------------------------------
 
 MEMBER_COLUMNS = ("category", "institution_type", "post_category", "discipline", "birth_year",
-                  "council_role")  # what members may be counted by (names go into SQL)
+                  "council_role", "joined_at")  # what members may be counted by (names go into SQL)
 
 
 def count_members_by(db: sqlite_utils.Database, column: str) -> dict:
@@ -196,6 +196,14 @@ def count_members_by(db: sqlite_utils.Database, column: str) -> dict:
         f"where status in ({_marks(ROLL_STATUSES)}) group by value order by n desc, value",
         list(ROLL_STATUSES)).fetchall()
     return dict(rows)
+
+
+def count_members_without(db: sqlite_utils.Database, column: str) -> int:
+    """Members on the roll whose `column` is not filled in."""
+    if column not in MEMBER_COLUMNS:
+        raise ValueError(f"cannot count members by {column!r}")
+    return db.execute(f"select count(*) from members where status in ({_marks(ROLL_STATUSES)}) "
+                      f"and coalesce(trim({column}), '') = ''", list(ROLL_STATUSES)).fetchone()[0]
 
 
 def joined_by_month(db: sqlite_utils.Database, since: str) -> dict[str, int]:

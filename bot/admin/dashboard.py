@@ -13,7 +13,7 @@ from flask import Blueprint, redirect, url_for
 from bot import dues
 from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
-from bot.admin.ui import config, db, redis_client, render, t, texts
+from bot.admin.ui import config, db, redis_client, render, t, texts, word
 from bot.governance import AGE_BANDS, add_months
 from bot.membership import category_name
 from bot.validation import age_band
@@ -67,20 +67,42 @@ def _dues(today: date) -> dict:
             "collected": dues.format_amount(collected)}
 
 
+def _lacking(counts: dict, field: str) -> str:
+    """Under a chart: of how many records it is drawn, and how many lack the field."""
+    total, missing = sum(counts.values()), counts.get(None, 0)
+    if not missing:
+        return t("dashboard.all_filled", total=total)
+    return t("dashboard.lacking", total=total, missing=missing, field=word("fields", field))
+
+
+def _growth_note(total: int, missing: int) -> str:
+    """The growth chart counts a member without a joining date from when their record was made."""
+    if not missing:
+        return t("dashboard.all_filled", total=total)
+    return t("dashboard.growth_lacking", total=total, missing=missing, field=word("fields", "joined_at"))
+
+
 @bp.get("/")
 def index():
     today = date.today()
     by_category = store.count_members_by(db(), "category")
+    counted = {field: store.count_members_by(db(), field)
+               for field in ("institution_type", "birth_year", "discipline")}
+    notes = {"category": _lacking(by_category, "category"),
+             "institution": _lacking(counted["institution_type"], "institution_type"),
+             "age": _lacking(counted["birth_year"], "birth_year"),
+             "discipline": _lacking(counted["discipline"], "discipline"),
+             "growth": _growth_note(sum(by_category.values()), store.count_members_without(db(), "joined_at"))}
     outcomes = store.delivery_outcomes(db())
     tickets = count_tickets(db())
     units = store.count_units(db())
     charts = {
         "category": bar_chart(_named(by_category, category_name) + [(category_name("unit"), units)],
                               t("dashboard.by_category")),
-        "institution": bar_chart(_named(store.count_members_by(db(), "institution_type")),
+        "institution": bar_chart(_named(counted["institution_type"]),
                                  t("dashboard.by_institution")),
         "age": bar_chart(_by_age_band(today), t("dashboard.by_age")),
-        "discipline": bar_chart(_named(store.count_members_by(db(), "discipline"))[:TOP_DISCIPLINES],
+        "discipline": bar_chart(_named(counted["discipline"])[:TOP_DISCIPLINES],
                                 t("dashboard.by_discipline")),
         "growth": line_chart(_growth(today), t("dashboard.growth"), width=960, height=220),
     }
@@ -88,7 +110,7 @@ def index():
         names = texts("dashboard.delivery_status")
         charts["deliveries"] = bar_chart([(names.get(s, s), n) for s, n in outcomes.items()],
                                          t("dashboard.deliveries"))
-    return render("dashboard.html", charts=charts, members=sum(by_category.values()),
+    return render("dashboard.html", charts=charts, notes=notes, members=sum(by_category.values()),
                   units=units, pending=store.count_applications(db()),
                   open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today,
                   doctor=doctor_panel.last_report(redis_client))
