@@ -216,3 +216,11 @@ def test_the_dashboard_shows_the_checklist_and_runs_it_again(env, client, db, co
     page = client.get("/admin/dashboard/").get_data(as_text=True)
     assert "✗ 密钥已填写且格式正确" in page and "BOT_ENV=production" in page
     assert "✓ 会员数据库可连接、可写入" in page
+
+
+def test_doctor_names_a_malformed_secret_instead_of_stopping(env):
+    env.update(BOT_ENV="production", WECHAT_ENCODING_AES_KEY="too-short")
+    report = doctor_report(env, ok=False)
+    [secrets] = report["checks"]
+    assert not secrets["passed"] and "WECHAT_ENCODING_AES_KEY must be 43" in secrets["detail"]
+    assert "xuehui.env" in secrets["fix"]

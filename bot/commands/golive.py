@@ -29,9 +29,16 @@ def doctor(as_json: bool):
 
     Exits 1 when any check fails, so monitoring can alert on it.
     """
-    from bot.golive.doctor import run_and_keep
+    from bot.config import ConfigError, load_config, load_dotenv_file
+    from bot.golive.doctor import config_failure, run_and_keep
 
-    result = run_and_keep(load_settings())
+    load_dotenv_file()
+    try:
+        config = load_config()
+    except ConfigError as error:  # a malformed secret stops everything else: say which, and how to fix it
+        result = config_failure(str(error))
+    else:
+        result = run_and_keep(config)
     checks = result["checks"]
     failed = [c for c in checks if not c["passed"]]
     if as_json:

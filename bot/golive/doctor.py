@@ -245,6 +245,12 @@ def report(checks: list[Check]) -> dict:
             "checks": [c.as_dict() for c in checks]}
 
 
+def config_failure(error: str) -> dict:
+    """The report when the settings cannot even be read: the secrets line fails, naming the setting."""
+    return report([Check("secrets", False, _text("secrets.title"), _text("secrets.config", error=error),
+                         _text("fix.config"))])
+
+
 def run_and_keep(config: Config, services: Services | None = None) -> dict:
     """Run the checks and keep the report in Redis for the dashboard (when Redis answers)."""
     from storage.state import save_doctor_report
