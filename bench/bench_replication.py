@@ -2,7 +2,7 @@
 
 Each trial: 3 writer processes file applications, approve them, record payments and open
 tickets as fast as they can (tests/replication_traffic.py) while Litestream replicates; after
-a random 2-4 s every process is SIGKILLed, the data directory deleted, the store restored from
+a random 2-4 s of traffic every process is SIGKILLed, the data directory deleted, the store restored from
 the replica with `python -m bot db restore --yes`. A write is lost when a number printed as
 acknowledged is not in the restored store; its age is how long before the loss it was
 acknowledged. The window at risk is the oldest lost write's age (0 when nothing was lost).
@@ -39,6 +39,8 @@ def trial(sync_ms: int, writers: int, pause: float) -> dict:
     while not replication.has_replica(replica_dir):  # replicating before the first member writes
         time.sleep(0.05)
     traffic = Writers(store, writers, pause)
+    while len(traffic.acks) < writers:  # every writer has started (Python's start-up is slow under load)
+        time.sleep(0.05)
     time.sleep(random.uniform(2.0, 4.0))
     lost_at = time.time()
     traffic.kill()
