@@ -311,6 +311,12 @@ def _number_floors(db: sqlite_utils.Database) -> None:
     numbers.create_table(db)
 
 
+def _registration_check_in(db: sqlite_utils.Database) -> None:
+    """When and by whom a registrant was checked in at the door (the console's check-in page)."""
+    db["registrations"].add_column("checked_in_at", str)
+    db["registrations"].add_column("checked_in_by", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -327,6 +333,7 @@ MIGRATIONS = [
     _misunderstood,
     _pay_orders,
     _number_floors,
+    _registration_check_in,
 ]
 
 

@@ -13,8 +13,8 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from bot.admin import (applications, audit, auth, awards, csrf, dashboard, dues, events, governance, jobs, members,
-                       misunderstood, news, tickets, users)
+from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, dues, events, governance, jobs,
+                       members, misunderstood, news, tickets, users)
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
@@ -24,7 +24,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, dues, news, tickets, jobs, events, awards, governance, audit,
+PAGES = [auth, dashboard, applications, members, dues, news, tickets, jobs, events, checkin, awards, governance, audit,
          misunderstood, users]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
@@ -36,6 +36,7 @@ MENU = [
     ("admin.tickets.index", "tickets"),
     ("admin.jobs.index", "jobs"),
     ("admin.events.index", "events"),
+    ("admin.checkin.index", "checkin"),
     ("admin.awards.index", "awards"),
     ("admin.governance.index", "governance"),
     ("admin.audit.index", "audit"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 
-from bot import dues
+from bot import check_in, dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import db, openid, render, t, today
@@ -60,9 +60,12 @@ def _application_view(application: dict | None) -> dict | None:
 
 
 def _registration_view(row: dict) -> dict:
+    seated = row["status"] == "registered"
     return {"title": row["title"], "starts_on": row["starts_on"], "ends_on": row["ends_on"],
             "place": row["place"] or "", "status": t(f"registration.{row['status']}"),
-            "checkin_code": row["checkin_code"] if row["status"] == "registered" else ""}
+            "checkin_code": row["checkin_code"] if seated else "",
+            "checkin_qr": check_in.qr_data_uri(row["event_no"], row["checkin_code"]) if seated else "",
+            "checked_in": bool(row.get("checked_in_at"))}
 
 
 def _ticket_view(ticket: dict, with_replies: bool) -> dict:
