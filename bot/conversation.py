@@ -160,6 +160,10 @@ def _on_message(ctx: Context) -> Reply:
     if ctx.message.text is None:  # a picture, a voice note without recognition, a location...
         if flow and _step_of(flow).accepts_media:
             return _step_of(flow).handler(ctx)
+        keeper = EVENT_HANDLERS.get(f"media:{ctx.message.kind}")  # a receipt kept with a ticket, a place
+        kept = keeper(ctx) if keeper else None
+        if kept is not None:
+            return kept
         reply = ctx.reply(f"media.{ctx.message.kind}" if ctx.message.kind in
                           ("image", "voice", "video", "location", "link") else "media.other")
         return reply.with_note(ask_again(ctx).text or "") if flow else reply

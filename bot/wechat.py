@@ -161,6 +161,8 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
     elif msg_type == "location":
         extra = {"label": _text_field(fields.get("Label")) or "",
                  "x": _text_field(fields.get("Location_X")), "y": _text_field(fields.get("Location_Y"))}
+    elif msg_type == "image":  # kept with a ticket as evidence (a transfer receipt)
+        extra = {"url": _text_field(fields.get("PicUrl")) or "", "media_id": _text_field(fields.get("MediaId")) or ""}
     elif msg_type == "link":
         extra = {"title": _text_field(fields.get("Title")) or "", "url": _text_field(fields.get("Url")) or ""}
     elif msg_type == "event":

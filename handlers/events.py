@@ -19,6 +19,7 @@ import re
 from datetime import date
 
 from bot import content, paging
+from handlers import fees
 from bot import events as guide
 from bot.conversation import is_one_of
 from bot.registry import handles, step
@@ -94,6 +95,8 @@ def _show_list(ctx, query: dict, heading: str):
 
 @handles("events", menu="MENU_EVENTS")
 def show_events(ctx):
+    if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
+        return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     return _show_list(ctx, *guide.question(ctx.text, date.today()))
 
 
@@ -123,6 +126,8 @@ def _sign_up_from_list(ctx):
 
 @handles("event_signup")
 def sign_up(ctx):
+    if fees.asks_event_fee(ctx.text):
+        return fees.event_fee(ctx, ctx.text)
     if guide.mentions(ctx.text, "mine_words"):
         return _show_mine(ctx)
     if guide.mentions(ctx.text, "cancel_words"):

@@ -2,32 +2,123 @@
 
 A unit contact bound to a unit member sees the unit's dues. Anyone else gets
 the fee schedule and how to bind (会员卡) or apply (入会), since that is what
-they can act on.
+they can act on; someone who says they are a member ("老会员", "交到哪年了") is
+taken into binding, and shown their dues once bound.
+
+The answer is the question asked, short: the paid-through date and the amount
+due first, then "回复 X" for the details (every option, how to pay, payments).
+"能微信支付吗" gets yes or no first, "交上了吗" the member's own last payment,
+and a question about an event's fee the event's fee, not the dues.
 """
 from __future__ import annotations
 
 from datetime import date
 
+import re
+
 from bot import content, dues
+from bot import events as guide
 from bot.registry import handles
+from storage import state
+from storage.events import list_events
 from storage.payments import find_payer_by_openid, payments_of
 
 HISTORY_SIZE = 5
 
 
+def _asked() -> dict:
+    return content.replies()["fees"]["asked"]
+
+
+def _mentions(text: str, key: str) -> bool:
+    return any(word in text.lower() for word in _asked()[key])
+
+
 @handles("fee_status", menu="MENU_FEES")
 def fee_status(ctx):
+    text = "" if ctx.message.kind == "event" else ctx.text
+    if text and asks_event_fee(text):
+        return event_fee(ctx, text)
+    channel = _channel_asked(text)
+    if channel is not None:
+        return _channel_answer(ctx, channel)
+    if text and _mentions(text, "how_to_pay"):
+        return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
-        return _schedule_reply(ctx)
+        if text and _mentions(text, "claims_member"):
+            from handlers.profile import start_binding  # profile imports signup; fees is imported by none
+            return start_binding(ctx, then="fee_status")
+        return _schedule_reply(ctx, details=bool(text) and _mentions(text, "details"))
+    state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
+    if text and _mentions(text, "history"):
+        return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))
+    if text and _mentions(text, "paid_yet"):
+        return _paid_yet(ctx, payer)
+    return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
+
+
+def payer_reply(ctx, payer: dict, details: bool = False):
+    """The payer's dues: short (paid-through, standing, what to pay) or with every detail."""
     today = date.today()
-    return ctx.reply(
-        "fees.member", name=payer["name"], number=payer["number"],
-        category=dues.category_name(payer["category"]),
-        paid_through=dues.date_text(payer["paid_through"]),
-        standing=_standing_text(payer, today), due=_due_text(payer, today),
-        how_to_pay=_how_to_pay(), history=_history_text(ctx.db, payer),
-    )
+    fields = dict(name=payer["name"], number=payer["number"], category=dues.category_name(payer["category"]),
+                  paid_through=dues.date_text(payer["paid_through"]), standing=_standing_text(payer, today))
+    if details:
+        return ctx.reply("fees.member", due=_due_text(payer, today), how_to_pay=_how_to_pay(),
+                         history=_history_text(ctx.db, payer), **fields)
+    return ctx.reply("fees.member_short", due=_due_short(payer, today), **fields)
+
+
+def _due_short(payer: dict, today: date) -> str:
+    """One line: what to pay now, or the next renewal; nothing for those who owe nothing."""
+    options = dues.renewal_options(payer["category"], payer["paid_through"], today)
+    if not options:
+        return content.text("fees.due.none")
+    days_left = dues.days_to_expiry(payer["paid_through"], today)
+    if days_left is not None and days_left > dues.fee_rules()["remind_days_before"]:
+        return content.text("fees.due.next", amount=dues.format_amount(dues.yearly_fee(payer["category"])))
+    first = options[0]
+    return content.text("fees.due.now", amount=dues.format_amount(first["amount"]),
+                        years=dues.years_text(first["years"]), paid_through=first["paid_through"])
+
+
+def _paid_yet(ctx, payer: dict):
+    """"我转了400块，交上了吗": the member's own last payment as the secretariat booked it."""
+    payments = payments_of(ctx.db, payer, limit=1)
+    paid_through = dues.date_text(payer["paid_through"])
+    if not payments:
+        return ctx.reply("fees.paid_yet.none", paid_through=paid_through)
+    last = payments[0]
+    return ctx.reply("fees.paid_yet.last", paid_at=last["paid_at"], amount=dues.format_amount(last["amount"]),
+                     receipt_no=last["receipt_no"], paid_through=paid_through)
+
+
+def _channel_asked(text: str) -> str | None:
+    if not text or not re.search(_asked()["question_marks"], text) or _mentions(text, "paid_yet"):
+        return None
+    channels = content.replies()["fees"]["channels"]
+    return next((name for name, channel in channels.items()
+                 if any(word in text.lower() for word in channel["words"])), None)
+
+
+def _channel_answer(ctx, name: str):
+    channel = content.replies()["fees"]["channels"][name]
+    return ctx.reply("fees.channel_yes" if channel["accepted"] else "fees.channel_no", channel=name)
+
+
+def asks_event_fee(text: str) -> bool:
+    return _mentions(text, "event_fee")
+
+
+def event_fee(ctx, text: str):
+    """An event's fee, not the dues: the event the question names, else how to find it."""
+    query, _ = guide.question(text, date.today())
+    found = list_events(ctx.db, query, 0, 2) if guide.is_narrow(query) else []
+    if len(found) == 1:
+        event = found[0]
+        return ctx.reply("fees.event_fee", title=event["title"],
+                         fee=event["fee"] or content.text("fees.event_fee_none"))
+    return ctx.reply("fees.event_fee_which")
 
 
 def _how_to_pay() -> str:
@@ -79,9 +170,10 @@ def _history_text(db, payer: dict) -> str:
     return "\n".join(lines)
 
 
-def _schedule_reply(ctx):
-    return ctx.reply("fees.not_member", schedule=_schedule_text(), grace_days=dues.fee_rules()["grace_days"],
-                     options=dues.year_options_text(), how_to_pay=_how_to_pay())
+def _schedule_reply(ctx, details: bool = False):
+    return ctx.reply("fees.not_member" if details else "fees.not_member_short", schedule=_schedule_text(),
+                     grace_days=dues.fee_rules()["grace_days"], options=dues.year_options_text(),
+                     how_to_pay=_how_to_pay())
 
 
 def _schedule_text() -> str:

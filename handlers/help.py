@@ -1,12 +1,43 @@
-"""What the bot can do: the answer to `help`, and to anything it did not understand."""
+"""What the bot can do: the answer to `help`, and to anything it did not understand.
+
+The full list of services is shown on 帮助 (or the menu) and after a real miss; small talk
+("你好", "在吗", "好的", "谢谢", an emoji or a sticker) gets one friendly line instead.
+"""
+import re
+
+from bot import content
 from bot.registry import handles
+from bot.router import normalize
+
+
+def _words() -> dict:
+    return content.replies()["smalltalk"]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", (text or "").lower())
+
+
+def _small_talk(text: str) -> str | None:
+    """The content key of one friendly line for small talk, or None when the member asked for help."""
+    plain, words = _plain(text), _words()
+    if plain in words["help_words"] or any(word in plain for word in words["help_phrases"]):
+        return None
+    if any(word in plain for word in words["thanks_words"]):
+        return "smalltalk.thanks"
+    if plain in words["ok_words"]:
+        return "smalltalk.ok"
+    return "smalltalk.greeting"
 
 
 @handles("help", menu="MENU_HELP")
 def show_help(ctx):
-    return ctx.reply("help.text")
+    line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
+    return ctx.reply(line) if line else ctx.reply("help.text")
 
 
 @handles("unknown")
 def not_understood(ctx):
+    if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
+        return ctx.reply("smalltalk.emoji")
     return ctx.reply("unknown.text")

@@ -1,10 +1,36 @@
-"""`human`: the secretariat's contact, and the member put on its queue (a ticket of category 人工)."""
-from bot import content
+"""`human`: the member put on the secretariat's queue (a ticket of category 人工), told when.
+
+A second request while the first waits is acknowledged as such (and added to that ticket),
+not answered as if it were new; both say when the secretariat is next open (content/society.toml)
+and what the bot can do meanwhile.
+"""
+from datetime import datetime
+
+from bot import content, office_hours
 from bot.registry import handles
-from storage.tickets import open_human_ticket
+from storage.tickets import add_to_ticket, open_human_ticket, waiting_human_ticket
+
+
+def now() -> datetime:
+    """Local time, for the secretariat's hours; tests move it."""
+    return datetime.now()
 
 
 @handles("human", menu="MENU_HUMAN")
 def ask_for_a_person(ctx):
-    open_human_ticket(ctx.db, ctx.openid, ctx.text or content.text("tickets.human_by_menu"))
-    return ctx.reply("human.text")
+    said = ctx.text or content.text("tickets.human_by_menu")
+    earlier = waiting_human_ticket(ctx.db, ctx.openid)
+    if earlier is not None:
+        if ctx.text:
+            add_to_ticket(ctx.db, earlier["ticket_no"], said)
+        reply = ctx.reply("human.again", since=_since(earlier["created_at"]))
+    else:
+        open_human_ticket(ctx.db, ctx.openid, said)
+        reply = ctx.reply("human.text")
+    return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+
+
+def _since(created_at: str) -> str:
+    """"12月5日 16:20" of an ISO time."""
+    moment = datetime.fromisoformat(created_at[:19])
+    return f"{moment.month}月{moment.day}日 {moment.hour}:{moment.minute:02d}"

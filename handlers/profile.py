@@ -71,7 +71,7 @@ def show_profile(ctx):
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")
         return application_status(ctx, application).with_note(offer)
-    return _start_binding(ctx)
+    return start_binding(ctx)
 
 
 # --- binding -----------------------------------------------------------------
@@ -85,9 +85,13 @@ def _limit_reached(ctx) -> bool:
     return count_failed_binding(ctx.redis, ctx.openid, now()) >= MAX_FAILED_BINDINGS_PER_DAY
 
 
-def _start_binding(ctx) -> Reply:
+def start_binding(ctx, then: str | None = None) -> Reply:
+    """Binding's first question; `then` ("fee_status") is what the member asked for, answered once bound."""
     if _limit_reached(ctx):
         return ctx.reply("profile.limit")
+    if then:
+        ctx.start_flow(FLOW, "bind_name", then=then)
+        return ctx.reply(f"profile.bind_for.{then}").with_note(_ask("bind_name").text)
     ctx.start_flow(FLOW, "bind_name")
     return ctx.reply("profile.bind_intro").with_note(_ask("bind_name").text)
 
@@ -208,6 +212,7 @@ def _verify_binding(ctx) -> Reply:
 
 
 def _bind(ctx, member: dict) -> Reply:
+    then = ctx.flow_data.get("then")
     ctx.end_flow()
     if member["openid"] and member["openid"] != ctx.openid:
         return ctx.reply("profile.bound_elsewhere")
@@ -215,6 +220,9 @@ def _bind(ctx, member: dict) -> Reply:
                            actor=f"openid:{ctx.openid}", action="bound")
     if give_default_subscriptions(ctx.db, ctx.openid):
         delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
+    if then == "fee_status":  # what the member came for: their dues, not the whole card
+        from handlers.fees import fee_status
+        return ctx.reply("profile.bound").with_note(fee_status(ctx).text)
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
 
 

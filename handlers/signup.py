@@ -233,8 +233,10 @@ def _shown(field: Field, value) -> str:
 def _summary(ctx) -> Reply:
     data = ctx.flow_data
     answers = data["answers"]
-    items = "\n".join(f"{i}. {_texts()['fields'][f.step][0]}：{_shown(f, answers[f.column])}"
-                      for i, f in enumerate(_form(ctx), 1))
+    shown = [f"{i}. {_texts()['fields'][f.step][0]}：{_shown(f, answers[f.column])}"
+             for i, f in enumerate(_form(ctx), 1)]
+    # two to a line, so that the whole summary fits one phone screen
+    items = "\n".join(_texts()["pair_separator"].join(shown[i:i + 2]) for i in range(0, len(shown), 2))
     unit = find_unit(ctx.db, answers["unit_id"]) if answers.get("unit_id") else None
     linked = content.text("signup.linked", unit=unit["name"]) if unit else ""
     return ctx.reply("signup.summary", kind=_texts()["kind_names"][data["kind"]], items=items,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 
 from bot import content, paging
-from bot.registry import step
-from storage.tickets import CLOSED, list_tickets_of_member, replies_to, ticket_of_member
+from bot.registry import handles, step
+from storage import state
+from storage.tickets import (CLOSED, add_to_ticket, create_ticket, latest_open_ticket, list_tickets_of_member,
+                             replies_to, ticket_of_member)
 
 LINE_BODY_CHARS = 18  # of the ticket's text in a list line; the detail shows it all
 
@@ -63,3 +65,19 @@ def show_own(ctx):
 @step("feedback", paging.STEP, prompt="tickets.browse_prompt", lapses=True)
 def browse(ctx):
     return paging.browse(ctx, LISTING)
+
+
+@handles(events=("media:image",))
+def keep_image(ctx):
+    """A picture sent while paying dues or with a ticket open is evidence (a transfer receipt):
+    kept with that ticket for the secretariat, not refused. None: the bot's usual answer."""
+    url = ctx.message.extra.get("url") or ctx.message.extra.get("media_id") or ""
+    line = content.text("tickets.image_line", url=url)
+    if state.recent_topic(ctx.redis, ctx.openid) == "fees":
+        ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), line)
+        return ctx.reply("tickets.receipt_kept", ticket_no=ticket_no)
+    ticket = latest_open_ticket(ctx.db, ctx.openid)
+    if ticket is None:
+        return None
+    add_to_ticket(ctx.db, ticket["ticket_no"], line)
+    return ctx.reply("tickets.image_kept", ticket_no=ticket["ticket_no"])

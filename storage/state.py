@@ -284,6 +284,23 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
     return count
 
 
+# --- what a member was last talking about ---------------------------------------------
+# A picture sent right after asking about dues is a transfer receipt: the chat keeps the
+# topic of the last answer for a while (it is not a flow, so no form is in the way).
+
+def _topic_key(openid: str) -> str:
+    return f"{PREFIX}topic:{openid}"
+
+
+def remember_topic(r: redis.Redis, openid: str, topic: str, ttl_seconds: int = 1800) -> None:
+    r.set(_topic_key(openid), topic, ex=ttl_seconds)
+
+
+def recent_topic(r: redis.Redis, openid: str) -> str | None:
+    value = r.get(_topic_key(openid))
+    return value.decode() if isinstance(value, bytes) else value
+
+
 # --- member pages: sessions and web authorisation -----------------------------------
 # A page session (bot/pages/) is a random token in the member's cookie; Redis keeps
 # its hash, so a leaked dump of Redis opens nobody's pages. Before WeChat's

@@ -47,6 +47,26 @@ def open_human_ticket(db: sqlite_utils.Database, openid: str, message: str) -> s
         return waiting["ticket_no"] if waiting else create_ticket(db, openid, HUMAN, message)
 
 
+def waiting_human_ticket(db: sqlite_utils.Database, openid: str) -> dict | None:
+    """The member's open request for a person, if any."""
+    return _first(db["tickets"].rows_where("openid = ? and category = ? and status = ?",
+                                           [openid, HUMAN, OPEN], limit=1))
+
+
+def latest_open_ticket(db: sqlite_utils.Database, openid: str) -> dict | None:
+    """The member's most recent ticket still being handled (open or answered, not closed)."""
+    return _first(db["tickets"].rows_where("openid = ? and status != ?", [openid, CLOSED],
+                                           order_by="id desc", limit=1))
+
+
+def add_to_ticket(db: sqlite_utils.Database, ticket_no: str, line: str) -> None:
+    """Append what the member sent later (a second message, a picture's address) to the ticket."""
+    with transaction(db):
+        ticket = _first(db["tickets"].rows_where("ticket_no = ?", [ticket_no], limit=1))
+        if ticket is not None:
+            db["tickets"].update(ticket["id"], {"body": f"{ticket['body']}\n{line}", "updated_at": now_iso()})
+
+
 def find_ticket(db: sqlite_utils.Database, ticket_no: str) -> dict | None:
     return _first(db["tickets"].rows_where("ticket_no = ?", [ticket_no.strip().upper()], limit=1))
 

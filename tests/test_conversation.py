@@ -132,10 +132,17 @@ def test_human_gives_the_contact_and_queues_the_member_once(alice, db):
     assert request["openid"] == "o_alice" and request["status"] == "open"
 
 
-@pytest.mark.parametrize("text", ["你好", "这个公众号能干啥", "今天天气怎么样", "🙂🙂", "   "])
+@pytest.mark.parametrize("text", ["帮助", "这个公众号能干啥", "今天天气怎么样"])
 def test_help_and_unknown_are_never_a_dead_end(alice, text):
     reply = alice.says(text)
     assert "入会" in reply and "建议" in reply and "人工" in reply
+
+
+@pytest.mark.parametrize("text", ["你好", "在吗", "好的", "谢谢", "🙂🙂", "   ", "[微笑]"])
+def test_small_talk_gets_one_friendly_line_not_the_menu(alice, text):
+    """Issue 12: thanks, 好的, 在吗 and an emoji each got the 17-line list of services."""
+    reply = alice.says(text)
+    assert len(reply.splitlines()) == 1 and "1. 申请入会" not in reply
 
 
 def test_capabilities_still_to_come_say_so_politely(alice):

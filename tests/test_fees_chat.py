@@ -40,7 +40,10 @@ def test_a_bound_member_sees_paid_through_standing_options_how_to_pay_and_paymen
     add_member(db, paid_through=f"{TODAY.year - 1}-12-31")
     first = pay(db, "HNKX202600001", years=2, paid_on=TODAY - timedelta(days=400))
     second = pay(db, "HNKX202600001", years=1)
-    reply = alice.says("会费")
+    short = alice.says("会费")
+    assert short.splitlines()[1] == f"会费缴至：{second['period_to']}"  # the date first, the rest on request
+    assert "有效" in short and len(short.splitlines()) <= 10 and "会费详情" in short
+    reply = alice.says("会费详情")
     assert "张三（HNKX202600001），普通会员" in reply
     assert f"会费缴至：{second['period_to']}" in reply
     assert "有效" in reply
@@ -62,7 +65,7 @@ def test_grace_says_until_when_and_what_to_pay(alice, db):
     grace_ends = (expired + timedelta(days=dues.fee_rules()["grace_days"])).isoformat()
     assert f"宽限期至 {grace_ends}" in reply
     assert f"应缴：{REGULAR} 元（1 年，缴至 {expired.year + 1}-12-31）" in reply
-    assert "暂无缴费记录" in reply
+    assert "暂无缴费记录" in alice.says("缴费记录")
 
 
 def test_lapsed_and_never_paid_members_are_told_so(alice, client, config, db):
@@ -87,7 +90,7 @@ def test_only_the_last_five_payments_and_the_reply_fits_one_message(alice, db):
     add_member(db)
     receipts = [pay(db, "HNKX202600001", paid_on=TODAY - timedelta(days=400 * n))["receipt_no"]
                 for n in range(6, 0, -1)]
-    reply = alice.says("会费")
+    reply = alice.says("会费详情")
     assert all(r in reply for r in receipts[1:]) and receipts[0] not in reply
     assert len(reply.encode("utf-8")) <= 2048
 
@@ -104,8 +107,42 @@ def test_a_unit_contact_sees_the_units_dues(alice, db):
 
 def test_someone_not_bound_gets_the_schedule_and_how_to_bind_or_apply(alice, db):
     add_member(db, openid=None)  # on the roster, WeChat not bound
-    reply = alice.says("会费标准是多少")
+    reply = alice.says("会费多少钱")
     assert f"普通会员：{REGULAR} 元/年" in reply and "会士：免缴会费" in reply
-    assert HOW_TO_PAY in reply
+    assert len(reply.splitlines()) <= 10 and "缴费方式" in reply
     assert "回复“会员卡”" in reply and "回复“入会”" in reply
     assert "张三" not in reply
+    assert HOW_TO_PAY in alice.says("怎么交会费")
+
+
+# --- the question asked, answered first (issue 12) ---------------------------------------
+
+@pytest.mark.parametrize("question,first", [("能微信支付吗", "目前不支持微信支付"),
+                                            ("会费可以银行转账吗", "可以"),
+                                            ("支付宝能交会费不", "目前不支持支付宝")])
+def test_can_i_pay_this_way_gets_yes_or_no_first(alice, question, first):
+    assert alice.says(question).startswith(first)
+
+
+def test_did_my_transfer_arrive_gets_my_own_payment(alice, db):
+    add_member(db, paid_through=f"{TODAY.year - 1}-12-31")
+    assert alice.says("我上个月转了400块会费，交上了吗").startswith("秘书处还没有登记到您的缴费")
+    paid = pay(db, "HNKX202600001", years=1)
+    reply = alice.says("会费到账了吗")
+    assert paid["receipt_no"] in reply and "可选缴费年限" not in reply
+
+
+def test_an_events_fee_is_not_answered_with_dues(alice, db):
+    from tests.test_events_chat import add_event
+    add_event(db, "秋季学术年会", 20, fee="会员 300 元，非会员 500 元")
+    reply = alice.says("年会的报名费多少")
+    assert "会员 300 元" in reply and "元/年" not in reply
+
+
+def test_a_member_asking_for_their_dues_is_bound_and_then_shown_them(alice, db):
+    add_member(db, openid=None, paid_through=f"{TODAY.year}-12-31")
+    assert "姓名" in alice.says("我是老会员，想看看会费交到哪年了")
+    alice.says("张三")
+    alice.says("忘了")
+    reply = alice.says("13800000001")
+    assert "绑定成功" in reply and f"会费缴至：{TODAY.year}-12-31" in reply

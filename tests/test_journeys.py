@@ -1,5 +1,9 @@
 """Six members' journeys (issue 12), replayed in their own words, turn by turn.
 
+Turns before the issue-12 work (same script): professor 10, PhD student 17 (unit stored as the sentence),
+HR 9 (contact stored as "我是人事部的王芳"), rural doctor stuck after 6 (我的报名 had no venue), job seeker 3,
+annoyed member 4 (two 人工 tickets, the receipt refused); 5 of 6 journeys had replies over a screen.
+
 Each journey is a list of beats: something the member wants from the next reply. The member
 first says it the way people do; when the reply does not give it, they try again the way the
 bot's last reply suggested (its keywords, a number), as the members who finished these journeys
@@ -123,8 +127,9 @@ def _nothing_to_store(db) -> None:
 
 def _annoyed_heard(db) -> None:
     tickets = list_tickets_of_member(db, "o_annoyed")
-    assert len(tickets) == 1, "the second request joins the first, not a second ticket"
-    assert tickets[0]["media"], "the transfer receipt is kept with the ticket as evidence"
+    human = [t for t in tickets if t["category"] == "人工"]
+    assert len(human) == 1, "the second request joins the first, not a second ticket"
+    assert any("mmbiz.qpic.cn" in t["body"] for t in tickets), "the receipt is kept with a ticket as evidence"
 
 
 JOURNEYS = [
@@ -136,7 +141,7 @@ JOURNEYS = [
         Beat(("13903710123", "0123"), has("绑定成功")),
         Beat(("会费交到哪年了", "会费"), has("缴至")),
         Beat(("谢谢",), ANY),
-    ], _professor_bound, turns=99),
+    ], _professor_bound, turns=7),
     Journey("PhD student applying", "o_phd", [
         Beat(("我要申请学生会员", "1"), has("真实姓名")),
         Beat(("李明",), either(has("会员类别"), has("出生年份"))),
@@ -152,7 +157,7 @@ JOURNEYS = [
         Beat(("15937126688",), has("邮箱")),
         Beat(("没有", "跳过"), has("核对")),
         Beat(("对的，提交", "确认"), has("申请编号")),
-    ], _phd_applied, turns=99),
+    ], _phd_applied, turns=11),
     Journey("company HR applying as a unit", "o_hr", [
         Beat(("我们公司想申请单位会员", "2"), has("单位全称")),
         Beat(("河南示范新材料有限公司",), has("信用代码")),
@@ -161,7 +166,7 @@ JOURNEYS = [
         Beat(("13912345678",), has("单位类型")),
         Beat(("企业", "3"), has("核对")),
         Beat(("确认无误", "确认"), has("申请编号")),
-    ], _unit_applied, turns=99),
+    ], _unit_applied, turns=7),
     Journey("rural doctor looking for a training", "o_doctor", [
         Beat(("南阳附近有没有培训", "最近有什么活动", "培训"), has("基层医生适宜技术培训")),
         Beat(("我想报名基层医生那个培训", number_of("基层医生适宜技术培训", "报名 {}")),
@@ -173,13 +178,13 @@ JOURNEYS = [
         Beat(("郑州有没有招算法的，8k以上", "招聘 算法 郑州"), has("算法工程师")),
         Beat(("1",), has("郑州示范智能科技有限公司"), details=True),
         Beat(("好的谢谢",), ANY),
-    ], _nothing_to_store, turns=99),
+    ], _nothing_to_store, turns=3),
     Journey("annoyed member", "o_annoyed", [
         Beat(("我上个月转了400块会费，交上了吗", "会费"), has("缴至")),
         Beat((IMAGE,), either(has("凭证"), has("已收到您的图片"))),
         Beat(("你们这个机器人太笨了，我要找人", "人工"), has("登记")),
         Beat(("怎么还没人联系我", "人工"), has("登记")),
-    ], _annoyed_heard, turns=99),
+    ], _annoyed_heard, turns=4),
 ]
 
 
@@ -205,11 +210,12 @@ def replay(client, config, journey: Journey) -> int:
     return turns
 
 
-IN_PROGRESS = pytest.mark.xfail(reason="issue 12 replies and forms being landed step by step", strict=False)
+IN_PROGRESS = {"rural doctor looking for a training"}  # events by place: next on the forms branch
+CASES = [pytest.param(j, id=j.name, marks=[pytest.mark.xfail(reason="in progress", strict=True)]
+                      if j.name in IN_PROGRESS else []) for j in JOURNEYS]
 
 
-@IN_PROGRESS
-@pytest.mark.parametrize("journey", JOURNEYS, ids=[j.name for j in JOURNEYS])
+@pytest.mark.parametrize("journey", CASES)
 def test_a_journey_ends_well_in_few_turns(client, config, db, journey, record_property):
     seed(db)
     turns = replay(client, config, journey)
@@ -221,8 +227,7 @@ def test_a_journey_ends_well_in_few_turns(client, config, db, journey, record_pr
     assert turns <= journey.turns
 
 
-@IN_PROGRESS
-@pytest.mark.parametrize("journey", JOURNEYS, ids=[j.name for j in JOURNEYS])
+@pytest.mark.parametrize("journey", CASES)
 def test_no_reply_in_a_journey_is_longer_than_a_screen(client, config, db, journey):
     seed(db)
     replay(client, config, journey)

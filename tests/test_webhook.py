@@ -573,7 +573,7 @@ def test_retry_of_an_event_runs_the_handler_once(wire, monkeypatch):
     click = event_xml(member, "CLICK", "MENU_HUMAN", create_time=sent_at)
     first, again = wire.send(click).data, wire.send(click).data
     assert first == again
-    assert reply_fields(first)["Content"] == content.text("human.text")
+    assert reply_fields(first)["Content"].startswith(content.text("human.text"))
     assert len(calls) == 1
     # A new click (another CreateTime, or another key) is not a retry.
     wire.send(event_xml(member, "CLICK", "MENU_HUMAN", create_time=sent_at + 1))
@@ -586,7 +586,7 @@ def test_event_retry_key_includes_the_event_key(wire, monkeypatch):
     wire.send(event_xml(member, "CLICK", "MENU_HELP", create_time=sent_at))
     other = reply_fields(wire.send(event_xml(member, "CLICK", "MENU_HUMAN", create_time=sent_at)).data)
     assert len(calls) == 1
-    assert other["Content"] == content.text("human.text")
+    assert other["Content"].startswith(content.text("human.text"))
 
 
 def slow_tickets(monkeypatch, seconds: float) -> None:
