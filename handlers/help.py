@@ -24,7 +24,7 @@ def _small_talk(text: str) -> str | None:
     if plain in words["help_words"] or any(word in plain for word in words["help_phrases"]):
         return None
     if any(word in plain for word in words["thanks_words"]):
-        return "smalltalk.thanks"
+        return "clarify.thanks"
     if plain in words["ok_words"]:
         return "smalltalk.ok"
     return "smalltalk.greeting"
@@ -38,6 +38,8 @@ def show_help(ctx):
 
 @handles("unknown")
 def not_understood(ctx):
+    if ctx.intent is not None and ctx.intent.slots.get("reason") == "thanks":
+        return ctx.reply("clarify.thanks")  # also when a list was open (bot/clarify.py answers it otherwise)
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
     return ctx.reply("unknown.text")
