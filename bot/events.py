@@ -105,7 +105,32 @@ def upcoming(today: date, asked: str) -> tuple[dict, str]:
 
 
 def is_narrow(query: dict) -> bool:
-    return bool(query["type"] or query["word"] or query["to"])
+    return bool(query["type"] or query["word"] or query["to"] or query.get("place"))
+
+
+def place_in(text: str, places: list[str]) -> str | None:
+    """The city of an event place that the text names ("南阳附近有没有培训" -> 南阳), longest first."""
+    plain = normalize(text or "")
+    cores = {re.sub(r"(市|县|区|省)$", "", place): place for place in places if place}
+    cores.update({city: city for city in content.load_toml("events.toml")["places"]})
+    found = [core for core in cores if len(core) >= 2 and core in plain]
+    return max(found, key=len) if found else None
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    from math import asin, cos, radians, sin, sqrt
+    lat1, lon1, lat2, lon2 = map(radians, (*a, *b))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * asin(sqrt(h))
+
+
+def where_is(place: str | None) -> tuple[float, float] | None:
+    """The position of the first known city in an event's place."""
+    for city, position in content.load_toml("events.toml")["places"].items():
+        if place and city in place:
+            return tuple(position)
+    return None
 
 
 # --- how an event reads ------------------------------------------------------------------

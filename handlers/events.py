@@ -26,8 +26,8 @@ from bot.registry import handles, step
 from bot.router import normalize
 from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value
 from storage.events import (
-    REGISTERED, cancel_registration, find_event, last_contact, last_signup_day, list_events, live_registration,
-    register, registrations_of, waitlist_position,
+    REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
+    live_registration, register, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
 
@@ -93,11 +93,61 @@ def _show_list(ctx, query: dict, heading: str):
     return reply or ctx.reply("events.nothing_ahead")
 
 
+def _question(ctx) -> tuple[dict, str]:
+    """The member's question about events as a query: guide.question plus the city it names
+    ("南阳附近有没有培训" -> trainings in 南阳, everything still to come when no month is named)."""
+    text = "" if ctx.message.kind == "event" else ctx.text
+    query, heading = guide.question(text, date.today())
+    place = guide.place_in(text, event_places(ctx.db, _today())) if text else None
+    if place:
+        if not (query["type"] or query["word"] or guide.mentions(text, "this_month")
+                or guide.mentions(text, "next_month") or re.search(r"\d+月|[一二三四五六七八九十]月", text)):
+            query, heading = guide.upcoming(date.today(), asked="")[0], content.text(
+                "events.heading.upcoming", what=content.text("events.what.any"))
+        query["place"] = place
+        heading = content.text("events.heading.in_place", place=place, heading=heading)
+    return query, heading
+
+
+def _asks_about_own(ctx) -> bool:
+    """"那个培训是几号在哪" from a member with registrations: their registrations, with date and place."""
+    if not guide.mentions(ctx.text, "when_where_words"):
+        return False
+    registrations = registrations_of(ctx.db, ctx.openid, _today())
+    if not registrations:
+        return False
+    plain = normalize(ctx.text)
+    return bool(guide.mentions(ctx.text, "back_reference_words")) or any(
+        r["title"][:2] in plain or (r.get("type") and r["type"] in plain) for r in registrations)
+
+
 @handles("events", menu="MENU_EVENTS")
 def show_events(ctx):
     if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
-    return _show_list(ctx, *guide.question(ctx.text, date.today()))
+    if ctx.message.kind != "event" and _asks_about_own(ctx):
+        return _show_mine(ctx)
+    return _show_list(ctx, *_question(ctx))
+
+
+@handles(events=("media:location",))
+def nearest_events(ctx):
+    """A location sent: the upcoming events nearest to it (cities placed in content/events.toml)."""
+    try:
+        here = (float(ctx.message.extra.get("x")), float(ctx.message.extra.get("y")))
+    except (TypeError, ValueError):
+        return None
+    upcoming = [(guide.distance_km(here, where), event) for event in list_events(ctx.db, {"from": _today()}, 0, 200)
+                if (where := guide.where_is(event["place"])) is not None]
+    if not upcoming:
+        return ctx.reply("events.nearby.none")
+    upcoming.sort(key=lambda pair: (pair[0], pair[1]["starts_on"]))
+    count = guide.settings()["chat"]["nearby_count"]
+    lines = [content.text("events.nearby.line", number=n, dates=guide.dates_text(e), title=e["title"],
+                          place=e["place"], km=round(km)) for n, (km, e) in enumerate(upcoming[:count], 1)]
+    ctx.start_flow("events", paging.STEP, query={"from": _today()}, heading="", shown=[e["id"] for _, e in
+                   upcoming[:count]], current=None, offset=count)
+    return ctx.reply("events.nearby.list", items="\n".join(lines))
 
 
 @step("events", paging.STEP, prompt="events.browse_prompt", lapses=True)
@@ -111,7 +161,7 @@ def _sign_up_from_list(ctx):
     found = _WORDS_AND_NUMBER.fullmatch(plain)
     words, number = (found.group(1), int(found.group(2))) if found else (plain, None)
     if words not in guide.settings()["chat"]["signup_words"]:
-        return None
+        return _sign_up_by_name(ctx, plain)
     if number is not None:
         shown = ctx.flow_data["shown"]
         if not 1 <= number <= len(shown):
@@ -122,17 +172,35 @@ def _sign_up_from_list(ctx):
     return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
 
 
+def _sign_up_by_name(ctx, plain: str):
+    """"我想报名基层医生那个培训" in a list: the one listed event whose title has every part of
+    what is left once the sign-up and filler words are taken out; None when that is not one event."""
+    chat = guide.settings()["chat"]
+    word = guide.mentions(plain, "signup_words")
+    if not word:
+        return None
+    rest = plain
+    for filler in sorted([*chat["signup_words"], *chat["filler_words"]], key=len, reverse=True):
+        rest = rest.replace(filler, " ")
+    parts = [part for part in rest.split() if len(part) >= 2]
+    if not parts:
+        return None
+    shown = [find_event(ctx.db, event_id) for event_id in ctx.flow_data.get("shown", [])]
+    named = [event for event in shown if event and all(part in event["title"] for part in parts)]
+    return _offer(ctx, named[0]) if len(named) == 1 else None
+
+
 # --- registering -------------------------------------------------------------------------------
 
 @handles("event_signup")
 def sign_up(ctx):
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)
-    if guide.mentions(ctx.text, "mine_words"):
+    if guide.mentions(ctx.text, "mine_words") or _asks_about_own(ctx):
         return _show_mine(ctx)
     if guide.mentions(ctx.text, "cancel_words"):
         return cancel(ctx)
-    query, heading = guide.question(ctx.text, date.today())
+    query, heading = _question(ctx)
     found = list_events(ctx.db, query, 0, 2)
     if len(found) == 1:
         return _offer(ctx, found[0])
@@ -231,7 +299,8 @@ def _status_of(ctx, registration: dict) -> str:
 
 def _numbered(ctx, registrations: list[dict]) -> str:
     return "\n".join(content.text("events.mine.line", number=number, title=r["title"], dates=guide.dates_text(r),
-                                  status=_status_of(ctx, r)) for number, r in enumerate(registrations, 1))
+                                  place=r.get("place") or content.text("events.none"), status=_status_of(ctx, r))
+                     for number, r in enumerate(registrations, 1))
 
 
 def _show_mine(ctx):
@@ -242,8 +311,9 @@ def _show_mine(ctx):
 
 
 def wants_to_cancel(ctx) -> bool:
-    """Whether a bare 取消 (the `cancel` intent, outside any flow) is about a registration: 取消报名."""
-    return guide.mentions(ctx.text, "signup_words") is not None
+    """Whether a 取消 outside any flow is about a registration: 取消报名, or "单位有事去不了了，帮我取消"."""
+    return (guide.mentions(ctx.text, "signup_words") is not None
+            or guide.mentions(ctx.text, "absent_words") is not None)
 
 
 def cancel(ctx):

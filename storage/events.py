@@ -104,12 +104,18 @@ def list_events(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: 
     with query["word"] in the title; soonest first, with seat counts."""
     where, params = ["e.ends_on >= ?"], [query["from"]]
     for clause, value in (("e.starts_on <= ?", query.get("to")), ("e.type = ?", query.get("type")),
-                          ("instr(e.title, ?) > 0", query.get("word"))):
+                          ("instr(e.title, ?) > 0", query.get("word")), ("instr(e.place, ?) > 0", query.get("place"))):
         if value:
             where.append(clause)
             params.append(value)
     return list(db.query(f"{_WITH_SEATS} where {' and '.join(where)} order by e.starts_on, e.id "
                          "limit ? offset ?", [*params, limit, offset]))
+
+
+def event_places(db: sqlite_utils.Database, from_day: str) -> list[str]:
+    """The places of events not over by `from_day`, for a member who names a city."""
+    return [row["place"] for row in db.query("select distinct place from events where ends_on >= ? "
+                                             "and place is not null and place != ''", [from_day])]
 
 
 def events_of_year(db: sqlite_utils.Database, year: int | None = None) -> list[dict]:

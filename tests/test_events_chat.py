@@ -240,3 +240,60 @@ def test_the_last_seat_goes_to_one_member_only(config, db):
     assert errors == []
     assert sorted(r["status"] for r in results) == ["registered"] + ["waitlisted"] * 7
     assert len({r["checkin_code"] for r in results}) == 8
+
+
+# --- finding by place and time, and one's own registrations (issue 12) -----------------------------
+
+def test_a_city_named_lists_only_that_citys_events(alice, db):
+    add_event(db, "基层医生适宜技术培训", 30, type="培训", place="南阳市")
+    add_event(db, "科研项目申报培训", 20, type="培训", place="郑州")
+    add_event(db, "南阳青年学者沙龙", 50, place="南阳")
+    reply = alice.says("南阳附近有没有培训")
+    assert "基层医生适宜技术培训" in reply and "科研项目申报培训" not in reply and "沙龙" not in reply
+    reply = alice.says("南阳有什么活动")
+    assert "基层医生适宜技术培训" in reply and "南阳青年学者沙龙" in reply and "科研项目申报培训" not in reply
+
+
+def test_a_month_and_a_city_together(alice, db):
+    next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+    add_event(db, "郑州下月论坛", (next_month - TODAY).days + 3)
+    add_event(db, "洛阳下月论坛", (next_month - TODAY).days + 4, place="洛阳")
+    add_event(db, "郑州本月沙龙", 0)
+    reply = alice.says("下个月郑州有什么活动")
+    assert "郑州下月论坛" in reply and "洛阳" not in reply and "本月沙龙" not in reply
+
+
+def test_a_location_lists_the_nearest_upcoming_events(client, config, db):
+    add_event(db, "南阳培训", 30, place="南阳")
+    add_event(db, "郑州论坛", 10, place="郑州")
+    add_event(db, "安阳讲座", 5, place="安阳")
+    reply = Member(client, config, "o_doctor").send("location", Location_X="33.01", Location_Y="112.52",
+                                                     Scale="15", Label="南阳市卧龙区")
+    assert reply.index("南阳培训") < reply.index("郑州论坛") < reply.index("安阳讲座")
+    assert "公里" in reply
+
+
+def test_my_registrations_say_when_and_where(alice, db):
+    add_event(db, "基层医生适宜技术培训", 30, type="培训", place="南阳")
+    alice.says("我要报名基层医生适宜技术培训")
+    alice.says("确认")
+    reply = alice.says("那个培训是几号在哪")
+    assert "基层医生适宜技术培训" in reply and "南阳" in reply and "签到码" in reply
+
+
+def test_picking_a_listed_event_by_part_of_its_name(client, config, db):
+    add_event(db, "基层医生适宜技术培训", 30, type="培训", place="南阳")
+    add_event(db, "科研项目申报培训", 20, type="培训")
+    doctor = Member(client, config, "o_doctor")
+    doctor.says("有什么培训")
+    assert "《基层医生适宜技术培训》" in doctor.says("我想报名基层医生那个培训")
+
+
+def test_cannot_go_inside_a_sentence_cancels_the_registration(alice, db):
+    add_event(db, "秋季学术年会", 20)
+    alice.says("我要报名年会")
+    alice.says("确认")
+    reply = alice.says("单位有事去不了了，帮我取消")
+    assert "秋季学术年会" in reply and "取消" in reply
+    assert "已取消" in alice.says("确认")
+    assert store.registrations_of(db, "o_alice", TODAY.isoformat()) == []

@@ -173,7 +173,7 @@ JOURNEYS = [
              either(has("基层医生适宜技术培训", "手机号"), has("基层医生适宜技术培训", "确认"))),
         Beat(("我叫张为民，手机13700001111", "张为民 13700001111"), has("签到码", "基层医生适宜技术培训")),
         Beat(("那个培训是几号在哪", "我的报名"), has("基层医生适宜技术培训", "南阳", "签到码")),
-    ], _doctor_registered, turns=99),
+    ], _doctor_registered, turns=4),
     Journey("job seeker", "o_seeker", [
         Beat(("郑州有没有招算法的，8k以上", "招聘 算法 郑州"), has("算法工程师")),
         Beat(("1",), has("郑州示范智能科技有限公司"), details=True),
@@ -210,7 +210,7 @@ def replay(client, config, journey: Journey) -> int:
     return turns
 
 
-IN_PROGRESS = {"rural doctor looking for a training"}  # events by place: next on the forms branch
+IN_PROGRESS: set[str] = set()  # journeys not yet expected to pass
 CASES = [pytest.param(j, id=j.name, marks=[pytest.mark.xfail(reason="in progress", strict=True)]
                       if j.name in IN_PROGRESS else []) for j in JOURNEYS]
 
