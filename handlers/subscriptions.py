@@ -24,12 +24,52 @@ from storage.members import find_member_by_openid
 from storage.newsletters import subscribe, topics_of, unsubscribe
 
 
+def topics_in(text: str) -> list[str]:
+    """Every topic a message names ("退订学科动态、行业动态、人才资讯" -> three), longest words first
+    so that one word is not counted for two topics; the words are the router's (content/intents.toml)."""
+    plain = normalize(text or "")
+    words = sorted(((word, code) for code, names in content.load_toml("intents.toml")["topics"].items()
+                    for word in names), key=lambda pair: len(pair[0]), reverse=True)
+    found = []
+    for word, code in words:
+        if word in plain:
+            plain = plain.replace(word, " ")
+            if code not in found:
+                found.append(code)
+    return [code for code in topic_names() if code in found]
+
+
+def _keeps_only(ctx) -> list[str] | None:
+    """"只要政策的，其他都不要了": the topics to keep (everything else goes); None if not said so."""
+    if not said(ctx.text, "only", whole=False):
+        return None
+    return topics_in(ctx.text) or None
+
+
+def _keep_only(ctx, keep: list[str]):
+    current = topics_of(ctx.db, ctx.openid)
+    dropped = [code for code in current if code not in keep]
+    added = subscribe(ctx.db, ctx.openid, [code for code in keep if code not in current])
+    if dropped:
+        unsubscribe(ctx.db, ctx.openid, dropped)
+    now = topics_of(ctx.db, ctx.openid)
+    delivery.sync_tags_later(ctx.redis, ctx.openid, now)
+    return ctx.reply("subscriptions.kept_only", topics=topic_list(now),
+                     removed=topic_list(dropped) or content.text("subscriptions.none"),
+                     added=topic_list(added) or content.text("subscriptions.none"))
+
+
 @handles("subscribe")
 def subscribe_topics(ctx):
     if (alert := answer_alert(ctx)) is not None:  # job keyword alerts: "订阅招聘 人工智能", "我的招聘订阅"
         return alert
     if said(ctx.text, "mine", whole=False):
         return show_subscriptions(ctx)
+    if (keep := _keeps_only(ctx)) is not None:
+        return _keep_only(ctx, keep)
+    several = topics_in(ctx.text)
+    if len(several) > 1:  # "订阅政策和人才"
+        return _subscribe(ctx, several)
     topic = ctx.intent.slots.get("topic")
     if topic:
         return _subscribe(ctx, [topic])
@@ -89,7 +129,14 @@ def _subscribe(ctx, topics: list[str]):
 def unsubscribe_topics(ctx):
     if (alert := answer_alert(ctx)) is not None:  # "取消招聘订阅 人工智能"
         return alert
+    if (keep := _keeps_only(ctx)) is not None:
+        return _keep_only(ctx, keep)  # "只要政策的，其他都不要了" keeps 政策, not drops it
     current = topics_of(ctx.db, ctx.openid)
+    several = topics_in(ctx.text)
+    if len(several) > 1:  # "退订学科动态、行业动态、人才资讯": all three
+        subscribed = [code for code in several if code in current]
+        if subscribed:
+            return _unsubscribe(ctx, subscribed)
     topic = ctx.intent.slots.get("topic")
     if topic:
         if topic not in current:

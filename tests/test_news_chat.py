@@ -274,3 +274,23 @@ def test_an_open_list_never_nags(alice, db, redis_client):
     state.save_flow(redis_client, alice.openid, flow, ttl=1800)
     reply = alice.says("人工客服")
     assert "还没有完成" not in reply and "秘书处" in reply
+
+
+# --- several topics in one message (issue 12) ----------------------------------------------------
+
+def test_several_topics_are_unsubscribed_in_one_message(client, config, db):
+    from storage.newsletters import subscribe as add, topics_of
+    from tests.member import Member
+    add(db, "o_many", ["policy", "discipline", "industry", "talent"])
+    reply = Member(client, config, "o_many").says("退订学科动态、行业动态、人才资讯")
+    assert topics_of(db, "o_many") == ["policy"]
+    assert "学科" in reply and "行业" in reply and "人才" in reply
+
+
+def test_only_this_one_keeps_it_and_drops_the_rest(client, config, db):
+    from storage.newsletters import subscribe as add, topics_of
+    from tests.member import Member
+    add(db, "o_many", ["policy", "discipline", "industry"])
+    reply = Member(client, config, "o_many").says("只要政策的，其他都不要了")
+    assert topics_of(db, "o_many") == ["policy"]
+    assert "政策" in reply
