@@ -4,7 +4,7 @@ Outside a flow, "取消报名" (the router hears 取消) cancels a registration:
 """
 from bot.conversation import flow_title
 from bot.registry import handles
-from handlers import events
+from handlers import events, signup
 
 
 @handles("cancel")
@@ -12,5 +12,6 @@ def cancel(ctx):
     if ctx.flow is None:
         return events.cancel(ctx) if events.wants_to_cancel(ctx) else ctx.reply("cancel.nothing")
     title = flow_title(ctx.flow)
+    kept = signup.keep_for_later(ctx)
     ctx.end_flow()
-    return ctx.reply("cancel.done", flow=title)
+    return ctx.reply("cancel.kept" if kept else "cancel.done", flow=title)

@@ -29,6 +29,7 @@ from bot.registry import handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_text,
                             name_in, normalise, tries_value, unit_in)
+from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
                              find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
@@ -272,6 +273,12 @@ def start_signup(ctx):
     application = find_open_application(ctx.db, ctx.openid)
     if application:
         return application_status(ctx, application)
+    draft = state.take_draft(ctx.redis, ctx.openid, FLOW)
+    if draft is not None:  # cancelled within the day: offer to go on from there
+        ctx.start_flow(FLOW, draft["step"], **draft["data"])
+        ctx.flow["paused"] = True
+        ctx.flow["restored"] = True  # 取消 now gives it up for good
+        return ctx.reply("signup.draft_offer")
     ctx.start_flow(FLOW, "kind", answers={})
     code = _invite_code(ctx.text)
     if code:
@@ -295,6 +302,17 @@ def _said_at_start(text: str) -> tuple[str | None, dict]:
     if any(word in value for word in words["individual_said"]):
         return "individual", {}
     return None, {}
+
+
+def keep_for_later(ctx) -> bool:
+    """On 取消 of a half-filled application: keep its answers for a day (content/conversation.toml),
+    offered back at the next 入会. False for any other flow, or nothing answered yet."""
+    flow = ctx.flow
+    if flow is None or flow["name"] != FLOW or not flow["data"].get("answers") or flow.get("restored"):
+        return False
+    kept = {key: value for key, value in flow.items() if key not in ("waiting", "held_answer")}
+    state.keep_draft(ctx.redis, ctx.openid, kept, content.load_toml("conversation.toml")["draft_keep_seconds"])
+    return True
 
 
 def _invite_code(text: str) -> str | None:

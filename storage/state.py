@@ -301,6 +301,22 @@ def recent_topic(r: redis.Redis, openid: str) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
+# --- a cancelled form's answers, kept a day to be resumed ------------------------------
+
+def _draft_key(openid: str, name: str) -> str:
+    return f"{PREFIX}draft:{name}:{openid}"
+
+
+def keep_draft(r: redis.Redis, openid: str, flow: dict, ttl_seconds: int) -> None:
+    r.set(_draft_key(openid, flow["name"]), json.dumps(flow, ensure_ascii=False), ex=ttl_seconds)
+
+
+def take_draft(r: redis.Redis, openid: str, name: str) -> dict | None:
+    """The kept draft of flow `name`, removed as it is taken."""
+    value = r.getdel(_draft_key(openid, name))
+    return json.loads(value) if value else None
+
+
 # --- member pages: sessions and web authorisation -----------------------------------
 # A page session (bot/pages/) is a random token in the member's cookie; Redis keeps
 # its hash, so a leaked dump of Redis opens nobody's pages. Before WeChat's

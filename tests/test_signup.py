@@ -523,3 +523,34 @@ def test_a_unit_field_is_corrected_from_the_summary(zhang, db):
     zhang.says("确定")
     data = the_application(db)["data"]
     assert data["contact_name"] == "赵六" and data["contact_mobile"] == "13700001234"
+
+
+def test_cancelling_keeps_the_answers_a_day_and_offers_to_resume(zhang, db, redis_client):
+    """Issue 12: cancelling half-way lost everything typed so far."""
+    fill(zhang, STUDENT_ANSWERS, until="post_category")
+    assert "保留一天" in zhang.says("取消")
+    assert state.load_flow(redis_client, "o_zhang") is None
+    assert "还保留着" in zhang.says("我要入会")
+    assert "岗位类别" in zhang.says("继续")  # where it was, the answers before kept
+    finish(zhang, db, STUDENT_ANSWERS, "post_category")
+
+
+def test_a_kept_draft_can_be_given_up_for_a_fresh_start(zhang):
+    fill(zhang, STUDENT_ANSWERS, until="post_category")
+    zhang.says("取消")
+    zhang.says("入会")
+    assert "保留" not in zhang.says("取消")
+    assert "申请类型" in zhang.says("入会")
+
+
+def test_a_signup_question_names_what_it_already_knows(zhang, db):
+    """"我要申请学生会员" answers the type and the category: neither is asked again."""
+    assert "真实姓名" in zhang.says("我要申请学生会员")
+    assert "出生年份" in zhang.says("张三")
+    assert "单位全称" in Phone(zhang.client, zhang.config, "o_hr").says("我们公司想申请入会")
+
+
+@pytest.mark.parametrize("confirm", ["对的，提交", "没问题", "确认无误", "对的"])
+def test_everyday_confirmations_submit(zhang, db, confirm):
+    fill(zhang, STUDENT_ANSWERS)
+    assert "申请编号" in zhang.says(confirm)
