@@ -44,6 +44,9 @@ def fee_status(ctx):
         return _channel_answer(ctx, channel)
     if text and _mentions(text, "how_to_pay"):
         return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
+    category = _category_named(text)
+    if category is not None:  # "学生会员要交多少钱": that category's fee, first
+        return ctx.reply("fees.category_fee", line=_schedule_line(category))
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
         if text and _mentions(text, "claims_member"):
@@ -178,16 +181,24 @@ def _schedule_reply(ctx, details: bool = False):
 
 def _schedule_text() -> str:
     """One line per category: yearly fee, lifetime price where offered, or exempt."""
-    lines = []
-    for category in dues.fee_rules()["yearly"]:
-        fields = {"category": dues.category_name(category),
-                  "amount": dues.format_amount(dues.yearly_fee(category))}
-        lifetime = dues.lifetime_fee(category)
-        if dues.is_exempt(category):
-            key = "fees.schedule_line_free"
-        elif lifetime is not None:
-            key, fields["lifetime"] = "fees.schedule_line_lifetime", dues.format_amount(lifetime)
-        else:
-            key = "fees.schedule_line"
-        lines.append(content.text(key, **fields))
-    return "\n".join(lines)
+    return "\n".join(_schedule_line(category) for category in dues.fee_rules()["yearly"])
+
+
+def _schedule_line(category: str) -> str:
+    fields = {"category": dues.category_name(category), "amount": dues.format_amount(dues.yearly_fee(category))}
+    lifetime = dues.lifetime_fee(category)
+    if dues.is_exempt(category):
+        key = "fees.schedule_line_free"
+    elif lifetime is not None:
+        key, fields["lifetime"] = "fees.schedule_line_lifetime", dues.format_amount(lifetime)
+    else:
+        key = "fees.schedule_line"
+    return content.text(key, **fields)
+
+
+def _category_named(text: str) -> str | None:
+    """The membership category a question names ("学生会员要交多少钱"), if it asks about one."""
+    if not text or not _mentions(text, "how_much"):
+        return None
+    return next((category for category in dues.fee_rules()["yearly"]
+                 if dues.category_name(category) in text), None)

@@ -146,3 +146,8 @@ def test_a_member_asking_for_their_dues_is_bound_and_then_shown_them(alice, db):
     alice.says("忘了")
     reply = alice.says("13800000001")
     assert "绑定成功" in reply and f"会费缴至：{TODAY.year}-12-31" in reply
+
+
+def test_a_categorys_fee_is_answered_first(alice, db):
+    reply = alice.says("学生会员要交多少钱")
+    assert reply.startswith("· 学生会员：20 元/年") and "单位会员" not in reply
