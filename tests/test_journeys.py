@@ -175,7 +175,8 @@ JOURNEYS = [
         Beat(("那个培训是几号在哪", "我的报名"), has("基层医生适宜技术培训", "南阳", "签到码")),
     ], _doctor_registered, turns=4),
     Journey("job seeker", "o_seeker", [
-        Beat(("郑州有没有招算法的，8k以上", "招聘 算法 郑州"), has("算法工程师")),
+        # one posting matches: it opens in full, which is the detail the member is after
+        Beat(("郑州有没有招算法的，8k以上", "招聘 算法 郑州"), has("算法工程师"), details=True),
         Beat(("1",), has("郑州示范智能科技有限公司"), details=True),
         Beat(("好的谢谢",), ANY),
     ], _nothing_to_store, turns=3),
