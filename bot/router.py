@@ -140,6 +140,9 @@ def route(text: str) -> Intent:
     from bot import intent_model
 
     ranked = intent_model.current().probabilities(analysis.feature_names())
+    if ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown":
+        # The model doubts and the rules heard a request: the request goes first (ask if close).
+        ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
     (name, p), (_, p2) = ranked[0], ranked[1]
     alternatives = ()
     if p < lex.ask_below or p - p2 < lex.ask_margin:
@@ -218,6 +221,7 @@ class _Lexicon:
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])
+        self.unknown_needs = float(settings["unknown_needs"])
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
