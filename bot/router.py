@@ -35,6 +35,7 @@ INTENTS = (
 )
 TOPIC_INTENTS = frozenset({"news", "subscribe", "unsubscribe"})
 TOPICS = ("policy", "discipline", "industry", "talent", "jobs")
+ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目"): the topic is None
 
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
@@ -202,6 +203,7 @@ class _Found:
     clause_of: list  # clause number of each token
     job_clauses: set  # clauses that mention a job
     topics: set = field(default_factory=set)  # every topic named
+    weak_topics: set = field(default_factory=set)  # topics named in passing ([weak_topics])
     topic: str | None = None  # the topic, when exactly one is named
     city: str | None = None
 
@@ -250,12 +252,14 @@ class _Lexicon:
             for word in words:
                 add(word, concept)
         self._topic_of = {}
-        for topic, words in config["topics"].items():
-            if topic not in TOPICS:
-                raise ValueError(f"intents.toml [topics]: unknown topic {topic!r}")
-            for word in words:
-                add(word, TOPIC_CONCEPT)
-                self._topic_of.setdefault(normalize(word), topic)
+        self._weak_topic_of = {}
+        for table, topic_of in (("topics", self._topic_of), ("weak_topics", self._weak_topic_of)):
+            for topic, words in config[table].items():
+                if topic not in (*TOPICS, ALL_TOPICS):
+                    raise ValueError(f"intents.toml [{table}]: unknown topic {topic!r}")
+                for word in words:
+                    add(word, TOPIC_CONCEPT)
+                    topic_of.setdefault(normalize(word), topic)
         jobs = config["jobs"]
         self._city_of = {}
         for city in jobs["cities"]:
@@ -346,9 +350,14 @@ class _Lexicon:
             topic = self._topic_of.get(word)
             if topic is not None:
                 found.topics.add(topic)
-                found.topic = topic if len(found.topics) == 1 else None  # several topics: none of them
+            elif word in self._weak_topic_of:
+                found.weak_topics.add(self._weak_topic_of[word])
             if found.city is None:
                 found.city = self._city_of.get(word)
+        # One topic named: that one; several, or all of them: none in particular. Words that name
+        # a topic only in passing ([weak_topics]) count when no column is named outright.
+        named = found.topics or found.weak_topics
+        found.topic = next(iter(named)) if len(named) == 1 and ALL_TOPICS not in named else None
         return found
 
     def _matches(self, tokens: list[str]):
