@@ -1,4 +1,4 @@
-"""Dues paid online with WeChat Pay: the order, and recording the payment exactly once.
+"""Dues and event fees paid online with WeChat Pay: the order, and recording the payment exactly once.
 
 An order is priced by the fee schedule (bot.dues.amount_due over
 content/membership.toml) for the term the member picked: the page says only
@@ -14,6 +14,10 @@ callers in any number of threads or processes queue; the first finds the order
 unpaid and records it, the others find the receipt and record nothing. The
 payment's import_key (wechatpay:<out_trade_no>, unique) backs that up. The
 member is told once, by whichever call recorded it.
+
+An event fee (purpose `event`) is priced by bot/event_fees.py for a registration
+already holding its seat; paid, the registration is marked paid (no dues receipt);
+closed unpaid, the registration is cancelled and the seat goes to the waitlist.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ import redis
 
 from bot import content, delivery, dues, wechat_pay
 from bot.config import Config
+from storage import event_payments
+from storage import events as event_store
 from storage import pay_orders as orders
 from storage.payments import AlreadyLifetime, find_payer, find_payment, record_payment
 from storage.sqlite import transaction as write_transaction
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BEIJING = timezone(timedelta(hours=8))
 PURPOSE = "dues"
+EVENT = "event"  # an event fee; the order's `years` holds the registration id, so one order per registration
 METHOD_KEY = "pages.dues.method"  # 微信支付: how receipts name the method
 ACTOR = "wechatpay"
 
@@ -71,15 +78,36 @@ def order_for(db, pay, config: Config, payer: dict, openid: str, years: int) -> 
     if waiting:
         return waiting
     description = content.text("pages.dues.order_description", years=dues.years_text(years),
-                               short_name=content.society().get("short_name", ""))[:120]
+                               short_name=content.society().get("short_name", ""))
+    return _place(db, pay, config, now, {
+        "openid": openid, "payer_kind": payer["kind"], "payer_id": payer["id"], "payer_number": payer["number"],
+        "purpose": PURPOSE, "years": years, "amount_fen": amount_fen, "description": description})
+
+
+def event_order_for(db, pay, config: Config, registration: dict, openid: str) -> dict:
+    """The open order for a registration's fee (fee_fen, set when it registered), or a new one."""
+    now = _now()
+    waiting = orders.open_order_for(db, openid, EVENT, registration["id"], registration["fee_fen"],
+                                    now.isoformat(timespec="seconds"))
+    if waiting:
+        return waiting
+    description = content.text("pages.events.order_description", title=registration["title"],
+                               fee_type=registration["fee_type"])
+    order = _place(db, pay, config, now, {
+        "openid": openid, "payer_kind": "registration", "payer_id": registration["id"],
+        "payer_number": registration["event_no"], "purpose": EVENT, "years": registration["id"],
+        "amount_fen": registration["fee_fen"], "description": description})
+    event_payments.attach_order(db, registration["id"], order["out_trade_no"])
+    return orders.find_order(db, order["out_trade_no"])
+
+
+def _place(db, pay, config: Config, now: datetime, fields: dict) -> dict:
+    """Store the order, then place it with WeChat Pay and keep its prepay_id."""
     expires = now + timedelta(minutes=config.pay_order_minutes)
-    order = orders.create_order(db, {
-        "out_trade_no": new_trade_no(now), "openid": openid, "payer_kind": payer["kind"],
-        "payer_id": payer["id"], "payer_number": payer["number"], "purpose": PURPOSE, "years": years,
-        "amount_fen": amount_fen, "description": description,
-        "expires_at": expires.isoformat(timespec="seconds")})
-    prepay_id = wechat_pay.place_order(pay, order["out_trade_no"], description, amount_fen, openid,
-                                       order["expires_at"])
+    order = orders.create_order(db, dict(fields, out_trade_no=new_trade_no(now), description=fields["description"][:120],
+                                         expires_at=expires.isoformat(timespec="seconds")))
+    prepay_id = wechat_pay.place_order(pay, order["out_trade_no"], order["description"], order["amount_fen"],
+                                       order["openid"], order["expires_at"])
     orders.set_prepay_id(db, order["out_trade_no"], prepay_id)
     return orders.find_order(db, order["out_trade_no"])
 
@@ -107,7 +135,6 @@ def settle(db, r: redis.Redis | None, config: Config, transaction: dict) -> dict
     if transaction.get("trade_state") != "SUCCESS":
         return None
     out_trade_no = transaction.get("out_trade_no") or ""
-    recorded = None
     with write_transaction(db):
         order = orders.find_order(db, out_trade_no)
         if order is None:
@@ -119,40 +146,60 @@ def settle(db, r: redis.Redis | None, config: Config, transaction: dict) -> dict
         if not _matches(order, transaction, config):
             log.error("WeChat Pay transaction for %s does not match the order; not recorded", out_trade_no)
             return None
-        payer = find_payer(db, order["payer_number"])
-        amount = order["amount_fen"] / 100
         paid_on = _paid_on(transaction)
-        note = content.text("pages.dues.record_note", out_trade_no=out_trade_no)
-        if dues.schedule_problem(payer["category"], amount, order["years"], force=False, note=None):
-            # The schedule changed between the order and the payment: the money came in at the
-            # order's price, so it is recorded as paid, with a note saying why it differs.
-            note = content.text("pages.dues.record_note_old_price", out_trade_no=out_trade_no)
-        try:
-            recorded = record_payment(
-                db, payer, amount, order["years"], paid_on, content.text(METHOD_KEY), ACTOR, note=note,
-                reference=transaction.get("transaction_id"), import_key=f"wechatpay:{out_trade_no}",
-                source="wechatpay")
-        except AlreadyLifetime:
-            orders.mark_refund_needed(db, out_trade_no, transaction.get("transaction_id"), paid_on.isoformat(),
-                                      content.text("pages.dues.refund_needed_note"))
-            log.error("order %s paid by a lifetime payer: refund needed", out_trade_no)
+        if order["purpose"] == EVENT:
+            event_payments.mark_registration_paid(db, order["payer_id"], out_trade_no, paid_on.isoformat())
+            orders.mark_paid(db, out_trade_no, transaction.get("transaction_id"), None, paid_on.isoformat())
+            recorded = {"event": True}
         else:
-            orders.mark_paid(db, out_trade_no, transaction.get("transaction_id"), recorded["receipt_no"],
-                             paid_on.isoformat())
+            recorded = _record_dues(db, order, transaction, paid_on)
     order = orders.find_order(db, out_trade_no)
     if recorded is not None and r is not None:
-        _tell(r, order, recorded)
-    return {"order": order, "payment": recorded, "new": recorded is not None}
+        _tell(r, order, recorded if order["purpose"] == PURPOSE else None)
+    payment = recorded if order["purpose"] == PURPOSE else None
+    return {"order": order, "payment": payment, "new": recorded is not None}
 
 
-def _tell(r: redis.Redis, order: dict, payment: dict) -> None:
-    """The member's notice of the receipt; the payment stands even if Redis cannot take it now."""
-    text = content.text("pages.dues.paid_notice", receipt_no=payment["receipt_no"],
-                        amount=dues.format_amount(payment["amount"]),
-                        period=dues.period_text(payment["period_from"], payment["period_to"]),
-                        paid_through=dues.date_text(payment["period_to"]))
+def _record_dues(db, order: dict, transaction: dict, paid_on: date) -> dict | None:
+    """The dues payment through `fees record`'s path (inside settle's transaction); None if it could
+    not be recorded (the payer had meanwhile paid for life: the order is marked refund_needed)."""
+    out_trade_no = order["out_trade_no"]
+    payer = find_payer(db, order["payer_number"])
+    amount = order["amount_fen"] / 100
+    note = content.text("pages.dues.record_note", out_trade_no=out_trade_no)
+    if dues.schedule_problem(payer["category"], amount, order["years"], force=False, note=None):
+        # The schedule changed between the order and the payment: the money came in at the
+        # order's price, so it is recorded as paid, with a note saying why it differs.
+        note = content.text("pages.dues.record_note_old_price", out_trade_no=out_trade_no)
     try:
-        delivery.notify(r, order["openid"], text, kind="dues")
+        recorded = record_payment(
+            db, payer, amount, order["years"], paid_on, content.text(METHOD_KEY), ACTOR, note=note,
+            reference=transaction.get("transaction_id"), import_key=f"wechatpay:{out_trade_no}",
+            source="wechatpay")
+    except AlreadyLifetime:
+        orders.mark_refund_needed(db, out_trade_no, transaction.get("transaction_id"), paid_on.isoformat(),
+                                  content.text("pages.dues.refund_needed_note"))
+        log.error("order %s paid by a lifetime payer: refund needed", out_trade_no)
+        return None
+    orders.mark_paid(db, out_trade_no, transaction.get("transaction_id"), recorded["receipt_no"],
+                     paid_on.isoformat())
+    return recorded
+
+
+def _tell(r: redis.Redis, order: dict, payment: dict | None) -> None:
+    """The member's notice of the receipt (or of the paid registration); the payment stands even if
+    Redis cannot take it now."""
+    if payment is None:
+        text, kind = content.text("pages.events.paid_notice", description=order["description"],
+                                  amount=dues.format_amount(order["amount_fen"] / 100),
+                                  out_trade_no=order["out_trade_no"]), "event"
+    else:
+        text, kind = content.text("pages.dues.paid_notice", receipt_no=payment["receipt_no"],
+                                  amount=dues.format_amount(payment["amount"]),
+                                  period=dues.period_text(payment["period_from"], payment["period_to"]),
+                                  paid_through=dues.date_text(payment["period_to"])), "dues"
+    try:
+        delivery.notify(r, order["openid"], text, kind=kind)
     except (redis.RedisError, OSError) as error:
         log.warning("receipt notice for %s not queued: %s", order["out_trade_no"], error)
 
@@ -184,4 +231,17 @@ def close_expired(db, r, config: Config, pay, now: datetime | None = None) -> di
                 continue
         if orders.mark_closed(db, order["out_trade_no"]):
             done["closed"] += 1
+            if order["purpose"] == EVENT:
+                _free_the_seat(db, r, order["payer_id"])
     return done
+
+
+def _free_the_seat(db, r, registration_id: int) -> None:
+    """An event fee not paid in time: the registration is cancelled and the waitlist moves up."""
+    from bot import events as event_rules
+
+    registration = event_payments.registration(db, registration_id)
+    if registration and registration["status"] != event_store.CANCELLED and not registration["paid_at"]:
+        promoted = event_store.cancel_registration(db, registration_id)
+        if r is not None:
+            event_rules.notify_promoted(db, r, promoted)

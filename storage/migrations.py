@@ -317,6 +317,17 @@ def _registration_check_in(db: sqlite_utils.Database) -> None:
     db["registrations"].add_column("checked_in_by", str)
 
 
+def _event_fees(db: sqlite_utils.Database) -> None:
+    """A registration's fee (its type and amount in fen, the WeChat Pay order and when it was paid),
+    and the registration a WeChat Pay order of purpose `event` pays for."""
+    registrations = db["registrations"]
+    registrations.add_column("fee_type", str)
+    registrations.add_column("fee_fen", int)
+    registrations.add_column("pay_order", str)
+    registrations.add_column("paid_at", str)
+    db["pay_orders"].add_column("registration_id", int)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -334,6 +345,7 @@ MIGRATIONS = [
     _pay_orders,
     _number_floors,
     _registration_check_in,
+    _event_fees,
 ]
 
 

@@ -184,9 +184,10 @@ def _others_ids(db, wang: dict) -> dict:
 def test_no_page_shows_another_members_record(app, client, fake_wechat, db, li):
     wang = add_member(db, WANG)
     add_application(db, "o_wang", "王秀英")
-    event = _add_event(db, "王秀英报名的活动")
-    register(db, event["id"], "o_wang", {"name": "王秀英", "member_id": wang["id"]}, date.today().isoformat())
-    ids = _others_ids(db, wang)
+    event = _add_event(db, "材料科学年会")  # Wang registered for it: its page is anyone's, her registration not
+    register(db, event["id"], "o_wang", {"name": "王秀英", "member_id": wang["id"], "mobile": "13700001234"},
+             date.today().isoformat())
+    ids = dict(_others_ids(db, wang), event_no=event["event_no"])
     sign_in(client, fake_wechat, "o_li")
     leaks = ("王秀英", "HNKX202500077", "13700001234", "wxy@example.org", "中原示范研究院")
     opened = 0

@@ -11,6 +11,8 @@ with the session's openid, so another member's id finds nothing.
     centre.py       会员中心: card, application, contact details, registrations, tickets
     certificate.py  电子会员证 and the public verification page
     dues.py         会费 and WeChat Pay (orders, the payment prompt, the result, notifications)
+    apply.py        入会申请 (the chat form's fields on one page, with a draft)
+    events.py       活动: the coming events, registration, its fee paid with WeChat Pay
 """
 from __future__ import annotations
 
@@ -19,4 +21,4 @@ from flask import Blueprint
 pages = Blueprint("pages", __name__, url_prefix="/m", template_folder="templates",
                   static_folder="static", static_url_path="/static")
 
-from bot.pages import apply, auth, centre, certificate, dues  # noqa: E402,F401  (routes register on `pages`)
+from bot.pages import apply, auth, centre, certificate, dues, events  # noqa: E402,F401  (routes register on `pages`)

@@ -61,7 +61,7 @@ def _application_view(application: dict | None) -> dict | None:
 
 def _registration_view(row: dict) -> dict:
     seated = row["status"] == "registered"
-    return {"title": row["title"], "starts_on": row["starts_on"], "ends_on": row["ends_on"],
+    return {"title": row["title"], "event_no": row["event_no"], "starts_on": row["starts_on"], "ends_on": row["ends_on"],
             "place": row["place"] or "", "status": t(f"registration.{row['status']}"),
             "checkin_code": row["checkin_code"] if seated else "",
             "checkin_qr": check_in.qr_data_uri(row["event_no"], row["checkin_code"]) if seated else "",

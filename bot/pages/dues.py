@@ -23,7 +23,7 @@ from storage.payments import find_payer_by_openid, find_payment, payments_of
 log = logging.getLogger(__name__)
 
 
-def _pay():
+def pay_client():
     settings = config()
     if not settings.pay_enabled:
         return None
@@ -61,7 +61,7 @@ def dues_page():
 def dues_pay():
     """Place (or reuse) the order for the term picked; the amount comes from the schedule only."""
     payer = find_payer_by_openid(db(), openid())
-    pay = _pay()
+    pay = pay_client()
     if payer is None or pay is None:
         return redirect(url_for("pages.dues_page"))
     try:
@@ -84,7 +84,7 @@ def dues_result(out_trade_no: str):
     order = orders.order_of_member(db(), openid(), out_trade_no)
     if order is None:
         abort(404)
-    pay = _pay()
+    pay = pay_client()
     if pay is not None:
         try:
             order = online_dues.check_order(db(), redis_client(), config(), pay, order)
@@ -111,7 +111,7 @@ def receipt(receipt_no: str):
 @public
 def pay_notify():
     """WeChat Pay's notification: verified and decrypted, then recorded once; anything else changes nothing."""
-    pay = _pay()
+    pay = pay_client()
     if pay is None:
         abort(404)
     resource = wechat_pay.notification(pay, config(), request.headers, request.get_data())

@@ -1,0 +1,31 @@
+"""Event fees paid with WeChat Pay: which registration an order pays for, and marking it paid."""
+from __future__ import annotations
+
+import sqlite_utils
+
+from storage.database import now_iso
+
+
+def _first(rows) -> dict | None:
+    return next(iter(rows), None)
+
+
+def set_fee(db: sqlite_utils.Database, registration_id: int, fee_type: str, fee_fen: int) -> None:
+    db.execute("update registrations set fee_type = ?, fee_fen = ?, updated_at = ? where id = ?",
+               [fee_type, fee_fen, now_iso(), registration_id])
+
+
+def attach_order(db: sqlite_utils.Database, registration_id: int, out_trade_no: str) -> None:
+    db.execute("update pay_orders set registration_id = ? where out_trade_no = ?", [registration_id, out_trade_no])
+    db.execute("update registrations set pay_order = ? where id = ?", [out_trade_no, registration_id])
+
+
+def mark_registration_paid(db: sqlite_utils.Database, registration_id: int, out_trade_no: str, paid_at: str) -> None:
+    """Call inside the transaction that settles the order."""
+    db.execute("update registrations set paid_at = ?, pay_order = ?, updated_at = ? where id = ?",
+               [paid_at, out_trade_no, now_iso(), registration_id])
+
+
+def registration(db: sqlite_utils.Database, registration_id: int) -> dict | None:
+    return _first(db.query("select r.*, e.event_no, e.title, e.starts_on from registrations r "
+                           "join events e on e.id = r.event_id where r.id = ?", [registration_id]))

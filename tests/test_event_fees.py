@@ -1,0 +1,109 @@
+"""Registering for an event on its page, and paying its fee with WeChat Pay (the stand-in)."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from bot import event_fees, online_dues, wechat_pay
+from bot.config import load_config
+from storage import events as event_store
+from storage import pay_orders
+from tests.pages_data import LI, WANG, add_member, sign_in
+from tests.test_pay import _notices_to, _notify
+
+pytest_plugins = ["tests.fake_wechat", "tests.wechatpay_standin"]
+SOON = (date.today() + timedelta(days=30)).isoformat()
+
+
+@pytest.fixture
+def config(env, fake_wechat, pay_standin):
+    return load_config(env)
+
+
+def _add_event(db, title: str, capacity: int | None = None) -> dict:
+    numbers, _ = event_store.save_events(db, [({"title": title, "type": "学术会议", "starts_on": SOON, "ends_on": SOON,
+                                                "place": "郑州", "capacity": capacity}, "test")], [], actor="test")
+    return event_store.find_event(db, numbers[0])
+
+
+@pytest.fixture
+def priced(db, monkeypatch):
+    """A paid meeting: members 200, others 300, students 100; early-bird prices through tomorrow."""
+    event = _add_event(db, "2027 年材料科学年会", capacity=1)
+    fees = {event["event_no"]: {"types": {"会员": 200, "非会员": 300, "学生": 100}, "member_types": ["会员"],
+                                "early_bird_until": (date.today() + timedelta(days=1)).isoformat(),
+                                "early_bird": {"会员": 150, "非会员": 250}}}
+    monkeypatch.setattr(event_fees, "settings", fees.get)  # as if the secretariat wrote content/event_fees.toml
+    return event
+
+
+def _token(client, path: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def _register(client, event: dict, token: str | None = None, **fields):
+    path = f"/m/events/{event['event_no']}"
+    return client.post(f"{path}/register", data={"csrf_token": token or _token(client, path), **fields})
+
+
+def test_a_free_event_registers_like_the_chat(client, fake_wechat, db):
+    event = _add_event(db, "青年科学家沙龙")
+    sign_in(client, fake_wechat, "o_newcomer", "/m/events")
+    assert "青年科学家沙龙" in client.get("/m/events").get_data(as_text=True)
+    bad = _register(client, event, name="1", mobile="138")
+    assert bad.status_code == 400 and "手机号格式不对" in bad.get_data(as_text=True)
+    token = _token(client, f"/m/events/{event['event_no']}")
+    assert _register(client, event, token, name="赵敏", mobile="13800138000").status_code == 302
+    registration = event_store.live_registration(db, event["id"], "o_newcomer")
+    assert (registration["name"], registration["mobile"], registration["status"]) == ("赵敏", "13800138000", "registered")
+    assert registration["checkin_code"] in client.get(f"/m/events/{event['event_no']}").get_data(as_text=True)
+    assert _register(client, event, token, name="赵敏", mobile="13800138000").status_code == 409  # once
+
+
+def test_the_fee_is_the_settings_price_for_who_registers(client, fake_wechat, db, priced, pay_standin):
+    add_member(db, WANG)  # lapsed: not a member in good standing
+    sign_in(client, fake_wechat, "o_wang", f"/m/events/{priced['event_no']}")
+    page = client.get(f"/m/events/{priced['event_no']}").get_data(as_text=True)
+    assert "非会员 · ¥250" in page and "会员 · ¥150" not in page and "早鸟价" in page
+    refused = _register(client, priced, name="王秀英", mobile="13700001234", fee_type="会员")
+    assert refused.status_code == 400 and event_store.live_registration(db, priced["id"], "o_wang") is None
+    paying = _register(client, priced, name="王秀英", mobile="13700001234", fee_type="非会员", amount="0.01")
+    assert paying.status_code == 200 and "¥250" in paying.get_data(as_text=True)
+    [order] = pay_standin.orders.values()
+    assert order["total"] == 25000 and order["openid"] == "o_wang"
+
+
+def test_a_paid_fee_marks_the_registration_once_and_records_no_dues(client, fake_wechat, db, priced, pay_standin,
+                                                                    redis_client):
+    add_member(db, LI)  # paid up: the members' price
+    sign_in(client, fake_wechat, "o_li", f"/m/events/{priced['event_no']}")
+    _register(client, priced, name="李明", mobile="13912346688", fee_type="会员")
+    [no] = pay_standin.orders
+    assert pay_standin.orders[no]["total"] == 15000
+    pay_standin.pay(no)
+    assert [_notify(client, pay_standin, no).status_code for _ in range(2)] == [204, 204]
+    registration = event_store.live_registration(db, priced["id"], "o_li")
+    assert registration["paid_at"] and registration["pay_order"] == no and registration["fee_fen"] == 15000
+    assert db["payments"].count == 0  # an event fee is not dues
+    assert _notices_to(redis_client, "o_li") == 1
+    result = client.get(f"/m/dues/result/{no}").get_data(as_text=True)
+    assert "报名缴费成功" in result
+    assert "已缴费" in client.get(f"/m/events/{priced['event_no']}").get_data(as_text=True)
+
+
+def test_a_fee_not_paid_in_time_gives_the_seat_to_the_waitlist(client, fake_wechat, db, priced, pay_standin, config,
+                                                               redis_client):
+    add_member(db, LI)
+    sign_in(client, fake_wechat, "o_li", f"/m/events/{priced['event_no']}")
+    _register(client, priced, name="李明", mobile="13912346688", fee_type="会员")
+    waiting = event_store.register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
+    assert waiting["status"] == "waitlisted"
+    [no] = pay_standin.orders
+    pay = wechat_pay.client(config, "http://localhost/m/pay/notify")
+    later = datetime.now(online_dues.BEIJING) + timedelta(minutes=config.pay_order_minutes + 1)
+    assert online_dues.close_expired(db, redis_client, config, pay, now=later)["closed"] == 1
+    assert pay_orders.find_order(db, no)["status"] == "closed"
+    assert event_store.live_registration(db, priced["id"], "o_li") is None
+    assert event_store.live_registration(db, priced["id"], "o_zhang")["status"] == "registered"
