@@ -105,6 +105,9 @@ _PAID = re.compile(r"(\d{4})年?度?(?:会费)?(?:已缴|已交|已付|缴清|�
                    r"|(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4})")
 
 
+_PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期")
+
+
 def clean_paid_through(value, today: date) -> str | None:
     """会费缴至 / 缴费情况 as rosters write them: a date or year (2025 is 2025-12-31), or words:
     "2025年已缴", "已缴至2026年", "终身会员" (lifetime); "未缴" is None (nothing to record)."""
@@ -118,10 +121,14 @@ def clean_paid_through(value, today: date) -> str | None:
         return parse_date(text, end_of_period=True)
     except Invalid:
         pass
-    years = [int(y) for pair in _PAID.findall(text) for y in pair if y]
+    unpaid = any(word in text for word in words["unpaid"])
+    every_year = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)]
+    if every_year and not unpaid and any(word in text for word in _PAID_WORDS):
+        return date(max(every_year), 12, 31).isoformat()  # 已缴2024-2025年, 2026年度会费已缴清
+    years = [int(y) for pair in _PAID.findall(text) for y in pair if y]  # 2025年已缴，2026年未缴
     if years:
         return date(max(years), 12, 31).isoformat()
-    if any(word in text for word in words["unpaid"]):
+    if unpaid:
         return None
     raise Invalid("paid_status")
 
@@ -243,8 +250,10 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     plan = ImportPlan(sheet)
     seen: dict[tuple[str, str], int] = {}
     cleaned: dict[int, dict] = {}
-    for row, values in sheet.rows:
-        fields, problems, notices = _clean_row(sheet, row, values, today, units)
+    rows = [(row, *_clean_row(sheet, row, values, today, units)) for row, values in sheet.rows]
+    file_units = {fields["unit_no"] for _, fields, problems, _ in rows
+                  if fields.get("category") == "unit" and fields.get("unit_no") and not problems}
+    for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
         if isinstance(repeated, int):
@@ -257,7 +266,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             continue
         member = None
         if not problems:
-            member, problems = _match(db, sheet, row, fields)
+            member, problems = _match(db, sheet, row, fields, file_units)
         if problems:
             plan.problems.extend(problems)
         elif member is None:
@@ -432,8 +441,8 @@ def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[s
     return problems
 
 
-def _match(db: sqlite_utils.Database, sheet: Sheet, row: int,
-           fields: dict) -> tuple[dict | None, list[Problem]]:
+def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
+           file_units: set[str] = frozenset()) -> tuple[dict | None, list[Problem]]:
     """The stored member this row is about (None: a new one), or why it cannot be told.
 
     By member number; a row without one is the member with the same mobile
@@ -444,10 +453,13 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int,
     if "unit_no" in fields:
         unit_no = fields.pop("unit_no")
         unit = find_unit_by_no(db, unit_no)
-        if unit is None:
+        if unit is None and unit_no in file_units:
+            fields["unit_no"] = unit_no  # a unit on a row of this file: linked once it is written
+        elif unit is None:
             return None, [Problem(row, sheet.columns["unit_no"], unit_no, "unit_no",
                                   {"value": unit_no})]
-        fields["unit_id"] = unit["id"]
+        else:
+            fields["unit_id"] = unit["id"]
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",

@@ -471,15 +471,24 @@ def import_members(db: sqlite_utils.Database, new: list[tuple[dict, str]],
             record_history(db, "unit", unit_id, "imported", actor, reason,
                            {k: [before.get(k), v] for k, v in change.items()})
         for i in sorted(range(len(new)), key=lambda i: not new[i][0].get("member_no")):
-            fields, reason = new[i]
+            fields, reason = _unit_linked(db, new[i][0]), new[i][1]
             if not fields.get("member_no"):
                 year = int(fields["joined_at"][:4]) if fields.get("joined_at") else today.year
                 fields = dict(fields, member_no=assign_member_no(db, year))
             created[i] = insert_member(db, fields, actor, reason)
             _opening_balance(db, "member", created[i], actor, reason)
-        updated = [update_member(db, member_id, change, actor, "imported", reason)
+        updated = [update_member(db, member_id, _unit_linked(db, change), actor, "imported", reason)
                    for member_id, change, reason in changes]
     return {"created": created, "updated": updated, "units": units}
+
+
+def _unit_linked(db: sqlite_utils.Database, fields: dict) -> dict:
+    """A roster row naming its unit by a number written in the same file: the unit's id now."""
+    if "unit_no" not in fields:
+        return fields
+    fields = dict(fields)
+    fields["unit_id"] = find_unit_by_no(db, fields.pop("unit_no"))["id"]
+    return fields
 
 
 def _opening_balance(db: sqlite_utils.Database, subject: str, row: dict, actor: str, reason: str) -> None:

@@ -23,6 +23,7 @@ from storage.members import (
     find_unit,
     find_unit_by_no,
     find_unit_by_openid,
+    last_changes,
     next_number,
     record_history,
     update_member,
@@ -170,6 +171,15 @@ def find_manual_payment(db: sqlite_utils.Database, payer: dict, paid_on: date,
     return _first(db["payments"].rows_where(
         f"{column} = ? and paid_at = ? and round(amount, 2) = round(?, 2) and import_key is null",
         [payer["id"], paid_on.isoformat(), float(amount)], limit=1))
+
+
+def opening_balance(db: sqlite_utils.Database, payer: dict) -> str | None:
+    """Where a paid-through date no payment explains came from (the roster file and row it was
+    imported from, as recorded in the history), or None when a payment explains it."""
+    if not payer["paid_through"] or any(p["period_to"] == payer["paid_through"] for p in payments_of(db, payer)):
+        return None
+    change = last_changes(db, payer["kind"], payer["id"]).get("paid_through")
+    return change["reason"] if change and change["action"] == "imported" else None
 
 
 def find_nearby_payment(db: sqlite_utils.Database, payer: dict, paid_on: date, amount: float,

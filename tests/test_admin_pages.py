@@ -72,6 +72,16 @@ def test_record_a_payment_shows_the_receipt(staff, db):
     assert payment["recorded_by"] == "console:staff1"
 
 
+def test_the_same_payment_typed_twice_is_held_until_confirmed(staff, db):
+    form = {"number": "HNKX202000001", "amount": dues.yearly_fee("regular"), "years": "1"}
+    post(staff, "/admin/dues/record", form, follow_redirects=True)
+    again = post(staff, "/admin/dues/record", form, follow_redirects=True)
+    assert "可能是同一笔钱" in page(again)
+    assert len(payments_of(db, find_payer(db, "HNKX202000001"))) == 1
+    post(staff, "/admin/dues/record", dict(form, again="1"), follow_redirects=True)
+    assert len(payments_of(db, find_payer(db, "HNKX202000001"))) == 2
+
+
 def test_a_wrong_amount_is_explained_and_the_form_kept(staff, db):
     refused = post(staff, "/admin/dues/record", {"number": "HNKX202000001", "amount": "7", "years": "1",
                                                   "note": "现金"}, follow_redirects=True)

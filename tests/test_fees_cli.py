@@ -389,3 +389,16 @@ def test_members_who_owe_are_reminded_once_a_dues_year_and_the_report_agrees(env
     assert "2027 年度会费" in queued(redis_client)[-1][1]
     assert run_json(env, "remind", "--today", "2027-01-15")["queued"] == 0   # 2027 was asked already
     assert len(queued(redis_client)) == 8
+
+
+def test_a_paid_through_date_from_the_roster_shows_where_it_came_from(env, db, tmp_path):
+    path = tmp_path / "名册.csv"
+    path.write_text("姓名,手机号,会员类别,缴费情况\n张伟,13800138000,普通会员,2025年已缴\n", encoding="utf-8-sig")
+    run(env, "members", "import", path)
+    number = db["members"].get(1)["member_no"]
+    out = run_json(env, "fees", "show", number)
+    assert (out["paid_through"], out["payments"], out["opening_balance"]) == (
+        "2025-12-31", [], "名册导入 名册.csv 第 2 行")
+    assert "期初余额，来自名册导入 名册.csv 第 2 行" in run(env, "fees", "show", number)
+    run(env, "fees", "record", number, REGULAR, "--date", "2026-02-01")
+    assert run_json(env, "fees", "show", number)["opening_balance"] is None  # a payment explains it now

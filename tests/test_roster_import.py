@@ -2,6 +2,7 @@
 import json
 from datetime import date, datetime
 
+import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
@@ -230,6 +231,17 @@ def test_dates_as_rosters_write_them():
     assert parse_date(date(2020, 1, 2)) == "2020-01-02"
 
 
+@pytest.mark.parametrize("written,paid_through", [
+    ("2025年已缴", "2025-12-31"), ("已缴至2026年", "2026-12-31"), ("已缴2024-2025年", "2025-12-31"),
+    ("2026年度会费已缴清", "2026-12-31"), ("2025年已缴，2026年未缴", "2025-12-31"), ("2026.12", "2026-12-31"),
+    ("终身会员", "9999-12-31"), ("未缴", None), ("欠费", None),
+])
+def test_paid_status_as_secretariats_write_it(written, paid_through):
+    from bot.roster import clean_paid_through
+
+    assert clean_paid_through(written, date(2026, 12, 6)) == paid_through
+
+
 # --- a roster as the secretariat keeps it: paid status, roles where they are written, units ------
 
 def simple_roster(path, header, rows, title="河南省示范科技学会会员名册"):
@@ -330,3 +342,14 @@ def test_a_sheet_of_unit_members(env, db, tmp_path):
     out = json.loads(run(env, "fees", "record", first["unit_no"], "2000", "--date", "2026-12-01", "--json").stdout)
     assert out["paid_through"] == "2027-12-31"
     assert "无变化 2 人" in run(env, "units", "import", str(path)).output
+
+
+def test_staff_of_a_unit_on_the_same_roster_are_linked_to_it(env, db, tmp_path):
+    path = simple_roster(tmp_path / "名册.xlsx", ["会员编号", "姓名", "类别", "手机", "所属单位会员编号"], [
+        ["HNKX201900001", "张伟", "普通会员", "13800138000", "HNKXDW201900001"],
+        ["HNKXDW201900001", "郑州示范科技有限公司", "单位会员", "13500135000", None],
+    ])
+    report = imported(env, str(path))
+    assert report["problems"] == [] and [u["unit_no"] for u in report["new_units"]] == ["HNKXDW201900001"]
+    unit = db["units"].get(1)
+    assert find_member_by_no(db, "HNKX201900001")["unit_id"] == unit["id"]

@@ -18,7 +18,7 @@ from bot.admin.ui import (actor, db, drop_upload, held_upload, redis_client, ren
 from bot.reminders import queue_reminders
 from bot.spreadsheets import XLSX_SUFFIXES
 from bot.web import parse, parse_amount
-from storage.payments import AlreadyLifetime, find_payer, list_dues_payers, record_payment
+from storage.payments import AlreadyLifetime, find_nearby_payment, find_payer, list_dues_payers, record_payment
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
@@ -73,6 +73,11 @@ def _recorded(form) -> str | None:
     problem = dues.schedule_problem(payer["category"], amount, years, form.get("force") == "1", note)
     if problem:
         say_not_done(content.text(f"cli_fees.{problem[0]}", **problem[1]))
+        return None
+    like = find_nearby_payment(db(), payer, paid_on, amount, dues.fee_rules()["duplicate_days"])
+    if like and form.get("again") != "1":
+        say_not_done(t("dues.likely_duplicate", name=payer["name"], number=payer["number"],
+                       paid_at=like["paid_at"], receipt_no=like["receipt_no"], amount=dues.format_amount(amount)))
         return None
     try:
         payment = record_payment(db(), payer, amount, years, paid_on,

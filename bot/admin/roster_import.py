@@ -29,11 +29,12 @@ def upload():
                        lambda name: membership.say("cli_roster.sheet_format", file=name))
 
 
-def _plan(token: str) -> tuple[roster.ImportPlan, str]:
-    """(plan, file name); a file that cannot be read as a roster goes back to the upload page."""
+def _plan(token: str, overwrite: bool = False) -> tuple[roster.ImportPlan, str]:
+    """(plan, file name); a file that cannot be read as a roster goes back to the upload page.
+    `overwrite`: values on file newer than the roster's are overwritten too (the secretariat said so)."""
     path, name = held_upload(token)
     try:
-        return roster.plan_import(db(), roster.read_roster(path), date.today()), name
+        return roster.plan_import(db(), roster.read_roster(path), date.today(), overwrite=overwrite), name
     except SheetError as bad:
         drop_upload(token)
         say_not_done(membership.say(f"cli_roster.sheet_{bad.reason}", **bad.facts))
@@ -52,7 +53,7 @@ def report(token: str):
 
 @bp.post("/<token>")
 def confirm(token: str):
-    plan, name = _plan(token)
+    plan, name = _plan(token, overwrite=request.form.get("overwrite") == "1")
     if plan.problems and request.form.get("skip_bad_rows") != "1":
         say_not_done(t("import.blocked", bad=len(plan.bad_rows)))
         return redirect(url_for(".report", token=token))

@@ -21,6 +21,7 @@ from storage.payments import (
     find_nearby_payment,
     find_payer,
     list_dues_payers,
+    opening_balance,
     payments_of,
     record_payment,
 )
@@ -114,7 +115,8 @@ def show(number, today):
     db = open_store()
     payer = _payer_or_fail(db, number)
     standing = dues.dues_standing(payer["category"], payer["paid_through"], _day(today))
-    data = {**payer, "standing": standing, "payments": payments_of(db, payer)}
+    data = {**payer, "standing": standing, "payments": payments_of(db, payer),
+            "opening_balance": opening_balance(db, payer)}
     return data, _print_show
 
 
@@ -127,6 +129,8 @@ def _print_show(d: dict) -> None:
                          amount=dues.format_amount(p["amount"]), method=p["method"] or "",
                          period=dues.period_text(p["period_from"], p["period_to"]),
                          recorded_by=p["recorded_by"] or ""))
+    if d.get("opening_balance"):
+        click.echo(_text("show_opening", source=d["opening_balance"]))
     if not d["payments"]:
         click.echo(_text("show_no_payments"))
 
