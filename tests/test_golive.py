@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,7 +20,6 @@ from bot import content
 from bot.cli import main
 from bot.config import PROJECT_ROOT, load_config
 from bot.golive import templates as tpl
-from tests.fake_wechat import FakeWeChat, project_template_ids
 
 pytest_plugins = ["tests.fake_wechat"]
 
@@ -138,6 +136,8 @@ def test_a_notice_that_does_not_fit_a_templates_field_types_gets_no_template(env
 @pytest.fixture
 def production(env, tmp_path, monkeypatch):
     """A deployment set up right, on the fake account; the public URL is this app itself."""
+    from tests.fake_wechat import FakeWeChat, project_template_ids  # here: the plugin is registered by now
+
     secret = "0123456789abcdef0123456789abcdef"
     fake = FakeWeChat(env["WECHAT_APP_ID"], secret, template_ids=project_template_ids())
     env.update(BOT_ENV="production", WECHAT_APP_SECRET=secret, WECHAT_API_BASE=fake.start(),
