@@ -183,6 +183,46 @@ def notify_promoted(db, r: redis.Redis, promoted: list[dict]) -> None:
             log.exception("could not queue the waitlist notice of registration %s", registration["id"])
 
 
+# What a change of an event means to those signed up for it: a new time or a new place.
+WHEN_AND_WHERE = ("starts_on", "ends_on", "place")
+
+
+def _tell_each(r: redis.Redis, registrations: list[dict], text_of) -> int:
+    """Queue one service notice per registration (the outbound queue); returns how many were queued."""
+    queued = 0
+    for registration in registrations:
+        try:
+            delivery.notify(r, registration["openid"], text_of(registration), kind="event")
+            queued += 1
+        except redis.RedisError:
+            log.exception("could not queue the event notice of registration %s", registration["id"])
+    return queued
+
+
+def update_one(db, r: redis.Redis, event: dict, fields: dict, actor: str, source: str) -> tuple[dict, int]:
+    """Edit one event; everyone signed up (and waiting) is told of a new time or place, and a
+    larger capacity's newly seated are told of their seat. -> (what changed, members told)"""
+    changed, promoted = store.update_event(db, event["id"], fields, actor, source)
+    notify_promoted(db, r, promoted)
+    if not set(changed) & set(WHEN_AND_WHERE):
+        return changed, 0
+    now = store.find_event(db, event["id"])
+    was = content.text("events.notice.was", dates=dates_text(event), place=event["place"] or "")
+
+    def text_of(registration: dict) -> str:
+        return content.text("events.notice.changed", title=now["title"], dates=dates_text(now),
+                            place=now["place"] or "", code=registration["checkin_code"], was=was)
+
+    return changed, _tell_each(r, store.registrants(db, event["id"]), text_of)
+
+
+def cancel_one(db, r: redis.Redis, event: dict, actor: str, reason: str) -> int:
+    """Call an event off; everyone signed up (and waiting) is told why. -> members told"""
+    live = store.cancel_event(db, event["id"], actor, reason)
+    return _tell_each(r, live, lambda registration: content.text(
+        "events.notice.cancelled", title=event["title"], dates=dates_text(event), reason=reason))
+
+
 def save_plan(db, r: redis.Redis, plan, file_name: str, actor: str) -> list[str]:
     """Write an import plan of SHEET (each row's history names the file and row); members a
     raised capacity gave a seat are told. -> the numbers of the new events"""
@@ -231,7 +271,7 @@ def _clean_capacity(value, year: int) -> int | None:
     text = re.sub(r"\s", "", str(value))
     if text in ("不限", "无", "不限额", "不限名额", "无限制", "-", "—"):
         return None
-    found = re.fullmatch(r"约?(\d+)人?(左右)?", text)
+    found = re.fullmatch(r"约?(\d{1,6})人?(左右)?", text)
     if not found or int(found.group(1)) <= 0:
         raise Invalid("capacity")
     return int(found.group(1))

@@ -76,7 +76,7 @@ def _cell_date(value) -> date | None:
     if isinstance(value, date):
         return value
     text = normalise(value)
-    if text.isdigit() and int(text) in EXCEL_SERIALS:
+    if text.isdigit() and len(text) <= 8 and int(text) in EXCEL_SERIALS:  # longer: no date, nor a 500
         return EXCEL_EPOCH + timedelta(days=int(text))
     compact = _COMPACT.fullmatch(text)
     return _date(*compact.groups()) if compact else None
@@ -157,6 +157,9 @@ def clean_fields(spec: RecordSheet, values: dict, year: int) -> tuple[dict, list
             cleaned = spec.cleaners[key](value, year)
         except Invalid as bad:
             problems.append((key, _shown(value), bad.reason, {}))
+            continue
+        except (ValueError, OverflowError):  # a number or date beyond any sense (9999...): not a value
+            problems.append((key, _shown(value), "unreadable", {}))
             continue
         fields.update(cleaned if isinstance(cleaned, dict) else {key: cleaned})
     if not problems:

@@ -24,6 +24,7 @@ from storage.members import Refused, next_number, record_history
 from storage.sqlite import transaction
 
 REGISTERED, WAITLISTED, CANCELLED = "registered", "waitlisted", "cancelled"
+EVENT_CANCELLED = "cancelled"  # events.status; null is an event going ahead
 DEFAULT_TYPE = "其他"
 
 # An event with its seat counts; `registered` and `waitlisted` are numbers.
@@ -99,10 +100,36 @@ def save_events(db: sqlite_utils.Database, new: list[tuple[dict, str]], changes:
     return numbers, promoted
 
 
+def update_event(db: sqlite_utils.Database, event_id: int, fields: dict, actor: str, source: str) -> tuple[dict, list]:
+    """Change one event's fields (those that differ), with a history row; returns ({field: [old, new]}
+    of what changed, the registrations a larger capacity moved up)."""
+    stored = db["events"].get(event_id)
+    changed = {key: value for key, value in fields.items() if stored.get(key) != value}
+    if not changed:
+        return {}, []
+    _, promoted = save_events(db, [], [(event_id, changed, source)], actor)
+    return {key: [stored.get(key), value] for key, value in changed.items()}, promoted
+
+
+def cancel_event(db: sqlite_utils.Database, event_id: int, actor: str, reason: str) -> list[dict]:
+    """Call an event off (kept on record, no longer listed, no sign-up); its live registrations are
+    cancelled and returned, for the caller to tell those members."""
+    now = now_iso()
+    with transaction(db):
+        live = [dict(row) for row in db["registrations"].rows_where(
+            "event_id = ? and status != ?", [event_id, CANCELLED], order_by="id")]
+        db["events"].update(event_id, {"status": EVENT_CANCELLED, "cancelled_at": now, "cancel_reason": reason,
+                                       "updated_at": now})
+        db.execute("update registrations set status = 'cancelled', cancelled_at = ?, updated_at = ? "
+                   "where event_id = ? and status != 'cancelled'", [now, now, event_id])
+        record_history(db, "event", event_id, "cancelled", actor, reason)
+    return live
+
+
 def list_events(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: int = 50) -> list[dict]:
     """Events not over by query["from"], starting by query["to"] (if any), of query["type"],
     with query["word"] in the title; soonest first, with seat counts."""
-    where, params = ["e.ends_on >= ?"], [query["from"]]
+    where, params = ["e.ends_on >= ?", "coalesce(e.status, '') != 'cancelled'"], [query["from"]]
     for clause, value in (("e.starts_on <= ?", query.get("to")), ("e.type = ?", query.get("type")),
                           ("instr(e.title, ?) > 0", query.get("word")), ("instr(e.place, ?) > 0", query.get("place"))):
         if value:
@@ -157,6 +184,8 @@ def register(db: sqlite_utils.Database, event_key: str | int, openid: str, perso
     now = now_iso()
     with transaction(db):
         event = require_event(db, event_key)
+        if event.get("status") == EVENT_CANCELLED:
+            raise Refused("cancelled", title=event["title"])
         if today > last_signup_day(event):
             raise Refused("closed", title=event["title"], deadline=last_signup_day(event))
         existing = live_registration(db, event["id"], openid)

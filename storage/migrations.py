@@ -328,6 +328,12 @@ def _event_fees(db: sqlite_utils.Database) -> None:
     db["pay_orders"].add_column("registration_id", int)
 
 
+def _event_cancellation(db: sqlite_utils.Database) -> None:
+    """An event can be called off (kept on record): status 'cancelled', when and why."""
+    for column in ("status", "cancelled_at", "cancel_reason"):
+        db["events"].add_column(column, str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -346,6 +352,7 @@ MIGRATIONS = [
     _number_floors,
     _registration_check_in,
     _event_fees,
+    _event_cancellation,
 ]
 
 

@@ -70,7 +70,7 @@ def find_item(db: sqlite_utils.Database, key: str | int) -> dict | None:
     """An item by its item_no, or by its id (what the chat and the delivery rows use)."""
     row = _first_row(db, "item_no = ?", [str(key)])
     text = str(key)
-    if row is None and text.isascii() and text.isdigit() and int(text) < 2**63:  # an id SQLite can hold
+    if row is None and text.isascii() and text.isdigit() and len(text) <= 19 and int(text) < 2**63:  # an id SQLite holds
         row = _first_row(db, "id = ?", [int(text)])
     return _item(row)
 

@@ -31,7 +31,9 @@ BOUNDED = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped
 # What a secretary's fat finger, a crawler or an attacker puts where a number goes.
 HOSTILE = ["9" * 30, str(2**63), str(2**64 + 1), "-1", "-9223372036854775809", "0", "00", "abc", "1e9", "0x10",
            "１２", "١٢", "१२", "½", "", " ", "1.5", "+1", "1_000", "\u0661", "9" * 5000]
-NUMERIC_FIELDS = ("page", "year", "years", "amount", "id", "user_id", "job_id", "ticket_id", "limit", "offset")
+NUMERIC_FIELDS = ("page", "year", "years", "amount", "id", "user_id", "job_id", "ticket_id", "limit", "offset",
+                  "capacity", "starts_on", "ends_on", "expires_on", "posted_on", "signup_deadline", "deadline",
+                  "birth_year", "graduation_year", "paid_on")
 SKIP = {"static", "pages.static", "admin.static", "simulator.static", "admin.auth.logout"}
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, request, url_for
 
 from bot import content, event_guide
 from bot import events as guide
-from bot.admin.records import add_import
-from bot.admin.ui import db, or_404, redis_client, render, send_table, send_written, t
+from bot.admin.records import add_import, add_one, cleaned_form, form_fields
+from bot.admin.ui import (actor, db, or_404, redis_client, render, say_done, say_not_done, send_table, send_written,
+                          t)
 from bot.privacy import mask_mobile
 from bot.web import arg
 from storage import events as store
@@ -51,6 +52,68 @@ def index():
 
 def _event(event_no: str) -> dict:
     return or_404(store.find_event(db(), event_no))
+
+
+def _source() -> str:
+    return t("events.source")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """One event typed in the console, checked as a row of the guide would be."""
+    def save(fields: dict) -> None:
+        [number], _ = store.save_events(db(), [(fields, _source())], [], actor())
+        say_done("events.created", event_no=number, title=fields["title"])
+
+    return add_one(guide.SHEET, "events", save)
+
+
+def _typed(event: dict) -> dict:
+    """An event's stored values as its edit form shows them."""
+    shown = {key: "" if event.get(key) is None else str(event[key]) for key in guide.columns()}
+    shown["dates"] = ""  # the start and end dates stand on their own fields
+    return shown
+
+
+@bp.route("/<event_no>/edit", methods=["GET", "POST"])
+def edit(event_no: str):
+    """Change one event; those signed up are told of a new time or place (the outbound queue)."""
+    event = _event(event_no)
+    if event.get("status") == store.EVENT_CANCELLED:
+        say_not_done(t("events.already_cancelled", title=event["title"]))
+        return redirect(url_for(".show", event_no=event["event_no"]))
+    if request.method == "GET":
+        return _edit_form(event, _typed(event), {})
+    fields, errors, typed = cleaned_form(guide.SHEET)
+    if errors:
+        return _edit_form(event, typed, errors), 400
+    changed, told = guide.update_one(db(), redis_client(), event, fields, actor(), _source())
+    if not changed:
+        say_done("events.unchanged", title=event["title"])
+    elif told:
+        say_done("events.updated_told", title=fields["title"], count=told)
+    else:
+        say_done("events.updated", title=fields["title"])
+    return redirect(url_for(".show", event_no=event["event_no"]))
+
+
+def _edit_form(event: dict, typed: dict, errors: dict):
+    return render("event_edit.html", event=event, fields=form_fields(guide.SHEET), typed=typed, errors=errors)
+
+
+@bp.post("/<event_no>/cancel")
+def cancel(event_no: str):
+    """Call the event off, with the reason those signed up are told."""
+    event = _event(event_no)
+    reason = request.form.get("reason", "").strip()
+    if event.get("status") == store.EVENT_CANCELLED:
+        say_not_done(t("events.already_cancelled", title=event["title"]))
+    elif not reason:
+        say_not_done(t("events.reason_needed"))
+    else:
+        told = guide.cancel_one(db(), redis_client(), event, actor(), reason)
+        say_done("events.cancelled", title=event["title"], count=told)
+    return redirect(url_for(".show", event_no=event["event_no"]))
 
 
 @bp.get("/<event_no>")

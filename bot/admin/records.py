@@ -75,12 +75,16 @@ def add_one(spec: sheet_import.RecordSheet, section: str, save):
     return redirect(url_for(".index"))
 
 
+def form_fields(spec: sheet_import.RecordSheet) -> list[dict]:
+    """A field per column of the sheet (not the record number, which is given on saving)."""
+    return [{"name": key, "label": column["label"], "required": column.get("required", False)}
+            for key, column in spec.columns().items() if key != spec.number]
+
+
 def add_form(spec: sheet_import.RecordSheet, section: str, typed: dict | None = None, errors: dict | None = None):
-    """The page adding one record: a field per column of the sheet (not the record number, which is given
-    on saving), titled by [admin.<section>]."""
-    fields = [{"name": key, "label": column["label"], "required": column.get("required", False)}
-              for key, column in spec.columns().items() if key != spec.number]
-    return render("record_new.html", section=section, fields=fields, typed=typed or {}, errors=errors or {})
+    """The page adding one record, titled by [admin.<section>]."""
+    return render("record_new.html", section=section, fields=form_fields(spec), typed=typed or {},
+                  errors=errors or {})
 
 
 def cleaned_form(spec: sheet_import.RecordSheet) -> tuple[dict, dict, dict]:
