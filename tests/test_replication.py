@@ -210,3 +210,25 @@ db.execute("select count(*) from members").fetchone()
 print("open", flush=True)
 time.sleep(60)
 """
+
+
+def test_serve_replicates_while_it_runs_and_stops_replicating_with_it(env, tmp_path):
+    """`make run` starts Litestream beside the private Redis and stops both on the way out."""
+    from tests.test_webhook import free_port
+
+    data_dir, replica_dir = tmp_path / "run" / "var", tmp_path / "run" / "var-replica"  # the default beside it
+    serve_env = {**os.environ, **env, "BOT_DATA_DIR": str(data_dir)}
+    serve_env.pop("REDIS_URL")  # its own private Redis, as make run has
+    server = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(free_port())], cwd=PROJECT_ROOT,
+                              env=serve_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: replication.has_replica(replica_dir) or server.poll() is not None, 60)
+        assert server.poll() is None, server.stdout.read()
+        pid = replication.running_pid(data_dir)
+        assert pid
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=60)[0]
+    assert server.returncode == 0, output
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], 10)
+    assert replication.running_pid(data_dir) is None
