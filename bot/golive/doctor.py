@@ -6,6 +6,7 @@ Every check runs with a short timeout and never raises: a check that cannot tell
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import shutil
@@ -233,7 +234,10 @@ class Services:
         if self._client is None:
             from bot.wechat_client import make_client
 
-            self._client = make_client(self.config, self.redis())
+            # One try each, short: the console runs the checklist inside a web request.
+            quick = dataclasses.replace(self.config, api_max_retries=0,
+                                        api_timeout_seconds=min(self.config.api_timeout_seconds, 5.0))
+            self._client = make_client(quick, self.redis())
         return self._client
 
     def http_get(self, url, params):
