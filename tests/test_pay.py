@@ -249,3 +249,31 @@ def test_the_cron_command_closes_what_is_overdue(member, pay_standin, db, env):
     assert pay_standin.order(out_trade_no)["trade_state"] == "CLOSED"
     unconfigured = {k: v for k, v in env.items() if not k.startswith("WECHATPAY_")}
     assert "未配置微信支付" in run(unconfigured, "close-expired", ok=False).output
+
+
+def test_reconcile_lists_every_difference_with_the_days_bill(member, client, pay_standin, db, env):
+    from tests.cli import command
+
+    run, run_json = command("fees")
+    recorded, _ = _order(member, years=1)
+    pay_standin.pay(recorded)
+    assert _notify(client, pay_standin, recorded).status_code == 204
+    lost, _ = _order(member, years=2)
+    pay_standin.pay(lost)  # its notification never arrived and nobody opened the result page
+    differs, _ = _order(member, years=3)
+    pay_standin.pay(differs)
+    assert _notify(client, pay_standin, differs).status_code == 204
+    db.execute("update pay_orders set amount_fen = 1 where out_trade_no = ?", [differs])
+    today = datetime.now(online_dues.BEIJING).date().isoformat()
+    # Recorded paid here, never paid at WeChat Pay:
+    pay_orders.create_order(db, {"out_trade_no": "HFGHOST", "openid": "o_wang", "payer_kind": "member", "payer_id": 1,
+                                 "payer_number": WANG["member_no"], "purpose": "dues", "years": 1, "amount_fen": 20000,
+                                 "description": "会费", "expires_at": "2999-01-01T00:00:00+08:00"})
+    db.execute("update pay_orders set status = 'paid', paid_at = ? where out_trade_no = 'HFGHOST'", [today])
+
+    report = run_json(env, "reconcile", "--date", today)
+    assert report["bill_transactions"] == 3
+    kinds = {item["out_trade_no"]: item["kind"] for item in report["mismatches"]}
+    assert kinds == {lost: "not_recorded", differs: "amount_differs", "HFGHOST": "not_in_bill"}
+    text = run(env, "reconcile", "--date", today).output
+    assert "不一致 3 笔" in text and "微信支付已收款、系统未登记" in text and lost in text

@@ -18,7 +18,8 @@ AEAD_AES_256_GCM under the APIv3 key, the whole body signed.
                                                answered 2xx, then `repeats` more (it does repeat)
 
 Endpoints: POST /v3/pay/transactions/jsapi, GET /v3/pay/transactions/out-trade-no/{no},
-POST /v3/pay/transactions/out-trade-no/{no}/close. Use it through the `pay_standin`
+POST /v3/pay/transactions/out-trade-no/{no}/close, GET /v3/bill/tradebill (the day's bill of paid
+orders, gzipped, with its SHA1) and the download it points at. Use it through the `pay_standin`
 fixture (add "tests.wechatpay_standin" to pytest_plugins): it sets env["WECHATPAY_*"].
 """
 from __future__ import annotations
@@ -149,7 +150,8 @@ class WeChatPayStandIn:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
-        return f"http://127.0.0.1:{self._server.server_port}"
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        return self.base_url
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -168,6 +170,10 @@ class WeChatPayStandIn:
             self.requests.append((request.method, request.path))
             if request.method == "POST" and request.path == "/v3/pay/transactions/jsapi":
                 return self._jsapi(json.loads(body or "{}"))
+            if request.method == "GET" and request.path == "/v3/bill/tradebill":
+                return self._trade_bill(request.args.get("bill_date", ""))
+            if request.method == "GET" and request.path == "/v3/billdownload/file":
+                return self._bill_file(request.args.get("token", ""))
             found = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)(/close)?", request.path)
             if found and request.method == "GET" and not found.group(2):
                 return self._query(found.group(1), request.args.get("mchid"))
@@ -220,6 +226,42 @@ class WeChatPayStandIn:
                            "prepay_id": "wx" + secrets.token_hex(15), "trade_state": "NOTPAY",
                            "trade_state_desc": "订单未支付", "time_expire": order.get("time_expire")}
         return self._answer(200, {"prepay_id": self.orders[no]["prepay_id"]})
+
+    BILL_HEADER = ("交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"
+                   "货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,"
+                   "商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注")
+
+    def bill_text(self, day: str) -> str:
+        """The day's trade bill as WeChat Pay writes it: values after a backtick, then the totals."""
+        lines = [self.BILL_HEADER]
+        paid = [o for o in self.orders.values() if o["trade_state"] == "SUCCESS" and o["success_time"][:10] == day]
+        for o in paid:
+            yuan = f"{o['total'] / 100:.2f}"
+            values = [o["success_time"][:19].replace("T", " "), self.appid, self.mchid, "0", "", o["transaction_id"],
+                      o["out_trade_no"], o["openid"], "JSAPI", "SUCCESS", "OTHERS", "CNY", yuan, "0.00", "0", "0",
+                      "0.00", "0.00", "", "", o["description"], "", f"{o['total'] * 0.006 / 100:.5f}", "0.60%",
+                      yuan, "0.00", ""]
+            lines.append(",".join("`" + value for value in values))
+        total = sum(o["total"] for o in paid) / 100
+        lines += ["总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额",
+                  f"`{len(paid)},`{total:.2f},`0.00,`0.00,`{total * 0.006:.5f},`{total:.2f},`0.00"]
+        return "\n".join(lines) + "\n"
+
+    def _trade_bill(self, day: str) -> Response:
+        import gzip
+        import hashlib
+
+        token = secrets.token_urlsafe(16)
+        self.bills = getattr(self, "bills", {})
+        self.bills[token] = gzip.compress(self.bill_text(day).encode("utf-8"))
+        return self._answer(200, {"hash_type": "SHA1", "hash_value": hashlib.sha1(self.bills[token]).hexdigest(),
+                                  "download_url": f"{self.base_url}/v3/billdownload/file?token={token}"})
+
+    def _bill_file(self, token: str) -> Response:
+        content = getattr(self, "bills", {}).get(token)
+        if content is None:
+            return self._answer(404, {"code": "NO_STATEMENT_EXIST", "message": "账单不存在"})
+        return Response(content, status=200, mimetype="application/octet-stream")
 
     def _transaction(self, order: dict) -> dict:
         data = {"appid": self.appid, "mchid": self.mchid, "out_trade_no": order["out_trade_no"],

@@ -220,3 +220,15 @@ def _print_report(d: dict) -> None:
 def _pad(text: str, width: int, left: bool) -> str:
     space = " " * (width - display_width(text))
     return text + space if left else space + text
+
+
+# --- reconcile (WeChat Pay's daily bill against the orders recorded; bot/reconcile.py) ------
+
+@fees.command()
+@click.option("--date", "day", type=DATE_FORMAT, help="Beijing day of the bill (default yesterday).")
+@json_option
+def reconcile(day):
+    """Compare WeChat Pay's trade bill of a day with the payments recorded; list every mismatch."""
+    from bot.commands.pay import reconcile_day
+
+    return reconcile_day(open_store(), day.date() if day else None)
