@@ -32,6 +32,7 @@ from bot.config import Config
 from storage import event_payments
 from storage import events as event_store
 from storage import pay_orders as orders
+from storage.members import record_history
 from storage.payments import AlreadyLifetime, find_payer, find_payment, record_payment
 from storage.sqlite import transaction as write_transaction
 
@@ -245,3 +246,47 @@ def _free_the_seat(db, r, registration_id: int) -> None:
         promoted = event_store.cancel_registration(db, registration_id)
         if r is not None:
             event_rules.notify_promoted(db, r, promoted)
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+class NotRefundable(ValueError):
+    """The order is not paid, or a refund of it is already under way or done."""
+
+
+def start_refund(db, pay, order: dict, reason: str, actor: str) -> dict:
+    """Ask WeChat Pay to refund a paid order in full; its refund notification finishes it."""
+    refund_no = "RF" + order["out_trade_no"][2:]
+    if not orders.start_refund(db, order["out_trade_no"], refund_no, order["amount_fen"], reason, actor):
+        raise NotRefundable(order["out_trade_no"])
+    try:
+        wechat_pay.refund(pay, order["out_trade_no"], refund_no, order["amount_fen"], reason)
+    except wechat_pay.PayError:
+        orders.forget_refund(db, order["out_trade_no"])
+        raise
+    record_history(db, "pay_order", order["id"], "refund_requested", actor, reason)
+    return orders.find_order(db, order["out_trade_no"])
+
+
+def settle_refund(db, r, refund: dict) -> bool:
+    """A refund notification: its outcome recorded once (the payment itself stays on record; the
+    member is told). Returns True for the call that recorded it."""
+    status = refund.get("refund_status")
+    if status not in ("SUCCESS", "CLOSED", "ABNORMAL"):
+        return False
+    order = orders.find_by_refund(db, refund.get("out_refund_no") or "")
+    if order is None or order["out_trade_no"] != refund.get("out_trade_no"):
+        log.error("refund notification for an unknown refund %s", refund.get("out_refund_no"))
+        return False
+    with write_transaction(db):
+        if not orders.finish_refund(db, order["refund_no"], status, refund.get("success_time")):
+            return False
+        record_history(db, "pay_order", order["id"], f"refund_{status.lower()}", ACTOR, order["refund_reason"])
+    if status == "SUCCESS" and r is not None:
+        try:
+            delivery.notify(r, order["openid"], content.text(
+                "pages.refund.notice", description=order["description"],
+                amount=dues.format_amount(order["amount_fen"] / 100)), kind="dues")
+        except (redis.RedisError, OSError) as error:
+            log.warning("refund notice for %s not queued: %s", order["out_trade_no"], error)
+    return True

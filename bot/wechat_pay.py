@@ -86,6 +86,12 @@ def close(pay: WeChatPay, out_trade_no: str) -> None:
     _call("close", pay.close, out_trade_no=out_trade_no)
 
 
+def refund(pay: WeChatPay, out_trade_no: str, refund_no: str, amount_fen: int, reason: str) -> dict:
+    """POST /v3/refund/domestic/refunds for the whole order; its outcome comes by notification."""
+    return _call("refund", pay.refund, out_refund_no=refund_no, out_trade_no=out_trade_no, reason=reason[:80],
+                 amount={"refund": amount_fen, "total": amount_fen, "currency": "CNY"})[1]
+
+
 def notification(pay: WeChatPay, config: Config, headers, body: bytes) -> dict | None:
     """A notification's decrypted resource, or None if anything about it is not WeChat Pay's own."""
     if headers.get("Wechatpay-Serial") != config.pay_public_key_id:

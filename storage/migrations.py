@@ -334,6 +334,16 @@ def _event_cancellation(db: sqlite_utils.Database) -> None:
         db["events"].add_column(column, str)
 
 
+def _pay_refunds(db: sqlite_utils.Database) -> None:
+    """A refund of a WeChat Pay order, started in the console: its number, amount, who asked and why,
+    and its state (PROCESSING until WeChat Pay's refund notification says SUCCESS, or ABNORMAL/CLOSED)."""
+    table = db["pay_orders"]
+    for column, kind in (("refund_no", str), ("refund_fen", int), ("refund_status", str), ("refund_reason", str),
+                         ("refund_by", str), ("refund_requested_at", str), ("refunded_at", str)):
+        table.add_column(column, kind)
+    table.create_index(["refund_no"], unique=True)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -353,6 +363,7 @@ MIGRATIONS = [
     _registration_check_in,
     _event_fees,
     _event_cancellation,
+    _pay_refunds,
 ]
 
 

@@ -85,3 +85,37 @@ def paid_orders_on(db: sqlite_utils.Database, day: str) -> list[dict]:
     """Orders recorded paid (or paid and awaiting a refund) on this Beijing day."""
     return list(db.query("select * from pay_orders where status in ('paid', 'refund_needed') and paid_at = ? "
                          "order by id", [day]))
+
+
+def start_refund(db: sqlite_utils.Database, out_trade_no: str, refund_no: str, refund_fen: int, reason: str,
+                 actor: str) -> bool:
+    """Claim the order for a refund (once: a paid order without one); False if it cannot be refunded now."""
+    cursor = db.execute(
+        "update pay_orders set refund_no = ?, refund_fen = ?, refund_status = 'PROCESSING', refund_reason = ?, "
+        "refund_by = ?, refund_requested_at = ?, updated_at = ? where out_trade_no = ? "
+        "and status in ('paid', 'refund_needed') and refund_no is null",
+        [refund_no, refund_fen, reason, actor, now_iso(), now_iso(), out_trade_no])
+    return cursor.rowcount == 1
+
+
+def forget_refund(db: sqlite_utils.Database, out_trade_no: str) -> None:
+    """WeChat Pay refused the refund request: the order may be refunded again."""
+    db.execute("update pay_orders set refund_no = null, refund_fen = null, refund_status = null, refund_reason = null, "
+               "refund_by = null, refund_requested_at = null where out_trade_no = ? and refund_status = 'PROCESSING'",
+               [out_trade_no])
+
+
+def finish_refund(db: sqlite_utils.Database, refund_no: str, status: str, at: str | None) -> bool:
+    """Record the refund's outcome once; False if it was already recorded (a repeated notification)."""
+    cursor = db.execute("update pay_orders set refund_status = ?, refunded_at = ?, updated_at = ? "
+                        "where refund_no = ? and refund_status = 'PROCESSING'", [status, at, now_iso(), refund_no])
+    return cursor.rowcount == 1
+
+
+def find_by_refund(db: sqlite_utils.Database, refund_no: str) -> dict | None:
+    return _first(db.query("select * from pay_orders where refund_no = ? limit 1", [refund_no]))
+
+
+def recent_orders(db: sqlite_utils.Database, limit: int = 100) -> list[dict]:
+    return list(db.query("select o.*, m.name as member_name from pay_orders o "
+                         "left join members m on m.openid = o.openid order by o.id desc limit ?", [limit]))

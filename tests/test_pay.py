@@ -277,3 +277,54 @@ def test_reconcile_lists_every_difference_with_the_days_bill(member, client, pay
     assert kinds == {lost: "not_recorded", differs: "amount_differs", "HFGHOST": "not_in_bill"}
     text = run(env, "reconcile", "--date", today).output
     assert "不一致 3 笔" in text and "微信支付已收款、系统未登记" in text and lost in text
+
+
+# --- refunds, from the console -------------------------------------------------------------
+
+def _console(app, db, config, username: str):
+    from tests.admin_data import add_units, add_users
+    from tests.test_admin import log_in
+
+    if not db["admin_users"].count:
+        add_users(db, config, add_units(db)[0])
+    client = app.test_client()
+    assert log_in(client, username).status_code == 302
+    return client
+
+
+def test_an_admin_refunds_a_payment_and_its_notification_finishes_it_once(app, member, client, pay_standin, db,
+                                                                           config, redis_client):
+    from tests.test_admin import post
+
+    out_trade_no, _ = _order(member)
+    pay_standin.pay(out_trade_no)
+    assert _notify(client, pay_standin, out_trade_no).status_code == 204
+    staff = _console(app, db, config, "staff1")
+    assert out_trade_no in staff.get("/admin/pay/").get_data(as_text=True)
+    assert post(staff, f"/admin/pay/{out_trade_no}/refund", {"reason": "重复缴费"}).status_code == 403
+    admin = _console(app, db, config, "admin1")
+    assert post(admin, f"/admin/pay/{out_trade_no}/refund", {"reason": ""}).status_code == 302
+    assert pay_orders.find_order(db, out_trade_no)["refund_no"] is None  # no reason, no refund
+    post(admin, f"/admin/pay/{out_trade_no}/refund", {"reason": "重复缴费"})
+    order = pay_orders.find_order(db, out_trade_no)
+    assert order["refund_status"] == "PROCESSING" and pay_standin.order(out_trade_no)["refund_fen"] == 20000
+    post(admin, f"/admin/pay/{out_trade_no}/refund", {"reason": "再退一次"})
+    assert pay_standin.requests.count(("POST", "/v3/refund/domestic/refunds")) == 1  # once
+
+    for _ in range(2):  # WeChat Pay repeats this one too
+        headers, body = pay_standin.refund_notification(out_trade_no)
+        assert client.post("/m/pay/notify", data=body, headers=headers).status_code == 204
+    order = pay_orders.find_order(db, out_trade_no)
+    assert order["refund_status"] == "SUCCESS" and order["refunded_at"]
+    assert _notices_to(redis_client, "o_wang") == 2  # the receipt, then the refund
+    assert len(payments_of(db, find_payer(db, WANG["member_no"]))) == 1  # the payment stays on record
+    assert "已退款" in admin.get("/admin/pay/").get_data(as_text=True)
+
+
+def test_the_console_reconciles_a_day(app, member, client, pay_standin, db, config):
+    out_trade_no, _ = _order(member)
+    pay_standin.pay(out_trade_no)  # not notified: taken, not recorded
+    staff = _console(app, db, config, "staff1")
+    today = datetime.now(online_dues.BEIJING).date().isoformat()
+    page = staff.get(f"/admin/pay/?date={today}").get_data(as_text=True)
+    assert "不一致 1 笔" in page and "已收款未登记" in page and out_trade_no in page

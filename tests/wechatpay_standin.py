@@ -170,6 +170,8 @@ class WeChatPayStandIn:
             self.requests.append((request.method, request.path))
             if request.method == "POST" and request.path == "/v3/pay/transactions/jsapi":
                 return self._jsapi(json.loads(body or "{}"))
+            if request.method == "POST" and request.path == "/v3/refund/domestic/refunds":
+                return self._refund(json.loads(body or "{}"))
             if request.method == "GET" and request.path == "/v3/bill/tradebill":
                 return self._trade_bill(request.args.get("bill_date", ""))
             if request.method == "GET" and request.path == "/v3/billdownload/file":
@@ -262,6 +264,38 @@ class WeChatPayStandIn:
         if content is None:
             return self._answer(404, {"code": "NO_STATEMENT_EXIST", "message": "账单不存在"})
         return Response(content, status=200, mimetype="application/octet-stream")
+
+    def _refund(self, request: dict) -> Response:
+        order = self.orders.get(request.get("out_trade_no") or "")
+        amount = request.get("amount") or {}
+        if order is None or order["trade_state"] != "SUCCESS":
+            return self._answer(404, {"code": "RESOURCE_NOT_EXISTS", "message": "订单不存在或未支付"})
+        if amount.get("total") != order["total"] or not 0 < (amount.get("refund") or 0) <= order["total"]:
+            return self._answer(400, {"code": "PARAM_ERROR", "message": "退款金额不对"})
+        order.update(out_refund_no=request["out_refund_no"], refund_fen=amount["refund"],
+                     refund_id="5030" + secrets.token_hex(12), refund_status="PROCESSING")
+        return self._answer(200, {"refund_id": order["refund_id"], "out_refund_no": request["out_refund_no"],
+                                  "out_trade_no": order["out_trade_no"], "status": "PROCESSING",
+                                  "amount": {"refund": amount["refund"], "total": order["total"], "currency": "CNY"}})
+
+    def refund_notification(self, out_trade_no: str) -> tuple[dict, bytes]:
+        """WeChat Pay's REFUND.SUCCESS notification for the refund requested on this order."""
+        with self._lock:
+            order = self.orders[out_trade_no]
+            order["refund_status"] = "SUCCESS"
+            resource = {"mchid": self.mchid, "out_trade_no": out_trade_no, "transaction_id": order["transaction_id"],
+                        "out_refund_no": order["out_refund_no"], "refund_id": order["refund_id"],
+                        "refund_status": "SUCCESS", "success_time": datetime.now(BEIJING).isoformat(timespec="seconds"),
+                        "amount": {"total": order["total"], "refund": order["refund_fen"],
+                                   "payer_total": order["total"], "payer_refund": order["refund_fen"]}}
+        nonce = secrets.token_urlsafe(9)[:12]
+        sealed = AESGCM(self.apiv3_key.encode()).encrypt(nonce.encode(), json.dumps(resource).encode(), b"refund")
+        body = json.dumps({"id": secrets.token_hex(16), "create_time": resource["success_time"],
+                           "resource_type": "encrypt-resource", "event_type": "REFUND.SUCCESS", "summary": "退款成功",
+                           "resource": {"original_type": "refund", "algorithm": "AEAD_AES_256_GCM",
+                                        "ciphertext": base64.b64encode(sealed).decode(), "associated_data": "refund",
+                                        "nonce": nonce}})
+        return self._signed_headers(body), body.encode()
 
     def _transaction(self, order: dict) -> dict:
         data = {"appid": self.appid, "mchid": self.mchid, "out_trade_no": order["out_trade_no"],

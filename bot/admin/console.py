@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, dues, events, governance, jobs,
-                       members, misunderstood, news, tickets, users)
+                       members, misunderstood, news, online_pay, tickets, users)
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
@@ -24,14 +24,15 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, dues, news, tickets, jobs, events, checkin, awards, governance, audit,
-         misunderstood, users]
+PAGES = [auth, dashboard, applications, members, dues, online_pay, news, tickets, jobs, events, checkin, awards,
+         governance, audit, misunderstood, users]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
     ("admin.dashboard.index", "dashboard"),
     ("admin.applications.index", "applications"),
     ("admin.members.index", "members"),
     ("admin.dues.index", "dues"),
+    ("admin.online_pay.index", "online_pay"),
     ("admin.news.index", "news"),
     ("admin.tickets.index", "tickets"),
     ("admin.jobs.index", "jobs"),

@@ -117,6 +117,9 @@ def pay_notify():
     resource = wechat_pay.notification(pay, config(), request.headers, request.get_data())
     if resource is None:
         return _pay_answer(401, "FAIL", "signature")
+    if str(resource.get("event_type", "")).startswith("REFUND."):
+        online_dues.settle_refund(db(), redis_client(), resource)
+        return Response(status=204)
     result = online_dues.settle(db(), redis_client(), config(), resource)
     if result is None and resource.get("trade_state") == "SUCCESS":
         return _pay_answer(404, "FAIL", "order")  # WeChat Pay tries again; the error is logged
