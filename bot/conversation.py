@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import clarify, content, delivery
 from bot.messages import Inbound, Reply
@@ -204,8 +204,15 @@ def _on_message(ctx: Context) -> Reply:
         ctx.flow_changed = True
         return step_now.handler(ctx)
     if step_now.tries is not None and not _answers_step(ctx, step_now):
+        if not _confident(ctx):  # a question the router only guesses at: not that guess's form
+            ctx.intent = replace(ctx.intent, name="unknown", slots={})
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return step_now.handler(ctx)
+
+
+def _confident(ctx: Context) -> bool:
+    minimum = content.load_toml("conversation.toml")["other_request_confidence"]
+    return getattr(ctx.intent, "confidence", 1.0) >= minimum
 
 
 def _answers_step(ctx: Context, step_now) -> bool:
@@ -270,10 +277,18 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
     `own_intents`; with at least the confidence in content/conversation.toml) and it has not
     the answer's shape: "王宝明" at a name step is a name though its pinyin reads 报名, and
     "郑州有没有算法的工作" at a mobile step is a job question, answered with the form paused."""
-    if ctx.intent is None or ctx.intent.name in ("unknown", "cancel", *own_intents) or tries_answer:
+    if ctx.intent is None or tries_answer or ctx.intent.name in ("cancel", *own_intents):
         return False
-    minimum = content.load_toml("conversation.toml")["other_request_confidence"]
-    return getattr(ctx.intent, "confidence", 1.0) >= minimum
+    if ctx.intent.name == "unknown" or not _confident(ctx):
+        return looks_like_a_question(ctx.text)  # "会员有什么权益？" at the discipline step is no discipline
+    return True
+
+
+def looks_like_a_question(text: str) -> bool:
+    """Whether a message asks something (words in content/conversation.toml), so that it is never
+    stored as a form's answer even when the router cannot place it."""
+    plain = (text or "").strip()
+    return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])
 
 
 def answer_intent(ctx: Context) -> Reply:

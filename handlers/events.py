@@ -121,6 +121,16 @@ def _asks_about_own(ctx) -> bool:
         r["title"][:2] in plain or (r.get("type") and r["type"] in plain) for r in registrations)
 
 
+def about_events(ctx) -> bool:
+    """A message the router could not place that names an event city and a time or a kind of
+    event ("下个月郑州的会"): an events question."""
+    text = ctx.text
+    if not guide.place_in(text, event_places(ctx.db, _today())):
+        return False
+    return bool(guide.mentions(text, "this_month") or guide.mentions(text, "next_month")
+                or re.search(r"\d+月|[一二三四五六七八九十]月", text) or guide.mentions(text, "event_words"))
+
+
 @handles("events", menu="MENU_EVENTS")
 def show_events(ctx):
     if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):

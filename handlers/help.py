@@ -8,6 +8,7 @@ import re
 from bot import content
 from bot.registry import handles
 from bot.router import normalize
+from handlers import events
 
 
 def _words() -> dict:
@@ -42,4 +43,8 @@ def not_understood(ctx):
         return ctx.reply("clarify.thanks")  # also when a list was open (bot/clarify.py answers it otherwise)
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
+    if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
+        return events.show_events(ctx)
+    if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
+        return ctx.reply("unknown.in_form")
     return ctx.reply("unknown.text")

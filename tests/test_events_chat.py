@@ -297,3 +297,11 @@ def test_cannot_go_inside_a_sentence_cancels_the_registration(alice, db):
     assert "秋季学术年会" in reply and "取消" in reply
     assert "已取消" in alice.says("确认")
     assert store.registrations_of(db, "o_alice", TODAY.isoformat()) == []
+
+
+def test_next_months_meetings_in_a_city_the_router_cannot_place(alice, db):
+    next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+    add_event(db, "郑州下月论坛", (next_month - TODAY).days + 3)
+    add_event(db, "洛阳下月论坛", (next_month - TODAY).days + 4, place="洛阳")
+    reply = alice.says("下个月郑州的会")
+    assert "郑州下月论坛" in reply and "洛阳" not in reply

@@ -148,3 +148,14 @@ def test_back_goes_to_the_question_before_and_keeps_the_rest(client, config, wor
     member, _ = reach(client, config, "signup birth year")
     assert content.text("signup.ask.category") in member.says("返回上一步")
     assert "出生年份" in member.says("普通会员")
+
+
+@pytest.mark.parametrize("step_name", ["signup name", "signup work unit", "unit contact", "binding name",
+                                       "profile unit"])
+def test_a_question_the_bot_cannot_place_is_never_stored_as_the_answer(client, config, world, redis_client,
+                                                                       step_name):
+    member, question = reach(client, config, step_name)
+    reply = member.says("会员有什么权益？")
+    assert PAUSED in reply and len(reply.splitlines()) <= 5, reply
+    assert "会员有什么权益" not in str(state.load_flow(redis_client, member.openid))
+    assert question in member.says("继续")
