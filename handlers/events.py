@@ -150,7 +150,7 @@ def nearest_events(ctx):
     upcoming = [(guide.distance_km(here, where), event) for event in list_events(ctx.db, {"from": _today()}, 0, 200)
                 if (where := guide.where_is(event["place"])) is not None]
     if not upcoming:
-        return ctx.reply("events.nearby.none")
+        return None  # the usual acknowledgement of a location
     upcoming.sort(key=lambda pair: (pair[0], pair[1]["starts_on"]))
     count = guide.settings()["chat"]["nearby_count"]
     lines = [content.text("events.nearby.line", number=n, dates=guide.dates_text(e), title=e["title"],
