@@ -225,10 +225,10 @@ def _pad(text: str, width: int, left: bool) -> str:
 # --- reconcile (WeChat Pay's daily bill against the orders recorded; bot/reconcile.py) ------
 
 @fees.command()
-@click.option("--date", "day", type=DATE_FORMAT, help="Beijing day of the bill (default yesterday).")
+@click.option("--date", "day", type=DATE_FORMAT, help="账单日期（北京时间，默认昨天），格式 2026-12-05。")
 @json_option
 def reconcile(day):
-    """Compare WeChat Pay's trade bill of a day with the payments recorded; list every mismatch."""
+    """与微信支付的日交易账单核对，列出每一笔不一致（已收款未登记、已登记不在账单、金额不一致）。"""
     from bot.commands.pay import reconcile_day
 
     return reconcile_day(open_store(), day.date() if day else None)

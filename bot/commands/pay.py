@@ -17,13 +17,13 @@ from bot.commands.common import json_option, load_settings, open_store
 
 @click.group()
 def pay():
-    """微信支付：关闭超时未付的订单 (WeChat Pay orders)."""
+    """微信支付：关闭超时未付的订单。"""
 
 
 @pay.command(name="close-expired")
 @json_option
 def close_expired():
-    """Close the orders not paid in time; record any that were paid after all."""
+    """关闭超时未付的订单；其中实际已付款的，登记收据（宜每隔几分钟由定时任务运行）。"""
     config = load_settings()
     if not config.pay_enabled:
         raise click.ClickException(content.text("pages.pay_cli.not_configured"))
