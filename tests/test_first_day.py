@@ -18,10 +18,12 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from bot import dues, governance
+from bot.admin import dues as admin_dues
 from bot.cli import main
 from storage import admin as admin_store
 from storage import events as event_store
 from storage.members import update_member
+from storage.payments import list_dues_payers
 from tests.notices import queued_notices
 
 TODAY = date.today()
@@ -242,6 +244,11 @@ def test_members_who_owe_are_reminded_once(first_day, env, db, redis_client):
     assert as_json(env, "remind", "--today", TODAY + timedelta(days=1))["queued"] == 0
 
     report = as_json(env, "fees", "report", "--today", TODAY)
+    arrears = admin_dues._overdue(list_dues_payers(db), TODAY)   # the console's arrears page
+    total = report["total"]
+    assert len(arrears) == total["unpaid"] + total["grace"] + total["overdue"] > 0
+    assert reminded <= {f"o_{p['number']}" for p in arrears} | {
+        f"o_{m['member_no']}" for m in db["members"].rows if m["paid_through"] == f"{Y}-12-31"}  # expiring
     assert report["total"]["unpaid"] == db.execute(
         "select count(*) from members where paid_through is null").fetchone()[0] + db.execute(
         "select count(*) from units where paid_through is null").fetchone()[0]
