@@ -39,6 +39,7 @@ clean:
 ## Benchmarks, each printing its table for docs/benchmarks.md (under 15 minutes on 2 cores): the webhook
 ## under gunicorn against a bare handler (wrk), the router, members at 1,000,000, job search, delivery, replication loss window.
 bench: venv wrk
+	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/bench_webhook.py
 	$(PY) bench/bench_router.py
 	$(PY) bench/bench_members.py

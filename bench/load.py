@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -81,17 +82,37 @@ def senders(members: int, count: int = 2_000, bound_share: float = 0.7, seed: in
     return [openid_of(rng.randrange(members)) for _ in range(bound)] + [stranger_of(i) for i in range(count - bound)]
 
 
-class Traffic:
-    """Plaintext-mode text messages from random senders, each with its own MsgId and fresh signature."""
+def menu_keys() -> list[str]:
+    """The click keys of the account's menu (content/menu.toml)."""
+    with (ROOT / "content/menu.toml").open("rb") as menu:
+        return sorted(set(re.findall(r'^\s*key\s*=\s*"([^"]+)"', menu.read().decode(), re.M)))
 
-    def __init__(self, pool: list[str], seed: int = 1):
+
+class Traffic:
+    """Plaintext-mode messages from random senders, each with its own MsgId and fresh signature.
+
+    Text messages, and with `clicks` / `follows` (shares of all messages) also menu clicks
+    and follows. An event has no MsgId: WeChat's retry key for it is sender + CreateTime +
+    event + key, so events go to the pool's senders in turn, each round one second earlier,
+    and no two are taken for retries of each other."""
+
+    def __init__(self, pool: list[str], seed: int = 1, clicks: float = 0.0, follows: float = 0.0):
         self.pool = pool
         self.texts = member_texts()
         self.rng = random.Random(seed)
         self.msg_ids = itertools.count(int(time.time() * 1000) * 1000 + seed * 10**9)
+        self.clicks, self.follows = clicks, follows
+        self.keys = menu_keys() if clicks else []
+        self.events = itertools.count()
 
     def message(self, sender: str | None = None, text: str | None = None) -> tuple[str, bytes]:
         """(path with the signed query, body) of one message."""
+        if sender is None and text is None and (self.clicks or self.follows):
+            draw = self.rng.random()
+            if draw < self.clicks:
+                return self.event("CLICK", self.rng.choice(self.keys))
+            if draw < self.clicks + self.follows:
+                return self.event("subscribe", "")
         sender = sender or self.rng.choice(self.pool)
         text = self.rng.choice(self.texts) if text is None else text
         now = int(time.time())
@@ -99,6 +120,18 @@ class Traffic:
         xml = (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName><FromUserName><![CDATA[{sender}]]>"
                f"</FromUserName><CreateTime>{now}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                f"<Content><![CDATA[{text}]]></Content><MsgId>{next(self.msg_ids)}</MsgId></xml>")
+        return f"/wechat?{query}", xml.encode("utf-8")
+
+    def event(self, event: str, key: str) -> tuple[str, bytes]:
+        """A menu click (`CLICK`, the button's key) or a follow (`subscribe`, no key)."""
+        n = next(self.events)
+        sender = self.pool[n % len(self.pool)]
+        now = int(time.time())
+        query = urlencode(ACCOUNT.signed_query(now, str(self.rng.randrange(10**9))))
+        xml = (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName><FromUserName><![CDATA[{sender}]]>"
+               f"</FromUserName><CreateTime>{now - n // len(self.pool)}</CreateTime>"
+               f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
+               f"<EventKey><![CDATA[{key}]]></EventKey></xml>")
         return f"/wechat?{query}", xml.encode("utf-8")
 
     def write_wrk_file(self, path: Path, count: int) -> Path:
@@ -363,12 +396,15 @@ class Stack:
         self.workers.append(worker)
         return worker
 
-    def serve(self, app: str, workers: int = 2, env: dict | None = None, log_name: str = "gunicorn") -> Server:
-        """`gunicorn -w <workers> <app>` on a free loopback port; returns once it answers."""
+    def serve(self, app: str, workers: int = 2, env: dict | None = None, log_name: str = "gunicorn",
+              options: tuple[str, ...] = ("--preload",)) -> Server:
+        """`gunicorn -w <workers> <options> <app>` on a free loopback port; returns once it answers.
+        `--preload` by default, as deploy/systemd/xuehui-web.service runs the bot."""
         port = free_port()
         log = (self.dir / f"{log_name}-{port}.log").open("wb")
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                                 app], env=env or self.env(), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                 *options, app], env=env or self.env(), cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT)
         server = Server(port, proc)
         self.servers.append(server)
         deadline = time.monotonic() + 60

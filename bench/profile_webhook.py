@@ -1,0 +1,223 @@
+"""Where a webhook message's CPU goes, stage by stage (microseconds a message).
+
+In one process, without HTTP: the production app (bot.wsgi's create_app with BOT_ENV=production)
+over bench/load.py's Stack (private redis-server, SQLite with 10,000 members and 2,000 postings)
+is called as a WSGI app with the benchmark's mixed traffic (texts of every intent from
+tests/data/router_labelled.jsonl, menu clicks, follows), one message at a time. Each stage is a
+wrapper around the functions that do it, timed in process CPU time (`time.process_time`, all
+threads: the handler runs in the pool's thread) and counted exclusively (a stage's children are
+subtracted from it), so the stages add up to the whole:
+
+  wsgi+flask      Werkzeug's environ/request/response and Flask's dispatch (what is left)
+  signature       check_request_signature (SHA1, replay window)
+  xml parse       _parse_xml (xmltodict) + to_inbound, with wechatpy's parse_message for events
+  xml render      render_reply (wechatpy's TextReply/ArticlesReply) + seal_reply
+  pool hop        submitting the handler to the thread pool and waiting for its result
+  redis           redis-py's execute_command (client side: scripts, GET/SET, socket I/O)
+  redis-server    the redis-server process's CPU over the run, a message's share
+  routing         bot.router.route without the model
+  model           bot.intent_model.Model.probabilities
+  sqlite          every function of storage/ but storage.state (Redis), and the per-thread connection
+  logging         logging.Logger.handle (records that pass the level)
+  handler logic   the rest of respond(): flows, handlers, content texts, the inbox note
+
+Run:  .venv/bin/python bench/profile_webhook.py                 # 3,000 messages after 600 of warm-up
+      .venv/bin/python bench/profile_webhook.py --messages 5000 --cprofile 25
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import io
+import logging
+import os
+import pkgutil
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.load import Stack, Traffic, senders  # noqa: E402
+
+CLICKS, FOLLOWS = 0.15, 0.05  # the benchmark's mix (bench/bench_webhook.py)
+
+_stack: list = []  # (stage, start, children) of the stages entered; one message at a time
+inclusive: Counter = Counter()
+exclusive: Counter = Counter()
+exclusive_wall: Counter = Counter()
+calls: Counter = Counter()
+
+
+def timed(stage: str, function):
+    """`function`, timed as `stage` (exclusive of the stages called inside it)."""
+    if getattr(function, "_timed_stage", None):
+        return function
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        entry = [stage, time.process_time(), 0.0, time.perf_counter(), 0.0]
+        _stack.append(entry)
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _stack.pop()
+            spent = time.process_time() - entry[1]
+            waited = time.perf_counter() - entry[3]
+            exclusive[stage] += spent - entry[2]
+            exclusive_wall[stage] += waited - entry[4]
+            inclusive[stage] += spent
+            calls[stage] += 1
+            if _stack:
+                _stack[-1][2] += spent
+                _stack[-1][4] += waited
+
+    wrapper._timed_stage = stage
+    return wrapper
+
+
+def instrument() -> None:
+    """Wrap the stages' functions before bot/ and handlers/ import them by name."""
+    import redis
+    import storage
+
+    redis.Redis.execute_command = timed("redis", redis.Redis.execute_command)
+    logging.Logger.handle = timed("logging", logging.Logger.handle)
+    for info in pkgutil.iter_modules(storage.__path__):
+        if info.name in ("state", "redis_server"):
+            continue
+        module = importlib.import_module(f"storage.{info.name}")
+        for name, value in vars(module).items():
+            if callable(value) and getattr(value, "__module__", None) == module.__name__ \
+                    and not isinstance(value, type):
+                setattr(module, name, timed(f"sqlite {info.name}.{name}", value))
+    from bot import intent_model, router, wechat
+
+    router.route = timed("routing", router.route)
+    intent_model.Model.probabilities = timed("model", intent_model.Model.probabilities)
+    wechat.check_request_signature = timed("signature", wechat.check_request_signature)
+    wechat._parse_xml = timed("xml parse", wechat._parse_xml)
+    wechat.to_inbound = timed("xml parse", wechat.to_inbound)
+    wechat.parse_message = timed("xml parse", wechat.parse_message)
+    wechat.render_reply = timed("xml render", wechat.render_reply)
+    wechat.seal_reply = timed("xml render", wechat.seal_reply)
+    wechat.open_message = timed("xml parse", wechat.open_message)
+    from bot import app as app_module
+
+    app_module.Services.db = property(timed("sqlite", app_module.Services.db.fget))
+    from bot import conversation, webhook
+
+    webhook._reply_within_deadline = timed("pool hop", webhook._reply_within_deadline)
+    webhook._answer_in_turn = timed("handler logic", webhook._answer_in_turn)
+    webhook.answer = timed("handler logic", webhook.answer)
+    for name in ("open_message", "render_reply", "seal_reply"):  # imported by name (bench/ may import it early)
+        setattr(webhook, name, getattr(wechat, name))
+    conversation.route = router.route
+
+
+def environ_for(target: str, body: bytes) -> dict:
+    path, _, query = target.partition("?")
+    return {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_TYPE": "text/xml", "CONTENT_LENGTH": str(len(body)), "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False,
+            "HTTP_HOST": "127.0.0.1"}
+
+
+def redis_server_cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=600)
+    parser.add_argument("--cprofile", type=int, default=0, help="also print cProfile's top N (tottime)")
+    args = parser.parse_args()
+    with Stack() as stack:
+        os.environ.update(stack.env())
+        instrument()
+        from bot.app import create_app
+
+        app = create_app()
+        wsgi = timed("wsgi+flask", app.wsgi_app)  # the webhook's fast path, Flask for the rest
+        traffic = Traffic(senders(stack.members), clicks=CLICKS, follows=FOLLOWS)
+        statuses = Counter()
+
+        def send(count: int) -> None:
+            for _ in range(count):
+                target, body = traffic.message()
+                status = []
+                for _chunk in wsgi(environ_for(target, body), lambda s, h, e=None: status.append(s)):
+                    pass
+                statuses[status[0]] += 1
+
+        send(args.warmup)
+        for counter in (inclusive, exclusive, exclusive_wall, calls, statuses):
+            counter.clear()
+        import gc
+
+        gc.freeze()  # as bot/wsgi.py does after start-up
+        profiler = None
+        if args.cprofile:  # cProfile sees one thread: the handlers run inline meanwhile
+            import cProfile
+            from concurrent.futures import Future
+
+            class InlinePool:
+                def submit(self, fn, *fn_args):
+                    future = Future()
+                    try:
+                        future.set_result(fn(*fn_args))
+                    except Exception as error:  # noqa: BLE001
+                        future.set_exception(error)
+                    return future
+
+            app.extensions["services"].pool = InlinePool()
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        server_before, wall = redis_server_cpu(stack.redis_pid), time.perf_counter()
+        cpu = time.process_time()
+        send(args.messages)
+        cpu = time.process_time() - cpu
+        wall = time.perf_counter() - wall
+        server = redis_server_cpu(stack.redis_pid) - server_before
+        if profiler:
+            profiler.disable()
+        n = args.messages
+        print(f"# {n} messages ({CLICKS:.0%} menu clicks, {FOLLOWS:.0%} follows, the rest texts of every "
+              f"intent), statuses {dict(statuses)}; load average {os.getloadavg()[0]:.1f}")
+        print(f"# process CPU {cpu / n * 1e6:.0f} us a message (wall {wall / n * 1e6:.0f} us)"
+              f"{' with cProfile on' if profiler else ''}; redis-server {server / n * 1e6:.0f} us")
+        print("| stage | CPU us a message | share | calls a message | wall us a message |")
+        print("|---|---:|---:|---:|---:|")
+        details = {stage: spent for stage, spent in exclusive.items() if stage.startswith("sqlite ")}
+        for stage, spent in details.items():  # one line for SQLite; its functions below the table
+            exclusive["sqlite"] += spent
+            exclusive_wall["sqlite"] += exclusive_wall[stage]
+            calls["sqlite"] += calls[stage]
+            del exclusive[stage]
+        rows = sorted(exclusive.items(), key=lambda kv: -kv[1]) + [("redis-server", server)]
+        whole = sum(exclusive.values()) + server
+        for stage, spent in rows:
+            print(f"| {stage} | {spent / n * 1e6:.0f} | {spent / whole:.0%} | "
+                  f"{calls[stage] / n:.2f} | {exclusive_wall[stage] / n * 1e6:.0f} |" if stage in calls else
+                  f"| {stage} | {spent / n * 1e6:.0f} | {spent / whole:.0%} | | |")
+        print(f"| **total** | **{whole / n * 1e6:.0f}** | | | |")
+        print("\nSQLite by function (storage/), most wall time first: calls a message, CPU us, wall us a message")
+        for stage, spent in sorted(details.items(), key=lambda kv: -exclusive_wall[kv[0]])[:15]:
+            print(f"  {stage[7:]:45s} {calls[stage] / n:5.2f} {spent / n * 1e6:7.0f} {exclusive_wall[stage] / n * 1e6:7.0f}")
+        if profiler:
+            import pstats
+
+            profiler.dump_stats("/tmp/profile_webhook.prof")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.cprofile)
+
+
+if __name__ == "__main__":
+    main()
