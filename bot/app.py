@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from bot import intent_model
-from bot.config import Config, load_config, load_dotenv_file
+from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
 from bot.router import route
 from bot.web import BoundedInt
@@ -16,6 +16,35 @@ from storage.database import open_database
 from storage.state import connect_redis
 
 log = logging.getLogger(__name__)
+
+
+# Messages that between them load every dictionary routing can reach: the rules and jieba, the
+# learned model (an unclear message), OpenCC (Traditional), the [english] table and city pinyin,
+# the homophone table (a typo), a job query with a city.
+_WARM_TEXTS = ("帮助", "我想报名入会", "嗯那个", "請問會費怎麼交", "help me join", "zhengzhou job",
+               "招聘 算法 郑州", "取消报名")
+
+
+def warm_up() -> None:
+    """Load now what any message may need: the first member to write after a restart should not
+    spend WeChat's five seconds on it, and under `gunicorn --preload` the master loads it once,
+    before it forks, so every web worker shares it (bot/wsgi.py). Pure loading: no connection,
+    no thread (a forked worker must not inherit either)."""
+    from bot import content, job_text, wechat
+    from bot.messages import Reply
+
+    for text in _WARM_TEXTS:
+        route(text)
+    intent_model.current()  # trained here if content/ has new examples
+    content.replies()
+    for path in sorted(CONTENT_DIR.glob("*.toml")):
+        content.load_toml(path.name)
+    job_text.reading("学会")  # pypinyin's phrase dictionary (job search reads typos by sound)
+    job_text.alert_keywords("订阅招聘 算法 郑州")
+    xml = ("<xml><ToUserName>gh_0</ToUserName><FromUserName>o0</FromUserName><CreateTime>1</CreateTime>"
+           "<MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_1</EventKey></xml>")
+    message = wechat.to_inbound(wechat._parse_xml(xml), xml)  # wechatpy's message and reply classes
+    wechat.render_reply(Reply(text="你好"), message)
 
 
 class Services:
@@ -28,11 +57,7 @@ class Services:
         # Handlers run here so a slow one cannot hold the HTTP reply past WeChat's deadline.
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="handler")
         open_database(config.sqlite_path).close()  # create or migrate once, up front
-        # Load jieba, the dictionaries and the router's model now (training it if content/ has new
-        # examples): the first member to write after a restart should not spend WeChat's five
-        # seconds on it.
-        route("帮助")
-        intent_model.current()
+        warm_up()
 
     @property
     def db(self):
@@ -51,7 +76,7 @@ def create_app(config: Config | None = None) -> Flask:
     import handlers  # noqa: F401  (registers every capability)
     from bot.admin.console import console
     from bot.pages import pages
-    from bot.webhook import webhook
+    from bot.webhook import WebhookFastPath, webhook
 
     app = Flask(__name__, static_folder=None)  # the simulator serves its own files
     app.url_map.converters["int"] = BoundedInt  # every <int:...> of every route: bounded, ASCII digits
@@ -68,5 +93,7 @@ def create_app(config: Config | None = None) -> Flask:
     @app.errorhandler(500)
     def internal_error(_error):
         return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+    app.wsgi_app = WebhookFastPath(app)  # members' messages without Flask's per-request machinery
 
     return app

@@ -1,10 +1,29 @@
-"""Production entry point: `gunicorn bot.wsgi:app`."""
-import gc
+"""Production entry point: `gunicorn --preload bot.wsgi:app` (deploy/systemd/xuehui-web.service).
 
-from bot.app import create_app
+With --preload the gunicorn master runs this module once and forks the web workers from it:
+jieba's dictionary, OpenCC, pypinyin, the router's lexicon and model and content/ are loaded
+here (bot.app.warm_up) and shared by every worker, copy-on-write, instead of loaded again in
+each (about 175 MiB private per worker before). Nothing here opens a Redis or SQLite
+connection or starts a thread (tests/test_preload.py): redis-py connects on the first command,
+SQLite connections are per thread in the worker, the handler pool starts its threads on the
+first message, so each worker makes its own after the fork. Without --preload each worker
+runs this itself, as before.
+"""
+import os
+
+# numpy's OpenBLAS starts a thread per core when it is imported (the router's model uses numpy),
+# here in the master before the fork; the model's one small product a message needs none.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import gc  # noqa: E402
+
+from bot.app import create_app  # noqa: E402
 
 app = create_app()
 # What start-up loaded (jieba's dictionary above all, ~280,000 objects) lives as long as the
-# worker: frozen out of the collector's sight, a full collection takes 0 ms instead of ~65 ms
-# that some member's reply would wait for. (Only here: tests create many apps in one process.)
+# process: frozen out of the collector's sight, a full collection takes 0 ms instead of ~65 ms
+# that some member's reply would wait for, and (forked from the master under --preload) the
+# collector never writes to those objects' pages, so they stay shared between the workers.
+# (Only here: tests create many apps in one process.)
 gc.freeze()
