@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import TimeoutError as FutureTimeout
+from http import HTTPStatus
+from urllib.parse import parse_qsl
 
 import redis
 from flask import Blueprint, Response, current_app, request
@@ -50,6 +52,49 @@ def receive_message():
     xml = answer(services, message)
     sealed = seal_reply(services.config, xml, encrypted, request.args)
     return Response(sealed, content_type="application/xml; charset=utf-8")
+
+
+class WebhookFastPath:
+    """WSGI middleware: a member's message (POST /wechat with a Content-Length within the cap) is
+    answered straight from the WSGI environ, without Flask's request and response objects, its
+    contexts and URL matching (a sixth of the CPU a message cost under gunicorn); the same steps
+    as receive_message, the same refusals. Every other request, and a body without a
+    Content-Length or over the cap, goes to the Flask app as before."""
+
+    def __init__(self, app):
+        self.app = app
+        self.flask_wsgi = app.wsgi_app
+        self.services = app.extensions["services"]
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") != "/wechat" or environ.get("REQUEST_METHOD") != "POST":
+            return self.flask_wsgi(environ, start_response)
+        config = self.services.config
+        length = environ.get("CONTENT_LENGTH", "")
+        if not (length.isascii() and length.isdigit()) or int(length) > config.max_body_bytes:
+            return self.flask_wsgi(environ, start_response)  # chunked, or a 413 to give
+        args = {}
+        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="replace"):
+            args.setdefault(name, value)  # the first of a repeated parameter, as request.args.get
+        try:
+            body = environ["wsgi.input"].read(int(length))
+            if len(body) != int(length):
+                raise WebhookError(400, "body shorter than its Content-Length")
+            message, encrypted = open_message(config, args, body)
+            xml = answer(self.services, message)
+            payload = seal_reply(config, xml, encrypted, args).encode("utf-8")
+            status, content_type = "200 OK", "application/xml; charset=utf-8"
+        except WebhookError as error:
+            log.info("refused %s %s: %s", "POST", "/wechat", error.reason)
+            payload = error.reason.encode("utf-8")
+            status, content_type = f"{error.status} {HTTPStatus(error.status).phrase}", "text/plain; charset=utf-8"
+        except Exception:
+            if self.app.testing or self.app.config.get("PROPAGATE_EXCEPTIONS"):
+                raise
+            self.app.logger.error("Exception on /wechat [POST]", exc_info=True)
+            payload, status, content_type = b"internal error", "500 Internal Server Error", "text/plain; charset=utf-8"
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+        return [payload]
 
 
 def _read_body(limit: int) -> bytes:
@@ -114,7 +159,8 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
 def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn) -> tuple[Reply, str]:
     """The reply and its XML; then the member's flow is kept and the reply stored for retries."""
     config = services.config
-    reply = _respond_safely(services, message, turn)
+    with state.answering(turn):
+        reply = _respond_safely(services, message, turn)
     xml = render_reply(reply, message)
     try:
         state.end_message(services.redis, turn, config.flow_ttl_seconds, message.retry_key, xml,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -67,6 +68,7 @@ class MemberTurn:
         self.taken = False
         self.flow: dict | None = None
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
+        self.later: tuple[str, str, int] | None = None  # (key, value, ttl) set by end_message
 
     def _took(self, raw_flow: bytes | None) -> None:
         self.taken, self.flow = True, json.loads(raw_flow) if raw_flow else None
@@ -91,8 +93,9 @@ return {1, redis.call('get', KEYS[3])}
 # hold must not overwrite what a later message did. The reply is kept only over the claim,
 # never over the "later" answer the webhook gave when the handler ran past the deadline.
 _END_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: lock, flow, claim  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending
+-- KEYS: lock, flow, claim[, later]  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending[, later value, later ttl]
 local ours = redis.call('get', KEYS[1]) == ARGV[1]
+if KEYS[4] then redis.call('set', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
 if ours then
   if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
   elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
@@ -146,8 +149,26 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
     flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
     keys = [_lock_key(turn.openid), _flow_key(turn.openid), _dedupe_key(message_key)]
     args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING]
+    if turn.later:
+        key, value, ttl = turn.later
+        keys.append(key)
+        args += [value, ttl]
     if not _END_MESSAGE_SCRIPT(keys=keys, args=args, client=r) and turn.taken:
         log.warning("the lock on %s's flow expired before the reply; its changes are dropped", turn.openid)
+
+
+_answering = threading.local()
+
+
+@contextmanager
+def answering(turn: MemberTurn):
+    """While this thread answers the turn's message, a write that only the member's next message
+    reads (remember_last_routed) waits for end_message and rides in its round trip."""
+    _answering.turn = turn
+    try:
+        yield
+    finally:
+        _answering.turn = None
 
 
 def store_reply(r: redis.Redis, message_key: str, reply: str, ttl: int) -> None:
@@ -639,6 +660,13 @@ def _last_routed_key(openid: str) -> str:
 
 
 def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> None:
+    """Kept by end_message when the member's message is being answered (`answering`): the next
+    message of the member, the only reader, waits for the member's lock, which end_message frees
+    in the same script; otherwise written now."""
+    turn = getattr(_answering, "turn", None)
+    if turn is not None and turn.openid == openid:
+        turn.later = (_last_routed_key(openid), value, ttl)
+        return
     r.set(_last_routed_key(openid), value, ex=ttl)
 
 
