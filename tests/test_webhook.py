@@ -636,19 +636,20 @@ def wait_until_serving(url: str, account: ref.Account, proc: subprocess.Popen, t
 
 @pytest.fixture
 def servers(env, account):
-    """Two gunicorn servers of two worker processes each, sharing the test's Redis and SQLite."""
+    """Two gunicorn servers of two worker processes each, sharing the test's Redis and SQLite
+    (preloaded, as deploy/systemd/xuehui-web.service runs them)."""
     proc_env = {**os.environ, **env, "BOT_ENV": "production", "PYTHONUNBUFFERED": "1"}
     started = []
     for _ in range(2):
         port = free_port()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "30",
+            [sys.executable, "-m", "gunicorn", "-w", "2", "--preload", "-b", f"127.0.0.1:{port}", "--timeout", "30",
              "bot.wsgi:app"],
             env=proc_env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         started.append((f"http://127.0.0.1:{port}/wechat", proc))
     try:
         for url, proc in started:
-            wait_until_serving(url, account, proc)
+            wait_until_serving(url, account, proc, timeout=120)  # start-up is not what is tested; shared cores
         yield [url for url, _ in started]
     finally:
         for _, proc in started:
