@@ -46,8 +46,15 @@ def smaps(pid: int) -> dict:
             "private_dirty": figures["Private_Dirty"], "pss": figures["Pss"], "rss": figures["Rss"]}
 
 
-def start(stack: Stack, workers: int, options: tuple[str, ...]) -> tuple[subprocess.Popen, int, float]:
-    """gunicorn started cold; (process, port, seconds to the first answered message)."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used (from /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start(stack: Stack, workers: int, options: tuple[str, ...]) -> tuple[subprocess.Popen, int, float, float]:
+    """gunicorn started cold; (process, port, seconds to the first answered message, CPU seconds
+    the master and the busiest worker had used by then: the wall time on an idle machine)."""
     port = free_port()
     log = (stack.dir / f"memory-{port}.log").open("wb")
     hello = Traffic(senders(stack.members)).message(text="你好")
@@ -58,7 +65,9 @@ def start(stack: Stack, workers: int, options: tuple[str, ...]) -> tuple[subproc
     while True:
         status, body = post(port, *hello, timeout=10)
         if status == 200 and body:
-            return proc, port, time.perf_counter() - began
+            wall = time.perf_counter() - began
+            cpu = cpu_seconds(proc.pid) + max(cpu_seconds(pid) for pid in worker_pids(proc.pid))
+            return proc, port, wall, cpu
         if proc.poll() is not None or time.perf_counter() - began > 60:
             raise RuntimeError(f"gunicorn did not start; see {log.name}")
         time.sleep(0.02)
@@ -92,28 +101,28 @@ def main() -> None:
     with Stack() as stack:
         traffic = Traffic(senders(stack.members), clicks=0.15, follows=0.05)
         for mode in args.modes:
-            proc, port, cold = start(stack, args.workers, MODES[mode])
+            proc, port, cold, cold_cpu = start(stack, args.workers, MODES[mode])
             try:
                 workers = worker_pids(proc.pid)
                 print(f"\n## {mode}: gunicorn -w {args.workers} {' '.join(MODES[mode])} bot.wsgi:app; "
-                      f"cold start to the first answered message {cold:.2f} s "
-                      f"(load average {os.getloadavg()[0]:.1f})")
+                      f"cold start to the first answered message {cold:.2f} s, of which CPU "
+                      f"{cold_cpu:.2f} s (master + busiest worker; load average {os.getloadavg()[0]:.1f})")
                 at_start = table("right after start (one message answered)", proc.pid, workers)
                 result = open_loop(port, traffic.message, args.rate, args.minutes * 60)
                 after = table(f"after {args.minutes:g} minutes at {args.rate:.0f} messages/s "
                               f"({len(result.latencies_ms):,} messages, replies {dict(result.kinds.most_common())},"
                               f" p99 {result.quantile(0.99):.1f} ms; load average {os.getloadavg()[0]:.1f})",
                               proc.pid, worker_pids(proc.pid))
-                summary.append((mode, cold, at_start, after))
+                summary.append((mode, cold, cold_cpu, at_start, after))
             finally:
                 stop(proc)
-    print("\n| mode | cold start | private per worker at start | after traffic | PSS per worker after |")
+    print("\n| mode | cold start (CPU) | private per worker at start | after traffic | PSS per worker after |")
     print("|---|---:|---:|---:|---:|")
-    for mode, cold, at_start, after in summary:
+    for mode, cold, cold_cpu, at_start, after in summary:
         def span(rows):
             values = [r["private"] for r in rows[1:]]
             return f"{min(values):.1f}-{max(values):.1f} MiB"
-        print(f"| {mode} | {cold:.2f} s | {span(at_start)} | {span(after)} | "
+        print(f"| {mode} | {cold:.2f} s ({cold_cpu:.2f} s) | {span(at_start)} | {span(after)} | "
               f"{max(r['pss'] for r in after[1:]):.1f} MiB |")
 
 
