@@ -105,7 +105,10 @@ def _channel_asked(text: str) -> str | None:
 
 
 def _channel_answer(ctx, name: str):
+    """Yes or no first. An online channel (WeChat Pay) is accepted where the merchant is configured."""
     channel = content.replies()["fees"]["channels"][name]
+    if channel.get("online"):
+        return ctx.reply("fees.channel_online" if ctx.config.pay_enabled else "fees.channel_no", channel=name)
     return ctx.reply("fees.channel_yes" if channel["accepted"] else "fees.channel_no", channel=name)
 
 

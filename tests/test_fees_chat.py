@@ -151,3 +151,8 @@ def test_a_member_asking_for_their_dues_is_bound_and_then_shown_them(alice, db):
 def test_a_categorys_fee_is_answered_first(alice, db):
     reply = alice.says("学生会员要交多少钱")
     assert reply.startswith("· 学生会员：20 元/年") and "单位会员" not in reply
+
+
+def test_wechat_pay_is_yes_where_the_merchant_is_configured(client, config, monkeypatch):
+    monkeypatch.setattr(type(config), "pay_enabled", property(lambda self: True))
+    assert Member(client, config, "o_alice").says("能微信支付吗").startswith("可以")
