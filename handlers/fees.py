@@ -16,7 +16,7 @@ from datetime import date
 
 import re
 
-from bot import content, dues
+from bot import content, dues, event_fees
 from bot import events as guide
 from bot.registry import handles
 from storage import state
@@ -122,9 +122,17 @@ def event_fee(ctx, text: str):
     found = list_events(ctx.db, query, 0, 2) if guide.is_narrow(query) else []
     if len(found) == 1:
         event = found[0]
-        return ctx.reply("fees.event_fee", title=event["title"],
-                         fee=event["fee"] or content.text("fees.event_fee_none"))
+        return ctx.reply("fees.event_fee", title=event["title"], fee=_priced(event))
     return ctx.reply("fees.event_fee_which")
+
+
+def _priced(event: dict) -> str:
+    """The registration fees of content/event_fees.toml (today's, early-bird included), else the guide's."""
+    options = event_fees.offer(event["event_no"], date.today(), is_member=True)
+    if not options:
+        return event["fee"] or content.text("fees.event_fee_none")
+    return content.text("fees.event_fee_separator").join(
+        content.text("fees.event_fee_type", type=o["type"], amount=dues.format_amount(o["yuan"])) for o in options)
 
 
 def _how_to_pay() -> str:
