@@ -426,16 +426,18 @@ def _shown(value) -> str:
 
 def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[str, str], int],
                         cleaned: dict[int, dict]) -> list[Problem] | int:
-    """A member listed twice in one file is imported once: a row the same as an earlier one is
-    skipped (its row number returned); one that differs is reported on the later row."""
+    """A member listed twice in one file is imported once: a row saying nothing an earlier one
+    did not (the same values, or fewer cells filled) is skipped (the earlier row's number is
+    returned); one that says something else is reported on the later row."""
     problems = []
     for key in UNIQUE_COLUMNS:
         if key not in fields:
             continue
         first = seen.setdefault((key, fields[key]), row)
         if first != row:
-            if cleaned.get(first) == fields:
-                return first
+            earlier = cleaned.get(first, {})
+            if all(earlier.get(k) == v for k, v in fields.items()):
+                return first  # the same member again, saying nothing the earlier row did not
             problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
                                     {"row": first, "what": sheet.columns[key].header}))
     return problems

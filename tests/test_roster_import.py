@@ -296,12 +296,13 @@ def test_future_dates_are_refused_and_identical_repeated_rows_skipped(env, db, t
         ["张伟", "普通会员", "13800138000", "2025年已缴", "2019-03-01", None],
         ["李娜", "普通会员", "13900139000", None, "2036-05-01", None],
         ["张伟", "普通会员", "138 0013 8000", "2025年已缴", "2019.3.1", None],
+        ["张伟", "普通会员", "13800138000", None, None, None],          # the same, fewer cells filled
     ])
     report = imported(env, str(path), ok=False)
     assert [(p["row"], p["letter"], p["value"]) for p in report["problems"]] == [(4, "E", "2036-05-01")]
     assert "晚于今天" in report["problems"][0]["problem"]
-    assert report["repeated"] == [{"row": 5, "first": 3}]
-    assert "第 5 行与第 3 行完全相同，已跳过" in run(env, "members", "import", str(path), ok=False).output
+    assert report["repeated"] == [{"row": 5, "first": 3}, {"row": 6, "first": 3}]
+    assert "第 5 行与第 3 行是同一人，内容没有超出第 3 行的，已跳过" in run(env, "members", "import", str(path), ok=False).output
 
 
 def test_an_older_roster_asks_before_overwriting_newer_values(env, db, tmp_path):
