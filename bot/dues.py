@@ -210,16 +210,22 @@ def owes(category: str, paid_through: str | None, today: date) -> bool:
     return dues_standing(category, paid_through, today) in ("unpaid", "grace", "lapsed")
 
 
-def year_status(category: str, paid_through: str | None, year: int, today: date) -> str:
+def year_status(category: str, paid_through: str | None, year: int, today: date,
+                covered_from: str | None = None) -> str:
     """Where a payer stands for membership year `year`, seen on `today` (or the year's end if past).
 
     `paid` when the year is covered; else the standing: `active` (not due yet,
     a future year), `grace`, `lapsed` or `unpaid`; `exempt` pays nothing.
+    `covered_from` is where the run of paid years up to paid_through began after
+    a lapse: a year before it was skipped, not paid (a lapsed member paying in
+    December for the next year has not paid this one).
     """
     if is_exempt(category):
         return "exempt"
     if paid_through and _date(paid_through) >= date(year, 12, 31):
-        return "paid"
+        if covered_from is None or _date(covered_from) <= date(year, 1, 1):
+            return "paid"
+        return "lapsed"  # skipped: paid for later years only (no back-dues), so overdue for this one
     return standing(paid_through, min(today, date(year, 12, 31)))
 
 
@@ -230,7 +236,7 @@ def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
     """Per category: how many owe dues for `year`, how many paid, in grace, overdue, never paid."""
     summary: dict[str, dict] = {}
     for payer in payers:
-        status = year_status(payer["category"], payer["paid_through"], year, today)
+        status = year_status(payer["category"], payer["paid_through"], year, today, payer.get("covered_from"))
         if status == "exempt":
             continue
         row = summary.setdefault(payer["category"], dict.fromkeys(REPORT_COUNTS, 0))

@@ -344,6 +344,12 @@ def _pay_refunds(db: sqlite_utils.Database) -> None:
     table.create_index(["refund_no"], unique=True)
 
 
+def _payment_restarts(db: sqlite_utils.Database) -> None:
+    """Whether a payment continued the paid-through date it found (1) or started afresh after a
+    lapse (0), so a year a lapsed member skipped is not counted as paid (null: recorded before)."""
+    db["payments"].add_column("continued", int)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -364,6 +370,7 @@ MIGRATIONS = [
     _event_fees,
     _event_cancellation,
     _pay_refunds,
+    _payment_restarts,
 ]
 
 

@@ -94,10 +94,18 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
 
 
 def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
-    """Every member and unit whose membership is in force (not suspended or resigned)."""
+    """Every member and unit whose membership is in force (not suspended or resigned), each with
+    `covered_from`: where the paid-through date's unbroken run of paid years begins, when a payment
+    after a lapse started it (None: it reaches back before any payment recorded)."""
+    restarts = {(kind, payer_id): start for kind, payer_id, start in db.execute(
+        "select case when member_id is not null then 'member' else 'unit' end, "
+        "coalesce(member_id, unit_id), max(period_from) from payments where continued = 0 group by 1, 2")}
     members = db["members"].rows_where("status = 'active'", order_by="id")
     units = db["units"].rows_where("status = 'active'", order_by="id")
-    return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
+    payers = [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
+    for payer in payers:
+        payer["covered_from"] = restarts.get((payer["kind"], payer["id"]))
+    return payers
 
 
 def _reload(db: sqlite_utils.Database, payer: dict) -> dict:
@@ -135,12 +143,14 @@ def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years:
         if dues.is_lifetime(current["paid_through"]):
             raise AlreadyLifetime(current["number"])
         period_from, period_to = dues.coverage(current["paid_through"], years, paid_on)
+        continued = dues.standing(current["paid_through"], paid_on) in ("active", "grace")
         receipt_no = next_number(db, "payments", "receipt_no",
                                  f"{rules['receipt_prefix']}{paid_on.year}", rules["receipt_digits"])
         db["payments"].insert({
             "receipt_no": receipt_no, _PAYER_COLUMN[payer["kind"]]: payer["id"], "category": current["category"],
             "amount": float(amount), "years": years, "method": method, "note": note,
             "reference": reference, "import_key": import_key, "source": source, "account": account,
+            "continued": int(continued),
             "period_from": period_from, "period_to": period_to, "paid_at": paid_on.isoformat(),
             "recorded_by": actor, "recorded_at": now_iso(),
         })

@@ -402,3 +402,15 @@ def test_a_paid_through_date_from_the_roster_shows_where_it_came_from(env, db, t
     assert "期初余额，来自名册导入 名册.csv 第 2 行" in run(env, "fees", "show", number)
     run(env, "fees", "record", number, REGULAR, "--date", "2026-02-01")
     assert run_json(env, "fees", "show", number)["opening_balance"] is None  # a payment explains it now
+
+
+def test_a_year_skipped_before_a_late_payment_is_not_counted_as_paid(env, db):
+    add_member(db, "HNKX202000001", paid_through="2024-12-31")
+    run(env, "fees", "record", "HNKX202000001", REGULAR, "--date", "2026-12-05")   # buys 2027 (from November)
+    assert find_member_by_no(db, "HNKX202000001")["paid_through"] == "2027-12-31"
+    this_year = run_json(env, "fees", "report", "--year", 2026, "--today", "2026-12-06")["total"]
+    next_year = run_json(env, "fees", "report", "--year", 2027, "--today", "2026-12-06")["total"]
+    assert (this_year["paid"], this_year["overdue"]) == (0, 1)
+    assert next_year["paid"] == 1
+    run(env, "fees", "record", "HNKX202000001", REGULAR, "--date", "2027-03-01", "--again")  # continues: 2028
+    assert run_json(env, "fees", "report", "--year", 2027, "--today", "2027-03-02")["total"]["paid"] == 1
