@@ -31,7 +31,7 @@ test: model
 
 ## Refresh the screenshots under docs/screenshots/ from the browser tests.
 screenshots: venv
-	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_simulator_browser.py tests/test_admin_browser.py
+	SCREENSHOTS_DIR=docs/screenshots $(PY) -m pytest -q tests/test_simulator_browser.py tests/test_admin_browser.py tests/test_pages_browser.py
 
 clean:
 	rm -rf var .pytest_cache
