@@ -176,7 +176,8 @@ class Analysis:
             if corrected is not None:
                 fixed, tokens = "".join(corrected), corrected
                 found = lex.find(tokens)
-            return {"keywords": lex.job_keywords(fixed, tokens, found), "city": found.city or self.found.city}
+            city = found.city or self.found.city or lex.city_at_start(tokens)
+            return {"keywords": lex.job_keywords(fixed, tokens, found), "city": city}
         if name == "unknown":
             if SPAM_CONCEPT in found.strength:
                 return {"reason": "spam"}
@@ -419,6 +420,16 @@ class _Lexicon:
     def best_intent(self, strength: dict) -> tuple[str, float]:
         name, score, _ = self.verdict(self.scores(strength), strength)
         return name, score
+
+    def city_at_start(self, tokens: list[str]) -> str | None:
+        """A city that begins a longer word (郑州大学, 洛阳高新区): the first such, if any."""
+        for tok in tokens:
+            if len(tok) > 2:
+                for length in (4, 3, 2):
+                    city = self._city_of.get(tok[:length])
+                    if city is not None and length < len(tok):
+                        return city
+        return None
 
     def correct_disciplines(self, tokens: list[str]) -> list[str] | None:
         """A discipline or job title typed with one wrong character ("机戒" for 机械, "护土" for
