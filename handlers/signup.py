@@ -94,13 +94,19 @@ def _category_names() -> list[str]:
 
 
 def _any_category_name() -> list[str]:
-    """Also those not offered: "我想申请会士" is a try, refused with its own reason."""
-    return list(_membership()["categories"].values())
+    """Also those not offered: "我想申请会士" is a try, refused with its own reason; and the
+    everyday words for one ("我是学生")."""
+    said = _texts()["words"]["category_said"]
+    return list(_membership()["categories"].values()) + [w for c in SELF_SIGNUP_CATEGORIES for w in said[c]]
 
 
 def _clean_category(text, db) -> str:
     if _membership()["categories"]["fellow"] in normalise(text):
         raise Invalid("signup.fellow_refused")
+    said = [c for c in SELF_SIGNUP_CATEGORIES
+            if any(word in normalise(text) for word in _texts()["words"]["category_said"][c])]
+    if len(said) == 1 and not tries_value("digits", text):  # "我是学生", "在读博士"
+        return said[0]
     chosen = clean_choice(text, _category_names(), "category")
     return SELF_SIGNUP_CATEGORIES[_category_names().index(chosen)]
 

@@ -554,3 +554,20 @@ def test_a_signup_question_names_what_it_already_knows(zhang, db):
 def test_everyday_confirmations_submit(zhang, db, confirm):
     fill(zhang, STUDENT_ANSWERS)
     assert "申请编号" in zhang.says(confirm)
+
+
+@pytest.mark.parametrize("said", ["我是学生", "在读博士", "学生"])
+def test_the_category_in_everyday_words(zhang, db, said):
+    fill(zhang, STUDENT_ANSWERS, until="category")
+    assert "出生年份" in zhang.says(said)
+    assert "就读的学校" in zhang.says("2001")
+
+
+@pytest.mark.parametrize("short,stored", [("高校", "高等院校"), ("研究所", "科研院所"), ("公司", "企业或技术推广部门")])
+def test_a_choice_by_its_short_name(zhang, db, short, stored):
+    fill(zhang, STUDENT_ANSWERS, until="institution_type")
+    assert "岗位类别" in zhang.says(short)
+    steps = [step for step, _, _ in STUDENT_ANSWERS]
+    for _, answer, _ in STUDENT_ANSWERS[steps.index("post_category"):]:
+        summary = zhang.says(answer)
+    assert f"单位类型：{stored}" in summary
