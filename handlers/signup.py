@@ -25,7 +25,7 @@ from bot import content
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.privacy import mask_mobile
-from bot.registry import handles, step
+from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_text,
                             name_in, normalise, tries_value, unit_in)
@@ -390,13 +390,8 @@ def _picked_from_short_list(ctx, options: int) -> Reply | None:
     if not shown or not re.fullmatch(r"[0-9]{1,2}", value):
         return None
     extra = int(value) - shown - 1
-    if extra == 0:
-        from bot.registry import INTENT_HANDLERS
-        return INTENT_HANDLERS["cancel"](ctx)
-    if extra == 1:
-        from bot.registry import INTENT_HANDLERS
-        return INTENT_HANDLERS["human"](ctx)
-    return None
+    way_out = ("cancel", "human")  # in the order of [signup] way_out
+    return INTENT_HANDLERS[way_out[extra]](ctx) if 0 <= extra < len(way_out) else None
 
 
 # --- answering ---------------------------------------------------------------
