@@ -150,3 +150,33 @@ def test_open_human_requests_become_tickets_when_the_store_is_migrated(config):
     assert [(r["openid"], r["body"], r["status"]) for r in rows] == [
         ("o_a", "转人工", "open"), ("o_b", "人工服务", "closed")]
     assert rows[0]["ticket_no"].startswith("FK20261101")
+
+
+# --- a person, as a secretary would answer (issue 12) -------------------------------------------
+
+def test_a_second_request_for_a_person_acknowledges_the_first_and_says_when(alice, db, monkeypatch):
+    from datetime import datetime
+
+    import handlers.human
+    monkeypatch.setattr(handlers.human, "now", lambda: datetime(2026, 12, 5, 20, 30))  # a Saturday evening
+    first = alice.says("人工")
+    assert "周一" in first and "12月7日" in first and "9:00" in first
+    again = alice.says("怎么还没人联系我")
+    assert "已经登记" in again and "周一" in again and len(again.splitlines()) <= 10
+    [request] = list_tickets(db, category=HUMAN)
+    assert "怎么还没人联系我" in request["body"]  # the second message joins the first
+
+
+def test_during_office_hours_it_says_so(alice, monkeypatch):
+    from datetime import datetime
+
+    import handlers.human
+    monkeypatch.setattr(handlers.human, "now", lambda: datetime(2026, 12, 7, 10, 0))
+    assert "现在是办公时间" in alice.says("人工")
+
+
+def test_a_picture_with_a_ticket_open_is_kept_with_it(alice, db):
+    alice.says("人工")
+    reply = alice.send("image", PicUrl="http://mmbiz.qpic.cn/receipt/0", MediaId="m1")
+    [request] = list_tickets(db, category=HUMAN)
+    assert request["ticket_no"] in reply and "mmbiz.qpic.cn/receipt" in request["body"]
