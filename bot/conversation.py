@@ -276,7 +276,12 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
     reaches a step only when the member chose to keep it as the answer, nor one of the step's
     `own_intents`; with at least the confidence in content/conversation.toml) and it has not
     the answer's shape: "王宝明" at a name step is a name though its pinyin reads 报名, and
-    "郑州有没有算法的工作" at a mobile step is a job question, answered with the form paused."""
+    "郑州有没有算法的工作" at a mobile step is a job question, answered with the form paused.
+    A message the router cannot place (or only guesses at) is another request when it asks
+    something ("会员有什么权益？"), so that no question is ever stored as an answer.
+
+    Steps declare their answer's shape with `tries` (bot.registry.step); _on_message applies
+    this rule before any step handler, and a paused step takes a reply of its shape directly."""
     if ctx.intent is None or tries_answer or ctx.intent.name in ("cancel", *own_intents):
         return False
     if ctx.intent.name == "unknown" or not _confident(ctx):
