@@ -37,7 +37,7 @@ clean:
 	rm -rf var .pytest_cache
 
 ## Benchmarks, each printing its table for docs/benchmarks.md (under 15 minutes on 2 cores): the webhook
-## under gunicorn against a bare handler (wrk), the router, members at 1,000,000, job search, delivery, replication loss window.
+## under gunicorn against the WeRoBot peer and a bare handler (wrk), the router, members at 1,000,000, job search, delivery, replication loss window.
 bench: venv wrk
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	$(PY) bench/bench_webhook.py
