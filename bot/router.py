@@ -397,11 +397,14 @@ class _Lexicon:
     def scores(self, strength: dict) -> dict:
         """Every intent's rule score for the concepts found."""
         scores = dict.fromkeys(INTENTS, 0.0)
-        for concept in strength:
-            for intent, parts, weight in self._rules.get(concept, ()):
-                if all(p in strength for p in parts):
+        rules = self._rules
+        for concept, weight_here in strength.items():
+            for intent, parts, weight in rules.get(concept, ()):
+                if len(parts) == 1:
+                    scores[intent] += weight * weight_here
+                elif all(p in strength for p in parts):
                     # A combination counts fully if any part is in a request clause.
-                    scores[intent] += weight * max(strength[p] for p in parts)
+                    scores[intent] += weight * max(map(strength.__getitem__, parts))
         return scores
 
     def verdict(self, scores: dict, strength: dict) -> tuple[str, float, bool]:
@@ -412,7 +415,7 @@ class _Lexicon:
         best = scores[name]
         if best < self.unknown_below:
             return "unknown", best, False
-        runner_up = max(v for k, v in scores.items() if k != name)
+        runner_up = sorted(scores.values())[-2]
         fast = (best >= self.fast_score and best - runner_up >= self.fast_margin
                 and self._fast_off.isdisjoint(strength))
         return name, best, fast
