@@ -50,9 +50,14 @@ def read(text: str, keywords) -> Filters:
     salary, salary_text, pay_words = _pay(plain)
     levels, level_text = _education(plain)
     names, mentions = _discipline(plain, keywords)
-    drop = set(pay_words) | set(mentions) | _filter_words()
-    left = tuple(k for k in keywords
-                 if normalize(k).lower() not in drop and not _is_pay(k) and normalize(k) not in _education_words())
+    drop = set(pay_words) | set(mentions) | (_filter_words() if salary or levels or names else set())
+
+    def became_a_filter(keyword: str) -> bool:
+        word = normalize(keyword).lower()
+        return (word in drop or (salary is not None and _is_pay(keyword))
+                or (bool(levels) and normalize(keyword) in _education_words()))
+
+    left = tuple(k for k in keywords if not became_a_filter(k))
     forms = tuple(form for name in names for form in _disciplines()[name])
     discipline = content.text("jobs.joiner_or").join(names) if names else None
     return Filters(left, forms, discipline, levels, level_text, salary, salary_text)

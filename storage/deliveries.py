@@ -9,6 +9,10 @@ A row moves through these statuses (bot/delivery.py says why):
                  │  └────────┘ (WeChat refused this channel: try the next)
                  └──▶ inbox | unreachable | failed
 
+`sending` lasts only while the HTTP request is out (marked after the access token
+and the rate-limit turn, back to `claimed` after an attempt WeChat refused); an
+`uncertain` row counts as unread in the member's inbox (IN_INBOX) until read.
+
 `claimed` and `sending` carry the claiming job's token in `claim`; every
 move out of them is conditional on that token, so a job that lost its claim
 (its lease ran out and another job took the row over) changes nothing.
