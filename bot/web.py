@@ -1,4 +1,5 @@
-"""What a web request hands us that we must not trust: numbers and redirect targets.
+"""What every web page shares: the process's stores, and what a request hands us that we must not
+trust: numbers and redirect targets.
 
 Every numeric parameter of the console (/admin) and the member pages (/m/) is parsed here, once:
 
@@ -19,13 +20,31 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, request
+from flask import abort, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 SQLITE_MAX = 2**63 - 1  # the largest integer SQLite stores
 MAX_PAGE = 10**6  # far beyond any list of the society's; keeps offsets well inside SQLite's range
 _DIGITS = re.compile(r"[0-9]{1,19}")
 _AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+
+
+def services():
+    """The process's stores, set up once by the app factory (bot.app)."""
+    return current_app.extensions["services"]
+
+
+def db():
+    return services().db
+
+
+def config():
+    return services().config
+
+
+def redis_client():
+    """Opened when a notice is queued, as bot.membership expects."""
+    return services().redis
 
 
 class NumberError(ValueError):

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
 from bot.membership import action_text as membership_action_text
 from bot.membership import changes_text, explain, field_text, label
 from bot.spreadsheets import write_table
-from bot.web import MAX_PAGE, arg
+from bot.web import MAX_PAGE, arg, config, db, redis_client  # noqa: F401 (console pages import them from here)
 from storage.members import Refused, list_units
 
 PER_PAGE = 50
@@ -35,28 +35,11 @@ MIMETYPES = {".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheet
 
 # --- the process's stores -------------------------------------------------------------
 
-def services():
-    return current_app.extensions["services"]
-
-
 def or_404(found):
     """A record the URL names, or Not Found when there is none."""
     if found is None:
         abort(404)
     return found
-
-
-def db():
-    return services().db
-
-
-def config():
-    return services().config
-
-
-def redis_client():
-    """Opened when a notice is queued, as bot.membership expects."""
-    return services().redis
 
 
 def now() -> datetime:

@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 
 from bot import content, delivery
+from bot.membership import local_time
 from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from bot.newsletters import ItemError, joined, read_item, topic_list
@@ -236,7 +237,7 @@ def status(item):
             click.echo(_text("uncertain_title", count=len(d["uncertain"])))
             for row in d["uncertain"]:
                 click.echo(_text("uncertain_line", name=row["name"] or "—", member_no=row["member_no"] or "—",
-                                 at=row["updated_at"][:16].replace("T", " "),
+                                 at=local_time(row["updated_at"]),
                                  read=_text("uncertain_read" if row["read_at"] else "uncertain_unread")))
             click.echo(_text("uncertain_hint", item_no=d["item_no"]))
 

@@ -3,27 +3,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flask import current_app, g, render_template
+from flask import g, render_template
 
 from bot import content
+from bot.web import config, db, redis_client  # noqa: F401 (member pages import them from here)
 
 BEIJING = timezone(timedelta(hours=8))
-
-
-def services():
-    return current_app.extensions["services"]
-
-
-def db():
-    return services().db
-
-
-def config():
-    return services().config
-
-
-def redis_client():
-    return services().redis
 
 
 def today() -> date:
