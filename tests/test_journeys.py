@@ -211,9 +211,7 @@ def replay(client, config, journey: Journey) -> int:
     return turns
 
 
-IN_PROGRESS: set[str] = set()  # journeys not yet expected to pass
-CASES = [pytest.param(j, id=j.name, marks=[pytest.mark.xfail(reason="in progress", strict=True)]
-                      if j.name in IN_PROGRESS else []) for j in JOURNEYS]
+CASES = [pytest.param(j, id=j.name) for j in JOURNEYS]
 
 
 @pytest.mark.parametrize("journey", CASES)
