@@ -36,5 +36,12 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return migrations.apply_migrations(db, now_iso())
 
 
+def take_and_release_write_lock(db: sqlite_utils.Database) -> None:
+    """Take SQLite's write lock and give it back at once: proves the store is writable and that
+    no other process holds the lock past the busy timeout (raises sqlite3.OperationalError)."""
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("ROLLBACK")
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

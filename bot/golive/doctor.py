@@ -109,11 +109,11 @@ def check_redis(config: Config, services) -> dict:
 
 
 def check_sqlite(config: Config, services) -> dict:
+    from storage.database import take_and_release_write_lock
     from storage.migrations import pending_migrations
 
     db = services.db()
-    db.execute("BEGIN IMMEDIATE")  # the write lock: the store is writable and not stuck
-    db.execute("ROLLBACK")
+    take_and_release_write_lock(db)
     pending = pending_migrations(db)
     if pending:
         raise Failed("sqlite_pending", count=len(pending))
