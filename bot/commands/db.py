@@ -29,7 +29,8 @@ def migrate():
     applied = run_migrations(database)
     data = {"applied": applied, "version": len(MIGRATIONS), "pending": pending_migrations(database)}
     return data, lambda d: click.echo(
-        f"已升级：{', '.join(d['applied'])}" if d["applied"] else f"数据库已是最新（版本 {d['version']}）")
+        content.text("db_cli.migrated", names=", ".join(d["applied"])) if d["applied"]
+        else content.text("db_cli.up_to_date", version=d["version"]))
 
 
 def _inside(path: Path, folder: Path) -> bool:
