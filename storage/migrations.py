@@ -374,28 +374,30 @@ MIGRATIONS = [
 ]
 
 
-def pending_migrations(db: sqlite_utils.Database) -> list[int]:
+def pending_migrations(db: sqlite_utils.Database, migrations: list = MIGRATIONS) -> list[int]:
     """Versions not applied yet; a read only, so every process may ask at start-up."""
     if not db["schema_migrations"].exists():
-        return list(range(1, len(MIGRATIONS) + 1))
+        return list(range(1, len(migrations) + 1))
     applied = {row["version"] for row in db["schema_migrations"].rows}
-    return [v for v in range(1, len(MIGRATIONS) + 1) if v not in applied]
+    return [v for v in range(1, len(migrations) + 1) if v not in applied]
 
 
-def apply_migrations(db: sqlite_utils.Database, now: str) -> list[str]:
+def apply_migrations(db: sqlite_utils.Database, now: str, migrations: list = MIGRATIONS) -> list[str]:
     """Apply pending migrations in one write transaction; returns their names.
 
     Several processes start together (gunicorn workers, the CLI): the write lock
     is taken up front, so the others wait for it and then find nothing to do.
+    `migrations` is the member store's list unless another file (the society
+    registry, storage/societies.py) brings its own.
     """
-    if not pending_migrations(db):
+    if not pending_migrations(db, migrations):
         return []
     done = []
     with transaction(db):
         db["schema_migrations"].create({"version": int, "name": str, "applied_at": str},
                                        pk="version", if_not_exists=True)
-        for version in pending_migrations(db):  # again, now that no one else can write
-            migration = MIGRATIONS[version - 1]
+        for version in pending_migrations(db, migrations):  # again, now that no one else can write
+            migration = migrations[version - 1]
             name = migration.__name__.strip("_")
             migration(db)
             db["schema_migrations"].insert({"version": version, "name": name, "applied_at": now})
