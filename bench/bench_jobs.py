@@ -12,7 +12,7 @@ routed by bot.router as the chat does, and each search is timed:
   search   one storage.jobs.search for the router's keywords and city
            (FTS5 match, bm25 ranking, visibility check; a page of 5 and one
            more to know whether there is a next page);
-  chat     what handlers/jobs.py does for the message: bot.job_board.find
+  chat     what handlers/jobs/chat.py does for the message: handlers.jobs.board.find
            (the relaxation ladder: typo, city dropped, word beginnings, any
            keyword, broader words, newest) and then bot.paging's two fetches
            of the query found (2 rows to see whether one posting opens
@@ -44,7 +44,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import content, job_board  # noqa: E402
+from bot import content  # noqa: E402
+from handlers.jobs import board as job_board
 from bot.router import route  # noqa: E402
 from storage.database import open_database  # noqa: E402
 from storage.jobs import JobQuery, expire_postings, save_postings, search  # noqa: E402
@@ -133,7 +134,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def chat(db, query: JobQuery, today: str) -> None:
-    """The storage work of one chat search (handlers/jobs.find_jobs, bot/paging.show)."""
+    """The storage work of one chat search (handlers/jobs/chat.find_jobs, bot/paging.show)."""
     found = job_board.find(db, list(query.keywords), query.city, today)
     search(db, found.query, today, limit=2)
     search(db, found.query, today, limit=6)

@@ -30,7 +30,8 @@ def warm_up() -> None:
     spend WeChat's five seconds on it, and under `gunicorn --preload` the master loads it once,
     before it forks, so every web worker shares it (bot/wsgi.py). Pure loading: no connection,
     no thread (a forked worker must not inherit either)."""
-    from bot import content, job_text, wechat
+    from bot import content, wechat
+    from handlers.jobs import text as job_text
     from bot.messages import Reply
 
     for text in _WARM_TEXTS:

@@ -19,7 +19,7 @@ from bot.newsletters import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import handles, step
 from bot.router import normalize
-from handlers.jobs import answer_alert
+from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
 from storage.newsletters import subscribe, topics_of, unsubscribe
 

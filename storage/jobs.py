@@ -1,7 +1,7 @@
 """Job postings, their full-text index, and job alerts.
 
 `jobs` keeps every posting ever stored. `jobs_fts` (FTS5) keeps the text of
-the open ones, already segmented by bot/job_text: FTS5 has no Chinese
+the open ones, already segmented by handlers/jobs/text: FTS5 has no Chinese
 tokenizer, and its unicode61 tokenizer simply splits on the spaces put between
 jieba's words. Member text never reaches FTS5's query syntax as syntax: every
 term is quoted, so AND, OR, NEAR, *, ^, colons, parentheses and quotes are
@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import sqlite_utils
 
-from bot.job_text import index_text, query_terms, reading
+from handlers.jobs.text import index_text, query_terms, reading
 from bot.router import normalize
 from storage.database import now_iso
 from storage.sqlite import transaction

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.job_postings import with_defaults
+from handlers.jobs.postings import with_defaults
 from storage.jobs import save_postings
 from storage.members import insert_member
 

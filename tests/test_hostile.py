@@ -33,7 +33,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from bot import content, job_board
+from bot import content
+from handlers.jobs import board as job_board
 from bot.registry import FLOW_STEPS
 from bot.router import INTENTS, TOPIC_INTENTS, TOPICS, route
 from bot.wechat import WebhookError, open_message

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import job_board
-from bot.job_text import alert_keywords, canonical_city, index_text
+from handlers.jobs import board as job_board
+from handlers.jobs.text import alert_keywords, canonical_city, index_text
 from bot.router import route
 from storage.jobs import (CLOSED, EXPIRED, JobQuery, close_posting, expire_postings, find_posting, has_match,
                           list_postings, match_expression, save_postings, search)

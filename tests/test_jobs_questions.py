@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bot import job_board
+from handlers.jobs import board as job_board
 from storage.jobs import monthly_pay_top, search
 from tests.job_board import TODAY, day, post
 from tests.test_jobs_chat import alice, numbered  # noqa: F401  (alice: fixture)

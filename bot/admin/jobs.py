@@ -1,6 +1,6 @@
 """Jobs (招聘): the open postings with a city and discipline filter, adding one, closing one, importing a sheet.
 
-All the CLI's own: a posting is checked with bot.job_postings' cleaners and
+All the CLI's own: a posting is checked with handlers.jobs.postings' cleaners and
 stored by job_postings.save (as `jobs add`: the same employer, title and
 city updates the posting on the board), closing is storage.jobs.close_posting
 (`jobs close`), and a sheet goes through records.add_import with
@@ -12,7 +12,8 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content, job_postings
+from bot import content
+from handlers.jobs import postings as job_postings
 from bot.admin.records import add_import, add_one
 from bot.admin.ui import db, or_404, render, say_done
 from storage import jobs as store

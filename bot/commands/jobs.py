@@ -4,7 +4,7 @@ Postings come from the secretariat (`add`, with options or answering prompts,
 each answer checked as it is typed) or from the sheets units send in
 (`import`, checked row by row by bot/sheet_import.py with the columns of
 content/jobs.toml; nothing is written while a row has a problem, unless
---skip-bad-rows). Both go through the same checks (bot/job_postings.py), and a
+--skip-bad-rows). Both go through the same checks (handlers/jobs/postings.py), and a
 posting is the same posting when employer, title and city are, so importing a
 sheet again only updates. `expire` and `alerts send` are safe to run from cron
 as often as wanted. Chinese output from content/replies/jobs_cli.toml.
@@ -15,7 +15,9 @@ from datetime import date
 
 import click
 
-from bot import content, job_alerts, job_postings
+from bot import content
+from handlers.jobs import alerts as job_alerts
+from handlers.jobs import postings as job_postings
 from bot.commands.common import json_option, load_settings, open_store
 from bot.commands.members import NotDone
 from bot.commands.records import day, import_command, today_option

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot import content
-from bot.job_text import reading
+from handlers.jobs.text import reading
 from bot.router import normalize
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")

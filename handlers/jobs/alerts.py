@@ -18,7 +18,7 @@ template of content/templates.toml, else it waits for the member's next message.
 from __future__ import annotations
 
 from bot import content, delivery
-from bot.job_board import posting_line, settings
+from handlers.jobs.board import posting_line, settings
 from storage import jobs as store
 
 

@@ -1,7 +1,7 @@
 """`jobs`: the job board by chat, and members' job keyword alerts.
 
 "招聘 算法 郑州", "有没有化学方向的博士后", "洛阳 工程师": the router gives the
-keywords and the city; bot.job_board finds the nearest question that has
+keywords and the city; handlers.jobs.board finds the nearest question that has
 answers (relaxing the one asked when it has none, and the heading says how),
 and the list pages like every list in chat (bot/paging): "更多", or a number
 for the posting in full with how to apply. The menu button lists the newest.
@@ -10,14 +10,15 @@ Keyword alerts arrive as `subscribe` / `unsubscribe` with the topic `jobs`
 ("订阅招聘 人工智能", "我的招聘订阅", "取消招聘订阅 人工智能"), so
 handlers/subscriptions.py asks `answer_alert` first. Without keywords,
 "订阅招聘" and "退订招聘" stay the `jobs` topic there (every new posting);
-bot/job_alerts.py sends the digests for both.
+handlers/jobs/alerts.py sends the digests for both.
 """
 from __future__ import annotations
 
 import re
 
-from bot import content, job_board, paging
-from bot.job_text import alert_keywords
+from bot import content, paging
+from handlers.jobs import board as job_board
+from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
 from bot.registry import handles, step
 from bot.router import normalize

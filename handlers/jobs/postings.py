@@ -15,8 +15,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot import sheet_import
-from bot.job_board import settings
-from bot.job_text import canonical_city
+from handlers.jobs.board import settings
+from handlers.jobs.text import canonical_city
 from bot.validation import Invalid, normalise
 from storage.jobs import find_posting_by_key, job_key, save_postings
 

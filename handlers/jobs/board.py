@@ -1,6 +1,6 @@
 """The job board as members see it: a search that answers what was asked, and how a posting reads.
 
-A question has search words and filters (bot/job_filters): the city, the discipline,
+A question has search words and filters (handlers/jobs/filters): the city, the discipline,
 the education and the pay. Every posting listed meets every filter asked; what may be
 relaxed, one step at a time and nearest first, is how the words are matched, and the
 reply says how:
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import content
-from bot.job_filters import Filters, read
+from handlers.jobs.filters import Filters, read
 from bot.router import normalize
 from storage.jobs import JobQuery, count_matches, has_match, terms_sounding_like
 
