@@ -19,7 +19,7 @@ from bot import content, delivery, dues, roster
 from bot.privacy import mask_mobile
 from bot.validation import age_band, normalise
 from storage import members as store
-from storage.newsletters import topics_of
+from storage.news import topics_of
 from storage.sqlite import transaction
 
 SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",

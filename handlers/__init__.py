@@ -13,10 +13,9 @@ from handlers import (  # noqa: F401
     help,           # 帮助 and anything not understood
     human,          # 人工: the secretariat's contact, a ticket in the same queue
     jobs,           # 招聘: search, detail, keyword alerts
-    news,           # 电子会讯: latest items, per topic, resolutions, the inbox
+    news,           # 电子会讯: latest items, per topic, resolutions, the inbox; 订阅 / 退订 / 我的订阅
     profile,        # 会员卡: binding, the card, contact updates
     signup,         # 入会: individual and unit applications
-    subscriptions,  # 订阅 / 退订 / 我的订阅
     tickets,        # 我的诉求
     welcome,        # follow, QR follow, unfollow
 )

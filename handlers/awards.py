@@ -14,7 +14,7 @@ from bot import awards as calls
 from bot import content, paging
 from bot.registry import handles, step
 from storage.awards import TALENT, find_award, list_awards
-from storage.newsletters import topics_of
+from storage.news import topics_of
 
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:

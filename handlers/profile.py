@@ -21,7 +21,7 @@ from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clea
 from handlers.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
-from storage.newsletters import give_default_subscriptions, topics_of
+from storage.news import give_default_subscriptions, topics_of
 from storage.state import count_failed_binding, record_failed_binding
 
 FLOW = "profile"

@@ -16,7 +16,7 @@ import sqlite_utils
 from bot import content
 from storage import numbers
 from storage.database import now_iso
-from storage.newsletters import give_default_subscriptions
+from storage.news import give_default_subscriptions
 from storage.sqlite import transaction
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow")

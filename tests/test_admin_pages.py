@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from bot import dues
 from storage import tickets as ticket_store
 from storage.members import insert_member
-from storage.newsletters import find_item, give_default_subscriptions
+from storage.news import find_item, give_default_subscriptions
 from storage.payments import find_payer, payments_of
 from storage.sqlite import transaction
 from tests.admin_data import add_units, add_users

@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from storage import awards as store
 from storage.members import insert_member
-from storage.newsletters import subscribe
+from storage.news import subscribe
 from tests.cli import command
 from tests.member import Member
 from tests.notices import queued_notices

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from storage.jobs import alerts_of, close_posting
-from storage.newsletters import subscribe, topics_of
+from storage.news import subscribe, topics_of
 from tests.job_board import add_member, day, post
 from tests.member import Member
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from bot.cli import main
 from storage.jobs import add_alert, find_posting, list_postings
-from storage.newsletters import subscribe
+from storage.news import subscribe
 from tests.job_board import TODAY, add_member, day, post
 from tests.notices import queued_notices
 

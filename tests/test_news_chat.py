@@ -10,7 +10,7 @@ from bot import content, delivery, paging
 from storage import state
 from storage.deliveries import INBOX, claim, item_rows, queue_deliveries, settle
 from storage.members import find_member_by_openid, insert_member
-from storage.newsletters import save_item, subscribe, topics_of
+from storage.news import save_item, subscribe, topics_of
 from tests.member import Member
 
 PAGE = paging.page_size()
@@ -279,7 +279,7 @@ def test_an_open_list_never_nags(alice, db, redis_client):
 # --- several topics in one message (issue 12) ----------------------------------------------------
 
 def test_several_topics_are_unsubscribed_in_one_message(client, config, db):
-    from storage.newsletters import subscribe as add, topics_of
+    from storage.news import subscribe as add, topics_of
     from tests.member import Member
     add(db, "o_many", ["policy", "discipline", "industry", "talent"])
     reply = Member(client, config, "o_many").says("退订学科动态、行业动态、人才资讯")
@@ -288,7 +288,7 @@ def test_several_topics_are_unsubscribed_in_one_message(client, config, db):
 
 
 def test_only_this_one_keeps_it_and_drops_the_rest(client, config, db):
-    from storage.newsletters import subscribe as add, topics_of
+    from storage.news import subscribe as add, topics_of
     from tests.member import Member
     add(db, "o_many", ["policy", "discipline", "industry"])
     reply = Member(client, config, "o_many").says("只要政策的，其他都不要了")

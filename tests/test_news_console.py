@@ -6,7 +6,7 @@ import re
 
 from storage import deliveries as ledger
 from storage.members import insert_member
-from storage.newsletters import subscribe
+from storage.news import subscribe
 from storage.sqlite import transaction
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
 from tests.test_admin_pages import ITEM

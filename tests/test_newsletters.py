@@ -6,9 +6,9 @@ from datetime import datetime
 import pytest
 
 from bot.config import CONTENT_DIR
-from bot.newsletters import AUDIENCE_KEYS, FIELDS, ItemError, parse_item, read_item
+from handlers.news.items import AUDIENCE_KEYS, FIELDS, ItemError, parse_item, read_item
 from storage.members import insert_member, insert_unit
-from storage.newsletters import (
+from storage.news import (
     find_item,
     give_default_subscriptions,
     latest_items,

@@ -9,10 +9,10 @@ from rq import Queue
 
 import handlers.profile
 from bot import content
-from bot.newsletters import settings
+from handlers.news.items import settings
 from bot.outbound import QUEUE_NAME
 from storage import state
-from storage.newsletters import topics_of
+from storage.news import topics_of
 from storage.members import (create_application, find_member, find_member_by_openid, history_of,
                              insert_member)
 from tests.test_signup import Phone

@@ -1,11 +1,11 @@
 """Newsletter: write an item, preview it on a phone, see who it reaches, send it and watch it arrive.
 
 The form becomes the same Markdown-with-front-matter text a file under
-content/newsletters/ holds and is checked by bot.newsletters.parse_item, so
+content/newsletters/ holds and is checked by handlers.news.items.parse_item, so
 the console accepts exactly what `news publish` does; it is stored with
-storage.newsletters.save_item. The preview is what a member's chat shows
+storage.news.save_item. The preview is what a member's chat shows
 (item_line and detail, rendered here), the count is
-storage.newsletters.recipients, sending is delivery.enqueue_broadcast, and
+storage.news.recipients, sending is delivery.enqueue_broadcast, and
 the progress is delivery.delivery_counts (polled as JSON by admin.js).
 """
 from __future__ import annotations
@@ -15,13 +15,14 @@ from datetime import datetime
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
-from bot import content, delivery, newsletters
+from bot import content, delivery
+from handlers.news import items as newsletters
 from bot.membership import category_name
 from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
 from storage.members import INDIVIDUAL_CATEGORIES
-from storage.newsletters import find_item, latest_items, missing_units, reach, recipients, save_item
+from storage.news import find_item, latest_items, missing_units, reach, recipients, save_item
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 

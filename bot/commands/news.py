@@ -1,7 +1,7 @@
 """`python -m bot news publish|list|show|send|resume|status|resend-uncertain`: newsletter items and their delivery.
 
-Reading and checking a file is bot/newsletters.py, storing it and working out
-its recipients storage/newsletters.py, delivering it bot/delivery.py; this
+Reading and checking a file is handlers/news/items.py, storing it and working out
+its recipients storage/news.py, delivering it bot/delivery.py; this
 module ties them to what the secretariat types and says what happened, in
 Chinese from content/replies/news_cli.toml.
 
@@ -21,10 +21,10 @@ from bot import content, delivery
 from bot.membership import local_time
 from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
-from bot.newsletters import ItemError, joined, read_item, topic_list
+from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
-from storage.newsletters import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
+from storage.news import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
 from storage.state import connect_redis
 
 NEWSLETTER_DIR = CONTENT_DIR / "newsletters"

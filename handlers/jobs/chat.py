@@ -8,7 +8,7 @@ for the posting in full with how to apply. The menu button lists the newest.
 
 Keyword alerts arrive as `subscribe` / `unsubscribe` with the topic `jobs`
 ("订阅招聘 人工智能", "我的招聘订阅", "取消招聘订阅 人工智能"), so
-handlers/subscriptions.py asks `answer_alert` first. Without keywords,
+handlers/news/subscriptions.py asks `answer_alert` first. Without keywords,
 "订阅招聘" and "退订招聘" stay the `jobs` topic there (every new posting);
 handlers/jobs/alerts.py sends the digests for both.
 """
@@ -24,7 +24,7 @@ from bot.registry import handles, step
 from bot.router import normalize
 from storage import jobs as store
 from storage.members import find_member_by_openid
-from storage.newsletters import topics_of
+from storage.news import topics_of
 
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
@@ -64,7 +64,7 @@ def browse(ctx):
 
 def answer_alert(ctx) -> Reply | None:
     """Job keyword alerts asked for as (un)subscribing to the `jobs` topic; None leaves the
-    message to handlers/subscriptions.py (the topic itself: "订阅招聘", "退订招聘")."""
+    message to handlers/news/subscriptions.py (the topic itself: "订阅招聘", "退订招聘")."""
     if ctx.intent.slots.get("topic") != "jobs":
         return None
     if _asks_for_own(ctx.text):

@@ -13,9 +13,9 @@ asks for news should see what they missed before what is merely recent.
 from __future__ import annotations
 
 from bot import content, delivery, paging
-from bot.newsletters import ITEM_TOPICS, detail, item_line, said, topic_names
+from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
 from bot.registry import handles, step
-from storage.newsletters import items_by_id, latest_items
+from storage.news import items_by_id, latest_items
 
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:

@@ -15,13 +15,13 @@ import re
 
 from bot import content, delivery
 from bot.conversation import is_one_of
-from bot.newsletters import said, topic_list, topic_names
+from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import handles, step
 from bot.router import normalize
 from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
-from storage.newsletters import subscribe, topics_of, unsubscribe
+from storage.news import subscribe, topics_of, unsubscribe
 
 
 def topics_in(text: str) -> list[str]:
