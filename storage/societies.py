@@ -21,6 +21,7 @@ import sqlite_utils
 
 from storage.database import now_iso, open_database
 from storage.migrations import apply_migrations
+from storage.province import province_tables
 from storage.sqlite import transaction
 
 REGISTRY_FILE = "societies.sqlite3"
@@ -58,7 +59,7 @@ def _societies(db: sqlite_utils.Database) -> None:
 
 
 # The registry's own schema versions (the member store has storage/migrations.py's list).
-REGISTRY_MIGRATIONS = [_societies]
+REGISTRY_MIGRATIONS = [_societies, province_tables]
 
 
 def registry_path(data_dir: Path | str) -> Path:

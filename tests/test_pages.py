@@ -173,7 +173,8 @@ def _others_ids(db, wang: dict) -> dict:
     ticket = add_ticket_with_reply(db, "o_wang", "王秀英的私人留言", "王秀英收到的回复")
     # The verification page is public by design (a genuine code shows its member): here, Wang's
     # number under a signature not made with the society's key.
-    ids = {"ticket_id": ticket["id"], "code": f"{wang['member_no']}.{'A' * 16}"}
+    ids = {"ticket_id": ticket["id"], "code": f"{wang['member_no']}.{'A' * 16}",
+           "year": 2026, "suffix": "docx"}  # the province's public guide: a year and a file kind
     try:
         from tests.pages_data import others_order_ids
     except ImportError:

@@ -2,7 +2,8 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import admin, awards, db, events, fees, golive, jobs, members, news, pay, remind, tickets, units
+from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind, tickets,
+                          units)
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -15,6 +16,7 @@ COMMAND_GROUPS = [
     awards.awards,    # award calls and reminders
     jobs.jobs,        # the job board and alerts
     tickets.tickets,  # members' demands
+    province.province,  # the provincial association: filings, the annual guide, evaluation, notices
     admin.admin,      # web console users
     db.db,            # schema migrations and backups
     golive.doctor,    # is this deployment set up right

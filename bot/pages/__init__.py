@@ -13,6 +13,7 @@ with the session's openid, so another member's id finds nothing.
     dues.py         会费 and WeChat Pay (orders, the payment prompt, the result, notifications)
     apply.py        入会申请 (the chat form's fields on one page, with a draft)
     events.py       活动: the coming events, registration, its fee paid with WeChat Pay
+    province.py     the province's public annual activity guide (no sign-in) and its files
 """
 from __future__ import annotations
 
@@ -21,4 +22,4 @@ from flask import Blueprint
 pages = Blueprint("pages", __name__, url_prefix="/m", template_folder="templates",
                   static_folder="static", static_url_path="/static")
 
-from bot.pages import apply, auth, centre, certificate, dues, events  # noqa: E402,F401  (routes register on `pages`)
+from bot.pages import apply, auth, centre, certificate, dues, events, province  # noqa: E402,F401  (routes register on `pages`)

@@ -1,0 +1,131 @@
+"""`python -m bot province ...`: the provincial association's commands.
+
+Societies file their year's plans (备案), the province reviews them, exports the annual guide,
+sends previews and province-wide notices, and computes, grades and exports the evaluation.
+Thin: the rules are handlers/province's, the records storage/province.py's.
+"""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from bot.commands.common import json_option, load_settings
+from handlers.province import filing, registry, say
+from handlers.province.guide import compile_guide, export
+from storage import province as store
+from storage.societies import UnknownSociety
+
+ACTOR = "province-cli"
+
+
+def _year(year: int | None) -> int:
+    return year or date.today().year
+
+
+def _refused(error: store.FilingRefused) -> click.ClickException:
+    return click.ClickException(say(f"refused.{error.reason}", **error.facts))
+
+
+@click.group()
+def province():
+    """省科协：活动备案与审核、年度活动指南、活动预告、全省通知、学会评估。"""
+
+
+@province.command("file")
+@click.argument("appid")
+@click.option("--year", type=int, help="年份，默认今年。")
+@click.option("--by", "actor", default=ACTOR, show_default=True, help="备案人。")
+@json_option
+def file_plans(appid, year, actor):
+    """学会把本年度的活动计划（已导入的活动）报省科协备案；改过的活动重新待审。"""
+    with registry(load_settings()) as opened:
+        try:
+            outcomes = filing.file_year(opened, appid, _year(year), actor)
+        except UnknownSociety:
+            raise click.ClickException(say("refused.no_society", appid=appid)) from None
+    return dict(outcomes), lambda data: click.echo(say("cli.filed", **data))
+
+
+@province.command("filings")
+@click.option("--status", type=click.Choice([store.FILED, store.APPROVED, store.RETURNED]), help="只看某一状态。")
+@click.option("--year", type=int, help="年份。")
+@click.option("--society", "appid", help="只看某学会（AppID）。")
+@json_option
+def filings(status, year, appid):
+    """列出备案的活动：编号、学会、时间、名称、审核状态。"""
+    with registry(load_settings()) as opened:
+        rows = store.list_filings(opened, status=status, appid=appid, year=year)
+
+    def human(rows):
+        for row in rows:
+            click.echo(say("cli.filing_line", status_text=say(f"status.{row['status']}"), **row))
+        if not rows:
+            click.echo(say("cli.no_filings"))
+    return rows, human
+
+
+@province.command("approve")
+@click.argument("filing_ids", type=int, nargs=-1, required=True)
+@click.option("--by", "actor", default=ACTOR, show_default=True, help="审核人。")
+def approve(filing_ids, actor):
+    """审核通过备案（可一次写几个编号）。"""
+    with registry(load_settings()) as opened:
+        for filing_id in filing_ids:
+            try:
+                done = filing.approve(opened, filing_id, actor)
+            except store.FilingRefused as error:
+                raise _refused(error) from None
+            click.echo(say("cli.approved", **done))
+
+
+@province.command("return")
+@click.argument("filing_id", type=int)
+@click.option("--reason", required=True, help="退回原因（学会会看到）。")
+@click.option("--by", "actor", default=ACTOR, show_default=True, help="审核人。")
+def return_filing(filing_id, reason, actor):
+    """退回备案并写明原因；学会修改后重新备案。"""
+    with registry(load_settings()) as opened:
+        try:
+            done = filing.return_filing(opened, filing_id, reason, actor)
+        except store.FilingRefused as error:
+            raise _refused(error) from None
+    click.echo(say("cli.returned", **done))
+
+
+@province.command("society")
+@click.argument("appid")
+@click.option("--discipline", help="学会所属学科（年度活动指南按学科分组）。")
+@click.option("--previews/--no-previews", default=None, help="会员是否接收省科协的活动预告。")
+def society_settings(appid, discipline, previews):
+    """设置学会的学科、是否接收活动预告。"""
+    changes = {}
+    if discipline is not None:
+        changes["discipline"] = discipline.strip()
+    if previews is not None:
+        changes["preview_opt_in"] = int(previews)
+    with registry(load_settings()) as opened:
+        from storage.societies import find_society_by_appid
+
+        if find_society_by_appid(opened, appid) is None:
+            raise click.ClickException(say("refused.no_society", appid=appid))
+        if changes:
+            store.set_society_settings(opened, appid, changes, ACTOR)
+        row = store.society_settings(opened).get(appid, {})
+    click.echo(say("cli.society", appid=appid, discipline=row.get("discipline") or say("cli.blank"),
+                   previews=say("cli.yes" if row.get("preview_opt_in") else "cli.no")))
+
+
+@province.command("guide")
+@click.option("--year", type=int, help="年份，默认今年。")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="导出文件：.xlsx（Excel）或 .docx（Word）。")
+def guide(year, out):
+    """导出年度活动指南（只含审核通过的备案），按月份、学科编排。"""
+    if out.suffix.lower() not in (".xlsx", ".docx"):
+        raise click.ClickException(say("cli.guide_format", file=out.name))
+    with registry(load_settings()) as opened:
+        compiled = compile_guide(opened, _year(year))
+    export(compiled, out)
+    click.echo(say("cli.guide_written", file=out, count=compiled.count, societies=compiled.societies))
