@@ -265,8 +265,9 @@ def save_evaluation(registry: sqlite_utils.Database, year: int, results: list[di
 
 
 def saved_evaluation(registry: sqlite_utils.Database, year: int) -> list[dict]:
-    return [dict(row, indicators=json.loads(row["indicators"]))
-            for row in registry["province_evaluations"].rows_where("year = ?", [year], order_by="rank, appid")]
+    rows = registry["province_evaluations"].rows_where("year = ?", [year],
+                                                       order_by="rank is null, rank, society_name")
+    return [dict(row, indicators=json.loads(row["indicators"])) for row in rows]
 
 
 # --- what the province reads from a society's own store ------------------------------------------------

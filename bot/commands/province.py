@@ -6,13 +6,14 @@ Thin: the rules are handlers/province's, the records storage/province.py's.
 """
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import click
 
 from bot.commands.common import json_option, load_settings
-from handlers.province import filing, registry, say
+from handlers.province import evaluation, filing, registry, say
 from handlers.province.guide import compile_guide, export
 from storage import province as store
 from storage.societies import UnknownSociety
@@ -129,3 +130,33 @@ def guide(year, out):
         compiled = compile_guide(opened, _year(year))
     export(compiled, out)
     click.echo(say("cli.guide_written", file=out, count=compiled.count, societies=compiled.societies))
+
+
+@province.command("evaluate")
+@click.option("--year", type=int, help="评估年度，默认今年。")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="导出供公布的 Excel（.xlsx）：排名、等次、各项指标和指标说明。")
+@click.option("--save", is_flag=True, help="保存本次结果（网页后台“学会评估”页显示保存的结果）。")
+@json_option
+def evaluate(year, out, save):
+    """计算各学会的评估指标、得分和等次（权重在 content/province.toml）。"""
+    year = _year(year)
+    if out and out.suffix.lower() != ".xlsx":
+        raise click.ClickException(say("cli.evaluation_format", file=out.name))
+    with registry(load_settings()) as opened:
+        results = evaluation.evaluate(opened, year)
+        if save:
+            store.save_evaluation(opened, year, [asdict(r) for r in results], ACTOR)
+    if out:
+        evaluation.export(results, year, out)
+    data = [asdict(r) for r in results]
+
+    def human(data):
+        for row in data:
+            click.echo(say("cli.evaluation_line", rank=row["rank"] or "-", **row))
+        if out:
+            click.echo(say("evaluation.written", file=out, count=len(data),
+                           graded=sum(1 for r in data if r["rank"])))
+        if save:
+            click.echo(say("evaluation.saved", year=year))
+    return data, human
