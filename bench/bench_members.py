@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import handlers  # noqa: E402,F401  (registers every capability)
+import handlers  # noqa: E402
 from bench.bench_delivery import machine  # noqa: E402
 from bench.bench_jobs import percentile  # noqa: E402
 from bot.app import Services  # noqa: E402
@@ -47,6 +47,8 @@ from bot.messages import Inbound  # noqa: E402
 from storage.database import now_iso, open_database  # noqa: E402
 from storage.members import find_member_by_openid  # noqa: E402
 from storage.redis_server import ensure_private_redis, stop_private_redis  # noqa: E402
+
+handlers.register()  # the chat sides answer the questions below
 
 CATEGORIES = ["regular"] * 70 + ["student"] * 20 + ["senior"] * 9 + ["fellow"]
 STATUSES = ["active"] * 98 + ["suspended", "resigned"]  # standing (grace, lapsed) follows paid_through

@@ -74,7 +74,9 @@ def create_app(config: Config | None = None) -> Flask:
         load_dotenv_file()
         config = load_config()
     configure_logging()
-    import handlers  # noqa: F401  (registers every capability)
+    import handlers
+
+    handlers.register()
     from bot.admin.console import console
     from bot.pages import pages
     from bot.webhook import WebhookFastPath, webhook

@@ -21,7 +21,8 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from bot import content, dues
+from bot import content
+from handlers.fees import dues
 
 SIGNATURE_CHARS = 16  # base64url characters of the HMAC kept in the code (96 bits)
 _CODE = re.compile(r"([A-Z0-9][A-Z0-9-]{2,31})\.([A-Za-z0-9_-]{%d})" % SIGNATURE_CHARS)

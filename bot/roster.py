@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot import content
-from bot.dues import LIFETIME_PAID_THROUGH
+from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from bot.spreadsheets import Column, Sheet, SheetError, is_blank, read_table
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_mobile, clean_name, clean_text, normalise)

@@ -1,21 +1,27 @@
-"""Every capability of the bot, one module each.
+"""Every capability of the bot, one package each (a one-file capability is one module).
 
-Importing this package registers each module's intents, menu keys, events
-and flow steps (see `bot/registry.py`). To add a capability, add a module
-and its name here.
+`register()` imports each capability's chat side, whose `@handles` and `@step`
+fill the tables of bot/registry.py; the app calls it once at start. Nothing is
+imported on `import handlers` itself, so a capability's rules (handlers/fees/dues.py)
+can be imported by the CLI, the console, storage callers or another capability
+without pulling in every chat module (and the import cycles that would bring).
+To add a capability, add its package and its line here.
 """
-from handlers import (  # noqa: F401
-    awards,         # 评奖与人才项目: open calls, deadline reminders
-    cancel,         # 取消: leave any flow (or a registration)
-    events,         # 活动: the annual guide, registration, waitlist, check-in codes
-    feedback,       # 意见建议: a suggestion or complaint becomes a numbered ticket
-    fees,           # 会费: paid-through date, amount due, how to pay, history
-    help,           # 帮助 and anything not understood
-    human,          # 人工: the secretariat's contact, a ticket in the same queue
-    jobs,           # 招聘: search, detail, keyword alerts
-    news,           # 电子会讯: latest items, per topic, resolutions, the inbox; 订阅 / 退订 / 我的订阅
-    profile,        # 会员卡: binding, the card, contact updates
-    signup,         # 入会: individual and unit applications
-    tickets,        # 我的诉求
-    welcome,        # follow, QR follow, unfollow
-)
+
+
+def register() -> None:
+    """Register every capability's intents, menu keys, events and flow steps (idempotent)."""
+    import handlers.awards              # noqa: F401  评奖与人才项目: open calls, deadline reminders
+    import handlers.cancel              # noqa: F401  取消: leave any flow (or a registration)
+    import handlers.events              # noqa: F401  活动: the annual guide, registration, waitlist, check-in codes
+    import handlers.feedback            # noqa: F401  意见建议: a suggestion or complaint becomes a numbered ticket
+    import handlers.fees.chat           # noqa: F401  会费: paid-through date, amount due, how to pay, history
+    import handlers.help                # noqa: F401  帮助 and anything not understood
+    import handlers.human               # noqa: F401  人工: the secretariat's contact, a ticket in the same queue
+    import handlers.jobs.chat           # noqa: F401  招聘: search, detail, keyword alerts
+    import handlers.news.chat           # noqa: F401  电子会讯: latest items, per topic, resolutions, the inbox
+    import handlers.news.subscriptions  # noqa: F401  订阅 / 退订 / 我的订阅
+    import handlers.profile             # noqa: F401  会员卡: binding, the card, contact updates
+    import handlers.signup              # noqa: F401  入会: individual and unit applications
+    import handlers.tickets             # noqa: F401  我的诉求
+    import handlers.welcome             # noqa: F401  follow, QR follow, unfollow

@@ -19,7 +19,7 @@ import re
 from datetime import date
 
 from bot import content, paging
-from handlers import fees
+from handlers.fees import chat as fees
 from bot import events as guide
 from bot.conversation import is_one_of
 from bot.registry import handles, step

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 from bot import content, delivery
-from bot.dues import standing
+from handlers.fees.dues import standing
 from bot.messages import Reply
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
@@ -221,7 +221,7 @@ def _bind(ctx, member: dict) -> Reply:
     if give_default_subscriptions(ctx.db, ctx.openid):
         delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
     if then == "fee_status":  # what the member came for: their dues, not the whole card
-        from handlers.fees import fee_status
+        from handlers.fees.chat import fee_status
         return ctx.reply("profile.bound").with_note(fee_status(ctx).text)
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
 

@@ -12,11 +12,11 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from bot import dues
+from handlers.fees import dues
 from storage import tickets as ticket_store
 from storage.members import insert_member
 from storage.news import find_item, give_default_subscriptions
-from storage.payments import find_payer, payments_of
+from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from tests.admin_data import add_units, add_users
 from tests.notices import queued_notices

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from bot import dues
+from handlers.fees import dues
 
 RULES = {
     "grace_days": 90,

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import event_fees, online_dues, wechat_pay
+from bot import event_fees, wechat_pay
+from handlers.fees import online as online_dues
 from bot.config import load_config
 from storage import events as event_store
 from storage import pay_orders

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import dues
+from handlers.fees import dues
 from storage.members import insert_member, insert_unit
-from storage.payments import find_payer, record_payment
+from storage.fees import find_payer, record_payment
 from storage.sqlite import transaction
 from tests.member import Member
 

@@ -9,11 +9,11 @@ import redis
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from bot import dues
+from handlers.fees import dues
 from bot.cli import main
-from bot import reminders
+from handlers.fees import reminders
 from storage.members import find_member_by_no, history_of, insert_member, insert_unit, update_member
-from storage.payments import find_payer, payments_of
+from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from tests.notices import queued_notices
 

@@ -17,13 +17,14 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from bot import dues, governance
-from bot.admin import dues as admin_dues
+from bot import governance
+from handlers.fees import dues
+from bot.admin import fees as admin_dues
 from bot.cli import main
 from storage import admin as admin_store
 from storage import events as event_store
 from storage.members import update_member
-from storage.payments import list_dues_payers
+from storage.fees import list_dues_payers
 from tests.notices import queued_notices
 
 TODAY = date.today()

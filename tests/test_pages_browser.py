@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 
 from bot import certificates
 from bot.config import load_config
-from bot import dues
+from handlers.fees import dues
 from tests.pages_data import LI, WANG, add_member
 
 pytest_plugins = ["tests.wechatpay_standin"]

@@ -20,11 +20,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from rq import Queue
 
-from bot import dues, online_dues, wechat_pay
+from bot import wechat_pay
+from handlers.fees import online as online_dues
+from handlers.fees import dues
 from bot.config import load_config
 from bot.outbound import QUEUE_NAME
 from storage import pay_orders
-from storage.payments import find_payer, payments_of
+from storage.fees import find_payer, payments_of
 from tests.pages_data import WANG, add_member, sign_in
 
 pytest_plugins = ["tests.fake_wechat", "tests.wechatpay_standin"]
@@ -198,7 +200,7 @@ def test_notifications_racing_the_result_page_record_once(app, member, pay_stand
 SETTLE_IN_ANOTHER_PROCESS = """
 import json, sys
 from bot.config import load_config
-from bot import online_dues
+from handlers.fees import online as online_dues
 from storage.database import open_database
 from storage.state import connect_redis
 config = load_config(json.loads(sys.argv[1]))

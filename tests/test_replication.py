@@ -30,7 +30,7 @@ from bot.config import PROJECT_ROOT
 from storage import replication
 from storage.database import open_database
 from storage.members import approve_application, create_application
-from storage.payments import find_payer, record_payment
+from storage.fees import find_payer, record_payment
 from storage.tickets import create_ticket
 
 TRAFFIC = Path(__file__).with_name("replication_traffic.py")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
-from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, dues, events, governance, jobs,
+from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, tickets, users)
 from bot.admin.accounts import EVERYONE, UNIT, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
@@ -24,7 +24,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, dues, online_pay, news, tickets, jobs, events, checkin, awards,
+PAGES = [auth, dashboard, applications, members, fees, online_pay, news, tickets, jobs, events, checkin, awards,
          governance, audit, misunderstood, users]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [

@@ -10,7 +10,7 @@ from datetime import date
 
 from flask import Blueprint, redirect, url_for
 
-from bot import dues
+from handlers.fees import dues
 from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
 from bot.admin.ui import config, db, redis_client, render, t, texts, word
@@ -18,7 +18,7 @@ from bot.governance import AGE_BANDS, add_months
 from bot.membership import category_name
 from bot.validation import age_band
 from storage import admin as store
-from storage.payments import collected_by_category, list_dues_payers
+from storage.fees import collected_by_category, list_dues_payers
 from storage.tickets import OPEN, count_tickets
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

@@ -1,13 +1,16 @@
 """在线支付 (WeChat Pay from the member pages): recent orders, a full refund started by an admin
-(bot/online_dues.start_refund; WeChat Pay's refund notification finishes it), and a day's
-reconciliation against WeChat Pay's bill (bot/reconcile.py, as `python -m bot fees reconcile`)."""
+(handlers/fees/online.start_refund; WeChat Pay's refund notification finishes it), and a day's
+reconciliation against WeChat Pay's bill (handlers/fees/reconcile.py, as `python -m bot fees reconcile`)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask import Blueprint, flash, redirect, request, url_for
 
-from bot import content, dues, online_dues, reconcile, wechat_pay
+from bot import content, wechat_pay
+from handlers.fees import online as online_dues
+from handlers.fees import reconcile
+from handlers.fees import dues
 from bot.admin import accounts
 from bot.admin.ui import actor, allow, config, db, or_404, render, user
 from storage import pay_orders

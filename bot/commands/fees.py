@@ -1,6 +1,6 @@
 """`python -m bot fees record|show|import|report`: dues payments, receipts and collection figures.
 
-The arithmetic (amounts, paid-through dates, standing) is bot/dues.py; this
+The arithmetic (amounts, paid-through dates, standing) is handlers/fees/dues.py; this
 module checks what the secretariat typed or imported against it and says,
 in Chinese from content/replies/fees_cli.toml, what was done.
 """
@@ -11,11 +11,12 @@ from pathlib import Path
 
 import click
 
-from bot import content, dues
+from bot import content
+from handlers.fees import dues
 from bot.commands.common import json_option, open_store
 from bot.spreadsheets import display_width
-from bot.statements import StatementError, import_statement, report_lines
-from storage.payments import (
+from handlers.fees.statements import StatementError, import_statement, report_lines
+from storage.fees import (
     AlreadyLifetime,
     collected_by_category,
     find_nearby_payment,
@@ -222,7 +223,7 @@ def _pad(text: str, width: int, left: bool) -> str:
     return text + space if left else space + text
 
 
-# --- reconcile (WeChat Pay's daily bill against the orders recorded; bot/reconcile.py) ------
+# --- reconcile (WeChat Pay's daily bill against the orders recorded; handlers/fees/reconcile.py) ------
 
 @fees.command()
 @click.option("--date", "day", type=DATE_FORMAT, help="账单日期（北京时间，默认昨天），格式 2026-12-05。")

@@ -3,7 +3,7 @@ and the day's reconciliation behind `python -m bot fees reconcile`.
 
 An order not paid within WECHATPAY_ORDER_MINUTES is closed at WeChat Pay and
 here; one that was paid after all (its notification lost) is recorded instead
-(bot/online_dues.py).
+(handlers/fees/online.py).
 """
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 import click
 
-from bot import content, dues, online_dues, wechat_pay
+from bot import content, wechat_pay
+from handlers.fees import online as online_dues
+from handlers.fees import dues
 from bot.commands.common import json_option, load_settings, open_store
 
 
@@ -37,7 +39,7 @@ def close_expired():
 
 def reconcile_day(db, day: date | None):
     """(data, printer) of `fees reconcile`: the day's bill against the orders recorded paid."""
-    from bot import reconcile
+    from handlers.fees import reconcile
 
     config = load_settings()
     if not config.pay_enabled:

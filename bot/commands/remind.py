@@ -1,6 +1,6 @@
 """`python -m bot remind`: queue dues reminders; safe to run every hour from cron.
 
-The work is bot.reminders.queue_reminders (the console's "send reminders" runs it too).
+The work is handlers.fees.reminders.queue_reminders (the console's "send reminders" runs it too).
 
 A member without a bound WeChat or who has unfollowed is skipped without a
 claim: should they bind or follow again while it still applies, the next run sends it.
@@ -13,7 +13,7 @@ import click
 
 from bot import content
 from bot.commands.common import json_option, load_settings
-from bot.reminders import queue_reminders
+from handlers.fees.reminders import queue_reminders
 from storage.database import open_database
 from storage.state import connect_redis
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import click
 
-from bot import dues
+from handlers.fees import dues
 from bot.commands.common import json_option, open_store
 from bot.commands.members import (actor_option, field_text, import_options, label, members_data, print_members,
                                   print_table, refusals, run_import, say)

@@ -108,9 +108,10 @@ def problems(menu: dict, public_base_url: str | None, click_keys: set[str]) -> l
 
 
 def handled_click_keys() -> set[str]:
-    import handlers  # noqa: F401  (registers every capability)
+    import handlers
     from bot.registry import MENU_HANDLERS
 
+    handlers.register()
     return set(MENU_HANDLERS)
 
 

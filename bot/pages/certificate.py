@@ -13,7 +13,7 @@ from bot import certificates
 from bot.pages import pages
 from bot.pages.auth import public, root_url
 from bot.pages.common import config, db, openid, render, today
-from storage.payments import find_payer, find_payer_by_openid
+from storage.fees import find_payer, find_payer_by_openid
 
 
 def _verify_url(payer: dict) -> str:

@@ -1,7 +1,7 @@
 """会费: what is due, the paid-through date, payments and receipts, and paying with WeChat Pay.
 
-The page offers the schedule's terms (bot.dues.renewal_options); the member
-picks one and the server prices it (bot/online_dues.py), places the order with
+The page offers the schedule's terms (handlers.fees.dues.renewal_options); the member
+picks one and the server prices it (handlers/fees/online.py), places the order with
 WeChat Pay and hands the page the signed payment prompt. WeChat Pay's
 notification (/m/pay/notify, public, verified and decrypted) and the member's
 return to the result page both record the payment, once.
@@ -13,12 +13,14 @@ import logging
 
 from flask import Response, abort, redirect, request, url_for
 
-from bot import dues, online_dues, wechat_pay
+from bot import wechat_pay
+from handlers.fees import online as online_dues
+from handlers.fees import dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token, public, root_url
 from bot.pages.common import config, db, openid, redis_client, render, t, today
 from storage import pay_orders as orders
-from storage.payments import find_payer_by_openid, find_payment, payments_of
+from storage.fees import find_payer_by_openid, find_payment, payments_of
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ waitlist; refused when closed or already registered) with the person checked
 by bot/validation.py. Where content/event_fees.toml prices the event, the
 type chosen is priced by bot/event_fees.py (members-only types need a member
 in good standing; early-bird prices through their date) and a seated
-registration is paid through bot/online_dues.py like dues; a waitlisted one
+registration is paid through handlers/fees/online.py like dues; a waitlisted one
 pays once it gets a seat.
 """
 from __future__ import annotations
@@ -15,7 +15,9 @@ import logging
 
 from flask import abort, redirect, request, url_for
 
-from bot import dues, event_fees, events as event_rules, online_dues, wechat_pay
+from bot import event_fees, events as event_rules, wechat_pay
+from handlers.fees import online as online_dues
+from handlers.fees import dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import config, db, openid, render, t, today

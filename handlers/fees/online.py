@@ -1,11 +1,11 @@
 """Dues and event fees paid online with WeChat Pay: the order, and recording the payment exactly once.
 
-An order is priced by the fee schedule (bot.dues.amount_due over
+An order is priced by the fee schedule (handlers.fees.dues.amount_due over
 content/membership.toml) for the term the member picked: the page says only
 which term. A paid order becomes a payment through the same path as
 `python -m bot fees record`: the schedule check (dues.schedule_problem) and
-storage.payments.record_payment, which issues the receipt and extends the
-paid-through date (rule: bot.dues.coverage).
+storage.fees.record_payment, which issues the receipt and extends the
+paid-through date (rule: handlers.fees.dues.coverage).
 
 Exactly once: the notification (and its repeats), the member's return to the
 result page (which queries the order) and the closing of expired orders all
@@ -27,13 +27,14 @@ from datetime import date, datetime, timedelta, timezone
 
 import redis
 
-from bot import content, delivery, dues, wechat_pay
+from bot import content, delivery, wechat_pay
+from handlers.fees import dues
 from bot.config import Config
 from storage import event_payments
 from storage import events as event_store
 from storage import pay_orders as orders
 from storage.members import record_history
-from storage.payments import AlreadyLifetime, find_payer, find_payment, record_payment
+from storage.fees import AlreadyLifetime, find_payer, find_payment, record_payment
 from storage.sqlite import transaction as write_transaction
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,10 @@
 """Dues: record a payment, import a bank statement, the overdue list, and sending reminders.
 
 Everything is the CLI's own: a payment is checked against the schedule by
-bot.dues.schedule_problem and stored by storage.payments.record_payment (as
-`fees record`), a statement goes through bot.statements.import_statement (as
+handlers.fees.dues.schedule_problem and stored by storage.fees.record_payment (as
+`fees record`), a statement goes through handlers.fees.statements.import_statement (as
 `fees import`: a dry run for the report, then the real run on confirmation),
-and reminders are bot.reminders.queue_reminders (as `python -m bot remind`).
+and reminders are handlers.fees.reminders.queue_reminders (as `python -m bot remind`).
 """
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content, dues, statements
+from bot import content
+from handlers.fees import statements
+from handlers.fees import dues
 from bot.admin.ui import (actor, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done, t,
                           upload_step)
-from bot.reminders import queue_reminders
+from handlers.fees.reminders import queue_reminders
 from bot.spreadsheets import XLSX_SUFFIXES
 from bot.web import parse, parse_amount
-from storage.payments import AlreadyLifetime, find_nearby_payment, find_payer, list_dues_payers, record_payment
+from storage.fees import AlreadyLifetime, find_nearby_payment, find_payer, list_dues_payers, record_payment
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
@@ -26,7 +28,7 @@ SUFFIXES = (*XLSX_SUFFIXES, ".csv")
 
 
 def _overdue(payers: list[dict], today: date) -> list[dict]:
-    """Payers who owe (never paid, in grace or lapsed: bot.dues.owes, as `fees report` and
+    """Payers who owe (never paid, in grace or lapsed: handlers.fees.dues.owes, as `fees report` and
     `remind` count them), never paid first, then the longest unpaid."""
     rows = [dict(p, standing=dues.dues_standing(p["category"], p["paid_through"], today))
             for p in payers if dues.owes(p["category"], p["paid_through"], today)]

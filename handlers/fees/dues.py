@@ -179,7 +179,7 @@ def reminder_due(category: str, paid_through: str | None, today: date) -> tuple[
     once the grace period is over, for lapsed_notice_days; the period is the
     paid-through date, so a renewal starts a new one. A member who owes and is
     past those notices is reminded once per dues year (the period is that year,
-    bot.dues.dues_year): `unpaid` never paid, `overdue` has not paid for a
+    handlers.fees.dues.dues_year): `unpaid` never paid, `overdue` has not paid for a
     whole year or more. Paid-ahead, lifetime and exempt members get none.
     """
     kind = dues_standing(category, paid_through, today)

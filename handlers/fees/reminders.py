@@ -1,6 +1,6 @@
 """Dues reminders: which members should be reminded today, each reminder queued once.
 
-Which reminder a member should have by today is bot.dues.reminder_due (one
+Which reminder a member should have by today is handlers.fees.dues.reminder_due (one
 `expiring` notice remind_days_before the paid-through date, one `lapsed`
 notice when the grace period ends, and one a dues year to members who never
 paid or have not paid for a year or more). Each is claimed in `reminders_sent` per
@@ -13,8 +13,9 @@ from datetime import date
 
 import redis
 
-from bot import content, delivery, dues
-from storage.payments import claim_reminder, list_dues_payers, release_reminder
+from bot import content, delivery
+from handlers.fees import dues
+from storage.fees import claim_reminder, list_dues_payers, release_reminder
 
 COUNTS = ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")
 KINDS = ("expiring", "lapsed", "unpaid", "overdue")

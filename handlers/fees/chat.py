@@ -16,12 +16,13 @@ from datetime import date
 
 import re
 
-from bot import content, dues, event_fees
+from bot import content, event_fees
+from handlers.fees import dues
 from bot import events as guide
 from bot.registry import handles
 from storage import state
 from storage.events import list_events
-from storage.payments import find_payer_by_openid, payments_of
+from storage.fees import find_payer_by_openid, payments_of
 
 HISTORY_SIZE = 5
 

@@ -23,11 +23,12 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
-from bot import content, dues
+from bot import content
+from handlers.fees import dues
 from bot.privacy import mask_mobile
 from bot.spreadsheets import SheetError, read_table
 from bot.validation import Invalid, clean_mobile, normalise
-from storage.payments import (
+from storage.fees import (
     AlreadyLifetime,
     find_imported_payment,
     find_manual_payment,

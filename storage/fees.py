@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from bot import dues
+from handlers.fees import dues
 from storage.database import now_iso
 from storage.members import (
     find_member,
@@ -131,7 +131,7 @@ def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years:
                    paid_on: date, method: str, actor: str, note: str | None = None,
                    reference: str | None = None, import_key: str | None = None,
                    source: str = "manual", account: str | None = None) -> dict:
-    """Issue a receipt and extend the paid-through date (rule: bot.dues.coverage), in one transaction.
+    """Issue a receipt and extend the paid-through date (rule: handlers.fees.dues.coverage), in one transaction.
 
     The paid-through date is read again inside the transaction, so two
     payments recorded at the same moment both count. The receipt number is
