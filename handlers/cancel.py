@@ -1,10 +1,11 @@
 """`cancel` at any step of any flow; nothing entered so far is kept.
 
-Outside a flow, "取消报名" (the router hears 取消) cancels a registration: handlers/events.py.
+Outside a flow, "取消报名" (the router hears 取消) cancels a registration: handlers/events/chat.py.
 """
 from bot.conversation import flow_title
 from bot.registry import handles
-from handlers import events, signup
+from handlers import signup
+from handlers.events import chat as events
 
 
 @handles("cancel")

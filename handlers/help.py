@@ -8,7 +8,7 @@ import re
 from bot import content
 from bot.registry import handles
 from bot.router import normalize
-from handlers import events
+from handlers.events import chat as events
 
 
 def _words() -> dict:

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot import check_in
+from handlers.events import check_in
 from bot.config import load_config
 from storage import events as event_store
 from storage.members import find_member_by_openid

@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import event_fees, wechat_pay
+from bot import wechat_pay
+from handlers.events import fees as event_fees
 from handlers.fees import online as online_dues
 from bot.config import load_config
 from storage import events as event_store

@@ -1,12 +1,13 @@
 """签到 (check-in at an event's door): staff scan the registrant's QR code with the phone camera
-or type the code, and see at once who it is and whether they may come in (bot/check_in.py)."""
+or type the code, and see at once who it is and whether they may come in (handlers/events/check_in.py)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from flask import Blueprint, request
 
-from bot import check_in, content
+from bot import content
+from handlers.events import check_in
 from bot.admin.ui import actor, db, render
 from storage import events as store
 

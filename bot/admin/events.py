@@ -2,10 +2,10 @@
 
 All the CLI's own: the list is storage.events.list_events (`events list`),
 an event's people are storage.events.registrants and their file
-bot.events.registrant_table (`events registrants --export`, full mobiles in
+handlers.events.guide.registrant_table (`events registrants --export`, full mobiles in
 the file, masked on the page), the import goes through records.add_import
-with bot.events.save_plan (`events import`: members a raised capacity gives
-a seat are told), and the guide is bot.event_guide.export (`events
+with handlers.events.guide.save_plan (`events import`: members a raised capacity gives
+a seat are told), and the guide is handlers.events.export.export (`events
 export-guide`).
 """
 from __future__ import annotations
@@ -14,8 +14,9 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content, event_guide
-from bot import events as guide
+from bot import content
+from handlers.events import export as event_guide
+from handlers.events import guide
 from bot.admin.records import add_import, add_one, cleaned_form, form_fields
 from bot.admin.ui import (actor, db, or_404, redis_client, render, say_done, say_not_done, send_table, send_written,
                           t)

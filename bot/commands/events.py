@@ -2,7 +2,7 @@
 
 The guide comes in as the spreadsheet societies already file (`import`,
 checked by bot/sheet_import.py with the columns of content/events.toml) and
-goes out as a formatted .xlsx or a web page (`export-guide`, bot/event_guide.py).
+goes out as a formatted .xlsx or a web page (`export-guide`, handlers/events/export.py).
 Organisers get their registrants (`registrants --export`), with full mobiles
 in the file and masked ones on screen. `remind` sends the day-before reminder
 through the delivery pipeline; each seat is claimed before its notice is
@@ -16,8 +16,9 @@ from pathlib import Path
 import click
 import redis
 
-from bot import content, delivery, event_guide
-from bot import events as guide
+from bot import content, delivery
+from handlers.events import export as event_guide
+from handlers.events import guide
 from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.commands.records import day, import_command, list_printer, refusals, today_option
 from bot.privacy import mask_mobile

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 
-from bot import check_in
+from handlers.events import check_in
 from handlers.fees import dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token

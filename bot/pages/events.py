@@ -3,7 +3,7 @@
 Registering is the chat's own rule (storage.events.register: a seat, else the
 waitlist; refused when closed or already registered) with the person checked
 by bot/validation.py. Where content/event_fees.toml prices the event, the
-type chosen is priced by bot/event_fees.py (members-only types need a member
+type chosen is priced by handlers/events/fees.py (members-only types need a member
 in good standing; early-bird prices through their date) and a seated
 registration is paid through handlers/fees/online.py like dues; a waitlisted one
 pays once it gets a seat.
@@ -15,7 +15,9 @@ import logging
 
 from flask import abort, redirect, request, url_for
 
-from bot import event_fees, events as event_rules, wechat_pay
+from bot import wechat_pay
+from handlers.events import fees as event_fees
+from handlers.events import guide as event_rules
 from handlers.fees import online as online_dues
 from handlers.fees import dues
 from bot.pages import pages

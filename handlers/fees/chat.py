@@ -16,9 +16,10 @@ from datetime import date
 
 import re
 
-from bot import content, event_fees
+from bot import content
+from handlers.events import fees as event_fees
 from handlers.fees import dues
-from bot import events as guide
+from handlers.events import guide
 from bot.registry import handles
 from storage import state
 from storage.events import list_events

@@ -15,7 +15,7 @@ unpaid and records it, the others find the receipt and record nothing. The
 payment's import_key (wechatpay:<out_trade_no>, unique) backs that up. The
 member is told once, by whichever call recorded it.
 
-An event fee (purpose `event`) is priced by bot/event_fees.py for a registration
+An event fee (purpose `event`) is priced by handlers/events/fees.py for a registration
 already holding its seat; paid, the registration is marked paid (no dues receipt);
 closed unpaid, the registration is cancelled and the seat goes to the waitlist.
 """
@@ -240,7 +240,7 @@ def close_expired(db, r, config: Config, pay, now: datetime | None = None) -> di
 
 def _free_the_seat(db, r, registration_id: int) -> None:
     """An event fee not paid in time: the registration is cancelled and the waitlist moves up."""
-    from bot import events as event_rules
+    from handlers.events import guide as event_rules
 
     registration = event_payments.registration(db, registration_id)
     if registration and registration["status"] != event_store.CANCELLED and not registration["paid_at"]:

@@ -1,8 +1,8 @@
 """The annual activity guide (年度活动指南): its sheet, how dates read, and what a member's question asks for.
 
-Shared by the chat (handlers/events.py, handlers/event_signup.py), the
+Shared by the chat (handlers/events/chat.py, handlers/event_signup.py), the
 secretariat's commands (bot/commands/events.py) and the exported guide
-(bot/event_guide.py). Words and column names come from content/events.toml.
+(handlers/events/export.py). Words and column names come from content/events.toml.
 
 A question becomes a query stored in the member's list flow (JSON):
 `{"from", "to", "type", "word"}`. A month named (五月, 5月, 下个月) bounds it

@@ -1,7 +1,7 @@
 """`events` and `event_signup`: the activity guide by chat, and registering for its events.
 
 Finding: 最近有什么活动, 年会什么时候, 五月的培训 or the 活动指南 button become a
-query (bot/events.question) listed a page at a time (bot/paging); a number
+query (handlers/events/guide.question) listed a page at a time (bot/paging); a number
 opens an event. A question that finds nothing gets everything still to come,
 not a dead end.
 
@@ -11,7 +11,7 @@ seat or a place on the waitlist (storage/events.register). A member's name
 and mobile come from their membership; a follower who is no member gives them
 once. 我的报名 shows seats with their check-in codes and waitlist places;
 取消报名年会 cancels after a confirmation, and whoever moves up is told
-(bot/events.notify_promoted).
+(handlers/events/guide.notify_promoted).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from datetime import date
 
 from bot import content, paging
 from handlers.fees import chat as fees
-from bot import events as guide
+from handlers.events import guide
 from bot.conversation import is_one_of
 from bot.registry import handles, step
 from bot.router import normalize

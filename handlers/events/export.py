@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from bot import content
-from bot import events as guide
+from handlers.events import guide
 from bot.spreadsheets import MAX_COLUMN_WIDTH, SheetError, display_width
 from storage.events import last_signup_day
 
