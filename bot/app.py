@@ -88,6 +88,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(webhook)
     app.register_blueprint(console)  # the secretariat's web console at /admin
     app.register_blueprint(pages)  # the member pages inside WeChat at /m/
+    if config.platform:  # many societies' accounts through the third-party platform (issue 19)
+        from bot.platform.accounts import Platform
+        from bot.platform.routes import platform
+
+        app.extensions["platform"] = Platform(app.extensions["services"])
+        app.register_blueprint(platform)
     if config.dev_mode:
         from bot.simulator import simulator
 

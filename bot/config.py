@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from storage.accounts import current_account
+from storage.societies import DATABASE_FILE, society_data_dir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_ROOT / "content"
 
@@ -22,6 +25,9 @@ DEV_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 DEV_ADMIN_SECRET_KEY = "dev-admin-secret-key-not-for-production"
 MIN_ADMIN_SECRET_LENGTH = 32
 REAL_API_BASE = "https://api.weixin.qq.com/cgi-bin/"
+DEV_COMPONENT = {"component_app_id": "wx00000000platform", "component_app_secret": "devcomponentsecret",
+                 "component_token": "devplatformtoken",
+                 "component_aes_key": "platformdevkey0123456789abcdefghijklmnopqrs"}
 
 
 class ConfigError(ValueError):
@@ -90,10 +96,30 @@ class Config:
     replication: bool = True  # `serve` starts Litestream beside the private Redis
     restore_number_margin: int = 1000  # numbers skipped after restoring without the live store
     backup_max_age_hours: int = 26  # `doctor` fails when the newest replica/backup is older
+    # One deployment for many societies' accounts (issue 19, bot/platform/): the third-party
+    # platform's (第三方平台) AppID, secret, message token and key. Unset: one account, as always.
+    component_app_id: str | None = None
+    component_app_secret: str | None = None
+    component_token: str | None = None
+    component_aes_key: str | None = None
+    component_login_url: str = "https://mp.weixin.qq.com/cgi-bin/componentloginpage"
+    # The society this configuration serves (its AppID) when the platform serves many; None: the one
+    # account above. Set by storage.accounts.serving_account (load_config) or bot/platform/accounts.py.
+    account: str | None = None
+    platform_demo: bool = False  # `make run`: the simulator shows two demo societies side by side
+
+    @property
+    def platform(self) -> bool:
+        return self.component_app_id is not None
+
+    @property
+    def account_dir(self) -> Path:
+        """Where this account's own files live: the data directory, or the society's directory in it."""
+        return society_data_dir(self.data_dir, self.account) if self.account else self.data_dir
 
     @property
     def backup_dir(self) -> Path:
-        return self.data_dir / "backups"
+        return self.account_dir / "backups"
 
     @property
     def replica_path(self) -> Path:
@@ -101,7 +127,7 @@ class Config:
 
     @property
     def sqlite_path(self) -> Path:
-        return self.data_dir / "bot.sqlite3"
+        return self.account_dir / DATABASE_FILE
 
     @property
     def redis_socket(self) -> Path:
@@ -177,6 +203,13 @@ def load_config(environ=None) -> Config:
             raise ConfigError(f"{name} must be set when BOT_ENV=production")
         return dev_default
 
+    component = _component_settings(environ, dev_mode)
+    if component and not environ.get("WECHAT_TOKEN"):  # the platform's token and key open every message
+        environ = dict(environ, WECHAT_TOKEN=component["component_token"],
+                       WECHAT_ENCODING_AES_KEY=component["component_aes_key"],
+                       WECHAT_APP_ID=component["component_app_id"],
+                       WECHAT_APP_SECRET=component["component_app_secret"])
+    account = current_account()
     token = setting("WECHAT_TOKEN", DEV_TOKEN)
     if not re.fullmatch(r"[A-Za-z0-9]{3,32}", token):
         raise ConfigError("WECHAT_TOKEN must be 3 to 32 letters or digits (the platform's rule)")
@@ -215,7 +248,7 @@ def load_config(environ=None) -> Config:
 
     return Config(
         wechat_token=token,
-        app_id=setting("WECHAT_APP_ID", DEV_APP_ID),
+        app_id=account or setting("WECHAT_APP_ID", DEV_APP_ID),
         app_secret=setting("WECHAT_APP_SECRET", DEV_APP_SECRET),
         encoding_aes_key=aes_key,
         api_base=api_base,
@@ -266,4 +299,30 @@ def load_config(environ=None) -> Config:
         replication=_flag(environ, "BOT_REPLICATION", default=True),
         restore_number_margin=_int(environ, "BOT_RESTORE_NUMBER_MARGIN", 1000, minimum=0),
         backup_max_age_hours=_int(environ, "BOT_BACKUP_MAX_AGE_HOURS", 26, minimum=1),
+        **component,
+        account=account,
+        platform_demo=dev_mode and _flag(environ, "PLATFORM_DEMO", default=False),
     )
+
+
+def _component_settings(environ, dev_mode: bool) -> dict:
+    """The third-party platform's settings: all four or none (then: one account, as always).
+    `PLATFORM_DEMO=1` in development stands in with the simulator's platform."""
+    names = {"component_app_id": "WECHAT_COMPONENT_APP_ID", "component_app_secret": "WECHAT_COMPONENT_APP_SECRET",
+             "component_token": "WECHAT_COMPONENT_TOKEN", "component_aes_key": "WECHAT_COMPONENT_AES_KEY"}
+    values = {field: environ.get(name) or None for field, name in names.items()}
+    if dev_mode and not any(values.values()) and _flag(environ, "PLATFORM_DEMO", default=False):
+        values = dict(DEV_COMPONENT)
+    if not any(values.values()):
+        return {}
+    missing = [names[field] for field, value in values.items() if not value]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} must be set too: the third-party platform needs all four")
+    if not re.fullmatch(r"wx[0-9A-Za-z]{16}", values["component_app_id"]):
+        raise ConfigError("WECHAT_COMPONENT_APP_ID must be wx followed by 16 letters or digits")
+    if not re.fullmatch(r"[A-Za-z0-9]{3,32}", values["component_token"]):
+        raise ConfigError("WECHAT_COMPONENT_TOKEN must be 3 to 32 letters or digits (the platform's rule)")
+    if not re.fullmatch(r"[A-Za-z0-9]{43}", values["component_aes_key"]):
+        raise ConfigError("WECHAT_COMPONENT_AES_KEY must be 43 letters or digits")
+    login_url = environ.get("WECHAT_COMPONENT_LOGIN_URL")
+    return dict(values, **({"component_login_url": login_url} if login_url else {}))

@@ -33,6 +33,7 @@ from uuid import uuid4
 
 import redis
 from rq import Queue, Retry, Worker, get_current_job
+from rq.worker import DequeueStrategy
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.exceptions import StopRequested
 from rq.job import Job
@@ -47,6 +48,7 @@ from bot.wechat_client import (
     WeChatAPIError,
     make_client,
 )
+from storage.accounts import account_of_queue, queue_name, serving_account
 from storage.state import connect_redis, record_outbound_outcome, take_service_window_message
 
 QUEUE_NAME = "outbound"
@@ -82,8 +84,9 @@ def _retry() -> Retry:
 def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | None = None,
             timeout: int = JOB_TIMEOUT_SECONDS) -> str:
     """Queue one job on "outbound" (first in line with at_front, or after `delay` seconds);
-    RQ runs it again after RQ_RETRY_INTERVALS when it raises. Returns the job id."""
-    queue = Queue(QUEUE_NAME, connection=r)
+    RQ runs it again after RQ_RETRY_INTERVALS when it raises. Returns the job id.
+    A society served through the platform has a queue of its own ("outbound@<appid>")."""
+    queue = Queue(queue_name(QUEUE_NAME), connection=r)
     if delay is not None:
         return queue.enqueue_in(timedelta(seconds=delay), func, *args, job_timeout=timeout, retry=_retry()).id
     return queue.enqueue_call(func, args, at_front=at_front, timeout=timeout, retry=_retry()).id
@@ -91,7 +94,7 @@ def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | 
 
 def enqueue_each(r: redis.Redis, func, arg_lists, timeout: int = JOB_TIMEOUT_SECONDS) -> list[str]:
     """Queue one job of `func` per argument tuple, all in one round trip to Redis."""
-    queue = Queue(QUEUE_NAME, connection=r)
+    queue = Queue(queue_name(QUEUE_NAME), connection=r)
     jobs = queue.enqueue_many([Queue.prepare_data(func, args, timeout=timeout, retry=_retry()) for args in arg_lists])
     return [job.id for job in jobs]
 
@@ -180,6 +183,22 @@ class _Worker(Worker):
         self.stopping = True
         super().handle_warm_shutdown_request()
 
+    def perform_job(self, job, queue, *args, **kwargs):
+        """A society's job runs in its namespace: its config, store, keys and queue (storage.accounts)."""
+        with serving_account(account_of_queue(queue.name)):
+            return super().perform_job(job, queue, *args, **kwargs)
+
+
+def queues_to_serve(config: Config) -> list[str]:
+    """The single account's queue, and with the platform every authorised society's, which
+    the worker takes in turn (round robin): one society's long broadcast waits behind another's
+    notice for one job at most, never for the whole broadcast."""
+    if not config.platform:
+        return [QUEUE_NAME]
+    from bot.platform.accounts import account_queue_names
+
+    return account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
+
 
 def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
@@ -196,11 +215,15 @@ def run_worker(config: Config, burst: bool = False) -> bool:
 
     r = connect_redis(config)
     recover_at_start(config, r)
+    if config.platform:
+        from bot.platform.accounts import recover_every_society
+
+        recover_every_society(config, r, recover_at_start)
     scheduler_name, worked, worker = uuid4().hex, False, None
     while True:
         try:
-            worker = _Worker([QUEUE_NAME], connection=r, scheduler_name=scheduler_name)
-            worked |= worker.work(burst=burst, with_scheduler=True)
+            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name)
+            worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:
                 raise

@@ -241,6 +241,17 @@ def open_message(config: Config, args, body: bytes) -> tuple[Inbound, bool]:
     return to_inbound(fields, xml), encrypted
 
 
+def open_component_event(config: Config, args, body: bytes) -> dict:
+    """Verify and decrypt what WeChat posts to the third-party platform's authorisation event URL
+    (component_verify_ticket, authorized, updateauthorized, unauthorized); always encrypted, with
+    the platform's token and key (`config` carries them). Returns the fields, `InfoType` among them."""
+    check_request_signature(config, args)
+    fields = _parse_xml(_decrypt(config, args, _parse_xml(body)))
+    if not _text_field(fields.get("InfoType")):
+        raise WebhookError(400, "event lacks InfoType")
+    return fields
+
+
 def _cdata_safe(value: str) -> str:
     """wechatpy puts text in CDATA unescaped; split any `]]>` so the XML stays valid."""
     return value.replace("]]>", "]]]]><![CDATA[>")

@@ -244,18 +244,17 @@ class WeChatAPIClient(WeChatClient):
     @property
     def access_token(self) -> str:
         """The shared token; if there is none, one process fetches it while the others wait."""
-        token = load_access_token(self._redis, self.appid)
-        if token:
-            return token
-        with access_token_refresh_lock(self._redis, self.appid,
-                                       wait=self._refresh_hold, hold=self._refresh_hold):
-            token = load_access_token(self._redis, self.appid)
-            if token:  # fetched by the process that held the lock before us
-                return token
-            return self.fetch_access_token()["access_token"]
+        return shared_token(self._redis, self.appid, self._refresh_hold,
+                            lambda: self.fetch_access_token()["access_token"])
 
     def fetch_access_token(self) -> dict:
-        """GET a new token from the configured base, with a timeout, and share it in Redis."""
+        """A new token, shared in Redis until shortly before WeChat's expiry."""
+        result = self.request_token()
+        keep_token(self._redis, self.appid, result["access_token"], int(result.get("expires_in", 7200)))
+        return result
+
+    def request_token(self) -> dict:
+        """GET a new token from the configured base, with a timeout ({access_token, expires_in})."""
         res = self._http.get(
             self.API_BASE_URL + "token",
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
@@ -267,9 +266,6 @@ class WeChatAPIClient(WeChatClient):
             errcode = result.get("errcode") if isinstance(result, dict) else None
             raise TokenAnswerInvalid(errcode, f"token answer without access_token: {str(result)[:200]}",
                                      transient=True)
-        expires_in = int(result.get("expires_in", 7200))
-        ttl = expires_in - min(EARLY_REFRESH_SECONDS, expires_in // 10)
-        store_access_token(self._redis, self.appid, result["access_token"], ttl)
         return result
 
     def _request(self, method, url_or_endpoint, **kwargs):
@@ -313,6 +309,30 @@ class WeChatAPIClient(WeChatClient):
             time.sleep(wait)
 
 
+def shared_token(r: redis.Redis, app_id: str, hold: float, fetch) -> str:
+    """The token shared in Redis under `app_id`; when there is none, one process at a time calls
+    `fetch()` (which stores the new one) while the others wait and then take what it stored.
+    An account's access token, an authoriser's, the third-party platform's: all come this way."""
+    token = load_access_token(r, app_id)
+    if token:
+        return token
+    with access_token_refresh_lock(r, app_id, wait=hold, hold=hold):
+        token = load_access_token(r, app_id)
+        if token:  # fetched by the process that held the lock before us
+            return token
+        return fetch()
+
+
+def keep_token(r: redis.Redis, app_id: str, token: str, expires_in: int) -> None:
+    """Share a fresh token until EARLY_REFRESH_SECONDS before WeChat's expiry."""
+    store_access_token(r, app_id, token, expires_in - min(EARLY_REFRESH_SECONDS, expires_in // 10))
+
+
 def make_client(config: Config, r: redis.Redis) -> WeChatAPIClient:
-    """The client every process uses; `r` holds the shared token."""
+    """The client every process uses; `r` holds the shared token. A society served through the
+    third-party platform (config.account) gets its authoriser client (bot/platform/accounts.py)."""
+    if config.account:
+        from bot.platform.accounts import AuthorizerClient
+
+        return AuthorizerClient(config, r)
     return WeChatAPIClient(config, r)

@@ -81,10 +81,15 @@ def check_appid(appid: str) -> str:
     return appid
 
 
+def society_data_dir(data_dir: Path | str, appid: str) -> Path:
+    """A society's own directory in the data directory: its store, its backups."""
+    return Path(data_dir) / SOCIETIES_DIR / check_appid(appid)
+
+
 def society_database_path(registry: sqlite_utils.Database, appid: str) -> Path:
     """Where a new society's own store goes: societies/<appid>/bot.sqlite3 beside the registry."""
     registry_file = next(row[2] for row in registry.execute("PRAGMA database_list") if row[1] == "main")
-    return Path(registry_file).parent / SOCIETIES_DIR / check_appid(appid) / DATABASE_FILE
+    return society_data_dir(Path(registry_file).parent, appid) / DATABASE_FILE
 
 
 def register_society(registry: sqlite_utils.Database, appid: str, name: str,

@@ -1,7 +1,9 @@
 """Short-lived shared state in Redis: retries, conversations, per-member locks.
 
 All Redis key names are built here, so `redis-cli --scan` output can be read
-against one file.
+against one file. Each account's keys carry its namespace (storage.accounts.key_prefix:
+`xh:` alone, or `xh:<appid>:` when one deployment serves many societies); access tokens
+and rate buckets are named by AppID already and stay under `xh:` whoever asks.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ import redis
 from redis.commands.core import Script
 
 from bot.config import Config
+from storage.accounts import ROOT_PREFIX, key_prefix
 from storage.redis_server import ensure_private_redis
 
 log = logging.getLogger(__name__)
 
-PREFIX = "xh:"  # 学会; keeps our keys apart from RQ's on a shared server
+PREFIX = ROOT_PREFIX  # keys shared by every account: tokens and rate buckets, named by AppID
 PENDING = "__pending__"
 
 
@@ -44,15 +47,15 @@ LOCK_HOLD_SECONDS = 30.0  # a crashed process's lock on a member frees itself af
 
 
 def _dedupe_key(message_key: str) -> str:
-    return f"{PREFIX}dedupe:{message_key}"
+    return f"{key_prefix()}dedupe:{message_key}"
 
 
 def _flow_key(openid: str) -> str:
-    return f"{PREFIX}flow:{openid}"
+    return f"{key_prefix()}flow:{openid}"
 
 
 def _lock_key(openid: str) -> str:
-    return f"{PREFIX}lock:{openid}"
+    return f"{key_prefix()}lock:{openid}"
 
 
 class MemberBusy(Exception):
@@ -259,25 +262,43 @@ def access_token_refresh_lock(r: redis.Redis, app_id: str, wait: float, hold: fl
                       TokenRefreshBusy(app_id))
 
 
+# The third-party platform's component_verify_ticket, pushed by WeChat every ten minutes and
+# valid for twelve hours: the component access token is fetched with it (bot/platform/component.py).
+# Its token shares the functions above, named by the platform's AppID.
+VERIFY_TICKET_TTL_SECONDS = 12 * 3600
+
+
+def store_verify_ticket(r: redis.Redis, component_app_id: str, ticket: str) -> None:
+    r.set(f"{PREFIX}wechat:verify_ticket:{component_app_id}", ticket, ex=VERIFY_TICKET_TTL_SECONDS)
+
+
+def load_verify_ticket(r: redis.Redis, component_app_id: str) -> str | None:
+    value = r.get(f"{PREFIX}wechat:verify_ticket:{component_app_id}")
+    return value.decode() if value else None
+
+
 # --- outbound outcomes -------------------------------------------------------
 # A capped log of what happened to each outbound job, until the SQLite outcome
 # table per (item, member) replaces it.
 
-OUTBOUND_LOG_KEY = f"{PREFIX}outbound:log"
+def _outbound_log_key() -> str:
+    return f"{key_prefix()}outbound:log"
+
+
 OUTBOUND_LOG_SIZE = 1000
 
 
 def record_outbound_outcome(r: redis.Redis, outcome: dict) -> None:
     """Prepend one outcome and keep only the most recent OUTBOUND_LOG_SIZE."""
     with r.pipeline() as pipe:
-        pipe.lpush(OUTBOUND_LOG_KEY, json.dumps(outcome, ensure_ascii=False))
-        pipe.ltrim(OUTBOUND_LOG_KEY, 0, OUTBOUND_LOG_SIZE - 1)
+        pipe.lpush(_outbound_log_key(), json.dumps(outcome, ensure_ascii=False))
+        pipe.ltrim(_outbound_log_key(), 0, OUTBOUND_LOG_SIZE - 1)
         pipe.execute()
 
 
 def recent_outbound_outcomes(r: redis.Redis, limit: int = 100) -> list[dict]:
     """The latest outcomes, newest first."""
-    return [json.loads(raw) for raw in r.lrange(OUTBOUND_LOG_KEY, 0, limit - 1)]
+    return [json.loads(raw) for raw in r.lrange(_outbound_log_key(), 0, limit - 1)]
 
 
 # --- binding attempts ----------------------------------------------------------
@@ -286,7 +307,7 @@ def recent_outbound_outcomes(r: redis.Redis, limit: int = 100) -> list[dict]:
 # expires when that day ends.
 
 def _binding_failures_key(openid: str, now) -> str:
-    return f"{PREFIX}binding_failures:{openid}:{now:%Y%m%d}"
+    return f"{key_prefix()}binding_failures:{openid}:{now:%Y%m%d}"
 
 
 def count_failed_binding(r: redis.Redis, openid: str, now) -> int:
@@ -310,7 +331,7 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
 # topic of the last answer for a while (it is not a flow, so no form is in the way).
 
 def _topic_key(openid: str) -> str:
-    return f"{PREFIX}topic:{openid}"
+    return f"{key_prefix()}topic:{openid}"
 
 
 def remember_topic(r: redis.Redis, openid: str, topic: str, ttl_seconds: int = 1800) -> None:
@@ -325,7 +346,7 @@ def recent_topic(r: redis.Redis, openid: str) -> str | None:
 # --- a cancelled form's answers, kept a day to be resumed ------------------------------
 
 def _draft_key(openid: str, name: str) -> str:
-    return f"{PREFIX}draft:{name}:{openid}"
+    return f"{key_prefix()}draft:{name}:{openid}"
 
 
 def keep_draft(r: redis.Redis, openid: str, flow: dict, ttl_seconds: int) -> None:
@@ -346,7 +367,7 @@ def take_draft(r: redis.Redis, openid: str, name: str) -> dict | None:
 # The development stand-in of WeChat's authorisation keeps its one-use codes here too.
 
 def _page_session_key(token: str) -> str:
-    return f"{PREFIX}page_session:{hashlib.sha256(token.encode()).hexdigest()}"
+    return f"{key_prefix()}page_session:{hashlib.sha256(token.encode()).hexdigest()}"
 
 
 def save_page_session(r: redis.Redis, token: str, data: dict, ttl_seconds: int) -> None:
@@ -365,7 +386,7 @@ def end_page_session(r: redis.Redis, token: str) -> dict | None:
 
 
 def _application_draft_key(openid: str) -> str:
-    return f"{PREFIX}application_draft:{openid}"
+    return f"{key_prefix()}application_draft:{openid}"
 
 
 def save_application_draft(r: redis.Redis, openid: str, draft: dict, ttl_seconds: int) -> None:
@@ -383,7 +404,7 @@ def drop_application_draft(r: redis.Redis, openid: str) -> None:
 
 
 def _standin_code_key(code: str) -> str:
-    return f"{PREFIX}oauth_standin_code:{code}"
+    return f"{key_prefix()}oauth_standin_code:{code}"
 
 
 def store_standin_code(r: redis.Redis, code: str, openid: str, ttl_seconds: int) -> None:
@@ -406,7 +427,7 @@ WINDOW_KINDS = ("message", "event")
 
 
 def _window_key(openid: str, kind: str) -> str:
-    return f"{PREFIX}cs_window:{openid}:{kind}"
+    return f"{key_prefix()}cs_window:{openid}:{kind}"
 
 
 def open_service_window(r: redis.Redis, openid: str, kind: str, seconds: int, messages: int) -> None:
@@ -444,7 +465,7 @@ MASS_QUOTA_TTL = 40 * 86400  # outlives its month
 
 
 def _mass_quota_key(month: str) -> str:
-    return f"{PREFIX}mass_quota:{month}"
+    return f"{key_prefix()}mass_quota:{month}"
 
 
 _RESERVE_MASS_SCRIPT = """
@@ -513,7 +534,7 @@ def take_rate_token(r: redis.Redis, bucket: str, rate: float, burst: int) -> flo
 # was only stalled cannot come back to life over rows someone else now holds.
 
 def _lease_key(token: str) -> str:
-    return f"{PREFIX}delivery:lease:{token}"
+    return f"{key_prefix()}delivery:lease:{token}"
 
 
 def hold_lease(r: redis.Redis, token: str, seconds: int) -> None:
@@ -538,7 +559,7 @@ def live_leases(r: redis.Redis, tokens) -> set[str]:
 
 def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
     """True for the one caller that may schedule the next recovery run within `seconds`."""
-    return bool(r.set(f"{PREFIX}delivery:recovery_scheduled", 1, nx=True, ex=seconds))
+    return bool(r.set(f"{key_prefix()}delivery:recovery_scheduled", 1, nx=True, ex=seconds))
 
 
 # --- WeChat user tags --------------------------------------------------------------------
@@ -552,26 +573,34 @@ def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
 # under a lease its job keeps renewing: one that failed for good is dropped,
 # and one whose worker was killed stops counting when its lease runs out.
 
-_TAG_IDS_KEY = f"{PREFIX}wechat:tag_ids"
-_TAG_SYNCS_QUEUED = f"{PREFIX}wechat:tag_syncs:queued"  # openid -> until when it counts (epoch seconds)
-_TAG_SYNCS_RUNNING = f"{PREFIX}wechat:tag_syncs:running"  # openid -> its lease's end
+def _tag_ids_key() -> str:
+    return f"{key_prefix()}wechat:tag_ids"
+
+
+def _tag_syncs_queued_key() -> str:
+    return f"{key_prefix()}wechat:tag_syncs:queued"  # openid -> until when it counts (epoch seconds)
+
+
+def _tag_syncs_running_key() -> str:
+    return f"{key_prefix()}wechat:tag_syncs:running"  # openid -> its lease's end
+
 TAG_SYNC_QUEUED_SECONDS = 3600
 
 
 def _tag_members_key(topic: str) -> str:
-    return f"{PREFIX}wechat:tag_members:{topic}"
+    return f"{key_prefix()}wechat:tag_members:{topic}"
 
 
 def _wanted_topics_key(openid: str) -> str:
-    return f"{PREFIX}wechat:wanted_topics:{openid}"
+    return f"{key_prefix()}wechat:wanted_topics:{openid}"
 
 
 def tag_ids(r: redis.Redis) -> dict[str, int]:
-    return {topic.decode(): int(tag_id) for topic, tag_id in r.hgetall(_TAG_IDS_KEY).items()}
+    return {topic.decode(): int(tag_id) for topic, tag_id in r.hgetall(_tag_ids_key()).items()}
 
 
 def store_tag_id(r: redis.Redis, topic: str, tag_id: int) -> None:
-    r.hset(_TAG_IDS_KEY, topic, tag_id)
+    r.hset(_tag_ids_key(), topic, tag_id)
 
 
 def is_tagged(r: redis.Redis, topic: str, openid: str) -> bool:
@@ -598,7 +627,7 @@ def want_topics(r: redis.Redis, openid: str, topics) -> None:
     """Remember the member's latest topics and count their sync as pending while it is queued."""
     with r.pipeline() as pipe:
         pipe.set(_wanted_topics_key(openid), json.dumps(sorted(topics)))
-        pipe.zadd(_TAG_SYNCS_QUEUED, {openid: time.time() + TAG_SYNC_QUEUED_SECONDS})
+        pipe.zadd(_tag_syncs_queued_key(), {openid: time.time() + TAG_SYNC_QUEUED_SECONDS})
         pipe.execute()
 
 
@@ -612,34 +641,34 @@ def tag_sync_started(r: redis.Redis, openid: str, lease_seconds: float) -> list[
     counts as pending under a lease of `lease_seconds` instead of as queued."""
     with r.pipeline() as pipe:  # one transaction: a want after it queues (and counts) a sync of its own
         pipe.get(_wanted_topics_key(openid))
-        pipe.zrem(_TAG_SYNCS_QUEUED, openid)
-        pipe.zadd(_TAG_SYNCS_RUNNING, {openid: time.time() + lease_seconds})
+        pipe.zrem(_tag_syncs_queued_key(), openid)
+        pipe.zadd(_tag_syncs_running_key(), {openid: time.time() + lease_seconds})
         raw, _, _ = pipe.execute()
     return json.loads(raw) if raw else []
 
 
 def renew_tag_sync(r: redis.Redis, openid: str, lease_seconds: float) -> None:
-    r.zadd(_TAG_SYNCS_RUNNING, {openid: time.time() + lease_seconds}, xx=True)
+    r.zadd(_tag_syncs_running_key(), {openid: time.time() + lease_seconds}, xx=True)
 
 
 def tag_sync_retry_later(r: redis.Redis, openid: str, seconds: float) -> None:
     """The sync failed and RQ runs it again within `seconds`: pending until then."""
     with r.pipeline() as pipe:
-        pipe.zadd(_TAG_SYNCS_QUEUED, {openid: time.time() + seconds}, gt=True)
-        pipe.zrem(_TAG_SYNCS_RUNNING, openid)
+        pipe.zadd(_tag_syncs_queued_key(), {openid: time.time() + seconds}, gt=True)
+        pipe.zrem(_tag_syncs_running_key(), openid)
         pipe.execute()
 
 
 def tag_sync_done(r: redis.Redis, openid: str) -> None:
     """The sync ended, done or failed for good: it no longer holds sends by tag back."""
-    r.zrem(_TAG_SYNCS_RUNNING, openid)
+    r.zrem(_tag_syncs_running_key(), openid)
 
 
 def tag_syncs_pending(r: redis.Redis) -> int:
     """Syncs queued (within their time) or running (within their lease)."""
     now = time.time()
     with r.pipeline() as pipe:
-        for key in (_TAG_SYNCS_QUEUED, _TAG_SYNCS_RUNNING):
+        for key in (_tag_syncs_queued_key(), _tag_syncs_running_key()):
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zcard(key)
         counts = pipe.execute()
@@ -648,7 +677,7 @@ def tag_syncs_pending(r: redis.Redis) -> int:
 
 def tag_lock(r: redis.Redis, openid: str, wait: float, hold: float):
     """One tag sync per member at a time, so two syncs cannot interleave their calls."""
-    return _held_lock(r, f"{PREFIX}lock:tags:{openid}", wait, hold, MemberBusy(openid))
+    return _held_lock(r, f"{key_prefix()}lock:tags:{openid}", wait, hold, MemberBusy(openid))
 
 
 # --- the last routed message -------------------------------------------------------------
@@ -656,7 +685,7 @@ def tag_lock(r: redis.Redis, openid: str, wait: float, hold: float):
 # 取消 right after it can mark the guess as wrong for the secretariat (bot/clarify.py).
 
 def _last_routed_key(openid: str) -> str:
-    return f"{PREFIX}last_routed:{openid}"
+    return f"{key_prefix()}last_routed:{openid}"
 
 
 def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> None:

@@ -37,6 +37,21 @@ The rules of the endpoints the bot uses:
                                   gives the member's browser) is good once (40163 after) for
                                   `oauth_code_seconds` (5 minutes; 40029 after), with the app's secret
 
+The third-party platform (第三方平台), once `enable_component(appid, secret)`:
+
+    fake.issue_ticket()                    a component_verify_ticket (WeChat pushes one every 10 min;
+                                           the test posts it to the event URL); valid 12 hours
+    fake.add_account(appid, name)          an official account that may authorise the platform
+    fake.administrator_authorizes(appid, pre_auth_code) -> auth_code
+                                           its administrator opened the link and agreed: the code
+                                           WeChat hands the redirect_uri (single use, 1 hour)
+    fake.revoke(appid)                     the administrator withdrew it: its refresh token and tokens die
+    component/api_component_token, api_create_preauthcode (10 minutes, single use), api_query_auth,
+    api_authorizer_token, api_get_authorizer_info: each checks the platform's secret, a live ticket
+    or component token, the authoriser's refresh token; an authoriser's access token sends as that
+    account (every `sent` entry carries its "account"); `component_token_fetches`,
+    `authorizer_token_fetches[appid]`.
+
 and read what happened: `token_fetches`, `calls` (per endpoint), `call_times`
 (when each call came, for rate checks), `sent` (every message accepted, one
 entry per recipient with "touser" and "channel"), `filtered` (mass-send
@@ -104,6 +119,10 @@ ERRMSG = {
     45159: "invalid tag id",
     46003: "menu no exist",
     47001: "data format error",
+    61003: "component is not authorized by this account",
+    61006: "component ticket is invalid",
+    61010: "code is expired",
+    61023: "refresh_token is invalid",
 }
 BEIJING = timezone(timedelta(hours=8))
 TEMPLATES_FILE = Path(__file__).resolve().parent.parent / "content" / "templates.toml"
@@ -175,6 +194,17 @@ class FakeWeChat:
         self.oauth_code_seconds = 300
         self._server = None
         self._thread = None
+        # The third-party platform (enable_component).
+        self.component_app_id: str | None = None
+        self.component_secret: str | None = None
+        self.component_token_fetches = 0
+        self.authorizer_token_fetches: Counter[str] = Counter()
+        self._tickets: dict[str, float] = {}  # ticket -> issued at
+        self._component_tokens: dict[str, float] = {}  # token -> expires at
+        self._preauth_codes: dict[str, float] = {}  # code -> expires at
+        self._auth_codes: dict[str, tuple[str, float]] = {}  # code -> (appid, expires at)
+        self._accounts: dict[str, dict] = {}  # appid -> name, user_name, refresh_token, authorized
+        self._token_owner: dict[str, str] = {}  # authoriser access token -> its appid
 
     # --- what tests call ----------------------------------------------------
 
@@ -255,6 +285,38 @@ class FakeWeChat:
             for token in self._tokens:
                 self._tokens[token] = 0
 
+    def enable_component(self, component_app_id: str, component_secret: str) -> None:
+        self.component_app_id, self.component_secret = component_app_id, component_secret
+
+    def issue_ticket(self) -> str:
+        ticket = "ticket@@@" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._tickets[ticket] = self.now()
+        return ticket
+
+    def add_account(self, appid: str, name: str) -> None:
+        with self._lock:
+            self._accounts[appid] = {"name": name, "user_name": "gh_" + secrets.token_hex(6),
+                                     "refresh_token": None, "authorized": False}
+
+    def administrator_authorizes(self, appid: str, pre_auth_code: str) -> str:
+        """The account's administrator opened the link with this pre-auth code and agreed."""
+        with self._lock:
+            if self._preauth_codes.pop(pre_auth_code, 0) <= self.now():
+                raise ValueError("the pre-auth code is unknown, used or expired")
+            account = self._accounts[appid]
+            account.update(authorized=True, refresh_token="refreshtoken@@@" + secrets.token_urlsafe(24))
+            code = "queryauthcode@@@" + secrets.token_urlsafe(24)
+            self._auth_codes[code] = (appid, self.now() + 3600)
+        return code
+
+    def revoke(self, appid: str) -> None:
+        with self._lock:
+            self._accounts[appid].update(authorized=False, refresh_token=None)
+            for token, owner in self._token_owner.items():
+                if owner == appid:
+                    self._tokens[token] = 0
+
     def sent_to(self, openid: str) -> list[dict]:
         return [message for message in self.sent if message["touser"] == openid]
 
@@ -314,6 +376,11 @@ class FakeWeChat:
             "menu/create": self._menu_create,
             "menu/get": self._menu_get,
             "template/get_all_private_template": self._private_templates,
+            "component/api_component_token": self._component_token,
+            "component/api_create_preauthcode": self._preauth_code,
+            "component/api_query_auth": self._query_auth,
+            "component/api_authorizer_token": self._authorizer_token,
+            "component/api_get_authorizer_info": self._authorizer_info,
         }.get(endpoint)
         with self._lock:
             self.calls[endpoint] += 1
@@ -322,7 +389,11 @@ class FakeWeChat:
         if self._delay:
             self._stopping.wait(self._delay)
         with self._lock:
+            before = len(self.sent)
             response = self._refusal(endpoint) or (handler(request) if handler else Response("Not Found", status=404))
+            caller = self._token_owner.get(request.args.get("access_token"), self.app_id)
+            for message in self.sent[before:]:
+                message["account"] = caller
         answer_delay = self._answer_delays.get(endpoint, self._answer_delays.get(None, 0))
         if answer_delay:
             self._stopping.wait(answer_delay)
@@ -381,6 +452,92 @@ class FakeWeChat:
         token = secrets.token_urlsafe(48)
         self._tokens[token] = now + self.token_expires_in
         return _json({"access_token": token, "expires_in": self.token_expires_in})
+
+    # --- the third-party platform (lock held) ---------------------------------
+
+    def _component_body(self, request: Request, need_token: bool = True) -> tuple[dict | None, int | None]:
+        if self.component_app_id is None:
+            return None, 40013
+        if need_token:
+            expires_at = self._component_tokens.get(request.args.get("component_access_token") or "")
+            if expires_at is None:
+                return None, 40001
+            if self.now() >= expires_at:
+                return None, 42001
+        try:
+            body = json.loads(request.data or b"null")
+        except ValueError:
+            return None, 47001
+        if not isinstance(body, dict):
+            return None, 47001
+        if body.get("component_appid") != self.component_app_id:
+            return None, 40013
+        return body, None
+
+    def _component_token(self, request: Request) -> Response:
+        body, errcode = self._component_body(request, need_token=False)
+        if errcode:
+            return _error(errcode)
+        if body.get("component_appsecret") != self.component_secret:
+            return _error(40125)
+        issued = self._tickets.get(body.get("component_verify_ticket") or "")
+        if issued is None or self.now() - issued > 12 * 3600:
+            return _error(61006)  # component ticket is invalid
+        self.component_token_fetches += 1
+        token = "componenttoken@@@" + secrets.token_urlsafe(32)
+        self._component_tokens[token] = self.now() + self.token_expires_in
+        return _json({"component_access_token": token, "expires_in": self.token_expires_in})
+
+    def _preauth_code(self, request: Request) -> Response:
+        body, errcode = self._component_body(request)
+        if errcode:
+            return _error(errcode)
+        code = "preauthcode@@@" + secrets.token_urlsafe(24)
+        self._preauth_codes[code] = self.now() + 600
+        return _json({"pre_auth_code": code, "expires_in": 600})
+
+    def _authorizer_access_token(self, appid: str) -> str:
+        token = "authorizertoken@@@" + secrets.token_urlsafe(32)
+        self._tokens[token] = self.now() + self.token_expires_in
+        self._token_owner[token] = appid
+        return token
+
+    def _query_auth(self, request: Request) -> Response:
+        body, errcode = self._component_body(request)
+        if errcode:
+            return _error(errcode)
+        appid, expires_at = self._auth_codes.pop(body.get("authorization_code") or "", (None, 0))
+        if appid is None or self.now() >= expires_at:
+            return _error(61010)  # code is expired / used
+        account = self._accounts[appid]
+        return _json({"authorization_info": {
+            "authorizer_appid": appid, "authorizer_access_token": self._authorizer_access_token(appid),
+            "expires_in": self.token_expires_in, "authorizer_refresh_token": account["refresh_token"],
+            "func_info": [{"funcscope_category": {"id": 1}}, {"funcscope_category": {"id": 2}}]}})
+
+    def _authorizer_token(self, request: Request) -> Response:
+        body, errcode = self._component_body(request)
+        if errcode:
+            return _error(errcode)
+        account = self._accounts.get(body.get("authorizer_appid") or "")
+        if not account or not account["authorized"]:
+            return _error(61003)  # component is not authorized by this account
+        if body.get("authorizer_refresh_token") != account["refresh_token"]:
+            return _error(61023)  # refresh_token is invalid
+        self.authorizer_token_fetches[body["authorizer_appid"]] += 1
+        return _json({"authorizer_access_token": self._authorizer_access_token(body["authorizer_appid"]),
+                      "expires_in": self.token_expires_in, "authorizer_refresh_token": account["refresh_token"]})
+
+    def _authorizer_info(self, request: Request) -> Response:
+        body, errcode = self._component_body(request)
+        if errcode:
+            return _error(errcode)
+        account = self._accounts.get(body.get("authorizer_appid") or "")
+        if not account:
+            return _error(61003)
+        return _json({"authorizer_info": {"nick_name": account["name"], "user_name": account["user_name"],
+                                          "service_type_info": {"id": 2}, "verify_type_info": {"id": 0}},
+                      "authorization_info": {"authorizer_appid": body["authorizer_appid"]}})
 
     def _oauth_exchange(self, request: Request) -> Response:
         """GET /sns/oauth2/access_token: the app's secret and a live code, once."""

@@ -1,0 +1,178 @@
+"""One society's account inside a deployment that serves many: its services, its client, its queue.
+
+`Platform` is what a web process keeps for all of them: the registry, the component client, and
+one `AccountServices` per society, which the conversation engine uses exactly as it uses the
+single account's `Services` (config, db, redis, pool), so every capability works for every
+society unchanged. The society's namespace (storage.accounts) is entered around each request and
+each job; `AccountPool` carries it into the handler threads.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+from dataclasses import replace
+
+import redis
+
+from bot.config import Config
+from bot.platform.component import PlatformComponent
+from bot.wechat_client import WeChatAPIClient, WeChatAPIError
+from storage import societies
+from storage.accounts import queue_name, serving_account
+from storage.database import open_database
+
+
+class AccountRefused(Exception):
+    """A request for an account this deployment does not serve; `status` is the HTTP answer."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+def account_config(config: Config, appid: str) -> Config:
+    """The configuration one society's work runs with: its AppID, its own store and backups."""
+    return replace(config, account=appid, app_id=appid)
+
+
+def message_config(config: Config) -> Config:
+    """What opens and seals every account's messages: the platform's token, key and AppID."""
+    return replace(config, wechat_token=config.component_token, encoding_aes_key=config.component_aes_key,
+                   app_id=config.component_app_id)
+
+
+def open_platform_registry(config: Config):
+    return societies.open_registry(societies.registry_path(config.data_dir))
+
+
+class AuthorizerClient(WeChatAPIClient):
+    """An account's API client when the platform acts for it: its access token comes from the
+    component (api_authorizer_token with the refresh token kept in the registry), shared in Redis
+    and refreshed by one process at a time per account, exactly as the single account's."""
+
+    def __init__(self, config: Config, r: redis.Redis):
+        super().__init__(config, r)
+        self._config = config
+
+    def request_token(self) -> dict:
+        registry = open_platform_registry(self._config)
+        try:
+            society = societies.find_society_by_appid(registry, self.appid)
+            if not society or society["status"] != societies.AUTHORIZED:
+                raise WeChatAPIError(None, f"{self.appid} has not authorised the platform")
+            answer = PlatformComponent(self._config, self._redis).refresh_authorizer_token(
+                self.appid, society["authorizer_refresh_token"])
+            if not answer.get("authorizer_access_token"):
+                raise WeChatAPIError(answer.get("errcode"), "answer without authorizer_access_token",
+                                     transient=True)
+            renewed = answer.get("authorizer_refresh_token")
+            if renewed and renewed != society["authorizer_refresh_token"]:
+                societies.store_refresh_token(registry, self.appid, renewed)
+        finally:
+            registry.close()
+        return {"access_token": answer["authorizer_access_token"], "expires_in": answer.get("expires_in", 7200)}
+
+
+class AccountPool:
+    """The shared handler pool, running each task (and its done-callbacks) in the society's namespace."""
+
+    def __init__(self, pool, appid: str):
+        self._pool, self._appid = pool, appid
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        outer: Future = Future()
+
+        def run():
+            with serving_account(self._appid):
+                if not outer.set_running_or_notify_cancel():
+                    return
+                try:
+                    outer.set_result(fn(*args, **kwargs))  # callbacks run here, in the namespace
+                except BaseException as error:  # noqa: B036 (handed to the waiting caller)
+                    outer.set_exception(error)
+
+        self._pool.submit(run)
+        return outer
+
+
+class AccountServices:
+    """Services for one society: its config and its own SQLite file; Redis and the pool shared."""
+
+    def __init__(self, services, appid: str):
+        self.config = account_config(services.config, appid)
+        self.redis = services.redis
+        self.pool = AccountPool(services.pool, appid)
+        self._local = threading.local()
+
+    @property
+    def db(self):
+        database = getattr(self._local, "db", None)
+        if database is None:
+            database = self._local.db = open_database(self.config.sqlite_path)
+        return database
+
+
+class Platform:
+    """What one web process keeps for every society it serves."""
+
+    def __init__(self, services):
+        self.services = services
+        self.config = services.config
+        self.message_config = message_config(services.config)
+        self._local = threading.local()
+        self._accounts: dict[str, AccountServices] = {}
+        self._lock = threading.Lock()
+        open_platform_registry(self.config).close()  # create or migrate once, up front
+
+    @property
+    def registry(self):
+        registry = getattr(self._local, "registry", None)
+        if registry is None:
+            registry = self._local.registry = open_platform_registry(self.config)
+        return registry
+
+    def component(self) -> PlatformComponent:
+        return PlatformComponent(self.config, self.services.redis)
+
+    def serving(self, appid: str) -> AccountServices:
+        """The society's services, if this deployment answers for it now (read from the registry on
+        every call: a revocation in any process holds at once). Nothing is created for a refusal."""
+        try:
+            society = societies.find_society_by_appid(self.registry, societies.check_appid(appid))
+        except societies.InvalidAppId:
+            raise AccountRefused(404, "not an AppID") from None
+        if society is None:
+            raise AccountRefused(404, "no society with this AppID")
+        if society["status"] == societies.REVOKED:
+            raise AccountRefused(410, "the account withdrew its authorisation")
+        if society["status"] != societies.AUTHORIZED:
+            raise AccountRefused(403, "the account has not authorised the platform yet")
+        with self._lock:
+            account = self._accounts.get(appid)
+            if account is None:
+                account = self._accounts[appid] = AccountServices(self.services, appid)
+        return account
+
+
+def authorized_appids(config: Config) -> list[str]:
+    registry = open_platform_registry(config)
+    try:
+        return [s["appid"] for s in societies.list_societies(registry, societies.AUTHORIZED)]
+    finally:
+        registry.close()
+
+
+def account_queue_names(config: Config, base: str) -> list[str]:
+    """Every authorised society's queue of that kind, for the workers to serve."""
+    names = []
+    for appid in authorized_appids(config):
+        with serving_account(appid):
+            names.append(queue_name(base))
+    return names
+
+
+def recover_every_society(config: Config, r: redis.Redis, recover) -> None:
+    """At a worker's start: `recover(config, r)` (what dead workers left) for every society."""
+    for appid in authorized_appids(config):
+        with serving_account(appid):
+            recover(account_config(config, appid), r)

@@ -1,0 +1,136 @@
+"""The third-party platform's URLs: WeChat's authorisation events, the authorisation link and its
+return, and the one message URL every society's account posts to (`/wechat/<appid>`).
+
+A society's message is opened with the platform's token and key, then answered by the same
+engine as the single account's (bot/webhook.answer), against that society's own store and in
+its own Redis namespace. An AppID that is not served gets its 4xx before anything is read,
+decrypted or stored.
+"""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urljoin
+
+from flask import Blueprint, Response, current_app, redirect, request, url_for
+
+from bot import content
+from bot.platform.accounts import AccountRefused, Platform
+from bot.platform.component import TicketMissing
+from bot.webhook import _plain, _read_body, answer
+from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_component_event, open_message, seal_reply
+from bot.wechat_client import WeChatAPIError
+from storage import societies
+from storage.accounts import serving_account
+from storage.state import invalidate_access_token_if, load_access_token
+
+log = logging.getLogger(__name__)
+platform = Blueprint("platform", __name__)
+
+
+def _platform() -> Platform:
+    return current_app.extensions["platform"]
+
+
+@platform.errorhandler(WebhookError)
+@platform.errorhandler(AccountRefused)
+def refuse(error):
+    log.info("refused %s %s: %s", request.method, request.path, error.reason)
+    return _plain(error.reason, error.status)
+
+
+# --- messages of every account ---------------------------------------------------------------
+
+@platform.get("/wechat/<appid>")
+def verify_account_url(appid: str):
+    _platform().serving(appid)
+    check_request_signature(_platform().message_config, request.args)
+    return _plain(request.args.get("echostr", ""))
+
+
+@platform.post("/wechat/<appid>")
+def receive_account_message(appid: str):
+    hub = _platform()
+    account = hub.serving(appid)  # 404/410/403 before the body is read
+    body = _read_body(hub.config.max_body_bytes)
+    message, encrypted = open_message(hub.message_config, request.args, body)
+    with serving_account(appid):
+        xml = answer(account, message)
+    return Response(seal_reply(hub.message_config, xml, encrypted, request.args),
+                    content_type="application/xml; charset=utf-8")
+
+
+# --- authorisation ----------------------------------------------------------------------------
+
+@platform.post("/platform/events")
+def receive_component_event():
+    """component_verify_ticket every ten minutes; authorized / updateauthorized / unauthorized."""
+    hub = _platform()
+    fields = open_component_event(hub.message_config, request.args, _read_body(hub.config.max_body_bytes))
+    if fields.get("AppId") not in (None, hub.config.component_app_id):
+        raise WebhookError(403, "event for another platform")
+    kind = fields["InfoType"]
+    if kind == "component_verify_ticket":
+        hub.component().keep_verify_ticket(fields.get("ComponentVerifyTicket") or "")
+    elif kind in ("authorized", "updateauthorized"):
+        accept_authorization(hub, fields.get("AuthorizationCode") or "")
+    elif kind == "unauthorized":
+        withdraw_authorization(hub, fields.get("AuthorizerAppid") or "")
+    else:
+        log.info("platform event %s ignored", kind)
+    return _plain(SUCCESS)
+
+
+@platform.get("/platform/authorize/<appid>")
+def authorization_link(appid: str):
+    """Sends a society's administrator to WeChat's authorisation page for the platform."""
+    hub = _platform()
+    if societies.find_society_by_appid(hub.registry, appid) is None:
+        return _plain(content.text("platform.unknown_society", appid=appid[:32]), 404)
+    back = urljoin((hub.config.public_base_url or request.host_url).rstrip("/") + "/",
+                   url_for("platform.authorization_done").lstrip("/"))
+    try:
+        return redirect(hub.component().authorization_link(back))
+    except TicketMissing:
+        return _plain(content.text("platform.not_ready"), 503)
+    except WeChatAPIError as error:
+        log.warning("no pre-auth code: %s %s", error.errcode, error.errmsg)
+        return _plain(content.text("platform.not_ready"), 503)
+
+
+@platform.get("/platform/authorized")
+def authorization_done():
+    """WeChat brings the administrator back here with the authorisation code."""
+    code = request.args.get("auth_code", "")
+    if not code or len(code) > 512:
+        return _plain(content.text("platform.no_code"), 400)
+    try:
+        society = accept_authorization(_platform(), code)
+    except WeChatAPIError as error:
+        return _plain(content.text("platform.authorize_failed", reason=error.errcode or "network"), 400)
+    return _plain(content.text("platform.authorized", name=society["name"]))
+
+
+def accept_authorization(hub: Platform, code: str) -> dict:
+    """Exchange the code, keep the refresh token and the permissions in the registry."""
+    component = hub.component()
+    info = component.authorization(code)
+    appid = info["authorizer_appid"]
+    try:
+        name, user_name = component.account_name(appid)
+    except WeChatAPIError:  # the name is a nicety; the authorisation stands without it
+        name, user_name = None, None
+    try:
+        return societies.record_authorization(hub.registry, appid, info["authorizer_refresh_token"],
+                                              info.get("func_info"), user_name=user_name, name=name)
+    except societies.InvalidAppId:
+        raise WebhookError(400, "authorizer_appid is not an AppID") from None
+
+
+def withdraw_authorization(hub: Platform, appid: str) -> None:
+    """The administrator revoked it: nothing more is answered or sent for the account."""
+    if societies.find_society_by_appid(hub.registry, appid) is None:
+        return
+    societies.revoke_authorization(hub.registry, appid)
+    token = load_access_token(hub.services.redis, appid)
+    if token:
+        invalidate_access_token_if(hub.services.redis, appid, token)

@@ -1,0 +1,296 @@
+"""Many societies' accounts on one deployment through the third-party platform (issue 19).
+
+Real Redis, real SQLite files (the registry and one per society), the fake WeChat API playing
+WeChat's component endpoints; WeChat's side of each request is built as WeChat builds it
+(signed, encrypted with the platform's token and key).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from wechatpy.crypto import WeChatCrypto
+
+from bot.config import PROJECT_ROOT, load_config
+from bot.platform.accounts import message_config
+from bot.simulator import build_message_xml, envelope, open_reply, sign
+from storage import societies
+from storage.accounts import serving_account
+from storage.members import find_member_by_openid, insert_member
+
+pytest_plugins = ["tests.fake_wechat"]
+
+PLATFORM = "wx99990000aaaabbbb"
+CHEM, AGRI = "wx11112222333344aa", "wx5555666677778888"
+NAMES = {CHEM: "河南省化学会", AGRI: "河南省农学会"}
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    env.update(WECHAT_COMPONENT_APP_ID=PLATFORM, WECHAT_COMPONENT_APP_SECRET="componentsecret",
+               WECHAT_COMPONENT_TOKEN="platformtoken",
+               WECHAT_COMPONENT_AES_KEY="Pl4tf0rmKeyPl4tf0rmKeyPl4tf0rmKeyPl4tf0rmKe")
+    fake_wechat.enable_component(PLATFORM, "componentsecret")
+    for appid, name in NAMES.items():
+        fake_wechat.add_account(appid, name)
+    return load_config(env)
+
+
+@pytest.fixture
+def registry(config):
+    db = societies.open_registry(societies.registry_path(config.data_dir))
+    yield db
+    db.close()
+
+
+# --- WeChat's side ---------------------------------------------------------------------------
+
+def post_component_event(client, config, fields: dict, token: str | None = None):
+    """What WeChat posts to the authorisation event URL: encrypted, signed with the platform's token."""
+    xml = "<xml>" + "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()) + "</xml>"
+    token = token or config.component_token
+    timestamp, nonce = str(int(time.time())), "20261206"
+    crypto = WeChatCrypto(token, config.component_aes_key, config.component_app_id)
+    sealed = crypto.encrypt_message(xml, nonce, timestamp)
+    encrypted = sealed.split("<Encrypt><![CDATA[")[1].split("]]>")[0]
+    msg_signature = sealed.split("<MsgSignature><![CDATA[")[1].split("]]>")[0]
+    query = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+             "encrypt_type": "aes", "msg_signature": msg_signature}
+    body = f"<xml><AppId><![CDATA[{config.component_app_id}]]></AppId><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    return client.post("/platform/events", query_string=query, data=body, content_type="text/xml")
+
+
+def push_ticket(client, config, fake_wechat):
+    ticket = fake_wechat.issue_ticket()
+    response = post_component_event(client, config, {"AppId": PLATFORM, "CreateTime": int(time.time()),
+                                                     "InfoType": "component_verify_ticket",
+                                                     "ComponentVerifyTicket": ticket})
+    assert response.status_code == 200 and response.data == b"success"
+    return ticket
+
+
+def authorise(client, config, fake_wechat, appid: str):
+    """The society's administrator opens the platform's link, agrees, and comes back."""
+    link = client.get(f"/platform/authorize/{appid}")
+    assert link.status_code == 302, link.data.decode()
+    query = parse_qs(urlparse(link.headers["Location"]).query)
+    assert query["component_appid"] == [PLATFORM]
+    code = fake_wechat.administrator_authorizes(appid, query["pre_auth_code"][0])
+    back = urlparse(query["redirect_uri"][0])
+    return client.get(back.path, query_string={"auth_code": code, "expires_in": 3600})
+
+
+def say(client, config, appid: str, openid: str, text: str) -> str:
+    """A member of `appid` writes; WeChat posts it to /wechat/<appid>. Returns the reply text."""
+    platform = message_config(config)
+    query, body = envelope(platform, build_message_xml(openid, "text", Content=text), True)
+    response = client.post(f"/wechat/{appid}", query_string=query, data=body, content_type="text/xml")
+    assert response.status_code == 200, response.data.decode()
+    return open_reply(platform, response.data.decode(), True)["content"]
+
+
+@pytest.fixture
+def two_societies(client, config, fake_wechat, registry):
+    push_ticket(client, config, fake_wechat)
+    for appid, name in NAMES.items():
+        societies.register_society(registry, appid, name)
+        done = authorise(client, config, fake_wechat, appid)
+        assert done.status_code == 200 and name in done.data.decode()
+    return registry
+
+
+# --- authorisation -----------------------------------------------------------------------------
+
+def test_a_ticket_at_the_event_url_lets_the_platform_fetch_its_token_once(client, config, fake_wechat,
+                                                                          redis_client):
+    assert client.get(f"/platform/authorize/{CHEM}").status_code == 404  # not registered
+    registry = societies.open_registry(societies.registry_path(config.data_dir))
+    societies.register_society(registry, CHEM, NAMES[CHEM])
+    waiting = client.get(f"/platform/authorize/{CHEM}")
+    assert waiting.status_code == 503 and "验证票据" in waiting.data.decode()  # no ticket yet
+    assert fake_wechat.calls["component/api_component_token"] == 0
+
+    push_ticket(client, config, fake_wechat)
+    for _ in range(3):
+        assert client.get(f"/platform/authorize/{CHEM}").status_code == 302
+    assert fake_wechat.component_token_fetches == 1  # shared in Redis
+    assert fake_wechat.calls["component/api_create_preauthcode"] == 3  # one per link: single use
+
+
+def test_a_ticket_with_a_bad_signature_is_refused_and_not_kept(client, config, fake_wechat, redis_client):
+    ticket = fake_wechat.issue_ticket()
+    response = post_component_event(client, config, {"AppId": PLATFORM, "InfoType": "component_verify_ticket",
+                                                     "ComponentVerifyTicket": ticket}, token="attackertoken")
+    assert response.status_code == 403
+    assert redis_client.keys("xh:wechat:verify_ticket:*") == []
+
+
+def test_the_administrator_authorises_and_the_registry_keeps_the_refresh_token(two_societies, fake_wechat):
+    chem = societies.find_society_by_appid(two_societies, CHEM)
+    assert chem["status"] == societies.AUTHORIZED
+    assert chem["authorizer_refresh_token"] == fake_wechat._accounts[CHEM]["refresh_token"]
+    assert chem["user_name"].startswith("gh_") and chem["name"] == NAMES[CHEM]
+
+
+def test_an_authorisation_code_used_twice_is_refused_politely(client, config, fake_wechat, registry):
+    push_ticket(client, config, fake_wechat)
+    societies.register_society(registry, CHEM, NAMES[CHEM])
+    link = client.get(f"/platform/authorize/{CHEM}")
+    code = fake_wechat.administrator_authorizes(CHEM, parse_qs(urlparse(link.headers["Location"]).query)
+                                                ["pre_auth_code"][0])
+    assert client.get("/platform/authorized", query_string={"auth_code": code}).status_code == 200
+    again = client.get("/platform/authorized", query_string={"auth_code": code})
+    assert again.status_code == 400 and "授权没有完成" in again.data.decode()
+    assert client.get("/platform/authorized").status_code == 400
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+def test_two_societies_members_chat_at_once_and_each_sees_only_their_own(two_societies, client, config,
+                                                                        redis_client):
+    chem = societies.open_society_database(two_societies, CHEM)
+    insert_member(chem, {"member_no": "HX2026001", "openid": "o_same_string", "name": "王芳",
+                         "category": "regular"}, actor="test")
+    agri = societies.open_society_database(two_societies, AGRI)
+    insert_member(agri, {"member_no": "NX2026007", "openid": "o_agri_li", "name": "李强",
+                         "category": "regular"}, actor="test")
+
+    def chat(appid: str, openid: str) -> list[str]:
+        return [say(client, config, appid, openid, "我的资料") for _ in range(4)]
+
+    with ThreadPoolExecutor(4) as pool:
+        chem_wang = pool.submit(chat, CHEM, "o_same_string")
+        agri_same = pool.submit(chat, AGRI, "o_same_string")  # the same openid text in the other account
+        agri_li = pool.submit(chat, AGRI, "o_agri_li")
+        replies = chem_wang.result(), agri_same.result(), agri_li.result()
+    assert all("HX2026001" in r and "王芳" in r for r in replies[0])
+    # not a member of the 农学会: asked to bind, then in that society's own binding flow
+    assert "绑定" in replies[1][0] and not any("王芳" in r or "HX2026001" in r for r in replies[1])
+    assert all("NX2026007" in r and "李强" in r for r in replies[2])
+    assert find_member_by_openid(agri, "o_same_string") is None
+    # each society's conversation state lives in its own namespace
+    assert redis_client.keys(f"xh:{CHEM}:dedupe:*") and redis_client.keys(f"xh:{AGRI}:dedupe:*")
+    assert not redis_client.keys("xh:dedupe:*")
+
+
+def test_a_flow_in_one_society_is_not_a_flow_in_the_other(two_societies, client, config):
+    asked = say(client, config, CHEM, "o_student", "我想入会")
+    in_the_flow = say(client, config, CHEM, "o_student", "张三")
+    other = say(client, config, AGRI, "o_student", "张三")  # the same words in the other account
+    assert in_the_flow != other
+    assert say(client, config, AGRI, "o_student", "我想入会") == asked  # starts afresh there
+
+
+@pytest.mark.parametrize("appid,status", [("wx0000000000000000", 404), ("not-an-appid", 404),
+                                          ("..%2F..%2Fetc", 404)])
+def test_a_message_for_an_account_not_served_is_refused_and_changes_nothing(two_societies, client, config,
+                                                                            redis_client, appid, status):
+    before_keys = set(redis_client.keys("*"))
+    before_files = sorted(Path(config.data_dir).rglob("*"))
+    query, body = envelope(message_config(config), build_message_xml("o_x", "text", Content="你好"), True)
+    response = client.post(f"/wechat/{appid}", query_string=query, data=body, content_type="text/xml")
+    assert response.status_code == status
+    assert set(redis_client.keys("*")) == before_keys
+    assert sorted(Path(config.data_dir).rglob("*")) == before_files
+
+
+def test_a_revoked_account_is_gone_its_data_kept(two_societies, client, config, fake_wechat, redis_client):
+    say(client, config, CHEM, "o_member", "你好")
+    response = post_component_event(client, config, {"AppId": PLATFORM, "InfoType": "unauthorized",
+                                                     "AuthorizerAppid": CHEM, "CreateTime": int(time.time())})
+    assert response.status_code == 200
+    assert societies.find_society_by_appid(two_societies, CHEM)["status"] == societies.REVOKED
+    fake_wechat.revoke(CHEM)
+    before_keys = set(redis_client.keys("*"))
+    query, body = envelope(message_config(config), build_message_xml("o_member", "text", Content="你好"), True)
+    refused = client.post(f"/wechat/{CHEM}", query_string=query, data=body, content_type="text/xml")
+    assert refused.status_code == 410
+    assert set(redis_client.keys("*")) == before_keys
+    assert Path(societies.find_society_by_appid(two_societies, CHEM)["database_path"]).exists()
+    assert say(client, config, AGRI, "o_member", "你好")  # the other society still answers
+
+
+def test_a_message_signed_with_another_key_is_refused(two_societies, client, config):
+    wrong = message_config(config)
+    from dataclasses import replace
+    wrong = replace(wrong, wechat_token="sometoken")
+    query, body = envelope(wrong, build_message_xml("o_x", "text", Content="你好"), True)
+    assert client.post(f"/wechat/{CHEM}", query_string=query, data=body,
+                       content_type="text/xml").status_code == 403
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+def test_each_authoriser_token_is_refreshed_once_under_concurrency(two_societies, config, redis_client,
+                                                                   fake_wechat):
+    from bot.wechat_client import make_client
+    from storage.state import invalidate_access_token_if, load_access_token
+
+    for appid in NAMES:  # drop the tokens the authorisation gave, so every thread wants a new one
+        invalidate_access_token_if(redis_client, appid, load_access_token(redis_client, appid))
+    senders = [(appid, f"o_{appid[-4:]}_{i}") for i in range(8) for appid in NAMES]
+    for _, openid in senders:
+        fake_wechat.record_user_message(openid)
+    start = threading.Barrier(len(senders))
+
+    def send(appid: str, openid: str) -> None:
+        with serving_account(appid):
+            client = make_client(load_config_for_worker(config), redis_client)
+            start.wait()
+            client.send_text(openid, "您好")
+
+    with ThreadPoolExecutor(16) as pool:
+        for future in [pool.submit(send, appid, openid) for appid, openid in senders]:
+            future.result()
+    assert fake_wechat.authorizer_token_fetches == {CHEM: 1, AGRI: 1}
+    assert sorted((m["account"], m["touser"]) for m in fake_wechat.sent) == sorted(senders)  # each as its own account
+
+
+def load_config_for_worker(config):
+    from bot.platform.accounts import account_config
+    from storage.accounts import current_account
+
+    return account_config(config, current_account())
+
+
+# --- one pool of workers for every society -------------------------------------------------------
+
+def run_burst_worker(env: dict) -> str:
+    """`python -m bot worker --burst` with the test's environment; returns what it printed."""
+    proc = subprocess.run([sys.executable, "-m", "bot", "worker", "--burst"], env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def test_a_large_societys_backlog_does_not_starve_a_small_ones_message(two_societies, env, config,
+                                                                        redis_client, fake_wechat):
+    """Thirty queued messages of the society whose queue the worker lists first, then one of the
+    other: the worker takes the societies' queues in turn, so the small society's message goes
+    out first or second, not thirty-first."""
+    from bot.outbound import queues_to_serve, send_text_later
+    from storage.accounts import account_of_queue
+
+    large, small = [account_of_queue(name) for name in queues_to_serve(config)[:2]]
+    backlog = [f"o_large_{i}" for i in range(30)]
+    for openid in [*backlog, "o_small"]:
+        fake_wechat.record_user_message(openid)
+    with serving_account(large):
+        for openid in backlog:
+            send_text_later(redis_client, openid, "本期会讯：年会征文通知")
+    with serving_account(small):
+        send_text_later(redis_client, "o_small", "您的入会申请已通过")
+    assert redis_client.llen(f"rq:queue:outbound@{large}") == 30
+    assert redis_client.llen(f"rq:queue:outbound@{small}") == 1
+
+    run_burst_worker(env)
+    order = [m["account"] for m in fake_wechat.sent]
+    assert len(order) == 31 and order.count(large) == 30
+    assert order.index(small) <= 1
+    assert {m["touser"] for m in fake_wechat.sent if m["account"] == small} == {"o_small"}
