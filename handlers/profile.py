@@ -14,6 +14,7 @@ from datetime import datetime
 from bot import content, delivery
 from handlers.fees.dues import standing
 from bot.messages import Reply
+from bot.page_links import link_line
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
@@ -66,7 +67,9 @@ def show_profile(ctx):
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)
-        return _start_update(ctx, column) if column else _card(ctx, member)
+        if column:
+            return _start_update(ctx, column)
+        return _card(ctx, member).with_note(link_line(ctx.config, "certificate", "/m/certificate"))
     application = find_open_application(ctx.db, ctx.openid)
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")

@@ -141,6 +141,12 @@ def list_postings(db: sqlite_utils.Database, today: str, everything: bool = Fals
     return [dict(row) for row in db.query(sql, [*given.values(), limit])]
 
 
+def open_posting_cities(db: sqlite_utils.Database, today: str) -> list[str]:
+    """The cities of the postings members can see, those with most postings first (the search page's choices)."""
+    sql = f"select j.city from jobs j where {_VISIBLE} and j.city != '' group by j.city order by count(*) desc, j.city"
+    return [row[0] for row in db.execute(sql, [today])]
+
+
 def close_posting(db: sqlite_utils.Database, job_id: int) -> dict | None:
     """Close a posting (no longer shown); returns it as it was before, or None if there is none."""
     with transaction(db):

@@ -80,12 +80,17 @@ def stored_item_nos(db: sqlite_utils.Database) -> set[str]:
 
 
 def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str | None = None,
-                 offset: int = 0, limit: int = 5, include_future: bool = False) -> list[dict]:
-    """Items newest first; members see only those whose publish time has come."""
+                 offset: int = 0, limit: int = 5, include_future: bool = False,
+                 reader: str | None = None) -> list[dict]:
+    """Items newest first; members see only those whose publish time has come and, given the
+    `reader`'s openid, only those meant for everyone or whose audience names the reader."""
     where, params = ["status = 'published'"], []
     if not include_future:
         where.append("publish_at <= ?")
         params.append(now_iso())
+    if reader is not None:
+        where.append(_FOR_READER)
+        params.append(reader)
     if kind:
         where.append("kind = ?")
         params.append(kind)
@@ -95,6 +100,25 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
     rows = db["newsletters"].rows_where(" and ".join(where), params, order_by="publish_at desc, id desc",
                                         limit=limit, offset=offset)
     return [_item(row) for row in rows]
+
+
+# An item is for its reader when it names no audience, or the reader is an active member the
+# audience names (every filter given: category, discipline words, unit), as `recipients` reads it.
+_FOR_READER = """(audience is null or exists (select 1 from members m where m.openid = ? and m.status = 'active'
+  and (json_extract(newsletters.audience, '$.category') is null
+       or m.category in (select value from json_each(newsletters.audience, '$.category')))
+  and (json_extract(newsletters.audience, '$.discipline') is null
+       or exists (select 1 from json_each(newsletters.audience, '$.discipline') d
+                  where instr(m.discipline, d.value) > 0))
+  and (json_extract(newsletters.audience, '$.unit') is null
+       or m.unit_id in (select u.id from units u
+                        where u.unit_no in (select value from json_each(newsletters.audience, '$.unit'))))))"""
+
+
+def is_for_reader(db: sqlite_utils.Database, item_id: int, reader: str) -> bool:
+    """Whether the member `reader` may read a published item (its time come, its audience theirs)."""
+    sql = f"select 1 from newsletters where id = ? and status = 'published' and publish_at <= ? and {_FOR_READER}"
+    return db.execute(sql, [item_id, now_iso(), reader]).fetchone() is not None
 
 
 def items_by_id(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:

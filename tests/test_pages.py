@@ -175,6 +175,18 @@ def _others_ids(db, wang: dict) -> dict:
     # number under a signature not made with the society's key.
     ids = {"ticket_id": ticket["id"], "code": f"{wang['member_no']}.{'A' * 16}",
            "year": 2026, "suffix": "docx"}  # the province's public guide: a year and a file kind
+    # A newsletter item meant only for Wang's unit, and a job posting already closed: neither opens.
+    from storage.members import insert_unit
+    from storage.news import save_item
+    from tests.job_board import day, post
+
+    unit = insert_unit(db, {"unit_no": "HNKXDW202600009", "name": "中原示范研究院", "credit_code": "C9"}, actor="test")
+    db["members"].update(wang["id"], {"unit_id": unit["id"]})
+    item, _ = save_item(db, {"item_no": "wang-unit", "kind": "newsletter", "title": "致中原示范研究院会员",
+                             "topics": ["policy"], "audience": {"unit": ["HNKXDW202600009"]}, "summary": "王秀英",
+                             "link": None, "body": "中原示范研究院", "publish_at": None, "source": None})
+    ids.update(item_no=item["item_no"], job_id=post(db, "中原示范研究院岗位", employer="中原示范研究院",
+                                                     expires_on=day(-1))["id"])
     try:
         from tests.pages_data import others_order_ids
     except ImportError:

@@ -14,6 +14,8 @@ with the session's openid, so another member's id finds nothing.
     apply.py        入会申请 (the chat form's fields on one page, with a draft)
     events.py       活动: the coming events, registration, its fee paid with WeChat Pay
     province.py     the province's public annual activity guide (no sign-in) and its files
+    news.py         电子会讯: the archive, by topic, the chat's own listing
+    jobs.py         招聘信息: the job board searched with filters, the chat's own search
 """
 from __future__ import annotations
 
@@ -22,4 +24,4 @@ from flask import Blueprint
 pages = Blueprint("pages", __name__, url_prefix="/m", template_folder="templates",
                   static_folder="static", static_url_path="/static")
 
-from bot.pages import apply, auth, centre, certificate, dues, events, province  # noqa: E402,F401  (routes register on `pages`)
+from bot.pages import apply, auth, centre, certificate, dues, events, jobs, news, province  # noqa: E402,F401  (routes register on `pages`)

@@ -37,7 +37,31 @@ function addRow(side, content) {
 }
 
 function bubble(side, text) {
-  addRow(side, element("div", "bubble", text));
+  addRow(side, side === "bot" ? withLinks(text) : element("div", "bubble", text));
+}
+
+// WeChat shows <a href="...">words</a> in a text reply as a link; everything else stays text.
+// A link to one of our member pages opens it as the simulator's current member.
+function withLinks(text) {
+  const node = element("div", "bubble");
+  let last = 0;
+  for (const match of text.matchAll(/<a href="([^"<>]*)">([^<]*)<\/a>/g)) {
+    node.append(text.slice(last, match.index));
+    const [, url, words] = match;
+    const ours = url.startsWith("/") && settings.pagesAs;
+    if (ours || isWebLink(url)) {
+      const link = element("a", "", words);
+      link.href = ours ? settings.pagesAs + "?" + new URLSearchParams({openid: openidInput.value, next: url}) : url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      node.append(link);
+    } else {
+      node.append(words);
+    }
+    last = match.index + match[0].length;
+  }
+  node.append(text.slice(last));
+  return node;
 }
 
 function note(text) {

@@ -17,6 +17,7 @@ from datetime import date
 import re
 
 from bot import content
+from bot.page_links import link_line
 from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
@@ -69,9 +70,17 @@ def payer_reply(ctx, payer: dict, details: bool = False):
     fields = dict(name=payer["name"], number=payer["number"], category=dues.category_name(payer["category"]),
                   paid_through=dues.date_text(payer["paid_through"]), standing=_standing_text(payer, today))
     if details:
-        return ctx.reply("fees.member", due=_due_text(payer, today), how_to_pay=_how_to_pay(),
-                         history=_history_text(ctx.db, payer), **fields)
-    return ctx.reply("fees.member_short", due=_due_short(payer, today), **fields)
+        return _with_pay_link(ctx, payer, today, ctx.reply(
+            "fees.member", due=_due_text(payer, today), how_to_pay=_how_to_pay(),
+            history=_history_text(ctx.db, payer), **fields))
+    return _with_pay_link(ctx, payer, today, ctx.reply("fees.member_short", due=_due_short(payer, today), **fields))
+
+
+def _with_pay_link(ctx, payer: dict, today: date, reply):
+    """Where WeChat Pay is set up and something can be paid: the link to pay on the dues page."""
+    if not ctx.config.pay_enabled or not dues.renewal_options(payer["category"], payer["paid_through"], today):
+        return reply
+    return reply.with_note(link_line(ctx.config, "pay", "/m/dues"))
 
 
 def _due_short(payer: dict, today: date) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import content
-from handlers.jobs.filters import Filters, read
+from handlers.jobs.filters import Filters, picked, read
 from bot.router import normalize
 from storage.jobs import JobQuery, count_matches, has_match, terms_sounding_like
 
@@ -50,9 +50,12 @@ class Found:
     elsewhere: int = 0  # when nothing was found in the city asked: how many match in other cities
 
 
-def find(db, keywords: list[str], city: str | None, day: str, text: str = "") -> Found:
-    """The nearest step of the ladder that finds anything (each step only asks whether one matches)."""
-    filters = read(text, keywords)
+def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **choices) -> Found:
+    """The nearest step of the ladder that finds anything (each step only asks whether one matches).
+
+    `choices` are filters picked from lists (discipline, education, min_salary: the job-search
+    page); they take the place of what the text says of the same kind."""
+    filters = picked(read(text, keywords), **choices)
     asked = JobQuery(tuple(filters.keywords), city, disciplines=filters.disciplines, education=filters.education,
                      min_salary=filters.min_salary)
     for relaxed, query, spelled in _ladder(db, asked, day):
@@ -157,11 +160,15 @@ def _as_typed(keywords: tuple[str, ...], text: str) -> tuple[str, ...]:
     return tuple(joined)
 
 
+def what_asked(found: Found, text: str = "") -> str:
+    """What the member asked for, as a reply names it: 郑州的“算法”相关（硕士）."""
+    return _what(replace(found.asked, keywords=_as_typed(found.asked.keywords, text)), found.filters)
+
+
 def none_found(found: Found, text: str = "") -> str:
     """Nothing meets the question: say so, and where to go from here (no list of other things)."""
     found = replace(found, asked=replace(found.asked, keywords=_as_typed(found.asked.keywords, text)))
-    what = _what(found.asked, found.filters)
-    text = content.text("jobs.none_found", what=what)
+    text = content.text("jobs.none_found", what=what_asked(found))
     if found.elsewhere:
         named = found.asked.keywords or ([found.filters.discipline] if found.filters.discipline else [])
         words = " ".join([*named, *filter(None, (found.filters.education_text, found.filters.salary_text))])

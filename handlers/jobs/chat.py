@@ -20,6 +20,7 @@ from bot import content, paging
 from handlers.jobs import board as job_board
 from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
+from bot.page_links import link_line
 from bot.registry import handles, step
 from bot.router import normalize
 from storage import jobs as store
@@ -48,11 +49,11 @@ def find_jobs(ctx):
     found = job_board.find(ctx.db, slots.get("keywords", []), slots.get("city"), job_board.today(), text)
     reply = found.anything and paging.show(ctx, LISTING, found.query.to_dict(), job_board.heading(found),
                                            open_single=not found.relaxed)
-    if reply:
-        return reply
-    if not store.has_match(ctx.db, store.JobQuery(), job_board.today()):
+    if not reply and not store.has_match(ctx.db, store.JobQuery(), job_board.today()):
         return ctx.reply("jobs.board_empty")
-    return Reply(text=job_board.none_found(found, text))
+    search_page = link_line(ctx.config, "jobs", "/m/jobs", q=" ".join(slots.get("keywords", [])),
+                            city=slots.get("city"))
+    return (reply or Reply(text=job_board.none_found(found, text))).with_note(search_page)
 
 
 @step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)

@@ -15,7 +15,7 @@ The keywords the router gave lose whatever became a filter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import content
@@ -61,6 +61,30 @@ def read(text: str, keywords) -> Filters:
     forms = tuple(form for name in names for form in _disciplines()[name])
     discipline = content.text("jobs.joiner_or").join(names) if names else None
     return Filters(left, forms, discipline, levels, level_text, salary, salary_text)
+
+
+def discipline_names() -> list[str]:
+    """The disciplines a search can be narrowed to, as content/jobs.toml lists them."""
+    return list(_disciplines())
+
+
+def education_levels() -> list[str]:
+    """The education levels a posting can require, lowest first (不限 is no filter)."""
+    return [level for level, _ in _levels()]
+
+
+def picked(filters: Filters, discipline: str | None = None, education: str | None = None,
+           min_salary: int | None = None) -> Filters:
+    """The filters of a question with what was picked from a list (the job-search page) in place
+    of what the text said of the same kind; each must be one of the lists' own values."""
+    if discipline:
+        filters = replace(filters, disciplines=_disciplines()[discipline], discipline=discipline)
+    if education:
+        filters = replace(filters, education=(education,), education_text=education)
+    if min_salary:
+        filters = replace(filters, min_salary=min_salary,
+                          salary_text=content.text("jobs.salary_at_least", salary=min_salary))
+    return filters
 
 
 # --- pay --------------------------------------------------------------------------------

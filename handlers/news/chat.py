@@ -13,13 +13,15 @@ asks for news should see what they missed before what is merely recent.
 from __future__ import annotations
 
 from bot import content, delivery, paging
+from bot.page_links import link_line
 from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
 from bot.registry import handles, step
 from storage.news import items_by_id, latest_items
 
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
-    return latest_items(db, kind=query["kind"], topic=query["topic"], offset=offset, limit=limit)
+    return latest_items(db, kind=query["kind"], topic=query["topic"], offset=offset, limit=limit,
+                        reader=query.get("reader"))
 
 
 LISTING = paging.Listing(
@@ -60,8 +62,9 @@ def _heading(kind: str | None, topic: str | None) -> str:
 
 
 def _first_page(ctx, kind: str | None = None, topic: str | None = None):
-    reply = paging.show(ctx, LISTING, {"kind": kind, "topic": topic}, _heading(kind, topic))
-    return reply or ctx.reply("news.empty", what=_what(kind, topic))
+    reply = paging.show(ctx, LISTING, {"kind": kind, "topic": topic, "reader": ctx.openid}, _heading(kind, topic))
+    archive = link_line(ctx.config, "news", "/m/news", show=kind or topic)
+    return (reply or ctx.reply("news.empty", what=_what(kind, topic))).with_note(archive)
 
 
 def _inbox(ctx, unread: list[int], topic: str | None):
@@ -69,7 +72,7 @@ def _inbox(ctx, unread: list[int], topic: str | None):
     asked for, and asking for news again shows the next unread page."""
     items = items_by_id(ctx.db, unread[:paging.page_size()])
     delivery.mark_inbox_read(ctx.db, ctx.openid, [item["id"] for item in items])
-    ctx.start_flow("news", paging.STEP, query={"kind": None, "topic": topic},
+    ctx.start_flow("news", paging.STEP, query={"kind": None, "topic": topic, "reader": ctx.openid},
                    heading=_heading(None, topic), offset=0, shown=[item["id"] for item in items],
                    current=None)
     lines = "\n".join(item_line(number, item) for number, item in enumerate(items, 1))

@@ -1,0 +1,60 @@
+"""电子会讯: the archive of newsletter items and resolutions, by topic, as the chat lists them.
+
+The list is the chat's own query (storage.news.latest_items, as handlers/news/chat.py
+calls it) with the member as reader: only items whose publish time has come and that
+are meant for everyone or whose audience names the member. Items the delivery could not
+push come first and are marked read once listed, as the chat does.
+"""
+from __future__ import annotations
+
+from flask import abort, request
+
+from bot import delivery
+from handlers.news.items import ITEM_TOPICS, plain_text, topic_names
+from bot.pages import pages
+from bot.pages.common import db, openid, render, t
+from storage.news import find_item, is_for_reader, items_by_id, latest_items
+
+PAGE_SIZE = 20
+MAX_PAGE = 200
+RESOLUTIONS = "resolution"
+
+
+def _choices() -> list[tuple[str, str]]:
+    """(value, name) of the list's filters: every item topic, then the resolutions."""
+    names = topic_names()
+    return [(topic, names[topic]) for topic in ITEM_TOPICS] + [(RESOLUTIONS, t("news.resolutions"))]
+
+
+def _item_view(item: dict, unread: bool = False) -> dict:
+    return {"item_no": item["item_no"], "title": item["title"], "date": item["publish_at"][:10],
+            "summary": item["summary"] or "", "resolution": item["kind"] == RESOLUTIONS, "unread": unread,
+            "topics": "、".join(topic_names().get(topic, topic) for topic in item["topics"])}
+
+
+@pages.get("/news")
+def news():
+    show = request.args.get("show", "")
+    page = request.args.get("page", 1, type=int)
+    if (show and show not in dict(_choices())) or not 1 <= page <= MAX_PAGE:
+        return render("error.html", 400, message_key="news.bad_choice")
+    kind, topic = (RESOLUTIONS, None) if show == RESOLUTIONS else (None, show or None)
+    unread = []
+    if page == 1 and not show:
+        unread = items_by_id(db(), [row["item_id"] for row in delivery.unread_inbox(db(), openid())][:PAGE_SIZE])
+        delivery.mark_inbox_read(db(), openid(), [item["id"] for item in unread])
+    items = latest_items(db(), kind=kind, topic=topic, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1,
+                         reader=openid())
+    return render("news.html", choices=_choices(), show=show, page=page, more=len(items) > PAGE_SIZE,
+                  unread=[_item_view(item, unread=True) for item in unread],
+                  items=[_item_view(item) for item in items[:PAGE_SIZE]])
+
+
+@pages.get("/news/<item_no>")
+def news_item(item_no: str):
+    item = find_item(db(), item_no[:64])
+    if item is None or not is_for_reader(db(), item["id"], openid()):
+        abort(404)
+    delivery.mark_inbox_read(db(), openid(), [item["id"]])
+    paragraphs = [part.strip() for part in plain_text(item["body"] or "").split("\n\n") if part.strip()]
+    return render("news_item.html", item=_item_view(item), paragraphs=paragraphs, link=item["link"])
