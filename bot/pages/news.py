@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import abort, request
 
 from bot import delivery
-from handlers.news.items import ITEM_TOPICS, plain_text, topic_names
 from bot.pages import pages
 from bot.pages.common import db, openid, render, t
+from handlers.news.items import ITEM_TOPICS, plain_text, topic_names
 from storage.news import find_item, is_for_reader, items_by_id, latest_items
 
 PAGE_SIZE = 20
