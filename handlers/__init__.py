@@ -11,7 +11,7 @@ To add a capability, add its package and its line here.
 
 def register() -> None:
     """Register every capability's intents, menu keys, events and flow steps (idempotent)."""
-    import handlers.awards              # noqa: F401  评奖与人才项目: open calls, deadline reminders
+    import handlers.awards.chat         # noqa: F401  评奖与人才项目: open calls, deadline reminders
     import handlers.cancel              # noqa: F401  取消: leave any flow (or a registration)
     import handlers.events.chat         # noqa: F401  活动: the annual guide, registration, waitlist, check-in codes
     import handlers.feedback            # noqa: F401  意见建议: a suggestion or complaint becomes a numbered ticket

@@ -1,6 +1,6 @@
 """Award calls (评奖): the open calls (or all), adding one, importing a sheet of them.
 
-All the CLI's own: a call is checked with bot.awards.SHEET's cleaners and
+All the CLI's own: a call is checked with handlers.awards.calls.SHEET's cleaners and
 stored by awards.add_call (as `awards add`: the same name and deadline year
 updates the stored call), and a sheet goes through records.add_import with
 awards.save_plan (`awards import`).
@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Blueprint, request
 
-from bot import awards as calls
+from handlers.awards import calls
 from bot import content
 from bot.admin.records import add_import, add_one
 from bot.admin.ui import actor, db, render, say_done, t

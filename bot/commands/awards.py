@@ -1,6 +1,6 @@
 """`python -m bot awards add|list|import|remind`: open calls for awards, competitions and talent programmes.
 
-`add` and `import` check a call the same way (bot/awards.SHEET), and a call
+`add` and `import` check a call the same way (handlers/awards/calls.SHEET), and a call
 already stored (same number, or same name and deadline year) is updated, not
 added twice. `remind` sends the deadline reminders to `talent` subscribers,
 each member's due calls in one notice; every (call, member, stage) is claimed
@@ -13,7 +13,7 @@ from datetime import date
 import click
 import redis
 
-from bot import awards as calls
+from handlers.awards import calls
 from bot import content, delivery, sheet_import
 from bot.commands.common import json_option, load_settings, open_store
 from bot.commands.members import NotDone, actor_option

@@ -1,6 +1,6 @@
 """Open calls (评奖与人才项目): their sheet, how a deadline reads, and which reminders are due.
 
-Shared by the chat (handlers/awards.py) and the secretariat's commands
+Shared by the chat (handlers/awards/chat.py) and the secretariat's commands
 (bot/commands/awards.py); kinds, columns and reminder days come from
 content/awards.toml.
 

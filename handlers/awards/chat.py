@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import awards as calls
+from handlers.awards import calls
 from bot import content, paging
 from bot.registry import handles, step
 from storage.awards import TALENT, find_award, list_awards
