@@ -157,8 +157,8 @@ def test_open_human_requests_become_tickets_when_the_store_is_migrated(config):
 def test_a_second_request_for_a_person_acknowledges_the_first_and_says_when(alice, db, monkeypatch):
     from datetime import datetime
 
-    import handlers.human
-    monkeypatch.setattr(handlers.human, "now", lambda: datetime(2026, 12, 5, 20, 30))  # a Saturday evening
+    import handlers.human.chat
+    monkeypatch.setattr(handlers.human.chat, "now", lambda: datetime(2026, 12, 5, 20, 30))  # a Saturday evening
     first = alice.says("人工")
     assert "周一" in first and "12月7日" in first and "9:00" in first
     again = alice.says("怎么还没人联系我")
@@ -170,8 +170,8 @@ def test_a_second_request_for_a_person_acknowledges_the_first_and_says_when(alic
 def test_during_office_hours_it_says_so(alice, monkeypatch):
     from datetime import datetime
 
-    import handlers.human
-    monkeypatch.setattr(handlers.human, "now", lambda: datetime(2026, 12, 7, 10, 0))
+    import handlers.human.chat
+    monkeypatch.setattr(handlers.human.chat, "now", lambda: datetime(2026, 12, 7, 10, 0))
     assert "现在是办公时间" in alice.says("人工")
 
 

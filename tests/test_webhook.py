@@ -26,7 +26,7 @@ import redis
 import requests
 from rq import Queue
 
-import handlers.feedback
+import handlers.tickets.feedback
 from bot import content
 from bot.app import create_app
 from bot.config import PROJECT_ROOT, load_config
@@ -590,13 +590,13 @@ def test_event_retry_key_includes_the_event_key(wire, monkeypatch):
 
 
 def slow_tickets(monkeypatch, seconds: float) -> None:
-    original = handlers.feedback.create_ticket
+    original = handlers.tickets.feedback.create_ticket
 
     def slow(*args, **kwargs):
         time.sleep(seconds)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(handlers.feedback, "create_ticket", slow)
+    monkeypatch.setattr(handlers.tickets.feedback, "create_ticket", slow)
 
 
 def test_retry_while_the_first_is_still_processing(app, wire, db, monkeypatch):

@@ -1,6 +1,6 @@
 """Tickets: the inbox of members' demands, one ticket with its answers, replying and closing.
 
-Replying and closing are bot.ticket_replies' (as `python -m bot tickets
+Replying and closing are handlers.tickets.replies' (as `python -m bot tickets
 reply|close`): recorded first, then sent to the member as a service notice
 through delivery.notify; should the queue be down the secretariat is told
 the answer is recorded but not sent.
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content, ticket_replies
+from bot import content
+from handlers.tickets import replies as ticket_replies
 from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
 from storage import tickets as store
 from storage.members import Refused, find_member_by_openid

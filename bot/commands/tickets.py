@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import click
 
-from bot import content, ticket_replies
+from bot import content
+from handlers.tickets import replies as ticket_replies
 from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import refusals

@@ -6,7 +6,8 @@ and what the bot can do meanwhile.
 """
 from datetime import datetime
 
-from bot import content, office_hours
+from bot import content
+from handlers.human import office_hours
 from bot.registry import handles
 from storage.tickets import add_to_ticket, open_human_ticket, waiting_human_ticket
 

@@ -1,6 +1,6 @@
 """`我的诉求`: a member's own tickets, their status and the secretariat's answers.
 
-Reached through the `feedback` intent (handlers/feedback.py asks `asks_for_own`
+Reached through the `feedback` intent (handlers/tickets/feedback.py asks `asks_for_own`
 first): the router hears 诉求 / 反馈 as feedback, and only a short message that
 names the member's own tickets means "show me", not a new suggestion.
 """

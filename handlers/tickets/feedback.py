@@ -2,12 +2,12 @@
 
 A long first message ("公众号文章打不开，请处理") is already the content, so it
 is offered back for confirmation instead of asking again. A short one that
-asks after earlier tickets ("我的诉求") is answered by handlers/tickets.py.
+asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat.py.
 """
 from bot import content
 from bot.conversation import is_one_of
 from bot.registry import handles, step
-from handlers import tickets
+from handlers.tickets import chat as tickets
 from storage.tickets import create_ticket
 
 
