@@ -10,7 +10,9 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-from bot.config import CONTENT_DIR
+from bot.config import CONTENT_DIR, load_config
+from storage.accounts import current_account, current_data_dir
+from storage.societies import find_society_by_appid, open_registry, registry_path, society_data_dir
 
 
 class ContentError(ValueError):
@@ -28,7 +30,29 @@ def load_toml(name: str, content_dir: Path = CONTENT_DIR) -> dict:
 
 
 def society() -> dict:
-    return load_toml("society.toml")
+    """The society's details. When the platform serves many (storage.accounts), the serving
+    society's own: its name from the registry, and whatever its secretariat wrote in the
+    society.toml of its own directory (societies/<appid>/society.toml: phone, hours ...) over
+    the shared content/society.toml."""
+    info = load_toml("society.toml")
+    appid = current_account()
+    if appid is None:
+        return info
+    return {**info, **_account_society(current_data_dir() or load_config().data_dir, appid)}
+
+
+@lru_cache(maxsize=1024)
+def _account_society(data_dir: Path, appid: str) -> dict:
+    registry = open_registry(registry_path(data_dir))
+    try:
+        found = find_society_by_appid(registry, appid)
+    finally:
+        registry.close()
+    own = {"name": found["name"], "short_name": found["name"]} if found else {}
+    own_file = society_data_dir(data_dir, appid) / "society.toml"
+    if own_file.exists():
+        own.update(load_toml(own_file.name, own_file.parent))
+    return own
 
 
 def menu() -> dict:

@@ -25,6 +25,9 @@ from wechatpy.utils import WeChatSigner
 
 from bot import content
 from bot.config import Config
+from bot.platform.accounts import AccountRefused
+from storage import societies
+from storage.accounts import serving_account
 
 ACCOUNT = "gh_simulator"  # ToUserName: the official account's original id
 DEADLINE_SECONDS = 5      # WeChat drops the connection after this long
@@ -181,11 +184,34 @@ def _bad_request(reason: str):
     return jsonify(error=reason), 400
 
 
+def _account(appid) -> str | None:
+    """The society the page chats as (`?account=<appid>`) when the platform serves many; None for
+    the single account. Refused (AccountRefused: 404/410/403) unless the platform answers for it."""
+    if not appid or not _config().platform:
+        return None
+    current_app.extensions["platform"].serving(str(appid))
+    return str(appid)
+
+
+def _wire(account: str | None) -> tuple[Config, bool | None]:
+    """The configuration that signs and encrypts the messages, and the mode: a society's messages
+    go through the platform, always encrypted with its key (None: the page's choice)."""
+    if account is None:
+        return _config(), None
+    return current_app.extensions["platform"].message_config, True
+
+
 @simulator.get("/")
 def page():
-    society = content.society()
+    try:
+        account = _account(request.args.get("account"))
+    except AccountRefused as refused:
+        return refused.reason, refused.status, {"Content-Type": "text/plain; charset=utf-8"}
+    with serving_account(account, _config().data_dir):
+        society = content.society()
     text = labels()
     settings = {
+        "account": account,
         "notes": text["notes"],
         "me": text["page"]["me"],
         "avatar": society.get("short_name", society["name"])[:1],
@@ -195,9 +221,12 @@ def page():
         "pagesAs": url_for("pages.standin_open") if _config().oauth_standin else None,
         "urls": {"envelope": url_for("simulator.make_envelope"),
                  "open": url_for("simulator.open_webhook_reply"),
-                 "webhook": url_for("webhook.receive_message")},
+                 "webhook": url_for("platform.receive_account_message", appid=account) if account
+                 else url_for("webhook.receive_message")},
     }
-    html = render_template("simulator.html", society=society, labels=text["page"],
+    served = societies.list_societies(current_app.extensions["platform"].registry, societies.AUTHORIZED) \
+        if _config().platform else []
+    html = render_template("simulator.html", society=society, labels=text["page"], societies=served,
                            menu=content.menu().get("button", []), settings=settings)
     response = make_response(html)
     response.headers["Content-Security-Policy"] = _CSP
@@ -218,9 +247,12 @@ def make_envelope():
         return _bad_request("fields must be an object of strings")
     try:
         xml = build_message_xml(openid, str(data.get("msg_type")), **fields)
+        wire, encrypted = _wire(_account(data.get("account")))
     except ValueError as error:
         return _bad_request(str(error))
-    query, body = envelope(_config(), xml, data.get("encrypted") is True)
+    except AccountRefused as refused:
+        return jsonify(error=refused.reason), refused.status
+    query, body = envelope(wire, xml, data.get("encrypted") is True if encrypted is None else encrypted)
     return jsonify(query=query, body=body)
 
 
@@ -231,9 +263,12 @@ def open_webhook_reply():
     if not isinstance(data, dict) or not isinstance(data.get("body"), str):
         return _bad_request("expected {body, encrypted}")
     try:
-        return jsonify(open_reply(_config(), data["body"], data.get("encrypted") is True))
+        wire, encrypted = _wire(_account(data.get("account")))
+        return jsonify(open_reply(wire, data["body"], data.get("encrypted") is True if encrypted is None else encrypted))
     except ReplyError as error:
         return jsonify(error=str(error)), 502
+    except AccountRefused as refused:
+        return jsonify(error=refused.reason), refused.status
 
 
 # --- the terminal -------------------------------------------------------------

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 ROOT_PREFIX = "xh:"  # 学会; keeps our keys apart from RQ's on a shared server
 QUEUE_SEPARATOR = "@"
 
 _current_account: ContextVar[str | None] = ContextVar("account", default=None)
+_current_data_dir: ContextVar[Path | None] = ContextVar("account_data_dir", default=None)
 
 
 def current_account() -> str | None:
@@ -28,13 +30,20 @@ def current_account() -> str | None:
     return _current_account.get()
 
 
+def current_data_dir() -> Path | None:
+    """The data directory (the registry's) of the account being served, when whoever entered said it:
+    a web process's configuration may not be the environment's (tests, `create_app(config)`)."""
+    return _current_data_dir.get()
+
+
 @contextmanager
-def serving_account(appid: str | None):
+def serving_account(appid: str | None, data_dir: Path | None = None):
     """Everything inside works in the account's namespace (None: the single account's)."""
-    token = _current_account.set(appid)
+    token, dir_token = _current_account.set(appid), _current_data_dir.set(data_dir)
     try:
         yield appid
     finally:
+        _current_data_dir.reset(dir_token)
         _current_account.reset(token)
 
 

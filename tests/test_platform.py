@@ -294,3 +294,28 @@ def test_a_large_societys_backlog_does_not_starve_a_small_ones_message(two_socie
     assert len(order) == 31 and order.count(large) == 30
     assert order.index(small) <= 1
     assert {m["touser"] for m in fake_wechat.sent if m["account"] == small} == {"o_small"}
+
+
+# --- `PLATFORM_DEMO=1 make run`: the simulator with two societies --------------------------------
+
+def test_the_simulator_shows_two_societies_each_answering_as_itself(env):
+    from bot.app import create_app
+
+    env["PLATFORM_DEMO"] = "1"
+    app = create_app(load_config(env))
+    browser = app.test_client()
+    page = browser.get("/").data.decode()
+    demo = {"wx0000000000demo01": "河南省化学会（演示）", "wx0000000000demo02": "河南省农学会（演示）"}
+    assert all(f"?account={appid}" in page for appid in demo)
+    for appid, name in demo.items():
+        assert name in browser.get(f"/?account={appid}").data.decode()
+        sealed = browser.post("/simulator/envelope", json={
+            "openid": "o_demo", "msg_type": "text", "fields": {"Content": "帮助"}, "account": appid}).get_json()
+        assert sealed["query"]["encrypt_type"] == "aes"  # the platform's messages are always encrypted
+        answer = browser.post(f"/wechat/{appid}", query_string=sealed["query"], data=sealed["body"],
+                              content_type="text/xml")
+        reply = browser.post("/simulator/open", json={"body": answer.data.decode(), "account": appid}).get_json()
+        assert name in reply["content"] and "示范科技学会" not in reply["content"]
+    assert browser.get("/?account=wx0000000000000000").status_code == 404
+    assert browser.post("/simulator/envelope", json={"openid": "o", "msg_type": "text", "fields": {},
+                                                     "account": "wx0000000000000000"}).status_code == 404

@@ -76,14 +76,14 @@ class AuthorizerClient(WeChatAPIClient):
 class AccountPool:
     """The shared handler pool, running each task (and its done-callbacks) in the society's namespace."""
 
-    def __init__(self, pool, appid: str):
-        self._pool, self._appid = pool, appid
+    def __init__(self, pool, appid: str, data_dir):
+        self._pool, self._appid, self._data_dir = pool, appid, data_dir
 
     def submit(self, fn, *args, **kwargs) -> Future:
         outer: Future = Future()
 
         def run():
-            with serving_account(self._appid):
+            with serving_account(self._appid, self._data_dir):
                 if not outer.set_running_or_notify_cancel():
                     return
                 try:
@@ -101,7 +101,7 @@ class AccountServices:
     def __init__(self, services, appid: str):
         self.config = account_config(services.config, appid)
         self.redis = services.redis
-        self.pool = AccountPool(services.pool, appid)
+        self.pool = AccountPool(services.pool, appid, services.config.data_dir)
         self._local = threading.local()
 
     @property
@@ -122,7 +122,12 @@ class Platform:
         self._local = threading.local()
         self._accounts: dict[str, AccountServices] = {}
         self._lock = threading.Lock()
-        open_platform_registry(self.config).close()  # create or migrate once, up front
+        registry = open_platform_registry(self.config)  # create or migrate once, up front
+        try:
+            if self.config.platform_demo:
+                register_demo_societies(registry)
+        finally:
+            registry.close()
 
     @property
     def registry(self):
@@ -152,6 +157,18 @@ class Platform:
             if account is None:
                 account = self._accounts[appid] = AccountServices(self.services, appid)
         return account
+
+
+def register_demo_societies(registry) -> None:
+    """`PLATFORM_DEMO=1 make run`: the simulator's two societies (content/simulator.toml), authorised
+    by a stand-in (no WeChat behind them: their replies are passive, nothing goes out)."""
+    from bot import content
+
+    for demo in content.load_toml("simulator.toml").get("demo_societies", []):
+        found = societies.find_society_by_appid(registry, demo["appid"])
+        if found is None or found["status"] != societies.AUTHORIZED:
+            societies.register_society(registry, demo["appid"], demo["name"])
+            societies.record_authorization(registry, demo["appid"], "demo-standin-refresh-token")
 
 
 def authorized_appids(config: Config) -> list[str]:

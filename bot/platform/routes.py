@@ -53,7 +53,7 @@ def receive_account_message(appid: str):
     account = hub.serving(appid)  # 404/410/403 before the body is read
     body = _read_body(hub.config.max_body_bytes)
     message, encrypted = open_message(hub.message_config, request.args, body)
-    with serving_account(appid):
+    with serving_account(appid, hub.config.data_dir):
         xml = answer(account, message)
     return Response(seal_reply(hub.message_config, xml, encrypted, request.args),
                     content_type="application/xml; charset=utf-8")

@@ -116,7 +116,7 @@ async function postJson(url, payload) {
 async function exchange(msgType, fields) {
   const encrypted = safeMode.checked;
   const {query, body} = await postJson(settings.urls.envelope,
-    {openid: openidInput.value, encrypted, msg_type: msgType, fields});
+    {openid: openidInput.value, encrypted, msg_type: msgType, fields, account: settings.account});
   const url = settings.urls.webhook + "?" + new URLSearchParams(query);
   const response = await fetch(url, {
     method: "POST",
@@ -128,7 +128,7 @@ async function exchange(msgType, fields) {
   document.getElementById("last-exchange").textContent =
     `POST ${url}\n\n${body}\n\n→ HTTP ${response.status}\n\n${answer}`;
   if (!response.ok) throw new Error(`HTTP ${response.status} ${answer}`);
-  return postJson(settings.urls.open, {body: answer, encrypted});
+  return postJson(settings.urls.open, {body: answer, encrypted, account: settings.account});
 }
 
 function send(msgType, fields) {
