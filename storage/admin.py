@@ -19,6 +19,7 @@ from storage.members import ROLL_STATUSES, record_history
 from storage.sqlite import transaction
 
 ROLES = ("admin", "staff", "unit")
+USERS = "admin_users"  # a society's console users; the province's are in the registry (storage/province.py)
 USER_FIELDS = ("role", "unit_id", "active")  # what a change to a user records, old and new
 
 
@@ -32,12 +33,13 @@ def _marks(values) -> str:
 
 # --- users ------------------------------------------------------------------------
 
-def find_user(db: sqlite_utils.Database, user_id: int) -> dict | None:
-    return _first(db["admin_users"].rows_where("id = ?", [user_id], limit=1))
+def find_user(db: sqlite_utils.Database, user_id: int, table: str = USERS) -> dict | None:
+    """A console user by id; `table` names the province's users table for a province user."""
+    return _first(db[table].rows_where("id = ?", [user_id], limit=1))
 
 
-def find_user_by_name(db: sqlite_utils.Database, username: str) -> dict | None:
-    return _first(db["admin_users"].rows_where("username = ?", [username], limit=1))
+def find_user_by_name(db: sqlite_utils.Database, username: str, table: str = USERS) -> dict | None:
+    return _first(db[table].rows_where("username = ?", [username], limit=1))
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict]:
@@ -74,26 +76,27 @@ def update_user(db: sqlite_utils.Database, user_id: int, changes: dict, actor: s
 
 
 def record_failed_login(db: sqlite_utils.Database, user_id: int, limit: int, lock_for: timedelta,
-                        now: datetime) -> str | None:
+                        now: datetime, table: str = USERS) -> str | None:
     """Count a wrong password; the `limit`-th in a row locks the account until now + lock_for.
 
-    Returns the time the lock ends, when this attempt set it.
+    Returns the time the lock ends, when this attempt set it. A society user's lock goes into
+    the society's audit log; a province user's (the registry has no such log) does not.
     """
     with transaction(db):
-        db.execute("update admin_users set failed_logins = failed_logins + 1 where id = ?", [user_id])
-        user = find_user(db, user_id)
+        db.execute(f"update {table} set failed_logins = failed_logins + 1 where id = ?", [user_id])
+        user = find_user(db, user_id, table)
         if user["failed_logins"] < limit:
             return None
         until = (now + lock_for).isoformat(timespec="seconds")
-        db["admin_users"].update(user_id, {"failed_logins": 0, "locked_until": until})
-        record_history(db, "admin_user", user_id, "locked", f"console:{user['username']}",
-                       detail={"locked_until": [None, until]})
+        db[table].update(user_id, {"failed_logins": 0, "locked_until": until})
+        if table == USERS:
+            record_history(db, "admin_user", user_id, "locked", f"console:{user['username']}",
+                           detail={"locked_until": [None, until]})
     return until
 
 
-def record_login(db: sqlite_utils.Database, user_id: int) -> None:
-    db["admin_users"].update(user_id, {"failed_logins": 0, "locked_until": None,
-                                       "last_login_at": now_iso()})
+def record_login(db: sqlite_utils.Database, user_id: int, table: str = USERS) -> None:
+    db[table].update(user_id, {"failed_logins": 0, "locked_until": None, "last_login_at": now_iso()})
 
 
 # --- settings ---------------------------------------------------------------------

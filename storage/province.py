@@ -22,6 +22,7 @@ from storage.database import now_iso
 from storage.sqlite import transaction
 
 FILED, APPROVED, RETURNED = "filed", "approved", "returned"
+USERS = "province_users"  # read through storage/admin.py's user functions, which take the table
 FILED_FIELDS = ("society_name", "title", "type", "starts_on", "ends_on", "place", "organiser", "capacity",
                 "fee", "description")
 
@@ -159,6 +160,15 @@ def list_filings(registry: sqlite_utils.Database, status: str | None = None, app
                                                         order_by="starts_on, appid, event_no"))
 
 
+def filing_counts(registry: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """{appid: {status: filings}} over every year."""
+    counts: dict[str, dict[str, int]] = {}
+    for appid, status, count in registry.execute(
+            "select appid, status, count(*) from province_filings group by appid, status"):
+        counts.setdefault(appid, {})[status] = count
+    return counts
+
+
 def filing_history(registry: sqlite_utils.Database, filing_id: int) -> list[dict]:
     return list(registry["province_reviews"].rows_where("filing_id = ?", [filing_id], order_by="id"))
 
@@ -230,24 +240,12 @@ def notice_sends(registry: sqlite_utils.Database, notice_id: int) -> list[dict]:
 
 # --- the province's console users ----------------------------------------------------------------------
 
-def find_province_user(registry: sqlite_utils.Database, user_id: int) -> dict | None:
-    return _first(registry["province_users"].rows_where("id = ?", [user_id], limit=1))
-
-
-def find_province_user_by_name(registry: sqlite_utils.Database, username: str) -> dict | None:
-    return _first(registry["province_users"].rows_where("username = ?", [username], limit=1))
-
-
 def insert_province_user(registry: sqlite_utils.Database, username: str, password_hash: str) -> dict:
     now = now_iso()
     user_id = registry["province_users"].insert({
         "username": username, "password_hash": password_hash, "active": 1, "failed_logins": 0,
         "created_at": now, "updated_at": now}).last_pk
-    return find_province_user(registry, user_id)
-
-
-def update_province_user(registry: sqlite_utils.Database, user_id: int, changes: dict) -> None:
-    registry["province_users"].update(user_id, {**changes, "updated_at": now_iso()})
+    return _first(registry[USERS].rows_where("id = ?", [user_id]))
 
 
 # --- evaluations ----------------------------------------------------------------------------------------

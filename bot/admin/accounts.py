@@ -17,11 +17,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.config import Config
 from storage import admin as store
+from storage import province as province_store
 from storage.members import require_unit
 
 ADMIN, STAFF, UNIT = store.ROLES
 OFFICE = frozenset({ADMIN, STAFF})     # the secretariat: every page but user management
-EVERYONE = frozenset(store.ROLES)
+EVERYONE = frozenset(store.ROLES)      # a society's users (the member pages a unit contact may open)
+PROVINCE = "province"                  # the province's staff: the province pages only, no society's
 USERNAME = re.compile(r"[\w.\-]{2,32}")  # letters (Chinese too), digits, _ . -
 ACTOR_PREFIX = "console:"                # how history names a console user, as `openid:` names a member
 
@@ -51,11 +53,7 @@ def check_new_password(password: str, config: Config) -> None:
 def create_user(db, config: Config, username: str, password: str, role: str, unit_no: str | None,
                 actor: str) -> dict:
     """A new console user; a unit contact needs the unit member's number (storage Refused if unknown)."""
-    username = username.strip()
-    if not USERNAME.fullmatch(username):
-        raise AccountError("bad_username")
-    if store.find_user_by_name(db, username):
-        raise AccountError("username_taken", username=username)
+    username = _new_username(db, username, store.USERS)
     if role not in store.ROLES:
         raise AccountError("bad_role")
     unit_id = None
@@ -65,6 +63,27 @@ def create_user(db, config: Config, username: str, password: str, role: str, uni
         unit_id = require_unit(db, unit_no)["id"]
     check_new_password(password, config)
     return store.insert_user(db, username, generate_password_hash(password), role, unit_id, actor)
+
+
+def _new_username(db, username: str, table: str) -> str:
+    username = username.strip()
+    if not USERNAME.fullmatch(username):
+        raise AccountError("bad_username")
+    if store.find_user_by_name(db, username, table):
+        raise AccountError("username_taken", username=username)
+    return username
+
+
+def create_province_user(registry, config: Config, username: str, password: str) -> dict:
+    """A new province console user (in the registry): they see the province pages and no society's."""
+    username = _new_username(registry, username, province_store.USERS)
+    check_new_password(password, config)
+    return province_store.insert_province_user(registry, username, generate_password_hash(password))
+
+
+def as_province_user(found: dict) -> dict:
+    """A province user row as the console handles users: with its role, and no unit."""
+    return dict(found, role=PROVINCE, unit_id=None)
 
 
 def set_password(db, config: Config, user_id: int, password: str, actor: str) -> dict:
@@ -84,9 +103,11 @@ def locked_until(user: dict, now: datetime) -> datetime | None:
     return until if until and until > now else None
 
 
-def log_in(db, config: Config, username: str, password: str, now: datetime) -> tuple[dict | None, dict]:
-    """(user, {}) on success, else (None, {"reason": "wrong"}) or (None, {"reason": "locked", "until"})."""
-    user = store.find_user_by_name(db, username.strip())
+def log_in(db, config: Config, username: str, password: str, now: datetime,
+           table: str = store.USERS) -> tuple[dict | None, dict]:
+    """(user, {}) on success, else (None, {"reason": "wrong"}) or (None, {"reason": "locked", "until"}).
+    A province user signs in the same way against the registry's users (`table`)."""
+    user = store.find_user_by_name(db, username.strip(), table)
     if user is None or not user["active"]:
         check_password_hash(_decoy_hash(), password)
         return None, {"reason": "wrong"}
@@ -95,9 +116,9 @@ def log_in(db, config: Config, username: str, password: str, now: datetime) -> t
         return None, {"reason": "locked", "until": until}
     if not check_password_hash(user["password_hash"], password):
         lock = store.record_failed_login(db, user["id"], config.admin_max_failed_logins,
-                                         timedelta(minutes=config.admin_lockout_minutes), now)
+                                         timedelta(minutes=config.admin_lockout_minutes), now, table)
         if lock:
             return None, {"reason": "locked", "until": datetime.fromisoformat(lock)}
         return None, {"reason": "wrong"}
-    store.record_login(db, user["id"])
-    return store.find_user(db, user["id"]), {}
+    store.record_login(db, user["id"], table)
+    return store.find_user(db, user["id"], table), {}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, session, url_for
 
-from bot.admin.accounts import EVERYONE, log_in, session_stamp
+from bot.admin.accounts import EVERYONE, PROVINCE, log_in, session_stamp
 from bot.admin.ui import allow, config, db, now, public, render, say_done, t
 from bot.web import same_site_path
+from storage.admin import USERS
 
 bp = Blueprint("auth", __name__)
 
@@ -21,17 +22,17 @@ def _next_url() -> str:
     return same_site_path(request.values.get("next"), url_for("admin.home"), prefix="/admin")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-@public
-def login():
+def sign_in(database, table: str, session_key: str, heading: str | None = None):
+    """The log-in form and its answer: a society's users (its store), or the province's (the registry,
+    `table` and `session_key` of their own, so a session is one or the other)."""
     error, username = None, ""
     if request.method == "POST":
         username = request.form.get("username", "")
-        found, refusal = log_in(db(), config(), username, request.form.get("password", ""), now())
+        found, refusal = log_in(database, config(), username, request.form.get("password", ""), now(), table)
         if found:
             session.clear()
             session.permanent = True
-            session.update(user_id=found["id"], stamp=session_stamp(found))
+            session.update({session_key: found["id"], "stamp": session_stamp(found)})
             return redirect(_next_url())
         if refusal["reason"] == "locked":
             error = t("login.locked", until=refusal["until"].strftime("%H:%M"),
@@ -40,11 +41,18 @@ def login():
             error = t("login.wrong")
     status = 401 if error else 200
     return render("login.html", error=error, username=username, next=request.values.get("next", ""),
-                  tries=config().admin_max_failed_logins, minutes=config().admin_lockout_minutes), status
+                  tries=config().admin_max_failed_logins, minutes=config().admin_lockout_minutes,
+                  action=request.path, heading=heading), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    return sign_in(db(), USERS, "user_id")
 
 
 @bp.post("/logout")
-@allow(*EVERYONE)
+@allow(*EVERYONE, PROVINCE)
 def logout():
     session.clear()
     say_done("login.signed_out")

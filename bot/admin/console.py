@@ -14,8 +14,8 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
-                       members, misunderstood, news, online_pay, tickets, users)
-from bot.admin.accounts import EVERYONE, UNIT, session_stamp
+                       members, misunderstood, news, online_pay, province, tickets, users)
+from bot.admin.accounts import EVERYONE, PROVINCE, UNIT, as_province_user, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from bot.membership import field_text
 from storage import admin as store
@@ -25,7 +25,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
 PAGES = [auth, dashboard, applications, members, fees, online_pay, news, tickets, jobs, events, checkin, awards,
-         governance, audit, misunderstood, users]
+         governance, audit, misunderstood, users, province]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
     ("admin.dashboard.index", "dashboard"),
@@ -43,6 +43,10 @@ MENU = [
     ("admin.audit.index", "audit"),
     ("admin.misunderstood.index", "misunderstood"),
     ("admin.users.index", "users"),
+    ("admin.province.my_filings", "province_filing"),
+    ("admin.province.index", "province"),
+    ("admin.province.filings", "province_filings"),
+    ("admin.province.evaluation_page", "province_evaluation"),
 ]
 
 for page in PAGES:
@@ -80,6 +84,10 @@ def _session_settings(state) -> None:
 
 
 def _signed_in_user() -> dict | None:
+    """The session's user: a society's (its own store) or, signed in at /admin/province/login, the
+    province's (the registry), never both at once."""
+    if session.get("province_user_id"):
+        return _signed_in_province_user()
     user_id = session.get("user_id")
     found = store.find_user(db(), user_id) if user_id else None
     if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
@@ -87,6 +95,15 @@ def _signed_in_user() -> dict | None:
             session.clear()
         return None
     return found
+
+
+def _signed_in_province_user() -> dict | None:
+    with province.registry(config()) as opened:
+        found = store.find_user(opened, session["province_user_id"], province.USERS)
+    if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
+        session.clear()
+        return None
+    return as_province_user(found)
 
 
 @console.before_request
@@ -100,7 +117,8 @@ def gate():
     if getattr(view, "admin_public", False):
         return None
     if g.admin_user is None:
-        return redirect(url_for("admin.auth.login", next=request.full_path.rstrip("?")))
+        login = "admin.province.login" if PROVINCE in roles_of(view) else "admin.auth.login"
+        return redirect(url_for(login, next=request.full_path.rstrip("?")))
     if g.admin_user["role"] not in roles_of(view):
         abort(403)
     return None
@@ -135,11 +153,14 @@ def template_globals() -> dict:
 
 
 @console.get("/")
-@allow(*EVERYONE)
+@allow(*EVERYONE, PROVINCE)
 def home():
-    """The dashboard for the secretariat; a unit contact's start is their unit's members."""
+    """The dashboard for the secretariat; a unit contact's start is their unit's members; the province's
+    staff start at the province's societies."""
     if user()["role"] == UNIT:
         return redirect(url_for("admin.members.index"))
+    if user()["role"] == PROVINCE:
+        return redirect(url_for("admin.province.index"))
     return redirect(url_for("admin.dashboard.index"))
 
 

@@ -6,6 +6,7 @@ Thin: the rules are handlers/province's, the records storage/province.py's.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import click
 
 from bot.commands.common import json_option, load_settings
+from bot.content import text
 from handlers.province import evaluation, filing, registry, say
 from handlers.province.guide import compile_guide, export
 from storage import province as store
@@ -160,3 +162,23 @@ def evaluate(year, out, save):
         if save:
             click.echo(say("evaluation.saved", year=year))
     return data, human
+
+
+@province.command("create-user")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（供脚本使用）。")
+def create_user(username, password_stdin):
+    """新建省科协工作人员的网页后台账号（只能看省科协的页面，不能进入任何学会的后台）。"""
+    from bot.admin import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt(text("admin.cli.password"), hide_input=True, confirmation_prompt=True)
+    settings = load_settings()
+    with registry(settings) as opened:
+        try:
+            user = accounts.create_province_user(opened, settings, username, password)
+        except accounts.AccountError as error:
+            raise click.ClickException(text(f"admin.accounts.{error.reason}", **error.facts)) from None
+    click.echo(say("cli.user_created", username=user["username"]))

@@ -1,0 +1,164 @@
+"""The province's pages (/admin/province/...) and a society's filing page.
+
+Province staff sign in at /admin/province/login with an account in the registry, not in any
+society's store: their session opens the province's pages (societies, filing review, evaluation,
+notices) and no society's page (403), and a society's staff open no province page (403). A person
+who also works for a society signs in there with that society's account.
+
+A society's secretariat (admin, staff) files its year's events from `my_filings` and sees there
+what the province decided about each, and why a filing came back; only its own society's.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, request, url_for
+
+from bot.admin.accounts import ADMIN, PROVINCE, STAFF
+from bot.admin.auth import sign_in
+from bot.admin.ui import actor, allow, arg, config, or_404, public, render, say_not_done, send_written
+from handlers.province import evaluation, filing, registry, say, settings
+from handlers.province.guide import compile_guide
+from storage import province as store
+from storage.province import USERS
+from storage.societies import find_society_by_appid, list_societies
+
+bp = Blueprint("province", __name__, url_prefix="/province")
+
+STATUSES = (store.FILED, store.APPROVED, store.RETURNED)
+YEARS = (2000, 2100)
+
+
+def _year() -> int:
+    return arg("year", low=YEARS[0], high=YEARS[1], default=date.today().year)
+
+
+def _flash_done(key: str, **fields) -> None:
+    flash(say(key, **fields), "ok")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    with registry(config()) as opened:
+        return sign_in(opened, USERS, "province_user_id", heading=say("console.login_title"))
+
+
+# --- the province's pages ---------------------------------------------------------------------
+
+@bp.get("/")
+@allow(PROVINCE)
+def index():
+    """Every registered society, its discipline and preview choice, and its filings by state."""
+    with registry(config()) as opened:
+        profiles = store.society_settings(opened)
+        counts = store.filing_counts(opened)
+        rows = [dict(s, discipline=profiles.get(s["appid"], {}).get("discipline") or "",
+                     preview_opt_in=bool(profiles.get(s["appid"], {}).get("preview_opt_in")),
+                     counts=counts.get(s["appid"], {})) for s in list_societies(opened)]
+    return render("province.html", societies=rows, statuses=STATUSES, say=say,
+                  disciplines=settings()["guide"]["disciplines"])
+
+
+@bp.post("/societies/<appid>")
+@allow(PROVINCE)
+def society(appid: str):
+    discipline = request.form.get("discipline", "").strip()[:40]
+    with registry(config()) as opened:
+        found = or_404(find_society_by_appid(opened, appid))
+        store.set_society_settings(opened, appid, {"discipline": discipline,
+                                                   "preview_opt_in": int(request.form.get("previews") == "1")},
+                                   actor())
+    _flash_done("console.society_saved", name=found["name"])
+    return redirect(url_for(".index"))
+
+
+@bp.get("/filings")
+@allow(PROVINCE)
+def filings():
+    status = request.args.get("status", store.FILED)
+    if status not in STATUSES:
+        status = store.FILED
+    year = _year()
+    with registry(config()) as opened:
+        rows = store.list_filings(opened, status=status, year=year)
+        guide = compile_guide(opened, year)
+    return render("province_filings.html", filings=rows, status=status, statuses=STATUSES, year=year, say=say,
+                  guide=guide)
+
+
+@bp.post("/filings/<int:filing_id>/approve")
+@allow(PROVINCE)
+def approve(filing_id: int):
+    return _review(lambda opened: filing.approve(opened, filing_id, actor()), "console.approved")
+
+
+@bp.post("/filings/<int:filing_id>/return")
+@allow(PROVINCE)
+def return_filing(filing_id: int):
+    reason = request.form.get("reason", "")
+    return _review(lambda opened: filing.return_filing(opened, filing_id, reason, actor()), "console.returned")
+
+
+def _review(decide, done: str):
+    with registry(config()) as opened:
+        try:
+            decided = decide(opened)
+        except store.FilingRefused as refused:
+            if refused.reason == "no_filing":
+                return or_404(None)
+            say_not_done(say(f"refused.{refused.reason}", **refused.facts))
+        else:
+            _flash_done(done, **decided)
+    return redirect(url_for(".filings"))  # back to what still waits for review
+
+
+def _evaluated() -> tuple[int, list]:
+    """The asked year (?year=, this year by default) and every society's evaluation for it, computed now."""
+    year = _year()
+    with registry(config()) as opened:
+        return year, evaluation.evaluate(opened, year)
+
+
+@bp.get("/evaluation")
+@allow(PROVINCE)
+def evaluation_page():
+    year, results = _evaluated()
+    return render("province_evaluation.html", results=results, year=year, keys=evaluation.indicator_keys(),
+                  say=say, weights=evaluation.rules()["weights"])
+
+
+@bp.get("/evaluation.xlsx")
+@allow(PROVINCE)
+def evaluation_file():
+    year, results = _evaluated()
+    return send_written(f"{say('evaluation.title', year=year)}.xlsx",
+                        lambda path: evaluation.export(results, year, path))
+
+
+# --- a society's own filings ---------------------------------------------------------------------------
+
+@bp.get("/filing")
+@allow(ADMIN, STAFF)
+def my_filings():
+    """This society's filings and what the province decided; only this society's (its AppID)."""
+    year = _year()
+    appid = config().app_id
+    with registry(config()) as opened:
+        registered = find_society_by_appid(opened, appid) is not None
+        rows = store.list_filings(opened, appid=appid, year=year) if registered else []
+    return render("province_filing.html", filings=rows, year=year, registered=registered, say=say)
+
+
+@bp.post("/filing")
+@allow(ADMIN, STAFF)
+def file_plans():
+    year = _year()
+    with registry(config()) as opened:
+        if find_society_by_appid(opened, config().app_id) is None:
+            say_not_done(say("console.not_registered"))
+        else:
+            outcomes = filing.file_year(opened, config().app_id, year, actor())
+            _flash_done("cli.filed", **outcomes)
+    return redirect(url_for(".my_filings", year=year))
+
