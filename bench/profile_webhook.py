@@ -13,7 +13,8 @@ subtracted from it), so the stages add up to the whole:
   xml parse       _parse_xml (xmltodict) + to_inbound, with wechatpy's parse_message for events
   xml render      render_reply (wechatpy's TextReply/ArticlesReply) + seal_reply
   pool hop        submitting the handler to the thread pool and waiting for its result
-  redis           redis-py's execute_command (client side: scripts, GET/SET, socket I/O)
+  redis           redis-py's execute_command and storage.state._run_once (client side: scripts,
+                  GET/SET, socket I/O)
   redis-server    the redis-server process's CPU over the run, a message's share
   routing         bot.router.route without the model
   model           bot.intent_model.Model.probabilities
@@ -85,6 +86,9 @@ def instrument() -> None:
     import storage
 
     redis.Redis.execute_command = timed("redis", redis.Redis.execute_command)
+    from storage import state
+
+    state._run_once = timed("redis", state._run_once)  # the message's two scripts, sent directly
     logging.Logger.handle = timed("logging", logging.Logger.handle)
     for info in pkgutil.iter_modules(storage.__path__):
         if info.name in ("state", "redis_server"):

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import redis
 from redis.commands.core import Script
+from redis.exceptions import NoScriptError
 
 from bot.config import Config
 from storage.accounts import ROOT_PREFIX, key_prefix
@@ -109,6 +110,29 @@ return ours and 1 or 0
 """)
 
 
+def _run_once(r: redis.Redis, script: Script, keys: list, args: list):
+    """`script` on a connection of `r`'s pool, sent once, as redis-py sends it for a client made by
+    from_url (no retries): one send and one read, without the rest of redis-py's command path
+    (observability hooks, retry wrappers, event dispatch), which cost as much client CPU as the
+    round trip itself: a third of the two scripts' cost (docs/benchmarks.md, issue 18).
+    A connection that failed is dropped; the pool opens a fresh one for the next command.
+    """
+    pool = r.connection_pool
+    connection = pool.get_connection()
+    try:
+        try:
+            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            return connection.read_response()
+        except NoScriptError:  # Redis restarted or was flushed: EVAL runs it and caches it again
+            connection.send_command("EVAL", script.script, len(keys), *keys, *args)
+            return connection.read_response()
+    except (redis.ConnectionError, redis.TimeoutError):
+        connection.disconnect()
+        raise
+    finally:
+        pool.release(connection)
+
+
 def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
                   window: tuple[str, int, int] | None = None) -> MemberTurn | None:
     """Claim a message and, most often, its member's turn; None for a retry of a claimed message.
@@ -123,7 +147,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
         kind, seconds, messages = window
         keys.append(_window_key(openid, kind))
         args += [messages, seconds]
-    claimed = _BEGIN_MESSAGE_SCRIPT(keys=keys, args=args, client=r)
+    claimed = _run_once(r, _BEGIN_MESSAGE_SCRIPT, keys, args)
     if claimed is None:
         return None
     if claimed[0]:
@@ -156,7 +180,7 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
         key, value, ttl = turn.later
         keys.append(key)
         args += [value, ttl]
-    if not _END_MESSAGE_SCRIPT(keys=keys, args=args, client=r) and turn.taken:
+    if not _run_once(r, _END_MESSAGE_SCRIPT, keys, args) and turn.taken:
         log.warning("the lock on %s's flow expired before the reply; its changes are dropped", turn.openid)
 
 
