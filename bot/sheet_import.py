@@ -1,6 +1,6 @@
 """A secretariat's sheet of records (the activity guide, award calls) checked and matched before anything is written.
 
-The same steps as the member roster (bot/roster.py), for any record kind a
+The same steps as the member roster (handlers/members/roster.py), for any record kind a
 `RecordSheet` describes: the header is found by the column names in a
 content file; every cell is cleaned by its column's cleaner, which raises
 `Invalid(reason)`; the row as a whole is checked (an end before its start);
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import content
-from bot.roster import ImportPlan, Problem
+from handlers.members.roster import ImportPlan, Problem
 from bot.spreadsheets import SheetError, is_blank, read_table
 from bot.validation import Invalid, normalise
 

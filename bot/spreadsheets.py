@@ -6,7 +6,7 @@ group cells, column names spelled several ways, numbers stored as numbers,
 blank rows and a notes row at the bottom. `read_table` turns such a sheet into
 `(row_number, {canonical_column: value})` pairs, keeping Excel's row numbers
 and column letters so a report can point at the cell to fix. What the values
-must look like is the caller's business (see bot/roster.py).
+must look like is the caller's business (see handlers/members/roster.py).
 """
 from __future__ import annotations
 

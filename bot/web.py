@@ -43,7 +43,7 @@ def config():
 
 
 def redis_client():
-    """Opened when a notice is queued, as bot.membership expects."""
+    """Opened when a notice is queued, as handlers.members.membership expects."""
     return services().redis
 
 

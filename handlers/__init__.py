@@ -21,7 +21,7 @@ def register() -> None:
     import handlers.jobs.chat              # noqa: F401  招聘: search, detail, keyword alerts
     import handlers.news.chat              # noqa: F401  电子会讯: latest items, per topic, resolutions, the inbox
     import handlers.news.subscriptions     # noqa: F401  订阅 / 退订 / 我的订阅
-    import handlers.profile                # noqa: F401  会员卡: binding, the card, contact updates
-    import handlers.signup                 # noqa: F401  入会: individual and unit applications
+    import handlers.members.profile        # noqa: F401  会员卡: binding, the card, contact updates
+    import handlers.members.signup         # noqa: F401  入会: individual and unit applications
     import handlers.tickets.chat           # noqa: F401  我的诉求
-    import handlers.welcome                # noqa: F401  follow, QR follow, unfollow
+    import handlers.members.welcome        # noqa: F401  follow, QR follow, unfollow

@@ -4,7 +4,7 @@ Outside a flow, "取消报名" (the router hears 取消) cancels a registration:
 """
 from bot.conversation import flow_title
 from bot.registry import handles
-from handlers import signup
+from handlers.members import signup
 from handlers.events import chat as events
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot import membership
+from handlers.members import membership
 from bot.config import load_config
 from storage.members import find_application, find_member_by_openid, insert_unit
 from storage.sqlite import transaction

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from bot import certificates
+from handlers.members import certificates
 from bot.config import load_config
 from storage.members import suspend_member
 from storage.fees import find_payer, record_payment

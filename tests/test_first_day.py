@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook
 
-from bot import governance
+from handlers import governance
 from handlers.fees import dues
 from bot.admin import fees as admin_dues
 from bot.cli import main

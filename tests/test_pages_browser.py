@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from bot import certificates
+from handlers.members import certificates
 from bot.config import load_config
 from handlers.fees import dues
 from tests.pages_data import LI, WANG, add_member

@@ -7,7 +7,7 @@ import pytest
 
 from rq import Queue
 
-import handlers.profile
+import handlers.members.profile
 from bot import content
 from handlers.news.items import settings
 from bot.outbound import QUEUE_NAME
@@ -27,7 +27,7 @@ def clock(monkeypatch):
     class Clock:
         now = TODAY
 
-    monkeypatch.setattr(handlers.profile, "now", lambda: Clock.now)
+    monkeypatch.setattr(handlers.members.profile, "now", lambda: Clock.now)
     return Clock
 
 

@@ -222,7 +222,7 @@ def test_dry_run_reports_without_writing(env, db, tmp_path):
 
 
 def test_dates_as_rosters_write_them():
-    from bot.roster import parse_date
+    from handlers.members.roster import parse_date
 
     assert parse_date("2019.3") == "2019-03-01"
     assert parse_date("2019年3月5日") == "2019-03-05"
@@ -237,7 +237,7 @@ def test_dates_as_rosters_write_them():
     ("终身会员", "9999-12-31"), ("未缴", None), ("欠费", None),
 ])
 def test_paid_status_as_secretariats_write_it(written, paid_through):
-    from bot.roster import clean_paid_through
+    from handlers.members.roster import clean_paid_through
 
     assert clean_paid_through(written, date(2026, 12, 6)) == paid_through
 

@@ -1,6 +1,6 @@
 """Applications: the pending queue, one application in full, and approving or rejecting in bulk.
 
-Decisions go through bot.membership, as `python -m bot members approve/reject`
+Decisions go through handlers.members.membership, as `python -m bot members approve/reject`
 do: all the ticked applications or none (one refusal stops the batch, so it
 can be fixed and sent again), numbered and recorded with the console user as
 actor, and each applicant notified the same way.
@@ -11,7 +11,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from bot import membership
+from handlers.members import membership
 from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
 from bot.web import same_site_path
 from storage import admin as admin_store

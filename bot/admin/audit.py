@@ -12,7 +12,7 @@ import json
 
 from flask import Blueprint, request, url_for
 
-from bot import membership
+from handlers.members import membership
 from bot.admin.ui import current_page, db, render, texts
 from storage import admin as admin_store
 

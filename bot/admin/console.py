@@ -17,7 +17,7 @@ from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboa
                        members, misunderstood, news, online_pay, province, tickets, users)
 from bot.admin.accounts import EVERYONE, PROVINCE, UNIT, as_province_user, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
-from bot.membership import field_text
+from handlers.members.membership import field_text
 from storage import admin as store
 
 console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",

@@ -14,8 +14,8 @@ from handlers.fees import dues
 from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
 from bot.admin.ui import config, db, redis_client, render, t, texts, word
-from bot.governance import AGE_BANDS, add_months
-from bot.membership import category_name
+from handlers.governance import AGE_BANDS, add_months
+from handlers.members.membership import category_name
 from bot.validation import age_band
 from storage import admin as store
 from storage.fees import collected_by_category, list_dues_payers

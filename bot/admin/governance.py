@@ -1,6 +1,6 @@
 """The governance report: council bodies, their 3:3:3:1 make-up, size rules, the fellow cap, the term.
 
-bot/governance.py works out the figures from members' council roles; this
+handlers/governance.py works out the figures from members' council roles; this
 page words them (gaps named as sentences, e.g. "常务理事会中党政机关人员偏少：
 应约 10%，现为 0%") and offers the same sentences as an .xlsx. The term's
 dates are console settings (storage/admin.py), set here by the secretariat
@@ -12,9 +12,9 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import governance
+from handlers import governance
 from bot.admin.ui import actor, db, render, say_done, say_not_done, send_table, t, texts
-from bot.membership import percent
+from handlers.members.membership import percent
 from storage import admin as admin_store
 from storage import members as store
 

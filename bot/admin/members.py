@@ -3,7 +3,7 @@
 A unit contact sees the members linked to their unit and nothing else: the
 list and the export are narrowed to it, and another member's page is 403.
 Edits are checked cell by cell with the roster import's own cleaners
-(bot/roster.CLEANERS), so the console accepts exactly what an import would;
+(handlers/members/roster.CLEANERS), so the console accepts exactly what an import would;
 category, status and fellow changes go through the store's rule-keeping
 functions, as the CLI's do.
 """
@@ -13,7 +13,8 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from bot import membership, roster
+from handlers.members import roster
+from handlers.members import membership
 from bot.admin import roster_import
 from bot.admin.accounts import EVERYONE
 from bot.admin.ui import (

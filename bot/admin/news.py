@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 
 from bot import content, delivery
 from handlers.news import items as newsletters
-from bot.membership import category_name
+from handlers.members.membership import category_name
 from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED

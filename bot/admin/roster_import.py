@@ -1,7 +1,7 @@
 """Importing a roster from the browser: upload, read the validation report, confirm, see the result.
 
 The report and the writing are `python -m bot members import`'s own
-(bot.roster plans, bot.membership applies and reports), so the two say the
+(handlers.members.roster plans, handlers.members.membership applies and reports), so the two say the
 same about the same file. Between the report and the confirmation the file
 waits in the data directory under a random token, readable only by the user
 who uploaded it (ui.keep_upload); confirming plans it again (the roster may
@@ -14,7 +14,8 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from bot import membership, roster
+from handlers.members import roster
+from handlers.members import membership
 from bot.admin.ui import actor, db, drop_upload, held_upload, render, say_not_done, t, upload_step
 from bot.spreadsheets import XLSX_SUFFIXES, SheetError
 

@@ -20,8 +20,8 @@ from flask import abort, flash, g, redirect, render_template, request, send_file
 
 from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
-from bot.membership import action_text as membership_action_text
-from bot.membership import changes_text, explain, field_text, label
+from handlers.members.membership import action_text as membership_action_text
+from handlers.members.membership import changes_text, explain, field_text, label
 from bot.spreadsheets import write_table
 from bot.web import MAX_PAGE, arg, config, db, redis_client  # noqa: F401 (console pages import them from here)
 from storage.members import Refused, list_units

@@ -13,7 +13,7 @@ from bot.admin import accounts
 from bot.commands.common import load_settings, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.content import text
-from bot.membership import explain
+from handlers.members.membership import explain
 from storage.admin import ROLES
 from storage.members import Refused
 

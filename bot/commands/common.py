@@ -25,7 +25,7 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 def shown(fields: dict) -> dict:
     """Fields as a secretariat reads them on screen: nothing is "—" (never "None"), a stored
     timestamp is local time to the minute (never ISO with a UTC offset)."""
-    from bot.membership import local_time
+    from handlers.members.membership import local_time
 
     def word(value):
         if value is None or value == "":

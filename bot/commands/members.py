@@ -17,13 +17,14 @@ from pathlib import Path
 
 import click
 
-from bot import content, roster
+from bot import content
+from handlers.members import roster
 from bot.commands.common import json_option, load_settings, open_store
-from bot.membership import (application_view, apply_import, category_name, explain, field_text,
+from handlers.members.membership import (application_view, apply_import, category_name, explain, field_text,
                             history_line, history_view, import_report, label, member_view,
                             members_data, report_lines, say, search_text)
-from bot.membership import approve as approve_applications
-from bot.membership import reject as reject_applications
+from handlers.members.membership import approve as approve_applications
+from handlers.members.membership import reject as reject_applications
 from bot.spreadsheets import SheetError, display_width, write_table
 from bot.validation import normalise
 from storage import members as store
@@ -32,7 +33,7 @@ from storage.state import connect_redis
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "mobile")
 
 
-# --- wording, shared with the units commands (the words themselves: bot/membership.py) ---
+# --- wording, shared with the units commands (the words themselves: handlers/members/membership.py) ---
 
 def print_table(columns: tuple[str, ...], rows: list[dict], names: dict | None = None) -> None:
     """Aligned columns under Chinese headers; a Chinese character is two columns wide.

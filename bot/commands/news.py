@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from bot import content, delivery
-from bot.membership import local_time
+from handlers.members.membership import local_time
 from bot.commands.common import json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list

@@ -1,7 +1,7 @@
 """入会申请: one page for individuals and units, the chat form's questions on one screen.
 
 The fields, their checks and the application they make are the chat's
-(handlers.signup.FORMS: each Field's `clean`, `applies`, `options`; an invite
+(handlers.members.signup.FORMS: each Field's `clean`, `applies`, `options`; an invite
 code links the unit as in chat; storage.members.create_application numbers
 it), so an application from the page is the same row, number and approval path
 as one typed in chat. What the member has typed is kept as a draft (Redis, 30
@@ -17,7 +17,7 @@ from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import db, openid, redis_client, render, t
 from bot.validation import Invalid, normalise
-from handlers.signup import FORMS, KINDS, problem_text
+from handlers.members.signup import FORMS, KINDS, problem_text
 from storage.members import (create_application, find_member_by_openid, find_open_application,
                              find_unit_by_invite_code)
 from storage.state import drop_application_draft, load_application_draft, save_application_draft

@@ -3,7 +3,7 @@
 Everything here is looked up by the session's openid and nothing else; the one
 URL naming a record (a ticket) is matched with that openid too. Contact
 details are checked by the same functions as the chat's 修改手机/邮箱/单位
-(handlers.profile.UPDATES, over bot/validation.py) and saved the same way,
+(handlers.members.profile.UPDATES, over bot/validation.py) and saved the same way,
 with the change in the member's history.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bot.pages.auth import csrf_token
 from bot.pages.common import db, openid, render, t, today
 from bot.privacy import mask_mobile
 from bot.validation import Invalid
-from handlers.profile import UPDATES
+from handlers.members.profile import UPDATES
 from storage.events import registrations_of
 from storage.members import (find_latest_application, find_member_by_openid, find_unit_by_openid,
                              update_member)

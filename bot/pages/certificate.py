@@ -3,13 +3,13 @@
 The certificate is the session member's own (or their unit's, for a unit
 contact); the verification page is public and shows only name, number,
 category, validity and whether the membership is valid today
-(bot/certificates.py holds the rules and the image).
+(handlers/members/certificates.py holds the rules and the image).
 """
 from __future__ import annotations
 
 from flask import Response, redirect, url_for
 
-from bot import certificates
+from handlers.members import certificates
 from bot.pages import pages
 from bot.pages.auth import public, root_url
 from bot.pages.common import config, db, openid, render, today

@@ -25,7 +25,7 @@ from bot.pages.auth import csrf_token
 from bot.pages.common import config, db, openid, render, t, today
 from bot.pages.dues import pay_client
 from bot.validation import Invalid, clean_mobile, clean_name, clean_text
-from handlers.signup import problem_text
+from handlers.members.signup import problem_text
 from storage import event_payments
 from storage import events as store
 from storage.members import Refused, find_member_by_openid

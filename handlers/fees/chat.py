@@ -53,7 +53,7 @@ def fee_status(ctx):
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
         if text and _mentions(text, "claims_member"):
-            from handlers.profile import start_binding  # profile imports signup; fees is imported by none
+            from handlers.members.profile import start_binding  # profile imports signup; fees is imported by none
             return start_binding(ctx, then="fee_status")
         return _schedule_reply(ctx, details=bool(text) and _mentions(text, "details"))
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence

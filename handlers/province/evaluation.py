@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from bot import content, governance
+from bot import content
+from handlers import governance
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
 from handlers.province import say, settings
 from storage import province as store

@@ -19,7 +19,7 @@ from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
                             tries_value)
-from handlers.signup import application_status, problem_text, start_signup
+from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
 from storage.news import give_default_subscriptions, topics_of

@@ -15,7 +15,8 @@ from typing import Callable
 
 import redis
 
-from bot import content, delivery, roster
+from bot import content, delivery
+from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_mobile
 from bot.validation import age_band, normalise
