@@ -143,9 +143,20 @@ def _record(r: redis.Redis, job: Job | None, openid: str, kind: str, status: str
 
 
 class _Scheduler(RQScheduler):
-    """RQ's scheduler process exits at the first Redis error, and RQ starts another only at the
+    """RQ's scheduler process, which also queues the periodic jobs as their periods come due
+    (bot/scheduler.py: once per period however many workers run).
+
+    RQ's exits at the first Redis error, and RQ starts another only at the
     worker's 10-minute maintenance (rq/rq#2189): until then no retry or delayed job comes due.
     This one waits for Redis to come back and carries on."""
+
+    def __init__(self, *args, ticker, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticker = ticker
+
+    def enqueue_scheduled_jobs(self):
+        super().enqueue_scheduled_jobs()
+        self.ticker(self.connection)
 
     def work(self):
         while True:
@@ -163,9 +174,9 @@ class _Worker(Worker):
 
     stopping = False
 
-    def __init__(self, *args, scheduler_name: str, **kwargs):
+    def __init__(self, *args, scheduler_name: str, ticker, **kwargs):
         super().__init__(*args, **kwargs)
-        self.scheduler_name = scheduler_name
+        self.scheduler_name, self.ticker = scheduler_name, ticker
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
@@ -175,7 +186,8 @@ class _Worker(Worker):
         # quit with Redis away takes back the lock that one could not release (it expires after 61 s).
         self.scheduler = _Scheduler(self.queues, connection=self.connection, name=self.scheduler_name,
                                     logging_level=self.log.level if logging_level is None else logging_level,
-                                    date_format=date_format, log_format=log_format, serializer=self.serializer)
+                                    date_format=date_format, log_format=log_format, serializer=self.serializer,
+                                    ticker=self.ticker)
         if self.scheduler.acquire_locks():
             self.scheduler.start()
 
@@ -204,14 +216,16 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
 
     First it queues again the work of delivery jobs whose worker died (see
-    bot.delivery.recover_abandoned); importing bot.delivery here also means each
-    job's forked process starts with it loaded. The scheduler runs alongside so
-    that jobs RQ put off for a retry come due; in burst mode it only enqueues
-    those already due. RQ's worker quits when Redis goes away in the middle of a
-    job (its loop gives up on any error but a wait for the next job), so until
-    stopped a new one takes over. Returns whether any job ran.
+    bot.delivery.recover_abandoned), and queues the periodic jobs whose period
+    came due while no worker ran (bot.scheduler.tick); importing bot.delivery
+    here also means each job's forked process starts with it loaded. The
+    scheduler runs alongside so that jobs RQ put off for a retry, and periodic
+    jobs, come due; in burst mode it only enqueues those already due. RQ's
+    worker quits when Redis goes away in the middle of a job (its loop gives up
+    on any error but a wait for the next job), so until stopped a new one takes over. Returns whether any job ran.
     """
     from bot.delivery import recover_at_start
+    from bot.scheduler import Ticker
 
     r = connect_redis(config)
     recover_at_start(config, r)
@@ -219,10 +233,12 @@ def run_worker(config: Config, burst: bool = False) -> bool:
         from bot.platform.accounts import recover_every_society
 
         recover_every_society(config, r, recover_at_start)
+    ticker = Ticker(config)
+    ticker(r)
     scheduler_name, worked, worker = uuid4().hex, False, None
     while True:
         try:
-            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name)
+            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name, ticker=ticker)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:

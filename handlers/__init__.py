@@ -5,7 +5,8 @@ fill the tables of bot/registry.py; the app calls it once at start. Nothing is
 imported on `import handlers` itself, so a capability's rules (handlers/fees/dues.py)
 can be imported by the CLI, the console, storage callers or another capability
 without pulling in every chat module (and the import cycles that would bring).
-To add a capability, add its package and its line here.
+To add a capability, add its package and its line here; a capability with a
+periodic job adds the module declaring it to `register_periodic_jobs()` too.
 """
 
 
@@ -25,3 +26,12 @@ def register() -> None:
     import handlers.members.signup         # noqa: F401  入会: individual and unit applications
     import handlers.tickets.chat           # noqa: F401  我的诉求
     import handlers.members.welcome        # noqa: F401  follow, QR follow, unfollow
+
+
+def register_periodic_jobs() -> None:
+    """Declare every periodic job (`@periodic`, bot/scheduler.py); content/schedule.toml says when each runs."""
+    import bot.backups                     # noqa: F401  nightly_backup
+    import handlers.awards.calls           # noqa: F401  award_deadlines
+    import handlers.events.guide           # noqa: F401  event_reminders
+    import handlers.fees.reminders         # noqa: F401  dues_reminders
+    import handlers.jobs.alerts            # noqa: F401  job_alerts, expire_postings

@@ -350,6 +350,13 @@ def _payment_restarts(db: sqlite_utils.Database) -> None:
     db["payments"].add_column("continued", int)
 
 
+def _schedule_runs(db: sqlite_utils.Database) -> None:
+    """Runs of the periodic jobs and their outcomes (storage/schedule.py)."""
+    from storage import schedule
+
+    schedule.create_table(db)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -371,6 +378,7 @@ MIGRATIONS = [
     _event_cancellation,
     _pay_refunds,
     _payment_restarts,
+    _schedule_runs,
 ]
 
 

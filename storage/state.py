@@ -586,6 +586,13 @@ def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
     return bool(r.set(f"{key_prefix()}delivery:recovery_scheduled", 1, nx=True, ex=seconds))
 
 
+# --- periodic jobs ---------------------------------------------------------------------------
+
+def claim_schedule_period(r: redis.Redis, job: str, period: str, seconds: int) -> bool:
+    """True for the one caller, of all workers, that may start the job's run for this period."""
+    return bool(r.set(f"{PREFIX}schedule:{job}:{period}", 1, nx=True, ex=seconds))
+
+
 # --- WeChat user tags --------------------------------------------------------------------
 # Tags mirror topic subscriptions so a newsletter can be mass-sent by tag. Kept
 # here: the tag id of each topic, who we have tagged (added and removed only

@@ -14,7 +14,7 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
-                       members, misunderstood, news, online_pay, province, tickets, users)
+                       members, misunderstood, news, online_pay, province, schedule, tickets, users)
 from bot.admin.accounts import EVERYONE, PROVINCE, UNIT, as_province_user, session_stamp
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from handlers.members.membership import field_text
@@ -25,7 +25,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
 PAGES = [auth, dashboard, applications, members, fees, online_pay, news, tickets, jobs, events, checkin, awards,
-         governance, audit, misunderstood, users, province]
+         governance, audit, misunderstood, schedule, users, province]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
     ("admin.dashboard.index", "dashboard"),
@@ -42,6 +42,7 @@ MENU = [
     ("admin.governance.index", "governance"),
     ("admin.audit.index", "audit"),
     ("admin.misunderstood.index", "misunderstood"),
+    ("admin.schedule.index", "schedule"),
     ("admin.users.index", "users"),
     ("admin.province.my_filings", "province_filing"),
     ("admin.province.index", "province"),

@@ -4,7 +4,7 @@ Everything is the CLI's own: a payment is checked against the schedule by
 handlers.fees.dues.schedule_problem and stored by storage.fees.record_payment (as
 `fees record`), a statement goes through handlers.fees.statements.import_statement (as
 `fees import`: a dry run for the report, then the real run on confirmation),
-and reminders are handlers.fees.reminders.queue_reminders (as `python -m bot remind`).
+and reminders are the periodic job `dues_reminders` run now (as `python -m bot remind`).
 """
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content
+from bot import content, scheduler
 from handlers.fees import statements
 from handlers.fees import dues
-from bot.admin.ui import (actor, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done, t,
-                          upload_step)
-from handlers.fees.reminders import queue_reminders
+from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
+                          t, upload_step)
 from bot.spreadsheets import XLSX_SUFFIXES
 from bot.web import parse, parse_amount
 from storage.fees import AlreadyLifetime, find_nearby_payment, find_payer, list_dues_payers, record_payment
@@ -104,7 +103,7 @@ def record():
 
 @bp.post("/remind")
 def remind():
-    counts = queue_reminders(db(), redis_client(), date.today())
+    counts = scheduler.run_now(db(), redis_client(), config(), "dues_reminders", date.today(), actor())
     say_done("dues.reminded", **counts)
     return redirect(url_for(".index"))
 

@@ -10,7 +10,7 @@ COMMAND_GROUPS = [
     units.units,      # unit members and their invite codes
     fees.fees,        # payments, statements, the collection report
     pay.pay,          # WeChat Pay orders from the member pages (cron)
-    remind.remind,    # dues reminders (cron)
+    remind.remind,    # dues reminders (by hand; the workers run them on schedule)
     news.news,        # newsletter items and their delivery
     events.events,    # the activity guide, registrants, reminders
     awards.awards,    # award calls and reminders

@@ -4,17 +4,17 @@
 already stored (same number, or same name and deadline year) is updated, not
 added twice. `remind` sends the deadline reminders to `talent` subscribers,
 each member's due calls in one notice; every (call, member, stage) is claimed
-before its notice is queued, so running it every day from cron sends none twice.
+before its notice is queued, so no run sends one twice. The workers run it every
+day as the periodic job `award_deadlines` (content/schedule.toml).
 """
 from __future__ import annotations
 
 from datetime import date
 
 import click
-import redis
 
 from handlers.awards import calls
-from bot import content, delivery, sheet_import
+from bot import content, scheduler, sheet_import
 from bot.commands.common import json_option, load_settings, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import day, import_command, list_printer, today_option
@@ -75,20 +75,6 @@ def list_calls(everything):
 @json_option
 def remind(today):
     """给订阅人才资讯的会员发截止提醒（提前天数见 content/awards.toml；不会重复发）。"""
-    db, r, when = open_store(), connect_redis(load_settings()), day(today)
-    due = calls.reminders_due(db, when)
-    counts = {"calls": len(due), "members": 0, "already": 0}
-    by_id = {call["id"]: call for call, _ in due}
-    for openid in store.talent_subscribers(db) if due else []:
-        claimed = store.claim_reminders(db, openid, [(call["id"], stage) for call, stage in due])
-        if not claimed:
-            counts["already"] += 1
-            continue
-        try:
-            delivery.notify(r, openid, calls.reminder_text([by_id[i] for i, _ in claimed], when), kind="award")
-        except redis.RedisError:
-            store.release_reminders(db, openid, claimed)  # not queued: the next run sends it
-            raise
-        counts["members"] += 1
-    data = dict(counts, today=when.isoformat())
+    config = load_settings()
+    data = scheduler.run_now(open_store(), connect_redis(config), config, "award_deadlines", day(today))
     return data, lambda d: click.echo(_text("reminded", **d))

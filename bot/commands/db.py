@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from bot import content
+from bot.backups import make_backup
 from bot.commands.common import json_option, load_settings
 from bot.config import PROJECT_ROOT
 from storage import backups, replication
@@ -48,16 +48,10 @@ def backup(target: Path | None, keep: int | None):
     备份里有完整手机号：不能存到项目文件夹里（会被 git 收进去）。
     """
     config = load_settings()
-    if target is None:
-        target = config.backup_dir / f"bot-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
-    target = target.resolve()
-    if _inside(target, PROJECT_ROOT) and not _inside(target, config.data_dir):
-        raise click.ClickException(content.text("db_cli.backup_in_project", path=target,
+    if target and _inside(target.resolve(), PROJECT_ROOT) and not _inside(target.resolve(), config.data_dir):
+        raise click.ClickException(content.text("db_cli.backup_in_project", path=target.resolve(),
                                                 default=config.backup_dir))
-    open_database(config.sqlite_path).close()  # a store that does not exist yet is created, as before
-    size = backups.backup(config.sqlite_path, target)
-    removed = backups.prune(config.backup_dir, keep) if keep else []
-    return {"backup": str(target), "bytes": size, "removed": removed}, lambda d: click.echo(
+    return make_backup(config, target, keep), lambda d: click.echo(
         content.text("db_cli.backed_up", path=d["backup"], bytes=d["bytes"]))
 
 

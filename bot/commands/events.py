@@ -5,18 +5,18 @@ checked by bot/sheet_import.py with the columns of content/events.toml) and
 goes out as a formatted .xlsx or a web page (`export-guide`, handlers/events/export.py).
 Organisers get their registrants (`registrants --export`), with full mobiles
 in the file and masked ones on screen. `remind` sends the day-before reminder
-through the delivery pipeline; each seat is claimed before its notice is
-queued, so running it every hour from cron reminds nobody twice.
+through the delivery pipeline (the periodic job `event_reminders`, which the
+workers also run by content/schedule.toml); each seat is claimed before its
+notice is queued, so no run reminds anybody twice.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import click
-import redis
 
-from bot import content, delivery
+from bot import content, scheduler
 from handlers.events import export as event_guide
 from handlers.events import guide
 from bot.commands.common import json_option, load_settings, open_store, shown
@@ -116,14 +116,6 @@ def export_guide(file, year):
 @json_option
 def remind(today):
     """给明天开始的活动的报名者发提醒（不会重复发）。"""
-    db, r = open_store(), connect_redis(load_settings())
-    starts_on = (day(today) + timedelta(days=guide.settings()["remind_days_before"])).isoformat()
-    claimed = store.claim_reminders(db, starts_on)
-    for index, registration in enumerate(claimed):
-        try:
-            delivery.notify(r, registration["openid"], guide.reminder_text(registration), kind="event")
-        except redis.RedisError:
-            store.release_reminders(db, [left["id"] for left in claimed[index:]])  # the next run tries again
-            raise
-    data = {"starts_on": starts_on, "queued": len(claimed)}
+    config = load_settings()
+    data = scheduler.run_now(open_store(), connect_redis(config), config, "event_reminders", day(today))
     return data, lambda d: click.echo(_text("reminded", **d))

@@ -6,8 +6,9 @@ each answer checked as it is typed) or from the sheets units send in
 content/jobs.toml; nothing is written while a row has a problem, unless
 --skip-bad-rows). Both go through the same checks (handlers/jobs/postings.py), and a
 posting is the same posting when employer, title and city are, so importing a
-sheet again only updates. `expire` and `alerts send` are safe to run from cron
-as often as wanted. Chinese output from content/replies/jobs_cli.toml.
+sheet again only updates. `expire` and `alerts send` run by hand the periodic
+jobs `expire_postings` and `job_alerts` (content/schedule.toml); both are safe
+at any time. Chinese output from content/replies/jobs_cli.toml.
 """
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from datetime import date
 
 import click
 
-from bot import content
-from handlers.jobs import alerts as job_alerts
+from bot import content, scheduler
 from handlers.jobs import postings as job_postings
 from bot.commands.common import json_option, load_settings, open_store
 from bot.commands.members import NotDone
@@ -136,7 +136,8 @@ def close(job_id):
 @json_option
 def expire(today):
     """下架已过截止日期的招聘信息。"""
-    gone = store.expire_postings(open_store(), day(today).isoformat())
+    config = load_settings()
+    gone = scheduler.run_now(open_store(), connect_redis(config), config, "expire_postings", day(today))["postings"]
 
     def human(d):
         for posting in d:
@@ -157,7 +158,7 @@ def alerts():
 @today_option
 @json_option
 def send(today):
-    """按会员订阅的条件，每人一条推送新招聘信息汇总（可由定时任务反复运行）。"""
-    db = open_store()
-    data = job_alerts.send_digests(db, connect_redis(load_settings()), day(today).isoformat())
+    """按会员订阅的条件，每人一条推送新招聘信息汇总（后台发送进程每天按时自动运行；这里是立即运行，不会重复推送）。"""
+    config = load_settings()
+    data = scheduler.run_now(open_store(), connect_redis(config), config, "job_alerts", day(today))
     return data, lambda d: click.echo(_text("alerts_sent", count=len(d["digests"]), **d))

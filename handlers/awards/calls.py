@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot import content, sheet_import
+import redis
+
+from bot import content, delivery, sheet_import
 from bot.router import normalize
+from bot.scheduler import JobRun, periodic
 from bot.validation import Invalid
 from storage import awards as store
 
@@ -72,6 +75,28 @@ def reminder_text(calls: list[dict], today: date) -> str:
     lines = "\n".join(content.text("awards.notice.line", number=number, name=call["name"],
                                    deadline=deadline_text(call, today)) for number, call in enumerate(calls, 1))
     return content.text("awards.notice.reminder", items=lines)
+
+
+@periodic("award_deadlines")
+def send_deadline_reminders(run: JobRun) -> dict:
+    """Each `talent` subscriber's due calls in one notice; every (call, member, stage) is claimed
+    before its notice is queued, so no run sends one twice."""
+    due = reminders_due(run.db, run.today)
+    counts = {"calls": len(due), "members": 0, "already": 0}
+    by_id = {call["id"]: call for call, _ in due}
+    for openid in store.talent_subscribers(run.db) if due else []:
+        claimed = store.claim_reminders(run.db, openid, [(call["id"], stage) for call, stage in due])
+        if not claimed:
+            counts["already"] += 1
+            continue
+        try:
+            delivery.notify(run.redis, openid, reminder_text([by_id[i] for i, _ in claimed], run.today),
+                            kind="award")
+        except redis.RedisError:
+            store.release_reminders(run.db, openid, claimed)  # not queued: the next run sends it
+            raise
+        counts["members"] += 1
+    return dict(counts, today=run.today.isoformat())
 
 
 # --- the sheet of calls -----------------------------------------------------------------------

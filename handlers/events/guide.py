@@ -20,6 +20,7 @@ import redis
 
 from bot import content, delivery, sheet_import
 from bot.router import normalize
+from bot.scheduler import JobRun, periodic
 from bot.validation import Invalid
 from storage import events as store
 
@@ -254,6 +255,24 @@ def registrant_table(people: list[dict]) -> tuple[list[str], list[list]]:
 def reminder_text(registration: dict) -> str:
     """The day-before reminder; `registration` carries its event's fields (storage.events.claim_reminders)."""
     return _notice("events.notice.reminder", registration, registration)
+
+
+@periodic("event_reminders")
+def send_event_reminders(run: JobRun) -> dict:
+    """Remind those registered for the events starting remind_days_before from today.
+
+    Each seat is claimed before its notice is queued, so running it every hour
+    reminds nobody twice, and a seat taken later in the day is still reminded.
+    """
+    starts_on = (run.today + timedelta(days=settings()["remind_days_before"])).isoformat()
+    claimed = store.claim_reminders(run.db, starts_on)
+    for index, registration in enumerate(claimed):
+        try:
+            delivery.notify(run.redis, registration["openid"], reminder_text(registration), kind="event")
+        except redis.RedisError:
+            store.release_reminders(run.db, [left["id"] for left in claimed[index:]])  # the next run tries again
+            raise
+    return {"starts_on": starts_on, "queued": len(claimed)}
 
 
 # --- the guide's sheet ---------------------------------------------------------------------

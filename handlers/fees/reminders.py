@@ -5,7 +5,9 @@ Which reminder a member should have by today is handlers.fees.dues.reminder_due 
 notice when the grace period ends, and one a dues year to members who never
 paid or have not paid for a year or more). Each is claimed in `reminders_sent` per
 (member, kind, paid-through date) before it is queued, so reruns, overlapping
-runs (cron and the console's button) and later days never send it twice.
+runs (the workers' schedule, `python -m bot remind` and the console's button) and later
+days never send it twice. It runs every day as the periodic job `dues_reminders`
+(content/schedule.toml).
 """
 from __future__ import annotations
 
@@ -14,11 +16,17 @@ from datetime import date
 import redis
 
 from bot import content, delivery
+from bot.scheduler import JobRun, periodic
 from handlers.fees import dues
 from storage.fees import claim_reminder, list_dues_payers, release_reminder
 
 COUNTS = ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")
 KINDS = ("expiring", "lapsed", "unpaid", "overdue")
+
+
+@periodic("dues_reminders")
+def send_dues_reminders(run: JobRun) -> dict:
+    return queue_reminders(run.db, run.redis, run.today)
 
 
 def queue_reminders(db, r: redis.Redis, today: date) -> dict:

@@ -1,7 +1,8 @@
 """Job alert digests: one message per member with every new posting their alerts match.
 
-`python -m bot jobs alerts send` runs this; from cron it may run as often as
-wanted. A member receives job alerts for keyword alerts ("订阅招聘 人工智能":
+The workers run it as the periodic job `job_alerts` (content/schedule.toml), and
+`python -m bot jobs alerts send` runs it by hand; it may run as often as wanted.
+Taking down expired postings is the periodic job `expire_postings` (`jobs expire`). A member receives job alerts for keyword alerts ("订阅招聘 人工智能":
 postings with all the words) and for the `jobs` topic ("订阅招聘": every
 posting). A posting is new to an alert when it was stored after the alert was
 made, and it goes into at most one digest per member: storage.jobs.mark_alerted
@@ -18,8 +19,21 @@ template of content/templates.toml, else it waits for the member's next message.
 from __future__ import annotations
 
 from bot import content, delivery
+from bot.scheduler import JobRun, periodic
 from handlers.jobs.board import posting_line, settings
 from storage import jobs as store
+
+
+@periodic("job_alerts")
+def send_alerts(run: JobRun) -> dict:
+    return send_digests(run.db, run.redis, run.today.isoformat())
+
+
+@periodic("expire_postings")
+def expire_postings(run: JobRun) -> dict:
+    """Take down the postings whose closing date has passed."""
+    gone = store.expire_postings(run.db, run.today.isoformat())
+    return {"count": len(gone), "postings": gone}
 
 
 def send_digests(db, r, day: str) -> dict:

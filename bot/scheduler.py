@@ -1,0 +1,260 @@
+"""Periodic jobs: declared once in content/schedule.toml, run by the delivery workers, each period once.
+
+A capability declares its job next to its rules:
+
+    @periodic("dues_reminders")
+    def send_dues_reminders(run: JobRun) -> dict: ...
+
+and content/schedule.toml says when it runs (a cron line in a timezone,
+Asia/Shanghai by default). `handlers.register_periodic_jobs()` imports every
+module that declares one, so the table and the functions can be checked against each other.
+
+How a period runs once however many workers there are. Every worker's RQ
+scheduler process calls `tick` (bot/outbound.py), and so does every worker as
+it starts. A tick takes, for each job, the latest period due by now (croniter
+over the job's cron line, in its timezone) and claims it in Redis (SET NX per
+job and period): the one worker that gets the claim writes the run's row in
+SQLite and queues the run on the outbound queue, first in line; the others do
+nothing. The row is unique per (job, period), so a claim Redis forgot (a
+restarted Redis) still cannot run a period twice. Only the latest period is
+ever considered: after all workers were down at 08:00 and 09:00, an hourly
+job runs once when one comes back. A job that never ran before starts with
+its next period (its first tick records the current one as skipped), so a new
+deployment or a new job does not fire the moment a worker starts.
+
+Why not RQ's own CronScheduler (rq/cron.py): it keeps its timetable in the
+memory of one process, so N processes enqueue N times; its cron lines are in
+the machine's local time, not a timezone a society names; a period missed
+while it was down is skipped, not caught up; and what it keeps of a run is the
+RQ job, which expires. croniter (which RQ itself uses) does the time arithmetic.
+
+Every run, scheduled or manual (`run_now`: the secretariat's commands and the
+console's buttons), goes through `_execute` and is recorded with its outcome:
+succeeded with the job's summary, failed with the error, or abandoned when
+its worker died (still open JOB_TIMEOUT + ABANDON_GRACE after it was queued).
+A failed run does not stop the next period.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from typing import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import redis
+from croniter import croniter
+
+from bot import content
+from bot.config import Config, load_config
+from bot.outbound import enqueue
+from storage import schedule as store
+from storage import state
+from storage.database import open_database
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30  # how often a worker's scheduler process looks at the table
+JOB_TIMEOUT = timedelta(minutes=30)  # RQ stops a run that takes longer
+ABANDON_GRACE = timedelta(minutes=10)  # past its timeout, a run still open lost its worker
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """What a periodic job gets: the stores, and the moment it runs for (in its timezone)."""
+    db: object
+    redis: redis.Redis
+    config: Config
+    at: datetime
+
+    @property
+    def today(self) -> date:
+        return self.at.date()
+
+
+JobFunction = Callable[[JobRun], object]
+_FUNCTIONS: dict[str, JobFunction] = {}
+
+
+def periodic(name: str):
+    """Register the job `name` of content/schedule.toml; it returns a JSON-able summary of what it did."""
+    def register(function: JobFunction) -> JobFunction:
+        if name in _FUNCTIONS:
+            raise ValueError(f"periodic job {name!r} is declared twice: {_FUNCTIONS[name].__module__} and "
+                             f"{function.__module__}")
+        _FUNCTIONS[name] = function
+        return function
+    return register
+
+
+def functions() -> dict[str, JobFunction]:
+    """Every declared job, by name."""
+    import handlers
+
+    handlers.register_periodic_jobs()
+    return dict(_FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the table: a job and when it runs."""
+    name: str
+    cron: str
+    zone: ZoneInfo
+
+    def latest_due(self, now: datetime) -> datetime:
+        """The period to run at `now`: the latest time on the job's timetable at or before it."""
+        return croniter(self.cron, now.astimezone(self.zone) + timedelta(microseconds=1)).get_prev(datetime)
+
+    def next_after(self, now: datetime) -> datetime:
+        return croniter(self.cron, now.astimezone(self.zone)).get_next(datetime)
+
+
+class ScheduleError(ValueError):
+    """content/schedule.toml names a timezone or a cron line that cannot be read."""
+
+
+def table() -> dict[str, Entry]:
+    """content/schedule.toml, read and checked."""
+    settings = content.load_toml("schedule.toml")
+    entries = {}
+    for name, job in settings["jobs"].items():
+        zone_name = job.get("timezone", settings["timezone"])
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ScheduleError(f"content/schedule.toml [jobs.{name}]: unknown timezone {zone_name!r}") from None
+        if not croniter.is_valid(job["cron"]):
+            raise ScheduleError(f"content/schedule.toml [jobs.{name}]: cron {job['cron']!r} is not a cron line")
+        entries[name] = Entry(name, job["cron"], zone)
+    return entries
+
+
+# --- the workers' side ----------------------------------------------------------------------------
+
+def tick(db, r: redis.Redis, now: datetime) -> list[int]:
+    """Queue each job whose latest period has no run yet, once across all workers; returns the run ids."""
+    store.abandon_runs_queued_before(db, _stamp(now - JOB_TIMEOUT - ABANDON_GRACE), _stamp(now))
+    queued = []
+    for entry in table().values():
+        period = entry.latest_due(now)
+        claim_seconds = int((entry.next_after(now) - now).total_seconds()) + 60
+        if not state.claim_schedule_period(r, entry.name, _iso(period), claim_seconds):
+            continue
+        last = store.last_scheduled_period(db, entry.name)
+        if last is None:  # a new job starts with its next period
+            store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now), store.SKIPPED)
+            continue
+        if datetime.fromisoformat(last) >= period:  # run already (Redis forgot the claim), or the clock went back
+            continue
+        run_id = store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now))
+        if run_id is None:
+            continue
+        try:
+            enqueue(r, run_scheduled, run_id, at_front=True, timeout=int(JOB_TIMEOUT.total_seconds()))
+        except redis.RedisError as error:
+            store.finish_run(db, run_id, store.FAILED, _stamp(now), error=f"not queued: {error}")
+            raise
+        queued.append(run_id)
+    return queued
+
+
+def tick_now(config: Config, r: redis.Redis) -> list[int]:
+    """A tick at the present moment, with its own connection to the store."""
+    db = open_database(config.sqlite_path)
+    try:
+        return tick(db, r, _now())
+    finally:
+        db.close()
+
+
+class Ticker:
+    """Calls tick_now at most every TICK_SECONDS; for a loop that comes round more often."""
+
+    def __init__(self, config: Config):
+        self.config, self.due = config, 0.0
+
+    def __call__(self, r: redis.Redis) -> None:
+        if time.monotonic() < self.due:
+            return
+        self.due = time.monotonic() + TICK_SECONDS
+        try:
+            tick_now(self.config, r)
+        except ScheduleError:
+            log.exception("content/schedule.toml cannot be read; no periodic job runs until it is fixed")
+        except sqlite3.Error:
+            log.exception("the store cannot be reached; periodic jobs wait for the next tick")
+
+
+def run_scheduled(run_id: int) -> str:
+    """RQ job: one scheduled run; its outcome goes to its row, not to RQ (so RQ never runs it again)."""
+    config = load_config()
+    db = open_database(config.sqlite_path)
+    try:
+        run = store.find_run(db, run_id)
+        if run is None or not store.start_run(db, run_id, _stamp(_now())):
+            return "not queued"
+        at = datetime.fromisoformat(run["period"])
+        try:
+            _execute(db, state.connect_redis(config), config, run_id, run["job"], at)
+        except Exception:
+            log.exception("periodic job %s (run %d) failed", run["job"], run_id)
+        return store.find_run(db, run_id)["status"]
+    finally:
+        db.close()
+
+
+# --- the secretariat's side ------------------------------------------------------------------------
+
+def run_now(db, r: redis.Redis, config: Config, name: str, day: date | None = None, actor: str | None = None):
+    """Run a job here and now (a command or a console button), recorded like a scheduled run.
+
+    `day` runs it as of that day (at the present time of day, in the job's
+    timezone). Returns the job's summary; a failure is recorded and raised.
+    """
+    entry, now = table()[name], _now()
+    at = now.astimezone(entry.zone)
+    if day is not None:
+        at = datetime.combine(day, at.timetz())
+    run_id = store.open_manual_run(db, name, _iso(at), _stamp(now), actor)
+    store.start_run(db, run_id, _stamp(now))
+    return _execute(db, r, config, run_id, name, at)
+
+
+def _execute(db, r: redis.Redis, config: Config, run_id: int, name: str, at: datetime):
+    function = functions().get(name)
+    try:
+        if function is None:
+            raise LookupError(f"no function is declared for the periodic job {name!r}")
+        summary = function(JobRun(db, r, config, at))
+    except Exception as error:
+        store.finish_run(db, run_id, store.FAILED, _stamp(_now()), error=f"{type(error).__name__}: {error}")
+        raise
+    store.finish_run(db, run_id, store.SUCCEEDED, _stamp(_now()), summary)
+    return summary
+
+
+# --- what the console and `schedule list` show ---------------------------------------------------
+
+def overview(db, now: datetime) -> list[dict]:
+    """Each job of the table: when it runs, its last run and outcome, its next run (local times)."""
+    last = store.last_runs(db)
+    return [{"job": entry.name, "cron": entry.cron, "timezone": entry.zone.key,
+             "next_run": _iso(entry.next_after(now)), "last_run": last.get(entry.name)}
+            for entry in table().values()]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _iso(moment: datetime) -> str:
+    """A period: the time on the job's timetable, in its timezone."""
+    return moment.isoformat(timespec="seconds")
+
+
+def _stamp(moment: datetime) -> str:
+    """When something happened, in UTC so the stamps compare as text."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
