@@ -144,10 +144,23 @@ def test_an_authorisation_code_used_twice_is_refused_politely(client, config, fa
     link = client.get(f"/platform/authorize/{CHEM}")
     code = fake_wechat.administrator_authorizes(CHEM, parse_qs(urlparse(link.headers["Location"]).query)
                                                 ["pre_auth_code"][0])
-    assert client.get("/platform/authorized", query_string={"auth_code": code}).status_code == 200
-    again = client.get("/platform/authorized", query_string={"auth_code": code})
+    assert client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code}).status_code == 200
+    again = client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code})
     assert again.status_code == 400 and "授权没有完成" in again.data.decode()
-    assert client.get("/platform/authorized").status_code == 400
+    assert client.get(f"/platform/authorized/{CHEM}").status_code == 400
+
+
+def test_an_administrator_who_picks_another_account_than_the_links_is_told(client, config, fake_wechat,
+                                                                           registry):
+    push_ticket(client, config, fake_wechat)
+    societies.register_society(registry, CHEM, NAMES[CHEM])
+    link = client.get(f"/platform/authorize/{CHEM}")
+    code = fake_wechat.administrator_authorizes(AGRI, parse_qs(urlparse(link.headers["Location"]).query)
+                                                ["pre_auth_code"][0])
+    answer = client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code})
+    assert answer.status_code == 400 and "选择本学会的公众号" in answer.data.decode()
+    assert societies.find_society_by_appid(registry, AGRI) is None
+    assert societies.find_society_by_appid(registry, CHEM)["status"] == societies.PENDING
 
 
 # --- messages ----------------------------------------------------------------------------------

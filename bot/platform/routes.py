@@ -87,7 +87,7 @@ def authorization_link(appid: str):
     if societies.find_society_by_appid(hub.registry, appid) is None:
         return _plain(content.text("platform.unknown_society", appid=appid[:32]), 404)
     back = urljoin((hub.config.public_base_url or request.host_url).rstrip("/") + "/",
-                   url_for("platform.authorization_done").lstrip("/"))
+                   url_for("platform.authorization_done", appid=appid).lstrip("/"))
     try:
         return redirect(hub.component().authorization_link(back))
     except TicketMissing:
@@ -97,24 +97,28 @@ def authorization_link(appid: str):
         return _plain(content.text("platform.not_ready"), 503)
 
 
-@platform.get("/platform/authorized")
-def authorization_done():
-    """WeChat brings the administrator back here with the authorisation code."""
+@platform.get("/platform/authorized/<appid>")
+def authorization_done(appid: str):
+    """WeChat brings the administrator back here with the authorisation code. The AppID in the
+    path is the society the link was made for: a proxy sharding societies across hosts by AppID
+    sends the administrator back to the host that keeps the society's files."""
     code = request.args.get("auth_code", "")
     if not code or len(code) > 512:
         return _plain(content.text("platform.no_code"), 400)
     try:
-        society = accept_authorization(_platform(), code)
+        society = accept_authorization(_platform(), code, expected=appid)
     except WeChatAPIError as error:
         return _plain(content.text("platform.authorize_failed", reason=error.errcode or "network"), 400)
     return _plain(content.text("platform.authorized", name=society["name"]))
 
 
-def accept_authorization(hub: Platform, code: str) -> dict:
+def accept_authorization(hub: Platform, code: str, expected: str | None = None) -> dict:
     """Exchange the code, keep the refresh token and the permissions in the registry."""
     component = hub.component()
     info = component.authorization(code)
     appid = info["authorizer_appid"]
+    if expected and appid != expected:  # the administrator chose another account than the link's
+        raise WeChatAPIError(None, "another account")
     try:
         name, user_name = component.account_name(appid)
     except WeChatAPIError:  # the name is a nicety; the authorisation stands without it
