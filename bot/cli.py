@@ -10,6 +10,7 @@ import click
 from bot import content
 from bot.commands import click_words
 from bot.commands.common import load_settings as _config
+from storage.accounts import serving_account
 
 click_words.install()  # click's own words (Usage:, Options, "Missing option") in Chinese
 
@@ -30,8 +31,16 @@ class _Commands(click.Group):
 
 
 @click.group(cls=_Commands)
-def main():
+@click.option("--society", metavar="APPID", envvar="BOT_SOCIETY", help=content.text("platform_cli.society_option"))
+@click.pass_context
+def main(ctx, society):
     """学会公众号服务助手。"""
+    if society:  # every command below works on that society's own store, keys and queue
+        from bot.platform.accounts import check_society_served
+
+        if not check_society_served(_config(), society):
+            raise click.ClickException(content.text("platform_cli.unknown_society", appid=society))
+        ctx.with_resource(serving_account(society))
 
 
 def _add_secretariat_commands():

@@ -332,3 +332,25 @@ def test_the_simulator_shows_two_societies_each_answering_as_itself(env):
     assert browser.get("/?account=wx0000000000000000").status_code == 404
     assert browser.post("/simulator/envelope", json={"openid": "o", "msg_type": "text", "fields": {},
                                                      "account": "wx0000000000000000"}).status_code == 404
+
+
+# --- the secretariat's commands for one society --------------------------------------------------
+
+def test_the_secretariats_commands_work_on_the_named_societys_store(two_societies, env):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    chem = societies.open_society_database(two_societies, CHEM)
+    insert_member(chem, {"member_no": "HX2026001", "openid": "o_wang", "name": "王芳", "category": "regular"},
+                  actor="test")
+
+    def members_of(appid: str) -> str:
+        result = CliRunner().invoke(main, ["--society", appid, "members", "list"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "王芳" in members_of(CHEM)
+    assert "王芳" not in members_of(AGRI)
+    unknown = CliRunner().invoke(main, ["--society", "wx0000000000000000", "members", "list"], env=env)
+    assert unknown.exit_code == 1 and "没有登记这个学会" in unknown.output

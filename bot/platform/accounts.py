@@ -159,6 +159,17 @@ class Platform:
         return account
 
 
+def check_society_served(config: Config, appid: str) -> bool:
+    """Whether the registry holds this society (any state: a revoked one's data stays workable)."""
+    if not config.platform or not societies.APPID_PATTERN.fullmatch(appid):
+        return False
+    registry = open_platform_registry(config)
+    try:
+        return societies.find_society_by_appid(registry, appid) is not None
+    finally:
+        registry.close()
+
+
 def register_demo_societies(registry) -> None:
     """`PLATFORM_DEMO=1 make run`: the simulator's two societies (content/simulator.toml), authorised
     by a stand-in (no WeChat behind them: their replies are passive, nothing goes out)."""
