@@ -354,3 +354,33 @@ def test_the_secretariats_commands_work_on_the_named_societys_store(two_societie
     assert "王芳" not in members_of(AGRI)
     unknown = CliRunner().invoke(main, ["--society", "wx0000000000000000", "members", "list"], env=env)
     assert unknown.exit_code == 1 and "没有登记这个学会" in unknown.output
+
+
+# --- WeChat's release test (全网发布) -------------------------------------------------------------
+
+def test_the_release_test_accounts_fixed_messages_are_answered(client, config, fake_wechat, redis_client):
+    from bot.platform.component import PlatformComponent
+    from bot.platform.release_test import RELEASE_TEST_APPIDS
+
+    test_account = sorted(RELEASE_TEST_APPIDS)[0]
+    wire = message_config(config)
+    push_ticket(client, config, fake_wechat)
+
+    def send(text: str) -> dict:
+        query, body = envelope(wire, build_message_xml("o_release_tester", "text", Content=text), True)
+        response = client.post(f"/wechat/{test_account}", query_string=query, data=body, content_type="text/xml")
+        assert response.status_code == 200
+        return open_reply(wire, response.data.decode(), True)
+
+    assert send("TESTCOMPONENT_MSG_TYPE_TEXT")["content"] == "TESTCOMPONENT_MSG_TYPE_TEXT_callback"
+    fake_wechat.add_account(test_account, "全网发布测试号")
+    code = fake_wechat.administrator_authorizes(
+        test_account, PlatformComponent(config, redis_client).create_preauthcode()["pre_auth_code"])
+    fake_wechat.record_user_message("o_release_tester")
+    assert send(f"QUERY_AUTH_CODE:{code}")["type"] == "none"  # empty at once ...
+    deadline = time.monotonic() + 10
+    while not fake_wechat.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(m["account"], m["touser"], m["text"]["content"]) for m in fake_wechat.sent] == [
+        (test_account, "o_release_tester", f"{code}_from_api")]  # ... then through the API
+    assert not societies.list_societies(societies.open_registry(societies.registry_path(config.data_dir)))

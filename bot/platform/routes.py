@@ -16,8 +16,17 @@ from flask import Blueprint, Response, current_app, redirect, request, url_for
 from bot import content
 from bot.platform.accounts import AccountRefused, Platform
 from bot.platform.component import TicketMissing
+from bot.platform.release_test import RELEASE_TEST_APPIDS, release_test_reply
 from bot.webhook import _plain, _read_body, answer
-from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_component_event, open_message, seal_reply
+from bot.wechat import (
+    SUCCESS,
+    WebhookError,
+    check_request_signature,
+    open_component_event,
+    open_message,
+    render_reply,
+    seal_reply,
+)
 from bot.wechat_client import WeChatAPIError
 from storage import societies
 from storage.accounts import serving_account
@@ -50,6 +59,12 @@ def verify_account_url(appid: str):
 @platform.post("/wechat/<appid>")
 def receive_account_message(appid: str):
     hub = _platform()
+    if appid in RELEASE_TEST_APPIDS:
+        message, encrypted = open_message(hub.message_config, request.args,
+                                          _read_body(hub.config.max_body_bytes))
+        xml = render_reply(release_test_reply(hub, message), message)
+        return Response(seal_reply(hub.message_config, xml, encrypted, request.args),
+                        content_type="application/xml; charset=utf-8")
     account = hub.serving(appid)  # 404/410/403 before the body is read
     body = _read_body(hub.config.max_body_bytes)
     message, encrypted = open_message(hub.message_config, request.args, body)
