@@ -107,6 +107,7 @@ class Config:
     # account above. Set by storage.accounts.serving_account (load_config) or bot/platform/accounts.py.
     account: str | None = None
     platform_demo: bool = False  # `make run`: the simulator shows two demo societies side by side
+    worker_society_check_seconds: float = 30.0  # how soon a worker listens to a newly authorised society
 
     @property
     def platform(self) -> bool:
@@ -302,6 +303,7 @@ def load_config(environ=None) -> Config:
         **component,
         account=account,
         platform_demo=dev_mode and _flag(environ, "PLATFORM_DEMO", default=False),
+        worker_society_check_seconds=_float(environ, "PLATFORM_WORKER_CHECK_SECONDS", 30.0),
     )
 
 

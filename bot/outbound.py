@@ -174,9 +174,30 @@ class _Worker(Worker):
 
     stopping = False
 
-    def __init__(self, *args, scheduler_name: str, ticker, **kwargs):
+    societies_changed = False
+
+    def __init__(self, *args, scheduler_name: str, ticker, queue_lister=None, check_seconds: float = 30,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.scheduler_name, self.ticker = scheduler_name, ticker
+        self.queue_lister, self.check_seconds = queue_lister, check_seconds
+        self._checked_at = time.monotonic()
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        """With the platform, the worker looks at the authorised societies every `check_seconds`,
+        busy or idle; when they changed it quits, and run_worker starts another at once on the
+        new list of queues (its scheduler too)."""
+        if self.queue_lister is None or timeout is None:  # one account, or burst
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while True:
+            if time.monotonic() - self._checked_at >= self.check_seconds:
+                self._checked_at = time.monotonic()
+                if set(self.queue_lister()) != set(self.queue_names()):
+                    self.societies_changed = True
+                    return None
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=max(1, int(self.check_seconds)))
+            if result is not None:
+                return result
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
@@ -238,7 +259,9 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     scheduler_name, worked, worker = uuid4().hex, False, None
     while True:
         try:
-            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name, ticker=ticker)
+            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name, ticker=ticker,
+                             queue_lister=(lambda: queues_to_serve(config)) if config.platform else None,
+                             check_seconds=config.worker_society_check_seconds)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:
@@ -247,6 +270,9 @@ def run_worker(config: Config, burst: bool = False) -> bool:
                 worker.pubsub_thread.stop()
         if burst or worker.stopping:
             return worked
+        if worker.societies_changed:
+            logging.getLogger("rq.worker").info("Societies changed; listening on %s", queues_to_serve(config))
+            continue
         logging.getLogger("rq.worker").warning("Worker quit; starting another in %d s", REDIS_RETRY_SECONDS)
         try:
             time.sleep(REDIS_RETRY_SECONDS)

@@ -384,3 +384,28 @@ def test_the_release_test_accounts_fixed_messages_are_answered(client, config, f
     assert [(m["account"], m["touser"], m["text"]["content"]) for m in fake_wechat.sent] == [
         (test_account, "o_release_tester", f"{code}_from_api")]  # ... then through the API
     assert not societies.list_societies(societies.open_registry(societies.registry_path(config.data_dir)))
+
+
+def test_a_running_worker_takes_up_a_society_authorised_after_it_started(two_societies, env, client, config,
+                                                                          redis_client, fake_wechat):
+    from bot.outbound import send_text_later
+
+    third = "wx77778888999900aa"
+    env["PLATFORM_WORKER_CHECK_SECONDS"] = "1"
+    worker = subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        fake_wechat.add_account(third, "河南省林学会")
+        societies.register_society(two_societies, third, "河南省林学会")
+        assert authorise(client, config, fake_wechat, third).status_code == 200
+        fake_wechat.record_user_message("o_forest")
+        with serving_account(third):
+            send_text_later(redis_client, "o_forest", "欢迎加入林学会")
+        deadline = time.monotonic() + 60
+        while not fake_wechat.sent and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert [(m["account"], m["touser"]) for m in fake_wechat.sent] == [(third, "o_forest")]
+    finally:
+        worker.terminate()
+        output, _ = worker.communicate(timeout=30)
+    assert "Traceback" not in output, output[-3000:]
