@@ -51,7 +51,7 @@ class Config:
     reply_budget_seconds: float = 4.0
     api_timeout_seconds: float = 5.0
     api_max_retries: int = 3
-    # Outbound delivery (bot/delivery.py). WeChat's numbers change now and then, so they live here.
+    # Outbound delivery (bot/delivery/). WeChat's numbers change now and then, so they live here.
     delivery_rate_per_second: float = 50.0  # API calls per second, all workers together
     delivery_rate_burst: int = 20  # calls that may go at once after a quiet spell
     mass_send_per_minute: int = 60  # WeChat refuses more mass-send calls than this a minute

@@ -1,7 +1,7 @@
 """The RQ queue "outbound", its worker, and late replies to a member who just wrote.
 
 Every job the product sends through is queued here (`enqueue`); what to send
-whom and by which channel is bot/delivery.py's business (service notices,
+whom and by which channel is bot/delivery/'s business (service notices,
 newsletters, tag sync). What stays here is the late passive reply: the
 member has just written, so it goes by customer-service message or not at
 all (`send_reply_later`, and `send_text_later` for plain text).
@@ -237,7 +237,7 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
 
     First it queues again the work of delivery jobs whose worker died (see
-    bot.delivery.recover_abandoned), and queues the periodic jobs whose period
+    bot.delivery.worker.recover_abandoned), and queues the periodic jobs whose period
     came due while no worker ran (bot.scheduler.tick); importing bot.delivery
     here also means each job's forked process starts with it loaded. The
     scheduler runs alongside so that jobs RQ put off for a retry, and periodic
@@ -245,7 +245,7 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     worker quits when Redis goes away in the middle of a job (its loop gives up
     on any error but a wait for the next job), so until stopped a new one takes over. Returns whether any job ran.
     """
-    from bot.delivery import recover_at_start
+    from bot.delivery.worker import recover_at_start
     from bot.scheduler import Ticker
 
     r = connect_redis(config)

@@ -17,7 +17,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import content
 from bot.conversation import respond
-from bot.delivery import window_opened_by
+from bot.service_window import window_opened_by
 from bot.messages import Inbound, Reply
 from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply

@@ -27,7 +27,7 @@ SUCCESS = "success"  # WeChat's "received, nothing to show"
 _MEDIA_KINDS = {"text", "image", "voice", "video", "shortvideo", "location", "link", "event"}
 
 # Every event name wechatpy 1.8.18 gives a follow or a scan, in one place: handlers/members/welcome.py
-# answers them and bot/delivery.py counts them as opening the customer-service window.
+# answers them and bot/service_window.py counts them as opening the customer-service window.
 # wechatpy renames a `subscribe` by its EventKey: `qrscene_...` (a QR-code poster) is
 # `subscribe_scan`, `scanbarcode|...`/`scanimage|...` (a product page) `subscribe_scan_product`.
 FOLLOW_EVENTS = ("subscribe", "subscribe_scan", "subscribe_scan_product")

@@ -2,7 +2,7 @@
 `deliveries`, one per service notice in `notices`, and the claims that make
 each of them go out once.
 
-A row moves through these statuses (bot/delivery.py says why):
+A row moves through these statuses (bot/delivery/__init__.py says why):
 
     queued ─▶ claimed ─▶ sending ─▶ sent | uncertain | failed
                  │  ▲        │

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rq import Queue
 
-from bot import delivery
+from bot.delivery import planner
 from bot.outbound import QUEUE_NAME
 
 
@@ -12,4 +12,4 @@ def queued_notices(r) -> list[dict]:
     the queue (at_front), so the newest comes first."""
     jobs = Queue(QUEUE_NAME, connection=r).jobs
     return [{"openid": job.args[1], "text": job.args[2], "kind": job.args[3]}
-            for job in jobs if job.func_name == f"{delivery.__name__}.{delivery.deliver_notice.__name__}"]
+            for job in jobs if job.func_name == f"{planner.__name__}.{planner.deliver_notice.__name__}"]

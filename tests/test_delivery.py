@@ -17,6 +17,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from bot import content, delivery
+from bot.delivery import planner, worker
 from bot.config import PROJECT_ROOT, load_config
 from bot.outbound import QUEUE_NAME
 from bot.wechat_client import WeChatAPIError, make_client
@@ -29,7 +30,7 @@ from tests.member import Member
 
 pytest_plugins = ["tests.fake_wechat"]
 
-CS, MASS = delivery.CUSTOMER_SERVICE, delivery.MASS
+CS, MASS = planner.CUSTOMER_SERVICE, planner.MASS
 FINAL = {"sent", "inbox", "unreachable", "failed", "uncertain"}
 
 
@@ -74,7 +75,7 @@ def member_wrote(fake, r, config, ids) -> None:
 
 def use_up_mass_quota(r, config, ids) -> None:
     for _ in range(config.mass_sends_per_month):
-        state.reserve_mass_sends(r, delivery._month(), ids, config.mass_sends_per_month)
+        state.reserve_mass_sends(r, planner.wechat_month(), ids, config.mass_sends_per_month)
 
 
 def run_jobs(config) -> None:
@@ -124,7 +125,7 @@ def test_each_member_gets_the_channel_wechat_allows(fake_wechat, config, db, red
     assert fake_wechat.calls["message/mass/send"] == 1
     assert delivery.delivery_counts(db, item) == {
         "total": 7, "status": {"sent": 5, "inbox": 1, "unreachable": 1}, "channel": {CS: 2, MASS: 3}}
-    assert state.mass_sends_used(redis_client, delivery._month(), mass[0]) == 1
+    assert state.mass_sends_used(redis_client, planner.wechat_month(), mass[0]) == 1
 
 
 def test_an_item_without_a_link_goes_as_text(fake_wechat, config, db, redis_client):
@@ -157,7 +158,7 @@ def test_a_lone_quota_holder_waits_in_the_inbox(fake_wechat, config, db, redis_c
     delivery.enqueue_broadcast(db, redis_client, item, recipients)
     run_jobs(config)
     assert rows(db, item)[recipients[0][0]]["status"] == "inbox"
-    assert state.mass_sends_used(redis_client, delivery._month(), recipients[0][0]) == 0
+    assert state.mass_sends_used(redis_client, planner.wechat_month(), recipients[0][0]) == 0
 
 
 def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wechat, config, db, redis_client):
@@ -209,7 +210,7 @@ def test_a_mass_send_failing_past_the_retries_is_sent_again_with_its_clientmsgid
     run_jobs(config)
     assert {row["status"] for row in rows(db, item).values()} == {"sending"}  # stays bound to its clientmsgid
     time.sleep(config.delivery_lease_seconds + 0.2)
-    delivery.recover_at_start(config, redis_client)
+    worker.recover_at_start(config, redis_client)
     run_jobs(config)
     got = assert_exactly_once(fake_wechat, db, item, recipients)
     assert {row["status"] for row in got.values()} == {"sent"}
@@ -309,7 +310,7 @@ def test_notice_goes_by_template_outside_the_window(fake_wechat, config, db, red
     assert message["channel"] == "template" and message["template_id"] == "dev-dues-reminder-template"
     assert message["data"]["first"]["value"] == "会费即将到期"
     assert message["data"]["remark"]["value"] == "请于 12 月 31 日前缴纳 100 元"
-    assert db["notices"].get(1)["channel"] == delivery.TEMPLATE
+    assert db["notices"].get(1)["channel"] == planner.TEMPLATE
 
 
 def test_notice_without_a_channel_waits_and_goes_when_the_member_writes(fake_wechat, config, db, redis_client,
@@ -339,7 +340,7 @@ def test_notice_to_an_unfollowed_member_is_not_sent(fake_wechat, config, db, red
 
 def test_every_template_kind_fills_its_fields():
     for kind in ("service", "approval", "dues", "event", "ticket", "no-such-kind"):
-        template_id, data, _ = delivery._template_message(kind, "第一行\n第二行")
+        template_id, data, _ = planner.template_message(kind, "第一行\n第二行")
         assert template_id and data["first"]["value"] == "第一行" and data["remark"]["value"] == "第二行"
 
 
@@ -372,7 +373,7 @@ def test_tags_follow_subscriptions_and_a_whole_tag_is_sent_by_tag(fake_wechat, c
     delivery.enqueue_broadcast(db, redis_client, item, recipients[:3])  # exactly the policy tag
     run_jobs(config)
     got = assert_exactly_once(fake_wechat, db, item, recipients[:3])
-    assert {row["channel"] for row in got.values()} == {delivery.MASS_BY_TAG}
+    assert {row["channel"] for row in got.values()} == {planner.MASS_BY_TAG}
     assert fake_wechat.calls["message/mass/sendall"] == 1 and fake_wechat.calls["message/mass/send"] == 0
 
     delivery.sync_tags_later(redis_client, members[0], [])
@@ -413,7 +414,7 @@ def test_a_lost_mass_send_is_sent_again_with_its_clientmsgid(fake_wechat, config
             [openid for openid, _ in recipients], {"msgtype": "text", "text": {"content": "x"}},
             "clientmsgid-of-the-dead-job")
 
-    assert delivery.recover_at_start(config, redis_client) == 3
+    assert worker.recover_at_start(config, redis_client) == 3
     run_jobs(config)
 
     got = assert_exactly_once(fake_wechat, db, item, recipients)
@@ -431,7 +432,7 @@ def test_a_lost_customer_service_send_is_uncertain_not_repeated(fake_wechat, con
     ledger.claim(db, batch, "dead-token", set())
     ledger.begin_sending(db, ledger.item_rows(item, [recipients[0][0]]), "dead-token", CS)
 
-    delivery.recover_at_start(config, redis_client)
+    worker.recover_at_start(config, redis_client)
     run_jobs(config)
 
     got = rows(db, item)
@@ -459,11 +460,11 @@ def test_while_live_jobs_hold_rows_recovery_looks_again_one_lease_later(config, 
     state.hold_lease(redis_client, "live-token", 60)
     ledger.claim(db, ledger.item_rows(item, [recipients[0][0]]), "live-token", set())
     ledger.claim(db, ledger.item_rows(item, [recipients[1][0]]), "dead-token", set())
-    assert delivery.recover_at_start(config, redis_client) == 1
-    assert delivery.recover_at_start(config, redis_client) == 1  # queued again: harmless, the claim decides
+    assert worker.recover_at_start(config, redis_client) == 1
+    assert worker.recover_at_start(config, redis_client) == 1  # queued again: harmless, the claim decides
     queue = Queue(QUEUE_NAME, connection=redis_client)
     [later] = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
-    assert later.func is delivery.recover_later
+    assert later.func is worker.recover_later
     assert [job.args for job in queue.jobs] == [(item, [recipients[1][0]])] * 2
 
 

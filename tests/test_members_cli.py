@@ -236,6 +236,6 @@ def test_approval_gives_the_default_subscriptions_and_queues_the_tag_sync(env, d
     run(env, "members", "approve", app["app_no"])
     assert sorted(topics_of(db, "o_zhang")) == sorted(settings()["default_topics"])
     syncs = [job.args[0] for job in Queue("outbound", connection=redis_client).jobs
-             if job.func_name == "bot.delivery.sync_tags"]
+             if job.func_name == "bot.delivery.tags.sync_tags"]
     assert syncs == ["o_zhang"]
 

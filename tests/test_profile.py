@@ -298,5 +298,5 @@ def test_binding_gives_the_default_subscriptions_and_mirrors_them_to_tags(li, db
     assert "HNKX202400012" in bind(li)
     assert sorted(topics_of(db, "o_li")) == sorted(settings()["default_topics"])
     syncs = [job for job in Queue(QUEUE_NAME, connection=redis_client).jobs
-             if job.func_name == "bot.delivery.sync_tags"]
+             if job.func_name == "bot.delivery.tags.sync_tags"]
     assert [job.args[0] for job in syncs] == ["o_li"]

@@ -1,7 +1,7 @@
 """`python -m bot news publish|list|show|send|resume|status|resend-uncertain`: newsletter items and their delivery.
 
 Reading and checking a file is handlers/news/items.py, storing it and working out
-its recipients storage/news.py, delivering it bot/delivery.py; this
+its recipients storage/news.py, delivering it bot/delivery/; this
 module ties them to what the secretariat types and says what happened, in
 Chinese from content/replies/news_cli.toml.
 

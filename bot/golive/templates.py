@@ -6,7 +6,7 @@ some template fields (`[kind.fields]`). `templates sync` reads the account's pri
 the ones it fills (a `title` in the section picks among several), checks that what it writes
 fits each field's type, and writes the template ids into content/templates.toml. A kind that
 no template fits gets an empty template_id: its notices go by customer-service message when the
-member's window is open, else wait in the inbox (bot/delivery.py), never a failed send.
+member's window is open, else wait in the inbox (bot/delivery/), never a failed send.
 """
 from __future__ import annotations
 

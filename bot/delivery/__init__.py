@@ -1,0 +1,183 @@
+"""Everything the product sends a member, by a channel WeChat allows, exactly once.
+
+This module is the public API below; the work is split by job:
+  planner.py  which channel for whom, and the RQ jobs that send by it (newsletters, notices);
+  worker.py   what every such job runs on: its lease, the outcome of each send, recovery
+              of what dead workers held;
+  tags.py     mirroring topic subscriptions to WeChat user tags.
+Whether a member's message opens a customer-service window is bot/service_window.py.
+
+Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
+
+    notify(r, openid, text, kind="service") -> job id
+        A service notice (kind: approval, dues, event, ticket, service) to one member.
+    enqueue_broadcast(db, r, item_id, recipients, progress=None) -> rows added
+        A newsletter item to its recipients [(openid, member_id)]: one `deliveries`
+        row each, the work queued in batches of DELIVERY_BATCH_SIZE.
+    resume_broadcast(db, r, item_id) -> rows queued again
+        `news resume`: queue again whatever of the item still waits; safe at any time.
+    delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
+    unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
+    announce_inbox(services, message, reply) -> reply
+        The conversation engine's hook after each member message.
+    sync_tags_later(r, openid, topics) -> job id
+        Keep the member's WeChat tags in step with their topic subscriptions.
+
+Channels. A newsletter, per recipient, in this order:
+  1. the member has unfollowed (members.reachable = 0): `unreachable`, nothing is sent;
+  2. their customer-service window is open with messages left (counted in Redis
+     from their own messages and clicks, config.cs_*_window): a customer-service
+     message, an article card when the item has a link;
+  3. they have mass sends left this calendar month (Beijing time; counted per
+     member in Redis, config.mass_sends_per_month): a mass send, one call for
+     all such recipients of a batch by openid list; or, when the recipients of
+     a broadcast are exactly the members of one topic's tag and every one has
+     quota left, one call by tag (`filter.tag_id`) for the whole broadcast;
+  4. otherwise the item waits in their `inbox`, announced the next time they
+     write ("您有 3 条未读会讯"). So does a batch's single quota holder:
+     WeChat's openid-list mass send needs at least two openids.
+A service notice: unreachable; else a customer-service text inside the window;
+else a template message (content/templates.toml, per kind); else it waits and
+goes by customer-service message as soon as the member writes again.
+WeChat's answers move a recipient on: 45015/45047 to the next channel, 43004
+to `unreachable` (and the member is marked unreachable); -1, 45009, timeouts
+and 5xx are retried (by the client, then by RQ); token errors refresh once.
+
+Exactly once. Every recipient's outcome is a row in SQLite (storage/deliveries.py):
+a job claims its rows under a fresh token, marks a row `sending` just before
+the call to WeChat and records the outcome right after it; every move is
+conditional on the token, so of two jobs racing for a row (a resumed
+broadcast, RQ re-running a job) one gets it and the other does nothing.
+The token's lease in Redis is renewed while the job runs. When a worker dies
+its leases run out (config.delivery_lease_seconds) and `recover_abandoned`
+(at every worker start, at the end of every broadcast job, and one lease
+later while claims are open) queues the rows again; the new job takes them over:
+  - `claimed`: nothing was sent yet; planned and sent as usual;
+  - `sending` by mass send: sent again with the same clientmsgid, which WeChat
+    deduplicates for 24 hours (45065 means the first went out): sent once;
+  - `sending` by customer-service or template message: WeChat offers no way
+    to ask whether it arrived, and sending again could deliver it twice. We
+    prefer no duplicate: the row becomes `uncertain`, is counted in
+    delivery_counts, and is not resent by itself; it waits in the member's
+    inbox as unread (seeing it there after a push that arrived is harmless),
+    and `news status` and the console name those members and offer to push it
+    again (`resend_uncertain`). A row is `sending` only while its HTTP request
+    is out: it is marked by the client's departure hook after the access token
+    and the rate-limit turn, and goes back to `claimed` after an attempt WeChat
+    refused or never got (WeChatAPIClient.on_departure). So a worker dying while
+    it waits leaves the row `claimed`, and a dead worker leaves at most one
+    uncertain row; a call that times out after it went out is recorded the same way.
+Quotas are counted before a send and given back when WeChat refuses it; a
+worker that dies in between leaves the count spent: a member may get one
+mass send fewer in a month, never one more than WeChat allows.
+"""
+from __future__ import annotations
+
+import logging
+import sqlite3
+import uuid
+
+import redis
+
+from bot import content
+from bot.config import load_config
+from bot.delivery import planner, tags, worker
+from bot.messages import Inbound, Reply
+from bot.outbound import enqueue
+from bot.service_window import window_opened_by
+from storage import deliveries as ledger
+from storage import state
+
+log = logging.getLogger(__name__)
+
+
+# --- public API -----------------------------------------------------------------------------------
+
+def notify(r: redis.Redis, openid: str, text: str, kind: str = "service") -> str:
+    """Queue a service notice to one member, ahead of any broadcast; returns the RQ job id.
+
+    `kind` picks the template (content/templates.toml); the first line of
+    `text` is the notice's headline there.
+    """
+    return enqueue(r, planner.deliver_notice, uuid.uuid4().hex, openid, text, kind, at_front=True)
+
+
+def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=None) -> int:
+    """Record a `queued` delivery per (item, openid) and queue the work; returns the rows added.
+
+    Running it again adds no rows; the rows still queued are queued again,
+    which is harmless (each row goes to one job) and picks up work a crash
+    lost. `progress(n)` is called as each group of n recipients is queued.
+    """
+    added = ledger.queue_deliveries(db, item_id, recipients)
+    planner.queue_item(r, item_id, ledger.queued_openids(db, item_id), load_config(), progress)
+    return added
+
+
+def resume_broadcast(db, r: redis.Redis, item_id: int) -> int:
+    """Queue again what of the item is still queued or held by a dead worker; returns how many."""
+    config = load_config()
+    recovered = worker.recover_abandoned(db, r, config, item_id)
+    waiting = ledger.queued_openids(db, item_id)
+    planner.queue_item(r, item_id, waiting, config)
+    return recovered + len(waiting)
+
+
+def uncertain_recipients(db, item_id: int) -> list[dict]:
+    """Recipients whose push may or may not have arrived (name, member_no, updated_at, read_at)."""
+    return ledger.uncertain_recipients(db, item_id)
+
+
+def resend_uncertain(db, r: redis.Redis, item_id: int) -> int:
+    """The secretariat's choice: push the item again to its `uncertain` recipients (some may then
+    have it twice); returns how many were queued."""
+    queued = ledger.requeue_uncertain(db, item_id)
+    if queued:
+        planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
+    return queued
+
+
+def delivery_counts(db, item_id: int) -> dict:
+    """Recipients of the item per status (queued ... sent, inbox, unreachable, failed, uncertain)
+    and, of those sent, per channel (customer_service, mass, mass_by_tag)."""
+    return ledger.delivery_counts(db, item_id)
+
+
+def unread_inbox(db, openid: str) -> list[dict]:
+    """Items that could not be pushed to the member and were not read yet, newest first."""
+    return ledger.unread_inbox(db, openid)
+
+
+def mark_inbox_read(db, openid: str, item_ids) -> None:
+    ledger.mark_inbox_read(db, openid, item_ids)
+
+
+def announce_inbox(services, message: Inbound, reply: Reply) -> Reply:
+    """The hook the conversation engine calls after answering each member message.
+
+    A message that opens the member's customer-service window (state.begin_message
+    opened it) lets the notices that found no channel go out now, and the reply
+    gets a line about unread newsletters. SQLite or Redis trouble here never
+    spoils the reply.
+    """
+    if window_opened_by(message, services.config) is None:
+        return reply
+    try:
+        for notice in ledger.notices_waiting(services.db, message.openid):
+            enqueue(services.redis, planner.deliver_notice, notice["key"], notice["openid"], notice["text"],
+                    notice["kind"], at_front=True)
+        unread = ledger.count_unread_inbox(services.db, message.openid)
+    except (redis.RedisError, sqlite3.Error):
+        log.exception("could not look for waiting notices of %s", message.openid)
+        return reply
+    return reply.with_note(content.text("inbox.unread", count=unread)) if unread else reply
+
+
+def sync_tags_later(r: redis.Redis, openid: str, topics) -> str:
+    """Queue a sync of the member's WeChat tags to `topics` (their subscriptions); returns the job id.
+
+    Only the latest topics count: a sync applies whatever the member wants when
+    it runs. Until every sync queued has finished, nothing is sent by tag.
+    """
+    state.want_topics(r, openid, topics)
+    return enqueue(r, tags.sync_tags, openid)

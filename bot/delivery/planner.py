@@ -1,0 +1,272 @@
+"""The channel planner: which channel each recipient gets, and the RQ jobs that send by it.
+
+A newsletter goes by tag when its recipients are exactly a topic's tag, else in
+batches by openid: customer service while a window is open, a mass send while
+the month's quota lasts, else the inbox. A service notice goes by customer
+service, else its template, else it waits (bot/delivery/__init__.py says the
+whole of it). Every job runs on worker.leased_run() and records each send
+through worker.send_one / worker.settle.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import redis
+
+from bot import content
+from bot.config import Config
+from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, leased_run,
+                                 recover_abandoned, send_one, settle, settle_mass)
+from bot.outbound import JOB_TIMEOUT_SECONDS, enqueue, enqueue_each
+from bot.wechat_client import WeChatAPIClient, WeChatAPIError
+from storage import deliveries as ledger
+from storage import state
+from storage.deliveries import CLAIMED, INBOX, QUEUED, SENDING, UNCERTAIN, UNREACHABLE, Rows
+
+# Channels, as recorded in deliveries.channel / notices.channel.
+CUSTOMER_SERVICE, TEMPLATE, MASS, MASS_BY_TAG = "customer_service", "template", "mass", "mass_by_tag"
+
+BEIJING = timezone(timedelta(hours=8))  # WeChat's months are China's
+MASS_DEDUPE = timedelta(hours=24)  # how long WeChat remembers a clientmsgid
+MASS_MAX_OPENIDS = 10_000  # per openid-list mass send
+
+
+# --- queueing -------------------------------------------------------------------------------------------
+
+def batch_timeout(config: Config) -> int:
+    return JOB_TIMEOUT_SECONDS + config.delivery_batch_size  # a second per recipient covers slow spells
+
+
+def queue_item(r: redis.Redis, item_id: int, openids: list[str], config: Config, progress=None) -> None:
+    """One tag job when the queued recipients are exactly a topic's tag, else a job per batch."""
+    topic = whole_tag(r, openids)
+    if topic:
+        enqueue(r, deliver_by_tag, item_id, topic, timeout=batch_timeout(config))
+        if progress:
+            progress(len(openids))
+        return
+    queue_batches(r, item_id, openids, config, progress)
+
+
+def queue_batches(r: redis.Redis, item_id: int, openids: list[str], config: Config, progress=None) -> None:
+    size = min(config.delivery_batch_size, MASS_MAX_OPENIDS)
+    batches = [openids[i:i + size] for i in range(0, len(openids), size)]
+    group = 50  # jobs per round trip to Redis, and per progress step
+    for first in range(0, len(batches), group):
+        chunk = batches[first:first + group]
+        enqueue_each(r, deliver_batch, [(item_id, batch) for batch in chunk], timeout=batch_timeout(config))
+        if progress:
+            progress(sum(map(len, chunk)))
+
+
+def whole_tag(r: redis.Redis, openids: list[str]) -> str | None:
+    """The topic whose tag holds exactly these members, if no tag sync is unfinished."""
+    if not openids or state.tag_syncs_pending(r):
+        return None
+    wanted = set(openids)
+    for topic in state.tag_ids(r):
+        if state.tag_member_count(r, topic) == len(wanted) and state.tagged_members(r, topic) == wanted:
+            return topic
+    return None
+
+
+# --- newsletters --------------------------------------------------------------------------------
+
+def deliver_batch(item_id: int, openids: list[str]) -> None:
+    """RQ job: deliver an item to a batch of its recipients (those still queued, or held by a dead job)."""
+    with leased_run() as run:
+        # A mass send in flight is taken over only as a whole, by resend_mass.
+        rows = ledger.item_rows(item_id, openids).narrowed("(status != 'sending' or send_ref is null)")
+        mine = ledger.claim(run.db, rows, run.token, run.dead_holders(rows))
+        for row in mine:
+            if row["status"] == SENDING:  # a dead job's customer-service send: it may have arrived
+                settle(run, ledger.item_rows(item_id, [row["openid"]]), DIED_DURING_SEND, row["channel"])
+        item = ledger.newsletter_for_delivery(run.db, item_id)
+        deferred = _deliver_to(run, item, [row["openid"] for row in mine if row["status"] == CLAIMED])
+        recover_abandoned(run.db, run.r, run.config, item_id)
+    if deferred:
+        raise DeliveryDeferred(f"item {item_id}: {deferred} recipients wait for RQ's retry")
+
+
+def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
+    """Plan and send to claimed recipients; returns how many went back to the queue."""
+    item_id = item["id"]
+    gone = ledger.unreachable(run.db, ledger.item_rows(item_id, openids))
+    ledger.settle(run.db, ledger.item_rows(item_id, gone), run.token, UNREACHABLE)
+    deferred, rest = 0, []
+    for openid in (o for o in openids if o not in gone):
+        if not state.take_service_window_message(run.r, openid):
+            rest.append(openid)
+            continue
+        outcome = send_one(run, ledger.item_rows(item_id, [openid]), openid, CUSTOMER_SERVICE,
+                            lambda openid=openid: _push(run.client, openid, item))
+        if outcome and outcome.status == CLAIMED:  # the window had closed after all
+            rest.append(openid)
+        deferred += bool(outcome and outcome.status == QUEUED)
+    rest = _mass_send(run, item, rest)
+    ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX)
+    return deferred
+
+
+def _push(client: WeChatAPIClient, openid: str, item: dict) -> None:
+    if item["link"]:
+        client.send_articles(openid, [{"title": item["title"], "description": item["summary"] or "",
+                                       "url": item["link"], "image": ""}])
+    else:
+        client.send_text(openid, _push_text(item))
+
+
+def _push_text(item: dict) -> str:
+    return content.text("push.with_link" if item["link"] else "push.without_link",
+                        title=item["title"], summary=item["summary"] or "", link=item["link"] or "")
+
+
+def _mass_message(item: dict) -> dict:
+    return {"msgtype": "text", "text": {"content": _push_text(item)}}
+
+
+def wechat_month(at: datetime | None = None) -> str:
+    return (at or datetime.now(BEIJING)).astimezone(BEIJING).strftime("%Y%m")
+
+
+def _mass_send(run: Run, item: dict, openids: list[str]) -> list[str]:
+    """One openid-list mass send to those with quota left; returns those left for the inbox."""
+    month = wechat_month()
+    granted = state.reserve_mass_sends(run.r, month, openids, run.config.mass_sends_per_month)
+    if len(granted) < 2:  # WeChat's openid-list mass send needs two openids or more
+        state.release_mass_sends(run.r, month, granted)
+        return openids
+    send_ref = uuid.uuid4().hex  # the clientmsgid
+    rows = ledger.item_rows(item["id"], granted)
+    # Only rows still ours go in the send (another job takes rows over only if our lease lapsed).
+    started = [row["openid"] for row in ledger.begin_sending(run.db, rows, run.token, MASS, send_ref)]
+    state.release_mass_sends(run.r, month, [openid for openid in granted if openid not in set(started)])
+    if len(started) < 2:
+        state.release_mass_sends(run.r, month, started)
+        ledger.settle(run.db, rows, run.token, CLAIMED)
+        return openids
+    outcome = attempt(run, lambda: run.client.mass_send_by_openids(started, _mass_message(item), send_ref))
+    settle_mass(run, rows, outcome, MASS, month, started)
+    return [openid for openid in openids if openid not in set(granted)]
+
+
+def deliver_by_tag(item_id: int, topic: str) -> None:
+    """RQ job: mass-send the item by the topic's tag, when that reaches exactly its recipients.
+
+    Checked again here, with every recipient claimed: the tag's members (as
+    our record of what WeChat holds) must be the recipients, all reachable,
+    all with quota left, and no tag sync unfinished. If not, the work is
+    handed back to batches by openid.
+    """
+    with leased_run() as run:
+        every = Rows("deliveries", "item_id = ?", (item_id,))
+        openids = [row["openid"] for row in ledger.claim(run.db, every, run.token, set())]
+        mine = every.narrowed("claim = ?", (run.token,))
+        tag_id, month = state.tag_ids(run.r).get(topic), wechat_month()
+        granted = _whole_tag_quota(run, topic, tag_id, openids, mine, month)
+        send_ref = f"{tag_id}-{uuid.uuid4().hex[:24]}"  # the clientmsgid; names the tag for a resend
+        # Every row must be ours when the send goes: the tag reaches all of them.
+        if granted and len(ledger.begin_sending(run.db, mine, run.token, MASS_BY_TAG, send_ref)) == len(openids):
+            item = ledger.newsletter_for_delivery(run.db, item_id)
+            outcome = attempt(run, lambda: run.client.mass_send_by_tag(tag_id, _mass_message(item), send_ref))
+            settle_mass(run, mine, outcome, MASS_BY_TAG, month, openids)
+            recover_abandoned(run.db, run.r, run.config, item_id)
+            return
+        state.release_mass_sends(run.r, month, granted)
+        ledger.settle(run.db, mine, run.token, QUEUED)
+        queue_batches(run.r, item_id, openids, run.config)
+
+
+def _whole_tag_quota(run: Run, topic: str, tag_id: int | None, openids: list[str], mine: Rows,
+                     month: str) -> list[str]:
+    """Everyone's mass send counted, if the tag reaches exactly these reachable members and each
+    has quota left; else nothing counted and []."""
+    if (tag_id is None or state.tag_syncs_pending(run.r) or state.tagged_members(run.r, topic) != set(openids)
+            or ledger.unreachable(run.db, mine)):
+        return []
+    granted = state.reserve_mass_sends(run.r, month, openids, run.config.mass_sends_per_month)
+    if len(granted) < len(openids):
+        state.release_mass_sends(run.r, month, granted)
+        return []
+    return granted
+
+
+def resend_mass(item_id: int, send_ref: str) -> None:
+    """RQ job: send again a mass send whose outcome was never recorded, with its clientmsgid.
+
+    WeChat sends it if the first never arrived and answers 45065 if it did:
+    either way the recipients get it once. All rows of the send are taken
+    together, so no two jobs ever split one send between them.
+    """
+    with leased_run() as run:
+        rows = Rows("deliveries", "item_id = ? and send_ref = ? and status = 'sending'", (item_id, send_ref))
+        mine = ledger.claim(run.db, rows, run.token, run.dead_holders(rows))
+        if not mine:
+            return
+        sent_at = datetime.fromisoformat(mine[0]["updated_at"])
+        channel, openids = mine[0]["channel"], [row["openid"] for row in mine]
+        if datetime.now(BEIJING) - sent_at > MASS_DEDUPE:  # WeChat no longer deduplicates it
+            settle(run, rows, Outcome(UNCERTAIN, WeChatAPIError(None, "too late to resend safely")), channel)
+            return
+        message = _mass_message(ledger.newsletter_for_delivery(run.db, item_id))
+        if channel == MASS_BY_TAG:
+            tag_id = int(send_ref.split("-")[0])
+            outcome = attempt(run, lambda: run.client.mass_send_by_tag(tag_id, message, send_ref))
+        else:
+            outcome = attempt(run, lambda: run.client.mass_send_by_openids(openids, message, send_ref))
+        again = settle_mass(run, rows, outcome, channel, wechat_month(sent_at), openids)
+    if again:
+        raise DeliveryDeferred(f"item {item_id}: mass send {send_ref} waits for RQ's retry")
+
+
+# --- service notices ----------------------------------------------------------------------------------
+
+def deliver_notice(key: str, openid: str, text: str, kind: str) -> str:
+    """RQ job: one service notice; customer service, else template, else it waits. Returns the status."""
+    with leased_run() as run:
+        rows = ledger.notice_row(key)
+        notice = ledger.claim_notice(run.db, key, openid, kind, text, run.token, run.dead_holders(rows))
+        if notice is None:
+            return "not ours"
+        if notice["status"] == SENDING:  # a dead job's send: it may have arrived
+            settle(run, rows, DIED_DURING_SEND, notice["channel"])
+            return UNCERTAIN
+        if ledger.unreachable(run.db, rows):
+            ledger.settle(run.db, rows, run.token, UNREACHABLE)
+            return UNREACHABLE
+        outcome = Outcome(INBOX)
+        for channel, send, refusal_means_next in _notice_channels(run, openid, text, kind):
+            outcome = send_one(run, rows, openid, channel, send, refusal_means_next)
+            if outcome is None:
+                return "not ours"
+            if outcome.status != CLAIMED:
+                break
+        else:
+            settle(run, rows, Outcome(INBOX, outcome.error))  # with the last refusal, if any
+            return INBOX
+    if outcome.status == QUEUED:
+        raise DeliveryDeferred(f"notice {key} waits for RQ's retry")
+    return outcome.status
+
+
+def _notice_channels(run: Run, openid: str, text: str, kind: str):
+    """(channel, send, refusal_means_next) in the order a notice tries them."""
+    if state.take_service_window_message(run.r, openid):
+        yield CUSTOMER_SERVICE, lambda: run.client.send_text(openid, text), False
+    template = template_message(kind, text)
+    if template:
+        yield TEMPLATE, lambda: run.client.send_template(openid, *template), True
+
+
+def template_message(kind: str, text: str) -> tuple[str, dict, str | None] | None:
+    """(template id, data, url) for a notice of this kind, or None if the kind has no template."""
+    templates = content.load_toml("templates.toml")
+    spec = templates.get(kind, templates["service"])
+    if not spec.get("template_id"):
+        return None
+    first_line, _, rest = text.strip().partition("\n")
+    values = {"text": text, "first_line": first_line, "rest": rest.strip(), "date": date.today().isoformat(),
+              "name": content.society()["name"]}
+    data = {field: {"value": template.format_map(values)} for field, template in spec["fields"].items()}
+    return spec["template_id"], data, spec.get("url") or None

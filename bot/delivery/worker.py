@@ -1,0 +1,209 @@
+"""The worker side of delivery: the lease a job holds, the outcome of each send, and recovery.
+
+A job claims its rows under a fresh token and keeps the token's lease alive in
+Redis while it runs (leased_run); each send is marked `sending` only while its
+request is out and settled right after (send_one, settle). When a worker dies
+its leases run out and recover_abandoned queues its rows again
+(bot/delivery/__init__.py says what each row becomes).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+from rq import get_current_job
+
+from bot.config import Config, load_config
+from bot.delivery import planner
+from bot.outbound import enqueue
+from bot.wechat_client import (
+    DeliveryUncertain,
+    OutsideServiceWindow,
+    SendWithdrawn,
+    UserUnfollowed,
+    WeChatAPIClient,
+    WeChatAPIError,
+    make_client,
+)
+from storage import deliveries as ledger
+from storage import state
+from storage.database import open_database
+from storage.deliveries import CLAIMED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, UNREACHABLE, Rows
+from storage.members import set_reachable_by_openid
+
+log = logging.getLogger(__name__)
+
+
+class DeliveryDeferred(Exception):
+    """Some recipients met a transient failure and went back to the queue: RQ runs the job again."""
+
+
+# --- one job's stores, client and claim -------------------------------------------------------
+
+@dataclass
+class Run:
+    config: Config
+    r: redis.Redis
+    db: object
+    client: WeChatAPIClient
+    token: str  # what this job's claims carry; its lease says the job is alive
+    last_attempt: bool  # RQ will not run the job again: a transient failure is final
+
+    def dead_holders(self, rows: Rows) -> set[str]:
+        held = ledger.holders(self.db, rows)
+        return held - state.live_leases(self.r, held)
+
+
+@contextmanager
+def leased_run():
+    """Open the stores and hold a lease on a new claim token while the job runs."""
+    config = load_config()
+    r = state.connect_redis(config)
+    db = open_database(config.sqlite_path)
+    token = uuid.uuid4().hex
+    seconds = config.delivery_lease_seconds
+    state.hold_lease(r, token, seconds)
+    stop = threading.Event()
+    keeper = threading.Thread(target=_keep_lease, args=(r, token, seconds, stop), daemon=True)
+    keeper.start()
+    job = get_current_job()
+    try:
+        yield Run(config, r, db, make_client(config, r), token, not (job and job.retries_left))
+    finally:
+        stop.set()
+        keeper.join()
+        state.end_lease(r, token)
+        db.close()
+
+
+def _keep_lease(r: redis.Redis, token: str, seconds: int, stop: threading.Event) -> None:
+    while not stop.wait(seconds / 3):
+        try:
+            if not state.renew_lease(r, token, seconds):
+                log.warning("lease %s ran out while its job ran; its rows may be taken over", token)
+                return
+        except redis.RedisError:
+            log.exception("could not renew lease %s", token)
+
+
+# --- one send, and what its outcome means -------------------------------------------------------
+
+@dataclass
+class Outcome:
+    status: str  # SENT, CLAIMED (try the next channel), QUEUED (retry later), or final
+    error: WeChatAPIError | None = None
+
+
+DIED_DURING_SEND = Outcome(UNCERTAIN, WeChatAPIError(None, "the worker died during the send"))
+
+
+def attempt(run: Run, send) -> Outcome:
+    try:
+        send()
+    except OutsideServiceWindow as error:
+        return Outcome(CLAIMED, error)
+    except UserUnfollowed as error:
+        return Outcome(UNREACHABLE, error)
+    except DeliveryUncertain as error:
+        return Outcome(UNCERTAIN, error)
+    except WeChatAPIError as error:
+        return Outcome(QUEUED if error.transient and not run.last_attempt else FAILED, error)
+    return Outcome(SENT)
+
+
+def settle(run: Run, rows: Rows, outcome: Outcome, channel: str | None = None) -> None:
+    error = outcome.error
+    ledger.settle(run.db, rows, run.token, outcome.status, channel,
+                  errcode=error.errcode if error else None, errmsg=error.errmsg if error else None)
+
+
+def send_one(run: Run, rows: Rows, openid: str, channel: str, send,
+              refusal_means_next: bool = False) -> Outcome | None:
+    """Send to one recipient through `channel` and record it; None if the row is no longer ours.
+
+    With refusal_means_next, a permanent refusal (e.g. a template id WeChat does
+    not know) sends the recipient on to the next channel instead of `failed`.
+    """
+    if not ledger.begin_sending(run.db, rows, run.token, channel, dry_run=True):
+        return None
+
+    def leaving() -> bool:  # the token is in hand and the rate-limit turn granted: the request goes now
+        return bool(ledger.begin_sending(run.db, rows, run.token, channel))
+
+    def stayed() -> None:  # refused or never arrived: not sent, while the client backs off and waits
+        ledger.settle(run.db, rows, run.token, CLAIMED, channel)
+
+    try:
+        with run.client.on_departure(leaving, stayed):
+            outcome = attempt(run, send)
+    except SendWithdrawn:
+        return None
+    if refusal_means_next and outcome.status == FAILED and outcome.error.errcode is not None:
+        outcome = Outcome(CLAIMED, outcome.error)
+    settle(run, rows, outcome, channel)
+    if outcome.status == UNREACHABLE:
+        set_reachable_by_openid(run.db, openid, False)
+    return outcome
+
+
+def settle_mass(run: Run, rows: Rows, outcome: Outcome, channel: str, month: str, openids: list[str]) -> bool:
+    """Record a mass send; returns whether it is to be sent again (same clientmsgid, by recovery)."""
+    if outcome.status == QUEUED:
+        return True  # stays `sending`: sent again with its clientmsgid, which WeChat sends at most once
+    if outcome.status != SENT:
+        # No answer at all may mean it went out; a WeChat error code means it did not.
+        outcome = Outcome(UNCERTAIN if outcome.error.errcode is None else FAILED, outcome.error)
+        if outcome.status == FAILED:
+            state.release_mass_sends(run.r, month, openids)
+    settle(run, rows, outcome, channel)
+    return False
+
+
+# --- recovery -------------------------------------------------------------------------------------------
+
+def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = None) -> int:
+    """Queue again the rows held by jobs whose lease ran out (their worker died); returns how many.
+
+    While live jobs still hold rows, it is scheduled to run again one lease
+    later, so a worker dying now is recovered without waiting for a restart.
+    """
+    claims = ledger.open_claims(db, item_id)
+    live = state.live_leases(r, {row["claim"] for row in claims})
+    dead = [row for row in claims if row["claim"] not in live]
+    batches, mass_sends = defaultdict(list), set()
+    for row in dead:
+        if row["table"] == "notices":
+            enqueue(r, planner.deliver_notice, row["key"], row["openid"], row["text"], row["kind"], at_front=True)
+        elif row["status"] == SENDING and row["send_ref"]:  # a mass send in flight: resent whole
+            mass_sends.add((row["item_id"], row["send_ref"]))
+        else:
+            batches[row["item_id"]].append(row["openid"])
+    for item, send_ref in mass_sends:
+        enqueue(r, planner.resend_mass, item, send_ref, timeout=planner.batch_timeout(config))
+    for item, openids in batches.items():
+        planner.queue_batches(r, item, openids, config)  # never by tag: these rows are held, not queued
+    if len(dead) < len(claims) and state.claim_recovery_run(r, config.delivery_lease_seconds):
+        enqueue(r, recover_later, delay=config.delivery_lease_seconds + 1)
+    if dead:
+        log.warning("recovered %d deliveries held by dead workers", len(dead))
+    return len(dead)
+
+
+def recover_at_start(config: Config, r: redis.Redis) -> int:
+    """What `python -m bot worker` does before taking jobs: recover what dead workers left."""
+    db = open_database(config.sqlite_path)
+    try:
+        return recover_abandoned(db, r, config)
+    finally:
+        db.close()
+
+
+def recover_later() -> int:
+    """RQ job: recover_abandoned over every item, one lease after it found live claims."""
+    config = load_config()
+    return recover_at_start(config, state.connect_redis(config))
