@@ -9,6 +9,7 @@ import click
 
 from bot import content
 from bot.commands import click_words
+from bot.commands.common import cli_help
 from bot.commands.common import load_settings as _config
 from storage.accounts import serving_account
 
@@ -109,7 +110,7 @@ def _start_replication(config) -> bool:
 
 
 @main.command()
-@click.option("--burst", is_flag=True, help="队列空了就退出。")
+@click.option("--burst", is_flag=True, help=cli_help("worker.burst"))
 def worker(burst):
     """启动后台发送进程（可在共用 Redis 的多台机器上开多个）。"""
     from bot.outbound import run_worker
@@ -187,9 +188,9 @@ def intent_cv(folds, misses, only):
 
 @main.command()
 @click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True,
-              help="要对话的公众号接口地址。")
+              help=cli_help("chat.url"))
 @click.option("--openid", default="o_terminal_member", show_default=True)
-@click.option("--aes", is_flag=True, help="使用安全模式（消息加密）。")
+@click.option("--aes", is_flag=True, help=cli_help("chat.aes"))
 def chat(url, openid, aes):
     """在终端里像会员在微信里一样和公众号对话（测试用）。"""
     from bot.simulator import run_terminal_chat

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
+from bot import content
 from bot.cli import main
 from storage.tickets import create_ticket
 from tests.test_events_chat import add_event
@@ -66,3 +68,25 @@ def test_serve_prints_the_consoles_address(env, monkeypatch):
     monkeypatch.setattr(outbound, "start_background_worker", lambda config: None)
     out = invoke(env, "serve", "--port", "8123").output
     assert "http://127.0.0.1:8123/admin/" in out and "create-user" in out
+
+
+def _texts(node) -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*map(_texts, node.values())) if node else set()
+    return {node} if isinstance(node, str) else set()
+
+
+def _options(command):
+    yield from (param for param in command.params if isinstance(param, click.Option) and param.help)
+    for sub in getattr(command, "commands", {}).values():
+        yield from _options(sub)
+
+
+@pytest.mark.parametrize("group", [*GROUPS, "doctor", "menu", "templates", "worker", "chat"])
+def test_every_option_is_explained_in_words_from_content(group):
+    """A secretariat edits what --help says about an option in content/, not in code."""
+    texts = set().union(*(_texts(content.load_toml(str(path.relative_to(content.CONTENT_DIR))))
+                          for path in content.CONTENT_DIR.rglob("*.toml")))  # replies, and jobs.toml's column labels
+    options = list(_options(main.commands[group]))
+    assert options
+    assert [(group, option.name, option.help) for option in options if option.help not in texts] == []

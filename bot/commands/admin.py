@@ -10,12 +10,14 @@ import sys
 import click
 
 from bot.admin import accounts
-from bot.commands.common import load_settings, open_store
+from bot.commands.common import help_texts, load_settings, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.content import text
 from handlers.members.membership import explain
 from storage.admin import ROLES
 from storage.members import Refused
+
+_help = help_texts("admin_cli")
 
 
 @click.group()
@@ -26,9 +28,9 @@ def admin():
 @admin.command("create-user")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES),
-              help="admin：全部功能；staff：除账号管理外的全部功能；unit：单位联系人，只看本单位会员。")
-@click.option("--unit", "unit_no", help="单位会员编号（--role unit 时必填）。")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（供脚本使用）。")
+              help=_help("create_user.role"))
+@click.option("--unit", "unit_no", help=_help("create_user.unit"))
+@click.option("--password-stdin", is_flag=True, help=_help("create_user.password_stdin"))
 @actor_option
 def create_user(username, role, unit_no, password_stdin, actor):
     """新建网页后台账号（密码默认在提示时输入两遍，不显示）。"""

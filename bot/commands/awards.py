@@ -15,11 +15,13 @@ import click
 
 from handlers.awards import calls
 from bot import content, scheduler, sheet_import
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import help_texts, json_option, load_settings, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import day, import_command, list_printer, today_option
 from storage import awards as store
 from storage.state import connect_redis
+
+_help = help_texts("awards_cli")
 
 
 def _text(key: str, **fields) -> str:
@@ -35,13 +37,13 @@ import_command(awards, calls.SHEET, calls.save_plan, content.text("awards_cli.wh
 
 
 @awards.command()
-@click.option("--name", required=True, help="项目名称。")
-@click.option("--deadline", required=True, help="截止日期，如 2026-12-31。")
-@click.option("--kind", help="奖项 / 竞赛 / 人才项目（默认奖项）。")
-@click.option("--eligibility", help="申报条件（谁可以申报）。")
-@click.option("--how", "how_to_apply", help="申报方式。")
-@click.option("--link", help="通知或申报网址。")
-@click.option("--organiser", help="组织单位。")
+@click.option("--name", required=True, help=_help("add.name"))
+@click.option("--deadline", required=True, help=_help("add.deadline"))
+@click.option("--kind", help=_help("add.kind"))
+@click.option("--eligibility", help=_help("add.eligibility"))
+@click.option("--how", "how_to_apply", help=_help("add.how"))
+@click.option("--link", help=_help("add.link"))
+@click.option("--organiser", help=_help("add.organiser"))
 @actor_option
 @json_option
 def add(actor, **values):
@@ -59,7 +61,7 @@ def add(actor, **values):
 
 
 @awards.command(name="list")
-@click.option("--all", "everything", is_flag=True, help="也列出已过截止日期的项目。")
+@click.option("--all", "everything", is_flag=True, help=_help("list.all"))
 @json_option
 def list_calls(everything):
     """仍在申报期的项目（或全部），截止日期近的在前。"""

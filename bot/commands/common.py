@@ -11,6 +11,15 @@ from bot import content
 from bot.config import ConfigError, load_config, load_dotenv_file
 
 
+def help_texts(section: str):
+    """The `help=` lines of a command group's options, from [<section>.help] in its file under
+    content/replies/ (`_help = help_texts("awards_cli")`, then `help=_help("add.name")`)."""
+    return lambda key: content.text(f"{section}.help.{key}")
+
+
+cli_help = help_texts("cli")  # options every group shares (--json, --today, import's), and the shell's
+
+
 def load_settings():
     load_dotenv_file()
     try:
@@ -44,7 +53,7 @@ def open_store():
 
 def json_option(command):
     """Add `--json`: the command returns data; it is printed as JSON or by `human(data)`."""
-    @click.option("--json", "as_json", is_flag=True, help="输出 JSON（供程序读取）。")
+    @click.option("--json", "as_json", is_flag=True, help=cli_help("json"))
     @wraps(command)
     def wrapper(*args, as_json: bool, **kwargs):
         data, human = command(*args, **kwargs)

@@ -8,12 +8,14 @@ import click
 
 from bot import content
 from bot.backups import make_backup
-from bot.commands.common import json_option, load_settings
+from bot.commands.common import help_texts, json_option, load_settings
 from bot.config import PROJECT_ROOT
 from storage import backups, replication
 from storage.database import migrate as run_migrations
 from storage.database import open_database
 from storage.migrations import MIGRATIONS, pending_migrations
+
+_help = help_texts("db_cli")
 
 
 @click.group()
@@ -39,8 +41,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 @db.command()
 @click.argument("target", required=False, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--keep", type=click.IntRange(min=1), help="备份后只保留 DATA_DIR/backups/ 下最新的 KEEP 份"
-              "（每日定时备份保留 14 份）。")
+@click.option("--keep", type=click.IntRange(min=1), help=_help("backup.keep"))
 @json_option
 def backup(target: Path | None, keep: int | None):
     """备份数据库（服务运行中也可安全备份），默认存到 DATA_DIR/backups/。
@@ -57,8 +58,8 @@ def backup(target: Path | None, keep: int | None):
 
 @db.command()
 @click.option("--from-backup", "source", type=click.Path(dir_okay=False, path_type=Path),
-              help="从这个备份文件恢复（默认从实时复制的副本恢复）。")
-@click.option("--yes", is_flag=True, help="不再询问确认（供脚本使用）。")
+              help=_help("restore.from_backup"))
+@click.option("--yes", is_flag=True, help=_help("restore.yes"))
 @json_option
 def restore(source: Path | None, yes: bool):
     """从实时复制的副本（默认）或备份文件恢复数据库。

@@ -19,12 +19,14 @@ import click
 from bot import content, scheduler
 from handlers.events import export as event_guide
 from handlers.events import guide
-from bot.commands.common import json_option, load_settings, open_store, shown
+from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.commands.records import day, import_command, list_printer, refusals, today_option
 from bot.privacy import mask_mobile
 from bot.spreadsheets import write_table
 from storage import events as store
 from storage.state import connect_redis
+
+_help = help_texts("events_cli")
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -46,8 +48,8 @@ import_command(events, guide.SHEET, _save, content.text("events_cli.what"))
 
 
 @events.command(name="list")
-@click.option("--from", "first", type=DATE, help="列出到这一天还没结束的活动（默认今天），格式 2026-12-06。")
-@click.option("--to", "last", type=DATE, help="只列出这一天之前开始的活动。")
+@click.option("--from", "first", type=DATE, help=_help("list.from"))
+@click.option("--to", "last", type=DATE, help=_help("list.to"))
 @click.option("--type", "kind", type=click.Choice(guide.type_names()))
 @json_option
 def list_events(first, last, kind):
@@ -72,7 +74,7 @@ def show(event):
 @events.command()
 @click.argument("event")
 @click.option("--export", "file", type=click.Path(dir_okay=False, path_type=Path),
-              help="导出到 .xlsx 或 .csv 文件（含完整手机号）。")
+              help=_help("registrants.export"))
 @json_option
 @refusals("events_cli")
 def registrants(event, file):
@@ -100,7 +102,7 @@ def registrants(event, file):
 
 @events.command(name="export-guide")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--year", type=int, help="只导出这一年的活动（默认全部）。")
+@click.option("--year", type=int, help=_help("export_guide.year"))
 @json_option
 @refusals("events_cli")
 def export_guide(file, year):

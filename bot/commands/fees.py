@@ -13,7 +13,7 @@ import click
 
 from bot import content
 from handlers.fees import dues
-from bot.commands.common import json_option, open_store
+from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
 from storage.fees import (
@@ -26,6 +26,8 @@ from storage.fees import (
     payments_of,
     record_payment,
 )
+
+_help = help_texts("cli_fees")
 
 DATE_FORMAT = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -48,14 +50,14 @@ def fees():
 @fees.command()
 @click.argument("number")
 @click.argument("amount", type=float)
-@click.option("--years", type=int, default=1, show_default=True, help="缴纳几年会费。")
-@click.option("--lifetime", is_flag=True, help="缴纳终身会费。")
-@click.option("--method", help="缴费方式（默认见 content/membership.toml）。")
-@click.option("--note", help="备注（用 --force 时必须写明原因）。")
-@click.option("--by", "actor", help="经办人（默认“秘书处”）。")
-@click.option("--date", "paid_on", type=DATE_FORMAT, help="缴费日期（默认今天），格式 2026-12-06。")
-@click.option("--force", is_flag=True, help="登记不符合缴费标准的金额或年限。")
-@click.option("--again", is_flag=True, help="确认是另一笔钱（近几天已登记过同一会员、同一金额的缴费时）。")
+@click.option("--years", type=int, default=1, show_default=True, help=_help("record.years"))
+@click.option("--lifetime", is_flag=True, help=_help("record.lifetime"))
+@click.option("--method", help=_help("record.method"))
+@click.option("--note", help=_help("record.note"))
+@click.option("--by", "actor", help=_help("record.by"))
+@click.option("--date", "paid_on", type=DATE_FORMAT, help=_help("record.date"))
+@click.option("--force", is_flag=True, help=_help("record.force"))
+@click.option("--again", is_flag=True, help=_help("record.again"))
 @json_option
 def record(number, amount, years, lifetime, method, note, actor, paid_on, force, again):
     """登记一笔缴费：会员（或单位会员）编号 NUMBER、金额 AMOUNT 元，出具收据。"""
@@ -109,7 +111,7 @@ def _payment_words(d: dict) -> dict:
 
 @fees.command()
 @click.argument("number")
-@click.option("--today", type=DATE_FORMAT, help="按这一天判断会费状态（默认今天）。")
+@click.option("--today", type=DATE_FORMAT, help=_help("show.today"))
 @json_option
 def show(number, today):
     """查看会员（或单位会员）的会费缴至日期、状态和全部缴费记录。"""
@@ -140,11 +142,11 @@ def _print_show(d: dict) -> None:
 
 @fees.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--method", help="缴费方式（默认见 content/membership.toml）。")
-@click.option("--by", "actor", help="经办人（默认“秘书处”）。")
-@click.option("--dry-run", is_flag=True, help="只出报告，不登记。")
+@click.option("--method", help=_help("import.method"))
+@click.option("--by", "actor", help=_help("import.by"))
+@click.option("--dry-run", is_flag=True, help=_help("import.dry_run"))
 @click.option("--confirm", "confirm", type=int, multiple=True, metavar="ROW",
-              help="挂起的“可能重复”行确是另一笔钱时，写它的行号登记（可写多次）。")
+              help=_help("import.confirm"))
 @json_option
 def import_(file, method, actor, dry_run, confirm):
     """导入银行流水或缴费登记表（.xlsx/.csv），登记其中的会费。
@@ -169,8 +171,8 @@ def _print_import(report: dict) -> None:
 # --- report -----------------------------------------------------------------------------
 
 @fees.command()
-@click.option("--year", type=int, help="会费年度（默认今年）。")
-@click.option("--today", type=DATE_FORMAT, help="按这一天判断宽限期和逾期（默认今天）。")
+@click.option("--year", type=int, help=_help("report.year"))
+@click.option("--today", type=DATE_FORMAT, help=_help("report.today"))
 @json_option
 def report(year, today):
     """一个会费年度各类会员的应缴、已缴、宽限期、逾期、从未缴费人数和收缴率。"""
@@ -226,7 +228,7 @@ def _pad(text: str, width: int, left: bool) -> str:
 # --- reconcile (WeChat Pay's daily bill against the orders recorded; handlers/fees/reconcile.py) ------
 
 @fees.command()
-@click.option("--date", "day", type=DATE_FORMAT, help="账单日期（北京时间，默认昨天），格式 2026-12-05。")
+@click.option("--date", "day", type=DATE_FORMAT, help=_help("reconcile.date"))
 @json_option
 def reconcile(day):
     """与微信支付的日交易账单核对，列出每一笔不一致（已收款未登记、已登记不在账单、金额不一致）。"""

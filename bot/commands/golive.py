@@ -23,7 +23,7 @@ def _api_failure(error) -> click.ClickException:
 # --- doctor --------------------------------------------------------------------------------------
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON (for monitoring).")
+@click.option("--json", "as_json", is_flag=True, help=content.text("doctor.help.json"))
 def doctor(as_json: bool):
     """部署自检：密钥、微信接口、公网地址、Redis、数据库、后台进程、时区、磁盘、副本、菜单、模板。
 
@@ -79,7 +79,7 @@ def show():
 
 
 @menu.command()
-@click.option("--yes", is_flag=True, help="Publish without asking (scripts).")
+@click.option("--yes", is_flag=True, help=content.text("menu_cli.help.publish.yes"))
 @json_option
 def publish(yes: bool):
     """Check content/menu.toml against the platform's rules, show the difference, publish."""

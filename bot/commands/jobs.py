@@ -18,12 +18,14 @@ import click
 
 from bot import content, scheduler
 from handlers.jobs import postings as job_postings
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import help_texts, json_option, load_settings, open_store
 from bot.commands.members import NotDone
 from bot.commands.records import day, import_command, today_option
 from bot.validation import Invalid
 from storage import jobs as store
 from storage.state import connect_redis
+
+_help = help_texts("jobs_cli")
 
 # `jobs add` options: field -> flag (the others are --<field>)
 FLAGS = {"how_to_apply": "--apply", "posted_on": "--posted", "expires_on": "--expires"}
@@ -89,9 +91,9 @@ def _words(posting: dict) -> dict:
 
 
 @jobs.command(name="list")
-@click.option("--all", "everything", is_flag=True, help="也列出已关闭和已过期的。")
-@click.option("--city", help="只看这个城市（如 郑州）。")
-@click.option("--discipline", help="只看学科专业包含这个词的。")
+@click.option("--all", "everything", is_flag=True, help=_help("list.all"))
+@click.option("--city", help=_help("list.city"))
+@click.option("--discipline", help=_help("list.discipline"))
 @click.option("--limit", type=int, default=100, show_default=True)
 @today_option
 @json_option

@@ -19,7 +19,7 @@ import click
 
 from bot import content
 from handlers.members import roster
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import cli_help, help_texts, json_option, load_settings, open_store
 from handlers.members.membership import (application_view, apply_import, category_name, explain, field_text,
                             history_line, history_view, import_report, label, member_view,
                             members_data, report_lines, say, search_text)
@@ -29,6 +29,8 @@ from bot.spreadsheets import SheetError, display_width, write_table
 from bot.validation import normalise
 from storage import members as store
 from storage.state import connect_redis
+
+_help = help_texts("members_cli")
 
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "mobile")
 
@@ -60,7 +62,7 @@ def default_actor() -> str:
 
 def actor_option(command):
     return click.option("--by", "actor", default=default_actor, show_default="当前系统用户",
-                        help="操作人，记入变更记录。")(command)
+                        help=_help("by"))(command)
 
 
 class NotDone(click.ClickException):
@@ -115,11 +117,11 @@ def _status_param(ctx, param, value):
 
 def member_filters(command):
     """--category, --status and --unit, as `list` and `export` take them."""
-    command = click.option("--unit", "unit_no", help="单位会员编号：只看关联到该单位的会员。")(command)
+    command = click.option("--unit", "unit_no", help=_help("filter.unit"))(command)
     command = click.option("--status", callback=_status_param,
-                           help="状态：正常 / 暂停（或 active / suspended）。")(command)
+                           help=_help("filter.status"))(command)
     return click.option("--category", callback=_category_param,
-                        help="类别：学生会员 / 普通会员 / 高级会员 / 会士。")(command)
+                        help=_help("filter.category"))(command)
 
 
 def select_members(db, category: str | None, status: str | None, unit_no: str | None) -> list[dict]:
@@ -196,7 +198,7 @@ def approve(app_nos, actor):
 
 @members.command()
 @click.argument("app_no", metavar="APP_ID")
-@click.option("--reason", required=True, help="驳回原因（会发给申请人）。")
+@click.option("--reason", required=True, help=_help("reject.reason"))
 @actor_option
 @json_option
 @refusals
@@ -234,7 +236,7 @@ def search(text):
 
 @members.command()
 @click.argument("member_no")
-@click.option("--full", is_flag=True, help="显示完整手机号（默认隐去中间四位）。")
+@click.option("--full", is_flag=True, help=_help("show.full"))
 @json_option
 @refusals
 def show(member_no, full):
@@ -279,7 +281,7 @@ def changed(member_no: str, change) -> tuple[dict, object]:
     return data, db
 
 
-@member_change("set-category", "调整原因，记入变更记录。")
+@member_change("set-category", _help("set_category.reason"))
 @click.argument("category")
 def set_category(member_no, category, reason, actor):
     """调整会员类别（学生会员 / 普通会员 / 高级会员；会士请用 promote-fellow）。"""
@@ -290,21 +292,21 @@ def set_category(member_no, category, reason, actor):
         old=category_name(d["old"]["category"]), new=category_name(d["new"]["category"])))
 
 
-@member_change("suspend", "暂停原因，记入变更记录。")
+@member_change("suspend", _help("suspend.reason"))
 def suspend(member_no, reason, actor):
     """暂停会籍（不删除任何数据，可用 resume 恢复）。"""
     data, _ = changed(member_no, lambda db: store.suspend_member(db, member_no, actor, reason))
     return data, lambda d: click.echo(say("cli_members.suspended", reason=reason, **d))
 
 
-@member_change("resume", "恢复原因（可不填）。", reason_required=False)
+@member_change("resume", _help("resume.reason"), reason_required=False)
 def resume(member_no, reason, actor):
     """恢复被暂停的会籍。"""
     data, _ = changed(member_no, lambda db: store.resume_member(db, member_no, actor, reason))
     return data, lambda d: click.echo(say("cli_members.resumed", **d))
 
 
-@member_change("promote-fellow", "增补依据（如理事会决议），记入变更记录。")
+@member_change("promote-fellow", _help("promote_fellow.reason"))
 def promote_fellow(member_no, reason, actor):
     """增补会士：会士不得超过个人会员总数的 1%（比例见 content/membership.toml）。"""
     data, db = changed(member_no, lambda db: store.promote_to_fellow(db, member_no, actor, reason))
@@ -323,10 +325,10 @@ def import_options(command):
     """The file and options of a roster import (`members import`, `units import`)."""
     for option in reversed((
             click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-            click.option("--skip-bad-rows", is_flag=True, help="只导入没有问题的行（默认有问题就都不导入）。"),
-            click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。"),
+            click.option("--skip-bad-rows", is_flag=True, help=cli_help("import.skip_bad_rows")),
+            click.option("--dry-run", is_flag=True, help=cli_help("import.dry_run")),
             click.option("--overwrite", is_flag=True,
-                         help="库里比表格新的值（会员本人、后台修改或缴费后的）也以表格为准覆盖。"),
+                         help=_help("import.overwrite")),
             actor_option, json_option, refusals)):
         command = option(command)
     return command

@@ -19,13 +19,15 @@ import click
 
 from bot import content, delivery
 from handlers.members.membership import local_time
-from bot.commands.common import json_option, load_settings, open_store, shown
+from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
 from storage.news import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
 from storage.state import connect_redis
+
+_help = help_texts("news_cli")
 
 NEWSLETTER_DIR = CONTENT_DIR / "newsletters"
 IN_FLIGHT = (QUEUED, *OPEN)  # delivery statuses that are not an outcome yet
@@ -45,8 +47,8 @@ def news():
 
 @news.command()
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--all", "all_new", is_flag=True, help="也发布 content/newsletters/ 下所有尚未发布的学会会讯（不含 samples/ 下的示例）。")
-@click.option("--send", is_flag=True, help="发布后立即推送给收件人。")
+@click.option("--all", "all_new", is_flag=True, help=_help("publish.all"))
+@click.option("--send", is_flag=True, help=_help("publish.send"))
 @json_option
 def publish(files, all_new, send):
     """检查并发布会讯文件 FILES（Markdown，开头用 +++ 写标题、对象等）。"""
@@ -99,7 +101,7 @@ def _show_published(results: list[dict]) -> None:
 # --- list and show ------------------------------------------------------------------
 
 @news.command(name="list")
-@click.option("--kind", type=click.Choice(["newsletter", "resolution"]), help="只看会讯（newsletter）或决议（resolution）。")
+@click.option("--kind", type=click.Choice(["newsletter", "resolution"]), help=_help("list.kind"))
 @click.option("--limit", type=int, default=50, show_default=True)
 @json_option
 def list_items(kind, limit):
@@ -161,8 +163,8 @@ def _audience_words(item: dict) -> str:
 
 @news.command()
 @click.argument("item")
-@click.option("--wait", is_flag=True, help="等到每位收件人都有结果再返回。")
-@click.option("--timeout", type=int, default=3600, show_default=True, help="--wait 最多等多少秒。")
+@click.option("--wait", is_flag=True, help=_help("send.wait"))
+@click.option("--timeout", type=int, default=3600, show_default=True, help=_help("send.timeout"))
 @json_option
 def send(item, wait, timeout):
     """推送会讯 ITEM 给全部收件人；已排队或已送达的不会重复。"""

@@ -14,13 +14,13 @@ from pathlib import Path
 import click
 
 from bot import content, sheet_import
-from bot.commands.common import json_option, open_store, shown
+from bot.commands.common import cli_help, json_option, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.spreadsheets import SheetError
 from storage.members import Refused
 
 today_option = click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
-                            help="按这一天执行（默认今天），格式 2026-12-06。")
+                            help=cli_help("today"))
 
 
 def day(value) -> date:
@@ -57,9 +57,9 @@ def import_command(group: click.Group, spec: sheet_import.RecordSheet, save, wha
     the record numbers created; `what` names the records in the report (活动, 评奖项目)."""
     @group.command(name="import", help=content.text("sheet_import.help", what=what))
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--year", type=int, help="没写年份的日期按哪一年（默认按表格标题、工作表名或文件名里的年份）。")
-    @click.option("--skip-bad-rows", is_flag=True, help="只导入没有问题的行（默认有问题就都不导入）。")
-    @click.option("--dry-run", is_flag=True, help="只检查并报告，不写入。")
+    @click.option("--year", type=int, help=cli_help("import.year"))
+    @click.option("--skip-bad-rows", is_flag=True, help=cli_help("import.skip_bad_rows"))
+    @click.option("--dry-run", is_flag=True, help=cli_help("import.dry_run"))
     @actor_option
     @json_option
     @refusals(spec.texts)

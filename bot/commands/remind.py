@@ -8,24 +8,23 @@ claim: should they bind or follow again while it still applies, the next run sen
 """
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
 from bot import content, scheduler
 from bot.commands.common import json_option, load_settings
+from bot.commands.records import day as day_of
+from bot.commands.records import today_option
 from storage.database import open_database
 from storage.state import connect_redis
 
 
 @click.command()
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="按这一天执行（默认今天），格式 2026-12-06。")
+@today_option
 @json_option
 def remind(today):
     """会费提醒：即将到期、已过期、从未缴费和欠费一年以上的会员（同一条不会重复发；后台发送进程每天按时自动运行，这里是立即运行）。"""
     config = load_settings()
-    day = today.date() if today else date.today()
+    day = day_of(today)
     counts = scheduler.run_now(open_database(config.sqlite_path), connect_redis(config), config, "dues_reminders", day)
     return dict(counts, today=day.isoformat()), lambda d: click.echo(
         content.text("cli_fees.remind.done", **d))

@@ -12,12 +12,14 @@ import click
 
 from bot import content
 from handlers.tickets import replies as ticket_replies
-from bot.commands.common import json_option, load_settings, open_store, shown
+from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import refusals
 from storage import tickets as store
 from storage.members import find_member_by_openid
 from storage.state import connect_redis
+
+_help = help_texts("tickets_cli")
 
 STATUS_CHOICES = ("active", "all", *store.STATUSES)  # active: open and replied, what still needs work
 
@@ -43,8 +45,8 @@ def tickets():
 
 @tickets.command(name="list")
 @click.option("--status", type=click.Choice(STATUS_CHOICES), default="active", show_default=True,
-              help="active：待处理和已答复的（默认）；也可选具体状态。")
-@click.option("--category", help="建议 / 投诉 / 求助 / 其他 / 人工.")
+              help=_help("list.status"))
+@click.option("--category", help=_help("list.category"))
 @json_option
 def list_tickets(status, category):
     """待处理的会员诉求，早的在前。"""
@@ -112,7 +114,7 @@ def reply(ticket_no, text, actor):
 
 @tickets.command()
 @click.argument("ticket_no")
-@click.option("--reason", help="办结说明，也会告诉会员。")
+@click.option("--reason", help=_help("close.reason"))
 @actor_option
 @json_option
 @refusals("tickets_cli")

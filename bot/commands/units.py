@@ -11,11 +11,13 @@ from datetime import date
 import click
 
 from handlers.fees import dues
-from bot.commands.common import json_option, open_store
+from bot.commands.common import help_texts, json_option, open_store
 from bot.commands.members import (actor_option, field_text, import_options, label, members_data, print_members,
                                   print_table, refusals, run_import, say)
 from bot.privacy import mask_mobile
 from storage import members as store
+
+_help = help_texts("units_cli")
 
 LIST_COLUMNS = ("unit_no", "name", "status", "standing", "contact_name", "contact_mobile",
                 "members", "invite_code")
@@ -85,7 +87,7 @@ def show(unit_no):
 
 @units.command("invite-code")
 @click.argument("unit_no")
-@click.option("--new", "renew", is_flag=True, help="换一个新邀请码（旧码随即作废）。")
+@click.option("--new", "renew", is_flag=True, help=_help("invite_code.new"))
 @actor_option
 @json_option
 @refusals
