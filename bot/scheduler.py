@@ -20,7 +20,9 @@ restarted Redis) still cannot run a period twice. Only the latest period is
 ever considered: after all workers were down at 08:00 and 09:00, an hourly
 job runs once when one comes back. A job that never ran before starts with
 its next period (its first tick records the current one as skipped), so a new
-deployment or a new job does not fire the moment a worker starts.
+deployment or a new job does not fire the moment a worker starts. With the
+platform, each authorised society's store is ticked in its own namespace (its
+Redis keys and its queue), so each society's jobs run once per period too.
 
 Why not RQ's own CronScheduler (rq/cron.py): it keeps its timetable in the
 memory of one process, so N processes enqueue N times; its cron lines are in
@@ -52,6 +54,7 @@ from bot.config import Config, load_config
 from bot.outbound import enqueue
 from storage import schedule as store
 from storage import state
+from storage.accounts import serving_account
 from storage.database import open_database
 
 log = logging.getLogger(__name__)
@@ -161,17 +164,31 @@ def tick(db, r: redis.Redis, now: datetime) -> list[int]:
     return queued
 
 
-def tick_now(config: Config, r: redis.Redis) -> list[int]:
-    """A tick at the present moment, with its own connection to the store."""
-    db = open_database(config.sqlite_path)
-    try:
-        return tick(db, r, _now())
-    finally:
-        db.close()
+def tick_every_society(config: Config, r: redis.Redis, now: datetime) -> dict[str | None, list[int]]:
+    """A tick of the account's store and, with the platform, of every authorised society's, each in
+    its namespace (its store, Redis keys and queue); the run ids queued, by AppID (None: the account's)."""
+    queued = {}
+    for appid, society_config in _societies(config):
+        with serving_account(appid):
+            db = open_database(society_config.sqlite_path)
+            try:
+                queued[appid] = tick(db, r, now)
+            finally:
+                db.close()
+    return queued
+
+
+def _societies(config: Config):
+    yield None, config
+    if config.platform:
+        from bot.platform.accounts import account_config, authorized_appids
+
+        for appid in authorized_appids(config):
+            yield appid, account_config(config, appid)
 
 
 class Ticker:
-    """Calls tick_now at most every TICK_SECONDS; for a loop that comes round more often."""
+    """Calls tick_every_society at most every TICK_SECONDS; for a loop that comes round more often."""
 
     def __init__(self, config: Config):
         self.config, self.due = config, 0.0
@@ -181,7 +198,7 @@ class Ticker:
             return
         self.due = time.monotonic() + TICK_SECONDS
         try:
-            tick_now(self.config, r)
+            tick_every_society(self.config, r, _now())
         except ScheduleError:
             log.exception("content/schedule.toml cannot be read; no periodic job runs until it is fixed")
         except sqlite3.Error:

@@ -590,7 +590,7 @@ def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
 
 def claim_schedule_period(r: redis.Redis, job: str, period: str, seconds: int) -> bool:
     """True for the one caller, of all workers, that may start the job's run for this period."""
-    return bool(r.set(f"{PREFIX}schedule:{job}:{period}", 1, nx=True, ex=seconds))
+    return bool(r.set(f"{key_prefix()}schedule:{job}:{period}", 1, nx=True, ex=seconds))
 
 
 # --- WeChat user tags --------------------------------------------------------------------
