@@ -6,6 +6,7 @@ WeChat's component endpoints; WeChat's side of each request is built as WeChat b
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -409,3 +410,16 @@ def test_a_running_worker_takes_up_a_society_authorised_after_it_started(two_soc
         worker.terminate()
         output, _ = worker.communicate(timeout=30)
     assert "Traceback" not in output, output[-3000:]
+
+
+def test_serving_many_societies_keeps_few_stores_open(client, config, registry):
+    """A province's worth of societies writing in turn: the web process keeps a few stores open per
+    handler thread, not every one it ever served (three file descriptors each)."""
+    many = [f"wx{index:016d}" for index in range(1, 41)]
+    for appid in many:
+        societies.record_authorization(registry, appid, "refresh@@@", name=f"学会{appid[-2:]}")
+    say(client, config, many[0], "o_warm", "你好")
+    opened = len(os.listdir("/proc/self/fd"))
+    for appid in many:
+        assert f"学会{appid[-2:]}" in say(client, config, appid, "o_member", "帮助")
+    assert len(os.listdir("/proc/self/fd")) - opened < len(many)  # 3 a store if all stayed open

@@ -9,6 +9,7 @@ each job; `AccountPool` carries it into the handler threads.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import replace
 
@@ -98,22 +99,24 @@ class AccountPool:
 class AccountServices:
     """Services for one society: its config and its own SQLite file; Redis and the pool shared."""
 
-    def __init__(self, services, appid: str):
-        self.config = account_config(services.config, appid)
-        self.redis = services.redis
-        self.pool = AccountPool(services.pool, appid, services.config.data_dir)
-        self._local = threading.local()
+    def __init__(self, platform: "Platform", appid: str):
+        self.config = account_config(platform.config, appid)
+        self.redis = platform.services.redis
+        self.pool = AccountPool(platform.services.pool, appid, platform.config.data_dir)
+        self._platform = platform
 
     @property
     def db(self):
-        database = getattr(self._local, "db", None)
-        if database is None:
-            database = self._local.db = open_database(self.config.sqlite_path)
-        return database
+        return self._platform.database(self.config)
 
 
 class Platform:
     """What one web process keeps for every society it serves."""
+
+    # SQLite connections a handler thread keeps open, of the societies it served last: 150
+    # societies' stores open in each of 16 threads would be 7,200 file descriptors (file, -wal,
+    # -shm each) and as many page caches; opening one again costs a connect and three PRAGMAs.
+    OPEN_STORES_PER_THREAD = 4
 
     def __init__(self, services):
         self.services = services
@@ -121,6 +124,7 @@ class Platform:
         self.message_config = message_config(services.config)
         self._local = threading.local()
         self._accounts: dict[str, AccountServices] = {}
+        self._migrated: set[str] = set()
         self._lock = threading.Lock()
         registry = open_platform_registry(self.config)  # create or migrate once, up front
         try:
@@ -128,6 +132,22 @@ class Platform:
                 register_demo_societies(registry)
         finally:
             registry.close()
+
+    def database(self, config: Config):
+        """This thread's connection to the society's store (migrated on its first open here)."""
+        stores = getattr(self._local, "stores", None)
+        if stores is None:
+            stores = self._local.stores = OrderedDict()
+        database = stores.get(config.account)
+        if database is not None:
+            stores.move_to_end(config.account)
+            return database
+        database = open_database(config.sqlite_path, apply_migrations=config.account not in self._migrated)
+        self._migrated.add(config.account)
+        stores[config.account] = database
+        if len(stores) > self.OPEN_STORES_PER_THREAD:
+            stores.popitem(last=False)[1].close()
+        return database
 
     @property
     def registry(self):
@@ -155,7 +175,7 @@ class Platform:
         with self._lock:
             account = self._accounts.get(appid)
             if account is None:
-                account = self._accounts[appid] = AccountServices(self.services, appid)
+                account = self._accounts[appid] = AccountServices(self, appid)
         return account
 
 
