@@ -75,10 +75,12 @@ class AuthorizerClient(WeChatAPIClient):
 
 
 class AccountPool:
-    """The shared handler pool, running each task (and its done-callbacks) in the society's namespace."""
+    """The shared handler pool, running each task (and its done-callbacks) in the society's namespace;
+    after each, the society's store goes back to the platform's idle connections."""
 
-    def __init__(self, pool, appid: str, data_dir):
-        self._pool, self._appid, self._data_dir = pool, appid, data_dir
+    def __init__(self, platform: "Platform", appid: str):
+        self._pool, self._appid, self._data_dir = platform.services.pool, appid, platform.config.data_dir
+        self._platform = platform
 
     def submit(self, fn, *args, **kwargs) -> Future:
         outer: Future = Future()
@@ -91,6 +93,8 @@ class AccountPool:
                     outer.set_result(fn(*args, **kwargs))  # callbacks run here, in the namespace
                 except BaseException as error:  # noqa: B036 (handed to the waiting caller)
                     outer.set_exception(error)
+                finally:
+                    self._platform.release_stores()
 
         self._pool.submit(run)
         return outer
@@ -102,7 +106,7 @@ class AccountServices:
     def __init__(self, platform: "Platform", appid: str):
         self.config = account_config(platform.config, appid)
         self.redis = platform.services.redis
-        self.pool = AccountPool(platform.services.pool, appid, platform.config.data_dir)
+        self.pool = AccountPool(platform, appid)
         self._platform = platform
 
     @property
@@ -113,10 +117,10 @@ class AccountServices:
 class Platform:
     """What one web process keeps for every society it serves."""
 
-    # SQLite connections a handler thread keeps open, of the societies it served last: 150
-    # societies' stores open in each of 16 threads would be 7,200 file descriptors (file, -wal,
-    # -shm each) and as many page caches; opening one again costs a connect and three PRAGMAs.
-    OPEN_STORES_PER_THREAD = 4
+    # Idle SQLite connections kept for the next message, of any society, at most: opening a store
+    # costs milliseconds (a connect and the PRAGMAs), and 150 societies' stores open in each of 16
+    # handler threads would be 7,200 file descriptors (file, -wal, -shm each) and as many caches.
+    IDLE_STORES = 128
 
     def __init__(self, services):
         self.services = services
@@ -124,6 +128,8 @@ class Platform:
         self.message_config = message_config(services.config)
         self._local = threading.local()
         self._accounts: dict[str, AccountServices] = {}
+        self._idle: OrderedDict[str, list] = OrderedDict()  # appid -> idle connections, least recent first
+        self._idle_count = 0
         self._migrated: set[str] = set()
         self._lock = threading.Lock()
         registry = open_platform_registry(self.config)  # create or migrate once, up front
@@ -134,20 +140,45 @@ class Platform:
             registry.close()
 
     def database(self, config: Config):
-        """This thread's connection to the society's store (migrated on its first open here)."""
-        stores = getattr(self._local, "stores", None)
-        if stores is None:
-            stores = self._local.stores = OrderedDict()
-        database = stores.get(config.account)
-        if database is not None:
-            stores.move_to_end(config.account)
-            return database
-        database = open_database(config.sqlite_path, apply_migrations=config.account not in self._migrated)
-        self._migrated.add(config.account)
-        stores[config.account] = database
-        if len(stores) > self.OPEN_STORES_PER_THREAD:
-            stores.popitem(last=False)[1].close()
+        """The society's store for this thread until release_stores(): an idle connection when there
+        is one (SQLite connections here may change threads, never be used by two at once)."""
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = {}
+        database = held.get(config.account)
+        if database is None:
+            with self._lock:
+                idle = self._idle.get(config.account)
+                database = idle.pop() if idle else None
+                if database is not None:
+                    self._idle_count -= 1
+            if database is None:
+                database = open_database(config.sqlite_path, apply_migrations=config.account not in self._migrated)
+                self._migrated.add(config.account)
+            held[config.account] = database
         return database
+
+    def release_stores(self) -> None:
+        """The thread's message is done: its stores go back to the idle ones (the oldest closed past
+        IDLE_STORES)."""
+        held = getattr(self._local, "held", None)
+        if not held:
+            return
+        closing = []
+        with self._lock:
+            for appid, database in held.items():
+                self._idle.setdefault(appid, []).append(database)
+                self._idle.move_to_end(appid)
+                self._idle_count += 1
+            while self._idle_count > self.IDLE_STORES:
+                appid, idle = next(iter(self._idle.items()))
+                closing.append(idle.pop(0))
+                self._idle_count -= 1
+                if not idle:
+                    del self._idle[appid]
+        held.clear()
+        for database in closing:
+            database.close()
 
     @property
     def registry(self):
