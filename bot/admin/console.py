@@ -118,7 +118,7 @@ def gate():
     if getattr(view, "admin_public", False):
         return None
     if g.admin_user is None:
-        login = "admin.province.login" if PROVINCE in roles_of(view) else "admin.auth.login"
+        login = "admin.province.login" if roles_of(view) == {PROVINCE} else "admin.auth.login"
         return redirect(url_for(login, next=request.full_path.rstrip("?")))
     if g.admin_user["role"] not in roles_of(view):
         abort(403)
