@@ -105,11 +105,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--idle-stores", type=int, default=None, help="PLATFORM_IDLE_STORES (default: the config's)")
     args = parser.parse_args()
 
     with Stack(members=args.members, postings=0) as stack:
         appids = add_societies(stack, args.societies)
-        server = stack.serve("bot.wsgi:app", env=stack.env(**COMPONENT_ENV))
+        idle = {"PLATFORM_IDLE_STORES": str(args.idle_stores)} if args.idle_stores else {}
+        server = stack.serve("bot.wsgi:app", env=stack.env(**COMPONENT_ENV, **idle))
         messages = Messages(senders(args.members), appids)
         for appid in appids:  # each store opened and checked once, as after a day's traffic
             status, _ = post(server.port, *messages.platform(appid))
@@ -128,6 +130,7 @@ def main() -> None:
         workers = [process_stats(pid) for pid in processes_of(server.proc.pid)[1:]]
         summary = {
             "machine": machine(), "societies": args.societies, "members_each": args.members,
+            "idle_stores": args.idle_stores or "default",
             "single_per_s_median": statistics.median(r["single_per_s"] for r in rows),
             "platform_per_s_median": statistics.median(r["platform_per_s"] for r in rows),
             "ratio_median": statistics.median(r["ratio"] for r in rows if r["ratio"]),

@@ -108,6 +108,7 @@ class Config:
     account: str | None = None
     platform_demo: bool = False  # `make run`: the simulator shows two demo societies side by side
     worker_society_check_seconds: float = 30.0  # how soon a worker listens to a newly authorised society
+    platform_idle_stores: int = 128  # society stores a web process keeps open (3 file descriptors each)
 
     @property
     def platform(self) -> bool:
@@ -304,6 +305,7 @@ def load_config(environ=None) -> Config:
         account=account,
         platform_demo=dev_mode and _flag(environ, "PLATFORM_DEMO", default=False),
         worker_society_check_seconds=_float(environ, "PLATFORM_WORKER_CHECK_SECONDS", 30.0),
+        platform_idle_stores=_int(environ, "PLATFORM_IDLE_STORES", 128, minimum=1),
     )
 
 

@@ -416,7 +416,7 @@ def test_serving_many_societies_keeps_few_stores_open(app, client, config, regis
     """A province's worth of societies writing in turn: the web process keeps a bounded number of
     stores open for the next message (here eight), not every one it ever served (three file
     descriptors each)."""
-    app.extensions["platform"].IDLE_STORES = 8
+    app.extensions["platform"].idle_stores = 8
     many = [f"wx{index:016d}" for index in range(1, 41)]
     for appid in many:
         societies.record_authorization(registry, appid, "refresh@@@", name=f"学会{appid[-2:]}")

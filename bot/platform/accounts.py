@@ -117,12 +117,12 @@ class AccountServices:
 class Platform:
     """What one web process keeps for every society it serves."""
 
-    # Idle SQLite connections kept for the next message, of any society, at most: opening a store
-    # costs milliseconds (a connect and the PRAGMAs), and 150 societies' stores open in each of 16
-    # handler threads would be 7,200 file descriptors (file, -wal, -shm each) and as many caches.
-    IDLE_STORES = 128
-
     def __init__(self, services):
+        # Idle SQLite connections kept for the next message, of any society, at most
+        # (config.platform_idle_stores): opening a store costs milliseconds (a connect and the
+        # PRAGMAs), and every society's store open in each of 16 handler threads would be 48 file
+        # descriptors a society (file, -wal, -shm each) and as many page caches.
+        self.idle_stores = services.config.platform_idle_stores
         self.services = services
         self.config = services.config
         self.message_config = message_config(services.config)
@@ -160,7 +160,7 @@ class Platform:
 
     def release_stores(self) -> None:
         """The thread's message is done: its stores go back to the idle ones (the oldest closed past
-        IDLE_STORES)."""
+        idle_stores)."""
         held = getattr(self._local, "held", None)
         if not held:
             return
@@ -170,7 +170,7 @@ class Platform:
                 self._idle.setdefault(appid, []).append(database)
                 self._idle.move_to_end(appid)
                 self._idle_count += 1
-            while self._idle_count > self.IDLE_STORES:
+            while self._idle_count > self.idle_stores:
                 appid, idle = next(iter(self._idle.items()))
                 closing.append(idle.pop(0))
                 self._idle_count -= 1
