@@ -1,7 +1,7 @@
 """1,000 WeChat Pay notifications with repeats, reordering and forged signatures (issue 16).
 
 A fresh data directory (SQLite file, private Redis), the WeChat Pay stand-in of
-tests/wechatpay_standin.py in this process (its own RSA keys and APIv3 key),
+bot/wechat_pay_standin.py in this process (its own RSA keys and APIv3 key),
 `gunicorn -w 2 bot.wsgi:app` in production mode serving /m/pay/notify, and N
 members each with one open order that the stand-in then marks paid. Every
 order's notification is sent 1 to 3 times (WeChat Pay repeats), all shuffled,
@@ -50,7 +50,7 @@ from storage.members import insert_member  # noqa: E402
 from storage.redis_server import ensure_private_redis, stop_private_redis  # noqa: E402
 from storage.sqlite import transaction  # noqa: E402
 from storage.state import connect_redis  # noqa: E402
-from tests.wechatpay_standin import WeChatPayStandIn, new_key, private_pem  # noqa: E402
+from bot.wechat_pay_standin import WeChatPayStandIn, new_key, private_pem  # noqa: E402
 
 APP_ID = "wxbench000000000000"
 FORGERIES = ("key", "body", "serial", "stale", "apiv3")

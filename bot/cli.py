@@ -63,6 +63,7 @@ def serve(host, port):
 
     from bot.app import create_app
     from bot.outbound import start_background_worker
+    from bot.wechat_pay_standin import for_development
     from storage.redis_server import ensure_private_redis, stop_private_redis
 
     config = _config()
@@ -71,6 +72,7 @@ def serve(host, port):
         redis_url, started_redis = ensure_private_redis(config.data_dir)
     else:
         redis_url = config.redis_url
+    config, pay_standin = for_development(config)  # development without a merchant: pay against a stand-in
     app = create_app(config)
     replica = _start_replication(config)
     worker = start_background_worker(config) if config.dev_mode else None
@@ -82,11 +84,15 @@ def serve(host, port):
     if config.dev_mode:
         click.echo(f"聊天模拟器 simulator: http://{host}:{port}/")
         click.echo("Queue worker:      running in the background")
+    if pay_standin is not None:
+        click.echo(f"WeChat Pay:        stand-in at {config.pay_standin_url} (development; set WECHATPAY_* for a merchant)")
     # A plain `kill` should tidy up like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
+        if pay_standin is not None:
+            pay_standin.stop()
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=10)

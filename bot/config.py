@@ -85,6 +85,8 @@ class Config:
     pay_gateway: str = "https://api.mch.weixin.qq.com"
     pay_order_minutes: int = 30  # an unpaid order is closed after this long
     pay_timestamp_skew_seconds: int = 300  # a notification signed longer ago than this is refused
+    pay_standin: bool = False  # development: `serve` pays through bot/wechat_pay_standin.py when no merchant is set
+    pay_standin_url: str | None = None  # set by `serve` only: the running stand-in (its payment sheet)
 
     @property
     def pay_enabled(self) -> bool:
@@ -244,6 +246,8 @@ def load_config(environ=None) -> Config:
         raise ConfigError(f"CERTIFICATE_KEY must be at least {MIN_ADMIN_SECRET_LENGTH} characters")
     replica_dir = environ.get("BOT_REPLICA_DIR")
 
+    if not dev_mode and _flag(environ, "WECHATPAY_STANDIN", default=False):
+        raise ConfigError("WECHATPAY_STANDIN is for development only: unset it when BOT_ENV=production")
     pay_apiv3_key = environ.get("WECHATPAY_APIV3_KEY") or None
     if pay_apiv3_key and len(pay_apiv3_key.encode()) != 32:
         raise ConfigError("WECHATPAY_APIV3_KEY must be 32 characters (set in the merchant platform)")
@@ -296,6 +300,7 @@ def load_config(environ=None) -> Config:
         pay_public_key_id=environ.get("WECHATPAY_PUBLIC_KEY_ID") or None,
         pay_gateway=(environ.get("WECHATPAY_GATEWAY") or "https://api.mch.weixin.qq.com").rstrip("/"),
         pay_order_minutes=_int(environ, "WECHATPAY_ORDER_MINUTES", 30, minimum=5),
+        pay_standin=dev_mode and _flag(environ, "WECHATPAY_STANDIN", default=True),
         replica_dir=Path(replica_dir).resolve() if replica_dir else None,
         replica_sync_ms=_int(environ, "BOT_REPLICA_SYNC_MS", 200, minimum=50),
         replication=_flag(environ, "BOT_REPLICATION", default=True),

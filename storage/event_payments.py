@@ -1,4 +1,4 @@
-"""Event fees paid with WeChat Pay: which registration an order pays for, and marking it paid."""
+"""Event fees paid with WeChat Pay: which registration an order pays for, marking it paid or refunded."""
 from __future__ import annotations
 
 import sqlite_utils
@@ -24,6 +24,12 @@ def mark_registration_paid(db: sqlite_utils.Database, registration_id: int, out_
     """Call inside the transaction that settles the order."""
     db.execute("update registrations set paid_at = ?, pay_order = ?, updated_at = ? where id = ?",
                [paid_at, out_trade_no, now_iso(), registration_id])
+
+
+def mark_registration_refunded(db: sqlite_utils.Database, registration_id: int, refunded_at: str) -> None:
+    """Call inside the transaction that records the refund."""
+    db.execute("update registrations set refunded_at = ?, updated_at = ? where id = ?",
+               [refunded_at, now_iso(), registration_id])
 
 
 def registration(db: sqlite_utils.Database, registration_id: int) -> dict | None:

@@ -4,11 +4,14 @@ A payer is an individual member or a unit member: both have a number, a
 category, a paid-through date and maybe an openid. `payer` dicts give both
 one shape, so dues code does not care which; `kind` says which table.
 
-A payment is never changed or deleted once recorded; it carries the period
-it paid for, so the paid-through date can always be explained.
+A payment is never deleted once recorded; it carries the period it paid for
+and the paid-through date it found, so the paid-through date can always be
+explained. A refund marks it refunded (it stays on record, its receipt says
+so) and gives the payer back the date it found (`refund_payment`).
 """
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import sqlite_utils
@@ -99,7 +102,8 @@ def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     after a lapse started it (None: it reaches back before any payment recorded)."""
     restarts = {(kind, payer_id): start for kind, payer_id, start in db.execute(
         "select case when member_id is not null then 'member' else 'unit' end, "
-        "coalesce(member_id, unit_id), max(period_from) from payments where continued = 0 group by 1, 2")}
+        "coalesce(member_id, unit_id), max(period_from) from payments where continued = 0 and refunded_at is null "
+        "group by 1, 2")}
     members = db["members"].rows_where("status = 'active'", order_by="id")
     units = db["units"].rows_where("status = 'active'", order_by="id")
     payers = [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
@@ -114,14 +118,14 @@ def _reload(db: sqlite_utils.Database, payer: dict) -> dict:
     return _unit_payer(find_unit(db, payer["id"]))
 
 
-def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str, actor: str,
-                      receipt_no: str) -> None:
+def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str | None, actor: str,
+                      receipt_no: str, action: str = "dues_paid") -> None:
     if payer["kind"] == "member":
         update_member(db, payer["id"], {"paid_through": paid_through}, actor,
-                      action="dues_paid", reason=receipt_no)
+                      action=action, reason=receipt_no)
         return
     db["units"].update(payer["id"], {"paid_through": paid_through})
-    record_history(db, "unit", payer["id"], "dues_paid", actor, receipt_no,
+    record_history(db, "unit", payer["id"], action, actor, receipt_no,
                    {"paid_through": [payer["paid_through"], paid_through]})
 
 
@@ -150,12 +154,53 @@ def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years:
             "receipt_no": receipt_no, _PAYER_COLUMN[payer["kind"]]: payer["id"], "category": current["category"],
             "amount": float(amount), "years": years, "method": method, "note": note,
             "reference": reference, "import_key": import_key, "source": source, "account": account,
-            "continued": int(continued),
+            "continued": int(continued), "paid_through_before": current["paid_through"],
             "period_from": period_from, "period_to": period_to, "paid_at": paid_on.isoformat(),
             "recorded_by": actor, "recorded_at": now_iso(),
         })
         _set_paid_through(db, current, period_to, actor, receipt_no)
     return find_payment(db, receipt_no)
+
+
+def refund_payment(db: sqlite_utils.Database, receipt_no: str, refunded_on: str, actor: str,
+                   reason: str) -> dict | None:
+    """Mark a payment refunded and move the paid-through date back; None if it already was.
+
+    The date goes back to the one the payment found, and the payments recorded after it
+    (not refunded) are counted again from there by the same rule that counted them
+    (handlers.fees.dues.coverage), so refunding the latest year's dues simply returns the
+    payer to where they stood before paying it.
+    """
+    with transaction(db):
+        payment = find_payment(db, receipt_no)
+        if payment is None or payment["refunded_at"]:
+            return None
+        db["payments"].update(payment["id"], {"refunded_at": refunded_on, "refunded_by": actor,
+                                              "refund_reason": reason})
+        payer = _reload(db, {"kind": "member" if payment["member_id"] else "unit",
+                             "id": payment["member_id"] or payment["unit_id"]})
+        paid_through = _paid_through_before(db, payment)
+        column = _PAYER_COLUMN[payer["kind"]]
+        for later in db["payments"].rows_where(f"{column} = ? and id > ? and refunded_at is null",
+                                               [payer["id"], payment["id"]], order_by="id"):
+            paid_through = dues.coverage(paid_through, later["years"], date.fromisoformat(later["paid_at"]))[1]
+        if paid_through != payer["paid_through"]:
+            _set_paid_through(db, payer, paid_through, actor, receipt_no, action="dues_refunded")
+    return find_payment(db, receipt_no)
+
+
+def _paid_through_before(db: sqlite_utils.Database, payment: dict) -> str | None:
+    """The paid-through date a payment found: kept with it, or (recorded before it was kept) in
+    the history entry the payment wrote."""
+    if payment["paid_through_before"] is not None:
+        return payment["paid_through_before"]
+    subject = "member" if payment["member_id"] else "unit"
+    row = _first(db.query("select detail from history where subject = ? and subject_id = ? and action = 'dues_paid' "
+                          "and reason = ? order by id desc limit 1",
+                          [subject, payment["member_id"] or payment["unit_id"], payment["receipt_no"]]))
+    if row is None:
+        return None
+    return json.loads(row["detail"] or "{}").get("paid_through", [None])[0]
 
 
 def find_payment(db: sqlite_utils.Database, receipt_no: str) -> dict | None:
@@ -204,10 +249,10 @@ def find_nearby_payment(db: sqlite_utils.Database, payer: dict, paid_on: date, a
 
 
 def collected_by_category(db: sqlite_utils.Database, year: int) -> dict[str, dict]:
-    """Money received in a calendar year per category (multi-year and lifetime included)."""
+    """Money received in a calendar year per category (multi-year and lifetime included; refunded not)."""
     rows = db.execute(
         "select category, count(*), sum(amount) from payments "
-        "where paid_at between ? and ? group by category",
+        "where paid_at between ? and ? and refunded_at is null group by category",
         [f"{year}-01-01", f"{year}-12-31"],
     ).fetchall()
     return {category: {"payments": count, "amount": total} for category, count, total in rows}

@@ -357,6 +357,14 @@ def _schedule_runs(db: sqlite_utils.Database) -> None:
     schedule.create_table(db)
 
 
+def _payment_refunds(db: sqlite_utils.Database) -> None:
+    """A payment refunded (when, by whom, why) stays on record; the paid-through date it found, so a
+    refund can give it back; an event registration whose fee was refunded."""
+    for column in ("refunded_at", "refunded_by", "refund_reason", "paid_through_before"):
+        db["payments"].add_column(column, str)
+    db["registrations"].add_column("refunded_at", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -379,6 +387,7 @@ MIGRATIONS = [
     _pay_refunds,
     _payment_restarts,
     _schedule_runs,
+    _payment_refunds,
 ]
 
 

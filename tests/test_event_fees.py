@@ -109,3 +109,28 @@ def test_a_fee_not_paid_in_time_gives_the_seat_to_the_waitlist(client, fake_wech
     assert pay_orders.find_order(db, no)["status"] == "closed"
     assert event_store.live_registration(db, priced["id"], "o_li") is None
     assert event_store.live_registration(db, priced["id"], "o_zhang")["status"] == "registered"
+
+
+def test_a_refunded_fee_cancels_the_registration_and_the_waitlist_moves_up(app, client, fake_wechat, db, priced,
+                                                                           pay_standin, config, redis_client):
+    from tests.test_pay import _refund
+
+    add_member(db, LI)
+    sign_in(client, fake_wechat, "o_li", f"/m/events/{priced['event_no']}")
+    _register(client, priced, name="李明", mobile="13912346688", fee_type="会员")
+    [no] = pay_standin.orders
+    pay_standin.pay(no)
+    assert _notify(client, pay_standin, no).status_code == 204
+    waiting = event_store.register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
+    assert waiting["status"] == "waitlisted"  # one seat, Li's
+    assert "2027 年材料科学年会" in client.get("/m/").get_data(as_text=True)
+
+    _refund(app, db, config, client, pay_standin, no, reason="会议改期，本人无法参加")
+    refunded = db["registrations"].get(waiting["id"] - 1)
+    assert refunded["openid"] == "o_li" and refunded["status"] == "cancelled" and refunded["refunded_at"]
+    assert refunded["paid_at"]  # it was paid, then refunded: both on record
+    assert "2027 年材料科学年会" not in client.get("/m/").get_data(as_text=True)  # no longer my registration
+    assert event_store.live_registration(db, priced["id"], "o_zhang")["status"] == "registered"
+    assert _notices_to(redis_client, "o_li") == 2  # paid, then refunded (and the registration cancelled)
+    assert _notices_to(redis_client, "o_zhang") == 1  # a seat
+    assert db["payments"].count == 0

@@ -156,3 +156,139 @@ def test_applying_on_a_phone_keeps_a_draft_and_submits_the_application(site, new
     expect(tab.locator("#application")).to_contain_text("审核中")
     expect(tab.locator(".flash")).to_contain_text("申请已提交")
     assert db["applications"].count == 1
+
+
+# --- `make run`: an event fee paid through the WeChat Pay stand-in, then checked in at the door ----
+
+@pytest.fixture
+def dev_site(env, db, monkeypatch):
+    """The app as `make run` serves it (stand-in authorisation, the WeChat Pay stand-in), a paid
+    meeting with early-bird prices through tomorrow, Li and Zhang as members in good standing,
+    and staff1 for the console."""
+    from datetime import timedelta
+
+    from bot.wechat_pay_standin import for_development
+    from handlers.events import fees as event_fees
+    from storage import events as event_store
+    from tests.admin_data import add_units, add_users
+
+    add_member(db, LI)
+    add_member(db, dict(LI, member_no="HNKX202500078", name="张丽", openid="o_zhang", mobile="13700005678"))
+    soon = (date.today() + timedelta(days=30)).isoformat()
+    numbers, _ = event_store.save_events(db, [({"title": "2027 年材料科学年会", "type": "学术会议", "starts_on": soon,
+                                                "ends_on": soon, "place": "郑州"}, "test")], [], actor="test")
+    fees = {numbers[0]: {"types": {"会员": 200, "非会员": 300}, "member_types": ["会员"],
+                         "early_bird_until": (date.today() + timedelta(days=1)).isoformat(),
+                         "early_bird": {"会员": 150, "非会员": 250}}}
+    monkeypatch.setattr(event_fees, "settings", fees.get)  # as if the secretariat wrote content/event_fees.toml
+    config, standin = for_development(load_config({**env, "PAGES_DEV_LOGIN": "1"}))
+    add_users(db, config, add_units(db)[0])
+    from bot.app import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(config), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", numbers[0], standin
+    server.shutdown()
+    thread.join(timeout=10)
+    standin.stop()
+
+
+def _register_and_pay(tab, url: str, event_no: str, openid: str, name: str, mobile: str) -> None:
+    """On the phone: the event page, the members' early-bird price, the payment sheet, the result."""
+    tab.goto(f"{url}/m/dev/open?openid={openid}&next=/m/events/{event_no}")
+    expect(tab.locator("#register")).to_contain_text("早鸟价")
+    members_price = tab.locator("label.choice", has_text="会员 · ¥150").locator("input")
+    expect(members_price).to_have_value("会员")
+    members_price.check()
+    tab.fill("#name", name)
+    tab.fill("#mobile", mobile)
+    tab.click("#event-register")
+    expect(tab.locator(".amount")).to_have_text("¥150")
+    tab.click("#pay-confirm")  # no WeixinJSBridge outside WeChat: the stand-in's payment sheet
+    expect(tab.locator("#sheet-amount")).to_have_text("¥150.00")
+    tab.click("#sheet-confirm")
+    expect(tab.locator("#result")).to_contain_text("报名缴费成功")
+
+
+def test_an_event_fee_paid_on_the_phone_and_checked_in_at_the_door(dev_site, new_tab, db, screenshot):
+    from handlers.events import check_in
+    from storage import events as event_store
+    from tests.admin_data import PASSWORD
+
+    url, event_no, standin = dev_site
+    phone = new_tab(**PHONE)
+    _register_and_pay(phone, url, event_no, "o_li", "李明", "13912346688")
+    assert standin.notify_answers == [204]  # signed, encrypted, accepted by the app
+    phone.goto(f"{url}/m/events/{event_no}")
+    expect(phone.locator("#mine [data-field=paid]")).to_have_text("已缴费")
+    code = phone.locator("#mine [data-field=checkin_code]").inner_text()
+    phone.goto(f"{url}/m/")
+    qr = phone.locator("#registrations img.checkin-qr")
+    assert qr.get_attribute("src") == check_in.qr_data_uri(event_no, code)  # the code staff will scan
+    screenshot(phone, "pages-event-paid", full_page=True)
+    zhang = new_tab(**PHONE)
+    _register_and_pay(zhang, url, event_no, "o_zhang", "张丽", "13700005678")
+    zhang.goto(f"{url}/m/events/{event_no}")
+    zhang_code = zhang.locator("#mine [data-field=checkin_code]").inner_text()
+
+    staff = new_tab(**PHONE, allow=("status of 409",))
+    staff.goto(f"{url}/admin/checkin/")
+    staff.fill("input[name=username]", "staff1")
+    staff.fill("input[name=password]", PASSWORD)
+    staff.click("button[type=submit]")
+    staff.goto(f"{url}/admin/checkin/")
+    staff.select_option("#checkin-event", event_no)
+    staff.fill("#checkin-code", code)  # typed: the six digits with the event chosen
+    staff.click("#checkin-form button[type=submit]")
+    expect(staff.locator("[data-outcome]")).to_have_attribute("data-outcome", "checked_in")
+    expect(staff.locator("[data-outcome]")).to_contain_text("李明")
+    staff.fill("#checkin-code", code)
+    staff.click("#checkin-form button[type=submit]")
+    expect(staff.locator("[data-outcome]")).to_have_attribute("data-outcome", "already")
+    screenshot(staff, "console-checkin")
+    assert event_store.live_registration(db, db["events"].rows_where("event_no = ?", [event_no]).__next__()["id"],
+                                         "o_li")["checked_in_at"]
+
+
+# Headless Chromium on Linux has no camera and no BarcodeDetector: the page is given a camera that
+# films the registrant's QR code (a canvas stream) and a detector that reads what the member's page
+# encodes (the test checked the image is that code). The page's own code does the rest: the button,
+# the stream, the detection loop, filling the code in and submitting it.
+CAMERA = """(() => {
+  const payload = %s;
+  window.BarcodeDetector = class {
+    static async getSupportedFormats() { return ["qr_code"]; }
+    async detect(video) { return video.srcObject && video.currentTime > 0 ? [{rawValue: payload, format: "qr_code"}] : []; }
+  };
+  navigator.mediaDevices.getUserMedia = async () => {
+    const canvas = Object.assign(document.createElement("canvas"), {width: 240, height: 240});
+    const draw = canvas.getContext("2d");
+    setInterval(() => { draw.fillStyle = "#fff"; draw.fillRect(0, 0, 240, 240); draw.fillStyle = "#000"; draw.fillRect(40, 40, 160, 160); }, 30);
+    return canvas.captureStream(30);
+  };
+})();"""
+
+
+def test_staff_scan_a_registrants_code_with_the_camera(dev_site, new_tab, db):
+    from handlers.events import check_in
+    from tests.admin_data import PASSWORD
+
+    url, event_no, _ = dev_site
+    phone = new_tab(**PHONE)
+    _register_and_pay(phone, url, event_no, "o_zhang", "张丽", "13700005678")
+    phone.goto(f"{url}/m/events/{event_no}")
+    code = phone.locator("#mine [data-field=checkin_code]").inner_text()
+    phone.goto(f"{url}/m/")
+    assert phone.locator("img.checkin-qr").get_attribute("src") == check_in.qr_data_uri(event_no, code)
+
+    staff = new_tab(**PHONE)
+    staff.add_init_script(CAMERA % json.dumps(check_in.qr_payload(event_no, code)))
+    staff.goto(f"{url}/admin/checkin/")
+    staff.fill("input[name=username]", "staff1")
+    staff.fill("input[name=password]", PASSWORD)
+    staff.click("button[type=submit]")
+    staff.goto(f"{url}/admin/checkin/")  # no event chosen: the scanned code names it
+    staff.click("#checkin-camera")
+    expect(staff.locator("[data-outcome]")).to_have_attribute("data-outcome", "checked_in")
+    expect(staff.locator("[data-outcome]")).to_contain_text("张丽")

@@ -1,4 +1,4 @@
-"""会费 with WeChat Pay (API v3, JSAPI) against tests/wechatpay_standin.py, which signs and
+"""会费 with WeChat Pay (API v3, JSAPI) against bot/wechat_pay_standin.py, which signs and
 encrypts like the real one and repeats its notifications.
 
 A payment is recorded once, through the same path as `fees record` (receipt,
@@ -321,6 +321,58 @@ def test_an_admin_refunds_a_payment_and_its_notification_finishes_it_once(app, m
     assert _notices_to(redis_client, "o_wang") == 2  # the receipt, then the refund
     assert len(payments_of(db, find_payer(db, WANG["member_no"]))) == 1  # the payment stays on record
     assert "已退款" in admin.get("/admin/pay/").get_data(as_text=True)
+
+
+def _refund(app, db, config, client, standin, out_trade_no: str, reason: str = "会员申请退会"):
+    """An admin refunds the order in the console; WeChat Pay confirms it by notification."""
+    from tests.test_admin import post
+
+    post(_console(app, db, config, "admin1"), f"/admin/pay/{out_trade_no}/refund", {"reason": reason})
+    headers, body = standin.refund_notification(out_trade_no)
+    assert client.post("/m/pay/notify", data=body, headers=headers).status_code == 204
+
+
+def _paid(member, client, standin) -> str:
+    out_trade_no, _ = _order(member)
+    standin.pay(out_trade_no)
+    assert _notify(client, standin, out_trade_no).status_code == 204
+    return out_trade_no
+
+
+def test_a_refunded_years_dues_take_the_member_back_to_where_they_stood(app, member, client, pay_standin, db,
+                                                                        config, env, redis_client):
+    from tests.cli import command
+
+    out_trade_no = _paid(member, client, pay_standin)
+    receipt_no = pay_orders.find_order(db, out_trade_no)["receipt_no"]
+    assert find_payer(db, WANG["member_no"])["paid_through"] == ONE_YEAR_ON
+    _refund(app, db, config, client, pay_standin, out_trade_no)
+
+    assert find_payer(db, WANG["member_no"])["paid_through"] == WANG["paid_through"]  # as before paying
+    receipt = member.get(f"/m/dues/receipt/{receipt_no}").get_data(as_text=True)
+    assert re.search(r'data-field="refunded">已退款（\d{4}-\d\d-\d\d）', receipt)
+    page = member.get("/m/dues").get_data(as_text=True)
+    assert f'data-refunded="{receipt_no}"' in page and "已过期" in page
+    centre = member.get("/m/").get_data(as_text=True)
+    assert re.search(rf'data-field="paid_through">{WANG["paid_through"]}（已过期', centre)
+    run, run_json = command("fees")
+    shown = run(env, "show", WANG["member_no"]).output
+    assert f"会费缴至：{WANG['paid_through']}" in shown and "已退款" in shown
+    assert run_json(env, "show", WANG["member_no"])["paid_through"] == WANG["paid_through"]
+    assert run_json(env, "report")["total"]["collected"] == 0  # refunded money is not collected
+    notices = [job.args[2] for job in Queue(QUEUE_NAME, connection=redis_client).jobs
+               if job.func_name.endswith("deliver_notice") and job.args[1] == "o_wang"]
+    assert any(f"恢复为 {WANG['paid_through']}" in text for text in notices)
+
+
+def test_refunding_an_earlier_year_counts_the_later_one_again_from_there(app, member, client, pay_standin, db,
+                                                                         config):
+    first = _paid(member, client, pay_standin)
+    _paid(member, client, pay_standin)
+    two_years_on = dues.paid_through_after(ONE_YEAR_ON, 1, date.today())
+    assert find_payer(db, WANG["member_no"])["paid_through"] == two_years_on
+    _refund(app, db, config, client, pay_standin, first, reason="重复缴费")
+    assert find_payer(db, WANG["member_no"])["paid_through"] == ONE_YEAR_ON  # one year paid, not two
 
 
 def test_the_console_reconciles_a_day(app, member, client, pay_standin, db, config):

@@ -131,7 +131,9 @@ def _print_show(d: dict) -> None:
         click.echo(_text("show_payment", receipt_no=p["receipt_no"], paid_at=p["paid_at"],
                          amount=dues.format_amount(p["amount"]), method=p["method"] or "",
                          period=dues.period_text(p["period_from"], p["period_to"]),
-                         recorded_by=p["recorded_by"] or ""))
+                         recorded_by=p["recorded_by"] or "",
+                         refunded=_text("show_refunded", date=p["refunded_at"], by=p["refunded_by"] or "")
+                         if p["refunded_at"] else ""))
     if d.get("opening_balance"):
         click.echo(_text("show_opening", source=d["opening_balance"]))
     if not d["payments"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, request, url_for
 
@@ -35,7 +36,8 @@ def pay_client():
 def _payment_view(payment: dict) -> dict:
     return {"receipt_no": payment["receipt_no"], "paid_at": payment["paid_at"],
             "amount": dues.format_amount(payment["amount"]), "method": payment["method"] or "",
-            "period": dues.period_text(payment["period_from"], payment["period_to"])}
+            "period": dues.period_text(payment["period_from"], payment["period_to"]),
+            "refunded_at": payment["refunded_at"] or ""}
 
 
 def _option_view(option: dict) -> dict:
@@ -74,10 +76,20 @@ def dues_pay():
     except wechat_pay.PayError as error:
         log.warning("WeChat Pay order failed: %s", error)
         return render("error.html", 502, message_key="errors.pay_unavailable")
+    return pay_page(pay, order)
+
+
+def pay_page(pay, order: dict):
+    """The payment prompt for an order (dues or an event fee), then its result page.
+
+    Outside WeChat there is no WeixinJSBridge: in development (`make run`) the page sends the
+    member to the WeChat Pay stand-in's payment sheet instead (bot/wechat_pay_standin.py)."""
     prompt = wechat_pay.prompt_parameters(pay, config().app_id, order["prepay_id"])
+    result_url = url_for("pages.dues_result", out_trade_no=order["out_trade_no"])
+    standin = config().pay_standin_url
+    sheet = f"{standin}/sheet/{order['prepay_id']}?{urlencode({'back': result_url})}" if standin else None
     return render("pay.html", order=order, amount=dues.format_amount(order["amount_fen"] / 100),
-                  prompt=json.dumps(prompt), result_url=url_for("pages.dues_result",
-                                                                out_trade_no=order["out_trade_no"]))
+                  prompt=json.dumps(prompt), result_url=result_url, standin_sheet=sheet)
 
 
 @pages.get("/dues/result/<out_trade_no>")

@@ -10,7 +10,6 @@ pays once it gets a seat.
 """
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import abort, redirect, request, url_for
@@ -23,7 +22,7 @@ from handlers.fees import dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import config, db, openid, render, t, today
-from bot.pages.dues import pay_client
+from bot.pages.dues import pay_client, pay_page
 from bot.validation import Invalid, clean_mobile, clean_name, clean_text
 from handlers.members.signup import problem_text
 from storage import event_payments
@@ -132,7 +131,4 @@ def _pay_fee(registration_id: int):
     except wechat_pay.PayError as error:
         log.warning("WeChat Pay order failed: %s", error)
         return render("error.html", 502, message_key="errors.pay_unavailable")
-    prompt = wechat_pay.prompt_parameters(pay, config().app_id, order["prepay_id"])
-    return render("pay.html", order=order, amount=dues.format_amount(order["amount_fen"] / 100),
-                  prompt=json.dumps(prompt),
-                  result_url=url_for("pages.dues_result", out_trade_no=order["out_trade_no"]))
+    return pay_page(pay, order)

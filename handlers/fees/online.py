@@ -34,7 +34,7 @@ from storage import event_payments
 from storage import events as event_store
 from storage import pay_orders as orders
 from storage.members import record_history
-from storage.fees import AlreadyLifetime, find_payer, find_payment, record_payment
+from storage.fees import AlreadyLifetime, find_payer, find_payment, record_payment, refund_payment
 from storage.sqlite import transaction as write_transaction
 
 log = logging.getLogger(__name__)
@@ -270,8 +270,10 @@ def start_refund(db, pay, order: dict, reason: str, actor: str) -> dict:
 
 
 def settle_refund(db, r, refund: dict) -> bool:
-    """A refund notification: its outcome recorded once (the payment itself stays on record; the
-    member is told). Returns True for the call that recorded it."""
+    """A refund notification: its outcome recorded once. Refunded dues give the payer back the
+    paid-through date the payment found (the payment stays on record, marked refunded); a
+    refunded event fee cancels the registration and its seat goes to the waitlist. The member
+    is told. Returns True for the call that recorded it."""
     status = refund.get("refund_status")
     if status not in ("SUCCESS", "CLOSED", "ABNORMAL"):
         return False
@@ -279,15 +281,44 @@ def settle_refund(db, r, refund: dict) -> bool:
     if order is None or order["out_trade_no"] != refund.get("out_trade_no"):
         log.error("refund notification for an unknown refund %s", refund.get("out_refund_no"))
         return False
+    promoted, outcome = [], ""
     with write_transaction(db):
         if not orders.finish_refund(db, order["refund_no"], status, refund.get("success_time")):
             return False
         record_history(db, "pay_order", order["id"], f"refund_{status.lower()}", ACTOR, order["refund_reason"])
+        if status == "SUCCESS":
+            refunded_on = _refunded_on(refund)
+            if order["purpose"] == EVENT:
+                promoted = _refund_registration(db, order["payer_id"], refunded_on)
+                outcome = content.text("pages.refund.registration_cancelled")
+            elif order["receipt_no"]:
+                payment = refund_payment(db, order["receipt_no"], refunded_on, order["refund_by"] or ACTOR,
+                                         order["refund_reason"] or "")
+                payer = payment and find_payer(db, order["payer_number"])
+                outcome = payer and content.text("pages.refund.paid_through",
+                                                 paid_through=dues.date_text(payer["paid_through"]))
     if status == "SUCCESS" and r is not None:
+        from handlers.events import guide as event_rules
+
+        event_rules.notify_promoted(db, r, promoted)
         try:
             delivery.notify(r, order["openid"], content.text(
                 "pages.refund.notice", description=order["description"],
-                amount=dues.format_amount(order["amount_fen"] / 100)), kind="dues")
+                amount=dues.format_amount(order["amount_fen"] / 100), outcome=outcome or ""), kind="dues")
         except (redis.RedisError, OSError) as error:
             log.warning("refund notice for %s not queued: %s", order["out_trade_no"], error)
     return True
+
+
+def _refunded_on(refund: dict) -> str:
+    """The Beijing day WeChat Pay returned the money (success_time), else today."""
+    try:
+        return datetime.fromisoformat(refund["success_time"]).astimezone(BEIJING).date().isoformat()
+    except (KeyError, TypeError, ValueError):
+        return _now().date().isoformat()
+
+
+def _refund_registration(db, registration_id: int, refunded_on: str) -> list[dict]:
+    """An event fee refunded: the registration is marked so and cancelled; returns who moved up."""
+    event_payments.mark_registration_refunded(db, registration_id, refunded_on)
+    return event_store.cancel_registration(db, registration_id)

@@ -6,6 +6,10 @@ function requestPayment() {
   const button = document.getElementById("pay-confirm");
   const params = JSON.parse(document.getElementById("pay-params").textContent);
   if (typeof window.WeixinJSBridge === "undefined") {
+    if (button.dataset.standin) {  // development: the WeChat Pay stand-in's payment sheet
+      window.location.href = button.dataset.standin;
+      return;
+    }
     document.getElementById("pay-outside").hidden = false;
     return;
   }
