@@ -46,6 +46,7 @@ bench: venv wrk
 	$(PY) bench/bench_jobs.py
 	$(PY) bench/bench_delivery.py
 	$(PY) bench/bench_pay_notify.py
+	$(PY) bench/bench_page_weight.py
 	$(PY) bench/bench_replication.py
 
 ## wrk drives the webhook benchmark: installed here when missing (as root with apt-get); without it the

@@ -86,6 +86,28 @@ def test_from_the_simulator_menu_to_the_certificate_and_its_verification(site, n
     expect(altered.locator("[data-verdict]")).to_have_text(re.compile("无法识别"))
 
 
+def test_a_link_in_a_chat_reply_opens_the_page_as_the_member(site, new_tab):
+    """入会 in the simulator: the reply's "点此填写申请表" is a link, and it opens the application
+    page signed in as the simulator's member (through the stand-in of WeChat's authorisation)."""
+    url, _ = site
+    simulator = new_tab()
+    simulator.goto(url + "/")
+    simulator.fill("#openid", "o_zhao")
+    simulator.dispatch_event("#openid", "change")
+    if simulator.locator("#text").is_hidden():
+        simulator.click("#to-keyboard")
+    simulator.fill("#text", "我想入会")
+    simulator.press("#text", "Enter")
+    link = simulator.locator(".msg.bot .bubble a", has_text="点此填写申请表")
+    expect(link).to_be_visible(timeout=15000)
+    assert "<a" not in simulator.locator(".msg.bot .bubble").last.inner_text()  # shown as a link, not markup
+    with simulator.context.expect_page() as opened:
+        link.click()
+    form = opened.value
+    expect(form.locator("[data-kind=individual]")).to_be_visible()
+    assert "/m/apply" in form.url
+
+
 def test_the_first_page_load_is_small(site, new_tab):
     url, _ = site
     tab = new_tab(**PHONE)
@@ -292,3 +314,48 @@ def test_staff_scan_a_registrants_code_with_the_camera(dev_site, new_tab, db):
     staff.click("#checkin-camera")
     expect(staff.locator("[data-outcome]")).to_have_attribute("data-outcome", "checked_in")
     expect(staff.locator("[data-outcome]")).to_contain_text("张丽")
+
+
+def test_apply_get_approved_pay_and_show_a_valid_certificate(dev_site, new_tab, db, env, screenshot):
+    """The whole way on a phone: apply on the page, the secretariat approves (`members approve`), pay
+    the dues through the stand-in's payment sheet, see the receipt and the new paid-through, and a
+    second phone with no session verifies the certificate's code."""
+    from handlers.members import certificates
+    from tests.cli import command
+
+    url, _, _ = dev_site
+    tab = new_tab(**PHONE)
+    tab.goto(f"{url}/m/dev/open?openid=o_zhao&next=/m/apply")
+    tab.click("[data-kind=individual]")
+    for field, value in (("#name", "赵敏"), ("#discipline", "材料科学"), ("#birth_year", "1988"),
+                         ("#work_unit", "郑州示范大学"), ("#mobile", "13800138000")):
+        tab.fill(field, value)
+    tab.select_option("#category", "普通会员")
+    tab.select_option("#institution_type", "高等院校")
+    tab.select_option("#post_category", "科研")
+    tab.click("#apply-submit")
+    expect(tab.locator("#application")).to_contain_text("审核中")
+    [application] = db["applications"].rows_where("openid = ?", ["o_zhao"])
+
+    run, _ = command("members")
+    run(env, "approve", application["app_no"])  # the secretariat's decision
+    tab.goto(f"{url}/m/dues")
+    tab.click("#pay-now")
+    tab.click("#pay-confirm")  # outside WeChat: the stand-in's payment sheet
+    tab.click("#sheet-confirm")
+    expect(tab.locator("#result")).to_contain_text("缴费成功")
+    member = next(db["members"].rows_where("openid = ?", ["o_zhao"]))
+    assert member["paid_through"] and member["paid_through"] >= date.today().isoformat()
+    expect(tab.locator("[data-field=paid_through]")).to_have_text(member["paid_through"])
+    tab.click("text=查看收据")
+    expect(tab.locator("#receipt")).to_contain_text("赵敏")
+    expect(tab.locator("#receipt")).to_contain_text("微信支付")
+
+    tab.goto(f"{url}/m/certificate")
+    expect(tab.locator("[data-field=verdict]")).to_have_text("有效会员")
+    stranger = new_tab(**PHONE)  # another phone scanning the certificate: no session at all
+    code = certificates.code_for(load_config(env).certificate_key, member["member_no"])
+    stranger.goto(f"{url}/m/verify/{code}")
+    expect(stranger.locator("[data-verdict]")).to_have_text("有效会员")
+    expect(stranger.locator("[data-field=name]")).to_have_text("赵敏")
+    assert "13800138000" not in stranger.content() and "郑州示范大学" not in stranger.content()
