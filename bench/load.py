@@ -93,8 +93,10 @@ class Traffic:
 
     Text messages, and with `clicks` / `follows` (shares of all messages) also menu clicks
     and follows. An event has no MsgId: WeChat's retry key for it is sender + CreateTime +
-    event + key, so events go to the pool's senders in turn, each round one second earlier,
-    and no two are taken for retries of each other."""
+    event + key, so events go to the pool's senders in turn, each round one second before the
+    one before it, counted from when the Traffic was made (not from the clock, which may tick
+    between a sender's two events and give both the same second), and no two are taken for
+    retries of each other."""
 
     def __init__(self, pool: list[str], seed: int = 1, clicks: float = 0.0, follows: float = 0.0):
         self.pool = pool
@@ -104,6 +106,7 @@ class Traffic:
         self.clicks, self.follows = clicks, follows
         self.keys = menu_keys() if clicks else []
         self.events = itertools.count()
+        self.started = int(time.time())
 
     def message(self, sender: str | None = None, text: str | None = None) -> tuple[str, bytes]:
         """(path with the signed query, body) of one message."""
@@ -129,7 +132,7 @@ class Traffic:
         now = int(time.time())
         query = urlencode(ACCOUNT.signed_query(now, str(self.rng.randrange(10**9))))
         xml = (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName><FromUserName><![CDATA[{sender}]]>"
-               f"</FromUserName><CreateTime>{now - n // len(self.pool)}</CreateTime>"
+               f"</FromUserName><CreateTime>{self.started - n // len(self.pool)}</CreateTime>"
                f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
                f"<EventKey><![CDATA[{key}]]></EventKey></xml>")
         return f"/wechat?{query}", xml.encode("utf-8")
