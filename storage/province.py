@@ -179,18 +179,16 @@ def approved_between(registry: sqlite_utils.Database, first_day: str, last_day: 
         "status = ? and starts_on between ? and ?", [APPROVED, first_day, last_day], order_by="starts_on, id"))
 
 
-def claim_preview(registry: sqlite_utils.Database, filing_id: int, appid: str, item_no: str) -> bool:
-    """Take the one preview of an activity to a society's members; False when it was taken before."""
-    with transaction(registry):
-        if _first(registry["province_previews"].rows_where("filing_id = ? and appid = ?", [filing_id, appid])):
-            return False
-        registry["province_previews"].insert({"filing_id": filing_id, "appid": appid, "item_no": item_no,
-                                              "recipients": 0, "queued_at": now_iso()})
-    return True
+def was_previewed(registry: sqlite_utils.Database, filing_id: int, appid: str) -> bool:
+    return _first(registry["province_previews"].rows_where("filing_id = ? and appid = ?", [filing_id, appid])) is not None
 
 
-def record_preview_recipients(registry: sqlite_utils.Database, filing_id: int, appid: str, count: int) -> None:
-    registry["province_previews"].update((filing_id, appid), {"recipients": count})
+def record_preview(registry: sqlite_utils.Database, filing_id: int, appid: str, item_no: str,
+                   recipients: int) -> None:
+    """The activity's preview was queued to the society's members (recorded after it was queued: a run
+    that died before queueing leaves nothing recorded, and the next run queues it)."""
+    registry["province_previews"].insert({"filing_id": filing_id, "appid": appid, "item_no": item_no,
+                                          "recipients": recipients, "queued_at": now_iso()}, ignore=True)
 
 
 def previews_of(registry: sqlite_utils.Database, filing_id: int) -> list[dict]:
@@ -220,18 +218,16 @@ def list_notices(registry: sqlite_utils.Database) -> list[dict]:
     return list(registry["province_notices"].rows_where(order_by="id desc"))
 
 
-def claim_notice_send(registry: sqlite_utils.Database, notice_id: int, appid: str, item_no: str) -> bool:
-    """Take the one send of a notice to a society; False when it was queued there before."""
-    with transaction(registry):
-        if _first(registry["province_notice_sends"].rows_where("notice_id = ? and appid = ?", [notice_id, appid])):
-            return False
-        registry["province_notice_sends"].insert({"notice_id": notice_id, "appid": appid, "item_no": item_no,
-                                                  "recipients": 0, "queued_at": now_iso()})
-    return True
+def was_notice_sent(registry: sqlite_utils.Database, notice_id: int, appid: str) -> bool:
+    return _first(registry["province_notice_sends"].rows_where("notice_id = ? and appid = ?",
+                                                               [notice_id, appid])) is not None
 
 
-def record_notice_recipients(registry: sqlite_utils.Database, notice_id: int, appid: str, count: int) -> None:
-    registry["province_notice_sends"].update((notice_id, appid), {"recipients": count})
+def record_notice_send(registry: sqlite_utils.Database, notice_id: int, appid: str, item_no: str,
+                       recipients: int) -> None:
+    """The notice was queued to the society's members (recorded after it was queued, as a preview)."""
+    registry["province_notice_sends"].insert({"notice_id": notice_id, "appid": appid, "item_no": item_no,
+                                              "recipients": recipients, "queued_at": now_iso()}, ignore=True)
 
 
 def notice_sends(registry: sqlite_utils.Database, notice_id: int) -> list[dict]:

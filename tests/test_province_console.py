@@ -9,14 +9,17 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-from storage import societies
+from storage import news, societies
+from storage.database import open_database
+from storage.members import insert_member
+from storage.sqlite import transaction
 from tests.admin_data import PASSWORD, add_units, add_users
 from tests.province_data import build_province, file_all, filing_ids, run_events
 from tests.test_admin import csrf, log_in, page, post
 from tests.test_events import GOOD, guide_xlsx
 
 PROVINCE_PAGES = ["/admin/province/", "/admin/province/filings", "/admin/province/evaluation",
-                  "/admin/province/evaluation.xlsx"]
+                  "/admin/province/evaluation.xlsx", "/admin/province/notices"]
 SOCIETY_PAGES = ["/admin/dashboard/", "/admin/members/", "/admin/news/", "/admin/events/", "/admin/users/",
                  "/admin/province/filing"]
 
@@ -46,6 +49,8 @@ def province(env, tmp_path, config, db):
 def test_province_staff_see_the_province_and_no_society(client, province, env):
     anonymous = client.get("/admin/province/filings")
     assert anonymous.status_code == 302 and "/admin/province/login" in anonymous.location
+    assert "/admin/login?next=/admin/" in client.get("/admin/").location  # the console's door stays the societies'
+
     assert province_log_in(client, password="wrong-password").status_code == 401
     signed_in = province_log_in(client)
     assert signed_in.status_code == 302
@@ -108,3 +113,30 @@ def test_a_society_login_is_not_a_province_login(client, province):
     assert province_log_in(client, "sheng").status_code == 302
     assert log_in(client, "sheng").status_code == 401  # not a society user
     assert client.get("/admin/province/").status_code == 200  # a failed log-in elsewhere changes nothing
+
+
+def test_a_notice_from_the_console_is_queued_to_the_chosen_society_and_recorded(client, province, env):
+    computer = province[0]
+    with open_database(computer.sqlite_path) as db:
+        with transaction(db):
+            for i in range(3):
+                insert_member(db, {"member_no": f"JS{i}", "openid": f"o_js_{i}", "name": "会员", "category": "regular"},
+                              actor="signup")
+        for i in range(3):
+            news.give_default_subscriptions(db, f"o_js_{i}")
+    assert province_log_in(client).status_code == 302
+    form = page(client.get("/admin/province/notices"))
+    assert "政策资讯" in form and "河南省计算机学会" in form
+    bad = post(client, "/admin/province/notices", {"topic": "policy", "title": "", "society": computer.appid},
+               follow_redirects=True)
+    assert "通知要有标题" in page(bad)
+    done = post(client, "/admin/province/notices", {"topic": "policy", "title": "关于开展2027年度学会年检的通知",
+                                                     "link": "https://www.hast.net.cn/1", "society": computer.appid},
+                follow_redirects=True)
+    assert "共 1 个学会" in page(done) and "河南省计算机学会：3 人" in page(done)
+    with open_database(computer.sqlite_path) as db:
+        queued = list(db.query("select d.status from deliveries d join newsletters n on n.id = d.item_id "
+                               "where n.title = ?", ["关于开展2027年度学会年检的通知"]))
+    assert [row["status"] for row in queued] == ["queued"] * 3
+    with open_database(province[1].sqlite_path) as db:
+        assert db.execute("select count(*) from deliveries").fetchone()[0] == 0  # the society not chosen

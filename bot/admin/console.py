@@ -48,6 +48,7 @@ MENU = [
     ("admin.province.index", "province"),
     ("admin.province.filings", "province_filings"),
     ("admin.province.evaluation_page", "province_evaluation"),
+    ("admin.province.notices", "province_notices"),
 ]
 
 for page in PAGES:

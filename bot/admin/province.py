@@ -16,12 +16,14 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from bot.admin.accounts import ADMIN, PROVINCE, STAFF
 from bot.admin.auth import sign_in
-from bot.admin.ui import actor, allow, arg, config, or_404, public, render, say_not_done, send_written
-from handlers.province import evaluation, filing, registry, say, settings
+from bot.admin.ui import (actor, allow, arg, config, or_404, public, redis_client, render, say_not_done,
+                          send_written)
+from handlers.news.items import topic_names
+from handlers.province import evaluation, filing, registry, say, sending, settings
 from handlers.province.guide import compile_guide
 from storage import province as store
 from storage.province import USERS
-from storage.societies import find_society_by_appid, list_societies
+from storage.societies import AUTHORIZED, find_society_by_appid, list_societies
 
 bp = Blueprint("province", __name__, url_prefix="/province")
 
@@ -134,6 +136,36 @@ def evaluation_file():
     year, results = _evaluated()
     return send_written(f"{say('evaluation.title', year=year)}.xlsx",
                         lambda path: evaluation.export(results, year, path))
+
+
+@bp.get("/notices")
+@allow(PROVINCE)
+def notices():
+    with registry(config()) as opened:
+        societies = {s["appid"]: s["name"] for s in list_societies(opened)}
+        sent = [dict(n, sends=[dict(row, society=societies.get(row["appid"], row["appid"]))
+                               for row in store.notice_sends(opened, n["id"])])
+                for n in store.list_notices(opened)]
+        choices = [(s["appid"], s["name"]) for s in list_societies(opened, AUTHORIZED)]
+    names = topic_names()
+    return render("province_notices.html", notices=sent, choices=choices, say=say, topic_names=names,
+                  topics=[(t, names[t]) for t in settings()["notices"]["topics"]])
+
+
+@bp.post("/notices")
+@allow(PROVINCE)
+def send_notice():
+    form = request.form
+    with registry(config()) as opened:
+        try:
+            created = sending.create_notice(opened, form.get("topic", ""), form.get("title", ""),
+                                            form.get("summary", ""), form.get("link", ""), actor())
+            sent = sending.send_notice(opened, config(), redis_client(), created, form.getlist("society") or None)
+        except sending.NoticeRefused as refused:
+            say_not_done(say(f"refused.{refused.reason}", **refused.facts))
+        else:
+            _flash_done("cli.notice_done", notice_no=created["notice_no"], count=len(sent))
+    return redirect(url_for(".notices"))
 
 
 # --- a society's own filings ---------------------------------------------------------------------------

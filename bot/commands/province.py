@@ -15,10 +15,11 @@ import click
 
 from bot.commands.common import json_option, load_settings
 from bot.content import text
-from handlers.province import evaluation, filing, registry, say
+from handlers.province import evaluation, filing, registry, say, sending
 from handlers.province.guide import compile_guide, export
 from storage import province as store
 from storage.societies import UnknownSociety
+from storage.state import connect_redis
 
 ACTOR = "province-cli"
 
@@ -182,3 +183,64 @@ def create_user(username, password_stdin):
         except accounts.AccountError as error:
             raise click.ClickException(text(f"admin.accounts.{error.reason}", **error.facts)) from None
     click.echo(say("cli.user_created", username=user["username"]))
+
+
+@province.command("preview")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="按哪一天计算（默认今天），如 2026-05-01。")
+@json_option
+def preview(on):
+    """把即将开始、已审核通过的活动预告发给接收预告的学会会员（每天运行一次即可，不会重复发送）。"""
+    settings = load_settings()
+    day = on.date() if on else date.today()
+    with registry(settings) as opened:
+        queued = sending.send_previews(opened, settings, connect_redis(settings), day)
+
+    def human(queued):
+        for row in queued:
+            click.echo(say("cli.preview_line", **row))
+        click.echo(say("cli.previews", count=len(queued)))
+    return queued, human
+
+
+@province.command("notice")
+@click.option("--topic", required=True, help="栏目：policy（政策资讯）或 talent（人才资讯）。")
+@click.option("--title", required=True, help="标题（64 字以内）。")
+@click.option("--summary", default="", help="摘要（120 字以内）。")
+@click.option("--link", help="原文链接（http:// 或 https://）。")
+@click.option("--society", "appids", multiple=True, help="只发给这些学会（AppID，可写多次）；不写则发给全部学会。")
+@click.option("--by", "actor", default=ACTOR, show_default=True, help="发布人。")
+@json_option
+def notice(topic, title, summary, link, appids, actor):
+    """发布全省通知：按各学会自己的公众号和额度发给订阅了该栏目的会员，分学会记录。"""
+    settings = load_settings()
+    with registry(settings) as opened:
+        try:
+            created = sending.create_notice(opened, topic, title, summary, link, actor)
+            sent = sending.send_notice(opened, settings, connect_redis(settings), created, list(appids) or None)
+        except sending.NoticeRefused as error:
+            raise click.ClickException(say(f"refused.{error.reason}", **error.facts)) from None
+    return {"notice_no": created["notice_no"], "societies": sent}, _print_notice
+
+
+def _print_notice(data: dict) -> None:
+    for row in data["societies"]:
+        click.echo(say("cli.notice_line", **row))
+    click.echo(say("cli.notice_done", notice_no=data["notice_no"], count=len(data["societies"])))
+
+
+@province.command("notice-send")
+@click.argument("notice_no")
+@click.option("--society", "appids", multiple=True, help="发给这些学会（AppID，可写多次）；不写则发给全部学会。")
+@json_option
+def notice_send(notice_no, appids):
+    """把已发布的全省通知再发给更多学会（已发过的学会不会重复发送）。"""
+    settings = load_settings()
+    with registry(settings) as opened:
+        found = store.find_notice(opened, notice_no)
+        if found is None:
+            raise click.ClickException(say("refused.no_notice", notice=notice_no))
+        try:
+            sent = sending.send_notice(opened, settings, connect_redis(settings), found, list(appids) or None)
+        except sending.NoticeRefused as error:
+            raise click.ClickException(say(f"refused.{error.reason}", **error.facts)) from None
+    return {"notice_no": found["notice_no"], "societies": sent}, _print_notice
