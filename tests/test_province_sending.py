@@ -3,7 +3,7 @@ its queue, its token, its members' quotas; once per activity (or notice) per mem
 society. The fake WeChat API plays every account and the platform; workers are real processes."""
 from __future__ import annotations
 
-from bot import delivery
+from bot.delivery import planner
 from storage import news, societies
 from storage.accounts import serving_account
 from storage.database import open_database
@@ -78,7 +78,7 @@ def test_a_notice_goes_to_every_society_within_each_members_quota(two_societies,
     tired = members_of(CHEM)[2]
     with serving_account(CHEM, config.data_dir):  # this member has had this month's four mass sends already
         for _ in range(config.mass_sends_per_month):
-            reserve_mass_sends(redis_client, delivery._month(), [tired], config.mass_sends_per_month)
+            reserve_mass_sends(redis_client, planner.wechat_month(), [tired], config.mass_sends_per_month)
     quiet = members_of(AGRI)[1]
     db = societies.open_society_database(two_societies, AGRI)
     news.unsubscribe(db, quiet, ["talent"])
