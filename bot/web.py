@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 SQLITE_MAX = 2**63 - 1  # the largest integer SQLite stores
@@ -30,8 +30,9 @@ _AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
 
 
 def services():
-    """The process's stores, set up once by the app factory (bot.app)."""
-    return current_app.extensions["services"]
+    """The process's stores, set up once by the app factory (bot.app); with the platform, the
+    services of the society the console's session is signed in to (bot/platform/console.py)."""
+    return g.get("account_services") or current_app.extensions["services"]
 
 
 def db():

@@ -425,3 +425,36 @@ def test_serving_many_societies_keeps_few_stores_open(app, client, config, regis
     for appid in many:
         assert f"学会{appid[-2:]}" in say(client, config, appid, "o_member", "帮助")
     assert len(os.listdir("/proc/self/fd")) - opened < len(many)  # 3 a store if all stayed open
+
+
+# --- the secretariat's console, one society at a time ----------------------------------------------
+
+def test_each_societys_staff_sign_in_to_their_own_society_and_see_only_it(two_societies, app, client, config):
+    import re
+
+    from bot.admin import accounts
+
+    for appid, member, staff in ((CHEM, "王芳", "chem_staff"), (AGRI, "李强", "agri_staff")):
+        store = societies.open_society_database(two_societies, appid)
+        insert_member(store, {"member_no": f"M{appid[-4:]}", "openid": f"o_{appid}", "name": member,
+                              "category": "regular"}, actor="test")
+        accounts.create_user(store, config, staff, "Secret-pass-2026", "staff", None, actor="test")
+
+    def token() -> str:
+        page = client.get("/admin/login").get_data(as_text=True)
+        assert NAMES[CHEM] in page and NAMES[AGRI] in page  # the form offers the platform's societies
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def sign_in(appid: str, username: str):
+        return client.post("/admin/login", data={"society": appid, "username": username,
+                                                 "password": "Secret-pass-2026", "csrf_token": token()})
+
+    assert sign_in(AGRI, "chem_staff").status_code == 401  # 化学会's account is not the 农学会's
+    assert sign_in(CHEM, "chem_staff").status_code == 302
+    members = client.get("/admin/members/").get_data(as_text=True)
+    assert "王芳" in members and "李强" not in members
+    client.post("/admin/logout", data={"csrf_token": re.search(
+        r'name="csrf_token" value="([^"]+)"', client.get("/admin/", follow_redirects=True).get_data(as_text=True)).group(1)})
+    assert sign_in(AGRI, "agri_staff").status_code == 302
+    members = client.get("/admin/members/").get_data(as_text=True)
+    assert "李强" in members and "王芳" not in members

@@ -11,6 +11,7 @@ from flask import Blueprint, redirect, request, session, url_for
 
 from bot.admin.accounts import EVERYONE, PROVINCE, log_in, session_stamp
 from bot.admin.ui import allow, config, db, now, public, render, say_done, t
+from bot.platform import console as platform_console
 from bot.web import same_site_path
 from storage.admin import USERS
 
@@ -33,6 +34,7 @@ def sign_in(database, table: str, session_key: str, heading: str | None = None):
             session.clear()
             session.permanent = True
             session.update({session_key: found["id"], "stamp": session_stamp(found)})
+            platform_console.remember_society()  # with the platform: the society signed in to
             return redirect(_next_url())
         if refusal["reason"] == "locked":
             error = t("login.locked", until=refusal["until"].strftime("%H:%M"),
@@ -42,7 +44,9 @@ def sign_in(database, table: str, session_key: str, heading: str | None = None):
     status = 401 if error else 200
     return render("login.html", error=error, username=username, next=request.values.get("next", ""),
                   tries=config().admin_max_failed_logins, minutes=config().admin_lockout_minutes,
-                  action=request.path, heading=heading), status
+                  action=request.path, heading=heading,
+                  societies=platform_console.societies_to_sign_in_to() if session_key == "user_id" else [],
+                  society=request.form.get("society", "")), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from flask.sessions import SecureCookieSessionInterface
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, province, schedule, tickets, users)
 from bot.admin.accounts import EVERYONE, PROVINCE, UNIT, as_province_user, session_stamp
+from bot.platform import console as platform_console
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from handlers.members.membership import field_text
 from storage import admin as store
@@ -113,6 +114,8 @@ def gate():
     request.max_content_length = config().admin_upload_max_bytes
     if request.endpoint == "admin.static":
         return None
+    if config().platform:  # many societies: the pages work on the signed-in society's store
+        platform_console.enter_society()
     view = current_app.view_functions[request.endpoint]
     g.admin_user = _signed_in_user()
     csrf.check()
@@ -124,6 +127,12 @@ def gate():
     if g.admin_user["role"] not in roles_of(view):
         abort(403)
     return None
+
+
+@console.teardown_request
+def _leave_society(error=None) -> None:
+    if config().platform:
+        platform_console.leave_society(error)
 
 
 @console.after_request
