@@ -5,8 +5,9 @@ session, the page sends the member through WeChat's silent web authorisation
 (snsapi_base, bot/pages/auth.py) and back to it, so the link needs no token of its
 own and is safe to forward: whoever opens it sees their own record. Without
 PUBLIC_BASE_URL (development) the link is the path, which the simulator opens as its
-current member through the stand-in authorisation. WeChat shows `<a href>` in a text
-message as a link; the words around it are in content/replies/centre.toml [pages.links].
+current member through the stand-in authorisation; in production without it no link is
+added (a path alone opens nothing in WeChat). WeChat shows `<a href>` in a text message as
+a link; the words around it are in content/replies/centre.toml [pages.links].
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 
 from bot import content
 from bot.config import Config
+from bot.messages import Reply
 
 
 def page_url(config: Config, path: str, **query) -> str:
@@ -22,6 +24,9 @@ def page_url(config: Config, path: str, **query) -> str:
     return (config.public_base_url or "") + path + (f"?{urlencode(given)}" if given else "")
 
 
-def link_line(config: Config, key: str, path: str, **query) -> str:
-    """A reply's line with a link to a page: the text of pages.links.<key>, {url} filled in."""
-    return content.text(f"pages.links.{key}", url=page_url(config, path, **query))
+def with_page_link(reply: Reply, config: Config, key: str, path: str, **query) -> Reply:
+    """The reply with a last line linking a page (the text of pages.links.<key>, {url} filled in);
+    the reply as it is where no page address can be given."""
+    if not config.public_base_url and not config.dev_mode:
+        return reply
+    return reply.with_note(content.text(f"pages.links.{key}", url=page_url(config, path, **query)))

@@ -103,3 +103,17 @@ def test_a_job_question_links_the_same_search_with_filters(app, client, config, 
     assert parse_qs(urlsplit(url).query)["city"] == ["洛阳"]
     page = open_in_wechat(app, fake_wechat, url, "o_seeker").get_data(as_text=True)
     assert ">化工工程师</a>" in page and ">算法工程师</a>" not in page
+
+
+def test_production_without_a_public_address_links_nothing(config):
+    """A path alone opens nothing inside WeChat: without PUBLIC_BASE_URL a production reply has no link."""
+    from dataclasses import replace
+
+    from bot.messages import Reply
+    from bot.page_links import with_page_link
+
+    production = replace(config, dev_mode=False)
+    assert with_page_link(Reply(text="会员卡"), production, "certificate", "/m/certificate").text.endswith(
+        f'<a href="{BASE}/m/certificate">点此查看电子会员证</a>（可保存图片，扫码可验证）')
+    assert with_page_link(Reply(text="会员卡"), replace(production, public_base_url=None), "certificate",
+                          "/m/certificate").text == "会员卡"

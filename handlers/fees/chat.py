@@ -17,7 +17,7 @@ from datetime import date
 import re
 
 from bot import content
-from bot.page_links import link_line
+from bot.page_links import with_page_link
 from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
@@ -80,7 +80,7 @@ def _with_pay_link(ctx, payer: dict, today: date, reply):
     """Where WeChat Pay is set up and something can be paid: the link to pay on the dues page."""
     if not ctx.config.pay_enabled or not dues.renewal_options(payer["category"], payer["paid_through"], today):
         return reply
-    return reply.with_note(link_line(ctx.config, "pay", "/m/dues"))
+    return with_page_link(reply, ctx.config, "pay", "/m/dues")
 
 
 def _due_short(payer: dict, today: date) -> str:

@@ -20,7 +20,7 @@ from bot import content, paging
 from handlers.jobs import board as job_board
 from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
-from bot.page_links import link_line
+from bot.page_links import with_page_link
 from bot.registry import handles, step
 from bot.router import normalize
 from storage import jobs as store
@@ -51,9 +51,8 @@ def find_jobs(ctx):
                                            open_single=not found.relaxed)
     if not reply and not store.has_match(ctx.db, store.JobQuery(), job_board.today()):
         return ctx.reply("jobs.board_empty")
-    search_page = link_line(ctx.config, "jobs", "/m/jobs", q=" ".join(slots.get("keywords", [])),
-                            city=slots.get("city"))
-    return (reply or Reply(text=job_board.none_found(found, text))).with_note(search_page)
+    return with_page_link(reply or Reply(text=job_board.none_found(found, text)), ctx.config, "jobs", "/m/jobs",
+                          q=" ".join(slots.get("keywords", [])), city=slots.get("city"))
 
 
 @step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)

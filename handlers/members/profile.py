@@ -14,7 +14,7 @@ from datetime import datetime
 from bot import content, delivery
 from handlers.fees.dues import standing
 from bot.messages import Reply
-from bot.page_links import link_line
+from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
@@ -69,7 +69,7 @@ def show_profile(ctx):
         column = _update_wanted(ctx.text)
         if column:
             return _start_update(ctx, column)
-        return _card(ctx, member).with_note(link_line(ctx.config, "certificate", "/m/certificate"))
+        return with_page_link(_card(ctx, member), ctx.config, "certificate", "/m/certificate")
     application = find_open_application(ctx.db, ctx.openid)
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")

@@ -24,7 +24,7 @@ from typing import Callable
 from bot import content
 from bot.conversation import is_one_of
 from bot.messages import Reply
-from bot.page_links import link_line
+from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
@@ -292,14 +292,14 @@ def start_signup(ctx):
         return _use_invite_code(ctx, code)
     kind, answers = _said_at_start(ctx.text)
     if kind is None:
-        return ctx.reply("signup.ask_kind").with_note(_form_page_link(ctx))
+        return _with_form_page(ctx, ctx.reply("signup.ask_kind"))
     ctx.goto("kind", kind=kind, answers=answers)
-    return _ask_next(ctx).with_note(_form_page_link(ctx))
+    return _with_form_page(ctx, _ask_next(ctx))
 
 
-def _form_page_link(ctx) -> str:
+def _with_form_page(ctx, reply):
     """The application as one page (bot/pages/apply.py): the same rows, numbers and approval."""
-    return link_line(ctx.config, "apply", "/m/apply")
+    return with_page_link(reply, ctx.config, "apply", "/m/apply")
 
 
 def _said_at_start(text: str) -> tuple[str | None, dict]:

@@ -13,7 +13,7 @@ asks for news should see what they missed before what is merely recent.
 from __future__ import annotations
 
 from bot import content, delivery, paging
-from bot.page_links import link_line
+from bot.page_links import with_page_link
 from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
 from bot.registry import handles, step
 from storage.news import items_by_id, latest_items
@@ -63,8 +63,8 @@ def _heading(kind: str | None, topic: str | None) -> str:
 
 def _first_page(ctx, kind: str | None = None, topic: str | None = None):
     reply = paging.show(ctx, LISTING, {"kind": kind, "topic": topic, "reader": ctx.openid}, _heading(kind, topic))
-    archive = link_line(ctx.config, "news", "/m/news", show=kind or topic)
-    return (reply or ctx.reply("news.empty", what=_what(kind, topic))).with_note(archive)
+    return with_page_link(reply or ctx.reply("news.empty", what=_what(kind, topic)), ctx.config, "news", "/m/news",
+                          show=kind or topic)
 
 
 def _inbox(ctx, unread: list[int], topic: str | None):
