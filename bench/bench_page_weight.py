@@ -35,8 +35,10 @@ from handlers.members import certificates  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from handlers.jobs.postings import with_defaults  # noqa: E402
 from storage.database import open_database  # noqa: E402
-from storage.events import register, save_events  # noqa: E402
-from storage.fees import find_payer, record_payment  # noqa: E402
+from handlers.events.registration import register  # noqa: E402
+from storage.events import save_events  # noqa: E402
+from handlers.fees.payments import record_payment  # noqa: E402
+from storage.fees import find_payer  # noqa: E402
 from storage.jobs import save_postings  # noqa: E402
 from storage.members import insert_member  # noqa: E402
 from storage.news import save_item  # noqa: E402

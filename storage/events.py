@@ -18,7 +18,6 @@ import secrets
 
 import sqlite_utils
 
-from bot import content
 from storage.database import now_iso
 from storage.members import Refused, next_number, record_history
 from storage.sqlite import transaction
@@ -158,8 +157,7 @@ def last_signup_day(event: dict) -> str:
 
 # --- registrations ---------------------------------------------------------------------------
 
-def _new_checkin_code(db: sqlite_utils.Database, event_id: int) -> str:
-    digits = content.load_toml("events.toml")["checkin_code_digits"]
+def _new_checkin_code(db: sqlite_utils.Database, event_id: int, digits: int) -> str:
     while True:
         code = f"{secrets.randbelow(10 ** digits):0{digits}d}"
         if not db["registrations"].count_where("event_id = ? and checkin_code = ?", [event_id, code]):
@@ -176,25 +174,15 @@ def waitlist_position(db: sqlite_utils.Database, registration: dict) -> int:
                                            [registration["event_id"], WAITLISTED, registration["id"]])
 
 
-def register(db: sqlite_utils.Database, event_key: str | int, openid: str, person: dict, today: str) -> dict:
-    """A seat, or a place on the waitlist when the event is full; returns the registration.
-
-    `person`: name, mobile, work_unit, member_id. Refused: no_event, closed, already.
-    """
+def insert_registration(db: sqlite_utils.Database, event_id: int, openid: str, person: dict, status: str,
+                        code_digits: int) -> dict:
+    """Store a registration (`registered` or `waitlisted`) with a check-in code of `code_digits` digits
+    unique within its event; the rules deciding which are handlers/events/registration.py's."""
     now = now_iso()
     with transaction(db):
-        event = require_event(db, event_key)
-        if event.get("status") == EVENT_CANCELLED:
-            raise Refused("cancelled", title=event["title"])
-        if today > last_signup_day(event):
-            raise Refused("closed", title=event["title"], deadline=last_signup_day(event))
-        existing = live_registration(db, event["id"], openid)
-        if existing:
-            raise Refused("already", title=event["title"], status=existing["status"])
-        full = event["capacity"] is not None and event["registered"] >= event["capacity"]
         row_id = db["registrations"].insert(dict(
-            person, event_id=event["id"], openid=openid, status=WAITLISTED if full else REGISTERED,
-            checkin_code=_new_checkin_code(db, event["id"]), created_at=now, updated_at=now)).last_pk
+            person, event_id=event_id, openid=openid, status=status,
+            checkin_code=_new_checkin_code(db, event_id, code_digits), created_at=now, updated_at=now)).last_pk
         return db["registrations"].get(row_id)
 
 

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from handlers.fees import dues
 from storage.database import now_iso
 from storage.members import (
     find_member,
@@ -36,10 +35,6 @@ from storage.sqlite import transaction
 
 def _first(rows) -> dict | None:
     return next(iter(rows), None)
-
-
-class AlreadyLifetime(ValueError):
-    """The payer has paid for life; another payment would extend nothing."""
 
 
 # --- payers ------------------------------------------------------------------------
@@ -112,13 +107,14 @@ def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     return payers
 
 
-def _reload(db: sqlite_utils.Database, payer: dict) -> dict:
+def reload_payer(db: sqlite_utils.Database, payer: dict) -> dict:
+    """The payer as stored now: read again inside a transaction, so concurrent payments both count."""
     if payer["kind"] == "member":
         return _member_payer(find_member(db, payer["id"]))
     return _unit_payer(find_unit(db, payer["id"]))
 
 
-def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str | None, actor: str,
+def set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str | None, actor: str,
                       receipt_no: str, action: str = "dues_paid") -> None:
     if payer["kind"] == "member":
         update_member(db, payer["id"], {"paid_through": paid_through}, actor,
@@ -131,65 +127,38 @@ def _set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str 
 
 # --- payments ----------------------------------------------------------------------
 
-def record_payment(db: sqlite_utils.Database, payer: dict, amount: float, years: int,
-                   paid_on: date, method: str, actor: str, note: str | None = None,
-                   reference: str | None = None, import_key: str | None = None,
-                   source: str = "manual", account: str | None = None) -> dict:
-    """Issue a receipt and extend the paid-through date (rule: handlers.fees.dues.coverage), in one transaction.
-
-    The paid-through date is read again inside the transaction, so two
-    payments recorded at the same moment both count. The receipt number is
-    prefix + year of payment + sequence within that year.
-    """
-    rules = dues.fee_rules()
+def insert_payment(db: sqlite_utils.Database, payer: dict, payment: dict, receipt_prefix: str,
+                   receipt_digits: int, actor: str) -> dict:
+    """Store a payment under the next receipt number (`receipt_prefix` + sequence) and move the
+    payer's paid-through date to the end of the period it pays (`period_to`); the rule that
+    works out that period is handlers/fees/payments.py, which calls this inside its transaction."""
     with transaction(db):
-        current = _reload(db, payer)
-        if dues.is_lifetime(current["paid_through"]):
-            raise AlreadyLifetime(current["number"])
-        period_from, period_to = dues.coverage(current["paid_through"], years, paid_on)
-        continued = dues.standing(current["paid_through"], paid_on) in ("active", "grace")
-        receipt_no = next_number(db, "payments", "receipt_no",
-                                 f"{rules['receipt_prefix']}{paid_on.year}", rules["receipt_digits"])
-        db["payments"].insert({
-            "receipt_no": receipt_no, _PAYER_COLUMN[payer["kind"]]: payer["id"], "category": current["category"],
-            "amount": float(amount), "years": years, "method": method, "note": note,
-            "reference": reference, "import_key": import_key, "source": source, "account": account,
-            "continued": int(continued), "paid_through_before": current["paid_through"],
-            "period_from": period_from, "period_to": period_to, "paid_at": paid_on.isoformat(),
-            "recorded_by": actor, "recorded_at": now_iso(),
-        })
-        _set_paid_through(db, current, period_to, actor, receipt_no)
+        receipt_no = next_number(db, "payments", "receipt_no", receipt_prefix, receipt_digits)
+        db["payments"].insert(dict(payment, receipt_no=receipt_no, **{_PAYER_COLUMN[payer["kind"]]: payer["id"]},
+                                   paid_through_before=payer["paid_through"], recorded_by=actor,
+                                   recorded_at=now_iso()))
+        set_paid_through(db, payer, payment["period_to"], actor, receipt_no)
     return find_payment(db, receipt_no)
 
 
-def refund_payment(db: sqlite_utils.Database, receipt_no: str, refunded_on: str, actor: str,
-                   reason: str) -> dict | None:
-    """Mark a payment refunded and move the paid-through date back; None if it already was.
+def mark_refunded(db: sqlite_utils.Database, payment: dict, refunded_on: str, actor: str, reason: str) -> None:
+    db["payments"].update(payment["id"], {"refunded_at": refunded_on, "refunded_by": actor, "refund_reason": reason})
 
-    The date goes back to the one the payment found, and the payments recorded after it
-    (not refunded) are counted again from there by the same rule that counted them
-    (handlers.fees.dues.coverage), so refunding the latest year's dues simply returns the
-    payer to where they stood before paying it.
-    """
-    with transaction(db):
-        payment = find_payment(db, receipt_no)
-        if payment is None or payment["refunded_at"]:
-            return None
-        db["payments"].update(payment["id"], {"refunded_at": refunded_on, "refunded_by": actor,
-                                              "refund_reason": reason})
-        payer = _reload(db, {"kind": "member" if payment["member_id"] else "unit",
+
+def payer_of(db: sqlite_utils.Database, payment: dict) -> dict:
+    """The member or unit a payment was made by, as stored now."""
+    return reload_payer(db, {"kind": "member" if payment["member_id"] else "unit",
                              "id": payment["member_id"] or payment["unit_id"]})
-        paid_through = _paid_through_before(db, payment)
-        column = _PAYER_COLUMN[payer["kind"]]
-        for later in db["payments"].rows_where(f"{column} = ? and id > ? and refunded_at is null",
-                                               [payer["id"], payment["id"]], order_by="id"):
-            paid_through = dues.coverage(paid_through, later["years"], date.fromisoformat(later["paid_at"]))[1]
-        if paid_through != payer["paid_through"]:
-            _set_paid_through(db, payer, paid_through, actor, receipt_no, action="dues_refunded")
-    return find_payment(db, receipt_no)
 
 
-def _paid_through_before(db: sqlite_utils.Database, payment: dict) -> str | None:
+def payments_after(db: sqlite_utils.Database, payer: dict, payment: dict) -> list[dict]:
+    """The payer's payments recorded after `payment` and not refunded, in the order recorded."""
+    column = _PAYER_COLUMN[payer["kind"]]
+    return list(db["payments"].rows_where(f"{column} = ? and id > ? and refunded_at is null",
+                                          [payer["id"], payment["id"]], order_by="id"))
+
+
+def paid_through_before(db: sqlite_utils.Database, payment: dict) -> str | None:
     """The paid-through date a payment found: kept with it, or (recorded before it was kept) in
     the history entry the payment wrote."""
     if payment["paid_through_before"] is not None:

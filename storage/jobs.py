@@ -1,7 +1,7 @@
 """Job postings, their full-text index, and job alerts.
 
 `jobs` keeps every posting ever stored. `jobs_fts` (FTS5) keeps the text of
-the open ones, already segmented by handlers/jobs/text: FTS5 has no Chinese
+the open ones, already segmented by handlers/jobs/text.py: FTS5 has no Chinese
 tokenizer, and its unicode61 tokenizer simply splits on the spaces put between
 jieba's words. Member text never reaches FTS5's query syntax as syntax: every
 term is quoted, so AND, OR, NEAR, *, ^, colons, parentheses and quotes are
@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
 import sqlite_utils
 
-from handlers.jobs.text import index_text, query_terms, reading
-from bot.router import normalize
 from storage.database import now_iso
 from storage.sqlite import transaction
 
@@ -38,6 +37,30 @@ RANKED_AT_MOST = 1000  # see `search`
 # The index's matches, then their postings: CROSS JOIN keeps that order. Left to itself the
 # planner may walk every visible posting and ask the index about each (seconds, not milliseconds).
 _MATCHES = "jobs_fts cross join jobs j on j.id = jobs_fts.rowid"
+
+
+class JobText(Protocol):
+    """How job text becomes search terms. It is the router's tokenizer (handlers/jobs/text.py), which
+    storage cannot import: that module hands itself over with `use_job_text` when it is loaded."""
+
+    def normalize(self, text: str) -> str: ...
+    def index_text(self, text: str | None) -> str: ...
+    def query_terms(self, keyword: str) -> list[str]: ...
+    def reading(self, term: str) -> str | None: ...
+
+
+_job_text: JobText | None = None
+
+
+def use_job_text(text: JobText) -> None:
+    global _job_text
+    _job_text = text
+
+
+def _text() -> JobText:
+    if _job_text is None:
+        raise RuntimeError("storage.jobs has no text analysis: import handlers.jobs.text first")
+    return _job_text
 
 
 @dataclass(frozen=True)
@@ -68,7 +91,7 @@ class JobQuery:
 
 def job_key(posting: dict) -> str:
     """What makes two rows the same posting: employer, title and city, however spaced or written."""
-    return "|".join(normalize(posting[k]).replace(" ", "") for k in ("employer", "title", "city"))
+    return "|".join(_text().normalize(posting[k]).replace(" ", "") for k in ("employer", "title", "city"))
 
 
 # --- postings ---------------------------------------------------------------------------
@@ -110,12 +133,13 @@ def _index(db: sqlite_utils.Database, posting: dict) -> None:
     body = " ".join(filter(None, (posting["description"], posting["education"])))
     texts = {"title": posting["title"], "employer": posting["employer"], "city": posting["city"],
              "discipline": posting["discipline"], "body": body}
-    indexed = {column: index_text(text) for column, text in texts.items()}
+    analysis = _text()
+    indexed = {column: analysis.index_text(text) for column, text in texts.items()}
     db.execute("delete from jobs_fts where rowid = ?", [posting["id"]])
     db.execute(f"insert into jobs_fts (rowid, {', '.join(indexed)}) values (?{', ?' * len(indexed)})",
                [posting["id"], *indexed.values()])
     terms = {term for text in indexed.values() for term in text.split()}
-    db["job_terms"].insert_all(({"term": term, "reading": reading(term)} for term in terms if reading(term)),
+    db["job_terms"].insert_all(({"term": term, "reading": analysis.reading(term)} for term in terms if analysis.reading(term)),
                                ignore=True)
 
 
@@ -185,15 +209,15 @@ def match_expression(query: JobQuery) -> str:
     The city is a column filter too when there are other terms (FTS5 intersects
     the lists itself); alone it is a plain column lookup (see `search`).
     """
-    groups = [_all_of(terms, query.prefix) for terms in map(query_terms, query.keywords) if terms]
+    groups = [_all_of(terms, query.prefix) for terms in map(_text().query_terms, query.keywords) if terms]
     parts = ["(" + (" OR " if query.any_keyword else " AND ").join(groups) + ")"] if groups else []
-    discipline = query_terms(query.discipline or "")
+    discipline = _text().query_terms(query.discipline or "")
     if discipline:
         parts.append("discipline : " + _all_of(discipline))
-    named = [terms for terms in map(query_terms, query.disciplines) if terms]
+    named = [terms for terms in map(_text().query_terms, query.disciplines) if terms]
     if named:
         parts.append("{discipline title} : (" + " OR ".join(_all_of(terms) for terms in named) + ")")
-    city = query_terms(query.city or "")
+    city = _text().query_terms(query.city or "")
     if parts and city:
         parts.append("city : " + _all_of(city))
     return " AND ".join(parts)
@@ -284,7 +308,7 @@ def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_mos
 
 def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:
     """Indexed words read like `term` (学系 -> 学习), those in most open postings first."""
-    sound = reading(term)
+    sound = _text().reading(term)
     if sound is None:
         return []
     sql = ("select t.term from job_terms t join jobs_vocab v on v.term = t.term "

@@ -16,7 +16,6 @@ import json
 
 import sqlite_utils
 
-from bot import content
 from storage.database import now_iso
 from storage.sqlite import transaction
 
@@ -152,15 +151,12 @@ def unsubscribe(db: sqlite_utils.Database, openid: str, topics) -> list[str]:
     return gone
 
 
-def give_default_subscriptions(db: sqlite_utils.Database, openid: str) -> list[str]:
-    """At registration: the default topics of content/newsletter_settings.toml, once.
-
-    A member who already has subscriptions (or registers again) keeps their own choice.
-    """
+def subscribe_unless_subscribed(db: sqlite_utils.Database, openid: str, topics: list[str]) -> list[str]:
+    """Subscribe to `topics` a member who has no subscriptions; one who has keeps their own choice."""
     with transaction(db):
         if topics_of(db, openid):
             return []
-        return subscribe(db, openid, content.load_toml("newsletter_settings.toml")["default_topics"])
+        return subscribe(db, openid, topics)
 
 
 # --- recipients ----------------------------------------------------------------------

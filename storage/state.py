@@ -19,7 +19,6 @@ import redis
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
-from bot.config import Config
 from storage.accounts import ROOT_PREFIX, key_prefix
 from storage.redis_server import ensure_private_redis
 
@@ -29,8 +28,11 @@ PREFIX = ROOT_PREFIX  # keys shared by every account: tokens and rate buckets, n
 PENDING = "__pending__"
 
 
-def connect_redis(config: Config) -> redis.Redis:
-    """A client for REDIS_URL, or for the data directory's private server (started if needed)."""
+def connect_redis(config) -> redis.Redis:
+    """A client for REDIS_URL, or for the data directory's private server (started if needed).
+
+    `config` is bot.config.Config, read only for `redis_url` and `data_dir` (storage imports nothing from bot/).
+    """
     url = config.redis_url
     if not url:
         url, _ = ensure_private_redis(config.data_dir)

@@ -85,7 +85,8 @@ def qr_in_image_is(png: bytes, text: str) -> bool:
 def others_order_ids(db, member: dict) -> dict:
     """A WeChat Pay order and a receipt of `member`'s, for the pages that name them."""
     from storage import pay_orders
-    from storage.fees import find_payer, record_payment
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
 
     order = pay_orders.create_order(db, {
         "out_trade_no": "HF20261206120000ABCD1234", "openid": member["openid"], "payer_kind": "member",

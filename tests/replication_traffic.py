@@ -18,8 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storage.database import open_database  # noqa: E402
-from storage.members import approve_application, create_application  # noqa: E402
-from storage.fees import find_payer, record_payment  # noqa: E402
+from handlers.members.records import approve_application  # noqa: E402
+from storage.members import create_application  # noqa: E402
+from handlers.fees.payments import record_payment  # noqa: E402
+from storage.fees import find_payer  # noqa: E402
 from storage.tickets import create_ticket  # noqa: E402
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from bot.config import PROJECT_ROOT, load_config
 from storage import admin as admin_store
 from storage.members import create_application, find_application, find_member_by_no, insert_member
-from storage.news import give_default_subscriptions
+from handlers.news.items import give_default_subscriptions
 from tests.admin_data import PASSWORD, add_council, add_units, add_users, individual
 
 pytest_plugins = ["tests.fake_wechat"]

@@ -15,7 +15,8 @@ from openpyxl import Workbook
 from handlers.fees import dues
 from storage import tickets as ticket_store
 from storage.members import insert_member
-from storage.news import find_item, give_default_subscriptions
+from handlers.news.items import give_default_subscriptions
+from storage.news import find_item
 from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from tests.admin_data import add_units, add_users

@@ -7,8 +7,9 @@ import pytest
 
 from handlers.members import certificates
 from bot.config import load_config
-from storage.members import suspend_member
-from storage.fees import find_payer, record_payment
+from handlers.members.records import suspend_member
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
 from tests.pages_data import LI, WANG, add_member, li, qr_in_image_is, sign_in  # noqa: F401 (li: fixture)
 
 pytest_plugins = ["tests.fake_wechat"]

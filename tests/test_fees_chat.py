@@ -7,7 +7,8 @@ import pytest
 
 from handlers.fees import dues
 from storage.members import insert_member, insert_unit
-from storage.fees import find_payer, record_payment
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
 from storage.sqlite import transaction
 from tests.member import Member
 

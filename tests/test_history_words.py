@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from storage.members import create_application, find_member_by_no, insert_member, update_member
-from storage.fees import find_payer, record_payment
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
 from storage.sqlite import transaction
 from tests.admin_data import individual
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)

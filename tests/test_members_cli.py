@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from rq import Queue
 
 from bot.cli import main
+from handlers.members.records import approve_application
 from handlers.news.items import settings
-from storage.members import (approve_application, create_application, find_application,
-                             find_member_by_no, history_of, insert_member)
+from storage.members import create_application, find_application, find_member_by_no, history_of, insert_member
 from storage.news import topics_of
 from storage.sqlite import transaction
 from tests.notices import queued_notices

@@ -13,7 +13,8 @@ from bot.commands import news as news_commands
 from bot.commands.news import IN_FLIGHT, NEWSLETTER_DIR
 from bot.config import PROJECT_ROOT, load_config
 from storage.members import insert_member, insert_unit
-from storage.news import find_item, give_default_subscriptions
+from handlers.news.items import give_default_subscriptions
+from storage.news import find_item
 
 pytest_plugins = ["tests.fake_wechat"]
 

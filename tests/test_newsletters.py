@@ -6,11 +6,10 @@ from datetime import datetime
 import pytest
 
 from bot.config import CONTENT_DIR
-from handlers.news.items import AUDIENCE_KEYS, FIELDS, ItemError, parse_item, read_item
+from handlers.news.items import AUDIENCE_KEYS, FIELDS, ItemError, give_default_subscriptions, parse_item, read_item
 from storage.members import insert_member, insert_unit
 from storage.news import (
     find_item,
-    give_default_subscriptions,
     latest_items,
     missing_units,
     recipients,

@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from bot.config import load_config
-from storage.events import register, save_events
+from handlers.events.registration import register
+from storage.events import save_events
 from storage.members import find_member_by_no, history_of
 from tests.pages_data import li  # noqa: F401 (a fixture)
 from tests.pages_data import WANG, add_application, add_member, add_ticket_with_reply, sign_in

@@ -29,8 +29,10 @@ from bot.cli import main
 from bot.config import PROJECT_ROOT
 from storage import replication
 from storage.database import open_database
-from storage.members import approve_application, create_application
-from storage.fees import find_payer, record_payment
+from handlers.members.records import approve_application
+from storage.members import create_application
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
 from storage.tickets import create_ticket
 
 TRAFFIC = Path(__file__).with_name("replication_traffic.py")

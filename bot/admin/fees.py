@@ -1,7 +1,7 @@
 """Dues: record a payment, import a bank statement, the overdue list, and sending reminders.
 
 Everything is the CLI's own: a payment is checked against the schedule by
-handlers.fees.dues.schedule_problem and stored by storage.fees.record_payment (as
+handlers.fees.dues.schedule_problem and stored by handlers.fees.payments.record_payment (as
 `fees record`), a statement goes through handlers.fees.statements.import_statement (as
 `fees import`: a dry run for the report, then the real run on confirmation),
 and reminders are the periodic job `dues_reminders` run now (as `python -m bot remind`).
@@ -19,7 +19,8 @@ from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_cli
                           t, upload_step)
 from bot.spreadsheets import XLSX_SUFFIXES
 from bot.web import parse, parse_amount
-from storage.fees import AlreadyLifetime, find_nearby_payment, find_payer, list_dues_payers, record_payment
+from handlers.fees.payments import AlreadyLifetime, record_payment
+from storage.fees import find_nearby_payment, find_payer, list_dues_payers
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 

@@ -16,6 +16,7 @@ from handlers import governance
 from bot.admin.ui import actor, db, render, say_done, say_not_done, send_table, t, texts
 from handlers.members.membership import percent
 from storage import admin as admin_store
+from handlers.members import records
 from storage import members as store
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
@@ -54,7 +55,7 @@ def term_sentence(term: dict) -> str:
 
 def _report() -> dict:
     bodies, unknown = governance.council_bodies(admin_store.council_members(db()), date.today())
-    cap = store.fellow_cap(db())
+    cap = records.fellow_cap(db())
     term = _term()
     findings = [size_sentence(b, p) for b in bodies for p in b.size_problems]
     findings += [gap_sentence(b, c.dimension, s) for b in bodies for c in b.compositions for s in c.gaps]

@@ -23,6 +23,8 @@ from bot.admin.ui import (
 )
 from bot.validation import Invalid
 from storage import admin as admin_store
+from handlers.members import records
+from handlers.members import rules
 from storage import members as store
 from storage.sqlite import transaction
 
@@ -98,7 +100,7 @@ def show(member_no: str):
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=True)
     history = [membership.history_view(row, full=True, db=db()) for row in store.history_of(db(), "member", member["id"])]
     return render("member.html", member=member, view=view, history=history,
-                  fellow_cap=store.fellow_cap(db()))
+                  fellow_cap=records.fellow_cap(db()))
 
 
 # --- changing one member ---------------------------------------------------------------
@@ -141,7 +143,7 @@ def _save(member: dict, values: dict, reason: str | None) -> None:
     category = values.pop("category")
     with transaction(db()):
         if category != member["category"]:
-            store.change_category(db(), member["member_no"], category, actor(), reason)
+            records.change_category(db(), member["member_no"], category, actor(), reason)
         store.update_member(db(), member["id"], values, actor(), "updated", reason)
 
 
@@ -158,7 +160,7 @@ def edit(member_no: str):
         reason = request.form.get("reason", "").strip() or None
         if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
             return redirect(url_for(".show", member_no=member["member_no"]))
-    rules = store.membership_rules()["choices"]
+    rules = rules.membership_rules()["choices"]
     choices = {
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
         "institution_type": [(v, v) for v in rules["institution_types"]],
@@ -169,9 +171,9 @@ def edit(member_no: str):
 
 
 CHANGES = {  # the detail page's buttons -> the store's functions (member_no, actor, reason)
-    "suspend": store.suspend_member,
-    "resume": store.resume_member,
-    "promote": store.promote_to_fellow,
+    "suspend": records.suspend_member,
+    "resume": records.resume_member,
+    "promote": records.promote_to_fellow,
 }
 REASON_NEEDED = ("suspend", "promote")
 

@@ -16,15 +16,14 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
+from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import (
-    AlreadyLifetime,
     collected_by_category,
     find_nearby_payment,
     find_payer,
     list_dues_payers,
     opening_balance,
     payments_of,
-    record_payment,
 )
 
 _help = help_texts("cli_fees")

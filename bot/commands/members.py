@@ -27,6 +27,8 @@ from handlers.members.membership import approve as approve_applications
 from handlers.members.membership import reject as reject_applications
 from bot.spreadsheets import SheetError, display_width, write_table
 from bot.validation import normalise
+from handlers.members import records
+from handlers.members import rules
 from storage import members as store
 from storage.state import connect_redis
 
@@ -98,7 +100,7 @@ def _category_param(ctx, param, value):
     if value is None:
         return None
     try:
-        return store.category_code(normalise(value))
+        return rules.category_code(normalise(value))
     except store.Refused as refused:
         raise click.BadParameter(explain(refused)) from None
 
@@ -285,8 +287,8 @@ def changed(member_no: str, change) -> tuple[dict, object]:
 @click.argument("category")
 def set_category(member_no, category, reason, actor):
     """调整会员类别（学生会员 / 普通会员 / 高级会员；会士请用 promote-fellow）。"""
-    code = store.category_code(normalise(category))
-    data, _ = changed(member_no, lambda db: store.change_category(db, member_no, code, actor, reason))
+    code = rules.category_code(normalise(category))
+    data, _ = changed(member_no, lambda db: records.change_category(db, member_no, code, actor, reason))
     return data, lambda d: click.echo(say(
         "cli_members.category_changed", member_no=d["member_no"], name=d["name"],
         old=category_name(d["old"]["category"]), new=category_name(d["new"]["category"])))
@@ -295,22 +297,22 @@ def set_category(member_no, category, reason, actor):
 @member_change("suspend", _help("suspend.reason"))
 def suspend(member_no, reason, actor):
     """暂停会籍（不删除任何数据，可用 resume 恢复）。"""
-    data, _ = changed(member_no, lambda db: store.suspend_member(db, member_no, actor, reason))
+    data, _ = changed(member_no, lambda db: records.suspend_member(db, member_no, actor, reason))
     return data, lambda d: click.echo(say("cli_members.suspended", reason=reason, **d))
 
 
 @member_change("resume", _help("resume.reason"), reason_required=False)
 def resume(member_no, reason, actor):
     """恢复被暂停的会籍。"""
-    data, _ = changed(member_no, lambda db: store.resume_member(db, member_no, actor, reason))
+    data, _ = changed(member_no, lambda db: records.resume_member(db, member_no, actor, reason))
     return data, lambda d: click.echo(say("cli_members.resumed", **d))
 
 
 @member_change("promote-fellow", _help("promote_fellow.reason"))
 def promote_fellow(member_no, reason, actor):
     """增补会士：会士不得超过个人会员总数的 1%（比例见 content/membership.toml）。"""
-    data, db = changed(member_no, lambda db: store.promote_to_fellow(db, member_no, actor, reason))
-    data["fellow_cap"] = store.fellow_cap(db)
+    data, db = changed(member_no, lambda db: records.promote_to_fellow(db, member_no, actor, reason))
+    data["fellow_cap"] = records.fellow_cap(db)
     return data, lambda d: click.echo(say("cli_members.promoted", **d, **d["fellow_cap"]))
 
 

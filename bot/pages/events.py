@@ -1,6 +1,6 @@
 """活动: the guide's coming events, one event with registration, and its fee paid with WeChat Pay.
 
-Registering is the chat's own rule (storage.events.register: a seat, else the
+Registering is the chat's own rule (handlers.events.registration.register: a seat, else the
 waitlist; refused when closed or already registered) with the person checked
 by bot/validation.py. Where content/event_fees.toml prices the event, the
 type chosen is priced by handlers/events/fees.py (members-only types need a member
@@ -26,6 +26,7 @@ from bot.pages.dues import pay_client, pay_page
 from bot.validation import Invalid, clean_mobile, clean_name, clean_text
 from handlers.members.signup import problem_text
 from storage import event_payments
+from handlers.events import registration
 from storage import events as store
 from storage.members import Refused, find_member_by_openid
 
@@ -102,7 +103,7 @@ def event_register(event_no: str):
     if problems:
         return _event_page(event, values, problems, status=400)
     try:
-        registration = store.register(db(), event["id"], openid(), person, today().isoformat())
+        registration = registration.register(db(), event["id"], openid(), person, today().isoformat())
     except Refused as refused:
         return _event_page(event, values, status=409, refusal=refused.reason)
     if fee_fen:

@@ -7,7 +7,7 @@ not a dead end.
 
 Registering: "报名" right after an event's detail (or "报名 2" in a list), or
 我要报名年会, asks for a confirmation (flow `event_signup`) and then takes a
-seat or a place on the waitlist (storage/events.register). A member's name
+seat or a place on the waitlist (handlers/events/registration.register). A member's name
 and mobile come from their membership; a follower who is no member gives them
 once. 我的报名 shows seats with their check-in codes and waitlist places;
 取消报名年会 cancels after a confirmation, and whoever moves up is told
@@ -25,9 +25,10 @@ from bot.conversation import is_one_of
 from bot.registry import handles, step
 from bot.router import normalize
 from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value
+from handlers.events.registration import register
 from storage.events import (
     REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
-    live_registration, register, registrations_of, waitlist_position,
+    live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
 

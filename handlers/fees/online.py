@@ -4,7 +4,7 @@ An order is priced by the fee schedule (handlers.fees.dues.amount_due over
 content/membership.toml) for the term the member picked: the page says only
 which term. A paid order becomes a payment through the same path as
 `python -m bot fees record`: the schedule check (dues.schedule_problem) and
-storage.fees.record_payment, which issues the receipt and extends the
+handlers.fees.payments.record_payment, which issues the receipt and extends the
 paid-through date (rule: handlers.fees.dues.coverage).
 
 Exactly once: the notification (and its repeats), the member's return to the
@@ -34,7 +34,8 @@ from storage import event_payments
 from storage import events as event_store
 from storage import pay_orders as orders
 from storage.members import record_history
-from storage.fees import AlreadyLifetime, find_payer, find_payment, record_payment, refund_payment
+from handlers.fees.payments import AlreadyLifetime, record_payment, refund_payment
+from storage.fees import find_payer, find_payment
 from storage.sqlite import transaction as write_transaction
 
 log = logging.getLogger(__name__)

@@ -28,8 +28,8 @@ from handlers.fees import dues
 from bot.privacy import mask_mobile
 from bot.spreadsheets import SheetError, read_table
 from bot.validation import Invalid, clean_mobile, normalise
+from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import (
-    AlreadyLifetime,
     find_imported_payment,
     find_manual_payment,
     find_nearby_payment,
@@ -37,7 +37,6 @@ from storage.fees import (
     find_payers_by_account,
     find_payers_by_mobile,
     find_payers_by_name,
-    record_payment,
 )
 
 OUTCOMES = ("recorded", "already", "held", "not_dues", "unmatched", "ambiguous", "invalid")

@@ -15,10 +15,12 @@ A term's reading (toneless pinyin) lets a word mistyped with a pinyin keyboard
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
 
 from bot import content
 from bot.router import normalize, tokenize
+from storage import jobs as store
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 
@@ -103,3 +105,6 @@ def alert_keywords(text: str) -> list[str]:
         elif is_term(token) and token not in skip and not (len(token) == 1 and _CJK.fullmatch(token)):
             words.append(token)
     return list(dict.fromkeys(words))
+
+
+store.use_job_text(sys.modules[__name__])  # storage.jobs indexes and searches with this module's functions

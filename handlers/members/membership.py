@@ -20,6 +20,8 @@ from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_mobile
 from bot.validation import age_band, normalise
+from handlers.members import records
+from handlers.members import rules
 from storage import members as store
 from storage.news import topics_of
 from storage.sqlite import transaction
@@ -46,7 +48,7 @@ def label(kind: str, code) -> str:
 
 
 def category_name(code: str | None) -> str:
-    return store.membership_rules()["categories"].get(code, code or "")
+    return rules.membership_rules()["categories"].get(code, code or "")
 
 
 def percent(share: float) -> str:
@@ -257,7 +259,7 @@ def _approval_data(result: dict, connect: Connect) -> dict:
 
 def approve(db, connect: Connect, app_nos: list[str], actor: str, today: date) -> list[dict]:
     """Approve all the applications or none (store.Refused), then tell each applicant."""
-    results = store.approve_applications(db, app_nos, actor, today)
+    results = records.approve_applications(db, app_nos, actor, today)
     for result in results:
         if result["member"]:
             _mirror_subscriptions(db, connect, result["application"]["openid"])
@@ -267,7 +269,7 @@ def approve(db, connect: Connect, app_nos: list[str], actor: str, today: date) -
 def reject(db, connect: Connect, app_nos: list[str], actor: str, reason: str) -> list[dict]:
     """Reject all the applications or none (store.Refused), then tell each applicant why."""
     with transaction(db):
-        applications = [store.reject_application(db, app_no, actor, reason) for app_no in app_nos]
+        applications = [records.reject_application(db, app_no, actor, reason) for app_no in app_nos]
     decided = []
     for application in applications:
         data = {"app_no": application["app_no"], "name": application["data"].get("name"),
@@ -284,7 +286,7 @@ def apply_import(db, plan: roster.ImportPlan, file_name: str, actor: str, today:
     def reason(row: int) -> str:
         return say("cli_roster.history_reason", file=file_name, row=row)
 
-    result = store.import_members(
+    result = records.import_members(
         db,
         new=[(fields, reason(row)) for row, fields in plan.new],
         changes=[(member["id"], changes, reason(row)) for row, member, changes in plan.updates],
@@ -355,7 +357,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
-        "fellow_cap": store.fellow_cap(db),
+        "fellow_cap": records.fellow_cap(db),
     }
 
 

@@ -22,7 +22,8 @@ from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clea
 from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
-from storage.news import give_default_subscriptions, topics_of
+from handlers.news.items import give_default_subscriptions
+from storage.news import topics_of
 from storage.state import count_failed_binding, record_failed_binding
 
 FLOW = "profile"

@@ -34,7 +34,9 @@ from bot import content
 from bot.config import PROJECT_ROOT
 from bot.messages import Article, Reply
 from bot.router import normalize
-from storage.members import Refused, category_code
+from handlers.members.rules import category_code
+from storage.members import Refused
+from storage.news import subscribe_unless_subscribed
 
 DELIMITER = "+++"
 KINDS = ("newsletter", "resolution")
@@ -48,6 +50,14 @@ _URL = re.compile(r"https?://[^\s/]+\.[^\s]+")
 
 def settings() -> dict:
     return content.load_toml("newsletter_settings.toml")
+
+
+def give_default_subscriptions(db, openid: str) -> list[str]:
+    """At registration: the default topics of content/newsletter_settings.toml, once.
+
+    A member who already has subscriptions (or registers again) keeps their own choice.
+    """
+    return subscribe_unless_subscribed(db, openid, settings()["default_topics"])
 
 
 def topic_names() -> dict[str, str]:

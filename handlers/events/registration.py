@@ -1,0 +1,36 @@
+"""Registering for an event: a seat, or a place on the waitlist when the event is full.
+
+The rules decide here, inside the write transaction that stores the
+registration (storage/events.py), so two members cannot both take the last
+seat: a cancelled event or a closed sign-up is refused, and a member holds at
+most one live registration per event. The check-in code's length is
+content/events.toml's `checkin_code_digits`.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+from bot import content
+from storage import events as store
+from storage.members import Refused
+from storage.sqlite import transaction
+
+
+def register(db: sqlite_utils.Database, event_key: str | int, openid: str, person: dict, today: str) -> dict:
+    """A seat, or a place on the waitlist when the event is full; returns the registration.
+
+    `person`: name, mobile, work_unit, member_id. Refused: no_event, cancelled, closed, already.
+    """
+    with transaction(db):
+        event = store.require_event(db, event_key)
+        if event.get("status") == store.EVENT_CANCELLED:
+            raise Refused("cancelled", title=event["title"])
+        if today > store.last_signup_day(event):
+            raise Refused("closed", title=event["title"], deadline=store.last_signup_day(event))
+        existing = store.live_registration(db, event["id"], openid)
+        if existing:
+            raise Refused("already", title=event["title"], status=existing["status"])
+        full = event["capacity"] is not None and event["registered"] >= event["capacity"]
+        return store.insert_registration(db, event["id"], openid, person,
+                                         store.WAITLISTED if full else store.REGISTERED,
+                                         content.load_toml("events.toml")["checkin_code_digits"])

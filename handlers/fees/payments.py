@@ -1,0 +1,60 @@
+"""Recording a dues payment (its receipt, the paid-through date it gives) and refunding one, each in one transaction.
+
+Every way money comes in ends here: `python -m bot fees record`, the console, a
+bank statement import and a WeChat Pay notification. The paid-through date is
+read again inside the transaction, so two payments recorded at the same moment
+both count (rule: dues.coverage). The receipt number is prefix + year of
+payment + sequence within that year (content/membership.toml [fees]).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.fees import dues
+from storage import fees as store
+from storage.sqlite import transaction
+
+
+class AlreadyLifetime(ValueError):
+    """The payer has paid for life; another payment would extend nothing."""
+
+
+def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, method: str, actor: str,
+                   note: str | None = None, reference: str | None = None, import_key: str | None = None,
+                   source: str = "manual", account: str | None = None) -> dict:
+    """Issue a receipt and extend the payer's paid-through date; the stored payment."""
+    rules = dues.fee_rules()
+    with transaction(db):
+        current = store.reload_payer(db, payer)
+        if dues.is_lifetime(current["paid_through"]):
+            raise AlreadyLifetime(current["number"])
+        period_from, period_to = dues.coverage(current["paid_through"], years, paid_on)
+        continued = dues.standing(current["paid_through"], paid_on) in ("active", "grace")
+        payment = {"category": current["category"], "amount": float(amount), "years": years, "method": method,
+                   "note": note, "reference": reference, "import_key": import_key, "source": source,
+                   "account": account, "continued": int(continued), "period_from": period_from,
+                   "period_to": period_to, "paid_at": paid_on.isoformat()}
+        return store.insert_payment(db, current, payment, f"{rules['receipt_prefix']}{paid_on.year}",
+                                    rules["receipt_digits"], actor)
+
+
+def refund_payment(db, receipt_no: str, refunded_on: str, actor: str, reason: str) -> dict | None:
+    """Mark a payment refunded and move the paid-through date back; None if it already was.
+
+    The date goes back to the one the payment found, and the payments recorded after it
+    (not refunded) are counted again from there by the same rule that counted them
+    (dues.coverage), so refunding the latest year's dues simply returns the payer to
+    where they stood before paying it.
+    """
+    with transaction(db):
+        payment = store.find_payment(db, receipt_no)
+        if payment is None or payment["refunded_at"]:
+            return None
+        store.mark_refunded(db, payment, refunded_on, actor, reason)
+        payer = store.payer_of(db, payment)
+        paid_through = store.paid_through_before(db, payment)
+        for later in store.payments_after(db, payer, payment):
+            paid_through = dues.coverage(paid_through, later["years"], date.fromisoformat(later["paid_at"]))[1]
+        if paid_through != payer["paid_through"]:
+            store.set_paid_through(db, payer, paid_through, actor, receipt_no, action="dues_refunded")
+    return store.find_payment(db, receipt_no)
