@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as event_store
 from storage import jobs as job_store
 from storage.awards import find_award, list_awards
@@ -55,9 +55,9 @@ def event(staff, db):
     post(staff, sent.location)
     [found] = event_store.events_of_year(db, YEAR)
     today = date.today().isoformat()
-    registration.register(db, found["id"], "o_a", {"name": "张丽", "mobile": "13800000001", "work_unit": "郑州大学"},
+    register(db, found["id"], "o_a", {"name": "张丽", "mobile": "13800000001", "work_unit": "郑州大学"},
                          today)
-    registration.register(db, found["id"], "o_b", {"name": "李强", "mobile": "13800000002"}, today)
+    register(db, found["id"], "o_b", {"name": "李强", "mobile": "13800000002"}, today)
     return found
 
 

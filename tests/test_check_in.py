@@ -7,7 +7,7 @@ import pytest
 
 from handlers.events import check_in
 from bot.config import load_config
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as event_store
 from storage.members import find_member_by_openid
 from tests.admin_data import add_units, add_users
@@ -31,9 +31,9 @@ def event(db):
     [found] = event_store.events_of_year(db, int(start[:4]))
     add_member(db, LI)
     today = date.today().isoformat()
-    li = registration.register(db, found["id"], "o_li", {"name": "李明", "member_id": find_member_by_openid(db, "o_li")["id"]},
+    li = register(db, found["id"], "o_li", {"name": "李明", "member_id": find_member_by_openid(db, "o_li")["id"]},
                               today)
-    zhang = registration.register(db, found["id"], "o_zhang", {"name": "张丽"}, today)
+    zhang = register(db, found["id"], "o_zhang", {"name": "张丽"}, today)
     return {"event": found, "li": li, "zhang": zhang}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as store
 from storage.members import Refused
 from tests.notices import queued_notices
@@ -32,7 +32,7 @@ def sign_up(db, event: dict, *names) -> list[str]:
     openids = []
     for n, name in enumerate(names):
         openid = f"o_event_{n}"
-        registration.register(db, event["id"], openid, {"name": name, "mobile": f"1380013800{n}", "work_unit": "郑州大学"},
+        register(db, event["id"], openid, {"name": name, "mobile": f"1380013800{n}", "work_unit": "郑州大学"},
                        date.today().isoformat())
         openids.append(openid)
     return openids
@@ -80,7 +80,7 @@ def test_cancelling_needs_a_reason_tells_everyone_and_closes_sign_up(staff, db, 
     assert store.registrants(db, event["id"]) == []
     assert "青年科技论坛" not in page(staff.get("/admin/events/"))
     try:
-        registration.register(db, event["id"], "o_late", {"name": "赵敏", "mobile": "13900000000", "work_unit": ""},
+        register(db, event["id"], "o_late", {"name": "赵敏", "mobile": "13900000000", "work_unit": ""},
                        date.today().isoformat())
     except Refused as refused:
         assert refused.reason == "cancelled"

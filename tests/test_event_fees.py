@@ -10,7 +10,7 @@ from bot import wechat_pay
 from handlers.events import fees as event_fees
 from handlers.fees import online as online_dues
 from bot.config import load_config
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as event_store
 from storage import pay_orders
 from tests.pages_data import LI, WANG, add_member, sign_in
@@ -101,7 +101,7 @@ def test_a_fee_not_paid_in_time_gives_the_seat_to_the_waitlist(client, fake_wech
     add_member(db, LI)
     sign_in(client, fake_wechat, "o_li", f"/m/events/{priced['event_no']}")
     _register(client, priced, name="李明", mobile="13912346688", fee_type="会员")
-    waiting = registration.register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
+    waiting = register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
     assert waiting["status"] == "waitlisted"
     [no] = pay_standin.orders
     pay = wechat_pay.client(config, "http://localhost/m/pay/notify")

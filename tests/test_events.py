@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from bot.sheet_import import parse_days
 from bot.validation import Invalid
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as store
 from tests.cli import command
 from tests.notices import queued_notices
@@ -148,7 +148,7 @@ def test_a_larger_capacity_moves_the_waitlist_up_and_tells_them(env, db, tmp_pat
     run(env, "import", guide_xlsx(tmp_path / "v1.xlsx", rows))
     [event] = store.events_of_year(db)
     for n in range(3):
-        registration.register(db, event["id"], f"o_{n}", {"name": f"会员{n}"}, date.today().isoformat())
+        register(db, event["id"], f"o_{n}", {"name": f"会员{n}"}, date.today().isoformat())
     rows[0][7] = 2
     run(env, "import", guide_xlsx(tmp_path / "v2.xlsx", rows))
     statuses = [p["status"] for p in store.registrants(db, event["id"])]
@@ -171,9 +171,9 @@ def test_a_file_that_is_not_a_guide(env, tmp_path):
 def test_list_show_and_registrants_with_an_export(env, db, tmp_path):
     event = add_event(db, "青年学术沙龙", 20, capacity=1, fee="免费")
     add_event(db, "人工智能论坛", 3)
-    registration.register(db, event["id"], "o_a", {"name": "张丽", "mobile": "13800000001", "work_unit": "郑州大学"},
+    register(db, event["id"], "o_a", {"name": "张丽", "mobile": "13800000001", "work_unit": "郑州大学"},
                    date.today().isoformat())
-    registration.register(db, event["id"], "o_b", {"name": "李强", "mobile": "13800000002"}, date.today().isoformat())
+    register(db, event["id"], "o_b", {"name": "李强", "mobile": "13800000002"}, date.today().isoformat())
     listing = run(env, "list").output
     assert listing.index("人工智能论坛") < listing.index("青年学术沙龙") and "报名 1/1，候补 1" in listing
     assert "已报名 1 人，候补 1 人" in run(env, "show", event["event_no"].lower()).output
@@ -221,8 +221,8 @@ def test_reminders_go_the_day_before_to_seats_only_and_never_twice(env, db, redi
     event = add_event(db, "青年学术沙龙", 3, capacity=1, place="郑州大学")
     add_event(db, "人工智能论坛", 5)
     today = date.today().isoformat()
-    seat = registration.register(db, event["id"], "o_a", {"name": "张丽"}, today)
-    registration.register(db, event["id"], "o_b", {"name": "李强"}, today)
+    seat = register(db, event["id"], "o_a", {"name": "张丽"}, today)
+    register(db, event["id"], "o_b", {"name": "李强"}, today)
     eve = (date.today() + timedelta(days=2)).isoformat()
     assert run_json(env, "remind", "--today", eve)["queued"] == 1
     [notice] = queued_notices(redis_client)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as store
 from storage.database import open_database
 from storage.members import insert_member
@@ -227,7 +227,7 @@ def test_the_last_seat_goes_to_one_member_only(config, db):
         connection = open_database(config.sqlite_path)
         try:
             person = {"name": f"会员{n}", "mobile": None, "work_unit": None, "member_id": None}
-            results.append(registration.register(connection, event["id"], f"o_{n}", person, TODAY.isoformat()))
+            results.append(register(connection, event["id"], f"o_{n}", person, TODAY.isoformat()))
         except Exception as error:  # noqa: BLE001 (collected and asserted below)
             errors.append(error)
         finally:

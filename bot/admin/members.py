@@ -24,7 +24,7 @@ from bot.admin.ui import (
 from bot.validation import Invalid
 from storage import admin as admin_store
 from handlers.members import records
-from handlers.members import rules
+from handlers.members.rules import membership_rules
 from storage import members as store
 from storage.sqlite import transaction
 
@@ -160,7 +160,7 @@ def edit(member_no: str):
         reason = request.form.get("reason", "").strip() or None
         if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
             return redirect(url_for(".show", member_no=member["member_no"]))
-    rules = rules.membership_rules()["choices"]
+    rules = membership_rules()["choices"]
     choices = {
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
         "institution_type": [(v, v) for v in rules["institution_types"]],

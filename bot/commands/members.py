@@ -1,7 +1,7 @@
 """`python -m bot members ...`: the secretariat runs the roster from the command line.
 
 Approvals, look-ups, category and status changes, fellows, and the roster
-file in and out. Every change goes through storage/members.py, which records
+file in and out. Every change goes through handlers/members/records.py, which records
 who (`--by`, by default the logged-in user), when and why; refusals come back
 as `Refused` and are said in Chinese from content/replies/secretariat.toml.
 Mobile numbers are masked in everything printed, except `show --full` and
@@ -28,7 +28,7 @@ from handlers.members.membership import reject as reject_applications
 from bot.spreadsheets import SheetError, display_width, write_table
 from bot.validation import normalise
 from handlers.members import records
-from handlers.members import rules
+from handlers.members.rules import category_code
 from storage import members as store
 from storage.state import connect_redis
 
@@ -100,7 +100,7 @@ def _category_param(ctx, param, value):
     if value is None:
         return None
     try:
-        return rules.category_code(normalise(value))
+        return category_code(normalise(value))
     except store.Refused as refused:
         raise click.BadParameter(explain(refused)) from None
 
@@ -287,7 +287,7 @@ def changed(member_no: str, change) -> tuple[dict, object]:
 @click.argument("category")
 def set_category(member_no, category, reason, actor):
     """调整会员类别（学生会员 / 普通会员 / 高级会员；会士请用 promote-fellow）。"""
-    code = rules.category_code(normalise(category))
+    code = category_code(normalise(category))
     data, _ = changed(member_no, lambda db: records.change_category(db, member_no, code, actor, reason))
     return data, lambda d: click.echo(say(
         "cli_members.category_changed", member_no=d["member_no"], name=d["name"],

@@ -26,7 +26,7 @@ from bot.pages.dues import pay_client, pay_page
 from bot.validation import Invalid, clean_mobile, clean_name, clean_text
 from handlers.members.signup import problem_text
 from storage import event_payments
-from handlers.events import registration
+from handlers.events.registration import register
 from storage import events as store
 from storage.members import Refused, find_member_by_openid
 
@@ -103,7 +103,7 @@ def event_register(event_no: str):
     if problems:
         return _event_page(event, values, problems, status=400)
     try:
-        registration = registration.register(db(), event["id"], openid(), person, today().isoformat())
+        registration = register(db(), event["id"], openid(), person, today().isoformat())
     except Refused as refused:
         return _event_page(event, values, status=409, refusal=refused.reason)
     if fee_fen:

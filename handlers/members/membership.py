@@ -21,7 +21,7 @@ from handlers.fees import dues
 from bot.privacy import mask_mobile
 from bot.validation import age_band, normalise
 from handlers.members import records
-from handlers.members import rules
+from handlers.members.rules import membership_rules
 from storage import members as store
 from storage.news import topics_of
 from storage.sqlite import transaction
@@ -48,7 +48,7 @@ def label(kind: str, code) -> str:
 
 
 def category_name(code: str | None) -> str:
-    return rules.membership_rules()["categories"].get(code, code or "")
+    return membership_rules()["categories"].get(code, code or "")
 
 
 def percent(share: float) -> str:
