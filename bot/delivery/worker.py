@@ -19,7 +19,6 @@ import redis
 from rq import get_current_job
 
 from bot.config import Config, load_config
-from bot.delivery import planner
 from bot.outbound import enqueue
 from bot.wechat_client import (
     DeliveryUncertain,
@@ -172,6 +171,8 @@ def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = 
     While live jobs still hold rows, it is scheduled to run again one lease
     later, so a worker dying now is recovered without waiting for a restart.
     """
+    from bot.delivery import planner  # the jobs it queues again are the planner's, which imports this module
+
     claims = ledger.open_claims(db, item_id)
     live = state.live_leases(r, {row["claim"] for row in claims})
     dead = [row for row in claims if row["claim"] not in live]
