@@ -122,7 +122,7 @@ def test_a_refunded_fee_cancels_the_registration_and_the_waitlist_moves_up(app, 
     [no] = pay_standin.orders
     pay_standin.pay(no)
     assert _notify(client, pay_standin, no).status_code == 204
-    waiting = event_store.register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
+    waiting = register(db, priced["id"], "o_zhang", {"name": "张丽"}, date.today().isoformat())
     assert waiting["status"] == "waitlisted"  # one seat, Li's
     assert "2027 年材料科学年会" in client.get("/m/").get_data(as_text=True)
 
