@@ -169,10 +169,6 @@ def filing_counts(registry: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     return counts
 
 
-def filing_history(registry: sqlite_utils.Database, filing_id: int) -> list[dict]:
-    return list(registry["province_reviews"].rows_where("filing_id = ?", [filing_id], order_by="id"))
-
-
 def approved_between(registry: sqlite_utils.Database, first_day: str, last_day: str) -> list[dict]:
     """Approved filings starting within [first_day, last_day], in date order."""
     return list(registry["province_filings"].rows_where(
@@ -189,10 +185,6 @@ def record_preview(registry: sqlite_utils.Database, filing_id: int, appid: str, 
     that died before queueing leaves nothing recorded, and the next run queues it)."""
     registry["province_previews"].insert({"filing_id": filing_id, "appid": appid, "item_no": item_no,
                                           "recipients": recipients, "queued_at": now_iso()}, ignore=True)
-
-
-def previews_of(registry: sqlite_utils.Database, filing_id: int) -> list[dict]:
-    return list(registry["province_previews"].rows_where("filing_id = ?", [filing_id], order_by="appid"))
 
 
 # --- province-wide notices --------------------------------------------------------------------------

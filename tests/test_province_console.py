@@ -31,13 +31,11 @@ def province_log_in(client, username="sheng", password=PASSWORD):
 
 @pytest.fixture
 def province(env, tmp_path, config, db):
-    """Three societies filed to the province; this app's own society (the single account) registered too."""
+    """Three societies filed to the province; this app's own society (the console's) registered too."""
     built = build_province(env, tmp_path)
     file_all(env, built)
     registry = societies.open_registry(societies.registry_path(env["BOT_DATA_DIR"]))
     societies.register_society(registry, config.app_id, "河南省示范科技学会", status=societies.AUTHORIZED)
-    # One account: its store is the data folder's own file (as before the platform), so the registry names it.
-    registry["societies"].update(config.app_id, {"database_path": str(config.sqlite_path)})
     registry.close()
     made = CliRunner().invoke(main, ["province", "create-user", "sheng", "--password-stdin"], env=env,
                               input=f"{PASSWORD}\n")

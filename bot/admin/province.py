@@ -16,10 +16,11 @@ from flask import Blueprint, flash, redirect, request, url_for
 
 from bot.admin.accounts import ADMIN, PROVINCE, STAFF
 from bot.admin.auth import sign_in
-from bot.admin.ui import (actor, allow, arg, config, or_404, public, redis_client, render, say_not_done,
+from bot.admin.ui import (actor, allow, arg, config, db, or_404, public, redis_client, render, say_not_done,
                           send_written)
 from handlers.news.items import topic_names
-from handlers.province import evaluation, filing, registry, say, sending, settings
+from handlers.province import evaluation, filing, sending
+from handlers.province.common import registry, say, settings
 from handlers.province.guide import compile_guide
 from storage import province as store
 from storage.province import USERS
@@ -190,7 +191,7 @@ def file_plans():
         if find_society_by_appid(opened, config().app_id) is None:
             say_not_done(say("console.not_registered"))
         else:
-            outcomes = filing.file_year(opened, config().app_id, year, actor())
+            outcomes = filing.file_year(opened, config().app_id, year, actor(), db=db())
             _flash_done("cli.filed", **outcomes)
     return redirect(url_for(".my_filings", year=year))
 

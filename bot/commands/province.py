@@ -15,10 +15,11 @@ import click
 
 from bot.commands.common import json_option, load_settings
 from bot.content import text
-from handlers.province import evaluation, filing, registry, say, sending
+from handlers.province import evaluation, filing, sending
+from handlers.province.common import registry, say
 from handlers.province.guide import compile_guide, export
 from storage import province as store
-from storage.societies import UnknownSociety
+from storage.societies import UnknownSociety, find_society_by_appid
 from storage.state import connect_redis
 
 ACTOR = "province-cli"
@@ -110,8 +111,6 @@ def society_settings(appid, discipline, previews):
     if previews is not None:
         changes["preview_opt_in"] = int(previews)
     with registry(load_settings()) as opened:
-        from storage.societies import find_society_by_appid
-
         if find_society_by_appid(opened, appid) is None:
             raise click.ClickException(say("refused.no_society", appid=appid))
         if changes:

@@ -10,7 +10,7 @@ from flask import abort, render_template, send_file
 from bot.pages import pages
 from bot.pages.auth import public
 from bot.pages.common import config, today
-from handlers.province import registry, say
+from handlers.province.common import registry, say
 from handlers.province.guide import column_labels, compile_guide, export, subtitle
 
 DOWNLOADS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -6,7 +6,7 @@
     sending.py     previews (预告) of approved activities and province-wide notices, queued to each
                    society's members through that society's own delivery (its quotas, its records)
     evaluation.py  per-society indicators from each society's own data, weighted and graded (等次)
-    accounts.py    the province's console users (they are not any society's staff)
+    common.py      what they share: the province's settings and words, the registry opened and closed
 
 No chat side: members meet the province only through what their own society's account sends.
 Its records: storage/province.py (in the registry file, storage/societies.py); its words:
@@ -14,27 +14,3 @@ content/province.toml and content/replies/province.toml; its CLI group `python -
 (bot/commands/province.py); its console pages under /admin/province (bot/admin/province.py); the
 public guide at /m/province/guide (bot/pages/province.py).
 """
-from __future__ import annotations
-
-from contextlib import contextmanager
-
-from bot import content
-from storage.societies import open_registry, registry_path
-
-
-def settings() -> dict:
-    return content.load_toml("province.toml")
-
-
-def say(key: str, **fields) -> str:
-    return content.text(f"province.{key}", **fields)
-
-
-@contextmanager
-def registry(config):
-    """The society registry (which holds the province's tables too), closed when done."""
-    opened = open_registry(registry_path(config.data_dir))
-    try:
-        yield opened
-    finally:
-        opened.close()

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from bot import content
 from handlers import governance
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
-from handlers.province import say, settings
+from handlers.province.common import say, settings
 from storage import province as store
 from storage.societies import list_societies, open_society_database
 

@@ -14,16 +14,21 @@ from storage import province as store
 from storage.societies import UnknownSociety, find_society_by_appid, open_society_database
 
 
-def file_year(registry, appid: str, year: int, actor: str) -> Counter:
-    """File every event of the society's `year`; returns how many were filed, refiled and unchanged."""
+def file_year(registry, appid: str, year: int, actor: str, db=None) -> Counter:
+    """File every event of the society's `year`; returns how many were filed, refiled and unchanged.
+    `db` is the society's store when the caller has it open (the society's own console), else the
+    registry's file of the society is read."""
     society = find_society_by_appid(registry, appid)
     if society is None:
         raise UnknownSociety(appid)
-    db = open_society_database(registry, appid)
-    try:
+    if db is not None:
         events = store.society_events_of_year(db, year)
-    finally:
-        db.close()
+    else:
+        own = open_society_database(registry, appid)
+        try:
+            events = store.society_events_of_year(own, year)
+        finally:
+            own.close()
     outcomes: Counter = Counter({"filed": 0, "refiled": 0, "unchanged": 0})
     for event in events:
         outcomes[store.file_event(registry, appid, dict(event, society_name=society["name"]), actor)] += 1

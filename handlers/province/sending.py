@@ -18,7 +18,7 @@ import redis
 
 from bot import delivery
 from bot.config import Config
-from handlers.province import say, settings
+from handlers.province.common import say, settings
 from handlers.province.guide import dates_text
 from storage import news
 from storage import province as store
