@@ -122,8 +122,11 @@ def list_societies(registry: sqlite_utils.Database, status: str | None = None) -
 
 
 def find_society_by_appid(registry: sqlite_utils.Database, appid: str) -> dict | None:
-    rows = list(registry["societies"].rows_where("appid = ?", [appid], limit=1))
-    return rows[0] if rows else None
+    """One row by its primary key (read for every message of the platform: a plain query, without
+    sqlite-utils' table introspection)."""
+    cursor = registry.execute("SELECT * FROM societies WHERE appid = ?", [appid])
+    row = cursor.fetchone()
+    return dict(zip((column[0] for column in cursor.description), row)) if row else None
 
 
 def open_society_database(registry: sqlite_utils.Database, appid: str) -> sqlite_utils.Database:

@@ -6,6 +6,7 @@ WeChat's component endpoints; WeChat's side of each request is built as WeChat b
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -458,3 +459,22 @@ def test_each_societys_staff_sign_in_to_their_own_society_and_see_only_it(two_so
     assert sign_in(AGRI, "agri_staff").status_code == 302
     members = client.get("/admin/members/").get_data(as_text=True)
     assert "李强" in members and "王芳" not in members
+
+
+def test_a_societys_backup_is_its_own_file_and_holds_only_its_members(two_societies, env):
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    for appid, name in ((CHEM, "王芳"), (AGRI, "李强")):
+        insert_member(societies.open_society_database(two_societies, appid),
+                      {"member_no": f"M{appid[-4:]}", "openid": f"o_{appid}", "name": name, "category": "regular"},
+                      actor="test")
+    result = CliRunner().invoke(main, ["--society", CHEM, "db", "backup", "--json"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    backup = Path(json.loads(result.stdout)["backup"])
+    assert backup.parent == Path(societies.find_society_by_appid(two_societies, CHEM)["database_path"]).parent / "backups"
+    names = {row[0] for row in sqlite3.connect(backup).execute("select name from members")}
+    assert names == {"王芳"}
