@@ -99,11 +99,6 @@ def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
     return sorted(found, key=lambda column: column.index)
 
 
-def read_grid(path: Path) -> list[list]:
-    """Every cell of the first sheet as a rectangle of values; merged ranges filled in."""
-    return _read(path)[0]
-
-
 def _read(path: Path) -> tuple[list[list], str | None]:
     """The grid and the worksheet's name (None for a .csv)."""
     suffix = path.suffix.lower()
