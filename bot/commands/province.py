@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.commands.common import json_option, load_settings
+from bot.commands.common import help_texts, json_option, load_settings
 from bot.content import text
 from handlers.province import evaluation, filing, sending
 from handlers.province.common import registry, say
@@ -23,6 +23,7 @@ from storage.societies import UnknownSociety, find_society_by_appid
 from storage.state import connect_redis
 
 ACTOR = "province-cli"
+_help = help_texts("province")
 
 
 def _year(year: int | None) -> int:
@@ -40,8 +41,8 @@ def province():
 
 @province.command("file")
 @click.argument("appid")
-@click.option("--year", type=int, help="年份，默认今年。")
-@click.option("--by", "actor", default=ACTOR, show_default=True, help="备案人。")
+@click.option("--year", type=int, help=_help("file.year"))
+@click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("file.by"))
 @json_option
 def file_plans(appid, year, actor):
     """学会把本年度的活动计划（已导入的活动）报省科协备案；改过的活动重新待审。"""
@@ -54,9 +55,10 @@ def file_plans(appid, year, actor):
 
 
 @province.command("filings")
-@click.option("--status", type=click.Choice([store.FILED, store.APPROVED, store.RETURNED]), help="只看某一状态。")
-@click.option("--year", type=int, help="年份。")
-@click.option("--society", "appid", help="只看某学会（AppID）。")
+@click.option("--status", type=click.Choice([store.FILED, store.APPROVED, store.RETURNED]),
+              help=_help("filings.status"))
+@click.option("--year", type=int, help=_help("filings.year"))
+@click.option("--society", "appid", help=_help("filings.society"))
 @json_option
 def filings(status, year, appid):
     """列出备案的活动：编号、学会、时间、名称、审核状态。"""
@@ -73,7 +75,7 @@ def filings(status, year, appid):
 
 @province.command("approve")
 @click.argument("filing_ids", type=int, nargs=-1, required=True)
-@click.option("--by", "actor", default=ACTOR, show_default=True, help="审核人。")
+@click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("approve.by"))
 def approve(filing_ids, actor):
     """审核通过备案（可一次写几个编号）。"""
     with registry(load_settings()) as opened:
@@ -87,8 +89,8 @@ def approve(filing_ids, actor):
 
 @province.command("return")
 @click.argument("filing_id", type=int)
-@click.option("--reason", required=True, help="退回原因（学会会看到）。")
-@click.option("--by", "actor", default=ACTOR, show_default=True, help="审核人。")
+@click.option("--reason", required=True, help=_help("return.reason"))
+@click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("return.by"))
 def return_filing(filing_id, reason, actor):
     """退回备案并写明原因；学会修改后重新备案。"""
     with registry(load_settings()) as opened:
@@ -101,8 +103,8 @@ def return_filing(filing_id, reason, actor):
 
 @province.command("society")
 @click.argument("appid")
-@click.option("--discipline", help="学会所属学科（年度活动指南按学科分组）。")
-@click.option("--previews/--no-previews", default=None, help="会员是否接收省科协的活动预告。")
+@click.option("--discipline", help=_help("society.discipline"))
+@click.option("--previews/--no-previews", default=None, help=_help("society.previews"))
 def society_settings(appid, discipline, previews):
     """设置学会的学科、是否接收活动预告。"""
     changes = {}
@@ -121,9 +123,9 @@ def society_settings(appid, discipline, previews):
 
 
 @province.command("guide")
-@click.option("--year", type=int, help="年份，默认今年。")
+@click.option("--year", type=int, help=_help("guide.year"))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="导出文件：.xlsx（Excel）或 .docx（Word）。")
+              help=_help("guide.out"))
 def guide(year, out):
     """导出年度活动指南（只含审核通过的备案），按月份、学科编排。"""
     if out.suffix.lower() not in (".xlsx", ".docx"):
@@ -135,10 +137,10 @@ def guide(year, out):
 
 
 @province.command("evaluate")
-@click.option("--year", type=int, help="评估年度，默认今年。")
+@click.option("--year", type=int, help=_help("evaluate.year"))
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="导出供公布的 Excel（.xlsx）：排名、等次、各项指标和指标说明。")
-@click.option("--save", is_flag=True, help="保存本次结果（网页后台“学会评估”页显示保存的结果）。")
+              help=_help("evaluate.out"))
+@click.option("--save", is_flag=True, help=_help("evaluate.save"))
 @json_option
 def evaluate(year, out, save):
     """计算各学会的评估指标、得分和等次（权重在 content/province.toml）。"""
@@ -166,7 +168,7 @@ def evaluate(year, out, save):
 
 @province.command("create-user")
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读一行作为密码（供脚本使用）。")
+@click.option("--password-stdin", is_flag=True, help=_help("create_user.password_stdin"))
 def create_user(username, password_stdin):
     """新建省科协工作人员的网页后台账号（只能看省科协的页面，不能进入任何学会的后台）。"""
     from bot.admin import accounts
@@ -185,7 +187,7 @@ def create_user(username, password_stdin):
 
 
 @province.command("preview")
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="按哪一天计算（默认今天），如 2026-05-01。")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help=_help("preview.on"))
 @json_option
 def preview(on):
     """把即将开始、已审核通过的活动预告发给接收预告的学会会员（每天运行一次即可，不会重复发送）。"""
@@ -202,12 +204,12 @@ def preview(on):
 
 
 @province.command("notice")
-@click.option("--topic", required=True, help="栏目：policy（政策资讯）或 talent（人才资讯）。")
-@click.option("--title", required=True, help="标题（64 字以内）。")
-@click.option("--summary", default="", help="摘要（120 字以内）。")
-@click.option("--link", help="原文链接（http:// 或 https://）。")
-@click.option("--society", "appids", multiple=True, help="只发给这些学会（AppID，可写多次）；不写则发给全部学会。")
-@click.option("--by", "actor", default=ACTOR, show_default=True, help="发布人。")
+@click.option("--topic", required=True, help=_help("notice.topic"))
+@click.option("--title", required=True, help=_help("notice.title"))
+@click.option("--summary", default="", help=_help("notice.summary"))
+@click.option("--link", help=_help("notice.link"))
+@click.option("--society", "appids", multiple=True, help=_help("notice.society"))
+@click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("notice.by"))
 @json_option
 def notice(topic, title, summary, link, appids, actor):
     """发布全省通知：按各学会自己的公众号和额度发给订阅了该栏目的会员，分学会记录。"""
@@ -229,7 +231,7 @@ def _print_notice(data: dict) -> None:
 
 @province.command("notice-send")
 @click.argument("notice_no")
-@click.option("--society", "appids", multiple=True, help="发给这些学会（AppID，可写多次）；不写则发给全部学会。")
+@click.option("--society", "appids", multiple=True, help=_help("notice_send.society"))
 @json_option
 def notice_send(notice_no, appids):
     """把已发布的全省通知再发给更多学会（已发过的学会不会重复发送）。"""
