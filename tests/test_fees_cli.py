@@ -62,6 +62,22 @@ def test_record_issues_a_receipt_and_extends_the_paid_through_date(env, db):
     assert "SJ202600002" in text and "会费缴至：2028-12-31" in text and "原：2027-12-31" in text
 
 
+def test_a_refunded_transfer_gives_back_the_year_and_stays_on_record(env, db):
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", name="张三")
+    run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-02-10")  # SJ202600001: 2026
+    run(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2026-02-12", "--again")  # paid twice: 2027
+    assert find_member_by_no(db, "HNKX202500001")["paid_through"] == "2027-12-31"
+    text = run(env, "fees", "refund", "sj202600002", "--reason", "重复缴费", "--date", "2026-02-20", "--by", "王秘书")
+    assert "会费缴至日期由 2027-12-31 恢复为 2026-12-31" in text
+    assert find_member_by_no(db, "HNKX202500001")["paid_through"] == "2026-12-31"
+    shown = run(env, "fees", "show", "HNKX202500001")
+    assert "SJ202600002" in shown and "已退款（2026-02-20，王秘书）" in shown and "会费缴至：2026-12-31" in shown
+    again = invoke(env, "fees", "refund", "SJ202600002", "--reason", "重复缴费")
+    assert again.exit_code != 0 and "已于 2026-02-20 登记过退款" in again.output
+    assert invoke(env, "fees", "refund", "SJ209900001", "--reason", "x").exit_code != 0
+    assert run_json(env, "fees", "report", "--year", 2026)["total"]["collected"] == REGULAR
+
+
 def test_receipt_numbers_run_per_year_of_payment(env, db):
     add_member(db, "HNKX202500001")
     first = run_json(env, "fees", "record", "HNKX202500001", REGULAR, "--date", "2025-12-30")

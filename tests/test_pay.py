@@ -346,6 +346,9 @@ def test_a_refunded_years_dues_take_the_member_back_to_where_they_stood(app, mem
     out_trade_no = _paid(member, client, pay_standin)
     receipt_no = pay_orders.find_order(db, out_trade_no)["receipt_no"]
     assert find_payer(db, WANG["member_no"])["paid_through"] == ONE_YEAR_ON
+    run, run_json = command("fees")
+    refused = run(env, "refund", receipt_no, "--reason", "申请退会", ok=False).output
+    assert "在线支付" in refused and find_payer(db, WANG["member_no"])["paid_through"] == ONE_YEAR_ON
     _refund(app, db, config, client, pay_standin, out_trade_no)
 
     assert find_payer(db, WANG["member_no"])["paid_through"] == WANG["paid_through"]  # as before paying
@@ -355,7 +358,6 @@ def test_a_refunded_years_dues_take_the_member_back_to_where_they_stood(app, mem
     assert f'data-refunded="{receipt_no}"' in page and "已过期" in page
     centre = member.get("/m/").get_data(as_text=True)
     assert re.search(rf'data-field="paid_through">{WANG["paid_through"]}（已过期', centre)
-    run, run_json = command("fees")
     shown = run(env, "show", WANG["member_no"]).output
     assert f"会费缴至：{WANG['paid_through']}" in shown and "已退款" in shown
     assert run_json(env, "show", WANG["member_no"])["paid_through"] == WANG["paid_through"]

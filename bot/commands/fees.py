@@ -1,4 +1,4 @@
-"""`python -m bot fees record|show|import|report`: dues payments, receipts and collection figures.
+"""`python -m bot fees record|refund|show|import|report`: dues payments, receipts and collection figures.
 
 The arithmetic (amounts, paid-through dates, standing) is handlers/fees/dues.py; this
 module checks what the secretariat typed or imported against it and says,
@@ -16,13 +16,15 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
-from handlers.fees.payments import AlreadyLifetime, record_payment
+from handlers.fees.payments import AlreadyLifetime, record_payment, refund_payment
 from storage.fees import (
     collected_by_category,
     find_nearby_payment,
     find_payer,
+    find_payment,
     list_dues_payers,
     opening_balance,
+    payer_of,
     payments_of,
 )
 
@@ -104,6 +106,37 @@ def _payment_words(d: dict) -> dict:
                 years=dues.years_text(d["years"]), period=dues.period_text(d["period_from"], d["period_to"]),
                 paid_through=dues.date_text(d["paid_through"]),
                 previous=dues.date_text(d["previous_paid_through"]))
+
+
+# --- refund -----------------------------------------------------------------------------
+
+@fees.command()
+@click.argument("receipt_no")
+@click.option("--reason", required=True, help=_help("refund.reason"))
+@click.option("--by", "actor", help=_help("refund.by"))
+@click.option("--date", "refunded_on", type=DATE_FORMAT, help=_help("refund.date"))
+@json_option
+def refund(receipt_no, reason, actor, refunded_on):
+    """登记一笔已退还的缴费（收据号 RECEIPT_NO）：缴费记录保留并标明已退款，会费缴至日期退回到这笔缴费之前。"""
+    db = open_store()
+    payment = find_payment(db, receipt_no.strip().upper())
+    if payment is None:
+        raise click.ClickException(_text("refund.unknown", receipt_no=receipt_no))
+    if payment["source"] == "wechatpay":  # the money goes back through WeChat Pay, from the console
+        raise click.ClickException(_text("refund.wechatpay", receipt_no=payment["receipt_no"]))
+    if payment["refunded_at"] or not reason.strip():
+        raise click.ClickException(_text("refund.already" if payment["refunded_at"] else "refund.no_reason",
+                                         receipt_no=payment["receipt_no"], date=payment["refunded_at"]))
+    payer = payer_of(db, payment)
+    refunded = refund_payment(db, payment["receipt_no"], _day(refunded_on).isoformat(),
+                              actor or _text("default_actor"), reason.strip())
+    after = find_payer(db, payer["number"])
+    data = {"receipt_no": refunded["receipt_no"], "number": payer["number"], "name": payer["name"],
+            "amount": refunded["amount"], "refunded_at": refunded["refunded_at"],
+            "previous_paid_through": payer["paid_through"], "paid_through": after["paid_through"]}
+    return data, lambda d: click.echo(_text("refund.done", **dict(
+        d, amount=dues.format_amount(d["amount"]), previous=dues.date_text(d["previous_paid_through"]),
+        paid_through=dues.date_text(d["paid_through"]))))
 
 
 # --- show -------------------------------------------------------------------------------
