@@ -478,3 +478,26 @@ def test_a_societys_backup_is_its_own_file_and_holds_only_its_members(two_societ
     assert backup.parent == Path(societies.find_society_by_appid(two_societies, CHEM)["database_path"]).parent / "backups"
     names = {row[0] for row in sqlite3.connect(backup).execute("select name from members")}
     assert names == {"王芳"}
+
+
+def test_the_province_registers_a_society_gets_its_link_and_stops_serving_it(client, config, env, fake_wechat,
+                                                                               registry):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    def run(*args):
+        return CliRunner().invoke(main, ["societies", *args], env=env)
+
+    registered = run("register", CHEM, "河南省化学会")
+    assert registered.exit_code == 0 and f"/platform/authorize/{CHEM}" in registered.output
+    assert "不是公众号的 AppID" in run("register", "wx123", "某学会").output
+    listed = json.loads(run("list", "--json").stdout)
+    assert [(s["appid"], s["status"]) for s in listed] == [(CHEM, societies.PENDING)]
+
+    push_ticket(client, config, fake_wechat)
+    assert authorise(client, config, fake_wechat, CHEM).status_code == 200
+    assert "已授权" in run("list").output
+    assert "已停止为" in run("revoke", CHEM).output
+    query, body = envelope(message_config(config), build_message_xml("o_x", "text", Content="你好"), True)
+    assert client.post(f"/wechat/{CHEM}", query_string=query, data=body, content_type="text/xml").status_code == 410

@@ -2,8 +2,8 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind, tickets,
-                          units)
+from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind,
+                          societies, tickets, units)
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -17,6 +17,7 @@ COMMAND_GROUPS = [
     jobs.jobs,        # the job board and alerts
     tickets.tickets,  # members' demands
     province.province,  # the provincial association: filings, the annual guide, evaluation, notices
+    societies.societies,  # the platform's societies: register, authorisation link, revoke
     admin.admin,      # web console users
     db.db,            # schema migrations and backups
     golive.doctor,    # is this deployment set up right

@@ -1,0 +1,89 @@
+"""`python -m bot societies ...`: which societies' accounts this deployment serves (the registry).
+
+Thin: the records are storage/societies.py's; authorising happens in WeChat (the link below).
+"""
+from __future__ import annotations
+
+import click
+
+from bot.commands.common import json_option, load_settings
+from bot.content import text
+from bot.platform.accounts import open_platform_registry
+from storage import societies as store
+
+
+def _registry():
+    settings = load_settings()
+    if not settings.platform:
+        raise click.ClickException(text("platform_cli.not_platform"))
+    return settings, open_platform_registry(settings)
+
+
+@click.group()
+def societies():
+    """省级平台：登记学会的公众号、生成授权链接、查看授权状态、停止服务。"""
+
+
+@societies.command("list")
+@json_option
+def list_():
+    """列出平台上的学会：AppID、名称、授权状态、数据文件。"""
+    _, registry = _registry()
+    rows = store.list_societies(registry)
+    registry.close()
+
+    def human(rows):
+        for row in rows:
+            click.echo(text("platform_cli.line", status_text=text(f"platform_cli.status.{row['status']}"), **row))
+        if not rows:
+            click.echo(text("platform_cli.none"))
+    return [{key: row[key] for key in ("appid", "name", "status", "database_path", "authorized_at")}
+            for row in rows], human
+
+
+@societies.command("register")
+@click.argument("appid")
+@click.argument("name")
+def register(appid, name):
+    """登记一个学会的公众号（AppID 和学会名称）；之后把授权链接发给学会的公众号管理员。"""
+    settings, registry = _registry()
+    try:
+        row = store.register_society(registry, appid, name)
+    except store.InvalidAppId:
+        raise click.ClickException(text("platform_cli.bad_appid", appid=appid)) from None
+    except ValueError:
+        raise click.ClickException(text("platform_cli.no_name")) from None
+    finally:
+        registry.close()
+    click.echo(text("platform_cli.registered", link=_link(settings, appid), **row))
+
+
+@societies.command("link")
+@click.argument("appid")
+def link(appid):
+    """学会公众号管理员打开的授权链接（每次打开都会向微信取新的预授权码）。"""
+    settings, registry = _registry()
+    found = store.find_society_by_appid(registry, appid)
+    registry.close()
+    if found is None:
+        raise click.ClickException(text("platform.unknown_society", appid=appid))
+    click.echo(_link(settings, appid))
+
+
+@societies.command("revoke")
+@click.argument("appid")
+def revoke(appid):
+    """停止为学会服务（学会在微信里取消授权时会自动处理）；学会的数据保留。"""
+    _, registry = _registry()
+    try:
+        if store.find_society_by_appid(registry, appid) is None:
+            raise click.ClickException(text("platform.unknown_society", appid=appid))
+        changed = store.revoke_authorization(registry, appid)
+    finally:
+        registry.close()
+    click.echo(text("platform_cli.revoked" if changed else "platform_cli.already_revoked", appid=appid))
+
+
+def _link(settings, appid: str) -> str:
+    base = settings.public_base_url or "http://127.0.0.1:8000"
+    return f"{base}/platform/authorize/{appid}"
