@@ -117,7 +117,7 @@ def _choice_list(name: str) -> Callable[[], list[str]]:
 
 
 def _aliased(text: str, options: list[str]) -> str:
-    """A choice's usual short name (高校 for 高等院校, content/replies/signup.toml) as the option."""
+    """A choice's usual short name (高校 for 高等院校, content/replies/members_signup.toml) as the option."""
     value = normalise(text).rstrip("。.!！")
     for option, aliases in _texts()["choice_aliases"].items():
         if option in options and any(alias == value or alias in value for alias in aliases):
