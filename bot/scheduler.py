@@ -256,11 +256,45 @@ def _execute(db, r: redis.Redis, config: Config, run_id: int, name: str, at: dat
 # --- what the console and `schedule list` show ---------------------------------------------------
 
 def overview(db, now: datetime) -> list[dict]:
-    """Each job of the table: when it runs, its last run and outcome, its next run (local times)."""
+    """Each job of the table: when it runs, its last run and outcome, its next run (in its timezone)."""
     last = store.last_runs(db)
-    return [{"job": entry.name, "cron": entry.cron, "timezone": entry.zone.key,
-             "next_run": _iso(entry.next_after(now)), "last_run": last.get(entry.name)}
-            for entry in table().values()]
+    jobs = []
+    for entry in table().values():
+        next_run = entry.next_after(now)
+        jobs.append({"job": entry.name, "title": job_title(entry.name), "cron": entry.cron,
+                     "timezone": entry.zone.key, "next_run": _iso(next_run), "next_run_text": _shown(next_run),
+                     "last_run": described(last.get(entry.name), entry.zone)})
+    return jobs
+
+
+def recent_runs(db, limit: int) -> list[dict]:
+    """The latest runs of every job, newest first, described."""
+    zones = {name: entry.zone for name, entry in table().items()}
+    return [described(run, zones.get(run["job"], timezone.utc)) for run in store.recent_runs(db, limit)]
+
+
+def described(run: dict | None, zone: ZoneInfo) -> dict | None:
+    """A run as the secretariat reads it: its time in the job's timezone, its outcome in words."""
+    if run is None:
+        return None
+    return dict(run, title=job_title(run["job"]),
+                at_text=_shown(datetime.fromisoformat(run["started_at"] or run["queued_at"]).astimezone(zone)),
+                status_text=content.text(f"schedule.statuses.{run['status']}"),
+                trigger_text=content.text(f"schedule.triggers.{run['trigger']}"),
+                outcome_text=run["error"] if run["status"] == store.FAILED else summary_text(run["job"], run["summary"]))
+
+
+def job_title(job: str) -> str:
+    return content.replies()["schedule"]["jobs"].get(job, job)
+
+
+def summary_text(job: str, summary) -> str:
+    """What a run did, in a line (content/replies/schedule.toml)."""
+    return content.text(f"schedule.summaries.{job}", **summary) if isinstance(summary, dict) else ""
+
+
+def _shown(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _now() -> datetime:

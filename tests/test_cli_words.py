@@ -13,7 +13,7 @@ from storage.tickets import create_ticket
 from tests.test_events_chat import add_event
 
 GROUPS = ["members", "units", "fees", "pay", "remind", "news", "events", "awards", "jobs", "tickets", "admin", "db",
-          "province"]
+          "province", "schedule"]
 ENGLISH = re.compile(r"[A-Za-z]{3,}[ ,][a-z]{2,} [a-z]{2,}")  # three English words in a row: a sentence
 
 

@@ -279,3 +279,23 @@ def test_the_console_button_runs_the_job_now_and_records_who(config, staff, db, 
     assert (manual["trigger"], manual["status"]) == ("manual", "succeeded") and "staff1" in manual["actor"]
     assert "staff1" in done.split("最近的运行")[1]
     assert staff.post("/admin/schedule/no_such_job/run", data={"csrf_token": csrf(staff, "/admin/")}).status_code == 404
+
+
+# --- the command line --------------------------------------------------------------------------------
+
+def test_schedule_list_shows_the_runs_and_schedule_run_runs_one_now(config, env, db, redis_client):
+    run_schedule, schedule_json = command("schedule")
+    first_tick(db, redis_client)
+    scheduler.tick(db, redis_client, shanghai("2030-12-02 09:00"))
+    run_queued_runs(redis_client)
+    listed = {job["job"]: job for job in schedule_json(env, "list")}
+    assert listed["dues_reminders"]["last_run"]["status"] == "succeeded"
+    assert listed["nightly_backup"]["last_run"] is None and listed["nightly_backup"]["next_run_text"].endswith("03:00")
+    shown = run_schedule(env, "list").output
+    assert "会费提醒：0 9 * * *（Asia/Shanghai）｜上次：2" in shown and "按时 成功" in shown
+    assert "数据库备份：0 3 * * *（Asia/Shanghai）｜上次：还没运行过" in shown
+    out = schedule_json(env, "run", "expire_postings", "--today", "2030-12-02")
+    assert out == {"job": "expire_postings", "summary": {"count": 0, "postings": []}}
+    assert runs_of(db, "expire_postings")[-1]["trigger"] == "manual"
+    assert "下架过期职位 0 条" in run_schedule(env, "run", "expire_postings").output
+    assert "no_such_job" in run_schedule(env, "run", "no_such_job", ok=False).output

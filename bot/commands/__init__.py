@@ -3,7 +3,7 @@
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
 from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind,
-                          societies, tickets, units)
+                          schedule, societies, tickets, units)
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -20,6 +20,7 @@ COMMAND_GROUPS = [
     societies.societies,  # the platform's societies: register, authorisation link, revoke
     admin.admin,      # web console users
     db.db,            # schema migrations and backups
+    schedule.schedule,  # the periodic jobs the workers run: their runs, and one run now
     golive.doctor,    # is this deployment set up right
     golive.menu,      # the account's menu from content/menu.toml
     golive.templates,  # the account's notice templates
