@@ -59,15 +59,6 @@ def menu() -> dict:
     return load_toml("menu.toml")
 
 
-def menu_click_keys() -> list[str]:
-    return [
-        button["key"]
-        for top in menu().get("button", [])
-        for button in top.get("sub_button", [top])
-        if button.get("type") == "click"
-    ]
-
-
 @lru_cache(maxsize=None)
 def replies(content_dir: Path = CONTENT_DIR) -> dict:
     """All reply texts: one file per capability under content/replies/, merged."""

@@ -1,7 +1,18 @@
 """A member's phone in tests: sends what WeChat would send and reads what the member sees."""
 from __future__ import annotations
 
+from bot import content
 from bot.simulator import build_message_xml, envelope, open_reply
+
+
+def menu_click_keys() -> list[str]:
+    """The key of every CLICK button in content/menu.toml: what a member's taps send."""
+    return [
+        button["key"]
+        for top in content.menu().get("button", [])
+        for button in top.get("sub_button", [top])
+        if button.get("type") == "click"
+    ]
 
 
 class Member:

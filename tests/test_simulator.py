@@ -12,6 +12,7 @@ from bot.config import load_config
 from bot.messages import Article, Reply
 from bot.registry import MENU_HANDLERS
 from bot.simulator import ReplyError, build_message_xml, envelope, open_reply, run_terminal_chat
+from tests.member import menu_click_keys
 
 MODES = pytest.mark.parametrize("encrypted", [False, True], ids=["plaintext", "aes"])
 ARTICLE = Article(title="2025 年学术年会通知", description="第一行\n第二行", url="https://www.example.org/news/1")
@@ -81,7 +82,7 @@ def test_text_gets_a_reply(client, encrypted):
 
 @MODES
 def test_every_menu_click_gets_a_reply(client, encrypted):
-    keys = content.menu_click_keys()
+    keys = menu_click_keys()
     assert keys
     for number, key in enumerate(keys):
         reply = exchange(client, f"o_sim_click{number}", encrypted, "event", Event="CLICK", EventKey=key)

@@ -35,6 +35,7 @@ from bot.outbound import QUEUE_NAME
 from bot.registry import INTENT_HANDLERS, MENU_HANDLERS
 from storage.state import connect_redis
 from tests import wechat_reference as ref
+from tests.member import menu_click_keys
 
 ACCOUNT_ID = "gh_society000001"  # ToUserName: the official account's original id
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000)
@@ -423,7 +424,7 @@ def test_unsubscribe_ends_an_open_flow(wire, redis_client):
     assert not redis_client.exists(f"xh:flow:{member}")
 
 
-@pytest.mark.parametrize("key", content.menu_click_keys())
+@pytest.mark.parametrize("key", menu_click_keys())
 def test_every_menu_click_gets_a_chinese_reply(wire, key):
     text = wire.click(new_member(), key)
     assert text.strip() and is_chinese(text)
