@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-from storage import news, societies
+from handlers.news.items import give_default_subscriptions
+from storage import societies
 from storage.database import open_database
 from storage.members import insert_member
 from storage.sqlite import transaction
@@ -121,7 +122,7 @@ def test_a_notice_from_the_console_is_queued_to_the_chosen_society_and_recorded(
                 insert_member(db, {"member_no": f"JS{i}", "openid": f"o_js_{i}", "name": "会员", "category": "regular"},
                               actor="signup")
         for i in range(3):
-            news.give_default_subscriptions(db, f"o_js_{i}")
+            give_default_subscriptions(db, f"o_js_{i}")
     assert province_log_in(client).status_code == 302
     form = page(client.get("/admin/province/notices"))
     assert "政策资讯" in form and "河南省计算机学会" in form

@@ -4,6 +4,7 @@ society. The fake WeChat API plays every account and the platform; workers are r
 from __future__ import annotations
 
 from bot.delivery import planner
+from handlers.news.items import give_default_subscriptions
 from storage import news, societies
 from storage.accounts import serving_account
 from storage.database import open_database
@@ -36,7 +37,7 @@ def _populate(env, registry, tmp_path):
                 insert_member(db, {"member_no": f"M{appid[-4:]}{i}", "openid": openid, "name": f"会员{i}",
                                    "category": "regular", "joined_at": "2025-03-01"}, actor="signup")
         for openid in members_of(appid):
-            news.give_default_subscriptions(db, openid)
+            give_default_subscriptions(db, openid)
         db.close()
         run_events(society_env(env, appid), "import", guide_xlsx(tmp_path / f"{appid}.xlsx", PLANS[appid]),
                    "--year", "2026")
