@@ -222,14 +222,17 @@ class _Worker(Worker):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
-def queues_to_serve(config: Config) -> list[str]:
+def queues_to_serve(config: Config, r: redis.Redis | None = None) -> list[str]:
     """The single account's queue, and with the platform every authorised society's, which
     the worker takes in turn (round robin): one society's long broadcast waits behind another's
-    notice for one job at most, never for the whole broadcast."""
+    notice for one job at most, never for the whole broadcast. Given `r`, withdrawals of
+    authorisation another host received for this host's societies are applied first."""
     if not config.platform:
         return [QUEUE_NAME]
-    from bot.platform.accounts import account_queue_names
+    from bot.platform.accounts import account_queue_names, apply_revocations
 
+    if r is not None:
+        apply_revocations(config, r)
     return account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
 
 
@@ -259,8 +262,8 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     scheduler_name, worked, worker = uuid4().hex, False, None
     while True:
         try:
-            worker = _Worker(queues_to_serve(config), connection=r, scheduler_name=scheduler_name, ticker=ticker,
-                             queue_lister=(lambda: queues_to_serve(config)) if config.platform else None,
+            worker = _Worker(queues_to_serve(config, r), connection=r, scheduler_name=scheduler_name, ticker=ticker,
+                             queue_lister=(lambda: queues_to_serve(config, r)) if config.platform else None,
                              check_seconds=config.worker_society_check_seconds)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown

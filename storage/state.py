@@ -303,6 +303,24 @@ def load_verify_ticket(r: redis.Redis, component_app_id: str) -> str | None:
     return value.decode() if value else None
 
 
+# Authorisation withdrawals (WeChat's `unauthorized`) received by a host that does not keep the
+# society: the host that does applies them (bot/platform/accounts.apply_revocations).
+_REVOCATIONS_KEY = f"{PREFIX}platform:revocations"
+
+
+def note_revocation(r: redis.Redis, appid: str) -> None:
+    r.sadd(_REVOCATIONS_KEY, appid)
+
+
+def noted_revocations(r: redis.Redis) -> set[str]:
+    return {appid.decode() for appid in r.smembers(_REVOCATIONS_KEY)}
+
+
+def forget_revocations(r: redis.Redis, appids) -> None:
+    if appids:
+        r.srem(_REVOCATIONS_KEY, *appids)
+
+
 # --- outbound outcomes -------------------------------------------------------
 # A capped log of what happened to each outbound job, until the SQLite outcome
 # table per (item, member) replaces it.

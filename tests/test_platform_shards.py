@@ -89,7 +89,7 @@ def shards(env, fake_wechat, tmp_path):
     fake_wechat.enable_component(PLATFORM, "componentsecret")
     for appid, name in NAMES.items():
         fake_wechat.add_account(appid, name)
-    env = dict(env, OPENBLAS_NUM_THREADS="1")
+    env = dict(env, OPENBLAS_NUM_THREADS="1", PLATFORM_WORKER_CHECK_SECONDS="1")
     pair = {CHEM: Shard(env, "host-a", tmp_path), AGRI: Shard(env, "host-b", tmp_path)}
     for appid, shard in pair.items():  # the province assigns each society to a host
         registry = societies.open_registry(societies.registry_path(shard.config.data_dir))
@@ -178,3 +178,14 @@ def test_two_shards_share_one_redis_each_serving_its_own_societies(shards, fake_
     assert workers[CHEM] != workers[AGRI]  # each society's work on its own shard's worker
     assert os.path.exists(host_a.config.data_dir / "societies" / CHEM / "bot.sqlite3")
     assert not os.path.exists(host_a.config.data_dir / "societies" / AGRI)
+
+    # WeChat's withdrawal of the 化学会's authorisation lands on host B, which does not keep it:
+    # host A's worker applies it, and host A refuses the 化学会's messages from then on.
+    withdrawn = post_component_event(_Poster(host_b.url), host_b.config, {
+        "AppId": PLATFORM, "InfoType": "unauthorized", "AuthorizerAppid": CHEM, "CreateTime": int(time.time())})
+    assert withdrawn.status_code == 200
+    deadline = time.monotonic() + 60
+    while say(host_a.url, CHEM, "你好").status_code != 410:
+        assert time.monotonic() < deadline, "host A still answers for a revoked society"
+        time.sleep(0.5)
+    assert say(host_b.url, AGRI, "你好").status_code == 200

@@ -21,6 +21,7 @@ from bot.wechat_client import WeChatAPIClient, WeChatAPIError
 from storage import societies
 from storage.accounts import queue_name, serving_account
 from storage.database import open_database
+from storage.state import forget_revocations, invalidate_access_token_if, load_access_token, noted_revocations
 
 
 class AccountRefused(Exception):
@@ -231,6 +232,30 @@ def register_demo_societies(registry) -> None:
         if found is None or found["status"] != societies.AUTHORIZED:
             societies.register_society(registry, demo["appid"], demo["name"])
             societies.record_authorization(registry, demo["appid"], "demo-standin-refresh-token")
+
+
+def revoke(registry, r: redis.Redis, appid: str) -> None:
+    """Mark the society revoked and drop its shared access token."""
+    societies.revoke_authorization(registry, appid)
+    token = load_access_token(r, appid)
+    if token:
+        invalidate_access_token_if(r, appid, token)
+
+
+def apply_revocations(config: Config, r: redis.Redis) -> list[str]:
+    """Withdrawals another host received for societies this host keeps (see routes.withdraw_authorization)."""
+    noted = noted_revocations(r)
+    if not noted:
+        return []
+    registry = open_platform_registry(config)
+    try:
+        ours = [appid for appid in sorted(noted) if societies.find_society_by_appid(registry, appid)]
+        for appid in ours:
+            revoke(registry, r, appid)
+    finally:
+        registry.close()
+    forget_revocations(r, ours)
+    return ours
 
 
 def authorized_appids(config: Config) -> list[str]:

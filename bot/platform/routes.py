@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from bot import content
-from bot.platform.accounts import AccountRefused, Platform
+from bot.platform.accounts import AccountRefused, Platform, revoke
 from bot.platform.component import TicketMissing
 from bot.platform.release_test import RELEASE_TEST_APPIDS, release_test_reply
 from bot.webhook import _plain, _read_body, answer
@@ -30,7 +30,7 @@ from bot.wechat import (
 from bot.wechat_client import WeChatAPIError
 from storage import societies
 from storage.accounts import serving_account
-from storage.state import invalidate_access_token_if, load_access_token
+from storage.state import note_revocation
 
 log = logging.getLogger(__name__)
 platform = Blueprint("platform", __name__)
@@ -146,10 +146,9 @@ def accept_authorization(hub: Platform, code: str, expected: str | None = None) 
 
 
 def withdraw_authorization(hub: Platform, appid: str) -> None:
-    """The administrator revoked it: nothing more is answered or sent for the account."""
+    """The administrator revoked it: nothing more is answered or sent for the account. A host that
+    does not keep the society leaves it in Redis for the one that does (its workers apply it)."""
     if societies.find_society_by_appid(hub.registry, appid) is None:
+        note_revocation(hub.services.redis, appid)
         return
-    societies.revoke_authorization(hub.registry, appid)
-    token = load_access_token(hub.services.redis, appid)
-    if token:
-        invalidate_access_token_if(hub.services.redis, appid, token)
+    revoke(hub.registry, hub.services.redis, appid)
