@@ -18,11 +18,12 @@ import redis
 
 from bot import delivery
 from bot.config import Config
-from handlers.province.common import say, settings
+from bot.scheduler import JobRun, periodic
+from handlers.province.common import registry, say, settings
 from handlers.province.guide import dates_text
 from storage import news
 from storage import province as store
-from storage.accounts import serving_account
+from storage.accounts import current_account, serving_account
 from storage.societies import AUTHORIZED, list_societies, open_society_database
 
 
@@ -80,6 +81,16 @@ def send_previews(registry, config: Config, r: redis.Redis, today: date) -> list
             queued.append({"filing": filing["id"], "title": filing["title"], "appid": society["appid"],
                            "recipients": count})
     return queued
+
+
+@periodic("province_previews")
+def preview_job(run: JobRun) -> dict:
+    """Daily (content/schedule.toml): the previews due today. The province's work, done in the
+    deployment's own tick, not once more in each society's (the scheduler ticks every society too)."""
+    if current_account() is not None:
+        return {"previews": 0}
+    with registry(run.config) as opened:
+        return {"previews": len(send_previews(opened, run.config, run.redis, run.today))}
 
 
 def create_notice(registry, topic: str, title: str, summary: str, link: str | None, actor: str) -> dict:
