@@ -227,6 +227,7 @@ def test_the_command_runs_the_same_job_and_is_recorded(config, env, db, redis_cl
     assert out["queued"] == 1
     [manual] = runs_of(db, "dues_reminders")
     assert (manual["trigger"], manual["status"], manual["period"][:10]) == ("manual", "succeeded", "2030-12-01")
+    assert manual["actor"]  # the system user who ran it
     assert manual["summary"] == {key: value for key, value in out.items() if key != "today"}
     # The schedule's run finds the reminder already queued by hand.
     first_tick(db, redis_client)

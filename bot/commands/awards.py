@@ -14,12 +14,11 @@ from datetime import date
 import click
 
 from handlers.awards import calls
-from bot import content, scheduler, sheet_import
-from bot.commands.common import help_texts, json_option, load_settings, open_store
+from bot import content, sheet_import
+from bot.commands.common import help_texts, json_option, open_store, run_periodic_job
 from bot.commands.members import NotDone, actor_option
 from bot.commands.records import day, import_command, list_printer, today_option
 from storage import awards as store
-from storage.state import connect_redis
 
 _help = help_texts("awards_cli")
 
@@ -77,6 +76,5 @@ def list_calls(everything):
 @json_option
 def remind(today):
     """给订阅人才资讯的会员发截止提醒（提前天数见 content/awards.toml；不会重复发）。"""
-    config = load_settings()
-    data = scheduler.run_now(open_store(), connect_redis(config), config, "award_deadlines", day(today))
+    data = run_periodic_job("award_deadlines", day(today))
     return data, lambda d: click.echo(_text("reminded", **d))

@@ -1,6 +1,7 @@
 """What every secretariat command shares: configuration, the store, and `--json` output."""
 from __future__ import annotations
 
+import getpass
 import json
 import re
 from functools import wraps
@@ -43,6 +44,24 @@ def shown(fields: dict) -> dict:
             return local_time(value)
         return value
     return {key: word(value) for key, value in fields.items()}
+
+
+def default_actor() -> str:
+    """Who runs a command, as history records it: the system user."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (some containers)
+        return "secretariat"
+
+
+def run_periodic_job(name: str, day):
+    """Run a periodic job of content/schedule.toml now (bot/scheduler.py), as of `day`, recorded as a
+    manual run by the system user; returns the job's summary."""
+    from bot import scheduler
+    from storage.state import connect_redis
+
+    config = load_settings()
+    return scheduler.run_now(open_store(), connect_redis(config), config, name, day, actor=default_actor())
 
 
 def open_store():

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import click
 
-from bot import content, scheduler
+from bot import content
 from handlers.events import export as event_guide
 from handlers.events import guide
-from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
+from bot.commands.common import help_texts, json_option, load_settings, open_store, run_periodic_job, shown
 from bot.commands.records import day, import_command, list_printer, refusals, today_option
 from bot.privacy import mask_mobile
 from bot.spreadsheets import write_table
@@ -118,6 +118,5 @@ def export_guide(file, year):
 @json_option
 def remind(today):
     """给明天开始的活动的报名者发提醒（不会重复发）。"""
-    config = load_settings()
-    data = scheduler.run_now(open_store(), connect_redis(config), config, "event_reminders", day(today))
+    data = run_periodic_job("event_reminders", day(today))
     return data, lambda d: click.echo(_text("reminded", **d))

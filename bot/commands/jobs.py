@@ -16,14 +16,13 @@ from datetime import date
 
 import click
 
-from bot import content, scheduler
+from bot import content
 from handlers.jobs import postings as job_postings
-from bot.commands.common import help_texts, json_option, load_settings, open_store
+from bot.commands.common import help_texts, json_option, open_store, run_periodic_job
 from bot.commands.members import NotDone
 from bot.commands.records import day, import_command, today_option
 from bot.validation import Invalid
 from storage import jobs as store
-from storage.state import connect_redis
 
 _help = help_texts("jobs_cli")
 
@@ -138,8 +137,7 @@ def close(job_id):
 @json_option
 def expire(today):
     """下架已过截止日期的招聘信息。"""
-    config = load_settings()
-    gone = scheduler.run_now(open_store(), connect_redis(config), config, "expire_postings", day(today))["postings"]
+    gone = run_periodic_job("expire_postings", day(today))["postings"]
 
     def human(d):
         for posting in d:
@@ -161,6 +159,5 @@ def alerts():
 @json_option
 def send(today):
     """按会员订阅的条件，每人一条推送新招聘信息汇总（后台发送进程每天按时自动运行；这里是立即运行，不会重复推送）。"""
-    config = load_settings()
-    data = scheduler.run_now(open_store(), connect_redis(config), config, "job_alerts", day(today))
+    data = run_periodic_job("job_alerts", day(today))
     return data, lambda d: click.echo(_text("alerts_sent", count=len(d["digests"]), **d))

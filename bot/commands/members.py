@@ -9,7 +9,6 @@ the exported file (which is the roster itself).
 """
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import date
 from functools import wraps
@@ -19,7 +18,7 @@ import click
 
 from bot import content
 from handlers.members import roster
-from bot.commands.common import cli_help, help_texts, json_option, load_settings, open_store
+from bot.commands.common import cli_help, default_actor, help_texts, json_option, load_settings, open_store
 from handlers.members.membership import (application_view, apply_import, category_name, explain, field_text,
                             history_line, history_view, import_report, label, member_view,
                             members_data, report_lines, say, search_text)
@@ -54,13 +53,6 @@ def print_table(columns: tuple[str, ...], rows: list[dict], names: dict | None =
 
 
 # --- options and errors, shared with the units commands ----------------------------
-
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no login name (some containers)
-        return "secretariat"
-
 
 def actor_option(command):
     return click.option("--by", "actor", default=default_actor, show_default="当前系统用户",

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import click
 
-from bot import content, scheduler
-from bot.commands.common import json_option, load_settings
+from bot import content
+from bot.commands.common import json_option, run_periodic_job
 from bot.commands.records import day as day_of
 from bot.commands.records import today_option
-from storage.database import open_database
-from storage.state import connect_redis
 
 
 @click.command()
@@ -23,8 +21,7 @@ from storage.state import connect_redis
 @json_option
 def remind(today):
     """会费提醒：即将到期、已过期、从未缴费和欠费一年以上的会员（同一条不会重复发；后台发送进程每天按时自动运行，这里是立即运行）。"""
-    config = load_settings()
     day = day_of(today)
-    counts = scheduler.run_now(open_database(config.sqlite_path), connect_redis(config), config, "dues_reminders", day)
+    counts = run_periodic_job("dues_reminders", day)
     return dict(counts, today=day.isoformat()), lambda d: click.echo(
         content.text("cli_fees.remind.done", **d))

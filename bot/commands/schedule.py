@@ -12,9 +12,8 @@ from datetime import datetime, timezone
 import click
 
 from bot import content, scheduler
-from bot.commands.common import json_option, load_settings, open_store
+from bot.commands.common import json_option, open_store, run_periodic_job
 from bot.commands.records import day, today_option
-from storage.state import connect_redis
 
 
 def _text(key: str, **fields) -> str:
@@ -46,8 +45,7 @@ def list_jobs():
 @json_option
 def run(job, today):
     """立即运行一个任务（记为手动运行）。"""
-    config = load_settings()
-    summary = scheduler.run_now(open_store(), connect_redis(config), config, job, day(today))
+    summary = run_periodic_job(job, day(today))
     data = {"job": job, "summary": summary}
     return data, lambda d: click.echo(_text("ran", title=scheduler.job_title(job),
                                            summary=scheduler.summary_text(job, d["summary"])))
