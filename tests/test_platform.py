@@ -6,8 +6,10 @@ WeChat's component endpoints; WeChat's side of each request is built as WeChat b
 """
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -77,11 +79,18 @@ def push_ticket(client, config, fake_wechat):
     return ticket
 
 
+def wechat_link(page: str) -> str:
+    """The button's link to WeChat's authorisation page, on the platform's page."""
+    return html.unescape(re.search(r'id="authorize" href="([^"]+)"', page).group(1))
+
+
 def authorise(client, config, fake_wechat, appid: str):
-    """The society's administrator opens the platform's link, agrees, and comes back."""
-    link = client.get(f"/platform/authorize/{appid}")
-    assert link.status_code == 302, link.data.decode()
-    query = parse_qs(urlparse(link.headers["Location"]).query)
+    """The society's administrator opens the platform's page, follows its button to WeChat, agrees,
+    and comes back."""
+    page = client.get(f"/platform/authorize/{appid}")
+    assert page.status_code == 200, page.data.decode()
+    assert NAMES.get(appid, "") in page.data.decode()
+    query = parse_qs(urlparse(wechat_link(page.data.decode())).query)
     assert query["component_appid"] == [PLATFORM]
     code = fake_wechat.administrator_authorizes(appid, query["pre_auth_code"][0])
     back = urlparse(query["redirect_uri"][0])
@@ -120,7 +129,7 @@ def test_a_ticket_at_the_event_url_lets_the_platform_fetch_its_token_once(client
 
     push_ticket(client, config, fake_wechat)
     for _ in range(3):
-        assert client.get(f"/platform/authorize/{CHEM}").status_code == 302
+        assert client.get(f"/platform/authorize/{CHEM}").status_code == 200
     assert fake_wechat.component_token_fetches == 1  # shared in Redis
     assert fake_wechat.calls["component/api_create_preauthcode"] == 3  # one per link: single use
 
@@ -144,7 +153,7 @@ def test_an_authorisation_code_used_twice_is_refused_politely(client, config, fa
     push_ticket(client, config, fake_wechat)
     societies.register_society(registry, CHEM, NAMES[CHEM])
     link = client.get(f"/platform/authorize/{CHEM}")
-    code = fake_wechat.administrator_authorizes(CHEM, parse_qs(urlparse(link.headers["Location"]).query)
+    code = fake_wechat.administrator_authorizes(CHEM, parse_qs(urlparse(wechat_link(link.data.decode())).query)
                                                 ["pre_auth_code"][0])
     assert client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code}).status_code == 200
     again = client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code})
@@ -157,7 +166,7 @@ def test_an_administrator_who_picks_another_account_than_the_links_is_told(clien
     push_ticket(client, config, fake_wechat)
     societies.register_society(registry, CHEM, NAMES[CHEM])
     link = client.get(f"/platform/authorize/{CHEM}")
-    code = fake_wechat.administrator_authorizes(AGRI, parse_qs(urlparse(link.headers["Location"]).query)
+    code = fake_wechat.administrator_authorizes(AGRI, parse_qs(urlparse(wechat_link(link.data.decode())).query)
                                                 ["pre_auth_code"][0])
     answer = client.get(f"/platform/authorized/{CHEM}", query_string={"auth_code": code})
     assert answer.status_code == 400 and "选择本学会的公众号" in answer.data.decode()
@@ -431,8 +440,6 @@ def test_serving_many_societies_keeps_few_stores_open(app, client, config, regis
 # --- the secretariat's console, one society at a time ----------------------------------------------
 
 def test_each_societys_staff_sign_in_to_their_own_society_and_see_only_it(two_societies, app, client, config):
-    import re
-
     from bot.admin import accounts
 
     for appid, member, staff in ((CHEM, "王芳", "chem_staff"), (AGRI, "李强", "agri_staff")):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 from urllib.parse import urljoin
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, request, url_for
+from markupsafe import escape
 
 from bot import content
 from bot.platform.accounts import AccountRefused, Platform, revoke
@@ -104,12 +105,28 @@ def authorization_link(appid: str):
     back = urljoin((hub.config.public_base_url or request.host_url).rstrip("/") + "/",
                    url_for("platform.authorization_done", appid=appid).lstrip("/"))
     try:
-        return redirect(hub.component().authorization_link(back))
+        link = hub.component().authorization_link(back)
     except TicketMissing:
         return _plain(content.text("platform.not_ready"), 503)
     except WeChatAPIError as error:
         log.warning("no pre-auth code: %s %s", error.errcode, error.errmsg)
         return _plain(content.text("platform.not_ready"), 503)
+    # A page with the link, not a redirect: WeChat opens its authorisation page only when the
+    # Referer is on the platform's 授权发起页域名, which a link mailed to the administrator lacks.
+    society = societies.find_society_by_appid(hub.registry, appid)
+    page = AUTHORIZE_PAGE.format(title=escape(content.text("platform.authorize_title", name=society["name"])),
+                                 hint=escape(content.text("platform.authorize_hint")), link=escape(link),
+                                 button=escape(content.text("platform.authorize_button")))
+    return Response(page, content_type="text/html; charset=utf-8",
+                    headers={"Cache-Control": "no-store", "Referrer-Policy": "unsafe-url"})
+
+
+AUTHORIZE_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
+<body style="font-family:sans-serif;max-width:36em;margin:3em auto;padding:0 1em;line-height:1.7">
+<h1 style="font-size:1.3em">{title}</h1><p>{hint}</p>
+<p><a id="authorize" href="{link}" style="display:inline-block;padding:.6em 1.4em;background:#07c160;color:#fff;
+text-decoration:none;border-radius:4px">{button}</a></p></body></html>"""
 
 
 @platform.get("/platform/authorized/<appid>")
