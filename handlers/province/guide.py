@@ -16,7 +16,7 @@ from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
@@ -30,6 +30,8 @@ CHINESE_FONT = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 SECTION_FILL = PatternFill("solid", fgColor="EAF1FB")
 THIN = Side(style="thin", color="A6A6A6")
+ENTRY_STYLE = NamedStyle("guide_entry", border=Border(left=THIN, right=THIN, top=THIN, bottom=THIN),
+                         alignment=Alignment(vertical="top", wrap_text=True))
 
 
 @dataclass
@@ -127,6 +129,7 @@ def export(guide: Guide, path: Path) -> None:
 def _write_xlsx(guide: Guide, path: Path) -> None:
     """One sheet: title, subtitle, header, then a shaded line per month and discipline and its events."""
     workbook = Workbook()
+    workbook.add_named_style(ENTRY_STYLE)
     sheet = workbook.active
     sheet.title = say("guide.sheet_name")
     width = len(COLUMNS)
@@ -142,20 +145,20 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
     for cell in sheet[3]:
         cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), HEADER_FILL, border
         cell.alignment = Alignment(horizontal="center", vertical="center")
-    texts = [column_labels()]
+    texts, row = [column_labels()], 3
     for month in guide.months:
         for group in month.disciplines:
             sheet.append([say("guide.section", month=month.heading, discipline=group.name)])
-            row = sheet.max_row
+            row += 1  # counted: sheet.max_row looks at every cell each time
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
             sheet.cell(row, 1).font, sheet.cell(row, 1).fill = Font(bold=True, color="1F4E79"), SECTION_FILL
             for entry in group.entries:
                 values = [entry[key] or "" for key in COLUMNS]
                 texts.append(values)
                 sheet.append(values)
-                for cell in sheet[sheet.max_row]:
-                    cell.border = border
-                    cell.alignment = Alignment(vertical="top", wrap_text=True)
+                row += 1
+                for column in range(1, width + 1):  # one named style: openpyxl would hash a new style per cell
+                    sheet.cell(row, column).style = ENTRY_STYLE.name
     if not guide.months:
         sheet.append([say("guide.empty")])
     for position in range(width):
