@@ -146,13 +146,11 @@ def tick(db, r: redis.Redis, now: datetime) -> list[int]:
         claim_seconds = int((entry.next_after(now) - now).total_seconds()) + 60
         if not state.claim_schedule_period(r, entry.name, _iso(period), claim_seconds):
             continue
-        last = store.last_scheduled_period(db, entry.name)
-        if last is None:  # a new job starts with its next period
-            store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now), store.SKIPPED)
-            continue
-        if datetime.fromisoformat(last) >= period:  # run already (Redis forgot the claim), or the clock went back
-            continue
-        run_id = store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now))
+        try:
+            run_id = _open_run(db, entry, period, now)
+        except sqlite3.Error:  # the store was busy: give the period back for the next tick, ours or another's
+            state.release_schedule_period(r, entry.name, _iso(period))
+            raise
         if run_id is None:
             continue
         try:
@@ -162,6 +160,17 @@ def tick(db, r: redis.Redis, now: datetime) -> list[int]:
             raise
         queued.append(run_id)
     return queued
+
+
+def _open_run(db, entry: Entry, period: datetime, now: datetime) -> int | None:
+    """The row of the job's run for `period`, or None when it is not to run."""
+    last = store.last_scheduled_period(db, entry.name)
+    if last is None:  # a new job starts with its next period
+        store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now), store.SKIPPED)
+        return None
+    if datetime.fromisoformat(last) >= period:  # run already (Redis forgot the claim), or the clock went back
+        return None
+    return store.open_scheduled_run(db, entry.name, _iso(period), _stamp(now))
 
 
 def tick_every_society(config: Config, r: redis.Redis, now: datetime) -> dict[str | None, list[int]]:

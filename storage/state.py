@@ -608,9 +608,18 @@ def claim_recovery_run(r: redis.Redis, seconds: int) -> bool:
 
 # --- periodic jobs ---------------------------------------------------------------------------
 
+def _schedule_key(job: str, period: str) -> str:
+    return f"{key_prefix()}schedule:{job}:{period}"
+
+
 def claim_schedule_period(r: redis.Redis, job: str, period: str, seconds: int) -> bool:
     """True for the one caller, of all workers, that may start the job's run for this period."""
-    return bool(r.set(f"{key_prefix()}schedule:{job}:{period}", 1, nx=True, ex=seconds))
+    return bool(r.set(_schedule_key(job, period), 1, nx=True, ex=seconds))
+
+
+def release_schedule_period(r: redis.Redis, job: str, period: str) -> None:
+    """The claim's holder could not start the run: the next tick may claim the period again."""
+    r.delete(_schedule_key(job, period))
 
 
 # --- WeChat user tags --------------------------------------------------------------------

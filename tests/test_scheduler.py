@@ -5,6 +5,7 @@ here as RQ runs them (the queued job performed), or by a real worker process.
 """
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -140,6 +141,21 @@ def test_a_period_redis_forgot_is_not_run_again(config, db, redis_client):
     assert len(scheduler.tick(db, redis_client, now)) == 2
     redis_client.flushdb()  # Redis restarted empty: the claims are gone, the runs in SQLite are not
     assert scheduler.tick(db, redis_client, now) == []
+
+
+def test_a_period_the_store_was_too_busy_to_record_is_claimed_again_at_the_next_tick(config, db, redis_client,
+                                                                                    monkeypatch):
+    first_tick(db, redis_client)
+    nine = shanghai("2030-12-02 09:00")
+    with monkeypatch.context() as patch:
+        def busy(*args, **kwargs):
+            raise sqlite3.OperationalError("database is locked")
+
+        patch.setattr(runs, "open_scheduled_run", busy)
+        with pytest.raises(sqlite3.OperationalError):
+            scheduler.tick(db, redis_client, nine)
+    queued = scheduler.tick(db, redis_client, nine + timedelta(seconds=30))
+    assert sorted(runs.find_run(db, run_id)["job"] for run_id in queued) == ["dues_reminders", "event_reminders"]
 
 
 def test_a_period_missed_while_no_worker_ran_runs_once_when_one_comes_back(config, db, redis_client):
