@@ -424,10 +424,10 @@ def test_a_running_worker_takes_up_a_society_authorised_after_it_started(two_soc
 
 def test_serving_many_societies_keeps_few_stores_open(app, client, config, registry):
     """A province's worth of societies writing in turn: the web process keeps a bounded number of
-    stores open for the next message (here eight), not every one it ever served (three file
+    stores open for the next message (here four), not every one it ever served (three file
     descriptors each)."""
-    app.extensions["platform"].idle_stores = 8
-    many = [f"wx{index:016d}" for index in range(1, 41)]
+    app.extensions["platform"].idle_stores = 4
+    many = [f"wx{index:016d}" for index in range(1, 21)]
     for appid in many:
         societies.record_authorization(registry, appid, "refresh@@@", name=f"学会{appid[-2:]}")
     say(client, config, many[0], "o_warm", "你好")
