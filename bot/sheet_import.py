@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import content
-from handlers.members.roster import ImportPlan, Problem
-from bot.spreadsheets import SheetError, is_blank, read_table
+from bot.spreadsheets import ImportPlan, Problem, SheetError, is_blank, read_table
 from bot.validation import Invalid, normalise
 
 EXCEL_EPOCH = date(1899, 12, 30)

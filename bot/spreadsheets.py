@@ -273,3 +273,34 @@ def _csv_value(value) -> str:
 def display_width(text: str) -> int:
     """Columns the text takes in a terminal or a spreadsheet: a Chinese character takes two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
+
+
+# --- what an import of a sheet plans (the roster's, and every RecordSheet's in bot/sheet_import.py) ---
+
+@dataclass
+class Problem:
+    row: int
+    column: Column | None
+    value: str
+    reason: str        # a key under [cli_roster.problems], [sheet_import.problems] or [validation]
+    facts: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportPlan:
+    sheet: Sheet
+    new: list[tuple[int, dict]] = field(default_factory=list)
+    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # row, member, changes
+    unchanged: list[tuple[int, dict]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    new_units: list[tuple[int, dict]] = field(default_factory=list)
+    unit_updates: list[tuple[int, dict, dict]] = field(default_factory=list)
+    notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
+    repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
+    conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
+    year: int | None = None          # a guide's year for dates written without one ...
+    year_source: str | None = None   # ... and where it was read (the title, the file name), or why not
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems})

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import sqlite_utils
 
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
-from bot.spreadsheets import Column, Sheet, SheetError, is_blank, read_table
+from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, is_blank, read_table
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_mobile, clean_name, clean_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
@@ -210,35 +209,6 @@ UNIT_ONLY = ("contact_name", "credit_code")
 
 
 # --- the plan -------------------------------------------------------------------
-
-@dataclass
-class Problem:
-    row: int
-    column: Column | None
-    value: str
-    reason: str        # a key under [cli_roster.problems] or [validation]
-    facts: dict = field(default_factory=dict)
-
-
-@dataclass
-class ImportPlan:
-    sheet: Sheet
-    new: list[tuple[int, dict]] = field(default_factory=list)
-    updates: list[tuple[int, dict, dict]] = field(default_factory=list)  # row, member, changes
-    unchanged: list[tuple[int, dict]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    new_units: list[tuple[int, dict]] = field(default_factory=list)
-    unit_updates: list[tuple[int, dict, dict]] = field(default_factory=list)
-    notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
-    repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
-    conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
-    year: int | None = None          # a guide's year for dates written without one ...
-    year_source: str | None = None   # ... and where it was read (the title, the file name), or why not
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({p.row for p in self.problems})
-
 
 def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: bool = False,
                 overwrite: bool = False) -> ImportPlan:
