@@ -9,7 +9,8 @@ conversation goes on as before:
   2. 查看活动安排？", and a small flow "clarify" keeps the original message. The answer ("1",
   "第一个", "报名", or the option's words) carries on the original request with its slots, as
   if the router had been sure. Anything else leaves the question behind and is answered as usual.
-- Spam and ads get one short neutral line, thanks and "好的" a short polite one; a real miss
+- Spam and ads get one short neutral line, thanks and "好的" a short polite one, a greeting alone
+  (你好, 在吗: `unknown` by the label definitions) a greeting back; a real miss
   still gets the help menu (handlers/help.py).
 - A message routed `unknown` outside a flow, or one the member answered with 取消 right after,
   is kept for the secretariat (storage/misunderstood.py, openid as a keyed hash, mobile numbers
@@ -64,6 +65,8 @@ def intercept(ctx) -> Reply | None:
             return ctx.reply("clarify.spam")
         if reason == "thanks":
             return ctx.reply("clarify.thanks")
+        if reason == "greeting":  # 你好, 在吗: greeted back in one line, not kept as a miss
+            return ctx.reply("smalltalk.greeting")
         _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
         options = _options(intent)
         return _ask(ctx, options) if len(options) >= 2 else None

@@ -284,6 +284,8 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
     this rule before any step handler, and a paused step takes a reply of its shape directly."""
     if ctx.intent is None or tries_answer or ctx.intent.name in ("cancel", *own_intents):
         return False
+    if ctx.intent.slots.get("reason") == "greeting":  # 你好 mid-form: greeted back, the step waits
+        return True
     if ctx.intent.name == "unknown" or not _confident(ctx):
         return looks_like_a_question(ctx.text)  # "会员有什么权益？" at the discipline step is no discipline
     return True

@@ -43,6 +43,7 @@ ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
+GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII).
 _CLAUSE_BREAKS = frozenset(",.!?;:。、…~")
@@ -186,6 +187,8 @@ class Analysis:
                 return {"reason": "spam"}
             if THANKS_CONCEPT in found.strength and len(found.strength) <= 2:
                 return {"reason": "thanks"}
+            if GREETING_CONCEPT in found.strength and len(found.strength) <= 2:
+                return {"reason": "greeting"}
         return {}
 
     def feature_names(self) -> list[str]:

@@ -39,8 +39,11 @@ def show_help(ctx):
 
 @handles("unknown")
 def not_understood(ctx):
-    if ctx.intent is not None and ctx.intent.slots.get("reason") == "thanks":
+    reason = ctx.intent.slots.get("reason") if ctx.intent is not None else None
+    if reason == "thanks":
         return ctx.reply("clarify.thanks")  # also when a list was open (bot/clarify.py answers it otherwise)
+    if reason == "greeting":  # 你好 mid-form: greeted back, the form's reminder follows
+        return ctx.reply("smalltalk.greeting")
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
     if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
