@@ -133,7 +133,7 @@ def route(text: str) -> Intent:
 
     A clear rule hit (a high score well ahead of the runner-up) is answered by the rules alone:
     the fast path, confidence 1.0. Otherwise, where the rules are silent, weak or torn, the
-    learned model (bot.intent_model) decides, from the text and the rules' concepts;
+    learned model (bot.intent_model) decides, with the rules' verdict as one of its features;
     its probability is the confidence, and when the two best intents are close the runner-ups
     come back as `alternatives` so that the bot can ask instead of guessing.
     """
@@ -194,7 +194,7 @@ class Analysis:
     def feature_names(self) -> list[str]:
         from bot.intent_model import features
 
-        return features(self.fixed, self.tokens, self.found.strength)
+        return features(self.fixed, self.tokens, self.found.strength, self.rule_name)
 
 
 def analyse(text: str) -> Analysis:
