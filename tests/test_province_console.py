@@ -139,3 +139,18 @@ def test_a_notice_from_the_console_is_queued_to_the_chosen_society_and_recorded(
     assert [row["status"] for row in queued] == ["queued"] * 3
     with open_database(province[1].sqlite_path) as db:
         assert db.execute("select count(*) from deliveries").fetchone()[0] == 0  # the society not chosen
+
+
+HOSTILE = ["", "-1", "0", "99999999999999999999", "２０２６", "2026'--", "<script>", "a" * 300]
+
+
+def test_province_pages_answer_hostile_input_with_4xx_or_a_message_never_500(client, province):
+    assert province_log_in(client).status_code == 302
+    for value in HOSTILE:
+        for url in ("/admin/province/filings", "/admin/province/evaluation", "/admin/province/evaluation.xlsx"):
+            assert client.get(url, query_string={"year": value, "status": value}).status_code in (200, 400), (url, value)
+        assert client.get(f"/m/province/guide/{value}").status_code in (200, 404, 308), value
+        assert post(client, f"/admin/province/societies/{value or 'x'}", {"discipline": value}).status_code in (302, 404)
+        answer = post(client, "/admin/province/notices", {"topic": value, "title": value, "link": value,
+                                                          "society": value}, follow_redirects=True)
+        assert answer.status_code == 200 and "flash-error" in page(answer), value
