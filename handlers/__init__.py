@@ -15,17 +15,17 @@ def register() -> None:
     import handlers.awards.chat            # noqa: F401  评奖与人才项目: open calls, deadline reminders
     import handlers.cancel                 # noqa: F401  取消: leave any flow (or a registration)
     import handlers.events.chat            # noqa: F401  活动: the annual guide, registration, waitlist, check-in codes
-    import handlers.tickets.feedback       # noqa: F401  意见建议: a suggestion or complaint becomes a numbered ticket
     import handlers.fees.chat              # noqa: F401  会费: paid-through date, amount due, how to pay, history
     import handlers.help                   # noqa: F401  帮助 and anything not understood
     import handlers.human.chat             # noqa: F401  人工: the secretariat's contact, a ticket in the same queue
     import handlers.jobs.chat              # noqa: F401  招聘: search, detail, keyword alerts
-    import handlers.news.chat              # noqa: F401  电子会讯: latest items, per topic, resolutions, the inbox
-    import handlers.news.subscriptions     # noqa: F401  订阅 / 退订 / 我的订阅
     import handlers.members.profile        # noqa: F401  会员卡: binding, the card, contact updates
     import handlers.members.signup         # noqa: F401  入会: individual and unit applications
-    import handlers.tickets.chat           # noqa: F401  我的诉求
     import handlers.members.welcome        # noqa: F401  follow, QR follow, unfollow
+    import handlers.news.chat              # noqa: F401  电子会讯: latest items, per topic, resolutions, the inbox
+    import handlers.news.subscriptions     # noqa: F401  订阅 / 退订 / 我的订阅
+    import handlers.tickets.chat           # noqa: F401  我的诉求
+    import handlers.tickets.feedback       # noqa: F401  意见建议: a suggestion or complaint becomes a numbered ticket
 
 
 def register_periodic_jobs() -> None:
