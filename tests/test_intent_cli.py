@@ -93,3 +93,12 @@ def test_a_fresh_checkout_trains_deterministically(tmp_path):
     routed = subprocess.run([sys.executable, "-m", "bot", "intent"], input="我想交会费\n".encode(), cwd=clone,
                             capture_output=True, timeout=120)
     assert json.loads(routed.stdout)["intent"] == "fee_status"
+
+
+def test_a_change_of_features_trains_a_new_model(monkeypatch):
+    """A cached model built with other n-grams must not be reused: the fingerprint names them."""
+    from bot import intent_model
+
+    before = intent_model.fingerprint()
+    monkeypatch.setattr(intent_model, "NGRAMS", (2, 3))
+    assert intent_model.fingerprint() != before
