@@ -46,8 +46,8 @@ from bot.wechat_client import (
     OutsideServiceWindow,
     UserUnfollowed,
     WeChatAPIError,
-    make_client,
 )
+from bot.platform.accounts import make_client
 from storage.accounts import account_of_queue, queue_name, serving_account
 from storage.state import connect_redis, record_outbound_outcome, take_service_window_message
 

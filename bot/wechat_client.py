@@ -326,13 +326,3 @@ def shared_token(r: redis.Redis, app_id: str, hold: float, fetch) -> str:
 def keep_token(r: redis.Redis, app_id: str, token: str, expires_in: int) -> None:
     """Share a fresh token until EARLY_REFRESH_SECONDS before WeChat's expiry."""
     store_access_token(r, app_id, token, expires_in - min(EARLY_REFRESH_SECONDS, expires_in // 10))
-
-
-def make_client(config: Config, r: redis.Redis) -> WeChatAPIClient:
-    """The client every process uses; `r` holds the shared token. A society served through the
-    third-party platform (config.account) gets its authoriser client (bot/platform/accounts.py)."""
-    if config.account:
-        from bot.platform.accounts import AuthorizerClient
-
-        return AuthorizerClient(config, r)
-    return WeChatAPIClient(config, r)

@@ -281,9 +281,12 @@ def _units_from_the_roster(db: sqlite_utils.Database) -> None:
 
 def _misunderstood(db: sqlite_utils.Database) -> None:
     """Messages the router did not understand, for the secretariat to label (storage/misunderstood.py)."""
-    from storage import misunderstood
-
-    misunderstood.create_table(db)
+    db["misunderstood"].create(
+        {"id": int, "member_key": str, "text": str, "guess": str, "confidence": float, "reason": str,
+         "created_at": str, "label": str, "labelled_by": str, "labelled_at": str},
+        pk="id", not_null={"member_key", "text", "guess", "reason", "created_at"},
+    )
+    db["misunderstood"].create_index(["label", "created_at"])
 
 
 def _pay_orders(db: sqlite_utils.Database) -> None:

@@ -17,16 +17,6 @@ UNKNOWN, CANCELLED = "unknown", "cancelled"  # why a message was kept
 TEXT_LIMIT = 500  # characters kept of one message
 
 
-def create_table(db: sqlite_utils.Database) -> None:
-    """The schema (called by storage.migrations)."""
-    db["misunderstood"].create(
-        {"id": int, "member_key": str, "text": str, "guess": str, "confidence": float, "reason": str,
-         "created_at": str, "label": str, "labelled_by": str, "labelled_at": str},
-        pk="id", not_null={"member_key", "text", "guess", "reason", "created_at"},
-    )
-    db["misunderstood"].create_index(["label", "created_at"])
-
-
 def record(db: sqlite_utils.Database, member_key: str, text: str, guess: str, confidence: float,
            reason: str) -> int:
     with transaction(db):

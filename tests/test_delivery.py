@@ -20,7 +20,8 @@ from bot import content, delivery
 from bot.delivery import planner, worker
 from bot.config import PROJECT_ROOT, load_config
 from bot.outbound import QUEUE_NAME
-from bot.wechat_client import WeChatAPIError, make_client
+from bot.wechat_client import WeChatAPIError
+from bot.platform.accounts import make_client
 from storage import deliveries as ledger
 from storage import state
 from storage.database import now_iso

@@ -19,8 +19,8 @@ from bot.wechat_client import (
     OutsideServiceWindow,
     UserUnfollowed,
     WeChatAPIError,
-    make_client,
 )
+from bot.platform.accounts import make_client
 from storage.redis_server import stop_private_redis
 from storage.state import (
     connect_redis,
@@ -98,7 +98,7 @@ def test_send_articles(wechat, fake_wechat):
 RACE_SCRIPT = """
 import sys, time
 from bot.config import load_config
-from bot.wechat_client import make_client
+from bot.platform.accounts import make_client
 from storage.state import connect_redis
 
 config = load_config()

@@ -253,7 +253,7 @@ def test_a_message_signed_with_another_key_is_refused(two_societies, client, con
 
 def test_each_authoriser_token_is_refreshed_once_under_concurrency(two_societies, config, redis_client,
                                                                    fake_wechat):
-    from bot.wechat_client import make_client
+    from bot.platform.accounts import make_client
     from storage.state import invalidate_access_token_if, load_access_token
 
     for appid in NAMES:  # drop the tokens the authorisation gave, so every thread wants a new one

@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from bot import delivery, wechat_client
-from bot.wechat_client import WeChatAPIError, make_client
+from bot.wechat_client import WeChatAPIError
+from bot.platform.accounts import make_client
 from tests.test_delivery import add_members, config, member_wrote, openids, run_jobs  # noqa: F401
 
 pytest_plugins = ["tests.fake_wechat"]

@@ -10,7 +10,7 @@ from bot.commands.common import json_option, load_settings
 
 
 def _client(config):
-    from bot.wechat_client import make_client
+    from bot.platform.accounts import make_client
     from storage.state import connect_redis
 
     return make_client(config, connect_redis(config))

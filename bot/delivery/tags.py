@@ -13,7 +13,8 @@ from rq import get_current_job
 
 from bot.config import load_config
 from bot.outbound import JOB_TIMEOUT_SECONDS, RQ_RETRY_INTERVALS
-from bot.wechat_client import WeChatAPIClient, WeChatAPIError, make_client
+from bot.wechat_client import WeChatAPIClient, WeChatAPIError
+from bot.platform.accounts import make_client
 from storage import state
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,8 @@ from bot.wechat_client import (
     UserUnfollowed,
     WeChatAPIClient,
     WeChatAPIError,
-    make_client,
 )
+from bot.platform.accounts import make_client
 from storage import deliveries as ledger
 from storage import state
 from storage.database import open_database

@@ -232,7 +232,7 @@ class Services:
 
     def client(self):
         if self._client is None:
-            from bot.wechat_client import make_client
+            from bot.platform.accounts import make_client
 
             # One try each, short: the console runs the checklist inside a web request.
             quick = dataclasses.replace(self.config, api_max_retries=0,

@@ -75,6 +75,14 @@ class AuthorizerClient(WeChatAPIClient):
         return {"access_token": answer["authorizer_access_token"], "expires_in": answer.get("expires_in", 7200)}
 
 
+def make_client(config: Config, r: redis.Redis) -> WeChatAPIClient:
+    """The client every process uses; `r` holds the shared token. A society served through the
+    third-party platform (config.account) gets its authoriser client."""
+    if config.account:
+        return AuthorizerClient(config, r)
+    return WeChatAPIClient(config, r)
+
+
 class AccountPool:
     """The shared handler pool, running each task (and its done-callbacks) in the society's namespace;
     after each, the society's store goes back to the platform's idle connections."""
