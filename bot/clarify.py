@@ -121,17 +121,15 @@ def chosen(answer: str, options: list[str]) -> str | None:
 def answer(ctx) -> Reply:
     """The member's answer to the question: go on with the original message as the chosen intent,
     or, when the answer is something else, leave the question and answer that instead."""
-    from bot.conversation import answer_intent
-
     data = ctx.flow_data
     picked = chosen(ctx.text, data["options"])
     ctx.end_flow()
     if picked is None:
-        return answer_intent(ctx)
+        return ctx.answer_by_intent()
     original = data["text"]
     ctx.intent = Intent(picked, analyse(original).slots_for(picked), 0.0, 1.0)
     ctx.answer_override = original
-    return answer_intent(ctx)
+    return ctx.answer_by_intent()
 
 
 # --- what was not understood ---------------------------------------------------------

@@ -62,7 +62,7 @@ def serve(host, port):
     from werkzeug.serving import run_simple
 
     from bot.app import create_app
-    from bot.outbound import start_background_worker
+    from bot.workers import start_background_worker
     from bot.wechat_pay_standin import for_development
     from storage.redis_server import ensure_private_redis, stop_private_redis
 
@@ -119,7 +119,7 @@ def _start_replication(config) -> bool:
 @click.option("--burst", is_flag=True, help=cli_help("worker.burst"))
 def worker(burst):
     """启动后台发送进程（可在共用 Redis 的多台机器上开多个）。"""
-    from bot.outbound import run_worker
+    from bot.workers import run_worker
 
     run_worker(_config(), burst=burst)
 

@@ -116,6 +116,11 @@ class Context:
             self.remind_of = waiting
         self.flow_changed = True
 
+    def answer_by_intent(self) -> Reply:
+        """Answer the message by its intent: for a step that sees the member has moved on and
+        cannot import this engine (bot/clarify.py, which the engine itself calls)."""
+        return answer_intent(self)
+
     def settle(self, turn: state.MemberTurn) -> None:
         """Hand the flow back to be kept, stamped so that a stale one can be told later."""
         if self.flow is not None:

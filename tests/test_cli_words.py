@@ -63,10 +63,10 @@ def test_dates_read_in_local_time_without_an_offset(env, db):
 def test_serve_prints_the_consoles_address(env, monkeypatch):
     import werkzeug.serving
 
-    from bot import outbound
+    from bot import workers
 
     monkeypatch.setattr(werkzeug.serving, "run_simple", lambda *args, **kwargs: None)
-    monkeypatch.setattr(outbound, "start_background_worker", lambda config: None)
+    monkeypatch.setattr(workers, "start_background_worker", lambda config: None)
     out = invoke(env, "serve", "--port", "8123").output
     assert "http://127.0.0.1:8123/admin/" in out and "create-user" in out
 

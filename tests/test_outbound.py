@@ -68,7 +68,7 @@ def output_of(proc: subprocess.Popen, timeout: float = 20) -> str:
 
 def run_burst_worker(env: dict) -> None:
     proc = run_python(env, "from bot.config import load_config\n"
-                           "from bot.outbound import run_worker\n"
+                           "from bot.workers import run_worker\n"
                            "run_worker(load_config(), burst=True)")
     output = output_of(proc)
     assert proc.returncode == 0, output
@@ -387,7 +387,7 @@ def test_worker_with_scheduler_over_private_unix_socket_redis(fake_wechat, env, 
     fake_wechat.record_user_message(ALICE)
     fake_wechat.fail_next(1, errcode=-1)
     worker = run_python(env, "from bot.config import load_config\n"
-                             "from bot.outbound import run_worker\n"
+                             "from bot.workers import run_worker\n"
                              "run_worker(load_config())")
     try:
         time.sleep(3)  # idle past connect_redis's 2 s socket timeout: RQ must raise it for BLPOP

@@ -298,7 +298,8 @@ def test_a_large_societys_backlog_does_not_starve_a_small_ones_message(two_socie
     """Thirty queued messages of the society whose queue the worker lists first, then one of the
     other: the worker takes the societies' queues in turn, so the small society's message goes
     out first or second, not thirty-first."""
-    from bot.outbound import queues_to_serve, send_text_later
+    from bot.outbound import send_text_later
+    from bot.workers import queues_to_serve
     from storage.accounts import account_of_queue
 
     large, small = [account_of_queue(name) for name in queues_to_serve(config)[:2]]
