@@ -1,5 +1,5 @@
 """The worker process: it serves the outbound queues (bot/outbound.py), first queues again the work
-of delivery jobs whose worker died (bot/delivery/worker.py), and ticks the periodic jobs
+of delivery jobs whose worker died (bot/delivery/planner.py), and ticks the periodic jobs
 (bot/scheduler.py). It sits above all three, which is why it is not in bot/outbound.py."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rq.scheduler import RQScheduler
 from rq.worker import DequeueStrategy
 
 from bot.config import PROJECT_ROOT, Config
-from bot.delivery.worker import recover_at_start
+from bot.delivery.planner import recover_at_start
 from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
 from bot.scheduler import Ticker
@@ -121,7 +121,7 @@ def run_worker(config: Config, burst: bool = False) -> bool:
     """Work the outbound queue until stopped (or, with burst, until it is empty).
 
     First it queues again the work of delivery jobs whose worker died (see
-    bot.delivery.worker.recover_abandoned), and queues the periodic jobs whose period
+    bot.delivery.planner.recover_abandoned), and queues the periodic jobs whose period
     came due while no worker ran (bot.scheduler.tick); importing bot.delivery
     here also means each job's forked process starts with it loaded. The
     scheduler runs alongside so that jobs RQ put off for a retry, and periodic

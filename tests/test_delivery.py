@@ -17,7 +17,7 @@ import pytest
 from rq import Queue, SimpleWorker
 
 from bot import content, delivery
-from bot.delivery import planner, worker
+from bot.delivery import planner
 from bot.config import PROJECT_ROOT, load_config
 from bot.outbound import QUEUE_NAME
 from bot.wechat_client import WeChatAPIError
@@ -211,7 +211,7 @@ def test_a_mass_send_failing_past_the_retries_is_sent_again_with_its_clientmsgid
     run_jobs(config)
     assert {row["status"] for row in rows(db, item).values()} == {"sending"}  # stays bound to its clientmsgid
     time.sleep(config.delivery_lease_seconds + 0.2)
-    worker.recover_at_start(config, redis_client)
+    planner.recover_at_start(config, redis_client)
     run_jobs(config)
     got = assert_exactly_once(fake_wechat, db, item, recipients)
     assert {row["status"] for row in got.values()} == {"sent"}
@@ -415,7 +415,7 @@ def test_a_lost_mass_send_is_sent_again_with_its_clientmsgid(fake_wechat, config
             [openid for openid, _ in recipients], {"msgtype": "text", "text": {"content": "x"}},
             "clientmsgid-of-the-dead-job")
 
-    assert worker.recover_at_start(config, redis_client) == 3
+    assert planner.recover_at_start(config, redis_client) == 3
     run_jobs(config)
 
     got = assert_exactly_once(fake_wechat, db, item, recipients)
@@ -433,7 +433,7 @@ def test_a_lost_customer_service_send_is_uncertain_not_repeated(fake_wechat, con
     ledger.claim(db, batch, "dead-token", set())
     ledger.begin_sending(db, ledger.item_rows(item, [recipients[0][0]]), "dead-token", CS)
 
-    worker.recover_at_start(config, redis_client)
+    planner.recover_at_start(config, redis_client)
     run_jobs(config)
 
     got = rows(db, item)
@@ -461,11 +461,11 @@ def test_while_live_jobs_hold_rows_recovery_looks_again_one_lease_later(config, 
     state.hold_lease(redis_client, "live-token", 60)
     ledger.claim(db, ledger.item_rows(item, [recipients[0][0]]), "live-token", set())
     ledger.claim(db, ledger.item_rows(item, [recipients[1][0]]), "dead-token", set())
-    assert worker.recover_at_start(config, redis_client) == 1
-    assert worker.recover_at_start(config, redis_client) == 1  # queued again: harmless, the claim decides
+    assert planner.recover_at_start(config, redis_client) == 1
+    assert planner.recover_at_start(config, redis_client) == 1  # queued again: harmless, the claim decides
     queue = Queue(QUEUE_NAME, connection=redis_client)
     [later] = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
-    assert later.func is worker.recover_later
+    assert later.func is planner.recover_later
     assert [job.args for job in queue.jobs] == [(item, [recipients[1][0]])] * 2
 
 

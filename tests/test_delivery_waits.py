@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot import content, delivery
-from bot.delivery import worker
+from bot.delivery import planner
 from bot.cli import main as cli_main
 from storage import deliveries as ledger
 from storage import state
@@ -119,7 +119,7 @@ def test_an_uncertain_send_waits_unread_in_the_inbox_and_the_secretariat_can_pus
     batch = ledger.item_rows(item, [first, second])
     ledger.claim(db, batch, "dead-token", set())
     ledger.begin_sending(db, ledger.item_rows(item, [first]), "dead-token", CS)  # died with it in flight
-    worker.recover_at_start(config, redis_client)
+    planner.recover_at_start(config, redis_client)
     run_jobs(config)
     got = rows(db, item)
     assert got[first]["status"] == "uncertain"

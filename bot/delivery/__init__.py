@@ -1,9 +1,9 @@
 """Everything the product sends a member, by a channel WeChat allows, exactly once.
 
 This module is the public API below; the work is split by job:
-  planner.py  which channel for whom, and the RQ jobs that send by it (newsletters, notices);
-  worker.py   what every such job runs on: its lease, the outcome of each send, recovery
-              of what dead workers held;
+  planner.py  which channel for whom, the RQ jobs that send by it (newsletters, notices),
+              and recovery of what dead workers held (it queues those jobs again);
+  worker.py   what every such job runs on: its lease, the outcome of each send;
   tags.py     mirroring topic subscriptions to WeChat user tags.
 Whether a member's message opens a customer-service window is bot/service_window.py.
 
@@ -117,7 +117,7 @@ def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=Non
 def resume_broadcast(db, r: redis.Redis, item_id: int) -> int:
     """Queue again what of the item is still queued or held by a dead worker; returns how many."""
     config = load_config()
-    recovered = worker.recover_abandoned(db, r, config, item_id)
+    recovered = planner.recover_abandoned(db, r, config, item_id)
     waiting = ledger.queued_openids(db, item_id)
     planner.queue_item(r, item_id, waiting, config)
     return recovered + len(waiting)

@@ -9,20 +9,25 @@ through worker.send_one / worker.settle.
 """
 from __future__ import annotations
 
+import logging
 import uuid
+from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import redis
 
 from bot import content
-from bot.config import Config
+from bot.config import Config, load_config
 from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, leased_run,
-                                 recover_abandoned, send_one, settle, settle_mass)
+                                 send_one, settle, settle_mass)
 from bot.outbound import JOB_TIMEOUT_SECONDS, enqueue, enqueue_each
 from bot.wechat_client import WeChatAPIClient, WeChatAPIError
 from storage import deliveries as ledger
 from storage import state
+from storage.database import open_database
 from storage.deliveries import CLAIMED, INBOX, QUEUED, SENDING, UNCERTAIN, UNREACHABLE, Rows
+
+log = logging.getLogger(__name__)
 
 # Channels, as recorded in deliveries.channel / notices.channel.
 CUSTOMER_SERVICE, TEMPLATE, MASS, MASS_BY_TAG = "customer_service", "template", "mass", "mass_by_tag"
@@ -270,3 +275,48 @@ def template_message(kind: str, text: str) -> tuple[str, dict, str | None] | Non
               "name": content.society()["name"]}
     data = {field: {"value": template.format_map(values)} for field, template in spec["fields"].items()}
     return spec["template_id"], data, spec.get("url") or None
+
+
+# --- recovery -------------------------------------------------------------------------------------------
+
+def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = None) -> int:
+    """Queue again the rows held by jobs whose lease ran out (their worker died); returns how many.
+
+    While live jobs still hold rows, it is scheduled to run again one lease
+    later, so a worker dying now is recovered without waiting for a restart.
+    """
+    claims = ledger.open_claims(db, item_id)
+    live = state.live_leases(r, {row["claim"] for row in claims})
+    dead = [row for row in claims if row["claim"] not in live]
+    batches, mass_sends = defaultdict(list), set()
+    for row in dead:
+        if row["table"] == "notices":
+            enqueue(r, deliver_notice, row["key"], row["openid"], row["text"], row["kind"], at_front=True)
+        elif row["status"] == SENDING and row["send_ref"]:  # a mass send in flight: resent whole
+            mass_sends.add((row["item_id"], row["send_ref"]))
+        else:
+            batches[row["item_id"]].append(row["openid"])
+    for item, send_ref in mass_sends:
+        enqueue(r, resend_mass, item, send_ref, timeout=batch_timeout(config))
+    for item, openids in batches.items():
+        queue_batches(r, item, openids, config)  # never by tag: these rows are held, not queued
+    if len(dead) < len(claims) and state.claim_recovery_run(r, config.delivery_lease_seconds):
+        enqueue(r, recover_later, delay=config.delivery_lease_seconds + 1)
+    if dead:
+        log.warning("recovered %d deliveries held by dead workers", len(dead))
+    return len(dead)
+
+
+def recover_at_start(config: Config, r: redis.Redis) -> int:
+    """What `python -m bot worker` does before taking jobs: recover what dead workers left."""
+    db = open_database(config.sqlite_path)
+    try:
+        return recover_abandoned(db, r, config)
+    finally:
+        db.close()
+
+
+def recover_later() -> int:
+    """RQ job: recover_abandoned over every item, one lease after it found live claims."""
+    config = load_config()
+    return recover_at_start(config, state.connect_redis(config))

@@ -1,9 +1,9 @@
-"""The worker side of delivery: the lease a job holds, the outcome of each send, and recovery.
+"""The worker side of delivery: the lease a job holds and the outcome of each send.
 
 A job claims its rows under a fresh token and keeps the token's lease alive in
 Redis while it runs (leased_run); each send is marked `sending` only while its
 request is out and settled right after (send_one, settle). When a worker dies
-its leases run out and recover_abandoned queues its rows again
+its leases run out and the planner's recover_abandoned queues its rows again
 (bot/delivery/__init__.py says what each row becomes).
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ from bot.platform.accounts import make_client
 from storage import deliveries as ledger
 from storage import state
 from storage.database import open_database
-from storage.deliveries import CLAIMED, FAILED, QUEUED, SENDING, SENT, UNCERTAIN, UNREACHABLE, Rows
+from storage.deliveries import CLAIMED, FAILED, QUEUED, SENT, UNCERTAIN, UNREACHABLE, Rows
 from storage.members import set_reachable_by_openid
 
 log = logging.getLogger(__name__)
@@ -161,50 +160,3 @@ def settle_mass(run: Run, rows: Rows, outcome: Outcome, channel: str, month: str
             state.release_mass_sends(run.r, month, openids)
     settle(run, rows, outcome, channel)
     return False
-
-
-# --- recovery -------------------------------------------------------------------------------------------
-
-def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = None) -> int:
-    """Queue again the rows held by jobs whose lease ran out (their worker died); returns how many.
-
-    While live jobs still hold rows, it is scheduled to run again one lease
-    later, so a worker dying now is recovered without waiting for a restart.
-    """
-    from bot.delivery import planner  # the jobs it queues again are the planner's, which imports this module
-
-    claims = ledger.open_claims(db, item_id)
-    live = state.live_leases(r, {row["claim"] for row in claims})
-    dead = [row for row in claims if row["claim"] not in live]
-    batches, mass_sends = defaultdict(list), set()
-    for row in dead:
-        if row["table"] == "notices":
-            enqueue(r, planner.deliver_notice, row["key"], row["openid"], row["text"], row["kind"], at_front=True)
-        elif row["status"] == SENDING and row["send_ref"]:  # a mass send in flight: resent whole
-            mass_sends.add((row["item_id"], row["send_ref"]))
-        else:
-            batches[row["item_id"]].append(row["openid"])
-    for item, send_ref in mass_sends:
-        enqueue(r, planner.resend_mass, item, send_ref, timeout=planner.batch_timeout(config))
-    for item, openids in batches.items():
-        planner.queue_batches(r, item, openids, config)  # never by tag: these rows are held, not queued
-    if len(dead) < len(claims) and state.claim_recovery_run(r, config.delivery_lease_seconds):
-        enqueue(r, recover_later, delay=config.delivery_lease_seconds + 1)
-    if dead:
-        log.warning("recovered %d deliveries held by dead workers", len(dead))
-    return len(dead)
-
-
-def recover_at_start(config: Config, r: redis.Redis) -> int:
-    """What `python -m bot worker` does before taking jobs: recover what dead workers left."""
-    db = open_database(config.sqlite_path)
-    try:
-        return recover_abandoned(db, r, config)
-    finally:
-        db.close()
-
-
-def recover_later() -> int:
-    """RQ job: recover_abandoned over every item, one lease after it found live claims."""
-    config = load_config()
-    return recover_at_start(config, state.connect_redis(config))
