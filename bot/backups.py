@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot import content
 from bot.config import Config
-from bot.scheduler import JobRun, periodic
+from bot.periodic import JobRun, periodic
 from storage import backups
 from storage.database import open_database
 

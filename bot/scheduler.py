@@ -1,6 +1,6 @@
 """Periodic jobs: declared once in content/schedule.toml, run by the delivery workers, each period once.
 
-A capability declares its job next to its rules:
+A capability declares its job next to its rules (bot/periodic.py):
 
     @periodic("dues_reminders")
     def send_dues_reminders(run: JobRun) -> dict: ...
@@ -10,7 +10,7 @@ Asia/Shanghai by default). `handlers.register_periodic_jobs()` imports every
 module that declares one, so the table and the functions can be checked against each other.
 
 How a period runs once however many workers there are. Every worker's RQ
-scheduler process calls `tick` (bot/outbound.py), and so does every worker as
+scheduler process calls `tick` (bot/workers.py), and so does every worker as
 it starts. A tick takes, for each job, the latest period due by now (croniter
 over the job's cron line, in its timezone) and claims it in Redis (SET NX per
 job and period): the one worker that gets the claim writes the run's row in
@@ -43,7 +43,6 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis
@@ -51,6 +50,7 @@ from croniter import croniter
 
 from bot import content
 from bot.config import Config, load_config
+from bot.periodic import JobFunction, JobRun, declared_jobs
 from bot.outbound import enqueue
 from storage import schedule as store
 from storage import state
@@ -64,40 +64,12 @@ JOB_TIMEOUT = timedelta(minutes=30)  # RQ stops a run that takes longer
 ABANDON_GRACE = timedelta(minutes=10)  # past its timeout, a run still open lost its worker
 
 
-@dataclass(frozen=True)
-class JobRun:
-    """What a periodic job gets: the stores, and the moment it runs for (in its timezone)."""
-    db: object
-    redis: redis.Redis
-    config: Config
-    at: datetime
-
-    @property
-    def today(self) -> date:
-        return self.at.date()
-
-
-JobFunction = Callable[[JobRun], object]
-_FUNCTIONS: dict[str, JobFunction] = {}
-
-
-def periodic(name: str):
-    """Register the job `name` of content/schedule.toml; it returns a JSON-able summary of what it did."""
-    def register(function: JobFunction) -> JobFunction:
-        if name in _FUNCTIONS:
-            raise ValueError(f"periodic job {name!r} is declared twice: {_FUNCTIONS[name].__module__} and "
-                             f"{function.__module__}")
-        _FUNCTIONS[name] = function
-        return function
-    return register
-
-
 def functions() -> dict[str, JobFunction]:
     """Every declared job, by name."""
-    import handlers
+    import handlers  # the capabilities' modules declare their jobs with bot.periodic, below this engine
 
     handlers.register_periodic_jobs()
-    return dict(_FUNCTIONS)
+    return dict(declared_jobs)
 
 
 @dataclass(frozen=True)

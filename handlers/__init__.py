@@ -29,7 +29,7 @@ def register() -> None:
 
 
 def register_periodic_jobs() -> None:
-    """Declare every periodic job (`@periodic`, bot/scheduler.py); content/schedule.toml says when each runs."""
+    """Declare every periodic job (`@periodic`, bot/periodic.py); content/schedule.toml says when each runs."""
     import bot.backups                     # noqa: F401  nightly_backup
     import handlers.awards.calls           # noqa: F401  award_deadlines
     import handlers.events.guide           # noqa: F401  event_reminders

@@ -17,6 +17,7 @@ from rq import Queue
 
 from bot import scheduler
 from bot.config import PROJECT_ROOT, load_config
+from bot.periodic import declared_jobs, periodic
 from bot.outbound import QUEUE_NAME
 from storage import schedule as runs
 from storage.database import open_database
@@ -84,7 +85,7 @@ def test_every_job_of_the_table_has_one_function_and_every_function_a_line():
 def test_a_job_declared_twice_is_refused():
     name = next(iter(scheduler.functions()))
     with pytest.raises(ValueError, match="twice"):
-        scheduler.periodic(name)(lambda run: None)
+        periodic(name)(lambda run: None)
 
 
 def test_the_table_says_beijing_time_unless_a_job_names_another():
@@ -180,7 +181,7 @@ def test_a_failing_job_is_recorded_and_its_next_period_still_runs(config, db, re
         raise RuntimeError("the awards table is missing")
 
     with monkeypatch.context() as patch:
-        patch.setitem(scheduler._FUNCTIONS, "award_deadlines", broken)
+        patch.setitem(declared_jobs, "award_deadlines", broken)
         scheduler.tick(db, redis_client, shanghai("2030-12-02 09:30"))
         run_queued_runs(redis_client)
     failed = runs_of(db, "award_deadlines")[-1]
@@ -257,7 +258,7 @@ def test_a_failing_manual_run_is_recorded_and_reported(config, env, db, monkeypa
     def broken(run):
         raise RuntimeError("no dues schedule")
 
-    monkeypatch.setitem(scheduler._FUNCTIONS, "dues_reminders", broken)
+    monkeypatch.setitem(declared_jobs, "dues_reminders", broken)
     with pytest.raises(RuntimeError):
         scheduler.run_now(db, connect_redis(config), config, "dues_reminders", date(2030, 12, 1), actor="cli")
     [failed] = runs_of(db, "dues_reminders")

@@ -20,7 +20,7 @@ import redis
 
 from bot import content, delivery, sheet_import
 from bot.router import normalize
-from bot.scheduler import JobRun, periodic
+from bot.periodic import JobRun, periodic
 from bot.validation import Invalid
 from storage import events as store
 

@@ -16,7 +16,7 @@ from datetime import date
 import redis
 
 from bot import content, delivery
-from bot.scheduler import JobRun, periodic
+from bot.periodic import JobRun, periodic
 from handlers.fees import dues
 from storage.fees import claim_reminder, list_dues_payers, release_reminder
 

@@ -19,7 +19,7 @@ template of content/templates.toml, else it waits for the member's next message.
 from __future__ import annotations
 
 from bot import content, delivery
-from bot.scheduler import JobRun, periodic
+from bot.periodic import JobRun, periodic
 from handlers.jobs.board import posting_line, settings
 from storage import jobs as store
 

@@ -18,7 +18,7 @@ import redis
 
 from bot import delivery
 from bot.config import Config
-from bot.scheduler import JobRun, periodic
+from bot.periodic import JobRun, periodic
 from handlers.province.common import registry, say, settings
 from handlers.province.guide import dates_text
 from storage import news
