@@ -21,6 +21,7 @@ from bot.page_links import with_page_link
 from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
+from handlers.members.profile import start_binding
 from bot.registry import handles
 from storage import state
 from storage.events import list_events
@@ -53,7 +54,6 @@ def fee_status(ctx):
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
         if text and _mentions(text, "claims_member"):
-            from handlers.members.profile import start_binding  # profile imports signup; fees is imported by none
             return start_binding(ctx, then="fee_status")
         return _schedule_reply(ctx, details=bool(text) and _mentions(text, "details"))
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence

@@ -16,7 +16,7 @@ from handlers.fees.dues import standing
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
-from bot.registry import handles, step
+from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
                             tries_value)
 from handlers.members.signup import application_status, problem_text, start_signup
@@ -90,7 +90,7 @@ def _limit_reached(ctx) -> bool:
 
 
 def start_binding(ctx, then: str | None = None) -> Reply:
-    """Binding's first question; `then` ("fee_status") is what the member asked for, answered once bound."""
+    """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound."""
     if _limit_reached(ctx):
         return ctx.reply("profile.limit")
     if then:
@@ -224,9 +224,8 @@ def _bind(ctx, member: dict) -> Reply:
                            actor=f"openid:{ctx.openid}", action="bound")
     if give_default_subscriptions(ctx.db, ctx.openid):
         delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
-    if then == "fee_status":  # what the member came for: their dues, not the whole card
-        from handlers.fees.chat import fee_status
-        return ctx.reply("profile.bound").with_note(fee_status(ctx).text)
+    if then:  # what the member came for (the intent fee_status: their dues), not the whole card
+        return ctx.reply("profile.bound").with_note(INTENT_HANDLERS[then](ctx).text)
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
 
 
