@@ -10,7 +10,7 @@ from flask import Flask
 from bot import intent_model
 from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
-from bot.router import route
+from bot.router import feature_names_of, route
 from bot.web import BoundedInt
 from storage.database import open_database
 from storage.state import connect_redis
@@ -36,7 +36,7 @@ def warm_up() -> None:
 
     for text in _WARM_TEXTS:
         route(text)
-    intent_model.current()  # trained here if content/ has new examples
+    intent_model.current(feature_names_of)  # trained here if content/ has new examples
     content.replies()
     for path in sorted(CONTENT_DIR.glob("*.toml")):
         content.load_toml(path.name)

@@ -165,9 +165,10 @@ def intent_train(force):
     import time
 
     from bot import intent_model
+    from bot.router import feature_names_of
 
     started = time.perf_counter()
-    model, path, trained = intent_model.build(force=force)
+    model, path, trained = intent_model.build(feature_names_of, force=force)
     rows = len(intent_model.load_examples())
     what = "trained" if trained else "already cached"
     click.echo(f"{what}: {rows} examples, {len(model.index)} features, {len(model.classes)} intents "

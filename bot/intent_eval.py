@@ -88,7 +88,7 @@ class Report:
 
 def evaluate(rows: list[dict], route=None) -> Report:
     if route is None:
-        from bot.router import route
+        from bot.router import feature_names_of, route
     report = Report()
     for row in rows:
         want = row["intent"]
@@ -149,7 +149,7 @@ def cross_validate(rows: list[dict], folds: int = 5, only: list[dict] | None = N
     how the router does on messages its model has not seen. Folds are fixed (every k-th row).
     With `only`, just those rows are split into folds and scored; the rest always train."""
     from bot import intent_model
-    from bot.router import route
+    from bot.router import feature_names_of, route
 
     report = Report()
     original = intent_model._model
@@ -159,7 +159,8 @@ def cross_validate(rows: list[dict], folds: int = 5, only: list[dict] | None = N
     try:
         for k in range(folds):
             held = scored[k::folds]
-            intent_model._model = intent_model.train(always + [r for i, r in enumerate(scored) if i % folds != k])
+            intent_model._model = intent_model.train(always + [r for i, r in enumerate(scored) if i % folds != k],
+                                                 feature_names_of)
             part = evaluate(held, route)
             for name in ("total", "right", "slot_total", "slot_right", "slot_exact", "asked"):
                 setattr(report, name, getattr(report, name) + getattr(part, name))

@@ -28,6 +28,7 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from bot.config import CONTENT_DIR, PROJECT_ROOT
 
@@ -39,6 +40,7 @@ REGULARISATION = 16.0  # LogisticRegression's C, chosen by cross-validation (pyt
 SOLVER = {"solver": "newton-cg", "max_iter": 300, "tol": 1e-4}  # exact and deterministic, < 1 s here
 NGRAMS = (1, 2, 3)
 
+Featurize = Callable[[str], list[str]]  # text -> feature names: bot.router.feature_names_of, passed in
 _lock = threading.RLock()
 _model = None
 
@@ -128,18 +130,17 @@ def fingerprint(paths: list[Path] | None = None) -> str:
     return digest.hexdigest()[:16]
 
 
-def train(rows: list[dict], key: str = "") -> Model:
-    """Fit the classifier on labelled rows (deterministic: same rows, same weights)."""
+def train(rows: list[dict], featurize: Featurize, key: str = "") -> Model:
+    """Fit the classifier on labelled rows (deterministic: same rows, same weights). The router, which
+    consults this model, hands over its analysis as `featurize` rather than being imported here."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    from bot.router import analyse
-
     vocabulary: dict[str, int] = {}
     indptr, indices, labels = [0], [], []
     for row in rows:
-        names = analyse(row["text"]).feature_names()
+        names = featurize(row["text"])
         for name in names:
             indices.append(vocabulary.setdefault(name, len(vocabulary)))
         indptr.append(len(indices))
@@ -185,7 +186,7 @@ def load(path: Path, key: str) -> Model:
                      f["weights"], f["bias"], key)
 
 
-def build(force: bool = False) -> tuple[Model, Path, bool]:
+def build(featurize: Featurize, force: bool = False) -> tuple[Model, Path, bool]:
     """The model for the current examples: from the cache, else trained (and cached when var/ is
     writable). Returns (model, cache path, whether it was trained now)."""
     key = fingerprint()
@@ -195,7 +196,7 @@ def build(force: bool = False) -> tuple[Model, Path, bool]:
             return load(path, key), path, False
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file: train again
-    model = train(load_examples(), key)
+    model = train(load_examples(), featurize, key)
     try:
         save(model, path)
     except OSError:
@@ -203,20 +204,20 @@ def build(force: bool = False) -> tuple[Model, Path, bool]:
     return model, path, True
 
 
-def current() -> Model:
+def current(featurize: Featurize) -> Model:
     """The process's model, built once (under a lock) on first use."""
     global _model
     if _model is None:
         with _lock:
             if _model is None:
-                _model = build()[0]
+                _model = build(featurize)[0]
     return _model
 
 
-def reload() -> tuple[Model, bool]:
+def reload(featurize: Featurize) -> tuple[Model, bool]:
     """Pick up new examples now (after the console labelled one): load or train, then swap."""
     global _model
     with _lock:
-        model, _, trained = build()
+        model, _, trained = build(featurize)
         _model = model
     return model, trained

@@ -28,6 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import intent_model
 from bot.config import CONTENT_DIR
 
 INTENTS = (
@@ -143,9 +144,7 @@ def route(text: str) -> Intent:
     lex = analysis.lexicon
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
-    from bot import intent_model
-
-    ranked = intent_model.current().probabilities(analysis.feature_names())
+    ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
     if ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown":
         # The model doubts and the rules heard a request: the request goes first (ask if close).
         ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
@@ -192,13 +191,16 @@ class Analysis:
         return {}
 
     def feature_names(self) -> list[str]:
-        from bot.intent_model import features
-
-        return features(self.fixed, self.tokens, self.found.strength, self.rule_name)
+        return intent_model.features(self.fixed, self.tokens, self.found.strength, self.rule_name)
 
 
 def analyse(text: str) -> Analysis:
     return Analysis(text)
+
+
+def feature_names_of(text: str) -> list[str]:
+    """What the learned model sees of a message (bot.intent_model trains and scores on these)."""
+    return analyse(text).feature_names()
 
 
 @dataclass

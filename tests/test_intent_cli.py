@@ -69,6 +69,7 @@ def test_a_fresh_checkout_trains_deterministically(tmp_path):
     import numpy as np
 
     from bot import intent_model
+    from bot.router import feature_names_of
 
     tracked = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True,
                              check=True).stdout.splitlines()
@@ -88,7 +89,7 @@ def test_a_fresh_checkout_trains_deterministically(tmp_path):
             models.append({k: f[k].copy() for k in f.files})
     first, second = models
     assert all(np.array_equal(first[k], second[k]) for k in first)
-    here = intent_model.train(intent_model.load_examples())
+    here = intent_model.train(intent_model.load_examples(), feature_names_of)
     assert np.array_equal(here.weights, first["weights"])
     routed = subprocess.run([sys.executable, "-m", "bot", "intent"], input="我想交会费\n".encode(), cwd=clone,
                             capture_output=True, timeout=120)

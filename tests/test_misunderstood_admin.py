@@ -9,7 +9,7 @@ import pytest
 
 from bot import intent_model
 from bot.config import CONTENT_DIR
-from bot.router import route
+from bot.router import feature_names_of, route
 from tests.admin_data import add_units, add_users
 from tests.member import Member
 from tests.test_admin import csrf, log_in, page, post
@@ -25,13 +25,13 @@ def examples(tmp_path, monkeypatch):
     folder.mkdir()
     for path in CONTENT_DIR.glob(intent_model.EXAMPLES_GLOB):
         shutil.copy2(path, folder / path.name)
-    intent_model.current()  # the model of the real examples, cached, so the copy finds it
+    intent_model.current(feature_names_of)  # the model of the real examples, cached, so the copy finds it
     if intent_model.CACHE_DIR.exists():
         shutil.copytree(intent_model.CACHE_DIR, tmp_path / "model")
     monkeypatch.setattr(intent_model, "MAIN_EXAMPLES", folder / "intent_examples.jsonl")
     monkeypatch.setattr(intent_model, "CACHE_DIR", tmp_path / "model")
     monkeypatch.setattr(intent_model, "_model", None)
-    intent_model.current()  # before any member writes: loading is not part of their reply
+    intent_model.current(feature_names_of)  # before any member writes: loading is not part of their reply
     return folder / "intent_examples.jsonl"
 
 
