@@ -53,7 +53,7 @@ def _dedupe_key(message_key: str) -> str:
     return f"{key_prefix()}dedupe:{message_key}"
 
 
-def _flow_key(openid: str) -> str:
+def flow_key(openid: str) -> str:
     return f"{key_prefix()}flow:{openid}"
 
 
@@ -143,11 +143,11 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     The turn comes back untaken when another message of the member holds the lock.
     """
     turn = MemberTurn(openid)
-    keys = [_dedupe_key(message_key), _lock_key(openid), _flow_key(openid)]
+    keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid)]
     args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
     if window:
         kind, seconds, messages = window
-        keys.append(_window_key(openid, kind))
+        keys.append(window_key(openid, kind))
         args += [messages, seconds]
     claimed = _run_once(r, _BEGIN_MESSAGE_SCRIPT, keys, args)
     if claimed is None:
@@ -163,7 +163,7 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
     while not turn.taken:
         with r.pipeline(transaction=False) as pipe:
             pipe.set(_lock_key(turn.openid), turn.token, nx=True, px=int(LOCK_HOLD_SECONDS * 1000))
-            taken, raw_flow = pipe.get(_flow_key(turn.openid)).execute()
+            taken, raw_flow = pipe.get(flow_key(turn.openid)).execute()
         if taken:
             turn._took(raw_flow)
         elif time.monotonic() >= deadline:
@@ -176,7 +176,7 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
                 claim_ttl: int) -> None:
     """Keep the flow, free the member, and keep the reply for WeChat's retries of the message."""
     flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
-    keys = [_lock_key(turn.openid), _flow_key(turn.openid), _dedupe_key(message_key)]
+    keys = [_lock_key(turn.openid), flow_key(turn.openid), _dedupe_key(message_key)]
     args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING]
     if turn.later:
         key, value, ttl = turn.later
@@ -217,15 +217,6 @@ def wait_for_reply(r: redis.Redis, message_key: str, timeout: float) -> str | No
         if time.monotonic() >= deadline:
             return None
         time.sleep(0.02)
-
-
-def load_flow(r: redis.Redis, openid: str) -> dict | None:
-    raw = r.get(_flow_key(openid))
-    return json.loads(raw) if raw else None
-
-
-def save_flow(r: redis.Redis, openid: str, flow: dict, ttl: int) -> None:
-    r.set(_flow_key(openid), json.dumps(flow, ensure_ascii=False), ex=ttl)
 
 
 # --- other locks (the access-token refresh, tag syncs) -------------------------
@@ -325,7 +316,7 @@ def forget_revocations(r: redis.Redis, appids) -> None:
 # A capped log of what happened to each outbound job, until the SQLite outcome
 # table per (item, member) replaces it.
 
-def _outbound_log_key() -> str:
+def outbound_log_key() -> str:
     return f"{key_prefix()}outbound:log"
 
 
@@ -335,14 +326,9 @@ OUTBOUND_LOG_SIZE = 1000
 def record_outbound_outcome(r: redis.Redis, outcome: dict) -> None:
     """Prepend one outcome and keep only the most recent OUTBOUND_LOG_SIZE."""
     with r.pipeline() as pipe:
-        pipe.lpush(_outbound_log_key(), json.dumps(outcome, ensure_ascii=False))
-        pipe.ltrim(_outbound_log_key(), 0, OUTBOUND_LOG_SIZE - 1)
+        pipe.lpush(outbound_log_key(), json.dumps(outcome, ensure_ascii=False))
+        pipe.ltrim(outbound_log_key(), 0, OUTBOUND_LOG_SIZE - 1)
         pipe.execute()
-
-
-def recent_outbound_outcomes(r: redis.Redis, limit: int = 100) -> list[dict]:
-    """The latest outcomes, newest first."""
-    return [json.loads(raw) for raw in r.lrange(_outbound_log_key(), 0, limit - 1)]
 
 
 # --- binding attempts ----------------------------------------------------------
@@ -470,12 +456,12 @@ def take_standin_code(r: redis.Redis, code: str) -> str | None:
 WINDOW_KINDS = ("message", "event")
 
 
-def _window_key(openid: str, kind: str) -> str:
+def window_key(openid: str, kind: str) -> str:
     return f"{key_prefix()}cs_window:{openid}:{kind}"
 
 
 def open_service_window(r: redis.Redis, openid: str, kind: str, seconds: int, messages: int) -> None:
-    r.set(_window_key(openid, kind), messages, ex=seconds)
+    r.set(window_key(openid, kind), messages, ex=seconds)
 
 
 _TAKE_WINDOW_SCRIPT = """
@@ -493,12 +479,8 @@ return 1
 
 def take_service_window_message(r: redis.Redis, openid: str) -> bool:
     """Spend one message of the member's open window (the one closing first); False if none is left."""
-    keys = [_window_key(openid, kind) for kind in WINDOW_KINDS]
+    keys = [window_key(openid, kind) for kind in WINDOW_KINDS]
     return bool(r.eval(_TAKE_WINDOW_SCRIPT, len(keys), *keys))
-
-
-def service_window_messages_left(r: redis.Redis, openid: str) -> int:
-    return sum(int(value or 0) for value in r.mget([_window_key(openid, k) for k in WINDOW_KINDS]))
 
 
 # --- monthly mass-send quota ----------------------------------------------------------
@@ -508,7 +490,7 @@ def service_window_messages_left(r: redis.Redis, openid: str) -> int:
 MASS_QUOTA_TTL = 40 * 86400  # outlives its month
 
 
-def _mass_quota_key(month: str) -> str:
+def mass_quota_key(month: str) -> str:
     return f"{key_prefix()}mass_quota:{month}"
 
 
@@ -530,7 +512,7 @@ def reserve_mass_sends(r: redis.Redis, month: str, openids: list[str], limit: in
     """Count one mass send for each member with quota left this month; returns those members."""
     if not openids:
         return []
-    granted = r.eval(_RESERVE_MASS_SCRIPT, 1, _mass_quota_key(month), limit, MASS_QUOTA_TTL, *openids)
+    granted = r.eval(_RESERVE_MASS_SCRIPT, 1, mass_quota_key(month), limit, MASS_QUOTA_TTL, *openids)
     return [openid.decode() for openid in granted]
 
 
@@ -538,12 +520,8 @@ def release_mass_sends(r: redis.Redis, month: str, openids: list[str]) -> None:
     """Give back what reserve_mass_sends counted for a send WeChat refused."""
     with r.pipeline() as pipe:
         for openid in openids:
-            pipe.hincrby(_mass_quota_key(month), openid, -1)
+            pipe.hincrby(mass_quota_key(month), openid, -1)
         pipe.execute()
-
-
-def mass_sends_used(r: redis.Redis, month: str, openid: str) -> int:
-    return int(r.hget(_mass_quota_key(month), openid) or 0)
 
 
 # --- API rate limit ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from storage.tickets import HUMAN, list_tickets, list_tickets_of_member
 from tests.job_board import post as post_job
 from tests.member import Member
 from tests.test_signup import GOOD_DATA, STUDENT_ANSWERS, fill
+from tests import redis_state
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def test_cancel_at_any_step_keeps_nothing(alice, db, redis_client, cancel_word):
     reply = alice.says(cancel_word)
     assert "已取消" in reply and "意见建议" in reply
     assert tickets(db) == []
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
 
 
 def test_cancel_after_a_draft_keeps_nothing(alice, db):
@@ -79,9 +80,9 @@ def test_cancel_with_nothing_open_says_so(alice):
 
 def test_returning_after_a_while_is_offered_to_continue(alice, db, redis_client):
     alice.says("我想提建议")
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     flow["updated_at"] = time.time() - 3600  # the member left an hour ago
-    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    redis_state.save_flow(redis_client, "o_alice", flow, ttl=1800)
     offer = alice.says("在吗")
     assert "还没有完成" in offer and "继续" in offer
     assert tickets(db) == []  # "在吗" was not taken as the feedback
@@ -92,9 +93,9 @@ def test_returning_after_a_while_is_offered_to_continue(alice, db, redis_client)
 
 def test_another_question_while_paused_is_answered_with_a_reminder(alice, redis_client):
     alice.says("我想提建议")
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     flow["updated_at"] = time.time() - 3600
-    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    redis_state.save_flow(redis_client, "o_alice", flow, ttl=1800)
     alice.says("你好")  # the resume offer
     reply = alice.says("秘书处电话多少")
     assert content.society()["secretariat"]["phone"] in reply
@@ -158,7 +159,7 @@ def test_follow_and_poster_follow_both_welcome(client, config):
 def test_unfollow_ends_an_open_flow(alice, redis_client):
     alice.says("我想提建议")
     assert alice.send("event", Event="unsubscribe") == ""
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
 
 
 def test_members_do_not_see_each_others_flows(client, config, db):
@@ -210,7 +211,7 @@ def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(re
     state.end_message(redis_client, next_message, 60, "msg:2", "<xml>2</xml>", 60)
     slow.save({"name": "signup", "step": "name", "data": {}})
     state.end_message(redis_client, slow, 60, "msg:1", "<xml>1</xml>", 60)
-    assert state.load_flow(redis_client, "o_slow")["name"] == "feedback"
+    assert redis_state.load_flow(redis_client, "o_slow")["name"] == "feedback"
     after = state.begin_message(redis_client, "msg:3", "o_slow", claim_ttl=60)
     assert after.taken and after.flow["name"] == "feedback"  # and the lock was freed
     assert state.wait_for_reply(redis_client, "msg:1", 0) == "<xml>1</xml>"  # the reply is kept all the same
@@ -221,7 +222,7 @@ def test_a_handler_that_outlived_its_lock_does_not_overwrite_the_next_message(re
 def application_waiting(alice, redis_client, until="mobile") -> dict:
     """Fill the membership application up to `until`; returns the answers typed so far."""
     fill(alice, STUDENT_ANSWERS, until=until)
-    return state.load_flow(redis_client, "o_alice")["data"]["answers"]
+    return redis_state.load_flow(redis_client, "o_alice")["data"]["answers"]
 
 
 def reminder() -> str:
@@ -231,12 +232,12 @@ def reminder() -> str:
 def test_feedback_given_mid_application_leaves_the_application_waiting(alice, db, redis_client):
     answers = application_waiting(alice, redis_client)
     assert "写下您的意见" in alice.says("我想提个建议")
-    assert state.load_flow(redis_client, "o_alice")["waiting"]["data"]["answers"] == answers
+    assert redis_state.load_flow(redis_client, "o_alice")["waiting"]["data"]["answers"] == answers
     done = alice.says("希望年会的日程早点公布")
     [ticket] = tickets(db)
     assert ticket["ticket_no"] in done and ticket["body"] == "希望年会的日程早点公布"
     assert done.count("还没有完成") == 1 and reminder() in done
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     assert (flow["name"], flow["step"], flow["paused"]) == ("signup", "mobile", True) and "waiting" not in flow
     assert "请输入您的手机号" in alice.says("继续")
     for _, answer, _ in STUDENT_ANSWERS[-2:]:
@@ -244,7 +245,7 @@ def test_feedback_given_mid_application_leaves_the_application_waiting(alice, db
     assert "姓名：张三" in summary and "学科专业：有机化学" in summary
     assert "申请编号" in alice.says("确认")
     assert find_open_application(db, "o_alice")["data"] == GOOD_DATA["individual"]
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
 
 
 @pytest.mark.parametrize("request_,question,title", [
@@ -260,20 +261,20 @@ def test_cancelling_the_other_form_brings_the_application_back(alice, db, redis_
     assert f"已取消“{title}”" in reply and reminder() in reply
     assert "申请入会" not in reply.replace(reminder(), "")  # only the other form was cancelled
     assert tickets(db) == []
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     assert flow["name"] == "signup" and flow["paused"] and flow["data"]["answers"] == answers
     assert "学科专业" in alice.says("继续")
     assert "已取消“申请入会”" in alice.says("取消")  # the application itself, when it is the one asked
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
     assert find_open_application(db, "o_alice") is None
 
 
 def test_a_stale_form_over_the_application_is_offered_then_cancelled_alone(alice, db, redis_client):
     application_waiting(alice, redis_client)
     alice.says("我想提个建议")
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     flow["updated_at"] = time.time() - 3600  # the member left an hour ago
-    state.save_flow(redis_client, "o_alice", flow, ttl=1800)
+    redis_state.save_flow(redis_client, "o_alice", flow, ttl=1800)
     offer = alice.says("在吗")
     assert "意见建议" in offer and "还没有完成" in offer and "申请入会" not in offer
     reply = alice.says("取消")
@@ -285,12 +286,12 @@ def test_cancelling_an_application_started_over_a_paused_form_brings_that_form_b
     alice.says("我想提建议")
     alice.clicks("MENU_HELP")  # the feedback form is paused
     assert "申请类型" in alice.says("申请入会")
-    assert state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "feedback"
+    assert redis_state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "feedback"
     reply = alice.says("取消")
     assert "已取消“申请入会”" in reply and content.text("flow.paused", flow="意见建议") in reply
     assert "写下您的意见" in alice.says("继续")
     assert "编号" in alice.says("希望年会提供直播")
-    assert len(tickets(db)) == 1 and state.load_flow(redis_client, "o_alice") is None
+    assert len(tickets(db)) == 1 and redis_state.load_flow(redis_client, "o_alice") is None
 
 
 @pytest.fixture
@@ -310,11 +311,11 @@ def test_a_job_list_browsed_mid_application_is_left_and_the_application_waits(al
     listing = alice.says("招聘 工程师")
     assert "1. " in listing and "2. " in listing and "还没有完成" not in listing
     assert alice.says("1").startswith("【")  # a posting in full; the list is still open
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     assert flow["name"] == "jobs" and flow["waiting"]["data"]["answers"] == answers
     reply = leave(alice)
     assert shown in reply
-    flow = state.load_flow(redis_client, "o_alice")
+    flow = redis_state.load_flow(redis_client, "o_alice")
     assert flow["name"] == "signup" and flow["step"] == "mobile" and flow["data"]["answers"] == answers
     if flow["paused"]:  # left for another request: reminded once, and "继续" comes back
         assert reply.count("还没有完成") == 1 and reminder() in reply
@@ -329,17 +330,17 @@ def test_a_cancel_on_a_job_list_asks_about_the_waiting_application(alice, db, re
     offer = alice.says("取消")
     assert "申请入会" in offer and "还没有完成" in offer and "已取消" not in offer
     assert offer.count("还没有完成") == 1
-    assert state.load_flow(redis_client, "o_alice")["name"] == "signup"
+    assert redis_state.load_flow(redis_client, "o_alice")["name"] == "signup"
     assert "已取消“申请入会”" in alice.says("取消")
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
 
 
 def test_unfollow_drops_the_application_waiting_too(alice, db, redis_client):
     application_waiting(alice, redis_client)
     alice.says("我想提个建议")
-    assert state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "signup"
+    assert redis_state.load_flow(redis_client, "o_alice")["waiting"]["name"] == "signup"
     assert alice.send("event", Event="unsubscribe") == ""
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None
     alice.follows()
     assert "手机号" not in alice.says("继续")
-    assert state.load_flow(redis_client, "o_alice") is None
+    assert redis_state.load_flow(redis_client, "o_alice") is None

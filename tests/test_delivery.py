@@ -28,6 +28,7 @@ from storage.database import now_iso
 from storage.members import find_member_by_openid, insert_member
 from storage.sqlite import transaction
 from tests.member import Member
+from tests import redis_state
 
 pytest_plugins = ["tests.fake_wechat"]
 
@@ -126,7 +127,7 @@ def test_each_member_gets_the_channel_wechat_allows(fake_wechat, config, db, red
     assert fake_wechat.calls["message/mass/send"] == 1
     assert delivery.delivery_counts(db, item) == {
         "total": 7, "status": {"sent": 5, "inbox": 1, "unreachable": 1}, "channel": {CS: 2, MASS: 3}}
-    assert state.mass_sends_used(redis_client, planner.wechat_month(), mass[0]) == 1
+    assert redis_state.mass_sends_used(redis_client, planner.wechat_month(), mass[0]) == 1
 
 
 def test_an_item_without_a_link_goes_as_text(fake_wechat, config, db, redis_client):
@@ -159,7 +160,7 @@ def test_a_lone_quota_holder_waits_in_the_inbox(fake_wechat, config, db, redis_c
     delivery.enqueue_broadcast(db, redis_client, item, recipients)
     run_jobs(config)
     assert rows(db, item)[recipients[0][0]]["status"] == "inbox"
-    assert state.mass_sends_used(redis_client, planner.wechat_month(), recipients[0][0]) == 0
+    assert redis_state.mass_sends_used(redis_client, planner.wechat_month(), recipients[0][0]) == 0
 
 
 def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wechat, config, db, redis_client):
@@ -277,7 +278,7 @@ def test_the_inbox_is_announced_when_the_member_next_writes(fake_wechat, config,
     member = Member(client, config, openid)
     reply = member.says("帮助")
     assert reply.endswith(content.text("inbox.unread", count=3))
-    assert state.service_window_messages_left(redis_client, openid) == 5  # the message opened the window
+    assert redis_state.service_window_messages_left(redis_client, openid) == 5  # the message opened the window
 
     delivery.mark_inbox_read(db, openid, items[:2])
     assert member.says("帮助").endswith(content.text("inbox.unread", count=1))

@@ -15,10 +15,10 @@ from wechatpy import parse_message
 
 from bot import content
 from bot.wechat import FOLLOW_EVENTS, SCAN_EVENTS
-from storage import state
 from storage.members import find_member_by_openid, insert_member
 from storage.sqlite import transaction
 from tests.test_webhook import account, new_member, wire  # noqa: F401  (fixtures)
+from tests import redis_state
 
 def sample(event: str, key: str | None = None, inner: str = "") -> str:
     """One of wechatpy's test samples, from the member `{openid}`, sent now."""
@@ -70,7 +70,7 @@ def test_a_follow_of_any_kind_welcomes_restores_and_opens_the_window(wire, db, r
     text = wire.reply(fill(FOLLOWS[how], openid))["Content"]
     assert text == content.text("welcome.follow")
     assert find_member_by_openid(db, openid)["reachable"] == 1
-    assert state.service_window_messages_left(redis_client, openid) > 0
+    assert redis_state.service_window_messages_left(redis_client, openid) > 0
 
 
 @pytest.mark.parametrize("how", SCANS)
@@ -79,4 +79,4 @@ def test_a_scan_of_any_kind_says_hello_and_opens_the_window(wire, db, redis_clie
     text = wire.reply(fill(SCANS[how], openid))["Content"]
     assert text == content.text("welcome.scan")
     assert find_member_by_openid(db, openid)["reachable"] == 1
-    assert state.service_window_messages_left(redis_client, openid) > 0
+    assert redis_state.service_window_messages_left(redis_client, openid) > 0

@@ -39,10 +39,10 @@ from handlers.jobs import filters as job_filters
 from bot.registry import FLOW_STEPS
 from bot.router import INTENTS, TOPIC_INTENTS, TOPICS, route
 from bot.wechat import WebhookError, open_message
-from storage import state
 from storage.awards import save_awards
 from storage.members import insert_member
 from storage.tickets import HUMAN, create_ticket
+from tests import redis_state
 from tests import wechat_reference as ref
 from tests.job_board import post as post_job
 from tests.test_events_chat import add_event
@@ -425,7 +425,7 @@ def test_a_form_cancelled_at_any_step_leaves_nothing_behind(wire, world, redis_c
     openid = walk(wire, world, *stop)
     before = stored_by(world, openid)
     sent(wire, openid, "取消", safe_mode=False)
-    assert state.load_flow(redis_client, openid) is None
+    assert redis_state.load_flow(redis_client, openid) is None
     sent(wire, openid, text, safe_mode=False)
     assume(route(text).name not in NOT_FLOW_WORK)
     assert stored_by(world, openid) == before
@@ -438,7 +438,7 @@ def test_the_paths_reach_every_step_of_every_flow(wire, world, redis_client):
         openid = walk(wire, world, path, 0)
         for text in texts:
             wire.say(openid, text)
-            flow = state.load_flow(redis_client, openid)  # none between two forms ("订阅政策", "确认")
+            flow = redis_state.load_flow(redis_client, openid)  # none between two forms ("订阅政策", "确认")
             reached |= {(flow["name"], flow["step"])} if flow else set()
         assert flow is not None, path
     assert reached == set(FLOW_STEPS)

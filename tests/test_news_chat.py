@@ -7,11 +7,11 @@ import pytest
 from rq import Queue
 
 from bot import content, delivery, paging
-from storage import state
 from storage.deliveries import INBOX, claim, item_rows, queue_deliveries, settle
 from storage.members import find_member_by_openid, insert_member
 from storage.news import save_item, subscribe, topics_of
 from tests.member import Member
+from tests import redis_state
 
 PAGE = paging.page_size()
 
@@ -269,9 +269,9 @@ def test_an_open_list_never_nags(alice, db, redis_client):
     assert len(numbered(alice.says("会讯"))) >= 2
     assert "还没有完成" not in alice.clicks("MENU_HELP")
     alice.says("会讯")
-    flow = state.load_flow(redis_client, alice.openid)
+    flow = redis_state.load_flow(redis_client, alice.openid)
     flow["updated_at"] = time.time() - 3600
-    state.save_flow(redis_client, alice.openid, flow, ttl=1800)
+    redis_state.save_flow(redis_client, alice.openid, flow, ttl=1800)
     reply = alice.says("人工客服")
     assert "还没有完成" not in reply and "秘书处" in reply
 

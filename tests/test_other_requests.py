@@ -9,11 +9,11 @@ import pytest
 
 from bot import content
 from storage import events as event_store
-from storage import state
 from storage.members import insert_member
 from storage.sqlite import transaction
 from storage.tickets import list_tickets_of_member
 from tests.member import Member
+from tests import redis_state
 
 PAUSED = "还没有完成，回复“继续”"
 TODAY = date.today()
@@ -78,7 +78,7 @@ def test_another_request_is_answered_and_the_step_waits(client, config, world, r
     member, question = reach(client, config, step_name)
     reply = member.says(request_)
     answered, _, reminder = reply.partition(PAUSED)
-    flow = state.load_flow(redis_client, member.openid)
+    flow = redis_state.load_flow(redis_client, member.openid)
     waiting = flow if flow.get("paused") else flow.get("waiting")
     assert waiting and waiting["paused"], (step_name, reply)
     # a request that opens a list of its own keeps the form waiting under it, reminded when it ends
@@ -114,7 +114,7 @@ def test_an_answer_that_sounds_like_a_request_stays_an_answer(client, config, wo
 def test_cancel_in_english_cancels_every_step(client, config, world, redis_client, step_name):
     member, _ = reach(client, config, step_name)
     assert "已取消" in member.says("cancel")
-    assert state.load_flow(redis_client, member.openid) is None
+    assert redis_state.load_flow(redis_client, member.openid) is None
 
 
 def test_a_job_question_in_the_event_contact_step_is_answered_not_refused_as_a_mobile(client, config, world,
@@ -157,5 +157,5 @@ def test_a_question_the_bot_cannot_place_is_never_stored_as_the_answer(client, c
     member, question = reach(client, config, step_name)
     reply = member.says("会员有什么权益？")
     assert PAUSED in reply and len(reply.splitlines()) <= 5, reply
-    assert "会员有什么权益" not in str(state.load_flow(redis_client, member.openid))
+    assert "会员有什么权益" not in str(redis_state.load_flow(redis_client, member.openid))
     assert question in member.says("继续")

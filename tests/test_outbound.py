@@ -26,9 +26,9 @@ from storage.state import (
     connect_redis,
     invalidate_access_token_if,
     load_access_token,
-    recent_outbound_outcomes,
     store_access_token,
 )
+from tests.redis_state import recent_outbound_outcomes
 
 pytest_plugins = ["tests.fake_wechat"]
 

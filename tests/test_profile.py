@@ -16,6 +16,7 @@ from storage.news import topics_of
 from storage.members import (create_application, find_member, find_member_by_openid, history_of,
                              insert_member)
 from tests.test_signup import Phone
+from tests import redis_state
 
 MOBILE = "15937126688"
 TODAY = datetime(2026, 6, 15, 10, 30)
@@ -193,7 +194,7 @@ def test_cancel_mid_binding_binds_nothing(li, db, redis_client):
     li.says("会员卡")
     li.says("李明")
     assert "已取消" in li.says("取消")
-    assert state.load_flow(redis_client, "o_li") is None
+    assert redis_state.load_flow(redis_client, "o_li") is None
     assert find_member_by_openid(db, "o_li") is None
 
 
@@ -203,7 +204,7 @@ def test_another_request_mid_binding_is_answered_and_binds_nothing(li, db, redis
     li.says("会员卡")
     reply = li.says("查会费")
     assert "会费标准" in reply and content.text("profile.ask.bind_no") not in reply
-    assert state.load_flow(redis_client, "o_li")["paused"]  # waits, as every form does
+    assert redis_state.load_flow(redis_client, "o_li")["paused"]  # waits, as every form does
     assert content.text("flow.paused", flow="会员信息") in reply
     assert find_member_by_openid(db, "o_li") is None
     assert content.text("profile.ask.bind_name") in li.says("继续")
@@ -257,7 +258,7 @@ def test_another_request_mid_update_gets_its_answer_and_changes_nothing(li, db, 
     answered = reply.split(paused)[0]
     assert "格式不对" not in answered and content.text(f"profile.ask.update_{column}") not in answered
     assert (find_member(db, member["id"]), len(history_of(db, "member", member["id"]))) == before
-    flow = state.load_flow(redis_client, "o_li")
+    flow = redis_state.load_flow(redis_client, "o_li")
     # the update waits (under the feedback form opened meanwhile, or on its own)
     assert flow["paused"] or flow["waiting"]["step"] == f"update_{column}"
 

@@ -7,10 +7,10 @@ import pytest
 
 from bot import content
 from bot.validation import credit_code_check_char
-from storage import state
 from storage.members import (create_application, find_open_application, history_of,
                              insert_member, insert_unit, list_pending_applications)
 from tests.member import Member
+from tests import redis_state
 
 MOBILE = "15937126688"
 UNIT_CODE = "91350100M000100Y43"  # a published, valid unified social credit code
@@ -308,7 +308,7 @@ def test_a_member_is_told_their_number(zhang, db, redis_client):
                        "openid": "o_zhang"}, actor="test")
     reply = zhang.says("申请入会")
     assert "HNKX202600007" in reply and "会员卡" in reply
-    assert state.load_flow(redis_client, "o_zhang") is None
+    assert redis_state.load_flow(redis_client, "o_zhang") is None
 
 
 def test_an_application_made_meanwhile_is_not_doubled(zhang, db):
@@ -326,14 +326,14 @@ def test_cancel_at_any_step_keeps_nothing(zhang, db, redis_client, until):
     reply = zhang.says("取消")
     assert "已取消" in reply and "申请入会" in reply
     assert list_pending_applications(db) == []
-    assert state.load_flow(redis_client, "o_zhang") is None
+    assert redis_state.load_flow(redis_client, "o_zhang") is None
 
 
 def test_returning_mid_way_is_offered_to_continue_where_it_stopped(zhang, db, redis_client):
     fill(zhang, STUDENT_ANSWERS, until="discipline")
-    flow = state.load_flow(redis_client, "o_zhang")
+    flow = redis_state.load_flow(redis_client, "o_zhang")
     flow["updated_at"] = time.time() - 3600  # the member left an hour ago
-    state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
+    redis_state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
     offer = zhang.says("有机化学")
     assert "还没有完成" in offer and "继续" in offer
     assert "学科专业" in zhang.says("继续")
@@ -346,9 +346,9 @@ def test_returning_mid_way_is_offered_to_continue_where_it_stopped(zhang, db, re
 
 def test_resuming_at_a_choice_and_at_the_summary(zhang, redis_client):
     def leave_for_an_hour():
-        flow = state.load_flow(redis_client, "o_zhang")
+        flow = redis_state.load_flow(redis_client, "o_zhang")
         flow["updated_at"] = time.time() - 3600
-        state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
+        redis_state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
 
     fill(zhang, STUDENT_ANSWERS, until="post_category")
     leave_for_an_hour()
@@ -378,7 +378,7 @@ PAUSED = "还没有完成，回复“继续”"  # the reminder under an answer 
 
 
 def answers_so_far(redis_client, openid="o_zhang") -> dict:
-    return state.load_flow(redis_client, openid)["data"]["answers"]
+    return redis_state.load_flow(redis_client, openid)["data"]["answers"]
 
 
 DETOURS = on_both_forms([
@@ -451,7 +451,7 @@ def test_a_malformed_answer_that_reads_as_a_request_is_still_refused(zhang, db, 
     reply = zhang.says(attempt)
     assert problem in reply and question in reply and PAUSED not in reply
     assert answers_so_far(redis_client) == before
-    assert state.load_flow(redis_client, "o_zhang")["step"] == step_name
+    assert redis_state.load_flow(redis_client, "o_zhang")["step"] == step_name
 
 
 def test_answers_that_read_as_requests_are_kept_as_answers(zhang, db):
@@ -529,7 +529,7 @@ def test_cancelling_keeps_the_answers_a_day_and_offers_to_resume(zhang, db, redi
     """Issue 12: cancelling half-way lost everything typed so far."""
     fill(zhang, STUDENT_ANSWERS, until="post_category")
     assert "保留一天" in zhang.says("取消")
-    assert state.load_flow(redis_client, "o_zhang") is None
+    assert redis_state.load_flow(redis_client, "o_zhang") is None
     assert "还保留着" in zhang.says("我要入会")
     assert "岗位类别" in zhang.says("继续")  # where it was, the answers before kept
     finish(zhang, db, STUDENT_ANSWERS, "post_category")
