@@ -239,11 +239,18 @@ def plan_import(db, spec: RecordSheet, path: Path, year: int | None, name: str |
 
 # --- the report ---------------------------------------------------------------------
 
-def _problem_view(problem: Problem) -> dict:
+def problem_view(problem: Problem, text: Callable[..., str] = problem_text) -> dict:
+    """A problem as the secretariat's report shows it, in `text`'s words: the value in full, mobiles
+    too, so the row can be found in Excel (the report is staff-only; logs keep masking)."""
     column = problem.column
     return {"row": problem.row, "column": column and column.key, "header": column and column.header,
             "letter": column and column.letter, "value": problem.value,
-            "problem": problem_text(problem.reason, **problem.facts)}
+            "problem": text(problem.reason, **problem.facts)}
+
+
+def header_text(header_rows: list[int]) -> str:
+    """The header's rows as the report names them: "3" or "2-3"."""
+    return "-".join(str(r) for r in sorted({header_rows[0], header_rows[-1]}))
 
 
 def _changes_text(spec: RecordSheet, stored: dict, changes: dict) -> str:
@@ -257,7 +264,7 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
            dry_run: bool, what: str) -> dict:
     """What the import found and did, for --json and for print_report."""
     sheet = plan.sheet
-    header = "-".join(str(r) for r in sorted({sheet.header_rows[0], sheet.header_rows[-1]}))
+    header = header_text(sheet.header_rows)
     numbers = created or [fields.get(spec.number) for _, fields in plan.new]
     return {
         "file": file.name, "what": what, "header": header, "rows": len(sheet.rows),
@@ -267,7 +274,7 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
         "updated": [{"row": row, "number": stored[spec.number], "title": stored[spec.title],
                      "changes": _changes_text(spec, stored, changes)} for row, stored, changes in plan.updates],
         "unchanged": len(plan.unchanged),
-        "problems": [_problem_view(p) for p in plan.problems],
+        "problems": [problem_view(p) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
@@ -275,11 +282,12 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
     }
 
 
-def report_lines(d: dict) -> list[tuple[str, str]]:
-    """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
-    updated, summary, done: `import` prints them, the console lays them out."""
+def sheet_lines(d: dict, header: str) -> list[tuple[str, str]]:
+    """How every import report opens, a record sheet's and the members' roster's alike: the file
+    read, what of it was left out, and each problem by row and column (kinds read, note,
+    problems_title, problem)."""
     say = content.text
-    lines = [("read", say("sheet_import.read", file=d["file"], header=d["header"], count=d["rows"]))]
+    lines = [("read", say("sheet_import.read", file=d["file"], header=header, count=d["rows"]))]
     if d.get("year_source") and d["year_source"] != "given":
         lines.append(("note", say(f"sheet_import.year.{d['year_source']}", year=d["year"])))
     if d["ignored_columns"]:
@@ -290,6 +298,14 @@ def report_lines(d: dict) -> list[tuple[str, str]]:
     for p in d["problems"]:
         line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
         lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    return lines
+
+
+def report_lines(d: dict) -> list[tuple[str, str]]:
+    """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
+    updated, summary, done: `import` prints them, the console lays them out."""
+    say = content.text
+    lines = sheet_lines(d, d["header"])
     lines += [("updated", say("sheet_import.updated", **u)) for u in d["updated"]]
     lines.append(("summary", say("sheet_import.summary", new=len(d["new"]), updated=len(d["updated"]),
                                  unchanged=d["unchanged"], bad=len(d["bad_rows"]), what=d["what"])))

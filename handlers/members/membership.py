@@ -19,6 +19,7 @@ from bot import content, delivery
 from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_mobile
+from bot.sheet_import import header_text, problem_view, sheet_lines
 from bot.validation import age_band, normalise
 from handlers.members import records
 from handlers.members.rules import membership_rules
@@ -304,15 +305,6 @@ def problem_text(reason: str, **facts) -> str:
         return say(f"validation.{reason}")
 
 
-def problem_view(problem: roster.Problem) -> dict:
-    """A problem as the secretariat's own report shows it: the value in full, mobiles too, so the
-    row can be found in Excel (the report is staff-only; logs keep masking)."""
-    column = problem.column
-    return {"row": problem.row, "column": column and column.key, "header": column and column.header,
-            "letter": column and column.letter, "value": problem.value,
-            "problem": problem_text(problem.reason, **problem.facts)}
-
-
 def notice_view(notice: roster.Problem) -> dict:
     column = notice.column
     return {"row": notice.row, "column": column and column.key, "header": column and column.header,
@@ -353,7 +345,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "repeated": [{"row": row, "first": first} for row, first in plan.repeated],
         "notices": [notice_view(n) for n in plan.notices],
         "conflicts": [conflict_view(c) for c in plan.conflicts],
-        "problems": [problem_view(p) for p in plan.problems],
+        "problems": [problem_view(p, problem_text) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
@@ -365,16 +357,7 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
     updated, summary, done, warning: the command prints them, the console lays them out."""
     d = report
-    header = "-".join(str(r) for r in sorted({d["header_rows"][0], d["header_rows"][-1]}))
-    lines = [("read", say("cli_roster.read", file=d["file"], header=header, count=d["rows"]))]
-    if d["ignored_columns"]:
-        lines.append(("note", say("cli_roster.ignored_columns", columns="、".join(d["ignored_columns"]))))
-    lines += [("note", say("cli_roster.note", **note)) for note in d["notes"]]
-    if d["problems"]:
-        lines.append(("problems_title", say("cli_roster.problems_title")))
-    for p in d["problems"]:
-        line = "cli_roster.problem" if p["column"] else "cli_roster.row_problem"
-        lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    lines = sheet_lines(d, header_text(d["header_rows"]))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))
