@@ -90,10 +90,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(pages)  # the member pages inside WeChat at /m/
     if config.platform:  # many societies' accounts through the third-party platform (issue 19)
         from bot.platform.accounts import Platform
+        from bot.platform.pages import mount_society_pages
         from bot.platform.routes import platform
 
         app.extensions["platform"] = Platform(app.extensions["services"])
         app.register_blueprint(platform)
+        mount_society_pages(app)  # each society's member pages at /m/<appid>/...
     if config.dev_mode:
         from bot.simulator import simulator
 

@@ -16,11 +16,15 @@ from urllib.parse import urlencode
 from bot import content
 from bot.config import Config
 from bot.messages import Reply
+from bot.platform.pages import society_page_path
 
 
 def page_url(config: Config, path: str, **query) -> str:
-    """/m/... on the public address; query values left empty are left out."""
+    """/m/... on the public address (a society's own /m/<appid>/... on the platform); query values
+    left empty are left out."""
     given = {name: value for name, value in query.items() if value}
+    if config.account:
+        path = society_page_path(config.account, path)
     return (config.public_base_url or "") + path + (f"?{urlencode(given)}" if given else "")
 
 

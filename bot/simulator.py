@@ -218,7 +218,7 @@ def page():
         "location": sample_location(),
         "timeoutMs": DEADLINE_SECONDS * 1000,
         # Menu pages (view buttons to /m/...) open as the current member through the stand-in authorisation.
-        "pagesAs": url_for("pages.standin_open") if _config().oauth_standin else None,
+        "pagesAs": url_for("pages.standin_open", society=account) if _config().oauth_standin else None,
         "urls": {"envelope": url_for("simulator.make_envelope"),
                  "open": url_for("simulator.open_webhook_reply"),
                  "webhook": url_for("platform.receive_account_message", appid=account) if account

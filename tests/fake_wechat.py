@@ -36,6 +36,9 @@ The rules of the endpoints the bot uses:
     sns/oauth2/access_token       web authorisation: a code from `authorize(openid)` (what WeChat
                                   gives the member's browser) is good once (40163 after) for
                                   `oauth_code_seconds` (5 minutes; 40029 after), with the app's secret
+    sns/oauth2/component/access_token   the same for an account the platform acts for: a code from
+                                  `authorize(openid, appid)` is good only for that account, with the
+                                  platform's AppID and a live component token instead of a secret
 
 The third-party platform (第三方平台), once `enable_component(appid, secret)`:
 
@@ -189,7 +192,7 @@ class FakeWeChat:
         self._next_msg_id = 1000
         self._tags: dict[int, str] = {}
         self._user_tags: dict[str, set[int]] = {}
-        self._oauth_codes: dict[str, tuple[str, float]] = {}  # code -> (openid, issued at)
+        self._oauth_codes: dict[str, tuple[str, float, str | None]] = {}  # code -> (openid, issued at, appid)
         self._spent_codes: set[str] = set()
         self.oauth_code_seconds = 300
         self._server = None
@@ -226,11 +229,13 @@ class FakeWeChat:
         for openid in openids:
             self.record_user_message(openid)
 
-    def authorize(self, openid: str) -> str:
-        """The member passed WeChat's web authorisation: the one-use code WeChat hands the page."""
+    def authorize(self, openid: str, appid: str | None = None) -> str:
+        """The member passed WeChat's web authorisation (of the account `appid`, whose authorisation
+        the third-party platform asked for; None: the single account's): the one-use code WeChat
+        hands the page."""
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._oauth_codes[code] = (openid, self.now())
+            self._oauth_codes[code] = (openid, self.now(), appid)
         return code
 
     def unfollow(self, openid: str) -> None:
@@ -364,6 +369,7 @@ class FakeWeChat:
         endpoint = request.path.removeprefix("/cgi-bin/").lstrip("/")  # sns/... sits beside cgi-bin/
         handler = {
             "sns/oauth2/access_token": self._oauth_exchange,
+            "sns/oauth2/component/access_token": self._component_oauth_exchange,
             "token": self._token,
             "message/custom/send": self._custom_send,
             "message/template/send": self._template_send,
@@ -548,12 +554,31 @@ class FakeWeChat:
             return _error(40013)
         if args.get("secret") != self.app_secret:
             return _error(40125)
-        code = args.get("code", "")
+        return self._spend_oauth_code(args.get("code", ""), None)
+
+    def _component_oauth_exchange(self, request: Request) -> Response:
+        """GET /sns/oauth2/component/access_token: the platform's web authorisation for an account it
+        acts for; the code is the account's (another account's code is invalid there)."""
+        args = request.args
+        if args.get("grant_type") != "authorization_code":
+            return _error(40002)
+        if self.component_app_id is None or args.get("component_appid") != self.component_app_id:
+            return _error(40013)
+        expires_at = self._component_tokens.get(args.get("component_access_token") or "")
+        if expires_at is None or self.now() >= expires_at:
+            return _error(40001 if expires_at is None else 42001)
+        account = self._accounts.get(args.get("appid") or "")
+        if not account or not account["authorized"]:
+            return _error(61003)  # component is not authorized by this account
+        return self._spend_oauth_code(args.get("code", ""), args["appid"])
+
+    def _spend_oauth_code(self, code: str, appid: str | None) -> Response:
         if code in self._spent_codes:
             return _error(40163)
-        issued = self._oauth_codes.pop(code, None)
-        if issued is None or self.now() - issued[1] > self.oauth_code_seconds:
+        issued = self._oauth_codes.get(code)
+        if issued is None or issued[2] != appid or self.now() - issued[1] > self.oauth_code_seconds:
             return _error(40029)
+        del self._oauth_codes[code]
         self._spent_codes.add(code)
         return _json({"access_token": secrets.token_urlsafe(32), "expires_in": 7200,
                       "refresh_token": secrets.token_urlsafe(32), "openid": issued[0], "scope": "snsapi_base"})

@@ -91,7 +91,7 @@ def publish(yes: bool):
     problems = menus.problems(source, config.public_base_url, menus.handled_click_keys())
     if problems:
         raise click.ClickException("\n".join([content.text("menu_cli.invalid"), *("  " + p for p in problems)]))
-    wanted = menus.build(source, config.public_base_url)
+    wanted = menus.build(source, config.public_base_url, config.account)
     client = _client(config)
     try:
         live = menus.live_menu(client)

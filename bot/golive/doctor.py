@@ -179,7 +179,7 @@ def check_replica(config: Config, services) -> dict:
 def check_menu(config: Config, services) -> dict:
     from bot.golive import menu
 
-    wanted = menu.build(content.menu(), config.public_base_url)
+    wanted = menu.build(content.menu(), config.public_base_url, config.account)
     live = menu.live_menu(services.client())
     if live is None:
         raise Failed("menu_none")

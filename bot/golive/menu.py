@@ -13,6 +13,7 @@ import json
 from urllib.parse import urlsplit
 
 from bot import content
+from bot.platform.pages import society_page_path
 
 MAX_BUTTONS, MAX_SUB_BUTTONS = 3, 5
 MAX_NAME_BYTES, MAX_SUB_NAME_BYTES = 16, 60
@@ -26,11 +27,14 @@ def _bytes(text) -> int:
     return len(str(text or "").encode("utf-8"))
 
 
-def build(menu: dict, public_base_url: str | None) -> dict:
-    """The menu/create body: relative page links (/m/) put on the public host."""
+def build(menu: dict, public_base_url: str | None, account: str | None = None) -> dict:
+    """The menu/create body: relative page links (/m/) put on the public host (a society's account
+    on the platform: its own pages, /m/<appid>/...)."""
     def one(button: dict) -> dict:
         out = {k: v for k, v in button.items() if k in ("type", "name", "key", "url", "appid", "pagepath",
                                                        "media_id", "article_id")}
+        if out.get("url", "").startswith("/m/") and account:
+            out["url"] = society_page_path(account, out["url"])
         if out.get("url", "").startswith("/") and public_base_url:
             out["url"] = public_base_url + out["url"]
         return out

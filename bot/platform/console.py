@@ -7,37 +7,28 @@ answers with that society's services for the request.
 """
 from __future__ import annotations
 
-from contextlib import ExitStack
-
 from flask import abort, current_app, g, request, session
 
 from bot.platform.accounts import AccountRefused
+from bot.platform.scope import enter_account, leave_account
 from storage import societies
-from storage.accounts import serving_account
 
 LOGIN_ENDPOINT = "admin.auth.login"
 
 
 def enter_society() -> None:
     """Before a console request: the society of the session (or of the log-in form being sent)."""
-    hub = current_app.extensions["platform"]
     appid = request.form.get("society") if request.endpoint == LOGIN_ENDPOINT else session.get("society")
     if not appid:
         return
     try:
-        g.account_services = hub.serving(appid)
+        enter_account(appid)
     except AccountRefused as refused:
         session.pop("society", None)
         abort(refused.status)
-    g.account_scope = ExitStack()
-    g.account_scope.enter_context(serving_account(appid, hub.config.data_dir))
 
 
-def leave_society(_error=None) -> None:
-    scope = g.pop("account_scope", None)
-    if scope is not None:
-        scope.close()
-        current_app.extensions["platform"].release_stores()
+leave_society = leave_account
 
 
 def remember_society() -> None:
