@@ -88,14 +88,16 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(webhook)
     app.register_blueprint(console)  # the secretariat's web console at /admin
     app.register_blueprint(pages)  # the member pages inside WeChat at /m/
+    societies_messages = None
     if config.platform:  # many societies' accounts through the third-party platform (issue 19)
         from bot.platform.accounts import Platform
         from bot.platform.pages import mount_society_pages
-        from bot.platform.routes import platform
+        from bot.platform.routes import fast_account, platform
 
         app.extensions["platform"] = Platform(app.extensions["services"])
         app.register_blueprint(platform)
         mount_society_pages(app)  # each society's member pages at /m/<appid>/...
+        societies_messages = fast_account(app.extensions["platform"])  # /wechat/<appid> on the fast path
     if config.dev_mode:
         from bot.simulator import simulator
 
@@ -105,6 +107,7 @@ def create_app(config: Config | None = None) -> Flask:
     def internal_error(_error):
         return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
-    app.wsgi_app = WebhookFastPath(app)  # members' messages without Flask's per-request machinery
+    # members' messages (of every society on the platform) without Flask's per-request machinery
+    app.wsgi_app = WebhookFastPath(app, accounts=societies_messages)
 
     return app

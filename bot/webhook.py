@@ -7,6 +7,7 @@ first delivery claims the message in Redis before any side effect.
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
 from urllib.parse import parse_qsl
@@ -59,17 +60,36 @@ class WebhookFastPath:
     answered straight from the WSGI environ, without Flask's request and response objects, its
     contexts and URL matching (a sixth of the CPU a message cost under gunicorn); the same steps
     as receive_message, the same refusals. Every other request, and a body without a
-    Content-Length or over the cap, goes to the Flask app as before."""
+    Content-Length or over the cap, goes to the Flask app as before.
 
-    def __init__(self, app):
+    `accounts` is the third-party platform's hook for POST /wechat/<appid> (bot/platform/routes.py
+    fast_account): given the AppID, it answers with the account's services, the configuration
+    that opens its messages and the context to answer in; None leaves the request to Flask; a
+    WebhookError (404 unknown, 410 revoked, 403 not authorised) is the answer, before the body
+    is read."""
+
+    def __init__(self, app, accounts=None):
         self.app = app
         self.flask_wsgi = app.wsgi_app
         self.services = app.extensions["services"]
+        self.accounts = accounts
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") != "/wechat" or environ.get("REQUEST_METHOD") != "POST":
+        path = environ.get("PATH_INFO")
+        if environ.get("REQUEST_METHOD") != "POST":
             return self.flask_wsgi(environ, start_response)
-        config = self.services.config
+        if path == "/wechat":
+            services, config, scope = self.services, self.services.config, nullcontext()
+        elif self.accounts is not None and path.startswith("/wechat/"):
+            try:
+                target = self.accounts(path.removeprefix("/wechat/"))
+            except WebhookError as error:
+                return self._refuse(start_response, path, error)
+            if target is None:
+                return self.flask_wsgi(environ, start_response)
+            services, config, scope = target
+        else:
+            return self.flask_wsgi(environ, start_response)
         length = environ.get("CONTENT_LENGTH", "")
         if not (length.isascii() and length.isdigit()) or int(length) > config.max_body_bytes:
             return self.flask_wsgi(environ, start_response)  # chunked, or a 413 to give
@@ -81,19 +101,26 @@ class WebhookFastPath:
             if len(body) != int(length):
                 raise WebhookError(400, "body shorter than its Content-Length")
             message, encrypted = open_message(config, args, body)
-            xml = answer(self.services, message)
+            with scope:
+                xml = answer(services, message)
             payload = seal_reply(config, xml, encrypted, args).encode("utf-8")
             status, content_type = "200 OK", "application/xml; charset=utf-8"
         except WebhookError as error:
-            log.info("refused %s %s: %s", "POST", "/wechat", error.reason)
-            payload = error.reason.encode("utf-8")
-            status, content_type = f"{error.status} {HTTPStatus(error.status).phrase}", "text/plain; charset=utf-8"
+            return self._refuse(start_response, path, error)
         except Exception:
             if self.app.testing or self.app.config.get("PROPAGATE_EXCEPTIONS"):
                 raise
-            self.app.logger.error("Exception on /wechat [POST]", exc_info=True)
+            self.app.logger.error("Exception on %s [POST]", path, exc_info=True)
             payload, status, content_type = b"internal error", "500 Internal Server Error", "text/plain; charset=utf-8"
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+    @staticmethod
+    def _refuse(start_response, path: str, error: WebhookError):
+        log.info("refused %s %s: %s", "POST", path, error.reason)
+        payload = error.reason.encode("utf-8")
+        start_response(f"{error.status} {HTTPStatus(error.status).phrase}",
+                       [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))])
         return [payload]
 
 

@@ -75,6 +75,21 @@ def receive_account_message(appid: str):
                     content_type="application/xml; charset=utf-8")
 
 
+def fast_account(hub: Platform):
+    """The webhook fast path's hook (bot.webhook.WebhookFastPath) for POST /wechat/<appid>: the
+    same refusals as receive_account_message, in the same order, before the body is read; the
+    release test's account is left to Flask (receive_account_message)."""
+    def target(appid: str):
+        if appid in RELEASE_TEST_APPIDS:
+            return None
+        try:
+            account = hub.serving(appid)
+        except AccountRefused as refused:
+            raise WebhookError(refused.status, refused.reason) from None
+        return account, hub.message_config, serving_account(appid, hub.config.data_dir)
+    return target
+
+
 # --- authorisation ----------------------------------------------------------------------------
 
 @platform.post("/platform/events")
