@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.accounts import current_account
-from storage.societies import DATABASE_FILE, society_data_dir
+from storage.societies import DATABASE_FILE, society_store_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = PROJECT_ROOT / "content"
@@ -118,8 +118,9 @@ class Config:
 
     @property
     def account_dir(self) -> Path:
-        """Where this account's own files live: the data directory, or the society's directory in it."""
-        return society_data_dir(self.data_dir, self.account) if self.account else self.data_dir
+        """Where this account's own files live (its store, its backups): the data directory, or the
+        directory of the society's store as the registry has it."""
+        return self.sqlite_path.parent
 
     @property
     def backup_dir(self) -> Path:
@@ -131,7 +132,9 @@ class Config:
 
     @property
     def sqlite_path(self) -> Path:
-        return self.account_dir / DATABASE_FILE
+        """The account's store: data/bot.sqlite3, or the society's as the registry recorded it
+        (societies/<appid>/bot.sqlite3; a deployment's own account keeps data/bot.sqlite3)."""
+        return society_store_path(self.data_dir, self.account) if self.account else self.data_dir / DATABASE_FILE
 
     @property
     def redis_socket(self) -> Path:

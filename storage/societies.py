@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import sqlite_utils
@@ -92,9 +94,36 @@ def society_database_path(registry: sqlite_utils.Database, appid: str) -> Path:
     return society_data_dir(Path(registry_file).parent, appid) / DATABASE_FILE
 
 
+_registered_stores: dict[tuple[str, str], Path] = {}
+
+
+def society_store_path(data_dir: Path | str, appid: str) -> Path:
+    """Where the society's own store is, for everything that serves it: the path the registry
+    recorded when the society was registered (never changed afterwards, so it is read once per
+    process); societies/<appid>/bot.sqlite3 for an AppID the registry does not hold."""
+    key = (str(data_dir), appid)
+    found = _registered_stores.get(key)
+    if found is not None:
+        return found
+    registry_file = registry_path(data_dir)
+    row = None
+    if registry_file.exists():
+        with closing(sqlite3.connect(f"{registry_file.resolve().as_uri()}?mode=ro", uri=True)) as registry:
+            try:
+                row = registry.execute("SELECT database_path FROM societies WHERE appid = ?", [appid]).fetchone()
+            except sqlite3.OperationalError:  # a registry not migrated yet holds no society
+                row = None
+    if row is None:
+        return society_data_dir(data_dir, appid) / DATABASE_FILE
+    found = _registered_stores[key] = Path(row[0])
+    return found
+
+
 def register_society(registry: sqlite_utils.Database, appid: str, name: str,
-                     status: str = PENDING) -> dict:
-    """Add a society (or rename one already there, keeping its state and file); returns its row."""
+                     status: str = PENDING, database_path: Path | None = None) -> dict:
+    """Add a society (or rename one already there, keeping its state and file); returns its row.
+    Its store is societies/<appid>/bot.sqlite3 beside the registry unless `database_path` says
+    otherwise (a deployment's own account keeps the single-account store, bot.platform.accounts.own_store)."""
     check_appid(appid)
     name = (name or "").strip()
     if not name:
@@ -109,7 +138,7 @@ def register_society(registry: sqlite_utils.Database, appid: str, name: str,
         else:
             registry["societies"].insert({
                 "appid": appid, "name": name, "status": status,
-                "database_path": str(society_database_path(registry, appid)),
+                "database_path": str(database_path or society_database_path(registry, appid)),
                 "created_at": now, "updated_at": now})
             _record(registry, appid, "registered", status, now)
     return find_society_by_appid(registry, appid)
@@ -140,9 +169,10 @@ def open_society_database(registry: sqlite_utils.Database, appid: str) -> sqlite
 
 def record_authorization(registry: sqlite_utils.Database, appid: str, refresh_token: str,
                          func_info: list | None = None, user_name: str | None = None,
-                         name: str | None = None) -> dict:
+                         name: str | None = None, database_path: Path | None = None) -> dict:
     """WeChat confirmed an authorisation (new or changed): keep the refresh token it gives only
-    now, and the permissions granted. An account not registered yet is registered by it."""
+    now, and the permissions granted. An account not registered yet is registered by it (its store
+    at `database_path`, as register_society)."""
     check_appid(appid)
     if not refresh_token:
         raise ValueError("an authorisation without a refresh token cannot be used")
@@ -150,7 +180,7 @@ def record_authorization(registry: sqlite_utils.Database, appid: str, refresh_to
     with transaction(registry):
         found = find_society_by_appid(registry, appid)
         if found is None:
-            register_society(registry, appid, name or appid, status=PENDING)
+            register_society(registry, appid, name or appid, status=PENDING, database_path=database_path)
             found = find_society_by_appid(registry, appid)
         change = "reauthorized" if found["status"] == AUTHORIZED else "authorized"
         registry["societies"].update(appid, {

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from bot.cli import main
 
 from handlers.news.items import give_default_subscriptions
+from bot.platform.accounts import own_store
 from storage import societies
 from storage.database import open_database
 from storage.members import insert_member
@@ -36,7 +37,8 @@ def province(env, tmp_path, config, db):
     built = build_province(env, tmp_path)
     file_all(env, built)
     registry = societies.open_registry(societies.registry_path(env["BOT_DATA_DIR"]))
-    societies.register_society(registry, config.app_id, "河南省示范科技学会", status=societies.AUTHORIZED)
+    societies.register_society(registry, config.app_id, "河南省示范科技学会", status=societies.AUTHORIZED,
+                               database_path=own_store(config, config.app_id))  # its store: data/bot.sqlite3
     registry.close()
     made = CliRunner().invoke(main, ["province", "create-user", "sheng", "--password-stdin"], env=env,
                               input=f"{PASSWORD}\n")

@@ -8,7 +8,7 @@ import click
 
 from bot.commands.common import json_option, load_settings
 from bot.content import text
-from bot.platform.accounts import open_platform_registry
+from bot.platform.accounts import open_platform_registry, own_store
 from storage import societies as store
 
 
@@ -48,7 +48,7 @@ def register(appid, name):
     """登记一个学会的公众号（AppID 和学会名称）；之后把授权链接发给学会的公众号管理员。"""
     settings, registry = _registry()
     try:
-        row = store.register_society(registry, appid, name)
+        row = store.register_society(registry, appid, name, database_path=own_store(settings, appid))
     except store.InvalidAppId:
         raise click.ClickException(text("platform_cli.bad_appid", appid=appid)) from None
     except ValueError:

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import replace
+from pathlib import Path
 
 import redis
 
@@ -45,6 +46,16 @@ def message_config(config: Config) -> Config:
 
 def open_platform_registry(config: Config):
     return societies.open_registry(societies.registry_path(config.data_dir))
+
+
+def own_store(config: Config, appid: str) -> Path | None:
+    """The store of the deployment's own account (WECHAT_APP_ID), when it is the society being
+    registered: the one single-account mode has always used (data/bot.sqlite3), so a society that
+    served its account alone and now comes onto the platform keeps its data where it is. None for
+    any other account (societies/<appid>/bot.sqlite3)."""
+    if config.account or appid != config.app_id:
+        return None
+    return config.data_dir / societies.DATABASE_FILE
 
 
 class AuthorizerClient(WeChatAPIClient):

@@ -15,7 +15,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from markupsafe import escape
 
 from bot import content
-from bot.platform.accounts import AccountRefused, Platform, revoke
+from bot.platform.accounts import AccountRefused, Platform, own_store, revoke
 from bot.platform.component import TicketMissing
 from bot.platform.release_test import RELEASE_TEST_APPIDS, release_test_reply
 from bot.webhook import _plain, _read_body, answer
@@ -172,7 +172,8 @@ def accept_authorization(hub: Platform, code: str, expected: str | None = None) 
         name, user_name = None, None
     try:
         return societies.record_authorization(hub.registry, appid, info["authorizer_refresh_token"],
-                                              info.get("func_info"), user_name=user_name, name=name)
+                                              info.get("func_info"), user_name=user_name, name=name,
+                                              database_path=own_store(hub.config, appid))
     except societies.InvalidAppId:
         raise WebhookError(400, "authorizer_appid is not an AppID") from None
 
