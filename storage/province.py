@@ -143,6 +143,18 @@ def review_filing(registry: sqlite_utils.Database, filing_id: int, decision: str
     return find_filing(registry, filing_id)
 
 
+def reviews_of(registry: sqlite_utils.Database, filing_ids: list[int]) -> dict[int, list[dict]]:
+    """{filing id: its history, oldest first}: every filing, refiling, approval and return, who and when,
+    and the reason given."""
+    history: dict[int, list[dict]] = {}
+    for start in range(0, len(filing_ids), 500):  # within SQLite's limit on bound parameters
+        chunk = filing_ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for row in registry["province_reviews"].rows_where(f"filing_id in ({marks})", chunk, order_by="id"):
+            history.setdefault(row["filing_id"], []).append(row)
+    return history
+
+
 def list_filings(registry: sqlite_utils.Database, status: str | None = None, appid: str | None = None,
                  year: int | None = None) -> list[dict]:
     """Filings in date order, narrowed by review state, society and year."""

@@ -85,9 +85,10 @@ def filings():
     year = _year()
     with registry(config()) as opened:
         rows = store.list_filings(opened, status=status, year=year)
+        history = store.reviews_of(opened, [row["id"] for row in rows])
         guide = compile_guide(opened, year)
     return render("province_filings.html", filings=rows, status=status, statuses=STATUSES, year=year, say=say,
-                  guide=guide)
+                  guide=guide, history=history)
 
 
 @bp.post("/filings/<int:filing_id>/approve")
@@ -180,7 +181,9 @@ def my_filings():
     with registry(config()) as opened:
         registered = find_society_by_appid(opened, appid) is not None
         rows = store.list_filings(opened, appid=appid, year=year) if registered else []
-    return render("province_filing.html", filings=rows, year=year, registered=registered, say=say)
+        history = store.reviews_of(opened, [row["id"] for row in rows])
+    return render("province_filing.html", filings=rows, year=year, registered=registered, say=say,
+                  history=history)
 
 
 @bp.post("/filing")

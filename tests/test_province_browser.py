@@ -1,0 +1,93 @@
+"""The province's console in headless Chromium, against the real app on a real port: the province's
+staff sign in, see the societies, review a filing (the review history shows who did what, when and
+why), open the public guide and the evaluation; a society's staff file their plan, read the
+province's decision with its history, and cannot open the province's pages."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.admin_data import PASSWORD
+from tests.province_data import run_events
+from tests.test_events import GOOD, guide_xlsx
+from tests.test_province_console import province  # noqa: F401 (a fixture)
+
+pytest_plugins = ["tests.fake_wechat"]
+
+LAPTOP = (1366, 860)
+REFUSALS = ("status of 403",)  # the province's pages refused to a society's staff, logged by the browser
+
+
+def sign_in(tab, url: str, username: str) -> None:
+    tab.goto(url)
+    tab.fill("input[name=username]", username)
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("button[type=submit]")
+    expect(tab.locator(".topbar .who")).to_contain_text(username)
+
+
+def row_of(tab, title: str):
+    return tab.locator("tr", has_text=title)
+
+
+def test_province_staff_review_a_filing_and_the_society_reads_the_decision(new_tab, live_url, province, env,
+                                                                            tmp_path, screenshot):
+    # the society's secretariat has imported its year plan and files it from the console
+    run_events(env, "import", guide_xlsx(tmp_path / "own.xlsx", GOOD), "--year", "2026")
+    society = new_tab(*LAPTOP, allow=REFUSALS)
+    sign_in(society, f"{live_url}/admin/", "staff1")
+    society.goto(f"{live_url}/admin/province/filing?year=2026")
+    society.get_by_role("button", name="报备 2026 年活动计划").click()
+    expect(society.locator(".flash")).to_contain_text("新备案 3 项")
+    expect(row_of(society, "青年科技工作者培训班")).to_contain_text("待审核")
+    # the province's pages are not the society's
+    for path in ("/admin/province/", "/admin/province/filings", "/admin/province/evaluation"):
+        response = society.goto(f"{live_url}{path}")
+        assert response.status == 403, path
+    assert "河南省计算机学会" not in society.content()
+
+    # the province's staff: the societies, the filings waiting, a return with its reason, an approval
+    province_tab = new_tab(*LAPTOP)
+    sign_in(province_tab, f"{live_url}/admin/province/login", "sheng")
+    province_tab.goto(f"{live_url}/admin/province/")
+    for name in ("河南省计算机学会", "河南省植物保护学会", "河南省物理学会", "河南省示范科技学会"):
+        expect(province_tab.locator("main")).to_contain_text(name)
+    screenshot(province_tab, "province-societies")
+    province_tab.goto(f"{live_url}/admin/province/filings?year=2026")
+    waiting = row_of(province_tab, "青年科技工作者培训班")
+    expect(waiting).to_contain_text("河南省示范科技学会")
+    waiting.locator("input[name=reason]").fill("请补充安全预案和报名方式")
+    waiting.get_by_role("button", name="退回").click()
+    expect(province_tab.locator(".flash")).to_contain_text("已退回：青年科技工作者培训班")
+    row_of(province_tab, "植保科技下乡").get_by_role("button", name="通过").click()
+    expect(province_tab.locator(".flash")).to_contain_text("已通过：植保科技下乡")
+    province_tab.goto(f"{live_url}/admin/province/filings?status=returned&year=2026")
+    returned = row_of(province_tab, "青年科技工作者培训班")
+    returned.locator("summary").click()
+    history = returned.locator("[data-history] li")
+    expect(history).to_have_count(2)
+    expect(history.nth(0)).to_contain_text("staff1 报备")
+    expect(history.nth(1)).to_contain_text("sheng 退回：请补充安全预案和报名方式")
+    screenshot(province_tab, "province-filings")
+
+    # the public guide holds what was approved, not what was returned
+    province_tab.goto(f"{live_url}/admin/province/filings?status=approved&year=2026")
+    province_tab.get_by_role("link", name="查看公开页面").click()
+    expect(province_tab.locator("body")).to_contain_text("植保科技下乡")
+    expect(province_tab.locator("body")).not_to_contain_text("青年科技工作者培训班")
+    # the evaluation: every society, graded or marked short of data
+    province_tab.goto(f"{live_url}/admin/province/evaluation?year=2026")
+    table = province_tab.locator("main table").first
+    for name in ("河南省计算机学会", "河南省示范科技学会"):
+        expect(table).to_contain_text(name)
+    expect(table).to_contain_text("缺数据")
+    screenshot(province_tab, "province-evaluation")
+
+    # back at the society: the decision, who made it and what was said
+    society.goto(f"{live_url}/admin/province/filing?year=2026")
+    mine = row_of(society, "青年科技工作者培训班")
+    expect(mine).to_contain_text("已退回：请补充安全预案和报名方式")
+    mine.locator("summary").click()
+    expect(mine.locator("[data-history] li").nth(1)).to_contain_text("sheng 退回")
+    expect(society.locator("main")).not_to_contain_text("植保科技下乡")  # another society's filing
+
