@@ -143,3 +143,15 @@ def test_a_societys_menu_opens_its_own_pages():
     assert [b["url"] for b in built["button"]] == [f"https://platform.example.org/m/{CHEM}/",
                                                   "https://www.example.org/m/"]
     assert menus.build(menu, "https://bot.example.org")["button"][0]["url"] == "https://bot.example.org/m/"
+
+
+def test_wechat_pay_notifications_of_a_society_come_back_to_its_pages(config):
+    """Orders made for a society (its pages, its console, `--society X pay`) are notified at its own
+    /m/<appid>/pay/notify, which reads its store."""
+    from dataclasses import replace
+
+    from bot.page_links import page_url
+
+    society = replace(config, account=CHEM, app_id=CHEM, public_base_url="https://platform.example.org")
+    assert page_url(society, "/m/pay/notify") == f"https://platform.example.org/m/{CHEM}/pay/notify"
+    assert page_url(replace(society, account=None), "/m/pay/notify") == "https://platform.example.org/m/pay/notify"

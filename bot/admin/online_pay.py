@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from flask import Blueprint, flash, redirect, request, url_for
 
 from bot import content, wechat_pay
+from bot.page_links import page_url
 from handlers.fees import online as online_dues
 from handlers.fees import reconcile
 from handlers.fees import dues
@@ -26,7 +27,7 @@ def _client():
     settings = config()
     if not settings.pay_enabled:
         return None
-    return wechat_pay.client(settings, f"{settings.public_base_url or ''}/m/pay/notify")
+    return wechat_pay.client(settings, page_url(settings, "/m/pay/notify"))
 
 
 def _view(order: dict) -> dict:

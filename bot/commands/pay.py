@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import click
 
 from bot import content, wechat_pay
+from bot.page_links import page_url
 from handlers.fees import online as online_dues
 from handlers.fees import dues
 from bot.commands.common import json_option, load_settings, open_store
@@ -31,7 +32,7 @@ def close_expired():
         raise click.ClickException(content.text("pages.pay_cli.not_configured"))
     from storage.state import connect_redis
 
-    notify_url = f"{config.public_base_url or ''}/m/pay/notify"
+    notify_url = page_url(config, "/m/pay/notify")
     done = online_dues.close_expired(open_store(), connect_redis(config), config,
                                      wechat_pay.client(config, notify_url))
     return done, lambda d: click.echo(content.text("pages.pay_cli.closed", **d))
@@ -45,7 +46,7 @@ def reconcile_day(db, day: date | None):
     if not config.pay_enabled:
         raise click.ClickException(content.text("pages.pay_cli.not_configured"))
     day = day or online_dues._now().date() - timedelta(days=1)
-    pay = wechat_pay.client(config, f"{config.public_base_url or ''}/m/pay/notify")
+    pay = wechat_pay.client(config, page_url(config, "/m/pay/notify"))
     try:
         data = reconcile.reconcile(db, pay, day)
     except (reconcile.BillError, wechat_pay.PayError) as error:
