@@ -17,6 +17,9 @@ What is counted:
       lead's independent scorer, so both report the same number: a search for 化学博士后 finds what
       化学 + 博士后 finds, and one extra harmless word rarely changes a search.
   "slot exact" is printed too: the same but keywords equal as normalised sets, no extras.
+- slots of the labelled intent: the same slot rule on the slots the router gives when told the right
+  intent, so that slot errors show apart from intent errors; their kinds are counted as slot confusions
+  (topic labelled -> given, jobs city labelled -> given, jobs keyword missed / extra).
 """
 from __future__ import annotations
 
@@ -70,11 +73,13 @@ class Report:
     slot_total: int = 0
     slot_right: int = 0
     slot_exact: int = 0
+    slot_given: int = 0  # slots right when the router is told the labelled intent
     asked: int = 0  # answered with a clarifying question (alternatives given)
     labelled: Counter = field(default_factory=Counter)
     routed: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter)
     confusions: Counter = field(default_factory=Counter)
+    slot_confusions: Counter = field(default_factory=Counter)  # what went wrong in the labelled intent's slots
     misses: list = field(default_factory=list)  # (row, Intent)
 
     @property
@@ -86,9 +91,26 @@ class Report:
         return self.slot_right / self.slot_total if self.slot_total else 0.0
 
 
+def slot_errors(intent: str, want: dict, got: dict) -> list[str]:
+    """What is wrong in slots `got` (none when slots_match): topic a -> b, city a -> b, keyword missed or extra."""
+    want, got = want or {}, got or {}
+    if slots_match(intent, want, got):
+        return []
+    if intent != "jobs":
+        return [f"topic {want.get('topic')} -> {got.get('topic')}"]
+    errors = [f"city {want.get('city')} -> {got.get('city')}"] if want.get("city") != got.get("city") else []
+    wanted = {_keyword(k) for k in want.get("keywords") or []}
+    have = {_keyword(k) for k in got.get("keywords") or []}
+    errors += ["keyword missed" for w in wanted if not any(w in h or h in w for h in have)]
+    extra = [h for h in have if not any(w in h or h in w for w in wanted)]
+    return errors + (["keywords extra"] if len(extra) > 1 else [])
+
+
 def evaluate(rows: list[dict], route=None) -> Report:
+    from bot.router import analyse
+
     if route is None:
-        from bot.router import feature_names_of, route
+        from bot.router import route
     report = Report()
     for row in rows:
         want = row["intent"]
@@ -105,6 +127,9 @@ def evaluate(rows: list[dict], route=None) -> Report:
         slot_ok = True
         if want in SLOT_INTENTS:
             report.slot_total += 1
+            errors = slot_errors(want, row.get("slots"), analyse(row["text"]).slots_for(want))
+            report.slot_given += not errors
+            report.slot_confusions.update(f"{want}: {error}" for error in errors)
             if got.name == want:
                 slot_ok = slots_match(want, row.get("slots"), got.slots)
                 report.slot_right += slot_ok
@@ -122,6 +147,8 @@ def format_report(report: Report, name: str, top: int = 15, misses: bool = False
         f"intent accuracy {report.accuracy:.1%} ({report.right}/{report.total})",
         f"slot accuracy   {report.slot_accuracy:.1%} ({report.slot_right}/{report.slot_total} with slots; "
         f"exact {report.slot_exact / max(1, report.slot_total):.1%})",
+        f"slots of the labelled intent {report.slot_given / max(1, report.slot_total):.1%} "
+        f"({report.slot_given}/{report.slot_total})",
         f"would ask back  {report.asked} ({report.asked / max(1, report.total):.1%})",
         "",
         f"{'intent':14s} {'precision':>9s} {'recall':>7s} {'labelled':>8s} {'routed':>7s}",
@@ -136,6 +163,9 @@ def format_report(report: Report, name: str, top: int = 15, misses: bool = False
     lines += ["", "top confusions (labelled -> routed: count):"]
     for (want, got), count in report.confusions.most_common(top):
         lines.append(f"  {want} -> {got}: {count}")
+    if report.slot_confusions:
+        lines += ["", "slot confusions, labelled intent (count):"]
+        lines += [f"  {error}: {count}" for error, count in report.slot_confusions.most_common(top)]
     if misses:
         lines += ["", "misses:"]
         for row, got in report.misses:
@@ -162,9 +192,9 @@ def cross_validate(rows: list[dict], folds: int = 5, only: list[dict] | None = N
             intent_model._model = intent_model.train(always + [r for i, r in enumerate(scored) if i % folds != k],
                                                  feature_names_of)
             part = evaluate(held, route)
-            for name in ("total", "right", "slot_total", "slot_right", "slot_exact", "asked"):
+            for name in ("total", "right", "slot_total", "slot_right", "slot_exact", "slot_given", "asked"):
                 setattr(report, name, getattr(report, name) + getattr(part, name))
-            for name in ("labelled", "routed", "hits", "confusions"):
+            for name in ("labelled", "routed", "hits", "confusions", "slot_confusions"):
                 getattr(report, name).update(getattr(part, name))
             report.misses += part.misses
     finally:
