@@ -214,13 +214,14 @@ class _Found:
     topics: set = field(default_factory=set)  # every topic named
     weak_topics: set = field(default_factory=set)  # topics named in passing ([weak_topics])
     topic: str | None = None  # the topic, when exactly one is named
-    city: str | None = None
+    city: str | None = None  # the first named where a job is asked, else the first
+    named: dict = field(default_factory=dict)  # first token -> (end token, keyword) of a discipline
 
 
 class _Lexicon:
     """Everything read from content/, compiled for fast lookups."""
 
-    def __init__(self, config: dict, segmenter: Segmenter, pinyin_of: dict):
+    def __init__(self, config: dict, segmenter: Segmenter, pinyin_of: dict, job_settings: dict):
         self._segmenter = segmenter
         self._prepared = functools.lru_cache(maxsize=PREPARED_CACHE)(self._prepare)
         settings = config["settings"]
@@ -277,21 +278,30 @@ class _Lexicon:
                 self._city_of[normalize(city + suffix)] = normalize(city)
         for title in jobs["titles"]:
             add(title, TITLE_CONCEPT)
-        for discipline in jobs["disciplines"]:
-            add(discipline, DISCIPLINE_CONCEPT)
+        # Disciplines (content/jobs.toml [disciplines], the table the job search filters by too) and
+        # skills: any way of writing one is the discipline concept; an alias stands for its name.
+        self._discipline_of = {}
+        disciplines = job_settings["disciplines"]
+        for name, aliases in disciplines.items():
+            for word in (name, *aliases):
+                add(word, DISCIPLINE_CONCEPT)
+                self._discipline_of[normalize(word)] = normalize(name)
+        for skill in jobs["skills"]:
+            add(skill, DISCIPLINE_CONCEPT)
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
         self._trim_prefixes = tuple(normalize(w) for w in jobs["trim_prefixes"])
-        # One character off a discipline ("机戒" for 机械): pattern with that character blanked -> term.
-        disciplines = [normalize(w) for w in jobs["disciplines"]]
-        self._disciplines = frozenset(disciplines)
+        # One character off a discipline, skill or title ("机戒" for 机械): pattern with that character
+        # blanked -> term.
+        terms = {normalize(w) for w in [*disciplines, *jobs["skills"], *jobs["titles"]]}
         near: dict[str, set] = {}
-        for term in disciplines:
+        for term in sorted(terms):
             if 2 <= len(term) <= 4:
                 for i in range(len(term)):
                     near.setdefault(term[:i] + "\0" + term[i + 1:], set()).add(term)
-        self._near_discipline = {k: next(iter(v)) for k, v in near.items() if len(v) == 1}
+        self._near_term = {k: tuple(sorted(v)) for k, v in near.items()}
+        self._not_typos = frozenset(normalize(w) for w in job_settings["words"]["not_discipline_typos"])
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
@@ -349,7 +359,7 @@ class _Lexicon:
             clause_of.append(clause)
         narrative = self.narrative_weight if marked else 1.0
 
-        found = _Found({}, set(), clause_of, set())
+        found, cities = _Found({}, set(), clause_of, set()), []
         for start, end, word in self._matches(tokens):
             if word not in self._concepts:  # a job title recognised by its suffix
                 concepts = (TITLE_CONCEPT,)
@@ -368,8 +378,15 @@ class _Lexicon:
                 found.topics.add(topic)
             elif word in self._weak_topic_of:
                 found.weak_topics.add(self._weak_topic_of[word])
-            if found.city is None:
-                found.city = self._city_of.get(word)
+            city = self._city_of.get(word)
+            if city is not None:
+                cities.append((clause_of[start], city))
+            name = self._discipline_of.get(word)
+            if name is not None and end > start and (name != word or end > start + 1):
+                # One keyword: an abbreviation is the name (计科: 计算机), a longer form stays as written.
+                found.named[start] = (end, name if len(word) <= 2 or word.isascii() else word)
+        if cities:
+            found.city = next((city for clause, city in cities if clause in found.job_clauses), cities[0][1])
         # One topic named: that one; several, or all of them: none in particular. Words that name
         # a topic only in passing ([weak_topics]) count when no column is named outright.
         named = found.topics or found.weak_topics
@@ -450,48 +467,104 @@ class _Lexicon:
         return None
 
     def correct_disciplines(self, tokens: list[str]) -> list[str] | None:
-        """A discipline or job title typed with one wrong character ("机戒" for 机械, "护土" for
-        护士) is written right, wherever it is in the message (another word may have matched).
-        A typo is no dictionary word, so jieba leaves it as single characters: a run of 2-4
-        single Chinese characters one character away from exactly one term of [jobs]
-        disciplines is that term. Returns the corrected tokens, or None when nothing changed."""
-        out, i, n, changed = [], 0, len(tokens), False
-        while i < n:
-            term = None
-            for length in (4, 3, 2):
-                run = tokens[i:i + length]
-                if len(run) < length or not all(len(t) == 1 and "\u4e00" <= t <= "\u9fff" for t in run):
-                    continue
-                window = "".join(run)
-                for k in range(length):
-                    term = self._near_discipline.get(window[:k] + "\0" + window[k + 1:])
-                    if term is not None:
-                        break
-                if term is not None:
+        """The disciplines, skills and job titles of a job question, read as the member meant them,
+        wherever they are in the message (another word may have matched):
+
+        - a discipline cut apart by jieba ("学生物的": 学生/物) is whole again (学/生物);
+        - one typed with one wrong character ("机戒" for 机械, "化雪" for 化学, "计算鸡" for 计算机) is
+          written right. A typo is seldom a dictionary word, so jieba leaves it as single characters
+          or a word and a character: a run of whole tokens of 2-4 characters, no known word nor
+          stop-word among them, one character away from a term is that term. The wrong character
+          must sound like the right one (its pinyin one letter off at most: members type pinyin),
+          but in a run of three or four single characters it may be a slip of any kind. Where the
+          terms a run could be, or the runs, overlap ("学机戒的": 学机 is one off 司机, 机戒 one off
+          机械), the nearest reading wins (jie/xie before xue/si).
+
+        Returns the corrected tokens, or None when nothing changed."""
+        rejoined = self._rejoin_disciplines(tokens)
+        changed, tokens = rejoined is not tokens, rejoined
+        n = len(tokens)
+        plain = [all("\u4e00" <= ch <= "\u9fff" for ch in t) and t not in self._concepts
+                 and t not in self._stopwords for t in tokens]
+        for start, end, _ in self._matches(tokens):  # words known as they are (计/科 is 计科) are no typo
+            plain[start:end] = [False] * (end - start)
+        candidates = []  # (how far the readings are, -tokens, first token, tokens, term)
+        for i in range(n):
+            size = 0
+            for j in range(i, min(n, i + 4)):
+                size += len(tokens[j])
+                if not plain[j] or size > 4:
                     break
-            if term is not None:
+                if size < 2 or (j == i and size > 1):  # a whole dictionary word (电力) is meant as it is
+                    continue
+                window = "".join(tokens[i:j + 1])
+                if window in self._not_typos:
+                    continue
+                best = None
+                for k in range(size):
+                    for term in self._near_term.get(window[:k] + "\0" + window[k + 1:], ()):
+                        cost = _reading_distance(window[k], term[k])
+                        if best is None or cost < best[0]:
+                            best = (cost, term)
+                        elif cost == best[0] and term != best[1]:
+                            best = (cost, None)  # as near to two terms: no telling which
+                if best and best[1] and (best[0] <= 1 or (size > 2 and size == j + 1 - i)):
+                    candidates.append((best[0], i - j - 1, i, j + 1 - i, best[1]))
+        taken = {}  # first token -> (tokens, term)
+        used = [False] * n
+        for _, _, i, length, term in sorted(candidates):
+            if not any(used[i:i + length]):
+                taken[i] = (length, term)
+                used[i:i + length] = [True] * length
+        out, i = [], 0
+        while i < n:
+            if i in taken:
+                length, term = taken[i]
                 out.append(term)
                 i += length
-                changed = True
             else:
                 out.append(tokens[i])
                 i += 1
-        return out if changed else None
+        return out if taken or changed else None
+
+    def _rejoin_disciplines(self, tokens) -> list[str]:
+        """学生/物 -> 学/生物: a word (no known one) whose last character begins a discipline that the
+        next tokens end. The same list when there is none."""
+        out = None
+        for i in range(len(tokens) - 1):
+            word = tokens[i]
+            if len(word) < 2 or word in self._concepts:
+                continue
+            for j in range(i + 2, min(len(tokens), i + 4) + 1):
+                joined = word[-1] + "".join(tokens[i + 1:j])
+                if joined in self._discipline_of:
+                    out = out or list(tokens)
+                    out[i:j] = [word[:-1], joined] + [""] * (j - i - 2)  # same length: indexes hold
+                    break
+        return [t for t in out if t] if out else tokens
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing
         the city, stop-words, job-query vocabulary, numbers, punctuation and
-        single Chinese characters. A field written right before a job title
+        single Chinese characters; a discipline's abbreviation is its name (计科, CS: 计算机). A field written right before a job title
         stays one keyword (化工工程师); endings like 专业 are trimmed. A long
-        story (three clauses or more) only gives the clauses about the job."""
+        story (three clauses or more) only gives the clauses about the job, and the discipline
+        named anywhere (我是学化学的……想在郑州找工作)."""
         clauses = {c for tok, c in zip(tokens, found.clause_of) if tok not in _CLAUSE_BREAKS}
         story = len(clauses) > 2 and len(text) > _STORY_CHARS  # not a short list "求职，环境工程，洛阳"
         only = found.job_clauses if story else clauses
-        keywords, last_kept = [], -2
+        keywords, last_kept, alias_end = [], -2, 0
         for i, tok in enumerate(tokens):
+            if i < alias_end:
+                continue
+            if i in found.named:  # 计科, CS: 计算机
+                alias_end, name = found.named[i]
+                keywords.append(name)
+                last_kept = alias_end - 1
+                continue
             if (
                 i in found.covered
-                or found.clause_of[i] not in only
+                or (found.clause_of[i] not in only and tok not in self._discipline_of)
                 or tok in self._stopwords
                 or tok in self._city_of
                 or not any(ch.isalnum() for ch in tok)
@@ -641,6 +714,28 @@ def _main_reading(ch: str) -> str:
     return pinyin_dict.get(ord(ch), "").split(",")[0].translate(_TONELESS)
 
 
+@functools.lru_cache(maxsize=4096)
+def _readings(ch: str) -> tuple[str, ...]:
+    """Every toneless reading of a character (重: zhong, chong)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    return tuple({r.translate(_TONELESS) for r in pinyin_dict.get(ord(ch), "").split(",") if r}) or (ch,)
+
+
+def _edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def _reading_distance(typed: str, meant: str) -> int:
+    """How far apart two characters sound: the fewest letters to change between their readings."""
+    return min(_edit_distance(a, b) for a in _readings(typed) for b in _readings(meant))
+
+
 def _load_pinyin(terms: list[str]) -> dict:
     """Toneless readings (set) of every character that can be read like a
     character of the homophone terms; other characters are not needed."""
@@ -670,7 +765,9 @@ def _load_lexicon() -> _Lexicon:
                 tokenizer.load_userdict(str(CONTENT_DIR / "userdict.txt"))
                 with open(CONTENT_DIR / "intents.toml", "rb") as f:
                     config = tomllib.load(f)
+                with open(CONTENT_DIR / "jobs.toml", "rb") as f:
+                    job_settings = tomllib.load(f)
                 pinyin_of = _load_pinyin([normalize(t) for t in config["homophones"]["terms"]])
                 segmenter = Segmenter(tokenizer.FREQ, tokenizer.total)  # the tokenizer itself is not kept
-                _lexicon = _Lexicon(config, segmenter, pinyin_of)
+                _lexicon = _Lexicon(config, segmenter, pinyin_of, job_settings)
     return _lexicon

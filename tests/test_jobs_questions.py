@@ -33,10 +33,11 @@ def board(db):
 
 
 def listed(db, message: str) -> list[dict]:
-    """Every posting the chat would list for the message (all pages)."""
-    from bot.router import route
+    """Every posting a job search for the message would list (all pages), read as the chat and the
+    search page read a job question."""
+    from bot.router import analyse
 
-    slots = route(message).slots
+    slots = analyse(message).slots_for("jobs")
     result = job_board.find(db, slots.get("keywords", []), slots.get("city"), NOW, message)
     return search(db, result.query, NOW, limit=100) if result.anything else []
 
@@ -107,3 +108,60 @@ def test_an_alert_of_several_words_says_they_must_all_appear(alice, db):
     reply = alice.says("订阅招聘 人工智能 郑州")
     assert "同时含" in reply
     assert "同时含" not in alice.says("订阅招聘 化学")
+
+
+# --- a member asks in their own words (issue 11) ----------------------------------------------
+
+# title, employer, city, discipline (as the employer's sheet wrote it)
+WIDE_BOARD = [
+    ("算法工程师", "河南省人工智能研究院", "郑州", "计算机科学与技术"),
+    ("Java 开发工程师", "洛阳某科技公司", "洛阳", "计算机"),
+    ("软件测试工程师", "郑州某软件公司", "郑州", "软件工程"),
+    ("财务会计", "郑州某商贸公司", "郑州", "会计学"),
+    ("发酵工程师", "新乡某生物制药公司", "新乡", "生物工程"),
+    ("生物检测员", "郑州某检测中心", "郑州", "生物技术"),
+    ("机械设计工程师", "洛阳轴承集团", "洛阳", "机械设计制造及其自动化"),
+    ("设备维护员", "洛阳某工厂", "洛阳", "不限"),  # says 机械 in its description only
+    ("材料研发工程师", "郑州某新材料公司", "郑州", "材料科学与工程"),
+    ("化学分析员", "郑州质检中心", "郑州", "应用化学"),
+    ("护士", "南阳市第一人民医院", "南阳", "护理学"),
+    ("电气工程师", "平顶山某电厂", "平顶山", "电气工程及其自动化"),
+    ("生物实验员", "郑州某研究所", "郑州", "生物科学"),
+]
+
+
+@pytest.fixture
+def wide_board(db):
+    for title, employer, city, discipline in WIDE_BOARD:
+        post(db, title, employer, city, discipline=discipline, description="负责机械设备的维修保养。")
+    return db
+
+
+def titles(reply: str) -> set[str]:
+    """The postings a reply lists: a numbered list, or the one posting opened in full."""
+    opened = re.match(r"【(.+?)】", reply)
+    return {opened.group(1)} if opened else set(numbered(reply))
+
+
+@pytest.mark.parametrize("message, expected", [
+    # abbreviations of a discipline
+    ("郑州有计科的岗位吗", {"算法工程师"}),
+    ("洛阳 CS 的工作有吗", {"Java 开发工程师"}),
+    ("新乡 生工 招人吗", {"发酵工程师"}),
+    ("材料的有招人的没，郑州", {"材料研发工程师"}),
+    ("软工 郑州", {"软件测试工程师"}),
+    # typos of a discipline, with another word of the message matched too
+    ("俺想在洛阳找个营生，学机戒的", {"机械设计工程师"}),
+    ("郑州找个计算鸡的工作", {"算法工程师"}),
+    ("南阳 护里 招人吗", {"护士"}),
+    ("招聘 化雪 郑州", {"化学分析员"}),
+    ("洛阳 机戒 工程师", {"机械设计工程师"}),
+    ("蹲一个郑州的计科岗", {"算法工程师"}),  # not 会计
+    # colloquial and regional words for work, and a story around the question
+    ("学电器的，平顶山有厂子要人不", {"电气工程师"}),
+    ("俺闺女学生物的，郑州有啥活计不", {"生物检测员", "生物实验员"}),
+    ("我是学化学的。今年刚毕业，家在新乡。想在郑州找份工作，有合适的吗", {"化学分析员"}),
+])
+def test_every_posting_listed_for_a_members_own_words_is_of_the_city_and_discipline_asked(alice, wide_board,
+                                                                                          message, expected):
+    assert titles(alice.says(message)) == expected, message

@@ -7,8 +7,9 @@ must contain. Read here from the member's own text (the router may have dropped 
 - pay: 8k以上, 8千以上, 月薪8000以上, 1万以上, 年薪20万以上 -> at least so much a month;
 - education: 硕士 (exactly), 硕士以上 / 硕士及以上 (or higher), 本科以下 (or lower, 不限 too),
   学历不限; never the 博士 of 博士后, which is a kind of post;
-- discipline: a name, an abbreviation (计科, 应化, AI) or a pinyin typo of one (化雪 for 化学),
-  per content/jobs.toml [disciplines]: listed postings must name it in their discipline or title.
+- discipline: a name, an abbreviation (计科, 应化, AI) or a typo of one (化雪 for 化学), per
+  content/jobs.toml [disciplines] (the router reads the same table): listed postings must name it
+  in their discipline or title.
 
 The keywords the router gave lose whatever became a filter.
 """
@@ -19,10 +20,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import content
-from handlers.jobs.text import reading
 from bot.router import normalize
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z][a-z+#]*")
 # 8k以上, 8千以上, 月薪8000以上, 1.2万起, 年薪20万以上, 8000+
 _PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>k|千|w|万|元)?"
@@ -49,7 +48,7 @@ def read(text: str, keywords) -> Filters:
     plain = normalize(text or "").lower().replace(" ", "")
     salary, salary_text, pay_words = _pay(plain)
     levels, level_text = _education(plain)
-    names, mentions = _discipline(plain, keywords)
+    names, mentions, keywords = _discipline(plain, keywords)
     drop = set(pay_words) | set(mentions) | (_filter_words() if salary or levels or names else set())
 
     def became_a_filter(keyword: str) -> bool:
@@ -157,16 +156,15 @@ def _forms() -> dict[str, str]:
     return {form: name for name, forms in _disciplines().items() for form in forms}
 
 
-@lru_cache(maxsize=1)
-def _readings() -> dict[str, str]:
-    """Toneless pinyin of each Chinese form -> its discipline, for typos (化雪 -> 化学)."""
-    return {reading(form): name for form, name in _forms().items() if reading(form)}
+def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
+    """The disciplines the question names (in order), the words that named them, and the keywords
+    with a discipline that begins one taken out of it (机械工程师: 机械, and 工程师 is left to search;
+    the longest such discipline that leaves two characters or more).
 
-
-def _discipline(plain: str, keywords) -> tuple[list[str], list[str]]:
-    """The disciplines the question names (in order), and the words that named them."""
-    forms, readings = _forms(), _readings()
-    names, words = [], []
+    The router has read the keywords already (bot.router: an abbreviation is its discipline's name, a
+    typo of one is corrected, against this same table); an English abbreviation counts where it stands."""
+    forms = _forms()
+    names, words, left = [], [], []
 
     def found(name: str, word: str) -> None:
         words.append(word)
@@ -175,30 +173,17 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str]]:
 
     for keyword in keywords:
         word = normalize(keyword).lower()
+        head = next((word[:end] for end in range(len(word) - 2, 1, -1) if word[:end] in forms), None)
         if word in forms:
             found(forms[word], word)
+        elif head is not None:
+            found(forms[head], head)
+            keyword = word[len(head):]
+        left.append(keyword)
     for token in _LATIN.findall(plain):
         if token in forms:
             found(forms[token], token)
-    for run in _CJK_RUN.findall(plain):
-        taken = [False] * len(run)
-        for size in range(min(len(run), 9), 1, -1):  # the longest mention first, none overlapping
-            for start in range(len(run) - size + 1):
-                window = run[start:start + size]
-                if any(taken[start:start + size]):
-                    continue
-                name = forms.get(window)
-                if name is None and size <= 6 and window not in _not_typos():
-                    name = readings.get(reading(window))
-                if name is not None:
-                    found(name, window)
-                    taken[start:start + size] = [True] * size
-    return names, words
-
-
-@lru_cache(maxsize=1)
-def _not_typos() -> frozenset[str]:
-    return frozenset(normalize(w) for w in settings()["words"].get("not_discipline_typos", []))
+    return names, words, left
 
 
 @lru_cache(maxsize=1)
