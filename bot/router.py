@@ -306,6 +306,13 @@ class _Lexicon:
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
+        # What find() needs of each word, in one lookup; a word not listed is a title by its suffix.
+        self._word_info = {
+            word: (c, not self._job_concepts.isdisjoint(c), not self._not_keywords.isdisjoint(c),
+                   self._topic_of.get(word), self._weak_topic_of.get(word), self._city_of.get(word),
+                   self._discipline_of.get(word))
+            for word, c in self._concepts.items()}
+        self._title_info = ((TITLE_CONCEPT,), True, TITLE_CONCEPT in self._not_keywords, None, None, None, None)
         # Proper prefixes of words, to know when joining one more token may still match.
         self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
 
@@ -320,7 +327,9 @@ class _Lexicon:
                 missing = [p for p in parts if p not in known]
                 if missing:
                     raise ValueError(f"intents.toml [intents.{intent}] {key!r}: no concept {missing}")
-                self._rules.setdefault(parts[0], []).append((intent, parts, float(weight)))
+                # (intent, None or the concepts a combination needs, weight)
+                combination = frozenset(parts) if len(parts) > 1 else None
+                self._rules.setdefault(parts[0], []).append((intent, combination, float(weight)))
 
     def cut(self, text: str) -> list[str]:
         return self._segmenter.cut(text)
@@ -360,31 +369,27 @@ class _Lexicon:
         narrative = self.narrative_weight if marked else 1.0
 
         found, cities = _Found({}, set(), clause_of, set()), []
+        strength, word_info, title_info = found.strength, self._word_info, self._title_info
         for start, end, word in self._matches(tokens):
-            if word not in self._concepts:  # a job title recognised by its suffix
-                concepts = (TITLE_CONCEPT,)
-            else:
-                concepts = self._concepts[word]
+            # (concepts, a job word, not a keyword, topic, weak topic, city, discipline)
+            concepts, job, not_keyword, topic, weak_topic, city, discipline = word_info.get(word, title_info)
             weight = 1.0 if clause_of[start] in marked else narrative
             for concept in concepts:
-                if found.strength.get(concept, 0.0) < weight:
-                    found.strength[concept] = weight
-            if not self._job_concepts.isdisjoint(concepts):
+                if strength.get(concept, 0.0) < weight:
+                    strength[concept] = weight
+            if job:
                 found.job_clauses.add(clause_of[start])
-            if end > start and not self._not_keywords.isdisjoint(concepts):
+            if not_keyword and end > start:
                 found.covered.update(range(start, end))
-            topic = self._topic_of.get(word)
             if topic is not None:
                 found.topics.add(topic)
-            elif word in self._weak_topic_of:
-                found.weak_topics.add(self._weak_topic_of[word])
-            city = self._city_of.get(word)
+            elif weak_topic is not None:
+                found.weak_topics.add(weak_topic)
             if city is not None:
                 cities.append((clause_of[start], city))
-            name = self._discipline_of.get(word)
-            if name is not None and end > start and (name != word or end > start + 1):
+            if discipline is not None and end > start and (discipline != word or end > start + 1):
                 # One keyword: an abbreviation is the name (计科: 计算机), a longer form stays as written.
-                found.named[start] = (end, name if len(word) <= 2 or word.isascii() else word)
+                found.named[start] = (end, discipline if len(word) <= 2 or word.isascii() else word)
         if cities:
             found.city = next((city for clause, city in cities if clause in found.job_clauses), cities[0][1])
         # One topic named: that one; several, or all of them: none in particular. Words that name
@@ -430,11 +435,12 @@ class _Lexicon:
         """Every intent's rule score for the concepts found."""
         scores = dict.fromkeys(INTENTS, 0.0)
         rules = self._rules
+        present = strength.keys()
         for concept, weight_here in strength.items():
             for intent, parts, weight in rules.get(concept, ()):
-                if len(parts) == 1:
+                if parts is None:
                     scores[intent] += weight * weight_here
-                elif all(p in strength for p in parts):
+                elif parts <= present:
                     # A combination counts fully if any part is in a request clause.
                     scores[intent] += weight * max(map(strength.__getitem__, parts))
         return scores
@@ -447,7 +453,9 @@ class _Lexicon:
         best = scores[name]
         if best < self.unknown_below:
             return "unknown", best, False
-        runner_up = sorted(scores.values())[-2]
+        values = list(scores.values())
+        values.remove(best)
+        runner_up = max(values)
         fast = (best >= self.fast_score and best - runner_up >= self.fast_margin
                 and self._fast_off.isdisjoint(strength))
         return name, best, fast
@@ -486,6 +494,8 @@ class _Lexicon:
         n = len(tokens)
         plain = [all("\u4e00" <= ch <= "\u9fff" for ch in t) and t not in self._concepts
                  and t not in self._stopwords for t in tokens]
+        if not any(plain[i] and len(tokens[i]) == 1 for i in range(n)):  # a typo leaves a character alone
+            return tokens if changed else None
         for start, end, _ in self._matches(tokens):  # words known as they are (计/科 is 计科) are no typo
             plain[start:end] = [False] * (end - start)
         candidates = []  # (how far the readings are, -tokens, first token, tokens, term)
@@ -591,6 +601,7 @@ class _Lexicon:
 # jieba's blocks: runs of these characters are segmented, anything else is one token a character.
 _SEGMENTED = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_ABSENT = object()  # no word begins so
 
 
 class Segmenter:
@@ -625,10 +636,11 @@ class Segmenter:
         cost, unknown = self._cost, self._unknown
         best = [0.0] * (n + 1)  # log-probability of the best path from i to the end
         end = list(range(1, n + 2))  # where the word starting at i ends on that path
+        get, absent = cost.get, _ABSENT
         for i in range(n - 1, -1, -1):
-            top, j, frag = None, i + 1, s[i]
-            while frag in cost:
-                c = cost[frag]
+            top, j = None, i + 1
+            c = get(s[i], absent)
+            while c is not absent:
                 if c is not None:
                     v = c + best[j]
                     if top is None or v >= top:
@@ -636,7 +648,7 @@ class Segmenter:
                 j += 1
                 if j > n:
                     break
-                frag = s[i:j]
+                c = get(s[i:j], absent)
             best[i] = unknown + best[i + 1] if top is None else top
         i, latin = 0, ""
         while i < n:  # single latin letters and digits in a row are one token, as in jieba
@@ -680,26 +692,31 @@ class _Homophones:
             readings = [_main_reading(ch) for ch in term]
             self._classes.append(tuple(frozenset({c for c, r in pinyin_of.items() if reading in r} | {ch})
                                        for ch, reading in zip(term, readings)))
-        self._starts = frozenset().union(*(classes[0] for classes in self._classes))
+        # first character -> the terms (in the file's order) it may begin; a regex finds those characters
+        self._by_start: dict[str, list] = {}
+        for term, classes in zip(terms, self._classes):
+            for ch in classes[0]:
+                self._by_start.setdefault(ch, []).append((term, classes))
+        self._start_re = re.compile("[" + "".join(map(re.escape, sorted(self._by_start))) + "]")
 
     def fix(self, text: str) -> str:
-        starts = self._starts
-        if starts.isdisjoint(text):
+        search = self._start_re.search
+        found = search(text)
+        if found is None:
             return text
-        out, done, i, n = [], 0, 0, len(text)
-        while i < n:
-            if text[i] in starts:
-                for term, classes in zip(self._terms, self._classes):
-                    end = i + len(classes)
-                    if end <= n and all(ch in same for ch, same in zip(text[i:end], classes)):
-                        word = text[i:end]
-                        out += (text[done:i], word if word in self._keep else term)
-                        i = done = end
-                        break
-                else:
-                    i += 1
+        out, done, n = [], 0, len(text)
+        while found is not None:
+            i = found.start()
+            for term, classes in self._by_start[text[i]]:
+                end = i + len(classes)
+                if end <= n and all(ch in same for ch, same in zip(text[i + 1:end], classes[1:])):
+                    word = text[i:end]
+                    out += (text[done:i], word if word in self._keep else term)
+                    done = end
+                    break
             else:
-                i += 1
+                end = i + 1
+            found = search(text, end)
         out.append(text[done:])
         return "".join(out)
 
@@ -731,6 +748,7 @@ def _edit_distance(a: str, b: str) -> int:
     return row[-1]
 
 
+@functools.lru_cache(maxsize=4096)
 def _reading_distance(typed: str, meant: str) -> int:
     """How far apart two characters sound: the fewest letters to change between their readings."""
     return min(_edit_distance(a, b) for a in _readings(typed) for b in _readings(meant))
