@@ -68,7 +68,7 @@ _JUNK = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
     "\ufe00-\ufe0f\u20d0-\u20ff\u2190-\u21ff\u2300-\u23ff\u2460-\u27bf\u2900-\u2bff"
     "\u3030\u303d\u3297\u3299\ud800-\udfff\ue000-\uf8ff"
-    "\U0001f000-\U0001faff\U000e0000-\U000e007f]"
+    "\U0001f000-\U0001faff\U000e0000-\U000e007f\U000f0000-\U0010ffff]"
     r"|\[[\u4e00-\u9fff]{1,4}\]"
 )
 _SPACES = re.compile(r"\s+")
@@ -315,6 +315,7 @@ class _Lexicon:
         self._title_info = ((TITLE_CONCEPT,), True, TITLE_CONCEPT in self._not_keywords, None, None, None, None)
         # Proper prefixes of words, to know when joining one more token may still match.
         self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
+        self._inside: dict[str, tuple | None] = {}  # dictionary word -> _word_inside(word), as met
 
         # Rules are indexed by their first concept: a rule cannot fire without it.
         known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT}
@@ -358,14 +359,19 @@ class _Lexicon:
         """Concepts in the message, longest match first, with clause weights:
         in a message of several clauses, those without a question or request
         (narrative, greetings) count less, so the real request wins."""
-        clause_of, clause = [], 0
         marked = set()
-        for tok in tokens:
-            if tok in _CLAUSE_BREAKS:
-                clause += 1
-            elif tok in self.request_markers:
-                marked.add(clause)
-            clause_of.append(clause)
+        if _CLAUSE_BREAKS.isdisjoint(tokens):  # one clause (most messages)
+            clause_of = [0] * len(tokens)
+            if not self.request_markers.isdisjoint(tokens):
+                marked.add(0)
+        else:
+            clause_of, clause = [], 0
+            for tok in tokens:
+                if tok in _CLAUSE_BREAKS:
+                    clause += 1
+                elif tok in self.request_markers:
+                    marked.add(clause)
+                clause_of.append(clause)
         narrative = self.narrative_weight if marked else 1.0
 
         found, cities = _Found({}, set(), clause_of, set()), []
@@ -373,10 +379,13 @@ class _Lexicon:
         for start, end, word in self._matches(tokens):
             # (concepts, a job word, not a keyword, topic, weak topic, city, discipline)
             concepts, job, not_keyword, topic, weak_topic, city, discipline = word_info.get(word, title_info)
-            weight = 1.0 if clause_of[start] in marked else narrative
-            for concept in concepts:
-                if strength.get(concept, 0.0) < weight:
-                    strength[concept] = weight
+            if narrative == 1.0 or clause_of[start] in marked:
+                for concept in concepts:  # the highest weight there is
+                    strength[concept] = 1.0
+            else:
+                for concept in concepts:
+                    if strength.get(concept, 0.0) < narrative:
+                        strength[concept] = narrative
             if job:
                 found.job_clauses.add(clause_of[start])
             if not_keyword and end > start:
@@ -421,15 +430,25 @@ class _Lexicon:
                 continue
             tok = tokens[i]
             if len(tok) > 2:
-                if tok.endswith(self._title_suffixes):
-                    yield i, i + 1, tok
-                else:
-                    word = next((tok[k:] for k in range(1, len(tok) - 1) if tok[k:] in self._concepts), None)
-                    if word is None and tok[:-1] in self._concepts:
-                        word = tok[:-1]
-                    if word:
-                        yield i, i, word
+                inside = self._inside.get(tok, _ABSENT)
+                if inside is _ABSENT:
+                    inside = self._word_inside(tok)
+                    if tok[0] >= "\u4e00":  # a dictionary word: their number is bounded
+                        self._inside[tok] = inside
+                if inside is not None:
+                    yield i, i + inside[0], inside[1]
             i += 1
+
+    def _word_inside(self, tok: str) -> tuple[int, str] | None:
+        """The word a token of three characters or more stands for when it is none itself, with the
+        tokens it spans: itself as a title (算法工程师: 1), its head (技术培训: 培训, 0) or itself less
+        its last character (报名费: 报名, 0)."""
+        if tok.endswith(self._title_suffixes):
+            return 1, tok
+        word = next((tok[k:] for k in range(1, len(tok) - 1) if tok[k:] in self._concepts), None)
+        if word is None and tok[:-1] in self._concepts:
+            word = tok[:-1]
+        return (0, word) if word else None
 
     def scores(self, strength: dict) -> dict:
         """Every intent's rule score for the concepts found."""
@@ -622,11 +641,14 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         out: list[str] = []
-        for block in _SEGMENTED.split(text):
+        for k, block in enumerate(_SEGMENTED.split(text)):  # the blocks to segment are the odd ones
             if not block:
                 continue
-            if _SEGMENTED.match(block):
-                self._cut_block(block, out)
+            if k % 2:
+                if len(block) == 1:
+                    out.append(block)
+                else:
+                    self._cut_block(block, out)
             else:
                 out.extend(ch for ch in block if not ch.isspace())
         return out
@@ -680,43 +702,44 @@ def _alternation(table: dict) -> re.Pattern:
 class _Homophones:
     """Key terms typed with characters that read like theirs (慧费, 汇费 -> 会费): each character of a
     term may be any character with the same toneless reading. Scanned left to right, at each place
-    the first term (in the TOML file's order) that fits wins, as a regex alternation would; words in
-    `keep` are right as they are (会飞). A plain scan: a regex of ~4,000 characters of classes cost
-    more than segmenting the message."""
+    the first term (in the TOML file's order) that fits wins; words in `keep` are right as they are
+    (会飞).
+
+    A reading's characters are many (hui: ~150), so a regex of their classes is slow. Instead each
+    character is first translated (str.translate) to one code for the set of term places it may
+    fill (term k, character i), and a regex alternation over those codes, one branch a term in
+    the file's order, does the scan: a handful of codes per class, all in C."""
+
+    _FIRST_CODE = 0xF0000  # codes from a private-use plane; normalize drops those characters
 
     def __init__(self, terms: list[str], keep: frozenset, pinyin_of: dict):
         self._terms = terms
         self._keep = keep
-        self._classes = []
-        for term in terms:
-            readings = [_main_reading(ch) for ch in term]
-            self._classes.append(tuple(frozenset({c for c, r in pinyin_of.items() if reading in r} | {ch})
-                                       for ch, reading in zip(term, readings)))
-        # first character -> the terms (in the file's order) it may begin; a regex finds those characters
-        self._by_start: dict[str, list] = {}
-        for term, classes in zip(terms, self._classes):
-            for ch in classes[0]:
-                self._by_start.setdefault(ch, []).append((term, classes))
-        self._start_re = re.compile("[" + "".join(map(re.escape, sorted(self._by_start))) + "]")
+        places: dict[str, int] = {}  # character -> bit set of the term places it may fill
+        width = max(map(len, terms), default=0)
+        for k, term in enumerate(terms):
+            for i, ch in enumerate(term):
+                reading = _main_reading(ch)
+                for c in {c for c, r in pinyin_of.items() if reading in r} | {ch}:
+                    places[c] = places.get(c, 0) | 1 << (k * width + i)
+        code_of = {bits: chr(self._FIRST_CODE + n) for n, bits in enumerate(sorted(set(places.values())))}
+        self._to_codes = str.maketrans({c: code_of[bits] for c, bits in places.items()})
+        branches = []
+        for k, term in enumerate(terms):
+            classes = ("".join(code for bits, code in code_of.items() if bits >> (k * width + i) & 1)
+                       for i in range(len(term)))
+            branches.append("(" + "".join(f"[{codes}]" for codes in classes) + ")")
+        self._scan = re.compile("|".join(branches) or "(?!)")
 
     def fix(self, text: str) -> str:
-        search = self._start_re.search
-        found = search(text)
-        if found is None:
+        out, done = [], 0
+        for found in self._scan.finditer(text.translate(self._to_codes)):
+            start, end = found.span()
+            word = text[start:end]
+            out += (text[done:start], word if word in self._keep else self._terms[found.lastindex - 1])
+            done = end
+        if not out:
             return text
-        out, done, n = [], 0, len(text)
-        while found is not None:
-            i = found.start()
-            for term, classes in self._by_start[text[i]]:
-                end = i + len(classes)
-                if end <= n and all(ch in same for ch, same in zip(text[i + 1:end], classes[1:])):
-                    word = text[i:end]
-                    out += (text[done:i], word if word in self._keep else term)
-                    done = end
-                    break
-            else:
-                end = i + 1
-            found = search(text, end)
         out.append(text[done:])
         return "".join(out)
 
