@@ -171,6 +171,8 @@ class Analysis:
     def slots_for(self, name: str) -> dict:
         found = self.found
         if name in TOPIC_INTENTS:
+            if found.topic is None and len(found.topics) > 1:
+                return {"topic": self.lexicon.topic_of_clause(name, self.tokens, found)}
             return {"topic": found.topic}
         if name == "jobs":
             lex = self.lexicon
@@ -235,6 +237,7 @@ class _Lexicon:
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])
         self.unknown_needs = float(settings["unknown_needs"])
+        self._topic_joiners = frozenset(normalize(w) for w in settings["topic_joiners"])
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
@@ -317,6 +320,10 @@ class _Lexicon:
         self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
         self._inside: dict[str, tuple | None] = {}  # dictionary word -> _word_inside(word), as met
 
+        # The concepts that speak for an intent in its rules (not the topic words all topic intents share).
+        self._cues = {intent: frozenset(part for key, weight in table.items() if weight > 0
+                                        for part in key.split("+")) - {TOPIC_CONCEPT}
+                      for intent, table in config["intents"].items()}
         # Rules are indexed by their first concept: a rule cannot fire without it.
         known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT}
         self._rules: dict[str, list] = {}
@@ -482,6 +489,35 @@ class _Lexicon:
     def best_intent(self, strength: dict) -> tuple[str, float]:
         name, score, _ = self.verdict(self.scores(strength), strength)
         return name, score
+
+    def topic_of_clause(self, intent: str, tokens, found: _Found) -> str | None:
+        """Of several topics named, the one in the clause that says what to do with it ("行业那块别发了，
+        政策的留着": industry is stopped; "政策的留着，学科那个取消掉": discipline): the topics named in
+        clauses where a word of the intent's own rules stands (退订, 别发 ... for unsubscribe), when
+        that is one topic; or a topic with the policy word after it (人才引进政策: talent). Else None
+        (several, or all of them)."""
+        cues = self._cues[intent]
+        topics_at, cued, places = {}, set(), []
+        for start, _, word in self._matches(tokens):
+            clause = found.clause_of[start]
+            topic = self._topic_of.get(word)
+            if topic is not None:
+                topics_at.setdefault(clause, set()).add(topic)
+                places.append((start, topic))
+            if not cues.isdisjoint(self._word_info.get(word, self._title_info)[0]):
+                cued.add(clause)
+        named = set().union(*(topics_at.get(clause, ()) for clause in cued)) or found.topics
+        if len(named) == 1 and ALL_TOPICS not in named:
+            return next(iter(named))
+        if len(named) == 2 and "policy" in named and ALL_TOPICS not in named:
+            # 人才引进政策, 人才方面有什么新政: the policy of that topic, unless joined as two (人才和政策)
+            other = next(iter(named - {"policy"}))
+            for (at, topic), (policy_at, next_topic) in zip(places, places[1:]):
+                if (topic == other and next_topic == "policy"
+                        and found.clause_of[at] == found.clause_of[policy_at]
+                        and self._topic_joiners.isdisjoint(tokens[at + 1:policy_at])):
+                    return other
+        return None
 
     def city_at_start(self, tokens: list[str]) -> str | None:
         """A city that begins a longer word (郑州大学, 洛阳高新区): the first such, if any."""
