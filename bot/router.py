@@ -475,11 +475,11 @@ class _Lexicon:
         """The rules' pick, its score, and whether it is clear enough to skip the model: a score
         of at least fast_score, fast_margin ahead of the runner-up, and no concept that the
         rules are known to misread (English words, negations... see [settings] fast_path_off)."""
-        name = max(INTENTS, key=scores.__getitem__)  # ties: earlier in INTENTS
-        best = scores[name]
+        values = list(scores.values())  # in INTENTS' order
+        best = max(values)
+        name = INTENTS[values.index(best)]  # ties: earlier in INTENTS
         if best < self.unknown_below:
             return "unknown", best, False
-        values = list(scores.values())
         values.remove(best)
         runner_up = max(values)
         fast = (best >= self.fast_score and best - runner_up >= self.fast_margin
