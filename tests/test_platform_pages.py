@@ -155,3 +155,50 @@ def test_wechat_pay_notifications_of_a_society_come_back_to_its_pages(config):
     society = replace(config, account=CHEM, app_id=CHEM, public_base_url="https://platform.example.org")
     assert page_url(society, "/m/pay/notify") == f"https://platform.example.org/m/{CHEM}/pay/notify"
     assert page_url(replace(society, account=None), "/m/pay/notify") == "https://platform.example.org/m/pay/notify"
+
+
+def test_the_demo_opens_each_societys_pages_as_the_simulators_member(env, redis_url):
+    """`PLATFORM_DEMO=1 make run`: a society's menu and links open its pages as the simulator's member,
+    through the stand-in of the platform's authorisation (a code good for its society only, once)."""
+    import threading
+
+    import requests
+    from werkzeug.serving import make_server
+
+    from bot.app import create_app
+    from bot.config import load_config
+
+    app = create_app(load_config({**env, "PLATFORM_DEMO": "1", "PAGES_DEV_LOGIN": "1", "WECHAT_TOKEN": ""}))
+    demo_chem, demo_agri = [s["appid"] for s in societies.list_societies(
+        app.extensions["platform"].registry, societies.AUTHORIZED)]
+    db = societies.open_society_database(app.extensions["platform"].registry, demo_chem)
+    with transaction(db):
+        insert_member(db, dict(ZHANG), actor="test")
+    db.close()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        browser = requests.Session()
+        mine = browser.get(f"{url}/m/{demo_chem}/dev/open", params={"openid": ZHANG["openid"], "next": "/m/"},
+                           timeout=10)
+        assert urlsplit(mine.url).path == f"/m/{demo_chem}/"  # the menu's /m/ is the society's own
+        assert "张化学" in mine.text and "HXH202400001" in mine.text
+        other = browser.get(f"{url}/m/{demo_agri}/dev/open", params={"openid": ZHANG["openid"], "next": "/m/"},
+                            timeout=10)
+        assert other.status_code == 200 and "张化学" not in other.text  # not a member there
+        # the stand-in's code is its society's, once
+        browser.get(f"{url}/m/{demo_chem}/dev/open", params={"openid": ZHANG["openid"]}, allow_redirects=False,
+                    timeout=10)
+        start = browser.get(f"{url}/m/{demo_chem}/", allow_redirects=False, timeout=10)
+        code = parse_qs(urlsplit(browser.get(start.headers["Location"], allow_redirects=False,
+                                             timeout=10).headers["Location"]).query)["code"][0]
+        exchange = f"{url}/m/dev/sns/oauth2/component/access_token"
+        params = {"appid": demo_agri, "component_appid": app.extensions["platform"].config.component_app_id,
+                  "component_access_token": "x", "code": code, "grant_type": "authorization_code"}
+        assert requests.get(exchange, params=params, timeout=10).json()["errcode"] == 40029  # not agri's
+        params["appid"] = demo_chem
+        assert requests.get(exchange, params=params, timeout=10).json()["openid"] == ZHANG["openid"]
+        assert requests.get(exchange, params=params, timeout=10).json()["errcode"] == 40029  # spent
+    finally:
+        server.shutdown()
