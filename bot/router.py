@@ -43,6 +43,7 @@ ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
+JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jobs topic when no topic word is named
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
 GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
@@ -173,6 +174,11 @@ class Analysis:
         if name in TOPIC_INTENTS:
             if found.topic is None and len(found.topics) > 1:
                 return {"topic": self.lexicon.topic_of_clause(name, self.tokens, found)}
+            if found.topic is None and not (found.topics or found.weak_topics):
+                if found.field_named:
+                    return {"topic": "discipline"}  # news of a field named (化学领域有啥新闻): the discipline topic
+                if JOB_CONCEPT in found.strength:
+                    return {"topic": "jobs"}  # 有招人的消息就发给我: postings, named by a job word
             return {"topic": found.topic}
         if name == "jobs":
             lex = self.lexicon
@@ -218,6 +224,7 @@ class _Found:
     topic: str | None = None  # the topic, when exactly one is named
     city: str | None = None  # the first named where a job is asked, else the first
     named: dict = field(default_factory=dict)  # first token -> (end token, keyword) of a discipline
+    field_named: bool = False  # a discipline named in whole tokens (not the 电子 of 电子报)
 
 
 class _Lexicon:
@@ -403,9 +410,11 @@ class _Lexicon:
                 found.weak_topics.add(weak_topic)
             if city is not None:
                 cities.append((clause_of[start], city))
-            if discipline is not None and end > start and (discipline != word or end > start + 1):
-                # One keyword: an abbreviation is the name (计科: 计算机), a longer form stays as written.
-                found.named[start] = (end, discipline if len(word) <= 2 or word.isascii() else word)
+            if discipline is not None and end > start:
+                found.field_named = True
+                if discipline != word or end > start + 1:
+                    # One keyword: an abbreviation is the name (计科: 计算机), a longer form stays as written.
+                    found.named[start] = (end, discipline if len(word) <= 2 or word.isascii() else word)
         if cities:
             found.city = next((city for clause, city in cities if clause in found.job_clauses), cities[0][1])
         # One topic named: that one; several, or all of them: none in particular. Words that name
