@@ -298,6 +298,7 @@ class _Lexicon:
                 self._discipline_of[normalize(word)] = normalize(name)
         for skill in jobs["skills"]:
             add(skill, DISCIPLINE_CONCEPT)
+        self._after_discipline = {normalize(k): normalize(v) for k, v in jobs["after_discipline"].items()}
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
@@ -635,6 +636,10 @@ class _Lexicon:
                 alias_end, name = found.named[i]
                 keywords.append(name)
                 last_kept = alias_end - 1
+                continue
+            if tok in self._after_discipline and last_kept == i - 1 and keywords[-1] in self._discipline_of:
+                keywords.append(self._after_discipline[tok])  # 计算机老师: 计算机, 教师
+                last_kept = i
                 continue
             if (
                 i in found.covered

@@ -51,6 +51,10 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # colloquial words for work are no keywords
     ("学电器的，平顶山有厂子要人不", "平顶山", ["电气"]),
     ("找个班上，学护理的，南阳", "南阳", ["护理"]),
+    # a colloquial title after a discipline is the title
+    ("洛阳有没有中医大夫的活", "洛阳", ["中医", "医生"]),
+    ("开封有没有计算机老师的岗位", "开封", ["计算机", "教师"]),
+    ("老师您好，郑州有化学的岗位吗", "郑州", ["化学"]),
     # a story: its discipline wherever it is said, its city where the job is asked
     ("我是学化学的。今年刚毕业，家在新乡。想在郑州找份工作，有合适的吗", "郑州", ["化学"]),
     ("老家洛阳的，现在想在郑州找个计算机的工作", "郑州", ["计算机"]),

@@ -54,7 +54,7 @@ def read(text: str, keywords) -> Filters:
     def became_a_filter(keyword: str) -> bool:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
-                or (bool(levels) and normalize(keyword) in _education_words()))
+                or (bool(levels) and word in _education_words()))
 
     left = tuple(k for k in keywords if not became_a_filter(k))
     forms = tuple(form for name in names for form in _disciplines()[name])
@@ -122,8 +122,13 @@ def _education_words() -> frozenset[str]:
         normalize(w) for w in settings()["education"]["不限"])
 
 
+@lru_cache(maxsize=1)
+def _no_requirement() -> tuple[str, ...]:
+    return tuple(normalize(w) for w in settings()["education"]["不限"])
+
+
 def _education(plain: str) -> tuple[tuple[str, ...], str | None]:
-    if any(normalize(w) in plain for w in settings()["education"]["不限"]):
+    if any(w in plain for w in _no_requirement()):
         return ("不限",), settings()["education"]["不限"][0]
     levels = [level for level, _ in _levels()]
     for index, (level, words) in enumerate(_levels()):
