@@ -80,6 +80,8 @@ def test_each_societys_member_sees_only_their_own_societys_record(app, config, f
     assert qr_in_image_is(chem_member.get(f"/m/{CHEM}/certificate.png").data, "http://localhost" + verify)
     assert "张化学" in app.test_client().get(verify).get_data(as_text=True)  # anyone may check it
     assert app.test_client().get(verify.replace(CHEM, AGRI)).status_code == 404  # not agriculture's
+    style = re.search(rf'href="(/m/{CHEM}/static/[^"]+\.css)"', chem_page)
+    assert style and chem_member.get(style.group(1)).status_code == 200  # its own static files too
     # links on a society's page stay on its pages
     assert re.search(rf'href="/m/{CHEM}/', chem_page) and not re.search(r'href="/m/(?!wx)', chem_page)
 
