@@ -2,10 +2,11 @@
 
 Against a private redis-server, in one process, rounds alternating between the two ways of
 sending the scripts: `direct` (storage.state._run_once, what the webhook does: one send and
-one read on a pooled connection) and `redis-py` (the same scripts through redis-py's command
+one read on the thread's own connection, storage.state._held_connection) and `redis-py` (the same scripts through redis-py's command
 path, Script.__call__). Each message claims, takes the lock, opens the window, reads the flow;
 then saves a flow and keeps a reply of ~600 bytes, as a text message's reply. Also prints
-redis-server's CPU a message and which reply parser redis-py uses (hiredis or Python).
+redis-server's CPU a message and which reply parser redis-py uses (hiredis or Python; `direct`
+packs with hiredis itself, a requirement since 2026-12-06).
 
 Run:  .venv/bin/python bench/bench_message_redis.py                # 5 rounds of 3,000 messages
       .venv/bin/python bench/bench_message_redis.py --rounds 9 --messages 5000

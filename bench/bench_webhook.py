@@ -56,29 +56,50 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_delivery import machine  # noqa: E402
-from bench.load import Stack, Traffic, closed_loop, open_loop, senders  # noqa: E402
+from bench.load import Stack, Traffic, closed_loop, open_loop, processes_of, senders  # noqa: E402
 
 CONNECTIONS, WRK_THREADS = 16, 2
 CLICKS, FOLLOWS = 0.15, 0.05  # shares of menu clicks and follows; the rest are texts
 MESSAGES_PER_RUN = 120_000  # more than any server answers in a run: no MsgId is sent twice
 
 
-def peak(server, traffic: Traffic, seconds: float, workdir: Path) -> dict:
-    """Requests per second (closed loop) and wrk's latency figures for one server."""
+def cpu_seconds(pids) -> float:
+    """User + system CPU the processes have used so far (those that are gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak(server, traffic: Traffic, seconds: float, workdir: Path, redis_pid: int) -> dict:
+    """Requests per second (closed loop) and wrk's latency figures for one server, with the CPU its
+    processes (gunicorn's master and workers) and redis-server spent a request: a server whose
+    workers are busy less than all the time waits on something (a lock, the disk), not the CPU."""
+    pids = processes_of(server.proc.pid)
+    before = cpu_seconds(pids), cpu_seconds([redis_pid])
     if shutil.which("wrk") is None:
         result = closed_loop(server.port, traffic.message, CONNECTIONS, seconds)
-        return {"rps": result.rate, "p50_ms": result.quantile(0.5), "p99_ms": result.quantile(0.99),
-                "failed": sum(n for kind, n in result.kinds.items() if kind.startswith(("http", "connection"))),
-                "wraps": 0, "load": os.getloadavg()[0]}
-    messages = traffic.write_wrk_file(workdir / "messages.txt", MESSAGES_PER_RUN)
-    output = subprocess.run(
-        ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(ROOT / "bench/webhook.lua"),
-         f"http://127.0.0.1:{server.port}", "--", str(messages), str(WRK_THREADS)],
-        capture_output=True, text=True, check=True).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
-    return {"rps": figures["requests"] / figures["duration_us"] * 1e6, "p50_ms": figures["p50_us"] / 1000,
-            "p99_ms": figures["p99_us"] / 1000, "failed": figures["non2xx"] + figures["socket_errors"],
-            "wraps": figures["wraps"], "load": os.getloadavg()[0]}
+        figures = {"rps": result.rate, "p50_ms": result.quantile(0.5), "p99_ms": result.quantile(0.99),
+                   "failed": sum(n for kind, n in result.kinds.items() if kind.startswith(("http", "connection"))),
+                   "wraps": 0, "requests": len(result.latencies_ms), "load": os.getloadavg()[0]}
+    else:
+        messages = traffic.write_wrk_file(workdir / "messages.txt", MESSAGES_PER_RUN)
+        output = subprocess.run(
+            ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(ROOT / "bench/webhook.lua"),
+             f"http://127.0.0.1:{server.port}", "--", str(messages), str(WRK_THREADS)],
+            capture_output=True, text=True, check=True).stdout
+        wrk = json.loads(output.strip().splitlines()[-1])
+        figures = {"rps": wrk["requests"] / wrk["duration_us"] * 1e6, "p50_ms": wrk["p50_us"] / 1000,
+                   "p99_ms": wrk["p99_us"] / 1000, "failed": wrk["non2xx"] + wrk["socket_errors"],
+                   "wraps": wrk["wraps"], "requests": wrk["requests"], "load": os.getloadavg()[0]}
+    served, redis_cpu = cpu_seconds(pids) - before[0], cpu_seconds([redis_pid]) - before[1]
+    requests = max(figures["requests"], 1)
+    return {**figures, "server_cpu_us": served / requests * 1e6, "redis_cpu_us": redis_cpu / requests * 1e6,
+            "busy": served / (seconds * (len(pids) - 1))}
 
 
 def main() -> None:
@@ -100,17 +121,19 @@ def main() -> None:
         bare = stack.serve("bench.bare_handler:app", log_name="bare")
         servers = (("bare", bare), ("werobot", peer), ("bot", bot))
         for _, server in servers:  # warm-up: every worker loads what it loads on first use
-            peak(server, traffic, 3, stack.dir)
-        print("| round | server | requests/s | p50 | p99 | failed | load |")
-        print("|---:|---|---:|---:|---:|---:|---:|")
+            peak(server, traffic, 3, stack.dir, stack.redis_pid)
+        print("| round | server | requests/s | p50 | p99 | failed | server CPU a request | redis-server's "
+              "| workers busy | load |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         runs = {name: [] for name, _ in servers}
         for round_no in range(1, args.rounds + 1):
             for name, server in servers:
-                run = peak(server, traffic, args.seconds, stack.dir)
+                run = peak(server, traffic, args.seconds, stack.dir, stack.redis_pid)
                 runs[name].append(run)
                 wrapped = f" (wrapped {run['wraps']}x)" if run["wraps"] else ""
                 print(f"| {round_no} | {name} | {run['rps']:,.0f}{wrapped} | {run['p50_ms']:.1f} ms "
-                      f"| {run['p99_ms']:.1f} ms | {run['failed']} | {run['load']:.1f} |", flush=True)
+                      f"| {run['p99_ms']:.1f} ms | {run['failed']} | {run['server_cpu_us']:,.0f} us "
+                      f"| {run['redis_cpu_us']:,.0f} us | {run['busy']:.0%} | {run['load']:.1f} |", flush=True)
         rps = {name: statistics.median(run["rps"] for run in runs[name]) for name in runs}
         bot_rps = rps["bot"]
         to_peer, to_bare = bot_rps / rps["werobot"], bot_rps / rps["bare"]

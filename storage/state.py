@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 
+import hiredis
 import redis
 from redis.commands.core import Script
 from redis.exceptions import NoScriptError
@@ -112,27 +115,58 @@ return ours and 1 or 0
 """)
 
 
-def _run_once(r: redis.Redis, script: Script, keys: list, args: list):
-    """`script` on a connection of `r`'s pool, sent once, as redis-py sends it for a client made by
-    from_url (no retries): one send and one read, without the rest of redis-py's command path
-    (observability hooks, retry wrappers, event dispatch), which cost as much client CPU as the
-    round trip itself: a third of the two scripts' cost (docs/benchmarks.md, issue 18).
-    A connection that failed is dropped; the pool opens a fresh one for the next command.
+_held = threading.local()  # this thread's own connection to each Redis server it sends scripts to
+
+
+def _held_connection(r: redis.Redis):
+    """This thread's connection to `r`'s server, kept from one message to the next.
+
+    Checking a connection out of redis-py's pool and back in costs a message as much client
+    CPU as the round trip itself (locking, observability counters, the readiness check); a
+    connection each thread keeps skips all but the check, which this does the same way: a
+    connection the server closed (Redis restarted) or that has stray data is replaced before
+    the command, not found broken by it. Made in the thread and process that use it (a worker
+    forked from a master that held one does not share its socket); a thread keeps one
+    connection per server it talks to, besides the pool's.
     """
+    held = getattr(_held, "connections", None)
+    if held is None or _held.pid != os.getpid():
+        held = _held.connections = weakref.WeakKeyDictionary()
+        _held.pid = os.getpid()
     pool = r.connection_pool
-    connection = pool.get_connection()
+    connection = held.get(pool)
+    if connection is None:
+        connection = held[pool] = pool.connection_class(**pool.connection_kwargs)
+    elif connection._sock is not None:
+        try:
+            stale = connection.can_read(timeout=0)
+        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            stale = True
+        if stale:
+            connection.disconnect()
+    return connection
+
+
+def _run_once(r: redis.Redis, script: Script, keys: list, args: list):
+    """`script` on this thread's connection to `r`'s server (_held_connection), sent once, as
+    redis-py sends it for a client made by from_url (no retries): one send and one read,
+    without the rest of redis-py's command path (pool checkout, observability hooks, retry
+    wrappers, event dispatch), which cost as much client CPU as the round trip itself
+    (docs/benchmarks.md, issue 18). A connection that failed is dropped and opened afresh
+    by the next command.
+    """
+    connection = _held_connection(r)
     try:
         try:
-            connection.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            connection.send_packed_command([hiredis.pack_command(("EVALSHA", script.sha, len(keys), *keys, *args))],
+                                           check_health=False)
             return connection.read_response()
         except NoScriptError:  # Redis restarted or was flushed: EVAL runs it and caches it again
-            connection.send_command("EVAL", script.script, len(keys), *keys, *args)
+            connection.send_command("EVAL", script.script, len(keys), *keys, *args, check_health=False)
             return connection.read_response()
     except (redis.ConnectionError, redis.TimeoutError):
         connection.disconnect()
         raise
-    finally:
-        pool.release(connection)
 
 
 def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,

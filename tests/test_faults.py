@@ -161,6 +161,26 @@ def test_redis_restarted_under_traffic_answers_throughout_and_flows_survive(env,
     assert done == content.text("feedback.done", ticket_no=row["ticket_no"])
 
 
+def test_the_first_message_after_a_redis_restart_is_answered_in_full(env, own_redis, account, db):
+    """The connections kept between messages (storage.state._held_connection) were closed by the
+    restart and the scripts forgotten: the next message is still claimed, answered from the
+    member's flow, and its retry gets the same reply, not the stateless help menu."""
+    env["REDIS_URL"] = own_redis.url
+    wire = wire_with(env, account)
+    member = new_member()
+    assert wire.say(new_member(), FEES_QUESTION) != HELP  # both threads hold a connection now
+    open_feedback(wire, member)
+    own_redis.stop()
+    own_redis.start()
+    body = "建议会员证做成电子版，放进公众号里"
+    xml = text_xml(member, body)
+    first, retry = wire.send(xml), wire.send(xml)  # WeChat's retry of it
+    [row] = [row for row in tickets(db) if row["openid"] == member]
+    assert reply_fields(first.data)["Content"] == content.text("feedback.done", ticket_no=row["ticket_no"])
+    assert retry.data == first.data
+    assert len(tickets(db)) == 1
+
+
 def test_the_private_redis_keeps_its_data_across_a_restart(tmp_path):
     """`make run`'s Redis (and the tests') saves on the way down, so queued work and forms survive."""
     url, _ = ensure_private_redis(tmp_path)
