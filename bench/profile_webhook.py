@@ -22,8 +22,13 @@ subtracted from it), so the stages add up to the whole:
   logging         logging.Logger.handle (records that pass the level)
   handler logic   the rest of respond(): flows, handlers, content texts, the inbox note
 
+With --by-kind, also the same stages for each kind of message: a text by the intent it is
+labelled with (tests/data/router_labelled.jsonl), a menu click by its handler's capability, a
+follow; CPU microseconds a message of that kind, and what share of all the CPU the kind takes.
+
 Run:  .venv/bin/python bench/profile_webhook.py                 # 3,000 messages after 600 of warm-up
       .venv/bin/python bench/profile_webhook.py --messages 5000 --cprofile 25
+      taskset -c 1 .venv/bin/python bench/profile_webhook.py --messages 4000 --warmup 400 --by-kind
 """
 from __future__ import annotations
 
@@ -31,12 +36,14 @@ import argparse
 import functools
 import importlib
 import io
+import json
 import logging
 import os
 import pkgutil
+import re
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,6 +139,38 @@ def environ_for(target: str, body: bytes) -> dict:
             "HTTP_HOST": "127.0.0.1"}
 
 
+def kind_of(body: bytes, intents: dict[str, str]) -> str:
+    """What a message of the traffic is: `text: <intent>` (its label), `click: <key>`, `follow`."""
+    xml = body.decode("utf-8")
+    if "<MsgType><![CDATA[event]]>" in xml:
+        if "<Event><![CDATA[CLICK]]>" in xml:
+            return "click: " + re.search(r"<EventKey><!\[CDATA\[(.*?)\]\]>", xml).group(1)
+        return "follow"
+    text = re.search(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", xml, re.S).group(1)
+    return "text: " + intents.get(text, "?")
+
+
+def labelled_intents() -> dict[str, str]:
+    with (ROOT / "tests/data/router_labelled.jsonl").open(encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines if line.strip()]
+    return {" ".join(row["text"].split()): row["intent"] for row in rows}
+
+
+def print_by_kind(by_kind: dict, counts: Counter) -> None:
+    """Stages for each kind of message, dearest kinds first (CPU us a message of that kind)."""
+    stages = ["handler logic", "redis", "sqlite", "routing", "model", "xml parse", "pool hop", "xml render",
+              "wsgi+flask", "signature"]
+    whole = sum(sum(spent.values()) for spent in by_kind.values())
+    print("\nBy kind of message: CPU us a message of the kind, by stage (SQLite all storage/ functions)")
+    print("| kind | messages | total | share of all CPU | " + " | ".join(stages) + " |")
+    print("|---|---:|---:|---:|" + "---:|" * len(stages))
+    rows = sorted(by_kind.items(), key=lambda kv: -sum(kv[1].values()) / counts[kv[0]])
+    for kind, spent in rows:
+        n = counts[kind]
+        cells = " | ".join(f"{spent.get(stage, 0) / n * 1e6:.0f}" for stage in stages)
+        print(f"| {kind} | {n} | {sum(spent.values()) / n * 1e6:.0f} | {sum(spent.values()) / whole:.1%} | {cells} |")
+
+
 def redis_server_cpu(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -142,6 +181,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--cprofile", type=int, default=0, help="also print cProfile's top N (tottime)")
+    parser.add_argument("--by-kind", action="store_true", help="also the stages for each kind of message")
     args = parser.parse_args()
     with Stack() as stack:
         os.environ.update(stack.env())
@@ -152,18 +192,28 @@ def main() -> None:
         wsgi = timed("wsgi+flask", app.wsgi_app)  # the webhook's fast path, Flask for the rest
         traffic = Traffic(senders(stack.members), clicks=CLICKS, follows=FOLLOWS)
         statuses = Counter()
+        intents = labelled_intents() if args.by_kind else {}
+        by_kind: dict[str, Counter] = defaultdict(Counter)
+        kinds = Counter()
 
         def send(count: int) -> None:
             for _ in range(count):
                 target, body = traffic.message()
+                before = Counter(exclusive) if args.by_kind else None
                 status = []
                 for _chunk in wsgi(environ_for(target, body), lambda s, h, e=None: status.append(s)):
                     pass
                 statuses[status[0]] += 1
+                if before is not None:
+                    kind = kind_of(body, intents)
+                    kinds[kind] += 1
+                    for stage, spent in exclusive.items():
+                        by_kind[kind]["sqlite" if stage.startswith("sqlite") else stage] += spent - before[stage]
 
         send(args.warmup)
-        for counter in (inclusive, exclusive, exclusive_wall, calls, statuses):
+        for counter in (inclusive, exclusive, exclusive_wall, calls, statuses, kinds):
             counter.clear()
+        by_kind.clear()
         import gc
 
         gc.freeze()  # as bot/wsgi.py does after start-up
@@ -216,6 +266,8 @@ def main() -> None:
         print("\nSQLite by function (storage/), most wall time first: calls a message, CPU us, wall us a message")
         for stage, spent in sorted(details.items(), key=lambda kv: -exclusive_wall[kv[0]])[:15]:
             print(f"  {stage[7:]:45s} {calls[stage] / n:5.2f} {spent / n * 1e6:7.0f} {exclusive_wall[stage] / n * 1e6:7.0f}")
+        if args.by_kind:
+            print_by_kind(by_kind, kinds)
         if profiler:
             import pstats
 
