@@ -35,9 +35,15 @@ Without wrk on PATH the peaks come from the Python generator (closed loop,
 Targets (issue 18): bot >= 1.0x werobot and >= 0.5x bare; p99 < 20 ms at half the bot's peak;
 no non-2xx.
 
+With `--baseline DIR` (a checkout of another version, e.g. `git worktree add /tmp/before <commit>`)
+the bot of that version is served too, as `baseline`, from the same stores with the same options
+(`gunicorn --chdir DIR`), and runs in every round beside the others: a change and what it changed,
+under the same background load.
+
 Run:  .venv/bin/pip install -r bench/requirements.txt   # WeRoBot, for the peer (make bench does it)
       .venv/bin/python bench/bench_webhook.py                 # about 6 minutes
       .venv/bin/python bench/bench_webhook.py --rounds 5 --seconds 20 --latency-runs 5 --latency-seconds 30
+      .venv/bin/python bench/bench_webhook.py --baseline /tmp/before --latency-runs 0
 """
 from __future__ import annotations
 
@@ -108,6 +114,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15, help="length of each peak run")
     parser.add_argument("--latency-seconds", type=float, default=20)
     parser.add_argument("--latency-runs", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="a checkout of another version to serve beside the bot")
     args = parser.parse_args()
     generator = "wrk" if shutil.which("wrk") else "the Python closed-loop generator (wrk not found)"
     print(f"# {machine()}; load average {os.getloadavg()[0]:.1f} at start")
@@ -120,6 +127,11 @@ def main() -> None:
         peer = stack.serve("bench.werobot_peer:app", log_name="werobot")
         bare = stack.serve("bench.bare_handler:app", log_name="bare")
         servers = (("bare", bare), ("werobot", peer), ("bot", bot))
+        if args.baseline:
+            baseline_dir = str(args.baseline.resolve())
+            baseline = stack.serve("bot.wsgi:app", log_name="baseline", options=("--preload", "--chdir", baseline_dir),
+                                   env=stack.env(PYTHONPATH=baseline_dir))
+            servers = (("baseline", baseline), *servers)
         for _, server in servers:  # warm-up: every worker loads what it loads on first use
             peak(server, traffic, 3, stack.dir, stack.redis_pid)
         print("| round | server | requests/s | p50 | p99 | failed | server CPU a request | redis-server's "
@@ -145,6 +157,16 @@ def main() -> None:
               f"bot / bare: {to_bare:.2f} (target >= 0.5: {'met' if to_bare >= 0.5 else 'MISSED'}); "
               f"paired rounds bot / werobot: "
               + ", ".join(f"{b['rps'] / w['rps']:.2f}" for b, w in zip(runs["bot"], runs["werobot"])))
+        print("CPU a request (medians, the server's processes + redis-server's): " + ", ".join(
+            f"{name} {statistics.median(r['server_cpu_us'] for r in runs[name]):,.0f} + "
+            f"{statistics.median(r['redis_cpu_us'] for r in runs[name]):,.0f} us" for name in runs))
+        if args.baseline:
+            print(f"bot / baseline: {bot_rps / rps['baseline']:.2f} (paired "
+                  + ", ".join(f"{b['rps'] / w['rps']:.2f}" for b, w in zip(runs["bot"], runs["baseline"]))
+                  + f"); baseline / werobot {rps['baseline'] / rps['werobot']:.2f}, baseline / bare "
+                  f"{rps['baseline'] / rps['bare']:.2f}")
+        if not args.latency_runs:
+            return
         rate = bot_rps / 2
         # The peaks leave a few hundred thousand replies kept for retries (10 minutes); Redis
         # snapshotting that much (save 60 1) would land in the latency run. Start it clean.
