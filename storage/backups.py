@@ -122,6 +122,16 @@ def _set_replica_aside(replica_dir: Path, stamp: str) -> Path | None:
         return inside
 
 
+def _backup_of_another_store(source_file: Path, sqlite_path: Path) -> bool:
+    """Whether the file sits in the backups folder of another store (a folder holding its own store:
+    another society's on the platform, or the single account's), the likely slip with many societies'
+    backups side by side. A backup copied elsewhere cannot be told apart and is taken as given."""
+    folder = source_file.resolve().parent
+    owner = folder.parent
+    return (folder.name == "backups" and (owner / sqlite_path.name).exists()
+            and owner != sqlite_path.resolve().parent)
+
+
 def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, margin: int) -> dict:
     """Replace the store by the replica's latest state or by `source_file`; returns a summary."""
     data_dir = sqlite_path.parent
@@ -134,6 +144,8 @@ def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, marg
         raise RestoreRefused("no_replica", replica=str(replica_dir))
     if source_file is not None and not source_file.is_file():
         raise RestoreRefused("no_backup", path=str(source_file))
+    if source_file is not None and _backup_of_another_store(source_file, sqlite_path):
+        raise RestoreRefused("another_store", path=str(source_file), owner=str(source_file.resolve().parent.parent))
     data_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     staging = data_dir / f"restoring-{stamp}.sqlite3"

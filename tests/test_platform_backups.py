@@ -52,7 +52,7 @@ def test_restoring_one_society_leaves_the_others_untouched(two_societies, env, t
     add(two_societies, CHEM, "HX001", "王芳")
     add(two_societies, AGRI, "NX001", "李强")
     chem_backup = Path(json.loads(run(env, "--society", CHEM, "db", "backup", "--json").stdout)["backup"])
-    run(env, "--society", AGRI, "db", "backup")
+    agri_backup = Path(json.loads(run(env, "--society", AGRI, "db", "backup", "--json").stdout)["backup"])
     assert chem_backup.parent == store[CHEM].parent / "backups"
     add(two_societies, CHEM, "HX002", "误导入的会员")  # the mistake the chemists undo
     add(two_societies, AGRI, "NX002", "赵敏")  # the agronomists' own work meanwhile
@@ -71,6 +71,13 @@ def test_restoring_one_society_leaves_the_others_untouched(two_societies, env, t
     assert fingerprint(store[AGRI].parent) == others_before  # byte for byte
     assert names_in(store[AGRI]) == {"李强", "赵敏"}
     assert hashlib.sha256(societies.registry_path(env["BOT_DATA_DIR"]).read_bytes()).hexdigest() == registry_before
+
+    # another society's backup (or a society's, to the single account) is refused, nothing replaced
+    for who in (["--society", CHEM], []):
+        refused = CliRunner().invoke(main, [*who, "db", "restore", "--from-backup", str(agri_backup), "--yes"],
+                                     env=env)
+        assert refused.exit_code == 1 and "是另一份数据" in refused.output and "Traceback" not in refused.output
+    assert names_in(store[CHEM]) == {"王芳"}
 
     # the export is the society's own roster
     exported = tmp_path / "agri.csv"
