@@ -120,12 +120,13 @@ class Model:
 
 
 def fingerprint(paths: list[Path] | None = None) -> str:
-    """What the trained model depends on: examples, lexicon, features, library version."""
+    """What the trained model depends on: examples, lexicon (intents.toml, and jobs.toml's disciplines), features,
+    library version."""
     from importlib.metadata import version  # not `import sklearn`: loading a cached model needs only numpy
 
     digest = hashlib.sha256(f"{FEATURE_VERSION}|{NGRAMS}|{REGULARISATION}|{SOLVER}|{version('scikit-learn')}".encode())
     for path in [*(paths if paths is not None else example_files()),
-                 CONTENT_DIR / "intents.toml", CONTENT_DIR / "userdict.txt"]:
+                 CONTENT_DIR / "intents.toml", CONTENT_DIR / "jobs.toml", CONTENT_DIR / "userdict.txt"]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -255,6 +255,9 @@ class _Lexicon:
         # so do city names in pinyin ("zhengzhou", "luoyang").
         english = {normalize(k): normalize(v) for k, v in config["english"].items()}
         english |= {_romanised(city): normalize(city) for city in config["jobs"]["cities"]}
+        # and disciplines written in English (content/jobs.toml [disciplines]: "nursing", "cs"): their name
+        english = {normalize(alias): normalize(name) for name, aliases in job_settings["disciplines"].items()
+                   for alias in aliases if alias.isascii()} | english
         self._english = english
         self._english_re = re.compile(r"(?<![a-z])(?:" + "|".join(
             map(re.escape, sorted(english, key=len, reverse=True))) + r")(?![a-z])")

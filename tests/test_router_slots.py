@@ -51,6 +51,9 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # colloquial words for work are no keywords
     ("学电器的，平顶山有厂子要人不", "平顶山", ["电气"]),
     ("找个班上，学护理的，南阳", "南阳", ["护理"]),
+    # a discipline in English is its name; English filler is no keyword
+    ("Are there nursing jobs in Nanyang?", "南阳", ["护理"]),
+    ("I studied statistics, any jobs in zhengzhou", "郑州", ["统计"]),
     # a colloquial title after a discipline is the title
     ("洛阳有没有中医大夫的活", "洛阳", ["中医", "医生"]),
     ("开封有没有计算机老师的岗位", "开封", ["计算机", "教师"]),
