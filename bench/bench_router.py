@@ -15,11 +15,18 @@ the headline figures clear that cache before every round, so each message is rou
 (every message of a round is distinct); "fast path, repeated" routes the same set with the cache warm,
 as a stream of repeated messages (menu words, greetings) would.
 
-Run: .venv/bin/python bench/bench_router.py
+With --against DIR (another checkout of the project, e.g. `git worktree add /tmp/main main`), the rule
+fast path is also routed by DIR's bot/router.py with DIR's content/, alternating round by round in this
+process, and both figures and their ratio are printed: all fast-path messages (each router's own), the
+job questions among them and the rest. On a shared machine only such a ratio means much.
+
+Run: .venv/bin/python bench/bench_router.py [--against DIR]
 """
 from __future__ import annotations
 
+import argparse
 import gc
+import importlib.util
 import json
 import os
 import sys
@@ -58,7 +65,50 @@ def _throughput(texts: list[str], cold: bool = True) -> tuple[float, float]:
     return ROUNDS * len(texts) / elapsed, elapsed
 
 
+def _other_router(checkout: Path):
+    """bot/router.py of another checkout, reading that checkout's content/ (its model is not needed
+    on the fast path)."""
+    spec = importlib.util.spec_from_file_location("other_router", checkout / "bot" / "router.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["other_router"] = module
+    spec.loader.exec_module(module)
+    module.CONTENT_DIR = checkout / "content"
+    return module
+
+
+def _compare(texts: list[str], checkout: Path) -> None:
+    """Fast-path throughput of this router and the other checkout's, rounds alternated, best round of each."""
+    other = _other_router(checkout)
+    routers = {"this": sys.modules["bot.router"], "other": other}
+    sets = {}
+    for label, router in routers.items():
+        analyses = [(t, router.analyse(t)) for t in texts]
+        fast = [(t, a.rule_name) for t, a in analyses if a.fast]
+        sets[label] = {"fast path": [t for t, _ in fast], "job questions": [t for t, n in fast if n == "jobs"],
+                       "other questions": [t for t, n in fast if n != "jobs"]}
+    gc.collect()
+    gc.freeze()
+    best = {}
+    for _ in range(ROUNDS):
+        for label, router in routers.items():
+            for what, items in sets[label].items():
+                router._load_lexicon()._prepared.cache_clear()
+                started = time.thread_time()
+                for text in items:
+                    router.route(text)
+                rate = len(items) / (time.thread_time() - started)
+                best[label, what] = max(best.get((label, what), 0.0), rate)
+    print(f"against {checkout} (best of {ROUNDS} alternated rounds, cache cleared each round):")
+    for what in sets["this"]:
+        print(f"  {what:16s} this {best['this', what]:8,.0f} msgs/s ({len(sets['this'][what])}), "
+              f"other {best['other', what]:8,.0f} msgs/s ({len(sets['other'][what])}): "
+              f"{best['this', what] / best['other', what]:.2f}x")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--against", type=Path, help="another checkout whose router to compare on the fast path")
+    args = parser.parse_args()
     texts = _texts()
     started = time.perf_counter()
     route("我想问问年会")  # goes through the model: loads it
@@ -93,6 +143,8 @@ def main() -> None:
         n = len(latencies)
         print(f"one route() over {n} calls ({what} time): p50 {latencies[n // 2] * 1e3:.3f} ms, "
               f"p99 {latencies[int(n * 0.99)] * 1e3:.3f} ms, max {latencies[-1] * 1e3:.3f} ms")
+    if args.against:
+        _compare(texts, args.against.resolve())
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

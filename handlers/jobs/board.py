@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import content
+from handlers.jobs import text  # noqa: F401  (registers the text analysis storage.jobs searches with)
 from handlers.jobs.filters import Filters, picked, read
 from bot.router import normalize
 from storage.jobs import JobQuery, count_matches, has_match, terms_sounding_like
