@@ -163,8 +163,8 @@ def _forms() -> dict[str, str]:
 
 def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
     """The disciplines the question names (in order), the words that named them, and the keywords
-    with a discipline that begins one taken out of it (机械工程师: 机械, and 工程师 is left to search;
-    the longest such discipline that leaves two characters or more).
+    with a discipline that begins one taken out of it when a job title is left (机械工程师: 机械, and
+    工程师 is left to search; the router joins a field to the title after it).
 
     The router has read the keywords already (bot.router: an abbreviation is its discipline's name, a
     typo of one is corrected, against this same table); an English abbreviation counts where it stands."""
@@ -178,7 +178,8 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
 
     for keyword in keywords:
         word = normalize(keyword).lower()
-        head = next((word[:end] for end in range(len(word) - 2, 1, -1) if word[:end] in forms), None)
+        head = next((word[:end] for end in range(len(word) - 2, 1, -1)
+                     if word[:end] in forms and _is_title(word[end:])), None)
         if word in forms:
             found(forms[word], word)
         elif head is not None:
@@ -189,6 +190,18 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         if token in forms:
             found(forms[token], token)
     return names, words, left
+
+
+@lru_cache(maxsize=1)
+def _titles() -> tuple[frozenset[str], tuple[str, ...]]:
+    """Job titles and the endings that make a word one, as the router knows them (content/intents.toml [jobs])."""
+    jobs = content.load_toml("intents.toml")["jobs"]
+    return frozenset(normalize(w) for w in jobs["titles"]), tuple(normalize(w) for w in jobs["title_suffixes"])
+
+
+def _is_title(word: str) -> bool:
+    titles, endings = _titles()
+    return word in titles or (len(word) > 2 and word.endswith(endings))
 
 
 @lru_cache(maxsize=1)
