@@ -22,6 +22,7 @@ from bot import clarify, content, delivery
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, route
+from bot.validation import looks_like_a_question
 from storage import state
 
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -294,13 +295,6 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
     if ctx.intent.name == "unknown" or not _confident(ctx):
         return looks_like_a_question(ctx.text)  # "会员有什么权益？" at the discipline step is no discipline
     return True
-
-
-def looks_like_a_question(text: str) -> bool:
-    """Whether a message asks something (words in content/conversation.toml), so that it is never
-    stored as a form's answer even when the router cannot place it."""
-    plain = (text or "").strip()
-    return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])
 
 
 def answer_intent(ctx: Context) -> Reply:

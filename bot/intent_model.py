@@ -2,11 +2,23 @@
 the rules' own concepts, trained from the labelled examples in content/intent_examples*.jsonl.
 
 Why this model: a few thousand short labelled messages, 15 classes, one core and a 2 ms budget per
-message. Character 1-3-grams catch typos, dialect spellings and unseen compounds; jieba words and the
-concepts the rule lexicon recognised (its synonym groups) carry the meaning the rules already know;
-the rules' own verdict is one more feature, so the model learns when to trust it. A multinomial
-logistic regression (scikit-learn, lbfgs) gives probabilities that are usable as confidence without
-a separate calibration step, trains in seconds, and is deterministic for the same examples.
+message. Character 2-3-grams catch typos, dialect spellings and unseen compounds; jieba words and the
+concepts the rule lexicon recognised (its synonym groups) carry the meaning the rules already know.
+The rules' own pick is NOT a feature: the rules were written while reading the earlier examples, so
+on those the pick is right 92.9% of the time and the model learnt to lean on it, while on the second
+blind writer's messages, which no rule was written for, it is right 84.7%. Without it, cross-validated
+on those messages (`python -m bot intent cv --on content/intent_examples_blind_train2.jsonl`), intent
+accuracy rose from 94.1% to 95.0% (slots 93.4% -> 95.5%; C=64, character 1-3-grams). Two choices
+then cost a little of that figure for behaviour the chat tests pin, each within the noise of 1,262
+messages: character unigrams are gone (2-3-grams; a character alone still counts through jieba's
+one-character tokens), because the 人 inside 人事部 made "我是人事部的王芳" at a form's contact step a
+request for a person; and C is 32, not 64, because at 64 the model was sure enough (0.60) of
+"会员有什么权益？" at a name step that the form restarted instead of pausing. Final figure of that
+cross-validation: 94.1% intent, 94.6% slots. Held out by file instead (each blind writer's training
+file scored by a model trained on every other file, a new writer's words), it is 95.4% intent and
+96.0% slots against 94.9% and 94.9% with the rules' pick as a feature. A multinomial logistic regression
+(scikit-learn, newton-cg) gives probabilities that are usable as confidence without a separate
+calibration step, trains in seconds, and is deterministic for the same examples.
 
 Training runs at start-up, not as a separate build step: the first message that needs the model
 loads it from var/intent_model/<hash>.npz, where the hash covers the examples, the rule lexicon
@@ -32,13 +44,13 @@ from typing import Callable
 
 from bot.config import CONTENT_DIR, PROJECT_ROOT
 
-FEATURE_VERSION = "3"  # change when features() changes, so cached models are not reused
+FEATURE_VERSION = "5"  # change when features() changes, so cached models are not reused
 CACHE_DIR = PROJECT_ROOT / "var" / "intent_model"
 EXAMPLES_GLOB = "intent_examples*.jsonl"
 MAIN_EXAMPLES = CONTENT_DIR / "intent_examples.jsonl"  # where the console adds what it is taught
-REGULARISATION = 16.0  # LogisticRegression's C, chosen by cross-validation (python -m bot intent cv)
+REGULARISATION = 32.0  # LogisticRegression's C; see the module doc for how it was chosen
 SOLVER = {"solver": "newton-cg", "max_iter": 300, "tol": 1e-4}  # exact and deterministic, < 1 s here
-NGRAMS = (1, 2, 3)
+NGRAMS = (2, 3)  # lone characters count through jieba's one-character tokens (w...), not inside words
 
 Featurize = Callable[[str], list[str]]  # text -> feature names: bot.router.feature_names_of, passed in
 _lock = threading.RLock()
@@ -78,10 +90,10 @@ def add_example(text: str, intent: str, slots: dict, path: Path | None = None) -
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def features(fixed: str, tokens: list[str], concepts, rule_intent: str) -> list[str]:
+def features(fixed: str, tokens, concepts) -> list[str]:
     """Feature names of one message: `fixed` is the router's normalised and corrected text,
-    `tokens` its jieba tokens, `concepts` the rule concepts found, `rule_intent` the rules' pick."""
-    out = {"r" + rule_intent}
+    `tokens` its jieba tokens, `concepts` the rule concepts found."""
+    out = set()
     padded = f"<{fixed}>"
     for n in NGRAMS:
         for i in range(len(padded) - n + 1):

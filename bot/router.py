@@ -135,7 +135,7 @@ def route(text: str) -> Intent:
 
     A clear rule hit (a high score well ahead of the runner-up) is answered by the rules alone:
     the fast path, confidence 1.0. Otherwise, where the rules are silent, weak or torn, the
-    learned model (bot.intent_model) decides, with the rules' verdict as one of its features;
+    learned model (bot.intent_model) decides, from the text and the rules' concepts;
     its probability is the confidence, and when the two best intents are close the runner-ups
     come back as `alternatives` so that the bot can ask instead of guessing.
     """
@@ -199,11 +199,22 @@ class Analysis:
         return {}
 
     def feature_names(self) -> list[str]:
-        return intent_model.features(self.fixed, self.tokens, self.found.strength, self.rule_name)
+        return intent_model.features(self.fixed, self.tokens, self.found.strength)
 
 
 def analyse(text: str) -> Analysis:
     return Analysis(text)
+
+
+def names_a_discipline(text: str) -> bool:
+    """Whether a message names a discipline the job board knows, also in English or with one
+    character wrong ("搞计算机的", "电气", "computer science", "机戒"): a form's discipline step
+    takes such a message as its answer, where the router alone would hear a job search."""
+    analysis = analyse(text)
+    lex, found = analysis.lexicon, analysis.found.strength
+    if not lex._job_concepts.isdisjoint(found):
+        return False  # "找计算机的工作": a job search that names its discipline
+    return DISCIPLINE_CONCEPT in found or lex.correct_disciplines(list(analysis.tokens)) is not None
 
 
 def feature_names_of(text: str) -> list[str]:

@@ -167,7 +167,10 @@ def tries_value(shape: str, text) -> bool:
     though the router hears 评奖 in it. Shapes: "mobile" (a run of 7 digits), "email"
     (an @), "digits" (years, codes), "name" (a common surname and 1-3 more characters),
     and "unit", "title", "discipline" (by their endings); the words are in
-    content/replies/common.toml [answer_shapes].
+    content/replies/common.toml [answer_shapes]. A unit or a discipline is also tried when a
+    sentence that asks nothing names one ("我是学生，没有工作单位，郑州大学在读博士", "搞计算机的",
+    "电气"), though the router, which reads messages without the form's question, hears a
+    request for a person or for jobs in it; "郑州大学有没有博士后岗位" asks, so it is not tried.
     """
     text = normalise(text)
     if shape == "mobile":
@@ -180,4 +183,19 @@ def tries_value(shape: str, text) -> bool:
     if shape == "name":
         name = re.sub(r"[\s·.]", "", text)
         return _CJK_NAME.fullmatch(name) is not None and name.startswith(tuple(words["surnames"]))
-    return re.sub(r"[\W_]+$", "", text).endswith(tuple(words[f"{shape}_endings"]))
+    if re.sub(r"[\W_]+$", "", text).endswith(tuple(words[f"{shape}_endings"])):
+        return True
+    if shape not in ("unit", "discipline") or looks_like_a_question(text):
+        return False
+    if shape == "unit":
+        return unit_in(text) is not None
+    from bot.router import names_a_discipline  # here: the router loads jieba, most callers need none of it
+
+    return names_a_discipline(text)
+
+
+def looks_like_a_question(text: str) -> bool:
+    """Whether a message asks something (words in content/conversation.toml), so that it is never
+    stored as a form's answer even when the router cannot place it."""
+    plain = (text or "").strip()
+    return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])

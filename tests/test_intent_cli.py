@@ -101,5 +101,5 @@ def test_a_change_of_features_trains_a_new_model(monkeypatch):
     from bot import intent_model
 
     before = intent_model.fingerprint()
-    monkeypatch.setattr(intent_model, "NGRAMS", (2, 3))
+    monkeypatch.setattr(intent_model, "NGRAMS", (*intent_model.NGRAMS, 4))
     assert intent_model.fingerprint() != before

@@ -27,6 +27,7 @@ STEPS = {
     "signup birth year": (FOLLOWER, ["我要入会", "1", "张三", "2"], "出生年份"),
     "signup work unit": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980"], "工作单位"),
     "signup institution": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学"], "单位类型"),
+    "signup discipline": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学", "1", "2"], "学科专业"),
     "signup mobile": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学", "1", "2", "化学"], "手机号"),
     "signup summary": (FOLLOWER, ["我要入会", "1", "张三", "2", "1980", "郑州大学", "1", "2", "化学",
                                   "15937126688", "跳过"], "请核对"),
@@ -95,6 +96,10 @@ SOUNDS_LIKE_A_REQUEST = [
     ("signup name", "王宝明", "会员类别"),             # pinyin reads like 报名
     ("signup work unit", "国家奖励办公室", "单位类型"),  # 奖励 reads like awards
     ("signup work unit", "河南省人才交流中心", "单位类型"),  # 人才 reads like jobs
+    ("signup work unit", "我是郑州大学的老师", "单位类型"),  # a unit in a sentence; 老师 reads like a person
+    ("signup discipline", "搞计算机的", "手机号"),  # a discipline alone reads like a job search
+    ("signup discipline", "电气", "手机号"),
+    ("signup discipline", "computer science", "手机号"),
     ("unit contact", "赵会讯", "联系人手机号"),
     ("binding name", "王建议", "会员编号"),
     ("event contact", "王宝明 13700001111", "报名成功"),
@@ -124,6 +129,16 @@ def test_a_job_question_in_the_event_contact_step_is_answered_not_refused_as_a_m
     reply = member.says("郑州有没有招算法的")
     assert "手机号" not in reply.partition(PAUSED)[0] and PAUSED in reply
     assert "已取消" in member.says("取消")
+
+
+@pytest.mark.parametrize("step_name,search", [("signup discipline", "找计算机的工作"),
+                                              ("signup work unit", "郑州大学有没有博士后岗位")])
+def test_a_job_search_naming_the_answer_is_still_a_job_search(client, config, world, step_name, search):
+    """A discipline or a unit named in a job search does not make it the step's answer."""
+    member, question = reach(client, config, step_name)
+    reply = member.says(search)
+    assert PAUSED in reply and "职位" in reply.partition(PAUSED)[0], reply
+    assert question in member.says("继续")
 
 
 def test_no_code_at_the_first_signup_question_goes_on(client, config, world):
