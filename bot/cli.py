@@ -179,7 +179,8 @@ def intent_train(force):
 @click.option("--folds", default=5, show_default=True, type=int)
 @click.option("--misses", is_flag=True, help="List every message routed wrong.")
 @click.option("--on", "only", type=click.Path(exists=True, dir_okay=False),
-              help="Score only this file's examples (in folds); the other examples always train.")
+              help="Score only this file's examples (in folds); the other examples always train. With "
+                   "--folds 1 the file is held out whole: how the router does on a new writer's words.")
 def intent_cv(folds, misses, only):
     """Cross-validate on the examples in content/: each fold routed by a model trained on the rest."""
     from pathlib import Path

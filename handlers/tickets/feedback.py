@@ -26,11 +26,20 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
-    if ctx.message.kind != "event" and len(ctx.text) >= _rules()["draft_min_chars"]:
+    if ctx.message.kind != "event" and _is_the_feedback_itself(ctx.text):
         ctx.start_flow("feedback", "confirm", body=ctx.text)
         return ctx.reply("feedback.confirm_draft", body=ctx.text)
     ctx.start_flow("feedback", "body")
     return ctx.reply("feedback.ask")
+
+
+def _is_the_feedback_itself(text: str) -> bool:
+    """A first message that says what is wrong ("会场的无线网络经常断线") is the feedback itself,
+    to confirm; one that only asks to give feedback ("我想提个建议", "我要投诉") is not."""
+    rules = _rules()
+    if len(text) >= rules["draft_min_chars"]:
+        return True
+    return len(text) >= rules["min_chars"] and not any(word in text for word in rules["start_words"])
 
 
 def _tries_body(ctx) -> bool:
