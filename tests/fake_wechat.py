@@ -31,7 +31,7 @@ The rules of the endpoints the bot uses:
                                   each user gets at most 4 mass sends a calendar month, the rest are
                                   filtered silently (`filtered`); a clientmsgid seen within 24 h is
                                   not sent again (45065 with its msg_id); at most
-                                  `mass_calls_per_minute` calls in any minute (45009)
+                                  `mass_calls_per_minute` calls in any minute (45009), per account
     tags/create, tags/get, tags/members/batchtagging, tags/members/batchuntagging
     sns/oauth2/access_token       web authorisation: a code from `authorize(openid)` (what WeChat
                                   gives the member's browser) is good once (40163 after) for
@@ -50,6 +50,9 @@ The third-party platform (第三方平台), once `enable_component(appid, secret
                                            WeChat hands the redirect_uri (single use, 1 hour)
     fake.revoke(appid)                     the administrator withdrew it: its refresh token and tokens die
     component/api_component_token, api_create_preauthcode (10 minutes, single use), api_query_auth,
+    fake.authorize_accounts(names) -> {appid: refresh token}
+                                           many accounts added and authorised at once (benchmarks:
+                                           what the link and the code exchange leave behind)
     api_authorizer_token, api_get_authorizer_info: each checks the platform's secret, a live ticket
     or component token, the authoriser's refresh token; an authoriser's access token sends as that
     account (every `sent` entry carries its "account"); `component_token_fetches`,
@@ -186,7 +189,7 @@ class FakeWeChat:
         self._invalidate_at: int | None = None
         self._answer_delays: dict[str | None, float] = {}
         self._recent_calls: deque[float] = deque()
-        self._mass_calls: deque[float] = deque()
+        self._mass_calls: dict[str, deque[float]] = {}  # account -> its recent mass-send calls
         self._mass_received: Counter[tuple[str, str]] = Counter()  # (openid, month) -> mass sends
         self._clientmsgids: dict[str, tuple[int, float]] = {}  # clientmsgid -> (msg_id, at)
         self._next_msg_id = 1000
@@ -315,6 +318,16 @@ class FakeWeChat:
             self._auth_codes[code] = (appid, self.now() + 3600)
         return code
 
+    def authorize_accounts(self, names: dict[str, str]) -> dict[str, str]:
+        """Accounts (appid -> name) whose administrators authorised the platform; their refresh tokens."""
+        tokens = {}
+        for appid, name in names.items():
+            self.add_account(appid, name)
+            with self._lock:
+                tokens[appid] = "refreshtoken@@@" + secrets.token_urlsafe(24)
+                self._accounts[appid].update(authorized=True, refresh_token=tokens[appid])
+        return tokens
+
     def revoke(self, appid: str) -> None:
         with self._lock:
             self._accounts[appid].update(authorized=False, refresh_token=None)
@@ -329,6 +342,14 @@ class FakeWeChat:
         """Messages accepted per openid, every channel together."""
         with self._lock:
             return Counter(message["touser"] for message in self.sent)
+
+    def delivery_summary(self) -> dict:
+        """Accepted messages per account and channel, and how many (account, openid) got more than one."""
+        with self._lock:
+            per_member = Counter((message["account"], message["touser"]) for message in self.sent)
+            return {"accounts": dict(Counter(message["account"] for message in self.sent)),
+                    "channels": dict(Counter(message["channel"] for message in self.sent)),
+                    "duplicates": sum(n - 1 for n in per_member.values() if n > 1)}
 
     def tags_of(self, openid: str) -> set[str]:
         with self._lock:
@@ -661,8 +682,9 @@ class FakeWeChat:
             if selector.get("tag_id") not in self._tags:
                 return _error(45159)
             users = [openid for openid, tags in self._user_tags.items() if selector["tag_id"] in tags]
-        if self.mass_calls_per_minute and not _within_rate(self._mass_calls, self.now(), 60.0,
-                                                           self.mass_calls_per_minute):
+        account = self._token_owner.get(request.args.get("access_token"), self.app_id)
+        if self.mass_calls_per_minute and not _within_rate(self._mass_calls.setdefault(account, deque()),
+                                                           self.now(), 60.0, self.mass_calls_per_minute):
             return _error(45009)
         clientmsgid = message.get("clientmsgid")
         seen = self._clientmsgids.get(clientmsgid)
@@ -794,7 +816,8 @@ class FakeWeChat:
                     "filtered": len(self.filtered), "sent": len(self.sent)}
 
 
-CONTROL_METHODS = {"record_user_messages", "delivered_counts", "stats", "configure"}
+CONTROL_METHODS = {"record_user_messages", "delivered_counts", "stats", "configure", "enable_component",
+                   "issue_ticket", "authorize_accounts", "sent_to", "delivery_summary"}
 
 
 def _within_rate(recent: deque, now: float, window: float, limit: float) -> bool:
