@@ -12,13 +12,21 @@ measures the province's work, not the loading). Then, each timed after one warm-
               scored, graded, ranked; and the evaluation's .xlsx
   peak RSS    of this process after each step (ru_maxrss)
 
+Every member follows the account and subscribes to the province's policy topic (so a province-wide
+notice goes to all of them), and each society has a small job board. `--data DIR` builds the province
+there once and reuses it on later runs (bench/bench_province_traffic.py and bench_province_notice.py
+use the same directory): keep it out of the repository (/tmp or var/).
+
 Run:  .venv/bin/python bench/bench_province.py                 # 150 societies, ~3,000,000 members
       .venv/bin/python bench/bench_province.py --scale 0.1     # the same shape, a tenth of the members
+      .venv/bin/python bench/bench_province.py --data /tmp/xh-province   # build once, reuse after
 """
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
+import os
 import random
 import resource
 import shutil
@@ -32,13 +40,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_delivery import machine  # noqa: E402
+from bench.bench_jobs import generate as generate_postings  # noqa: E402
 from handlers.province import evaluation  # noqa: E402
 from handlers.province.guide import compile_guide, export  # noqa: E402
 from storage import province, societies  # noqa: E402
-from storage.database import now_iso, open_database  # noqa: E402
+from storage.database import now_iso  # noqa: E402
+from storage.jobs import save_postings  # noqa: E402
 
 YEAR = 2026
 DISCIPLINES = ["理学", "工学", "农学", "医学", "交叉学科", "科普与综合"]
+BUILT = "province-built.json"  # written in the data directory when a build is complete
+POSTINGS = 200  # job postings on each society's board
 CATEGORIES = ["regular"] * 70 + ["student"] * 20 + ["senior"] * 9 + ["fellow"]
 INSTITUTIONS = ["高等院校", "科研院所", "企业或技术推广部门", "党政机关"]
 POSTS = ["管理", "科研", "应用", "基层一线"]
@@ -55,6 +67,11 @@ def appid_of(i: int) -> str:
     return "wx" + hashlib.sha1(f"society-{i}".encode()).hexdigest()[:16]
 
 
+def member_openid(appid: str, i: int) -> str:
+    """The openid of a society's i-th member (0-based): what a follower of that account is called."""
+    return "o" + hashlib.sha1(f"{appid}-{i}".encode()).hexdigest()[:27]
+
+
 def fill_society(db, appid: str, n: int, rng: random.Random) -> None:
     """One society's year, straight into its file."""
     now = now_iso()
@@ -69,13 +86,15 @@ def fill_society(db, appid: str, n: int, rng: random.Random) -> None:
         for i in range(n):
             joined = f"{rng.randint(2000, YEAR)}-{rng.randint(1, 12):02d}-01"
             paid = f"{rng.choice([YEAR - 1, YEAR, YEAR + 1])}-12-31"
-            yield (f"M{i:07d}", "o" + hashlib.sha1(f"{appid}-{i}".encode()).hexdigest()[:27], "会员",
+            yield (f"M{i:07d}", member_openid(appid, i), "会员",
                    rng.choice(CATEGORIES), 1950 + i % 55, rng.randint(1, units) if i % 7 == 0 else None,
                    rng.choice(INSTITUTIONS), rng.choice(POSTS), "active", paid, joined, now, now)
     conn.executemany(
         "INSERT INTO members (member_no, openid, name, category, birth_year, unit_id, institution_type, "
         "post_category, status, paid_through, joined_at, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", members())
+    conn.execute("INSERT INTO subscriptions (openid, topic, created_at) SELECT openid, 'policy', ? FROM members",
+                 [now])
     conn.executemany("UPDATE members SET council_role = ? WHERE id = ?",
                      [("理事长" if i == 1 else "副理事长" if i < 6 else "常务理事" if i < 21 else "理事", i)
                       for i in range(1, min(n, 120) + 1)])
@@ -120,12 +139,35 @@ def build(data_dir: Path, count: int, scale: float) -> tuple:
         province.set_society_settings(registry, appid, {"discipline": DISCIPLINES[i % len(DISCIPLINES)]}, "bench")
         db = societies.open_society_database(registry, appid)
         fill_society(db, appid, n, rng)
+        save_postings(db, generate_postings(POSTINGS, seed=i), date.today().isoformat())
         for event in province.society_events_of_year(db, YEAR):
             province.file_event(registry, appid, dict(event, society_name=f"河南省第{i + 1:03d}学会"), "bench")
         db.close()
     for filing in province.list_filings(registry):
         province.review_filing(registry, filing["id"], province.APPROVED, "bench")
+    (data_dir / BUILT).write_text(json.dumps({"societies": count, "scale": scale, "sizes": sizes,
+                                              "appids": [appid_of(i) for i in range(count)]}))
     return registry, sizes, time.perf_counter() - started
+
+
+def built_province(data_dir: Path) -> dict | None:
+    """What a complete earlier build in `data_dir` holds (societies, scale, sizes, appids), or None."""
+    try:
+        return json.loads((data_dir / BUILT).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def ensure_province(data_dir: Path, count: int, scale: float) -> tuple:
+    """(registry, sizes, build seconds or None): the province in `data_dir`, built unless a complete
+    build of the same shape is there already (an unfinished one is started again from scratch)."""
+    done = built_province(data_dir)
+    if done and done["societies"] == count and done["scale"] == scale:
+        return societies.open_registry(societies.registry_path(data_dir)), done["sizes"], None
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    return build(data_dir, count, scale)
 
 
 def peak_mib() -> float:
@@ -144,16 +186,18 @@ def main() -> None:
     parser.add_argument("--societies", type=int, default=150)
     parser.add_argument("--scale", type=float, default=1.0, help="members per society times this")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    parser.add_argument("--data", type=Path, help="build here once and reuse it (kept)")
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="xh-bench-province-"))
+    data_dir = args.data or Path(tempfile.mkdtemp(prefix="xh-bench-province-"))
     try:
         print(machine())
-        registry, sizes, build_seconds = build(data_dir, args.societies, args.scale)
-        print(f"built {len(sizes)} societies, {sum(sizes):,} members (largest {max(sizes):,}) "
-              f"in {build_seconds:.0f} s; peak RSS {peak_mib():.0f} MiB")
+        registry, sizes, build_seconds = ensure_province(data_dir, args.societies, args.scale)
+        print(f"{'reused' if build_seconds is None else 'built'} {len(sizes)} societies, {sum(sizes):,} members "
+              f"(largest {max(sizes):,})" + (f" in {build_seconds:.0f} s" if build_seconds else "")
+              + f"; peak RSS {peak_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f}")
         guide, seconds = timed(lambda: compile_guide(registry, YEAR))
         print(f"guide: {guide.count} activities of {guide.societies} societies compiled in {seconds * 1000:.0f} ms; "
-              f"peak RSS {peak_mib():.0f} MiB")
+              f"peak RSS {peak_mib():.0f} MiB; load {os.getloadavg()[0]:.1f}")
         for suffix in ("xlsx", "docx"):
             _, seconds = timed(lambda: export(guide, data_dir / f"guide.{suffix}"))
             print(f"guide .{suffix}: {seconds * 1000:.0f} ms ({(data_dir / f'guide.{suffix}').stat().st_size:,} bytes)")
@@ -161,12 +205,12 @@ def main() -> None:
         results, seconds = timed(lambda: evaluation.evaluate(registry, YEAR, today=on))
         graded = sum(1 for r in results if r.rank)
         print(f"evaluate: {len(results)} societies ({graded} graded) in {seconds:.2f} s, "
-              f"{seconds / len(results) * 1000:.0f} ms a society; peak RSS {peak_mib():.0f} MiB")
+              f"{seconds / len(results) * 1000:.0f} ms a society; peak RSS {peak_mib():.0f} MiB; load {os.getloadavg()[0]:.1f}")
         _, seconds = timed(lambda: evaluation.export(results, YEAR, data_dir / "evaluation.xlsx"))
         print(f"evaluation .xlsx: {seconds * 1000:.0f} ms")
         registry.close()
     finally:
-        if args.keep:
+        if args.keep or args.data:
             print(f"kept {data_dir}")
         else:
             shutil.rmtree(data_dir, ignore_errors=True)

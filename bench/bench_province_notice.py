@@ -1,0 +1,237 @@
+"""A province-wide notice to every member of every society (issue 19), through the real delivery path.
+
+On the province bench/bench_province.py builds (`--data`: 150 societies, about 3,000,000 members,
+all following their account and subscribed to the policy topic), with a private redis-server and
+the WeChat stand-in (tests/fake_wechat.py) in a process of its own playing the third-party platform
+and all 150 accounts, with WeChat's rules on: mass sends at most 60 calls a minute per account, 2
+to 10,000 openids a call, 4 a member a month, customer-service messages only inside a member's
+window. `--cs-share` of the members wrote in the last 48 hours (their window open in the stand-in
+and in our Redis).
+
+  queue     handlers.province.sending.send_notice, as `python -m bot province notice send` runs it:
+            for each society, inside its namespace, the item stored in its own newsletter, one
+            delivery row per member in its own file, its jobs on its own queue (outbound@<appid>),
+            500 recipients a job;
+  deliver   `--workers` `python -m bot worker` processes (one pool for all societies, round robin
+            over the per-society queues), with the product's default pace (DELIVERY_RATE_PER_SECOND
+            50 and MASS_SEND_PER_MINUTE 60, both per account), until every row of every society has
+            its outcome: recipients/s, API calls, the stand-in's count of accepted messages and of
+            members who got it twice;
+  fairness  from the first settled row on, every `--probe-seconds` while the broadcast goes out, a
+            service notice (delivery.notify: a template message) from the smallest society to one of
+            its followers; its latency is RQ's enqueued_at to ended_at of the job (the stand-in had
+            accepted it by then);
+  memory    peak RSS of the workers (and of the job processes RQ forks for each job), Redis's
+            used_memory_peak, the stand-in's RSS.
+
+Every figure is printed with the 1-minute load average: the machine is shared.
+
+Run:  .venv/bin/python bench/bench_province_notice.py --data /tmp/xh-province                # all 3,000,000
+      .venv/bin/python bench/bench_province_notice.py --data /tmp/xh-province-tenth --scale 0.1
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rq.job import Job  # noqa: E402
+
+from bench.bench_delivery import machine  # noqa: E402
+from bench.bench_platform import COMPONENT_ENV, PLATFORM  # noqa: E402
+from bench.bench_province import built_province, ensure_province, member_openid  # noqa: E402
+from bench.load import processes_of  # noqa: E402
+from bot import delivery  # noqa: E402
+from bot.config import load_config  # noqa: E402
+from handlers.province.sending import create_notice, send_notice  # noqa: E402
+from storage import news, societies, state  # noqa: E402
+from storage.accounts import serving_account  # noqa: E402
+from storage.redis_server import ensure_private_redis, stop_private_redis  # noqa: E402
+from tests.fake_wechat import FakeProcess  # noqa: E402
+
+FINAL = {"sent", "inbox", "unreachable", "failed", "uncertain"}
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
+def say(**figures) -> None:
+    print(json.dumps(dict(figures, load=load()), ensure_ascii=False), flush=True)
+
+
+def rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of the workers and of the job processes they fork, every second."""
+
+    def __init__(self, workers: list[subprocess.Popen]):
+        super().__init__(daemon=True)
+        self.workers, self.stopped = workers, threading.Event()
+        self.worker_peak = self.job_peak = 0.0
+
+    def run(self) -> None:
+        while not self.stopped.wait(1):
+            for proc in self.workers:
+                tree = processes_of(proc.pid)
+                if tree:
+                    self.worker_peak = max(self.worker_peak, rss_mib(tree[0]))
+                    self.job_peak = max([self.job_peak, *(rss_mib(pid) for pid in tree[1:])])
+
+
+def open_windows(fake: FakeProcess, r, config, appids: list[str], sizes: list[int], share: float) -> int:
+    """The first `share` of each society's members wrote lately: their window is open on both sides."""
+    opened = 0
+    for appid, size in zip(appids, sizes):
+        openids = [member_openid(appid, i) for i in range(int(size * share))]
+        for first in range(0, len(openids), 5000):
+            fake.call("record_user_messages", openids=openids[first:first + 5000])
+        with serving_account(appid, config.data_dir), r.pipeline(transaction=False) as pipe:
+            for openid in openids:
+                state.open_service_window(pipe, openid, "message", *config.cs_message_window)
+            pipe.execute()
+        opened += len(openids)
+    return opened
+
+
+def settled(registry, data_dir: Path, appids: list[str], item_no: str) -> dict:
+    """Every society's delivery counts of the item: {"total", "status": {...}, "channel": {...}}."""
+    total = {"total": 0, "status": {}, "channel": {}}
+    for appid in appids:
+        with serving_account(appid, data_dir):
+            db = societies.open_society_database(registry, appid)
+            try:
+                counts = delivery.delivery_counts(db, news.find_item(db, item_no)["id"])
+            finally:
+                db.close()
+        total["total"] += counts["total"]
+        for part in ("status", "channel"):
+            for key, n in counts[part].items():
+                total[part][key] = total[part].get(key, 0) + n
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="the province's directory (built if missing)")
+    parser.add_argument("--societies", type=int, default=150)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cs-share", type=float, default=0.01, help="members with an open customer-service window")
+    parser.add_argument("--probe-seconds", type=float, default=15)
+    parser.add_argument("--check-seconds", type=float, default=10, help="how often every society's rows are counted")
+    args = parser.parse_args()
+
+    print(machine(), flush=True)
+    registry, sizes, _ = ensure_province(args.data, args.societies, args.scale)
+    appids = built_province(args.data)["appids"]
+    redis_url, _ = ensure_private_redis(args.data)
+    fake = FakeProcess(PLATFORM.app_id, COMPONENT_ENV["WECHAT_COMPONENT_APP_SECRET"], calls_per_second=None)
+    env = dict(os.environ, BOT_DATA_DIR=str(args.data), REDIS_URL=redis_url, WECHAT_API_BASE=fake.api_base,
+               **COMPONENT_ENV, PLATFORM_WORKER_CHECK_SECONDS="30", PYTHONUNBUFFERED="1")
+    os.environ.update(env)  # send_notice reads its settings here, as the CLI would
+    workers: list[subprocess.Popen] = []
+    try:
+        config = load_config()
+        r = state.connect_redis(config)
+        r.flushdb()  # a rerun: nobody's mass-send quota spent by the last one
+        fake.call("enable_component", component_app_id=PLATFORM.app_id,
+                  component_secret=COMPONENT_ENV["WECHAT_COMPONENT_APP_SECRET"])
+        tokens = fake.call("authorize_accounts", names={appid: f"河南省第{i + 1:03d}学会"
+                                                        for i, appid in enumerate(appids)})
+        for appid, token in tokens.items():
+            societies.store_refresh_token(registry, appid, token)
+        state.store_verify_ticket(r, PLATFORM.app_id, fake.call("issue_ticket"))
+        windows = open_windows(fake, r, config, appids, sizes, args.cs_share)
+        say(societies=len(appids), members=sum(sizes), largest=max(sizes), smallest=min(sizes), open_windows=windows)
+
+        notice = create_notice(registry, "policy", "关于开展2027年度科技人才举荐工作的通知",
+                               "请各学会会员登录省科协网站查看申报要求。", "https://www.example.org/notice/2027",
+                               "bench")
+        started = time.perf_counter()
+        sent = send_notice(registry, config, r, notice)
+        queue_seconds = time.perf_counter() - started
+        queued = sum(s["recipients"] for s in sent)
+        jobs = sum(r.llen(f"rq:queue:outbound@{appid}") for appid in appids)
+        say(step="queue", societies=len(sent), recipients=queued, jobs=jobs, seconds=round(queue_seconds, 1),
+            per_s=round(queued / queue_seconds), redis_used_mib=round(r.info("memory")["used_memory"] / 2**20))
+
+        smallest = appids[sizes.index(min(sizes))]
+        started = time.perf_counter()
+        workers = [subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT,
+                                    stdout=(args.data / f"notice-worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
+                   for n in range(args.workers)]
+        sampler = Sampler(workers)
+        sampler.start()
+        probes, next_probe, next_check, counts, done = [], None, started, None, 0
+        while True:
+            now = time.perf_counter()
+            if next_probe is not None and now >= next_probe:  # to followers outside the broadcast
+                with serving_account(smallest, args.data):
+                    probes.append(delivery.notify(r, f"oProbe{len(probes):022d}",
+                                                  "您报名的学术年会将于明天上午九时开幕。", kind="event"))
+                next_probe = now + args.probe_seconds
+            if now >= next_check:
+                counts = settled(registry, args.data, appids, notice["notice_no"])
+                done = sum(n for status, n in counts["status"].items() if status in FINAL)
+                say(at_s=round(now - started), settled=done, of=counts["total"])
+                if done >= counts["total"]:
+                    break
+                if done and next_probe is None:  # the workers are up and the fan-out is under way
+                    next_probe = now
+                next_check = now + args.check_seconds
+            assert all(proc.poll() is None for proc in workers), "a worker quit; see notice-worker-*.log"
+            time.sleep(0.5)
+        deliver_seconds = time.perf_counter() - started
+        sampler.stopped.set()
+        summary = fake.call("delivery_summary")
+        calls = fake.call("stats")["calls"]
+        say(step="deliver", seconds=round(deliver_seconds), per_s=round(queued / deliver_seconds),
+            status=counts["status"], channel=counts["channel"],
+            accepted_by_wechat=sum(summary["accounts"].values()), wechat_channels=summary["channels"],
+            duplicates=summary["duplicates"], accounts_reached=len(summary["accounts"]),
+            api_calls={k: v for k, v in calls.items() if v})
+        waits = []
+        for job_id in probes:
+            job = Job.fetch(job_id, connection=r)
+            if job.ended_at:
+                waits.append(((job.ended_at - job.enqueued_at).total_seconds(), job.return_value()))
+        latencies = sorted(w for w, _ in waits)
+        say(step="small society's notices during the fan-out", society=smallest, size=min(sizes),
+            probes=len(probes), finished=len(waits), outcomes=sorted({o for _, o in waits}),
+            median_s=round(latencies[len(latencies) // 2], 2) if latencies else None,
+            max_s=round(latencies[-1], 2) if latencies else None)
+        say(step="memory", worker_peak_rss_mib=round(sampler.worker_peak), job_process_peak_rss_mib=round(sampler.job_peak),
+            redis_used_memory_peak_mib=round(r.info("memory")["used_memory_peak"] / 2**20),
+            stand_in_rss_mib=round(rss_mib(fake.proc.pid)))
+    finally:
+        for proc in workers:
+            proc.terminate()
+        for proc in workers:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        fake.stop()
+        registry.close()
+        stop_private_redis(args.data)
+
+
+if __name__ == "__main__":
+    main()
