@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.accounts import current_account
+from storage.replication import replica_of
 from storage.societies import DATABASE_FILE, society_store_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -127,8 +128,13 @@ class Config:
         return self.account_dir / "backups"
 
     @property
-    def replica_path(self) -> Path:
+    def replica_root(self) -> Path:
         return self.replica_dir or self.data_dir.parent / f"{self.data_dir.name}-replica"
+
+    @property
+    def replica_path(self) -> Path:
+        """This account's store's replica (a society's under the root: storage.replication.replica_of)."""
+        return replica_of(self.replica_root, self.account)
 
     @property
     def sqlite_path(self) -> Path:

@@ -5,7 +5,9 @@ production) every `sync_ms` milliseconds, so a machine lost at any moment loses 
 much of acknowledged writes. `make run` / `python -m bot serve` starts it as it starts the
 private Redis (one per data directory, pidfile inside it); production runs `python -m bot db
 replicate` under systemd (deploy/). `python -m bot db restore` rebuilds the store from the
-replica (storage.backups).
+replica (storage.backups). With the third-party platform, `db replicate` replicates the platform's
+registry and every society's store too, one Litestream process for all of them (`supervise`;
+where each replica lives: `replica_of`).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,29 +36,68 @@ def litestream_binary() -> str:
     return found
 
 
-def write_config(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> Path:
-    """Litestream's configuration for one store, written beside it; returns its path."""
+def replica_of(replica_root: Path, account: str | None = None) -> Path:
+    """Where a store's replica lives: the single account's at the root, a society's (platform) under
+    societies/<appid>, the platform's registry under registry/ (Litestream's own files are in ltx/)."""
+    return replica_root / "societies" / account if account else replica_root
+
+
+def registry_replica(replica_root: Path) -> Path:
+    return replica_root / "registry"
+
+
+def write_config(stores: list[tuple[Path, Path]], config_path: Path, sync_ms: int) -> Path:
+    """Litestream's configuration for these (store, replica directory) pairs; returns its path."""
     monitor_ms = max(50, sync_ms // 2)
-    text = (
-        "# Written by python -m bot (storage/replication.py); edits are overwritten.\n"
-        "dbs:\n"
-        f"  - path: {sqlite_path}\n"
-        f"    monitor-interval: {monitor_ms}ms\n"
-        "    replica:\n"
-        "      type: file\n"
-        f"      path: {replica_dir}\n"
-        f"      sync-interval: {sync_ms}ms\n"
-    )
-    path = sqlite_path.parent / CONFIG_NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
+    lines = ["# Written by python -m bot (storage/replication.py); edits are overwritten.", "dbs:"]
+    for sqlite_path, replica_dir in stores:
+        lines += [f"  - path: {sqlite_path}", f"    monitor-interval: {monitor_ms}ms", "    replica:",
+                  "      type: file", f"      path: {replica_dir}", f"      sync-interval: {sync_ms}ms"]
+    text = "\n".join(lines) + "\n"
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    if not config_path.exists() or config_path.read_text() != text:
+        config_path.write_text(text)
+    return config_path
 
 
-def replicate_command(sqlite_path: Path, replica_dir: Path, sync_ms: int) -> list[str]:
-    config = write_config(sqlite_path, replica_dir, sync_ms)
+def replicate_command(sqlite_path: Path, replica_dir: Path, sync_ms: int,
+                      more: list[tuple[Path, Path]] = ()) -> list[str]:
+    """Litestream replicating the store (and `more` stores: the platform's), its configuration
+    written beside the store."""
+    config = write_config([(sqlite_path, replica_dir), *more], sqlite_path.parent / CONFIG_NAME, sync_ms)
     return [litestream_binary(), "replicate", "-config", str(config)]
+
+
+def supervise(sqlite_path: Path, replica_dir: Path, sync_ms: int, more_stores, check_seconds: float) -> None:
+    """Litestream over the store and `more_stores()` (the platform's registry and every society's
+    store), until SIGTERM. Litestream reads its configuration once, so when `more_stores()` changes
+    (a society registered) the configuration is written again and Litestream restarted."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    stores, process = None, None
+    try:
+        while not stopping.is_set():
+            latest = more_stores()
+            if latest != stores or process.poll() is not None:
+                if process is not None:
+                    _end(process)
+                stores = latest
+                process = subprocess.Popen(replicate_command(sqlite_path, replica_dir, sync_ms, stores))
+            stopping.wait(check_seconds)
+    finally:
+        if process is not None:
+            _end(process)
+
+
+def _end(process: subprocess.Popen) -> None:
+    """SIGTERM: Litestream syncs once more and exits."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _alive(pid: int) -> bool:
@@ -111,12 +153,12 @@ def stop_replication(data_dir: Path, timeout: float = 10.0) -> None:
 
 
 def has_replica(replica_dir: Path) -> bool:
-    return replica_dir.is_dir() and any(replica_dir.rglob("*.ltx"))
+    return any((replica_dir / "ltx").rglob("*.ltx"))
 
 
 def last_replicated_at(replica_dir: Path) -> float | None:
     """When the replica last received data (epoch seconds), or None without a replica."""
-    times = [p.stat().st_mtime for p in replica_dir.rglob("*.ltx")] if replica_dir.is_dir() else []
+    times = [p.stat().st_mtime for p in (replica_dir / "ltx").rglob("*.ltx")]
     return max(times) if times else None
 
 

@@ -234,3 +234,44 @@ def test_serve_replicates_while_it_runs_and_stops_replicating_with_it(env, tmp_p
     assert server.returncode == 0, output
     wait_for(lambda: not os.path.exists(f"/proc/{pid}") or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], 10)
     assert replication.running_pid(data_dir) is None
+
+
+def test_with_the_platform_every_society_store_is_replicated_and_restored_on_its_own(env, tmp_path):
+    """`db replicate` on a platform host replicates the registry and each society's own store, a
+    society registered while it runs too; `--society X db restore` brings back X's members only."""
+    from storage import societies
+    from storage.members import insert_member
+
+    replica_root = tmp_path / "other-disk" / "replica"
+    env = dict(env, BOT_REPLICA_DIR=str(replica_root), BOT_REPLICA_SYNC_MS="100", PLATFORM_WORKER_CHECK_SECONDS="0.5",
+               WECHAT_COMPONENT_APP_ID="wxplatform00000001", WECHAT_COMPONENT_APP_SECRET="componentsecret",
+               WECHAT_COMPONENT_TOKEN="platformtoken",
+               WECHAT_COMPONENT_AES_KEY="Pl4tf0rmKeyPl4tf0rmKeyPl4tf0rmKeyPl4tf0rmKe")
+    data_dir = Path(env["BOT_DATA_DIR"])
+    chem, agri = "wxc4e0000000000001", "wxa910000000000002"
+    registry = societies.open_registry(societies.registry_path(data_dir))
+    societies.register_society(registry, chem, "河南省化学会", status=societies.AUTHORIZED)
+    replicator = subprocess.Popen([sys.executable, "-m", "bot", "db", "replicate"], env=env, cwd=PROJECT_ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        societies.register_society(registry, agri, "河南省农学会", status=societies.AUTHORIZED)  # while it runs
+        for appid, member_no in ((chem, "HX001"), (agri, "NX001")):
+            store = societies.open_society_database(registry, appid)
+            insert_member(store, {"member_no": member_no, "openid": f"o_{member_no}", "name": "会员",
+                                  "category": "regular"}, actor="test")
+            store.close()
+        for appid in (chem, agri):
+            wait_for(lambda: replication.has_replica(replication.replica_of(replica_root, appid)), 30)
+        wait_for(lambda: replication.has_replica(replication.registry_replica(replica_root)), 30)
+        time.sleep(1)  # a few sync intervals: the members' rows are shipped
+    finally:
+        replicator.terminate()
+        replicator.wait(timeout=30)
+    assert replicator.returncode == 0
+
+    lost = societies.find_society_by_appid(registry, agri)["database_path"]
+    Path(lost).unlink()
+    out = run(env, "--society", agri, "db", "restore", "--yes").output
+    assert "已从" in out
+    assert stored_numbers(Path(lost))["member"] == {"NX001": "o_NX001"}  # its own, not the chemists'
+    registry.close()

@@ -10,7 +10,8 @@ from bot import content
 from bot.backups import make_backup
 from bot.commands.common import help_texts, json_option, load_settings
 from bot.config import PROJECT_ROOT
-from storage import backups, replication
+from bot.platform.accounts import open_platform_registry
+from storage import backups, replication, societies
 from storage.database import migrate as run_migrations
 from storage.database import open_database
 from storage.migrations import MIGRATIONS, pending_migrations
@@ -97,6 +98,26 @@ def replicate():
     config = load_settings()
     open_database(config.sqlite_path).close()  # Litestream wants the store to exist, in WAL mode
     config.replica_path.mkdir(parents=True, exist_ok=True)
-    command = replication.replicate_command(config.sqlite_path, config.replica_path, config.replica_sync_ms)
     replication.write_pidfile(config.data_dir)  # exec keeps the pid: `db restore` sees it running
+    if config.platform:
+        replication.supervise(config.sqlite_path, config.replica_path, config.replica_sync_ms,
+                              lambda: _platform_stores(config), config.worker_society_check_seconds)
+        return
+    command = replication.replicate_command(config.sqlite_path, config.replica_path, config.replica_sync_ms)
     os.execv(command[0], command)
+
+
+def _platform_stores(config) -> list[tuple[Path, Path]]:
+    """The platform's registry and every registered society's store (whatever its status: a revoked
+    society's data stays), each with its replica; a store not created yet is created first."""
+    registry = open_platform_registry(config)
+    try:
+        stores = [(societies.registry_path(config.data_dir), replication.registry_replica(config.replica_root))]
+        for society in societies.list_societies(registry):
+            path = Path(society["database_path"])
+            if not path.exists():
+                societies.open_society_database(registry, society["appid"]).close()
+            stores.append((path, replication.replica_of(config.replica_root, society["appid"])))
+    finally:
+        registry.close()
+    return stores
