@@ -3,7 +3,7 @@
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
 from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind,
-                          schedule, societies, tickets, units)
+                          schedule, shards, societies, tickets, units)
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -18,6 +18,7 @@ COMMAND_GROUPS = [
     tickets.tickets,  # members' demands
     province.province,  # the provincial association: filings, the annual guide, evaluation, notices
     societies.societies,  # the platform's societies: register, authorisation link, revoke
+    shards.shards,    # past one machine: the reverse proxy's map of societies to hosts
     admin.admin,      # web console users
     db.db,            # schema migrations and backups
     schedule.schedule,  # the periodic jobs the workers run: their runs, and one run now
