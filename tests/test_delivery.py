@@ -611,3 +611,18 @@ def test_a_worker_killed_at_a_random_moment_loses_and_doubles_nothing(fake_wecha
     uncertain = [openid for openid, row in got.items() if row["status"] == "uncertain"]
     assert len(uncertain) <= 1, output  # at most the one customer-service send in flight
     assert {row["status"] for row in got.values()} <= {"sent", "uncertain"}
+
+
+def test_a_societys_job_keeps_its_lease_while_it_runs_longer_than_one(config, redis_client):
+    """A platform society's delivery job renews its lease in the society's namespace. It renewed
+    the single account's key instead (its keeper thread did not inherit the namespace), so the lease
+    of any society job longer than DELIVERY_LEASE_SECONDS ran out while it ran, and recovery handed
+    its rows to another job: the same members sent the item twice."""
+    from bot.delivery.worker import leased_run
+    from storage.accounts import serving_account
+
+    with serving_account("wxc4e0000000000001", config.data_dir):
+        with leased_run() as run:
+            time.sleep(config.delivery_lease_seconds * 2.5)
+            assert state.live_leases(redis_client, {run.token}) == {run.token}
+        assert state.live_leases(redis_client, {run.token}) == set()  # ended with the job

@@ -5,6 +5,7 @@ while no sync is pending (storage.state keeps our record of the tags).
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 
@@ -42,7 +43,8 @@ def sync_tags(openid: str) -> None:
     try:
         with state.tag_lock(r, openid, wait=30, hold=4 * JOB_TIMEOUT_SECONDS):
             wanted = set(state.tag_sync_started(r, openid, lease))
-            keeper = threading.Thread(target=_keep_tag_sync, args=(r, openid, lease, stop), daemon=True)
+            keeper = threading.Thread(target=contextvars.copy_context().run,  # the society's namespace
+                                      args=(_keep_tag_sync, r, openid, lease, stop), daemon=True)
             keeper.start()
             known = state.tag_ids(r)
             for topic in sorted(wanted | set(known)):

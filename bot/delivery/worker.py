@@ -8,6 +8,7 @@ its leases run out and the planner's recover_abandoned queues its rows again
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import uuid
@@ -67,7 +68,10 @@ def leased_run():
     seconds = config.delivery_lease_seconds
     state.hold_lease(r, token, seconds)
     stop = threading.Event()
-    keeper = threading.Thread(target=_keep_lease, args=(r, token, seconds, stop), daemon=True)
+    # In the job's context: a society's lease key is in its namespace (storage.accounts), which a
+    # new thread would not inherit, and it would renew a key nobody holds.
+    keeper = threading.Thread(target=contextvars.copy_context().run, args=(_keep_lease, r, token, seconds, stop),
+                              daemon=True)
     keeper.start()
     job = get_current_job()
     try:
