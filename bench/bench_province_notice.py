@@ -34,6 +34,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -96,10 +98,11 @@ class Sampler(threading.Thread):
 
 
 def open_windows(fake: FakeProcess, r, config, appids: list[str], sizes: list[int], share: float) -> int:
-    """The first `share` of each society's members wrote lately: their window is open on both sides."""
-    opened = 0
+    """`share` of each society's members (spread evenly over its roster) wrote lately: their window
+    is open on both sides."""
+    opened, step = 0, max(1, round(1 / share)) if share else 0
     for appid, size in zip(appids, sizes):
-        openids = [member_openid(appid, i) for i in range(int(size * share))]
+        openids = [member_openid(appid, i) for i in range(0, size, step)] if step else []
         for first in range(0, len(openids), 5000):
             fake.call("record_user_messages", openids=openids[first:first + 5000])
         with serving_account(appid, config.data_dir), r.pipeline(transaction=False) as pipe:
@@ -138,12 +141,19 @@ def main() -> None:
     parser.add_argument("--check-seconds", type=float, default=10, help="how often every society's rows are counted")
     args = parser.parse_args()
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the workers and the stand-in too
     print(machine(), flush=True)
-    registry, sizes, _ = ensure_province(args.data, args.societies, args.scale)
-    appids = built_province(args.data)["appids"]
-    redis_url, _ = ensure_private_redis(args.data)
+    ensure_province(args.data, args.societies, args.scale)[0].close()
+    data = args.data.with_name(args.data.name + "-notice")  # a fresh copy each run: no earlier notice in it
+    shutil.rmtree(data, ignore_errors=True)
+    shutil.copytree(args.data, data, ignore=shutil.ignore_patterns("redis*", "*.log", "*.sock", "*.pid"))
+    registry = societies.open_registry(societies.registry_path(data))
+    sizes, appids = built_province(data)["sizes"], built_province(data)["appids"]
+    for appid in appids:  # the registry names each store by its absolute path: the copy's own
+        registry["societies"].update(appid, {"database_path": str(societies.society_database_path(registry, appid))})
+    redis_url, _ = ensure_private_redis(data)
     fake = FakeProcess(PLATFORM.app_id, COMPONENT_ENV["WECHAT_COMPONENT_APP_SECRET"], calls_per_second=None)
-    env = dict(os.environ, BOT_DATA_DIR=str(args.data), REDIS_URL=redis_url, WECHAT_API_BASE=fake.api_base,
+    env = dict(os.environ, BOT_DATA_DIR=str(data), REDIS_URL=redis_url, WECHAT_API_BASE=fake.api_base,
                **COMPONENT_ENV, PLATFORM_WORKER_CHECK_SECONDS="30", PYTHONUNBUFFERED="1")
     os.environ.update(env)  # send_notice reads its settings here, as the CLI would
     workers: list[subprocess.Popen] = []
@@ -175,7 +185,7 @@ def main() -> None:
         smallest = appids[sizes.index(min(sizes))]
         started = time.perf_counter()
         workers = [subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT,
-                                    stdout=(args.data / f"notice-worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
+                                    stdout=(data / f"notice-worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
                    for n in range(args.workers)]
         sampler = Sampler(workers)
         sampler.start()
@@ -183,12 +193,12 @@ def main() -> None:
         while True:
             now = time.perf_counter()
             if next_probe is not None and now >= next_probe:  # to followers outside the broadcast
-                with serving_account(smallest, args.data):
+                with serving_account(smallest, data):
                     probes.append(delivery.notify(r, f"oProbe{len(probes):022d}",
                                                   "您报名的学术年会将于明天上午九时开幕。", kind="event"))
                 next_probe = now + args.probe_seconds
             if now >= next_check:
-                counts = settled(registry, args.data, appids, notice["notice_no"])
+                counts = settled(registry, data, appids, notice["notice_no"])
                 done = sum(n for status, n in counts["status"].items() if status in FINAL)
                 say(at_s=round(now - started), settled=done, of=counts["total"])
                 if done >= counts["total"]:
@@ -230,7 +240,7 @@ def main() -> None:
                 proc.kill()
         fake.stop()
         registry.close()
-        stop_private_redis(args.data)
+        stop_private_redis(data)
 
 
 if __name__ == "__main__":

@@ -928,7 +928,7 @@ class FakeProcess:
     def _answers(self) -> bool:
         try:
             return requests.post(self._control + "stats", timeout=1).ok
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to start on a busy machine
             return False
 
     def call(self, method: str, **kwargs):
