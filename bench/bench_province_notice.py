@@ -15,8 +15,8 @@ and in our Redis).
   deliver   `--workers` `python -m bot worker` processes (one pool for all societies, round robin
             over the per-society queues), with the product's default pace (DELIVERY_RATE_PER_SECOND
             50 and MASS_SEND_PER_MINUTE 60, both per account), until every row of every society has
-            its outcome: recipients/s, API calls, the stand-in's count of accepted messages and of
-            members who got it twice;
+            its outcome (or `--deliver-seconds` have passed): recipients/s, API calls, the stand-in's
+            count of accepted messages and of members who got it twice;
   fairness  from the first settled row on, every `--probe-seconds` while the broadcast goes out, a
             service notice (delivery.notify: a template message) from the smallest society to one of
             its followers; its latency is RQ's enqueued_at to ended_at of the job (the stand-in had
@@ -27,6 +27,7 @@ and in our Redis).
 Every figure is printed with the 1-minute load average: the machine is shared.
 
 Run:  .venv/bin/python bench/bench_province_notice.py --data /tmp/xh-province                # all 3,000,000
+      .venv/bin/python bench/bench_province_notice.py --data /tmp/xh-province --deliver-seconds 600
       .venv/bin/python bench/bench_province_notice.py --data /tmp/xh-province-tenth --scale 0.1
 """
 from __future__ import annotations
@@ -139,6 +140,8 @@ def main() -> None:
     parser.add_argument("--cs-share", type=float, default=0.01, help="members with an open customer-service window")
     parser.add_argument("--probe-seconds", type=float, default=15)
     parser.add_argument("--check-seconds", type=float, default=10, help="how often every society's rows are counted")
+    parser.add_argument("--deliver-seconds", type=float, default=None,
+                        help="stop delivering after this long (a partial run: rates, fairness and memory so far)")
     args = parser.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the workers and the stand-in too
@@ -201,7 +204,7 @@ def main() -> None:
                 counts = settled(registry, data, appids, notice["notice_no"])
                 done = sum(n for status, n in counts["status"].items() if status in FINAL)
                 say(at_s=round(now - started), settled=done, of=counts["total"])
-                if done >= counts["total"]:
+                if done >= counts["total"] or (args.deliver_seconds and now - started >= args.deliver_seconds):
                     break
                 if done and next_probe is None:  # the workers are up and the fan-out is under way
                     next_probe = now
@@ -212,7 +215,8 @@ def main() -> None:
         sampler.stopped.set()
         summary = fake.call("delivery_summary")
         calls = fake.call("stats")["calls"]
-        say(step="deliver", seconds=round(deliver_seconds), per_s=round(queued / deliver_seconds),
+        say(step="deliver" if done >= counts["total"] else f"deliver (stopped after {args.deliver_seconds:.0f} s)",
+            seconds=round(deliver_seconds), settled=done, per_s=round(done / deliver_seconds),
             status=counts["status"], channel=counts["channel"],
             accepted_by_wechat=sum(summary["accounts"].values()), wechat_channels=summary["channels"],
             duplicates=summary["duplicates"], accounts_reached=len(summary["accounts"]),
