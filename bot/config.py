@@ -133,8 +133,10 @@ class Config:
 
     @property
     def replica_path(self) -> Path:
-        """This account's store's replica (a society's under the root: storage.replication.replica_of)."""
-        return replica_of(self.replica_root, self.account)
+        """This account's store's replica: a society's under the root (storage.replication.replica_of),
+        the single store's (also the deployment's own account's on the platform) the root itself."""
+        own_store = self.sqlite_path == self.data_dir / DATABASE_FILE
+        return self.replica_root if own_store else replica_of(self.replica_root, self.account)
 
     @property
     def sqlite_path(self) -> Path:

@@ -115,6 +115,8 @@ def _platform_stores(config) -> list[tuple[Path, Path]]:
         stores = [(societies.registry_path(config.data_dir), replication.registry_replica(config.replica_root))]
         for society in societies.list_societies(registry):
             path = Path(society["database_path"])
+            if path == config.sqlite_path:  # the deployment's own account: the single store, replicated already
+                continue
             if not path.exists():
                 societies.open_society_database(registry, society["appid"]).close()
             stores.append((path, replication.replica_of(config.replica_root, society["appid"])))
