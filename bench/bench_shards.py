@@ -15,7 +15,8 @@ Then checks what a member and the province would notice, printing each with its 
 
   1. a member of every society (`--societies` on each host) asks 我的资料 through nginx at
      /wechat/<appid>: each is answered with the member number only that society's store holds
-     (so from the right host), and an AppID neither host keeps gets 404 from nginx;
+     (so from the right host), and an AppID neither host keeps gets 404 from nginx; a society's
+     member page /m/<appid>/ reaches its host through nginx (not 404; 404 at the other host);
   2. a notice queued on host A for a society kept on host B (delivery.notify: only Redis is
      touched when queueing) is delivered by host B's worker: WeChat receives it from B's account,
      B's store records it, the RQ job names B's worker; and the reverse;
@@ -217,10 +218,16 @@ def main() -> None:
                     wrong.append((name, appid, answer.status_code, reply[:80]))
         stranger = say_to("wx" + "0" * 16, "你好").status_code
         direct = say_to(appids["host_b"][0], "你好", f"http://127.0.0.1:{hosts['host_a'].port}").status_code
+        pages = {f"{name} society's /m/<appid>/": requests.get(
+            f"{proxy_url}/m/{host.appids[0]}/", allow_redirects=False, timeout=30).status_code
+            for name, host in hosts.items()}
+        pages["host_b society's page straight at host_a"] = requests.get(
+            f"http://127.0.0.1:{hosts['host_a'].port}/m/{appids['host_b'][0]}/", timeout=30).status_code
         say(step="1. 我的资料 through nginx", societies=sum(len(h.appids) for h in hosts.values()),
             answered_from_its_own_store=sum(len(h.appids) for h in hosts.values()) - len(wrong), wrong=wrong,
-            unknown_appid_at_proxy=stranger, host_b_society_sent_straight_to_host_a=direct)
+            unknown_appid_at_proxy=stranger, host_b_society_sent_straight_to_host_a=direct, member_pages=pages)
         assert not wrong and stranger == 404 and direct == 404
+        assert all(status != 404 for what, status in pages.items() if "straight" not in what)
 
         # 2. a notice queued on one host, delivered by the other host's worker
         for queued_on, kept_on in (("host_a", "host_b"), ("host_b", "host_a")):

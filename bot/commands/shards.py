@@ -2,10 +2,10 @@
 
 Past one machine (docs/platform.md, "Growing past one machine") each host keeps the societies the
 province assigned to it: its registry and their SQLite files. The proxy in front sends every URL
-that names an AppID (/wechat/<appid>, /platform/authorize/<appid>, /platform/authorized/<appid>)
-to that society's host; deploy/nginx/xuehui-shards.conf includes what this writes. Each shard is
-given as NAME=ADDRESS=SOURCE: SOURCE is the shard's data directory (its registry is read) or the
-file `python -m bot societies list --json` wrote on that host.
+that names an AppID (/wechat/<appid>, /platform/authorize/<appid>, /platform/authorized/<appid>,
+the member pages /m/<appid>/...) to that society's host; deploy/nginx/xuehui-shards.conf includes
+what this writes. Each shard is given as NAME=ADDRESS=SOURCE: SOURCE is the shard's data directory
+(its registry is read) or the file `python -m bot societies list --json` wrote on that host.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def nginx_map(shards: list[tuple[str, str, list[str]]]) -> str:
     lines += ["upstream xh_any {", *(f"    server {address};" for _, address, _ in shards), "    keepalive 32;", "}",
               "map $uri $xh_appid {",
               "    \"~^/(?:wechat|platform/authorize|platform/authorized)/(?<appid>wx[0-9A-Za-z]{16})$\" $appid;",
+              "    \"~^/m/(?<appid>wx[0-9A-Za-z]{16})(?:/|$)\" $appid;",
               "    default \"\";", "}",
               "map $xh_appid $xh_shard {", "    default \"\";"]
     lines += [f"    {appid} xh_{name};" for appid, name in sorted(owner.items())]
