@@ -15,6 +15,7 @@ from bot.cli import main
 from storage import societies
 from storage.database import open_database
 from storage.members import insert_member
+from storage.replication import replica_of
 from storage.sqlite import transaction
 from tests.test_platform import AGRI, CHEM, config, registry, two_societies  # noqa: F401
 
@@ -60,6 +61,12 @@ def test_restoring_one_society_leaves_the_others_untouched(two_societies, env, t
         with open_database(path, apply_migrations=False) as db:
             db.execute("pragma wal_checkpoint(truncate)")
     others_before = fingerprint(store[AGRI].parent)
+    # the replicas Litestream keeps beside: the deployment's (the root) and the other society's
+    replica_root = Path(env["BOT_DATA_DIR"]).resolve().parent / "data-replica"
+    for folder in (replica_root, replica_of(replica_root, AGRI)):
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "generations").write_text("litestream's files")
+    replicas_before = fingerprint(replica_root)
     registry_before = hashlib.sha256(societies.registry_path(env["BOT_DATA_DIR"]).read_bytes()).hexdigest()
 
     restored = run(env, "--society", CHEM, "db", "restore", "--from-backup", str(chem_backup), "--yes", "--json")
@@ -69,6 +76,7 @@ def test_restoring_one_society_leaves_the_others_untouched(two_societies, env, t
     assert Path(summary["set_aside"]).parent == store[CHEM].parent  # the replaced store kept beside it
     assert names_in(Path(summary["set_aside"]) / "bot.sqlite3") == {"王芳", "误导入的会员"}
     assert fingerprint(store[AGRI].parent) == others_before  # byte for byte
+    assert fingerprint(replica_root) == replicas_before  # no one else's replica set aside
     assert names_in(store[AGRI]) == {"李强", "赵敏"}
     assert hashlib.sha256(societies.registry_path(env["BOT_DATA_DIR"]).read_bytes()).hexdigest() == registry_before
 
