@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import intent_model
+from bot import intent_model, lexicon_cache
 from bot.config import CONTENT_DIR
 
 INTENTS = (
@@ -703,6 +703,16 @@ class Segmenter:
         self._cost = {w: (log(f) - logtotal if f else None) for w, f in freq.items()}
         self._unknown = 0.0 - logtotal  # a character that is no word: jieba counts it as frequency 1
 
+    @classmethod
+    def of_tables(cls, cost: dict, unknown: float) -> "Segmenter":
+        """A Segmenter of tables built before (``tables()``, cached by bot/lexicon_cache.py)."""
+        segmenter = cls.__new__(cls)
+        segmenter._cost, segmenter._unknown = cost, unknown
+        return segmenter
+
+    def tables(self) -> tuple[dict, float]:
+        return self._cost, self._unknown
+
     def cut(self, text: str) -> list[str]:
         out: list[str] = []
         for k, block in enumerate(_SEGMENTED.split(text)):  # the blocks to segment are the odd ones
@@ -855,24 +865,30 @@ def _load_pinyin(terms: list[str]) -> dict:
     return table
 
 
+def _segmenter_tables() -> tuple[dict, float]:
+    """The Segmenter's tables from jieba's dictionary and content/userdict.txt (bot/lexicon_cache.py
+    keeps them built in var/)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    tokenizer.load_userdict(str(CONTENT_DIR / "userdict.txt"))
+    return Segmenter(tokenizer.FREQ, tokenizer.total).tables()  # the tokenizer itself is not kept
+
+
 def _load_lexicon() -> _Lexicon:
     global _lexicon
     if _lexicon is None:
         with _load_lock:
             if _lexicon is None:
-                import logging
-
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" chatter
-                tokenizer = jieba.Tokenizer()
-                tokenizer.initialize()
-                tokenizer.load_userdict(str(CONTENT_DIR / "userdict.txt"))
                 with open(CONTENT_DIR / "intents.toml", "rb") as f:
                     config = tomllib.load(f)
                 with open(CONTENT_DIR / "jobs.toml", "rb") as f:
                     job_settings = tomllib.load(f)
                 pinyin_of = _load_pinyin([normalize(t) for t in config["homophones"]["terms"]])
-                segmenter = Segmenter(tokenizer.FREQ, tokenizer.total)  # the tokenizer itself is not kept
+                segmenter = Segmenter.of_tables(*lexicon_cache.tables(_segmenter_tables, Path(__file__)))
                 _lexicon = _Lexicon(config, segmenter, pinyin_of, job_settings)
     return _lexicon

@@ -1,0 +1,70 @@
+"""The router's segmenter table cached in var/lexicon (bot/lexicon_cache.py): a start reads it instead
+of jieba's dictionary, but a secretary's new word in content/userdict.txt is seen at the next start,
+and a damaged file is built again, never read."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from bot import config, lexicon_cache, router
+
+NEW_WORD = "冷启动缓存"
+
+
+@pytest.fixture
+def fresh_start(tmp_path, monkeypatch):
+    """A copy of content/ and an empty cache directory; `start()` loads the router as a new process
+    would (nothing loaded yet) and returns the tokens of a member's message."""
+    content = tmp_path / "content"
+    shutil.copytree(config.CONTENT_DIR, content)
+    monkeypatch.setattr(router, "CONTENT_DIR", content)
+    monkeypatch.setattr(lexicon_cache, "CONTENT_DIR", content)
+    monkeypatch.setattr(lexicon_cache, "CACHE_DIR", tmp_path / "var" / "lexicon")
+
+    def start(text=f"请问{NEW_WORD}怎么用"):
+        monkeypatch.setattr(router, "_lexicon", None)
+        return router.tokenize(text)
+
+    start.content = content
+    start.cache = tmp_path / "var" / "lexicon"
+    return start
+
+
+def test_a_start_reads_the_tables_it_built_and_they_are_the_same(fresh_start):
+    built = fresh_start()
+    files = list(fresh_start.cache.glob("*.bin"))
+    assert len(files) == 1
+    tables = router._lexicon._segmenter.tables()
+    assert lexicon_cache.decode(files[0].read_bytes()) == tables
+    assert fresh_start() == built
+
+
+def test_a_new_word_in_the_user_dictionary_is_seen_at_the_next_start(fresh_start):
+    before = fresh_start()
+    assert NEW_WORD not in before  # jieba cuts it apart
+    with (fresh_start.content / "userdict.txt").open("a", encoding="utf-8") as f:
+        f.write(f"\n{NEW_WORD} 50 n\n")
+    after = fresh_start()
+    assert NEW_WORD in after, after
+    assert len(list(fresh_start.cache.glob("*.bin"))) == 1  # the stale table is gone
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped byte", "empty"])
+def test_a_damaged_cache_file_is_built_again_not_read(fresh_start, damage):
+    good = fresh_start()
+    tables = router._lexicon._segmenter.tables()
+    (path,) = fresh_start.cache.glob("*.bin")
+    data = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flipped byte":
+        middle = len(data) // 2
+        path.write_bytes(data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:])
+    else:
+        path.write_bytes(b"")
+    with pytest.raises(ValueError):
+        lexicon_cache.decode(path.read_bytes())
+    assert fresh_start() == good
+    assert router._lexicon._segmenter.tables() == tables
+    assert lexicon_cache.decode(path.read_bytes()) == tables  # rewritten whole
