@@ -40,10 +40,11 @@ from bot.wechat_client import (
     WeChatAPIError,
 )
 from bot.platform.accounts import make_client
-from storage.accounts import queue_name
+from storage.accounts import current_account, queue_name
 from storage.state import connect_redis, record_outbound_outcome, take_service_window_message
 
 QUEUE_NAME = "outbound"
+URGENT_QUEUE_NAME = "notices"  # a society's notices and late replies (platform: see enqueue)
 RQ_RETRY_INTERVALS = (30, 300)  # seconds before RQ's 2nd and 3rd attempt of a job
 JOB_TIMEOUT_SECONDS = 180
 REDIS_RETRY_SECONDS = 2  # while Redis is away, how often the worker and its scheduler try it again
@@ -66,7 +67,7 @@ def send_reply_later(r: redis.Redis, openid: str, reply: Reply) -> str | None:
 
 
 def _enqueue(r: redis.Redis, openid: str, kind: str, body) -> str:
-    return enqueue(r, deliver, openid, kind, body)
+    return enqueue(r, deliver, openid, kind, body, urgent=True)
 
 
 def _retry() -> Retry:
@@ -74,11 +75,16 @@ def _retry() -> Retry:
 
 
 def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | None = None,
-            timeout: int = JOB_TIMEOUT_SECONDS) -> str:
+            timeout: int = JOB_TIMEOUT_SECONDS, urgent: bool = False) -> str:
     """Queue one job on "outbound" (first in line with at_front, or after `delay` seconds);
     RQ runs it again after RQ_RETRY_INTERVALS when it raises. Returns the job id.
-    A society served through the platform has a queue of its own ("outbound@<appid>")."""
-    queue = Queue(queue_name(QUEUE_NAME), connection=r)
+
+    A society served through the platform has queues of its own: "outbound@<appid>" and, for
+    `urgent` jobs (one member's notice or late reply), "notices@<appid>", which the workers look at
+    before every society's broadcast batches (bot/workers.py). Without that lane a notice waited
+    for its society's turn among all the busy societies: minutes during a province-wide notice
+    (docs/benchmarks.md). One account has one queue, where at_front already puts a notice next."""
+    queue = Queue(queue_name(URGENT_QUEUE_NAME if urgent and current_account() else QUEUE_NAME), connection=r)
     if delay is not None:
         return queue.enqueue_in(timedelta(seconds=delay), func, *args, job_timeout=timeout, retry=_retry()).id
     return queue.enqueue_call(func, args, at_front=at_front, timeout=timeout, retry=_retry()).id

@@ -18,7 +18,7 @@ from rq.worker import DequeueStrategy
 
 from bot.config import PROJECT_ROOT, Config
 from bot.delivery.planner import recover_at_start
-from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS
+from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
 from bot.scheduler import Ticker
 from storage.accounts import account_of_queue, serving_account
@@ -99,22 +99,40 @@ class _Worker(Worker):
         self.stopping = True
         super().handle_warm_shutdown_request()
 
+    def reorder_queues(self, reference_queue):
+        """Round robin within each lane, the societies' notices (URGENT_QUEUE_NAME) always before
+        their broadcasts: after a job, its queue goes to the back of its own lane."""
+        if self._dequeue_strategy != DequeueStrategy.ROUND_ROBIN:
+            return super().reorder_queues(reference_queue)
+        urgent = [q for q in self._ordered_queues if _is_urgent(q.name)]
+        rest = [q for q in self._ordered_queues if not _is_urgent(q.name)]
+        lane = urgent if reference_queue in urgent else rest
+        at = lane.index(reference_queue)
+        lane[:] = lane[at + 1:] + lane[:at + 1]
+        self._ordered_queues = urgent + rest
+
     def perform_job(self, job, queue, *args, **kwargs):
         """A society's job runs in its namespace: its config, store, keys and queue (storage.accounts)."""
         with serving_account(account_of_queue(queue.name)):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
+def _is_urgent(queue_name: str) -> bool:
+    return queue_name.partition("@")[0] == URGENT_QUEUE_NAME
+
+
 def queues_to_serve(config: Config, r: redis.Redis | None = None) -> list[str]:
-    """The single account's queue, and with the platform every authorised society's, which
-    the worker takes in turn (round robin): one society's long broadcast waits behind another's
-    notice for one job at most, never for the whole broadcast. Given `r`, withdrawals of
-    authorisation another host received for this host's societies are applied first."""
+    """The single account's queue, and with the platform every authorised society's two: its
+    notices and late replies first, then its broadcasts, each lane taken society by society
+    (round robin): one society's long broadcast waits behind another's broadcast batch for one
+    job at most, and a society's notice waits for no broadcast batch, only for the other
+    societies' notices. Given `r`, withdrawals of authorisation another host received for this
+    host's societies are applied first."""
     if not config.platform:
         return [QUEUE_NAME]
     if r is not None:
         apply_revocations(config, r)
-    return account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
+    return account_queue_names(config, URGENT_QUEUE_NAME) + account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
 
 
 def run_worker(config: Config, burst: bool = False) -> bool:

@@ -312,8 +312,8 @@ def test_a_large_societys_backlog_does_not_starve_a_small_ones_message(two_socie
             send_text_later(redis_client, openid, "本期会讯：年会征文通知")
     with serving_account(small):
         send_text_later(redis_client, "o_small", "您的入会申请已通过")
-    assert redis_client.llen(f"rq:queue:outbound@{large}") == 30
-    assert redis_client.llen(f"rq:queue:outbound@{small}") == 1
+    assert redis_client.llen(f"rq:queue:notices@{large}") == 30  # late replies: the notices lane
+    assert redis_client.llen(f"rq:queue:notices@{small}") == 1
 
     run_burst_worker(env)
     order = [m["account"] for m in fake_wechat.sent]

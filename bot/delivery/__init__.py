@@ -99,7 +99,7 @@ def notify(r: redis.Redis, openid: str, text: str, kind: str = "service") -> str
     `kind` picks the template (content/templates.toml); the first line of
     `text` is the notice's headline there.
     """
-    return enqueue(r, planner.deliver_notice, uuid.uuid4().hex, openid, text, kind, at_front=True)
+    return enqueue(r, planner.deliver_notice, uuid.uuid4().hex, openid, text, kind, at_front=True, urgent=True)
 
 
 def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=None) -> int:
@@ -165,7 +165,7 @@ def announce_inbox(services, message: Inbound, reply: Reply) -> Reply:
     try:
         for notice in ledger.notices_waiting(services.db, message.openid):
             enqueue(services.redis, planner.deliver_notice, notice["key"], notice["openid"], notice["text"],
-                    notice["kind"], at_front=True)
+                    notice["kind"], at_front=True, urgent=True)
         unread = ledger.count_unread_inbox(services.db, message.openid)
     except (redis.RedisError, sqlite3.Error):
         log.exception("could not look for waiting notices of %s", message.openid)

@@ -291,7 +291,8 @@ def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = 
     batches, mass_sends = defaultdict(list), set()
     for row in dead:
         if row["table"] == "notices":
-            enqueue(r, deliver_notice, row["key"], row["openid"], row["text"], row["kind"], at_front=True)
+            enqueue(r, deliver_notice, row["key"], row["openid"], row["text"], row["kind"], at_front=True,
+                    urgent=True)
         elif row["status"] == SENDING and row["send_ref"]:  # a mass send in flight: resent whole
             mass_sends.add((row["item_id"], row["send_ref"]))
         else:
