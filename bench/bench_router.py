@@ -17,8 +17,8 @@ as a stream of repeated messages (menu words, greetings) would.
 
 With --against DIR (another checkout of the project, e.g. `git worktree add /tmp/main main`), the rule
 fast path is also routed by DIR's bot/router.py with DIR's content/, alternating round by round in this
-process, and both figures and their ratio are printed: all fast-path messages (each router's own), the
-job questions among them and the rest. On a shared machine only such a ratio means much.
+process, and both figures and their ratio are printed: the messages both routers answer by the rules
+alone, the job questions among them and the rest. On a shared machine only such a ratio means much.
 
 Run: .venv/bin/python bench/bench_router.py [--against DIR]
 """
@@ -77,21 +77,22 @@ def _other_router(checkout: Path):
 
 
 def _compare(texts: list[str], checkout: Path) -> None:
-    """Fast-path throughput of this router and the other checkout's, rounds alternated, best round of each."""
+    """Fast-path throughput of this router and the other checkout's on the messages both answer by the
+    rules alone, rounds alternated, best round of each."""
     other = _other_router(checkout)
     routers = {"this": sys.modules["bot.router"], "other": other}
-    sets = {}
-    for label, router in routers.items():
-        analyses = [(t, router.analyse(t)) for t in texts]
-        fast = [(t, a.rule_name) for t, a in analyses if a.fast]
-        sets[label] = {"fast path": [t for t, _ in fast], "job questions": [t for t, n in fast if n == "jobs"],
-                       "other questions": [t for t, n in fast if n != "jobs"]}
+    # The messages both routers answer by the rules alone, so that both route the same ones.
+    verdicts = {label: {t: router.analyse(t) for t in texts} for label, router in routers.items()}
+    fast = [t for t in texts if all(verdicts[label][t].fast for label in routers)]
+    groups = {"fast path": fast,
+              "job questions": [t for t in fast if verdicts["this"][t].rule_name == "jobs"],
+              "other questions": [t for t in fast if verdicts["this"][t].rule_name != "jobs"]}
     gc.collect()
     gc.freeze()
     best = {}
     for _ in range(ROUNDS):
         for label, router in routers.items():
-            for what, items in sets[label].items():
+            for what, items in groups.items():
                 router._load_lexicon()._prepared.cache_clear()
                 started = time.thread_time()
                 for text in items:
@@ -99,10 +100,9 @@ def _compare(texts: list[str], checkout: Path) -> None:
                 rate = len(items) / (time.thread_time() - started)
                 best[label, what] = max(best.get((label, what), 0.0), rate)
     print(f"against {checkout} (best of {ROUNDS} alternated rounds, cache cleared each round):")
-    for what in sets["this"]:
-        print(f"  {what:16s} this {best['this', what]:8,.0f} msgs/s ({len(sets['this'][what])}), "
-              f"other {best['other', what]:8,.0f} msgs/s ({len(sets['other'][what])}): "
-              f"{best['this', what] / best['other', what]:.2f}x")
+    for what in groups:
+        print(f"  {what:16s} ({len(groups[what])} messages) this {best['this', what]:8,.0f} msgs/s, "
+              f"other {best['other', what]:8,.0f} msgs/s: {best['this', what] / best['other', what]:.2f}x")
 
 
 def main() -> None:
