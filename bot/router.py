@@ -153,6 +153,8 @@ def route(text: str) -> Intent:
     alternatives = ()
     if p < lex.ask_below or p - p2 < lex.ask_margin:
         alternatives = tuple(n for n, q in ranked[1:3] if q >= lex.alternative_min)
+    elif p < lex.ask_when_rules_differ and (heard := analysis.request_heard()) not in (None, name):
+        alternatives = (heard,)  # "会员": the rules hear joining, the model guesses the record: ask
     score = analysis.scores[name]
     return Intent(name, analysis.slots_for(name), score, round(p, 4), alternatives)
 
@@ -168,6 +170,11 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+
+    def request_heard(self) -> str | None:
+        """The request the rules score highest, however weakly; None when they hear none."""
+        best = max((n for n in INTENTS if n != "unknown"), key=self.scores.__getitem__)
+        return best if self.scores[best] > 0 else None
 
     def slots_for(self, name: str) -> dict:
         found = self.found
@@ -256,6 +263,7 @@ class _Lexicon:
         self.alternative_min = float(settings["alternative_min"])
         self.unknown_needs = float(settings["unknown_needs"])
         self._topic_joiners = frozenset(normalize(w) for w in settings["topic_joiners"])
+        self.ask_when_rules_differ = float(settings["ask_when_rules_differ_below"])
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
