@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+# openpyxl is imported inside the functions that use it: no message needs it, and imported here
+# it cost every start of the bot about half a second (issue 18).
+
 
 HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles and remarks
 MIN_HEADER_MATCHES = 2
@@ -110,6 +110,8 @@ def _read(path: Path) -> tuple[list[list], str | None]:
 
 
 def _xlsx_grid(path: Path) -> tuple[list[list], str]:
+    from openpyxl import load_workbook
+
     try:
         sheet = load_workbook(path, data_only=True).active
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -178,6 +180,8 @@ def _find_header(grid: list[list], index: dict[str, str]):
     merged down over both rows) names some columns in its second row only. The
     header found is reported by all its rows, and data starts under the last.
     """
+    from openpyxl.utils import get_column_letter
+
     candidates = range(min(len(grid), HEADER_SEARCH_ROWS))
     best = max(candidates, key=lambda i: (len(_matches(grid[i], index)), -i), default=None)
     found = _matches(grid[best], index) if best is not None else {}
@@ -243,6 +247,10 @@ def write_table(path: Path | str, headers: list[str], rows: list[list]) -> None:
 
 
 def _write_xlsx(path: Path, headers: list[str], rows: list[list]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(headers)

@@ -13,10 +13,6 @@ from datetime import date
 from itertools import groupby
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 from bot import content
 from handlers.events import guide
 from bot.spreadsheets import MAX_COLUMN_WIDTH, SheetError, display_width
@@ -24,9 +20,6 @@ from storage.events import last_signup_day
 
 DATE_COLUMNS = ("starts_on", "ends_on", "signup_deadline")
 WRAPPED_COLUMNS = ("title", "place", "description")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-MONTH_FILL = PatternFill("solid", fgColor="EAF1FB")  # every other month, so months read as blocks
-THIN = Side(style="thin", color="A6A6A6")
 PAGE_STYLE = """body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:860px;
 margin:2em auto;padding:0 1em;color:#222;line-height:1.6}h1{color:#1f4e79}h2{border-bottom:2px solid #1f4e79;
 padding-bottom:.2em;margin-top:2em}article{border:1px solid #ddd;border-radius:6px;padding:.8em 1.2em;margin:1em 0}
@@ -67,6 +60,13 @@ def _cell(key: str, event: dict):
 
 def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
     columns = {key: spec for key, spec in guide.columns().items() if key != "dates"}
+    from openpyxl import Workbook  # here, not at the top: the bot's start needs none of it (issue 18)
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    header_fill = PatternFill("solid", fgColor="1F4E79")
+    month_fill = PatternFill("solid", fgColor="EAF1FB")  # every other month, so months read as blocks
+    thin = Side(style="thin", color="A6A6A6")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _say("sheet_name")
@@ -79,9 +79,9 @@ def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet["A2"].font = Font(italic=True, color="666666")
     sheet.append([spec["label"] for spec in columns.values()])
-    border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), HEADER_FILL, border
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     months = {}
     for event in events:
@@ -93,7 +93,7 @@ def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
             if key in DATE_COLUMNS:
                 cell.number_format = "yyyy-mm-dd"
             if shaded:
-                cell.fill = MONTH_FILL
+                cell.fill = month_fill
     for position, key in enumerate(columns, start=1):
         texts = [columns[key]["label"], *(str(_cell(key, e) or "") for e in events)]
         fitted = max(display_width(t) for t in texts) + 2

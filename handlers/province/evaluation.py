@@ -15,10 +15,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from bot import content
 from handlers import governance
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
@@ -27,7 +23,6 @@ from storage import province as store
 from storage.societies import list_societies, open_society_database
 
 COUNCIL_BODIES = ("president_group", "standing_council", "council")  # the bodies 三三三一 applies to
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 
 @dataclass
@@ -190,6 +185,10 @@ def indicator_keys() -> list[str]:
 
 def export(results: list[Result], year: int, path: Path) -> None:
     """The evaluation for publication: the ranking with every indicator, and how each is measured."""
+    from openpyxl import Workbook  # here, not at the top: the bot's start needs none of it (issue 18)
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    header_fill = PatternFill("solid", fgColor="1F4E79")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = say("evaluation.sheet_results")
@@ -201,7 +200,7 @@ def export(results: list[Result], year: int, path: Path) -> None:
     sheet["A1"].font = Font(bold=True, size=16, color="1F4E79")
     sheet.append(header)
     for cell in sheet[2]:
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for result in results:
         sheet.append([result.rank or "", result.society_name, result.grade, result.score,
@@ -212,7 +211,7 @@ def export(results: list[Result], year: int, path: Path) -> None:
     weights = rules()["weights"]
     notes.append([say(f"evaluation.columns.{c}") for c in ("indicator", "weight", "source")])
     for cell in notes[1]:
-        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), HEADER_FILL
+        cell.font, cell.fill = Font(bold=True, color="FFFFFF"), header_fill
     for key in keys:
         notes.append([say(f"indicators.{key}.name"), weights[key], say(f"indicators.{key}.source")])
     notes.append([])
@@ -222,6 +221,8 @@ def export(results: list[Result], year: int, path: Path) -> None:
 
 
 def _fit(sheet, rows: list[list]) -> None:
+    from openpyxl.utils import get_column_letter
+
     for position in range(max(len(row) for row in rows)):
         texts = [str(row[position]) for row in rows if position < len(row)]
         width = max(display_width(text) for text in texts) + 2

@@ -11,14 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.oxml.ns import qn
-from docx.shared import Pt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
-
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
 from handlers.province.common import say, settings
 from storage import province as store
@@ -27,11 +19,6 @@ from storage.societies import list_societies
 # The guide's columns, in order: the key of the entry and its label under [province.guide.columns].
 COLUMNS = ("dates", "title", "society_name", "type", "place", "organiser", "event_no")
 CHINESE_FONT = "宋体"
-HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-SECTION_FILL = PatternFill("solid", fgColor="EAF1FB")
-THIN = Side(style="thin", color="A6A6A6")
-ENTRY_STYLE = NamedStyle("guide_entry", border=Border(left=THIN, right=THIN, top=THIN, bottom=THIN),
-                         alignment=Alignment(vertical="top", wrap_text=True))
 
 
 @dataclass
@@ -128,12 +115,21 @@ def export(guide: Guide, path: Path) -> None:
 
 def _write_xlsx(guide: Guide, path: Path) -> None:
     """One sheet: title, subtitle, header, then a shaded line per month and discipline and its events."""
+    # openpyxl and python-docx are imported where a file is written: the bot's start needs neither (issue 18).
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    header_fill, section_fill = PatternFill("solid", fgColor="1F4E79"), PatternFill("solid", fgColor="EAF1FB")
+    thin = Side(style="thin", color="A6A6A6")
+    entry_style = NamedStyle("guide_entry", border=Border(left=thin, right=thin, top=thin, bottom=thin),
+                             alignment=Alignment(vertical="top", wrap_text=True))
     workbook = Workbook()
-    workbook.add_named_style(ENTRY_STYLE)
+    workbook.add_named_style(entry_style)
     sheet = workbook.active
     sheet.title = say("guide.sheet_name")
     width = len(COLUMNS)
-    border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     sheet.append([guide.title])
     sheet.append([subtitle(guide)])
     for row in (1, 2):
@@ -143,7 +139,7 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
     sheet["A2"].font = Font(italic=True, color="666666")
     sheet.append(column_labels())
     for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), HEADER_FILL, border
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, border
         cell.alignment = Alignment(horizontal="center", vertical="center")
     texts, row = [column_labels()], 3
     for month in guide.months:
@@ -151,14 +147,14 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
             sheet.append([say("guide.section", month=month.heading, discipline=group.name)])
             row += 1  # counted: sheet.max_row looks at every cell each time
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-            sheet.cell(row, 1).font, sheet.cell(row, 1).fill = Font(bold=True, color="1F4E79"), SECTION_FILL
+            sheet.cell(row, 1).font, sheet.cell(row, 1).fill = Font(bold=True, color="1F4E79"), section_fill
             for entry in group.entries:
                 values = [entry[key] or "" for key in COLUMNS]
                 texts.append(values)
                 sheet.append(values)
                 row += 1
                 for column in range(1, width + 1):  # one named style: openpyxl would hash a new style per cell
-                    sheet.cell(row, column).style = ENTRY_STYLE.name
+                    sheet.cell(row, column).style = entry_style.name
     if not guide.months:
         sheet.append([say("guide.empty")])
     for position in range(width):
@@ -176,6 +172,8 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
 
 def _chinese(run_or_style) -> None:
     """Word picks the East Asian font apart from the Latin one: set both, or Chinese falls back."""
+    from docx.oxml.ns import qn
+
     run_or_style.font.name = CHINESE_FONT
     properties = run_or_style.element.get_or_add_rPr()
     fonts = properties.find(qn("w:rFonts"))
@@ -187,6 +185,10 @@ def _chinese(run_or_style) -> None:
 
 def _write_docx(guide: Guide, path: Path) -> None:
     """A printable document: the title, then per month a heading, per discipline a heading and a table."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
     document = Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
