@@ -325,6 +325,8 @@ class _Lexicon:
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
         self._trim_prefixes = tuple(normalize(w) for w in jobs["trim_prefixes"])
+        self._not_keyword_tags = frozenset(jobs["not_keyword_tags"])
+        self._function_words = None  # jieba's words of those parts of speech, read at the first job question
         # One character off a discipline, skill or title ("机戒" for 机械): pattern with that character
         # blanked -> term.
         terms = {normalize(w) for w in [*disciplines, *jobs["skills"], *jobs["titles"]]}
@@ -640,6 +642,21 @@ class _Lexicon:
                     break
         return [t for t in out if t] if out else tokens
 
+    def function_words(self) -> frozenset:
+        """Words of jieba's dictionary that never name a job (到底, 三次, 去年, 这个, 哪怕: adverbs, numbers,
+        pronouns, time words ... as [jobs] not_keyword_tags lists), read from its tagged dictionary once."""
+        if self._function_words is None:
+            import jieba
+
+            words = set()
+            with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+                for line in f:
+                    word, _, tag = line.split()
+                    if tag in self._not_keyword_tags and word not in self._concepts:
+                        words.add(word)
+            self._function_words = frozenset(words)
+        return self._function_words
+
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing
         the city, stop-words, job-query vocabulary, numbers, punctuation and
@@ -667,6 +684,7 @@ class _Lexicon:
                 i in found.covered
                 or (found.clause_of[i] not in only and tok not in self._discipline_of)
                 or tok in self._stopwords
+                or tok in self.function_words()
                 or tok in self._city_of
                 or not any(ch.isalnum() for ch in tok)
                 or tok.isdigit()
