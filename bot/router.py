@@ -44,6 +44,7 @@ ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jobs topic when no topic word is named
+AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
 GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
@@ -186,6 +187,9 @@ class Analysis:
                     return {"topic": "discipline"}  # news of a field named (化学领域有啥新闻): the discipline topic
                 if JOB_CONCEPT in found.strength:
                     return {"topic": "jobs"}  # 有招人的消息就发给我: postings, named by a job word
+                if AWARD_CONCEPT in found.strength:
+                    return {"topic": "talent"}  # 评奖的消息, 获奖的名单: awards news is the talent topic
+                return {"topic": self.lexicon.topic_misspelt(self.tokens)}
             return {"topic": found.topic}
         if name == "jobs":
             lex = self.lexicon
@@ -336,7 +340,18 @@ class _Lexicon:
                 for i in range(len(term)):
                     near.setdefault(term[:i] + "\0" + term[i + 1:], set()).add(term)
         self._near_term = {k: tuple(sorted(v)) for k, v in near.items()}
+        self._near_words = frozenset(terms)  # disciplines, skills, titles: keywords whatever jieba tags them
         self._not_typos = frozenset(normalize(w) for w in job_settings["words"]["not_discipline_typos"])
+        # Topic words misspelt (政册, 学客动态) or written as pinyin initials (zc, xkdt): pattern -> topics.
+        near_topic: dict[str, set] = {}
+        initials: dict[str, set] = {}
+        for word, topic in self._topic_of.items():
+            if topic in TOPICS and 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+                for i in range(len(word)):
+                    near_topic.setdefault(word[:i] + "\0" + word[i + 1:], set()).add((word, topic))
+                initials.setdefault("".join(_readings(ch)[0][0] for ch in word), set()).add(topic)
+        self._near_topic = near_topic
+        self._topic_initials = {k: next(iter(v)) for k, v in initials.items() if len(v) == 1 and len(k) > 1}
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
@@ -553,6 +568,28 @@ class _Lexicon:
                     return other
         return None
 
+    def topic_misspelt(self, tokens) -> str | None:
+        """The topic of a topic word typed with one wrong character that sounds like the right one
+        (政册 / 政侧: 政策, 学客动态: 学科动态, 行也: 行业), or in pinyin initials (zc, xkdt); None if no
+        such word, or if they name different topics."""
+        named = set()
+        for i, tok in enumerate(tokens):
+            if tok.isascii():
+                named.add(self._topic_initials.get(tok))
+                continue
+            if tok in self._stopwords:
+                continue
+            for j in range(i + 2, min(len(tokens), i + 4) + 1):
+                window = "".join(tokens[i:j])
+                if len(window) > 4 or tokens[j - 1] in self._stopwords:  # 行了 is no 行业
+                    break
+                for k in range(len(window)):
+                    for word, topic in self._near_topic.get(window[:k] + "\0" + window[k + 1:], ()):
+                        if _reading_distance(window[k], word[k]) <= 1:
+                            named.add(topic)
+        named.discard(None)
+        return next(iter(named)) if len(named) == 1 else None
+
     def city_at_start(self, tokens: list[str]) -> str | None:
         """A city that begins a longer word (郑州大学, 洛阳高新区): the first such, if any."""
         for tok in tokens:
@@ -652,7 +689,7 @@ class _Lexicon:
             with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
                 for line in f:
                     word, _, tag = line.split()
-                    if tag in self._not_keyword_tags and word not in self._concepts:
+                    if tag in self._not_keyword_tags and word not in self._near_words:
                         words.add(word)
             self._function_words = frozenset(words)
         return self._function_words

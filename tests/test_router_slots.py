@@ -26,6 +26,14 @@ from bot.router import analyse
     ("我要订阅学会的电子简报，长期的", "subscribe", None),
     # postings named by a job word, no topic word: the jobs topic
     ("往后有招人的消息就发给俺，俺帮俺侄子留意着", "subscribe", "jobs"),
+    # awards news is the talent topic
+    ("往后有评奖的消息都跟俺说一声中不", "subscribe", "talent"),
+    # a topic word misspelt by its sound, or in pinyin initials; not a word that only ends like one
+    ("政册新闻 最近的", "news", "policy"),
+    ("学客动态给我看看最新的那条", "news", "discipline"),
+    ("以后有zc类的新闻直接推给我呗", "subscribe", "policy"),
+    ("xkdt最新一期", "news", "discipline"),
+    ("别再往我这推东西了，我已经不干这行了", "unsubscribe", None),
 ])
 def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     assert analyse(text).slots_for(intent) == {"topic": topic}
@@ -54,6 +62,9 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # a discipline in English is its name; English filler is no keyword
     ("Are there nursing jobs in Nanyang?", "南阳", ["护理"]),
     ("I studied statistics, any jobs in zhengzhou", "郑州", ["统计"]),
+    # words that never name a job (adverbs, numbers, time words...) are no keywords; cities beyond Henan
+    ("郑州到底有没有化学的岗位，这个月就要", "郑州", ["化学"]),
+    ("唐山那边有招机电的不，俺学的机电", "唐山", ["机电"]),
     # a colloquial title after a discipline is the title
     ("洛阳有没有中医大夫的活", "洛阳", ["中医", "医生"]),
     ("开封有没有计算机老师的岗位", "开封", ["计算机", "教师"]),
