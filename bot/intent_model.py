@@ -45,6 +45,7 @@ from typing import Callable
 from bot.config import CONTENT_DIR, PROJECT_ROOT
 
 FEATURE_VERSION = "5"  # change when features() changes, so cached models are not reused
+FEATURE_CODE = Path(__file__).with_name("router.py")  # computes the features, so part of the fingerprint
 CACHE_DIR = PROJECT_ROOT / "var" / "intent_model"
 EXAMPLES_GLOB = "intent_examples*.jsonl"
 MAIN_EXAMPLES = CONTENT_DIR / "intent_examples.jsonl"  # where the console adds what it is taught
@@ -132,13 +133,15 @@ class Model:
 
 
 def fingerprint(paths: list[Path] | None = None) -> str:
-    """What the trained model depends on: examples, lexicon (intents.toml, and jobs.toml's disciplines), features,
-    library version."""
+    """What the trained model depends on: examples, lexicon (intents.toml, and jobs.toml's disciplines), features
+    (FEATURE_VERSION and the router's own source, which computes them: a forgotten bump must not serve a model
+    trained on other features), library version."""
     from importlib.metadata import version  # not `import sklearn`: loading a cached model needs only numpy
 
     digest = hashlib.sha256(f"{FEATURE_VERSION}|{NGRAMS}|{REGULARISATION}|{SOLVER}|{version('scikit-learn')}".encode())
     for path in [*(paths if paths is not None else example_files()),
-                 CONTENT_DIR / "intents.toml", CONTENT_DIR / "jobs.toml", CONTENT_DIR / "userdict.txt"]:
+                 CONTENT_DIR / "intents.toml", CONTENT_DIR / "jobs.toml", CONTENT_DIR / "userdict.txt",
+                 FEATURE_CODE]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -103,3 +103,14 @@ def test_a_change_of_features_trains_a_new_model(monkeypatch):
     before = intent_model.fingerprint()
     monkeypatch.setattr(intent_model, "NGRAMS", (*intent_model.NGRAMS, 4))
     assert intent_model.fingerprint() != before
+
+
+def test_a_change_of_the_router_code_trains_a_new_model(monkeypatch, tmp_path):
+    """The router computes the model's features: editing it without bumping FEATURE_VERSION still retrains."""
+    from bot import intent_model
+
+    before = intent_model.fingerprint()
+    edited = tmp_path / "router.py"
+    edited.write_bytes(intent_model.FEATURE_CODE.read_bytes() + b"\n# a feature changed\n")
+    monkeypatch.setattr(intent_model, "FEATURE_CODE", edited)
+    assert intent_model.fingerprint() != before
