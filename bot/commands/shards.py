@@ -69,7 +69,7 @@ def shards():
 
 
 @shards.command("nginx-map")
-@click.argument("shard_specs", metavar="名称=地址=数据目录或JSON", nargs=-1, required=True)
+@click.argument("shard_specs", metavar="NAME=ADDRESS=SOURCE", nargs=-1, required=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help=text("shards_cli.help.output"))
 def nginx_map_command(shard_specs, output):
     """按各主机登记的学会生成 nginx 分流表（每个 AppID 指向它所在的主机）。"""
