@@ -37,6 +37,15 @@ def is_one_of(text: str, words_key: str) -> bool:
     return _short_answer(text) in content.load_toml("conversation.toml")[words_key]
 
 
+def _leads_with(text: str, words_key: str) -> bool:
+    """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
+    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip(), maxsplit=1)[0]
+    rest = first
+    for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(first) and not rest
+
+
 @dataclass
 class Context:
     """What a handler sees: the message, its intent, the member's flow, and the stores."""
@@ -192,8 +201,10 @@ def _on_message(ctx: Context) -> Reply:
         flow["paused"] = False
         ctx.flow_changed = True
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
-    if is_one_of(ctx.text, "cancel_words"):
+    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words"):
         return INTENT_HANDLERS["cancel"](ctx)  # also "cancel", which the router may not place
+    if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
+        return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
     if ctx.intent.name == "cancel":
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
         flow["held_answer"] = ctx.text

@@ -25,6 +25,11 @@ from bot.router import normalize
 
 STEP = "browse"
 _NUMBER = re.compile(r"第?(\d{1,3})(条|个|篇|项|场)?")
+# "第二个详细说说", "看看第3条", "第一个多少钱": an entry picked by its place, with words around it.
+_PICKED = re.compile(r"(?P<lead>\D{0,4}?)第(?P<number>\d{1,3})(?:条|个|篇|项|场|家|则|份)?(?![季期届年月周天次名批轮])(?P<tail>\D{0,12})")
+_SPOKEN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SPOKEN_NUMBER = re.compile(r"(?<=第)([一二两三四五六七八九十]{1,3})")
+_NOT_WORDS = re.compile(r"[\s\W_]+")
 
 
 @dataclass(frozen=True)
@@ -37,13 +42,40 @@ class Listing:
 
 
 def page_size() -> int:
-    return content.load_toml("conversation.toml")["list_page_size"]
+    return _conversation()["list_page_size"]
+
+
+def _spoken(number: str) -> str:
+    """十二 -> 12, 二十 -> 20, 三 -> 3 (one to ninety-nine, as members say a place in a list)."""
+    tens, _, ones = number.rpartition("十")
+    if "十" not in number:
+        return str(_SPOKEN_DIGITS.get(number, 0)) if len(number) == 1 else number
+    return str((_SPOKEN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_SPOKEN_DIGITS.get(ones, 0) if ones else 0))
+
+
+def with_digits(text: str) -> str:
+    """"第二个" -> "第2个": a place in a list said in words, in digits (the rest unchanged)."""
+    return _SPOKEN_NUMBER.sub(lambda found: _spoken(found.group(1)), normalize(text))
 
 
 def chosen_number(text: str) -> int | None:
-    """1, ２, 第3条: the number of an entry, or None when the text is something else."""
-    found = _NUMBER.fullmatch(normalize(text))
-    return int(found.group(1)) if found else None
+    """1, ２, 第3条, 第二个, "第一个详细说说", "看看第2条": the number of the entry picked, or None
+    when the text is something else. A few words before a place said with 第 (content/
+    conversation.toml `entry_lead_words`) and a short question after it are what the member wants
+    to know of that entry, which its detail answers; "第一季度" is no place in a list, and
+    events take "报第一个" before this."""
+    plain = _NOT_WORDS.sub("", with_digits(text))
+    found = _NUMBER.fullmatch(plain)
+    if found:
+        return int(found.group(1))
+    picked = _PICKED.fullmatch(plain)
+    if picked is None or (picked["lead"] and picked["lead"] not in _conversation()["entry_lead_words"]):
+        return None
+    return int(picked["number"])
+
+
+def _conversation() -> dict:
+    return content.load_toml("conversation.toml")
 
 
 def show(ctx, listing: Listing, query: dict, heading: str, open_single: bool = True) -> Reply | None:

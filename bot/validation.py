@@ -77,7 +77,7 @@ def unit_in(text) -> str | None:
     the longest start of a clause that ends like a unit name; None when no clause has one."""
     endings = tuple(content.replies()["answer_shapes"]["unit_endings"])
     for clause in re.split(r"[,，;；、。\s]+", normalise(text)):
-        clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|在)", "", clause)
+        clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|工作单位是|单位是|单位|在)", "", clause)
         for end in range(len(clause), 3, -1):
             if clause[:end].endswith(endings):
                 return clause[:end]

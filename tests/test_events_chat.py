@@ -150,11 +150,13 @@ def test_full_event_waitlist_promotion_on_cancel_and_the_notice(client, config, 
     carol, dave = Member(client, config, "o_carol"), Member(client, config, "o_dave")
     ask = carol.says("我要报名沙龙")
     assert "姓名和手机号" in ask and "名额已满，报名后进入候补名单" in ask
-    assert "手机号格式不对" in carol.says("王芳")
-    waiting = carol.says("王芳 138-0000-0003")
+    assert "姓名记下了" in carol.says("王芳")  # kept: only the mobile is asked for
+    assert "参加人：王芳" in carol.says("138-0000-0003")
+    waiting = carol.says("确认")
     assert "候补名单，目前第 1 位" in waiting
     dave.says("我要报名沙龙")
-    assert "第 2 位" in dave.says("赵敏，13800000004")
+    assert "参加人：赵敏" in dave.says("赵敏，13800000004")
+    assert "第 2 位" in dave.says("确认")
     assert "候补第 1 位" in carol.says("我的报名")
     assert "已满（2 人候补中）" in carol.says("沙龙什么时候")
 
@@ -174,7 +176,8 @@ def test_a_follower_gives_their_contact_once(client, config, db):
     add_event(db, "科普讲座", 6, type="科普")
     visitor = Member(client, config, "o_visitor")
     visitor.says("我要报名开放日")
-    assert "报名成功" in visitor.says("王芳 13800000003")
+    assert "参加人：王芳" in visitor.says("王芳 13800000003")  # shown back to be checked first
+    assert "报名成功" in visitor.says("确认")
     offer = visitor.says("我要报名科普讲座")
     assert "参加人：王芳" in offer  # remembered, not asked again
     assert "报名成功" in visitor.says("确认")

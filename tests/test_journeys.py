@@ -171,9 +171,10 @@ JOURNEYS = [
         Beat(("南阳附近有没有培训", "最近有什么活动", "培训"), has("基层医生适宜技术培训")),
         Beat(("我想报名基层医生那个培训", number_of("基层医生适宜技术培训", "报名 {}")),
              either(has("基层医生适宜技术培训", "手机号"), has("基层医生适宜技术培训", "确认"))),
-        Beat(("我叫张为民，手机13700001111", "张为民 13700001111"), has("签到码", "基层医生适宜技术培训")),
+        Beat(("我叫张为民，手机13700001111", "张为民 13700001111"), has("请确认报名", "张为民")),
+        Beat(("对", "确认"), has("签到码", "基层医生适宜技术培训")),
         Beat(("那个培训是几号在哪", "我的报名"), has("基层医生适宜技术培训", "南阳", "签到码")),
-    ], _doctor_registered, turns=4),
+    ], _doctor_registered, turns=5),  # the contact is shown back and confirmed (dialogue work)
     Journey("job seeker", "o_seeker", [
         # one posting matches: it opens in full, which is the detail the member is after
         Beat(("郑州有没有招算法的，8k以上", "招聘 算法 郑州"), has("算法工程师"), details=True),

@@ -24,7 +24,9 @@ from handlers.events import guide
 from bot.conversation import is_one_of
 from bot.registry import handles, step
 from bot.router import normalize
-from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value
+from bot.messages import Reply
+from bot.privacy import mask_mobile
+from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value, unit_in
 from handlers.events.registration import register
 from storage.events import (
     REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
@@ -34,7 +36,8 @@ from storage.members import Refused, find_member_by_openid
 
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
-_WORDS_AND_NUMBER = re.compile(r"(\D*?)第?(\d{1,3})[个场项]?")
+_MOBILE_WORDS = re.compile(r"(?:不是|对|手机号?|电话|号码|手机号码|手机号错了|错了|应该是|改成|是)+")
+_WORDS_AND_NUMBER = re.compile(r"(\D*?)第?(\d{1,3})[个场项]?(?:活动|会)?")
 
 
 def _today() -> str:
@@ -84,13 +87,17 @@ def _detail(ctx, event_id: int):
 
 
 LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.list")
+# The list shown for "报名" without an event named: a number there signs up for that event.
+SIGNUP_LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.signup_list")
 
 
-def _show_list(ctx, query: dict, heading: str):
+def _show_list(ctx, query: dict, heading: str, listing: paging.Listing = LISTING):
     """The events the query finds, else everything still to come, else that there is nothing ahead."""
-    reply = paging.show(ctx, LISTING, query, heading)
+    reply = paging.show(ctx, listing, query, heading)
     if reply is None and guide.is_narrow(query):
-        reply = paging.show(ctx, LISTING, *guide.upcoming(date.today(), asked=heading), open_single=False)
+        reply = paging.show(ctx, listing, *guide.upcoming(date.today(), asked=heading), open_single=False)
+    if reply is not None and listing is SIGNUP_LISTING and ctx.flow and ctx.flow["name"] == "events":
+        ctx.goto(paging.STEP, for_signup=True)
     return reply or ctx.reply("events.nothing_ahead")
 
 
@@ -163,21 +170,40 @@ def nearest_events(ctx):
 
 @step("events", paging.STEP, prompt="events.browse_prompt", lapses=True)
 def browse(ctx):
-    return _sign_up_from_list(ctx) or paging.browse(ctx, LISTING)
+    number = paging.chosen_number(ctx.text)
+    if number is not None and ctx.flow_data.get("for_signup"):
+        return _offer_number(ctx, number)  # a list shown for "报名": its number signs up
+    listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
+    return _sign_up_from_list(ctx) or paging.browse(ctx, listing)
+
+
+def _signup_words(words: str) -> bool:
+    """"报名", or "我再报一次" / "就报这个" once the filler words are out."""
+    chat = guide.settings()["chat"]
+    if words in chat["signup_words"]:
+        return True
+    for filler in sorted(chat["pick_filler_words"], key=len, reverse=True):
+        words = words.replace(filler, "")
+    return words in chat["signup_words"] or words in chat["pick_signup_words"]
+
+
+def _offer_number(ctx, number: int):
+    shown = ctx.flow_data["shown"]
+    if not 1 <= number <= len(shown):
+        return ctx.reply("paging.bad_number", number=number, last=len(shown))
+    return _offer(ctx, find_event(ctx.db, shown[number - 1]))
 
 
 def _sign_up_from_list(ctx):
-    """"报名" for the event last opened, "报名 2" for the second in the list; None for anything else."""
-    plain = re.sub(r"[\s\W_]+", "", normalize(ctx.text))
+    """"报名" or "报这个" for the event last opened, "报名 2" or "报第二个" for the second in the
+    list; None for anything else."""
+    plain = re.sub(r"(?:吧|呢|啊|哈|嘛)+$", "", re.sub(r"[\s\W_]+", "", paging.with_digits(ctx.text)))
     found = _WORDS_AND_NUMBER.fullmatch(plain)
     words, number = (found.group(1), int(found.group(2))) if found else (plain, None)
-    if words not in guide.settings()["chat"]["signup_words"]:
+    if not _signup_words(words):
         return _sign_up_by_name(ctx, plain)
     if number is not None:
-        shown = ctx.flow_data["shown"]
-        if not 1 <= number <= len(shown):
-            return ctx.reply("paging.bad_number", number=number, last=len(shown))
-        return _offer(ctx, find_event(ctx.db, shown[number - 1]))
+        return _offer_number(ctx, number)
     if ctx.flow_data["current"] is None:
         return ctx.reply("events.signup.which")
     return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
@@ -215,7 +241,7 @@ def sign_up(ctx):
     found = list_events(ctx.db, query, 0, 2)
     if len(found) == 1:
         return _offer(ctx, found[0])
-    return _show_list(ctx, query, heading)
+    return _show_list(ctx, query, heading, SIGNUP_LISTING)
 
 
 def _known_person(ctx) -> dict | None:
@@ -233,11 +259,21 @@ def _offer(ctx, event: dict):
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
     person = _known_person(ctx)
+    listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
     if person is None:
-        ctx.start_flow(SIGNUP, "contact", event=event["id"])
+        ctx.start_flow(SIGNUP, "contact", event=event["id"], person={}, listing=listing)
         return ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
-    ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person)
+    ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person, listing=listing)
     return _confirm_prompt(ctx)
+
+
+def _end_signup(ctx) -> None:
+    """The registration is done or dropped: the list it was started from is open again, so
+    "报第二个" or "我再报一次第一个" still means that list (a paused form that waited comes first)."""
+    listing = ctx.flow_data.get("listing")
+    ctx.end_flow()
+    if ctx.flow is None and listing:
+        ctx.flow = listing
 
 
 def _waitlist_note(event: dict) -> str:
@@ -246,49 +282,109 @@ def _waitlist_note(event: dict) -> str:
 
 def _confirm_prompt(ctx):
     event, person = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["person"]
+    unit = content.text("events.signup.unit_line", unit=person["work_unit"]) if person.get("work_unit") else ""
     return ctx.reply("events.signup.confirm", title=event["title"], dates=guide.dates_text(event),
                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"),
-                     name=person["name"], waitlist=_waitlist_note(event))
+                     name=person["name"], mobile=mask_mobile(person["mobile"]) if person.get("mobile") else "",
+                     unit=unit, waitlist=_waitlist_note(event))
 
 
 def _tries_yes_or_no(ctx) -> bool:
     return is_one_of(ctx.text, "confirm_words") or is_one_of(ctx.text, "no_words")
 
 
-@step(SIGNUP, "confirm", prompt=_confirm_prompt, tries=_tries_yes_or_no, own_intents=("event_signup",))
+def _asks_about_event(ctx) -> bool:
+    """"这个会是几号开？" while registering: a question about the event being registered for."""
+    return bool(guide.mentions(ctx.text, "when_where_words")) or fees.asks_event_fee(ctx.text)
+
+
+def _event_facts(ctx, then) -> Reply:
+    """The event's date, place and fee, then the question the registration is waiting on."""
+    event = find_event(ctx.db, ctx.flow_data["event"])
+    facts = ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
+                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
+    return facts.with_note(then(ctx).text)
+
+
+def _tries_confirm(ctx) -> bool:
+    """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
+    about the event; anything else is another request."""
+    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or (
+        not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
+
+
+@step(SIGNUP, "confirm", prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
 def confirm(ctx):
     if is_one_of(ctx.text, "confirm_words"):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
     if is_one_of(ctx.text, "no_words"):
-        ctx.end_flow()
+        _end_signup(ctx)
         return ctx.reply("events.signup.not_now")
+    if _asks_about_event(ctx):
+        return _event_facts(ctx, _confirm_prompt)
+    given = _contact_in(ctx.text) if not find_member_by_openid(ctx.db, ctx.openid) else {}
+    if given:
+        ctx.goto("confirm", person={**ctx.flow_data["person"], **given})
+        return ctx.reply("events.signup.corrected").with_note(_confirm_prompt(ctx).text)
     return paging.leave_and_answer(ctx)
 
 
+def _contact_in(text: str) -> dict:
+    """What a message gives of a registrant: its mobile, the unit it names ("在河南省科学院工作"),
+    and the name said with it ("我叫黄磊，手机…", or a name alone); {} when none of them."""
+    text = normalise(text)
+    given = {}
+    mobile = _MOBILE.search(text)
+    if mobile:
+        try:
+            given["mobile"] = clean_mobile(mobile.group())
+        except Invalid:
+            pass
+        text = text.replace(mobile.group(), " ")
+    unit = unit_in(text)
+    if unit:
+        given["work_unit"] = unit
+    clauses = [clause for clause in re.split(r"[\s,，;；、:：。]+", text)
+               if clause and not (unit and unit in clause) and not _MOBILE_WORDS.fullmatch(clause)]
+    rest = " ".join(clauses)
+    if rest and (tries_value("name", rest) or re.search(r"我叫|我是|姓名|名字", rest)):
+        try:
+            given["name"] = name_in(rest)
+        except Invalid:
+            pass
+    return given
+
+
 def _tries_contact(ctx) -> bool:
-    """A mobile, or a name alone: "张为民" gets told the mobile is missing, "郑州有没有算法的工作" is
-    another request (answered, the registration paused), not a bad mobile number."""
+    """A mobile, a name or a unit: "张为民" is kept and the mobile asked, "郑州有没有算法的工作" is
+    another request (answered, the registration paused), not a bad mobile number; a question
+    about the event is answered here."""
     text = normalise(ctx.text)
-    return tries_value("mobile", text) or tries_value("name", text)
+    if is_one_of(text, "resume_words"):
+        return False
+    return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
+            or _asks_about_event(ctx))
 
 
 @step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
       own_intents=("event_signup",))
 def contact(ctx):
-    text = normalise(ctx.text)
-    mobile = _MOBILE.search(text)
-    try:
-        if mobile is None:
-            raise Invalid("mobile")
-        person = {"member_id": None, "mobile": clean_mobile(mobile.group()), "work_unit": None,
-                  "name": name_in(re.sub(r"[\s,，;；、:：]+", " ", text.replace(mobile.group(), "")).strip())}
-    except Invalid as bad:
-        return ctx.reply("events.signup.bad_contact", problem=content.text(f"validation.{bad.reason}"))
-    return _register(ctx, ctx.flow_data["event"], person)
+    """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
+    if _asks_about_event(ctx) and not _contact_in(ctx.text):
+        return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    person = {**ctx.flow_data.get("person", {}), **_contact_in(ctx.text)}
+    ctx.goto("contact", person=person)
+    missing = [key for key in ("name", "mobile") if not person.get(key)]
+    if missing == ["name", "mobile"]:
+        return ctx.reply("events.signup.bad_contact", problem=content.text("validation.mobile"))
+    if missing:
+        return ctx.reply(f"events.signup.ask_{missing[0]}")
+    ctx.goto("confirm", person={"member_id": None, "work_unit": None, **person})
+    return _confirm_prompt(ctx)
 
 
 def _register(ctx, event_id: int, person: dict):
-    ctx.end_flow()
+    _end_signup(ctx)
     try:
         registration = register(ctx.db, event_id, ctx.openid, person, _today())
     except Refused as refused:
@@ -363,9 +459,16 @@ def cancel_which(ctx):
     return _ask_to_cancel(ctx, chosen)
 
 
-@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt", tries=_tries_yes_or_no)
+def _tries_cancel_confirm(ctx) -> bool:
+    """Yes or no, or "第一个" naming the one registration already asked about."""
+    return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1
+
+
+@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt", tries=_tries_cancel_confirm)
 def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
+    if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):
+        return ctx.reply("events.cancel.confirm", title=title)
     if is_one_of(ctx.text, "confirm_words"):
         promoted = cancel_registration(ctx.db, ctx.flow_data["registration"])
         ctx.end_flow()

@@ -1,0 +1,159 @@
+"""Conversations over several messages, as members hold them: a place in a list said in words
+("第二个具体讲讲", "报第三个"), a registration given in pieces and corrected before it is
+confirmed, a question about the event in the middle of it, coming back with "好，继续", and
+leaving a form in a sentence. Measured on the written conversations by bench/replay_dialogues.py
+(/work/notes-dialogue.md); the wording here is our own."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from storage import events as event_store
+from storage.news import save_item
+from tests.member import Member
+
+TODAY = date.today()
+
+
+def add_event(db, title: str, in_days: int, place: str = "郑州", fee: str | None = None) -> dict:
+    start = (TODAY + timedelta(days=in_days)).isoformat()
+    [number], _ = event_store.save_events(db, [({"society": "示范科技学会", "title": title, "type": "培训",
+                                                 "starts_on": start, "ends_on": start, "place": place,
+                                                 "capacity": 30, "fee": fee}, "test")], [], actor="test")
+    return event_store.find_event(db, number)
+
+
+@pytest.fixture
+def events(db):
+    return [add_event(db, "实验室安全培训", 9, "新乡", "200元"),
+            add_event(db, "基金申请书写作培训", 16, "郑州", "免费"),
+            add_event(db, "科普讲解员培训", 23, "南阳", "150元")]
+
+
+@pytest.fixture
+def visitor(client, config):
+    """A follower who is not a member: gives a name and mobile to register."""
+    return Member(client, config, "o_visitor")
+
+
+def registrations(db, openid="o_visitor") -> list[dict]:
+    return event_store.registrations_of(db, openid, TODAY.isoformat())
+
+
+# --- a place in a list said in words -------------------------------------------------------------
+
+def test_an_entry_picked_by_its_place_in_words_opens_with_its_details(visitor, events):
+    visitor.says("最近有哪些培训")
+    reply = visitor.says("第三个具体讲讲")
+    assert "科普讲解员培训" in reply and "南阳" in reply and "150元" in reply
+
+
+def test_a_question_about_an_entry_by_its_place_is_answered_by_its_details(visitor, events):
+    visitor.says("有什么培训吗")
+    assert "200元" in visitor.says("第一个收费吗")
+
+
+def test_a_newsletter_item_picked_by_its_place_in_words(visitor, db):
+    for day in (1, 2, 3):
+        save_item(db, {"item_no": f"p{day}", "kind": "newsletter", "title": f"政策解读第{day}号", "topics": ["policy"],
+                       "audience": None, "summary": "摘要", "link": None, "body": f"第{day}号的正文",
+                       "publish_at": f"2026-11-0{day}T09:00:00+08:00", "source": None})
+    visitor.says("看看政策资讯")
+    assert "第1号的正文" in visitor.says("看下第三条")
+
+
+def test_asking_for_others_after_the_last_page_says_that_was_all(visitor, events):
+    visitor.says("最近有哪些培训")
+    reply = visitor.says("还有其他的吗")
+    assert "没有更多" in reply and "帮助" not in reply
+
+
+# --- registering over several messages ------------------------------------------------------------
+
+def test_signing_up_by_place_in_the_list_names_that_event(visitor, events):
+    visitor.says("最近有哪些培训")
+    reply = visitor.says("就报第二个吧")
+    assert "基金申请书写作培训" in reply and "姓名和手机号" in reply
+
+
+def test_a_list_shown_for_signing_up_takes_a_number_as_the_choice(visitor, events):
+    visitor.says("我想报个名")
+    reply = visitor.says("3")
+    assert "科普讲解员培训" in reply and "姓名和手机号" in reply
+
+
+def test_contact_given_in_pieces_is_kept_and_confirmed_before_registering(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    visitor.says("看看第一个")
+    visitor.says("报这个")
+    assert "手机号" in visitor.says("孙丽娟")
+    summary = visitor.says("186 0371 2468")
+    assert "孙丽娟" in summary and "186****2468" in summary and registrations(db) == []
+    assert "新乡医学院" in visitor.says("新乡医学院")
+    assert "报名成功" in visitor.says("没问题")
+    [registration] = registrations(db)
+    assert (registration["title"], registration["name"], registration["mobile"], registration["work_unit"]) == \
+        ("实验室安全培训", "孙丽娟", "18603712468", "新乡医学院")
+
+
+def test_a_wrong_mobile_in_the_summary_is_corrected_and_the_rest_kept(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第二个")
+    visitor.says("我是刘洋，手机15890001111，在河南农业大学上班")
+    summary = visitor.says("电话写错了，应该是15890001112")
+    assert "158****1112" in summary and "刘洋" in summary and "河南农业大学" in summary
+    visitor.says("对的")
+    [registration] = registrations(db)
+    assert registration["mobile"] == "15890001112" and registration["work_unit"] == "河南农业大学"
+
+
+def test_a_question_about_the_event_mid_registration_is_answered_and_the_question_asked_again(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第三个")
+    reply = visitor.says("在哪里举办？")
+    assert "南阳" in reply and "姓名和手机号" in reply
+
+
+def signs_up_for_the_first(member: Member) -> None:
+    member.says("最近有哪些培训")
+    member.says("报第一个")
+    member.says("周建 13937120000")
+    assert "报名成功" in member.says("确认")
+
+
+def test_signing_up_again_from_the_same_list_says_already_registered(visitor, events, db):
+    signs_up_for_the_first(visitor)
+    reply = visitor.says("我再报一次第一个")
+    assert "已报名" in reply and len(registrations(db)) == 1
+
+
+def test_the_one_registration_asked_about_can_be_picked_as_the_first(visitor, events, db):
+    signs_up_for_the_first(visitor)
+    visitor.says("我要取消报名")
+    assert "确定取消" in visitor.says("第一个")
+    assert "已取消" in visitor.says("是的")
+    assert registrations(db) == []
+
+
+# --- pausing, coming back, leaving ----------------------------------------------------------------
+
+def test_coming_back_with_ok_continue_asks_the_question_it_was_on(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第二个")
+    visitor.says("会员一年交多少钱？")
+    reply = visitor.says("好，继续")
+    assert "姓名和手机号" in reply and "不客气" not in reply
+
+
+def test_leaving_a_form_in_a_sentence_leaves_it(visitor, db):
+    visitor.says("我要申请个人会员")
+    reply = visitor.says("算了不弄了，下次再说")
+    assert "已取消" in reply
+
+
+def test_not_signing_up_after_all_registers_nothing(visitor, events, db):
+    visitor.says("我想报个名")
+    visitor.says("2")
+    assert "已取消" in visitor.says("不报了")
+    assert registrations(db) == []
