@@ -102,7 +102,7 @@ SOUNDS_LIKE_A_REQUEST = [
     ("signup discipline", "computer science", "手机号"),
     ("unit contact", "赵会讯", "联系人手机号"),
     ("binding name", "王建议", "会员编号"),
-    ("event contact", "王宝明 13700001111", "报名成功"),
+    ("event contact", "王宝明 13700001111", "参加人：王宝明"),  # shown back to confirm (dialogue work)
     ("profile unit", "郑州招聘服务中心", "已为您更新"),
 ]
 
