@@ -112,6 +112,10 @@ class Config:
     platform_demo: bool = False  # `make run`: the simulator shows two demo societies side by side
     worker_society_check_seconds: float = 30.0  # how soon a worker listens to a newly authorised society
     platform_idle_stores: int = 128  # society stores a web process keeps open (3 file descriptors each)
+    # Past one machine (docs/platform.md): this host's name among the hosts sharing one Redis (the NAME
+    # of `shards nginx-map`); None: one host. The province's questions to every host wait this long.
+    shard: str | None = None
+    shard_answer_seconds: float = 120.0
 
     @property
     def platform(self) -> bool:
@@ -322,7 +326,16 @@ def load_config(environ=None) -> Config:
         platform_demo=dev_mode and _flag(environ, "PLATFORM_DEMO", default=False),
         worker_society_check_seconds=_float(environ, "PLATFORM_WORKER_CHECK_SECONDS", 30.0),
         platform_idle_stores=_int(environ, "PLATFORM_IDLE_STORES", 128, minimum=1),
+        shard=_shard_name(environ),
+        shard_answer_seconds=_float(environ, "SHARD_ANSWER_SECONDS", 120.0),
     )
+
+
+def _shard_name(environ) -> str | None:
+    name = environ.get("BOT_SHARD") or None
+    if name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", name):
+        raise ConfigError("BOT_SHARD must be a host name of lowercase letters, digits and _ (as in shards nginx-map)")
+    return name
 
 
 def _component_settings(environ, dev_mode: bool) -> dict:

@@ -20,6 +20,7 @@ from bot.config import PROJECT_ROOT, Config
 from bot.delivery.planner import recover_at_start
 from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
+from bot.platform.shards import announce, is_shard_queue, queue_of
 from bot.scheduler import Ticker
 from storage.accounts import account_of_queue, serving_account
 from storage.state import connect_redis
@@ -118,7 +119,7 @@ class _Worker(Worker):
 
 
 def _is_urgent(queue_name: str) -> bool:
-    return queue_name.partition("@")[0] == URGENT_QUEUE_NAME
+    return queue_name.partition("@")[0] == URGENT_QUEUE_NAME or is_shard_queue(queue_name)
 
 
 def queues_to_serve(config: Config, r: redis.Redis | None = None) -> list[str]:
@@ -127,12 +128,14 @@ def queues_to_serve(config: Config, r: redis.Redis | None = None) -> list[str]:
     (round robin): one society's long broadcast waits behind another's broadcast batch for one
     job at most, and a society's notice waits for no broadcast batch, only for the other
     societies' notices. Given `r`, withdrawals of authorisation another host received for this
-    host's societies are applied first."""
+    host's societies are applied first. A host among several (BOT_SHARD) takes the questions put to
+    it (bot/platform/shards.py) before anything else, and says it is there."""
     if not config.platform:
         return [QUEUE_NAME]
     if r is not None:
         apply_revocations(config, r)
-    return account_queue_names(config, URGENT_QUEUE_NAME) + account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
+        announce(config, r)
+    return ([queue_of(config.shard)] if config.shard else []) + account_queue_names(config, URGENT_QUEUE_NAME) + account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
 
 
 def run_worker(config: Config, burst: bool = False) -> bool:

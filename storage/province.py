@@ -78,6 +78,15 @@ def province_tables(registry: sqlite_utils.Database) -> None:
         pk=("year", "appid"))
 
 
+def previews_by_filing_society(registry: sqlite_utils.Database) -> None:
+    """Registry migration: a filing is numbered within its host's registry, so past one machine a preview
+    records the filing's society beside its number (rows before this are this registry's own filings)."""
+    registry["province_previews"].add_column("filing_appid", str)
+    registry.execute("update province_previews set filing_appid = (select appid from province_filings f "
+                     "where f.id = province_previews.filing_id)")
+    registry["province_previews"].transform(pk=("filing_appid", "filing_id", "appid"))
+
+
 # --- society settings ---------------------------------------------------------------------------
 
 def society_settings(registry: sqlite_utils.Database) -> dict[str, dict]:
@@ -187,16 +196,19 @@ def approved_between(registry: sqlite_utils.Database, first_day: str, last_day: 
         "status = ? and starts_on between ? and ?", [APPROVED, first_day, last_day], order_by="starts_on, id"))
 
 
-def was_previewed(registry: sqlite_utils.Database, filing_id: int, appid: str) -> bool:
-    return _first(registry["province_previews"].rows_where("filing_id = ? and appid = ?", [filing_id, appid])) is not None
+def was_previewed(registry: sqlite_utils.Database, filing: dict, appid: str) -> bool:
+    """Whether the filing (of whichever host: told apart by its society and number) went to `appid`."""
+    return _first(registry["province_previews"].rows_where(
+        "filing_appid = ? and filing_id = ? and appid = ?", [filing["appid"], filing["id"], appid])) is not None
 
 
-def record_preview(registry: sqlite_utils.Database, filing_id: int, appid: str, item_no: str,
+def record_preview(registry: sqlite_utils.Database, filing: dict, appid: str, item_no: str,
                    recipients: int) -> None:
     """The activity's preview was queued to the society's members (recorded after it was queued: a run
     that died before queueing leaves nothing recorded, and the next run queues it)."""
-    registry["province_previews"].insert({"filing_id": filing_id, "appid": appid, "item_no": item_no,
-                                          "recipients": recipients, "queued_at": now_iso()}, ignore=True)
+    registry["province_previews"].insert({"filing_appid": filing["appid"], "filing_id": filing["id"], "appid": appid,
+                                          "item_no": item_no, "recipients": recipients, "queued_at": now_iso()},
+                                         ignore=True)
 
 
 # --- province-wide notices --------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import sqlite_utils
 
 from storage.database import now_iso, open_database
 from storage.migrations import apply_migrations
-from storage.province import province_tables
+from storage.province import previews_by_filing_society, province_tables
 from storage.sqlite import transaction
 
 REGISTRY_FILE = "societies.sqlite3"
@@ -61,7 +61,7 @@ def _societies(db: sqlite_utils.Database) -> None:
 
 
 # The registry's own schema versions (the member store has storage/migrations.py's list).
-REGISTRY_MIGRATIONS = [_societies, province_tables]
+REGISTRY_MIGRATIONS = [_societies, province_tables, previews_by_filing_society]
 
 
 def registry_path(data_dir: Path | str) -> Path:

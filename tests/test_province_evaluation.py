@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from openpyxl import load_workbook
 
+from bot.config import load_config
 from handlers.province import evaluation
 from storage import societies
 from storage.database import open_database
@@ -97,8 +98,7 @@ def _province(env, tmp_path):
 
 def test_a_small_province_is_scored_graded_and_ranked(env, tmp_path):
     _province(env, tmp_path)
-    registry = societies.open_registry(societies.registry_path(env["BOT_DATA_DIR"]))
-    results = {r.society_name: r for r in evaluation.evaluate(registry, 2026, today=ON)}
+    results = {r.society_name: r for r in evaluation.evaluate(load_config(env), None, 2026, today=ON)}
     computer, plant, physics = results["河南省计算机学会"], results["河南省植物保护学会"], results["河南省物理学会"]
 
     shown = {key: i["shown"] for key, i in computer.indicators.items()}
@@ -122,7 +122,6 @@ def test_a_small_province_is_scored_graded_and_ranked(env, tmp_path):
     assert plant.indicators["structure_333"]["shown"] == "100.0%"
     assert plant.indicators["term_on_time"]["shown"] == "否"  # the term ended in June, no renewal
     assert (plant.grade, plant.rank, plant.coverage) == ("数据不足", None, 0.45)
-    registry.close()
 
 
 def test_the_evaluation_exports_for_publication_and_is_saved(env, tmp_path):

@@ -33,19 +33,23 @@ def members_of(appid: str) -> list[str]:
     return [f"o{appid[-6:]}member{i}".ljust(28, "0") for i in range(3)]
 
 
+def populate_society(env, registry, appid: str, plan_file) -> None:
+    """Three members following the society's account with the default topics; its year plan imported."""
+    db = societies.open_society_database(registry, appid)
+    with transaction(db):
+        for i, openid in enumerate(members_of(appid)):
+            insert_member(db, {"member_no": f"M{appid[-4:]}{i}", "openid": openid, "name": f"会员{i}",
+                               "category": "regular", "joined_at": "2025-03-01"}, actor="signup")
+    for openid in members_of(appid):
+        give_default_subscriptions(db, openid)
+    db.close()
+    run_events(society_env(env, appid), "import", guide_xlsx(plan_file, PLANS[appid]), "--year", "2026")
+
+
 def _populate(env, registry, tmp_path):
-    """Each society: three members following its account with the default topics, its year plan imported."""
+    """Each society populated and its plan filed; every filing approved."""
     for appid in (CHEM, AGRI):
-        db = societies.open_society_database(registry, appid)
-        with transaction(db):
-            for i, openid in enumerate(members_of(appid)):
-                insert_member(db, {"member_no": f"M{appid[-4:]}{i}", "openid": openid, "name": f"会员{i}",
-                                   "category": "regular", "joined_at": "2025-03-01"}, actor="signup")
-        for openid in members_of(appid):
-            give_default_subscriptions(db, openid)
-        db.close()
-        run_events(society_env(env, appid), "import", guide_xlsx(tmp_path / f"{appid}.xlsx", PLANS[appid]),
-                   "--year", "2026")
+        populate_society(env, registry, appid, tmp_path / f"{appid}.xlsx")
         run_province(env, "file", appid, "--year", "2026")
     run_province(env, "approve", *[row["id"] for row in run_province_json(env, "filings")])
 

@@ -7,6 +7,9 @@ who also works for a society signs in there with that society's account.
 
 A society's secretariat (admin, staff) files its year's events from `my_filings` and sees there
 what the province decided about each, and why a filing came back; only its own society's.
+
+Past one machine the province's pages show every host's societies (handlers/province/hosts.py);
+a host that does not answer gives a page saying which (503), never a partial list.
 """
 from __future__ import annotations
 
@@ -18,13 +21,15 @@ from bot.admin.accounts import ADMIN, PROVINCE, STAFF
 from bot.admin.auth import sign_in
 from bot.admin.ui import (actor, allow, arg, config, db, or_404, public, redis_client, render, say_not_done,
                           send_written)
+from bot.platform.shards import HostsUnavailable
 from handlers.news.items import topic_names
 from handlers.province import evaluation, filing, sending
 from handlers.province.common import registry, say, settings
-from handlers.province.guide import compile_guide
+from handlers.province.guide import compile_province_guide
+from handlers.province.hosts import every_society, set_society
 from storage import province as store
 from storage.province import USERS
-from storage.societies import AUTHORIZED, find_society_by_appid, list_societies
+from storage.societies import AUTHORIZED, find_society_by_appid
 
 bp = Blueprint("province", __name__, url_prefix="/province")
 
@@ -40,6 +45,11 @@ def _flash_done(key: str, **fields) -> None:
     flash(say(key, **fields), "ok")
 
 
+@bp.errorhandler(HostsUnavailable)
+def hosts_unavailable(error: HostsUnavailable):
+    return render("error.html", code=503, message=say("refused.hosts_unavailable", hosts="、".join(error.hosts))), 503
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -52,14 +62,8 @@ def login():
 @bp.get("/")
 @allow(PROVINCE)
 def index():
-    """Every registered society, its discipline and preview choice, and its filings by state."""
-    with registry(config()) as opened:
-        profiles = store.society_settings(opened)
-        counts = store.filing_counts(opened)
-        rows = [dict(s, discipline=profiles.get(s["appid"], {}).get("discipline") or "",
-                     preview_opt_in=bool(profiles.get(s["appid"], {}).get("preview_opt_in")),
-                     counts=counts.get(s["appid"], {})) for s in list_societies(opened)]
-    return render("province.html", societies=rows, statuses=STATUSES, say=say,
+    """Every registered society (of every host), its discipline and preview choice, and its filings by state."""
+    return render("province.html", societies=every_society(config(), redis_client()), statuses=STATUSES, say=say,
                   disciplines=settings()["guide"]["disciplines"])
 
 
@@ -67,11 +71,8 @@ def index():
 @allow(PROVINCE)
 def society(appid: str):
     discipline = request.form.get("discipline", "").strip()[:40]
-    with registry(config()) as opened:
-        found = or_404(find_society_by_appid(opened, appid))
-        store.set_society_settings(opened, appid, {"discipline": discipline,
-                                                   "preview_opt_in": int(request.form.get("previews") == "1")},
-                                   actor())
+    found = or_404(set_society(config(), redis_client(), appid, {
+        "discipline": discipline, "preview_opt_in": int(request.form.get("previews") == "1")}, actor()))
     _flash_done("console.society_saved", name=found["name"])
     return redirect(url_for(".index"))
 
@@ -83,45 +84,42 @@ def filings():
     if status not in STATUSES:
         status = store.FILED
     year = _year()
-    with registry(config()) as opened:
-        rows = store.list_filings(opened, status=status, year=year)
-        history = store.reviews_of(opened, [row["id"] for row in rows])
-        guide = compile_guide(opened, year)
+    rows = filing.every_filing(config(), redis_client(), status=status, year=year)
+    guide = compile_province_guide(config(), redis_client(), year)
     return render("province_filings.html", filings=rows, status=status, statuses=STATUSES, year=year, say=say,
-                  guide=guide, history=history)
+                  guide=guide)
 
 
 @bp.post("/filings/<int:filing_id>/approve")
 @allow(PROVINCE)
 def approve(filing_id: int):
-    return _review(lambda opened: filing.approve(opened, filing_id, actor()), "console.approved")
+    return _review(filing_id, store.APPROVED, None, "console.approved")
 
 
 @bp.post("/filings/<int:filing_id>/return")
 @allow(PROVINCE)
 def return_filing(filing_id: int):
-    reason = request.form.get("reason", "")
-    return _review(lambda opened: filing.return_filing(opened, filing_id, reason, actor()), "console.returned")
+    return _review(filing_id, store.RETURNED, request.form.get("reason", ""), "console.returned")
 
 
-def _review(decide, done: str):
-    with registry(config()) as opened:
-        try:
-            decided = decide(opened)
-        except store.FilingRefused as refused:
-            if refused.reason == "no_filing":
-                return or_404(None)
-            say_not_done(say(f"refused.{refused.reason}", **refused.facts))
-        else:
-            _flash_done(done, **decided)
+def _review(filing_id: int, decision: str, reason: str | None, done: str):
+    """The filing's society is in the link (?society=): past one machine a number is its host's."""
+    try:
+        decided = filing.review(config(), redis_client(), filing_id, decision, actor(), reason,
+                                appid=request.args.get("society") or None)
+    except store.FilingRefused as refused:
+        if refused.reason == "no_filing":
+            return or_404(None)
+        say_not_done(say(f"refused.{refused.reason}", **refused.facts))
+    else:
+        _flash_done(done, **decided)
     return redirect(url_for(".filings"))  # back to what still waits for review
 
 
 def _evaluated() -> tuple[int, list]:
     """The asked year (?year=, this year by default) and every society's evaluation for it, computed now."""
     year = _year()
-    with registry(config()) as opened:
-        return year, evaluation.evaluate(opened, year)
+    return year, evaluation.evaluate(config(), redis_client(), year)
 
 
 @bp.get("/evaluation")
@@ -143,15 +141,17 @@ def evaluation_file():
 @bp.get("/notices")
 @allow(PROVINCE)
 def notices():
+    everyone = every_society(config(), redis_client())
+    names = {s["appid"]: s["name"] for s in everyone}
     with registry(config()) as opened:
-        societies = {s["appid"]: s["name"] for s in list_societies(opened)}
-        sent = [dict(n, sends=[dict(row, society=societies.get(row["appid"], row["appid"]))
-                               for row in store.notice_sends(opened, n["id"])])
-                for n in store.list_notices(opened)]
-        choices = [(s["appid"], s["name"]) for s in list_societies(opened, AUTHORIZED)]
-    names = topic_names()
-    return render("province_notices.html", notices=sent, choices=choices, say=say, topic_names=names,
-                  topics=[(t, names[t]) for t in settings()["notices"]["topics"]])
+        listed = store.list_notices(opened)
+    sends = sending.notice_sends(config(), redis_client(), [n["id"] for n in listed])
+    sent = [dict(n, sends=[dict(row, society=names.get(row["appid"], row["appid"])) for row in sends.get(n["id"], [])])
+            for n in listed]
+    choices = [(s["appid"], s["name"]) for s in everyone if s["status"] == AUTHORIZED]
+    topics = topic_names()
+    return render("province_notices.html", notices=sent, choices=choices, say=say, topic_names=topics,
+                  topics=[(t, topics[t]) for t in settings()["notices"]["topics"]])
 
 
 @bp.post("/notices")
@@ -162,7 +162,7 @@ def send_notice():
         try:
             created = sending.create_notice(opened, form.get("topic", ""), form.get("title", ""),
                                             form.get("summary", ""), form.get("link", ""), actor())
-            sent = sending.send_notice(opened, config(), redis_client(), created, form.getlist("society") or None)
+            sent = sending.send_notice(config(), redis_client(), created, form.getlist("society") or None)
         except sending.NoticeRefused as refused:
             say_not_done(say(f"refused.{refused.reason}", **refused.facts))
         else:

@@ -2,7 +2,8 @@
 
 Societies file their year's plans (备案), the province reviews them, exports the annual guide,
 sends previews and province-wide notices, and computes, grades and exports the evaluation.
-Thin: the rules are handlers/province's, the records storage/province.py's.
+Thin: the rules are handlers/province's, the records storage/province.py's. Past one machine every
+command covers every host's societies (handlers/province/hosts.py), run from the province's host.
 """
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ import click
 
 from bot.commands.common import help_texts, json_option, load_settings
 from bot.content import text
+from bot.platform.shards import HostsUnavailable
 from handlers.province import evaluation, filing, sending
 from handlers.province.common import registry, say
-from handlers.province.guide import compile_guide, export
+from handlers.province.guide import compile_province_guide, export
+from handlers.province.hosts import set_society
 from storage import province as store
-from storage.societies import UnknownSociety, find_society_by_appid
+from storage.societies import UnknownSociety
 from storage.state import connect_redis
 
 ACTOR = "province-cli"
@@ -34,7 +37,22 @@ def _refused(error: store.FilingRefused) -> click.ClickException:
     return click.ClickException(say(f"refused.{error.reason}", **error.facts))
 
 
-@click.group()
+def _redis(settings):
+    """Redis when another host may be asked (or something is queued); one host asks nobody."""
+    return connect_redis(settings) if settings.shard else None
+
+
+class _ProvinceGroup(click.Group):
+    """A host that does not answer is said in one line, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except HostsUnavailable as error:
+            raise click.ClickException(say("refused.hosts_unavailable", hosts="、".join(error.hosts))) from None
+
+
+@click.group(cls=_ProvinceGroup)
 def province():
     """省科协：活动备案与审核、年度活动指南、活动预告、全省通知、学会评估。"""
 
@@ -46,11 +64,11 @@ def province():
 @json_option
 def file_plans(appid, year, actor):
     """学会把本年度的活动计划（已导入的活动）报省科协备案；改过的活动重新待审。"""
-    with registry(load_settings()) as opened:
-        try:
-            outcomes = filing.file_year(opened, appid, _year(year), actor)
-        except UnknownSociety:
-            raise click.ClickException(say("refused.no_society", appid=appid)) from None
+    settings = load_settings()
+    try:
+        outcomes = filing.file_plans(settings, _redis(settings), appid, _year(year), actor)
+    except UnknownSociety:
+        raise click.ClickException(say("refused.no_society", appid=appid)) from None
     return dict(outcomes), lambda data: click.echo(say("cli.filed", **data))
 
 
@@ -62,8 +80,9 @@ def file_plans(appid, year, actor):
 @json_option
 def filings(status, year, appid):
     """列出备案的活动：编号、学会、时间、名称、审核状态。"""
-    with registry(load_settings()) as opened:
-        rows = store.list_filings(opened, status=status, appid=appid, year=year)
+    settings = load_settings()
+    rows = [{key: value for key, value in row.items() if key != "history"}
+            for row in filing.every_filing(settings, _redis(settings), status=status, year=year, appid=appid)]
 
     def human(rows):
         for row in rows:
@@ -75,29 +94,31 @@ def filings(status, year, appid):
 
 @province.command("approve")
 @click.argument("filing_ids", type=int, nargs=-1, required=True)
+@click.option("--society", "appid", help=_help("approve.society"))
 @click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("approve.by"))
-def approve(filing_ids, actor):
+def approve(filing_ids, appid, actor):
     """审核通过备案（可一次写几个编号）。"""
-    with registry(load_settings()) as opened:
-        for filing_id in filing_ids:
-            try:
-                done = filing.approve(opened, filing_id, actor)
-            except store.FilingRefused as error:
-                raise _refused(error) from None
-            click.echo(say("cli.approved", **done))
+    settings = load_settings()
+    for filing_id in filing_ids:
+        try:
+            done = filing.review(settings, _redis(settings), filing_id, store.APPROVED, actor, appid=appid)
+        except store.FilingRefused as error:
+            raise _refused(error) from None
+        click.echo(say("cli.approved", **done))
 
 
 @province.command("return")
 @click.argument("filing_id", type=int)
 @click.option("--reason", required=True, help=_help("return.reason"))
+@click.option("--society", "appid", help=_help("return.society"))
 @click.option("--by", "actor", default=ACTOR, show_default=True, help=_help("return.by"))
-def return_filing(filing_id, reason, actor):
+def return_filing(filing_id, reason, appid, actor):
     """退回备案并写明原因；学会修改后重新备案。"""
-    with registry(load_settings()) as opened:
-        try:
-            done = filing.return_filing(opened, filing_id, reason, actor)
-        except store.FilingRefused as error:
-            raise _refused(error) from None
+    settings = load_settings()
+    try:
+        done = filing.review(settings, _redis(settings), filing_id, store.RETURNED, actor, reason, appid=appid)
+    except store.FilingRefused as error:
+        raise _refused(error) from None
     click.echo(say("cli.returned", **done))
 
 
@@ -112,12 +133,10 @@ def society_settings(appid, discipline, previews):
         changes["discipline"] = discipline.strip()
     if previews is not None:
         changes["preview_opt_in"] = int(previews)
-    with registry(load_settings()) as opened:
-        if find_society_by_appid(opened, appid) is None:
-            raise click.ClickException(say("refused.no_society", appid=appid))
-        if changes:
-            store.set_society_settings(opened, appid, changes, ACTOR)
-        row = store.society_settings(opened).get(appid, {})
+    settings = load_settings()
+    row = set_society(settings, _redis(settings), appid, changes, ACTOR)
+    if row is None:
+        raise click.ClickException(say("refused.no_society", appid=appid))
     click.echo(say("cli.society", appid=appid, discipline=row.get("discipline") or say("cli.blank"),
                    previews=say("cli.yes" if row.get("preview_opt_in") else "cli.no")))
 
@@ -130,8 +149,8 @@ def guide(year, out):
     """导出年度活动指南（只含审核通过的备案），按月份、学科编排。"""
     if out.suffix.lower() not in (".xlsx", ".docx"):
         raise click.ClickException(say("cli.guide_format", file=out.name))
-    with registry(load_settings()) as opened:
-        compiled = compile_guide(opened, _year(year))
+    settings = load_settings()
+    compiled = compile_province_guide(settings, _redis(settings), _year(year))
     export(compiled, out)
     click.echo(say("cli.guide_written", file=out, count=compiled.count, societies=compiled.societies))
 
@@ -147,8 +166,9 @@ def evaluate(year, out, save):
     year = _year(year)
     if out and out.suffix.lower() != ".xlsx":
         raise click.ClickException(say("cli.evaluation_format", file=out.name))
-    with registry(load_settings()) as opened:
-        results = evaluation.evaluate(opened, year)
+    settings = load_settings()
+    results = evaluation.evaluate(settings, _redis(settings), year)
+    with registry(settings) as opened:
         if save:
             store.save_evaluation(opened, year, [asdict(r) for r in results], ACTOR)
     if out:
@@ -193,8 +213,7 @@ def preview(on):
     """把即将开始、已审核通过的活动预告发给接收预告的学会会员（每天运行一次即可，不会重复发送）。"""
     settings = load_settings()
     day = on.date() if on else date.today()
-    with registry(settings) as opened:
-        queued = sending.send_previews(opened, settings, connect_redis(settings), day)
+    queued = sending.send_previews(settings, connect_redis(settings), day)
 
     def human(queued):
         for row in queued:
@@ -217,7 +236,7 @@ def notice(topic, title, summary, link, appids, actor):
     with registry(settings) as opened:
         try:
             created = sending.create_notice(opened, topic, title, summary, link, actor)
-            sent = sending.send_notice(opened, settings, connect_redis(settings), created, list(appids) or None)
+            sent = sending.send_notice(settings, connect_redis(settings), created, list(appids) or None)
         except sending.NoticeRefused as error:
             raise click.ClickException(say(f"refused.{error.reason}", **error.facts)) from None
     return {"notice_no": created["notice_no"], "societies": sent}, _print_notice
@@ -241,7 +260,7 @@ def notice_send(notice_no, appids):
         if found is None:
             raise click.ClickException(say("refused.no_notice", notice=notice_no))
         try:
-            sent = sending.send_notice(opened, settings, connect_redis(settings), found, list(appids) or None)
+            sent = sending.send_notice(settings, connect_redis(settings), found, list(appids) or None)
         except sending.NoticeRefused as error:
             raise click.ClickException(say(f"refused.{error.reason}", **error.facts)) from None
     return {"notice_no": found["notice_no"], "societies": sent}, _print_notice

@@ -9,9 +9,10 @@ from flask import abort, render_template, send_file
 
 from bot.pages import pages
 from bot.pages.auth import public
-from bot.pages.common import config, today
-from handlers.province.common import registry, say
-from handlers.province.guide import column_labels, compile_guide, export, subtitle
+from bot.pages.common import config, redis_client, render, today
+from bot.platform.shards import HostsUnavailable
+from handlers.province.common import say
+from handlers.province.guide import column_labels, compile_province_guide, export, subtitle
 
 DOWNLOADS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -21,8 +22,13 @@ YEARS_SHOWN = range(-1, 2)  # links to last year's and next year's guide
 def _guide(year: int):
     if not 2000 <= year <= 2100:
         abort(404)
-    with registry(config()) as opened:
-        return compile_guide(opened, year)
+    return compile_province_guide(config(), redis_client(), year)
+
+
+@pages.errorhandler(HostsUnavailable)
+def hosts_unavailable(_error):
+    """A host that did not answer: the guide would miss its societies' activities, so none is shown."""
+    return render("error.html", 503, message_key="errors.hosts_unavailable")
 
 
 @pages.get("/province/guide")

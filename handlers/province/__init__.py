@@ -6,6 +6,8 @@
     sending.py     previews (预告) of approved activities and province-wide notices, queued to each
                    society's members through that society's own delivery (its quotas, its records)
     evaluation.py  per-society indicators from each society's own data, weighted and graded (等次)
+    hosts.py       past one machine: every host answers for its own societies, the province puts
+                   the answers together (one host: answered here, as before)
     common.py      what they share: the province's settings and words, the registry opened and closed
 
 No chat side: members meet the province only through what their own society's account sends.

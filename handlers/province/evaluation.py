@@ -7,6 +7,8 @@ base is empty (no tickets, no dues on record, no council roles entered) is `miss
 it is left out of the society's score and out of its weight, and a society whose indicators with
 data carry less than `min_coverage` of the weight is not graded ("数据不足") rather than graded
 on a few numbers. A count (newsletters sent, events held) is what the account did: 0 is 0.
+Past one machine each host reads the figures of its own societies' stores (figures_here); the
+scoring and ranking are done once, over all of them.
 """
 from __future__ import annotations
 
@@ -16,9 +18,11 @@ from datetime import date
 from pathlib import Path
 
 from bot import content
-from handlers import governance
+from bot.platform.shards import host_question
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
-from handlers.province.common import say, settings
+from handlers import governance
+from handlers.province.common import registry, say, settings
+from handlers.province.hosts import everywhere
 from storage import province as store
 from storage.societies import list_societies, open_society_database
 
@@ -158,25 +162,37 @@ def grade_of(points: float, coverage: float) -> str:
     return next(g["name"] for g in rules()["grades"] if points >= g["min_score"])
 
 
-def evaluate(registry, year: int, today: date | None = None) -> list[Result]:
-    """Every registered society's indicators for `year`, scored, graded and ranked (graded first, by score)."""
+@host_question
+def figures_here(config, r, year: int, year_end: str) -> list[dict]:
+    """The raw figures of every society of this host, each from its own store."""
+    found = []
+    with registry(config) as opened:
+        for society in list_societies(opened):
+            db = open_society_database(opened, society["appid"])
+            try:
+                figures = store.society_figures(db, year, year_end)
+            finally:
+                db.close()
+            found.append({"appid": society["appid"], "name": society["name"], "figures": figures})
+    return found
+
+
+def evaluate(config, r, year: int, today: date | None = None) -> list[Result]:
+    """Every registered society's indicators for `year` (every host's), scored, graded and ranked
+    (graded first, by score)."""
     today = today or date.today()
     on = min(date(year, 12, 31), today)
     results = []
-    for society in list_societies(registry):
-        db = open_society_database(registry, society["appid"])
-        try:
-            figures = store.society_figures(db, year, on.isoformat())
-        finally:
-            db.close()
-        found = indicators(figures, on)
+    for society in everywhere(config, r, figures_here, year=year, year_end=on.isoformat()):
+        found = indicators(society["figures"], on)
         points, coverage = score(found)
         results.append(Result(society["appid"], society["name"], {i.key: asdict(i) for i in found}, points,
                               coverage, grade_of(points, coverage), None))
-    graded = sorted((r for r in results if r.coverage >= rules()["min_coverage"]), key=lambda r: -r.score)
+    graded = sorted((found for found in results if found.coverage >= rules()["min_coverage"]),
+                    key=lambda found: -found.score)
     for position, result in enumerate(graded, start=1):
         result.rank = position
-    return graded + sorted((r for r in results if r.rank is None), key=lambda r: r.society_name)
+    return graded + sorted((found for found in results if found.rank is None), key=lambda found: found.society_name)
 
 
 def indicator_keys() -> list[str]:

@@ -3,7 +3,8 @@ filings: by month, then by discipline (in the order content/province.toml gives)
 
 Only approved filings appear: an event a society has not filed, or filed and not yet approved, or
 that the province returned, is left out. The same compiled guide feeds the public page, the Excel
-file and the Word file, so the three never disagree.
+file and the Word file, so the three never disagree. Past one machine each host gives the
+approved filings of its own societies (guide_entries_here) and the guide is arranged from them all.
 """
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.platform.shards import host_question
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
-from handlers.province.common import say, settings
+from handlers.province.common import registry, say, settings
+from handlers.province.hosts import everywhere
 from storage import province as store
 from storage.societies import list_societies
 
@@ -68,21 +71,35 @@ def dates_text(entry: dict) -> str:
     return say("guide.two_months", month=first.month, day=first.day, last_month=last.month, last_day=last.day)
 
 
-def compile_guide(registry, year: int) -> Guide:
-    """The guide of `year` from the approved filings of the societies still registered."""
+def guide_entries(registry, year: int) -> list[dict]:
+    """The approved filings of `year` of the societies still registered, each with its society's name
+    and discipline as the registry has them now."""
     societies = {s["appid"]: s for s in list_societies(registry)}
     profiles = store.society_settings(registry)
     unknown = settings()["guide"]["unknown_discipline"]
-    months: dict[int, dict[str, Discipline]] = {}
+    entries = []
     for filing in store.list_filings(registry, status=store.APPROVED, year=year):
         society = societies.get(filing["appid"])
         if society is None:
             continue
         discipline = (profiles.get(filing["appid"], {}).get("discipline") or "").strip() or unknown
-        entry = dict(filing, society_name=society["name"], discipline=discipline)
-        entry["dates"] = dates_text(entry)
-        month = int(filing["starts_on"][5:7])
-        months.setdefault(month, {}).setdefault(discipline, Discipline(discipline)).entries.append(entry)
+        entries.append(dict(filing, society_name=society["name"], discipline=discipline))
+    return entries
+
+
+@host_question
+def guide_entries_here(config, r, year: int) -> list[dict]:
+    with registry(config) as opened:
+        return guide_entries(opened, year)
+
+
+def arrange(year: int, entries: list[dict]) -> Guide:
+    """The guide from its entries: by month, discipline, then date and title."""
+    months: dict[int, dict[str, Discipline]] = {}
+    for entry in entries:
+        entry = dict(entry, dates=dates_text(entry))
+        month = int(entry["starts_on"][5:7])
+        months.setdefault(month, {}).setdefault(entry["discipline"], Discipline(entry["discipline"])).entries.append(entry)
     result = []
     for month in sorted(months):
         groups = sorted(months[month].values(), key=lambda d: _discipline_order(d.name))
@@ -90,6 +107,16 @@ def compile_guide(registry, year: int) -> Guide:
             group.entries.sort(key=lambda e: (e["starts_on"], e["title"]))
         result.append(Month(month, say("guide.month", year=year, month=month), groups))
     return Guide(year, say("guide.title", year=year), result)
+
+
+def compile_guide(registry, year: int) -> Guide:
+    """The guide of `year` from one registry's approved filings (one host's)."""
+    return arrange(year, guide_entries(registry, year))
+
+
+def compile_province_guide(config, r, year: int) -> Guide:
+    """The guide of `year` from the approved filings of every host's societies."""
+    return arrange(year, everywhere(config, r, guide_entries_here, year=year))
 
 
 def column_labels() -> list[str]:
