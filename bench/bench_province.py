@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_delivery import machine  # noqa: E402
 from bench.bench_jobs import generate as generate_postings  # noqa: E402
 from handlers.province import evaluation  # noqa: E402
+from bot.config import load_config  # noqa: E402
 from handlers.province.guide import compile_guide, export  # noqa: E402
 from storage import province, societies  # noqa: E402
 from storage.database import now_iso  # noqa: E402
@@ -202,7 +203,8 @@ def main() -> None:
             _, seconds = timed(lambda: export(guide, data_dir / f"guide.{suffix}"))
             print(f"guide .{suffix}: {seconds * 1000:.0f} ms ({(data_dir / f'guide.{suffix}').stat().st_size:,} bytes)")
         on = date(YEAR, 12, 31)
-        results, seconds = timed(lambda: evaluation.evaluate(registry, YEAR, today=on))
+        config = load_config(dict(os.environ, BOT_DATA_DIR=str(data_dir)))  # one host: answered in-process
+        results, seconds = timed(lambda: evaluation.evaluate(config, None, YEAR, today=on))
         graded = sum(1 for r in results if r.rank)
         print(f"evaluate: {len(results)} societies ({graded} graded) in {seconds:.2f} s, "
               f"{seconds / len(results) * 1000:.0f} ms a society; peak RSS {peak_mib():.0f} MiB; load {os.getloadavg()[0]:.1f}")

@@ -178,7 +178,7 @@ def main() -> None:
                                "请各学会会员登录省科协网站查看申报要求。", "https://www.example.org/notice/2027",
                                "bench")
         started = time.perf_counter()
-        sent = send_notice(registry, config, r, notice)
+        sent = send_notice(config, r, notice)
         queue_seconds = time.perf_counter() - started
         queued = sum(s["recipients"] for s in sent)
         jobs = sum(r.llen(f"rq:queue:outbound@{appid}") for appid in appids)

@@ -4,7 +4,9 @@ One deployment can serve many societies' official accounts through the WeChat th
 platform (bot/platform/). The registry is a small SQLite file of its own (`societies.sqlite3`
 in the data directory), never inside a society's store: it holds each society's AppID, name,
 authorisation state (the authoriser refresh token WeChat gives only once, the permissions
-granted) and the path of the society's own SQLite file. Each society's members, payments,
+granted) and the path of the society's own SQLite file (relative to the registry's directory, the
+data directory, so the directory can be moved or restored elsewhere as a whole; a path outside it,
+or one written before that, is kept absolute and read as it is). Each society's members, payments,
 newsletters ... live in that file alone (`open_society_database`), so isolation holds by
 construction and a society is backed up, restored or exported by its one file.
 
@@ -60,10 +62,6 @@ def _societies(db: sqlite_utils.Database) -> None:
     db["society_history"].create_index(["appid"])
 
 
-# The registry's own schema versions (the member store has storage/migrations.py's list).
-REGISTRY_MIGRATIONS = [_societies, province_tables, previews_by_filing_society]
-
-
 def registry_path(data_dir: Path | str) -> Path:
     """Where the registry lives in a data directory."""
     return Path(data_dir) / REGISTRY_FILE
@@ -88,10 +86,49 @@ def society_data_dir(data_dir: Path | str, appid: str) -> Path:
     return Path(data_dir) / SOCIETIES_DIR / check_appid(appid)
 
 
+def registry_dir(registry: sqlite_utils.Database) -> Path:
+    """The directory of the registry's file: the data directory its relative store paths start from."""
+    return Path(next(row[2] for row in registry.execute("PRAGMA database_list") if row[1] == "main")).parent
+
+
 def society_database_path(registry: sqlite_utils.Database, appid: str) -> Path:
     """Where a new society's own store goes: societies/<appid>/bot.sqlite3 beside the registry."""
-    registry_file = next(row[2] for row in registry.execute("PRAGMA database_list") if row[1] == "main")
-    return society_data_dir(Path(registry_file).parent, appid) / DATABASE_FILE
+    return society_data_dir(registry_dir(registry), appid) / DATABASE_FILE
+
+
+def _stored_path(base: Path, path: Path | str) -> str:
+    """How the registry writes a store's path: relative to its directory when the store is inside it."""
+    path = Path(path)
+    if not path.is_absolute():  # relative already: to the registry's directory
+        return str(path)
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:  # elsewhere (a store the operator put on another disk): as given
+        return str(path)
+
+
+def _resolved(base: Path, stored: str) -> Path:
+    """A recorded path as a file's: relative ones from the registry's directory, absolute ones as they are."""
+    path = Path(stored)
+    return path if path.is_absolute() else base / path
+
+
+def _with_store_path(base: Path, row: dict) -> dict:
+    return dict(row, database_path=str(_resolved(base, row["database_path"])))
+
+
+def store_paths_relative(registry: sqlite_utils.Database) -> None:
+    """Registry migration: paths written absolute before, inside the registry's directory, become
+    relative, so a data directory moved after this opens its stores where they now are."""
+    base = registry_dir(registry)
+    for appid, stored in registry.execute("select appid, database_path from societies").fetchall():
+        relative = _stored_path(base, stored)
+        if relative != stored:
+            registry.execute("update societies set database_path = ? where appid = ?", [relative, appid])
+
+
+# The registry's own schema versions (the member store has storage/migrations.py's list).
+REGISTRY_MIGRATIONS = [_societies, province_tables, previews_by_filing_society, store_paths_relative]
 
 
 _registered_stores: dict[tuple[str, str], Path] = {}
@@ -115,7 +152,7 @@ def society_store_path(data_dir: Path | str, appid: str) -> Path:
                 row = None
     if row is None:
         return society_data_dir(data_dir, appid) / DATABASE_FILE
-    found = _registered_stores[key] = Path(row[0])
+    found = _registered_stores[key] = _resolved(Path(data_dir), row[0])
     return found
 
 
@@ -138,16 +175,18 @@ def register_society(registry: sqlite_utils.Database, appid: str, name: str,
         else:
             registry["societies"].insert({
                 "appid": appid, "name": name, "status": status,
-                "database_path": str(database_path or society_database_path(registry, appid)),
+                "database_path": _stored_path(registry_dir(registry),
+                                              database_path or society_database_path(registry, appid)),
                 "created_at": now, "updated_at": now})
             _record(registry, appid, "registered", status, now)
     return find_society_by_appid(registry, appid)
 
 
 def list_societies(registry: sqlite_utils.Database, status: str | None = None) -> list[dict]:
-    """Every society (or those in one state), by name."""
+    """Every society (or those in one state), by name; `database_path` where the store is now."""
     where, args = ("status = ?", [status]) if status else (None, None)
-    return list(registry["societies"].rows_where(where, args, order_by="name, appid"))
+    base = registry_dir(registry)
+    return [_with_store_path(base, row) for row in registry["societies"].rows_where(where, args, order_by="name, appid")]
 
 
 def find_society_by_appid(registry: sqlite_utils.Database, appid: str) -> dict | None:
@@ -155,7 +194,10 @@ def find_society_by_appid(registry: sqlite_utils.Database, appid: str) -> dict |
     sqlite-utils' table introspection)."""
     cursor = registry.execute("SELECT * FROM societies WHERE appid = ?", [appid])
     row = cursor.fetchone()
-    return dict(zip((column[0] for column in cursor.description), row)) if row else None
+    if row is None:
+        return None
+    found = dict(zip((column[0] for column in cursor.description), row))
+    return dict(found, database_path=str(_resolved(registry_dir(registry), found["database_path"])))
 
 
 def open_society_database(registry: sqlite_utils.Database, appid: str) -> sqlite_utils.Database:

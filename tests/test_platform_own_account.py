@@ -49,6 +49,6 @@ def test_the_deployments_own_account_keeps_its_single_account_store(client, conf
     assert shown.exit_code == 0 and "赵敏" in shown.output, shown.output
     backup = runner.invoke(main, ["--society", own, "db", "backup"], env=env)
     assert backup.exit_code == 0 and str(data_dir / "backups") in backup.output, backup.output
-    counted = {r.appid: r.indicators["members"]["value"] for r in evaluate(registry, 2026)}
+    counted = {r.appid: r.indicators["members"]["value"] for r in evaluate(config, None, 2026)}
     assert counted == {own: 1, CHEM: None}  # the province counts its member (the new society has none)
     assert not (data_dir / "societies" / own).exists()  # nothing beside it, nothing moved
