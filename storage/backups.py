@@ -2,9 +2,19 @@
 
 `backup` copies the live store with SQLite's online backup API (safe while serving).
 `restore` rebuilds it from the Litestream replica or from a backup file: the new store is
-built and checked beside the old one, the old one is moved aside (never deleted), and the
+built and checked beside the old one, the old one is kept (never deleted), and the
 numbering floors are raised (storage.numbers) so that no receipt, application, ticket or
-member number that was ever issued is issued again:
+member number that was ever issued is issued again.
+
+While the store is there and readable, the restore is done in place with the web servers,
+workers and Litestream running (`_restore_in_place`): SQLite's backup API writes the new
+content into the live file under its write lock, so every process that holds the store open
+(a web process keeps idle stores, a worker its job's) sees the restored data at its next read,
+as any other committed write, and nobody writes into a file moved aside; Litestream ships it
+like any write, so the replica's history goes on. Only a store that is gone or unreadable is
+replaced by moving files, which needs the processes stopped, as it always did.
+
+What a restore must not undo:
 
 - from every copy that can still be read: the store being replaced (when it is there: a
   restore on a living machine knows exactly what was issued), the replica, the restored copy;
@@ -24,7 +34,7 @@ from pathlib import Path
 import sqlite_utils
 
 from storage import numbers, replication
-from storage.database import now_iso, open_database
+from storage.database import BUSY_TIMEOUT_MS, now_iso, open_database
 
 
 class RestoreRefused(RuntimeError):
@@ -61,14 +71,14 @@ def prune(backup_dir: Path, keep: int) -> list[str]:
     return [p.name for p in files[keep:]]
 
 
-def _marks_of(path: Path) -> dict[str, int] | None:
+def _marks_of(path: Path, check: bool = True) -> dict[str, int] | None:
     """The high-water marks of a store file, or None when it is missing or unreadable."""
     if not path.exists():
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            if conn.execute("pragma quick_check").fetchone()[0] != "ok":
+            if check and conn.execute("pragma quick_check").fetchone()[0] != "ok":
                 return None
             return numbers.high_water(sqlite_utils.Database(conn))
         finally:
@@ -132,14 +142,44 @@ def _backup_of_another_store(source_file: Path, sqlite_path: Path) -> bool:
             and owner != sqlite_path.resolve().parent)
 
 
+def _restore_in_place(sqlite_path: Path, staging: Path, marks: list[dict], note: str, aside: Path) -> dict:
+    """Write `staging` into the live store with SQLite's backup API; returns the floors raised.
+
+    The backup holds the live store's write lock from its first step to its commit (writers wait,
+    up to their busy timeout; readers go on reading the old content until the commit). At the first
+    step, under that lock, the store as it was is copied to `aside` and its marks read: exact, since
+    nobody can write. The floors are raised in `staging` then, which makes the backup start over
+    with them, still under the lock: restored content and floors land in one commit."""
+    floors: dict[str, int] = {}
+
+    def at_first_step(_status, _remaining, _total):
+        if floors:
+            return
+        backup(sqlite_path, aside / sqlite_path.name)
+        now_marks = _marks_of(sqlite_path, check=False) or {}
+        with open_database(staging, apply_migrations=False) as staged:
+            floors.update(numbers.raise_floors(staged, numbers.merge(now_marks, *marks), 0, note, now_iso()))
+
+    source = sqlite3.connect(str(staging))
+    target = sqlite3.connect(str(sqlite_path), timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        source.backup(target, pages=1, progress=at_first_step)
+    finally:
+        target.close()
+        source.close()
+    return floors
+
+
 def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, margin: int) -> dict:
     """Replace the store by the replica's latest state or by `source_file`; returns a summary."""
     data_dir = sqlite_path.parent
-    if replication.running_pid(data_dir):
-        raise RestoreRefused("replication_running")
-    users = processes_using(sqlite_path) if sqlite_path.exists() else []
-    if users:  # a web server or worker would go on writing into the file moved aside
-        raise RestoreRefused("store_in_use", pids=", ".join(map(str, users)))
+    live = _marks_of(sqlite_path)
+    if live is None:  # gone or unreadable: its file is replaced, so nothing may run on it
+        if replication.running_pid(data_dir):
+            raise RestoreRefused("replication_running")
+        users = processes_using(sqlite_path) if sqlite_path.exists() else []
+        if users:  # a web server or worker would go on writing into the file moved aside
+            raise RestoreRefused("store_in_use", pids=", ".join(map(str, users)))
     if source_file is None and not replication.has_replica(replica_dir):
         raise RestoreRefused("no_replica", replica=str(replica_dir))
     if source_file is not None and not source_file.is_file():
@@ -157,38 +197,48 @@ def restore(sqlite_path: Path, replica_dir: Path, source_file: Path | None, marg
             _check(source_file)
             backup(source_file, staging)
         _check(staging)
-        live = _marks_of(sqlite_path)
         marks = [live or {}, _marks_of(staging) or {}]
         if source_file is not None and replication.has_replica(replica_dir):
             with tempfile.TemporaryDirectory(dir=data_dir) as scratch:
                 copy = Path(scratch) / "replica.sqlite3"
                 replication.restore_replica(replica_dir, copy)
                 marks.append(_marks_of(copy) or {})
+        open_database(staging).close()  # an older backup is migrated to the current schema first
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
 
-    # The replica holds the old store's history: a new one starts from the restored store.
-    old_replica = _set_replica_aside(replica_dir, stamp)
-    # The old store (and Litestream's bookkeeping beside it) is moved aside, never deleted.
+    note = f"restore {'from ' + source_file.name if source_file else 'from replica'}"
     aside = data_dir / f"before-restore-{stamp}"
-    moved = []
-    for path in [sqlite_path, *(sqlite_path.with_name(sqlite_path.name + s) for s in ("-wal", "-shm")),
-                 data_dir / f".{sqlite_path.name}-litestream"]:
-        if path.exists():
-            aside.mkdir(exist_ok=True)
-            shutil.move(str(path), aside / path.name)
-            moved.append(path.name)
-    staging.replace(sqlite_path)
+    old_replica = None
+    if live is not None:
+        aside.mkdir()
+        try:
+            floors = _restore_in_place(sqlite_path, staging, marks, note, aside)
+        finally:
+            for path in [staging, *(staging.with_name(staging.name + s) for s in ("-wal", "-shm"))]:
+                path.unlink(missing_ok=True)
+        skip, moved = 0, True
+    else:
+        # The replica holds the old store's history: a new one starts from the restored store.
+        old_replica = _set_replica_aside(replica_dir, stamp)
+        # What is left of the old store (and Litestream's bookkeeping beside it) is moved aside, never deleted.
+        moved = []
+        for path in [sqlite_path, *(sqlite_path.with_name(sqlite_path.name + s) for s in ("-wal", "-shm")),
+                     data_dir / f".{sqlite_path.name}-litestream"]:
+            if path.exists():
+                aside.mkdir(exist_ok=True)
+                shutil.move(str(path), aside / path.name)
+                moved.append(path.name)
+        staging.replace(sqlite_path)
+        skip = margin
+        with open_database(sqlite_path) as db:
+            floors = numbers.raise_floors(db, numbers.merge(*marks), skip, note, now_iso())
 
-    db = open_database(sqlite_path)  # an older backup is migrated to the current schema
-    skip = 0 if live is not None else margin
-    floors = numbers.raise_floors(db, numbers.merge(*marks), skip,
-                                  f"restore {'from ' + source_file.name if source_file else 'from replica'}",
-                                  now_iso())
-    counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0]
-              for t in ("members", "applications", "tickets", "payments") if t in db.table_names()}
-    db.close()
+    with open_database(sqlite_path) as db:
+        counts = {t: db.execute(f"select count(*) from {t}").fetchone()[0]
+                  for t in ("members", "applications", "tickets", "payments") if t in db.table_names()}
     return {"source": str(source_file) if source_file else f"replica {replica_dir}",
             "set_aside": str(aside) if moved else None, "old_replica": str(old_replica) if old_replica else None,
-            "live_store_found": live is not None, "margin": skip, "floors": floors, "counts": counts}
+            "live_store_found": live is not None, "in_place": live is not None, "margin": skip, "floors": floors,
+            "counts": counts}

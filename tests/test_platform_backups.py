@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from storage import societies
+from storage.backups import processes_using
 from storage.database import open_database
 from storage.members import insert_member
 from storage.replication import replica_of
@@ -94,3 +95,53 @@ def test_restoring_one_society_leaves_the_others_untouched(two_societies, env, t
         text = f.read()
     assert "李强" in text and "赵敏" in text and "王芳" not in text
     assert len(list(csv.reader(text.splitlines()))) == 3  # the header and its two members
+
+
+def test_a_society_is_restored_while_its_host_serves_it(env, fake_wechat, tmp_path):
+    """The web process keeps the society's store open between messages (PLATFORM_IDLE_STORES): the
+    restore goes ahead all the same, in place, and the next message is answered from the restored
+    data by that same process, with nothing stopped or restarted."""
+    from bot.platform.accounts import message_config
+    from bot.simulator import build_message_xml, envelope, open_reply
+    from tests.test_platform import NAMES, PLATFORM
+    from tests.test_platform_shards import Shard
+    import requests
+
+    fake_wechat.enable_component(PLATFORM, "componentsecret")
+    tokens = fake_wechat.authorize_accounts(NAMES)
+    host = Shard(dict(env, OPENBLAS_NUM_THREADS="1"), "host", tmp_path)
+    registry = societies.open_registry(societies.registry_path(host.config.data_dir))
+    societies.record_authorization(registry, CHEM, tokens[CHEM], name=NAMES[CHEM])
+    add(registry, CHEM, "HX001", "王芳")
+    store = Path(societies.find_society_by_appid(registry, CHEM)["database_path"])
+    wire = message_config(host.config)
+
+    def my_details() -> str:
+        query, body = envelope(wire, build_message_xml("o_HX001", "text", Content="我的资料"), True)
+        answer = requests.post(f"{host.url}/wechat/{CHEM}", params=query, data=body.encode(),
+                               headers={"Content-Type": "text/xml"}, timeout=30)
+        assert answer.status_code == 200
+        return open_reply(wire, answer.text, True)["content"]
+
+    host.start_web()
+    try:
+        assert "王芳" in my_details()  # the web process holds the society's store open from now on
+        saved = json.loads(run(host.env, "--society", CHEM, "db", "backup", "--json").stdout)["backup"]
+        with open_database(store, apply_migrations=False) as db:  # the mistake the restore undoes
+            db.execute("update members set name = '误改的名字' where member_no = 'HX001'")
+        assert "误改的名字" in my_details()
+        held_by = processes_using(store)
+        assert held_by  # the web process, as the restore finds it
+
+        restored = json.loads(run(host.env, "--society", CHEM, "db", "restore", "--from-backup", saved, "--yes",
+                                  "--json").stdout)
+        assert restored["in_place"] and restored["counts"]["members"] == 1
+        assert names_in(Path(restored["set_aside"]) / "bot.sqlite3") == {"误改的名字"}  # kept as it was
+        details = my_details()
+        assert "王芳" in details and "误改的名字" not in details  # the same process, the restored data
+        assert processes_using(store) == held_by
+        add(registry, CHEM, "HX002", "新会员")  # business goes on in the restored store, not in a file set aside
+        assert names_in(store) == {"王芳", "新会员"}
+    finally:
+        host.stop()
+        registry.close()

@@ -187,30 +187,52 @@ def test_restore_says_what_is_wrong_instead_of_failing(env, config, tmp_path):
     assert not config.sqlite_path.exists() or sqlite3.connect(config.sqlite_path).execute("select 1").fetchone()
 
 
-def test_restore_refuses_while_a_process_still_has_the_store_open(env, config, tmp_path):
-    """A web server left running would go on writing into the file moved aside."""
-    open_database(config.sqlite_path).close()
+def test_a_restore_goes_ahead_while_a_process_holds_the_store_and_it_reads_the_restored_data(env, config):
+    """A web server or worker left running keeps the store open: the restore is done in place, so
+    that process reads the restored data next, and what it writes goes into the restored store."""
+    db = open_database(config.sqlite_path)
+    issue_one_of_each(db, "o_before", "13800000001")
     backup = json.loads(run(env, "db", "backup", "--json").output)["backup"]
+    issue_one_of_each(db, "o_after", "13800000002")  # undone by the restore
+    db.close()
     holder = subprocess.Popen([sys.executable, "-c", HOLD_OPEN, str(config.sqlite_path)], cwd=PROJECT_ROOT,
-                              stdout=subprocess.PIPE, text=True)
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        out = run(env, "db", "restore", "--from-backup", backup, "--yes", ok=False).output
-        assert f"进程号 {holder.pid}" in out and "请先停止服务" in out
-        assert not list(config.data_dir.glob("before-restore-*"))  # nothing moved
+
+        def holder_sees() -> str:
+            holder.stdin.write("look\n")
+            holder.stdin.flush()
+            return holder.stdout.readline().strip()
+        assert holder_sees() == "o_after,o_before"
+        out = run(env, "db", "restore", "--from-backup", backup, "--yes").output
+        assert "已从" in out and "请重新启动服务" not in out  # nothing was stopped, nothing to start
+        assert holder_sees() == "o_before"  # the same open connection, the restored data
+        holder.stdin.write("write\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "written"
     finally:
         holder.kill()
         holder.wait()
-    assert "已从" in run(env, "db", "restore", "--from-backup", backup, "--yes").output
+    with open_database(config.sqlite_path) as db:  # its write is in the restored store, not a file set aside
+        assert [r["openid"] for r in db.query("select openid from applications order by openid")] == [
+            "o_before", "o_holder"]
 
 
 HOLD_OPEN = """
-import sys, time
+import sys
 from storage.database import open_database
+from storage.members import create_application
 db = open_database(sys.argv[1])
 db.execute("select count(*) from members").fetchone()
 print("open", flush=True)
-time.sleep(60)
+for line in sys.stdin:
+    if line.strip() == "look":
+        print(",".join(r[0] for r in db.execute("select openid from applications order by openid")), flush=True)
+    else:
+        create_application(db, "o_holder", "individual", {"name": "新会员", "category": "regular",
+                                                           "mobile": "13800000009"})
+        print("written", flush=True)
 """
 
 

@@ -65,8 +65,8 @@ def backup(target: Path | None, keep: int | None):
 def restore(source: Path | None, yes: bool):
     """从实时复制的副本（默认）或备份文件恢复数据库。
 
-    先停掉网页服务、后台发送进程和实时复制。被替换的数据库会移到一旁保留，不会删除；
-    已发出的编号不会再发第二次。
+    数据库还在时，服务不用停：恢复在原文件上进行，网站和后台任务随即读到恢复后的数据。
+    原来的数据库另存一份保留，不会删除；已发出的编号不会再发第二次。
     """
     config = load_settings()
     where = str(source) if source else str(config.replica_path)
@@ -88,7 +88,8 @@ def restore(source: Path | None, yes: bool):
             click.echo(content.text("db_cli.set_aside", path=d["set_aside"]))
         click.echo(content.text("db_cli.numbers_skipped" if d["margin"] else "db_cli.numbers_kept",
                                 margin=d["margin"]))
-        click.echo(content.text("db_cli.restart_services"))
+        if not d["in_place"]:  # the file was replaced: the services were stopped for it
+            click.echo(content.text("db_cli.restart_services"))
     return summary, human
 
 
