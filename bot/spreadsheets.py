@@ -67,8 +67,7 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
     of (header, value): its aliases, and any other header containing one of the
     words given (a statement's 摘要, 附言 and 交易备注 all carry remarks).
     """
-    grid, name = _read(Path(path))
-    header_at, columns, ignored = _find_header(grid, _alias_index(aliases))
+    grid, name, (header_at, columns, ignored) = _best_sheet(_read(Path(path)), _alias_index(aliases))
     gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
     taken = {column.index for found in gathered.values() for column in found}
     ignored = [column for column in ignored if column.index not in taken]
@@ -99,23 +98,49 @@ def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
     return sorted(found, key=lambda column: column.index)
 
 
-def _read(path: Path) -> tuple[list[list], str | None]:
-    """The grid and the worksheet's name (None for a .csv)."""
+def _best_sheet(sheets: list[tuple[list[list], str | None]], index: dict[str, str]):
+    """The worksheet holding the table: the one whose header names most known columns and has rows
+    under it. A workbook may open on its notes sheet (说明), or keep the data on its third sheet
+    behind an empty template; the active sheet wins a tie."""
+    best, best_score, first_error = None, None, None
+    for position, (grid, name) in enumerate(sheets):
+        try:
+            found = _find_header(grid, index)
+        except SheetError as error:
+            first_error = first_error or error
+            continue
+        has_rows = any(not is_blank(v) for row in grid[found[0][-1]:] for v in row)
+        score = (has_rows, len(found[1]), -position)
+        if best_score is None or score > best_score:
+            best, best_score = (grid, name, found), score
+    if best is None:
+        raise first_error
+    return best
+
+
+def _read(path: Path) -> list[tuple[list[list], str | None]]:
+    """Every worksheet's grid and name (one, named None, for a .csv), the active sheet first."""
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return _xlsx_grid(path)
+        return _xlsx_grids(path)
     if suffix == ".csv":
-        return _csv_grid(path), None
+        return [(_csv_grid(path), None)]
     raise SheetError("format", file=path.name)
 
 
-def _xlsx_grid(path: Path) -> tuple[list[list], str]:
+def _xlsx_grids(path: Path) -> list[tuple[list[list], str]]:
     from openpyxl import load_workbook
 
     try:
-        sheet = load_workbook(path, data_only=True).active
+        workbook = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise SheetError("unreadable", file=path.name, error=str(exc)) from None
+    active = workbook.active
+    sheets = [active, *(s for s in workbook.worksheets if s is not active)]
+    return [(_xlsx_grid(sheet), sheet.title) for sheet in sheets]
+
+
+def _xlsx_grid(sheet) -> list[list]:
     grid = [[_cell_value(cell) for cell in row] for row in sheet.iter_rows()]
     # A merged cell holds its value only top-left; people mean it for every cell it covers.
     for merged in sheet.merged_cells.ranges:
@@ -123,7 +148,7 @@ def _xlsx_grid(path: Path) -> tuple[list[list], str]:
         for r in range(merged.min_row - 1, merged.max_row):
             for c in range(merged.min_col - 1, merged.max_col):
                 grid[r][c] = value
-    return grid, sheet.title
+    return grid
 
 
 def _cell_value(cell):
@@ -193,9 +218,11 @@ def _find_header(grid: list[list], index: dict[str, str]):
     header_rows = list(range(top + 1, best + 2))
     source = {position: best for position in found}
     if best + 1 < len(grid):
-        below = {p: k for p, k in _matches(grid[best + 1], index).items()
-                 if p not in found and k not in found.values()}
-        if below:
+        under = _matches(grid[best + 1], index)
+        below = {p: k for p, k in under.items() if p not in found and k not in found.values()}
+        if not below and _is_continuation(under, found):
+            header_rows.append(best + 2)  # the header cells merged down over the row under it
+        elif below:
             found.update(below)
             source.update({p: best + 1 for p in below})
             header_rows.append(best + 2)
@@ -208,7 +235,10 @@ def _find_header(grid: list[list], index: dict[str, str]):
             ignored.append(column)  # e.g. both 手机 and 联系电话: the first one counts
         else:
             columns[column.key] = column
+    lowest = grid[header_rows[-1] - 1]
     for position, value in enumerate(grid[best]):
+        if position < len(lowest) and not is_blank(lowest[position]):
+            value = lowest[position]  # "2025年" under a group header "会费缴纳情况" names the column
         if position not in found and not is_blank(value):
             ignored.append(Column("", str(value), get_column_letter(position + 1), position))
     return header_rows, columns, ignored
@@ -304,6 +334,7 @@ class ImportPlan:
     new_units: list[tuple[int, dict]] = field(default_factory=list)
     unit_updates: list[tuple[int, dict, dict]] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
+    checks: list[Problem] = field(default_factory=list)    # imported, but a person should look
     repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
     conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
     year: int | None = None          # a guide's year for dates written without one ...

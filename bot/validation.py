@@ -24,12 +24,14 @@ def normalise(text) -> str:
     return unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
 
 
+_NAME_DOTS = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387]")
 _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·.\- ]{0,28}[\u4e00-\u9fffA-Za-z]")
 
 
 def clean_name(text) -> str:
     """A person's name; spaces inside a Chinese name are dropped (" 张  伟 " is 张伟)."""
     value = re.sub(r"\s+", " ", normalise(text))
+    value = _NAME_DOTS.sub("·", value)  # 木拉提•吐尔逊: the separator as typed on a phone or in Word
     if re.search(r"[\u4e00-\u9fff]", value):
         value = value.replace(" ", "")
     if not _NAME.fullmatch(value):

@@ -35,7 +35,7 @@ LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_uni
 EDIT_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
                "discipline", "mobile", "email", "council_role", "joined_at", "unit_no")
 REQUIRED = ("name", "category", "mobile")
-STATUS_CHOICES = ("active", "suspended", "resigned")
+STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
 EXPORT_FORMATS = ("xlsx", "csv")
 
 

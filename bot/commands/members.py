@@ -101,7 +101,7 @@ def _status_param(ctx, param, value):
     if value is None:
         return None
     statuses = {code: name for code, name in content.replies()["cli_labels"]["statuses"].items()
-                if code in ("active", "suspended", "resigned")}
+                if code in ("active", "suspended", "resigned", "deceased")}
     for code, name in statuses.items():
         if normalise(value) in (code, name):
             return code

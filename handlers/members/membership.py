@@ -312,6 +312,14 @@ def notice_view(notice: roster.Problem) -> dict:
             "notice": say(f"cli_roster.notices.{notice.reason}", **notice.facts)}
 
 
+def check_view(check: roster.Problem) -> dict:
+    """A row imported that a person should look at: the row, the column and why, in Chinese."""
+    column = check.column
+    return {"row": check.row, "column": column and column.key, "header": column and column.header,
+            "letter": column and column.letter, "value": check.value, "reason": check.reason,
+            "check": say(f"cli_roster.checks.{check.reason}", value=check.value, **check.facts)}
+
+
 def conflict_view(conflict: dict) -> dict:
     return dict(conflict, label=label("fields", conflict["field"]),
                 stored_text=field_text(conflict["field"], conflict["stored"], full=True),
@@ -344,6 +352,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
                           for row, u, changes in plan.unit_updates],
         "repeated": [{"row": row, "first": first} for row, first in plan.repeated],
         "notices": [notice_view(n) for n in plan.notices],
+        "checks": [check_view(c) for c in sorted(plan.checks, key=lambda c: c.row)],
         "conflicts": [conflict_view(c) for c in plan.conflicts],
         "problems": [problem_view(p, problem_text) for p in plan.problems],
         "bad_rows": plan.bad_rows,
@@ -362,6 +371,10 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))
     lines += [("notice", say("cli_roster.notice", **n)) for n in d["notices"]]
+    if d["checks"]:
+        lines.append(("notices_title", say("cli_roster.checks.title")))
+    lines += [("notice", say("cli_roster.check", **dict(c, header=c["header"] or "", letter=c["letter"] or "")))
+              for c in d["checks"]]
     if d["conflicts"]:
         overwritten = d["conflicts"][0]["overwritten"]
         lines.append(("conflicts_title", say("cli_roster.conflicts_title_overwritten" if overwritten

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
-from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, is_blank, read_table
+from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_table
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_mobile, clean_name, clean_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
@@ -50,7 +50,8 @@ def _membership() -> dict:
 
 def read_roster(path: Path, units: bool = False) -> Sheet:
     """The roster's sheet; `units`: a sheet of unit members only (单位名称, 联系人 ...)."""
-    sheet = read_table(path, {key: spec["aliases"] for key, spec in columns().items()})
+    sheet = read_table(path, {key: spec["aliases"] for key, spec in columns().items()},
+                       gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])})
     if units:
         missing = [] if {"name", "work_unit"} & set(sheet.columns) else [columns()["name"]["label"]]
     else:
@@ -81,6 +82,9 @@ def _clean_category(value, today: date) -> str:
         return text
     if text in _membership()["roster"]["unit_words"]:
         return "unit"
+    for code, words in _membership()["roster"].get("category_words", {}).items():
+        if text in words:
+            return code  # 个人会员 where the society's own name for it is 普通会员
     chosen = clean_choice(text, list(names.values()), "category")
     return next(code for code, name in names.items() if name == chosen)
 
@@ -132,6 +136,15 @@ def clean_paid_through(value, today: date) -> str | None:
     raise Invalid("paid_status")
 
 
+def clean_status(value, today: date) -> str:
+    """会员状态 as rosters write it (正常, 退休, 已故, 退会 ...) -> active, deceased, resigned, suspended."""
+    text = re.sub(r"\s", "", normalise(value))
+    for code, words in _membership()["roster"]["status_words"].items():
+        if text in words:
+            return code
+    raise Invalid("status")
+
+
 def _clean_joined_at(value, today: date) -> str:
     joined = parse_date(value)
     if joined > today.isoformat():
@@ -147,7 +160,8 @@ def _clean_birth_year(value, today: date) -> int:
     return clean_birth_year(found.group() if found else value, today)
 
 
-_DATE = re.compile(r"(\d{4})(?:[.\-/年](\d{1,2})(?:[.\-/月](\d{1,2})日?)?月?)?年?")
+_DATE = re.compile(r"(\d{4})(?:[.\-/年](\d{1,2})(?:[.\-/月](\d{1,2})日?)?月?)?年?度?")
+EXCEL_SERIALS = (10000, 80000)  # 1927-05-18 .. 2119-01-10: a date cell saved as its bare serial number
 
 
 def parse_date(value, end_of_period: bool = False) -> str:
@@ -159,6 +173,8 @@ def parse_date(value, end_of_period: bool = False) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, int) and EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:
+        return (date(1899, 12, 30) + timedelta(days=value)).isoformat()  # a WPS/Excel cell formatted General
     found = _DATE.fullmatch(re.sub(r"\s", "", normalise(value)))
     if not found:
         raise Invalid("date")
@@ -198,6 +214,7 @@ CLEANERS = {
     "council_role": _text("council_role", 1, 30),
     "unit_no": lambda value, today: _clean_member_no(value, today),
     "remarks": lambda value, today: normalise(value),
+    "status": clean_status,
     "contact_name": lambda value, today: clean_name(value),
     "credit_code": lambda value, today: clean_credit_code(value),
 }
@@ -205,6 +222,9 @@ UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
                "paid_through", "joined_at")
 NOT_STORED = ("paid_status", "remarks")  # read into other fields
+CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
+                 "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
+                 "repeated_differs", "namesake_same_unit", "number_differs")
 UNIT_ONLY = ("contact_name", "credit_code")
 
 
@@ -219,6 +239,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     """
     plan = ImportPlan(sheet)
     seen: dict[tuple[str, str], int] = {}
+    namesakes: dict[tuple[str, str], tuple[int, str]] = {}
     cleaned: dict[int, dict] = {}
     rows = [(row, *_clean_row(sheet, row, values, today, units)) for row, values in sheet.rows]
     file_units = {fields["unit_no"] for _, fields, problems, _ in rows
@@ -228,15 +249,18 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
         if isinstance(repeated, int):
             plan.repeated.append((row, repeated))
+            plan.checks.extend(_repeated_differs(sheet, row, fields, repeated, cleaned[repeated]))
             continue
-        plan.notices.extend(notices)
+        plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
+        plan.notices.extend(n for n in notices if n.reason not in CHECK_REASONS)
+        plan.checks.extend(n for n in notices if n.reason in CHECK_REASONS)
         problems += repeated
         if not problems and fields.get("category") == "unit":
             _plan_unit(db, plan, sheet, row, fields, overwrite)
             continue
         member = None
         if not problems:
-            member, problems = _match(db, sheet, row, fields, file_units)
+            member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
         if problems:
             plan.problems.extend(problems)
         elif member is None:
@@ -275,6 +299,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                units: bool = False) -> tuple[dict, list[Problem], list[Problem]]:
     """The row's fields, its problems, and notices saying where a cell's content went."""
     fields, problems, notices = {}, [], []
+    values = dict(values)
+    marks = values.pop("dues_marks", None) or []
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
@@ -294,6 +320,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             continue
         if cleaned is not None:
             fields[key] = cleaned
+        if key == "joined_at" and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", repr(value)):
+            notices.append(Problem(row, column, _shown(value), "date_guess", {"date": cleaned[:7]}))
     if category:
         fields["category"] = category
     if roles and not unit:
@@ -301,8 +329,104 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     status = fields.pop("paid_status", None)
     if status and (not fields.get("paid_through") or status > fields["paid_through"]):
         fields["paid_through"] = status
+    paid_years = _paid_years(sheet, row, marks, notices)
+    _read_remarks(sheet, row, fields, paid_years, notices)
+    latest = max((y for y, paid in paid_years.items() if paid), default=None)
+    if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
+        fields["paid_through"] = f"{latest}-12-31"
+    if fields.get("status") in ("deceased", "resigned", "suspended"):
+        said_in = sheet.columns.get("status") if values.get("status") else sheet.columns.get("remarks")
+        notices.append(Problem(row, said_in, "", fields["status"]))
     fields.pop("remarks", None)
     return (_unit_fields(fields) if unit else fields), problems, notices
+
+
+_YEAR_HEADER = re.compile(r"((?:19|20)\d{2})年?度?(?:个人)?(?:会费|缴费|缴纳|交费)*(?:情况|状态)?")
+
+
+def _mark(value) -> str | None:
+    """A cell of a paid column: `paid`, `unit` (paid by the member's unit), `unpaid`, None (blank)
+    or `unreadable`. An amount (200) or a date counts as paid."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (date, datetime)):
+        return "paid"
+    if isinstance(value, (int, float)):
+        return "paid" if value > 0 else "unpaid"
+    text = re.sub(r"\s", "", normalise(value)).lower()
+    marks = _membership()["roster"]["paid_marks"]
+    for state in ("unit", "unpaid", "paid"):
+        if text in marks[state]:
+            return state
+    if any(word in text for word in marks["unit"]):
+        return "unit"
+    if re.fullmatch(r"[¥￥]?\d+(?:\.\d+)?元?", text):
+        return "paid" if float(re.sub(r"[^\d.]", "", text)) > 0 else "unpaid"
+    return "unreadable"
+
+
+def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> dict[int, bool]:
+    """Year -> paid, from the columns that say it year by year (2025年 | 2026年 under 会费缴纳情况,
+    2026年会费); a 是否缴费 column beside one year's column is checked against it."""
+    marks_words = _membership()["roster"]["paid_marks"]
+    years: dict[int, bool] = {}
+    year_cells, questions = [], []
+    for column, (_, value) in zip(sheet.gathered.get("dues_marks", []), marks):
+        head = header_key(column.header)
+        found = _YEAR_HEADER.fullmatch(head)
+        if found:
+            year_cells.append((int(found.group(1)), column, value, _mark(value)))
+        elif any(word in head for word in marks_words["question_headers"]):
+            questions.append((column, value, _mark(value)))
+    for year, column, value, state in year_cells:
+        if state == "unreadable":
+            notices.append(Problem(row, column, _shown(value), "unreadable_mark"))
+            continue
+        years[year] = state in ("paid", "unit")
+        if state == "unit":
+            notices.append(Problem(row, column, _shown(value), "paid_by_unit", {"year": year}))
+    if len(year_cells) == 1 and year_cells[0][3] != "unreadable":
+        year, column, value, state = year_cells[0]
+        for other, other_value, answer in questions:
+            if answer in ("paid", "unit", "unpaid") and (answer != "unpaid") != years[year]:
+                state_text = content.text("cli_roster.checks.state_paid" if years[year]
+                                          else "cli_roster.checks.state_unpaid")
+                notices.append(Problem(row, column, _shown(value), "paid_contradiction",
+                                       {"year": year, "header": column.header, "other": other.header,
+                                        "other_value": _shown(other_value), "state": state_text}))
+    return years
+
+
+def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bool],
+                  notices: list[Problem]) -> None:
+    """What remarks say beyond council roles: 已缴至2027 (paid through), 2025年未缴 (checked against
+    the year's column), 已故 / 退会 (the member's status), 联系不上, 手机号已换 (for a person to see)."""
+    text = re.sub(r"\s", "", normalise(fields.get("remarks")))
+    if not text:
+        return
+    column = sheet.columns.get("remarks")
+    roster_words = _membership()["roster"]
+    for code, words in roster_words["status_words"].items():
+        if code != "active" and any(word in text for word in words) and "status" not in fields:
+            fields["status"] = code
+    for reason, words in roster_words["remark_checks"].items():
+        if any(word in text for word in words):
+            mobiles = re.findall(r"1[3-9]\d{9}", text)
+            notices.append(Problem(row, column, text, reason,
+                                   {"mobile": "、".join(mobiles), "header": sheet.columns["mobile"].header
+                                    if "mobile" in sheet.columns else ""}))
+    through = re.search(r"(?:已缴|已交|缴|交)(?:费|清)?(?:至|到)((?:19|20)\d{2})", text)
+    if through:
+        year = int(through.group(1))
+        if f"{year}-12-31" > (fields.get("paid_through") or ""):
+            fields["paid_through"] = f"{year}-12-31"
+            notices.append(Problem(row, column, text, "remark_paid_through", {"year": year}))
+    for found in re.finditer(r"((?:19|20)\d{2})年?度?(?:会费)?(?:未缴|未交|欠费|未付)", text):
+        year = int(found.group(1))
+        if paid_years.get(year):
+            header = next((c.header for c in sheet.gathered.get("dues_marks", [])
+                           if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), "")
+            notices.append(Problem(row, column, text, "remark_unpaid", {"year": year, "header": header}))
 
 
 def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> list[str]:
@@ -394,6 +518,36 @@ def _shown(value) -> str:
     return str(value)
 
 
+def _unit_key(text) -> str:
+    """A work unit as compared: 河南农业大学（信息与管理科学学院） is 河南农业大学信息与管理科学学院."""
+    return re.sub(r"[\s()（）\[\]【】·,，、\-]", "", normalise(text))
+
+
+def _repeated_differs(sheet: Sheet, row: int, fields: dict, first: int, earlier: dict) -> list[Problem]:
+    """The same person listed again (same mobile and name) with other values: said, not imported."""
+    differs = [key for key, value in fields.items() if key in sheet.columns and earlier.get(key) != value
+               and not (key == "work_unit" and _unit_key(value) == _unit_key(earlier.get(key)))]
+    if not differs:
+        return []
+    column = sheet.columns[differs[0]]
+    return [Problem(row, column, _shown(fields[differs[0]]), "repeated_differs",
+                    {"first": first, "columns": "、".join(sheet.columns[k].header for k in differs)})]
+
+
+def _namesake_in_file(sheet: Sheet, row: int, fields: dict,
+                      namesakes: dict[tuple[str, str], tuple[int, str]]) -> list[Problem]:
+    """Same name and same work unit as an earlier row, another mobile: one person with two phones
+    or two people; imported as written, for a person to decide."""
+    if not (fields.get("name") and fields.get("work_unit") and fields.get("mobile")):
+        return []
+    key = (_squeeze(fields["name"]), _unit_key(fields["work_unit"]))
+    first = namesakes.setdefault(key, (row, fields["mobile"]))
+    if first[0] == row or first[1] == fields["mobile"]:
+        return []
+    return [Problem(row, sheet.columns["mobile"], fields["mobile"], "namesake_same_unit",
+                    {"first": first[0], "name": fields["name"]})]
+
+
 def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[str, str], int],
                         cleaned: dict[int, dict]) -> list[Problem] | int:
     """A member listed twice in one file is imported once: a row saying nothing an earlier one
@@ -406,15 +560,16 @@ def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[s
         first = seen.setdefault((key, fields[key]), row)
         if first != row:
             earlier = cleaned.get(first, {})
-            if all(earlier.get(k) == v for k, v in fields.items()):
-                return first  # the same member again, saying nothing the earlier row did not
+            if all(earlier.get(k) == v for k, v in fields.items()) or (
+                    key == "mobile" and _squeeze(earlier.get("name", "")) == _squeeze(fields.get("name", ""))):
+                return first  # the same member again (what else the row says is reported, not imported)
             problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
                                     {"row": first, "what": sheet.columns[key].header}))
     return problems
 
 
 def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
-           file_units: set[str] = frozenset()) -> tuple[dict | None, list[Problem]]:
+           file_units: set[str] = frozenset(), checks: list | None = None) -> tuple[dict | None, list[Problem]]:
     """The stored member this row is about (None: a new one), or why it cannot be told.
 
     By member number; a row without one is the member with the same mobile
@@ -438,7 +593,10 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
                                 {"member_no": member["member_no"], "name": member["name"]}))
     others = [m for m in find_members_by_mobile(db, fields["mobile"])
               if not member or m["id"] != member["id"]]
-    if not member and "member_no" not in fields and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
+    if not member and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
+        if "member_no" in fields and checks is not None:  # numbered here from a roster that had no numbers
+            checks.append(Problem(row, sheet.columns["member_no"], fields.pop("member_no"), "number_differs",
+                                  {"member_no": others[0]["member_no"]}))
         return others[0], []
     for other in others[:1]:
         problems.append(Problem(row, sheet.columns["mobile"], fields["mobile"], "mobile_taken",

@@ -1,0 +1,192 @@
+"""Rosters as other secretariats keep them: their own category words, paid status year by year,
+remarks that matter, the data on another sheet, dates WPS saved as numbers, an old system's GBK
+export with a person listed twice. Each file is made here the way the secretary's tool makes it."""
+import json
+from datetime import datetime
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from bot.cli import main
+from storage.members import find_member_by_no, find_members_by_mobile
+
+
+def imported(env, path, *args):
+    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json", *args],
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def printed(env, path):
+    result = CliRunner().invoke(main, ["members", "import", str(path), "--dry-run"], env=env,
+                                catch_exceptions=False)
+    return result.output
+
+
+def member(db, mobile):
+    [found] = find_members_by_mobile(db, mobile)
+    return found
+
+
+def checks_of(report) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for check in report["checks"]:
+        found.setdefault(check["row"], []).append(f'{check["header"]}（{check["letter"]} 列）：{check["check"]}')
+    return found
+
+
+def plain_book(path, *rows):
+    """One sheet, the header in row 1: what a secretary types in a fresh workbook."""
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def dues_book(path):
+    """A branch's dues register: a title, the year's paid columns under a merged group header, a
+    yes/no column beside them, remarks on the far right behind two empty columns."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "会员及会费"
+    sheet["A1"] = "某某学会青年工作委员会会员及会费登记"
+    sheet.merge_cells("A1:L1")
+    top = ["序号", "姓名", "手机号", "会员类型", "工作单位", "会费记录", None, None, "是否已缴", None, None, "备注"]
+    sub = [None, None, None, None, None, "2024年度", "2025年度", "2026年度", None, None, None, None]
+    sheet.append(top)
+    sheet.append(sub)
+    sheet.merge_cells("F2:H2")
+    for letter in "ABCDEIL":
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    rows = [
+        [1, "钱多多", "13700000001", "个人会员", "甲大学", "✔", "已交", None, "否", None, None, None],
+        [2, "孙小美", "13700000002", "个人会员", "乙研究所", "✔", "✔", 200, "是", None, None, None],
+        [3, "阿土伯", "13700000003", "学生", "甲大学", None, None, "单位代缴", "是", None, None, None],
+        [4, "金贝贝", "13700000004", "个人会员", "丙公司", "✔", None, None, "是", None, None, None],
+        [5, "莎拉公主", "13700000005", "资深会员", "丁大学", "✔", "✔", None, None, None, None, "会费已交至2028年"],
+        [6, "乌咪", "13700000006", "个人会员", "甲大学", "✔", "✔", None, None, None, None, "已去世"],
+        [7, "忍太郎", "13700000007", "个人会员", "乙研究所", "✔", "✔", "✔", None, None, None, "2025年欠费；失联"],
+        [8, "宫本宝藏", "13700000008", "个人会员", "丙公司", "x", "?", None, None, None, None,
+         "原手机停用，新手机13900000008"],
+    ]
+    for row in rows:
+        sheet.append(row)
+    sheet.append(["填表：张三   审核：李四"])
+    book.save(path)
+    return path
+
+
+def test_a_society_s_own_category_word_imports_as_its_category(env, db, tmp_path):
+    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    assert report["bad_rows"] == [] and len(report["new"]) == 8
+    assert member(db, "13700000001")["category"] == "regular"   # 个人会员
+    assert member(db, "13700000003")["category"] == "student"   # 学生
+    assert member(db, "13700000005")["category"] == "senior"    # 资深会员
+
+
+def test_paid_status_year_by_year_gives_the_paid_through_date(env, db, tmp_path):
+    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    paid = {m: member(db, f"1370000000{m}")["paid_through"] for m in range(1, 9)}
+    assert paid[1] == "2025-12-31"   # ✔ 2024, 已交 2025, blank 2026
+    assert paid[2] == "2026-12-31"   # an amount (200) in the 2026 column is paid
+    assert paid[3] == "2026-12-31"   # 单位代缴: covered by the unit
+    assert paid[4] == "2024-12-31"
+    assert paid[5] == "2028-12-31"   # the remarks say paid up to 2028
+    checks = checks_of(report)
+    assert any("2026年度（H 列）" in c and "单位统一缴纳" in c for c in checks[6])
+    assert 4 not in checks and 5 not in checks  # 是否已缴 beside three years' columns says no year
+    assert any("备注（L 列）" in c and "2028" in c for c in checks[8])
+
+
+def test_remarks_that_matter_are_listed_for_a_person_and_a_deceased_member_gets_no_reminders(env, db, tmp_path):
+    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    checks = checks_of(report)
+    assert member(db, "13700000006")["status"] == "deceased"
+    assert any("备注（L 列）" in c and "已故" in c for c in checks[9])
+    assert any("2025年未缴" in c and "2025年度" in c for c in checks[10])   # 欠费 vs ✔
+    assert any("联系不上" in c for c in checks[10])
+    assert any("13900000008" in c and "手机号已换" in c for c in checks[11])
+    assert member(db, "13700000008")["mobile"] == "13700000008"          # a person confirms the new one
+    assert any("会费记录" in c or "2025年度（G 列）" in c for c in checks[11])  # "?" is no answer
+    assert "以下各行已导入，但请核对" in printed(env, dues_book(tmp_path / "again.xlsx"))
+
+
+def test_the_data_sheet_is_found_behind_an_empty_template_and_a_notes_sheet(env, db, tmp_path):
+    book = Workbook()
+    notes = book.active
+    notes.title = "填写说明"
+    notes.append(["填写说明：姓名、手机号必填；会员类别填个人会员或学生会员"])
+    template = book.create_sheet("模板")
+    template.append(["姓名", "手机号", "会员类别", "入会日期"])
+    book.create_sheet("Sheet3")
+    data = book.create_sheet("新会员")
+    data.append(["姓名", "手机号", "会员类别", "入会日期"])
+    data.append(["周星星", "13800000011", "个人会员", datetime(2025, 3, 2)])
+    data.append(["吴孟达", "13800000012", "学生会员", datetime(2025, 4, 9)])
+    book.active = 0
+    book.save(tmp_path / "新会员.xlsx")
+    report = imported(env, tmp_path / "新会员.xlsx")
+    assert [n["name"] for n in report["new"]] == ["周星星", "吴孟达"]
+
+
+def test_wps_dates_saved_as_serial_numbers_and_a_year_with_its_month_zero_dropped(env, db, tmp_path):
+    report = imported(env, plain_book(
+        tmp_path / "wps.xlsx", ["姓名", "手机", "会员类别", "入会时间", "会费缴至"],
+        ["冯宝宝", 13800000021, "普通会员", 44200, "2025年度"],    # a General-format serial number
+        ["张楚岚", 13800000022, "普通会员", 2016.1, "2026年度"]))   # 2016.10 as Excel keeps it
+    assert report["bad_rows"] == []
+    feng, zhang = member(db, "13800000021"), member(db, "13800000022")
+    assert (feng["joined_at"], feng["paid_through"]) == ("2021-01-04", "2025-12-31")
+    assert (zhang["joined_at"], zhang["paid_through"]) == ("2016-01-01", "2026-12-31")
+    assert any("2016.1" in c and "10 月" in c for c in checks_of(report)[3])
+
+
+def test_an_old_system_s_gbk_csv_with_a_person_twice_and_a_namesake_at_the_same_unit(env, db, tmp_path):
+    lines = ["姓名,手机号码,所在单位,会员类别,缴费情况",
+             "林黛玉 ,１３８０００００１３１,大观园学院（潇湘馆）,普通会员,2025年已缴",
+             "贾宝玉,13800000132,大观园学院怡红院,普通会员,未缴",
+             "薛宝钗,13800000133,大观园学院蘅芜苑,普通会员,2026年已缴",
+             "薛宝钗,13800000134,大观园学院蘅芜苑,普通会员,未缴",
+             "林黛玉,13800000131,大观园学院潇湘馆 ,普通会员,2025年已缴"]
+    path = tmp_path / "旧系统导出.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    report = imported(env, path)
+    assert report["bad_rows"] == [] and len(report["new"]) == 4
+    assert report["repeated"] == [{"row": 6, "first": 2}]
+    assert member(db, "13800000131")["name"] == "林黛玉"
+    checks = checks_of(report)
+    assert any("与第 4 行同名（薛宝钗）、同单位" in c for c in checks[5])
+    assert 6 not in checks  # the unit written with brackets or a trailing space is the same unit
+
+
+def test_a_name_with_a_bullet_for_its_separator_is_one_person(env, db, tmp_path):
+    imported(env, plain_book(tmp_path / "名单.xlsx", ["姓名", "手机号", "会员类别"],
+                             ["买买提•艾力", "13800000041", "普通会员"]))
+    assert member(db, "13800000041")["name"] == "买买提·艾力"
+
+
+def test_the_master_file_s_numbers_meet_members_imported_without_one(env, db, tmp_path):
+    [first] = imported(env, plain_book(tmp_path / "无编号.xlsx", ["姓名", "手机号", "会员类别"],
+                                       ["白展堂", "13800000051", "普通会员"]))["new"]
+    report = imported(env, plain_book(
+        tmp_path / "总库.xlsx", ["会员编号", "姓名", "手机号", "会员类别", "缴费截止年度", "会员状态"],
+        ["HNKX00777", "白展堂", "13800000051", "普通会员", 2026, "正常"],
+        ["HNKX00778", "佟湘玉", "13800000052", "普通会员", 2025, "已故"]))
+    assert report["bad_rows"] == [] and len(report["new"]) == 1
+    bai = member(db, "13800000051")
+    assert bai["member_no"] == first["member_no"] and bai["paid_through"] == "2026-12-31"
+    assert any("HNKX00777" in c for c in checks_of(report)[2])
+    assert find_member_by_no(db, "HNKX00778")["status"] == "deceased"
+
+
+def test_a_yes_no_column_that_contradicts_the_year_s_column_is_listed_and_the_year_s_column_counts(env, db, tmp_path):
+    report = imported(env, plain_book(
+        tmp_path / "2026会费.xlsx", ["姓名", "联系电话", "会员类别", "2026会费", "已缴费"],
+        ["高小琴", "13800000061", "普通会员", "√", "否"], ["祁同伟", "13800000062", "普通会员", None, "是"],
+        ["侯亮平", "13800000063", "普通会员", 100, "是"]))
+    assert [member(db, f"1380000006{m}")["paid_through"] for m in (1, 2, 3)] == ["2026-12-31", None, "2026-12-31"]
+    checks = checks_of(report)
+    assert sorted(checks) == [2, 3]
+    assert "2026会费（D 列）：与“已缴费”一栏的“否”矛盾" in checks[2][0]
