@@ -303,6 +303,9 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
         return False
     if ctx.intent.slots.get("reason") == "greeting":  # 你好 mid-form: greeted back, the step waits
         return True
+    if ctx.intent.slots.get("reason") == "thanks" and any(
+            mark in ctx.text.lower() for mark in content.load_toml("conversation.toml")["thanks_marks"]):
+        return True  # 谢谢 mid-form: thanked back, the step waits ("好", "嗯嗯" may still be answers)
     if ctx.intent.name == "unknown" or not _confident(ctx):
         return looks_like_a_question(ctx.text)  # "会员有什么权益？" at the discipline step is no discipline
     return True

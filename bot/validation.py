@@ -48,6 +48,26 @@ def clean_mobile(text) -> str:
     return value
 
 
+_SPOKEN_DIGIT = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
+                 "六": "6", "七": "7", "八": "8", "九": "9"}
+_SPOKEN_RUN = re.compile(f"[{''.join(_SPOKEN_DIGIT)}]{{7,}}")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+def mobile_and_rest(text) -> tuple[str | None, str]:
+    """The mainland mobile said somewhere in a sentence ("不好意思，是138 3812 3456", a voice note's
+    "一三九零三七一二二三三") as its 11 digits, or None; and the sentence without it."""
+    value = _SPOKEN_RUN.sub(lambda run: "".join(_SPOKEN_DIGIT[c] for c in run.group()), normalise(text))
+    found = _MOBILE_IN_TEXT.search(value)
+    if found is None:
+        return None, value
+    return clean_mobile(found.group()), value[:found.start()] + " " + value[found.end():]
+
+
+def mobile_in(text) -> str | None:
+    return mobile_and_rest(text)[0]
+
+
 def clean_email(text) -> str:
     value = normalise(text).lower()
     if not re.fullmatch(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}", value):

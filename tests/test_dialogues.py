@@ -157,3 +157,64 @@ def test_not_signing_up_after_all_registers_nothing(visitor, events, db):
     visitor.says("2")
     assert "已取消" in visitor.says("不报了")
     assert registrations(db) == []
+
+
+# --- binding as members say who they are ----------------------------------------------------------
+
+@pytest.fixture
+def roster(db):
+    from storage.members import insert_member
+
+    for number, (name, mobile) in enumerate((("李秀兰", "13598760001"), ("高志强", "13598760002")), 1):
+        insert_member(db, {"member_no": f"HNKX20190000{number}", "name": name, "mobile": mobile,
+                           "category": "regular"}, actor="test")
+
+
+def bound_name(db, openid="o_visitor") -> str | None:
+    from storage.members import find_member_by_openid
+
+    member = find_member_by_openid(db, openid)
+    return member["name"] if member else None
+
+
+def test_name_and_mobile_in_the_request_bind_at_once(visitor, roster, db):
+    assert "绑定成功" in visitor.says("我要绑定，李秀兰，手机 13598760001")
+    assert bound_name(db) == "李秀兰"
+
+
+def test_the_mobile_given_for_the_number_question_binds(visitor, roster, db):
+    visitor.says("绑定微信")
+    visitor.says("我叫高志强")
+    assert "绑定成功" in visitor.says("135 9876 0002")
+    assert bound_name(db) == "高志强"
+
+
+def test_a_mistyped_mobile_can_be_corrected_in_a_sentence(visitor, roster, db):
+    visitor.says("绑定微信")
+    visitor.says("李秀兰")
+    assert "对不上" in visitor.says("13500000000")
+    assert "绑定成功" in visitor.says("打错了，应该是13598760001")
+
+
+def test_a_mobile_spoken_in_words_binds(visitor, roster, db):
+    visitor.says("绑定会员信息我叫李秀兰手机号一三五九八七六零零零一")
+    assert bound_name(db) == "李秀兰"
+
+
+def test_another_members_mobile_never_binds(visitor, roster, db):
+    reply = visitor.says("绑定 李秀兰 13598760002")
+    assert "对不上" in reply and "高志强" not in reply and bound_name(db) is None
+
+
+def test_a_question_at_the_name_question_is_not_taken_as_a_name(visitor, roster, db):
+    visitor.says("绑定微信")
+    reply = visitor.says("要咋弄")
+    assert "姓名和手机号" in reply and "会员编号" not in reply
+    assert "手机号" in visitor.says("李秀兰")
+
+
+def test_thanks_in_the_middle_of_a_form_is_answered_and_the_form_waits(visitor, roster, db):
+    visitor.says("绑定微信")
+    visitor.says("李秀兰")
+    reply = visitor.says("好的谢谢")
+    assert "不客气" in reply and "格式不对" not in reply

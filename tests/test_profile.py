@@ -116,7 +116,7 @@ def test_a_wrong_combination_and_an_unknown_number_get_the_same_answer(db, clien
 def test_bad_forms_are_asked_again_and_are_not_counted_as_tries(li, db, clock, redis_client):
     add_member(db)
     li.says("会员卡")
-    assert "姓名格式不对" in li.says("1")
+    assert "请输入您的姓名" in li.says("1")  # no name: how to bind, and the name asked again
     li.says("李明")
     assert "会员编号格式不对" in li.says("编号")
     li.says("HNKX202400012")

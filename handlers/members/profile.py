@@ -17,8 +17,8 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, normalise,
-                            tries_value)
+from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, mobile_and_rest, mobile_in,
+                            normalise, tries_value)
 from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
@@ -90,14 +90,42 @@ def _limit_reached(ctx) -> bool:
 
 
 def start_binding(ctx, then: str | None = None) -> Reply:
-    """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound."""
+    """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound.
+    A request that already says who the member is ("绑定一下，王芳，手机139…") is taken as the answers."""
     if _limit_reached(ctx):
         return ctx.reply("profile.limit")
-    if then:
-        ctx.start_flow(FLOW, "bind_name", then=then)
-        return ctx.reply(f"profile.bind_for.{then}").with_note(_ask("bind_name").text)
-    ctx.start_flow(FLOW, "bind_name")
-    return ctx.reply("profile.bind_intro").with_note(_ask("bind_name").text)
+    ctx.start_flow(FLOW, "bind_name", **({"then": then} if then else {}))
+    mobile, rest = mobile_and_rest(ctx.text) if ctx.message.kind == "text" else (None, "")
+    if mobile and _said_name(rest):
+        return answer_binding(ctx)
+    intro = ctx.reply(f"profile.bind_for.{then}" if then else "profile.bind_intro")
+    return intro.with_note(_ask("bind_name").text)
+
+
+_NAME_SAID = re.compile(r"(?:名字叫|名字是|姓名是|姓名|我叫|叫)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
+_CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
+
+
+def _said_name(text: str) -> str | None:
+    """The name in a binding message ("王芳，手机…", "名字叫孙伟手机号…", "我叫刘建国"), or None when
+    no part of it is a name ("怎么绑定", "那就在这个微信上绑吧", "俺没绑定过")."""
+    text = normalise(text)
+    if _is_plain_name(text):
+        return text
+    found = _NAME_SAID.search(text.replace(" ", ""))
+    if found and _is_plain_name(found.group(1)):
+        return found.group(1)
+    clauses = [_CLAUSE_TAIL.sub("", clause) for clause in re.split(r"[\s,，;；、。:：]+", text) if clause]
+    names = [clause for clause in clauses if _is_plain_name(clause)]
+    return names[-1] if names else None
+
+
+def _is_plain_name(value: str) -> bool:
+    """A name as members type it alone: 2 to 4 characters (or a Latin name), none of them a word
+    that says it is something else (content: profile.words.not_a_name)."""
+    if not (re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", value) or re.fullmatch(r"[A-Za-z][A-Za-z .\-]{1,28}[A-Za-z]", value)):
+        return False
+    return not _mentions(value, _texts()["words"]["not_a_name"])
 
 
 def _clean_member_no(text) -> str:
@@ -130,19 +158,35 @@ def _forgot_number(text: str) -> bool:
 def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
     return tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
-        step_name == "bind_no" and _forgot_number(ctx.text))
+        step_name == "bind_no" and _forgot_number(ctx.text)) or (
+        step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None)
 
 
 def answer_binding(ctx):
     """Each binding question: check the answer's form, keep it, ask the next or verify.
 
-    Another request instead ("查会费" at 姓名) is answered and the binding paused, by the one
-    rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
+    The mobile on file proves the member as the number and its last four digits do, so a
+    mobile given at the name or number question ("王建华，13525670011", "13607712345") is
+    checked at once. Another request instead ("查会费" at 姓名) is answered and the binding
+    paused, by the one rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
     """
     names = [s[0] for s in BINDING_STEPS]
     if ctx.flow["step"] == "bind_mobile":
         return _answer_mobile(ctx)
     index = names.index(ctx.flow["step"])
+    if index < 2:
+        mobile, rest = mobile_and_rest(ctx.text)
+        name = _said_name(rest)
+        if index == 0 and name is None:
+            return ctx.reply("profile.name_hint").with_note(_ask("bind_name").text)
+        if name and (index == 0 or mobile):
+            ctx.goto(ctx.flow["step"], name=name)
+        if mobile:
+            ctx.goto("bind_mobile")
+            return _check_mobile(ctx, mobile)
+        if index == 0:
+            ctx.goto("bind_no")
+            return _ask("bind_no")
     if index == 1 and _forgot_number(ctx.text):
         ctx.goto("bind_mobile")
         return ctx.reply("profile.forgot_number").with_note(_ask("bind_mobile").text)
@@ -160,10 +204,13 @@ def answer_binding(ctx):
 def _answer_mobile(ctx) -> Reply:
     """Name and the mobile on file bind a member who has forgotten the number; a wrong mobile
     is asked again on its own (the name is kept; "返回上一步" changes it)."""
-    try:
-        mobile = clean_mobile(ctx.text)
-    except Invalid as refused:
-        return _ask("bind_mobile", refused.reason)
+    mobile = mobile_in(ctx.text)
+    if mobile is None:
+        return _ask("bind_mobile", "mobile")
+    return _check_mobile(ctx, mobile)
+
+
+def _check_mobile(ctx, mobile: str) -> Reply:
     if _limit_reached(ctx):
         ctx.end_flow()
         return ctx.reply("profile.limit")
