@@ -54,6 +54,7 @@ from bot.periodic import JobFunction, JobRun, declared_jobs
 from bot.outbound import enqueue
 from storage import schedule as store
 from storage import state
+from bot.platform.shards import queue_of
 from storage.accounts import serving_account
 from storage.database import open_database
 
@@ -109,8 +110,9 @@ def table() -> dict[str, Entry]:
 
 # --- the workers' side ----------------------------------------------------------------------------
 
-def tick(db, r: redis.Redis, now: datetime) -> list[int]:
-    """Queue each job whose latest period has no run yet, once across all workers; returns the run ids."""
+def tick(db, r: redis.Redis, now: datetime, on_queue: str | None = None) -> list[int]:
+    """Queue each job whose latest period has no run yet, once across all workers; returns the run ids.
+    `on_queue`: a queue other than the account's (a host's own: its run row is in that host's store)."""
     store.abandon_runs_queued_before(db, _stamp(now - JOB_TIMEOUT - ABANDON_GRACE), _stamp(now))
     queued = []
     for entry in table().values():
@@ -126,7 +128,7 @@ def tick(db, r: redis.Redis, now: datetime) -> list[int]:
         if run_id is None:
             continue
         try:
-            enqueue(r, run_scheduled, run_id, at_front=True, timeout=int(JOB_TIMEOUT.total_seconds()))
+            enqueue(r, run_scheduled, run_id, at_front=True, timeout=int(JOB_TIMEOUT.total_seconds()), on_queue=on_queue)
         except redis.RedisError as error:
             store.finish_run(db, run_id, store.FAILED, _stamp(now), error=f"not queued: {error}")
             raise
@@ -147,13 +149,17 @@ def _open_run(db, entry: Entry, period: datetime, now: datetime) -> int | None:
 
 def tick_every_society(config: Config, r: redis.Redis, now: datetime) -> dict[str | None, list[int]]:
     """A tick of the account's store and, with the platform, of every authorised society's, each in
-    its namespace (its store, Redis keys and queue); the run ids queued, by AppID (None: the account's)."""
+    its namespace (its store, Redis keys and queue); the run ids queued, by AppID (None: the account's).
+    On one of several hosts (BOT_SHARD) the deployment's own jobs go to the host's own queue: the
+    shared queue "outbound" is every host's, and another host's worker would look for the run in its
+    own store."""
     queued = {}
     for appid, society_config in _societies(config):
         with serving_account(appid):
             db = open_database(society_config.sqlite_path)
             try:
-                queued[appid] = tick(db, r, now)
+                own_host = queue_of(config.shard) if appid is None and config.shard else None
+                queued[appid] = tick(db, r, now, on_queue=own_host)
             finally:
                 db.close()
     return queued

@@ -32,3 +32,22 @@ def test_each_society_runs_its_jobs_once_in_its_own_store_and_queue(two_societie
         with serving_account(appid):
             jobs = Queue(queue_name(QUEUE_NAME), connection=redis_client).jobs
         assert sorted(job.args[0] for job in jobs) == sorted(queued[appid])
+
+
+def test_on_one_of_several_hosts_the_deployments_own_jobs_run_on_that_host(two_societies, config,  # noqa: F811
+                                                                           redis_client):
+    """Every host's worker takes the shared queue "outbound": a run opened in this host's own store
+    and queued there could be taken by another host, which would look for it in its own store."""
+    from dataclasses import replace
+
+    from bot.platform.shards import queue_of
+
+    host_a = replace(config, shard="host_a")
+    scheduler.tick_every_society(host_a, redis_client, datetime(2030, 12, 2, 8, 59, tzinfo=SHANGHAI))
+    queued = scheduler.tick_every_society(host_a, redis_client, datetime(2030, 12, 2, 9, 0, 20, tzinfo=SHANGHAI))
+    own = Queue(queue_of("host_a"), connection=redis_client).jobs
+    assert sorted(job.args[0] for job in own) == sorted(queued[None]) and queued[None]
+    assert Queue(QUEUE_NAME, connection=redis_client).jobs == []
+    with serving_account(CHEM):  # a society's jobs stay on its own queue, on its host
+        assert sorted(job.args[0] for job in Queue(queue_name(QUEUE_NAME), connection=redis_client).jobs) == \
+            sorted(queued[CHEM])
