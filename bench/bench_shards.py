@@ -22,7 +22,10 @@ Then checks what a member and the province would notice, printing each with its 
      B's store records it, the RQ job names B's worker; and the reverse;
   3. every society's store and each registry has a Litestream replica on its host;
   4. `--messages` more messages through nginx, spread over all societies: messages/s and p99
-     through the proxy (closed loop, 8 connections), with the load average.
+     through the proxy (closed loop, 8 connections), with the load average;
+  5. the province from host A (BOT_SHARD): the list of societies and the evaluation cover both
+     hosts' societies, host B answering through its queue shard:host_b; the time of one question
+     round trip against the same question answered by host A alone.
 
 Needs nginx (`apt-get install -y nginx-light`). Run:
       .venv/bin/python bench/bench_shards.py                     # about a minute
@@ -38,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -53,6 +57,9 @@ from bench.load import closed_loop, free_port, processes_of  # noqa: E402
 from bot import delivery  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.platform.accounts import message_config  # noqa: E402
+from bot.platform.shards import known_hosts  # noqa: E402
+from handlers.province import evaluation  # noqa: E402
+from handlers.province.hosts import every_society  # noqa: E402
 from bot.simulator import build_message_xml, envelope, open_reply  # noqa: E402
 from storage import replication, societies, state  # noqa: E402
 from storage.accounts import serving_account  # noqa: E402
@@ -79,7 +86,7 @@ class Host:
         self.data, self.replica = self.dir / "data", self.dir / "replica"
         self.data.mkdir(parents=True)
         self.port = free_port()
-        self.env = dict(env, BOT_DATA_DIR=str(self.data), BOT_REPLICA_DIR=str(self.replica),
+        self.env = dict(env, BOT_DATA_DIR=str(self.data), BOT_REPLICA_DIR=str(self.replica), BOT_SHARD=name,
                         PYTHONPATH=str(ROOT), PLATFORM_WORKER_CHECK_SECONDS="2", PLATFORM_IDLE_STORES="64")
         self.procs: dict[str, subprocess.Popen] = {}
         self.appids: list[str] = []
@@ -156,6 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--societies", type=int, default=5, help="societies on each host")
     parser.add_argument("--seconds", type=float, default=15, help="the closed-loop run through the proxy")
+    parser.add_argument("--questions", type=int, default=30, help="province questions timed in step 5")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args()
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -268,6 +276,28 @@ def main() -> None:
         result = closed_loop(proxy_port, message, 8, args.seconds)
         say(step="4. traffic through nginx", per_s=round(result.rate, 1), p50_ms=round(result.quantile(0.5), 1),
             p99_ms=round(result.quantile(0.99), 1), replies=dict(result.kinds))
+
+        # 5. the province's work from host A covers host B's societies
+        province = load_config(hosts["host_a"].env)
+        wait_until(lambda: set(known_hosts(r)) == set(hosts), 60, "both hosts announced")
+        seen = every_society(province, r)
+        assert sorted(s["appid"] for s in seen) == sorted(everyone)
+
+        def median_ms(config) -> tuple[float, float]:
+            times = []
+            for _ in range(args.questions):
+                started = time.perf_counter()
+                every_society(config, r)
+                times.append((time.perf_counter() - started) * 1000)
+            times.sort()
+            return round(times[len(times) // 2], 1), round(times[int(len(times) * 0.9)], 1)
+        asked, alone = median_ms(province), median_ms(replace(province, shard=None))
+        started = time.perf_counter()
+        graded = evaluation.evaluate(province, r, time.gmtime().tm_year)
+        say(step="5. the province from host A", societies_seen=len(seen), of_which_on_host_b=len(hosts["host_b"].appids),
+            question_both_hosts_ms_median_p90=asked, question_host_a_alone_ms_median_p90=alone,
+            evaluation_of_both_hosts_s=round(time.perf_counter() - started, 2), evaluated=len(graded))
+        assert len(graded) == len(everyone)
     finally:
         if proxy is not None:
             proxy.terminate()

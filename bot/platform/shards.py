@@ -29,7 +29,7 @@ from storage.state import connect_redis
 
 SHARDS_KEY = "xh:shards"  # name -> when its worker last said it was there
 QUEUE_PREFIX = "shard:"
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.01  # a question takes tens of ms (the worker forks for each job): look often
 
 
 class HostsUnavailable(RuntimeError):
