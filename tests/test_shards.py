@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -70,3 +71,26 @@ def test_a_host_written_wrongly_is_explained(tmp_path):
     result = run("Host-A=10.0.0.11:8000")
     assert result.exit_code != 0 and "名称=地址=数据目录" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_hosts_the_province_asks_are_listed_and_a_retired_one_forgotten(env, redis_client):
+    from dataclasses import replace
+
+    from bot.config import load_config
+    from bot.platform.shards import HostsUnavailable, announce, ask_every_host
+    from handlers.province.hosts import societies_here
+
+    config = load_config(env)
+    for name in ("host_a", "host_b"):  # what each host's worker does as it starts
+        announce(replace(config, shard=name), redis_client)
+    listed = CliRunner().invoke(main, ["shards", "hosts", "--json"], env=env)
+    assert [row["host"] for row in json.loads(listed.output)] == ["host_a", "host_b"]
+    quick = replace(config, shard="host_a", shard_answer_seconds=1)
+    with pytest.raises(HostsUnavailable) as silent:  # host B was taken down: nothing answers for it
+        ask_every_host(quick, redis_client, societies_here)
+    assert silent.value.hosts == ["host_b"]
+    forgotten = CliRunner().invoke(main, ["shards", "forget", "host_b"], env=env)
+    assert forgotten.exit_code == 0 and "不再询问主机 host_b" in forgotten.output
+    assert ask_every_host(quick, redis_client, societies_here) == [[]]
+    again = CliRunner().invoke(main, ["shards", "forget", "host_b"], env=env)
+    assert again.exit_code == 1 and "没有名为 host_b 的主机" in again.output

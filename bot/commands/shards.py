@@ -6,6 +6,9 @@ that names an AppID (/wechat/<appid>, /platform/authorize/<appid>, /platform/aut
 the member pages /m/<appid>/...) to that society's host; deploy/nginx/xuehui-shards.conf includes
 what this writes. Each shard is given as NAME=ADDRESS=SOURCE: SOURCE is the shard's data directory
 (its registry is read) or the file `python -m bot societies list --json` wrote on that host.
+
+`shards hosts` lists the hosts the province's work asks (each announced by its workers, BOT_SHARD);
+`shards forget NAME` stops asking a host taken out of the deployment (its societies moved first).
 """
 from __future__ import annotations
 
@@ -15,8 +18,11 @@ from pathlib import Path
 
 import click
 
+from bot.commands.common import json_option, load_settings
 from bot.content import text
+from bot.platform.shards import forget_host, known_hosts
 from storage import societies
+from storage.state import connect_redis
 
 SHARD_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
@@ -81,3 +87,27 @@ def nginx_map_command(shard_specs, output):
     output.write_text(written, encoding="utf-8")
     click.echo(text("shards_cli.written", path=output, shards=len(tables),
                     societies=sum(len(appids) for _, _, appids in tables)))
+
+
+@shards.command("hosts")
+@json_option
+def hosts_command():
+    """列出省科协的汇总会询问的主机（各主机的后台任务进程启动后自动登记）和最近一次登记的时间。"""
+    settings = load_settings()
+    found = [{"host": name, "seen": seen} for name, seen in known_hosts(connect_redis(settings)).items()]
+
+    def human(rows):
+        for row in rows:
+            click.echo(text("shards_cli.host_line", **row))
+        if not rows:
+            click.echo(text("shards_cli.no_hosts"))
+    return found, human
+
+
+@shards.command("forget")
+@click.argument("name")
+def forget_command(name):
+    """不再询问这台主机（主机撤下、它的学会都已移走之后）。"""
+    if not forget_host(connect_redis(load_settings()), name):
+        raise click.ClickException(text("shards_cli.unknown_host", host=name))
+    click.echo(text("shards_cli.forgotten", host=name))
