@@ -203,6 +203,10 @@ def _on_message(ctx: Context) -> Reply:
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
     if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words"):
         return INTENT_HANDLERS["cancel"](ctx)  # also "cancel", which the router may not place
+    if any(word in ctx.text for word in content.load_toml("conversation.toml")["away_words"]):
+        flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
+        ctx.flow_changed = True
+        return ctx.reply("flow.away", flow=flow_title(flow))
     if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
         return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
     if ctx.intent.name == "cancel":

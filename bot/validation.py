@@ -68,6 +68,24 @@ def mobile_in(text) -> str | None:
     return mobile_and_rest(text)[0]
 
 
+_EMAIL_IN_TEXT = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
+_SPOKEN_AT = re.compile(r"\s*(?:\bat\b|艾特|圈a)\s*")
+_SPOKEN_DOT = re.compile(r"\s*(?:点|\bdot\b)\s*")
+
+
+def email_and_rest(text) -> tuple[str | None, str]:
+    """The e-mail address in a sentence, also as a voice note spells it ("majianjun at 163 点 com"),
+    or None; and the sentence without it."""
+    value = normalise(text).lower()
+    found = _EMAIL_IN_TEXT.search(value)
+    if found is None and _SPOKEN_AT.search(value):
+        value = _SPOKEN_DOT.sub(".", _SPOKEN_AT.sub("@", value))
+        found = _EMAIL_IN_TEXT.search(value)
+    if found is None:
+        return None, normalise(text)
+    return found.group(), value[:found.start()] + " " + value[found.end():]
+
+
 def clean_email(text) -> str:
     value = normalise(text).lower()
     if not re.fullmatch(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}", value):
@@ -75,6 +93,7 @@ def clean_email(text) -> str:
     return value
 
 
+_SPELLED_OUT = re.compile(r"[,，\s]*(?P<char>[\u4e00-\u9fff])是[\u4e00-\u9fff]{1,4}的(?P=char)$")
 _NAME_LEAD = re.compile(r"^.*(?:我是|我叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|的|是|:)")
 _NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|号码|的)$")
 
@@ -82,6 +101,7 @@ _NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|�
 def name_in(text) -> str:
     """A name said in a sentence ("我是人事部的王芳", "我叫张为民，手机"): the name, or Invalid."""
     value = re.sub(r"\s+", " ", normalise(text)).strip(" ,，;；、。")
+    value = _SPELLED_OUT.sub("", value)  # "马建军马是马匹的马": how a character is written, not the name
     try:
         if not re.search(r"(?:我是|我叫|姓名|名字|联系人|本人)", value):
             return clean_name(value)

@@ -218,3 +218,81 @@ def test_thanks_in_the_middle_of_a_form_is_answered_and_the_form_waits(visitor, 
     visitor.says("李秀兰")
     reply = visitor.says("好的谢谢")
     assert "不客气" in reply and "格式不对" not in reply
+
+
+# --- the membership form, answered the way people answer ------------------------------------------
+
+def applying(visitor) -> None:
+    assert "真实姓名" in visitor.says("我想申请个人会员")
+    assert "会员类别" in visitor.says("我叫贺文斌")
+
+
+def application_answers(redis_client, openid="o_visitor") -> dict:
+    from tests import redis_state
+
+    return redis_state.load_flow(redis_client, openid)["data"]["answers"]
+
+
+def test_a_mobile_given_at_another_question_is_kept_and_that_question_asked_again(visitor, redis_client):
+    applying(visitor)
+    reply = visitor.says("我手机号是 139 3712 6655")
+    assert "139****6655" in reply and "会员类别" in reply
+    assert application_answers(redis_client)["mobile"] == "13937126655"
+    visitor.says("2")
+    assert application_answers(redis_client)["category"] == "regular"
+
+
+def test_a_unit_in_a_sentence_at_another_question_is_kept(visitor, redis_client):
+    applying(visitor)
+    assert "河南省人民医院" in visitor.says("我在河南省人民医院工作")
+    assert application_answers(redis_client)["work_unit"] == "河南省人民医院"
+
+
+def test_a_mobile_a_digit_short_is_said_to_be_wrong(visitor, redis_client):
+    applying(visitor)
+    assert "手机号格式不对" in visitor.says("电话1393712665")
+    assert "mobile" not in application_answers(redis_client)
+
+
+def test_a_whole_introduction_fills_what_it_says(visitor, redis_client):
+    visitor.says("我要入会，个人会员")
+    reply = visitor.says("我是周雅琴，电话15036998877，在河南工业大学粮油食品学院教书，邮箱 zhouyq@haut.edu.cn")
+    answers = application_answers(redis_client)
+    assert answers["name"] == "周雅琴" and answers["mobile"] == "15036998877"
+    assert answers["email"] == "zhouyq@haut.edu.cn" and answers["work_unit"] == "河南工业大学粮油食品学院"
+    assert "150****8877" in reply and "会员类别" in reply and "真实姓名" not in reply
+
+
+def test_an_email_spelled_out_by_voice_is_read(visitor, redis_client):
+    applying(visitor)
+    visitor.says("邮箱是 hewenbin at qq 点 com")
+    assert application_answers(redis_client)["email"] == "hewenbin@qq.com"
+
+
+def test_a_name_explained_by_its_characters_is_the_name(visitor, redis_client):
+    visitor.says("我想申请个人会员")
+    visitor.says("我叫贺文斌贺是祝贺的贺")
+    assert application_answers(redis_client)["name"] == "贺文斌"
+
+
+def test_changing_from_student_to_regular_keeps_the_answers(visitor, redis_client):
+    visitor.says("我要申请学生会员")
+    visitor.says("贺文斌")
+    reply = visitor.says("不对，我马上毕业工作了，改成普通会员吧")
+    answers = application_answers(redis_client)
+    assert answers["category"] == "regular" and answers["name"] == "贺文斌"
+    assert "普通会员" in reply and "真实姓名" not in reply
+
+
+def test_stepping_away_mid_form_is_acknowledged_and_the_form_kept(visitor, redis_client):
+    applying(visitor)
+    reply = visitor.says("我先去忙，等会儿回来")
+    assert "继续" in reply and "会员类别" not in reply
+    assert "会员类别" in visitor.says("继续")
+    assert application_answers(redis_client)["name"] == "贺文斌"
+
+
+def test_a_name_at_the_kind_question_starts_a_personal_application(visitor, redis_client):
+    visitor.says("我想入会")
+    visitor.says("我叫贺文斌")
+    assert application_answers(redis_client)["name"] == "贺文斌"

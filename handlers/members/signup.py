@@ -28,8 +28,8 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
-                            clean_email, clean_graduation_year, clean_mobile, clean_text,
-                            name_in, normalise, tries_value, unit_in)
+                            clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
+                            mobile_and_rest, name_in, normalise, tries_value, unit_in)
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
@@ -144,7 +144,8 @@ def _clean_unit(reason: str) -> Callable:
 def _clean_optional_email(text, db) -> str | None:
     if normalise(text).rstrip("。.!！") in _texts()["words"]["skip"]:
         return None
-    return clean_email(text)
+    said, _ = email_and_rest(text)  # "我的邮箱是 majianjun at 163 点 com"
+    return said or clean_email(text)
 
 
 def _clean_new_credit_code(text, db) -> str:
@@ -365,6 +366,13 @@ def choose_kind(ctx):
     if chosen is not None:
         return chosen
     kind, answers = _said_at_start(ctx.text)
+    if kind is None and re.match(r"(?:我叫|我的名字是|我是)", normalise(ctx.text)):
+        try:  # "我叫郭亮" at the type question: a person applying for themselves
+            name = name_in(ctx.text)
+            if tries_value("name", name):
+                kind, answers = "individual", {"name": name}
+        except Invalid:
+            pass
     if kind is None:
         names = [_texts()["kind_names"][k] for k in KINDS]
         try:
@@ -411,22 +419,101 @@ def answer_field(ctx):
     """
     field = FIELDS[ctx.flow["step"]]
     answers = ctx.flow_data["answers"]
+    switched = _switched_category(ctx)
+    if switched is not None:
+        return switched
     if field.options:
         chosen = _picked_from_short_list(ctx, len(field.options()))
         if chosen is not None:
             return chosen
+    given, rest = _given_besides(ctx, field)
     try:
-        value = field.clean(ctx.text, ctx.db)
+        if given and not rest:
+            raise Invalid("nothing else")
+        value = field.clean(rest if given else ctx.text, ctx.db)
     except Invalid as refused:
+        given.update(_unit_besides(ctx, field, rest))
+        if given:  # "手机是138 1234 5678" asked for the category: kept, and the category asked again
+            answers.update(given)
+            _drop_what_no_longer_fits(ctx, answers)
+            return ctx.reply("signup.noted", items=_noted(ctx, given)).with_note(_ask_next(ctx).text)
+        if field.column not in ("mobile", "contact_mobile", "credit_code") and tries_value("mobile", ctx.text):
+            return _ask(field, "mobile", answers)  # "手机号1381234567": a mobile one digit short, said so
         if field.options:
             return _missed(ctx, refused.reason, _question(field, answers), field.options())
         return _ask(field, refused.reason, answers)
+    if len(_clauses(rest)) > 1:  # a self-introduction: "我叫李娜，…，郑州大学化学学院副教授"
+        given.update(_unit_besides(ctx, field, rest))
+    answers.update(given)
     answers[field.column] = value
     if field.student_asks and answers.get("category") == "student":
         answers[field.student_asks] = value  # the school is the student's unit: asked once
     ctx.goto(ctx.flow["step"], misses=0, short_list=0)
     _drop_what_no_longer_fits(ctx, answers)
+    if given:
+        return ctx.reply("signup.noted", items=_noted(ctx, {field.column: value, **given})).with_note(
+            _ask_next(ctx).text)
     return _ask_next(ctx)
+
+
+def _switched_category(ctx) -> Reply | None:
+    """"还是申请个人会员吧" half-way through a student's form: the category changed, the answers
+    kept (what no longer applies dropped), and the next question asked; None for anything else."""
+    value, words = normalise(ctx.text), _texts()["words"]
+    if ctx.flow_data.get("kind") != "individual" or not any(word in value for word in words["switch_words"]):
+        return None
+    said = next((category for category in SELF_SIGNUP_CATEGORIES
+                 if any(word in value for word in words["category_said"][category])), None)
+    if said is None and any(word in value for word in words["switch_regular"]):
+        said = "regular"
+    if said is None:
+        return None
+    answers = ctx.flow_data["answers"]
+    answers["category"] = said
+    _drop_what_no_longer_fits(ctx, answers)
+    switched = ctx.reply("signup.switched", category=_membership()["categories"][said])
+    return switched.with_note(_ask_next(ctx).text)
+
+
+_LABELS = re.compile(r"(?:我的)?(?:手机号码|手机号|手机|联系电话|电话|号码|电子邮箱|邮箱地址|邮箱|e-?mail)(?:是|为|:|：)?",
+                     re.IGNORECASE)
+
+
+def _clauses(text: str) -> list[str]:
+    return [clause for clause in re.split(r"[\s,，;；、。]+", text) if clause]
+
+
+def _given_besides(ctx, field: Field) -> tuple[dict, str]:
+    """What a message answers of the form besides the question asked, by the shapes that cannot be
+    mistaken (a mobile, an e-mail address), and the message without them ("" when that was all)."""
+    columns = {f.column for f in FORMS[ctx.flow_data["kind"]]}
+    given, rest = {}, normalise(ctx.text)
+    for column, find in (("mobile", mobile_and_rest), ("contact_mobile", mobile_and_rest), ("email", email_and_rest)):
+        if column in columns and column != field.column:
+            value, without = find(rest)
+            if value:
+                given[column], rest = value, without
+    if given:
+        rest = " ".join(_clauses(_LABELS.sub(" ", rest)))
+    return given, rest
+
+
+def _unit_besides(ctx, field: Field, text: str) -> dict:
+    """The work unit a message names when another question was asked ("在郑大一附院上班"), if the
+    form still wants one; {} otherwise."""
+    column = "work_unit"
+    if ctx.flow_data["kind"] != "individual" or field.column in (column, "school") or \
+            ctx.flow_data["answers"].get(column):
+        return {}
+    unit = unit_in(text)
+    return {column: unit} if unit else {}
+
+
+def _noted(ctx, given: dict) -> str:
+    """"手机 138****5678、工作单位 郑大一附院": what was kept besides the question asked."""
+    fields = {f.column: f for f in FORMS[ctx.flow_data["kind"]]}
+    return _texts()["noted_separator"].join(
+        f"{_texts()['fields'][fields[column].step][0]} {_shown(fields[column], value)}" for column, value in given.items())
 
 
 def go_back(ctx):
@@ -451,7 +538,11 @@ def go_back(ctx):
 
 
 def _tries_field(ctx) -> bool:
-    return FIELDS[ctx.flow["step"]].tries(ctx.text)
+    """The field's own shape, or a mobile / e-mail address for a later question, or a change of category."""
+    text = ctx.text
+    return FIELDS[ctx.flow["step"]].tries(text) or mobile_and_rest(text)[0] is not None or \
+        email_and_rest(text)[0] is not None or (
+            any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text)
 
 
 def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
