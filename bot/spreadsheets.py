@@ -24,7 +24,8 @@ from pathlib import Path
 
 HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles and remarks
 MIN_HEADER_MATCHES = 2
-NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人")
+NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人",
+                "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页")
 MAX_COLUMN_WIDTH = 50
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 

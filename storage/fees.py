@@ -91,6 +91,13 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 
+def member_names(db: sqlite_utils.Database) -> list[str]:
+    """The names of the members in force, spaces dropped, longest first: to find them in a remark."""
+    names = {row[0] for row in db.execute(
+        "select distinct replace(name, ' ', '') from members where status = 'active'")}
+    return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
+
+
 def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     """Every member and unit whose membership is in force (not suspended or resigned), each with
     `covered_from`: where the paid-through date's unbroken run of paid years begins, when a payment

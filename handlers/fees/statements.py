@@ -37,9 +37,10 @@ from storage.fees import (
     find_payers_by_account,
     find_payers_by_mobile,
     find_payers_by_name,
+    member_names,
 )
 
-OUTCOMES = ("recorded", "already", "held", "not_dues", "unmatched", "ambiguous", "invalid")
+OUTCOMES = ("recorded", "already", "held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid")
 REQUIRED_COLUMNS = ("date", "amount")
 
 
@@ -92,43 +93,98 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
               "memo_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
-               "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm}}
+               "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
+               "names": _names_pattern(member_names(db))}
     headers = {key: column.header for key, column in sheet.columns.items()}
     for row_no, values in sheet.rows:
         values = dict(values, _headers=headers)
         amount = _amount(values.get("amount"))
-        if amount is not None and amount <= 0:
-            report["skipped"] += 1  # an outgoing payment or a zero line: not dues
+        if (amount is not None and amount <= 0) or _outgoing(values):
+            report["skipped"] += 1  # an outgoing payment, a neutral one or a zero line: not dues
             continue
         try:
-            report_row = _import_row(db, row_no, values, amount, context)
+            report_rows = _import_row(db, row_no, values, amount, context)
         except RowProblem as problem:
             report[problem.outcome].append(_problem_row(row_no, values, problem))
             continue
-        report[report_row.pop("outcome")].append({"row": row_no, **report_row})
+        for report_row in report_rows:
+            report[report_row.pop("outcome")].append({"row": row_no, **report_row})
     return report
 
 
-def _import_row(db, row_no: int, values: dict, amount: float | None, context: dict) -> dict:
-    """Match one statement row to a payer and record it (once); raises RowProblem otherwise."""
+def _outgoing(values: dict) -> bool:
+    """The direction column (收/支, 借贷标识) says the money went out, or neither way (微信 "/")."""
+    direction = re.sub(r"\s", "", normalise(values.get("direction")))
+    return bool(direction) and direction in statement_rules()["not_income"]
+
+
+def _received(values: dict, amount: float) -> None:
+    """Raise when the row's status says no money arrived: closed, waiting for payment, sent back."""
+    state = re.sub(r"\s", "", normalise(values.get("status")))
+    if state and any(word in state for word in statement_rules()["not_received"]):
+        raise RowProblem("not_received", "not_received", state=state)
+    refunded = _amount(values.get("refunded"))
+    if refunded and amount and refunded >= amount:
+        raise RowProblem("not_received", "refunded", refunded=dues.format_amount(refunded))
+
+
+def _import_row(db, row_no: int, values: dict, amount: float | None, context: dict) -> list[dict]:
+    """Match one statement row to its payer (or the members its remark names) and record it once
+    for each; raises RowProblem otherwise."""
     if amount is None:
         raise RowProblem("invalid", "amount", value=values.get("amount"))
     paid_on = _statement_date(values.get("date"))
+    _received(values, amount)
     memo = _memo_text(values)
+    transfer = [w for w in statement_rules()["transfer_words"] if w in memo]
+    if transfer:
+        raise RowProblem("not_dues", "transfer", words=dues.listing(transfer))
     if _purpose(memo) == "other":
-        raise _not_dues(db, values, memo)
-    payer, matched_by = _match_payer(db, values)
-    if _purpose(memo, payer["category"], amount) == "other":
-        raise _not_dues(db, values, memo)
+        raise _not_dues(db, values, memo, context)
+    named = [] if _number_in(values) else _members_named(db, values, memo, context)
+    if len(named) > 1:
+        return _split_among(db, row_no, values, amount, paid_on, named, context)
+    payer, matched_by = named[0] if named else _match_payer(db, values)
+    purpose = _purpose(memo, payer["category"], amount)
+    if purpose == "other":
+        raise _not_dues(db, values, memo, context)
+    if purpose == "mixed":
+        raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
+                         words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
     years = _years_paid(payer["category"], amount, values.get("years"))
+    return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
+
+
+def _split_among(db, row_no: int, values: dict, amount: float, paid_on: date, named: list, context: dict) -> list[dict]:
+    """One transfer for several members named in its remark (代缴3人 白晓锋 董婷 樊新成): each is
+    booked a year of their own category when the shares add up to the amount; else a person splits it."""
+    shares = [dues.yearly_fee(payer["category"]) for payer, _ in named]
+    if not dues.same_amount(sum(shares), amount):
+        raise RowProblem("ambiguous", "names_in_memo", names="、".join(p["name"] for p, _ in named),
+                         expected=dues.format_amount(sum(shares)), amount=dues.format_amount(amount),
+                         candidates=[p["number"] for p, _ in named])
+    if row_no not in context["confirm"]:
+        for (payer, _), share in zip(named, shares):  # all or none of the row is booked
+            if find_imported_payment(db, _import_key(values, paid_on, share, payer, split=True)):
+                continue  # this statement imported before
+            _hold_if_like(db, payer, paid_on, share, context)
+            _hold_if_paid_ahead(payer, paid_on, values)
+    return [_book(db, row_no, values, payer, matched_by, share, 1, paid_on, context, split=True)
+            for (payer, matched_by), share in zip(named, shares)]
+
+
+def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: float, years: int,
+          paid_on: date, context: dict, split: bool = False) -> dict:
+    """Record one payer's part of a row, unless recorded already or like a payment booked."""
     reference = normalise(values.get("reference")) or None
-    key = f"{paid_on}|{amount:.2f}|{reference or payer['number']}"
+    key = _import_key(values, paid_on, amount, payer, split)
     earlier = find_imported_payment(db, key) or find_manual_payment(db, payer, paid_on, amount)
     if earlier or key in context["seen"]:
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
     if row_no not in context["confirm"]:
         _hold_if_like(db, payer, paid_on, amount, context)
+        _hold_if_paid_ahead(payer, paid_on, values)
     context["seen"].add(key)
     context["booked"].append((payer["number"], amount, paid_on, row_no))
     row = {"outcome": "recorded", "number": payer["number"], "name": payer["name"], "amount": amount,
@@ -152,6 +208,26 @@ def _hold_if_like(db, payer: dict, paid_on: date, amount: float, context: dict) 
                 and abs((booked_on - paid_on).days) <= days:
             raise RowProblem("held", "likely_duplicate_row", number=number, name=payer["name"],
                              earlier_row=booked_row)
+
+
+def _import_key(values: dict, paid_on: date, amount: float, payer: dict, split: bool = False) -> str:
+    """What makes a row's booking unique, so a statement imported twice is booked once."""
+    reference = normalise(values.get("reference")) or None
+    key = f"{paid_on}|{amount:.2f}|{reference or payer['number']}"
+    return f"{key}|{payer['number']}" if split else key  # one bank reference, several members' dues
+
+
+def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
+    """Hold a payment from someone whose dues already cover the year it names, or (naming none) who
+    is paid beyond the year it arrives in: most likely paid twice (a roster's 已缴至2027, 单位统缴)."""
+    paid_through = payer.get("paid_through")
+    if not paid_through or dues.is_lifetime(paid_through):
+        return
+    named = [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", _memo_text(values))]
+    covered = int(paid_through[:4])
+    if (named and max(named) <= covered) or (not named and covered > paid_on.year):
+        raise RowProblem("held", "paid_ahead", number=payer["number"], name=payer["name"],
+                         paid_through=dues.date_text(paid_through))
 
 
 def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None, key: str,
@@ -192,12 +268,13 @@ def _purpose(memo: str, category: str | None = None, amount: float | None = None
         return "other"
     if category is None:
         return "dues"  # says both: the amount decides, once the payer is known
-    return "dues" if dues.years_for_amount(category, amount) is not None else "other"
+    return "dues" if dues.years_for_amount(category, amount) is not None else "mixed"
 
 
-def _not_dues(db, values: dict, memo: str) -> RowProblem:
+def _not_dues(db, values: dict, memo: str, context: dict) -> RowProblem:
     try:
-        payer, _ = _match_payer(db, values)
+        named = _members_named(db, values, memo, context)
+        payer, _ = named[0] if len(named) == 1 else _match_payer(db, values)
         who = f"{payer['number']} {payer['name']}"
     except RowProblem:
         who = ""
@@ -237,7 +314,7 @@ def _statement_date(value) -> date:
 def _number_pattern() -> re.Pattern:
     numbering = content.load_toml("membership.toml")["member_no"]
     prefixes = sorted({numbering["unit_prefix"], numbering["prefix"]}, key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(map(re.escape, prefixes))})\\d{{6,}}")
+    return re.compile(f"(?:{'|'.join(map(re.escape, prefixes))})\\d{{3,}}")
 
 
 def _number_in(values: dict) -> tuple[str, str] | None:
@@ -254,13 +331,62 @@ def _number_in(values: dict) -> tuple[str, str] | None:
 
 def _mobile_in(values: dict) -> tuple[str, str] | None:
     cells = [(_header(values, "mobile"), normalise(values.get("mobile")))]
-    cells += [(header, mobile) for header, text in _memo_cells(values) for mobile in re.findall(r"1[3-9]\d{9}", text)]
+    cells += [(header, re.sub(r"[\s\-]", "", mobile)) for header, text in _memo_cells(values)
+              for mobile in _MOBILE_WRITTEN.findall(text)]
     for header, text in cells:
         try:
             return clean_mobile(text), header
         except Invalid:
             continue
     return None
+
+
+_MOBILE_WRITTEN = re.compile(r"(?<!\d)1[3-9]\d(?:[\s\-]?\d){8}(?!\d)")  # 182 9294 5794, 139-0371-2345
+
+
+def _names_pattern(names: list[str]) -> re.Pattern | None:
+    return re.compile("|".join(map(re.escape, names))) if names else None
+
+
+def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dict, str]]:
+    """The members a remark names (李丹会费, 代郭丽华交会费, 高娟徐学东会费), each with how found.
+
+    A name several members share is told apart by a mobile in the remark, else left for a
+    person; a payer who is a member while the remark's mobile is another member's is too.
+    """
+    pattern = context["names"]
+    text = re.sub(r"\s", "", memo)
+    found = list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    mobile = _mobile_in(values)
+    owners = find_payers_by_mobile(db, mobile[0]) if mobile else []
+    named = []
+    for name in found:
+        candidates = [p for p in find_payers_by_name(db, name) if p["kind"] == "member"]
+        if len(candidates) > 1:
+            by_mobile = [p for p in candidates if any(o["number"] == p["number"] for o in owners)]
+            if len(by_mobile) != 1:
+                raise RowProblem("ambiguous", "name_several", name=name, count=len(candidates),
+                                 numbers=dues.listing([p["number"] for p in candidates]),
+                                 candidates=[p["number"] for p in candidates])
+            candidates = by_mobile
+        if candidates:
+            named.append((candidates[0], _text("import.matched_by", column=_memo_header(values, name),
+                                               how=_text("import.how.name_in_memo"))))
+    if len(named) == 1 and owners and owners[0]["number"] != named[0][0]["number"]:
+        raise RowProblem("ambiguous", "names_conflict", member=named[0][0]["name"], other=owners[0]["name"],
+                         candidates=[named[0][0]["number"], owners[0]["number"]])
+    if not named and owners:
+        payer_name = normalise(values.get("name"))
+        paying = [p for p in find_payers_by_name(db, payer_name) if p["kind"] == "member"] if payer_name else []
+        if paying and all(p["number"] != owners[0]["number"] for p in paying):
+            raise RowProblem("ambiguous", "names_conflict", member=payer_name, other=owners[0]["name"],
+                             candidates=[paying[0]["number"], owners[0]["number"]])
+    return named
+
+
+def _memo_header(values: dict, name: str) -> str:
+    return next((header for header, text in _memo_cells(values) if name in re.sub(r"\s", "", text)),
+                _header(values, "memo"))
 
 
 def _account(values: dict) -> str | None:

@@ -317,7 +317,9 @@ def check_view(check: roster.Problem) -> dict:
     column = check.column
     return {"row": check.row, "column": column and column.key, "header": column and column.header,
             "letter": column and column.letter, "value": check.value, "reason": check.reason,
-            "check": say(f"cli_roster.checks.{check.reason}", value=check.value, **check.facts)}
+            "check": say(f"cli_roster.checks.{check.reason}", value=check.value,
+                         **dict(check.facts, reason=problem_text(check.facts["reason"])
+                                if "reason" in check.facts else ""))}
 
 
 def conflict_view(conflict: dict) -> dict:

@@ -222,9 +222,10 @@ UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
                "paid_through", "joined_at")
 NOT_STORED = ("paid_status", "remarks")  # read into other fields
+SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
-                 "repeated_differs", "namesake_same_unit", "number_differs")
+                 "repeated_differs", "namesake_same_unit", "number_differs", "soft_dropped")
 UNIT_ONLY = ("contact_name", "credit_code")
 
 
@@ -316,7 +317,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         try:
             cleaned = cleaners[key](value, today)
         except Invalid as bad:
-            problems.append(Problem(row, column, _shown(value), bad.reason))
+            if key in SOFT_COLUMNS:  # 单位性质 "事业单位": the member is imported, the cell left for a person
+                notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
+            else:
+                problems.append(Problem(row, column, _shown(value), bad.reason))
             continue
         if cleaned is not None:
             fields[key] = cleaned

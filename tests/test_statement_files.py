@@ -1,0 +1,156 @@
+"""Statements as banks and payment apps export them, and what payers write in them: one transfer for
+several members named in its remark, someone paying for someone else, a payment app's closed and
+refunded lines, money the secretary collected and hands over, a member paying twice. Each file is
+made here the way its bank or app makes it."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from bot.cli import main
+from handlers.fees import dues
+from storage.fees import find_payer, payments_of
+from storage.members import insert_member, insert_unit
+from storage.sqlite import transaction
+
+REGULAR = dues.yearly_fee("regular")
+STUDENT = dues.yearly_fee("student")
+
+
+def imported(env, path, *args):
+    result = CliRunner().invoke(main, ["fees", "import", str(path), "--json", *args], env=env,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def people(db):
+    """Members as a roster import leaves them (numbers, names, mobiles); two share a name."""
+    rows = [("HNKX201900011", "欧阳锋", "regular", "13911110001", None),
+            ("HNKX201900012", "黄药师", "regular", "13911110002", None),
+            ("HNKX201900013", "洪七公", "student", "13911110003", None),
+            ("HNKX201900014", "段智兴", "regular", "13911110004", "2027-12-31"),   # paid ahead
+            ("HNKX201900015", "周伯通", "regular", "13911110005", None),
+            ("HNKX201900016", "郭靖", "regular", "13911110006", None),
+            ("HNKX201900017", "郭靖", "regular", "13911110007", None),
+            ("HNKX201900018", "黄蓉", "regular", "13911110008", "2026-12-31")]    # covered by her unit
+    with transaction(db):
+        for number, name, category, mobile, paid_through in rows:
+            insert_member(db, {"member_no": number, "name": name, "category": category, "mobile": mobile,
+                               "paid_through": paid_through}, actor="test")
+        insert_unit(db, {"unit_no": "HNKXDW201900001", "name": "桃花岛研究院"}, actor="test")
+
+
+def bank_book(path, rows):
+    """A bank's statement: an account block over the header, debit and credit columns, totals."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某某银行对公账户交易明细"])
+    sheet.append(["账号：4100 0000 0000 0000", None, "户名：示范学会"])
+    sheet.append([])
+    sheet.append(["记账日期", "对方户名", "支出", "收入金额", "余额", "交易附言", "流水号"])
+    for number, (day, payer, credit, remark) in enumerate(rows, start=1):
+        sheet.append([day, payer, None, credit, 10000 + number, remark, f"T{number:04d}"])
+    sheet.append(["本月合计", None, 0, sum(r[2] for r in rows), None, None, None])
+    book.save(path)
+    return path
+
+
+def booked(db, number) -> list[float]:
+    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
+
+
+def test_one_transfer_for_members_named_in_its_remark_is_booked_to_each(env, db, tmp_path):
+    people(db)
+    path = bank_book(tmp_path / "明细.xlsx", [
+        ("2026-02-03", "桃花岛研究院", 2 * REGULAR, "代缴2人会费：欧阳锋 黄药师"),
+        ("2026-02-04", "周伯通", REGULAR + STUDENT, "周伯通洪七公会费"),   # two names, no separator
+    ])
+    report = imported(env, path)
+    assert sorted((r["row"], r["number"], r["amount"]) for r in report["recorded"]) == [
+        (5, "HNKX201900011", REGULAR), (5, "HNKX201900012", REGULAR),
+        (6, "HNKX201900013", STUDENT), (6, "HNKX201900015", REGULAR)]
+    assert booked(db, "HNKXDW201900001") == []     # the unit paid for its people, not its own dues
+    assert report["invalid"] == []                  # the totals row is no transaction
+    again = imported(env, path)
+    assert len(again["already"]) == 4 and again["recorded"] == []
+
+
+def test_a_list_of_names_cut_short_or_a_name_two_members_share_is_left_for_a_person(env, db, tmp_path):
+    people(db)
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-02-03", "桃花岛研究院", 5 * REGULAR, "代缴5人会费:欧阳锋、黄药师、周伯"),
+        ("2026-02-05", "郭靖", REGULAR, "会费"),
+        ("2026-02-06", "黄药师", REGULAR, "郭靖会费 139 1111 0007"),   # the mobile tells them apart
+    ]))
+    assert [(r["row"], r["problem"]) for r in report["ambiguous"]] == [(5, "names_in_memo"), (6, "ambiguous")]
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX201900017")]
+    assert booked(db, "HNKX201900011") == [] and booked(db, "HNKX201900016") == []
+
+
+def test_paying_for_someone_else_credits_the_member_named_and_conflicting_evidence_is_asked(env, db, tmp_path):
+    people(db)
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-03-01", "李莫愁", REGULAR, "代周伯通交2026年会费"),            # payer not a member
+        ("2026-03-02", "黄药师", REGULAR, "会费 13911110002"),
+        ("2026-03-03", "欧阳锋", REGULAR, "会费 13911110005"),               # member's name, another's mobile
+    ]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKX201900015"), (6, "HNKX201900012")]
+    [conflict] = report["ambiguous"]
+    assert conflict["row"] == 7 and conflict["problem"] == "names_conflict"
+    text = CliRunner().invoke(main, ["fees", "import", str(tmp_path / "明细.xlsx")], env=env).output
+    assert "付款人 欧阳锋 是会员，附言里的手机号却是 周伯通 的" in text
+
+
+def test_a_member_already_paid_for_the_year_is_held_not_booked_twice(env, db, tmp_path):
+    people(db)
+    path = bank_book(tmp_path / "明细.xlsx", [
+        ("2026-02-03", "段智兴", REGULAR, "会费"),          # paid up to 2027 already
+        ("2026-02-04", "黄蓉", REGULAR, "2026年会费"),      # her 2026 is covered (单位统缴 on the roster)
+    ])
+    report = imported(env, path)
+    assert [(r["row"], r["problem"]) for r in report["held"]] == [(5, "paid_ahead"), (6, "paid_ahead")]
+    assert booked(db, "HNKX201900014") == [] and booked(db, "HNKX201900018") == []
+    confirmed = imported(env, path, "--confirm", "5")
+    assert [r["row"] for r in confirmed["recorded"]] == [5]
+
+
+def payment_app_csv(path):
+    """A payment app's bill: '#' lines around the table, padded fields, a tab after long numbers,
+    amounts always positive with the direction in 收/支, a status and a refunded column; GBK."""
+    header = ["交易号", "交易创建时间", "交易对方", "商品名称", "金额（元）", "收/支", "交易状态", "成功退款（元）", "备注"]
+    rows = [
+        ["2026011022001\t", "2026-01-10 09:00:01", "欧阳锋", "会费", "200.00", "收入", "交易成功", "0.00", ""],
+        ["2026011022002\t", "2026-01-10 09:05:00", "欧阳锋", "会费", "200.00", "收入", "交易成功", "200.00", ""],
+        ["2026011222003\t", "2026-01-12 10:00:00", "周伯通", "会费", "200.00", "收入", "等待付款", "0.00", ""],
+        ["2026011322004\t", "2026-01-13 11:00:00", "某某文具店", "打印纸", "86.50", "支出", "交易成功", "0.00", ""],
+        ["2026011422005\t", "2026-01-14 12:00:00", "*锋", "会费", "200.00", "收入", "交易成功", "0.00",
+         "139 1111 0002"],
+        ["2026011522006\t", "2026-01-15 12:00:00", "学会秘书", "代收会费转入", "1200.00", "收入", "交易成功", "0.00", ""],
+    ]
+    padded = lambda cells: ",".join(f"{c:<20}" for c in cells) + ","
+    lines = ["#支付宝交易记录明细查询", "#账号:[demo@example.com]", "#" + "-" * 30, padded(header),
+             *[padded([c.replace("200.00", f"{REGULAR:.2f}") for c in r]) for r in rows],
+             "#" + "-" * 30, "#共6笔记录"]
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    return path
+
+
+def test_a_payment_app_s_bill_counts_only_money_received(env, db, tmp_path):
+    people(db)
+    report = imported(env, payment_app_csv(tmp_path / "账单.csv"))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKX201900011"), (9, "HNKX201900012")]
+    assert sorted((r["row"], r["problem"]) for r in report["not_received"]) == [(6, "refunded"), (7, "not_received")]
+    assert [(r["row"], r["problem"]) for r in report["not_dues"]] == [(10, "transfer")]
+    assert report["skipped"] == 1      # the 支出 line
+    assert booked(db, "HNKX201900015") == []
+
+
+def test_a_remark_with_dues_and_something_else_is_split_by_a_person_not_called_not_dues(env, db, tmp_path):
+    people(db)
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-03-05", "黄药师", REGULAR + 30, "会费及证书工本费")]))
+    [row] = report["invalid"]
+    assert row["problem"] == "mixed_purpose" and report["not_dues"] == []
