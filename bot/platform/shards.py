@@ -110,9 +110,12 @@ def _finished(job: Job, deadline: float):
         except InvalidJobOperation:  # its time to live ran out before any worker took it: dropped
             return None
         if status in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED) \
-                or time.monotonic() > deadline or status is None:
-            if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED, None):
-                job.cancel()  # not started: it must not run after the asker gave up
+                or time.monotonic() > deadline:
+            if status in (JobStatus.QUEUED, JobStatus.DEFERRED, JobStatus.SCHEDULED):
+                try:
+                    job.cancel()  # not started: it must not run after the asker gave up
+                except InvalidJobOperation:  # it expired meanwhile: dropped all the same
+                    pass
             return status
         time.sleep(POLL_SECONDS)
 

@@ -82,7 +82,8 @@ def previews_here(config, r, filings: list[dict]) -> list[dict]:
         opted = {appid for appid, row in store.society_settings(opened).items() if row["preview_opt_in"]}
         targets = [s for s in list_societies(opened, AUTHORIZED) if s["appid"] in opted]
         for filing in filings:
-            item = _item(f"YG{filing['id']:06d}-{filing['appid']}", say("sending.preview_title", title=filing["title"]),
+            item = _item(f"YG{filing['id']:06d}-{filing['appid']}",  # a filing's number is its host's
+                         say("sending.preview_title", title=filing["title"]),
                          say("sending.preview_summary", dates=dates_text(filing), place=filing["place"] or "",
                              society=filing["society_name"]), _guide_link(config, filing["starts_on"]),
                          rules["topics"])
