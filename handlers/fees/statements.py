@@ -218,14 +218,16 @@ def _import_key(values: dict, paid_on: date, amount: float, payer: dict, split: 
 
 
 def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
-    """Hold a payment from someone whose dues already cover the year it names, or (naming none) who
-    is paid beyond the year it arrives in: most likely paid twice (a roster's 已缴至2027, 单位统缴)."""
+    """Hold a payment from someone whose dues already cover the year it names, or (naming none) go
+    beyond the dues year it arrives in (next_year_from counted): most likely paid twice (a roster's
+    已缴至2027, or 单位统缴 and a personal "2026年会费")."""
     paid_through = payer.get("paid_through")
     if not paid_through or dues.is_lifetime(paid_through):
         return
     named = [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", _memo_text(values))]
     covered = int(paid_through[:4])
-    if (named and max(named) <= covered) or (not named and covered > paid_on.year):
+    this_year = paid_on.year + (1 if paid_on.strftime("%m-%d") >= dues.fee_rules()["next_year_from"] else 0)
+    if (named and max(named) <= covered) or (not named and covered > this_year):
         raise RowProblem("held", "paid_ahead", number=payer["number"], name=payer["name"],
                          paid_through=dues.date_text(paid_through))
 
@@ -499,7 +501,7 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
             paid_through=dues.date_text(row["paid_through"])))))
     for row in report["already"]:
         lines.append(("already", _text("import.already_line", **dict(row, amount=dues.format_amount(row["amount"])))))
-    for outcome in ("held", "not_dues", "unmatched", "ambiguous", "invalid"):
+    for outcome in ("held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid"):
         if report[outcome]:
             lines.append(("title", _text(f"import.{outcome}_title")))
         for row in report[outcome]:
