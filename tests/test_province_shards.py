@@ -98,6 +98,7 @@ def test_the_province_on_one_host_works_with_every_hosts_societies(hosts, fake_w
 
     # a number is its host's: past one machine a review names the society too
     wheat = next(row for row in filed if row["appid"] == AGRI)
+    assert f"{wheat['id']}  2026-05-25  {NAMES[AGRI]}（{AGRI}）  小麦高产技术观摩会" in run_province(province, "filings").output
     refused = run_province(province, "approve", wheat["id"], ok=False).output
     assert "--society" in refused
     for row in filed:
