@@ -123,6 +123,15 @@ def next_page(ctx, listing: Listing) -> Reply:
     return ctx.reply("paging.page", items="\n".join(lines), footer=footer)
 
 
+def is_follow_up(text: str) -> bool:
+    """A short question that leans on the list before it ("那洛阳的呢", "计算机方向的", "那全省的呢"):
+    content/conversation.toml `follow_up_leads` / `follow_up_tails`, and short."""
+    plain = _NOT_WORDS.sub("", normalize(text))
+    words = _conversation()
+    return 0 < len(plain) <= words["follow_up_length"] and (
+        plain.startswith(tuple(words["follow_up_leads"])) or plain.endswith(tuple(words["follow_up_tails"])))
+
+
 def leave_and_answer(ctx) -> Reply:
     """The member moved on: close the list and answer the new message as if none were open."""
     ctx.end_flow()

@@ -296,3 +296,47 @@ def test_a_name_at_the_kind_question_starts_a_personal_application(visitor, redi
     visitor.says("我想入会")
     visitor.says("我叫贺文斌")
     assert application_answers(redis_client)["name"] == "贺文斌"
+
+
+# --- a follow-up that leans on the list before it --------------------------------------------------
+
+@pytest.fixture
+def board(db):
+    from tests.job_board import post
+
+    post(db, "嵌入式软件工程师", employer="许昌示范软件有限公司", city="许昌", discipline="电子信息")
+    post(db, "电子测试工程师", employer="安阳示范仪器公司", city="安阳", discipline="电子信息")
+    post(db, "电气设计工程师", employer="许昌示范电气有限公司", city="许昌", discipline="电气工程")
+    post(db, "电气运维工程师", employer="安阳示范电力公司", city="安阳", discipline="电气工程")
+    post(db, "食品检验员", employer="漯河示范食品集团", city="漯河", discipline="食品科学")
+
+
+def test_another_city_keeps_the_field_asked_before(visitor, board):
+    visitor.says("安阳有电气方面的工作吗")
+    reply = visitor.says("那许昌的呢")
+    assert "电气设计工程师" in reply and "嵌入式软件工程师" not in reply
+
+
+def test_a_field_named_after_a_city_search_keeps_the_city(visitor, board):
+    visitor.says("许昌有啥工作")
+    reply = visitor.says("电子方面的呢")
+    assert "嵌入式软件工程师" in reply and "电子测试工程师" not in reply
+
+
+def test_the_whole_province_after_none_in_a_city(visitor, board):
+    assert "暂时没有" in visitor.says("漯河有电气的岗位吗")
+    reply = visitor.says("那全省的呢")
+    assert "电气设计工程师" in reply and "电气运维工程师" in reply
+
+
+def test_how_to_apply_after_opening_a_posting(visitor, board):
+    visitor.says("许昌有啥工作")
+    visitor.says("看看第一个")
+    reply = visitor.says("简历往哪投")
+    assert "hr@example.org" in reply and "许昌示范" in reply
+
+
+def test_the_same_events_question_about_another_city(visitor, events):
+    visitor.says("新乡最近有培训吗")
+    reply = visitor.says("那南阳的呢")
+    assert "科普讲解员培训" in reply and "实验室安全培训" not in reply

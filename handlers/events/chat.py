@@ -101,10 +101,11 @@ def _show_list(ctx, query: dict, heading: str, listing: paging.Listing = LISTING
     return reply or ctx.reply("events.nothing_ahead")
 
 
-def _question(ctx) -> tuple[dict, str]:
+def _question(ctx, text: str | None = None) -> tuple[dict, str]:
     """The member's question about events as a query: guide.question plus the city it names
     ("南阳附近有没有培训" -> trainings in 南阳, everything still to come when no month is named)."""
-    text = "" if ctx.message.kind == "event" else ctx.text
+    if text is None:
+        text = "" if ctx.message.kind == "event" else ctx.text
     query, heading = guide.question(text, date.today())
     place = guide.place_in(text, event_places(ctx.db, _today())) if text else None
     if place:
@@ -145,7 +146,28 @@ def show_events(ctx):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if ctx.message.kind != "event" and _asks_about_own(ctx):
         return _show_mine(ctx)
-    return _show_list(ctx, *_question(ctx))
+    reply = _show_list(ctx, *_question(ctx))
+    if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
+        ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
+    return reply
+
+
+def _elsewhere(ctx):
+    """"那郑州的呢" after "下个月洛阳有活动吗": the same question about the other city; None when the
+    message is no such follow-up."""
+    asked = ctx.flow_data.get("asked")
+    if not asked or not paging.is_follow_up(ctx.text):
+        return None
+    places = event_places(ctx.db, _today())
+    place = guide.place_in(ctx.text, places)
+    if not place:
+        return None
+    before = guide.place_in(asked, places)
+    text = asked.replace(before, place) if before else place + asked
+    reply = _show_list(ctx, *_question(ctx, text))
+    if ctx.flow and ctx.flow["name"] == "events":
+        ctx.goto(paging.STEP, asked=text)
+    return reply
 
 
 @handles(events=("media:location",))
@@ -174,7 +196,7 @@ def browse(ctx):
     if number is not None and ctx.flow_data.get("for_signup"):
         return _offer_number(ctx, number)  # a list shown for "报名": its number signs up
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
-    return _sign_up_from_list(ctx) or paging.browse(ctx, listing)
+    return _sign_up_from_list(ctx) or _elsewhere(ctx) or paging.browse(ctx, listing)
 
 
 def _signup_words(words: str) -> bool:

@@ -22,7 +22,7 @@ from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.registry import handles, step
-from bot.router import normalize
+from bot.router import analyse, normalize
 from storage import jobs as store
 from storage.members import find_member_by_openid
 from storage.news import topics_of
@@ -46,18 +46,53 @@ LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts=
 def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
     text = ctx.text if slots else ""  # a menu click lists the newest
-    found = job_board.find(ctx.db, slots.get("keywords", []), slots.get("city"), job_board.today(), text)
+    return _search(ctx, slots.get("keywords", []), slots.get("city"), text)
+
+
+def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
+    """The postings for the question, listed (the list remembers what was asked, for "那洛阳的呢"),
+    or what to try when there are none (remembered too: "那全省的呢" widens it)."""
+    found = job_board.find(ctx.db, keywords, city, job_board.today(), text)
     reply = found.anything and paging.show(ctx, LISTING, found.query.to_dict(), job_board.heading(found),
                                            open_single=not found.relaxed)
     if not reply and not store.has_match(ctx.db, store.JobQuery(), job_board.today()):
         return ctx.reply("jobs.board_empty")
+    if not reply:
+        ctx.start_flow("jobs", paging.STEP, query=found.query.to_dict(), heading="", offset=0, shown=[], current=None)
+    ctx.goto(paging.STEP, asked={"keywords": keywords, "city": city})
     return with_page_link(reply or Reply(text=job_board.none_found(found, text)), ctx.config, "jobs", "/m/jobs",
-                          q=" ".join(slots.get("keywords", [])), city=slots.get("city"))
+                          q=" ".join(keywords), city=city)
 
 
 @step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)
 def browse(ctx):
-    return paging.browse(ctx, LISTING)
+    return _how_to_apply(ctx) or _narrowed(ctx) or paging.browse(ctx, LISTING)
+
+
+def _narrowed(ctx) -> Reply | None:
+    """"那洛阳的呢", "计算机方向的", "那全省的呢" after a search: the same search with the city or the
+    field changed, the rest kept; None when the message is no such follow-up."""
+    asked = ctx.flow_data.get("asked")
+    if asked is None or not paging.is_follow_up(ctx.text):
+        return None
+    slots = analyse(ctx.text).slots_for("jobs")
+    everywhere = any(word in ctx.text for word in content.load_toml("conversation.toml")["all_places_words"])
+    if not (slots.get("city") or slots.get("keywords") or everywhere):
+        return None
+    city = None if everywhere else slots.get("city") or asked["city"]
+    return _search(ctx, slots.get("keywords") or asked["keywords"], city, ctx.text)
+
+
+def _how_to_apply(ctx) -> Reply | None:
+    """"怎么投简历" right after a posting was opened: how to apply for that one."""
+    current = ctx.flow_data.get("current")
+    if current is None or not any(word in ctx.text for word in job_board.settings()["chat"]["apply_words"]):
+        return None
+    posting = store.find_posting(ctx.db, current)
+    if posting is None or not store.is_visible(posting, job_board.today()):
+        return ctx.reply("jobs.gone")
+    return ctx.reply("jobs.how_to_apply", title=posting["title"], employer=posting["employer"],
+                     how=posting["how_to_apply"] or content.text("jobs.how_to_apply_unknown"))
 
 
 # --- keyword alerts ---------------------------------------------------------------------
