@@ -154,3 +154,18 @@ def test_a_remark_with_dues_and_something_else_is_split_by_a_person_not_called_n
         ("2026-03-05", "黄药师", REGULAR + 30, "会费及证书工本费")]))
     [row] = report["invalid"]
     assert row["problem"] == "mixed_purpose" and report["not_dues"] == []
+
+
+def test_arrears_the_remark_names_are_paid_for_those_years(env, db, tmp_path):
+    people(db)
+    with transaction(db):
+        db["members"].update(find_payer(db, "HNKX201900011")["id"], {"paid_through": "2024-12-31"})
+        db["members"].update(find_payer(db, "HNKX201900012")["id"], {"paid_through": "2024-12-31"})
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-02-05", "欧阳锋", REGULAR, "补交2025年会费"),
+        ("2026-02-06", "黄药师", 2 * REGULAR, "2025、2026两年会费"),
+        ("2026-02-07", "周伯通", REGULAR, "2023年会费"),   # never paid: no back-dues beyond what he names
+    ]))
+    through = {r["number"]: r["paid_through"] for r in report["recorded"]}
+    assert through == {"HNKX201900011": "2025-12-31", "HNKX201900012": "2026-12-31",
+                       "HNKX201900015": "2023-12-31"}

@@ -129,12 +129,19 @@ def days_to_expiry(paid_through: str | None, today: date) -> int | None:
 
 # --- payments ----------------------------------------------------------------------
 
-def coverage(paid_through: str | None, years: int, paid_on: date) -> tuple[str, str]:
-    """The period (from, to) a payment of N years (or LIFETIME) made on `paid_on` pays for."""
+def coverage(paid_through: str | None, years: int, paid_on: date,
+             from_year: int | None = None) -> tuple[str, str]:
+    """The period (from, to) a payment of N years (or LIFETIME) made on `paid_on` pays for.
+
+    `from_year`: the first year the payer says they pay for (a transfer's "补交2025年会费"): a lapsed
+    payer's arrears are paid from there, when not already covered; no back-dues otherwise.
+    """
     if standing(paid_through, paid_on) in ("active", "grace"):
         first_year = _date(paid_through).year + 1
     else:
         first_year = paid_on.year + (1 if late_in_year(paid_on) else 0)
+        if from_year and from_year < first_year and (not paid_through or from_year > _date(paid_through).year):
+            first_year = from_year
     start = date(first_year, 1, 1).isoformat()
     if years == LIFETIME:
         return start, LIFETIME_PAID_THROUGH
@@ -152,8 +159,8 @@ def dues_year(paid_through: str | None, day: date) -> int:
     return int(coverage(paid_through, 1, day)[0][:4])
 
 
-def paid_through_after(paid_through: str | None, years: int, paid_on: date) -> str:
-    return coverage(paid_through, years, paid_on)[1]
+def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None) -> str:
+    return coverage(paid_through, years, paid_on, from_year)[1]
 
 
 def renewal_options(category: str, paid_through: str | None, today: date) -> list[dict]:

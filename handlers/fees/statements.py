@@ -191,7 +191,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
            "years": years, "paid_at": paid_on.isoformat(), "matched_by": matched_by}
     if context["dry_run"]:
         return dict(row, receipt_no=_text("import.dry_run_receipt"),
-                    paid_through=dues.paid_through_after(payer["paid_through"], years, paid_on))
+                    paid_through=dues.paid_through_after(payer["paid_through"], years, paid_on,
+                                                         min(_years_named(values), default=None)))
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
 
 
@@ -217,6 +218,11 @@ def _import_key(values: dict, paid_on: date, amount: float, payer: dict, split: 
     return f"{key}|{payer['number']}" if split else key  # one bank reference, several members' dues
 
 
+def _years_named(values: dict) -> list[int]:
+    """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year)."""
+    return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", _memo_text(values))]
+
+
 def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
     """Hold a payment from someone whose dues already cover the year it names, or (naming none) go
     beyond the dues year it arrives in (next_year_from counted): most likely paid twice (a roster's
@@ -224,7 +230,7 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
     paid_through = payer.get("paid_through")
     if not paid_through or dues.is_lifetime(paid_through):
         return
-    named = [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", _memo_text(values))]
+    named = _years_named(values)
     covered = int(paid_through[:4])
     this_year = paid_on.year + (1 if paid_on.strftime("%m-%d") >= dues.fee_rules()["next_year_from"] else 0)
     if (named and max(named) <= covered) or (not named and covered > this_year):
@@ -238,7 +244,7 @@ def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None
         payment = record_payment(db, payer, row["amount"], row["years"], paid_on, context["method"],
                                  context["actor"], note=_memo_text(values) or None,
                                  reference=reference, import_key=key, source=context["source"],
-                                 account=_account(values))
+                                 account=_account(values), from_year=min(_years_named(values), default=None))
     except AlreadyLifetime:
         raise RowProblem("invalid", "lifetime") from None
     except sqlite3.IntegrityError:  # an import of the same statement running at the same time got there first
