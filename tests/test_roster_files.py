@@ -176,8 +176,8 @@ def test_the_master_file_s_numbers_meet_members_imported_without_one(env, db, tm
         ["HNKX00778", "佟湘玉", "13800000052", "普通会员", 2025, "已故"]))
     assert report["bad_rows"] == [] and len(report["new"]) == 1
     bai = member(db, "13800000051")
-    assert bai["member_no"] == first["member_no"] and bai["paid_through"] == "2026-12-31"
-    assert any("HNKX00777" in c for c in checks_of(report)[2])
+    assert bai["member_no"] == "HNKX00777" and bai["paid_through"] == "2026-12-31"  # the master's number
+    assert any("HNKX00777" in c and first["member_no"] in c for c in checks_of(report)[2])
     assert find_member_by_no(db, "HNKX00778")["status"] == "deceased"
 
 
@@ -190,3 +190,20 @@ def test_a_yes_no_column_that_contradicts_the_year_s_column_is_listed_and_the_ye
     checks = checks_of(report)
     assert sorted(checks) == [2, 3]
     assert "2026会费（D 列）：与“已缴费”一栏的“否”矛盾" in checks[2][0]
+
+
+def test_a_unit_list_whose_contact_cell_holds_a_mobile_and_a_landline(env, db, tmp_path):
+    path = plain_book(tmp_path / "单位会员.xlsx", ["单位名称", "单位性质", "联系人", "联系人手机", "2026年会费"],
+                      ["光明顶科技有限公司", "民营企业", "张无忌", "13800000071/0371-65512345", "已缴"],
+                      ["峨眉研究院", "事业单位", "周芷若", "13800000072", None])
+    result = CliRunner().invoke(main, ["units", "import", str(path), "--json"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert [u["name"] for u in report["new_units"]] == ["光明顶科技有限公司", "峨眉研究院"]
+    units = {u["name"]: u for u in db["units"].rows}
+    assert units["光明顶科技有限公司"]["contact_mobile"] == "13800000071"
+    assert units["光明顶科技有限公司"]["paid_through"] == "2026-12-31"
+    assert units["峨眉研究院"]["contact_mobile"] == "13800000072"
+    checks = checks_of(report)
+    assert any("13800000071" in c and "座机" in c for c in checks[2])
+    assert any("事业单位" in c for c in checks[3])   # not on the list of 单位类型: left blank, said

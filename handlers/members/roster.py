@@ -27,6 +27,7 @@ import sqlite_utils
 
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
+from handlers.fees.dues import format_amount as dues_format
 from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_table
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_mobile, clean_name, clean_text, normalise)
@@ -225,7 +226,8 @@ NOT_STORED = ("paid_status", "remarks")  # read into other fields
 SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
-                 "repeated_differs", "namesake_same_unit", "number_differs", "soft_dropped")
+                 "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
+                 "unit_level")
 UNIT_ONLY = ("contact_name", "credit_code")
 
 
@@ -305,6 +307,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
+    if unit and roles:  # 理事单位, 常务理事单位: the unit's level, no person's council role
+        notices[:] = [n for n in notices if n.reason != "role_in_category"]
+        notices.append(Problem(row, sheet.columns.get("category"), normalise(values.get("category")), "unit_level",
+                               {"fee": dues_format(_membership()["fees"]["yearly"]["unit"])}))
     cleaners = UNIT_CLEANERS if unit else CLEANERS
     for key, value in values.items():
         column = sheet.columns[key]
@@ -317,6 +323,11 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         try:
             cleaned = cleaners[key](value, today)
         except Invalid as bad:
+            cleaned = _one_mobile_of(value) if key == "mobile" else None
+            if cleaned:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
+                fields[key] = cleaned
+                notices.append(Problem(row, column, _shown(value), "mobile_extra", {"mobile": cleaned}))
+                continue
             if key in SOFT_COLUMNS:  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
             else:
@@ -431,6 +442,17 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             header = next((c.header for c in sheet.gathered.get("dues_marks", [])
                            if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), "")
             notices.append(Problem(row, column, text, "remark_unpaid", {"year": year, "header": header}))
+
+
+def _one_mobile_of(value) -> str | None:
+    """The one mobile in a cell that holds more than a number (a mobile and a landline, a name)."""
+    found = set()
+    for part in re.split(r"[/／、,，;；\s]+|或", normalise(value)):
+        try:
+            found.add(clean_mobile(part))
+        except Invalid:
+            continue
+    return found.pop() if len(found) == 1 else None
 
 
 def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> list[str]:
@@ -598,8 +620,8 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
     others = [m for m in find_members_by_mobile(db, fields["mobile"])
               if not member or m["id"] != member["id"]]
     if not member and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
-        if "member_no" in fields and checks is not None:  # numbered here from a roster that had no numbers
-            checks.append(Problem(row, sheet.columns["member_no"], fields.pop("member_no"), "number_differs",
+        if "member_no" in fields and checks is not None:  # numbered on import from a roster without numbers
+            checks.append(Problem(row, sheet.columns["member_no"], fields["member_no"], "number_adopted",
                                   {"member_no": others[0]["member_no"]}))
         return others[0], []
     for other in others[:1]:
