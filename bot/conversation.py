@@ -207,6 +207,9 @@ def _on_message(ctx: Context) -> Reply:
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
         ctx.flow_changed = True
         return ctx.reply("flow.away", flow=flow_title(flow))
+    if flow.get("waiting") and is_one_of(ctx.text, "earlier_words"):
+        ctx.end_flow()  # "回到刚才报名" from the binding a dues question started: back to the registration
+        return _resume(ctx)
     if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
         return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
     if ctx.intent.name == "cancel":

@@ -340,3 +340,91 @@ def test_the_same_events_question_about_another_city(visitor, events):
     visitor.says("新乡最近有培训吗")
     reply = visitor.says("那南阳的呢")
     assert "科普讲解员培训" in reply and "实验室安全培训" not in reply
+
+
+# --- answers instead of dead ends ---------------------------------------------------------------
+
+def test_a_stranger_asking_about_their_own_dues_is_asked_who_they_are(visitor):
+    reply = visitor.says("我的会费交上了没")
+    assert "姓名和手机号" in reply and "学生会员：" not in reply
+
+
+def test_an_invoice_question_gets_how_to_ask_for_one(visitor):
+    reply = visitor.says("交了会费可以开票不")
+    assert "0371-6000 0000" in reply and "抬头" in reply
+
+
+def test_where_to_pay_in_plain_words(visitor):
+    assert "银行转账" in visitor.says("会费在哪交")
+
+
+def test_subscribing_to_this_under_a_topic_list(visitor, db):
+    from storage.news import topics_of
+
+    save_item(db, {"item_no": "i1", "kind": "newsletter", "title": "产业动态一则", "topics": ["industry"],
+                   "audience": None, "summary": "摘要", "link": None, "body": "正文",
+                   "publish_at": "2026-11-01T09:00:00+08:00", "source": None})
+    visitor.says("行业动态")
+    assert "已为您订阅" in visitor.says("订阅这个栏目")
+    assert topics_of(db, "o_visitor") == ["industry"]
+
+
+@pytest.fixture
+def talent_call(db):
+    from storage import awards
+
+    awards.save_awards(db, [({"name": "中原青年拔尖人才计划", "kind": "talent", "deadline": (TODAY + timedelta(days=30)).isoformat(),
+                              "eligibility": "40周岁以下", "how_to_apply": "单位推荐", "link": None}, "test")],
+                       [], actor="test")
+
+
+def test_a_question_about_the_call_just_opened_is_answered_from_it(visitor, talent_call):
+    visitor.says("青年人才计划怎么申报")
+    assert "40周岁以下" in visitor.says("对年龄有限制吗")
+
+
+def test_asking_to_be_told_about_a_call_subscribes_to_talent_news(visitor, talent_call, db):
+    from storage.news import topics_of
+
+    visitor.says("青年人才计划怎么申报")
+    visitor.says("有新消息通知我")
+    assert "talent" in topics_of(db, "o_visitor")
+
+
+def test_applying_to_be_a_fellow_says_it_is_by_nomination(visitor, redis_client):
+    from tests import redis_state
+
+    reply = visitor.says("我要申请当会士")
+    assert "提名" in reply and redis_state.load_flow(redis_client, "o_visitor") is None
+
+
+def test_a_short_remark_on_a_drafted_complaint_is_added_not_put_in_its_place(visitor, db):
+    from storage.tickets import list_tickets_of_member
+
+    visitor.says("培训费退款一直没有到账，请尽快处理")
+    visitor.says("已经两周了")
+    [ticket] = list_tickets_of_member(db, "o_visitor")
+    assert "退款一直没有到账" in ticket["body"] and "已经两周了" in ticket["body"]
+
+
+def test_asking_after_an_earlier_complaint_shows_it(visitor, db):
+    from storage.tickets import create_ticket
+
+    number = create_ticket(db, "o_visitor", "建议", "希望会讯能按学科分类推送")
+    assert number in visitor.says("我之前提的意见有回复了吗")
+
+
+def test_a_new_unit_said_in_a_sentence_is_stored_as_the_unit(client, config, db):
+    from storage.members import find_member_by_openid, insert_member
+
+    insert_member(db, {"member_no": "HNKX202000077", "name": "葛晓峰", "category": "regular", "openid": "o_bound",
+                       "mobile": "13700001234", "work_unit": "河南大学"}, actor="test")
+    member = Member(client, config, "o_bound")
+    member.says("我要修改单位")
+    member.says("改成河南财经政法大学了")
+    assert find_member_by_openid(db, "o_bound")["work_unit"] == "河南财经政法大学"
+
+
+def test_an_employer_who_wants_to_post_a_job_is_told_how(visitor, board):
+    reply = visitor.says("我们单位想发布招聘岗位")
+    assert "秘书处" in reply and "电气设计工程师" not in reply

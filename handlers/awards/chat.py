@@ -14,6 +14,7 @@ from handlers.awards import calls
 from bot import content, paging
 from bot.registry import handles, step
 from storage.awards import TALENT, find_award, list_awards
+from handlers.news.subscriptions import subscribe_to
 from storage.news import topics_of
 
 
@@ -56,4 +57,9 @@ def show_awards(ctx):
 
 @step("awards", paging.STEP, prompt="awards.browse_prompt", lapses=True)
 def browse(ctx):
+    if ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic"):
+        return subscribe_to(ctx, [TALENT])  # "有消息了通知我" about a call: its deadline reminders
+    current = ctx.flow_data.get("current")
+    if current is not None and any(word in ctx.text for word in calls.settings()["detail_words"]):
+        return LISTING.detail(ctx, current)  # "年龄有要求吗", "需要什么材料": the call just opened answers it
     return paging.browse(ctx, LISTING)

@@ -22,7 +22,7 @@ from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
 from handlers.members.profile import start_binding
-from bot.registry import handles
+from bot.registry import INTENT_HANDLERS, handles
 from storage import state
 from storage.events import list_events
 from storage.fees import find_payer_by_openid, payments_of
@@ -41,11 +41,15 @@ def _mentions(text: str, key: str) -> bool:
 @handles("fee_status", menu="MENU_FEES")
 def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
+    if text and _mentions(text, "refund"):
+        return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到": a complaint for the secretariat
     if text and asks_event_fee(text):
         return event_fee(ctx, text)
     channel = _channel_asked(text)
     if channel is not None:
         return _channel_answer(ctx, channel)
+    if text and _mentions(text, "invoice"):
+        return ctx.reply("fees.invoice", **content.society()["secretariat"])
     if text and _mentions(text, "how_to_pay"):
         return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
     category = _category_named(text)
@@ -53,8 +57,8 @@ def fee_status(ctx):
         return ctx.reply("fees.category_fee", line=_schedule_line(category))
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
-        if text and _mentions(text, "claims_member"):
-            return start_binding(ctx, then="fee_status")
+        if text and (_mentions(text, "claims_member") or _mentions(text, "paid_yet") or _mentions(text, "own_status")):
+            return start_binding(ctx, then="fee_status")  # "我会费交了没": theirs, once we know who they are
         return _schedule_reply(ctx, details=bool(text) and _mentions(text, "details"))
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
     if text and _mentions(text, "history"):
@@ -128,7 +132,10 @@ def asks_event_fee(text: str) -> bool:
 
 
 def event_fee(ctx, text: str):
-    """An event's fee, not the dues: the event the question names, else how to find it."""
+    """An event's fee, not the dues: the event the question names, else how to find it. A refund
+    that has not come ("报名费退款到现在还没到") is a complaint for the secretariat, not a price."""
+    if _mentions(text, "refund"):
+        return INTENT_HANDLERS["feedback"](ctx)
     query, _ = guide.question(text, date.today())
     found = list_events(ctx.db, query, 0, 2) if guide.is_narrow(query) else []
     if len(found) == 1:

@@ -46,6 +46,8 @@ LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts=
 def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
     text = ctx.text if slots else ""  # a menu click lists the newest
+    if text and any(word in text for word in job_board.settings()["chat"]["post_words"]):
+        return ctx.reply("jobs.how_to_post", **content.society()["secretariat"])  # an employer, not a seeker
     return _search(ctx, slots.get("keywords", []), slots.get("city"), text)
 
 

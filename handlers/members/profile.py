@@ -18,7 +18,7 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, mobile_and_rest, mobile_in,
-                            normalise, tries_value)
+                            normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
@@ -278,10 +278,19 @@ def _bind(ctx, member: dict) -> Reply:
 
 # --- updates -----------------------------------------------------------------
 
+_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是)")
+
+
+def _new_unit(text) -> str:
+    """"单位改成郑州轻工业大学" -> 郑州轻工业大学: the unit, not the sentence around it."""
+    said = _CHANGED_TO.sub("", normalise(text)).strip(" ，,。了")
+    return unit_in(said) or clean_text(said, "work_unit")
+
+
 UPDATES = {
-    "mobile": clean_mobile,
+    "mobile": lambda text: mobile_in(text) or clean_mobile(text),  # "新号 186 3712 0099"
     "email": clean_email,
-    "work_unit": lambda text: clean_text(text, "work_unit"),
+    "work_unit": _new_unit,
 }
 _SHAPES = {"mobile": "mobile", "email": "email", "work_unit": "unit"}  # see validation.tries_value
 

@@ -275,6 +275,8 @@ def start_signup(ctx):
         # Asked again half-way (menu, or "入会" while paused): carry on, do not start over.
         ctx.start_flow(FLOW, ctx.flow["step"], **ctx.flow_data)
         return ctx.reply("signup.carry_on").with_note(_current_question(ctx).text)
+    if _membership()["categories"]["fellow"] in normalise(ctx.text):  # "我想申请会士": by nomination only
+        return ctx.reply("signup.fellow_by_nomination", **content.society()["secretariat"])
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         return ctx.reply("signup.already_member", member_no=member["member_no"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot import content, delivery, paging
 from bot.page_links import with_page_link
 from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
+from handlers.news.subscriptions import subscribe_to, topics_in
 from bot.registry import handles, step
 from storage.news import items_by_id, latest_items
 
@@ -47,6 +48,10 @@ def show_news(ctx):
 
 @step("news", paging.STEP, prompt="news.browse_prompt", lapses=True)
 def browse(ctx):
+    topic = ctx.flow_data["query"].get("topic")
+    if topic and ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic") \
+            and len(topics_in(ctx.text)) < 2:
+        return subscribe_to(ctx, [topic])  # "订阅这个" under a topic's list: that topic
     return paging.browse(ctx, LISTING)
 
 

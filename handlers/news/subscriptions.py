@@ -69,10 +69,10 @@ def subscribe_topics(ctx):
         return _keep_only(ctx, keep)
     several = topics_in(ctx.text)
     if len(several) > 1:  # "订阅政策和人才"
-        return _subscribe(ctx, several)
+        return subscribe_to(ctx, several)
     topic = ctx.intent.slots.get("topic")
     if topic:
-        return _subscribe(ctx, [topic])
+        return subscribe_to(ctx, [topic])
     ctx.start_flow("subscribe", "choose")
     return _choices(ctx)
 
@@ -109,10 +109,11 @@ def choose_topics(ctx):
     else:
         return _unchanged(ctx)
     ctx.end_flow()
-    return _subscribe(ctx, topics)
+    return subscribe_to(ctx, topics)
 
 
-def _subscribe(ctx, topics: list[str]):
+def subscribe_to(ctx, topics: list[str]):
+    """Subscribe the member to the topics and say what they now receive."""
     added = subscribe(ctx.db, ctx.openid, topics)
     current = topics_of(ctx.db, ctx.openid)
     if not added:

@@ -22,8 +22,13 @@ def _rules() -> dict:
 
 
 def asks_for_own(text: str) -> bool:
-    plain = re.sub(r"[\s\W_]+", "", text or "")
-    return len(plain) < _rules()["draft_min_chars"] and any(word in plain for word in _rules()["mine_words"])
+    """"我的诉求", or a question after an earlier one ("我上周提的那个投诉有回复了吗", "还在处理吗")."""
+    plain, rules = re.sub(r"[\s\W_]+", "", text or ""), _rules()
+    short = len(plain) < rules["draft_min_chars"]
+    if short and any(word in plain for word in rules["mine_words"]):
+        return True
+    return any(word in plain for word in rules["progress_words"]) and (
+        short or any(word in plain for word in rules["earlier_words"]))
 
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
@@ -64,6 +69,9 @@ def show_own(ctx):
 
 @step("feedback", paging.STEP, prompt="tickets.browse_prompt", lapses=True)
 def browse(ctx):
+    current = ctx.flow_data.get("current")
+    if current is not None and any(word in ctx.text for word in _rules()["progress_words"]):
+        return _detail(ctx, current)  # "还在处理吗？大概要多久": where the one just shown stands
     return paging.browse(ctx, LISTING)
 
 

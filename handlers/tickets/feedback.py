@@ -61,8 +61,12 @@ def take_body(ctx):
 
 @step("feedback", "confirm", prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
+    """Confirmed: the draft. A whole new text replaces it; a short remark ("都一个月了！") is added
+    to it, never put in its place."""
     if is_one_of(ctx.text, "confirm_words"):
         return _submit(ctx, ctx.flow_data["body"])
+    if len(ctx.text) < _rules()["draft_min_chars"]:
+        return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
     return _submit(ctx, ctx.text)
 
 
