@@ -28,6 +28,7 @@ NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制�
                 "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页")
 MAX_COLUMN_WIDTH = 50
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+READ_SUFFIXES = (*XLSX_SUFFIXES, ".xls", ".csv")  # .xls: old Excel and WPS, and many banks' exports
 
 
 class SheetError(ValueError):
@@ -124,6 +125,8 @@ def _read(path: Path) -> list[tuple[list[list], str | None]]:
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         return _xlsx_grids(path)
+    if suffix == ".xls":
+        return _xls_grids(path)
     if suffix == ".csv":
         return [(_csv_grid(path), None)]
     raise SheetError("format", file=path.name)
@@ -139,6 +142,41 @@ def _xlsx_grids(path: Path) -> list[tuple[list[list], str]]:
     active = workbook.active
     sheets = [active, *(s for s in workbook.worksheets if s is not active)]
     return [(_xlsx_grid(sheet), sheet.title) for sheet in sheets]
+
+
+def _xls_grids(path: Path) -> list[tuple[list[list], str]]:
+    """An Excel 97-2003 workbook (xlrd), read like an .xlsx: dates as dates, whole numbers as ints,
+    merged cells filled, the sheet Excel opens on first."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(path, formatting_info=True)
+    except Exception as exc:  # xlrd raises its own XLRDError and others for a file that is not a workbook
+        raise SheetError("unreadable", file=path.name, error=str(exc)) from None
+    sheets = sorted(book.sheets(), key=lambda sheet: not sheet.sheet_selected)
+    grids = []
+    for sheet in sheets:
+        grid = [[_xls_value(book, sheet.cell(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
+        for top, bottom, left, right in sheet.merged_cells:
+            for r in range(top, bottom):
+                for c in range(left, right):
+                    grid[r][c] = grid[top][left]
+        grids.append((grid, sheet.name))
+    return grids
+
+
+def _xls_value(book, cell):
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate_as_datetime(cell.value, book.datemode)
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    if isinstance(cell.value, float) and cell.value.is_integer():
+        return int(cell.value)
+    return cell.value.strip() if isinstance(cell.value, str) else cell.value
 
 
 def _xlsx_grid(sheet) -> list[list]:

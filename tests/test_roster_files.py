@@ -207,3 +207,23 @@ def test_a_unit_list_whose_contact_cell_holds_a_mobile_and_a_landline(env, db, t
     checks = checks_of(report)
     assert any("13800000071" in c and "座机" in c for c in checks[2])
     assert any("事业单位" in c for c in checks[3])   # not on the list of 单位类型: left blank, said
+
+
+def test_an_xls_roster_with_a_merged_title_as_an_old_system_saves_it(env, db, tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名册")
+    sheet.write_merge(0, 0, 0, 4, "某某学会会员名册")
+    for column, text in enumerate(["姓名", "手机号码", "会员类别", "入会时间", "会费缴至"]):
+        sheet.write(1, column, text)
+    sheet.write(2, 0, "令狐冲")
+    sheet.write(2, 1, 13800000081)          # a number cell, as old exports store mobiles
+    sheet.write(2, 2, "个人会员")
+    sheet.write(2, 3, datetime(2018, 5, 1), xlwt.easyxf(num_format_str="yyyy年m月"))
+    sheet.write(2, 4, 2026)
+    book.save(str(tmp_path / "名册.xls"))
+    report = imported(env, tmp_path / "名册.xls")
+    assert report["bad_rows"] == [] and report["header_rows"] == [2]
+    linghu = member(db, "13800000081")
+    assert (linghu["name"], linghu["joined_at"], linghu["paid_through"]) == ("令狐冲", "2018-05-01", "2026-12-31")

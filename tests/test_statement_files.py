@@ -5,6 +5,7 @@ made here the way its bank or app makes it."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from click.testing import CliRunner
 from openpyxl import Workbook
@@ -169,3 +170,25 @@ def test_arrears_the_remark_names_are_paid_for_those_years(env, db, tmp_path):
     through = {r["number"]: r["paid_through"] for r in report["recorded"]}
     assert through == {"HNKX201900011": "2025-12-31", "HNKX201900012": "2026-12-31",
                        "HNKX201900015": "2023-12-31"}
+
+
+def test_an_old_excel_xls_statement_as_banks_still_export_them(env, db, tmp_path):
+    import xlwt
+
+    people(db)
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("交易明细")
+    sheet.write_merge(0, 0, 0, 5, "某某银行账户交易明细")
+    for column, text in enumerate(["交易日期", "对方户名", "借方发生额", "贷方发生额", "余额", "摘要"]):
+        sheet.write(2, column, text)
+    when = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    sheet.write(3, 0, datetime(2026, 3, 2), when)
+    for column, value in enumerate(["欧阳锋", "", REGULAR, 9000.5, "会费"], start=1):
+        sheet.write(3, column, value)
+    sheet.write(4, 0, datetime(2026, 3, 3), when)
+    for column, value in enumerate(["某印刷厂", 300, "", 8700.5, "印刷费"], start=1):
+        sheet.write(4, column, value)
+    book.save(str(tmp_path / "明细.xls"))
+    report = imported(env, tmp_path / "明细.xls")
+    assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(4, "HNKX201900011", "2026-03-02")]
+    assert report["skipped"] == 1

@@ -17,14 +17,14 @@ from handlers.fees import statements
 from handlers.fees import dues
 from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
                           t, upload_step)
-from bot.spreadsheets import XLSX_SUFFIXES
+from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import find_nearby_payment, find_payer, list_dues_payers
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
-SUFFIXES = (*XLSX_SUFFIXES, ".csv")
+SUFFIXES = READ_SUFFIXES
 
 
 def _overdue(payers: list[dict], today: date) -> list[dict]:

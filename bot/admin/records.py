@@ -18,9 +18,9 @@ from flask import Blueprint, abort, redirect, request, url_for
 
 from bot import content, sheet_import
 from bot.admin.ui import actor, db, drop_upload, held_upload, render, say_not_done, t, upload_step
-from bot.spreadsheets import XLSX_SUFFIXES, SheetError
+from bot.spreadsheets import READ_SUFFIXES, SheetError
 
-SUFFIXES = (*XLSX_SUFFIXES, ".csv")
+SUFFIXES = READ_SUFFIXES
 
 
 def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -> None:

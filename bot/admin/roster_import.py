@@ -17,11 +17,11 @@ from flask import Blueprint, abort, redirect, request, url_for
 from handlers.members import roster
 from handlers.members import membership
 from bot.admin.ui import actor, db, drop_upload, held_upload, render, say_not_done, t, upload_step
-from bot.spreadsheets import XLSX_SUFFIXES, SheetError
+from bot.spreadsheets import READ_SUFFIXES, SheetError
 
 bp = Blueprint("roster_import", __name__, url_prefix="/import")
 
-SUFFIXES = (*XLSX_SUFFIXES, ".csv")
+SUFFIXES = READ_SUFFIXES
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -183,7 +183,7 @@ def _print_show(d: dict) -> None:
               help=_help("import.confirm"))
 @json_option
 def import_(file, method, actor, dry_run, confirm):
-    """导入银行流水或缴费登记表（.xlsx/.csv），登记其中的会费。
+    """导入银行流水或缴费登记表（.xlsx/.xls/.csv），登记其中的会费。
 
     按会员编号认缴费人（编号列，或摘要、附言、用途、备注等任一备注列里写的编号），
     其次按手机号、付款账号、户名；报告写明按哪一列认出。已登记过的不重复登记；

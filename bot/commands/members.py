@@ -331,7 +331,7 @@ def import_options(command):
 @members.command("import")
 @import_options
 def import_(file, skip_bad_rows, dry_run, overwrite, actor):
-    """导入会员名册（.xlsx 或 .csv），先出校验报告；同一文件重复导入不会重复建档。
+    """导入会员名册（.xlsx、.xls 或 .csv），先出校验报告；同一文件重复导入不会重复建档。
 
     “会员类别”为单位会员的行导入为单位会员；理事会职务写在类别、职务或备注栏都能识别；
     “缴费情况”“会费缴至”记为期初的会费缴至日期（不算缴费）。

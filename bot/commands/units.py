@@ -60,7 +60,7 @@ def list_():
 @units.command("import")
 @import_options
 def import_(file, skip_bad_rows, dry_run, overwrite, actor):
-    """导入单位会员表（.xlsx 或 .csv：单位名称、单位会员编号、联系人、联系电话、会费缴至……）。"""
+    """导入单位会员表（.xlsx、.xls 或 .csv：单位名称、单位会员编号、联系人、联系电话、会费缴至……）。"""
     return run_import(file, skip_bad_rows, dry_run, overwrite, actor, units=True)
 
 
