@@ -205,15 +205,26 @@ def _cell_value(cell):
 
 
 def _csv_grid(path: Path) -> list[list]:
-    """CSV saved by Excel in China is GB18030 (GBK); ours and newer Excel's are UTF-8."""
+    """CSV saved by Excel in China is GB18030 (GBK); ours and newer Excel's are UTF-8; Excel's
+    "Unicode text" is UTF-16 with tabs. Some systems separate by tabs or semicolons."""
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="replace")
-    rows = [[value.strip() for value in row] for row in csv.reader(io.StringIO(text))]
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("gb18030", errors="replace")
+    rows = [[value.strip() for value in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
     width = max((len(row) for row in rows), default=0)
     return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _delimiter(text: str) -> str:
+    """The separator most lines share: a comma unless tabs or semicolons split the lines more often."""
+    lines = [line for line in text.splitlines()[:60] if line.strip()]
+    counts = {sep: sum(1 for line in lines if line.count(sep) >= 2) for sep in (",", "\t", ";")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
 def header_key(text) -> str:

@@ -227,3 +227,13 @@ def test_an_xls_roster_with_a_merged_title_as_an_old_system_saves_it(env, db, tm
     assert report["bad_rows"] == [] and report["header_rows"] == [2]
     linghu = member(db, "13800000081")
     assert (linghu["name"], linghu["joined_at"], linghu["paid_through"]) == ("令狐冲", "2018-05-01", "2026-12-31")
+
+
+def test_a_tab_separated_utf16_export_saved_as_unicode_text(env, db, tmp_path):
+    lines = ["会员信息导出", "姓名\t手机\t会员类别\t备注", "任盈盈\t13800000091\t个人会员\t联系人：任我行, 王叔",
+             "向问天\t13800000092\t高级会员\t"]
+    path = tmp_path / "导出.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-16"))
+    report = imported(env, path)
+    assert [n["name"] for n in report["new"]] == ["任盈盈", "向问天"]
+    assert member(db, "13800000092")["category"] == "senior"
