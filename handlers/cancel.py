@@ -11,6 +11,8 @@ from handlers.events import chat as events
 @handles("cancel")
 def cancel(ctx):
     if ctx.flow is None:
+        if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel
+            return ctx.reply("events.signup.again")
         return events.cancel(ctx) if events.wants_to_cancel(ctx) else ctx.reply("cancel.nothing")
     title = flow_title(ctx.flow)
     kept = signup.keep_for_later(ctx)

@@ -428,3 +428,30 @@ def test_a_new_unit_said_in_a_sentence_is_stored_as_the_unit(client, config, db)
 def test_an_employer_who_wants_to_post_a_job_is_told_how(visitor, board):
     reply = visitor.says("我们单位想发布招聘岗位")
     assert "秘书处" in reply and "电气设计工程师" not in reply
+
+
+def test_another_members_contact_is_refused_politely(visitor, roster):
+    reply = visitor.says("能查一下高志强的手机号码吗")
+    assert "隐私" in reply and "13598760002" not in reply and "0002" not in reply
+
+
+def test_asking_to_report_anonymously_says_who_sees_it_and_takes_the_report(visitor, db):
+    from storage.tickets import list_tickets_of_member
+
+    reply = visitor.says("我想匿名反映点情况")
+    assert "秘书处工作人员能看到" in reply
+    visitor.says("某培训班收费没有开票，也不给收据")
+    [ticket] = list_tickets_of_member(db, "o_visitor")
+    assert "不给收据" in ticket["body"]
+
+
+def test_whether_one_can_register_again_after_cancelling_is_answered(visitor):
+    assert "可以" in visitor.says("取消以后还能重新报吗？")
+
+
+def test_a_students_unit_said_in_passing_is_the_school(visitor, redis_client):
+    visitor.says("我要申请学生会员")
+    visitor.says("贺文斌")
+    visitor.says("郑州轻工业大学，研一")
+    answers = application_answers(redis_client)
+    assert answers["school"] == "郑州轻工业大学" and answers["work_unit"] == "郑州轻工业大学"

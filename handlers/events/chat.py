@@ -26,7 +26,7 @@ from bot.registry import handles, step
 from bot.router import normalize
 from bot.messages import Reply
 from bot.privacy import mask_mobile
-from bot.validation import Invalid, clean_mobile, name_in, normalise, tries_value, unit_in
+from bot.validation import Invalid, clean_mobile, looks_like_a_question, name_in, normalise, tries_value, unit_in
 from handlers.events.registration import register
 from storage.events import (
     REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
@@ -437,6 +437,11 @@ def _show_mine(ctx):
     if not registrations:
         return ctx.reply("events.mine.none")
     return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+
+
+def asks_to_sign_up_again(ctx) -> bool:
+    """"取消了还能再报吗": whether one can register again, asked, not a cancellation."""
+    return guide.mentions(ctx.text, "again_words") is not None and looks_like_a_question(ctx.text)
 
 
 def wants_to_cancel(ctx) -> bool:

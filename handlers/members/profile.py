@@ -62,9 +62,22 @@ def _card(ctx, member: dict) -> Reply:
     )
 
 
+def _asks_about_someone_else(text: str) -> bool:
+    """"帮我查一下张伟的手机号": another person's details (a member sees only their own)."""
+    text, words = normalise(text), _texts()["words"]
+    for word in words["others_data"]:
+        at = text.find(word)
+        before = text[:at]
+        if at > 0 and not before.endswith(("我", "自己", "本人")) and any(verb in before for verb in words["look_up"]):
+            return True
+    return False
+
+
 @handles("profile", menu="MENU_PROFILE")
 def show_profile(ctx):
     """The card for a bound member; otherwise the pending application, or binding."""
+    if ctx.message.kind == "text" and _asks_about_someone_else(ctx.text):
+        return ctx.reply("profile.others_refused", **content.society()["secretariat"])
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)

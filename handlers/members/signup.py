@@ -508,7 +508,11 @@ def _unit_besides(ctx, field: Field, text: str) -> dict:
             ctx.flow_data["answers"].get(column):
         return {}
     unit = unit_in(text)
-    return {column: unit} if unit else {}
+    if unit is None:
+        return {}
+    if ctx.flow_data["answers"].get("category") == "student":
+        return {column: unit, "school": unit}  # the school is the student's unit, as when asked
+    return {column: unit}
 
 
 def _noted(ctx, given: dict) -> str:

@@ -26,6 +26,9 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
+    if ctx.message.kind != "event" and any(word in ctx.text for word in _rules()["anonymous_words"]):
+        ctx.start_flow("feedback", "body")  # "我想匿名反映一个问题": who sees it, then the problem
+        return ctx.reply("feedback.anonymous")
     if ctx.message.kind != "event" and _is_the_feedback_itself(ctx.text):
         ctx.start_flow("feedback", "confirm", body=ctx.text)
         return ctx.reply("feedback.confirm_draft", body=ctx.text)
