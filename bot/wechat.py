@@ -269,7 +269,20 @@ def render_reply(reply: Reply, message: Inbound) -> str:
             for a in reply.articles[:1]  # a passive reply carries one card
         ]
         return ArticlesReply(articles=articles, **common).render()
-    return TextReply(content=_cdata_safe(reply.text), **common).render()
+    return _TEXT_REPLY.format(content=_cdata_safe(reply.text), **common)
+
+
+def _text_reply_layout() -> str:
+    """wechatpy's text reply with a {field} where each value goes: the XML it renders, filled in by
+    str.format, without building its reply object a message (five times the cost)."""
+    marks = {name: f"\x00{name}\x00" for name in ("source", "target", "content")}
+    xml = TextReply(time=1_700_000_001, **marks).render().replace("{", "{{").replace("}", "}}")
+    for name, mark in marks.items():
+        xml = xml.replace(mark, "{" + name + "}")
+    return xml.replace(">1700000001<", ">{time}<")
+
+
+_TEXT_REPLY = _text_reply_layout()
 
 
 def seal_reply(config: Config, xml: str, encrypted: bool, args) -> str:

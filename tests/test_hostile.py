@@ -184,6 +184,42 @@ def as_received(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def parser_reading(body: bytes) -> dict | None:
+    """The flat envelope as the XML parser reads it (ElementTree over expat), None for another shape."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(body.decode("utf-8"))
+    except (ElementTree.ParseError, UnicodeDecodeError):
+        return None
+    if root.tag != "xml" or root.attrib or not len(root) or (root.text and not root.text.isspace()):
+        return None
+    tags = [child.tag for child in root]
+    if len(set(tags)) != len(tags) or any(len(child) or child.attrib or (child.tail and not child.tail.isspace())
+                                          for child in root):
+        return None
+    return {child.tag: (child.text or "").strip() or None for child in root}
+
+
+@settings(max_examples=150, **BOUNDED)
+@given(text=member_text.filter(lambda text: all(map(_xml_legal, text))))
+def test_a_reply_is_the_xml_wechatpy_writes(text):
+    """Replies are filled into wechatpy's own layout (bot.wechat._TEXT_REPLY): the same XML, and the
+    member reads the text as written, whatever it holds (`]]>`, braces, markup)."""
+    from wechatpy.replies import TextReply
+
+    from bot.messages import Inbound, Reply
+    from bot.wechat import render_reply
+
+    message = Inbound(openid="oMember{0}", account="gh_{name}", kind="text", create_time=1)
+    xml = render_reply(Reply(text=text), message)
+    created = int(xml.split("<CreateTime>")[1].split("<")[0])
+    wechatpy = TextReply(source="gh_{name}", target="oMember{0}", time=created,
+                         content=text.replace("]]>", "]]]]><![CDATA[>")).render()
+    assert xml == wechatpy
+    assert (parser_reading(xml.encode())["Content"] or "") == as_received(text)
+
+
 @settings(max_examples=150, **BOUNDED)
 @given(text=member_text.filter(lambda text: all(map(_xml_legal, text))))
 def test_member_text_arrives_as_typed(config, account, text):
