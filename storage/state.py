@@ -77,7 +77,7 @@ class MemberTurn:
         self.taken = False
         self.flow: dict | None = None
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
-        self.later: tuple[str, str, int] | None = None  # (key, value, ttl) set by end_message
+        self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
 
     def _took(self, raw_flow: bytes | None) -> None:
         self.taken, self.flow = True, json.loads(raw_flow) if raw_flow else None
@@ -102,9 +102,9 @@ return {1, redis.call('get', KEYS[3])}
 # hold must not overwrite what a later message did. The reply is kept only over the claim,
 # never over the "later" answer the webhook gave when the handler ran past the deadline.
 _END_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: lock, flow, claim[, later]  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending[, later value, later ttl]
+-- KEYS: lock, flow, claim, later...  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending, (later value, later ttl)...
 local ours = redis.call('get', KEYS[1]) == ARGV[1]
-if KEYS[4] then redis.call('set', KEYS[4], ARGV[8], 'EX', ARGV[9]) end
+for i = 4, #KEYS do redis.call('set', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1]) end
 if ours then
   if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
   elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
@@ -212,8 +212,7 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
     flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
     keys = [_lock_key(turn.openid), flow_key(turn.openid), _dedupe_key(message_key)]
     args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING]
-    if turn.later:
-        key, value, ttl = turn.later
+    for key, value, ttl in turn.later:
         keys.append(key)
         args += [value, ttl]
     if not _run_once(r, _END_MESSAGE_SCRIPT, keys, args) and turn.taken:
@@ -226,12 +225,23 @@ _answering = threading.local()
 @contextmanager
 def answering(turn: MemberTurn):
     """While this thread answers the turn's message, a write that only the member's next message
-    reads (remember_last_routed) waits for end_message and rides in its round trip."""
+    reads (remember_last_routed, remember_topic) waits for end_message and rides in its round trip."""
     _answering.turn = turn
     try:
         yield
     finally:
         _answering.turn = None
+
+
+def _set_for_next_message(r: redis.Redis, openid: str, key: str, value: str, ttl: int) -> None:
+    """SET `key` for the member's next message, its only reader: that message waits for the member's
+    lock, which end_message frees in the same script as it writes this (see `answering`); outside
+    the member's turn, written now."""
+    turn = getattr(_answering, "turn", None)
+    if turn is not None and turn.openid == openid:
+        turn.later.append((key, value, ttl))
+    else:
+        r.set(key, value, ex=ttl)
 
 
 def store_reply(r: redis.Redis, message_key: str, reply: str, ttl: int) -> None:
@@ -399,7 +409,7 @@ def _topic_key(openid: str) -> str:
 
 
 def remember_topic(r: redis.Redis, openid: str, topic: str, ttl_seconds: int = 1800) -> None:
-    r.set(_topic_key(openid), topic, ex=ttl_seconds)
+    _set_for_next_message(r, openid, _topic_key(openid), topic, ttl_seconds)
 
 
 def recent_topic(r: redis.Redis, openid: str) -> str | None:
@@ -761,14 +771,7 @@ def _last_routed_key(openid: str) -> str:
 
 
 def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> None:
-    """Kept by end_message when the member's message is being answered (`answering`): the next
-    message of the member, the only reader, waits for the member's lock, which end_message frees
-    in the same script; otherwise written now."""
-    turn = getattr(_answering, "turn", None)
-    if turn is not None and turn.openid == openid:
-        turn.later = (_last_routed_key(openid), value, ttl)
-        return
-    r.set(_last_routed_key(openid), value, ex=ttl)
+    _set_for_next_message(r, openid, _last_routed_key(openid), value, ttl)
 
 
 def pop_last_routed(r: redis.Redis, openid: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import content
 from storage.database import open_database
 from storage.members import insert_member
 from storage.migrations import MIGRATIONS, pending_migrations
@@ -180,3 +181,13 @@ def test_a_picture_with_a_ticket_open_is_kept_with_it(alice, db):
     reply = alice.send("image", PicUrl="http://mmbiz.qpic.cn/receipt/0", MediaId="m1")
     [request] = list_tickets(db, category=HUMAN)
     assert request["ticket_no"] in reply and "mmbiz.qpic.cn/receipt" in request["body"]
+
+
+def test_a_picture_right_after_asking_about_dues_is_kept_as_a_receipt(alice, db):
+    """The fee topic and the routed message are both kept by the reply's one Redis script
+    (storage.state.end_message): the picture that follows is read as a transfer receipt."""
+    alice.says("我的会费交了吗")
+    reply = alice.send("image", PicUrl="http://mmbiz.qpic.cn/receipt/1", MediaId="m2")
+    [kept] = list_tickets(db)
+    assert kept["ticket_no"] in reply and "mmbiz.qpic.cn/receipt/1" in kept["body"]
+    assert reply == content.text("tickets.receipt_kept", ticket_no=kept["ticket_no"])
