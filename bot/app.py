@@ -12,7 +12,7 @@ from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
 from bot.privacy import configure_logging
 from bot.router import feature_names_of, route
 from bot.web import BoundedInt
-from storage.database import open_database
+from storage.database import open_database, open_reader
 from storage.state import connect_redis
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,9 @@ class Services:
         self._local = threading.local()
         # Handlers run here so a slow one cannot hold the HTTP reply past WeChat's deadline.
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="handler")
+        # Kinds of message (bot.conversation.kind_of) whose answer wrote: answered in the pool
+        # from then on, not tried at once first (bot/webhook.py).
+        self.answers_in_thread: set[str] = set()
         open_database(config.sqlite_path).close()  # create or migrate once, up front
         warm_up()
 
@@ -66,6 +69,14 @@ class Services:
         database = getattr(self._local, "db", None)
         if database is None:
             database = self._local.db = open_database(self.config.sqlite_path)
+        return database
+
+    @property
+    def reader(self):
+        """This thread's connection that only reads, for messages answered at once (bot/webhook.py)."""
+        database = getattr(self._local, "reader", None)
+        if database is None:
+            database = self._local.reader = open_reader(self.config.sqlite_path)
         return database
 
 

@@ -24,6 +24,7 @@ from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDL
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
+from storage.database import ReadOnlyRefused, refused_anything
 
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
 
@@ -53,6 +54,7 @@ class Context:
     message: Inbound
     flow: dict | None
     intent: Intent | None = None
+    at_once: bool = False  # answered in the request thread with stores that only read (bot/webhook.py)
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
     remind_of: dict | None = field(default=None, init=False)  # a paused flow the reply should mention
@@ -69,11 +71,11 @@ class Context:
 
     @property
     def db(self):
-        return self.services.db
+        return self.services.reader if self.at_once else self.services.db
 
     @property
     def redis(self):
-        return self.services.redis
+        return state.NO_REDIS if self.at_once else self.services.redis
 
     @property
     def config(self):
@@ -140,15 +142,63 @@ class Context:
             turn.clear()
 
 
-def respond(services, message: Inbound, turn: state.MemberTurn) -> Reply:
+def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,
+            routed: Intent | None = None) -> Reply:
     """The reply to one message, in its member's turn (see state.begin_message); raises
-    state.MemberBusy if another message of the member keeps the lock too long."""
-    state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
-    ctx = Context(services, message, turn.flow)
-    reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
-    reply = _reminded(ctx, reply)
-    ctx.settle(turn)
-    return delivery.announce_inbox(services, message, reply)  # notices waiting, unread newsletters
+    state.MemberBusy if another message of the member keeps the lock too long.
+
+    `at_once` (bot/webhook.py): answer with stores that only read (Context.db, Context.redis),
+    the turn taken already, if the message goes to a handler registered `reads_only` whose kind
+    of message never wrote in this process (kind_of, Services.answers_in_thread). Otherwise, and
+    at the first write, Redis command or lock wait, ReadOnlyRefused, raised before it happens:
+    the caller starts the turn over and answers in the handler pool, with the intent the
+    refusal carries (`routed`: the text is not routed twice)."""
+    if not at_once:
+        state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
+    ctx = Context(services, message, turn.flow, at_once=at_once)
+    if message.kind != "event" and message.text is not None:
+        ctx.intent = routed or route(ctx.text)
+    reads_only = getattr(_handler_of(ctx), "reads_only", False)
+    try:
+        if at_once and (not reads_only or kind_of(ctx) in services.answers_in_thread):
+            raise ReadOnlyRefused(kind_of(ctx))
+        if at_once:
+            refused_anything(ctx.db)  # forget an earlier message's refusal
+        reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+        reply = _reminded(ctx, reply)
+        ctx.settle(turn)
+        reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply)  # notices, newsletters
+        if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
+            raise ReadOnlyRefused(kind_of(ctx))
+    except ReadOnlyRefused as refused:
+        if reads_only:
+            services.answers_in_thread.add(kind_of(ctx))  # it wrote after all: the pool from now on
+        refused.routed = ctx.intent if message.kind != "event" and message.text is not None else None
+        raise
+    return reply
+
+
+def _handler_of(ctx: Context):
+    """The handler the message goes to when the member has no flow (None for media)."""
+    message = ctx.message
+    if message.kind == "event":
+        if message.event == "click":
+            return MENU_HANDLERS.get(message.event_key or "") or INTENT_HANDLERS["help"]
+        return EVENT_HANDLERS.get(message.event or "")
+    return INTENT_HANDLERS.get(ctx.intent.name) if ctx.intent is not None else None
+
+
+def kind_of(ctx: Context) -> str:
+    """What decides which stores an answer touches: the menu key clicked, the event, the intent
+    of a text, the kind of media. A few dozen kinds (a click's key only when the menu has it)."""
+    message = ctx.message
+    if message.kind == "event":
+        if message.event == "click":
+            return f"click:{message.event_key if message.event_key in MENU_HANDLERS else '?'}"
+        return f"event:{message.event if message.event in EVENT_HANDLERS else '?'}"
+    if ctx.intent is not None:
+        return f"intent:{ctx.intent.name}"
+    return f"media:{message.kind}"
 
 
 def flow_title(flow: dict) -> str:
@@ -183,8 +233,7 @@ def _on_message(ctx: Context) -> Reply:
                           ("image", "voice", "video", "location", "link") else "media.other")
         return reply.with_note(ask_again(ctx).text or "") if flow else reply
 
-    ctx.intent = route(ctx.text)
-    asked = clarify.intercept(ctx)  # a numbered question when unsure; what was not understood is kept
+    asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked
     if flow is None:

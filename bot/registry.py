@@ -35,11 +35,18 @@ def _register(table: dict, key, handler, what: str) -> None:
     table[key] = handler
 
 
-def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, ...] = ()):
-    """Register a handler for router intents, menu CLICK keys and WeChat events."""
+def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, ...] = (),
+            reads_only: bool = False):
+    """Register a handler for router intents, menu CLICK keys and WeChat events.
+
+    `reads_only`: the handler's answer only reads the stores it is given (ctx.db, ctx.redis) and
+    does nothing outside them (no HTTP call, no file): it may be answered at once in the request
+    thread (bot/webhook.py), where a write or a Redis command it comes to after all makes it give
+    up and run again in the pool. A handler that is entered twice that way must not mind."""
     menu_keys = (menu,) if isinstance(menu, str) else menu
 
     def register(handler: Handler) -> Handler:
+        handler.reads_only = reads_only
         for intent in intents:
             _register(INTENT_HANDLERS, intent, handler, "intent")
         for key in menu_keys:

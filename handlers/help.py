@@ -31,7 +31,7 @@ def _small_talk(text: str) -> str | None:
     return "smalltalk.greeting"
 
 
-@handles("help", menu="MENU_HELP")
+@handles("help", menu="MENU_HELP", reads_only=True)
 def show_help(ctx):
     line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
     return ctx.reply(line) if line else ctx.reply("help.text")

@@ -32,6 +32,69 @@ def open_database(path: Path | str, apply_migrations: bool = True) -> sqlite_uti
     return db
 
 
+class ReadOnlyRefused(BaseException):
+    """Raised by a store that only reads (open_reader, storage.state.NO_REDIS) instead of writing
+    or waiting, before anything is written. A BaseException: no handler's `except Exception`
+    takes it for a failure and carries on; the caller does the work again with stores that
+    write (bot/webhook.py answers a message at once this way)."""
+
+
+# What a read may do: select, read columns, call functions, recurse, read the schema, and open a
+# savepoint (sqlite-utils' query() reads inside one; a savepoint takes no lock until a write).
+_READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
+                 sqlite3.SQLITE_SAVEPOINT}
+_READ_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+READER_BUSY_TIMEOUT_MS = 200  # a reader that would wait longer for a lock gives the work back
+
+
+class _Reader(sqlite3.Connection):
+    """A connection that runs only reads. SQLite's authorizer refuses any other statement when it
+    is prepared (nothing is written); every error comes out as ReadOnlyRefused, and a refusal
+    some handler caught anyway is remembered (`refused`, see refused_anything)."""
+
+    refused = False
+
+    def _authorize(self, action, arg1, _arg2, _database, _trigger):
+        if (action in _READ_ACTIONS or (action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_PRAGMAS)
+                # a table-valued function's first use (json_each) asks this; a real schema change
+                # would also ask for its CREATE/DROP/ALTER, which stay refused
+                or (action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master")):
+            return sqlite3.SQLITE_OK
+        self.refused = True
+        return sqlite3.SQLITE_DENY
+
+    def execute(self, *args):
+        try:
+            return super().execute(*args)
+        except sqlite3.Error as error:  # refused, locked, or an error the writing store will meet too
+            self.refused = True
+            raise ReadOnlyRefused(str(error)) from None
+
+    def executemany(self, *args):
+        self.refused = True
+        raise ReadOnlyRefused("executemany")
+
+    def executescript(self, *args):
+        self.refused = True
+        raise ReadOnlyRefused("executescript")
+
+
+def open_reader(path: Path | str) -> sqlite_utils.Database:
+    """A connection to the store (already migrated) that only reads, and waits for no lock for
+    long: see _Reader and ReadOnlyRefused."""
+    conn = sqlite3.connect(str(path), timeout=READER_BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+                           isolation_level=None, factory=_Reader)
+    db = sqlite_utils.Database(conn)  # which sets a pragma: before the authorizer
+    conn.set_authorizer(conn._authorize)
+    return db
+
+
+def refused_anything(db: sqlite_utils.Database) -> bool:
+    """Whether a reader (open_reader) refused a statement since this was last asked."""
+    refused, db.conn.refused = db.conn.refused, False
+    return refused
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     return migrations.apply_migrations(db, now_iso())
 

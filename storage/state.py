@@ -23,6 +23,7 @@ from redis.commands.core import Script
 from redis.exceptions import NoScriptError
 
 from storage.accounts import ROOT_PREFIX, key_prefix
+from storage.database import ReadOnlyRefused
 from storage.redis_server import ensure_private_redis
 
 log = logging.getLogger(__name__)
@@ -76,11 +77,17 @@ class MemberTurn:
         self.token = uuid.uuid4().hex
         self.taken = False
         self.flow: dict | None = None
+        self._raw_flow: bytes | None = None
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
         self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
 
     def _took(self, raw_flow: bytes | None) -> None:
-        self.taken, self.flow = True, json.loads(raw_flow) if raw_flow else None
+        self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
+
+    def start_over(self) -> None:
+        """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
+        self.flow = json.loads(self._raw_flow) if self._raw_flow else None
+        self.outcome, self.later = "keep", []
 
     def save(self, flow: dict) -> None:
         self.flow, self.outcome = flow, "save"
@@ -218,6 +225,17 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
     if not _run_once(r, _END_MESSAGE_SCRIPT, keys, args) and turn.taken:
         log.warning("the lock on %s's flow expired before the reply; its changes are dropped", turn.openid)
 
+
+class _NoRedis:
+    """The Redis of a message answered at once (bot/webhook.py): any use raises ReadOnlyRefused
+    before a command is sent, so such an answer neither writes nor waits on the network. The
+    writes that ride end_message (see `answering`) are kept on the turn, not sent, and allowed."""
+
+    def __getattr__(self, name):
+        raise ReadOnlyRefused(f"Redis: {name}")
+
+
+NO_REDIS = _NoRedis()
 
 _answering = threading.local()
 

@@ -39,7 +39,7 @@ def _detail(ctx, award_id: int):
 LISTING = paging.Listing("awards", _fetch, _line, _detail)
 
 
-@handles("awards", menu="MENU_AWARDS")
+@handles("awards", menu="MENU_AWARDS", reads_only=True)
 def show_awards(ctx):
     today, kind = date.today().isoformat(), calls.kind_asked(ctx.text)
     every = content.text("awards.what.any")

@@ -140,7 +140,7 @@ def about_events(ctx) -> bool:
                 or re.search(r"\d+月|[一二三四五六七八九十]月", text) or guide.mentions(text, "event_words"))
 
 
-@handles("events", menu="MENU_EVENTS")
+@handles("events", menu="MENU_EVENTS", reads_only=True)
 def show_events(ctx):
     if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list

@@ -38,7 +38,7 @@ def _mentions(text: str, key: str) -> bool:
     return any(word in text.lower() for word in _asked()[key])
 
 
-@handles("fee_status", menu="MENU_FEES")
+@handles("fee_status", menu="MENU_FEES", reads_only=True)
 def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
     if text and _mentions(text, "refund"):

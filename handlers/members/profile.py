@@ -73,7 +73,7 @@ def _asks_about_someone_else(text: str) -> bool:
     return False
 
 
-@handles("profile", menu="MENU_PROFILE")
+@handles("profile", menu="MENU_PROFILE", reads_only=True)
 def show_profile(ctx):
     """The card for a bound member; otherwise the pending application, or binding."""
     if ctx.message.kind == "text" and _asks_about_someone_else(ctx.text):

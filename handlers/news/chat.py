@@ -34,7 +34,7 @@ LISTING = paging.Listing(
 )
 
 
-@handles("news", menu="MENU_NEWS")
+@handles("news", menu="MENU_NEWS", reads_only=True)
 def show_news(ctx):
     if said(ctx.text, "resolutions", whole=False):
         return _first_page(ctx, kind="resolution")

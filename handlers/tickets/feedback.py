@@ -22,7 +22,7 @@ def _category(body: str) -> str:
     return "其他"
 
 
-@handles("feedback", menu="MENU_FEEDBACK")
+@handles("feedback", menu="MENU_FEEDBACK", reads_only=True)
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)

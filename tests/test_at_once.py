@@ -1,0 +1,113 @@
+"""Messages answered at once, in the request thread (bot/webhook.py, bot.conversation.respond's
+`at_once`): with stores that only read, so that an answer that comes to a write gives up having
+changed nothing and is answered in the handler pool, its write made exactly once."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from bot import content
+from bot.messages import Reply
+from bot.registry import MENU_HANDLERS
+from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
+from storage.members import insert_member
+from storage.tickets import list_tickets
+from tests.test_webhook import account, new_member, wire  # noqa: F401  (fixtures)
+
+WRITES = [
+    "insert into members (member_no, name, category) values ('X1', '李四', 'regular')",
+    "update members set name = '王五'",
+    "delete from members",
+    "replace into members (id, member_no, name, category) values (1, 'X2', '赵六', 'regular')",
+    "create table scratch (a)",
+    "drop table members",
+    "alter table members add column scratch text",
+    "create trigger scratch after insert on members begin delete from members; end",
+    "create index scratch on members (name)",
+    "begin immediate",
+    "pragma writable_schema = 1",
+    "pragma journal_mode = delete",
+    "attach database ':memory:' as other",
+    "vacuum",
+]
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_a_reader_refuses_every_write_and_the_store_is_unchanged(tmp_path, sql):
+    path = tmp_path / "store.sqlite3"
+    db = open_database(path)
+    insert_member(db, {"member_no": "HNKX202600001", "name": "张丽", "category": "regular"}, actor="test")
+    reader = open_reader(path)
+    with pytest.raises(ReadOnlyRefused):
+        reader.execute(sql)
+    assert refused_anything(reader) and not refused_anything(reader)
+    assert [row["name"] for row in db.query("select name from members")] == ["张丽"]
+    assert "scratch" not in db.table_names() and not db.execute(
+        "select count(*) from sqlite_master where name = 'scratch'").fetchone()[0]
+    db.execute("insert into history (subject, action, actor, at) values ('x', 'y', 'z', 'now')")  # no lock left held
+
+
+def test_a_reader_reads(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    db = open_database(path)
+    insert_member(db, {"member_no": "HNKX202600001", "name": "张丽", "category": "regular"}, actor="test")
+    reader = open_reader(path)
+    assert [row["name"] for row in reader.query("select name from members")] == ["张丽"]
+    assert reader["members"].count == 1 and "members" in reader.table_names()
+    assert list(reader.query("select value from json_each('[1, 2]')")) == [{"value": 1}, {"value": 2}]
+    assert not refused_anything(reader)
+
+
+def test_a_reads_only_handler_that_writes_after_all_writes_once_and_answers(wire, db, monkeypatch):
+    """A handler registered reads_only that comes to a write is answered in the pool, its write
+    made once; so are the next messages of its kind, and what it answers is what the member gets."""
+    def noting(ctx):
+        member = ctx.db["members"].count  # a read first, at once
+        ctx.db.execute("insert into history (subject, action, actor, at) values ('help', 'asked', ?, 'now')",
+                       [ctx.openid])
+        return Reply(text=f"已记录 {member}")
+
+    noting.reads_only = True
+    monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", noting)
+    members = [new_member(), new_member()]
+    replies = [wire.click(member, "MENU_HELP") for member in members]
+    assert replies == ["已记录 0", "已记录 0"]
+    kept = [row["actor"] for row in db.query("select actor from history where subject = 'help'")]
+    assert kept == members
+
+
+def test_a_write_a_handler_swallowed_still_sends_the_message_to_the_pool(wire, db, monkeypatch):
+    """A handler that writes past the reader's checks (a cursor of its own) and takes the refusal
+    for a failure must not be answered at once as if it had failed: it is answered in the pool."""
+    def careless(ctx):
+        try:
+            ctx.db.conn.cursor().execute(
+                "insert into history (subject, action, actor, at) values ('help', 'asked', ?, 'now')", [ctx.openid])
+            return Reply(text="已记录")
+        except sqlite3.Error:
+            return Reply(text="没记上")
+
+    careless.reads_only = True
+    monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", careless)
+    member = new_member()
+    assert wire.click(member, "MENU_HELP") == "已记录"
+    assert [row["actor"] for row in db.query("select actor from history where subject = 'help'")] == [member]
+
+
+def test_a_reads_only_handler_using_redis_is_answered_in_the_pool(wire, redis_client, monkeypatch):
+    def counting(ctx):
+        return Reply(text=f"第{ctx.redis.incr('xh:test:clicks')}次")
+
+    counting.reads_only = True
+    monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", counting)
+    assert [wire.click(new_member(), "MENU_HELP") for _ in range(3)] == ["第1次", "第2次", "第3次"]
+
+
+def test_a_flow_started_at_once_is_kept(wire, db):
+    """The feedback form starts at once (reads only): its next step takes the member's answer."""
+    member = new_member()
+    assert wire.click(member, "MENU_FEEDBACK") == content.text("feedback.ask")
+    reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
+    [kept] = list_tickets(db)
+    assert kept["ticket_no"] in reply and "电话总是占线" in kept["body"]
