@@ -192,3 +192,29 @@ def test_an_old_excel_xls_statement_as_banks_still_export_them(env, db, tmp_path
     report = imported(env, tmp_path / "明细.xls")
     assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(4, "HNKX201900011", "2026-03-02")]
     assert report["skipped"] == 1
+
+
+def test_a_member_s_name_inside_a_longer_name_or_word_is_not_that_member(env, db, tmp_path):
+    people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900031", "name": "李明", "category": "regular",
+                           "mobile": "13911110031"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201900032", "name": "黄河", "category": "regular",
+                           "mobile": "13911110032"}, actor="test")
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-03-01", "李明亮", REGULAR, "李明亮会费"),
+        ("2026-03-02", "黄河水利委员会", REGULAR, "黄河水利委员会会费"),
+        ("2026-03-03", "王五", REGULAR, "代李明交会费"),
+    ]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX201900031")]
+    assert sorted(r["row"] for r in report["unmatched"]) == [5, 6]
+
+
+def test_a_name_in_one_remark_column_next_to_the_bank_s_words_in_another(env, db, tmp_path):
+    people(db)
+    book = Workbook()
+    book.active.append(["交易日期", "摘要", "对方户名", "贷方发生额", "附言"])
+    book.active.append(["2026-03-04", "跨行汇入", "某某公司", REGULAR, "黄药师 会费"])
+    book.save(tmp_path / "流水.xlsx")
+    report = imported(env, tmp_path / "流水.xlsx")
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(2, "HNKX201900012")]

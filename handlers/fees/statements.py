@@ -356,6 +356,27 @@ def _names_pattern(names: list[str]) -> re.Pattern | None:
     return re.compile("|".join(map(re.escape, names))) if names else None
 
 
+def _names_standing_alone(pattern: re.Pattern, text: str) -> list[str]:
+    """The members' names in a remark that stand as names: 李明 is no name in 李明亮会费 or 黄河 in
+    黄河水利委员会, but 代郭丽华交会费, 会费刘军1668493 and 高娟徐学东会费 name their members. A name
+    counts when what touches it is no Chinese character, another name found, or a word around a
+    payment ([fees.statement] name_neighbours)."""
+    neighbours = statement_rules()["name_neighbours"]
+    spans = [m.span() for m in pattern.finditer(text)]
+    first_chars, last_chars = {s for s, _ in spans}, {e - 1 for _, e in spans}
+
+    def alone(position: int, touching: set[int]) -> bool:
+        if position < 0 or position >= len(text) or position in touching:
+            return True
+        return not _CJK.match(text[position]) or text[position] in neighbours
+
+    found = [text[s:e] for s, e in spans if alone(s - 1, last_chars) and alone(e, first_chars)]
+    return list(dict.fromkeys(found))
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dict, str]]:
     """The members a remark names (李丹会费, 代郭丽华交会费, 高娟徐学东会费), each with how found.
 
@@ -363,8 +384,7 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
     person; a payer who is a member while the remark's mobile is another member's is too.
     """
     pattern = context["names"]
-    text = re.sub(r"\s", "", memo)
-    found = list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    found = _names_standing_alone(pattern, memo) if pattern else []  # a space is a boundary
     mobile = _mobile_in(values)
     owners = find_payers_by_mobile(db, mobile[0]) if mobile else []
     named = []
