@@ -140,7 +140,7 @@ def test_import_a_statement_report_then_confirm(staff, db):
 def test_a_file_that_is_not_a_statement_goes_back_with_why(staff):
     wrong = post(staff, "/admin/dues/import", {"file": (io.BytesIO(b"x"), "a.pdf")},
                  content_type="multipart/form-data", follow_redirects=True)
-    assert "不是 .xlsx 或 .csv 文件" in page(wrong)
+    assert "不是 .xlsx、.xls 或 .csv 文件" in page(wrong)
 
 
 # --- newsletter ---------------------------------------------------------------------------------
