@@ -455,3 +455,20 @@ def test_a_students_unit_said_in_passing_is_the_school(visitor, redis_client):
     visitor.says("郑州轻工业大学，研一")
     answers = application_answers(redis_client)
     assert answers["school"] == "郑州轻工业大学" and answers["work_unit"] == "郑州轻工业大学"
+
+
+def test_can_i_join_as_a_student_is_answered_yes_before_the_first_question(visitor):
+    reply = visitor.says("我在读博士，可以入会吗？")
+    assert reply.startswith("可以") and "真实姓名" in reply
+
+
+def test_a_bare_yes_to_a_question_that_wants_a_value_asks_it_again_without_scolding(visitor):
+    visitor.says("我想申请学生会员")
+    reply = visitor.says("好的")
+    assert "真实姓名" in reply and "格式不对" not in reply
+
+
+def test_saying_one_was_a_member_already_turns_to_binding(visitor):
+    visitor.says("我想入会")
+    reply = visitor.says("我以前就是会员了，交过会费的")
+    assert "请输入您的姓名" in reply and "元/年" not in reply

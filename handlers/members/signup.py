@@ -29,7 +29,7 @@ from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
-                            mobile_and_rest, name_in, normalise, tries_value, unit_in)
+                            looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value, unit_in)
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
@@ -297,6 +297,9 @@ def start_signup(ctx):
     if kind is None:
         return _with_form_page(ctx, ctx.reply("signup.ask_kind"))
     ctx.goto("kind", kind=kind, answers=answers)
+    if answers.get("category") and looks_like_a_question(ctx.text):  # "我是研究生，能入会吗": yes, first
+        category = _membership()["categories"][answers["category"]]
+        return _with_form_page(ctx, ctx.reply("signup.yes_you_can", category=category).with_note(_ask_next(ctx).text))
     return _with_form_page(ctx, _ask_next(ctx))
 
 
@@ -424,6 +427,8 @@ def answer_field(ctx):
     switched = _switched_category(ctx)
     if switched is not None:
         return switched
+    if is_one_of(ctx.text, "yes_words"):  # "好" / "对" to a question that wants a value: asked again, no scolding
+        return _ask(field, answers=answers)
     if field.options:
         chosen = _picked_from_short_list(ctx, len(field.options()))
         if chosen is not None:
