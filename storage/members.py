@@ -114,8 +114,11 @@ def next_number(db: sqlite_utils.Database, table: str, column: str, prefix: str,
 # --- members ------------------------------------------------------------------
 
 def find_member_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
-    # db.query, not db["members"]: every message asks, and a table lookup costs three schema reads.
-    return _first(db.query("select * from members where openid = ? limit 1", [openid]))
+    # One statement: db["members"] costs three schema reads, and db.query wraps each read in a
+    # savepoint (three statements); every message that needs the member asks this.
+    cursor = db.execute("select * from members where openid = ? limit 1", [openid])
+    row = cursor.fetchone()
+    return dict(zip([column[0] for column in cursor.description], row)) if row else None
 
 
 def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
