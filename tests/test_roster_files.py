@@ -237,3 +237,22 @@ def test_a_tab_separated_utf16_export_saved_as_unicode_text(env, db, tmp_path):
     report = imported(env, path)
     assert [n["name"] for n in report["new"]] == ["任盈盈", "向问天"]
     assert member(db, "13800000092")["category"] == "senior"
+
+
+def test_a_yes_no_column_is_the_year_the_sheet_s_title_names(env, db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "收缴登记"
+    sheet.append(["2026年度会费收缴登记表"])
+    sheet.append(["姓名", "手机号", "会员类别", "是否缴费"])
+    sheet.append(["岳不群", "13800000101", "普通会员", "是"])
+    sheet.append(["宁中则", "13800000102", "普通会员", "否"])
+    book.save(tmp_path / "收缴.xlsx")
+    imported(env, tmp_path / "收缴.xlsx")
+    assert [member(db, f"1380000010{m}")["paid_through"] for m in (1, 2)] == ["2026-12-31", None]
+
+
+def test_a_dry_run_of_a_unit_list_says_the_numbers_come_with_the_import(env, db, tmp_path):
+    path = plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系人手机"], ["侠客岛研究所", "石破天", "13800000111"])
+    result = CliRunner().invoke(main, ["units", "import", str(path), "--dry-run"], env=env, catch_exceptions=False)
+    assert "第 2 行 单位会员 （导入时编号） 侠客岛研究所：新增" in result.output and "None" not in result.output

@@ -387,7 +387,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
             c, field=c["label"], stored=c["stored_text"], file=c["file_text"], when=when))))
     lines += [("updated", say("cli_roster.updated", **dict(u, changes=changes_text(u["changes"], full=True))))
               for u in d["updated"]]
-    lines += [("updated", say("cli_roster.unit_new", **u)) for u in d["new_units"]]
+    lines += [("updated", say("cli_roster.unit_new", **dict(u, unit_no=u["unit_no"] or say("cli_roster.numbered_later"))))
+              for u in d["new_units"]]
     lines += [("updated", say("cli_roster.unit_updated", **dict(u, changes=changes_text(u["changes"], full=True))))
               for u in d["updated_units"]]
     lines.append(("summary", say("cli_roster.summary", new=len(d["new"]), updated=len(d["updated"]),

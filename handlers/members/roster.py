@@ -393,6 +393,10 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
             year_cells.append((int(found.group(1)), column, value, _mark(value)))
         elif any(word in head for word in marks_words["question_headers"]):
             questions.append((column, value, _mark(value)))
+    sheet_year = _year_of_sheet(sheet)
+    if not year_cells and len(questions) == 1 and sheet_year:  # "2026年会费收缴登记表" | 是否缴费
+        column, value, state = questions.pop()
+        year_cells.append((sheet_year, column, value, state))
     for year, column, value, state in year_cells:
         if state == "unreadable":
             notices.append(Problem(row, column, _shown(value), "unreadable_mark"))
@@ -410,6 +414,13 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
                                        {"year": year, "header": column.header, "other": other.header,
                                         "other_value": _shown(other_value), "state": state_text}))
     return years
+
+
+def _year_of_sheet(sheet: Sheet) -> int | None:
+    """The one year a sheet's title or name is about ("2026年会费收缴登记表", sheet "2026会费"), if one."""
+    years = {int(y) for text in [*sheet.titles, sheet.name or ""]
+             for y in re.findall(r"(?<!\d)((?:19|20)\d{2})(?!\d)", text)}
+    return years.pop() if len(years) == 1 else None
 
 
 def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bool],
