@@ -29,7 +29,7 @@ from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
-                            looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value, unit_in)
+                            mobile_and_rest, name_in, normalise, tries_value, unit_in)
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
@@ -297,7 +297,8 @@ def start_signup(ctx):
     if kind is None:
         return _with_form_page(ctx, ctx.reply("signup.ask_kind"))
     ctx.goto("kind", kind=kind, answers=answers)
-    if answers.get("category") and looks_like_a_question(ctx.text):  # "我是研究生，能入会吗": yes, first
+    if answers.get("category") and any(word in normalise(ctx.text) for word in _texts()["words"]["can_i"]):
+        # "我是研究生，能入会吗": yes, first
         category = _membership()["categories"][answers["category"]]
         return _with_form_page(ctx, ctx.reply("signup.yes_you_can", category=category).with_note(_ask_next(ctx).text))
     return _with_form_page(ctx, _ask_next(ctx))
