@@ -218,3 +218,18 @@ def test_a_name_in_one_remark_column_next_to_the_bank_s_words_in_another(env, db
     book.save(tmp_path / "流水.xlsx")
     report = imported(env, tmp_path / "流水.xlsx")
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(2, "HNKX201900012")]
+
+
+def test_units_paying_by_level_where_the_society_charges_by_level(env, db, tmp_path, monkeypatch):
+    people(db)
+    levels = {"会员单位": 2000, "理事单位": 3000, "常务理事单位": 5000}
+    rules = dict(dues.fee_rules(), unit_levels=levels)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)   # as a secretary writes [fees.unit_levels]
+    path = bank_book(tmp_path / "明细.xlsx", [
+        ("2026-01-15", "桃花岛研究院", 3000, "理事单位会费"),
+        ("2026-01-16", "桃花岛研究院", 6000, "会费"),           # 2 x 3000 or 3 x 2000: a person says
+    ])
+    report = CliRunner().invoke(main, ["fees", "import", str(path), "--json"], env=env, catch_exceptions=False)
+    report = json.loads(report.stdout)
+    assert [(r["row"], r["number"], r["years"]) for r in report["recorded"]] == [(5, "HNKXDW201900001", 1)]
+    assert [r["row"] for r in report["invalid"]] == [6]

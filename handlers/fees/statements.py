@@ -151,7 +151,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if purpose == "mixed":
         raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
-    years = _years_paid(payer["category"], amount, values.get("years"))
+    years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -457,6 +457,22 @@ def _match_payer(db, values: dict) -> tuple[dict, str]:
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", mobile=mask_mobile(mobile[0]))
     raise RowProblem("unmatched", "no_key")
+
+
+def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
+    """Years a unit's transfer pays where units pay by level ([fees.unit_levels]: 理事单位 3000 ...):
+    the amount a whole number of one level's yearly fee, the level the remark names if it names one.
+    None when levels are not used; a row whose amount does not tell is left for a person."""
+    levels = dues.fee_rules().get("unit_levels") or {}
+    if payer["category"] != "unit" or not levels:
+        return None
+    named = [level for level in sorted(levels, key=len, reverse=True) if level in memo][:1]
+    fits = {years for level, fee in levels.items() if not named or level in named
+            for years in dues.year_options() if dues.same_amount(fee * years, amount)}
+    if len(fits) != 1:
+        raise RowProblem("invalid", "unit_level", amount=dues.format_amount(amount),
+                         levels="、".join(f"{level} {dues.format_amount(fee)} 元" for level, fee in levels.items()))
+    return fits.pop()
 
 
 def _years_paid(category: str, amount: float, years_cell) -> int:

@@ -227,7 +227,7 @@ SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list i
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
-                 "unit_level")
+                 "unit_level", "unit_level_fee")
 UNIT_ONLY = ("contact_name", "credit_code")
 
 
@@ -309,8 +309,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     unit = category == "unit"
     if unit and roles:  # 理事单位, 常务理事单位: the unit's level, no person's council role
         notices[:] = [n for n in notices if n.reason != "role_in_category"]
-        notices.append(Problem(row, sheet.columns.get("category"), normalise(values.get("category")), "unit_level",
-                               {"fee": dues_format(_membership()["fees"]["yearly"]["unit"])}))
+        level = normalise(values.get("category"))
+        fee = (_membership()["fees"].get("unit_levels") or {}).get(level)
+        notices.append(Problem(row, sheet.columns.get("category"), level, "unit_level_fee" if fee else "unit_level",
+                               {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"])}))
     cleaners = UNIT_CLEANERS if unit else CLEANERS
     for key, value in values.items():
         column = sheet.columns[key]
