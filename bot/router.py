@@ -150,6 +150,10 @@ def route(text: str) -> Intent:
     if ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown":
         # The model doubts and the rules heard a request: the request goes first (ask if close).
         ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
+    elif ranked[0][0] != "unknown" and ranked[0][1] < lex.spam_needs and analysis.spam_heard():
+        # An ad in the rules' eyes (pay first, add me on WeChat, a link) that the model half takes for a
+        # job offer or a fee: spam, answered as such, never asked about.
+        return Intent("unknown", analysis.slots_for("unknown"), analysis.rule_score, round(dict(ranked)["unknown"], 4))
     (name, p), (_, p2) = ranked[0], ranked[1]
     alternatives = ()
     if p < lex.ask_below or p - p2 < lex.ask_margin:
@@ -171,6 +175,10 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+
+    def spam_heard(self) -> bool:
+        """Whether the rules take the message for an ad: unknown wins, by spam words ([settings] spam_score)."""
+        return self.rule_name == "unknown" and self.scores["unknown"] >= self.lexicon.spam_score
 
     def request_heard(self) -> str | None:
         """The request the rules score highest, however weakly; None when they hear none."""
@@ -201,7 +209,7 @@ class Analysis:
             city = found.city or self.found.city or lex.city_at_start(tokens)
             return {"keywords": lex.job_keywords(fixed, tokens, found), "city": city}
         if name == "unknown":
-            if SPAM_CONCEPT in found.strength:
+            if SPAM_CONCEPT in found.strength or self.spam_heard():
                 return {"reason": "spam"}
             if THANKS_CONCEPT in found.strength and len(found.strength) <= 2:
                 return {"reason": "thanks"}
@@ -268,6 +276,8 @@ class _Lexicon:
         self.unknown_needs = float(settings["unknown_needs"])
         self._topic_joiners = frozenset(normalize(w) for w in settings["topic_joiners"])
         self.ask_when_rules_differ = float(settings["ask_when_rules_differ_below"])
+        self.spam_score = float(settings["spam_score"])
+        self.spam_needs = float(settings["spam_needs"])
 
         fixes = {normalize(k): normalize(v) for k, v in config["corrections"].items()}
         fixes |= {normalize(k): normalize(v) for k, v in config["dialect"].items()}
