@@ -75,6 +75,7 @@ _JUNK = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 _LATIN = re.compile("[a-z]")
+_LATIN_WORDS = re.compile("[a-z]+(?: [a-z]+)*")  # a run of latin words: pinyin is read over it
 PREPARED_CACHE = 4096  # messages whose normalised text and tokens are kept (_Lexicon.prepare)
 PREPARED_MAX_CHARS = 200  # longer messages are rare and seldom repeated: not kept
 _STORY_CHARS = 30  # a job query longer than this, in three clauses or more, is a story around it
@@ -366,6 +367,7 @@ class _Lexicon:
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
+        self._pinyin = _pinyin_table(self._concepts, set(english) | self._stopwords)
         # What find() needs of each word, in one lookup; a word not listed is a title by its suffix.
         self._word_info = {
             word: (c, not self._job_concepts.isdisjoint(c), not self._not_keywords.isdisjoint(c),
@@ -416,8 +418,25 @@ class _Lexicon:
         homophones of key terms."""
         if _LATIN.search(text):
             text = self._english_re.sub(lambda m: self._english[m.group()], text)
+            text = _LATIN_WORDS.sub(self._from_pinyin, text)
         text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
         return self._homophones.fix(text)
+
+    def _from_pinyin(self, run: re.Match) -> str:
+        """Latin words that spell a known word in toneless pinyin (huifei, bu tian le, zhao gongzuo: a member
+        who did not pick the characters) become that word; up to four words joined, longest first."""
+        words, out, i = run.group().split(" "), [], 0
+        while i < len(words):
+            for j in range(min(len(words), i + 4), i, -1):
+                word = self._pinyin.get("".join(words[i:j]))
+                if word is not None:
+                    out.append(word)
+                    i = j
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return " ".join(out)
 
     def find(self, tokens: list[str]) -> _Found:
         """Concepts in the message, longest match first, with clause weights:
@@ -840,6 +859,25 @@ def _romanised(city: str) -> str:
     return "".join(lazy_pinyin(city))
 
 
+def _pinyin_table(concepts: dict, english: set) -> dict:
+    """Toneless pinyin (huifei) -> the word of the lexicon it spells (会费), for words of two to four Chinese
+    characters; a spelling shared by words of different concepts, shorter than four letters, or that is an
+    English word the router knows, is left out."""
+    from pypinyin import lazy_pinyin
+
+    table: dict[str, str | None] = {}
+    for word, kinds in concepts.items():
+        if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+            spelt = "".join(lazy_pinyin(word)).replace("ü", "v")
+            if len(spelt) < 4 or spelt in english or not spelt.isascii():
+                continue
+            if spelt in table and (table[spelt] is None or concepts[table[spelt]] != kinds):
+                table[spelt] = None
+            else:
+                table.setdefault(spelt, word)
+    return {spelt: word for spelt, word in table.items() if word is not None}
+
+
 def _alternation(table: dict) -> re.Pattern:
     """One regex matching any key of table, longest keys first."""
     keys = sorted(table, key=len, reverse=True)
@@ -925,16 +963,17 @@ def _reading_distance(typed: str, meant: str) -> int:
 
 
 def _load_pinyin(terms: list[str]) -> dict:
-    """Toneless readings (set) of every character that can be read like a
-    character of the homophone terms; other characters are not needed."""
+    """Toneless reading (a set of one) of every character whose usual reading is that of a character of the
+    homophone terms; other characters are not needed. Only the usual reading counts: members type a word's
+    pinyin and pick a wrong character of the same sound, so 他 (ta, rarely tuo) in 其他渠道 is no 托举."""
     from pypinyin.pinyin_dict import pinyin_dict
 
     wanted = {_main_reading(ch) for term in terms for ch in term}
     table = {}
     for code, readings in pinyin_dict.items():
-        found = {r.translate(_TONELESS) for r in readings.split(",")} & wanted
-        if found:
-            table[chr(code)] = found
+        reading = readings.split(",")[0].translate(_TONELESS)
+        if reading in wanted:
+            table[chr(code)] = {reading}
     return table
 
 

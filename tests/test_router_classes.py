@@ -40,3 +40,32 @@ def test_spam_is_unknown_with_the_spam_reason_even_when_it_offers_a_job(text):
 ])
 def test_paying_first_or_a_job_alone_is_no_spam(text, name):
     assert route(text).name == name
+
+
+@pytest.mark.parametrize("text, name", [
+    # pinyin typed without picking the characters, alone or with other words
+    ("huifei zenme jiao", "fee_status"),
+    ("wo yao ruhui", "signup"),
+    ("nianhui baoming", "event_signup"),
+    ("zhao rengong", "human"),
+    ("tuiding zhengce", "unsubscribe"),
+    ("bu nong le", "cancel"),
+    ("zhao gongzuo", "jobs"),
+    ("wo yao tousu", "feedback"),
+    ("caidan", "help"),
+    # the wrong character of the same sound picked for a key word
+    ("菜但", "help"),
+    ("我要定阅招聘", "subscribe"),
+    ("有啥心闻", "news"),
+    ("想头诉你们客服", "feedback"),
+])
+def test_pinyin_and_same_sound_characters_are_read_as_the_word(text, name):
+    assert route(text).name == name
+
+
+def test_a_character_is_read_by_its_usual_sound_only():
+    """他 is ta (tuo only in old texts): 其他渠道 is no 托举 (talent programme)."""
+    from bot.router import analyse
+
+    assert "托举" not in analyse("政策资讯改由其他渠道获取，请取消推送").fixed
+    assert "托举" in analyse("拖举项目").fixed
