@@ -145,6 +145,11 @@ def route(text: str) -> Intent:
     if not analysis.tokens:
         return Intent("unknown", {}, 0.0)
     lex = analysis.lexicon
+    head = analysis.head_before_aside()
+    if head:
+        first = route(head)
+        if first.name != "unknown" and not first.alternatives and first.confidence >= lex.ask_below:
+            return first  # "先问下评奖的事，另外我的会费也得交": two requests, the first is answered
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
@@ -176,6 +181,15 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+
+    def head_before_aside(self) -> str | None:
+        """The text before a clause that opens with an aside marker (另外, 顺便 ... [settings] aside_markers),
+        or None when there is no such clause."""
+        tokens, asides = self.tokens, self.lexicon.aside_markers
+        for i in range(2, len(tokens)):
+            if tokens[i - 1] in _CLAUSE_BREAKS and "".join(tokens[i:i + 3]).startswith(asides):
+                return "".join(tokens[:i - 1])
+        return None
 
     def spam_heard(self) -> bool:
         """Whether the rules take the message for an ad: unknown wins, by spam words ([settings] spam_score)."""
@@ -268,6 +282,7 @@ class _Lexicon:
         self.unknown_below = float(settings["unknown_below"])
         self.narrative_weight = float(settings["narrative_weight"])
         self.request_markers = frozenset(normalize(w) for w in settings["request_markers"])
+        self.aside_markers = tuple(normalize(w) for w in settings["aside_markers"])
         self.fast_score = float(settings["fast_path_score"])
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])

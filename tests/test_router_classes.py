@@ -69,3 +69,23 @@ def test_a_character_is_read_by_its_usual_sound_only():
 
     assert "托举" not in analyse("政策资讯改由其他渠道获取，请取消推送").fixed
     assert "托举" in analyse("拖举项目").fixed
+
+
+@pytest.mark.parametrize("text, name", [
+    # two requests, the second opened by 另外 / 顺便 / 完了 / btw: the first is answered
+    ("先帮我退订行业动态，另外问下年会几号开", "unsubscribe"),
+    ("帮我把会员证补一张，顺便问下会费交到哪年了", "profile"),
+    ("先给我找找洛阳的化工岗位，完了我再订个招聘信息", "jobs"),
+    ("I want to sign up for the annual meeting, btw is my membership fee paid?", "event_signup"),
+    ("请转人工，另外我要退订政策资讯", "human"),
+    ("我要入会，顺便把招聘信息给我订上", "signup"),
+    ("先查查我的会费，另外我想报个培训", "fee_status"),
+    ("先发我看看最新的政策，另外我要改手机号", "news"),
+    # no request before the aside: the whole message counts
+    ("你好，另外我想入会", "signup"),
+    ("我正填表呢，顺便问下郑州有没有计算机的岗位", "jobs"),
+    # 另外 inside a clause is no aside
+    ("会费交过了，年会还要另外交钱吗", "events"),
+])
+def test_of_two_requests_the_first_is_answered(text, name):
+    assert route(text).name == name
