@@ -164,7 +164,8 @@ def route(text: str) -> Intent:
     alternatives = ()
     if p < lex.ask_below or p - p2 < lex.ask_margin:
         alternatives = tuple(n for n, q in ranked[1:3] if q >= lex.alternative_min)
-    elif p < lex.ask_when_rules_differ and (heard := analysis.request_heard()) not in (None, name):
+    elif ((p < lex.ask_when_rules_differ or len(analysis.tokens) == 1)
+          and (heard := analysis.request_heard()) not in (None, name)):
         alternatives = (heard,)  # "会员": the rules hear joining, the model guesses the record: ask
     score = analysis.scores[name]
     return Intent(name, analysis.slots_for(name), score, round(p, 4), alternatives)

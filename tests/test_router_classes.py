@@ -34,15 +34,10 @@ def test_spam_is_unknown_with_the_spam_reason_even_when_it_offers_a_job(text):
 
 
 @pytest.mark.parametrize("text, name", [
+    # paying first, or a job, alone is no spam
     ("会费要先交吗，还是先审核", "fee_status"),
     ("入会是先交钱还是先填表", "signup"),
     ("郑州有化工的岗位吗", "jobs"),
-])
-def test_paying_first_or_a_job_alone_is_no_spam(text, name):
-    assert route(text).name == name
-
-
-@pytest.mark.parametrize("text, name", [
     # pinyin typed without picking the characters, alone or with other words
     ("huifei zenme jiao", "fee_status"),
     ("wo yao ruhui", "signup"),
@@ -58,20 +53,7 @@ def test_paying_first_or_a_job_alone_is_no_spam(text, name):
     ("我要定阅招聘", "subscribe"),
     ("有啥心闻", "news"),
     ("想头诉你们客服", "feedback"),
-])
-def test_pinyin_and_same_sound_characters_are_read_as_the_word(text, name):
-    assert route(text).name == name
 
-
-def test_a_character_is_read_by_its_usual_sound_only():
-    """他 is ta (tuo only in old texts): 其他渠道 is no 托举 (talent programme)."""
-    from bot.router import analyse
-
-    assert "托举" not in analyse("政策资讯改由其他渠道获取，请取消推送").fixed
-    assert "托举" in analyse("拖举项目").fixed
-
-
-@pytest.mark.parametrize("text, name", [
     # two requests, the second opened by 另外 / 顺便 / 完了 / btw: the first is answered
     ("先帮我退订行业动态，另外问下年会几号开", "unsubscribe"),
     ("帮我把会员证补一张，顺便问下会费交到哪年了", "profile"),
@@ -87,5 +69,14 @@ def test_a_character_is_read_by_its_usual_sound_only():
     # 另外 inside a clause is no aside
     ("会费交过了，年会还要另外交钱吗", "events"),
 ])
-def test_of_two_requests_the_first_is_answered(text, name):
+def test_the_intent_of_each_class(text, name):
     assert route(text).name == name
+
+
+def test_a_character_is_read_by_its_usual_sound_only():
+    """他 is ta (tuo only in old texts): 其他渠道 is no 托举 (talent programme)."""
+    from bot.router import analyse
+
+    assert "托举" not in analyse("政策资讯改由其他渠道获取，请取消推送").fixed
+    assert "托举" in analyse("拖举项目").fixed
+
