@@ -182,6 +182,8 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+        if self.fast and _LATIN.search(self.fixed) and lex.mostly_untranslated(self.fixed):
+            self.fast = False  # English the rules read only word by word: the model decides
 
     def head_before_aside(self) -> str | None:
         """The text before a clause that opens with an aside marker (另外, 顺便 ... [settings] aside_markers),
@@ -287,6 +289,7 @@ class _Lexicon:
         self.fast_score = float(settings["fast_path_score"])
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])
+        self.fast_latin_share = float(settings["fast_path_latin_share"])
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])
@@ -579,6 +582,13 @@ class _Lexicon:
         fast = (best >= self.fast_score and best - runner_up >= self.fast_margin
                 and self._fast_off.isdisjoint(strength))
         return name, best, fast
+
+    def mostly_untranslated(self, fixed: str) -> bool:
+        """Whether latin letters are still most of a message's letters after the English table ([settings]
+        fast_path_latin_share): the rules know some of its words, not how they are put together
+        ("please add an English version of the newsletter" is a suggestion, not a request for news)."""
+        letters = [ch for ch in fixed if ch.isalpha()]
+        return sum(ch.isascii() for ch in letters) >= self.fast_latin_share * len(letters)
 
     def best_intent(self, strength: dict) -> tuple[str, float]:
         name, score, _ = self.verdict(self.scores(strength), strength)

@@ -68,6 +68,11 @@ def test_spam_is_unknown_with_the_spam_reason_even_when_it_offers_a_job(text):
     ("我正填表呢，顺便问下郑州有没有计算机的岗位", "jobs"),
     # 另外 inside a clause is no aside
     ("会费交过了，年会还要另外交钱吗", "events"),
+    # English the rules read word by word ("newsletter" is 会讯): the sentence decides, through the model
+    ("could you make the newsletter font bigger? hard to read on my phone", "feedback"),
+    ("please add a search box to the newsletter", "feedback"),
+    ("I want to receive every newsletter from now on", "subscribe"),
+    ("show me the latest newsletter", "news"),
 ])
 def test_the_intent_of_each_class(text, name):
     assert route(text).name == name
