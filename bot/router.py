@@ -76,6 +76,9 @@ _JUNK = re.compile(
 _SPACES = re.compile(r"\s+")
 _LATIN = re.compile("[a-z]")
 _LATIN_WORDS = re.compile("[a-z]+(?: [a-z]+)*")  # a run of latin words: pinyin is read over it
+_LATIN_WORD = re.compile("[a-z]+")
+_TYPO_MIN_LETTERS = 6  # shorter English words are too close to each other to correct a letter
+_AMBIGUOUS = "\0"  # a typo one letter from two words of the English table
 PREPARED_CACHE = 4096  # messages whose normalised text and tokens are kept (_Lexicon.prepare)
 PREPARED_MAX_CHARS = 200  # longer messages are rare and seldom repeated: not kept
 _STORY_CHARS = 30  # a job query longer than this, in three clauses or more, is a story around it
@@ -312,6 +315,17 @@ class _Lexicon:
         english = {normalize(alias): normalize(name) for name, aliases in job_settings["disciplines"].items()
                    for alias in aliases if alias.isascii()} | english
         self._english = english
+        # English words of the table, and each less one letter (-> the word; two words alike: ambiguous), for typos.
+        self._english_words = frozenset(w for w in english if w.isalpha())  # incl. cities in pinyin: not typos
+        typo_targets = {normalize(k) for k in config["english"]} | {
+            normalize(alias) for aliases in job_settings["disciplines"].values() for alias in aliases if alias.isascii()}
+        near = {}
+        for word in typo_targets:
+            if len(word) >= _TYPO_MIN_LETTERS and word.isalpha():
+                for variant in _one_letter_less(word):
+                    near[variant] = word if near.get(variant, word) == word else _AMBIGUOUS
+        self._english_near = near
+        self._typo_targets = frozenset(w for w in typo_targets if len(w) >= _TYPO_MIN_LETTERS)
         self._english_re = re.compile(r"(?<![a-z])(?:" + "|".join(
             map(re.escape, sorted(english, key=len, reverse=True))) + r")(?![a-z])")
         homophones = config["homophones"]
@@ -436,10 +450,23 @@ class _Lexicon:
         """Apply the English table (only when there is latin text), the typo/dialect table, then
         homophones of key terms."""
         if _LATIN.search(text):
+            text = _LATIN_WORD.sub(self._english_typo, text)
             text = self._english_re.sub(lambda m: self._english[m.group()], text)
             text = _LATIN_WORDS.sub(self._from_pinyin, text)
         text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
         return self._homophones.fix(text)
+
+    def _english_typo(self, found: re.Match) -> str:
+        """An English word of six letters or more with one letter missing, extra or wrong ("socity", "subcribe",
+        "conferance") is the word of the English table it is one letter from, when there is one such word."""
+        word = found.group()
+        if (len(word) < _TYPO_MIN_LETTERS or word in self._english_words or word in self._pinyin
+                or word in self._stopwords):
+            return word
+        near = {self._english_near.get(word)} | {self._english_near.get(v) for v in _one_letter_less(word)}
+        near |= {v for v in _one_letter_less(word) if v in self._typo_targets}
+        near.discard(None)
+        return near.pop() if len(near) == 1 and _AMBIGUOUS not in near else word
 
     def _from_pinyin(self, run: re.Match) -> str:
         """Latin words that spell a known word in toneless pinyin (huifei, bu tian le, zhao gongzuo: a member
@@ -883,6 +910,10 @@ def _romanised(city: str) -> str:
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(city))
+
+
+def _one_letter_less(word: str) -> set:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _pinyin_table(concepts: dict, english: set) -> dict:

@@ -85,3 +85,19 @@ def test_a_character_is_read_by_its_usual_sound_only():
     assert "托举" not in analyse("政策资讯改由其他渠道获取，请取消推送").fixed
     assert "托举" in analyse("拖举项目").fixed
 
+
+
+@pytest.mark.parametrize("text, read_as", [
+    # Cantonese (members from Hong Kong and Macao)
+    ("唔好再发行业新闻畀我", "不要再发行业新闻给我"),
+    ("会费点样交", "会费怎样交"),
+    ("唔使喇", "不用了"),
+    # English with one letter missing, extra or wrong, in a word of six letters or more
+    ("how to join the socity", "入会"),
+    ("subcribe policy news", "订阅"),
+    ("how much is the membreship fee", "会费"),
+])
+def test_cantonese_and_english_typos_are_read_as_the_words(text, read_as):
+    from bot.router import analyse
+
+    assert read_as in analyse(text).fixed
