@@ -114,11 +114,17 @@ def name_in(text) -> str:
     return clean_name(value)
 
 
+_AT_WORK = re.compile(r"(?:我|我现在|现在|目前|我目前)?在([\u4e00-\u9fffA-Za-z0-9]{2,30}?)(?<![找想要去来没])(?:上班|工作|任职|就职|干活)(?:呢|的|了)?")
+
+
 def unit_in(text) -> str | None:
     """The unit or school named in a sentence ("我是学生，没有工作单位，郑州大学在读博士" -> 郑州大学):
     the longest start of a clause that ends like a unit name; None when no clause has one."""
     endings = tuple(content.replies()["answer_shapes"]["unit_endings"])
     for clause in re.split(r"[,，;；、。\s]+", normalise(text)):
+        at_work = _AT_WORK.fullmatch(clause)  # "我在洛阳一拖上班": the place, whatever its ending
+        if at_work:
+            return at_work.group(1)
         clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|工作单位是|单位是|单位|在)", "", clause)
         for end in range(len(clause), 3, -1):
             if clause[:end].endswith(endings):
@@ -224,7 +230,9 @@ def tries_value(shape: str, text) -> bool:
     words = content.replies()["answer_shapes"]
     if shape == "name":
         name = re.sub(r"[\s·.]", "", text)
-        return _CJK_NAME.fullmatch(name) is not None and name.startswith(tuple(words["surnames"]))
+        if _CJK_NAME.fullmatch(name) is not None and name.startswith(tuple(words["surnames"])):
+            return True
+        return not looks_like_a_question(text) and _person_said(text, words)
     if re.sub(r"[\W_]+$", "", text).endswith(tuple(words[f"{shape}_endings"])):
         return True
     if shape not in ("unit", "discipline") or looks_like_a_question(text):
@@ -234,6 +242,24 @@ def tries_value(shape: str, text) -> bool:
     from bot.router import names_a_discipline  # here: the router loads jieba, most callers need none of it
 
     return names_a_discipline(text)
+
+
+def _person_said(text: str, words: dict) -> bool:
+    """Whether a clause gives a person after a lead or a unit ("联系人张经理", "办公室李老师", "人事处王芳"):
+    what is left is a surname and one or two characters, or a surname and a way of addressing
+    ([answer_shapes] person_titles: 张经理, 李老师)."""
+    surnames, titles = tuple(words["surnames"]), tuple(words["person_titles"])
+    units = "|".join(map(re.escape, words["unit_endings"] + words["unit_parts"]))
+    for clause in re.split(r"[,，;；、。\s]+", text):
+        for lead in (_PERSON_LEAD, re.compile(rf"^.*?(?:{units})"), re.compile(rf"^.*(?:{units})")):
+            rest = lead.sub("", clause, count=1)
+            if rest != clause and rest.startswith(surnames) and (
+                    re.fullmatch(r"[\u4e00-\u9fff]{2,3}", rest) or rest.endswith(titles) and len(rest) <= 5):
+                return True
+    return False
+
+
+_PERSON_LEAD = re.compile(r"^(?:联系人是|联系人|对接人是|对接人|我叫|姓名是|姓名|名字是|名字|本人)")
 
 
 def looks_like_a_question(text: str) -> bool:

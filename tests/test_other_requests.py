@@ -101,6 +101,9 @@ SOUNDS_LIKE_A_REQUEST = [
     ("signup discipline", "电气", "手机号"),
     ("signup discipline", "computer science", "手机号"),
     ("unit contact", "赵会讯", "联系人手机号"),
+    ("unit contact", "联系人张经理", "联系人手机号"),  # a person after a lead: 经理 reads like a person to ask for
+    ("unit contact", "办公室李老师", "联系人手机号"),  # a person after a unit
+    ("signup work unit", "我在洛阳一拖上班", "单位类型"),  # a place of work by its short name: reads like jobs
     ("binding name", "王建议", "会员编号"),
     ("event contact", "王宝明 13700001111", "参加人：王宝明"),  # shown back to confirm (dialogue work)
     ("profile unit", "郑州招聘服务中心", "已为您更新"),
