@@ -97,6 +97,7 @@ SOUNDS_LIKE_A_REQUEST = [
     ("signup work unit", "国家奖励办公室", "单位类型"),  # 奖励 reads like awards
     ("signup work unit", "河南省人才交流中心", "单位类型"),  # 人才 reads like jobs
     ("signup work unit", "我是郑州大学的老师", "单位类型"),  # a unit in a sentence; 老师 reads like a person
+    ("signup category", "我是老师", "会员类别"),  # saying who one is, not asking for a teacher: asked again
     ("signup discipline", "搞计算机的", "手机号"),  # a discipline alone reads like a job search
     ("signup discipline", "电气", "手机号"),
     ("signup discipline", "computer science", "手机号"),
