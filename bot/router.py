@@ -375,6 +375,8 @@ class _Lexicon:
         self._trim_prefixes = tuple(normalize(w) for w in jobs["trim_prefixes"])
         self._not_keyword_tags = frozenset(jobs["not_keyword_tags"])
         self._function_words = None  # jieba's words of those parts of speech, read at the first job question
+        self._side_word_tags = frozenset(jobs["side_word_tags"])
+        self._plain_verbs = None  # read with them
         # One character off a discipline, skill or title ("机戒" for 机械): pattern with that character
         # blanked -> term.
         terms = {normalize(w) for w in [*disciplines, *jobs["skills"], *jobs["titles"]]}
@@ -765,16 +767,30 @@ class _Lexicon:
         """Words of jieba's dictionary that never name a job (到底, 三次, 去年, 这个, 哪怕: adverbs, numbers,
         pronouns, time words ... as [jobs] not_keyword_tags lists), read from its tagged dictionary once."""
         if self._function_words is None:
-            import jieba
-
-            words = set()
-            with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-                for line in f:
-                    word, _, tag = line.split()
-                    if tag in self._not_keyword_tags and word not in self._near_words:
-                        words.add(word)
-            self._function_words = frozenset(words)
+            self._read_tags()
         return self._function_words
+
+    def plain_verbs(self) -> frozenset:
+        """Words jieba's dictionary tags as verbs ([jobs] side_word_tags: 退休, 听说, 倒闭, but also 维修, 翻译):
+        keywords only when the question names no discipline, skill or job title."""
+        if self._plain_verbs is None:
+            self._read_tags()
+        return self._plain_verbs
+
+    def _read_tags(self) -> None:
+        import jieba
+
+        function_words, verbs = set(), set()
+        with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+            for line in f:
+                word, _, tag = line.split()
+                if word in self._near_words:
+                    continue
+                if tag in self._not_keyword_tags:
+                    function_words.add(word)
+                elif tag in self._side_word_tags:
+                    verbs.add(word)
+        self._function_words, self._plain_verbs = frozenset(function_words), frozenset(verbs)
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing
@@ -786,6 +802,8 @@ class _Lexicon:
         clauses = {c for tok, c in zip(tokens, found.clause_of) if tok not in _CLAUSE_BREAKS}
         story = len(clauses) > 2 and len(text) > _STORY_CHARS  # not a short list "求职，环境工程，洛阳"
         only = found.job_clauses if story else clauses
+        # 退休的内科大夫 / 搜不出来郑州化学的岗位: beside a field or a title, a verb tells the story, not the job
+        side_words = self.plain_verbs() if found.field_named or TITLE_CONCEPT in found.strength else ()
         keywords, last_kept, alias_end = [], -2, 0
         for i, tok in enumerate(tokens):
             if i < alias_end:
@@ -804,6 +822,7 @@ class _Lexicon:
                 or (found.clause_of[i] not in only and tok not in self._discipline_of)
                 or tok in self._stopwords
                 or tok in self.function_words()
+                or (tok in side_words and tok not in self._concepts)  # 实习 is a kind of job
                 or tok in self._city_of
                 or not any(ch.isalnum() for ch in tok)
                 or tok.isdigit()

@@ -65,6 +65,11 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # words that never name a job (adverbs, numbers, time words...) are no keywords; cities beyond Henan
     ("郑州到底有没有化学的岗位，这个月就要", "郑州", ["化学"]),
     ("唐山那边有招机电的不，俺学的机电", "唐山", ["机电"]),
+    # beside a field or a title named, a verb tells the story (退休, 倒闭, 听说, 看到); alone it may be the job
+    ("厂子倒闭了，听说学会有招聘，郑州有化工的岗位吗", "郑州", ["化工"]),
+    ("看到你们发的招聘，南阳有护士岗吗", "南阳", ["护士"]),
+    ("拿到offer前想再看看，有计算机的岗吗", None, ["计算机"]),
+    ("找个维修的活", None, ["维修"]),
     # a colloquial title after a discipline is the title
     ("洛阳有没有中医大夫的活", "洛阳", ["中医", "医生"]),
     ("开封有没有计算机老师的岗位", "开封", ["计算机", "教师"]),
