@@ -15,12 +15,12 @@ from bot.router import INTENTS, Intent, normalize, route, tokenize
 
 LABELLED = Path(__file__).parent / "data" / "router_labelled.jsonl"
 # The frozen blind test split: written from the label definitions only, never tuned on. Only its
-# summary numbers are ever printed; the floors are what the router measured on it (95.4% intent,
-# 92.4% slots on 2026-12-06, after the third blind set's training messages), less a margin
+# summary numbers are ever printed; the floors are what the router measured on it (95.7% intent,
+# 94.1% slots on 2026-12-06, after the fourth blind set's training messages), less a margin
 # for retraining noise (python -m bot intent --eval tests/data/blind_test.jsonl).
 BLIND_TEST = Path(__file__).parent / "data" / "blind_test.jsonl"
 BLIND_MIN_INTENT_ACCURACY = 0.94
-BLIND_MIN_SLOT_ACCURACY = 0.91
+BLIND_MIN_SLOT_ACCURACY = 0.92
 PUBLIC_EXAMPLES = Path(__file__).parents[2] / "shared/intents/examples.jsonl"
 
 MIN_INTENT_ACCURACY = 0.95
