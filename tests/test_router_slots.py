@@ -33,6 +33,10 @@ from bot.router import analyse
     ("学客动态给我看看最新的那条", "news", "discipline"),
     ("以后有zc类的新闻直接推给我呗", "subscribe", "policy"),
     ("xkdt最新一期", "news", "discipline"),
+    # a topic named by a word jieba cut apart or did not know (管理办法, 学术界, 青托 for 青年人才托举)
+    ("最新的科研经费管理办法出来了吗，发我看看", "news", "policy"),
+    ("学术界最近有什么新成果", "news", "discipline"),
+    ("青托的消息以后都推给我", "subscribe", "talent"),
     ("别再往我这推东西了，我已经不干这行了", "unsubscribe", None),
 ])
 def test_the_topic_is_the_one_the_member_means(text, intent, topic):
