@@ -68,7 +68,7 @@ def confirm_draft(ctx):
     to it, never put in its place."""
     if is_one_of(ctx.text, "confirm_words"):
         return _submit(ctx, ctx.flow_data["body"])
-    if len(ctx.text) < _rules()["draft_min_chars"]:
+    if _rules()["min_chars"] <= len(ctx.text) < _rules()["draft_min_chars"]:
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
     return _submit(ctx, ctx.text)
 
