@@ -68,6 +68,11 @@ def test_spam_is_unknown_with_the_spam_reason_even_when_it_offers_a_job(text):
     ("我正填表呢，顺便问下郑州有没有计算机的岗位", "jobs"),
     # 另外 inside a clause is no aside
     ("会费交过了，年会还要另外交钱吗", "events"),
+    # looking once, saying no to a subscription: news (the 不用/别 is about subscribing, not about reading)
+    ("我不用订阅啊，就看一眼这周的政策新闻", "news"),
+    ("不用订，就看一眼最新的行业动态", "news"),
+    ("今天就看看，不用以后推：最新的政策解读", "news"),
+    ("我不用订阅了，政策新闻以后别推了", "unsubscribe"),
     # English the rules read word by word ("newsletter" is 会讯): the sentence decides, through the model
     ("could you make the newsletter font bigger? hard to read on my phone", "feedback"),
     ("please add a search box to the newsletter", "feedback"),
