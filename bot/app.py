@@ -5,7 +5,8 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
 
 from bot import intent_model
 from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
@@ -89,7 +90,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     handlers.register()
     from bot.admin.console import console
+    from bot.admin.console import error_page as console_error_page
     from bot.pages import pages
+    from bot.pages.common import error_page as member_error_page
     from bot.webhook import WebhookFastPath, webhook
 
     app = Flask(__name__, static_folder=None)  # the simulator serves its own files
@@ -114,9 +117,18 @@ def create_app(config: Config | None = None) -> Flask:
 
         app.register_blueprint(simulator)
 
-    @app.errorhandler(500)
-    def internal_error(_error):
-        return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+    @app.errorhandler(HTTPException)
+    def error_outside_the_routes(error):
+        """A mistyped address, a form's address opened by hand (405) or a failure: the console's and
+        the member pages' own error pages under their prefixes (no route matched, so their
+        blueprints' handlers did not run); the webhook and the rest keep the plain answer."""
+        if request.path == "/admin" or request.path.startswith("/admin/"):
+            return console_error_page(error)
+        if request.path == "/m" or request.path.startswith("/m/"):
+            return member_error_page(error)
+        if error.code == 500:
+            return "internal error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+        return error
 
     # members' messages (of every society on the platform) without Flask's per-request machinery
     app.wsgi_app = WebhookFastPath(app, accounts=societies_messages)

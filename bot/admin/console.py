@@ -175,11 +175,25 @@ def home():
     return redirect(url_for("admin.dashboard.index"))
 
 
-def _error_page(error):
-    code = error.code
-    key = "csrf" if code == 400 and error.description == "csrf" else str(code)
-    return render("error.html", code=code, message=t(f"errors.{key}")), code
+def error_page(error):
+    """Every refusal and failure under /admin as a console page with a Chinese sentence. Also for
+    addresses no console route matches (a mistyped or outdated link) and a form's address opened by
+    hand (405), which Flask answers outside the blueprint: the template's globals are given here."""
+    code = getattr(error, "code", None) or 500
+    key = "csrf" if code == 400 and getattr(error, "description", None) == "csrf" else str(code)
+    if key not in ERROR_KEYS:
+        key = "500" if code >= 500 else "400"
+    message = t(f"errors.{key}")
+    try:
+        context = {} if request.blueprint else {"t": t, "csrf_token": csrf.token, "menu": [], "me": None,
+                                                 "label": word}
+        response = current_app.make_response((render("error.html", code=code, message=message, **context), code))
+    except Exception:  # the page itself cannot be drawn (the failure was in what it needs): the sentence alone
+        current_app.logger.exception("console error page failed")
+        response = current_app.make_response((message, code, {"Content-Type": "text/plain; charset=utf-8"}))
+    return security_headers(response)
 
 
-for _code in (400, 403, 404, 413):
-    console.register_error_handler(_code, _error_page)
+ERROR_KEYS = {"400", "csrf", "403", "404", "405", "413", "500"}
+for _code in (400, 403, 404, 405, 413, 500):
+    console.register_error_handler(_code, error_page)

@@ -25,3 +25,7 @@ pages = Blueprint("pages", __name__, url_prefix="/m", template_folder="templates
                   static_folder="static", static_url_path="/static")
 
 from bot.pages import apply, auth, centre, certificate, dues, events, jobs, news, province  # noqa: E402,F401  (routes register on `pages`)
+from bot.pages.common import error_page  # noqa: E402
+
+for _code in (400, 403, 404, 405, 413, 500):
+    pages.register_error_handler(_code, error_page)

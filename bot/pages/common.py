@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from flask import g, render_template
+from flask import current_app, g, render_template
 
 from bot import content
 from bot.web import config, db, redis_client  # noqa: F401 (member pages import them from here)
@@ -29,3 +29,19 @@ def openid() -> str | None:
 def render(template: str, status: int = 200, **context):
     society = content.society()
     return render_template(f"pages/{template}", t=t, society=society, **context), status
+
+
+# A refusal's status -> its sentence under [pages.errors]; anything else of ours is "failed".
+ERROR_KEYS = {400: "stale_form", 403: "forbidden", 404: "missing", 405: "not_an_address", 413: "too_large"}
+
+
+def error_page(error):
+    """A page a member cannot have (a removed event, someone else's ticket, a mistyped or outdated
+    link) or a failure of ours, as a page in the members' frame that says what to do."""
+    code = getattr(error, "code", None) or 500
+    key = ERROR_KEYS.get(code, "failed" if code >= 500 else "stale_form")
+    try:
+        return render("error.html", code, message_key=key)
+    except Exception:  # the page itself cannot be drawn: the sentence alone
+        current_app.logger.exception("member error page failed")
+        return t(f"errors.{key}"), code, {"Content-Type": "text/plain; charset=utf-8"}
