@@ -8,6 +8,8 @@ and reminders are the periodic job `dues_reminders` run now (as `python -m bot r
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
@@ -58,6 +60,15 @@ def index():
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
 
 
+def typed_amount(text: str) -> str:
+    """An amount as it is copied from a bank slip or a chat (100元, ￥100, 1,200, full-width digits)
+    as the plain number parse_amount reads; anything else is left for it to refuse."""
+    return _AMOUNT_DECORATION.sub("", unicodedata.normalize("NFKC", text))
+
+
+_AMOUNT_DECORATION = re.compile(r"[\s,元¥]|^RMB", re.IGNORECASE)
+
+
 def _recorded(form) -> str | None:
     """Record the form's payment; the receipt number, or None with why flashed."""
     payer = find_payer(db(), form.get("number", "").strip().upper())
@@ -65,11 +76,18 @@ def _recorded(form) -> str | None:
         say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
         return None
     try:
-        amount = parse_amount(form.get("amount", ""))
+        amount = parse_amount(typed_amount(form.get("amount", "")))
+    except ValueError:
+        say_not_done(t("dues.bad_amount", amount=form.get("amount", "").strip()))
+        return None
+    try:
         years = dues.LIFETIME if form.get("years") == "lifetime" else parse(form.get("years", ""), high=100)
         paid_on = date.fromisoformat(form.get("paid_on") or date.today().isoformat())
     except ValueError:
         say_not_done(t("dues.bad_input"))
+        return None
+    if paid_on > date.today():
+        say_not_done(t("dues.future_date", paid_on=paid_on.isoformat()))
         return None
     note = form.get("note", "").strip() or None
     problem = dues.schedule_problem(payer["category"], amount, years, form.get("force") == "1", note)
