@@ -29,6 +29,7 @@ bp = Blueprint("news", __name__, url_prefix="/news")
 TEXT_FIELDS = ("title", "summary", "link")
 LIST_FIELDS = ("discipline", "unit")  # audience words typed in, separated by spaces or commas
 IN_FLIGHT = (QUEUED, *OPEN)
+FORM_WORDING = "admin.news.form_problems"  # an item's problems named by the form's fields, not a file's
 
 
 def _words(value: str) -> list[str]:
@@ -44,8 +45,9 @@ def _audience(form) -> dict:
 def _markdown(form) -> str:
     """The form as a newsletter file: TOML front matter between +++ lines, then the body."""
     meta = {key: form.get(key, "").strip() for key in TEXT_FIELDS if form.get(key, "").strip()}
-    meta["kind"] = "newsletter"
-    meta["topics"] = form.getlist("topics")
+    meta["kind"] = form.get("kind") if form.get("kind") in newsletters.KINDS else "newsletter"
+    if form.getlist("topics") or meta["kind"] == "newsletter":  # a resolution goes to everyone
+        meta["topics"] = form.getlist("topics")
     lines = [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in meta.items()]
     audience = _audience(form)
     if audience:
@@ -56,7 +58,8 @@ def _markdown(form) -> str:
 
 def _choices() -> dict:
     names = newsletters.topic_names()
-    return {"topics": [(code, names[code]) for code in newsletters.ITEM_TOPICS],
+    return {"kind": [(kind, t(f"news.kind_choices.{kind}")) for kind in newsletters.KINDS],
+            "topics": [(code, names[code]) for code in newsletters.ITEM_TOPICS],
             "category": [(code, category_name(code)) for code in INDIVIDUAL_CATEGORIES]}
 
 
@@ -74,11 +77,11 @@ def write():
     if request.method == "POST":
         item_no = datetime.now().strftime("web-%Y%m%d-%H%M%S")
         try:
-            item = newsletters.parse_item(_markdown(form), item_no, t("news.source"))
+            item = newsletters.parse_item(_markdown(form), item_no, t("news.source"), FORM_WORDING)
             unknown = missing_units(db(), (item["audience"] or {}).get("unit", []))
             if unknown:
                 raise newsletters.ItemError(t("news.source"), [
-                    content.text("news_file.audience_unit", units=newsletters.joined(unknown))])
+                    content.text(f"{FORM_WORDING}.audience_unit", units=newsletters.joined(unknown))])
         except newsletters.ItemError as error:
             problems = error.problems
         else:

@@ -100,8 +100,13 @@ class _Bad(Exception):
         super().__init__(reason)
         self.reason, self.facts = reason, facts
 
-    def sentence(self) -> str:
-        return content.text(f"news_file.{self.reason}", **self.facts)
+    def sentence(self, wording: str = "news_file") -> str:
+        """In `wording`'s words where it has this reason (the console names its form's fields),
+        else a file's."""
+        try:
+            return content.text(f"{wording}.{self.reason}", **self.facts)
+        except content.ContentError:
+            return content.text(f"news_file.{self.reason}", **self.facts)
 
 
 def read_item(path: Path) -> dict:
@@ -121,16 +126,17 @@ def _shown_path(path: Path) -> str:
         return str(path)
 
 
-def parse_item(text: str, item_no: str, source: str) -> dict:
+def parse_item(text: str, item_no: str, source: str, wording: str = "news_file") -> dict:
     """The stored form of an item: item_no, kind, title, topics, audience, summary, link,
-    body, publish_at (ISO, local time; None = when it is stored) and source."""
+    body, publish_at (ISO, local time; None = when it is stored) and source. Problems are told
+    in `wording`'s texts where it has them (the console's form), else a file's."""
     problems = []
 
     def check(clean, *args):
         try:
             return clean(*args)
         except _Bad as bad:
-            problems.append(bad.sentence())
+            problems.append(bad.sentence(wording))
             return None
 
     try:
@@ -155,7 +161,7 @@ def parse_item(text: str, item_no: str, source: str) -> dict:
         "source": source,
     }
     if not item["body"] and not meta.get("link"):
-        problems.append(content.text("news_file.empty"))
+        problems.append(_Bad("empty").sentence(wording))
     if problems:
         raise ItemError(source, problems)
     return item

@@ -1,0 +1,55 @@
+"""Writing in the console's 撰写会讯 page as a secretary: a resolution (三议一公布) is published from
+the page, not only from a file on the server; what is missing is said by the form's own field
+names, never the file format's (topics, kind, [audience]), and what was typed stays."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.test_admin_browser import REFUSALS, config, sign_in, society  # noqa: F401 (fixtures)
+
+pytest_plugins = ["tests.fake_wechat"]
+FILE_WORDS = re.compile(r"topics|kind|audience|resolution|\[|=")
+
+
+def _write(tab, live_url, title, kind="会讯", topic=None, category=None):
+    tab.goto(f"{live_url}/admin/news/new")
+    form = tab.locator("#compose")
+    form.get_by_label(re.compile(kind + "（")).check()
+    form.locator("input[name=title]").fill(title)
+    form.locator("input[name=summary]").fill("经第八届理事会第三次会议表决通过。")
+    form.locator("textarea[name=body]").fill("各位会员：\n\n理事会表决通过了2027年会费标准，现予公布。")
+    if topic:
+        form.get_by_label(topic).check()
+    if category:
+        form.get_by_label(category).check()
+    form.locator("button[type=submit]").click()
+
+
+def test_a_resolution_is_published_from_the_page_to_every_member(new_tab, live_url, society, db):
+    tab = sign_in(new_tab, live_url, "staff1")
+    _write(tab, live_url, "关于调整2027年会费标准的决议", kind="决议公告")
+    expect(tab.locator(".flash-ok")).to_contain_text("已保存")
+    expect(tab.locator("[data-reach]")).to_contain_text("决议公告发给全体")
+    kinds = [row[0] for row in db.execute("select kind from newsletters")]
+    assert kinds == ["resolution"]
+
+
+def test_a_newsletter_without_a_topic_is_told_in_the_forms_words(new_tab, live_url, society):
+    tab = sign_in(new_tab, live_url, "staff1")
+    _write(tab, live_url, "年会通知")
+    problems = tab.locator(".flash-error")
+    expect(problems).to_contain_text("请至少勾选一个栏目")
+    assert not FILE_WORDS.search(problems.inner_text()), problems.inner_text()
+    expect(tab.locator("#compose input[name=title]")).to_have_value("年会通知")
+
+
+def test_a_resolution_for_some_members_only_is_refused_in_the_forms_words(new_tab, live_url, society, db):
+    tab = sign_in(new_tab, live_url, "staff1")
+    _write(tab, live_url, "关于增补理事的决议", kind="决议公告", category="学生会员")
+    problems = tab.locator(".flash-error")
+    expect(problems).to_contain_text("发给全体会员")
+    assert not FILE_WORDS.search(problems.inner_text()), problems.inner_text()
+    expect(tab.locator("#compose input[name=kind][value=resolution]")).to_be_checked()
+    assert db.execute("select count(*) from newsletters").fetchone()[0] == 0
