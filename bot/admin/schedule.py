@@ -5,6 +5,8 @@ Times are shown in each job's own timezone, the one its timetable is read in (bo
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, redirect, url_for
 
 from bot import scheduler
@@ -16,7 +18,8 @@ RECENT = 30  # runs listed under the table
 
 @bp.get("/")
 def index():
-    jobs = [dict(job, last_run=_with_who(job["last_run"])) for job in scheduler.overview(db(), now())]
+    jobs = [dict(job, last_run=_with_who(job["last_run"]), when=when_text(job["cron"], job["timezone"]))
+            for job in scheduler.overview(db(), now())]
     recent = [_with_who(run) for run in scheduler.recent_runs(db(), RECENT)]
     return render("schedule.html", jobs=jobs, recent=recent)
 
@@ -37,3 +40,34 @@ def run(job: str):
 
 def _with_who(run: dict | None) -> dict | None:
     return run and dict(run, who=actor_text(run["actor"]) if run["actor"] else "")
+
+
+_NUMBER = r"[0-9]{1,2}"
+WEEKDAYS = "日一二三四五六日"  # cron: 0 and 7 are Sunday
+
+
+def when_text(cron: str, timezone: str) -> str | None:
+    """A job's timetable as a secretary says it (每天 09:00（北京时间）) for the usual shapes: daily,
+    hourly within a span of the day, weekly, monthly. None for another shape: the page shows the
+    timetable as content/schedule.toml writes it."""
+    fields = cron.split()
+    if len(fields) != 5 or not re.fullmatch(_NUMBER, fields[0]) or fields[3] != "*":
+        return None
+    minute, hour, day, _, weekday = fields
+    if re.fullmatch(_NUMBER, hour):
+        clock = t("schedule.clock", time=f"{int(hour):02d}:{int(minute):02d}")
+    elif (span := re.fullmatch(f"({_NUMBER})-({_NUMBER})", hour)):
+        clock = t("schedule.hourly", first=f"{int(span[1]):02d}:{int(minute):02d}",
+                  last=f"{int(span[2]):02d}:{int(minute):02d}")
+    else:
+        return None
+    if day == "*" and weekday == "*":
+        days = t("schedule.daily")
+    elif day == "*" and re.fullmatch("[0-7]", weekday):
+        days = t("schedule.weekly", weekday=WEEKDAYS[int(weekday)])
+    elif re.fullmatch(_NUMBER, day) and weekday == "*":
+        days = t("schedule.monthly", day=int(day))
+    else:
+        return None
+    zone = t("schedule.beijing") if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone
+    return t("schedule.when_text", days=days, clock=clock, zone=zone)
