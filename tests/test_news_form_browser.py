@@ -53,3 +53,12 @@ def test_a_resolution_for_some_members_only_is_refused_in_the_forms_words(new_ta
     assert not FILE_WORDS.search(problems.inner_text()), problems.inner_text()
     expect(tab.locator("#compose input[name=kind][value=resolution]")).to_be_checked()
     assert db.execute("select count(*) from newsletters").fetchone()[0] == 0
+
+
+def test_an_item_nobody_can_receive_offers_no_send_button(new_tab, live_url, society, db):
+    """No member of the society has bound WeChat yet: 发送 would 'send' to nobody after a confirm
+    asking "确认发送给 0 人？"; the page says why nothing can be sent instead."""
+    tab = sign_in(new_tab, live_url, "staff1")
+    _write(tab, live_url, "关于调整2027年会费标准的决议", kind="决议公告")
+    expect(tab.locator("[data-nobody]")).to_contain_text("现在没有会员能收到")
+    expect(tab.get_by_role("button", name="发送")).to_have_count(0)

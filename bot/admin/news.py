@@ -142,6 +142,9 @@ def send(item_no: str):
         say_not_done(content.text("news_cli.not_yet", **item))
     else:
         people = recipients(db(), item)
+        if not people:
+            say_not_done(t("news.nobody"))
+            return redirect(url_for(".show", item_no=item["item_no"]))
         queued = delivery.enqueue_broadcast(db(), redis_client(), item["id"], people)
         say_done("news.queued", recipients=len(people), queued=queued)
     return redirect(url_for(".show", item_no=item["item_no"]))
