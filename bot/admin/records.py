@@ -28,7 +28,8 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
     `what` names the records in the report (职位, 活动, 评奖项目)."""
     def upload():
         return upload_step("record_upload.html", SUFFIXES,
-                           lambda name: content.text("sheet_import.sheet_format", file=name), what=what)
+                           lambda name: content.text("sheet_import.sheet_format", file=name), what=what,
+                           columns=form_fields(spec))
 
     def planned(token: str):
         """(plan, file name); a file that cannot be read as the sheet goes back to the upload page."""
