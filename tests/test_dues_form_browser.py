@@ -36,6 +36,7 @@ def test_an_amount_in_words_names_the_field_and_keeps_what_was_typed(new_tab, li
     member_no = f"HNKX2019{society['units'][0]['id']:05d}"
     _record(tab, live_url, member_no, "一百")
     expect(tab.locator(".flash-error")).to_contain_text("金额“一百”")
+    assert tab.url == f"{live_url}/admin/dues/record", "what was typed is not put in the page's address"
     expect(tab.locator("#record input[name=number]")).to_have_value(member_no)
     expect(tab.locator("#record input[name=amount]")).to_have_value("一百")
 

@@ -51,11 +51,15 @@ def _collection(payers: list[dict], today: date) -> list[dict]:
 
 @bp.get("/")
 def index():
+    return _dues_page(request.args)
+
+
+def _dues_page(form):
     years = [(str(n), dues.years_text(n)) for n in dues.year_options()]
     today = date.today()
     payers = list_dues_payers(db())
     return render("dues.html", overdue=_overdue(payers, today), collection=_collection(payers, today),
-                  year=today.year, form=request.args,
+                  year=today.year, form=form,
                   method=dues.fee_rules()["default_method"],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
 
@@ -113,11 +117,12 @@ def _recorded(form) -> str | None:
 
 @bp.post("/record")
 def record():
-    """A recorded payment clears the form; a refused one comes back with everything typed kept."""
+    """A recorded payment clears the form; a refused one comes back with everything typed kept, in
+    the page itself (not in a redirect's address, where a note and an amount would stay in the
+    browser's history and the access log)."""
     if _recorded(request.form):
         return redirect(url_for(".index"))
-    kept = {k: v for k, v in request.form.items() if k != "csrf_token"}
-    return redirect(url_for(".index", **kept))
+    return _dues_page(request.form), 400
 
 
 @bp.post("/remind")
