@@ -2,10 +2,12 @@
 in the column names they know, not as a pointer into the server's content/ files."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.admin_data import add_units, add_users
-from tests.test_admin import log_in
+from tests.test_admin import log_in, post
 
 
 @pytest.fixture
@@ -27,3 +29,16 @@ def test_an_upload_page_names_the_columns_a_sheet_needs(staff, path, needed):
 @pytest.mark.parametrize("path", ["/admin/dues/import", "/admin/jobs/import", "/admin/events/import"])
 def test_a_statement_or_a_job_sheet_is_not_called_a_roster(staff, path):
     assert "名册文件" not in staff.get(path).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path, sheet, missing", [
+    ("/admin/jobs/import", "职位名称,招聘单位,联系邮箱\n讲师,中原示范研究院,hr@example.cn\n", "工作地点"),
+    ("/admin/members/import/", "姓名,会员类别,工作单位\n陈静,普通会员,郑州大学\n", "手机"),
+])
+def test_a_sheet_missing_a_column_says_what_to_add_not_where_the_server_keeps_its_words(staff, path, sheet,
+                                                                                        missing):
+    sent = post(staff, path, {"file": (io.BytesIO(sheet.encode("utf-8")), "表格.csv")},
+                content_type="multipart/form-data", follow_redirects=True)
+    text = sent.get_data(as_text=True)
+    assert "缺少必需的列" in text and missing in text and "表头加上这些列" in text, text
+    assert "content/" not in text and "[columns]" not in text
