@@ -68,15 +68,15 @@ def intercept(ctx) -> Reply | None:
         if reason == "greeting":  # 你好, 在吗: greeted back in one line, not kept as a miss
             return ctx.reply("smalltalk.greeting")
         _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
-        options = _options(intent)
-        return _ask(ctx, options) if len(options) >= 2 else None
-    options = _options(intent)
+        options = options_of(intent)
+        return ask(ctx, options) if len(options) >= 2 else None
+    options = options_of(intent)
     if len(options) >= 2:
-        return _ask(ctx, options)
+        return ask(ctx, options)
     return None
 
 
-def _options(intent: Intent) -> list[str]:
+def options_of(intent: Intent) -> list[str]:
     """The intents to offer: the router's pick and its runner-ups, at most three."""
     if not intent.alternatives:
         return []
@@ -84,7 +84,8 @@ def _options(intent: Intent) -> list[str]:
     return [n for n in dict.fromkeys(names) if n not in NOT_OFFERED][:3]
 
 
-def _ask(ctx, options: list[str]) -> Reply:
+def ask(ctx, options: list[str]) -> Reply:
+    """The numbered question; a paused form waits under it and comes back when it is answered."""
     labels = _texts()["options"]
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options)
     numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options, 1))

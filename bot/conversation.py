@@ -277,8 +277,12 @@ def _on_message(ctx: Context) -> Reply:
         ctx.flow_changed = True
         return step_now.handler(ctx)
     if step_now.tries is not None and not _answers_step(ctx, step_now):
-        if not _confident(ctx):  # a question the router only guesses at: not that guess's form
-            ctx.intent = replace(ctx.intent, name="unknown", slots={})
+        if not _confident(ctx):  # a question the router only guesses at
+            options = clarify.options_of(ctx.intent)
+            if len(options) >= 2:  # one numbered question, the form waiting under it
+                return answer_while_paused(ctx, lambda: clarify.ask(ctx, options))
+            if ctx.intent.name not in content.load_toml("conversation.toml")["guess_answered_in_form"]:
+                ctx.intent = replace(ctx.intent, name="unknown", slots={})  # not that guess's form
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return step_now.handler(ctx)
 
