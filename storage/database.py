@@ -6,6 +6,7 @@ so a handler reads like the business rule it implements.
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,12 +25,28 @@ def open_database(path: Path | str, apply_migrations: bool = True) -> sqlite_uti
                            isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":  # switching needs the write lock
-        db.execute("PRAGMA journal_mode = WAL")
+    _use_wal(db)
     db.execute("PRAGMA foreign_keys = ON")
     if apply_migrations:
         migrate(db)
     return db
+
+
+def _use_wal(db: sqlite_utils.Database) -> None:
+    """Switch the store to WAL (a new file is not). Processes that open a new file at once race
+    for the switch, and SQLite answers the loser "database is locked" at once, without waiting its
+    busy timeout (two gunicorn servers started together died of it): try again until the file is
+    WAL, by the winner's switch or our own, within the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            db.execute("PRAGMA journal_mode = WAL")  # needs the file to itself
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class ReadOnlyRefused(BaseException):

@@ -1,0 +1,33 @@
+"""Processes that open a new store at the same moment (two gunicorn servers, a server and a worker
+started together) all get it: none dies of SQLite's "database is locked" on the switch to WAL."""
+from __future__ import annotations
+
+import multiprocessing
+
+from storage.database import open_database
+
+PROCESSES, ROUNDS = 4, 60
+
+
+def _open(path: str, start: multiprocessing.Barrier, failures: multiprocessing.Queue) -> None:
+    start.wait()
+    try:
+        db = open_database(path)
+        failures.put(None if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal" else "not wal")
+    except Exception as error:  # noqa: BLE001 (the failure is what the test reports)
+        failures.put(repr(error))
+
+
+def test_processes_opening_a_new_store_together_all_open_it(tmp_path):
+    context = multiprocessing.get_context("fork")
+    failed = []
+    for round_ in range(ROUNDS):
+        path = str(tmp_path / f"store{round_}" / "bot.sqlite3")
+        start, failures = context.Barrier(PROCESSES), context.Queue()
+        openers = [context.Process(target=_open, args=(path, start, failures)) for _ in range(PROCESSES)]
+        for opener in openers:
+            opener.start()
+        failed += [failure for failure in (failures.get(timeout=30) for _ in openers) if failure]
+        for opener in openers:
+            opener.join()
+    assert not failed, failed
