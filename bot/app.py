@@ -64,21 +64,23 @@ class Services:
         open_database(config.sqlite_path).close()  # create or migrate once, up front
         warm_up()
 
-    @property
-    def db(self):
-        """One SQLite connection per thread (sqlite3 connections are not shared across threads)."""
-        database = getattr(self._local, "db", None)
+    def _per_thread(self, name: str, opener):
+        """This thread's connection `name`, opened by `opener(path)` on first use (sqlite3 connections
+        are not shared across threads)."""
+        database = getattr(self._local, name, None)
         if database is None:
-            database = self._local.db = open_database(self.config.sqlite_path)
+            database = opener(self.config.sqlite_path)
+            setattr(self._local, name, database)
         return database
 
     @property
+    def db(self):
+        return self._per_thread("db", open_database)
+
+    @property
     def reader(self):
-        """This thread's connection that only reads, for messages answered at once (bot/webhook.py)."""
-        database = getattr(self._local, "reader", None)
-        if database is None:
-            database = self._local.reader = open_reader(self.config.sqlite_path)
-        return database
+        """A connection that only reads, for messages answered at once (bot/webhook.py)."""
+        return self._per_thread("reader", open_reader)
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -53,12 +53,13 @@ def society(db, config):
     return {"units": units, "applications": applications}
 
 
-def sign_in(new_tab, live_url, username):
-    tab = new_tab(*LAPTOP, allow=REFUSALS)
+def sign_in(new_tab, live_url, username, size=LAPTOP):
+    """A new tab of `size` (width, height) signed in to the console as `username`."""
+    tab = new_tab(*size, allow=REFUSALS)
     tab.goto(f"{live_url}/admin/")
     tab.fill("input[name=username]", username)
     tab.fill("input[name=password]", PASSWORD)
-    tab.click("button[type=submit]")
+    tab.click("main button[type=submit]")
     expect(tab.locator(".topbar .who")).to_contain_text(username)
     return tab
 

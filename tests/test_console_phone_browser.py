@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_admin_browser import REFUSALS, config, society  # noqa: F401 (fixtures)
-from tests.admin_data import PASSWORD
+from tests.test_admin_browser import config, sign_in, society  # noqa: F401 (fixtures)
 
 pytest_plugins = ["tests.fake_wechat"]
 PHONE = (390, 844)
@@ -19,19 +18,9 @@ PAGES = {
 }
 
 
-def _sign_in(new_tab, live_url, username):
-    tab = new_tab(*PHONE, allow=REFUSALS)
-    tab.goto(f"{live_url}/admin/login")
-    tab.fill("input[name=username]", username)
-    tab.fill("input[name=password]", PASSWORD)
-    tab.click("main button[type=submit]")
-    tab.wait_for_url(lambda url: "/login" not in url)
-    return tab
-
-
 @pytest.mark.parametrize("username", sorted(PAGES))
 def test_every_page_fits_a_phone(new_tab, live_url, society, username):
-    tab = _sign_in(new_tab, live_url, username)
+    tab = sign_in(new_tab, live_url, username, PHONE)
     member = f"HNKX2019{society['units'][0]['id']:05d}"
     too_wide = {}
     for path in PAGES[username]:
@@ -43,7 +32,7 @@ def test_every_page_fits_a_phone(new_tab, live_url, society, username):
 
 
 def test_the_menu_is_above_the_page_not_beside_it(new_tab, live_url, society):
-    tab = _sign_in(new_tab, live_url, "staff1")
+    tab = sign_in(new_tab, live_url, "staff1", PHONE)
     tab.goto(f"{live_url}/admin/members/")
     main = tab.locator("main").bounding_box()
     assert main["width"] >= PHONE[0] - 2, f"the page has {main['width']:.0f} px of the phone's {PHONE[0]}"
