@@ -88,6 +88,13 @@ def show_profile(ctx):
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")
         return application_status(ctx, application).with_note(offer)
+    column = _update_wanted(ctx.text) if ctx.message.kind == "text" else None
+    if column:  # "我换手机号了 想改一下": binding first, then the change it came for
+        reply = start_binding(ctx)
+        if ctx.flow is not None and ctx.flow["name"] == FLOW:
+            ctx.goto(ctx.flow["step"], change=column)
+            return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
+        return reply
     return start_binding(ctx)
 
 
@@ -120,17 +127,29 @@ _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
 
 def _said_name(text: str) -> str | None:
-    """The name in a binding message ("王芳，手机…", "名字叫孙伟手机号…", "我叫刘建国"), or None when
-    no part of it is a name ("怎么绑定", "那就在这个微信上绑吧", "俺没绑定过")."""
+    """The name in a binding message ("王芳，手机…", "名字叫孙伟手机号…", "我叫刘建国", "刘建华教授"), or
+    None when no part of it is a name ("怎么绑定", "那就在这个微信上绑吧", "俺没绑定过", "我是刘教授":
+    a title is no name, the roster has the full one)."""
     text = normalise(text)
     if _is_plain_name(text):
-        return text
+        return _without_title(text)
     found = _NAME_SAID.search(text.replace(" ", ""))
-    if found and _is_plain_name(found.group(1)):
-        return found.group(1)
+    if found and _is_plain_name(found.group(1)) and _without_title(found.group(1)):
+        return _without_title(found.group(1))
     clauses = [_CLAUSE_TAIL.sub("", clause) for clause in re.split(r"[\s,，;；、。:：]+", text) if clause]
-    names = [clause for clause in clauses if _is_plain_name(clause)]
+    names = [_without_title(clause) for clause in clauses if _is_plain_name(clause)]
+    names = [name for name in names if name]
     return names[-1] if names else None
+
+
+def _without_title(name: str) -> str | None:
+    """"刘建华教授" -> 刘建华; "刘教授", "教授" -> None: a surname and a title say who, not the name."""
+    shapes = content.replies()["answer_shapes"]
+    for title in sorted(shapes["title_endings"] + shapes["person_titles"], key=len, reverse=True):
+        if name.endswith(title):
+            rest = name[:-len(title)].removeprefix("副").removesuffix("副").removesuffix("高级")
+            return rest if len(rest) >= 2 else None
+    return name
 
 
 def _is_plain_name(value: str) -> bool:
@@ -172,7 +191,35 @@ def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
     return tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
         step_name == "bind_no" and _forgot_number(ctx.text)) or (
-        step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None)
+        step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None) or _waits_on_binding(ctx)
+
+
+def _waits_on_binding(ctx) -> bool:
+    """Whether a message without the answer asks for what only binding opens ("看看我的会员卡",
+    "有效期到啥时候", "还要多久啊", "把单位也改了"), or disputes a failed try ("不可能啊，我交了好几年
+    会费了"): binding says why it cannot answer yet and how to get on, instead of refusing it as a
+    malformed mobile or answering a request the member's record is needed for without it."""
+    if re.search(r"\d", ctx.text) or ctx.intent is None:
+        return False
+    if ctx.flow_data.get("failed") and _mentions(normalise(ctx.text), _texts()["words"]["disputes"]):
+        return True
+    if ctx.intent.slots.get("reason") in ("greeting", "thanks"):
+        return False
+    if len(re.sub(r"\W", "", ctx.text)) < 3:  # "编号", "嗯": a malformed answer, asked again
+        return False
+    own_record = ctx.intent.name == "profile" and not _mentions(ctx.text, _texts()["words"]["bind"])
+    return own_record or ctx.intent.name == "unknown"
+
+
+def _binding_waits(ctx) -> Reply:
+    """What binding still needs, said to a member who asked for their record or doubts the roster."""
+    step_name = ctx.flow["step"]
+    if ctx.flow_data.get("failed"):
+        left = MAX_FAILED_BINDINGS_PER_DAY - count_failed_binding(ctx.redis, ctx.openid, now())
+        said = ctx.reply("profile.waits_after_mismatch", left=left, **content.society()["secretariat"])
+    else:
+        said = ctx.reply("profile.waits", **content.society()["secretariat"])
+    return said.with_note(_ask(step_name).text)
 
 
 def answer_binding(ctx):
@@ -184,14 +231,16 @@ def answer_binding(ctx):
     paused, by the one rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
     """
     names = [s[0] for s in BINDING_STEPS]
+    waits = _waits_on_binding(ctx)
     if ctx.flow["step"] == "bind_mobile":
-        return _answer_mobile(ctx)
+        return _binding_waits(ctx) if waits else _answer_mobile(ctx)
     index = names.index(ctx.flow["step"])
     if index < 2:
         mobile, rest = mobile_and_rest(ctx.text)
         name = _said_name(rest)
         if index == 0 and name is None:
-            return ctx.reply("profile.name_hint").with_note(_ask("bind_name").text)
+            return _no_name_yet(ctx, mobile, waits)
+        mobile = mobile or (ctx.flow_data.pop("mobile_said", None) if name and index == 0 else None)
         if name and (index == 0 or mobile):
             ctx.goto(ctx.flow["step"], name=name)
         if mobile:
@@ -203,6 +252,8 @@ def answer_binding(ctx):
     if index == 1 and _forgot_number(ctx.text):
         ctx.goto("bind_mobile")
         return ctx.reply("profile.forgot_number").with_note(_ask("bind_mobile").text)
+    if waits and (index > 0 or name is None):
+        return _binding_waits(ctx)
     _, key, clean = BINDING_STEPS[index]
     try:
         ctx.goto(ctx.flow["step"], **{key: clean(ctx.text)})
@@ -212,6 +263,18 @@ def answer_binding(ctx):
         ctx.goto(names[index + 1])
         return _ask(names[index + 1])
     return _verify_binding(ctx)
+
+
+def _no_name_yet(ctx, mobile: str | None, waits: bool) -> Reply:
+    """The name question answered without a name: a change wanted before binding ("新号是156…",
+    "单位也改了") or a record asked for is told binding comes first; a mobile alone ("李教授
+    13598760001", "我是联系人 手机136…") is kept and the name asked for; otherwise how to bind."""
+    if ctx.flow_data.get("change") or _update_wanted(ctx.text) or (waits and not _mentions(ctx.text, _texts()["words"]["bind"])):
+        return _binding_waits(ctx)
+    if mobile:
+        ctx.goto("bind_name", mobile_said=mobile)
+        return ctx.reply("profile.name_for_mobile", mobile=mask_mobile(mobile)).with_note(_ask("bind_name").text)
+    return ctx.reply("profile.name_hint").with_note(_ask("bind_name").text)
 
 
 def _answer_mobile(ctx) -> Reply:
@@ -233,6 +296,7 @@ def _check_mobile(ctx, mobile: str) -> Reply:
         if left <= 0:
             ctx.end_flow()
             return ctx.reply("profile.limit")
+        ctx.goto("bind_mobile", failed=True)
         return ctx.reply("profile.mobile_mismatch", left=left).with_note(_ask("bind_mobile").text)
     return _bind(ctx, found[0])
 
@@ -270,13 +334,13 @@ def _verify_binding(ctx) -> Reply:
         if left <= 0:
             ctx.end_flow()
             return ctx.reply("profile.limit")
-        ctx.goto("bind_name")
+        ctx.goto("bind_name", failed=True)
         return ctx.reply("profile.mismatch", left=left).with_note(_ask("bind_name").text)
     return _bind(ctx, member)
 
 
 def _bind(ctx, member: dict) -> Reply:
-    then = ctx.flow_data.get("then")
+    then, change = ctx.flow_data.get("then"), ctx.flow_data.get("change")
     ctx.end_flow()
     if member["openid"] and member["openid"] != ctx.openid:
         return ctx.reply("profile.bound_elsewhere")
@@ -286,6 +350,8 @@ def _bind(ctx, member: dict) -> Reply:
         delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
     if then:  # what the member came for (the intent fee_status: their dues), not the whole card
         return ctx.reply("profile.bound").with_note(INTENT_HANDLERS[then](ctx).text)
+    if change:  # "我换手机号了": bound now, the change it came for is asked
+        return ctx.reply("profile.bound").with_note(_start_update(ctx, change).text)
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
 
 
