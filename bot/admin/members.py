@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
+from handlers.fees import dues
 from handlers.members import roster
 from handlers.members import membership
 from bot.admin import roster_import
@@ -21,8 +22,10 @@ from bot.admin.ui import (
     actor, allow, attempt, current_page, db, or_404, render, say_not_done, send_table, t, texts,
     unit_options, unit_scope,
 )
+from bot.privacy import mask_mobile
 from bot.validation import Invalid
 from storage import admin as admin_store
+from storage.fees import find_payer, payments_of
 from handlers.members import records
 from handlers.members.rules import membership_rules
 from storage import members as store
@@ -69,6 +72,7 @@ def index():
     pager = current_page()
     rows, pager.total = admin_store.member_page(db(), **filters, offset=pager.offset, limit=pager.per_page)
     scope = store.find_unit(db(), unit_scope()) if unit_scope() else None
+    unit_dues = _unit_dues(scope) if scope else None
     options = {
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES],
         "status": [(s, membership.label("statuses", s)) for s in STATUS_CHOICES],
@@ -76,17 +80,38 @@ def index():
     }
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
                   headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,
-                  args=request.args, scope=scope, options=options)
+                  args=request.args, scope=scope, options=options, unit_dues=unit_dues)
+
+
+UNIT_PAYMENTS_SHOWN = 5
+
+
+def _unit_dues(unit: dict) -> dict:
+    """What a unit contact needs to know of their unit's own dues: paid to when, and the last payments
+    with their receipt numbers (the bursar asks for them)."""
+    payer = find_payer(db(), unit["unit_no"])
+    payments = [{"paid_at": p["paid_at"][:10], "amount": dues.format_amount(p["amount"]),
+                 "years": dues.years_text(p["years"]), "receipt_no": p["receipt_no"],
+                 "period": dues.period_text(p["period_from"], p["period_to"]) if p["period_from"] else ""}
+                for p in payments_of(db(), payer, limit=UNIT_PAYMENTS_SHOWN) if not p.get("refunded_at")]
+    standing = dues.dues_standing(payer["category"], payer["paid_through"], date.today())
+    sentence = (t("members.unit_dues.never") if not payer["paid_through"] else
+                t("members.unit_dues.standing", standing=membership.label("standings", standing),
+                  paid_through=dues.date_text(payer["paid_through"])))
+    return {"sentence": sentence, "payments": payments}
 
 
 @bp.get("/export")
 @allow(*EVERYONE)
 def export():
-    """The filtered members in the roster's own columns (imports back unchanged), full mobiles."""
+    """The filtered members in the roster's own columns (imports back unchanged), full mobiles for the
+    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact."""
     fmt = request.args.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         abort(400)
     rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
+    if unit_scope() is not None:
+        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None) for row in rows]
     headers, table = roster.export_table(db(), rows)
     store.record_history(db(), "roster", None, "exported", actor(),
                          detail={"count": [None, len(rows)]})
@@ -97,8 +122,10 @@ def export():
 @allow(*EVERYONE)
 def show(member_no: str):
     member = _member_or_refuse(member_no)
-    view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=True)
-    history = [membership.history_view(row, full=True, db=db()) for row in store.history_of(db(), "member", member["id"])]
+    full = unit_scope() is None  # a unit contact has no need of a member's full mobile: masked
+    view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
+    history = [membership.history_view(row, full=full, db=db())
+               for row in store.history_of(db(), "member", member["id"])]
     return render("member.html", member=member, view=view, history=history,
                   fellow_cap=records.fellow_cap(db()))
 
