@@ -1,4 +1,5 @@
-"""Personal data never leaves in the clear: mobile numbers are masked in replies and logs."""
+"""Personal data and secrets never leave in the clear: mobile numbers are masked in replies and logs,
+secrets in an error's URL (an HTTP library's message quotes the URL it failed on) are hidden."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +11,15 @@ _MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 def mask_mobile(text: str) -> str:
     """13812345678 -> 138****5678, wherever it appears in the text."""
     return _MOBILE.sub(r"\1****\2", text)
+
+
+_SECRET_IN_URL = re.compile(r"((?:secret|appsecret|access_token|component_access_token|token|password)=)"
+                            r"[^&\s'\")]+", re.IGNORECASE)
+
+
+def hide_secrets(text: str) -> str:
+    """...?appid=wx1&secret=abc123 -> ...?appid=wx1&secret=***"""
+    return _SECRET_IN_URL.sub(r"\1***", text)
 
 
 class MaskMobileFilter(logging.Filter):

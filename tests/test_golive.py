@@ -214,8 +214,8 @@ def test_the_dashboard_shows_the_checklist_and_runs_it_again(env, client, db, co
     assert "部署自检" in page and "还没有做过部署自检" in page
     assert post(client, "/admin/dashboard/doctor").status_code == 302
     page = client.get("/admin/dashboard/").get_data(as_text=True)
-    assert "✗ 密钥已填写且格式正确" in page and "BOT_ENV=production" in page
-    assert "✓ 会员数据库可连接、可写入" in page
+    assert "✗ 公众号的密钥已设置" in page and "BOT_ENV=production" in page  # the latter for the technician
+    assert "✓ 会员数据可以读写" in page
 
 
 def test_doctor_names_a_malformed_secret_instead_of_stopping(env):

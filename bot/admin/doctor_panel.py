@@ -13,7 +13,8 @@ def last_report(redis_client) -> dict:
         report = load_doctor_report(redis_client())
     except Exception:  # noqa: BLE001 (Redis away: the panel says so, the dashboard still shows)
         report = None
-    return {"report": report, "texts": content.replies()["doctor"]}
+    return {"report": report, "texts": content.replies()["doctor"],
+            "titles": content.replies()["admin"]["doctor"]["titles"]}
 
 
 def run(config, db, redis_client) -> dict:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 
 from bot import scheduler
 from bot.admin.ui import actor, actor_text, config, db, now, redis_client, render, say_done, say_not_done, t
+from storage.schedule import FAILED
 
 bp = Blueprint("schedule", __name__, url_prefix="/schedule")
 RECENT = 30  # runs listed under the table
@@ -31,15 +32,22 @@ def run(job: str):
     title = scheduler.job_title(job)
     try:
         summary = scheduler.run_now(db(), redis_client(), config(), job, actor=actor())
-    except Exception as error:  # recorded with the run; the secretariat sees what went wrong
-        say_not_done(t("schedule.failed", job=title, error=error))
+    except Exception:  # recorded with the run and logged; the secretariat is told what to do, not the error
+        current_app.logger.exception("job %s run from the console failed", job)
+        say_not_done(t("schedule.failed", job=title))
     else:
         say_done("schedule.ran", job=title, summary=scheduler.summary_text(job, summary))
     return redirect(url_for(".index"))
 
 
 def _with_who(run: dict | None) -> dict | None:
-    return run and dict(run, who=actor_text(run["actor"]) if run["actor"] else "")
+    """A run with who started it; a failed one says what to do (its error, English, is in the log)."""
+    if run is None:
+        return None
+    shown = dict(run, who=actor_text(run["actor"]) if run["actor"] else "")
+    if run["status"] == FAILED:
+        shown["outcome_text"] = t("schedule.failed_outcome")
+    return shown
 
 
 _NUMBER = r"[0-9]{1,2}"

@@ -1,0 +1,66 @@
+"""What the secretariat reads on the console is their own language: no command to type, no server file
+to edit, no library's English error, and never a secret. The dashboard's deployment checklist names
+each check in a secretary's words and folds what only a technician can act on; the 定时任务 page says
+whom to ask to change a time."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.test_admin_browser import sign_in, society  # noqa: F401 (fixture)
+
+pytest_plugins = ["tests.fake_wechat"]
+PROGRAMMERS_WORDS = re.compile(r"python -m|content/|\.toml|doctor|Traceback|Error|https?://|/cgi-bin/")
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    """WeChat unreachable, as on a server whose outgoing network is not open yet: the checks fail."""
+    from bot.config import load_config
+
+    env.update(WECHAT_API_BASE="http://127.0.0.1:9/cgi-bin/", WECHAT_API_MAX_RETRIES="0",
+               WECHAT_API_TIMEOUT="1")
+    return load_config(env)
+
+
+def visible(tab) -> str:
+    return tab.locator("main").inner_text()
+
+
+def test_the_deployment_checklist_speaks_to_a_secretary_and_shows_no_secret(new_tab, live_url, society, config):
+    tab = sign_in(new_tab, live_url, "staff1")
+    panel = tab.locator("#doctor")
+    assert "还没有做过部署自检" in panel.inner_text()
+    assert not PROGRAMMERS_WORDS.findall(visible(tab)), PROGRAMMERS_WORDS.findall(visible(tab))
+    tab.get_by_role("button", name="立即检查").click()
+    panel.locator("summary").wait_for()
+    assert "✗ 能连上微信公众平台" in panel.inner_text()
+    assert "请把下面“给技术人员的详情”发给负责服务器的同事" in panel.inner_text()
+    assert not PROGRAMMERS_WORDS.findall(visible(tab)), PROGRAMMERS_WORDS.findall(visible(tab))
+    panel.locator("summary").click()  # folded out: the technician's details, secret hidden
+    assert "怎么办" in panel.inner_text()
+    assert config.app_secret not in tab.content()
+
+
+def test_the_schedule_page_says_whom_to_ask_not_which_file_to_edit(new_tab, live_url, society):
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.click("[data-nav=schedule]")
+    assert "请联系负责服务器的同事" in visible(tab)
+    tab.get_by_role("button", name="立即运行").nth(5).click()  # the nightly backup
+    assert "已备份" in tab.locator(".flash-ok").inner_text()
+    assert not PROGRAMMERS_WORDS.findall(visible(tab)), PROGRAMMERS_WORDS.findall(visible(tab))
+    assert "/backups/" not in visible(tab)
+
+
+def test_a_failed_run_says_what_to_do_not_the_programs_error(new_tab, live_url, society, db):
+    from storage import schedule as runs
+
+    run_id = runs.open_manual_run(db, "nightly_backup", "2026-12-01T03:00:00+08:00", "2026-12-01T03:00:00+08:00",
+                                  "console:staff1")
+    runs.finish_run(db, run_id, runs.FAILED, "2026-12-01T03:00:05+08:00",
+                    error="OSError: [Errno 28] No space left on device: '/srv/xuehui/var/backups'")
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.click("[data-nav=schedule]")
+    assert "没有运行成功" in visible(tab)
+    assert "OSError" not in visible(tab) and "/srv/" not in visible(tab)
