@@ -64,3 +64,14 @@ def test_a_failed_run_says_what_to_do_not_the_programs_error(new_tab, live_url, 
     tab.click("[data-nav=schedule]")
     assert "没有运行成功" in visible(tab)
     assert "OSError" not in visible(tab) and "/srv/" not in visible(tab)
+
+
+def test_a_page_past_the_end_of_a_list_shows_the_last_page_and_says_so(new_tab, live_url, society):
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.goto(f"{live_url}/admin/members/?q=理事&page=9")  # 45 councillors: one page; an old link to page 9
+    assert "没有第 9 页" in tab.locator(".flash").inner_text()
+    assert "理事0" in visible(tab)
+    assert "page=1" in tab.url and "q=" in tab.url  # the search is kept
+    tab.goto(f"{live_url}/admin/audit/?page=999")
+    assert "没有第 999 页" in tab.locator(".flash").inner_text()
+    assert tab.locator("table.history tbody tr").count() > 0

@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, request, url_for
 
 from handlers.members import membership
-from bot.admin.ui import current_page, db, render, texts
+from bot.admin.ui import current_page, db, past_the_end, render, texts
 from storage import admin as admin_store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -43,6 +43,8 @@ def index():
     rows, pager.total = admin_store.history_page(db(), actor=args.get("actor", "").strip() or None,
                                                  subject=subject, console_only=args.get("console") == "1",
                                                  offset=pager.offset, limit=pager.per_page)
+    if last := past_the_end(pager):
+        return last
     found = {kind: admin_store.subjects_of(db(), kind, [r["subject_id"] for r in rows if r["subject"] == kind])
              for kind in {r["subject"] for r in rows}}
     entries = [dict(membership.history_view(row, full=False, db=db()), subject=_subject(row, found)) for row in rows]

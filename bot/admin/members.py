@@ -19,7 +19,7 @@ from handlers.members import membership
 from bot.admin import roster_import
 from bot.admin.accounts import EVERYONE
 from bot.admin.ui import (
-    actor, allow, attempt, current_page, db, or_404, render, say_not_done, send_table, t, texts,
+    actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, send_table, t, texts,
     unit_options, unit_scope,
 )
 from bot.privacy import mask_mobile
@@ -71,6 +71,8 @@ def index():
     filters = _filters()
     pager = current_page()
     rows, pager.total = admin_store.member_page(db(), **filters, offset=pager.offset, limit=pager.per_page)
+    if last := past_the_end(pager):
+        return last
     scope = store.find_unit(db(), unit_scope()) if unit_scope() else None
     unit_dues = _unit_dues(scope) if scope else None
     options = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, url_for
 
 from bot import intent_model
-from bot.admin.ui import actor, current_page, db, or_404, render, say_done, say_not_done, t, texts
+from bot.admin.ui import actor, current_page, db, or_404, past_the_end, render, say_done, say_not_done, t, texts
 from bot.router import INTENTS, analyse, feature_names_of
 from storage import misunderstood as store
 
@@ -21,6 +21,8 @@ bp = Blueprint("misunderstood", __name__, url_prefix="/misunderstood")
 def index():
     pager = current_page()
     pager.total = store.count_waiting(db())
+    if last := past_the_end(pager):
+        return last
     rows = store.waiting(db(), pager.per_page, pager.offset)
     return render("misunderstood.html", rows=rows, pager=pager, intents=_choices(),
                   labelled=store.labelled(db(), 20), examples=len(intent_model.load_examples()))

@@ -175,6 +175,15 @@ class Pager:
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def past_the_end(pager: Pager):
+    """A page past the last one (an old link, a list that shrank since): the last page, saying so;
+    None when the page is there."""
+    if pager.total and pager.page > pager.pages:
+        say_done("common.past_the_end", page=pager.page, pages=pager.pages)
+        return redirect(pager.url(pager.pages))
+    return None
+
+
 def current_page() -> Pager:
     """The page asked for by ?page=; the view fills in `total` when it has counted."""
     return Pager(arg("page", high=MAX_PAGE, default=1), 0)
