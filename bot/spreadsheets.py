@@ -25,7 +25,8 @@ from pathlib import Path
 HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles and remarks
 MIN_HEADER_MATCHES = 2
 NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人",
-                "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页")
+                "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页",
+                "借方笔数", "贷方笔数", "总笔数", "总交易", "打印时间", "打印日期")
 MAX_COLUMN_WIDTH = 50
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 READ_SUFFIXES = (*XLSX_SUFFIXES, ".xls", ".csv")  # .xls: old Excel and WPS, and many banks' exports
@@ -215,9 +216,15 @@ def _csv_grid(path: Path) -> list[list]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("gb18030", errors="replace")
-    rows = [[value.strip() for value in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
+    rows = [[_csv_cell(value) for value in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
     width = max((len(row) for row in rows), default=0)
     return [row + [""] * (width - len(row)) for row in rows]
+
+
+def _csv_cell(value: str) -> str:
+    """A payment app's bill writes `200.00 and `2026-10-03 (a backtick keeps Excel from reformatting)."""
+    value = value.strip()
+    return value[1:].strip() if value.startswith("`") else value
 
 
 def _delimiter(text: str) -> str:
@@ -262,6 +269,8 @@ def _find_header(grid: list[list], index: dict[str, str]):
     found = _matches(grid[best], index) if best is not None else {}
     if len(found) < MIN_HEADER_MATCHES:
         raise SheetError("no_header")
+    for position in _group_positions(grid, best):
+        found.pop(position, None)  # 会费缴纳情况 over 2024年 | 2025年: the years name the columns
     top = best
     while top > 0 and _is_continuation(_matches(grid[top - 1], index), found):
         top -= 1  # the header cells are merged down over rows top..best
@@ -294,16 +303,37 @@ def _find_header(grid: list[list], index: dict[str, str]):
     return header_rows, columns, ignored
 
 
+def _group_positions(grid: list[list], at: int) -> set[int]:
+    """Positions of a group header: one text merged across columns with a different sub-header
+    under each (会费缴纳情况 over 2024年 / 2025年 / 2026年)."""
+    if at + 1 >= len(grid):
+        return set()
+    row, under = grid[at], grid[at + 1]
+    positions = set()
+    for position in range(len(row) - 1):
+        value = row[position]
+        if is_blank(value) or row[position + 1] != value or position + 1 >= len(under):
+            continue
+        subs = (under[position], under[position + 1])
+        if not any(is_blank(s) for s in subs) and subs[0] != subs[1] and value not in subs:
+            positions.update((position, position + 1))
+    return positions
+
+
 def _is_continuation(above: dict[int, str], found: dict[int, str]) -> bool:
     """The row above names the same columns in the same places: header cells merged downwards."""
     return bool(above) and all(found.get(p) == k for p, k in above.items())
+
+
+_COUNT_LINE = re.compile(r"共\s*\d+\s*(?:条|人|笔|家|名|行|项|户|个)")  # 共19条记录, 共13家: a count under the table
 
 
 def _is_note(row: list) -> bool:
     """A remark under the table: starts like one, or one merged cell across the row."""
     texts = [str(v).strip() for v in row if not is_blank(v)]
     first = unicodedata.normalize("NFKC", texts[0])
-    return first.startswith(NOTE_MARKERS) or (len(texts) > 2 and len(set(texts)) == 1)
+    return (first.startswith(NOTE_MARKERS) or bool(_COUNT_LINE.match(first))
+            or (len(texts) > 2 and len(set(texts)) == 1))
 
 
 def is_blank(value) -> bool:

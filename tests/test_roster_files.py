@@ -256,3 +256,76 @@ def test_a_dry_run_of_a_unit_list_says_the_numbers_come_with_the_import(env, db,
     path = plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系人手机"], ["侠客岛研究所", "石破天", "13800000111"])
     result = CliRunner().invoke(main, ["units", "import", str(path), "--dry-run"], env=env, catch_exceptions=False)
     assert "第 2 行 单位会员 （导入时编号） 侠客岛研究所：新增" in result.output and "None" not in result.output
+
+
+def keeper_book(path):
+    """A master roster kept over years by several people: a merged title, 会费缴纳情况 (a column name
+    the importer knows) merged over the years, the other headers merged down, ✓ from one keeper and
+    √ from the next, a placeholder number, a typo'd mobile, two people of one name, a count line."""
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "某省某学会会员名册"
+    sheet.merge_cells("A1:I1")
+    sheet.append(["序号", "姓名", "会员编号", "会员类别", "手机", "备注", "会费缴纳情况", None, None])
+    sheet.append([None, None, None, None, None, None, "2024年", "2025年", "2026年"])
+    sheet.merge_cells("G2:I2")
+    for letter in "ABCDEF":
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    rows = [
+        [1, "甄大为", "ABC00011", "会员", "13700001111", None, "✓", "2025已交", "√"],
+        [2, "甄大为", "ABC00012", "学生", "13700001112", None, "√", "√", None],
+        [3, "贾小宝", "ABC00013", "普通会员", "1370000111", None, "✓", "✓", "200"],
+        [4, "孟一凡", "待分配", "学生会员", "13700001114", None, None, None, "√"],
+        [5, "柳如风", "ABC00015", "普通会员", "0371-66667777", None, "24、25已交", None, None],
+        [6, "吕青青", "ABC00016", "普通会员", "13700001116", None, "已交", None, "已交"],
+        [7, "陶然", "ABC00017", "普通会员", "13700001117", None, None, None, None],
+        [8, "沈静", "ABC00018", "个人", "13700001118", "已故", "✓", "✓", None],
+    ]
+    for row in rows:
+        sheet.append(row)
+    sheet.append([None, "共8人", None, None, None, None, "已交7人", "已交5人", "已交4人"])
+    book.save(path)
+    return path
+
+
+def test_years_under_a_known_group_header_and_each_keeper_s_paid_marks(env, db, tmp_path):
+    report = imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    assert report["bad_rows"] == [] and len(report["new"]) == 8
+    assert find_member_by_no(db, "ABC00011")["paid_through"] == "2026-12-31"  # ✓ 2025已交 √
+    assert find_member_by_no(db, "ABC00011")["category"] == "regular"          # 会员
+    assert find_member_by_no(db, "ABC00013")["paid_through"] == "2026-12-31"  # 200 in the 2026 column
+    assert find_member_by_no(db, "ABC00015")["paid_through"] == "2025-12-31"  # 24、25已交
+    assert member(db, "13700001114")["paid_through"] == "2026-12-31"
+    assert report["notes"] and "共8人" in str(report["notes"])
+
+
+def test_rows_a_secretary_must_look_at_are_imported_and_listed_with_their_cell(env, db, tmp_path):
+    report = imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    checks = checks_of(report)
+    assert "1370000111" in str(checks[6]) and find_member_by_no(db, "ABC00013")["mobile"] is None
+    assert "0371-66667777" in str(checks[8]) and find_member_by_no(db, "ABC00015")
+    assert "待分配" in str(checks[7]) and member(db, "13700001114")["member_no"]  # numbered on import
+    assert "第 4 行同名" in str(checks[5]) and "ABC00011" in str(checks[5])
+    assert find_member_by_no(db, "ABC00012")["name"] == "甄大为"
+    assert "2025 年未缴" in str(checks[9])           # paid 2024 and 2026, not 2025
+    assert "2024–2026 年都没有缴费记录" in str(checks[10])
+    assert find_member_by_no(db, "ABC00018")["status"] == "deceased" and 11 in checks
+
+
+def test_an_older_export_does_not_bring_back_a_deceased_member_and_reads_its_dates(env, db, tmp_path):
+    imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    path = tmp_path / "旧系统.csv"
+    path.write_bytes("会员编号,姓名,手机号码,入会日期,会员级别,会员状态,最后缴费年度\r\n"
+                     "ABC00018,沈静,13700001118,20090417,普通,正常,2023\r\n"
+                     "ABC00011,甄大为,+86 137 0000 1111,42081,普通,正常,2023\r\n"
+                     "ABC00009,王喆,13700001119,2008/12/5,高级,停用,2019\r\n"
+                     "共3条记录,,,,,,\r\n".encode("gbk"))
+    report = imported(env, path)
+    assert report["bad_rows"] == []
+    deceased = find_member_by_no(db, "ABC00018")
+    assert deceased["status"] == "deceased" and deceased["joined_at"] == "2009-04-17"
+    assert [c["field"] for c in report["conflicts"] if c["row"] == 2] == ["status"]
+    assert find_member_by_no(db, "ABC00011")["joined_at"] == "2015-03-18"      # Excel serial as text
+    assert find_member_by_no(db, "ABC00011")["paid_through"] == "2026-12-31"  # 2023 does not go back
+    assert find_member_by_no(db, "ABC00009")["name"] == "王喆"                    # GBK beyond GB2312
+    assert find_member_by_no(db, "ABC00009")["status"] == "suspended"         # 停用

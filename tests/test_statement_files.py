@@ -233,3 +233,53 @@ def test_units_paying_by_level_where_the_society_charges_by_level(env, db, tmp_p
     report = json.loads(report.stdout)
     assert [(r["row"], r["number"], r["years"]) for r in report["recorded"]] == [(5, "HNKXDW201900001", 1)]
     assert [r["row"] for r in report["invalid"]] == [6]
+
+
+def merchant_bill_csv(path):
+    """WeChat Pay's merchant bill as downloaded: a summary block, every value behind a backtick, the
+    member's details in 商户数据包, paid, refunded and unpaid orders, totals under the table."""
+    head = ("交易时间,公众账号ID,商户号,微信订单号,商户订单号,用户标识,交易类型,交易状态,应结订单金额,"
+            "退款金额,商品名称,商户数据包,手续费,订单金额")
+    lines = ["微信支付商户交易账单", "商户名称：[示范学会],商户号：[`1600000001]",
+             "起始时间：[2026-10-01 00:00:00],终止时间：[2026-11-30 23:59:59]", "", head]
+    orders = [("2026-10-03 09:12:45", "支付成功", REGULAR, 0, "2027年度会费", "姓名:欧阳锋;手机:13911110001"),
+              ("2026-10-05 10:00:00", "支付成功", REGULAR, 0, "会费", "会员编号:HNKX201900012"),
+              ("2026-10-06 11:00:00", "已退款", REGULAR, REGULAR, "会费", "姓名:洪七公"),
+              ("2026-10-08 12:00:00", "未支付", 0, 0, "会费", "姓名:周伯通;手机:13911110005")]
+    for number, (at, state, settled, refunded, product, data) in enumerate(orders):
+        ordered = REGULAR
+        cells = [at, "wx00000000", "1600000001", f"42000{number}", f"HY{number}", "oU3x0000", "JSAPI", state,
+                 f"{settled:.2f}", f"{refunded:.2f}", product, data, "0.60000", f"{ordered:.2f}"]
+        lines.append(",".join("`" + c for c in cells))
+    lines += ["总交易单数,应结订单总金额,退款总金额,手续费总金额,订单总金额", "`4,`300.00,`100.00,`1.80,`400.00"]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    return path
+
+
+def test_a_wechat_pay_merchant_bill_with_backticks_and_summary_lines(env, db, tmp_path):
+    people(db)
+    report = imported(env, merchant_bill_csv(tmp_path / "微信支付账单.csv"))
+    assert {(r["row"], r["number"]) for r in report["recorded"]} == {(6, "HNKX201900011"), (7, "HNKX201900012")}
+    assert {r["row"] for r in report["not_received"]} == {8, 9}
+    assert not report["invalid"] and not report["unmatched"]   # the summary lines are no payments
+    assert booked(db, "HNKX201900013") == [] and booked(db, "HNKX201900015") == []
+
+
+def test_a_bank_writing_dates_as_20261009_and_its_payer_as_收付方名称(env, db, tmp_path):
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["招商银行交易流水"])
+    sheet.append(["户名：示范学会", None, None, "账号：3719 0000 0000"])
+    sheet.append(["币种：人民币", None, "起始日期：20261001", None, "终止日期：20261130"])
+    sheet.append([])
+    sheet.append(["交易日", "交易时间", "交易类型", "借方金额", "贷方金额", "余额", "摘要", "附言", "收/付方名称",
+                  "收/付方帐号", "流水号"])
+    sheet.append(["20261009", "10:11:52", "汇入汇款", None, REGULAR, 99077.4, "跨行转入", "黄药师会费", "冯蘅",
+                  "6222000000000001", "K0001"])
+    sheet.append([])
+    sheet.append(["借方笔数：0", None, "借方金额：0.00", None, "贷方笔数：1", None, f"贷方金额：{REGULAR:.2f}"])
+    book.save(tmp_path / "招行.xlsx")
+    report = imported(env, tmp_path / "招行.xlsx")
+    assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(6, "HNKX201900012", "2026-10-09")]
+    assert not report["invalid"]

@@ -98,6 +98,9 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
     headers = {key: column.header for key, column in sheet.columns.items()}
     for row_no, values in sheet.rows:
         values = dict(values, _headers=headers)
+        if not _is_transaction(values):
+            report["skipped"] += 1  # a bill's summary lines under the table (总交易单数 ...)
+            continue
         amount = _amount(values.get("amount"))
         if (amount is not None and amount <= 0) or _outgoing(values):
             report["skipped"] += 1  # an outgoing payment, a neutral one or a zero line: not dues
@@ -110,6 +113,17 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         for report_row in report_rows:
             report[report_row.pop("outcome")].append({"row": row_no, **report_row})
     return report
+
+
+def _is_transaction(values: dict) -> bool:
+    """A line with a date, or naming someone or something: else a summary or a blank template row."""
+    if normalise(values.get("name")) or _memo_text(values) or normalise(values.get("member_no")):
+        return True
+    try:
+        _statement_date(values.get("date"))
+    except RowProblem:
+        return False
+    return True
 
 
 def _outgoing(values: dict) -> bool:

@@ -174,9 +174,14 @@ def parse_date(value, end_of_period: bool = False) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
+    text = re.sub(r"\s", "", normalise(value))
+    if re.fullmatch(r"\d{5}", text):
+        value = int(text)  # a serial an old system wrote into its .csv
     if isinstance(value, int) and EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:
         return (date(1899, 12, 30) + timedelta(days=value)).isoformat()  # a WPS/Excel cell formatted General
-    found = _DATE.fullmatch(re.sub(r"\s", "", normalise(value)))
+    if re.fullmatch(r"(?:19|20)\d{6}", text):
+        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"  # 20190305
+    found = _DATE.fullmatch(text)
     if not found:
         raise Invalid("date")
     year = int(found.group(1))
@@ -227,8 +232,10 @@ SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list i
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
-                 "unit_level", "unit_level_fee")
+                 "unit_level", "unit_level_fee", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
+                 "no_member_no", "namesake_other_number")
 UNIT_ONLY = ("contact_name", "credit_code")
+INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
 
 # --- the plan -------------------------------------------------------------------
@@ -285,7 +292,8 @@ def _changes(db, plan: ImportPlan, row: int, subject: str, record: dict, fields:
     last = last_changes(db, subject, record["id"]) if changes else {}
     for key in list(changes):
         stored, change = record.get(key), last.get(key)
-        later = key == "paid_through" and stored and str(stored) > str(changes[key])
+        later = (key == "paid_through" and stored and str(stored) > str(changes[key])) or (
+            key == "status" and stored in INACTIVE_STATUSES and changes[key] == "active")
         edited = change is not None and change["action"] not in ("imported", "created")
         if stored in (None, "") or not (later or edited):
             continue
@@ -314,6 +322,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         notices.append(Problem(row, sheet.columns.get("category"), level, "unit_level_fee" if fee else "unit_level",
                                {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"])}))
     cleaners = UNIT_CLEANERS if unit else CLEANERS
+    if re.sub(r"\s", "", normalise(values.get("member_no"))) in _membership()["roster"]["no_number_words"]:
+        notices.append(Problem(row, sheet.columns["member_no"], _shown(values["member_no"]), "no_member_no"))
+        values["member_no"] = None  # 待分配: a new member, numbered on import
     for key, value in values.items():
         column = sheet.columns[key]
         if key in ("category", "council_role") or (key in UNIT_ONLY and not unit):
@@ -332,6 +343,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 continue
             if key in SOFT_COLUMNS:  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
+            elif key == "mobile" and not unit and not is_blank(values.get("member_no")):
+                # a numbered member is known without the mobile: imported, the number left for a person
+                notices.append(Problem(row, column, _shown(value), "mobile_dropped"))
             else:
                 problems.append(Problem(row, column, _shown(value), bad.reason))
             continue
@@ -348,6 +362,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         fields["paid_through"] = status
     paid_years = _paid_years(sheet, row, marks, notices)
     _read_remarks(sheet, row, fields, paid_years, notices)
+    _year_gaps(sheet, row, fields, paid_years, notices)
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
@@ -358,6 +373,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     return (_unit_fields(fields) if unit else fields), problems, notices
 
 
+_MARK_YEARS = re.compile(r"((?:(?:19|20)?\d{2}年?度?[、,，/和及\-~至]?)+)(.+)")
 _YEAR_HEADER = re.compile(r"((?:19|20)\d{2})年?度?(?:个人)?(?:会费|缴费|缴纳|交费)*(?:情况|状态)?")
 
 
@@ -372,9 +388,11 @@ def _mark(value) -> str | None:
         return "paid" if value > 0 else "unpaid"
     text = re.sub(r"\s", "", normalise(value)).lower()
     marks = _membership()["roster"]["paid_marks"]
-    for state in ("unit", "unpaid", "paid"):
-        if text in marks[state]:
+    for state in ("unit", "unpaid", "paid", "exempt"):
+        if text in marks.get(state, ()):
             return state
+    if _MARK_YEARS.fullmatch(text) and _MARK_YEARS.fullmatch(text).group(2) in marks["paid"]:
+        return "paid"  # 2025已交, 24、25已交
     if any(word in text for word in marks["unit"]):
         return "unit"
     if re.fullmatch(r"[¥￥]?\d+(?:\.\d+)?元?", text):
@@ -400,10 +418,12 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
         column, value, state = questions.pop()
         year_cells.append((sheet_year, column, value, state))
     for year, column, value, state in year_cells:
-        if state == "unreadable":
-            notices.append(Problem(row, column, _shown(value), "unreadable_mark"))
+        if state in ("unreadable", "exempt"):
+            notices.append(Problem(row, column, _shown(value), f"{state}_mark"))
             continue
-        years[year] = state in ("paid", "unit")
+        years[year] = years.get(year) or state in ("paid", "unit")
+        for written in _years_written(value, year) if state == "paid" else ():
+            years[written] = True  # "24、25已交" in the 2024 column: 2025 as well
         if state == "unit":
             notices.append(Problem(row, column, _shown(value), "paid_by_unit", {"year": year}))
     if len(year_cells) == 1 and year_cells[0][3] != "unreadable":
@@ -416,6 +436,29 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
                                        {"year": year, "header": column.header, "other": other.header,
                                         "other_value": _shown(other_value), "state": state_text}))
     return years
+
+
+def _years_written(value, column_year: int) -> list[int]:
+    """The years a paid mark names ("2025已交", "24、25已交"), as full years near the column's."""
+    found = _MARK_YEARS.fullmatch(re.sub(r"\s", "", normalise(value)))
+    if not found or found.group(2) not in _membership()["roster"]["paid_marks"]["paid"]:
+        return []
+    years = [int(y) if len(y) == 4 else column_year // 100 * 100 + int(y)
+             for y in re.findall(r"\d{4}|\d{2}", found.group(1))]
+    return [y for y in years if abs(y - column_year) <= 5]
+
+
+def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], notices: list[Problem]) -> None:
+    """A year unpaid between paid ones, or no year paid at all in two or more year columns: arrears."""
+    if fields.get("status") not in (None, "active") or not years:
+        return
+    paid = sorted(y for y, is_paid in years.items() if is_paid)
+    column = next(iter(sheet.gathered.get("dues_marks", [])), None)
+    gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
+    if gaps:
+        notices.append(Problem(row, column, "", "paid_gap", {"years": "、".join(map(str, gaps))}))
+    elif not paid and len(years) >= 2 and not fields.get("paid_through"):
+        notices.append(Problem(row, column, "", "no_paid_year", {"first": min(years), "last": max(years)}))
 
 
 def _year_of_sheet(sheet: Sheet) -> int | None:
@@ -577,6 +620,12 @@ def _namesake_in_file(sheet: Sheet, row: int, fields: dict,
                       namesakes: dict[tuple[str, str], tuple[int, str]]) -> list[Problem]:
     """Same name and same work unit as an earlier row, another mobile: one person with two phones
     or two people; imported as written, for a person to decide."""
+    if fields.get("name") and fields.get("member_no"):
+        first = namesakes.setdefault(("number", _squeeze(fields["name"])), (row, fields["member_no"]))
+        if first[1] != fields["member_no"]:
+            return [Problem(row, sheet.columns["name"], fields["name"], "namesake_other_number",
+                            {"first": first[0], "name": fields["name"], "other": first[1],
+                             "number": fields["member_no"]})]
     if not (fields.get("name") and fields.get("work_unit") and fields.get("mobile")):
         return []
     key = (_squeeze(fields["name"]), _unit_key(fields["work_unit"]))
@@ -630,7 +679,7 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",
                                 {"member_no": member["member_no"], "name": member["name"]}))
-    others = [m for m in find_members_by_mobile(db, fields["mobile"])
+    others = [m for m in (find_members_by_mobile(db, fields["mobile"]) if fields.get("mobile") else [])
               if not member or m["id"] != member["id"]]
     if not member and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
         if "member_no" in fields and checks is not None:  # numbered on import from a roster without numbers
