@@ -261,6 +261,8 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)
     if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
         return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
+    if ctx.intent.name == "cancel" and not _confident(ctx) and step_now.tries is not None and step_now.tries(ctx):
+        return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel: the step says it is its own
     if ctx.intent.name == "cancel":
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
         flow["held_answer"] = ctx.text

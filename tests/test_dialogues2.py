@@ -55,3 +55,53 @@ def test_a_new_mobile_before_binding_says_binding_comes_first(visitor, roster, d
     reply = visitor.says("李秀兰 13598760001")
     assert "绑定成功" in reply and "新的手机号" in reply
     assert "已为您更新" in visitor.says("13700002222")
+
+
+# --- the application form: answers for other questions, the other kind, submitting early ----------
+
+def application(redis_client, openid="o_visitor") -> dict:
+    from tests import redis_state
+
+    return redis_state.load_flow(redis_client, openid)["data"]
+
+
+def test_switching_a_personal_application_to_the_companys_keeps_the_person_as_contact(visitor, redis_client):
+    visitor.says("我要入会")
+    visitor.says("个人会员")
+    visitor.says("我叫周涛")
+    reply = visitor.says("哦搞错了，是帮我们单位申请单位会员")
+    assert "单位全称" in reply and "会员类别" not in reply
+    data = application(redis_client)
+    assert data["kind"] == "unit" and data["answers"] == {"contact_name": "周涛"}
+    visitor.says("新乡市金穗种业有限公司")
+    assert application(redis_client)["answers"]["name"] == "新乡市金穗种业有限公司"
+
+
+def test_switching_a_unit_application_back_to_a_personal_one(visitor, redis_client):
+    visitor.says("我们公司想入会")
+    reply = visitor.says("不对，还是我个人办吧")
+    assert "真实姓名" in reply and application(redis_client)["kind"] == "individual"
+
+
+def test_the_contact_person_said_at_another_question_is_kept_and_a_landline_is_no_mobile(visitor, redis_client):
+    visitor.says("单位会员怎么申请")
+    visitor.says("洛阳市农机推广站")
+    reply = visitor.says("对接人刘海涛，座机0379-62345678")
+    assert "刘海涛" in reply and "手机号" in reply and "信用代码" in reply
+    assert application(redis_client)["answers"]["contact_name"] == "刘海涛"
+
+
+def test_what_one_works_on_said_at_another_question_is_the_discipline_not_a_job_search(visitor, redis_client):
+    visitor.says("申请个人会员")
+    visitor.says("我叫韩冬梅")
+    reply = visitor.says("副教授，做食品安全研究的")
+    assert "职位" not in reply and "食品安全" in reply and "会员类别" in reply
+    assert application(redis_client)["answers"]["discipline"] == "食品安全"
+
+
+def test_asking_to_submit_before_the_form_is_complete_says_what_is_left(visitor, redis_client, db):
+    visitor.says("申请个人会员")
+    visitor.says("我叫韩冬梅")
+    reply = visitor.says("行了 可以提交了")
+    assert "没填" in reply and "会员类别" in reply and "反馈" not in reply
+    assert application(redis_client)["answers"] == {"name": "韩冬梅"}

@@ -29,7 +29,7 @@ from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
                             clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
-                            mobile_and_rest, name_in, normalise, tries_value, unit_in)
+                            looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value, unit_in)
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
@@ -425,9 +425,11 @@ def answer_field(ctx):
     """
     field = FIELDS[ctx.flow["step"]]
     answers = ctx.flow_data["answers"]
-    switched = _switched_category(ctx)
+    switched = _switched_kind(ctx) or _switched_category(ctx)
     if switched is not None:
         return switched
+    if _says_submit(ctx.text):  # "就这些了 没问题 提交吧" before the form is complete: what is missing
+        return _still_missing(ctx, field)
     if is_one_of(ctx.text, "yes_words"):  # "好" / "对" to a question that wants a value: asked again, no scolding
         return _ask(field, answers=answers)
     if field.options:
@@ -444,7 +446,7 @@ def answer_field(ctx):
         if given:  # "手机是138 1234 5678" asked for the category: kept, and the category asked again
             answers.update(given)
             _drop_what_no_longer_fits(ctx, answers)
-            return ctx.reply("signup.noted", items=_noted(ctx, given)).with_note(_ask_next(ctx).text)
+            return _noted_reply(ctx, given).with_note(_ask_next(ctx).text)
         if field.column not in ("mobile", "contact_mobile", "credit_code") and tries_value("mobile", ctx.text):
             return _ask(field, "mobile", answers)  # "手机号1381234567": a mobile one digit short, said so
         if field.options:
@@ -459,9 +461,44 @@ def answer_field(ctx):
     ctx.goto(ctx.flow["step"], misses=0, short_list=0)
     _drop_what_no_longer_fits(ctx, answers)
     if given:
-        return ctx.reply("signup.noted", items=_noted(ctx, {field.column: value, **given})).with_note(
+        return _noted_reply(ctx, {field.column: value, **given}).with_note(
             _ask_next(ctx).text)
     return _ask_next(ctx)
+
+
+def _switched_kind(ctx) -> Reply | None:
+    """"不对，我是替我们公司办，单位会员" in a personal form (or "还是给我个人办吧" in a unit's): the
+    other kind's form, the person and mobile given so far kept as the contact (or the other way
+    round), and its next question; None for anything else."""
+    kind, value, words = ctx.flow_data.get("kind"), normalise(ctx.text), _texts()["words"]
+    other = {"individual": "unit", "unit": "individual"}.get(kind)
+    if other is None:
+        return None
+    said = words["unit_said"] if other == "unit" else words["individual_said"]
+    named = _texts()["kind_names"][other] in value
+    if not named and not (any(word in value for word in said)
+                          and any(word in value for word in words["kind_switch_marks"])):
+        return None
+    carried = {"unit": {"name": "contact_name", "mobile": "contact_mobile"},
+               "individual": {"contact_name": "name", "contact_mobile": "mobile"}}[other]
+    answers = {carried[key]: value for key, value in ctx.flow_data["answers"].items() if key in carried}
+    ctx.goto(ctx.flow["step"], kind=other, answers=answers, misses=0, short_list=0)
+    switched = ctx.reply("signup.kind_switched", kind=_texts()["kind_names"][other])
+    return switched.with_note(_ask_next(ctx).text)
+
+
+def _says_submit(text: str) -> bool:
+    value, words = normalise(text), _texts()["words"]
+    return any(word in value for word in words["submit"]) and not any(word in value for word in words["submit_not"]) \
+        and not looks_like_a_question(value)
+
+
+def _still_missing(ctx, field: Field) -> Reply:
+    """Submitting asked for before every question is answered: which are left, and the current one."""
+    answers = ctx.flow_data["answers"]
+    left = [_texts()["fields"][f.step][0] for f in _form(ctx) if f.column not in answers]
+    return ctx.reply("signup.still_missing", count=len(left), items="、".join(left)).with_note(
+        _question(field, answers))
 
 
 def _switched_category(ctx) -> Reply | None:
@@ -503,7 +540,34 @@ def _given_besides(ctx, field: Field) -> tuple[dict, str]:
                 given[column], rest = value, without
     if given:
         rest = " ".join(_clauses(_LABELS.sub(" ", rest)))
+    shaped = _shaped_besides(ctx, field, rest)
+    if shaped:
+        given.update(shaped)
+        rest = " ".join(clause for clause in _clauses(rest) if not _said_in(clause, shaped))
     return given, rest
+
+
+_DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干)(.{2,15}?)(?:的|方向的?|专业的?|工作的?|研究的?)$")
+_CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)([\u4e00-\u9fff]{2,4})$")
+
+
+def _shaped_besides(ctx, field: Field, text: str) -> dict:
+    """Answers to later questions said in clauses of their own shape, whatever question was asked:
+    the discipline "搞农业机械化的", the contact "联系人张建国" (a form that still wants them)."""
+    columns = {f.column for f in _form(ctx)} - set(ctx.flow_data["answers"]) - {field.column}
+    found = {}
+    for clause in _clauses(normalise(text)):
+        discipline = _DISCIPLINE_SAID.match(clause)
+        if discipline and "discipline" in columns:
+            found["discipline"] = discipline.group(1)
+        contact = _CONTACT_SAID.match(clause)
+        if contact and "contact_name" in columns:
+            found["contact_name"] = contact.group(1)
+    return found
+
+
+def _said_in(clause: str, shaped: dict) -> bool:
+    return any(str(value) in clause for value in shaped.values())
 
 
 def _unit_besides(ctx, field: Field, text: str) -> dict:
@@ -519,6 +583,18 @@ def _unit_besides(ctx, field: Field, text: str) -> dict:
     if ctx.flow_data["answers"].get("category") == "student":
         return {column: unit, "school": unit}  # the school is the student's unit, as when asked
     return {column: unit}
+
+
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+
+def _noted_reply(ctx, given: dict) -> Reply:
+    """What was kept; a landline given for the contact ("电话0371-66889900") is said to be no mobile."""
+    noted = ctx.reply("signup.noted", items=_noted(ctx, given))
+    wants_mobile = {"mobile", "contact_mobile"} & {f.column for f in _form(ctx)} - set(ctx.flow_data["answers"])
+    if wants_mobile and _LANDLINE.search(re.sub(r"\s", "", ctx.text)):
+        return noted.with_note(content.text("signup.landline_note"))
+    return noted
 
 
 def _noted(ctx, given: dict) -> str:
@@ -554,7 +630,9 @@ def _tries_field(ctx) -> bool:
     text = ctx.text
     return FIELDS[ctx.flow["step"]].tries(text) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
-            any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text)
+            any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
+        _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)) or \
+        any(name in text for name in _texts()["kind_names"].values())
 
 
 def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
@@ -577,7 +655,7 @@ _register_field_steps()
 
 
 def _tries_summary(ctx) -> bool:
-    return (_field_to_correct(ctx) is not None or is_one_of(ctx.text, "confirm_words")
+    return (_field_to_correct(ctx) is not None or is_one_of(ctx.text, "confirm_words") or _says_submit(ctx.text)
             or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
 
 
@@ -588,7 +666,7 @@ def confirm_or_correct(ctx):
     if field is not None:
         ctx.flow_data["answers"].pop(field.column, None)
         return _ask_next(ctx)
-    if is_one_of(ctx.text, "confirm_words"):
+    if is_one_of(ctx.text, "confirm_words") or _says_submit(ctx.text):  # also "就这些了 没问题 提交吧"
         return _submit(ctx)
     return _summary(ctx)
 
