@@ -83,11 +83,13 @@ def find_payers_by_account(db: sqlite_utils.Database, account: str) -> list[dict
     return [p for p in payers if p]
 
 
-def find_payers_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
-    """Members in force and units whose name is this one, spaces ignored (a bank's 户名 "张 伟" is 张伟)."""
+def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = True) -> list[dict]:
+    """Members in force and units whose name is this one, spaces ignored (a bank's 户名 "张 伟" is 张伟);
+    `in_force` False: those not in force (withdrawn, suspended, deceased, deregistered) instead."""
     key = "".join(name.split())
-    members = db["members"].rows_where("replace(name, ' ', '') = ? and status = 'active'", [key], order_by="id")
-    units = db["units"].rows_where("replace(name, ' ', '') = ? and status = 'active'", [key], order_by="id")
+    status = "status = 'active'" if in_force else "status != 'active'"
+    members = db["members"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
+    units = db["units"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 

@@ -283,3 +283,35 @@ def test_a_bank_writing_dates_as_20261009_and_its_payer_as_收付方名称(env, 
     report = imported(env, tmp_path / "招行.xlsx")
     assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(6, "HNKX201900012", "2026-10-09")]
     assert not report["invalid"]
+
+
+def test_the_member_named_beside_family_employer_and_category_words_is_credited(env, db, tmp_path):
+    people(db)
+    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+        ("2026-10-09", "冯蘅", REGULAR, "老公黄药师会费"),
+        ("2026-10-10", "某某科技有限公司", REGULAR, "员工周伯通会费"),
+        ("2026-10-11", "洪小七", STUDENT, "孩子洪七公学生会费"),
+        ("2026-10-12", "大理段氏", REGULAR, "欧阳锋普通会员会费"),
+        ("2026-11-10", "河南省科学技术协会", 20000, "学会能力提升专项补助")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [
+        (5, "HNKX201900012"), (6, "HNKX201900015"), (7, "HNKX201900013"), (8, "HNKX201900011")]
+    assert [r["row"] for r in report["not_dues"]] == [9]
+
+
+def test_money_from_a_withdrawn_member_is_held_and_namesakes_are_told_apart_by_amount(env, db, tmp_path):
+    people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900019", "name": "裘千仞", "category": "regular",
+                           "mobile": "13911110009", "status": "resigned"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201900020", "name": "郭靖", "category": "student",
+                           "mobile": "13911110010"}, actor="test")
+    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+        ("2026-10-09", "裘千仞", REGULAR, "会费"),
+        ("2026-10-10", "郭靖", STUDENT, "学生会费"),
+        ("2026-10-11", "郭靖", 70, "会费")]))
+    assert not report["recorded"] and booked(db, "HNKX201900019") == []
+    [held] = report["held"]
+    assert held["row"] == 5 and held["problem"] == "inactive" and held["status"] == "退会"
+    by_amount, unknown = report["ambiguous"]
+    assert by_amount["row"] == 6 and by_amount["likely"] == "HNKX201900020"
+    assert unknown["row"] == 7 and "likely" not in unknown

@@ -197,6 +197,7 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
     if row_no not in context["confirm"]:
+        _hold_if_inactive(payer)
         _hold_if_like(db, payer, paid_on, amount, context)
         _hold_if_paid_ahead(payer, paid_on, values)
     context["seen"].add(key)
@@ -208,6 +209,14 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
                     paid_through=dues.paid_through_after(payer["paid_through"], years, paid_on,
                                                          min(_years_named(values), default=None)))
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
+
+
+def _hold_if_inactive(payer: dict) -> None:
+    """Hold money from a member who withdrew, is suspended or died, or a deregistered unit: a person
+    decides (reinstate and book it, or send it back)."""
+    if payer.get("status") not in (None, "active"):
+        raise RowProblem("held", "inactive", number=payer["number"], name=payer["name"],
+                         status=content.text(f"cli_labels.statuses.{payer['status']}"))
 
 
 def _hold_if_like(db, payer: dict, paid_on: date, amount: float, context: dict) -> None:
@@ -375,7 +384,9 @@ def _names_standing_alone(pattern: re.Pattern, text: str) -> list[str]:
     黄河水利委员会, but 代郭丽华交会费, 会费刘军1668493 and 高娟徐学东会费 name their members. A name
     counts when what touches it is no Chinese character, another name found, or a word around a
     payment ([fees.statement] name_neighbours)."""
-    neighbours = statement_rules()["name_neighbours"]
+    rules = statement_rules()
+    neighbours = rules["name_neighbours"]
+    before, after = tuple(rules.get("name_before", ())), tuple(rules.get("name_after", ()))
     spans = [m.span() for m in pattern.finditer(text)]
     first_chars, last_chars = {s for s, _ in spans}, {e - 1 for _, e in spans}
 
@@ -384,7 +395,9 @@ def _names_standing_alone(pattern: re.Pattern, text: str) -> list[str]:
             return True
         return not _CJK.match(text[position]) or text[position] in neighbours
 
-    found = [text[s:e] for s, e in spans if alone(s - 1, last_chars) and alone(e, first_chars)]
+    found = [text[s:e] for s, e in spans
+             if (alone(s - 1, last_chars) or text[:s].endswith(before))
+             and (alone(e, first_chars) or text[e:].startswith(after))]
     return list(dict.fromkeys(found))
 
 
@@ -463,14 +476,28 @@ def _match_payer(db, values: dict) -> tuple[dict, str]:
             return payers[0], _text("import.matched_by", column=_header(values, "account"), how=_text("import.how.account"))
     name = normalise(values.get("name"))
     if name:
-        payers = find_payers_by_name(db, name)
+        payers = find_payers_by_name(db, name) or find_payers_by_name(db, name, in_force=False)
         if len(payers) > 1:
-            raise RowProblem("ambiguous", "ambiguous", candidates=[p["number"] for p in payers])
+            raise _namesakes(payers, name, values)
         if payers:
+            _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", mobile=mask_mobile(mobile[0]))
     raise RowProblem("unmatched", "no_key")
+
+
+def _namesakes(payers: list[dict], name: str, values: dict) -> RowProblem:
+    """Several members of the payer's name: left for a person, proposing the one whose dues the
+    amount fits when only one's does (50 元 from 王磊: the student 王磊)."""
+    amount = _amount(values.get("amount"))
+    fits = [p for p in payers if amount and dues.years_for_amount(p["category"], amount) is not None]
+    candidates = [p["number"] for p in payers]
+    if len(fits) != 1:
+        return RowProblem("ambiguous", "ambiguous", candidates=candidates)
+    return RowProblem("ambiguous", "namesake_by_amount", candidates=candidates, count=len(payers), name=name,
+                      numbers=dues.listing(candidates), likely=fits[0]["number"],
+                      amount=dues.format_amount(amount), category=dues.category_name(fits[0]["category"]))
 
 
 def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:

@@ -233,7 +233,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
                  "unit_level", "unit_level_fee", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
-                 "no_member_no", "namesake_other_number")
+                 "no_member_no", "namesake_other_number", "mobile_changed_taken")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -281,7 +281,41 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 plan.updates.append((row, member, changes))
             else:
                 plan.unchanged.append((row, member))
+    if not overwrite and _older_than_store(plan):
+        _keep_stored_values(plan)
     return plan
+
+
+def _older_than_store(plan: ImportPlan) -> bool:
+    """Most of the file's members have paid later than the file says: an old export (a system
+    frozen years ago, last year's list), whose other values are older too."""
+    behind = {c["row"] for c in plan.conflicts if c["field"] == "paid_through"}
+    matched = len(plan.updates) + len(plan.unchanged)
+    return matched >= 3 and len(behind) * 2 > matched
+
+
+def _finer(key: str, stored, written) -> bool:
+    """The file's date says more of the same period (2019-03-05 where the store has 2019.03 as 2019-03-01)."""
+    if key != "joined_at" or not stored or not written:
+        return False
+    stored, written = str(stored), str(written)
+    return (stored.endswith("-01") and stored[:7] == written[:7]) or (stored.endswith("-01-01") and stored[:4] == written[:4])
+
+
+def _keep_stored_values(plan: ImportPlan) -> None:
+    """From an older file only blanks are filled; a different stored value (a mobile changed since)
+    is kept and listed with the other conflicts."""
+    updates = []
+    for row, member, changes in plan.updates:
+        for key in [k for k, v in changes.items() if member.get(k) not in (None, "") and not _finer(k, member[k], v)]:
+            plan.conflicts.append({"row": row, "number": member.get("member_no"), "name": member["name"],
+                                   "field": key, "stored": member[key], "file": changes.pop(key),
+                                   "overwritten": False, "at": None, "actor": None})
+        if changes:
+            updates.append((row, member, changes))
+        else:
+            plan.unchanged.append((row, member))
+    plan.updates = updates
 
 
 def _changes(db, plan: ImportPlan, row: int, subject: str, record: dict, fields: dict,
@@ -387,6 +421,7 @@ def _mark(value) -> str | None:
     if isinstance(value, (int, float)):
         return "paid" if value > 0 else "unpaid"
     text = re.sub(r"\s", "", normalise(value)).lower()
+    text = re.sub(r"[（(][^）)]*[）)]$", "", text) or text  # 3000（发票已开）
     marks = _membership()["roster"]["paid_marks"]
     for state in ("unit", "unpaid", "paid", "exempt"):
         if text in marks.get(state, ()):
@@ -483,6 +518,13 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
     for reason, words in roster_words["remark_checks"].items():
         if any(word in text for word in words):
             mobiles = re.findall(r"1[3-9]\d{9}", text)
+            old = fields.get("mobile")
+            if reason == "mobile_changed" and fields.get("member_no") and len(set(mobiles) - {old}) == 1:
+                fields["mobile"] = (set(mobiles) - {old}).pop()  # the member is known by number: the new one
+                notices.append(Problem(row, column, text, "mobile_changed_taken",
+                                       {"mobile": fields["mobile"], "old": old or "",
+                                        "header": sheet.columns["mobile"].header if "mobile" in sheet.columns else ""}))
+                continue
             notices.append(Problem(row, column, text, reason,
                                    {"mobile": "、".join(mobiles), "header": sheet.columns["mobile"].header
                                     if "mobile" in sheet.columns else ""}))
