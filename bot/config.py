@@ -116,6 +116,9 @@ class Config:
     # of `shards nginx-map`); None: one host. The province's questions to every host wait this long.
     shard: str | None = None
     shard_answer_seconds: float = 120.0
+    # A society being moved to another host (bot/platform/moving.py): its requests wait this long for
+    # the move to end, past WeChat's 5 s, so that WeChat tries again rather than show an error.
+    move_hold_seconds: float = 6.0
 
     @property
     def platform(self) -> bool:
@@ -328,6 +331,7 @@ def load_config(environ=None) -> Config:
         platform_idle_stores=_int(environ, "PLATFORM_IDLE_STORES", 128, minimum=1),
         shard=_shard_name(environ),
         shard_answer_seconds=_float(environ, "SHARD_ANSWER_SECONDS", 120.0),
+        move_hold_seconds=_float(environ, "MOVE_HOLD_SECONDS", 6.0),
     )
 
 

@@ -20,6 +20,7 @@ from bot.config import PROJECT_ROOT, Config
 from bot.delivery.planner import recover_at_start
 from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
+from bot.platform.holding import is_moving
 from bot.platform.shards import announce, is_shard_queue, queue_of
 from bot.scheduler import Ticker
 from storage.accounts import account_of_queue, serving_account
@@ -80,6 +81,9 @@ class _Worker(Worker):
                     self.societies_changed = True
                     return None
             result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=max(1, int(self.check_seconds)))
+            if result is not None and _of_a_moving_society(self.connection, result):
+                self.societies_changed = True  # started again without its queues (queues_to_serve)
+                return None
             if result is not None:
                 return result
 
@@ -118,6 +122,17 @@ class _Worker(Worker):
             return super().perform_job(job, queue, *args, **kwargs)
 
 
+def _of_a_moving_society(r: redis.Redis, dequeued) -> bool:
+    """A job of a society being moved to another host is not run here: it goes back to the front of
+    its queue, for whichever host keeps the society when the move ends (bot/platform/moving.py)."""
+    job, queue = dequeued
+    appid = account_of_queue(queue.name)
+    if not appid or not is_moving(r, appid):
+        return False
+    queue.push_job_id(job.id, at_front=True)
+    return True
+
+
 def _is_urgent(queue_name: str) -> bool:
     return queue_name.partition("@")[0] == URGENT_QUEUE_NAME or is_shard_queue(queue_name)
 
@@ -135,7 +150,8 @@ def queues_to_serve(config: Config, r: redis.Redis | None = None) -> list[str]:
     if r is not None:
         apply_revocations(config, r)
         announce(config, r)
-    return ([queue_of(config.shard)] if config.shard else []) + account_queue_names(config, URGENT_QUEUE_NAME) + account_queue_names(config, QUEUE_NAME) + [QUEUE_NAME]
+    return ([queue_of(config.shard)] if config.shard else []) + account_queue_names(config, URGENT_QUEUE_NAME, r) \
+        + account_queue_names(config, QUEUE_NAME, r) + [QUEUE_NAME]
 
 
 def run_worker(config: Config, burst: bool = False) -> bool:

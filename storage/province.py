@@ -346,3 +346,65 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     figures["term"] = {row["key"]: row["value"] for row in db["settings"].rows_where(
         "key in ('term_start', 'term_end')")}
     return figures
+
+
+# --- a society moving to another host ------------------------------------------------------------
+
+def society_records(registry: sqlite_utils.Database, appid: str) -> dict:
+    """What the province keeps here for one society, as plain rows to carry to its new host: its
+    settings, its filings each with its review history, the previews and notices it received."""
+    filings = list(registry["province_filings"].rows_where("appid = ?", [appid], order_by="id"))
+    history = reviews_of(registry, [row["id"] for row in filings])
+    return {
+        "settings": _first(registry["province_settings"].rows_where("appid = ?", [appid])),
+        "filings": [dict(row, reviews=history.get(row["id"], [])) for row in filings],
+        "previews": list(registry["province_previews"].rows_where("appid = ?", [appid])),
+        "notice_sends": list(registry["province_notice_sends"].rows_where("appid = ?", [appid])),
+    }
+
+
+def adopt_society_records(registry: sqlite_utils.Database, appid: str, records: dict) -> dict[int, int]:
+    """The records `society_records` gave on the old host, written here; a filing is numbered within
+    its host's registry, so it gets a number here: returns {number there: number here}, for every
+    host to renumber the previews of its filings (renumber_previewed_filings)."""
+    renumbered = {}
+    with transaction(registry):
+        if records.get("settings"):
+            registry["province_settings"].upsert(dict(records["settings"], appid=appid), pk="appid")
+        for filing in records.get("filings", []):
+            row = {key: value for key, value in filing.items() if key not in ("id", "reviews")}
+            new_id = registry["province_filings"].insert(dict(row, appid=appid)).last_pk
+            renumbered[filing["id"]] = new_id
+            registry["province_reviews"].insert_all(
+                {key: value for key, value in review.items() if key != "id"} | {"filing_id": new_id}
+                for review in filing["reviews"])
+        registry["province_previews"].insert_all((dict(row, appid=appid) for row in records.get("previews", [])),
+                                                 replace=True)
+        registry["province_notice_sends"].insert_all(
+            (dict(row, appid=appid) for row in records.get("notice_sends", [])), replace=True)
+    return renumbered
+
+
+def drop_society_records(registry: sqlite_utils.Database, appid: str) -> None:
+    """The society moved away with its records: they are no longer this host's to answer for."""
+    with transaction(registry):
+        registry.execute("delete from province_reviews where filing_id in "
+                         "(select id from province_filings where appid = ?)", [appid])
+        for table in ("province_filings", "province_settings", "province_previews", "province_notice_sends"):
+            registry.execute(f"delete from {table} where appid = ?", [appid])
+
+
+def renumber_previewed_filings(registry: sqlite_utils.Database, filing_appid: str, renumbered: dict) -> int:
+    """Previews recorded here of a moved society's filings follow their new numbers (so none is sent
+    twice); returns how many rows changed."""
+    pairs = [(int(old), int(new)) for old, new in renumbered.items() if int(old) != int(new)]
+    if not pairs:
+        return 0
+    changed = 0
+    with transaction(registry):  # through negative numbers: an old number may be another's new one
+        for old, new in pairs:
+            changed += registry.execute("update province_previews set filing_id = ? where filing_appid = ? "
+                                        "and filing_id = ?", [-new, filing_appid, old]).rowcount
+        registry.execute("update province_previews set filing_id = -filing_id where filing_appid = ? "
+                         "and filing_id < 0", [filing_appid])
+    return changed

@@ -253,6 +253,31 @@ def revoke_authorization(registry: sqlite_utils.Database, appid: str) -> bool:
     return True
 
 
+def adopt_society(registry: sqlite_utils.Database, row: dict, moved_from: str) -> dict:
+    """A society moved here from another host (bot/platform/moving.py): its row as it was there (state,
+    authorisation, refresh token), its store at societies/<appid>/bot.sqlite3 here (already written)."""
+    appid = check_appid(row["appid"])
+    now = now_iso()
+    with transaction(registry):
+        if find_society_by_appid(registry, appid) is not None:
+            raise ValueError(f"{appid} is registered here already")
+        registry["societies"].insert({
+            **{key: row.get(key) for key in ("name", "status", "user_name", "authorizer_refresh_token", "func_info",
+                                             "authorized_at", "revoked_at", "created_at")},
+            "appid": appid, "database_path": _stored_path(registry_dir(registry), society_database_path(registry, appid)),
+            "updated_at": now})
+        _record(registry, appid, "moved_in", moved_from, now)
+    return find_society_by_appid(registry, appid)
+
+
+def remove_moved_society(registry: sqlite_utils.Database, appid: str, moved_to: str) -> None:
+    """The society now lives on another host: this registry no longer holds it (its history stays,
+    saying where it went)."""
+    with transaction(registry):
+        registry.execute("delete from societies where appid = ?", [appid])
+        _record(registry, appid, "moved_out", moved_to, now_iso())
+
+
 def society_history(registry: sqlite_utils.Database, appid: str) -> list[dict]:
     return list(registry["society_history"].rows_where("appid = ?", [appid], order_by="id"))
 

@@ -9,7 +9,10 @@ import click
 from bot.commands.common import json_option, load_settings
 from bot.content import text
 from bot.platform.accounts import open_platform_registry, own_store
+from bot.platform.moving import MoveRefused, move_society
+from bot.platform.shards import HostsUnavailable
 from storage import societies as store
+from storage.state import connect_redis
 
 
 def _registry():
@@ -82,6 +85,41 @@ def revoke(appid):
     finally:
         registry.close()
     click.echo(text("platform_cli.revoked" if changed else "platform_cli.already_revoked", appid=appid))
+
+
+@societies.command("move")
+@click.argument("appid")
+@click.option("--to", "to_host", required=True, help=text("platform_cli.move.help_to"))
+@click.option("--proxy-command", help=text("platform_cli.move.help_proxy"))
+@click.option("--drain-seconds", type=click.FloatRange(1, 600), default=60, show_default=True,
+              help=text("platform_cli.move.help_drain"))
+def move(appid, to_host, proxy_command, drain_seconds):
+    """把学会搬到另一台主机：数据文件、备案等记录、授权都搬过去，队列里的任务由新主机接着做（多台主机时）。"""
+    settings, registry = _registry()
+    registry.close()
+    try:
+        done = move_society(settings, connect_redis(settings), appid, to_host, drain_seconds=drain_seconds,
+                            proxy_command=proxy_command)
+    except MoveRefused as refused:
+        facts = dict(refused.facts)
+        if "running" in facts:
+            facts["running"] = "、".join(text(f"platform_cli.move.running.{part}") for part in facts["running"])
+        raise click.ClickException(text(f"platform_cli.move.refused.{refused.reason}", **facts)) from None
+    except HostsUnavailable as missing:
+        raise click.ClickException(text("platform_cli.move.refused.hosts_unavailable",
+                                        hosts="、".join(missing.hosts))) from None
+    click.echo(text("platform_cli.move.done", store_mb=round(done["store_bytes"] / 2**20, 1), **done))
+    if done["set_aside"]:
+        click.echo(text("platform_cli.move.set_aside", path=done["set_aside"]))
+    proxy = done["proxy"]
+    if proxy is None:
+        click.echo(text("platform_cli.move.no_proxy"))
+    elif proxy["exit"] == 0:
+        click.echo(text("platform_cli.move.proxy_done", **proxy))
+    else:
+        click.echo(text("platform_cli.move.proxy_failed", to=to_host, **proxy))
+    if not done["renumbered_everywhere"]:
+        click.echo(text("platform_cli.move.not_renumbered"))
 
 
 def _link(settings, appid: str) -> str:

@@ -9,6 +9,7 @@ each job; `AccountPool` carries it into the handler threads.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Future
 from dataclasses import replace
@@ -17,6 +18,7 @@ from pathlib import Path
 import redis
 
 from bot.config import Config
+from bot.platform import holding
 from bot.platform.component import PlatformComponent
 from bot.wechat_client import WeChatAPIClient, WeChatAPIError
 from storage import societies
@@ -212,12 +214,21 @@ class Platform:
 
     def serving(self, appid: str) -> AccountServices:
         """The society's services, if this deployment answers for it now (read from the registry on
-        every call: a revocation in any process holds at once). Nothing is created for a refusal."""
+        every call: a revocation in any process holds at once). Nothing is created for a refusal.
+        While the society is being moved to another host the request waits (bot/platform/moving.py)."""
         try:
-            society = societies.find_society_by_appid(self.registry, societies.check_appid(appid))
+            societies.check_appid(appid)
         except societies.InvalidAppId:
             raise AccountRefused(404, "not an AppID") from None
+        r = self.services.redis
+        if holding.hold_while_moving(r, appid, self.config.move_hold_seconds):
+            raise AccountRefused(503, "the society is being moved to another host")  # WeChat tries again
+        society = societies.find_society_by_appid(self.registry, appid)
         if society is None:
+            gone = holding.moved_to(r, appid)
+            if gone:  # the proxy still sends it here: past WeChat's deadline its next try goes to the new host
+                time.sleep(self.config.move_hold_seconds)
+                raise AccountRefused(503, f"the society moved to host {gone}")
             raise AccountRefused(404, "no society with this AppID")
         if society["status"] == societies.REVOKED:
             raise AccountRefused(410, "the account withdrew its authorisation")
@@ -285,10 +296,14 @@ def authorized_appids(config: Config) -> list[str]:
         registry.close()
 
 
-def account_queue_names(config: Config, base: str) -> list[str]:
-    """Every authorised society's queue of that kind, for the workers to serve."""
+def account_queue_names(config: Config, base: str, r: redis.Redis | None = None) -> list[str]:
+    """Every authorised society's queue of that kind, for the workers to serve; given `r`, not those of
+    a society being moved to another host (its jobs wait in Redis for whichever host keeps it next)."""
+    appids = authorized_appids(config)
+    if r is not None:
+        appids = [appid for appid in appids if appid not in holding.moving_among(r, appids)]
     names = []
-    for appid in authorized_appids(config):
+    for appid in appids:
         with serving_account(appid):
             names.append(queue_name(base))
     return names

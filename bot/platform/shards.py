@@ -83,24 +83,38 @@ def ask_every_host(config: Config, r: redis.Redis | None, question: Callable, **
     """
     if not config.shard:
         return [question(config, r, **arguments)]
+    jobs = {name: _put(config, r, name, question, arguments) for name in known_hosts(r) if name != config.shard}
+    here = question(config, r, **arguments)
+    return [here, *_answers(config, jobs)]
+
+
+def ask_host(config: Config, r: redis.Redis, name: str, question: Callable, **arguments):
+    """One named host's answer to `question` (answered here when it is this host); HostsUnavailable
+    naming it when it does not come in time, as ask_every_host."""
+    if name == config.shard:
+        return question(config, r, **arguments)
+    return _answers(config, {name: _put(config, r, name, question, arguments)})[0]
+
+
+def _put(config: Config, r: redis.Redis, name: str, question: Callable, arguments: dict) -> Job:
     wait = config.shard_answer_seconds
-    others = [name for name in known_hosts(r) if name != config.shard]
-    jobs = {name: Queue(queue_of(name), connection=r).enqueue(
+    return Queue(queue_of(name), connection=r).enqueue(
         answer, f"{question.__module__}:{question.__qualname__}", arguments,
         ttl=max(1, int(wait)), job_timeout=max(30, int(wait)), result_ttl=max(60, int(wait)), failure_ttl=3600)
-        for name in others}
-    answers = [question(config, r, **arguments)]
-    deadline = time.monotonic() + wait
-    missing = []
+
+
+def _answers(config: Config, jobs: dict[str, Job]) -> list:
+    deadline = time.monotonic() + config.shard_answer_seconds
+    answers, missing = [], []
     for name, job in jobs.items():
         status = _finished(job, deadline)
         if status != JobStatus.FINISHED:
             missing.append(name)
             continue
-        answers.append(_unwrap(job.return_value()))
+        answers.append(job.return_value())
     if missing:
         raise HostsUnavailable(missing)
-    return answers
+    return [_unwrap(found) for found in answers]
 
 
 def _finished(job: Job, deadline: float):

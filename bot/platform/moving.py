@@ -1,0 +1,237 @@
+"""Moving a society from one host to another (past one machine: docs/platform.md, "Moving a society").
+
+A society lives on one host: its SQLite file, its registry row (with the authoriser refresh token)
+and what the province keeps for it (filings and their reviews, settings, previews and notices it
+received). Its queues and Redis keys are in the shared Redis and have no host: they stay where they
+are, and the new host's workers take the queued jobs once its registry holds the society.
+
+`python -m bot societies move <appid> --to <host>` runs on the old host:
+  1. freeze: `xh:moving:<appid>` in Redis. Every host holds the society's requests (messages, member
+     pages, console) before they touch anything, polling until the move ends (up to
+     `move_hold_seconds`, under WeChat's 5 s); the old host's workers stop taking its jobs (a job taken
+     at that moment is put back at the front of its queue);
+  2. drain: wait until nothing of the society runs any more on the old host: no member's message
+     holds its lock (`lock:*`, kept until the handler's late work is done too), no console or member
+     page request is marked busy (`busy:*`), no job of its queues is started;
+  3. copy: SQLite's backup API makes a consistent copy of the store, sent through Redis in chunks
+     (the one thing the hosts share) with its SHA-256; the new host (asked through its queue
+     `shard:<name>`, bot/platform/shards.py) checks it, writes it as its societies/<appid>/bot.sqlite3,
+     registers the society with its old row and its province records (filings renumbered there; every
+     host renumbers the previews it recorded of them);
+  4. the old host forgets it (registry row and province records; its folder set aside as
+     `societies/moved-<appid>-<time>`), notes `xh:moved:<appid>` for a day, runs the proxy's
+     command (`--proxy-command`: write the map again and reload nginx) and lifts the freeze.
+
+No message is lost or answered twice: a message held during the freeze is answered by whichever host
+keeps the society when it ends; one that reaches the old host after the move (the proxy not reloaded
+yet) is held past WeChat's deadline and never answered there, so WeChat tries again (3 tries in all)
+and the retry reaches the new host; a retry of a message the old host answered finds its reply in the
+shared Redis (dedupe) and is not handled again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import redis
+from rq.registry import StartedJobRegistry
+
+from bot.config import Config
+from bot.outbound import QUEUE_NAME, URGENT_QUEUE_NAME
+from bot.platform.holding import BUSY_PART, MOVED_PREFIX, MOVING_PREFIX, POLL_SECONDS
+from bot.platform.shards import ask_every_host, ask_host, host_question, known_hosts
+from storage import backups, province, societies
+from storage.accounts import key_prefix, queue_name, serving_account
+
+TRANSFER_PREFIX = "xh:move-transfer:"  # + appid: the store's chunks on their way to the new host
+FREEZE_SECONDS = 600  # a move that died mid-way leaves its freeze this long at most
+MOVED_SECONDS = 86400
+CHUNK_BYTES = 4 * 2**20
+GRACE_SECONDS = 1.0  # a request or job that passed the freeze check just before it shows its mark by then
+
+
+class MoveRefused(ValueError):
+    """The move cannot go ahead (or stopped before anything changed): `reason` is a key under
+    [societies_move] in content, `facts` its fields."""
+
+    def __init__(self, reason: str, **facts):
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
+def _queues_of(appid: str) -> list[str]:
+    with serving_account(appid):
+        return [queue_name(URGENT_QUEUE_NAME), queue_name(QUEUE_NAME)]
+
+
+def _running_here(r: redis.Redis, appid: str) -> list[str]:
+    """What of the society still runs: members' messages, web requests, started jobs."""
+    with serving_account(appid):
+        prefix = key_prefix()
+    queues = _queues_of(appid)
+    running = []
+    for part, what in (("lock:", "messages"), (BUSY_PART, "pages")):
+        if next(r.scan_iter(match=f"{prefix}{part}*", count=10000), None) is not None:
+            running.append(what)
+    if any(StartedJobRegistry(name, connection=r).count for name in queues):
+        running.append("jobs")
+    return running
+
+
+def queued_jobs(r: redis.Redis, appid: str) -> int:
+    """Jobs waiting in the society's queues (in the shared Redis: the new host's workers take them)."""
+    return sum(r.llen(f"rq:queue:{name}") for name in _queues_of(appid))
+
+
+def move_society(config: Config, r: redis.Redis, appid: str, to_host: str, drain_seconds: float = 60,
+                 proxy_command: str | None = None) -> dict:
+    """Move the society kept here to `to_host` (see the module's docstring); what was done and how long
+    the society was held. MoveRefused before anything changed (the freeze lifted again)."""
+    registry = societies.open_registry(societies.registry_path(config.data_dir))
+    try:
+        society = _movable(config, r, registry, appid, to_host)
+        if not r.set(MOVING_PREFIX + appid, json.dumps({"from": config.shard, "to": to_host}), nx=True,
+                     ex=FREEZE_SECONDS):
+            raise MoveRefused("already_moving", appid=appid)
+        frozen_at = time.monotonic()
+        try:
+            time.sleep(GRACE_SECONDS)
+            deadline = time.monotonic() + drain_seconds
+            while running := _running_here(r, appid):
+                if time.monotonic() >= deadline:
+                    raise MoveRefused("still_running", appid=appid, running=running)
+                time.sleep(POLL_SECONDS)
+            drained_at = time.monotonic()
+            sent = _send_store(r, appid, Path(society["database_path"]))
+            received = ask_host(config, r, to_host, receive_society, row=society, moved_from=config.shard,
+                                records=province.society_records(registry, appid), **sent)
+        except BaseException:
+            r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
+            raise
+        # The new host keeps the society from here on: nothing below may give it back to this one.
+        try:
+            ask_every_host(config, r, renumber_previews, appid=appid, renumbered=received["renumbered"])
+            renumbered_everywhere = True
+        except Exception:  # noqa: BLE001 (a host's previews may name an old number: said, not fatal)
+            renumbered_everywhere = False
+        province.drop_society_records(registry, appid)
+        societies.remove_moved_society(registry, appid, to_host)
+        r.set(MOVED_PREFIX + appid, to_host, ex=MOVED_SECONDS)
+        aside = _set_aside(Path(society["database_path"]), appid)
+        proxy = _run_proxy_command(proxy_command, appid, to_host)
+        r.delete(MOVING_PREFIX + appid)
+        return {"appid": appid, "name": society["name"], "from": config.shard, "to": to_host,
+                "store_bytes": sent["size"], "held_seconds": round(time.monotonic() - frozen_at, 2),
+                "drain_seconds": round(drained_at - frozen_at, 2), "queued_jobs": queued_jobs(r, appid),
+                "filings": len(received["renumbered"]), "renumbered_everywhere": renumbered_everywhere,
+                "set_aside": str(aside) if aside else None, "proxy": proxy}
+    finally:
+        registry.close()
+
+
+def _movable(config: Config, r: redis.Redis, registry, appid: str, to_host: str) -> dict:
+    if not config.shard:
+        raise MoveRefused("not_sharded")
+    society = societies.find_society_by_appid(registry, appid)
+    if society is None:
+        raise MoveRefused("not_here", appid=appid, host=config.shard)
+    if to_host == config.shard or to_host not in known_hosts(r):
+        raise MoveRefused("unknown_host", host=to_host, hosts="、".join(h for h in known_hosts(r) if h != config.shard))
+    if Path(society["database_path"]).parent != societies.society_data_dir(config.data_dir, appid):
+        raise MoveRefused("own_store", appid=appid, path=society["database_path"])
+    return society
+
+
+def _send_store(r: redis.Redis, appid: str, store: Path) -> dict:
+    """A consistent copy of the store (SQLite's backup API), into Redis in chunks for the new host."""
+    key = TRANSFER_PREFIX + appid
+    r.delete(key)
+    digest, size = hashlib.sha256(), 0
+    with tempfile.TemporaryDirectory(prefix="xh-move-") as folder:
+        copy = Path(folder) / "bot.sqlite3"
+        backups.backup(store, copy)
+        with copy.open("rb") as source:
+            while chunk := source.read(CHUNK_BYTES):
+                digest.update(chunk)
+                size += len(chunk)
+                r.rpush(key, chunk)
+    r.expire(key, FREEZE_SECONDS)
+    extra = store.parent / "society.toml"
+    return {"sha256": digest.hexdigest(), "size": size,
+            "society_toml": extra.read_text(encoding="utf-8") if extra.exists() else None}
+
+
+@host_question
+def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, records: dict, sha256: str,
+                    size: int, society_toml: str | None) -> dict:
+    """On the new host: the store from Redis, checked, written; the society registered with its records."""
+    appid = row["appid"]
+    key = TRANSFER_PREFIX + appid
+    registry = societies.open_registry(societies.registry_path(config.data_dir))
+    try:
+        if societies.find_society_by_appid(registry, appid) is not None:
+            raise MoveRefused("already_there", appid=appid, host=config.shard)
+        folder = societies.society_data_dir(config.data_dir, appid)
+        if folder.exists() and any(folder.iterdir()):
+            raise MoveRefused("folder_there", appid=appid, host=config.shard, path=str(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / "bot.sqlite3.moving"
+        digest, written = hashlib.sha256(), 0
+        with partial.open("wb") as target:
+            for first in range(0, r.llen(key), 8):
+                for chunk in r.lrange(key, first, first + 7):
+                    digest.update(chunk)
+                    written += target.write(chunk)
+        if digest.hexdigest() != sha256 or written != size:
+            partial.unlink()
+            raise MoveRefused("copy_damaged", appid=appid, host=config.shard)
+        partial.rename(folder / societies.DATABASE_FILE)
+        if society_toml is not None:
+            (folder / "society.toml").write_text(society_toml, encoding="utf-8")
+        try:
+            renumbered = province.adopt_society_records(registry, appid, records)
+            societies.adopt_society(registry, row, moved_from)
+        except BaseException:  # nothing half-adopted: the old host keeps serving it
+            province.drop_society_records(registry, appid)
+            shutil.rmtree(folder)
+            raise
+    finally:
+        registry.close()
+    r.delete(key)
+    return {"renumbered": renumbered}
+
+
+@host_question
+def renumber_previews(config: Config, r: redis.Redis, appid: str, renumbered: dict) -> int:
+    """Every host: the previews it recorded of the moved society's filings follow their new numbers."""
+    registry = societies.open_registry(societies.registry_path(config.data_dir))
+    try:
+        return province.renumber_previewed_filings(registry, appid, renumbered)
+    finally:
+        registry.close()
+
+
+def _set_aside(store: Path, appid: str) -> Path | None:
+    """The old folder (the store, its backups) is kept, renamed, for the operator to delete."""
+    folder = store.parent
+    if not folder.exists():
+        return None
+    aside = folder.with_name(f"moved-{appid}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}")
+    shutil.move(str(folder), str(aside))
+    return aside
+
+
+def _run_proxy_command(command: str | None, appid: str, to_host: str) -> dict | None:
+    """The operator's command that writes the proxy's map again and reloads it (inside the freeze)."""
+    if not command:
+        return None
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XH_MOVED_APPID": appid, "XH_MOVED_TO": to_host})
+    return {"exit": done.returncode, "output": (done.stdout + done.stderr)[-2000:]}
