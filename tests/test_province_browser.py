@@ -4,6 +4,8 @@ why), open the public guide and the evaluation; a society's staff file their pla
 province's decision with its history, and cannot open the province's pages."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -91,3 +93,54 @@ def test_province_staff_review_a_filing_and_the_society_reads_the_decision(new_t
     expect(mine.locator("[data-history] li").nth(1)).to_contain_text("sheng 退回")
     expect(society.locator("main")).not_to_contain_text("植保科技下乡")  # another society's filing
 
+
+
+def test_a_societys_filings_have_a_link_of_their_own_for_the_province(new_tab, live_url, province, screenshot):
+    computing, physics = "wx1111aaaa2222bbbb", "wx5555eeee6666ffff"
+    staff = new_tab(*LAPTOP)
+    sign_in(staff, f"{live_url}/admin/province/login", "sheng")
+    expect(staff.locator(".topbar .brand")).to_have_text("省科协 · 全省学会平台")  # no society's name
+    staff.goto(f"{live_url}/admin/province/")
+    staff.get_by_role("link", name="河南省计算机学会").click()
+    expect(staff).to_have_url(re.compile(f"society={computing}"))
+    expect(staff.locator("h1")).to_have_text("河南省计算机学会：各年份活动备案")
+    expect(staff.locator("main")).to_contain_text("人工智能青年论坛")
+    expect(staff.locator("main")).not_to_contain_text("植保科技下乡")  # the plant protectors' filing
+    bookmark = staff.url
+
+    # the link, kept or sent to a colleague, opens the same society's page; a second tab on another society
+    colleague = new_tab(*LAPTOP)
+    sign_in(colleague, f"{live_url}/admin/province/login", "sheng")
+    colleague.goto(bookmark)
+    expect(colleague.locator("h1")).to_have_text("河南省计算机学会：各年份活动备案")
+    colleague.goto(f"{live_url}/admin/province/filings?society={physics}&year=all")
+    expect(colleague.locator("h1")).to_have_text("河南省物理学会：各年份活动备案")
+
+    # an approval in the first tab stays with its society and comes back to its page
+    row_of(staff, "人工智能青年论坛").get_by_role("button", name="通过").click()
+    expect(staff.locator(".flash")).to_contain_text("已通过：人工智能青年论坛（河南省计算机学会）")
+    expect(staff).to_have_url(re.compile(f"society={computing}"))
+    expect(staff.locator("h1")).to_have_text("河南省计算机学会：各年份活动备案")
+    colleague.reload()
+    expect(row_of(colleague, "物理学术报告会")).to_contain_text("待审核")  # the other tab's society untouched
+
+    # next year's plans are a click away (societies file them in December)
+    staff.get_by_role("link", name="2027").click()
+    expect(staff.locator("h1")).to_have_text("河南省计算机学会：2027 年活动备案")
+    staff.get_by_role("link", name="‹ 全部学会").click()
+    expect(staff.locator("h1")).to_have_text("2027 年活动备案审核")
+    screenshot(staff, "province-society-filings")
+
+    # the evaluation page speaks to the province's staff, not of the server's files
+    staff.goto(f"{live_url}/admin/province/evaluation?year=2026")
+    expect(staff.locator("main")).not_to_contain_text("content/")
+
+
+def test_a_societys_staff_keep_their_own_console_and_open_no_societys_province_page(new_tab, live_url, province):
+    society = new_tab(*LAPTOP, allow=REFUSALS)
+    sign_in(society, f"{live_url}/admin/", "staff1")
+    expect(society.locator(".topbar .brand")).to_have_text("河南省示范科技学会 · 秘书处后台")
+    assert society.goto(f"{live_url}/admin/province/filings?society=wx1111aaaa2222bbbb&year=all").status == 403
+    society.goto(f"{live_url}/admin/province/filing?year=2026")
+    expect(society).to_have_url(re.compile(r"/admin/province/filing\?year=2026$"))  # no AppID: their one society
+    expect(society.locator("main")).not_to_contain_text("河南省计算机学会")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from bot.admin.accounts import ADMIN, PROVINCE, STAFF
 from bot.admin.auth import sign_in
@@ -26,10 +26,10 @@ from handlers.news.items import topic_names
 from handlers.province import evaluation, filing, sending
 from handlers.province.common import registry, say, settings
 from handlers.province.guide import compile_province_guide
-from handlers.province.hosts import every_society, set_society
+from handlers.province.hosts import every_society, set_society, society_named
 from storage import province as store
 from storage.province import USERS
-from storage.societies import AUTHORIZED, find_society_by_appid
+from storage.societies import APPID_PATTERN, AUTHORIZED, find_society_by_appid
 
 bp = Blueprint("province", __name__, url_prefix="/province")
 
@@ -77,17 +77,35 @@ def society(appid: str):
     return redirect(url_for(".index"))
 
 
+def _year_or_all() -> int | None:
+    """?year=: one year (this year by default), or `all`."""
+    return None if request.args.get("year") == "all" else _year()
+
+
+def _society_asked() -> str | None:
+    """?society=<appid>: the one society a page is about (its link can be kept and shared)."""
+    appid = request.args.get("society") or None
+    if appid is not None and not APPID_PATTERN.fullmatch(appid):
+        abort(404)
+    return appid
+
+
 @bp.get("/filings")
 @allow(PROVINCE)
 def filings():
+    """Every society's filings of a year (or of every year) in one review state; with ?society= one
+    society's (the societies page links each society's here)."""
     status = request.args.get("status", store.FILED)
     if status not in STATUSES:
         status = store.FILED
-    year = _year()
-    rows = filing.every_filing(config(), redis_client(), status=status, year=year)
-    guide = compile_province_guide(config(), redis_client(), year)
+    year, appid = _year_or_all(), _society_asked()
+    society = or_404(society_named(config(), redis_client(), appid)) if appid else None
+    rows = filing.every_filing(config(), redis_client(), status=status, year=year, appid=appid)
+    guide = compile_province_guide(config(), redis_client(), year) if year else None
+    this_year = date.today().year
+    years = sorted({this_year - 1, this_year, this_year + 1} | ({year} if year else set()))
     return render("province_filings.html", filings=rows, status=status, statuses=STATUSES, year=year, say=say,
-                  guide=guide)
+                  guide=guide, appid=appid, society=society, years=years, year_arg=year or "all")
 
 
 @bp.post("/filings/<int:filing_id>/approve")
@@ -103,7 +121,8 @@ def return_filing(filing_id: int):
 
 
 def _review(filing_id: int, decision: str, reason: str | None, done: str):
-    """The filing's society is in the link (?society=): past one machine a number is its host's."""
+    """The filing's society is in the link (?society=): past one machine a number is its host's. The
+    reviewer comes back to the list they were on (?status=, ?year=, ?only= the society page's)."""
     try:
         decided = filing.review(config(), redis_client(), filing_id, decision, actor(), reason,
                                 appid=request.args.get("society") or None)
@@ -113,7 +132,9 @@ def _review(filing_id: int, decision: str, reason: str | None, done: str):
         say_not_done(say(f"refused.{refused.reason}", **refused.facts))
     else:
         _flash_done(done, **decided)
-    return redirect(url_for(".filings"))  # back to what still waits for review
+    back = {"status": request.args.get("status"), "year": request.args.get("year"),
+            "society": request.args.get("only")}
+    return redirect(url_for(".filings", **{key: value for key, value in back.items() if value}))
 
 
 def _evaluated() -> tuple[int, list]:

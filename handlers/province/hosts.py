@@ -69,3 +69,8 @@ def settings_here(config, r, appid: str, changes: dict, actor: str) -> dict | No
 def set_society(config, r, appid: str, changes: dict, actor: str) -> dict | None:
     """The society's settings after the changes; None when no host keeps it."""
     return where_kept(config, r, settings_here, appid=appid, changes=changes, actor=actor)
+
+
+def society_named(config, r, appid: str) -> dict | None:
+    """The society's name and settings, from the host that keeps it; None when none does."""
+    return set_society(config, r, appid, {}, "")
