@@ -144,7 +144,7 @@ def _movable(config: Config, r: redis.Redis, registry, appid: str, to_host: str)
         raise MoveRefused("not_here", appid=appid, host=config.shard)
     if to_host == config.shard or to_host not in known_hosts(r):
         raise MoveRefused("unknown_host", host=to_host, hosts="、".join(h for h in known_hosts(r) if h != config.shard))
-    if Path(society["database_path"]).parent != societies.society_data_dir(config.data_dir, appid):
+    if Path(society["database_path"]).resolve().parent != societies.society_data_dir(config.data_dir, appid).resolve():
         raise MoveRefused("own_store", appid=appid, path=society["database_path"])
     return society
 
