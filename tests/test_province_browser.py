@@ -5,6 +5,7 @@ province's decision with its history, and cannot open the province's pages."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from playwright.sync_api import expect
@@ -136,7 +137,8 @@ def test_a_societys_filings_have_a_link_of_their_own_for_the_province(new_tab, l
     expect(staff.locator("main")).not_to_contain_text("content/")
 
 
-def test_a_societys_staff_keep_their_own_console_and_open_no_societys_province_page(new_tab, live_url, province):
+def test_a_societys_staff_keep_their_own_console_and_open_no_societys_province_page(new_tab, live_url, province,
+                                                                                     env, tmp_path):
     society = new_tab(*LAPTOP, allow=REFUSALS)
     sign_in(society, f"{live_url}/admin/", "staff1")
     expect(society.locator(".topbar .brand")).to_have_text("河南省示范科技学会 · 秘书处后台")
@@ -144,3 +146,19 @@ def test_a_societys_staff_keep_their_own_console_and_open_no_societys_province_p
     society.goto(f"{live_url}/admin/province/filing?year=2026")
     expect(society).to_have_url(re.compile(r"/admin/province/filing\?year=2026$"))  # no AppID: their one society
     expect(society.locator("main")).not_to_contain_text("河南省计算机学会")
+
+    # nothing imported for the year yet: the page says what to do first, and where, not "0 filed"
+    expect(society.locator("[data-no-plan]")).to_contain_text("请先把 2026 年的年度活动计划（Excel）导入“活动”")
+    expect(society.get_by_role("button", name="报备 2026 年活动计划")).to_have_count(0)
+    society.get_by_role("link", name="去导入活动计划").click()
+    expect(society).to_have_url(re.compile(r"/admin/events/"))
+    # next year's plan, filed in December: one click to that year
+    next_year = [[1, "示范科技学会", "2027年学术年会", "学术会议（线下）", "2027年5月19日-21日", "郑州", "学会秘书处",
+                  "300人", "5月10日", "会员500元", ""],
+                 [2, "示范科技学会", "青年科技工作者培训班", "培训班", datetime(2027, 6, 3), "洛阳", "青工委", "不限", None, 0, ""],
+                 [3, "示范科技学会", "科普进校园", "科普", "2027.9.1-9.30", "全省", "科普部", None, None, None, None]]
+    run_events(env, "import", guide_xlsx(tmp_path / "next.xlsx", next_year), "--year", "2027")
+    society.goto(f"{live_url}/admin/province/filing")
+    society.get_by_role("link", name="2027 年").click()
+    society.get_by_role("button", name="报备 2027 年活动计划").click()
+    expect(society.locator(".flash")).to_contain_text("新备案 3 项")

@@ -203,8 +203,10 @@ def my_filings():
         registered = find_society_by_appid(opened, appid) is not None
         rows = store.list_filings(opened, appid=appid, year=year) if registered else []
         history = store.reviews_of(opened, [row["id"] for row in rows])
+    this_year = date.today().year
     return render("province_filing.html", filings=rows, year=year, registered=registered, say=say,
-                  history=history)
+                  history=history, planned=len(store.society_events_of_year(db(), year)),
+                  years=sorted({this_year, this_year + 1, year}))
 
 
 @bp.post("/filing")
