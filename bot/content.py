@@ -7,6 +7,8 @@ knowing the number.
 from __future__ import annotations
 
 import tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +19,26 @@ from storage.societies import find_society_by_appid, open_registry, registry_pat
 
 class ContentError(ValueError):
     """A content file is missing a text or has a typo; says which file and key."""
+
+
+DEFAULT_LANGUAGE = "zh"
+# The language of the reply being written: Chinese, or English for a member who writes English
+# (bot/language.py decides; bot/conversation.py sets it around one message's answer).
+_language: ContextVar[str] = ContextVar("reply_language", default=DEFAULT_LANGUAGE)
+
+
+@contextmanager
+def replying_in(language: str):
+    """Texts looked up inside are in `language` where content/replies_<language>/ has them."""
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def language() -> str:
+    return _language.get()
 
 
 @lru_cache(maxsize=None)
@@ -36,9 +58,19 @@ def society() -> dict:
     the shared content/society.toml."""
     info = load_toml("society.toml")
     appid = current_account()
-    if appid is None:
+    if appid is not None:
+        info = {**info, **_account_society(current_data_dir() or load_config().data_dir, appid)}
+    return _in_language(info)
+
+
+def _in_language(info: dict) -> dict:
+    """The society's details with its [in_<language>] ones (name, hours, address) over them."""
+    own = info.get(f"in_{language()}")
+    if not own:
         return info
-    return {**info, **_account_society(current_data_dir() or load_config().data_dir, appid)}
+    secretariat = {**info.get("secretariat", {}), **own.get("secretariat", {})}
+    return {**info, **{key: value for key, value in own.items() if key != "secretariat"},
+            "secretariat": secretariat}
 
 
 @lru_cache(maxsize=1024)
@@ -59,15 +91,34 @@ def menu() -> dict:
     return load_toml("menu.toml")
 
 
-@lru_cache(maxsize=None)
 def replies(content_dir: Path = CONTENT_DIR) -> dict:
-    """All reply texts: one file per capability under content/replies/, merged."""
+    """All reply texts: one file per capability under content/replies/, merged; in English, those
+    content/replies_en/ has put over them (a text it lacks stays Chinese rather than missing)."""
+    return _replies(content_dir, language())
+
+
+@lru_cache(maxsize=None)
+def _replies(content_dir: Path, language: str) -> dict:
+    if language != DEFAULT_LANGUAGE:
+        return _put_over(_replies(content_dir, DEFAULT_LANGUAGE), _reply_files(content_dir, f"replies_{language}"))
+    return _reply_files(content_dir, "replies")
+
+
+def _reply_files(content_dir: Path, folder: str) -> dict:
     merged: dict = {}
-    for path in sorted((content_dir / "replies").glob("*.toml")):
-        for section, texts in load_toml(f"replies/{path.name}", content_dir).items():
+    for path in sorted((content_dir / folder).glob("*.toml")):
+        for section, texts in load_toml(f"{folder}/{path.name}", content_dir).items():
             if section in merged:
                 raise ContentError(f"{path}: section [{section}] is already defined in another replies file")
             merged[section] = texts
+    return merged
+
+
+def _put_over(base: dict, own: dict) -> dict:
+    merged = dict(base)
+    for key, value in own.items():
+        merged[key] = _put_over(base[key], value) if isinstance(value, dict) and isinstance(
+            base.get(key), dict) else value
     return merged
 
 
@@ -94,8 +145,22 @@ def text(key: str, **fields) -> str:
     values = _KeepUnknown(name=info["name"], **info.get("secretariat", {}))
     if "{capabilities}" in template:
         values["capabilities"] = _lookup("menu.capabilities")
-    values.update(fields)
+    values.update(_in_words_of_language(fields))
     return template.format_map(values)
+
+
+def in_words(term: str) -> str:
+    """A Chinese term of the answers (学生会员, 郑州) in the reply's language ([glossary])."""
+    if language() == DEFAULT_LANGUAGE:
+        return term
+    return replies().get("glossary", {}).get(term, term)
+
+
+def _in_words_of_language(fields: dict) -> dict:
+    """Outside Chinese, a field that is one of the [glossary] terms (学生会员, 郑州) in that language."""
+    if language() == DEFAULT_LANGUAGE:
+        return fields
+    return {key: in_words(value) if isinstance(value, str) else value for key, value in fields.items()}
 
 
 def feature_name(intent: str) -> str:

@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field, replace
 
-from bot import clarify, content, delivery
+from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, route
@@ -30,7 +30,7 @@ _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
 
 
 def _short_answer(text: str) -> str:
-    return _PUNCTUATION.sub("", text or "")
+    return _PUNCTUATION.sub("", text or "").lower()  # "Yes", "Cancel": a phone capitalises the first letter
 
 
 def is_one_of(text: str, words_key: str) -> bool:
@@ -40,7 +40,7 @@ def is_one_of(text: str, words_key: str) -> bool:
 
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
-    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip(), maxsplit=1)[0]
+    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
     rest = first
     for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
         rest = rest.replace(word, "")
@@ -164,10 +164,13 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             raise ReadOnlyRefused(kind_of(ctx))
         if at_once:
             refused_anything(ctx.db)  # forget an earlier message's refusal
-        reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
-        reply = _reminded(ctx, reply)
-        ctx.settle(turn)
-        reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply)  # notices, newsletters
+        spoken = language.of_turn(ctx)
+        with content.replying_in(spoken):
+            reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+            reply = _reminded(ctx, reply)
+            language.remember(ctx, spoken, services.config.flow_ttl_seconds)
+            ctx.settle(turn)
+            reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply)  # notices, newsletters
         if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
             raise ReadOnlyRefused(kind_of(ctx))
     except ReadOnlyRefused as refused:
@@ -233,6 +236,9 @@ def _on_message(ctx: Context) -> Reply:
                           ("image", "voice", "video", "location", "link") else "media.other")
         return reply.with_note(ask_again(ctx).text or "") if flow else reply
 
+    if language.asks_about_english(ctx.text):  # "Do you have anyone who speaks English?"
+        about = ctx.reply("language.staff")
+        return answer_while_paused(ctx, lambda: about) if flow else about
     asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked

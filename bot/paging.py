@@ -14,6 +14,7 @@ this way (news keeps its own, with the inbox in front).
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -54,8 +55,24 @@ def _spoken(number: str) -> str:
 
 
 def with_digits(text: str) -> str:
-    """"第二个" -> "第2个": a place in a list said in words, in digits (the rest unchanged)."""
-    return _SPOKEN_NUMBER.sub(lambda found: _spoken(found.group(1)), normalize(text))
+    """"第二个" -> "第2个": a place in a list said in words, in digits (the rest unchanged); so is
+    one said in English ("the first one", "number 2": content/conversation.toml english_places)."""
+    return _english_places(_SPOKEN_NUMBER.sub(lambda found: _spoken(found.group(1)), normalize(text)))
+
+
+def _english_places(text: str) -> str:
+    places = _conversation()["english_places"]
+    pattern = _english_place_pattern(tuple(places))
+    return pattern.sub(lambda found: f"第{found.group('number') or places[found.group('word') or found.group('bare') or found.group('alone')]}个",
+                       text)
+
+
+@functools.lru_cache(maxsize=4)
+def _english_place_pattern(words: tuple[str, ...]) -> re.Pattern:
+    said = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    entry = r"(?:\s+(?:one|event|item|job|entry|posting))"
+    return re.compile(rf"\bthe\s+(?P<word>{said}){entry}?\b|\b(?P<bare>{said}){entry}\b|^(?P<alone>{said})$"
+                      rf"|\b(?:number|no\.?|item|#)\s*(?P<number>\d{{1,3}})\b")
 
 
 def chosen_number(text: str) -> int | None:

@@ -98,10 +98,15 @@ _NAME_LEAD = re.compile(r"^.*(?:我是|我叫|叫|姓名是|姓名|名字是|名
 _NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|号码|的)$")
 
 
+_ENGLISH_NAME_LEAD = re.compile(r"^(?:(?:hi|hello|hey)\b[,.!\s]*)?(?:my name is|my name's|name is|name:|i am|i'm|this is)\s*",
+                                re.IGNORECASE)
+
+
 def name_in(text) -> str:
     """A name said in a sentence ("我是人事部的王芳", "我叫张为民，手机"): the name, or Invalid."""
     value = re.sub(r"\s+", " ", normalise(text)).strip(" ,，;；、。")
     value = _SPELLED_OUT.sub("", value)  # "马建军马是马匹的马": how a character is written, not the name
+    value = _ENGLISH_NAME_LEAD.sub("", value)  # "My name is Rahul Sharma"
     try:
         if not re.search(r"(?:我是|我叫|姓名|名字|联系人|本人)", value):
             return clean_name(value)

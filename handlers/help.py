@@ -9,6 +9,7 @@ from bot import content
 from bot.registry import handles
 from bot.router import normalize
 from handlers.events import chat as events
+from handlers.fees import chat as fees
 
 
 def _words() -> dict:
@@ -28,6 +29,8 @@ def _small_talk(text: str) -> str | None:
         return "clarify.thanks"
     if plain in words["ok_words"]:
         return "smalltalk.ok"
+    if not re.search(r"[\u4e00-\u9fff]", text or ""):  # "hello": which language is not known yet
+        return "smalltalk.greeting_latin"
     return "smalltalk.greeting"
 
 
@@ -48,6 +51,9 @@ def not_understood(ctx):
         return ctx.reply("smalltalk.emoji")
     if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
         return events.show_events(ctx)
+    fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
+    if fee is not None:
+        return fee
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
     return ctx.reply("unknown.text")

@@ -422,17 +422,31 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
 # A picture sent right after asking about dues is a transfer receipt: the chat keeps the
 # topic of the last answer for a while (it is not a flow, so no form is in the way).
 
-def _topic_key(openid: str) -> str:
-    return f"{key_prefix()}topic:{openid}"
+def _about_member_key(what: str, openid: str) -> str:
+    return f"{key_prefix()}{what}:{openid}"
+
+
+def _recalled(r: redis.Redis, what: str, openid: str) -> str | None:
+    value = r.get(_about_member_key(what, openid))
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def remember_topic(r: redis.Redis, openid: str, topic: str, ttl_seconds: int = 1800) -> None:
-    _set_for_next_message(r, openid, _topic_key(openid), topic, ttl_seconds)
+    _set_for_next_message(r, openid, _about_member_key("topic", openid), topic, ttl_seconds)
 
 
 def recent_topic(r: redis.Redis, openid: str) -> str | None:
-    value = r.get(_topic_key(openid))
-    return value.decode() if isinstance(value, bytes) else value
+    return _recalled(r, "topic", openid)
+
+
+# --- the language a member writes in (bot/language.py) ------------------------------------
+
+def remember_language(r: redis.Redis, openid: str, language: str, ttl_seconds: int) -> None:
+    _set_for_next_message(r, openid, _about_member_key("language", openid), language, ttl_seconds)
+
+
+def remembered_language(r: redis.Redis, openid: str) -> str | None:
+    return _recalled(r, "language", openid)
 
 
 # --- a cancelled form's answers, kept a day to be resumed ------------------------------

@@ -154,7 +154,9 @@ def _priced(event: dict) -> str:
 
 
 def _how_to_pay() -> str:
-    return dues.fee_rules()["how_to_pay"]["text"]
+    """content/membership.toml's instructions, in English for a member who writes English."""
+    how = dues.fee_rules()["how_to_pay"]
+    return how.get(f"text_{content.language()}", how["text"])
 
 
 def _standing_text(payer: dict, today: date) -> str:
@@ -202,7 +204,11 @@ def _history_text(db, payer: dict) -> str:
     return "\n".join(lines)
 
 
+FEE_TABLE_TOPIC = "fee_table"  # what a member who just saw the fee table is talking about
+
+
 def _schedule_reply(ctx, details: bool = False):
+    state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "学生呢" next: that category's fee
     return ctx.reply("fees.not_member" if details else "fees.not_member_short", schedule=_schedule_text(),
                      grace_days=dues.fee_rules()["grace_days"], options=dues.year_options_text(),
                      how_to_pay=_how_to_pay())
@@ -231,3 +237,20 @@ def _category_named(text: str) -> str | None:
         return None
     return next((category for category in dues.fee_rules()["yearly"]
                  if dues.category_name(category) in text), None)
+
+
+_FOLLOW_UP_CHARS = 12  # "那学生呢", "student", "高级会员的呢": a category alone, not a new question
+
+
+def category_follow_up(ctx):
+    """"学生呢" / "student" right after the fee table: that category's fee; None for anything else."""
+    text = ctx.text.lower()
+    if len(text) > _FOLLOW_UP_CHARS or not text:
+        return None
+    said = [category for category, words in _asked()["category_follow_up"].items()
+            if any(word in text for word in words)]
+    if len(said) != 1 or said[0] not in dues.fee_rules()["yearly"]:
+        return None
+    if state.recent_topic(ctx.redis, ctx.openid) not in (FEE_TABLE_TOPIC, "fees"):
+        return None
+    return ctx.reply("fees.category_fee", line=_schedule_line(said[0]))

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import content
+from bot import content, language
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -209,7 +209,7 @@ def _question(field: Field, answers: dict | None = None) -> str:
         else field.step
     question = content.text(f"signup.ask.{asked}")
     if field.options:
-        question += "\n" + "\n".join(f"{i}. {o}" for i, o in enumerate(field.options(), 1))
+        question += "\n" + "\n".join(f"{i}. {content.in_words(o)}" for i, o in enumerate(field.options(), 1))
     return question
 
 
@@ -235,7 +235,7 @@ def _shown(field: Field, value) -> str:
     if value is None:
         return _texts()["not_given"]
     if field.column == "category":
-        return _membership()["categories"][value]
+        return content.in_words(_membership()["categories"][value])
     return mask_mobile(str(value))
 
 
@@ -335,8 +335,14 @@ def keep_for_later(ctx) -> bool:
 
 
 def _invite_code(text: str) -> str | None:
+    """A code said in the message; in an English sentence only as a code is written (capitals or a
+    digit in it), so that "how do I become a MEMBER" or a surname is no code."""
     match = _INVITE_CODE.search(normalise(text))
-    return match.group().upper() if match else None
+    if match is None:
+        return None
+    if language.said_in(text) == language.ENGLISH and match.group().isalpha() and not match.group().isupper():
+        return None
+    return match.group().upper()
 
 
 def _use_invite_code(ctx, code: str) -> Reply:
@@ -387,6 +393,9 @@ def choose_kind(ctx):
             return _missed(ctx, refused.reason, content.text("signup.ask_kind"),
                            [_texts()["kind_names"][k] for k in KINDS])
     ctx.goto("kind", kind=kind, answers={**ctx.flow_data.get("answers", {}), **answers}, misses=0)
+    if answers.get("category"):  # "I'm a PhD student at …": said which category, so say it is taken
+        category = content.in_words(_membership()["categories"][answers["category"]])
+        return ctx.reply("signup.category_taken", category=category).with_note(_ask_next(ctx).text)
     return _ask_next(ctx)
 
 
