@@ -65,8 +65,8 @@ def intercept(ctx) -> Reply | None:
             return ctx.reply("clarify.spam")
         if reason == "thanks":
             return ctx.reply("clarify.thanks")
-        if reason == "greeting":  # 你好, 在吗: greeted back in one line, not kept as a miss
-            return ctx.reply("smalltalk.greeting")
+        if reason == "greeting":  # 你好, 在吗: greeted back in one line (handlers/help.py), not kept as a miss
+            return ctx.answer_by_intent()
         _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
         options = options_of(intent)
         return ask(ctx, options) if len(options) >= 2 else None

@@ -29,9 +29,12 @@ def _small_talk(text: str) -> str | None:
         return "clarify.thanks"
     if plain in words["ok_words"]:
         return "smalltalk.ok"
-    if not re.search(r"[\u4e00-\u9fff]", text or ""):  # "hello": which language is not known yet
-        return "smalltalk.greeting_latin"
-    return "smalltalk.greeting"
+    return _greeting(text)
+
+
+def _greeting(text: str) -> str:
+    """"hello" alone says no language yet: greeted in both (in English once the member wrote it)."""
+    return "smalltalk.greeting" if re.search(r"[\u4e00-\u9fff]", text or "") else "smalltalk.greeting_latin"
 
 
 @handles("help", menu="MENU_HELP", reads_only=True)
@@ -46,7 +49,7 @@ def not_understood(ctx):
     if reason == "thanks":
         return ctx.reply("clarify.thanks")  # also when a list was open (bot/clarify.py answers it otherwise)
     if reason == "greeting":  # 你好 mid-form: greeted back, the form's reminder follows
-        return ctx.reply("smalltalk.greeting")
+        return ctx.reply(_greeting(ctx.text))
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
     if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
