@@ -58,19 +58,44 @@ class Sheet:
     gathered: dict[str, list[Column]] = field(default_factory=dict)  # key -> every column of it
     titles: list[str] = field(default_factory=list)  # text above the header, line by line
     name: str | None = None                          # the worksheet's name (.xlsx)
+    shifted: list[int] = field(default_factory=list)  # rows read one column to the left (see `anchor`)
 
 
 # --- reading ------------------------------------------------------------------
 
 def read_table(path: Path | str, aliases: dict[str, list[str]],
-               gather: dict[str, tuple[str, ...]] | None = None) -> Sheet:
+               gather: dict[str, tuple[str, ...]] | None = None, anchor: str | None = None) -> Sheet:
     """Find the header (by the column names in `aliases`) and return the data rows under it.
 
     For each key in `gather` the row holds every column of that key, as a list
     of (header, value): its aliases, and any other header containing one of the
     words given (a statement's 摘要, 附言 and 交易备注 all carry remarks).
+    `anchor`: a column every row fills (a roster's 姓名); a row with it empty and the rest of the
+    record one column to the right, out to the last column, is read one column to the left.
     """
-    grid, name, (header_at, columns, ignored) = _best_sheet(_read(Path(path)), _alias_index(aliases))
+    grid, name, found = _best_sheet(_read(Path(path)), _alias_index(aliases))
+    return _table(grid, name, found, gather, anchor)
+
+
+def read_tables(path: Path | str, aliases: dict[str, list[str]],
+                gather: dict[str, tuple[str, ...]] | None = None, anchor: str | None = None) -> list[Sheet]:
+    """Every worksheet holding a table with rows, in the workbook's order (three branches' forms,
+    one sheet each); the error of `read_table` when none does."""
+    index = _alias_index(aliases)
+    sheets = []
+    for grid, name in _read(Path(path), active_first=False):
+        try:
+            found = _find_header(grid, index)
+        except SheetError:
+            continue
+        if any(not is_blank(v) for row in grid[found[0][-1]:] for v in row):
+            sheets.append(_table(grid, name, found, gather, anchor))
+    sheets = [sheet for sheet in sheets if sheet.rows]
+    return sheets or [read_table(path, aliases, gather, anchor)]
+
+
+def _table(grid: list[list], name: str | None, found, gather, anchor: str | None) -> Sheet:
+    header_at, columns, ignored = found
     gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
     taken = {column.index for found in gathered.values() for column in found}
     ignored = [column for column in ignored if column.index not in taken]
@@ -78,8 +103,12 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
               for row in grid[:header_at[0] - 1]]
     sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered,
                   titles=[t for t in titles if t], name=name)
+    width = max(column.index for column in [*columns.values(), *ignored]) + 1
     for index in range(header_at[-1], len(grid)):
         row = grid[index]
+        if anchor in columns and _shifted(row, columns[anchor].index, width):
+            row = row[:columns[anchor].index] + row[columns[anchor].index + 1:] + [None]
+            sheet.shifted.append(index + 1)
         values = {key: row[column.index] for key, column in columns.items()}
         if all(is_blank(v) for v in values.values()):
             continue  # blank, or a pre-numbered template row with nothing filled in
@@ -90,6 +119,14 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
             values[key] = [(column.header, row[column.index]) for column in found]
         sheet.rows.append((index + 1, values))
     return sheet
+
+
+def _shifted(row: list, at: int, width: int) -> bool:
+    """The anchor's cell is empty, the next holds a value, and the record runs out to the header's
+    last column or beyond: typed one cell to the right from the anchor on."""
+    filled = [position for position, value in enumerate(row) if not is_blank(value)]
+    return (at + 1 < len(row) and is_blank(row[at]) and not is_blank(row[at + 1])
+            and bool(filled) and filled[-1] >= width - 1 and len([p for p in filled if p > at]) >= 3)
 
 
 def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
@@ -121,31 +158,32 @@ def _best_sheet(sheets: list[tuple[list[list], str | None]], index: dict[str, st
     return best
 
 
-def _read(path: Path) -> list[tuple[list[list], str | None]]:
-    """Every worksheet's grid and name (one, named None, for a .csv), the active sheet first."""
+def _read(path: Path, active_first: bool = True) -> list[tuple[list[list], str | None]]:
+    """Every worksheet's grid and name (one, named None, for a .csv), the active sheet first
+    unless `active_first` is False (the workbook's order)."""
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        return _xlsx_grids(path)
+        return _xlsx_grids(path, active_first)
     if suffix == ".xls":
-        return _xls_grids(path)
+        return _xls_grids(path, active_first)
     if suffix == ".csv":
         return [(_csv_grid(path), None)]
     raise SheetError("format", file=path.name)
 
 
-def _xlsx_grids(path: Path) -> list[tuple[list[list], str]]:
+def _xlsx_grids(path: Path, active_first: bool = True) -> list[tuple[list[list], str]]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise SheetError("unreadable", file=path.name, error=str(exc)) from None
-    active = workbook.active
-    sheets = [active, *(s for s in workbook.worksheets if s is not active)]
+    active = workbook.active if active_first else None
+    sheets = [s for s in [active, *(s for s in workbook.worksheets if s is not active)] if s is not None]
     return [(_xlsx_grid(sheet), sheet.title) for sheet in sheets]
 
 
-def _xls_grids(path: Path) -> list[tuple[list[list], str]]:
+def _xls_grids(path: Path, active_first: bool = True) -> list[tuple[list[list], str]]:
     """An Excel 97-2003 workbook (xlrd), read like an .xlsx: dates as dates, whole numbers as ints,
     merged cells filled, the sheet Excel opens on first."""
     import xlrd
@@ -154,7 +192,7 @@ def _xls_grids(path: Path) -> list[tuple[list[list], str]]:
         book = xlrd.open_workbook(path, formatting_info=True)
     except Exception as exc:  # xlrd raises its own XLRDError and others for a file that is not a workbook
         raise SheetError("unreadable", file=path.name, error=str(exc)) from None
-    sheets = sorted(book.sheets(), key=lambda sheet: not sheet.sheet_selected)
+    sheets = sorted(book.sheets(), key=lambda sheet: active_first and not sheet.sheet_selected)
     grids = []
     for sheet in sheets:
         grid = [[_xls_value(book, sheet.cell(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]

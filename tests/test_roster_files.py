@@ -357,3 +357,37 @@ def test_an_old_system_s_export_fills_blanks_but_keeps_what_the_store_has_since(
     assert find_member_by_no(db, "ABC00040")["joined_at"] == "2019-03-05"  # the same month, said exactly
     assert find_member_by_no(db, "ABC00043")["paid_through"] == "2026-12-31"
     assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(3, "mobile")}
+
+
+def branches_book(path):
+    """New members collected by two branches, one sheet each with its own title and header order, a
+    hand-over note on a third; one record typed one cell to the right; one person sent in by both,
+    first with a mobile missing a digit."""
+    book = Workbook()
+    east = book.active
+    east.title = "东区分会"
+    east.append(["东区分会 2026年新会员登记表"])
+    east.append(["序号", "姓名", "性别", "工作单位", "手机", "申请类别", "填表日期", "备注"])
+    east.append([1, "欧阳明", "男", "东区大学", "1370000210", "个人会员", datetime(2026, 9, 12), None])
+    east.append([2, None, "上官燕", "女", "东区大学", "13700002102", "学生会员", "2026.9.20"])
+    east.append([3, "司马青", "男", "东区研究所", "13700002103", "个人", "2026/9/22", None])
+    west = book.create_sheet("西区分会")
+    west.append(["西区分会新会员名单"])
+    west.append(["（10月报送）"])
+    west.append(["编号", "名字", "联系电话", "单位", "会员类型", "备注"])
+    west.append(["XQ-01", "欧阳明", "13700002101", "东区大学", "个人", "手机号更正，以此为准"])
+    west.append(["XQ-02", "诸葛雯", "13700002104", "西区学院", "学生", None])
+    book.create_sheet("说明").append(["以上名单由各分会报送，秘书处汇总。"])
+    book.save(path)
+    return path
+
+
+def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, db, tmp_path):
+    report = imported(env, branches_book(tmp_path / "分会新会员.xlsx"))
+    assert [(s["sheet"], len(s["new"])) for s in report["sheets"]] == [("东区分会", 2), ("西区分会", 2)]
+    shifted = member(db, "13700002102")
+    assert (shifted["name"], shifted["work_unit"], shifted["category"]) == ("上官燕", "东区大学", "student")
+    assert [(c["sheet"], c["row"]) for c in report["checks"] if "右错了一列" in c["check"]] == [("东区分会", 4)]
+    assert member(db, "13700002101")["name"] == "欧阳明" and len(find_members_by_mobile(db, "1370000210")) == 0
+    assert [(p["sheet"], p["row"], p["letter"]) for p in report["problems"]] == [("东区分会", 3, "E")]
+    assert "工作表“西区分会”" in printed(env, tmp_path / "分会新会员.xlsx")

@@ -30,16 +30,19 @@ def upload():
                        lambda name: membership.say("cli_roster.sheet_format", file=name))
 
 
-def _plan(token: str, overwrite: bool = False) -> tuple[roster.ImportPlan, str]:
-    """(plan, file name); a file that cannot be read as a roster goes back to the upload page.
-    `overwrite`: values on file newer than the roster's are overwritten too (the secretariat said so)."""
+def _import(token: str, write: bool, overwrite: bool = False, skip_bad_rows: bool = False) -> tuple[dict, bool]:
+    """(report, blocked) of the file's roster sheets, written when `write` and not blocked; a file
+    that cannot be read as a roster goes back to the upload page. `overwrite`: values on file newer
+    than the roster's are overwritten too (the secretariat said so)."""
     path, name = held_upload(token)
     try:
-        return roster.plan_import(db(), roster.read_roster(path), date.today(), overwrite=overwrite), name
+        sheets = roster.read_rosters(path)
     except SheetError as bad:
         drop_upload(token)
         say_not_done(membership.say(f"cli_roster.sheet_{bad.reason}", **bad.facts))
         abort(redirect(url_for(".upload")))
+    return membership.import_rosters(db(), sheets, name, actor(), date.today(), overwrite=overwrite,
+                                     write=write, skip_bad_rows=skip_bad_rows)
 
 
 def _report_page(report: dict, token: str | None):
@@ -48,16 +51,16 @@ def _report_page(report: dict, token: str | None):
 
 @bp.get("/<token>")
 def report(token: str):
-    plan, name = _plan(token)
-    return _report_page(membership.import_report(plan, name, None, False, db()), token)
+    data, _ = _import(token, write=False)
+    return _report_page(data, token)
 
 
 @bp.post("/<token>")
 def confirm(token: str):
-    plan, name = _plan(token, overwrite=request.form.get("overwrite") == "1")
-    if plan.problems and request.form.get("skip_bad_rows") != "1":
-        say_not_done(t("import.blocked", bad=len(plan.bad_rows)))
+    data, blocked = _import(token, write=True, overwrite=request.form.get("overwrite") == "1",
+                            skip_bad_rows=request.form.get("skip_bad_rows") == "1")
+    if blocked:
+        say_not_done(t("import.blocked", bad=len(data["bad_rows"])))
         return redirect(url_for(".report", token=token))
-    created = membership.apply_import(db(), plan, name, actor(), date.today())
     drop_upload(token)
-    return _report_page(membership.import_report(plan, name, created, False, db()), None)
+    return _report_page(data, None)

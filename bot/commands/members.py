@@ -19,8 +19,8 @@ import click
 from bot import content
 from handlers.members import roster
 from bot.commands.common import cli_help, default_actor, help_texts, json_option, load_settings, open_store
-from handlers.members.membership import (application_view, apply_import, category_name, explain, field_text,
-                            history_line, history_view, import_report, label, member_view,
+from handlers.members.membership import (application_view, category_name, explain, field_text,
+                            history_line, history_view, import_rosters, label, member_view,
                             members_data, report_lines, say, search_text)
 from handlers.members.membership import approve as approve_applications
 from handlers.members.membership import reject as reject_applications
@@ -341,14 +341,11 @@ def import_(file, skip_bad_rows, dry_run, overwrite, actor):
 
 def run_import(file, skip_bad_rows: bool, dry_run: bool, overwrite: bool, actor, units: bool):
     """`members import` and `units import`: plan, report, write unless blocked or a dry run."""
-    db, today = open_store(), date.today()
-    plan = roster.plan_import(db, roster.read_roster(file, units=units), today, units=units,
-                              overwrite=overwrite)
-    blocked = bool(plan.problems) and not skip_bad_rows
-    created = None if blocked or dry_run else apply_import(db, plan, file.name, actor, today)
-    data = import_report(plan, file.name, created, dry_run, db)
+    db = open_store()
+    data, blocked = import_rosters(db, roster.read_rosters(file, units=units), file.name, actor, date.today(),
+                                   units=units, overwrite=overwrite, skip_bad_rows=skip_bad_rows, dry_run=dry_run)
     if blocked:
-        report_then_fail(data, print_import_report, say("cli_roster.blocked", bad=len(plan.bad_rows)))
+        report_then_fail(data, print_import_report, say("cli_roster.blocked", bad=len(data["bad_rows"])))
     return data, print_import_report
 
 

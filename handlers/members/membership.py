@@ -361,12 +361,47 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
         "fellow_cap": records.fellow_cap(db),
+        "sheet": sheet.name,
     }
+
+
+def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, units: bool = False,
+                   overwrite: bool = False, write: bool = True, skip_bad_rows: bool = False,
+                   dry_run: bool = False) -> tuple[dict, bool]:
+    """Plan every roster sheet of a file and, when `write` and not blocked by bad rows (unless
+    `skip_bad_rows`), write them in the workbook's order, each planned over the ones written before
+    it (one person on two branches' sheets is created once). Returns (report, blocked)."""
+    plans = [roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) for sheet in sheets]
+    blocked = any(plan.problems for plan in plans) and not skip_bad_rows
+    write = write and not blocked and not dry_run
+    reports = []
+    for position, sheet in enumerate(sheets):
+        plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) if write and position \
+            else plans[position]
+        created = apply_import(db, plan, file_name, actor, today) if write else None
+        reports.append(import_report(plan, file_name, created, dry_run, db))
+    return (reports[0] if len(reports) == 1 else workbook_report(reports)), blocked
+
+
+def workbook_report(reports: list[dict]) -> dict:
+    """One report for a workbook of several roster sheets (three branches' forms): every row listed
+    says its sheet; `sheets` holds each sheet's own report, printed one after the other."""
+    merged = dict(reports[-1], rows=sum(r["rows"] for r in reports), sheets=reports,
+                  applied=all(r["applied"] for r in reports))
+    for key in ("new", "updated", "unchanged", "new_units", "updated_units", "repeated", "notices", "checks",
+                "conflicts", "problems", "notes"):
+        merged[key] = [dict(item, sheet=r["sheet"]) for r in reports for item in r[key]]
+    merged["bad_rows"] = [row for r in reports for row in r["bad_rows"]]
+    return merged
 
 
 def report_lines(report: dict) -> list[tuple[str, str]]:
     """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
     updated, summary, done, warning: the command prints them, the console lays them out."""
+    if report.get("sheets"):
+        return [line for sheet in report["sheets"]
+                for line in [("notices_title", say("cli_roster.sheet_heading", sheet=sheet["sheet"])),
+                             *report_lines(sheet)]]
     d = report
     lines = sheet_lines(d, header_text(d["header_rows"]))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]

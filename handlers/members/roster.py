@@ -28,7 +28,7 @@ import sqlite_utils
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
-from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_table
+from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_tables
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_mobile, clean_name, clean_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
@@ -51,16 +51,25 @@ def _membership() -> dict:
 
 def read_roster(path: Path, units: bool = False) -> Sheet:
     """The roster's sheet; `units`: a sheet of unit members only (单位名称, 联系人 ...)."""
-    sheet = read_table(path, {key: spec["aliases"] for key, spec in columns().items()},
-                       gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])})
+    return read_rosters(path, units)[0]
+
+
+def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
+    """Every sheet of the workbook that is a roster (three branches' forms, one sheet each), in
+    the workbook's order; a row typed one column to the right from 姓名 on is read back in place."""
+    sheets = read_tables(path, {key: spec["aliases"] for key, spec in columns().items()},
+                         gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
+                         anchor="name")
+    rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units)]
+    if not rosters:
+        raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
+    return rosters
+
+
+def _missing_columns(sheet: Sheet, units: bool) -> list[str]:
     if units:
-        missing = [] if {"name", "work_unit"} & set(sheet.columns) else [columns()["name"]["label"]]
-    else:
-        missing = [spec["label"] for key, spec in columns().items()
-                   if spec.get("required") and key not in sheet.columns]
-    if missing:
-        raise SheetError("missing_columns", columns="、".join(missing))
-    return sheet
+        return [] if {"name", "work_unit"} & set(sheet.columns) else [columns()["name"]["label"]]
+    return [spec["label"] for key, spec in columns().items() if spec.get("required") and key not in sheet.columns]
 
 
 def _squeeze(text: str) -> str:
@@ -254,6 +263,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     rows = [(row, *_clean_row(sheet, row, values, today, units)) for row, values in sheet.rows]
     file_units = {fields["unit_no"] for _, fields, problems, _ in rows
                   if fields.get("category") == "unit" and fields.get("unit_no") and not problems}
+    plan.checks.extend(Problem(row, sheet.columns["name"], "", "row_shifted", {"header": sheet.columns["name"].header})
+                       for row in sheet.shifted)
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
