@@ -12,10 +12,12 @@ from pathlib import Path
 from bot.app import create_app
 from bot.config import load_config
 from bot.platform.accounts import message_config
+from bot.platform import moving
 from bot.platform.holding import MOVING_PREFIX
 from bot.simulator import build_message_xml, envelope, open_reply
 from storage import societies
 from storage.database import open_database
+from storage.members import find_member_by_openid, insert_member
 from tests.cli import command
 from tests.province_data import run_province, run_province_json
 from tests.test_platform import AGRI, CHEM
@@ -49,7 +51,7 @@ def _wait_for(condition, what, seconds: float = 90):
 
 
 def test_a_society_moves_to_another_host_with_its_data_its_records_and_its_queued_work(
-        hosts, fake_wechat, redis_client, tmp_path, env):  # noqa: F811
+        hosts, fake_wechat, redis_client, tmp_path, env, monkeypatch):  # noqa: F811
     host_a, host_b = hosts["host_a"], hosts["host_b"]
     host_a.env["MOVE_HOLD_SECONDS"] = "2"  # WeChat's 5 s, shortened
     host_b.env["MOVE_HOLD_SECONDS"] = "60"  # long enough for the whole move on a loaded machine
@@ -97,6 +99,16 @@ def test_a_society_moves_to_another_host_with_its_data_its_records_and_its_queue
             time.sleep(0.01)
         during["reply"] = _post(web_b, config_b, CHEM, *_message(config_b, members_of(CHEM)[2], "我的资料"))
 
+    copied_first = moving._send_whole
+
+    def a_member_joins_after_the_first_copy(r, appid, store, copy):  # before the hold: in the pages sent in it
+        staged = copied_first(r, appid, store, copy)
+        with open_database(store) as db:
+            insert_member(db, {"member_no": "M-LATE", "openid": "o_joined_during_the_copy", "name": "新会员",
+                               "category": "regular"}, actor="signup")
+        return staged
+
+    monkeypatch.setattr(moving, "_send_whole", a_member_joins_after_the_first_copy)
     writer = threading.Thread(target=member_writes_during_the_move)
     writer.start()
     moved = run_societies(host_a.env, "move", CHEM, "--to", "host_b", "--proxy-command", remap).output
@@ -118,6 +130,7 @@ def test_a_society_moves_to_another_host_with_its_data_its_records_and_its_queue
               lambda: fake_wechat.delivered_counts())
     assert {m["account"] for m in fake_wechat.sent if m["touser"] in members_of(CHEM)} == {CHEM}
     with open_database(Path(host_b.env["BOT_DATA_DIR"]) / "societies" / CHEM / "bot.sqlite3") as db:
+        assert find_member_by_openid(db, "o_joined_during_the_copy")["member_no"] == "M-LATE"
         _wait_for(lambda: {r["status"] for r in db.query("select status from deliveries")} == {"sent"},
                   lambda: list(db.query("select openid, status from deliveries")))
 

@@ -5,7 +5,8 @@ and what the province keeps for it (filings and their reviews, settings, preview
 received). Its queues and Redis keys are in the shared Redis and have no host: they stay where they
 are, and the new host's workers take the queued jobs once its registry holds the society.
 
-`python -m bot societies move <appid> --to <host>` runs on the old host:
+`python -m bot societies move <appid> --to <host>` runs on the old host (the first copy of step 3
+is made and staged before step 1):
   1. freeze: `xh:moving:<appid>` in Redis. Every host holds the society's requests (messages, member
      pages, console) before they touch anything, polling until the move ends (up to
      `move_hold_seconds`, under WeChat's 5 s); the old host's workers stop taking its jobs (a job taken
@@ -13,11 +14,14 @@ are, and the new host's workers take the queued jobs once its registry holds the
   2. drain: wait until nothing of the society runs any more on the old host: no member's message
      holds its lock (`lock:*`, kept until the handler's late work is done too), no console or member
      page request is marked busy (`busy:*`), no job of its queues is started;
-  3. copy: SQLite's backup API makes a consistent copy of the store, sent through Redis in chunks
-     (the one thing the hosts share) with its SHA-256; the new host (asked through its queue
-     `shard:<name>`, bot/platform/shards.py) checks it, writes it as its societies/<appid>/bot.sqlite3,
-     registers the society with its old row and its province records (filings renumbered there; every
-     host renumbers the previews it recorded of them);
+  3. copy: before the hold, SQLite's backup API makes a consistent copy of the store, sent through
+     Redis in chunks (the one thing the hosts share) and staged by the new host (asked through its
+     queue `shard:<name>`, bot/platform/shards.py) after checking its SHA-256; inside the hold a second
+     copy, of which only the pages that changed since the first travel (a backup-API copy is the
+     store page for page); the new host patches its staged copy, checks the whole file's SHA-256, puts
+     it in place as its societies/<appid>/bot.sqlite3 and registers the society with its old row and
+     its province records (filings renumbered there; every host renumbers the previews it recorded of
+     them);
   4. the old host forgets it (registry row and province records; its folder set aside as
      `societies/moved-<appid>-<time>`), notes `xh:moved:<appid>` for a day, runs the proxy's
      command (`--proxy-command`: write the map again and reload nginx) and lifts the freeze.
@@ -97,24 +101,29 @@ def move_society(config: Config, r: redis.Redis, appid: str, to_host: str, drain
     registry = societies.open_registry(societies.registry_path(config.data_dir))
     try:
         society = _movable(config, r, registry, appid, to_host)
-        if not r.set(MOVING_PREFIX + appid, json.dumps({"from": config.shard, "to": to_host}), nx=True,
-                     ex=FREEZE_SECONDS):
-            raise MoveRefused("already_moving", appid=appid)
-        frozen_at = time.monotonic()
-        try:
-            time.sleep(GRACE_SECONDS)
-            deadline = time.monotonic() + drain_seconds
-            while running := _running_here(r, appid):
-                if time.monotonic() >= deadline:
-                    raise MoveRefused("still_running", appid=appid, running=running)
-                time.sleep(POLL_SECONDS)
-            drained_at = time.monotonic()
-            sent = _send_store(r, appid, Path(society["database_path"]))
-            received = ask_host(config, r, to_host, receive_society, row=society, moved_from=config.shard,
-                                records=province.society_records(registry, appid), **sent)
-        except BaseException:
-            r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
-            raise
+        store = Path(society["database_path"])
+        with tempfile.TemporaryDirectory(prefix="xh-move-") as folder:
+            first, second = Path(folder) / "first.sqlite3", Path(folder) / "second.sqlite3"
+            staged = _send_whole(r, appid, store, first)  # while the society is still served
+            ask_host(config, r, to_host, stage_society, appid=appid, **staged)
+            if not r.set(MOVING_PREFIX + appid, json.dumps({"from": config.shard, "to": to_host}), nx=True,
+                         ex=FREEZE_SECONDS):
+                raise MoveRefused("already_moving", appid=appid)
+            frozen_at = time.monotonic()
+            try:
+                time.sleep(GRACE_SECONDS)
+                deadline = time.monotonic() + drain_seconds
+                while running := _running_here(r, appid):
+                    if time.monotonic() >= deadline:
+                        raise MoveRefused("still_running", appid=appid, running=running)
+                    time.sleep(POLL_SECONDS)
+                drained_at = time.monotonic()
+                sent = _send_changes(r, appid, store, first, second)
+                received = ask_host(config, r, to_host, receive_society, row=society, moved_from=config.shard,
+                                    records=province.society_records(registry, appid), **sent)
+            except BaseException:
+                r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
+                raise
         # The new host keeps the society from here on: nothing below may give it back to this one.
         try:
             ask_every_host(config, r, renumber_previews, appid=appid, renumbered=received["renumbered"])
@@ -124,11 +133,12 @@ def move_society(config: Config, r: redis.Redis, appid: str, to_host: str, drain
         province.drop_society_records(registry, appid)
         societies.remove_moved_society(registry, appid, to_host)
         r.set(MOVED_PREFIX + appid, to_host, ex=MOVED_SECONDS)
-        aside = _set_aside(Path(society["database_path"]), appid)
+        aside = _set_aside(store, appid)
         proxy = _run_proxy_command(proxy_command, appid, to_host)
         r.delete(MOVING_PREFIX + appid)
         return {"appid": appid, "name": society["name"], "from": config.shard, "to": to_host,
-                "store_bytes": sent["size"], "held_seconds": round(time.monotonic() - frozen_at, 2),
+                "store_bytes": sent["size"], "pages_at_the_hold": sent["pages"],
+                "held_seconds": round(time.monotonic() - frozen_at, 2),
                 "drain_seconds": round(drained_at - frozen_at, 2), "queued_jobs": queued_jobs(r, appid),
                 "filings": len(received["renumbered"]), "renumbered_everywhere": renumbered_everywhere,
                 "set_aside": str(aside) if aside else None, "proxy": proxy}
@@ -149,29 +159,81 @@ def _movable(config: Config, r: redis.Redis, registry, appid: str, to_host: str)
     return society
 
 
-def _send_store(r: redis.Redis, appid: str, store: Path) -> dict:
-    """A consistent copy of the store (SQLite's backup API), into Redis in chunks for the new host."""
+def _send_whole(r: redis.Redis, appid: str, store: Path, copy: Path) -> dict:
+    """A consistent copy of the store (SQLite's backup API) at `copy`, into Redis in chunks for the new
+    host to stage before the hold."""
+    backups.backup(store, copy)
     key = TRANSFER_PREFIX + appid
     r.delete(key)
-    digest, size = hashlib.sha256(), 0
-    with tempfile.TemporaryDirectory(prefix="xh-move-") as folder:
-        copy = Path(folder) / "bot.sqlite3"
-        backups.backup(store, copy)
-        with copy.open("rb") as source:
-            while chunk := source.read(CHUNK_BYTES):
-                digest.update(chunk)
-                size += len(chunk)
-                r.rpush(key, chunk)
+    with copy.open("rb") as source:
+        while chunk := source.read(CHUNK_BYTES):
+            r.rpush(key, chunk)
     r.expire(key, FREEZE_SECONDS)
+    return _digest(copy)
+
+
+def _send_changes(r: redis.Redis, appid: str, store: Path, first: Path, second: Path) -> dict:
+    """Inside the hold: a second copy, and only its pages that differ from the first (a backup-API copy
+    is the store page for page), into Redis as (offset, page); the new host patches its staged copy."""
+    backups.backup(store, second)
+    page = _page_size(second)
+    key = TRANSFER_PREFIX + appid
+    r.delete(key)
+    pages = 0
+    with first.open("rb") as before, second.open("rb") as after, r.pipeline(transaction=False) as pipe:
+        offset = 0
+        while block := after.read(page):
+            if before.read(page) != block:
+                pipe.rpush(key, offset.to_bytes(8, "big") + block)
+                pages += 1
+            offset += len(block)
+        pipe.expire(key, FREEZE_SECONDS)
+        pipe.execute()
     extra = store.parent / "society.toml"
-    return {"sha256": digest.hexdigest(), "size": size,
+    return {**_digest(second), "pages": pages,
             "society_toml": extra.read_text(encoding="utf-8") if extra.exists() else None}
+
+
+def _page_size(path: Path) -> int:
+    with path.open("rb") as header:
+        size = int.from_bytes(header.read(18)[16:18], "big")
+    return 65536 if size == 1 else size
+
+
+def _digest(path: Path) -> dict:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK_BYTES):
+            digest.update(chunk)
+    return {"sha256": digest.hexdigest(), "size": path.stat().st_size}
+
+
+def _incoming(config: Config, appid: str) -> Path:
+    """Where the new host stages a society's store before the hold (beside the societies' folders)."""
+    return societies.society_data_dir(config.data_dir, appid).with_name(f".incoming-{appid}") / societies.DATABASE_FILE
+
+
+@host_question
+def stage_society(config: Config, r: redis.Redis, appid: str, sha256: str, size: int) -> bool:
+    """On the new host, before the hold: the first copy from Redis, checked, staged."""
+    staged = _incoming(config, appid)
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    key = TRANSFER_PREFIX + appid
+    with staged.open("wb") as target:
+        for first in range(0, r.llen(key), 8):
+            for chunk in r.lrange(key, first, first + 7):
+                target.write(chunk)
+    r.delete(key)
+    if _digest(staged) != {"sha256": sha256, "size": size}:
+        raise MoveRefused("copy_damaged", appid=appid, host=config.shard)
+    return True
 
 
 @host_question
 def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, records: dict, sha256: str,
-                    size: int, society_toml: str | None) -> dict:
-    """On the new host: the store from Redis, checked, written; the society registered with its records."""
+                    size: int, pages: int, society_toml: str | None) -> dict:
+    """On the new host, inside the hold: the staged copy patched with the pages changed since, checked,
+    put in place; the society registered with its records."""
     appid = row["appid"]
     key = TRANSFER_PREFIX + appid
     registry = societies.open_registry(societies.registry_path(config.data_dir))
@@ -181,18 +243,17 @@ def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, 
         folder = societies.society_data_dir(config.data_dir, appid)
         if folder.exists() and any(folder.iterdir()):
             raise MoveRefused("folder_there", appid=appid, host=config.shard, path=str(folder))
-        folder.mkdir(parents=True, exist_ok=True)
-        partial = folder / "bot.sqlite3.moving"
-        digest, written = hashlib.sha256(), 0
-        with partial.open("wb") as target:
-            for first in range(0, r.llen(key), 8):
-                for chunk in r.lrange(key, first, first + 7):
-                    digest.update(chunk)
-                    written += target.write(chunk)
-        if digest.hexdigest() != sha256 or written != size:
-            partial.unlink()
+        staged = _incoming(config, appid)
+        with staged.open("r+b") as target:
+            for entry in r.lrange(key, 0, -1):
+                target.seek(int.from_bytes(entry[:8], "big"))
+                target.write(entry[8:])
+            target.truncate(size)
+        if _digest(staged) != {"sha256": sha256, "size": size} or r.llen(key) != pages:
             raise MoveRefused("copy_damaged", appid=appid, host=config.shard)
-        partial.rename(folder / societies.DATABASE_FILE)
+        if folder.exists():
+            folder.rmdir()
+        staged.parent.rename(folder)
         if society_toml is not None:
             (folder / "society.toml").write_text(society_toml, encoding="utf-8")
         try:
