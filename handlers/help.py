@@ -37,6 +37,14 @@ def _greeting(text: str) -> str:
     return "smalltalk.greeting" if re.search(r"[\u4e00-\u9fff]", text or "") else "smalltalk.greeting_latin"
 
 
+def only_acknowledges(text: str) -> bool:
+    """"对", "嗯对", "好的好的": a message made of nothing but words of assent (ok_words)."""
+    plain = rest = _plain(text)
+    for word in sorted(_words()["ok_words"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(plain) and not rest
+
+
 @handles("help", menu="MENU_HELP", reads_only=True)
 def show_help(ctx):
     line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
@@ -52,6 +60,8 @@ def not_understood(ctx):
         return ctx.reply(_greeting(ctx.text))
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
+    if only_acknowledges(ctx.text):  # "对", "嗯" with nothing asked: not the whole menu
+        return ctx.reply("smalltalk.ok")
     if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
         return events.show_events(ctx)
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table

@@ -105,3 +105,40 @@ def test_asking_to_submit_before_the_form_is_complete_says_what_is_left(visitor,
     reply = visitor.says("行了 可以提交了")
     assert "没填" in reply and "会员类别" in reply and "反馈" not in reply
     assert application(redis_client)["answers"] == {"name": "韩冬梅"}
+
+
+# --- subscriptions changed in a sentence ----------------------------------------------------------
+
+def topics(db, openid="o_visitor") -> list[str]:
+    from storage.news import topics_of
+
+    return topics_of(db, openid)
+
+
+def test_dropping_one_topic_and_keeping_another_in_one_sentence(visitor, db):
+    visitor.says("订阅行业动态和人才资讯")
+    reply = visitor.says("人才的不要了，行业的继续推")
+    assert "已为您退订：人才资讯" in reply and "行业动态" in reply
+    assert topics(db) == ["industry"]
+    reply = visitor.says("现在剩下哪些栏目")
+    assert "行业动态" in reply and "人才资讯" not in reply and "您好" not in reply
+
+
+def test_one_more_topic_after_subscribing_is_subscribed_not_shown(visitor, db):
+    visitor.says("我想订阅政策资讯")
+    reply = visitor.says("再加个学科动态")
+    assert "已为您订阅：学科动态" in reply and set(topics(db)) == {"policy", "discipline"}
+
+
+def test_a_bare_yes_with_nothing_asked_is_acknowledged_briefly(visitor, db):
+    visitor.says("订阅政策")
+    assert "改好了" in visitor.says("嗯对")
+    reply = Member_says_fresh(visitor, "嗯对")
+    assert "没有完全理解" not in reply and len(reply) < 40
+
+
+def Member_says_fresh(visitor, text: str) -> str:
+    """A message from another follower who has nothing open."""
+    from tests.member import Member
+
+    return Member(visitor.client, visitor.config, "o_someone_else").says(text)

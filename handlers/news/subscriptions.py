@@ -17,8 +17,9 @@ from bot import content, delivery
 from bot.conversation import is_one_of
 from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
-from bot.registry import handles, step
+from bot.registry import FLOW_STEPS, handles, step
 from bot.router import normalize
+from handlers.help import only_acknowledges
 from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
 from storage.news import subscribe, topics_of, unsubscribe
@@ -119,6 +120,7 @@ def subscribe_to(ctx, topics: list[str]):
     if not added:
         return ctx.reply("subscriptions.already", topics=topic_list(topics))
     delivery.sync_tags_later(ctx.redis, ctx.openid, current)
+    _just_changed(ctx)
     reply = ctx.reply("subscriptions.done", topics=topic_list(added), current=topic_list(current))
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member is None or member["status"] != "active":
@@ -126,8 +128,22 @@ def subscribe_to(ctx, topics: list[str]):
     return reply
 
 
+def _kept_and_dropped(text: str) -> tuple[list[str], list[str]]:
+    """"招聘信息还是算了 太多了 政策的留着": the topics a clause keeps (content: words.keep) and those
+    the other clauses name, to be dropped; both empty unless the message does both."""
+    kept, dropped = [], []
+    for clause in re.split(r"[\s,，;；。、!！]+", text or ""):
+        named = topics_in(clause)
+        (kept if said(clause, "keep", whole=False) else dropped).extend(named)
+    dropped = [code for code in dropped if code not in kept]
+    return (kept, dropped) if kept and dropped else ([], [])
+
+
 @handles("unsubscribe")
 def unsubscribe_topics(ctx):
+    kept, dropped = _kept_and_dropped(ctx.text)
+    if dropped:  # one dropped, another kept: only the one, whatever the alert words around it
+        return _unsubscribe(ctx, [code for code in dropped if code in topics_of(ctx.db, ctx.openid)] or dropped)
     if (alert := answer_alert(ctx)) is not None:  # "取消招聘订阅 人工智能"
         return alert
     if (keep := _keeps_only(ctx)) is not None:
@@ -170,6 +186,33 @@ def _unsubscribe(ctx, topics: list[str]):
     removed = unsubscribe(ctx.db, ctx.openid, topics)
     current = topics_of(ctx.db, ctx.openid)
     delivery.sync_tags_later(ctx.redis, ctx.openid, current)
+    _just_changed(ctx)
+    if not removed:
+        return ctx.reply("subscriptions.not_subscribed", topic=topic_list(topics),
+                         current=topic_list(current) or content.text("subscriptions.none"))
     if not current:
         return ctx.reply("subscriptions.removed_last", topics=topic_list(removed))
     return ctx.reply("subscriptions.removed", topics=topic_list(removed), current=topic_list(current))
+
+
+def _just_changed(ctx) -> None:
+    """What the member says right after a change is read beside it ("现在还剩啥", "对"): a step that
+    lapses at the next message, as a list does."""
+    if ctx.flow is None or FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
+        ctx.start_flow("subscribe", "changed")
+
+
+@step("subscribe", "changed", prompt="subscriptions.kept", lapses=True)
+def after_change(ctx):
+    """"现在还剩啥" / "我还订着哪些" after a change: the topics now; "再加个行业动态": subscribed too;
+    "对" / "好": acknowledged; else the message answered as if nothing were open."""
+    if said(ctx.text, "remaining", whole=False) or said(ctx.text, "mine", whole=False):
+        ctx.end_flow()
+        return show_subscriptions(ctx)
+    added = topics_in(ctx.text) if said(ctx.text, "add", whole=False) else []
+    if added:  # "再加个行业动态": one more topic, not that topic's newest items
+        ctx.end_flow()
+        return subscribe_to(ctx, added)
+    if only_acknowledges(ctx.text):  # the step stays: "现在还剩啥" may follow
+        return ctx.reply("subscriptions.noted")
+    return leave_and_answer(ctx)
