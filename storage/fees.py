@@ -56,7 +56,7 @@ def _unit_payer(row: dict | None) -> dict | None:
         return None
     return {"kind": "unit", "id": row["id"], "number": row["unit_no"], "name": row["name"],
             "category": "unit", "paid_through": row["paid_through"],
-            "openid": row["openid"], "reachable": True, "status": row["status"]}
+            "openid": row["openid"], "reachable": True, "status": row["status"], "level": row.get("level")}
 
 
 def find_payer(db: sqlite_utils.Database, number: str) -> dict | None:
@@ -89,7 +89,10 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = T
     key = "".join(name.split())
     status = "status = 'active'" if in_force else "status != 'active'"
     members = db["members"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
-    units = db["units"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
+    units = list(db["units"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id"))
+    if not units:  # a unit renamed: its transfers still come under the old name (原名)
+        units = [u for u in db["units"].rows_where(f"instr(former_names, ?) > 0 and {status}", [key], order_by="id")
+                 if key in u["former_names"].split("、")]
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 

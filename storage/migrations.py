@@ -368,6 +368,13 @@ def _payment_refunds(db: sqlite_utils.Database) -> None:
     db["registrations"].add_column("refunded_at", str)
 
 
+def _unit_levels_and_former_names(db: sqlite_utils.Database) -> None:
+    """A unit member's level (理事单位 ...: its yearly fee where a society charges by level) and the
+    names it had before (原名), under which its transfers still arrive."""
+    db["units"].add_column("level", str)
+    db["units"].add_column("former_names", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -391,6 +398,7 @@ MIGRATIONS = [
     _payment_restarts,
     _schedule_runs,
     _payment_refunds,
+    _unit_levels_and_former_names,
 ]
 
 

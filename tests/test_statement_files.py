@@ -315,3 +315,59 @@ def test_money_from_a_withdrawn_member_is_held_and_namesakes_are_told_apart_by_a
     by_amount, unknown = report["ambiguous"]
     assert by_amount["row"] == 6 and by_amount["likely"] == "HNKX201900020"
     assert unknown["row"] == 7 and "likely" not in unknown
+
+
+def test_a_unit_list_s_levels_and_old_names_decide_its_transfers(env, db, tmp_path, monkeypatch):
+    """A society charging units by level: its unit list writes the level its own way (常务理事, 会员,
+    理事单位（待定）), a renamed unit's old name in the remarks, a contact cell with two people and an
+    office line, a deregistered unit; then transfers come under the old name and without a level."""
+    from handlers.members import roster
+    levels = {"会员单位": 2000, "理事单位": 3000, "常务理事单位": 5000}
+    membership = roster._membership()
+    membership = dict(membership, fees=dict(membership["fees"], unit_levels=levels))
+    monkeypatch.setattr(roster, "_membership", lambda: membership)
+    rules = dict(dues.fee_rules(), unit_levels=levels)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    units = tmp_path / "单位会员.csv"
+    units.write_text("单位名称,级别,联系人,联系电话,2025年会费,备注\n"
+                     "甲数据科技有限公司,常务理事,赵一,13911120001,5000,\n"
+                     "乙智能科技有限公司,会员,钱二,13911120002,2000,原名：乙软件有限公司（2024年更名）\n"
+                     "丙大学信息学院,理事单位（待定）,张老师、李老师,0371-1234567 转办公室,3000,\n"
+                     "丁通信有限公司,会员单位,孙四,13911120004,2000,2025年12月已注销\n", encoding="utf-8-sig")
+    result = CliRunner().invoke(main, ["units", "import", str(units), "--json"], env=env, catch_exceptions=False)
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0 and report["bad_rows"] == [] and len(report["new_units"]) == 4
+    stored = {u["name"]: u for u in db["units"].rows}
+    assert [stored[n]["level"] for n in ("甲数据科技有限公司", "乙智能科技有限公司", "丙大学信息学院")] == [
+        "常务理事单位", "会员单位", "理事单位"]
+    assert stored["乙智能科技有限公司"]["former_names"] == "乙软件有限公司"
+    assert stored["丁通信有限公司"]["status"] != "active"
+    assert {c["row"] for c in report["checks"] if "张老师" in c["value"] or "待定" in c["check"]} == {4}
+    statement = imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-10-09", "乙软件有限公司", 2000, "会员单位会费"),
+        ("2026-10-10", "甲数据科技有限公司", 5000, "会费"),
+        ("2026-10-11", "丁通信有限公司", 2000, "会费")]))
+    assert [(r["row"], r["name"], r["years"]) for r in statement["recorded"]] == [
+        (5, "乙智能科技有限公司", 1), (6, "甲数据科技有限公司", 1)]
+    assert [(r["row"], r["problem"]) for r in statement["held"]] == [(7, "inactive")]
+
+
+def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(env, db, tmp_path, monkeypatch):
+    people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900021", "name": "柯镇恶", "category": "regular",
+                           "mobile": "13911110021", "paid_through": "2024-12-31"}, actor="test")
+    rules = dict(dues.fee_rules(), arrears_first=True)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["交易日期", "摘要", "借方发生额", "贷方发生额", "对方户名", "附言"])
+    sheet.append(["2026-10-23", "网银转账", None, REGULAR * 2.5, "欧阳锋", "会费"])
+    sheet.append(["2026-10-24", "网银转账", REGULAR * 2.5, None, "欧阳锋", "多缴会费退回"])
+    sheet.append(["2026-10-24", "网银转账", None, REGULAR, "欧阳锋", "会费"])
+    sheet.append(["2026-11-05", "网银转账", None, REGULAR * 2, "冯默风", "代柯镇恶交两年会费"])
+    book.save(tmp_path / "农行.xlsx")
+    report = imported(env, tmp_path / "农行.xlsx")
+    assert [r["row"] for r in report["not_received"]] == [2] and not report["invalid"]
+    assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == [
+        (4, "HNKX201900011", "2026-12-31"), (5, "HNKX201900021", "2026-12-31")]   # 2025 and 2026 owed

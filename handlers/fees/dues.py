@@ -136,8 +136,9 @@ def coverage(paid_through: str | None, years: int, paid_on: date,
     `from_year`: the first year the payer says they pay for (a transfer's "补交2025年会费"): a lapsed
     payer's arrears are paid from there, when not already covered; no back-dues otherwise.
     """
-    if standing(paid_through, paid_on) in ("active", "grace"):
-        first_year = _date(paid_through).year + 1
+    arrears = bool(paid_through) and fee_rules().get("arrears_first", False) and not is_lifetime(paid_through)
+    if arrears or standing(paid_through, paid_on) in ("active", "grace"):
+        first_year = _date(paid_through).year + 1  # the next year; with arrears_first, the first one owed
     else:
         first_year = paid_on.year + (1 if late_in_year(paid_on) else 0)
         if from_year and from_year < first_year and (not paid_through or from_year > _date(paid_through).year):

@@ -96,6 +96,7 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
                "names": _names_pattern(member_names(db))}
     headers = {key: column.header for key, column in sheet.columns.items()}
+    context["refunded"] = _refund_pairs(sheet.rows)
     for row_no, values in sheet.rows:
         values = dict(values, _headers=headers)
         if not _is_transaction(values):
@@ -113,6 +114,25 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         for report_row in report_rows:
             report[report_row.pop("outcome")].append({"row": row_no, **report_row})
     return report
+
+
+def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
+    """Credit row -> (debit row, its remark) for money sent back whole to the same payer later in the
+    statement (a 500 paid by mistake and "多缴会费退回" the next day): neither is dues."""
+    words = statement_rules().get("refund_words", [])
+    pairs: dict[int, tuple[int, str]] = {}
+    for debit_row, debit in rows:
+        out, memo = _amount(debit.get("debit")), _memo_text(debit)
+        if not out or out <= 0 or not any(word in memo for word in words):
+            continue
+        payer = normalise(debit.get("name"))
+        for credit_row, credit in rows:
+            if credit_row >= debit_row or credit_row in pairs or normalise(credit.get("name")) != payer:
+                continue
+            if dues.same_amount(_amount(credit.get("amount")) or 0, out):
+                pairs[credit_row] = (debit_row, memo)
+                break
+    return pairs
 
 
 def _is_transaction(values: dict) -> bool:
@@ -149,6 +169,9 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
         raise RowProblem("invalid", "amount", value=values.get("amount"))
     paid_on = _statement_date(values.get("date"))
     _received(values, amount)
+    if row_no in context.get("refunded", {}):
+        debit_row, debit_memo = context["refunded"][row_no]
+        raise RowProblem("not_received", "refunded_row", debit_row=debit_row, memo=debit_memo)
     memo = _memo_text(values)
     transfer = [w for w in statement_rules()["transfer_words"] if w in memo]
     if transfer:
@@ -507,7 +530,8 @@ def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
     levels = dues.fee_rules().get("unit_levels") or {}
     if payer["category"] != "unit" or not levels:
         return None
-    named = [level for level in sorted(levels, key=len, reverse=True) if level in memo][:1]
+    named = [level for level in sorted(levels, key=len, reverse=True) if level in memo][:1] or \
+        [level for level in [payer.get("level")] if level in levels]  # the remark's level, else the unit's own
     fits = {years for level, fee in levels.items() if not named or level in named
             for years in dues.year_options() if dues.same_amount(fee * years, amount)}
     if len(fits) != 1:

@@ -235,14 +235,15 @@ CLEANERS = {
 }
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
-               "paid_through", "joined_at")
+               "paid_through", "joined_at", "level", "former_names", "status")
+UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 NOT_STORED = ("paid_status", "remarks")  # read into other fields
 SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
-                 "unit_level", "unit_level_fee", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
-                 "no_member_no", "namesake_other_number", "mobile_changed_taken")
+                 "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
+                 "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -360,12 +361,23 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
-    if unit and roles:  # 理事单位, 常务理事单位: the unit's level, no person's council role
-        notices[:] = [n for n in notices if n.reason != "role_in_category"]
-        level = normalise(values.get("category"))
+    written_level = normalise(values.get("category")) if unit else ""
+    if unit and (roles or _is_unit_level(written_level)):
+        # 理事单位, 常务理事, 会员: the unit's level, no person's council role
+        notices[:] = [n for n in notices if n.reason not in ("role_in_category", "role_in_remarks")]
+        level, pending = _unit_level(written_level)
+        fields["level"] = level
         fee = (_membership()["fees"].get("unit_levels") or {}).get(level)
-        notices.append(Problem(row, sheet.columns.get("category"), level, "unit_level_fee" if fee else "unit_level",
-                               {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"])}))
+        notices.append(Problem(row, sheet.columns.get("category"), written_level,
+                               "unit_level_fee" if fee else "unit_level",
+                               {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"]), "level": level}))
+        if pending:
+            notices.append(Problem(row, sheet.columns.get("category"), written_level, "unit_level_pending",
+                                   {"level": level, "pending": pending}))
+    if unit:
+        former = _former_names(values.get("remarks"))
+        if former:
+            fields["former_names"] = "、".join(former)
     cleaners = UNIT_CLEANERS if unit else CLEANERS
     if re.sub(r"\s", "", normalise(values.get("member_no"))) in _membership()["roster"]["no_number_words"]:
         notices.append(Problem(row, sheet.columns["member_no"], _shown(values["member_no"]), "no_member_no"))
@@ -386,7 +398,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 fields[key] = cleaned
                 notices.append(Problem(row, column, _shown(value), "mobile_extra", {"mobile": cleaned}))
                 continue
-            if key in SOFT_COLUMNS:  # 单位性质 "事业单位": the member is imported, the cell left for a person
+            if key in SOFT_COLUMNS or (unit and key in UNIT_SOFT):  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
             elif key == "mobile" and not unit and not is_blank(values.get("member_no")):
                 # a numbered member is known without the mobile: imported, the number left for a person
@@ -580,17 +592,39 @@ def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> l
     return roles
 
 
+def _unit_level(text: str) -> tuple[str, str]:
+    """(level, what the cell says beyond it): 常务理事 -> 常务理事单位 and 会员 -> 会员单位 where the
+    society charges by level ([fees.unit_levels]); "理事单位（拟升常务）" -> 理事单位 and 拟升常务."""
+    pending = " ".join(re.findall(r"[（(]([^）)]*)[）)]", text))
+    bare = re.sub(r"[（(][^）)]*[）)]|\s", "", text)
+    levels = _membership()["fees"].get("unit_levels") or {}
+    level = next((name for name in levels if bare in (name, name.removesuffix("单位"))), bare)
+    return level, pending
+
+
+def _is_unit_level(text: str) -> bool:
+    """One of the levels the society charges units by ([fees.unit_levels]), however written."""
+    return bool(text) and _unit_level(text)[0] in (_membership()["fees"].get("unit_levels") or {})
+
+
+def _former_names(remarks) -> list[str]:
+    """The unit's earlier names its remarks give: "原名：郑州华数软件有限公司（2024年更名）"."""
+    words = "|".join(map(re.escape, _membership()["roster"]["former_name"]["words"]))
+    return [re.sub(r"[（(].*$", "", name) for name in
+            re.findall(rf"(?:{words})[:：\s]*([^，,；;。\s]+)", normalise(remarks))]
+
+
 def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
                  notices: list[Problem], problems: list[Problem]) -> str | None:
     raw = values.get("category")
+    text = normalise(raw)
+    roles, rest = split_roles(text) if text else ([], "")
+    if units and (not text or _is_unit_level(text) or (roles and not rest)):
+        return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
     if is_blank(raw):
-        if units:
-            return "unit"
         if "category" in sheet.columns:
             problems.append(Problem(row, sheet.columns["category"], "", "required"))
         return None
-    text = normalise(raw)
-    roles, rest = split_roles(text)
     if roles:
         if not rest:
             name = _membership()["categories"][_membership()["roster"]["role_only_category"]]
