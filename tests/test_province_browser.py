@@ -99,8 +99,10 @@ def test_province_staff_review_a_filing_and_the_society_reads_the_decision(new_t
 def test_a_societys_filings_have_a_link_of_their_own_for_the_province(new_tab, live_url, province, screenshot):
     computing, physics = "wx1111aaaa2222bbbb", "wx5555eeee6666ffff"
     staff = new_tab(*LAPTOP)
-    sign_in(staff, f"{live_url}/admin/province/login", "sheng")
+    staff.goto(f"{live_url}/admin/province/login")
     expect(staff.locator(".topbar .brand")).to_have_text("省科协 · 全省学会平台")  # no society's name
+    sign_in(staff, f"{live_url}/admin/province/login", "sheng")
+    expect(staff.locator(".topbar .brand")).to_have_text("省科协 · 全省学会平台")
     staff.goto(f"{live_url}/admin/province/")
     staff.get_by_role("link", name="河南省计算机学会").click()
     expect(staff).to_have_url(re.compile(f"society={computing}"))
@@ -162,3 +164,37 @@ def test_a_societys_staff_keep_their_own_console_and_open_no_societys_province_p
     society.get_by_role("link", name="2027 年").click()
     society.get_by_role("button", name="报备 2027 年活动计划").click()
     expect(society.locator(".flash")).to_contain_text("新备案 3 项")
+
+
+def test_a_mistake_in_the_provinces_settings_is_shown_with_its_line_and_column(new_tab, live_url, province,
+                                                                               tmp_path, monkeypatch):
+    from bot import content  # the province's settings are read from this copy, as its staff edited it
+
+    edited = (content.CONTENT_DIR / "province.toml").read_text(encoding="utf-8")
+    line = next(n for n, text in enumerate(edited.splitlines(), start=1) if text.startswith("members = 10"))
+    copy = tmp_path / "content"
+    copy.mkdir()
+    (copy / "province.toml").write_text(edited, encoding="utf-8")
+    real = content.load_toml
+    monkeypatch.setattr(content, "load_toml", lambda name, content_dir=content.CONTENT_DIR: real(
+        name, copy if name == "province.toml" else content_dir))
+    staff = new_tab(*LAPTOP, allow=("status of 503",))
+    sign_in(staff, f"{live_url}/admin/province/login", "sheng")
+
+    def edit_and_restart(text: str) -> None:  # the settings are read once per process
+        (copy / "province.toml").write_text(text, encoding="utf-8")
+        real.cache_clear()
+
+    edit_and_restart(edited.replace("members = 10 ", "members = 十 ", 1))
+    shown = staff.goto(f"{live_url}/admin/province/evaluation?year=2026")
+    assert shown.status == 503
+    expect(staff.locator("main")).to_contain_text(f"content/province.toml 第 {line} 行第 11 列附近写法有误")
+
+    edit_and_restart(edited.replace("members = 10 ", 'members = "10分" ', 1))
+    staff.reload()
+    expect(staff.locator("main")).to_contain_text(
+        "[evaluation.weights] 的 members 应填一个不小于 0 的数字（权重，如 10 或 2.5），现在写的是“10分”")
+
+    edit_and_restart(edited)
+    staff.reload()
+    expect(staff.locator("main table").first).to_contain_text("河南省计算机学会")

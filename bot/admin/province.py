@@ -24,7 +24,7 @@ from bot.admin.ui import (actor, allow, arg, config, db, or_404, public, redis_c
 from bot.platform.shards import HostsUnavailable
 from handlers.news.items import topic_names
 from handlers.province import evaluation, filing, sending
-from handlers.province.common import registry, say, settings
+from handlers.province.common import SettingsRefused, registry, say, settings
 from handlers.province.guide import compile_province_guide
 from handlers.province.hosts import every_society, set_society, society_named
 from storage import province as store
@@ -43,6 +43,11 @@ def _year() -> int:
 
 def _flash_done(key: str, **fields) -> None:
     flash(say(key, **fields), "ok")
+
+
+@bp.errorhandler(SettingsRefused)
+def settings_refused(error: SettingsRefused):
+    return render("error.html", code=503, message=say(f"refused.{error.reason}", **error.facts)), 503
 
 
 @bp.errorhandler(HostsUnavailable)

@@ -18,7 +18,7 @@ from bot.commands.common import help_texts, json_option, load_settings
 from bot.content import text
 from bot.platform.shards import HostsUnavailable
 from handlers.province import evaluation, filing, sending
-from handlers.province.common import registry, say
+from handlers.province.common import SettingsRefused, registry, say
 from handlers.province.guide import compile_province_guide, export
 from handlers.province.hosts import set_society
 from storage import province as store
@@ -50,6 +50,8 @@ class _ProvinceGroup(click.Group):
             return super().invoke(ctx)
         except HostsUnavailable as error:
             raise click.ClickException(say("refused.hosts_unavailable", hosts="、".join(error.hosts))) from None
+        except SettingsRefused as error:
+            raise click.ClickException(say(f"refused.{error.reason}", **error.facts)) from None
 
 
 @click.group(cls=_ProvinceGroup)

@@ -21,7 +21,7 @@ from bot import content
 from bot.platform.shards import host_question
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
 from handlers import governance
-from handlers.province.common import registry, say, settings
+from handlers.province.common import SETTINGS_FILE, SettingsRefused, registry, say, settings
 from handlers.province.hosts import everywhere
 from storage import province as store
 from storage.societies import list_societies, open_society_database
@@ -50,7 +50,29 @@ class Result:
 
 
 def rules() -> dict:
-    return settings()["evaluation"]
+    """[evaluation] of the province's settings, checked: every number a number, a grade for every score."""
+    found = settings().get("evaluation", {})
+    for section, key, low, high in _NUMBERS:
+        values = found.get(section, {}) if section else found
+        for name, value in (values.items() if key is None else [(key, values.get(key))]):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise SettingsRefused("bad_setting", file=SETTINGS_FILE, section=_section_name(section), setting=name,
+                                      written="" if value is None else str(value),
+                                      expected=say(f"settings.{section or key}"))
+    grades = found.get("grades") or []
+    if not grades or any(not isinstance(g.get("min_score"), (int, float)) or not g.get("name") for g in grades) \
+            or min(g["min_score"] for g in grades) > 0:
+        raise SettingsRefused("bad_grades", file=SETTINGS_FILE)
+    return found
+
+
+# (section under [evaluation], one key or None for every key, the lowest and highest allowed)
+_NUMBERS = [("weights", None, 0, 1000), ("full_at", None, 0, 10**9), ("zero_at", None, 0, 10**9),
+            (None, "min_coverage", 0, 1)]
+
+
+def _section_name(section: str | None) -> str:
+    return f"evaluation.{section}" if section else "evaluation"
 
 
 def _share(part: int, whole: int) -> float | None:
