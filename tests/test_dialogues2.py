@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 # the first set's follower, roster (李秀兰, 高志强) and who a WeChat is bound to
-from tests.test_dialogues import bound_name, roster, visitor  # noqa: F401  (pytest fixtures)
+from tests.test_dialogues import bound_name, events, registrations, roster, visitor  # noqa: F401  (pytest fixtures)
 
 
 # --- binding that did not match, and what members ask next ----------------------------------------
@@ -142,3 +142,30 @@ def Member_says_fresh(visitor, text: str) -> str:
     from tests.member import Member
 
     return Member(visitor.client, visitor.config, "o_someone_else").says(text)
+
+
+# --- registering in one message, and for several people ------------------------------------------
+
+def test_contact_sent_under_a_list_before_choosing_is_kept_for_the_choice(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    reply = visitor.says("韩冬梅 13912340000 就我自己一个人")
+    assert "哪一个" in reply and "韩冬梅" in reply and "人工" not in reply
+    reply = visitor.says("2")
+    assert "基金申请书写作培训" in reply and "韩冬梅" in reply and "请确认" in reply
+    assert "报名成功" in visitor.says("可以")
+    assert [r["name"] for r in registrations(db)] == ["韩冬梅"]
+
+
+def test_several_people_are_told_each_registers_and_the_contact_still_asked(visitor, events, db):
+    visitor.says("有什么培训吗")
+    visitor.says("报第一个")
+    reply = visitor.says("我们科室去三个人")
+    assert "格式不对" not in reply and "各自报名" in reply and "姓名和手机号" in reply
+    assert "请确认" in visitor.says("刘海涛 13912340001")
+    assert "报名成功" in visitor.says("确认")
+    assert len(registrations(db)) == 1
+
+
+def test_asking_what_meetings_there_are_lists_events_not_newsletters(visitor, events):
+    reply = visitor.says("最近有什么会")
+    assert "实验室安全培训" in reply and "会讯" not in reply

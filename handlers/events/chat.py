@@ -196,7 +196,21 @@ def browse(ctx):
     if number is not None and ctx.flow_data.get("for_signup"):
         return _offer_number(ctx, number)  # a list shown for "报名": its number signs up
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
-    return _sign_up_from_list(ctx) or _elsewhere(ctx) or paging.browse(ctx, listing)
+    return _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or paging.browse(ctx, listing)
+
+
+def _contact_for_list(ctx):
+    """"我叫马丽 13598765432 就我一个人" under a list: the contact for a registration. The event
+    opened last is offered with it; otherwise it is kept and which event is asked. None when the
+    message gives no mobile."""
+    given = _contact_in(ctx.text)
+    if not given.get("mobile"):
+        return None
+    ctx.goto(ctx.flow["step"], contact=given, party=_party_in(ctx.text), for_signup=True)  # its number signs up
+    if ctx.flow_data.get("current") is not None:
+        return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
+    return ctx.reply("events.signup.which_for_contact", name=given.get("name") or "",
+                     mobile=mask_mobile(given["mobile"]))
 
 
 def _signup_words(words: str) -> bool:
@@ -280,12 +294,18 @@ def _offer(ctx, event: dict):
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
-    person = _known_person(ctx)
     listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
-    if person is None:
-        ctx.start_flow(SIGNUP, "contact", event=event["id"], person={}, listing=listing)
+    given = (listing or {}).get("data", {}).get("contact") or {}  # said under the list (_contact_for_list)
+    party = (listing or {}).get("data", {}).get("party")
+    person = _known_person(ctx)
+    person = {**person, **given} if person and given and not person.get("member_id") else person
+    if person is None and not (given.get("name") and given.get("mobile")):
+        ctx.start_flow(SIGNUP, "contact", event=event["id"], person=given, listing=listing, party=party)
+        if given:
+            return ctx.reply(f"events.signup.ask_{'name' if given.get('mobile') else 'mobile'}")
         return ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
-    ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person, listing=listing)
+    person = person or {"member_id": None, "work_unit": None, **given}
+    ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person, listing=listing, party=party)
     return _confirm_prompt(ctx)
 
 
@@ -331,7 +351,7 @@ def _event_facts(ctx, then) -> Reply:
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
-    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or (
+    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
@@ -345,16 +365,45 @@ def confirm(ctx):
     if _asks_about_event(ctx):
         return _event_facts(ctx, _confirm_prompt)
     given = _contact_in(ctx.text) if not find_member_by_openid(ctx.db, ctx.openid) else {}
-    if given:
-        ctx.goto("confirm", person={**ctx.flow_data["person"], **given})
-        return ctx.reply("events.signup.corrected").with_note(_confirm_prompt(ctx).text)
+    party = _party_in(ctx.text)
+    if given or party:
+        ctx.goto("confirm", person={**ctx.flow_data["person"], **given}, party=party or ctx.flow_data.get("party"))
+        said = ctx.reply("events.signup.corrected") if given else Reply(
+            text=_party_note(ctx) or content.text("events.signup.party_one"))
+        return said.with_note(_confirm_prompt(ctx).text)
     return paging.leave_and_answer(ctx)
+
+
+_PARTY = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)")
+_COUNTS = {"一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _party_in(text: str) -> int | None:
+    """"就我一个人", "我们科室去三个人", "一共3人", "我们俩": how many people come; None if unsaid."""
+    found = _PARTY.search(normalise(text).replace(" ", ""))
+    if found is None:
+        return None
+    count = found.group(1) or found.group(2)
+    return int(count) if count.isdigit() else _COUNTS.get(count)
+
+
+def _without_party(text: str) -> str:
+    """The message without the clause that says how many come ("就我自己一个人"): no part of a name."""
+    return " ".join(clause for clause in re.split(r"[\s,，;；、。]+", text) if clause and not _PARTY.search(clause))
+
+
+def _party_note(ctx) -> str:
+    """Each person registers on their own (one check-in code each): said once when more are coming."""
+    party = ctx.flow_data.get("party")
+    return content.text("events.signup.party_note", count=party, **content.society()["secretariat"]) \
+        if party and party > 1 else ""
 
 
 def _contact_in(text: str) -> dict:
     """What a message gives of a registrant: its mobile, the unit it names ("在河南省科学院工作"),
-    and the name said with it ("我叫黄磊，手机…", or a name alone); {} when none of them."""
-    text = normalise(text)
+    and the name said with it ("我叫黄磊，手机…", or a name alone); {} when none of them. How many
+    people come ("就我一个人", "我们三个") is no part of the name (_party_in)."""
+    text = _without_party(normalise(text))
     given = {}
     mobile = _MOBILE.search(text)
     if mobile:
@@ -385,7 +434,7 @@ def _tries_contact(ctx) -> bool:
     if is_one_of(text, "resume_words"):
         return False
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
-            or _asks_about_event(ctx))
+            or _asks_about_event(ctx) or _party_in(text) is not None)
 
 
 @step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
@@ -394,10 +443,16 @@ def contact(ctx):
     """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
     if _asks_about_event(ctx) and not _contact_in(ctx.text):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    party = _party_in(ctx.text)
+    if party:
+        ctx.goto("contact", party=party)
     person = {**ctx.flow_data.get("person", {}), **_contact_in(ctx.text)}
     ctx.goto("contact", person=person)
     missing = [key for key in ("name", "mobile") if not person.get(key)]
     if missing == ["name", "mobile"]:
+        if party:  # "我们三个人": the note on registering each, then the contact asked
+            return Reply(text=_party_note(ctx) or content.text("events.signup.party_one")).with_note(
+                content.text("events.signup.contact_prompt"))
         return ctx.reply("events.signup.bad_contact", problem=content.text("validation.mobile"))
     if missing:
         return ctx.reply(f"events.signup.ask_{missing[0]}")
@@ -406,6 +461,7 @@ def contact(ctx):
 
 
 def _register(ctx, event_id: int, person: dict):
+    party_note = _party_note(ctx)
     _end_signup(ctx)
     try:
         registration = register(ctx.db, event_id, ctx.openid, person, _today())
@@ -414,7 +470,8 @@ def _register(ctx, event_id: int, person: dict):
     event = find_event(ctx.db, event_id)
     facts = {"title": event["title"], "dates": guide.dates_text(event), "place": event["place"] or ""}
     if registration["status"] == REGISTERED:
-        return ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
+        registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
+        return registered.with_note(party_note) if party_note else registered
     return ctx.reply("events.signup.waitlisted", position=waitlist_position(ctx.db, registration), **facts)
 
 
