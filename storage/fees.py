@@ -96,6 +96,13 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = T
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 
+def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
+    """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
+    key = "".join(start.split())
+    return [_unit_payer(u) for u in db["units"].rows_where(
+        "substr(replace(name, ' ', ''), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
+
+
 def member_names(db: sqlite_utils.Database) -> list[str]:
     """The names of the members in force, spaces dropped, longest first: to find them in a remark."""
     names = {row[0] for row in db.execute(

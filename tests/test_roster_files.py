@@ -306,6 +306,7 @@ def test_rows_a_secretary_must_look_at_are_imported_and_listed_with_their_cell(e
     assert "0371-66667777" in str(checks[8]) and find_member_by_no(db, "ABC00015")
     assert "待分配" in str(checks[7]) and member(db, "13700001114")["member_no"]  # numbered on import
     assert "第 4 行同名" in str(checks[5]) and "ABC00011" in str(checks[5])
+    assert "第 5 行同名" in str(checks[4]) and "ABC00012" in str(checks[4])   # both of them listed
     assert find_member_by_no(db, "ABC00012")["name"] == "甄大为"
     assert "2025 年未缴" in str(checks[9])           # paid 2024 and 2026, not 2025
     assert "2024–2026 年都没有缴费记录" in str(checks[10])

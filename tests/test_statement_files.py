@@ -371,3 +371,20 @@ def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(
     assert [r["row"] for r in report["not_received"]] == [2] and not report["invalid"]
     assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == [
         (4, "HNKX201900011", "2026-12-31"), (5, "HNKX201900021", "2026-12-31")]   # 2025 and 2026 owed
+
+
+def test_a_payer_nobody_matches_gets_the_likely_member_or_unit_proposed(env, db, tmp_path):
+    people(db)
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900002", "name": "终南大学计算机学院"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201900022", "name": "王重阳", "category": "regular",
+                           "mobile": "13911110022"}, actor="test")
+    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+        ("2026-10-09", "终南大学", 2000, "单位会费"),
+        ("2026-10-10", "", REGULAR, "王重杨会费"),
+        ("2026-10-11", "", REGULAR, "王五会费")]))
+    assert not report["recorded"]
+    proposed = {r["row"]: r.get("number") for r in report["unmatched"]}
+    assert proposed == {5: "HNKXDW201900002", 6: "HNKX201900022", 7: None}
+    printed = CliRunner().invoke(main, ["fees", "import", str(tmp_path / "流水.xlsx"), "--dry-run"], env=env).output
+    assert "终南大学计算机学院" in printed and "王重阳" in printed

@@ -37,6 +37,7 @@ from storage.fees import (
     find_payers_by_account,
     find_payers_by_mobile,
     find_payers_by_name,
+    find_units_by_name_start,
     member_names,
 )
 
@@ -507,7 +508,39 @@ def _match_payer(db, values: dict) -> tuple[dict, str]:
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", mobile=mask_mobile(mobile[0]))
-    raise RowProblem("unmatched", "no_key")
+    raise _likely_payer(db, name, _memo_text(values)) or RowProblem("unmatched", "no_key")
+
+
+def _likely_payer(db, name: str, memo: str) -> RowProblem | None:
+    """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
+    (河南大学 for its 计算机与信息工程学院), or a remark names someone one character off a member's
+    name (赵文娟 for 赵文涓). Proposed, never booked."""
+    if len(name) >= 4:
+        units = find_units_by_name_start(db, name)
+        if len(units) == 1:
+            return RowProblem("unmatched", "unit_of_payer", payer=name, number=units[0]["number"],
+                              name=units[0]["name"], candidates=[units[0]["number"]])
+    near = _near_names(db, re.sub(r"\s", "", f"{name} {memo}"))
+    if len(near) == 1:
+        written, member = near[0]
+        payers = [p for p in find_payers_by_name(db, member) if p["kind"] == "member"]
+        if len(payers) == 1:
+            return RowProblem("unmatched", "near_name", written=written, number=payers[0]["number"],
+                              name=member, candidates=[payers[0]["number"]])
+    return None
+
+
+def _near_names(db, memo: str) -> list[dict]:
+    """Members whose name differs by one character (not the surname) from a name written in the remark."""
+    found = []
+    for member in (m for m in member_names(db) if len(m) >= 3):  # two-character names are too many alike
+        size = len(member)
+        for start in range(len(memo) - size + 1):
+            written = memo[start:start + size]
+            if written[0] == member[0] and all(_CJK.match(c) for c in written) \
+                    and sum(a != b for a, b in zip(written, member)) == 1 and (written, member) not in found:
+                found.append((written, member))
+    return found
 
 
 def _namesakes(payers: list[dict], name: str, values: dict) -> RowProblem:

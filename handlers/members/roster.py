@@ -710,9 +710,14 @@ def _namesake_in_file(sheet: Sheet, row: int, fields: dict,
     if fields.get("name") and fields.get("member_no"):
         first = namesakes.setdefault(("number", _squeeze(fields["name"])), (row, fields["member_no"]))
         if first[1] != fields["member_no"]:
-            return [Problem(row, sheet.columns["name"], fields["name"], "namesake_other_number",
+            said = [Problem(row, sheet.columns["name"], fields["name"], "namesake_other_number",
                             {"first": first[0], "name": fields["name"], "other": first[1],
                              "number": fields["member_no"]})]
+            if namesakes.setdefault(("said", first[0]), row) == row:  # the first of them is listed too
+                said.append(Problem(first[0], sheet.columns["name"], fields["name"], "namesake_other_number",
+                                    {"first": row, "name": fields["name"], "other": fields["member_no"],
+                                     "number": first[1]}))
+            return said
     if not (fields.get("name") and fields.get("work_unit") and fields.get("mobile")):
         return []
     key = (_squeeze(fields["name"]), _unit_key(fields["work_unit"]))
