@@ -455,6 +455,7 @@ class ImportPlan:
     checks: list[Problem] = field(default_factory=list)    # imported, but a person should look
     repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
     conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
+    replaced: dict[int, dict] = field(default_factory=dict)  # row -> {field: [old, new]} its remarks replaced
     year: int | None = None          # a guide's year for dates written without one ...
     year_source: str | None = None   # ... and where it was read (the title, the file name), or why not
 

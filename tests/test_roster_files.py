@@ -392,3 +392,13 @@ def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, 
     assert member(db, "13700002101")["name"] == "欧阳明" and len(find_members_by_mobile(db, "1370000210")) == 0
     assert [(p["sheet"], p["row"], p["letter"]) for p in report["problems"]] == [("东区分会", 3, "E")]
     assert "工作表“西区分会”" in printed(env, tmp_path / "分会新会员.xlsx")
+
+
+def test_a_mobile_the_remarks_replaced_is_not_brought_back_by_a_later_file(env, db, tmp_path):
+    imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至", "备注"],
+                             ["ABC00051", "牛子", "13500000051", "学生会员", 2025, "手机号已换：18100000051"]))
+    report = imported(env, plain_book(tmp_path / "总库.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
+                                      ["ABC00051", "牛子", "13500000051", "学生会员", 2026]))
+    member_now = find_member_by_no(db, "ABC00051")
+    assert (member_now["mobile"], member_now["paid_through"]) == ("18100000051", "2026-12-31")
+    assert [(c["field"], c["file"]) for c in report["conflicts"]] == [("mobile", "13500000051")]

@@ -294,6 +294,13 @@ def apply_import(db, plan: roster.ImportPlan, file_name: str, actor: str, today:
         actor=actor, today=today,
         new_units=[(fields, reason(row)) for row, fields in plan.new_units],
         unit_changes=[(unit["id"], changes, reason(row)) for row, unit, changes in plan.unit_updates])
+    written = [*zip([row for row, _ in plan.new], result["created"]),
+               *zip([row for row, _, _ in plan.updates], result["updated"])]
+    for row, member in written:
+        if row in plan.replaced:  # said by the remarks, not the column: an older file will not bring it back
+            with transaction(db):
+                store.record_history(db, "member", member["id"], "mobile_from_remarks", actor, reason(row),
+                                     plan.replaced[row])
     return {"members": result["created"], "units": result["units"]}
 
 

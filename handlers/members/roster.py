@@ -274,6 +274,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             plan.checks.extend(_repeated_differs(sheet, row, fields, repeated, cleaned[repeated]))
             continue
         plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
+        plan.replaced.update({row: {"mobile": [n.facts["old"], n.facts["mobile"]]} for n in notices
+                              if n.reason == "mobile_changed_taken" and n.facts["old"]})
         plan.notices.extend(n for n in notices if n.reason not in CHECK_REASONS)
         plan.checks.extend(n for n in notices if n.reason in CHECK_REASONS)
         problems += repeated
@@ -368,9 +370,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         level, pending = _unit_level(written_level)
         fields["level"] = level
         fee = (_membership()["fees"].get("unit_levels") or {}).get(level)
-        notices.append(Problem(row, sheet.columns.get("category"), written_level,
-                               "unit_level_fee" if fee else "unit_level",
-                               {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"]), "level": level}))
+        if not fee or written_level != level:  # 常务理事 read as 常务理事单位, or a level without its own fee
+            notices.append(Problem(row, sheet.columns.get("category"), written_level,
+                                   "unit_level_fee" if fee else "unit_level",
+                                   {"fee": dues_format(fee or _membership()["fees"]["yearly"]["unit"]), "level": level}))
         if pending:
             notices.append(Problem(row, sheet.columns.get("category"), written_level, "unit_level_pending",
                                    {"level": level, "pending": pending}))
