@@ -26,7 +26,15 @@ With --by-kind, also the same stages for each kind of message: a text by the int
 labelled with (tests/data/router_labelled.jsonl), a menu click by its handler's capability, a
 follow; CPU microseconds a message of that kind, and what share of all the CPU the kind takes.
 
+With --served SECONDS, the same stages as served: the bot under `gunicorn -w 2 --preload` with
+bench/served_stages.py as its config (the wrappers above, plus gunicorn's own part of a request,
+Redis round trips, SQLite statements and log records counted per kind of message), driven by wrk
+as bench/bench_webhook.py drives it, beside the same bot served plainly (its CPU a request shows
+what the wrappers add). The worker's CPU outside every stage is gunicorn's loop (accept, select,
+the heartbeat).
+
 Run:  .venv/bin/python bench/profile_webhook.py                 # 3,000 messages after 600 of warm-up
+      .venv/bin/python bench/profile_webhook.py --served 20     # as served, 20 s of wrk
       .venv/bin/python bench/profile_webhook.py --messages 5000 --cprofile 25
       taskset -c 1 .venv/bin/python bench/profile_webhook.py --messages 4000 --warmup 400 --by-kind
 """
@@ -176,13 +184,99 @@ def redis_server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+SERVED_STAGES = ["gunicorn loop", "gunicorn http", "wsgi", "signature", "xml parse", "redis", "pool hop", "routing",
+                 "model", "handler logic", "sqlite", "logging", "xml render", "profiler"]
+SERVED_COUNTS = ["redis round trips", "sqlite statements", "logging"]
+
+
+def served(seconds: int, rounds: int) -> None:
+    """The stages as served (see the module's doc): bench/served_stages.py in gunicorn's workers."""
+    import signal
+    import statistics
+    import tempfile
+
+    from bench.bench_webhook import peak
+    from bench.load import processes_of
+
+    with Stack() as stack:
+        traffic = Traffic(senders(stack.members), clicks=CLICKS, follows=FOLLOWS)
+        snapshots = Path(tempfile.mkdtemp(prefix="served-stages-"))
+        plain = stack.serve("bot.wsgi:app", log_name="plain")
+        staged = stack.serve("bot.wsgi:app", log_name="staged", env=stack.env(SERVED_STAGES_DIR=str(snapshots)),
+                             options=("--preload", "-c", str(ROOT / "bench/served_stages.py")))
+        workers = [pid for pid in processes_of(staged.proc.pid) if pid != staged.proc.pid]
+
+        def snapshot() -> dict:
+            for pid in workers:
+                os.kill(pid, signal.SIGUSR2)
+            time.sleep(1)
+            return {pid: json.loads((snapshots / f"{pid}.json").read_text()) for pid in workers}
+
+        for server in (plain, staged):
+            peak(server, traffic, 5, stack.dir, stack.redis_pid)
+        totals = {"spent": Counter(), "calls": Counter(), "kinds": Counter(), "cpu": 0.0}
+        by_kind: dict[str, Counter] = defaultdict(Counter)
+        plain_cpu, staged_cpu, loads = [], [], []
+        for _ in range(rounds):
+            plain_cpu.append(peak(plain, traffic, seconds, stack.dir, stack.redis_pid)["server_cpu_us"])
+            before = snapshot()
+            run = peak(staged, traffic, seconds, stack.dir, stack.redis_pid)
+            after = snapshot()
+            staged_cpu.append(run["server_cpu_us"])
+            loads.append(run["load"])
+            for pid in workers:
+                a, b = after[pid], before[pid]
+                totals["cpu"] += a["cpu"] - b["cpu"]
+                totals["spent"].update(Counter(a["exclusive"]) - Counter(b["exclusive"]))
+                totals["calls"].update(Counter(a["calls"]) - Counter(b["calls"]))
+                totals["kinds"].update(Counter(a["kinds"]) - Counter(b["kinds"]))
+                for kind, spent in a["by_kind"].items():
+                    by_kind[kind].update(Counter(spent) - Counter(b["by_kind"].get(kind, {})))
+        n = sum(totals["kinds"].values())
+        spent = Counter()
+        for stage, value in totals["spent"].items():  # storage/'s functions as one stage
+            spent["sqlite" if stage.startswith("sqlite ") else stage] += value
+        spent["gunicorn loop"] = totals["cpu"] - sum(spent.values())
+        print(f"# served: gunicorn -w 2 --preload, wrk -c16, {rounds} x {seconds} s; {n:,} requests; "
+              f"load average {', '.join(f'{x:.1f}' for x in loads)}")
+        print(f"# CPU a request of the workers and master (/proc): plainly served {statistics.median(plain_cpu):,.0f} us, "
+              f"with the stage wrappers {statistics.median(staged_cpu):,.0f} us; the workers' own process CPU with "
+              f"the wrappers {totals['cpu'] / n * 1e6:,.0f} us")
+        print("| stage | CPU us a message | share |")
+        print("|---|---:|---:|")
+        for stage in SERVED_STAGES:
+            print(f"| {stage} | {spent[stage] / n * 1e6:.0f} | {spent[stage] / totals['cpu']:.0%} |")
+        print("| " + " | ".join(f"{name} a message: {totals['calls'][name] / n:.2f}" for name in SERVED_COUNTS) + " |")
+        shown = ["gunicorn http", "wsgi", "signature", "xml parse", "redis", "pool hop", "routing", "model",
+                 "handler logic", "sqlite", "logging", "xml render"]
+        whole = sum(sum(v for k, v in c.items() if not k.startswith("calls ")) for c in by_kind.values())
+        print("\nBy kind: CPU us a message of the kind inside gunicorn's handle (the loop not included), "
+              "round trips and statements a message")
+        print("| kind | messages | total | share | " + " | ".join(shown) + " | redis trips | sqlite stmts | log records |")
+        print("|---|---:|---:|---:|" + "---:|" * (len(shown) + 3))
+        rows = sorted(by_kind.items(), key=lambda kv: -sum(v for k, v in kv[1].items() if not k.startswith("calls ")
+                                                            and k != "profiler") / max(totals["kinds"][kv[0]], 1))
+        for kind, counted in rows:
+            k = totals["kinds"][kind]
+            if not k:
+                continue
+            total = sum(v for name, v in counted.items() if not name.startswith("calls ") and name != "profiler")
+            cells = " | ".join(f"{counted.get(stage, 0) / k * 1e6:.0f}" for stage in shown)
+            counts = " | ".join(f"{counted.get('calls ' + name, 0) / k:.1f}" for name in SERVED_COUNTS)
+            print(f"| {kind} | {k} | {total / k * 1e6:.0f} | {total / whole:.1%} | {cells} | {counts} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--cprofile", type=int, default=0, help="also print cProfile's top N (tottime)")
     parser.add_argument("--by-kind", action="store_true", help="also the stages for each kind of message")
+    parser.add_argument("--served", type=int, metavar="SECONDS", help="as served under gunicorn, SECONDS of wrk a round")
+    parser.add_argument("--rounds", type=int, default=2, help="with --served: rounds of plain and staged")
     args = parser.parse_args()
+    if args.served:
+        return served(args.served, args.rounds)
     with Stack() as stack:
         os.environ.update(stack.env())
         instrument()
@@ -233,7 +327,7 @@ def main() -> None:
 
             app.extensions["services"].pool = InlinePool()
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)  # CPU, as the stages: not the waits of a loaded machine
             profiler.enable()
         server_before, wall = redis_server_cpu(stack.redis_pid), time.perf_counter()
         cpu = time.process_time()

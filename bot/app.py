@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot import intent_model
 from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
+from bot.conversation import AtOnceRecord
 from bot.privacy import configure_logging
 from bot.router import feature_names_of, route
 from bot.web import BoundedInt
@@ -58,9 +59,8 @@ class Services:
         self._local = threading.local()
         # Handlers run here so a slow one cannot hold the HTTP reply past WeChat's deadline.
         self.pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="handler")
-        # Kinds of message (bot.conversation.kind_of) whose answer wrote: answered in the pool
-        # from then on, not tried at once first (bot/webhook.py).
-        self.answers_in_thread: set[str] = set()
+        # Which kinds of message are worth answering at once, in the request thread (bot/webhook.py).
+        self.at_once = AtOnceRecord()
         open_database(config.sqlite_path).close()  # create or migrate once, up front
         warm_up()
 

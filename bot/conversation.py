@@ -148,20 +148,21 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     state.MemberBusy if another message of the member keeps the lock too long.
 
     `at_once` (bot/webhook.py): answer with stores that only read (Context.db, Context.redis),
-    the turn taken already, if the message goes to a handler registered `reads_only` whose kind
-    of message never wrote in this process (kind_of, Services.answers_in_thread). Otherwise, and
-    at the first write, Redis command or lock wait, ReadOnlyRefused, raised before it happens:
-    the caller starts the turn over and answers in the handler pool, with the intent the
-    refusal carries (`routed`: the text is not routed twice)."""
+    the turn taken already, if the message goes to a handler registered `reads_only` and its kind
+    of message is worth trying so (kind_of, AtOnceRecord). Otherwise, and at the first write,
+    Redis command or lock wait, ReadOnlyRefused, raised before it happens: the caller starts the
+    turn over and answers in the handler pool, with the intent the refusal carries (`routed`:
+    the text is not routed twice)."""
     if not at_once:
         state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
     ctx = Context(services, message, turn.flow, at_once=at_once)
     if message.kind != "event" and message.text is not None:
         ctx.intent = routed or route(ctx.text)
-    reads_only = getattr(_handler_of(ctx), "reads_only", False)
+    tried = at_once and getattr(_handler_of(ctx), "reads_only", False) and services.at_once.worth_trying(kind_of(ctx))
+    kind = kind_of(ctx) if tried else None
     try:
-        if at_once and (not reads_only or kind_of(ctx) in services.answers_in_thread):
-            raise ReadOnlyRefused(kind_of(ctx))
+        if at_once and not tried:
+            raise ReadOnlyRefused("not tried at once")
         if at_once:
             refused_anything(ctx.db)  # forget an earlier message's refusal
         spoken = language.of_turn(ctx)
@@ -172,13 +173,44 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             ctx.settle(turn)
             reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply)  # notices, newsletters
         if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
-            raise ReadOnlyRefused(kind_of(ctx))
+            raise ReadOnlyRefused(kind)
     except ReadOnlyRefused as refused:
-        if reads_only:
-            services.answers_in_thread.add(kind_of(ctx))  # it wrote after all: the pool from now on
+        if tried:
+            services.at_once.note(kind, gave_up=True)
         refused.routed = ctx.intent if message.kind != "event" and message.text is not None else None
         raise
+    if tried:
+        services.at_once.note(kind, gave_up=False)
     return reply
+
+
+class AtOnceRecord:
+    """Which kinds of message (kind_of) are worth answering at once: how often each kind's tries
+    gave up at a write (bot/webhook.py answers those again in the pool, so a try that gives up
+    costs about what the hop it would have saved costs). A kind is tried at once while no more
+    than half its tries gave up (give or take SLACK, so that its first few messages do not decide
+    alone); past that, one message in PROBE still is, so that a kind that gave up (a non-member's
+    profile question reads Redis for failed bindings, a member's does not) is not sent to the
+    pool for good. Counts halve past WINDOW: the record follows what a kind does now. One per
+    process, shared by its threads; a lost update only shifts the odds."""
+
+    SLACK, PROBE, WINDOW = 4, 16, 64
+
+    def __init__(self):
+        self._counts: dict[str, list[int]] = {}  # kind -> [answered at once, gave up, passed over]
+
+    def worth_trying(self, kind: str) -> bool:
+        counts = self._counts.get(kind)
+        if counts is None or counts[1] <= counts[0] + self.SLACK:
+            return True
+        counts[2] += 1
+        return counts[2] % self.PROBE == 0
+
+    def note(self, kind: str, gave_up: bool) -> None:
+        counts = self._counts.setdefault(kind, [0, 0, 0])
+        counts[1 if gave_up else 0] += 1
+        if counts[0] + counts[1] >= self.WINDOW:
+            counts[0], counts[1] = counts[0] // 2, counts[1] // 2
 
 
 def _handler_of(ctx: Context):

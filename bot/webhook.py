@@ -175,11 +175,12 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
     flow, answered with stores that refuse any write, Redis command or wait on a lock before
     it happens (bot.conversation.respond's `at_once`). Such an answer cannot outlive the
     budget; one that comes to a write gives up having changed nothing and is answered in the
-    pool like any other, and so are the messages of its kind from then on. (A society served
+    pool like any other, and so are most messages of its kind while its kind gives up more often
+    than not (bot.conversation.AtOnceRecord). (A society served
     through the platform, bot/platform/accounts.py, has no read-only store yet: always the pool.)"""
     config = services.config
     routed = None
-    if turn.taken and turn.flow is None and hasattr(services, "answers_in_thread"):
+    if turn.taken and turn.flow is None and hasattr(services, "at_once"):
         try:
             return _answer_in_turn(services, message, turn, at_once=True)[1]
         except ReadOnlyRefused as refused:

@@ -60,7 +60,8 @@ class ReadOnlyRefused(BaseException):
 # savepoint (sqlite-utils' query() reads inside one; a savepoint takes no lock until a write).
 _READ_ACTIONS = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE,
                  sqlite3.SQLITE_SAVEPOINT}
-_READ_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list"}
+_READ_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo", "foreign_key_list",
+                 "data_version"}  # FTS5 reads this when it opens its index (a job search)
 READER_BUSY_TIMEOUT_MS = 200  # a reader that would wait longer for a lock gives the work back
 
 

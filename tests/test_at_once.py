@@ -4,6 +4,7 @@ changed nothing and is answered in the handler pool, its write made exactly once
 from __future__ import annotations
 
 import sqlite3
+import threading
 
 import pytest
 
@@ -11,8 +12,10 @@ from bot import content
 from bot.messages import Reply
 from bot.registry import MENU_HANDLERS
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
+from storage.jobs import JobQuery, search
 from storage.members import insert_member
 from storage.tickets import list_tickets
+from tests.job_board import TODAY, post
 from tests.test_webhook import account, new_member, wire  # noqa: F401  (fixtures)
 
 WRITES = [
@@ -59,6 +62,17 @@ def test_a_reader_reads(tmp_path):
     assert not refused_anything(reader)
 
 
+def test_a_reader_searches_the_job_board(tmp_path):
+    """A job question is answered at once: the full-text index opens in a reader (FTS5 asks
+    PRAGMA data_version when it opens) and finds the posting."""
+    path = tmp_path / "store.sqlite3"
+    post(open_database(path), "算法工程师", employer="郑州大学")
+    reader = open_reader(path)
+    found = search(reader, JobQuery(keywords=("算法",)), TODAY.isoformat())
+    assert [posting["title"] for posting in found] == ["算法工程师"]
+    assert not refused_anything(reader)
+
+
 def test_a_reads_only_handler_that_writes_after_all_writes_once_and_answers(wire, db, monkeypatch):
     """A handler registered reads_only that comes to a write is answered in the pool, its write
     made once; so are the next messages of its kind, and what it answers is what the member gets."""
@@ -93,6 +107,32 @@ def test_a_write_a_handler_swallowed_still_sends_the_message_to_the_pool(wire, d
     member = new_member()
     assert wire.click(member, "MENU_HELP") == "已记录"
     assert [row["actor"] for row in db.query("select actor from history where subject = 'help'")] == [member]
+
+
+def test_a_kind_that_wrote_for_one_member_is_still_answered_at_once_for_the_others(wire, db, monkeypatch):
+    """A reads_only handler that writes for some members only (a non-member's question that counts
+    failed bindings, say): each of those writes is made once and every member gets the right
+    answer, and the members whose answer only reads are still answered in the request thread,
+    not sent to the pool for good because one message of the kind wrote."""
+    answered_in = []
+
+    def noting_strangers(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        if ctx.openid in strangers:
+            ctx.db.execute("insert into history (subject, action, actor, at) values ('help', 'asked', ?, 'now')",
+                           [ctx.openid])
+            return Reply(text="已记录")
+        return Reply(text="会员你好")
+
+    noting_strangers.reads_only = True
+    monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", noting_strangers)
+    strangers = {new_member() for _ in range(2)}
+    members = [new_member() for _ in range(6)]
+    senders = [*strangers, *members]
+    assert [wire.click(openid, "MENU_HELP") for openid in senders] == ["已记录"] * 2 + ["会员你好"] * 6
+    assert sorted(row["actor"] for row in db.query("select actor from history where subject = 'help'")) == \
+        sorted(strangers)
+    assert answered_in[-6:] == [True] * 6  # the members after the strangers: at once
 
 
 def test_a_reads_only_handler_using_redis_is_answered_in_the_pool(wire, redis_client, monkeypatch):

@@ -265,7 +265,7 @@ def _sign_up_by_name(ctx, plain: str):
 
 # --- registering -------------------------------------------------------------------------------
 
-@handles("event_signup")
+@handles("event_signup", reads_only=True)
 def sign_up(ctx):
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)

@@ -42,7 +42,7 @@ def _detail(ctx, job_id: int) -> Reply:
 LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts="jobs.list")
 
 
-@handles("jobs", menu="MENU_JOBS")
+@handles("jobs", menu="MENU_JOBS", reads_only=True)
 def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
     text = ctx.text if slots else ""  # a menu click lists the newest

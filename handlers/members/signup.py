@@ -269,7 +269,7 @@ def application_status(ctx, application: dict) -> Reply:
                      submitted=application["created_at"][:10])
 
 
-@handles("signup", menu="MENU_SIGNUP")
+@handles("signup", menu="MENU_SIGNUP", reads_only=True)
 def start_signup(ctx):
     if ctx.flow and ctx.flow["name"] == FLOW:
         # Asked again half-way (menu, or "入会" while paused): carry on, do not start over.

@@ -78,7 +78,7 @@ def subscribe_topics(ctx):
     return _choices(ctx)
 
 
-@handles(menu="MENU_SUBSCRIPTIONS")
+@handles(menu="MENU_SUBSCRIPTIONS", reads_only=True)
 def show_subscriptions(ctx):
     current = topics_of(ctx.db, ctx.openid)
     if not current:
@@ -139,7 +139,7 @@ def _kept_and_dropped(text: str) -> tuple[list[str], list[str]]:
     return (kept, dropped) if kept and dropped else ([], [])
 
 
-@handles("unsubscribe")
+@handles("unsubscribe", reads_only=True)
 def unsubscribe_topics(ctx):
     kept, dropped = _kept_and_dropped(ctx.text)
     if dropped:  # one dropped, another kept: only the one, whatever the alert words around it
