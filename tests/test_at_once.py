@@ -10,13 +10,13 @@ import pytest
 
 from bot import content
 from bot.messages import Reply
-from bot.registry import MENU_HANDLERS
+from bot.registry import EVENT_HANDLERS, MENU_HANDLERS
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
-from storage.members import insert_member
+from storage.members import find_member_by_openid, insert_member
 from storage.tickets import list_tickets
 from tests.job_board import TODAY, post
-from tests.test_webhook import account, new_member, wire  # noqa: F401  (fixtures)
+from tests.test_webhook import account, event_xml, new_member, wire  # noqa: F401  (fixtures)
 
 WRITES = [
     "insert into members (member_no, name, category) values ('X1', '李四', 'regular')",
@@ -133,6 +133,27 @@ def test_a_kind_that_wrote_for_one_member_is_still_answered_at_once_for_the_othe
     assert sorted(row["actor"] for row in db.query("select actor from history where subject = 'help'")) == \
         sorted(strangers)
     assert answered_in[-6:] == [True] * 6  # the members after the strangers: at once
+
+
+def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_again(wire, db, monkeypatch):
+    """A newcomer's follow only reads (nobody to mark reachable): welcomed in the request thread. A
+    member who had unfollowed is made reachable again: that write gives up at once, is made in the
+    pool, and the member is welcomed the same."""
+    welcome, answered_in = EVENT_HANDLERS["subscribe"], []
+
+    def noting_thread(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        return welcome(ctx)
+
+    noting_thread.reads_only = welcome.reads_only
+    monkeypatch.setitem(EVENT_HANDLERS, "subscribe", noting_thread)
+    newcomer, gone = new_member(), new_member()
+    insert_member(db, {"member_no": "HNKX202600002", "name": "王建国", "category": "regular", "openid": gone,
+                       "reachable": 0}, actor="test")
+    assert wire.reply(event_xml(newcomer, "subscribe"))["Content"] == content.text("welcome.follow")
+    assert wire.reply(event_xml(gone, "subscribe"))["Content"] == content.text("welcome.follow")
+    assert find_member_by_openid(db, gone)["reachable"] == 1
+    assert answered_in[0] is True and answered_in[-1] is False  # the newcomer at once, the write in the pool
 
 
 def test_a_reads_only_handler_using_redis_is_answered_in_the_pool(wire, redis_client, monkeypatch):

@@ -13,13 +13,13 @@ from bot.wechat import FOLLOW_EVENTS, SCAN_EVENTS
 from storage.members import set_reachable_by_openid
 
 
-@handles(events=FOLLOW_EVENTS)
+@handles(events=FOLLOW_EVENTS, reads_only=True)
 def welcome(ctx):
     set_reachable_by_openid(ctx.db, ctx.openid, True)
     return ctx.reply("welcome.follow")
 
 
-@handles(events=SCAN_EVENTS)
+@handles(events=SCAN_EVENTS, reads_only=True)
 def welcome_back(ctx):
     set_reachable_by_openid(ctx.db, ctx.openid, True)
     return ctx.reply("welcome.scan")
@@ -31,7 +31,7 @@ def farewell(ctx):
     return Reply.nothing()
 
 
-@handles(events=("view", "location", "templatesendjobfinish", "masssendjobfinish"))
+@handles(events=("view", "location", "templatesendjobfinish", "masssendjobfinish"), reads_only=True)
 def acknowledge(ctx):
     """Reports and menu links need no answer; WeChat only wants `success`."""
     return Reply.nothing()
