@@ -778,19 +778,10 @@ class _Lexicon:
         return self._plain_verbs
 
     def _read_tags(self) -> None:
-        import jieba
-
-        function_words, verbs = set(), set()
-        with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-            for line in f:
-                word, _, tag = line.split()
-                if word in self._near_words:
-                    continue
-                if tag in self._not_keyword_tags:
-                    function_words.add(word)
-                elif tag in self._side_word_tags:
-                    verbs.add(word)
-        self._function_words, self._plain_verbs = frozenset(function_words), frozenset(verbs)
+        tagged = lexicon_cache.tagged_words(self._not_keyword_tags | self._side_word_tags)  # kept in var/
+        function_words = frozenset().union(*(tagged[tag] for tag in self._not_keyword_tags))
+        verbs = frozenset().union(*(tagged[tag] for tag in self._side_word_tags - self._not_keyword_tags))
+        self._function_words, self._plain_verbs = function_words - self._near_words, verbs - self._near_words
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing

@@ -68,3 +68,20 @@ def test_a_damaged_cache_file_is_built_again_not_read(fresh_start, damage):
     assert fresh_start() == good
     assert router._lexicon._segmenter.tables() == tables
     assert lexicon_cache.decode(path.read_bytes()) == tables  # rewritten whole
+
+
+def test_a_job_question_reads_the_same_from_the_kept_tags_and_from_a_damaged_file(fresh_start):
+    """The words jieba tags as adverbs, numbers, verbs ... (never a job's keywords) come from
+    var/lexicon/*.tags after the first start, and a job question's keywords are the same."""
+    question = "我去年退休了，听说郑州有算法工程师的工作吗"
+    fresh_start()
+    first = router.analyse(question).slots_for("jobs")
+    built = (router._lexicon.function_words(), router._lexicon.plain_verbs())
+    (kept,) = fresh_start.cache.glob("*.tags")
+    fresh_start()
+    assert router.analyse(question).slots_for("jobs") == first
+    assert (router._lexicon.function_words(), router._lexicon.plain_verbs()) == built
+    kept.write_bytes(kept.read_bytes()[:1000])  # truncated
+    fresh_start()
+    assert (router._lexicon.function_words(), router._lexicon.plain_verbs()) == built
+    assert len(kept.read_bytes()) > 1000  # written whole again
