@@ -55,6 +55,7 @@ class Context:
     flow: dict | None
     intent: Intent | None = None
     at_once: bool = False  # answered in the request thread with stores that only read (bot/webhook.py)
+    remembered_language: str | None = None  # read with the member's turn (bot/language.py)
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
     remind_of: dict | None = field(default=None, init=False)  # a paused flow the reply should mention
@@ -155,7 +156,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     the text is not routed twice)."""
     if not at_once:
         state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
-    ctx = Context(services, message, turn.flow, at_once=at_once)
+    ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language)
     if message.kind != "event" and message.text is not None:
         ctx.intent = routed or route(ctx.text)
     tried = at_once and getattr(_handler_of(ctx), "reads_only", False) and services.at_once.worth_trying(kind_of(ctx))

@@ -39,12 +39,11 @@ def said_in(text: str | None) -> str | None:
 
 def of_turn(ctx) -> str:
     """The language to answer this message in (see the module's docstring); remembered for the
-    next one when it is not the default. Reads Redis only for a message that says too little and
-    comes with no flow (a refused read answers it in the pool, bot/conversation.respond)."""
+    next one when it is not the default. A message that says too little and comes with no flow
+    takes the one remembered (read with the member's turn: Context.remembered_language)."""
     said = said_in(ctx.message.text) if ctx.message.kind != "event" else None
     if said is None:
-        said = (ctx.flow or {}).get("language") if ctx.flow is not None else \
-            state.remembered_language(ctx.redis, ctx.openid)
+        said = (ctx.flow or {}).get("language") if ctx.flow is not None else ctx.remembered_language
     return said or content.DEFAULT_LANGUAGE
 
 

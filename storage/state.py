@@ -80,9 +80,11 @@ class MemberTurn:
         self._raw_flow: bytes | None = None
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
         self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
+        self.language: str | None = None  # the language remembered for the member (remember_language)
 
-    def _took(self, raw_flow: bytes | None) -> None:
+    def _took(self, raw_flow: bytes | None, raw_language: bytes | None) -> None:
         self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
+        self.language = raw_language.decode() if raw_language else None
 
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
@@ -98,11 +100,11 @@ class MemberTurn:
 
 # Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
 _BEGIN_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: claim, lock, flow[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
+-- KEYS: claim, lock, flow, language[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
-if KEYS[4] then redis.call('set', KEYS[4], ARGV[5], 'EX', ARGV[6]) end
+if KEYS[5] then redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[6]) end
 if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
-return {1, redis.call('get', KEYS[3])}
+return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4])}
 """)
 
 # The flow is written back only while the lock is still ours: a handler that outlived the
@@ -184,7 +186,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     The turn comes back untaken when another message of the member holds the lock.
     """
     turn = MemberTurn(openid)
-    keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid)]
+    keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid), _about_member_key("language", openid)]
     args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
     if window:
         kind, seconds, messages = window
@@ -194,7 +196,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     if claimed is None:
         return None
     if claimed[0]:
-        turn._took(claimed[1])
+        turn._took(claimed[1], claimed[2])
     return turn
 
 
@@ -204,9 +206,10 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
     while not turn.taken:
         with r.pipeline(transaction=False) as pipe:
             pipe.set(_lock_key(turn.openid), turn.token, nx=True, px=int(LOCK_HOLD_SECONDS * 1000))
-            taken, raw_flow = pipe.get(flow_key(turn.openid)).execute()
+            pipe.get(flow_key(turn.openid))
+            taken, raw_flow, raw_language = pipe.get(_about_member_key("language", turn.openid)).execute()
         if taken:
-            turn._took(raw_flow)
+            turn._took(raw_flow, raw_language)
         elif time.monotonic() >= deadline:
             raise MemberBusy(turn.openid)
         else:
@@ -440,13 +443,14 @@ def recent_topic(r: redis.Redis, openid: str) -> str | None:
 
 
 # --- the language a member writes in (bot/language.py) ------------------------------------
+# Written for the member's next message, read back by that message's begin_message (MemberTurn.language):
+# no round trip of its own, and a message answered at once needs no Redis for it.
 
 def remember_language(r: redis.Redis, openid: str, language: str, ttl_seconds: int) -> None:
     _set_for_next_message(r, openid, _about_member_key("language", openid), language, ttl_seconds)
 
 
-def remembered_language(r: redis.Redis, openid: str) -> str | None:
-    return _recalled(r, "language", openid)
+# Read back with the member's flow, in begin_message's script: MemberTurn.language.
 
 
 # --- a cancelled form's answers, kept a day to be resumed ------------------------------

@@ -3,6 +3,7 @@
 changed nothing and is answered in the handler pool, its write made exactly once."""
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 
@@ -34,6 +35,19 @@ WRITES = [
     "attach database ':memory:' as other",
     "vacuum",
 ]
+
+
+def threads_answering(monkeypatch, table: dict, key: str) -> list[bool]:
+    """For each message the handler of `key` answers from now on, whether in the request thread."""
+    handler, answered_in = table[key], []
+
+    def noted(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        return handler(ctx)
+
+    noted.reads_only = handler.reads_only
+    monkeypatch.setitem(table, key, noted)
+    return answered_in
 
 
 @pytest.mark.parametrize("sql", WRITES)
@@ -139,14 +153,7 @@ def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_aga
     """A newcomer's follow only reads (nobody to mark reachable): welcomed in the request thread. A
     member who had unfollowed is made reachable again: that write gives up at once, is made in the
     pool, and the member is welcomed the same."""
-    welcome, answered_in = EVENT_HANDLERS["subscribe"], []
-
-    def noting_thread(ctx):
-        answered_in.append(threading.current_thread() is threading.main_thread())
-        return welcome(ctx)
-
-    noting_thread.reads_only = welcome.reads_only
-    monkeypatch.setitem(EVENT_HANDLERS, "subscribe", noting_thread)
+    answered_in = threads_answering(monkeypatch, EVENT_HANDLERS, "subscribe")
     newcomer, gone = new_member(), new_member()
     insert_member(db, {"member_no": "HNKX202600002", "name": "王建国", "category": "regular", "openid": gone,
                        "reachable": 0}, actor="test")
@@ -154,6 +161,19 @@ def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_aga
     assert wire.reply(event_xml(gone, "subscribe"))["Content"] == content.text("welcome.follow")
     assert find_member_by_openid(db, gone)["reachable"] == 1
     assert answered_in[0] is True and answered_in[-1] is False  # the newcomer at once, the write in the pool
+
+
+def test_a_menu_click_after_english_is_answered_in_english_at_once(wire, monkeypatch):
+    """The language a member wrote in comes back with their turn (begin_message's script), not from
+    a Redis read of its own: a click after an English question is answered in English, and in the
+    request thread (the read refused it at once and sent it to the pool before)."""
+    answered_in = threads_answering(monkeypatch, MENU_HANDLERS, "MENU_HELP")
+    member = new_member()
+    assert "yuan" in wire.say(member, "How much is the yearly membership fee?")
+    english = wire.click(member, "MENU_HELP")
+    assert english != content.text("help.text") and not re.search(r"[\u4e00-\u9fff]{4}", english)
+    assert answered_in == [True]
+    assert wire.click(new_member(), "MENU_HELP") == content.text("help.text")  # others still in Chinese
 
 
 def test_a_reads_only_handler_using_redis_is_answered_in_the_pool(wire, redis_client, monkeypatch):
