@@ -165,10 +165,11 @@ def intent_train(force):
     import time
 
     from bot import intent_model
-    from bot.router import feature_names_of, tokenize
+    from bot.router import analyse, feature_names_of, tokenize
 
     started = time.perf_counter()
     tokenize("学会")  # builds the router's segmenter table in var/lexicon too, which every start then reads
+    analyse("郑州有算法的工作吗").slots_for("jobs")  # and the words jieba tags, for job questions (*.tags)
     model, path, trained = intent_model.build(feature_names_of, force=force)
     rows = len(intent_model.load_examples())
     what = "trained" if trained else "already cached"
