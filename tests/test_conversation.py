@@ -291,7 +291,8 @@ def test_cancelling_an_application_started_over_a_paused_form_brings_that_form_b
     assert "已取消“申请入会”" in reply and content.text("flow.paused", flow="意见建议") in reply
     assert "写下您的意见" in alice.says("继续")
     assert "编号" in alice.says("希望年会提供直播")
-    assert len(tickets(db)) == 1 and redis_state.load_flow(redis_client, "o_alice") is None
+    left = redis_state.load_flow(redis_client, "o_alice")  # at most the question after a ticket, which lapses
+    assert len(tickets(db)) == 1 and (left is None or (left["step"] == "submitted" and "waiting" not in left))
 
 
 @pytest.fixture

@@ -169,3 +169,48 @@ def test_several_people_are_told_each_registers_and_the_contact_still_asked(visi
 def test_asking_what_meetings_there_are_lists_events_not_newsletters(visitor, events):
     reply = visitor.says("最近有什么会")
     assert "实验室安全培训" in reply and "会讯" not in reply
+
+
+# --- receipts, complaints and what follows a ticket ----------------------------------------------
+
+def test_a_receipt_question_from_a_non_member_says_how_receipts_are_issued(visitor):
+    reply = visitor.says("缴完会费给开收据吗")
+    assert "票据" in reply and "0371-6000 0000" in reply and "会费标准" not in reply
+
+
+def test_an_angry_complaint_about_dues_paperwork_is_taken_as_a_complaint(visitor):
+    reply = visitor.says("会费的发票拖了两个月还没给，什么态度")
+    assert "反馈的内容" in reply and "会费标准" not in reply
+
+
+def test_a_transfer_question_that_also_wants_an_invoice_gets_both(visitor):
+    reply = visitor.says("能不能对公转账 我们要开发票")
+    assert "转账" in reply and "纳税人识别号" in reply
+
+
+def test_asking_when_right_after_a_complaint_gives_the_time_and_the_number(visitor, db):
+    visitor.says("培训结束三周了证书还没有寄过来，请尽快处理")
+    done = visitor.says("确认")
+    assert "编号" in done
+    reply = visitor.says("那多久能给我个答复")
+    assert "3 个工作日" in reply and "FK" in reply and "您是想" not in reply
+
+
+def test_asking_after_an_earlier_complaint_with_none_on_record_does_not_start_a_new_one(visitor, db):
+    from storage.tickets import list_tickets_of_member
+
+    reply = visitor.says("我之前投诉的那件事咋样了")
+    assert "查不到" in reply and "反馈的内容" not in reply
+    assert list_tickets_of_member(db, "o_visitor", 0, 5) == []
+
+
+def test_urging_under_the_ticket_list_is_noted_on_the_ticket(visitor, db):
+    from storage.tickets import create_ticket
+
+    create_ticket(db, "o_visitor", "投诉", "报名费交了一直没有收到报名确认短信")
+    visitor.says("我的诉求")
+    reply = visitor.says("怎么还没人处理，都等半个月了")
+    assert "抱歉" in reply and "0371-6000 0000" in reply
+    from storage.tickets import waiting_human_ticket
+
+    assert "等半个月" in waiting_human_ticket(db, "o_visitor")["body"]

@@ -363,6 +363,7 @@ MEMBER = True  # the path is walked by a bound member (with tickets of their own
 FLOW_PATHS = {
     "feedback": (not MEMBER, ["我要提建议"]),
     "feedback draft": (not MEMBER, ["会讯文章打不开，建议尽快修复一下谢谢"]),
+    "feedback submitted": (not MEMBER, ["会讯文章打不开，建议尽快修复一下谢谢", "确认"]),
     "my tickets": (MEMBER, ["我的诉求"]),
     "signup, individual": (not MEMBER, ["我要入会"] + [answer for _, answer, _ in STUDENT_ANSWERS]),
     "signup, unit": (not MEMBER, ["我要入会"] + [answer for _, answer, _ in UNIT_ANSWERS]),

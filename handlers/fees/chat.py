@@ -41,15 +41,17 @@ def _mentions(text: str, key: str) -> bool:
 @handles("fee_status", menu="MENU_FEES", reads_only=True)
 def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
-    if text and _mentions(text, "refund"):
-        return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到": a complaint for the secretariat
+    if text and (_mentions(text, "refund") or _mentions(text, "complaint")):
+        return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到", "收据半年了还没给": a complaint for the secretariat
     if text and asks_event_fee(text):
         return event_fee(ctx, text)
     channel = _channel_asked(text)
-    if channel is not None:
-        return _channel_answer(ctx, channel)
-    if text and _mentions(text, "invoice"):
-        return ctx.reply("fees.invoice", **content.society()["secretariat"])
+    if channel is not None:  # "能对公转账吗 要发票的": both halves
+        answer = _channel_answer(ctx, channel)
+        return answer.with_note(_invoice_text()) if _mentions(text, "invoice") else answer
+    if text and (_mentions(text, "invoice") or (
+            _mentions(text, "receipt") and find_payer_by_openid(ctx.db, ctx.openid) is None)):
+        return ctx.reply("fees.invoice", **content.society()["secretariat"])  # "交了以后有没有收据"
     if text and _mentions(text, "how_to_pay"):
         return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
     category = _category_named(text)
@@ -66,6 +68,10 @@ def fee_status(ctx):
     if text and _mentions(text, "paid_yet"):
         return _paid_yet(ctx, payer)
     return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
+
+
+def _invoice_text() -> str:
+    return content.text("fees.invoice", **content.society()["secretariat"])
 
 
 def payer_reply(ctx, payer: dict, details: bool = False):

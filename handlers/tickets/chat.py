@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from bot import content, paging
-from bot.registry import handles, step
+from bot.registry import INTENT_HANDLERS, handles, step
 from storage import state
 from storage.tickets import (CLOSED, add_to_ticket, create_ticket, latest_open_ticket, list_tickets_of_member,
                              replies_to, ticket_of_member)
@@ -64,15 +64,46 @@ LISTING = paging.Listing("feedback", _fetch, _line, _detail)
 
 def show_own(ctx):
     reply = paging.show(ctx, LISTING, {"openid": ctx.openid}, content.text("tickets.heading"))
-    return reply or ctx.reply("tickets.none")
+    return reply or ctx.reply("tickets.none", **content.society()["secretariat"])
+
+
+def urges(text: str) -> bool:
+    return any(word in text for word in _rules()["urge_words"])
+
+
+def urge(ctx):
+    """"还没处理？我都等一个月了": sorry, and a person asked for (the member's words on the
+    secretariat's queue, handlers/human), who sees the ticket it is about."""
+    ticket = latest_open_ticket(ctx.db, ctx.openid)
+    if ticket is None:
+        return ctx.reply("tickets.none", **content.society()["secretariat"])
+    sorry = ctx.reply("tickets.urged", ticket_no=ticket["ticket_no"])
+    return sorry.with_note(INTENT_HANDLERS["human"](ctx).text)
 
 
 @step("feedback", paging.STEP, prompt="tickets.browse_prompt", lapses=True)
 def browse(ctx):
+    if urges(ctx.text):
+        ctx.end_flow()
+        return urge(ctx)
     current = ctx.flow_data.get("current")
     if current is not None and any(word in ctx.text for word in _rules()["progress_words"]):
         return _detail(ctx, current)  # "还在处理吗？大概要多久": where the one just shown stands
     return paging.browse(ctx, LISTING)
+
+
+@step("feedback", "submitted", prompt="tickets.browse_prompt", lapses=True)
+def after_submitting(ctx):
+    """Right after a ticket is taken: "多久给我答复" gets when, "怎么还没人管" is urging; anything
+    else is answered as if nothing were open."""
+    if urges(ctx.text):
+        ctx.end_flow()
+        return urge(ctx)
+    if any(word in ctx.text for word in _rules()["progress_words"]):
+        ticket_no = ctx.flow_data["ticket_no"]
+        ctx.end_flow()
+        return ctx.reply("tickets.when", ticket_no=ticket_no, **content.society()["secretariat"])
+    return paging.leave_and_answer(ctx)
 
 
 @handles(events=("media:image",))

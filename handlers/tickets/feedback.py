@@ -83,4 +83,6 @@ def _submit(ctx, body: str):
         return ctx.reply("feedback.too_long", limit=rules["max_chars"])
     ticket_no = create_ticket(ctx.db, ctx.openid, _category(body), body)
     ctx.end_flow()
+    if ctx.flow is None:  # "多久给我答复" next is about this ticket (tickets.after_submitting)
+        ctx.start_flow("feedback", "submitted", ticket_no=ticket_no)
     return ctx.reply("feedback.done", ticket_no=ticket_no)
