@@ -384,13 +384,17 @@ def branches_book(path):
 
 
 def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, db, tmp_path):
+    imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别"],
+                             ["ABC00061", "司马青", "13700002103", "普通会员"]))
     report = imported(env, branches_book(tmp_path / "分会新会员.xlsx"))
-    assert [(s["sheet"], len(s["new"])) for s in report["sheets"]] == [("东区分会", 2), ("西区分会", 2)]
+    assert [(c["sheet"], c["row"]) for c in report["checks"] if "已是会员 ABC00061" in c["check"]] == [("东区分会", 5)]
+    assert [(s["sheet"], len(s["new"])) for s in report["sheets"]] == [("东区分会", 1), ("西区分会", 2)]
     shifted = member(db, "13700002102")
     assert (shifted["name"], shifted["work_unit"], shifted["category"]) == ("上官燕", "东区大学", "student")
     assert [(c["sheet"], c["row"]) for c in report["checks"] if "右错了一列" in c["check"]] == [("东区分会", 4)]
     assert member(db, "13700002101")["name"] == "欧阳明" and len(find_members_by_mobile(db, "1370000210")) == 0
     assert [(p["sheet"], p["row"], p["letter"]) for p in report["problems"]] == [("东区分会", 3, "E")]
+    assert [(c["sheet"], c["row"]) for c in report["checks"] if "西区分会第 4 行有同一人" in c["check"]] == [("东区分会", 3)]
     assert "工作表“西区分会”" in printed(env, tmp_path / "分会新会员.xlsx")
 
 

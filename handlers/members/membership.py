@@ -380,12 +380,14 @@ def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, un
     it (one person on two branches' sheets is created once). Returns (report, blocked)."""
     plans = [roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) for sheet in sheets]
     blocked = any(plan.problems for plan in plans) and not skip_bad_rows
+    corrected = roster.corrected_elsewhere(sheets)
     write = write and not blocked and not dry_run
     reports = []
     for position, sheet in enumerate(sheets):
         plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) if write and position \
             else plans[position]
         created = apply_import(db, plan, file_name, actor, today) if write else None
+        plan.checks.extend(corrected[position])
         reports.append(import_report(plan, file_name, created, dry_run, db))
     return (reports[0] if len(reports) == 1 else workbook_report(reports)), blocked
 

@@ -243,7 +243,8 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
-                 "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending")
+                 "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
+                 "corrected_elsewhere", "already_member")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -298,6 +299,31 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     if not overwrite and _older_than_store(plan):
         _keep_stored_values(plan)
     return plan
+
+
+def corrected_elsewhere(sheets: list[Sheet]) -> list[list[Problem]]:
+    """For each sheet, its rows whose mobile is no mobile while a row of the same name (on any sheet
+    of the file) has it with the digit that was missing: one person sent in twice, corrected later.
+    Said on the wrong row, so the secretary knows the person is in and the row can be let go."""
+    written = [(position, row, _squeeze(values.get("name") or ""), re.sub(r"\D", "", normalise(values.get("mobile"))))
+               for position, sheet in enumerate(sheets) for row, values in sheet.rows]
+    valid = {}
+    for position, row, name, digits in written:
+        try:
+            valid.setdefault(name, []).append((position, row, clean_mobile(digits)))
+        except Invalid:
+            continue
+    said: list[list[Problem]] = [[] for _ in sheets]
+    for position, row, name, digits in written:
+        if not name or not digits or any(m == digits for _, _, m in valid.get(name, [])):
+            continue
+        for other_position, other_row, mobile in valid.get(name, []):
+            if any(mobile[:i] + mobile[i + 1:] == digits for i in range(len(mobile))):
+                sheet = sheets[position]
+                said[position].append(Problem(row, sheet.columns.get("mobile"), digits, "corrected_elsewhere", {
+                    "sheet": sheets[other_position].name or "", "row": other_row, "mobile": mobile, "name": name}))
+                break
+    return said
 
 
 def _older_than_store(plan: ImportPlan) -> bool:
@@ -779,6 +805,9 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
     if not member and others and _squeeze(others[0]["name"]) == _squeeze(fields["name"]):
         if "member_no" in fields and checks is not None:  # numbered on import from a roster without numbers
             checks.append(Problem(row, sheet.columns["member_no"], fields["member_no"], "number_adopted",
+                                  {"member_no": others[0]["member_no"]}))
+        elif "member_no" not in sheet.columns and checks is not None:  # a new-member form naming a member
+            checks.append(Problem(row, sheet.columns["name"], fields["name"], "already_member",
                                   {"member_no": others[0]["member_no"]}))
         return others[0], []
     for other in others[:1]:
