@@ -214,3 +214,41 @@ def test_urging_under_the_ticket_list_is_noted_on_the_ticket(visitor, db):
     from storage.tickets import waiting_human_ticket
 
     assert "等半个月" in waiting_human_ticket(db, "o_visitor")["body"]
+
+
+# --- a question about the open calls is answered, not the list again ------------------------------
+
+@pytest.fixture
+def open_calls(db):
+    from datetime import date, timedelta
+
+    from storage.awards import save_awards
+
+    day = (date.today() + timedelta(days=30)).isoformat()
+    later = (date.today() + timedelta(days=60)).isoformat()
+    save_awards(db, [({"name": "省青年科技奖", "kind": "award", "deadline": day, "eligibility": "40周岁以下",
+                       "how_to_apply": "由所在单位推荐", "link": "https://example.org/qnkjj"}, "test"),
+                     ({"name": "优秀科普作品奖", "kind": "award", "deadline": later, "eligibility": "公开出版的科普作品",
+                       "how_to_apply": "作者本人申报", "link": None}, "test")], [], actor="test")
+
+
+def test_how_to_apply_asked_under_the_list_is_answered_for_each_call(visitor, open_calls):
+    first = visitor.says("现在有什么奖能报")
+    reply = visitor.says("是个人直接报还是要单位推荐")
+    assert reply != first and "由所在单位推荐" in reply and "作者本人申报" in reply
+
+
+def test_a_deadline_asked_for_a_call_named_is_that_calls_deadline(visitor, open_calls):
+    reply = visitor.says("优秀科普作品奖哪天截止")
+    assert "优秀科普作品奖" in reply and "省青年科技奖" not in reply and "截止" in reply
+
+
+def test_a_call_not_open_is_said_not_to_be_and_the_open_ones_answered(visitor, open_calls):
+    reply = visitor.says("自然科学奖什么时候截止")
+    assert "没有单独征集“自然科学奖”" in reply and "省青年科技奖" in reply
+
+
+def test_where_to_get_the_forms_gives_each_calls_link_or_whom_to_ask(visitor, open_calls):
+    visitor.says("评奖")
+    reply = visitor.says("申报书模板在哪下")
+    assert "https://example.org/qnkjj" in reply and "秘书处" in reply

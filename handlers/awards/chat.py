@@ -8,10 +8,12 @@ subscribed) how to get the deadline reminders.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from handlers.awards import calls
 from bot import content, paging
+from bot.messages import Reply
 from bot.registry import handles, step
 from storage.awards import TALENT, find_award, list_awards
 from handlers.news.subscriptions import subscribe_to
@@ -39,8 +41,49 @@ def _detail(ctx, award_id: int):
 LISTING = paging.Listing("awards", _fetch, _line, _detail)
 
 
+def _field_asked(text: str) -> str | None:
+    """"啥时候截止" -> deadline, "我能自己报吗还是得推荐" -> how_to_apply (content/awards.toml [asked])."""
+    return next((field for field, words in calls.settings()["asked"].items() if any(word in text for word in words)), None)
+
+
+_CALL_NAMED = re.compile(r"([\u4e00-\u9fff]{2,12}?(?:奖|工程|计划|项目|竞赛|大赛))")
+
+
+def _answer_asked(ctx, field: str) -> Reply:
+    """A question about one side of the open calls, with none opened yet: that side of each call
+    (the call named, when the member names one that is open), the list kept open for its numbers."""
+    today, kind = date.today().isoformat(), calls.kind_asked(ctx.text)
+    query = {"from": today, "kind": kind if kind and list_awards(ctx.db, {"from": today, "kind": kind}, 0, 1) else None}
+    heading = content.text("awards.heading", what=content.text("awards.what.any"))
+    if paging.show(ctx, LISTING, query, heading, open_single=False) is None:
+        return ctx.reply("awards.nothing_open")
+    rows = list_awards(ctx.db, query, 0, paging.page_size())
+    ctx.goto(paging.STEP, shown=[row["id"] for row in rows], offset=len(rows))
+    named = _CALL_NAMED.search(re.sub(r"[\s\W]+", "", ctx.text))
+    picked = [row for row in rows if named and (named.group(1) in row["name"] or row["name"] in named.group(1))]
+    lead = "" if not named or picked or named.group(1) in content.text("awards.what.any") else \
+        content.text("awards.asked_not_found", name=named.group(1))
+    secretariat = content.society()["secretariat"]
+    lines = [content.text("awards.asked_line", number=number, name=row["name"], value=_value(row, field, secretariat))
+             for number, row in enumerate(rows, 1) if not picked or row in picked]
+    text = lead + content.text("awards.asked_heading", field=content.text(f"awards.asked_fields.{field}")) + \
+        "\n" + "\n".join(lines)
+    return Reply(text=text).with_note(content.text("awards.asked_footer", **secretariat))
+
+
+def _value(call: dict, field: str, secretariat: dict) -> str:
+    if field == "deadline":
+        return calls.deadline_text(call, date.today())
+    if field == "link":
+        return call["link"] or content.text("awards.no_link", **secretariat)
+    return call[field] or content.text("awards.none")
+
+
 @handles("awards", menu="MENU_AWARDS", reads_only=True)
 def show_awards(ctx):
+    field = _field_asked(ctx.text) if ctx.message.kind == "text" else None
+    if field:
+        return _answer_asked(ctx, field)
     today, kind = date.today().isoformat(), calls.kind_asked(ctx.text)
     every = content.text("awards.what.any")
     if kind:
@@ -62,4 +105,7 @@ def browse(ctx):
     current = ctx.flow_data.get("current")
     if current is not None and any(word in ctx.text for word in calls.settings()["detail_words"]):
         return LISTING.detail(ctx, current)  # "年龄有要求吗", "需要什么材料": the call just opened answers it
+    field = _field_asked(ctx.text)
+    if current is None and field and paging.chosen_number(ctx.text) is None:
+        return _answer_asked(ctx, field)  # "我能自己报吗还是得推荐" under the list: that side of each call
     return paging.browse(ctx, LISTING)
