@@ -13,7 +13,6 @@ from flask import Blueprint, abort, redirect, request, url_for
 
 from handlers.members import membership
 from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
-from bot.web import same_site_path
 from storage import admin as admin_store
 from storage import members as store
 
@@ -28,23 +27,32 @@ DATA_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type"
 @bp.get("/")
 def index():
     status = request.args.get("status", "pending")
-    if status not in STATUSES:
-        status = "pending"
+    return _list_page(status if status in STATUSES else "pending")
+
+
+def _list_page(status: str, ticked: frozenset = frozenset(), reason: str = ""):
+    """The list; after a refused decision, the boxes ticked and the reason typed are kept."""
     rows = admin_store.list_applications(db(), status)
     items = [dict(membership.application_view(db(), a), decided_at=(a["decided_at"] or "")[:16].replace("T", " "),
                   decided_by=a["decided_by"], reason=a["reason"]) for a in rows]
-    return render("applications.html", items=items, status=status, statuses=STATUSES)
+    return render("applications.html", items=items, status=status, statuses=STATUSES, ticked=ticked,
+                  reason=reason)
 
 
 @bp.get("/<app_no>")
 def show(app_no: str):
+    return _application_page(app_no)
+
+
+def _application_page(app_no: str, reason: str = ""):
     application = or_404(store.find_application(db(), app_no))
     data = application["data"]
     fields = [(key, data[key]) for key in DATA_FIELDS if data.get(key) not in (None, "")]
     history = [membership.history_view(row, full=True, db=db())
                for row in store.history_of(db(), "application", application["id"])]
     return render("application.html", application=application,
-                  view=membership.application_view(db(), application), fields=fields, history=history)
+                  view=membership.application_view(db(), application), fields=fields, history=history,
+                  reason=reason)
 
 
 def _notice_texts(item: dict) -> str:
@@ -65,13 +73,18 @@ def decide():
     app_nos = request.form.getlist("app_no")
     decision = request.form.get("decision")
     reason = request.form.get("reason", "").strip()
-    back = redirect(same_site_path(request.form.get("back"), url_for(".index"), prefix="/admin/"))
+
+    def refused(message: str):
+        """The page the form was on (the list, or one application's page), what was ticked and typed kept."""
+        say_not_done(message)
+        if request.form.get("one") and len(app_nos) == 1:
+            return _application_page(app_nos[0], reason), 400
+        return _list_page("pending", frozenset(app_nos), reason), 400
+
     if not app_nos:
-        say_not_done(t("applications.none_ticked"))
-        return back
+        return refused(t("applications.none_ticked"))
     if decision == "reject" and not reason:
-        say_not_done(t("applications.reason_needed"))
-        return back
+        return refused(t("applications.reason_needed"))
     try:
         if decision == "approve":
             done = membership.approve(db(), redis_client, app_nos, actor(), date.today())
@@ -81,9 +94,8 @@ def decide():
             lines = [membership.say("cli_members.rejected", **item) for item in done]
         else:
             abort(400)
-    except store.Refused as refused:
-        say_not_done(t("applications.not_done", message=membership.explain(refused)))
-        return back
+    except store.Refused as refusal:
+        return refused(t("applications.not_done", message=membership.explain(refusal)))
     for line, item in zip(lines, done):
         say_done("applications.done", line=line, notice=_notice_texts(item))
     return redirect(url_for(".index"))

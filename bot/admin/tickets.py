@@ -30,18 +30,25 @@ def index():
 
 @bp.get("/<ticket_no>")
 def show(ticket_no: str):
+    return _ticket_page(ticket_no)
+
+
+def _ticket_page(ticket_no: str, typed: str = ""):
+    """The ticket; `typed` is a reply that was not sent, shown again to send or copy."""
     ticket = or_404(store.find_ticket(db(), ticket_no))
     return render("ticket.html", ticket=ticket, member=find_member_by_openid(db(), ticket["openid"]),
-                  replies=store.replies_to(db(), ticket["id"]))
+                  replies=store.replies_to(db(), ticket["id"]), typed=typed)
 
 
 def _act(ticket_no: str, change, done: str):
-    """Run a reply or closing and say what came of it; a refused one keeps the typed text in the form."""
+    """Run a reply or closing and say what came of it; a refused one (closed meanwhile by a colleague)
+    is the page itself with the typed text kept (not in a redirect's address: the browser's history)."""
+    or_404(store.find_ticket(db(), ticket_no))
     try:
         ticket, _ = change()
     except Refused as refused:
         say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **refused.facts))
-        return redirect(url_for(".show", ticket_no=ticket_no, text=request.form.get("text", "")))
+        return _ticket_page(ticket_no, request.form.get("text", "")), 400
     except ticket_replies.NoticeNotSent as failed:
         say_not_done(content.text("tickets_cli.notify_failed", ticket_no=failed.ticket["ticket_no"],
                                   error=failed.error))
@@ -55,7 +62,7 @@ def reply(ticket_no: str):
     text = request.form.get("text", "").strip()
     if not text:
         say_not_done(t("tickets.text_needed"))
-        return redirect(url_for(".show", ticket_no=ticket_no))
+        return _ticket_page(ticket_no), 400
     return _act(ticket_no, lambda: ticket_replies.reply(db(), redis_client(), ticket_no, text, actor()),
                 "tickets.replied")
 

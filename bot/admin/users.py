@@ -26,9 +26,14 @@ def _user_or_404(user_id: int) -> dict:
 @bp.get("/")
 @allow(accounts.ADMIN)
 def index():
+    return _users_page({})
+
+
+def _users_page(typed: dict):
+    """The users and the new-user form, holding what was typed when it was refused (not the password)."""
     users = [dict(u, locked=bool(accounts.locked_until(u, now()))) for u in admin_store.list_users(db())]
     return render("users.html", users=users, roles_options=[(r, t(f"roles.{r}")) for r in admin_store.ROLES],
-                  unit_options=unit_options(),
+                  unit_options=unit_options(), typed=typed,
                   min_length=config().admin_min_password_length)
 
 
@@ -37,10 +42,11 @@ def index():
 def create():
     form = request.form
     username = form.get("username", "").strip()
-    attempt(lambda: accounts.create_user(db(), config(), username, form.get("password", ""), form.get("role", ""),
-                                         form.get("unit_no") or None, actor()),
-            "users.created", username=username)
-    return redirect(url_for(".index"))
+    if attempt(lambda: accounts.create_user(db(), config(), username, form.get("password", ""), form.get("role", ""),
+                                            form.get("unit_no") or None, actor()),
+               "users.created", username=username):
+        return redirect(url_for(".index"))
+    return _users_page({key: form.get(key, "") for key in ("username", "role", "unit_no")}), 400
 
 
 @bp.post("/<int:user_id>/password")
