@@ -129,12 +129,13 @@ def test_import_a_statement_report_then_confirm(staff, db):
                 content_type="multipart/form-data")
     assert sent.status_code == 302
     report = staff.get(sent.location)
-    assert "找不到编号 HNKX299999999" in page(report) and "确认登记 1 笔" in page(report)
+    assert "找不到编号 HNKX299999999" in page(report) and "可登记 1 笔" in page(report)
     assert payments_of(db, find_payer(db, "HNKX202000002")) == []  # nothing written yet
     done = post(staff, sent.location)
     assert "新登记 1 笔" in page(done)
     assert len(payments_of(db, find_payer(db, "HNKX202000002"))) == 1
-    assert staff.get(sent.location).status_code == 404  # the upload is spent
+    again = staff.get(sent.location, follow_redirects=True)  # the upload is spent: not imported twice
+    assert "已经导入过了" in page(again) and len(payments_of(db, find_payer(db, "HNKX202000002"))) == 1
 
 
 def test_a_file_that_is_not_a_statement_goes_back_with_why(staff):

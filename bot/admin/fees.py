@@ -139,14 +139,33 @@ def upload():
     return upload_step("dues_upload.html", SUFFIXES, lambda name: content.text("cli_fees.sheet.format", file=name))
 
 
-def _run(token: str, dry_run: bool) -> dict:
+def _run(token: str, dry_run: bool, confirm=()) -> dict:
     path, name = held_upload(token)
-    return statements.import_statement(db(), path, None, actor(), dry_run, name=name)
+    return statements.import_statement(db(), path, None, actor(), dry_run, name=name, confirm=confirm)
+
+
+# Sections whose title on the console says what to do here (the CLI's names commands and flags).
+CONSOLE_TITLES = ("held", "unmatched", "ambiguous")
+
+
+def report_rows(report: dict, dry_run: bool) -> list[dict]:
+    """The statement report's lines as the console shows them: each with its kind, its text and its row
+    number (a held row gets a box to tick), the titles of what a secretary finishes by hand in the
+    console's words."""
+    lines = [(kind, line.strip()) for kind, line in statements.report_lines(report) if kind != "note"]
+    rows = {kind: iter(report[kind]) for kind in statements.OUTCOMES}
+    shown = []
+    for i, (kind, text) in enumerate(lines):
+        following = lines[i + 1][0] if i + 1 < len(lines) else None
+        if kind == "title" and following in CONSOLE_TITLES:
+            text = t(f"dues.report_titles.{following}" if dry_run else f"dues.result_titles.{following}")
+        row = next(rows[kind])["row"] if kind in rows else None
+        shown.append({"kind": kind, "text": text, "row": row})
+    return shown
 
 
 def _report_page(report: dict, token: str | None):
-    lines = [(kind, line.strip()) for kind, line in statements.report_lines(report) if kind != "note"]
-    return render("dues_report.html", report=report, lines=lines, token=token)
+    return render("dues_report.html", report=report, lines=report_rows(report, token is not None), token=token)
 
 
 @bp.get("/import/<token>")
@@ -161,7 +180,9 @@ def report(token: str):
 
 @bp.post("/import/<token>")
 def confirm(token: str):
-    """Record the statement's good rows; rows already recorded are not recorded again."""
-    result = _run(token, dry_run=False)
-    drop_upload(token)
+    """Record the statement's good rows, and the held ones ticked as new money; rows already recorded are
+    not recorded again."""
+    confirmed = [int(row) for row in request.form.getlist("confirm") if row.isdigit() and len(row) < 8]
+    result = _run(token, dry_run=False, confirm=confirmed)
+    drop_upload(token, done=True)
     return _report_page(result, None)

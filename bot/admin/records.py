@@ -56,7 +56,7 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
             say_not_done(t("records.blocked", bad=len(plan.bad_rows), what=what))
             return redirect(url_for(".report", token=token))
         created = save(db(), plan, name, actor())
-        drop_upload(token)
+        drop_upload(token, done=True)
         return page(plan, name, created, None)
 
     bp.add_url_rule("/import", "upload", upload, methods=["GET", "POST"])

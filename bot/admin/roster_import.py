@@ -62,5 +62,5 @@ def confirm(token: str):
     if blocked:
         say_not_done(t("import.blocked", bad=len(data["bad_rows"])))
         return redirect(url_for(".report", token=token))
-    drop_upload(token)
+    drop_upload(token, done=True)
     return _report_page(data, None)

@@ -255,9 +255,14 @@ def keep_upload(suffixes: tuple[str, ...], wrong_format) -> str | None:
 
 
 def held_upload(token: str) -> tuple[Path, str]:
-    """(the waiting file, its name as uploaded); 404 for another user's or a spent token."""
+    """(the waiting file, its name as uploaded); 404 for another user's or an unknown token. A file
+    already imported (the result page reloaded, or the report reached again by the back button) is not
+    imported twice: the upload page says it is done."""
     meta_path = _uploads() / f"{token}.json"
-    if not UPLOAD_TOKEN.fullmatch(token) or not meta_path.exists():
+    if not UPLOAD_TOKEN.fullmatch(token):
+        abort(404)
+    if not meta_path.exists():
+        _already_imported(token)
         abort(404)
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["user_id"] != user()["id"]:
@@ -265,9 +270,23 @@ def held_upload(token: str) -> tuple[Path, str]:
     return _uploads() / f"{token}{meta['suffix']}", meta["name"]
 
 
-def drop_upload(token: str) -> None:
+def _already_imported(token: str) -> None:
+    done_path = _uploads() / f"{token}.done"
+    if done_path.exists() and json.loads(done_path.read_text(encoding="utf-8"))["user_id"] == user()["id"]:
+        say_done("import.already_done", name=json.loads(done_path.read_text(encoding="utf-8"))["name"])
+        abort(redirect(url_for(".upload")))
+
+
+def drop_upload(token: str, done: bool = False) -> None:
+    """Delete the waiting file; `done`: it was imported, and its token says so for a day (UPLOAD_KEEP)."""
+    meta_path = _uploads() / f"{token}.json"
+    if done and meta_path.exists():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        (_uploads() / f"{token}.done").write_text(json.dumps({"user_id": meta["user_id"], "name": meta["name"]},
+                                                             ensure_ascii=False), encoding="utf-8")
     for path in _uploads().glob(f"{token}.*"):
-        path.unlink(missing_ok=True)
+        if path.suffix != ".done":
+            path.unlink(missing_ok=True)
 
 
 def upload_step(template: str, suffixes: tuple[str, ...], wrong_format, **context):
