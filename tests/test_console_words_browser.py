@@ -75,3 +75,24 @@ def test_a_page_past_the_end_of_a_list_shows_the_last_page_and_says_so(new_tab, 
     tab.goto(f"{live_url}/admin/audit/?page=999")
     assert "没有第 999 页" in tab.locator(".flash").inner_text()
     assert tab.locator("table.history tbody tr").count() > 0
+
+
+def test_who_decided_or_changed_reads_as_a_person_never_as_a_code(new_tab, live_url, society):
+    first, _ = society["applications"]
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.click("[data-nav=applications]")
+    tab.check(f"input[value={first['app_no']}]")
+    tab.get_by_role("button", name="批准所选").click()
+    tab.get_by_role("link", name="已批准").click()
+    assert "staff1（后台）" in visible(tab) and "console:" not in visible(tab)
+    tab.goto(f"{live_url}/admin/members/HNKX2019{society['units'][0]['id']:05d}")
+    # made by a command on the server (`--by test`; without it, the server's login name such as root)
+    assert "test（服务器命令）" in tab.locator("table.history").inner_text()
+
+
+def test_an_overdue_member_opens_from_the_dues_page(new_tab, live_url, society):
+    member_no = f"HNKX2019{society['units'][0]['id']:05d}"
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.click("[data-nav=dues]")
+    tab.locator("table.overdue").get_by_role("link", name=member_no).click()  # to call her about it
+    assert "王芳" in tab.locator("h1").inner_text()

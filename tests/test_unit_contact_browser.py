@@ -49,3 +49,16 @@ def test_a_unit_contact_sees_their_units_dues_and_receipts(new_tab, live_url, so
     assert payment["receipt_no"] in dues.inner_text()
     assert f"缴至 {payment['period_to']}" in dues.inner_text()
     assert "中原示范研究院" not in tab.content()  # the other unit is not theirs
+
+
+def test_a_refusal_says_what_the_role_may_do_and_whom_to_ask(new_tab, live_url, society):
+    unit = society["units"][0]
+    contact = sign_in(new_tab, live_url, "unit1")
+    assert contact.goto(f"{live_url}/admin/dues/").status == 403
+    why = contact.locator(".why").inner_text()
+    assert f"只能查看本单位 {unit['unit_no']}（{unit['name']}）的会员和单位会费" in why
+    assert "0371-6000 0000" in why  # the secretariat's phone (content/society.toml)
+
+    staff = sign_in(new_tab, live_url, "staff1")
+    assert staff.goto(f"{live_url}/admin/users/").status == 403
+    assert "请联系管理员：admin1" in staff.locator(".why").inner_text()

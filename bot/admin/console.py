@@ -15,11 +15,13 @@ from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, province, schedule, tickets, users)
-from bot.admin.accounts import EVERYONE, PROVINCE, UNIT, as_province_user, session_stamp
+from bot import content
+from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, as_province_user, session_stamp
 from bot.platform import console as platform_console
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
 from handlers.members.membership import field_text
 from storage import admin as store
+from storage.members import find_unit
 
 console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                     static_folder="static")
@@ -187,11 +189,28 @@ def error_page(error):
     try:
         context = {} if request.blueprint else {"t": t, "csrf_token": csrf.token, "menu": [], "me": None,
                                                  "label": word}
-        response = current_app.make_response((render("error.html", code=code, message=message, **context), code))
+        why = _why_refused() if key == "403" else None
+        response = current_app.make_response((render("error.html", code=code, message=message, why=why, **context),
+                                              code))
     except Exception:  # the page itself cannot be drawn (the failure was in what it needs): the sentence alone
         current_app.logger.exception("console error page failed")
         response = current_app.make_response((message, code, {"Content-Type": "text/plain; charset=utf-8"}))
     return security_headers(response)
+
+
+def _why_refused() -> str | None:
+    """A refusal says what the signed-in user's role may do and whom to ask, not only "no right": a
+    staff member is pointed at the admins by name, a unit contact at their unit's pages and the
+    secretariat's phone."""
+    me = user()
+    if me is None or me["role"] not in (STAFF, UNIT):
+        return None
+    if me["role"] == UNIT:
+        unit = find_unit(db(), me["unit_id"]) if me["unit_id"] else None
+        return t("errors.403_unit", unit=f"{unit['unit_no']}（{unit['name']}）" if unit else "",
+                 phone=content.society()["secretariat"]["phone"])
+    admins = [u["username"] for u in store.list_users(db()) if u["role"] == ADMIN and u["active"]]
+    return t("errors.403_staff", admins="、".join(admins))
 
 
 ERROR_KEYS = {"400", "csrf", "403", "404", "405", "413", "500"}

@@ -120,12 +120,14 @@ def action_text(code: str) -> str:
 
 
 def actor_text(actor: str) -> str:
-    """Who made a change, as the secretariat reads it: a console user, a member by chat, or a CLI name."""
+    """Who made a change, as the secretariat reads it: a console user, a member by chat, the program
+    itself ([admin.labels.actors]), or a name given on the command line (`--by`, else the server's
+    login name, such as root), said to be one."""
     if actor.startswith(ACTOR_PREFIX):
         return t("audit.console_actor", username=actor[len(ACTOR_PREFIX):])
     if actor.startswith("openid:"):
         return t("audit.member_actor")
-    return actor
+    return texts("labels").get("actors", {}).get(actor) or t("audit.command_actor", name=actor)
 
 
 def render(template: str, **context) -> str:
