@@ -185,8 +185,11 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
-        if self.fast and _LATIN.search(self.fixed) and lex.mostly_untranslated(self.fixed):
-            self.fast = False  # English the rules read only word by word: the model decides
+        if self.fast and (len(self.fixed) >= lex.fast_max_chars
+                          or _LATIN.search(self.fixed) and lex.mostly_untranslated(self.fixed)):
+            # A story or a complaint that names an event, a fee or a form ("今年的培训名额太少了，希望多给一些"),
+            # or English the rules read only word by word: the model, which learnt such messages whole, decides.
+            self.fast = False
 
     def head_before_aside(self) -> str | None:
         """The text before a clause that opens with an aside marker (另外, 顺便 ... [settings] aside_markers),
@@ -293,6 +296,7 @@ class _Lexicon:
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])
         self.fast_latin_share = float(settings["fast_path_latin_share"])
+        self.fast_max_chars = int(settings["fast_path_max_chars"])
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])

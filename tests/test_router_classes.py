@@ -106,3 +106,14 @@ def test_cantonese_and_english_typos_are_read_as_the_words(text, read_as):
     from bot.router import analyse
 
     assert read_as in analyse(text).fixed
+
+
+@pytest.mark.parametrize("text", [
+    # a complaint or a wish that names an event, a fee or a sign-up: the story decides, not the topic word
+    "培训班的午饭太凑合了，交了那么多培训费，伙食能不能弄好一点",
+    "你们发的会费收据上单位名称少了两个字，报销的时候财务不认",
+    "我们县里的基层技术员很想参加学会的培训，但是名额每次都被城里占了",
+    "我去年报了三次活动都没抢到名额，今年能不能给老会员留几个位置",
+])
+def test_a_long_complaint_that_names_an_event_or_a_fee_is_feedback(text):
+    assert route(text).name == "feedback"
