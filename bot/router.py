@@ -46,6 +46,7 @@ SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} 
 JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jobs topic when no topic word is named
 AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
+RETRACT_CONCEPT = "算了"  # never mind: cancel, unless a clause after it turns to another wish ([settings] turn_markers)
 GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII).
@@ -153,6 +154,11 @@ def route(text: str) -> Intent:
         first = route(head)
         if first.name != "unknown" and not first.alternatives and first.confidence >= lex.ask_below:
             return first  # "先问下评奖的事，另外我的会费也得交": two requests, the first is answered
+    tail = analysis.turn_after_retraction()
+    if tail:
+        second = route(tail)
+        if second.name not in ("unknown", "cancel") and not second.alternatives and second.confidence >= lex.ask_below:
+            return second  # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
@@ -198,6 +204,17 @@ class Analysis:
         for i in range(2, len(tokens)):
             if tokens[i - 1] in _CLAUSE_BREAKS and "".join(tokens[i:i + 3]).startswith(asides):
                 return "".join(tokens[:i - 1])
+        return None
+
+    def turn_after_retraction(self) -> str | None:
+        """After a retraction (算了, 不了), the text from the clause that turns to another wish ([settings]
+        turn_markers: 还是, 改成 ...), or None."""
+        if RETRACT_CONCEPT not in self.found.strength:
+            return None
+        tokens, turns = self.tokens, self.lexicon.turn_markers
+        for i in range(1, len(tokens) - 1):
+            if tokens[i - 1] in _CLAUSE_BREAKS and "".join(tokens[i:i + 2]).startswith(turns):
+                return "".join(tokens[i:])
         return None
 
     def spam_heard(self) -> bool:
@@ -292,11 +309,13 @@ class _Lexicon:
         self.narrative_weight = float(settings["narrative_weight"])
         self.request_markers = frozenset(normalize(w) for w in settings["request_markers"])
         self.aside_markers = tuple(normalize(w) for w in settings["aside_markers"])
+        self.turn_markers = tuple(normalize(w) for w in settings["turn_markers"])
         self.fast_score = float(settings["fast_path_score"])
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])
         self.fast_latin_share = float(settings["fast_path_latin_share"])
         self.fast_max_chars = int(settings["fast_path_max_chars"])
+        self.denial_markers = frozenset(normalize(w) for w in settings["denial_markers"])
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])
@@ -508,10 +527,13 @@ class _Lexicon:
                     marked.add(clause)
                 clause_of.append(clause)
         narrative = self.narrative_weight if marked else 1.0
+        denied = self._denied(tokens, clause_of) if not self.denial_markers.isdisjoint(tokens) else None
 
         found, cities = _Found({}, set(), clause_of, set()), []
         strength, word_info, title_info = found.strength, self._word_info, self._title_info
         for start, end, word in self._matches(tokens):
+            if denied is not None and denied[start]:
+                continue  # "交的是会费不是会议费": what the member says it is not does not count
             # (concepts, a job word, not a keyword, topic, weak topic, city, discipline)
             concepts, job, not_keyword, topic, weak_topic, city, discipline = word_info.get(word, title_info)
             if narrative == 1.0 or clause_of[start] in marked:
@@ -543,6 +565,19 @@ class _Lexicon:
         named = found.topics or found.weak_topics
         found.topic = next(iter(named)) if len(named) == 1 and ALL_TOPICS not in named else None
         return found
+
+    def _denied(self, tokens, clause_of) -> list[bool]:
+        """Which tokens follow a denial ([settings] denial_markers: 不是, 并非) in their clause: "不是要报名，就想问问时间"
+        asks the time, "会费不是会议费" is about dues."""
+        denied, clause = [False] * len(tokens), None
+        for i, tok in enumerate(tokens):
+            if clause is not None and clause_of[i] == clause:
+                denied[i] = True
+            elif tok in self.denial_markers:
+                clause = clause_of[i]
+            else:
+                clause = None
+        return denied
 
     def _matches(self, tokens: list[str]):
         """Yield (first token, end token, word) for each dictionary word.

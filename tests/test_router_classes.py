@@ -117,3 +117,26 @@ def test_cantonese_and_english_typos_are_read_as_the_words(text, read_as):
 ])
 def test_a_long_complaint_that_names_an_event_or_a_fee_is_feedback(text):
     assert route(text).name == "feedback"
+
+
+@pytest.mark.parametrize("text, name", [
+    # what the member says it is NOT does not count (不是 / not the ...: to the end of its clause)
+    ("不是要退订，我想问怎么看往期会讯", "news"),
+    ("这次不是报名，想打听一下年会在哪个酒店开", "events"),
+    ("it's about my membership fee, not the conference", "fee_status"),
+    # never mind, then another wish (算了，还是 ...): the wish, not a cancel
+    ("算了，还是给我留着学科动态吧", "subscribe"),
+    ("算了，还是帮我看看下周的讲座", "events"),
+    ("不弄了，还是转人工吧", "human"),
+    ("算了，还是不报了", "cancel"),
+    # 会 as a meeting, at the end of a question (有啥会, 开什么会)
+    ("下周都有啥会", "events"),
+    ("这阵子开什么会", "events"),
+    ("最近有哪些会能去听听", "events"),
+])
+def test_denials_turns_after_never_mind_and_meetings_called_hui(text, name):
+    assert route(text).name == name
+
+
+def test_keeping_a_topic_after_never_mind_subscribes_to_it():
+    assert _said("算了，还是给我留着学科动态吧") == ("subscribe", {"topic": "discipline"})
