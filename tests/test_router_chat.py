@@ -1,0 +1,52 @@
+"""What a member notices of the router's classes in a chat (the router's own tests check the intent):
+a question about one's own subscriptions lists them, keeping a topic after dropping them all keeps it, a
+question for meetings lists events, and saying what one does for a living starts no job search."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from storage import events as store
+from storage.members import insert_member
+from storage.news import subscribe, topics_of
+from tests.member import Member
+
+
+@pytest.fixture
+def member(client, config, db):
+    insert_member(db, {"member_no": "HNKX202600077", "name": "周敏", "category": "regular", "openid": "o_zhou"},
+                  actor="test")
+    return Member(client, config, "o_zhou")
+
+
+@pytest.mark.parametrize("question", ["我都订了啥", "我现在订了哪几个", "除了这些还会给我推吗"])
+def test_asking_what_one_receives_lists_ones_subscriptions(member, db, question):
+    subscribe(db, "o_zhou", ["talent", "industry"])
+    reply = member.says(question)
+    assert "行业动态" in reply and "人才资讯" in reply
+    assert "请选择要订阅的栏目" not in reply
+
+
+def test_keeping_one_topic_after_dropping_them_all_subscribes_to_it_again(member, db):
+    subscribe(db, "o_zhou", ["policy", "talent"])
+    member.says("全部退订")
+    member.says("确认")
+    assert topics_of(db, "o_zhou") == []
+    reply = member.says("哎算了，还是把人才资讯给我留着吧")
+    assert topics_of(db, "o_zhou") == ["talent"]
+    assert "人才资讯" in reply
+
+
+def test_asking_what_meetings_there_are_lists_the_events(member, db):
+    start = date.today() + timedelta(days=9)
+    store.save_events(db, [({"society": "示范科技学会", "title": "智慧农业青年论坛", "type": "学术会议",
+                             "starts_on": start.isoformat(), "ends_on": start.isoformat(), "place": "许昌",
+                             "capacity": None}, "test")], [], actor="test")
+    assert "智慧农业青年论坛" in member.says("这阵子都有啥会")
+
+
+@pytest.mark.parametrize("text", ["我是护士", "本人是高级工程师", "I am a nurse"])
+def test_saying_what_one_does_for_a_living_starts_no_job_search(member, text):
+    reply = member.says(text)
+    assert "职位" not in reply and "招聘" not in reply.split("\n")[0]
