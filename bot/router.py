@@ -80,6 +80,8 @@ _LATIN_WORDS = re.compile("[a-z]+(?: [a-z]+)*")  # a run of latin words: pinyin 
 _LATIN_WORD = re.compile("[a-z]+")
 _TYPO_MIN_LETTERS = 6  # shorter English words are too close to each other to correct a letter
 _AMBIGUOUS = "\0"  # a typo one letter from two words of the English table
+# English endings, and what to put back, to find the word of the table an inflected word comes from
+_INFLECTIONS = (("ies", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("es", ""), ("s", ""))
 PREPARED_CACHE = 4096  # messages whose normalised text and tokens are kept (_Lexicon.prepare)
 PREPARED_MAX_CHARS = 200  # longer messages are rare and seldom repeated: not kept
 _STORY_CHARS = 30  # a job query longer than this, in three clauses or more, is a story around it
@@ -340,6 +342,7 @@ class _Lexicon:
         self._english = english
         # English words of the table, and each less one letter (-> the word; two words alike: ambiguous), for typos.
         self._english_words = frozenset(w for w in english if w.isalpha())  # incl. cities in pinyin: not typos
+        self._phrase_words = frozenset(w for key in english for w in key.split(" ") if " " in key)  # as written
         typo_targets = {normalize(k) for k in config["english"]} | {
             normalize(alias) for aliases in job_settings["disciplines"].values() for alias in aliases if alias.isascii()}
         near = {}
@@ -475,18 +478,27 @@ class _Lexicon:
         """Apply the English table (only when there is latin text), the typo/dialect table, then
         homophones of key terms."""
         if _LATIN.search(text):
-            text = _LATIN_WORD.sub(self._english_typo, text)
+            text = _LATIN_WORD.sub(self._english_word, text)
             text = self._english_re.sub(lambda m: self._english[m.group()], text)
             text = _LATIN_WORDS.sub(self._from_pinyin, text)
         text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
         return self._homophones.fix(text)
 
-    def _english_typo(self, found: re.Match) -> str:
-        """An English word of six letters or more with one letter missing, extra or wrong ("socity", "subcribe",
-        "conferance") is the word of the English table it is one letter from, when there is one such word."""
+    def _english_word(self, found: re.Match) -> str:
+        """A word of the English table as written, or inflected ("receiving", "registered", "nominates": the
+        word of the table it comes from), or typed with one letter missing, extra or wrong when it has six
+        letters or more ("socity", "subcribe", "conferance": the word of the table it is one letter from,
+        when there is one such word)."""
         word = found.group()
-        if (len(word) < _TYPO_MIN_LETTERS or word in self._english_words or word in self._pinyin
-                or word in self._stopwords):
+        if word in self._english_words or word in self._pinyin or word in self._stopwords or word in self._phrase_words:
+            return word
+        for ending, instead in _INFLECTIONS:
+            stem = word[:-len(ending)]
+            if word.endswith(ending) and len(stem) >= 3:
+                for base in (stem + instead, stem[:-1] if stem[-1:] == stem[-2:-1] else None):
+                    if base in self._english_words:
+                        return base
+        if len(word) < _TYPO_MIN_LETTERS:
             return word
         near = {self._english_near.get(word)} | {self._english_near.get(v) for v in _one_letter_less(word)}
         near |= {v for v in _one_letter_less(word) if v in self._typo_targets}

@@ -140,3 +140,19 @@ def test_denials_turns_after_never_mind_and_meetings_called_hui(text, name):
 
 def test_keeping_a_topic_after_never_mind_subscribes_to_it():
     assert _said("算了，还是给我留着学科动态吧") == ("subscribe", {"topic": "discipline"})
+
+
+@pytest.mark.parametrize("text, name", [
+    # English words inflected (-ing, -ed, -s) are the words of the table they come from; joined is a member already
+    ("we joined as a unit last year, can you check our status", "profile"),
+    ("I'd like to stop receiving the industry updates", "unsubscribe"),
+    ("registering two colleagues for the forum", "event_signup"),
+    # someone who speaks English is a person to talk to
+    ("Could I talk with someone that speaks English please", "human"),
+])
+def test_english_inflected_words_and_asking_for_an_english_speaker(text, name):
+    assert route(text).name == name
+
+
+def test_a_profession_in_the_plural_is_the_job_keyword():
+    assert _said("any openings for chemists near Kaifeng") == ("jobs", {"keywords": ["化学"], "city": "开封"})
