@@ -156,3 +156,17 @@ def test_english_inflected_words_and_asking_for_an_english_speaker(text, name):
 
 def test_a_profession_in_the_plural_is_the_job_keyword():
     assert _said("any openings for chemists near Kaifeng") == ("jobs", {"keywords": ["化学"], "city": "开封"})
+
+
+@pytest.mark.parametrize("text, name", [
+    # a 不/别 that is not about pushing: 不管 (whatever), 省得 (so as not to) ...
+    ("往后不管是哪个城市的招聘，都推给我", "subscribe"),
+    ("以后政策新闻每期都发我，省得我自己去翻", "subscribe"),
+    # 不准/不许 push is a stop
+    ("以后不准再推行业动态了", "unsubscribe"),
+    # annoyed (烦死了) at a form is no unsubscribe: about pushes it is
+    ("这表太长了烦死了，不弄了", "cancel"),
+    ("资讯推得太多了，烦人", "unsubscribe"),
+])
+def test_no_and_dont_bind_to_the_verb_they_stand_before(text, name):
+    assert route(text).name == name
