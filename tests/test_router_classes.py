@@ -170,3 +170,15 @@ def test_a_profession_in_the_plural_is_the_job_keyword():
 ])
 def test_no_and_dont_bind_to_the_verb_they_stand_before(text, name):
     assert route(text).name == name
+
+
+@pytest.mark.parametrize("text, name", [
+    # whether one's own application went through is one's record (profile), not how to join
+    ("我到底入会了没有", "profile"),
+    ("入会是不是没通过", "profile"),
+    # the same words about something else stay what they are
+    ("评奖没通过", "awards"),
+    ("申请入会后多久能批", "signup"),
+])
+def test_whether_ones_own_application_went_through_is_ones_record(text, name):
+    assert route(text).name == name
