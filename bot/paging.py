@@ -112,6 +112,9 @@ def browse(ctx, listing: Listing) -> Reply:
     """The browse step: the next page, an entry by its number, or the member moved on."""
     if is_one_of(ctx.text, "more_words"):
         return next_page(ctx, listing)
+    if is_one_of(ctx.text, "stop_browsing_words"):  # "不看了" under a list: left, not an unsubscribe
+        ctx.end_flow()
+        return ctx.reply("paging.stopped")
     number = chosen_number(ctx.text)
     if number is None:
         return leave_and_answer(ctx)

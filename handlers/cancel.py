@@ -2,7 +2,7 @@
 
 Outside a flow, "取消报名" (the router hears 取消) cancels a registration: handlers/events/chat.py.
 """
-from bot.conversation import flow_title
+from bot.conversation import flow_title, is_one_of
 from bot.registry import handles
 from handlers.members import signup
 from handlers.events import chat as events
@@ -13,6 +13,10 @@ def cancel(ctx):
     if ctx.flow is None:
         if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel
             return ctx.reply("events.signup.again")
+        if events.cancelling_counts_asked(ctx):  # "取消了对以后报名有影响吗": nor is this
+            return ctx.reply("events.signup.no_effect")
+        if is_one_of(ctx.text, "stop_browsing_words"):  # "先不看了" with nothing open: fine
+            return ctx.reply("paging.stopped")
         return events.cancel(ctx) if events.wants_to_cancel(ctx) else ctx.reply("cancel.nothing")
     title = flow_title(ctx.flow)
     kept = signup.keep_for_later(ctx)

@@ -252,3 +252,30 @@ def test_where_to_get_the_forms_gives_each_calls_link_or_whom_to_ask(visitor, op
     visitor.says("评奖")
     reply = visitor.says("申报书模板在哪下")
     assert "https://example.org/qnkjj" in reply and "秘书处" in reply
+
+
+# --- lists left, a link asked for, and whether cancelling counts against one ---------------------
+
+def test_not_wanting_to_look_further_closes_the_list_politely(visitor, events):
+    visitor.says("最近有哪些培训")
+    reply = visitor.says("先不看了")
+    assert "不看了" in reply and "订阅" not in reply
+
+
+def test_the_original_link_asked_under_the_news_is_about_the_news_not_jobs(visitor, db):
+    from storage.news import save_item
+
+    for number, title in enumerate(("算力产业白皮书发布", "氢能产业链调研"), 1):
+        save_item(db, {"item_no": f"L{number}", "kind": "newsletter", "title": title, "topics": ["industry"],
+                       "audience": None, "summary": "摘要", "link": None, "body": "正文",
+                       "publish_at": f"2026-11-0{number}T09:00:00+08:00", "source": None})
+    visitor.says("看看行业动态")
+    assert "数字" in visitor.says("原文的网址有吗")
+    visitor.says("2")
+    reply = visitor.says("有原文链接吗")
+    assert "算力产业白皮书发布" in reply and "职位" not in reply
+
+
+def test_whether_cancelling_counts_against_later_registrations_is_answered(visitor, events):
+    reply = visitor.says("取消了报名对以后报名有影响吗")
+    assert "不影响" in reply and "回复数字报名" not in reply

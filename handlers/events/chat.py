@@ -269,6 +269,8 @@ def _sign_up_by_name(ctx, plain: str):
 def sign_up(ctx):
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)
+    if cancelling_counts_asked(ctx):
+        return ctx.reply("events.signup.no_effect")
     if guide.mentions(ctx.text, "mine_words") or _asks_about_own(ctx):
         return _show_mine(ctx)
     if guide.mentions(ctx.text, "cancel_words"):
@@ -494,6 +496,11 @@ def _show_mine(ctx):
     if not registrations:
         return ctx.reply("events.mine.none")
     return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+
+
+def cancelling_counts_asked(ctx) -> bool:
+    """"取消了会不会影响我以后报名": whether cancelling counts against the member, asked."""
+    return guide.mentions(ctx.text, "effect_words") is not None
 
 
 def asks_to_sign_up_again(ctx) -> bool:

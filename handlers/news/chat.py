@@ -63,7 +63,20 @@ def browse(ctx):
     if topic and ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic") \
             and len(topics_in(ctx.text)) < 2:
         return subscribe_to(ctx, [topic])  # "订阅这个" under a topic's list: that topic
+    if said(ctx.text, "link", whole=False) and paging.chosen_number(ctx.text) is None:
+        return _link(ctx)  # "有原文链接吗": the item opened, not a job search
     return paging.browse(ctx, LISTING)
+
+
+def _link(ctx):
+    """The original article of the item opened last; which one, when none is opened yet."""
+    current = ctx.flow_data.get("current")
+    if current is None:
+        return ctx.reply("news.link_which")
+    item = items_by_id(ctx.db, [current])[0]
+    if item["link"]:
+        return ctx.reply("news.link", title=item["title"], link=item["link"])
+    return ctx.reply("news.no_link", title=item["title"])
 
 
 def _what(kind: str | None, topic: str | None) -> str:
