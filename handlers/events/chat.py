@@ -209,8 +209,8 @@ def _contact_for_list(ctx):
     ctx.goto(ctx.flow["step"], contact=given, party=_party_in(ctx.text), for_signup=True)  # its number signs up
     if ctx.flow_data.get("current") is not None:
         return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
-    return ctx.reply("events.signup.which_for_contact", name=given.get("name") or "",
-                     mobile=mask_mobile(given["mobile"]))
+    who = " ".join(part for part in (given.get("name"), mask_mobile(given["mobile"])) if part)
+    return ctx.reply("events.signup.which_for_contact", who=who)
 
 
 def _signup_words(words: str) -> bool:
