@@ -176,6 +176,28 @@ def clean_text(text, reason: str, min_len: int = 2, max_len: int = 60) -> str:
     return value
 
 
+def gender_in(text) -> str | None:
+    """男 or 女 as said in a roster cell or a sentence ("女", "女性", "我是女的", "F"), or None."""
+    value = normalise(text).lower().strip(" 。.!！")
+    for gender, words in content.replies()["answer_shapes"]["genders"].items():
+        if value in words["alone"] or any(phrase in value for phrase in words["in_sentence"]):
+            return gender
+    return None
+
+
+def clean_gender(text) -> str:
+    said = gender_in(text)
+    if said is None:
+        raise Invalid("gender")
+    return said
+
+
+def clean_title(text) -> str:
+    """A professional title (职称) as a member or a roster gives it: "副主任医师", "教授"."""
+    return clean_text(re.sub(r"^(?:职称|我的职称|现在职称)(?:是|为|:|：)?", "", normalise(text)).strip(" 。.，,了"),
+                      "title", 2, 30)
+
+
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 

@@ -252,7 +252,7 @@ def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
 
 ROLL_STATUSES = ("active", "suspended")  # on the roll: what the fellow cap counts
 MEMBER_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
-                 "discipline", "mobile", "email", "school", "graduation_year", "council_role")
+                 "discipline", "mobile", "email", "school", "graduation_year", "council_role", "title", "gender")
 
 
 class Refused(ValueError):

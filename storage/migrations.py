@@ -375,6 +375,12 @@ def _unit_levels_and_former_names(db: sqlite_utils.Database) -> None:
     db["units"].add_column("former_names", str)
 
 
+def _member_title_and_gender(db: sqlite_utils.Database) -> None:
+    """职称 and 性别: on the society's forms and rosters, and what members correct by chat."""
+    for column in ("title", "gender"):
+        db["members"].add_column(column, str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -399,6 +405,7 @@ MIGRATIONS = [
     _schedule_runs,
     _payment_refunds,
     _unit_levels_and_former_names,
+    _member_title_and_gender,
 ]
 
 

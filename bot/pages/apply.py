@@ -23,7 +23,7 @@ from storage.members import (create_application, find_member_by_openid, find_ope
 from storage.state import drop_application_draft, load_application_draft, save_application_draft
 
 DRAFT_SECONDS = 30 * 86400
-OPTIONAL = {"email"}  # may be left empty (chat: "跳过")
+OPTIONAL = {"email", "gender", "title"}  # may be left empty (chat: "跳过")
 MAX_FIELD_CHARS = 200
 
 

@@ -17,7 +17,8 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import (Invalid, clean_email, clean_mobile, clean_name, clean_text, mobile_and_rest, mobile_in,
+from bot.validation import (Invalid, clean_email, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
+                            gender_in, mobile_and_rest, mobile_in,
                             normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
@@ -59,6 +60,8 @@ def _card(ctx, member: dict) -> Reply:
         standing=texts["standings"][standing(paid_through, now().date())],
         mobile=mask_mobile(member["mobile"]) if member["mobile"] else not_given,
         email=member["email"] or not_given,
+        title=member.get("title") or not_given,
+        gender=member.get("gender") or not_given,
     )
 
 
@@ -366,12 +369,32 @@ def _new_unit(text) -> str:
     return unit_in(said) or clean_text(said, "work_unit")
 
 
+def _new_title(text) -> str:
+    """"职称也改一下，现在是教授了" -> 教授."""
+    return clean_title(_CHANGED_TO.sub("", normalise(text)))
+
+
 UPDATES = {
     "mobile": lambda text: mobile_in(text) or clean_mobile(text),  # "新号 186 3712 0099"
     "email": clean_email,
     "work_unit": _new_unit,
+    "title": _new_title,
+    "gender": clean_gender,  # "女", "我是女的"
 }
-_SHAPES = {"mobile": "mobile", "email": "email", "work_unit": "unit"}  # see validation.tries_value
+_SHAPES = {"mobile": "mobile", "email": "email", "work_unit": "unit", "title": "title"}  # see validation.tries_value
+
+
+def _said_with_request(column: str, text: str):
+    """The new value when the request already gives it ("职称也改一下，现在是教授了", "性别填错了，我是女的"),
+    else None: then it is asked for."""
+    if column == "gender":
+        return gender_in(text)
+    if not _CHANGED_TO.match(normalise(text)):
+        return None
+    try:
+        return UPDATES[column](text)
+    except Invalid:
+        return None
 
 
 def _update_wanted(text: str) -> str | None:
@@ -384,8 +407,16 @@ def _update_wanted(text: str) -> str | None:
 
 
 def _start_update(ctx, column: str) -> Reply:
+    value = _said_with_request(column, ctx.text) if ctx.message.kind == "text" else None
+    if value is not None:
+        return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, value)
     ctx.start_flow(FLOW, f"update_{column}")
     return _ask(f"update_{column}")
+
+
+def _updated(ctx, member: dict, column: str, value) -> Reply:
+    member = update_member(ctx.db, member["id"], {column: value}, actor=f"openid:{ctx.openid}")
+    return ctx.reply("profile.updated").with_note(_card(ctx, member).text)
 
 
 def answer_update(ctx):
@@ -403,12 +434,12 @@ def answer_update(ctx):
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member is None:  # unbound by the secretariat meanwhile
         return show_profile(ctx)
-    member = update_member(ctx.db, member["id"], {column: value}, actor=f"openid:{ctx.openid}")
-    return ctx.reply("profile.updated").with_note(_card(ctx, member).text)
+    return _updated(ctx, member, column, value)
 
 
 def _tries_update(ctx) -> bool:
-    return tries_value(_SHAPES[ctx.flow["step"].removeprefix("update_")], ctx.text)
+    column = ctx.flow["step"].removeprefix("update_")
+    return gender_in(ctx.text) is not None if column == "gender" else tries_value(_SHAPES[column], ctx.text)
 
 
 def _register_steps() -> None:

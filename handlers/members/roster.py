@@ -30,7 +30,8 @@ from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
 from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_tables
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
-                            clean_mobile, clean_name, clean_text, normalise)
+                            clean_gender, clean_mobile, clean_name, clean_text, clean_title,
+                            normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
                              find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
                              unit_numbers)
@@ -227,6 +228,8 @@ CLEANERS = {
     "paid_through": clean_paid_through,
     "paid_status": clean_paid_through,
     "council_role": _text("council_role", 1, 30),
+    "title": lambda value, today: clean_title(value),
+    "gender": lambda value, today: clean_gender(value),
     "unit_no": lambda value, today: _clean_member_no(value, today),
     "remarks": lambda value, today: normalise(value),
     "status": clean_status,
@@ -238,7 +241,7 @@ UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile
                "paid_through", "joined_at", "level", "former_names", "status")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 NOT_STORED = ("paid_status", "remarks")  # read into other fields
-SOFT_COLUMNS = ("institution_type", "post_category")  # a word not on the list is no reason to leave a member out
+SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",

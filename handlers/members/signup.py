@@ -27,9 +27,10 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code,
-                            clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
+from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
+                            gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
                             looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value, unit_in)
+from handlers.fees import dues
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
@@ -67,6 +68,7 @@ class Field:
     options: Callable[[], list[str]] | None = None    # numbered choices shown under the question
     students_only: bool = False
     student_asks: str | None = None                   # a student is asked this step's question instead
+    asked: bool = True                                # False: kept when said (性别, 职称), not asked for
 
     def applies(self, answers: dict) -> bool:
         return not self.students_only or answers.get("category") == "student"
@@ -148,6 +150,22 @@ def _clean_optional_email(text, db) -> str | None:
     return said or clean_email(text)
 
 
+def _genders() -> list[str]:
+    return list(content.replies()["answer_shapes"]["genders"])
+
+
+def _chosen_option(text: str, options: list[str]) -> str:
+    """"2" for the second option shown under the question; any other text as it is."""
+    value = normalise(text)
+    return options[int(value) - 1] if re.fullmatch(r"[1-9]", value) and int(value) <= len(options) else text
+
+
+def _clean_optional_title(text, db) -> str | None:
+    if normalise(text).rstrip("。.!！") in _texts()["words"]["skip"]:
+        return None  # "无": no title yet
+    return clean_title(text)
+
+
 def _clean_new_credit_code(text, db) -> str:
     """A valid code that is not already a unit member's nor in a pending unit application."""
     code = clean_credit_code(text)
@@ -170,12 +188,15 @@ _INSTITUTION_TYPE = Field("institution_type", "institution_type",
 FORMS: dict[str, tuple[Field, ...]] = {
     "individual": (
         Field("name", "name", _plain(name_in), _shaped("name")),
+        Field("gender", "gender", lambda text, db: clean_gender(_chosen_option(text, _genders())),
+              lambda text: gender_in(text) is not None or tries_value("digits", text), _genders, asked=False),
         Field("category", "category", _clean_category, _picked(_any_category_name), _category_names),
         Field("birth_year", "birth_year", _plain(clean_birth_year), _shaped("digits")),
         Field("work_unit", "work_unit", _clean_unit("work_unit"), _shaped("unit"), student_asks="school"),
         _INSTITUTION_TYPE,
         Field("post_category", "post_category", _clean_choice_from("post_categories", "post_category"),
               _picked(_choice_alias_words("post_categories"), "title"), _choice_list("post_categories")),
+        Field("title", "title", _clean_optional_title, _shaped("title"), asked=False),
         Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30)),
               _shaped("discipline")),
         Field("school", "school", _clean_unit("school"), _shaped("unit"),
@@ -223,7 +244,7 @@ def _ask(field: Field, problem: str | None = None, answers: dict | None = None) 
 def _ask_next(ctx) -> Reply:
     """Go to the first unanswered question of the form, or to the summary when all are answered."""
     answers = ctx.flow_data["answers"]
-    field = next((f for f in _form(ctx) if f.column not in answers), None)
+    field = next((f for f in _form(ctx) if f.column not in answers and f.asked), None)
     if field is None:
         ctx.goto("summary")
         return _summary(ctx)
@@ -239,11 +260,17 @@ def _shown(field: Field, value) -> str:
     return mask_mobile(str(value))
 
 
+def _summary_fields(ctx) -> list[Field]:
+    """The summary's numbered items: every question asked, and 性别 / 职称 when the member said them."""
+    answers = ctx.flow_data["answers"]
+    return [f for f in _form(ctx) if f.asked or answers.get(f.column)]
+
+
 def _summary(ctx) -> Reply:
     data = ctx.flow_data
     answers = data["answers"]
-    shown = [f"{i}. {_texts()['fields'][f.step][0]}：{_shown(f, answers[f.column])}"
-             for i, f in enumerate(_form(ctx), 1)]
+    shown = [f"{i}. {_texts()['fields'][f.step][0]}：{_shown(f, answers.get(f.column))}"
+             for i, f in enumerate(_summary_fields(ctx), 1)]
     # two to a line, so that the whole summary fits one phone screen
     items = "\n".join(_texts()["pair_separator"].join(shown[i:i + 2]) for i in range(0, len(shown), 2))
     unit = find_unit(ctx.db, answers["unit_id"]) if answers.get("unit_id") else None
@@ -283,6 +310,9 @@ def start_signup(ctx):
     application = find_open_application(ctx.db, ctx.openid)
     if application:
         return application_status(ctx, application)
+    answered = form_question(ctx.text)
+    if answered:  # "高级会员和普通会员有什么区别": answered, no form started yet
+        return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint"))
     draft = state.take_draft(ctx.redis, ctx.openid, FLOW)
     if draft is not None:  # cancelled within the day: offer to go on from there
         ctx.start_flow(FLOW, draft["step"], **draft["data"])
@@ -439,8 +469,11 @@ def answer_field(ctx):
         return switched
     if _says_submit(ctx.text):  # "就这些了 没问题 提交吧" before the form is complete: what is missing
         return _still_missing(ctx, field)
+    answered = form_question(ctx.text)
+    if answered:  # "导师要写吗？", "职称不知道怎么填": answered, then the same question again
+        return ctx.reply("signup.form_question_then", answer=answered, question=_question(field, answers))
     if is_one_of(ctx.text, "yes_words"):  # "好" / "对" to a question that wants a value: asked again, no scolding
-        return _ask(field, answers=answers)
+        return ctx.reply("signup.go_on", question=_question(field, answers))
     if field.options:
         chosen = _picked_from_short_list(ctx, len(field.options()))
         if chosen is not None:
@@ -572,7 +605,44 @@ def _shaped_besides(ctx, field: Field, text: str) -> dict:
         contact = _CONTACT_SAID.match(clause)
         if contact and "contact_name" in columns:
             found["contact_name"] = contact.group(1)
+        if "gender" in columns and gender_in(clause):  # "女", "我是女的"
+            found["gender"] = gender_in(clause)
+        # a title at the post-category question is a try at that choice (refused, as before), not a title
+        title = _title_in(clause) if "title" in columns and field.column != "post_category" else None
+        if title:  # "副主任医师", "郑州大学化学学院副教授" (the unit kept as well)
+            found["title"] = title
+            unit = unit_in(clause)
+            if unit and clause.startswith(unit) and "work_unit" in columns:
+                found["work_unit"] = unit
     return found
+
+
+def form_question(text: str) -> str | None:
+    """The answer to a question about the application form itself ([[signup.form_questions]]), or None."""
+    value = normalise(text)
+    for question in _texts()["form_questions"]:
+        if any(words in value for words in question["asks"]):
+            return question["answer"].format(categories=_category_lines())
+    return None
+
+
+def _category_lines() -> str:
+    described = _texts()["category_descriptions"]
+    return "\n".join(content.text("signup.category_line", category=content.in_words(_membership()["categories"][c]),
+                                   fee=dues.format_amount(dues.yearly_fee(c)) + content.text("signup.fee_unit"),
+                                   description=described[c]) for c in SELF_SIGNUP_CATEGORIES)
+
+
+def _title_in(clause: str) -> str | None:
+    """The professional title a clause ends with, without the unit before it; None if it has none."""
+    clause = re.sub(r"(?:吧|呢|啊|了|哈)+$", "", clause)
+    if looks_like_a_question(clause) or not tries_value("title", clause) or \
+            re.sub(r"[\W_]+$", "", clause).endswith(tuple(_texts()["words"]["not_titles"])):
+        return None
+    unit = unit_in(clause)
+    title = clause[len(unit):] if unit and clause.startswith(unit) else clause
+    title = re.sub(r"^(?:那就|那先|就|先)?(?:我是|是|现在是|职称是?|填|写|在|当)", "", title).strip(" 的了")
+    return title if 2 <= len(title) <= 12 else None
 
 
 def _said_in(clause: str, shaped: dict) -> bool:
@@ -635,9 +705,12 @@ def go_back(ctx):
 
 
 def _tries_field(ctx) -> bool:
-    """The field's own shape, or a mobile / e-mail address for a later question, or a change of category."""
+    """The field's own shape, or a mobile / e-mail address or title for a later question, a change of
+    category, or a question about the form itself."""
     text = ctx.text
-    return FIELDS[ctx.flow["step"]].tries(text) or mobile_and_rest(text)[0] is not None or \
+    wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
+    return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or \
+        (wants_title and any(_title_in(clause) for clause in _clauses(normalise(text)))) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
         _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)) or \
@@ -674,6 +747,9 @@ def confirm_or_correct(ctx):
     field = _field_to_correct(ctx)
     if field is not None:
         ctx.flow_data["answers"].pop(field.column, None)
+        if not field.asked:  # 性别, 职称: asked for only when the member picks it to correct
+            ctx.goto(field.step)
+            return _ask(field, answers=ctx.flow_data["answers"])
         return _ask_next(ctx)
     if is_one_of(ctx.text, "confirm_words") or _says_submit(ctx.text):  # also "就这些了 没问题 提交吧"
         return _submit(ctx)
@@ -683,7 +759,7 @@ def confirm_or_correct(ctx):
 def _field_to_correct(ctx) -> Field | None:
     """"3", "修改3", "改 手机", "手机号填错了" -> that field of the summary (longest name wins)."""
     wanted = _CORRECTION_VERB.sub("", re.sub(r"\s+", "", normalise(ctx.text)))
-    form = _form(ctx)
+    form = _summary_fields(ctx)
     if wanted.isdigit():
         number = int(wanted) if re.fullmatch(r"[0-9]{1,3}", wanted) else 0  # not "²", not 5,000 digits
         return form[number - 1] if 1 <= number <= len(form) else None
