@@ -15,7 +15,7 @@ from storage import state
 
 ENGLISH = "en"
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")  # "hi0i" is one token, not "hi" and "i"
 
 
 def _words() -> dict:
@@ -32,7 +32,8 @@ def said_in(text: str | None) -> str | None:
     words = _WORDS.findall(lowered)
     if " ".join(words) in _words()["english_alone"]:
         return ENGLISH
-    if len(set(words) & set(_words()["english_words"])) >= 2:
+    listed = set(words) & set(_words()["english_words"])
+    if len(listed) >= 2 and max(map(len, listed)) >= 4:  # "hi there", not "HI:I"
         return ENGLISH
     return None
 

@@ -69,7 +69,8 @@ def _check(kind: str, typed: dict) -> tuple[dict, dict]:
             continue  # filled in by the invite code; a student's unit is the school
         if not text:
             if field.step in OPTIONAL:
-                answers[field.column] = None
+                if field.asked:  # 性别, 职称 left blank: not given, as in chat
+                    answers[field.column] = None
             else:
                 problems[field.step] = t("apply.required", field=_label(field.step))
             continue

@@ -608,7 +608,8 @@ def _shaped_besides(ctx, field: Field, text: str) -> dict:
         if "gender" in columns and gender_in(clause):  # "女", "我是女的"
             found["gender"] = gender_in(clause)
         # a title at the post-category question is a try at that choice (refused, as before), not a title
-        title = _title_in(clause) if "title" in columns and field.column != "post_category" else None
+        title = _title_in(clause) if "title" in columns and field.column != "post_category" and \
+            _title_said(text) else None
         if title:  # "副主任医师", "郑州大学化学学院副教授" (the unit kept as well)
             found["title"] = title
             unit = unit_in(clause)
@@ -633,6 +634,14 @@ def _category_lines() -> str:
                                    description=described[c]) for c in SELF_SIGNUP_CATEGORIES)
 
 
+def _title_said(text: str) -> str | None:
+    """The first title a message's clauses give, unless the message looks for a job ("招聘 工程师")."""
+    value = normalise(text)
+    if any(word in value for word in _texts()["words"]["not_in_titles"]):
+        return None
+    return next(filter(None, map(_title_in, _clauses(value))), None)
+
+
 def _title_in(clause: str) -> str | None:
     """The professional title a clause ends with, without the unit before it; None if it has none."""
     clause = re.sub(r"(?:吧|呢|啊|了|哈)+$", "", clause)
@@ -642,7 +651,7 @@ def _title_in(clause: str) -> str | None:
     unit = unit_in(clause)
     title = clause[len(unit):] if unit and clause.startswith(unit) else clause
     title = re.sub(r"^(?:那就|那先|就|先)?(?:我是|是|现在是|职称是?|填|写|在|当)", "", title).strip(" 的了")
-    return title if 2 <= len(title) <= 12 else None
+    return title if re.fullmatch(r"[\u4e00-\u9fff]{2,12}", title) else None
 
 
 def _said_in(clause: str, shaped: dict) -> bool:
@@ -710,7 +719,7 @@ def _tries_field(ctx) -> bool:
     text = ctx.text
     wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
     return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or \
-        (wants_title and any(_title_in(clause) for clause in _clauses(normalise(text)))) or mobile_and_rest(text)[0] is not None or \
+        (wants_title and _title_said(text) is not None) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
         _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)) or \
