@@ -279,3 +279,16 @@ def test_the_original_link_asked_under_the_news_is_about_the_news_not_jobs(visit
 def test_whether_cancelling_counts_against_later_registrations_is_answered(visitor, events):
     reply = visitor.says("取消了报名对以后报名有影响吗")
     assert "不影响" in reply and "回复数字报名" not in reply
+
+
+def test_asking_what_meetings_there_are_shows_conferences_beyond_the_month(visitor, events, db):
+    from datetime import date, timedelta
+
+    from storage import events as event_store
+
+    start = (date.today() + timedelta(days=50)).isoformat()
+    event_store.save_events(db, [({"society": "示范科技学会", "title": "中原农业工程学术年会", "type": "学术会议",
+                                   "starts_on": start, "ends_on": start, "place": "郑州", "capacity": 200,
+                                   "fee": None}, "test")], [], actor="test")
+    reply = visitor.says("这阵子有啥会")
+    assert "中原农业工程学术年会" in reply and "实验室安全培训" not in reply

@@ -146,10 +146,30 @@ def show_events(ctx):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if ctx.message.kind != "event" and _asks_about_own(ctx):
         return _show_mine(ctx)
-    reply = _show_list(ctx, *_question(ctx))
+    meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
+    reply = meetings or _show_list(ctx, *_question(ctx))
     if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
+
+
+def asks_for_meetings(text: str) -> bool:
+    """"最近有啥会", "有什么会开": 会 as a meeting (the router may read 会讯); "有什么会讯" is not."""
+    chat = guide.settings()["chat"]
+    plain = text or ""
+    for word in chat["not_meetings"]:
+        plain = plain.replace(word, "")
+    return any(phrase in plain for phrase in chat["meeting_words"])
+
+
+def _meetings(ctx):
+    """The conferences still to come (the month's preview would show only what falls in it); None
+    when no conference is ahead."""
+    kind = guide.settings()["chat"]["meeting_type"]
+    query = {"from": _today(), "to": None, "type": kind, "word": None}
+    if not list_events(ctx.db, query, 0, 1):
+        return None
+    return _show_list(ctx, query, content.text("events.heading.upcoming", what=kind))
 
 
 def _elsewhere(ctx):

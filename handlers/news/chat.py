@@ -15,7 +15,7 @@ from __future__ import annotations
 from bot import content, delivery, paging
 from bot.page_links import with_page_link
 from handlers.events import chat as events
-from handlers.news.items import ITEM_TOPICS, detail, item_line, said, settings, topic_names
+from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
 from handlers.news.subscriptions import subscribe_to, topics_in
 from bot.registry import handles, step
 from storage.news import items_by_id, latest_items
@@ -35,18 +35,10 @@ LISTING = paging.Listing(
 )
 
 
-def _means_meetings(text: str) -> bool:
-    """"最近有啥会" / "有什么会开": a meeting (会), which the router may read as 会讯; "有什么会讯" is news."""
-    plain = text or ""
-    for word in settings()["words"]["not_meetings"]:
-        plain = plain.replace(word, "")
-    return any(phrase in plain for phrase in settings()["words"]["meetings"])
-
-
 @handles("news", menu="MENU_NEWS", reads_only=True)
 def show_news(ctx):
-    if ctx.message.kind == "text" and _means_meetings(ctx.text):
-        return events.show_events(ctx)
+    if ctx.message.kind == "text" and events.asks_for_meetings(ctx.text):
+        return events.show_events(ctx)  # "最近有啥会": meetings, not 会讯
     if said(ctx.text, "resolutions", whole=False):
         return _first_page(ctx, kind="resolution")
     topic = ctx.intent.slots.get("topic") if ctx.intent else None
