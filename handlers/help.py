@@ -10,6 +10,7 @@ from bot.registry import handles
 from bot.router import normalize
 from handlers.events import chat as events
 from handlers.fees import chat as fees
+from handlers.tickets import feedback
 
 
 def _words() -> dict:
@@ -67,6 +68,8 @@ def not_understood(ctx):
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:
         return fee
+    if feedback.asks_who_will_know(ctx.text):  # "会不会有人知道是我提的" after a complaint
+        return ctx.reply("feedback.identity", **content.society()["secretariat"])
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
     return ctx.reply("unknown.text")

@@ -82,3 +82,16 @@ def test_a_roster_with_title_and_gender_columns_stores_them(env, db, tmp_path):
     assert "新增 1 人" in run(env, "members", "import", str(path)).output
     stored = find_member_by_no(db, "HNKX202600901")
     assert stored["gender"] == "女" and stored["title"] == "副研究员"
+
+
+def test_asking_how_many_years_to_pay_back_gets_the_rule_and_how_to_pay(applicant):
+    reply = applicant.says("过期了要补缴几年的会费")
+    assert "不必补缴" in reply and "账号" in reply
+
+
+def test_asking_after_a_complaint_whether_anyone_will_know_who_made_it(applicant, db):
+    applicant.says("投诉一下，年会报到处排队太久了没人管")
+    applicant.says("确认")
+    tickets_before = db["tickets"].count
+    reply = applicant.says("他们会不会知道是我反映的")
+    assert "不会对外公开" in reply and db["tickets"].count == tickets_before

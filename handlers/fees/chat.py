@@ -45,6 +45,8 @@ def fee_status(ctx):
         return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到", "收据半年了还没给": a complaint for the secretariat
     if text and asks_event_fee(text):
         return event_fee(ctx, text)
+    if text and _mentions(text, "back_pay"):  # "补交要交几年的": the current year restores it
+        return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=_how_to_pay())
     channel = _channel_asked(text)
     if channel is not None:  # "能对公转账吗 要发票的": both halves
         answer = _channel_answer(ctx, channel)

@@ -15,6 +15,11 @@ def _rules() -> dict:
     return content.load_toml("conversation.toml")["feedback"]
 
 
+def asks_who_will_know(text: str) -> bool:
+    """"会不会有人知道是我提的": who sees a complaint, asked after (or before) making one."""
+    return any(word in text for word in _rules()["identity_words"])
+
+
 def _category(body: str) -> str:
     for category, words in _rules()["categories"].items():
         if any(word in body for word in words):
@@ -26,6 +31,8 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
+    if ctx.message.kind != "event" and asks_who_will_know(ctx.text):
+        return ctx.reply("feedback.identity", **content.society()["secretariat"])  # no new feedback started
     if ctx.message.kind != "event" and any(word in ctx.text for word in _rules()["anonymous_words"]):
         ctx.start_flow("feedback", "body")  # "我想匿名反映一个问题": who sees it, then the problem
         return ctx.reply("feedback.anonymous")
