@@ -56,6 +56,7 @@ def test_asking_how_categories_differ_gets_each_category_with_its_fee(applicant)
     reply = applicant.says("学生会员和普通会员有什么不同")
     assert "学生会员" in reply and "20 元" in reply and "普通会员" in reply and "100 元" in reply
     assert "请输入您的真实姓名" not in reply
+    assert "真实姓名" in applicant.says("那就申请普通的吧")  # the form starts, category taken
 
 
 def test_a_bare_yes_at_a_question_is_acknowledged_before_it_is_asked_again(applicant):
