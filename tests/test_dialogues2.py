@@ -292,3 +292,5 @@ def test_asking_what_meetings_there_are_shows_conferences_beyond_the_month(visit
                                    "fee": None}, "test")], [], actor="test")
     reply = visitor.says("这阵子有啥会")
     assert "中原农业工程学术年会" in reply and "实验室安全培训" not in reply
+    reply = Member_says_fresh(visitor, "Are there any conferences coming up?")
+    assert "中原农业工程学术年会" in reply and "实验室安全培训" not in reply

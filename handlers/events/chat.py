@@ -156,7 +156,7 @@ def show_events(ctx):
 def asks_for_meetings(text: str) -> bool:
     """"最近有啥会", "有什么会开": 会 as a meeting (the router may read 会讯); "有什么会讯" is not."""
     chat = guide.settings()["chat"]
-    plain = text or ""
+    plain = (text or "").lower()
     for word in chat["not_meetings"]:
         plain = plain.replace(word, "")
     return any(phrase in plain for phrase in chat["meeting_words"])
