@@ -134,3 +134,14 @@ def test_a_bare_hello_is_greeted_in_both_languages_until_the_member_shows_which(
     member = Member(client, config, "o_hello")
     reply = member.says("Hello")
     assert "您好" in reply and "English" in reply
+
+
+def test_a_bound_member_asking_in_english_sees_the_card_in_english(client, config, db):
+    from storage.members import insert_member  # noqa: PLC0415
+
+    insert_member(db, {"member_no": "HNKX202600888", "name": "Anna Lee", "category": "regular",
+                       "mobile": "13700000888", "status": "active", "openid": "o_anna",
+                       "paid_through": "2026-12-31"}, actor="test")
+    reply = Member(client, config, "o_anna").says("Please show my membership card")
+    assert "Member number: HNKX202600888" in reply and "Regular member" in reply and "137****0888" in reply
+    assert not chinese_outside_data(reply.split("<a")[0], "修改手机", "修改邮箱", "修改单位")
