@@ -62,3 +62,17 @@ def test_an_item_nobody_can_receive_offers_no_send_button(new_tab, live_url, soc
     _write(tab, live_url, "关于调整2027年会费标准的决议", kind="决议公告")
     expect(tab.locator("[data-nobody]")).to_contain_text("现在没有会员能收到")
     expect(tab.get_by_role("button", name="发送")).to_have_count(0)
+
+
+def test_a_link_copied_without_https_is_taken_as_the_web_page_it_names(new_tab, live_url, society, db):
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.goto(f"{live_url}/admin/news/new")
+    form = tab.locator("#compose")
+    form.locator("input[name=title]").fill("第十届学术年会征文通知")
+    form.locator("input[name=summary]").fill("征文截止 3 月 31 日")
+    form.locator("input[name=link]").fill("www.hnast.org.cn/2027/zhengwen")  # as printed on the poster
+    form.get_by_label("政策资讯").check()
+    form.locator("button[type=submit]").click()
+    expect(tab.locator(".flash-ok")).to_contain_text("已保存")
+    [link] = [row[0] for row in db.execute("select link from newsletters")]
+    assert link == "https://www.hnast.org.cn/2027/zhengwen"

@@ -11,6 +11,7 @@ the progress is delivery.delivery_counts (polled as JSON by admin.js).
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 from flask import Blueprint, jsonify, redirect, request, url_for
@@ -42,9 +43,24 @@ def _audience(form) -> dict:
     return audience
 
 
+def typed_link(text: str) -> str:
+    """A link as a secretary copies it from the address bar or a printed page (www.hnast.org.cn/2027,
+    hnast.org.cn/…) with the https:// it needs; anything else is left for the check to refuse."""
+    text = text.strip()
+    if text and not _SCHEME.match(text) and _HOST.match(text):
+        return f"https://{text}"
+    return text
+
+
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+_HOST = re.compile(r"([a-z0-9-]+\.)+[a-z]{2,}(/|$)", re.IGNORECASE)
+
+
 def _markdown(form) -> str:
     """The form as a newsletter file: TOML front matter between +++ lines, then the body."""
     meta = {key: form.get(key, "").strip() for key in TEXT_FIELDS if form.get(key, "").strip()}
+    if "link" in meta:
+        meta["link"] = typed_link(meta["link"])
     meta["kind"] = form.get("kind") if form.get("kind") in newsletters.KINDS else "newsletter"
     if form.getlist("topics") or meta["kind"] == "newsletter":  # a resolution goes to everyone
         meta["topics"] = form.getlist("topics")
