@@ -96,3 +96,12 @@ def test_asking_after_a_complaint_whether_anyone_will_know_who_made_it(applicant
     tickets_before = db["tickets"].count
     reply = applicant.says("他们会不会知道是我反映的")
     assert "不会对外公开" in reply and db["tickets"].count == tickets_before
+
+
+def test_payment_details_given_while_binding_to_check_dues_are_kept_for_the_secretariat(applicant, db):
+    applicant.says("我明明交过会费了怎么显示没交")
+    reply = applicant.says("是前天用支付宝转的100元")
+    assert "核对" in reply and "编号" in reply and "姓名" in reply
+    assert "100元" in db.execute("select body from tickets order by id desc limit 1").fetchone()[0]
+    urgent = applicant.says("麻烦尽快，我等着用")
+    assert "0371" in urgent or "人工" in urgent

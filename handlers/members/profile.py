@@ -26,6 +26,7 @@ from storage.members import (find_member_by_no, find_member_by_openid, find_memb
 from handlers.news.items import give_default_subscriptions
 from storage.news import topics_of
 from storage.state import count_failed_binding, record_failed_binding
+from storage.tickets import create_ticket
 
 FLOW = "profile"
 MAX_FAILED_BINDINGS_PER_DAY = 5
@@ -190,9 +191,35 @@ def _forgot_number(text: str) -> bool:
     return _mentions(normalise(text), _texts()["words"]["forgot"])
 
 
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?\s*(?:块钱|块|元)")
+
+
+def _payment_details(ctx) -> bool:
+    """"上周三微信转的200块" while binding to see one's dues: details of a payment, not a name."""
+    return ctx.flow_data.get("then") == "fee_status" and _AMOUNT.search(ctx.text) is not None \
+        and mobile_in(ctx.text) is None
+
+
+def _urgent(ctx) -> bool:
+    return ctx.flow_data.get("then") == "fee_status" and _mentions(ctx.text, _texts()["words"]["urgent"])
+
+
+def _said_while_binding(ctx) -> Reply | None:
+    """Binding to check one's dues: payment details are kept for the secretariat to check (a ticket, as
+    a transfer receipt is), urgency gets the phone and 人工; the same question follows. None otherwise."""
+    step_name = ctx.flow["step"]
+    if _payment_details(ctx):
+        ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), ctx.text)
+        ctx.goto(step_name, payment_ticket=ticket_no)
+        return ctx.reply("profile.payment_noted", ticket_no=ticket_no).with_note(_ask(step_name).text)
+    if _urgent(ctx):
+        return ctx.reply("profile.urgent", **content.society()["secretariat"]).with_note(_ask(step_name).text)
+    return None
+
+
 def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
-    return tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
+    return _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
         step_name == "bind_no" and _forgot_number(ctx.text)) or (
         step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None) or _waits_on_binding(ctx)
 
@@ -234,6 +261,9 @@ def answer_binding(ctx):
     paused, by the one rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
     """
     names = [s[0] for s in BINDING_STEPS]
+    said = _said_while_binding(ctx)
+    if said is not None:
+        return said
     waits = _waits_on_binding(ctx)
     if ctx.flow["step"] == "bind_mobile":
         return _binding_waits(ctx) if waits else _answer_mobile(ctx)
