@@ -20,7 +20,9 @@ import redis
 from werkzeug.serving import make_server
 
 from bot.config import load_config
+from storage.database import open_database
 from storage.redis_server import ensure_private_redis, stop_private_redis
+from storage.societies import DATABASE_FILE
 
 
 def _answers(url: str) -> bool:
@@ -75,17 +77,36 @@ def redis_client(config):
     return connect_redis(config)
 
 
-@pytest.fixture
-def db(config):
-    from storage.database import open_database
+@pytest.fixture(scope="session")
+def migrated_store(tmp_path_factory) -> Path:
+    """A member store with every migration applied, made once for the session."""
+    path = tmp_path_factory.mktemp("migrated") / DATABASE_FILE
+    open_database(path).close()
+    return path
 
-    database = open_database(config.sqlite_path)
+
+@pytest.fixture
+def new_store(config, migrated_store):
+    """The test's own member store, new: a copy of `migrated_store`, the file the migrations would
+    make (their ~500 page writes and 9 syncs were a good part of a short test's time on a busy
+    disk). A test that opens config.sqlite_path without `db` or `app`, or a society's store on
+    the platform, still starts from nothing and migrates."""
+    path = config.sqlite_path
+    if path == config.data_dir / DATABASE_FILE and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_store, path)
+    return path
+
+
+@pytest.fixture
+def db(config, new_store):
+    database = open_database(new_store)
     yield database
     database.close()
 
 
 @pytest.fixture
-def app(config):
+def app(config, new_store):
     from bot.app import create_app
 
     application = create_app(config)
