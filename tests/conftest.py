@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import warnings
@@ -17,12 +18,51 @@ from pathlib import Path
 
 import pytest
 import redis
+from werkzeug.routing.rules import Rule
 from werkzeug.serving import make_server
 
 from bot.config import load_config
 from storage.database import open_database
 from storage.redis_server import ensure_private_redis, stop_private_redis
 from storage.societies import DATABASE_FILE
+
+
+def _build_url_builders_once() -> None:
+    """Werkzeug compiles two URL-builder functions (Python source, `compile()`) for each of the
+    app's ~120 rules in every app it makes: 4/5 of create_app's CPU, paid again by every test. The
+    builder is a function of the rule's text and parts alone when the rule has no defaults, so one
+    compiled in an earlier app is the same function: reuse it there (and keep werkzeug's own path
+    for rules with defaults, or a werkzeug whose builder is not where this expects it)."""
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "reused", False):
+        return
+    built = {}
+
+    def reused(rule, append_unknown=True):
+        if rule.defaults:
+            return compile_builder(rule, append_unknown)
+        key = (rule.rule, tuple(rule._trace), append_unknown)
+        if key not in built:
+            built[key] = compile_builder(rule, append_unknown)
+        return built[key]
+
+    reused.reused = True
+    Rule._compile_builder = reused
+
+
+_build_url_builders_once()
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_kept():
+    """A test that runs an RQ worker in this process (burst) leaves RQ's SIGINT/SIGTERM handlers
+    behind: a later Ctrl+C or a CI timeout's SIGTERM then raised StopRequested inside whatever
+    test ran, instead of ending the run. Put the handlers back after each test."""
+    kept = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in kept.items():
+        if signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
 
 
 def _answers(url: str) -> bool:
