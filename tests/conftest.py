@@ -74,8 +74,11 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_url():
+    """REDIS_URL's server where it answers, else a private one for the session. Each pytest-xdist
+    worker (`-n 2`) starts a private one of its own: tests flush their database (one flushes the
+    whole server) and would empty what the other worker's test holds."""
     url = os.environ.get("REDIS_URL")
-    if url and _answers(url):
+    if url and _answers(url) and not os.environ.get("PYTEST_XDIST_WORKER"):
         yield url
         return
     data_dir = Path(tempfile.mkdtemp(prefix="xh-redis-"))
@@ -175,6 +178,7 @@ def live_url(app):
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+EXPECT_TIMEOUT_MS = 20_000
 NO_BROWSER = "NO BROWSER: headless Chromium not found at /usr/bin/chromium — browser tests SKIPPED"
 # `make screenshots` sets SCREENSHOTS_DIR=docs/screenshots; plain test runs leave the tree clean.
 SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")
@@ -186,8 +190,11 @@ def browser():
     if not CHROMIUM.exists():
         warnings.warn(NO_BROWSER)
         pytest.skip(NO_BROWSER)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits for its condition and returns the moment it holds; its 5 s default limit
+    # failed tests on a busy machine (the pay sheet's #sheet-amount after a signed order).
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
