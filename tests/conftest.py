@@ -169,6 +169,7 @@ def live_url(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    _close_open_tabs()  # a page still polling (a delivery's progress) must not log a refused fetch
     server.shutdown()
     thread.join(timeout=10)
 
@@ -201,15 +202,23 @@ def browser():
         chromium.close()
 
 
+_OPEN_CONTEXTS: list = []  # every browser tab's context still open, closed before a live server stops
+
+
+def _close_open_tabs() -> None:
+    while _OPEN_CONTEXTS:
+        _OPEN_CONTEXTS.pop().close()
+
+
 @pytest.fixture
 def new_tab(browser):
     """`new_tab(width, height, allow=())` opens a tab with its own cookies. The test fails if a page
     logs an error, except those containing one of the `allow` texts (e.g. an expected 403)."""
-    contexts, errors = [], []
+    errors = []
 
     def open_tab(width: int = 1000, height: int = 840, allow: tuple[str, ...] = ()):
         context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
-        contexts.append(context)
+        _OPEN_CONTEXTS.append(context)
         tab = context.new_page()
 
         def on_error(text: str) -> None:
@@ -221,8 +230,7 @@ def new_tab(browser):
         return tab
 
     yield open_tab
-    for context in contexts:
-        context.close()
+    _close_open_tabs()
     assert not errors, errors
 
 
