@@ -25,9 +25,10 @@ run: model
 chat: venv
 	$(PY) -m bot chat
 
-## Run every test against a real Redis (private one started when REDIS_URL does not answer).
+## Run every test against a real Redis (a private one per worker): two pytest-xdist workers, each
+## test file whole on one worker (its browser and module set-up are started once).
 test: model
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 ## Refresh the screenshots under docs/screenshots/ from the browser tests.
 screenshots: venv
