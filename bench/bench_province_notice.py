@@ -17,12 +17,15 @@ and in our Redis).
             50 and MASS_SEND_PER_MINUTE 60, both per account), until every row of every society has
             its outcome (or `--deliver-seconds` have passed): recipients/s, API calls, the stand-in's
             count of accepted messages and of members who got it twice;
-  fairness  from the first settled row on, every `--probe-seconds` while the broadcast goes out, a
-            service notice (delivery.notify: a template message) from the smallest society to one of
-            its followers; its latency is RQ's enqueued_at to ended_at of the job (the stand-in had
-            accepted it by then);
+  fairness  from the first settled row on, every `--probe-seconds` while the broadcast goes out, the
+            smallest society (a) sends a service notice (delivery.notify: a template message) to one
+            of its followers; its latency is RQ's enqueued_at to ended_at of the job (the stand-in had
+            accepted it by then), read as each one finishes (RQ drops a job's result after its
+            result_ttl, 500 s); and (b) is asked something by one of its members, through
+            /wechat/<appid> on `gunicorn -w 1` serving the province beside the workers: the time to
+            the reply, and whether it was the answer or the "we will reply later" fallback;
   memory    peak RSS of the workers (and of the job processes RQ forks for each job), Redis's
-            used_memory_peak, the stand-in's RSS.
+            used_memory_peak, the stand-in's RSS, the web worker's RSS.
 
 Every figure is printed with the 1-minute load average: the machine is shared.
 
@@ -46,13 +49,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rq.exceptions import NoSuchJobError  # noqa: E402
 from rq.job import Job  # noqa: E402
 
 from bench.bench_delivery import machine  # noqa: E402
 from bench.bench_platform import COMPONENT_ENV, PLATFORM  # noqa: E402
 from bench.bench_province import built_province, ensure_province, member_openid  # noqa: E402
-from bench.load import processes_of  # noqa: E402
-from bot import delivery  # noqa: E402
+from bench.load import ACCOUNT_ID, free_port, post, processes_of, production_env, stop  # noqa: E402
+from bot import content, delivery  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from handlers.province.sending import create_notice, send_notice  # noqa: E402
 from storage import news, societies, state  # noqa: E402
@@ -131,6 +135,107 @@ def settled(registry, data_dir: Path, appids: list[str], item_no: str) -> dict:
     return total
 
 
+class NoticeProbes:
+    """The smallest society's service notices during the fan-out, each timed as soon as its job ends:
+    RQ keeps a finished job (and its times) only `result_ttl` (500 s), and a 3,000,000 run lasts hours."""
+
+    def __init__(self, r):
+        self.r, self.pending, self.waits, self.expired = r, [], [], 0
+
+    def send(self, appid: str, data_dir: Path) -> None:
+        with serving_account(appid, data_dir):
+            self.pending.append(delivery.notify(self.r, f"oProbe{self.sent:022d}",
+                                                "您报名的学术年会将于明天上午九时开幕。", kind="event"))
+
+    @property
+    def sent(self) -> int:
+        return len(self.pending) + len(self.waits) + self.expired
+
+    def collect(self) -> None:
+        still = []
+        for job_id in self.pending:
+            try:
+                job = Job.fetch(job_id, connection=self.r)
+            except NoSuchJobError:  # gone before it was read (not expected: read every check)
+                self.expired += 1
+                continue
+            if job.ended_at:
+                self.waits.append(((job.ended_at - job.enqueued_at).total_seconds(), job.return_value()))
+            else:
+                still.append(job_id)
+        self.pending = still
+
+    def summary(self) -> dict:
+        latencies = sorted(w for w, _ in self.waits)
+        return dict(probes=self.sent, finished=len(self.waits), unfinished=len(self.pending),
+                    expired_unread=self.expired, outcomes=sorted({str(o) for _, o in self.waits}),
+                    **spread(latencies))
+
+
+class ReplyProbes:
+    """A member of the smallest society asks something through /wechat/<appid> while the notice goes
+    out: the time to the reply, and whether it was the answer or the deadline's fallback."""
+
+    TEXTS = ("我的会员信息", "会费交了没有", "最近有什么活动", "你好")
+
+    def __init__(self, port: int, appid: str, size: int):
+        self.port, self.appid, self.size = port, appid, size
+        self.latencies, self.kinds = [], {}
+        self.later = content.text("deadline.later")
+
+    def send(self) -> None:
+        n = len(self.latencies)
+        xml = (f"<xml><ToUserName><![CDATA[{ACCOUNT_ID}]]></ToUserName>"
+               f"<FromUserName><![CDATA[{member_openid(self.appid, n % self.size)}]]></FromUserName>"
+               f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+               f"<Content><![CDATA[{self.TEXTS[n % len(self.TEXTS)]}]]></Content>"
+               f"<MsgId>{int(time.time() * 1000) * 1000 + n}</MsgId></xml>")
+        query, body = PLATFORM.encrypted_request(xml, ACCOUNT_ID, nonce=str(1000 + n))
+        target = f"/wechat/{self.appid}?" + "&".join(f"{k}={v}" for k, v in query.items())
+        started = time.perf_counter()
+        status, reply = post(self.port, target, body, timeout=30)
+        self.latencies.append(time.perf_counter() - started)
+        kind = f"http {status}"
+        if status == 200:
+            try:
+                kind = "later" if self.later in PLATFORM.open_reply(reply.decode(), query["timestamp"],
+                                                                     query["nonce"]) else "answer"
+            except Exception:  # noqa: BLE001 (a reply WeChat would reject is counted as such)
+                kind = "unopenable"
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+
+    def summary(self) -> dict:
+        return dict(probes=len(self.latencies), replies=self.kinds, **spread(sorted(self.latencies)))
+
+
+def spread(latencies: list[float]) -> dict:
+    if not latencies:
+        return {"median_s": None, "p90_s": None, "max_s": None}
+    return {"median_s": round(latencies[len(latencies) // 2], 2),
+            "p90_s": round(latencies[int(len(latencies) * 0.9)], 2), "max_s": round(latencies[-1], 2)}
+
+
+def summarise(what: str, figures) -> None:
+    """One line of the summary; a figure that cannot be had is said, never ends the run's report."""
+    try:
+        say(step=what, **figures())
+    except Exception as error:  # noqa: BLE001
+        say(step=what, error=f"{type(error).__name__}: {error}")
+
+
+def serve(data: Path, redis_url: str, api_base: str, societies_count: int) -> tuple[subprocess.Popen, int]:
+    """`gunicorn -w 1` serving the province (its members' messages) beside the workers, once it answers."""
+    port = free_port()
+    env = dict(production_env(data, redis_url, api_base), **COMPONENT_ENV, PLATFORM_IDLE_STORES=str(societies_count))
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}", "bot.wsgi:app"],
+                           env=env, cwd=ROOT, stdout=(data / "notice-web.log").open("wb"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 180
+    while post(port, "/", b"", timeout=5)[0] == 0:  # any HTTP answer: it is up
+        assert web.poll() is None and time.monotonic() < deadline, "gunicorn did not start; see notice-web.log"
+        time.sleep(0.5)
+    return web, port
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="the province's directory (built if missing)")
@@ -160,6 +265,7 @@ def main() -> None:
                **COMPONENT_ENV, PLATFORM_WORKER_CHECK_SECONDS="30", PYTHONUNBUFFERED="1")
     os.environ.update(env)  # send_notice reads its settings here, as the CLI would
     workers: list[subprocess.Popen] = []
+    web = None
     try:
         config = load_config()
         r = state.connect_redis(config)
@@ -172,6 +278,7 @@ def main() -> None:
             societies.store_refresh_token(registry, appid, token)
         state.store_verify_ticket(r, PLATFORM.app_id, fake.call("issue_ticket"))
         windows = open_windows(fake, r, config, appids, sizes, args.cs_share)
+        web, port = serve(data, redis_url, fake.api_base, len(appids))
         say(societies=len(appids), members=sum(sizes), largest=max(sizes), smallest=min(sizes), open_windows=windows)
 
         notice = create_notice(registry, "policy", "关于开展2027年度科技人才举荐工作的通知",
@@ -186,21 +293,22 @@ def main() -> None:
             per_s=round(queued / queue_seconds), redis_used_mib=round(r.info("memory")["used_memory"] / 2**20))
 
         smallest = appids[sizes.index(min(sizes))]
+        notices, replies = NoticeProbes(r), ReplyProbes(port, smallest, min(sizes))
         started = time.perf_counter()
         workers = [subprocess.Popen([sys.executable, "-m", "bot", "worker"], env=env, cwd=ROOT,
                                     stdout=(data / f"notice-worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
                    for n in range(args.workers)]
         sampler = Sampler(workers)
         sampler.start()
-        probes, next_probe, next_check, counts, done = [], None, started, None, 0
+        next_probe, next_check, counts, done = None, started, None, 0
         while True:
             now = time.perf_counter()
-            if next_probe is not None and now >= next_probe:  # to followers outside the broadcast
-                with serving_account(smallest, data):
-                    probes.append(delivery.notify(r, f"oProbe{len(probes):022d}",
-                                                  "您报名的学术年会将于明天上午九时开幕。", kind="event"))
+            if next_probe is not None and now >= next_probe:  # a notice to a follower, a member's question
+                notices.send(smallest, data)
+                replies.send()
                 next_probe = now + args.probe_seconds
             if now >= next_check:
+                notices.collect()
                 counts = settled(registry, data, appids, notice["notice_no"])
                 done = sum(n for status, n in counts["status"].items() if status in FINAL)
                 say(at_s=round(now - started), settled=done, of=counts["total"])
@@ -213,27 +321,31 @@ def main() -> None:
             time.sleep(0.5)
         deliver_seconds = time.perf_counter() - started
         sampler.stopped.set()
-        summary = fake.call("delivery_summary")
-        calls = fake.call("stats")["calls"]
-        say(step="deliver" if done >= counts["total"] else f"deliver (stopped after {args.deliver_seconds:.0f} s)",
-            seconds=round(deliver_seconds), settled=done, per_s=round(done / deliver_seconds),
-            status=counts["status"], channel=counts["channel"],
-            accepted_by_wechat=sum(summary["accounts"].values()), wechat_channels=summary["channels"],
-            duplicates=summary["duplicates"], accounts_reached=len(summary["accounts"]),
-            api_calls={k: v for k, v in calls.items() if v})
-        waits = []
-        for job_id in probes:
-            job = Job.fetch(job_id, connection=r)
-            if job.ended_at:
-                waits.append(((job.ended_at - job.enqueued_at).total_seconds(), job.return_value()))
-        latencies = sorted(w for w, _ in waits)
-        say(step="small society's notices during the fan-out", society=smallest, size=min(sizes),
-            probes=len(probes), finished=len(waits), outcomes=sorted({o for _, o in waits}),
-            median_s=round(latencies[len(latencies) // 2], 2) if latencies else None,
-            max_s=round(latencies[-1], 2) if latencies else None)
-        say(step="memory", worker_peak_rss_mib=round(sampler.worker_peak), job_process_peak_rss_mib=round(sampler.job_peak),
+        deadline = time.monotonic() + 30
+        while notices.pending and time.monotonic() < deadline:  # the last probe's job, sent just before the end
+            time.sleep(0.5)
+            notices.collect()
+
+        def delivered() -> dict:
+            summary = fake.call("delivery_summary")
+            calls = fake.call("stats")["calls"]
+            return dict(seconds=round(deliver_seconds), settled=done, per_s=round(done / deliver_seconds),
+                        status=counts["status"], channel=counts["channel"],
+                        accepted_by_wechat=sum(summary["accounts"].values()), wechat_channels=summary["channels"],
+                        duplicates=summary["duplicates"], accounts_reached=len(summary["accounts"]),
+                        api_calls={k: v for k, v in calls.items() if v})
+
+        summarise("deliver" if done >= counts["total"] else f"deliver (stopped after {args.deliver_seconds:.0f} s)",
+                  delivered)
+        summarise("small society's notices during the fan-out",
+                  lambda: dict(society=smallest, size=min(sizes), **notices.summary()))
+        summarise("small society's replies during the fan-out",
+                  lambda: dict(society=smallest, size=min(sizes), **replies.summary()))
+        summarise("memory", lambda: dict(
+            worker_peak_rss_mib=round(sampler.worker_peak), job_process_peak_rss_mib=round(sampler.job_peak),
             redis_used_memory_peak_mib=round(r.info("memory")["used_memory_peak"] / 2**20),
-            stand_in_rss_mib=round(rss_mib(fake.proc.pid)))
+            stand_in_rss_mib=round(rss_mib(fake.proc.pid)),
+            web_worker_rss_mib=round(max((rss_mib(pid) for pid in processes_of(web.pid)[1:]), default=0))))
     finally:
         for proc in workers:
             proc.terminate()
@@ -242,6 +354,8 @@ def main() -> None:
                 proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if web is not None:
+            stop(web)
         fake.stop()
         registry.close()
         stop_private_redis(data)
