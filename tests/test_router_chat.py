@@ -1,6 +1,7 @@
 """What a member notices of the router's classes in a chat (the router's own tests check the intent):
 a question about one's own subscriptions lists them, keeping a topic after dropping them all keeps it, a
-question for meetings lists events, and saying what one does for a living starts no job search."""
+question for meetings lists events, saying what one does for a living starts no job search and another member's
+phone number is refused however it is asked."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ import pytest
 from storage import events as store
 from storage.members import insert_member
 from storage.news import subscribe, topics_of
+from storage.tickets import waiting_human_ticket
 from tests.member import Member
 
 
@@ -50,3 +52,19 @@ def test_asking_what_meetings_there_are_lists_the_events(member, db):
 def test_saying_what_one_does_for_a_living_starts_no_job_search(member, text):
     reply = member.says(text)
     assert "职位" not in reply and "招聘" not in reply.split("\n")[0]
+
+
+# --- another member's contact, asked the way one asks for a person ------------------------------
+
+@pytest.mark.parametrize("text", ["张伟的电话是多少", "我想要我们单位老刘的联系方式", "帮我问一下王建国的电话"])
+def test_another_members_contact_is_refused_and_opens_no_ticket(member, db, text):
+    reply = member.says(text)
+    assert "为保护会员隐私" in reply and "已为您登记人工服务" not in reply
+    assert waiting_human_ticket(db, "o_zhou") is None
+
+
+@pytest.mark.parametrize("text", ["秘书长的电话是多少", "麻烦给个负责培训的老师的联系方式", "会员部小王的电话多少"])
+def test_the_secretariats_own_people_are_put_through_to_a_person(member, db, text):
+    reply = member.says(text)
+    assert "为保护会员隐私" not in reply and "已为您登记人工服务" in reply
+    assert waiting_human_ticket(db, "o_zhou") is not None

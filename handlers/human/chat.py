@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot import content
 from handlers.human import office_hours
+from handlers.members.profile import refuse_someone_elses_details
 from bot.registry import handles
 from storage.tickets import add_to_ticket, open_human_ticket, waiting_human_ticket
 
@@ -19,6 +20,9 @@ def now() -> datetime:
 
 @handles("human", menu="MENU_HUMAN")
 def ask_for_a_person(ctx):
+    refused = refuse_someone_elses_details(ctx)  # "张伟的电话是多少": no ticket, the privacy answer
+    if refused is not None:
+        return refused
     said = ctx.text or content.text("tickets.human_by_menu")
     earlier = waiting_human_ticket(ctx.db, ctx.openid)
     if earlier is not None:

@@ -66,22 +66,38 @@ def _card(ctx, member: dict) -> Reply:
     )
 
 
-def _asks_about_someone_else(text: str) -> bool:
-    """"帮我查一下张伟的手机号": another person's details (a member sees only their own)."""
+def asks_about_someone_else(text: str) -> bool:
+    """"帮我查一下张伟的手机号", "张伟的电话是多少", "我想要我们单位老刘的联系方式": another person's details
+    (a member sees only their own). The secretariat's own people and places (秘书长的电话, 会员部小王的微信,
+    会场的地址) are no one else: those the member may ask for."""
     text, words = normalise(text), _texts()["words"]
     for word in words["others_data"]:
         at = text.find(word)
-        before = text[:at]
-        if at > 0 and not before.endswith(("我", "自己", "本人")) and any(verb in before for verb in words["look_up"]):
+        if at <= 0:
+            continue
+        before, after = text[:at], re.split(r"[,，。;；!！\s]", text[at + len(word):])[0]
+        holder = re.split(r"[,，。;；!！?？\s]", before)[-1]
+        if before.endswith(("我", "自己", "本人")) or any(w in holder for w in words["not_others"]):
+            continue
+        if any(verb in before for verb in words["look_up"]) or any(q in after for q in words["asked_after"]):
             return True
     return False
+
+
+def refuse_someone_elses_details(ctx) -> Reply | None:
+    """The privacy refusal when a member asks for another person's details, whatever the route
+    (the human handler asks this first: "张伟的电话是多少" would otherwise open a ticket)."""
+    if ctx.message.kind == "text" and asks_about_someone_else(ctx.text):
+        return ctx.reply("profile.others_refused", **content.society()["secretariat"])
+    return None
 
 
 @handles("profile", menu="MENU_PROFILE", reads_only=True)
 def show_profile(ctx):
     """The card for a bound member; otherwise the pending application, or binding."""
-    if ctx.message.kind == "text" and _asks_about_someone_else(ctx.text):
-        return ctx.reply("profile.others_refused", **content.society()["secretariat"])
+    refused = refuse_someone_elses_details(ctx)
+    if refused is not None:
+        return refused
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)
