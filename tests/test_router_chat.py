@@ -1,7 +1,8 @@
 """What a member notices of the router's classes in a chat (the router's own tests check the intent):
 a question about one's own subscriptions lists them, keeping a topic after dropping them all keeps it, a
-question for meetings lists events, saying what one does for a living starts no job search and another member's
-phone number is refused however it is asked."""
+question for meetings lists events, saying what one does for a living starts no job search, another member's
+phone number is refused however it is asked, and a question about competitions shows those published as award
+calls and as events alike."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from storage import events as store
+from storage.awards import save_awards
 from storage.members import insert_member
 from storage.news import subscribe, topics_of
 from storage.tickets import waiting_human_ticket
@@ -68,3 +70,25 @@ def test_the_secretariats_own_people_are_put_through_to_a_person(member, db, tex
     reply = member.says(text)
     assert "为保护会员隐私" not in reply and "已为您登记人工服务" in reply
     assert waiting_human_ticket(db, "o_zhou") is not None
+
+
+# --- competitions: published as award calls and as events; either answer shows both -----------------
+
+@pytest.fixture
+def competitions(db):
+    start = date.today() + timedelta(days=30)
+    store.save_events(db, [({"society": "示范科技学会", "title": "全省青少年机器人比赛", "type": "竞赛",
+                             "starts_on": start.isoformat(), "ends_on": start.isoformat(), "place": "郑州",
+                             "capacity": 80}, "test")], [], actor="test")
+    save_awards(db, [({"name": "青年科技创新大赛", "kind": "competition",
+                       "deadline": (date.today() + timedelta(days=20)).isoformat()}, "test")], [], actor="test")
+
+
+@pytest.mark.parametrize("question", ["有什么竞赛", "最近有什么比赛可以参加", "下个月有比赛吗"])
+def test_a_competition_question_shows_the_calls_and_the_events(member, competitions, question):
+    reply = member.says(question)
+    assert "青年科技创新大赛" in reply and "全省青少年机器人比赛" in reply
+
+
+def test_a_question_about_other_events_lists_no_competition_calls(member, competitions):
+    assert "青年科技创新大赛" not in member.says("最近有什么培训")

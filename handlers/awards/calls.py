@@ -23,6 +23,8 @@ from bot.periodic import JobRun, periodic
 from bot.validation import Invalid
 from storage import awards as store
 
+COMPETITION = "competition"  # the kind of content/awards.toml [kinds] that the guide's competitions match
+
 
 def settings() -> dict:
     return content.load_toml("awards.toml")
@@ -40,6 +42,19 @@ def kind_asked(text: str) -> str | None:
     """The kind a member's message names (青年人才托举 -> talent), if any."""
     plain = normalize(text or "")
     return next((code for code, kind in kinds().items() if any(word in plain for word in kind["chat"])), None)
+
+
+def competitions_note(db, today: date) -> str | None:
+    """The competition calls still open, as a note under the events' answer to a competition question
+    (a competition is published as a call or as an event; the member should see both); None when
+    there is none."""
+    found = store.list_awards(db, {"from": today.isoformat(), "kind": COMPETITION}, 0,
+                              settings()["competitions_listed"])
+    if not found:
+        return None
+    lines = "\n".join(content.text("awards.competitions.line", name=call["name"],
+                                     deadline=deadline_text(call, today)) for call in found)
+    return content.text("awards.competitions.note", lines=lines)
 
 
 def days_left(award: dict, today: date) -> int:

@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from handlers.awards import calls
+from handlers.events import guide
 from bot import content, paging
 from bot.messages import Reply
 from bot.registry import handles, step
@@ -90,12 +91,18 @@ def show_awards(ctx):
         reply = paging.show(ctx, LISTING, {"from": today, "kind": kind},
                             content.text("awards.heading", what=calls.kind_name(kind)))
         if reply is not None:
-            return reply
+            return _with_competition_events(ctx, kind, reply)
         heading = content.text("awards.heading_instead", asked=calls.kind_name(kind), what=every)
     else:
         heading = content.text("awards.heading", what=every)
     reply = paging.show(ctx, LISTING, {"from": today, "kind": None}, heading, open_single=kind is None)
-    return reply or ctx.reply("awards.nothing_open")
+    return _with_competition_events(ctx, kind, reply or ctx.reply("awards.nothing_open"))
+
+
+def _with_competition_events(ctx, kind: str | None, reply: Reply) -> Reply:
+    """A question about competitions (有什么竞赛) also lists the guide's competitions still to come."""
+    note = guide.competitions_note(ctx.db, date.today()) if kind == calls.COMPETITION else None
+    return reply.with_note(note) if note else reply
 
 
 @step("awards", paging.STEP, prompt="awards.browse_prompt", lapses=True)

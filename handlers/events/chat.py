@@ -19,6 +19,7 @@ import re
 from datetime import date
 
 from bot import content, paging
+from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
 from bot.conversation import is_one_of
@@ -148,6 +149,9 @@ def show_events(ctx):
         return _show_mine(ctx)
     meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
     reply = meetings or _show_list(ctx, *_question(ctx))
+    if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
+        note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
+        reply = reply.with_note(note) if note else reply
     if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply

@@ -77,6 +77,26 @@ def _type_in(text: str) -> str | None:
                  if any(alias in plain for alias in aliases)), None)
 
 
+def asks_for_competitions(text: str) -> bool:
+    """"有什么竞赛", "挑战杯啥时候": the competition type's words ([chat] competition_type)."""
+    plain = normalize(text or "")
+    return any(alias in plain for alias in settings()["types"][settings()["chat"]["competition_type"]])
+
+
+def competitions_note(db, today: date) -> str | None:
+    """The competitions still to come in the guide, as a note under the awards' answer to a competition
+    question (a competition is published as an event or as a call; the member should see both); None
+    when there is none."""
+    chat = settings()["chat"]
+    query = {"from": today.isoformat(), "to": None, "type": chat["competition_type"], "word": None}
+    found = store.list_events(db, query, 0, chat["competitions_listed"])
+    if not found:
+        return None
+    lines = "\n".join(content.text("events.competitions.line", dates=dates_text(event, today), title=event["title"],
+                                     place=event["place"] or content.text("events.none")) for event in found)
+    return content.text("events.competitions.note", lines=lines)
+
+
 def question(text: str, today: date) -> tuple[dict, str]:
     """(query, heading) for a member's question about events."""
     word = mentions(text, "title_words")
