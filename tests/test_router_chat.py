@@ -65,7 +65,8 @@ def test_another_members_contact_is_refused_and_opens_no_ticket(member, db, text
     assert waiting_human_ticket(db, "o_zhou") is None
 
 
-@pytest.mark.parametrize("text", ["秘书长的电话是多少", "麻烦给个负责培训的老师的联系方式", "会员部小王的电话多少"])
+@pytest.mark.parametrize("text", ["秘书长的电话是多少", "麻烦给个负责培训的老师的联系方式", "会员部小王的电话多少",
+                                  "秘书处电话打不通，还有别的联系方式吗"])
 def test_the_secretariats_own_people_are_put_through_to_a_person(member, db, text):
     reply = member.says(text)
     assert "为保护会员隐私" not in reply and "已为您登记人工服务" in reply
