@@ -144,3 +144,34 @@ def test_the_evaluation_exports_for_publication_and_is_saved(env, tmp_path):
     assert [r["grade"] for r in saved_evaluation(registry, 2026)] == ["合格", "不合格", "数据不足"]
     registry.close()
     assert ".xlsx" in run_province(env, "evaluate", "--out", tmp_path / "e.csv", ok=False).output
+
+
+def test_a_deleted_or_misspelt_line_of_the_provinces_marks_is_named(env, tmp_path, monkeypatch):
+    from bot import content  # the province's settings are read from this copy, as its staff edited it
+
+    _province(env, tmp_path)
+    edited = (content.CONTENT_DIR / "province.toml").read_text(encoding="utf-8")
+    copy = tmp_path / "content"
+    copy.mkdir()
+    real = content.load_toml
+    monkeypatch.setattr(content, "load_toml", lambda name, content_dir=content.CONTENT_DIR: real(
+        name, copy if name == "province.toml" else content_dir))
+
+    def evaluated_after(text: str) -> str:  # the settings are read once per process: as after a restart
+        (copy / "province.toml").write_text(text, encoding="utf-8")
+        real.cache_clear()
+        return run_province(env, "evaluate", "--year", "2026", ok=False).output
+
+    without_dues = "".join(line for line in edited.splitlines(keepends=True) if not line.startswith("dues_collection"))
+    out = evaluated_after(without_dues)
+    assert "content/province.toml 里 [evaluation.weights] 少了 dues_collection（会费收缴率）" in out, out
+    out = evaluated_after(edited.replace("events_held = 6\n", "", 1))
+    assert "[evaluation.full_at] 少了 events_held（举办活动次数）" in out, out
+    out = evaluated_after(edited.replace("ticket_speed_full = 24\n", "", 1))
+    assert "[evaluation.zero_at] 少了 ticket_speed_full" in out, out
+    out = evaluated_after(edited.replace("attendance = 5 ", "attendence = 5 ", 1))
+    assert "[evaluation.weights] 的 attendence 不是评估指标的名称" in out and "attendance" in out, out
+
+    (copy / "province.toml").write_text(edited, encoding="utf-8")
+    real.cache_clear()
+    assert [r["grade"] for r in run_province_json(env, "evaluate", "--year", "2026")] == ["合格", "不合格", "数据不足"]

@@ -50,8 +50,20 @@ class Result:
 
 
 def rules() -> dict:
-    """[evaluation] of the province's settings, checked: every number a number, a grade for every score."""
+    """[evaluation] of the province's settings, checked: every key there (a weight per indicator, the
+    marks the scores need), no weight for what is not an indicator, every number a number, a grade for
+    every score. A line deleted or misspelt is named, not met as a wrong ranking or a failure later."""
     found = settings().get("evaluation", {})
+    unknown = [key for key in found.get("weights", {}) if key not in INDICATORS]
+    if unknown:
+        raise SettingsRefused("unknown_setting", file=SETTINGS_FILE, section=_section_name("weights"),
+                              setting=unknown[0], allowed="、".join(INDICATORS))
+    for section, needed in _NEEDED.items():
+        missing = [key for key in needed if key not in found.get(section, {})]
+        if missing:
+            raise SettingsRefused("missing_setting", file=SETTINGS_FILE, section=_section_name(section),
+                                  settings="、".join(_named(key) for key in missing),
+                                  expected=say(f"settings.{section}"))
     for section, key, low, high in _NUMBERS:
         values = found.get(section, {}) if section else found
         for name, value in (values.items() if key is None else [(key, values.get(key))]):
@@ -66,9 +78,23 @@ def rules() -> dict:
     return found
 
 
+# Every indicator, in the order `indicators` gives them; each has its weight in [evaluation.weights].
+INDICATORS = ("members", "member_growth", "unit_members", "unit_service", "dues_collection", "newsletters",
+              "resolutions", "newsletter_reach", "events_held", "attendance", "tickets_answered", "ticket_speed",
+              "structure_333", "fellow_cap", "term_on_time")
+# The keys each section must have: what `indicators` reads.
+_NEEDED = {"weights": INDICATORS,
+           "full_at": ("members", "member_growth", "unit_members", "newsletters", "resolutions", "events_held"),
+           "zero_at": ("ticket_speed_full", "ticket_speed")}
+
 # (section under [evaluation], one key or None for every key, the lowest and highest allowed)
 _NUMBERS = [("weights", None, 0, 1000), ("full_at", None, 0, 10**9), ("zero_at", None, 0, 10**9),
             (None, "min_coverage", 0, 1)]
+
+
+def _named(key: str) -> str:
+    """An indicator's key with its name ("members（个人会员人数）"); another key as it is."""
+    return say("settings.named", setting=key, name=say(f"indicators.{key}.name")) if key in INDICATORS else key
 
 
 def _section_name(section: str | None) -> str:
