@@ -39,9 +39,18 @@ def main(ctx, society):
     if society:  # every command below works on that society's own store, keys and queue
         from bot.platform.accounts import check_society_served
 
-        if not check_society_served(_config(), society):
+        settings = _config()
+        if not check_society_served(settings, society):
             raise click.ClickException(content.text("platform_cli.unknown_society", appid=society))
         ctx.with_resource(serving_account(society))
+        if settings.shard:  # a move of the society to another host waits for the command, or refuses it
+            from bot.platform.holding import SocietyMoving, command_running
+            from storage.state import connect_redis
+
+            try:
+                ctx.with_resource(command_running(connect_redis(settings), society))
+            except SocietyMoving:
+                raise click.ClickException(content.text("platform_cli.society_moving", appid=society)) from None
 
 
 def _add_secretariat_commands():

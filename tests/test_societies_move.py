@@ -4,18 +4,25 @@ move from host A to host B with their members, their filings and their review hi
 still queued for them, and the proxy's map; no message is lost or answered twice on the way."""
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 import sys
 import threading
 import time
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from bot.app import create_app
+from bot.cli import main
 from bot.config import load_config
 from bot.platform.accounts import message_config
 from bot.platform import moving
-from bot.platform.holding import MOVING_PREFIX
+from bot.platform.holding import MOVING_PREFIX, command_running
 from bot.simulator import build_message_xml, envelope, open_reply
 from storage import societies
+from storage.accounts import serving_account
 from storage.database import open_database
 from storage.members import find_member_by_openid, insert_member
 from tests.cli import command
@@ -170,3 +177,82 @@ def test_a_move_is_refused_with_the_reason_and_changes_nothing(hosts, redis_clie
     assert "正在搬迁中" in out
     redis_client.delete(MOVING_PREFIX + CHEM)
     assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == [CHEM]
+
+
+def _impatient(monkeypatch, before_asking=lambda arguments: None, seconds: float = 5):
+    """Host A waits `seconds` for host B to adopt the society (SHARD_ANSWER_SECONDS for that question)."""
+    ask = moving.ask_host
+
+    def asking(config, r, name, question, **arguments):
+        if question is moving.receive_society:
+            before_asking(arguments)
+            config = dataclasses.replace(config, shard_answer_seconds=seconds)
+        return ask(config, r, name, question, **arguments)
+    monkeypatch.setattr(moving, "ask_host", asking)
+
+
+def test_a_move_whose_answer_comes_late_ends_with_the_society_on_the_new_host_alone(
+        hosts, redis_client, monkeypatch):  # noqa: F811
+    host_a, host_b = hosts["host_a"], hosts["host_b"]
+    _impatient(monkeypatch)
+    data_b = Path(host_b.env["BOT_DATA_DIR"])
+
+    def a_busy_disk_on_b():  # B's registry is locked when the copy arrives: B adopts it after A stopped waiting
+        while not redis_client.exists(MOVING_PREFIX + CHEM):
+            time.sleep(0.01)
+        writer = sqlite3.connect(societies.registry_path(data_b), timeout=30)
+        writer.execute("BEGIN IMMEDIATE")
+        deadline = time.monotonic() + 90
+        while not (data_b / "societies" / CHEM).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(7)  # past A's 5 s, within B's 10 s wait for the lock
+        writer.rollback()
+        writer.close()
+
+    busy = threading.Thread(target=a_busy_disk_on_b)
+    busy.start()
+    moved = run_societies(host_a.env, "move", CHEM, "--to", "host_b").output
+    busy.join(timeout=120)
+    assert "已把 河南省化学会" in moved and "从 host_a 搬到 host_b" in moved, moved
+    assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == []
+    assert [s["appid"] for s in run_societies_json(host_b.env, "list")] == [AGRI, CHEM]
+    assert not redis_client.exists(MOVING_PREFIX + CHEM)
+
+
+def test_a_copy_the_old_host_stopped_waiting_for_is_never_adopted(hosts, redis_client, monkeypatch):  # noqa: F811
+    host_a, host_b = hosts["host_a"], hosts["host_b"]
+    handed = {}
+
+    def b_stops_answering(arguments):  # its worker is stopped as the copy is handed over
+        handed.update(arguments)
+        host_b.stop_worker()
+    _impatient(monkeypatch, b_stops_answering, seconds=2)
+    out = run_societies(host_a.env, "move", CHEM, "--to", "host_b", ok=False).output
+    assert "主机 host_b 没有及时回答" in out and "学会照常在原主机服务" in out, out
+    assert not redis_client.exists(MOVING_PREFIX + CHEM)  # served again at once
+
+    # B's job, had a worker taken it just then, finds that A gave up: B puts nothing in place
+    with pytest.raises(moving.MoveRefused) as refused:
+        moving.receive_society(load_config(host_b.env), redis_client, **handed)
+    assert refused.value.reason == "abandoned"
+    assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == [CHEM]
+    assert [s["appid"] for s in run_societies_json(host_b.env, "list")] == [AGRI]
+    assert not (Path(host_b.env["BOT_DATA_DIR"]) / "societies" / CHEM).exists()
+
+
+def test_a_secretariat_command_waits_for_a_move_and_a_move_for_a_running_command(hosts, redis_client):  # noqa: F811
+    host_a = hosts["host_a"]
+    redis_client.set(MOVING_PREFIX + CHEM, "another move")
+    refused = CliRunner().invoke(main, ["--society", CHEM, "members", "list"], env=host_a.env)
+    assert refused.exit_code != 0
+    assert f"学会 {CHEM} 正在搬到另一台主机，这条命令没有执行" in refused.output and "再运行一次" in refused.output
+    redis_client.delete(MOVING_PREFIX + CHEM)
+    listed = CliRunner().invoke(main, ["--society", CHEM, "members", "list"], env=host_a.env)
+    assert listed.exit_code == 0 and f"M{CHEM[-4:]}0" in listed.output, listed.output
+
+    # a command still running when the move would begin: the move waits for it (here 1 s) and does not go
+    with serving_account(CHEM), command_running(redis_client, CHEM):
+        out = run_societies(host_a.env, "move", CHEM, "--to", "host_b", "--drain-seconds", "1", ok=False).output
+    assert "还有工作没做完（秘书处命令）" in out, out
+    assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == [CHEM]
+    assert not redis_client.keys(f"*{CHEM}*command:*")

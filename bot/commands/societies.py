@@ -108,7 +108,10 @@ def move(appid, to_host, proxy_command, drain_seconds):
     except HostsUnavailable as missing:
         raise click.ClickException(text("platform_cli.move.refused.hosts_unavailable",
                                         hosts="、".join(missing.hosts))) from None
-    click.echo(text("platform_cli.move.done", store_mb=round(done["store_bytes"] / 2**20, 1), **done))
+    if done["held_seconds"] is None:  # an earlier move left undecided, settled now
+        click.echo(text("platform_cli.move.finished", **done))
+    else:
+        click.echo(text("platform_cli.move.done", store_mb=round(done["store_bytes"] / 2**20, 1), **done))
     if done["set_aside"]:
         click.echo(text("platform_cli.move.set_aside", path=done["set_aside"]))
     proxy = done["proxy"]

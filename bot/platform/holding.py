@@ -3,8 +3,10 @@ workers check. Kept apart from the move itself, which needs the outbound queues'
 imports the platform's accounts, which hold requests here)."""
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 
 import redis
 
@@ -13,8 +15,17 @@ from storage.accounts import key_prefix
 MOVING_PREFIX = "xh:moving:"  # + appid: a move under way; every host holds the society's requests
 MOVED_PREFIX = "xh:moved:"  # + appid: the host it went to; the old host holds a stale request past WeChat's deadline
 BUSY_PART = "busy:"  # in the society's namespace: a console or member-page request working on its store
-BUSY_SECONDS = 300  # a marker a dead web process left goes away by itself
+COMMAND_PART = "command:"  # in the society's namespace: a secretariat command (`--society APPID ...`) running
+BUSY_SECONDS = 300  # a marker a dead process left goes away by itself (a running command renews its own)
 POLL_SECONDS = 0.05
+
+
+class SocietyMoving(RuntimeError):
+    """A command for a society that is being moved to another host right now."""
+
+    def __init__(self, appid: str):
+        super().__init__(appid)
+        self.appid = appid
 
 
 def is_moving(r: redis.Redis, appid: str) -> bool:
@@ -48,3 +59,27 @@ def mark_busy(r: redis.Redis) -> str:
     key = f"{key_prefix()}{BUSY_PART}{uuid.uuid4().hex}"
     r.set(key, 1, ex=BUSY_SECONDS)
     return key
+
+
+@contextmanager
+def command_running(r: redis.Redis, appid: str):
+    """A secretariat command works on the current society's store for as long as it runs: a move of the
+    society waits for it (its marker is renewed meanwhile); SocietyMoving, before it starts, if a move
+    is under way (marked first, then checked: a move that begins in between sees the marker)."""
+    key = f"{key_prefix()}{COMMAND_PART}{uuid.uuid4().hex}"
+    r.set(key, 1, ex=BUSY_SECONDS)
+    if is_moving(r, appid):
+        r.delete(key)
+        raise SocietyMoving(appid)
+    ended = threading.Event()
+
+    def keep_marked():
+        while not ended.wait(BUSY_SECONDS / 3):
+            r.expire(key, BUSY_SECONDS)
+
+    threading.Thread(target=keep_marked, name="command-marker", daemon=True).start()
+    try:
+        yield
+    finally:
+        ended.set()
+        r.delete(key)

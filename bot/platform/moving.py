@@ -13,7 +13,8 @@ is made and staged before step 1):
      at that moment is put back at the front of its queue);
   2. drain: wait until nothing of the society runs any more on the old host: no member's message
      holds its lock (`lock:*`, kept until the handler's late work is done too), no console or member
-     page request is marked busy (`busy:*`), no job of its queues is started;
+     page request is marked busy (`busy:*`), no secretariat command runs (`command:*`; one started
+     during the move is refused, holding.command_running), no job of its queues is started;
   3. copy: before the hold, SQLite's backup API makes a consistent copy of the store, sent through
      Redis in chunks (the one thing the hosts share) and staged by the new host (asked through its
      queue `shard:<name>`, bot/platform/shards.py) after checking its SHA-256; inside the hold a second
@@ -25,6 +26,14 @@ is made and staged before step 1):
   4. the old host forgets it (registry row and province records; its folder set aside as
      `societies/moved-<appid>-<time>`), notes `xh:moved:<appid>` for a day, runs the proxy's
      command (`--proxy-command`: write the map again and reload nginx) and lifts the freeze.
+
+When the new host's answer does not come in time (a loaded host, a slow disk), the two hosts agree on
+the outcome through Redis: the new host claims the move (`xh:move-outcome:<move>`) just before it puts
+the copy in place, the old host claims it for abandoning when it stops waiting; whichever comes first
+decides. Abandoned: the new host never adopts that copy, even late, and the society stays here.
+Claimed by the new host: the old host waits for it to finish adopting and then completes the move
+(or, if it rolled back, lifts the freeze). If the new host never says and does not answer when asked
+whether it keeps the society, the freeze is kept until the same move is run again and asks it.
 
 No message is lost or answered twice: a message held during the freeze is answered by whichever host
 keeps the society when it ends; one that reaches the old host after the move (the proxy not reloaded
@@ -41,6 +50,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -49,13 +59,15 @@ from rq.registry import StartedJobRegistry
 
 from bot.config import Config
 from bot.outbound import QUEUE_NAME, URGENT_QUEUE_NAME
-from bot.platform.holding import BUSY_PART, MOVED_PREFIX, MOVING_PREFIX, POLL_SECONDS
-from bot.platform.shards import ask_every_host, ask_host, host_question, known_hosts
+from bot.platform.holding import BUSY_PART, COMMAND_PART, MOVED_PREFIX, MOVING_PREFIX, POLL_SECONDS
+from bot.platform.shards import HostsUnavailable, ask_every_host, ask_host, host_question, known_hosts
 from storage import backups, province, societies
 from storage.accounts import key_prefix, queue_name, serving_account
 
 TRANSFER_PREFIX = "xh:move-transfer:"  # + appid: the store's chunks on their way to the new host
-FREEZE_SECONDS = 600  # a move that died mid-way leaves its freeze this long at most
+OUTCOME_PREFIX = "xh:move-outcome:"  # + move id: who decided a move (the new host adopting it, or the old giving up)
+ADOPTING, ADOPTED, ROLLED_BACK, ABANDONED = "adopting", "adopted", "rolled_back", "abandoned"
+FREEZE_SECONDS = 600  # a move that died mid-way leaves its freeze this long at most (an undecided one: kept)
 MOVED_SECONDS = 86400
 CHUNK_BYTES = 4 * 2**20
 GRACE_SECONDS = 1.0  # a request or job that passed the freeze check just before it shows its mark by then
@@ -63,11 +75,17 @@ GRACE_SECONDS = 1.0  # a request or job that passed the freeze check just before
 
 class MoveRefused(ValueError):
     """The move cannot go ahead (or stopped before anything changed): `reason` is a key under
-    [societies_move] in content, `facts` its fields."""
+    [platform_cli.move.refused] in content, `facts` its fields."""
 
     def __init__(self, reason: str, **facts):
         super().__init__(reason)
         self.reason, self.facts = reason, facts
+
+
+class MoveUndecided(MoveRefused):
+    """The new host began adopting the society, never said how that ended and does not answer: which
+    host keeps it is not known, so the freeze stays, without end (nothing serves the society twice),
+    until the same move, run again, settles it by asking the new host."""
 
 
 def _queues_of(appid: str) -> list[str]:
@@ -76,12 +94,12 @@ def _queues_of(appid: str) -> list[str]:
 
 
 def _running_here(r: redis.Redis, appid: str) -> list[str]:
-    """What of the society still runs: members' messages, web requests, started jobs."""
+    """What of the society still runs: members' messages, web requests, secretariat commands, started jobs."""
     with serving_account(appid):
         prefix = key_prefix()
     queues = _queues_of(appid)
     running = []
-    for part, what in (("lock:", "messages"), (BUSY_PART, "pages")):
+    for part, what in (("lock:", "messages"), (BUSY_PART, "pages"), (COMMAND_PART, "commands")):
         if next(r.scan_iter(match=f"{prefix}{part}*", count=10000), None) is not None:
             running.append(what)
     if any(StartedJobRegistry(name, connection=r).count for name in queues):
@@ -97,17 +115,25 @@ def queued_jobs(r: redis.Redis, appid: str) -> int:
 def move_society(config: Config, r: redis.Redis, appid: str, to_host: str, drain_seconds: float = 60,
                  proxy_command: str | None = None) -> dict:
     """Move the society kept here to `to_host` (see the module's docstring); what was done and how long
-    the society was held. MoveRefused before anything changed (the freeze lifted again)."""
+    the society was held. MoveRefused before anything changed (the freeze lifted again); MoveUndecided
+    when the new host began adopting it and never said how that ended (the freeze kept: run the same
+    move again once that host answers, and it is settled by asking it)."""
     registry = societies.open_registry(societies.registry_path(config.data_dir))
     try:
         society = _movable(config, r, registry, appid, to_host)
         store = Path(society["database_path"])
+        undecided = _undecided_move(r, config, appid, to_host)
+        if undecided:
+            received = _settled(config, r, appid, to_host, undecided)
+            return {**_hand_over(config, r, registry, society, to_host, received, proxy_command),
+                    "held_seconds": None}
         with tempfile.TemporaryDirectory(prefix="xh-move-") as folder:
             first, second = Path(folder) / "first.sqlite3", Path(folder) / "second.sqlite3"
             staged = _send_whole(r, appid, store, first)  # while the society is still served
             ask_host(config, r, to_host, stage_society, appid=appid, **staged)
-            if not r.set(MOVING_PREFIX + appid, json.dumps({"from": config.shard, "to": to_host}), nx=True,
-                         ex=FREEZE_SECONDS):
+            move_id = uuid.uuid4().hex
+            if not r.set(MOVING_PREFIX + appid, json.dumps({"from": config.shard, "to": to_host, "move": move_id}),
+                         nx=True, ex=FREEZE_SECONDS):
                 raise MoveRefused("already_moving", appid=appid)
             frozen_at = time.monotonic()
             try:
@@ -119,31 +145,95 @@ def move_society(config: Config, r: redis.Redis, appid: str, to_host: str, drain
                     time.sleep(POLL_SECONDS)
                 drained_at = time.monotonic()
                 sent = _send_changes(r, appid, store, first, second)
-                received = ask_host(config, r, to_host, receive_society, row=society, moved_from=config.shard,
+                received = _adopted(config, r, to_host, move_id, row=society, moved_from=config.shard,
                                     records=province.society_records(registry, appid), **sent)
+            except MoveUndecided:
+                raise
             except BaseException:
                 r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
                 raise
-        # The new host keeps the society from here on: nothing below may give it back to this one.
-        try:
-            ask_every_host(config, r, renumber_previews, appid=appid, renumbered=received["renumbered"])
-            renumbered_everywhere = True
-        except Exception:  # noqa: BLE001 (a host's previews may name an old number: said, not fatal)
-            renumbered_everywhere = False
-        province.drop_society_records(registry, appid)
-        societies.remove_moved_society(registry, appid, to_host)
-        r.set(MOVED_PREFIX + appid, to_host, ex=MOVED_SECONDS)
-        aside = _set_aside(store, appid)
-        proxy = _run_proxy_command(proxy_command, appid, to_host)
-        r.delete(MOVING_PREFIX + appid)
-        return {"appid": appid, "name": society["name"], "from": config.shard, "to": to_host,
-                "store_bytes": sent["size"], "pages_at_the_hold": sent["pages"],
+        done = _hand_over(config, r, registry, society, to_host, received, proxy_command)
+        return {**done, "store_bytes": sent["size"], "pages_at_the_hold": sent["pages"],
                 "held_seconds": round(time.monotonic() - frozen_at, 2),
-                "drain_seconds": round(drained_at - frozen_at, 2), "queued_jobs": queued_jobs(r, appid),
-                "filings": len(received["renumbered"]), "renumbered_everywhere": renumbered_everywhere,
-                "set_aside": str(aside) if aside else None, "proxy": proxy}
+                "drain_seconds": round(drained_at - frozen_at, 2)}
     finally:
         registry.close()
+
+
+def _hand_over(config: Config, r: redis.Redis, registry, society: dict, to_host: str, received: dict,
+               proxy_command: str | None) -> dict:
+    """The new host keeps the society from here on: this one forgets it (nothing here may give it back),
+    the proxy is told, the freeze lifted."""
+    appid = society["appid"]
+    renumbered = received["renumbered"]
+    try:
+        if renumbered is None:  # adopted, but its answer (the filings' new numbers) was lost
+            raise LookupError(appid)
+        ask_every_host(config, r, renumber_previews, appid=appid, renumbered=renumbered)
+        renumbered_everywhere = True
+    except Exception:  # noqa: BLE001 (a host's previews may name an old number: said, not fatal)
+        renumbered_everywhere = False
+    province.drop_society_records(registry, appid)
+    societies.remove_moved_society(registry, appid, to_host)
+    r.set(MOVED_PREFIX + appid, to_host, ex=MOVED_SECONDS)
+    aside = _set_aside(Path(society["database_path"]), appid)
+    proxy = _run_proxy_command(proxy_command, appid, to_host)
+    r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
+    return {"appid": appid, "name": society["name"], "from": config.shard, "to": to_host,
+            "queued_jobs": queued_jobs(r, appid), "filings": len(renumbered or {}),
+            "renumbered_everywhere": renumbered_everywhere, "set_aside": str(aside) if aside else None,
+            "proxy": proxy}
+
+
+def _adopted(config: Config, r: redis.Redis, to_host: str, move_id: str, **arguments) -> dict:
+    """The new host's answer to receive_society. If it does not come in time, whoever claims the move's
+    outcome first decides it: this host, giving up (the new host will not adopt this copy, even late:
+    HostsUnavailable as before), or the new host, which began putting the copy in place; then its end is
+    waited for, as long as its job may run (RQ stops it past its timeout, and it rolls back), and if it
+    never says, the new host is asked whether it keeps the society."""
+    try:
+        return ask_host(config, r, to_host, receive_society, move_id=move_id, **arguments)
+    except HostsUnavailable:
+        if r.set(OUTCOME_PREFIX + move_id, json.dumps({"state": ABANDONED}), nx=True, ex=FREEZE_SECONDS):
+            raise
+    deadline = time.monotonic() + max(30, config.shard_answer_seconds) + 30  # its job's timeout, and a margin
+    while _outcome(r, move_id)["state"] == ADOPTING and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    return _settled(config, r, arguments["row"]["appid"], to_host, move_id)
+
+
+def _settled(config: Config, r: redis.Redis, appid: str, to_host: str, move_id: str) -> dict:
+    """How a move the new host began adopting ended: what it answered (adopted), HostsUnavailable if it
+    rolled back or does not keep the society (it stays here), MoveUndecided (the freeze kept, without
+    end) if it is not known and the new host does not answer."""
+    state = _outcome(r, move_id)
+    if state["state"] == ADOPTED:  # (JSON made the filings' old numbers strings)
+        return {"renumbered": {int(old): new for old, new in state["received"]["renumbered"].items()}}
+    if state["state"] != ROLLED_BACK:
+        try:
+            if ask_host(config, r, to_host, keeps_society, appid=appid):
+                return {"renumbered": None}
+        except HostsUnavailable:
+            r.persist(MOVING_PREFIX + appid)  # nothing may serve it until it is known where it is
+            raise MoveUndecided("undecided", appid=appid, host=to_host) from None
+    r.delete(MOVING_PREFIX + appid, TRANSFER_PREFIX + appid)
+    raise HostsUnavailable([to_host])  # it refused late, or never adopted it: the society stays here
+
+
+def _outcome(r: redis.Redis, move_id: str) -> dict:
+    return json.loads(r.get(OUTCOME_PREFIX + move_id) or b'{"state": null}')
+
+
+def _undecided_move(r: redis.Redis, config: Config, appid: str, to_host: str) -> str | None:
+    """The id of this host's earlier move of the society to `to_host` left undecided (its freeze kept)."""
+    found = r.get(MOVING_PREFIX + appid)
+    try:
+        frozen = json.loads(found) if found else {}
+    except ValueError:
+        return None
+    if frozen.get("from") == config.shard and frozen.get("to") == to_host and r.ttl(MOVING_PREFIX + appid) == -1:
+        return frozen.get("move")
+    return None
 
 
 def _movable(config: Config, r: redis.Redis, registry, appid: str, to_host: str) -> dict:
@@ -230,11 +320,13 @@ def stage_society(config: Config, r: redis.Redis, appid: str, sha256: str, size:
 
 
 @host_question
-def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, records: dict, sha256: str,
-                    size: int, pages: int, society_toml: str | None) -> dict:
+def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, records: dict, move_id: str,
+                    sha256: str, size: int, pages: int, society_toml: str | None) -> dict:
     """On the new host, inside the hold: the staged copy patched with the pages changed since, checked,
-    put in place; the society registered with its records."""
+    put in place; the society registered with its records. Nothing is put in place once the old host
+    gave up waiting (the move's outcome, see _adopted); how it ended is left there for it."""
     appid = row["appid"]
+    outcome = OUTCOME_PREFIX + move_id
     key = TRANSFER_PREFIX + appid
     registry = societies.open_registry(societies.registry_path(config.data_dir))
     try:
@@ -251,22 +343,38 @@ def receive_society(config: Config, r: redis.Redis, row: dict, moved_from: str, 
             target.truncate(size)
         if _digest(staged) != {"sha256": sha256, "size": size} or r.llen(key) != pages:
             raise MoveRefused("copy_damaged", appid=appid, host=config.shard)
-        if folder.exists():
-            folder.rmdir()
-        staged.parent.rename(folder)
-        if society_toml is not None:
-            (folder / "society.toml").write_text(society_toml, encoding="utf-8")
+        if not r.set(outcome, json.dumps({"state": ADOPTING}), nx=True, ex=FREEZE_SECONDS):
+            shutil.rmtree(staged.parent)
+            raise MoveRefused("abandoned", appid=appid, host=config.shard)
         try:
+            if folder.exists():
+                folder.rmdir()
+            staged.parent.rename(folder)
+            if society_toml is not None:
+                (folder / "society.toml").write_text(society_toml, encoding="utf-8")
             renumbered = province.adopt_society_records(registry, appid, records)
             societies.adopt_society(registry, row, moved_from)
         except BaseException:  # nothing half-adopted: the old host keeps serving it
             province.drop_society_records(registry, appid)
-            shutil.rmtree(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            r.set(outcome, json.dumps({"state": ROLLED_BACK}), ex=FREEZE_SECONDS)
             raise
     finally:
         registry.close()
+    received = {"renumbered": renumbered}
+    r.set(outcome, json.dumps({"state": ADOPTED, "received": received}), ex=FREEZE_SECONDS)
     r.delete(key)
-    return {"renumbered": renumbered}
+    return received
+
+
+@host_question
+def keeps_society(config: Config, r: redis.Redis, appid: str) -> bool:
+    """On the new host: whether its registry holds the society (a move whose answer was lost)."""
+    registry = societies.open_registry(societies.registry_path(config.data_dir))
+    try:
+        return societies.find_society_by_appid(registry, appid) is not None
+    finally:
+        registry.close()
 
 
 @host_question
