@@ -38,6 +38,16 @@ def is_one_of(text: str, words_key: str) -> bool:
     return _short_answer(text) in content.load_toml("conversation.toml")[words_key]
 
 
+def means_continue(text: str) -> bool:
+    """"继续", or a short sentence made around it ("那行，接着填吧", "好的 继续报名"): go on with the
+    paused form (content/conversation.toml continue_words, continue_marks)."""
+    if is_one_of(text, "continue_words"):
+        return True
+    words, plain = content.load_toml("conversation.toml"), _short_answer(text)
+    return len(plain) <= words["continue_chars"] and any(mark in plain for mark in words["continue_marks"]) \
+        and not any(word in plain for word in words["continue_not"]) and not looks_like_a_question(text)
+
+
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
     first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
@@ -300,6 +310,8 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)
     if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
         return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
+    if flow.get("paused") and means_continue(ctx.text) and not (step_now.tries is not None and step_now.tries(ctx)):
+        return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
     if ctx.intent.name == "cancel" and not _confident(ctx) and step_now.tries is not None and step_now.tries(ctx):
         return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel: the step says it is its own
     if ctx.intent.name == "cancel":
@@ -308,7 +320,7 @@ def _on_message(ctx: Context) -> Reply:
         ctx.flow_changed = True
         return ctx.reply("cancel.confirm", flow=flow_title(flow))
     if flow.get("paused") or _is_stale(ctx):
-        if is_one_of(ctx.text, "continue_words"):
+        if means_continue(ctx.text):
             return _resume(ctx)
         if not flow.get("paused"):
             return _offer_to_resume(ctx)
@@ -414,7 +426,7 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
 
 def answer_intent(ctx: Context) -> Reply:
     """Answer the message by its intent (used by steps that see the member has moved on)."""
-    if ctx.flow is not None and ctx.flow.get("paused") and is_one_of(ctx.text, "continue_words"):
+    if ctx.flow is not None and ctx.flow.get("paused") and means_continue(ctx.text):
         return _resume(ctx)  # "继续" from a list just left: the form that waited under it
     handler = INTENT_HANDLERS.get(ctx.intent.name)
     if handler is None:

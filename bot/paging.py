@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import content
+from bot import content, offers
 from bot.conversation import answer_intent, is_one_of
 from bot.messages import Reply
 from bot.router import normalize
@@ -109,7 +109,11 @@ def show(ctx, listing: Listing, query: dict, heading: str, open_single: bool = T
 
 
 def browse(ctx, listing: Listing) -> Reply:
-    """The browse step: the next page, an entry by its number, or the member moved on."""
+    """The browse step: the offer the last entry made taken, the next page, an entry by its
+    number, or the member moved on."""
+    accepted = offers.accepted_in_list(ctx)  # "好" to "回复“订阅人才”，截止前会提醒您"
+    if accepted is not None:
+        return accepted
     if is_one_of(ctx.text, "more_words"):
         return next_page(ctx, listing)
     if is_one_of(ctx.text, "stop_browsing_words"):  # "不看了" under a list: left, not an unsubscribe

@@ -2,8 +2,9 @@
 
 Outside a flow, "取消报名" (the router hears 取消) cancels a registration: handlers/events/chat.py.
 """
+from bot import offers
 from bot.conversation import flow_title, is_one_of
-from bot.registry import handles
+from bot.registry import FLOW_STEPS, handles
 from handlers.members import signup
 from handlers.events import chat as events
 
@@ -18,6 +19,10 @@ def cancel(ctx):
         if is_one_of(ctx.text, "stop_browsing_words"):  # "先不看了" with nothing open: fine
             return ctx.reply("paging.stopped")
         return events.cancel(ctx) if events.wants_to_cancel(ctx) else ctx.reply("cancel.nothing")
+    if FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:  # "就这样吧" under a list, "不用了" to an offer
+        declined = ctx.flow["name"] == offers.FLOW
+        ctx.end_flow()
+        return ctx.reply("smalltalk.ok" if declined else "paging.stopped")
     title = flow_title(ctx.flow)
     kept = signup.keep_for_later(ctx)
     ctx.end_flow()

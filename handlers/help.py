@@ -8,6 +8,7 @@ import re
 from bot import content
 from bot.registry import handles
 from bot.router import normalize
+from bot.validation import looks_like_a_question
 from handlers.events import chat as events
 from handlers.fees import chat as fees
 from handlers.tickets import feedback
@@ -46,8 +47,18 @@ def only_acknowledges(text: str) -> bool:
     return bool(plain) and not rest
 
 
+def acknowledges_first(text: str) -> bool:
+    """"好吧，尽快", "行吧 那就这样": words of assent, then a few words that ask nothing new."""
+    plain = _plain(text)
+    lead = next((word for word in sorted(_words()["ack_leads"], key=len, reverse=True) if plain.startswith(word)), None)
+    return lead is not None and 0 < len(plain) - len(lead) <= _words()["ack_tail_chars"] \
+        and not looks_like_a_question(text)
+
+
 @handles("help", menu="MENU_HELP", reads_only=True)
 def show_help(ctx):
+    if ctx.message.kind != "event" and events.asks_by_period(ctx):  # "下半年有什么" read as a greeting
+        return events.show_events(ctx)
     line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
     return ctx.reply(line) if line else ctx.reply("help.text")
 
@@ -61,9 +72,11 @@ def not_understood(ctx):
         return ctx.reply(_greeting(ctx.text))
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
-    if only_acknowledges(ctx.text):  # "对", "嗯" with nothing asked: not the whole menu
+    if only_acknowledges(ctx.text) or acknowledges_first(ctx.text):  # "对", "好吧，尽快": not the whole menu
         return ctx.reply("smalltalk.ok")
-    if events.about_events(ctx):  # "下个月郑州的会": a place and a time or a kind of event
+    if ctx.flow is None and fees.doubts_the_fee(ctx):  # "不对吧，我记得没这么多" after the fee
+        return fees.fee_doubted(ctx)
+    if events.about_events(ctx) or events.asks_by_period(ctx):  # "下个月郑州的会", "下半年有什么"
         return events.show_events(ctx)
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:

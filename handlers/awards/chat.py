@@ -13,7 +13,7 @@ from datetime import date
 
 from handlers.awards import calls
 from handlers.events import guide
-from bot import content, paging
+from bot import content, offers, paging
 from bot.messages import Reply
 from bot.registry import handles, step
 from storage.awards import TALENT, find_award, list_awards
@@ -33,6 +33,8 @@ def _line(number: int, call: dict) -> str:
 def _detail(ctx, award_id: int):
     call, none = find_award(ctx.db, award_id), content.text("awards.none")
     reminders = "" if TALENT in topics_of(ctx.db, ctx.openid) else content.text("awards.subscribe_hint")
+    if reminders:
+        offers.make(ctx, content.text("awards.subscribe_words"))  # "好" next: subscribed
     return ctx.reply("awards.detail", name=call["name"], kind=calls.kind_name(call["kind"]),
                      eligibility=call["eligibility"] or none, deadline=calls.deadline_text(call, date.today()),
                      how_to_apply=call["how_to_apply"] or none, organiser=call["organiser"] or none,
@@ -57,6 +59,7 @@ def _answer_asked(ctx, field: str) -> Reply:
     query = {"from": today, "kind": kind if kind and list_awards(ctx.db, {"from": today, "kind": kind}, 0, 1) else None}
     heading = content.text("awards.heading", what=content.text("awards.what.any"))
     if paging.show(ctx, LISTING, query, heading, open_single=False) is None:
+        offers.make(ctx, content.text("awards.subscribe_words"))
         return ctx.reply("awards.nothing_open")
     rows = list_awards(ctx.db, query, 0, paging.page_size())
     ctx.goto(paging.STEP, shown=[row["id"] for row in rows], offset=len(rows))
@@ -96,6 +99,8 @@ def show_awards(ctx):
     else:
         heading = content.text("awards.heading", what=every)
     reply = paging.show(ctx, LISTING, {"from": today, "kind": None}, heading, open_single=kind is None)
+    if reply is None:
+        offers.make(ctx, content.text("awards.subscribe_words"))
     return _with_competition_events(ctx, kind, reply or ctx.reply("awards.nothing_open"))
 
 

@@ -26,6 +26,7 @@ from bot.conversation import is_one_of
 from bot.registry import handles, step
 from bot.router import normalize
 from bot.messages import Reply
+from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.validation import Invalid, clean_mobile, looks_like_a_question, name_in, normalise, tries_value, unit_in
 from handlers.events.registration import register
@@ -34,6 +35,7 @@ from storage.events import (
     live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
+from storage.tickets import create_ticket
 
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
@@ -141,6 +143,14 @@ def about_events(ctx) -> bool:
                 or re.search(r"\d+月|[一二三四五六七八九十]月", text) or guide.mentions(text, "event_words"))
 
 
+def asks_by_period(ctx) -> bool:
+    """"下半年有什么", "年度活动指南" that the router could not place: a part of the year asked about."""
+    chat, plain = guide.settings()["chat"], normalize(ctx.text)
+    halves = any(word in plain for word in chat["first_half_words"] + chat["second_half_words"])
+    return len(ctx.text) <= chat["period_question_chars"] and guide.period_span(ctx.text, date.today()) is not None \
+        and (halves or bool(guide.mentions(ctx.text, "event_words") or guide.mentions(ctx.text, "guide_words")))
+
+
 @handles("events", menu="MENU_EVENTS", reads_only=True)
 def show_events(ctx):
     if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
@@ -152,6 +162,8 @@ def show_events(ctx):
     if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
         note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
         reply = reply.with_note(note) if note else reply
+    if ctx.message.kind != "event" and guide.mentions(ctx.text, "guide_words"):  # the whole guide as a page too
+        reply = with_page_link(reply, ctx.config, "events", "/m/events")
     if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
@@ -220,6 +232,8 @@ def browse(ctx):
     if number is not None and ctx.flow_data.get("for_signup"):
         return _offer_number(ctx, number)  # a list shown for "报名": its number signs up
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
+    if for_someone_else(ctx.text):  # "帮我同事也报一个，他叫张伟…": the colleague, not the member
+        return _sign_up_other(ctx, ctx.flow_data.get("current") or ctx.flow_data.get("registered"))
     return _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or paging.browse(ctx, listing)
 
 
@@ -301,6 +315,8 @@ def sign_up(ctx):
         return cancel(ctx)
     query, heading = _question(ctx)
     found = list_events(ctx.db, query, 0, 2)
+    if for_someone_else(ctx.text):
+        return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and guide.is_narrow(query) else None)
     if len(found) == 1:
         return _offer(ctx, found[0])
     return _show_list(ctx, query, heading, SIGNUP_LISTING)
@@ -362,8 +378,9 @@ def _tries_yes_or_no(ctx) -> bool:
 
 
 def _asks_about_event(ctx) -> bool:
-    """"这个会是几号开？" while registering: a question about the event being registered for."""
-    return bool(guide.mentions(ctx.text, "when_where_words")) or fees.asks_event_fee(ctx.text)
+    """"这个会是几号开？", "要交钱吗" while registering: a question about the event being registered for."""
+    return bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")) \
+        or fees.asks_event_fee(ctx.text)
 
 
 def _event_facts(ctx, then) -> Reply:
@@ -377,7 +394,8 @@ def _event_facts(ctx, then) -> Reply:
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
-    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or (
+    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
+        for_someone_else(ctx.text) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
@@ -390,6 +408,8 @@ def confirm(ctx):
         return ctx.reply("events.signup.not_now")
     if _asks_about_event(ctx):
         return _event_facts(ctx, _confirm_prompt)
+    if for_someone_else(ctx.text):  # "还有我同事张伟也要去": the colleague's request, then this one to confirm
+        return _colleague_then(ctx, _confirm_prompt)
     given = _contact_in(ctx.text) if not find_member_by_openid(ctx.db, ctx.openid) else {}
     party = _party_in(ctx.text)
     if given or party:
@@ -460,7 +480,7 @@ def _tries_contact(ctx) -> bool:
     if is_one_of(text, "resume_words"):
         return False
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
-            or _asks_about_event(ctx) or _party_in(text) is not None)
+            or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text))
 
 
 @step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
@@ -469,6 +489,8 @@ def contact(ctx):
     """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
     if _asks_about_event(ctx) and not _contact_in(ctx.text):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
+        return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     party = _party_in(ctx.text)
     if party:
         ctx.goto("contact", party=party)
@@ -489,6 +511,8 @@ def contact(ctx):
 def _register(ctx, event_id: int, person: dict):
     party_note = _party_note(ctx)
     _end_signup(ctx)
+    if ctx.flow is not None and ctx.flow["name"] == "events":
+        ctx.goto(paging.STEP, registered=event_id)  # "帮我同事也报一个" next: this event
     try:
         registration = register(ctx.db, event_id, ctx.openid, person, _today())
     except Refused as refused:
@@ -497,8 +521,105 @@ def _register(ctx, event_id: int, person: dict):
     facts = {"title": event["title"], "dates": guide.dates_text(event), "place": event["place"] or ""}
     if registration["status"] == REGISTERED:
         registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
+        if party_note:  # "我们单位去3个人": the others' names and mobiles may come next
+            ctx.start_flow(SIGNUP, "others_next", event=event_id, listing=ctx.flow if ctx.flow and
+                           ctx.flow["name"] == "events" else None)
         return registered.with_note(party_note) if party_note else registered
     return ctx.reply("events.signup.waitlisted", position=waitlist_position(ctx.db, registration), **facts)
+
+
+# --- registering someone else: sent to the secretariat --------------------------------------------
+
+def for_someone_else(text: str) -> bool:
+    """"帮我同事也报一个", "替我们主任报名": a registration for another person, whom a registration by this
+    WeChat cannot hold (one per member and event, with the member's own name)."""
+    return guide.mentions(text, "for_others_words") is not None and (
+        "报" in text or _MOBILE.search(normalise(text)) is not None)
+
+
+def _others_in(text: str) -> list[dict]:
+    """The people a message names with their mobiles ("张伟 13912345678，李娜 13812345678")."""
+    people, rest = [], normalise(text)
+    for found in _MOBILE.finditer(rest):
+        before = rest[:found.start()]
+        name = re.findall(r"([\u4e00-\u9fff]{2,4})(?:的手机|手机号?|电话|：|:|\s|,|，)*$", before)
+        people.append({"name": name[-1] if name else "", "mobile": re.sub(r"\D", "", found.group())[-11:]})
+        rest = rest[:found.start()] + " " * (found.end() - found.start()) + rest[found.end():]
+    words = guide.settings()["chat"]["for_others_words"]
+    for person in people:
+        for word in sorted(words, key=len, reverse=True):
+            person["name"] = person["name"].replace(word, "")
+        person["name"] = re.sub(r"^(?:他叫|她叫|叫|是|他|她)", "", person["name"])
+    return [person for person in people if person["name"]]
+
+
+def _sign_up_other(ctx, event_id: int | None):
+    """The colleague's name and mobile for the event: taken to the secretariat as a request (a ticket),
+    or asked for; which event, when none is known."""
+    if event_id is None:
+        return ctx.reply("events.signup.other_which")
+    listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
+    ctx.start_flow(SIGNUP, "other", event=event_id, listing=listing)
+    people = _others_in(ctx.text)
+    return _take_others(ctx, people) if people else ctx.reply("events.signup.other_ask",
+                                                              title=find_event(ctx.db, event_id)["title"])
+
+
+def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
+    """The people to register sent to the secretariat as a request (a ticket), and said so."""
+    lines = "、".join(f"{p['name']} {p['mobile']}" for p in people)
+    ticket_no = create_ticket(ctx.db, ctx.openid, content.text("events.signup.other_category"),
+                              content.text("events.signup.other_ticket", title=event["title"],
+                                           event_no=event["event_no"], people=lines))
+    shown = "、".join(f"{p['name']}（{mask_mobile(p['mobile'])}）" for p in people)
+    return ctx.reply("events.signup.other_taken", people=shown, title=event["title"], ticket_no=ticket_no,
+                     **content.society()["secretariat"])
+
+
+def _take_others(ctx, people: list[dict]) -> Reply:
+    event = find_event(ctx.db, ctx.flow_data["event"])
+    _end_signup(ctx)
+    return _others_taken(ctx, event, people)
+
+
+def _colleague_then(ctx, then) -> Reply:
+    """A colleague named while the member's own registration waits: the colleague's request taken, the
+    member's own question asked again."""
+    people = _others_in(ctx.text)
+    if not people:
+        return ctx.reply("events.signup.other_later").with_note(then(ctx).text)
+    return _others_taken(ctx, find_event(ctx.db, ctx.flow_data["event"]), people).with_note(then(ctx).text)
+
+
+def _tries_others(ctx) -> bool:
+    return bool(_MOBILE.search(normalise(ctx.text))) or tries_value("name", ctx.text)
+
+
+@step(SIGNUP, "other", prompt="events.signup.other_prompt", tries=_tries_others, own_intents=("event_signup",))
+def other_person(ctx):
+    """"张伟 13912345678": the colleague to be registered; a name alone keeps asking for the mobile."""
+    people = _others_in(f"{ctx.flow_data.get('name', '')} {ctx.text}")
+    if people:
+        return _take_others(ctx, people)
+    if not _MOBILE.search(normalise(ctx.text)):
+        ctx.goto("other", name=normalise(ctx.text))
+        return ctx.reply("events.signup.other_mobile")
+    return ctx.reply("events.signup.other_prompt")
+
+
+@step(SIGNUP, "others_next", prompt="events.signup.other_prompt", lapses=True)
+def others_next(ctx):
+    """Right after registering one of several: their names and mobiles go to the secretariat; anything
+    else is answered as usual."""
+    people = _others_in(ctx.text)
+    if people:
+        return _take_others(ctx, people)
+    listing = ctx.flow_data.get("listing")
+    ctx.end_flow()
+    if ctx.flow is None and listing:
+        ctx.flow = listing
+    return paging.leave_and_answer(ctx) if ctx.flow is not None and ctx.flow["name"] == "events" else \
+        ctx.answer_by_intent()
 
 
 # --- my registrations and cancelling ---------------------------------------------------------------

@@ -71,6 +71,26 @@ def _month_span(text: str, today: date) -> tuple[date, date] | None:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def period_span(text: str, today: date) -> tuple[date, date | None, str] | None:
+    """The part of a year the text names (下半年, 明年上半年, 今年, 年度活动指南: all still to come)
+    as (from, to, how the heading says it); None if it names none."""
+    chat, plain = settings()["chat"], normalize(text or "")
+    year = today.year + (1 if any(word in plain for word in chat["next_year_words"]) else 0)
+    half = next((h for h, words in (("first_half", chat["first_half_words"]), ("second_half", chat["second_half_words"]))
+                 if any(word in plain for word in words)), None)
+    if half is None and year == today.year:
+        if mentions(text, "guide_words"):  # the whole guide: everything still to come
+            return today, None, content.text("events.period.guide")
+        if mentions(text, "title_words") or not any(word in plain for word in chat["this_year_words"]):
+            return None  # "今年的年会": the next one, whenever it falls
+    first, last = {"first_half": (date(year, 1, 1), date(year, 6, 30)), "second_half": (date(year, 7, 1), date(year, 12, 31)),
+                   None: (date(year, 1, 1), date(year, 12, 31))}[half]
+    if half == "first_half" and year == today.year and today > last:  # 上半年 said in December: next year's
+        first, last, year = date(year + 1, 1, 1), date(year + 1, 6, 30), year + 1
+    words = content.text(f"events.period.{half or 'year'}", year=year)
+    return max(first, today), last, words
+
+
 def _type_in(text: str) -> str | None:
     plain = normalize(text or "")
     return next((name for name, aliases in settings()["types"].items()
@@ -103,6 +123,10 @@ def question(text: str, today: date) -> tuple[dict, str]:
     kind = None if word else _type_in(text)
     what = content.text("events.what.word", word=word) if word else kind or content.text("events.what.any")
     query = {"from": today.isoformat(), "to": None, "type": kind, "word": word}
+    period = None if _MONTH.search(normalize(text or "")) else period_span(text, today)
+    if period:  # "下半年有什么", "今年的年度活动指南"
+        query.update({"from": period[0].isoformat(), "to": period[1].isoformat() if period[1] else None})
+        return query, content.text("events.heading.period", period=period[2], what=what)
     span = _month_span(text, today)
     if span:
         query.update({"from": max(span[0], today).isoformat(), "to": span[1].isoformat()})

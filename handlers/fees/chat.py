@@ -22,10 +22,13 @@ from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
 from handlers.members.profile import start_binding
-from bot.registry import INTENT_HANDLERS, handles
+from bot.registry import INTENT_HANDLERS, handles, step
+from bot.validation import unit_in
 from storage import state
 from storage.events import list_events
 from storage.fees import find_payer_by_openid, payments_of
+from storage.members import find_member_by_openid
+from storage.tickets import add_to_ticket, create_ticket
 
 HISTORY_SIZE = 5
 
@@ -53,11 +56,12 @@ def fee_status(ctx):
         return answer.with_note(_invoice_text()) if _mentions(text, "invoice") else answer
     if text and (_mentions(text, "invoice") or (
             _mentions(text, "receipt") and find_payer_by_openid(ctx.db, ctx.openid) is None)):
-        return ctx.reply("fees.invoice", **content.society()["secretariat"])  # "交了以后有没有收据"
+        return start_invoice(ctx)  # "去年交的会费能开发票不", "交了以后有没有收据"
     if text and _mentions(text, "how_to_pay"):
         return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
     category = _category_named(text)
     if category is not None:  # "学生会员要交多少钱": that category's fee, first
+        state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "不对吧，没这么多" next: doubted
         return ctx.reply("fees.category_fee", line=_schedule_line(category))
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
@@ -247,6 +251,17 @@ def _category_named(text: str) -> str | None:
                  if dues.category_name(category) in text), None)
 
 
+def doubts_the_fee(ctx) -> bool:
+    """"不对吧，我记得没这么多" right after a fee was given: the figure doubted."""
+    return bool(ctx.text) and _mentions(ctx.text, "doubt") and \
+        state.recent_topic(ctx.redis, ctx.openid) in (FEE_TABLE_TOPIC, "fees")
+
+
+def fee_doubted(ctx):
+    """Where the figure comes from, and who settles it: the secretariat."""
+    return ctx.reply("fees.doubted", **content.society()["secretariat"])
+
+
 _FOLLOW_UP_CHARS = 12  # "那学生呢", "student", "高级会员的呢": a category alone, not a new question
 
 
@@ -262,3 +277,81 @@ def category_follow_up(ctx):
     if state.recent_topic(ctx.redis, ctx.openid) not in (FEE_TABLE_TOPIC, "fees"):
         return None
     return ctx.reply("fees.category_fee", line=_schedule_line(said[0]))
+
+
+# --- an invoice asked for: its details taken by chat into a ticket for the secretariat ---------
+
+INVOICE = "invoice"  # the flow: the details asked, then (lapsing) more of them added to the ticket
+
+
+def _invoice_words() -> dict:
+    return content.replies()["fees"]["invoice_request"]
+
+
+def asks_for_invoice(text: str) -> bool:
+    """"开个收据", "我要开发票": an invoice or receipt asked for, not a complaint about one."""
+    return (_mentions(text, "invoice") or _mentions(text, "receipt")) and not _mentions(text, "complaint") \
+        and not _mentions(text, "refund")
+
+
+def start_invoice(ctx):
+    """How invoices are issued, and the details asked for here: sent on to the secretariat as a ticket."""
+    ctx.start_flow(INVOICE, "details", said=ctx.text)
+    return ctx.reply("fees.invoice_ask", **content.society()["secretariat"])
+
+
+def _tries_invoice(ctx) -> bool:
+    plain = ctx.text.lower()
+    return any(word in plain for word in _invoice_words()["detail_words"]) or unit_in(ctx.text) is not None \
+        or _TAX_NUMBER.search(plain.upper()) is not None or "@" in plain
+
+
+_TAX_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
+
+
+def _invoice_title(ctx, text: str) -> str | None:
+    """The invoice's title (抬头): a unit named, "个人" for a personal one; None while unsaid."""
+    unit = unit_in(text)
+    if unit:
+        return unit
+    if any(word in text for word in _invoice_words()["personal_words"]):
+        return content.text("fees.invoice_personal")
+    member = find_member_by_openid(ctx.db, ctx.openid) if "单位" in text else None
+    return (member or {}).get("work_unit") or None  # "抬头写单位" from a bound member: the unit on record
+
+
+@step(INVOICE, "details", prompt="fees.invoice_prompt", tries=_tries_invoice, own_intents=("fee_status",))
+def invoice_details(ctx):
+    """Each message kept; once the title is known the ticket is made, with what is still missing said."""
+    said = f"{ctx.flow_data['said']}\n{ctx.text}"
+    title = _invoice_title(ctx, said)
+    if title is None:
+        ctx.goto("details", said=said)
+        return ctx.reply("fees.invoice_title_asked")
+    body = content.text("fees.invoice_ticket", title=title, said=said)
+    ticket_no = create_ticket(ctx.db, ctx.openid, content.text("fees.invoice_category"), body)
+    missing = [name for name, found in (("tax", _TAX_NUMBER.search(said.upper())), ("email", "@" in said))
+               if not found and (name == "tax" or _electronic(said))]
+    ctx.start_flow(INVOICE, "added", ticket_no=ticket_no)
+    later = content.text("fees.invoice_later", items="、".join(content.text(f"fees.invoice_missing.{m}") for m in missing)) \
+        if missing else ""
+    return ctx.reply("fees.invoice_taken", ticket_no=ticket_no, title=title, later=later,
+                     **content.society()["secretariat"])
+
+
+def _electronic(text: str) -> bool:
+    return any(word in text for word in _invoice_words()["electronic_words"])
+
+
+@step(INVOICE, "added", prompt="fees.invoice_prompt", lapses=True)
+def invoice_added(ctx):
+    """Right after the request is taken: a tax number or e-mail added to it, "多久能开出来" answered."""
+    ticket_no = ctx.flow_data["ticket_no"]
+    if _tries_invoice(ctx) and not any(word in ctx.text for word in _invoice_words()["when_words"]):
+        add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
+        return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
+    if any(word in ctx.text for word in _invoice_words()["when_words"]):
+        ctx.end_flow()
+        return ctx.reply("fees.invoice_when", ticket_no=ticket_no, **content.society()["secretariat"])
+    ctx.end_flow()
+    return ctx.answer_by_intent()

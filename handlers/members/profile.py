@@ -224,6 +224,8 @@ def _said_while_binding(ctx) -> Reply | None:
     """Binding to check one's dues: payment details are kept for the secretariat to check (a ticket, as
     a transfer receipt is), urgency gets the phone and 人工; the same question follows. None otherwise."""
     step_name = ctx.flow["step"]
+    if _asks_why_bind(ctx):  # "绑定有什么用": what it opens, then the same question
+        return ctx.reply("profile.why_bind").with_note(_ask(step_name).text)
     if _payment_details(ctx):
         ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), ctx.text)
         ctx.goto(step_name, payment_ticket=ticket_no)
@@ -233,9 +235,13 @@ def _said_while_binding(ctx) -> Reply | None:
     return None
 
 
+def _asks_why_bind(ctx) -> bool:
+    return _mentions(ctx.text, _texts()["words"]["why_bind"])
+
+
 def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
-    return _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
+    return _asks_why_bind(ctx) or _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
         step_name == "bind_no" and _forgot_number(ctx.text)) or (
         step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None) or _waits_on_binding(ctx)
 

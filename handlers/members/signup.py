@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import content, language
+from bot import content, language, offers
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -365,14 +365,18 @@ def keep_for_later(ctx) -> bool:
 
 
 def _invite_code(text: str) -> str | None:
-    """A code said in the message; in an English sentence only as a code is written (capitals or a
-    digit in it), so that "how do I become a MEMBER" or a surname is no code."""
+    """A code said in the message. Letters only, in lower or mixed case and without Chinese around
+    them, are a code only when they are the whole message ("abcdef"): in an English sentence or a
+    name ("how do I become a member", "Priya Sharma") they are words."""
     match = _INVITE_CODE.search(normalise(text))
     if match is None:
         return None
-    if language.said_in(text) == language.ENGLISH and match.group().isalpha() and not match.group().isupper():
+    word = match.group()
+    said = language.said_in(text)
+    if word.isalpha() and not word.isupper() and said != content.DEFAULT_LANGUAGE and (  # "邀请码 abcdef" is one
+            said == language.ENGLISH or normalise(text).strip(" .!?") != word):  # "Priya Sharma" is no code
         return None
-    return match.group().upper()
+    return word.upper()
 
 
 def _use_invite_code(ctx, code: str) -> Reply:
@@ -393,7 +397,8 @@ def _tries_kind(ctx) -> bool:
     return (_invite_code(ctx.text) is not None or tries_value("digits", value)
             or any(name in value for name in _texts()["kind_names"].values())
             or any(word in value for word in words["unit_said"] + words["individual_said"])
-            or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"])
+            or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"]
+            or offers.accepts(value))
 
 
 @step(FLOW, "kind", prompt="signup.ask_kind", tries=_tries_kind,
@@ -407,6 +412,9 @@ def choose_kind(ctx):
     chosen = _picked_from_short_list(ctx, len(KINDS))
     if chosen is not None:
         return chosen
+    if offers.accepts(ctx.text):  # "要得", "好嘞" to how to join: a personal application, said so
+        ctx.goto("kind", kind="individual", answers=ctx.flow_data.get("answers", {}), misses=0)
+        return ctx.reply("signup.yes_individual").with_note(_ask_next(ctx).text)
     kind, answers = _said_at_start(ctx.text)
     if kind is None and re.match(r"(?:我叫|我的名字是|我是)", normalise(ctx.text)):
         try:  # "我叫郭亮" at the type question: a person applying for themselves
@@ -467,6 +475,9 @@ def answer_field(ctx):
     switched = _switched_kind(ctx) or _switched_category(ctx)
     if switched is not None:
         return switched
+    corrected = _corrected_earlier(ctx, field)  # "名字写错了，应该是李墙" at a later question
+    if corrected is not None:
+        return corrected
     if _says_submit(ctx.text):  # "就这些了 没问题 提交吧" before the form is complete: what is missing
         return _still_missing(ctx, field)
     answered = form_question(ctx.text)
@@ -506,6 +517,49 @@ def answer_field(ctx):
         return _noted_reply(ctx, {field.column: value, **given}).with_note(
             _ask_next(ctx).text)
     return _ask_next(ctx)
+
+
+_CORRECTION_MARKS = re.compile(r"写错|填错|打错|输错|说错|弄错|搞错|错了|不对|应该是|应为|改成|改为|换成|更正|改一下|重新填")
+_CORRECTED_VALUE = re.compile(r"(?:应该是|应当是|应为|改成|改为|换成|更正为|其实是|是|为|:|：)\s*(?P<value>[^，,。；;]+?)[。.!！]*$")
+
+
+def _earlier_field_named(ctx, field: Field) -> Field | None:
+    """The field answered before the current one that a correction names ("名字写错了", "手机号不对，
+    是…"); None when the message corrects nothing earlier."""
+    text = re.sub(r"\s+", "", normalise(ctx.text))
+    if not _CORRECTION_MARKS.search(text):
+        return None
+    answers = ctx.flow_data["answers"]
+    named = [(len(name), text.index(name), f) for f in _form(ctx) if f.column in answers and f.column != field.column
+             for name in _texts()["fields"][f.step] if name in text]
+    return max(named, key=lambda found: (found[0], -found[1]))[2] if named else None
+
+
+def _corrected_earlier(ctx, field: Field) -> Reply | None:
+    """A correction of an earlier answer: the new value kept when the message gives it, else that
+    question asked again (the form then goes on where it was); None for anything else."""
+    earlier = _earlier_field_named(ctx, field)
+    if earlier is None:
+        return None
+    answers = ctx.flow_data["answers"]
+    text = re.sub(r"\s+", "", normalise(ctx.text))
+    after = text[text.index(next(n for n in _texts()["fields"][earlier.step] if n in text)):]
+    said = _CORRECTED_VALUE.search(after)
+    value = None
+    if said:
+        try:
+            value = earlier.clean(said.group("value"), ctx.db)
+        except Invalid:
+            value = None
+    if value is None:  # "名字写错了": that question again
+        answers.pop(earlier.column, None)
+        ctx.goto(earlier.step)
+        return ctx.reply("signup.correct_which", field=_texts()["fields"][earlier.step][0]).with_note(
+            _question(earlier, answers))
+    answers[earlier.column] = value
+    _drop_what_no_longer_fits(ctx, answers)
+    return ctx.reply("signup.corrected", items=_noted(ctx, {earlier.column: value})).with_note(
+        _question(field, answers))
 
 
 def _switched_kind(ctx) -> Reply | None:
@@ -582,29 +636,47 @@ def _given_besides(ctx, field: Field) -> tuple[dict, str]:
                 given[column], rest = value, without
     if given:
         rest = " ".join(_clauses(_LABELS.sub(" ", rest)))
-    shaped = _shaped_besides(ctx, field, rest)
+    shaped, used = _shaped_besides(ctx, field, rest)
     if shaped:
         given.update(shaped)
-        rest = " ".join(clause for clause in _clauses(rest) if not _said_in(clause, shaped))
+        rest = " ".join(clause for clause in _clauses(rest) if clause not in used)
+    if given:  # "刚才手机号填错了 应该是139…", "好的 那就普通会员": what is left says nothing
+        rest = " ".join(clause for clause in _clauses(rest) if not _only_filler(clause))
     return given, rest
 
 
+def _only_filler(clause: str) -> bool:
+    """A clause made of assent and correction words only ("好的", "刚才 填错了 应该是")."""
+    rest = clause
+    for word in sorted(_texts()["words"]["filler"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return not rest
+
+
 _DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干)(.{2,15}?)(?:的|方向的?|专业的?|工作的?|研究的?)$")
+_BORN_SAID = re.compile(r"^(?:我是|我)?((?:19[2-9]|20[01])\d)年?(?:出生的?|生的?|生人|的)$")
 _CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)([\u4e00-\u9fff]{2,4})$")
 
 
-def _shaped_besides(ctx, field: Field, text: str) -> dict:
+def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
     """Answers to later questions said in clauses of their own shape, whatever question was asked:
-    the discipline "搞农业机械化的", the contact "联系人张建国" (a form that still wants them)."""
+    the discipline "搞农业机械化的", the contact "联系人张建国", the category "那就普通会员" (a form
+    that still wants them); and the clauses that said them."""
     columns = {f.column for f in _form(ctx)} - set(ctx.flow_data["answers"]) - {field.column}
-    found = {}
+    found, used = {}, set()
     for clause in _clauses(normalise(text)):
+        before = len(found)
+        if "category" in columns and _category_clause(clause):  # "好的 那就普通会员" at the name question
+            found["category"] = _clean_category(clause, None)
         discipline = _DISCIPLINE_SAID.match(clause)
         if discipline and "discipline" in columns:
             found["discipline"] = discipline.group(1)
         contact = _CONTACT_SAID.match(clause)
         if contact and "contact_name" in columns:
             found["contact_name"] = contact.group(1)
+        born = _BORN_SAID.match(clause)
+        if born and "birth_year" in columns:  # "李强，1985年的": the name and the year
+            found["birth_year"] = int(born.group(1))
         if "gender" in columns and gender_in(clause):  # "女", "我是女的"
             found["gender"] = gender_in(clause)
         # a title at the post-category question is a try at that choice (refused, as before), not a title
@@ -615,7 +687,17 @@ def _shaped_besides(ctx, field: Field, text: str) -> dict:
             unit = unit_in(clause)
             if unit and clause.startswith(unit) and "work_unit" in columns:
                 found["work_unit"] = unit
-    return found
+        if len(found) > before or any(str(value) in clause for value in found.values()):
+            used.add(clause)
+    return found, used
+
+
+def _category_clause(clause: str) -> bool:
+    """A clause that names a category to apply for ("那就普通会员", "申请学生会员"), not the fellow's."""
+    try:
+        return any(word in clause for word in _any_category_name()) and bool(_clean_category(clause, None))
+    except Invalid:
+        return False
 
 
 def form_question(text: str) -> str | None:
@@ -652,10 +734,6 @@ def _title_in(clause: str) -> str | None:
     title = clause[len(unit):] if unit and clause.startswith(unit) else clause
     title = re.sub(r"^(?:那就|那先|就|先)?(?:我是|是|现在是|职称是?|填|写|在|当)", "", title).strip(" 的了")
     return title if re.fullmatch(r"[\u4e00-\u9fff]{2,12}", title) else None
-
-
-def _said_in(clause: str, shaped: dict) -> bool:
-    return any(str(value) in clause for value in shaped.values())
 
 
 def _unit_besides(ctx, field: Field, text: str) -> dict:
@@ -722,7 +800,8 @@ def _tries_field(ctx) -> bool:
         (wants_title and _title_said(text) is not None) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
-        _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)) or \
+        _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)[0]) or \
+        _earlier_field_named(ctx, FIELDS[ctx.flow["step"]]) is not None or \
         any(name in text for name in _texts()["kind_names"].values())
 
 

@@ -24,6 +24,8 @@ def _rules() -> dict:
 def asks_for_own(text: str) -> bool:
     """"我的诉求", or a question after an earlier one ("我上周提的那个投诉有回复了吗", "还在处理吗")."""
     plain, rules = re.sub(r"[\s\W_]+", "", text or ""), _rules()
+    if any(words in (text or "").lower() for words in rules["mine_words_en"]):  # "my complaints"
+        return True
     short = len(plain) < rules["draft_min_chars"]
     if short and any(word in plain for word in rules["mine_words"]):
         return True

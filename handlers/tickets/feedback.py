@@ -7,6 +7,7 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 from bot import content
 from bot.conversation import is_one_of
 from bot.registry import handles, step
+from handlers.fees import chat as fees
 from handlers.tickets import chat as tickets
 from storage.tickets import create_ticket
 
@@ -31,6 +32,8 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
+    if ctx.message.kind != "event" and len(ctx.text) < _rules()["draft_min_chars"] and fees.asks_for_invoice(ctx.text):
+        return fees.start_invoice(ctx)  # "开个收据" heard as a request for the secretariat: the invoice's details
     if ctx.message.kind != "event" and asks_who_will_know(ctx.text):
         return ctx.reply("feedback.identity", **content.society()["secretariat"])  # no new feedback started
     if ctx.message.kind != "event" and any(word in ctx.text for word in _rules()["anonymous_words"]):

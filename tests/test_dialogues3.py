@@ -1,0 +1,253 @@
+"""Conversations of the classes the second written set's blind half still failed, in our own words:
+a bare yes ("好", "行", "要得") to what the bot just offered, a short remark answered with the whole
+menu, a form left hanging after a side question, an answer taken for the wrong field (two facts in
+one message, a correction of an earlier one), registering a colleague, an invoice asked for by chat,
+the year's activity guide, and an English sentence read as an invite code. Measured on the written
+conversations by bench/replay_dialogues.py (/work/notes-dialogue.md, sixth session)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.member import Member
+from tests.test_dialogues import add_event, bound_name, events, registrations, roster, visitor  # noqa: F401  (fixtures)
+
+TODAY = date.today()
+
+
+def application(redis_client, openid="o_visitor") -> dict:
+    from tests import redis_state
+
+    return redis_state.load_flow(redis_client, openid)["data"]
+
+
+def tickets_of(db, openid="o_visitor") -> list[dict]:
+    from storage.tickets import list_tickets_of_member
+
+    return list_tickets_of_member(db, openid, 0, 20)
+
+
+@pytest.fixture
+def talent_call(db):
+    from storage import awards
+
+    awards.save_awards(db, [({"name": "中原青年拔尖人才计划", "kind": "talent",
+                              "deadline": (TODAY + timedelta(days=30)).isoformat(), "eligibility": "40周岁以下",
+                              "how_to_apply": "单位推荐", "link": None}, "test")], [], actor="test")
+
+
+@pytest.fixture
+def member(client, config, db):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX202000777", "name": "许文静", "work_unit": "河南省水利科学研究院",
+                       "mobile": "13700000777", "status": "active", "openid": "o_bound", "category": "regular",
+                       "paid_through": f"{TODAY.year}-12-31"}, actor="test")
+    return Member(client, config, "o_bound")
+
+
+# --- a bare yes to what the bot just offered --------------------------------------------------------
+
+@pytest.mark.parametrize("yes", ["好", "行", "要得", "可以的"])
+def test_yes_to_the_reminder_offered_under_a_call_subscribes(visitor, talent_call, db, yes):
+    from storage.news import topics_of
+
+    assert "订阅人才" in visitor.says("有什么评奖和人才项目可以申报")
+    reply = visitor.says(yes)
+    assert "talent" in topics_of(db, "o_visitor") and "人才" in reply and "帮助" not in reply
+
+
+def test_yes_when_no_call_is_open_subscribes_to_the_new_ones(visitor, db):
+    from storage.news import topics_of
+
+    assert "订阅人才" in visitor.says("现在有什么奖可以报")
+    visitor.says("嗯嗯")
+    assert "talent" in topics_of(db, "o_visitor")
+
+
+def test_yes_to_choosing_topics_shows_the_topics(visitor):
+    assert "没有订阅" in visitor.says("我订了哪些栏目")
+    assert "请选择要订阅的栏目" in visitor.says("好的")
+
+
+def test_an_offer_holds_for_the_next_message_only(visitor, talent_call, db):
+    from storage.news import topics_of
+
+    visitor.says("有什么评奖和人才项目可以申报")
+    visitor.says("会费多少钱")
+    visitor.says("好")
+    assert topics_of(db, "o_visitor") == [] or "talent" not in topics_of(db, "o_visitor")
+
+
+def test_yes_at_the_application_type_starts_a_personal_application(visitor):
+    visitor.says("请问哈，入会要啷个弄嘛")
+    reply = visitor.says("要得")
+    assert "个人会员" in reply and "姓名" in reply and "没有看懂" not in reply
+
+
+# --- short remarks answered short --------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["好吧，尽快", "行吧 那就这样", "好的 辛苦"])
+def test_an_acknowledgement_with_a_few_words_is_not_answered_with_the_menu(visitor, said):
+    visitor.says("我要找人工")
+    reply = visitor.says(said)
+    assert "没有完全理解" not in reply and "1. 申请入会" not in reply
+
+
+def test_doubting_the_fee_just_given_points_to_the_secretariat(visitor):
+    assert "20 元" in visitor.says("学生会员会费多少")
+    reply = visitor.says("不对吧，我记得没这么多")
+    assert "0371-6000 0000" in reply and "没有完全理解" not in reply
+
+
+# --- a form after a side question ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("go_on", ["那行，接着填吧", "好的 继续申请", "嗯 接着来"])
+def test_going_on_in_a_sentence_after_a_side_question_asks_the_question_again(visitor, go_on):
+    visitor.says("我想入会")
+    visitor.says("个人")
+    visitor.says("我叫王磊")
+    visitor.says("会费一年多少钱？")
+    reply = visitor.says(go_on)
+    assert "会员类别" in reply and "没有完全理解" not in reply and "答不上来" not in reply
+
+
+# --- answers taken for the right field ------------------------------------------------------------------
+
+def test_a_name_corrected_at_a_later_question_is_changed_and_the_form_goes_on(visitor, redis_client):
+    visitor.says("我要入会")
+    visitor.says("个人会员")
+    visitor.says("李强")
+    visitor.says("普通会员")
+    reply = visitor.says("名字写错了，应该是李墙")
+    answers = application(redis_client)["answers"]
+    assert answers["name"] == "李墙" and "birth_year" not in answers and "出生年份" in reply
+
+
+def test_a_mobile_corrected_at_a_free_text_question_is_not_kept_as_that_answer(visitor, redis_client):
+    visitor.says("我要入会")
+    visitor.says("个人会员")
+    visitor.says("我叫李强 手机13912345678")
+    visitor.says("普通会员")
+    visitor.says("1988")
+    reply = visitor.says("刚才手机号填错了，应该是13912345679")
+    answers = application(redis_client)["answers"]
+    assert answers["mobile"] == "13912345679" and "work_unit" not in answers and "工作单位" in reply
+
+
+def test_a_correction_without_the_new_value_asks_that_question_again(visitor, redis_client):
+    visitor.says("我要入会")
+    visitor.says("个人会员")
+    visitor.says("李强")
+    visitor.says("普通会员")
+    assert "姓名" in visitor.says("名字打错了")
+    visitor.says("李墙")
+    answers = application(redis_client)["answers"]
+    assert answers["name"] == "李墙" and answers["category"] == "regular"
+
+
+def test_a_name_and_a_birth_year_in_one_message_are_both_kept(visitor, redis_client):
+    visitor.says("我要入会")
+    visitor.says("个人会员")
+    visitor.says("李强，1985年的")
+    answers = application(redis_client)["answers"]
+    assert answers["name"] == "李强" and answers["birth_year"] == 1985
+
+
+# --- registering a colleague -----------------------------------------------------------------------------
+
+def test_registering_a_colleague_sends_the_colleague_not_the_member(member, events, db):
+    member.says("最近有哪些培训")
+    member.says("报第一个")
+    member.says("确认")
+    reply = member.says("帮我同事也报一个，他叫张伟，13912345678")
+    assert "张伟" in reply and "秘书处" in reply and "编号" in reply
+    assert [r["name"] for r in registrations(db, "o_bound")] == ["许文静"]
+    [ticket] = tickets_of(db, "o_bound")
+    assert "张伟" in ticket["body"] and "13912345678" in ticket["body"] and "实验室安全培训" in ticket["body"]
+
+
+def test_a_colleague_asked_for_before_the_contact_is_asked_for(member, events, db):
+    member.says("最近有哪些培训")
+    member.says("第二个")
+    assert "同事的姓名和手机号" in member.says("我想替同事报名这个")
+    member.says("王芳 13812345678")
+    assert registrations(db, "o_bound") == [] and "王芳" in tickets_of(db, "o_bound")[0]["body"]
+
+
+def test_the_others_of_a_party_sent_after_registering_go_to_the_secretariat(visitor, events, db):
+    visitor.says("有什么培训吗")
+    visitor.says("报第一个")
+    visitor.says("我们科室去三个人")
+    visitor.says("刘海涛 13912340001")
+    visitor.says("确认")
+    reply = visitor.says("张伟 13912345678，李娜 13812345678")
+    assert "张伟" in reply and "李娜" in reply and "编号" in reply
+    [ticket] = tickets_of(db)
+    assert "张伟 13912345678" in ticket["body"] and "李娜 13812345678" in ticket["body"]
+    assert [r["name"] for r in registrations(db)] == ["刘海涛"]
+
+
+def test_asking_whether_it_costs_while_registering_gives_the_events_fee(visitor, events):
+    visitor.says("有什么培训吗")
+    visitor.says("报第一个")
+    reply = visitor.says("要交钱吗")
+    assert "200元" in reply and "会费标准" not in reply
+
+
+# --- an invoice by chat -------------------------------------------------------------------------------------
+
+def test_an_invoice_request_collects_the_title_into_a_ticket(visitor, db):
+    assert "抬头" in visitor.says("去年交的会费能开发票不")
+    assert "单位全称" in visitor.says("要电子的 抬头写单位")
+    reply = visitor.says("河南省水利科学研究院 税号我回头找财务要")
+    assert "开票申请" in reply and "纳税人识别号" in reply
+    [ticket] = tickets_of(db)
+    assert "河南省水利科学研究院" in ticket["body"] and "电子" in ticket["body"]
+    assert "3 个工作日" in visitor.says("大概多久能开出来")
+
+
+def test_a_bound_members_invoice_to_the_unit_takes_the_unit_on_record(member, db):
+    member.says("会费发票怎么开")
+    assert "河南省水利科学研究院" in member.says("抬头开我们单位的，纸质的就行")
+    assert "抬头：河南省水利科学研究院" in tickets_of(db, "o_bound")[0]["body"]
+
+
+def test_a_tax_number_sent_after_the_request_is_added_to_it(member, db):
+    member.says("我要开会费发票")
+    member.says("抬头 河南省水利科学研究院")
+    assert "已补充" in member.says("税号 12410000MB0C12345X")
+    assert "12410000MB0C12345X" in tickets_of(db, "o_bound")[0]["body"]
+
+
+# --- the year's activity guide -------------------------------------------------------------------------------
+
+def test_the_annual_guide_lists_everything_ahead_with_the_guide_page(visitor, db):
+    add_event(db, "年度学术报告会", 200)
+    add_event(db, "实验室安全培训", 9)
+    reply = visitor.says("今年的年度活动指南有吗")
+    assert "年度学术报告会" in reply and "实验室安全培训" in reply and "/m/events" in reply
+
+
+def test_the_second_half_of_the_year_is_asked_by_half(visitor, db):
+    july = date(TODAY.year + (TODAY.month > 6), 7, 15)
+    add_event(db, "下半年的沙龙", (july - TODAY).days + 1)
+    add_event(db, "明年春天的论坛", (date(TODAY.year + 1, 4, 1) - TODAY).days)
+    reply = visitor.says("下半年有什么活动")
+    assert "下半年（7—12月）" in reply and "您好" not in reply
+    if july.year == TODAY.year:
+        assert "下半年的沙龙" in reply and "明年春天的论坛" not in reply
+
+
+# --- latin words are no invite code ---------------------------------------------------------------------------
+
+def test_an_english_question_and_a_latin_name_are_no_invite_code(visitor):
+    assert "MEMBER" not in visitor.says("Hi, how do I become a member?")
+    reply = visitor.says("Priya Sharma")
+    assert "SHARMA" not in reply and "MEMBER" not in reply
+
+
+def test_an_invite_code_typed_alone_in_lower_case_is_still_a_code(visitor):
+    visitor.says("入会")
+    assert "ABCDEF" in visitor.says("abcdef")
