@@ -203,6 +203,23 @@ def test_two_societies_members_chat_at_once_and_each_sees_only_their_own(two_soc
     assert not redis_client.keys("xh:dedupe:*")
 
 
+def test_on_one_host_a_societys_message_and_page_read_and_write_nothing_for_moves(two_societies, client, config,
+                                                                                redis_client):
+    """Societies move only between the hosts of a sharded deployment (BOT_SHARD): on one host a message
+    pays no Redis read for a move's hold, and a member page no busy marker (both are per request)."""
+    def calls(command: str) -> int:
+        return redis_client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    say(client, config, CHEM, "o_first", "你好")
+    before = calls("exists")
+    for n in range(3):
+        say(client, config, CHEM, f"o_member_{n}", "你好")
+    assert calls("exists") == before
+    before = calls("del")
+    assert client.get(f"/m/{CHEM}/").status_code == 302  # to WeChat's sign-in, inside the society's scope
+    assert calls("del") == before  # no busy marker set and taken away again
+
+
 def test_a_flow_in_one_society_is_not_a_flow_in_the_other(two_societies, client, config):
     asked = say(client, config, CHEM, "o_student", "我想入会")
     in_the_flow = say(client, config, CHEM, "o_student", "张三")

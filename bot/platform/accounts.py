@@ -215,13 +215,15 @@ class Platform:
     def serving(self, appid: str) -> AccountServices:
         """The society's services, if this deployment answers for it now (read from the registry on
         every call: a revocation in any process holds at once). Nothing is created for a refusal.
-        While the society is being moved to another host the request waits (bot/platform/moving.py)."""
+        While the society is being moved to another host the request waits (bot/platform/moving.py;
+        sharded deployments only)."""
         try:
             societies.check_appid(appid)
         except societies.InvalidAppId:
             raise AccountRefused(404, "not an AppID") from None
         r = self.services.redis
-        if holding.hold_while_moving(r, appid, self.config.move_hold_seconds):
+        # Societies move only between the hosts of a sharded deployment (BOT_SHARD): one host reads nothing for it.
+        if self.config.shard and holding.hold_while_moving(r, appid, self.config.move_hold_seconds):
             raise AccountRefused(503, "the society is being moved to another host")  # WeChat tries again
         society = societies.find_society_by_appid(self.registry, appid)
         if society is None:
