@@ -78,9 +78,13 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
 
 
 def read_tables(path: Path | str, aliases: dict[str, list[str]],
-                gather: dict[str, tuple[str, ...]] | None = None, anchor: str | None = None) -> list[Sheet]:
+                gather: dict[str, tuple[str, ...]] | None = None, anchor: str | None = None,
+                others: str | None = None) -> list[Sheet]:
     """Every worksheet holding a table with rows, in the workbook's order (three branches' forms,
-    one sheet each); the error of `read_table` when none does."""
+    one sheet each); the error of `read_table` when none does.
+
+    `others`: the key under which each row holds the (header, value) cells of the columns no alias
+    names (a roster's 办公电话 or 情况说明 beside its known columns), so the caller can keep them."""
     index = _alias_index(aliases)
     sheets = []
     for grid, name in _read(Path(path), active_first=False):
@@ -89,12 +93,16 @@ def read_tables(path: Path | str, aliases: dict[str, list[str]],
         except SheetError:
             continue
         if any(not is_blank(v) for row in grid[found[0][-1]:] for v in row):
-            sheets.append(_table(grid, name, found, gather, anchor))
+            sheets.append(_table(grid, name, found, gather, anchor, others))
     sheets = [sheet for sheet in sheets if sheet.rows]
-    return sheets or [read_table(path, aliases, gather, anchor)]
+    if sheets:
+        return sheets
+    grid, name, found = _best_sheet(_read(Path(path)), index)
+    return [_table(grid, name, found, gather, anchor, others)]
 
 
-def _table(grid: list[list], name: str | None, found, gather, anchor: str | None) -> Sheet:
+def _table(grid: list[list], name: str | None, found, gather, anchor: str | None,
+           others: str | None = None) -> Sheet:
     header_at, columns, ignored = found
     gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
     taken = {column.index for found in gathered.values() for column in found}
@@ -117,6 +125,8 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
             continue
         for key, found in gathered.items():
             values[key] = [(column.header, row[column.index]) for column in found]
+        if others:
+            values[others] = [(column.header, row[column.index]) for column in ignored if column.index < len(row)]
         sheet.rows.append((index + 1, values))
     return sheet
 

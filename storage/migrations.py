@@ -381,6 +381,13 @@ def _member_title_and_gender(db: sqlite_utils.Database) -> None:
         db["members"].add_column(column, str)
 
 
+def _remarks(db: sqlite_utils.Database) -> None:
+    """备注: what a roster's remarks and its columns nobody reads say of a member or unit (退休, 出国,
+    办公电话 ...), kept with the record so no text of a secretary's file is lost on import."""
+    for table in ("members", "units"):
+        db[table].add_column("remarks", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -406,6 +413,7 @@ MIGRATIONS = [
     _payment_refunds,
     _unit_levels_and_former_names,
     _member_title_and_gender,
+    _remarks,
 ]
 
 

@@ -36,7 +36,7 @@ bp.register_blueprint(roster_import.bp)
 
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "council_role", "mobile")
 EDIT_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
-               "discipline", "mobile", "email", "council_role", "joined_at", "unit_no")
+               "discipline", "mobile", "email", "council_role", "joined_at", "unit_no", "remarks")
 REQUIRED = ("name", "category", "mobile")
 STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
 EXPORT_FORMATS = ("xlsx", "csv")

@@ -22,14 +22,15 @@ _help = help_texts("units_cli")
 LIST_COLUMNS = ("unit_no", "name", "status", "standing", "contact_name", "contact_mobile",
                 "members", "invite_code")
 SHOW_FIELDS = ("unit_no", "name", "status", "standing", "paid_through", "credit_code",
-               "institution_type", "contact_name", "contact_mobile", "invite_code", "joined_at")
+               "institution_type", "contact_name", "contact_mobile", "invite_code", "joined_at", "remarks")
 HEADERS = {"name": "unit_name"}  # a unit's name is headed 单位名称, not 姓名
 
 
 def unit_view(unit: dict, today: date, members: int | None = None) -> dict:
     view = {key: unit.get(key) for key in SHOW_FIELDS}
     view.update(standing=dues.dues_standing("unit", unit["paid_through"], today),
-                contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None)
+                contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,
+                remarks=mask_mobile(unit.get("remarks") or "") or None)
     if members is not None:
         view["members"] = members
     return view

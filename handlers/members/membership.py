@@ -30,7 +30,7 @@ from storage.sqlite import transaction
 SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
                "age_band", "work_unit", "unit_no", "institution_type", "post_category",
                "discipline", "mobile", "email", "school", "graduation_year", "council_role",
-               "joined_at", "wechat", "reachable")
+               "joined_at", "wechat", "reachable", "remarks")
 
 Connect = Callable[[], redis.Redis]  # opens Redis only when a notice is queued
 
@@ -133,6 +133,7 @@ def member_view(member: dict, today: date, units: dict[int, str], full: bool = F
     )
     if not full:
         view["mobile"] = mask_mobile(member["mobile"] or "") or None
+        view["remarks"] = mask_mobile(member.get("remarks") or "") or None  # 手机号已换 13812345678
     return view
 
 

@@ -37,6 +37,7 @@ from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_memb
                              unit_numbers)
 
 UNIQUE_COLUMNS = ("member_no", "mobile")  # a second row with the same value is a duplicate
+OTHER_CELLS = "other_cells"  # a row's cells under headers no column's aliases name: kept as remarks
 
 
 def columns() -> dict[str, dict]:
@@ -60,7 +61,7 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     the workbook's order; a row typed one column to the right from 姓名 on is read back in place."""
     sheets = read_tables(path, {key: spec["aliases"] for key, spec in columns().items()},
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
-                         anchor="name")
+                         anchor="name", others=OTHER_CELLS)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units)]
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
@@ -238,9 +239,8 @@ CLEANERS = {
 }
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
-               "paid_through", "joined_at", "level", "former_names", "status")
+               "paid_through", "joined_at", "level", "former_names", "status", "remarks")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
-NOT_STORED = ("paid_status", "remarks")  # read into other fields
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
@@ -276,6 +276,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         if isinstance(repeated, int):
             plan.repeated.append((row, repeated))
             plan.checks.extend(_repeated_differs(sheet, row, fields, repeated, cleaned[repeated]))
+            _carry_remarks(plan, repeated, fields.get("remarks"))
             continue
         plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
         plan.replaced.update({row: {"mobile": [n.facts["old"], n.facts["mobile"]]} for n in notices
@@ -350,7 +351,8 @@ def _keep_stored_values(plan: ImportPlan) -> None:
     is kept and listed with the other conflicts."""
     updates = []
     for row, member, changes in plan.updates:
-        for key in [k for k, v in changes.items() if member.get(k) not in (None, "") and not _finer(k, member[k], v)]:
+        for key in [k for k, v in changes.items() if member.get(k) not in (None, "") and not _finer(k, member[k], v)
+                    and k != "remarks"]:  # remarks are added to, never replaced
             plan.conflicts.append({"row": row, "number": member.get("member_no"), "name": member["name"],
                                    "field": key, "stored": member[key], "file": changes.pop(key),
                                    "overwritten": False, "at": None, "actor": None})
@@ -361,11 +363,38 @@ def _keep_stored_values(plan: ImportPlan) -> None:
     plan.updates = updates
 
 
+def _carry_remarks(plan: ImportPlan, first: int, remarks: str | None) -> None:
+    """A person listed again is imported once: what the later row's remarks add goes with the first."""
+    if not remarks:
+        return
+    for row, fields in plan.new:
+        if row == first:
+            fields["remarks"] = _merged_remarks(fields["remarks"], remarks) if fields.get("remarks") else remarks
+    for row, member, changes in plan.updates:
+        if row == first:
+            stored = changes.get("remarks") or member.get("remarks")
+            changes["remarks"] = _merged_remarks(stored, remarks) if stored else remarks
+
+
+def _merged_remarks(stored: str, written: str) -> str:
+    """A file's remarks join those stored, never replace them (退休 from one list, 出国 from the next):
+    the parts the store holds already are not repeated."""
+    joiner = columns()["remarks"]["joiner"]
+    parts = stored.split(joiner)
+    return joiner.join([*parts, *(p for p in written.split(joiner) if p not in parts and p not in stored)])
+
+
 def _changes(db, plan: ImportPlan, row: int, subject: str, record: dict, fields: dict,
              overwrite: bool) -> dict:
     """The row's changes to a stored record, less those that would overwrite a newer value:
     a paid-through date later than the file's, or a value last changed other than by an import."""
     changes = {k: v for k, v in fields.items() if record.get(k) != v}
+    if changes.get("remarks") and record.get("remarks"):
+        merged = _merged_remarks(record["remarks"], changes["remarks"])
+        if merged == record["remarks"]:
+            del changes["remarks"]
+        else:
+            changes["remarks"] = merged
     last = last_changes(db, subject, record["id"]) if changes else {}
     for key in list(changes):
         stored, change = record.get(key), last.get(key)
@@ -389,6 +418,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     fields, problems, notices = {}, [], []
     values = dict(values)
     marks = values.pop("dues_marks", None) or []
+    other_cells = values.pop(OTHER_CELLS, None) or []
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
@@ -458,8 +488,33 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     if fields.get("status") in ("deceased", "resigned", "suspended"):
         said_in = sheet.columns.get("status") if values.get("status") else sheet.columns.get("remarks")
         notices.append(Problem(row, said_in, "", fields["status"]))
-    fields.pop("remarks", None)
+    remarks = _remarks_kept(values, other_cells)
+    if remarks:
+        fields["remarks"] = remarks
+    else:
+        fields.pop("remarks", None)
     return (_unit_fields(fields) if unit else fields), problems, notices
+
+
+def _remarks_kept(values: dict, other_cells: list) -> str:
+    """Every word of the row that no field holds as written, kept with the member: the remarks cell
+    (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常), and the cells of
+    columns nobody reads (办公电话：0371-65512345), but not row numbers ([columns.remarks] not_kept)."""
+    spec = columns()["remarks"]
+    skipped = {header_key(h) for h in spec.get("not_kept", [])}
+    parts = [_shown(values["remarks"]).strip()] if not is_blank(values.get("remarks")) else []
+    status = re.sub(r"\s", "", normalise(values.get("status")))
+    if status and not any(status in part for part in parts):
+        try:
+            code = clean_status(status, date.today())
+        except Invalid:
+            code = None
+        if code is None or content.text(f"cli_labels.statuses.{code}") != status:
+            parts.append(content.text("cli_roster.remark_cell", header=columns()["status"]["label"], value=status))
+    for header, value in other_cells:
+        if not is_blank(value) and header_key(header) not in skipped:
+            parts.append(content.text("cli_roster.remark_cell", header=header, value=_shown(value).strip()))
+    return spec["joiner"].join(dict.fromkeys(p for p in parts if p))
 
 
 _MARK_YEARS = re.compile(r"((?:(?:19|20)?\d{2}年?度?[、,，/和及\-~至]?)+)(.+)")

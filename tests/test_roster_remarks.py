@@ -1,0 +1,101 @@
+"""Remarks a secretary writes into a roster stay with the member: the 备注 cell (退休, 出国, 新入会),
+a 会员状态 that says more than 正常 (退休), and columns the roster has that the store has no field
+for (办公电话, 情况说明 far to the right). Shown on the member's page, exported back, added to (never
+replaced) by the next list."""
+import io
+import json
+
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from bot.cli import main
+from storage.members import find_members_by_mobile
+from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+
+
+def imported(env, path):
+    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json"],
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def remarks_of(db, mobile):
+    [member] = find_members_by_mobile(db, mobile)
+    return member["remarks"], member
+
+
+def branch_book(path):
+    """A branch's list: a merged title, the header's cells merged over two rows, 备注 in the middle,
+    a 会员状态 column, an 办公电话 column the society's roster has no place for, a 情况说明 column
+    far right after an empty one, and a second sheet for the new members with remarks of their own."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "老会员"
+    sheet["A1"] = "某某学会东区分会会员情况表（2026年）"
+    sheet.merge_cells("A1:J1")
+    sheet.append(["序号", "姓名", "会员类别", "手机号", "备注", "会员状态", "工作单位", "办公电话", None, "情况说明"])
+    sheet.append([None] * 10)
+    for letter in "ABCDEFGHJ":
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    sheet.append([1, "赵一鸣", "普通会员", "13600000101", "退休", "退休", "东区大学", "0371-65512345", None, None])
+    sheet.append([2, "钱二丫", "学生会员", "13600000102", "出国（2025年9月）", "正常", "东区大学", None, None,
+                  "导师：孙教授"])
+    sheet.append([3, "孙三元", "普通会员", "13600000103", "已故", None, "东区研究所", None, None, None])
+    sheet.append([4, "李四海", "高级会员", "13600000104", None, "正常", "东区研究所", None, None, None])
+    sheet.append([5, "郑五洲", "高级会员", "13600000107", None, "退休", "东区研究所", None, None, None])
+    sheet.append([6, "赵一鸣", "普通会员", "13600000101", "党员", None, "东区大学", None, None, None])  # listed twice
+    new = book.create_sheet("新会员")
+    new.append(["姓名", "手机", "类别", "单位", "其他"])
+    new.append(["周五福", "13600000105", "个人会员", "东区公司", "新入会，介绍人赵一鸣"])
+    book.save(path)
+    return path
+
+
+def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
+    report = imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    assert len(report["new"]) == 6 and report["bad_rows"] == []
+    assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员"
+    assert [r["row"] for r in report["repeated"]] == [9]
+    assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
+    remarks, member = remarks_of(db, "13600000103")
+    assert remarks == "已故" and member["status"] == "deceased"
+    assert remarks_of(db, "13600000104")[0] is None  # nothing written: nothing made up (正常, the row number)
+    assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
+    remarks, member = remarks_of(db, "13600000107")
+    assert remarks == "会员状态：退休" and member["status"] == "active"
+
+
+def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, tmp_path):
+    imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    later = Workbook()
+    later.active.append(["姓名", "手机号", "会员类别", "备注"])
+    later.active.append(["赵一鸣", "13600000101", "普通会员", "2026年返聘"])
+    later.active.append(["钱二丫", "13600000102", "学生会员", "出国（2025年9月）"])
+    later.save(tmp_path / "补充.xlsx")
+    report = imported(env, tmp_path / "补充.xlsx")
+    assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员；2026年返聘"
+    assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
+    assert [u["name"] for u in report["updated"]] == ["赵一鸣"] and report["conflicts"] == []
+
+    exported = tmp_path / "导出.xlsx"
+    result = CliRunner().invoke(main, ["members", "export", str(exported)], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(exported).active.values)
+    column = rows[0].index("备注")
+    assert {r[rows[0].index("姓名")]: r[column] for r in rows[1:]}["钱二丫"] == "出国（2025年9月）；情况说明：导师：孙教授"
+    again = imported(env, exported)
+    assert again["updated"] == [] and len(again["unchanged"]) == 6
+
+
+def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(staff, db):
+    text = "姓名,手机号,会员类别,备注,办公室\n吴六顺,13600000106,普通会员,出国访学至2027年,科技楼302\n"
+    sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO(text.encode("utf-8")), "名册.csv")},
+                content_type="multipart/form-data")
+    post(staff, f"/admin/members/import/{sent.location.rsplit('/', 1)[1]}")
+    remarks, member = remarks_of(db, "13600000106")
+    assert remarks == "出国访学至2027年；办公室：科技楼302"
+    shown = page(staff.get(f"/admin/members/{member['member_no']}"))
+    assert "备注" in shown and "出国访学至2027年；办公室：科技楼302" in shown
+    form = page(staff.get(f"/admin/members/{member['member_no']}/edit"))
+    assert "出国访学至2027年" in form
