@@ -15,7 +15,7 @@ from storage import numbers
 from storage.database import now_iso
 from storage.sqlite import transaction
 
-INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow")
+INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow", "honorary")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 

@@ -19,6 +19,7 @@ import json
 import sqlite_utils
 
 from storage.database import now_iso
+from storage.members import INDIVIDUAL_CATEGORIES
 from storage.sqlite import transaction
 
 FILED, APPROVED, RETURNED = "filed", "approved", "returned"
@@ -299,7 +300,7 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     Counts only: what they mean and how they score is the province's rule (handlers/province/evaluation.py).
     """
     first, last = f"{year}-01-01", year_end
-    individuals = "category in ('student', 'regular', 'senior', 'fellow')"
+    individuals = f"category in ({', '.join(repr(c) for c in INDIVIDUAL_CATEGORIES)})"
     on_roll = "status in ('active', 'suspended')"
     figures: dict = {}
     figures["members"] = _one(db, f"select count(*) from members where {individuals} and {on_roll}")[0]
@@ -314,9 +315,9 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     figures["units_with_members"] = _one(db, "select count(*) from units u where u.status = 'active' and exists "
                                              f"(select 1 from members m where m.unit_id = u.id and m.{on_roll})")[0]
     figures["dues_members"] = _one(db, f"select count(*) from members where {individuals} and status = 'active' "
-                                       "and category != 'fellow'")[0]
+                                       "and category not in ('fellow', 'honorary')")[0]
     figures["dues_paid"] = _one(db, f"select count(*) from members where {individuals} and status = 'active' "
-                                    "and category != 'fellow' and paid_through >= ?", [last])[0]
+                                    "and category not in ('fellow', 'honorary') and paid_through >= ?", [last])[0]
     figures["payments"] = _one(db, "select count(*) from payments")[0]
     for kind in ("newsletter", "resolution"):
         figures[f"{kind}s"] = _one(db, "select count(*) from newsletters where kind = ? and "
