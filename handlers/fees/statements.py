@@ -61,11 +61,26 @@ class StatementError(ValueError):
 
 
 class RowProblem(Exception):
-    """A statement row that cannot be recorded: `outcome` says which list, `problem` why."""
+    """A statement row that cannot be recorded: `outcome` says which list, `problem` why; `column`
+    the column it is about (a key of [fees.import_columns], or a remark column's header) when it is
+    not the problem's usual one (PROBLEM_COLUMNS)."""
 
-    def __init__(self, outcome: str, problem: str, **facts):
+    def __init__(self, outcome: str, problem: str, column: str | None = None, **facts):
         super().__init__(problem)
-        self.outcome, self.problem, self.facts = outcome, problem, facts
+        self.outcome, self.problem, self.column, self.facts = outcome, problem, column, facts
+
+
+# The column a problem is about, named with the row in the report (which column was read as the amount)
+PROBLEM_COLUMNS = {
+    "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
+    "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
+    "paid_ahead": "amount", "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
+    "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
+    "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
+    "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
+    "names_conflict": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
+    "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
+}
 
 
 
@@ -95,11 +110,12 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
-               "names": _names_pattern(member_names(db))}
+               "names": _names_pattern(member_names(db)), "pinyin": None}
     headers = {key: column.header for key, column in sheet.columns.items()}
+    letters = {column.header: column.letter for column in [*sheet.columns.values(), *sheet.gathered.get("memo", [])]}
     context["refunded"] = _refund_pairs(sheet.rows)
     for row_no, values in sheet.rows:
-        values = dict(values, _headers=headers)
+        values = dict(values, _headers=headers, _letters=letters)
         if not _is_transaction(values):
             report["skipped"] += 1  # a bill's summary lines under the table (总交易单数 ...)
             continue
@@ -182,7 +198,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     named = [] if _number_in(values) else _members_named(db, values, memo, context)
     if len(named) > 1:
         return _split_among(db, row_no, values, amount, paid_on, named, context)
-    payer, matched_by = named[0] if named else _match_payer(db, values)
+    payer, matched_by = named[0] if named else _match_payer(db, values, context)
     purpose = _purpose(memo, payer["category"], amount)
     if purpose == "other":
         raise _not_dues(db, values, memo, context)
@@ -472,25 +488,32 @@ def _account(values: dict) -> str | None:
     return re.sub(r"[\s\-]", "", normalise(values.get("account"))) or None
 
 
+def _column_of(values: dict, key: str, header: str) -> str:
+    """`key` where the file's column of that key is the one named, else the remark column's header."""
+    return key if values.get("_headers", {}).get(key) == header else header
+
+
 def _header(values: dict, key: str) -> str:
     """The column's header as the file writes it (read_table leaves it under "_headers")."""
     return values.get("_headers", {}).get(key) or dues.fee_rules()["import_columns"][key][0]
 
 
-def _match_payer(db, values: dict) -> tuple[dict, str]:
+def _match_payer(db, values: dict, context: dict | None = None) -> tuple[dict, str]:
     """The payer of a row and how it was found, e.g. "附言（会员编号）"."""
     found = _number_in(values)
     if found:
         number, header = found
         payer = find_payer(db, number)
         if payer is None:
-            raise RowProblem("unmatched", "no_such_number", number=number)
+            raise RowProblem("unmatched", "no_such_number", column=_column_of(values, "member_no", header),
+                             number=number)
         return payer, _text("import.matched_by", column=header, how=_text("import.how.number"))
     mobile = _mobile_in(values)
     if mobile:
         payers = find_payers_by_mobile(db, mobile[0])
         if len(payers) > 1:
-            raise RowProblem("ambiguous", "ambiguous", candidates=[p["number"] for p in payers])
+            raise RowProblem("ambiguous", "ambiguous", column=_column_of(values, "mobile", mobile[1]),
+                             candidates=[p["number"] for p in payers])
         if payers:
             return payers[0], _text("import.matched_by", column=mobile[1], how=_text("import.how.mobile"))
     account = _account(values)
@@ -507,8 +530,67 @@ def _match_payer(db, values: dict) -> tuple[dict, str]:
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
     if mobile:
-        raise RowProblem("unmatched", "no_such_mobile", mobile=mask_mobile(mobile[0]))
+        raise RowProblem("unmatched", "no_such_mobile", column=_column_of(values, "mobile", mobile[1]),
+                         mobile=mask_mobile(mobile[0]))
+    by_pinyin = _by_pinyin(db, values, context) if context is not None else None
+    if by_pinyin:
+        return by_pinyin
     raise _likely_payer(db, name, _memo_text(values)) or RowProblem("unmatched", "no_key")
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+PINYIN_SPAN = 3  # a name is written in at most three words: "SUN LI NA", "ouyang xiaoming"
+
+
+def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
+    """A payer written in pinyin (户名 LIU YANG, 附言 "daijiao sun lina"): the one member in force whose
+    name reads so, surname first or last. Several members reading alike are listed for a person
+    (RowProblem), never guessed; None when no pinyin in the row reads as a member's name."""
+    cells = [("name", normalise(values.get("name"))), *_memo_cells(values)]
+    readings = _readings(db, context)
+    for column, text in cells:
+        words = [w.lower() for w in _LATIN_WORD.findall(text)]
+        found = [(i, j, readings["names"][span]) for i in range(len(words))
+                 for j in range(i + 1, min(i + PINYIN_SPAN, len(words)) + 1)
+                 if (span := "".join(words[i:j])) in readings["names"] and span not in readings["words"]]
+        # "sun lina" is 孙丽娜, not also 李娜: a reading inside a longer one found is no name of its own
+        names = sorted({name for i, j, readers in found
+                        if not any(a <= i and j <= b and (a, b) != (i, j) for a, b, _ in found) for name in readers})
+        payers = [p for name in names for p in find_payers_by_name(db, name) if p["kind"] == "member"]
+        if not payers:
+            continue
+        header = _header(values, "name") if column == "name" else column
+        if len(payers) > 1:
+            raise RowProblem("ambiguous", "pinyin_several", column=column, written=text, names="、".join(names),
+                             numbers=dues.listing([p["number"] for p in payers]),
+                             candidates=[p["number"] for p in payers])
+        return payers[0], _text("import.matched_by", column=header, how=_text("import.how.pinyin"))
+    return None
+
+
+def _readings(db, context: dict) -> dict:
+    """{"names": pinyin -> member names reading so, "words": the pinyin of the words around a payment
+    (代缴 daijiao, 会费 huifei: no name)}, made once an import. A surname's every reading counts (单 dan
+    and shan, 曾 zeng and ceng), the given name its usual one; ü written v or u (吕 lv, lu)."""
+    if context.get("pinyin") is None:
+        from pypinyin import Style, lazy_pinyin, pinyin  # loaded only when a statement holds pinyin
+
+        def spelled(text: str, surname_last: bool = False) -> set[str]:
+            given = "".join(lazy_pinyin(text[1:], style=Style.NORMAL, errors="ignore"))
+            surnames = pinyin(text[0], style=Style.NORMAL, heteronym=True, errors="ignore")[0][:3]
+            readings = {given + surname if surname_last else surname + given for surname in surnames}
+            return {variant for reading in readings for variant in (reading, reading.replace("v", "u"))}
+
+        names: dict[str, set[str]] = {}
+        for name in member_names(db):
+            if all(_CJK.match(c) for c in name):
+                for reading in spelled(name) | spelled(name, surname_last=True):
+                    names.setdefault(reading, set()).add(name)
+        rules = statement_rules()
+        words = {r for word in [*rules["dues_words"], *rules.get("name_before", ()), *rules.get("name_after", ())]
+                 for r in spelled(word)}
+        context["pinyin"] = {"names": names, "words": words}
+    return context["pinyin"]
 
 
 def _likely_payer(db, name: str, memo: str) -> RowProblem | None:
@@ -576,6 +658,8 @@ def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
 def _years_paid(category: str, amount: float, years_cell) -> int:
     """The term a row pays for: its years column if any (checked), else what the amount buys."""
     name = dues.category_name(category)
+    if dues.is_exempt(category):
+        raise RowProblem("invalid", "exempt", category=name, amount=dues.format_amount(amount))
     if years_cell in (None, ""):
         years = dues.years_for_amount(category, amount)
         if years is None:
@@ -611,11 +695,27 @@ def _years_cell(value) -> int:
 
 
 def _problem_row(row_no: int, values: dict, problem: RowProblem) -> dict:
-    """What the secretariat needs to find the line in the bank statement; mobiles masked."""
+    """What the secretariat needs to find the line in the bank statement: its row and the column the
+    problem is about (the one read as the amount, the remark that named someone); mobiles masked."""
+    header, letter = _problem_column(values, problem)
     return {"row": row_no, "problem": problem.problem, **problem.facts,
+            "header": header, "letter": letter,
             "date": normalise(values.get("date")), "amount": normalise(values.get("amount")),
             "payer": mask_mobile(" ".join(t for t in (normalise(values.get("name")), normalise(values.get("mobile")),
                                                       _memo_text(values)) if t))}
+
+
+def _problem_column(values: dict, problem: RowProblem) -> tuple[str, str]:
+    """(header, letter) of the column a problem is about, as the file writes it; ("", "") if it has none."""
+    key = problem.column or PROBLEM_COLUMNS.get(problem.problem)
+    headers, letters = values.get("_headers", {}), values.get("_letters", {})
+    if key == "memo":
+        header = next((h for h, _ in _memo_cells(values)), "")
+    elif key in headers:
+        header = headers[key]
+    else:
+        header = key if key in letters else ""  # a remark column named by its header
+    return header, letters.get(header, "")
 
 
 
@@ -623,6 +723,12 @@ def problem_text(row: dict) -> str:
     if row["problem"] == "ambiguous":
         return _text("import.candidates", numbers=dues.listing(row["candidates"]))
     return _text(f"problems.{row['problem']}", **row)
+
+
+def problem_line(row: dict) -> str:
+    """A problem row as the report says it: the row, the column it is about, what is wrong."""
+    key = "import.problem_line" if row.get("header") else "import.problem_line_row"
+    return _text(key, **dict(row, problem=problem_text(row)))
 
 
 
@@ -645,7 +751,7 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         if report[outcome]:
             lines.append(("title", _text(f"import.{outcome}_title")))
         for row in report[outcome]:
-            lines.append((outcome, _text("import.problem_line", **dict(row, problem=problem_text(row)))))
+            lines.append((outcome, problem_line(row)))
     if report["dry_run"]:
         lines.append(("note", _text("import.dry_run")))
     return lines
