@@ -87,7 +87,7 @@ def create_app(config: Config | None = None) -> Flask:
     if config is None:
         load_dotenv_file()
         config = load_config()
-    configure_logging()
+    configure_logging(secrets=config.secret_values())
     import handlers
 
     handlers.register()

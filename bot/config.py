@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from storage.accounts import current_account
@@ -33,6 +33,9 @@ DEV_COMPONENT = {"component_app_id": "wx00000000platform", "component_app_secret
 
 class ConfigError(ValueError):
     """A setting has a value the bot cannot run with; the message is one line."""
+
+
+SECRET_FIELD = re.compile(r"secret|token|aes_key|apiv3_key|private_key")
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,12 @@ class Config:
     @property
     def platform(self) -> bool:
         return self.component_app_id is not None
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The configured secrets (AppSecret, tokens, keys, the merchant's private key): the log hides
+        them wherever an error quotes one (bot/privacy.py)."""
+        return tuple(str(value) for field in fields(self)
+                     if SECRET_FIELD.search(field.name) and (value := getattr(self, field.name)))
 
     @property
     def account_dir(self) -> Path:

@@ -23,19 +23,44 @@ def hide_secrets(text: str) -> str:
 
 
 class MaskMobileFilter(logging.Filter):
-    """Applied to every log record the bot writes."""
+    """Applied to every log record the bot writes: mobiles masked and secrets hidden in the message,
+    and in the traceback of a logged exception (requests quotes the URL it failed on, secret included)."""
+
+    def __init__(self, secrets=()):
+        super().__init__()
+        self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True)
+
+    def clean(self, text: str) -> str:
+        text = hide_secrets(mask_mobile(text))
+        for secret in self.secrets:  # the configured values themselves, wherever an error quotes them
+            text = text.replace(secret, "***")
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_mobile(record.getMessage())
+        record.msg = self.clean(record.getMessage())
         record.args = ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.clean(record.stack_info)
         return True
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(MaskMobileFilter())
+MIN_SECRET = 6  # shorter configured values (a test's "x") would blank ordinary words
+
+
+def configure_logging(level: int = logging.INFO, secrets=()) -> None:
+    """Log to stderr through MaskMobileFilter; `secrets`: the configured secret values, hidden too."""
     root = logging.getLogger()
-    if not any(isinstance(f, MaskMobileFilter) for h in root.handlers for f in h.filters):
+    present = [f for h in root.handlers for f in h.filters if isinstance(f, MaskMobileFilter)]
+    if present:
+        for found in present:
+            found.secrets = sorted({*found.secrets, *MaskMobileFilter(secrets).secrets}, key=len, reverse=True)
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(MaskMobileFilter(secrets))
         root.addHandler(handler)
     root.setLevel(level)
