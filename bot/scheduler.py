@@ -242,30 +242,37 @@ def _execute(db, r: redis.Redis, config: Config, run_id: int, name: str, at: dat
 
 # --- what the console and `schedule list` show ---------------------------------------------------
 
+def shown_zone() -> ZoneInfo:
+    """The timezone the secretariat reads run times in: content/schedule.toml's own (北京时间), whatever
+    zone one job's timetable is kept in and wherever the server's clock stands."""
+    return ZoneInfo(content.load_toml("schedule.toml")["timezone"])
+
+
 def overview(db, now: datetime) -> list[dict]:
-    """Each job of the table: when it runs, its last run and outcome, its next run (in its timezone)."""
+    """Each job of the table: when it runs (in its timezone), its last run and outcome, its next run
+    (the times in shown_zone)."""
     last = store.last_runs(db)
     jobs = []
     for entry in table().values():
         next_run = entry.next_after(now)
         jobs.append({"job": entry.name, "title": job_title(entry.name), "cron": entry.cron,
-                     "timezone": entry.zone.key, "next_run": _iso(next_run), "next_run_text": _shown(next_run),
-                     "last_run": described(last.get(entry.name), entry.zone)})
+                     "timezone": entry.zone.key, "next_run": _iso(next_run),
+                     "next_run_text": _shown(next_run.astimezone(shown_zone())),
+                     "last_run": described(last.get(entry.name))})
     return jobs
 
 
 def recent_runs(db, limit: int) -> list[dict]:
     """The latest runs of every job, newest first, described."""
-    zones = {name: entry.zone for name, entry in table().items()}
-    return [described(run, zones.get(run["job"], timezone.utc)) for run in store.recent_runs(db, limit)]
+    return [described(run) for run in store.recent_runs(db, limit)]
 
 
-def described(run: dict | None, zone: ZoneInfo) -> dict | None:
-    """A run as the secretariat reads it: its time in the job's timezone, its outcome in words."""
+def described(run: dict | None) -> dict | None:
+    """A run as the secretariat reads it: its time in shown_zone, its outcome in words."""
     if run is None:
         return None
     return dict(run, title=job_title(run["job"]),
-                at_text=_shown(datetime.fromisoformat(run["started_at"] or run["queued_at"]).astimezone(zone)),
+                at_text=_shown(datetime.fromisoformat(run["started_at"] or run["queued_at"]).astimezone(shown_zone())),
                 status_text=content.text(f"schedule.statuses.{run['status']}"),
                 trigger_text=content.text(f"schedule.triggers.{run['trigger']}"),
                 outcome_text=run["error"] if run["status"] == store.FAILED else summary_text(run["job"], run["summary"]))

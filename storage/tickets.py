@@ -88,16 +88,20 @@ def ticket_of_member(db: sqlite_utils.Database, openid: str, ticket_id: int) -> 
     return _first(db["tickets"].rows_where("id = ? and openid = ?", [ticket_id, openid], limit=1))
 
 
-def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: str | None = None) -> list[dict]:
-    """The queue, oldest first (first come, first served), with the member's name when bound."""
+def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: str | None = None,
+                 offset: int = 0, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+    """The queue, oldest first (first come, first served), with the member's name when bound; a page
+    of it with `offset` and `limit`; `newest_first` for looking back (closed tickets)."""
     where = [f"t.status in ({','.join('?' * len(statuses))})"]
     params = list(statuses)
     if category:
         where.append("t.category = ?")
         params.append(category)
+    page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
     return list(db.query(
         "select t.*, m.name as member_name, m.member_no from tickets t "
-        f"left join members m on m.openid = t.openid where {' and '.join(where)} order by t.id", params))
+        f"left join members m on m.openid = t.openid where {' and '.join(where)} "
+        f"order by t.id{' desc' if newest_first else ''}{page}", params))
 
 
 def count_tickets(db: sqlite_utils.Database) -> dict[str, int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
@@ -31,6 +31,7 @@ TEXT_FIELDS = ("title", "summary", "link")
 LIST_FIELDS = ("discipline", "unit")  # audience words typed in, separated by spaces or commas
 IN_FLIGHT = (QUEUED, *OPEN)
 FORM_WORDING = "admin.news.form_problems"  # an item's problems named by the form's fields, not a file's
+ITEM_NO_TITLE = 20  # characters of the title in a written item's number (its address)
 
 
 def _words(value: str) -> list[str]:
@@ -91,7 +92,7 @@ def write():
     form = request.form if request.method == "POST" else request.args
     problems = []
     if request.method == "POST":
-        item_no = datetime.now().strftime("web-%Y%m%d-%H%M%S")
+        item_no = _item_no(form.get("title", ""))
         try:
             item = newsletters.parse_item(_markdown(form), item_no, t("news.source"), FORM_WORDING)
             unknown = missing_units(db(), (item["audience"] or {}).get("unit", []))
@@ -105,6 +106,18 @@ def write():
             say_done("news.saved", title=saved["title"])
             return redirect(url_for(".show", item_no=saved["item_no"]))
     return render("news_write.html", form=form, problems=problems, choices=_choices()), 400 if problems else 200
+
+
+def _item_no(title: str) -> str:
+    """A written item's number, seen in the page's address: the day and its title (2026-12-06-年会通知),
+    as the content files' items are named, not a clock reading; -2, -3 ... for a second of that title."""
+    words = re.sub(r"[^\w\u4e00-\u9fff]+", "-", title).strip("-_")[:ITEM_NO_TITLE] or t("news.untitled")
+    base = f"{date.today().isoformat()}-{words}"
+    item_no, again = base, 1
+    while find_item(db(), item_no):
+        again += 1
+        item_no = f"{base}-{again}"
+    return item_no
 
 
 @bp.get("/count")
@@ -155,7 +168,7 @@ def send(item_no: str):
     """Queue the item for everyone it reaches; whoever is already queued or sent is not queued again."""
     item = _item_or_404(item_no)
     if item["publish_at"] > now_iso():
-        say_not_done(content.text("news_cli.not_yet", **item))
+        say_not_done(t("news.not_yet_titled", title=item["title"], date=item["publish_at"][:16].replace("T", " ")))
     else:
         people = recipients(db(), item)
         if not people:

@@ -1,7 +1,8 @@
 """定时任务: each periodic job of content/schedule.toml with its last run, outcome and next run,
 the latest runs, and a button that runs a job now (recorded as a manual run, like the commands).
 
-Times are shown in each job's own timezone, the one its timetable is read in (bot.scheduler.overview).
+A job's timetable is said in its own timezone (the one it is read in); the runs' times are all shown
+in the schedule's timezone, 北京时间, and the page says so (bot.scheduler.shown_zone).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def index():
     jobs = [dict(job, last_run=_with_who(job["last_run"]), when=when_text(job["cron"], job["timezone"]))
             for job in scheduler.overview(db(), now())]
     recent = [_with_who(run) for run in scheduler.recent_runs(db(), RECENT)]
-    return render("schedule.html", jobs=jobs, recent=recent)
+    return render("schedule.html", jobs=jobs, recent=recent, zone=zone_name(scheduler.shown_zone().key))
 
 
 @bp.post("/<job>/run")
@@ -77,5 +78,9 @@ def when_text(cron: str, timezone: str) -> str | None:
         days = t("schedule.monthly", day=int(day))
     else:
         return None
-    zone = t("schedule.beijing") if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone
-    return t("schedule.when_text", days=days, clock=clock, zone=zone)
+    return t("schedule.when_text", days=days, clock=clock, zone=zone_name(timezone))
+
+
+def zone_name(timezone: str) -> str:
+    """China's timezone as a secretary calls it (北京时间); another by its name."""
+    return t("schedule.beijing") if timezone in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else timezone

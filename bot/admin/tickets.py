@@ -11,7 +11,8 @@ from flask import Blueprint, redirect, request, url_for
 
 from bot import content
 from handlers.tickets import replies as ticket_replies
-from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import (actor, current_page, db, or_404, past_the_end, redis_client, render, say_done,
+                          say_not_done, t)
 from storage import tickets as store
 from storage.members import Refused, find_member_by_openid
 
@@ -22,10 +23,19 @@ VIEWS = {"active": (store.OPEN, store.REPLIED), "closed": (store.CLOSED,), "all"
 
 @bp.get("/")
 def index():
+    """One page of a view: the open queue oldest first (first come, first served), closed and all
+    tickets newest first."""
     view = request.args.get("view", "active")
     if view not in VIEWS:
         view = "active"
-    return render("tickets.html", tickets=store.list_tickets(db(), VIEWS[view]), view=view, views=VIEWS)
+    pager = current_page()
+    counts = store.count_tickets(db())
+    pager.total = sum(counts.get(status, 0) for status in VIEWS[view])
+    if last := past_the_end(pager):
+        return last
+    tickets = store.list_tickets(db(), VIEWS[view], offset=pager.offset, limit=pager.per_page,
+                                 newest_first=view != "active")
+    return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager)
 
 
 @bp.get("/<ticket_no>")
