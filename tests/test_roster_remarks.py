@@ -63,7 +63,7 @@ def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
     assert remarks_of(db, "13600000104")[0] is None  # nothing written: nothing made up (正常, the row number)
     assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
     remarks, member = remarks_of(db, "13600000107")
-    assert remarks == "会员状态：退休" and member["status"] == "active"
+    assert remarks == "退休" and member["status"] == "active"
 
 
 def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, tmp_path):

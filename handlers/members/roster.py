@@ -498,7 +498,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
 
 def _remarks_kept(values: dict, other_cells: list) -> str:
     """Every word of the row that no field holds as written, kept with the member: the remarks cell
-    (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常), and the cells of
+    (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常: 退休), and the cells of
     columns nobody reads (办公电话：0371-65512345), but not row numbers ([columns.remarks] not_kept)."""
     spec = columns()["remarks"]
     skipped = {header_key(h) for h in spec.get("not_kept", [])}
@@ -510,7 +510,7 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
         except Invalid:
             code = None
         if code is None or content.text(f"cli_labels.statuses.{code}") != status:
-            parts.append(content.text("cli_roster.remark_cell", header=columns()["status"]["label"], value=status))
+            parts.append(status)  # 退休, as the secretary would write it in the remarks
     for header, value in other_cells:
         if not is_blank(value) and header_key(header) not in skipped:
             parts.append(content.text("cli_roster.remark_cell", header=header, value=_shown(value).strip()))
