@@ -256,3 +256,30 @@ def test_a_secretariat_command_waits_for_a_move_and_a_move_for_a_running_command
     assert "还有工作没做完（秘书处命令）" in out, out
     assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == [CHEM]
     assert not redis_client.keys(f"*{CHEM}*command:*")
+
+
+def test_a_move_left_undecided_holds_the_society_until_it_is_run_again(hosts, redis_client, monkeypatch):  # noqa: F811
+    from bot.platform.shards import HostsUnavailable
+
+    host_a, host_b = hosts["host_a"], hosts["host_b"]
+    ask = moving.ask_host
+
+    def word_lost(config, r, name, question, **arguments):  # B adopts the copy; A hears nothing of it
+        if question is moving.receive_society:
+            ask(config, r, name, question, **arguments)
+            r.set(moving.OUTCOME_PREFIX + arguments["move_id"], '{"state": "adopting"}', px=300)
+            raise HostsUnavailable([name])
+        if question is moving.keeps_society:
+            raise HostsUnavailable([name])
+        return ask(config, r, name, question, **arguments)
+    monkeypatch.setattr(moving, "ask_host", word_lost)
+    out = run_societies(host_a.env, "move", CHEM, "--to", "host_b", ok=False).output
+    assert "现在不知道学会在哪台主机上" in out and "再运行一次同样的 societies move 命令" in out, out
+    assert redis_client.ttl(MOVING_PREFIX + CHEM) == -1  # held without end: neither host serves it meanwhile
+
+    monkeypatch.setattr(moving, "ask_host", ask)  # host B answers again
+    out = run_societies(host_a.env, "move", CHEM, "--to", "host_b").output
+    assert "上一次搬迁时 host_b 已经接收了学会，这次确认后完成" in out, out
+    assert [s["appid"] for s in run_societies_json(host_a.env, "list")] == []
+    assert [s["appid"] for s in run_societies_json(host_b.env, "list")] == [AGRI, CHEM]
+    assert not redis_client.exists(MOVING_PREFIX + CHEM)
