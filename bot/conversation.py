@@ -48,6 +48,14 @@ def means_continue(text: str) -> bool:
         and not any(word in plain for word in words["continue_not"]) and not looks_like_a_question(text)
 
 
+def is_made_of(text: str, words_key: str) -> bool:
+    """Whether a reply is nothing but words of the list, one after another ("是的没错", "对对 确认")."""
+    plain = rest = _short_answer(text)
+    for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
+        rest = rest.replace(word.lower(), "")
+    return bool(plain) and not rest
+
+
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
     first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]

@@ -127,6 +127,8 @@ def browse(ctx, listing: Listing) -> Reply:
 
 def open_entry(ctx, listing: Listing, number: int) -> Reply:
     shown = ctx.flow_data["shown"]
+    if not shown:  # "第一个详细说一下" when nothing was listed
+        return ctx.reply("paging.nothing_listed")
     if not 1 <= number <= len(shown):
         return ctx.reply("paging.bad_number", number=number, last=len(shown))
     ctx.goto(STEP, current=shown[number - 1])

@@ -50,14 +50,15 @@ def clean_mobile(text) -> str:
 
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
                  "六": "6", "七": "7", "八": "8", "九": "9"}
-_SPOKEN_RUN = re.compile(f"[{''.join(_SPOKEN_DIGIT)}]{{7,}}")
+_SPOKEN_RUN = re.compile(f"[{''.join(_SPOKEN_DIGIT)}](?:[ -]?[{''.join(_SPOKEN_DIGIT)}]){{6,}}")  # "幺三八 三七九八 六五四三"
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 
 
 def mobile_and_rest(text) -> tuple[str | None, str]:
     """The mainland mobile said somewhere in a sentence ("不好意思，是138 3812 3456", a voice note's
     "一三九零三七一二二三三") as its 11 digits, or None; and the sentence without it."""
-    value = _SPOKEN_RUN.sub(lambda run: "".join(_SPOKEN_DIGIT[c] for c in run.group()), normalise(text))
+    value = _SPOKEN_RUN.sub(lambda run: "".join(_SPOKEN_DIGIT[c] for c in run.group() if c in _SPOKEN_DIGIT),
+                            normalise(text))
     found = _MOBILE_IN_TEXT.search(value)
     if found is None:
         return None, value

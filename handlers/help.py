@@ -10,6 +10,8 @@ from bot.registry import handles
 from bot.router import normalize
 from bot.validation import looks_like_a_question
 from handlers.events import chat as events
+from handlers.human import chat as human
+from handlers.human import office_hours
 from handlers.fees import chat as fees
 from handlers.tickets import feedback
 
@@ -59,8 +61,21 @@ def acknowledges_first(text: str) -> bool:
 def show_help(ctx):
     if ctx.message.kind != "event" and events.asks_by_period(ctx):  # "下半年有什么" read as a greeting
         return events.show_events(ctx)
+    if ctx.message.kind != "event" and asks_if_anyone_there(ctx.text):
+        return _anyone_there(ctx)
     line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
     return ctx.reply(line) if line else ctx.reply("help.text")
+
+
+def asks_if_anyone_there(text: str) -> bool:
+    """"现在是周六 有人吗", "周末有人值班吗": whether a person is there now."""
+    return any(word in _plain(text) for word in _words()["anyone_there_words"])
+
+
+def _anyone_there(ctx):
+    """The assistant is always there; when the secretariat's staff are, and the phone for urgent things."""
+    return ctx.reply("smalltalk.anyone_there", when=office_hours.when_text(human.now()),
+                     **content.society()["secretariat"])
 
 
 @handles("unknown")
@@ -69,7 +84,7 @@ def not_understood(ctx):
     if reason == "thanks":
         return ctx.reply("clarify.thanks")  # also when a list was open (bot/clarify.py answers it otherwise)
     if reason == "greeting":  # 你好 mid-form: greeted back, the form's reminder follows
-        return ctx.reply(_greeting(ctx.text))
+        return _anyone_there(ctx) if asks_if_anyone_there(ctx.text) else ctx.reply(_greeting(ctx.text))
     if not _plain(normalize(ctx.text)):  # only emoji, a sticker's [微笑], punctuation
         return ctx.reply("smalltalk.emoji")
     if only_acknowledges(ctx.text) or acknowledges_first(ctx.text):  # "对", "好吧，尽快": not the whole menu

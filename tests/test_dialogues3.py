@@ -251,3 +251,93 @@ def test_an_english_question_and_a_latin_name_are_no_invite_code(visitor):
 def test_an_invite_code_typed_alone_in_lower_case_is_still_a_code(visitor):
     visitor.says("入会")
     assert "ABCDEF" in visitor.says("abcdef")
+
+
+# --- the third written set's classes: questions answered where binding was asked, a person, a form ------
+
+@pytest.mark.parametrize("asks", ["我不是会员能参加吗", "我们不是会员单位 也能发吗"])
+def test_what_non_members_may_do_is_answered_without_binding(visitor, asks):
+    reply = visitor.says(asks)
+    assert "不是会员也能" in reply and "请输入您的姓名" not in reply
+
+
+def test_whether_dues_reminders_still_come_is_answered(visitor):
+    reply = visitor.says("会费到期提醒还发吗")
+    assert "服务通知" in reply and "请输入您的姓名" not in reply
+
+
+def test_asking_if_anyone_is_there_gives_the_office_hours(visitor):
+    reply = visitor.says("现在是周六 有人吗")
+    assert "0371-6000 0000" in reply and "9:00" in reply
+
+
+def test_lodging_asked_while_registering_is_answered_and_the_contact_still_asked(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    reply = visitor.says("需要住宿 两晚 跟同事合住")
+    assert "会务组" in reply and "格式不对" not in reply and "姓名和手机号" in reply
+
+
+def test_a_mobile_read_out_with_yao_and_spaces_registers(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    assert "138****6543" in visitor.says("名字叫杨果 手机幺三八 三七九八 六五四三")
+    assert "报名成功" in visitor.says("是的没错")
+    assert [r["mobile"] for r in registrations(db)] == ["13837986543"]
+
+
+def test_slides_asked_for_are_passed_to_a_person_on_a_yes(visitor, db):
+    assert "转给秘书处" in visitor.says("上个月那个论坛有回放吗")
+    assert "人工服务" in visitor.says("好的 那帮我转一下")
+    assert "回放" in tickets_of(db)[0]["body"]
+
+
+def test_a_unit_offering_to_co_host_gets_a_person(visitor, events):
+    assert "人工服务" in visitor.says("我们单位想协办今年的年会，找谁谈")
+
+
+def test_submit_with_nothing_open_is_no_feedback(visitor, db):
+    reply = visitor.says("没问题 提交")
+    assert "没有等您提交" in reply and tickets_of(db) == []
+
+
+def test_a_complaint_about_pushes_is_taken_as_the_complaint(visitor, db):
+    visitor.says("我要投诉")
+    assert "已收到您的反馈" in visitor.says("就是推送太多 质量差")
+
+
+def test_a_mobile_one_digit_long_is_no_member_number(visitor, roster):
+    visitor.says("绑定微信")
+    visitor.says("李秀兰")
+    assert "11 位" in visitor.says("135987600011")
+    assert "绑定成功" in visitor.says("打错了 13598760001")
+
+
+def test_a_place_in_an_empty_list_says_nothing_was_listed(visitor, db):
+    from tests.job_board import post
+
+    post(db, "算法工程师")
+    visitor.says("作物育种方向的招聘有没有")
+    reply = visitor.says("第一个详细说一下")
+    assert "没有列出" in reply and "1 到 0" not in reply
+
+
+def test_yes_to_the_alert_offered_when_no_job_matches_sets_it(visitor, db):
+    from storage import jobs as job_store
+    from tests.job_board import post
+
+    post(db, "算法工程师")
+    assert "订阅招聘 作物育种" in visitor.says("作物育种方向的招聘有没有")
+    reply = visitor.says("要得 有新的能提醒我不")
+    assert "育种" in str(job_store.alerts_of(db, "o_visitor")), reply
+
+
+def test_english_register_for_the_first_one_offers_that_event(visitor, events):
+    visitor.says("Are there any trainings?")
+    reply = visitor.says("How do I register for the first one?")
+    assert "实验室安全培训" in reply
+
+
+def test_a_foreign_credit_card_is_said_not_accepted_in_english(visitor):
+    reply = visitor.says("Can I pay with a foreign credit card?")
+    assert "not accepted" in reply and "bank transfer" in reply

@@ -18,17 +18,18 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot import content, paging
+from bot import content, offers, paging
 from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
-from bot.conversation import is_one_of
-from bot.registry import handles, step
+from bot.conversation import is_made_of, is_one_of
+from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
-from bot.validation import Invalid, clean_mobile, looks_like_a_question, name_in, normalise, tries_value, unit_in
+from bot.validation import (Invalid, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
+                            unit_in)
 from handlers.events.registration import register
 from storage.events import (
     REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
@@ -153,6 +154,10 @@ def asks_by_period(ctx) -> bool:
 
 @handles("events", menu="MENU_EVENTS", reads_only=True)
 def show_events(ctx):
+    if ctx.message.kind != "event" and guide.mentions(ctx.text, "cooperation_words"):  # "想协办年会，找谁谈"
+        return INTENT_HANDLERS["human"](ctx)
+    if ctx.message.kind != "event" and guide.mentions(ctx.text, "materials_words"):  # "论坛有回放吗"
+        return materials_asked(ctx)
     if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if ctx.message.kind != "event" and _asks_about_own(ctx):
@@ -167,6 +172,13 @@ def show_events(ctx):
     if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
+
+
+def materials_asked(ctx):
+    """Replays and slides are the secretariat's to give: said so, and passing the request on offered
+    (a yes next records it for a person, handlers/human)."""
+    offers.make(ctx, content.text("events.signup.materials_forward", asked=ctx.text), intent="human")
+    return ctx.reply("events.signup.materials", **content.society()["secretariat"])
 
 
 def asks_for_meetings(text: str) -> bool:
@@ -373,14 +385,19 @@ def _confirm_prompt(ctx):
                      unit=unit, waitlist=_waitlist_note(event))
 
 
+def _says_yes(ctx) -> bool:
+    return is_one_of(ctx.text, "confirm_words") or is_made_of(ctx.text, "confirm_words")  # also "是的没错"
+
+
 def _tries_yes_or_no(ctx) -> bool:
-    return is_one_of(ctx.text, "confirm_words") or is_one_of(ctx.text, "no_words")
+    return _says_yes(ctx) or is_one_of(ctx.text, "no_words")
 
 
 def _asks_about_event(ctx) -> bool:
-    """"这个会是几号开？", "要交钱吗" while registering: a question about the event being registered for."""
-    return bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")) \
-        or fees.asks_event_fee(ctx.text)
+    """"这个会是几号开？", "要交钱吗", "能停车吗" while registering: a question about the event being
+    registered for."""
+    return bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")
+                or guide.mentions(ctx.text, "lodging_words")) or fees.asks_event_fee(ctx.text)
 
 
 def _event_facts(ctx, then) -> Reply:
@@ -388,6 +405,8 @@ def _event_facts(ctx, then) -> Reply:
     event = find_event(ctx.db, ctx.flow_data["event"])
     facts = ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
                       place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
+    if guide.mentions(ctx.text, "lodging_words"):  # "需要住宿 两晚": the organisers', said so
+        facts = facts.with_note(content.text("events.signup.lodging", **content.society()["secretariat"]))
     return facts.with_note(then(ctx).text)
 
 
@@ -401,7 +420,7 @@ def _tries_confirm(ctx) -> bool:
 
 @step(SIGNUP, "confirm", prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
 def confirm(ctx):
-    if is_one_of(ctx.text, "confirm_words"):
+    if _says_yes(ctx):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
@@ -451,13 +470,9 @@ def _contact_in(text: str) -> dict:
     people come ("就我一个人", "我们三个") is no part of the name (_party_in)."""
     text = _without_party(normalise(text))
     given = {}
-    mobile = _MOBILE.search(text)
+    mobile, text = mobile_and_rest(text)  # also one read out ("手机幺三八 三七九八 六五四三")
     if mobile:
-        try:
-            given["mobile"] = clean_mobile(mobile.group())
-        except Invalid:
-            pass
-        text = text.replace(mobile.group(), " ")
+        given["mobile"] = mobile
     unit = unit_in(text)
     if unit:
         given["work_unit"] = unit

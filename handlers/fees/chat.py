@@ -21,6 +21,7 @@ from bot.page_links import with_page_link
 from handlers.events import fees as event_fees
 from handlers.fees import dues
 from handlers.events import guide
+from handlers.members import profile
 from handlers.members.profile import start_binding
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import unit_in
@@ -44,6 +45,8 @@ def _mentions(text: str, key: str) -> bool:
 @handles("fee_status", menu="MENU_FEES", reads_only=True)
 def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
+    if text and profile.asks_about_notices(text):  # "会费到期提醒还发吗": service notices, not one's dues
+        return ctx.reply("profile.notices")
     if text and (_mentions(text, "refund") or _mentions(text, "complaint")):
         return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到", "收据半年了还没给": a complaint for the secretariat
     if text and asks_event_fee(text):

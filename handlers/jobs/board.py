@@ -175,8 +175,13 @@ def none_found(found: Found, text: str = "") -> str:
         words = " ".join([*named, *filter(None, (found.filters.education_text, found.filters.salary_text))])
         text += content.text("jobs.elsewhere", count=found.elsewhere, city=found.asked.city,
                              query=(" " + words) if words else "")
-    words = " ".join(found.asked.keywords) or (found.filters.discipline or "")
+    words = alert_words(found)
     return text + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)
+
+
+def alert_words(found: Found) -> str:
+    """The keywords an alert for a question that found nothing would watch ("作物育种"), or ""."""
+    return " ".join(found.asked.keywords) or (found.filters.discipline or "")
 
 
 # --- how a posting reads ----------------------------------------------------------------

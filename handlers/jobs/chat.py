@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from bot import content, paging
+from bot import content, offers, paging
 from handlers.jobs import board as job_board
 from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
@@ -62,6 +62,8 @@ def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
     if not reply:
         ctx.start_flow("jobs", paging.STEP, query=found.query.to_dict(), heading="", offset=0, shown=[], current=None)
     ctx.goto(paging.STEP, asked={"keywords": keywords, "city": city})
+    if not reply and job_board.alert_words(found) and not found.elsewhere:  # "要得 有新的提醒我": that alert
+        offers.make(ctx, content.text("jobs.alert_offer", words=job_board.alert_words(found)))
     return with_page_link(reply or Reply(text=job_board.none_found(found, text)), ctx.config, "jobs", "/m/jobs",
                           q=" ".join(keywords), city=city)
 

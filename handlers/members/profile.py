@@ -18,7 +18,7 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
-                            gender_in, mobile_and_rest, mobile_in,
+                            gender_in, looks_like_a_question, mobile_and_rest, mobile_in,
                             normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text, start_signup
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
@@ -92,12 +92,26 @@ def refuse_someone_elses_details(ctx) -> Reply | None:
     return None
 
 
+def asks_if_non_members_may(text: str) -> bool:
+    """"我不是会员能参加吗", "我们不是会员单位 也能发吗": a question about what non-members may do."""
+    return _mentions(text, _texts()["words"]["non_member"]) and looks_like_a_question(text)
+
+
+def asks_about_notices(text: str) -> bool:
+    """"会费到期提醒还发吗": whether service notices still come (after unsubscribing the newsletter)."""
+    return _mentions(text, _texts()["words"]["notices"]) and looks_like_a_question(text)
+
+
 @handles("profile", menu="MENU_PROFILE", reads_only=True)
 def show_profile(ctx):
     """The card for a bound member; otherwise the pending application, or binding."""
     refused = refuse_someone_elses_details(ctx)
     if refused is not None:
         return refused
+    if ctx.message.kind != "event" and asks_if_non_members_may(ctx.text):  # no binding for a question
+        return ctx.reply("profile.non_members")
+    if ctx.message.kind != "event" and asks_about_notices(ctx.text):  # "会费到期提醒还发吗"
+        return ctx.reply("profile.notices")
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)
@@ -182,6 +196,8 @@ def _is_plain_name(value: str) -> bool:
 
 def _clean_member_no(text) -> str:
     value = re.sub(r"\s+", "", normalise(text)).upper()
+    if re.fullmatch(r"1[3-9]\d{8,10}", value):  # "138037123456": a mobile a digit long or short, not a number
+        raise Invalid("mobile")
     if not re.fullmatch(r"[A-Z0-9\-]{4,32}", value):
         raise Invalid("member_no")
     return value

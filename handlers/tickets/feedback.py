@@ -4,6 +4,8 @@ A long first message ("公众号文章打不开，请处理") is already the con
 is offered back for confirmation instead of asking again. A short one that
 asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat.py.
 """
+import re
+
 from bot import content
 from bot.conversation import is_one_of
 from bot.registry import handles, step
@@ -32,6 +34,8 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
+    if ctx.message.kind != "event" and _submits_nothing(ctx.text):  # "没问题 提交" with no form open
+        return ctx.reply("feedback.nothing_to_submit")
     if ctx.message.kind != "event" and len(ctx.text) < _rules()["draft_min_chars"] and fees.asks_for_invoice(ctx.text):
         return fees.start_invoice(ctx)  # "开个收据" heard as a request for the secretariat: the invoice's details
     if ctx.message.kind != "event" and asks_who_will_know(ctx.text):
@@ -44,6 +48,15 @@ def start_feedback(ctx):
         return ctx.reply("feedback.confirm_draft", body=ctx.text)
     ctx.start_flow("feedback", "body")
     return ctx.reply("feedback.ask")
+
+
+def _submits_nothing(text: str) -> bool:
+    """"没问题 提交", "确认提交" when nothing waits to be submitted (a form that never started)."""
+    plain = re.sub(r"[\s\W_]+", "", text)
+    rest = plain
+    for word in sorted(_rules()["submit_words"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return plain != rest and not rest
 
 
 def _is_the_feedback_itself(text: str) -> bool:
