@@ -55,6 +55,9 @@ def branch_book(path):
 def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
     report = imported(env, branch_book(tmp_path / "东区分会.xlsx"))
     assert len(report["new"]) == 6 and report["bad_rows"] == []
+    first_sheet = report["sheets"][0]
+    assert first_sheet["remark_columns"] == ["办公电话（H 列）", "情况说明（J 列）"]
+    assert first_sheet["ignored_columns"] == ["序号（A 列）"]
     assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员"
     assert [r["row"] for r in report["repeated"]] == [9]
     assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
@@ -92,7 +95,10 @@ def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(st
     text = "姓名,手机号,会员类别,备注,办公室\n吴六顺,13600000106,普通会员,出国访学至2027年,科技楼302\n"
     sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO(text.encode("utf-8")), "名册.csv")},
                 content_type="multipart/form-data")
-    post(staff, f"/admin/members/import/{sent.location.rsplit('/', 1)[1]}")
+    token = sent.location.rsplit('/', 1)[1]
+    report = page(staff.get(f"/admin/members/import/{token}"))
+    assert "这些列没有对应的栏目，内容已原样记入各会员的“备注”：办公室（E 列）" in report and "已忽略" not in report
+    post(staff, f"/admin/members/import/{token}")
     remarks, member = remarks_of(db, "13600000106")
     assert remarks == "出国访学至2027年；办公室：科技楼302"
     shown = page(staff.get(f"/admin/members/{member['member_no']}"))

@@ -340,6 +340,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
                   dry_run: bool, db) -> dict:
     """The validation report of an import, before (created None) or after it was written."""
     sheet = plan.sheet
+    kept = roster.kept_in_remarks(sheet)
     members, units = (created["members"], created["units"]) if created else (None, None)
     numbers = [m["member_no"] for m in members] if members else [f.get("member_no") for _, f in plan.new]
     unit_numbers_ = [u["unit_no"] for u in units] if units else [f.get("unit_no") for _, f in plan.new_units]
@@ -367,7 +368,8 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "problems": [problem_view(p, problem_text) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
-        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
+        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored if c not in kept],
+        "remark_columns": [f"{c.header}（{c.letter} 列）" for c in kept],
         "fellow_cap": records.fellow_cap(db),
         "sheet": sheet.name,
     }
@@ -414,6 +416,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
                              *report_lines(sheet)]]
     d = report
     lines = sheet_lines(d, header_text(d["header_rows"]))
+    if d.get("remark_columns"):
+        lines.append(("note", say("cli_roster.remark_columns", columns="、".join(d["remark_columns"]))))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))

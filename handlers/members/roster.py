@@ -496,12 +496,21 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     return (_unit_fields(fields) if unit else fields), problems, notices
 
 
+def kept_in_remarks(sheet: Sheet) -> list[Column]:
+    """The sheet's columns no alias names whose cells go to the remarks (not a row number's)."""
+    return [column for column in sheet.ignored if header_key(column.header) not in _not_kept()]
+
+
+def _not_kept() -> set[str]:
+    return {header_key(h) for h in columns()["remarks"].get("not_kept", [])}
+
+
 def _remarks_kept(values: dict, other_cells: list) -> str:
     """Every word of the row that no field holds as written, kept with the member: the remarks cell
     (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常: 退休), and the cells of
     columns nobody reads (办公电话：0371-65512345), but not row numbers ([columns.remarks] not_kept)."""
     spec = columns()["remarks"]
-    skipped = {header_key(h) for h in spec.get("not_kept", [])}
+    skipped = _not_kept()
     parts = [_shown(values["remarks"]).strip()] if not is_blank(values.get("remarks")) else []
     status = re.sub(r"\s", "", normalise(values.get("status")))
     if status and not any(status in part for part in parts):
