@@ -547,6 +547,8 @@ def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
     name reads so, surname first or last. Several members reading alike are listed for a person
     (RowProblem), never guessed; None when no pinyin in the row reads as a member's name."""
     cells = [("name", normalise(values.get("name"))), *_memo_cells(values)]
+    if not any(_LATIN_WORD.search(text) for _, text in cells):
+        return None  # no pinyin: the members' readings are not worked out
     readings = _readings(db, context)
     for column, text in cells:
         words = [w.lower() for w in _LATIN_WORD.findall(text)]
@@ -575,16 +577,17 @@ def _readings(db, context: dict) -> dict:
     if context.get("pinyin") is None:
         from pypinyin import Style, lazy_pinyin, pinyin  # loaded only when a statement holds pinyin
 
-        def spelled(text: str, surname_last: bool = False) -> set[str]:
+        def spelled(text: str) -> set[str]:
+            """Surname first (SUN LINA) and last (LINA SUN)."""
             given = "".join(lazy_pinyin(text[1:], style=Style.NORMAL, errors="ignore"))
             surnames = pinyin(text[0], style=Style.NORMAL, heteronym=True, errors="ignore")[0][:3]
-            readings = {given + surname if surname_last else surname + given for surname in surnames}
+            readings = {order for surname in surnames for order in (surname + given, given + surname)}
             return {variant for reading in readings for variant in (reading, reading.replace("v", "u"))}
 
         names: dict[str, set[str]] = {}
         for name in member_names(db):
             if all(_CJK.match(c) for c in name):
-                for reading in spelled(name) | spelled(name, surname_last=True):
+                for reading in spelled(name):
                     names.setdefault(reading, set()).add(name)
         rules = statement_rules()
         words = {r for word in [*rules["dues_words"], *rules.get("name_before", ()), *rules.get("name_after", ())]
