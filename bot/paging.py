@@ -98,14 +98,14 @@ def _conversation() -> dict:
 def show(ctx, listing: Listing, query: dict, heading: str, open_single: bool = True) -> Reply | None:
     """Open the list at its first page, or (open_single) the entry itself when only one matches;
     None when none does. A heading that must be read (e.g. "nothing found, instead:") wants a list."""
-    rows = listing.fetch(ctx.db, query, 0, 2)
+    rows = listing.fetch(ctx.db, query, 0, page_size() + 1)  # the first page, and whether there is more
     if not rows:
         return None
     ctx.start_flow(listing.flow, STEP, query=query, heading=heading, offset=0, shown=[], current=None)
     if len(rows) == 1 and open_single:
         ctx.goto(STEP, offset=1, shown=[rows[0]["id"]], current=rows[0]["id"])
         return listing.detail(ctx, rows[0]["id"])
-    return next_page(ctx, listing)
+    return next_page(ctx, listing, rows)
 
 
 def browse(ctx, listing: Listing) -> Reply:
@@ -135,9 +135,11 @@ def open_entry(ctx, listing: Listing, number: int) -> Reply:
     return listing.detail(ctx, shown[number - 1])
 
 
-def next_page(ctx, listing: Listing) -> Reply:
+def next_page(ctx, listing: Listing, rows: list | None = None) -> Reply:
+    """The page from the list's offset on; `rows` when the caller fetched them already (size + 1)."""
     data, size = ctx.flow_data, page_size()
-    rows = listing.fetch(ctx.db, data["query"], data["offset"], size + 1)
+    if rows is None:
+        rows = listing.fetch(ctx.db, data["query"], data["offset"], size + 1)
     if not rows:
         return ctx.reply("paging.no_more")
     more, rows = len(rows) > size, rows[:size]
