@@ -746,8 +746,9 @@ class _Lexicon:
           stop-word among them, one character away from a term is that term. The wrong character
           must sound like the right one (its pinyin one letter off at most: members type pinyin),
           but in a run of three or four single characters it may be a slip of any kind. Where the
-          terms a run could be, or the runs, overlap ("学机戒的": 学机 is one off 司机, 机戒 one off
-          机械), the nearest reading wins (jie/xie before xue/si).
+          terms a run could be, or the runs, overlap, the longer term wins (计箅机: 计算机, with two
+          characters right, before 箅机 one off 司机), then the nearest reading ("学机戒的": 学机 is one
+          off 司机, 机戒 one off 机械: jie/xie before xue/si).
 
         Returns the corrected tokens, or None when nothing changed."""
         rejoined = self._rejoin_disciplines(tokens)
@@ -759,7 +760,7 @@ class _Lexicon:
             return tokens if changed else None
         for start, end, _ in self._matches(tokens):  # words known as they are (计/科 is 计科) are no typo
             plain[start:end] = [False] * (end - start)
-        candidates = []  # (how far the readings are, -tokens, first token, tokens, term)
+        candidates = []  # (-characters, how far the readings are, -tokens, first token, tokens, term)
         for i in range(n):
             size = 0
             for j in range(i, min(n, i + 4)):
@@ -780,10 +781,10 @@ class _Lexicon:
                         elif cost == best[0] and term != best[1]:
                             best = (cost, None)  # as near to two terms: no telling which
                 if best and best[1] and (best[0] <= 1 or (size > 2 and size == j + 1 - i)):
-                    candidates.append((best[0], i - j - 1, i, j + 1 - i, best[1]))
+                    candidates.append((-size, best[0], i - j - 1, i, j + 1 - i, best[1]))
         taken = {}  # first token -> (tokens, term)
         used = [False] * n
-        for _, _, i, length, term in sorted(candidates):
+        for *_, i, length, term in sorted(candidates):
             if not any(used[i:i + length]):
                 taken[i] = (length, term)
                 used[i:i + length] = [True] * length

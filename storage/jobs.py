@@ -65,13 +65,15 @@ def _text() -> JobText:
 
 @dataclass(frozen=True)
 class JobQuery:
-    """What a member looks for. Keywords are as written; each is cut into terms that must all match."""
+    """What a member looks for: a posting must meet every part. Keywords are as written; each is cut
+    into terms that must all match."""
     keywords: tuple[str, ...] = ()
     city: str | None = None
-    discipline: str | None = None
-    any_keyword: bool = False  # one matching keyword is enough, instead of all of them
+    discipline: str | None = None  # the discipline column names it
     prefix: bool = False  # a term also finds the longer words it begins (工程 finds 工程部)
-    disciplines: tuple[str, ...] = ()  # filter: the discipline or the title names one of these
+    either: tuple[tuple[str, ...], ...] = ()  # per group, a posting has one of its words (芯片 or 集成电路)
+    disciplines: tuple[tuple[str, ...], ...] = ()  # per discipline asked, the discipline or title names one
+    cities: tuple[str, ...] = ()  # filter: the posting is in one of these cities (the province)
     education: tuple[str, ...] = ()  # filter: the posting requires one of these levels
     min_salary: int | None = None  # filter: the posting's pay reaches this many yuan a month
 
@@ -80,13 +82,15 @@ class JobQuery:
 
     @classmethod
     def from_dict(cls, data: dict) -> "JobQuery":
-        tuples = {key: tuple(data.get(key) or ()) for key in ("keywords", "disciplines", "education")}
-        return cls(**dict(data, **tuples))
+        flat = {key: tuple(data.get(key) or ()) for key in ("keywords", "cities", "education")}
+        nested = {key: tuple(map(tuple, data.get(key) or ())) for key in ("either", "disciplines")}
+        return cls(**dict(data, **flat, **nested))
 
     @property
     def filtered(self) -> bool:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
-        return bool(self.city or self.discipline or self.disciplines or self.education or self.min_salary)
+        return bool(self.city or self.cities or self.discipline or self.disciplines or self.education
+                    or self.min_salary)
 
 
 def job_key(posting: dict) -> str:
@@ -171,6 +175,25 @@ def open_posting_cities(db: sqlite_utils.Database, today: str) -> list[str]:
     return [row[0] for row in db.execute(sql, [today])]
 
 
+def reindex_postings(db: sqlite_utils.Database, today: str) -> int:
+    """Index every open posting again with the current text analysis (after the segmentation changed:
+    a new version, an edited content/userdict.txt), then `tidy_index`; how many were indexed."""
+    with transaction(db):
+        postings = [dict(row) for row in db.query(f"select j.* from jobs j where {_VISIBLE}", [today])]
+        db.execute("delete from jobs_fts")
+        for posting in postings:
+            _index(db, posting)
+    tidy_index(db)
+    return len(postings)
+
+
+def tidy_index(db: sqlite_utils.Database) -> None:
+    """Merge the index's segments into one (FTS5 'optimize'): a search then reads each term once
+    instead of once a segment. Seconds for 100,000 postings, so it is done nightly (`expire_postings`)."""
+    with transaction(db):
+        db.execute("insert into jobs_fts(jobs_fts) values('optimize')")
+
+
 def close_posting(db: sqlite_utils.Database, job_id: int) -> dict | None:
     """Close a posting (no longer shown); returns it as it was before, or None if there is none."""
     with transaction(db):
@@ -203,23 +226,29 @@ def _all_of(terms: list[str], prefix: bool = False) -> str:
     return "(" + " AND ".join(_quoted(term, prefix) for term in terms) + ")"
 
 
+def _one_of(words, prefix: bool = False) -> str | None:
+    """A posting has all the terms of at least one of the words; None when no word names a term."""
+    named = [_all_of(terms, prefix) for terms in map(_text().query_terms, words) if terms]
+    return None if not named else named[0] if len(named) == 1 else "(" + " OR ".join(named) + ")"
+
+
 def match_expression(query: JobQuery) -> str:
-    """The FTS5 query for the keywords and the discipline; '' when neither names a term.
+    """The FTS5 query for everything the query names; '' when nothing names a term. Every part
+    must match: each keyword, one word of each `either` group, one form of each discipline.
 
     The city is a column filter too when there are other terms (FTS5 intersects
     the lists itself); alone it is a plain column lookup (see `search`).
     """
     groups = [_all_of(terms, query.prefix) for terms in map(_text().query_terms, query.keywords) if terms]
-    parts = ["(" + (" OR " if query.any_keyword else " AND ").join(groups) + ")"] if groups else []
+    parts = ["(" + " AND ".join(groups) + ")"] if groups else []
+    parts += filter(None, (_one_of(group, query.prefix) for group in query.either))
     discipline = _text().query_terms(query.discipline or "")
     if discipline:
         parts.append("discipline : " + _all_of(discipline))
-    named = [terms for terms in map(_text().query_terms, query.disciplines) if terms]
-    if named:
-        parts.append("{discipline title} : (" + " OR ".join(_all_of(terms) for terms in named) + ")")
-    city = _text().query_terms(query.city or "")
+    parts += ["{discipline title} : " + named for named in map(_one_of, query.disciplines) if named]
+    city = _one_of([query.city] if query.city else query.cities)
     if parts and city:
-        parts.append("city : " + _all_of(city))
+        parts.append("city : " + city)
     return " AND ".join(parts)
 
 
@@ -235,7 +264,7 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     1,000 postings are 200 pages of a chat list.
     """
     expression = match_expression(query)
-    narrow, params = _narrowed(db, query)
+    narrow, params = _narrowed(db, query, expression)
     if not expression:
         sql = (f"select j.* from jobs j where {_VISIBLE}{narrow} "
                "order by j.posted_on desc, j.id desc limit ? offset ?")
@@ -248,11 +277,12 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     return [dict(row) for row in db.query(sql, [expression, RANKED_AT_MOST, today, *params, limit, offset])]
 
 
-def _narrowed(db: sqlite_utils.Database, query: JobQuery) -> tuple[str, list]:
-    """The filters on columns: the city when there are no terms, education, pay."""
+def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:
+    """The filters on columns: the city when there are no terms (`expression` is empty), education, pay."""
     sql, params = "", []
-    if query.city and not match_expression(query):
-        sql, params = sql + " and j.city = ?", [*params, query.city]
+    cities = [query.city] if query.city else query.cities
+    if cities and not expression:
+        sql, params = sql + f" and j.city in ({','.join('?' * len(cities))})", [*params, *cities]
     if query.education:
         levels = [level for level in query.education if level != "不限"]
         either = ["j.education in (" + ",".join("?" * len(levels)) + ")"] if levels else []
@@ -298,12 +328,23 @@ def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:
 def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> int:
     """How many visible postings match, counting no further than `at_most` (1: whether any does)."""
     expression = match_expression(query)
-    narrow, params = _narrowed(db, query)
+    narrow, params = _narrowed(db, query, expression)
     if not expression:
         sql = f"select count(*) from (select 1 from jobs j where {_VISIBLE}{narrow} limit ?)"
         return db.execute(sql, [today, *params, at_most]).fetchone()[0]
     sql = f"select count(*) from (select 1 from {_MATCHES} where jobs_fts match ? and {_VISIBLE}{narrow} limit ?)"
     return db.execute(sql, [expression, today, *params, at_most]).fetchone()[0]
+
+
+def matches_by_city(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> dict[str, int]:
+    """City -> how many visible postings match there, most first (of the first `at_most` matches):
+    where else a question that found nothing in its city has answers."""
+    expression = match_expression(query)
+    narrow, params = _narrowed(db, query, expression)
+    source, match = (_MATCHES, "jobs_fts match ? and ") if expression else ("jobs j", "")
+    sql = (f"select city, count(*) as n from (select j.city from {source} where {match}{_VISIBLE}{narrow} limit ?) "
+           "group by city order by n desc, city")
+    return {row[0]: row[1] for row in db.execute(sql, [*([expression] if expression else []), today, *params, at_most])}
 
 
 def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:

@@ -78,12 +78,13 @@ def test_traditional_and_full_width_messages_work(alice, board):
 
 def test_no_match_in_the_city_lists_nothing_from_elsewhere_and_says_where_to_look(alice, board):
     reply, search_page = alice.says("招聘 化学 洛阳").split("\n\n")
-    assert reply == ("暂时没有洛阳的化学专业职位。其他城市有 1 个，回复“招聘 化学”查看。"
+    assert reply == ("暂时没有洛阳的化学专业职位。省内其他城市有 1 个（郑州），回复“招聘 化学 省内”查看。"
                      "回复“订阅招聘 化学”，有新职位时提醒您；回复“招聘”看最新职位。")
     assert search_page == '<a href="/m/jobs?q=%E5%8C%96%E5%AD%A6&city=%E6%B4%9B%E9%98%B3">点此按城市、学科、学历、薪资筛选职位</a>'
     assert numbered(reply) == []
     reply = alice.says("招聘 区块链 洛阳")
-    assert reply.startswith("洛阳的最新职位（暂无含“区块”的）：") and numbered(reply) == ["电气工程师"]
+    assert "洛阳现有其他职位 1 个，回复“招聘 洛阳”查看。" in reply and numbered(reply) == []
+    assert numbered(alice.says("招聘 化学 省内")) == [] and alice.says("招聘 化学 省内").startswith("【化学博士后】")
 
 
 def test_fts_syntax_in_a_message_is_never_an_error(alice, board):

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from bot.cli import main
-from storage.jobs import add_alert, find_posting, list_postings
+from storage.jobs import JobQuery, add_alert, find_posting, has_match, list_postings, search
 from storage.news import subscribe
 from tests.job_board import TODAY, add_member, day, post
 from tests.notices import queued_notices
@@ -228,3 +228,12 @@ def test_a_long_digest_lists_the_first_and_counts_the_rest(env, readers, redis_c
     text = digests(redis_client)["o_alice"]
     assert text.count("｜") >= 8 and "8. " in text and "9. " not in text and "另有 3 个" in text
     assert run(env, "alerts", "send").startswith("已排队 0 条招聘提醒")
+
+
+def test_reindex_indexes_the_open_postings_again(env, db):
+    post(db, "土木工程师", "郑州一建集团", "郑州")
+    post(db, "已截止的职位", "某单位", "郑州", posted_on=day(-90), expires_on=day(-1))
+    db.execute("delete from jobs_fts")  # as an index written by an older segmentation would miss words
+    assert not has_match(db, JobQuery(("工程师",)), NOW)
+    assert run(env, "reindex").strip() == "已重建搜索索引：1 个在招职位。"
+    assert [p["title"] for p in search(db, JobQuery(("工程师",), city="郑州"), NOW)] == ["土木工程师"]

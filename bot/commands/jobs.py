@@ -1,4 +1,4 @@
-"""`python -m bot jobs add|import|list|show|close|expire|alerts send`: the job board (就业交流平台).
+"""`python -m bot jobs add|import|list|show|close|expire|reindex|alerts send`: the job board (就业交流平台).
 
 Postings come from the secretariat (`add`, with options or answering prompts,
 each answer checked as it is typed) or from the sheets units send in
@@ -8,7 +8,9 @@ content/jobs.toml; nothing is written while a row has a problem, unless
 posting is the same posting when employer, title and city are, so importing a
 sheet again only updates. `expire` and `alerts send` run by hand the periodic
 jobs `expire_postings` and `job_alerts` (content/schedule.toml); both are safe
-at any time. Chinese output from content/replies/jobs_cli.toml.
+at any time. `reindex` indexes the open postings again with the current segmentation
+(after an upgrade that changed it, or an edited content/userdict.txt).
+Chinese output from content/replies/jobs_cli.toml.
 """
 from __future__ import annotations
 
@@ -145,6 +147,15 @@ def expire(today):
         click.echo(_text("expired", count=len(d)))
 
     return gone, human
+
+
+@jobs.command()
+@today_option
+@json_option
+def reindex(today):
+    """重建招聘信息的搜索索引（升级后或修改 content/userdict.txt 分词词典后运行一次）。"""
+    count = store.reindex_postings(open_store(), day(today).isoformat())
+    return {"count": count}, lambda d: click.echo(_text("reindexed", **d))
 
 
 # --- alerts ---------------------------------------------------------------------------

@@ -31,8 +31,9 @@ def send_alerts(run: JobRun) -> dict:
 
 @periodic("expire_postings")
 def expire_postings(run: JobRun) -> dict:
-    """Take down the postings whose closing date has passed."""
+    """Take down the postings whose closing date has passed, then tidy the index (one segment)."""
     gone = store.expire_postings(run.db, run.today.isoformat())
+    store.tidy_index(run.db)
     return {"count": len(gone), "postings": gone}
 
 

@@ -1,24 +1,28 @@
 """The job board as members see it: a search that answers what was asked, and how a posting reads.
 
-A question has search words and filters (handlers/jobs/filters): the city, the discipline,
-the education and the pay. Every posting listed meets every filter asked; what may be
-relaxed, one step at a time and nearest first, is how the words are matched, and the
+A question names concepts and filters (handlers/jobs/filters): its keywords (a job title, a
+skill, any other word), the disciplines, the city (or the province), the education and the
+pay. Every posting listed meets all of them: a keyword is in the posting, a discipline in its
+discipline or title (by any of its forms, content/jobs.toml [disciplines] and [field_words]).
+What may change, one step at a time and nearest first, is how a keyword is matched, and the
 reply says how:
 
-  1. as asked: every keyword;
+  1. as asked;
   2. spelling: a keyword no posting has, read as an indexed word that sounds the same
      (机器学系 -> 机器学习: a pinyin keyboard's typo); the reply names only the word read;
   3. word beginnings (工程 also finds 工程部);
-  4. any one keyword instead of all;
-  5. broader words (content/jobs.toml [broader]: 深度学习 -> 机器学习, 人工智能 ...);
-  6. the filters alone (the newest in the city, of the discipline ...), when filters were asked.
+  4. broader words for a keyword (content/jobs.toml [broader]: 芯片 -> 集成电路, 半导体 ...),
+     each keyword still matched, by itself or one of its broader words.
 
-When none of these finds anything, nothing is listed: the reply says there is none yet,
-how many there are in other cities if a city was asked, and how to be told of new ones.
+A keyword or a discipline is never dropped to fill a list. When no step finds anything,
+nothing is listed: the reply says there is none yet and offers, labelled as what they are
+and with the message that lists them, the nearest honest alternatives (`offers`): the
+same question in other cities of the province (or elsewhere), each concept alone when
+several were named, the city's other postings.
 
 Each step only asks whether anything matches (an indexed lookup that stops at the first
-hit), so even a message that climbs the whole ladder stays in the few-millisecond range
-(bench/bench_jobs.py); the list itself is fetched once, for the step that matched.
+hit), so a question that has answers costs one such lookup before its list is fetched
+(bench/bench_jobs.py).
 """
 from __future__ import annotations
 
@@ -27,9 +31,9 @@ from datetime import date
 
 from bot import content
 from handlers.jobs import text  # noqa: F401  (registers the text analysis storage.jobs searches with)
-from handlers.jobs.filters import Filters, picked, read
+from handlers.jobs.filters import Filters, picked, province_cities, read
 from bot.router import normalize
-from storage.jobs import JobQuery, count_matches, has_match, terms_sounding_like
+from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, terms_sounding_like
 
 
 def settings() -> dict:
@@ -44,11 +48,12 @@ def today() -> str:
 class Found:
     asked: JobQuery  # the member's keywords, city and filters
     query: JobQuery  # what to list; "更多" pages on through it
-    relaxed: tuple[str, ...] = ()  # the steps taken: spelling, prefix, any, broader, filters
+    relaxed: tuple[str, ...] = ()  # the steps taken: spelling, prefix, broader
     spelled: dict[str, str] = field(default_factory=dict)  # keyword -> the word it was read as
-    anything: bool = True  # False when nothing meets the question (see `elsewhere`)
+    anything: bool = True  # False when nothing meets the question (see `offers`)
     filters: Filters | None = None  # how the filters were asked, for the reply
     elsewhere: int = 0  # when nothing was found in the city asked: how many match in other cities
+    offers: tuple[tuple[str, dict], ...] = ()  # when nothing was found: (reply key, its fields) of each alternative
 
 
 def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **choices) -> Found:
@@ -57,17 +62,17 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
     filters = picked(read(text, keywords), **choices)
-    asked = JobQuery(tuple(filters.keywords), city, disciplines=filters.disciplines, education=filters.education,
-                     min_salary=filters.min_salary)
+    asked = JobQuery(tuple(filters.keywords), city, disciplines=filters.disciplines,
+                     cities=province_cities() if filters.province and not city else (),
+                     education=filters.education, min_salary=filters.min_salary)
     for relaxed, query, spelled in _ladder(db, asked, day):
         if has_match(db, query, day):
             return Found(asked, query, relaxed, spelled, filters=filters)
-    elsewhere = count_matches(db, replace(asked, city=None), day) if city else 0
-    return Found(asked, asked, anything=False, filters=filters, elsewhere=elsewhere)
+    return _offering(db, Found(asked, asked, anything=False, filters=filters), day, text)
 
 
 def _ladder(db, asked: JobQuery, day: str):
-    """(relaxed steps, query, spelling fixes) from the nearest to the widest; the filters stay."""
+    """(relaxed steps, query, spelling fixes) from the nearest to the widest; every part stays."""
     yield (), asked, {}
     if not asked.keywords:
         return
@@ -77,12 +82,10 @@ def _ladder(db, asked: JobQuery, day: str):
     if spelled:
         yield fixed, base, spelled
     yield fixed + ("prefix",), replace(base, prefix=True), spelled
-    if len(words) > 1:
-        yield fixed + ("any",), replace(base, any_keyword=True), spelled
-    if _broader(words):
-        yield fixed + ("broader",), replace(base, keywords=_broader(words), any_keyword=True), spelled
-    if asked.filtered:
-        yield ("filters",), replace(asked, keywords=()), {}
+    broader = {word: _broader(word) for word in words if _broader(word)}
+    if broader:
+        yield fixed + ("broader",), replace(base, keywords=tuple(w for w in words if w not in broader),
+                                            either=tuple((w, *more) for w, more in broader.items())), spelled
 
 
 def _spelling(db, keywords: tuple[str, ...], day: str) -> dict[str, str]:
@@ -98,9 +101,66 @@ def _spelling(db, keywords: tuple[str, ...], day: str) -> dict[str, str]:
     return fixes
 
 
-def _broader(keywords: tuple[str, ...]) -> tuple[str, ...]:
-    table = settings()["broader"]
-    return tuple(dict.fromkeys(word for k in keywords for word in table.get(k, ())))
+def _broader(keyword: str) -> tuple[str, ...]:
+    return tuple(settings()["broader"].get(keyword, ()))
+
+
+def _offering(db, found: Found, day: str, text: str) -> Found:
+    """Nothing meets the question: the nearest alternatives that have postings, for the reply to offer.
+
+    1. the same question elsewhere: in the province's other cities when a city of it was asked
+       (or anywhere else when the province or another city was);
+    2. when several concepts were named, each alone (in the city asked; a word the member typed
+       is one concept, however the router cut it);
+    3. the city's other postings, when neither has any."""
+    asked, filters = found.asked, found.filters
+    conditions = [w for w in (filters.education_text, filters.salary_text) if w]
+    offers, elsewhere = [], 0
+    if asked.city or asked.cities:
+        by_city = matches_by_city(db, replace(asked, city=None, cities=()), day)
+        province = province_cities()
+        nearby = {c: n for c, n in by_city.items() if c in province} if asked.city in province else {}
+        others = nearby or by_city
+        elsewhere = sum(by_city.values())
+        if others:
+            offers.append(("jobs.offer.province" if nearby else "jobs.offer.elsewhere", {
+                "count": sum(others.values()), "cities": _some(list(others)),
+                "query": _command([*_as_typed(asked.keywords, text), *_names(filters), *conditions, *(
+                    [content.text("jobs.province_word")] if nearby else [])])}))
+    alone = [(replace(asked, keywords=group, disciplines=()), "".join(group))
+             for group in _typed_words(asked.keywords, text)]
+    alone += [(replace(asked, keywords=(), disciplines=(forms,)), name)
+              for forms, name in zip(asked.disciplines, _names(filters))]
+    for query, named in alone if len(alone) > 1 else ():
+        count = count_matches(db, query, day)
+        if count:
+            offers.append(("jobs.offer.part", {
+                "count": count, "what": _what(query, replace(filters, discipline=named if query.disciplines else None)),
+                "query": _command([named, *_places(asked), *conditions])}))
+    if not offers and asked.city:
+        count = count_matches(db, JobQuery(city=asked.city), day)
+        if count:
+            offers.append(("jobs.offer.city", {"count": count, "city": asked.city, "query": _command([asked.city])}))
+    return replace(found, elsewhere=elsewhere, offers=tuple(offers[:settings()["chat"]["offers"]]))
+
+
+def _some(cities: list[str], at_most: int = 4) -> str:
+    """新乡、商丘、驻马店 (等 after the first four)."""
+    named = content.text("jobs.joiner_and").join(cities[:at_most])
+    return named + (content.text("jobs.and_more") if len(cities) > at_most else "")
+
+
+def _names(filters: Filters) -> list[str]:
+    return filters.discipline.split(content.text("jobs.joiner_and")) if filters.discipline else []
+
+
+def _places(asked: JobQuery) -> list[str]:
+    return [asked.city] if asked.city else [content.text("jobs.province_word")] if asked.cities else []
+
+
+def _command(words: list[str]) -> str:
+    """" 农业工程 省内": what follows 招聘 in a message that asks for it."""
+    return "".join(" " + word for word in words if word)
 
 
 # --- how a search reads ---------------------------------------------------------------------
@@ -109,14 +169,16 @@ def _marked(words) -> str:
     return "".join(content.text("jobs.mark", word=word) for word in words)
 
 
-def _what(query: JobQuery, filters: Filters | None, keywords: bool = True) -> str:
+def _what(query: JobQuery, filters: Filters | None) -> str:
     """郑州的化学专业“博士后”相关（硕士、月薪8000元以上）: what is listed, as a heading names it."""
     parts = []
     if query.city:
         parts.append(content.text("jobs.what.city", city=query.city))
+    elif query.cities:
+        parts.append(content.text("jobs.what.province", province=settings()["province"]["name"]))
     if filters and filters.discipline:
         parts.append(content.text("jobs.what.discipline", discipline=filters.discipline))
-    if keywords and query.keywords:
+    if query.keywords:
         parts.append(content.text("jobs.what.keywords", keywords=_marked(query.keywords)))
     narrowed = []
     if filters and filters.education_text:
@@ -137,10 +199,8 @@ def heading(found: Found) -> str:
     if not relaxed or relaxed == ("spelling",):
         asked = found.asked.keywords or found.asked.filtered
         return content.text("jobs.heading.found" if asked else "jobs.heading.latest", what=_what(query, filters))
-    if relaxed == ("filters",):
-        return content.text("jobs.heading.filters_only", what=_what(query, filters, keywords=False),
-                            keywords=_marked(found.asked.keywords))
-    steps = [content.text(f"jobs.relaxed.{step}", keywords=_marked(query.keywords))
+    broader = [word for group in query.either for word in group[1:]]
+    steps = [content.text(f"jobs.relaxed.{step}", keywords=_marked(broader if step == "broader" else query.keywords))
              for step in relaxed if step != "spelling"]
     if "broader" in relaxed:  # named by the member's own words (as read), the broader ones in the steps
         query = replace(query, keywords=tuple(found.spelled.get(k, k) for k in found.asked.keywords))
@@ -151,14 +211,19 @@ def heading(found: Found) -> str:
 def _as_typed(keywords: tuple[str, ...], text: str) -> tuple[str, ...]:
     """Keywords the router cut from one typed word joined again (机器 + 学系 -> 机器学系), so a
     reply quotes what the member wrote, never a fragment of it."""
-    plain = normalize(text or "").replace(" ", "")
-    joined: list[str] = []
+    return tuple("".join(group) for group in _typed_words(keywords, text))
+
+
+def _typed_words(keywords: tuple[str, ...], text: str) -> list[tuple[str, ...]]:
+    """The keywords grouped by the word the member typed (量子计算: 量子, 计算)."""
+    plain = normalize(text or "")
+    groups: list[tuple[str, ...]] = []
     for keyword in keywords:
-        if joined and (joined[-1] + keyword) in plain:
-            joined[-1] += keyword
+        if groups and "".join(groups[-1]) + keyword in plain:
+            groups[-1] += (keyword,)
         else:
-            joined.append(keyword)
-    return tuple(joined)
+            groups.append((keyword,))
+    return groups
 
 
 def what_asked(found: Found, text: str = "") -> str:
@@ -167,21 +232,18 @@ def what_asked(found: Found, text: str = "") -> str:
 
 
 def none_found(found: Found, text: str = "") -> str:
-    """Nothing meets the question: say so, and where to go from here (no list of other things)."""
+    """Nothing meets the question: say so plainly, then the alternatives that have postings, each
+    labelled and with the message that lists it (never a list of other things)."""
     found = replace(found, asked=replace(found.asked, keywords=_as_typed(found.asked.keywords, text)))
-    text = content.text("jobs.none_found", what=what_asked(found))
-    if found.elsewhere:
-        named = found.asked.keywords or ([found.filters.discipline] if found.filters.discipline else [])
-        words = " ".join([*named, *filter(None, (found.filters.education_text, found.filters.salary_text))])
-        text += content.text("jobs.elsewhere", count=found.elsewhere, city=found.asked.city,
-                             query=(" " + words) if words else "")
+    reply = content.text("jobs.none_found", what=what_asked(found))
+    reply += "".join(content.text(key, **fields) for key, fields in found.offers)
     words = alert_words(found)
-    return text + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)
+    return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)
 
 
 def alert_words(found: Found) -> str:
     """The keywords an alert for a question that found nothing would watch ("作物育种"), or ""."""
-    return " ".join(found.asked.keywords) or (found.filters.discipline or "")
+    return " ".join([*found.asked.keywords, *_names(found.filters)])
 
 
 # --- how a posting reads ----------------------------------------------------------------

@@ -7,20 +7,24 @@ must contain. Read here from the member's own text (the router may have dropped 
 - pay: 8k以上, 8千以上, 月薪8000以上, 1万以上, 年薪20万以上 -> at least so much a month;
 - education: 硕士 (exactly), 硕士以上 / 硕士及以上 (or higher), 本科以下 (or lower, 不限 too),
   学历不限; never the 博士 of 博士后, which is a kind of post;
-- discipline: a name, an abbreviation (计科, 应化, AI) or a typo of one (化雪 for 化学), per
-  content/jobs.toml [disciplines] (the router reads the same table): listed postings must name it
-  in their discipline or title.
+- discipline: a name, an abbreviation (计科, 应化, AI, IT in capitals) or a typo of one (化雪 for 化学;
+  水力 for 水利, a word of its own that sounds the same), per content/jobs.toml [disciplines] (the
+  router reads the same table): listed postings must name every discipline asked in their discipline
+  or title, by one of its forms or its [field_words] (计算机: 软件, 信息技术);
+- the province: 省内, 河南, 全省 -> any city of content/jobs.toml [province].
 
 The keywords the router gave lose whatever became a filter.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import content
 from bot.router import normalize
+from handlers.jobs.text import reading
 
 _LATIN = re.compile(r"[a-z][a-z+#]*")
 # 8k以上, 8千以上, 月薪8000以上, 1.2万起, 年薪20万以上, 8000+
@@ -31,12 +35,13 @@ _PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<
 @dataclass(frozen=True)
 class Filters:
     keywords: tuple[str, ...]  # what is left to search for
-    disciplines: tuple[str, ...] = ()  # a posting's discipline or title names one of these
-    discipline: str | None = None  # the disciplines as the reply names them (化学或电气)
+    disciplines: tuple[tuple[str, ...], ...] = ()  # per discipline asked, the words that name it in a posting
+    discipline: str | None = None  # the disciplines as the reply names them (化学、电气)
     education: tuple[str, ...] = ()  # the levels a posting may require
     education_text: str | None = None  # as the member asked, for the reply
     min_salary: int | None = None  # yuan a month
     salary_text: str | None = None
+    province: bool = False  # 省内, 河南: any city of the province
 
 
 def settings() -> dict:
@@ -49,6 +54,10 @@ def read(text: str, keywords) -> Filters:
     salary, salary_text, pay_words = _pay(plain)
     levels, level_text = _education(plain)
     names, mentions, keywords = _discipline(plain, keywords)
+    for word, name in _capital_abbreviations().items():  # IT, never the English word it
+        if re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", unicodedata.normalize("NFKC", text or "")):
+            names += [name] if name not in names else []
+            mentions.append(word.lower())
     drop = set(pay_words) | set(mentions) | (_filter_words() if salary or levels or names else set())
 
     def became_a_filter(keyword: str) -> bool:
@@ -56,10 +65,24 @@ def read(text: str, keywords) -> Filters:
         return (word in drop or (salary is not None and _is_pay(keyword))
                 or (bool(levels) and word in _education_words()))
 
-    left = tuple(k for k in keywords if not became_a_filter(k))
-    forms = tuple(form for name in names for form in _disciplines()[name])
-    discipline = content.text("jobs.joiner_or").join(names) if names else None
-    return Filters(left, forms, discipline, levels, level_text, salary, salary_text)
+    left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
+    discipline = content.text("jobs.joiner_and").join(names) if names else None
+    province = any(word in plain for word in _province_words())
+    return Filters(left, tuple(map(_named_by, names)), discipline, levels, level_text, salary, salary_text, province)
+
+
+_ASKING = re.compile(r"(.{1,2})[不没]\1")  # 多不多, 招不招, 有没有: a question's shape, not a search word
+
+
+def _says_nothing(word: str) -> bool:
+    """Words no posting needs to contain: a question's A-not-A (多不多) and a district or county
+    (金水区, 兰考县: postings are filed under their city)."""
+    return bool(_ASKING.fullmatch(word)) or (len(word) >= 3 and word.endswith(_place_endings()))
+
+
+@lru_cache(maxsize=1)
+def _place_endings() -> tuple[str, ...]:
+    return tuple(settings()["words"]["place_endings"])
 
 
 def discipline_names() -> list[str]:
@@ -77,7 +100,7 @@ def picked(filters: Filters, discipline: str | None = None, education: str | Non
     """The filters of a question with what was picked from a list (the job-search page) in place
     of what the text said of the same kind; each must be one of the lists' own values."""
     if discipline:
-        filters = replace(filters, disciplines=_disciplines()[discipline], discipline=discipline)
+        filters = replace(filters, disciplines=(_named_by(discipline),), discipline=discipline)
     if education:
         filters = replace(filters, education=(education,), education_text=education)
     if min_salary:
@@ -161,6 +184,59 @@ def _forms() -> dict[str, str]:
     return {form: name for name, forms in _disciplines().items() for form in forms}
 
 
+@lru_cache(maxsize=None)
+def _named_by(name: str) -> tuple[str, ...]:
+    """The words that make a posting one of the discipline's: its forms and its [field_words]."""
+    more = (normalize(word).lower() for word in settings().get("field_words", {}).get(name, ()))
+    return tuple(dict.fromkeys([*_disciplines()[name], *more]))
+
+
+@lru_cache(maxsize=1)
+def _sounds() -> dict[str, str]:
+    """Toneless pinyin of each discipline's name of 2-4 characters -> the discipline (水利 shuili:
+    水力 is a pinyin keyboard's 水利). Names only: abbreviations sound like too many words (生医, 生意)."""
+    read = {reading(forms[0]): name for name, forms in _disciplines().items() if 2 <= len(forms[0]) <= 4}
+    return {sound: name for sound, name in read.items() if sound}
+
+
+def _sounds_like(word: str) -> str | None:
+    """The discipline a word no table knows is typed for, by its sound; None if none or a word of
+    content/jobs.toml's not_discipline_typos."""
+    if not 2 <= len(word) <= 4 or word in _not_typos():
+        return None
+    sound = reading(word)
+    return _sounds().get(sound) if sound else None
+
+
+def _typo_across(plain: str, word: str) -> str | None:
+    """The discipline a Chinese character before the word and the word's first character read as
+    (土 + 目的: tumu, 土木), when the word itself names none."""
+    at = plain.find(word)
+    if at < 1 or not "\u4e00" <= plain[at - 1] <= "\u9fff" or not "\u4e00" <= word[0] <= "\u9fff":
+        return None
+    return _sounds_like(plain[at - 1] + word[0])
+
+
+@lru_cache(maxsize=1)
+def _not_typos() -> frozenset[str]:
+    return frozenset(normalize(w) for w in settings()["words"]["not_discipline_typos"])
+
+
+@lru_cache(maxsize=1)
+def _capital_abbreviations() -> dict[str, str]:
+    return {word: normalize(name).lower() for word, name in settings().get("capital_abbreviations", {}).items()}
+
+
+@lru_cache(maxsize=1)
+def _province_words() -> tuple[str, ...]:
+    return tuple(normalize(w) for w in settings()["province"]["words"])
+
+
+def province_cities() -> tuple[str, ...]:
+    """The cities a question about the province (省内, 河南) looks in."""
+    return tuple(normalize(city) for city in settings()["province"]["cities"])
+
+
 def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
     """The disciplines the question names (in order), the words that named them, and the keywords
     with a discipline that begins one taken out of it when a job title is left (机械工程师: 机械, and
@@ -185,6 +261,10 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         elif head is not None:
             found(forms[head], head)
             keyword = word[len(head):]
+        elif _sounds_like(word):
+            found(_sounds_like(word), word)
+        elif _typo_across(plain, word):  # 土目的: jieba cut the typo 土目 as 土 / 目的
+            found(_typo_across(plain, word), word)
         left.append(keyword)
     for token in _LATIN.findall(plain):
         if token in forms:

@@ -6,8 +6,9 @@ Postings are indexed and queries are cut with the same `bot.router.tokenize`
 But jieba keeps 算法工程师 or 农业技术推广员 whole, and a member asking for
 工程师 or 推广员 would miss them if the index held only whole words. So, like
 jieba's own search mode, a long word is also indexed by the dictionary words
-inside it, found by cutting the word less its first and less its last
-character with that same tokenizer (and so on inside those).
+inside it (土木工程: 土木, 工程). And where jieba leaves a character alone after a
+word (土木工程 / 师), the dictionary words ending in that character are indexed
+too (工程师): the title was cut where the member's word would not be.
 
 A term's reading (toneless pinyin) lets a word mistyped with a pinyin keyboard
 (机器学系 for 机器学习) find the indexed word that sounds the same.
@@ -36,22 +37,37 @@ def query_terms(keyword: str) -> list[str]:
 
 
 def index_text(text: str | None) -> str:
-    """What the full-text index stores for a field: its terms and the words inside long ones."""
-    terms = []
+    """What the full-text index stores for a field: its terms, the words inside long ones, and
+    the words a lone character ends (土木工程 / 师: 工程师)."""
+    terms, before = [], ""
     for token in tokenize(text or ""):
         if is_term(token):
             terms.append(token)
             terms.extend(_inner_words(token))
+            if len(token) == 1 and _CJK.fullmatch(before + token):
+                terms.extend(_words_ending(before + token))
+        before = token
     return " ".join(terms)
 
 
 @lru_cache(maxsize=200_000)
 def _inner_words(token: str) -> tuple[str, ...]:
+    """The dictionary words inside a Chinese word, longest first (电气工程师: 电气工程, 工程师, 电气, 工程)."""
     if len(token) < 3 or not _CJK.fullmatch(token):
         return ()
-    inner = [w for w in tokenize(token[:-1]) + tokenize(token[1:]) if len(w) > 1 and w != token]
-    deeper = [d for w in inner for d in _inner_words(w)]  # 电气工程师 -> 电气工程 -> 电气
-    return tuple(dict.fromkeys(inner + deeper))
+    return tuple(word for size in range(min(4, len(token) - 1), 1, -1)
+                 for word in dict.fromkeys(token[i:i + size] for i in range(len(token) - size + 1))
+                 if _is_word(word))
+
+
+@lru_cache(maxsize=200_000)
+def _words_ending(run: str) -> tuple[str, ...]:
+    """The dictionary words of 3-4 characters a run of Chinese ends with, the run itself left out."""
+    return tuple(run[-size:] for size in (3, 4) if size < len(run) and _is_word(run[-size:]))
+
+
+def _is_word(text: str) -> bool:
+    return tokenize(text) == [text]
 
 
 @lru_cache(maxsize=200_000)
