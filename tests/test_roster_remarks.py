@@ -105,3 +105,19 @@ def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(st
     assert "备注" in shown and "出国访学至2027年；办公室：科技楼302" in shown
     form = page(staff.get(f"/admin/members/{member['member_no']}/edit"))
     assert "出国访学至2027年" in form
+
+
+def test_a_unit_contact_sees_a_mobile_in_the_remarks_masked_on_the_page_and_in_the_export(client, users, units, db):
+    from storage.members import insert_member
+    from storage.sqlite import transaction
+    from tests.test_admin import log_in
+
+    with transaction(db):
+        member = insert_member(db, {"member_no": "HNKX201900201", "name": "钱换号", "category": "regular",
+                                    "mobile": "13600000201", "unit_id": units[0]["id"],
+                                    "remarks": "手机号已换，新号码13600000299"}, actor="test")
+    assert log_in(client, "unit1").status_code == 302
+    shown = page(client.get(f"/admin/members/{member['member_no']}"))
+    exported = page(client.get("/admin/members/export?format=csv"))
+    for text in (shown, exported):
+        assert "手机号已换，新号码136****0299" in text and "13600000299" not in text

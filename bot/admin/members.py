@@ -113,7 +113,8 @@ def export():
         abort(400)
     rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
     if unit_scope() is not None:
-        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None) for row in rows]
+        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None,
+                     remarks=mask_mobile(row.get("remarks") or "") or None) for row in rows]
     headers, table = roster.export_table(db(), rows)
     store.record_history(db(), "roster", None, "exported", actor(),
                          detail={"count": [None, len(rows)]})
