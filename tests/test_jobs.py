@@ -72,6 +72,13 @@ def test_typos_districts_and_question_words(message, discipline, keywords):
     assert (filters.discipline, filters.keywords) == (discipline, keywords), slots
 
 
+def test_a_district_alone_is_its_city(board):
+    post(board, "会计", "郑州某商贸公司", "郑州", discipline="会计学")
+    post(board, "会计", "周口某公司", "周口", discipline="会计学")
+    result = found(board, "金水区有会计的岗位吗")
+    assert result.asked.city == "郑州" and [p["employer"] for p in search(board, result.query, NOW)] == ["郑州某商贸公司"]
+
+
 def test_part_of_a_long_word_finds_it(board):
     assert asked(board, "洛阳 工程师") == ["电气工程师"]
     assert asked(board, "招聘 推广员") == ["农业技术推广员"]
@@ -94,7 +101,8 @@ def test_traditional_and_full_width_messages_search_like_simplified(board):
 def test_place_names_become_the_city_the_router_names():
     assert canonical_city("河南省郑州市高新区") == "郑州"
     assert canonical_city("洛阳市") == "洛阳"
-    assert canonical_city("兰考县") == "兰考县"
+    assert canonical_city("兰考县") == "开封"  # a county: its city (content/jobs.toml [districts])
+    assert canonical_city("金水区") == "郑州" and canonical_city("某县") == "某县"
 
 
 # --- FTS syntax never raises --------------------------------------------------------------

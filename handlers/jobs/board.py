@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot import content
-from handlers.jobs import text  # noqa: F401  (registers the text analysis storage.jobs searches with)
+from handlers.jobs.text import city_of_district  # (the module registers the text analysis storage.jobs uses)
 from handlers.jobs.filters import Filters, picked, province_cities, read
 from bot.router import normalize
 from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, terms_sounding_like
@@ -62,6 +62,7 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
     filters = picked(read(text, keywords), **choices)
+    city = city or city_of_district(text)  # 金水区有会计的岗位吗: 郑州
     asked = JobQuery(tuple(filters.keywords), city, disciplines=filters.disciplines,
                      cities=province_cities() if filters.province and not city else (),
                      education=filters.education, min_salary=filters.min_salary)

@@ -91,13 +91,27 @@ def _city_forms() -> dict[str, str]:
 
 
 def canonical_city(text: str) -> str:
-    """河南省郑州市高新区 -> 郑州: the first known city a place name names, else the name as written."""
+    """河南省郑州市高新区 -> 郑州: the first known city a place name names, else the city of its
+    district (兰考县 -> 开封), else the name as written."""
     plain = normalize(text).replace(" ", "")
     forms = _city_forms()
     if plain in forms:
         return forms[plain]
     known = [city for city in set(forms.values()) if city in plain]
-    return min(known, key=lambda city: (plain.index(city), -len(city))) if known else plain
+    return min(known, key=lambda city: (plain.index(city), -len(city))) if known else city_of_district(plain) or plain
+
+
+def city_of_district(text: str) -> str | None:
+    """金水区 -> 郑州: the city of the first district or county the text names (content/jobs.toml [districts])."""
+    plain = normalize(text or "").replace(" ", "")
+    named = [(plain.index(district), city) for district, city in _district_cities().items() if district in plain]
+    return min(named)[1] if named else None
+
+
+@lru_cache(maxsize=1)
+def _district_cities() -> dict[str, str]:
+    return {normalize(district): normalize(city)
+            for city, districts in content.load_toml("jobs.toml").get("districts", {}).items() for district in districts}
 
 
 @lru_cache(maxsize=1)
