@@ -128,9 +128,12 @@ def _start_replication(config) -> bool:
 @click.option("--burst", is_flag=True, help=cli_help("worker.burst"))
 def worker(burst):
     """启动后台发送进程（可在共用 Redis 的多台机器上开多个）。"""
+    from bot.privacy import configure_logging
     from bot.workers import run_worker
 
-    run_worker(_config(), burst=burst)
+    config = _config()
+    configure_logging(secrets=config.secret_values())  # RQ's log goes through it: no mobile, no secret
+    run_worker(config, burst=burst)
 
 
 @main.group(invoke_without_command=True)

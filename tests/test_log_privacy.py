@@ -40,3 +40,25 @@ def test_a_secret_in_an_exception_message_does_not_reach_the_log(app, config):
     for secret in (config.app_secret, config.encoding_aes_key, config.wechat_token, "13812345678"):
         assert secret not in text
     assert "secret=***" in text and "138****5678" in text
+
+
+def test_a_worker_process_logs_through_the_same_filter(env, config, monkeypatch):
+    """`python -m bot worker` (delivery, token fetches, periodic jobs): where WeChat's errors are met."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers
+                                           if not any(isinstance(f, MaskMobileFilter) for f in h.filters)])
+
+    def a_job_fails(config, burst):
+        try:
+            raise requests.exceptions.ConnectionError(f"Max retries exceeded with url: /cgi-bin/token?secret={config.app_secret}")
+        except requests.RequestException:
+            logging.getLogger("rq.worker").exception("delivery job failed")
+
+    monkeypatch.setattr("bot.workers.run_worker", a_job_fails)
+    result = CliRunner().invoke(main, ["worker", "--burst"], env=env, catch_exceptions=False)
+    assert "delivery job failed" in result.stderr and "Max retries exceeded" in result.stderr
+    assert config.app_secret not in result.stderr and "secret=***" in result.stderr
