@@ -39,11 +39,17 @@ def is_one_of(text: str, words_key: str) -> bool:
 
 
 def means_continue(text: str) -> bool:
-    """"继续", or a short sentence made around it ("那行，接着填吧", "好的 继续报名"): go on with the
-    paused form (content/conversation.toml continue_words, continue_marks)."""
-    if is_one_of(text, "continue_words"):
-        return True
+    """"继续", "好", or a short sentence made around 继续 ("那行，接着填吧"): go on with the paused form
+    (content/conversation.toml continue_words)."""
+    return is_one_of(text, "continue_words") or continue_said(text)
+
+
+def continue_said(text: str) -> bool:
+    """"好 继续报", "那行，接着填吧", "let's finish the registration": a short sentence asking to go on
+    (content/conversation.toml continue_marks, continue_phrases_en), never a bare "好"."""
     words, plain = content.load_toml("conversation.toml"), _short_answer(text)
+    if any(phrase in (text or "").lower() for phrase in words["continue_phrases_en"]):
+        return True
     return len(plain) <= words["continue_chars"] and any(mark in plain for mark in words["continue_marks"]) \
         and not any(word in plain for word in words["continue_not"]) and not looks_like_a_question(text)
 
@@ -316,8 +322,9 @@ def _on_message(ctx: Context) -> Reply:
     if flow.get("waiting") and is_one_of(ctx.text, "earlier_words"):
         ctx.end_flow()  # "回到刚才报名" from the binding a dues question started: back to the registration
         return _resume(ctx)
-    if is_one_of(ctx.text, "resume_words") and step_now.tries is not None and not step_now.tries(ctx):
-        return _resume(ctx)  # "好，继续" / "回到刚才报名": the question it is waiting on
+    if (is_one_of(ctx.text, "resume_words") or continue_said(ctx.text)) and step_now.tries is not None \
+            and not step_now.tries(ctx):
+        return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not (step_now.tries is not None and step_now.tries(ctx)):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
     if ctx.intent.name == "cancel" and not _confident(ctx) and step_now.tries is not None and step_now.tries(ctx):

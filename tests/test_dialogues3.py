@@ -66,9 +66,9 @@ def test_yes_when_no_call_is_open_subscribes_to_the_new_ones(visitor, db):
     assert "talent" in topics_of(db, "o_visitor")
 
 
-def test_yes_to_choosing_topics_shows_the_topics(visitor):
-    assert "没有订阅" in visitor.says("我订了哪些栏目")
-    assert "请选择要订阅的栏目" in visitor.says("好的")
+def test_ok_after_hearing_of_no_topics_is_only_acknowledged(visitor):
+    assert "没有订阅" in visitor.says("我订了哪些栏目")  # "回复“订阅”选择栏目" is a hint, not an offer
+    assert "请选择要订阅的栏目" not in visitor.says("好的")
 
 
 def test_an_offer_holds_for_the_next_message_only(visitor, talent_call, db):
@@ -341,3 +341,30 @@ def test_english_register_for_the_first_one_offers_that_event(visitor, events):
 def test_a_foreign_credit_card_is_said_not_accepted_in_english(visitor):
     reply = visitor.says("Can I pay with a foreign credit card?")
     assert "not accepted" in reply and "bank transfer" in reply
+
+
+def test_an_invoice_title_given_with_its_label_is_kept_without_it(visitor, db):
+    visitor.says("会费能开发票吗")
+    reply = visitor.says("要开专票，抬头是河南省建筑科学研究院")
+    assert "抬头：河南省建筑科学研究院" in reply and "抬头：抬头" not in reply
+
+
+def test_going_on_after_a_question_answered_inside_the_registration(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    visitor.says("能停车吗")
+    reply = visitor.says("好 继续报")
+    assert "格式不对" not in reply and "姓名和手机号" in reply
+
+
+def test_lets_finish_the_registration_in_english_resumes_it(visitor, events):
+    visitor.says("Are there any trainings?")
+    visitor.says("register for the first one")
+    visitor.says("How much are the membership fees?")
+    reply = visitor.says("OK, let's finish the registration.")
+    assert "name and mobile" in reply and "Do you mean" not in reply
+
+
+def test_yes_after_hearing_what_non_members_may_do_starts_an_application(visitor):
+    visitor.says("我不是会员能参加吗")
+    assert "个人会员" in visitor.says("行")

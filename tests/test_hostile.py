@@ -390,7 +390,7 @@ FLOW_PATHS = {
     "awards": (not MEMBER, ["有什么奖项可以申报"]),
     "clarify": (not MEMBER, ["会员"]),  # the router unsure: "您是想：1. 申请入会 2. …？"
     "invoice": (not MEMBER, ["会费能开发票吗", "抬头写河南大学"]),
-    "offer": (not MEMBER, ["我订了哪些栏目"]),  # "回复“订阅”选择栏目": a bare yes next subscribes
+    "offer": (not MEMBER, ["上个月的论坛有回放吗"]),  # "回复“好”即转给秘书处": a bare yes next does it
     "event signup, colleague": (MEMBER, ["最近有什么活动", "1", "帮我同事报名"]),
     "event signup, several": (not MEMBER, ["我要报名沙龙", "我们三个人", "张三 13912345678", "确认"]),
 }

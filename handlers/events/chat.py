@@ -22,7 +22,7 @@ from bot import content, offers, paging
 from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
-from bot.conversation import is_made_of, is_one_of
+from bot.conversation import continue_said, is_made_of, is_one_of
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
@@ -492,7 +492,7 @@ def _tries_contact(ctx) -> bool:
     another request (answered, the registration paused), not a bad mobile number; a question
     about the event is answered here."""
     text = normalise(ctx.text)
-    if is_one_of(text, "resume_words"):
+    if is_one_of(text, "resume_words") or continue_said(text):  # "好 继续报": the question again
         return False
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
             or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text))

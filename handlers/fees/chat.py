@@ -314,7 +314,8 @@ _TAX_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
 
 def _invoice_title(ctx, text: str) -> str | None:
     """The invoice's title (抬头): a unit named, "个人" for a personal one; None while unsaid."""
-    unit = unit_in(text)
+    text = re.sub(r"(?:邮寄到|寄到|送到|寄给)\S*", " ", text)  # "寄到学校 洛阳市…": where it goes, not its title
+    unit = unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", text))  # "抬头是河南省…研究院"
     if unit:
         return unit
     if any(word in text for word in _invoice_words()["personal_words"]):

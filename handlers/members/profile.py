@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot import content, delivery
+from bot import content, delivery, offers
 from handlers.fees.dues import standing
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -109,6 +109,8 @@ def show_profile(ctx):
     if refused is not None:
         return refused
     if ctx.message.kind != "event" and asks_if_non_members_may(ctx.text):  # no binding for a question
+        if ctx.flow is None:
+            offers.make(ctx, content.text("profile.join_words"))  # "行" next: the application
         return ctx.reply("profile.non_members")
     if ctx.message.kind != "event" and asks_about_notices(ctx.text):  # "会费到期提醒还发吗"
         return ctx.reply("profile.notices")

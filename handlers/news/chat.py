@@ -12,7 +12,7 @@ asks for news should see what they missed before what is merely recent.
 """
 from __future__ import annotations
 
-from bot import content, delivery, offers, paging
+from bot import content, delivery, paging
 from bot.page_links import with_page_link
 from handlers.events import chat as events
 from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
@@ -84,8 +84,6 @@ def _heading(kind: str | None, topic: str | None) -> str:
 
 def _first_page(ctx, kind: str | None = None, topic: str | None = None):
     reply = paging.show(ctx, LISTING, {"kind": kind, "topic": topic, "reader": ctx.openid}, _heading(kind, topic))
-    if reply is None:
-        offers.make(ctx, content.text("subscriptions.offer_words"))  # "好" to "回复“订阅”选择栏目"
     return with_page_link(reply or ctx.reply("news.empty", what=_what(kind, topic)), ctx.config, "news", "/m/news",
                           show=kind or topic)
 

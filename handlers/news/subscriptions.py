@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot import content, delivery, offers
+from bot import content, delivery
 from bot.conversation import is_one_of
 from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
@@ -82,7 +82,6 @@ def subscribe_topics(ctx):
 def show_subscriptions(ctx):
     current = topics_of(ctx.db, ctx.openid)
     if not current:
-        offers.make(ctx, content.text("subscriptions.offer_words"))  # "好" next: the topics to choose from
         return ctx.reply("subscriptions.mine_none")
     return ctx.reply("subscriptions.mine", topics=topic_list(current))
 
