@@ -26,8 +26,10 @@ hit), so a question that has answers costs one such lookup before its list is fe
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from bot import content
 from handlers.jobs.text import city_of_district  # (the module registers the text analysis storage.jobs uses)
@@ -216,7 +218,8 @@ def _as_typed(keywords: tuple[str, ...], text: str) -> tuple[str, ...]:
 
 
 def _typed_words(keywords: tuple[str, ...], text: str) -> list[tuple[str, ...]]:
-    """The keywords grouped by the word the member typed (量子计算: 量子, 计算)."""
+    """The keywords grouped by the word the member typed (量子计算: 量子, 计算), a last character
+    the router left out put back (区块链: 区块, and 链 alone is no keyword)."""
     plain = normalize(text or "")
     groups: list[tuple[str, ...]] = []
     for keyword in keywords:
@@ -224,7 +227,19 @@ def _typed_words(keywords: tuple[str, ...], text: str) -> list[tuple[str, ...]]:
             groups[-1] += (keyword,)
         else:
             groups.append((keyword,))
-    return groups
+    return [group + _left_out(plain, "".join(group)) for group in groups]
+
+
+def _left_out(plain: str, word: str) -> tuple[str, ...]:
+    """The one Chinese character that ends the typed word after `word` (链 of 区块链), if any."""
+    found = re.search(re.escape(word) + r"([\u4e00-\u9fff])(?![\u4e00-\u9fff])", plain)
+    return (found.group(1),) if found and found.group(1) not in _particles() else ()
+
+
+@lru_cache(maxsize=1)
+def _particles() -> frozenset[str]:
+    """Single characters that end a phrase, not a word (的, 吗, 呢 ...): the router's job stop-words."""
+    return frozenset(w for w in content.load_toml("intents.toml")["jobs"]["stopwords"] if len(w) == 1) | set("的地得吗呢吧了啊呀嘛么哦")
 
 
 def what_asked(found: Found, text: str = "") -> str:
