@@ -94,3 +94,16 @@ def test_a_payer_written_in_pinyin_is_the_one_member_whose_name_reads_so(env, db
     assert booked(db, "HNKX201900111") == [REGULAR] and booked(db, "HNKX201900112") == [REGULAR]
     assert booked(db, "HNKX201900113") == booked(db, "HNKX201900114") == booked(db, "HNKX201900115") == []
     assert booked(db, "HNKX201900116") == []
+
+
+def test_a_payment_app_row_naming_nobody_points_at_the_remark_column_that_is_empty(env, db, tmp_path):
+    """微信支付's merchant bill has no payer column (an openid): the row is named with its 商户数据包."""
+    members(db, [("HNKX201900121", "周晓彤", "regular")])
+    path = tmp_path / "微信支付账单.csv"
+    path.write_text("微信支付商户交易账单\n\n交易时间,用户标识,交易状态,商品名称,商户数据包,订单金额\n"
+                    f"`2026-10-05 10:00:00,`o_abc,`支付成功,`学会会费,`会员编号:HNKX201900121,`{REGULAR:.2f}\n"
+                    f"`2026-10-06 10:00:00,`o_def,`支付成功,`学会会费,`,`{REGULAR:.2f}\n", encoding="utf-8")
+    report = imported(env, path)
+    assert [r["number"] for r in report["recorded"]] == ["HNKX201900121"]
+    [nobody] = report["unmatched"]
+    assert (nobody["row"], nobody["header"], nobody["letter"]) == (5, "商户数据包", "E")

@@ -718,6 +718,9 @@ def _problem_column(values: dict, problem: RowProblem) -> tuple[str, str]:
         header = headers[key]
     else:
         header = key if key in letters else ""  # a remark column named by its header
+    if not header and key == "name":  # a bill without a payer column (微信支付: an openid): the remark column
+        cells = [(h, v) for h, v in values.get("memo") or [] if h in letters]  # that could have named them
+        header = next((h for h, v in cells if not normalise(v)), next((h for h, _ in cells), ""))
     return header, letters.get(header, "")
 
 
