@@ -88,6 +88,13 @@ def test_no_match_in_the_city_lists_nothing_from_elsewhere_and_says_where_to_loo
     assert numbered(alice.says("招聘 化学 省内")) == [] and alice.says("招聘 化学 省内").startswith("【化学博士后】")
 
 
+def test_the_province_asked_right_after_a_city_is_the_province(alice, board):
+    post(board, "化学实验员", "新乡某化工厂", "新乡", discipline="化学")
+    assert alice.says("郑州有地质专业的岗位吗").startswith("暂时没有郑州的地质专业职位。")
+    reply = alice.says("省内有化学的岗位吗")  # not 郑州 kept from the question before
+    assert reply.startswith("河南省内的化学专业职位：") and set(numbered(reply)) == {"化学博士后", "化学实验员"}
+
+
 def test_fts_syntax_in_a_message_is_never_an_error(alice, board):
     for text in ['招聘 "算法" OR 化学*', "招聘 NEAR(算法) ^郑州:", "招聘 title:算法 (((", "招聘 算法 AND NOT"]:
         assert "职位" in alice.says(text)

@@ -18,6 +18,7 @@ import re
 
 from bot import content, offers, paging
 from handlers.jobs import board as job_board
+from handlers.jobs.filters import names_province
 from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -80,7 +81,8 @@ def _narrowed(ctx) -> Reply | None:
     if asked is None or not paging.is_follow_up(ctx.text):
         return None
     slots = analyse(ctx.text).slots_for("jobs")
-    everywhere = any(word in ctx.text for word in content.load_toml("conversation.toml")["all_places_words"])
+    everywhere = (any(word in ctx.text for word in content.load_toml("conversation.toml")["all_places_words"])
+                  or names_province(ctx.text))  # 那省内的呢: the province, not the last city
     if not (slots.get("city") or slots.get("keywords") or everywhere):
         return None
     city = None if everywhere else slots.get("city") or asked["city"]

@@ -67,7 +67,7 @@ def read(text: str, keywords) -> Filters:
 
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
     discipline = content.text("jobs.joiner_and").join(names) if names else None
-    province = any(word in plain for word in _province_words())
+    province = names_province(plain)
     return Filters(left, tuple(map(_named_by, names)), discipline, levels, level_text, salary, salary_text, province)
 
 
@@ -230,6 +230,12 @@ def _capital_abbreviations() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def _province_words() -> tuple[str, ...]:
     return tuple(normalize(w) for w in settings()["province"]["words"])
+
+
+def names_province(text: str) -> bool:
+    """Whether a question asks about the whole province (省内, 河南, 全省)."""
+    plain = normalize(text or "")
+    return any(word in plain for word in _province_words())
 
 
 def province_cities() -> tuple[str, ...]:
