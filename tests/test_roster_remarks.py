@@ -45,6 +45,8 @@ def branch_book(path):
     sheet.append([4, "李四海", "高级会员", "13600000104", None, "正常", "东区研究所", None, None, None])
     sheet.append([5, "郑五洲", "高级会员", "13600000107", None, "退休", "东区研究所", None, None, None])
     sheet.append([6, "赵一鸣", "普通会员", "13600000101", "党员", None, "东区大学", None, None, None])  # listed twice
+    sheet.append([7, None, "吴七星", "普通会员", "13600000108", "新入会", "正常", "东区大学", "0371-65512399", None,
+                  "调入"])  # typed one cell to the right from 姓名 on
     new = book.create_sheet("新会员")
     new.append(["姓名", "手机", "类别", "单位", "其他"])
     new.append(["周五福", "13600000105", "个人会员", "东区公司", "新入会，介绍人赵一鸣"])
@@ -54,7 +56,7 @@ def branch_book(path):
 
 def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
     report = imported(env, branch_book(tmp_path / "东区分会.xlsx"))
-    assert len(report["new"]) == 6 and report["bad_rows"] == []
+    assert len(report["new"]) == 7 and report["bad_rows"] == []
     first_sheet = report["sheets"][0]
     assert first_sheet["remark_columns"] == ["办公电话（H 列）", "情况说明（J 列）"]
     assert first_sheet["ignored_columns"] == ["序号（A 列）"]
@@ -67,6 +69,7 @@ def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
     assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
     remarks, member = remarks_of(db, "13600000107")
     assert remarks == "退休" and member["status"] == "active"
+    assert remarks_of(db, "13600000108")[0] == "新入会；办公电话：0371-65512399；情况说明：调入"  # read in place
 
 
 def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, tmp_path):
@@ -88,7 +91,7 @@ def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, 
     column = rows[0].index("备注")
     assert {r[rows[0].index("姓名")]: r[column] for r in rows[1:]}["钱二丫"] == "出国（2025年9月）；情况说明：导师：孙教授"
     again = imported(env, exported)
-    assert again["updated"] == [] and len(again["unchanged"]) == 6
+    assert again["updated"] == [] and len(again["unchanged"]) == 7
 
 
 def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(staff, db):
