@@ -368,3 +368,18 @@ def test_lets_finish_the_registration_in_english_resumes_it(visitor, events):
 def test_yes_after_hearing_what_non_members_may_do_starts_an_application(visitor):
     visitor.says("我不是会员能参加吗")
     assert "个人会员" in visitor.says("行")
+
+
+def test_paying_now_while_binding_to_see_ones_dues_gets_how_to_pay(visitor, roster):
+    visitor.says("我的会费交了没有")
+    visitor.says("李秀兰 13500000000")
+    reply = visitor.says("那就交今年的")
+    assert "银行转账" in reply and "格式不对" not in reply and "手机号" in reply
+
+
+@pytest.mark.parametrize("yes", ["对对 就是实验室安全培训", "确认"])
+def test_yes_at_the_contact_question_says_the_contact_is_still_needed(visitor, events, yes):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    reply = visitor.says(yes)
+    assert "实验室安全培训" in reply and "姓名和手机号" in reply and "格式不对" not in reply

@@ -386,7 +386,7 @@ def _confirm_prompt(ctx):
 
 
 def _says_yes(ctx) -> bool:
-    return is_one_of(ctx.text, "confirm_words") or is_made_of(ctx.text, "confirm_words")  # also "是的没错"
+    return _says_yes_to(ctx.text)  # also "是的没错"
 
 
 def _tries_yes_or_no(ctx) -> bool:
@@ -487,6 +487,20 @@ def _contact_in(text: str) -> dict:
     return given
 
 
+def _confirms_without_contact(ctx) -> bool:
+    """A yes ("确认", "对对 就是学术年会") at the contact question, with no name or mobile in it."""
+    if _contact_in(ctx.text).get("mobile"):
+        return False
+    title = find_event(ctx.db, ctx.flow_data["event"])["title"]
+    said = re.sub(r"就是|这个|那个", "", normalise(ctx.text))
+    said = "".join(char for char in said if char not in title)  # "对对 就是学术年会": the event named again
+    return bool(said.strip()) and _says_yes_to(said)
+
+
+def _says_yes_to(text: str) -> bool:
+    return is_one_of(text, "confirm_words") or is_made_of(text, "confirm_words")
+
+
 def _tries_contact(ctx) -> bool:
     """A mobile, a name or a unit: "张为民" is kept and the mobile asked, "郑州有没有算法的工作" is
     another request (answered, the registration paused), not a bad mobile number; a question
@@ -495,7 +509,8 @@ def _tries_contact(ctx) -> bool:
     if is_one_of(text, "resume_words") or continue_said(text):  # "好 继续报": the question again
         return False
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
-            or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text))
+            or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text)
+            or _confirms_without_contact(ctx))
 
 
 @step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
@@ -506,6 +521,9 @@ def contact(ctx):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    if _confirms_without_contact(ctx):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
+        event = find_event(ctx.db, ctx.flow_data["event"])
+        return ctx.reply("events.signup.contact_still_needed", title=event["title"])
     party = _party_in(ctx.text)
     if party:
         ctx.goto("contact", party=party)

@@ -52,7 +52,7 @@ def fee_status(ctx):
     if text and asks_event_fee(text):
         return event_fee(ctx, text)
     if text and _mentions(text, "back_pay"):  # "补交要交几年的": the current year restores it
-        return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=_how_to_pay())
+        return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=dues.how_to_pay_text())
     channel = _channel_asked(text)
     if channel is not None:  # "能对公转账吗 要发票的": both halves
         answer = _channel_answer(ctx, channel)
@@ -61,7 +61,7 @@ def fee_status(ctx):
             _mentions(text, "receipt") and find_payer_by_openid(ctx.db, ctx.openid) is None)):
         return start_invoice(ctx)  # "去年交的会费能开发票不", "交了以后有没有收据"
     if text and _mentions(text, "how_to_pay"):
-        return ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay())
+        return ctx.reply("fees.how_to_pay", how_to_pay=dues.how_to_pay_text())
     category = _category_named(text)
     if category is not None:  # "学生会员要交多少钱": that category's fee, first
         state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "不对吧，没这么多" next: doubted
@@ -90,7 +90,7 @@ def payer_reply(ctx, payer: dict, details: bool = False):
                   paid_through=dues.date_text(payer["paid_through"]), standing=_standing_text(payer, today))
     if details:
         return _with_pay_link(ctx, payer, today, ctx.reply(
-            "fees.member", due=_due_text(payer, today), how_to_pay=_how_to_pay(),
+            "fees.member", due=_due_text(payer, today), how_to_pay=dues.how_to_pay_text(),
             history=_history_text(ctx.db, payer), **fields))
     return _with_pay_link(ctx, payer, today, ctx.reply("fees.member_short", due=_due_short(payer, today), **fields))
 
@@ -168,12 +168,6 @@ def _priced(event: dict) -> str:
         content.text("fees.event_fee_type", type=o["type"], amount=dues.format_amount(o["yuan"])) for o in options)
 
 
-def _how_to_pay() -> str:
-    """content/membership.toml's instructions, in English for a member who writes English."""
-    how = dues.fee_rules()["how_to_pay"]
-    return how.get(f"text_{content.language()}", how["text"])
-
-
 def _standing_text(payer: dict, today: date) -> str:
     paid_through = payer["paid_through"]
     state = dues.dues_standing(payer["category"], paid_through, today)
@@ -226,7 +220,7 @@ def _schedule_reply(ctx, details: bool = False):
     state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "学生呢" next: that category's fee
     return ctx.reply("fees.not_member" if details else "fees.not_member_short", schedule=_schedule_text(),
                      grace_days=dues.fee_rules()["grace_days"], options=dues.year_options_text(),
-                     how_to_pay=_how_to_pay())
+                     how_to_pay=dues.how_to_pay_text())
 
 
 def _schedule_text() -> str:

@@ -36,6 +36,12 @@ def fee_rules() -> dict:
     return content.load_toml("membership.toml")["fees"]
 
 
+def how_to_pay_text() -> str:
+    """content/membership.toml's instructions, in English for a member who writes English."""
+    how = fee_rules()["how_to_pay"]
+    return how.get(f"text_{content.language()}", how["text"])
+
+
 # --- the schedule ---------------------------------------------------------------
 
 def yearly_fee(category: str) -> float:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime
 
 from bot import content, delivery, offers
-from handlers.fees.dues import standing
+from handlers.fees.dues import how_to_pay_text, standing
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
@@ -244,6 +244,8 @@ def _said_while_binding(ctx) -> Reply | None:
     step_name = ctx.flow["step"]
     if _asks_why_bind(ctx):  # "绑定有什么用": what it opens, then the same question
         return ctx.reply("profile.why_bind").with_note(_ask(step_name).text)
+    if _wants_to_pay(ctx):  # "那就交今年的", "好，我马上交": how to pay, binding can wait
+        return ctx.reply("profile.pay_while_binding", how_to_pay=how_to_pay_text()).with_note(_ask(step_name).text)
     if _payment_details(ctx):
         ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), ctx.text)
         ctx.goto(step_name, payment_ticket=ticket_no)
@@ -253,13 +255,17 @@ def _said_while_binding(ctx) -> Reply | None:
     return None
 
 
+def _wants_to_pay(ctx) -> bool:
+    return _mentions(ctx.text, _texts()["words"]["pay_now"]) and mobile_in(ctx.text) is None
+
+
 def _asks_why_bind(ctx) -> bool:
     return _mentions(ctx.text, _texts()["words"]["why_bind"])
 
 
 def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
-    return _asks_why_bind(ctx) or _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
+    return _asks_why_bind(ctx) or _wants_to_pay(ctx) or _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
         step_name == "bind_no" and _forgot_number(ctx.text)) or (
         step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None) or _waits_on_binding(ctx)
 
