@@ -95,6 +95,13 @@ def test_the_province_asked_right_after_a_city_is_the_province(alice, board):
     assert reply.startswith("河南省内的化学专业职位：") and set(numbered(reply)) == {"化学博士后", "化学实验员"}
 
 
+def test_a_yes_to_the_other_cities_offered_lists_them(alice, board):
+    assert "省内其他城市有 1 个（郑州）" in alice.says("洛阳 化学 的岗位")
+    assert alice.says("好").startswith("【化学博士后】")
+    alice.says("招聘 化学 洛阳")
+    assert alice.says("行").startswith("【化学博士后】")
+
+
 def test_fts_syntax_in_a_message_is_never_an_error(alice, board):
     for text in ['招聘 "算法" OR 化学*', "招聘 NEAR(算法) ^郑州:", "招聘 title:算法 (((", "招聘 算法 AND NOT"]:
         assert "职位" in alice.says(text)

@@ -257,6 +257,13 @@ def none_found(found: Found, text: str = "") -> str:
     return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)
 
 
+def elsewhere_command(found: Found) -> str | None:
+    """"招聘 农业工程 省内": the message that lists the same question in other cities, when the reply
+    offers them (a bare yes to it does that), else None."""
+    offered = [fields for key, fields in found.offers if key in ("jobs.offer.province", "jobs.offer.elsewhere")]
+    return content.text("jobs.offer.command", query=offered[0]["query"]) if offered else None
+
+
 def alert_words(found: Found) -> str:
     """The keywords an alert for a question that found nothing would watch ("作物育种"), or ""."""
     return " ".join([*found.asked.keywords, *_names(found.filters)])
