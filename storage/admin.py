@@ -157,13 +157,13 @@ def subjects_of(db: sqlite_utils.Database, subject: str, ids) -> dict[int, dict]
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
                 status: str | None = None, unit_id: int | None = None, offset: int = 0,
                 limit: int | None = 50) -> tuple[list[dict], int]:
-    """Members matching the text (number, name, mobile, unit, discipline) and filters, and the count
-    (limit None: all of them)."""
+    """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
+    and the count (limit None: all of them)."""
     where, params = [], []
     if text:
         where.append("(member_no like ? or name like ? or mobile like ? or work_unit like ? "
-                     "or discipline like ?)")
-        params += [f"%{text}%"] * 5
+                     "or discipline like ? or remarks like ?)")
+        params += [f"%{text}%"] * 6
     for column, value in (("category", category), ("status", status), ("unit_id", unit_id)):
         if value is not None:
             where.append(f"{column} = ?")

@@ -185,14 +185,14 @@ def list_members(db: sqlite_utils.Database, category: str | None = None, status:
 
 
 def search_members(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[dict]:
-    """Members whose number, name, mobile, unit or discipline contains the text; a name is
+    """Members whose number, name, mobile, unit, discipline or remarks contains the text; a name is
     compared without spaces, so 张伟 finds a member stored as "张 伟" and "张 伟" finds 张伟."""
     like = f"%{text}%"
     name_like = f"%{''.join(text.split())}%"
     return list(db["members"].rows_where(
         "member_no like ? or replace(name, ' ', '') like ? or mobile like ? or work_unit like ? "
-        "or discipline like ?",
-        [like, name_like, like, like, like], order_by="id", limit=limit))
+        "or discipline like ? or remarks like ?",
+        [like, name_like, like, like, like, like], order_by="id", limit=limit))
 
 
 # --- units --------------------------------------------------------------------

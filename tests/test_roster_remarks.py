@@ -108,6 +108,8 @@ def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(st
     assert "备注" in shown and "出国访学至2027年；办公室：科技楼302" in shown
     form = page(staff.get(f"/admin/members/{member['member_no']}/edit"))
     assert "出国访学至2027年" in form
+    found = page(staff.get("/admin/members/?q=出国"))  # who is abroad: found by the remark
+    assert "吴六顺" in found and "共 1 条" in found
 
 
 def test_a_unit_contact_sees_a_mobile_in_the_remarks_masked_on_the_page_and_in_the_export(client, users, units, db):
