@@ -383,3 +383,12 @@ def test_yes_at_the_contact_question_says_the_contact_is_still_needed(visitor, e
     visitor.says("报第一个")
     reply = visitor.says(yes)
     assert "实验室安全培训" in reply and "姓名和手机号" in reply and "格式不对" not in reply
+
+
+def test_an_english_contact_with_name_phone_and_party_registers(visitor, events, db):
+    visitor.says("Are there any trainings?")
+    visitor.says("register for the first one")
+    reply = visitor.says("Name: Michael Chen, phone 13812340000, 1 person")
+    assert "Michael Chen" in reply and "138****0000" in reply
+    assert "registered" in visitor.says("yes")
+    assert [r["name"] for r in registrations(db)] == ["Michael Chen"]

@@ -439,7 +439,10 @@ def confirm(ctx):
     return paging.leave_and_answer(ctx)
 
 
-_PARTY = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)")
+_PARTY = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)|(\d{1,2}) ?(?:people|persons?)\b",
+                    re.IGNORECASE)
+_ENGLISH_NAME = re.compile(r"\b(?:name(?: is)?|i am|i'm)\s*:?\s*([A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){0,3}?)\s*(?=,|;|\.|$| phone| mobile| tel)",
+                           re.IGNORECASE)
 _COUNTS = {"一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
 
@@ -448,7 +451,7 @@ def _party_in(text: str) -> int | None:
     found = _PARTY.search(normalise(text).replace(" ", ""))
     if found is None:
         return None
-    count = found.group(1) or found.group(2)
+    count = found.group(1) or found.group(2) or found.group(3)
     return int(count) if count.isdigit() else _COUNTS.get(count)
 
 
@@ -473,6 +476,10 @@ def _contact_in(text: str) -> dict:
     mobile, text = mobile_and_rest(text)  # also one read out ("手机幺三八 三七九八 六五四三")
     if mobile:
         given["mobile"] = mobile
+    english = _ENGLISH_NAME.search(text)  # "Name: Michael Chen, phone 138…"
+    if english:
+        given["name"] = english.group(1).strip()
+        return given
     unit = unit_in(text)
     if unit:
         given["work_unit"] = unit
