@@ -117,6 +117,24 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return migrations.apply_migrations(db, now_iso())
 
 
+def first_row(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
+    """The first row `sql` selects, as a dict, in one statement: for reads on a member's message,
+    where sqlite-utils' rows_where first reads the schema (the table's existence) and query()
+    wraps the read in a savepoint (three statements)."""
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    return dict(zip([column[0] for column in cursor.description], row)) if row else None
+
+
+def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> int:
+    """INSERT one row of the columns given; its rowid. One statement, for writes on a member's
+    message: sqlite-utils' insert() reads the schema first (the table's existence, and its
+    columns for a later update() by primary key). `table` and the keys are the caller's names."""
+    columns = ", ".join(row)
+    marks = ", ".join("?" * len(row))
+    return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
+
+
 def take_and_release_write_lock(db: sqlite_utils.Database) -> None:
     """Take SQLite's write lock and give it back at once: proves the store is writable and that
     no other process holds the lock past the busy timeout (raises sqlite3.OperationalError)."""

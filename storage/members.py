@@ -12,7 +12,7 @@ import secrets
 import sqlite_utils
 
 from storage import numbers
-from storage.database import now_iso
+from storage.database import first_row, now_iso
 from storage.sqlite import transaction
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow", "honorary")
@@ -114,11 +114,7 @@ def next_number(db: sqlite_utils.Database, table: str, column: str, prefix: str,
 # --- members ------------------------------------------------------------------
 
 def find_member_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
-    # One statement: db["members"] costs three schema reads, and db.query wraps each read in a
-    # savepoint (three statements); every message that needs the member asks this.
-    cursor = db.execute("select * from members where openid = ? limit 1", [openid])
-    row = cursor.fetchone()
-    return dict(zip([column[0] for column in cursor.description], row)) if row else None
+    return first_row(db, "select * from members where openid = ? limit 1", [openid])  # every message that needs the member
 
 
 def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:

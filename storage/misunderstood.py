@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import insert_row, now_iso
 from storage.sqlite import transaction
 
 UNKNOWN, CANCELLED = "unknown", "cancelled"  # why a message was kept
@@ -19,11 +19,9 @@ TEXT_LIMIT = 500  # characters kept of one message
 
 def record(db: sqlite_utils.Database, member_key: str, text: str, guess: str, confidence: float,
            reason: str) -> int:
-    with transaction(db):
-        table = db["misunderstood"]
-        table.insert({"member_key": member_key, "text": text[:TEXT_LIMIT], "guess": guess,
-                      "confidence": round(float(confidence), 3), "reason": reason, "created_at": now_iso()})
-        return table.last_pk
+    return insert_row(db, "misunderstood", {"member_key": member_key, "text": text[:TEXT_LIMIT], "guess": guess,
+                                            "confidence": round(float(confidence), 3), "reason": reason,
+                                            "created_at": now_iso()})
 
 
 def waiting(db: sqlite_utils.Database, limit: int, offset: int = 0) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from storage import numbers
-from storage.database import now_iso
+from storage.database import first_row, insert_row, now_iso
 from storage.members import Refused, history_of, record_history
 from storage.sqlite import transaction
 
@@ -29,42 +29,36 @@ def create_ticket(db: sqlite_utils.Database, openid: str, category: str, body: s
     """Store a member's message as a ticket and return its number (FK + date + id)."""
     created_at = now_iso()
     with transaction(db):
-        table = db["tickets"]
-        table.insert({"id": numbers.next_row_id(db, "tickets"),  # never a number issued before a restore
-                      "openid": openid, "category": category, "body": body, "status": OPEN,
-                      "created_at": created_at, "updated_at": created_at})
-        row_id = table.last_pk
+        row_id = numbers.next_row_id(db, "tickets")  # never a number issued before a restore
         ticket_no = f"FK{created_at[:10].replace('-', '')}{row_id:04d}"
-        table.update(row_id, {"ticket_no": ticket_no})
+        insert_row(db, "tickets", {"id": row_id, "ticket_no": ticket_no, "openid": openid, "category": category,
+                                   "body": body, "status": OPEN, "created_at": created_at, "updated_at": created_at})
     return ticket_no
 
 
 def open_human_ticket(db: sqlite_utils.Database, openid: str, message: str) -> str:
     """Put the member on the secretariat's queue as a 人工 ticket, once while one is open."""
     with transaction(db):
-        waiting = _first(db["tickets"].rows_where("openid = ? and category = ? and status = ?",
-                                                  [openid, HUMAN, OPEN], limit=1))
+        waiting = waiting_human_ticket(db, openid)
         return waiting["ticket_no"] if waiting else create_ticket(db, openid, HUMAN, message)
 
 
 def waiting_human_ticket(db: sqlite_utils.Database, openid: str) -> dict | None:
     """The member's open request for a person, if any."""
-    return _first(db["tickets"].rows_where("openid = ? and category = ? and status = ?",
-                                           [openid, HUMAN, OPEN], limit=1))
+    return first_row(db, "select * from tickets where openid = ? and category = ? and status = ? limit 1",
+                     [openid, HUMAN, OPEN])
 
 
 def latest_open_ticket(db: sqlite_utils.Database, openid: str) -> dict | None:
     """The member's most recent ticket still being handled (open or answered, not closed)."""
-    return _first(db["tickets"].rows_where("openid = ? and status != ?", [openid, CLOSED],
-                                           order_by="id desc", limit=1))
+    return first_row(db, "select * from tickets where openid = ? and status != ? order by id desc limit 1",
+                     [openid, CLOSED])
 
 
 def add_to_ticket(db: sqlite_utils.Database, ticket_no: str, line: str) -> None:
     """Append what the member sent later (a second message, a picture's address) to the ticket."""
-    with transaction(db):
-        ticket = _first(db["tickets"].rows_where("ticket_no = ?", [ticket_no], limit=1))
-        if ticket is not None:
-            db["tickets"].update(ticket["id"], {"body": f"{ticket['body']}\n{line}", "updated_at": now_iso()})
+    db.execute("update tickets set body = body || char(10) || ?, updated_at = ? where ticket_no = ?",
+               [line, now_iso(), ticket_no])
 
 
 def find_ticket(db: sqlite_utils.Database, ticket_no: str) -> dict | None:
@@ -85,7 +79,7 @@ def list_tickets_of_member(db: sqlite_utils.Database, openid: str, offset: int =
 
 
 def ticket_of_member(db: sqlite_utils.Database, openid: str, ticket_id: int) -> dict | None:
-    return _first(db["tickets"].rows_where("id = ? and openid = ?", [ticket_id, openid], limit=1))
+    return first_row(db, "select * from tickets where id = ? and openid = ? limit 1", [ticket_id, openid])
 
 
 def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: str | None = None,
