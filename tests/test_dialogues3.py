@@ -11,7 +11,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.member import Member
-from tests.test_dialogues import add_event, bound_name, events, registrations, roster, visitor  # noqa: F401  (fixtures)
+from tests.test_dialogues import (add_event, bound_name, events, registrations, roster,  # noqa: F401  (fixtures)
+                                  signs_up_for_the_first, visitor)
 
 TODAY = date.today()
 
@@ -392,3 +393,9 @@ def test_an_english_contact_with_name_phone_and_party_registers(visitor, events,
     assert "Michael Chen" in reply and "138****0000" in reply
     assert "registered" in visitor.says("yes")
     assert [r["name"] for r in registrations(db)] == ["Michael Chen"]
+
+
+def test_how_to_pay_the_fee_right_after_registering_names_that_events_fee(visitor, events):
+    signs_up_for_the_first(visitor)
+    reply = visitor.says("报名费咋交")
+    assert "实验室安全培训" in reply and "200元" in reply and "活动通知" in reply

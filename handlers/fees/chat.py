@@ -26,7 +26,7 @@ from handlers.members.profile import start_binding
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import unit_in
 from storage import state
-from storage.events import list_events
+from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
 from storage.members import find_member_by_openid
 from storage.tickets import add_to_ticket, create_ticket
@@ -156,6 +156,11 @@ def event_fee(ctx, text: str):
     if len(found) == 1:
         event = found[0]
         return ctx.reply("fees.event_fee", title=event["title"], fee=_priced(event))
+    mine = registrations_of(ctx.db, ctx.openid, date.today().isoformat())
+    if mine:  # "报名费咋交" right after registering: the event registered for last
+        event = find_event(ctx.db, max(mine, key=lambda registration: registration["id"])["event_id"])
+        return ctx.reply("fees.event_fee_registered", title=event["title"], fee=_priced(event),
+                         **content.society()["secretariat"])
     return ctx.reply("fees.event_fee_which")
 
 
