@@ -393,7 +393,8 @@ def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, 
     assert (shifted["name"], shifted["work_unit"], shifted["category"]) == ("上官燕", "东区大学", "student")
     assert [(c["sheet"], c["row"]) for c in report["checks"] if "右错了一列" in c["check"]] == [("东区分会", 4)]
     assert member(db, "13700002101")["name"] == "欧阳明" and len(find_members_by_mobile(db, "1370000210")) == 0
-    assert [(p["sheet"], p["row"], p["letter"]) for p in report["problems"]] == [("东区分会", 3, "E")]
+    assert [(p["sheet"], p["row"], p["letter"]) for p in report["problems"]] == [("东区分会", 3, "E"), ("东区分会", 3, "H")]
+    assert report["problems"][1]["value"] == "填表日期：2026-09-12"  # what the refused row would have kept, said
     assert [(c["sheet"], c["row"]) for c in report["checks"] if "西区分会第 4 行有同一人" in c["check"]] == [("东区分会", 3)]
     assert "工作表“西区分会”" in printed(env, tmp_path / "分会新会员.xlsx")
 

@@ -126,3 +126,15 @@ def test_a_unit_contact_sees_a_mobile_in_the_remarks_masked_on_the_page_and_in_t
     exported = page(client.get("/admin/members/export?format=csv"))
     for text in (shown, exported):
         assert "手机号已换，新号码136****0299" in text and "13600000299" not in text
+
+
+def test_a_refused_row_s_remarks_are_said_in_the_report_not_lost_unseen(env, db, tmp_path):
+    book = Workbook()
+    book.active.append(["姓名", "手机号", "会员类别", "备注"])
+    book.active.append(["张雨涵", "13600000301", "普通会员", None])
+    book.active.append(["张宁", "13600000301", "普通会员", "与张雨涵系夫妻，共用一个手机"])
+    book.save(tmp_path / "夫妻.xlsx")
+    report = imported(env, tmp_path / "夫妻.xlsx")
+    said = [p for p in report["problems"] if p["row"] == 3]
+    assert any(p["value"] == "与张雨涵系夫妻，共用一个手机" and "备注也就没有记下" in p["problem"] for p in said)
+    assert report["bad_rows"] == [3]

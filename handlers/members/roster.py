@@ -292,6 +292,9 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
         if problems:
             plan.problems.extend(problems)
+            if fields.get("remarks"):  # said with the row's problems, so the remark is not lost unseen
+                plan.problems.append(Problem(row, sheet.columns.get("remarks") or sheet.columns["name"],
+                                             fields["remarks"], "remarks_not_kept"))
         elif member is None:
             plan.new.append((row, fields))
         else:
