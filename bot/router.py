@@ -429,13 +429,17 @@ class _Lexicon:
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
         self._pinyin = _pinyin_table(self._concepts, set(english) | self._stopwords)
-        # What find() needs of each word, in one lookup; a word not listed is a title by its suffix.
-        self._word_info = {
-            word: (c, not self._job_concepts.isdisjoint(c), not self._not_keywords.isdisjoint(c),
-                   self._topic_of.get(word), self._weak_topic_of.get(word), self._city_of.get(word),
-                   self._discipline_of.get(word))
-            for word, c in self._concepts.items()}
-        self._title_info = ((TITLE_CONCEPT,), True, TITLE_CONCEPT in self._not_keywords, None, None, None, None)
+        # What find() needs of each word, in one lookup: (concepts, None or (a job word, not a keyword, topic,
+        # weak topic, city, discipline)): None for most words, that are none of those. A word not listed is a
+        # title by its suffix.
+        def details(word, c):
+            more = (not self._job_concepts.isdisjoint(c), not self._not_keywords.isdisjoint(c),
+                    self._topic_of.get(word), self._weak_topic_of.get(word), self._city_of.get(word),
+                    self._discipline_of.get(word))
+            return more if any(more) else None
+
+        self._word_info = {word: (c, details(word, c)) for word, c in self._concepts.items()}
+        self._title_info = ((TITLE_CONCEPT,), (True, TITLE_CONCEPT in self._not_keywords, None, None, None, None))
         # Proper prefixes of words, to know when joining one more token may still match.
         self._prefixes = frozenset(w[:i] for w in self._concepts for i in range(1, len(w)))
         self._inside: dict[str, tuple | None] = {}  # dictionary word -> _word_inside(word), as met
@@ -543,18 +547,21 @@ class _Lexicon:
 
         found, cities = _Found({}, set(), clause_of, set()), []
         strength, word_info, title_info = found.strength, self._word_info, self._title_info
+        whole = narrative == 1.0
         for start, end, word in self._matches(tokens):
             if denied is not None and denied[start]:
                 continue  # "交的是会费不是会议费": what the member says it is not does not count
-            # (concepts, a job word, not a keyword, topic, weak topic, city, discipline)
-            concepts, job, not_keyword, topic, weak_topic, city, discipline = word_info.get(word, title_info)
-            if narrative == 1.0 or clause_of[start] in marked:
+            concepts, more = word_info.get(word, title_info)
+            if whole or clause_of[start] in marked:
                 for concept in concepts:  # the highest weight there is
                     strength[concept] = 1.0
             else:
                 for concept in concepts:
                     if strength.get(concept, 0.0) < narrative:
                         strength[concept] = narrative
+            if more is None:
+                continue  # no job word, topic, city or discipline (most words): nothing more to note
+            job, not_keyword, topic, weak_topic, city, discipline = more
             if job:
                 found.job_clauses.add(clause_of[start])
             if not_keyword and end > start:
@@ -753,11 +760,10 @@ class _Lexicon:
         Returns the corrected tokens, or None when nothing changed."""
         rejoined = self._rejoin_disciplines(tokens)
         changed, tokens = rejoined is not tokens, rejoined
-        n = len(tokens)
-        plain = [all("\u4e00" <= ch <= "\u9fff" for ch in t) and t not in self._concepts
-                 and t not in self._stopwords for t in tokens]
-        if not any(plain[i] and len(tokens[i]) == 1 for i in range(n)):  # a typo leaves a character alone
+        if not any(len(t) == 1 and self._is_plain(t) for t in tokens):  # a typo leaves a character alone
             return tokens if changed else None
+        n = len(tokens)
+        plain = [self._is_plain(t) for t in tokens]
         for start, end, _ in self._matches(tokens):  # words known as they are (计/科 is 计科) are no typo
             plain[start:end] = [False] * (end - start)
         candidates = []  # (-characters, how far the readings are, -tokens, first token, tokens, term)
@@ -798,6 +804,11 @@ class _Lexicon:
                 out.append(tokens[i])
                 i += 1
         return out if taken or changed else None
+
+    def _is_plain(self, token: str) -> bool:
+        """Chinese characters that are no word of the lexicon nor a stop-word: where a typo may hide."""
+        return all("\u4e00" <= ch <= "\u9fff" for ch in token) and token not in self._concepts \
+            and token not in self._stopwords
 
     def _rejoin_disciplines(self, tokens) -> list[str]:
         """学生/物 -> 学/生物: a word (no known one) whose last character begins a discipline that the
@@ -847,6 +858,7 @@ class _Lexicon:
         only = found.job_clauses if story else clauses
         # 退休的内科大夫 / 搜不出来郑州化学的岗位: beside a field or a title, a verb tells the story, not the job
         side_words = self.plain_verbs() if found.field_named or TITLE_CONCEPT in found.strength else ()
+        function_words, stopwords, city_of, concepts = self.function_words(), self._stopwords, self._city_of, self._concepts
         keywords, last_kept, alias_end = [], -2, 0
         for i, tok in enumerate(tokens):
             if i < alias_end:
@@ -863,10 +875,10 @@ class _Lexicon:
             if (
                 i in found.covered
                 or (found.clause_of[i] not in only and tok not in self._discipline_of)
-                or tok in self._stopwords
-                or tok in self.function_words()
-                or (tok in side_words and tok not in self._concepts)  # 实习 is a kind of job
-                or tok in self._city_of
+                or tok in stopwords
+                or tok in function_words
+                or (tok in side_words and tok not in concepts)  # 实习 is a kind of job
+                or tok in city_of
                 or not any(ch.isalnum() for ch in tok)
                 or tok.isdigit()
                 or (len(tok) == 1 and not tok.isascii())
@@ -1028,12 +1040,15 @@ class _Homophones:
                     places[c] = places.get(c, 0) | 1 << (k * width + i)
         code_of = {bits: chr(self._FIRST_CODE + n) for n, bits in enumerate(sorted(set(places.values())))}
         self._to_codes = str.maketrans({c: code_of[bits] for c, bits in places.items()})
-        branches = []
+        branches, firsts = [], set()
         for k, term in enumerate(terms):
-            classes = ("".join(code for bits, code in code_of.items() if bits >> (k * width + i) & 1)
-                       for i in range(len(term)))
+            classes = ["".join(code for bits, code in code_of.items() if bits >> (k * width + i) & 1)
+                       for i in range(len(term))]
+            firsts.update(classes[0])
             branches.append("(" + "".join(f"[{codes}]" for codes in classes) + ")")
-        self._scan = re.compile("|".join(branches) or "(?!)")
+        # The lookahead of every branch's first character lets a place where no term can begin fail at one
+        # class instead of at each branch (a third of the time, on members' messages).
+        self._scan = re.compile(f"(?=[{''.join(sorted(firsts))}])(?:{'|'.join(branches)})" if branches else "(?!)")
 
     def fix(self, text: str) -> str:
         out, done = [], 0
