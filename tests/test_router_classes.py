@@ -182,3 +182,29 @@ def test_no_and_dont_bind_to_the_verb_they_stand_before(text, name):
 ])
 def test_whether_ones_own_application_went_through_is_ones_record(text, name):
     assert route(text).name == name
+
+
+@pytest.mark.parametrize("text, name", [
+    # dropping an event one registered for, or a form half filled, in everyday words
+    ("下个月那个研修班帮我退掉，时间冲突了", "cancel"),
+    ("信息改到一半不想改了", "cancel"),
+    # a push switched off for a while, notices not needed any more
+    ("政策那块的推送先关一下", "unsubscribe"),
+    ("以后开会的事不用通知我了", "unsubscribe"),
+    # reading once, with no subscription
+    ("不用给我订，我就现在看看学科动态", "news"),
+    # one's own year of joining
+    ("麻烦查一下我是哪一年入的会", "profile"),
+    # can someone from elsewhere join
+    ("我户口在湖北，在郑州工作，能入吗", "signup"),
+    # what commands there are
+    ("这个号支持哪些指令啊", "help"),
+    # whether an event needs registering first
+    ("科普讲座需要提前报名吗", "events"),
+])
+def test_cancelling_in_everyday_words_notices_not_needed_and_questions_about_registering(text, name):
+    assert _said(text)[0] == name
+
+
+def test_a_cash_back_offer_for_paying_dues_is_spam():
+    assert _said("缴会费即享返现30%，长按识别下方二维码领取") == ("unknown", {"reason": "spam"})
