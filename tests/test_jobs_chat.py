@@ -169,3 +169,10 @@ def test_other_topics_are_still_the_subscriptions_handlers(alice, db):
     assert "政策资讯" in alice.says("订阅政策")
     subscribe(db, "o_alice", ["jobs"])
     assert "招聘信息提醒" in alice.says("我的订阅")
+
+
+def test_a_dialect_question_word_is_no_search_word(alice, board):
+    """弄啥 (Henan for 干什么) opens a question; it is not a word every posting must contain."""
+    reply = alice.says("弄啥嘞，恁这有没有招人哩，俺在洛阳")
+    assert numbered(reply) == ["电气工程师"] or reply.startswith("【电气工程师】")
+    assert "干什么" not in reply
