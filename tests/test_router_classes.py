@@ -208,3 +208,16 @@ def test_cancelling_in_everyday_words_notices_not_needed_and_questions_about_reg
 
 def test_a_cash_back_offer_for_paying_dues_is_spam():
     assert _said("缴会费即享返现30%，长按识别下方二维码领取") == ("unknown", {"reason": "spam"})
+
+
+@pytest.mark.parametrize("text, name", [
+    # dues asked in plain English
+    ("What does a membership cost per year?", "fee_status"),
+    # a complaint about slow answers or a badly printed card is feedback, not a person or the card
+    ("客服回复太慢了，半天没人理", "feedback"),
+    ("会员证上的照片太模糊了", "feedback"),
+    # whether an event is cheaper for someone is a question about the event, not a sign-up
+    ("年会学生参会有优惠吗", "events"),
+])
+def test_english_dues_complaints_without_suggestion_words_and_event_discounts(text, name):
+    assert _said(text)[0] == name
