@@ -221,3 +221,8 @@ def test_a_cash_back_offer_for_paying_dues_is_spam():
 ])
 def test_english_dues_complaints_without_suggestion_words_and_event_discounts(text, name):
     assert _said(text)[0] == name
+
+
+@pytest.mark.parametrize("text", ["交会飞", "今年的会飞到期没", "会飞收据能开吗", "学生的会飞标准"])
+def test_huifei_typed_as_hui_fei_can_fly_beside_paying_words_is_dues(text):
+    assert _said(text)[0] == "fee_status"
