@@ -118,7 +118,7 @@ def chosen(answer: str, options: list[str]) -> str | None:
     return routed if routed in options else None
 
 
-@step(FLOW, STEP, prompt=_prompt, lapses=True)
+@step(FLOW, STEP, reads_only=True, prompt=_prompt, lapses=True)
 def answer(ctx) -> Reply:
     """The member's answer to the question: go on with the original message as the chosen intent,
     or, when the answer is something else, leave the question and answer that instead."""

@@ -183,7 +183,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language)
     if message.kind != "event" and message.text is not None:
         ctx.intent = routed or route(ctx.text)
-    tried = at_once and getattr(_handler_of(ctx), "reads_only", False) and services.at_once.worth_trying(kind_of(ctx))
+    tried = at_once and _reads_only(ctx) and services.at_once.worth_trying(kind_of(ctx))
     kind = kind_of(ctx) if tried else None
     try:
         if at_once and not tried:
@@ -239,7 +239,8 @@ class AtOnceRecord:
 
 
 def _handler_of(ctx: Context):
-    """The handler the message goes to when the member has no flow (None for media)."""
+    """The handler the message goes to when the member has no flow, or is answered by beside one
+    (None for media)."""
     message = ctx.message
     if message.kind == "event":
         if message.event == "click":
@@ -248,17 +249,33 @@ def _handler_of(ctx: Context):
     return INTENT_HANDLERS.get(ctx.intent.name) if ctx.intent is not None else None
 
 
+def _reads_only(ctx: Context) -> bool:
+    """Whether all the message can go to is registered reads_only (bot.registry.handles): the
+    handler; inside a flow, the flow's step too (a text or a click: a picture may be kept)."""
+    handler = _handler_of(ctx)
+    if ctx.flow is None:
+        return getattr(handler, "reads_only", False)
+    if ctx.message.kind != "event" and ctx.message.text is None:
+        return False
+    step_now = FLOW_STEPS.get((ctx.flow["name"], ctx.flow["step"]))
+    return step_now is not None and step_now.reads_only and (handler is None or getattr(handler, "reads_only", False))
+
+
 def kind_of(ctx: Context) -> str:
     """What decides which stores an answer touches: the menu key clicked, the event, the intent
-    of a text, the kind of media. A few dozen kinds (a click's key only when the menu has it)."""
+    of a text, the kind of media; inside a flow, with the flow's step. A few dozen kinds outside
+    flows (a click's key only when the menu has it)."""
     message = ctx.message
     if message.kind == "event":
         if message.event == "click":
-            return f"click:{message.event_key if message.event_key in MENU_HANDLERS else '?'}"
-        return f"event:{message.event if message.event in EVENT_HANDLERS else '?'}"
-    if ctx.intent is not None:
-        return f"intent:{ctx.intent.name}"
-    return f"media:{message.kind}"
+            kind = f"click:{message.event_key if message.event_key in MENU_HANDLERS else '?'}"
+        else:
+            kind = f"event:{message.event if message.event in EVENT_HANDLERS else '?'}"
+    elif ctx.intent is not None:
+        kind = f"intent:{ctx.intent.name}"
+    else:
+        kind = f"media:{message.kind}"
+    return kind if ctx.flow is None else f"{ctx.flow['name']}:{ctx.flow['step']}/{kind}"
 
 
 def flow_title(flow: dict) -> str:

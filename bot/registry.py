@@ -21,6 +21,7 @@ class Step:
     tries: Callable[["Context"], bool] | None = None  # noqa: F821  whether a reply tries this step's answer
     own_intents: tuple[str, ...] = ()  # intents that are this flow's own ("入会" in the sign-up form)
     back: Handler | None = None  # "返回上一步": the step that asks the question before
+    reads_only: bool = False  # may be answered at once: see `handles` and `step`
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -59,7 +60,8 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
 
 
 def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
-         lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None):
+         lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None,
+         reads_only: bool = False):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
@@ -71,10 +73,15 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
     mobile, a number, a name); a step that gives it is under the one rule of
     bot.conversation.asks_something_else: another request is answered and the flow
     paused, and a reply of the answer's shape stays an answer.
+
+    `reads_only` as for `handles`, for the step's handler, prompt, tries and back: a member inside
+    the flow at this step may be answered at once (bot/webhook.py) when whatever else the message
+    goes to (the intent it is routed to, a menu click's handler) is reads_only too.
     """
 
     def register(handler: Handler) -> Handler:
-        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back), "flow step")
+        _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back,
+                                                 reads_only), "flow step")
         return handler
 
     return register

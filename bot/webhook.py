@@ -171,16 +171,17 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
     outlives the budget, say so now and send its reply later.
 
     At once is in this thread, without the hop to the pool and back (a fifth of the CPU a
-    message cost as served, docs/benchmarks.md): a member's turn with the lock taken and no
-    flow, answered with stores that refuse any write, Redis command or wait on a lock before
-    it happens (bot.conversation.respond's `at_once`). Such an answer cannot outlive the
+    message cost as served, docs/benchmarks.md): a member's turn with the lock taken (inside a
+    flow too, whose changes end_message keeps as from the pool), answered with stores that refuse
+    any write, Redis command or wait on a lock before it happens (bot.conversation.respond's
+    `at_once`). Such an answer cannot outlive the
     budget; one that comes to a write gives up having changed nothing and is answered in the
     pool like any other, and so are most messages of its kind while its kind gives up more often
     than not (bot.conversation.AtOnceRecord). (A society served
     through the platform, bot/platform/accounts.py, has no read-only store yet: always the pool.)"""
     config = services.config
     routed = None
-    if turn.taken and turn.flow is None and hasattr(services, "at_once"):
+    if turn.taken and hasattr(services, "at_once"):
         try:
             return _answer_in_turn(services, message, turn, at_once=True)[1]
         except ReadOnlyRefused as refused:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+from dataclasses import replace
 
 import pytest
 
 from bot import content
 from bot.messages import Reply
-from bot.registry import EVENT_HANDLERS, MENU_HANDLERS
+from bot.registry import EVENT_HANDLERS, FLOW_STEPS, MENU_HANDLERS
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
@@ -192,3 +193,26 @@ def test_a_flow_started_at_once_is_kept(wire, db):
     reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
     [kept] = list_tickets(db)
     assert kept["ticket_no"] in reply and "电话总是占线" in kept["body"]
+
+
+def test_a_member_inside_a_form_is_answered_at_once_when_the_answer_only_reads(wire, db, monkeypatch):
+    """Inside a flow, a message whose step and handler only read is answered in the request thread
+    (it went to the pool before), with the flow kept as the pool would keep it: the feedback itself
+    (the ticket, a write) gives up there and is made once in the pool, and the question right after
+    it about when it will be answered is answered at once from the flow the ticket left."""
+    answered_in = []
+    submitted = FLOW_STEPS[("feedback", "submitted")]
+
+    def noted(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        return submitted.handler(ctx)
+
+    monkeypatch.setitem(FLOW_STEPS, ("feedback", "submitted"), replace(submitted, handler=noted))
+    member = new_member()
+    assert wire.click(member, "MENU_FEEDBACK") == content.text("feedback.ask")
+    reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
+    [kept] = list_tickets(db)
+    assert kept["ticket_no"] in reply
+    when = wire.say(member, "大概多久有回复")
+    assert kept["ticket_no"] in when and len(list_tickets(db)) == 1
+    assert answered_in == [True]

@@ -110,7 +110,7 @@ def _with_competition_events(ctx, kind: str | None, reply: Reply) -> Reply:
     return reply.with_note(note) if note else reply
 
 
-@step("awards", paging.STEP, prompt="awards.browse_prompt", lapses=True)
+@step("awards", paging.STEP, reads_only=True, prompt="awards.browse_prompt", lapses=True)
 def browse(ctx):
     if ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic"):
         return subscribe_to(ctx, [TALENT])  # "有消息了通知我" about a call: its deadline reminders

@@ -238,7 +238,7 @@ def nearest_events(ctx):
     return ctx.reply("events.nearby.list", items="\n".join(lines))
 
 
-@step("events", paging.STEP, prompt="events.browse_prompt", lapses=True)
+@step("events", paging.STEP, reads_only=True, prompt="events.browse_prompt", lapses=True)
 def browse(ctx):
     number = paging.chosen_number(ctx.text)
     if number is not None and ctx.flow_data.get("for_signup"):
@@ -418,7 +418,7 @@ def _tries_confirm(ctx) -> bool:
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
-@step(SIGNUP, "confirm", prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
+@step(SIGNUP, "confirm", reads_only=True, prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
 def confirm(ctx):
     if _says_yes(ctx):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
@@ -520,7 +520,7 @@ def _tries_contact(ctx) -> bool:
             or _confirms_without_contact(ctx))
 
 
-@step(SIGNUP, "contact", prompt="events.signup.contact_prompt", tries=_tries_contact,
+@step(SIGNUP, "contact", reads_only=True, prompt="events.signup.contact_prompt", tries=_tries_contact,
       own_intents=("event_signup",))
 def contact(ctx):
     """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
@@ -720,7 +720,7 @@ def _ask_to_cancel(ctx, registration: dict):
     return ctx.reply("events.cancel.confirm", title=registration["title"])
 
 
-@step(SIGNUP, "cancel_which", prompt="events.cancel.which_prompt",
+@step(SIGNUP, "cancel_which", reads_only=True, prompt="events.cancel.which_prompt",
       tries=lambda ctx: paging.chosen_number(ctx.text) is not None)
 def cancel_which(ctx):
     number, choices = paging.chosen_number(ctx.text), ctx.flow_data["choices"]
@@ -740,7 +740,7 @@ def _tries_cancel_confirm(ctx) -> bool:
     return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1
 
 
-@step(SIGNUP, "cancel_confirm", prompt="events.cancel.confirm_prompt", tries=_tries_cancel_confirm)
+@step(SIGNUP, "cancel_confirm", reads_only=True, prompt="events.cancel.confirm_prompt", tries=_tries_cancel_confirm)
 def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):

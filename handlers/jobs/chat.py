@@ -72,7 +72,7 @@ def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
                           q=" ".join(keywords), city=city)
 
 
-@step("jobs", paging.STEP, prompt="jobs.browse_prompt", lapses=True)
+@step("jobs", paging.STEP, reads_only=True, prompt="jobs.browse_prompt", lapses=True)
 def browse(ctx):
     return _how_to_apply(ctx) or _narrowed(ctx) or paging.browse(ctx, LISTING)
 

@@ -520,10 +520,10 @@ def _tries_update(ctx) -> bool:
 
 def _register_steps() -> None:
     for name, _, _ in (*BINDING_STEPS, BY_MOBILE):
-        step(FLOW, name, prompt=f"profile.ask.{name}", tries=_tries_binding, own_intents=("profile",),
+        step(FLOW, name, reads_only=True, prompt=f"profile.ask.{name}", tries=_tries_binding, own_intents=("profile",),
              back=back_in_binding)(answer_binding)
     for column in UPDATES:
-        step(FLOW, f"update_{column}", prompt=f"profile.ask.update_{column}", tries=_tries_update,
+        step(FLOW, f"update_{column}", reads_only=True, prompt=f"profile.ask.update_{column}", tries=_tries_update,
              own_intents=("profile",))(answer_update)
 
 

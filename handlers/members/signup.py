@@ -401,7 +401,7 @@ def _tries_kind(ctx) -> bool:
             or offers.accepts(value))
 
 
-@step(FLOW, "kind", prompt="signup.ask_kind", tries=_tries_kind,
+@step(FLOW, "kind", reads_only=True, prompt="signup.ask_kind", tries=_tries_kind,
       back=lambda ctx: go_back(ctx))
 def choose_kind(ctx):
     code = _invite_code(ctx.text)
@@ -817,7 +817,7 @@ def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
 
 def _register_field_steps() -> None:
     for field in FIELDS.values():
-        step(FLOW, field.step, prompt=_current_question, tries=_tries_field,
+        step(FLOW, field.step, reads_only=True, prompt=_current_question, tries=_tries_field,
              back=go_back)(answer_field)
 
 
@@ -829,7 +829,7 @@ def _tries_summary(ctx) -> bool:
             or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
 
 
-@step(FLOW, "summary", prompt=_current_question, tries=_tries_summary, back=go_back)
+@step(FLOW, "summary", reads_only=True, prompt=_current_question, tries=_tries_summary, back=go_back)
 def confirm_or_correct(ctx):
     """A number or a field's name asks that field again; anything unclear shows the summary again."""
     field = _field_to_correct(ctx)

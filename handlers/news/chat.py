@@ -49,7 +49,7 @@ def show_news(ctx):
     return _first_page(ctx, topic=topic)
 
 
-@step("news", paging.STEP, prompt="news.browse_prompt", lapses=True)
+@step("news", paging.STEP, reads_only=True, prompt="news.browse_prompt", lapses=True)
 def browse(ctx):
     topic = ctx.flow_data["query"].get("topic")
     if topic and ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic") \

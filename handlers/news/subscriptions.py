@@ -95,7 +95,7 @@ def _choices(ctx, problem: str = ""):
     return ctx.reply("subscriptions.choose", problem=problem, choices=lines)
 
 
-@step("subscribe", "choose", prompt="subscriptions.choose_prompt")
+@step("subscribe", "choose", reads_only=True, prompt="subscriptions.choose_prompt")
 def choose_topics(ctx):
     codes = list(topic_names())
     numbers = [int(n) for n in re.findall(r"\d{1,3}", normalize(ctx.text))]  # int() refuses 5,000 digits
@@ -166,7 +166,7 @@ def unsubscribe_topics(ctx):
     return ctx.reply("subscriptions.confirm_all", topics=topic_list(current))
 
 
-@step("unsubscribe", "confirm", prompt="subscriptions.confirm_prompt")
+@step("unsubscribe", "confirm", reads_only=True, prompt="subscriptions.confirm_prompt")
 def confirm_unsubscribe_all(ctx):
     if is_one_of(ctx.text, "confirm_words"):
         ctx.end_flow()
@@ -202,7 +202,7 @@ def _just_changed(ctx) -> None:
         ctx.start_flow("subscribe", "changed")
 
 
-@step("subscribe", "changed", prompt="subscriptions.kept", lapses=True)
+@step("subscribe", "changed", reads_only=True, prompt="subscriptions.kept", lapses=True)
 def after_change(ctx):
     """"现在还剩啥" / "我还订着哪些" after a change: the topics now; "再加个行业动态": subscribed too;
     "对" / "好": acknowledged; else the message answered as if nothing were open."""

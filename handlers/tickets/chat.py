@@ -83,7 +83,7 @@ def urge(ctx):
     return sorry.with_note(INTENT_HANDLERS["human"](ctx).text)
 
 
-@step("feedback", paging.STEP, prompt="tickets.browse_prompt", lapses=True)
+@step("feedback", paging.STEP, reads_only=True, prompt="tickets.browse_prompt", lapses=True)
 def browse(ctx):
     if urges(ctx.text):
         ctx.end_flow()
@@ -94,7 +94,7 @@ def browse(ctx):
     return paging.browse(ctx, LISTING)
 
 
-@step("feedback", "submitted", prompt="tickets.browse_prompt", lapses=True)
+@step("feedback", "submitted", reads_only=True, prompt="tickets.browse_prompt", lapses=True)
 def after_submitting(ctx):
     """Right after a ticket is taken: "多久给我答复" gets when, "怎么还没人管" is urging; anything
     else is answered as if nothing were open."""

@@ -80,12 +80,12 @@ def _tries_draft(ctx) -> bool:
     return is_one_of(ctx.text, "confirm_words") or _tries_body(ctx)
 
 
-@step("feedback", "body", prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
+@step("feedback", "body", reads_only=True, prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
 def take_body(ctx):
     return _submit(ctx, ctx.text)
 
 
-@step("feedback", "confirm", prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
+@step("feedback", "confirm", reads_only=True, prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
     """Confirmed: the draft. A whole new text replaces it; a short remark ("都一个月了！") is added
     to it, never put in its place."""
