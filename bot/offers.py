@@ -65,7 +65,7 @@ def accepted_in_list(ctx) -> Reply | None:
     return _carry_out(ctx, offer)
 
 
-@step(FLOW, STEP, prompt="smalltalk.ok", lapses=True)
+@step(FLOW, STEP, reads_only=True, prompt="smalltalk.ok", lapses=True)
 def pending(ctx):
     offer = dict(ctx.flow_data)
     ctx.end_flow()

@@ -635,7 +635,8 @@ def _tries_others(ctx) -> bool:
     return bool(_MOBILE.search(normalise(ctx.text))) or tries_value("name", ctx.text)
 
 
-@step(SIGNUP, "other", prompt="events.signup.other_prompt", tries=_tries_others, own_intents=("event_signup",))
+@step(SIGNUP, "other", reads_only=True, prompt="events.signup.other_prompt", tries=_tries_others,
+      own_intents=("event_signup",))
 def other_person(ctx):
     """"张伟 13912345678": the colleague to be registered; a name alone keeps asking for the mobile."""
     people = _others_in(f"{ctx.flow_data.get('name', '')} {ctx.text}")
@@ -647,7 +648,7 @@ def other_person(ctx):
     return ctx.reply("events.signup.other_prompt")
 
 
-@step(SIGNUP, "others_next", prompt="events.signup.other_prompt", lapses=True)
+@step(SIGNUP, "others_next", reads_only=True, prompt="events.signup.other_prompt", lapses=True)
 def others_next(ctx):
     """Right after registering one of several: their names and mobiles go to the secretariat; anything
     else is answered as usual."""

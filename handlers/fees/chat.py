@@ -323,7 +323,8 @@ def _invoice_title(ctx, text: str) -> str | None:
     return (member or {}).get("work_unit") or None  # "抬头写单位" from a bound member: the unit on record
 
 
-@step(INVOICE, "details", prompt="fees.invoice_prompt", tries=_tries_invoice, own_intents=("fee_status",))
+@step(INVOICE, "details", reads_only=True, prompt="fees.invoice_prompt", tries=_tries_invoice,
+      own_intents=("fee_status",))
 def invoice_details(ctx):
     """Each message kept; once the title is known the ticket is made, with what is still missing said."""
     said = f"{ctx.flow_data['said']}\n{ctx.text}"
@@ -346,7 +347,7 @@ def _electronic(text: str) -> bool:
     return any(word in text for word in _invoice_words()["electronic_words"])
 
 
-@step(INVOICE, "added", prompt="fees.invoice_prompt", lapses=True)
+@step(INVOICE, "added", reads_only=True, prompt="fees.invoice_prompt", lapses=True)
 def invoice_added(ctx):
     """Right after the request is taken: a tax number or e-mail added to it, "多久能开出来" answered."""
     ticket_no = ctx.flow_data["ticket_no"]
