@@ -28,7 +28,7 @@ class MaskMobileFilter(logging.Filter):
 
     def __init__(self, secrets=()):
         super().__init__()
-        self.secrets = sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True)
+        self.secrets = _longest_first(secrets)
 
     def clean(self, text: str) -> str:
         text = hide_secrets(mask_mobile(text))
@@ -51,13 +51,18 @@ class MaskMobileFilter(logging.Filter):
 MIN_SECRET = 6  # shorter configured values (a test's "x") would blank ordinary words
 
 
+def _longest_first(secrets) -> list[str]:
+    """The values worth hiding, once each, longest first (a secret containing another is hidden whole)."""
+    return sorted({s for s in secrets if s and len(s) >= MIN_SECRET}, key=len, reverse=True)
+
+
 def configure_logging(level: int = logging.INFO, secrets=()) -> None:
     """Log to stderr through MaskMobileFilter; `secrets`: the configured secret values, hidden too."""
     root = logging.getLogger()
     present = [f for h in root.handlers for f in h.filters if isinstance(f, MaskMobileFilter)]
     if present:
         for found in present:
-            found.secrets = sorted({*found.secrets, *MaskMobileFilter(secrets).secrets}, key=len, reverse=True)
+            found.secrets = _longest_first([*found.secrets, *secrets])
     else:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
