@@ -62,6 +62,21 @@ def is_made_of(text: str, words_key: str) -> bool:
     return bool(plain) and not rest
 
 
+def says_yes(text: str) -> bool:
+    """A yes at a confirm step, also said in a few words: "嗯 提交", "就这样吧", "好的 就这样提交吧"
+    (content/conversation.toml confirm_words, with confirm_fillers around them); never a question
+    ("可以吗") nor anything with a word of its own in it ("先不提交")."""
+    words = content.load_toml("conversation.toml")
+    plain = rest = _short_answer(text)
+    for word in sorted(words["confirm_words"], key=len, reverse=True):
+        rest = rest.replace(word.lower(), "")
+    if not plain or rest == plain:
+        return False
+    for filler in sorted(words["confirm_fillers"], key=len, reverse=True):
+        rest = rest.replace(filler, "")
+    return not rest
+
+
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
     first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
@@ -330,6 +345,8 @@ def _on_message(ctx: Context) -> Reply:
         flow["paused"] = False
         ctx.flow_changed = True
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
+    if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
+        return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
     if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words"):
         return INTENT_HANDLERS["cancel"](ctx)  # also "cancel", which the router may not place
     if any(word in ctx.text for word in content.load_toml("conversation.toml")["away_words"]):

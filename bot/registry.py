@@ -22,6 +22,7 @@ class Step:
     own_intents: tuple[str, ...] = ()  # intents that are this flow's own ("入会" in the sign-up form)
     back: Handler | None = None  # "返回上一步": the step that asks the question before
     reads_only: bool = False  # may be answered at once: see `handles` and `step`
+    confirms: bool = False  # shows a summary to confirm: "就这样吧" there is a yes, not a leave
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -61,7 +62,7 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
 
 def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
          lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None,
-         reads_only: bool = False):
+         reads_only: bool = False, confirms: bool = False):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
@@ -77,11 +78,14 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
     `reads_only` as for `handles`, for the step's handler, prompt, tries and back: a member inside
     the flow at this step may be answered at once (bot/webhook.py) when whatever else the message
     goes to (the intent it is routed to, a menu click's handler) is reads_only too.
+
+    `confirms`: the step shows a summary to confirm, where a yes in a few words ("就这样吧", "好了 报吧")
+    is its answer even when it reads as leaving elsewhere.
     """
 
     def register(handler: Handler) -> Handler:
         _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back,
-                                                 reads_only), "flow step")
+                                                 reads_only, confirms), "flow step")
         return handler
 
     return register

@@ -22,7 +22,7 @@ from bot import content, offers, paging
 from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
-from bot.conversation import continue_said, is_made_of, is_one_of
+from bot.conversation import continue_said, is_one_of, says_yes
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
@@ -326,12 +326,27 @@ def sign_up(ctx):
     if guide.mentions(ctx.text, "cancel_words"):
         return cancel(ctx)
     query, heading = _question(ctx)
-    found = list_events(ctx.db, query, 0, 2)
+    found, said = list_events(ctx.db, query, 0, 2), ""
+    if len(found) != 1:  # "报名实验室安全培训" among three trainings: the one its title names
+        named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
+        found, said = ([named[0]], named[1]) if named else (found, "")
     if for_someone_else(ctx.text):
-        return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and guide.is_narrow(query) else None)
+        return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
     if len(found) == 1:
-        return _offer(ctx, found[0])
+        return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said))
     return _show_list(ctx, query, heading, SIGNUP_LISTING)
+
+
+def _contact_with_request(text: str, event: dict, said: str) -> dict:
+    """The contact given with the request ("我要报名人工智能青年论坛 陈晓 河南科技大学 159…"): what is
+    left once the event's name and the sign-up words are out; {} when that holds no mobile and no name."""
+    chat, rest = guide.settings()["chat"], normalise(text)
+    for words in (w for w in (event["title"], said) if w):
+        rest = rest.replace(words, " ")
+    for word in sorted([*chat["signup_words"], *chat["filler_words"]], key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    given = _contact_in(rest)
+    return given if given.get("mobile") or given.get("name") else {}
 
 
 def _known_person(ctx) -> dict | None:
@@ -343,13 +358,14 @@ def _known_person(ctx) -> dict | None:
     return last_contact(ctx.db, ctx.openid)
 
 
-def _offer(ctx, event: dict):
-    """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm."""
+def _offer(ctx, event: dict, given: dict | None = None):
+    """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm.
+    `given`: the contact said with the request."""
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
     listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
-    given = (listing or {}).get("data", {}).get("contact") or {}  # said under the list (_contact_for_list)
+    given = {**((listing or {}).get("data", {}).get("contact") or {}), **(given or {})}  # under the list, or with the request
     party = (listing or {}).get("data", {}).get("party")
     person = _known_person(ctx)
     person = {**person, **given} if person and given and not person.get("member_id") else person
@@ -418,7 +434,7 @@ def _tries_confirm(ctx) -> bool:
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
-@step(SIGNUP, "confirm", reads_only=True, prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
+@step(SIGNUP, "confirm", reads_only=True, confirms=True, prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
 def confirm(ctx):
     if _says_yes(ctx):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
@@ -491,6 +507,12 @@ def _contact_in(text: str) -> dict:
             given["name"] = name_in(rest)
         except Invalid:
             pass
+    names = [clause for clause in clauses if "name" not in given and tries_value("name", clause)]
+    if names:  # "冯静 … 我22号下午才能到": the clause that is a name, the remark beside it no part of it
+        try:
+            given["name"] = name_in(names[0])
+        except Invalid:
+            pass
     return given
 
 
@@ -505,7 +527,7 @@ def _confirms_without_contact(ctx) -> bool:
 
 
 def _says_yes_to(text: str) -> bool:
-    return is_one_of(text, "confirm_words") or is_made_of(text, "confirm_words")
+    return says_yes(text)
 
 
 def _tries_contact(ctx) -> bool:

@@ -46,6 +46,31 @@ def mentions(text: str, words_key: str) -> str | None:
     return max(found, key=len) if found else None
 
 
+def _shared_run(text: str, title: str) -> str:
+    """The longest run of characters the two have in common ("我想报名申请书写作培训" and
+    "基金申请书写作培训": 申请书写作培训)."""
+    best = ""
+    for start in range(len(text)):
+        for end in range(len(text), start + len(best), -1):
+            if text[start:end] in title:
+                best = text[start:end]
+                break
+    return best
+
+
+def titled(events: list[dict], text: str) -> tuple[dict, str] | None:
+    """The one event the text names by (a part of) its title, with the part said: "报名实验室安全培训"
+    among three trainings, "科普讲解员的培训怎么报名". None when no title shares a run of
+    chat.title_run_chars characters with it, or two share runs as long (a kind of event named,
+    "学术会议", is no title)."""
+    plain = re.sub(r"[\s\W_]+", "", normalize(text or ""))
+    runs = sorted(((len(run), run, event) for event in events if (run := _shared_run(plain, event["title"]))),
+                  key=lambda found: found[0], reverse=True)
+    if not runs or runs[0][0] < settings()["chat"]["title_run_chars"] or (len(runs) > 1 and runs[1][0] == runs[0][0]):
+        return None
+    return runs[0][2], runs[0][1]
+
+
 # --- the member's question ------------------------------------------------------------
 
 def _month_number(word: str) -> int:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import content, language, offers
-from bot.conversation import is_one_of
+from bot.conversation import is_one_of, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
@@ -825,11 +825,11 @@ _register_field_steps()
 
 
 def _tries_summary(ctx) -> bool:
-    return (_field_to_correct(ctx) is not None or is_one_of(ctx.text, "confirm_words") or _says_submit(ctx.text)
+    return (_field_to_correct(ctx) is not None or says_yes(ctx.text) or _says_submit(ctx.text)
             or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
 
 
-@step(FLOW, "summary", reads_only=True, prompt=_current_question, tries=_tries_summary, back=go_back)
+@step(FLOW, "summary", reads_only=True, confirms=True, prompt=_current_question, tries=_tries_summary, back=go_back)
 def confirm_or_correct(ctx):
     """A number or a field's name asks that field again; anything unclear shows the summary again."""
     field = _field_to_correct(ctx)
@@ -839,7 +839,7 @@ def confirm_or_correct(ctx):
             ctx.goto(field.step)
             return _ask(field, answers=ctx.flow_data["answers"])
         return _ask_next(ctx)
-    if is_one_of(ctx.text, "confirm_words") or _says_submit(ctx.text):  # also "就这些了 没问题 提交吧"
+    if says_yes(ctx.text) or _says_submit(ctx.text):  # also "就这些了 没问题 提交吧"
         return _submit(ctx)
     return _summary(ctx)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot import content, delivery
-from bot.conversation import is_one_of
+from bot.conversation import is_one_of, says_yes
 from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import FLOW_STEPS, handles, step
@@ -166,9 +166,9 @@ def unsubscribe_topics(ctx):
     return ctx.reply("subscriptions.confirm_all", topics=topic_list(current))
 
 
-@step("unsubscribe", "confirm", reads_only=True, prompt="subscriptions.confirm_prompt")
+@step("unsubscribe", "confirm", reads_only=True, confirms=True, prompt="subscriptions.confirm_prompt")
 def confirm_unsubscribe_all(ctx):
-    if is_one_of(ctx.text, "confirm_words"):
+    if says_yes(ctx.text):
         ctx.end_flow()
         return _unsubscribe(ctx, topics_of(ctx.db, ctx.openid))
     return _unchanged(ctx)

@@ -7,7 +7,7 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 import re
 
 from bot import content
-from bot.conversation import is_one_of
+from bot.conversation import says_yes
 from bot.registry import handles, step
 from handlers.fees import chat as fees
 from handlers.tickets import chat as tickets
@@ -77,7 +77,7 @@ def _tries_body(ctx) -> bool:
 
 
 def _tries_draft(ctx) -> bool:
-    return is_one_of(ctx.text, "confirm_words") or _tries_body(ctx)
+    return says_yes(ctx.text) or _tries_body(ctx)
 
 
 @step("feedback", "body", reads_only=True, prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
@@ -85,11 +85,11 @@ def take_body(ctx):
     return _submit(ctx, ctx.text)
 
 
-@step("feedback", "confirm", reads_only=True, prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
+@step("feedback", "confirm", reads_only=True, confirms=True, prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
     """Confirmed: the draft. A whole new text replaces it; a short remark ("都一个月了！") is added
     to it, never put in its place."""
-    if is_one_of(ctx.text, "confirm_words"):
+    if says_yes(ctx.text):
         return _submit(ctx, ctx.flow_data["body"])
     if _rules()["min_chars"] <= len(ctx.text) < _rules()["draft_min_chars"]:
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
