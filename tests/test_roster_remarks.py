@@ -94,6 +94,26 @@ def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, 
     assert again["updated"] == [] and len(again["unchanged"]) == 7
 
 
+def test_the_same_remarks_written_otherwise_in_the_next_list_are_not_added_again(env, db, tmp_path):
+    """The branch sends its list again, retyped in WPS: the same remarks in another order, joined by
+    、 or a comma instead of ；, with half-width colons, full-width digits and stray spaces. Nothing new
+    is said, so nothing is added and nobody shows as updated."""
+    imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    retyped = Workbook()
+    retyped.active.append(["姓名", "手机号", "会员类别", "备注"])
+    retyped.active.append(["赵一鸣", "13600000101", "普通会员", "党员、退休 ，办公电话:０３７１-65512345"])
+    retyped.active.append(["钱二丫", "13600000102", "学生会员", " 出国(2025年9月); 情况说明: 导师:孙教授"])
+    retyped.active.append(["周五福", "13600000105", "个人会员", "新入会；介绍人 赵一鸣"])
+    retyped.active.append(["郑五洲", "13600000107", "高级会员", "退休，返聘"])  # 返聘 is news
+    retyped.save(tmp_path / "再报.xlsx")
+    report = imported(env, tmp_path / "再报.xlsx")
+    assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员"
+    assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
+    assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
+    assert remarks_of(db, "13600000107")[0] == "退休；返聘"
+    assert [u["name"] for u in report["updated"]] == ["郑五洲"]
+
+
 def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(staff, db):
     text = "姓名,手机号,会员类别,备注,办公室\n吴六顺,13600000106,普通会员,出国访学至2027年,科技楼302\n"
     sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO(text.encode("utf-8")), "名册.csv")},

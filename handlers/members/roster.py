@@ -380,11 +380,28 @@ def _carry_remarks(plan: ImportPlan, first: int, remarks: str | None) -> None:
 
 
 def _merged_remarks(stored: str, written: str) -> str:
-    """A file's remarks join those stored, never replace them (退休 from one list, 出国 from the next):
-    the parts the store holds already are not repeated."""
+    """A file's remarks join those stored, never replace them (退休 from one list, 出国 from the next).
+    What the store holds already is not repeated however it is written the next time: in another
+    order, joined by 、 or a comma, with other colons, spaces or full-width digits."""
     joiner = columns()["remarks"]["joiner"]
-    parts = stored.split(joiner)
-    return joiner.join([*parts, *(p for p in written.split(joiner) if p not in parts and p not in stored)])
+    held = _remark_key(stored)
+    added = []
+    for part in filter(None, (p.strip() for p in _REMARK_PARTS.split(written))):
+        pieces = [p.strip() for p in _REMARK_PIECES.split(part) if _remark_key(p)]
+        new = [p for p in pieces if _remark_key(p) not in held]
+        if new:
+            added.append(part if len(new) == len(pieces) else joiner.join(new))
+            held += _remark_key(added[-1])
+    return joiner.join([stored, *added])
+
+
+_REMARK_PARTS = re.compile(r"[；;\n]")
+_REMARK_PIECES = re.compile(r"[；;，,、\n]")
+
+
+def _remark_key(text: str) -> str:
+    """A remark as compared: the words and digits only (：and : or ０３７１ and 0371 are the same)."""
+    return re.sub(r"[\W_]", "", normalise(text))
 
 
 def _changes(db, plan: ImportPlan, row: int, subject: str, record: dict, fields: dict,
