@@ -144,6 +144,21 @@ def test_a_student_is_also_asked_school_and_graduation_year(zhang, db):
     assert the_application(db)["data"] == GOOD_DATA["individual"]
 
 
+@pytest.mark.parametrize("start", ["我想申请荣誉会员", "申请入会，荣誉会员", "我要申请名誉会员"])
+def test_asking_to_join_as_an_honorary_member_is_told_the_society_confers_it(zhang, start):
+    reply = zhang.says(start)
+    assert "荣誉会员由学会授予" in reply and "不接受个人申请" in reply
+    assert "1. 个人会员" not in reply
+
+
+@pytest.mark.parametrize("said", ["荣誉会员", "我想当荣誉会员", "名誉会员"])
+def test_honorary_at_the_category_question_is_refused_with_its_reason_and_asked_again(zhang, said):
+    fill(zhang, STUDENT_ANSWERS, until="category")
+    reply = zhang.says(said)
+    assert "荣誉会员由学会授予" in reply and "1. 学生会员" in reply
+    assert "出生年份" in zhang.says("普通")
+
+
 def test_the_menu_starts_the_form_too(zhang):
     assert "1. 个人会员" in zhang.clicks("MENU_SIGNUP")
 

@@ -37,7 +37,7 @@ from storage.members import (INVITE_ALPHABET, create_application, find_member_by
                              find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
 
 FLOW = "signup"
-SELF_SIGNUP_CATEGORIES = ("student", "regular", "senior")  # 会士 (fellow) only by nomination
+SELF_SIGNUP_CATEGORIES = ("student", "regular", "senior")  # 会士, 荣誉会员: conferred by the society
 KINDS = ("individual", "unit")
 _INVITE_CODE = re.compile(f"(?<![A-Za-z0-9])[{INVITE_ALPHABET}]{{6}}(?![A-Za-z0-9])", re.IGNORECASE)
 _CORRECTION_VERB = re.compile(r"^(修改|更改|更正|改成|改)")
@@ -97,15 +97,25 @@ def _category_names() -> list[str]:
 
 
 def _any_category_name() -> list[str]:
-    """Also those not offered: "我想申请会士" is a try, refused with its own reason; and the
-    everyday words for one ("我是学生")."""
-    said = _texts()["words"]["category_said"]
-    return list(_membership()["categories"].values()) + [w for c in SELF_SIGNUP_CATEGORIES for w in said[c]]
+    """Also those not offered: "我想申请会士", "名誉会员" is a try, refused with its own reason; and
+    the everyday words for one ("我是学生")."""
+    words = _texts()["words"]
+    return list(_membership()["categories"].values()) + [
+        w for c in SELF_SIGNUP_CATEGORIES for w in words["category_said"][c]] + [
+        w for said in words["conferred_said"].values() for w in said]
+
+
+def _conferred(text) -> str | None:
+    """The category the society confers (会士, 荣誉会员) that the member asks for, if any."""
+    value = normalise(text)
+    return next((code for code, words in _texts()["words"]["conferred_said"].items()
+                 if any(word in value for word in words)), None)
 
 
 def _clean_category(text, db) -> str:
-    if _membership()["categories"]["fellow"] in normalise(text):
-        raise Invalid("signup.fellow_refused")
+    conferred = _conferred(text)
+    if conferred:
+        raise Invalid(f"signup.{conferred}_refused")
     said = [c for c in SELF_SIGNUP_CATEGORIES
             if any(word in normalise(text) for word in _texts()["words"]["category_said"][c])]
     if len(said) == 1 and not tries_value("digits", text):  # "我是学生", "在读博士"
@@ -302,8 +312,9 @@ def start_signup(ctx):
         # Asked again half-way (menu, or "入会" while paused): carry on, do not start over.
         ctx.start_flow(FLOW, ctx.flow["step"], **ctx.flow_data)
         return ctx.reply("signup.carry_on").with_note(_current_question(ctx).text)
-    if _membership()["categories"]["fellow"] in normalise(ctx.text):  # "我想申请会士": by nomination only
-        return ctx.reply("signup.fellow_by_nomination", **content.society()["secretariat"])
+    conferred = _conferred(ctx.text)  # "我想申请会士", "申请荣誉会员": the society confers them
+    if conferred:
+        return ctx.reply(f"signup.{conferred}_conferred", **content.society()["secretariat"])
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         return ctx.reply("signup.already_member", member_no=member["member_no"])
