@@ -84,7 +84,7 @@ def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db
     text = result.output
     assert "表头在第 2-3 行" in text and "序号（A 列）" in text
     # the secretariat's own report shows the mobile in full, to find the row in Excel
-    assert "第 9 行 手机号（J 列）“13700137000”：与第 7 行重复（手机号相同）" in text
+    assert "第 9 行 手机号（J 列）“13700137000”：与第 7 行（王芳）手机号相同、姓名不同" in text
     assert "第 10 行 手机号（J 列）“1380013”：手机号格式不对" in text
     assert "第 11 行是备注，已忽略" in text
     assert "新增 4 人，更新 0 人，无变化 0 人，有问题 2 行。" in text
@@ -96,6 +96,28 @@ def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db
     assert report["problems"][1] == {
         "row": 10, "column": "mobile", "header": "手机号", "letter": "J", "value": "1380013",
         "problem": "手机号格式不对：请输入 11 位大陆手机号，如 13812345678。"}
+
+
+def test_two_people_sharing_one_mobile_are_both_named_for_the_secretary(env, db, tmp_path):
+    """A branch's list where a couple gives one mobile: the second row cannot be imported (a mobile
+    belongs to one member), and both rows are named, each pointing at the other; the same person
+    written twice is still just skipped as repeated."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["东区分会2026年新会员汇总表"])
+    sheet.append(["序号", "姓名", "性别", "会员类别", "手机号", "工作单位", "备注"])
+    sheet.append([1, "刘一丹", "女", "个人会员", "13600000401", "东区大学", None])
+    sheet.append([2, "陈二河", "男", "个人会员", "13600000402", "东区研究所", None])
+    sheet.append([3, "孙小燕", "女", "个人会员", "13600000402", "东区研究所", "与陈二河系夫妻"])
+    sheet.append([4, "刘一丹", "女", "个人会员", "13600000401", "东区大学", None])
+    book.save(tmp_path / "新会员汇总.xlsx")
+    report = imported(env, str(tmp_path / "新会员汇总.xlsx"), "--skip-bad-rows")
+    assert [n["row"] for n in report["new"]] == [3, 4] and report["bad_rows"] == [5]
+    assert [(r["row"], r["first"]) for r in report["repeated"]] == [(6, 3)]
+    [refused] = [p for p in report["problems"] if p["row"] == 5 and p["column"] == "mobile"]
+    assert refused["letter"] == "E" and "与第 4 行（陈二河）手机号相同、姓名不同" in refused["problem"]
+    [check] = [c for c in report["checks"] if c["row"] == 4]
+    assert check["letter"] == "E" and "第 5 行（孙小燕）也填了这个手机号" in check["check"]
 
 
 def test_skip_bad_rows_imports_the_rest_cleaned_and_a_reimport_changes_nothing(env, db, tmp_path):

@@ -284,6 +284,9 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         plan.notices.extend(n for n in notices if n.reason not in CHECK_REASONS)
         plan.checks.extend(n for n in notices if n.reason in CHECK_REASONS)
         problems += repeated
+        plan.checks.extend(Problem(p.facts["row"], p.column, p.value, "shared_mobile_first",
+                                   {"row": row, "name": fields.get("name", "")})
+                           for p in repeated if p.reason == "shared_mobile")  # the first row is named too
         if not problems and fields.get("category") == "unit":
             _plan_unit(db, plan, sheet, row, fields, overwrite)
             continue
@@ -859,8 +862,12 @@ def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[s
             if all(earlier.get(k) == v for k, v in fields.items()) or (
                     key == "mobile" and _squeeze(earlier.get("name", "")) == _squeeze(fields.get("name", ""))):
                 return first  # the same member again (what else the row says is reported, not imported)
-            problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
-                                    {"row": first, "what": sheet.columns[key].header}))
+            if key == "mobile" and earlier.get("name"):  # a couple's one phone: two people, one mobile
+                problems.append(Problem(row, sheet.columns[key], fields[key], "shared_mobile",
+                                        {"row": first, "name": earlier["name"]}))
+            else:
+                problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
+                                        {"row": first, "what": sheet.columns[key].header}))
     return problems
 
 
