@@ -382,6 +382,10 @@ class _Lexicon:
             for suffix in ["", *jobs["city_suffixes"]]:
                 add(city + suffix, CITY_CONCEPT)
                 self._city_of[normalize(city + suffix)] = normalize(city)
+        for city, districts in job_settings["districts"].items():  # 金水区: 郑州 (content/jobs.toml [districts])
+            for district in districts:
+                add(district, CITY_CONCEPT)
+                self._city_of.setdefault(normalize(district), normalize(city))
         for title in jobs["titles"]:
             add(title, TITLE_CONCEPT)
         # Disciplines (content/jobs.toml [disciplines], the table the job search filters by too) and
@@ -425,6 +429,7 @@ class _Lexicon:
         self._near_topic = near_topic
         self._topic_initials = {k: next(iter(v)) for k, v in initials.items() if len(v) == 1 and len(k) > 1}
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
+        self._remark_words = tuple(normalize(w) for w in jobs["remark_words"])
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
@@ -844,7 +849,30 @@ class _Lexicon:
         tagged = lexicon_cache.tagged_words(self._not_keyword_tags | self._side_word_tags)  # kept in var/
         function_words = frozenset().union(*(tagged[tag] for tag in self._not_keyword_tags))
         verbs = frozenset().union(*(tagged[tag] for tag in self._side_word_tags - self._not_keyword_tags))
+        # content/userdict.txt's tag of a word replaces jieba's (前端开发 is a noun there, an idiom in jieba's)
+        retagged = {}
+        for line in (CONTENT_DIR / "userdict.txt").read_text(encoding="utf-8").splitlines():
+            entry = line.split()
+            if len(entry) == 3:
+                retagged.setdefault(entry[2], set()).add(normalize(entry[0]))
+        ours = set().union(*retagged.values())
+        function_words = (function_words - ours).union(*(retagged.get(tag, ()) for tag in self._not_keyword_tags))
+        verbs = (verbs - ours).union(*(retagged.get(tag, ()) for tag in self._side_word_tags - self._not_keyword_tags))
         self._function_words, self._plain_verbs = function_words - self._near_words, verbs - self._near_words
+
+    def _remarks(self, tokens: list[str], found: _Found) -> set:
+        """Clauses of a job question that only remark on the member or the conditions ("工资低点无所谓",
+        "我有执业证", "干了三年"; [jobs] remark_words) and name no discipline, skill or job title, when
+        another clause asks for the job: no keywords come from them."""
+        clause_of, named, suffixes = found.clause_of, found.named, self._title_suffixes
+        naming, text_of = set(), {}
+        for i, tok in enumerate(tokens):
+            if tok in self._near_words or tok in self._discipline_of or i in named or tok.endswith(suffixes):
+                naming.add(clause_of[i])
+            text_of[clause_of[i]] = text_of.get(clause_of[i], "") + tok
+        remarks = {clause for clause, said in text_of.items()
+                   if clause not in naming and any(word in said for word in self._remark_words)}
+        return remarks if (naming | found.job_clauses) - remarks else set()
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
         """Content words of a job query, in order: tokens left after removing
@@ -856,6 +884,8 @@ class _Lexicon:
         clauses = {c for tok, c in zip(tokens, found.clause_of) if tok not in _CLAUSE_BREAKS}
         story = len(clauses) > 2 and len(text) > _STORY_CHARS  # not a short list "求职，环境工程，洛阳"
         only = found.job_clauses if story else clauses
+        if not story and len(clauses) > 1:
+            only = clauses - self._remarks(tokens, found)
         # 退休的内科大夫 / 搜不出来郑州化学的岗位: beside a field or a title, a verb tells the story, not the job
         side_words = self.plain_verbs() if found.field_named or TITLE_CONCEPT in found.strength else ()
         function_words, stopwords, city_of, concepts = self.function_words(), self._stopwords, self._city_of, self._concepts
@@ -877,7 +907,8 @@ class _Lexicon:
                 or (found.clause_of[i] not in only and tok not in self._discipline_of)
                 or tok in stopwords
                 or tok in function_words
-                or (tok in side_words and tok not in concepts)  # 实习 is a kind of job
+                or (tok in side_words and tok not in concepts  # 实习 is a kind of job
+                    and not (i + 1 < len(tokens) and tokens[i + 1].endswith(self._title_suffixes)))  # 焊接工程师
                 or tok in city_of
                 or not any(ch.isalnum() for ch in tok)
                 or tok.isdigit()

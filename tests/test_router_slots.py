@@ -81,6 +81,24 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # a story: its discipline wherever it is said, its city where the job is asked
     ("我是学化学的。今年刚毕业，家在新乡。想在郑州找份工作，有合适的吗", "郑州", ["化学"]),
     ("老家洛阳的，现在想在郑州找个计算机的工作", "郑州", ["计算机"]),
+    # a clause that only remarks on the member or the conditions gives no keywords, when another asks the job
+    ("平顶山有没有焊接工程师的岗位，倒夜班也无所谓", "平顶山", ["焊接工程师"]),
+    ("鹤壁招不招化验员，我有上岗证", "鹤壁", ["化验员"]),
+    ("许昌有药剂师的岗位吗，在药房干了六年", "许昌", ["药剂师"]),
+    ("想找个测绘的活，出野外也没关系", None, ["测绘"]),
+    # ... but a clause without such words still may name the work ("做食品检测的")
+    ("想换个工作，做质量检测的，有吗", None, ["质量检测"]),
+    # the project's dictionary tags its words (前端开发 is a noun, not jieba's idiom)
+    ("想去郑州做前端开发", "郑州", ["前端开发"]),
+    # a district names its city (content/jobs.toml [districts])
+    ("二七区有没有招会计的", "郑州", ["会计"]),
+    ("涧西区有机械的岗位吗", "洛阳", ["机械"]),
+    # fields jieba cuts apart, or tags as a name or an adjective, are one keyword
+    ("有区块链开发的岗位吗", None, ["区块链", "开发"]),
+    ("郑州有没有物联网的工作", "郑州", ["物联网"]),
+    ("医院招麻醉医生吗", None, ["医院", "麻醉", "医生"]),
+    ("县疾控中心招人吗，我学公卫的", None, ["疾控中心", "公共卫生"]),
+    ("信阳有茶学专业的岗位吗", "信阳", ["茶学"]),
 ])
 def test_job_questions_give_the_city_and_the_keywords_meant(text, city, keywords):
     assert analyse(text).slots_for("jobs") == {"keywords": keywords, "city": city}
