@@ -102,3 +102,9 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
 ])
 def test_job_questions_give_the_city_and_the_keywords_meant(text, city, keywords):
     assert analyse(text).slots_for("jobs") == {"keywords": keywords, "city": city}
+
+
+def test_a_job_alert_keeps_a_field_jieba_used_to_cut_apart():
+    from handlers.jobs.text import alert_keywords
+
+    assert alert_keywords("订阅招聘 区块链") == ["区块链"]  # was 区块 (链 alone dropped as one character)
