@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from tests.test_dialogues import add_event, events, registrations, visitor  # noqa: F401  (fixtures)
+from tests.test_dialogues import add_event, events, registrations, roster, visitor  # noqa: F401  (fixtures)
 from tests.test_dialogues3 import tickets_of
 
 TODAY = date.today()
@@ -80,3 +80,62 @@ def test_a_name_and_unit_without_a_mobile_are_kept_and_only_the_mobile_asked(vis
     assert "手机号" in reply and "回复参加人的姓名" not in reply
     summary = visitor.says("13569871234")
     assert "范琳" in summary and "洛阳理工学院" in summary and "135****1234" in summary
+
+
+# --- a record change said before binding: the new value is kept ----------------------------------------
+
+def record_of(db, name: str) -> dict:
+    return next(m for m in db["members"].rows_where("name = ?", [name]))
+
+
+def test_a_new_unit_said_before_binding_is_stored_once_bound(visitor, roster, db):
+    visitor.says("我单位换了，现在在河南大学，麻烦改一下")
+    reply = visitor.says("李秀兰 13598760001")
+    assert "绑定成功" in reply and "请输入新的工作单位" not in reply
+    assert record_of(db, "李秀兰")["work_unit"] == "河南大学"
+
+
+def test_a_new_email_said_before_binding_is_stored_once_bound(visitor, roster, db):
+    visitor.says("帮我把邮箱改成xiulan@henu.edu.cn")
+    reply = visitor.says("李秀兰，13598760001")
+    assert "请输入新的电子邮箱" not in reply
+    assert record_of(db, "李秀兰")["email"] == "xiulan@henu.edu.cn"
+
+
+def test_old_and_new_mobile_with_the_name_in_one_message_bind_and_change(visitor, roster, db):
+    reply = visitor.says("我是高志强，原来手机13598760002，现在换成13700371122了，帮我改一下")
+    assert "绑定成功" in reply and "137****1122" in reply
+    assert record_of(db, "高志强")["mobile"] == "13700371122"
+
+
+@pytest.fixture
+def bound(client, config, db):
+    from storage.members import insert_member
+    from tests.member import Member
+
+    insert_member(db, {"member_no": "HNKX202000888", "name": "庞宁", "work_unit": "郑州大学", "mobile": "13700000888",
+                       "status": "active", "openid": "o_bound", "category": "regular",
+                       "paid_through": f"{TODAY.year}-12-31"}, actor="test")
+    return Member(client, config, "o_bound")
+
+
+def test_a_unit_said_wrong_with_the_right_one_is_changed_at_once(bound, db):
+    reply = bound.says("我单位写错了，应该是郑州轻工业大学")
+    assert "郑州轻工业大学" in reply
+    assert record_of(db, "庞宁")["work_unit"] == "郑州轻工业大学"
+
+
+def test_a_yes_where_a_new_unit_is_asked_is_never_stored_as_the_unit(bound, db):
+    bound.says("修改单位")
+    reply = bound.says("是的")
+    assert "工作单位" in reply
+    assert record_of(db, "庞宁")["work_unit"] == "郑州大学"
+
+
+# --- general questions need no binding -----------------------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["会员证怎么领", "电子会员证在哪里看"])
+def test_how_to_get_the_card_is_answered_without_starting_to_bind(visitor, asked):
+    reply = visitor.says(asked)
+    assert "绑定" in reply and "请输入您的姓名" not in reply
+    assert "请输入" not in visitor.says("好的我知道了")

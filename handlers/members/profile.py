@@ -13,11 +13,12 @@ from datetime import datetime
 
 from bot import content, delivery, offers
 from handlers.fees.dues import how_to_pay_text, standing
+from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import (Invalid, clean_email, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
+from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, mobile_and_rest, mobile_in,
                             normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text, start_signup
@@ -114,6 +115,8 @@ def show_profile(ctx):
         return ctx.reply("profile.non_members")
     if ctx.message.kind != "event" and asks_about_notices(ctx.text):  # "会费到期提醒还发吗"
         return ctx.reply("profile.notices")
+    if ctx.message.kind != "event" and asks_how_to_get_card(ctx.text) and not find_member_by_openid(ctx.db, ctx.openid):
+        return ctx.reply("profile.card_how")  # "会员证怎么领": how, not a binding started
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)
@@ -125,13 +128,18 @@ def show_profile(ctx):
         offer = content.text("profile.pending_bind_offer")
         return application_status(ctx, application).with_note(offer)
     column = _update_wanted(ctx.text) if ctx.message.kind == "text" else None
-    if column:  # "我换手机号了 想改一下": binding first, then the change it came for
-        reply = start_binding(ctx)
+    if column:  # "我换手机号了 想改一下": binding first, then the change it came for (with its value, if said)
+        reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))
         if ctx.flow is not None and ctx.flow["name"] == FLOW:
-            ctx.goto(ctx.flow["step"], change=column)
             return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
         return reply
     return start_binding(ctx)
+
+
+def asks_how_to_get_card(text: str) -> bool:
+    """"会员证怎么领", "电子会员证在哪里看": how one gets the card, a question anyone may ask."""
+    words = _texts()["words"]
+    return _mentions(text, words["card"]) and _mentions(text, words["how_to_get"])
 
 
 # --- binding -----------------------------------------------------------------
@@ -145,21 +153,30 @@ def _limit_reached(ctx) -> bool:
     return count_failed_binding(ctx.redis, ctx.openid, now()) >= MAX_FAILED_BINDINGS_PER_DAY
 
 
-def start_binding(ctx, then: str | None = None) -> Reply:
-    """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound.
+def start_binding(ctx, then: str | None = None, change: str | None = None, change_value=None) -> Reply:
+    """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound;
+    `change` (a column) the change they asked for, made once bound with `change_value` when they said it.
     A request that already says who the member is ("绑定一下，王芳，手机139…") is taken as the answers."""
     if _limit_reached(ctx):
         return ctx.reply("profile.limit")
-    ctx.start_flow(FLOW, "bind_name", **({"then": then} if then else {}))
-    mobile, rest = mobile_and_rest(ctx.text) if ctx.message.kind == "text" else (None, "")
+    wanted = {"then": then, "change": change, "change_value": change_value}
+    ctx.start_flow(FLOW, "bind_name", **{key: value for key, value in wanted.items() if value is not None})
+    mobile, rest = mobile_and_rest(_binding_text(ctx)) if ctx.message.kind == "text" else (None, "")
     if mobile and _said_name(rest):
         return answer_binding(ctx)
     intro = ctx.reply(f"profile.bind_for.{then}" if then else "profile.bind_intro")
     return intro.with_note(_ask("bind_name").text)
 
 
-_NAME_SAID = re.compile(r"(?:名字叫|名字是|姓名是|姓名|我叫|叫)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
+_NAME_SAID = re.compile(r"(?:名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
+
+
+def _binding_text(ctx) -> str:
+    """The message without the new value of a change said with it ("原来手机135…，现在换成137…"): the old
+    mobile binds, the new one is the change."""
+    value = ctx.flow_data.get("change_value")
+    return ctx.text.replace(value, " ") if isinstance(value, str) and value else ctx.text
 
 
 def _said_name(text: str) -> str | None:
@@ -315,7 +332,7 @@ def answer_binding(ctx):
         return _binding_waits(ctx) if waits else _answer_mobile(ctx)
     index = names.index(ctx.flow["step"])
     if index < 2:
-        mobile, rest = mobile_and_rest(ctx.text)
+        mobile, rest = mobile_and_rest(_binding_text(ctx))
         name = _said_name(rest)
         if index == 0 and name is None:
             return _no_name_yet(ctx, mobile, waits)
@@ -419,7 +436,7 @@ def _verify_binding(ctx) -> Reply:
 
 
 def _bind(ctx, member: dict) -> Reply:
-    then, change = ctx.flow_data.get("then"), ctx.flow_data.get("change")
+    then, change, value = ctx.flow_data.get("then"), ctx.flow_data.get("change"), ctx.flow_data.get("change_value")
     ctx.end_flow()
     if member["openid"] and member["openid"] != ctx.openid:
         return ctx.reply("profile.bound_elsewhere")
@@ -429,6 +446,8 @@ def _bind(ctx, member: dict) -> Reply:
         delivery.sync_tags_later(ctx.redis, ctx.openid, topics_of(ctx.db, ctx.openid))
     if then:  # what the member came for (the intent fee_status: their dues), not the whole card
         return ctx.reply("profile.bound").with_note(INTENT_HANDLERS[then](ctx).text)
+    if change and value is not None:  # "单位换了，现在在河南大学" before binding: made now
+        return ctx.reply("profile.bound").with_note(_updated(ctx, member, change, value).text)
     if change:  # "我换手机号了": bound now, the change it came for is asked
         return ctx.reply("profile.bound").with_note(_start_update(ctx, change).text)
     return ctx.reply("profile.bound").with_note(_card(ctx, member).text)
@@ -436,7 +455,7 @@ def _bind(ctx, member: dict) -> Reply:
 
 # --- updates -----------------------------------------------------------------
 
-_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是)")
+_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是|应该是|应为|正确的是)")
 
 
 def _new_unit(text) -> str:
@@ -452,7 +471,7 @@ def _new_title(text) -> str:
 
 UPDATES = {
     "mobile": lambda text: mobile_in(text) or clean_mobile(text),  # "新号 186 3712 0099"
-    "email": clean_email,
+    "email": lambda text: email_and_rest(text)[0] or clean_email(text),  # "改成a@b.cn，谢谢"
     "work_unit": _new_unit,
     "title": _new_title,
     "gender": clean_gender,  # "女", "我是女的"
@@ -468,7 +487,7 @@ def _said_with_request(column: str, text: str):
     if not _CHANGED_TO.match(normalise(text)):
         return None
     try:
-        return UPDATES[column](text)
+        return UPDATES[column](_CHANGED_TO.sub("", normalise(text), count=1))  # "原来135…，现在换成137…": the new one
     except Invalid:
         return None
 
@@ -502,6 +521,8 @@ def answer_update(ctx):
     any one-question step, rather than being refused as a malformed value until 取消.
     """
     column = ctx.flow["step"].removeprefix("update_")
+    if is_one_of(ctx.text, "yes_words"):  # "是的": no value, never stored as the unit
+        return ctx.reply("profile.value_please").with_note(_ask(ctx.flow["step"]).text)
     try:
         value = UPDATES[column](ctx.text)
     except Invalid as refused:
