@@ -13,7 +13,7 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-## The router's model, trained from content/intent_examples*.jsonl, and its segmenter table (both cached in var/; seconds when new).
+## The router's model, trained from content/intent_examples*.jsonl, and its segmenter's user words (both cached in var/; seconds when new).
 model: venv
 	$(PY) -m bot intent train
 

@@ -1,20 +1,19 @@
-"""The router's segmenter table (every word of jieba's dictionary and content/userdict.txt with its
-log-probability), built once and kept in var/lexicon/<key>.bin, so a start reads one file instead
-of loading jieba's dictionary (about half of the start to the first answered message, issue 18).
+"""What the router's segmenter needs beyond rjieba's built-in dictionary (the words of
+content/userdict.txt with the frequencies jieba gives them, and the padding of the total frequency:
+bot.router.Segmenter), worked out once with jieba and kept in var/lexicon/<key>.bin, so that a start
+never loads jieba's dictionary in Python (it took about half the start to the first answered message,
+issue 18).
 
-The key covers what the table is built from: jieba's dictionary file, content/userdict.txt, the
-router's code (bot/router.py: how the table is computed) and the Python version (marshal's format).
-A changed source gives a new key, so a stale table is never read; a file that fails its checksum or
-does not decode (truncated, damaged) is rebuilt. `python -m bot intent train` (`make model`) builds
-it ahead of time; otherwise the first start does, and every later start reads it.
+The key covers what the file is built from: jieba's dictionary file and rjieba's library (its
+built-in dictionary), content/userdict.txt, the router's code (bot/router.py) and the Python
+version (marshal's format). A changed source gives a new key, so a stale file is never read; a file
+that fails its checksum or does not decode (truncated, damaged) is rebuilt. `python -m bot intent
+train` (`make model`) builds it ahead of time; otherwise the first start does, and every later start
+reads it.
 
 Beside it, var/lexicon/<key>.tags keeps the words of jieba's dictionary under the part-of-speech tags
 the router reads for job questions (tagged_words: reading the 350,000-line file for them took a sixth
 of a start), keyed by the dictionary file and the tags asked for.
-
-The file holds the words joined into one string and their costs as one array of doubles rather than
-a marshalled dict: a fresh process decodes that in about a third of the time (0.2-0.3 s against
-0.7-0.9 s for the same ~500,000 entries), most of which is creating the dict's objects.
 """
 from __future__ import annotations
 
@@ -25,17 +24,16 @@ import os
 import sys
 import tempfile
 import zlib
-from array import array
 from pathlib import Path
 from typing import Callable
 
 from bot.config import CONTENT_DIR, PROJECT_ROOT
 
 CACHE_DIR = PROJECT_ROOT / "var" / "lexicon"
-FORMAT = b"lexicon-1"  # change when the file's layout changes
-_SEPARATOR = "\n"  # no word of a dictionary line holds one
+FORMAT = b"lexicon-2"  # change when the file's layout changes
+_SEPARATOR = "\n"  # no word of a dictionary line holds one (the .tags file)
 
-Tables = tuple[dict, float]  # word -> cost (None: only a prefix of longer words), cost of an unknown character
+Tables = tuple[dict, int]  # user word -> frequency, padding of the total frequency (bot.router.Segmenter)
 
 
 def jieba_dictionary() -> Path:
@@ -43,24 +41,26 @@ def jieba_dictionary() -> Path:
     return Path(importlib.util.find_spec("jieba").submodule_search_locations[0]) / "dict.txt"
 
 
+def _libraries() -> list[Path]:
+    """jieba's dictionary and rjieba's compiled library (its dictionary is built in), found without
+    importing either."""
+    rjieba = Path(importlib.util.find_spec("rjieba").submodule_search_locations[0])
+    return [jieba_dictionary(), *sorted(rjieba.glob("*.so")), *sorted(rjieba.glob("*.pyd"))]
+
+
 def key(code: Path) -> str:
-    """What the table depends on: the user dictionary and the code by content, jieba's dictionary by
-    size and modification time (5 MB of a library file: reinstalling it rebuilds the table)."""
-    dictionary = jieba_dictionary().stat()
-    digest = hashlib.sha256(FORMAT + f"|{sys.version_info[:2]}|{dictionary.st_size}|{dictionary.st_mtime_ns}".encode())
+    """What the file depends on: the user dictionary and the code by content, the libraries by size
+    and modification time (megabytes of library files: reinstalling one rebuilds the file)."""
+    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, _libraries()))
+    digest = hashlib.sha256(FORMAT + f"|{sys.version_info[:2]}|{stats}".encode())
     for path in (CONTENT_DIR / "userdict.txt", code):
         digest.update(b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
 def encode(tables: Tables) -> bytes:
-    cost, unknown = tables
-    words = [w for w, c in cost.items() if c is not None]
-    prefixes = [w for w, c in cost.items() if c is None]
-    if any(_SEPARATOR in w for w in cost):
-        raise ValueError("a word holds the separator")
-    payload = marshal.dumps((len(words), _SEPARATOR.join(words), array("d", map(cost.__getitem__, words)).tobytes(),
-                             len(prefixes), _SEPARATOR.join(prefixes), unknown))
+    added, padding = tables
+    payload = marshal.dumps((list(added), list(added.values()), padding))
     return FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload
 
 
@@ -72,16 +72,10 @@ def decode(data: bytes) -> Tables:
     payload = memoryview(data)[head:]
     if zlib.crc32(payload) != int.from_bytes(data[len(FORMAT):head], "big"):
         raise ValueError("checksum mismatch")
-    n_words, words, costs_bytes, n_prefixes, prefixes, unknown = marshal.loads(payload)
-    costs = array("d")
-    costs.frombytes(costs_bytes)
-    words = words.split(_SEPARATOR) if n_words else []
-    prefixes = prefixes.split(_SEPARATOR) if n_prefixes else []
-    if not (len(words) == len(costs) == n_words and len(prefixes) == n_prefixes):
+    words, freqs, padding = marshal.loads(payload)
+    if len(words) != len(freqs) or not isinstance(padding, int):
         raise ValueError("counts do not match")
-    cost = dict.fromkeys(prefixes)
-    cost.update(zip(words, costs))
-    return cost, unknown
+    return dict(zip(words, freqs)), padding
 
 
 def save(tables: Tables, path: Path) -> None:
@@ -105,8 +99,8 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def tables(build: Callable[[], Tables], code: Path) -> Tables:
-    """The segmenter's tables for the current sources: read from the cache, else built (and cached
-    when var/ is writable)."""
+    """The segmenter's user words and padding for the current sources: read from the cache, else
+    built (and cached when var/ is writable)."""
     path = CACHE_DIR / f"{key(code)}.bin"
     try:
         return decode(path.read_bytes())

@@ -1,5 +1,5 @@
-"""The router's segmenter table cached in var/lexicon (bot/lexicon_cache.py): a start reads it instead
-of jieba's dictionary, but a secretary's new word in content/userdict.txt is seen at the next start,
+"""The router's segmenter's user words cached in var/lexicon (bot/lexicon_cache.py): a start reads them
+instead of loading jieba's dictionary, but a secretary's new word in content/userdict.txt is seen at the next start,
 and a damaged file is built again, never read."""
 from __future__ import annotations
 

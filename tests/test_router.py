@@ -183,23 +183,29 @@ def test_tokenize_keeps_domain_terms_whole():
 
 
 def test_segmenter_cuts_exactly_as_jieba_does():
-    """The router's segmenter is jieba's algorithm rewritten for speed: same tokens, on every
-    labelled example, on odd text, and on random strings of their characters."""
+    """The router's segmenter (rjieba with the user dictionary) cuts as jieba does: same tokens, on
+    every labelled example, on odd text (characters jieba-rs would segment and jieba not), and on
+    random strings of their characters."""
     import random
 
     import jieba
 
     from bot.config import CONTENT_DIR
-    from bot.router import Segmenter
+    from bot.router import _load_lexicon
 
     reference = jieba.Tokenizer()
     reference.load_userdict(str(CONTENT_DIR / "userdict.txt"))
-    segmenter = Segmenter(reference.FREQ, reference.total)
+    segmenter = _load_lexicon()._segmenter
     texts = [normalize(row["text"]) for row in _load(LABELLED)]
-    texts += ["", "  ", "abc 123", "a1b2 c3", "C++和c#工程师", "5g-ai.net 100%", "\r\n会费\t入会 ", "ｗｅｃｈａｔ"]
+    texts += ["", "  ", "abc 123", "a1b2 c3", "C++和c#工程师", "5g-ai.net 100%", "\r\n会费\t入会 ", "ｗｅｃｈａｔ",
+              "中㐀国 a㐀b", "\u9fd6\u9fff会费", "\uf900\ufa00学会", "\U00020000会员\u3000入会"]
     rng = random.Random(20261206)
-    alphabet = sorted(set("".join(texts)) | set(" ab1-.%"))
+    alphabet = sorted(set("".join(texts)) | set(" ab1-.%\t\u3000"))
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 60))) for _ in range(2000)]
+    # Repeated characters ("喂喂喂能听到吗", "好好好好好"): paths whose log-probabilities tie but for rounding,
+    # decided by jieba's exact total frequency.
+    doubled = [w for w, freq in reference.FREQ.items() if len(w) == 1 and freq and reference.FREQ.get(w * 2)]
+    texts += [w * n + end for w in doubled for n, end in ((3, "能听到吗"), (5, ""))]
     for text in texts:
         assert segmenter.cut(text) == [t for t in reference.lcut(text, HMM=False) if not t.isspace()], text
 
