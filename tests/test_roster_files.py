@@ -360,6 +360,25 @@ def test_an_old_system_s_export_fills_blanks_but_keeps_what_the_store_has_since(
     assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(3, "mobile")}
 
 
+def test_an_old_export_s_people_the_store_does_not_have_are_imported_and_listed(env, db, tmp_path):
+    """The old system still lists people the current roster dropped (left, lapsed): they are imported,
+    but the secretary is told the file is older than the store and each of them is named."""
+    imported(env, plain_book(
+        tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
+        *[[f"ABC0005{i}", name, f"1350000005{i}", "普通会员", 2026] for i, name in enumerate(["甲一", "乙二", "丙三"])]))
+    path = tmp_path / "旧系统.csv"
+    path.write_bytes(("会员编号,姓名,手机号码,会员级别,会员状态,最后缴费年度\r\n"
+                      "ABC00050,甲一,13500000050,普通,正常,2023\r\n"
+                      "ABC00057,戊七,13500000057,普通,正常,2021\r\n"
+                      "ABC00051,乙二,13500000051,普通,正常,2023\r\n"
+                      "ABC00052,丙三,13500000052,普通,正常,2022\r\n").encode("gbk"))
+    report = imported(env, path)
+    assert [n["name"] for n in report["new"]] == ["戊七"]
+    [check] = [c for c in report["checks"] if c["row"] == 3]
+    assert check["header"] == "姓名" and "库里没有这位会员" in check["check"] and "比库里的旧" in check["check"]
+    assert [c["row"] for c in report["checks"] if "库里没有" in c["check"]] == [3]
+
+
 def branches_book(path):
     """New members collected by two branches, one sheet each with its own title and header order, a
     hand-over note on a third; one record typed one cell to the right; one person sent in by both,

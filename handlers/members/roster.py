@@ -308,6 +308,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 plan.unchanged.append((row, member))
     if not overwrite and _older_than_store(plan):
         _keep_stored_values(plan)
+        plan.checks.extend(Problem(row, sheet.columns["name"], fields.get("name", ""), "new_in_older_file")
+                           for row, fields in plan.new)  # in an old export, not in the roster since: left?
     return plan
 
 
