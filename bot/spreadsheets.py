@@ -15,7 +15,7 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 # openpyxl is imported inside the functions that use it: no message needs it, and imported here
@@ -280,6 +280,19 @@ def _delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:60] if line.strip()]
     counts = {sep: sum(1 for line in lines if line.count(sep) >= 2) for sep in (",", "\t", ";")}
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_SERIALS = (10000, 80000)  # 1927-05-18 .. 2119-01-10
+
+
+def serial_date(value) -> date | None:
+    """A date cell formatted General (WPS, a bank's export) holds the bare serial number: 46267 is
+    2026-09-02. None for anything else."""
+    text = str(value).strip() if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    if re.fullmatch(r"\d{5}", text) and EXCEL_SERIALS[0] <= int(text) < EXCEL_SERIALS[1]:
+        return EXCEL_EPOCH + timedelta(days=int(text))
+    return None
 
 
 def header_key(text) -> str:

@@ -26,7 +26,7 @@ from pathlib import Path
 from bot import content
 from handlers.fees import dues
 from bot.privacy import mask_mobile
-from bot.spreadsheets import SheetError, read_table
+from bot.spreadsheets import SheetError, read_tables, serial_date
 from bot.validation import Invalid, clean_mobile, normalise
 from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import (
@@ -95,22 +95,30 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
     `name` is the file name the secretariat knows (an upload is saved under another);
     `confirm` holds the row numbers of held rows the secretariat confirmed as new money.
     """
-    try:
-        sheet = read_table(path, dues.fee_rules()["import_columns"],
-                           gather={"memo": tuple(statement_rules()["memo_words"])})
+    try:  # a bank's export may keep a sheet per month (10月, 11月, 12月): every one is read
+        sheets = read_tables(path, dues.fee_rules()["import_columns"],
+                             gather={"memo": tuple(statement_rules()["memo_words"])})
     except SheetError as error:
         raise StatementError(f"sheet.{error.reason}", **error.facts) from None
-    missing = [key for key in REQUIRED_COLUMNS if key not in sheet.columns]
+    sheets = [s for s in sheets if not [key for key in REQUIRED_COLUMNS if key not in s.columns]] or sheets[:1]
+    missing = [key for key in REQUIRED_COLUMNS if key not in sheets[0].columns]
     if missing:
         names = [dues.fee_rules()["import_columns"][key][0] for key in missing]
         raise StatementError("sheet.missing", columns=dues.listing(names))
     name = name or path.name
     report = {"file": name, "dry_run": dry_run, "skipped": 0, **{k: [] for k in OUTCOMES},
-              "memo_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.gathered.get("memo", [])]}
+              "memo_columns": [f"{c.header}（{c.letter} 列）" for c in sheets[0].gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
                "names": _names_pattern(member_names(db)), "pinyin": None}
+    for sheet in sheets:
+        where = {"sheet": sheet.name} if len(sheets) > 1 else {}  # rows are numbered per sheet
+        _import_sheet(db, sheet, report, context, where)
+    return report
+
+
+def _import_sheet(db, sheet, report: dict, context: dict, where: dict) -> None:
     headers = {key: column.header for key, column in sheet.columns.items()}
     letters = {column.header: column.letter for column in [*sheet.columns.values(), *sheet.gathered.get("memo", [])]}
     context["refunded"] = _refund_pairs(sheet.rows)
@@ -126,11 +134,10 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         try:
             report_rows = _import_row(db, row_no, values, amount, context)
         except RowProblem as problem:
-            report[problem.outcome].append(_problem_row(row_no, values, problem))
+            report[problem.outcome].append({**_problem_row(row_no, values, problem), **where})
             continue
         for report_row in report_rows:
-            report[report_row.pop("outcome")].append({"row": row_no, **report_row})
-    return report
+            report[report_row.pop("outcome")].append({"row": row_no, **where, **report_row})
 
 
 def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
@@ -139,7 +146,7 @@ def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
     words = statement_rules().get("refund_words", [])
     pairs: dict[int, tuple[int, str]] = {}
     for debit_row, debit in rows:
-        out, memo = _amount(debit.get("debit")), _memo_text(debit)
+        out, memo = _paid_out(debit), _memo_text(debit)
         if not out or out <= 0 or not any(word in memo for word in words):
             continue
         payer = normalise(debit.get("name"))
@@ -152,8 +159,28 @@ def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
     return pairs
 
 
+def _paid_out(values: dict) -> float | None:
+    """What the row paid out: its debit column, or one signed amount column (-150.00, or 150 marked 支)."""
+    out = _amount(values.get("debit"))
+    if out:
+        return out
+    amount = _amount(values.get("amount"))
+    if amount and (amount < 0 or _outgoing(values)):
+        return abs(amount)
+    return None
+
+
 def _is_transaction(values: dict) -> bool:
-    """A line with a date, or naming someone or something: else a summary or a blank template row."""
+    """A line with a date, or naming someone or something: else a summary or a blank template row.
+    Not a month's or a page's totals (本月合计, 本页小计), nor the header repeated after a page break."""
+    said = [normalise(values.get("date")), normalise(values.get("name"))]
+    if not said[1]:
+        said.append(_memo_text(values))  # a payer's remark may say 合计; a line with no payer is the bank's
+    if any(word in cell for cell in said for word in statement_rules()["summary_words"]):
+        return False
+    headers = values.get("_headers", {})
+    if sum(1 for key, header in headers.items() if normalise(values.get(key)) == header) >= 2:
+        return False
     if normalise(values.get("name")) or _memo_text(values) or normalise(values.get("member_no")):
         return True
     try:
@@ -322,7 +349,8 @@ def _memo_cells(values: dict) -> list[tuple[str, str]]:
     cells = values.get("memo") or []
     if not isinstance(cells, list):
         cells = [("", cells)]
-    return [(header, normalise(value)) for header, value in cells if normalise(value)]
+    codes = statement_rules()["bank_codes"]  # 现存, 转存: the bank's words for the kind of deposit
+    return [(header, normalise(value)) for header, value in cells if normalise(value) and normalise(value) not in codes]
 
 
 def _memo_text(values: dict) -> str:
@@ -367,6 +395,7 @@ def _amount(value) -> float | None:
 
 
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})|(\d{4})(\d{2})(\d{2})")
+_SHORT_DATE = re.compile(r"(\d{2})/(\d{1,2})/(\d{1,2})(?!\d)")  # 农信社's 26/7/3: yy/m/d
 
 
 def _statement_date(value) -> date:
@@ -374,8 +403,15 @@ def _statement_date(value) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    match = _DATE.match(normalise(value))
+    serial = serial_date(value)  # 46267 in a General-format cell (交通银行)
+    if serial:
+        return serial
+    text = normalise(value)
+    short = _SHORT_DATE.match(text)
+    match = _DATE.match(text)
     try:
+        if short and not match:
+            return date(2000 + int(short.group(1)), int(short.group(2)), int(short.group(3)))
         parts = [int(p) for p in match.groups() if p is not None]
         return date(*parts)
     except (AttributeError, TypeError, ValueError):
@@ -734,7 +770,12 @@ def problem_text(row: dict) -> str:
 def problem_line(row: dict) -> str:
     """A problem row as the report says it: the row, the column it is about, what is wrong."""
     key = "import.problem_line" if row.get("header") else "import.problem_line_row"
-    return _text(key, **dict(row, problem=problem_text(row)))
+    return _text(key, **dict(row, problem=problem_text(row), where=_where(row)))
+
+
+def _where(row: dict) -> str:
+    """The sheet a row is on, when the statement has a sheet per month."""
+    return _text("import.sheet", sheet=row["sheet"]) if row.get("sheet") else ""
 
 
 
@@ -749,10 +790,11 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         lines.append(("columns", _text("import.memo_columns", columns=dues.listing(report["memo_columns"]))))
     for row in report["recorded"]:
         lines.append(("recorded", _text("import.recorded_line", **dict(
-            row, amount=dues.format_amount(row["amount"]), years=dues.years_text(row["years"]),
+            row, where=_where(row), amount=dues.format_amount(row["amount"]), years=dues.years_text(row["years"]),
             paid_through=dues.date_text(row["paid_through"])))))
     for row in report["already"]:
-        lines.append(("already", _text("import.already_line", **dict(row, amount=dues.format_amount(row["amount"])))))
+        lines.append(("already", _text("import.already_line", **dict(row, where=_where(row),
+                                                                     amount=dues.format_amount(row["amount"])))))
     for outcome in ("held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid"):
         if report[outcome]:
             lines.append(("title", _text(f"import.{outcome}_title")))

@@ -28,7 +28,8 @@ import sqlite_utils
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
-from bot.spreadsheets import Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_tables
+from bot.spreadsheets import (Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_tables,
+                               serial_date)
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             normalise)
@@ -173,7 +174,6 @@ def _clean_birth_year(value, today: date) -> int:
 
 
 _DATE = re.compile(r"(\d{4})(?:[.\-/年](\d{1,2})(?:[.\-/月](\d{1,2})日?)?月?)?年?度?")
-EXCEL_SERIALS = (10000, 80000)  # 1927-05-18 .. 2119-01-10: a date cell saved as its bare serial number
 
 
 def parse_date(value, end_of_period: bool = False) -> str:
@@ -186,10 +186,9 @@ def parse_date(value, end_of_period: bool = False) -> str:
     if isinstance(value, date):
         return value.isoformat()
     text = re.sub(r"\s", "", normalise(value))
-    if re.fullmatch(r"\d{5}", text):
-        value = int(text)  # a serial an old system wrote into its .csv
-    if isinstance(value, int) and EXCEL_SERIALS[0] <= value < EXCEL_SERIALS[1]:
-        return (date(1899, 12, 30) + timedelta(days=value)).isoformat()  # a WPS/Excel cell formatted General
+    serial = serial_date(text)  # a WPS/Excel cell formatted General, or a serial an old system wrote out
+    if serial:
+        return serial.isoformat()
     if re.fullmatch(r"(?:19|20)\d{6}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"  # 20190305
     found = _DATE.fullmatch(text)

@@ -1,0 +1,127 @@
+"""More bank exports as banks make them: dates written as Excel serial numbers, a page break that
+repeats the header, a rural credit union's one amount column with a 借/贷 flag and yy/m/d dates, a
+bank that keeps one sheet per month, a reversal (冲正) in a signed amount column. Each file is made
+here the way its bank makes it; the payers are members as a roster import leaves them."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from bot.cli import main
+from handlers.fees import dues
+from storage.fees import find_payer, payments_of
+from storage.members import insert_member
+from storage.sqlite import transaction
+
+REGULAR = dues.yearly_fee("regular")
+
+
+def imported(env, path, *args):
+    result = CliRunner().invoke(main, ["fees", "import", str(path), *args], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout if "--json" not in args else json.loads(result.stdout)
+
+
+def people(db):
+    with transaction(db):
+        for number, name, mobile in (("HNKX201900021", "令狐冲", "13922220001"), ("HNKX201900022", "任盈盈", "13922220002"),
+                                     ("HNKX201900023", "岳灵珊", "13922220003"), ("HNKX201900024", "林平之", "13922220004")):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                               "paid_through": "2025-12-31"}, actor="test")
+
+
+def paid_on(db, number) -> list[str]:
+    return [p["paid_on"] for p in payments_of(db, find_payer(db, number))]
+
+
+def every_row(report) -> list[int]:
+    return sorted(r["row"] for k in ("recorded", "already", "held", "not_dues", "not_received", "unmatched",
+                                     "ambiguous", "invalid") for r in report[k])
+
+
+def test_serial_number_dates_a_page_break_and_a_refund_pair(env, db, tmp_path):
+    """交通银行: 交易日期 saved as the bare serial (46267 in a General cell), a 本页小计 line, the title
+    and header again on page 2, a member's payment sent back to him whole (退重复缴纳会费)."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    header = ["序号", "交易日期", "交易时间", "摘要", "借方发生额", "贷方发生额", "余额", "对方户名", "附言"]
+    sheet.append(["交通银行对公账户交易明细（第1页/共2页）"])
+    sheet.append(["账号：4110 6010 0018 1700    户名：示范学会"])
+    sheet.append(header)
+    sheet.append([1, 46267, "09:14:05", "网银转账", None, REGULAR, 5000, "令狐冲", "2026年会费"])
+    sheet.append([2, 46275, "10:00:00", "网银转账", None, REGULAR, 5100, "任盈盈", "会费"])
+    sheet.append(["本页小计", None, None, None, 0, 2 * REGULAR])
+    sheet.append([])
+    sheet.append(["交通银行对公账户交易明细（第2页/共2页）"])
+    sheet.append(header)
+    sheet.append([3, 46281, "11:00:00", "跨行转账", REGULAR, None, 5000, "任盈盈", "退重复缴纳会费"])
+    sheet.append(["合计：借方1笔；贷方2笔"])
+    book.save(tmp_path / "交行明细.xlsx")
+    report = imported(env, tmp_path / "交行明细.xlsx", "--json")
+    assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(4, "HNKX201900021", "2026-09-02")]
+    assert [r["row"] for r in report["not_received"]] == [5]      # sent back whole: no dues
+    assert paid_on(db, "HNKX201900022") == []
+    assert every_row(report) == [4, 5]                            # the subtotal and page 2's header are no rows
+
+
+def test_a_credit_union_s_one_amount_column_with_a_flag_and_month_totals(env, db, tmp_path):
+    """农信社: 交易日期 as 26/7/3, 摘要 the bank's code (现存 cash, 转存 transfer), 借贷 + one 发生额
+    column, the payer's words in 备注, a 本月合计 line after each month and 本年累计 at the end."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["河南省农村信用社账户明细"])
+    sheet.append(["户名：示范学会"])
+    sheet.append([])
+    sheet.append(["交易日期", "摘要", "借贷", "发生额", "余额", "对方户名", "备注", "渠道"])
+    sheet.append(["26/7/3", "现存", "贷", REGULAR, 4360, None, "岳灵珊会费", "柜面"])
+    sheet.append(["26/7/22", "转存", "贷", REGULAR, 4510, "林平之", "会费", "手机银行"])
+    sheet.append(["26/7/25", "取款", "借", 500, 4010, None, "取现备用金", "柜面"])
+    sheet.append(["7月合计", "本月合计", None, "贷300.00 借500.00", None, None, None, None])
+    sheet.append([None, "本年累计", None, "贷300.00 借500.00", None, None, None, None])
+    book.save(tmp_path / "农信明细.xlsx")
+    report = imported(env, tmp_path / "农信明细.xlsx", "--json")
+    assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [
+        (5, "HNKX201900023", "2026-07-03"), (6, "HNKX201900024", "2026-07-22")]   # 转存 is no hand-over
+    assert every_row(report) == [5, 6]
+
+
+def test_a_statement_with_a_sheet_per_month_is_read_whole_and_says_the_sheet(env, db, tmp_path):
+    people(db)
+    book = Workbook()
+    for month, rows in (("10月", [("2026-10-09 10:21:33", "令狐冲", "2026年会费")]),
+                        ("11月", [("2026-11-03 09:00:00", "任盈盈", "会费"), ("2026-11-20 15:00:00", "某公司", "会费")])):
+        sheet = book.active if month == "10月" else book.create_sheet()
+        sheet.title = month
+        sheet.append([f"兴业银行对公明细 2026年{month}"])
+        sheet.append(["账号：1234"])
+        sheet.append(["交易时间", "借方金额", "贷方金额", "余额", "对方户名", "摘要", "用途"])
+        for when, payer, memo in rows:
+            sheet.append([when, None, REGULAR, 1000, payer, "转账", memo])
+        sheet.append(["本月合计", 0, REGULAR * len(rows)])
+    book.save(tmp_path / "兴业明细.xlsx")
+    report = imported(env, tmp_path / "兴业明细.xlsx", "--json")
+    assert sorted((r["sheet"], r["row"], r["number"]) for r in report["recorded"]) == [
+        ("10月", 4, "HNKX201900021"), ("11月", 4, "HNKX201900022")]
+    assert [(r["sheet"], r["row"]) for r in report["unmatched"]] == [("11月", 5)]
+    text = imported(env, tmp_path / "兴业明细.xlsx", "--dry-run")
+    assert "“11月”表第 5 行" in text and "“10月”表第 4 行" in text
+
+
+def test_a_reversal_in_a_signed_amount_column_and_a_colleague_paying(env, db, tmp_path):
+    """中原银行-like CSV (GBK): one signed 交易金额 column; the bank reverses a credit the next day (冲正);
+    a member pays for a colleague (帮同事…交)."""
+    people(db)
+    path = tmp_path / "中原流水.csv"
+    path.write_bytes(("中原银行账户交易明细\r\n账号：6200\r\n"
+                      "交易日期,交易时间,收支标志,交易金额,对方户名,摘要,附言\r\n"
+                      f"2026.11.20,10:00:00,收,\"+{REGULAR:.2f}\",林平之,转账,会费\r\n"
+                      f"2026.11.21,09:00:00,支,\"-{REGULAR:.2f}\",林平之,冲正,冲正11月20日交易\r\n"
+                      f"2026.9.20,08:00:00,收,\"+{REGULAR:.2f}\",令狐冲,转账,帮同事任盈盈交2026年会费\r\n").encode("gbk"))
+    report = imported(env, path, "--json")
+    assert [r["row"] for r in report["not_received"]] == [4]
+    assert paid_on(db, "HNKX201900024") == []
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201900022")]
