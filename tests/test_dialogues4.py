@@ -139,3 +139,34 @@ def test_how_to_get_the_card_is_answered_without_starting_to_bind(visitor, asked
     reply = visitor.says(asked)
     assert "绑定" in reply and "请输入您的姓名" not in reply
     assert "请输入" not in visitor.says("好的我知道了")
+
+
+@pytest.mark.parametrize("asked, shown", [("学会秘书处电话多少", "0371-6000 0000"), ("你们办公地址在哪", "示范路"),
+                                          ("秘书处的邮箱是什么", "mishuchu@example.org")])
+def test_asking_for_the_secretariats_phone_or_address_gets_it_and_opens_no_ticket(visitor, db, asked, shown):
+    reply = visitor.says(asked)
+    assert shown in reply and "已为您登记人工服务" not in reply
+    assert tickets_of(db) == []
+
+
+def test_asking_for_a_person_still_opens_a_ticket(visitor, db):
+    assert "已为您登记人工服务" in visitor.says("我要找秘书处的人工")
+    assert len(tickets_of(db)) == 1
+
+
+@pytest.mark.parametrize("asked, said", [("会费能分两次交吗", "分期"), ("交了会费能退吗", "不退"),
+                                         ("单位可以帮我统一交吗", "名单")])
+def test_questions_beside_the_fee_table_get_their_own_answer(visitor, asked, said):
+    reply = visitor.says(asked)
+    assert said in reply and "会费标准：" not in reply
+
+
+def test_how_long_approval_takes_is_answered_without_starting_the_form(visitor):
+    reply = visitor.says("入会审批要多久")
+    assert "工作日" in reply and "请选择申请类型" not in reply
+
+
+@pytest.mark.parametrize("asked", ["我想退会", "怎么退出学会"])
+def test_leaving_the_society_is_explained_not_the_card(visitor, asked):
+    reply = visitor.says(asked)
+    assert "秘书处" in reply and "【会员卡】" not in reply and "请输入您的姓名" not in reply

@@ -23,8 +23,9 @@ from handlers.fees import dues
 from handlers.events import guide
 from handlers.members import profile
 from handlers.members.profile import start_binding
+from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import unit_in
+from bot.validation import looks_like_a_question, unit_in
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -47,6 +48,9 @@ def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
     if text and profile.asks_about_notices(text):  # "会费到期提醒还发吗": service notices, not one's dues
         return ctx.reply("profile.notices")
+    answered = _question_answered(text)
+    if answered is not None:  # "会费能分两次交吗", "交了会费能退吗": that answer, not the fee table
+        return Reply(text=answered)
     if text and (_mentions(text, "refund") or _mentions(text, "complaint")):
         return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到", "收据半年了还没给": a complaint for the secretariat
     if text and asks_event_fee(text):
@@ -77,6 +81,17 @@ def fee_status(ctx):
     if text and _mentions(text, "paid_yet"):
         return _paid_yet(ctx, payer)
     return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
+
+
+def _question_answered(text: str) -> str | None:
+    """The answer to a question about dues beside their amount ([[fees.questions]]: instalments, refunds,
+    a unit paying for its staff), or None."""
+    if not text or not looks_like_a_question(text):
+        return None
+    for question in content.replies()["fees"]["questions"]:
+        if any(words in text for words in question["asks"]):
+            return question["answer"].format(**content.society()["secretariat"])
+    return None
 
 
 def _invoice_text() -> str:

@@ -4,6 +4,7 @@ A second request while the first waits is acknowledged as such (and added to tha
 not answered as if it were new; both say when the secretariat is next open (content/society.toml)
 and what the bot can do meanwhile.
 """
+import re
 from datetime import datetime
 
 from bot import content
@@ -23,6 +24,8 @@ def ask_for_a_person(ctx):
     refused = refuse_someone_elses_details(ctx)  # "张伟的电话是多少": no ticket, the privacy answer
     if refused is not None:
         return refused
+    if ctx.text and asks_for_contact(ctx.text):  # "秘书处电话多少", "你们地址在哪": told, no one is called
+        return ctx.reply("human.contact", **content.society()["secretariat"])
     said = ctx.text or content.text("tickets.human_by_menu")
     earlier = waiting_human_ticket(ctx.db, ctx.openid)
     if earlier is not None:
@@ -33,6 +36,20 @@ def ask_for_a_person(ctx):
         open_human_ticket(ctx.db, ctx.openid, said)
         reply = ctx.reply("human.text")
     return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+
+
+def asks_for_contact(text: str) -> bool:
+    """"学会秘书处电话多少", "你们办公地址在哪", "邮箱是什么": the society's own phone, address or e-mail asked
+    for; not a person to call back ("请人工联系我"), nor someone's own number ("秘书长的电话", "小王的电话"),
+    which a person gives."""
+    words = content.replies()["human"]["words"]
+    found = [text.find(word) for word in words["contact"] if word in text]
+    if not found or not any(word in text for word in words["asks"]) or any(word in text for word in words["wants_a_person"]):
+        return False
+    whose = re.sub(r"[\s\W_]+", "", text[:min(found)])
+    for word in sorted(words["ours"], key=len, reverse=True):
+        whose = whose.replace(word, "")
+    return not whose
 
 
 def _since(created_at: str) -> str:

@@ -115,6 +115,8 @@ def show_profile(ctx):
         return ctx.reply("profile.non_members")
     if ctx.message.kind != "event" and asks_about_notices(ctx.text):  # "会费到期提醒还发吗"
         return ctx.reply("profile.notices")
+    if ctx.message.kind != "event" and asks_to_leave(ctx.text):  # "我想退会": how, not the card
+        return leaving(ctx)
     if ctx.message.kind != "event" and asks_how_to_get_card(ctx.text) and not find_member_by_openid(ctx.db, ctx.openid):
         return ctx.reply("profile.card_how")  # "会员证怎么领": how, not a binding started
     member = find_member_by_openid(ctx.db, ctx.openid)
@@ -134,6 +136,15 @@ def show_profile(ctx):
             return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
         return reply
     return start_binding(ctx)
+
+
+def asks_to_leave(text: str) -> bool:
+    """"我想退会", "怎么退出学会": leaving the society, which the secretariat does."""
+    return _mentions(text, _texts()["words"]["leave"])
+
+
+def leaving(ctx) -> Reply:
+    return ctx.reply("profile.leave", **content.society()["secretariat"])
 
 
 def asks_how_to_get_card(text: str) -> bool:
