@@ -13,7 +13,8 @@ reads it.
 
 Beside it, var/lexicon/<key>.tags keeps the words of jieba's dictionary under the part-of-speech tags
 the router reads for job questions (tagged_words: reading the 350,000-line file for them took a sixth
-of a start), keyed by the dictionary file and the tags asked for.
+of a start), keyed by the dictionary file and the tags asked for; and var/lexicon/<key>.pinyin keeps
+the lexicon's words spelt in toneless pinyin (pinyin_table), keyed by those words themselves.
 """
 from __future__ import annotations
 
@@ -58,21 +59,34 @@ def key(code: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def _framed(form: bytes, value) -> bytes:
+    """A file's bytes: its format, a checksum, the value marshalled."""
+    payload = marshal.dumps(value)
+    return form + zlib.crc32(payload).to_bytes(4, "big") + payload
+
+
+def _unframed(form: bytes, data: bytes):
+    """The value of a file's bytes; ValueError when they are not a whole, undamaged file of that format."""
+    head = len(form) + 4
+    if data[:len(form)] != form or len(data) < head:
+        raise ValueError("not a lexicon cache file")
+    payload = memoryview(data)[head:]
+    if zlib.crc32(payload) != int.from_bytes(data[len(form):head], "big"):
+        raise ValueError("checksum mismatch")
+    try:
+        return marshal.loads(payload)
+    except (EOFError, TypeError) as error:
+        raise ValueError(f"does not decode: {error}") from None
+
+
 def encode(tables: Tables) -> bytes:
     added, padding = tables
-    payload = marshal.dumps((list(added), list(added.values()), padding))
-    return FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload
+    return _framed(FORMAT, (list(added), list(added.values()), padding))
 
 
 def decode(data: bytes) -> Tables:
     """The tables of a file's bytes; ValueError when they are not a whole, undamaged file."""
-    head = len(FORMAT) + 4
-    if data[:len(FORMAT)] != FORMAT or len(data) < head:
-        raise ValueError("not a lexicon cache file")
-    payload = memoryview(data)[head:]
-    if zlib.crc32(payload) != int.from_bytes(data[len(FORMAT):head], "big"):
-        raise ValueError("checksum mismatch")
-    words, freqs, padding = marshal.loads(payload)
+    words, freqs, padding = _unframed(FORMAT, data)
     if len(words) != len(freqs) or not isinstance(padding, int):
         raise ValueError("counts do not match")
     return dict(zip(words, freqs)), padding
@@ -104,7 +118,7 @@ def tables(build: Callable[[], Tables], code: Path) -> Tables:
     path = CACHE_DIR / f"{key(code)}.bin"
     try:
         return decode(path.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+    except (OSError, ValueError):
         pass  # none yet, or damaged: build it again
     built = build()
     try:
@@ -127,15 +141,11 @@ def tagged_words(tags) -> dict[str, frozenset]:
                                           f"{' '.join(tags)}".encode())
     path = CACHE_DIR / f"{digest.hexdigest()[:16]}.tags"
     try:
-        data = path.read_bytes()
-        payload = memoryview(data)[len(TAGS_FORMAT) + 4:]
-        if data[:len(TAGS_FORMAT)] == TAGS_FORMAT and zlib.crc32(payload) == int.from_bytes(
-                data[len(TAGS_FORMAT):len(TAGS_FORMAT) + 4], "big"):
-            joined = marshal.loads(payload)
-            if sorted(joined) == tags:
-                return {tag: frozenset(words.split(_SEPARATOR)) if words else frozenset()
-                        for tag, words in joined.items()}
-    except (OSError, ValueError, EOFError, TypeError):
+        joined = _unframed(TAGS_FORMAT, path.read_bytes())
+        if sorted(joined) == tags:
+            return {tag: frozenset(words.split(_SEPARATOR)) if words else frozenset()
+                    for tag, words in joined.items()}
+    except (OSError, ValueError, AttributeError):
         pass  # none yet, or damaged: read the dictionary again
     words: dict[str, list[str]] = {tag: [] for tag in tags}
     with dictionary.open(encoding="utf-8") as lines:
@@ -143,9 +153,37 @@ def tagged_words(tags) -> dict[str, frozenset]:
             word, _, tag = line.split()
             if tag in words:
                 words[tag].append(word)
-    payload = marshal.dumps({tag: _SEPARATOR.join(found) for tag, found in words.items()})
     try:
-        _write(path, TAGS_FORMAT + zlib.crc32(payload).to_bytes(4, "big") + payload)
+        _write(path, _framed(TAGS_FORMAT, {tag: _SEPARATOR.join(found) for tag, found in words.items()}))
     except OSError:
         pass  # a read-only checkout still routes, it just reads the dictionary again next start
     return {tag: frozenset(found) for tag, found in words.items()}
+
+
+PINYIN_FORMAT = b"pinyin-1"
+
+
+def pinyin_table(concepts: dict, english: set, build: Callable[[dict, set], dict], code: Path) -> dict:
+    """build(concepts, english): the router's table of words spelt in toneless pinyin (the pinyin of
+    3,000 words took a tenth of a start), read from var/lexicon/<key>.pinyin, else built (and kept
+    when var/ is writable). The key covers the table's inputs themselves (the lexicon's words and
+    concepts, the English words: whatever content/ file they come from), the router's code and
+    pypinyin's dictionaries."""
+    package = Path(importlib.util.find_spec("pypinyin").submodule_search_locations[0])
+    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, sorted(package.glob("*.json"))))
+    digest = hashlib.sha256(PINYIN_FORMAT + f"|{sys.version_info[:2]}|{stats}".encode())
+    digest.update(marshal.dumps((sorted(concepts.items()), sorted(english))))
+    digest.update(code.read_bytes())
+    path = CACHE_DIR / f"{digest.hexdigest()[:16]}.pinyin"
+    try:
+        table = _unframed(PINYIN_FORMAT, path.read_bytes())
+        if isinstance(table, dict):
+            return table
+    except (OSError, ValueError):
+        pass  # none yet, or damaged: build it again
+    table = build(concepts, english)
+    try:
+        _write(path, _framed(PINYIN_FORMAT, table))
+    except OSError:
+        pass  # a read-only checkout still routes, it just builds again next start
+    return table

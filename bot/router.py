@@ -433,7 +433,8 @@ class _Lexicon:
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
-        self._pinyin = _pinyin_table(self._concepts, set(english) | self._stopwords)
+        self._pinyin = lexicon_cache.pinyin_table(self._concepts, set(english) | self._stopwords, _pinyin_table,
+                                                  Path(__file__))
         # What find() needs of each word, in one lookup: (concepts, None or (a job word, not a keyword, topic,
         # weak topic, city, discipline)): None for most words, that are none of those. A word not listed is a
         # title by its suffix.

@@ -85,3 +85,26 @@ def test_a_job_question_reads_the_same_from_the_kept_tags_and_from_a_damaged_fil
     fresh_start()
     assert (router._lexicon.function_words(), router._lexicon.plain_verbs()) == built
     assert len(kept.read_bytes()) > 1000  # written whole again
+
+
+def test_a_word_added_to_a_concept_is_read_from_its_pinyin_at_the_next_start(fresh_start):
+    """The pinyin spelling of the lexicon's words (huifei -> 会费) is kept in var/lexicon/*.pinyin: a
+    secretary's new word in content/intents.toml is spelt at the next start, and a damaged file is
+    built again."""
+    fresh_start()
+    assert router._lexicon.prepare("lengqidongfei zenme jiao")[0].startswith("lengqidongfei")
+    intents = fresh_start.content / "intents.toml"
+    text = intents.read_text(encoding="utf-8")
+    assert '"终身会费", "会费发票",' in text
+    intents.write_text(text.replace('"终身会费", "会费发票",', '"终身会费", "会费发票", "冷启动费",'), encoding="utf-8")
+    fresh_start()
+    assert router._lexicon.prepare("lengqidongfei zenme jiao")[0].startswith("冷启动费")
+    (kept,) = fresh_start.cache.glob("*.pinyin")  # the one of the earlier words is gone
+    table = router._lexicon._pinyin
+    assert table["huifei"] == "会费" and table["lengqidongfei"] == "冷启动费"
+    kept.write_bytes(kept.read_bytes()[:100])  # truncated
+    fresh_start()
+    assert router._lexicon._pinyin == table
+    assert len(kept.read_bytes()) > 100  # written whole again
+    fresh_start()
+    assert router._lexicon._pinyin == table  # read from the file
