@@ -10,6 +10,7 @@ must look like is the caller's business (see handlers/members/roster.py).
 """
 from __future__ import annotations
 
+import colorsys
 import csv
 import io
 import re
@@ -59,6 +60,7 @@ class Sheet:
     titles: list[str] = field(default_factory=list)  # text above the header, line by line
     name: str | None = None                          # the worksheet's name (.xlsx)
     shifted: list[int] = field(default_factory=list)  # rows read one column to the left (see `anchor`)
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> a cell's fill, ARGB
 
 
 # --- reading ------------------------------------------------------------------
@@ -110,7 +112,7 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
     titles = [" ".join(dict.fromkeys(str(v).strip() for v in row if isinstance(v, str) and v.strip()))
               for row in grid[:header_at[0] - 1]]
     sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered,
-                  titles=[t for t in titles if t], name=name)
+                  titles=[t for t in titles if t], name=name, fills=getattr(grid, "fills", {}))
     width = max(column.index for column in [*columns.values(), *ignored]) + 1
     for index in range(header_at[-1], len(grid)):
         row = grid[index]
@@ -228,8 +230,16 @@ def _xls_value(book, cell):
     return cell.value.strip() if isinstance(cell.value, str) else cell.value
 
 
+class Grid(list):
+    """A worksheet's values, row by row, and the colours its cells are filled with (a roster marking
+    paid by a green cell with nothing written in it)."""
+    fills: dict[tuple[int, int], str] = {}
+
+
 def _xlsx_grid(sheet) -> list[list]:
-    grid = [[_cell_value(cell) for cell in row] for row in sheet.iter_rows()]
+    grid = Grid([_cell_value(cell) for cell in row] for row in sheet.iter_rows())
+    grid.fills = {(cell.row, cell.column - 1): cell.fill.fgColor.rgb for row in sheet.iter_rows() for cell in row
+                  if cell.fill is not None and cell.fill.fill_type == "solid" and isinstance(cell.fill.fgColor.rgb, str)}
     # A merged cell holds its value only top-left; people mean it for every cell it covers.
     for merged in sheet.merged_cells.ranges:
         value = grid[merged.min_row - 1][merged.min_col - 1]
@@ -280,6 +290,24 @@ def _delimiter(text: str) -> str:
     lines = [line for line in text.splitlines()[:60] if line.strip()]
     counts = {sep: sum(1 for line in lines if line.count(sep) >= 2) for sep in (",", "\t", ";")}
     return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+# Colour words a legend may use ("绿色底色表示已缴") and the hues (degrees) a fill of that colour has.
+COLOURS = {"红": ((0, 15), (345, 360)), "橙": ((15, 40),), "黄": ((40, 70),), "绿": ((70, 170),),
+           "蓝": ((170, 260),), "紫": ((260, 345),)}
+
+
+def colour_name(argb: str) -> str | None:
+    """The colour word for a fill (FF92D050 is 绿); None for white, grey, black or unreadable."""
+    try:
+        red, green, blue = (int(argb[-6:][i:i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return None
+    hue, lightness, saturation = colorsys.rgb_to_hls(red, green, blue)
+    if saturation < 0.25 or not 0.15 < lightness < 0.95:
+        return None
+    degrees = hue * 360
+    return next((name for name, spans in COLOURS.items() if any(a <= degrees < b for a, b in spans)), None)
 
 
 EXCEL_EPOCH = date(1899, 12, 30)

@@ -28,8 +28,9 @@ import sqlite_utils
 from bot import content
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
-from bot.spreadsheets import (Column, ImportPlan, Problem, Sheet, SheetError, header_key, is_blank, read_tables,
-                               serial_date)
+from handlers.fees.dues import yearly_fee as dues_yearly_fee
+from bot.spreadsheets import (COLOURS, Column, ImportPlan, Problem, Sheet, SheetError, colour_name, header_key,
+                               is_blank, read_tables, serial_date)
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             normalise)
@@ -63,10 +64,20 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     sheets = read_tables(path, {key: spec["aliases"] for key, spec in columns().items()},
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
                          anchor="name", others=OTHER_CELLS)
-    rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units)]
+    rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
+    legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
+    for sheet in rosters:  # the colour legend over the members' sheet holds for the units' sheet too
+        if not _paid_colour(sheet):
+            sheet.titles.extend(legends[:1])
     return rosters
+
+
+def is_unit_list(sheet: Sheet) -> bool:
+    """A sheet of unit members in a roster workbook (单位名称, 级别, 联系人, no 姓名): read as units."""
+    return "name" not in sheet.columns and "work_unit" in sheet.columns and sheet.columns["work_unit"].header in \
+        _membership()["roster"]["unit_list_headers"]
 
 
 def _missing_columns(sheet: Sheet, units: bool) -> list[str]:
@@ -80,6 +91,14 @@ def _squeeze(text: str) -> str:
 
 
 # --- cleaning one cell ----------------------------------------------------------
+
+_NAME_NOTE = re.compile(r"\s*[（(]([^（）()]{1,10})[)）]\s*$")
+
+
+def _without_note(value) -> str:
+    """张国强（退休）: the name without the note written after it (the note is kept in the remarks)."""
+    return _NAME_NOTE.sub("", normalise(value))
+
 
 def _clean_member_no(value, today: date) -> str:
     text = re.sub(r"\s", "", normalise(value)).upper()
@@ -191,6 +210,11 @@ def parse_date(value, end_of_period: bool = False) -> str:
         return serial.isoformat()
     if re.fullmatch(r"(?:19|20)\d{6}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"  # 20190305
+    short = re.fullmatch(r"(\d{2})(?:年|/)(\d{1,2})(?:月|/)?(?:(\d{1,2})日?)?", text)
+    if short:  # 16年3月, 26/3/5: the century is the one that keeps the date from the future
+        year = 2000 + int(short.group(1))
+        year = year if year <= date.today().year else year - 100
+        text = f"{year}-{short.group(2)}" + (f"-{short.group(3)}" if short.group(3) else "")
     found = _DATE.fullmatch(text)
     if not found:
         raise Invalid("date")
@@ -215,7 +239,7 @@ def _text(reason: str, min_len: int, max_len: int):
 
 CLEANERS = {
     "member_no": _clean_member_no,
-    "name": lambda value, today: clean_name(value),
+    "name": lambda value, today: clean_name(_without_note(value)),
     "category": _clean_category,
     "birth_year": _clean_birth_year,
     "work_unit": _text("work_unit", 2, 60),
@@ -246,7 +270,8 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
-                 "corrected_elsewhere", "already_member")
+                 "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
+                 "colour_contradiction")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -503,7 +528,11 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     status = fields.pop("paid_status", None)
     if status and (not fields.get("paid_through") or status > fields["paid_through"]):
         fields["paid_through"] = status
-    paid_years = _paid_years(sheet, row, marks, notices)
+    owes = category in (None, "unit") or dues_yearly_fee(category) > 0  # 免 for an honorary member: no dues at all
+    paid_years = _paid_years(sheet, row, marks, notices, owes=owes)
+    if any(n.row == row and n.reason in ("lifetime_mark", "lifetime_category") for n in notices):
+        fields["paid_through"] = LIFETIME_PAID_THROUGH  # 终身会员 / 终身 in the year columns
+        paid_years = {}
     _read_remarks(sheet, row, fields, paid_years, notices)
     _year_gaps(sheet, row, fields, paid_years, notices)
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
@@ -536,6 +565,9 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
     spec = columns()["remarks"]
     skipped = _not_kept()
     parts = [_shown(values["remarks"]).strip()] if not is_blank(values.get("remarks")) else []
+    name_note = _NAME_NOTE.search(normalise(values.get("name")))
+    if name_note:
+        parts.append(name_note.group(1))  # 张国强（退休）
     status = re.sub(r"\s", "", normalise(values.get("status")))
     if status and not any(status in part for part in parts):
         try:
@@ -566,9 +598,12 @@ def _mark(value) -> str | None:
     text = re.sub(r"\s", "", normalise(value)).lower()
     text = re.sub(r"[（(][^）)]*[）)]$", "", text) or text  # 3000（发票已开）
     marks = _membership()["roster"]["paid_marks"]
-    for state in ("unit", "unpaid", "paid", "exempt"):
+    for state in ("unit", "unpaid", "paid", "exempt", "lifetime"):
         if text in marks.get(state, ()):
             return state
+    amount_after = re.fullmatch(r"(\D+?)[¥￥]?\d+(?:\.\d+)?元?", text)
+    if amount_after and amount_after.group(1) in marks["paid"]:
+        return "paid"  # 已缴40
     if _MARK_YEARS.fullmatch(text) and _MARK_YEARS.fullmatch(text).group(2) in marks["paid"]:
         return "paid"  # 2025已交, 24、25已交
     if any(word in text for word in marks["unit"]):
@@ -578,7 +613,7 @@ def _mark(value) -> str | None:
     return "unreadable"
 
 
-def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> dict[int, bool]:
+def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem], owes: bool = True) -> dict[int, bool]:
     """Year -> paid, from the columns that say it year by year (2025年 | 2026年 under 会费缴纳情况,
     2026年会费); a 是否缴费 column beside one year's column is checked against it."""
     marks_words = _membership()["roster"]["paid_marks"]
@@ -596,10 +631,12 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
         column, value, state = questions.pop()
         year_cells.append((sheet_year, column, value, state))
     for year, column, value, state in year_cells:
-        if state in ("unreadable", "exempt"):
+        state = _by_colour(sheet, row, column, value, state, notices)
+        if state in ("unreadable", "exempt", "lifetime"):
             notices.append(Problem(row, column, _shown(value), f"{state}_mark"))
-            continue
-        years[year] = years.get(year) or state in ("paid", "unit")
+            if state != "exempt":
+                continue
+        years[year] = years.get(year) or state in ("paid", "unit") or (owes and state == "exempt")  # 免: none owed
         for written in _years_written(value, year) if state == "paid" else ():
             years[written] = True  # "24、25已交" in the 2024 column: 2025 as well
         if state == "unit":
@@ -616,9 +653,40 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem]) -> 
     return years
 
 
+def _by_colour(sheet: Sheet, row: int, column: Column, value, state: str | None, notices: list[Problem]) -> str | None:
+    """A blank cell filled in the colour the sheet's legend says means paid ("绿色底色表示已缴") is paid;
+    a cell of that colour whose words say otherwise goes by the words, listed for a person."""
+    fill = sheet.fills.get((row, column.index))
+    paid_colour = _paid_colour(sheet)
+    if not fill or not paid_colour or colour_name(fill) != paid_colour:
+        return state
+    if state is None:
+        return "paid"
+    if state == "unpaid":
+        notices.append(Problem(row, column, _shown(value), "colour_contradiction", {"colour": paid_colour}))
+    return state
+
+
+def _paid_colour(sheet: Sheet) -> str | None:
+    """The colour the sheet's legend (a line over the header or under the table) says marks paid."""
+    return next(filter(None, map(_legend_colour, [*sheet.titles, *(text for _, text in sheet.notes)])), None)
+
+
+def _legend_colour(line: str) -> str | None:
+    """The colour a legend line names for paid ("绿色底色表示已缴"), if it is one."""
+    text = re.sub(r"\s", "", normalise(line))
+    if not any(word in text for word in _membership()["roster"]["paid_marks"]["paid"] if len(word) > 1):
+        return None
+    return next((name for name in COLOURS if f"{name}色" in text), None)
+
+
 def _years_written(value, column_year: int) -> list[int]:
-    """The years a paid mark names ("2025已交", "24、25已交"), as full years near the column's."""
-    found = _MARK_YEARS.fullmatch(re.sub(r"\s", "", normalise(value)))
+    """The years a paid mark names ("2025已交", "24、25已交", "已缴(含2026)"), as full years near the column's."""
+    text = re.sub(r"\s", "", normalise(value))
+    also = [int(y) for y in re.findall(r"含((?:19|20)\d{2})", text)]
+    if also and _mark(value) == "paid":
+        return [y for y in also if abs(y - column_year) <= 5]
+    found = _MARK_YEARS.fullmatch(text)
     if not found or found.group(2) not in _membership()["roster"]["paid_marks"]["paid"]:
         return []
     years = [int(y) if len(y) == 4 else column_year // 100 * 100 + int(y)
@@ -745,6 +813,11 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
         if "category" in sheet.columns:
             problems.append(Problem(row, sheet.columns["category"], "", "required"))
         return None
+    lifetime = _membership()["roster"]["lifetime_category"]
+    if re.sub(r"\s", "", text) in lifetime["words"]:  # 终身会员: a member who paid once for life
+        notices.append(Problem(row, sheet.columns["category"], text, "lifetime_category",
+                               {"category": _membership()["categories"][lifetime["category"]]}))
+        return lifetime["category"]
     if roles:
         if not rest:
             name = _membership()["categories"][_membership()["roster"]["role_only_category"]]

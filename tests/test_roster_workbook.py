@@ -1,0 +1,116 @@
+"""A society's roster workbook as its secretaries keep it over years: a legend saying a green cell
+means paid (and cells coloured green with nothing written), paid marks in words and amounts
+(交了, 已缴40, 已缴(含2026), 免, 终身), a 终身会员, names with a note (张三（退休）), dates typed
+short (16年3月, 26/3/5), this year's joiners on their own sheet with 会员号 待编, and the unit members
+on a sheet of their own. The workbook is built here as such a secretary builds it."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from click.testing import CliRunner
+from openpyxl import Workbook
+from openpyxl.styles import PatternFill
+
+from bot.cli import main
+from storage.members import find_members_by_mobile
+
+GREEN = PatternFill("solid", fgColor="FF92D050")
+YELLOW = PatternFill("solid", fgColor="FFFFFF00")
+
+
+def imported(env, path):
+    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json"], env=env,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def member(db, mobile):
+    [found] = find_members_by_mobile(db, mobile)
+    return found
+
+
+def checks_on(report, sheet, row):
+    return [c for c in report["checks"] if c["sheet"] == sheet and c["row"] == row]
+
+
+def society_book(path, legend=True):
+    book = Workbook()
+    people = book.active
+    people.title = "个人会员"
+    people.append(["某某学会会员花名册（2026整理）"])
+    people.append(["注：2026年度会费一栏绿色底色表示已缴。" if legend else "会费标准：个人会员150元/年"])
+    people.append(["序号", "会员号", "姓名", "会员类别", "入会时间", "手机", "2025年度会费", "2026年度会费", "备注"])
+    people.append(["一、高等院校"])
+    rows = [
+        [1, "ABC16001", "甲一", "个人会员", datetime(2016, 3, 1), "13800000601", "√", None, None],       # green, blank
+        [2, "ABC16002", "乙二", "个人会员", "16年3月", "13800000602", "√", "未缴", None],                # green, 未缴
+        [3, "ABC16003", "丙三", "个人会员", 41519, "13800000603", "√", None, None],                      # yellow, blank
+        [4, "ABC16004", "丁四（退休）", "高级会员", "2016.5", "13800000604", "已缴(含2026)", None, None],
+        [5, "ABC16005", "戊五", "个人会员", "2016", "13800000605", "√", "交了", None],
+        [6, "ABC16006", "己六", "终身会员", "2016", "13800000606", "终身", "终身", None],
+        [7, "ABC25007", "庚七", "学生会员", "2025.11", "13800000607", "免", None, "入会当年免缴"],
+    ]
+    for row in rows:
+        people.append(row)
+    people["H5"].fill = GREEN
+    people["H6"].fill = GREEN
+    people["H7"].fill = YELLOW
+    new = book.create_sheet("2026新增")
+    new.append(["2026年新入会会员"])
+    new.append(["姓名", "手机", "工作单位", "会员类别", "入会日期", "2026年度会费", "备注", "会员号"])
+    new.append(["辛八", "13800000608", "某大学", "学生", "26/3/5", "已缴40", None, "待编"])
+    new.append(["壬九", "13800000609", "某大学", "个人", "2026年5月", None, None, "待编"])
+    units = book.create_sheet("单位会员")
+    units.append(["某某学会单位会员名单"])
+    units.append(["序号", "单位名称", "级别", "联系人", "联系电话", "2025年度会费", "2026年度会费", "备注"])
+    units.append([1, "某某设计研究院有限公司", "理事单位", "赵敏", "0371-66020001", 5000, "已交", "简称某设计院"])
+    units.append([2, "某某水文中心", "会员单位", "钱多", None, "√", None, None])
+    units["G4"].fill = GREEN
+    units.append(["合计2家"])
+    book.save(path)
+    return path
+
+
+def test_a_green_cell_is_paid_where_the_legend_says_so_and_the_words_win(env, db, tmp_path):
+    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    assert member(db, "13800000601")["paid_through"] == "2026-12-31"      # green, nothing written
+    assert member(db, "13800000602")["paid_through"] == "2025-12-31"      # green but 未缴: the words
+    [said] = checks_on(report, "个人会员", 6)
+    assert said["letter"] == "H" and "未缴" in said["check"] and "绿色" in said["check"]
+    assert member(db, "13800000603")["paid_through"] == "2025-12-31"      # yellow means nothing here
+
+
+def test_without_a_legend_a_coloured_cell_says_nothing(env, db, tmp_path):
+    imported(env, society_book(tmp_path / "花名册.xlsx", legend=False))
+    assert member(db, "13800000601")["paid_through"] == "2025-12-31"
+
+
+def test_marks_in_words_a_lifetime_member_a_name_with_a_note_and_short_dates(env, db, tmp_path):
+    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    assert report["bad_rows"] == []
+    retired = member(db, "13800000604")
+    assert (retired["name"], retired["paid_through"], retired["remarks"]) == ("丁四", "2026-12-31", "退休")
+    assert member(db, "13800000605")["paid_through"] == "2026-12-31"      # 交了
+    assert member(db, "13800000602")["joined_at"] == "2016-03-01"         # 16年3月
+    lifetime = member(db, "13800000606")
+    assert lifetime["paid_through"] == "9999-12-31" and lifetime["category"] == "regular"
+    assert any(c["letter"] == "D" and "终身会员" in c["check"] for c in checks_on(report, "个人会员", 10))
+    exempt = member(db, "13800000607")
+    assert exempt["paid_through"] == "2025-12-31"                         # 免 in the joining year: owes 2026
+    assert any(c["letter"] == "G" for c in checks_on(report, "个人会员", 11))
+
+
+def test_this_year_s_joiners_without_numbers_and_the_unit_sheet(env, db, tmp_path):
+    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    joiner = member(db, "13800000608")
+    assert joiner["member_no"] and joiner["category"] == "student"
+    assert joiner["joined_at"] == "2026-03-05" and joiner["paid_through"] == "2026-12-31"   # 26/3/5, 已缴40
+    assert member(db, "13800000609")["paid_through"] is None
+    units = {u["name"]: u for u in db["units"].rows}
+    assert set(units) == {"某某设计研究院有限公司", "某某水文中心"}
+    assert units["某某设计研究院有限公司"]["level"] == "理事单位"
+    assert units["某某设计研究院有限公司"]["paid_through"] == "2026-12-31"
+    assert units["某某水文中心"]["paid_through"] == "2026-12-31"            # green on the unit sheet too
+    assert [n["name"] for n in report["new_units"]] == ["某某设计研究院有限公司", "某某水文中心"]
