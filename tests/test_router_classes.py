@@ -226,3 +226,23 @@ def test_english_dues_complaints_without_suggestion_words_and_event_discounts(te
 @pytest.mark.parametrize("text", ["交会飞", "今年的会飞到期没", "会飞收据能开吗", "学生的会飞标准"])
 def test_huifei_typed_as_hui_fei_can_fly_beside_paying_words_is_dues(text):
     assert _said(text)[0] == "fee_status"
+
+
+@pytest.mark.parametrize("text, name", [
+    # dropping out of an event one signed up for, and asking for the money back: cancel the registration
+    ("报名的那个培训不参加了，钱能退吗", "cancel"),
+    ("学术沙龙去不了了，报名费能退不", "cancel"),
+    ("年会我不去了，交的钱怎么办", "cancel"),
+    ("培训的费用是多少", "events"),  # an event's fee alone is still the event
+    # another person's phone asked by name: a person of the secretariat answers (and refuses it)
+    ("能不能把李红霞的手机号发我一下", "human"),
+    ("把吴志强的电话给我一个", "human"),
+    # "I want to take part in X, which are there": the events, not a sign-up
+    ("想参加比赛，有哪些", "events"),
+    ("想听个讲座，最近都有啥", "events"),
+    # a mistake in something the society published is feedback, not one's own record nor the news
+    ("招聘推文里那个电话写错了，少了一位", "feedback"),
+])
+def test_refunds_after_dropping_out_others_phones_what_to_join_and_mistakes_in_pushes(text, name):
+    got = route(text)
+    assert (got.name, got.alternatives) == (name, ())  # answered, not asked back
