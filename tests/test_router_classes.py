@@ -234,9 +234,8 @@ def test_huifei_typed_as_hui_fei_can_fly_beside_paying_words_is_dues(text):
     ("学术沙龙去不了了，报名费能退不", "cancel"),
     ("年会我不去了，交的钱怎么办", "cancel"),
     ("培训的费用是多少", "events"),  # an event's fee alone is still the event
-    # another person's phone asked by name: a person of the secretariat answers (and refuses it)
-    ("能不能把李红霞的手机号发我一下", "human"),
-    ("把吴志强的电话给我一个", "human"),
+    # another member's phone asked by name: their record's side answers (and refuses it), without asking back
+    ("能不能把李红霞的手机号发我一下", "profile"),
     # "I want to take part in X, which are there": the events, not a sign-up
     ("想参加比赛，有哪些", "events"),
     ("想听个讲座，最近都有啥", "events"),
