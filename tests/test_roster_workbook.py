@@ -114,3 +114,33 @@ def test_this_year_s_joiners_without_numbers_and_the_unit_sheet(env, db, tmp_pat
     assert units["某某设计研究院有限公司"]["paid_through"] == "2026-12-31"
     assert units["某某水文中心"]["paid_through"] == "2026-12-31"            # green on the unit sheet too
     assert [n["name"] for n in report["new_units"]] == ["某某设计研究院有限公司", "某某水文中心"]
+
+
+def test_two_years_behind_is_listed_with_the_first_unpaid_year_s_column(env, db, tmp_path):
+    book = Workbook()
+    book.active.append(["姓名", "手机", "会员类别", "2024年度会费", "2025年度会费", "2026年度会费"])
+    book.active.append(["甲一", "13800000611", "个人会员", "√", "未缴", None])
+    book.active.append(["乙二", "13800000612", "个人会员", "√", "√", None])
+    book.save(tmp_path / "名册.xlsx")
+    report = imported(env, tmp_path / "名册.xlsx")
+    [behind] = [c for c in report["checks"] if c["row"] == 2]
+    assert behind["letter"] == "E" and "2025、2026" in behind["check"]
+    assert [c for c in report["checks"] if c["row"] == 3] == []     # only this year open: not yet behind
+
+
+def test_an_old_system_s_valid_until_column_marks_its_export_older_than_the_roster(env, db, tmp_path):
+    """The old system's 会籍有效期至 (2022-12-31 for everyone) is how far each had paid then: the file is
+    older than the roster, so a mobile changed since is kept; a person the roster no longer has is listed."""
+    imported(env, society_book(tmp_path / "花名册.xlsx"))
+    old = Workbook()
+    old.active.append(["会员编号", "姓名", "手机号码", "会员类型", "会籍有效期至", "状态"])
+    for number, name, mobile in (("ABC16001", "甲一", "13900000601"), ("ABC16002", "乙二", "13800000602"),
+                                 ("ABC16003", "丙三", "13800000603"), ("ABC11009", "癸十", "13800000610")):
+        old.active.append([number, name, mobile, "普通会员", "2022-12-31", "有效"])
+    old.active.append(["ABC16006", "己六", "13800000606", "终身会员", "长期", "有效"])
+    old.save(tmp_path / "老系统导出.xlsx")
+    report = imported(env, tmp_path / "老系统导出.xlsx")
+    assert member(db, "13800000601")["member_no"] == "ABC16001"           # the roster's mobile kept
+    assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(2, "mobile")}
+    assert [c["row"] for c in report["checks"] if "库里没有这位会员" in c["check"]] == [5]
+    assert member(db, "13800000606")["paid_through"] == "9999-12-31"

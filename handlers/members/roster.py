@@ -271,7 +271,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
-                 "colour_contradiction")
+                 "colour_contradiction", "paid_behind")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -701,8 +701,13 @@ def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], not
     paid = sorted(y for y, is_paid in years.items() if is_paid)
     column = next(iter(sheet.gathered.get("dues_marks", [])), None)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
+    behind = [y for y in sorted(years) if paid and y > paid[-1]]
     if gaps:
         notices.append(Problem(row, column, "", "paid_gap", {"years": "、".join(map(str, gaps))}))
+    elif len(behind) >= 2 and (fields.get("paid_through") or "") < f"{behind[-1]}-12-31":
+        first = next((c for c in sheet.gathered.get("dues_marks", []) if (m := _YEAR_HEADER.fullmatch(
+            header_key(c.header))) and int(m.group(1)) == behind[0]), column)  # 2025 and 2026 unpaid: in arrears
+        notices.append(Problem(row, first, "", "paid_behind", {"years": "、".join(map(str, behind))}))
     elif not paid and len(years) >= 2 and not fields.get("paid_through"):
         notices.append(Problem(row, column, "", "no_paid_year", {"first": min(years), "last": max(years)}))
 
