@@ -27,7 +27,7 @@ from tests.test_webhook import ACCOUNT_ID, reply_fields, text_xml
 ROOT = Path(__file__).resolve().parent.parent
 
 _INSPECT = """
-import json, os, sys
+import gc, json, os, sys
 import bot.wsgi
 from bot import router, intent_model
 fds = {}
@@ -45,6 +45,7 @@ print(json.dumps({
                          + len(services.redis.connection_pool._in_use_connections),
     "lexicon_loaded": router._lexicon is not None,
     "model_loaded": intent_model._model is not None,
+    "collector": {"enabled": gc.isenabled(), "frozen": gc.get_freeze_count(), "tracked": len(gc.get_objects())},
 }))
 """
 
@@ -60,6 +61,10 @@ def test_the_entry_point_loads_everything_and_connects_to_nothing_before_the_for
     assert held["sockets"] == [] and held["redis_connections"] == 0, held
     assert held["data_files"] == [], held  # the SQLite file was migrated and closed again
     assert held["lexicon_loaded"] and held["model_loaded"], held
+    # start-up's objects frozen (the workers' collections never touch their pages), the collector on for
+    # what the workers allocate
+    collector = held["collector"]
+    assert collector["enabled"] and collector["frozen"] > 100_000 and collector["tracked"] < 1_000, collector
 
 
 def _free_port() -> int:
