@@ -129,6 +129,11 @@ def find_members_by_mobile(db: sqlite_utils.Database, mobile: str) -> list[dict]
     return list(db["members"].rows_where("mobile = ?", [mobile]))
 
 
+def find_members_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """Members of that name, however spaced (王  芳 is 王芳)."""
+    return list(db["members"].rows_where("replace(name, ' ', '') = ?", [name.replace(" ", "")]))
+
+
 def insert_member(db: sqlite_utils.Database, fields: dict, actor: str, reason: str | None = None) -> dict:
     """Add a member row (already numbered) and its history; call inside a transaction."""
     now = now_iso()

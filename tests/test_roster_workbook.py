@@ -67,6 +67,7 @@ def society_book(path, legend=True):
     units.append(["序号", "单位名称", "级别", "联系人", "联系电话", "2025年度会费", "2026年度会费", "备注"])
     units.append([1, "某某设计研究院有限公司", "理事单位", "赵敏", "0371-66020001", 5000, "已交", "简称某设计院"])
     units.append([2, "某某水文中心", "会员单位", "钱多", None, "√", None, None])
+    units.append([3, "某某工程有限公司", "会员单位", "孙少", None, None, None, "2025年已退出"])
     units["G4"].fill = GREEN
     units.append(["合计2家"])
     book.save(path)
@@ -109,11 +110,12 @@ def test_this_year_s_joiners_without_numbers_and_the_unit_sheet(env, db, tmp_pat
     assert joiner["joined_at"] == "2026-03-05" and joiner["paid_through"] == "2026-12-31"   # 26/3/5, 已缴40
     assert member(db, "13800000609")["paid_through"] is None
     units = {u["name"]: u for u in db["units"].rows}
-    assert set(units) == {"某某设计研究院有限公司", "某某水文中心"}
+    assert set(units) == {"某某设计研究院有限公司", "某某水文中心", "某某工程有限公司"}
+    assert units["某某工程有限公司"]["status"] == "resigned"                 # 2025年已退出
     assert units["某某设计研究院有限公司"]["level"] == "理事单位"
     assert units["某某设计研究院有限公司"]["paid_through"] == "2026-12-31"
     assert units["某某水文中心"]["paid_through"] == "2026-12-31"            # green on the unit sheet too
-    assert [n["name"] for n in report["new_units"]] == ["某某设计研究院有限公司", "某某水文中心"]
+    assert [n["name"] for n in report["new_units"]] == ["某某设计研究院有限公司", "某某水文中心", "某某工程有限公司"]
 
 
 def test_two_years_behind_is_listed_with_the_first_unpaid_year_s_column(env, db, tmp_path):
@@ -144,3 +146,24 @@ def test_an_old_system_s_valid_until_column_marks_its_export_older_than_the_rost
     assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(2, "mobile")}
     assert [c["row"] for c in report["checks"] if "库里没有这位会员" in c["check"]] == [5]
     assert member(db, "13800000606")["paid_through"] == "9999-12-31"
+
+
+def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(env, db, tmp_path):
+    """A unit's list of its staff (是否已是学会会员: 是) and a joiners' sheet where an old member
+    re-registers with a new phone (备注 老会员): no second record, the new mobile, listed; a namesake
+    the row does not claim is still a new member."""
+    imported(env, society_book(tmp_path / "花名册.xlsx"))
+    staff = Workbook()
+    staff.active.append(["某某设计研究院有限公司 会员信息表"])
+    staff.active.append(["序号", "部门", "姓名", "手机号码", "会员类别", "是否已是学会会员", "备注"])
+    staff.active.append([1, "规划院", "甲一", "13900000701", "个人会员", "是", None])
+    staff.active.append([2, "水工院", "乙二", "13900000702", "个人会员", "新入会", None])
+    staff.active.append([3, "水工院", "丙三", "13900000703", "个人会员", None, "老会员，换了手机号"])
+    staff.save(tmp_path / "单位报送.xlsx")
+    report = imported(env, tmp_path / "单位报送.xlsx")
+    assert [u["member_no"] for u in report["updated"]] == ["ABC16001", "ABC16003"]
+    assert member(db, "13900000701")["member_no"] == "ABC16001"
+    assert member(db, "13900000701")["joined_at"] == "2016-03-01"
+    assert member(db, "13900000703")["member_no"] == "ABC16003"
+    assert [n["name"] for n in report["new"]] == ["乙二"]          # not said to be a member: a namesake
+    assert [c["row"] for c in report["checks"] if "按姓名认作" in c["check"]] == [3, 5]

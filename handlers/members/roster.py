@@ -34,7 +34,7 @@ from bot.spreadsheets import (COLOURS, Column, ImportPlan, Problem, Sheet, Sheet
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             normalise)
-from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile,
+from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile, find_members_by_name,
                              find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
                              unit_numbers)
 
@@ -294,6 +294,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                   if fields.get("category") == "unit" and fields.get("unit_no") and not problems}
     plan.checks.extend(Problem(row, sheet.columns["name"], "", "row_shifted", {"header": sheet.columns["name"].header})
                        for row in sheet.shifted)
+    written = dict(sheet.rows)
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
@@ -317,6 +318,10 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         member = None
         if not problems:
             member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
+        if not problems and member is None and _says_already_member(written.get(row, {})):
+            member = _member_by_name(db, sheet, row, fields, plan.checks)
+            if member:  # known by name only: the new mobile and blanks, not its re-registration date
+                fields = {k: v for k, v in fields.items() if k in ("mobile", "remarks") or member.get(k) in (None, "")}
         if problems:
             plan.problems.extend(problems)
             if fields.get("remarks"):  # said with the row's problems, so the remark is not lost unseen
@@ -987,6 +992,29 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
         problems.append(Problem(row, sheet.columns["mobile"], fields["mobile"], "mobile_taken",
                                 {"member_no": other["member_no"], "name": other["name"]}))
     return member, problems
+
+
+def _says_already_member(values: dict) -> bool:
+    """The row says the person is a member already: a 是否已是会员 column answering 是, or a remark
+    such as 老会员 (a unit's list of its staff, a joiners' sheet with an old member re-registering)."""
+    words = _membership()["roster"]["already_member"]
+    for header, value in values.get(OTHER_CELLS, []):
+        if any(q in header_key(header) for q in words["questions"]) and normalise(value).startswith("是"):
+            return True
+    return any(word in normalise(values.get("remarks")) for word in words["remarks"])
+
+
+def _member_by_name(db, sheet: Sheet, row: int, fields: dict, checks: list) -> dict | None:
+    """The one stored member of the row's name, for a row that says it is a member already but has
+    no number and another mobile (a new phone): that member, not a second record; listed."""
+    if not fields.get("name"):
+        return None
+    found = [m for m in find_members_by_name(db, fields["name"]) if m["status"] not in INACTIVE_STATUSES]
+    if len(found) != 1:
+        return None
+    checks.append(Problem(row, sheet.columns.get("mobile") or sheet.columns["name"], fields.get("mobile") or "",
+                          "member_by_name", {"member_no": found[0]["member_no"], "old": found[0]["mobile"] or ""}))
+    return found[0]
 
 
 # --- writing ----------------------------------------------------------------------
