@@ -53,6 +53,7 @@ def test_serial_number_dates_a_page_break_and_a_refund_pair(env, db, tmp_path):
     sheet.append(header)
     sheet.append([1, 46267, "09:14:05", "网银转账", None, REGULAR, 5000, "令狐冲", "2026年会费"])
     sheet.append([2, 46275, "10:00:00", "网银转账", None, REGULAR, 5100, "任盈盈", "会费"])
+    sheet.append([3, 46276, "10:30:00", "网银转账", None, REGULAR, 5250, "某某", "会员费"])
     sheet.append(["本页小计", None, None, None, 0, 2 * REGULAR])
     sheet.append([])
     sheet.append(["交通银行对公账户交易明细（第2页/共2页）"])
@@ -64,7 +65,8 @@ def test_serial_number_dates_a_page_break_and_a_refund_pair(env, db, tmp_path):
     assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(4, "HNKX201900021", "2026-09-02")]
     assert [r["row"] for r in report["not_received"]] == [5]      # sent back whole: no dues
     assert paid_on(db, "HNKX201900022") == []
-    assert every_row(report) == [4, 5]                            # the subtotal and page 2's header are no rows
+    assert [(r["row"], r["date"]) for r in report["unmatched"]] == [(6, "2026-09-11")]   # said as a date
+    assert every_row(report) == [4, 5, 6]                         # the subtotal and page 2's header are no rows
 
 
 def test_a_credit_union_s_one_amount_column_with_a_flag_and_month_totals(env, db, tmp_path):

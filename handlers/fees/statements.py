@@ -739,9 +739,17 @@ def _problem_row(row_no: int, values: dict, problem: RowProblem) -> dict:
     header, letter = _problem_column(values, problem)
     return {"row": row_no, "problem": problem.problem, **problem.facts,
             "header": header, "letter": letter,
-            "date": normalise(values.get("date")), "amount": normalise(values.get("amount")),
+            "date": _shown_date(values.get("date")), "amount": normalise(values.get("amount")),
             "payer": mask_mobile(" ".join(t for t in (normalise(values.get("name")), normalise(values.get("mobile")),
                                                       _memo_text(values)) if t))}
+
+
+def _shown_date(value) -> str:
+    """The row's date as the secretariat reads it (46267 from a General-format cell is 2026-09-02)."""
+    try:
+        return _statement_date(value).isoformat()
+    except RowProblem:
+        return normalise(value)
 
 
 def _problem_column(values: dict, problem: RowProblem) -> tuple[str, str]:
