@@ -99,6 +99,9 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     ("医院招麻醉医生吗", None, ["医院", "麻醉", "医生"]),
     ("县疾控中心招人吗，我学公卫的", None, ["疾控中心", "公共卫生"]),
     ("信阳有茶学专业的岗位吗", "信阳", ["茶学"]),
+    ("郑州有没有水暖工的活", "郑州", ["水暖工"]),  # jieba tags it a person's name
+    # English years and experience are the member's background, not the job
+    ("Any nursing jobs in Kaifeng? I have 5 years experience", "开封", ["护理"]),
 ])
 def test_job_questions_give_the_city_and_the_keywords_meant(text, city, keywords):
     assert analyse(text).slots_for("jobs") == {"keywords": keywords, "city": city}
