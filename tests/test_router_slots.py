@@ -38,6 +38,12 @@ from bot.router import analyse
     ("学术界最近有什么新成果", "news", "discipline"),
     ("青托的消息以后都推给我", "subscribe", "talent"),
     ("别再往我这推东西了，我已经不干这行了", "unsubscribe", None),
+    # one's own trade, a sector or the market is the industry topic; a fund's call is policy
+    ("咱们这行最近有啥大事", "news", "industry"),
+    ("畜牧业最近有什么新闻", "news", "industry"),
+    ("市场行情的消息以后都推给我", "subscribe", "industry"),
+    ("基金申报有新通知吗", "news", "policy"),
+    ("转行了，那些推送都别发了", "unsubscribe", None),
 ])
 def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     assert analyse(text).slots_for(intent) == {"topic": topic}
