@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.members import next_number, record_history
 from storage.sqlite import transaction
 
@@ -72,8 +72,9 @@ def list_awards(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: 
         if value:
             where.append(clause)
             params.append(value)
-    return list(db["awards"].rows_where(" and ".join(where) or None, params, order_by="deadline, id",
-                                        offset=offset, limit=limit))
+    where_sql = f" where {' and '.join(where)}" if where else ""
+    return all_rows(db, f"select * from awards{where_sql} order by deadline, id limit ? offset ?",
+                    [*params, limit, offset])
 
 
 def awards_due(db: sqlite_utils.Database, first: str, last: str) -> list[dict]:

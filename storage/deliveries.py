@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.sqlite import transaction
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
@@ -175,9 +175,8 @@ IN_INBOX = "status in ('inbox', 'uncertain')"
 
 def unread_inbox(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """Items that waited in the member's inbox and were not read yet, newest first."""
-    return [dict(row) for row in db.query(
-        f"select item_id, queued_at, updated_at from deliveries where openid = ? and {IN_INBOX} "
-        "and read_at is null order by item_id desc", [openid])]
+    return all_rows(db, f"select item_id, queued_at, updated_at from deliveries where openid = ? and {IN_INBOX} "
+                        "and read_at is null order by item_id desc", [openid])
 
 
 def count_unread_inbox(db: sqlite_utils.Database, openid: str) -> int:

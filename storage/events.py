@@ -18,7 +18,7 @@ import secrets
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.members import Refused, next_number, record_history
 from storage.sqlite import transaction
 
@@ -134,14 +134,14 @@ def list_events(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: 
         if value:
             where.append(clause)
             params.append(value)
-    return list(db.query(f"{_WITH_SEATS} where {' and '.join(where)} order by e.starts_on, e.id "
-                         "limit ? offset ?", [*params, limit, offset]))
+    return all_rows(db, f"{_WITH_SEATS} where {' and '.join(where)} order by e.starts_on, e.id "
+                        "limit ? offset ?", [*params, limit, offset])
 
 
 def event_places(db: sqlite_utils.Database, from_day: str) -> list[str]:
     """The places of events not over by `from_day`, for a member who names a city."""
-    return [row["place"] for row in db.query("select distinct place from events where ends_on >= ? "
-                                             "and place is not null and place != ''", [from_day])]
+    return [row["place"] for row in all_rows(db, "select distinct place from events where ends_on >= ? "
+                                                 "and place is not null and place != ''", [from_day])]
 
 
 def events_of_year(db: sqlite_utils.Database, year: int | None = None) -> list[dict]:
@@ -209,8 +209,8 @@ def cancel_registration(db: sqlite_utils.Database, registration_id: int) -> list
 
 def registrations_of(db: sqlite_utils.Database, openid: str, today: str) -> list[dict]:
     """The member's live registrations for events not over, soonest first, with the event's fields."""
-    return list(db.query(f"{_WITH_EVENT} where r.openid = ? and r.status != 'cancelled' and e.ends_on >= ? "
-                         "order by e.starts_on, r.id", [openid, today]))
+    return all_rows(db, f"{_WITH_EVENT} where r.openid = ? and r.status != 'cancelled' and e.ends_on >= ? "
+                        "order by e.starts_on, r.id", [openid, today])
 
 
 def registrants(db: sqlite_utils.Database, event_id: int) -> list[dict]:

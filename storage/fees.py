@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.members import (
     find_member,
     find_member_by_no,
@@ -198,8 +198,9 @@ def find_payment(db: sqlite_utils.Database, receipt_no: str) -> dict | None:
 def payments_of(db: sqlite_utils.Database, payer: dict, limit: int | None = None) -> list[dict]:
     """A payer's payments, latest first."""
     column = _PAYER_COLUMN[payer["kind"]]
-    return list(db["payments"].rows_where(f"{column} = ?", [payer["id"]],
-                                          order_by="paid_at desc, id desc", limit=limit))
+    limit_sql = "" if limit is None else f" limit {int(limit)}"
+    return all_rows(db, f"select * from payments where {column} = ? order by paid_at desc, id desc{limit_sql}",
+                    [payer["id"]])
 
 
 def find_imported_payment(db: sqlite_utils.Database, import_key: str) -> dict | None:

@@ -24,7 +24,7 @@ from typing import Protocol
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.sqlite import transaction
 
 OPEN, CLOSED, EXPIRED = "open", "closed", "expired"
@@ -268,13 +268,13 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     if not expression:
         sql = (f"select j.* from jobs j where {_VISIBLE}{narrow} "
                "order by j.posted_on desc, j.id desc limit ? offset ?")
-        return [dict(row) for row in db.query(sql, [today, *params, limit, offset])]
+        return all_rows(db, sql, [today, *params, limit, offset])
     weights = ", ".join(map(str, FTS_WEIGHTS.values()))
     sql = (f"with hits as (select rowid, bm25(jobs_fts, {weights}) as score from jobs_fts "
            "where jobs_fts match ? order by rowid desc limit ?) "
            f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE}{narrow} "
            "order by hits.score, j.posted_on desc, j.id desc limit ? offset ?")
-    return [dict(row) for row in db.query(sql, [expression, RANKED_AT_MOST, today, *params, limit, offset])]
+    return all_rows(db, sql, [expression, RANKED_AT_MOST, today, *params, limit, offset])
 
 
 def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:
@@ -354,7 +354,7 @@ def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:
         return []
     sql = ("select t.term from job_terms t join jobs_vocab v on v.term = t.term "
            "where t.reading = ? and t.term != ? order by v.doc desc limit 3")
-    return [row["term"] for row in db.query(sql, [sound, term])]
+    return [row["term"] for row in all_rows(db, sql, [sound, term])]
 
 
 # --- alerts -----------------------------------------------------------------------------
@@ -365,16 +365,13 @@ def _alert(row: dict) -> dict:
 
 def alerts_of(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """The member's keyword alerts, oldest first: {id, keywords: [...], created_at}."""
-    return [_alert(row) for row in db["job_alerts"].rows_where("openid = ?", [openid], order_by="id")]
+    return [_alert(row) for row in all_rows(db, "select * from job_alerts where openid = ? order by id", [openid])]
 
 
 def add_alert(db: sqlite_utils.Database, openid: str, keywords: list[str]) -> bool:
     """Add a keyword alert; False if the member already has one with the same keywords."""
-    with transaction(db):
-        before = db["job_alerts"].count_where("openid = ?", [openid])
-        db["job_alerts"].insert({"openid": openid, "keywords": " ".join(keywords), "created_at": now_iso()},
-                                ignore=True)
-        return db["job_alerts"].count_where("openid = ?", [openid]) > before
+    return db.execute("insert or ignore into job_alerts (openid, keywords, created_at) values (?, ?, ?)",
+                      [openid, " ".join(keywords), now_iso()]).rowcount == 1
 
 
 def remove_alerts(db: sqlite_utils.Database, openid: str, keywords: list[str] | None = None) -> list[dict]:

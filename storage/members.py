@@ -75,13 +75,13 @@ def find_application(db: sqlite_utils.Database, app_no: str) -> dict | None:
 
 
 def find_open_application(db: sqlite_utils.Database, openid: str) -> dict | None:
-    return _application(_first(db["applications"].rows_where(
-        "openid = ? and status = 'pending'", [openid], limit=1)))
+    return _application(first_row(db, "select * from applications where openid = ? and status = 'pending' limit 1",
+                                  [openid]))
 
 
 def find_latest_application(db: sqlite_utils.Database, openid: str) -> dict | None:
-    return _application(_first(db["applications"].rows_where(
-        "openid = ?", [openid], order_by="id desc", limit=1)))
+    return _application(first_row(db, "select * from applications where openid = ? order by id desc limit 1",
+                                  [openid]))
 
 
 def list_pending_applications(db: sqlite_utils.Database) -> list[dict]:
@@ -122,7 +122,7 @@ def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
 
 
 def find_member(db: sqlite_utils.Database, member_id: int) -> dict | None:
-    return _first(db["members"].rows_where("id = ?", [member_id], limit=1))
+    return first_row(db, "select * from members where id = ?", [member_id])
 
 
 def find_members_by_mobile(db: sqlite_utils.Database, mobile: str) -> list[dict]:
@@ -246,7 +246,7 @@ def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
-    return _first(db.query("select * from units where openid = ? limit 1", [openid]))
+    return first_row(db, "select * from units where openid = ? limit 1", [openid])
 
 
 # --- members and units by number ----------------------------------------------

@@ -16,7 +16,7 @@ import json
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import all_rows, now_iso
 from storage.sqlite import transaction
 
 STORED_FIELDS = ("kind", "title", "topics", "audience", "summary", "link", "body", "publish_at", "source")
@@ -96,8 +96,8 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
     if topic:
         where.append("exists (select 1 from json_each(newsletters.topics) where value = ?)")
         params.append(topic)
-    rows = db["newsletters"].rows_where(" and ".join(where), params, order_by="publish_at desc, id desc",
-                                        limit=limit, offset=offset)
+    rows = all_rows(db, f"select * from newsletters where {' and '.join(where)} "
+                        "order by publish_at desc, id desc limit ? offset ?", [*params, limit, offset])
     return [_item(row) for row in rows]
 
 
@@ -123,22 +123,24 @@ def is_for_reader(db: sqlite_utils.Database, item_id: int, reader: str) -> bool:
 def items_by_id(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
     """Items in the order of the ids given (e.g. a member's inbox)."""
     marks = ",".join("?" * len(item_ids))
-    found = {row["id"]: _item(row) for row in db["newsletters"].rows_where(f"id in ({marks})", item_ids)}
+    found = {row["id"]: _item(row) for row in all_rows(db, f"select * from newsletters where id in ({marks})", item_ids)}
     return [found[i] for i in item_ids if i in found]
 
 
 # --- subscriptions -------------------------------------------------------------------
 
 def topics_of(db: sqlite_utils.Database, openid: str) -> list[str]:
-    return [row["topic"] for row in db["subscriptions"].rows_where("openid = ?", [openid], order_by="topic")]
+    return [row["topic"] for row in all_rows(db, "select topic from subscriptions where openid = ? order by topic", [openid])]
 
 
 def subscribe(db: sqlite_utils.Database, openid: str, topics) -> list[str]:
     """Add topics; returns those that were not subscribed before."""
     with transaction(db):
-        new = [t for t in topics if t not in topics_of(db, openid)]
-        db["subscriptions"].insert_all(
-            ({"openid": openid, "topic": t, "created_at": now_iso()} for t in new), ignore=True)
+        held = topics_of(db, openid)
+        new = [t for t in topics if t not in held]
+        for topic in new:
+            db.execute("insert or ignore into subscriptions (openid, topic, created_at) values (?, ?, ?)",
+                       [openid, topic, now_iso()])
     return new
 
 
