@@ -741,12 +741,11 @@ def tagged_members(r: redis.Redis, topic: str) -> set[str]:
     return {openid.decode() for openid in r.smembers(_tag_members_key(topic))}
 
 
-def want_topics(r: redis.Redis, openid: str, topics) -> None:
-    """Remember the member's latest topics and count their sync as pending while it is queued."""
-    with r.pipeline() as pipe:
-        pipe.set(_wanted_topics_key(openid), json.dumps(sorted(topics)))
-        pipe.zadd(_tag_syncs_queued_key(), {openid: time.time() + TAG_SYNC_QUEUED_SECONDS})
-        pipe.execute()
+def want_topics(pipe, openid: str, topics) -> None:
+    """Remember the member's latest topics and count their sync as pending while it is queued: on
+    `pipe`, a transaction's pipeline that the caller executes with the sync job queued in it."""
+    pipe.set(_wanted_topics_key(openid), json.dumps(sorted(topics)))
+    pipe.zadd(_tag_syncs_queued_key(), {openid: time.time() + TAG_SYNC_QUEUED_SECONDS})
 
 
 def wanted_topics(r: redis.Redis, openid: str) -> list[str]:

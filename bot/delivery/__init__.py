@@ -179,5 +179,9 @@ def sync_tags_later(r: redis.Redis, openid: str, topics) -> str:
     Only the latest topics count: a sync applies whatever the member wants when
     it runs. Until every sync queued has finished, nothing is sent by tag.
     """
-    state.want_topics(r, openid, topics)
-    return enqueue(r, tags.sync_tags, openid)
+    with r.pipeline() as pipe:  # one transaction, one round trip, where the want and RQ's enqueue took three
+        pipe.multi()
+        state.want_topics(pipe, openid, topics)
+        job_id = enqueue(r, tags.sync_tags, openid, pipeline=pipe)
+        pipe.execute()
+    return job_id
