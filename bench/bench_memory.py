@@ -59,8 +59,11 @@ def start(stack: Stack, workers: int, options: tuple[str, ...]) -> tuple[subproc
     log = (stack.dir / f"memory-{port}.log").open("wb")
     hello = Traffic(senders(stack.members)).message(text="你好")
     # As an installed deployment starts: the project's bytecode compiled (pip compiles the
-    # libraries'), even where the environment says not to write it (PYTHONDONTWRITEBYTECODE).
+    # libraries'), even where the environment says not to write it (PYTHONDONTWRITEBYTECODE), and
+    # `make model` run (the router's model and var/lexicon built for this code and content/: a
+    # checkout whose router changed since would otherwise train at start, ~6 s).
     subprocess.run([sys.executable, "-m", "compileall", "-q", "bot", "handlers", "storage"], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "bot", "intent", "train"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     env = {name: value for name, value in stack.env().items() if name != "PYTHONDONTWRITEBYTECODE"}
     began = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",

@@ -180,7 +180,7 @@ def intent_train(force):
     from bot.router import analyse, feature_names_of, tokenize
 
     started = time.perf_counter()
-    tokenize("学会")  # builds the router's segmenter table in var/lexicon too, which every start then reads
+    tokenize("学会")  # builds the router's var/lexicon files too (segmenter words, pinyin), which every start then reads
     analyse("郑州有算法的工作吗").slots_for("jobs")  # and the words jieba tags, for job questions (*.tags)
     model, path, trained = intent_model.build(feature_names_of, force=force)
     rows = len(intent_model.load_examples())
