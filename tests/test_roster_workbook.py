@@ -167,3 +167,18 @@ def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(en
     assert member(db, "13900000703")["member_no"] == "ABC16003"
     assert [n["name"] for n in report["new"]] == ["乙二"]          # not said to be a member: a namesake
     assert [c["row"] for c in report["checks"] if "按姓名认作" in c["check"]] == [3, 5]
+
+
+def test_remarks_in_a_column_without_a_header_are_kept_and_read(env, db, tmp_path):
+    """A later keeper wrote remarks into the empty column beside 手机 without giving it a header."""
+    book = Workbook()
+    book.active.append(["姓名", "手机", "会员类别", "2026年度会费", None, "备注"])
+    book.active.append(["甲一", "13800000621", "学生会员", "√", "2026.6毕业", None])
+    book.active.append(["乙二", "13800000622", "个人会员", "√", "已缴至2027", "理事"])
+    book.active.append(["丙三", "13800000623", "个人会员", None, None, None])
+    book.save(tmp_path / "名册.xlsx")
+    report = imported(env, tmp_path / "名册.xlsx")
+    assert member(db, "13800000621")["remarks"] == "2026.6毕业"
+    assert any(c["letter"] == "E" and "毕业" in c["check"] for c in report["checks"] if c["row"] == 2)
+    assert member(db, "13800000622")["paid_through"] == "2027-12-31"
+    assert "（E 列）" in "、".join(report["remark_columns"])

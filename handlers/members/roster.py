@@ -271,7 +271,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
-                 "colour_contradiction", "paid_behind")
+                 "colour_contradiction", "paid_behind", "graduated")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -538,7 +538,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     if any(n.row == row and n.reason in ("lifetime_mark", "lifetime_category") for n in notices):
         fields["paid_through"] = LIFETIME_PAID_THROUGH  # 终身会员 / 终身 in the year columns
         paid_years = {}
-    _read_remarks(sheet, row, fields, paid_years, notices)
+    _read_remarks(sheet, row, fields, paid_years, notices, unlabelled=[
+        (column, value) for column, (_, value) in zip(_unlabelled(sheet), _unlabelled_cells(other_cells))])
     _year_gaps(sheet, row, fields, paid_years, notices)
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
@@ -582,7 +583,9 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
         if code is None or content.text(f"cli_labels.statuses.{code}") != status:
             parts.append(status)  # 退休, as the secretary would write it in the remarks
     for header, value in other_cells:
-        if not is_blank(value) and header_key(header) not in skipped:
+        if not is_blank(value) and not header:
+            parts.append(_shown(value).strip())  # a column with no header: the remark as written
+        elif not is_blank(value) and header_key(header) not in skipped:
             parts.append(content.text("cli_roster.remark_cell", header=header, value=_shown(value).strip()))
     return spec["joiner"].join(dict.fromkeys(p for p in parts if p))
 
@@ -724,19 +727,31 @@ def _year_of_sheet(sheet: Sheet) -> int | None:
     return years.pop() if len(years) == 1 else None
 
 
+def _unlabelled(sheet: Sheet) -> list[Column]:
+    return [column for column in sheet.ignored if not column.header]
+
+
+def _unlabelled_cells(other_cells: list) -> list:
+    return [(header, value) for header, value in other_cells if not header]
+
+
 def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bool],
-                  notices: list[Problem]) -> None:
+                  notices: list[Problem], unlabelled: list = ()) -> None:
     """What remarks say beyond council roles: 已缴至2027 (paid through), 2025年未缴 (checked against
     the year's column), 已故 / 退会 (the member's status), 联系不上, 手机号已换 (for a person to see)."""
-    text = re.sub(r"\s", "", normalise(fields.get("remarks")))
+    said = [(sheet.columns.get("remarks"), fields.get("remarks"))] + list(unlabelled)  # and a column with no header
+    said = [(column, normalise(value)) for column, value in said if not is_blank(value)]
+    text = re.sub(r"\s", "", "；".join(value for _, value in said))
     if not text:
         return
-    column = sheet.columns.get("remarks")
+    column = said[0][0]
     roster_words = _membership()["roster"]
     for code, words in roster_words["status_words"].items():
         if code != "active" and any(word in text for word in words) and "status" not in fields:
             fields["status"] = code
     for reason, words in roster_words["remark_checks"].items():
+        if reason == "graduated" and fields.get("category") != "student":
+            continue
         if any(word in text for word in words):
             mobiles = re.findall(r"1[3-9]\d{9}", text)
             old = fields.get("mobile")
