@@ -335,7 +335,10 @@ class _Lexicon:
         # English words and phrases, whole words only, become the Chinese words the rules know;
         # so do city names in pinyin ("zhengzhou", "luoyang").
         english = {normalize(k): normalize(v) for k, v in config["english"].items()}
-        english |= {_romanised(city): normalize(city) for city in config["jobs"]["cities"]}
+        # (only the main list: the pinyin of a smaller city is often a common syllable, jian for 吉安)
+        for city in reversed(config["jobs"]["cities"]):  # two cities spelt alike (suzhou): the one listed first
+            english[_romanised(city)] = normalize(city)
+        cities = [*config["jobs"]["cities"], *config["jobs"]["more_cities"]]
         # and disciplines written in English (content/jobs.toml [disciplines]: "nursing", "cs"): their name
         english = {normalize(alias): normalize(name) for name, aliases in job_settings["disciplines"].items()
                    for alias in aliases if alias.isascii()} | english
@@ -378,7 +381,7 @@ class _Lexicon:
                     topic_of.setdefault(normalize(word), topic)
         jobs = config["jobs"]
         self._city_of = {}
-        for city in jobs["cities"]:
+        for city in cities:
             for suffix in ["", *jobs["city_suffixes"]]:
                 add(city + suffix, CITY_CONCEPT)
                 self._city_of[normalize(city + suffix)] = normalize(city)

@@ -106,6 +106,10 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     ("县疾控中心招人吗，我学公卫的", None, ["疾控中心", "公共卫生"]),
     ("信阳有茶学专业的岗位吗", "信阳", ["茶学"]),
     ("郑州有没有水暖工的活", "郑州", ["水暖工"]),  # jieba tags it a person's name
+    # any prefecture-level city ([jobs] more_cities), not only those of the job page's list
+    ("盐城有化工的岗位吗", "盐城", ["化工"]),
+    ("高雄有沒有半導體的缺", "高雄", ["半导体"]),
+    ("chemistry jobs in suzhou", "苏州", ["化学"]),  # suzhou is 苏州, listed before 宿州
     # English years and experience are the member's background, not the job
     ("Any nursing jobs in Kaifeng? I have 5 years experience", "开封", ["护理"]),
 ])
