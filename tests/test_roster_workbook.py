@@ -135,17 +135,19 @@ def test_an_old_system_s_valid_until_column_marks_its_export_older_than_the_rost
     older than the roster, so a mobile changed since is kept; a person the roster no longer has is listed."""
     imported(env, society_book(tmp_path / "花名册.xlsx"))
     old = Workbook()
-    old.active.append(["会员编号", "姓名", "手机号码", "会员类型", "会籍有效期至", "状态"])
+    old.active.append(["会员编号", "姓名", "手机号码", "会员类型", "注册日期", "会籍有效期至", "状态"])
     for number, name, mobile in (("ABC16001", "甲一", "13900000601"), ("ABC16002", "乙二", "13800000602"),
                                  ("ABC16003", "丙三", "13800000603"), ("ABC11009", "癸十", "13800000610")):
-        old.active.append([number, name, mobile, "普通会员", "2022-12-31", "有效"])
-    old.active.append(["ABC16006", "己六", "13800000606", "终身会员", "长期", "有效"])
+        old.active.append([number, name, mobile, "普通会员", 42430, "2022-12-31", "有效"])
+    old.active.append(["ABC16006", "己六", "13800000606", "终身会员", "2016-03-01", "长期", "有效"])
     old.save(tmp_path / "老系统导出.xlsx")
     report = imported(env, tmp_path / "老系统导出.xlsx")
     assert member(db, "13800000601")["member_no"] == "ABC16001"           # the roster's mobile kept
     assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(2, "mobile")}
     assert [c["row"] for c in report["checks"] if "库里没有这位会员" in c["check"]] == [5]
     assert member(db, "13800000606")["paid_through"] == "9999-12-31"
+    assert member(db, "13800000610")["joined_at"] == "2016-03-01"      # 注册日期, a serial: when one joined
+    assert "注册日期" not in (member(db, "13800000610")["remarks"] or "")
 
 
 def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(env, db, tmp_path):
@@ -182,3 +184,15 @@ def test_remarks_in_a_column_without_a_header_are_kept_and_read(env, db, tmp_pat
     assert any(c["letter"] == "E" and "毕业" in c["check"] for c in report["checks"] if c["row"] == 2)
     assert member(db, "13800000622")["paid_through"] == "2027-12-31"
     assert "（E 列）" in "、".join(report["remark_columns"])
+
+
+def test_two_mobiles_in_one_cell_keep_the_first_and_the_other_in_the_remarks(env, db, tmp_path):
+    book = Workbook()
+    book.active.append(["会员号", "姓名", "手机", "会员类别"])
+    book.active.append(["ABC15034", "刘一", "13700851234/18838012345", "个人会员"])
+    book.save(tmp_path / "名册.xlsx")
+    report = imported(env, tmp_path / "名册.xlsx")
+    found = member(db, "13700851234")
+    assert found["remarks"] == "另一手机号：18838012345"
+    [said] = [c for c in report["checks"] if c["row"] == 2]
+    assert said["letter"] == "C" and "18838012345" in said["check"]

@@ -271,7 +271,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
-                 "colour_contradiction", "paid_behind", "graduated")
+                 "colour_contradiction", "paid_behind", "graduated", "mobiles_two")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -472,7 +472,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     fields, problems, notices = {}, [], []
     values = dict(values)
     marks = values.pop("dues_marks", None) or []
-    other_cells = values.pop(OTHER_CELLS, None) or []
+    other_cells = list(values.pop(OTHER_CELLS, None) or [])
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
@@ -509,10 +509,16 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         try:
             cleaned = cleaners[key](value, today)
         except Invalid as bad:
-            cleaned = _one_mobile_of(value) if key == "mobile" else None
-            if cleaned:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
-                fields[key] = cleaned
-                notices.append(Problem(row, column, _shown(value), "mobile_extra", {"mobile": cleaned}))
+            mobiles = _mobiles_of(value) if key == "mobile" else []
+            if len(mobiles) == 1:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
+                fields[key] = mobiles[0]
+                notices.append(Problem(row, column, _shown(value), "mobile_extra", {"mobile": mobiles[0]}))
+                continue
+            if len(mobiles) > 1:  # "13700851234/18838012345": the first, the others kept in the remarks
+                fields[key] = mobiles[0]
+                other_cells.append((content.text("cli_roster.other_mobile"), "、".join(mobiles[1:])))
+                notices.append(Problem(row, column, _shown(value), "mobiles_two",
+                                       {"mobile": mobiles[0], "others": "、".join(mobiles[1:])}))
                 continue
             if key in SOFT_COLUMNS or (unit and key in UNIT_SOFT):  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
@@ -778,15 +784,17 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             notices.append(Problem(row, column, text, "remark_unpaid", {"year": year, "header": header}))
 
 
-def _one_mobile_of(value) -> str | None:
-    """The one mobile in a cell that holds more than a number (a mobile and a landline, a name)."""
-    found = set()
+def _mobiles_of(value) -> list[str]:
+    """The mobiles in a cell that holds more than a number (a mobile and a landline, two mobiles), in order."""
+    found = []
     for part in re.split(r"[/／、,，;；\s]+|或", normalise(value)):
         try:
-            found.add(clean_mobile(part))
+            mobile = clean_mobile(part)
         except Invalid:
             continue
-    return found.pop() if len(found) == 1 else None
+        if mobile not in found:
+            found.append(mobile)
+    return found
 
 
 def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> list[str]:
