@@ -105,13 +105,16 @@ def test_the_same_remarks_written_otherwise_in_the_next_list_are_not_added_again
     retyped.active.append(["钱二丫", "13600000102", "学生会员", " 出国(2025年9月); 情况说明: 导师:孙教授"])
     retyped.active.append(["周五福", "13600000105", "个人会员", "新入会；介绍人 赵一鸣"])
     retyped.active.append(["郑五洲", "13600000107", "高级会员", "退休，返聘"])  # 返聘 is news
+    retyped.active.append(["李四海", "13600000104", "高级会员", "电话：0371-65512345"])  # 赵一鸣's office number
+    retyped.active.append(["赵一鸣", "13600000101", "普通会员", "单位电话：0371 6551 2345"])  # said before
     retyped.save(tmp_path / "再报.xlsx")
     report = imported(env, tmp_path / "再报.xlsx")
     assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员"
     assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
     assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
     assert remarks_of(db, "13600000107")[0] == "退休；返聘"
-    assert [u["name"] for u in report["updated"]] == ["郑五洲"]
+    assert remarks_of(db, "13600000104")[0] == "电话：0371-65512345"   # news for him
+    assert [u["name"] for u in report["updated"]] == ["郑五洲", "李四海"]
 
 
 def test_the_member_page_shows_the_remarks_and_the_secretary_can_correct_them(staff, db):

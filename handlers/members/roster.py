@@ -422,7 +422,7 @@ def _merged_remarks(stored: str, written: str) -> str:
     added = []
     for part in filter(None, (p.strip() for p in _REMARK_PARTS.split(written))):
         pieces = [p.strip() for p in _REMARK_PIECES.split(part) if _remark_key(p)]
-        new = [p for p in pieces if _remark_key(p) not in held]
+        new = [p for p in pieces if _remark_key(p) not in held and not _value_held(p, held)]
         if new:
             added.append(part if len(new) == len(pieces) else joiner.join(new))
             held += _remark_key(added[-1])
@@ -431,6 +431,12 @@ def _merged_remarks(stored: str, written: str) -> str:
 
 _REMARK_PARTS = re.compile(r"[；;\n]")
 _REMARK_PIECES = re.compile(r"[；;，,、\n]")
+
+
+def _value_held(piece: str, held: str) -> bool:
+    """证件号码：4101… where 身份证号：4101… is held: the same long value under another column's name."""
+    value = _remark_key(re.split(r"[：:]", piece, maxsplit=1)[-1]) if re.search(r"[：:]", piece) else ""
+    return len(value) >= 6 and value in held
 
 
 def _remark_key(text: str) -> str:
