@@ -170,3 +170,42 @@ def test_how_long_approval_takes_is_answered_without_starting_the_form(visitor):
 def test_leaving_the_society_is_explained_not_the_card(visitor, asked):
     reply = visitor.says(asked)
     assert "秘书处" in reply and "【会员卡】" not in reply and "请输入您的姓名" not in reply
+
+
+# --- an application given in a few messages, or one ---------------------------------------------------
+
+def answers_of(redis_client, openid="o_visitor") -> dict:
+    from tests.test_dialogues3 import application
+
+    return application(redis_client, openid)["answers"]
+
+
+def test_name_unit_and_title_said_with_the_type_are_kept(visitor, redis_client):
+    visitor.says("你好，我想入会")
+    reply = visitor.says("个人的。我叫杨帆，在河南农业大学当讲师")
+    assert "请输入您的真实姓名" not in reply
+    answers = answers_of(redis_client)
+    assert (answers.get("name"), answers.get("work_unit"), answers.get("title")) == ("杨帆", "河南农业大学", "讲师")
+
+
+def test_a_students_name_and_school_said_with_the_request_are_kept(visitor, redis_client):
+    reply = visitor.says("我是研究生，想申请学生会员，安阳工学院的，叫田甜")
+    assert "请输入您的真实姓名" not in reply
+    answers = answers_of(redis_client)
+    assert (answers.get("category"), answers.get("name"), answers.get("school")) == ("student", "田甜", "安阳工学院")
+
+
+def test_a_whole_application_in_one_message_is_taken(visitor, redis_client):
+    reply = visitor.says("申请入会：张伟，男，河南理工大学，副教授，手机13623456789，邮箱zw@hpu.edu.cn，个人会员")
+    assert "请输入您的真实姓名" not in reply and "136****6789" in reply
+    answers = answers_of(redis_client)
+    assert {key: answers.get(key) for key in ("name", "gender", "work_unit", "title", "mobile", "email")} == {
+        "name": "张伟", "gender": "男", "work_unit": "河南理工大学", "title": "副教授", "mobile": "13623456789",
+        "email": "zw@hpu.edu.cn"}
+
+
+def test_a_name_with_the_unit_at_the_name_question_is_the_name_alone(visitor, redis_client):
+    visitor.says("我要申请个人会员")
+    visitor.says("马丽，周口师范学院，手机13592345678，讲师")
+    answers = answers_of(redis_client)
+    assert (answers.get("name"), answers.get("work_unit"), answers.get("mobile")) == ("马丽", "周口师范学院", "13592345678")

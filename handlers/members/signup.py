@@ -338,6 +338,9 @@ def start_signup(ctx):
     if kind is None:
         return _with_form_page(ctx, ctx.reply("signup.ask_kind"))
     ctx.goto("kind", kind=kind, answers=answers)
+    found = _details_said(ctx)
+    if found:  # "申请入会：张伟，男，河南理工大学，副教授，手机…": kept, only what is left asked
+        return _with_form_page(ctx, _noted_reply(ctx, found).with_note(_ask_next(ctx).text))
     if answers.get("category") and any(word in normalise(ctx.text) for word in _texts()["words"]["can_i"]):
         # "我是研究生，能入会吗": yes, first
         category = _membership()["categories"][answers["category"]]
@@ -442,6 +445,9 @@ def choose_kind(ctx):
             return _missed(ctx, refused.reason, content.text("signup.ask_kind"),
                            [_texts()["kind_names"][k] for k in KINDS])
     ctx.goto("kind", kind=kind, answers={**ctx.flow_data.get("answers", {}), **answers}, misses=0)
+    found = _details_said(ctx)
+    if found:  # "个人的。我叫杨帆，在河南农业大学当讲师": kept, only what is left asked
+        return _noted_reply(ctx, found).with_note(_ask_next(ctx).text)
     if answers.get("category"):  # "I'm a PhD student at …": said which category, so say it is taken
         category = content.in_words(_membership()["categories"][answers["category"]])
         return ctx.reply("signup.category_taken", category=category).with_note(_ask_next(ctx).text)
@@ -501,6 +507,11 @@ def answer_field(ctx):
         if chosen is not None:
             return chosen
     given, rest = _given_besides(ctx, field)
+    if len(_clauses(rest)) > 1 and field.column == "name":  # "马丽，周口师范学院": the unit is no part of the name
+        unit = _unit_besides(ctx, field, rest)
+        if unit:
+            given.update(unit)
+            rest = " ".join(clause for clause in _clauses(rest) if unit["work_unit"] not in clause)
     try:
         if given and not rest:
             raise Invalid("nothing else")
@@ -656,6 +667,38 @@ def _given_besides(ctx, field: Field) -> tuple[dict, str]:
     return given, rest
 
 
+_NOTHING_ASKED = Field("kind", "kind", _plain(str), lambda text: False)  # details said with the type of application
+_NAME_LEAD = re.compile(r"^(?:申请入会|申请|入会)?[:：]?(?:我叫|我的名字是|名字是|姓名是?|叫)?")
+
+
+def _details_said(ctx) -> dict:
+    """Everything an individual's message says of the form together with the type of application ("申请入会：
+    张伟，男，河南理工大学，副教授，手机…", "个人的。我叫杨帆，在河南农业大学当讲师"): kept in the answers and
+    returned; {} for a unit's application or a message that says nothing more."""
+    if ctx.flow_data.get("kind") != "individual" or ctx.message.kind != "text":
+        return {}
+    answers = ctx.flow_data["answers"]
+    given, rest = _given_besides(ctx, _NOTHING_ASKED)
+    rest = " ".join(clause for clause in _clauses(rest) if not any(str(value) in clause for value in given.values()))
+    unit = _unit_besides(ctx, _NOTHING_ASKED, rest)
+    if unit:
+        given.update(unit)
+        rest = " ".join(clause for clause in _clauses(rest) if unit["work_unit"] not in clause)
+    kind_words = [*_any_category_name(), *(w for key in ("unit_said", "individual_said", "can_i") for w in _texts()["words"][key])]
+    for clause in re.split(r"[\s,，;；、。:：]+", normalise(rest)):
+        candidate = _NAME_LEAD.sub("", clause)
+        if "name" not in answers and "name" not in given and candidate and tries_value("name", candidate) and \
+                re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", candidate) and not any(word in clause for word in kind_words):
+            try:
+                given["name"] = name_in(candidate)
+            except Invalid:
+                pass
+    given = {column: value for column, value in given.items() if column not in answers}
+    answers.update(given)
+    _drop_what_no_longer_fits(ctx, answers)
+    return given
+
+
 def _only_filler(clause: str) -> bool:
     """A clause made of assent and correction words only ("好的", "刚才 填错了 应该是")."""
     rest = clause
@@ -696,7 +739,7 @@ def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
         if title:  # "副主任医师", "郑州大学化学学院副教授" (the unit kept as well)
             found["title"] = title
             unit = unit_in(clause)
-            if unit and clause.startswith(unit) and "work_unit" in columns:
+            if unit and _AT_UNIT.sub("", clause).startswith(unit) and "work_unit" in columns:
                 found["work_unit"] = unit
         if len(found) > before or any(str(value) in clause for value in found.values()):
             used.add(clause)
@@ -735,6 +778,9 @@ def _title_said(text: str) -> str | None:
     return next(filter(None, map(_title_in, _clauses(value))), None)
 
 
+_AT_UNIT = re.compile(r"^(?:我|我现在|现在|目前)?在")
+
+
 def _title_in(clause: str) -> str | None:
     """The professional title a clause ends with, without the unit before it; None if it has none."""
     clause = re.sub(r"(?:吧|呢|啊|了|哈)+$", "", clause)
@@ -742,8 +788,9 @@ def _title_in(clause: str) -> str | None:
             re.sub(r"[\W_]+$", "", clause).endswith(tuple(_texts()["words"]["not_titles"])):
         return None
     unit = unit_in(clause)
-    title = clause[len(unit):] if unit and clause.startswith(unit) else clause
-    title = re.sub(r"^(?:那就|那先|就|先)?(?:我是|是|现在是|职称是?|填|写|在|当)", "", title).strip(" 的了")
+    at = _AT_UNIT.sub("", clause) if unit else clause  # "在河南农业大学当讲师"
+    title = at[len(unit):] if unit and at.startswith(unit) else clause
+    title = re.sub(r"^(?:那就|那先|就|先)?(?:我是|是|现在是|职称是?|填|写|在|当|任)", "", title).strip(" 的了")
     return title if re.fullmatch(r"[\u4e00-\u9fff]{2,12}", title) else None
 
 
