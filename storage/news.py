@@ -80,9 +80,10 @@ def stored_item_nos(db: sqlite_utils.Database) -> set[str]:
 
 def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str | None = None,
                  offset: int = 0, limit: int = 5, include_future: bool = False,
-                 reader: str | None = None) -> list[dict]:
+                 reader: str | None = None, word: str | None = None) -> list[dict]:
     """Items newest first; members see only those whose publish time has come and, given the
-    `reader`'s openid, only those meant for everyone or whose audience names the reader."""
+    `reader`'s openid, only those meant for everyone or whose audience names the reader; with
+    `word`, only those whose title or summary has it."""
     where, params = ["status = 'published'"], []
     if not include_future:
         where.append("publish_at <= ?")
@@ -96,6 +97,9 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
     if topic:
         where.append("exists (select 1 from json_each(newsletters.topics) where value = ?)")
         params.append(topic)
+    if word:
+        where.append("(instr(title, ?) > 0 or instr(coalesce(summary, ''), ?) > 0)")
+        params += [word, word]
     rows = all_rows(db, f"select * from newsletters where {' and '.join(where)} "
                         "order by publish_at desc, id desc limit ? offset ?", [*params, limit, offset])
     return [_item(row) for row in rows]

@@ -142,7 +142,8 @@ def test_how_to_get_the_card_is_answered_without_starting_to_bind(visitor, asked
 
 
 @pytest.mark.parametrize("asked, shown", [("学会秘书处电话多少", "0371-6000 0000"), ("你们办公地址在哪", "示范路"),
-                                          ("秘书处的邮箱是什么", "mishuchu@example.org")])
+                                          ("秘书处的邮箱是什么", "mishuchu@example.org"),
+                                          ("能给我个秘书处电话吗", "0371-6000 0000")])
 def test_asking_for_the_secretariats_phone_or_address_gets_it_and_opens_no_ticket(visitor, db, asked, shown):
     reply = visitor.says(asked)
     assert shown in reply and "已为您登记人工服务" not in reply
@@ -209,3 +210,77 @@ def test_a_name_with_the_unit_at_the_name_question_is_the_name_alone(visitor, re
     visitor.says("马丽，周口师范学院，手机13592345678，讲师")
     answers = answers_of(redis_client)
     assert (answers.get("name"), answers.get("work_unit"), answers.get("mobile")) == ("马丽", "周口师范学院", "13592345678")
+
+
+# --- a named thing the society does not have ---------------------------------------------------------------
+
+@pytest.mark.parametrize("asked, named", [("区块链技术研讨会怎么报名", "区块链技术研讨会"),
+                                          ("我想报名下个月在南阳的那个无人机培训", "无人机培训"),
+                                          ("量子计算论坛什么时候开", "量子计算论坛")])
+def test_an_event_that_does_not_exist_is_said_not_found_by_its_name(visitor, events, db, asked, named):
+    add_event(db, "人工智能论坛", 30)
+    reply = visitor.says(asked)
+    assert f"没有找到“{named}”" in reply
+    assert "请回复参加人的姓名" not in reply and "请确认" not in reply
+
+
+def test_an_event_named_in_part_is_still_found(visitor, events):
+    reply = visitor.says("申请书写作培训什么时候")
+    assert "基金申请书写作培训" in reply and "没有找到" not in reply
+
+
+@pytest.fixture
+def news(db):
+    from storage.news import save_item
+
+    for number, (topic, title) in enumerate((("industry", "河南新材料产业发展报告发布"), ("policy", "科研经费管理改革政策解读"),
+                                             ("discipline", "学科动态第1期")), 1):
+        save_item(db, {"item_no": f"n{number}", "kind": "newsletter", "title": title, "topics": [topic],
+                       "audience": None, "summary": "摘要", "link": None, "body": "正文",
+                       "publish_at": "2026-01-0%dT09:00:00+08:00" % number, "source": None})
+
+
+def test_news_about_a_subject_lists_the_items_on_it(visitor, news):
+    reply = visitor.says("有没有关于新材料的资讯")
+    assert "河南新材料产业发展报告发布" in reply and "学科动态第1期" not in reply
+
+
+def test_a_publication_the_society_does_not_have_is_said_so(visitor, news):
+    reply = visitor.says("《河南科技导报》这个月的发了没")
+    assert "没有找到" in reply and "河南科技导报" in reply and "学科动态第1期" not in reply
+
+
+# --- an employer posting a job ------------------------------------------------------------------------------
+
+def test_an_employers_posting_after_asking_how_goes_to_the_secretariat(visitor, db):
+    visitor.says("你好，我们公司想招两个Java开发，能在你们这发招聘吗")
+    reply = visitor.says("岗位Java开发工程师，郑州，月薪10-15k，简历发hr@shifan.com")
+    assert "审核" in reply and "相关职位" not in reply
+    [ticket] = tickets_of(db)
+    assert "Java开发工程师" in ticket["body"] and "hr@shifan.com" in ticket["body"]
+    reply = visitor.says("多久能发出来")
+    assert "审核" in reply and "已为您登记人工服务" not in reply
+
+
+def test_a_posting_given_with_the_request_to_publish_is_taken_at_once(visitor, db):
+    reply = visitor.says("我们单位想发布招聘：招农艺师2名，郑州，月薪6-8k，联系电话13912345678")
+    assert "审核" in reply
+    [ticket] = tickets_of(db)
+    assert "农艺师" in ticket["body"]
+
+
+def test_a_job_search_after_the_how_to_post_answer_is_still_a_search(visitor, db):
+    visitor.says("怎么发布招聘")
+    reply = visitor.says("算了，郑州有算法岗位吗")
+    assert tickets_of(db) == []
+
+
+# --- a party of two said with the request ----------------------------------------------------------------------
+
+def test_a_party_said_with_the_request_is_noted_and_the_other_person_taken(bound, events, db):
+    reply = bound.says("实验室安全培训我想报名，我们一共两个人")
+    assert "一共 2 人" in reply and "请确认" in reply
+    reply = bound.says("另一个是我学生吴昊，电话15803718899")
+    assert "吴昊" in reply and "已为您登记人工服务" not in reply
+    [ticket] = tickets_of(db, "o_bound")
+    assert "15803718899" in ticket["body"]

@@ -393,6 +393,7 @@ FLOW_PATHS = {
     "offer": (not MEMBER, ["上个月的论坛有回放吗"]),  # "回复“好”即转给秘书处": a bare yes next does it
     "event signup, colleague": (MEMBER, ["最近有什么活动", "1", "帮我同事报名"]),
     "event signup, several": (not MEMBER, ["我要报名沙龙", "我们三个人", "张三 13912345678", "确认"]),
+    "job posting": (not MEMBER, ["我们公司想发布招聘", "招算法工程师2名，郑州，月薪15k，简历发hr@example.com"]),
 }
 # (path, how many of its messages) for every point of every path where a form is open
 STOPS = [(name, n) for name, (_, texts) in FLOW_PATHS.items() for n in range(1, len(texts) + 1)]

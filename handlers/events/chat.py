@@ -162,8 +162,9 @@ def show_events(ctx):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if ctx.message.kind != "event" and _asks_about_own(ctx):
         return _show_mine(ctx)
+    missing = _missing(ctx) if ctx.message.kind != "event" else None
     meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
-    reply = meetings or _show_list(ctx, *_question(ctx))
+    reply = missing or meetings or _show_list(ctx, *_question(ctx))
     if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
         note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
         reply = reply.with_note(note) if note else reply
@@ -172,6 +173,15 @@ def show_events(ctx):
     if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
+
+
+def _missing(ctx, listing: paging.Listing = LISTING):
+    """"区块链技术研讨会怎么报名" with no such event: said not found by its name, then everything ahead
+    (never another event shown or offered as if it were the one); None when the event is there."""
+    name = guide.missing(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
+    if name is None:
+        return None
+    return _show_list(ctx, *guide.upcoming(date.today(), asked=content.text("events.heading.named", name=name)), listing)
 
 
 def materials_asked(ctx):
@@ -325,6 +335,9 @@ def sign_up(ctx):
         return _show_mine(ctx)
     if guide.mentions(ctx.text, "cancel_words"):
         return cancel(ctx)
+    missing = _missing(ctx, SIGNUP_LISTING)
+    if missing is not None:  # "我想报名那个无人机培训": none such, whatever else is a 培训
+        return missing
     query, heading = _question(ctx)
     found, said = list_events(ctx.db, query, 0, 2), ""
     if len(found) != 1:  # "报名实验室安全培训" among three trainings: the one its title names
@@ -333,7 +346,7 @@ def sign_up(ctx):
     if for_someone_else(ctx.text):
         return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
     if len(found) == 1:
-        return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said))
+        return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said), party=_party_in(ctx.text))
     return _show_list(ctx, query, heading, SIGNUP_LISTING)
 
 
@@ -358,15 +371,15 @@ def _known_person(ctx) -> dict | None:
     return last_contact(ctx.db, ctx.openid)
 
 
-def _offer(ctx, event: dict, given: dict | None = None):
+def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None):
     """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm.
-    `given`: the contact said with the request."""
+    `given`, `party`: the contact and how many come, said with the request."""
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
     listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
     given = {**((listing or {}).get("data", {}).get("contact") or {}), **(given or {})}  # under the list, or with the request
-    party = (listing or {}).get("data", {}).get("party")
+    party = party or (listing or {}).get("data", {}).get("party")
     person = _known_person(ctx)
     person = {**person, **given} if person and given and not person.get("member_id") else person
     if person is None and not (given.get("name") and given.get("mobile")):
@@ -376,7 +389,8 @@ def _offer(ctx, event: dict, given: dict | None = None):
         return ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
     person = person or {"member_id": None, "work_unit": None, **given}
     ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person, listing=listing, party=party)
-    return _confirm_prompt(ctx)
+    note = _party_note(ctx)  # "我们一共两个人": each registers on their own, said before the summary
+    return Reply(text=note).with_note(_confirm_prompt(ctx).text) if note else _confirm_prompt(ctx)
 
 
 def _end_signup(ctx) -> None:
@@ -426,11 +440,18 @@ def _event_facts(ctx, then) -> Reply:
     return facts.with_note(then(ctx).text)
 
 
+def _one_of_the_party(ctx) -> bool:
+    """A member registering for more than one ("我们两个人") who then gives a name and mobile: the other
+    person (the member's own contact is on record)."""
+    party = ctx.flow_data.get("party") or 0
+    return party > 1 and ctx.flow_data["person"].get("member_id") is not None and bool(_others_in(ctx.text))
+
+
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
     return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
-        for_someone_else(ctx.text) or (
+        for_someone_else(ctx.text) or _one_of_the_party(ctx) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
@@ -443,7 +464,7 @@ def confirm(ctx):
         return ctx.reply("events.signup.not_now")
     if _asks_about_event(ctx):
         return _event_facts(ctx, _confirm_prompt)
-    if for_someone_else(ctx.text):  # "还有我同事张伟也要去": the colleague's request, then this one to confirm
+    if for_someone_else(ctx.text) or _one_of_the_party(ctx):  # "还有我同事张伟也要去", "另一个是我学生吴昊 158…"
         return _colleague_then(ctx, _confirm_prompt)
     given = _contact_in(ctx.text) if not find_member_by_openid(ctx.db, ctx.openid) else {}
     party = _party_in(ctx.text)

@@ -71,6 +71,41 @@ def titled(events: list[dict], text: str) -> tuple[dict, str] | None:
     return runs[0][2], runs[0][1]
 
 
+def named_in(text: str) -> tuple[str, str] | None:
+    """The event a message names by more than its kind ("区块链技术研讨会怎么报名", "那个无人机培训"): the
+    name and what it says besides the kind (区块链技术); None for a kind alone ("有什么培训", "科普讲解员的培训"
+    names it by 的, which titled() reads)."""
+    chat = settings()["chat"]
+    kinds = sorted({*chat["title_words"], *(w for words in content.load_toml("events.toml")["types"].values() for w in words)},
+                   key=len, reverse=True)
+    plain = re.sub(r"[\s\W_]+", " ", normalize(text or ""))
+    for clause in plain.split():
+        kind = next((word for word in kinds if word in clause), None)
+        if kind is None:
+            continue
+        before = clause[:clause.index(kind)]
+        for stop in chat["name_stop_words"]:
+            before = before.rsplit(stop, 1)[-1]
+        if len(before) >= 2 and not re.fullmatch(r"[\d一二三四五六七八九十]+月?", before):
+            return before + kind, before
+    return None
+
+
+def missing(events: list[dict], text: str) -> str | None:
+    """The name of an event the message names ("区块链技术研讨会") that no event ahead has; None when
+    one may be it (a title shares two characters running with what the name says besides its kind,
+    or has the kind and a character of it) or the message names none."""
+    named = named_in(text)
+    if named is None:
+        return None
+    name, core = named
+    kind = name[len(core):]
+    for event in events:  # "就是学术年会", "我要抱明学数年会" (typed as heard): that event all the same
+        if len(_shared_run(core, event["title"])) >= 2 or (kind in event["title"] and set(core) & set(event["title"])):
+            return None
+    return name
+
+
 # --- the member's question ------------------------------------------------------------
 
 def _month_number(word: str) -> int:

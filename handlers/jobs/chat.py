@@ -24,8 +24,10 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.registry import handles, step
 from bot.router import analyse, normalize
+from bot.validation import looks_like_a_question, mobile_in
 from storage import jobs as store
 from storage.members import find_member_by_openid
+from storage.tickets import create_ticket
 from storage.news import topics_of
 
 
@@ -48,8 +50,59 @@ def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
     text = ctx.text if slots else ""  # a menu click lists the newest
     if text and any(word in text for word in job_board.settings()["chat"]["post_words"]):
-        return ctx.reply("jobs.how_to_post", **content.society()["secretariat"])  # an employer, not a seeker
+        return _to_post(ctx)  # an employer, not a seeker
     return _search(ctx, slots.get("keywords", []), slots.get("city"), text)
+
+
+def _to_post(ctx) -> Reply:
+    """How to publish a posting; the posting itself, when it comes with the request or next, goes to the
+    secretariat as a request (a ticket) to review and publish."""
+    if _gives_posting(ctx.text):
+        return _posting_taken(ctx)
+    if ctx.flow is None:
+        ctx.start_flow("jobs", "posting")
+    return ctx.reply("jobs.how_to_post", **content.society()["secretariat"])
+
+
+def _gives_posting(text: str) -> bool:
+    """"岗位Java开发工程师，郑州，月薪10-15k，简历发hr@…": a posting's details (a way to apply and what the job is),
+    not a question about publishing."""
+    words = job_board.settings()["chat"]
+    plain = normalize(text)
+    return len(plain) >= words["posting_min_chars"] and not looks_like_a_question(text) and (
+        mobile_in(text) is not None or "@" in text or _LANDLINE.search(plain) is not None) and \
+        any(word in plain for word in words["posting_words"])
+
+
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
+
+
+def _posting_taken(ctx) -> Reply:
+    ticket_no = create_ticket(ctx.db, ctx.openid, content.text("jobs.posting_category"), ctx.text)
+    if ctx.flow is not None and ctx.flow["name"] == "jobs":
+        ctx.end_flow()
+    if ctx.flow is None:
+        ctx.start_flow("jobs", "posted", ticket_no=ticket_no)
+    return ctx.reply("jobs.posting_taken", ticket_no=ticket_no, **content.society()["secretariat"])
+
+
+@step("jobs", "posting", reads_only=True, prompt="jobs.posting_prompt", lapses=True)
+def posting_details(ctx):
+    """Right after how to publish: the posting's details are taken; anything else is answered as usual."""
+    if _gives_posting(ctx.text):
+        return _posting_taken(ctx)
+    ctx.end_flow()
+    return ctx.answer_by_intent()
+
+
+@step("jobs", "posted", reads_only=True, prompt="jobs.posting_prompt", lapses=True)
+def after_posting(ctx):
+    """Right after a posting was passed on: "多久能发出来" is about it; anything else is answered as usual."""
+    ticket_no = ctx.flow_data["ticket_no"]
+    ctx.end_flow()
+    if any(word in ctx.text for word in job_board.settings()["chat"]["posting_when_words"]):
+        return ctx.reply("jobs.posting_when", ticket_no=ticket_no, **content.society()["secretariat"])
+    return ctx.answer_by_intent()
 
 
 def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:

@@ -12,10 +12,12 @@ asks for news should see what they missed before what is merely recent.
 """
 from __future__ import annotations
 
+import re
+
 from bot import content, delivery, paging
 from bot.page_links import with_page_link
 from handlers.events import chat as events
-from handlers.news.items import ITEM_TOPICS, detail, item_line, said, topic_names
+from handlers.news.items import ITEM_TOPICS, detail, item_line, joined, said, topic_names
 from handlers.news.subscriptions import subscribe_to, topics_in
 from bot.registry import handles, step
 from storage.news import items_by_id, latest_items
@@ -23,7 +25,7 @@ from storage.news import items_by_id, latest_items
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
     return latest_items(db, kind=query["kind"], topic=query["topic"], offset=offset, limit=limit,
-                        reader=query.get("reader"))
+                        reader=query.get("reader"), word=query.get("word"))
 
 
 LISTING = paging.Listing(
@@ -43,6 +45,9 @@ def show_news(ctx):
         return _first_page(ctx, kind="resolution")
     topic = ctx.intent.slots.get("topic") if ctx.intent else None
     topic = topic if topic in ITEM_TOPICS else None  # `jobs` is not a newsletter topic
+    asked = _subject(ctx.text) if ctx.message.kind == "text" and topic is None else None
+    if asked is not None:  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
+        return _about(ctx, *asked)
     unread = [row["item_id"] for row in delivery.unread_inbox(ctx.db, ctx.openid)]
     if unread:
         return _inbox(ctx, unread, topic)
@@ -58,6 +63,34 @@ def browse(ctx):
     if said(ctx.text, "link", whole=False) and paging.chosen_number(ctx.text) is None:
         return _link(ctx)  # "有原文链接吗": the item opened, not a job search
     return paging.browse(ctx, LISTING)
+
+
+_PUBLICATION = re.compile(r"《([^》]{2,20})》")
+
+
+def _subject(text: str) -> tuple[str, bool] | None:
+    """What the member asks news about: a publication named in 《》 (True), or a subject ("关于新材料的",
+    "有没有人工智能方面的资讯"); None when a topic or nothing is named."""
+    publication = _PUBLICATION.search(text)
+    if publication:
+        return publication.group(1), True
+    words = content.replies()["news"]["subject"]
+    for pattern in words["patterns"]:
+        found = re.search(pattern, re.sub(r"\s+", "", text))
+        if found and found.group(1) not in topic_names().values() and found.group(1) not in words["not_subjects"]:
+            return found.group(1), False
+    return None
+
+
+def _about(ctx, subject: str, publication: bool):
+    """The items on a subject, newest first; a publication the items do not name, or a subject none is
+    about, said so with the topics there are."""
+    query = {"kind": None, "topic": None, "reader": ctx.openid, "word": subject}
+    reply = paging.show(ctx, LISTING, query, content.text("news.about_heading", subject=subject))
+    if reply is not None:
+        return reply
+    topics = joined(topic_names()[topic] for topic in ITEM_TOPICS)
+    return ctx.reply("news.no_publication" if publication else "news.nothing_about", subject=subject, topics=topics)
 
 
 def _link(ctx):
