@@ -11,10 +11,10 @@ that fails its checksum or does not decode (truncated, damaged) is rebuilt. `pyt
 train` (`make model`) builds it ahead of time; otherwise the first start does, and every later start
 reads it.
 
-Beside it, var/lexicon/<key>.tags keeps the words of jieba's dictionary under the part-of-speech tags
-the router reads for job questions (tagged_words: reading the 350,000-line file for them took a sixth
-of a start), keyed by the dictionary file and the tags asked for; and var/lexicon/<key>.pinyin keeps
-the lexicon's words spelt in toneless pinyin (pinyin_table), keyed by those words themselves.
+Beside it, `kept` keeps other values the router computes at every start from content/ and the
+libraries (the lexicon's words spelt in pinyin, *.pinyin; the words jieba's dictionary tags as
+function words and verbs, *.tags: reading the 350,000-line file for them took a sixth of a start),
+each keyed by what it is computed from.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from bot.config import CONTENT_DIR, PROJECT_ROOT
 
 CACHE_DIR = PROJECT_ROOT / "var" / "lexicon"
 FORMAT = b"lexicon-2"  # change when the file's layout changes
-_SEPARATOR = "\n"  # no word of a dictionary line holds one (the .tags file)
+_SEPARATOR = "\n"  # no word of a dictionary line holds one
 
 Tables = tuple[dict, int]  # user word -> frequency, padding of the total frequency (bot.router.Segmenter)
 
@@ -128,62 +128,52 @@ def tables(build: Callable[[], Tables], code: Path) -> Tables:
     return built
 
 
-TAGS_FORMAT = b"tags-1"
-
-
 def tagged_words(tags) -> dict[str, frozenset]:
-    """The words of jieba's dictionary under each of `tags` (its part-of-speech tags: d, m, r, v ...),
-    read from var/lexicon/<key>.tags, else from the dictionary (and kept there when var/ is writable)."""
-    tags = sorted(set(tags))
-    dictionary = jieba_dictionary()
-    stat = dictionary.stat()
-    digest = hashlib.sha256(TAGS_FORMAT + f"|{sys.version_info[:2]}|{stat.st_size}|{stat.st_mtime_ns}|"
-                                          f"{' '.join(tags)}".encode())
-    path = CACHE_DIR / f"{digest.hexdigest()[:16]}.tags"
-    try:
-        joined = _unframed(TAGS_FORMAT, path.read_bytes())
-        if sorted(joined) == tags:
-            return {tag: frozenset(words.split(_SEPARATOR)) if words else frozenset()
-                    for tag, words in joined.items()}
-    except (OSError, ValueError, AttributeError):
-        pass  # none yet, or damaged: read the dictionary again
+    """The words of jieba's dictionary under each of `tags` (its part-of-speech tags: d, m, r, v ...)."""
     words: dict[str, list[str]] = {tag: [] for tag in tags}
-    with dictionary.open(encoding="utf-8") as lines:
+    with jieba_dictionary().open(encoding="utf-8") as lines:
         for line in lines:
             word, _, tag = line.split()
             if tag in words:
                 words[tag].append(word)
-    try:
-        _write(path, _framed(TAGS_FORMAT, {tag: _SEPARATOR.join(found) for tag, found in words.items()}))
-    except OSError:
-        pass  # a read-only checkout still routes, it just reads the dictionary again next start
     return {tag: frozenset(found) for tag, found in words.items()}
 
 
-PINYIN_FORMAT = b"pinyin-1"
+def pypinyin_dictionaries() -> list[Path]:
+    """pypinyin's dictionary files, found without importing it."""
+    return sorted(Path(importlib.util.find_spec("pypinyin").submodule_search_locations[0]).glob("*.json"))
 
 
-def pinyin_table(concepts: dict, english: set, build: Callable[[dict, set], dict], code: Path) -> dict:
-    """build(concepts, english): the router's table of words spelt in toneless pinyin (the pinyin of
-    3,000 words took a tenth of a start), read from var/lexicon/<key>.pinyin, else built (and kept
-    when var/ is writable). The key covers the table's inputs themselves (the lexicon's words and
-    concepts, the English words: whatever content/ file they come from), the router's code and
-    pypinyin's dictionaries."""
-    package = Path(importlib.util.find_spec("pypinyin").submodule_search_locations[0])
-    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, sorted(package.glob("*.json"))))
-    digest = hashlib.sha256(PINYIN_FORMAT + f"|{sys.version_info[:2]}|{stats}".encode())
-    digest.update(marshal.dumps((sorted(concepts.items()), sorted(english))))
+KEPT_FORMAT = b"kept-1"
+
+
+def kept(name: str, inputs, build: Callable[[], object], code: Path, libraries: list[Path]):
+    """build()'s value (anything marshal writes), read from var/lexicon/<key>.<name>, else built (and
+    kept when var/ is writable). The key covers what the value is computed from: `inputs` themselves
+    (lists and tuples of the content/ words and settings it is built from, sorted where their order
+    means nothing: a set's order changes from one process to the next), the code that computes it,
+    the library files it reads (by size and modification time) and the Python version."""
+    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, libraries))
+    digest = hashlib.sha256(KEPT_FORMAT + f"|{name}|{sys.version_info[:2]}|{stats}".encode())
+    digest.update(marshal.dumps(inputs))
     digest.update(code.read_bytes())
-    path = CACHE_DIR / f"{digest.hexdigest()[:16]}.pinyin"
+    path = CACHE_DIR / f"{digest.hexdigest()[:16]}.{name}"
     try:
-        table = _unframed(PINYIN_FORMAT, path.read_bytes())
-        if isinstance(table, dict):
-            return table
+        return _unframed(KEPT_FORMAT, path.read_bytes())
     except (OSError, ValueError):
         pass  # none yet, or damaged: build it again
-    table = build(concepts, english)
+    value = build()
     try:
-        _write(path, _framed(PINYIN_FORMAT, table))
-    except OSError:
+        _write(path, _framed(KEPT_FORMAT, value))
+    except (OSError, ValueError):
         pass  # a read-only checkout still routes, it just builds again next start
-    return table
+    return value
+
+
+def joined(words) -> str:
+    """A set of words as one string (marshal reads one string and a split much faster than a set)."""
+    return _SEPARATOR.join(sorted(words))
+
+
+def split(text: str) -> frozenset:
+    return frozenset(text.split(_SEPARATOR)) if text else frozenset()

@@ -436,8 +436,10 @@ class _Lexicon:
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
-        self._pinyin = lexicon_cache.pinyin_table(self._concepts, set(english) | self._stopwords, _pinyin_table,
-                                                  Path(__file__))
+        spelt_out = sorted(set(english) | self._stopwords)  # English words: no pinyin is taken for them
+        self._pinyin = lexicon_cache.kept("pinyin", (sorted(self._concepts.items()), spelt_out),
+                                          lambda: _pinyin_table(self._concepts, set(spelt_out)), Path(__file__),
+                                          lexicon_cache.pypinyin_dictionaries())
         # What find() needs of each word, in one lookup: (concepts, None or (a job word, not a keyword, topic,
         # weak topic, city, discipline)): None for most words, that are none of those. A word not listed is a
         # title by its suffix.
@@ -850,19 +852,27 @@ class _Lexicon:
         return self._plain_verbs
 
     def _read_tags(self) -> None:
-        tagged = lexicon_cache.tagged_words(self._not_keyword_tags | self._side_word_tags)  # kept in var/
+        """Both word sets, kept in var/lexicon (*.tags) by what they are computed from."""
+        userdict = (CONTENT_DIR / "userdict.txt").read_text(encoding="utf-8")
+        inputs = (sorted(self._not_keyword_tags), sorted(self._side_word_tags), sorted(self._near_words), userdict)
+        kept = lexicon_cache.kept("tags", inputs, lambda: tuple(map(lexicon_cache.joined, self._tag_sets(userdict))),
+                                  Path(__file__), [lexicon_cache.jieba_dictionary()])
+        self._function_words, self._plain_verbs = map(lexicon_cache.split, kept)
+
+    def _tag_sets(self, userdict: str) -> tuple[frozenset, frozenset]:
+        tagged = lexicon_cache.tagged_words(self._not_keyword_tags | self._side_word_tags)
         function_words = frozenset().union(*(tagged[tag] for tag in self._not_keyword_tags))
         verbs = frozenset().union(*(tagged[tag] for tag in self._side_word_tags - self._not_keyword_tags))
         # content/userdict.txt's tag of a word replaces jieba's (前端开发 is a noun there, an idiom in jieba's)
         retagged = {}
-        for line in (CONTENT_DIR / "userdict.txt").read_text(encoding="utf-8").splitlines():
+        for line in userdict.splitlines():
             entry = line.split()
             if len(entry) == 3:
                 retagged.setdefault(entry[2], set()).add(normalize(entry[0]))
         ours = set().union(*retagged.values())
         function_words = (function_words - ours).union(*(retagged.get(tag, ()) for tag in self._not_keyword_tags))
         verbs = (verbs - ours).union(*(retagged.get(tag, ()) for tag in self._side_word_tags - self._not_keyword_tags))
-        self._function_words, self._plain_verbs = function_words - self._near_words, verbs - self._near_words
+        return function_words - self._near_words, verbs - self._near_words
 
     def _remarks(self, tokens: list[str], found: _Found) -> set:
         """Clauses of a job question that only remark on the member or the conditions ("工资低点无所谓",

@@ -108,3 +108,15 @@ def test_a_word_added_to_a_concept_is_read_from_its_pinyin_at_the_next_start(fre
     assert len(kept.read_bytes()) > 100  # written whole again
     fresh_start()
     assert router._lexicon._pinyin == table  # read from the file
+
+
+def test_a_tag_given_in_the_user_dictionary_is_read_at_the_next_start(fresh_start):
+    """The word sets of job questions are kept in var/lexicon/*.tags with content/userdict.txt's tags
+    applied: a word the secretary tags as a verb there is one at the next start."""
+    fresh_start()
+    assert NEW_WORD not in router._lexicon.plain_verbs()
+    with (fresh_start.content / "userdict.txt").open("a", encoding="utf-8") as f:
+        f.write(f"\n{NEW_WORD} 50 v\n")
+    fresh_start()
+    assert NEW_WORD in router._lexicon.plain_verbs()
+    assert len(list(fresh_start.cache.glob("*.tags"))) == 1  # the earlier one is gone
