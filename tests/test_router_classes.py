@@ -245,3 +245,14 @@ def test_huifei_typed_as_hui_fei_can_fly_beside_paying_words_is_dues(text):
 def test_refunds_after_dropping_out_others_phones_what_to_join_and_mistakes_in_pushes(text, name):
     got = route(text)
     assert (got.name, got.alternatives) == (name, ())  # answered, not asked back
+
+
+@pytest.mark.parametrize("text, name", [
+    # the topic wanted from now on, the rest waved off in passing: subscribe
+    ("政策的以后每期都推给我，别的不用", "subscribe"),
+    ("人才资讯以后都发我，其他的就不用了", "subscribe"),
+    # turning the rest off outright is still unsubscribe
+    ("推送太多了，政策的留着，其他全关", "unsubscribe"),
+])
+def test_wanting_one_topic_and_waving_off_the_rest_subscribes(text, name):
+    assert route(text).name == name
