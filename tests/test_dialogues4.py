@@ -108,6 +108,12 @@ def test_old_and_new_mobile_with_the_name_in_one_message_bind_and_change(visitor
     assert record_of(db, "高志强")["mobile"] == "13700371122"
 
 
+def test_a_role_said_as_who_one_is_is_no_name(visitor, roster, db):
+    visitor.says("我要绑定")
+    reply = visitor.says("单位是河南丰源种业有限公司 我是联系人 手机13663710000")
+    assert "对不上" not in reply and "姓名" in reply
+
+
 @pytest.fixture
 def bound(client, config, db):
     from storage.members import insert_member
@@ -165,6 +171,12 @@ def test_questions_beside_the_fee_table_get_their_own_answer(visitor, asked, sai
 def test_how_long_approval_takes_is_answered_without_starting_the_form(visitor):
     reply = visitor.says("入会审批要多久")
     assert "工作日" in reply and "请选择申请类型" not in reply
+
+
+def test_a_non_member_asking_for_a_card_hears_to_apply_and_a_yes_starts_it(visitor):
+    reply = visitor.says("我不是会员，能办个会员证吗")
+    assert "审核通过" in reply and not reply.startswith("可以") and "请输入您的姓名" not in reply
+    assert "申请类型" in visitor.says("好")
 
 
 @pytest.mark.parametrize("asked", ["我想退会", "怎么退出学会"])

@@ -109,6 +109,10 @@ def show_profile(ctx):
     refused = refuse_someone_elses_details(ctx)
     if refused is not None:
         return refused
+    if ctx.message.kind != "event" and asks_how_to_get_card(ctx.text) and not find_member_by_openid(ctx.db, ctx.openid):
+        if ctx.flow is None and _mentions(ctx.text, _texts()["words"]["not_a_member"]):
+            offers.make(ctx, content.text("profile.join_words"))  # "我不是会员，能办个会员证吗" then "好": the application
+        return ctx.reply("profile.card_how")  # "会员证怎么领": how, not a binding started
     if ctx.message.kind != "event" and asks_if_non_members_may(ctx.text):  # no binding for a question
         if ctx.flow is None:
             offers.make(ctx, content.text("profile.join_words"))  # "行" next: the application
@@ -117,8 +121,6 @@ def show_profile(ctx):
         return ctx.reply("profile.notices")
     if ctx.message.kind != "event" and asks_to_leave(ctx.text):  # "我想退会": how, not the card
         return leaving(ctx)
-    if ctx.message.kind != "event" and asks_how_to_get_card(ctx.text) and not find_member_by_openid(ctx.db, ctx.openid):
-        return ctx.reply("profile.card_how")  # "会员证怎么领": how, not a binding started
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         column = _update_wanted(ctx.text)
@@ -179,7 +181,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     return intro.with_note(_ask("bind_name").text)
 
 
-_NAME_SAID = re.compile(r"(?:名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
+_NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
 
@@ -198,8 +200,9 @@ def _said_name(text: str) -> str | None:
     if _is_plain_name(text):
         return _without_title(text)
     found = _NAME_SAID.search(text.replace(" ", ""))
-    if found and _is_plain_name(found.group(1)) and _without_title(found.group(1)):
-        return _without_title(found.group(1))
+    if found and _is_plain_name(found.group(2)) and _without_title(found.group(2)) and (
+            found.group(1) != "我是" or tries_value("name", found.group(2))):  # "我是联系人" names no one
+        return _without_title(found.group(2))
     clauses = [_CLAUSE_TAIL.sub("", clause) for clause in re.split(r"[\s,，;；、。:：]+", text) if clause]
     names = [_without_title(clause) for clause in clauses if _is_plain_name(clause)]
     names = [name for name in names if name]
