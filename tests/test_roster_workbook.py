@@ -161,14 +161,17 @@ def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(en
     staff.active.append([1, "规划院", "甲一", "13900000701", "个人会员", "是", None])
     staff.active.append([2, "水工院", "乙二", "13900000702", "个人会员", "新入会", None])
     staff.active.append([3, "水工院", "丙三", "13900000703", "个人会员", None, "老会员，换了手机号"])
+    staff.active.append([4, "规划院", "戊五", None, "个人会员", "是", "已调离，不再续会"])
     staff.save(tmp_path / "单位报送.xlsx")
     report = imported(env, tmp_path / "单位报送.xlsx")
-    assert [u["member_no"] for u in report["updated"]] == ["ABC16001", "ABC16003"]
+    assert [u["member_no"] for u in report["updated"]] == ["ABC16001", "ABC16003", "ABC16005"]
     assert member(db, "13900000701")["member_no"] == "ABC16001"
     assert member(db, "13900000701")["joined_at"] == "2016-03-01"
     assert member(db, "13900000703")["member_no"] == "ABC16003"
     assert [n["name"] for n in report["new"]] == ["乙二"]          # not said to be a member: a namesake
-    assert [c["row"] for c in report["checks"] if "按姓名认作" in c["check"]] == [3, 5]
+    assert [c["row"] for c in report["checks"] if "按姓名认作" in c["check"]] == [3, 5, 6]
+    left = member(db, "13800000605")                              # no mobile in the row: known by name
+    assert left["status"] == "resigned" and "不再续会" in left["remarks"] and report["bad_rows"] == []
 
 
 def test_remarks_in_a_column_without_a_header_are_kept_and_read(env, db, tmp_path):

@@ -318,10 +318,14 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         member = None
         if not problems:
             member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
-        if not problems and member is None and _says_already_member(written.get(row, {})):
+        no_mobile = bool(problems) and all(p.reason == "required" and p.column is sheet.columns.get("mobile")
+                                           for p in problems)  # a member the row names needs no mobile
+        if member is None and (not problems or no_mobile) and _says_already_member(written.get(row, {})):
             member = _member_by_name(db, sheet, row, fields, plan.checks)
-            if member:  # known by name only: the new mobile and blanks, not its re-registration date
-                fields = {k: v for k, v in fields.items() if k in ("mobile", "remarks") or member.get(k) in (None, "")}
+            if member:  # known by name only: the new mobile, a status the row gives and blanks, not the dates
+                problems = []
+                fields = {k: v for k, v in fields.items()
+                          if k in ("mobile", "remarks", "status") or member.get(k) in (None, "")}
         if problems:
             plan.problems.extend(problems)
             if fields.get("remarks"):  # said with the row's problems, so the remark is not lost unseen
@@ -1042,7 +1046,8 @@ def _member_by_name(db, sheet: Sheet, row: int, fields: dict, checks: list) -> d
     if len(found) != 1:
         return None
     checks.append(Problem(row, sheet.columns.get("mobile") or sheet.columns["name"], fields.get("mobile") or "",
-                          "member_by_name", {"member_no": found[0]["member_no"], "old": found[0]["mobile"] or ""}))
+                          "member_by_name" if fields.get("mobile") else "member_by_name_only",
+                          {"member_no": found[0]["member_no"], "old": found[0]["mobile"] or ""}))
     return found[0]
 
 
