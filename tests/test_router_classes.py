@@ -256,3 +256,14 @@ def test_refunds_after_dropping_out_others_phones_what_to_join_and_mistakes_in_p
 ])
 def test_wanting_one_topic_and_waving_off_the_rest_subscribes(text, name):
     assert route(text).name == name
+
+
+@pytest.mark.parametrize("text, keywords", [
+    # a trade named (工种) asks for work like a job title does, whatever story follows
+    ("钳工有活没，俺在厂里干了十几年", ["钳工"]),
+    ("招不招电焊工", ["电焊工"]),
+    ("许昌 月嫂", ["月嫂"]),
+])
+def test_a_trade_is_a_job_title(text, keywords):
+    got = route(text)
+    assert (got.name, got.slots["keywords"]) == ("jobs", keywords)
