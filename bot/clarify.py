@@ -156,10 +156,9 @@ def _remember(ctx, intent: Intent) -> None:
 
 
 def _keep(ctx, text: str, intent: Intent, reason: str) -> None:
+    """Keep the message for the secretariat once the reply is out (the reply does not wait for it);
+    a locked or full database must not cost the member the reply."""
     text = mask_mobile(text or "").strip()
-    if not text:
-        return
-    try:
-        misunderstood.record(ctx.db, member_key(ctx), text, intent.name, intent.confidence, reason)
-    except Exception:  # noqa: BLE001 (a locked or full database must not cost the member the reply)
-        log.warning("could not keep a message that was not understood", exc_info=True)
+    if text:
+        key = member_key(ctx)
+        ctx.after_reply(lambda db: misunderstood.record(db, key, text, intent.name, intent.confidence, reason))

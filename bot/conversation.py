@@ -14,6 +14,7 @@ shares that flow's Redis TTL; a flow saved without "waiting" reads as before.
 """
 from __future__ import annotations
 
+import logging
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,7 @@ from bot.validation import looks_like_a_question
 from storage import state
 from storage.database import ReadOnlyRefused, refused_anything
 
+log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
 
 
@@ -98,6 +100,7 @@ class Context:
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
     remind_of: dict | None = field(default=None, init=False)  # a paused flow the reply should mention
+    turn: state.MemberTurn | None = None  # the member's turn the message is answered in
 
     @property
     def openid(self) -> str:
@@ -127,6 +130,16 @@ class Context:
 
     def reply(self, key: str, **fields) -> Reply:
         return Reply(text=content.text(key, **fields))
+
+    def after_reply(self, write) -> None:
+        """`write(db)`: a write to the member store that the reply does not depend on (a message not
+        understood kept for the secretariat). Answered at once, it is left on the turn and made
+        once the reply is rendered (bot/webhook.py), so that it does not send the message to the
+        pool; otherwise it is made now. A failure is logged: it never costs the member the reply."""
+        if self.at_once:
+            self.turn.after_reply.append(write)
+        else:
+            write_quietly(write, self.db)
 
     def start_flow(self, name: str, step: str, **data) -> None:
         """Start a flow in place of the current one; a paused form waits under it (end_flow)."""
@@ -182,6 +195,14 @@ class Context:
             turn.clear()
 
 
+def write_quietly(write, db) -> None:
+    """`write(db)` (Context.after_reply); a failure (a locked or full store) is logged, not raised."""
+    try:
+        write(db)
+    except Exception:  # noqa: BLE001 (the member's answer matters more than the record)
+        log.warning("a write after the reply failed", exc_info=True)
+
+
 def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,
             routed: Intent | None = None) -> Reply:
     """The reply to one message, in its member's turn (see state.begin_message); raises
@@ -195,7 +216,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     the text is not routed twice)."""
     if not at_once:
         state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
-    ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language)
+    ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language, turn=turn)
     if message.kind != "event" and message.text is not None:
         ctx.intent = routed or route(ctx.text)
     tried = at_once and _reads_only(ctx) and services.at_once.worth_trying(kind_of(ctx))

@@ -7,6 +7,7 @@ first delivery claims the message in Redis before any side effect.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from contextlib import nullcontext
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
@@ -17,13 +18,13 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import content
-from bot.conversation import respond
+from bot.conversation import respond, write_quietly
 from bot.service_window import window_opened_by
 from bot.messages import Inbound, Reply
 from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
-from storage.database import ReadOnlyRefused
+from storage.database import BUSY_TIMEOUT_MS, READER_BUSY_TIMEOUT_MS, ReadOnlyRefused
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
@@ -174,7 +175,8 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
     message cost as served, docs/benchmarks.md): a member's turn with the lock taken (inside a
     flow too, whose changes end_message keeps as from the pool), answered with stores that refuse
     any write, Redis command or wait on a lock before it happens (bot.conversation.respond's
-    `at_once`). Such an answer cannot outlive the
+    `at_once`), but for writes the reply does not depend on, made after it (_write_after_reply).
+    Such an answer cannot outlive the
     budget; one that comes to a write gives up having changed nothing and is answered in the
     pool like any other, and so are most messages of its kind while its kind gives up more often
     than not (bot.conversation.AtOnceRecord). (A society served
@@ -183,10 +185,13 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
     routed = None
     if turn.taken and hasattr(services, "at_once"):
         try:
-            return _answer_in_turn(services, message, turn, at_once=True)[1]
+            xml = _answer_in_turn(services, message, turn, at_once=True)[1]
         except ReadOnlyRefused as refused:
             turn.start_over()
             routed = getattr(refused, "routed", None)
+        else:
+            _write_after_reply(services, turn)
+            return xml
     future = services.pool.submit(_answer_in_turn, services, message, turn, False, routed)
     try:
         return future.result(timeout=config.reply_budget_seconds)[1]
@@ -200,6 +205,27 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
     except redis.RedisError:
         log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", message.retry_key)
     return xml
+
+
+def _write_after_reply(services, turn: state.MemberTurn) -> None:
+    """The writes an answer made at once left for after its reply (Context.after_reply), each one
+    statement, made with the writing store once the reply is rendered and kept for retries. The
+    store's write lock is waited for no longer than a reader waits (storage.database), so that the
+    reply is not held up; a write that finds the store busy longer is made in the pool, not waited for."""
+    if not turn.after_reply:
+        return
+    db = services.db
+    db.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
+    try:
+        for write in turn.after_reply:
+            try:
+                write(db)
+            except sqlite3.OperationalError:  # locked past the wait (or failing: the pool logs it)
+                services.pool.submit(lambda write=write: write_quietly(write, services.db))
+            except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)
+                log.warning("a write after the reply to %s failed", turn.openid, exc_info=True)
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,

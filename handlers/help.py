@@ -78,7 +78,7 @@ def _anyone_there(ctx):
                      **content.society()["secretariat"])
 
 
-@handles("unknown")
+@handles("unknown", reads_only=True)
 def not_understood(ctx):
     reason = ctx.intent.slots.get("reason") if ctx.intent is not None else None
     if reason == "thanks":

@@ -81,6 +81,9 @@ class MemberTurn:
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
         self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
         self.language: str | None = None  # the language remembered for the member (remember_language)
+        # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
+        # made at once for after its reply (bot.conversation.Context.after_reply).
+        self.after_reply: list = []
 
     def _took(self, raw_flow: bytes | None, raw_language: bytes | None) -> None:
         self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
@@ -89,7 +92,7 @@ class MemberTurn:
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
         self.flow = json.loads(self._raw_flow) if self._raw_flow else None
-        self.outcome, self.later = "keep", []
+        self.outcome, self.later, self.after_reply = "keep", [], []
 
     def save(self, flow: dict) -> None:
         self.flow, self.outcome = flow, "save"

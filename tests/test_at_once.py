@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from dataclasses import replace
 
 import pytest
 
 from bot import content
 from bot.messages import Reply
-from bot.registry import EVENT_HANDLERS, FLOW_STEPS, MENU_HANDLERS
+from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
@@ -216,3 +217,33 @@ def test_a_member_inside_a_form_is_answered_at_once_when_the_answer_only_reads(w
     when = wire.say(member, "大概多久有回复")
     assert kept["ticket_no"] in when and len(list_tickets(db)) == 1
     assert answered_in == [True]
+
+
+def test_a_message_not_understood_is_answered_at_once_and_kept_for_the_secretariat(wire, db, monkeypatch):
+    """A message the bot does not understand is kept for the secretariat (a write the reply does not
+    wait for): it is made once the reply is rendered, so the message is answered in the request
+    thread, not sent to the pool for it; kept once, with the member's mobile number masked."""
+    answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "unknown")
+    member = new_member()
+    reply = wire.say(member, "我家猫不吃饭怎么办 13812345678")
+    assert reply == content.text("unknown.text")
+    [kept] = list(db.query("select * from misunderstood"))
+    assert kept["guess"] == "unknown" and kept["text"] == "我家猫不吃饭怎么办 138****5678"
+    assert answered_in == [True]
+
+
+def test_a_message_not_understood_while_the_store_is_busy_is_answered_and_kept_once_it_is_free(wire, db, config):
+    """The secretariat imports a roster (the store's write lock held): a message not understood still
+    gets its answer, and is kept once the lock is free, by the pool; nothing is lost, nothing doubled."""
+    member = new_member()
+    importing = open_database(config.sqlite_path)
+    importing.execute("BEGIN IMMEDIATE")
+    try:
+        assert wire.say(member, "我家猫不吃饭怎么办") == content.text("unknown.text")
+        assert db.execute("select count(*) from misunderstood").fetchone()[0] == 0
+    finally:
+        importing.execute("ROLLBACK")
+    deadline = time.monotonic() + 10
+    while not db.execute("select count(*) from misunderstood").fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家猫不吃饭怎么办"]
