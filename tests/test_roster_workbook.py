@@ -199,3 +199,22 @@ def test_two_mobiles_in_one_cell_keep_the_first_and_the_other_in_the_remarks(env
     assert found["remarks"] == "另一手机号：18838012345"
     [said] = [c for c in report["checks"] if c["row"] == 2]
     assert said["letter"] == "C" and "18838012345" in said["check"]
+
+
+def test_one_person_written_twice_by_two_keepers_is_one_member(env, db, tmp_path):
+    """The same ID card and name on two rows (another keeper gave a second number and the other phone):
+    one member, the first number, the other phone in the remarks, listed. An ID stored as a number
+    has lost its last digits and proves nothing."""
+    book = Workbook()
+    book.active.append(["会员号", "姓名", "身份证号", "手机", "会员类别"])
+    book.active.append(["ABC17029", "罗一", "410181197606041504", "13598120917", "高级会员"])
+    book.active.append(["ABC17030", "苗二", 4.10181197806038e17, "15821070193", "个人会员"])
+    book.active.append(["ABC17032", "苗二", 4.10181197806038e17, "15821070194", "个人会员"])
+    book.active.append(["ABC17031", "罗 一", "410181197606041504", "13903714417", "高级"])
+    book.save(tmp_path / "名册.xlsx")
+    report = imported(env, tmp_path / "名册.xlsx")
+    assert [n["member_no"] for n in report["new"]] == ["ABC17029", "ABC17030", "ABC17032"]
+    assert [(r["row"], r["first"]) for r in report["repeated"]] == [(5, 2)]
+    assert "另一手机号：13903714417" in member(db, "13598120917")["remarks"]
+    [said] = [c for c in report["checks"] if c["row"] == 5]
+    assert said["letter"] == "A" and "第 2 行" in said["check"]

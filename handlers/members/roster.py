@@ -295,8 +295,19 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     plan.checks.extend(Problem(row, sheet.columns["name"], "", "row_shifted", {"header": sheet.columns["name"].header})
                        for row in sheet.shifted)
     written = dict(sheet.rows)
+    identities: dict[tuple[str, str], int] = {}
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
+        same = _same_identity(written.get(row, {}), fields, row, identities)
+        if same:  # the same ID card and name as an earlier row: one person written twice by two keepers
+            plan.repeated.append((row, same))
+            plan.checks.append(Problem(row, sheet.columns.get("member_no") or sheet.columns["name"],
+                                       fields.get("member_no") or fields.get("name", ""), "same_identity",
+                                       {"first": same, "mobile": fields.get("mobile") or ""}))
+            extra = [f"{content.text('cli_roster.other_mobile')}：{fields['mobile']}"] if fields.get("mobile") and \
+                fields.get("mobile") != cleaned[same].get("mobile") else []
+            _carry_remarks(plan, same, "；".join([*extra, *([fields["remarks"]] if fields.get("remarks") else [])]))
+            continue
         repeated = _duplicates_in_file(sheet, row, fields, seen, cleaned)
         if isinstance(repeated, int):
             plan.repeated.append((row, repeated))
@@ -1025,6 +1036,21 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
         problems.append(Problem(row, sheet.columns["mobile"], fields["mobile"], "mobile_taken",
                                 {"member_no": other["member_no"], "name": other["name"]}))
     return member, problems
+
+
+_ID_CARD = re.compile(r"\d{17}[\dX]|\d{15}")
+
+
+def _same_identity(values: dict, fields: dict, row: int, identities: dict) -> int | None:
+    """The earlier row of the file with this row's ID card number (written as text: a number cell has
+    lost its last digits) and name, if any."""
+    headers = _membership()["roster"]["identity_headers"]
+    for header, value in values.get(OTHER_CELLS, []):
+        number = re.sub(r"\s", "", normalise(value)).upper() if isinstance(value, str) else ""
+        if header_key(header) in headers and _ID_CARD.fullmatch(number) and fields.get("name"):
+            first = identities.setdefault((number, _squeeze(fields["name"])), row)
+            return first if first != row else None
+    return None
 
 
 def _says_already_member(values: dict) -> bool:
