@@ -296,3 +296,61 @@ def test_a_party_said_with_the_request_is_noted_and_the_other_person_taken(bound
     assert "吴昊" in reply and "已为您登记人工服务" not in reply
     [ticket] = tickets_of(db, "o_bound")
     assert "15803718899" in ticket["body"]
+
+
+# --- more questions with answers of their own -------------------------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["入会有什么好处", "升级高级会员要什么条件"])
+def test_a_question_about_membership_is_answered_to_a_member_too(bound, asked):
+    reply = bound.says(asked)
+    assert "您已经是学会会员" not in reply and "请选择申请类型" not in reply
+
+
+def test_what_members_get_is_answered_without_starting_the_form(visitor):
+    reply = visitor.says("入会有什么好处")
+    assert "会员价" in reply and "请选择申请类型" not in reply
+
+
+def test_recommending_someone_else_says_how_they_apply(bound):
+    reply = bound.says("我想推荐一个同事入会")
+    assert "本人" in reply and "您已经是学会会员" not in reply
+
+
+@pytest.mark.parametrize("asked, what", [("帮我改一下名字", "姓名"), ("我想换个会员类别", "会员类别")])
+def test_a_change_the_chat_cannot_make_goes_to_the_secretariat(bound, asked, what):
+    reply = bound.says(asked)
+    assert what in reply and "秘书处" in reply and "【会员卡】" not in reply
+
+
+def test_whether_one_registered_shows_ones_registrations(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    visitor.says("刘洋 15890001111")
+    visitor.says("确认")
+    reply = visitor.says("能帮我查下我报名成功没有")
+    assert "实验室安全培训" in reply and "签到码" in reply and "回复数字报名" not in reply
+
+
+@pytest.mark.parametrize("asked", ["实验室安全培训可以带家属吗", "实验室安全培训提供午饭吗"])
+def test_a_detail_the_event_does_not_give_is_said_so_with_whom_to_ask(visitor, events, asked):
+    reply = visitor.says(asked)
+    assert "没有写" in reply and "0371-6000 0000" in reply
+
+
+def test_asking_for_another_like_it_is_no_question_about_its_details(visitor, events):
+    assert "没有写" not in visitor.says("下次还有类似的安全培训吗")
+
+
+def test_award_results_are_said_to_come_from_the_secretariat(visitor):
+    reply = visitor.says("评奖结果出来了吗")
+    assert "结果" in reply and "秘书处" in reply
+
+
+def test_asking_whether_the_bot_is_a_person_opens_no_ticket(visitor, db):
+    reply = visitor.says("你们是人工还是机器人")
+    assert "人工" in reply and "已为您登记人工服务" not in reply and tickets_of(db) == []
+
+
+def test_how_often_newsletters_come_is_answered_not_listed(visitor, news):
+    reply = visitor.says("会讯多久发一次")
+    assert "学科动态第1期" not in reply and "订阅" in reply

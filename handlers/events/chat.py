@@ -163,6 +163,9 @@ def show_events(ctx):
     if ctx.message.kind != "event" and _asks_about_own(ctx):
         return _show_mine(ctx)
     missing = _missing(ctx) if ctx.message.kind != "event" else None
+    unlisted = _unlisted_detail(ctx) if ctx.message.kind != "event" and missing is None else None
+    if unlisted is not None:  # "年会可以带家属吗": not in the notice, said so, with whom to ask
+        return unlisted
     meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
     reply = missing or meetings or _show_list(ctx, *_question(ctx))
     if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
@@ -182,6 +185,27 @@ def _missing(ctx, listing: paging.Listing = LISTING):
     if name is None:
         return None
     return _show_list(ctx, *guide.upcoming(date.today(), asked=content.text("events.heading.named", name=name)), listing)
+
+
+def _unlisted_detail(ctx):
+    """"实验室安全培训可以带家属吗", "年会提供午饭吗": a yes-or-no question about one event on something its
+    notice does not give (not its time, place, fee or lodging): said so, whom to ask, then the event's
+    details; None for any other message."""
+    chat, text = guide.settings()["chat"], ctx.text
+    if not any(mark in text for mark in chat["detail_question_marks"]) or any(word in text for word in chat["detail_not_words"]) or any(
+            guide.mentions(text, key) for key in ("when_where_words", "money_words", "lodging_words", "signup_words",
+                                                  "mine_words", "cancel_words")):
+        return None
+    named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), text)
+    if named is None:
+        query, _ = _question(ctx)
+        found = list_events(ctx.db, query, 0, 2) if query["word"] else []
+        named = (found[0], "") if len(found) == 1 else None
+    if named is None:
+        return None
+    event = named[0]
+    said = ctx.reply("events.detail_not_given", title=event["title"], **content.society()["secretariat"])
+    return said.with_note(_detail(ctx, event["id"]).text)
 
 
 def materials_asked(ctx):

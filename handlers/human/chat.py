@@ -24,6 +24,8 @@ def ask_for_a_person(ctx):
     refused = refuse_someone_elses_details(ctx)  # "张伟的电话是多少": no ticket, the privacy answer
     if refused is not None:
         return refused
+    if ctx.text and asks_if_bot(ctx.text):  # "你们是人工还是机器人": said, no one is called
+        return ctx.reply("human.bot")
     if ctx.text and asks_for_contact(ctx.text):  # "秘书处电话多少", "你们地址在哪": told, no one is called
         return ctx.reply("human.contact", **content.society()["secretariat"])
     said = ctx.text or content.text("tickets.human_by_menu")
@@ -36,6 +38,12 @@ def ask_for_a_person(ctx):
         open_human_ticket(ctx.db, ctx.openid, said)
         reply = ctx.reply("human.text")
     return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+
+
+def asks_if_bot(text: str) -> bool:
+    """"你们是人工还是机器人", "是真人吗": who answers, asked; not a request for a person."""
+    words = content.replies()["human"]["words"]
+    return any(word in text for word in words["bot"]) and any(word in text for word in words["bot_asks"])
 
 
 def asks_for_contact(text: str) -> bool:

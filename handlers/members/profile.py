@@ -122,6 +122,9 @@ def show_profile(ctx):
     if ctx.message.kind != "event" and asks_to_leave(ctx.text):  # "我想退会": how, not the card
         return leaving(ctx)
     member = find_member_by_openid(ctx.db, ctx.openid)
+    kept = _kept_by_secretariat(ctx.text) if ctx.message.kind == "text" else None
+    if kept:  # "帮我改一下名字", "我想换个会员类别": not by chat, said who does it
+        return ctx.reply("profile.change_by_secretariat", field=kept, **content.society()["secretariat"])
     if member:
         column = _update_wanted(ctx.text)
         if column:
@@ -138,6 +141,15 @@ def show_profile(ctx):
             return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
         return reply
     return start_binding(ctx)
+
+
+def _kept_by_secretariat(text: str) -> str | None:
+    """The field a change is asked for that only the secretariat makes (姓名, 会员类别), by its name; None
+    for any other message."""
+    words = _texts()["words"]
+    if not _mentions(text, words["change"]):
+        return None
+    return next((field for field, names in words["secretariat_fields"].items() if _mentions(text, names)), None)
 
 
 def asks_to_leave(text: str) -> bool:

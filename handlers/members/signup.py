@@ -315,15 +315,15 @@ def start_signup(ctx):
     conferred = _conferred(ctx.text)  # "我想申请会士", "申请荣誉会员": the society confers them
     if conferred:
         return ctx.reply(f"signup.{conferred}_conferred", **content.society()["secretariat"])
+    answered = form_question(ctx.text, in_form=False) if ctx.message.kind == "text" else None
+    if answered:  # "入会有什么好处", "升级高级会员要什么条件": answered, member or not, no form started yet
+        return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint"))
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         return ctx.reply("signup.already_member", member_no=member["member_no"])
     application = find_open_application(ctx.db, ctx.openid)
     if application:
         return application_status(ctx, application)
-    answered = form_question(ctx.text)
-    if answered:  # "高级会员和普通会员有什么区别": answered, no form started yet
-        return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint"))
     draft = state.take_draft(ctx.redis, ctx.openid, FLOW)
     if draft is not None:  # cancelled within the day: offer to go on from there
         ctx.start_flow(FLOW, draft["step"], **draft["data"])
@@ -754,12 +754,15 @@ def _category_clause(clause: str) -> bool:
         return False
 
 
-def form_question(text: str) -> str | None:
-    """The answer to a question about the application form itself ([[signup.form_questions]]), or None."""
+def form_question(text: str, in_form: bool = True) -> str | None:
+    """The answer to a question about the application form itself ([[signup.form_questions]]), or None;
+    `in_form`: asked while filling it in (questions marked before_form are answered only before)."""
     value = normalise(text)
     for question in _texts()["form_questions"]:
+        if in_form and question.get("before_form"):
+            continue
         if any(words in value for words in question["asks"]):
-            return question["answer"].format(categories=_category_lines())
+            return question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
     return None
 
 

@@ -45,6 +45,8 @@ def show_news(ctx):
         return _first_page(ctx, kind="resolution")
     topic = ctx.intent.slots.get("topic") if ctx.intent else None
     topic = topic if topic in ITEM_TOPICS else None  # `jobs` is not a newsletter topic
+    if ctx.message.kind == "text" and any(word in ctx.text for word in content.replies()["news"]["subject"]["how_often"]):
+        return ctx.reply("news.how_often")  # "会讯多久发一次": answered, not the list
     asked = _subject(ctx.text) if ctx.message.kind == "text" and topic is None else None
     if asked is not None:  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
         return _about(ctx, *asked)
