@@ -193,6 +193,10 @@ class Analysis:
         self.found = lex.find(self.tokens)
         self.scores = lex.scores(self.found.strength)
         self.rule_name, self.rule_score, self.fast = lex.verdict(self.scores, self.found.strength)
+        if lex.feedback_opener.match(self.fixed):
+            # "建议会费支持支付宝缴纳", "举报有人冒用学会名义搞培训收费": a suggestion or a report, whatever it names
+            self.rule_name, self.rule_score, self.fast = "feedback", max(self.rule_score, self.scores["feedback"]), True
+            return
         if self.fast and (len(self.fixed) >= lex.fast_max_chars
                           or _LATIN.search(self.fixed) and lex.mostly_untranslated(self.fixed)):
             # A story or a complaint that names an event, a fee or a form ("今年的培训名额太少了，希望多给一些"),
@@ -317,6 +321,8 @@ class _Lexicon:
         self._fast_off = frozenset(settings["fast_path_off"])
         self.fast_latin_share = float(settings["fast_path_latin_share"])
         self.fast_max_chars = int(settings["fast_path_max_chars"])
+        openers = "|".join(map(re.escape, sorted((normalize(w) for w in settings["feedback_openers"]), key=len, reverse=True)))
+        self.feedback_opener = re.compile(f"(?:我们|我|本人|俺)?(?:强烈)?(?:{openers})")
         self.denial_markers = frozenset(normalize(w) for w in settings["denial_markers"])
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])

@@ -267,3 +267,14 @@ def test_wanting_one_topic_and_waving_off_the_rest_subscribes(text, name):
 def test_a_trade_is_a_job_title(text, keywords):
     got = route(text)
     assert (got.name, got.slots["keywords"]) == ("jobs", keywords)
+
+
+@pytest.mark.parametrize("text", [
+    # a message that opens with a suggestion or a report is feedback, whatever dues, event or award it names
+    "建议会费可以用支付宝交",
+    "举报一下，有人打着学会的旗号办培训收钱",
+    "我们强烈建议评奖名额向基层倾斜",
+    "提个意见，年会的报名费太贵了",
+])
+def test_a_message_opening_with_a_suggestion_or_a_report_is_feedback(text):
+    assert route(text).name == "feedback"
