@@ -304,6 +304,9 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             plan.checks.append(Problem(row, sheet.columns.get("member_no") or sheet.columns["name"],
                                        fields.get("member_no") or fields.get("name", ""), "same_identity",
                                        {"first": same, "mobile": fields.get("mobile") or ""}))
+            plan.checks.append(Problem(same, sheet.columns.get("member_no") or sheet.columns["name"],
+                                       cleaned[same].get("member_no") or cleaned[same].get("name", ""),
+                                       "same_identity_first", {"row": row, "number": fields.get("member_no") or ""}))
             extra = [f"{content.text('cli_roster.other_mobile')}：{fields['mobile']}"] if fields.get("mobile") and \
                 fields.get("mobile") != cleaned[same].get("mobile") else []
             _carry_remarks(plan, same, "；".join([*extra, *([fields["remarks"]] if fields.get("remarks") else [])]))
