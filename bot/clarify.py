@@ -141,7 +141,7 @@ def _remember(ctx, intent: Intent) -> None:
 
     try:
         if intent.name == "cancel":
-            last = state.pop_last_routed(ctx.redis, ctx.openid)
+            last = state.pop_last_routed(ctx.turn)
             if last:
                 guess = json.loads(last)
                 if guess["intent"] not in ("unknown", "cancel"):

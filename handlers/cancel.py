@@ -9,7 +9,7 @@ from handlers.members import signup
 from handlers.events import chat as events
 
 
-@handles("cancel")
+@handles("cancel", reads_only=True)
 def cancel(ctx):
     if ctx.flow is None:
         if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel

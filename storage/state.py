@@ -81,13 +81,15 @@ class MemberTurn:
         self.outcome = "keep"  # or "save" (self.flow) or "clear"
         self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
         self.language: str | None = None  # the language remembered for the member (remember_language)
+        self.last_routed: str | None = None  # the member's last routed message (remember_last_routed)
         # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
         # made at once for after its reply (bot.conversation.Context.after_reply).
         self.after_reply: list = []
 
-    def _took(self, raw_flow: bytes | None, raw_language: bytes | None) -> None:
+    def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None) -> None:
         self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
         self.language = raw_language.decode() if raw_language else None
+        self.last_routed = raw_last_routed.decode() if raw_last_routed else None
 
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
@@ -103,11 +105,11 @@ class MemberTurn:
 
 # Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
 _BEGIN_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: claim, lock, flow, language[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
+-- KEYS: claim, lock, flow, language, last routed[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
-if KEYS[5] then redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[6]) end
+if KEYS[6] then redis.call('set', KEYS[6], ARGV[5], 'EX', ARGV[6]) end
 if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
-return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4])}
+return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5])}
 """)
 
 # The flow is written back only while the lock is still ours: a handler that outlived the
@@ -115,8 +117,11 @@ return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4])}
 # never over the "later" answer the webhook gave when the handler ran past the deadline.
 _END_MESSAGE_SCRIPT = Script(None, b"""
 -- KEYS: lock, flow, claim, later...  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending, (later value, later ttl)...
+-- (a later ttl of 0 deletes the key)
 local ours = redis.call('get', KEYS[1]) == ARGV[1]
-for i = 4, #KEYS do redis.call('set', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1]) end
+for i = 4, #KEYS do
+  if ARGV[2 * i + 1] == '0' then redis.call('del', KEYS[i]) else redis.call('set', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1]) end
+end
 if ours then
   if ARGV[2] == 'save' then redis.call('set', KEYS[2], ARGV[3], 'EX', ARGV[4])
   elseif ARGV[2] == 'clear' then redis.call('del', KEYS[2]) end
@@ -189,7 +194,8 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     The turn comes back untaken when another message of the member holds the lock.
     """
     turn = MemberTurn(openid)
-    keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid), _about_member_key("language", openid)]
+    keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid), _about_member_key("language", openid),
+            _last_routed_key(openid)]
     args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
     if window:
         kind, seconds, messages = window
@@ -199,7 +205,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     if claimed is None:
         return None
     if claimed[0]:
-        turn._took(claimed[1], claimed[2])
+        turn._took(claimed[1], claimed[2], claimed[3])
     return turn
 
 
@@ -210,9 +216,10 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
         with r.pipeline(transaction=False) as pipe:
             pipe.set(_lock_key(turn.openid), turn.token, nx=True, px=int(LOCK_HOLD_SECONDS * 1000))
             pipe.get(flow_key(turn.openid))
-            taken, raw_flow, raw_language = pipe.get(_about_member_key("language", turn.openid)).execute()
+            pipe.get(_about_member_key("language", turn.openid))
+            taken, raw_flow, raw_language, raw_last_routed = pipe.get(_last_routed_key(turn.openid)).execute()
         if taken:
-            turn._took(raw_flow, raw_language)
+            turn._took(raw_flow, raw_language, raw_last_routed)
         elif time.monotonic() >= deadline:
             raise MemberBusy(turn.openid)
         else:
@@ -812,9 +819,12 @@ def remember_last_routed(r: redis.Redis, openid: str, value: str, ttl: int) -> N
     _set_for_next_message(r, openid, _last_routed_key(openid), value, ttl)
 
 
-def pop_last_routed(r: redis.Redis, openid: str) -> str | None:
-    value = r.getdel(_last_routed_key(openid))
-    return value.decode() if value else None
+def pop_last_routed(turn: MemberTurn) -> str | None:
+    """The member's last routed message, read with their turn (begin_message), and forgotten with
+    the turn's end (end_message): a 取消 marks it once, without a round trip of its own."""
+    if turn.last_routed is not None:
+        turn.later.append((_last_routed_key(turn.openid), "", 0))
+    return turn.last_routed
 
 
 # --- the deployment checklist (`python -m bot doctor`, the console's dashboard) -----------------

@@ -247,3 +247,17 @@ def test_a_message_not_understood_while_the_store_is_busy_is_answered_and_kept_o
     while not db.execute("select count(*) from misunderstood").fetchone()[0] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家猫不吃饭怎么办"]
+
+
+def test_a_cancel_right_after_a_request_is_answered_at_once_and_marks_the_guess_once(wire, db, monkeypatch):
+    """取消 right after the bot opened a form marks the bot's guess as misread for the secretariat: the
+    guess comes with the member's turn and is forgotten with it (no Redis command of its own), so the
+    cancel is answered in the request thread; a second 取消 marks nothing more."""
+    answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "cancel")
+    member = new_member()
+    wire.say(member, "我要入会")  # the bot opens the application form
+    assert wire.say(member, "取消") == content.text("cancel.done", flow=content.feature_name("signup"))
+    wire.say(member, "取消")
+    rows = list(db.query("select text, guess, reason from misunderstood"))
+    assert rows == [{"text": "我要入会", "guess": "signup", "reason": "cancelled"}]
+    assert answered_in == [True, True]
