@@ -218,5 +218,9 @@ def test_one_person_written_twice_by_two_keepers_is_one_member(env, db, tmp_path
     assert "另一手机号：13903714417" in member(db, "13598120917")["remarks"]
     [said] = [c for c in report["checks"] if c["row"] == 5]
     assert said["letter"] == "A" and "第 2 行" in said["check"]
+    for row in (3, 4):  # the number cell's digits are gone: not kept as if they were the ID, asked again
+        [lost] = [c for c in report["checks"] if c["row"] == row and "重新要身份证号" in c["check"]]
+        assert lost["letter"] == "C"
+    assert "身份证号" not in (member(db, "15821070193")["remarks"] or "")
     [first] = [c for c in report["checks"] if c["row"] == 2]
     assert first["letter"] == "A" and "第 5 行" in first["check"] and "ABC17031" in first["check"]

@@ -271,7 +271,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
-                 "colour_contradiction", "paid_behind", "graduated", "mobiles_two")
+                 "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -497,6 +497,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     values = dict(values)
     marks = values.pop("dues_marks", None) or []
     other_cells = list(values.pop(OTHER_CELLS, None) or [])
+    other_cells = [cell for cell in other_cells if not _id_number_lost(sheet, row, cell, notices)]
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
@@ -1054,6 +1055,18 @@ def _same_identity(values: dict, fields: dict, row: int, identities: dict) -> in
             first = identities.setdefault((number, _squeeze(fields["name"])), row)
             return first if first != row else None
     return None
+
+
+def _id_number_lost(sheet: Sheet, row: int, cell: tuple, notices: list[Problem]) -> bool:
+    """An ID card number Excel stored as a number (shown 4.10E+17) has lost its last digits: it is not
+    kept as if it were the number, and the secretary is asked for it again."""
+    header, value = cell
+    if header_key(header) not in _membership()["roster"]["identity_headers"] or not isinstance(value, (int, float)) \
+            or isinstance(value, bool) or abs(value) < 1e14:
+        return False
+    column = next((c for c in sheet.ignored if c.header == header), None)
+    notices.append(Problem(row, column, f"{value:.6g}", "id_number_lost", {"header": header}))
+    return True
 
 
 def _says_already_member(values: dict) -> bool:
