@@ -92,6 +92,8 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     ("鹤壁招不招化验员，我有上岗证", "鹤壁", ["化验员"]),
     ("许昌有药剂师的岗位吗，在药房干了六年", "许昌", ["药剂师"]),
     ("想找个测绘的活，出野外也没关系", None, ["测绘"]),
+    ("周口招不招司机，B2驾照", "周口", ["司机"]),
+    ("想找个保管员的活，五十八岁，身体硬朗", None, ["保管员"]),
     # ... but a clause without such words still may name the work ("做食品检测的")
     ("想换个工作，做质量检测的，有吗", None, ["质量检测"]),
     # the project's dictionary tags its words (前端开发 is a noun, not jieba's idiom)
