@@ -367,7 +367,7 @@ def sign_up(ctx):
     if len(found) != 1:  # "报名实验室安全培训" among three trainings: the one its title names
         named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
         found, said = ([named[0]], named[1]) if named else (found, "")
-    if for_someone_else(ctx.text):
+    if for_someone_else(ctx.text) and (_party_in(ctx.text) or 0) < 2:  # "算上我同事一共两个人": the member first
         return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
     if len(found) == 1:
         return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said), party=_party_in(ctx.text))
@@ -410,7 +410,9 @@ def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None
         ctx.start_flow(SIGNUP, "contact", event=event["id"], person=given, listing=listing, party=party)
         if given:
             return ctx.reply(f"events.signup.ask_{'name' if given.get('mobile') else 'mobile'}")
-        return ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
+        asked = ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
+        note = _party_note(ctx)  # "我和我同事两个人": each registers on their own, said first
+        return Reply(text=note).with_note(asked.text) if note else asked
     person = person or {"member_id": None, "work_unit": None, **given}
     ctx.start_flow(SIGNUP, "confirm", event=event["id"], person=person, listing=listing, party=party)
     note = _party_note(ctx)  # "我们一共两个人": each registers on their own, said before the summary

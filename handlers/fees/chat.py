@@ -23,6 +23,7 @@ from handlers.fees import dues
 from handlers.events import guide
 from handlers.members import profile
 from handlers.members.profile import start_binding
+from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import looks_like_a_question, unit_in
@@ -341,7 +342,10 @@ def _invoice_title(ctx, text: str) -> str | None:
 @step(INVOICE, "details", reads_only=True, prompt="fees.invoice_prompt", tries=_tries_invoice,
       own_intents=("fee_status",))
 def invoice_details(ctx):
-    """Each message kept; once the title is known the ticket is made, with what is still missing said."""
+    """Each message kept; once the title is known the ticket is made, with what is still missing said.
+    A question that gives none of them ("会费一般什么时候交") is answered, the details waiting."""
+    if looks_like_a_question(ctx.text) and not _tries_invoice(ctx):
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))
     said = f"{ctx.flow_data['said']}\n{ctx.text}"
     title = _invoice_title(ctx, said)
     if title is None:

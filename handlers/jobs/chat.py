@@ -66,10 +66,10 @@ def _to_post(ctx) -> Reply:
 
 def _gives_posting(text: str) -> bool:
     """"岗位Java开发工程师，郑州，月薪10-15k，简历发hr@…": a posting's details (a way to apply and what the job is),
-    not a question about publishing."""
+    not a question about publishing (a long one that gives the details too, "…电话0371-…，请问怎么发布", is)."""
     words = job_board.settings()["chat"]
     plain = normalize(text)
-    return len(plain) >= words["posting_min_chars"] and not looks_like_a_question(text) and (
+    return len(plain) >= words["posting_min_chars"] and (not looks_like_a_question(text) or len(plain) >= 20) and (
         mobile_in(text) is not None or "@" in text or _LANDLINE.search(plain) is not None) and \
         any(word in plain for word in words["posting_words"])
 

@@ -481,7 +481,7 @@ def _bind(ctx, member: dict) -> Reply:
 
 # --- updates -----------------------------------------------------------------
 
-_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是|应该是|应为|正确的是)")
+_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是|应该是|应为|正确的是|新的是|新号码是|新号是|新邮箱是)")
 
 
 def _new_unit(text) -> str:
@@ -510,10 +510,14 @@ def _said_with_request(column: str, text: str):
     else None: then it is asked for."""
     if column == "gender":
         return gender_in(text)
+    if column == "email" and email_and_rest(text)[0]:  # "邮箱换了 新的ljg@163.com": an address is the new one
+        return email_and_rest(text)[0]
     if not _CHANGED_TO.match(normalise(text)):
         return None
+    said = _CHANGED_TO.sub("", normalise(text), count=1)  # "原来135…，现在换成137…": the new one
     try:
-        return UPDATES[column](_CHANGED_TO.sub("", normalise(text), count=1))  # "原来135…，现在换成137…": the new one
+        ends = r"[\s，,。；;！!]" if column in ("title", "work_unit") else r"[，,。；;！!]"  # a mobile may have spaces
+        return UPDATES[column](re.split(ends, said.strip())[0])  # "应该是研究员，你们写成副研究员了"
     except Invalid:
         return None
 

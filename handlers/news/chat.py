@@ -47,9 +47,9 @@ def show_news(ctx):
     topic = topic if topic in ITEM_TOPICS else None  # `jobs` is not a newsletter topic
     if ctx.message.kind == "text" and any(word in ctx.text for word in content.replies()["news"]["subject"]["how_often"]):
         return ctx.reply("news.how_often")  # "会讯多久发一次": answered, not the list
-    asked = _subject(ctx.text) if ctx.message.kind == "text" and topic is None else None
-    if asked is not None:  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
-        return _about(ctx, *asked)
+    asked = _subject(ctx.text) if ctx.message.kind == "text" else None
+    if asked is not None and (topic is None or asked[1] or _any_about(ctx, asked[0])):
+        return _about(ctx, *asked)  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
     unread = [row["item_id"] for row in delivery.unread_inbox(ctx.db, ctx.openid)]
     if unread:
         return _inbox(ctx, unread, topic)
@@ -79,9 +79,14 @@ def _subject(text: str) -> tuple[str, bool] | None:
     words = content.replies()["news"]["subject"]
     for pattern in words["patterns"]:
         found = re.search(pattern, re.sub(r"\s+", "", text))
-        if found and found.group(1) not in topic_names().values() and found.group(1) not in words["not_subjects"]:
-            return found.group(1), False
+        subject = re.sub(f"(?:{'|'.join(words['subject_tails'])})$", "", found.group(1)) if found else ""
+        if len(subject) >= 2 and subject not in topic_names().values() and subject not in words["not_subjects"]:
+            return subject, False  # "人工智能学科方面的": 人工智能
     return None
+
+
+def _any_about(ctx, subject: str) -> bool:
+    return bool(latest_items(ctx.db, reader=ctx.openid, word=subject, limit=1))
 
 
 def _about(ctx, subject: str, publication: bool):
