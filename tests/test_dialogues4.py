@@ -413,3 +413,15 @@ def test_a_question_while_giving_invoice_details_is_never_taken_as_one(visitor, 
     visitor.says("会费能开发票吗")
     reply = visitor.says("会费一般什么时候交")
     assert "抬头写哪个单位" not in reply and "记下了" not in reply
+
+
+def test_whether_a_non_member_may_attend_an_event_is_answered_with_its_fee(visitor, db):
+    add_event(db, "秋季学术年会", 30, fee="会员500元，非会员700元")
+    reply = visitor.says("非会员能参加年会吗")
+    assert reply.startswith("可以") and "700元" in reply and "请回复参加人的姓名" not in reply
+    assert "姓名和手机号" in visitor.says("那帮我报一个")
+
+
+def test_when_dues_are_due_is_answered(visitor):
+    reply = visitor.says("会费一年中什么时候交")
+    assert "12 月 31 日" in reply and "会费标准：" not in reply

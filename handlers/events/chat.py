@@ -22,6 +22,7 @@ from bot import content, offers, paging
 from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
+from handlers.members import profile
 from bot.conversation import continue_said, is_one_of, says_yes
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import normalize
@@ -369,6 +370,10 @@ def sign_up(ctx):
         found, said = ([named[0]], named[1]) if named else (found, "")
     if for_someone_else(ctx.text) and (_party_in(ctx.text) or 0) < 2:  # "算上我同事一共两个人": the member first
         return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
+    if len(found) == 1 and profile.asks_if_non_members_may(ctx.text):  # "非会员能参加年会吗": yes, with its fee
+        event = found[0]
+        ctx.start_flow("events", paging.STEP, query=query, heading="", shown=[event["id"]], current=event["id"], offset=1)
+        return ctx.reply("events.signup.non_members", title=event["title"], fee=event["fee"] or content.text("events.none"))
     if len(found) == 1:
         return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said), party=_party_in(ctx.text))
     return _show_list(ctx, query, heading, SIGNUP_LISTING)
