@@ -278,3 +278,14 @@ def test_a_trade_is_a_job_title(text, keywords):
 ])
 def test_a_message_opening_with_a_suggestion_or_a_report_is_feedback(text):
     assert route(text).name == "feedback"
+
+
+@pytest.mark.parametrize("text, name", [
+    # every day / every time is from now on: subscribe; "give me some" is reading once
+    ("人才资讯我想天天都能收到", "subscribe"),
+    ("政策新闻每回出了都推一下", "subscribe"),
+    ("来点学科动态看看", "news"),
+    ("天天推这么多，烦死了", "unsubscribe"),
+])
+def test_every_day_is_a_subscription_and_give_me_some_is_reading(text, name):
+    assert route(text).name == name
