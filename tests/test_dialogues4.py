@@ -425,3 +425,13 @@ def test_whether_a_non_member_may_attend_an_event_is_answered_with_its_fee(visit
 def test_when_dues_are_due_is_answered(visitor):
     reply = visitor.says("会费一年中什么时候交")
     assert "12 月 31 日" in reply and "会费标准：" not in reply
+
+
+def test_a_remark_given_with_the_contact_is_shown_and_passed_to_the_secretariat(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    summary = visitor.says("冯静 13783956677 我22号下午才能到")
+    assert "22号下午才能到" in summary
+    assert "报名成功" in visitor.says("确认")
+    [ticket] = tickets_of(db)
+    assert "22号下午才能到" in ticket["body"] and "实验室安全培训" in ticket["body"]

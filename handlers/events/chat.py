@@ -437,9 +437,25 @@ def _waitlist_note(event: dict) -> str:
     return content.text("events.signup.waitlist_note", waiting=event["waitlisted"]) if _is_full(event) else ""
 
 
+def _remark_in(text: str) -> str:
+    """What a registrant adds beside the contact ("我22号下午才能到", "需要素食"): the clauses that say a
+    time or a need (content/events.toml remark_marks), for the secretariat; "" when none."""
+    marks = guide.settings()["chat"]["remark_marks"]
+    clauses = re.split(r"[,，;；。\s]+", normalise(text))
+    return "，".join(clause for clause in clauses if clause and not _MOBILE.search(clause)
+                    and not any(word in clause for word in ("手机", "电话", "号码", "编号", "微信号"))
+                    and not looks_like_a_question(clause)
+                    and (_DAY.search(clause) or any(mark in clause for mark in marks)))
+
+
+_DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
+
+
 def _confirm_prompt(ctx):
     event, person = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["person"]
     unit = content.text("events.signup.unit_line", unit=person["work_unit"]) if person.get("work_unit") else ""
+    if ctx.flow_data.get("remark"):  # "我22号下午才能到": shown, passed on once registered
+        unit += content.text("events.signup.remark_line", remark=ctx.flow_data["remark"])
     return ctx.reply("events.signup.confirm", title=event["title"], dates=guide.dates_text(event),
                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"),
                      name=person["name"], mobile=mask_mobile(person["mobile"]) if person.get("mobile") else "",
@@ -608,6 +624,8 @@ def contact(ctx):
     party = _party_in(ctx.text)
     if party:
         ctx.goto("contact", party=party)
+    if _remark_in(ctx.text):
+        ctx.goto("contact", remark=_remark_in(ctx.text))
     person = {**ctx.flow_data.get("person", {}), **_contact_in(ctx.text)}
     ctx.goto("contact", person=person)
     missing = [key for key in ("name", "mobile") if not person.get(key)]
@@ -623,7 +641,7 @@ def contact(ctx):
 
 
 def _register(ctx, event_id: int, person: dict):
-    party_note = _party_note(ctx)
+    party_note, remark = _party_note(ctx), ctx.flow_data.get("remark")
     _end_signup(ctx)
     if ctx.flow is not None and ctx.flow["name"] == "events":
         ctx.goto(paging.STEP, registered=event_id)  # "帮我同事也报一个" next: this event
@@ -633,6 +651,10 @@ def _register(ctx, event_id: int, person: dict):
         return ctx.reply(f"events.refused.{refused.reason}", **refused.facts)
     event = find_event(ctx.db, event_id)
     facts = {"title": event["title"], "dates": guide.dates_text(event), "place": event["place"] or ""}
+    if remark:  # "我22号下午才能到": for the secretariat, with whose registration it is
+        create_ticket(ctx.db, ctx.openid, content.text("events.signup.remark_category"),
+                      content.text("events.signup.remark_ticket", title=event["title"], name=person.get("name") or "",
+                                   mobile=person.get("mobile") or "", remark=remark))
     if registration["status"] == REGISTERED:
         registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
         if party_note:  # "我们单位去3个人": the others' names and mobiles may come next
