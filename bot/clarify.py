@@ -26,7 +26,7 @@ import re
 
 from bot import content
 from bot.messages import Reply
-from bot.privacy import mask_mobile
+from bot.privacy import mask_personal
 from bot.registry import step
 from bot.router import Intent, analyse
 from storage import misunderstood
@@ -149,7 +149,7 @@ def _remember(ctx, intent: Intent) -> None:
                           misunderstood.CANCELLED)
         elif ctx.flow is None or ctx.flow.get("name") != FLOW:
             state.remember_last_routed(ctx.redis, ctx.openid, json.dumps(
-                {"text": mask_mobile(ctx.text)[:misunderstood.TEXT_LIMIT], "intent": intent.name,
+                {"text": mask_personal(ctx.text)[:misunderstood.TEXT_LIMIT], "intent": intent.name,
                  "confidence": intent.confidence}, ensure_ascii=False), CANCEL_AFTER_SECONDS)
     except Exception:  # noqa: BLE001 (Redis down: the member still gets the answer)
         log.warning("could not keep the last routed message", exc_info=True)
@@ -158,7 +158,7 @@ def _remember(ctx, intent: Intent) -> None:
 def _keep(ctx, text: str, intent: Intent, reason: str) -> None:
     """Keep the message for the secretariat once the reply is out (the reply does not wait for it);
     a locked or full database must not cost the member the reply."""
-    text = mask_mobile(text or "").strip()
+    text = mask_personal(text or "").strip()
     if text:
         key = member_key(ctx)
         ctx.after_reply(lambda db: misunderstood.record(db, key, text, intent.name, intent.confidence, reason))

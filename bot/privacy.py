@@ -1,4 +1,5 @@
 """Personal data and secrets never leave in the clear: mobile numbers are masked in replies and logs,
+ID card numbers (身份证号, kept in a member's remarks from a roster) wherever a mobile is and in logs,
 secrets in an error's URL (an HTTP library's message quotes the URL it failed on) are hidden."""
 from __future__ import annotations
 
@@ -13,6 +14,41 @@ def mask_mobile(text: str) -> str:
     return _MOBILE.sub(r"\1****\2", text)
 
 
+# 18 digits (the last may be X) or the old 15, each with a birth date in place: 6 digits of region, then
+# yyyymmdd (yymmdd), 3 of sequence and the check character. A receipt or order number is left alone.
+_BIRTH_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_ID_NUMBER = re.compile(rf"(?<![0-9])(?:\d{{6}}(?:19|20)\d{{2}}{_BIRTH_DAY}\d{{3}}[0-9Xx]|\d{{8}}{_BIRTH_DAY}\d{{3}})"
+                        r"(?![0-9A-Za-z])")
+
+
+def mask_id_number(text: str) -> str:
+    """410105198803123456 -> 4101**********3456 (first 4 and last 4 kept, as many * as hidden)."""
+    return _ID_NUMBER.sub(lambda found: _masked(found.group(0)), text)
+
+
+def _masked(number: str) -> str:
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_personal(text: str) -> str:
+    """Mobiles and ID card numbers masked: what free text (remarks, a member's words, a log line) needs."""
+    return mask_mobile(mask_id_number(text))
+
+
+_MASKED = re.compile(r"(?<![0-9])([0-9]{3,4})(\*{4,})([0-9]{3}[0-9Xx])")
+
+
+def unmasked(text: str, original: str | None) -> str:
+    """Each number `text` shows masked (as this module masks them) back to the one of `original` it
+    stands for: an export or an edit form sent back does not put 4101**********3456 in its place."""
+    def back(found: re.Match) -> str:
+        first, hidden, last = found.groups()
+        whole = re.search(rf"(?<![0-9]){first}[0-9]{{{len(hidden)}}}{last}(?![0-9A-Za-z])", original or "",
+                          re.IGNORECASE)
+        return whole.group(0) if whole else found.group(0)
+    return _MASKED.sub(back, text)
+
+
 _SECRET_IN_URL = re.compile(r"((?:secret|appsecret|access_token|component_access_token|token|password)=)"
                             r"[^&\s'\")]+", re.IGNORECASE)
 
@@ -23,7 +59,7 @@ def hide_secrets(text: str) -> str:
 
 
 class MaskMobileFilter(logging.Filter):
-    """Applied to every log record the bot writes: mobiles masked and secrets hidden in the message,
+    """Applied to every log record the bot writes: mobiles and ID card numbers masked and secrets hidden in the message,
     and in the traceback of a logged exception (requests quotes the URL it failed on, secret included)."""
 
     def __init__(self, secrets=()):
@@ -31,7 +67,7 @@ class MaskMobileFilter(logging.Filter):
         self.secrets = _longest_first(secrets)
 
     def clean(self, text: str) -> str:
-        text = hide_secrets(mask_mobile(text))
+        text = hide_secrets(mask_personal(text))
         for secret in self.secrets:  # the configured values themselves, wherever an error quotes them
             text = text.replace(secret, "***")
         return text

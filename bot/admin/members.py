@@ -17,12 +17,12 @@ from handlers.fees import dues
 from handlers.members import roster
 from handlers.members import membership
 from bot.admin import roster_import
-from bot.admin.accounts import EVERYONE
+from bot.admin.accounts import ADMIN, EVERYONE
 from bot.admin.ui import (
     actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, send_table, t, texts,
-    unit_options, unit_scope,
+    unit_options, unit_scope, user,
 )
-from bot.privacy import mask_mobile
+from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
 from storage.fees import find_payer, payments_of
@@ -103,18 +103,27 @@ def _unit_dues(unit: dict) -> dict:
     return {"sentence": sentence, "payments": payments}
 
 
+def sees_id_numbers() -> bool:
+    """The whole ID card number (a 身份证号 column kept in the remarks) is for the society's admin alone:
+    certificates and award forms need it; staff and unit contacts see 4101**********3456."""
+    return user()["role"] == ADMIN
+
+
 @bp.get("/export")
 @allow(*EVERYONE)
 def export():
     """The filtered members in the roster's own columns (imports back unchanged), full mobiles for the
-    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact."""
+    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact.
+    ID card numbers in the remarks are whole for the admin only."""
     fmt = request.args.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         abort(400)
     rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
     if unit_scope() is not None:
         rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None,
-                     remarks=mask_mobile(row.get("remarks") or "") or None) for row in rows]
+                     remarks=mask_personal(row.get("remarks") or "") or None) for row in rows]
+    elif not sees_id_numbers():
+        rows = [dict(row, remarks=membership.without_id_numbers(row.get("remarks"))) for row in rows]
     headers, table = roster.export_table(db(), rows)
     store.record_history(db(), "roster", None, "exported", actor(),
                          detail={"count": [None, len(rows)]})
@@ -129,6 +138,8 @@ def show(member_no: str):
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
     history = [membership.history_view(row, full=full, db=db())
                for row in store.history_of(db(), "member", member["id"])]
+    if not sees_id_numbers():
+        view, history = membership.without_id_numbers(view), membership.without_id_numbers(history)
     return render("member.html", member=member, view=view, history=history,
                   fellow_cap=records.fellow_cap(db()))
 
@@ -183,10 +194,13 @@ def edit(member_no: str):
     units = store.unit_numbers(db())
     form = {key: member.get(key) for key in EDIT_FIELDS}
     form["unit_no"] = units.get(member["unit_id"])
+    if not sees_id_numbers() and form["remarks"]:
+        form["remarks"] = mask_id_number(form["remarks"])
     errors: dict = {}
     if request.method == "POST":
         form = request.form.to_dict()
-        values, errors = _cleaned(request.form, member, date.today())
+        sent = dict(form, remarks=unmasked(form.get("remarks", ""), member["remarks"]))  # staff's masked numbers
+        values, errors = _cleaned(sent, member, date.today())
         reason = request.form.get("reason", "").strip() or None
         if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
             return redirect(url_for(".show", member_no=member["member_no"]))

@@ -14,7 +14,7 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.commands.members import (actor_option, field_text, import_options, label, members_data, print_members,
                                   print_table, refusals, run_import, say)
-from bot.privacy import mask_mobile
+from bot.privacy import mask_mobile, mask_personal
 from storage import members as store
 
 _help = help_texts("units_cli")
@@ -30,7 +30,7 @@ def unit_view(unit: dict, today: date, members: int | None = None) -> dict:
     view = {key: unit.get(key) for key in SHOW_FIELDS}
     view.update(standing=dues.dues_standing("unit", unit["paid_through"], today),
                 contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,
-                remarks=mask_mobile(unit.get("remarks") or "") or None)
+                remarks=mask_personal(unit.get("remarks") or "") or None)
     if members is not None:
         view["members"] = members
     return view

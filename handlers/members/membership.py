@@ -18,7 +18,7 @@ import redis
 from bot import content, delivery
 from handlers.members import roster
 from handlers.fees import dues
-from bot.privacy import mask_mobile
+from bot.privacy import mask_id_number, mask_mobile, mask_personal
 from bot.sheet_import import header_text, problem_view, sheet_lines
 from bot.validation import age_band, normalise
 from handlers.members import records
@@ -57,7 +57,7 @@ def percent(share: float) -> str:
 
 
 def field_text(key: str, value, full: bool = False) -> str:
-    """One stored value as the secretariat reads it: names for codes, masked mobiles."""
+    """One stored value as the secretariat reads it: names for codes, masked mobiles and ID numbers."""
     if value is None or value == "":
         return "—"
     if key == "category":
@@ -68,7 +68,7 @@ def field_text(key: str, value, full: bool = False) -> str:
         return label("standings", value)
     if isinstance(value, bool):
         return label("words", "yes" if value else "no")
-    return str(value) if full else mask_mobile(str(value))
+    return str(value) if full else mask_personal(str(value))
 
 
 def changes_text(changes: dict, full: bool = False, name=None, value=None) -> str:
@@ -133,7 +133,7 @@ def member_view(member: dict, today: date, units: dict[int, str], full: bool = F
     )
     if not full:
         view["mobile"] = mask_mobile(member["mobile"] or "") or None
-        view["remarks"] = mask_mobile(member.get("remarks") or "") or None  # 手机号已换 13812345678
+        view["remarks"] = mask_personal(member.get("remarks") or "") or None  # 手机号已换 13812345678, 身份证号：…
     return view
 
 
@@ -152,8 +152,20 @@ def history_view(row: dict, full: bool, db=None) -> dict:
     view = {"at": row["at"], "actor": row["actor"], "action": row["action"], "reason": row["reason"],
             "detail": detail or None, "actor_name": _actor_name(db, row["actor"]) if db is not None else None}
     if not full:
-        view = json.loads(mask_mobile(json.dumps(view, ensure_ascii=False)))
+        view = json.loads(mask_personal(json.dumps(view, ensure_ascii=False)))
     return view
+
+
+def without_id_numbers(item):
+    """A member's view or history item with the ID card numbers masked, mobiles left as they are:
+    what the society's staff see (only its admin needs the whole number, for a certificate or an award)."""
+    if isinstance(item, str):
+        return mask_id_number(item)
+    if isinstance(item, dict):
+        return {key: without_id_numbers(value) for key, value in item.items()}
+    if isinstance(item, (list, tuple)):
+        return [without_id_numbers(value) for value in item]
+    return item
 
 
 def _unit_text(db, unit_id) -> str | None:

@@ -26,6 +26,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot import content
+from bot.privacy import unmasked
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
 from handlers.fees.dues import yearly_fee as dues_yearly_fee
@@ -434,8 +435,10 @@ def _carry_remarks(plan: ImportPlan, first: int, remarks: str | None) -> None:
 def _merged_remarks(stored: str, written: str) -> str:
     """A file's remarks join those stored, never replace them (退休 from one list, 出国 from the next).
     What the store holds already is not repeated however it is written the next time: in another
-    order, joined by 、 or a comma, with other colons, spaces or full-width digits."""
+    order, joined by 、 or a comma, with other colons, spaces or full-width digits, or masked by an
+    export (身份证号：4101**********3456 where the whole number is held)."""
     joiner = columns()["remarks"]["joiner"]
+    written = unmasked(written, stored)
     held = _remark_key(stored)
     added = []
     for part in filter(None, (p.strip() for p in _REMARK_PARTS.split(written))):
