@@ -289,3 +289,15 @@ def test_a_message_opening_with_a_suggestion_or_a_report_is_feedback(text):
 ])
 def test_every_day_is_a_subscription_and_give_me_some_is_reading(text, name):
     assert route(text).name == name
+
+
+@pytest.mark.parametrize("text, name", [
+    # refusing to receive (不想接收, 无需推送) is unsubscribe although 接收 alone wants pushes
+    ("以后不想接收行业动态了", "unsubscribe"),
+    ("政策新闻无需推送", "unsubscribe"),
+    # "keep pushing" subscribes; "send me one to look at" reads once
+    ("行业动态请持续推送", "subscribe"),
+    ("刚出的职称政策，给我发一份瞅瞅", "news"),
+])
+def test_refusing_to_receive_keeping_on_and_one_copy_to_look_at(text, name):
+    assert route(text).name == name
