@@ -6,6 +6,7 @@ The full list of services is shown on 帮助 (or the menu) and after a real miss
 import re
 
 from bot import content
+from bot.messages import Reply
 from bot.registry import handles
 from bot.router import normalize
 from bot.validation import looks_like_a_question
@@ -98,6 +99,19 @@ def not_understood(ctx):
         return fee
     if feedback.asks_who_will_know(ctx.text):  # "会不会有人知道是我提的" after a complaint
         return ctx.reply("feedback.identity", **content.society()["secretariat"])
+    answered = common_question(ctx.text)
+    if answered is not None:  # "发票开好了吗", "帮我续一年": its answer, not the menu
+        return Reply(text=answered)
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
     return ctx.reply("unknown.text")
+
+
+def common_question(text: str) -> str | None:
+    """The answer to a common question no capability holds ([[unknown.questions]]: invoice progress, renewing, a
+    student who graduates), or None."""
+    plain = _plain(text)
+    for question in content.replies()["unknown"]["questions"]:
+        if any(words in plain for words in question["asks"]):
+            return question["answer"].format(**content.society()["secretariat"])
+    return None

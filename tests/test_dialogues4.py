@@ -435,3 +435,10 @@ def test_a_remark_given_with_the_contact_is_shown_and_passed_to_the_secretariat(
     assert "报名成功" in visitor.says("确认")
     [ticket] = tickets_of(db)
     assert "22号下午才能到" in ticket["body"] and "实验室安全培训" in ticket["body"]
+
+
+@pytest.mark.parametrize("asked, said", [("发票开好了吗", "我的诉求"), ("帮我续一年", "会费"),
+                                         ("学生毕业了怎么办", "普通会员")])
+def test_a_clear_question_the_router_cannot_place_gets_its_answer_not_the_menu(visitor, asked, said):
+    reply = visitor.says(asked)
+    assert said in reply and "您可以直接打字告诉我想办的事" not in reply
