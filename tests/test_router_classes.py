@@ -301,3 +301,8 @@ def test_every_day_is_a_subscription_and_give_me_some_is_reading(text, name):
 ])
 def test_refusing_to_receive_keeping_on_and_one_copy_to_look_at(text, name):
     assert route(text).name == name
+
+
+def test_an_offer_of_certificates_without_review_is_spam():
+    got = route("代办职称证，不用审核，三天拿证")
+    assert (got.name, got.slots) == ("unknown", {"reason": "spam"})
