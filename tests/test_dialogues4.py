@@ -442,3 +442,13 @@ def test_a_remark_given_with_the_contact_is_shown_and_passed_to_the_secretariat(
 def test_a_clear_question_the_router_cannot_place_gets_its_answer_not_the_menu(visitor, asked, said):
     reply = visitor.says(asked)
     assert said in reply and "您可以直接打字告诉我想办的事" not in reply
+
+
+def test_cancelling_a_registration_is_confirmed_by_a_yes_in_a_few_words(visitor, events, db):
+    visitor.says("最近有哪些培训")
+    visitor.says("报第一个")
+    visitor.says("刘洋 15890001111")
+    visitor.says("确认")
+    visitor.says("我要取消报名")
+    assert "已取消" in visitor.says("嗯 对")
+    assert registrations(db) == []

@@ -842,7 +842,7 @@ def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):
         return ctx.reply("events.cancel.confirm", title=title)
-    if is_one_of(ctx.text, "confirm_words"):
+    if says_yes(ctx.text):  # also "嗯 对"
         promoted = cancel_registration(ctx.db, ctx.flow_data["registration"])
         ctx.end_flow()
         guide.notify_promoted(ctx.db, ctx.redis, promoted)
