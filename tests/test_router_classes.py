@@ -307,3 +307,14 @@ def test_refusing_to_receive_keeping_on_and_one_copy_to_look_at(text, name):
 def test_an_offer_of_certificates_without_review_is_spam():
     got = route("代办职称证，不用审核，三天拿证")
     assert (got.name, got.slots) == ("unknown", {"reason": "spam"})
+
+
+@pytest.mark.parametrize("text", [
+    # a member fed up with the pushes: never a subscription, however often "every day" is said
+    "你们天天推那些企业广告 有完没完",
+    "天天推 没完没了的",
+    "每天都发这些东西 烦不烦啊",
+    "一天推好几回 刷屏了都",
+])
+def test_a_complaint_about_daily_pushes_is_not_a_subscription(text):
+    assert route(text).name == "unsubscribe"
