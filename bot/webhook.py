@@ -24,7 +24,7 @@ from bot.messages import Inbound, Reply
 from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
-from storage.database import BUSY_TIMEOUT_MS, READER_BUSY_TIMEOUT_MS, ReadOnlyRefused
+from storage.database import READER_BUSY_TIMEOUT_MS, ReadOnlyRefused, waiting_at_most
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
@@ -214,9 +214,7 @@ def _write_after_reply(services, turn: state.MemberTurn) -> None:
     reply is not held up; a write that finds the store busy longer is made in the pool, not waited for."""
     if not turn.after_reply:
         return
-    db = services.db
-    db.execute(f"PRAGMA busy_timeout = {READER_BUSY_TIMEOUT_MS}")
-    try:
+    with waiting_at_most(services.db, READER_BUSY_TIMEOUT_MS) as db:
         for write in turn.after_reply:
             try:
                 write(db)
@@ -224,8 +222,6 @@ def _write_after_reply(services, turn: state.MemberTurn) -> None:
                 services.pool.submit(lambda write=write: write_quietly(write, services.db))
             except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)
                 log.warning("a write after the reply to %s failed", turn.openid, exc_info=True)
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,

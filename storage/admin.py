@@ -14,17 +14,13 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import first_of, now_iso
 from storage.members import ROLL_STATUSES, record_history
 from storage.sqlite import transaction
 
 ROLES = ("admin", "staff", "unit")
 USERS = "admin_users"  # a society's console users; the province's are in the registry (storage/province.py)
 USER_FIELDS = ("role", "unit_id", "active")  # what a change to a user records, old and new
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 def _marks(values) -> str:
@@ -35,11 +31,11 @@ def _marks(values) -> str:
 
 def find_user(db: sqlite_utils.Database, user_id: int, table: str = USERS) -> dict | None:
     """A console user by id; `table` names the province's users table for a province user."""
-    return _first(db[table].rows_where("id = ?", [user_id], limit=1))
+    return first_of(db[table].rows_where("id = ?", [user_id], limit=1))
 
 
 def find_user_by_name(db: sqlite_utils.Database, username: str, table: str = USERS) -> dict | None:
-    return _first(db[table].rows_where("username = ?", [username], limit=1))
+    return first_of(db[table].rows_where("username = ?", [username], limit=1))
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict]:

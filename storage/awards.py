@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.members import next_number, record_history
 from storage.sqlite import transaction
 
 TALENT = "talent"
 DEFAULT_KIND = "award"  # a call of no stated kind: the most common
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 def guide_key(name: str, deadline: str) -> str:
@@ -31,13 +27,13 @@ def find_award(db: sqlite_utils.Database, key: str | int) -> dict | None:
     """A call by its number (PJ2026001) or id."""
     text = str(key).strip().upper()
     column = "id" if text.isdigit() else "award_no"
-    return _first(db["awards"].rows_where(f"{column} = ?", [text], limit=1))
+    return first_of(db["awards"].rows_where(f"{column} = ?", [text], limit=1))
 
 
 def find_award_to_import(db: sqlite_utils.Database, award_no: str | None, key: str) -> dict | None:
     """The stored call a row is about: by its number, else by name + deadline year."""
     found = find_award(db, award_no) if award_no else None
-    return found or _first(db["awards"].rows_where("guide_key = ?", [key], limit=1))
+    return found or first_of(db["awards"].rows_where("guide_key = ?", [key], limit=1))
 
 
 def save_awards(db: sqlite_utils.Database, new: list[tuple[dict, str]], changes: list[tuple[int, dict, str]],

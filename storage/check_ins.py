@@ -3,17 +3,13 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import now_iso
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
+from storage.database import first_of, now_iso
 
 
 def find_by_code(db: sqlite_utils.Database, event_id: int, code: str) -> dict | None:
     """The registration of this event with this check-in code, whatever its status."""
-    return _first(db.query("select * from registrations where event_id = ? and checkin_code = ? "
-                           "order by id desc limit 1", [event_id, code]))
+    return first_of(db.query("select * from registrations where event_id = ? and checkin_code = ? "
+                            "order by id desc limit 1", [event_id, code]))
 
 
 def check_in(db: sqlite_utils.Database, registration_id: int, actor: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -118,6 +119,11 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return migrations.apply_migrations(db, now_iso())
 
 
+def first_of(rows) -> dict | None:
+    """The first of the rows a sqlite-utils read yields, or None when there is none."""
+    return next(iter(rows), None)
+
+
 def first_row(db: sqlite_utils.Database, sql: str, params=()) -> dict | None:
     """The first row `sql` selects, as a dict, in one statement: for reads on a member's message,
     where sqlite-utils' rows_where first reads the schema (the table's existence) and query()
@@ -144,6 +150,17 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> int:
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
     return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
+
+
+@contextmanager
+def waiting_at_most(db: sqlite_utils.Database, busy_ms: int):
+    """Inside the block the store waits for another's write lock no longer than `busy_ms` (a write
+    made after a reply must not hold up the next message), then as long as it always does."""
+    db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+    try:
+        yield db
+    finally:
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
 def take_and_release_write_lock(db: sqlite_utils.Database) -> None:

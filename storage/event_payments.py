@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import now_iso
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
+from storage.database import first_of, now_iso
 
 
 def set_fee(db: sqlite_utils.Database, registration_id: int, fee_type: str, fee_fen: int) -> None:
@@ -33,5 +29,5 @@ def mark_registration_refunded(db: sqlite_utils.Database, registration_id: int, 
 
 
 def registration(db: sqlite_utils.Database, registration_id: int) -> dict | None:
-    return _first(db.query("select r.*, e.event_no, e.title, e.starts_on from registrations r "
-                           "join events e on e.id = r.event_id where r.id = ?", [registration_id]))
+    return first_of(db.query("select r.*, e.event_no, e.title, e.starts_on from registrations r "
+                            "join events e on e.id = r.event_id where r.id = ?", [registration_id]))

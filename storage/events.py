@@ -18,7 +18,7 @@ import secrets
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.members import Refused, next_number, record_history
 from storage.sqlite import transaction
 
@@ -38,10 +38,6 @@ _WITH_EVENT = ("select r.*, e.event_no, e.title, e.starts_on, e.ends_on, e.place
                "join events e on e.id = r.event_id")
 
 
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
-
-
 def guide_key(society: str | None, title: str, year: str | int) -> str:
     return f"{society or ''}|{title}|{year}"
 
@@ -52,7 +48,7 @@ def find_event(db: sqlite_utils.Database, key: str | int) -> dict | None:
     """An event by its number (HD2026001) or id, with its seat counts."""
     text = str(key).strip().upper()
     column = "e.id" if text.isdigit() else "e.event_no"
-    return _first(db.query(f"{_WITH_SEATS} where {column} = ?", [text]))
+    return first_of(db.query(f"{_WITH_SEATS} where {column} = ?", [text]))
 
 
 def require_event(db: sqlite_utils.Database, key: str) -> dict:
@@ -65,7 +61,7 @@ def require_event(db: sqlite_utils.Database, key: str) -> dict:
 def find_event_to_import(db: sqlite_utils.Database, event_no: str | None, key: str) -> dict | None:
     """The stored event a row of the guide is about: by its number, else by society + title + year."""
     found = find_event(db, event_no) if event_no else None
-    return found or _first(db["events"].rows_where("guide_key = ?", [key], limit=1))
+    return found or first_of(db["events"].rows_where("guide_key = ?", [key], limit=1))
 
 
 def _row(fields: dict, source: str) -> dict:
@@ -165,8 +161,8 @@ def _new_checkin_code(db: sqlite_utils.Database, event_id: int, digits: int) -> 
 
 
 def live_registration(db: sqlite_utils.Database, event_id: int, openid: str) -> dict | None:
-    return _first(db["registrations"].rows_where("event_id = ? and openid = ? and status != ?",
-                                                 [event_id, openid, CANCELLED], limit=1))
+    return first_of(db["registrations"].rows_where("event_id = ? and openid = ? and status != ?",
+                                                  [event_id, openid, CANCELLED], limit=1))
 
 
 def waitlist_position(db: sqlite_utils.Database, registration: dict) -> int:
@@ -222,8 +218,8 @@ def registrants(db: sqlite_utils.Database, event_id: int) -> list[dict]:
 
 def last_contact(db: sqlite_utils.Database, openid: str) -> dict | None:
     """Name and mobile a follower who is no member gave at their last registration."""
-    return _first(db["registrations"].rows_where("openid = ? and member_id is null", [openid],
-                                                 select="name, mobile, work_unit", order_by="id desc", limit=1))
+    return first_of(db["registrations"].rows_where("openid = ? and member_id is null", [openid],
+                                                  select="name, mobile, work_unit", order_by="id desc", limit=1))
 
 
 # --- reminders ---------------------------------------------------------------------------------

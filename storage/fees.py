@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.members import (
     find_member,
     find_member_by_no,
@@ -31,10 +31,6 @@ from storage.members import (
     update_member,
 )
 from storage.sqlite import transaction
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 # --- payers ------------------------------------------------------------------------
@@ -183,16 +179,16 @@ def paid_through_before(db: sqlite_utils.Database, payment: dict) -> str | None:
     if payment["paid_through_before"] is not None:
         return payment["paid_through_before"]
     subject = "member" if payment["member_id"] else "unit"
-    row = _first(db.query("select detail from history where subject = ? and subject_id = ? and action = 'dues_paid' "
-                          "and reason = ? order by id desc limit 1",
-                          [subject, payment["member_id"] or payment["unit_id"], payment["receipt_no"]]))
+    row = first_of(db.query("select detail from history where subject = ? and subject_id = ? and action = 'dues_paid' "
+                           "and reason = ? order by id desc limit 1",
+                           [subject, payment["member_id"] or payment["unit_id"], payment["receipt_no"]]))
     if row is None:
         return None
     return json.loads(row["detail"] or "{}").get("paid_through", [None])[0]
 
 
 def find_payment(db: sqlite_utils.Database, receipt_no: str) -> dict | None:
-    return _first(db["payments"].rows_where("receipt_no = ?", [receipt_no], limit=1))
+    return first_of(db["payments"].rows_where("receipt_no = ?", [receipt_no], limit=1))
 
 
 def payments_of(db: sqlite_utils.Database, payer: dict, limit: int | None = None) -> list[dict]:
@@ -204,7 +200,7 @@ def payments_of(db: sqlite_utils.Database, payer: dict, limit: int | None = None
 
 
 def find_imported_payment(db: sqlite_utils.Database, import_key: str) -> dict | None:
-    return _first(db["payments"].rows_where("import_key = ?", [import_key], limit=1))
+    return first_of(db["payments"].rows_where("import_key = ?", [import_key], limit=1))
 
 
 def find_manual_payment(db: sqlite_utils.Database, payer: dict, paid_on: date,
@@ -212,7 +208,7 @@ def find_manual_payment(db: sqlite_utils.Database, payer: dict, paid_on: date,
     """A payment typed in by hand matching a statement line (same payer, day and amount),
     so importing the bank statement afterwards does not count it twice."""
     column = _PAYER_COLUMN[payer["kind"]]
-    return _first(db["payments"].rows_where(
+    return first_of(db["payments"].rows_where(
         f"{column} = ? and paid_at = ? and round(amount, 2) = round(?, 2) and import_key is null",
         [payer["id"], paid_on.isoformat(), float(amount)], limit=1))
 
@@ -232,7 +228,7 @@ def find_nearby_payment(db: sqlite_utils.Database, payer: dict, paid_on: date, a
     same money twice (typed in by hand, then found on the bank statement)."""
     column = _PAYER_COLUMN[payer["kind"]]
     first, last = (paid_on - timedelta(days=days)).isoformat(), (paid_on + timedelta(days=days)).isoformat()
-    return _first(db["payments"].rows_where(
+    return first_of(db["payments"].rows_where(
         f"{column} = ? and paid_at between ? and ? and round(amount, 2) = round(?, 2)",
         [payer["id"], first, last, float(amount)], order_by="paid_at desc", limit=1))
 

@@ -12,15 +12,11 @@ import secrets
 import sqlite_utils
 
 from storage import numbers
-from storage.database import first_row, now_iso
+from storage.database import first_of, first_row, now_iso
 from storage.sqlite import transaction
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow", "honorary")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 # --- history ------------------------------------------------------------------
@@ -71,7 +67,7 @@ def _application(row: dict | None) -> dict | None:
 
 
 def find_application(db: sqlite_utils.Database, app_no: str) -> dict | None:
-    return _application(_first(db["applications"].rows_where("app_no = ?", [app_no], limit=1)))
+    return _application(first_of(db["applications"].rows_where("app_no = ?", [app_no], limit=1)))
 
 
 def find_open_application(db: sqlite_utils.Database, openid: str) -> dict | None:
@@ -118,7 +114,7 @@ def find_member_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None
 
 
 def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
-    return _first(db["members"].rows_where("member_no = ?", [member_no], limit=1))
+    return first_of(db["members"].rows_where("member_no = ?", [member_no], limit=1))
 
 
 def find_member(db: sqlite_utils.Database, member_id: int) -> dict | None:
@@ -225,24 +221,24 @@ def update_unit(db: sqlite_utils.Database, unit_id: int, changes: dict, actor: s
 
 
 def find_unit(db: sqlite_utils.Database, unit_id: int) -> dict | None:
-    return _first(db["units"].rows_where("id = ?", [unit_id], limit=1))
+    return first_of(db["units"].rows_where("id = ?", [unit_id], limit=1))
 
 
 def find_unit_by_no(db: sqlite_utils.Database, unit_no: str) -> dict | None:
-    return _first(db["units"].rows_where("unit_no = ?", [unit_no], limit=1))
+    return first_of(db["units"].rows_where("unit_no = ?", [unit_no], limit=1))
 
 
 def find_unit_by_invite_code(db: sqlite_utils.Database, code: str) -> dict | None:
-    return _first(db["units"].rows_where("invite_code = ? and status = 'active'",
-                                         [code.strip().upper()], limit=1))
+    return first_of(db["units"].rows_where("invite_code = ? and status = 'active'",
+                                          [code.strip().upper()], limit=1))
 
 
 def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dict | None:
-    return _first(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
+    return first_of(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
 
 
 def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
-    return _first(db["units"].rows_where("replace(name, ' ', '') = ?", ["".join(name.split())], limit=1))
+    return first_of(db["units"].rows_where("replace(name, ' ', '') = ?", ["".join(name.split())], limit=1))
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
@@ -313,6 +309,6 @@ def replace_invite_code(db: sqlite_utils.Database, unit_no: str, actor: str) -> 
 
 def find_open_unit_application(db: sqlite_utils.Database, credit_code: str) -> dict | None:
     """A pending unit application for this credit code, so a unit cannot apply twice at once."""
-    return _application(_first(db["applications"].rows_where(
+    return _application(first_of(db["applications"].rows_where(
         "kind = 'unit' and status = 'pending' and json_extract(data, '$.credit_code') = ?",
         [credit_code], limit=1)))

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import first_of, now_iso
 
 OPEN, PAID, CLOSED, REFUND_NEEDED = "open", "paid", "closed", "refund_needed"
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 def create_order(db: sqlite_utils.Database, fields: dict) -> dict:
@@ -27,19 +23,19 @@ def create_order(db: sqlite_utils.Database, fields: dict) -> dict:
 
 
 def find_order(db: sqlite_utils.Database, out_trade_no: str) -> dict | None:
-    return _first(db.query("select * from pay_orders where out_trade_no = ? limit 1", [out_trade_no]))
+    return first_of(db.query("select * from pay_orders where out_trade_no = ? limit 1", [out_trade_no]))
 
 
 def order_of_member(db: sqlite_utils.Database, openid: str, out_trade_no: str) -> dict | None:
     """The order only if it is this member's (a page names an order by its number)."""
-    return _first(db.query("select * from pay_orders where out_trade_no = ? and openid = ? limit 1",
-                           [out_trade_no, openid]))
+    return first_of(db.query("select * from pay_orders where out_trade_no = ? and openid = ? limit 1",
+                            [out_trade_no, openid]))
 
 
 def open_order_for(db: sqlite_utils.Database, openid: str, purpose: str, years: int,
                    amount_fen: int, now: str) -> dict | None:
     """A live unpaid order for the same thing, so pressing 'pay' twice asks for the money once."""
-    return _first(db.query(
+    return first_of(db.query(
         "select * from pay_orders where openid = ? and purpose = ? and years = ? and amount_fen = ? "
         "and status = 'open' and prepay_id is not null and expires_at > ? order by id desc limit 1",
         [openid, purpose, years, amount_fen, now]))
@@ -113,7 +109,7 @@ def finish_refund(db: sqlite_utils.Database, refund_no: str, status: str, at: st
 
 
 def find_by_refund(db: sqlite_utils.Database, refund_no: str) -> dict | None:
-    return _first(db.query("select * from pay_orders where refund_no = ? limit 1", [refund_no]))
+    return first_of(db.query("select * from pay_orders where refund_no = ? limit 1", [refund_no]))
 
 
 def recent_orders(db: sqlite_utils.Database, limit: int = 100) -> list[dict]:

@@ -18,7 +18,7 @@ import json
 
 import sqlite_utils
 
-from storage.database import now_iso
+from storage.database import first_of, now_iso
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.sqlite import transaction
 
@@ -34,10 +34,6 @@ class FilingRefused(ValueError):
     def __init__(self, reason: str, **facts):
         super().__init__(reason)
         self.reason, self.facts = reason, facts
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 def province_tables(registry: sqlite_utils.Database) -> None:
@@ -104,7 +100,7 @@ def set_society_settings(registry: sqlite_utils.Database, appid: str, changes: d
 # --- filings and their review ---------------------------------------------------------------------
 
 def find_filing(registry: sqlite_utils.Database, filing_id: int) -> dict | None:
-    return _first(registry["province_filings"].rows_where("id = ?", [filing_id], limit=1))
+    return first_of(registry["province_filings"].rows_where("id = ?", [filing_id], limit=1))
 
 
 def _log(registry: sqlite_utils.Database, filing_id: int, action: str, actor: str, reason: str | None = None) -> None:
@@ -117,7 +113,7 @@ def file_event(registry: sqlite_utils.Database, appid: str, event: dict, actor: 
     was filed: it waits for review again, whatever it was) or `unchanged`."""
     fields = {name: event.get(name) for name in FILED_FIELDS}
     with transaction(registry):
-        existing = _first(registry["province_filings"].rows_where(
+        existing = first_of(registry["province_filings"].rows_where(
             "appid = ? and event_no = ?", [appid, event["event_no"]], limit=1))
         now = now_iso()
         if existing is None:
@@ -199,7 +195,7 @@ def approved_between(registry: sqlite_utils.Database, first_day: str, last_day: 
 
 def was_previewed(registry: sqlite_utils.Database, filing: dict, appid: str) -> bool:
     """Whether the filing (of whichever host: told apart by its society and number) went to `appid`."""
-    return _first(registry["province_previews"].rows_where(
+    return first_of(registry["province_previews"].rows_where(
         "filing_appid = ? and filing_id = ? and appid = ?", [filing["appid"], filing["id"], appid])) is not None
 
 
@@ -228,7 +224,7 @@ def insert_notice(registry: sqlite_utils.Database, notice: dict, actor: str) -> 
 
 def find_notice(registry: sqlite_utils.Database, key: int | str) -> dict | None:
     column = "id" if str(key).isdigit() else "notice_no"
-    return _first(registry["province_notices"].rows_where(f"{column} = ?", [str(key).upper()], limit=1))
+    return first_of(registry["province_notices"].rows_where(f"{column} = ?", [str(key).upper()], limit=1))
 
 
 def list_notices(registry: sqlite_utils.Database) -> list[dict]:
@@ -236,8 +232,8 @@ def list_notices(registry: sqlite_utils.Database) -> list[dict]:
 
 
 def was_notice_sent(registry: sqlite_utils.Database, notice_id: int, appid: str) -> bool:
-    return _first(registry["province_notice_sends"].rows_where("notice_id = ? and appid = ?",
-                                                               [notice_id, appid])) is not None
+    return first_of(registry["province_notice_sends"].rows_where("notice_id = ? and appid = ?",
+                                                                [notice_id, appid])) is not None
 
 
 def record_notice_send(registry: sqlite_utils.Database, notice_id: int, appid: str, item_no: str,
@@ -258,7 +254,7 @@ def insert_province_user(registry: sqlite_utils.Database, username: str, passwor
     user_id = registry["province_users"].insert({
         "username": username, "password_hash": password_hash, "active": 1, "failed_logins": 0,
         "created_at": now, "updated_at": now}).last_pk
-    return _first(registry[USERS].rows_where("id = ?", [user_id]))
+    return first_of(registry[USERS].rows_where("id = ?", [user_id]))
 
 
 # --- evaluations ----------------------------------------------------------------------------------------
@@ -357,7 +353,7 @@ def society_records(registry: sqlite_utils.Database, appid: str) -> dict:
     filings = list(registry["province_filings"].rows_where("appid = ?", [appid], order_by="id"))
     history = reviews_of(registry, [row["id"] for row in filings])
     return {
-        "settings": _first(registry["province_settings"].rows_where("appid = ?", [appid])),
+        "settings": first_of(registry["province_settings"].rows_where("appid = ?", [appid])),
         "filings": [dict(row, reviews=history.get(row["id"], [])) for row in filings],
         "previews": list(registry["province_previews"].rows_where("appid = ?", [appid])),
         "notice_sends": list(registry["province_notice_sends"].rows_where("appid = ?", [appid])),

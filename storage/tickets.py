@@ -12,17 +12,13 @@ from __future__ import annotations
 import sqlite_utils
 
 from storage import numbers
-from storage.database import first_row, insert_row, now_iso
+from storage.database import first_of, first_row, insert_row, now_iso
 from storage.members import Refused, history_of, record_history
 from storage.sqlite import transaction
 
 OPEN, REPLIED, CLOSED = "open", "replied", "closed"
 STATUSES = (OPEN, REPLIED, CLOSED)
 HUMAN = "人工"
-
-
-def _first(rows) -> dict | None:
-    return next(iter(rows), None)
 
 
 def create_ticket(db: sqlite_utils.Database, openid: str, category: str, body: str) -> str:
@@ -62,7 +58,7 @@ def add_to_ticket(db: sqlite_utils.Database, ticket_no: str, line: str) -> None:
 
 
 def find_ticket(db: sqlite_utils.Database, ticket_no: str) -> dict | None:
-    return _first(db["tickets"].rows_where("ticket_no = ?", [ticket_no.strip().upper()], limit=1))
+    return first_of(db["tickets"].rows_where("ticket_no = ?", [ticket_no.strip().upper()], limit=1))
 
 
 def require_ticket(db: sqlite_utils.Database, ticket_no: str) -> dict:
