@@ -49,10 +49,15 @@ def _libraries() -> list[Path]:
     return [jieba_dictionary(), *sorted(rjieba.glob("*.so")), *sorted(rjieba.glob("*.pyd"))]
 
 
+def _stamp(libraries: list[Path]) -> str:
+    """Library files by size and modification time: megabytes each, not worth hashing at every start."""
+    return "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, libraries))
+
+
 def key(code: Path) -> str:
     """What the file depends on: the user dictionary and the code by content, the libraries by size
     and modification time (megabytes of library files: reinstalling one rebuilds the file)."""
-    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, _libraries()))
+    stats = _stamp(_libraries())
     digest = hashlib.sha256(FORMAT + f"|{sys.version_info[:2]}|{stats}".encode())
     for path in (CONTENT_DIR / "userdict.txt", code):
         digest.update(b"\0" + path.read_bytes())
@@ -153,7 +158,7 @@ def kept(name: str, inputs, build: Callable[[], object], code: Path, libraries: 
     (lists and tuples of the content/ words and settings it is built from, sorted where their order
     means nothing: a set's order changes from one process to the next), the code that computes it,
     the library files it reads (by size and modification time) and the Python version."""
-    stats = "|".join(f"{stat.st_size}|{stat.st_mtime_ns}" for stat in map(Path.stat, libraries))
+    stats = _stamp(libraries)
     digest = hashlib.sha256(KEPT_FORMAT + f"|{name}|{sys.version_info[:2]}|{stats}".encode())
     digest.update(marshal.dumps(inputs))
     digest.update(code.read_bytes())

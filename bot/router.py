@@ -982,14 +982,6 @@ class Segmenter:
             jieba.add_word(_PADDING_WORD, padding, None)
         self._cut_block = jieba.cut
 
-    @classmethod
-    def of_jieba(cls, tokenizer, words) -> "Segmenter":
-        """The segmenter that cuts as `tokenizer` (an initialised jieba.Tokenizer of jieba's own
-        dictionary, with `words` added to it) does, each added word with the frequency jieba settled
-        on (the one given, the last line's, or the one it suggested)."""
-        added = {word: tokenizer.FREQ[word] for word in words}
-        return cls(added, tokenizer.total - sum(tokenizer.FREQ.values()))
-
     def tables(self) -> tuple[dict, int]:
         """What makes this segmenter (cached by bot/lexicon_cache.py): the user words with their
         frequencies and the padding."""
@@ -1159,9 +1151,10 @@ def _load_pinyin(terms: list[str]) -> dict:
     return table
 
 
-def _segmenter_tables() -> tuple[dict, float]:
+def _segmenter_tables() -> tuple[dict, int]:
     """The Segmenter's tables from jieba's dictionary and content/userdict.txt (bot/lexicon_cache.py
-    keeps them built in var/)."""
+    keeps them built in var/): each user word with the frequency jieba settled on (the one given, the
+    last line's, or the one it suggested), and the padding of the total (Segmenter's docstring)."""
     import logging
 
     import jieba
@@ -1177,7 +1170,8 @@ def _segmenter_tables() -> tuple[dict, float]:
 
     tokenizer.add_word = add_and_note  # the words load_userdict adds, as it parsed them
     tokenizer.load_userdict(str(CONTENT_DIR / "userdict.txt"))
-    return Segmenter.of_jieba(tokenizer, words).tables()  # the tokenizer itself is not kept
+    added = {word: tokenizer.FREQ[word] for word in words}
+    return added, tokenizer.total - sum(tokenizer.FREQ.values())  # the tokenizer itself is not kept
 
 
 def _load_lexicon() -> _Lexicon:
