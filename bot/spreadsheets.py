@@ -391,8 +391,10 @@ def _find_header(grid: list[list], index: dict[str, str]):
             ignored.append(Column("", str(value), get_column_letter(position + 1), position))
     named = set(found) | {column.index for column in ignored}
     for position in range(max((len(row) for row in grid), default=0)):
+        if position in named:
+            continue
         filled = sum(1 for row in grid[header_rows[-1]:] if position < len(row) and not is_blank(row[position]))
-        if position not in named and filled >= 2:  # remarks typed into a column nobody gave a header
+        if filled >= 2:  # remarks typed into a column nobody gave a header
             ignored.append(Column("", "", get_column_letter(position + 1), position))
     return header_rows, columns, sorted(ignored, key=lambda column: column.index)
 

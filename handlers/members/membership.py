@@ -393,14 +393,14 @@ def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, un
     """Plan every roster sheet of a file and, when `write` and not blocked by bad rows (unless
     `skip_bad_rows`), write them in the workbook's order, each planned over the ones written before
     it (one person on two branches' sheets is created once). Returns (report, blocked)."""
-    plans = [roster.plan_import(db, sheet, today, units=units or roster.is_unit_list(sheet), overwrite=overwrite)
+    plans = [roster.plan_import(db, sheet, today, units=units, overwrite=overwrite)
              for sheet in sheets]
     blocked = any(plan.problems for plan in plans) and not skip_bad_rows
     corrected = roster.corrected_elsewhere(sheets)
     write = write and not blocked and not dry_run
     reports = []
     for position, sheet in enumerate(sheets):
-        plan = roster.plan_import(db, sheet, today, units=units or roster.is_unit_list(sheet), overwrite=overwrite) \
+        plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) \
             if write and position else plans[position]
         created = apply_import(db, plan, file_name, actor, today) if write else None
         plan.checks.extend(corrected[position])

@@ -283,9 +283,11 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 overwrite: bool = False) -> ImportPlan:
     """What importing the sheet would do, row by row; writes nothing.
 
-    `units`: every row is a unit member unless its category says otherwise.
+    `units`: every row is a unit member unless its category says otherwise (always so on a sheet
+    that lists unit members, is_unit_list).
     `overwrite`: values changed since by someone else are overwritten too.
     """
+    units = units or is_unit_list(sheet)
     plan = ImportPlan(sheet)
     seen: dict[tuple[str, str], int] = {}
     namesakes: dict[tuple[str, str], tuple[int, str]] = {}
@@ -699,8 +701,10 @@ def _by_colour(sheet: Sheet, row: int, column: Column, value, state: str | None,
     """A blank cell filled in the colour the sheet's legend says means paid ("绿色底色表示已缴") is paid;
     a cell of that colour whose words say otherwise goes by the words, listed for a person."""
     fill = sheet.fills.get((row, column.index))
+    if not fill:
+        return state
     paid_colour = _paid_colour(sheet)
-    if not fill or not paid_colour or colour_name(fill) != paid_colour:
+    if not paid_colour or colour_name(fill) != paid_colour:
         return state
     if state is None:
         return "paid"
