@@ -149,6 +149,12 @@ def text(key: str, **fields) -> str:
     return template.format_map(values)
 
 
+def question_asked(questions: list[dict], said: str) -> dict | None:
+    """The first of a reply file's questions ([[fees.questions]], [[unknown.questions]]: `asks` words
+    and an `answer`) whose words `said` holds, or None."""
+    return next((question for question in questions if any(words in said for words in question["asks"])), None)
+
+
 def in_words(term: str) -> str:
     """A Chinese term of the answers (学生会员, 郑州) in the reply's language ([glossary])."""
     if language() == DEFAULT_LANGUAGE:

@@ -110,8 +110,5 @@ def not_understood(ctx):
 def common_question(text: str) -> str | None:
     """The answer to a common question no capability holds ([[unknown.questions]]: invoice progress, renewing, a
     student who graduates), or None."""
-    plain = _plain(text)
-    for question in content.replies()["unknown"]["questions"]:
-        if any(words in plain for words in question["asks"]):
-            return question["answer"].format(**content.society()["secretariat"])
-    return None
+    question = content.question_asked(content.replies()["unknown"]["questions"], _plain(text))
+    return question["answer"].format(**content.society()["secretariat"]) if question else None

@@ -89,10 +89,8 @@ def _question_answered(text: str) -> str | None:
     a unit paying for its staff), or None."""
     if not text or not looks_like_a_question(text):
         return None
-    for question in content.replies()["fees"]["questions"]:
-        if any(words in text for words in question["asks"]):
-            return question["answer"].format(**content.society()["secretariat"])
-    return None
+    question = content.question_asked(content.replies()["fees"]["questions"], text)
+    return question["answer"].format(**content.society()["secretariat"]) if question else None
 
 
 def _invoice_text() -> str:

@@ -757,13 +757,11 @@ def _category_clause(clause: str) -> bool:
 def form_question(text: str, in_form: bool = True) -> str | None:
     """The answer to a question about the application form itself ([[signup.form_questions]]), or None;
     `in_form`: asked while filling it in (questions marked before_form are answered only before)."""
-    value = normalise(text)
-    for question in _texts()["form_questions"]:
-        if in_form and question.get("before_form"):
-            continue
-        if any(words in value for words in question["asks"]):
-            return question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
-    return None
+    asked = [question for question in _texts()["form_questions"] if not (in_form and question.get("before_form"))]
+    question = content.question_asked(asked, normalise(text))
+    if question is None:
+        return None
+    return question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
 
 
 def _category_lines() -> str:
