@@ -56,14 +56,6 @@ def continue_said(text: str) -> bool:
         and not any(word in plain for word in words["continue_not"]) and not looks_like_a_question(text)
 
 
-def is_made_of(text: str, words_key: str) -> bool:
-    """Whether a reply is nothing but words of the list, one after another ("是的没错", "对对 确认")."""
-    plain = rest = _short_answer(text)
-    for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
-        rest = rest.replace(word.lower(), "")
-    return bool(plain) and not rest
-
-
 def says_yes(text: str) -> bool:
     """A yes at a confirm step, also said in a few words: "嗯 提交", "就这样吧", "好的 就这样提交吧"
     (content/conversation.toml confirm_words, with confirm_fillers around them); never a question

@@ -182,6 +182,8 @@ def show_events(ctx):
 def _missing(ctx, listing: paging.Listing = LISTING):
     """"区块链技术研讨会怎么报名" with no such event: said not found by its name, then everything ahead
     (never another event shown or offered as if it were the one); None when the event is there."""
+    if guide.named_in(ctx.text) is None:  # a kind alone ("最近有哪些培训"): nothing to read the events for
+        return None
     name = guide.missing(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
     if name is None:
         return None
@@ -463,7 +465,7 @@ def _confirm_prompt(ctx):
 
 
 def _says_yes(ctx) -> bool:
-    return _says_yes_to(ctx.text)  # also "是的没错"
+    return says_yes(ctx.text)  # also "是的没错"
 
 
 def _tries_yes_or_no(ctx) -> bool:
@@ -591,11 +593,7 @@ def _confirms_without_contact(ctx) -> bool:
     title = find_event(ctx.db, ctx.flow_data["event"])["title"]
     said = re.sub(r"就是|这个|那个", "", normalise(ctx.text))
     said = "".join(char for char in said if char not in title)  # "对对 就是学术年会": the event named again
-    return bool(said.strip()) and _says_yes_to(said)
-
-
-def _says_yes_to(text: str) -> bool:
-    return says_yes(text)
+    return bool(said.strip()) and says_yes(said)
 
 
 def _tries_contact(ctx) -> bool:
@@ -624,8 +622,9 @@ def contact(ctx):
     party = _party_in(ctx.text)
     if party:
         ctx.goto("contact", party=party)
-    if _remark_in(ctx.text):
-        ctx.goto("contact", remark=_remark_in(ctx.text))
+    remark = _remark_in(ctx.text)
+    if remark:
+        ctx.goto("contact", remark=remark)
     person = {**ctx.flow_data.get("person", {}), **_contact_in(ctx.text)}
     ctx.goto("contact", person=person)
     missing = [key for key in ("name", "mobile") if not person.get(key)]

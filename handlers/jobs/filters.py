@@ -267,10 +267,10 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         elif head is not None:
             found(forms[head], head)
             keyword = word[len(head):]
-        elif _sounds_like(word):
-            found(_sounds_like(word), word)
-        elif _typo_across(plain, word):  # 土目的: jieba cut the typo 土目 as 土 / 目的
-            found(_typo_across(plain, word), word)
+        elif sounded := _sounds_like(word):
+            found(sounded, word)
+        elif across := _typo_across(plain, word):  # 土目的: jieba cut the typo 土目 as 土 / 目的
+            found(across, word)
         left.append(keyword)
     for token in _LATIN.findall(plain):
         if token in forms:
