@@ -232,14 +232,21 @@ def _xls_value(book, cell):
 
 class Grid(list):
     """A worksheet's values, row by row, and the colours its cells are filled with (a roster marking
-    paid by a green cell with nothing written in it)."""
-    fills: dict[tuple[int, int], str] = {}
+    paid by a green cell with nothing written in it): (Excel row, column index) -> ARGB, its own per grid."""
+
+    def __init__(self, rows=(), fills: dict[tuple[int, int], str] | None = None):
+        super().__init__(rows)
+        self.fills = dict(fills or {})
 
 
-def _xlsx_grid(sheet) -> list[list]:
-    grid = Grid([_cell_value(cell) for cell in row] for row in sheet.iter_rows())
-    grid.fills = {(cell.row, cell.column - 1): cell.fill.fgColor.rgb for row in sheet.iter_rows() for cell in row
-                  if cell.fill is not None and cell.fill.fill_type == "solid" and isinstance(cell.fill.fgColor.rgb, str)}
+def _xlsx_grid(sheet) -> Grid:
+    """The sheet's values and solid fills, read in one walk over its cells."""
+    grid = Grid()
+    for row in sheet.iter_rows():
+        grid.append([_cell_value(cell) for cell in row])
+        grid.fills.update({(cell.row, cell.column - 1): cell.fill.fgColor.rgb for cell in row
+                           if cell.fill is not None and cell.fill.fill_type == "solid"
+                           and isinstance(cell.fill.fgColor.rgb, str)})
     # A merged cell holds its value only top-left; people mean it for every cell it covers.
     for merged in sheet.merged_cells.ranges:
         value = grid[merged.min_row - 1][merged.min_col - 1]

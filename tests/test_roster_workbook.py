@@ -224,3 +224,13 @@ def test_one_person_written_twice_by_two_keepers_is_one_member(env, db, tmp_path
     assert "身份证号" not in (member(db, "15821070193")["remarks"] or "")
     [first] = [c for c in report["checks"] if c["row"] == 2]
     assert first["letter"] == "A" and "第 5 行" in first["check"] and "ABC17031" in first["check"]
+
+
+def test_each_worksheet_s_fills_are_its_own():
+    """A grid built without fills (a .csv's, an .xls's) must not share a dict with every other grid:
+    a green cell marked on one sheet would read as paid on the next file imported."""
+    from bot.spreadsheets import Grid
+
+    first, second = Grid([["姓名"]]), Grid([["姓名"]])
+    first.fills[(1, 0)] = "FF92D050"
+    assert second.fills == {} and Grid().fills == {}
