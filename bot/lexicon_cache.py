@@ -97,10 +97,6 @@ def decode(data: bytes) -> Tables:
     return dict(zip(words, freqs)), padding
 
 
-def save(tables: Tables, path: Path) -> None:
-    _write(path, encode(tables))
-
-
 def _write(path: Path, data: bytes) -> None:
     """Write atomically: a process starting meanwhile sees the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -120,17 +116,22 @@ def _write(path: Path, data: bytes) -> None:
 def tables(build: Callable[[], Tables], code: Path) -> Tables:
     """The segmenter's user words and padding for the current sources: read from the cache, else
     built (and cached when var/ is writable)."""
-    path = CACHE_DIR / f"{key(code)}.bin"
+    return _read_or_build(CACHE_DIR / f"{key(code)}.bin", decode, build, encode)
+
+
+def _read_or_build(path: Path, decode: Callable[[bytes], object], build: Callable[[], object],
+                   encode: Callable[[object], bytes]):
+    """The value kept in `path`, else built and kept there (when var/ is writable)."""
     try:
         return decode(path.read_bytes())
     except (OSError, ValueError):
         pass  # none yet, or damaged: build it again
-    built = build()
+    value = build()
     try:
-        save(built, path)
+        _write(path, encode(value))
     except (OSError, ValueError):
         pass  # a read-only checkout still routes, it just builds again next start
-    return built
+    return value
 
 
 def tagged_words(tags) -> dict[str, frozenset]:
@@ -162,17 +163,8 @@ def kept(name: str, inputs, build: Callable[[], object], code: Path, libraries: 
     digest = hashlib.sha256(KEPT_FORMAT + f"|{name}|{sys.version_info[:2]}|{stats}".encode())
     digest.update(marshal.dumps(inputs))
     digest.update(code.read_bytes())
-    path = CACHE_DIR / f"{digest.hexdigest()[:16]}.{name}"
-    try:
-        return _unframed(KEPT_FORMAT, path.read_bytes())
-    except (OSError, ValueError):
-        pass  # none yet, or damaged: build it again
-    value = build()
-    try:
-        _write(path, _framed(KEPT_FORMAT, value))
-    except (OSError, ValueError):
-        pass  # a read-only checkout still routes, it just builds again next start
-    return value
+    return _read_or_build(CACHE_DIR / f"{digest.hexdigest()[:16]}.{name}",
+                          lambda data: _unframed(KEPT_FORMAT, data), build, lambda value: _framed(KEPT_FORMAT, value))
 
 
 def joined(words) -> str:
