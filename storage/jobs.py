@@ -87,6 +87,11 @@ class JobQuery:
         return cls(**dict(data, **flat, **nested))
 
     @property
+    def places(self) -> tuple[str, ...]:
+        """The cities a posting must be in: the one asked, else the province's (none: anywhere)."""
+        return (self.city,) if self.city else self.cities
+
+    @property
     def filtered(self) -> bool:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
         return bool(self.city or self.cities or self.discipline or self.disciplines or self.education
@@ -246,7 +251,7 @@ def match_expression(query: JobQuery) -> str:
     if discipline:
         parts.append("discipline : " + _all_of(discipline))
     parts += ["{discipline title} : " + named for named in map(_one_of, query.disciplines) if named]
-    city = _one_of([query.city] if query.city else query.cities)
+    city = _one_of(query.places)
     if parts and city:
         parts.append("city : " + city)
     return " AND ".join(parts)
@@ -280,7 +285,7 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
 def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:
     """The filters on columns: the city when there are no terms (`expression` is empty), education, pay."""
     sql, params = "", []
-    cities = [query.city] if query.city else query.cities
+    cities = query.places
     if cities and not expression:
         sql, params = sql + f" and j.city in ({','.join('?' * len(cities))})", [*params, *cities]
     if query.education:

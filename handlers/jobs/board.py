@@ -119,7 +119,8 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
     asked, filters = found.asked, found.filters
     conditions = [w for w in (filters.education_text, filters.salary_text) if w]
     offers, elsewhere = [], 0
-    if asked.city or asked.cities:
+    typed = _typed_words(asked.keywords, text)
+    if asked.places:
         by_city = matches_by_city(db, replace(asked, city=None, cities=()), day)
         province = province_cities()
         nearby = {c: n for c, n in by_city.items() if c in province} if asked.city in province else {}
@@ -128,10 +129,10 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
         if others:
             offers.append(("jobs.offer.province" if nearby else "jobs.offer.elsewhere", {
                 "count": sum(others.values()), "cities": _some(list(others)),
-                "query": _command([*_as_typed(asked.keywords, text), *_names(filters), *conditions, *(
+                "query": _command([*map("".join, typed), *_names(filters), *conditions, *(
                     [content.text("jobs.province_word")] if nearby else [])])}))
     alone = [(replace(asked, keywords=group, disciplines=()), "".join(group))
-             for group in _typed_words(asked.keywords, text)]
+             for group in typed]
     alone += [(replace(asked, keywords=(), disciplines=(forms,)), name)
               for forms, name in zip(asked.disciplines, _names(filters))]
     for query, named in alone if len(alone) > 1 else ():
@@ -251,7 +252,7 @@ def none_found(found: Found, text: str = "") -> str:
     """Nothing meets the question: say so plainly, then the alternatives that have postings, each
     labelled and with the message that lists it (never a list of other things)."""
     found = replace(found, asked=replace(found.asked, keywords=_as_typed(found.asked.keywords, text)))
-    reply = content.text("jobs.none_found", what=what_asked(found))
+    reply = content.text("jobs.none_found", what=_what(found.asked, found.filters))
     reply += "".join(content.text(key, **fields) for key, fields in found.offers)
     words = alert_words(found)
     return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)

@@ -119,7 +119,7 @@ def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
     elsewhere = job_board.elsewhere_command(found)
     if not reply and elsewhere:  # "好" to 省内其他城市有 7 个: list them
         offers.make(ctx, elsewhere)
-    elif not reply and job_board.alert_words(found) and not found.elsewhere:  # "要得 有新的提醒我": that alert
+    elif not reply and job_board.alert_words(found):  # "要得 有新的提醒我": that alert
         offers.make(ctx, content.text("jobs.alert_offer", words=job_board.alert_words(found)))
     return with_page_link(reply or Reply(text=job_board.none_found(found, text)), ctx.config, "jobs", "/m/jobs",
                           q=" ".join(keywords), city=city)
