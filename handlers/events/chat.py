@@ -15,6 +15,7 @@ once. 我的报名 shows seats with their check-in codes and waitlist places;
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -163,8 +164,9 @@ def show_events(ctx):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if ctx.message.kind != "event" and _asks_about_own(ctx):
         return _show_mine(ctx)
-    missing = _missing(ctx) if ctx.message.kind != "event" else None
-    unlisted = _unlisted_detail(ctx) if ctx.message.kind != "event" and missing is None else None
+    ahead = _events_ahead(ctx)
+    missing = _missing(ctx, ahead) if ctx.message.kind != "event" else None
+    unlisted = _unlisted_detail(ctx, ahead) if ctx.message.kind != "event" and missing is None else None
     if unlisted is not None:  # "年会可以带家属吗": not in the notice, said so, with whom to ask
         return unlisted
     meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
@@ -179,18 +181,25 @@ def show_events(ctx):
     return reply
 
 
-def _missing(ctx, listing: paging.Listing = LISTING):
+def _events_ahead(ctx):
+    """The events still to come (the first 200), read the first time a check of the message asks for
+    them and not again."""
+    return functools.cache(lambda: list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200))
+
+
+def _missing(ctx, ahead, listing: paging.Listing = LISTING):
     """"区块链技术研讨会怎么报名" with no such event: said not found by its name, then everything ahead
-    (never another event shown or offered as if it were the one); None when the event is there."""
+    (never another event shown or offered as if it were the one); None when the event is there.
+    `ahead`: _events_ahead."""
     if guide.named_in(ctx.text) is None:  # a kind alone ("最近有哪些培训"): nothing to read the events for
         return None
-    name = guide.missing(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
+    name = guide.missing(ahead(), ctx.text)
     if name is None:
         return None
     return _show_list(ctx, *guide.upcoming(date.today(), asked=content.text("events.heading.named", name=name)), listing)
 
 
-def _unlisted_detail(ctx):
+def _unlisted_detail(ctx, ahead):
     """"实验室安全培训可以带家属吗", "年会提供午饭吗": a yes-or-no question about one event on something its
     notice does not give (not its time, place, fee or lodging): said so, whom to ask, then the event's
     details; None for any other message."""
@@ -199,7 +208,7 @@ def _unlisted_detail(ctx):
             guide.mentions(text, key) for key in ("when_where_words", "money_words", "lodging_words", "signup_words",
                                                   "mine_words", "cancel_words")):
         return None
-    named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), text)
+    named = guide.titled(ahead(), text)
     if named is None:
         query, _ = _question(ctx)
         found = list_events(ctx.db, query, 0, 2) if query["word"] else []
@@ -362,13 +371,14 @@ def sign_up(ctx):
         return _show_mine(ctx)
     if guide.mentions(ctx.text, "cancel_words"):
         return cancel(ctx)
-    missing = _missing(ctx, SIGNUP_LISTING)
+    ahead = _events_ahead(ctx)
+    missing = _missing(ctx, ahead, SIGNUP_LISTING)
     if missing is not None:  # "我想报名那个无人机培训": none such, whatever else is a 培训
         return missing
     query, heading = _question(ctx)
     found, said = list_events(ctx.db, query, 0, 2), ""
     if len(found) != 1:  # "报名实验室安全培训" among three trainings: the one its title names
-        named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), ctx.text)
+        named = guide.titled(ahead(), ctx.text)
         found, said = ([named[0]], named[1]) if named else (found, "")
     if for_someone_else(ctx.text) and (_party_in(ctx.text) or 0) < 2:  # "算上我同事一共两个人": the member first
         return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
@@ -586,12 +596,10 @@ def _contact_in(text: str) -> dict:
     return given
 
 
-def _confirms_without_contact(ctx) -> bool:
-    """A yes ("确认", "对对 就是学术年会") at the contact question, with no name or mobile in it."""
-    if _contact_in(ctx.text).get("mobile"):
-        return False
-    title = find_event(ctx.db, ctx.flow_data["event"])["title"]
-    said = re.sub(r"就是|这个|那个", "", normalise(ctx.text))
+def _is_bare_yes(text: str, title: str) -> bool:
+    """A yes ("确认", "对对 就是学术年会": the event `title` named again) and nothing more: said at the
+    contact question by a message that gives no mobile."""
+    said = re.sub(r"就是|这个|那个", "", normalise(text))
     said = "".join(char for char in said if char not in title)  # "对对 就是学术年会": the event named again
     return bool(said.strip()) and says_yes(said)
 
@@ -605,27 +613,29 @@ def _tries_contact(ctx) -> bool:
         return False
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
             or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text)
-            or _confirms_without_contact(ctx))
+            or _is_bare_yes(text, find_event(ctx.db, ctx.flow_data["event"])["title"]))
 
 
 @step(SIGNUP, "contact", reads_only=True, prompt="events.signup.contact_prompt", tries=_tries_contact,
       own_intents=("event_signup",))
 def contact(ctx):
     """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
-    if _asks_about_event(ctx) and not _contact_in(ctx.text):
+    given = _contact_in(ctx.text)
+    if _asks_about_event(ctx) and not given:
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
-    if _confirms_without_contact(ctx):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
-        event = find_event(ctx.db, ctx.flow_data["event"])
-        return ctx.reply("events.signup.contact_still_needed", title=event["title"])
+    if not given.get("mobile"):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
+        title = find_event(ctx.db, ctx.flow_data["event"])["title"]
+        if _is_bare_yes(ctx.text, title):
+            return ctx.reply("events.signup.contact_still_needed", title=title)
     party = _party_in(ctx.text)
     if party:
         ctx.goto("contact", party=party)
     remark = _remark_in(ctx.text)
     if remark:
         ctx.goto("contact", remark=remark)
-    person = {**ctx.flow_data.get("person", {}), **_contact_in(ctx.text)}
+    person = {**ctx.flow_data.get("person", {}), **given}
     ctx.goto("contact", person=person)
     missing = [key for key in ("name", "mobile") if not person.get(key)]
     if missing == ["name", "mobile"]:
