@@ -303,6 +303,18 @@ def test_cannot_go_inside_a_sentence_cancels_the_registration(alice, db):
     assert store.registrations_of(db, "o_alice", TODAY.isoformat()) == []
 
 
+def test_a_number_under_the_list_for_a_missing_event_opens_that_lists_entry_when_meetings_were_asked_too(alice, db):
+    """"有没有区块链技术研讨会？最近有啥会": the missing event said, everything ahead listed, and "1" opens
+    the first of that list (it opened the first conference: a second, unseen list had taken its place)."""
+    add_event(db, "实验室安全培训", 3, type="培训")
+    add_event(db, "人工智能论坛", 10)
+    add_event(db, "新材料研讨会", 20)
+    reply = alice.says("有没有区块链技术研讨会？最近有啥会")
+    assert "没有找到“区块链技术研讨会”" in reply
+    assert titles(reply) == ["实验室安全培训", "人工智能论坛", "新材料研讨会"]
+    assert "《实验室安全培训》" in alice.says("1")
+
+
 def test_next_months_meetings_in_a_city_the_router_cannot_place(alice, db):
     next_month = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
     add_event(db, "郑州下月论坛", (next_month - TODAY).days + 3)

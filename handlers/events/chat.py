@@ -169,7 +169,9 @@ def show_events(ctx):
     unlisted = _unlisted_detail(ctx, ahead) if ctx.message.kind != "event" and missing is None else None
     if unlisted is not None:  # "年会可以带家属吗": not in the notice, said so, with whom to ask
         return unlisted
-    meetings = _meetings(ctx) if ctx.message.kind != "event" and asks_for_meetings(ctx.text) else None
+    # not after `missing`: the list it opens would take the place of the list shown
+    wants_meetings = missing is None and ctx.message.kind != "event" and asks_for_meetings(ctx.text)
+    meetings = _meetings(ctx) if wants_meetings else None
     reply = missing or meetings or _show_list(ctx, *_question(ctx))
     if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
         note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
