@@ -27,7 +27,8 @@ HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles an
 MIN_HEADER_MATCHES = 2
 NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人",
                 "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页",
-                "借方笔数", "贷方笔数", "总笔数", "总交易", "打印时间", "打印日期")
+                "借方笔数", "贷方笔数", "总笔数", "总交易", "打印时间", "打印日期",
+                "统计日期", "统计时间", "统计截止", "截至", "数据截至")
 MAX_COLUMN_WIDTH = 50
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 READ_SUFFIXES = (*XLSX_SUFFIXES, ".xls", ".csv")  # .xls: old Excel and WPS, and many banks' exports
@@ -120,11 +121,13 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
             row = row[:columns[anchor].index] + row[columns[anchor].index + 1:] + [None]
             sheet.shifted.append(index + 1)
         values = {key: row[column.index] for key, column in columns.items()}
-        if all(is_blank(v) for v in values.values()):
-            continue  # blank, or a pre-numbered template row with nothing filled in
-        if _is_note(row):
+        if all(is_blank(v) for v in row):
+            continue
+        if _is_note(row):  # also one written in a column no header names (统计日期：… under 序号)
             sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
             continue
+        if all(is_blank(v) for v in values.values()):
+            continue  # a pre-numbered template row with nothing filled in
         for key, found in gathered.items():
             values[key] = [(column.header, row[column.index]) for column in found]
         if others:

@@ -43,7 +43,8 @@ def _member_payer(row: dict | None) -> dict | None:
         return None
     return {"kind": "member", "id": row["id"], "number": row["member_no"], "name": row["name"],
             "category": row["category"], "paid_through": row["paid_through"],
-            "openid": row["openid"], "reachable": bool(row["reachable"]), "status": row["status"]}
+            "openid": row["openid"], "reachable": bool(row["reachable"]), "status": row["status"],
+            "dues_known_to": row.get("dues_known_to")}
 
 
 def _unit_payer(row: dict | None) -> dict | None:
@@ -52,7 +53,8 @@ def _unit_payer(row: dict | None) -> dict | None:
         return None
     return {"kind": "unit", "id": row["id"], "number": row["unit_no"], "name": row["name"],
             "category": "unit", "paid_through": row["paid_through"],
-            "openid": row["openid"], "reachable": True, "status": row["status"], "level": row.get("level")}
+            "openid": row["openid"], "reachable": True, "status": row["status"], "level": row.get("level"),
+            "dues_known_to": row.get("dues_known_to")}
 
 
 def find_payer(db: sqlite_utils.Database, number: str) -> dict | None:

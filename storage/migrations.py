@@ -388,6 +388,13 @@ def _remarks(db: sqlite_utils.Database) -> None:
         db[table].add_column("remarks", str)
 
 
+def _dues_known_to(db: sqlite_utils.Database) -> None:
+    """The day a roster's dues records went up to (会费记录截至2026年8月31日) for the paid-through it
+    gave: a bank transfer dated before it, for a year the roster marks paid, is that same payment."""
+    for table in ("members", "units"):
+        db[table].add_column("dues_known_to", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -414,6 +421,7 @@ MIGRATIONS = [
     _unit_levels_and_former_names,
     _member_title_and_gender,
     _remarks,
+    _dues_known_to,
 ]
 
 

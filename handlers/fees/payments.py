@@ -21,15 +21,19 @@ class AlreadyLifetime(ValueError):
 
 def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, method: str, actor: str,
                    note: str | None = None, reference: str | None = None, import_key: str | None = None,
-                   source: str = "manual", account: str | None = None, from_year: int | None = None) -> dict:
+                   source: str = "manual", account: str | None = None, from_year: int | None = None,
+                   shown_year: int | None = None) -> dict:
     """Issue a receipt and extend the payer's paid-through date; the stored payment.
-    `from_year`: the first year the payer said the money is for (arrears, dues.coverage)."""
+    `from_year`: the first year the payer said the money is for (arrears, dues.coverage).
+    `shown_year`: the year a roster already marks paid by this very money (a transfer dated before the
+    roster's records end): booked to that year, the paid-through date left as it is."""
     rules = dues.fee_rules()
     with transaction(db):
         current = store.reload_payer(db, payer)
         if dues.is_lifetime(current["paid_through"]):
             raise AlreadyLifetime(current["number"])
-        period_from, period_to = dues.coverage(current["paid_through"], years, paid_on, from_year)
+        period_from, period_to = (f"{shown_year}-01-01", f"{shown_year}-12-31") if shown_year else \
+            dues.coverage(current["paid_through"], years, paid_on, from_year)
         continued = dues.standing(current["paid_through"], paid_on) in ("active", "grace")
         payment = {"category": current["category"], "amount": float(amount), "years": years, "method": method,
                    "note": note, "reference": reference, "import_key": import_key, "source": source,

@@ -39,6 +39,7 @@ from storage.fees import (
     find_payers_by_name,
     find_units_by_name_start,
     member_names,
+    opening_balance,
 )
 
 OUTCOMES = ("recorded", "already", "held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid")
@@ -263,19 +264,37 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
     if earlier or key in context["seen"]:
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
+    shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
     if row_no not in context["confirm"]:
         _hold_if_inactive(payer)
         _hold_if_like(db, payer, paid_on, amount, context)
-        _hold_if_paid_ahead(payer, paid_on, values)
+        if not shown:
+            _hold_if_paid_ahead(payer, paid_on, values)
     context["seen"].add(key)
     context["booked"].append((payer["number"], amount, paid_on, row_no))
     row = {"outcome": "recorded", "number": payer["number"], "name": payer["name"], "amount": amount,
            "years": years, "paid_at": paid_on.isoformat(), "matched_by": matched_by}
+    if shown:
+        row.update(shown_year=shown, known_to=payer["dues_known_to"])
     if context["dry_run"]:
         return dict(row, receipt_no=_text("import.dry_run_receipt"),
-                    paid_through=dues.paid_through_after(payer["paid_through"], years, paid_on,
-                                                         min(_years_named(values), default=None)))
+                    paid_through=payer["paid_through"] if shown else dues.paid_through_after(
+                        payer["paid_through"], years, paid_on, min(_years_named(values), default=None)))
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
+
+
+def _shown_in_roster(db, payer: dict, paid_on: date, values: dict, years: int) -> int | None:
+    """The dues year a roster already marks paid by this very transfer, or None: one year's money,
+    dated on or before the day the roster's records go up to (会费记录截至8月31日, dues_known_to), for
+    the dues year it arrives in, which is the roster's paid-through year and no payment recorded since."""
+    known_to, paid_through = payer.get("dues_known_to"), payer.get("paid_through")
+    if not known_to or not paid_through or years != 1 or paid_on.isoformat() > known_to \
+            or dues.is_lifetime(paid_through):
+        return None
+    year = paid_on.year + (1 if dues.late_in_year(paid_on) else 0)
+    if int(paid_through[:4]) != year or set(_years_named(values)) - {year}:
+        return None
+    return year if opening_balance(db, payer) else None
 
 
 def _hold_if_inactive(payer: dict) -> None:
@@ -334,7 +353,8 @@ def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None
         payment = record_payment(db, payer, row["amount"], row["years"], paid_on, context["method"],
                                  context["actor"], note=_memo_text(values) or None,
                                  reference=reference, import_key=key, source=context["source"],
-                                 account=_account(values), from_year=min(_years_named(values), default=None))
+                                 account=_account(values), from_year=min(_years_named(values), default=None),
+                                 shown_year=row.get("shown_year"))
     except AlreadyLifetime:
         raise RowProblem("invalid", "lifetime") from None
     except sqlite3.IntegrityError:  # an import of the same statement running at the same time got there first
@@ -797,7 +817,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     if report.get("memo_columns"):
         lines.append(("columns", _text("import.memo_columns", columns=dues.listing(report["memo_columns"]))))
     for row in report["recorded"]:
-        lines.append(("recorded", _text("import.recorded_line", **dict(
+        line = "import.recorded_shown_line" if row.get("shown_year") else "import.recorded_line"
+        lines.append(("recorded", _text(line, **dict(
             row, where=_where(row), amount=dues.format_amount(row["amount"]), years=dues.years_text(row["years"]),
             paid_through=dues.date_text(row["paid_through"])))))
     for row in report["already"]:

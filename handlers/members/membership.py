@@ -384,6 +384,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "remark_columns": [f"{c.header}（{c.letter} 列）" for c in kept],
         "fellow_cap": records.fellow_cap(db),
         "sheet": sheet.name,
+        "records_as_of": roster.records_as_of(sheet),
     }
 
 
@@ -431,6 +432,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     lines = sheet_lines(d, header_text(d["header_rows"]))
     if d.get("remark_columns"):
         lines.append(("note", say("cli_roster.remark_columns", columns="、".join(d["remark_columns"]))))
+    if d.get("records_as_of"):
+        lines.append(("note", say("cli_roster.records_as_of", day=d["records_as_of"])))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))

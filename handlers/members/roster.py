@@ -69,10 +69,45 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
     legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
-    for sheet in rosters:  # the colour legend over the members' sheet holds for the units' sheet too
+    as_of = [line for sheet in rosters for line in _lines(sheet) if _as_of_in(line)]
+    for sheet in rosters:  # the colour legend and the records' date over the members' sheet hold for the units' too
         if not _paid_colour(sheet):
             sheet.titles.extend(legends[:1])
+        if not records_as_of(sheet):
+            sheet.titles.extend(as_of[:1])
     return rosters
+
+
+def _lines(sheet: Sheet) -> list[str]:
+    """The sheet's text outside the table: its titles over the header and its notes under the rows."""
+    return [*sheet.titles, *(text for _, text in sheet.notes)]
+
+
+_AS_OF_DATE = re.compile(r"[：:为]?((?:19|20)\d{2})[年\-/.](\d{1,2})(?:[月\-/.](\d{1,2})日?)?")
+
+
+def _as_of_in(line: str) -> str | None:
+    """The day a line says the records go up to: 会费记录截至2026年8月31日, 统计日期：2026-08-31, and
+    截至2026年6月 (a month: its last day)."""
+    text = re.sub(r"\s", "", normalise(line))
+    for word in _membership()["roster"]["records_as_of"]["words"]:
+        at = text.find(word)
+        found = _AS_OF_DATE.match(text, at + len(word)) if at >= 0 else None
+        if not found:
+            continue
+        year, month = int(found.group(1)), int(found.group(2))
+        try:
+            day = int(found.group(3) or calendar.monthrange(year, month)[1])
+            return date(year, month, day).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def records_as_of(sheet: Sheet) -> str | None:
+    """The day the sheet's dues records go up to, as its title or a note under the table says; None
+    when it says none. A paid-through read from the sheet is known up to that day (dues_known_to)."""
+    return next(filter(None, map(_as_of_in, _lines(sheet))), None)
 
 
 def is_unit_list(sheet: Sheet) -> bool:
@@ -263,7 +298,7 @@ CLEANERS = {
 }
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
-               "paid_through", "joined_at", "level", "former_names", "status", "remarks")
+               "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
@@ -293,6 +328,11 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     namesakes: dict[tuple[str, str], tuple[int, str]] = {}
     cleaned: dict[int, dict] = {}
     rows = [(row, *_clean_row(sheet, row, values, today, units)) for row, values in sheet.rows]
+    as_of = records_as_of(sheet)
+    for _, fields, _, _ in rows:
+        if as_of and as_of <= today.isoformat() and fields.get("paid_through") \
+                and fields["paid_through"] != LIFETIME_PAID_THROUGH:
+            fields["dues_known_to"] = as_of
     file_units = {fields["unit_no"] for _, fields, problems, _ in rows
                   if fields.get("category") == "unit" and fields.get("unit_no") and not problems}
     plan.checks.extend(Problem(row, sheet.columns["name"], "", "row_shifted", {"header": sheet.columns["name"].header})
@@ -715,7 +755,7 @@ def _by_colour(sheet: Sheet, row: int, column: Column, value, state: str | None,
 
 def _paid_colour(sheet: Sheet) -> str | None:
     """The colour the sheet's legend (a line over the header or under the table) says marks paid."""
-    return next(filter(None, map(_legend_colour, [*sheet.titles, *(text for _, text in sheet.notes)])), None)
+    return next(filter(None, map(_legend_colour, _lines(sheet))), None)
 
 
 def _legend_colour(line: str) -> str | None:
