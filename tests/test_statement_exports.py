@@ -127,3 +127,27 @@ def test_a_reversal_in_a_signed_amount_column_and_a_colleague_paying(env, db, tm
     assert [r["row"] for r in report["not_received"]] == [4]
     assert paid_on(db, "HNKX201900024") == []
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201900022")]
+
+
+def test_the_lifetime_fee_waits_for_the_society_to_say_yes(env, db, tmp_path):
+    """The lifetime fee from a member paid up (or a remark saying 终身) is a request to become a
+    lifetime member: listed with its row and amount column, booked only once confirmed."""
+    people(db)
+    lifetime = dues.lifetime_fee("regular")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["中原银行账户交易明细"])
+    sheet.append(["交易日期", "收支标志", "交易金额", "对方户名", "附言"])
+    sheet.append(["2026.11.8", "收", lifetime, "令狐冲", "终身会员一次性缴费"])
+    sheet.append(["2026.11.9", "收", lifetime, "任盈盈", "会费"])
+    sheet.append(["2026.11.10", "收", REGULAR, "岳灵珊", "终身会费"])
+    book.save(tmp_path / "中原明细.xlsx")
+    report = imported(env, tmp_path / "中原明细.xlsx", "--json")
+    assert [(r["row"], r["problem"], r["letter"]) for r in report["held"]] == [
+        (3, "lifetime_asked", "C"), (4, "lifetime_asked", "C"), (5, "lifetime_asked", "C")]
+    assert report["recorded"] == [] and paid_on(db, "HNKX201900021") == []
+    text = imported(env, tmp_path / "中原明细.xlsx")
+    assert "第 3 行" in text and "转为终身会员" in text
+    imported(env, tmp_path / "中原明细.xlsx", "--confirm", "3")
+    assert find_payer(db, "HNKX201900021")["paid_through"] == dues.LIFETIME_PAID_THROUGH
+    assert find_payer(db, "HNKX201900022")["paid_through"] == "2025-12-31"

@@ -75,7 +75,7 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
+    "paid_ahead": "amount", "lifetime_asked": "amount", "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
@@ -234,6 +234,8 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
         raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
     years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
+    if row_no not in context["confirm"]:
+        _hold_if_lifetime_asked(payer, amount, years, memo)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -303,6 +305,17 @@ def _hold_if_inactive(payer: dict) -> None:
     if payer.get("status") not in (None, "active"):
         raise RowProblem("held", "inactive", number=payer["number"], name=payer["name"],
                          status=content.text(f"cli_labels.statuses.{payer['status']}"))
+
+
+def _hold_if_lifetime_asked(payer: dict, amount: float, years: int, memo: str) -> None:
+    """Hold the lifetime fee, or money whose remark says 终身: becoming a lifetime member is the
+    society's decision (a member paid to 2027 sending 3000), so a person confirms before it is booked."""
+    said = [word for word in statement_rules().get("lifetime_words", []) if word in memo]
+    if (years == dues.LIFETIME or said) and not dues.is_lifetime(payer.get("paid_through")):
+        raise RowProblem("held", "lifetime_asked", number=payer["number"], name=payer["name"],
+                         amount=dues.format_amount(amount),
+                         said=_text("problems.lifetime_said") if said else _text("problems.lifetime_fee"),
+                         paid_through=dues.date_text(payer["paid_through"]) if payer.get("paid_through") else "—")
 
 
 def _hold_if_like(db, payer: dict, paid_on: date, amount: float, context: dict) -> None:
