@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import re
 import struct
 import time
 from xml.etree import ElementTree
@@ -82,9 +83,11 @@ def _parse_xml(body: bytes | str) -> dict:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
     except UnicodeDecodeError:
         raise WebhookError(400, "body is not UTF-8") from None
-    if "<!DOCTYPE" in text.upper() or "<!ENTITY" in text.upper():
+    if _DTD.search(text):
         raise WebhookError(400, "DTDs are not accepted")
-    flat = _flat_fields(text)
+    flat = _as_sent(text)
+    if flat is None:
+        flat = _flat_fields(text)
     if flat is not None:
         return flat
     try:
@@ -97,8 +100,41 @@ def _parse_xml(body: bytes | str) -> dict:
     return root
 
 
+# Any case, also what str.upper() reads as ASCII (the dotless ı is an I): a superset of upper()'s matches.
+_DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
 class _Flat(dict):
-    """Fields of an envelope parsed by _flat_fields: every value a str or None."""
+    """Fields of an envelope parsed by _as_sent or _flat_fields: every value a str or None."""
+
+
+# The envelope exactly as WeChat writes it: <xml>, then fields with ASCII names each holding one CDATA
+# section or plain text without markup, entities or `]`, whitespace (space, tab, newline) between them.
+_ENVELOPE_START = re.compile(r"<xml>[ \t\n]*")
+_FIELD = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[(.*?)\]\]>|([^<&\]]*))</\1>[ \t\n]*", re.DOTALL)
+_ENVELOPE_END = re.compile(r"</xml>[ \t\n]*\Z")
+# What the XML parser would change or refuse: line ends it normalises, characters XML does not allow.
+_NOT_AS_SENT = re.compile("[\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _as_sent(text: str) -> dict | None:
+    """_flat_fields' answer for the envelope as WeChat writes it, read by three regular expressions
+    instead of building an XML parser and its tree (~40 us a message, a twentieth of all it costs);
+    None for anything else (another shape, a second CDATA section in a field, a line end or a
+    character the parser would normalise or refuse), which _flat_fields parses as before."""
+    start = _ENVELOPE_START.match(text)
+    if start is None or _NOT_AS_SENT.search(text):
+        return None
+    fields, at, match = _Flat(), start.end(), _FIELD.match
+    while (field := match(text, at)) is not None:
+        tag, cdata, plain = field.groups()
+        if tag in fields or (cdata is not None and "]]>" in cdata):
+            return None  # repeated, or CDATA sections the lazy match joined
+        fields[tag] = (plain if cdata is None else cdata).strip() or None
+        at = field.end()
+    if not fields or _ENVELOPE_END.match(text, at) is None:
+        return None
+    return fields
 
 
 def _flat_fields(text: str) -> dict | None:
