@@ -69,6 +69,14 @@ def mobile_in(text) -> str | None:
     return mobile_and_rest(text)[0]
 
 
+_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+
+
+def has_landline(text: str) -> bool:
+    """Whether a text holds a landline number (0371-66889900), not as a part of a longer run of digits."""
+    return _LANDLINE_IN_TEXT.search(text) is not None
+
+
 _EMAIL_IN_TEXT = re.compile(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}")
 _SPOKEN_AT = re.compile(r"\s*(?:\bat\b|艾特|圈a)\s*")
 _SPOKEN_DOT = re.compile(r"\s*(?:点|\bdot\b)\s*")

@@ -176,3 +176,19 @@ def test_a_dialect_question_word_is_no_search_word(alice, board):
     reply = alice.says("弄啥嘞，恁这有没有招人哩，俺在洛阳")
     assert numbered(reply) == ["电气工程师"] or reply.startswith("【电气工程师】")
     assert "干什么" not in reply
+
+
+# --- employers ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, taken", [
+    ("我们是开封示范食品公司，招质检员一名，中专以上，月薪4000，电话0371-23456789，请问怎么发布", True),
+    # a reference number holds the digits of a landline, but gives no way to apply
+    ("我们是开封示范食品公司，招质检员一名，中专以上，月薪4000，岗位编号20260371234567，请问怎么发布", False),
+])
+def test_a_posting_is_taken_when_it_gives_a_landline_not_a_longer_number(alice, db, text, taken):
+    from bot import content
+    from storage.tickets import list_tickets_of_member
+
+    reply = alice.says(text)
+    assert len(list_tickets_of_member(db, "o_alice", 0, 20)) == (1 if taken else 0)
+    assert (reply == content.text("jobs.how_to_post", **content.society()["secretariat"])) != taken

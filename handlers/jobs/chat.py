@@ -24,7 +24,7 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.registry import handles, step
 from bot.router import analyse, normalize
-from bot.validation import looks_like_a_question, mobile_in
+from bot.validation import has_landline, looks_like_a_question, mobile_in
 from storage import jobs as store
 from storage.members import find_member_by_openid
 from storage.tickets import create_ticket
@@ -70,11 +70,8 @@ def _gives_posting(text: str) -> bool:
     words = job_board.settings()["chat"]
     plain = normalize(text)
     return len(plain) >= words["posting_min_chars"] and (not looks_like_a_question(text) or len(plain) >= 20) and (
-        mobile_in(text) is not None or "@" in text or _LANDLINE.search(plain) is not None) and \
+        mobile_in(text) is not None or "@" in text or has_landline(plain)) and \
         any(word in plain for word in words["posting_words"])
-
-
-_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}")
 
 
 def _posting_taken(ctx) -> Reply:
