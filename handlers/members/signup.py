@@ -29,7 +29,8 @@ from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
                             gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
-                            looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value, unit_in)
+                            has_landline, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
+                            unit_in)
 from handlers.fees import dues
 from storage import state
 from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
@@ -810,14 +811,11 @@ def _unit_besides(ctx, field: Field, text: str) -> dict:
     return {column: unit}
 
 
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-
-
 def _noted_reply(ctx, given: dict) -> Reply:
     """What was kept; a landline given for the contact ("电话0371-66889900") is said to be no mobile."""
     noted = ctx.reply("signup.noted", items=_noted(ctx, given))
     wants_mobile = {"mobile", "contact_mobile"} & {f.column for f in _form(ctx)} - set(ctx.flow_data["answers"])
-    if wants_mobile and _LANDLINE.search(re.sub(r"\s", "", ctx.text)):
+    if wants_mobile and has_landline(re.sub(r"\s", "", ctx.text)):
         return noted.with_note(content.text("signup.landline_note"))
     return noted
 
