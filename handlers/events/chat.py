@@ -762,10 +762,7 @@ def others_next(ctx):
     people = _others_in(ctx.text)
     if people:
         return _take_others(ctx, people)
-    listing = ctx.flow_data.get("listing")
-    ctx.end_flow()
-    if ctx.flow is None and listing:
-        ctx.flow = listing
+    _end_signup(ctx)
     return paging.leave_and_answer(ctx) if ctx.flow is not None and ctx.flow["name"] == "events" else \
         ctx.answer_by_intent()
 
