@@ -117,6 +117,12 @@ def find_member_by_no(db: sqlite_utils.Database, member_no: str) -> dict | None:
     return first_of(db["members"].rows_where("member_no = ?", [member_no], limit=1))
 
 
+def member_numbers_starting(db: sqlite_utils.Database, prefix: str) -> list[str]:
+    """Every member number that starts with `prefix` (HNHL00103 ... for HNHL)."""
+    return [row["member_no"] for row in db.query("select member_no from members where member_no like ?",
+                                                 [f"{prefix}%"])]
+
+
 def find_member(db: sqlite_utils.Database, member_id: int) -> dict | None:
     return first_row(db, "select * from members where id = ?", [member_id])
 

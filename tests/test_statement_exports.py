@@ -5,6 +5,7 @@ here the way its bank makes it; the payers are members as a roster import leaves
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from click.testing import CliRunner
 from openpyxl import Workbook
@@ -129,25 +130,56 @@ def test_a_reversal_in_a_signed_amount_column_and_a_colleague_paying(env, db, tm
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201900022")]
 
 
-def test_the_lifetime_fee_waits_for_the_society_to_say_yes(env, db, tmp_path):
-    """The lifetime fee from a member paid up (or a remark saying 终身) is a request to become a
-    lifetime member: listed with its row and amount column, booked only once confirmed."""
+def test_the_lifetime_fee_books_lifetime_unless_years_were_paid_ahead_or_it_is_unclear(env, db, tmp_path):
+    """终身会员会费 with the lifetime fee makes a member paid up to this year a lifetime member; from one
+    paid beyond it (the years paid ahead: refund or credit?), or a remark saying 终身 with a year's money,
+    it is listed with its row and amount column and booked only once confirmed."""
     people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900025", "name": "东方不败", "category": "regular",
+                           "mobile": "13922220005", "paid_through": "2027-12-31"}, actor="test")
     lifetime = dues.lifetime_fee("regular")
     book = Workbook()
     sheet = book.active
     sheet.append(["中原银行账户交易明细"])
     sheet.append(["交易日期", "收支标志", "交易金额", "对方户名", "附言"])
-    sheet.append(["2026.11.8", "收", lifetime, "令狐冲", "终身会员一次性缴费"])
-    sheet.append(["2026.11.9", "收", lifetime, "任盈盈", "会费"])
+    sheet.append(["2026.7.22", "收", lifetime, "令狐冲", "终身会员会费"])
+    sheet.append(["2026.11.8", "收", lifetime, "东方不败", "终身会员一次性缴费"])
     sheet.append(["2026.11.10", "收", REGULAR, "岳灵珊", "终身会费"])
     book.save(tmp_path / "中原明细.xlsx")
     report = imported(env, tmp_path / "中原明细.xlsx", "--json")
-    assert [(r["row"], r["problem"], r["letter"]) for r in report["held"]] == [
-        (3, "lifetime_asked", "C"), (4, "lifetime_asked", "C"), (5, "lifetime_asked", "C")]
-    assert report["recorded"] == [] and paid_on(db, "HNKX201900021") == []
-    text = imported(env, tmp_path / "中原明细.xlsx")
-    assert "第 3 行" in text and "转为终身会员" in text
-    imported(env, tmp_path / "中原明细.xlsx", "--confirm", "3")
+    assert [r["row"] for r in report["recorded"]] == [3]
     assert find_payer(db, "HNKX201900021")["paid_through"] == dues.LIFETIME_PAID_THROUGH
-    assert find_payer(db, "HNKX201900022")["paid_through"] == "2025-12-31"
+    assert [(r["row"], r["problem"], r["letter"]) for r in report["held"]] == [
+        (4, "lifetime_paid_ahead", "C"), (5, "lifetime_said", "C")]
+    assert paid_on(db, "HNKX201900025") == [] and paid_on(db, "HNKX201900023") == []
+    text = imported(env, tmp_path / "中原明细.xlsx")
+    assert "第 4 行" in text and "已缴至" in text
+    imported(env, tmp_path / "中原明细.xlsx", "--confirm", "4")
+    assert find_payer(db, "HNKX201900025")["paid_through"] == dues.LIFETIME_PAID_THROUGH
+    assert find_payer(db, "HNKX201900023")["paid_through"] == "2025-12-31"
+
+
+def test_a_debit_credit_flag_column_headed_jie_dai_biao_zhi(env, db, tmp_path):
+    """广发银行: six account lines over the header, 借贷标志 借/贷 beside an always-positive 交易金额; a 借
+    line (the bank's yearly fee) is money going out, not a payment to look at; a 汇总 sheet of balances."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "交易明细"
+    for line in ("广发银行对公账户交易明细", "账户名称：示范学会", "账号：9550 8800 1234 5600 188",
+                 "开户网点：广发银行郑州金水支行", "查询日期：2026-07-01 至 2026-11-30", "打印时间：2026-12-01 10:21:07"):
+        sheet.append([line])
+    sheet.append([])
+    sheet.append(["交易时间", "交易类型", "借贷标志", "交易金额", "账户余额", "对方账号", "对方户名", "摘要", "附言"])
+    sheet.append([datetime(2026, 7, 12, 14, 37), "跨行汇款", "贷", REGULAR, 65100, "0949206329232534", "令狐冲", "汇入", "会费"])
+    sheet.append([datetime(2026, 8, 21, 9, 39), "收费", "借", 12, 65088, None, None, "支出", "网银年费"])
+    sheet.append([])
+    sheet.append(["借方合计", None, None, 12])
+    summary = book.create_sheet("汇总")
+    summary.append(["期初余额", 65000])
+    summary.append(["借方发生额", 12])
+    book.save(tmp_path / "广发明细.xlsx")
+    report = imported(env, tmp_path / "广发明细.xlsx", "--json")
+    assert [r["row"] for r in report["recorded"]] == [9]
+    assert every_row(report) == [9]                                 # the 借 line is no payment to look at

@@ -75,7 +75,8 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "lifetime_asked": "amount", "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
+    "paid_ahead": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
@@ -234,8 +235,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
         raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
     years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
-    if row_no not in context["confirm"]:
-        _hold_if_lifetime_asked(payer, amount, years, memo)
+    years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -307,15 +307,27 @@ def _hold_if_inactive(payer: dict) -> None:
                          status=content.text(f"cli_labels.statuses.{payer['status']}"))
 
 
-def _hold_if_lifetime_asked(payer: dict, amount: float, years: int, memo: str) -> None:
-    """Hold the lifetime fee, or money whose remark says 终身: becoming a lifetime member is the
-    society's decision (a member paid to 2027 sending 3000), so a person confirms before it is booked."""
-    said = [word for word in statement_rules().get("lifetime_words", []) if word in memo]
-    if (years == dues.LIFETIME or said) and not dues.is_lifetime(payer.get("paid_through")):
-        raise RowProblem("held", "lifetime_asked", number=payer["number"], name=payer["name"],
-                         amount=dues.format_amount(amount),
-                         said=_text("problems.lifetime_said") if said else _text("problems.lifetime_fee"),
-                         paid_through=dues.date_text(payer["paid_through"]) if payer.get("paid_through") else "—")
+def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: date, confirmed: bool) -> int:
+    """The years a row pays, the lifetime fee read: "终身会员会费" with the lifetime fee is LIFETIME.
+    Held for a person (unless `confirmed`): a remark saying 终身 with another amount, the lifetime fee
+    that is also N years' dues and says neither, and the lifetime fee from a member who already paid
+    beyond this year (吴敏 paid to 2027 sending 3000: refund the years, or credit them?)."""
+    said = any(word in memo for word in statement_rules().get("lifetime_words", []))
+    lifetime = dues.lifetime_fee(payer["category"])
+    fits = bool(lifetime) and dues.same_amount(lifetime, amount)
+    if said and fits:
+        years = dues.LIFETIME
+    if confirmed or dues.is_lifetime(payer.get("paid_through")):
+        return years
+    facts = {"number": payer["number"], "name": payer["name"], "amount": dues.format_amount(amount),
+             "lifetime": dues.format_amount(lifetime) if lifetime else "—"}
+    if said and not fits:
+        raise RowProblem("held", "lifetime_said", **facts)
+    if fits and years != dues.LIFETIME:
+        raise RowProblem("held", "lifetime_or_years", **facts, years=dues.years_text(years))
+    if years == dues.LIFETIME and payer.get("paid_through") and int(payer["paid_through"][:4]) > paid_on.year:
+        raise RowProblem("held", "lifetime_paid_ahead", **facts, paid_through=dues.date_text(payer["paid_through"]))
+    return years
 
 
 def _hold_if_like(db, payer: dict, paid_on: date, amount: float, context: dict) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credi
                             normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile, find_members_by_name,
                              find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
-                             unit_numbers)
+                             member_numbers_starting, unit_numbers)
 
 UNIQUE_COLUMNS = ("member_no", "mobile")  # a second row with the same value is a duplicate
 OTHER_CELLS = "other_cells"  # a row's cells under headers no column's aliases name: kept as remarks
@@ -137,10 +138,23 @@ def _without_note(value) -> str:
 
 
 def _clean_member_no(value, today: date) -> str:
+    """The number as written; a bare number (an old system's 103) is completed against the store in _match."""
     text = re.sub(r"\s", "", normalise(value)).upper()
-    if not re.fullmatch(r"[A-Z0-9\-]{4,24}", text):
+    if not re.fullmatch(r"[A-Z0-9\-]{4,24}|\d{1,3}", text):  # 1-3 digits: completed or refused in _match
         raise Invalid("member_no")
     return text
+
+
+def _completed_number(db: sqlite_utils.Database, bare: str) -> str | None:
+    """An old system's bare number (103) as the society's numbers write it (HNHL00103): the society's
+    prefix and the digits its stored numbers have, zero-filled; None when the store shows no such numbers."""
+    prefix = _membership()["member_no"]["prefix"]
+    widths = Counter(len(number) - len(prefix) for number in member_numbers_starting(db, prefix)
+                     if number[len(prefix):].isdigit())
+    if not widths:
+        return None
+    width = widths.most_common(1)[0][0]
+    return prefix + bare.zfill(width) if len(bare) < width else None
 
 
 def _clean_category(value, today: date) -> str:
@@ -825,7 +839,7 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
     column = said[0][0]
     roster_words = _membership()["roster"]
     for code, words in roster_words["status_words"].items():
-        if code != "active" and any(word in text for word in words) and "status" not in fields:
+        if code != "active" and any(_says_status(text, word) for word in words) and "status" not in fields:
             fields["status"] = code
     for reason, words in roster_words["remark_checks"].items():
         if reason == "graduated" and fields.get("category") != "student":
@@ -854,6 +868,12 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             header = next((c.header for c in sheet.gathered.get("dues_marks", [])
                            if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), "")
             notices.append(Problem(row, column, text, "remark_unpaid", {"year": year, "header": header}))
+
+
+def _says_status(text: str, word: str) -> bool:
+    """A status word in a remark said of the membership: 已失效 in 会籍已失效, not in 原手机号已失效."""
+    return any(at == 0 or text[at - 1] not in "号机话址箱码卡" for at in
+               (found.start() for found in re.finditer(re.escape(word), text)))
 
 
 def _mobiles_of(value) -> list[str]:
@@ -1069,6 +1089,14 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
                                   {"value": unit_no})]
         else:
             fields["unit_id"] = unit["id"]
+    written = fields.get("member_no", "")
+    if written.isdigit() and not find_member_by_no(db, written):
+        fields["member_no"] = _completed_number(db, written) or written
+        if len(fields["member_no"]) < 4:  # 58 and nothing to complete it with
+            return None, [Problem(row, sheet.columns["member_no"], written, "member_no")]
+        if fields["member_no"] != written and checks is not None:
+            checks.append(Problem(row, sheet.columns["member_no"], written, "number_completed",
+                                  {"member_no": fields["member_no"]}))
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",
@@ -1083,6 +1111,12 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
             checks.append(Problem(row, sheet.columns["name"], fields["name"], "already_member",
                                   {"member_no": others[0]["member_no"]}))
         return others[0], []
+    same = None if member or others or "member_no" in fields else _known_by_remarks(db, fields)
+    if same:  # a unit's list without numbers: the member of that name whose ID card or other mobile it gives
+        if checks is not None:
+            checks.append(Problem(row, sheet.columns.get("mobile") or sheet.columns["name"], fields.get("mobile", ""),
+                                  "known_by_remarks", {"member_no": same["member_no"], "name": same["name"]}))
+        return same, []
     for other in others[:1]:
         problems.append(Problem(row, sheet.columns["mobile"], fields["mobile"], "mobile_taken",
                                 {"member_no": other["member_no"], "name": other["name"]}))
@@ -1090,6 +1124,17 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
 
 
 _ID_CARD = re.compile(r"\d{17}[\dX]|\d{15}")
+
+
+def _known_by_remarks(db: sqlite_utils.Database, fields: dict) -> dict | None:
+    """The one stored member of the row's name whose remarks hold the row's ID card number (kept as
+    身份证号：…) or its mobile (another mobile of theirs): the same person with a new mobile."""
+    ids = set(_ID_CARD.findall((fields.get("remarks") or "").upper()))
+    mobile = fields.get("mobile")
+    found = [m for m in find_members_by_name(db, fields.get("name") or "")
+             if ids & set(_ID_CARD.findall((m.get("remarks") or "").upper()))
+             or (mobile and mobile in (m.get("remarks") or ""))]
+    return found[0] if len(found) == 1 else None
 
 
 def _same_identity(values: dict, fields: dict, row: int, identities: dict) -> int | None:
