@@ -388,3 +388,29 @@ def test_a_payer_nobody_matches_gets_the_likely_member_or_unit_proposed(env, db,
     assert proposed == {5: "HNKXDW201900002", 6: "HNKX201900022", 7: None}
     printed = CliRunner().invoke(main, ["fees", "import", str(tmp_path / "流水.xlsx"), "--dry-run"], env=env).output
     assert "终南大学计算机学院" in printed and "王重阳" in printed
+
+
+def test_a_refund_in_a_payment_app_s_account_bill_goes_back_to_its_own_order(env, db, tmp_path):
+    """支付宝 账务明细: payers only as a masked phone or an e-mail in 对方账号, every value followed by a tab,
+    a member paying twice within a minute and the second order (商户订单号 …B) refunded the next day;
+    another payer's earlier payment of the same amount is not the one refunded."""
+    people(db)
+    header = ["账务流水号", "商户订单号", "商品名称", "发生时间", "对方账号", "收入金额（+元）", "支出金额（-元）",
+              "业务类型", "备注"]
+    rows = [["1001", "HL0801", "学会会费", "2026-08-01 11:02:45", "ouy***@163.com", f"{REGULAR:.2f}", "", "在线支付",
+             "欧阳锋"],
+            ["1002", "HL0909A", "学会会费", "2026-09-09 10:11:40", "139****0002", f"{REGULAR:.2f}", "", "在线支付",
+             "黄药师 会费"],
+            ["1003", "HL0909B", "学会会费", "2026-09-09 10:12:26", "139****0002", f"{REGULAR:.2f}", "", "在线支付",
+             "黄药师 会费"],
+            ["1004", "HL0909B", "学会会费", "2026-09-10 14:30:00", "139****0002", "", f"{REGULAR:.2f}", "交易退款",
+             "重复支付退款"]]
+    lines = ["#支付宝账务明细查询", "#账号：[20889213456789010156]", "#-----账务明细列表-----",
+             ",".join(f"{c}\t" for c in header), *[",".join(f"{c}\t" for c in row) for row in rows],
+             "#-----账务明细列表结束-----"]
+    path = tmp_path / "支付宝账务明细.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    report = imported(env, path)
+    assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [(5, "HNKX201900011"), (6, "HNKX201900012")]
+    assert [(r["row"], r["problem"], r["debit_row"]) for r in report["not_received"]] == [(7, "refunded_row", 8)]
+    assert booked(db, "HNKX201900012") == [REGULAR]

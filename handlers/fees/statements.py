@@ -151,14 +151,24 @@ def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
         out, memo = _paid_out(debit), _memo_text(debit)
         if not out or out <= 0 or not any(word in memo for word in words):
             continue
-        payer = normalise(debit.get("name"))
         for credit_row, credit in rows:
-            if credit_row >= debit_row or credit_row in pairs or normalise(credit.get("name")) != payer:
+            if credit_row >= debit_row or credit_row in pairs or not _same_payment_source(debit, credit):
                 continue
             if dues.same_amount(_amount(credit.get("amount")) or 0, out):
                 pairs[credit_row] = (debit_row, memo)
                 break
     return pairs
+
+
+def _same_payment_source(debit: dict, credit: dict) -> bool:
+    """The refund goes back where the money came from: the same order (a payment app's 商户订单号, one
+    of two paid within a minute), else the same payer's name, else the same account (a bill that names
+    payers by a masked phone or e-mail only); rows saying none of them are not paired."""
+    for key in ("order", "name", "account"):
+        sent, came = normalise(debit.get(key)), normalise(credit.get(key))
+        if sent or came:
+            return sent == came
+    return False
 
 
 def _paid_out(values: dict) -> float | None:
