@@ -58,31 +58,64 @@ def _cell(key: str, event: dict):
     return value
 
 
-def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
-    columns = {key: spec for key, spec in guide.columns().items() if key != "dates"}
-    from openpyxl import Workbook  # here, not at the top: the bot's start needs none of it (issue 18)
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+def cell_border():
+    """The thin grey lines around each cell of a printed activity guide."""
+    from openpyxl.styles import Border, Side
 
-    header_fill = PatternFill("solid", fgColor="1F4E79")
-    month_fill = PatternFill("solid", fgColor="EAF1FB")  # every other month, so months read as blocks
     thin = Side(style="thin", color="A6A6A6")
-    workbook = Workbook()
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+def guide_sheet(workbook, name: str, heading: str, subtitle: str, labels: list[str], wrap_labels: bool = False):
+    """The first sheet of a printed activity guide (this one and the province's, handlers/province/guide.py),
+    started: the title and the subtitle over the whole width, then the column labels, white on blue, in
+    row 3."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     sheet = workbook.active
-    sheet.title = _say("sheet_name")
-    width = len(columns)
-    sheet.append([title(year)])
-    sheet.append([_say("subtitle", count=len(events), today=date.today().isoformat())])
+    sheet.title = name
+    sheet.append([heading])
+    sheet.append([subtitle])
     for row in (1, 2):
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(labels))
     sheet["A1"].font = Font(bold=True, size=16, color="1F4E79")
     sheet["A1"].alignment = Alignment(horizontal="center")
     sheet["A2"].font = Font(italic=True, color="666666")
-    sheet.append([spec["label"] for spec in columns.values()])
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.append(labels)
+    header_fill = PatternFill("solid", fgColor="1F4E79")
     for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, border
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, cell_border()
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True if wrap_labels else None)
+    return sheet
+
+
+def fit_for_print(sheet, rows: list[list]) -> None:
+    """Columns as wide as the widest of `rows` (labels included; no wider than MAX_COLUMN_WIDTH), the
+    labels' row frozen and printed on every page, landscape, one page wide."""
+    from openpyxl.utils import get_column_letter
+
+    for position, texts in enumerate(zip(*rows), start=1):
+        fitted = max(display_width(str(text)) for text in texts) + 2
+        sheet.column_dimensions[get_column_letter(position)].width = min(fitted, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A4"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "3:3"
+
+
+def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
+    columns = {key: spec for key, spec in guide.columns().items() if key != "dates"}
+    from openpyxl import Workbook  # here, not at the top: the bot's start needs none of it (issue 18)
+    from openpyxl.styles import Alignment, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    month_fill = PatternFill("solid", fgColor="EAF1FB")  # every other month, so months read as blocks
+    workbook = Workbook()
+    labels = [spec["label"] for spec in columns.values()]
+    sheet = guide_sheet(workbook, _say("sheet_name"), title(year),
+                        _say("subtitle", count=len(events), today=date.today().isoformat()), labels, wrap_labels=True)
+    border = cell_border()
     months = {}
     for event in events:
         sheet.append([_cell(key, event) for key in columns])
@@ -94,16 +127,8 @@ def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
                 cell.number_format = "yyyy-mm-dd"
             if shaded:
                 cell.fill = month_fill
-    for position, key in enumerate(columns, start=1):
-        texts = [columns[key]["label"], *(str(_cell(key, e) or "") for e in events)]
-        fitted = max(display_width(t) for t in texts) + 2
-        sheet.column_dimensions[get_column_letter(position)].width = min(fitted, MAX_COLUMN_WIDTH)
-    sheet.freeze_panes = "A4"
-    sheet.auto_filter.ref = f"A3:{get_column_letter(width)}{max(sheet.max_row, 3)}"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "3:3"
+    sheet.auto_filter.ref = f"A3:{get_column_letter(len(columns))}{max(sheet.max_row, 3)}"
+    fit_for_print(sheet, [labels, *([str(_cell(key, event) or "") for key in columns] for event in events)])
     workbook.save(path)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.platform.shards import host_question
-from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
+from handlers.events.export import cell_border, fit_for_print, guide_sheet
 from handlers.province.common import registry, say, settings
 from handlers.province.hosts import everywhere
 from storage import province as store
@@ -144,30 +144,14 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
     """One sheet: title, subtitle, header, then a shaded line per month and discipline and its events."""
     # openpyxl and python-docx are imported where a file is written: the bot's start needs neither (issue 18).
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-    from openpyxl.utils import get_column_letter
+    from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 
-    header_fill, section_fill = PatternFill("solid", fgColor="1F4E79"), PatternFill("solid", fgColor="EAF1FB")
-    thin = Side(style="thin", color="A6A6A6")
-    entry_style = NamedStyle("guide_entry", border=Border(left=thin, right=thin, top=thin, bottom=thin),
-                             alignment=Alignment(vertical="top", wrap_text=True))
+    section_fill = PatternFill("solid", fgColor="EAF1FB")
+    entry_style = NamedStyle("guide_entry", border=cell_border(), alignment=Alignment(vertical="top", wrap_text=True))
     workbook = Workbook()
     workbook.add_named_style(entry_style)
-    sheet = workbook.active
-    sheet.title = say("guide.sheet_name")
+    sheet = guide_sheet(workbook, say("guide.sheet_name"), guide.title, subtitle(guide), column_labels())
     width = len(COLUMNS)
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    sheet.append([guide.title])
-    sheet.append([subtitle(guide)])
-    for row in (1, 2):
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    sheet["A1"].font = Font(bold=True, size=16, color="1F4E79")
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet["A2"].font = Font(italic=True, color="666666")
-    sheet.append(column_labels())
-    for cell in sheet[3]:
-        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, border
-        cell.alignment = Alignment(horizontal="center", vertical="center")
     texts, row = [column_labels()], 3
     for month in guide.months:
         for group in month.disciplines:
@@ -184,14 +168,7 @@ def _write_xlsx(guide: Guide, path: Path) -> None:
                     sheet.cell(row, column).style = entry_style.name
     if not guide.months:
         sheet.append([say("guide.empty")])
-    for position in range(width):
-        fitted = max(display_width(str(row[position])) for row in texts) + 2
-        sheet.column_dimensions[get_column_letter(position + 1)].width = min(fitted, MAX_COLUMN_WIDTH)
-    sheet.freeze_panes = "A4"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "3:3"
+    fit_for_print(sheet, texts)
     workbook.save(path)
 
 
