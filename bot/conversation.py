@@ -71,6 +71,12 @@ def says_yes(text: str) -> bool:
     return not rest
 
 
+def starts_a_request(text: str) -> bool:
+    """"帮我报名…", "查一下我的会费", "我想报名新材料产业沙龙": a message that opens with asking for something
+    (content/conversation.toml request_leads)."""
+    return (text or "").strip().lstrip("那先就").startswith(tuple(content.load_toml("conversation.toml")["request_leads"]))
+
+
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
     first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
@@ -78,6 +84,15 @@ def _leads_with(text: str, words_key: str) -> bool:
     for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
         rest = rest.replace(word, "")
     return bool(first) and not rest
+
+
+def _leads_with_a_drop(text: str) -> bool:
+    """"先不投诉了，…", "那不反馈了", "不提了 退出": a first clause saying 不<doing>了 (content/conversation.toml
+    drop_verbs), which leaves the form like a cancel word."""
+    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
+    verbs = "|".join(re.escape(verb) for verb in sorted(content.load_toml("conversation.toml")["drop_verbs"], key=len,
+                                                          reverse=True))
+    return re.fullmatch(rf"(那|那就|那我|我|还是|算了)*先?不(想|要|用)?(再)?({verbs})了(吧|啊|哈)?", first) is not None
 
 
 @dataclass
@@ -341,6 +356,9 @@ def _on_message(ctx: Context) -> Reply:
     if language.asks_about_english(ctx.text):  # "Do you have anyone who speaks English?"
         about = ctx.reply("language.staff")
         return answer_while_paused(ctx, lambda: about) if flow else about
+    about = _about_society(ctx)  # "学会在哪里", "周末上班吗": content/'s answer, whatever the route
+    if about is not None:
+        return about
     asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked
@@ -360,8 +378,8 @@ def _on_message(ctx: Context) -> Reply:
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
     if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
         return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
-    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words"):
-        return INTENT_HANDLERS["cancel"](ctx)  # also "cancel", which the router may not place
+    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words") or _leads_with_a_drop(ctx.text):
+        return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # also "cancel", which the router may not place
     if any(word in ctx.text for word in content.load_toml("conversation.toml")["away_words"]):
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
         ctx.flow_changed = True
@@ -400,6 +418,42 @@ def _on_message(ctx: Context) -> Reply:
                 ctx.intent = replace(ctx.intent, name="unknown", slots={})  # not that guess's form
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return step_now.handler(ctx)
+
+
+def _about_society(ctx: Context) -> Reply | None:
+    """The answer to a question about the society itself (handlers/help.py, registered as the text
+    event "text:about_society"), the open form waiting; never to a reply of the open step's own
+    shape ("建议建个会员微信群" at the feedback step is the feedback)."""
+    answer, flow = EVENT_HANDLERS.get("text:about_society"), ctx.flow
+    if answer is None or (flow is not None and ("held_answer" in flow or _tries(ctx, _step_of(flow)))):
+        return None
+    reply = answer(ctx)
+    if reply is None or flow is None:
+        return reply
+    if _step_of(flow).lapses:
+        ctx.end_flow()  # a list being browsed is left behind
+        return reply
+    return answer_while_paused(ctx, lambda: reply)
+
+
+def _tries(ctx: Context, step_now) -> bool:
+    return step_now.tries is not None and step_now.tries(ctx)
+
+
+def _left_then(ctx: Context, left: Reply) -> Reply:
+    """The form just left; what the member asked in the same message after leaving it ("先不投诉了，帮我报名
+    科研项目申报培训", "算了，我想报名新材料产业沙龙") answered after, when the router places it clearly."""
+    parts = re.split(r"[\s。，,.!！?？~～、]+", ctx.text.strip(), maxsplit=1)
+    rest = parts[1].strip() if len(parts) == 2 else ""
+    if not rest or left.text is None or not (looks_like_a_question(rest) or starts_a_request(rest)):
+        return left  # "算了先不办了 回头领导定了再说": only the leaving
+    intent = route(rest)
+    if intent.name in ("cancel", "unknown", "help") or intent.confidence < \
+            content.load_toml("conversation.toml")["other_request_confidence"]:
+        return left
+    ctx.intent, ctx.answer_override = intent, rest
+    then = answer_intent(ctx)
+    return Reply(text=f"{left.text}\n\n{then.text}") if then.text else left
 
 
 def _confident(ctx: Context) -> bool:

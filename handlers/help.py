@@ -14,6 +14,7 @@ from handlers.events import chat as events
 from handlers.human import chat as human
 from handlers.human import office_hours
 from handlers.fees import chat as fees
+from handlers.members import signup
 from handlers.tickets import feedback
 
 
@@ -112,3 +113,33 @@ def common_question(text: str) -> str | None:
     student who graduates), or None."""
     question = content.question_asked(content.replies()["unknown"]["questions"], _plain(text))
     return question["answer"].format(**content.society()["secretariat"]) if question else None
+
+
+@handles(events=("text:about_society",), reads_only=True)
+def about_society(ctx):
+    """"学会在哪里", "周末上班吗", "有没有会员微信群": a question about the society itself, answered from
+    content/ ([[about.questions]]) whatever the router guessed; None when the message is none of them."""
+    question = _about_asked(ctx.text)
+    if question is None:
+        return None
+    if question.get("answer_from") == "invoice":  # "我要开发票": the invoice's details asked
+        return fees.start_invoice(ctx)
+    if question.get("answer_from") == "signup":  # member benefits: the sign-up's own answer
+        answered = signup.form_question(ctx.text, in_form=False)
+        return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint")) \
+            if answered else None
+    return Reply(text=question["answer"].format(name=content.society()["name"], when=office_hours.when_text(human.now()),
+                                                **content.society()["secretariat"]))
+
+
+def _about_asked(text: str) -> dict | None:
+    """The first [[about.questions]] entry each of whose `asks` groups has a word in the message and none of
+    whose `not` words it holds."""
+    said, plain = (text or "").lower(), _plain(text)
+
+    def holds(word: str) -> bool:
+        return word in said or word in plain
+
+    return next((question for question in content.replies()["about"]["questions"]
+                 if all(any(holds(word) for word in group) for group in question["asks"])
+                 and not any(holds(word) for word in question.get("not", ()))), None)

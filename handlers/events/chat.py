@@ -417,6 +417,9 @@ def _known_person(ctx) -> dict | None:
 def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None):
     """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm.
     `given`, `party`: the contact and how many come, said with the request."""
+    people = _others_in(ctx.text)
+    if len(people) > 1:  # "我们单位5个人：张伟138…，李娜139…": every one of them to the secretariat, none made the member
+        return _others_taken(ctx, event, people)
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
@@ -627,6 +630,8 @@ def contact(ctx):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    if len(_others_in(ctx.text)) > 1:  # a list of people with their mobiles: all of them to the secretariat
+        return _take_others(ctx, _others_in(ctx.text))
     if not given.get("mobile"):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
         title = find_event(ctx.db, ctx.flow_data["event"])["title"]
         if _is_bare_yes(ctx.text, title):

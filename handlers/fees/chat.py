@@ -344,6 +344,9 @@ def invoice_details(ctx):
     A question that gives none of them ("会费一般什么时候交") is answered, the details waiting."""
     if looks_like_a_question(ctx.text) and not _tries_invoice(ctx):
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
+    if _asks_when(ctx.text) and _invoice_title(ctx, ctx.text) is None:  # "发票多久能开好": answered, the title asked again
+        return ctx.reply("fees.invoice_how_long", **content.society()["secretariat"]).with_note(
+            content.text("fees.invoice_prompt"))
     said = f"{ctx.flow_data['said']}\n{ctx.text}"
     title = _invoice_title(ctx, said)
     if title is None:
@@ -360,6 +363,11 @@ def invoice_details(ctx):
                      **content.society()["secretariat"])
 
 
+def _asks_when(text: str) -> bool:
+    """"多久能开出来", "发票什么时候能好": how long an invoice takes."""
+    return any(word in text for word in _invoice_words()["when_words"])
+
+
 def _electronic(text: str) -> bool:
     return any(word in text for word in _invoice_words()["electronic_words"])
 
@@ -368,10 +376,10 @@ def _electronic(text: str) -> bool:
 def invoice_added(ctx):
     """Right after the request is taken: a tax number or e-mail added to it, "多久能开出来" answered."""
     ticket_no = ctx.flow_data["ticket_no"]
-    if _tries_invoice(ctx) and not any(word in ctx.text for word in _invoice_words()["when_words"]):
+    if _tries_invoice(ctx) and not _asks_when(ctx.text):
         add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
         return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
-    if any(word in ctx.text for word in _invoice_words()["when_words"]):
+    if _asks_when(ctx.text):
         ctx.end_flow()
         return ctx.reply("fees.invoice_when", ticket_no=ticket_no, **content.society()["secretariat"])
     ctx.end_flow()

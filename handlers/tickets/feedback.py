@@ -7,8 +7,9 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 import re
 
 from bot import content
-from bot.conversation import says_yes
+from bot.conversation import asks_something_else, says_yes, starts_a_request
 from bot.registry import handles, step
+from bot.validation import looks_like_a_question
 from handlers.fees import chat as fees
 from handlers.tickets import chat as tickets
 from storage.tickets import create_ticket
@@ -69,11 +70,17 @@ def _is_the_feedback_itself(text: str) -> bool:
 
 
 def _tries_body(ctx) -> bool:
-    """A message of some length is the feedback itself ("会费太贵了，建议…"); a short one that
-    clearly asks for something else ("查会费") is answered, the feedback form waiting."""
+    """A message that says what is wrong or wished ("会费太贵了，建议…", "报名页面一直打不开") is the
+    feedback itself, whatever else it mentions; otherwise one of some length is, unless it is a
+    question or a request ("等一下，年会是几号开啊", "帮我报名科研项目申报培训") for something else by
+    the engine's one rule: that is answered, the feedback form waiting."""
     rules = _rules()
-    return len(ctx.text) >= rules["draft_min_chars"] or any(
-        word in ctx.text for words in rules["categories"].values() for word in words)
+    if any(word in ctx.text for words in rules["categories"].values() for word in words):
+        return True
+    if len(ctx.text) < rules["draft_min_chars"]:
+        return False
+    asks = looks_like_a_question(ctx.text) or starts_a_request(ctx.text)
+    return not (asks and asks_something_else(ctx, False, ("feedback",)))  # "某培训班收费没有开票" is the feedback
 
 
 def _tries_draft(ctx) -> bool:
