@@ -235,6 +235,22 @@ def test_units_paying_by_level_where_the_society_charges_by_level(env, db, tmp_p
     assert [r["row"] for r in report["invalid"]] == [6]
 
 
+def test_a_unit_sending_another_level_s_dues_is_asked_about(env, db, tmp_path, monkeypatch):
+    """A 常务理事单位 whose transfer says 理事单位会费 with that level's amount: changed level or a mistake,
+    a person decides; its own level's amount with only the year is booked."""
+    people(db)
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900002", "name": "终南山研究所", "level": "常务理事单位"}, actor="test")
+    levels = {"会员单位": 2000, "理事单位": 3000, "常务理事单位": 5000}
+    rules = dict(dues.fee_rules(), unit_levels=levels)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    path = bank_book(tmp_path / "明细.xlsx", [("2026-08-03", "终南山研究所", 3000, "理事单位会费"),
+                                              ("2026-11-03", "终南山研究所", 5000, "2027年会费")])
+    report = imported(env, path)
+    assert [(r["row"], r["problem"], r["letter"]) for r in report["held"]] == [(5, "level_differs", "D")]
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKXDW201900002")]
+
+
 def merchant_bill_csv(path):
     """WeChat Pay's merchant bill as downloaded: a summary block, every value behind a backtick, the
     member's details in 商户数据包, paid, refunded and unpaid orders, totals under the table."""
@@ -414,3 +430,28 @@ def test_a_refund_in_a_payment_app_s_account_bill_goes_back_to_its_own_order(env
     assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [(5, "HNKX201900011"), (6, "HNKX201900012")]
     assert [(r["row"], r["problem"], r["debit_row"]) for r in report["not_received"]] == [(7, "refunded_row", 8)]
     assert booked(db, "HNKX201900012") == [REGULAR]
+
+
+def test_a_unit_paying_for_its_staff_written_after_their_department(env, db, tmp_path):
+    """A hospital's transfer for its nurses: 代缴护理部 then the names run together and the year, the
+    first name touching the department's 部."""
+    people(db)
+    path = bank_book(tmp_path / "民生.xlsx", [("2026-10-15", "某某人民医院", 3 * REGULAR, "代缴护理部欧阳锋黄药师周伯通2027")])
+    report = imported(env, path)
+    assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900011", "HNKX201900012", "HNKX201900015"]
+    assert report["ambiguous"] == []
+
+
+def test_years_of_dues_that_are_also_a_year_of_another_category_are_asked_about(env, db, tmp_path):
+    """洪七公 is a student: the 个人会员 yearly fee from him is several student years or a changed
+    category, and 欧阳锋's two years of 个人会员 dues naming one year is 高级会员's fee: a person says;
+    the same money with 两年 written is booked."""
+    people(db)
+    student_years = dues.years_for_amount("student", REGULAR)
+    senior = dues.yearly_fee("senior")
+    rows = [("2026-10-05", "洪七公", REGULAR, "会费"), ("2026-10-06", "欧阳锋", senior, "2027年会费"),
+            ("2026-10-07", "黄药师", senior, "会费两年")]
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", rows))
+    held = [(r["row"], r["problem"], r["letter"]) for r in report["held"]]
+    assert held == ([(5, "another_category_fee", "D")] if student_years else []) + [(6, "another_category_fee", "D")]
+    assert [(r["row"], r["years"]) for r in report["recorded"]] == [(7, 2)]

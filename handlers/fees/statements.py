@@ -75,7 +75,7 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "paid_ahead": "amount", "lifetime_said": "amount", "level_differs": "amount", "another_category_fee": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
@@ -246,6 +246,8 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
     years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
     years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
+    if row_no not in context["confirm"]:
+        _hold_if_another_category_s_fee(payer, amount, years, values, memo)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -338,6 +340,26 @@ def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: 
     if years == dues.LIFETIME and payer.get("paid_through") and int(payer["paid_through"][:4]) > paid_on.year:
         raise RowProblem("held", "lifetime_paid_ahead", **facts, paid_through=dues.date_text(payer["paid_through"]))
     return years
+
+
+_YEAR_COUNT = re.compile(r"(?<!\d)([2-9两二三四五])年(?!度)")
+_COUNT_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def _hold_if_another_category_s_fee(payer: dict, amount: float, years: int, values: dict, memo: str) -> None:
+    """Hold several years' dues that are also one year of another category (a student's 100 is five
+    student years or one 个人会员 year; 200 "2027年会费" from a 个人会员 about to become 高级会员) unless
+    the remark says that many years: a category change, or a mistake, for a person to tell."""
+    if years in (1, dues.LIFETIME) or payer["category"] == "unit":
+        return
+    others = [category for category, fee in dues.fee_rules()["yearly"].items()
+              if category not in (payer["category"], "unit") and fee and dues.same_amount(fee, amount)]
+    counted = {_COUNT_DIGITS.get(found, None) or int(found) for found in _YEAR_COUNT.findall(memo)}
+    if not others or len(set(_years_named(values))) == years or years in counted:
+        return
+    raise RowProblem("held", "another_category_fee", number=payer["number"], name=payer["name"],
+                     amount=dues.format_amount(amount), years=dues.years_text(years),
+                     category=dues.category_name(payer["category"]), other=dues.category_name(others[0]))
 
 
 def _hold_if_like(db, payer: dict, paid_on: date, amount: float, context: dict) -> None:
@@ -739,8 +761,12 @@ def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
     levels = dues.fee_rules().get("unit_levels") or {}
     if payer["category"] != "unit" or not levels:
         return None
-    named = [level for level in sorted(levels, key=len, reverse=True) if level in memo][:1] or \
-        [level for level in [payer.get("level")] if level in levels]  # the remark's level, else the unit's own
+    own = payer.get("level")
+    named = [level for level in sorted(levels, key=len, reverse=True) if level in memo][:1]
+    if named and own in levels and named[0] != own:  # a 常务理事单位 sending 理事单位会费: changed level, or a mistake
+        raise RowProblem("held", "level_differs", number=payer["number"], name=payer["name"], named=named[0],
+                         level=own, amount=dues.format_amount(amount), fee=dues.format_amount(levels[own]))
+    named = named or [level for level in [own] if level in levels]  # the remark's level, else the unit's own
     fits = {years for level, fee in levels.items() if not named or level in named
             for years in dues.year_options() if dues.same_amount(fee * years, amount)}
     if len(fits) != 1:
