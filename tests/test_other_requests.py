@@ -169,33 +169,71 @@ def test_back_goes_to_the_question_before_and_keeps_the_rest(client, config, wor
     assert "出生年份" in member.says("普通会员")
 
 
+# Members' questions mid-form; the test below takes one the router cannot place (the model's guess under
+# other_request_confidence, no runner-up to offer), chosen by the model's probabilities of the day, since
+# every retrain moves them ("会员有什么权益？" was such a guess until two new writers' examples gave it a runner-up).
+QUESTIONS_MID_FORM = ["会员有什么权益？", "会员有什么好处？", "这个公众号是官方的吗？", "会员有投票权吗？",
+                      "会员和非会员有什么不一样？", "学会有多少会员？", "入会以后能干嘛？"]
+
+
+def a_question_the_router_cannot_place() -> str:
+    from bot.clarify import options_of
+    from bot.router import route
+
+    minimum = content.load_toml("conversation.toml")["other_request_confidence"]
+    unplaced = [q for q in QUESTIONS_MID_FORM
+                if route(q).confidence < minimum and len(options_of(route(q))) < 2]
+    assert unplaced, "the model places every question of QUESTIONS_MID_FORM: add one it cannot"
+    return unplaced[0]
+
+
 @pytest.mark.parametrize("step_name", ["signup name", "signup work unit", "unit contact", "binding name",
                                        "profile unit"])
 def test_a_question_the_bot_cannot_place_is_never_stored_as_the_answer(client, config, world, redis_client,
                                                                        step_name):
     member, question = reach(client, config, step_name)
-    reply = member.says("会员有什么权益？")
+    unplaced = a_question_the_router_cannot_place()
+    reply = member.says(unplaced)
     assert PAUSED in reply and len(reply.splitlines()) <= 5, reply
-    assert "会员有什么权益" not in str(redis_state.load_flow(redis_client, member.openid))
+    assert unplaced.rstrip("？") not in str(redis_state.load_flow(redis_client, member.openid))
     assert question in member.says("继续")
 
 
-# Questions mid-form the router is unsure of (under other_request_confidence; the figures of
-# today's model beside each): asked back or answered by the guess, never "答不上来".
-UNSURE_QUESTIONS_IN_A_FORM = [
-    ("signup category", "会员年度是怎么算的", "您是想"),           # profile 0.53, runner-up signup
-    ("signup work unit", "先问一下，入会一年要交多少钱？", "会费"),  # fee_status 0.57, no runner-up
-]
+# Questions mid-form the router is unsure of (under other_request_confidence), picked by the model's
+# probabilities of the day (every retrain moves them): one it offers runner-ups for is asked back, one it
+# guesses a dues question for is answered by that guess; never "答不上来".
+FEE_QUESTIONS_MID_FORM = ["先问一下，入会一年要交多少钱？", "会员年度是怎么算的", "会费一年多少？学生便宜吗",
+                          "入会要交钱吗？"]
 
 
-@pytest.mark.parametrize("step_name,question,answered", UNSURE_QUESTIONS_IN_A_FORM)
+def a_question_the_router_is_unsure_of(kind: str) -> tuple[str, str, str]:
+    """(question, what the reply shows, the choice to make then): kind "asked back" (a numbered question,
+    answered with an option other than joining, the form being a signup) or "answered" (dues)."""
+    from bot.clarify import options_of
+    from bot.router import route
+
+    minimum = content.load_toml("conversation.toml")["other_request_confidence"]
+    for question in (QUESTIONS_MID_FORM + FEE_QUESTIONS_MID_FORM if kind == "asked back" else FEE_QUESTIONS_MID_FORM):
+        intent = route(question)
+        if intent.confidence >= minimum:
+            continue
+        options = options_of(intent)
+        if kind == "asked back" and len(options) >= 2:
+            return question, "您是想", str(1 + next(i for i, name in enumerate(options) if name != "signup"))
+        if kind == "answered" and not options and intent.name == "fee_status":
+            return question, "会费", ""
+    raise AssertionError(f"no question of the lists is {kind} by today's model: add one")
+
+
+@pytest.mark.parametrize("step_name,kind", [("signup category", "asked back"), ("signup work unit", "answered")])
 def test_a_question_the_router_is_unsure_of_is_asked_back_or_answered_and_the_form_waits(
-        client, config, world, redis_client, step_name, question, answered):
+        client, config, world, redis_client, step_name, kind):
+    question, answered, choice = a_question_the_router_is_unsure_of(kind)
     member, step_question = reach(client, config, step_name)
     reply = member.says(question)
     assert answered in reply and "答不上来" not in reply, reply
     if "您是想" in reply:  # the numbered question: its answer carries on the request
-        reply = member.says("1")
+        reply = member.says(choice)
         assert "您是想" not in reply, reply
     flow = redis_state.load_flow(redis_client, member.openid)
     form = flow if flow["name"] == "signup" else flow.get("waiting")
