@@ -97,12 +97,18 @@ LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.list")
 SIGNUP_LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.signup_list")
 
 
+def _open_list(ctx) -> dict | None:
+    """The events list the member is in (its flow), which a registration started from it returns to;
+    None outside one."""
+    return ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
+
+
 def _show_list(ctx, query: dict, heading: str, listing: paging.Listing = LISTING):
     """The events the query finds, else everything still to come, else that there is nothing ahead."""
     reply = paging.show(ctx, listing, query, heading)
     if reply is None and guide.is_narrow(query):
         reply = paging.show(ctx, listing, *guide.upcoming(date.today(), asked=heading), open_single=False)
-    if reply is not None and listing is SIGNUP_LISTING and ctx.flow and ctx.flow["name"] == "events":
+    if reply is not None and listing is SIGNUP_LISTING and _open_list(ctx):
         ctx.goto(paging.STEP, for_signup=True)
     return reply or ctx.reply("events.nothing_ahead")
 
@@ -115,13 +121,18 @@ def _question(ctx, text: str | None = None) -> tuple[dict, str]:
     query, heading = guide.question(text, date.today())
     place = guide.place_in(text, event_places(ctx.db, _today())) if text else None
     if place:
-        if not (query["type"] or query["word"] or guide.mentions(text, "this_month")
-                or guide.mentions(text, "next_month") or re.search(r"\d+月|[一二三四五六七八九十]月", text)):
+        if not (query["type"] or query["word"] or _names_a_month(text)):
             query, heading = guide.upcoming(date.today(), asked="")[0], content.text(
                 "events.heading.upcoming", what=content.text("events.what.any"))
         query["place"] = place
         heading = content.text("events.heading.in_place", place=place, heading=heading)
     return query, heading
+
+
+def _names_a_month(text: str) -> bool:
+    """"这个月", "下个月", "5月", "五月": a month named."""
+    return bool(guide.mentions(text, "this_month") or guide.mentions(text, "next_month")
+                or re.search(r"\d+月|[一二三四五六七八九十]月", text))
 
 
 def _asks_about_own(ctx) -> bool:
@@ -142,8 +153,7 @@ def about_events(ctx) -> bool:
     text = ctx.text
     if not guide.place_in(text, event_places(ctx.db, _today())):
         return False
-    return bool(guide.mentions(text, "this_month") or guide.mentions(text, "next_month")
-                or re.search(r"\d+月|[一二三四五六七八九十]月", text) or guide.mentions(text, "event_words"))
+    return _names_a_month(text) or bool(guide.mentions(text, "event_words"))
 
 
 def asks_by_period(ctx) -> bool:
@@ -178,7 +188,7 @@ def show_events(ctx):
         reply = reply.with_note(note) if note else reply
     if ctx.message.kind != "event" and guide.mentions(ctx.text, "guide_words"):  # the whole guide as a page too
         reply = with_page_link(reply, ctx.config, "events", "/m/events")
-    if ctx.flow and ctx.flow["name"] == "events" and ctx.message.kind != "event":
+    if _open_list(ctx) and ctx.message.kind != "event":
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
 
@@ -261,7 +271,7 @@ def _elsewhere(ctx):
     before = guide.place_in(asked, places)
     text = asked.replace(before, place) if before else place + asked
     reply = _show_list(ctx, *_question(ctx, text))
-    if ctx.flow and ctx.flow["name"] == "events":
+    if _open_list(ctx):
         ctx.goto(paging.STEP, asked=text)
     return reply
 
@@ -423,7 +433,7 @@ def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
-    listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
+    listing = _open_list(ctx)
     given = {**((listing or {}).get("data", {}).get("contact") or {}), **(given or {})}  # under the list, or with the request
     party = party or (listing or {}).get("data", {}).get("party")
     person = _known_person(ctx)
@@ -659,7 +669,7 @@ def contact(ctx):
 def _register(ctx, event_id: int, person: dict):
     party_note, remark = _party_note(ctx), ctx.flow_data.get("remark")
     _end_signup(ctx)
-    if ctx.flow is not None and ctx.flow["name"] == "events":
+    if _open_list(ctx):
         ctx.goto(paging.STEP, registered=event_id)  # "帮我同事也报一个" next: this event
     try:
         registration = register(ctx.db, event_id, ctx.openid, person, _today())
@@ -674,8 +684,7 @@ def _register(ctx, event_id: int, person: dict):
     if registration["status"] == REGISTERED:
         registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
         if party_note:  # "我们单位去3个人": the others' names and mobiles may come next
-            ctx.start_flow(SIGNUP, "others_next", event=event_id, listing=ctx.flow if ctx.flow and
-                           ctx.flow["name"] == "events" else None)
+            ctx.start_flow(SIGNUP, "others_next", event=event_id, listing=_open_list(ctx))
         return registered.with_note(party_note) if party_note else registered
     return ctx.reply("events.signup.waitlisted", position=waitlist_position(ctx.db, registration), **facts)
 
@@ -710,7 +719,7 @@ def _sign_up_other(ctx, event_id: int | None):
     or asked for; which event, when none is known."""
     if event_id is None:
         return ctx.reply("events.signup.other_which")
-    listing = ctx.flow if ctx.flow and ctx.flow["name"] == "events" else None
+    listing = _open_list(ctx)
     ctx.start_flow(SIGNUP, "other", event=event_id, listing=listing)
     people = _others_in(ctx.text)
     return _take_others(ctx, people) if people else ctx.reply("events.signup.other_ask",
@@ -768,8 +777,7 @@ def others_next(ctx):
     if people:
         return _take_others(ctx, people)
     _end_signup(ctx)
-    return paging.leave_and_answer(ctx) if ctx.flow is not None and ctx.flow["name"] == "events" else \
-        ctx.answer_by_intent()
+    return paging.leave_and_answer(ctx) if _open_list(ctx) else ctx.answer_by_intent()
 
 
 # --- my registrations and cancelling ---------------------------------------------------------------
