@@ -33,13 +33,9 @@ from functools import lru_cache
 
 from bot import content
 from handlers.jobs.text import city_of_district  # (the module registers the text analysis storage.jobs uses)
-from handlers.jobs.filters import Filters, picked, province_cities, read
+from handlers.jobs.filters import Filters, picked, province_cities, read, settings
 from bot.router import normalize
 from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, terms_sounding_like
-
-
-def settings() -> dict:
-    return content.load_toml("jobs.toml")
 
 
 def today() -> str:

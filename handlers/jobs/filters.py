@@ -141,8 +141,7 @@ def _levels() -> list[tuple[str, list[str]]]:
 
 @lru_cache(maxsize=1)
 def _education_words() -> frozenset[str]:
-    return frozenset(w for _, words in _levels() for w in words) | frozenset(
-        normalize(w) for w in settings()["education"]["不限"])
+    return frozenset(w for _, words in _levels() for w in words) | frozenset(_no_requirement())
 
 
 @lru_cache(maxsize=1)
