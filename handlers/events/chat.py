@@ -356,14 +356,9 @@ def _sign_up_from_list(ctx):
 def _sign_up_by_name(ctx, plain: str):
     """"我想报名基层医生那个培训" in a list: the one listed event whose title has every part of
     what is left once the sign-up and filler words are taken out; None when that is not one event."""
-    chat = guide.settings()["chat"]
-    word = guide.mentions(plain, "signup_words")
-    if not word:
+    if not guide.mentions(plain, "signup_words"):
         return None
-    rest = plain
-    for filler in sorted([*chat["signup_words"], *chat["filler_words"]], key=len, reverse=True):
-        rest = rest.replace(filler, " ")
-    parts = [part for part in rest.split() if len(part) >= 2]
+    parts = [part for part in _without_signup_words(plain).split() if len(part) >= 2]
     if not parts:
         return None
     shown = [find_event(ctx.db, event_id) for event_id in ctx.flow_data.get("shown", [])]
@@ -406,13 +401,19 @@ def sign_up(ctx):
 def _contact_with_request(text: str, event: dict, said: str) -> dict:
     """The contact given with the request ("我要报名人工智能青年论坛 陈晓 河南科技大学 159…"): what is
     left once the event's name and the sign-up words are out; {} when that holds no mobile and no name."""
-    chat, rest = guide.settings()["chat"], normalise(text)
+    rest = normalise(text)
     for words in (w for w in (event["title"], said) if w):
         rest = rest.replace(words, " ")
-    for word in sorted([*chat["signup_words"], *chat["filler_words"]], key=len, reverse=True):
-        rest = rest.replace(word, " ")
-    given = _contact_in(rest)
+    given = _contact_in(_without_signup_words(rest))
     return given if given.get("mobile") or given.get("name") else {}
+
+
+def _without_signup_words(text: str) -> str:
+    """The text with its sign-up and filler words ("我想报名", "那个") made spaces, the longest first."""
+    chat = guide.settings()["chat"]
+    for word in sorted([*chat["signup_words"], *chat["filler_words"]], key=len, reverse=True):
+        text = text.replace(word, " ")
+    return text
 
 
 def _known_person(ctx) -> dict | None:

@@ -76,7 +76,7 @@ def named_in(text: str) -> tuple[str, str] | None:
     name and what it says besides the kind (区块链技术); None for a kind alone ("有什么培训", "科普讲解员的培训"
     names it by 的, which titled() reads)."""
     chat = settings()["chat"]
-    kinds = sorted({*chat["title_words"], *(w for words in content.load_toml("events.toml")["types"].values() for w in words)},
+    kinds = sorted({*chat["title_words"], *(w for words in settings()["types"].values() for w in words)},
                    key=len, reverse=True)
     plain = re.sub(r"[\s\W_]+", " ", normalize(text or ""))
     for clause in plain.split():
@@ -217,7 +217,7 @@ def place_in(text: str, places: list[str]) -> str | None:
     """The city of an event place that the text names ("南阳附近有没有培训" -> 南阳), longest first."""
     plain = normalize(text or "")
     cores = {re.sub(r"(市|县|区|省)$", "", place): place for place in places if place}
-    cores.update({city: city for city in content.load_toml("events.toml")["places"]})
+    cores.update({city: city for city in settings()["places"]})
     found = [core for core in cores if len(core) >= 2 and core in plain]
     return max(found, key=len) if found else None
 
@@ -232,7 +232,7 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def where_is(place: str | None) -> tuple[float, float] | None:
     """The position of the first known city in an event's place."""
-    for city, position in content.load_toml("events.toml")["places"].items():
+    for city, position in settings()["places"].items():
         if place and city in place:
             return tuple(position)
     return None
