@@ -1,6 +1,6 @@
 """The annual activity guide (年度活动指南): its sheet, how dates read, and what a member's question asks for.
 
-Shared by the chat (handlers/events/chat.py, handlers/event_signup.py), the
+Shared by the chat (handlers/events/chat.py: finding events and registering), the
 secretariat's commands (bot/commands/events.py) and the exported guide
 (handlers/events/export.py). Words and column names come from content/events.toml.
 

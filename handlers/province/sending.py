@@ -2,7 +2,7 @@
 of the societies that opt in, and province-wide notices (policy, talent) to every society or chosen ones.
 
 Each goes out as an item of the society's own newsletter, through that society's own delivery
-(bot/delivery.py inside `serving_account`): its own queue, its account's token, its members' quotas
+(bot/delivery/ inside `serving_account`): its own queue, its account's token, its members' quotas
 (customer-service window, mass sends a month, else the member's inbox), one delivery row per member
 in its own store, so the society's console shows it like its own items. The registry records which
 activity or notice went to which society, after it was queued there, and is not queued there again;
