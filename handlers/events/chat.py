@@ -54,6 +54,11 @@ def _is_full(event: dict) -> bool:
     return event["capacity"] is not None and event["registered"] >= event["capacity"]
 
 
+def _signup_state(event: dict) -> str:
+    """closed (past its last sign-up day), full (the waitlist is open) or open."""
+    return "closed" if _today() > last_signup_day(event) else "full" if _is_full(event) else "open"
+
+
 # --- finding events ------------------------------------------------------------------------
 
 def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
@@ -61,9 +66,9 @@ def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
 
 
 def _line(number: int, event: dict) -> str:
-    mark = ("closed" if _today() > last_signup_day(event) else "full" if _is_full(event) else "open")
     return content.text("events.line", number=number, dates=guide.dates_text(event), title=event["title"],
-                        place=event["place"] or content.text("events.none"), mark=content.text(f"events.mark.{mark}"))
+                        place=event["place"] or content.text("events.none"),
+                        mark=content.text(f"events.mark.{_signup_state(event)}"))
 
 
 def _action(ctx, event: dict) -> str:
@@ -73,9 +78,7 @@ def _action(ctx, event: dict) -> str:
         return content.text("events.action.registered", code=mine["checkin_code"])
     if mine:
         return content.text("events.action.waitlisted", position=waitlist_position(ctx.db, mine))
-    if _today() > last_signup_day(event):
-        return content.text("events.action.closed")
-    return content.text("events.action.full" if _is_full(event) else "events.action.open")
+    return content.text(f"events.action.{_signup_state(event)}")
 
 
 def _detail(ctx, event_id: int):

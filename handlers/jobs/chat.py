@@ -35,9 +35,15 @@ def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
     return store.search(db, store.JobQuery.from_dict(query), job_board.today(), offset, limit)
 
 
-def _detail(ctx, job_id: int) -> Reply:
+def _visible_posting(ctx, job_id: int) -> dict | None:
+    """The posting, unless it was closed or expired since it was listed."""
     posting = store.find_posting(ctx.db, job_id)
-    if posting is None or not store.is_visible(posting, job_board.today()):
+    return posting if posting is not None and store.is_visible(posting, job_board.today()) else None
+
+
+def _detail(ctx, job_id: int) -> Reply:
+    posting = _visible_posting(ctx, job_id)
+    if posting is None:
         return ctx.reply("jobs.gone")
     return Reply(text=job_board.posting_detail(posting))
 
@@ -147,8 +153,8 @@ def _how_to_apply(ctx) -> Reply | None:
     current = ctx.flow_data.get("current")
     if current is None or not any(word in ctx.text for word in job_board.settings()["chat"]["apply_words"]):
         return None
-    posting = store.find_posting(ctx.db, current)
-    if posting is None or not store.is_visible(posting, job_board.today()):
+    posting = _visible_posting(ctx, current)
+    if posting is None:
         return ctx.reply("jobs.gone")
     return ctx.reply("jobs.how_to_apply", title=posting["title"], employer=posting["employer"],
                      how=posting["how_to_apply"] or content.text("jobs.how_to_apply_unknown"))
