@@ -169,29 +169,30 @@ def asks_by_period(ctx) -> bool:
 
 @handles("events", menu="MENU_EVENTS", reads_only=True)
 def show_events(ctx):
-    if ctx.message.kind != "event" and guide.mentions(ctx.text, "cooperation_words"):  # "想协办年会，找谁谈"
+    if ctx.message.kind == "event":  # the menu button: the coming month
+        return _show_list(ctx, *_question(ctx))
+    if guide.mentions(ctx.text, "cooperation_words"):  # "想协办年会，找谁谈"
         return INTENT_HANDLERS["human"](ctx)
-    if ctx.message.kind != "event" and guide.mentions(ctx.text, "materials_words"):  # "论坛有回放吗"
+    if guide.mentions(ctx.text, "materials_words"):  # "论坛有回放吗"
         return materials_asked(ctx)
-    if ctx.message.kind != "event" and fees.asks_event_fee(ctx.text):
+    if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
-    if ctx.message.kind != "event" and _asks_about_own(ctx):
+    if _asks_about_own(ctx):
         return _show_mine(ctx)
     ahead = _events_ahead(ctx)
-    missing = _missing(ctx, ahead) if ctx.message.kind != "event" else None
-    unlisted = _unlisted_detail(ctx, ahead) if ctx.message.kind != "event" and missing is None else None
+    missing = _missing(ctx, ahead)
+    unlisted = _unlisted_detail(ctx, ahead) if missing is None else None
     if unlisted is not None:  # "年会可以带家属吗": not in the notice, said so, with whom to ask
         return unlisted
     # not after `missing`: the list it opens would take the place of the list shown
-    wants_meetings = missing is None and ctx.message.kind != "event" and asks_for_meetings(ctx.text)
-    meetings = _meetings(ctx) if wants_meetings else None
+    meetings = _meetings(ctx) if missing is None and asks_for_meetings(ctx.text) else None
     reply = missing or meetings or _show_list(ctx, *_question(ctx))
-    if ctx.message.kind != "event" and guide.asks_for_competitions(ctx.text):
+    if guide.asks_for_competitions(ctx.text):
         note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
         reply = reply.with_note(note) if note else reply
-    if ctx.message.kind != "event" and guide.mentions(ctx.text, "guide_words"):  # the whole guide as a page too
+    if guide.mentions(ctx.text, "guide_words"):  # the whole guide as a page too
         reply = with_page_link(reply, ctx.config, "events", "/m/events")
-    if _open_list(ctx) and ctx.message.kind != "event":
+    if _open_list(ctx):
         ctx.goto(paging.STEP, asked=ctx.text)  # for "那郑州的呢"
     return reply
 
