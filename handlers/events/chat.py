@@ -494,12 +494,8 @@ def _confirm_prompt(ctx):
                      unit=unit, waitlist=_waitlist_note(event))
 
 
-def _says_yes(ctx) -> bool:
-    return says_yes(ctx.text)  # also "是的没错"
-
-
 def _tries_yes_or_no(ctx) -> bool:
-    return _says_yes(ctx) or is_one_of(ctx.text, "no_words")
+    return says_yes(ctx.text) or is_one_of(ctx.text, "no_words")  # yes: also "是的没错"
 
 
 def _asks_about_event(ctx) -> bool:
@@ -536,7 +532,7 @@ def _tries_confirm(ctx) -> bool:
 
 @step(SIGNUP, "confirm", reads_only=True, confirms=True, prompt=_confirm_prompt, tries=_tries_confirm, own_intents=("event_signup",))
 def confirm(ctx):
-    if _says_yes(ctx):
+    if says_yes(ctx.text):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
