@@ -21,10 +21,6 @@ from handlers.news.subscriptions import subscribe_to
 from storage.news import topics_of
 
 
-def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
-    return list_awards(db, query, offset, limit)
-
-
 def _line(number: int, call: dict) -> str:
     return content.text("awards.line", number=number, name=call["name"], kind=calls.kind_name(call["kind"]),
                         deadline=calls.deadline_text(call, date.today()))
@@ -41,7 +37,7 @@ def _detail(ctx, award_id: int):
                      link=call["link"] or none, reminders=reminders)
 
 
-LISTING = paging.Listing("awards", _fetch, _line, _detail)
+LISTING = paging.Listing("awards", list_awards, _line, _detail)
 
 
 def _field_asked(text: str) -> str | None:

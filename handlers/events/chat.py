@@ -61,10 +61,6 @@ def _signup_state(event: dict) -> str:
 
 # --- finding events ------------------------------------------------------------------------
 
-def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
-    return list_events(db, query, offset, limit)
-
-
 def _line(number: int, event: dict) -> str:
     return content.text("events.line", number=number, dates=guide.dates_text(event), title=event["title"],
                         place=event["place"] or content.text("events.none"),
@@ -95,9 +91,9 @@ def _detail(ctx, event_id: int):
         description=content.text("events.description", text=text) if text else "", action=_action(ctx, event))
 
 
-LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.list")
+LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.list")
 # The list shown for "报名" without an event named: a number there signs up for that event.
-SIGNUP_LISTING = paging.Listing("events", _fetch, _line, _detail, texts="events.signup_list")
+SIGNUP_LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.signup_list")
 
 
 def _open_list(ctx) -> dict | None:
