@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
@@ -234,4 +234,4 @@ def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
 
 
 def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:
-    return next(iter(db["notices"].rows_where("key = ?", [key], limit=1)), None)
+    return first_of(db["notices"].rows_where("key = ?", [key], limit=1))

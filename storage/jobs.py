@@ -24,7 +24,7 @@ from typing import Protocol
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
 
 OPEN, CLOSED, EXPIRED = "open", "closed", "expired"
@@ -153,11 +153,11 @@ def _index(db: sqlite_utils.Database, posting: dict) -> None:
 
 
 def find_posting(db: sqlite_utils.Database, job_id: int) -> dict | None:
-    return next(iter(db["jobs"].rows_where("id = ?", [job_id], limit=1)), None)
+    return first_of(db["jobs"].rows_where("id = ?", [job_id], limit=1))
 
 
 def find_posting_by_key(db: sqlite_utils.Database, key: str) -> dict | None:
-    return next(iter(db["jobs"].rows_where("job_key = ?", [key], limit=1)), None)
+    return first_of(db["jobs"].rows_where("job_key = ?", [key], limit=1))
 
 
 def is_visible(posting: dict, today: str) -> bool:

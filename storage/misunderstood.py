@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from storage.database import insert_row, now_iso
+from storage.database import first_of, insert_row, now_iso
 from storage.sqlite import transaction
 
 UNKNOWN, CANCELLED = "unknown", "cancelled"  # why a message was kept
@@ -43,7 +43,7 @@ def labelled(db: sqlite_utils.Database, limit: int) -> list[dict]:
 
 
 def find(db: sqlite_utils.Database, row_id: int) -> dict | None:
-    return next(iter(db["misunderstood"].rows_where("id = ?", [row_id], limit=1)), None)
+    return first_of(db["misunderstood"].rows_where("id = ?", [row_id], limit=1))
 
 
 def label(db: sqlite_utils.Database, row_id: int, intent: str, actor: str) -> int:

@@ -16,7 +16,7 @@ import json
 
 import sqlite_utils
 
-from storage.database import all_rows, now_iso
+from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
 
 STORED_FIELDS = ("kind", "title", "topics", "audience", "summary", "link", "body", "publish_at", "source")
@@ -62,7 +62,7 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[dict, str]:
 
 
 def _first_row(db: sqlite_utils.Database, where: str, params: list) -> dict | None:
-    return next(iter(db["newsletters"].rows_where(where, params, limit=1)), None)
+    return first_of(db["newsletters"].rows_where(where, params, limit=1))
 
 
 def find_item(db: sqlite_utils.Database, key: str | int) -> dict | None:
