@@ -92,3 +92,36 @@ def test_a_hospital_s_list_without_numbers_knows_its_staff_by_id_card(env, db, t
     assert said["letter"] == "D"
     assert find_member_by_no(db, "HNKX00190")["status"] == "resigned"     # 退出学会
     assert [n["name"] for n in report["new"]] == ["赵可欣"]
+
+
+def id_number(body: str) -> str:
+    """A 17-digit body with its GB 11643 check digit, as on a real ID card."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights)) % 11]
+
+
+def test_a_year_unpaid_between_paid_ones_a_category_change_in_a_remark_and_a_mistyped_id(env, db, tmp_path):
+    """The unpaid year is named by its own column; 从2027年起按高级会员交 in the column without a header
+    moves the member to 高级会员 (listed); an ID number whose check digit is wrong is listed at its column."""
+    good, typo = id_number("41010519870119958"), id_number("41140219860814893")
+    typo = typo[:-1] + ("0" if typo[-1] != "0" else "1")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["序号", "会员编号", "姓名", "身份证号", "会员类别", "手机", "2024年度会费", "2025年度会费",
+                  "2026年度会费", "备注", None])
+    sheet.append([1, "HNKX00155", "郭亚楠", id_number("41010519890204822"), "普通会员", "17741552240", "√", "未缴",
+                  "√", None, None])
+    sheet.append([2, "HNKX00172", "邓晓慧", good, "普通会员", "18932599113", "√", "√", "√", None,
+                  "2026.5晋升副主任护师，从2027年起按高级会员交"])
+    sheet.append([3, "HNKX00222", "许明", typo, "普通会员", "18856946483", "√", "√", "√", "改会员号为00222", None])
+    sheet.append([4, "HNKX00225", "秦雅", id_number("41150219920404956"), "普通会员", "15065890559", "√", "√", "√",
+                  None, "电话停机"])
+    book.save(tmp_path / "名册.xlsx")
+    report = imported(env, tmp_path / "名册.xlsx")
+    said = {(c["row"], c["reason"]): c for c in report["checks"]}
+    assert said[(2, "paid_gap")]["letter"] == "H"                           # 2025年度会费
+    assert said[(3, "category_in_remarks")]["letter"] == "E"
+    assert find_member_by_no(db, "HNKX00172")["category"] == "senior"
+    assert said[(4, "id_number_check")]["letter"] == "D" and typo not in said[(4, "id_number_check")]["check"]
+    assert find_member_by_no(db, "HNKX00222")["category"] == "regular"     # 改会员号: no category
+    assert not [c for c in report["checks"] if c["reason"] == "id_number_check" and c["row"] != 4]

@@ -455,3 +455,28 @@ def test_years_of_dues_that_are_also_a_year_of_another_category_are_asked_about(
     held = [(r["row"], r["problem"], r["letter"]) for r in report["held"]]
     assert held == ([(5, "another_category_fee", "D")] if student_years else []) + [(6, "another_category_fee", "D")]
     assert [(r["row"], r["years"]) for r in report["recorded"]] == [(7, 2)]
+
+
+def test_two_years_owed_paid_at_once_are_the_arrears_not_another_category(env, db, tmp_path, monkeypatch):
+    """Where arrears are paid first, a 个人会员 two years behind sending 补交会费 of two years (also 高级会员's
+    one year) pays the arrears."""
+    people(db)
+    rules = dict(dues.fee_rules(), arrears_first=True)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)   # as a secretary sets arrears_first
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900019", "name": "孙婆婆", "category": "regular",
+                           "mobile": "13911110009", "paid_through": "2024-12-31"}, actor="test")
+    report = imported(env, bank_book(tmp_path / "明细.xlsx", [("2026-07-18", "孙婆婆", 2 * REGULAR, "补交会费")]))
+    assert [(r["row"], r["years"]) for r in report["recorded"]] == [(5, 2)]
+    assert find_payer(db, "HNKX201900019")["paid_through"] == "2026-12-31"
+
+
+def test_new_members_paid_for_by_their_unit_for_next_year_pay_that_year(env, db, tmp_path):
+    """A hospital's October transfer "2027年会费" for two nurses who joined this year and never paid:
+    their 2027, as the remark says (one of them, paid up, gets her next year, 2027 too)."""
+    people(db)
+    path = bank_book(tmp_path / "明细.xlsx", [("2026-10-15", "某某人民医院", 2 * REGULAR, "代缴周伯通黄蓉2027年会费")])
+    report = imported(env, path)
+    assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900015", "HNKX201900018"]
+    assert find_payer(db, "HNKX201900015")["paid_through"] == "2027-12-31"     # never paid: the year named
+    assert find_payer(db, "HNKX201900018")["paid_through"] == "2027-12-31"

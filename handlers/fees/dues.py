@@ -140,7 +140,8 @@ def coverage(paid_through: str | None, years: int, paid_on: date,
     """The period (from, to) a payment of N years (or LIFETIME) made on `paid_on` pays for.
 
     `from_year`: the first year the payer says they pay for (a transfer's "补交2025年会费"): a lapsed
-    payer's arrears are paid from there, when not already covered; no back-dues otherwise.
+    payer's arrears are paid from there, when not already covered; no back-dues otherwise. Someone who
+    never paid (a new member) naming a later year (a hospital's "2027年会费" for its new nurses) pays that year.
     """
     arrears = bool(paid_through) and fee_rules().get("arrears_first", False) and not is_lifetime(paid_through)
     if arrears or standing(paid_through, paid_on) in ("active", "grace"):
@@ -148,6 +149,8 @@ def coverage(paid_through: str | None, years: int, paid_on: date,
     else:
         first_year = paid_on.year + (1 if late_in_year(paid_on) else 0)
         if from_year and from_year < first_year and (not paid_through or from_year > _date(paid_through).year):
+            first_year = from_year
+        elif from_year and from_year > first_year and not paid_through:
             first_year = from_year
     start = date(first_year, 1, 1).isoformat()
     if years == LIFETIME:

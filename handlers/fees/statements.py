@@ -247,7 +247,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
     years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
     if row_no not in context["confirm"]:
-        _hold_if_another_category_s_fee(payer, amount, years, values, memo)
+        _hold_if_another_category_s_fee(payer, amount, years, values, memo, paid_on)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -346,11 +346,16 @@ _YEAR_COUNT = re.compile(r"(?<!\d)([2-9两二三四五])年(?!度)")
 _COUNT_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
 
 
-def _hold_if_another_category_s_fee(payer: dict, amount: float, years: int, values: dict, memo: str) -> None:
+def _hold_if_another_category_s_fee(payer: dict, amount: float, years: int, values: dict, memo: str,
+                                    paid_on: date) -> None:
     """Hold several years' dues that are also one year of another category (a student's 100 is five
     student years or one 个人会员 year; 200 "2027年会费" from a 个人会员 about to become 高级会员) unless
-    the remark says that many years: a category change, or a mistake, for a person to tell."""
+    the remark says that many years, or they are the years owed (补交: two years behind, two years'
+    money): a category change, or a mistake, for a person to tell."""
     if years in (1, dues.LIFETIME) or payer["category"] == "unit":
+        return
+    through = dues.paid_through_after(payer.get("paid_through"), years, paid_on, min(_years_named(values), default=None))
+    if int(through[:4]) <= paid_on.year:
         return
     others = [category for category, fee in dues.fee_rules()["yearly"].items()
               if category not in (payer["category"], "unit") and fee and dues.same_amount(fee, amount)]

@@ -321,7 +321,8 @@ CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
-                 "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost")
+                 "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
+                 "category_in_remarks", "id_number_check")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -557,6 +558,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     marks = values.pop("dues_marks", None) or []
     other_cells = list(values.pop(OTHER_CELLS, None) or [])
     other_cells = [cell for cell in other_cells if not _id_number_lost(sheet, row, cell, notices)]
+    for cell in other_cells:
+        _id_number_checked(sheet, row, cell, notices)
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
@@ -802,14 +805,20 @@ def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], not
     column = next(iter(sheet.gathered.get("dues_marks", [])), None)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
     behind = [y for y in sorted(years) if paid and y > paid[-1]]
-    if gaps:
-        notices.append(Problem(row, column, "", "paid_gap", {"years": "、".join(map(str, gaps))}))
+    if gaps:  # named at the first unpaid year's column
+        notices.append(Problem(row, _year_column(sheet, gaps[0]) or column, "", "paid_gap",
+                               {"years": "、".join(map(str, gaps))}))
     elif len(behind) >= 2 and (fields.get("paid_through") or "") < f"{behind[-1]}-12-31":
-        first = next((c for c in sheet.gathered.get("dues_marks", []) if (m := _YEAR_HEADER.fullmatch(
-            header_key(c.header))) and int(m.group(1)) == behind[0]), column)  # 2025 and 2026 unpaid: in arrears
-        notices.append(Problem(row, first, "", "paid_behind", {"years": "、".join(map(str, behind))}))
+        notices.append(Problem(row, _year_column(sheet, behind[0]) or column, "", "paid_behind",
+                               {"years": "、".join(map(str, behind))}))  # 2025 and 2026 unpaid: in arrears
     elif not paid and len(years) >= 2 and not fields.get("paid_through"):
         notices.append(Problem(row, column, "", "no_paid_year", {"first": min(years), "last": max(years)}))
+
+
+def _year_column(sheet: Sheet, year: int) -> Column | None:
+    """The paid-marks column of that year (2025年度会费), if the sheet has one."""
+    return next((c for c in sheet.gathered.get("dues_marks", [])
+                 if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), None)
 
 
 def _year_of_sheet(sheet: Sheet) -> int | None:
@@ -856,6 +865,7 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             notices.append(Problem(row, column, text, reason,
                                    {"mobile": "、".join(mobiles), "header": sheet.columns["mobile"].header
                                     if "mobile" in sheet.columns else ""}))
+    _category_in_remarks(sheet, row, fields, text, column, notices)
     through = re.search(r"(?:已缴|已交|缴|交)(?:费|清)?(?:至|到)((?:19|20)\d{2})", text)
     if through:
         year = int(through.group(1))
@@ -865,9 +875,41 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
     for found in re.finditer(r"((?:19|20)\d{2})年?度?(?:会费)?(?:未缴|未交|欠费|未付)", text):
         year = int(found.group(1))
         if paid_years.get(year):
-            header = next((c.header for c in sheet.gathered.get("dues_marks", [])
-                           if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), "")
-            notices.append(Problem(row, column, text, "remark_unpaid", {"year": year, "header": header}))
+            year_column = _year_column(sheet, year)
+            notices.append(Problem(row, column, text, "remark_unpaid",
+                                   {"year": year, "header": year_column.header if year_column else ""}))
+
+
+def _category_in_remarks(sheet: Sheet, row: int, fields: dict, text: str, column: Column | None,
+                         notices: list[Problem]) -> None:
+    """A remark moving the member to another category (晋升副主任护师，从2027年起按高级会员交; 转为个人会员):
+    imported in that category, listed for a person with the category's column and the remark."""
+    found = re.search(r"(?:按|转为|转成|改为|改成|升为|转入)(" + "|".join(map(re.escape, _category_words())) + ")", text)
+    if not found or fields.get("category") in (None, "unit"):
+        return
+    try:
+        category = _clean_category(found.group(1), date.today())
+    except Invalid:
+        return
+    if category != fields["category"] and category in REMARK_CATEGORIES:
+        notices.append(Problem(row, sheet.columns.get("category") or column, found.group(0), "category_in_remarks",
+                               {"remark": text, "from": _membership()["categories"][fields["category"]],
+                                "to": _membership()["categories"][category],
+                                "remark_column": f"{column.header or ''}（{column.letter} 列）" if column else ""}))
+        fields["category"] = category
+
+
+REMARK_CATEGORIES = ("student", "regular", "senior")  # 会士 and 荣誉会员 are conferred, never read from a remark
+
+
+def _category_words() -> list[str]:
+    """The whole words a roster writes a dues category with (高级会员, 个人会员, 在读学生), longest first:
+    a remark's 按学生 or 改会员号 is no category."""
+    roster = _membership()["roster"]
+    words = [_membership()["categories"][code] for code in REMARK_CATEGORIES]
+    words += [word for code, found in roster.get("category_words", {}).items() if code in REMARK_CATEGORIES
+              for word in found if len(word) >= 4]
+    return sorted(set(words), key=len, reverse=True)
 
 
 def _says_status(text: str, word: str) -> bool:
@@ -1159,6 +1201,21 @@ def _id_number_lost(sheet: Sheet, row: int, cell: tuple, notices: list[Problem])
     column = next((c for c in sheet.ignored if c.header == header), None)
     notices.append(Problem(row, column, f"{value:.6g}", "id_number_lost", {"header": header}))
     return True
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_number_checked(sheet: Sheet, row: int, cell: tuple, notices: list[Problem]) -> None:
+    """An 18-digit ID card number whose last character is not its check digit (GB 11643: a digit typed
+    wrong somewhere) is kept as written and the secretary asked for the right one."""
+    header, value = cell
+    number = re.sub(r"\s", "", normalise(value)).upper() if isinstance(value, str) else ""
+    if header_key(header) not in _membership()["roster"]["identity_headers"] or not re.fullmatch(r"\d{17}[\dX]", number):
+        return
+    if "10X98765432"[sum(int(d) * w for d, w in zip(number, _ID_WEIGHTS)) % 11] != number[-1]:
+        column = next((c for c in sheet.ignored if c.header == header), None)
+        notices.append(Problem(row, column, number, "id_number_check", {"header": header}))
 
 
 def _says_already_member(values: dict) -> bool:
