@@ -866,9 +866,8 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
                                    {"mobile": "、".join(mobiles), "header": sheet.columns["mobile"].header
                                     if "mobile" in sheet.columns else ""}))
     _category_in_remarks(sheet, row, fields, text, column, notices)
-    through = re.search(r"(?:已缴|已交|缴|交)(?:费|清)?(?:至|到)((?:19|20)\d{2})", text)
-    if through:
-        year = int(through.group(1))
+    year = _paid_through_in(text)
+    if year:
         if f"{year}-12-31" > (fields.get("paid_through") or ""):
             fields["paid_through"] = f"{year}-12-31"
             notices.append(Problem(row, column, text, "remark_paid_through", {"year": year}))
@@ -878,6 +877,22 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             year_column = _year_column(sheet, year)
             notices.append(Problem(row, column, text, "remark_unpaid",
                                    {"year": year, "header": year_column.header if year_column else ""}))
+
+
+_PAID_TO = re.compile(r"(?:已缴|已交|缴|交)(?:费|清)?(?:至|到)((?:19|20)\d{2})")
+_PAID_RANGE = re.compile(r"((?:19|20)\d{2})\s*[-~—至到、]\s*((?:19|20)?\d{2})年?(?:两年|二年|三年)?[^；。，,]{0,4}?(?<!未)(?:交|缴)")
+
+
+def _paid_through_in(text: str) -> int | None:
+    """The last year a remark says is paid: 已缴至2027, 2026-27两年一起交的, 2026、2027年已交."""
+    found = _PAID_TO.search(text)
+    if found:
+        return int(found.group(1))
+    found = _PAID_RANGE.search(text)
+    if not found:
+        return None
+    first, last = found.groups()
+    return int(first[:2] + last if len(last) == 2 else last)
 
 
 def _category_in_remarks(sheet: Sheet, row: int, fields: dict, text: str, column: Column | None,
