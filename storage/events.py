@@ -151,6 +151,11 @@ def last_signup_day(event: dict) -> str:
     return event["signup_deadline"] or event["starts_on"]
 
 
+def is_full(event: dict) -> bool:
+    """Every seat taken (an event read with its seat counts): the next registration waits."""
+    return event["capacity"] is not None and event["registered"] >= event["capacity"]
+
+
 # --- registrations ---------------------------------------------------------------------------
 
 def _new_checkin_code(db: sqlite_utils.Database, event_id: int, digits: int) -> str:

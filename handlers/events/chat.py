@@ -34,7 +34,7 @@ from bot.validation import (Invalid, looks_like_a_question, mobile_and_rest, nam
                             unit_in)
 from handlers.events.registration import register
 from storage.events import (
-    REGISTERED, cancel_registration, event_places, find_event, last_contact, last_signup_day, list_events,
+    REGISTERED, cancel_registration, event_places, find_event, is_full, last_contact, last_signup_day, list_events,
     live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
@@ -50,13 +50,9 @@ def _today() -> str:
     return date.today().isoformat()
 
 
-def _is_full(event: dict) -> bool:
-    return event["capacity"] is not None and event["registered"] >= event["capacity"]
-
-
 def _signup_state(event: dict) -> str:
     """closed (past its last sign-up day), full (the waitlist is open) or open."""
-    return "closed" if _today() > last_signup_day(event) else "full" if _is_full(event) else "open"
+    return "closed" if _today() > last_signup_day(event) else "full" if is_full(event) else "open"
 
 
 # --- finding events ------------------------------------------------------------------------
@@ -462,7 +458,7 @@ def _end_signup(ctx) -> None:
 
 
 def _waitlist_note(event: dict) -> str:
-    return content.text("events.signup.waitlist_note", waiting=event["waitlisted"]) if _is_full(event) else ""
+    return content.text("events.signup.waitlist_note", waiting=event["waitlisted"]) if is_full(event) else ""
 
 
 def _remark_in(text: str) -> str:

@@ -30,7 +30,6 @@ def register(db: sqlite_utils.Database, event_key: str | int, openid: str, perso
         existing = store.live_registration(db, event["id"], openid)
         if existing:
             raise Refused("already", title=event["title"], status=existing["status"])
-        full = event["capacity"] is not None and event["registered"] >= event["capacity"]
         return store.insert_registration(db, event["id"], openid, person,
-                                         store.WAITLISTED if full else store.REGISTERED,
+                                         store.WAITLISTED if store.is_full(event) else store.REGISTERED,
                                          content.load_toml("events.toml")["checkin_code_digits"])
