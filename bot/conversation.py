@@ -425,15 +425,23 @@ def _about_society(ctx: Context) -> Reply | None:
     event "text:about_society"), the open form waiting; never to a reply of the open step's own
     shape ("建议建个会员微信群" at the feedback step is the feedback)."""
     answer, flow = EVENT_HANDLERS.get("text:about_society"), ctx.flow
-    if answer is None or (flow is not None and ("held_answer" in flow or _tries(ctx, _step_of(flow)))):
+    if answer is None or flow is None:
+        return answer(ctx) if answer else None
+    if "held_answer" in flow or _tries(ctx, _step_of(flow)):
         return None
+    lapses, paused_before = _step_of(flow).lapses, flow.get("paused", False)
+    flow["paused"] = True  # a flow the answer starts ("我要开发票") keeps this form waiting under it
     reply = answer(ctx)
-    if reply is None or flow is None:
-        return reply
-    if _step_of(flow).lapses:
-        ctx.end_flow()  # a list being browsed is left behind
-        return reply
-    return answer_while_paused(ctx, lambda: reply)
+    if reply is None:
+        flow["paused"] = paused_before
+        return None
+    ctx.flow_changed = True
+    if ctx.flow is flow:  # answered beside it: a list is left behind, a form waits with a reminder
+        if lapses:
+            ctx.end_flow()
+        else:
+            ctx.remind_of = flow
+    return reply
 
 
 def _tries(ctx: Context, step_now) -> bool:

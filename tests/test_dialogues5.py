@@ -62,6 +62,16 @@ def test_an_invoice_asked_for_asks_its_details_without_a_menu(visitor, asked):
     assert "抬头" in reply and MENU not in reply
 
 
+def test_an_invoice_asked_for_at_a_registration_summary_keeps_the_registration(bound, events, db):
+    bound.says("我要报名实验室安全培训")
+    reply = bound.says("能开发票吗")
+    assert "抬头" in reply
+    bound.says("个人")
+    assert "请确认" in bound.says("继续")
+    assert "报名成功" in bound.says("确认")
+    assert [r["title"] for r in registrations(db, "o_bound")] == ["实验室安全培训"]
+
+
 def test_where_an_event_is_held_is_still_the_event(visitor, events):
     reply = visitor.says("实验室安全培训在哪里")
     assert "新乡" in reply and "示范路 1 号" not in reply
@@ -74,6 +84,16 @@ def test_english_questions_about_the_society_are_answered_in_english(visitor):
     assert "Shifan Road" in reply
     reply = visitor.says("Are you open on weekends?")
     assert "9:00-12:00" in reply
+
+
+def test_asking_in_english_to_give_feedback_asks_for_it_and_a_question_there_is_answered(client, config, db):
+    from tests.member import Member
+
+    member = Member(client, config, "o_english")
+    reply = member.says("I'd like to give some feedback")
+    assert "You want to send" not in reply and "suggestion, complaint or request" in reply
+    reply = member.says("Are you open on weekends?")
+    assert "9:00-12:00" in reply and tickets_of(db, "o_english") == []
 
 
 # --- a question or a new request while a form waits for free text -----------------------------------------
@@ -152,3 +172,19 @@ def test_three_people_given_at_the_contact_question_all_go_to_the_secretariat(vi
     assert all(name in reply for name in ("刘洋", "高峰", "马琳"))
     [ticket] = tickets_of(db)
     assert "高峰 13812340002" in ticket["body"]
+
+
+# --- the specific answer asked, not the neighbouring stock one --------------------------------------------------
+
+def test_the_fee_asked_right_after_an_event_was_opened_is_that_events(visitor, events):
+    visitor.says("最近有哪些培训")
+    assert "新乡" in visitor.says("1")
+    reply = visitor.says("会员报名费多少")
+    assert "200元" in reply and "请告诉我是哪个活动" not in reply
+
+
+def test_the_fee_of_another_event_named_under_an_opened_one_is_that_other_events(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("1")
+    reply = visitor.says("科普讲解员培训的报名费多少")
+    assert "150元" in reply and "200元" not in reply

@@ -80,14 +80,14 @@ def named_in(text: str) -> tuple[str, str] | None:
                    key=len, reverse=True)
     plain = re.sub(r"[\s\W_]+", " ", normalize(text or ""))
     for clause in plain.split():
-        kind = next((word for word in kinds if word in clause), None)
-        if kind is None:
-            continue
-        before = clause[:clause.index(kind)]
-        for stop in chat["name_stop_words"]:
-            before = before.rsplit(stop, 1)[-1]
-        if len(before) >= 2 and not re.fullmatch(r"[\d一二三四五六七八九十]+月?", before):
-            return before + kind, before
+        # the kind that ends last names it ("科普讲解员培训": 培训, not 科普; "研讨会", not 会), whatever the set's order
+        found = sorted(((clause.rindex(word) + len(word), len(word), word) for word in kinds if word in clause), reverse=True)
+        for end, length, kind in found[:1]:
+            before = clause[:end - length]
+            for stop in chat["name_stop_words"]:
+                before = before.rsplit(stop, 1)[-1]
+            if len(before) >= 2 and not re.fullmatch(r"[\d一二三四五六七八九十]+月?", before):
+                return before + kind, before
     return None
 
 

@@ -167,15 +167,22 @@ def event_fee(ctx, text: str):
         return INTENT_HANDLERS["feedback"](ctx)
     query, _ = guide.question(text, date.today())
     found = list_events(ctx.db, query, 0, 2) if guide.is_narrow(query) else []
+    if len(found) != 1 and guide.named_in(text):  # "科普讲解员培训的报名费多少" among three trainings: that one
+        named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), text)
+        found = [named[0]] if named else found
     if len(found) == 1:
-        event = found[0]
-        return ctx.reply("fees.event_fee", title=event["title"], fee=_priced(event))
+        return fee_of_event(ctx, found[0])
     mine = registrations_of(ctx.db, ctx.openid, date.today().isoformat())
     if mine:  # "报名费咋交" right after registering: the event registered for last
         event = find_event(ctx.db, max(mine, key=lambda registration: registration["id"])["event_id"])
         return ctx.reply("fees.event_fee_registered", title=event["title"], fee=_priced(event),
                          **content.society()["secretariat"])
     return ctx.reply("fees.event_fee_which")
+
+
+def fee_of_event(ctx, event: dict):
+    """"《2027年学术年会》的报名费：会员800元…": the fee of one event."""
+    return ctx.reply("fees.event_fee", title=event["title"], fee=_priced(event))
 
 
 def _priced(event: dict) -> str:

@@ -64,6 +64,8 @@ def _is_the_feedback_itself(text: str) -> bool:
     """A first message that says what is wrong ("会场的无线网络经常断线") is the feedback itself,
     to confirm; one that only asks to give feedback ("我想提个建议", "我要投诉") is not."""
     rules = _rules()
+    if len(text.split()) <= rules["start_en_max_words"] and any(phrase in text.lower() for phrase in rules["start_phrases_en"]):
+        return False  # "I'd like to give some feedback"
     if len(text) >= rules["draft_min_chars"]:
         return True
     return len(text) >= rules["min_chars"] and not any(word in text for word in rules["start_words"])
