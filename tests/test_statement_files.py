@@ -480,3 +480,18 @@ def test_new_members_paid_for_by_their_unit_for_next_year_pay_that_year(env, db,
     assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900015", "HNKX201900018"]
     assert find_payer(db, "HNKX201900015")["paid_through"] == "2027-12-31"     # never paid: the year named
     assert find_payer(db, "HNKX201900018")["paid_through"] == "2027-12-31"
+
+
+def test_a_university_paying_with_its_college_s_name_in_the_remark(env, db, tmp_path):
+    """The payer is the university; the unit member is its college, named (or its old name) at the start
+    of the remark: 华山大学 + "剑宗学院2026年会费" is the unit 华山大学剑宗学院."""
+    people(db)
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900003", "name": "华山大学剑宗学院"}, actor="test")
+        insert_unit(db, {"unit_no": "HNKXDW201900004", "name": "华山大学气宗学院", "former_names": "华山大学紫霞学院"},
+                    actor="test")
+    unit_fee = dues.yearly_fee("unit")
+    path = bank_book(tmp_path / "明细.xlsx", [("2026-09-12", "华山大学", unit_fee, "剑宗学院2026年会费"),
+                                              ("2026-11-03", "华山大学", unit_fee, "紫霞学院会费")])
+    report = imported(env, path)
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKXDW201900003"), (6, "HNKXDW201900004")]

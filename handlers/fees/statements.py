@@ -647,6 +647,9 @@ def _match_payer(db, values: dict, context: dict | None = None) -> tuple[dict, s
         if payers:
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
+        unit = _unit_named_across(db, name, values)
+        if unit:
+            return unit
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", column=_column_of(values, "mobile", mobile[1]),
                          mobile=mask_mobile(mobile[0]))
@@ -685,6 +688,25 @@ def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
                              numbers=dues.listing([p["number"] for p in payers]),
                              candidates=[p["number"] for p in payers])
         return payers[0], _text("import.matched_by", column=header, how=_text("import.how.pinyin"))
+    return None
+
+
+UNIT_NAME_SPLIT = 24  # the most characters of a remark read as the rest of a unit's name
+
+
+def _unit_named_across(db, name: str, values: dict) -> tuple[dict, str] | None:
+    """A unit whose name (or former name) is the payer's and the remark's start read together: 华北水利水电大学
+    paying "水利学院2026年理事单位会费" is its unit member 华北水利水电大学水利学院. The longest reading that
+    names exactly one unit; None when none does (or the payer's name is too short to be a unit's)."""
+    if len(name) < 4:
+        return None
+    for header, text in _memo_cells(values):
+        text = re.sub(r"\s", "", text)
+        for end in range(min(len(text), UNIT_NAME_SPLIT), 1, -1):
+            units = [p for p in find_payers_by_name(db, name + text[:end]) if p["kind"] == "unit"]
+            if len(units) == 1:
+                how = _text("import.how.name_and_memo", memo=header)
+                return units[0], _text("import.matched_by", column=_header(values, "name"), how=how)
     return None
 
 
