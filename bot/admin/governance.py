@@ -17,7 +17,6 @@ from bot.admin.ui import actor, db, render, say_done, say_not_done, send_table, 
 from handlers.members.membership import percent
 from storage import admin as admin_store
 from handlers.members import records
-from storage import members as store
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 

@@ -19,7 +19,6 @@ import redis
 from rq import get_current_job
 
 from bot.config import Config, load_config
-from bot.outbound import enqueue
 from bot.wechat_client import (
     DeliveryUncertain,
     OutsideServiceWindow,
