@@ -495,3 +495,15 @@ def test_a_university_paying_with_its_college_s_name_in_the_remark(env, db, tmp_
                                               ("2026-11-03", "华山大学", unit_fee, "紫霞学院会费")])
     report = imported(env, path)
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKXDW201900003"), (6, "HNKXDW201900004")]
+
+
+def test_the_last_name_of_a_list_cut_by_the_bank_is_the_one_member_it_starts(env, db, tmp_path):
+    """交通银行 keeps 20 characters of a remark: 桃花岛代缴：欧阳锋、黄药师、周伯 is three members' dues, the
+    third being the one member whose name starts 周伯; cut to one character (郭), a person splits it."""
+    people(db)
+    path = bank_book(tmp_path / "交行.xlsx", [("2026-09-05", "桃花岛研究院", 3 * REGULAR, "桃花岛代缴：欧阳锋、黄药师、周伯"),
+                                              ("2026-09-06", "桃花岛研究院", 3 * REGULAR, "桃花岛代缴：欧阳锋、黄药师、郭")])
+    report = imported(env, path)
+    assert sorted(r["number"] for r in report["recorded"] if r["row"] == 5) == [
+        "HNKX201900011", "HNKX201900012", "HNKX201900015"]
+    assert [r["row"] for r in report["ambiguous"]] == [6]

@@ -585,6 +585,8 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
         if candidates:
             named.append((candidates[0], _text("import.matched_by", column=_memo_header(values, name),
                                                how=_text("import.how.name_in_memo"))))
+    if named:
+        named += _name_cut_at_the_end(db, values, {payer["number"] for payer, _ in named})
     if len(named) == 1 and owners and owners[0]["number"] != named[0][0]["number"]:
         raise RowProblem("ambiguous", "names_conflict", member=named[0][0]["name"], other=owners[0]["name"],
                          candidates=[named[0][0]["number"], owners[0]["number"]])
@@ -595,6 +597,23 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
             raise RowProblem("ambiguous", "names_conflict", member=payer_name, other=owners[0]["name"],
                              candidates=[paying[0]["number"], owners[0]["number"]])
     return named
+
+
+_CUT_NAME = re.compile(r"[、，,\s]([\u4e00-\u9fff]{2,3})$")
+
+
+def _name_cut_at_the_end(db, values: dict, named: set[str]) -> list[tuple[dict, str]]:
+    """The last of a list of names cut by the bank's length limit (黄河院代缴：高翔、宋佳、韩磊、冯雪、孔令):
+    the one member in force whose name starts so, when the remark stops right there."""
+    for header, text in _memo_cells(values):
+        cut = _CUT_NAME.search(text)
+        if not cut or cut.group(1) in member_names(db):
+            continue
+        names = [name for name in member_names(db) if name.startswith(cut.group(1))]
+        payers = [p for p in find_payers_by_name(db, names[0]) if p["kind"] == "member"] if len(names) == 1 else []
+        if len(payers) == 1 and payers[0]["number"] not in named:
+            return [(payers[0], _text("import.matched_by", column=header, how=_text("import.how.name_cut")))]
+    return []
 
 
 def _memo_header(values: dict, name: str) -> str:
