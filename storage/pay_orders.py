@@ -73,10 +73,6 @@ def expired_open_orders(db: sqlite_utils.Database, now: str, limit: int = 500) -
                          "order by expires_at limit ?", [now, limit]))
 
 
-def orders_of_member(db: sqlite_utils.Database, openid: str, limit: int = 20) -> list[dict]:
-    return list(db.query("select * from pay_orders where openid = ? order by id desc limit ?", [openid, limit]))
-
-
 def paid_orders_on(db: sqlite_utils.Database, day: str) -> list[dict]:
     """Orders recorded paid (or paid and awaiting a refund) on this Beijing day."""
     return list(db.query("select * from pay_orders where status in ('paid', 'refund_needed') and paid_at = ? "
