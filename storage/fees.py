@@ -12,6 +12,7 @@ so) and gives the payer back the date it found (`refund_payment`).
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import sqlite_utils
@@ -99,6 +100,13 @@ def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict
     key = "".join(start.split())
     return [_unit_payer(u) for u in db["units"].rows_where(
         "substr(replace(name, ' ', ''), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
+
+
+def mobiles_of_member(db: sqlite_utils.Database, member_id: int) -> list[str]:
+    """Every mobile the store knows for a member: the one on record and any other kept in the remarks."""
+    row = first_of(db["members"].rows_where("id = ?", [member_id], select="mobile, remarks", limit=1)) or {}
+    found = [row.get("mobile") or ""] + re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", row.get("remarks") or "")
+    return [mobile for mobile in dict.fromkeys(found) if mobile]
 
 
 def member_names(db: sqlite_utils.Database) -> list[str]:

@@ -406,30 +406,49 @@ def test_a_payer_nobody_matches_gets_the_likely_member_or_unit_proposed(env, db,
     assert "终南大学计算机学院" in printed and "王重阳" in printed
 
 
-def test_a_refund_in_a_payment_app_s_account_bill_goes_back_to_its_own_order(env, db, tmp_path):
-    """支付宝 账务明细: payers only as a masked phone or an e-mail in 对方账号, every value followed by a tab,
-    a member paying twice within a minute and the second order (商户订单号 …B) refunded the next day;
-    another payer's earlier payment of the same amount is not the one refunded."""
-    people(db)
-    header = ["账务流水号", "商户订单号", "商品名称", "发生时间", "对方账号", "收入金额（+元）", "支出金额（-元）",
-              "业务类型", "备注"]
-    rows = [["1001", "HL0801", "学会会费", "2026-08-01 11:02:45", "ouy***@163.com", f"{REGULAR:.2f}", "", "在线支付",
-             "欧阳锋"],
-            ["1002", "HL0909A", "学会会费", "2026-09-09 10:11:40", "139****0002", f"{REGULAR:.2f}", "", "在线支付",
-             "黄药师 会费"],
-            ["1003", "HL0909B", "学会会费", "2026-09-09 10:12:26", "139****0002", f"{REGULAR:.2f}", "", "在线支付",
-             "黄药师 会费"],
-            ["1004", "HL0909B", "学会会费", "2026-09-10 14:30:00", "139****0002", "", f"{REGULAR:.2f}", "交易退款",
-             "重复支付退款"]]
+ALIPAY_HEADER = ["账务流水号", "商户订单号", "商品名称", "发生时间", "对方账号", "对方名称", "收入金额（+元）",
+                 "支出金额（-元）", "业务类型", "备注"]
+
+
+def alipay_account_bill(path, rows):
+    """支付宝 账务明细 as downloaded: # lines around the table, GBK, every value followed by a tab."""
     lines = ["#支付宝账务明细查询", "#账号：[20889213456789010156]", "#-----账务明细列表-----",
-             ",".join(f"{c}\t" for c in header), *[",".join(f"{c}\t" for c in row) for row in rows],
+             ",".join(f"{c}\t" for c in ALIPAY_HEADER), *[",".join(f"{c}\t" for c in row) for row in rows],
              "#-----账务明细列表结束-----"]
-    path = tmp_path / "支付宝账务明细.csv"
     path.write_bytes("\r\n".join(lines).encode("gbk"))
-    report = imported(env, path)
+    return path
+
+
+def test_a_refund_in_a_payment_app_s_account_bill_goes_back_to_its_own_order(env, db, tmp_path):
+    """Payers only as a masked phone or an e-mail in 对方账号, a member paying twice within a minute and
+    the second order (商户订单号 …B) refunded the next day; another payer's earlier payment of the same
+    amount is not the one refunded."""
+    people(db)
+    fee = f"{REGULAR:.2f}"
+    report = imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
+        ["1001", "HL0801", "学会会费", "2026-08-01 11:02:45", "ouy***@163.com", "", fee, "", "在线支付", "欧阳锋"],
+        ["1002", "HL0909A", "学会会费", "2026-09-09 10:11:40", "139****0002", "", fee, "", "在线支付", "黄药师 会费"],
+        ["1003", "HL0909B", "学会会费", "2026-09-09 10:12:26", "139****0002", "", fee, "", "在线支付", "黄药师 会费"],
+        ["1004", "HL0909B", "学会会费", "2026-09-10 14:30:00", "139****0002", "", "", fee, "交易退款", "重复支付退款"]]))
     assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [(5, "HNKX201900011"), (6, "HNKX201900012")]
     assert [(r["row"], r["problem"], r["debit_row"]) for r in report["not_received"]] == [(7, "refunded_row", 8)]
     assert booked(db, "HNKX201900012") == [REGULAR]
+
+
+def test_a_masked_payer_is_the_one_member_whose_name_and_any_mobile_fit(env, db, tmp_path):
+    """*锋 paying from 139****0001 is 欧阳锋; *婆 from a second mobile kept in her remarks is 孙婆婆; *靖
+    fits two 郭靖 by name but neither mobile: left for a person."""
+    people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900019", "name": "孙婆婆", "category": "regular",
+                           "mobile": "13911110009", "remarks": "另一手机号：18838012345（支付宝用这个）"}, actor="test")
+    fee = f"{REGULAR:.2f}"
+    report = imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
+        ["1001", "HL01", "学会会费", "2026-09-03 09:41:26", "139****0001", "*锋", fee, "", "在线支付", ""],
+        ["1002", "HL02", "学会会费", "2026-09-04 09:41:26", "188****2345", "*婆", fee, "", "在线支付", ""],
+        ["1003", "HL03", "学会会费", "2026-09-05 09:41:26", "135****7788", "*靖", fee, "", "在线支付", ""]]))
+    assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [(5, "HNKX201900011"), (6, "HNKX201900019")]
+    assert [r["row"] for r in report["ambiguous"] + report["unmatched"]] == [7]
 
 
 def test_a_unit_paying_for_its_staff_written_after_their_department(env, db, tmp_path):

@@ -39,6 +39,7 @@ from storage.fees import (
     find_payers_by_name,
     find_units_by_name_start,
     member_names,
+    mobiles_of_member,
     opening_balance,
 )
 
@@ -666,7 +667,7 @@ def _match_payer(db, values: dict, context: dict | None = None) -> tuple[dict, s
         if payers:
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
-        unit = _unit_named_across(db, name, values)
+        unit = _unit_named_across(db, name, values) or _masked_payer(db, name, values)
         if unit:
             return unit
     if mobile:
@@ -708,6 +709,27 @@ def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
                              candidates=[p["number"] for p in payers])
         return payers[0], _text("import.matched_by", column=header, how=_text("import.how.pinyin"))
     return None
+
+
+_MASKED_MOBILE = re.compile(r"(1\d{2})\*{4}(\d{4})")
+
+
+def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
+    """A payment app's payer shown masked (对方名称 *洋, 对方账号 188****2345): the one member in force
+    whose name ends as shown and one of whose mobiles (the one on record, or another kept in the
+    remarks: 支付宝用188那个号, a second row's number) fits the masked digits; None otherwise."""
+    mask = _MASKED_MOBILE.fullmatch(re.sub(r"\s", "", normalise(values.get("account"))))
+    shown = name.lstrip("*＊")
+    if not mask or not name.startswith(("*", "＊")) or not shown:
+        return None
+    fits = re.compile(f"{mask.group(1)}\\d{{4}}{mask.group(2)}")
+    payers = [p for member in member_names(db) if member.endswith(shown) and len(member) > len(shown)
+              for p in find_payers_by_name(db, member) if p["kind"] == "member"
+              and any(fits.fullmatch(mobile) for mobile in mobiles_of_member(db, p["id"]))]
+    if len(payers) != 1:
+        return None
+    how = _text("import.how.masked", column=_header(values, "account"))
+    return payers[0], _text("import.matched_by", column=_header(values, "name"), how=how)
 
 
 UNIT_NAME_SPLIT = 24  # the most characters of a remark read as the rest of a unit's name
