@@ -35,6 +35,11 @@ def title(year: int | None) -> str:
     return _say("title_year", year=year) if year else _say("title")
 
 
+def _subtitle(events: list[dict]) -> str:
+    """The line under the title: how many events, as of today."""
+    return _say("subtitle", count=len(events), today=date.today().isoformat())
+
+
 def export(path: Path, events: list[dict], year: int | None) -> None:
     """Write the guide to `path`: .xlsx, .md or .html by its suffix."""
     suffix = path.suffix.lower()
@@ -114,7 +119,7 @@ def _write_xlsx(path: Path, events: list[dict], year: int | None) -> None:
     workbook = Workbook()
     labels = [spec["label"] for spec in columns.values()]
     sheet = guide_sheet(workbook, _say("sheet_name"), title(year),
-                        _say("subtitle", count=len(events), today=date.today().isoformat()), labels, wrap_labels=True)
+                        _subtitle(events), labels, wrap_labels=True)
     border = cell_border()
     months = {}
     for event in events:
@@ -151,7 +156,7 @@ def _facts(event: dict) -> list[tuple[str, str]]:
 
 
 def _markdown(events: list[dict], year: int | None) -> str:
-    lines = [f"# {title(year)}", "", _say("subtitle", count=len(events), today=date.today().isoformat())]
+    lines = [f"# {title(year)}", "", _subtitle(events)]
     for heading, group in _months(events):
         lines += ["", f"## {heading}"]
         for event in group:
@@ -167,7 +172,7 @@ def _markdown(events: list[dict], year: int | None) -> str:
 def _html(events: list[dict], year: int | None) -> str:
     e = html.escape
     body = [f"<h1>{e(title(year))}</h1>",
-            f'<p class="note">{e(_say("subtitle", count=len(events), today=date.today().isoformat()))}</p>']
+            f'<p class="note">{e(_subtitle(events))}</p>']
     for heading, group in _months(events):
         body.append(f"<h2>{e(heading)}</h2>")
         for event in group:
