@@ -361,8 +361,9 @@ def test_an_old_system_s_export_fills_blanks_but_keeps_what_the_store_has_since(
 
 
 def test_an_old_export_s_people_the_store_does_not_have_are_imported_and_listed(env, db, tmp_path):
-    """The old system still lists people the current roster dropped (left, lapsed): they are imported,
-    but the secretary is told the file is older than the store and each of them is named."""
+    """The old system still lists people the current roster dropped (left, lapsed): they are imported as
+    former members (退会: no reminders), and the secretary is told the file is older than the store and
+    each of them is named."""
     imported(env, plain_book(
         tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
         *[[f"ABC0005{i}", name, f"1350000005{i}", "普通会员", 2026] for i, name in enumerate(["甲一", "乙二", "丙三"])]))
@@ -377,6 +378,7 @@ def test_an_old_export_s_people_the_store_does_not_have_are_imported_and_listed(
     [check] = [c for c in report["checks"] if c["row"] == 3]
     assert check["header"] == "姓名" and "库里没有这位会员" in check["check"] and "比库里的旧" in check["check"]
     assert [c["row"] for c in report["checks"] if "库里没有" in c["check"]] == [3]
+    assert find_member_by_no(db, "ABC00057")["status"] == "resigned"
 
 
 def branches_book(path):

@@ -413,8 +413,10 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 plan.unchanged.append((row, member))
     if not overwrite and _older_than_store(plan):
         _keep_stored_values(plan)
-        plan.checks.extend(Problem(row, sheet.columns["name"], fields.get("name", ""), "new_in_older_file")
-                           for row, fields in plan.new)  # in an old export, not in the roster since: left?
+        for row, fields in plan.new:  # in an old export, not in the roster since: a former member, kept as history
+            if fields.get("status", "active") == "active":
+                fields["status"] = "resigned"
+            plan.checks.append(Problem(row, sheet.columns["name"], fields.get("name", ""), "new_in_older_file"))
     return plan
 
 
