@@ -76,7 +76,7 @@ def read_table(path: Path | str, aliases: dict[str, list[str]],
     `anchor`: a column every row fills (a roster's 姓名); a row with it empty and the rest of the
     record one column to the right, out to the last column, is read one column to the left.
     """
-    grid, name, found = _best_sheet(_read(Path(path)), _alias_index(aliases))
+    grid, name, found = _best_sheet(_read(Path(path)), _alias_index(aliases), anchor)
     return _table(grid, name, found, gather, anchor)
 
 
@@ -92,7 +92,7 @@ def read_tables(path: Path | str, aliases: dict[str, list[str]],
     sheets = []
     for grid, name in _read(Path(path), active_first=False):
         try:
-            found = _find_header(grid, index)
+            found = _find_header(grid, index, anchor)
         except SheetError:
             continue
         if any(not is_blank(v) for row in grid[found[0][-1]:] for v in row):
@@ -100,7 +100,7 @@ def read_tables(path: Path | str, aliases: dict[str, list[str]],
     sheets = [sheet for sheet in sheets if sheet.rows]
     if sheets:
         return sheets
-    grid, name, found = _best_sheet(_read(Path(path)), index)
+    grid, name, found = _best_sheet(_read(Path(path)), index, anchor)
     return [_table(grid, name, found, gather, anchor, others)]
 
 
@@ -153,14 +153,14 @@ def _gathered(key: str, words: tuple[str, ...], columns: dict[str, Column],
     return sorted(found, key=lambda column: column.index)
 
 
-def _best_sheet(sheets: list[tuple[list[list], str | None]], index: dict[str, str]):
+def _best_sheet(sheets: list[tuple[list[list], str | None]], index: dict[str, str], anchor: str | None = None):
     """The worksheet holding the table: the one whose header names most known columns and has rows
     under it. A workbook may open on its notes sheet (说明), or keep the data on its third sheet
     behind an empty template; the active sheet wins a tie."""
     best, best_score, first_error = None, None, None
     for position, (grid, name) in enumerate(sheets):
         try:
-            found = _find_header(grid, index)
+            found = _find_header(grid, index, anchor)
         except SheetError as error:
             first_error = first_error or error
             continue
@@ -354,9 +354,11 @@ def _matches(row: list, index: dict[str, str]) -> dict[int, str]:
     return found
 
 
-def _find_header(grid: list[list], index: dict[str, str]):
+def _find_header(grid: list[list], index: dict[str, str], anchor: str | None = None):
     """The row naming most known columns, plus the rows of a header two rows deep.
 
+    A column without a header that holds something on a record (not a note under the table, nor a
+    row typed one cell to the right of `anchor`) is remarks nobody gave a header: kept, unnamed.
     A two-row header ("联系方式" merged over "手机 | 邮箱", the other header cells
     merged down over both rows) names some columns in its second row only. The
     header found is reported by all its rows, and data starts under the last.
@@ -400,12 +402,12 @@ def _find_header(grid: list[list], index: dict[str, str]):
         if position not in found and not is_blank(value):
             ignored.append(Column("", str(value), get_column_letter(position + 1), position))
     named = set(found) | {column.index for column in ignored}
+    width = max(named) + 1
+    records = [row for row in grid[header_rows[-1]:] if any(not is_blank(v) for v in row) and not _is_note(row)
+               and not (anchor in columns and _shifted(row, columns[anchor].index, width))]
     for position in range(max((len(row) for row in grid), default=0)):
-        if position in named:
-            continue
-        filled = sum(1 for row in grid[header_rows[-1]:] if position < len(row) and not is_blank(row[position]))
-        if filled >= 2:  # remarks typed into a column nobody gave a header
-            ignored.append(Column("", "", get_column_letter(position + 1), position))
+        if position not in named and any(position < len(row) and not is_blank(row[position]) for row in records):
+            ignored.append(Column("", "", get_column_letter(position + 1), position))  # remarks under no header
     return header_rows, columns, sorted(ignored, key=lambda column: column.index)
 
 

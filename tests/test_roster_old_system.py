@@ -128,14 +128,15 @@ def test_a_year_unpaid_between_paid_ones_a_category_change_in_a_remark_and_a_mis
 
 
 def test_a_remark_saying_two_years_were_paid_together(env, db, tmp_path):
-    """"2026-27两年一起交的" in a column nobody gave a header: paid through 2027; "2025-2026未交" is not."""
+    """"2026-27两年一起交的", the one remark in a column nobody gave a header: kept and read, paid through 2027;
+    "2025-2026未交" is not."""
     book = Workbook()
     sheet = book.active
     sheet.append(["序号", "会员编号", "姓名", "会员类别", "手机", "2025年度会费", "2026年度会费", "备注", None])
     sheet.append([1, "HNKX19004", "吴敏", "普通会员", "18229293890", "√", "√", None, "2026-27两年一起交的"])
     sheet.append([2, "HNKX19005", "周敏", "普通会员", "18229293891", "√", None, "2025-2026未交", None])
-    sheet.append([3, "HNKX19006", "孙敏", "普通会员", "18229293892", "√", "√", None, "微信同手机号"])
     book.save(tmp_path / "名册.xlsx")
     imported(env, tmp_path / "名册.xlsx")
     assert find_member_by_no(db, "HNKX19004")["paid_through"] == "2027-12-31"
+    assert "2026-27两年一起交的" in find_member_by_no(db, "HNKX19004")["remarks"]
     assert find_member_by_no(db, "HNKX19005")["paid_through"] == "2025-12-31"
