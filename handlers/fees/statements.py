@@ -76,7 +76,8 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "lifetime_said": "amount", "level_differs": "amount", "another_category_fee": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "paid_ahead": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "level_differs": "amount", "another_category_fee": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
@@ -355,7 +356,8 @@ def _hold_if_another_category_s_fee(payer: dict, amount: float, years: int, valu
     money): a category change, or a mistake, for a person to tell."""
     if years in (1, dues.LIFETIME) or payer["category"] == "unit":
         return
-    through = dues.paid_through_after(payer.get("paid_through"), years, paid_on, min(_years_named(values), default=None))
+    first_named = min(_years_named(values), default=None)
+    through = dues.paid_through_after(payer.get("paid_through"), years, paid_on, first_named)
     if int(through[:4]) <= paid_on.year:
         return
     others = [category for category, fee in dues.fee_rules()["yearly"].items()
