@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCipher, WeChatCrypto
+from wechatpy.events import EVENT_TYPES
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import ArticlesReply, TextReply
 from wechatpy.utils import WeChatSigner
@@ -159,9 +160,24 @@ def _flat_fields(text: str) -> dict | None:
     return fields
 
 
-# Events whose name is the <Event> as sent: wechatpy's parse_message names them the same (it
-# renames only a `subscribe` with a key) and has nothing to convert, so a flat one is not parsed again.
-_PLAIN_EVENTS = frozenset({"click", "view", "unsubscribe", "subscribe"})  # string fields only
+def _event_named(fields: _Flat) -> str | None:
+    """The name wechatpy's parse_message gives the event (its message class's `event`; None for a
+    class it does not know), from the fields already read, which are what its xmltodict reads:
+    the XML is not parsed a second time (~110 us, two thirds of a QR-code follow's envelope). Its
+    steps, as wechatpy 1.8.18 takes them for MsgType `event`; an empty <Event> fails there (a 400)."""
+    if "Event" not in fields:
+        event_type = None
+    elif fields["Event"] is None:
+        raise WebhookError(400, "message fields have the wrong shape")
+    else:
+        event_type = fields["Event"].lower()
+    key = fields.get("EventKey")
+    if event_type == "subscribe" and key:
+        if key.startswith(("scanbarcode|", "scanimage|")):
+            event_type = "subscribe_scan_product"
+        elif key.startswith("qrscene_"):
+            event_type = "subscribe_scan"
+    return getattr(EVENT_TYPES.get(event_type), "event", None)
 
 
 def _decrypt(config: Config, args, envelope: dict) -> str:
@@ -240,9 +256,8 @@ def to_inbound(fields: dict, xml: str) -> Inbound:
         # wechatpy names the event (a QR-code follow becomes `subscribe_scan`); the other
         # kinds need nothing from it beyond the fields already read.
         sent_as = (_text_field(fields.get("Event")) or "").lower()
-        if isinstance(fields, _Flat) and sent_as in _PLAIN_EVENTS and not (
-                sent_as == "subscribe" and raw_event_key):
-            event = sent_as
+        if isinstance(fields, _Flat):
+            event = _event_named(fields) or sent_as
         else:
             try:
                 message = parse_message(xml)

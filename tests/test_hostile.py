@@ -249,6 +249,36 @@ def test_what_wechat_sends_is_read_without_an_xml_parser():
         assert wechat._as_sent(xml) == parser_reading(xml.encode()) != None, xml  # noqa: E711
 
 
+@pytest.mark.parametrize("safe_mode", [False, True], ids=["plaintext", "safe mode"])
+def test_every_event_is_named_as_wechatpy_names_it(config, account, safe_mode, monkeypatch):
+    """The event's name is taken from the fields already read, not by wechatpy's parse_message
+    parsing the XML again: the name wechatpy gives every event it knows (and those it does not),
+    with or without a key, a QR-code scene or a product, as sent and in safe mode."""
+    from wechatpy import parse_message
+    from wechatpy.events import EVENT_TYPES
+
+    from bot import wechat
+    from tests.test_webhook import event_xml, message_xml
+
+    def parsed_again(xml):
+        raise AssertionError("the envelope was parsed a second time")
+
+    monkeypatch.setattr(wechat, "parse_message", parsed_again)
+
+    keys = [None, "", "qrscene_12", "qrscene_", "scanbarcode|standard|6901234", "scanimage|x", "MENU_HELP", "last_trade_no"]
+    sent = [event_xml("oMember", name, key) for name in [*EVENT_TYPES, "SUBSCRIBE", "Scan", "LOCATION", "no_such_event"]
+            for key in keys]
+    sent += [message_xml("oMember", "event", EventKey="MENU_HELP"), message_xml("oMember", "event", Event="")]
+    for xml in sent:
+        query, body = (account.encrypted_request(xml, ACCOUNT_ID) if safe_mode else (account.signed_query(), xml.encode()))
+        try:
+            wechatpy = getattr(parse_message(xml), "event", None) or parser_reading(xml.encode()).get("Event", "").lower()
+        except AttributeError:  # an empty <Event>
+            wechatpy = 400
+        verdict, message = opened(config, query, body)
+        assert (message.event if verdict == "message" else message) == wechatpy, xml
+
+
 @settings(max_examples=150, **BOUNDED)
 @given(text=member_text.filter(lambda text: all(map(_xml_legal, text))))
 def test_a_reply_is_the_xml_wechatpy_writes(text):
