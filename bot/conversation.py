@@ -372,7 +372,9 @@ def _on_message(ctx: Context) -> Reply:
             return _offer_to_resume(ctx)  # the form the list kept waiting: go on with it, or cancel it?
         return answer_intent(ctx)
     step_now = _step_of(flow)
-    if step_now.back is not None and is_one_of(ctx.text, "back_words"):
+    if is_one_of(ctx.text, "back_words"):
+        if step_now.back is None:  # "返回" at a form's only question: out of it
+            return INTENT_HANDLERS["cancel"](ctx)
         flow["paused"] = False
         ctx.flow_changed = True
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
@@ -485,6 +487,8 @@ def _after_cancel_question(ctx: Context) -> Reply:
         return INTENT_HANDLERS["cancel"](ctx)
     if is_one_of(ctx.text, "no_words"):
         ctx.answer_override = held
+    elif not _answers_step(ctx, _step_of(ctx.flow)) and _step_of(ctx.flow).tries is not None:
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))  # "最近有什么活动": answered, never the answer
     return _step_of(ctx.flow).handler(ctx)
 
 

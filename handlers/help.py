@@ -122,6 +122,8 @@ def about_society(ctx):
     question = _about_asked(ctx.text)
     if question is None:
         return None
+    if question.get("answer_from") == "anyone_there":  # "有人吗": the assistant is, and when the staff are
+        return _anyone_there(ctx)
     if question.get("answer_from") == "invoice":  # "我要开发票": the invoice's details asked
         return fees.start_invoice(ctx)
     if question.get("answer_from") == "signup":  # member benefits: the sign-up's own answer

@@ -38,6 +38,12 @@ def test_office_hours_are_answered_not_jobs(visitor, asked):
     assert "9:00-12:00" in reply and "职位" not in reply
 
 
+@pytest.mark.parametrize("asked", ["有人吗", "有人在吗"])
+def test_whether_anyone_is_there_is_answered_without_a_ticket(visitor, db, asked):
+    reply = visitor.says(asked)
+    assert "随时都在" in reply and "已为您登记人工服务" not in reply and tickets_of(db) == []
+
+
 @pytest.mark.parametrize("asked", ["有没有会员微信群", "有会员群吗", "怎么加入学会的交流群"])
 def test_a_member_group_question_is_answered_without_binding_or_a_menu(visitor, asked):
     reply = visitor.says(asked)
@@ -188,3 +194,47 @@ def test_the_fee_of_another_event_named_under_an_opened_one_is_that_other_events
     visitor.says("1")
     reply = visitor.says("科普讲解员培训的报名费多少")
     assert "150元" in reply and "200元" not in reply
+
+
+# --- a form that neither dead-ends nor traps ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["没有备注", "不用备注"])
+def test_no_remark_at_a_registration_summary_keeps_it_waiting_for_a_yes(bound, events, db, said):
+    bound.says("我要报名实验室安全培训")
+    reply = bound.says(said)
+    assert "请确认" in reply and "1. 申请入会" not in reply
+    assert "报名成功" in bound.says("没有了 就这样")
+    assert len(registrations(db, "o_bound")) == 1
+
+
+def test_a_remark_at_a_registration_summary_is_kept_with_it(bound, events, db):
+    bound.says("我要报名实验室安全培训")
+    reply = bound.says("我想加个备注：需要素食")
+    assert "素食" in reply and "请确认" in reply
+    bound.says("确认")
+    assert len(registrations(db, "o_bound")) == 1
+    assert any("素食" in ticket["body"] for ticket in tickets_of(db, "o_bound"))
+
+
+def test_back_at_the_feedback_question_leaves_it_and_the_next_request_is_answered(bound, events, db):
+    bound.says("我要提意见")
+    assert "已取消" in bound.says("返回")
+    assert "实验室安全培训" in bound.says("最近有什么活动")
+    assert tickets_of(db, "o_bound") == []
+
+
+def test_another_request_after_the_cancel_question_is_answered_not_stored(bound, events, db):
+    bound.says("我要提意见")
+    assert "取消" in bound.says("终止妊娠")  # may be a real answer: asked first
+    reply = bound.says("最近有什么活动")
+    assert "实验室安全培训" in reply and tickets_of(db, "o_bound") == []
+
+
+def test_how_long_asked_under_a_feedback_draft_is_answered_and_the_draft_kept(bound, db):
+    body = "会场的无线网络经常断线，希望改进"
+    bound.says(body)
+    reply = bound.says("这个一般多久能处理")
+    assert "3 个工作日" in reply and tickets_of(db, "o_bound") == []
+    assert "FK" in bound.says("好 提交吧")
+    [ticket] = tickets_of(db, "o_bound")
+    assert ticket["body"] == body

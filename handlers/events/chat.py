@@ -531,7 +531,7 @@ def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
     return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
-        for_someone_else(ctx.text) or _one_of_the_party(ctx) or (
+        for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
 
@@ -553,6 +553,14 @@ def confirm(ctx):
         said = ctx.reply("events.signup.corrected") if given else Reply(
             text=_party_note(ctx) or content.text("events.signup.party_one"))
         return said.with_note(_confirm_prompt(ctx).text)
+    remark = _remark_in(ctx.text)
+    if remark:  # "我想加个备注：需要素食": kept with the registration, the summary again
+        ctx.goto("confirm", remark=remark)
+        return ctx.reply("events.signup.remark_added").with_note(_confirm_prompt(ctx).text)
+    if is_one_of(ctx.text, "nothing_more_words"):  # "没有备注": the registration still waits for a yes
+        return ctx.reply("events.signup.nothing_more").with_note(_confirm_prompt(ctx).text)
+    if ctx.intent is None or ctx.intent.name == "unknown":  # no request either: the registration kept, not the menu
+        return ctx.reply("flow.not_understood").with_note(_confirm_prompt(ctx).text)
     return paging.leave_and_answer(ctx)
 
 

@@ -7,7 +7,7 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 import re
 
 from bot import content
-from bot.conversation import asks_something_else, says_yes, starts_a_request
+from bot.conversation import answer_intent, answer_while_paused, asks_something_else, says_yes, starts_a_request
 from bot.registry import handles, step
 from bot.validation import looks_like_a_question
 from handlers.fees import chat as fees
@@ -77,7 +77,7 @@ def _tries_body(ctx) -> bool:
     question or a request ("等一下，年会是几号开啊", "帮我报名科研项目申报培训") for something else by
     the engine's one rule: that is answered, the feedback form waiting."""
     rules = _rules()
-    if any(word in ctx.text for words in rules["categories"].values() for word in words):
+    if _says_what_is_wrong(ctx.text):
         return True
     if len(ctx.text) < rules["draft_min_chars"]:
         return False
@@ -85,8 +85,18 @@ def _tries_body(ctx) -> bool:
     return not (asks and asks_something_else(ctx, False, ("feedback",)))  # "某培训班收费没有开票" is the feedback
 
 
+def _says_what_is_wrong(text: str) -> bool:
+    """Words of a complaint, a plea or a wish (content/conversation.toml [feedback.categories])."""
+    return any(word in text for words in _rules()["categories"].values() for word in words)
+
+
 def _tries_draft(ctx) -> bool:
-    return says_yes(ctx.text) or _tries_body(ctx)
+    """A yes, the feedback again, or how long it will take ("这个一般多久能处理": the draft's own question)."""
+    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text)
+
+
+def _asks_how_long(text: str) -> bool:
+    return looks_like_a_question(text) and any(word in text for word in _rules()["progress_words"])
 
 
 @step("feedback", "body", reads_only=True, prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
@@ -100,6 +110,10 @@ def confirm_draft(ctx):
     to it, never put in its place."""
     if says_yes(ctx.text):
         return _submit(ctx, ctx.flow_data["body"])
+    if looks_like_a_question(ctx.text) and not _says_what_is_wrong(ctx.text):  # "这个一般多久能处理": no part of it
+        if _asks_how_long(ctx.text):
+            return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))
     if _rules()["min_chars"] <= len(ctx.text) < _rules()["draft_min_chars"]:
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
     return _submit(ctx, ctx.text)
