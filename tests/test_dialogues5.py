@@ -19,7 +19,7 @@ MENU = "回复数字"
 
 # --- general questions about the society ------------------------------------------------------------------
 
-@pytest.mark.parametrize("asked", ["你们学会是做什么的", "你们这个学会是干嘛的", "学会主要干什么"])
+@pytest.mark.parametrize("asked", ["你们学会是做什么的", "你们这个学会是干嘛的", "学会主要干什么", "学会是个什么组织"])
 def test_what_the_society_does_is_answered(visitor, asked):
     reply = visitor.says(asked)
     assert "学术" in reply and MENU not in reply and "帮助" not in reply
@@ -90,6 +90,8 @@ def test_english_questions_about_the_society_are_answered_in_english(visitor):
     assert "Shifan Road" in reply
     reply = visitor.says("Are you open on weekends?")
     assert "9:00-12:00" in reply
+    reply = visitor.says("Can I get an invoice for my membership fee?")
+    assert "invoice" in reply.lower() and "Student member" not in reply
 
 
 def test_asking_in_english_to_give_feedback_asks_for_it_and_a_question_there_is_answered(client, config, db):
@@ -211,6 +213,8 @@ def test_a_remark_at_a_registration_summary_is_kept_with_it(bound, events, db):
     bound.says("我要报名实验室安全培训")
     reply = bound.says("我想加个备注：需要素食")
     assert "素食" in reply and "请确认" in reply
+    reply = bound.says("备注：下午才能到")
+    assert "素食，下午才能到" in reply and "备注:" not in reply
     bound.says("确认")
     assert len(registrations(db, "o_bound")) == 1
     assert any("素食" in ticket["body"] for ticket in tickets_of(db, "o_bound"))

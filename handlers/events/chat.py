@@ -478,7 +478,7 @@ def _remark_in(text: str) -> str:
     """What a registrant adds beside the contact ("我22号下午才能到", "需要素食"): the clauses that say a
     time or a need (content/events.toml remark_marks), for the secretariat; "" when none."""
     marks = guide.settings()["chat"]["remark_marks"]
-    clauses = re.split(r"[,，;；。\s]+", normalise(text))
+    clauses = re.split(r"[,，;；。\s]+", re.sub(r"备注\s*[:：]", " ", normalise(text)))  # "备注：下午才能到"
     return "，".join(clause for clause in clauses if clause and not _MOBILE.search(clause)
                     and not any(word in clause for word in ("手机", "电话", "号码", "编号", "微信号"))
                     and not looks_like_a_question(clause)
@@ -554,8 +554,8 @@ def confirm(ctx):
             text=_party_note(ctx) or content.text("events.signup.party_one"))
         return said.with_note(_confirm_prompt(ctx).text)
     remark = _remark_in(ctx.text)
-    if remark:  # "我想加个备注：需要素食": kept with the registration, the summary again
-        ctx.goto("confirm", remark=remark)
+    if remark:  # "我想加个备注：需要素食": kept with the registration (beside one said before), the summary again
+        ctx.goto("confirm", remark="，".join(r for r in (ctx.flow_data.get("remark"), remark) if r))
         return ctx.reply("events.signup.remark_added").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "nothing_more_words"):  # "没有备注": the registration still waits for a yes
         return ctx.reply("events.signup.nothing_more").with_note(_confirm_prompt(ctx).text)
