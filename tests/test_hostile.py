@@ -298,6 +298,28 @@ def test_a_reply_is_the_xml_wechatpy_writes(text):
     assert (parser_reading(xml.encode())["Content"] or "") == as_received(text)
 
 
+card_text = short_text.filter(lambda text: all(map(_xml_legal, text)))
+
+
+@settings(max_examples=150, **BOUNDED)
+@given(title=card_text, description=card_text, url=card_text, image=card_text)
+def test_a_card_reply_is_the_xml_wechatpy_writes(title, description, url, image):
+    """A card (a news item, a page link) is filled into wechatpy's own article layout too: the
+    same XML as its ArticlesReply, whatever the texts hold (`]]>`, braces, markup)."""
+    from wechatpy.replies import ArticlesReply
+
+    from bot.messages import Article, Inbound, Reply
+    from bot.wechat import render_reply
+
+    message = Inbound(openid="oMember{0}", account="gh_{name}", kind="text", create_time=1)
+    card = Article(title=title, description=description, url=url, image=image)
+    xml = render_reply(Reply(articles=(card, Article(title="second"))), message)
+    created = int(xml.split("<CreateTime>")[1].split("<")[0])
+    safe = {name: value.replace("]]>", "]]]]><![CDATA[>") for name, value in
+            (("title", title), ("description", description), ("url", url), ("image", image))}
+    assert xml == ArticlesReply(source="gh_{name}", target="oMember{0}", time=created, articles=[safe]).render()
+
+
 @settings(max_examples=150, **BOUNDED)
 @given(text=member_text.filter(lambda text: all(map(_xml_legal, text))))
 def test_member_text_arrives_as_typed(config, account, text):
