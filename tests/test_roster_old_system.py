@@ -83,7 +83,8 @@ def test_a_hospital_s_list_without_numbers_knows_its_staff_by_id_card(env, db, t
     sheet.append([2, "张晓红", "消化内科", "15394837836", "410105198007038328", "普通会员",
                   "本人申请退出学会（2026年9月），以后不再缴费"])
     sheet.append([3, "赵可欣", "急诊科", "13224203344", "410105200203114666", "普通会员", "新入会"])
-    sheet.append(["合计：3人"])
+    sheet.append([4, "李秀梅", "护理部", None, "410105196402231682", "高级会员", "已调离，不再续会"])
+    sheet.append(["合计：4人"])
     book.save(tmp_path / "医院报送表.xlsx")
     report = imported(env, tmp_path / "医院报送表.xlsx")
     [huang] = find_members_by_name(db, "黄丽")                              # one 黄丽, with the new mobile
@@ -91,7 +92,10 @@ def test_a_hospital_s_list_without_numbers_knows_its_staff_by_id_card(env, db, t
     [said] = [c for c in report["checks"] if c["row"] == 3 and c["reason"] == "known_by_remarks"]
     assert said["letter"] == "D"
     assert find_member_by_no(db, "HNKX00190")["status"] == "resigned"     # 退出学会
-    assert [n["name"] for n in report["new"]] == ["赵可欣"]
+    assert [n["name"] for n in report["new"]] == ["赵可欣"] and report["bad_rows"] == []
+    li = find_member_by_no(db, "HNKX00103")                               # no mobile: known by her ID card
+    assert li["status"] == "resigned" and "已调离" in li["remarks"]
+    assert [c["row"] for c in report["checks"] if c["reason"] == "known_by_id_card"] == [6]
 
 
 def id_number(body: str) -> str:

@@ -392,12 +392,19 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
         no_mobile = bool(problems) and all(p.reason == "required" and p.column is sheet.columns.get("mobile")
                                            for p in problems)  # a member the row names needs no mobile
-        if member is None and (not problems or no_mobile) and _says_already_member(written.get(row, {})):
-            member = _member_by_name(db, sheet, row, fields, plan.checks)
-            if member:  # known by name only: the new mobile, a status the row gives and blanks, not the dates
-                problems = []
-                fields = {k: v for k, v in fields.items()
-                          if k in ("mobile", "remarks", "status") or member.get(k) in (None, "")}
+        loosely = None  # the member known without a number or a mobile of theirs
+        if member is None and no_mobile:  # no mobile, but the ID card of the stored member of that name
+            loosely = _known_by_remarks(db, fields)
+            if loosely:
+                plan.checks.append(Problem(row, sheet.columns["name"], fields["name"], "known_by_id_card",
+                                           {"member_no": loosely["member_no"]}))
+        if member is None and not loosely and (not problems or no_mobile) \
+                and _says_already_member(written.get(row, {})):
+            loosely = _member_by_name(db, sheet, row, fields, plan.checks)
+        if loosely:  # the new mobile, a status the row gives and blanks, not the dates
+            member, problems = loosely, []
+            fields = {k: v for k, v in fields.items()
+                      if k in ("mobile", "remarks", "status") or member.get(k) in (None, "")}
         if problems:
             plan.problems.extend(problems)
             if fields.get("remarks"):  # said with the row's problems, so the remark is not lost unseen
