@@ -3,7 +3,10 @@ the rules' own concepts, trained from the labelled examples in content/intent_ex
 
 Why this model: a few thousand short labelled messages, 15 classes, one core and a 2 ms budget per
 message. Character 2-3-grams catch typos, dialect spellings and unseen compounds; jieba words and the
-concepts the rule lexicon recognised (its synonym groups) carry the meaning the rules already know.
+concepts the rule lexicon recognised (its synonym groups) carry the meaning the rules already know;
+each word's pinyin initials (会费 -> ihf), also given by a latin token of initials a member typed ("hf多少"),
+let every written-out example teach its abbreviation (by-file CV over seven writers' files, 2026-12-07:
+intent 96.89% -> 97.01%, slots 97.19% -> 97.25%; the abbreviating writer train8b 95.4% -> 96.4%).
 The rules' own pick is NOT a feature: the rules were written while reading the earlier examples, so
 on those the pick is right 92.9% of the time and the model learnt to lean on it, while on the second
 blind writer's messages, which no rule was written for, it is right 84.7%. Without it, cross-validated
@@ -32,10 +35,12 @@ costs a dictionary look-up per feature and one small sum, tens of microseconds.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -44,7 +49,7 @@ from typing import Callable
 
 from bot.config import CONTENT_DIR, PROJECT_ROOT
 
-FEATURE_VERSION = "5"  # change when features() changes, so cached models are not reused
+FEATURE_VERSION = "6"  # change when features() changes, so cached models are not reused
 FEATURE_CODE = Path(__file__).with_name("router.py")  # computes the features, so part of the fingerprint
 CACHE_DIR = PROJECT_ROOT / "var" / "intent_model"
 EXAMPLES_GLOB = "intent_examples*.jsonl"
@@ -103,9 +108,34 @@ def features(fixed: str, tokens, concepts) -> list[str]:
                 out.add(gram)
     for tok in tokens:
         out.add("w" + tok)
+        initials = initials_of(tok)
+        if initials:
+            out.add("i" + initials)
     for concept in concepts:
         out.add("k" + concept)
     return sorted(out)
+
+
+_CJK = re.compile("[\u4e00-\u9fff]{2,6}")
+_ABBREVIATION = re.compile("[b-df-hj-np-tv-z]{2,5}")  # latin letters without a vowel: pinyin initials
+
+
+@functools.lru_cache(maxsize=8192)
+def initials_of(token: str) -> str | None:
+    """The pinyin initials a member would type for a word (会费 -> hf, 招聘 -> zp), or a latin token that
+    looks like such initials itself ("hf", "zp", "qx"); None for anything else. Both sides give the same
+    feature, so the model learns from every 会费 example what "hf交了没" means, without a table."""
+    if _ABBREVIATION.fullmatch(token):
+        return token
+    if not _CJK.fullmatch(token):
+        return None
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    letters = [pinyin_dict.get(ord(ch), "")[:1] for ch in token]
+    return None if "" in letters else "".join(letters).translate(_TONELESS_INITIALS)
+
+
+_TONELESS_INITIALS = str.maketrans("āáǎàēéěèōóǒòńňǹḿ", "aaaaeeeeoooonnnm")  # readings may open on a toned vowel
 
 
 @dataclass

@@ -318,3 +318,19 @@ def test_an_offer_of_certificates_without_review_is_spam():
 ])
 def test_a_complaint_about_daily_pushes_is_not_a_subscription(text):
     assert route(text).name == "unsubscribe"
+
+
+@pytest.mark.parametrize("text, name, slots", [
+    # pinyin initials for the words (qx 取消, bm 报名, dy 订阅, zc 政策): the model reads them as the words
+    ("qx我的bm", "cancel", {}),
+    ("我要dy zc", "subscribe", {"topic": "policy"}),
+])
+def test_pinyin_initials_are_read_as_the_words_they_stand_for(text, name, slots):
+    assert _said(text) == (name, slots)
+
+
+def test_a_word_and_its_typed_initials_share_a_model_feature():
+    from bot.router import feature_names_of
+
+    assert "ihf" in feature_names_of("会费交了吗") and "ihf" in feature_names_of("hf交了吗")
+    assert not any(name.startswith("i") for name in feature_names_of("ok"))  # a latin word with vowels is no abbreviation
