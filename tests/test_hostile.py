@@ -378,6 +378,20 @@ def test_anything_inside_a_valid_encryption_is_a_message_or_refused(config, acco
     assert verdict == "message" or detail in (400, 403)
 
 
+def test_a_safe_mode_message_is_deciphered_once(config, account, monkeypatch):
+    """The payload is deciphered once, where its padding is checked, and its frame read there: not
+    a second time by wechatpy's decrypt_message. The member's text arrives as sent."""
+    from wechatpy.crypto import WeChatCrypto
+
+    def deciphered_again(*args, **kwargs):
+        raise AssertionError("the payload was deciphered a second time")
+
+    monkeypatch.setattr(WeChatCrypto, "decrypt_message", deciphered_again)
+    ciphertext = _framed(account, text_xml("oMember", "我想报名入会 ]]> {x}").encode(), account.app_id)
+    verdict, message = opened(config, *_safe_mode(account, ciphertext))
+    assert verdict == "message" and message.text == "我想报名入会 ]]> {x}"
+
+
 @settings(max_examples=60, **BOUNDED)
 @given(app_id=st.text(st.characters(codec="ascii"), max_size=40))
 def test_a_payload_for_any_other_app_id_is_403(config, account, app_id):
