@@ -95,6 +95,9 @@ def not_understood(ctx):
         return fees.fee_doubted(ctx)
     if events.about_events(ctx) or events.asks_by_period(ctx):  # "下个月郑州的会", "下半年有什么"
         return events.show_events(ctx)
+    mine = events.show_mine_if_asked(ctx)  # "签到码忘了"
+    if mine is not None:
+        return mine
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:
         return fee
@@ -122,6 +125,8 @@ def about_society(ctx):
     question = _about_asked(ctx.text)
     if question is None:
         return None
+    if question.get("reply"):  # another capability's own answer ("news.how_often")
+        return ctx.reply(question["reply"], **content.society()["secretariat"])
     if question.get("answer_from") == "anyone_there":  # "有人吗": the assistant is, and when the staff are
         return _anyone_there(ctx)
     if question.get("answer_from") == "invoice":  # "我要开发票": the invoice's details asked

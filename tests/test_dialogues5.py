@@ -242,3 +242,30 @@ def test_how_long_asked_under_a_feedback_draft_is_answered_and_the_draft_kept(bo
     assert "FK" in bound.says("好 提交吧")
     [ticket] = tickets_of(db, "o_bound")
     assert ticket["body"] == body
+
+
+def test_the_time_asked_right_after_an_event_was_opened_is_that_events_date(visitor, events):
+    visitor.says("最近有哪些培训")
+    visitor.says("1")
+    reply = visitor.says("几点开始")
+    assert "实验室安全培训" in reply and "新乡" in reply and "1. 申请入会" not in reply
+
+
+def test_a_forgotten_check_in_code_shows_the_registrations(bound, events, db):
+    bound.says("我要报名实验室安全培训")
+    bound.says("确认")
+    reply = bound.says("签到码忘了")
+    assert "实验室安全培训" in reply and "签到码" in reply and "1. 申请入会" not in reply
+
+
+def test_how_often_the_account_posts_is_answered(visitor):
+    assert "不定期" in visitor.says("你们公众号多久推送一次")
+
+
+def test_how_to_unfollow_is_explained(visitor):
+    assert "不再关注" in visitor.says("怎么取消关注")
+
+
+def test_whether_last_years_dues_were_paid_is_answered_by_the_paid_through_date(bound):
+    reply = bound.says("去年的会费我交了没有")
+    assert f"{TODAY.year - 1} 年的会费已经交过了" in reply and "还没有登记到" not in reply

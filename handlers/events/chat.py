@@ -300,20 +300,31 @@ def browse(ctx):
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
     if for_someone_else(ctx.text):  # "帮我同事也报一个，他叫张伟…": the colleague, not the member
         return _sign_up_other(ctx, ctx.flow_data.get("current") or ctx.flow_data.get("registered"))
-    return _fee_of_current(ctx) or _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or \
+    return _about_current(ctx) or _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or \
         paging.browse(ctx, listing)
 
 
-def _fee_of_current(ctx):
-    """"会员报名费多少" right after an event was opened: that event's fee, not how to find one (the list
-    stays open). None when another event is named or the message asks no fee."""
+def _about_current(ctx):
+    """"会员报名费多少", "几点开始" right after an event was opened: that event's fee, or its date and place,
+    not how to find one nor the menu (the list stays open). None when another event is named or the
+    message asks neither."""
     current = ctx.flow_data.get("current")
-    if current is None or not (fees.asks_event_fee(ctx.text) or guide.mentions(ctx.text, "money_words")):
+    money = fees.asks_event_fee(ctx.text) or guide.mentions(ctx.text, "money_words")
+    if current is None or not (money or guide.mentions(ctx.text, "when_where_words")) or _contact_in(ctx.text).get("mobile"):
         return None
     query = guide.question(ctx.text, date.today())[0]
     if query.get("word") or query.get("type") or guide.named_in(ctx.text):
         return None  # "培训的报名费多少": the question names its own event
-    return fees.fee_of_event(ctx, find_event(ctx.db, current))
+    event = find_event(ctx.db, current)
+    if money:
+        return fees.fee_of_event(ctx, event)
+    return ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
+                     place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
+
+
+def show_mine_if_asked(ctx):
+    """"签到码忘了", "我的报名" that the router could not place: the member's registrations; None otherwise."""
+    return _show_mine(ctx) if guide.mentions(ctx.text, "mine_words") else None
 
 
 def _contact_for_list(ctx):

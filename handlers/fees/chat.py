@@ -133,11 +133,24 @@ def _paid_yet(ctx, payer: dict):
     """"我转了400块，交上了吗": the member's own last payment as the secretariat booked it."""
     payments = payments_of(ctx.db, payer, limit=1)
     paid_through = dues.date_text(payer["paid_through"])
+    year = _year_asked(ctx.text)
+    if year is not None and payer.get("paid_through"):  # "去年的会费我交了没有": that year, by the paid-through date
+        covered = payer["paid_through"] >= f"{year}-12-31"
+        return ctx.reply(f"fees.paid_yet.year_{'paid' if covered else 'unpaid'}", year=year, paid_through=paid_through)
     if not payments:
         return ctx.reply("fees.paid_yet.none", paid_through=paid_through)
     last = payments[0]
     return ctx.reply("fees.paid_yet.last", paid_at=last["paid_at"], amount=dues.format_amount(last["amount"]),
                      receipt_no=last["receipt_no"], paid_through=paid_through)
+
+
+def _year_asked(text: str) -> int | None:
+    """The dues year a question names: 今年, 去年, 前年, 明年 or "2025年"; None when it names none."""
+    this_year = date.today().year
+    said = re.search(r"(20\d\d)\s*年", text or "")
+    if said:
+        return int(said.group(1))
+    return next((this_year + offset for word, offset in _asked()["year_words"].items() if word in (text or "")), None)
 
 
 def _channel_asked(text: str) -> str | None:
