@@ -260,6 +260,7 @@ def test_a_forgotten_check_in_code_shows_the_registrations(bound, events, db):
 
 def test_how_often_the_account_posts_is_answered(visitor):
     assert "不定期" in visitor.says("你们公众号多久推送一次")
+    assert "不定期" not in visitor.says("交完多久能更新")
 
 
 def test_how_to_unfollow_is_explained(visitor):
