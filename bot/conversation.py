@@ -74,7 +74,7 @@ def says_yes(text: str) -> bool:
 def starts_a_request(text: str) -> bool:
     """"帮我报名…", "查一下我的会费", "我想报名新材料产业沙龙": a message that opens with asking for something
     (content/conversation.toml request_leads)."""
-    return (text or "").strip().lstrip("那先就").startswith(tuple(content.load_toml("conversation.toml")["request_leads"]))
+    return (text or "").strip().lstrip("那先就").lower().startswith(tuple(content.load_toml("conversation.toml")["request_leads"]))
 
 
 def _leads_with(text: str, words_key: str) -> bool:
@@ -84,6 +84,14 @@ def _leads_with(text: str, words_key: str) -> bool:
     for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
         rest = rest.replace(word, "")
     return bool(first) and not rest
+
+
+def _english_drop(text: str) -> str | None:
+    """"never mind, show me upcoming events": what follows an English phrase of leaving the form
+    (content/conversation.toml drop_phrases_en), "" when nothing does; None when it opens with none."""
+    plain = (text or "").strip().lower()
+    phrase = next((p for p in content.load_toml("conversation.toml")["drop_phrases_en"] if plain.startswith(p)), None)
+    return None if phrase is None else plain[len(phrase):].strip(" ,.;!")
 
 
 def _leads_with_a_drop(text: str) -> bool:
@@ -380,7 +388,8 @@ def _on_message(ctx: Context) -> Reply:
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
     if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
         return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
-    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words") or _leads_with_a_drop(ctx.text):
+    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words") or _leads_with_a_drop(ctx.text) \
+            or _english_drop(ctx.text) is not None:
         return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # also "cancel", which the router may not place
     if any(word in ctx.text for word in content.load_toml("conversation.toml")["away_words"]):
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
@@ -453,8 +462,9 @@ def _tries(ctx: Context, step_now) -> bool:
 def _left_then(ctx: Context, left: Reply) -> Reply:
     """The form just left; what the member asked in the same message after leaving it ("先不投诉了，帮我报名
     科研项目申报培训", "算了，我想报名新材料产业沙龙") answered after, when the router places it clearly."""
+    english = _english_drop(ctx.text)
     parts = re.split(r"[\s。，,.!！?？~～、]+", ctx.text.strip(), maxsplit=1)
-    rest = parts[1].strip() if len(parts) == 2 else ""
+    rest = english if english is not None else parts[1].strip() if len(parts) == 2 else ""
     if not rest or left.text is None or not (looks_like_a_question(rest) or starts_a_request(rest)):
         return left  # "算了先不办了 回头领导定了再说": only the leaving
     intent = route(rest)

@@ -270,3 +270,21 @@ def test_how_to_unfollow_is_explained(visitor):
 def test_whether_last_years_dues_were_paid_is_answered_by_the_paid_through_date(bound):
     reply = bound.says("去年的会费我交了没有")
     assert f"{TODAY.year - 1} 年的会费已经交过了" in reply and "还没有登记到" not in reply
+
+
+def test_english_never_mind_at_the_feedback_step_leaves_it_and_does_the_request(client, config, db, events):
+    from tests.member import Member
+
+    member = Member(client, config, "o_english")
+    member.says("I'd like to complain")
+    reply = member.says("never mind, show me upcoming events")
+    assert "实验室安全培训" in reply and tickets_of(db, "o_english") == []
+
+
+def test_english_questions_about_following_and_anyone_there_are_answered_in_english(client, config):
+    from tests.member import Member
+
+    member = Member(client, config, "o_english")
+    assert "Unfollow" in member.says("How do I unfollow this account?")
+    assert "9:00-12:00" in member.says("Is anyone there?")
+    assert "whenever there is news" in member.says("How often do you post?")
