@@ -214,7 +214,7 @@ def test_a_member_inside_a_form_is_answered_at_once_when_the_answer_only_reads(w
     reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
     [kept] = list_tickets(db)
     assert kept["ticket_no"] in reply
-    when = wire.say(member, "大概多久有回复")
+    when = wire.say(member, "多久能处理好")
     assert kept["ticket_no"] in when and len(list_tickets(db)) == 1
     assert answered_in == [True]
 
