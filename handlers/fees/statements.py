@@ -610,9 +610,12 @@ def _name_cut_at_the_end(db, values: dict, named: set[str]) -> list[tuple[dict, 
     the one member in force whose name starts so, when the remark stops right there."""
     for header, text in _memo_cells(values):
         cut = _CUT_NAME.search(text)
-        if not cut or cut.group(1) in member_names(db):
+        if not cut:
             continue
-        names = [name for name in member_names(db) if name.startswith(cut.group(1))]
+        in_force = member_names(db)
+        if cut.group(1) in in_force:
+            continue
+        names = [name for name in in_force if name.startswith(cut.group(1))]
         payers = [p for p in find_payers_by_name(db, names[0]) if p["kind"] == "member"] if len(names) == 1 else []
         if len(payers) == 1 and payers[0]["number"] not in named:
             return [(payers[0], _text("import.matched_by", column=header, how=_text("import.how.name_cut")))]
