@@ -665,8 +665,9 @@ def contact(ctx):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
-    if len(_others_in(ctx.text)) > 1:  # a list of people with their mobiles: all of them to the secretariat
-        return _take_others(ctx, _others_in(ctx.text))
+    people = _others_in(ctx.text)
+    if len(people) > 1:  # a list of people with their mobiles: all of them to the secretariat
+        return _take_others(ctx, people)
     if not given.get("mobile"):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
         title = find_event(ctx.db, ctx.flow_data["event"])["title"]
         if _is_bare_yes(ctx.text, title):
