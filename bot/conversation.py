@@ -77,9 +77,17 @@ def starts_a_request(text: str) -> bool:
     return (text or "").strip().lstrip("那先就").lower().startswith(tuple(content.load_toml("conversation.toml")["request_leads"]))
 
 
+_CLAUSE_BREAK = re.compile(r"[\s。，,.!！?？~～、]+")
+
+
+def _first_clause(text: str) -> str:
+    """A message's words up to the first space or punctuation, lower-cased: "算了不弄了，下次再说" -> "算了不弄了"."""
+    return _CLAUSE_BREAK.split((text or "").strip().lower(), maxsplit=1)[0]
+
+
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
-    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
+    first = _first_clause(text)
     rest = first
     for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
         rest = rest.replace(word, "")
@@ -97,7 +105,7 @@ def _english_drop(text: str) -> str | None:
 def _leads_with_a_drop(text: str) -> bool:
     """"先不投诉了，…", "那不反馈了", "不提了 退出": a first clause saying 不<doing>了 (content/conversation.toml
     drop_verbs), which leaves the form like a cancel word."""
-    first = re.split(r"[\s。，,.!！?？~～、]+", (text or "").strip().lower(), maxsplit=1)[0]
+    first = _first_clause(text)
     verbs = "|".join(re.escape(verb) for verb in sorted(content.load_toml("conversation.toml")["drop_verbs"], key=len,
                                                           reverse=True))
     return re.fullmatch(rf"(那|那就|那我|我|还是|算了)*先?不(想|要|用)?(再)?({verbs})了(吧|啊|哈)?", first) is not None
@@ -463,7 +471,7 @@ def _left_then(ctx: Context, left: Reply) -> Reply:
     """The form just left; what the member asked in the same message after leaving it ("先不投诉了，帮我报名
     科研项目申报培训", "算了，我想报名新材料产业沙龙") answered after, when the router places it clearly."""
     english = _english_drop(ctx.text)
-    parts = re.split(r"[\s。，,.!！?？~～、]+", ctx.text.strip(), maxsplit=1)
+    parts = _CLAUSE_BREAK.split(ctx.text.strip(), maxsplit=1)
     rest = english if english is not None else parts[1].strip() if len(parts) == 2 else ""
     if not rest or left.text is None or not (looks_like_a_question(rest) or starts_a_request(rest)):
         return left  # "算了先不办了 回头领导定了再说": only the leaving
