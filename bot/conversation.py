@@ -409,9 +409,9 @@ def _on_message(ctx: Context) -> Reply:
     if (is_one_of(ctx.text, "resume_words") or continue_said(ctx.text)) and step_now.tries is not None \
             and not step_now.tries(ctx):
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
-    if flow.get("paused") and means_continue(ctx.text) and not (step_now.tries is not None and step_now.tries(ctx)):
+    if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
-    if ctx.intent.name == "cancel" and not _confident(ctx) and step_now.tries is not None and step_now.tries(ctx):
+    if ctx.intent.name == "cancel" and not _confident(ctx) and _tries(ctx, step_now):
         return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel: the step says it is its own
     if ctx.intent.name == "cancel":
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
@@ -423,7 +423,7 @@ def _on_message(ctx: Context) -> Reply:
             return _resume(ctx)
         if not flow.get("paused"):
             return _offer_to_resume(ctx)
-        if step_now.tries is None or not step_now.tries(ctx):
+        if not _tries(ctx, step_now):
             return answer_while_paused(ctx, lambda: answer_intent(ctx))
         flow["paused"] = False  # the answer to the question it was paused at: go on with it
         ctx.flow_changed = True
