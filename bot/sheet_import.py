@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import content
-from bot.spreadsheets import ImportPlan, Problem, SheetError, is_blank, read_table
+from bot.spreadsheets import Column, ImportPlan, Problem, SheetError, is_blank, read_table
 from bot.validation import Invalid, normalise
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -248,6 +248,11 @@ def problem_view(problem: Problem, text: Callable[..., str] = problem_text) -> d
             "problem": text(problem.reason, **problem.facts)}
 
 
+def column_label(column: Column) -> str:
+    """A column as every import report names it (its header and Excel letter), for the secretary to find."""
+    return content.text("sheet_import.column", header=column.header or "", letter=column.letter)
+
+
 def header_text(header_rows: list[int]) -> str:
     """The header's rows as the report names them: "3" or "2-3"."""
     return "-".join(str(r) for r in sorted({header_rows[0], header_rows[-1]}))
@@ -277,7 +282,7 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
         "problems": [problem_view(p) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
-        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored],
+        "ignored_columns": [column_label(c) for c in sheet.ignored],
         "year": plan.year, "year_source": plan.year_source,
     }
 

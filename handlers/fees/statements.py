@@ -26,6 +26,7 @@ from pathlib import Path
 from bot import content
 from handlers.fees import dues
 from bot.privacy import mask_mobile
+from bot.sheet_import import column_label
 from bot.spreadsheets import SheetError, read_tables, serial_date
 from bot.validation import Invalid, clean_mobile, normalise
 from handlers.fees.payments import AlreadyLifetime, record_payment
@@ -111,7 +112,7 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         raise StatementError("sheet.missing", columns=dues.listing(names))
     name = name or path.name
     report = {"file": name, "dry_run": dry_run, "skipped": 0, **{k: [] for k in OUTCOMES},
-              "memo_columns": [f"{c.header}（{c.letter} 列）" for c in sheets[0].gathered.get("memo", [])]}
+              "memo_columns": [column_label(c) for c in sheets[0].gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},

@@ -19,7 +19,7 @@ from bot import content, delivery
 from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_id_number, mask_mobile, mask_personal
-from bot.sheet_import import header_text, problem_view, sheet_lines
+from bot.sheet_import import column_label, header_text, problem_view, sheet_lines
 from bot.validation import age_band, normalise
 from handlers.members import records
 from handlers.members.rules import membership_rules
@@ -380,8 +380,8 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "problems": [problem_view(p, problem_text) for p in plan.problems],
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
-        "ignored_columns": [f"{c.header}（{c.letter} 列）" for c in sheet.ignored if c not in kept],
-        "remark_columns": [f"{c.header}（{c.letter} 列）" for c in kept],
+        "ignored_columns": [column_label(c) for c in sheet.ignored if c not in kept],
+        "remark_columns": [column_label(c) for c in kept],
         "fellow_cap": records.fellow_cap(db),
         "sheet": sheet.name,
         "records_as_of": roster.records_as_of(sheet),

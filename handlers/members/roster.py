@@ -28,6 +28,7 @@ import sqlite_utils
 
 from bot import content
 from bot.privacy import unmasked
+from bot.sheet_import import column_label
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
 from handlers.fees.dues import yearly_fee as dues_yearly_fee
@@ -919,7 +920,7 @@ def _category_in_remarks(sheet: Sheet, row: int, fields: dict, text: str, column
         notices.append(Problem(row, sheet.columns.get("category") or column, found.group(0), "category_in_remarks",
                                {"remark": text, "from": _membership()["categories"][fields["category"]],
                                 "to": _membership()["categories"][category],
-                                "remark_column": f"{column.header or ''}（{column.letter} 列）" if column else ""}))
+                                "remark_column": column_label(column) if column else ""}))
         fields["category"] = category
 
 
