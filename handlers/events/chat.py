@@ -192,7 +192,7 @@ def show_events(ctx):
 def _events_ahead(ctx):
     """The events still to come (the first 200), read the first time a check of the message asks for
     them and not again."""
-    return functools.cache(lambda: list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200))
+    return functools.cache(lambda: guide.events_ahead(ctx.db, date.today()))
 
 
 def _missing(ctx, ahead, listing: paging.Listing = LISTING):
@@ -279,7 +279,7 @@ def nearest_events(ctx):
         here = (float(ctx.message.extra.get("x")), float(ctx.message.extra.get("y")))
     except (TypeError, ValueError):
         return None
-    upcoming = [(guide.distance_km(here, where), event) for event in list_events(ctx.db, {"from": _today()}, 0, 200)
+    upcoming = [(guide.distance_km(here, where), event) for event in guide.events_ahead(ctx.db, date.today())
                 if (where := guide.where_is(event["place"])) is not None]
     if not upcoming:
         return None  # the usual acknowledgement of a location

@@ -209,6 +209,11 @@ def upcoming(today: date, asked: str) -> tuple[dict, str]:
     return query, content.text("events.heading.instead", asked=asked.rstrip("：:"))
 
 
+def events_ahead(db, today: date) -> list[dict]:
+    """The events still to come (the first 200): where an event a member names by its title is looked for."""
+    return store.list_events(db, {"from": today.isoformat()}, 0, 200)
+
+
 def is_narrow(query: dict) -> bool:
     return bool(query["type"] or query["word"] or query["to"] or query.get("place"))
 

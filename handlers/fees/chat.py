@@ -181,7 +181,7 @@ def event_fee(ctx, text: str):
     query, _ = guide.question(text, date.today())
     found = list_events(ctx.db, query, 0, 2) if guide.is_narrow(query) else []
     if len(found) != 1 and guide.named_in(text):  # "科普讲解员培训的报名费多少" among three trainings: that one
-        named = guide.titled(list_events(ctx.db, guide.upcoming(date.today(), "")[0], 0, 200), text)
+        named = guide.titled(guide.events_ahead(ctx.db, date.today()), text)
         found = [named[0]] if named else found
     if len(found) == 1:
         return fee_of_event(ctx, found[0])
