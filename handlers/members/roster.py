@@ -19,6 +19,7 @@ cell's content went is said in the report (`notices`).
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections import Counter
 from datetime import date, datetime, timedelta
@@ -146,16 +147,22 @@ def _clean_member_no(value, today: date) -> str:
     return text
 
 
-def _completed_number(db: sqlite_utils.Database, bare: str) -> str | None:
-    """An old system's bare number (103) as the society's numbers write it (HNHL00103): the society's
-    prefix and the digits its stored numbers have, zero-filled; None when the store shows no such numbers."""
+def _number_completer(db: sqlite_utils.Database):
+    """completed(bare): an old system's bare number (103) as the society's numbers write it (HNHL00103):
+    the society's prefix and the digits its stored numbers have, zero-filled; None when the store shows no
+    such numbers. The stored numbers are read at the first bare number of an import and not again (a plan
+    writes nothing)."""
     prefix = _membership()["member_no"]["prefix"]
-    widths = Counter(len(number) - len(prefix) for number in member_numbers_starting(db, prefix)
-                     if number[len(prefix):].isdigit())
-    if not widths:
-        return None
-    width = widths.most_common(1)[0][0]
-    return prefix + bare.zfill(width) if len(bare) < width else None
+
+    @functools.cache
+    def width() -> int | None:
+        widths = Counter(len(number) - len(prefix) for number in member_numbers_starting(db, prefix)
+                         if number[len(prefix):].isdigit())
+        return widths.most_common(1)[0][0] if widths else None
+
+    def completed(bare: str) -> str | None:
+        return prefix + bare.zfill(width()) if width() is not None and len(bare) < width() else None
+    return completed
 
 
 def _clean_category(value, today: date) -> str:
@@ -355,6 +362,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                        for row in sheet.shifted)
     written = dict(sheet.rows)
     identities: dict[tuple[str, str], int] = {}
+    completed_number = _number_completer(db)
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         same = _same_identity(written.get(row, {}), fields, row, identities)
@@ -390,7 +398,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             continue
         member = None
         if not problems:
-            member, problems = _match(db, sheet, row, fields, file_units, plan.checks)
+            member, problems = _match(db, sheet, row, fields, completed_number, file_units, plan.checks)
         no_mobile = bool(problems) and all(p.reason == "required" and p.column is sheet.columns.get("mobile")
                                            for p in problems)  # a member the row names needs no mobile
         loosely = None  # the member known without a number or a mobile of theirs
@@ -1137,7 +1145,7 @@ def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[s
     return problems
 
 
-def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
+def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, completed_number,
            file_units: set[str] = frozenset(), checks: list | None = None) -> tuple[dict | None, list[Problem]]:
     """The stored member this row is about (None: a new one), or why it cannot be told.
 
@@ -1158,7 +1166,7 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict,
             fields["unit_id"] = unit["id"]
     written = fields.get("member_no", "")
     if written.isdigit() and not find_member_by_no(db, written):
-        fields["member_no"] = _completed_number(db, written) or written
+        fields["member_no"] = completed_number(written) or written
         if len(fields["member_no"]) < 4:  # 58 and nothing to complete it with
             return None, [Problem(row, sheet.columns["member_no"], written, "member_no")]
         if fields["member_no"] != written and checks is not None:
