@@ -22,7 +22,7 @@ import calendar
 import functools
 import re
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -57,14 +57,10 @@ def _membership() -> dict:
 
 # --- reading ------------------------------------------------------------------
 
-def read_roster(path: Path, units: bool = False) -> Sheet:
-    """The roster's sheet; `units`: a sheet of unit members only (单位名称, 联系人 ...)."""
-    return read_rosters(path, units)[0]
-
-
 def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     """Every sheet of the workbook that is a roster (three branches' forms, one sheet each), in
-    the workbook's order; a row typed one column to the right from 姓名 on is read back in place."""
+    the workbook's order; a row typed one column to the right from 姓名 on is read back in place.
+    `units`: a sheet of unit members only (单位名称, 联系人 ...)."""
     sheets = read_tables(path, {key: spec["aliases"] for key, spec in columns().items()},
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
                          anchor="name", others=OTHER_CELLS)
