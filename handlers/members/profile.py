@@ -21,7 +21,7 @@ from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, mobile_and_rest, mobile_in,
                             normalise, tries_value, unit_in)
-from handlers.members.signup import application_status, problem_text, start_signup
+from handlers.members.signup import application_status, problem_text
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
 from handlers.news.items import give_default_subscriptions
@@ -414,12 +414,7 @@ def _check_mobile(ctx, mobile: str) -> Reply:
         return ctx.reply("profile.limit")
     found = [m for m in find_members_by_mobile(ctx.db, mobile) if _same_name(m["name"], ctx.flow_data["name"])]
     if len(found) != 1:
-        left = MAX_FAILED_BINDINGS_PER_DAY - record_failed_binding(ctx.redis, ctx.openid, now())
-        if left <= 0:
-            ctx.end_flow()
-            return ctx.reply("profile.limit")
-        ctx.goto("bind_mobile", failed=True)
-        return ctx.reply("profile.mobile_mismatch", left=left).with_note(_ask("bind_mobile").text)
+        return _failed_try(ctx, "profile.mobile_mismatch", "bind_mobile")
     return _bind(ctx, found[0])
 
 
@@ -452,13 +447,19 @@ def _verify_binding(ctx) -> Reply:
         return ctx.reply("profile.limit")
     member = find_member_by_no(ctx.db, data["member_no"])
     if not _proves(member, data["name"], data["last4"]):
-        left = MAX_FAILED_BINDINGS_PER_DAY - record_failed_binding(ctx.redis, ctx.openid, now())
-        if left <= 0:
-            ctx.end_flow()
-            return ctx.reply("profile.limit")
-        ctx.goto("bind_name", failed=True)
-        return ctx.reply("profile.mismatch", left=left).with_note(_ask("bind_name").text)
+        return _failed_try(ctx, "profile.mismatch", "bind_name")
     return _bind(ctx, member)
+
+
+def _failed_try(ctx, said: str, again: str) -> Reply:
+    """A try that proved nothing: counted against the day's limit, then the step `again` asked again with
+    the tries left, or the limit said and the binding ended."""
+    left = MAX_FAILED_BINDINGS_PER_DAY - record_failed_binding(ctx.redis, ctx.openid, now())
+    if left <= 0:
+        ctx.end_flow()
+        return ctx.reply("profile.limit")
+    ctx.goto(again, failed=True)
+    return ctx.reply(said, left=left).with_note(_ask(again).text)
 
 
 def _bind(ctx, member: dict) -> Reply:
