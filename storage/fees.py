@@ -95,6 +95,17 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = T
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 
+def unit_names_in_force(db: sqlite_utils.Database) -> set[str]:
+    """The names and former names (原名) of the units in force, spaces dropped from the name: every name a
+    unit's transfer may come under (find_payers_by_name finds a unit by no other), read once an import."""
+    names = set()
+    for name, former_names in db.execute("select replace(name, ' ', ''), former_names from units "
+                                         "where status = 'active'"):
+        names.add(name)
+        names.update((former_names or "").split("、"))
+    return names
+
+
 def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
     key = "".join(start.split())

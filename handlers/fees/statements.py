@@ -42,6 +42,7 @@ from storage.fees import (
     member_names,
     mobiles_of_member,
     opening_balance,
+    unit_names_in_force,
 )
 
 OUTCOMES = ("recorded", "already", "held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid")
@@ -111,12 +112,14 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         names = [dues.fee_rules()["import_columns"][key][0] for key in missing]
         raise StatementError("sheet.missing", columns=dues.listing(names))
     name = name or path.name
+    names = member_names(db)  # read once an import: a payment changes no one's name or status
     report = {"file": name, "dry_run": dry_run, "skipped": 0, **{k: [] for k in OUTCOMES},
               "memo_columns": [column_label(c) for c in sheets[0].gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
-               "names": _names_pattern(member_names(db)), "pinyin": None}
+               "member_names": names, "names": _names_pattern(names), "unit_names": unit_names_in_force(db),
+               "pinyin": None}
     for sheet in sheets:
         where = {"sheet": sheet.name} if len(sheets) > 1 else {}  # rows are numbered per sheet
         _import_sheet(db, sheet, report, context, where)
@@ -459,7 +462,7 @@ def _purpose(memo: str, category: str | None = None, amount: float | None = None
 def _not_dues(db, values: dict, memo: str, context: dict) -> RowProblem:
     try:
         named = _members_named(db, values, memo, context)
-        payer, _ = named[0] if len(named) == 1 else _match_payer(db, values)
+        payer, _ = named[0] if len(named) == 1 else _match_payer(db, values, context, pinyin=False)
         who = f"{payer['number']} {payer['name']}"
     except RowProblem:
         who = ""
@@ -590,7 +593,7 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
             named.append((candidates[0], _text("import.matched_by", column=_memo_header(values, name),
                                                how=_text("import.how.name_in_memo"))))
     if named:
-        named += _name_cut_at_the_end(db, values, {payer["number"] for payer, _ in named})
+        named += _name_cut_at_the_end(db, values, {payer["number"] for payer, _ in named}, context["member_names"])
     if len(named) == 1 and owners and owners[0]["number"] != named[0][0]["number"]:
         raise RowProblem("ambiguous", "names_conflict", member=named[0][0]["name"], other=owners[0]["name"],
                          candidates=[named[0][0]["number"], owners[0]["number"]])
@@ -606,14 +609,13 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
 _CUT_NAME = re.compile(r"[、，,\s]([\u4e00-\u9fff]{2,3})$")
 
 
-def _name_cut_at_the_end(db, values: dict, named: set[str]) -> list[tuple[dict, str]]:
+def _name_cut_at_the_end(db, values: dict, named: set[str], in_force: list[str]) -> list[tuple[dict, str]]:
     """The last of a list of names cut by the bank's length limit (黄河院代缴：高翔、宋佳、韩磊、冯雪、孔令):
-    the one member in force whose name starts so, when the remark stops right there."""
+    the one member in force (`in_force`: their names) whose name starts so, when the remark stops right there."""
     for header, text in _memo_cells(values):
         cut = _CUT_NAME.search(text)
         if not cut:
             continue
-        in_force = member_names(db)
         if cut.group(1) in in_force:
             continue
         names = [name for name in in_force if name.startswith(cut.group(1))]
@@ -642,8 +644,8 @@ def _header(values: dict, key: str) -> str:
     return values.get("_headers", {}).get(key) or dues.fee_rules()["import_columns"][key][0]
 
 
-def _match_payer(db, values: dict, context: dict | None = None) -> tuple[dict, str]:
-    """The payer of a row and how it was found, e.g. "附言（会员编号）"."""
+def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[dict, str]:
+    """The payer of a row and how it was found, e.g. "附言（会员编号）". `pinyin`: a name in pinyin is read too."""
     found = _number_in(values)
     if found:
         number, header = found
@@ -673,16 +675,17 @@ def _match_payer(db, values: dict, context: dict | None = None) -> tuple[dict, s
         if payers:
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
-        unit = _unit_named_across(db, name, values) or _masked_payer(db, name, values)
+        unit = _unit_named_across(db, name, values, context["unit_names"]) \
+            or _masked_payer(db, name, values, context["member_names"])
         if unit:
             return unit
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", column=_column_of(values, "mobile", mobile[1]),
                          mobile=mask_mobile(mobile[0]))
-    by_pinyin = _by_pinyin(db, values, context) if context is not None else None
+    by_pinyin = _by_pinyin(db, values, context) if pinyin else None
     if by_pinyin:
         return by_pinyin
-    raise _likely_payer(db, name, _memo_text(values)) or RowProblem("unmatched", "no_key")
+    raise _likely_payer(db, name, _memo_text(values), context["member_names"]) or RowProblem("unmatched", "no_key")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -720,8 +723,8 @@ def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
 _MASKED_MOBILE = re.compile(r"(1\d{2})\*{4}(\d{4})")
 
 
-def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
-    """A payment app's payer shown masked (对方名称 *洋, 对方账号 188****2345): the one member in force
+def _masked_payer(db, name: str, values: dict, in_force: list[str]) -> tuple[dict, str] | None:
+    """A payment app's payer shown masked (对方名称 *洋, 对方账号 188****2345): the one member in force (`in_force`)
     whose name ends as shown and one of whose mobiles (the one on record, or another kept in the
     remarks: 支付宝用188那个号, a second row's number) fits the masked digits; None otherwise."""
     mask = _MASKED_MOBILE.fullmatch(re.sub(r"\s", "", normalise(values.get("account"))))
@@ -729,7 +732,7 @@ def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
     if not mask or not name.startswith(("*", "＊")) or not shown:
         return None
     fits = re.compile(f"{mask.group(1)}\\d{{4}}{mask.group(2)}")
-    payers = [p for member in member_names(db) if member.endswith(shown) and len(member) > len(shown)
+    payers = [p for member in in_force if member.endswith(shown) and len(member) > len(shown)
               for p in find_payers_by_name(db, member) if p["kind"] == "member"
               and any(fits.fullmatch(mobile) for mobile in mobiles_of_member(db, p["id"]))]
     if len(payers) != 1:
@@ -741,15 +744,18 @@ def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
 UNIT_NAME_SPLIT = 24  # the most characters of a remark read as the rest of a unit's name
 
 
-def _unit_named_across(db, name: str, values: dict) -> tuple[dict, str] | None:
+def _unit_named_across(db, name: str, values: dict, unit_names: set[str]) -> tuple[dict, str] | None:
     """A unit whose name (or former name) is the payer's and the remark's start read together: 华北水利水电大学
     paying "水利学院2026年理事单位会费" is its unit member 华北水利水电大学水利学院. The longest reading that
-    names exactly one unit; None when none does (or the payer's name is too short to be a unit's)."""
+    names exactly one unit; None when none does (or the payer's name is too short to be a unit's).
+    `unit_names`: unit_names_in_force, so only a reading that is a unit's name is looked up."""
     if len(name) < 4:
         return None
     for header, text in _memo_cells(values):
         text = re.sub(r"\s", "", text)
         for end in range(min(len(text), UNIT_NAME_SPLIT), 1, -1):
+            if name + text[:end] not in unit_names:
+                continue
             units = [p for p in find_payers_by_name(db, name + text[:end]) if p["kind"] == "unit"]
             if len(units) == 1:
                 how = _text("import.how.name_and_memo", memo=header)
@@ -772,7 +778,7 @@ def _readings(db, context: dict) -> dict:
             return {variant for reading in readings for variant in (reading, reading.replace("v", "u"))}
 
         names: dict[str, set[str]] = {}
-        for name in member_names(db):
+        for name in context["member_names"]:
             if all(_CJK.match(c) for c in name):
                 for reading in spelled(name):
                     names.setdefault(reading, set()).add(name)
@@ -783,7 +789,7 @@ def _readings(db, context: dict) -> dict:
     return context["pinyin"]
 
 
-def _likely_payer(db, name: str, memo: str) -> RowProblem | None:
+def _likely_payer(db, name: str, memo: str, in_force: list[str]) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
     (河南大学 for its 计算机与信息工程学院), or a remark names someone one character off a member's
     name (赵文娟 for 赵文涓). Proposed, never booked."""
@@ -792,7 +798,7 @@ def _likely_payer(db, name: str, memo: str) -> RowProblem | None:
         if len(units) == 1:
             return RowProblem("unmatched", "unit_of_payer", payer=name, number=units[0]["number"],
                               name=units[0]["name"], candidates=[units[0]["number"]])
-    near = _near_names(db, re.sub(r"\s", "", f"{name} {memo}"))
+    near = _near_names(re.sub(r"\s", "", f"{name} {memo}"), in_force)
     if len(near) == 1:
         written, member = near[0]
         payers = [p for p in find_payers_by_name(db, member) if p["kind"] == "member"]
@@ -802,10 +808,11 @@ def _likely_payer(db, name: str, memo: str) -> RowProblem | None:
     return None
 
 
-def _near_names(db, memo: str) -> list[dict]:
-    """Members whose name differs by one character (not the surname) from a name written in the remark."""
+def _near_names(memo: str, in_force: list[str]) -> list[dict]:
+    """Members in force (`in_force`: their names) whose name differs by one character (not the surname) from
+    a name written in the remark."""
     found = []
-    for member in (m for m in member_names(db) if len(m) >= 3):  # two-character names are too many alike
+    for member in (m for m in in_force if len(m) >= 3):  # two-character names are too many alike
         size = len(member)
         for start in range(len(memo) - size + 1):
             written = memo[start:start + size]
