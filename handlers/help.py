@@ -140,13 +140,29 @@ def about_society(ctx):
 
 
 def _about_asked(text: str) -> dict | None:
-    """The first [[about.questions]] entry each of whose `asks` groups has a word in the message and none of
-    whose `not` words it holds."""
-    said, plain = (text or "").lower(), _plain(text)
+    """The first [[about.questions]] entry each of whose `asks` groups has a word in the message (lower-cased,
+    or without spaces and punctuation) and none of whose `not` words it holds."""
+    by_first, questions = _about_index(content.replies()["about"]["questions"])
+    held = set(by_first.get("", ()))
+    for said in {(text or "").lower(), _plain(text)}:
+        held.update(word for at, char in enumerate(said) for word in by_first.get(char, ()) if said.startswith(word, at))
+    return next((question for question, asks, refused in questions
+                 if all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)), None)
 
-    def holds(word: str) -> bool:
-        return word in said or word in plain
 
-    return next((question for question in content.replies()["about"]["questions"]
-                 if all(any(holds(word) for word in group) for group in question["asks"])
-                 and not any(holds(word) for word in question.get("not", ()))), None)
+_about_indexes: dict[int, tuple] = {}
+
+
+def _about_index(questions: list[dict]) -> tuple[dict[str, list[str]], list[tuple[dict, list[frozenset], frozenset]]]:
+    """Every word of the questions by its first character (a message is read once, not once a word), and each
+    question with its `asks` groups and `not` words as sets: made once for each list content/ loads (one a
+    language)."""
+    known = _about_indexes.get(id(questions))
+    if known is None or known[0] is not questions:
+        sets = [(question, [frozenset(group) for group in question["asks"]], frozenset(question.get("not", ())))
+                for question in questions]
+        by_first: dict[str, list[str]] = {}
+        for word in sorted({word for _, asks, refused in sets for word in (*(w for group in asks for w in group), *refused)}):
+            by_first.setdefault(word[:1], []).append(word)
+        known = _about_indexes[id(questions)] = (questions, by_first, sets)
+    return known[1], known[2]
