@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot.config import CONTENT_DIR, PROJECT_ROOT
+from bot.pinyin import main_reading
 
 FEATURE_VERSION = "6"  # change when features() changes, so cached models are not reused
 FEATURE_CODE = Path(__file__).with_name("router.py")  # computes the features, so part of the fingerprint
@@ -129,13 +130,8 @@ def initials_of(token: str) -> str | None:
         return token
     if not _CJK.fullmatch(token):
         return None
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    letters = [pinyin_dict.get(ord(ch), "")[:1] for ch in token]
-    return None if "" in letters else "".join(letters).translate(_TONELESS_INITIALS)
-
-
-_TONELESS_INITIALS = str.maketrans("āáǎàēéěèōóǒòńňǹḿ", "aaaaeeeeoooonnnm")  # readings may open on a toned vowel
+    letters = [main_reading(ch)[:1] for ch in token]
+    return None if "" in letters else "".join(letters)
 
 
 @dataclass

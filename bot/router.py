@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bot import intent_model, lexicon_cache
 from bot.config import CONTENT_DIR
+from bot.pinyin import TONELESS, main_reading
 
 INTENTS = (
     "signup", "profile", "fee_status", "news", "subscribe", "unsubscribe",
@@ -1075,7 +1076,7 @@ class _Homophones:
         width = max(map(len, terms), default=0)
         for k, term in enumerate(terms):
             for i, ch in enumerate(term):
-                reading = _main_reading(ch)
+                reading = main_reading(ch)
                 for c in {c for c, r in pinyin_of.items() if reading in r} | {ch}:
                     places[c] = places.get(c, 0) | 1 << (k * width + i)
         code_of = {bits: chr(self._FIRST_CODE + n) for n, bits in enumerate(sorted(set(places.values())))}
@@ -1103,22 +1104,12 @@ class _Homophones:
         return "".join(out)
 
 
-_TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
-
-
-def _main_reading(ch: str) -> str:
-    """Most common toneless reading of a character: 会 is hui (not kuai)."""
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    return pinyin_dict.get(ord(ch), "").split(",")[0].translate(_TONELESS)
-
-
 @functools.lru_cache(maxsize=4096)
 def _readings(ch: str) -> tuple[str, ...]:
     """Every toneless reading of a character (重: zhong, chong)."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    return tuple({r.translate(_TONELESS) for r in pinyin_dict.get(ord(ch), "").split(",") if r}) or (ch,)
+    return tuple({r.translate(TONELESS) for r in pinyin_dict.get(ord(ch), "").split(",") if r}) or (ch,)
 
 
 def _edit_distance(a: str, b: str) -> int:
@@ -1142,10 +1133,10 @@ def _load_pinyin(terms: list[str]) -> dict:
     pinyin and pick a wrong character of the same sound, so 他 (ta, rarely tuo) in 其他渠道 is no 托举."""
     from pypinyin.pinyin_dict import pinyin_dict
 
-    wanted = {_main_reading(ch) for term in terms for ch in term}
+    wanted = {main_reading(ch) for term in terms for ch in term}
     table = {}
     for code, readings in pinyin_dict.items():
-        reading = readings.split(",")[0].translate(_TONELESS)
+        reading = readings.split(",")[0].translate(TONELESS)
         if reading in wanted:
             table[chr(code)] = {reading}
     return table
