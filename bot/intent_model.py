@@ -25,9 +25,9 @@ calibration step, trains in seconds, and is deterministic for the same examples.
 
 Training runs at start-up, not as a separate build step: the first message that needs the model
 loads it from var/intent_model/<hash>.npz, where the hash covers the examples, the rule lexicon
-(content/intents.toml, content/userdict.txt), this module's feature version and scikit-learn's
-version. When no such file exists (a fresh clone, new examples labelled in the console) the model is
-trained then and there (a few seconds) and cached. `python -m bot intent train` does the same ahead
+(content/intents.toml, content/userdict.txt), the code that computes the features (bot/router.py,
+this module, bot/pinyin.py) and scikit-learn's version. When no such file exists (a fresh clone, new
+examples labelled in the console) the model is trained then and there (a few seconds) and cached. `python -m bot intent train` does the same ahead
 of time. Nothing is downloaded, ever.
 
 Scoring does not go through scikit-learn: the weights are exported to a dense matrix and one message
@@ -51,7 +51,9 @@ from bot.config import CONTENT_DIR, PROJECT_ROOT
 from bot.pinyin import main_reading
 
 FEATURE_VERSION = "6"  # change when features() changes, so cached models are not reused
-FEATURE_CODE = Path(__file__).with_name("router.py")  # computes the features, so part of the fingerprint
+# The code that computes the features (the router's analysis, features() here, a word's initials), so part of
+# the fingerprint: a forgotten FEATURE_VERSION bump must not serve a model trained on other features.
+FEATURE_CODE = tuple(Path(__file__).with_name(name) for name in ("router.py", "intent_model.py", "pinyin.py"))
 CACHE_DIR = PROJECT_ROOT / "var" / "intent_model"
 EXAMPLES_GLOB = "intent_examples*.jsonl"
 MAIN_EXAMPLES = CONTENT_DIR / "intent_examples.jsonl"  # where the console adds what it is taught
@@ -160,14 +162,13 @@ class Model:
 
 def fingerprint(paths: list[Path] | None = None) -> str:
     """What the trained model depends on: examples, lexicon (intents.toml, and jobs.toml's disciplines), features
-    (FEATURE_VERSION and the router's own source, which computes them: a forgotten bump must not serve a model
-    trained on other features), library version."""
+    (FEATURE_VERSION and FEATURE_CODE's source), library version."""
     from importlib.metadata import version  # not `import sklearn`: loading a cached model needs only numpy
 
     digest = hashlib.sha256(f"{FEATURE_VERSION}|{NGRAMS}|{REGULARISATION}|{SOLVER}|{version('scikit-learn')}".encode())
     for path in [*(paths if paths is not None else example_files()),
                  CONTENT_DIR / "intents.toml", CONTENT_DIR / "jobs.toml", CONTENT_DIR / "userdict.txt",
-                 FEATURE_CODE]:
+                 *FEATURE_CODE]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -3,6 +3,9 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from bot.config import PROJECT_ROOT
 
@@ -105,12 +108,13 @@ def test_a_change_of_features_trains_a_new_model(monkeypatch):
     assert intent_model.fingerprint() != before
 
 
-def test_a_change_of_the_router_code_trains_a_new_model(monkeypatch, tmp_path):
-    """The router computes the model's features: editing it without bumping FEATURE_VERSION still retrains."""
+@pytest.mark.parametrize("module", ["router.py", "intent_model.py", "pinyin.py"])
+def test_a_change_of_the_code_that_computes_features_trains_a_new_model(monkeypatch, module):
+    """The router and the intent model compute the model's features (bot/pinyin.py a word's initials): editing
+    one without bumping FEATURE_VERSION still retrains, rather than serving a model of other features."""
     from bot import intent_model
 
     before = intent_model.fingerprint()
-    edited = tmp_path / "router.py"
-    edited.write_bytes(intent_model.FEATURE_CODE.read_bytes() + b"\n# a feature changed\n")
-    monkeypatch.setattr(intent_model, "FEATURE_CODE", edited)
+    edited, read = PROJECT_ROOT / "bot" / module, Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda path: read(path) + (b"\n# a feature changed\n" if path == edited else b""))
     assert intent_model.fingerprint() != before
