@@ -255,7 +255,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             reply = _reminded(ctx, reply)
             language.remember(ctx, spoken, services.config.flow_ttl_seconds)
             ctx.settle(turn)
-            reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply)  # notices, newsletters
+            reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply, turn)  # notices, newsletters
         if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
             raise ReadOnlyRefused(kind)
     except ReadOnlyRefused as refused:

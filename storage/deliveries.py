@@ -19,12 +19,17 @@ move out of them is conditional on that token, so a job that lost its claim
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+import redis
 import sqlite_utils
 
+from storage import state
 from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
+
+log = logging.getLogger(__name__)
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, INBOX, UNREACHABLE, FAILED, UNCERTAIN = "sent", "inbox", "unreachable", "failed", "uncertain"
@@ -98,9 +103,16 @@ def begin_sending(db: sqlite_utils.Database, rows: Rows, token: str, channel: st
 
 
 def settle(db: sqlite_utils.Database, rows: Rows, token: str, status: str, channel: str | None = None,
-           errcode: int | None = None, errmsg: str | None = None) -> int:
+           errcode: int | None = None, errmsg: str | None = None, r: redis.Redis | None = None) -> int:
     """Record the outcome of rows we hold. `claimed` or `queued` gives them back (a retry or the
-    next channel); `queued` also lets go of the claim. Returns how many rows were ours."""
+    next channel); `queued` also lets go of the claim. Returns how many rows were ours.
+
+    The one statement that puts a delivery or a notice in a member's inbox (`inbox`, `uncertain`):
+    for those it needs Redis, `r`, to take down the members' "nothing waiting" marks once the rows
+    are committed (storage.state.inbox_filled), or their next message would not mention them."""
+    fills_inbox = status in (INBOX, UNCERTAIN)
+    if fills_inbox and r is None:
+        raise ValueError(f"settling rows as {status!r} needs Redis for the members' inbox marks")
     changes = {"status": status, "errcode": errcode, "errmsg": errmsg, "updated_at": now_iso()}
     if channel is not None:
         changes["channel"] = channel
@@ -108,9 +120,15 @@ def settle(db: sqlite_utils.Database, rows: Rows, token: str, status: str, chann
         changes["claim"] = None
     sets = ", ".join(f"{column} = ?" for column in changes)
     with transaction(db):
-        return db.execute(f"update {rows.table} set {sets} where ({rows.where}) and claim = ? "
-                          "and status in ('claimed', 'sending')",
-                          [*changes.values(), *rows.params, token]).rowcount
+        settled = db.execute(f"update {rows.table} set {sets} where ({rows.where}) and claim = ? "
+                             "and status in ('claimed', 'sending') returning openid",
+                             [*changes.values(), *rows.params, token]).fetchall()
+    if fills_inbox and settled:
+        try:
+            state.inbox_filled(r, [openid for (openid,) in settled])
+        except redis.RedisError:  # committed: the member hears of it once the mark lapses (state.INBOX_EMPTY_SECONDS)
+            log.warning("could not take down the inbox marks of %d members", len(settled), exc_info=True)
+    return len(settled)
 
 
 def open_claims(db: sqlite_utils.Database, item_id: int | None = None) -> list[dict]:

@@ -83,19 +83,23 @@ class MemberTurn:
         self.later: list[tuple[str, str, int]] = []  # (key, value, ttl) written by end_message
         self.language: str | None = None  # the language remembered for the member (remember_language)
         self.last_routed: str | None = None  # the member's last routed message (remember_last_routed)
+        self.inbox_mark: str = ""  # the member's inbox mark as read with the turn ("" none; see inbox_seen_empty)
+        self.inbox_empty = False  # end_message marks the inbox empty (seen_inbox_empty)
         # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
         # made at once for after its reply (bot.conversation.Context.after_reply).
         self.after_reply: list = []
 
-    def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None) -> None:
+    def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None,
+              raw_inbox_mark: bytes | None) -> None:
         self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
         self.language = raw_language.decode() if raw_language else None
         self.last_routed = raw_last_routed.decode() if raw_last_routed else None
+        self.inbox_mark = raw_inbox_mark.decode() if raw_inbox_mark else ""
 
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
         self.flow = json.loads(self._raw_flow) if self._raw_flow else None
-        self.outcome, self.later, self.after_reply = "keep", [], []
+        self.outcome, self.later, self.after_reply, self.inbox_empty = "keep", [], [], False
 
     def save(self, flow: dict) -> None:
         self.flow, self.outcome = flow, "save"
@@ -106,21 +110,26 @@ class MemberTurn:
 
 # Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
 _BEGIN_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: claim, lock, flow, language, last routed[, window]  ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
+-- KEYS: claim, lock, flow, language, last routed, inbox mark[, window]
+-- ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
-if KEYS[6] then redis.call('set', KEYS[6], ARGV[5], 'EX', ARGV[6]) end
+if KEYS[7] then redis.call('set', KEYS[7], ARGV[5], 'EX', ARGV[6]) end
 if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
-return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5])}
+return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5]), redis.call('get', KEYS[6])}
 """)
 
 # The flow is written back only while the lock is still ours: a handler that outlived the
 # hold must not overwrite what a later message did. The reply is kept only over the claim,
 # never over the "later" answer the webhook gave when the handler ran past the deadline.
 _END_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: lock, flow, claim, later...  ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending, (later value, later ttl)...
--- (a later ttl of 0 deletes the key)
+-- KEYS: lock, flow, claim, inbox mark, later...
+-- ARGV: token, outcome, flow, flow ttl, reply, claim ttl, pending, inbox mark read, inbox mark ttl, (later value, later ttl)...
+-- (a later ttl of 0 deletes the key; an inbox mark ttl of 0 leaves the mark alone)
 local ours = redis.call('get', KEYS[1]) == ARGV[1]
-for i = 4, #KEYS do
+if ARGV[9] ~= '0' and (redis.call('get', KEYS[4]) or '') == ARGV[8] then
+  redis.call('set', KEYS[4], '-', 'EX', ARGV[9])
+end
+for i = 5, #KEYS do
   if ARGV[2 * i + 1] == '0' then redis.call('del', KEYS[i]) else redis.call('set', KEYS[i], ARGV[2 * i], 'EX', ARGV[2 * i + 1]) end
 end
 if ours then
@@ -196,7 +205,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     """
     turn = MemberTurn(openid)
     keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid), _about_member_key("language", openid),
-            _last_routed_key(openid)]
+            _last_routed_key(openid), inbox_mark_key(openid)]
     args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
     if window:
         kind, seconds, messages = window
@@ -206,7 +215,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     if claimed is None:
         return None
     if claimed[0]:
-        turn._took(claimed[1], claimed[2], claimed[3])
+        turn._took(*claimed[1:])
     return turn
 
 
@@ -218,9 +227,10 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
             pipe.set(_lock_key(turn.openid), turn.token, nx=True, px=int(LOCK_HOLD_SECONDS * 1000))
             pipe.get(flow_key(turn.openid))
             pipe.get(_about_member_key("language", turn.openid))
-            taken, raw_flow, raw_language, raw_last_routed = pipe.get(_last_routed_key(turn.openid)).execute()
+            pipe.get(_last_routed_key(turn.openid))
+            taken, *raw = pipe.get(inbox_mark_key(turn.openid)).execute()
         if taken:
-            turn._took(raw_flow, raw_language, raw_last_routed)
+            turn._took(*raw)
         elif time.monotonic() >= deadline:
             raise MemberBusy(turn.openid)
         else:
@@ -231,8 +241,9 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
                 claim_ttl: int) -> None:
     """Keep the flow, free the member, and keep the reply for WeChat's retries of the message."""
     flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
-    keys = [_lock_key(turn.openid), flow_key(turn.openid), _dedupe_key(message_key)]
-    args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING]
+    keys = [_lock_key(turn.openid), flow_key(turn.openid), _dedupe_key(message_key), inbox_mark_key(turn.openid)]
+    args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING, turn.inbox_mark,
+            INBOX_EMPTY_SECONDS if turn.inbox_empty else 0]
     for key, value, ttl in turn.later:
         keys.append(key)
         args += [value, ttl]
@@ -826,6 +837,44 @@ def pop_last_routed(turn: MemberTurn) -> str | None:
     if turn.last_routed is not None:
         turn.later.append((_last_routed_key(turn.openid), "", 0))
     return turn.last_routed
+
+
+# --- the inbox mark -------------------------------------------------------------------------
+# The inbox note (bot.delivery.announce_inbox) reads the member store twice on every message that
+# opens the customer-service window: notices that found no channel, unread items. Nearly every
+# member has neither: a member's message that found nothing marks the inbox empty ("-"), and the
+# next messages skip both reads while the mark stands. Whatever puts a notice or an item in a
+# member's inbox (storage.deliveries.settle, the one statement that does) replaces the mark with
+# a random token after its commit; the message marks the inbox empty only if the mark is still
+# what it read with the turn, so a write that lands between its reads and its end is never
+# hidden. No mark (expired, Redis flushed) means: look.
+
+INBOX_EMPTY = "-"
+INBOX_EMPTY_SECONDS = 3600  # what a write outside the code (a restored backup) can hide, at most
+INBOX_FILLED_SECONDS = 86_400  # a token only has to outlive the messages that read the mark before it
+
+
+def inbox_mark_key(openid: str) -> str:
+    return f"{key_prefix()}inbox_mark:{openid}"
+
+
+def inbox_seen_empty(turn: MemberTurn) -> bool:
+    """Whether the member's last message found nothing waiting and nothing was put in since."""
+    return turn.inbox_mark == INBOX_EMPTY
+
+
+def seen_inbox_empty(turn: MemberTurn) -> None:
+    """This message found nothing waiting: end_message marks the inbox empty, unless it was
+    filled since the turn was taken."""
+    turn.inbox_empty = True
+
+
+def inbox_filled(r: redis.Redis, openids) -> None:
+    """Notices or items were put in these members' inboxes (committed): their next message looks."""
+    with r.pipeline(transaction=False) as pipe:
+        for openid in set(openids):
+            pipe.set(inbox_mark_key(openid), secrets.token_hex(8), ex=INBOX_FILLED_SECONDS)
+        pipe.execute()
 
 
 # --- the deployment checklist (`python -m bot doctor`, the console's dashboard) -----------------

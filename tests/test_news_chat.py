@@ -130,18 +130,18 @@ def test_items_not_yet_due_are_not_shown(alice, db):
     assert "《标题now》" in reply and "标题later" not in reply
 
 
-def park_in_inbox(db, item: dict, openid: str) -> None:
+def park_in_inbox(db, r, item: dict, openid: str) -> None:
     """What the delivery does when no channel is left: the item waits in the member's inbox."""
     rows = item_rows(item["id"], [openid])
     queue_deliveries(db, item["id"], [(openid, find_member_by_openid(db, openid)["id"])])
     claim(db, rows, "test-job", dead=set())
-    settle(db, rows, "test-job", INBOX)
+    settle(db, rows, "test-job", INBOX, r=r)
 
 
-def test_unread_inbox_items_come_first_and_are_marked_read(alice, db):
+def test_unread_inbox_items_come_first_and_are_marked_read(alice, db, redis_client):
     for day in (1, 3):
         post(db, f"n{day}", day)
-    park_in_inbox(db, post(db, "missed", 2, topics=("talent",)), "o_alice")
+    park_in_inbox(db, redis_client, post(db, "missed", 2, topics=("talent",)), "o_alice")
     reply = alice.says("会讯")
     assert "您有 1 条未读会讯" in reply and numbered(reply) == ["标题missed"]
     assert delivery.unread_inbox(db, "o_alice") == []
@@ -151,9 +151,9 @@ def test_unread_inbox_items_come_first_and_are_marked_read(alice, db):
     assert "未读" not in alice.says("会讯")
 
 
-def test_a_long_inbox_is_shown_a_page_at_a_time(alice, db):
+def test_a_long_inbox_is_shown_a_page_at_a_time(alice, db, redis_client):
     for day in range(1, PAGE + 3):
-        park_in_inbox(db, post(db, f"n{day:02d}", day), "o_alice")
+        park_in_inbox(db, redis_client, post(db, f"n{day:02d}", day), "o_alice")
     first = alice.says("会讯")
     assert f"您有 {PAGE + 2} 条未读会讯" in first and "还有 2 条未读" in first
     assert numbered(first) == [f"标题n{d:02d}" for d in range(PAGE + 2, 2, -1)]
@@ -162,10 +162,10 @@ def test_a_long_inbox_is_shown_a_page_at_a_time(alice, db):
     assert "未读" not in alice.says("会讯")
 
 
-def test_the_inbox_then_pages_on_in_the_topic_asked_for(alice, db):
+def test_the_inbox_then_pages_on_in_the_topic_asked_for(alice, db, redis_client):
     post(db, "p1", 1)
     post(db, "p2", 3)
-    park_in_inbox(db, post(db, "missed", 2, topics=("talent",)), "o_alice")
+    park_in_inbox(db, redis_client, post(db, "missed", 2, topics=("talent",)), "o_alice")
     assert numbered(alice.says("政策资讯")) == ["标题missed"]
     more = alice.says("更多")
     assert "最新政策资讯" in more and numbered(more) == ["标题p2", "标题p1"]

@@ -47,7 +47,7 @@ def test_uncertain_recipients_are_named_and_can_be_pushed_again(staff, db, redis
     rows = ledger.item_rows(item["id"], [member["openid"]])
     ledger.claim(db, rows, "dead", set())
     ledger.begin_sending(db, rows, "dead", "customer_service")
-    ledger.settle(db, rows, "dead", "uncertain")
+    ledger.settle(db, rows, "dead", "uncertain", r=redis_client)
 
     shown = visible(page(staff.get(saved.location)))
     assert f"不确定是否送达的会员（1）" in shown and f"会员reached（{member['member_no']}）" in shown

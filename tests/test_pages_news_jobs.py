@@ -87,10 +87,10 @@ def test_the_chat_lists_the_same_items_as_the_archive(client, config, archive):
     assert "普通会员晋升高级会员通知" in reply and "高级会员评审专家库更新" not in reply
 
 
-def test_items_not_pushed_come_first_and_are_read_once_listed(client, fake_wechat, archive, db):
+def test_items_not_pushed_come_first_and_are_read_once_listed(client, fake_wechat, archive, db, redis_client):
     from bot import delivery
 
-    park_in_inbox(db, find_item(db, "policy-guide"), "o_li")
+    park_in_inbox(db, redis_client, find_item(db, "policy-guide"), "o_li")
     sign_in(client, fake_wechat, "o_li", "/m/news")
     page = client.get("/m/news").get_data(as_text=True)
     unread = page[page.index('id="unread"'):page.index('id="news"')]

@@ -18,7 +18,7 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
         `news resume`: queue again whatever of the item still waits; safe at any time.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
     unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
-    announce_inbox(db, r, config, message, reply) -> reply
+    announce_inbox(db, r, config, message, reply, turn) -> reply
         The conversation engine's hook after each member message.
     sync_tags_later(r, openid, topics) -> job id
         Keep the member's WeChat tags in step with their topic subscriptions.
@@ -152,24 +152,28 @@ def mark_inbox_read(db, openid: str, item_ids) -> None:
     ledger.mark_inbox_read(db, openid, item_ids)
 
 
-def announce_inbox(db, r: redis.Redis, config, message: Inbound, reply: Reply) -> Reply:
+def announce_inbox(db, r: redis.Redis, config, message: Inbound, reply: Reply, turn: state.MemberTurn) -> Reply:
     """The hook the conversation engine calls after answering each member message.
 
     A message that opens the member's customer-service window (state.begin_message
     opened it) lets the notices that found no channel go out now, and the reply
     gets a line about unread newsletters. SQLite or Redis trouble here never
-    spoils the reply.
+    spoils the reply. A member whose last message found nothing, with nothing put
+    in since (the inbox mark read with the turn), costs no read.
     """
-    if window_opened_by(message, config) is None:
+    if window_opened_by(message, config) is None or state.inbox_seen_empty(turn):
         return reply
     try:
-        for notice in ledger.notices_waiting(db, message.openid):
+        notices = ledger.notices_waiting(db, message.openid)
+        for notice in notices:
             enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"],
                     notice["kind"], at_front=True, urgent=True)
         unread = ledger.count_unread_inbox(db, message.openid)
     except (redis.RedisError, sqlite3.Error):
         log.exception("could not look for waiting notices of %s", message.openid)
         return reply
+    if not notices and not unread:
+        state.seen_inbox_empty(turn)
     return reply.with_note(content.text("inbox.unread", count=unread)) if unread else reply
 
 

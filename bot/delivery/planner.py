@@ -110,7 +110,7 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
             rest.append(openid)
         deferred += bool(outcome and outcome.status == QUEUED)
     rest = _mass_send(run, item, rest)
-    ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX)
+    ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX, r=run.r)
     return deferred
 
 

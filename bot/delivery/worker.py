@@ -120,7 +120,7 @@ def attempt(run: Run, send) -> Outcome:
 def settle(run: Run, rows: Rows, outcome: Outcome, channel: str | None = None) -> None:
     error = outcome.error
     ledger.settle(run.db, rows, run.token, outcome.status, channel,
-                  errcode=error.errcode if error else None, errmsg=error.errmsg if error else None)
+                  errcode=error.errcode if error else None, errmsg=error.errmsg if error else None, r=run.r)
 
 
 def send_one(run: Run, rows: Rows, openid: str, channel: str, send,
