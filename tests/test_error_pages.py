@@ -83,3 +83,21 @@ def test_a_member_page_address_that_does_not_exist_is_chinese(client, fake_wecha
     response = client.get("/m/centre-old")
     assert response.status_code == 404
     assert "没有找到" in _page(response)
+
+
+def test_a_members_refusal_is_drawn_in_the_members_frame_not_as_a_bare_sentence(client, fake_wechat, db, li,
+                                                                                 caplog):
+    """Inside WeChat a bare line of text has no title, no society and nothing to go back with; the
+    page itself failing to draw was logged as an error for every wrong link."""
+    other = add_ticket_with_reply(db, "o_wang", "发票抬头写错了", "已重开")
+    sign_in(client, fake_wechat, "o_li")
+    for address, status in ((f"/m/tickets/{other['id']}", 404), ("/m/centre-old", 404)):
+        response = client.get(address)
+        assert response.status_code == status
+        assert response.mimetype == "text/html", address
+        text = _page(response)
+        assert "<title>出错了" in text and 'class="panel notice"' in text and "没有找到" in text
+    refused = client.post("/m/contact", data={"mobile": "13000000000"})
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "页面已过期" in _page(refused)
+    assert "member error page failed" not in caplog.text

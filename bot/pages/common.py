@@ -41,7 +41,7 @@ def error_page(error):
     code = getattr(error, "code", None) or 500
     key = ERROR_KEYS.get(code, "failed" if code >= 500 else "stale_form")
     try:
-        return render("error.html", code, message_key=key)
+        return render("error.html", code, message_key=f"errors.{key}")
     except Exception:  # the page itself cannot be drawn: the sentence alone
         current_app.logger.exception("member error page failed")
         return t(f"errors.{key}"), code, {"Content-Type": "text/plain; charset=utf-8"}
