@@ -428,3 +428,30 @@ def test_a_mobile_the_remarks_replaced_is_not_brought_back_by_a_later_file(env, 
     member_now = find_member_by_no(db, "ABC00051")
     assert (member_now["mobile"], member_now["paid_through"]) == ("18100000051", "2026-12-31")
     assert [(c["field"], c["file"]) for c in report["conflicts"]] == [("mobile", "13500000051")]
+
+
+def test_a_unit_list_whose_level_column_says_member_is_all_units(env, db, tmp_path):
+    """级别 "会员" on a list of unit members is the unit's level, not 普通会员: the row was read as a
+    person without a name and the report failed (a 500 in the console, a traceback from the CLI)."""
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "单位会员名录（2026年）"
+    sheet.merge_cells("A1:F1")
+    sheet.append(["序号", "单位名称", "联系人", "联系电话", "级别", "备注"])
+    sheet.append([1, "河南农业大学", "马老师", 13838383838, "理事单位", None])
+    sheet.append([2, "郑州大学", "牛老师", 13939393939, "会员", None])
+    book.save(tmp_path / "单位会员名录.xlsx")
+    assert "郑州大学" in printed(env, tmp_path / "单位会员名录.xlsx")
+    report = imported(env, tmp_path / "单位会员名录.xlsx")
+    assert [u["name"] for u in report["new_units"]] == ["河南农业大学", "郑州大学"]
+    assert report["new"] == [] and report["bad_rows"] == []
+    assert {u["name"]: u["contact_mobile"] for u in db["units"].rows}["郑州大学"] == "13939393939"
+
+
+def test_a_person_s_category_on_a_unit_list_is_a_problem_of_that_row(env, db, tmp_path):
+    path = plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系电话", "级别"],
+                      ["河南农业大学", "马老师", 13838383838, "会员"], ["郑州大学", "牛老师", 13939393939, "普通会员"])
+    report = imported(env, path)
+    assert [u["name"] for u in report["new_units"]] == ["河南农业大学"] and report["new"] == []
+    [problem] = report["problems"]
+    assert problem["row"] == 3 and problem["header"] == "级别" and "单位会员名录" in problem["problem"]

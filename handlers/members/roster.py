@@ -577,6 +577,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     roles = _roles_of(sheet, row, values, notices)
     category = _category_of(sheet, row, values, today, units, notices, problems)
     unit = category == "unit"
+    if category and not unit and "name" not in sheet.columns:  # 普通会员 on a list of units: no one to name
+        problems.append(Problem(row, sheet.columns["category"], _shown(values["category"]), "person_on_unit_list"))
     written_level = normalise(values.get("category")) if unit else ""
     if unit and (roles or _is_unit_level(written_level)):
         # 理事单位, 常务理事, 会员: the unit's level, no person's council role
@@ -998,12 +1000,19 @@ def _former_names(remarks) -> list[str]:
             re.findall(rf"(?:{words})[:：\s]*([^，,；;。\s]+)", normalise(remarks))]
 
 
+def _individual_category_names() -> set[str]:
+    """A person's category written in full (普通会员, 学生会员 ...): on a list of unit members the only
+    words in its 级别 column that are not the unit's own level."""
+    return {_membership()["categories"][code] for code in INDIVIDUAL_CATEGORIES}
+
+
 def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
                  notices: list[Problem], problems: list[Problem]) -> str | None:
     raw = values.get("category")
     text = normalise(raw)
     roles, rest = split_roles(text) if text else ([], "")
-    if units and (not text or _is_unit_level(text) or (roles and not rest)):
+    if units and (not text or _is_unit_level(text) or (roles and not rest)
+                  or text not in _individual_category_names()):
         return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
     if is_blank(raw):
         if "category" in sheet.columns:
