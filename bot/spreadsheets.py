@@ -501,6 +501,54 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
+# --- a printed activity guide (a society's and the province's) --------------------------
+
+def cell_border():
+    """The thin grey lines around each cell of a printed activity guide."""
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin", color="A6A6A6")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+def guide_sheet(workbook, name: str, heading: str, subtitle: str, labels: list[str], wrap_labels: bool = False):
+    """The first sheet of a printed activity guide (a society's, handlers/events/export.py, and the province's, handlers/province/guide.py),
+    started: the title and the subtitle over the whole width, then the column labels, white on blue, in
+    row 3."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    sheet = workbook.active
+    sheet.title = name
+    sheet.append([heading])
+    sheet.append([subtitle])
+    for row in (1, 2):
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(labels))
+    sheet["A1"].font = Font(bold=True, size=16, color="1F4E79")
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet["A2"].font = Font(italic=True, color="666666")
+    sheet.append(labels)
+    header_fill = PatternFill("solid", fgColor="1F4E79")
+    for cell in sheet[3]:
+        cell.font, cell.fill, cell.border = Font(bold=True, color="FFFFFF"), header_fill, cell_border()
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True if wrap_labels else None)
+    return sheet
+
+
+def fit_for_print(sheet, rows: list[list]) -> None:
+    """Columns as wide as the widest of `rows` (labels included; no wider than MAX_COLUMN_WIDTH), the
+    labels' row frozen and printed on every page, landscape, one page wide."""
+    from openpyxl.utils import get_column_letter
+
+    for position, texts in enumerate(zip(*rows), start=1):
+        fitted = max(display_width(str(text)) for text in texts) + 2
+        sheet.column_dimensions[get_column_letter(position)].width = min(fitted, MAX_COLUMN_WIDTH)
+    sheet.freeze_panes = "A4"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "3:3"
+
+
 # --- what an import of a sheet plans (the roster's, and every RecordSheet's in bot/sheet_import.py) ---
 
 @dataclass

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.platform.shards import host_question
-from handlers.events.export import cell_border, fit_for_print, guide_sheet
+from bot.spreadsheets import cell_border, fit_for_print, guide_sheet
 from handlers.province.common import registry, say, settings
 from handlers.province.hosts import everywhere
 from storage import province as store
