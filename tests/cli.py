@@ -19,3 +19,14 @@ def command(group: str):
         return json.loads(run(env, *args, "--json", ok=ok).stdout)
 
     return run, run_json
+
+
+def roster_imported(env, path, *args) -> dict:
+    """The report of `members import PATH --skip-bad-rows --json`: a roster as a secretary imports it, the rows
+    that cannot be imported set aside."""
+    return command("members")[1](env, "import", path, "--skip-bad-rows", *args)
+
+
+def statement_imported(env, path, *args) -> dict:
+    """The report of `fees import PATH --json`: a bank's or a payment app's statement imported."""
+    return command("fees")[1](env, "import", path, *args)

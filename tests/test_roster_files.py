@@ -9,13 +9,7 @@ from openpyxl import Workbook
 
 from bot.cli import main
 from storage.members import find_member_by_no, find_members_by_mobile
-
-
-def imported(env, path, *args):
-    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json", *args],
-                                env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.cli import roster_imported
 
 
 def printed(env, path):
@@ -79,7 +73,7 @@ def dues_book(path):
 
 
 def test_a_society_s_own_category_word_imports_as_its_category(env, db, tmp_path):
-    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    report = roster_imported(env, dues_book(tmp_path / "登记.xlsx"))
     assert report["bad_rows"] == [] and len(report["new"]) == 8
     assert member(db, "13700000001")["category"] == "regular"   # 个人会员
     assert member(db, "13700000003")["category"] == "student"   # 学生
@@ -87,7 +81,7 @@ def test_a_society_s_own_category_word_imports_as_its_category(env, db, tmp_path
 
 
 def test_paid_status_year_by_year_gives_the_paid_through_date(env, db, tmp_path):
-    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    report = roster_imported(env, dues_book(tmp_path / "登记.xlsx"))
     paid = {m: member(db, f"1370000000{m}")["paid_through"] for m in range(1, 9)}
     assert paid[1] == "2025-12-31"   # ✔ 2024, 已交 2025, blank 2026
     assert paid[2] == "2026-12-31"   # an amount (200) in the 2026 column is paid
@@ -101,7 +95,7 @@ def test_paid_status_year_by_year_gives_the_paid_through_date(env, db, tmp_path)
 
 
 def test_remarks_that_matter_are_listed_for_a_person_and_a_deceased_member_gets_no_reminders(env, db, tmp_path):
-    report = imported(env, dues_book(tmp_path / "登记.xlsx"))
+    report = roster_imported(env, dues_book(tmp_path / "登记.xlsx"))
     checks = checks_of(report)
     assert member(db, "13700000006")["status"] == "deceased"
     assert any("备注（L 列）" in c and "已故" in c for c in checks[9])
@@ -127,12 +121,12 @@ def test_the_data_sheet_is_found_behind_an_empty_template_and_a_notes_sheet(env,
     data.append(["吴孟达", "13800000012", "学生会员", datetime(2025, 4, 9)])
     book.active = 0
     book.save(tmp_path / "新会员.xlsx")
-    report = imported(env, tmp_path / "新会员.xlsx")
+    report = roster_imported(env, tmp_path / "新会员.xlsx")
     assert [n["name"] for n in report["new"]] == ["周星星", "吴孟达"]
 
 
 def test_wps_dates_saved_as_serial_numbers_and_a_year_with_its_month_zero_dropped(env, db, tmp_path):
-    report = imported(env, plain_book(
+    report = roster_imported(env, plain_book(
         tmp_path / "wps.xlsx", ["姓名", "手机", "会员类别", "入会时间", "会费缴至"],
         ["冯宝宝", 13800000021, "普通会员", 44200, "2025年度"],    # a General-format serial number
         ["张楚岚", 13800000022, "普通会员", 2016.1, "2026年度"]))   # 2016.10 as Excel keeps it
@@ -152,7 +146,7 @@ def test_an_old_system_s_gbk_csv_with_a_person_twice_and_a_namesake_at_the_same_
              "林黛玉,13800000131,大观园学院潇湘馆 ,普通会员,2025年已缴"]
     path = tmp_path / "旧系统导出.csv"
     path.write_bytes("\r\n".join(lines).encode("gbk"))
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert report["bad_rows"] == [] and len(report["new"]) == 4
     assert report["repeated"] == [{"row": 6, "first": 2}]
     assert member(db, "13800000131")["name"] == "林黛玉"
@@ -162,15 +156,15 @@ def test_an_old_system_s_gbk_csv_with_a_person_twice_and_a_namesake_at_the_same_
 
 
 def test_a_name_with_a_bullet_for_its_separator_is_one_person(env, db, tmp_path):
-    imported(env, plain_book(tmp_path / "名单.xlsx", ["姓名", "手机号", "会员类别"],
+    roster_imported(env, plain_book(tmp_path / "名单.xlsx", ["姓名", "手机号", "会员类别"],
                              ["买买提•艾力", "13800000041", "普通会员"]))
     assert member(db, "13800000041")["name"] == "买买提·艾力"
 
 
 def test_the_master_file_s_numbers_meet_members_imported_without_one(env, db, tmp_path):
-    [first] = imported(env, plain_book(tmp_path / "无编号.xlsx", ["姓名", "手机号", "会员类别"],
+    [first] = roster_imported(env, plain_book(tmp_path / "无编号.xlsx", ["姓名", "手机号", "会员类别"],
                                        ["白展堂", "13800000051", "普通会员"]))["new"]
-    report = imported(env, plain_book(
+    report = roster_imported(env, plain_book(
         tmp_path / "总库.xlsx", ["会员编号", "姓名", "手机号", "会员类别", "缴费截止年度", "会员状态"],
         ["HNKX00777", "白展堂", "13800000051", "普通会员", 2026, "正常"],
         ["HNKX00778", "佟湘玉", "13800000052", "普通会员", 2025, "已故"]))
@@ -182,7 +176,7 @@ def test_the_master_file_s_numbers_meet_members_imported_without_one(env, db, tm
 
 
 def test_a_yes_no_column_that_contradicts_the_year_s_column_is_listed_and_the_year_s_column_counts(env, db, tmp_path):
-    report = imported(env, plain_book(
+    report = roster_imported(env, plain_book(
         tmp_path / "2026会费.xlsx", ["姓名", "联系电话", "会员类别", "2026会费", "已缴费"],
         ["高小琴", "13800000061", "普通会员", "√", "否"], ["祁同伟", "13800000062", "普通会员", None, "是"],
         ["侯亮平", "13800000063", "普通会员", 100, "是"]))
@@ -223,7 +217,7 @@ def test_an_xls_roster_with_a_merged_title_as_an_old_system_saves_it(env, db, tm
     sheet.write(2, 3, datetime(2018, 5, 1), xlwt.easyxf(num_format_str="yyyy年m月"))
     sheet.write(2, 4, 2026)
     book.save(str(tmp_path / "名册.xls"))
-    report = imported(env, tmp_path / "名册.xls")
+    report = roster_imported(env, tmp_path / "名册.xls")
     assert report["bad_rows"] == [] and report["header_rows"] == [2]
     linghu = member(db, "13800000081")
     assert (linghu["name"], linghu["joined_at"], linghu["paid_through"]) == ("令狐冲", "2018-05-01", "2026-12-31")
@@ -234,7 +228,7 @@ def test_a_tab_separated_utf16_export_saved_as_unicode_text(env, db, tmp_path):
              "向问天\t13800000092\t高级会员\t"]
     path = tmp_path / "导出.csv"
     path.write_bytes("\r\n".join(lines).encode("utf-16"))
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert [n["name"] for n in report["new"]] == ["任盈盈", "向问天"]
     assert member(db, "13800000092")["category"] == "senior"
 
@@ -248,7 +242,7 @@ def test_a_yes_no_column_is_the_year_the_sheet_s_title_names(env, db, tmp_path):
     sheet.append(["岳不群", "13800000101", "普通会员", "是"])
     sheet.append(["宁中则", "13800000102", "普通会员", "否"])
     book.save(tmp_path / "收缴.xlsx")
-    imported(env, tmp_path / "收缴.xlsx")
+    roster_imported(env, tmp_path / "收缴.xlsx")
     assert [member(db, f"1380000010{m}")["paid_through"] for m in (1, 2)] == ["2026-12-31", None]
 
 
@@ -289,7 +283,7 @@ def keeper_book(path):
 
 
 def test_years_under_a_known_group_header_and_each_keeper_s_paid_marks(env, db, tmp_path):
-    report = imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    report = roster_imported(env, keeper_book(tmp_path / "名册.xlsx"))
     assert report["bad_rows"] == [] and len(report["new"]) == 8
     assert find_member_by_no(db, "ABC00011")["paid_through"] == "2026-12-31"  # ✓ 2025已交 √
     assert find_member_by_no(db, "ABC00011")["category"] == "regular"          # 会员
@@ -300,7 +294,7 @@ def test_years_under_a_known_group_header_and_each_keeper_s_paid_marks(env, db, 
 
 
 def test_rows_a_secretary_must_look_at_are_imported_and_listed_with_their_cell(env, db, tmp_path):
-    report = imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    report = roster_imported(env, keeper_book(tmp_path / "名册.xlsx"))
     checks = checks_of(report)
     assert "1370000111" in str(checks[6]) and find_member_by_no(db, "ABC00013")["mobile"] is None
     assert "0371-66667777" in str(checks[8]) and find_member_by_no(db, "ABC00015")
@@ -314,14 +308,14 @@ def test_rows_a_secretary_must_look_at_are_imported_and_listed_with_their_cell(e
 
 
 def test_an_older_export_does_not_bring_back_a_deceased_member_and_reads_its_dates(env, db, tmp_path):
-    imported(env, keeper_book(tmp_path / "名册.xlsx"))
+    roster_imported(env, keeper_book(tmp_path / "名册.xlsx"))
     path = tmp_path / "旧系统.csv"
     path.write_bytes("会员编号,姓名,手机号码,入会日期,会员级别,会员状态,最后缴费年度\r\n"
                      "ABC00018,沈静,13700001118,20090417,普通,正常,2023\r\n"
                      "ABC00011,甄大为,+86 137 0000 1111,42081,普通,正常,2023\r\n"
                      "ABC00009,王喆,13700001119,2008/12/5,高级,停用,2019\r\n"
                      "共3条记录,,,,,,\r\n".encode("gbk"))
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert report["bad_rows"] == []
     deceased = find_member_by_no(db, "ABC00018")
     assert deceased["status"] == "deceased" and deceased["joined_at"] == "2009-04-17"
@@ -333,7 +327,7 @@ def test_an_older_export_does_not_bring_back_a_deceased_member_and_reads_its_dat
 
 
 def test_a_changed_mobile_in_the_remarks_and_an_amount_with_a_note_in_a_year_column(env, db, tmp_path):
-    report = imported(env, plain_book(
+    report = roster_imported(env, plain_book(
         tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "2025年会费", "2026年会费", "备注"],
         ["ABC00031", "韩东", "13500000031", "普通会员", 200, "200（发票已开）", "手机号已换：187 0000 0031"]))
     found = find_member_by_no(db, "ABC00031")
@@ -342,7 +336,7 @@ def test_a_changed_mobile_in_the_remarks_and_an_amount_with_a_note_in_a_year_col
 
 
 def test_an_old_system_s_export_fills_blanks_but_keeps_what_the_store_has_since(env, db, tmp_path):
-    imported(env, plain_book(
+    roster_imported(env, plain_book(
         tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至", "入会时间"],
         *[[f"ABC0004{i}", name, mobile, "普通会员", 2026, "2019.03"] for i, (name, mobile) in
           enumerate([("甲一", "13500000040"), ("乙二", "18700000041"), ("丙三", None), ("丁四", "13500000043")])]))
@@ -352,7 +346,7 @@ def test_an_old_system_s_export_fills_blanks_but_keeps_what_the_store_has_since(
                       "ABC00041,乙二,13500000099,普通,2023,2019/3/5\r\n"
                       "ABC00042,丙三,13500000042,普通,2023,2019/3/5\r\n"
                       "ABC00043,丁四,13500000043,普通,2022,2019/3/5\r\n").encode("gbk"))
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert find_member_by_no(db, "ABC00041")["mobile"] == "18700000041"   # changed since: kept
     assert find_member_by_no(db, "ABC00042")["mobile"] == "13500000042"   # blank: filled
     assert find_member_by_no(db, "ABC00040")["joined_at"] == "2019-03-05"  # the same month, said exactly
@@ -364,7 +358,7 @@ def test_an_old_export_s_people_the_store_does_not_have_are_imported_and_listed(
     """The old system still lists people the current roster dropped (left, lapsed): they are imported as
     former members (退会: no reminders), and the secretary is told the file is older than the store and
     each of them is named."""
-    imported(env, plain_book(
+    roster_imported(env, plain_book(
         tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
         *[[f"ABC0005{i}", name, f"1350000005{i}", "普通会员", 2026] for i, name in enumerate(["甲一", "乙二", "丙三"])]))
     path = tmp_path / "旧系统.csv"
@@ -373,7 +367,7 @@ def test_an_old_export_s_people_the_store_does_not_have_are_imported_and_listed(
                       "ABC00057,戊七,13500000057,普通,正常,2021\r\n"
                       "ABC00051,乙二,13500000051,普通,正常,2023\r\n"
                       "ABC00052,丙三,13500000052,普通,正常,2022\r\n").encode("gbk"))
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert [n["name"] for n in report["new"]] == ["戊七"]
     [check] = [c for c in report["checks"] if c["row"] == 3]
     assert check["header"] == "姓名" and "库里没有这位会员" in check["check"] and "比库里的旧" in check["check"]
@@ -405,9 +399,9 @@ def branches_book(path):
 
 
 def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, db, tmp_path):
-    imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别"],
+    roster_imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别"],
                              ["ABC00061", "司马青", "13700002103", "普通会员"]))
-    report = imported(env, branches_book(tmp_path / "分会新会员.xlsx"))
+    report = roster_imported(env, branches_book(tmp_path / "分会新会员.xlsx"))
     assert [(c["sheet"], c["row"]) for c in report["checks"] if "已是会员 ABC00061" in c["check"]] == [("东区分会", 5)]
     assert [(s["sheet"], len(s["new"])) for s in report["sheets"]] == [("东区分会", 1), ("西区分会", 2)]
     shifted = member(db, "13700002102")
@@ -421,9 +415,9 @@ def test_every_branch_sheet_is_imported_and_a_shifted_row_is_read_in_place(env, 
 
 
 def test_a_mobile_the_remarks_replaced_is_not_brought_back_by_a_later_file(env, db, tmp_path):
-    imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至", "备注"],
+    roster_imported(env, plain_book(tmp_path / "名册.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至", "备注"],
                              ["ABC00051", "牛子", "13500000051", "学生会员", 2025, "手机号已换：18100000051"]))
-    report = imported(env, plain_book(tmp_path / "总库.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
+    report = roster_imported(env, plain_book(tmp_path / "总库.xlsx", ["会员编号", "姓名", "手机", "会员类别", "会费缴至"],
                                       ["ABC00051", "牛子", "13500000051", "学生会员", 2026]))
     member_now = find_member_by_no(db, "ABC00051")
     assert (member_now["mobile"], member_now["paid_through"]) == ("18100000051", "2026-12-31")
@@ -442,7 +436,7 @@ def test_a_unit_list_whose_level_column_says_member_is_all_units(env, db, tmp_pa
     sheet.append([2, "郑州大学", "牛老师", 13939393939, "会员", None])
     book.save(tmp_path / "单位会员名录.xlsx")
     assert "郑州大学" in printed(env, tmp_path / "单位会员名录.xlsx")
-    report = imported(env, tmp_path / "单位会员名录.xlsx")
+    report = roster_imported(env, tmp_path / "单位会员名录.xlsx")
     assert [u["name"] for u in report["new_units"]] == ["河南农业大学", "郑州大学"]
     assert report["new"] == [] and report["bad_rows"] == []
     assert {u["name"]: u["contact_mobile"] for u in db["units"].rows}["郑州大学"] == "13939393939"
@@ -451,7 +445,7 @@ def test_a_unit_list_whose_level_column_says_member_is_all_units(env, db, tmp_pa
 def test_a_person_s_category_on_a_unit_list_is_a_problem_of_that_row(env, db, tmp_path):
     path = plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系电话", "级别"],
                       ["河南农业大学", "马老师", 13838383838, "会员"], ["郑州大学", "牛老师", 13939393939, "普通会员"])
-    report = imported(env, path)
+    report = roster_imported(env, path)
     assert [u["name"] for u in report["new_units"]] == ["河南农业大学"] and report["new"] == []
     [problem] = report["problems"]
     assert problem["row"] == 3 and problem["header"] == "级别" and "单位会员名录" in problem["problem"]

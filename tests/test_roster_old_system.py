@@ -4,21 +4,12 @@ is stopped, and a hospital's list of its staff without member numbers (the same 
 card, a withdrawal written in the remark). Each file is built here with the tool that makes it."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from click.testing import CliRunner
 from openpyxl import Workbook
 
-from bot.cli import main
 from storage.members import find_member_by_no, find_members_by_name
-
-
-def imported(env, path):
-    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json"], env=env,
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+from tests.cli import roster_imported
 
 
 def roster(path):
@@ -57,8 +48,8 @@ def old_export(path):
 
 
 def test_an_old_system_s_bare_numbers_and_its_status_words(env, db, tmp_path):
-    imported(env, roster(tmp_path / "名册.xlsx"))
-    report = imported(env, old_export(tmp_path / "老系统导出.xls"))
+    roster_imported(env, roster(tmp_path / "名册.xlsx"))
+    report = roster_imported(env, old_export(tmp_path / "老系统导出.xls"))
     assert report["bad_rows"] == []
     [said] = [c for c in report["checks"] if c["row"] == 2 and c["reason"] == "number_completed"]
     assert said["letter"] == "A" and "HNKX00103" in said["check"]
@@ -68,13 +59,13 @@ def test_an_old_system_s_bare_numbers_and_its_status_words(env, db, tmp_path):
 
 
 def test_a_remark_saying_the_membership_stopped_and_one_about_a_phone(env, db, tmp_path):
-    imported(env, roster(tmp_path / "名册.xlsx"))
+    roster_imported(env, roster(tmp_path / "名册.xlsx"))
     assert find_member_by_no(db, "HNKX00137")["status"] == "suspended"    # 备注 停会
     assert find_member_by_no(db, "HNKX00190")["status"] == "active"       # 原手机号已失效: the phone, not her
 
 
 def test_a_hospital_s_list_without_numbers_knows_its_staff_by_id_card(env, db, tmp_path):
-    imported(env, roster(tmp_path / "名册.xlsx"))
+    roster_imported(env, roster(tmp_path / "名册.xlsx"))
     book = Workbook()
     sheet = book.active
     sheet.append(["某某医院护理部 学会会员信息报送表（截至2026年9月30日）"])
@@ -86,7 +77,7 @@ def test_a_hospital_s_list_without_numbers_knows_its_staff_by_id_card(env, db, t
     sheet.append([4, "李秀梅", "护理部", None, "410105196402231682", "高级会员", "已调离，不再续会"])
     sheet.append(["合计：4人"])
     book.save(tmp_path / "医院报送表.xlsx")
-    report = imported(env, tmp_path / "医院报送表.xlsx")
+    report = roster_imported(env, tmp_path / "医院报送表.xlsx")
     [huang] = find_members_by_name(db, "黄丽")                              # one 黄丽, with the new mobile
     assert huang["member_no"] == "HNKX00149" and huang["mobile"] == "15364667467"
     [said] = [c for c in report["checks"] if c["row"] == 3 and c["reason"] == "known_by_remarks"]
@@ -121,7 +112,7 @@ def test_a_year_unpaid_between_paid_ones_a_category_change_in_a_remark_and_a_mis
     sheet.append([4, "HNKX00225", "秦雅", id_number("41150219920404956"), "普通会员", "15065890559", "√", "√", "√",
                   None, "电话停机"])
     book.save(tmp_path / "名册.xlsx")
-    report = imported(env, tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
     said = {(c["row"], c["reason"]): c for c in report["checks"]}
     assert said[(2, "paid_gap")]["letter"] == "H"                           # 2025年度会费
     assert said[(3, "category_in_remarks")]["letter"] == "E"
@@ -140,7 +131,7 @@ def test_a_remark_saying_two_years_were_paid_together(env, db, tmp_path):
     sheet.append([1, "HNKX19004", "吴敏", "普通会员", "18229293890", "√", "√", None, "2026-27两年一起交的"])
     sheet.append([2, "HNKX19005", "周敏", "普通会员", "18229293891", "√", None, "2025-2026未交", None])
     book.save(tmp_path / "名册.xlsx")
-    imported(env, tmp_path / "名册.xlsx")
+    roster_imported(env, tmp_path / "名册.xlsx")
     assert find_member_by_no(db, "HNKX19004")["paid_through"] == "2027-12-31"
     assert "2026-27两年一起交的" in find_member_by_no(db, "HNKX19004")["remarks"]
     assert find_member_by_no(db, "HNKX19005")["paid_through"] == "2025-12-31"

@@ -3,21 +3,14 @@ a 会员状态 that says more than 正常 (退休), and columns the roster has t
 for (办公电话, 情况说明 far to the right). Shown on the member's page, exported back, added to (never
 replaced) by the next list."""
 import io
-import json
 
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from bot.cli import main
 from storage.members import find_members_by_mobile
+from tests.cli import roster_imported
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
-
-
-def imported(env, path):
-    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json"],
-                                env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def remarks_of(db, mobile):
@@ -55,7 +48,7 @@ def branch_book(path):
 
 
 def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
-    report = imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    report = roster_imported(env, branch_book(tmp_path / "东区分会.xlsx"))
     assert len(report["new"]) == 7 and report["bad_rows"] == []
     first_sheet = report["sheets"][0]
     assert first_sheet["remark_columns"] == ["办公电话（H 列）", "情况说明（J 列）"]
@@ -73,13 +66,13 @@ def test_every_remark_of_the_roster_is_kept_with_the_member(env, db, tmp_path):
 
 
 def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, tmp_path):
-    imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    roster_imported(env, branch_book(tmp_path / "东区分会.xlsx"))
     later = Workbook()
     later.active.append(["姓名", "手机号", "会员类别", "备注"])
     later.active.append(["赵一鸣", "13600000101", "普通会员", "2026年返聘"])
     later.active.append(["钱二丫", "13600000102", "学生会员", "出国（2025年9月）"])
     later.save(tmp_path / "补充.xlsx")
-    report = imported(env, tmp_path / "补充.xlsx")
+    report = roster_imported(env, tmp_path / "补充.xlsx")
     assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员；2026年返聘"
     assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
     assert [u["name"] for u in report["updated"]] == ["赵一鸣"] and report["conflicts"] == []
@@ -90,7 +83,7 @@ def test_the_next_list_adds_its_remarks_and_an_export_brings_them_back(env, db, 
     rows = list(load_workbook(exported).active.values)
     column = rows[0].index("备注")
     assert {r[rows[0].index("姓名")]: r[column] for r in rows[1:]}["钱二丫"] == "出国（2025年9月）；情况说明：导师：孙教授"
-    again = imported(env, exported)
+    again = roster_imported(env, exported)
     assert again["updated"] == [] and len(again["unchanged"]) == 7
 
 
@@ -98,7 +91,7 @@ def test_the_same_remarks_written_otherwise_in_the_next_list_are_not_added_again
     """The branch sends its list again, retyped in WPS: the same remarks in another order, joined by
     、 or a comma instead of ；, with half-width colons, full-width digits and stray spaces. Nothing new
     is said, so nothing is added and nobody shows as updated."""
-    imported(env, branch_book(tmp_path / "东区分会.xlsx"))
+    roster_imported(env, branch_book(tmp_path / "东区分会.xlsx"))
     retyped = Workbook()
     retyped.active.append(["姓名", "手机号", "会员类别", "备注"])
     retyped.active.append(["赵一鸣", "13600000101", "普通会员", "党员、退休 ，办公电话:０３７１-65512345"])
@@ -108,7 +101,7 @@ def test_the_same_remarks_written_otherwise_in_the_next_list_are_not_added_again
     retyped.active.append(["李四海", "13600000104", "高级会员", "电话：0371-65512345"])  # 赵一鸣's office number
     retyped.active.append(["赵一鸣", "13600000101", "普通会员", "单位电话：0371 6551 2345"])  # said before
     retyped.save(tmp_path / "再报.xlsx")
-    report = imported(env, tmp_path / "再报.xlsx")
+    report = roster_imported(env, tmp_path / "再报.xlsx")
     assert remarks_of(db, "13600000101")[0] == "退休；办公电话：0371-65512345；党员"
     assert remarks_of(db, "13600000102")[0] == "出国（2025年9月）；情况说明：导师：孙教授"
     assert remarks_of(db, "13600000105")[0] == "新入会，介绍人赵一鸣"
@@ -157,7 +150,7 @@ def test_a_refused_row_s_remarks_are_said_in_the_report_not_lost_unseen(env, db,
     book.active.append(["张雨涵", "13600000301", "普通会员", None])
     book.active.append(["张宁", "13600000301", "普通会员", "与张雨涵系夫妻，共用一个手机"])
     book.save(tmp_path / "夫妻.xlsx")
-    report = imported(env, tmp_path / "夫妻.xlsx")
+    report = roster_imported(env, tmp_path / "夫妻.xlsx")
     said = [p for p in report["problems"] if p["row"] == 3]
     assert any(p["value"] == "与张雨涵系夫妻，共用一个手机" and "备注也就没有记下" in p["problem"] for p in said)
     assert report["bad_rows"] == [3]

@@ -5,25 +5,16 @@ short (16年3月, 26/3/5), this year's joiners on their own sheet with 会员号
 on a sheet of their own. The workbook is built here as such a secretary builds it."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
-from click.testing import CliRunner
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
-from bot.cli import main
 from storage.members import find_members_by_mobile
+from tests.cli import roster_imported
 
 GREEN = PatternFill("solid", fgColor="FF92D050")
 YELLOW = PatternFill("solid", fgColor="FFFFFF00")
-
-
-def imported(env, path):
-    result = CliRunner().invoke(main, ["members", "import", str(path), "--skip-bad-rows", "--json"], env=env,
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def member(db, mobile):
@@ -75,7 +66,7 @@ def society_book(path, legend=True):
 
 
 def test_a_green_cell_is_paid_where_the_legend_says_so_and_the_words_win(env, db, tmp_path):
-    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    report = roster_imported(env, society_book(tmp_path / "花名册.xlsx"))
     assert member(db, "13800000601")["paid_through"] == "2026-12-31"      # green, nothing written
     assert member(db, "13800000602")["paid_through"] == "2025-12-31"      # green but 未缴: the words
     [said] = checks_on(report, "个人会员", 6)
@@ -84,12 +75,12 @@ def test_a_green_cell_is_paid_where_the_legend_says_so_and_the_words_win(env, db
 
 
 def test_without_a_legend_a_coloured_cell_says_nothing(env, db, tmp_path):
-    imported(env, society_book(tmp_path / "花名册.xlsx", legend=False))
+    roster_imported(env, society_book(tmp_path / "花名册.xlsx", legend=False))
     assert member(db, "13800000601")["paid_through"] == "2025-12-31"
 
 
 def test_marks_in_words_a_lifetime_member_a_name_with_a_note_and_short_dates(env, db, tmp_path):
-    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    report = roster_imported(env, society_book(tmp_path / "花名册.xlsx"))
     assert report["bad_rows"] == []
     retired = member(db, "13800000604")
     assert (retired["name"], retired["paid_through"], retired["remarks"]) == ("丁四", "2026-12-31", "退休")
@@ -104,7 +95,7 @@ def test_marks_in_words_a_lifetime_member_a_name_with_a_note_and_short_dates(env
 
 
 def test_this_year_s_joiners_without_numbers_and_the_unit_sheet(env, db, tmp_path):
-    report = imported(env, society_book(tmp_path / "花名册.xlsx"))
+    report = roster_imported(env, society_book(tmp_path / "花名册.xlsx"))
     joiner = member(db, "13800000608")
     assert joiner["member_no"] and joiner["category"] == "student"
     assert joiner["joined_at"] == "2026-03-05" and joiner["paid_through"] == "2026-12-31"   # 26/3/5, 已缴40
@@ -124,7 +115,7 @@ def test_two_years_behind_is_listed_with_the_first_unpaid_year_s_column(env, db,
     book.active.append(["甲一", "13800000611", "个人会员", "√", "未缴", None])
     book.active.append(["乙二", "13800000612", "个人会员", "√", "√", None])
     book.save(tmp_path / "名册.xlsx")
-    report = imported(env, tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
     [behind] = [c for c in report["checks"] if c["row"] == 2]
     assert behind["letter"] == "E" and "2025、2026" in behind["check"]
     assert [c for c in report["checks"] if c["row"] == 3] == []     # only this year open: not yet behind
@@ -133,7 +124,7 @@ def test_two_years_behind_is_listed_with_the_first_unpaid_year_s_column(env, db,
 def test_an_old_system_s_valid_until_column_marks_its_export_older_than_the_roster(env, db, tmp_path):
     """The old system's 会籍有效期至 (2022-12-31 for everyone) is how far each had paid then: the file is
     older than the roster, so a mobile changed since is kept; a person the roster no longer has is listed."""
-    imported(env, society_book(tmp_path / "花名册.xlsx"))
+    roster_imported(env, society_book(tmp_path / "花名册.xlsx"))
     old = Workbook()
     old.active.append(["会员编号", "姓名", "手机号码", "会员类型", "注册日期", "会籍有效期至", "状态"])
     for number, name, mobile in (("ABC16001", "甲一", "13900000601"), ("ABC16002", "乙二", "13800000602"),
@@ -141,7 +132,7 @@ def test_an_old_system_s_valid_until_column_marks_its_export_older_than_the_rost
         old.active.append([number, name, mobile, "普通会员", 42430, "2022-12-31", "有效"])
     old.active.append(["ABC16006", "己六", "13800000606", "终身会员", "2016-03-01", "长期", "有效"])
     old.save(tmp_path / "老系统导出.xlsx")
-    report = imported(env, tmp_path / "老系统导出.xlsx")
+    report = roster_imported(env, tmp_path / "老系统导出.xlsx")
     assert member(db, "13800000601")["member_no"] == "ABC16001"           # the roster's mobile kept
     assert {(c["row"], c["field"]) for c in report["conflicts"] if c["field"] == "mobile"} == {(2, "mobile")}
     assert [c["row"] for c in report["checks"] if "库里没有这位会员" in c["check"]] == [5]
@@ -154,7 +145,7 @@ def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(en
     """A unit's list of its staff (是否已是学会会员: 是) and a joiners' sheet where an old member
     re-registers with a new phone (备注 老会员): no second record, the new mobile, listed; a namesake
     the row does not claim is still a new member."""
-    imported(env, society_book(tmp_path / "花名册.xlsx"))
+    roster_imported(env, society_book(tmp_path / "花名册.xlsx"))
     staff = Workbook()
     staff.active.append(["某某设计研究院有限公司 会员信息表"])
     staff.active.append(["序号", "部门", "姓名", "手机号码", "会员类别", "是否已是学会会员", "备注"])
@@ -163,7 +154,7 @@ def test_a_row_saying_it_is_a_member_already_is_that_member_with_a_new_mobile(en
     staff.active.append([3, "水工院", "丙三", "13900000703", "个人会员", None, "老会员，换了手机号"])
     staff.active.append([4, "规划院", "戊五", None, "个人会员", "是", "已调离，不再续会"])
     staff.save(tmp_path / "单位报送.xlsx")
-    report = imported(env, tmp_path / "单位报送.xlsx")
+    report = roster_imported(env, tmp_path / "单位报送.xlsx")
     assert [u["member_no"] for u in report["updated"]] == ["ABC16001", "ABC16003", "ABC16005"]
     assert member(db, "13900000701")["member_no"] == "ABC16001"
     assert member(db, "13900000701")["joined_at"] == "2016-03-01"
@@ -182,7 +173,7 @@ def test_remarks_in_a_column_without_a_header_are_kept_and_read(env, db, tmp_pat
     book.active.append(["乙二", "13800000622", "个人会员", "√", "已缴至2027", "理事"])
     book.active.append(["丙三", "13800000623", "个人会员", None, None, None])
     book.save(tmp_path / "名册.xlsx")
-    report = imported(env, tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
     assert member(db, "13800000621")["remarks"] == "2026.6毕业"
     assert any(c["letter"] == "E" and "毕业" in c["check"] for c in report["checks"] if c["row"] == 2)
     assert member(db, "13800000622")["paid_through"] == "2027-12-31"
@@ -194,7 +185,7 @@ def test_two_mobiles_in_one_cell_keep_the_first_and_the_other_in_the_remarks(env
     book.active.append(["会员号", "姓名", "手机", "会员类别"])
     book.active.append(["ABC15034", "刘一", "13700851234/18838012345", "个人会员"])
     book.save(tmp_path / "名册.xlsx")
-    report = imported(env, tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
     found = member(db, "13700851234")
     assert found["remarks"] == "另一手机号：18838012345"
     [said] = [c for c in report["checks"] if c["row"] == 2]
@@ -212,7 +203,7 @@ def test_one_person_written_twice_by_two_keepers_is_one_member(env, db, tmp_path
     book.active.append(["ABC17032", "苗二", 4.10181197806038e17, "15821070194", "个人会员"])
     book.active.append(["ABC17031", "罗 一", "410181197606041504", "13903714417", "高级"])
     book.save(tmp_path / "名册.xlsx")
-    report = imported(env, tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
     assert [n["member_no"] for n in report["new"]] == ["ABC17029", "ABC17030", "ABC17032"]
     assert [(r["row"], r["first"]) for r in report["repeated"]] == [(5, 2)]
     assert "另一手机号：13903714417" in member(db, "13598120917")["remarks"]

@@ -15,16 +15,10 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
+from tests.cli import statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 STUDENT = dues.yearly_fee("student")
-
-
-def imported(env, path, *args):
-    result = CliRunner().invoke(main, ["fees", "import", str(path), "--json", *args], env=env,
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def people(db):
@@ -69,19 +63,19 @@ def test_one_transfer_for_members_named_in_its_remark_is_booked_to_each(env, db,
         ("2026-02-03", "桃花岛研究院", 2 * REGULAR, "代缴2人会费：欧阳锋 黄药师"),
         ("2026-02-04", "周伯通", REGULAR + STUDENT, "周伯通洪七公会费"),   # two names, no separator
     ])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert sorted((r["row"], r["number"], r["amount"]) for r in report["recorded"]) == [
         (5, "HNKX201900011", REGULAR), (5, "HNKX201900012", REGULAR),
         (6, "HNKX201900013", STUDENT), (6, "HNKX201900015", REGULAR)]
     assert booked(db, "HNKXDW201900001") == []     # the unit paid for its people, not its own dues
     assert report["invalid"] == []                  # the totals row is no transaction
-    again = imported(env, path)
+    again = statement_imported(env, path)
     assert len(again["already"]) == 4 and again["recorded"] == []
 
 
 def test_a_list_of_names_cut_short_or_a_name_two_members_share_is_left_for_a_person(env, db, tmp_path):
     people(db)
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-02-03", "桃花岛研究院", 5 * REGULAR, "代缴5人会费:欧阳锋、黄药师、周伯"),
         ("2026-02-05", "郭靖", REGULAR, "会费"),
         ("2026-02-06", "黄药师", REGULAR, "郭靖会费 139 1111 0007"),   # the mobile tells them apart
@@ -93,7 +87,7 @@ def test_a_list_of_names_cut_short_or_a_name_two_members_share_is_left_for_a_per
 
 def test_paying_for_someone_else_credits_the_member_named_and_conflicting_evidence_is_asked(env, db, tmp_path):
     people(db)
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-03-01", "李莫愁", REGULAR, "代周伯通交2026年会费"),            # payer not a member
         ("2026-03-02", "黄药师", REGULAR, "会费 13911110002"),
         ("2026-03-03", "欧阳锋", REGULAR, "会费 13911110005"),               # member's name, another's mobile
@@ -111,10 +105,10 @@ def test_a_member_already_paid_for_the_year_is_held_not_booked_twice(env, db, tm
         ("2026-02-03", "段智兴", REGULAR, "会费"),          # paid up to 2027 already
         ("2026-02-04", "黄蓉", REGULAR, "2026年会费"),      # her 2026 is covered (单位统缴 on the roster)
     ])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert [(r["row"], r["problem"]) for r in report["held"]] == [(5, "paid_ahead"), (6, "paid_ahead")]
     assert booked(db, "HNKX201900014") == [] and booked(db, "HNKX201900018") == []
-    confirmed = imported(env, path, "--confirm", "5")
+    confirmed = statement_imported(env, path, "--confirm", "5")
     assert [r["row"] for r in confirmed["recorded"]] == [5]
 
 
@@ -141,7 +135,7 @@ def payment_app_csv(path):
 
 def test_a_payment_app_s_bill_counts_only_money_received(env, db, tmp_path):
     people(db)
-    report = imported(env, payment_app_csv(tmp_path / "账单.csv"))
+    report = statement_imported(env, payment_app_csv(tmp_path / "账单.csv"))
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKX201900011"), (9, "HNKX201900012")]
     assert sorted((r["row"], r["problem"]) for r in report["not_received"]) == [(6, "refunded"), (7, "not_received")]
     assert [(r["row"], r["problem"]) for r in report["not_dues"]] == [(10, "transfer")]
@@ -151,7 +145,7 @@ def test_a_payment_app_s_bill_counts_only_money_received(env, db, tmp_path):
 
 def test_a_remark_with_dues_and_something_else_is_split_by_a_person_not_called_not_dues(env, db, tmp_path):
     people(db)
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-03-05", "黄药师", REGULAR + 30, "会费及证书工本费")]))
     [row] = report["invalid"]
     assert row["problem"] == "mixed_purpose" and report["not_dues"] == []
@@ -162,7 +156,7 @@ def test_arrears_the_remark_names_are_paid_for_those_years(env, db, tmp_path):
     with transaction(db):
         db["members"].update(find_payer(db, "HNKX201900011")["id"], {"paid_through": "2024-12-31"})
         db["members"].update(find_payer(db, "HNKX201900012")["id"], {"paid_through": "2024-12-31"})
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-02-05", "欧阳锋", REGULAR, "补交2025年会费"),
         ("2026-02-06", "黄药师", 2 * REGULAR, "2025、2026两年会费"),
         ("2026-02-07", "周伯通", REGULAR, "2023年会费"),   # never paid: no back-dues beyond what he names
@@ -189,7 +183,7 @@ def test_an_old_excel_xls_statement_as_banks_still_export_them(env, db, tmp_path
     for column, value in enumerate(["某印刷厂", 300, "", 8700.5, "印刷费"], start=1):
         sheet.write(4, column, value)
     book.save(str(tmp_path / "明细.xls"))
-    report = imported(env, tmp_path / "明细.xls")
+    report = statement_imported(env, tmp_path / "明细.xls")
     assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(4, "HNKX201900011", "2026-03-02")]
     assert report["skipped"] == 1
 
@@ -201,7 +195,7 @@ def test_a_member_s_name_inside_a_longer_name_or_word_is_not_that_member(env, db
                            "mobile": "13911110031"}, actor="test")
         insert_member(db, {"member_no": "HNKX201900032", "name": "黄河", "category": "regular",
                            "mobile": "13911110032"}, actor="test")
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-03-01", "李明亮", REGULAR, "李明亮会费"),
         ("2026-03-02", "黄河水利委员会", REGULAR, "黄河水利委员会会费"),
         ("2026-03-03", "王五", REGULAR, "代李明交会费"),
@@ -216,7 +210,7 @@ def test_a_name_in_one_remark_column_next_to_the_bank_s_words_in_another(env, db
     book.active.append(["交易日期", "摘要", "对方户名", "贷方发生额", "附言"])
     book.active.append(["2026-03-04", "跨行汇入", "某某公司", REGULAR, "黄药师 会费"])
     book.save(tmp_path / "流水.xlsx")
-    report = imported(env, tmp_path / "流水.xlsx")
+    report = statement_imported(env, tmp_path / "流水.xlsx")
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(2, "HNKX201900012")]
 
 
@@ -246,7 +240,7 @@ def test_a_unit_sending_another_level_s_dues_is_asked_about(env, db, tmp_path, m
     monkeypatch.setattr(dues, "fee_rules", lambda: rules)
     path = bank_book(tmp_path / "明细.xlsx", [("2026-08-03", "终南山研究所", 3000, "理事单位会费"),
                                               ("2026-11-03", "终南山研究所", 5000, "2027年会费")])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert [(r["row"], r["problem"], r["letter"]) for r in report["held"]] == [(5, "level_differs", "D")]
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKXDW201900002")]
 
@@ -274,7 +268,7 @@ def merchant_bill_csv(path):
 
 def test_a_wechat_pay_merchant_bill_with_backticks_and_summary_lines(env, db, tmp_path):
     people(db)
-    report = imported(env, merchant_bill_csv(tmp_path / "微信支付账单.csv"))
+    report = statement_imported(env, merchant_bill_csv(tmp_path / "微信支付账单.csv"))
     assert {(r["row"], r["number"]) for r in report["recorded"]} == {(6, "HNKX201900011"), (7, "HNKX201900012")}
     assert {r["row"] for r in report["not_received"]} == {8, 9}
     assert not report["invalid"] and not report["unmatched"]   # the summary lines are no payments
@@ -296,14 +290,14 @@ def test_a_bank_writing_dates_as_20261009_and_its_payer_as_收付方名称(env, 
     sheet.append([])
     sheet.append(["借方笔数：0", None, "借方金额：0.00", None, "贷方笔数：1", None, f"贷方金额：{REGULAR:.2f}"])
     book.save(tmp_path / "招行.xlsx")
-    report = imported(env, tmp_path / "招行.xlsx")
+    report = statement_imported(env, tmp_path / "招行.xlsx")
     assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [(6, "HNKX201900012", "2026-10-09")]
     assert not report["invalid"]
 
 
 def test_the_member_named_beside_family_employer_and_category_words_is_credited(env, db, tmp_path):
     people(db)
-    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "流水.xlsx", [
         ("2026-10-09", "冯蘅", REGULAR, "老公黄药师会费"),
         ("2026-10-10", "某某科技有限公司", REGULAR, "员工周伯通会费"),
         ("2026-10-11", "洪小七", STUDENT, "孩子洪七公学生会费"),
@@ -321,7 +315,7 @@ def test_money_from_a_withdrawn_member_is_held_and_namesakes_are_told_apart_by_a
                            "mobile": "13911110009", "status": "resigned"}, actor="test")
         insert_member(db, {"member_no": "HNKX201900020", "name": "郭靖", "category": "student",
                            "mobile": "13911110010"}, actor="test")
-    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "流水.xlsx", [
         ("2026-10-09", "裘千仞", REGULAR, "会费"),
         ("2026-10-10", "郭靖", STUDENT, "学生会费"),
         ("2026-10-11", "郭靖", 70, "会费")]))
@@ -359,7 +353,7 @@ def test_a_unit_list_s_levels_and_old_names_decide_its_transfers(env, db, tmp_pa
     assert stored["乙智能科技有限公司"]["former_names"] == "乙软件有限公司"
     assert stored["丁通信有限公司"]["status"] != "active"
     assert {c["row"] for c in report["checks"] if "张老师" in c["value"] or "待定" in c["check"]} == {4}
-    statement = imported(env, bank_book(tmp_path / "明细.xlsx", [
+    statement = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
         ("2026-10-09", "乙软件有限公司", 2000, "会员单位会费"),
         ("2026-10-10", "甲数据科技有限公司", 5000, "会费"),
         ("2026-10-11", "丁通信有限公司", 2000, "会费")]))
@@ -383,7 +377,7 @@ def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(
     sheet.append(["2026-10-24", "网银转账", None, REGULAR, "欧阳锋", "会费"])
     sheet.append(["2026-11-05", "网银转账", None, REGULAR * 2, "冯默风", "代柯镇恶交两年会费"])
     book.save(tmp_path / "农行.xlsx")
-    report = imported(env, tmp_path / "农行.xlsx")
+    report = statement_imported(env, tmp_path / "农行.xlsx")
     assert [r["row"] for r in report["not_received"]] == [2] and not report["invalid"]
     assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == [
         (4, "HNKX201900011", "2026-12-31"), (5, "HNKX201900021", "2026-12-31")]   # 2025 and 2026 owed
@@ -395,7 +389,7 @@ def test_a_payer_nobody_matches_gets_the_likely_member_or_unit_proposed(env, db,
         insert_unit(db, {"unit_no": "HNKXDW201900002", "name": "终南大学计算机学院"}, actor="test")
         insert_member(db, {"member_no": "HNKX201900022", "name": "王重阳", "category": "regular",
                            "mobile": "13911110022"}, actor="test")
-    report = imported(env, bank_book(tmp_path / "流水.xlsx", [
+    report = statement_imported(env, bank_book(tmp_path / "流水.xlsx", [
         ("2026-10-09", "终南大学", 2000, "单位会费"),
         ("2026-10-10", "", REGULAR, "王重杨会费"),
         ("2026-10-11", "", REGULAR, "王五会费")]))
@@ -425,7 +419,7 @@ def test_a_refund_in_a_payment_app_s_account_bill_goes_back_to_its_own_order(env
     amount is not the one refunded."""
     people(db)
     fee = f"{REGULAR:.2f}"
-    report = imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
+    report = statement_imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
         ["1001", "HL0801", "学会会费", "2026-08-01 11:02:45", "ouy***@163.com", "", fee, "", "在线支付", "欧阳锋"],
         ["1002", "HL0909A", "学会会费", "2026-09-09 10:11:40", "139****0002", "", fee, "", "在线支付", "黄药师 会费"],
         ["1003", "HL0909B", "学会会费", "2026-09-09 10:12:26", "139****0002", "", fee, "", "在线支付", "黄药师 会费"],
@@ -443,7 +437,7 @@ def test_a_masked_payer_is_the_one_member_whose_name_and_any_mobile_fit(env, db,
         insert_member(db, {"member_no": "HNKX201900019", "name": "孙婆婆", "category": "regular",
                            "mobile": "13911110009", "remarks": "另一手机号：18838012345（支付宝用这个）"}, actor="test")
     fee = f"{REGULAR:.2f}"
-    report = imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
+    report = statement_imported(env, alipay_account_bill(tmp_path / "支付宝账务明细.csv", [
         ["1001", "HL01", "学会会费", "2026-09-03 09:41:26", "139****0001", "*锋", fee, "", "在线支付", ""],
         ["1002", "HL02", "学会会费", "2026-09-04 09:41:26", "188****2345", "*婆", fee, "", "在线支付", ""],
         ["1003", "HL03", "学会会费", "2026-09-05 09:41:26", "135****7788", "*靖", fee, "", "在线支付", ""]]))
@@ -456,7 +450,7 @@ def test_a_unit_paying_for_its_staff_written_after_their_department(env, db, tmp
     first name touching the department's 部."""
     people(db)
     path = bank_book(tmp_path / "民生.xlsx", [("2026-10-15", "某某人民医院", 3 * REGULAR, "代缴护理部欧阳锋黄药师周伯通2027")])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900011", "HNKX201900012", "HNKX201900015"]
     assert report["ambiguous"] == []
 
@@ -470,7 +464,7 @@ def test_years_of_dues_that_are_also_a_year_of_another_category_are_asked_about(
     senior = dues.yearly_fee("senior")
     rows = [("2026-10-05", "洪七公", REGULAR, "会费"), ("2026-10-06", "欧阳锋", senior, "2027年会费"),
             ("2026-10-07", "黄药师", senior, "会费两年")]
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", rows))
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", rows))
     held = [(r["row"], r["problem"], r["letter"]) for r in report["held"]]
     assert held == ([(5, "another_category_fee", "D")] if student_years else []) + [(6, "another_category_fee", "D")]
     assert [(r["row"], r["years"]) for r in report["recorded"]] == [(7, 2)]
@@ -485,7 +479,7 @@ def test_two_years_owed_paid_at_once_are_the_arrears_not_another_category(env, d
     with transaction(db):
         insert_member(db, {"member_no": "HNKX201900019", "name": "孙婆婆", "category": "regular",
                            "mobile": "13911110009", "paid_through": "2024-12-31"}, actor="test")
-    report = imported(env, bank_book(tmp_path / "明细.xlsx", [("2026-07-18", "孙婆婆", 2 * REGULAR, "补交会费")]))
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [("2026-07-18", "孙婆婆", 2 * REGULAR, "补交会费")]))
     assert [(r["row"], r["years"]) for r in report["recorded"]] == [(5, 2)]
     assert find_payer(db, "HNKX201900019")["paid_through"] == "2026-12-31"
 
@@ -495,7 +489,7 @@ def test_new_members_paid_for_by_their_unit_for_next_year_pay_that_year(env, db,
     their 2027, as the remark says (one of them, paid up, gets her next year, 2027 too)."""
     people(db)
     path = bank_book(tmp_path / "明细.xlsx", [("2026-10-15", "某某人民医院", 2 * REGULAR, "代缴周伯通黄蓉2027年会费")])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900015", "HNKX201900018"]
     assert find_payer(db, "HNKX201900015")["paid_through"] == "2027-12-31"     # never paid: the year named
     assert find_payer(db, "HNKX201900018")["paid_through"] == "2027-12-31"
@@ -512,7 +506,7 @@ def test_a_university_paying_with_its_college_s_name_in_the_remark(env, db, tmp_
     unit_fee = dues.yearly_fee("unit")
     path = bank_book(tmp_path / "明细.xlsx", [("2026-09-12", "华山大学", unit_fee, "剑宗学院2026年会费"),
                                               ("2026-11-03", "华山大学", unit_fee, "紫霞学院会费")])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(5, "HNKXDW201900003"), (6, "HNKXDW201900004")]
 
 
@@ -522,7 +516,7 @@ def test_the_last_name_of_a_list_cut_by_the_bank_is_the_one_member_it_starts(env
     people(db)
     path = bank_book(tmp_path / "交行.xlsx", [("2026-09-05", "桃花岛研究院", 3 * REGULAR, "桃花岛代缴：欧阳锋、黄药师、周伯"),
                                               ("2026-09-06", "桃花岛研究院", 3 * REGULAR, "桃花岛代缴：欧阳锋、黄药师、郭")])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert sorted(r["number"] for r in report["recorded"] if r["row"] == 5) == [
         "HNKX201900011", "HNKX201900012", "HNKX201900015"]
     assert [r["row"] for r in report["ambiguous"]] == [6]

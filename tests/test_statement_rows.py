@@ -3,8 +3,6 @@ amount), and payers written in pinyin (a bank abroad, a card in an English name,
 are matched when exactly one member's name reads so, and listed for a person otherwise."""
 from __future__ import annotations
 
-import json
-
 from click.testing import CliRunner
 from openpyxl import Workbook
 
@@ -13,14 +11,9 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member
 from storage.sqlite import transaction
+from tests.cli import statement_imported
 
 REGULAR = dues.yearly_fee("regular")
-
-
-def imported(env, path):
-    result = CliRunner().invoke(main, ["fees", "import", str(path), "--json"], env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def printed(env, path):
@@ -61,7 +54,7 @@ def test_a_problem_row_names_the_column_it_read_as_well_as_the_row(env, db, tmp_
         ("2026年10月", REGULAR, "高雪梅", "会费"),
         ("2026-10-10", 500, "郑荣誉", "会费"),
     ])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     [wrong, date, honorary] = report["invalid"]
     assert (date["row"], date["header"], date["letter"]) == (5, "交易日", "A")
     assert (wrong["row"], wrong["header"], wrong["letter"]) == (4, "贷方金额", "D")
@@ -83,7 +76,7 @@ def test_a_payer_written_in_pinyin_is_the_one_member_whose_name_reads_so(env, db
         ("2026-10-17", REGULAR, "ZHANG WEI", "FEE"),
         ("2026-10-18", REGULAR, "CHEN JING", "MEMBERSHIP FEE"),
     ])
-    report = imported(env, path)
+    report = statement_imported(env, path)
     recorded = {r["row"]: r for r in report["recorded"]}
     assert recorded[4]["number"] == "HNKX201900111" and "拼音" in recorded[4]["matched_by"]
     assert recorded[5]["number"] == "HNKX201900112" and "摘要" in recorded[5]["matched_by"]  # not 李娜, not 戴娇
@@ -103,7 +96,7 @@ def test_a_payment_app_row_naming_nobody_points_at_the_remark_column_that_is_emp
     path.write_text("微信支付商户交易账单\n\n交易时间,用户标识,交易状态,商品名称,商户数据包,订单金额\n"
                     f"`2026-10-05 10:00:00,`o_abc,`支付成功,`学会会费,`会员编号:HNKX201900121,`{REGULAR:.2f}\n"
                     f"`2026-10-06 10:00:00,`o_def,`支付成功,`学会会费,`,`{REGULAR:.2f}\n", encoding="utf-8")
-    report = imported(env, path)
+    report = statement_imported(env, path)
     assert [r["number"] for r in report["recorded"]] == ["HNKX201900121"]
     [nobody] = report["unmatched"]
     assert (nobody["row"], nobody["header"], nobody["letter"]) == (5, "商户数据包", "E")
