@@ -34,7 +34,7 @@ def people(db):
 
 
 def paid_on(db, number) -> list[str]:
-    return [p["paid_on"] for p in payments_of(db, find_payer(db, number))]
+    return [p["paid_at"][:10] for p in payments_of(db, find_payer(db, number))]
 
 
 def every_row(report) -> list[int]:
@@ -183,3 +183,33 @@ def test_a_debit_credit_flag_column_headed_jie_dai_biao_zhi(env, db, tmp_path):
     report = imported(env, tmp_path / "广发明细.xlsx", "--json")
     assert [r["row"] for r in report["recorded"]] == [9]
     assert every_row(report) == [9]                                 # the 借 line is no payment to look at
+
+
+def test_a_statement_headed_just_jie_fang_and_dai_fang(env, db, tmp_path):
+    """洛阳银行-like 对账单: the money columns headed just 借方 / 贷方, dates as text 26/7/14, a credit
+    reversed the same day (冲正) and booked again the next, a salary payout, totals and closing balance.
+    The whole file used to be refused ("找不到金额列"): a secretary's ordinary export giving nothing."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "对账单"
+    sheet.append(["城商行对公客户对账单"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["客户名称：示范学会"])
+    sheet.append(["账号：0112 3450 0012\u3000\u3000对账期间：2026/07/01-2026/12/15"])
+    sheet.append([])
+    sheet.append(["日期", "凭证号", "摘要", "对方名称", "借方", "贷方", "余额", "备注"])
+    sheet.append(["26/7/14", "00260000", "转账收入", "岳灵珊", None, REGULAR, 9000, "林平之会费（同事代交）"])
+    sheet.append(["26/8/9", "00260074", "转账收入", "任盈盈", None, REGULAR, 9100, "会费"])
+    sheet.append(["26/8/9", "00260111", "冲正", "任盈盈", REGULAR, None, 9000, "冲正8月9日误入账"])
+    sheet.append(["26/8/10", "00260148", "转账收入", "任盈盈", None, REGULAR, 9100, "会费"])
+    sheet.append(["26/9/3", "00260185", "代发", None, 2000, None, 7100, "专家评审劳务费"])
+    sheet.append(["本期发生额合计", None, None, None, 2000 + REGULAR, 3 * REGULAR, None, None])
+    sheet.append(["期末余额", None, None, None, None, None, 7100, None])
+    book.save(tmp_path / "城商行对账单.xlsx")
+    report = imported(env, tmp_path / "城商行对账单.xlsx", "--json")
+    assert [(r["row"], r["number"], r["paid_at"]) for r in report["recorded"]] == [
+        (6, "HNKX201900024", "2026-07-14"), (9, "HNKX201900022", "2026-08-10")]
+    assert [r["row"] for r in report["not_received"]] == [7]      # reversed the same day
+    assert every_row(report) == [6, 7, 9]                          # the 冲正 debit, payouts, totals: no rows
+    assert paid_on(db, "HNKX201900022") == ["2026-08-10"]
