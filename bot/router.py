@@ -695,10 +695,6 @@ class _Lexicon:
         letters = [ch for ch in fixed if ch.isalpha()]
         return sum(ch.isascii() for ch in letters) >= self.fast_latin_share * len(letters)
 
-    def best_intent(self, strength: dict) -> tuple[str, float]:
-        name, score, _ = self.verdict(self.scores(strength), strength)
-        return name, score
-
     def topic_of_clause(self, intent: str, tokens, found: _Found) -> str | None:
         """Of several topics named, the one in the clause that says what to do with it ("行业那块别发了，
         政策的留着": industry is stopped; "政策的留着，学科那个取消掉": discipline): the topics named in
