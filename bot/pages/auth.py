@@ -283,7 +283,12 @@ def standin_exchange():
         return jsonify(errcode=40125, errmsg="invalid appsecret")
     if args.get("grant_type") != "authorization_code":
         return jsonify(errcode=40002, errmsg="invalid grant_type")
-    member = state.take_standin_code(redis_client(), args.get("code", ""))
+    return _standin_token(state.take_standin_code(redis_client(), args.get("code", "")))
+
+
+def _standin_token(member: str | None):
+    """WeChat's answer to a code exchanged: the member's openid with a token, or "invalid code" (a code
+    unknown, expired or used: each is good once)."""
     if member is None:
         return jsonify(errcode=40029, errmsg="invalid code")
     return jsonify(access_token=secrets.token_urlsafe(32), expires_in=7200,
@@ -313,7 +318,4 @@ def standin_component_exchange():
         return jsonify(errcode=40013, errmsg="invalid appid")
     with serving_account(args.get("appid") or "-"):
         member = state.take_standin_code(redis_client(), args.get("code", ""))
-    if member is None:
-        return jsonify(errcode=40029, errmsg="invalid code")
-    return jsonify(access_token=secrets.token_urlsafe(32), expires_in=7200,
-                   refresh_token=secrets.token_urlsafe(32), openid=member, scope="snsapi_base")
+    return _standin_token(member)
