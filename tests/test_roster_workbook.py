@@ -225,3 +225,23 @@ def test_each_worksheet_s_fills_are_its_own():
     first, second = Grid([["姓名"]]), Grid([["姓名"]])
     first.fills[(1, 0)] = "FF92D050"
     assert second.fills == {} and Grid().fills == {}
+
+
+def test_a_category_written_with_lifetime_in_brackets_is_that_category_paid_for_life(env, db, tmp_path):
+    """高级会员（终身） in 会员类别: the category is 高级会员 and the member paid once for life; the row
+    was refused whole (会员类别应为…) and its remark lost with it."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["会员名册（截至2026年6月30日）"])
+    sheet.append(["序号", "会员编号", "姓名", "会员类别", "手机", "2025年度会费", "2026年度会费", "备注"])
+    sheet.append([1, "XYZ00011", "周一", "高级会员（终身）", "13800001101", "终身", "终身", "终身会员证 ZS-011"])
+    sheet.append([2, "XYZ00012", "吴二", "终身高级会员", "13800001102", None, None, None])
+    sheet.append([3, "XYZ00013", "郑三", "个人会员", "13800001103", "√", "√", None])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert report["bad_rows"] == []
+    for mobile in ("13800001101", "13800001102"):
+        lifetime = member(db, mobile)
+        assert (lifetime["category"], lifetime["paid_through"]) == ("senior", "9999-12-31")
+    assert "ZS-011" in member(db, "13800001101")["remarks"]
+    assert any(c["letter"] == "D" and "终身" in c["check"] for c in report["checks"] if c["row"] == 3)

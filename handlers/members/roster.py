@@ -1023,6 +1023,11 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
         notices.append(Problem(row, sheet.columns["category"], text, "lifetime_category",
                                {"category": _membership()["categories"][lifetime["category"]]}))
         return lifetime["category"]
+    qualified = _lifetime_qualified(text, lifetime["words"], today)
+    if qualified:  # 高级会员（终身）: that category, paid for life
+        notices.append(Problem(row, sheet.columns["category"], text, "lifetime_category",
+                               {"category": _membership()["categories"][qualified]}))
+        return qualified
     if roles:
         if not rest:
             name = _membership()["categories"][_membership()["roster"]["role_only_category"]]
@@ -1034,6 +1039,18 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
     except Invalid as bad:
         problems.append(Problem(row, sheet.columns["category"], _shown(raw), bad.reason))
         return None
+
+
+def _lifetime_qualified(text: str, words: list[str], today: date) -> str | None:
+    """The category of "高级会员（终身）" / "终身高级会员": a known category with a lifetime word."""
+    for word in sorted(words, key=len, reverse=True):
+        if word in text:
+            rest = re.sub(r"[\s()（）\[\]【】、，,/／;；:：\-]+", "", text.replace(word, ""))
+            try:
+                return _clean_category(rest, today) if rest else None
+            except Invalid:
+                return None
+    return None
 
 
 _PERSON = re.compile(r"[\u4e00-\u9fff·]{2,5}")
