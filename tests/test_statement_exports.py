@@ -213,3 +213,35 @@ def test_a_statement_headed_just_jie_fang_and_dai_fang(env, db, tmp_path):
     assert [r["row"] for r in report["not_received"]] == [7]      # reversed the same day
     assert every_row(report) == [6, 7, 9]                          # the 冲正 debit, payouts, totals: no rows
     assert paid_on(db, "HNKX201900022") == ["2026-08-10"]
+
+
+def test_a_refund_of_a_payment_made_twice_sends_back_the_second(env, db, tmp_path):
+    """A member pays the same dues twice months apart and the society refunds the duplicate: the first
+    payment is his dues, the second and its refund are no money. In an Alipay bill the refund line
+    carries an order number of its own, so it is paired by the masked account."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["账户明细"])
+    sheet.append(["交易日期", "借方金额", "贷方金额", "余额", "对方户名", "摘要"])
+    sheet.append([datetime(2026, 9, 10), None, REGULAR, 1000, "任盈盈", "会费"])
+    sheet.append([datetime(2026, 11, 10), None, REGULAR, 1100, "任盈盈", "会费"])
+    sheet.append([datetime(2026, 11, 12), REGULAR, None, 1000, "任盈盈", "退还重复缴纳会费"])
+    book.save(tmp_path / "明细.xlsx")
+    report = imported(env, tmp_path / "明细.xlsx", "--json")
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(3, "HNKX201900022")]
+    assert [r["row"] for r in report["not_received"]] == [4]
+    assert paid_on(db, "HNKX201900022") == ["2026-09-10"]
+
+    path = tmp_path / "支付宝账务明细.csv"
+    lines = ["#支付宝账务明细查询", "#账号：[2088000000000001]",
+             "账务流水号,业务流水号,商户订单号,商品名称,发生时间,对方账号,收入金额（+元）,支出金额（-元）,账户余额（元）,交易渠道,业务类型,备注,",
+             f"2026080611\t,3001\t,HY2026080601\t,个人会员会费,2026-08-06 12:30:45,139****0001,{REGULAR:.2f}\t,0.00\t,100.00\t,支付宝,在线支付,令狐冲2027,",
+             f"2026081811\t,3002\t,HY2026081801\t,个人会员会费,2026-08-18 19:02:11,139****0001,{REGULAR:.2f}\t,0.00\t,200.00\t,支付宝,在线支付,令狐冲2027,",
+             f"2026081911\t,3003\t,HY2026081902\t,个人会员会费,2026-08-19 09:15:40,139****0001,0.00\t,{REGULAR:.2f}\t,100.00\t,支付宝,交易退款,重复支付退款,",
+             "#支付宝账务明细列表结束"]
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    report = imported(env, path, "--json")
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(4, "HNKX201900021")]
+    assert [r["row"] for r in report["not_received"]] == [5]
+    assert report["held"] == []

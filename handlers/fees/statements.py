@@ -150,31 +150,41 @@ def _import_sheet(db, sheet, report: dict, context: dict, where: dict) -> None:
 
 def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
     """Credit row -> (debit row, its remark) for money sent back whole to the same payer later in the
-    statement (a 500 paid by mistake and "多缴会费退回" the next day): neither is dues."""
+    statement (a 500 paid by mistake and "多缴会费退回" the next day): neither is dues. The refund sends
+    back the latest such credit before it: of two payments, the second is the one paid twice."""
     words = statement_rules().get("refund_words", [])
     pairs: dict[int, tuple[int, str]] = {}
     for debit_row, debit in rows:
         out, memo = _paid_out(debit), _memo_text(debit)
         if not out or out <= 0 or not any(word in memo for word in words):
             continue
-        for credit_row, credit in rows:
-            if credit_row >= debit_row or credit_row in pairs or not _same_payment_source(debit, credit):
-                continue
-            if dues.same_amount(_amount(credit.get("amount")) or 0, out):
-                pairs[credit_row] = (debit_row, memo)
-                break
+        earlier = [(row, credit) for row, credit in reversed(rows) if row < debit_row and row not in pairs
+                   and dues.same_amount(_amount(credit.get("amount")) or 0, out)]
+        source = _payment_source(debit, [credit for _, credit in earlier])
+        credit_row = next((row for row, credit in earlier if source(credit)), None)
+        if credit_row is not None:
+            pairs[credit_row] = (debit_row, memo)
     return pairs
 
 
-def _same_payment_source(debit: dict, credit: dict) -> bool:
-    """The refund goes back where the money came from: the same order (a payment app's 商户订单号, one
-    of two paid within a minute), else the same payer's name, else the same account (a bill that names
-    payers by a masked phone or e-mail only); rows saying none of them are not paired."""
-    for key in ("order", "name", "account"):
-        sent, came = normalise(debit.get(key)), normalise(credit.get(key))
-        if sent or came:
-            return sent == came
-    return False
+def _payment_source(debit: dict, credits: list[dict]):
+    """How to tell the credit a refund sends back: the same order (a payment app's 商户订单号, one of
+    two paid within a minute) when one of the credits has it, else the same payer's name, else the
+    same account (a bill that names payers by a masked phone or e-mail only). A refund whose order
+    matches no payment (the app gave the refund an order of its own) goes by name or account;
+    rows saying none of them are not paired."""
+    keys = ("order", "name", "account")
+    if normalise(debit.get("order")) and not any(normalise(c.get("order")) == normalise(debit.get("order"))
+                                                 for c in credits):
+        keys = ("name", "account")
+
+    def same(credit: dict) -> bool:
+        for key in keys:
+            sent, came = normalise(debit.get(key)), normalise(credit.get(key))
+            if sent or came:
+                return sent == came
+        return False
+    return same
 
 
 def _paid_out(values: dict) -> float | None:
