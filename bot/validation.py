@@ -303,3 +303,12 @@ def looks_like_a_question(text: str) -> bool:
     stored as a form's answer even when the router cannot place it."""
     plain = (text or "").strip()
     return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])
+
+
+def only_acknowledges(text: str) -> bool:
+    """"对", "嗯对", "好的好的": a message made of nothing but words of assent ([smalltalk] ok_words), spaces
+    and punctuation aside: no answer to a form's question, and nothing new asked."""
+    plain = rest = re.sub(r"[\s\W_]+", "", (text or "").lower())
+    for word in sorted(content.replies()["smalltalk"]["ok_words"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(plain) and not rest

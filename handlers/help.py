@@ -9,7 +9,7 @@ from bot import content
 from bot.messages import Reply
 from bot.registry import handles
 from bot.router import normalize
-from bot.validation import looks_like_a_question
+from bot.validation import looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
 from handlers.human import chat as human
 from handlers.human import office_hours
@@ -41,14 +41,6 @@ def _small_talk(text: str) -> str | None:
 def _greeting(text: str) -> str:
     """"hello" alone says no language yet: greeted in both (in English once the member wrote it)."""
     return "smalltalk.greeting" if re.search(r"[\u4e00-\u9fff]", text or "") else "smalltalk.greeting_latin"
-
-
-def only_acknowledges(text: str) -> bool:
-    """"对", "嗯对", "好的好的": a message made of nothing but words of assent (ok_words)."""
-    plain = rest = _plain(text)
-    for word in sorted(_words()["ok_words"], key=len, reverse=True):
-        rest = rest.replace(word, "")
-    return bool(plain) and not rest
 
 
 def acknowledges_first(text: str) -> bool:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 
 from bot import content, delivery
-from bot.conversation import is_one_of, says_yes
+from bot.conversation import says_yes
 from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import FLOW_STEPS, handles, step
 from bot.router import normalize
-from handlers.help import only_acknowledges
+from bot.validation import only_acknowledges
 from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
 from storage.news import subscribe, topics_of, unsubscribe
