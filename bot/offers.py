@@ -45,7 +45,7 @@ def accepts(text: str) -> bool:
         and not looks_like_a_question(text)
 
 
-def _carry_out(ctx, offer: dict) -> Reply:
+def carry_out(ctx, offer: dict) -> Reply:
     ctx.answer_override = offer["command"]
     ctx.intent = route(offer["command"])
     if offer.get("intent"):
@@ -62,11 +62,11 @@ def accepted_in_list(ctx) -> Reply | None:
     if not accepts(ctx.text):
         return None
     ctx.end_flow()
-    return _carry_out(ctx, offer)
+    return carry_out(ctx, offer)
 
 
 @step(FLOW, STEP, reads_only=True, prompt="smalltalk.ok", lapses=True)
 def pending(ctx):
     offer = dict(ctx.flow_data)
     ctx.end_flow()
-    return _carry_out(ctx, offer) if accepts(ctx.text) else answer_intent(ctx)
+    return carry_out(ctx, offer) if accepts(ctx.text) else answer_intent(ctx)

@@ -40,6 +40,7 @@ class Listing:
     line: Callable[[int, dict], str]                    # (number, row) -> one line of the list
     detail: Callable[[object, int], Reply]              # (ctx, id) -> the entry in full
     texts: str = "paging"                               # section holding footer_more / footer_last
+    words: Callable[[dict], str] | None = None          # row -> what a member may name it by (else its line)
 
 
 def page_size() -> int:
@@ -82,6 +83,7 @@ def chosen_number(text: str) -> int | None:
     to know of that entry, which its detail answers; "第一季度" is no place in a list, and
     events take "报第一个" before this."""
     plain = _NOT_WORDS.sub("", with_digits(text))
+    plain = _corrected(plain)
     found = _NUMBER.fullmatch(plain)
     if found:
         return int(found.group(1))
@@ -89,6 +91,14 @@ def chosen_number(text: str) -> int | None:
     if picked is None or (picked["lead"] and picked["lead"] not in _conversation()["entry_lead_words"]):
         return None
     return int(picked["number"])
+
+
+def _corrected(plain: str) -> str:
+    """"1不对2", "2不是3", "1错了应该是2": the place said last, when the first is taken back (content/
+    conversation.toml number_corrections)."""
+    said = "|".join(map(re.escape, sorted(_conversation()["number_corrections"], key=len, reverse=True)))
+    found = re.fullmatch(rf"第?\d{{1,3}}(?:条|个|项)?(?:{said})+(第?\d{{1,3}}(?:条|个|项)?)", plain)
+    return found.group(1) if found else plain
 
 
 def _conversation() -> dict:
@@ -121,8 +131,65 @@ def browse(ctx, listing: Listing) -> Reply:
         return ctx.reply("paging.stopped")
     number = chosen_number(ctx.text)
     if number is None:
+        referred = named_entry(ctx, (listing.flow,))
+        number = referred[0] if referred else None
+    if number is None:
         return leave_and_answer(ctx)
     return open_entry(ctx, listing, number)
+
+
+def named_entry(ctx, own_intents: tuple[str, ...] = ()) -> tuple[int, str] | None:
+    """"南阳那个", "线上的", "那个周五的是在哪里开", "就基金那个吧": the one entry of the list shown whose words
+    (Listing.words: title, place, weekday...) hold what the member named, as (its number, what is asked of
+    it: the words after the naming, "" when none). None when the message names no entry, names several, or
+    asks something the router places clearly elsewhere ("郑州的招聘有吗" under a list of events).
+
+    The naming is what comes before a reference word ("那个", "的": content/conversation.toml reference_marks),
+    or the whole short message without one; lead and tail words ("刚才", "就", "吧") are not part of it."""
+    labels = [_weekdays_said(normalize(label)) for label in ctx.flow_data.get("labels") or []]
+    words = _conversation()
+    leads, tails = words["reference_leads"], words["reference_tails"]
+    plain = _trimmed(_weekdays_said(_NOT_WORDS.sub("", normalize(ctx.text))), leads, ())
+    marks = "|".join(map(re.escape, sorted(words["reference_marks"], key=len, reverse=True)))
+    for found in re.finditer(marks, plain):
+        number = _only_entry(labels, _trimmed(plain[:found.start()], leads, tails))
+        rest = _trimmed(plain[found.end():], (), tails)
+        if number is not None and (not rest or _asked_here(ctx, own_intents)):
+            return number, rest
+    if len(plain) <= words["reference_chars"]:
+        number = _only_entry(labels, _trimmed(plain, leads, tails))
+        return None if number is None else (number, "")
+    return None
+
+
+def _only_entry(labels: list[str], name: str) -> int | None:
+    """The number of the one label holding `name` (two characters at least), else None."""
+    matching = [number for number, label in enumerate(labels, 1) if len(name) >= 2 and name in label]
+    return matching[0] if len(matching) == 1 else None
+
+
+def _asked_here(ctx, own_intents: tuple[str, ...]) -> bool:
+    """Whether the message is not one the router places clearly in another capability."""
+    intent = ctx.intent
+    return intent is None or intent.name in (*own_intents, "unknown", "help") or \
+        intent.confidence < _conversation()["other_request_confidence"]
+
+
+def _trimmed(text: str, leads, tails) -> str:
+    """The text without any of the lead words in front and tail words at the end, however many."""
+    leads, tails = sorted(leads, key=len, reverse=True), sorted(tails, key=len, reverse=True)
+    while True:
+        lead = next((word for word in leads if text.startswith(word) and len(text) > len(word)), None)
+        tail = next((word for word in tails if text.endswith(word) and len(text) > len(word)), None)
+        if lead is None and tail is None:
+            return text
+        text = text[len(lead or ""):len(text) - len(tail or "")]
+
+
+def _weekdays_said(text: str) -> str:
+    """"星期六", "礼拜6", "周天" -> "周六", "周六", "周日": a weekday the one way the lists say it."""
+    text = re.sub(r"(?:星期|礼拜)", "周", text)
+    return re.sub(r"周([1-7天])", lambda found: "周" + "一二三四五六日日"["1234567天".index(found.group(1))], text)
 
 
 def open_entry(ctx, listing: Listing, number: int) -> Reply:
@@ -146,7 +213,10 @@ def next_page(ctx, listing: Listing, rows: list | None = None) -> Reply:
     lines = [listing.line(number, row) for number, row in enumerate(rows, len(data["shown"]) + 1)]
     if data["offset"] == 0:
         lines.insert(0, data["heading"])
-    ctx.goto(STEP, offset=data["offset"] + len(rows), shown=data["shown"] + [row["id"] for row in rows])
+    labels = [listing.words(row) if listing.words else listing.line(number, row)
+              for number, row in enumerate(rows, len(data["shown"]) + 1)]
+    ctx.goto(STEP, offset=data["offset"] + len(rows), shown=data["shown"] + [row["id"] for row in rows],
+             labels=data.get("labels", [])[:len(data["shown"])] + labels)
     footer = content.text(f"{listing.texts}.{'footer_more' if more else 'footer_last'}")
     return ctx.reply("paging.page", items="\n".join(lines), footer=footer)
 

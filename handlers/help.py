@@ -5,9 +5,9 @@ The full list of services is shown on 帮助 (or the menu) and after a real miss
 """
 import re
 
-from bot import content
+from bot import content, offers, paging
 from bot.messages import Reply
-from bot.registry import handles
+from bot.registry import handles, step
 from bot.router import normalize
 from bot.validation import looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
@@ -58,7 +58,28 @@ def show_help(ctx):
     if ctx.message.kind != "event" and asks_if_anyone_there(ctx.text):
         return _anyone_there(ctx)
     line = None if ctx.message.kind == "event" else _small_talk(ctx.text)
-    return ctx.reply(line) if line else ctx.reply("help.text")
+    return ctx.reply(line) if line else _menu(ctx, "help.text")
+
+
+_MENU_LINE = re.compile(r"^\s*(\d+)\.\s*[^：:]+[：:]\s*回复“([^”]+)”", re.M)
+
+
+def _menu(ctx, key: str) -> Reply:
+    """The reply `key` that lists what the bot can do (content menu.capabilities, numbered); with no form
+    open, a number (or "第二个") next does what that line says to reply."""
+    if ctx.flow is None:
+        commands = {number: command for number, command in _MENU_LINE.findall(content.text("menu.capabilities"))}
+        ctx.start_flow("help", "menu", commands=commands)
+    return ctx.reply(key)
+
+
+@step("help", "menu", reads_only=True, prompt="smalltalk.ok", lapses=True)
+def menu_choice(ctx):
+    """Right after the menu: a line's number does that line; anything else is answered as usual."""
+    number = paging.chosen_number(ctx.text)
+    command = ctx.flow_data["commands"].get(str(number)) if number is not None else None
+    ctx.end_flow()
+    return offers.carry_out(ctx, {"command": command}) if command else ctx.answer_by_intent()
 
 
 def asks_if_anyone_there(text: str) -> bool:
@@ -100,7 +121,7 @@ def not_understood(ctx):
         return Reply(text=answered)
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
-    return ctx.reply("unknown.text")
+    return _menu(ctx, "unknown.text")
 
 
 def common_question(text: str) -> str | None:

@@ -87,9 +87,15 @@ def _detail(ctx, event_id: int):
         description=content.text("events.description", text=text) if text else "", action=_action(ctx, event))
 
 
-LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.list")
+def _words(event: dict) -> str:
+    """What a member may call a listed event by: its title, place, kind and weekday ("周六那个")."""
+    weekday = "一二三四五六日"[date.fromisoformat(event["starts_on"]).weekday()]
+    return " ".join((event["title"], event["place"] or "", event["type"] or "", f"周{weekday}"))
+
+
+LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.list", words=_words)
 # The list shown for "报名" without an event named: a number there signs up for that event.
-SIGNUP_LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.signup_list")
+SIGNUP_LISTING = paging.Listing("events", list_events, _line, _detail, texts="events.signup_list", words=_words)
 
 
 def _open_list(ctx) -> dict | None:
@@ -300,8 +306,23 @@ def browse(ctx):
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
     if for_someone_else(ctx.text):  # "帮我同事也报一个，他叫张伟…": the colleague, not the member
         return _sign_up_other(ctx, ctx.flow_data.get("current") or ctx.flow_data.get("registered"))
+    named = paging.named_entry(ctx, ("events", "event_signup"))
+    if named is not None:  # "周六那个怎么报名", "新乡那个多少钱": what is asked, of that one
+        return _about_named(ctx, listing, *named)
     return _about_current(ctx) or _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or \
         paging.browse(ctx, listing)
+
+
+def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
+    """The event the member named in the list: signed up for when the rest asks to, its fee or date and place
+    when it asks that, else opened."""
+    if guide.mentions(asked, "signup_words"):
+        return _offer_number(ctx, number)
+    ctx.goto(paging.STEP, current=ctx.flow_data["shown"][number - 1])
+    ctx.answer_override = asked
+    answered = _about_current(ctx) if asked else None
+    ctx.answer_override = None
+    return answered or paging.open_entry(ctx, listing, number)
 
 
 def _about_current(ctx):
