@@ -71,6 +71,21 @@ def says_yes(text: str) -> bool:
     return not rest
 
 
+def holds_on(text: str) -> bool:
+    """"等一下", "稍等 我找一下证件", "丁浩的电话我问一下", "电话我回头发你": the member asks for a moment, with
+    nothing else in the message (content/conversation.toml hold_words, hold_reasons, hold_tails): no number,
+    no question, no change ("等下 改成招三个" is a change)."""
+    words, plain = content.load_toml("conversation.toml"), _short_answer(text)
+    if not plain or any(char.isdigit() for char in plain) or looks_like_a_question(text):
+        return False
+    if plain.endswith(tuple(words["hold_tails"])):
+        return True
+    lead = next((word for word in sorted(words["hold_words"], key=len, reverse=True) if plain.startswith(word)), None)
+    rest = plain[len(lead):] if lead else ""
+    return lead is not None and (not rest or len(rest) <= words["hold_rest_chars"] and
+                                 any(reason in rest for reason in words["hold_reasons"]))
+
+
 def starts_a_request(text: str) -> bool:
     """"帮我报名…", "查一下我的会费", "我想报名新材料产业沙龙": a message that opens with asking for something
     (content/conversation.toml request_leads)."""
@@ -375,6 +390,12 @@ def _on_message(ctx: Context) -> Reply:
     about = _about_society(ctx)  # "学会在哪里", "周末上班吗": content/'s answer, whatever the route
     if about is not None:
         return about
+    if holds_on(ctx.text):  # "等一下", "稍等 我找一下证件": a form waits as it is, a list stays open
+        if flow is not None and not _step_of(flow).lapses and "held_answer" not in flow:
+            flow["paused"] = True
+            ctx.flow_changed = True
+            return ctx.reply("flow.away", flow=flow_title(flow))
+        return ctx.reply("flow.hold")
     asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked

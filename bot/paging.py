@@ -230,6 +230,12 @@ def is_follow_up(text: str) -> bool:
         plain.startswith(tuple(words["follow_up_leads"])) or plain.endswith(tuple(words["follow_up_tails"])))
 
 
+def narrows(text: str) -> bool:
+    """A follow-up that adds to the question before ("要研发岗的", "只看高校的": content/conversation.toml
+    narrowing_leads) rather than changing it ("那计算机的呢")."""
+    return _NOT_WORDS.sub("", normalize(text)).startswith(tuple(_conversation()["narrowing_leads"]))
+
+
 def leave_and_answer(ctx) -> Reply:
     """The member moved on: close the list and answer the new message as if none were open."""
     ctx.end_flow()

@@ -103,7 +103,7 @@ def clean_email(text) -> str:
 
 
 _SPELLED_OUT = re.compile(r"[,，\s]*(?P<char>[\u4e00-\u9fff])是[\u4e00-\u9fff]{1,4}的(?P=char)$")
-_NAME_LEAD = re.compile(r"^.*(?:我是|我叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|的|是|:)")
+_NAME_LEAD = re.compile(r"^.*(?:我是|我叫|俺是|俺叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|的|是|:)")
 _NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|号码|的)$")
 
 
@@ -117,7 +117,7 @@ def name_in(text) -> str:
     value = _SPELLED_OUT.sub("", value)  # "马建军马是马匹的马": how a character is written, not the name
     value = _ENGLISH_NAME_LEAD.sub("", value)  # "My name is Rahul Sharma"
     try:
-        if not re.search(r"(?:我是|我叫|姓名|名字|联系人|本人)", value):
+        if not re.search(r"(?:我是|我叫|俺是|俺叫|姓名|名字|联系人|本人)", value):
             return clean_name(value)
     except Invalid:
         pass
@@ -295,7 +295,7 @@ def _person_said(text: str, words: dict) -> bool:
     return False
 
 
-_PERSON_LEAD = re.compile(r"^(?:联系人是|联系人|对接人是|对接人|我叫|姓名是|姓名|名字是|名字|本人)")
+_PERSON_LEAD = re.compile(r"^(?:联系人是|联系人|对接人是|对接人|我叫|俺叫|姓名是|姓名|名字是|名字|本人)")
 
 
 def looks_like_a_question(text: str) -> bool:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.test_dialogues import add_event, events, registrations, visitor  # noqa: F401  (fixtures)
+from tests.test_dialogues import add_event, board, events, registrations, visitor  # noqa: F401  (fixtures)
 from tests.test_dialogues4 import bound  # noqa: F401  (fixture)
 
 TODAY = date.today()
@@ -85,3 +85,115 @@ def test_a_place_corrected_in_the_same_message_takes_the_second(visitor, events)
     reply = visitor.says("1 不对 2")
     assert "基金申请书写作培训" in reply and NOT_UNDERSTOOD not in reply
 
+
+
+# --- "wait a moment" ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["等一下", "等下", "稍等 我找一下"])
+def test_wait_under_a_list_is_a_short_line_and_the_list_stays(visitor, events, said):
+    visitor.says("有什么培训吗")
+    reply = visitor.says(said)
+    assert NOT_UNDERSTOOD not in reply and "1. " not in reply and "已为您登记人工服务" not in reply
+    assert "基金申请书写作培训" in visitor.says("第二个")
+
+
+def test_wait_in_a_form_keeps_it_and_the_next_answer_goes_on(visitor, db):
+    visitor.says("申请个人会员")
+    reply = visitor.says("稍等 我找一下证件")
+    assert "保留" in reply and "已为您登记人工服务" not in reply
+    reply = visitor.says("李国庆")
+    assert "姓名 李国庆" in reply or "请选择会员类别" in reply or "出生年份" in reply
+
+
+def test_a_detail_promised_later_is_no_request_for_a_person(visitor, db):
+    from tests.test_dialogues3 import tickets_of
+    reply = visitor.says("丁浩的电话我问一下")
+    assert "已为您登记人工服务" not in reply and tickets_of(db) == []
+
+
+def test_wait_with_a_change_is_not_a_wait(visitor):
+    visitor.says("申请个人会员")
+    assert "保留" not in visitor.says("等等 打错了 是王方")
+
+
+# --- registering: what was given is kept, a question is no contact ------------------------------------------
+
+def test_a_question_whether_registered_at_the_contact_step_is_answered(visitor, events):
+    visitor.says("报名活动")
+    visitor.says("2")
+    reply = visitor.says("我之前是不是报过这个")
+    assert "没有待参加的活动报名" in reply and "姓名和手机号" in reply and "手机号格式不对" not in reply
+
+
+def test_a_name_said_in_dialect_with_a_mobile_read_out_is_taken(visitor, events):
+    visitor.says("报名实验室安全培训")
+    reply = visitor.says("俺叫高建设 电话一三九三八六七五二一零")
+    assert "请确认报名" in reply and "高建设" in reply
+
+
+def test_ok_at_the_summary_says_it_is_not_registered_yet(visitor, events, db):
+    visitor.says("报名实验室安全培训")
+    visitor.says("周雪梅 信阳市平桥区人民医院 13837612045")
+    reply = visitor.says("好的知道了")
+    assert "确认" in reply and "没太明白" not in reply and registrations(db) == []
+    assert "报名成功" in visitor.says("确认")
+
+
+def test_signing_up_with_yes_in_dialect_after_an_entry_named(visitor, events):
+    visitor.says("有什么培训吗")
+    visitor.says("南阳那个")
+    assert "科普讲解员培训" in visitor.says("中 就它吧 给我报上")
+
+
+def test_cancelling_with_nothing_registered_says_what_to_do(visitor, events):
+    reply = visitor.says("第二个那个学术沙龙我去不了了，麻烦帮我取消")
+    assert "没有待参加的活动报名" in reply and "0371-6000 0000" in reply and "最近有什么活动" in reply
+
+
+# --- a question about the question asked, in the application form ------------------------------------------
+
+@pytest.mark.parametrize("asked", ["这个必须填吗？可以跳过吗", "这个可以不填吗"])
+def test_whether_a_required_field_may_be_skipped_is_answered_and_asked_again(visitor, asked):
+    visitor.says("申请个人会员")
+    visitor.says("刘洋")
+    reply = visitor.says(asked)
+    assert "需要填写" in reply and "会员类别" in reply and "您是想" not in reply
+
+
+def test_the_email_may_be_skipped_says_so(visitor):
+    visitor.says("申请个人会员")
+    for said in ("刘洋", "普通会员", "1985", "郑州大学", "1", "1", "化学", "13812345678"):
+        visitor.says(said)
+    reply = visitor.says("邮箱必须填吗")
+    assert "可以不填" in reply and "跳过" in reply
+
+
+def test_what_a_category_means_is_answered_not_chosen(visitor, db):
+    visitor.says("我想入会")
+    visitor.says("个人")
+    reply = visitor.says("高级会员是什么意思")
+    assert "已记下" not in reply and "高级会员" in reply and "真实姓名" in reply
+    assert "请选择会员类别" in visitor.says("王晓峰") or "已记下" not in reply
+
+
+# --- a job search refined over turns -------------------------------------------------------------------------
+
+def test_a_narrower_field_keeps_the_field_asked_before(visitor, board, db):
+    from tests.job_board import post
+    post(db, "结构设计工程师", employer="郑州示范建筑设计院", city="郑州", discipline="土木工程")
+    visitor.says("有没有电气的工作")
+    reply = visitor.says("要设计岗的")
+    assert "电气设计工程师" in reply and "电气运维工程师" not in reply and "结构设计工程师" not in reply
+
+
+def test_another_city_said_as_also_fine_keeps_the_field(visitor, board):
+    assert "暂时没有" in visitor.says("漯河有电气的岗位吗")
+    reply = visitor.says("没有的话许昌也行")
+    assert "电气设计工程师" in reply and "嵌入式软件工程师" not in reply
+
+
+@pytest.mark.parametrize("said", ["有新的电气岗位的话能推给我吗", "订阅招聘 我考虑电气这种的"])
+def test_an_alert_keeps_only_the_words_that_say_the_job(visitor, board, db, said):
+    from storage.jobs import alerts_of
+    visitor.says(said)
+    assert [alert["keywords"] for alert in alerts_of(db, "o_visitor")] == [["电气"]]

@@ -505,6 +505,7 @@ FLOW_PATHS = {
     "clarify": (not MEMBER, ["会员"]),  # the router unsure: "您是想：1. 申请入会 2. …？"
     "invoice": (not MEMBER, ["会费能开发票吗", "抬头写河南大学"]),
     "offer": (not MEMBER, ["上个月的论坛有回放吗"]),  # "回复“好”即转给秘书处": a bare yes next does it
+    "help menu": (not MEMBER, ["帮助"]),  # the numbered menu: a number next does that line
     "event signup, colleague": (MEMBER, ["最近有什么活动", "1", "帮我同事报名"]),
     "event signup, several": (not MEMBER, ["我要报名沙龙", "我们三个人", "张三 13912345678", "确认"]),
     "job posting": (not MEMBER, ["我们公司想发布招聘", "招算法工程师2名，郑州，月薪15k，简历发hr@example.com"]),

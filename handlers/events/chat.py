@@ -314,14 +314,14 @@ def browse(ctx):
 
 
 def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
-    """The event the member named in the list: signed up for when the rest asks to, its fee or date and place
-    when it asks that, else opened."""
-    if guide.mentions(asked, "signup_words"):
-        return _offer_number(ctx, number)
+    """The event the member named in the list: its fee or date and place when the rest asks that, signed up
+    for when it asks to, else opened."""
     ctx.goto(paging.STEP, current=ctx.flow_data["shown"][number - 1])
     ctx.answer_override = asked
-    answered = _about_current(ctx) if asked else None
+    answered = _about_current(ctx) if asked else None  # "科普那个报名费多少": its fee, not a registration
     ctx.answer_override = None
+    if answered is None and guide.mentions(asked, "signup_words"):
+        return _offer_number(ctx, number)
     return answered or paging.open_entry(ctx, listing, number)
 
 
@@ -591,6 +591,8 @@ def confirm(ctx):
         return ctx.reply("events.signup.remark_added").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "nothing_more_words"):  # "没有备注": the registration still waits for a yes
         return ctx.reply("events.signup.nothing_more").with_note(_confirm_prompt(ctx).text)
+    if guide.mentions(ctx.text, "acknowledge_words") and not looks_like_a_question(ctx.text):
+        return ctx.reply("events.signup.one_more_step").with_note(_confirm_prompt(ctx).text)  # "好的知道了": not yet
     if ctx.intent is None or ctx.intent.name == "unknown":  # no request either: the registration kept, not the menu
         return ctx.reply("flow.not_understood").with_note(_confirm_prompt(ctx).text)
     return paging.leave_and_answer(ctx)
@@ -643,7 +645,7 @@ def _contact_in(text: str) -> dict:
     clauses = [clause for clause in re.split(r"[\s,，;；、:：。]+", text)
                if clause and not (unit and unit in clause) and not _MOBILE_WORDS.fullmatch(clause)]
     rest = " ".join(clauses)
-    if rest and (tries_value("name", rest) or re.search(r"我叫|我是|姓名|名字", rest)):
+    if rest and (tries_value("name", rest) or re.search(r"我叫|我是|俺叫|俺是|姓名|名字", rest)):
         try:
             given["name"] = name_in(rest)
         except Invalid:
@@ -665,6 +667,12 @@ def _is_bare_yes(text: str, title: str) -> bool:
     return bool(said.strip()) and says_yes(said)
 
 
+def _asks_about_own_here(ctx) -> bool:
+    """"我之前是不是报过这个", "报过了就不用再报了吧" while giving a contact: whether the member is registered
+    already, with no mobile given."""
+    return bool(guide.mentions(ctx.text, "mine_words")) and not _MOBILE.search(normalise(ctx.text))
+
+
 def _tries_contact(ctx) -> bool:
     """A mobile, a name or a unit: "张为民" is kept and the mobile asked, "郑州有没有算法的工作" is
     another request (answered, the registration paused), not a bad mobile number; a question
@@ -672,6 +680,8 @@ def _tries_contact(ctx) -> bool:
     text = normalise(ctx.text)
     if is_one_of(text, "resume_words") or continue_said(text):  # "好 继续报": the question again
         return False
+    if _asks_about_own_here(ctx):  # "我之前是不是报过这个": answered (contact), never a name
+        return True
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
             or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text)
             or _is_bare_yes(text, find_event(ctx.db, ctx.flow_data["event"])["title"]))
@@ -684,6 +694,8 @@ def contact(ctx):
     given = _contact_in(ctx.text)
     if _asks_about_event(ctx) and not given:
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
+    if _asks_about_own_here(ctx):  # "我之前是不是报过这个": the member's registrations, the contact asked again
+        return _show_mine(ctx).with_note(content.text("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     people = _others_in(ctx.text)

@@ -145,7 +145,10 @@ def _narrowed(ctx) -> Reply | None:
     if not (slots.get("city") or slots.get("keywords") or everywhere):
         return None
     city = None if everywhere else slots.get("city") or asked["city"]
-    return _search(ctx, slots.get("keywords") or asked["keywords"], city, ctx.text)
+    keywords = slots.get("keywords") or asked["keywords"]
+    if slots.get("keywords") and paging.narrows(ctx.text):  # "要研发岗的" after 化工: both, not 研发 alone
+        keywords = list(dict.fromkeys([*asked["keywords"], *slots["keywords"]]))
+    return _search(ctx, keywords, city, ctx.text)
 
 
 def _how_to_apply(ctx) -> Reply | None:

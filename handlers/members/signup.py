@@ -70,6 +70,7 @@ class Field:
     students_only: bool = False
     student_asks: str | None = None                   # a student is asked this step's question instead
     asked: bool = True                                # False: kept when said (性别, 职称), not asked for
+    optional: bool = False                            # may be left empty ("跳过")
 
     def applies(self, answers: dict) -> bool:
         return not self.students_only or answers.get("category") == "student"
@@ -207,7 +208,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
         _INSTITUTION_TYPE,
         Field("post_category", "post_category", _clean_choice_from("post_categories", "post_category"),
               _picked(_choice_alias_words("post_categories"), "title"), _choice_list("post_categories")),
-        Field("title", "title", _clean_optional_title, _shaped("title"), asked=False),
+        Field("title", "title", _clean_optional_title, _shaped("title"), asked=False, optional=True),
         Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30)),
               _shaped("discipline")),
         Field("school", "school", _clean_unit("school"), _shaped("unit"),
@@ -215,7 +216,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("graduation_year", "graduation_year", _plain(clean_graduation_year), _shaped("digits"),
               students_only=True),
         Field("mobile", "mobile", _plain(clean_mobile), _shaped("mobile")),
-        Field("email", "email", _clean_optional_email, _shaped("email")),
+        Field("email", "email", _clean_optional_email, _shaped("email"), optional=True),
     ),
     "unit": (
         Field("unit_name", "name", _clean_unit("unit_name"), _shaped("unit")),
@@ -490,6 +491,9 @@ def answer_field(ctx):
     """
     field = FIELDS[ctx.flow["step"]]
     answers = ctx.flow_data["answers"]
+    about_field = _field_question(ctx.text, field)
+    if about_field:  # "这个必须填吗", "高级会员是什么意思": answered, never kept as the answer
+        return ctx.reply("signup.form_question_then", answer=about_field, question=_question(field, answers))
     switched = _switched_kind(ctx) or _switched_category(ctx)
     if switched is not None:
         return switched
@@ -755,6 +759,17 @@ def _category_clause(clause: str) -> bool:
         return False
 
 
+def _field_question(text: str, field: Field) -> str | None:
+    """The answer to a question about the question asked or an option: whether it may be left empty ("这个必须填
+    吗", "可以跳过吗"), or what a member category means ("高级会员是什么意思"); None for anything else."""
+    words, plain = _texts()["words"], normalise(text)
+    if any(word in plain for word in words["required_asks"]):
+        return content.text(f"signup.field_{'optional' if field.optional else 'required'}")
+    if any(word in plain for word in words["meaning_asks"]) and any(name in plain for name in _category_names()):
+        return form_question(words["meaning_answered_by"])
+    return None
+
+
 def form_question(text: str, in_form: bool = True) -> str | None:
     """The answer to a question about the application form itself ([[signup.form_questions]]), or None;
     `in_form`: asked while filling it in (questions marked before_form are answered only before)."""
@@ -854,6 +869,7 @@ def _tries_field(ctx) -> bool:
     text = ctx.text
     wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
     return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or \
+        _field_question(text, FIELDS[ctx.flow["step"]]) is not None or \
         (wants_title and _title_said(text) is not None) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
