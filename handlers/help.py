@@ -5,7 +5,7 @@ The full list of services is shown on 帮助 (or the menu) and after a real miss
 """
 import re
 
-from bot import content, offers, paging
+from bot import clarify, content, offers, paging
 from bot.messages import Reply
 from bot.registry import handles, step
 from bot.router import normalize
@@ -79,7 +79,9 @@ def menu_choice(ctx):
     number = paging.chosen_number(ctx.text)
     command = ctx.flow_data["commands"].get(str(number)) if number is not None else None
     ctx.end_flow()
-    return offers.carry_out(ctx, {"command": command}) if command else ctx.answer_by_intent()
+    if command:
+        return offers.carry_out(ctx, {"command": command})
+    return clarify.intercept(ctx) or ctx.answer_by_intent()  # as if no menu had been shown
 
 
 def asks_if_anyone_there(text: str) -> bool:

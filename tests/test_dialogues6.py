@@ -197,3 +197,27 @@ def test_an_alert_keeps_only_the_words_that_say_the_job(visitor, board, db, said
     from storage.jobs import alerts_of
     visitor.says(said)
     assert [alert["keywords"] for alert in alerts_of(db, "o_visitor")] == [["电气"]]
+
+
+def test_a_word_the_router_is_unsure_of_after_the_menu_gets_the_same_question_as_without_it(visitor):
+    visitor.says("帮助")
+    assert "您是想" in visitor.says("会员")
+
+
+# --- a form interrupted, and taken up again ---------------------------------------------------------------
+
+def test_called_away_mid_form_keeps_it_and_where_we_were_is_asked_again(visitor):
+    visitor.says("我想申请高级会员")
+    visitor.says("个人")
+    reply = visitor.says("先不说了 来病人了")
+    assert "保留" in reply and "已取消" not in reply
+    assert "真实姓名" in visitor.says("刚才说到哪了")
+
+
+def test_a_persons_details_at_the_type_question_start_a_personal_application(visitor, redis_client):
+    from tests.test_dialogues import application_answers
+    visitor.says("我想入会 但我没有单位")
+    reply = visitor.says("赵文静 自由职业 科普写作 13071698855")
+    assert "没有看懂" not in reply
+    answers = application_answers(redis_client)
+    assert answers.get("name") == "赵文静" and answers.get("mobile") == "13071698855"

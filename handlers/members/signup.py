@@ -414,7 +414,7 @@ def _tries_kind(ctx) -> bool:
             or any(name in value for name in _texts()["kind_names"].values())
             or any(word in value for word in words["unit_said"] + words["individual_said"])
             or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"]
-            or offers.accepts(value))
+            or offers.accepts(value) or mobile_and_rest(value)[0] is not None)
 
 
 @step(FLOW, "kind", reads_only=True, prompt="signup.ask_kind", tries=_tries_kind,
@@ -439,6 +439,8 @@ def choose_kind(ctx):
                 kind, answers = "individual", {"name": name}
         except Invalid:
             pass
+    if kind is None and mobile_and_rest(ctx.text)[0] is not None:
+        kind = "individual"  # "赵文静 自由职业 科普写作 130…" at the type question: a person's own details
     if kind is None:
         names = [_texts()["kind_names"][k] for k in KINDS]
         try:
