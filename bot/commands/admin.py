@@ -5,12 +5,10 @@ how the first admin comes to exist, and how a locked-out society gets back in.
 """
 from __future__ import annotations
 
-import sys
-
 import click
 
 from bot.admin import accounts
-from bot.commands.common import help_texts, load_settings, open_store
+from bot.commands.common import help_texts, load_settings, new_password, open_store
 from bot.commands.members import NotDone, actor_option
 from bot.content import text
 from handlers.members.membership import explain
@@ -36,10 +34,7 @@ def create_user(username, role, unit_no, password_stdin, actor):
     """新建网页后台账号（密码默认在提示时输入两遍，不显示）。"""
     if role is None:
         raise NotDone(text("admin.cli.role_missing"))
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(text("admin.cli.password"), hide_input=True, confirmation_prompt=True)
+    password = new_password(password_stdin)
     try:
         user = accounts.create_user(open_store(), load_settings(), username, password, role, unit_no, actor)
     except accounts.AccountError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import getpass
 import json
 import re
+import sys
 from functools import wraps
 
 import click
@@ -62,6 +63,14 @@ def run_periodic_job(name: str, day):
 
     config = load_settings()
     return scheduler.run_now(open_store(), connect_redis(config), config, name, day, actor=default_actor())
+
+
+def new_password(from_stdin: bool) -> str:
+    """A console account's password: the first line of stdin (--password-stdin, for scripts), else typed twice
+    at a prompt that does not show it."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt(content.text("admin.cli.password"), hide_input=True, confirmation_prompt=True)
 
 
 def open_store():

@@ -7,14 +7,13 @@ command covers every host's societies (handlers/province/hosts.py), run from the
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import click
 
-from bot.commands.common import help_texts, json_option, load_settings
+from bot.commands.common import help_texts, json_option, load_settings, new_password
 from bot.content import text
 from bot.platform.shards import HostsUnavailable
 from handlers.province import evaluation, filing, sending
@@ -195,10 +194,7 @@ def create_user(username, password_stdin):
     """新建省科协工作人员的网页后台账号（只能看省科协的页面，不能进入任何学会的后台）。"""
     from bot.admin import accounts
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt(text("admin.cli.password"), hide_input=True, confirmation_prompt=True)
+    password = new_password(password_stdin)
     settings = load_settings()
     with registry(settings) as opened:
         try:
