@@ -38,7 +38,7 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
             return sheet_import.plan_import(db(), spec, path, None, name), name
         except SheetError as bad:
             drop_upload(token)
-            say_not_done(content.text(f"sheet_import.sheet_{bad.reason}", **bad.facts))
+            say_not_done(content.text(f"sheet_import.sheet_{bad.reason}", **dict(bad.facts, file=name)))
             abort(redirect(url_for(".upload")))
 
     def page(plan, name: str, created: list | None, token: str | None):

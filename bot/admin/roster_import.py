@@ -39,7 +39,7 @@ def _import(token: str, write: bool, overwrite: bool = False, skip_bad_rows: boo
         sheets = roster.read_rosters(path)
     except SheetError as bad:
         drop_upload(token)
-        say_not_done(membership.say(f"cli_roster.sheet_{bad.reason}", **bad.facts))
+        say_not_done(membership.say(f"cli_roster.sheet_{bad.reason}", **dict(bad.facts, file=name)))
         abort(redirect(url_for(".upload")))
     return membership.import_rosters(db(), sheets, name, actor(), date.today(), overwrite=overwrite,
                                      write=write, skip_bad_rows=skip_bad_rows)

@@ -105,7 +105,7 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         sheets = read_tables(path, dues.fee_rules()["import_columns"],
                              gather={"memo": tuple(statement_rules()["memo_words"])})
     except SheetError as error:
-        raise StatementError(f"sheet.{error.reason}", **error.facts) from None
+        raise StatementError(f"sheet.{error.reason}", **dict(error.facts, file=name or path.name)) from None
     sheets = [s for s in sheets if not [key for key in REQUIRED_COLUMNS if key not in s.columns]] or sheets[:1]
     missing = [key for key in REQUIRED_COLUMNS if key not in sheets[0].columns]
     if missing:
