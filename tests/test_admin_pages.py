@@ -188,3 +188,20 @@ def test_reply_reaches_the_member_and_close(staff, db, redis_client):
     again = post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": "补充"}, follow_redirects=True)
     assert "不能再回复" in page(again)
     assert ticket_store.find_ticket(db, ticket_no)["status"] == "closed"
+
+
+@pytest.mark.parametrize("form, said", [
+    ({"amount": "200", "years": "1"}, "勾选“金额不符合缴费标准，仍然登记”"),
+    ({"amount": "400", "years": "4"}, "勾选“金额不符合缴费标准，仍然登记”"),
+    ({"amount": "200", "years": "1", "force": "1"}, "在“备注”里写明原因"),
+])
+def test_an_amount_off_the_schedule_is_refused_in_the_forms_own_words_not_the_commands(staff, db, form, said):
+    """It said "请加 --force 并用 --note 说明原因": options of the command line, on a web form."""
+    refused = post(staff, "/admin/dues/record", dict(form, number="HNKX202000001", method="现金"),
+                   follow_redirects=True)
+    text = page(refused)
+    assert refused.status_code == 400 and said in text and "--" not in text.split("<main")[1], text
+    assert payments_of(db, find_payer(db, "HNKX202000001")) == []
+    forced = post(staff, "/admin/dues/record", dict(form, number="HNKX202000001", force="1", note="补缴差额"),
+                  follow_redirects=True)
+    assert "收据号" in page(forced)

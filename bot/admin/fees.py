@@ -96,7 +96,7 @@ def _recorded(form) -> str | None:
     note = form.get("note", "").strip() or None
     problem = dues.schedule_problem(payer["category"], amount, years, form.get("force") == "1", note)
     if problem:
-        say_not_done(content.text(f"cli_fees.{problem[0]}", **problem[1]))
+        say_not_done(t(f"dues.{problem[0]}", **problem[1]))
         return None
     like = find_nearby_payment(db(), payer, paid_on, amount, dues.fee_rules()["duplicate_days"])
     if like and form.get("again") != "1":
