@@ -179,8 +179,9 @@ def test_rejecting_needs_a_reason_and_tells_the_applicant(staff, db, redis_clien
     no_reason = post(staff, "/admin/applications/decide", {"app_no": app["app_no"], "decision": "reject"},
                      follow_redirects=True)
     assert "需要填写原因" in page(no_reason)
-    post(staff, "/admin/applications/decide", {"app_no": app["app_no"], "decision": "reject",
-                                               "reason": "学科不符"})
+    rejected = post(staff, "/admin/applications/decide", {"app_no": app["app_no"], "decision": "reject",
+                                                          "reason": "学科不符"}, follow_redirects=True)
+    assert "原因：“学科不符”。审批结果" in page(rejected)  # was "原因：学科不符审批结果会通过…", one run-on line
     closed = find_application(db, app["app_no"])
     assert (closed["status"], closed["reason"]) == ("rejected", "学科不符")
     [(openid, _, text)] = queued(redis_client)
