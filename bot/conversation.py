@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from dataclasses import dataclass, field, replace
 
@@ -25,7 +26,7 @@ from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDL
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
-from storage.database import ReadOnlyRefused, refused_anything
+from storage.database import READER_BUSY_TIMEOUT_MS, ReadOnlyRefused, refused_anything, write_all_or_nothing
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -179,6 +180,17 @@ class Context:
         else:
             write_quietly(write, self.db)
 
+    def write(self, write) -> None:
+        """`write(db)`: a write to the member store the reply promises (a ticket opened), its result
+        unused. Answered at once, it is left on the turn and made when the answer is complete, in
+        one transaction with the turn's other such writes, before the reply (_write_before_reply);
+        otherwise it is made now. Either way a failure is the member's error reply, as any
+        handler's."""
+        if self.at_once:
+            self.turn.before_reply.append(write)
+        else:
+            write(self.db)
+
     def start_flow(self, name: str, step: str, **data) -> None:
         """Start a flow in place of the current one; a paused form waits under it (end_flow)."""
         waiting = self._waiting_under(name)
@@ -241,6 +253,20 @@ def write_quietly(write, db) -> None:
         log.warning("a write after the reply failed", exc_info=True)
 
 
+def _write_before_reply(services, turn: state.MemberTurn) -> None:
+    """The writes an answer made at once promises (Context.write), in one transaction with the
+    writing store, once nothing can make the answer give up any more. The store's write lock is
+    waited for no longer than a reader waits (storage.database), so that the reply is not held
+    up: past that, ReadOnlyRefused with nothing written, and the message is answered in the pool,
+    where the lock is waited for under the reply's deadline."""
+    if not turn.before_reply:
+        return
+    try:
+        write_all_or_nothing(services.db, turn.before_reply, READER_BUSY_TIMEOUT_MS)
+    except sqlite3.OperationalError as error:  # locked past the wait (or failing): nothing written
+        raise ReadOnlyRefused(f"the store: {error}") from None
+
+
 def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,
             routed: Intent | None = None) -> Reply:
     """The reply to one message, in its member's turn (see state.begin_message); raises
@@ -273,6 +299,8 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply, turn)  # notices, newsletters
         if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
             raise ReadOnlyRefused(kind)
+        if at_once:
+            _write_before_reply(services, turn)
     except ReadOnlyRefused as refused:
         if tried:
             services.at_once.note(kind, gave_up=True)

@@ -15,6 +15,7 @@ import sqlite_utils
 from sqlite_utils.utils import dedupe_keys
 
 from storage import migrations
+from storage.sqlite import transaction
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -161,6 +162,21 @@ def waiting_at_most(db: sqlite_utils.Database, busy_ms: int):
         yield db
     finally:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def write_all_or_nothing(db: sqlite_utils.Database, writes, busy_ms: int) -> None:
+    """`write(db)` for each of `writes`, in one transaction, another's write lock waited for no
+    longer than `busy_ms`: on any failure (sqlite3.OperationalError for a lock held past the wait)
+    nothing is written, and the error is raised."""
+    with waiting_at_most(db, busy_ms):
+        try:
+            with transaction(db):
+                for write in writes:
+                    write(db)
+        except BaseException:
+            if db.conn.in_transaction:  # the COMMIT itself failed
+                db.execute("ROLLBACK")
+            raise
 
 
 def take_and_release_write_lock(db: sqlite_utils.Database) -> None:

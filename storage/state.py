@@ -88,6 +88,9 @@ class MemberTurn:
         # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
         # made at once for after its reply (bot.conversation.Context.after_reply).
         self.after_reply: list = []
+        # Writes the reply promises (a ticket opened), left by an answer made at once for the end
+        # of the answer, before its reply (bot.conversation.Context.write).
+        self.before_reply: list = []
 
     def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None,
               raw_inbox_mark: bytes | None) -> None:
@@ -99,7 +102,8 @@ class MemberTurn:
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
         self.flow = json.loads(self._raw_flow) if self._raw_flow else None
-        self.outcome, self.later, self.after_reply, self.inbox_empty = "keep", [], [], False
+        self.outcome, self.later, self.after_reply, self.before_reply = "keep", [], [], []
+        self.inbox_empty = False
 
     def save(self, flow: dict) -> None:
         self.flow, self.outcome = flow, "save"

@@ -10,16 +10,19 @@ import time
 from dataclasses import replace
 
 import pytest
+from rq import Queue
 
 from bot import content
+from bot.config import load_config
 from bot.messages import Reply
+from bot.outbound import QUEUE_NAME
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
 from storage.tickets import list_tickets
 from tests.job_board import TODAY, post
-from tests.test_webhook import account, event_xml, new_member, wire  # noqa: F401  (fixtures)
+from tests.test_webhook import account, event_xml, new_member, wire, wire_with  # noqa: F401  (fixtures)
 
 WRITES = [
     "insert into members (member_no, name, category) values ('X1', '李四', 'regular')",
@@ -261,3 +264,59 @@ def test_a_cancel_right_after_a_request_is_answered_at_once_and_marks_the_guess_
     rows = list(db.query("select text, guess, reason from misunderstood"))
     assert rows == [{"text": "我要入会", "guess": "signup", "reason": "cancelled"}]
     assert answered_in == [True, True]
+
+
+# --- a request for a person: a write the reply promises, made at once before the reply ---------------
+
+def human_tickets(db, openid: str) -> list[str]:
+    return [row["body"] for row in db.query("select body from tickets where openid = ? and category = '人工'",
+                                            [openid])]
+
+
+def lock_the_store_for(config, seconds: float) -> None:
+    """The secretariat imports a roster: the store's write lock held `seconds` from now."""
+    importing = open_database(config.sqlite_path)
+    importing.execute("BEGIN IMMEDIATE")
+    threading.Timer(seconds, lambda: importing.execute("ROLLBACK")).start()
+
+
+def test_a_request_for_a_person_is_answered_at_once_and_queued_once(wire, db, monkeypatch):
+    """The ticket is written in the request thread before the reply says it is: no hop to the pool."""
+    answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "human")
+    member = new_member()
+    assert wire.say(member, "我要找人工客服").startswith(content.text("human.text"))
+    assert "还在等工作人员处理" in wire.say(member, "人工")  # human.again: added to the waiting ticket
+    assert human_tickets(db, member) == ["我要找人工客服\n人工"]
+    assert answered_in == [True, True]
+
+
+def test_a_request_for_a_person_while_the_store_is_busy_is_queued_once_by_the_pool(wire, db, config, monkeypatch):
+    """The write lock is held longer than the request thread waits: the answer gives up having
+    written nothing, and the pool, which waits for the lock within the reply's deadline, writes the
+    ticket once and gives the same reply."""
+    answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "human")
+    member = new_member()
+    lock_the_store_for(config, 1.0)
+    assert wire.say(member, "转人工").startswith(content.text("human.text"))
+    assert human_tickets(db, member) == ["转人工"]
+    assert answered_in == [True, False]
+
+
+def test_a_request_for_a_person_while_the_store_is_locked_past_the_deadline_is_answered_in_time(
+        env, account, db, redis_client, monkeypatch):
+    """Locked past the reply's budget: the member is told the answer will follow, in time (the request
+    thread waits for the lock no longer than a reader does); the ticket is written once the lock is
+    free, and its reply follows by customer-service message."""
+    wire = wire_with(env, account, BOT_REPLY_BUDGET="1.0")
+    member = new_member()
+    lock_the_store_for(load_config(env), 2.5)
+    started = time.monotonic()
+    assert wire.say(member, "转人工") == content.text("deadline.later")
+    assert time.monotonic() - started < 2.0
+    queue = Queue(QUEUE_NAME, connection=redis_client)
+    deadline = time.monotonic() + 10
+    while queue.count == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [job] = queue.jobs
+    assert job.args[0] == member and job.args[2].startswith(content.text("human.text"))
+    assert human_tickets(db, member) == ["转人工"]

@@ -19,7 +19,7 @@ def now() -> datetime:
     return datetime.now()
 
 
-@handles("human", menu="MENU_HUMAN")
+@handles("human", menu="MENU_HUMAN", reads_only=True)
 def ask_for_a_person(ctx):
     refused = refuse_someone_elses_details(ctx)  # "张伟的电话是多少": no ticket, the privacy answer
     if refused is not None:
@@ -32,10 +32,10 @@ def ask_for_a_person(ctx):
     earlier = waiting_human_ticket(ctx.db, ctx.openid)
     if earlier is not None:
         if ctx.text:
-            add_to_ticket(ctx.db, earlier["ticket_no"], said)
+            ctx.write(lambda db: add_to_ticket(db, earlier["ticket_no"], said))
         reply = ctx.reply("human.again", since=_since(earlier["created_at"]))
     else:
-        open_human_ticket(ctx.db, ctx.openid, said)
+        ctx.write(lambda db: open_human_ticket(db, ctx.openid, said))
         reply = ctx.reply("human.text")
     return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
 
