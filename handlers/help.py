@@ -3,6 +3,7 @@
 The full list of services is shown on 帮助 (or the menu) and after a real miss; small talk
 ("你好", "在吗", "好的", "谢谢", an emoji or a sticker) gets one friendly line instead.
 """
+import functools
 import re
 
 from bot import clarify, content, offers, paging
@@ -16,6 +17,7 @@ from handlers.human import office_hours
 from handlers.fees import chat as fees
 from handlers.members import signup
 from handlers.tickets import feedback
+from storage import state
 
 
 def _words() -> dict:
@@ -137,9 +139,14 @@ def common_question(text: str) -> str | None:
 def about_society(ctx):
     """"学会在哪里", "周末上班吗", "有没有会员微信群": a question about the society itself, answered from
     content/ ([[about.questions]]) whatever the router guessed; None when the message is none of them."""
-    question = _about_asked(ctx.text)
+    question = _about_asked(ctx.text, lambda: state.recent_topic(ctx.redis, ctx.openid))
     if question is None:
         return None
+    topic = question.get("topic") or question.get("after")
+    if topic:  # "我已经转了300了" after a fraud warning: read with it (entries `after` the topic)
+        state.remember_topic(ctx.redis, ctx.openid, topic)
+    if question.get("hand_over"):  # a fraud report, a request to delete one's data: the secretariat gets it
+        human.pass_on(ctx, ctx.text)
     if question.get("reply"):  # another capability's own answer ("news.how_often")
         return ctx.reply(question["reply"], **content.society()["secretariat"])
     if question.get("answer_from") == "anyone_there":  # "有人吗": the assistant is, and when the staff are
@@ -154,15 +161,18 @@ def about_society(ctx):
                                                 **content.society()["secretariat"]))
 
 
-def _about_asked(text: str) -> dict | None:
+def _about_asked(text: str, recent_topic) -> dict | None:
     """The first [[about.questions]] entry each of whose `asks` groups has a word in the message (lower-cased,
-    or without spaces and punctuation) and none of whose `not` words it holds."""
+    or without spaces and punctuation) and none of whose `not` words it holds; an entry `after` a topic only
+    when the member's last such answer was on it (`recent_topic`, read only when such an entry's words are there)."""
     by_first, questions = _about_index(content.replies()["about"]["questions"])
     held = set(by_first.get("", ()))
     for said in {(text or "").lower(), _plain(text)}:
         held.update(word for at, char in enumerate(said) for word in by_first.get(char, ()) if said.startswith(word, at))
+    topic = functools.cache(recent_topic)
     return next((question for question, asks, refused in questions
-                 if all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)), None)
+                 if all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
+                 and (not question.get("after") or topic() == question["after"])), None)
 
 
 _about_indexes: dict[int, tuple] = {}

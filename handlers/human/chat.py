@@ -28,16 +28,20 @@ def ask_for_a_person(ctx):
         return ctx.reply("human.bot")
     if ctx.text and asks_for_contact(ctx.text):  # "秘书处电话多少", "你们地址在哪": told, no one is called
         return ctx.reply("human.contact", **content.society()["secretariat"])
-    said = ctx.text or content.text("tickets.human_by_menu")
-    earlier = waiting_human_ticket(ctx.db, ctx.openid)
-    if earlier is not None:
-        if ctx.text:
-            ctx.write(lambda db: add_to_ticket(db, earlier["ticket_no"], said))
-        reply = ctx.reply("human.again", since=_since(earlier["created_at"]))
-    else:
-        ctx.write(lambda db: open_human_ticket(db, ctx.openid, said))
-        reply = ctx.reply("human.text")
+    earlier = pass_on(ctx, ctx.text or content.text("tickets.human_by_menu"), add=bool(ctx.text))
+    reply = ctx.reply("human.again", since=_since(earlier["created_at"])) if earlier else ctx.reply("human.text")
     return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+
+
+def pass_on(ctx, said: str, add: bool = True) -> dict | None:
+    """Put what the member said on the secretariat's queue: added to their request for a person still
+    waiting (returned; `add`: unless the menu was clicked again), or as a new one (None returned)."""
+    earlier = waiting_human_ticket(ctx.db, ctx.openid)
+    if earlier is None:
+        ctx.write(lambda db: open_human_ticket(db, ctx.openid, said))
+    elif add:
+        ctx.write(lambda db: add_to_ticket(db, earlier["ticket_no"], said))
+    return earlier
 
 
 def asks_if_bot(text: str) -> bool:

@@ -11,6 +11,8 @@ from bot.conversation import answer_intent, answer_while_paused, asks_something_
 from bot.registry import handles, step
 from bot.validation import looks_like_a_question
 from handlers.fees import chat as fees
+from handlers.human import chat as human
+from handlers.human import office_hours
 from handlers.tickets import chat as tickets
 from storage.tickets import create_ticket
 
@@ -91,8 +93,22 @@ def _says_what_is_wrong(text: str) -> bool:
 
 
 def _tries_draft(ctx) -> bool:
-    """A yes, the feedback again, or how long it will take ("这个一般多久能处理": the draft's own question)."""
-    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text)
+    """A yes, the feedback again, how long it will take ("这个一般多久能处理": the draft's own question), or
+    a person asked for."""
+    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text) or wants_a_person(ctx.text)
+
+
+def wants_a_person(text: str) -> bool:
+    """"别跟我整机器人那一套 我要找人", "让你们负责人给我打电话": a complaint that asks for a person."""
+    return any(word in text for word in _rules()["person_words"])
+
+
+def _hand_over(ctx, said: str):
+    """The complaint and the ask for a person go to the secretariat's staff as one request for a person."""
+    ctx.end_flow()
+    human.pass_on(ctx, said)
+    return ctx.reply("feedback.handed_over").with_note(
+        content.text("human.when", when=office_hours.when_text(human.now())))
 
 
 def _asks_how_long(text: str) -> bool:
@@ -101,6 +117,8 @@ def _asks_how_long(text: str) -> bool:
 
 @step("feedback", "body", reads_only=True, prompt="feedback.ask", tries=_tries_body, own_intents=("feedback",))
 def take_body(ctx):
+    if wants_a_person(ctx.text):
+        return _hand_over(ctx, ctx.text)
     return _submit(ctx, ctx.text)
 
 
@@ -110,6 +128,8 @@ def confirm_draft(ctx):
     to it, never put in its place."""
     if says_yes(ctx.text):
         return _submit(ctx, ctx.flow_data["body"])
+    if wants_a_person(ctx.text):
+        return _hand_over(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
     if looks_like_a_question(ctx.text) and not _says_what_is_wrong(ctx.text):  # "这个一般多久能处理": no part of it
         if _asks_how_long(ctx.text):
             return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))

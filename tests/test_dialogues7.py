@@ -1,0 +1,119 @@
+"""Answering what was asked, in members' words (/work/notes-danswers.md): suspected fraud warned about and passed
+to the secretariat, with its follow-ups read as part of it; a request to delete one's data or a question about why it
+is kept answered without binding; a complaint that asks for a person handed over, not filed as written feedback."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_dialogues import visitor  # noqa: F401  (fixture)
+from tests.test_dialogues3 import tickets_of
+from tests.test_dialogues4 import bound  # noqa: F401  (fixture)
+
+MENU = "回复数字"
+BINDING = "请输入您的姓名"
+NOT_OURS = "个人账户"
+
+
+def _human_tickets(db, openid="o_visitor") -> list[dict]:
+    return [ticket for ticket in tickets_of(db, openid) if ticket["category"] == "人工"]
+
+
+# --- suspected fraud ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", [
+    "有人加我微信说是学会秘书处的，让我把会费转到他个人账户，是真的吗",
+    "有个自称学会老师的人打电话让我交评审费到一个私人账户",
+    "对方让我把年会费打到他私人银行卡上 靠谱吗",
+])
+def test_a_request_to_pay_a_personal_account_is_warned_about_and_passed_on(visitor, db, said):
+    reply = visitor.says(said)
+    assert NOT_OURS in reply and "110" in reply and "0371-6000 0000" in reply
+    assert "不接受广告" not in reply and BINDING not in reply and MENU not in reply
+    assert [t["body"] for t in _human_tickets(db)] == [said]
+
+
+@pytest.mark.parametrize("said", [
+    "我收到一个链接说会员资格要过期了点链接缴费 http://xh-pay.cn/a 这是你们发的吗",
+    "有人发短信说我的会员证要年审 让我点链接填银行卡 你们发的吗",
+])
+def test_a_payment_link_in_a_message_is_said_not_ours(visitor, db, said):
+    reply = visitor.says(said)
+    assert "不要点" in reply and "银行卡" in reply and "不接受广告" not in reply
+    assert len(_human_tickets(db)) == 1
+
+
+def test_money_already_lost_gets_the_urgent_steps(visitor, db):
+    reply = visitor.says("我已经按照对方说的转了800块钱 说是交年会费 现在联系不上了 怎么办")
+    assert "110" in reply and "止付" in reply and "会费标准" not in reply
+    assert len(_human_tickets(db)) == 1
+
+
+def test_what_follows_a_fraud_warning_is_read_as_part_of_it(bound, db):
+    bound.says("有人加我说是秘书处的 让我把今年会费转到他个人支付宝 真的假的")
+    lost = bound.says("我已经转了200了")
+    assert "110" in lost and "止付" in lost and BINDING not in lost
+    counted = bound.says("那我的会费算交了没有")
+    assert "不算" in counted
+    passed = bound.says("他微信号是zs_xuehui 你们查一下是不是你们的人")
+    assert "查不到" in passed and "秘书处" in passed and "请用一条消息写下" not in passed
+    bodies = [t["body"] for t in _human_tickets(db, "o_bound")]
+    assert len(bodies) == 1 and "zs_xuehui" in bodies[0] and "转了200" in bodies[0]
+
+
+def test_after_a_fraud_warning_an_unrelated_question_is_answered_as_usual(bound):
+    bound.says("有人加我说是秘书处的 让我把今年会费转到他个人支付宝 真的假的")
+    reply = bound.says("我的会费交到哪年了")
+    assert "会费缴至" in reply
+
+
+def test_without_a_fraud_warning_before_a_payment_is_no_loss(bound):
+    reply = bound.says("我已经转了100了")
+    assert "110" not in reply
+
+
+def test_a_question_about_the_payment_link_is_no_fraud(visitor, db):
+    assert "110" not in visitor.says("缴费链接在哪")
+    assert _human_tickets(db) == []
+
+
+# --- personal data -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["请删除我的个人信息", "把我的资料都删掉", "注销账号 删除我的信息"])
+def test_a_request_to_delete_ones_data_is_passed_on_without_binding(visitor, db, said):
+    reply = visitor.says(said)
+    assert "删除" in reply and "秘书处" in reply and BINDING not in reply and MENU not in reply
+    assert [t["body"] for t in _human_tickets(db)] == [said]
+
+
+def test_leaving_and_deleting_ones_data_are_both_taken(visitor, db):
+    reply = visitor.says("我不想当会员了 把我的资料都删了")
+    assert "退会" in reply and "删除" in reply
+    assert len(_human_tickets(db)) == 1
+
+
+def test_why_the_society_keeps_ones_mobile_is_answered_without_binding(visitor, db):
+    reply = visitor.says("你们为什么要收集我的手机号")
+    assert "会员服务" in reply and BINDING not in reply and MENU not in reply
+    assert _human_tickets(db) == []
+
+
+def test_how_long_a_deletion_takes_follows_the_request(visitor):
+    visitor.says("请删除我的个人信息")
+    reply = visitor.says("多久能删好")
+    assert "核实" in reply and MENU not in reply and "订阅" not in reply
+
+
+def test_correcting_ones_record_is_no_deletion(bound, db):
+    bound.says("我的单位填错了 改成郑州轻工业大学")
+    assert _human_tickets(db, "o_bound") == []
+
+
+# --- a complaint that asks for a person ----------------------------------------------------------------------
+
+def test_a_complaint_then_asking_for_a_person_is_handed_over_with_the_complaint(visitor, db):
+    visitor.says("我要投诉 上个月的培训发票到现在都没给我开")
+    reply = visitor.says("别跟我整机器人那一套 我要找人")
+    assert "工作人员" in reply and "已收到您的反馈" not in reply
+    tickets = tickets_of(db)
+    assert [t["category"] for t in tickets] == ["人工"]
+    assert "发票到现在都没给" in tickets[0]["body"] and "找人" in tickets[0]["body"]
