@@ -15,6 +15,8 @@ from handlers.events import chat as events
 from handlers.human import chat as human
 from handlers.human import office_hours
 from handlers.fees import chat as fees
+from handlers.fees import dues
+from handlers.jobs import chat as jobs
 from handlers.members import signup
 from handlers.tickets import feedback
 from storage import state
@@ -125,7 +127,16 @@ def not_understood(ctx):
         return Reply(text=answered)
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
+    if asks_something(ctx.text):  # "停车方便不", "宽限期过了会咋样": said plainly not known here, and whom to ask
+        return ctx.reply("unknown.question")
     return _menu(ctx, "unknown.text")
+
+
+def asks_something(text: str) -> bool:
+    """A question, also in the spoken forms looks_like_a_question leaves out ("管饭不", "会咋样")."""
+    words, said = content.replies()["unknown"], (text or "").strip().lower()
+    return looks_like_a_question(said) or any(word in said for word in words["question_words"]) \
+        or said.rstrip("。.!！ ").endswith(tuple(words["question_tails"]))
 
 
 def common_question(text: str) -> str | None:
@@ -153,25 +164,31 @@ def about_society(ctx):
         return _anyone_there(ctx)
     if question.get("answer_from") == "invoice":  # "我要开发票": the invoice's details asked
         return fees.start_invoice(ctx)
+    if question.get("answer_from") == "job_posting":  # "我们公司想在你们这发招聘": how to publish, not the job list
+        return jobs.to_post(ctx)
     if question.get("answer_from") == "signup":  # member benefits: the sign-up's own answer
         answered = signup.form_question(ctx.text, in_form=False)
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint")) \
             if answered else None
     return Reply(text=question["answer"].format(name=content.society()["name"], when=office_hours.when_text(human.now()),
-                                                **content.society()["secretariat"]))
+                                                grace_days=dues.fee_rules()["grace_days"], **content.society()["secretariat"]))
 
 
 def _about_asked(text: str, recent_topic) -> dict | None:
     """The first [[about.questions]] entry each of whose `asks` groups has a word in the message (lower-cased,
     or without spaces and punctuation) and none of whose `not` words it holds; an entry `after` a topic only
-    when the member's last such answer was on it (`recent_topic`, read only when such an entry's words are there)."""
-    by_first, questions = _about_index(content.replies()["about"]["questions"])
+    when the member's last such answer was on it (`recent_topic`, read only when such an entry's words are there);
+    in a complaint ([about] complaint_words), only an entry that hands over."""
+    about = content.replies()["about"]
+    by_first, questions = _about_index(about["questions"])
     held = set(by_first.get("", ()))
     for said in {(text or "").lower(), _plain(text)}:
         held.update(word for at, char in enumerate(said) for word in by_first.get(char, ()) if said.startswith(word, at))
+    complains = any(word in (text or "") for word in about.get("complaint_words", ()))  # "我要投诉…": the feedback takes it
     topic = functools.cache(recent_topic)
     return next((question for question, asks, refused in questions
-                 if all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
+                 if (question.get("hand_over") or not complains)
+                 and all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
                  and (not question.get("after") or topic() == question["after"])), None)
 
 

@@ -229,7 +229,7 @@ def test_a_message_not_understood_is_answered_at_once_and_kept_for_the_secretari
     answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "unknown")
     member = new_member()
     reply = wire.say(member, "我家猫不吃饭怎么办 13812345678")
-    assert reply == content.text("unknown.text")
+    assert reply == content.text("unknown.question")
     [kept] = list(db.query("select * from misunderstood"))
     assert kept["guess"] == "unknown" and kept["text"] == "我家猫不吃饭怎么办 138****5678"
     assert answered_in == [True]
@@ -242,7 +242,7 @@ def test_a_message_not_understood_while_the_store_is_busy_is_answered_and_kept_o
     importing = open_database(config.sqlite_path)
     importing.execute("BEGIN IMMEDIATE")
     try:
-        assert wire.say(member, "我家猫不吃饭怎么办") == content.text("unknown.text")
+        assert wire.say(member, "我家猫不吃饭怎么办") == content.text("unknown.question")
         assert db.execute("select count(*) from misunderstood").fetchone()[0] == 0
     finally:
         importing.execute("ROLLBACK")

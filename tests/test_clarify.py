@@ -84,7 +84,7 @@ def test_thanks_get_a_polite_line_not_sorry(alice):
 
 def test_a_real_miss_still_gets_help_and_is_kept_masked(alice, db):
     reply = alice.says("我家猫不吃饭怎么办 13812345678")
-    assert reply == content.text("unknown.text")
+    assert reply == content.text("unknown.question")
     [row] = kept(db)
     assert row["reason"] == misunderstood.UNKNOWN and row["guess"] == "unknown"
     assert "13812345678" not in row["text"] and "138****5678" in row["text"]

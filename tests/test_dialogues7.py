@@ -117,3 +117,99 @@ def test_a_complaint_then_asking_for_a_person_is_handed_over_with_the_complaint(
     tickets = tickets_of(db)
     assert [t["category"] for t in tickets] == ["人工"]
     assert "发票到现在都没给" in tickets[0]["body"] and "找人" in tickets[0]["body"]
+
+
+# --- a specific question gets its own answer, not the neighbouring stock text --------------------------------
+
+FEE_TABLE = "会费标准："
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("我会费交重复了 多的能退吗", "顺延"),
+    ("退休人员会费有减免吗", "没有按退休"),
+    ("会费宽限期是几天", "90 天"),
+    ("中间断了两年没交 要补缴吗", "不必补缴"),
+    ("汇款附言要写什么", "会员编号"),
+    ("钱转过去了怎么知道你们到账了", "会费缴至"),
+    ("我儿子能帮我交会费吗", "附言"),
+])
+def test_a_question_about_one_detail_of_dues_gets_its_answer_not_the_fee_table(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and FEE_TABLE not in reply and MENU not in reply and BINDING not in reply
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("可以开增值税专用发票吗", "专票"),
+    ("发票抬头开错了 可以换开吗", "重开"),
+    ("发票是电子的还是纸质的", "电子发票发到"),
+])
+def test_a_question_about_an_invoice_gets_its_answer(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and FEE_TABLE not in reply and MENU not in reply
+
+
+def test_an_invoice_title_given_with_the_request_is_taken(bound, db):
+    reply = bound.says("麻烦帮我登记开票 抬头是郑州某某检测技术有限公司")
+    assert "郑州某某检测技术有限公司" in reply and "请把下面几项发给我" not in reply
+    assert any("郑州某某检测技术有限公司" in t["body"] for t in tickets_of(db, "o_bound"))
+
+
+def test_an_events_certificate_question_says_what_is_known_and_whom_to_ask(bound):
+    reply = bound.says("参加培训有没有结业证书 能算继续教育学时吗")
+    assert "证书" in reply and "0371-6000 0000" in reply and "即将举行" not in reply and "请用一条消息写下" not in reply
+
+
+def test_a_complaint_about_a_certificate_is_still_a_complaint(visitor):
+    assert "您要反馈的内容是" in visitor.says("我要投诉 去年培训的结业证书一直没寄给我")
+
+
+def test_an_employer_asking_how_to_post_and_what_it_costs_is_answered_on_posting(visitor):
+    how = visitor.says("我们医院想在你们公众号上发个招聘，怎么操作")
+    assert "发布招聘" in how and MENU not in how and "最新职位" not in how
+    cost = visitor.says("收费不")
+    assert "收不收费" in cost and FEE_TABLE not in cost
+    review = visitor.says("要审核吗 多久能挂出来")
+    assert "审核" in review and MENU not in review
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("学会能帮我评副高职称吗", "不评职称"),
+    ("你们能给我开个在职证明吗", "工作单位开"),
+    ("换届以后新的理事长是谁", "决议公告"),
+    ("省学会会员证全国都认吗", "全国学会"),
+    ("研究生毕业以后学生会员怎么办", "普通会员"),
+])
+def test_what_the_society_does_not_do_or_know_is_said_plainly(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and MENU not in reply and BINDING not in reply and "即将举行" not in reply
+
+
+@pytest.mark.parametrize("said", ["会场附近好停车吗", "开会那天中午管饭不", "这个会议室有投影没"])
+def test_a_question_nothing_here_answers_says_so_and_whom_to_ask_not_the_menu(visitor, said):
+    reply = visitor.says(said)
+    assert ("答不上来" in reply or "没有写" in reply) and "0371-6000 0000" in reply
+    assert "1. 申请入会" not in reply and "回复数字" not in reply
+
+
+# --- English ---------------------------------------------------------------------------------------------------
+
+def test_an_english_fraud_report_is_warned_about_in_english_and_passed_on(visitor, db):
+    reply = visitor.says("A man asked me to send my membership fee to his personal account. Is he from you?")
+    assert "scam" in reply and "110" in reply and "请" not in reply
+    assert len(_human_tickets(db)) == 1
+
+
+def test_an_english_request_to_delete_ones_data_is_passed_on(visitor, db):
+    reply = visitor.says("Please delete my personal data")
+    assert "secretariat" in reply and "name as registered" not in reply
+    assert len(_human_tickets(db)) == 1
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("Can I get my dues refunded?", "refunded"),
+    ("Will I get a certificate for the training?", "certificate"),
+    ("I live overseas, how can I pay the fee?", "abroad"),
+])
+def test_a_specific_english_question_gets_its_answer_in_english(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and "yuan a year" not in reply and "Reply with the number" not in reply

@@ -182,6 +182,8 @@ def show_events(ctx):
     unlisted = _unlisted_detail(ctx, ahead) if missing is None else None
     if unlisted is not None:  # "年会可以带家属吗": not in the notice, said so, with whom to ask
         return unlisted
+    if missing is None and guide.mentions(ctx.text, "unknown_detail_words") and guide.named_in(ctx.text) is None:
+        return ctx.reply("events.detail_unknown", **content.society()["secretariat"])  # "中午管饭不": not the list
     # not after `missing`: the list it opens would take the place of the list shown
     meetings = _meetings(ctx) if missing is None and asks_for_meetings(ctx.text) else None
     reply = missing or meetings or _show_list(ctx, *_question(ctx))

@@ -333,6 +333,8 @@ def asks_for_invoice(text: str) -> bool:
 def start_invoice(ctx):
     """How invoices are issued, and the details asked for here: sent on to the secretariat as a ticket."""
     ctx.start_flow(INVOICE, "details", said=ctx.text)
+    if unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", ctx.text or "")):  # "帮我登记一下 抬头是洛阳某某研究院": taken
+        return invoice_details(ctx)
     return ctx.reply("fees.invoice_ask", **content.society()["secretariat"])
 
 

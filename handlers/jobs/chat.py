@@ -56,11 +56,11 @@ def find_jobs(ctx):
     slots = ctx.intent.slots if ctx.intent and ctx.intent.name == "jobs" else {}
     text = ctx.text if slots else ""  # a menu click lists the newest
     if text and any(word in text for word in job_board.settings()["chat"]["post_words"]):
-        return _to_post(ctx)  # an employer, not a seeker
+        return to_post(ctx)  # an employer, not a seeker
     return _search(ctx, slots.get("keywords", []), slots.get("city"), text)
 
 
-def _to_post(ctx) -> Reply:
+def to_post(ctx) -> Reply:
     """How to publish a posting; the posting itself, when it comes with the request or next, goes to the
     secretariat as a request (a ticket) to review and publish."""
     if _gives_posting(ctx.text):
