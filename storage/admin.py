@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from storage.database import first_of, now_iso
-from storage.members import ROLL_STATUSES, record_history
+from storage.members import ROLL_STATUSES, member_filters, member_search, record_history
 from storage.sqlite import transaction
 
 ROLES = ("admin", "staff", "unit")
@@ -154,16 +154,11 @@ def member_page(db: sqlite_utils.Database, text: str | None = None, category: st
                 status: str | None = None, unit_id: int | None = None, offset: int = 0,
                 limit: int | None = 50) -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
-    and the count (limit None: all of them)."""
-    where, params = [], []
+    and the count (limit None: all of them). The text is looked for as the command line's search does it."""
+    where, params = member_filters(category, status, unit_id)
     if text:
-        where.append("(member_no like ? or name like ? or mobile like ? or work_unit like ? "
-                     "or discipline like ? or remarks like ?)")
-        params += [f"%{text}%"] * 6
-    for column, value in (("category", category), ("status", status), ("unit_id", unit_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+        condition, values = member_search(text)
+        where, params = [condition, *where], [*values, *params]
     clause = " and ".join(where) or None
     rows = list(db["members"].rows_where(clause, params, order_by="id", offset=offset, limit=limit))
     return rows, db["members"].count_where(clause, params)

@@ -178,24 +178,36 @@ def count_members(db: sqlite_utils.Database, categories=INDIVIDUAL_CATEGORIES,
 
 def list_members(db: sqlite_utils.Database, category: str | None = None, status: str | None = None,
                  unit_id: int | None = None, limit: int | None = None) -> list[dict]:
+    where, params = member_filters(category, status, unit_id)
+    return list(db["members"].rows_where(" and ".join(where) or None, params, order_by="id",
+                                         limit=limit))
+
+
+def member_filters(category: str | None = None, status: str | None = None,
+                   unit_id: int | None = None) -> tuple[list[str], list]:
+    """The conditions (and their values) of a list of members by category, status and unit; None: any."""
     where, params = [], []
     for column, value in (("category", category), ("status", status), ("unit_id", unit_id)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    return list(db["members"].rows_where(" and ".join(where) or None, params, order_by="id",
-                                         limit=limit))
+    return where, params
 
 
 def search_members(db: sqlite_utils.Database, text: str, limit: int = 50) -> list[dict]:
-    """Members whose number, name, mobile, unit, discipline or remarks contains the text; a name is
-    compared without spaces, so 张伟 finds a member stored as "张 伟" and "张 伟" finds 张伟."""
+    """Members whose number, name, mobile, unit, discipline or remarks contains the text (member_search)."""
+    condition, params = member_search(text)
+    return list(db["members"].rows_where(condition, params, order_by="id", limit=limit))
+
+
+def member_search(text: str) -> tuple[str, list]:
+    """The condition (and its values) of a member whose number, name, mobile, unit, discipline or remarks
+    contains the text; a name is compared without spaces, so 张伟 finds a member stored as "张 伟" and
+    "张 伟" finds 张伟."""
     like = f"%{text}%"
     name_like = f"%{''.join(text.split())}%"
-    return list(db["members"].rows_where(
-        "member_no like ? or replace(name, ' ', '') like ? or mobile like ? or work_unit like ? "
-        "or discipline like ? or remarks like ?",
-        [like, name_like, like, like, like, like], order_by="id", limit=limit))
+    return ("(member_no like ? or replace(name, ' ', '') like ? or mobile like ? or work_unit like ? "
+            "or discipline like ? or remarks like ?)", [like, name_like, like, like, like, like])
 
 
 # --- units --------------------------------------------------------------------

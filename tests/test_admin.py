@@ -243,6 +243,17 @@ def test_an_upload_that_is_not_a_roster_goes_back_with_why(staff):
     assert "没有找到表头" in page(staff.get(staff.get(unreadable.location).location))
 
 
+def test_the_console_search_finds_a_name_written_with_a_space_as_the_cli_does(staff, db):
+    """A roster may write 张 伟 and a secretary types 张伟, or the other way round: the same member."""
+    insert_member(db, {"member_no": "HNKX201900003", "name": "张 伟", "category": "regular",
+                       "mobile": "13800138003"}, actor="test")
+    insert_member(db, {"member_no": "HNKX201900004", "name": "欧阳明", "category": "regular",
+                       "mobile": "13800138004"}, actor="test")
+    assert "HNKX201900003" in page(staff.get("/admin/members/?q=张伟"))
+    assert "HNKX201900004" in page(staff.get("/admin/members/?q=欧阳 明"))
+    assert "HNKX201900004" not in page(staff.get("/admin/members/?q=张伟"))
+
+
 def test_search_filter_and_edit_with_validation(staff, db):
     insert_member(db, {"member_no": "HNKX201900001", "name": "张伟", "category": "regular",
                        "mobile": "13800138000", "work_unit": "郑州大学"}, actor="test")
