@@ -62,6 +62,11 @@ class Sheet:
     name: str | None = None                          # the worksheet's name (.xlsx)
     shifted: list[int] = field(default_factory=list)  # rows read one column to the left (see `anchor`)
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> a cell's fill, ARGB
+    sections: list[tuple[int, str]] = field(default_factory=list)  # (row, text) of a heading row: 一、理事单位
+
+    def section_of(self, row: int) -> str | None:
+        """The text of the last heading row above `row` (the rows under 二、理事单位 are its units)."""
+        return next((text for at, text in reversed(self.sections) if at < row), None)
 
 
 # --- reading ------------------------------------------------------------------
@@ -127,6 +132,9 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
             sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
             continue
         if all(is_blank(v) for v in values.values()):
+            said = [v for v in row if not is_blank(v)]
+            if len(said) == 1 and isinstance(said[0], str) and not said[0].strip().isdigit():
+                sheet.sections.append((index + 1, said[0].strip()))  # 二、理事单位 over the rows under it
             continue  # a pre-numbered template row with nothing filled in
         for key, found in gathered.items():
             values[key] = [(column.header, row[column.index]) for column in found]

@@ -362,6 +362,43 @@ def test_a_unit_list_s_levels_and_old_names_decide_its_transfers(env, db, tmp_pa
     assert [(r["row"], r["problem"]) for r in statement["held"]] == [(7, "inactive")]
 
 
+def test_a_unit_list_grouped_under_level_headings_gives_each_unit_its_level(env, db, tmp_path, monkeypatch):
+    """A unit list with no level column: the units sit under heading rows (一、常务理事单位 / 二、理事单位
+    / 三、会员单位（3家）). Each unit has the level of its heading, so a transfer of that level's fee is
+    its dues; the levels were dropped and a 5000 could be one year or 2.5, so a person had to decide."""
+    from handlers.members import roster
+    levels = {"会员单位": 2000, "理事单位": 3000, "常务理事单位": 5000}
+    membership = roster._membership()
+    membership = dict(membership, fees=dict(membership["fees"], unit_levels=levels))
+    monkeypatch.setattr(roster, "_membership", lambda: membership)
+    rules = dict(dues.fee_rules(), unit_levels=levels)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某学会单位会员名录（截至2026年9月）"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["会费标准：常务理事单位5000元/年，理事单位3000元/年，会员单位2000元/年"])
+    sheet.append(["序号", "单位名称", "联系人", "联系电话", "2025年度", "备注"])
+    sheet.append(["一、常务理事单位"])
+    sheet.append([1, "甲林业研究院", "赵一", "13911130001", "已缴", None])
+    sheet.append([2, "乙规划院", "钱二", "13911130002", 5000, None])
+    sheet.append(["二、理事单位"])
+    sheet.append([3, "丙园林有限公司", "孙三", "13911130003", 3000, None])
+    sheet.append(["三、会员单位（1家）"])
+    sheet.append([4, "丁推广站", "李四", "0371-23456789", 2000, None])
+    sheet.append(["共4家"])
+    book.save(tmp_path / "单位会员名录.xlsx")
+    result = CliRunner().invoke(main, ["units", "import", str(tmp_path / "单位会员名录.xlsx"), "--json"],
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0 and json.loads(result.stdout)["bad_rows"] == []
+    stored = {u["name"]: u["level"] for u in db["units"].rows}
+    assert stored == {"甲林业研究院": "常务理事单位", "乙规划院": "常务理事单位", "丙园林有限公司": "理事单位",
+                      "丁推广站": "会员单位"}
+    statement = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-07-08", "乙规划院", 5000, "2026年度单位会费")]))
+    assert [(r["row"], r["name"], r["years"]) for r in statement["recorded"]] == [(5, "乙规划院", 1)]
+
+
 def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(env, db, tmp_path, monkeypatch):
     people(db)
     with transaction(db):

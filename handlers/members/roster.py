@@ -579,7 +579,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     unit = category == "unit"
     if category and not unit and "name" not in sheet.columns:  # 普通会员 on a list of units: no one to name
         problems.append(Problem(row, sheet.columns["category"], _shown(values["category"]), "person_on_unit_list"))
-    written_level = normalise(values.get("category")) if unit else ""
+    written_level = (normalise(values.get("category")) or _section_level(sheet, row)) if unit else ""
     if unit and (roles or _is_unit_level(written_level)):
         # 理事单位, 常务理事, 会员: the unit's level, no person's council role
         notices[:] = [n for n in notices if n.reason not in ("role_in_category", "role_in_remarks")]
@@ -986,6 +986,14 @@ def _unit_level(text: str) -> tuple[str, str]:
     levels = _membership()["fees"].get("unit_levels") or {}
     level = next((name for name in levels if bare in (name, name.removesuffix("单位"))), bare)
     return level, pending
+
+
+def _section_level(sheet: Sheet, row: int) -> str:
+    """The level a list of units gives in a heading row over its rows (一、常务理事单位 / 二、理事单位)
+    instead of a column."""
+    heading = re.sub(r"^[\s(（]*[一二三四五六七八九十\d]+[\s)）、.．,，]*", "", sheet.section_of(row) or "")
+    heading = re.sub(r"[（(].*$|[:：].*$", "", heading).strip()
+    return heading if _is_unit_level(heading) else ""
 
 
 def _is_unit_level(text: str) -> bool:
