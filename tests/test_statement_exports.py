@@ -245,3 +245,23 @@ def test_a_refund_of_a_payment_made_twice_sends_back_the_second(env, db, tmp_pat
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(4, "HNKX201900021")]
     assert [r["row"] for r in report["not_received"]] == [5]
     assert report["held"] == []
+
+
+def test_an_employer_paying_a_joiner_s_fee_and_two_years_one_of_them_paid(env, db, tmp_path):
+    """A workplace pays "X入会会费" for its new member: X's dues. A member already paid to 2025 sends two
+    years' money for "2025、2026": half of it is paid twice, a person decides (it was booked as 2026
+    and 2027)."""
+    people(db)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["交易日期", "对方户名", "贷方金额", "附言"])
+    sheet.append(["2026-08-20", "某市林业工作总站", REGULAR, "任盈盈入会会费"])
+    sheet.append(["2026-09-23", "令狐冲", 2 * REGULAR, "个人会员会费 令狐冲2025、2026"])
+    book.save(tmp_path / "流水.xlsx")
+    report = imported(env, tmp_path / "流水.xlsx", "--json")
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(2, "HNKX201900022")]
+    [held] = report["held"]
+    assert (held["row"], held["problem"], held["header"]) == (3, "paid_in_part", "附言")
+    assert find_payer(db, "HNKX201900021")["paid_through"] == "2025-12-31"
+    text = imported(env, tmp_path / "流水.xlsx", "--dry-run")
+    assert "2025、2026 年" in text and "2025 年已缴" in text

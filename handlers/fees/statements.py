@@ -78,7 +78,7 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "paid_ahead": "amount", "paid_in_part": "memo", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
     "level_differs": "amount", "another_category_fee": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
@@ -424,6 +424,11 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
     if (named and max(named) <= covered) or (not named and covered > this_year):
         raise RowProblem("held", "paid_ahead", number=payer["number"], name=payer["name"],
                          paid_through=dues.date_text(paid_through))
+    if named and min(named) <= covered:  # 许晴2026、2027 from someone paid to 2026: half of it twice
+        raise RowProblem("held", "paid_in_part", number=payer["number"], name=payer["name"],
+                         paid_through=dues.date_text(paid_through),
+                         years="、".join(str(y) for y in sorted(set(named))),
+                         paid="、".join(str(y) for y in sorted(set(named)) if y <= covered))
 
 
 def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None, key: str,
