@@ -128,13 +128,13 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
         values = {key: row[column.index] for key, column in columns.items()}
         if all(is_blank(v) for v in row):
             continue
+        said = list(dict.fromkeys(str(v).strip() for v in row if not is_blank(v)))
+        if len(said) == 1 and not said[0].isdigit():
+            sheet.sections.append((index + 1, said[0]))  # 二、理事单位 (merged or not) over the rows under it
         if _is_note(row):  # also one written in a column no header names (统计日期：… under 序号)
             sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
             continue
         if all(is_blank(v) for v in values.values()):
-            said = [v for v in row if not is_blank(v)]
-            if len(said) == 1 and isinstance(said[0], str) and not said[0].strip().isdigit():
-                sheet.sections.append((index + 1, said[0].strip()))  # 二、理事单位 over the rows under it
             continue  # a pre-numbered template row with nothing filled in
         for key, found in gathered.items():
             values[key] = [(column.header, row[column.index]) for column in found]

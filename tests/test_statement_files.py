@@ -380,6 +380,7 @@ def test_a_unit_list_grouped_under_level_headings_gives_each_unit_its_level(env,
     sheet.append(["会费标准：常务理事单位5000元/年，理事单位3000元/年，会员单位2000元/年"])
     sheet.append(["序号", "单位名称", "联系人", "联系电话", "2025年度", "备注"])
     sheet.append(["一、常务理事单位"])
+    sheet.merge_cells("A4:F4")                                 # a heading merged across the table
     sheet.append([1, "甲林业研究院", "赵一", "13911130001", "已缴", None])
     sheet.append([2, "乙规划院", "钱二", "13911130002", 5000, None])
     sheet.append(["二、理事单位"])
