@@ -191,3 +191,20 @@ def test_a_picture_right_after_asking_about_dues_is_kept_as_a_receipt(alice, db)
     [kept] = list_tickets(db)
     assert kept["ticket_no"] in reply and "mmbiz.qpic.cn/receipt/1" in kept["body"]
     assert reply == content.text("tickets.receipt_kept", ticket_no=kept["ticket_no"])
+
+
+def test_a_members_waiting_request_is_found_among_their_own_tickets_not_every_open_one(db):
+    """Every message of a member who asked for a person looks for their waiting request: the
+    statement must go by the member's tickets, not walk every open request for a person (a
+    secretariat a week behind has thousands)."""
+    from storage.tickets import waiting_human_ticket
+
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    try:
+        waiting_human_ticket(db, "o_alice")
+    finally:
+        db.conn.set_trace_callback(None)
+    [sql] = [s for s in statements if "from tickets" in s]
+    [plan] = [row[3] for row in db.execute(f"explain query plan {sql}")]
+    assert "(openid=?)" in plan, plan
