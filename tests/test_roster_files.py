@@ -449,3 +449,22 @@ def test_a_person_s_category_on_a_unit_list_is_a_problem_of_that_row(env, db, tm
     assert [u["name"] for u in report["new_units"]] == ["河南农业大学"] and report["new"] == []
     [problem] = report["problems"]
     assert problem["row"] == 3 and problem["header"] == "级别" and "单位会员名录" in problem["problem"]
+
+
+def test_a_member_whose_work_unit_is_a_unit_member_s_name_is_linked_to_it(env, db, tmp_path):
+    """A roster has no 单位会员编号 column (nobody knows those numbers): its 工作单位 names the unit. The
+    unit's contact logged in and saw no one of their own unit until each member was edited by hand."""
+    roster_imported(env, plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系电话"],
+                                    ["河南农业大学", "马老师", 13838383838]))
+    roster_imported(env, plain_book(tmp_path / "旧名册.xlsx", ["姓名", "手机", "会员类别", "工作单位"],
+                                    ["张伟", 13812345678, "高级会员", "河南农业大学"]))  # before the unit was linked
+    db.execute("update members set unit_id = null")
+    report = roster_imported(env, plain_book(tmp_path / "名册.xlsx", ["姓名", "手机", "会员类别", "工作单位"],
+                                             ["张伟", 13812345678, "高级会员", "河南农业大学"],
+                                             ["李娜", 13923456789, "普通会员", " 河南农业大学 "],
+                                             ["王芳", 15036781234, "普通会员", "河南农业大学机电工程学院"]))
+    unit = db.execute("select id, unit_no from units").fetchone()
+    linked = {m["name"]: m["unit_id"] for m in db["members"].rows}
+    assert linked == {"张伟": unit[0], "李娜": unit[0], "王芳": None}
+    said = {c["row"]: c["check"] for c in report["checks"]}
+    assert unit[1] in said[2] and unit[1] in said[3] and 4 not in said

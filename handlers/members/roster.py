@@ -395,6 +395,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         member = None
         if not problems:
             member, problems = _match(db, sheet, row, fields, completed_number, file_units, plan.checks)
+            if not problems and "unit_no" not in sheet.columns and not (member or {}).get("unit_id"):
+                _link_by_work_unit(db, sheet, row, fields, plan.checks)
         no_mobile = bool(problems) and all(p.reason == "required" and p.column is sheet.columns.get("mobile")
                                            for p in problems)  # a member the row names needs no mobile
         loosely = None  # the member known without a number or a mobile of theirs
@@ -1173,6 +1175,16 @@ def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[s
                 problems.append(Problem(row, sheet.columns[key], fields[key], "duplicate",
                                         {"row": first, "what": sheet.columns[key].header}))
     return problems
+
+
+def _link_by_work_unit(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, checks: list) -> None:
+    """A roster without 单位会员编号 (nobody knows those numbers) names the unit in 工作单位: a member
+    whose work unit is a unit member's name, spaces aside, belongs to it (its contact sees them)."""
+    unit = find_unit_by_name(db, fields["work_unit"]) if fields.get("work_unit") else None
+    if unit:
+        fields["unit_id"] = unit["id"]
+        checks.append(Problem(row, sheet.columns["work_unit"], fields["work_unit"], "unit_by_work_unit",
+                              {"unit_no": unit["unit_no"], "unit": unit["name"]}))
 
 
 def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, completed_number,
