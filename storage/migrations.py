@@ -395,6 +395,13 @@ def _dues_known_to(db: sqlite_utils.Database) -> None:
         db[table].add_column("dues_known_to", str)
 
 
+def _dues_unpaid(db: sqlite_utils.Database) -> None:
+    """The years a roster marks unpaid between paid ones (2024 √, 2025 blank, 2026 √): the paid-through
+    date cannot say them, and a later transfer naming no year may be for one of them."""
+    for table in ("members", "units"):
+        db[table].add_column("dues_unpaid", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -422,6 +429,7 @@ MIGRATIONS = [
     _member_title_and_gender,
     _remarks,
     _dues_known_to,
+    _dues_unpaid,
 ]
 
 

@@ -15,6 +15,7 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member
 from storage.sqlite import transaction
+from tests.cli import roster_imported
 
 REGULAR = dues.yearly_fee("regular")
 
@@ -265,3 +266,29 @@ def test_an_employer_paying_a_joiner_s_fee_and_two_years_one_of_them_paid(env, d
     assert find_payer(db, "HNKX201900021")["paid_through"] == "2025-12-31"
     text = imported(env, tmp_path / "流水.xlsx", "--dry-run")
     assert "2025、2026 年" in text and "2025 年已缴" in text
+
+
+def test_a_year_the_roster_marks_unpaid_between_paid_ones_holds_a_payment_naming_no_year(env, db, tmp_path):
+    """The roster: 2024 √, 2025 blank, 2026 √. A transfer of one year's dues naming no year may be the
+    2025 arrears or 2027: a person says (it was booked as 2027). One naming 2027 is 2027's."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["会员名册（截至2026年6月30日）"])
+    sheet.append(["会员编号", "姓名", "会员类别", "手机", "2024年度会费", "2025年度会费", "2026年度会费"])
+    sheet.append(["XYZ00044", "欧阳锋", "学生会员", "13800004401", "√", None, "√"])
+    sheet.append(["XYZ00045", "洪七公", "个人会员", "13800004402", "√", "未缴", "√"])
+    book.save(tmp_path / "名册.xlsx")
+    roster_imported(env, tmp_path / "名册.xlsx")
+    student = dues.yearly_fee("student")
+    book = Workbook()
+    statement = book.active
+    statement.append(["交易日期", "对方户名", "贷方金额", "附言"])
+    statement.append(["2026-07-01", "欧阳锋", student, "会费"])
+    statement.append(["2026-09-18", "洪七公", REGULAR, "2027年会费"])
+    book.save(tmp_path / "流水.xlsx")
+    report = imported(env, tmp_path / "流水.xlsx", "--json")
+    [held] = report["held"]
+    assert (held["row"], held["problem"], held["header"]) == (2, "unpaid_gap", "贷方金额")
+    assert find_payer(db, "XYZ00044")["paid_through"] == "2026-12-31"
+    assert [(r["row"], r["paid_through"]) for r in report["recorded"]] == [(3, "2027-12-31")]
+    assert "2025 年未缴" in imported(env, tmp_path / "流水.xlsx", "--dry-run")

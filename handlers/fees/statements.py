@@ -78,7 +78,7 @@ class RowProblem(Exception):
 PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
     "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "paid_in_part": "memo", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
     "level_differs": "amount", "another_category_fee": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
@@ -414,12 +414,16 @@ def _years_named(values: dict) -> list[int]:
 def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
     """Hold a payment from someone whose dues already cover the year it names, or (naming none) go
     beyond the dues year it arrives in (next_year_from counted): most likely paid twice (a roster's
-    已缴至2027, or 单位统缴 and a personal "2026年会费")."""
+    已缴至2027, or 单位统缴 and a personal "2026年会费"). From someone the roster marks unpaid for a year
+    between paid ones, money naming no later year may be for that year or the next: a person says."""
     paid_through = payer.get("paid_through")
     if not paid_through or dues.is_lifetime(paid_through):
         return
     named = _years_named(values)
     covered = int(paid_through[:4])
+    if payer.get("dues_unpaid") and not [year for year in named if year > covered]:
+        raise RowProblem("held", "unpaid_gap", number=payer["number"], name=payer["name"],
+                         years=payer["dues_unpaid"], paid_through=dues.date_text(paid_through))
     this_year = paid_on.year + (1 if paid_on.strftime("%m-%d") >= dues.fee_rules()["next_year_from"] else 0)
     if (named and max(named) <= covered) or (not named and covered > this_year):
         raise RowProblem("held", "paid_ahead", number=payer["number"], name=payer["name"],

@@ -316,7 +316,8 @@ CLEANERS = {
 }
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
-               "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to")
+               "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to",
+               "dues_unpaid")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
@@ -823,6 +824,7 @@ def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], not
     column = next(iter(sheet.gathered.get("dues_marks", [])), None)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
     behind = [y for y in sorted(years) if paid and y > paid[-1]]
+    fields["dues_unpaid"] = "、".join(map(str, gaps)) or None  # kept: a transfer naming no year may be for it
     if gaps:  # named at the first unpaid year's column
         notices.append(Problem(row, _year_column(sheet, gaps[0]) or column, "", "paid_gap",
                                {"years": "、".join(map(str, gaps))}))
