@@ -221,3 +221,43 @@ def test_a_persons_details_at_the_type_question_start_a_personal_application(vis
     assert "没有看懂" not in reply
     answers = application_answers(redis_client)
     assert answers.get("name") == "赵文静" and answers.get("mobile") == "13071698855"
+
+
+def test_whether_another_field_may_be_left_empty_is_answered_for_that_field(visitor):
+    visitor.says("申请个人会员")
+    visitor.says("赵文静")
+    reply = visitor.says("职称也没有 可以空着吗")
+    assert "职称可以不填" in reply and "会员类别" in reply
+
+
+def test_a_student_asking_if_students_may_join_hears_yes_and_a_go_ahead_is_no_name(visitor, redis_client):
+    from tests.test_dialogues import application_answers
+    reply = visitor.says("想入会 学生能入不")
+    assert "学生会员" in reply and "真实姓名" in reply
+    assert "真实姓名" in visitor.says("嗯 开始吧")
+    assert "name" not in application_answers(redis_client)
+
+
+def test_a_name_corrected_with_how_a_character_is_written_keeps_only_the_name(visitor, redis_client):
+    from tests.test_dialogues import application_answers
+    visitor.says("申请学生会员")
+    visitor.says("马思奇")
+    visitor.says("名字打错了 是马思琪 琪是王字旁那个")
+    assert application_answers(redis_client)["name"] == "马思琪"
+
+
+# --- several attendees in one message --------------------------------------------------------------------------
+
+def test_several_attendees_with_roles_and_one_without_a_mobile_all_go_to_the_secretariat(visitor, events, db):
+    from tests.test_dialogues3 import tickets_of
+    visitor.says("报名实验室安全培训")
+    reply = visitor.says("李文博教授 13603910088，博士生郭雨涵 15093157720，硕士生丁浩")
+    assert "李文博（" in reply and "郭雨涵（" in reply and "丁浩（手机号未给）" in reply
+    [ticket] = tickets_of(db)
+    assert "李文博 13603910088" in ticket["body"] and "丁浩" in ticket["body"]
+
+
+def test_one_name_unit_and_mobile_is_still_one_registration(visitor, events):
+    visitor.says("报名实验室安全培训")
+    reply = visitor.says("周雪梅 信阳市平桥区人民医院 13837612045")
+    assert "请确认报名" in reply and "周雪梅" in reply

@@ -760,19 +760,36 @@ def for_someone_else(text: str) -> bool:
 
 
 def _others_in(text: str) -> list[dict]:
-    """The people a message names with their mobiles ("张伟 13912345678，李娜 13812345678")."""
+    """The people a message names with their mobiles ("张伟 13912345678，李娜 13812345678", "李文博教授 136…，
+    博士生郭雨涵 150…"), and, beside at least one of those, the people it lists without one ("…，硕士生丁浩"): their
+    mobile "" (the secretariat asks them)."""
     people, rest = [], normalise(text)
     for found in _MOBILE.finditer(rest):
         before = rest[:found.start()]
-        name = re.findall(r"([\u4e00-\u9fff]{2,4})(?:的手机|手机号?|电话|：|:|\s|,|，)*$", before)
-        people.append({"name": name[-1] if name else "", "mobile": re.sub(r"\D", "", found.group())[-11:]})
+        name = re.findall(r"([\u4e00-\u9fff]{2,9})(?:的手机|手机号?|电话|：|:|\s|,|，)*$", before)
+        said = _without_roles(name[-1]) if name else ""
+        said = said if tries_value("name", said) else said[-4:]  # "…人民医院 138…": no name before the mobile
+        people.append({"name": said, "mobile": re.sub(r"\D", "", found.group())[-11:]})
         rest = rest[:found.start()] + " " * (found.end() - found.start()) + rest[found.end():]
     words = guide.settings()["chat"]["for_others_words"]
     for person in people:
         for word in sorted(words, key=len, reverse=True):
             person["name"] = person["name"].replace(word, "")
         person["name"] = re.sub(r"^(?:他叫|她叫|叫|是|他|她)", "", person["name"])
-    return [person for person in people if person["name"]]
+    people = [person for person in people if person["name"]]
+    named = {person["name"] for person in people}
+    listed = [_without_roles(clause) for clause in re.split(r"[\s,，;；、。]+", rest) if clause]
+    if not people or not all(tries_value("name", person["name"]) for person in people):
+        return people
+    return people + [{"name": name, "mobile": ""} for name in dict.fromkeys(listed)
+                     if name not in named and tries_value("name", name)]
+
+
+def _without_roles(words: str) -> str:
+    """"李文博教授" -> "李文博", "博士生郭雨涵" -> "郭雨涵": a name without the role said before or after it
+    (content/events.toml role_words)."""
+    roles = "|".join(map(re.escape, sorted(guide.settings()["chat"]["role_words"], key=len, reverse=True)))
+    return re.sub(rf"^(?:{roles})+|(?:{roles})+$", "", words) or words
 
 
 def _sign_up_other(ctx, event_id: int | None):
@@ -789,11 +806,12 @@ def _sign_up_other(ctx, event_id: int | None):
 
 def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
     """The people to register sent to the secretariat as a request (a ticket), and said so."""
-    lines = "、".join(f"{p['name']} {p['mobile']}" for p in people)
+    lines = "、".join(f"{p['name']} {p['mobile'] or content.text('events.signup.no_mobile')}" for p in people)
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("events.signup.other_category"),
                               content.text("events.signup.other_ticket", title=event["title"],
                                            event_no=event["event_no"], people=lines))
-    shown = "、".join(f"{p['name']}（{mask_mobile(p['mobile'])}）" for p in people)
+    shown = "、".join(f"{p['name']}（{mask_mobile(p['mobile']) if p['mobile'] else content.text('events.signup.no_mobile')}）"
+                     for p in people)
     return ctx.reply("events.signup.other_taken", people=shown, title=event["title"], ticket_no=ticket_no,
                      **content.society()["secretariat"])
 

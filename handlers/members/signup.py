@@ -507,7 +507,7 @@ def answer_field(ctx):
     answered = form_question(ctx.text)
     if answered:  # "导师要写吗？", "职称不知道怎么填": answered, then the same question again
         return ctx.reply("signup.form_question_then", answer=answered, question=_question(field, answers))
-    if is_one_of(ctx.text, "yes_words"):  # "好" / "对" to a question that wants a value: asked again, no scolding
+    if is_one_of(ctx.text, "yes_words") or _goes_ahead(ctx.text):  # "好" / "嗯 开始吧": asked again, not kept as a value
         return ctx.reply("signup.go_on", question=_question(field, answers))
     if field.options:
         chosen = _picked_from_short_list(ctx, len(field.options()))
@@ -706,6 +706,14 @@ def _details_said(ctx) -> dict:
     return given
 
 
+def _goes_ahead(text: str) -> bool:
+    """"嗯 开始吧", "好的 来吧": a go-ahead made of words of assent and starting only (content go_ahead), no value."""
+    rest = re.sub(r"[\s\W_]+", "", normalise(text))
+    for word in sorted(_texts()["words"]["go_ahead"], key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return bool(text.strip()) and not rest
+
+
 def _only_filler(clause: str) -> bool:
     """A clause made of assent and correction words only ("好的", "刚才 填错了 应该是")."""
     rest = clause
@@ -765,7 +773,12 @@ def _field_question(text: str, field: Field) -> str | None:
     """The answer to a question about the question asked or an option: whether it may be left empty ("这个必须填
     吗", "可以跳过吗"), or what a member category means ("高级会员是什么意思"); None for anything else."""
     words, plain = _texts()["words"], normalise(text)
-    if any(word in plain for word in words["required_asks"]):
+    if any(word in plain for word in words["required_asks"]):  # of the field it names ("职称也没有 可以空着吗"), else this one
+        named = [(len(name), f) for f in FIELDS.values() for name in _texts()["fields"].get(f.step, ()) if name in plain]
+        other = max(named, key=lambda found: found[0])[1] if named else field
+        if other.step != field.step:
+            return content.text(f"signup.other_field_{'optional' if other.optional else 'required'}",
+                                field=_texts()["fields"][other.step][0])
         return content.text(f"signup.field_{'optional' if field.optional else 'required'}")
     if any(word in plain for word in words["meaning_asks"]) and any(name in plain for name in _category_names()):
         return form_question(words["meaning_answered_by"])
