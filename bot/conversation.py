@@ -418,6 +418,9 @@ def _on_message(ctx: Context) -> Reply:
     about = _about_society(ctx)  # "学会在哪里", "周末上班吗": content/'s answer, whatever the route
     if about is not None:
         return about
+    if any(words in _short_answer(ctx.text) for words in content.load_toml("conversation.toml")["no_numbers_words"]):
+        said = ctx.reply("flow.no_numbers")  # "我不会打数字": words do, whatever is open stays; a form asks again
+        return said.with_note(ask_again(ctx).text or "") if flow and not _step_of(flow).lapses else said
     if holds_on(ctx.text):  # "等一下", "稍等 我找一下证件": a form waits as it is, a list stays open
         if flow is not None and not _step_of(flow).lapses and "held_answer" not in flow:
             flow["paused"] = True

@@ -261,3 +261,17 @@ def test_one_name_unit_and_mobile_is_still_one_registration(visitor, events):
     visitor.says("报名实验室安全培训")
     reply = visitor.says("周雪梅 信阳市平桥区人民医院 13837612045")
     assert "请确认报名" in reply and "周雪梅" in reply
+
+
+def test_a_contact_given_with_labels_takes_each_label_s_value(visitor, events):
+    visitor.says("报名实验室安全培训")
+    reply = visitor.says("姓名：程浩然，单位：郑州智芯科技有限公司，手机：18603719900")
+    assert "参加人：程浩然" in reply and "单位：郑州智芯科技有限公司" in reply
+
+
+def test_a_member_who_cannot_type_numbers_is_told_words_do_and_the_list_stays(visitor, events, db):
+    from tests.test_dialogues3 import tickets_of
+    visitor.says("我想报名活动")
+    reply = visitor.says("我不会打数字，你直接说吧")
+    assert "直接说名称" in reply and "已为您登记人工服务" not in reply and tickets_of(db) == []
+    assert "报名《科普讲解员培训》" in visitor.says("南阳那个")

@@ -43,6 +43,7 @@ from storage.tickets import create_ticket
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
 _MOBILE_WORDS = re.compile(r"(?:不是|对|手机号?|电话|号码|手机号码|手机号错了|错了|应该是|改成|是)+")
+_LABELLED = re.compile(r"(?P<label>姓名|名字|工作单位|单位)\s*[:：]\s*(?P<value>[^，,;；。\s:：]+)")
 _WORDS_AND_NUMBER = re.compile(r"(\D*?)第?(\d{1,3})[个场项]?(?:活动|会)?")
 
 
@@ -322,8 +323,8 @@ def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
     ctx.answer_override = asked
     answered = _about_current(ctx) if asked else None  # "科普那个报名费多少": its fee, not a registration
     ctx.answer_override = None
-    if answered is None and guide.mentions(asked, "signup_words"):
-        return _offer_number(ctx, number)
+    if answered is None and (guide.mentions(asked, "signup_words") or ctx.flow_data.get("for_signup")):
+        return _offer_number(ctx, number)  # also a list shown for "报名": naming one signs up for it
     return answered or paging.open_entry(ctx, listing, number)
 
 
@@ -637,6 +638,12 @@ def _contact_in(text: str) -> dict:
     mobile, text = mobile_and_rest(text)  # also one read out ("手机幺三八 三七九八 六五四三")
     if mobile:
         given["mobile"] = mobile
+    labelled = {found["label"]: found["value"] for found in _LABELLED.finditer(text)}
+    if labelled:  # "姓名：程浩然，单位：郑州智芯科技有限公司": what each label says, nothing guessed
+        name = next((value for label, value in labelled.items() if label in ("姓名", "名字") and tries_value("name", value)),
+                    None)
+        unit = next((value for label, value in labelled.items() if "单位" in label), None)
+        return {**given, **({"name": name} if name else {}), **({"work_unit": unit} if unit else {})}
     english = _ENGLISH_NAME.search(text)  # "Name: Michael Chen, phone 138…"
     if english:
         given["name"] = english.group(1).strip()
