@@ -275,3 +275,13 @@ def test_a_member_who_cannot_type_numbers_is_told_words_do_and_the_list_stays(vi
     reply = visitor.says("我不会打数字，你直接说吧")
     assert "直接说名称" in reply and "已为您登记人工服务" not in reply and tickets_of(db) == []
     assert "报名《科普讲解员培训》" in visitor.says("南阳那个")
+
+
+# --- a change of mind mid-way --------------------------------------------------------------------------------
+
+def test_another_event_said_instead_mid_registration_switches_to_it(bound, events, db):
+    bound.says("报名实验室安全培训")
+    reply = bound.says("算了，换成科普讲解员培训吧")
+    assert "科普讲解员培训" in reply and "请确认报名" in reply
+    assert "报名成功" in bound.says("确认")
+    assert [r["title"] for r in registrations(db, "o_bound")] == ["科普讲解员培训"]

@@ -174,6 +174,8 @@ def show_events(ctx):
         return INTENT_HANDLERS["human"](ctx)
     if guide.mentions(ctx.text, "materials_words"):  # "论坛有回放吗"
         return materials_asked(ctx)
+    if guide.mentions(ctx.text, "switch_words") and guide.named_in(ctx.text):  # "换成人工智能青年论坛吧": registered for
+        return sign_up(ctx)
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if _asks_about_own(ctx):
