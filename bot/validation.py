@@ -305,6 +305,14 @@ def looks_like_a_question(text: str) -> bool:
     return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])
 
 
+def asks_something(text: str) -> bool:
+    """A question, also in the spoken forms looks_like_a_question leaves out ("能退不", "过了宽限期会咋样"):
+    content/conversation.toml spoken_question_words and spoken_question_tails. For answering, not for forms."""
+    words, said = content.load_toml("conversation.toml"), (text or "").strip().lower()
+    return looks_like_a_question(said) or any(word in said for word in words["spoken_question_words"]) \
+        or said.rstrip("。.!！ ").endswith(tuple(words["spoken_question_tails"]))
+
+
 def only_acknowledges(text: str) -> bool:
     """"对", "嗯对", "好的好的": a message made of nothing but words of assent ([smalltalk] ok_words), spaces
     and punctuation aside: no answer to a form's question, and nothing new asked."""

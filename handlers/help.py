@@ -10,7 +10,7 @@ from bot import clarify, content, offers, paging
 from bot.messages import Reply
 from bot.registry import handles, step
 from bot.router import normalize
-from bot.validation import looks_like_a_question, only_acknowledges
+from bot.validation import asks_something, looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
 from handlers.human import chat as human
 from handlers.human import office_hours
@@ -132,13 +132,6 @@ def not_understood(ctx):
     return _menu(ctx, "unknown.text")
 
 
-def asks_something(text: str) -> bool:
-    """A question, also in the spoken forms looks_like_a_question leaves out ("管饭不", "会咋样")."""
-    words, said = content.replies()["unknown"], (text or "").strip().lower()
-    return looks_like_a_question(said) or any(word in said for word in words["question_words"]) \
-        or said.rstrip("。.!！ ").endswith(tuple(words["question_tails"]))
-
-
 def common_question(text: str) -> str | None:
     """The answer to a common question no capability holds ([[unknown.questions]]: invoice progress, renewing, a
     student who graduates), or None."""
@@ -164,6 +157,8 @@ def about_society(ctx):
         return _anyone_there(ctx)
     if question.get("answer_from") == "invoice":  # "我要开发票": the invoice's details asked
         return fees.start_invoice(ctx)
+    if question.get("answer_from") == "fees":  # "21年22年23年都没交": the dues' own answer (back pay)
+        return fees.fee_status(ctx)
     if question.get("answer_from") == "job_posting":  # "我们公司想在你们这发招聘": how to publish, not the job list
         return jobs.to_post(ctx)
     if question.get("answer_from") == "signup":  # member benefits: the sign-up's own answer
@@ -171,7 +166,8 @@ def about_society(ctx):
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint")) \
             if answered else None
     return Reply(text=question["answer"].format(name=content.society()["name"], when=office_hours.when_text(human.now()),
-                                                grace_days=dues.fee_rules()["grace_days"], **content.society()["secretariat"]))
+                                                grace_days=dues.fee_rules()["grace_days"], year_options=dues.year_options_text(),
+                                                **content.society()["secretariat"]))
 
 
 def _about_asked(text: str, recent_topic) -> dict | None:

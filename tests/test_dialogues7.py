@@ -213,3 +213,34 @@ def test_an_english_request_to_delete_ones_data_is_passed_on(visitor, db):
 def test_a_specific_english_question_gets_its_answer_in_english(visitor, said, answer):
     reply = visitor.says(said)
     assert answer in reply and "yuan a year" not in reply and "Reply with the number" not in reply
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("去年会费交了 现在退会能退不", "一般不退"),
+    ("我18年19年20年都没交 咋弄", "不必补缴"),
+    ("会费可以一次交三年的吗", "一次能交"),
+    ("过完年再交是不是也行 等明年交", "宽限期"),
+    ("我会员过期了 续上以后报名能按会员价吗", "会员价"),
+])
+def test_more_dues_details_get_their_answer(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and MENU not in reply and BINDING not in reply
+
+
+def test_an_upgrade_to_senior_member_is_explained_then_a_title_is_read_with_it(visitor):
+    how = visitor.says("我是普通会员，想升级成高级会员，怎么办")
+    assert "副高级" in how and BINDING not in how
+    title = visitor.says("我是高级工程师 行不行")
+    assert "符合" in title and BINDING not in title
+
+
+@pytest.mark.parametrize("said, answer", [
+    ("秘书处电话一直打不通", "上班时间"),
+    ("你们的人工啥时候能回我", "上班后"),
+    ("我不会用这个 你说简单点", "一句话"),
+    ("当会员发不发杂志", "电子会讯"),
+    ("你们这个号多久推一回", "会讯"),
+])
+def test_plain_questions_about_using_the_service_get_a_plain_answer(visitor, said, answer):
+    reply = visitor.says(said)
+    assert answer in reply and MENU not in reply and "请用一条消息写下" not in reply and "您要反馈的内容是" not in reply

@@ -26,7 +26,7 @@ from handlers.members.profile import start_binding
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import looks_like_a_question, unit_in
+from bot.validation import asks_something, looks_like_a_question, unit_in
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -87,7 +87,7 @@ def fee_status(ctx):
 def _question_answered(text: str) -> str | None:
     """The answer to a question about dues beside their amount ([[fees.questions]]: instalments, refunds,
     a unit paying for its staff), or None."""
-    if not text or not looks_like_a_question(text):
+    if not text or not asks_something(text):  # "今年会费交了 能退不" too
         return None
     question = content.question_asked(content.replies()["fees"]["questions"], text)
     return question["answer"].format(**content.society()["secretariat"]) if question else None
