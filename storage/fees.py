@@ -113,6 +113,13 @@ def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict
         "substr(replace(name, ' ', ''), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
 
 
+def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list[dict]:
+    """Members in force whose 工作单位 is this one, spaces ignored (a county bureau paying for its staff)."""
+    key = "".join(work_unit.split())
+    return [_member_payer(m) for m in db["members"].rows_where(
+        "replace(work_unit, ' ', '') = ? and status = 'active'", [key], order_by="id")]
+
+
 def mobiles_of_member(db: sqlite_utils.Database, member_id: int) -> list[str]:
     """Every mobile the store knows for a member: the one on record and any other kept in the remarks."""
     row = first_of(db["members"].rows_where("id = ?", [member_id], select="mobile, remarks", limit=1)) or {}

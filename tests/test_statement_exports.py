@@ -292,3 +292,25 @@ def test_a_year_the_roster_marks_unpaid_between_paid_ones_holds_a_payment_naming
     assert find_payer(db, "XYZ00044")["paid_through"] == "2026-12-31"
     assert [(r["row"], r["paid_through"]) for r in report["recorded"]] == [(3, "2027-12-31")]
     assert "2025 年未缴" in imported(env, tmp_path / "流水.xlsx", "--dry-run")
+
+
+def test_a_workplace_paying_for_its_one_member_with_the_remark_cut_is_proposed(env, db, tmp_path):
+    """A county bureau pays "…代缴本局职工2027年会" and the bank cut the remark before the name: the one
+    member who works there is proposed (not booked); a workplace of two members proposes nobody."""
+    with transaction(db):
+        for number, name, mobile, unit in (("HNKX201900031", "黄药师", "13922220031", "某县林业局"),
+                                           ("HNKX201900032", "欧阳克", "13922220032", "某市园林处"),
+                                           ("HNKX201900033", "陆乘风", "13922220033", "某市园林处")):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                               "work_unit": unit, "paid_through": "2026-12-31"}, actor="test")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["日期", "摘要", "对方名称", "借方", "贷方", "备注"])
+    sheet.append(["26/11/30", "转账收入", "某县林业局", None, REGULAR, "某县林业局代缴本局职工2027年会"])
+    sheet.append(["26/12/01", "转账收入", "某市园林处", None, REGULAR, "某市园林处代缴本处职工2027年会"])
+    book.save(tmp_path / "对账单.xlsx")
+    report = imported(env, tmp_path / "对账单.xlsx", "--json")
+    assert report["recorded"] == []
+    assert [(r["row"], r["problem"], r["header"]) for r in report["unmatched"]] == [
+        (2, "workplace_of", "对方名称"), (3, "no_key", "对方名称")]
+    assert "黄药师" in imported(env, tmp_path / "对账单.xlsx", "--dry-run")

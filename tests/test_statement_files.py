@@ -245,6 +245,21 @@ def test_a_unit_sending_another_level_s_dues_is_asked_about(env, db, tmp_path, m
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKXDW201900002")]
 
 
+def test_part_of_a_unit_s_yearly_fee_says_the_unit_and_its_level(env, db, tmp_path, monkeypatch):
+    """A 理事单位 (3000 a year) sends 1500 补交会费差额: no whole year, left for a person, and the row
+    says which unit and what its fee is (it said only that 1500 fits no level)."""
+    people(db)
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900003", "name": "桃源林业研究所", "level": "理事单位"}, actor="test")
+    levels = {"会员单位": 1200, "理事单位": 3000, "常务理事单位": 6000}
+    rules = dict(dues.fee_rules(), unit_levels=levels)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    report = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [("2026-11-06", "桃源林业研究所", 1500, "补交会费差额")]))
+    [row] = report["invalid"]
+    assert (row["row"], row["problem"], row["number"], row["level"]) == (5, "unit_level_own", "HNKXDW201900003", "理事单位")
+    assert db["payments"].count == 0
+
+
 def merchant_bill_csv(path):
     """WeChat Pay's merchant bill as downloaded: a summary block, every value behind a backtick, the
     member's details in 商户数据包, paid, refunded and unpaid orders, totals under the table."""

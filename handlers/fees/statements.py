@@ -33,6 +33,7 @@ from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import (
     find_imported_payment,
     find_manual_payment,
+    find_members_at_work_unit,
     find_nearby_payment,
     find_payer,
     find_payers_by_account,
@@ -76,13 +77,14 @@ class RowProblem(Exception):
 
 # The column a problem is about, named with the row in the report (which column was read as the amount)
 PROBLEM_COLUMNS = {
-    "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "mixed_purpose": "amount",
-    "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount", "likely_duplicate_row": "amount",
-    "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount", "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "unit_level_own": "amount",
+    "mixed_purpose": "amount", "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount",
+    "likely_duplicate_row": "amount", "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount",
+    "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
     "level_differs": "amount", "another_category_fee": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
-    "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "ambiguous": "name",
+    "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
     "names_conflict": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
     "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
@@ -810,13 +812,17 @@ def _readings(db, context: dict) -> dict:
 
 def _likely_payer(db, name: str, memo: str, in_force: list[str]) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
-    (河南大学 for its 计算机与信息工程学院), or a remark names someone one character off a member's
-    name (赵文娟 for 赵文涓). Proposed, never booked."""
+    (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names
+    someone one character off a member's name (赵文娟 for 赵文涓). Proposed, never booked."""
     if len(name) >= 4:
         units = find_units_by_name_start(db, name)
         if len(units) == 1:
             return RowProblem("unmatched", "unit_of_payer", payer=name, number=units[0]["number"],
                               name=units[0]["name"], candidates=[units[0]["number"]])
+        staff = find_members_at_work_unit(db, name)
+        if len(staff) == 1:  # 某县林业局代缴本局职工2027年会 (cut by the bank before the name)
+            return RowProblem("unmatched", "workplace_of", payer=name, number=staff[0]["number"],
+                              name=staff[0]["name"], candidates=[staff[0]["number"]])
     near = _near_names(re.sub(r"\s", "", f"{name} {memo}"), in_force)
     if len(near) == 1:
         written, member = near[0]
@@ -869,6 +875,10 @@ def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
     named = named or [level for level in [own] if level in levels]  # the remark's level, else the unit's own
     fits = {years for level, fee in levels.items() if not named or level in named
             for years in dues.year_options() if dues.same_amount(fee * years, amount)}
+    if not fits and own in levels and named == [own]:  # 1500 from a 理事单位: half a year's, a balance, a mistake
+        raise RowProblem("invalid", "unit_level_own", number=payer["number"], name=payer["name"], level=own,
+                         fee=dues.format_amount(levels[own]), amount=dues.format_amount(amount),
+                         candidates=[payer["number"]])
     if len(fits) != 1:
         raise RowProblem("invalid", "unit_level", amount=dues.format_amount(amount),
                          levels="、".join(f"{level} {dues.format_amount(fee)} 元" for level, fee in levels.items()))
