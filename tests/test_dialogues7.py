@@ -244,3 +244,8 @@ def test_an_upgrade_to_senior_member_is_explained_then_a_title_is_read_with_it(v
 def test_plain_questions_about_using_the_service_get_a_plain_answer(visitor, said, answer):
     reply = visitor.says(said)
     assert answer in reply and MENU not in reply and "请用一条消息写下" not in reply and "您要反馈的内容是" not in reply
+
+
+def test_someone_else_paying_is_answered_even_from_a_member_who_cannot_use_wechat_pay(visitor):
+    reply = visitor.says("我不会用微信付钱 让我闺女替我交行不")
+    assert "附言" in reply and "一句话" not in reply
