@@ -14,7 +14,7 @@ from bot.conversation import AtOnceRecord
 from bot.privacy import configure_logging
 from bot.router import feature_names_of, route
 from bot.web import BoundedInt
-from storage.database import open_database, open_reader
+from storage.database import READER_BUSY_TIMEOUT_MS, open_database, open_reader
 from storage.state import connect_redis
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,15 @@ class Services:
     @property
     def db(self):
         return self._per_thread("db", open_database)
+
+    @property
+    def db_at_once(self):
+        """The writing store for the writes of a message answered at once, in the request thread
+        (bot/webhook.py): it waits for another's write lock no longer than a reader does, so that a
+        reply is not held up (opened so, where switching `db`'s busy timeout cost two statements a
+        write); `db` keeps the full wait for the console's requests in the same thread."""
+        return self._per_thread("db_at_once", lambda path: open_database(
+            path, apply_migrations=False, busy_timeout_ms=READER_BUSY_TIMEOUT_MS))
 
     @property
     def reader(self):

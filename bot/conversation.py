@@ -26,7 +26,7 @@ from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDL
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
-from storage.database import READER_BUSY_TIMEOUT_MS, ReadOnlyRefused, refused_anything, write_all_or_nothing
+from storage.database import ReadOnlyRefused, refused_anything, write_all_or_nothing
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -256,13 +256,13 @@ def write_quietly(write, db) -> None:
 def _write_before_reply(services, turn: state.MemberTurn) -> None:
     """The writes an answer made at once promises (Context.write), in one transaction with the
     writing store, once nothing can make the answer give up any more. The store's write lock is
-    waited for no longer than a reader waits (storage.database), so that the reply is not held
+    waited for no longer than a reader waits (Services.db_at_once), so that the reply is not held
     up: past that, ReadOnlyRefused with nothing written, and the message is answered in the pool,
     where the lock is waited for under the reply's deadline."""
     if not turn.before_reply:
         return
     try:
-        write_all_or_nothing(services.db, turn.before_reply, READER_BUSY_TIMEOUT_MS)
+        write_all_or_nothing(services.db_at_once, turn.before_reply)
     except sqlite3.OperationalError as error:  # locked past the wait (or failing): nothing written
         raise ReadOnlyRefused(f"the store: {error}") from None
 

@@ -24,7 +24,7 @@ from bot.messages import Inbound, Reply
 from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
-from storage.database import READER_BUSY_TIMEOUT_MS, ReadOnlyRefused, waiting_at_most
+from storage.database import ReadOnlyRefused
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
@@ -214,14 +214,14 @@ def _write_after_reply(services, turn: state.MemberTurn) -> None:
     reply is not held up; a write that finds the store busy longer is made in the pool, not waited for."""
     if not turn.after_reply:
         return
-    with waiting_at_most(services.db, READER_BUSY_TIMEOUT_MS) as db:
-        for write in turn.after_reply:
-            try:
-                write(db)
-            except sqlite3.OperationalError:  # locked past the wait (or failing: the pool logs it)
-                services.pool.submit(lambda write=write: write_quietly(write, services.db))
-            except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)
-                log.warning("a write after the reply to %s failed", turn.openid, exc_info=True)
+    db = services.db_at_once
+    for write in turn.after_reply:
+        try:
+            write(db)
+        except sqlite3.OperationalError:  # locked past the wait (or failing: the pool logs it)
+            services.pool.submit(lambda write=write: write_quietly(write, services.db))
+        except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)
+            log.warning("a write after the reply to %s failed", turn.openid, exc_info=True)
 
 
 def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,14 +19,16 @@ from storage.sqlite import transaction
 BUSY_TIMEOUT_MS = 10_000
 
 
-def open_database(path: Path | str, apply_migrations: bool = True) -> sqlite_utils.Database:
-    """Open (and migrate) the store; WAL so the bot reads while the CLI writes."""
+def open_database(path: Path | str, apply_migrations: bool = True,
+                  busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """Open (and migrate) the store; WAL so the bot reads while the CLI writes. `busy_timeout_ms`:
+    how long a statement waits for another connection's write lock before it fails."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False,
                            isolation_level=None)
     db = sqlite_utils.Database(conn)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     _use_wal(db)
     # Every commit is on the disk before it is acknowledged (the WAL fsynced per commit), whatever
     # the SQLite build's default: NORMAL syncs the WAL only at checkpoints (Litestream's, about a
@@ -159,30 +160,17 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> int:
     return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
 
 
-@contextmanager
-def waiting_at_most(db: sqlite_utils.Database, busy_ms: int):
-    """Inside the block the store waits for another's write lock no longer than `busy_ms` (a write
-    made after a reply must not hold up the next message), then as long as it always does."""
-    db.execute(f"PRAGMA busy_timeout = {busy_ms}")
+def write_all_or_nothing(db: sqlite_utils.Database, writes) -> None:
+    """`write(db)` for each of `writes`, in one transaction: on any failure (sqlite3.OperationalError
+    for a lock held past the connection's busy timeout) nothing is written, and the error is raised."""
     try:
-        yield db
-    finally:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-
-
-def write_all_or_nothing(db: sqlite_utils.Database, writes, busy_ms: int) -> None:
-    """`write(db)` for each of `writes`, in one transaction, another's write lock waited for no
-    longer than `busy_ms`: on any failure (sqlite3.OperationalError for a lock held past the wait)
-    nothing is written, and the error is raised."""
-    with waiting_at_most(db, busy_ms):
-        try:
-            with transaction(db):
-                for write in writes:
-                    write(db)
-        except BaseException:
-            if db.conn.in_transaction:  # the COMMIT itself failed
-                db.execute("ROLLBACK")
-            raise
+        with transaction(db):
+            for write in writes:
+                write(db)
+    except BaseException:
+        if db.conn.in_transaction:  # the COMMIT itself failed
+            db.execute("ROLLBACK")
+        raise
 
 
 def take_and_release_write_lock(db: sqlite_utils.Database) -> None:

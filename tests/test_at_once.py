@@ -320,3 +320,23 @@ def test_a_request_for_a_person_while_the_store_is_locked_past_the_deadline_is_a
     [job] = queue.jobs
     assert job.args[0] == member and job.args[2].startswith(content.text("human.text"))
     assert human_tickets(db, member) == ["转人工"]
+
+
+def test_a_write_made_at_once_costs_no_statement_beside_it(wire, db, app):
+    """The writes of an answer made at once go through a connection that waits only briefly for the
+    lock by itself: nothing switches a connection's busy timeout back and forth around them."""
+    member = new_member()
+    wire.say(new_member(), "转人工")  # the request thread's connections are open
+    connections = [store.conn for store in vars(app.extensions["services"]._local).values()]
+    statements = []
+    for conn in connections:
+        conn.set_trace_callback(statements.append)
+    try:
+        assert wire.say(member, "我要找人工客服").startswith(content.text("human.text"))
+        assert wire.say(new_member(), "我家猫不吃饭怎么办 13812345678") == content.text("unknown.question")
+    finally:
+        for conn in connections:
+            conn.set_trace_callback(None)
+    assert human_tickets(db, member) == ["我要找人工客服"]
+    assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家猫不吃饭怎么办 138****5678"]
+    assert not [sql for sql in statements if sql.lower().startswith("pragma")]
