@@ -468,3 +468,25 @@ def test_a_member_whose_work_unit_is_a_unit_member_s_name_is_linked_to_it(env, d
     assert linked == {"张伟": unit[0], "李娜": unit[0], "王芳": None}
     said = {c["row"]: c["check"] for c in report["checks"]}
     assert unit[1] in said[2] and unit[1] in said[3] and 4 not in said
+
+
+def test_paid_words_without_a_year_are_the_year_the_roster_s_title_names(env, db, tmp_path):
+    """缴费情况 "已缴" / "交了" in a roster titled 2026年 and "没交" (= 未缴) were refused, the rows lost."""
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "河南省农业工程学会会员名册（2026年）"
+    sheet.merge_cells("A1:E1")
+    sheet.append(["姓名", "手机号码", "会员类别", "缴费情况", "备注"])
+    sheet.append(["李娜", 13923456789, "普通会员", "已缴", None])
+    sheet.append(["赵强", 13598765432, "普通会员", "交了", "退休"])
+    sheet.append(["陈静", 17703715566, "学生会员", "没交", "研二"])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert report["problems"] == [] and len(report["new"]) == 3
+    assert [member(db, m)["paid_through"] for m in ("13923456789", "13598765432", "17703715566")] == \
+        ["2026-12-31", "2026-12-31", None]
+    said = {c["row"]: c["check"] for c in report["checks"]}
+    assert "2026" in said[3] and "2026" in said[4] and 5 not in said
+    undated = roster_imported(env, plain_book(tmp_path / "表.xlsx", ["姓名", "手机号码", "会员类别", "缴费情况"],
+                                              ["王芳", 15036781234, "普通会员", "已缴"]))
+    assert [p["row"] for p in undated["problems"]] == [2]  # no year anywhere: still asked

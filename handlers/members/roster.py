@@ -320,7 +320,7 @@ UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile
                "dues_unpaid")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
-CHECK_REASONS = ("paid_by_unit", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
+CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
@@ -615,6 +615,12 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         try:
             cleaned = cleaners[key](value, today)
         except Invalid as bad:
+            said = _paid_in_sheet_year(sheet, value) if bad.reason == "paid_status" else None
+            if said:  # 已缴 / 交了 in a roster titled 2026年; 没交 is 未缴
+                if said[0] == "paid":
+                    fields[key] = f"{said[1]}-12-31"
+                    notices.append(Problem(row, column, _shown(value), "paid_sheet_year", {"year": said[1]}))
+                continue
             mobiles = _mobiles_of(value) if key == "mobile" else []
             if len(mobiles) == 1:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
                 fields[key] = mobiles[0]
@@ -839,6 +845,15 @@ def _year_column(sheet: Sheet, year: int) -> Column | None:
     """The paid-marks column of that year (2025年度会费), if the sheet has one."""
     return next((c for c in sheet.gathered.get("dues_marks", [])
                  if (m := _YEAR_HEADER.fullmatch(header_key(c.header))) and int(m.group(1)) == year), None)
+
+
+def _paid_in_sheet_year(sheet: Sheet, value) -> tuple[str, int | None] | None:
+    """A 缴费情况 cell written as a paid column's mark, no year in it: ("paid", the year the sheet's
+    title names) for 已缴 / 交了 when it names one; ("unpaid", None) for 没交; else None (not read)."""
+    state, year = _mark(value), _year_of_sheet(sheet)
+    if state == "unpaid":
+        return state, None
+    return (state, year) if state == "paid" and year else None
 
 
 def _year_of_sheet(sheet: Sheet) -> int | None:
