@@ -120,9 +120,17 @@ def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list
         "replace(work_unit, ' ', '') = ? and status = 'active'", [key], order_by="id")]
 
 
-def mobiles_of_member(db: sqlite_utils.Database, member_id: int) -> list[str]:
-    """Every mobile the store knows for a member: the one on record and any other kept in the remarks."""
-    row = first_of(db["members"].rows_where("id = ?", [member_id], select="mobile, remarks", limit=1)) or {}
+def member_payers_ending_with(db: sqlite_utils.Database, shown: str) -> list[dict]:
+    """Members in force whose name, spaces dropped, ends with `shown` and is longer (a payment app's masked
+    对方名称 *洋), each with `mobiles`: every mobile the store knows for them, the one on record and any other
+    kept in the remarks."""
+    rows = db["members"].rows_where("status = 'active' and length(replace(name, ' ', '')) > ? "
+                                    "and substr(replace(name, ' ', ''), -?) = ?", [len(shown), len(shown), shown],
+                                    order_by="id")
+    return [dict(_member_payer(row), mobiles=_mobiles_of(row)) for row in rows]
+
+
+def _mobiles_of(row: dict) -> list[str]:
     found = [row.get("mobile") or ""] + re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", row.get("remarks") or "")
     return [mobile for mobile in dict.fromkeys(found) if mobile]
 

@@ -41,7 +41,7 @@ from storage.fees import (
     find_payers_by_name,
     find_units_by_name_start,
     member_names,
-    mobiles_of_member,
+    member_payers_ending_with,
     opening_balance,
     unit_names_in_force,
 )
@@ -697,7 +697,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
-            or _masked_payer(db, name, values, context["member_names"])
+            or _masked_payer(db, name, values)
         if unit:
             return unit
     if mobile:
@@ -706,7 +706,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     by_pinyin = _by_pinyin(db, values, context) if pinyin else None
     if by_pinyin:
         return by_pinyin
-    raise _likely_payer(db, name, _memo_text(values), context["member_names"]) or RowProblem("unmatched", "no_key")
+    raise _likely_payer(db, name, _memo_text(values), _by_first_character(context)) or RowProblem("unmatched", "no_key")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -744,8 +744,8 @@ def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
 _MASKED_MOBILE = re.compile(r"(1\d{2})\*{4}(\d{4})")
 
 
-def _masked_payer(db, name: str, values: dict, in_force: list[str]) -> tuple[dict, str] | None:
-    """A payment app's payer shown masked (对方名称 *洋, 对方账号 188****2345): the one member in force (`in_force`)
+def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
+    """A payment app's payer shown masked (对方名称 *洋, 对方账号 188****2345): the one member in force
     whose name ends as shown and one of whose mobiles (the one on record, or another kept in the
     remarks: 支付宝用188那个号, a second row's number) fits the masked digits; None otherwise."""
     mask = _MASKED_MOBILE.fullmatch(re.sub(r"\s", "", normalise(values.get("account"))))
@@ -753,9 +753,8 @@ def _masked_payer(db, name: str, values: dict, in_force: list[str]) -> tuple[dic
     if not mask or not name.startswith(("*", "＊")) or not shown:
         return None
     fits = re.compile(f"{mask.group(1)}\\d{{4}}{mask.group(2)}")
-    payers = [p for member in in_force if member.endswith(shown) and len(member) > len(shown)
-              for p in find_payers_by_name(db, member) if p["kind"] == "member"
-              and any(fits.fullmatch(mobile) for mobile in mobiles_of_member(db, p["id"]))]
+    payers = [payer for payer in member_payers_ending_with(db, shown)
+              if any(fits.fullmatch(mobile) for mobile in payer.pop("mobiles"))]
     if len(payers) != 1:
         return None
     how = _text("import.how.masked", column=_header(values, "account"))
@@ -810,7 +809,7 @@ def _readings(db, context: dict) -> dict:
     return context["pinyin"]
 
 
-def _likely_payer(db, name: str, memo: str, in_force: list[str]) -> RowProblem | None:
+def _likely_payer(db, name: str, memo: str, by_first: dict[str, list[str]]) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
     (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names
     someone one character off a member's name (赵文娟 for 赵文涓). Proposed, never booked."""
@@ -823,7 +822,7 @@ def _likely_payer(db, name: str, memo: str, in_force: list[str]) -> RowProblem |
         if len(staff) == 1:  # 某县林业局代缴本局职工2027年会 (cut by the bank before the name)
             return RowProblem("unmatched", "workplace_of", payer=name, number=staff[0]["number"],
                               name=staff[0]["name"], candidates=[staff[0]["number"]])
-    near = _near_names(re.sub(r"\s", "", f"{name} {memo}"), in_force)
+    near = _near_names(re.sub(r"\s", "", f"{name} {memo}"), by_first)
     if len(near) == 1:
         written, member = near[0]
         payers = [p for p in find_payers_by_name(db, member) if p["kind"] == "member"]
@@ -833,18 +832,28 @@ def _likely_payer(db, name: str, memo: str, in_force: list[str]) -> RowProblem |
     return None
 
 
-def _near_names(memo: str, in_force: list[str]) -> list[dict]:
-    """Members in force (`in_force`: their names) whose name differs by one character (not the surname) from
-    a name written in the remark."""
+def _near_names(memo: str, by_first: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(written, name): members in force whose name differs by one character (not the surname) from a name
+    written in the remark. `by_first`: _by_first_character, so a place in the remark is held only against
+    the names that start with its character."""
     found = []
-    for member in (m for m in in_force if len(m) >= 3):  # two-character names are too many alike
-        size = len(member)
-        for start in range(len(memo) - size + 1):
-            written = memo[start:start + size]
-            if written[0] == member[0] and all(_CJK.match(c) for c in written) \
+    for start, first in enumerate(memo):
+        for member in by_first.get(first, ()):
+            written = memo[start:start + len(member)]
+            if len(written) == len(member) and all(_CJK.match(c) for c in written) \
                     and sum(a != b for a, b in zip(written, member)) == 1 and (written, member) not in found:
                 found.append((written, member))
     return found
+
+
+def _by_first_character(context: dict) -> dict[str, list[str]]:
+    """The names of the members in force of three characters or more (two-character names are too many alike),
+    by their first character: made once an import, at its first row nobody matched."""
+    if context.get("by_first") is None:
+        context["by_first"] = {}
+        for name in (n for n in context["member_names"] if len(n) >= 3):
+            context["by_first"].setdefault(name[0], []).append(name)
+    return context["by_first"]
 
 
 def _namesakes(payers: list[dict], name: str, values: dict) -> RowProblem:
