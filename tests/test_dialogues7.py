@@ -249,3 +249,15 @@ def test_plain_questions_about_using_the_service_get_a_plain_answer(visitor, sai
 def test_someone_else_paying_is_answered_even_from_a_member_who_cannot_use_wechat_pay(visitor):
     reply = visitor.says("我不会用微信付钱 让我闺女替我交行不")
     assert "附言" in reply and "一句话" not in reply
+
+
+def test_an_employer_asking_the_cost_right_after_how_to_post_gets_the_cost(visitor):
+    visitor.says("我们公司想在你们这发招聘信息，怎么弄")
+    reply = visitor.says("发布招聘收费吗")
+    assert "收不收费" in reply
+
+
+@pytest.mark.parametrize("said", ["会员分哪几种", "你们的会员有几类"])
+def test_member_types_are_listed_without_a_menu(visitor, said):
+    reply = visitor.says(said)
+    assert "学生会员" in reply and "高级会员" in reply and MENU not in reply
