@@ -245,3 +245,34 @@ def test_a_category_written_with_lifetime_in_brackets_is_that_category_paid_for_
         assert (lifetime["category"], lifetime["paid_through"]) == ("senior", "9999-12-31")
     assert "ZS-011" in member(db, "13800001101")["remarks"]
     assert any(c["letter"] == "D" and "终身" in c["check"] for c in report["checks"] if c["row"] == 3)
+
+
+def test_a_council_s_decision_in_the_remarks_gives_nobody_a_council_role(env, db, tmp_path):
+    """备注 "停会(2025年12月常务理事会决定)": the standing council decided; the member holds no role (she was
+    given 常务理事). "常务理事，会费免缴(理事会决定)" still says his role."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["会员编号", "姓名", "会员类别", "手机", "2026年度会费", "备注"])
+    sheet.append(["XYZ00087", "段一", "个人会员", "13800008701", None, "停会(2025年12月常务理事会决定)"])
+    sheet.append(["XYZ00110", "石二", "个人会员", "13800008702", "免", "常务理事,会费免缴(2023年理事会决定)"])
+    book.save(tmp_path / "名册.xlsx")
+    roster_imported(env, tmp_path / "名册.xlsx")
+    assert member(db, "13800008701")["council_role"] is None
+    assert member(db, "13800008702")["council_role"] == "常务理事"
+
+
+def test_the_preview_of_a_workbook_says_what_importing_all_its_sheets_will_do(env, db, tmp_path):
+    """The dry run of a roster with a 2026新增 sheet listing a member already on the first sheet said the
+    second sheet would add her again ("新增 2 人"); the import then updated her. The preview plans each
+    sheet over the ones before it and writes nothing."""
+    path = society_book(tmp_path / "花名册.xlsx")
+    book = __import__("openpyxl").load_workbook(path)
+    book["2026新增"].append(["甲一", "13800000601", "某大学", "个人", "2026年4月", None, "老会员", None])
+    book.save(path)
+    preview = roster_imported(env, path, "--dry-run")
+    new_sheet = next(s for s in preview["sheets"] if s["sheet"] == "2026新增")
+    assert (len(new_sheet["new"]), len(new_sheet["updated"]) + len(new_sheet["unchanged"])) == (2, 1)
+    assert db["members"].count == 0 and db["units"].count == 0
+    done = roster_imported(env, path)
+    written = next(s for s in done["sheets"] if s["sheet"] == "2026新增")
+    assert len(written["new"]) == len(new_sheet["new"]) and written["updated"] == new_sheet["updated"]

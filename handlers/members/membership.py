@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Callable
 
@@ -25,7 +26,7 @@ from handlers.members import records
 from handlers.members.rules import membership_rules
 from storage import members as store
 from storage.news import topics_of
-from storage.sqlite import transaction
+from storage.sqlite import rolled_back, transaction
 
 SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
                "age_band", "work_unit", "unit_no", "institution_type", "post_category",
@@ -399,13 +400,17 @@ def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, un
     blocked = any(plan.problems for plan in plans) and not skip_bad_rows
     corrected = roster.corrected_elsewhere(sheets)
     write = write and not blocked and not dry_run
+    # A preview of several sheets says what writing them would do: each planned over the ones before
+    # it (the 2026新入会 sheet's row of a member on the first sheet is an update), then undone.
+    preview = not write and len(sheets) > 1
     reports = []
-    for position, sheet in enumerate(sheets):
-        plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) \
-            if write and position else plans[position]
-        created = apply_import(db, plan, file_name, actor, today) if write else None
-        plan.checks.extend(corrected[position])
-        reports.append(import_report(plan, file_name, created, dry_run, db))
+    with rolled_back(db) if preview else nullcontext():
+        for position, sheet in enumerate(sheets):
+            plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) \
+                if (write or preview) and position else plans[position]
+            created = apply_import(db, plan, file_name, actor, today) if write or preview else None
+            plan.checks.extend(corrected[position])
+            reports.append(import_report(plan, file_name, created if write else None, dry_run, db))
     return (reports[0] if len(reports) == 1 else workbook_report(reports)), blocked
 
 

@@ -182,9 +182,10 @@ def council_roles() -> list[str]:
 
 def split_roles(text: str, remarks: bool = False) -> tuple[list[str], str]:
     """Council roles written in a cell, and what is left of it: "高级会员（常务理事）" ->
-    (["常务理事"], "高级会员"). In remarks only council roles count, not "秘书处"."""
+    (["常务理事"], "高级会员"). In remarks only council roles count, not "秘书处"; nor the council itself
+    (停会（常务理事会决定）: 常务理事会 is the body that decided, not a role of this member)."""
     roles = [r for r in council_roles() if not (remarks and "秘书处" in r)]
-    pattern = re.compile("|".join(map(re.escape, roles)))
+    pattern = re.compile(f"(?:{'|'.join(map(re.escape, roles))})(?!会(?!员))")
     found = list(dict.fromkeys(pattern.findall(text)))
     rest = re.sub(r"[\s()（）\[\]【】、，,/／;；:：+＋\-]+", "", pattern.sub(" ", text))
     return found, rest
