@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 import redis
 
 from bot import content, delivery, wechat_pay
+from handlers.events import guide as event_rules
 from handlers.fees import dues
 from bot.config import Config
 from storage import event_payments
@@ -241,8 +242,6 @@ def close_expired(db, r, config: Config, pay, now: datetime | None = None) -> di
 
 def _free_the_seat(db, r, registration_id: int) -> None:
     """An event fee not paid in time: the registration is cancelled and the waitlist moves up."""
-    from handlers.events import guide as event_rules
-
     registration = event_payments.registration(db, registration_id)
     if registration and registration["status"] != event_store.CANCELLED and not registration["paid_at"]:
         promoted = event_store.cancel_registration(db, registration_id)
@@ -299,8 +298,6 @@ def settle_refund(db, r, refund: dict) -> bool:
                 outcome = payer and content.text("pages.refund.paid_through",
                                                  paid_through=dues.date_text(payer["paid_through"]))
     if status == "SUCCESS" and r is not None:
-        from handlers.events import guide as event_rules
-
         event_rules.notify_promoted(db, r, promoted)
         try:
             delivery.notify(r, order["openid"], content.text(
