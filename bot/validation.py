@@ -116,8 +116,12 @@ def name_in(text) -> str:
     value = re.sub(r"\s+", " ", normalise(text)).strip(" ,，;；、。")
     value = _SPELLED_OUT.sub("", value)  # "马建军马是马匹的马": how a character is written, not the name
     value = _ENGLISH_NAME_LEAD.sub("", value)  # "My name is Rahul Sharma"
+    clauses = [c for c in re.split(r"[,，;；、。\s]+", value) if c]
+    named = [c for c in clauses if tries_value("name", c)]
     try:
         if not re.search(r"(?:我是|我叫|俺是|俺叫|姓名|名字|联系人|本人)", value):
+            if len(clauses) > 1 and len(named) == 1 and all(len(c) >= 2 for c in clauses):
+                return clean_name(named[0])  # "马思奇 植保 研二": the clause that is a name, not the words beside it
             return clean_name(value)
     except Invalid:
         pass

@@ -285,3 +285,11 @@ def test_another_event_said_instead_mid_registration_switches_to_it(bound, event
     assert "科普讲解员培训" in reply and "请确认报名" in reply
     assert "报名成功" in bound.says("确认")
     assert [r["title"] for r in registrations(db, "o_bound")] == ["科普讲解员培训"]
+
+
+def test_a_name_with_a_major_and_year_beside_it_keeps_only_the_name(visitor, redis_client):
+    from tests.test_dialogues import application_answers
+    visitor.says("申请学生会员")
+    visitor.says("马思奇 河南农业大学 植保 研二 15838290317")
+    answers = application_answers(redis_client)
+    assert answers["name"] == "马思奇" and answers["mobile"] == "15838290317"
