@@ -624,8 +624,8 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
 
 def answer_intent(ctx: Context) -> Reply:
     """Answer the message by its intent (used by steps that see the member has moved on)."""
-    if ctx.flow is not None and ctx.flow.get("paused") and means_continue(ctx.text):
-        return _resume(ctx)  # "继续" from a list just left: the form that waited under it
+    if ctx.flow is not None and ctx.flow.get("paused") and (means_continue(ctx.text) or is_one_of(ctx.text, "resume_words")):
+        return _resume(ctx)  # "继续", "刚才说到哪了" from a list just left: the form that waited under it
     handler = INTENT_HANDLERS.get(ctx.intent.name)
     if handler is None:
         return ctx.reply("not_available.text", feature=content.feature_name(ctx.intent.name))

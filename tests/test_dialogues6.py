@@ -293,3 +293,10 @@ def test_a_name_with_a_major_and_year_beside_it_keeps_only_the_name(visitor, red
     visitor.says("马思奇 河南农业大学 植保 研二 15838290317")
     answers = application_answers(redis_client)
     assert answers["name"] == "马思奇" and answers["mobile"] == "15838290317"
+
+
+def test_where_we_were_after_a_list_in_the_middle_of_a_form_is_its_question(visitor, events):
+    visitor.says("我要申请入会")
+    visitor.says("个人的 普通会员")
+    visitor.says("最近有什么活动")
+    assert "真实姓名" in visitor.says("刚才说到哪了")
