@@ -205,3 +205,21 @@ def test_an_amount_off_the_schedule_is_refused_in_the_forms_own_words_not_the_co
     forced = post(staff, "/admin/dues/record", dict(form, number="HNKX202000001", force="1", note="补缴差额"),
                   follow_redirects=True)
     assert "收据号" in page(forced)
+
+
+def test_a_name_typed_for_the_member_number_finds_the_number_and_records_nothing(staff, db):
+    """A secretary knows 王芳, not HNKX202600002: it said only 找不到会员编号“王芳”，请核对。"""
+    fee = dues.yearly_fee("regular")
+    refused = post(staff, "/admin/dues/record", {"number": " 会员1 ", "amount": fee, "years": "1"},
+                   follow_redirects=True)
+    text = page(refused)
+    assert refused.status_code == 400 and "会员1的会员编号是 HNKX202000001" in text
+    assert 'name="number" value="HNKX202000001"' in text.replace("\n", " ").replace("  ", " ") or \
+        'value="HNKX202000001"' in text
+    assert payments_of(db, find_payer(db, "HNKX202000001")) == []
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202000009", "name": "会员1", "category": "regular",
+                           "mobile": "13800138009"}, actor="test")
+    two = page(post(staff, "/admin/dues/record", {"number": "会员1", "amount": fee, "years": "1"},
+                    follow_redirects=True))
+    assert "名叫“会员1”的会员有 2 位" in two and "HNKX202000001" in two and "HNKX202000009" in two

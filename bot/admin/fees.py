@@ -23,6 +23,7 @@ from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, record_payment
 from storage.fees import find_nearby_payment, find_payer, list_dues_payers
+from storage.members import find_members_by_name
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
@@ -73,11 +74,24 @@ def typed_amount(text: str) -> str:
 _AMOUNT_DECORATION = re.compile(r"[\s,元¥]|^RMB", re.IGNORECASE)
 
 
+def _named(form) -> list[dict]:
+    """The members whose name was typed where the number goes (a secretary knows 王芳, not her number)."""
+    return find_members_by_name(db(), form.get("number", "").strip())
+
+
 def _recorded(form) -> str | None:
     """Record the form's payment; the receipt number, or None with why flashed."""
     payer = find_payer(db(), form.get("number", "").strip().upper())
     if payer is None:
-        say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
+        named = _named(form)
+        if len(named) == 1:
+            say_not_done(t("dues.number_of_name", name=named[0]["name"], number=named[0]["member_no"],
+                           work_unit=named[0]["work_unit"] or "—"))
+        elif named:
+            say_not_done(t("dues.several_named", name=named[0]["name"], count=len(named),
+                           choices="、".join(f"{m['member_no']}（{m['work_unit'] or '—'}）" for m in named)))
+        else:
+            say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
         return None
     try:
         amount = parse_amount(typed_amount(form.get("amount", "")))
@@ -122,7 +136,9 @@ def record():
     browser's history and the access log)."""
     if _recorded(request.form):
         return redirect(url_for(".index"))
-    return _dues_page(request.form), 400
+    named = _named(request.form)
+    form = dict(request.form.items(), number=named[0]["member_no"]) if len(named) == 1 else request.form
+    return _dues_page(form), 400
 
 
 @bp.post("/remind")
