@@ -271,3 +271,14 @@ def test_the_stand_in_takes_each_code_once(standin_url, li):
 
 def test_without_the_stand_in_its_pages_do_not_exist(client):
     assert client.get("/m/dev/open", query_string={"openid": "o_li"}).status_code == 404
+
+
+def test_an_applicant_waiting_for_approval_is_not_invited_to_apply_again(client, fake_wechat, db):
+    """Right after 提交申请 the centre said 还不是会员，可在这里在线申请入会 under 申请已提交."""
+    application = add_application(db, "o_newcomer", "吴小明")
+    sign_in(client, fake_wechat, "o_newcomer")
+    text = client.get(f"/m/?applied={application['app_no']}").get_data(as_text=True)
+    assert "正在审核" in text and "在这里在线申请入会" not in text and "/m/apply" not in text
+    client.delete_cookie("xh_member", path="/m")
+    sign_in(client, fake_wechat, "o_stranger")
+    assert "在这里在线申请入会" in client.get("/m/").get_data(as_text=True)
