@@ -261,3 +261,23 @@ def test_an_employer_asking_the_cost_right_after_how_to_post_gets_the_cost(visit
 def test_member_types_are_listed_without_a_menu(visitor, said):
     reply = visitor.says(said)
     assert "学生会员" in reply and "高级会员" in reply and MENU not in reply
+
+
+def test_a_posting_sent_after_asking_the_cost_is_still_taken_and_its_review_time_has_its_number(visitor, db):
+    visitor.says("我们医院想在公众号上发个招聘，怎么操作")
+    visitor.says("收费不")
+    taken = visitor.says("招护士三名 大专以上 待遇面议 联系电话0371-65551234")
+    assert "职位信息已收到" in taken
+    [ticket] = [t for t in tickets_of(db) if "护士" in t["body"]]
+    assert ticket["ticket_no"] in visitor.says("多久能挂出来")
+
+
+def test_an_invoice_title_said_without_a_question_is_taken(visitor, db):
+    visitor.says("可以开增值税专用发票吗")
+    reply = visitor.says("普票也行 抬头郑州某某农业科技有限公司")
+    assert "已记下您的开票申请" in reply and "郑州某某农业科技有限公司" in reply
+
+
+def test_the_societys_account_is_given_when_asked_for(visitor):
+    reply = visitor.says("你们对公账户是多少 发我一下")
+    assert "户名" in reply and MENU not in reply
