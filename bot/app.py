@@ -12,7 +12,7 @@ from bot import intent_model
 from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
 from bot.conversation import AtOnceRecord
 from bot.privacy import configure_logging
-from bot.router import feature_names_of, route
+from bot.router import feature_names_of, job_keyword_candidates, route
 from bot.web import BoundedInt
 from storage.database import READER_BUSY_TIMEOUT_MS, open_database, open_reader
 from storage.state import connect_redis
@@ -39,6 +39,7 @@ def warm_up() -> None:
     for text in _WARM_TEXTS:
         route(text)
     intent_model.current(feature_names_of)  # trained here if content/ has new examples
+    intent_model.current_keywords(job_keyword_candidates)  # and which words of a job question are search words
     content.replies()
     for path in sorted(CONTENT_DIR.glob("*.toml")):
         content.load_toml(path.name)

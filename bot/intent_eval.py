@@ -175,22 +175,24 @@ def format_report(report: Report, name: str, top: int = 15, misses: bool = False
 
 
 def cross_validate(rows: list[dict], folds: int = 5, only: list[dict] | None = None) -> Report:
-    """Every example routed by a model trained on the other folds (the rules stay as they are):
+    """Every example routed by models (intent, job keywords) trained on the other folds (the rules stay as they are):
     how the router does on messages its model has not seen. Folds are fixed (every k-th row).
     With `only`, just those rows are split into folds and scored; the rest always train."""
     from bot import intent_model
-    from bot.router import feature_names_of, route
+    from bot.router import feature_names_of, job_keyword_candidates, route
 
     report = Report()
-    original = intent_model._model
+    original = intent_model._model, intent_model._keyword_model
     scored = only if only is not None else rows
     texts = {r["text"] for r in scored}
     always = [r for r in rows if r["text"] not in texts]
     try:
         for k in range(folds):
             held = scored[k::folds]
-            intent_model._model = intent_model.train(always + [r for i, r in enumerate(scored) if i % folds != k],
-                                                 feature_names_of)
+            trained_on = always + [r for i, r in enumerate(scored) if i % folds != k]
+            intent_model._model = intent_model.train(trained_on, feature_names_of)
+            # the job keywords' model too (False: none to learn from, so none is loaded from the cache)
+            intent_model._keyword_model = intent_model.train_keywords(trained_on, job_keyword_candidates) or False
             part = evaluate(held, route)
             for name in ("total", "right", "slot_total", "slot_right", "slot_exact", "slot_given", "asked"):
                 setattr(report, name, getattr(report, name) + getattr(part, name))
@@ -198,5 +200,5 @@ def cross_validate(rows: list[dict], folds: int = 5, only: list[dict] | None = N
                 getattr(report, name).update(getattr(part, name))
             report.misses += part.misses
     finally:
-        intent_model._model = original
+        intent_model._model, intent_model._keyword_model = original
     return report

@@ -44,6 +44,7 @@ ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
+_WORK_CONCEPTS = frozenset((TITLE_CONCEPT, DISCIPLINE_CONCEPT))  # concepts that name the work itself
 JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jobs topic when no topic word is named
 AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
@@ -249,11 +250,7 @@ class Analysis:
             return {"topic": found.topic}
         if name == "jobs":
             lex = self.lexicon
-            fixed, tokens = self.fixed, self.tokens
-            corrected = lex.correct_disciplines(tokens)
-            if corrected is not None:
-                fixed, tokens = "".join(corrected), corrected
-                found = lex.find(tokens)
+            fixed, tokens, found = self._job_question()
             city = found.city or self.found.city or lex.city_at_start(tokens)
             return {"keywords": lex.job_keywords(fixed, tokens, found), "city": city}
         if name == "unknown":
@@ -267,6 +264,13 @@ class Analysis:
 
     def feature_names(self) -> list[str]:
         return intent_model.features(self.fixed, self.tokens, self.found.strength)
+
+    def _job_question(self) -> tuple[str, tuple, _Found]:
+        """Text, tokens and findings a job search reads: a mistyped discipline corrected (化雪 -> 化学)."""
+        corrected = self.lexicon.correct_disciplines(self.tokens)
+        if corrected is None:
+            return self.fixed, self.tokens, self.found
+        return "".join(corrected), corrected, self.lexicon.find(corrected)
 
 
 def analyse(text: str) -> Analysis:
@@ -287,6 +291,16 @@ def names_a_discipline(text: str) -> bool:
 def feature_names_of(text: str) -> list[str]:
     """What the learned model sees of a message (bot.intent_model trains and scores on these)."""
     return analyse(text).feature_names()
+
+
+def job_keyword_candidates(text: str) -> list[tuple[str, list[str]]]:
+    """The keywords the rules propose for a job question, each with what the keyword model sees of it
+    (bot.intent_model trains on these)."""
+    analysis = analyse(text)
+    lex = analysis.lexicon
+    fixed, tokens, found = analysis._job_question()
+    proposed = lex.proposed_keywords(fixed, tokens, found)
+    return [(word, lex.keyword_features(word, start, proposed, tokens, found)) for word, start in proposed]
 
 
 @dataclass
@@ -409,6 +423,9 @@ class _Lexicon:
         for skill in jobs["skills"]:
             add(skill, DISCIPLINE_CONCEPT)
         self._after_discipline = {normalize(k): normalize(v) for k, v in jobs["after_discipline"].items()}
+        self._posting_word = {normalize(k): normalize(v) for k, v in jobs["posting_words"].items()}
+        self._kinds_of_work = frozenset(normalize(w) for w in jobs["kinds_of_work"])
+        self._coordinators = frozenset(normalize(w) for w in jobs["coordinators"])
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])
@@ -451,7 +468,8 @@ class _Lexicon:
         # weak topic, city, discipline)): None for most words, that are none of those. A word not listed is a
         # title by its suffix.
         def details(word, c):
-            more = (not self._job_concepts.isdisjoint(c), not self._not_keywords.isdisjoint(c),
+            more = (not self._job_concepts.isdisjoint(c),
+                    not self._not_keywords.isdisjoint(c) and word not in self._kinds_of_work,
                     self._topic_of.get(word), self._weak_topic_of.get(word), self._city_of.get(word),
                     self._discipline_of.get(word))
             return more if any(more) else None
@@ -884,7 +902,8 @@ class _Lexicon:
         clause_of, named, suffixes = found.clause_of, found.named, self._title_suffixes
         naming, text_of = set(), {}
         for i, tok in enumerate(tokens):
-            if tok in self._near_words or tok in self._discipline_of or i in named or tok.endswith(suffixes):
+            if tok in self._near_words or tok in self._discipline_of or i in named or tok.endswith(suffixes) \
+                    or (tok in self.request_markers and clause_of[i] in found.job_clauses):  # 想问问…有没有…岗位
                 naming.add(clause_of[i])
             text_of[clause_of[i]] = text_of.get(clause_of[i], "") + tok
         remarks = {clause for clause, said in text_of.items()
@@ -892,7 +911,54 @@ class _Lexicon:
         return remarks if (naming | found.job_clauses) - remarks else set()
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
-        """Content words of a job query, in order: tokens left after removing
+        """The words a job search looks for: those the rules propose (`proposed_keywords`) that the keyword
+        model (bot.intent_model, learnt from the labelled job questions) does not take for the member's
+        context: 我老婆是小学老师 / 在县里医院上班 / 同事推荐. It drops a word only when another one stays."""
+        proposed = self.proposed_keywords(text, tokens, found)
+        words = [word for word, _ in proposed]
+        if len(proposed) < 2:
+            return words
+        model = intent_model.current_keywords(job_keyword_candidates)
+        if model is None:
+            return words
+        kept = [word for word, start in proposed
+                if model.chance(self.keyword_features(word, start, proposed, tokens, found), "keyword")
+                >= intent_model.KEYWORD_NEEDS]
+        return kept or words
+
+    def keyword_features(self, word: str, start: int, proposed: list, tokens, found: _Found) -> list[str]:
+        """What the keyword model sees of one proposed word: the word, its characters, what it is to the
+        lexicon (a discipline, a title, a concept's word), whether another proposed word names the field or
+        the title, its neighbours, and whether its clause asks about a job."""
+        is_named = self._names_the_work
+        names = ["w" + word, "b" + word[0], "e" + word[-1], f"n{min(len(word), 5)}"]
+        names += ["c" + ch for ch in set(word)]
+        if is_named(word):
+            names.append("named")
+        if word in self._concepts:
+            names.append("concept")
+        if word.isascii():
+            names.append("latin")
+        if len(proposed) == 1:
+            names.append("alone")
+        elif any(is_named(other) for other, _ in proposed if other != word):
+            names.append("beside_named")
+        end = start + 1
+        while end < len(tokens) and tokens[end] in word:
+            end += 1
+        names.append("<" + (tokens[start - 1] if start > 0 else "^"))
+        names.append(">" + (tokens[end] if end < len(tokens) else "$"))
+        if found.clause_of[start] in found.job_clauses:
+            names.append("job_clause")
+        return names
+
+    def _names_the_work(self, word: str) -> bool:
+        """A discipline, a skill or a job title (化学, 前端开发, 工程师, 护士)."""
+        return word in self._discipline_of or word.endswith(self._title_suffixes) \
+            or not _WORK_CONCEPTS.isdisjoint(self._concepts.get(word, ()))
+
+    def proposed_keywords(self, text: str, tokens: list[str], found: _Found) -> list[tuple[str, int]]:
+        """Content words of a job query, in order, each with its first token: tokens left after removing
         the city, stop-words, job-query vocabulary, numbers, punctuation and
         single Chinese characters; a discipline's abbreviation is its name (计科, CS: 计算机). A field written right before a job title
         stays one keyword (化工工程师); endings like 专业 are trimmed. A long
@@ -906,17 +972,19 @@ class _Lexicon:
         # 退休的内科大夫 / 搜不出来郑州化学的岗位: beside a field or a title, a verb tells the story, not the job
         side_words = self.plain_verbs() if found.field_named or TITLE_CONCEPT in found.strength else ()
         function_words, stopwords, city_of, concepts = self.function_words(), self._stopwords, self._city_of, self._concepts
-        keywords, last_kept, alias_end = [], -2, 0
+        keywords, starts, last_kept, alias_end = [], [], -2, 0
         for i, tok in enumerate(tokens):
             if i < alias_end:
                 continue
             if i in found.named:  # 计科, CS: 计算机
                 alias_end, name = found.named[i]
                 keywords.append(name)
+                starts.append(i)
                 last_kept = alias_end - 1
                 continue
             if tok in self._after_discipline and last_kept == i - 1 and keywords[-1] in self._discipline_of:
                 keywords.append(self._after_discipline[tok])  # 计算机老师: 计算机, 教师
+                starts.append(i)
                 last_kept = i
                 continue
             if (
@@ -925,7 +993,8 @@ class _Lexicon:
                 or tok in stopwords
                 or tok in function_words
                 or (tok in side_words and tok not in concepts  # 实习 is a kind of job
-                    and not (i + 1 < len(tokens) and tokens[i + 1].endswith(self._title_suffixes)))  # 焊接工程师
+                    and not (i + 1 < len(tokens) and tokens[i + 1].endswith(self._title_suffixes))  # 焊接工程师
+                    and not (last_kept == i - 2 and tokens[i - 1] in self._coordinators))  # 会计或者出纳
                 or tok in city_of
                 or not any(ch.isalnum() for ch in tok)
                 or tok.isdigit()
@@ -944,8 +1013,12 @@ class _Lexicon:
                         tok = tok[len(prefix):]
                         break
                 keywords.append(tok)
+                starts.append(i)
             last_kept = i
-        return list(dict.fromkeys(keywords))
+        first = {}
+        for word, start in zip(keywords, starts):
+            first.setdefault(self._posting_word.get(word, word), start)  # 小学老师: 教师, the posting's word
+        return list(first.items())
 
 
 # jieba's blocks: runs of these characters are segmented, anything else is one token a character.

@@ -104,7 +104,7 @@ def test_the_topic_is_the_one_the_member_means(text, intent, topic):
     # fields jieba cuts apart, or tags as a name or an adjective, are one keyword
     ("有区块链开发的岗位吗", None, ["区块链", "开发"]),
     ("郑州有没有物联网的工作", "郑州", ["物联网"]),
-    ("医院招麻醉医生吗", None, ["医院", "麻醉", "医生"]),
+    ("医院招麻醉医生吗", None, ["麻醉", "医生"]),  # the employer beside the work is context
     ("县疾控中心招人吗，我学公卫的", None, ["疾控中心", "公共卫生"]),
     ("信阳有茶学专业的岗位吗", "信阳", ["茶学"]),
     ("郑州有没有水暖工的活", "郑州", ["水暖工"]),  # jieba tags it a person's name
