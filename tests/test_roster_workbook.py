@@ -276,3 +276,16 @@ def test_the_preview_of_a_workbook_says_what_importing_all_its_sheets_will_do(en
     done = roster_imported(env, path)
     written = next(s for s in done["sheets"] if s["sheet"] == "2026新增")
     assert len(written["new"]) == len(new_sheet["new"]) and written["updated"] == new_sheet["updated"]
+
+
+def test_an_old_export_s_status_valid_is_not_kept_as_a_remark(env, db, tmp_path):
+    """An old system's 会员状态 有效 says only that the membership is in force: it was added to every
+    member's remarks ("欠费一年；有效"). 退休 and 过期 say more and are kept."""
+    path = tmp_path / "旧系统导出.csv"
+    path.write_text("会员编号,会员姓名,手机,会员级别,会员状态,备注\n"
+                    "XYZ00201,甲一,13800020101,普通会员,有效,欠费一年\n"
+                    "XYZ00202,乙二,13800020102,普通会员,过期,\n"
+                    "XYZ00203,丙三,13800020103,普通会员,退休,\n", encoding="utf-8-sig")
+    roster_imported(env, path)
+    assert [member(db, m)["remarks"] for m in ("13800020101", "13800020102", "13800020103")] == [
+        "欠费一年", "过期", "退休"]

@@ -685,7 +685,8 @@ def _not_kept() -> set[str]:
 
 def _remarks_kept(values: dict, other_cells: list) -> str:
     """Every word of the row that no field holds as written, kept with the member: the remarks cell
-    (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常: 退休), and the cells of
+    (退休, 出国, 已故 ...), a status word read as another (会员状态 退休 is 正常: 退休; not 有效, which
+    says only that), and the cells of
     columns nobody reads (办公电话：0371-65512345), but not row numbers ([columns.remarks] not_kept)."""
     spec = columns()["remarks"]
     skipped = _not_kept()
@@ -699,7 +700,8 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
             code = clean_status(status, date.today())
         except Invalid:
             code = None
-        if code is None or content.text(f"cli_labels.statuses.{code}") != status:
+        plain = status in _membership()["roster"].get("plain_status_words", [])
+        if code is None or not (plain or content.text(f"cli_labels.statuses.{code}") == status):
             parts.append(status)  # 退休, as the secretary would write it in the remarks
     for header, value in other_cells:
         if not is_blank(value) and not header:
