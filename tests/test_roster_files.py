@@ -2,6 +2,7 @@
 remarks that matter, the data on another sheet, dates WPS saved as numbers, an old system's GBK
 export with a person listed twice. Each file is made here the way the secretary's tool makes it."""
 import json
+import re
 from datetime import datetime
 
 from click.testing import CliRunner
@@ -490,3 +491,23 @@ def test_paid_words_without_a_year_are_the_year_the_roster_s_title_names(env, db
     undated = roster_imported(env, plain_book(tmp_path / "表.xlsx", ["姓名", "手机号码", "会员类别", "缴费情况"],
                                               ["王芳", 15036781234, "普通会员", "已缴"]))
     assert [p["row"] for p in undated["problems"]] == [2]  # no year anywhere: still asked
+
+
+def test_a_re_import_names_every_changed_field_in_chinese(env, db, tmp_path):
+    """The report said 更新：gender：— → 女；title：— → 副教授, level：— → 理事单位 and 所属单位会员：— → 1 (the unit's
+    row id): the code's names and numbers, not the secretary's words."""
+    roster_imported(env, plain_book(tmp_path / "单位.xlsx", ["单位名称", "联系人", "联系电话"],
+                                    ["河南农业大学", "马老师", 13838383838]))
+    roster_imported(env, plain_book(tmp_path / "旧.xlsx", ["姓名", "手机", "会员类别"], ["李娜", 13923456789, "普通会员"]))
+    unit_no = db.execute("select unit_no from units").fetchone()[0]
+    members_report = printed(env, plain_book(tmp_path / "新.xlsx", ["姓名", "手机", "会员类别", "性别", "职称", "工作单位"],
+                                             ["李娜", 13923456789, "普通会员", "女", "副教授", "河南农业大学"]))
+    units_report = printed(env, plain_book(tmp_path / "单位2.xlsx", ["单位名称", "联系人", "联系电话", "级别"],
+                                           ["河南农业大学", "马老师", 13838383838, "理事单位"]))
+    [member_line] = [line for line in members_report.splitlines() if "更新：" in line]
+    assert "性别：— → 女" in member_line and "职称：— → 副教授" in member_line, member_line
+    assert f"所属单位会员：— → {unit_no} 河南农业大学" in member_line, member_line
+    [unit_line] = [line for line in units_report.splitlines() if "更新：" in line]
+    assert "级别：— → 理事单位" in unit_line, unit_line
+    for line in (member_line, unit_line):
+        assert not re.search(r"[a-z_]{4,}", line), line

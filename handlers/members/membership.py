@@ -366,7 +366,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "new": [{"row": row, "member_no": number, "name": fields["name"]}
                 for (row, fields), number in zip(plan.new, numbers)],
         "updated": [{"row": row, "member_no": m["member_no"], "name": m["name"],
-                     "changes": {k: [m[k], v] for k, v in changes.items()}}
+                     "changes": _readable_changes(db, {k: [m[k], v] for k, v in changes.items()})}
                     for row, m, changes in plan.updates],
         "unchanged": [{"row": row, "member_no": m["member_no"]} for row, m in plan.unchanged],
         "new_units": [{"row": row, "unit_no": number, "name": fields["name"]}
