@@ -436,6 +436,8 @@ def _on_message(ctx: Context) -> Reply:
         return _after_cancel_question(ctx)
     if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
         ctx.end_flow()  # a list being browsed is simply left behind
+        if ctx.flow is not None and is_one_of(ctx.text, "resume_words"):
+            return _resume(ctx)  # "刚才说到哪了" (which the router may guess a cancel): the form's question
         if ctx.flow is not None and ctx.intent.name == "cancel":
             return _offer_to_resume(ctx)  # the form the list kept waiting: go on with it, or cancel it?
         return answer_intent(ctx)
