@@ -178,13 +178,14 @@ def _about_asked(text: str, recent_topic) -> dict | None:
     when the member's last such answer was on it (`recent_topic`, read only when such an entry's words are there);
     in a complaint ([about] complaint_words), only an entry that hands over."""
     about = content.replies()["about"]
-    by_first, questions = _about_index(about["questions"])
+    by_first, questions, first_group = _about_index(about["questions"])
     held = set(by_first.get("", ()))
     for said in {(text or "").lower(), _plain(text)}:
         held.update(word for at, char in enumerate(said) for word in by_first.get(char, ()) if said.startswith(word, at))
     complains = any(word in (text or "") for word in about.get("complaint_words", ()))  # "我要投诉…": the feedback takes it
     topic = functools.cache(recent_topic)
-    return next((question for question, asks, refused in questions
+    candidates = sorted({at for word in held for at in first_group.get(word, ())})  # those whose first group is met
+    return next((question for question, asks, refused in map(questions.__getitem__, candidates)
                  if (question.get("hand_over") or not complains)
                  and all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
                  and (not question.get("after") or topic() == question["after"])), None)
@@ -193,10 +194,11 @@ def _about_asked(text: str, recent_topic) -> dict | None:
 _about_indexes: dict[int, tuple] = {}
 
 
-def _about_index(questions: list[dict]) -> tuple[dict[str, list[str]], list[tuple[dict, list[frozenset], frozenset]]]:
+def _about_index(questions: list[dict]) -> tuple[dict[str, list[str]], list[tuple[dict, list[frozenset], frozenset]],
+                                                 dict[str, list[int]]]:
     """Every word of the questions by its first character (a message is read once, not once a word), and each
-    question with its `asks` groups and `not` words as sets: made once for each list content/ loads (one a
-    language)."""
+    question with its `asks` groups and `not` words as sets, and for each word of a first group the questions
+    (their places) it opens, so that only those are tried: made once for each list content/ loads (one a language)."""
     known = _about_indexes.get(id(questions))
     if known is None or known[0] is not questions:
         sets = [(question, [frozenset(group) for group in question["asks"]], frozenset(question.get("not", ())))
@@ -204,5 +206,9 @@ def _about_index(questions: list[dict]) -> tuple[dict[str, list[str]], list[tupl
         by_first: dict[str, list[str]] = {}
         for word in sorted({word for _, asks, refused in sets for word in (*(w for group in asks for w in group), *refused)}):
             by_first.setdefault(word[:1], []).append(word)
-        known = _about_indexes[id(questions)] = (questions, by_first, sets)
-    return known[1], known[2]
+        first_group: dict[str, list[int]] = {}
+        for at, (_, asks, _) in enumerate(sets):
+            for word in asks[0]:
+                first_group.setdefault(word, []).append(at)
+        known = _about_indexes[id(questions)] = (questions, by_first, sets, first_group)
+    return known[1], known[2], known[3]
