@@ -281,3 +281,9 @@ def test_an_invoice_title_said_without_a_question_is_taken(visitor, db):
 def test_the_societys_account_is_given_when_asked_for(visitor):
     reply = visitor.says("你们对公账户是多少 发我一下")
     assert "户名" in reply and MENU not in reply
+
+
+def test_a_rumour_about_the_fee_is_no_fraud(visitor, db):
+    reply = visitor.says("有人说明年会费要涨 是真的吗")
+    assert "诈骗" not in reply and "110" not in reply
+    assert _human_tickets(db) == []
