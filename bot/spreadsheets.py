@@ -458,12 +458,13 @@ def is_blank(value) -> bool:
 
 # --- writing ------------------------------------------------------------------
 
-def write_table(path: Path | str, headers: list[str], rows: list[list]) -> None:
-    """An .xlsx with a bold, frozen header and fitted widths, or a .csv Excel opens in Chinese."""
+def write_table(path: Path | str, headers: list[str], rows: list[list], title: str | None = None) -> None:
+    """An .xlsx with a bold, frozen header and fitted widths, or a .csv Excel opens in Chinese.
+    The .xlsx's one sheet is named `title`, else the file's name (Excel shows it on the tab)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
-        _write_xlsx(path, headers, rows)
+        _write_xlsx(path, headers, rows, title or path.stem)
     elif suffix == ".csv":
         # The BOM tells Excel the file is UTF-8; without it Chinese shows as mojibake.
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -472,13 +473,14 @@ def write_table(path: Path | str, headers: list[str], rows: list[list]) -> None:
         raise SheetError("format", file=path.name)
 
 
-def _write_xlsx(path: Path, headers: list[str], rows: list[list]) -> None:
+def _write_xlsx(path: Path, headers: list[str], rows: list[list], title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
+    sheet.title = re.sub(r"[\\/?*:\[\]]", "", title)[:31] or sheet.title  # Excel's rules for a sheet's name
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)

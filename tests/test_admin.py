@@ -365,3 +365,15 @@ def test_create_user_from_the_command_line(env, db, units):
     refused = CliRunner().invoke(main, ["admin", "create-user", "li", "--role", "unit", "--password-stdin"],
                                  input=PASSWORD + "\n", env=env)
     assert refused.exit_code == 1 and "必须选择所属单位会员" in refused.output
+
+
+@pytest.mark.parametrize("address, sheet_name", [("/admin/members/export?format=xlsx", "会员名册"),
+                                                 ("/admin/governance/export", "治理报告")])
+def test_an_exported_workbook_s_sheet_is_named_for_what_it_holds(staff, address, sheet_name):
+    """Excel showed one tab called "Sheet" (openpyxl's default) on the file sent to the province."""
+    from openpyxl import load_workbook
+
+    sent = staff.get(address)
+    assert sent.status_code == 200
+    [name] = load_workbook(io.BytesIO(sent.data)).sheetnames
+    assert name.startswith(sheet_name), name

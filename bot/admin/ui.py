@@ -219,7 +219,7 @@ def send_written(filename: str, write):
 
 def send_table(filename: str, headers: list[str], rows: list[list]):
     """A spreadsheet download written by bot.spreadsheets."""
-    return send_written(filename, lambda path: write_table(path, headers, rows))
+    return send_written(filename, lambda path: write_table(path, headers, rows, title=Path(filename).stem))
 
 
 # --- uploads waiting for confirmation (upload -> report -> confirm) -----------------------
