@@ -135,10 +135,12 @@ def _mobiles_of(row: dict) -> list[str]:
     return [mobile for mobile in dict.fromkeys(found) if mobile]
 
 
-def member_names(db: sqlite_utils.Database) -> list[str]:
-    """The names of the members in force, spaces dropped, longest first: to find them in a remark."""
+def member_names(db: sqlite_utils.Database, in_force: bool = True) -> list[str]:
+    """The names of the members in force (`in_force` False: of those not in force), spaces dropped,
+    longest first: to find them in a remark."""
+    status = "status = 'active'" if in_force else "status != 'active'"
     names = {row[0] for row in db.execute(
-        "select distinct replace(name, ' ', '') from members where status = 'active'")}
+        f"select distinct replace(name, ' ', '') from members where {status}")}
     return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
 
 

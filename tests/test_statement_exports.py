@@ -314,3 +314,21 @@ def test_a_workplace_paying_for_its_one_member_with_the_remark_cut_is_proposed(e
     assert [(r["row"], r["problem"], r["header"]) for r in report["unmatched"]] == [
         (2, "workplace_of", "对方名称"), (3, "no_key", "对方名称")]
     assert "黄药师" in imported(env, tmp_path / "对账单.xlsx", "--dry-run")
+
+
+def test_a_remark_naming_a_member_who_withdrew_says_so(env, db, tmp_path):
+    """An Alipay payment whose remark names a member who withdrew in August: held as "会籍状态是退会",
+    not reported as matching nobody."""
+    people(db)
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900041", "name": "东方不败", "category": "regular",
+                           "mobile": "13922220041", "paid_through": "2025-12-31", "status": "resigned"}, actor="test")
+    path = tmp_path / "支付宝账务明细.csv"
+    lines = ["#支付宝账务明细查询",
+             "账务流水号,商户订单号,商品名称,发生时间,对方账号,收入金额（+元）,支出金额（-元）,业务类型,备注,",
+             f"2026101111\t,HY2026101101\t,个人会员会费,2026-10-11 16:47:30,139****2213,{REGULAR:.2f}\t,0.00\t,在线支付,东方不败,"]
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    report = imported(env, path, "--json")
+    [held] = report["held"]
+    assert (held["row"], held["problem"], held["number"], held["header"]) == (3, "inactive", "HNKX201900041", "备注")
+    assert report["unmatched"] == []

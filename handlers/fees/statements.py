@@ -333,8 +333,12 @@ def _hold_if_inactive(payer: dict) -> None:
     """Hold money from a member who withdrew, is suspended or died, or a deregistered unit: a person
     decides (reinstate and book it, or send it back)."""
     if payer.get("status") not in (None, "active"):
-        raise RowProblem("held", "inactive", number=payer["number"], name=payer["name"],
-                         status=content.text(f"cli_labels.statuses.{payer['status']}"))
+        raise _inactive(payer)
+
+
+def _inactive(payer: dict, column: str | None = None) -> RowProblem:
+    return RowProblem("held", "inactive", column, number=payer["number"], name=payer["name"],
+                      status=content.text(f"cli_labels.statuses.{payer['status']}"))
 
 
 def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: date, confirmed: bool) -> int:
@@ -706,7 +710,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     by_pinyin = _by_pinyin(db, values, context) if pinyin else None
     if by_pinyin:
         return by_pinyin
-    raise _likely_payer(db, name, _memo_text(values), _by_first_character(context)) or RowProblem("unmatched", "no_key")
+    raise _likely_payer(db, name, values, _by_first_character(context)) or RowProblem("unmatched", "no_key")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -809,10 +813,11 @@ def _readings(db, context: dict) -> dict:
     return context["pinyin"]
 
 
-def _likely_payer(db, name: str, memo: str, by_first: dict[str, list[str]]) -> RowProblem | None:
+def _likely_payer(db, name: str, values: dict, by_first: dict[str, list[str]]) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
-    (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names
-    someone one character off a member's name (赵文娟 for 赵文涓). Proposed, never booked."""
+    (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names a
+    member no longer in force (held as such), or someone one character off a member's name (赵文娟 for
+    赵文涓). Proposed, never booked."""
     if len(name) >= 4:
         units = find_units_by_name_start(db, name)
         if len(units) == 1:
@@ -822,7 +827,13 @@ def _likely_payer(db, name: str, memo: str, by_first: dict[str, list[str]]) -> R
         if len(staff) == 1:  # 某县林业局代缴本局职工2027年会 (cut by the bank before the name)
             return RowProblem("unmatched", "workplace_of", payer=name, number=staff[0]["number"],
                               name=staff[0]["name"], candidates=[staff[0]["number"]])
-    near = _near_names(re.sub(r"\s", "", f"{name} {memo}"), by_first)
+    written = re.sub(r"\s", "", f"{name} {_memo_text(values)}")
+    former = [n for n in member_names(db, in_force=False) if len(n) >= 3 and n in written]
+    if len(former) == 1 and not find_payers_by_name(db, former[0]):  # withdrew in August, pays in October
+        members = [p for p in find_payers_by_name(db, former[0], in_force=False) if p["kind"] == "member"]
+        if len(members) == 1:
+            return _inactive(members[0], column=_memo_header(values, former[0]))
+    near = _near_names(written, by_first)
     if len(near) == 1:
         written, member = near[0]
         payers = [p for p in find_payers_by_name(db, member) if p["kind"] == "member"]
