@@ -377,3 +377,19 @@ def test_an_exported_workbook_s_sheet_is_named_for_what_it_holds(staff, address,
     assert sent.status_code == 200
     [name] = load_workbook(io.BytesIO(sent.data)).sheetnames
     assert name.startswith(sheet_name), name
+
+
+def test_a_member_s_unit_is_picked_from_the_unit_members_not_typed(staff, db, units):
+    """The edit form had a text box for 单位会员编号: a secretary had to know HNKXDW202600001 by heart."""
+    insert_member(db, {"member_no": "HNKX201900001", "name": "张伟", "category": "regular",
+                       "mobile": "13800138000", "work_unit": units[0]["name"]}, actor="test")
+    form = page(staff.get("/admin/members/HNKX201900001/edit"))
+    picker = form[form.index('<select name="unit_no"'):]
+    picker = picker[:picker.index("</select>")]
+    assert re.search(rf'<option value="{units[0]["unit_no"]}"\s*>{units[0]["unit_no"]} {units[0]["name"]}</option>', picker)
+    assert "不属于单位会员" in picker
+    post(staff, "/admin/members/HNKX201900001/edit", {"name": "张伟", "category": "regular", "mobile": "13800138000",
+                                                      "unit_no": units[0]["unit_no"]})
+    assert find_member_by_no(db, "HNKX201900001")["unit_id"] == units[0]["id"]
+    again = page(staff.get("/admin/members/HNKX201900001/edit"))
+    assert re.search(rf'<option value="{units[0]["unit_no"]}"\s*selected>', again)

@@ -209,6 +209,7 @@ def edit(member_no: str):
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
         "institution_type": [(v, v) for v in rules["institution_types"]],
         "post_category": [(v, v) for v in rules["post_categories"]],
+        "unit_no": unit_options(),  # picked from the unit members, not typed from memory
     }
     return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,
                   required=REQUIRED, choices=choices, hints=texts("members.hints")), 400 if errors else 200
