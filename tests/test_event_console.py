@@ -86,3 +86,12 @@ def test_cancelling_needs_a_reason_tells_everyone_and_closes_sign_up(staff, db, 
         assert refused.reason == "cancelled"
     else:
         raise AssertionError("a cancelled event took a registration")
+
+
+def test_a_new_event_s_society_is_this_society_already(staff):
+    """The first field, 学会, was empty: a single society's secretary could not tell what to write there."""
+    from bot import content
+
+    form = page(staff.get("/admin/events/new"))
+    box = re.search(r'<input[^>]*name="society"[^>]*>', form).group(0)
+    assert f'value="{content.society()["name"]}"' in box, box

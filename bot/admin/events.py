@@ -66,7 +66,7 @@ def new():
         [number], _ = store.save_events(db(), [(fields, _source())], [], actor())
         say_done("events.created", event_no=number, title=fields["title"])
 
-    return add_one(guide.SHEET, "events", save)
+    return add_one(guide.SHEET, "events", save, filled={"society": content.society()["name"]})  # the guide's 学会
 
 
 def _typed(event: dict) -> dict:

@@ -64,11 +64,11 @@ def add_import(bp: Blueprint, spec: sheet_import.RecordSheet, save, what: str) -
     bp.add_url_rule("/import/<token>", "confirm", confirm, methods=["POST"])
 
 
-def add_one(spec: sheet_import.RecordSheet, section: str, save):
-    """The whole add-one view: the empty form, or the posted one checked column by column;
-    `save(fields)` stores a clean record and says so, then the list is shown again."""
+def add_one(spec: sheet_import.RecordSheet, section: str, save, filled: dict | None = None):
+    """The whole add-one view: the form (`filled`: what it holds to begin with), or the posted one
+    checked column by column; `save(fields)` stores a clean record and says so, then the list is shown again."""
     if request.method == "GET":
-        return add_form(spec, section)
+        return add_form(spec, section, filled)
     fields, errors, typed = cleaned_form(spec)
     if errors:
         return add_form(spec, section, typed, errors)
