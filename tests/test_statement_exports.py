@@ -332,3 +332,18 @@ def test_a_remark_naming_a_member_who_withdrew_says_so(env, db, tmp_path):
     [held] = report["held"]
     assert (held["row"], held["problem"], held["number"], held["header"]) == (3, "inactive", "HNKX201900041", "备注")
     assert report["unmatched"] == []
+
+
+def test_an_amount_off_the_member_s_fee_says_who_the_member_is(env, db, tmp_path):
+    """A student member sends a regular member's fee that is no number of student years: left for a
+    person, and the line says who the member is (it said only "学生会员没有 100 元的缴费标准")."""
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202500051", "name": "曲非烟", "category": "student",
+                           "mobile": "13922220051", "paid_through": "2026-12-31"}, actor="test")
+    book = Workbook()
+    book.active.append(["交易日期", "对方户名", "贷方金额", "附言"])
+    book.active.append(["2026-11-09", "曲非烟", dues.yearly_fee("student") + 7, "2027年会费"])
+    book.save(tmp_path / "流水.xlsx")
+    [row] = imported(env, tmp_path / "流水.xlsx", "--json")["invalid"]
+    assert (row["row"], row["problem"], row["number"], row["header"]) == (2, "wrong_amount", "HNKX202500051", "贷方金额")
+    assert "HNKX202500051 曲非烟 是学生会员" in imported(env, tmp_path / "流水.xlsx", "--dry-run")

@@ -262,7 +262,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if purpose == "mixed":
         raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
-    years = _unit_level_years(payer, amount, memo) or _years_paid(payer["category"], amount, values.get("years"))
+    years = _unit_level_years(payer, amount, memo) or _years_paid(payer, amount, values.get("years"))
     years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
     if row_no not in context["confirm"]:
         _hold_if_another_category_s_fee(payer, amount, years, values, memo, paid_on)
@@ -905,15 +905,16 @@ def _unit_level_years(payer: dict, amount: float, memo: str) -> int | None:
     return fits.pop()
 
 
-def _years_paid(category: str, amount: float, years_cell) -> int:
+def _years_paid(payer: dict, amount: float, years_cell) -> int:
     """The term a row pays for: its years column if any (checked), else what the amount buys."""
+    category = payer["category"]
     name = dues.category_name(category)
     if dues.is_exempt(category):
         raise RowProblem("invalid", "exempt", category=name, amount=dues.format_amount(amount))
     if years_cell in (None, ""):
         years = dues.years_for_amount(category, amount)
         if years is None:
-            raise _off_schedule(category, amount)
+            raise _off_schedule(payer, amount)
         return years
     years = _years_cell(years_cell)
     expected = dues.amount_due(category, years)
@@ -926,10 +927,14 @@ def _years_paid(category: str, amount: float, years_cell) -> int:
     return years
 
 
-def _off_schedule(category: str, amount: float) -> RowProblem:
+def _off_schedule(payer: dict, amount: float) -> RowProblem:
+    """The member found, and an amount that is no number of years of their category's fee: said with
+    who it is (郑一鸣, a student member, sending 100: graduated, or paying for someone?)."""
+    category = payer["category"]
     lifetime = dues.lifetime_fee(category)
     lifetime_text = _text("problems.lifetime_price", amount=dues.format_amount(lifetime)) if lifetime else ""
-    return RowProblem("invalid", "wrong_amount", category=dues.category_name(category),
+    return RowProblem("invalid", "wrong_amount", number=payer["number"], name=payer["name"],
+                      candidates=[payer["number"]], category=dues.category_name(category),
                       amount=dues.format_amount(amount), yearly=dues.format_amount(dues.yearly_fee(category)),
                       options=dues.year_options_text(), lifetime=lifetime_text)
 
