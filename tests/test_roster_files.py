@@ -511,3 +511,12 @@ def test_a_re_import_names_every_changed_field_in_chinese(env, db, tmp_path):
     assert "级别：— → 理事单位" in unit_line, unit_line
     for line in (member_line, unit_line):
         assert not re.search(r"[a-z_]{4,}", line), line
+
+
+def test_a_fellow_in_a_small_society_is_said_plainly_over_the_cap(env, db, tmp_path):
+    """It said 会士现有 1 人，超过个人会员 9 人的 1%（0 人）: true, and read as nonsense."""
+    path = plain_book(tmp_path / "名册.xlsx", ["姓名", "手机", "会员类别"],
+                      ["周杰", 13611112222, "会士"], ["李娜", 13923456789, "普通会员"])
+    roster_imported(env, path)
+    report = printed(env, path)
+    assert "会士现有 1 人，已超过上限：会士不得超过个人会员的 1%，个人会员 2 人时上限为 0 人" in report, report
