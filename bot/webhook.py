@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from contextlib import nullcontext
 from concurrent.futures import TimeoutError as FutureTimeout
 from http import HTTPStatus
@@ -28,6 +29,12 @@ from storage.database import ReadOnlyRefused
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
+
+# WeChat waits 5 seconds for an answer, then retries and, after the last retry, tells the member
+# "该公众号暂时无法提供服务". Every wait after the deadline's budget (config.reply_budget_seconds,
+# counted from the message's arrival) ends this long after its arrival: half a second is left for
+# sealing the reply and the network.
+ANSWER_WITHIN_SECONDS = 4.5
 
 
 def _plain(body: str, status: int = 200) -> Response:
@@ -151,15 +158,25 @@ def answer(services, message: Inbound) -> str:
     """The rendered reply for a message, produced once per message across all processes."""
     config = services.config
     key = message.retry_key
+    arrived = time.monotonic()
     try:
         turn = state.begin_message(services.redis, key, message.openid, config.dedupe_ttl_seconds,
                                    window=window_opened_by(message, config))
     except redis.RedisError:
         log.warning("Redis unavailable; answering %s statelessly", key)
         return render_reply(_stateless_reply(), message)
-    if turn is None:  # a retry: the first delivery's reply, once it is ready
-        return state.wait_for_reply(services.redis, key, config.reply_budget_seconds) or SUCCESS
-    return _reply_within_deadline(services, message, turn)
+    if turn is None:  # a retry: the first delivery's reply, once it is ready; never a second run
+        try:
+            return state.wait_for_reply(services.redis, key, _left(arrived, config.reply_budget_seconds)) or SUCCESS
+        except redis.RedisError:
+            log.warning("Redis unavailable; the retry of %s gets no reply of its own", key)
+            return SUCCESS
+    return _reply_within_deadline(services, message, turn, arrived)
+
+
+def _left(arrived: float, seconds: float) -> float:
+    """What is left of `seconds` counted from the message's arrival."""
+    return max(arrived + seconds - time.monotonic(), 0.0)
 
 
 def _stateless_reply() -> Reply:
@@ -167,7 +184,7 @@ def _stateless_reply() -> Reply:
     return Reply(text=content.text("help.text"))
 
 
-def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -> str:
+def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, arrived: float) -> str:
     """Answer at once if the answer only reads; else run the handler in the pool and, if it
     outlives the budget, say so now and send its reply later.
 
@@ -194,16 +211,17 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn) -
             return xml
     future = services.pool.submit(_answer_in_turn, services, message, turn, False, routed)
     try:
-        return future.result(timeout=config.reply_budget_seconds)[1]
+        return future.result(timeout=_left(arrived, config.reply_budget_seconds))[1]
     except FutureTimeout:
         log.warning("reply to %s is late; it will follow by customer-service message", message.retry_key)
-        future.add_done_callback(
-            lambda done: send_reply_later(services.redis, message.openid, done.result()[0]))
     xml = render_reply(Reply(text=content.text("deadline.later")), message)
-    try:
-        state.store_reply(services.redis, message.retry_key, xml, config.dedupe_ttl_seconds)
+    turn.told_late = xml  # what end_message keeps for retries if the save below does not reach Redis
+    future.add_done_callback(lambda done: send_reply_later(services.redis, message.openid, done.result()[0]))
+    try:  # the late answer goes out whether or not this is kept: bounded by WeChat's wait, not Redis's
+        state.store_reply(services.redis, message.retry_key, xml, config.dedupe_ttl_seconds,
+                          within=max(_left(arrived, ANSWER_WITHIN_SECONDS), 0.01))
     except redis.RedisError:
-        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", message.retry_key)
+        log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries yet", message.retry_key)
     return xml
 
 
@@ -232,7 +250,7 @@ def _answer_in_turn(services, message: Inbound, turn: state.MemberTurn, at_once:
         reply = _respond_safely(services, message, turn, at_once, routed)
     xml = render_reply(reply, message)
     try:
-        state.end_message(services.redis, turn, config.flow_ttl_seconds, message.retry_key, xml,
+        state.end_message(services.redis, turn, config.flow_ttl_seconds, message.retry_key, turn.told_late or xml,
                           config.dedupe_ttl_seconds)
     except redis.RedisError:  # Redis went away mid-message: the reply still goes out
         log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries", message.retry_key)

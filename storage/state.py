@@ -91,6 +91,9 @@ class MemberTurn:
         # Writes the reply promises (a ticket opened), left by an answer made at once for the end
         # of the answer, before its reply (bot.conversation.Context.write).
         self.before_reply: list = []
+        # What WeChat was told when the answer outlived the deadline's budget: end_message keeps it
+        # for retries instead of the late reply (which goes by customer-service message).
+        self.told_late = ""
 
     def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None,
               raw_inbox_mark: bytes | None) -> None:
@@ -149,7 +152,7 @@ return ours and 1 or 0
 _held = threading.local()  # this thread's own connection to each Redis server it sends scripts to
 
 
-def _held_connection(r: redis.Redis):
+def _held_connection(r: redis.Redis, hurried: bool = False):
     """This thread's connection to `r`'s server, kept from one message to the next.
 
     Checking a connection out of redis-py's pool and back in costs a message as much client
@@ -158,12 +161,13 @@ def _held_connection(r: redis.Redis):
     connection the server closed (Redis restarted) or that has stray data is replaced before
     the command, not found broken by it. Made in the thread and process that use it (a worker
     forked from a master that held one does not share its socket); a thread keeps one
-    connection per server it talks to, besides the pool's.
+    connection per server it talks to, besides the pool's, and a `hurried` one for the commands
+    whose every wait is bounded by the caller (_run_within).
     """
-    held = getattr(_held, "connections", None)
-    if held is None or _held.pid != os.getpid():
-        held = _held.connections = weakref.WeakKeyDictionary()
+    if getattr(_held, "pid", None) != os.getpid():
+        _held.connections, _held.hurried = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
         _held.pid = os.getpid()
+    held = _held.hurried if hurried else _held.connections
     pool = r.connection_pool
     connection = held.get(pool)
     if connection is None:
@@ -195,6 +199,27 @@ def _run_once(r: redis.Redis, script: Script, keys: list, args: list):
         except NoScriptError:  # Redis restarted or was flushed: EVAL runs it and caches it again
             connection.send_command("EVAL", script.script, len(keys), *keys, *args, check_health=False)
             return connection.read_response()
+    except (redis.ConnectionError, redis.TimeoutError):
+        connection.disconnect()
+        raise
+
+
+def _run_within(r: redis.Redis, seconds: float, *command):
+    """`command` on this thread's hurried connection, waiting at most `seconds` for each step:
+    connecting (and the client's handshake) if it must, sending, and the answer. For what is
+    said after the deadline's budget, when the 2-second socket timeout every other command has
+    would push the HTTP answer past WeChat's 5 seconds (bot/webhook.py); redis.TimeoutError past
+    it. The connection is this thread's alone, so its timeouts are set for each command."""
+    deadline = time.monotonic() + seconds
+    connection = _held_connection(r, hurried=True)
+    try:
+        if connection._sock is None:  # connecting and the handshake's reads get a third each
+            connection.socket_timeout = connection.socket_connect_timeout = seconds / 3
+            connection.connect()
+        left = max(deadline - time.monotonic(), 0.001)
+        connection._sock.settimeout(left)
+        connection.send_packed_command([hiredis.pack_command(command)], check_health=False)
+        return connection.read_response(timeout=left)
     except (redis.ConnectionError, redis.TimeoutError):
         connection.disconnect()
         raise
@@ -291,15 +316,21 @@ def _set_for_next_message(r: redis.Redis, openid: str, key: str, value: str, ttl
         r.set(key, value, ex=ttl)
 
 
-def store_reply(r: redis.Redis, message_key: str, reply: str, ttl: int) -> None:
-    r.set(_dedupe_key(message_key), reply, ex=ttl)
+def store_reply(r: redis.Redis, message_key: str, reply: str, ttl: int, within: float) -> None:
+    """Keep `reply` for WeChat's retries of the message, waiting at most `within` seconds for Redis."""
+    _run_within(r, within, "SET", _dedupe_key(message_key), reply, "EX", ttl)
+
+
+READ_AT_LEAST_SECONDS = 0.2  # a read of the kept reply gets this long even when the wait is up
 
 
 def wait_for_reply(r: redis.Redis, message_key: str, timeout: float) -> str | None:
-    """The first delivery's reply once it is ready, or None if it is not ready in time."""
+    """The first delivery's reply once it is ready, or None if it is not ready in time; no read
+    of it waits past `timeout` (or READ_AT_LEAST_SECONDS) either: redis.TimeoutError."""
     deadline = time.monotonic() + timeout
     while True:
-        value = r.get(_dedupe_key(message_key))
+        value = _run_within(r, max(deadline - time.monotonic(), READ_AT_LEAST_SECONDS), "GET",
+                            _dedupe_key(message_key))
         if value is None:
             return None
         text = value.decode()

@@ -33,6 +33,7 @@ from bot.config import PROJECT_ROOT, load_config
 from bot.messages import Article, Reply
 from bot.outbound import QUEUE_NAME
 from bot.registry import INTENT_HANDLERS, MENU_HANDLERS
+from storage.redis_server import ensure_private_redis, stop_private_redis
 from storage.state import connect_redis
 from tests import wechat_reference as ref
 from tests.member import menu_click_keys
@@ -784,6 +785,37 @@ def test_a_retry_of_a_late_message_is_told_the_same_and_nothing_twice(env, accou
         time.sleep(0.05)
     assert wire.say(member, "帮助", msg_id="8100000000000000001") == first
     assert [job.args for job in queue.jobs] == [(member, "text", "迟到的帮助信息")]
+
+
+def test_a_late_answer_is_in_time_while_redis_stalls(env, account, monkeypatch, tmp_path):
+    """Redis stops answering (CLIENT PAUSE) while a slow handler runs on the production budget
+    (4 s): the late answer's save for retries may not wait Redis's 2-second timeout (6 s in all,
+    past WeChat's 5 and its "该公众号暂时无法提供服务"). A retry after Redis is back is told the
+    same, and the late reply goes once, by customer-service message."""
+    url, _ = ensure_private_redis(tmp_path / "stalling")  # its own server: a pause stalls no other test
+    try:
+        stalling = redis.Redis.from_url(url)
+        wire = wire_with({**env, "REDIS_URL": url}, account)
+
+        def slow_help(ctx):
+            stalling.execute_command("CLIENT", "PAUSE", 6000, "ALL")  # the late save would wait till 6 s
+            time.sleep(4.5)
+            return Reply(text="迟到的帮助信息")
+
+        monkeypatch.setitem(INTENT_HANDLERS, "help", slow_help)
+        member = new_member()
+        started = time.monotonic()
+        first = wire.say(member, "帮助", msg_id="8100000000000000002")
+        assert time.monotonic() - started < 5.0
+        assert first == content.text("deadline.later")
+        queue = Queue(QUEUE_NAME, connection=stalling)
+        deadline = time.monotonic() + 10
+        while queue.count == 0 and time.monotonic() < deadline:  # Redis is back, the handler finished
+            time.sleep(0.05)
+        assert wire.say(member, "帮助", msg_id="8100000000000000002") == first
+        assert [job.args for job in queue.jobs] == [(member, "text", "迟到的帮助信息")]
+    finally:
+        stop_private_redis(tmp_path / "stalling")
 
 
 # --- Redis away -----------------------------------------------------------------
