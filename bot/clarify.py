@@ -9,6 +9,9 @@ conversation goes on as before:
   2. 查看活动安排？", and a small flow "clarify" keeps the original message. The answer ("1",
   "第一个", "报名", or the option's words) carries on the original request with its slots, as
   if the router had been sure. Anything else leaves the question behind and is answered as usual.
+- A follow-up the router is unsure about ("要准备哪些材料", "单位要盖章吗" right after a question about an
+  award) is about the subject the member last named plainly, when that subject is one of the router's
+  readings: it is answered as that subject, without a question (`follow_up`).
 - Spam and ads get one short neutral line, thanks and "好的" a short polite one, a greeting alone
   (你好, 在吗: `unknown` by the label definitions) a greeting back; a real miss
   still gets the help menu (handlers/help.py).
@@ -23,11 +26,13 @@ import hmac
 import json
 import logging
 import re
+import time
+from dataclasses import replace
 
 from bot import content
 from bot.messages import Reply
 from bot.privacy import mask_personal
-from bot.registry import step
+from bot.registry import FLOW_STEPS, step
 from bot.router import Intent, analyse
 from storage import misunderstood
 
@@ -36,6 +41,8 @@ log = logging.getLogger(__name__)
 FLOW, STEP = "clarify", "choose"
 NOT_OFFERED = frozenset({"unknown", "cancel"})  # never an option of the question
 CANCEL_AFTER_SECONDS = 120  # a 取消 this soon after a message says the bot got that message wrong
+TOPIC_FOR_SECONDS = 1800  # a follow-up this soon after the message that named its subject still means it
+NOT_A_SUBJECT = frozenset({"unknown", "cancel", "help", "human"})  # never the subject a follow-up is about
 _ORDINAL = re.compile(r"^(?:选|第|选第)?([1-3一二三两])(?:个|项|种|条|号)?(?:吧|吧。|的)?$")
 _ORDINALS = {"1": 0, "一": 0, "2": 1, "二": 1, "两": 1, "3": 2, "三": 2}
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -54,9 +61,13 @@ def member_key(ctx) -> str:
 def intercept(ctx) -> Reply | None:
     """The hook: see the module doc. Never raises for a store that is down; the member's answer
     matters more than the record."""
-    intent = ctx.intent
+    earlier = _last_routed(ctx)
     flow = ctx.flow
-    _remember(ctx, intent)
+    if flow is None or FLOW_STEPS[(flow["name"], flow["step"])].lapses:  # a form's own answers are the form's
+        fresh = time.time() - earlier.get("topic_at", 0) <= TOPIC_FOR_SECONDS
+        ctx.intent = follow_up(ctx.text, ctx.intent, earlier.get("topic") if fresh else None)
+    intent = ctx.intent
+    _remember(ctx, intent, earlier)
     if flow is not None:
         return None
     if intent.name == "unknown":
@@ -74,6 +85,17 @@ def intercept(ctx) -> Reply | None:
     if len(options) >= 2:
         return ask(ctx, options)
     return None
+
+
+def follow_up(text: str, intent: Intent, subject: str | None) -> Intent:
+    """An unsure reading of a follow-up that names no subject of its own ("要准备哪些材料" read as a
+    job search for 材料) is about `subject`, the intent of the member's last plain request, when the
+    router counted that subject among its readings: that reading, sure. Otherwise `intent` as it is."""
+    if subject is None or not intent.alternatives or subject not in (intent.name, *intent.alternatives):
+        return intent
+    if subject == intent.name:
+        return replace(intent, alternatives=())
+    return Intent(subject, analyse(text).slots_for(subject), intent.score, intent.confidence)
 
 
 def options_of(intent: Intent) -> list[str]:
@@ -135,8 +157,19 @@ def answer(ctx) -> Reply:
 
 # --- what was not understood ---------------------------------------------------------
 
-def _remember(ctx, intent: Intent) -> None:
-    """Keep the last routed message a moment; a 取消 right after it marks it as misread."""
+def _last_routed(ctx) -> dict:
+    """The member's last routed message as _remember kept it (read with the turn: no round trip)."""
+    raw = getattr(ctx.turn, "last_routed", None)
+    try:
+        earlier = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return earlier if isinstance(earlier, dict) else {}
+
+
+def _remember(ctx, intent: Intent, earlier: dict) -> None:
+    """Keep the last routed message a while: a 取消 right after it marks it as misread, and the
+    subject of the last plain request (a clear rule hit) stays for the follow-ups after it."""
     from storage import state
 
     try:
@@ -144,13 +177,18 @@ def _remember(ctx, intent: Intent) -> None:
             last = state.pop_last_routed(ctx.turn)
             if last:
                 guess = json.loads(last)
-                if guess["intent"] not in ("unknown", "cancel"):
+                recent = time.time() - guess.get("at", 0) <= CANCEL_AFTER_SECONDS
+                if recent and guess["intent"] not in ("unknown", "cancel"):
                     _keep(ctx, guess["text"], Intent(guess["intent"], {}, 0.0, guess["confidence"]),
                           misunderstood.CANCELLED)
         elif ctx.flow is None or ctx.flow.get("name") != FLOW:
+            plain = intent.confidence >= 1.0 and not intent.alternatives and intent.name not in NOT_A_SUBJECT
+            topic = intent.name if plain else earlier.get("topic")
+            since = time.time() if plain else earlier.get("topic_at", 0)
             state.remember_last_routed(ctx.redis, ctx.openid, json.dumps(
                 {"text": mask_personal(ctx.text)[:misunderstood.TEXT_LIMIT], "intent": intent.name,
-                 "confidence": intent.confidence}, ensure_ascii=False), CANCEL_AFTER_SECONDS)
+                 "confidence": intent.confidence, "at": time.time(), "topic": topic, "topic_at": since},
+                ensure_ascii=False), TOPIC_FOR_SECONDS)
     except Exception:  # noqa: BLE001 (Redis down: the member still gets the answer)
         log.warning("could not keep the last routed message", exc_info=True)
 

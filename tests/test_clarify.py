@@ -96,3 +96,26 @@ def test_a_cancel_right_after_marks_the_guess_as_wrong(alice, db):
     alice.says("取消")
     [row] = kept(db)
     assert (row["text"], row["guess"], row["reason"]) == ("我要入会", "signup", misunderstood.CANCELLED)
+
+
+def test_a_follow_up_about_the_award_just_asked_is_that_awards_not_a_job_search(client, config, db):
+    # dialogues5b b08: '要准备哪些材料' right after an award question was read as a job search for 材料
+    from datetime import date, timedelta
+
+    from storage import awards
+
+    awards.save_awards(db, [({"name": "河南省科学技术奖", "kind": "award",
+                              "deadline": (date.today() + timedelta(days=40)).isoformat(),
+                              "eligibility": "省内从事科研工作的个人和团队", "how_to_apply": "由学会推荐",
+                              "link": "https://www.example.org/award"}, "test")], [], actor="test")
+    member = Member(client, config, "o_award_follow_up")
+    member.says("今年青年科技奖申报条件是啥")
+    materials = member.says("要准备哪些材料")
+    assert "申报材料" in materials and "招聘单位" not in materials
+    stamp = member.says("单位要盖章吗 还是个人直接报")
+    assert "申报方式：由学会推荐" in stamp and not stamp.startswith("您是想")
+
+
+def test_the_same_words_with_no_subject_named_before_are_still_asked_about(alice):
+    # a guard: with nothing asked before, the router's doubt is still the member's numbered question
+    assert alice.says("要准备哪些材料").startswith("您是想")
