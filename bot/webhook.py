@@ -216,13 +216,22 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, a
         log.warning("reply to %s is late; it will follow by customer-service message", message.retry_key)
     xml = render_reply(Reply(text=content.text("deadline.later")), message)
     turn.told_late = xml  # what end_message keeps for retries if the save below does not reach Redis
-    future.add_done_callback(lambda done: send_reply_later(services.redis, message.openid, done.result()[0]))
+    # Queued from the pool: a handler done by now would run the callback in this thread, on Redis's clock.
+    future.add_done_callback(lambda done: services.pool.submit(_send_later, services, message, done.result()[0]))
     try:  # the late answer goes out whether or not this is kept: bounded by WeChat's wait, not Redis's
         state.store_reply(services.redis, message.retry_key, xml, config.dedupe_ttl_seconds,
                           within=max(_left(arrived, ANSWER_WITHIN_SECONDS), 0.01))
     except redis.RedisError:
         log.warning("Redis unavailable; the reply to %s is not kept for WeChat's retries yet", message.retry_key)
     return xml
+
+
+def _send_later(services, message: Inbound, reply: Reply) -> None:
+    """Queue a late reply for customer service; a failure is logged (nobody reads this future)."""
+    try:
+        send_reply_later(services.redis, message.openid, reply)
+    except Exception:  # noqa: BLE001 (Redis away, mostly: the member gets only 'deadline.later')
+        log.exception("the late reply to %s could not be queued; it is lost", message.retry_key)
 
 
 def _write_after_reply(services, turn: state.MemberTurn) -> None:

@@ -19,6 +19,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import pytest
@@ -814,6 +815,44 @@ def test_a_late_answer_is_in_time_while_redis_stalls(env, account, monkeypatch, 
             time.sleep(0.05)
         assert wire.say(member, "帮助", msg_id="8100000000000000002") == first
         assert [job.args for job in queue.jobs] == [(member, "text", "迟到的帮助信息")]
+    finally:
+        stop_private_redis(tmp_path / "stalling")
+
+
+def test_a_reply_done_just_past_the_budget_is_queued_outside_the_answer(env, account, monkeypatch, tmp_path):
+    """The handler finishes between the budget's end and the webhook's turning to the late answer
+    (forced here: the wait for it gives up only once it is done), while Redis stalls: queueing its
+    reply for customer service must not hold up the HTTP answer past WeChat's 5 seconds."""
+    url, _ = ensure_private_redis(tmp_path / "stalling")
+    try:
+        stalling = redis.Redis.from_url(url)
+        wire = wire_with({**env, "REDIS_URL": url}, account)
+        services = wire.client.application.extensions["services"]
+        submit = services.pool.submit
+
+        def finished_as_the_budget_ends(*args, **kwargs):
+            future = submit(*args, **kwargs)
+            result = future.result
+
+            def result_after_the_budget(timeout=None):
+                result()  # done: the callback added now runs in the request thread
+                future.result = result
+                raise FutureTimeout
+
+            future.result = result_after_the_budget
+            return future
+
+        monkeypatch.setattr(services.pool, "submit", finished_as_the_budget_ends)
+
+        def slow_help(ctx):
+            stalling.execute_command("CLIENT", "PAUSE", 6000, "ALL")
+            time.sleep(1.5)  # then end_message waits out its 2 s, till 3.5 s
+            return Reply(text="迟到的帮助信息")
+
+        monkeypatch.setitem(INTENT_HANDLERS, "help", slow_help)
+        started = time.monotonic()
+        assert wire.say(new_member(), "帮助", msg_id="8100000000000000003") == content.text("deadline.later")
+        assert time.monotonic() - started < 5.0
     finally:
         stop_private_redis(tmp_path / "stalling")
 
