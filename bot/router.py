@@ -166,6 +166,10 @@ def route(text: str) -> Intent:
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
+    if ranked[0][0] == "jobs" and not analysis.seeks_work():
+        # "纸质的也要 寄到海口", a name, a number and "南阳普康药业": a place and a noun, no work asked for;
+        # the model learnt cities from many job questions, the rules hear nothing of a job: not a job search.
+        ranked = [pair for pair in ranked if pair[0] != "jobs"]
     if ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown":
         # The model doubts and the rules heard a request: the request goes first (ask if close).
         ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
@@ -233,6 +237,15 @@ class Analysis:
         """The request the rules score highest, however weakly; None when they hear none."""
         best = max((n for n in INTENTS if n != "unknown"), key=self.scores.__getitem__)
         return best if self.scores[best] > 0 else None
+
+    def seeks_work(self) -> bool:
+        """Whether the message has any cue of work being sought: a job word the rules score, a job title,
+        a skill, or a way of asking for work ([jobs] seeking_words: 找, 对口, 有要的 …). A place and a noun
+        alone are none."""
+        lex, strength = self.lexicon, self.found.strength
+        return (self.scores["jobs"] > 0 or TITLE_CONCEPT in strength
+                or any(tok in lex._near_words or tok.endswith(lex._title_suffixes) for tok in self.tokens)
+                or any(word in self.fixed for word in lex._seeking_words))
 
     def slots_for(self, name: str) -> dict:
         found = self.found
@@ -426,6 +439,7 @@ class _Lexicon:
         self._posting_word = {normalize(k): normalize(v) for k, v in jobs["posting_words"].items()}
         self._kinds_of_work = frozenset(normalize(w) for w in jobs["kinds_of_work"])
         self._coordinators = frozenset(normalize(w) for w in jobs["coordinators"])
+        self._seeking_words = tuple(normalize(w) for w in jobs["seeking_words"])
         self._title_suffixes = tuple(normalize(s) for s in jobs["title_suffixes"])
         self._stopwords = frozenset(normalize(w) for w in jobs["stopwords"])
         self._stopwords |= frozenset(normalize(w) for w in jobs["english_stopwords"])

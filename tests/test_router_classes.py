@@ -334,3 +334,27 @@ def test_a_word_and_its_typed_initials_share_a_model_feature():
 
     assert "ihf" in feature_names_of("会费交了吗") and "ihf" in feature_names_of("hf交了吗")
     assert not any(name.startswith("i") for name in feature_names_of("ok"))  # a latin word with vowels is no abbreviation
+
+
+@pytest.mark.parametrize("text", [
+    # a place and a noun, no work asked for: a form's contact details, where to post a certificate,
+    # the talk or the article a member means (the model, which read many job questions with a city,
+    # took each for a job search in that city)
+    "张伟 洛阳一拖",
+    "纸质证书寄到开封可以吗",
+    "寄到驻马店驿城区",
+    "说信阳茶叶的那篇",
+])
+def test_naming_a_place_without_asking_for_work_is_no_job_search(text):
+    assert route(text).name != "jobs"
+
+
+@pytest.mark.parametrize("text", [
+    # the same kind of short message with a way of asking for work stays a job search
+    "漯河 食品厂 还要人吗",
+    "新乡 化工 有坑吗",
+    "想回南阳发展 学食品的",
+    "许昌有没有要人的，学机械的",
+])
+def test_a_place_and_a_way_of_asking_for_work_is_a_job_search(text):
+    assert route(text).name == "jobs"
