@@ -12,6 +12,10 @@ conversation goes on as before:
 - A follow-up the router is unsure about ("要准备哪些材料", "单位要盖章吗" right after a question about an
   award) is about the subject the member last named plainly, when that subject is one of the router's
   readings: it is answered as that subject, without a question (`follow_up`).
+- An unsure QUESTION the model may not place at all (`router.knows_none_of`: "学会有没有食堂",
+  "你们提供论文查重服务吗") gets the honest "这个我这里答不上来…请问秘书处" first, the closest two readings
+  offered in one line after it (`not_known_here`); a question torn between two readings the bot has
+  ("青少年科技大赛 报名截止了没") still gets the numbered one.
 - Spam and ads get one short neutral line, thanks and "好的" a short polite one, a greeting alone
   (你好, 在吗: `unknown` by the label definitions) a greeting back; a real miss
   still gets the help menu (handlers/help.py).
@@ -33,7 +37,8 @@ from bot import content
 from bot.messages import Reply
 from bot.privacy import mask_personal
 from bot.registry import FLOW_STEPS, step
-from bot.router import Intent, analyse
+from bot.router import Intent, analyse, knows_none_of
+from bot.validation import asks_something
 from storage import misunderstood
 
 log = logging.getLogger(__name__)
@@ -80,11 +85,16 @@ def intercept(ctx) -> Reply | None:
             return ctx.answer_by_intent()
         _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
         options = options_of(intent)
-        return ask(ctx, options) if len(options) >= 2 else None
+        if len(options) < 2:
+            return None
+        return not_known_here(ctx, options) if asks_something(ctx.text) else ask(ctx, options)
     options = options_of(intent)
-    if len(options) >= 2:
-        return ask(ctx, options)
-    return None
+    if len(options) < 2:
+        return None
+    if asks_something(ctx.text) and knows_none_of(ctx.text):
+        _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
+        return not_known_here(ctx, options)
+    return ask(ctx, options)
 
 
 def follow_up(text: str, intent: Intent, subject: str | None) -> Intent:
@@ -112,6 +122,22 @@ def ask(ctx, options: list[str]) -> Reply:
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options)
     numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options, 1))
     return ctx.reply("clarify.question", options=numbered)
+
+
+def not_known_here(ctx, options: list[str]) -> Reply:
+    """A question the bot may not cover ("学会有没有食堂"): the unknown handler's honest answer (a common
+    question's own answer when it has one), then the closest two readings in one line; a number still
+    carries on the original message as that reading."""
+    original = ctx.intent
+    ctx.intent = Intent("unknown", {}, original.score, original.confidence)
+    reply = ctx.answer_by_intent()
+    ctx.intent = original
+    if ctx.flow is not None:  # the unknown handler opened something of its own: its answer stands alone
+        return reply
+    ctx.start_flow(FLOW, STEP, text=ctx.text, options=options[:2])
+    labels = _texts()["options"]
+    numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options[:2], 1))
+    return reply.with_note(ctx.reply("clarify.or_perhaps", options=numbered).text or "")
 
 
 def _prompt(ctx) -> Reply:

@@ -290,6 +290,18 @@ def analyse(text: str) -> Analysis:
     return Analysis(text)
 
 
+def knows_none_of(text: str) -> bool:
+    """Whether the model thinks the message may be about nothing the bot does: `unknown` is one of its two
+    best readings, or its two best together are less likely than [settings] known_needs ("学会有没有食堂":
+    events 0.29, awards 0.22). For an unsure question, the honest "not known here" before a numbered one."""
+    analysis = analyse(text)
+    if not analysis.tokens:
+        return True
+    ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
+    (first, p1), (second, p2) = ranked[0], ranked[1]
+    return "unknown" in (first, second) or p1 + p2 < analysis.lexicon.known_needs
+
+
 def names_a_discipline(text: str) -> bool:
     """Whether a message names a discipline the job board knows, also in English or with one
     character wrong ("搞计算机的", "电气", "computer science", "机戒"): a form's discipline step
@@ -355,6 +367,7 @@ class _Lexicon:
         self.ask_below = float(settings["ask_below"])
         self.ask_margin = float(settings["ask_margin"])
         self.alternative_min = float(settings["alternative_min"])
+        self.known_needs = float(settings["known_needs"])
         self.unknown_needs = float(settings["unknown_needs"])
         self._topic_joiners = frozenset(normalize(w) for w in settings["topic_joiners"])
         self.ask_when_rules_differ = float(settings["ask_when_rules_differ_below"])

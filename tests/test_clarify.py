@@ -117,5 +117,32 @@ def test_a_follow_up_about_the_award_just_asked_is_that_awards_not_a_job_search(
 
 
 def test_the_same_words_with_no_subject_named_before_are_still_asked_about(alice):
-    # a guard: with nothing asked before, the router's doubt is still the member's numbered question
-    assert alice.says("要准备哪些材料").startswith("您是想")
+    # a guard: with nothing asked before, the router's doubt is not settled by a guess
+    reply = alice.says("要准备哪些材料")
+    assert "申报材料" not in reply and "招聘单位" not in reply and "如果您是想" in reply or reply.startswith("您是想")
+
+
+@pytest.mark.parametrize("question", ["学会有没有食堂", "你们提供论文查重服务吗"])
+def test_an_unsure_question_about_nothing_the_bot_does_is_answered_honestly_first(alice, question):
+    reply = alice.says(question)
+    assert reply.startswith(content.text("unknown.question").split("，")[0])  # 这个我这里答不上来
+    assert "如果您是想：1. " in reply and " 2. " in reply  # the closest two, in one line after it
+    assert not reply.startswith("您是想")
+
+
+def test_a_number_after_the_honest_answer_still_carries_on_the_original_message(alice):
+    reply = alice.says("学会有没有食堂")
+    first = reply.split("如果您是想：1. ")[1].split(" 2. ")[0]
+    assert first == "查看活动安排"  # the model's best reading, as the line offered it
+    assert "活动" in alice.says("1") and not alice.says("活动").startswith("您是想")
+
+
+def test_a_question_torn_between_two_things_the_bot_does_still_gets_the_numbered_question(alice):
+    # issue 11 item 3: two close readings the member means one of
+    assert alice.says("青少年科技大赛 报名截止了没").startswith("您是想：")
+
+
+def test_the_line_after_the_honest_answer_is_in_the_members_language(alice):
+    reply = alice.says("Do you have a canteen at the society? Can I eat there?")
+    assert reply.startswith("I don't have that information here") and "If you meant: 1. " in reply
+    assert "如果您是想" not in reply
