@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import intent_model, lexicon_cache
+from bot import intent_model, lexicon_cache, validation
 from bot.config import CONTENT_DIR
 from bot.pinyin import TONELESS, main_reading
 
@@ -46,6 +46,7 @@ TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城�
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 _WORK_CONCEPTS = frozenset((TITLE_CONCEPT, DISCIPLINE_CONCEPT))  # concepts that name the work itself
 JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jobs topic when no topic word is named
+_JOB_WORDS = frozenset((JOB_CONCEPT, "求职", "实习"))  # hiring, looking for work, an internship: work asked for
 AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
 RETRACT_CONCEPT = "算了"  # never mind: cancel, unless a clause after it turns to another wish ([settings] turn_markers)
@@ -243,9 +244,14 @@ class Analysis:
         a skill, or a way of asking for work ([jobs] seeking_words: 找, 对口, 有要的 …). A place and a noun
         alone are none."""
         lex, strength = self.lexicon, self.found.strength
+        if any(word in self.fixed for word in lex._seeking_words) or not _JOB_WORDS.isdisjoint(strength):
+            return True
+        if validation.mobile_in(self.fixed):
+            # "李红梅 13903715566 新乡华兰生物": a name, a number, a workplace: contact details, not a search
+            # for work, whatever field or title the workplace or the position names
+            return False
         return (self.scores["jobs"] > 0 or TITLE_CONCEPT in strength
-                or any(tok in lex._near_words or tok.endswith(lex._title_suffixes) for tok in self.tokens)
-                or any(word in self.fixed for word in lex._seeking_words))
+                or any(tok in lex._near_words or tok.endswith(lex._title_suffixes) for tok in self.tokens))
 
     def slots_for(self, name: str) -> dict:
         found = self.found

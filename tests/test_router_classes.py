@@ -344,6 +344,9 @@ def test_a_word_and_its_typed_initials_share_a_model_feature():
     "纸质证书寄到开封可以吗",
     "寄到驻马店驿城区",
     "说信阳茶叶的那篇",
+    # a name, a mobile and a workplace or a position typed in a form: contact details, not a search
+    "李红梅 13903715566 新乡华兰生物",
+    "杨帆 18638012345 南阳 会计",
 ])
 def test_naming_a_place_without_asking_for_work_is_no_job_search(text):
     assert route(text).name != "jobs"
@@ -355,6 +358,7 @@ def test_naming_a_place_without_asking_for_work_is_no_job_search(text):
     "新乡 化工 有坑吗",
     "想回南阳发展 学食品的",
     "许昌有没有要人的，学机械的",
+    "王敏 13912345678 想找化工的工作",
 ])
 def test_a_place_and_a_way_of_asking_for_work_is_a_job_search(text):
     assert route(text).name == "jobs"
