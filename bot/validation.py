@@ -255,10 +255,11 @@ def tries_value(shape: str, text) -> bool:
     though the router hears 评奖 in it. Shapes: "mobile" (a run of 7 digits), "email"
     (an @), "digits" (years, codes), "name" (a common surname and 1-3 more characters),
     and "unit", "title", "discipline" (by their endings); the words are in
-    content/replies/common.toml [answer_shapes]. A unit or a discipline is also tried when a
-    sentence that asks nothing names one ("我是学生，没有工作单位，郑州大学在读博士", "搞计算机的",
-    "电气"), though the router, which reads messages without the form's question, hears a
-    request for a person or for jobs in it; "郑州大学有没有博士后岗位" asks, so it is not tried.
+    content/replies/common.toml [answer_shapes]. A unit is also tried when a sentence that asks
+    nothing names one ("我是学生，没有工作单位，郑州大学在读博士"), though the router, which reads
+    messages without the form's question, hears a request for a person in it; "郑州大学有没有博士后岗位"
+    asks, so it is not tried. A discipline said so ("搞计算机的", "电气") is known only to the router,
+    which imports this module: the membership form asks it (handlers.members.signup._tries_value).
     """
     text = normalise(text)
     if shape == "mobile":
@@ -275,13 +276,9 @@ def tries_value(shape: str, text) -> bool:
         return not looks_like_a_question(text) and _person_said(text, words)
     if re.sub(r"[\W_]+$", "", text).endswith(tuple(words[f"{shape}_endings"])):
         return True
-    if shape not in ("unit", "discipline") or looks_like_a_question(text):
-        return False
-    if shape == "unit":
-        return unit_in(text) is not None
-    from bot.router import names_a_discipline  # here: the router loads jieba, most callers need none of it
-
-    return names_a_discipline(text)
+    if shape != "unit" or looks_like_a_question(text):
+        return False  # a discipline said so: handlers.members.signup asks the router
+    return unit_in(text) is not None
 
 
 def _person_said(text: str, words: dict) -> bool:

@@ -27,6 +27,7 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
+from bot.router import names_a_discipline
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
                             gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
                             has_landline, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
@@ -80,8 +81,17 @@ def _plain(clean) -> Callable:
     return lambda text, db: clean(text)
 
 
+def _tries_value(shape: str, text) -> bool:
+    """validation.tries_value, and a discipline the job board knows said in a sentence that asks nothing
+    ("搞计算机的", "电气", "computer science"), though the router alone would hear a job search in it."""
+    if tries_value(shape, text):
+        return True
+    value = normalise(text)
+    return shape == "discipline" and not looks_like_a_question(value) and names_a_discipline(value)
+
+
 def _shaped(shape: str) -> Callable[[str], bool]:
-    return lambda text: tries_value(shape, text)
+    return lambda text: _tries_value(shape, text)
 
 
 def _picked(options: Callable[[], list[str]], shape: str | None = None) -> Callable[[str], bool]:
@@ -90,7 +100,7 @@ def _picked(options: Callable[[], list[str]], shape: str | None = None) -> Calla
     def tries(text: str) -> bool:
         value = normalise(text)
         return (tries_value("digits", value) or any(option in value for option in options())
-                or (shape is not None and tries_value(shape, value)))
+                or (shape is not None and _tries_value(shape, value)))
     return tries
 
 
