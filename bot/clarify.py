@@ -118,10 +118,14 @@ def options_of(intent: Intent) -> list[str]:
 
 def ask(ctx, options: list[str]) -> Reply:
     """The numbered question; a paused form waits under it and comes back when it is answered."""
-    labels = _texts()["options"]
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options)
-    numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options, 1))
-    return ctx.reply("clarify.question", options=numbered)
+    return ctx.reply("clarify.question", options=_numbered(options))
+
+
+def _numbered(options: list[str]) -> str:
+    """"1. 报名活动 2. 查看活动安排": the options as the member answers them, by number."""
+    labels = _texts()["options"]
+    return " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options, 1))
 
 
 def not_known_here(ctx, options: list[str]) -> Reply:
@@ -135,15 +139,11 @@ def not_known_here(ctx, options: list[str]) -> Reply:
     if ctx.flow is not None:  # the unknown handler opened something of its own: its answer stands alone
         return reply
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options[:2])
-    labels = _texts()["options"]
-    numbered = " ".join(f"{i}. {labels[name]}" for i, name in enumerate(options[:2], 1))
-    return reply.with_note(ctx.reply("clarify.or_perhaps", options=numbered).text or "")
+    return reply.with_note(ctx.reply("clarify.or_perhaps", options=_numbered(options[:2])).text or "")
 
 
 def _prompt(ctx) -> Reply:
-    labels = _texts()["options"]
-    numbered = " ".join(f"{i}. {labels[n]}" for i, n in enumerate(ctx.flow_data["options"], 1))
-    return ctx.reply("clarify.question", options=numbered)
+    return ctx.reply("clarify.question", options=_numbered(ctx.flow_data["options"]))
 
 
 def chosen(answer: str, options: list[str]) -> str | None:
