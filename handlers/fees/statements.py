@@ -114,14 +114,14 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
         names = [dues.fee_rules()["import_columns"][key][0] for key in missing]
         raise StatementError("sheet.missing", columns=dues.listing(names))
     name = name or path.name
-    names = member_names(db)  # read once an import: a payment changes no one's name or status
+    names = member_names(db)  # read once an import (with those not in force): a payment changes no one's name or status
     report = {"file": name, "dry_run": dry_run, "skipped": 0, **{k: [] for k in OUTCOMES},
               "memo_columns": [column_label(c) for c in sheets[0].gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
-               "member_names": names, "names": _names_pattern(names), "unit_names": unit_names_in_force(db),
-               "pinyin": None}
+               "member_names": names, "former_names": [n for n in member_names(db, in_force=False) if len(n) >= 3],
+               "names": _names_pattern(names), "unit_names": unit_names_in_force(db), "pinyin": None}
     for sheet in sheets:
         where = {"sheet": sheet.name} if len(sheets) > 1 else {}  # rows are numbered per sheet
         _import_sheet(db, sheet, report, context, where)
@@ -710,7 +710,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     by_pinyin = _by_pinyin(db, values, context) if pinyin else None
     if by_pinyin:
         return by_pinyin
-    raise _likely_payer(db, name, values, _by_first_character(context)) or RowProblem("unmatched", "no_key")
+    raise _likely_payer(db, name, values, context) or RowProblem("unmatched", "no_key")
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -813,7 +813,7 @@ def _readings(db, context: dict) -> dict:
     return context["pinyin"]
 
 
-def _likely_payer(db, name: str, values: dict, by_first: dict[str, list[str]]) -> RowProblem | None:
+def _likely_payer(db, name: str, values: dict, context: dict) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
     (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names a
     member no longer in force (held as such), or someone one character off a member's name (赵文娟 for
@@ -828,12 +828,12 @@ def _likely_payer(db, name: str, values: dict, by_first: dict[str, list[str]]) -
             return RowProblem("unmatched", "workplace_of", payer=name, number=staff[0]["number"],
                               name=staff[0]["name"], candidates=[staff[0]["number"]])
     written = re.sub(r"\s", "", f"{name} {_memo_text(values)}")
-    former = [n for n in member_names(db, in_force=False) if len(n) >= 3 and n in written]
+    former = [n for n in context["former_names"] if n in written]
     if len(former) == 1 and not find_payers_by_name(db, former[0]):  # withdrew in August, pays in October
         members = [p for p in find_payers_by_name(db, former[0], in_force=False) if p["kind"] == "member"]
         if len(members) == 1:
             return _inactive(members[0], column=_memo_header(values, former[0]))
-    near = _near_names(written, by_first)
+    near = _near_names(written, _by_first_character(context))
     if len(near) == 1:
         written, member = near[0]
         payers = [p for p in find_payers_by_name(db, member) if p["kind"] == "member"]
