@@ -333,7 +333,7 @@ def asks_for_invoice(text: str) -> bool:
 def start_invoice(ctx):
     """How invoices are issued, and the details asked for here: sent on to the secretariat as a ticket."""
     ctx.start_flow(INVOICE, "details", said=ctx.text)
-    if unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", ctx.text or "")):  # "帮我登记一下 抬头是洛阳某某研究院": taken
+    if _titled_unit(ctx.text or ""):  # "帮我登记一下 抬头是洛阳某某研究院": taken
         return invoice_details(ctx)
     return ctx.reply("fees.invoice_ask", **content.society()["secretariat"])
 
@@ -350,13 +350,18 @@ _TAX_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{15,20}(?![0-9A-Z])")
 def _invoice_title(ctx, text: str) -> str | None:
     """The invoice's title (抬头): a unit named, "个人" for a personal one; None while unsaid."""
     text = re.sub(r"(?:邮寄到|寄到|送到|寄给)\S*", " ", text)  # "寄到学校 洛阳市…": where it goes, not its title
-    unit = unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", text))  # "抬头是河南省…研究院"
+    unit = _titled_unit(text)
     if unit:
         return unit
     if any(word in text for word in _invoice_words()["personal_words"]):
         return content.text("fees.invoice_personal")
     member = find_member_by_openid(ctx.db, ctx.openid) if "单位" in text else None
     return (member or {}).get("work_unit") or None  # "抬头写单位" from a bound member: the unit on record
+
+
+def _titled_unit(text: str) -> str | None:
+    """The unit an invoice's title names ("抬头是河南省…研究院"), or None."""
+    return unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", text))
 
 
 @step(INVOICE, "details", reads_only=True, prompt="fees.invoice_prompt", tries=_tries_invoice,
