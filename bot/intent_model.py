@@ -267,16 +267,8 @@ def current_keywords(candidates_of: Candidates) -> Model | None:
         with _lock:
             if _keyword_model is None:
                 key = fingerprint()
-                path = CACHE_DIR / f"{key}.keywords.npz"
-                try:
-                    model = load(path, key)
-                except (OSError, ValueError, KeyError):
-                    model = train_keywords(load_examples(), candidates_of, key)
-                    if model is not None:
-                        try:
-                            save(model, path)
-                        except OSError:
-                            pass  # a read-only checkout trains again next start
+                model, _ = _cached(CACHE_DIR / f"{key}.keywords.npz", key,
+                                   lambda: train_keywords(load_examples(), candidates_of, key))
                 _keyword_model = model or False
     return _keyword_model or None
 
@@ -312,17 +304,25 @@ def build(featurize: Featurize, force: bool = False) -> tuple[Model, Path, bool]
     writable). Returns (model, cache path, whether it was trained now)."""
     key = fingerprint()
     path = CACHE_DIR / f"{key}.npz"
+    model, trained = _cached(path, key, lambda: train(load_examples(), featurize, key), force)
+    return model, path, trained
+
+
+def _cached(path: Path, key: str, trained: Callable[[], Model | None], force: bool = False) -> tuple[Model | None, bool]:
+    """The model in `path`, else `trained()` (None: nothing to learn from) and kept there when var/ is
+    writable. Returns (model, whether it was trained now)."""
     if path.exists() and not force:
         try:
-            return load(path, key), path, False
+            return load(path, key), False
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file: train again
-    model = train(load_examples(), featurize, key)
-    try:
-        save(model, path)
-    except OSError:
-        pass  # a read-only checkout still routes, it just trains again next start
-    return model, path, True
+    model = trained()
+    if model is not None:
+        try:
+            save(model, path)
+        except OSError:
+            pass  # a read-only checkout still routes, it just trains again next start
+    return model, True
 
 
 def current(featurize: Featurize) -> Model:
