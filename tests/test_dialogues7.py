@@ -154,6 +154,13 @@ def test_an_invoice_title_given_with_the_request_is_taken(bound, db):
     assert any("郑州某某检测技术有限公司" in t["body"] for t in tickets_of(db, "o_bound"))
 
 
+@pytest.mark.parametrize("said", ["抬头写成洛阳市农业科学研究院", "抬头开成洛阳市农业科学研究院"])
+def test_an_invoice_title_said_with_write_as_keeps_the_units_whole_name(bound, db, said):
+    reply = bound.says(f"麻烦帮我登记开票 {said}")
+    assert "抬头：洛阳市农业科学研究院" in reply  # was "抬头：成洛阳市农业科学研究院"
+    assert any("抬头：洛阳市农业科学研究院" in t["body"] for t in tickets_of(db, "o_bound"))
+
+
 def test_an_events_certificate_question_says_what_is_known_and_whom_to_ask(bound):
     reply = bound.says("参加培训有没有结业证书 能算继续教育学时吗")
     assert "证书" in reply and "0371-6000 0000" in reply and "即将举行" not in reply and "请用一条消息写下" not in reply

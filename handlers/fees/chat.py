@@ -361,7 +361,7 @@ def _invoice_title(ctx, text: str) -> str | None:
 
 def _titled_unit(text: str) -> str | None:
     """The unit an invoice's title names ("抬头是河南省…研究院"), or None."""
-    return unit_in(re.sub(r"抬头(?:是|写|开|为|写成|开成|:|：)?", " ", text))
+    return unit_in(re.sub(r"抬头(?:写成|开成|改成|是|写|开|为|:|：)?", " ", text))
 
 
 @step(INVOICE, "details", reads_only=True, prompt="fees.invoice_prompt", tries=_tries_invoice,
