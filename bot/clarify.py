@@ -200,13 +200,11 @@ def _remember(ctx, intent: Intent, earlier: dict) -> None:
 
     try:
         if intent.name == "cancel":
-            last = state.pop_last_routed(ctx.turn)
-            if last:
-                guess = json.loads(last)
-                recent = time.time() - guess.get("at", 0) <= CANCEL_AFTER_SECONDS
-                if recent and guess["intent"] not in ("unknown", "cancel"):
-                    _keep(ctx, guess["text"], Intent(guess["intent"], {}, 0.0, guess["confidence"]),
-                          misunderstood.CANCELLED)
+            state.pop_last_routed(ctx.turn)  # `earlier` is that message, read with the turn
+            recent = time.time() - earlier.get("at", 0) <= CANCEL_AFTER_SECONDS
+            if recent and earlier.get("intent") not in (None, "unknown", "cancel"):
+                _keep(ctx, earlier["text"], Intent(earlier["intent"], {}, 0.0, earlier["confidence"]),
+                      misunderstood.CANCELLED)
         elif ctx.flow is None or ctx.flow.get("name") != FLOW:
             plain = intent.confidence >= 1.0 and not intent.alternatives and intent.name not in NOT_A_SUBJECT
             topic = intent.name if plain else earlier.get("topic")
