@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -171,6 +173,22 @@ def write_all_or_nothing(db: sqlite_utils.Database, writes) -> None:
         if db.conn.in_transaction:  # the COMMIT itself failed
             db.execute("ROLLBACK")
         raise
+
+
+@contextmanager
+def scratch_copy(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A private copy of the store, in memory, to try writes on and throw away: a preview that works
+    out each step over the ones before it (a workbook's second sheet over its first). Trying them on
+    the store itself held its write lock for the whole preview, and members' messages that write
+    waited. The copy is read in one step, so it is the store at one moment; nothing of it reaches
+    the disk."""
+    copy = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
+    try:
+        db.conn.backup(copy.conn)
+        copy.execute("PRAGMA foreign_keys = ON")
+        yield copy
+    finally:
+        copy.close()
 
 
 def take_and_release_write_lock(db: sqlite_utils.Database) -> None:

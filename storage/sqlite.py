@@ -22,14 +22,3 @@ def transaction(db: sqlite_utils.Database):
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
-
-
-@contextmanager
-def rolled_back(db: sqlite_utils.Database):
-    """Writes made inside are undone at the end (transactions inside join it): a preview that works
-    out each step over the ones before it, a workbook's second sheet over its first, writing nothing."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        db.execute("ROLLBACK")

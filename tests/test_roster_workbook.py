@@ -289,3 +289,31 @@ def test_an_old_export_s_status_valid_is_not_kept_as_a_remark(env, db, tmp_path)
     roster_imported(env, path)
     assert [member(db, m)["remarks"] for m in ("13800020101", "13800020102", "13800020103")] == [
         "欠费一年", "过期", "退休"]
+
+
+def test_the_preview_of_a_workbook_leaves_the_store_free_for_members_messages(env, db, config, tmp_path,
+                                                                             monkeypatch):
+    """Planning the 2026新增 sheet over the first took SQLite's write lock for the whole preview: a
+    member's message that writes (a feedback ticket, a form step) waited behind a secretary reading a
+    report. While the preview works, another connection takes the write lock at once."""
+    from handlers.members import membership
+    from storage.database import open_database, take_and_release_write_lock
+
+    path = society_book(tmp_path / "花名册.xlsx")
+    writes = []
+    planned = membership.apply_import
+
+    def a_message_writes_meanwhile(*args, **kwargs):
+        created = planned(*args, **kwargs)
+        other = open_database(config.sqlite_path, apply_migrations=False, busy_timeout_ms=0)
+        try:
+            take_and_release_write_lock(other)
+            writes.append("written")
+        finally:
+            other.close()
+        return created
+
+    monkeypatch.setattr(membership, "apply_import", a_message_writes_meanwhile)
+    preview = roster_imported(env, path, "--dry-run")
+    assert writes == ["written"] * 3 and len(preview["sheets"]) == 3
+    assert db["members"].count == 0

@@ -25,8 +25,9 @@ from bot.validation import age_band, normalise
 from handlers.members import records
 from handlers.members.rules import membership_rules
 from storage import members as store
+from storage.database import scratch_copy
 from storage.news import topics_of
-from storage.sqlite import rolled_back, transaction
+from storage.sqlite import transaction
 
 SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
                "age_band", "work_unit", "unit_no", "institution_type", "post_category",
@@ -401,16 +402,17 @@ def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, un
     corrected = roster.corrected_elsewhere(sheets)
     write = write and not blocked and not dry_run
     # A preview of several sheets says what writing them would do: each planned over the ones before
-    # it (the 2026新入会 sheet's row of a member on the first sheet is an update), then undone.
+    # it (the 2026新入会 sheet's row of a member on the first sheet is an update), written to a copy
+    # of the store that is thrown away.
     preview = not write and len(sheets) > 1
     reports = []
-    with rolled_back(db) if preview else nullcontext():
+    with scratch_copy(db) if preview else nullcontext(db) as store_now:
         for position, sheet in enumerate(sheets):
-            plan = roster.plan_import(db, sheet, today, units=units, overwrite=overwrite) \
+            plan = roster.plan_import(store_now, sheet, today, units=units, overwrite=overwrite) \
                 if (write or preview) and position else plans[position]
-            created = apply_import(db, plan, file_name, actor, today) if write or preview else None
+            created = apply_import(store_now, plan, file_name, actor, today) if write or preview else None
             plan.checks.extend(corrected[position])
-            reports.append(import_report(plan, file_name, created if write else None, dry_run, db))
+            reports.append(import_report(plan, file_name, created if write else None, dry_run, store_now))
     return (reports[0] if len(reports) == 1 else workbook_report(reports)), blocked
 
 
