@@ -30,6 +30,7 @@ from storage.database import ReadOnlyRefused, refused_anything, write_all_or_not
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
+_WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a character: not only punctuation, spaces or emoji
 
 
 def _short_answer(text: str) -> str:
@@ -427,6 +428,9 @@ def _on_message(ctx: Context) -> Reply:
             ctx.flow_changed = True
             return ctx.reply("flow.away", flow=flow_title(flow))
         return ctx.reply("flow.hold")
+    if flow is not None and not flow.get("paused") and "held_answer" not in flow and not _step_of(flow).lapses \
+            and not _WORDS.search(ctx.text):
+        return ask_again(ctx)  # "？", "。。" mid-form: no answer, no go-ahead, no other request; the question again
     asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked

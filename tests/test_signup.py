@@ -259,6 +259,24 @@ def test_an_unclear_answer_shows_the_summary_again(zhang, db):
     assert find_open_application(db, "o_zhang") is None
 
 
+@pytest.mark.parametrize("said", ["？", "?", "。。", "？？"])
+@pytest.mark.parametrize("answers, step_name", [(STUDENT_ANSWERS, "name"), (STUDENT_ANSWERS, "category"),
+                                                (UNIT_ANSWERS, "credit_code")])
+def test_a_lone_question_mark_mid_form_asks_the_same_question_again(zhang, db, said, answers, step_name):
+    """A "？" or "。。" is no go-ahead ("好的。…") and no other request (the form paused): the question again."""
+    question = fill(zhang, answers, until=step_name)
+    assert zhang.says(said) == question
+    finish(zhang, db, answers, step_name)
+
+
+@pytest.mark.parametrize("said", ["？", "?", "。。"])
+def test_a_lone_question_mark_at_the_summary_submits_nothing(zhang, db, said):
+    summary = fill(zhang, STUDENT_ANSWERS)
+    assert zhang.says(said) == summary
+    assert find_open_application(db, "o_zhang") is None
+    assert "申请编号" in zhang.says("确认")
+
+
 # --- invite codes ------------------------------------------------------------------
 
 @pytest.fixture

@@ -718,10 +718,10 @@ def _details_said(ctx) -> dict:
 
 def _goes_ahead(text: str) -> bool:
     """"嗯 开始吧", "好的 来吧": a go-ahead made of words of assent and starting only (content go_ahead), no value."""
-    rest = re.sub(r"[\s\W_]+", "", normalise(text))
+    said = rest = re.sub(r"[\s\W_]+", "", normalise(text))
     for word in sorted(_texts()["words"]["go_ahead"], key=len, reverse=True):
         rest = rest.replace(word, "")
-    return bool(text.strip()) and not rest
+    return bool(said) and not rest  # "。。" says nothing, no go-ahead
 
 
 def _only_filler(clause: str) -> bool:
