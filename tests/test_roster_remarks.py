@@ -154,3 +154,27 @@ def test_a_refused_row_s_remarks_are_said_in_the_report_not_lost_unseen(env, db,
     said = [p for p in report["problems"] if p["row"] == 3]
     assert any(p["value"] == "与张雨涵系夫妻，共用一个手机" and "备注也就没有记下" in p["problem"] for p in said)
     assert report["bad_rows"] == [3]
+
+
+def test_a_remark_that_names_a_post_without_holding_it_stays_a_remark(env, db, tmp_path):
+    """备注 is read for a council post only where it states the member's own: 原理事 (a former one),
+    理事长推荐 (recommended by the president), 秘书长助理, 理事单位联系人 were copied into 理事会职务 and
+    the governance figures counted them. 第八届理事会常务理事 and 2023年换届当选监事 are posts held."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某某学会会员名册（2026年）"])
+    sheet.merge_cells("A1:F1")
+    sheet.append(["序号", "姓名", "会员类别", "手机号", "工作单位", "备注"])
+    remarks = ["原理事，2023年卸任", "理事长推荐", "曾任副理事长", "秘书长助理", "理事单位联系人",
+               "第八届理事会常务理事", "2023年换届当选监事；退休"]
+    for number, remark in enumerate(remarks, start=1):
+        sheet.append([number, f"会员{'甲乙丙丁戊己庚'[number - 1]}", "普通会员", f"1360000020{number}", "东区大学", remark])
+    sheet.append([None] * 6)
+    sheet.append(["合计", "7人"])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert report["bad_rows"] == []
+    held = [(remarks_of(db, f"1360000020{n}")[1]["council_role"], remarks_of(db, f"1360000020{n}")[0])
+            for n in range(1, 8)]
+    assert held == [(None, remark) for remark in remarks[:5]] + [
+        ("常务理事", "第八届理事会常务理事"), ("监事", "2023年换届当选监事；退休")]

@@ -186,9 +186,24 @@ def split_roles(text: str, remarks: bool = False) -> tuple[list[str], str]:
     (停会（常务理事会决定）: 常务理事会 is the body that decided, not a role of this member)."""
     roles = [r for r in council_roles() if not (remarks and "秘书处" in r)]
     pattern = re.compile(f"(?:{'|'.join(map(re.escape, roles))})(?!会(?!员))")
-    found = list(dict.fromkeys(pattern.findall(text)))
+    found = list(dict.fromkeys(_posts_held(text, roles) if remarks else pattern.findall(text)))
     rest = re.sub(r"[\s()（）\[\]【】、，,/／;；:：+＋\-]+", "", pattern.sub(" ", text))
     return found, rest
+
+
+# How a remark states a post the member holds: the post alone, or after when and by what it was given
+# (2023年换届当选监事, 第八届理事会常务理事), a note in brackets after it. 原理事, 理事长推荐, 秘书长助理 name a
+# post the member does not hold.
+_POST_BEFORE = (r"(?:(?:19|20)\d{2}年?(?:\d{1,2}月)?)?(?:换届)?(?:当选为?|现任|担任|增补为?|补选为?|选为)?"
+                r"(?:本会|学会)?(?:第[一二三四五六七八九十\d]+届)?(?:理事会|常务理事会|监事会)?")
+_POST_AFTER = r"(?:[（(][^）)]*[）)])?"
+_REMARK_CLAUSES = re.compile(r"[；;，,、。/／\s]+")
+
+
+def _posts_held(text: str, roles: list[str]) -> list[str]:
+    """The council posts a remark says the member holds, each a clause of its own."""
+    held = re.compile(f"{_POST_BEFORE}({'|'.join(map(re.escape, roles))}){_POST_AFTER}")
+    return [found.group(1) for clause in _REMARK_CLAUSES.split(text) if (found := held.fullmatch(clause))]
 
 
 _PAID = re.compile(r"(\d{4})年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
