@@ -255,29 +255,34 @@ def asks_for_meetings(text: str) -> bool:
     return any(phrase in plain for phrase in chat["meeting_words"])
 
 
-def _meetings(ctx):
-    """The conferences still to come (the month's preview would show only what falls in it); None
-    when no conference is ahead."""
+def _meetings(ctx, text: str | None = None):
+    """The conferences still to come (the month's preview would show only what falls in it), in the
+    city the question names ("最近有什么会议吗在洛阳的"); None when no conference is ahead there."""
     kind = guide.settings()["chat"]["meeting_type"]
     query = {"from": _today(), "to": None, "type": kind, "word": None}
+    heading = content.text("events.heading.upcoming", what=kind)
+    place = guide.place_in(ctx.text if text is None else text, event_places(ctx.db, _today()))
+    if place:
+        query["place"] = place
+        heading = content.text("events.heading.in_place", place=place, heading=heading)
     if not list_events(ctx.db, query, 0, 1):
         return None
-    return _show_list(ctx, query, content.text("events.heading.upcoming", what=kind))
+    return _show_list(ctx, query, heading)
 
 
 def _elsewhere(ctx):
     """"那郑州的呢" after "下个月洛阳有活动吗": the same question about the other city; None when the
     message is no such follow-up."""
     asked = ctx.flow_data.get("asked")
-    if not asked or not paging.is_follow_up(ctx.text):
-        return None
+    if not asked or not paging.is_follow_up(ctx.text) or guide.named_in(ctx.text):
+        return None  # "那新材料沙龙在郑州哪儿开" names its own event: no city follow-up
     places = event_places(ctx.db, _today())
     place = guide.place_in(ctx.text, places)
     if not place:
         return None
     before = guide.place_in(asked, places)
     text = asked.replace(before, place) if before else place + asked
-    reply = _show_list(ctx, *_question(ctx, text))
+    reply = (_meetings(ctx, text) if asks_for_meetings(text) else None) or _show_list(ctx, *_question(ctx, text))
     if _open_list(ctx):
         ctx.goto(paging.STEP, asked=text)
     return reply
