@@ -129,7 +129,7 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
         if all(is_blank(v) for v in row):
             continue
         said = list(dict.fromkeys(str(v).strip() for v in row if not is_blank(v)))
-        if len(said) == 1 and not said[0].isdigit():
+        if _is_heading(said, row, values):
             sheet.sections.append((index + 1, said[0]))  # 二、理事单位 (merged or not) over the rows under it
         if _is_note(row):  # also one written in a column no header names (统计日期：… under 序号)
             sheet.notes.append((index + 1, next(str(v) for v in row if not is_blank(v))))
@@ -142,6 +142,18 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
             values[others] = [(column.header, row[column.index]) for column in ignored if column.index < len(row)]
         sheet.rows.append((index + 1, values))
     return sheet
+
+
+_NUMBERED = re.compile(r"[\s(（]*[一二三四五六七八九十\d]+[\s)）、.．]")  # 二、 (三) 1.
+
+
+def _is_heading(said: list[str], row: list, values: dict) -> bool:
+    """A row of one text over the rows under it (二、理事单位): merged across the row, outside the
+    table's columns, or numbered. One text in a column of the table, unnumbered, is a record that
+    has only that cell filled (a unit's name with no contact yet)."""
+    if len(said) != 1 or said[0].isdigit():
+        return False
+    return _is_note(row) or all(is_blank(v) for v in values.values()) or bool(_NUMBERED.match(said[0]))
 
 
 def _shifted(row: list, at: int, width: int) -> bool:

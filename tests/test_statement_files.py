@@ -415,6 +415,36 @@ def test_a_unit_list_grouped_under_level_headings_gives_each_unit_its_level(env,
     assert [(r["row"], r["name"], r["years"]) for r in statement["recorded"]] == [(5, "乙规划院", 1)]
 
 
+def test_a_unit_row_holding_only_its_name_is_a_unit_under_its_heading(env, db, tmp_path, monkeypatch):
+    """A unit whose contact and phone nobody filled in, its row typed without a 序号: the row was taken for
+    a heading (like 二、理事单位), so it and every unit under it lost the level, and their fees no longer
+    told one year from two."""
+    from handlers.members import roster
+    levels = {"会员单位": 2000, "理事单位": 3000, "常务理事单位": 5000}
+    membership = roster._membership()
+    membership = dict(membership, fees=dict(membership["fees"], unit_levels=levels))
+    monkeypatch.setattr(roster, "_membership", lambda: membership)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某学会单位会员名录"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "单位名称", "联系人", "联系电话", "备注"])
+    sheet.append(["一、常务理事单位"])
+    sheet.merge_cells("A3:E3")
+    sheet.append([1, "甲林业研究院", "赵一", "13911130001", None])
+    sheet.append(["二、理事单位"])
+    sheet.append([None, "戊测绘研究所", None, None, None])
+    sheet.append([None, "己勘察设计院", "周六", "13911130006", "新入会"])
+    sheet.append([None] * 5)
+    sheet.append(["合计：3家"])
+    book.save(tmp_path / "单位会员名录.xlsx")
+    result = CliRunner().invoke(main, ["units", "import", str(tmp_path / "单位会员名录.xlsx"), "--json"],
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0 and json.loads(result.stdout)["bad_rows"] == []
+    assert {u["name"]: u["level"] for u in db["units"].rows} == {
+        "甲林业研究院": "常务理事单位", "戊测绘研究所": "理事单位", "己勘察设计院": "理事单位"}
+
+
 def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(env, db, tmp_path, monkeypatch):
     people(db)
     with transaction(db):
