@@ -520,3 +520,27 @@ def test_a_fellow_in_a_small_society_is_said_plainly_over_the_cap(env, db, tmp_p
     roster_imported(env, path)
     report = printed(env, path)
     assert "会士现有 1 人，已超过上限：会士不得超过个人会员的 1%，个人会员 2 人时上限为 0 人" in report, report
+
+
+def test_a_mobile_excel_wrote_in_scientific_notation(env, db, tmp_path):
+    """A roster opened in Excel and saved as CSV writes a mobile column it shows as a number the way it
+    shows it: 1.36E+10 has lost its last eight digits, 1.3607719999E+10 has all eleven. The file was
+    refused as a whole (手机号格式不对). Now the whole number is taken, and the row whose digits are
+    lost is imported without a mobile and listed with its cell, saying why and what to do."""
+    path = tmp_path / "会员名册.csv"
+    path.write_bytes("某学会会员名册（2026年）,,,,\n"
+                     "序号,姓名,会员类别,手机号码,备注\n"
+                     "1,韩梅,普通会员,1.36E+10,\n"
+                     "2,李雷,普通会员,1.3607719999E+10,\n"
+                     ",,,,\n"
+                     "3,林涛,学生会员,13607710001,新入会\n"
+                     "合计,3人,,,\n".encode("gb18030"))
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == [] and len(report["new"]) == 3
+    assert member(db, "13607719999")["name"] == "李雷"
+    [han] = [m for m in db["members"].rows if m["name"] == "韩梅"]
+    assert han["mobile"] is None
+    [said] = checks_of(report)[3]
+    assert said.startswith("手机号码（D 列）：")
+    assert "1.36E+10" in said and "后几位已经丢失" in said and "请向会员要手机号" in said
+    assert "第 4 行" in printed(env, path) and "13607719999" in printed(env, path)

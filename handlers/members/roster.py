@@ -254,6 +254,22 @@ def _clean_joined_at(value, today: date) -> str:
     return joined
 
 
+_SCIENTIFIC = re.compile(r"(\d)\.?(\d*)[eE]\+?(\d{1,2})")  # 1.36E+10: a number as Excel shows it in a narrow column
+
+
+def _clean_mobile(value) -> str:
+    """A mobile; one Excel wrote in scientific notation (a CSV saved from a sheet that showed the number
+    so) is its digits when all eleven are written (1.3607719999E+10), else Invalid("mobile_lost_digits"):
+    1.36E+10 has lost the rest, and nothing can bring them back."""
+    found = _SCIENTIFIC.fullmatch(re.sub(r"\s", "", normalise(value)))
+    if not found:
+        return clean_mobile(value)
+    digits = found.group(1) + found.group(2)
+    if len(digits) != int(found.group(3)) + 1:
+        raise Invalid("mobile_lost_digits")
+    return clean_mobile(digits)
+
+
 def _clean_birth_year(value, today: date) -> int:
     """1985, 1985.06, 1985年6月 or a date cell: only the year is kept."""
     if isinstance(value, (date, datetime)):
@@ -316,7 +332,7 @@ CLEANERS = {
     "institution_type": _choice("institution_type", "institution_types"),
     "post_category": _choice("post_category", "post_categories"),
     "discipline": _text("discipline", 2, 30),
-    "mobile": lambda value, today: clean_mobile(value),
+    "mobile": lambda value, today: _clean_mobile(value),
     "email": lambda value, today: clean_email(value),
     "joined_at": _clean_joined_at,
     "paid_through": clean_paid_through,
@@ -343,7 +359,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
-                 "category_in_remarks", "id_number_check")
+                 "category_in_remarks", "id_number_check", "mobile_lost_digits")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -637,6 +653,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                     fields[key] = f"{said[1]}-12-31"
                     notices.append(Problem(row, column, _shown(value), "paid_sheet_year", {"year": said[1]}))
                 continue
+            if bad.reason == "mobile_lost_digits":  # imported without it, for a person to ask the member
+                notices.append(Problem(row, column, _shown(value), bad.reason, {"header": column.header}))
+                continue
             mobiles = _mobiles_of(value) if key == "mobile" else []
             if len(mobiles) == 1:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
                 fields[key] = mobiles[0]
@@ -658,6 +677,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             continue
         if cleaned is not None:
             fields[key] = cleaned
+        if key == "mobile" and _SCIENTIFIC.fullmatch(re.sub(r"\s", "", normalise(value))):
+            notices.append(Problem(row, column, _shown(value), "mobile_scientific", {"mobile": cleaned}))
         if key == "joined_at" and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", repr(value)):
             notices.append(Problem(row, column, _shown(value), "date_guess", {"date": cleaned[:7]}))
     if category:
