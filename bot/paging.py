@@ -154,7 +154,7 @@ def named_entry(ctx, own_intents: tuple[str, ...] = ()) -> tuple[int, str] | Non
     for found in re.finditer(marks, plain):
         number = _only_entry(labels, _trimmed(plain[:found.start()], leads, tails))
         rest = _trimmed(plain[found.end():], (), tails)
-        if number is not None and (not rest or _asked_here(ctx, own_intents)):
+        if number is not None and (not rest or asked_here(ctx, own_intents)):
             return number, rest
     if len(plain) <= words["reference_chars"]:
         number = _only_entry(labels, _trimmed(plain, leads, tails))
@@ -168,7 +168,7 @@ def _only_entry(labels: list[str], name: str) -> int | None:
     return matching[0] if len(matching) == 1 else None
 
 
-def _asked_here(ctx, own_intents: tuple[str, ...]) -> bool:
+def asked_here(ctx, own_intents: tuple[str, ...]) -> bool:
     """Whether the message is not one the router places clearly in another capability."""
     intent = ctx.intent
     return intent is None or intent.name in (*own_intents, "unknown", "help") or \

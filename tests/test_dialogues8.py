@@ -41,3 +41,38 @@ def test_an_event_named_right_after_another_was_opened_is_that_event(visitor, ga
     visitor.says("青年学者交流会在哪开")
     reply = visitor.says("那仪器沙龙在开封哪里办")
     assert "仪器操作沙龙" in reply and "青年学者交流会" not in reply
+
+
+# --- award calls: a follow-up about the call just opened, or another call named in fewer words ---------------
+
+@pytest.fixture
+def calls(db):
+    from storage import awards
+
+    awards.save_awards(db, [({"name": "河南省科学技术进步奖", "kind": "award",
+                              "deadline": (TODAY + timedelta(days=60)).isoformat(),
+                              "eligibility": "本省的科研人员和团队", "how_to_apply": "由学会提名",
+                              "link": None}, "test"),
+                            ({"name": "中原青年拔尖人才计划", "kind": "talent",
+                              "deadline": (TODAY + timedelta(days=20)).isoformat(),
+                              "eligibility": "40周岁以下的青年科技人员", "how_to_apply": "个人申报，单位盖章",
+                              "link": None}, "test")], [], actor="test")
+
+
+def test_another_call_named_in_fewer_words_after_one_was_opened_is_that_call(visitor, calls):
+    assert "40周岁以下" in visitor.says("中原青年拔尖人才计划现在还能报吗")
+    reply = visitor.says("那省科技进步奖呢 对年龄有要求吗")
+    assert "河南省科学技术进步奖" in reply and "本省的科研人员和团队" in reply and "40周岁以下" not in reply
+
+
+def test_a_question_about_one_side_of_the_call_just_opened_answers_that_side(visitor, calls):
+    visitor.says("中原青年拔尖人才计划现在还能报吗")
+    reply = visitor.says("最晚哪天交材料")
+    assert "截止" in reply and "40周岁以下" not in reply and PHONE in reply
+
+
+def test_whether_applying_costs_money_is_answered_honestly_for_the_call_just_opened(visitor, calls):
+    visitor.says("中原青年拔尖人才计划现在还能报吗")
+    reply = visitor.says("申报收费吗")
+    assert "中原青年拔尖人才计划" in reply and "没有写要交费用" in reply and PHONE in reply
+    assert "活动" not in reply.split("。")[0]

@@ -38,6 +38,8 @@ def _detail(ctx, award_id: int):
 
 
 LISTING = paging.Listing("awards", list_awards, _line, _detail)
+# What the router may read a question about a call as ("截止具体是哪天" as events, "报这个要钱不" as a sign-up)
+_FOLLOW_UP_READINGS = ("awards", "events", "event_signup")
 
 
 def _field_asked(text: str) -> str | None:
@@ -76,7 +78,38 @@ def _value(call: dict, field: str, secretariat: dict) -> str:
         return calls.deadline_text(call, date.today())
     if field == "link":
         return call["link"] or content.text("awards.no_link", **secretariat)
+    if field == "fee":  # a call carries no fee: the notice is the secretariat's to explain
+        return content.text("awards.no_fee", **secretariat)
     return call[field] or content.text("awards.none")
+
+
+def _answer_about(ctx, award_id: int, field: str) -> Reply:
+    """"截止具体是哪天", "推荐要找谁" right after a call was opened: that side of this call, with whom to ask
+    the rest (the list stays open)."""
+    call, secretariat = find_award(ctx.db, award_id), content.society()["secretariat"]
+    return ctx.reply("awards.asked_one", name=call["name"], field=content.text(f"awards.asked_fields.{field}"),
+                     value=_value(call, field, secretariat), **secretariat)
+
+
+def _other_call_named(ctx) -> dict | None:
+    """The one open call the message names other than the call just opened, also in fewer words ("那省科技奖呢"
+    for 河南省科学技术奖: what it names, its characters in order in the call's name); None otherwise."""
+    named = _CALL_NAMED.search(re.sub(r"[\s\W]+", "", ctx.text))
+    if named is None:
+        return None
+    said = named.group(1)
+    rows = [row for row in list_awards(ctx.db, {"from": date.today().isoformat(), "kind": None}, 0, 100)
+            if row["id"] != ctx.flow_data.get("current")]
+    for start in range(len(said) - 2):  # "那省科技奖": the naming begins where the name does
+        matching = [row for row in rows if _in_order(said[start:], row["name"])]
+        if matching:
+            return matching[0] if len(matching) == 1 else None
+    return None
+
+
+def _in_order(said: str, name: str) -> bool:
+    rest = iter(name)
+    return all(char in rest for char in said)
 
 
 @handles("awards", menu="MENU_AWARDS", reads_only=True)
@@ -112,10 +145,15 @@ def _with_competition_events(ctx, kind: str | None, reply: Reply) -> Reply:
 def browse(ctx):
     if ctx.intent and ctx.intent.name == "subscribe" and not ctx.intent.slots.get("topic"):
         return subscribe_to(ctx, [TALENT])  # "有消息了通知我" about a call: its deadline reminders
-    current = ctx.flow_data.get("current")
+    other = _other_call_named(ctx)
+    if other is not None:  # "那省科技奖呢 有年龄限制没" after another call: that call in full
+        ctx.goto(paging.STEP, current=other["id"])
+        return LISTING.detail(ctx, other["id"])
+    current, field = ctx.flow_data.get("current"), _field_asked(ctx.text)
+    if current is not None and field and paging.asked_here(ctx, _FOLLOW_UP_READINGS):
+        return _answer_about(ctx, current, field)  # "截止具体是哪天": that of the call just opened, not "会费多少钱"
     if current is not None and any(word in ctx.text for word in calls.settings()["detail_words"]):
         return LISTING.detail(ctx, current)  # "年龄有要求吗", "需要什么材料": the call just opened answers it
-    field = _field_asked(ctx.text)
     if current is None and field and paging.chosen_number(ctx.text) is None:
         return _answer_asked(ctx, field)  # "我能自己报吗还是得推荐" under the list: that side of each call
     return paging.browse(ctx, LISTING)
