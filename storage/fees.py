@@ -29,7 +29,9 @@ from storage.members import (
     last_changes,
     next_number,
     record_history,
+    unit_name_key,
     update_member,
+    with_unit_key,
 )
 from storage.sqlite import transaction
 
@@ -85,32 +87,30 @@ def find_payers_by_account(db: sqlite_utils.Database, account: str) -> list[dict
 def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = True) -> list[dict]:
     """Members in force and units whose name is this one, spaces ignored (a bank's 户名 "张 伟" is 张伟);
     `in_force` False: those not in force (withdrawn, suspended, deceased, deregistered) instead."""
-    key = "".join(name.split())
+    key, unit = "".join(name.split()), unit_name_key(name)
     status = "status = 'active'" if in_force else "status != 'active'"
     members = db["members"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
-    units = list(db["units"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id"))
+    units = list(with_unit_key(db)["units"].rows_where(f"unit_key(name) = ? and {status}", [unit], order_by="id"))
     if not units:  # a unit renamed: its transfers still come under the old name (原名)
-        units = [u for u in db["units"].rows_where(f"instr(former_names, ?) > 0 and {status}", [key], order_by="id")
-                 if key in u["former_names"].split("、")]
+        units = [u for u in db["units"].rows_where(f"former_names is not null and {status}", order_by="id")
+                 if unit in map(unit_name_key, u["former_names"].split("、"))]
     return [_member_payer(m) for m in members] + [_unit_payer(u) for u in units]
 
 
 def unit_names_in_force(db: sqlite_utils.Database) -> set[str]:
-    """The names and former names (原名) of the units in force, spaces dropped from the name: every name a
+    """The names and former names (原名) of the units in force, as unit_name_key compares them: every name a
     unit's transfer may come under (find_payers_by_name finds a unit by no other), read once an import."""
     names = set()
-    for name, former_names in db.execute("select replace(name, ' ', ''), former_names from units "
-                                         "where status = 'active'"):
-        names.add(name)
-        names.update((former_names or "").split("、"))
+    for name, former_names in db.execute("select name, former_names from units where status = 'active'"):
+        names.update(map(unit_name_key, [name, *(former_names or "").split("、")]))
     return names
 
 
 def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
-    key = "".join(start.split())
-    return [_unit_payer(u) for u in db["units"].rows_where(
-        "substr(replace(name, ' ', ''), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
+    key = unit_name_key(start)
+    return [_unit_payer(u) for u in with_unit_key(db)["units"].rows_where(
+        "substr(unit_key(name), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
 
 
 def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list[dict]:

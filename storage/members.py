@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 
 import sqlite_utils
 
@@ -255,8 +256,24 @@ def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dic
     return first_of(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
 
 
+_BRACKETS = str.maketrans("[【〔]】〕", "((()))")
+
+
+def unit_name_key(name: str) -> str:
+    """A unit's name as files write it differently and mean the same unit: full-width or half-width
+    （河南） and (河南), brackets of any shape, spaces anywhere. 有限公司 and 有限责任公司 stay apart (two
+    companies), and so does every other word."""
+    return "".join(unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).split())
+
+
+def with_unit_key(db: sqlite_utils.Database) -> sqlite_utils.Database:
+    """The store with unit_name_key as SQL's unit_key(name), for a query comparing units' names."""
+    db.conn.create_function("unit_key", 1, unit_name_key, deterministic=True)
+    return db
+
+
 def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
-    return first_of(db["units"].rows_where("replace(name, ' ', '') = ?", ["".join(name.split())], limit=1))
+    return first_of(with_unit_key(db)["units"].rows_where("unit_key(name) = ?", [unit_name_key(name)], limit=1))
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:

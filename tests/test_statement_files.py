@@ -445,6 +445,42 @@ def test_a_unit_row_holding_only_its_name_is_a_unit_under_its_heading(env, db, t
         "甲林业研究院": "常务理事单位", "戊测绘研究所": "理事单位", "己勘察设计院": "理事单位"}
 
 
+def test_a_unit_is_the_same_unit_across_files_however_its_brackets_and_spaces_are_typed(env, db, tmp_path):
+    """A unit member entered as 郑州中原种业（河南）有限公司 (full-width, as typed in the console or a form):
+    the units' list writes it 郑州中原种业 (河南) 有限公司, the members' roster (河南) half-width, the bank
+    户名 with a space. The list created a second unit (or renamed the first to its spelling), the member
+    was not linked to it, the transfer matched nobody. 有限责任公司 is another company than a 有限公司 of
+    the same words, and stays apart."""
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900002", "name": "郑州中原种业（河南）有限公司"}, actor="test")
+        insert_unit(db, {"unit_no": "HNKXDW201900003", "name": "洛阳智能装备有限公司"}, actor="test")
+    units = tmp_path / "单位会员.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["单位会员名单（2026年）"])
+    sheet.merge_cells("A1:E1")
+    sheet.append(["序号", "单位名称", "联系人", "联系电话", "备注"])
+    sheet.append([1, "郑州中原种业 (河南) 有限公司", "赵一", "13911140001", "续会"])
+    sheet.append([2, "洛阳智能装备有限责任公司", "钱二", "13911140002", None])
+    sheet.append(["合计：2家"])
+    book.save(units)
+    CliRunner().invoke(main, ["units", "import", str(units)], env=env, catch_exceptions=False)
+    stored = {u["unit_no"]: (u["name"], u["contact_name"]) for u in db["units"].rows}
+    assert stored["HNKXDW201900002"] == ("郑州中原种业（河南）有限公司", "赵一")
+    assert stored["HNKXDW201900003"] == ("洛阳智能装备有限公司", None) and len(stored) == 3
+    members = tmp_path / "会员名册.xlsx"
+    book = Workbook()
+    book.active.append(["姓名", "会员类别", "手机号", "工作单位"])
+    book.active.append(["孙三", "普通会员", "13911140003", "郑州中原种业(河南)有限公司"])
+    book.save(members)
+    CliRunner().invoke(main, ["members", "import", str(members)], env=env, catch_exceptions=False)
+    [sun] = db["members"].rows
+    assert sun["unit_id"] == next(u["id"] for u in db["units"].rows if u["unit_no"] == "HNKXDW201900002")
+    statement = statement_imported(env, bank_book(tmp_path / "明细.xlsx", [
+        ("2026-07-08", "郑州中原种业 (河南)有限公司", dues.yearly_fee("unit"), "2026年度单位会费")]))
+    assert [(r["row"], r["name"]) for r in statement["recorded"]] == [(5, "郑州中原种业（河南）有限公司")]
+
+
 def test_money_sent_back_whole_and_arrears_first_where_the_society_charges_them(env, db, tmp_path, monkeypatch):
     people(db)
     with transaction(db):

@@ -45,6 +45,7 @@ from storage.fees import (
     opening_balance,
     unit_names_in_force,
 )
+from storage.members import unit_name_key
 
 OUTCOMES = ("recorded", "already", "held", "not_dues", "not_received", "unmatched", "ambiguous", "invalid")
 REQUIRED_COLUMNS = ("date", "amount")
@@ -778,7 +779,7 @@ def _unit_named_across(db, name: str, values: dict, unit_names: set[str]) -> tup
     for header, text in _memo_cells(values):
         text = re.sub(r"\s", "", text)
         for end in range(min(len(text), UNIT_NAME_SPLIT), 1, -1):
-            if name + text[:end] not in unit_names:
+            if unit_name_key(name + text[:end]) not in unit_names:
                 continue
             units = [p for p in find_payers_by_name(db, name + text[:end]) if p["kind"] == "unit"]
             if len(units) == 1:

@@ -40,7 +40,7 @@ from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credi
                             normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile, find_members_by_name,
                              find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
-                             member_numbers_starting, unit_numbers)
+                             member_numbers_starting, unit_name_key, unit_numbers)
 
 UNIQUE_COLUMNS = ("member_no", "mobile")  # a second row with the same value is a duplicate
 OTHER_CELLS = "other_cells"  # a row's cells under headers no column's aliases name: kept as remarks
@@ -1155,6 +1155,8 @@ def _plan_unit(db, plan: ImportPlan, sheet: Sheet, row: int, fields: dict, overw
     if unit is None:
         plan.new_units.append((row, fields))
         return
+    if unit_name_key(fields["name"]) == unit_name_key(unit["name"]):
+        fields["name"] = unit["name"]  # （河南） or (河南), a space: the same name written otherwise, no change
     changes = _changes(db, plan, row, "unit", unit, fields, overwrite)
     if changes:
         plan.unit_updates.append((row, unit, changes))
