@@ -18,11 +18,10 @@ import redis
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from bot import content
+from bot import content, delivery
 from bot.conversation import respond, write_quietly
 from bot.service_window import window_opened_by
 from bot.messages import Inbound, Reply
-from bot.outbound import send_reply_later
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
 from storage.database import ReadOnlyRefused
@@ -227,11 +226,12 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, a
 
 
 def _send_later(services, message: Inbound, reply: Reply) -> None:
-    """Queue a late reply for customer service; a failure is logged (nobody reads this future)."""
+    """Queue a late reply for customer service, or keep it for the member's next message while Redis
+    is away (delivery.reply_later); a failure is logged (nobody reads this future)."""
     try:
-        send_reply_later(services.redis, message.openid, reply)
-    except Exception:  # noqa: BLE001 (Redis away, mostly: the member gets only 'deadline.later')
-        log.exception("the late reply to %s could not be queued; it is lost", message.retry_key)
+        delivery.reply_later(services.db, services.redis, message.openid, reply)
+    except Exception:  # noqa: BLE001 (Redis and the store away: the member gets only 'deadline.later')
+        log.exception("the late reply to %s could not be queued nor kept; it is lost", message.retry_key)
 
 
 def _write_after_reply(services, turn: state.MemberTurn) -> None:

@@ -238,6 +238,15 @@ def claim_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, te
     return row
 
 
+def keep_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, text: str) -> None:
+    """A notice no queue could take (Redis away), kept in the member's inbox: notices_waiting
+    gives it back when they next write."""
+    now = now_iso()
+    with transaction(db):
+        db.execute("insert or ignore into notices (key, openid, kind, text, status, created_at, updated_at) "
+                   "values (?, ?, ?, ?, 'inbox', ?, ?)", [key, openid, kind, text, now, now])
+
+
 def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """The member's notices that found no channel, put back in the queue: they write now, so the
     window is open. Each comes back once: another message finds them queued already.

@@ -819,6 +819,35 @@ def test_a_late_answer_is_in_time_while_redis_stalls(env, account, monkeypatch, 
         stop_private_redis(tmp_path / "stalling")
 
 
+def test_a_late_reply_that_finds_redis_down_goes_when_the_member_next_writes(env, account, db, monkeypatch, tmp_path):
+    """Redis goes away while a slow handler runs: its late reply cannot be queued for customer service.
+    It is kept in the member store and goes out as soon as the member writes again, not lost."""
+    lost = tmp_path / "lost"
+    url, _ = ensure_private_redis(lost)
+    try:
+        wire = wire_with({**env, "REDIS_URL": url}, account, BOT_REPLY_BUDGET="0.5")
+
+        def slow_help(ctx):
+            time.sleep(1.0)
+            stop_private_redis(lost)
+            return Reply(text="迟到的帮助信息")
+
+        monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", slow_help)
+        member = new_member()
+        assert wire.click(member, "MENU_HELP") == content.text("deadline.later")
+        deadline = time.monotonic() + 10
+        while not db["notices"].count and time.monotonic() < deadline:  # the handler has finished
+            time.sleep(0.1)
+        ensure_private_redis(lost)
+        back = redis.Redis.from_url(url)
+        back.delete(*back.keys("xh:lock:*"))  # the member's turn Redis kept from before: lapsed by the next message
+        wire.say(member, "你好")
+        queue = Queue(QUEUE_NAME, connection=back)
+        assert [job.args[1:3] for job in queue.jobs] == [(member, "迟到的帮助信息")]
+    finally:
+        stop_private_redis(lost)
+
+
 def test_a_reply_done_just_past_the_budget_is_queued_outside_the_answer(env, account, monkeypatch, tmp_path):
     """The handler finishes between the budget's end and the webhook's turning to the late answer
     (forced here: the wait for it gives up only once it is done), while Redis stalls: queueing its

@@ -20,6 +20,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
     unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
     announce_inbox(db, r, config, message, reply, turn) -> reply
         The conversation engine's hook after each member message.
+    reply_later(db, r, openid, reply)
+        A reply that missed the passive-reply deadline (bot/webhook.py).
     sync_tags_later(r, openid, topics) -> job id
         Keep the member's WeChat tags in step with their topic subscriptions.
 
@@ -83,7 +85,7 @@ from bot import content
 from bot.config import load_config
 from bot.delivery import planner, tags, worker
 from bot.messages import Inbound, Reply
-from bot.outbound import enqueue
+from bot.outbound import enqueue, send_reply_later
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
@@ -175,6 +177,20 @@ def announce_inbox(db, r: redis.Redis, config, message: Inbound, reply: Reply, t
     if not notices and not unread:
         state.seen_inbox_empty(turn)
     return reply.with_note(content.text("inbox.unread", count=unread)) if unread else reply
+
+
+def reply_later(db, r: redis.Redis, openid: str, reply: Reply) -> None:
+    """A reply that missed the passive-reply deadline, by customer-service message (bot/outbound.py).
+    With Redis away it cannot be queued: it is kept as a notice waiting in the member's inbox, and
+    goes out as soon as they write again (announce_inbox; a mark "nothing waiting" that Redis still
+    holds hides it until it lapses, state.INBOX_EMPTY_SECONDS)."""
+    try:
+        send_reply_later(r, openid, reply)
+    except redis.RedisError:
+        log.warning("Redis unavailable; a late reply waits in the member's inbox for their next message")
+        text = reply.text or "\n".join(f"{article.title}\n{article.url}" for article in reply.articles)
+        if text:
+            ledger.keep_notice(db, uuid.uuid4().hex, openid, "service", text)
 
 
 def sync_tags_later(r: redis.Redis, openid: str, topics) -> str:
