@@ -76,3 +76,34 @@ def test_whether_applying_costs_money_is_answered_honestly_for_the_call_just_ope
     reply = visitor.says("申报收费吗")
     assert "中原青年拔尖人才计划" in reply and "没有写要交费用" in reply and PHONE in reply
     assert "活动" not in reply.split("。")[0]
+
+
+# --- job postings: a side of the posting asked, and another city asked in two words ------------------------
+
+@pytest.fixture
+def postings(db):
+    from tests.job_board import post
+
+    post(db, "仪表维护工程师", employer="新乡示范仪表厂", city="新乡", discipline="电气工程", salary="8-12k")
+    post(db, "电网调度员", employer="新乡示范供电公司", city="新乡", discipline="电气工程")
+    post(db, "变电站运维员", employer="焦作示范电力公司", city="焦作", discipline="电气工程")
+    post(db, "食品化验员", employer="漯河示范肉制品厂", city="漯河", discipline="食品科学")
+
+
+def test_pay_asked_after_a_posting_was_opened_is_that_postings_or_said_not_given(visitor, postings):
+    assert "漯河示范肉制品厂" in visitor.says("漯河有食品方面的岗位吗")
+    reply = visitor.says("工资开多少啊")
+    assert "食品化验员" in reply and "没有写" in reply and "hr@example.org" in reply
+    assert "答不上来" not in reply
+
+
+def test_what_a_list_of_postings_asks_for_is_said_for_each(visitor, postings):
+    visitor.says("新乡有电气的工作吗")
+    reply = visitor.says("有没有不要研究生的")
+    assert "仪表维护工程师" in reply and "电网调度员" in reply and "学历要求" in reply and "没有写" in reply
+
+
+def test_another_city_in_two_words_after_a_posting_keeps_the_field(visitor, postings):
+    visitor.says("漯河有食品方面的岗位吗")
+    reply = visitor.says("焦作有没有")
+    assert "焦作" in reply and "活动" not in reply

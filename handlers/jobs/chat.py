@@ -24,7 +24,7 @@ from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.registry import handles, step
 from bot.router import analyse, normalize
-from bot.validation import has_landline, looks_like_a_question, mobile_in
+from bot.validation import asks_something, has_landline, looks_like_a_question, mobile_in
 from storage import jobs as store
 from storage.members import find_member_by_openid
 from storage.tickets import create_ticket
@@ -130,7 +130,35 @@ def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
 
 @step("jobs", paging.STEP, reads_only=True, prompt="jobs.browse_prompt", lapses=True)
 def browse(ctx):
-    return _how_to_apply(ctx) or _narrowed(ctx) or paging.browse(ctx, LISTING)
+    return _how_to_apply(ctx) or _side_asked(ctx) or _narrowed(ctx) or paging.browse(ctx, LISTING)
+
+
+def _side_asked(ctx) -> Reply | None:
+    """"待遇咋样", "那个数据分析师工资多少", "有没有不要博士的" under a posting or a list: what the posting
+    says of it (content/jobs.toml [chat.asked]) for the posting named, else the one just opened, else each one
+    listed; a side it does not give is said so, with how to ask the employer. None for any other message."""
+    field = next((name for name, words in job_board.settings()["chat"]["asked"].items()
+                  if any(word in ctx.text for word in words)), None)
+    if field is None or not asks_something(ctx.text) or not paging.asked_here(ctx, ("jobs",)):
+        return None
+    shown = [p for p in (_visible_posting(ctx, job_id) for job_id in ctx.flow_data.get("shown") or []) if p]
+    titled = [p for p in shown if p["title"] in ctx.text]  # "那个数据分析师工资多少"
+    named = paging.named_entry(ctx, ("jobs",))
+    picked = titled[0] if len(titled) == 1 else shown[named[0] - 1] if named and named[0] <= len(shown) else None
+    if picked is not None:
+        ctx.goto(paging.STEP, current=picked["id"])  # "咋投简历" next: this one
+    current = ctx.flow_data.get("current")
+    postings = [p for p in shown if p["id"] == current] or shown
+    if not postings:
+        return None
+    label = content.text(f"jobs.asked.fields.{field}")
+    lines = [content.text("jobs.asked.line", title=p["title"], employer=p["employer"], field=label,
+                          value=p.get(field) or content.text("jobs.asked.not_given")) for p in postings]
+    unsaid = any(not p.get(field) for p in postings)
+    how = postings[0]["how_to_apply"] if len(postings) == 1 else ""
+    footer = content.text("jobs.asked.ask_employer", how=how) if unsaid and how else \
+        content.text("jobs.asked.ask_secretariat", **content.society()["secretariat"]) if unsaid else ""
+    return Reply(text="\n".join(lines) + (f"\n{footer}" if footer else ""))
 
 
 def _narrowed(ctx) -> Reply | None:
