@@ -18,7 +18,8 @@ def transaction(db: sqlite_utils.Database):
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.conn.in_transaction:  # also a COMMIT refused (a deferred foreign key, SQLITE_BUSY): never left open
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")

@@ -3,8 +3,13 @@ started together) all get it: none dies of SQLite's "database is locked" on the 
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
+
+import pytest
 
 from storage.database import open_database
+from storage.sqlite import transaction
+from storage.tickets import create_ticket, find_ticket
 
 PROCESSES, ROUNDS = 4, 60
 
@@ -41,3 +46,17 @@ def test_every_commit_is_on_the_disk_before_it_is_acknowledged(tmp_path):
     db = open_database(tmp_path / "bot.sqlite3")
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_a_commit_that_fails_leaves_no_transaction_open_for_the_next_write(tmp_path):
+    """COMMIT refused (a foreign key checked at the end): the transaction is rolled back, so the next
+    write on the same connection is a transaction of its own, committed, not joined to the failed one."""
+    db = open_database(tmp_path / "bot.sqlite3")
+    with pytest.raises(sqlite3.IntegrityError):
+        with transaction(db):
+            db.execute("PRAGMA defer_foreign_keys = ON")
+            db.execute("insert into ticket_replies (ticket_id, text, actor, at) values (999, '答复', '秘书处', '2026-12-07')")
+    ticket_no = create_ticket(db, "o_member", "意见建议", "希望会员证做成电子版")
+    other = open_database(tmp_path / "bot.sqlite3")
+    assert find_ticket(other, ticket_no) is not None
+    assert list(other["ticket_replies"].rows) == []
