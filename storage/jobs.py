@@ -18,7 +18,9 @@ twice changes nothing, and an edited row updates its posting.
 """
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
@@ -188,6 +190,7 @@ def reindex_postings(db: sqlite_utils.Database, today: str) -> int:
         db.execute("delete from jobs_fts")
         for posting in postings:
             _index(db, posting)
+        db.execute("update job_board_version set version = random()")  # the index alone changed: no trigger
     tidy_index(db)
     return len(postings)
 
@@ -223,6 +226,42 @@ def expire_postings(db: sqlite_utils.Database, today: str) -> list[dict]:
 
 # --- search -----------------------------------------------------------------------------
 
+# Postings change a few times a day, and members ask the same few things all day (工程师, 会计, 郑州):
+# what a search, a count or the cities of a query found is kept in the process under the board's
+# version (job_board_version: every change to the board replaces it with a random value), so that
+# a question asked before costs one statement instead of FTS5's reads and bm25 (~1 ms a job
+# question, docs/benchmarks.md). The version is read before the read it keys: a change committed
+# between the two is at worst kept under the version before it, which no later statement reads.
+_KEPT_VERSIONS = 8  # boards (societies on the platform) or versions at once
+_KEPT_READS = 4096  # reads kept a version; past that, read and not kept
+_kept: dict[int, dict] = {}
+_kept_lock = threading.Lock()
+
+
+def _kept_read(read):
+    """`read(db, ...)` answered from what it found before on the board's version (see above); the
+    caller gets its own copy (rows are dicts a caller may change)."""
+    @functools.wraps(read)
+    def kept(db: sqlite_utils.Database, *args, **kwargs):
+        version = db.execute("select version from job_board_version").fetchone()[0]
+        reads = _kept.get(version)
+        if reads is None:
+            with _kept_lock:
+                while len(_kept) >= _KEPT_VERSIONS:
+                    del _kept[next(iter(_kept))]
+                reads = _kept.setdefault(version, {})
+        key = (read.__name__, args, tuple(kwargs.items()))
+        found = reads.get(key)
+        if found is None:
+            found = read(db, *args, **kwargs)
+            if len(reads) < _KEPT_READS:
+                reads[key] = found
+        if isinstance(found, list):
+            return [dict(row) if isinstance(row, dict) else row for row in found]
+        return dict(found) if isinstance(found, dict) else found
+    return kept
+
+
 def _quoted(term: str, prefix: bool) -> str:
     return '"' + term.replace('"', '""') + '"' + ("*" if prefix else "")
 
@@ -257,6 +296,7 @@ def match_expression(query: JobQuery) -> str:
     return " AND ".join(parts)
 
 
+@_kept_read
 def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int = 0,
            limit: int = 5) -> list[dict]:
     """Visible postings for the query, most relevant first, then newest; without terms, newest first.
@@ -330,6 +370,7 @@ def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:
     return count_matches(db, query, today, at_most=1) > 0
 
 
+@_kept_read
 def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> int:
     """How many visible postings match, counting no further than `at_most` (1: whether any does)."""
     expression = match_expression(query)
@@ -341,6 +382,7 @@ def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_mos
     return db.execute(sql, [expression, today, *params, at_most]).fetchone()[0]
 
 
+@_kept_read
 def matches_by_city(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> dict[str, int]:
     """City -> how many visible postings match there, most first (of the first `at_most` matches):
     where else a question that found nothing in its city has answers."""
@@ -352,6 +394,7 @@ def matches_by_city(db: sqlite_utils.Database, query: JobQuery, today: str, at_m
     return {row[0]: row[1] for row in db.execute(sql, [*([expression] if expression else []), today, *params, at_most])}
 
 
+@_kept_read
 def terms_sounding_like(db: sqlite_utils.Database, term: str) -> list[str]:
     """Indexed words read like `term` (学系 -> 学习), those in most open postings first."""
     sound = _text().reading(term)

@@ -402,6 +402,19 @@ def _dues_unpaid(db: sqlite_utils.Database) -> None:
         db[table].add_column("dues_unpaid", str)
 
 
+def _job_board_version(db: sqlite_utils.Database) -> None:
+    """A value every change to the job board replaces with a new random one (storage.jobs keeps
+    the message path's reads keyed on it): a trigger on each change to `jobs`, which every change
+    to the index and its terms goes with, and storage.jobs.reindex_postings, which rewrites the
+    index alone. Random, not counted: a rolled-back change leaves the value and the board as they
+    were, and the next change does not take up the value of the one rolled back."""
+    db.execute("create table job_board_version (version integer not null)")
+    db.execute("insert into job_board_version values (random())")
+    for change in ("insert", "update", "delete"):
+        db.execute(f"create trigger jobs_{change}_version after {change} on jobs "
+                   "begin update job_board_version set version = random(); end")
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -430,6 +443,7 @@ MIGRATIONS = [
     _remarks,
     _dues_known_to,
     _dues_unpaid,
+    _job_board_version,
 ]
 
 

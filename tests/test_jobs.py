@@ -8,8 +8,11 @@ from handlers.jobs import board as job_board
 from handlers.jobs import filters as job_filters
 from handlers.jobs.text import alert_keywords, canonical_city, index_text
 from bot.router import route
-from storage.jobs import (CLOSED, EXPIRED, JobQuery, close_posting, expire_postings, find_posting, has_match,
-                          list_postings, match_expression, save_postings, search)
+from storage.database import open_database, open_reader
+from storage.jobs import (CLOSED, EXPIRED, JobQuery, close_posting, count_matches, expire_postings, find_posting,
+                          has_match, list_postings, match_expression, matches_by_city, reindex_postings, save_postings,
+                          search)
+from storage.sqlite import transaction
 from tests.job_board import TODAY, day, post
 
 NOW = TODAY.isoformat()
@@ -254,6 +257,61 @@ def test_a_later_expiry_reopens_an_expired_posting_but_a_closed_one_stays_closed
     save_postings(db, [dict(expired, expires_on=day(30)), dict(closed, salary="面议")], NOW)
     assert titles(search(db, JobQuery(("研究员",)), NOW)) == ["研究员"]
     assert find_posting(db, closed["id"])["status"] == CLOSED and not search(db, JobQuery(("讲师",)), NOW)
+
+
+# --- a question asked before ------------------------------------------------------------------
+
+def statements_of(db, read) -> tuple[object, list[str]]:
+    """What `read()` returns, and the statements it ran on `db`."""
+    ran: list[str] = []
+    db.conn.set_trace_callback(ran.append)
+    try:
+        return read(), ran
+    finally:
+        db.conn.set_trace_callback(None)
+
+
+def test_a_question_asked_again_is_answered_without_the_index(board, new_store):
+    reader = open_reader(new_store)  # as a message answered at once reads
+    for read in (lambda: search(reader, JobQuery(("工程师",), city="郑州"), NOW),
+                 lambda: count_matches(reader, JobQuery(("工程师",)), NOW), lambda: has_match(reader, JobQuery(("工程师",)), NOW),
+                 lambda: matches_by_city(reader, JobQuery(("工程师",)), NOW)):
+        first, ran = statements_of(reader, read)
+        assert any("jobs_fts" in statement for statement in ran)
+        again, ran = statements_of(reader, read)
+        assert again == first and len(ran) == 1 and "jobs_fts" not in ran[0]
+    rows = search(reader, JobQuery(("工程师",)), NOW)
+    rows[0]["title"] = "改过的"  # a caller's own copy
+    assert titles(search(reader, JobQuery(("工程师",)), NOW)) == ["电气工程师", "算法工程师"]
+
+
+def test_a_change_to_the_board_by_another_process_is_seen_by_the_next_question(board, new_store):
+    reader, console = open_reader(new_store), open_database(new_store)
+    engineers = JobQuery(("工程师",))
+    assert titles(search(reader, engineers, NOW)) == ["电气工程师", "算法工程师"]
+    added = post(console, "结构工程师", "郑州某设计院")
+    assert titles(search(reader, engineers, NOW))[0] == "结构工程师" and count_matches(reader, engineers, NOW) == 3
+    close_posting(console, added["id"])
+    assert titles(search(reader, engineers, NOW)) == ["电气工程师", "算法工程师"]
+    electric = next(posting for posting in list_postings(console, NOW) if posting["title"] == "电气工程师")
+    save_postings(console, [dict(electric, expires_on=day(-1))], NOW)
+    assert titles(search(reader, engineers, NOW)) == ["算法工程师"] and matches_by_city(reader, engineers, NOW) == {"郑州": 1}
+    reindex_postings(console, NOW)  # the index alone rewritten: read again
+    _, ran = statements_of(reader, lambda: search(reader, engineers, NOW))
+    assert any("jobs_fts" in statement for statement in ran)
+
+
+def test_what_a_rolled_back_change_found_is_never_shown_after_it(board, new_store):
+    reader, console = open_reader(new_store), open_database(new_store)
+    engineers = JobQuery(("工程师",))
+    with pytest.raises(RuntimeError):
+        with transaction(console):
+            post(console, "结构工程师", "郑州某设计院")
+            assert titles(search(console, engineers, NOW))[0] == "结构工程师"  # inside the change: kept under it
+            raise RuntimeError("the import failed")
+    assert titles(search(reader, engineers, NOW)) == titles(search(console, engineers, NOW)) == ["电气工程师", "算法工程师"]
+    post(console, "给排水工程师", "洛阳某水务公司", "洛阳")
+    assert titles(search(reader, engineers, NOW)) == ["给排水工程师", "电气工程师", "算法工程师"]
 
 
 # --- alert keywords ------------------------------------------------------------------------
