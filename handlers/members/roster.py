@@ -206,8 +206,8 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
     return [found.group(1) for clause in _REMARK_CLAUSES.split(text) if (found := held.fullmatch(clause))]
 
 
-_PAID = re.compile(r"(\d{4})年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
-                   r"|(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4})")
+_PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
+                   r"|(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))")  # 26年已交, 交到27年
 
 
 _PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期")
@@ -230,12 +230,38 @@ def clean_paid_through(value, today: date) -> str | None:
     every_year = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)]
     if every_year and not unpaid and any(word in text for word in _PAID_WORDS):
         return date(max(every_year), 12, 31).isoformat()  # 已缴2024-2025年, 2026年度会费已缴清
-    years = [int(y) for pair in _PAID.findall(text) for y in pair if y]  # 2025年已缴，2026年未缴
+    years = [_full_year(y) for pair in _PAID.findall(text) for y in pair if y]  # 2025年已缴，2026年未缴
     if years:
         return date(max(years), 12, 31).isoformat()
+    owed = last_paid_before_owed(text)
+    if owed:
+        return date(owed, 12, 31).isoformat()
     if unpaid:
         return None
     raise Invalid("paid_status")
+
+
+def _full_year(written: str) -> int:
+    return int(written) if len(written) == 4 else 2000 + int(written)  # 27年: 2027
+
+
+_YEAR_WRITTEN = r"(?:19|20)\d{2}(?!\d)|\d{2}(?=年)"
+_OWED = re.compile(rf"欠(?:费|缴|交)?((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)")
+_UNPAID_SINCE = re.compile(rf"(?<!\d)({_YEAR_WRITTEN})年?度?(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直)?"
+                           r"(?:未缴|未交|欠费|未付|没交|没缴)")
+
+
+def last_paid_before_owed(text: str) -> int | None:
+    """The last year paid when dues are written as the years owed: 欠2026 (2025), 欠2025、2026 and 欠2025 in
+    2026 (2024: every year since the first owed is owed), 2024年起未交 (2023), 2021年后未交 (2021)."""
+    owed = _OWED.search(text)
+    if owed:
+        return min(_full_year(y) for y in re.findall(_YEAR_WRITTEN, owed.group(1))) - 1
+    since = _UNPAID_SINCE.search(text)
+    if since:
+        year = _full_year(since.group(1))
+        return year if since.group(2) in ("以后", "之后", "后") else year - 1
+    return None
 
 
 def clean_status(value, today: date) -> str:
@@ -352,7 +378,8 @@ UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile
                "dues_unpaid")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
-CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remark_unpaid", "remark_paid_through", "unreadable_mark",
+CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remark_unpaid", "remark_paid_through", "remark_owed",
+                 "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
                  "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
@@ -945,6 +972,10 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
         if f"{year}-12-31" > (fields.get("paid_through") or ""):
             fields["paid_through"] = f"{year}-12-31"
             notices.append(Problem(row, column, text, "remark_paid_through", {"year": year}))
+    owed = last_paid_before_owed(text)
+    if owed and not year and not fields.get("paid_through") and not paid_years:  # 未交, and the remark: 26年未交
+        fields["paid_through"] = f"{owed}-12-31"
+        notices.append(Problem(row, column, text, "remark_owed", {"year": owed}))
     for found in re.finditer(r"((?:19|20)\d{2})年?度?(?:会费)?(?:未缴|未交|欠费|未付)", text):
         year = int(found.group(1))
         if paid_years.get(year):

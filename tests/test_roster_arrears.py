@@ -1,0 +1,48 @@
+"""A roster as a secretariat keeps it between two years: its 会费情况 says which years are owed (欠2026,
+欠2025、2026, 2021年后未交), not which are paid, and its members' numbers are the society's own, some from
+an older system (豫土建会第0031号, HN-TJ-0215) beside today's (HNTJ201600012). The workbook is made the way
+such a file is: a merged title with the date it is kept to, a section row, numbers stored as numbers."""
+from __future__ import annotations
+
+from openpyxl import Workbook
+
+from storage.members import find_member_by_no
+from tests.cli import roster_imported
+
+HEADER = ["序号", "姓名", "性别", "工作单位", "手机", "会员编号", "会员类别", "入会时间", "会费情况", "备注"]
+
+
+def kept_roster(path, rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "会员名册"
+    sheet.append(["河南省示范学会会员名册（2026年）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    sheet.append(["（秘书处内部留存，更新至2026年8月31日）"])
+    sheet.append(HEADER)
+    sheet.append(["一、个人会员"])
+    for number, row in enumerate(rows, start=1):
+        sheet.append([number, *row])
+    book.save(path)
+    return path
+
+
+def test_the_years_a_roster_says_are_owed_give_the_year_paid_through(env, db, tmp_path):
+    path = kept_roster(tmp_path / "名册.xlsx", [
+        ["王磊", "男", "示范大学", 15049602193, "HNKX201600012", "个人会员", "2016.4", "欠2026", None],
+        ["杨帆", "女", "示范大学", 18539974124, "HNKX201900045", "个人会员", "2019.10", "欠2025、2026", None],
+        ["冯德胜", "男", "示范设计院", 18864518351, "HNKX201000119", "个人会员", "2010.12", "欠2024、2025、2026", None],
+        ["邹建平", "男", "示范设计院", 15222544658, "HNKX200900088", "个人会员", "2009.9", "欠2025", None],
+        ["彭立新", "男", "示范设计院", 15043473395, "HNKX201400402", "个人会员", "2014.7", "2021年后未交", None],
+        ["陈志强", "男", "示范设计院", 18785783765, "HNKX201500021", "个人会员", "2015.11", "交到27年", None],
+    ])
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == [], report["problems"]
+    paid = {number: find_member_by_no(db, number)["paid_through"] for number in (
+        "HNKX201600012", "HNKX201900045", "HNKX201000119", "HNKX200900088", "HNKX201400402", "HNKX201500021")}
+    assert paid == {"HNKX201600012": "2025-12-31",   # 欠2026: 2025 paid
+                    "HNKX201900045": "2024-12-31",   # 欠2025、2026
+                    "HNKX201000119": "2023-12-31",
+                    "HNKX200900088": "2024-12-31",   # 欠2025 written in August 2026: 2026 is owed too
+                    "HNKX201400402": "2021-12-31",   # nothing paid after 2021
+                    "HNKX201500021": "2027-12-31"}
