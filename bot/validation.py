@@ -119,7 +119,7 @@ def name_in(text) -> str:
     clauses = [c for c in re.split(r"[,，;；、。\s]+", value) if c]
     named = [c for c in clauses if tries_value("name", c)]
     try:
-        if not re.search(r"(?:我是|我叫|俺是|俺叫|姓名|名字|联系人|本人)", value):
+        if not re.search(r"(?:我是|我叫|俺是|俺叫|姓名|名字|联系人|本人)", value) and not _CALLED.match(value):
             if len(clauses) > 1 and len(named) == 1 and all(len(c) >= 2 for c in clauses):
                 return clean_name(named[0])  # "马思奇 植保 研二": the clause that is a name, not the words beside it
             return clean_name(value)
@@ -143,7 +143,7 @@ def unit_in(text) -> str | None:
         at_work = _AT_WORK.fullmatch(clause)  # "我在洛阳一拖上班": the place, whatever its ending
         if at_work:
             return at_work.group(1)
-        clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|工作单位是|单位是|单位|在)", "", clause)
+        clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|工作单位是|单位是|单位|学校是|学校|在)", "", clause)
         for end in range(len(clause), 3, -1):
             if clause[:end].endswith(endings):
                 return clause[:end]
@@ -244,6 +244,7 @@ def age_band(birth_year: int | None, today: date | None = None) -> str | None:
 
 
 _CJK_NAME = re.compile(r"[\u4e00-\u9fff]{2,4}")
+_CALLED = re.compile(r"^(?:就叫|名字叫|名叫|叫)")
 
 
 def tries_value(shape: str, text) -> bool:
@@ -270,7 +271,7 @@ def tries_value(shape: str, text) -> bool:
         return re.search(r"\d", text) is not None
     words = content.replies()["answer_shapes"]
     if shape == "name":
-        name = re.sub(r"[\s·.]", "", text)
+        name = _CALLED.sub("", re.sub(r"[\s·.]", "", text))  # "叫李招娣": the name after 叫
         if _CJK_NAME.fullmatch(name) is not None and name.startswith(tuple(words["surnames"])):
             return True
         return not looks_like_a_question(text) and _person_said(text, words)

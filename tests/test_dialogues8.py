@@ -107,3 +107,51 @@ def test_another_city_in_two_words_after_a_posting_keeps_the_field(visitor, post
     visitor.says("漯河有食品方面的岗位吗")
     reply = visitor.says("焦作有没有")
     assert "焦作" in reply and "活动" not in reply
+
+
+# --- the application form: answers said with a lead word, a name with a job's character, questions mid-form ---
+
+def _personal_form(member) -> None:
+    member.says("我想申请入会")
+    member.says("个人会员")
+
+
+def _unit_form(member) -> None:
+    member.says("我想申请入会")
+    member.says("单位会员")
+    member.says("焦作市科学技术协会")
+
+
+def test_a_name_said_after_jiao_with_a_character_of_hiring_is_the_name(visitor):
+    _personal_form(visitor)
+    reply = visitor.says("叫孙招平")
+    assert "职位" not in reply and "招聘" not in reply
+    assert "姓名" not in visitor.says("提交").split("填完")[0]  # the name is no longer missing
+
+
+def test_the_school_and_the_field_said_with_their_labels_are_taken_without_the_label(visitor):
+    _personal_form(visitor)
+    visitor.says("孙平")
+    school = visitor.says("学校是河南工业大学，手机13912340000")
+    assert "河南工业大学" in school and "学校是" not in school
+    field = visitor.says("专业是植物保护，大三")
+    assert "植物保护" in field and "职位" not in field
+
+
+def test_what_the_invitation_code_is_is_answered_mid_form(visitor):
+    _personal_form(visitor)
+    visitor.says("孙平")
+    reply = visitor.says("邀请码是什么 我没有啊")
+    assert "没有邀请码也可以申请" in reply and "接着来" not in reply
+
+
+def test_the_contact_said_as_myself_then_the_name_is_that_name(visitor):
+    _unit_form(visitor)
+    reply = visitor.says("联系人就写我 刘招才")
+    assert "联系人 刘招才" in reply
+
+
+def test_a_dues_question_naming_the_unit_category_mid_form_is_answered_and_the_form_waits(visitor):
+    _unit_form(visitor)
+    reply = visitor.says("对了 单位会员每年交多少钱？")
+    assert "元/年" in reply and "信用代码不对" not in reply and "还在等您回答" in reply

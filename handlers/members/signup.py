@@ -667,7 +667,7 @@ def _given_besides(ctx, field: Field) -> tuple[dict, str]:
     """What a message answers of the form besides the question asked, by the shapes that cannot be
     mistaken (a mobile, an e-mail address), and the message without them ("" when that was all)."""
     columns = {f.column for f in FORMS[ctx.flow_data["kind"]]}
-    given, rest = {}, normalise(ctx.text)
+    given, rest = {}, _CONTACT_IS_ME.sub(r"\1", normalise(ctx.text))  # "联系人写我 张招弟": 联系人张招弟
     for column, find in (("mobile", mobile_and_rest), ("contact_mobile", mobile_and_rest), ("email", email_and_rest)):
         if column in columns and column != field.column:
             value, without = find(rest)
@@ -732,8 +732,10 @@ def _only_filler(clause: str) -> bool:
     return not rest
 
 
-_DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干)(.{2,15}?)(?:的|方向的?|专业的?|工作的?|研究的?)$")
+_DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干)(.{2,15}?)(?:的|方向的?|专业的?|工作的?|研究的?)$"
+                              r"|^(?:我的)?(?:所学专业|专业方向|研究方向|学科专业|专业|学科)(?:是|为|:|：)?(.{2,15})$")
 _BORN_SAID = re.compile(r"^(?:我是|我)?((?:19[2-9]|20[01])\d)年?(?:出生的?|生的?|生人|的)$")
+_CONTACT_IS_ME = re.compile(r"(联系人|对接人)(?:就)?(?:写|填)(?:的是|成)?我?[\s,，:：]*")
 _CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)([\u4e00-\u9fff]{2,4})$")
 
 
@@ -749,7 +751,7 @@ def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
             found["category"] = _clean_category(clause, None)
         discipline = _DISCIPLINE_SAID.match(clause)
         if discipline and "discipline" in columns:
-            found["discipline"] = discipline.group(1)
+            found["discipline"] = discipline.group(1) or discipline.group(2)  # "搞农业机械化的", "专业作物学"
         contact = _CONTACT_SAID.match(clause)
         if contact and "contact_name" in columns:
             found["contact_name"] = contact.group(1)
@@ -900,7 +902,7 @@ def _tries_field(ctx) -> bool:
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
         _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)[0]) or \
         _earlier_field_named(ctx, FIELDS[ctx.flow["step"]]) is not None or \
-        any(name in text for name in _texts()["kind_names"].values())
+        (any(name in text for name in _texts()["kind_names"].values()) and not looks_like_a_question(text))
 
 
 def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
