@@ -172,7 +172,7 @@ def _held_connection(r: redis.Redis, hurried: bool = False):
     connection = held.get(pool)
     if connection is None:
         connection = held[pool] = pool.connection_class(**pool.connection_kwargs)
-    elif connection._sock is not None:
+    elif connection.is_connected:
         try:
             stale = connection.can_read(timeout=0)
         except (redis.ConnectionError, redis.TimeoutError, OSError):
@@ -209,15 +209,16 @@ def _run_within(r: redis.Redis, seconds: float, *command):
     connecting (and the client's handshake) if it must, sending, and the answer. For what is
     said after the deadline's budget, when the 2-second socket timeout every other command has
     would push the HTTP answer past WeChat's 5 seconds (bot/webhook.py); redis.TimeoutError past
-    it. The connection is this thread's alone, so its timeouts are set for each command."""
+    it. The connection is this thread's alone, so its timeouts are set for each command, through
+    redis-py's own settings: the socket's for connecting and sending, the read's for the answer."""
     deadline = time.monotonic() + seconds
     connection = _held_connection(r, hurried=True)
     try:
-        if connection._sock is None:  # connecting and the handshake's reads get a third each
+        if not connection.is_connected:  # connecting and the handshake's reads get a third each
             connection.socket_timeout = connection.socket_connect_timeout = seconds / 3
             connection.connect()
         left = max(deadline - time.monotonic(), 0.001)
-        connection._sock.settimeout(left)
+        connection.update_current_socket_timeout(left)
         connection.send_packed_command([hiredis.pack_command(command)], check_health=False)
         return connection.read_response(timeout=left)
     except (redis.ConnectionError, redis.TimeoutError):

@@ -15,9 +15,11 @@ import os
 import signal
 import time
 
+import pytest
 import redis
 
 from bot import content
+from storage import state
 from storage.redis_server import ensure_private_redis, stop_private_redis
 from tests.test_webhook import (  # noqa: F401  (account, wire: fixtures)
     account,
@@ -66,3 +68,21 @@ def test_redis_lost_with_its_disk_costs_a_half_filled_form_and_nothing_stored(wi
     assert [t["ticket_no"] for t in tickets(db)] == ticket_numbers(filed)  # the stored one is intact
     open_feedback(wire, member)  # and the member can start again at once
     assert len(ticket_numbers(wire.say(member, "会场的无线网络经常断线"))) == 1
+
+
+def test_the_late_path_waits_no_longer_than_its_bound_while_redis_stalls(tmp_path):
+    """Redis stops answering (CLIENT PAUSE): keeping a late reply for retries and a retry's read of it
+    give up within their bound, on the connection the thread already holds and on a new one."""
+    url, _ = ensure_private_redis(tmp_path)
+    try:
+        r = redis.Redis.from_url(url)
+        state.store_reply(r, "msg:1", "<xml>1</xml>", 60, within=1.0)  # the thread's connection, connected
+        r.execute_command("CLIENT", "PAUSE", 5000, "ALL")
+        for bounded in (lambda: state.store_reply(r, "msg:2", "<xml>2</xml>", 60, within=0.3),
+                        lambda: state.wait_for_reply(r, "msg:1", 0.3)):  # after a timeout: connected afresh
+            started = time.monotonic()
+            with pytest.raises(redis.TimeoutError):
+                bounded()
+            assert time.monotonic() - started < 0.6
+    finally:
+        stop_private_redis(tmp_path)
