@@ -46,3 +46,22 @@ def test_the_years_a_roster_says_are_owed_give_the_year_paid_through(env, db, tm
                     "HNKX200900088": "2024-12-31",   # 欠2025 written in August 2026: 2026 is owed too
                     "HNKX201400402": "2021-12-31",   # nothing paid after 2021
                     "HNKX201500021": "2027-12-31"}
+
+
+def test_numbers_of_an_older_system_and_a_numbered_member_without_a_mobile_are_imported(env, db, tmp_path):
+    path = kept_roster(tmp_path / "名册.xlsx", [
+        ["张建国", "男", "示范大学", 15238471789, "豫土建会第0031号", "高级会员", "2008.5", "2026已交", "常务理事"],
+        ["李明", "男", "示范设计院", 18815583648, "HN-TJ-0215", "个人会员", "2012-03", "2025已交", None],
+        ["顾长青", "男", "示范大学", None, "豫土建会第0019号", "荣誉会员", "2007", "免（荣誉）", "已故（2026年3月）"],
+        ["方红", "女", "示范设计院", 15225478682, "待发证", "个人会员", "2023.6", "2026已交", "编号还没给"],
+    ])
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == [], report["problems"]
+    assert find_member_by_no(db, "豫土建会第0031号")["paid_through"] == "2026-12-31"
+    assert find_member_by_no(db, "HN-TJ-0215")["paid_through"] == "2025-12-31"
+    honorary = find_member_by_no(db, "豫土建会第0019号")
+    assert (honorary["category"], honorary["status"], honorary["mobile"]) == ("honorary", "deceased", None)
+    new = [m for m in db["members"].rows if m["name"] == "方红"]
+    assert len(new) == 1 and new[0]["member_no"] and new[0]["member_no"] != "待发证"
+    checks = " ".join(str(item) for item in report["checks"])
+    assert "手机号空着" in checks and "待发证" in checks

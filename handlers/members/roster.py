@@ -138,9 +138,12 @@ def _without_note(value) -> str:
 def _clean_member_no(value, today: date) -> str:
     """The number as written; a bare number (an old system's 103) is completed against the store in _match."""
     text = re.sub(r"\s", "", normalise(value)).upper()
-    if not re.fullmatch(r"[A-Z0-9\-]{4,24}|\d{1,3}", text):  # 1-3 digits: completed or refused in _match
-        raise Invalid("member_no")
+    if not re.fullmatch(r"[A-Z0-9\-]{4,24}|\d{1,3}", text) and not _NUMBER_IN_WORDS.fullmatch(text):
+        raise Invalid("member_no")  # 1-3 digits: completed or refused in _match
     return text
+
+
+_NUMBER_IN_WORDS = re.compile(r"[A-Z0-9\-\u3400-\u9fff]{0,12}\d{2,12}[A-Z0-9\-\u3400-\u9fff]{0,6}")  # 豫土建会第0031号
 
 
 def _number_completer(db: sqlite_utils.Database):
@@ -386,7 +389,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
-                 "category_in_remarks", "id_number_check", "mobile_lost_digits")
+                 "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -668,7 +671,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         if key in ("category", "council_role") or (key in UNIT_ONLY and not unit):
             continue
         if is_blank(value):
-            if columns()[key].get("required") and not (unit and key == "mobile"):
+            if key == "mobile" and not unit and not is_blank(values.get("member_no")):
+                notices.append(Problem(row, column, "", "mobile_missing"))  # a numbered member is known without it
+            elif columns()[key].get("required") and not (unit and key == "mobile"):
                 problems.append(Problem(row, column, "", "required"))
             continue
         try:
