@@ -28,7 +28,7 @@ import time
 from datetime import timedelta
 
 import redis
-from rq import Queue, Retry, get_current_job
+from rq import Queue, Retry, Worker, get_current_job
 from rq.job import Job
 
 from bot.config import load_config
@@ -100,6 +100,18 @@ def enqueue_each(r: redis.Redis, func, arg_lists, timeout: int = JOB_TIMEOUT_SEC
     queue = Queue(queue_name(QUEUE_NAME), connection=r)
     jobs = queue.enqueue_many([Queue.prepare_data(func, args, timeout=timeout, retry=_retry()) for args in arg_lists])
     return [job.id for job in jobs]
+
+
+def workers_serving(r: redis.Redis) -> int:
+    """How many workers take this account's broadcast jobs now (none: what is queued waits)."""
+    name = queue_name(QUEUE_NAME)
+    return sum(1 for worker in Worker.all(connection=r) if name in worker.queue_names())
+
+
+def jobs_in_hand(r: redis.Redis) -> int:
+    """This account's broadcast jobs waiting in the queue or running now."""
+    queue = Queue(queue_name(QUEUE_NAME), connection=r)
+    return queue.count + queue.started_job_registry.count
 
 
 def deliver(openid: str, kind: str, body) -> str:

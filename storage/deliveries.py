@@ -173,6 +173,14 @@ def delivery_counts(db: sqlite_utils.Database, item_id: int) -> dict:
     return {"total": sum(status.values()), "status": status, "channel": channel}
 
 
+def queued_by_error(db: sqlite_utils.Database, item_id: int) -> list[tuple[int | None, str | None, int]]:
+    """The item's queued rows by the error that sent them back to the queue: (errcode, errmsg, count);
+    (None, None, n) for those no attempt was made for yet."""
+    return [tuple(row) for row in db.execute(
+        "select errcode, errmsg, count(*) from deliveries where item_id = ? and status = 'queued' "
+        "group by errcode, errmsg is null order by errcode", [item_id])]
+
+
 def newsletter_for_delivery(db: sqlite_utils.Database, item_id: int) -> dict | None:
     """What a push of the item shows: title, summary, link."""
     row = db.execute("select id, title, summary, link from newsletters where id = ?", [item_id]).fetchone()

@@ -138,9 +138,19 @@ def _item_or_404(item_no: str) -> dict:
 def show(item_no: str):
     item = _item_or_404(item_no)
     reply = newsletters.detail(item)
+    held = delivery.held_back(db(), redis_client(), item["id"])
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
-                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso())
+                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso(),
+                  held=[_held_text(reason) for reason in held],
+                  stalled=any(reason["reason"] == "stalled" for reason in held))
+
+
+def _held_text(held: dict) -> str:
+    """Why some recipients still wait, and what the secretary can do about it (delivery.held_back)."""
+    codes = [t("news.held_busy_code", code=code) for code in held.get("codes", [])]
+    return t(f"news.held_{held['reason']}", count=held["count"], workers=held.get("workers", 0),
+             codes=t("news.reach_joiner").join(dict.fromkeys(codes)) or t("news.held_busy_none"))
 
 
 def _reach_text(item: dict) -> str:
@@ -160,6 +170,14 @@ def resend_uncertain(item_no: str):
     item = _item_or_404(item_no)
     queued = delivery.resend_uncertain(db(), redis_client(), item["id"])
     say_done("news.resent_uncertain", count=queued)
+    return redirect(url_for(".show", item_no=item["item_no"]))
+
+
+@bp.post("/<item_no>/resume")
+def resume(item_no: str):
+    """Queue again what of the item still waits after its sending broke off (delivery.resume_broadcast)."""
+    item = _item_or_404(item_no)
+    say_done("news.resumed", count=delivery.resume_broadcast(db(), redis_client(), item["id"]))
     return redirect(url_for(".show", item_no=item["item_no"]))
 
 

@@ -17,6 +17,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
     resume_broadcast(db, r, item_id) -> rows queued again
         `news resume`: queue again whatever of the item still waits; safe at any time.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
+    held_back(db, r, item_id) -> [{"reason", "count", ...}]
+        Why the recipients still queued wait (the console says it and what to do).
     unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
     announce_inbox(db, r, config, message, reply, turn) -> reply
         The conversation engine's hook after each member message.
@@ -85,7 +87,8 @@ from bot import content
 from bot.config import load_config
 from bot.delivery import planner, tags, worker
 from bot.messages import Inbound, Reply
-from bot.outbound import enqueue, send_reply_later
+from bot.outbound import enqueue, jobs_in_hand, send_reply_later, workers_serving
+from bot.wechat_client import WeChatErrorCode
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
@@ -137,6 +140,33 @@ def resend_uncertain(db, r: redis.Redis, item_id: int) -> int:
     if queued:
         planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
     return queued
+
+
+def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
+    """Why the item's queued recipients still wait, one entry per reason with its count:
+    `quota` (WeChat's daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for
+    now or did not answer: RQ tries again; `codes` its error codes), and for those not tried yet
+    `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for the `workers`),
+    `stalled` (workers run but no job holds them: the work was lost, resume_broadcast queues it
+    again) or `no_queue` (Redis is out of reach)."""
+    held, busy, untried = [], {"reason": "busy", "count": 0, "codes": []}, 0
+    for errcode, errmsg, count in ledger.queued_by_error(db, item_id):
+        if errcode == WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value:
+            held.append({"reason": "quota", "count": count})
+        elif errcode is not None or errmsg:
+            busy["count"] += count
+            busy["codes"] += [errcode] if errcode is not None else []
+        else:
+            untried += count
+    held += [busy] if busy["count"] else []
+    if untried:
+        try:
+            workers = workers_serving(r)
+            reason = "no_worker" if not workers else "waiting" if jobs_in_hand(r) else "stalled"
+        except redis.RedisError:
+            workers, reason = 0, "no_queue"
+        held.append({"reason": reason, "count": untried, "workers": workers})
+    return held
 
 
 def delivery_counts(db, item_id: int) -> dict:

@@ -122,18 +122,17 @@ def check_sqlite(config: Config, services) -> dict:
 
 
 def check_workers(config: Config, services) -> dict:
-    from rq import Worker
     from rq.scheduler import RQScheduler
 
-    from bot.outbound import QUEUE_NAME
+    from bot.outbound import QUEUE_NAME, workers_serving
 
     r = services.redis()
-    workers = [w for w in Worker.all(connection=r) if QUEUE_NAME in w.queue_names()]
+    workers = workers_serving(r)
     if not workers:
         raise Failed("no_workers")
     if not r.exists(RQScheduler.get_locking_key(QUEUE_NAME)):
-        raise Failed("no_scheduler", count=len(workers))
-    return {"count": len(workers)}
+        raise Failed("no_scheduler", count=workers)
+    return {"count": workers}
 
 
 def check_timezone(config: Config, services) -> dict:
