@@ -132,10 +132,8 @@ def not_known_here(ctx, options: list[str]) -> Reply:
     """A question the bot may not cover ("学会有没有食堂"): the unknown handler's honest answer (a common
     question's own answer when it has one), then the closest two readings in one line; a number still
     carries on the original message as that reading."""
-    original = ctx.intent
-    ctx.intent = Intent("unknown", {}, original.score, original.confidence)
-    reply = ctx.answer_by_intent()
-    ctx.intent = original
+    with ctx.read_as(Intent("unknown", {}, ctx.intent.score, ctx.intent.confidence)):
+        reply = ctx.answer_by_intent()
     if ctx.flow is not None:  # the unknown handler opened something of its own: its answer stands alone
         return reply
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options[:2])

@@ -18,6 +18,7 @@ import logging
 import re
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 from bot import clarify, content, delivery, language
@@ -231,6 +232,19 @@ class Context:
             waiting["paused"] = True
             self.remind_of = waiting
         self.flow_changed = True
+
+    @contextmanager
+    def read_as(self, intent: Intent | None = None, text: str | None = None):
+        """For the block, the message read as `intent` and (or) as `text` (an answer made for another reading,
+        or for part of the message); then as before, whatever the block raised (a write refused at once hands
+        the pool the turn's own intent)."""
+        kept = self.intent, self.answer_override
+        self.intent = kept[0] if intent is None else intent
+        self.answer_override = kept[1] if text is None else text
+        try:
+            yield
+        finally:
+            self.intent, self.answer_override = kept
 
     def answer_by_intent(self) -> Reply:
         """Answer the message by its intent: for a step that sees the member has moved on and

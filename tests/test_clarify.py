@@ -137,6 +137,24 @@ def test_a_number_after_the_honest_answer_still_carries_on_the_original_message(
     assert "活动" in alice.says("1") and not alice.says("活动").startswith("您是想")
 
 
+def test_an_honest_answer_that_comes_to_a_write_still_offers_the_closest_readings(alice, monkeypatch):
+    """The honest answer, tried at once with a store that only reads, comes to a write (here: the question
+    filed for the secretariat) and is answered again in the pool: the message goes there with the router's
+    readings, not as the `unknown` the honest answer was made with."""
+    from bot.registry import INTENT_HANDLERS
+    from storage.tickets import create_ticket
+
+    unknown = INTENT_HANDLERS["unknown"]
+
+    def files_it(ctx):
+        create_ticket(ctx.db, ctx.openid, "意见建议", ctx.text)
+        return unknown(ctx)
+
+    monkeypatch.setitem(INTENT_HANDLERS, "unknown", files_it)
+    reply = alice.says("学会有没有食堂")
+    assert "如果您是想：1. " in reply and " 2. " in reply
+
+
 def test_a_question_torn_between_two_things_the_bot_does_still_gets_the_numbered_question(alice):
     # issue 11 item 3: two close readings the member means one of
     assert alice.says("青少年科技大赛 报名截止了没").startswith("您是想：")

@@ -327,9 +327,8 @@ def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
     """The event the member named in the list: its fee or date and place when the rest asks that, signed up
     for when it asks to, else opened."""
     ctx.goto(paging.STEP, current=ctx.flow_data["shown"][number - 1])
-    ctx.answer_override = asked
-    answered = _about_current(ctx) if asked else None  # "科普那个报名费多少": its fee, not a registration
-    ctx.answer_override = None
+    with ctx.read_as(text=asked):
+        answered = _about_current(ctx) if asked else None  # "科普那个报名费多少": its fee, not a registration
     if answered is None and (guide.mentions(asked, "signup_words") or ctx.flow_data.get("for_signup")):
         return _offer_number(ctx, number)  # also a list shown for "报名": naming one signs up for it
     return answered or paging.open_entry(ctx, listing, number)
