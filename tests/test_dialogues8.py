@@ -103,6 +103,18 @@ def test_what_a_list_of_postings_asks_for_is_said_for_each(visitor, postings):
     assert "仪表维护工程师" in reply and "电网调度员" in reply and "学历要求" in reply and "没有写" in reply
 
 
+def test_pay_asked_of_a_listed_posting_by_its_place_is_that_postings_only(visitor, postings):
+    number = next(line[0] for line in visitor.says("新乡有电气的工作吗").splitlines() if "仪表维护工程师" in line)
+    reply = visitor.says(f"第{number}个工资多少")
+    assert "8-12k" in reply and "电网调度员" not in reply
+
+
+def test_a_side_asked_of_a_posting_not_shown_is_not_answered_for_the_one_opened(visitor, postings):
+    visitor.says("漯河有食品方面的岗位吗")
+    reply = visitor.says("变电站那个要求本科吗")
+    assert "食品化验员" not in reply
+
+
 def test_another_city_in_two_words_after_a_posting_keeps_the_field(visitor, postings):
     visitor.says("漯河有食品方面的岗位吗")
     reply = visitor.says("焦作有没有")

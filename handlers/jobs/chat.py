@@ -143,8 +143,11 @@ def _side_asked(ctx) -> Reply | None:
         return None
     shown = [p for p in (_visible_posting(ctx, job_id) for job_id in ctx.flow_data.get("shown") or []) if p]
     titled = [p for p in shown if p["title"] in ctx.text]  # "那个数据分析师工资多少"
-    named = paging.named_entry(ctx, ("jobs",))
+    number = paging.chosen_number(ctx.text)  # "第一个工资多少"
+    named = (number, "") if number else paging.named_entry(ctx, ("jobs",))
     picked = titled[0] if len(titled) == 1 else shown[named[0] - 1] if named and named[0] <= len(shown) else None
+    if picked is None and _names_another(ctx.text, shown):
+        return None  # "软件开发那个要求硕士吗" of a posting not shown here: not this one's
     if picked is not None:
         ctx.goto(paging.STEP, current=picked["id"])  # "咋投简历" next: this one
     current = ctx.flow_data.get("current")
@@ -159,6 +162,14 @@ def _side_asked(ctx) -> Reply | None:
     footer = content.text("jobs.asked.ask_employer", how=how) if unsaid and how else \
         content.text("jobs.asked.ask_secretariat", **content.society()["secretariat"]) if unsaid else ""
     return Reply(text="\n".join(lines) + (f"\n{footer}" if footer else ""))
+
+
+def _names_another(text: str, shown: list[dict]) -> bool:
+    """"软件开发那个…": the message names a posting by words before a reference word that no posting shown has."""
+    marks = [mark for mark in content.load_toml("conversation.toml")["reference_marks"] if "那" in mark or "这" in mark]
+    said = re.split("|".join(map(re.escape, sorted(marks, key=len, reverse=True))), normalize(text), maxsplit=1)
+    naming = re.sub(r"[\W_]+", "", said[0]) if len(said) == 2 else ""
+    return len(naming) >= 2 and not any(naming in p["title"] or naming in p["employer"] for p in shown)
 
 
 def _narrowed(ctx) -> Reply | None:
