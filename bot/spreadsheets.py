@@ -354,9 +354,11 @@ def serial_date(value) -> date | None:
 
 
 def header_key(text) -> str:
-    """A header as compared: `手机号（必填）*` and `手机号` are the same column."""
+    """A header as compared: `手机号（必填）*` and `手机号` are the same column, and so are 建设银行's
+    `贷方发生额/元(收入)` and `贷方发生额` (the unit after a slash)."""
     value = unicodedata.normalize("NFKC", str(text or "")).lower()
     value = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", value)
+    value = re.sub(r"/(?:元|万元|人民币|rmb|cny)\s*$", "", value.strip())
     return re.sub(r"[\s*:]", "", value)
 
 

@@ -1,0 +1,62 @@
+"""A society's basic account at 建设银行 and its conference account at a city bank, exported as the banks
+export them (an account block over the header, amounts headed with their unit, totals and a footer under
+the rows), and what members write in them: numbers of an older system, typed without their dashes."""
+from __future__ import annotations
+
+from openpyxl import Workbook
+
+from handlers.fees import dues
+from storage.fees import find_payer, payments_of
+from storage.members import insert_member
+from storage.sqlite import transaction
+from tests.cli import statement_imported
+
+REGULAR = dues.yearly_fee("regular")
+
+
+def members(db, *rows):
+    with transaction(db):
+        for number, name, mobile in rows:
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                               "paid_through": "2025-12-31"}, actor="test")
+
+
+def ccb_book(path, rows):
+    """建设银行's 单位账户交易明细: rows (time, debit, credit, payer, remark)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "交易明细"
+    sheet.append(["中国建设银行单位账户交易明细"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=11)
+    sheet.append(["账号：41001502010050881234", None, None, None, None, "户名：河南省示范学会"])
+    sheet.append(["起始日期：2026-09-01", None, "终止日期：2026-11-30"])
+    sheet.append([])
+    sheet.append(["交易时间", "借方发生额/元(支取)", "贷方发生额/元(收入)", "余额/元", "币种", "对方户名", "对方账号",
+                  "记账日期", "摘要", "备注", "账户明细编号-交易流水号"])
+    balance = 100000.0
+    for number, (at, debit, credit, payer, remark) in enumerate(rows, start=1):
+        balance += (credit or 0) - (debit or 0)
+        sheet.append([at, debit, credit, balance, "人民币", payer, f"62170024424280{number:05d}",
+                      at[:10].replace("-", ""), "转账支取" if debit else "转账存入", remark,
+                      f"41001502010050881234-{at[:10].replace('-', '')}{number:06d}"])
+    sheet.append([])
+    sheet.append(["借方发生总笔数", sum(1 for r in rows if r[1]), "借方发生总额", sum(r[1] or 0 for r in rows)])
+    sheet.append(["贷方发生总笔数", sum(1 for r in rows if r[2]), "贷方发生总额", sum(r[2] or 0 for r in rows)])
+    sheet.append(["温馨提示：本明细仅供参考，如需正式对账单请至柜面打印。"])
+    book.save(path)
+    return path
+
+
+def booked(db, number) -> list[float]:
+    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
+
+
+def test_a_ccb_export_whose_amount_headers_name_their_unit(env, db, tmp_path):
+    members(db, ("HNKX202200041", "郭勇", "13579841930"))
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-09-02 09:15:03", None, REGULAR, "郭勇", "HNKX202200041会费"),
+        ("2026-09-05 11:20:00", 1200, None, "示范物业服务有限公司", "8月办公用房物业费"),
+    ])
+    report = statement_imported(env, path)
+    assert [r["row"] for r in report["recorded"]] == [6]
+    assert booked(db, "HNKX202200041") == [REGULAR]
