@@ -71,10 +71,14 @@ def intercept(ctx) -> Reply | None:
     if flow is None or FLOW_STEPS[(flow["name"], flow["step"])].lapses:  # a form's own answers are the form's
         fresh = time.time() - earlier.get("topic_at", 0) <= TOPIC_FOR_SECONDS
         ctx.intent = follow_up(ctx.text, ctx.intent, earlier.get("topic") if fresh else None)
+    _remember(ctx, ctx.intent, earlier)
+    return None if flow is not None else outside_a_flow(ctx)
+
+
+def outside_a_flow(ctx) -> Reply | None:
+    """What intercept answers itself outside a flow (see the module doc), or None; also for a message a list or
+    the help menu let go of (handlers/help.py), which intercept has read and kept already."""
     intent = ctx.intent
-    _remember(ctx, intent, earlier)
-    if flow is not None:
-        return None
     if intent.name == "unknown":
         reason = intent.slots.get("reason")
         if reason == "spam":

@@ -85,7 +85,7 @@ def menu_choice(ctx):
     ctx.end_flow()
     if command:
         return offers.carry_out(ctx, {"command": command})
-    return clarify.intercept(ctx) or ctx.answer_by_intent()  # as if no menu had been shown
+    return clarify.outside_a_flow(ctx) or ctx.answer_by_intent()  # as if no menu had been shown
 
 
 def asks_if_anyone_there(text: str) -> bool:

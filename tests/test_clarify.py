@@ -155,6 +155,22 @@ def test_an_honest_answer_that_comes_to_a_write_still_offers_the_closest_reading
     assert "如果您是想：1. " in reply and " 2. " in reply
 
 
+def test_a_message_after_the_help_menu_is_read_and_kept_once(alice, db, monkeypatch):
+    """The help menu's step lets a message that is no line of it go as if no menu had been shown: the message
+    is remembered for the follow-ups once, and kept for the secretariat once, not read twice."""
+    from storage import state
+
+    alice.says("帮助")
+    remembered = []
+    keep = state.remember_last_routed
+    monkeypatch.setattr(state, "remember_last_routed", lambda *args: remembered.append(args) or keep(*args))
+    alice.says("最近有什么活动")
+    assert len(remembered) == 1
+    alice.says("帮助")
+    alice.says("啊这个那个嗯")
+    assert [row["text"] for row in kept(db)] == ["啊这个那个嗯"]
+
+
 def test_a_question_torn_between_two_things_the_bot_does_still_gets_the_numbered_question(alice):
     # issue 11 item 3: two close readings the member means one of
     assert alice.says("青少年科技大赛 报名截止了没").startswith("您是想：")
