@@ -49,11 +49,15 @@ JOB_CONCEPT = "招聘"  # words for postings and hiring (招人, 岗位): the jo
 _JOB_WORDS = frozenset((JOB_CONCEPT, "求职", "实习"))  # hiring, looking for work, an internship: work asked for
 AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
-RETRACT_CONCEPT = "算了"  # never mind: cancel, unless a clause after it turns to another wish ([settings] turn_markers)
+RETRACT_CONCEPT = "算了"  # never mind: cancel
 GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
-# Tokens that end a clause (after normalize: full-width marks are ASCII).
-_CLAUSE_BREAKS = frozenset(",.!?;:。、…~")
+# Tokens that end a clause (after normalize: full-width marks are ASCII). A space between two Chinese
+# characters is one too: members type it for a comma ("先不弄了 先把明天讲座报上"); it is kept as a token. Not
+# between single characters ("会 费": a word typed apart).
+SPACE_BREAK = " "
+_CLAUSE_BREAKS = frozenset(",.!?;:。、…~" + SPACE_BREAK)
+_SPACE_BETWEEN_CHINESE = re.compile("(?<=[\u4e00-\u9fff]{2}) (?=[\u4e00-\u9fff]{2})")
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,11 @@ def route(text: str) -> Intent:
     if tail:
         second = route(tail)
         if second.name not in ("unknown", "cancel") and not second.alternatives and second.confidence >= lex.ask_below:
-            return second  # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to
+            # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to; a topic or a city it leaves out is
+            # the one named before ("之前说不想收行业资讯了 但今天想看下最新那期": industry news)
+            before = analysis.slots_for(second.name)
+            slots = {key: value if value is not None else before.get(key) for key, value in second.slots.items()}
+            return Intent(second.name, slots, second.score, second.confidence)
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
@@ -220,14 +228,24 @@ class Analysis:
         return None
 
     def turn_after_retraction(self) -> str | None:
-        """After a retraction (算了, 不了), the text from the clause that turns to another wish ([settings]
-        turn_markers: 还是, 改成 ...), or None."""
-        if RETRACT_CONCEPT not in self.found.strength:
+        """The text from the clause that turns to another wish, or None: after a wish withdrawn or stopped
+        (算了, 先不弄了, 不是要, 取消, 退订, 关了 ... [settings] withdrawing_concepts), a later clause that opens
+        with a turn marker ([settings] turn_markers: 还是, 先把, 现在, 但 ...): "正在入会 先不弄了 先把明天讲座报上",
+        "推送我早关了，但还能看新闻吧"; without one, a clause that opens by putting something first ([settings]
+        first_markers: 先帮我, 那现在): "我查了下系统里没我 那现在申请一个吧"."""
+        lex, tokens = self.lexicon, self.tokens
+        if _CLAUSE_BREAKS.isdisjoint(tokens):
             return None
-        tokens, turns = self.tokens, self.lexicon.turn_markers
+        withdrawn = len(tokens)
+        if not lex.withdrawing.isdisjoint(self.found.strength):
+            withdrawn = next(start for start, _, word in lex._matches(tokens)
+                             if not lex.withdrawing.isdisjoint(lex._word_info.get(word, lex._title_info)[0]))
         for i in range(1, len(tokens) - 1):
-            if tokens[i - 1] in _CLAUSE_BREAKS and "".join(tokens[i:i + 2]).startswith(turns):
-                return "".join(tokens[i:])
+            if tokens[i - 1] in _CLAUSE_BREAKS:
+                opening = "".join(tokens[i:i + 4])
+                plain = opening.removeprefix("那").removeprefix("我")
+                if opening.startswith(lex.first_markers) or (i > withdrawn and plain.startswith(lex.turn_markers)):
+                    return "".join(tokens[i:])
         return None
 
     def spam_heard(self) -> bool:
@@ -362,6 +380,8 @@ class _Lexicon:
         self.request_markers = frozenset(normalize(w) for w in settings["request_markers"])
         self.aside_markers = tuple(normalize(w) for w in settings["aside_markers"])
         self.turn_markers = tuple(normalize(w) for w in settings["turn_markers"])
+        self.first_markers = tuple(normalize(w) for w in settings["first_markers"])
+        self.withdrawing = frozenset(settings["withdrawing_concepts"])
         self.fast_score = float(settings["fast_path_score"])
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])
@@ -545,7 +565,14 @@ class _Lexicon:
 
     def _prepare(self, text: str) -> tuple[str, tuple[str, ...]]:
         fixed = self.fix(normalize(text))
-        return fixed, tuple(self._segmenter.cut(fixed))
+        if " " not in fixed:
+            return fixed, tuple(self._segmenter.cut(fixed))
+        tokens = []
+        for part in _SPACE_BETWEEN_CHINESE.split(fixed):  # a space splits jieba's blocks: the same tokens
+            if tokens:
+                tokens.append(SPACE_BREAK)
+            tokens += self._segmenter.cut(part)
+        return fixed, tuple(tokens)
 
     def fix(self, text: str) -> str:
         """Apply the English table (only when there is latin text), the typo/dialect table, then
