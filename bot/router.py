@@ -234,10 +234,12 @@ class Analysis:
         "推送我早关了，但还能看新闻吧"; without one, a clause that opens by putting something first ([settings]
         first_markers: 先帮我, 那现在): "我查了下系统里没我 那现在申请一个吧"."""
         lex, tokens = self.lexicon, self.tokens
-        if _CLAUSE_BREAKS.isdisjoint(tokens):
+        withdrawing = not lex.withdrawing.isdisjoint(self.found.strength)
+        if not (withdrawing or any(marker in self.fixed for marker in lex.first_markers)) \
+                or _CLAUSE_BREAKS.isdisjoint(tokens):
             return None
         withdrawn = len(tokens)
-        if not lex.withdrawing.isdisjoint(self.found.strength):
+        if withdrawing:
             withdrawn = next(start for start, _, word in lex._matches(tokens)
                              if not lex.withdrawing.isdisjoint(lex._word_info.get(word, lex._title_info)[0]))
         for i in range(1, len(tokens) - 1):
@@ -509,7 +511,7 @@ class _Lexicon:
         self._near_topic = near_topic
         self._topic_initials = {k: next(iter(v)) for k, v in initials.items() if len(v) == 1 and len(k) > 1}
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
-        self._remark_words = tuple(normalize(w) for w in jobs["remark_words"])
+        self._remark_words = _alternation({normalize(w): None for w in jobs["remark_words"]})
         self._not_keywords = frozenset(jobs["not_keywords_from"])
         self._job_concepts = frozenset(jobs["job_concepts"]) | {TITLE_CONCEPT}
         self._concepts = {word: tuple(sorted(c)) for word, c in concepts.items()}
@@ -967,7 +969,7 @@ class _Lexicon:
                 naming.add(clause_of[i])
             text_of[clause_of[i]] = text_of.get(clause_of[i], "") + tok
         remarks = {clause for clause, said in text_of.items()
-                   if clause not in naming and any(word in said for word in self._remark_words)}
+                   if clause not in naming and self._remark_words.search(said)}
         return remarks if (naming | found.job_clauses) - remarks else set()
 
     def job_keywords(self, text: str, tokens: list[str], found: _Found) -> list[str]:
