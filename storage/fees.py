@@ -169,13 +169,21 @@ def reload_payer(db: sqlite_utils.Database, payer: dict) -> dict:
 
 def set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str | None, actor: str,
                       receipt_no: str, action: str = "dues_paid") -> None:
+    _set_payer_field(db, payer, "paid_through", paid_through, actor, receipt_no, action)
+
+
+def set_dues_unpaid(db: sqlite_utils.Database, payer: dict, years: str | None, actor: str, receipt_no: str) -> None:
+    """The years a roster marked unpaid between paid ones, less the one a payment has now paid."""
+    _set_payer_field(db, payer, "dues_unpaid", years, actor, receipt_no, "dues_paid")
+
+
+def _set_payer_field(db: sqlite_utils.Database, payer: dict, field: str, value, actor: str, receipt_no: str,
+                     action: str) -> None:
     if payer["kind"] == "member":
-        update_member(db, payer["id"], {"paid_through": paid_through}, actor,
-                      action=action, reason=receipt_no)
+        update_member(db, payer["id"], {field: value}, actor, action=action, reason=receipt_no)
         return
-    db["units"].update(payer["id"], {"paid_through": paid_through})
-    record_history(db, "unit", payer["id"], action, actor, receipt_no,
-                   {"paid_through": [payer["paid_through"], paid_through]})
+    db["units"].update(payer["id"], {field: value})
+    record_history(db, "unit", payer["id"], action, actor, receipt_no, {field: [payer[field], value]})
 
 
 # --- payments ----------------------------------------------------------------------
@@ -190,7 +198,8 @@ def insert_payment(db: sqlite_utils.Database, payer: dict, payment: dict, receip
         db["payments"].insert(dict(payment, receipt_no=receipt_no, **{_PAYER_COLUMN[payer["kind"]]: payer["id"]},
                                    paid_through_before=payer["paid_through"], recorded_by=actor,
                                    recorded_at=now_iso()))
-        set_paid_through(db, payer, payment["period_to"], actor, receipt_no)
+        if not (payer["paid_through"] and payment["period_to"] < payer["paid_through"]):  # an earlier year: left
+            set_paid_through(db, payer, payment["period_to"], actor, receipt_no)
     return find_payment(db, receipt_no)
 
 

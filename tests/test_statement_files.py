@@ -15,7 +15,7 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import statement_imported
+from tests.cli import roster_imported, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 STUDENT = dues.yearly_fee("student")
@@ -639,3 +639,51 @@ def test_the_last_name_of_a_list_cut_by_the_bank_is_the_one_member_it_starts(env
     assert sorted(r["number"] for r in report["recorded"] if r["row"] == 5) == [
         "HNKX201900011", "HNKX201900012", "HNKX201900015"]
     assert [r["row"] for r in report["ambiguous"]] == [6]
+
+
+def dues_register(path):
+    """A dues register as a secretary keeps it: a merged title, 会费缴纳情况 merged over the years, 免 for
+    a year a member was let off (入会当年, 出国), an honorary member let off every year, remarks far
+    right, a blank row and a totals row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某某学会会员会费缴纳登记表"])
+    sheet.merge_cells("A1:H1")
+    sheet.append(["序号", "姓名", "会员类别", "手机号", "会费缴纳情况", None, None, "备注"])
+    sheet.append([None, None, None, None, "2024年", "2025年", "2026年", None])
+    sheet.merge_cells("E2:G2")
+    for letter in "ABCDH":
+        sheet.merge_cells(f"{letter}2:{letter}3")
+    sheet.append([1, "甲一", "普通会员", "13911150001", "✓", "免", "✓", "2025年出国，免缴"])
+    sheet.append([2, "乙二", "荣誉会员", "13911150002", "免", "免", "免", None])
+    sheet.append([3, "丙三", "普通会员", "13911150003", "✓", None, "✓", None])
+    sheet.append([4, "丁四", "普通会员", "13911150004", "✓", "免", None, None])
+    sheet.append([None] * 8)
+    sheet.append(["合计", None, None, None, 3, 0, 2, None])
+    book.save(path)
+    return path
+
+
+def test_a_year_let_off_is_that_member_s_year_and_a_gap_paid_later_is_that_year(env, db, tmp_path):
+    """免 counts for the year and the member it is written for: 甲一's 2025 breaks no run of paid years,
+    丁四 is paid through the year let off; 乙二, honorary, owes nothing, so her 免 is no check and no
+    arrears (she was listed as 2024–2026 年都没有缴费记录 and each 免 as 已算作缴过). 丙三's unpaid 2025
+    then arrives as 补交2025年会费: it is that year's money, booked to 2025 and no longer unpaid, the
+    paid-through date left at 2026 (it was held as 补缴还是缴下一年 and, confirmed, booked as 2027)."""
+    report = roster_imported(env, dues_register(tmp_path / "会费登记.xlsx"))
+    members = {m["name"]: m for m in db["members"].rows}
+    assert {name: (m["paid_through"], m["dues_unpaid"]) for name, m in members.items()} == {
+        "甲一": ("2026-12-31", None), "乙二": (None, None), "丙三": ("2026-12-31", "2025"), "丁四": ("2025-12-31", None)}
+    assert [c for c in report["checks"] if c["row"] == 5] == []
+    path = bank_book(tmp_path / "明细.xlsx", [("2026-10-08", "丙三", REGULAR, "补交2025年会费"),
+                                             ("2026-10-09", "丁四", REGULAR, "2026年会费")])
+    printed = CliRunner().invoke(main, ["fees", "import", str(path), "--dry-run"], env=env).output
+    assert "补缴名册记为未缴的 2025 年会费，会费缴至 2026-12-31 不变" in printed
+    statement = statement_imported(env, path)
+    assert statement["held"] == []
+    assert [(r["name"], r["paid_through"]) for r in statement["recorded"]] == [
+        ("丙三", "2026-12-31"), ("丁四", "2026-12-31")]
+    bing = find_payer(db, members["丙三"]["member_no"])
+    assert (bing["paid_through"], bing["dues_unpaid"]) == ("2026-12-31", None)
+    [payment] = payments_of(db, bing)
+    assert (payment["period_from"], payment["period_to"]) == ("2025-01-01", "2025-12-31")

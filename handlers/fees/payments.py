@@ -25,8 +25,10 @@ def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, me
                    shown_year: int | None = None) -> dict:
     """Issue a receipt and extend the payer's paid-through date; the stored payment.
     `from_year`: the first year the payer said the money is for (arrears, dues.coverage).
-    `shown_year`: the year a roster already marks paid by this very money (a transfer dated before the
-    roster's records end): booked to that year, the paid-through date left as it is."""
+    `shown_year`: a year the paid-through date already counts: one a roster marks paid by this very money
+    (a transfer dated before the roster's records end), or one it marks unpaid between paid ones
+    (dues_unpaid, 补交2025年会费), which is then unpaid no more. Booked to that year, the paid-through date
+    left as it is."""
     rules = dues.fee_rules()
     with transaction(db):
         current = store.reload_payer(db, payer)
@@ -39,8 +41,13 @@ def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, me
                    "note": note, "reference": reference, "import_key": import_key, "source": source,
                    "account": account, "continued": int(continued), "period_from": period_from,
                    "period_to": period_to, "paid_at": paid_on.isoformat()}
-        return store.insert_payment(db, current, payment, f"{rules['receipt_prefix']}{paid_on.year}",
-                                    rules["receipt_digits"], actor)
+        stored = store.insert_payment(db, current, payment, f"{rules['receipt_prefix']}{paid_on.year}",
+                                      rules["receipt_digits"], actor)
+        unpaid = (current.get("dues_unpaid") or "").split("、")
+        if shown_year and str(shown_year) in unpaid:
+            store.set_dues_unpaid(db, current, "、".join(y for y in unpaid if y != str(shown_year)) or None, actor,
+                                  stored["receipt_no"])
+        return stored
 
 
 def refund_payment(db, receipt_no: str, refunded_on: str, actor: str, reason: str) -> dict | None:

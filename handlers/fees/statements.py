@@ -298,10 +298,11 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
     shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
+    gap = None if split or shown else _unpaid_year_named(payer, values, years)
     if row_no not in context["confirm"]:
         _hold_if_inactive(payer)
         _hold_if_like(db, payer, paid_on, amount, context)
-        if not shown:
+        if not (shown or gap):
             _hold_if_paid_ahead(payer, paid_on, values)
     context["seen"].add(key)
     context["booked"].append((payer["number"], amount, paid_on, row_no))
@@ -309,11 +310,21 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
            "years": years, "paid_at": paid_on.isoformat(), "matched_by": matched_by}
     if shown:
         row.update(shown_year=shown, known_to=payer["dues_known_to"])
+    if gap:
+        row.update(gap_year=gap)
     if context["dry_run"]:
         return dict(row, receipt_no=_text("import.dry_run_receipt"),
-                    paid_through=payer["paid_through"] if shown else dues.paid_through_after(
+                    paid_through=payer["paid_through"] if shown or gap else dues.paid_through_after(
                         payer["paid_through"], years, paid_on, min(_years_named(values), default=None)))
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
+
+
+def _unpaid_year_named(payer: dict, values: dict, years: int) -> int | None:
+    """The year a transfer of one year's dues names (补交2025年会费) when the roster marks that year unpaid
+    between paid ones (dues_unpaid): the money is for it, whatever the paid-through date says."""
+    named = set(_years_named(values))
+    unpaid = (payer.get("dues_unpaid") or "").split("、")
+    return named.pop() if years == 1 and len(named) == 1 and str(min(named)) in unpaid else None
 
 
 def _shown_in_roster(db, payer: dict, paid_on: date, values: dict, years: int) -> int | None:
@@ -449,12 +460,13 @@ def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None
                                  context["actor"], note=_memo_text(values) or None,
                                  reference=reference, import_key=key, source=context["source"],
                                  account=_account(values), from_year=min(_years_named(values), default=None),
-                                 shown_year=row.get("shown_year"))
+                                 shown_year=row.get("shown_year") or row.get("gap_year"))
     except AlreadyLifetime:
         raise RowProblem("invalid", "lifetime") from None
     except sqlite3.IntegrityError:  # an import of the same statement running at the same time got there first
         return dict(row, outcome="already", receipt_no=find_imported_payment(db, key)["receipt_no"])
-    return dict(row, receipt_no=payment["receipt_no"], paid_through=payment["period_to"])
+    return dict(row, receipt_no=payment["receipt_no"],
+                paid_through=payer["paid_through"] if row.get("gap_year") else payment["period_to"])
 
 
 # --- what the money is for ------------------------------------------------------------------
@@ -1014,7 +1026,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     if report.get("memo_columns"):
         lines.append(("columns", _text("import.memo_columns", columns=dues.listing(report["memo_columns"]))))
     for row in report["recorded"]:
-        line = "import.recorded_shown_line" if row.get("shown_year") else "import.recorded_line"
+        line = "import.recorded_shown_line" if row.get("shown_year") else \
+            "import.recorded_gap_line" if row.get("gap_year") else "import.recorded_line"
         lines.append(("recorded", _text(line, **dict(
             row, where=_where(row), amount=dues.format_amount(row["amount"]), years=dues.years_text(row["years"]),
             paid_through=dues.date_text(row["paid_through"])))))

@@ -727,7 +727,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         paid_years = {}
     _read_remarks(sheet, row, fields, paid_years, notices, unlabelled=[
         (column, value) for column, (_, value) in zip(_unlabelled(sheet), _unlabelled_cells(other_cells))])
-    _year_gaps(sheet, row, fields, paid_years, notices)
+    if owes:  # a member whose category owes no dues has no arrears to list, whatever the years say
+        _year_gaps(sheet, row, fields, paid_years, notices)
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
@@ -829,8 +830,8 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem], owe
         year_cells.append((sheet_year, column, value, state))
     for year, column, value, state in year_cells:
         state = _by_colour(sheet, row, column, value, state, notices)
-        if state in ("unreadable", "exempt", "lifetime"):
-            notices.append(Problem(row, column, _shown(value), f"{state}_mark"))
+        if state in ("unreadable", "exempt", "lifetime") and (owes or state != "exempt"):
+            notices.append(Problem(row, column, _shown(value), f"{state}_mark"))  # 免 for an honorary member: as it should be
             if state != "exempt":
                 continue
         years[year] = years.get(year) or state in ("paid", "unit") or (owes and state == "exempt")  # 免: none owed
