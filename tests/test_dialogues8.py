@@ -167,3 +167,18 @@ def test_a_dues_question_naming_the_unit_category_mid_form_is_answered_and_the_f
     _unit_form(visitor)
     reply = visitor.says("对了 单位会员每年交多少钱？")
     assert "元/年" in reply and "信用代码不对" not in reply and "还在等您回答" in reply
+
+
+def test_asking_for_a_person_under_a_list_of_postings_is_no_search(visitor, postings):
+    visitor.says("新乡有电气的工作吗")
+    reply = visitor.says("那你们有人工客服吗")
+    assert "工作人员" in reply and "职位" not in reply
+
+
+def test_an_employers_details_right_after_how_to_publish_are_passed_on_not_searched(visitor, db, postings):
+    from tests.test_dialogues3 import tickets_of
+
+    visitor.says("我们单位想在这发个招聘信息")
+    reply = visitor.says("单位是新乡示范机械厂，招两个数控操作工")
+    assert "转给秘书处" in reply and "暂时没有" not in reply
+    assert "数控操作工" in tickets_of(db)[0]["body"]

@@ -49,6 +49,7 @@ def _detail(ctx, job_id: int) -> Reply:
 
 
 LISTING = paging.Listing("jobs", _fetch, job_board.posting_line, _detail, texts="jobs.list")
+_LIST_READINGS = ("jobs", "events", "event_signup")  # what the router may read a city asked after a list as
 
 
 @handles("jobs", menu="MENU_JOBS", reads_only=True)
@@ -70,13 +71,15 @@ def to_post(ctx) -> Reply:
     return ctx.reply("jobs.how_to_post", **content.society()["secretariat"])
 
 
-def _gives_posting(text: str) -> bool:
+def _gives_posting(text: str, asked_for: bool = False) -> bool:
     """"岗位Java开发工程师，郑州，月薪10-15k，简历发hr@…": a posting's details (a way to apply and what the job is),
-    not a question about publishing (a long one that gives the details too, "…电话0371-…，请问怎么发布", is)."""
+    not a question about publishing (a long one that gives the details too, "…电话0371-…，请问怎么发布", is).
+    `asked_for`: right after how to publish was explained, when the details need no contact of their own
+    ("公司叫郑州招才科技有限公司，招Java开发": the secretariat answers the sender here)."""
     words = job_board.settings()["chat"]
     plain = normalize(text)
     return len(plain) >= words["posting_min_chars"] and (not looks_like_a_question(text) or len(plain) >= 20) and (
-        mobile_in(text) is not None or "@" in text or has_landline(plain)) and \
+        asked_for or mobile_in(text) is not None or "@" in text or has_landline(plain)) and \
         any(word in plain for word in words["posting_words"])
 
 
@@ -92,7 +95,7 @@ def _posting_taken(ctx) -> Reply:
 @step("jobs", "posting", reads_only=True, prompt="jobs.posting_prompt", lapses=True)
 def posting_details(ctx):
     """Right after how to publish: the posting's details are taken; anything else is answered as usual."""
-    if _gives_posting(ctx.text):
+    if _gives_posting(ctx.text, asked_for=True):
         return _posting_taken(ctx)
     ctx.end_flow()
     return ctx.answer_by_intent()
@@ -176,8 +179,8 @@ def _narrowed(ctx) -> Reply | None:
     """"那洛阳的呢", "计算机方向的", "那全省的呢" after a search: the same search with the city or the
     field changed, the rest kept; None when the message is no such follow-up."""
     asked = ctx.flow_data.get("asked")
-    if asked is None or not paging.is_follow_up(ctx.text):
-        return None
+    if asked is None or not paging.is_follow_up(ctx.text) or not paging.asked_here(ctx, _LIST_READINGS):
+        return None  # "那你们有人工吗": a person asked for, not postings for 人工
     slots = analyse(ctx.text).slots_for("jobs")
     everywhere = (any(word in ctx.text for word in content.load_toml("conversation.toml")["all_places_words"])
                   or names_province(ctx.text))  # 那省内的呢: the province, not the last city
