@@ -4,9 +4,11 @@ an older system (豫土建会第0031号, HN-TJ-0215) beside today's (HNTJ2016000
 such a file is: a merged title with the date it is kept to, a section row, numbers stored as numbers."""
 from __future__ import annotations
 
+from click.testing import CliRunner
 from openpyxl import Workbook
 
-from storage.members import find_member_by_no
+from bot.cli import main
+from storage.members import find_member_by_no, find_unit_by_no
 from tests.cli import roster_imported
 
 HEADER = ["序号", "姓名", "性别", "工作单位", "手机", "会员编号", "会员类别", "入会时间", "会费情况", "备注"]
@@ -65,3 +67,26 @@ def test_numbers_of_an_older_system_and_a_numbered_member_without_a_mobile_are_i
     assert len(new) == 1 and new[0]["member_no"] and new[0]["member_no"] != "待发证"
     checks = " ".join(str(item) for item in report["checks"])
     assert "手机号空着" in checks and "待发证" in checks
+
+
+def test_a_units_list_s_own_numbers_under_bian_hao_and_its_years_owed(env, db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["河南省示范学会单位会员名单（2026）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=9)
+    sheet.append(["序号", "单位名称", "会员级别", "联系人", "联系电话", "编号", "入会年份", "2026年会费", "备注"])
+    sheet.append([1, "示范建筑工程局有限公司", "常务理事单位", "张慧", "13903712845", "DW001", 2015, "欠2026", None])
+    sheet.append([2, "示范建筑设计研究院有限公司", "常务理事单位", "刘建新", "13598021176", "DW002", 2015, "2026已交（8000）", None])
+    sheet.append([3, "示范五建集团有限公司", "理事单位", "王志远", "13608682239", "DW004", 2016, "未交", "26年未交"])
+    sheet.append([4, "示范七局第二建筑有限公司", "会员单位", "毛志勇", "18638122710", "DW011", 2020, "欠2025、2026", None])
+    sheet.append([5, "示范一建集团有限公司", "会员单位", "李国强", None, "DW013", 2016, "2024年起未交", "拟清退"])
+    sheet.append([])
+    sheet.append(["共5家。"])
+    book.save(tmp_path / "单位会员.xlsx")
+    result = CliRunner().invoke(main, ["units", "import", str(tmp_path / "单位会员.xlsx"), "--json"], env=env,
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    paid = {number: (find_unit_by_no(db, number) or {}).get("paid_through")
+            for number in ("DW001", "DW002", "DW004", "DW011", "DW013")}
+    assert paid == {"DW001": "2025-12-31", "DW002": "2026-12-31", "DW004": "2025-12-31", "DW011": "2024-12-31",
+                    "DW013": "2023-12-31"}

@@ -65,6 +65,8 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
                          anchor="name", others=OTHER_CELLS)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
+    for sheet in rosters:
+        _numbers_in_a_plain_column(sheet)
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
     legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
@@ -75,6 +77,28 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
         if not records_as_of(sheet):
             sheet.titles.extend(as_of[:1])
     return rosters
+
+
+def _numbers_in_a_plain_column(sheet: Sheet) -> None:
+    """A column headed only 编号 most often numbers the rows, so no alias names it; it holds the members'
+    (or units') numbers when every cell is written as a number is (DW001, 豫土建会第0031号: more than
+    digits), and is then read as the number column."""
+    if "member_no" in sheet.columns:
+        return
+    headers = {header_key(header) for header in _membership()["roster"]["plain_number_headers"]}
+    column = next((c for c in sheet.ignored if header_key(c.header) in headers), None)
+    if column is None:
+        return
+    cells = [dict(values.get(OTHER_CELLS) or []).get(column.header) for _, values in sheet.rows]
+    written = [re.sub(r"\s", "", normalise(cell)) for cell in cells if not is_blank(cell)]
+    if not written or not all(re.search(r"\d", text) and re.search(r"\D", text) for text in written):
+        return
+    sheet.columns["member_no"] = Column("member_no", column.header, column.letter, column.index)
+    sheet.ignored.remove(column)
+    for _, values in sheet.rows:
+        others = values.get(OTHER_CELLS) or []
+        values["member_no"] = next((value for header, value in others if header == column.header), None)
+        values[OTHER_CELLS] = [(header, value) for header, value in others if header != column.header]
 
 
 def _lines(sheet: Sheet) -> list[str]:
@@ -830,6 +854,10 @@ def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem], owe
         year_cells.append((sheet_year, column, value, state))
     for year, column, value, state in year_cells:
         state = _by_colour(sheet, row, column, value, state, notices)
+        owed = last_paid_before_owed(re.sub(r"\s", "", normalise(value))) if state == "unreadable" else None
+        if owed and owed < year:  # 欠2025、2026 in the 2026 column: paid to 2024, owed since
+            years.update({owed: True, **{y: years.get(y, False) for y in range(owed + 1, year + 1)}})
+            continue
         if state in ("unreadable", "exempt", "lifetime") and (owes or state != "exempt"):
             notices.append(Problem(row, column, _shown(value), f"{state}_mark"))  # 免 for an honorary member: as it should be
             if state != "exempt":
@@ -979,7 +1007,7 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             fields["paid_through"] = f"{year}-12-31"
             notices.append(Problem(row, column, text, "remark_paid_through", {"year": year}))
     owed = last_paid_before_owed(text)
-    if owed and not year and not fields.get("paid_through") and not paid_years:  # 未交, and the remark: 26年未交
+    if owed and not year and not fields.get("paid_through") and not any(paid_years.values()):  # 未交; remark 26年未交
         fields["paid_through"] = f"{owed}-12-31"
         notices.append(Problem(row, column, text, "remark_owed", {"year": owed}))
     for found in re.finditer(r"((?:19|20)\d{2})年?度?(?:会费)?(?:未缴|未交|欠费|未付)", text):
