@@ -57,6 +57,23 @@ def test_every_listed_posting_matches_the_city_and_the_discipline(board, message
         assert discipline in posting["discipline"] or discipline in posting["title"], (message, posting["title"])
 
 
+@pytest.mark.parametrize("message, either", [
+    ("会计或者出纳的工作", ("会计", "出纳")),
+    ("护士或者护理", ("护士", "护理")),
+    ("郑州有没有会计或出纳的岗位", ("会计", "出纳")),
+])
+def test_words_said_as_alternatives_find_the_postings_of_either(alice, db, message, either):
+    """"会计或者出纳": a posting of either word is listed, not only one that says both."""
+    post(db, "主管会计", "郑州某建设集团", "郑州", discipline="会计学")
+    post(db, "出纳", "郑州某医药公司", "郑州")
+    post(db, "护士", "郑州市第一人民医院", "郑州", discipline="护理学")
+    post(db, "护理部主任", "郑州市中心医院", "郑州")
+    post(db, "护士长", "郑州市第三人民医院", "郑州")
+    titles = numbered(alice.says(message))
+    assert len(titles) >= 2 and all(any(word in title for word in either) for title in titles), titles
+    assert any(either[0] in title for title in titles) and any(either[1] in title for title in titles), titles
+
+
 def test_an_abbreviation_and_a_typo_find_the_disciplines_postings(board):
     assert {p["title"] for p in listed(board, "招聘 计科")} == {"算法工程师", "软件测试工程师", "Java 开发工程师"}
     assert {p["title"] for p in listed(board, "招聘 化雪 郑州")} == {"化学博士后", "化学分析员"}

@@ -59,9 +59,10 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
 
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
+    either, keywords = _alternatives(keywords, text)
     filters = picked(read(text, keywords), **choices)
     city = city or city_of_district(text)  # 金水区有会计的岗位吗: 郑州
-    asked = JobQuery(tuple(filters.keywords), city, disciplines=filters.disciplines,
+    asked = JobQuery(tuple(filters.keywords), city, either=either, disciplines=filters.disciplines,
                      cities=province_cities() if filters.province and not city else (),
                      education=filters.education, min_salary=filters.min_salary)
     for relaxed, query, spelled in _ladder(db, asked, day):
@@ -70,10 +71,31 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
     return _offering(db, Found(asked, asked, anything=False, filters=filters), day, text)
 
 
+def _alternatives(keywords: list[str], text: str) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+    """The words typed as alternatives, joined by an "or" ("会计或者出纳", "护士或护理", "java or python":
+    content/jobs.toml or_words), each run of them a group a posting needs one word of; and the keywords
+    left, each of which a posting needs."""
+    plain = normalize(text or "").lower()
+    joined = "|".join(map(re.escape, sorted(settings()["words"]["or_words"], key=len, reverse=True)))
+    typed = _typed_words(tuple(keywords), text)
+    groups, used = [], set()
+    for before, after in zip(typed, typed[1:]):
+        words = ["".join(before).lower(), "".join(after).lower()]
+        if not re.search(re.escape(words[0]) + rf"\s*(?:{joined})\s*" + re.escape(words[1]), plain):
+            continue
+        if groups and before in used:
+            groups[-1] += (words[1],)
+        else:
+            groups.append(tuple(words))
+        used.update((before, after))
+    left = [keyword for group in typed if group not in used for keyword in group if keyword in keywords]
+    return tuple(groups), left if groups else list(keywords)
+
+
 def _ladder(db, asked: JobQuery, day: str):
     """(relaxed steps, query, spelling fixes) from the nearest to the widest; every part stays."""
     yield (), asked, {}
-    if not asked.keywords:
+    if not asked.keywords and not asked.either:
         return
     spelled = _spelling(db, asked.keywords, day)
     words = tuple(spelled.get(k, k) for k in asked.keywords)
@@ -125,7 +147,8 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
         if others:
             offers.append(("jobs.offer.province" if nearby else "jobs.offer.elsewhere", {
                 "count": sum(others.values()), "cities": _some(list(others)),
-                "query": _command([*map("".join, typed), *_names(filters), *conditions, *(
+                "query": _command([*map("".join, typed), *map(content.text("jobs.joiner_or").join, asked.either),
+                                   *_names(filters), *conditions, *(
                     [content.text("jobs.province_word")] if nearby else [])])}))
     alone = [(replace(asked, keywords=group, disciplines=()), "".join(group))
              for group in typed]
@@ -180,6 +203,9 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
         parts.append(content.text("jobs.what.discipline", discipline=filters.discipline))
     if query.keywords:
         parts.append(content.text("jobs.what.keywords", keywords=_marked(query.keywords)))
+    for group in query.either:
+        words = content.text("jobs.joiner_or").join(content.text("jobs.mark", word=word) for word in group)
+        parts.append(content.text("jobs.what.either", words=words))
     narrowed = []
     if filters and filters.education_text:
         narrowed.append(content.text("jobs.what.education", education=filters.education_text))
@@ -197,9 +223,10 @@ def heading(found: Found) -> str:
     are those searched for."""
     query, filters, relaxed = found.query, found.filters, found.relaxed
     if not relaxed or relaxed == ("spelling",):
-        asked = found.asked.keywords or found.asked.filtered
+        asked = found.asked.keywords or found.asked.either or found.asked.filtered
         return content.text("jobs.heading.found" if asked else "jobs.heading.latest", what=_what(query, filters))
-    broader = [word for group in query.either for word in group[1:]]
+    broader = [word for group in query.either if group not in found.asked.either for word in group[1:]]
+    query = replace(query, either=found.asked.either)  # named as alternatives; the broader words in the steps
     steps = [content.text(f"jobs.relaxed.{step}", keywords=_marked(broader if step == "broader" else query.keywords))
              for step in relaxed if step != "spelling"]
     if "broader" in relaxed:  # named by the member's own words (as read), the broader ones in the steps
@@ -235,8 +262,10 @@ def _left_out(plain: str, word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _particles() -> frozenset[str]:
-    """Single characters that end a phrase, not a word (的, 吗, 呢 ...): the router's job stop-words."""
-    return frozenset(w for w in content.load_toml("intents.toml")["jobs"]["stopwords"] if len(w) == 1) | set("的地得吗呢吧了啊呀嘛么哦")
+    """Single characters that end a phrase, not a word (的, 吗, 呢 ...): the router's job stop-words, and an "or"
+    between two words (java或python)."""
+    return frozenset(w for w in [*content.load_toml("intents.toml")["jobs"]["stopwords"], *settings()["words"]["or_words"]]
+                     if len(w) == 1) | set("的地得吗呢吧了啊呀嘛么哦")
 
 
 def what_asked(found: Found, text: str = "") -> str:
