@@ -144,6 +144,13 @@ def member_names(db: sqlite_utils.Database, in_force: bool = True) -> list[str]:
     return sorted((n for n in names if n and len(n) >= 2), key=len, reverse=True)
 
 
+def payer_numbers(db: sqlite_utils.Database) -> list[str]:
+    """Every member's and unit's number."""
+    return [row[0] for row in db.execute(
+        "select member_no from members where member_no is not null union select unit_no from units "
+        "where unit_no is not null")]
+
+
 def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     """Every member and unit whose membership is in force (not suspended or resigned), each with
     `covered_from`: where the paid-through date's unbroken run of paid years begins, when a payment

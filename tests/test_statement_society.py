@@ -60,3 +60,17 @@ def test_a_ccb_export_whose_amount_headers_name_their_unit(env, db, tmp_path):
     report = statement_imported(env, path)
     assert [r["row"] for r in report["recorded"]] == [6]
     assert booked(db, "HNKX202200041") == [REGULAR]
+
+
+def test_numbers_of_an_older_system_are_found_however_the_remark_types_them(env, db, tmp_path):
+    members(db, ("HN-TJ-0330", "孟庆华", "13945480557"), ("豫土建会第0088号", "邹建平", "15222544658"),
+            ("HN-TJ-0171", "阎振华", "13609682775"))
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-10-22 09:09:09", None, REGULAR, "孟庆华", "HNTJ0330会费"),            # typed without the dashes
+        ("2026-10-14 08:33:40", None, REGULAR, "邹小军", "豫土建会0088号会费"),      # his son pays, 第 left out
+        ("2026-09-22 10:12:45", None, REGULAR, "YAN ZHENHUA", "HN-TJ-0171 huifei"),
+    ])
+    report = statement_imported(env, path)
+    assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [
+        (6, "HN-TJ-0330"), (7, "豫土建会第0088号"), (8, "HN-TJ-0171")]
+    assert "会员编号" in report["recorded"][1]["matched_by"]

@@ -42,6 +42,7 @@ from storage.fees import (
     find_units_by_name_start,
     member_names,
     member_payers_ending_with,
+    payer_numbers,
     opening_balance,
     unit_names_in_force,
 )
@@ -253,7 +254,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
         raise RowProblem("not_dues", "transfer", words=dues.listing(transfer))
     if _purpose(memo) == "other":
         raise _not_dues(db, values, memo, context)
-    named = [] if _number_in(values) else _members_named(db, values, memo, context)
+    named = [] if _number_of(db, values, context) else _members_named(db, values, memo, context)
     if len(named) > 1:
         return _split_among(db, row_no, values, amount, paid_on, named, context)
     payer, matched_by = named[0] if named else _match_payer(db, values, context)
@@ -563,6 +564,38 @@ def _number_in(values: dict) -> tuple[str, str] | None:
     return None
 
 
+def _number_key(text: str) -> str:
+    """A number as compared however typed: HN-TJ-0330 and HNTJ0330, 豫土建会第0088号 and 豫土建会0088号."""
+    return re.sub(r"[^0-9A-Z\u3400-\u9fff]|[第号]", "", normalise(text).upper())
+
+
+def _own_numbers(db, context: dict) -> dict[str, str]:
+    """Key -> number of the stored numbers the society's pattern does not find as written (an older
+    system's HN-TJ-0171, 豫土建会第0088号), read once an import."""
+    if "own_numbers" not in context:
+        pattern = _number_pattern()
+        context["own_numbers"] = {_number_key(number): number for number in payer_numbers(db)
+                                  if not pattern.fullmatch(number) and len(_number_key(number)) >= 4}
+    return context["own_numbers"]
+
+
+def _number_of(db, values: dict, context: dict) -> tuple[str, str] | None:
+    """(number, header) of the payer's number in the row: as the society writes numbers (_number_in),
+    else a stored number of another format typed in a remark, dashes or 第 left out (HNTJ0171)."""
+    found = _number_in(values)
+    if found:
+        return found
+    numbers = _own_numbers(db, context)
+    for header, text in _memo_cells(values) if numbers else ():
+        typed = _number_key(text)
+        hits = [(key, at) for key in numbers if (at := typed.find(key)) >= 0
+                and not typed[at + len(key):at + len(key) + 1].isdigit()
+                and not (at and typed[at - 1].isascii() and typed[at - 1].isalnum() and key[0].isascii())]
+        if hits:
+            return numbers[max(hits, key=lambda hit: len(hit[0]))[0]], header
+    return None
+
+
 def _mobile_in(values: dict) -> tuple[str, str] | None:
     cells = [(_header(values, "mobile"), normalise(values.get("mobile")))]
     cells += [(header, re.sub(r"[\s\-]", "", mobile)) for header, text in _memo_cells(values)
@@ -684,10 +717,10 @@ def _header(values: dict, key: str) -> str:
 
 def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[dict, str]:
     """The payer of a row and how it was found, e.g. "附言（会员编号）". `pinyin`: a name in pinyin is read too."""
-    found = _number_in(values)
+    found = _number_of(db, values, context)
     if found:
         number, header = found
-        payer = find_payer(db, number)
+        payer = find_payer(db, number) or find_payer(db, _own_numbers(db, context).get(_number_key(number), ""))
         if payer is None:
             raise RowProblem("unmatched", "no_such_number", column=_column_of(values, "member_no", header),
                              number=number)
