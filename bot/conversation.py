@@ -98,14 +98,14 @@ def starts_a_request(text: str) -> bool:
 _CLAUSE_BREAK = re.compile(r"[\s。，,.!！?？~～、]+")
 
 
-def _first_clause(text: str) -> str:
+def first_clause(text: str) -> str:
     """A message's words up to the first space or punctuation, lower-cased: "算了不弄了，下次再说" -> "算了不弄了"."""
     return _CLAUSE_BREAK.split((text or "").strip().lower(), maxsplit=1)[0]
 
 
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
-    first = _first_clause(text)
+    first = first_clause(text)
     rest = first
     for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
         rest = rest.replace(word, "")
@@ -123,7 +123,7 @@ def _english_drop(text: str) -> str | None:
 def _leads_with_a_drop(text: str) -> bool:
     """"先不投诉了，…", "那不反馈了", "不提了 退出": a first clause saying 不<doing>了 (content/conversation.toml
     drop_verbs), which leaves the form like a cancel word."""
-    first = _first_clause(text)
+    first = first_clause(text)
     verbs = "|".join(re.escape(verb) for verb in sorted(content.load_toml("conversation.toml")["drop_verbs"], key=len,
                                                           reverse=True))
     return re.fullmatch(rf"(那|那就|那我|我|还是|算了)*先?不(想|要|用)?(再)?({verbs})了(吧|啊|哈)?", first) is not None

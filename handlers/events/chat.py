@@ -24,7 +24,7 @@ from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
 from handlers.members import profile
-from bot.conversation import continue_said, is_one_of, says_yes
+from bot.conversation import continue_said, first_clause, is_one_of, says_yes
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
@@ -319,8 +319,17 @@ def browse(ctx):
     named = paging.named_entry(ctx, ("events", "event_signup"))
     if named is not None:  # "周六那个怎么报名", "新乡那个多少钱": what is asked, of that one
         return _about_named(ctx, listing, *named)
-    return _about_current(ctx) or _sign_up_from_list(ctx) or _elsewhere(ctx) or _contact_for_list(ctx) or \
-        paging.browse(ctx, listing)
+    return _about_current(ctx) or _sign_up_from_list(ctx) or _sign_up_first(ctx) or _elsewhere(ctx) or \
+        _contact_for_list(ctx) or paging.browse(ctx, listing)
+
+
+def _sign_up_first(ctx):
+    """"那我报个名，顺便把算法那个简历投了" right after an event was opened: a first clause that signs up is for
+    that event (what follows is answered no further); None otherwise."""
+    first = first_clause(ctx.text)
+    if ctx.flow_data.get("current") is None or first == ctx.text.strip() or not _signup_words(first):
+        return None
+    return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
 
 
 def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
@@ -433,6 +442,8 @@ def sign_up(ctx):
     if missing is not None:  # "我想报名那个无人机培训": none such, whatever else is a 培训
         return missing
     query, heading = _question(ctx)
+    if query == guide.preview(date.today())[0]:  # "报名活动": every event still to come, not the month's preview
+        query, heading = {**query, "to": None}, content.text("events.heading.upcoming", what=content.text("events.what.any"))
     found, said = list_events(ctx.db, query, 0, 2), ""
     if len(found) != 1:  # "报名实验室安全培训" among three trainings: the one its title names
         named = guide.titled(ahead(), ctx.text)
