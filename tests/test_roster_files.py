@@ -544,3 +544,5 @@ def test_a_mobile_excel_wrote_in_scientific_notation(env, db, tmp_path):
     assert said.startswith("手机号码（D 列）：")
     assert "1.36E+10" in said and "后几位已经丢失" in said and "请向会员要手机号" in said
     assert "第 4 行" in printed(env, path) and "13607719999" in printed(env, path)
+    again = roster_imported(env, path)  # the same file imported again: 韩梅 once, listed
+    assert db["members"].count == 3 and "库里也没有手机号" in " ".join(checks_of(again)[3])

@@ -221,7 +221,7 @@ def split_roles(text: str, remarks: bool = False) -> tuple[list[str], str]:
 # How a remark states a post the member holds: the post alone, or after when and by what it was given
 # (2023年换届当选监事, 第八届理事会常务理事), a note in brackets after it. 原理事, 理事长推荐, 秘书长助理 name a
 # post the member does not hold.
-_POST_BEFORE = (r"(?:(?:19|20)\d{2}年?(?:\d{1,2}月)?)?(?:换届)?(?:当选为?|现任|担任|增补为?|补选为?|选为)?"
+_POST_BEFORE = (r"(?:(?:19|20)\d{2}年?(?:\d{1,2}月)?)?(?:换届)?(?:当选为?|现任|担任|兼任|连任|增补为?|补选为?|选为)?"
                 r"(?:本会|学会)?(?:第[一二三四五六七八九十\d]+届)?(?:理事会|常务理事会|监事会)?")
 _POST_AFTER = r"(?:[（(][^）)]*[）)])?"
 _REMARK_CLAUSES = re.compile(r"[；;，,、。/／\s]+")
@@ -495,6 +495,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         if member is None and not loosely and (not problems or no_mobile) \
                 and _says_already_member(written.get(row, {})):
             loosely = _member_by_name(db, sheet, row, fields, plan.checks)
+        if member is None and not loosely and not problems and any(n.reason == "mobile_lost_digits" for n in notices):
+            loosely = _lost_mobile_before(db, sheet, row, fields, plan.checks)
         if loosely:  # the new mobile, a status the row gives and blanks, not the dates
             member, problems = loosely, []
             fields = {k: v for k, v in fields.items()
@@ -1437,6 +1439,18 @@ def _member_by_name(db, sheet: Sheet, row: int, fields: dict, checks: list) -> d
     checks.append(Problem(row, sheet.columns.get("mobile") or sheet.columns["name"], fields.get("mobile") or "",
                           "member_by_name" if fields.get("mobile") else "member_by_name_only",
                           {"member_no": found[0]["member_no"], "old": found[0]["mobile"] or ""}))
+    return found[0]
+
+
+def _lost_mobile_before(db, sheet: Sheet, row: int, fields: dict, checks: list) -> dict | None:
+    """The one stored member of the row's name without a mobile, for a row whose mobile Excel's
+    scientific notation lost: the same file (or its next version) imported again, not a second member."""
+    found = [m for m in find_members_by_name(db, fields.get("name") or "")
+             if not m["mobile"] and m["status"] not in INACTIVE_STATUSES]
+    if len(found) != 1:
+        return None
+    checks.append(Problem(row, sheet.columns["name"], fields["name"], "mobile_lost_known",
+                          {"member_no": found[0]["member_no"]}))
     return found[0]
 
 
