@@ -9,7 +9,7 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member
 from storage.sqlite import transaction
-from tests.cli import statement_imported
+from tests.cli import command, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 
@@ -47,6 +47,10 @@ def ccb_book(path, rows):
     return path
 
 
+def statement_printed(env, path) -> str:
+    return command("fees")[0](env, "import", path, "--dry-run").output
+
+
 def booked(db, number) -> list[float]:
     return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
@@ -74,3 +78,25 @@ def test_numbers_of_an_older_system_are_found_however_the_remark_types_them(env,
     assert sorted((r["row"], r["number"]) for r in report["recorded"]) == [
         (6, "HN-TJ-0330"), (7, "豫土建会第0088号"), (8, "HN-TJ-0171")]
     assert "会员编号" in report["recorded"][1]["matched_by"]
+
+
+def test_a_remark_naming_other_years_than_the_money_would_pay_is_held(env, db, tmp_path, monkeypatch):
+    rules = dict(dues.fee_rules(), arrears_first=True)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)   # as a secretary sets arrears_first
+    members(db, ("HNKX202100047", "史玉洁", "15980135499"), ("HNKX201800052", "林峰", "18763465952"))
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201500049", "name": "冯德胜", "category": "regular",
+                           "mobile": "18864518351", "paid_through": "2023-12-31"}, actor="test")
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-11-04 13:57:10", None, 3 * REGULAR, "史玉洁", "会费2026"),              # three years' money, one year named
+        ("2026-10-10 15:22:04", None, 3 * REGULAR, "林峰", "2026-2028三年会费"),
+        ("2026-11-20 10:38:02", None, REGULAR, "冯德胜", "2026年会费"),                # owes 2024 and 2025 first
+    ])
+    report = statement_imported(env, path)
+    assert [r["row"] for r in report["recorded"]] == [7]
+    held = {r["row"]: r for r in report["held"]}
+    assert set(held) == {6, 8} and {r["problem"] for r in held.values()} == {"other_years"}
+    assert (held[6]["named"], held[6]["booked"]) == ("2026 年", "2026—2028 年")
+    assert (held[8]["named"], held[8]["booked"]) == ("2026 年", "2024 年")
+    assert "2024 年" in statement_printed(env, path)
+    assert booked(db, "HNKX202100047") == [] and booked(db, "HNKX201500049") == []

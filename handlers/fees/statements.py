@@ -83,7 +83,7 @@ PROBLEM_COLUMNS = {
     "mixed_purpose": "amount", "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount",
     "likely_duplicate_row": "amount", "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount",
     "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
-    "level_differs": "amount", "another_category_fee": "amount",
+    "level_differs": "amount", "another_category_fee": "amount", "other_years": "memo",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
@@ -305,6 +305,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         _hold_if_like(db, payer, paid_on, amount, context)
         if not (shown or gap):
             _hold_if_paid_ahead(payer, paid_on, values)
+            if not split:
+                _hold_if_other_years(payer, years, paid_on, values)
     context["seen"].add(key)
     context["booked"].append((payer["number"], amount, paid_on, row_no))
     row = {"outcome": "recorded", "number": payer["number"], "name": payer["name"], "amount": amount,
@@ -452,6 +454,22 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
                          paid_through=dues.date_text(paid_through),
                          years="、".join(str(y) for y in sorted(set(named))),
                          paid="、".join(str(y) for y in sorted(set(named)) if y <= covered))
+
+
+def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> None:
+    """Hold money whose remark names another number of dues years than it pays ("会费2026" with two years'
+    money), or, where arrears are paid first (arrears_first), names a later year than the first one owed
+    ("2026年会费" from someone who owes 2025): which years it pays, the payer and the secretariat agree."""
+    named = _years_named(values)
+    if not named or years == dues.LIFETIME:
+        return
+    first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named))
+    arrears_first = dues.fee_rules().get("arrears_first", False)
+    if max(named) - min(named) + 1 != years or (arrears_first and int(first[:4]) < min(named)):
+        raise RowProblem("held", "other_years", number=payer["number"], name=payer["name"],
+                         named=dues.period_text(f"{min(named)}", f"{max(named)}"),
+                         booked=dues.period_text(first, last),
+                         paid_through=dues.date_text(payer.get("paid_through")))
 
 
 def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None, key: str,
