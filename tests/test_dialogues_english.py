@@ -41,6 +41,18 @@ def test_a_question_about_dues_in_english_is_answered_in_english(visitor):
     assert not chinese_outside_data(reply)
 
 
+@pytest.mark.parametrize("asked", ["How much is the fee", "How much is the fee?", "What is the fee", "how much are the fees", "How much are the dues?",
+                                   "how much are the membership dues"])
+def test_the_fee_or_the_dues_said_alone_is_the_membership_fee(visitor, trainings, asked):
+    reply = visitor.says(asked)
+    assert "Student member" in reply and "yuan" in reply, reply
+
+
+@pytest.mark.parametrize("asked", ["what are the fees for the workshop", "how much is the registration fee for the conference"])
+def test_the_fee_for_an_event_is_no_question_about_dues(visitor, trainings, asked):
+    assert "Student member" not in visitor.says(asked)
+
+
 def test_a_category_alone_after_the_fee_table_gets_that_categorys_fee(visitor):
     visitor.says("how much is the membership fee")
     reply = visitor.says("Senior?")
