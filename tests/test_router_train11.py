@@ -16,6 +16,13 @@ def _said(text: str) -> tuple[str, dict]:
     return got.name, got.slots
 
 
+def _job_search(text: str) -> dict:
+    """The slots of a message the router must take for a job search."""
+    name, slots = _said(text)
+    assert name == "jobs"
+    return slots
+
+
 @pytest.mark.parametrize("text, name, slots", [
     # a wish withdrawn or a push stopped, then a clause that turns to what the member wants now;
     # members type a space for the comma
@@ -38,5 +45,54 @@ def test_a_clause_turning_from_a_withdrawn_wish_is_what_is_answered(text, name, 
     ("兰考有没有招护士的", "开封"),
 ])
 def test_the_city_of_a_job_search(text, city):
-    name, slots = _said(text)
-    assert name == "jobs" and slots["city"] == city
+    assert _job_search(text)["city"] == city
+
+
+@pytest.mark.parametrize("text", [
+    "我想投诉 先给我找个能说话的人",
+    "年会赞助那块谁负责 我们单位想跟人对接一下",
+    "能不能叫工作人员加我微信 我当面说清楚",
+])
+def test_asking_for_a_person_indirectly_is_human(text):
+    assert _said(text) == ("human", {})
+
+
+@pytest.mark.parametrize("text, name", [
+    # a question about the event before registering, or undecided
+    ("报名之前想先问问 讲座是线上还是线下", "events"),
+    ("还没想好报不报 先问下培训在哪个教室", "events"),
+    # changing one's own registration is still registration
+    ("已经报名了 想把手机号改一下", "event_signup"),
+])
+def test_an_event_question_around_registering_is_about_the_event(text, name):
+    assert _said(text)[0] == name
+
+
+@pytest.mark.parametrize("text", [
+    "你们网站的会员入口太难找了 改改吧",
+    "证书寄错地址了 你们怎么搞的",
+])
+def test_a_complaint_naming_a_service_is_feedback(text):
+    assert _said(text) == ("feedback", {})
+
+
+def test_only_one_topic_subscribed_the_rest_not_is_a_subscription():
+    assert _said("只订政策的 别的先不要") == ("subscribe", {"topic": "policy"})
+
+
+def test_a_job_ad_without_interview_and_a_qq_number_is_spam():
+    assert _said("高薪招聘工程师 无需面试 年薪百万 加qq") == ("unknown", {"reason": "spam"})
+
+
+@pytest.mark.parametrize("text, keyword", [
+    # fields the discipline table did not know, and their short forms
+    ("北京有生信方向的岗位吗", "生物信息"),
+    ("郑州招不招搞高分子材料的", "高分子"),
+    ("洛阳有冶金的活没", "冶金"),
+])
+def test_a_field_named_by_its_short_form_is_a_job_keyword(text, keyword):
+    assert any(keyword in word for word in _job_search(text)["keywords"])  # 高分子材料 stays as written
+
+
+def test_a_conference_closing_well_is_no_membership():
+    assert _said("祝贺大会圆满成功")[0] != "signup"
