@@ -42,8 +42,7 @@ def test_queued_recipients_say_why_they_wait_and_what_to_do(new_tab, live_url, s
     openids = [row["openid"] for row in db["deliveries"].rows][:2]  # WeChat answered 45009 for two of them
     rows = ledger.item_rows(item["id"], openids)
     ledger.claim(db, rows, "job1", set())
-    ledger.settle(db, rows, "job1", "queued", errcode=45009, errmsg="api freq out of limit")
-    tab.reload()
+    ledger.settle(db, rows, "job1", "queued", errcode=45009, errmsg="api freq out of limit")  # seen without a reload
     expect(held).to_contain_text("2 人：公众号今天调用微信接口的次数已用完（微信返回 45009）。后台会自动重试")
     expect(held).to_contain_text("1 人：后台发送进程没有在运行")
     expect(tab.get_by_role("button", name="继续发送")).to_have_count(0)
@@ -53,8 +52,7 @@ def test_a_sending_broken_off_is_resumed_from_the_page(new_tab, live_url, societ
     tab = sign_in(new_tab, live_url, "staff1")
     sent_to_three(tab, live_url, db)
     worker = Worker(["outbound"], connection=redis_client, name="worker-on-the-server")
-    worker.register_birth()  # a worker runs: the jobs wait for it
-    tab.reload()
+    worker.register_birth()  # a worker runs: the jobs wait for it (the page, open, says so by itself)
     expect(tab.locator("[data-held]")).to_contain_text("3 人：正等后台发送进程处理（1 个在运行），一般几分钟内发出")
     Queue("outbound", connection=redis_client).empty()  # the server restarted without its queue
     tab.reload()

@@ -138,12 +138,9 @@ def _item_or_404(item_no: str) -> dict:
 def show(item_no: str):
     item = _item_or_404(item_no)
     reply = newsletters.detail(item)
-    held = delivery.held_back(db(), redis_client(), item["id"])
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
-                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso(),
-                  held=[_held_text(reason) for reason in held],
-                  stalled=any(reason["reason"] == "stalled" for reason in held))
+                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso())
 
 
 def _held_text(held: dict) -> str:
@@ -198,10 +195,14 @@ def send(item_no: str):
 
 
 def _progress(item: dict) -> dict:
+    """Outcomes so far, and why those still queued wait (`held`: sentences; `stalled`: 继续发送 helps)."""
     counts = delivery.delivery_counts(db(), item["id"])
     waiting = sum(counts["status"].get(status, 0) for status in IN_FLIGHT)
+    held = delivery.held_back(db(), redis_client(), item["id"]) if counts["status"].get(QUEUED) else []
     return {"total": counts["total"], "done": counts["total"] - waiting,
-            **{section: _named(section, counts[section]) for section in ("status", "channel")}}
+            **{section: _named(section, counts[section]) for section in ("status", "channel")},
+            "held": [_held_text(reason) for reason in held],
+            "stalled": any(reason["reason"] == "stalled" for reason in held)}
 
 
 def _named(section: str, counts: dict) -> list[dict]:

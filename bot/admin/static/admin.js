@@ -40,6 +40,7 @@ const progress = document.getElementById("progress");
 if (progress) {
   const bar = progress.querySelector("progress");
   const text = progress.querySelector("[data-progress-text]");
+  const held = progress.querySelector("[data-held]");
   const poll = async () => {
     const answer = await fetch(progress.dataset.progressUrl, { credentials: "same-origin" });
     if (!answer.ok) return;
@@ -55,6 +56,13 @@ if (progress) {
         return item;
       }));
     }
+    held.hidden = counts.held.length === 0;  /* why those still queued wait, and 继续发送 when it helps */
+    held.querySelector("[data-held-list]").replaceChildren(...counts.held.map((line) => {
+      const item = document.createElement("li");
+      item.textContent = line;
+      return item;
+    }));
+    held.querySelector("[data-resume]").hidden = !counts.stalled;
     if (counts.total === 0 || counts.done < counts.total) setTimeout(poll, 1000);
   };
   poll();
