@@ -195,3 +195,26 @@ def test_an_employers_details_right_after_how_to_publish_are_passed_on_not_searc
     reply = visitor.says("单位是新乡示范机械厂，招两个数控操作工")
     assert "转给秘书处" in reply and "暂时没有" not in reply
     assert "数控操作工" in tickets_of(db)[0]["body"]
+
+
+# --- closing words in dialect -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["中吧", "中 就这吧", "行了 没问题"])
+def test_a_closing_word_in_dialect_gets_a_short_reply_not_the_menu(visitor, said):
+    reply = visitor.says(said)
+    assert "好的" in reply and "回复“入会”" not in reply and len(reply) < 40
+
+
+# --- earlier feedback asked after in dialect, a complaint about the newsletter's print -----------------------
+
+def test_asking_after_an_earlier_complaint_in_dialect_shows_it_not_a_new_draft(visitor, db):
+    from storage.tickets import create_ticket
+
+    create_ticket(db, "o_visitor", "投诉", "会员证寄了一个月还没收到")
+    reply = visitor.says("俺上回反映那个事有人管没有啊")
+    assert "会员证寄了一个月还没收到" in reply and "您要反馈的内容是" not in reply
+
+
+def test_the_newsletter_print_too_small_for_older_readers_is_feedback(visitor):
+    reply = visitor.says("你们那个快报的字太小了 老年人看着费劲")
+    assert "您要反馈的内容是" in reply and "不用按数字" not in reply

@@ -9,7 +9,7 @@ import re
 from bot import content
 from bot.conversation import answer_intent, answer_while_paused, asks_something_else, says_yes, starts_a_request
 from bot.registry import handles, step
-from bot.validation import looks_like_a_question
+from bot.validation import looks_like_a_question, only_acknowledges
 from handlers.fees import chat as fees
 from handlers.human import chat as human
 from handlers.human import office_hours
@@ -39,6 +39,8 @@ def start_feedback(ctx):
         return tickets.show_own(ctx)
     if ctx.message.kind != "event" and _submits_nothing(ctx.text):  # "没问题 提交" with no form open
         return ctx.reply("feedback.nothing_to_submit")
+    if ctx.message.kind != "event" and only_acknowledges(ctx.text):  # "行了 没问题": a closing word, no feedback
+        return ctx.reply("smalltalk.ok")
     if ctx.message.kind != "event" and len(ctx.text) < _rules()["draft_min_chars"] and fees.asks_for_invoice(ctx.text):
         return fees.start_invoice(ctx)  # "开个收据" heard as a request for the secretariat: the invoice's details
     if ctx.message.kind != "event" and asks_who_will_know(ctx.text):
