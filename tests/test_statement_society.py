@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from handlers.fees import dues
 from storage.fees import find_payer, payments_of
-from storage.members import insert_member
+from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
 from tests.cli import command, statement_imported
 
@@ -100,3 +100,28 @@ def test_a_remark_naming_other_years_than_the_money_would_pay_is_held(env, db, t
     assert (held[8]["named"], held[8]["booked"]) == ("2026 年", "2024 年")
     assert "2024 年" in statement_printed(env, path)
     assert booked(db, "HNKX202100047") == [] and booked(db, "HNKX201500049") == []
+
+
+def test_a_mobile_a_member_shares_with_the_unit_he_is_contact_of_pays_his_own_dues(env, db, tmp_path):
+    members(db, ("HNKX201300301", "马俊峰", "13839561207"))
+    with transaction(db):
+        insert_unit(db, {"unit_no": "DW008", "name": "示范规划建筑设计研究院有限公司", "contact_name": "马俊峰",
+                         "contact_mobile": "13839561207"}, actor="test")
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-09-09 08:57:12", None, REGULAR, "财付通支付科技有限公司", "13839561207 会费"),
+    ])
+    report = statement_imported(env, path)
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201300301")]
+
+
+def test_a_number_of_one_member_beside_another_member_s_name_is_left_for_a_person(env, db, tmp_path):
+    members(db, ("HNKX202300047", "余海波", "18867127887"), ("HNKX202300019", "康丽", "15177766275"))
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-10-16 22:15:03", None, REGULAR, "康丽", "HNKX202300047 康丽 会费"),
+        ("2026-10-17 09:00:00", None, REGULAR, "余海波", "HNKX202300047会费"),
+    ])
+    report = statement_imported(env, path)
+    assert [r["row"] for r in report["recorded"]] == [7]
+    [conflict] = report["ambiguous"]
+    assert conflict["row"] == 6 and set(conflict["candidates"]) == {"HNKX202300047", "HNKX202300019"}
+    assert "余海波" in statement_printed(env, path) and booked(db, "HNKX202300019") == []

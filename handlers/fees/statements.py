@@ -88,7 +88,7 @@ PROBLEM_COLUMNS = {
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
-    "names_conflict": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
+    "names_conflict": "memo", "number_names_other": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
     "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
 }
 
@@ -742,10 +742,11 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
         if payer is None:
             raise RowProblem("unmatched", "no_such_number", column=_column_of(values, "member_no", header),
                              number=number)
+        _another_named(db, payer, values, context)
         return payer, _text("import.matched_by", column=header, how=_text("import.how.number"))
     mobile = _mobile_in(values)
     if mobile:
-        payers = find_payers_by_mobile(db, mobile[0])
+        payers = _member_over_unit(find_payers_by_mobile(db, mobile[0]), values)
         if len(payers) > 1:
             raise RowProblem("ambiguous", "ambiguous", column=_column_of(values, "mobile", mobile[1]),
                              candidates=[p["number"] for p in payers])
@@ -775,6 +776,33 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     if by_pinyin:
         return by_pinyin
     raise _likely_payer(db, name, values, context) or RowProblem("unmatched", "no_key")
+
+
+def _another_named(db, payer: dict, values: dict, context: dict) -> None:
+    """Raise when the row names another member than the one its number is (HNTJ202300047 is 余海波's,
+    payer and remark say 康丽): a number mistyped, or paying for someone; a person tells which."""
+    if payer["kind"] != "member":
+        return
+    said = re.sub(r"\s", "", " ".join([normalise(values.get("name")), _memo_text(values)]))
+    if "".join(payer["name"].split()) in said:
+        return
+    names = _names_standing_alone(context["names"], _memo_text(values)) if context["names"] else []
+    others = [p for name in dict.fromkeys([normalise(values.get("name")), *names]) if name
+              for p in find_payers_by_name(db, name) if p["kind"] == "member" and p["number"] != payer["number"]]
+    if others:
+        raise RowProblem("ambiguous", "number_names_other", number=payer["number"], name=payer["name"],
+                         other=others[0]["name"], candidates=[payer["number"], *(p["number"] for p in others)])
+
+
+def _member_over_unit(payers: list[dict], values: dict) -> list[dict]:
+    """A mobile a member shares with the unit whose contact he is: the member, when the amount is his
+    dues and not the unit's (200 from 马俊峰's mobile, the contact of a unit paying 2000 a year)."""
+    amount = _amount(values.get("amount"))
+    members = [p for p in payers if p["kind"] == "member"]
+    if len(members) != 1 or len(payers) == 1 or not amount:
+        return payers
+    fits = [p for p in payers if dues.years_for_amount(p["category"], amount) is not None]
+    return members if fits == members else payers
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
