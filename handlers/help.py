@@ -143,7 +143,7 @@ def common_question(text: str) -> str | None:
 def about_society(ctx):
     """"学会在哪里", "周末上班吗", "有没有会员微信群": a question about the society itself, answered from
     content/ ([[about.questions]]) whatever the router guessed; None when the message is none of them."""
-    question = _about_asked(ctx.text, lambda: state.recent_topic(ctx.redis, ctx.openid))
+    question = _about_asked(ctx.text, lambda: state.recent_topic(ctx.turn))
     if question is None or (ctx.flow is not None and f"{ctx.flow['name']}/{ctx.flow['step']}" in question.get("defers_to", ())):
         return None  # "多久能挂出来" right after a posting was passed on: that step's own answer, with its number
     if question.get("then_flow"):  # "收费不" after how to post: the posting's details are still taken next

@@ -84,6 +84,7 @@ class MemberTurn:
         self.language: str | None = None  # the language remembered for the member (remember_language)
         self.last_routed: str | None = None  # the member's last routed message (remember_last_routed)
         self.inbox_mark: str = ""  # the member's inbox mark as read with the turn ("" none; see inbox_seen_empty)
+        self.topic: str | None = None  # what the member's last answer was about (remember_topic)
         self.inbox_empty = False  # end_message marks the inbox empty (seen_inbox_empty)
         # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
         # made at once for after its reply (bot.conversation.Context.after_reply).
@@ -96,11 +97,12 @@ class MemberTurn:
         self.told_late = ""
 
     def _took(self, raw_flow: bytes | None, raw_language: bytes | None, raw_last_routed: bytes | None,
-              raw_inbox_mark: bytes | None) -> None:
+              raw_inbox_mark: bytes | None, raw_topic: bytes | None) -> None:
         self.taken, self.flow, self._raw_flow = True, json.loads(raw_flow) if raw_flow else None, raw_flow
         self.language = raw_language.decode() if raw_language else None
         self.last_routed = raw_last_routed.decode() if raw_last_routed else None
         self.inbox_mark = raw_inbox_mark.decode() if raw_inbox_mark else ""
+        self.topic = raw_topic.decode() if raw_topic else None
 
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
@@ -117,12 +119,13 @@ class MemberTurn:
 
 # Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
 _BEGIN_MESSAGE_SCRIPT = Script(None, b"""
--- KEYS: claim, lock, flow, language, last routed, inbox mark[, window]
+-- KEYS: claim, lock, flow, language, last routed, inbox mark, topic[, window]
 -- ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
-if KEYS[7] then redis.call('set', KEYS[7], ARGV[5], 'EX', ARGV[6]) end
+if KEYS[8] then redis.call('set', KEYS[8], ARGV[5], 'EX', ARGV[6]) end
 if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
-return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5]), redis.call('get', KEYS[6])}
+return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5]), redis.call('get', KEYS[6]),
+        redis.call('get', KEYS[7])}
 """)
 
 # The flow is written back only while the lock is still ours: a handler that outlived the
@@ -235,7 +238,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     """
     turn = MemberTurn(openid)
     keys = [_dedupe_key(message_key), _lock_key(openid), flow_key(openid), _about_member_key("language", openid),
-            _last_routed_key(openid), inbox_mark_key(openid)]
+            _last_routed_key(openid), inbox_mark_key(openid), _about_member_key("topic", openid)]
     args = [PENDING, claim_ttl, turn.token, int(LOCK_HOLD_SECONDS * 1000)]
     if window:
         kind, seconds, messages = window
@@ -258,7 +261,8 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
             pipe.get(flow_key(turn.openid))
             pipe.get(_about_member_key("language", turn.openid))
             pipe.get(_last_routed_key(turn.openid))
-            taken, *raw = pipe.get(inbox_mark_key(turn.openid)).execute()
+            pipe.get(inbox_mark_key(turn.openid))
+            taken, *raw = pipe.get(_about_member_key("topic", turn.openid)).execute()
         if taken:
             turn._took(*raw)
         elif time.monotonic() >= deadline:
@@ -481,23 +485,21 @@ def record_failed_binding(r: redis.Redis, openid: str, now) -> int:
 
 # --- what a member was last talking about ---------------------------------------------
 # A picture sent right after asking about dues is a transfer receipt: the chat keeps the
-# topic of the last answer for a while (it is not a flow, so no form is in the way).
+# topic of the last answer for a while (it is not a flow, so no form is in the way). Written
+# for the member's next message, read back by that message's begin_message (MemberTurn.topic).
 
 def _about_member_key(what: str, openid: str) -> str:
     return f"{key_prefix()}{what}:{openid}"
-
-
-def _recalled(r: redis.Redis, what: str, openid: str) -> str | None:
-    value = r.get(_about_member_key(what, openid))
-    return value.decode() if isinstance(value, bytes) else value
 
 
 def remember_topic(r: redis.Redis, openid: str, topic: str, ttl_seconds: int = 1800) -> None:
     _set_for_next_message(r, openid, _about_member_key("topic", openid), topic, ttl_seconds)
 
 
-def recent_topic(r: redis.Redis, openid: str) -> str | None:
-    return _recalled(r, "topic", openid)
+def recent_topic(turn: MemberTurn) -> str | None:
+    """What the member's last answer was about (remember_topic), read with their turn (begin_message):
+    no round trip of its own, and a message answered at once needs no Redis for it."""
+    return turn.topic
 
 
 # --- the language a member writes in (bot/language.py) ------------------------------------

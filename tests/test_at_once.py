@@ -340,3 +340,16 @@ def test_a_write_made_at_once_costs_no_statement_beside_it(wire, db, app):
     assert human_tickets(db, member) == ["我要找人工客服"]
     assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家猫不吃饭怎么办 138****5678"]
     assert not [sql for sql in statements if sql.lower().startswith("pragma")]
+
+
+def test_a_message_with_words_of_a_followup_entry_is_answered_at_once(wire, monkeypatch):
+    """What the member's last answer was about (the fraud warning's topic) comes back with their turn
+    (begin_message's script), not from a Redis read of its own: '会费付了没有' has words of an entry read
+    only after that topic ('付了'), and is answered in the request thread (the read refused it at once
+    and sent it to the pool before); after the warning, the same words get the entry's answer."""
+    answered_in = threads_answering(monkeypatch, INTENT_HANDLERS, "fee_status")
+    member = new_member()
+    assert wire.say(member, "会费付了没有") == wire.say(new_member(), "会费付了没有")
+    assert answered_in == [True, True]
+    assert "110" in wire.say(member, "有人打电话说我会员资格要失效了 让我转账到个人账户")
+    assert "110" in wire.say(member, "我已经转了300了")

@@ -290,7 +290,7 @@ def _category_named(text: str) -> str | None:
 def doubts_the_fee(ctx) -> bool:
     """"不对吧，我记得没这么多" right after a fee was given: the figure doubted."""
     return bool(ctx.text) and _mentions(ctx.text, "doubt") and \
-        state.recent_topic(ctx.redis, ctx.openid) in (FEE_TABLE_TOPIC, "fees")
+        state.recent_topic(ctx.turn) in (FEE_TABLE_TOPIC, "fees")
 
 
 def fee_doubted(ctx):
@@ -310,7 +310,7 @@ def category_follow_up(ctx):
             if any(word in text for word in words)]
     if len(said) != 1 or said[0] not in dues.fee_rules()["yearly"]:
         return None
-    if state.recent_topic(ctx.redis, ctx.openid) not in (FEE_TABLE_TOPIC, "fees"):
+    if state.recent_topic(ctx.turn) not in (FEE_TABLE_TOPIC, "fees"):
         return None
     return ctx.reply("fees.category_fee", line=_schedule_line(said[0]))
 

@@ -114,7 +114,7 @@ def keep_image(ctx):
     kept with that ticket for the secretariat, not refused. None: the bot's usual answer."""
     url = ctx.message.extra.get("url") or ctx.message.extra.get("media_id") or ""
     line = content.text("tickets.image_line", url=url)
-    if state.recent_topic(ctx.redis, ctx.openid) == "fees":
+    if state.recent_topic(ctx.turn) == "fees":
         ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), line)
         return ctx.reply("tickets.receipt_kept", ticket_no=ticket_no)
     ticket = latest_open_ticket(ctx.db, ctx.openid)
