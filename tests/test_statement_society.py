@@ -125,3 +125,19 @@ def test_a_number_of_one_member_beside_another_member_s_name_is_left_for_a_perso
     [conflict] = report["ambiguous"]
     assert conflict["row"] == 6 and set(conflict["candidates"]) == {"HNKX202300047", "HNKX202300019"}
     assert "余海波" in statement_printed(env, path) and booked(db, "HNKX202300019") == []
+
+
+def test_a_unit_the_units_list_says_was_renamed_is_paid_for_in_its_new_name(env, db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["序号", "单位名称", "联系人", "联系电话", "单位会员编号", "2026年会费", "备注"])
+    sheet.append([1, "新乡市示范建筑设计研究院", "赵丽萍", "13703730001", "DW009", "欠2026",
+                  "2026年4月改名为“新乡市示范规划建筑设计研究院有限公司”"])
+    book.save(tmp_path / "单位会员.xlsx")
+    report = command("units")[1](env, "import", tmp_path / "单位会员.xlsx")
+    assert any("新乡市示范规划建筑设计研究院有限公司" in str(check) for check in report["checks"])
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-09-22 10:45:13", None, dues.yearly_fee("unit"), "新乡市示范规划建筑设计研究院有限公司", "2026年会费"),
+    ])
+    report = statement_imported(env, path)
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "DW009")]

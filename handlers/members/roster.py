@@ -413,7 +413,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
-                 "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing")
+                 "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -766,7 +766,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         fields["remarks"] = remarks
     else:
         fields.pop("remarks", None)
-    return (_unit_fields(fields) if unit else fields), problems, notices
+    if unit:
+        return _renamed(sheet, row, _unit_fields(fields), values.get("remarks"), notices), problems, notices
+    return fields, problems, notices
 
 
 def kept_in_remarks(sheet: Sheet) -> list[Column]:
@@ -1131,6 +1133,21 @@ def _former_names(remarks) -> list[str]:
     words = "|".join(map(re.escape, _membership()["roster"]["former_name"]["words"]))
     return [re.sub(r"[（(].*$", "", name) for name in
             re.findall(rf"(?:{words})[:：\s]*([^，,；;。\s]+)", normalise(remarks))]
+
+
+def _renamed(sheet: Sheet, row: int, unit: dict, remarks, notices: list[Problem]) -> dict:
+    """A unit its remarks say was renamed (2026年4月改名为“新乡市规划建筑设计研究院有限公司”): the new name is
+    its name and the name listed an earlier one, so a transfer in either name is the unit's."""
+    words = "|".join(map(re.escape, _membership()["roster"]["new_name"]["words"]))
+    found = re.search(rf"(?:{words})[:：\s]*[“\"「『]?([^”\"」』，,；;。\s]{{4,}})", normalise(remarks))
+    old = unit.get("name")
+    if not found or not old or unit_name_key(found.group(1)) == unit_name_key(old):
+        return unit
+    earlier = [name for name in (unit.get("former_names") or "").split("、") if name]
+    unit.update(name=found.group(1), former_names="、".join(dict.fromkeys([*earlier, old])))
+    notices.append(Problem(row, sheet.columns.get("remarks"), _shown(remarks), "renamed",
+                           {"name": unit["name"], "old": old}))
+    return unit
 
 
 def _individual_category_names() -> set[str]:
