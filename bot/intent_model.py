@@ -266,11 +266,14 @@ def current_keywords(candidates_of: Candidates) -> Model | None:
     if _keyword_model is None:
         with _lock:
             if _keyword_model is None:
-                key = fingerprint()
-                model, _ = _cached(CACHE_DIR / f"{key}.keywords.npz", key,
-                                   lambda: train_keywords(load_examples(), candidates_of, key))
-                _keyword_model = model or False
+                _keyword_model = _keywords_of(fingerprint(), candidates_of)
     return _keyword_model or None
+
+
+def _keywords_of(key: str, candidates_of: Candidates) -> Model | bool:
+    """The keyword model of the examples `key` fingerprints, loaded or trained and kept; False: none to learn."""
+    model, _ = _cached(CACHE_DIR / f"{key}.keywords.npz", key, lambda: train_keywords(load_examples(), candidates_of, key))
+    return model or False
 
 
 def save(model: Model, path: Path) -> None:
@@ -335,10 +338,11 @@ def current(featurize: Featurize) -> Model:
     return _model
 
 
-def reload(featurize: Featurize) -> tuple[Model, bool]:
-    """Pick up new examples now (after the console labelled one): load or train, then swap."""
+def reload(featurize: Featurize, candidates_of: Candidates) -> tuple[Model, bool]:
+    """Pick up new examples now (after the console labelled one): load or train both models, then swap, so
+    that no member's job question waits for the keyword model's training after it."""
     global _model, _keyword_model
     with _lock:
         model, _, trained = build(featurize)
-        _model, _keyword_model = model, None
+        _model, _keyword_model = model, _keywords_of(model.key, candidates_of)
     return model, trained

@@ -75,3 +75,19 @@ def test_a_wrong_intent_is_refused_and_unit_contacts_cannot_open_the_page(client
     client.post("/admin/logout", data={"csrf_token": csrf(client, "/admin/")})
     log_in(client, "unit1")
     assert client.get("/admin/misunderstood/").status_code == 403
+
+
+def test_after_retraining_the_next_job_question_waits_for_no_training(client, config, db, users, examples, monkeypatch):
+    """Retraining in the console readies the job keyword model with the intent model: the next member's job
+    question is answered with it, not after training it (a slow first answer after every retraining)."""
+    monkeypatch.setattr(intent_model, "_keyword_model", None)
+    with examples.open("a", encoding="utf-8") as f:
+        f.write(json.dumps({"text": "郑州有没有出纳的岗位 我媳妇是会计", "intent": "jobs", "slots": {"keywords": ["出纳"]}},
+                           ensure_ascii=False) + "\n")
+    log_in(client, "staff1")
+    assert "新的理解已生效" in page(post(client, "/admin/misunderstood/retrain", follow_redirects=True))
+    trained = []
+    train = intent_model.train_keywords
+    monkeypatch.setattr(intent_model, "train_keywords", lambda *args: trained.append(args) or train(*args))
+    Member(client, config, "o_seeker").says("郑州 我老婆是小学老师 想找个会计的工作")
+    assert trained == []

@@ -11,7 +11,7 @@ from flask import Blueprint, redirect, request, url_for
 
 from bot import intent_model
 from bot.admin.ui import actor, current_page, db, or_404, past_the_end, render, say_done, say_not_done, t, texts
-from bot.router import INTENTS, analyse, feature_names_of
+from bot.router import INTENTS, analyse, feature_names_of, job_keyword_candidates
 from storage import misunderstood as store
 
 bp = Blueprint("misunderstood", __name__, url_prefix="/misunderstood")
@@ -50,7 +50,7 @@ def label(row_id: int):
 @bp.post("/retrain")
 def retrain():
     """Train on the examples as they are now and use the model in this process at once."""
-    model, trained = intent_model.reload(feature_names_of)
+    model, trained = intent_model.reload(feature_names_of, job_keyword_candidates)
     say_done("misunderstood.retrained" if trained else "misunderstood.up_to_date",
              examples=len(intent_model.load_examples()))
     return redirect(url_for(".index"))
