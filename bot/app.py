@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from bot import intent_model
+from bot import clock, intent_model
 from bot.config import CONTENT_DIR, Config, load_config, load_dotenv_file
 from bot.conversation import AtOnceRecord
 from bot.privacy import configure_logging
@@ -98,6 +98,7 @@ def create_app(config: Config | None = None) -> Flask:
         load_dotenv_file()
         config = load_config()
     configure_logging(secrets=config.secret_values())
+    clock.use_society_zone()
     import handlers
 
     handlers.register()

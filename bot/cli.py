@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from bot import content
+from bot import clock, content
 from bot.commands import click_words
 from bot.commands.common import cli_help
 from bot.commands.common import load_settings as _config
@@ -36,6 +36,7 @@ class _Commands(click.Group):
 @click.pass_context
 def main(ctx, society):
     """学会公众号服务助手。"""
+    clock.use_society_zone()
     if society:  # every command below works on that society's own store, keys and queue
         from bot.platform.accounts import check_society_served
 

@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import redis
 from croniter import croniter
 
-from bot import content
+from bot import clock, content
 from bot.config import Config, load_config
 from bot.periodic import JobFunction, JobRun, declared_jobs
 from bot.outbound import enqueue
@@ -97,11 +97,10 @@ def table() -> dict[str, Entry]:
     settings = content.load_toml("schedule.toml")
     entries = {}
     for name, job in settings["jobs"].items():
-        zone_name = job.get("timezone", settings["timezone"])
         try:
-            zone = ZoneInfo(zone_name)
+            zone = ZoneInfo(job["timezone"]) if "timezone" in job else clock.zone()
         except (ZoneInfoNotFoundError, ValueError):
-            raise ScheduleError(f"content/schedule.toml [jobs.{name}]: unknown timezone {zone_name!r}") from None
+            raise ScheduleError(f"content/schedule.toml [jobs.{name}]: unknown timezone {job['timezone']!r}") from None
         if not croniter.is_valid(job["cron"]):
             raise ScheduleError(f"content/schedule.toml [jobs.{name}]: cron {job['cron']!r} is not a cron line")
         entries[name] = Entry(name, job["cron"], zone)
@@ -242,22 +241,16 @@ def _execute(db, r: redis.Redis, config: Config, run_id: int, name: str, at: dat
 
 # --- what the console and `schedule list` show ---------------------------------------------------
 
-def shown_zone() -> ZoneInfo:
-    """The timezone the secretariat reads run times in: content/schedule.toml's own (北京时间), whatever
-    zone one job's timetable is kept in and wherever the server's clock stands."""
-    return ZoneInfo(content.load_toml("schedule.toml")["timezone"])
-
-
 def overview(db, now: datetime) -> list[dict]:
     """Each job of the table: when it runs (in its timezone), its last run and outcome, its next run
-    (the times in shown_zone)."""
+    (the times in the society's zone)."""
     last = store.last_runs(db)
     jobs = []
     for entry in table().values():
         next_run = entry.next_after(now)
         jobs.append({"job": entry.name, "title": job_title(entry.name), "cron": entry.cron,
                      "timezone": entry.zone.key, "next_run": _iso(next_run),
-                     "next_run_text": _shown(next_run.astimezone(shown_zone())),
+                     "next_run_text": clock.shown(next_run.isoformat()),
                      "last_run": described(last.get(entry.name))})
     return jobs
 
@@ -268,11 +261,11 @@ def recent_runs(db, limit: int) -> list[dict]:
 
 
 def described(run: dict | None) -> dict | None:
-    """A run as the secretariat reads it: its time in shown_zone, its outcome in words."""
+    """A run as the secretariat reads it: its time in the society's zone, its outcome in words."""
     if run is None:
         return None
     return dict(run, title=job_title(run["job"]),
-                at_text=_shown(datetime.fromisoformat(run["started_at"] or run["queued_at"]).astimezone(shown_zone())),
+                at_text=clock.shown(run["started_at"] or run["queued_at"]),
                 status_text=content.text(f"schedule.statuses.{run['status']}"),
                 trigger_text=content.text(f"schedule.triggers.{run['trigger']}"),
                 outcome_text=run["error"] if run["status"] == store.FAILED else summary_text(run["job"], run["summary"]))
@@ -285,10 +278,6 @@ def job_title(job: str) -> str:
 def summary_text(job: str, summary) -> str:
     """What a run did, in a line (content/replies/schedule.toml)."""
     return content.text(f"schedule.summaries.{job}", **summary) if isinstance(summary, dict) else ""
-
-
-def _shown(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def _now() -> datetime:

@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, abort, redirect, request, url_for
 
 from handlers.members import membership
+from bot import clock
 from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, t
 from storage import admin as admin_store
 from storage import members as store
@@ -33,7 +34,7 @@ def index():
 def _list_page(status: str, ticked: frozenset = frozenset(), reason: str = ""):
     """The list; after a refused decision, the boxes ticked and the reason typed are kept."""
     rows = admin_store.list_applications(db(), status)
-    items = [dict(membership.application_view(db(), a), decided_at=(a["decided_at"] or "")[:16].replace("T", " "),
+    items = [dict(membership.application_view(db(), a), decided_at=clock.shown(a["decided_at"]),
                   decided_by=a["decided_by"], reason=a["reason"]) for a in rows]
     return render("applications.html", items=items, status=status, statuses=STATUSES, ticked=ticked,
                   reason=reason)

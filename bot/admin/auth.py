@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, session, url_for
 
+from bot import clock
 from bot.admin.accounts import EVERYONE, PROVINCE, log_in, session_stamp
 from bot.admin.ui import allow, config, db, now, public, render, say_done, t
 from bot.platform import console as platform_console
@@ -37,7 +38,7 @@ def sign_in(database, table: str, session_key: str, heading: str | None = None):
             platform_console.remember_society()  # with the platform: the society signed in to
             return redirect(_next_url())
         if refusal["reason"] == "locked":
-            error = t("login.locked", until=refusal["until"].strftime("%H:%M"),
+            error = t("login.locked", until=refusal["until"].astimezone(clock.zone()).strftime("%H:%M"),
                       minutes=config().admin_lockout_minutes)
         else:
             error = t("login.wrong")

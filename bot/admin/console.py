@@ -15,7 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, province, schedule, tickets, users)
-from bot import content
+from bot import clock, content
 from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, as_province_user, session_stamp
 from bot.platform import console as platform_console
 from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
@@ -156,6 +156,10 @@ def _menu() -> list[dict]:
     return [{"url": url_for(endpoint), "text": t(f"nav.{key}"), "key": key,
              "current": here.startswith(endpoint.rsplit(".", 1)[0] + ".")}
             for endpoint, key in MENU if me["role"] in roles_of(views[endpoint])]
+
+
+# A stored time as read in the society's zone, in any template and in macros imported without context.
+console.add_app_template_global(clock.shown, "when")
 
 
 @console.context_processor

@@ -16,7 +16,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
-from bot import content, delivery
+from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
 from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
@@ -183,7 +183,7 @@ def send(item_no: str):
     """Queue the item for everyone it reaches; whoever is already queued or sent is not queued again."""
     item = _item_or_404(item_no)
     if item["publish_at"] > now_iso():
-        say_not_done(t("news.not_yet_titled", title=item["title"], date=item["publish_at"][:16].replace("T", " ")))
+        say_not_done(t("news.not_yet_titled", title=item["title"], date=clock.shown(item["publish_at"])))
     else:
         people = recipients(db(), item)
         if not people:

@@ -2,7 +2,7 @@
 the latest runs, and a button that runs a job now (recorded as a manual run, like the commands).
 
 A job's timetable is said in its own timezone (the one it is read in); the runs' times are all shown
-in the schedule's timezone, 北京时间, and the page says so (bot.scheduler.shown_zone).
+in the society's timezone, 北京时间, and the page says so (bot.clock).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 
 from flask import Blueprint, abort, current_app, redirect, url_for
 
-from bot import scheduler
+from bot import clock, scheduler
 from bot.admin.ui import actor, actor_text, config, db, now, redis_client, render, say_done, say_not_done, t
 from storage.schedule import FAILED
 
@@ -23,7 +23,7 @@ def index():
     jobs = [dict(job, last_run=_with_who(job["last_run"]), when=when_text(job["cron"], job["timezone"]))
             for job in scheduler.overview(db(), now())]
     recent = [_with_who(run) for run in scheduler.recent_runs(db(), RECENT)]
-    return render("schedule.html", jobs=jobs, recent=recent, zone=zone_name(scheduler.shown_zone().key))
+    return render("schedule.html", jobs=jobs, recent=recent, zone=zone_name(clock.zone().key))
 
 
 @bp.post("/<job>/run")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content
+from bot import clock, content
 from handlers.tickets import replies as ticket_replies
 from bot.admin.ui import (actor, current_page, db, or_404, past_the_end, redis_client, render, say_done,
                           say_not_done, t)
@@ -57,7 +57,7 @@ def _act(ticket_no: str, change, done: str):
     try:
         ticket, _ = change()
     except Refused as refused:
-        say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **refused.facts))
+        say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **clock.with_times_shown(refused.facts)))
         return _ticket_page(ticket_no, request.form.get("text", "")), 400
     except ticket_replies.NoticeNotSent as failed:
         say_not_done(content.text("tickets_cli.notify_failed", ticket_no=failed.ticket["ticket_no"],

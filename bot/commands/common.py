@@ -9,7 +9,7 @@ from functools import wraps
 
 import click
 
-from bot import content
+from bot import clock, content
 from bot.config import ConfigError, load_config, load_dotenv_file
 
 
@@ -36,13 +36,11 @@ _TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 def shown(fields: dict) -> dict:
     """Fields as a secretariat reads them on screen: nothing is "—" (never "None"), a stored
     timestamp is local time to the minute (never ISO with a UTC offset)."""
-    from handlers.members.membership import local_time
-
     def word(value):
         if value is None or value == "":
             return content.text("cli.blank")
         if isinstance(value, str) and _TIMESTAMP.match(value):
-            return local_time(value)
+            return clock.shown(value)
         return value
     return {key: word(value) for key, value in fields.items()}
 

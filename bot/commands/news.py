@@ -17,8 +17,7 @@ from pathlib import Path
 
 import click
 
-from bot import content, delivery
-from handlers.members.membership import local_time
+from bot import clock, content, delivery
 from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
@@ -239,7 +238,7 @@ def status(item):
             click.echo(_text("uncertain_title", count=len(d["uncertain"])))
             for row in d["uncertain"]:
                 click.echo(_text("uncertain_line", name=row["name"] or "—", member_no=row["member_no"] or "—",
-                                 at=local_time(row["updated_at"]),
+                                 at=clock.shown(row["updated_at"]),
                                  read=_text("uncertain_read" if row["read_at"] else "uncertain_unread")))
             click.echo(_text("uncertain_hint", item_no=d["item_no"]))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot import content, sheet_import
+from bot import clock, content, sheet_import
 from bot.commands.common import cli_help, json_option, open_store, shown
 from bot.commands.members import NotDone, actor_option
 from bot.spreadsheets import SheetError
@@ -45,7 +45,7 @@ def refusals(section: str):
             try:
                 return command(*args, **kwargs)
             except Refused as refused:
-                raise NotDone(content.text(f"{section}.refused.{refused.reason}", **refused.facts)) from None
+                raise NotDone(content.text(f"{section}.refused.{refused.reason}", **clock.with_times_shown(refused.facts))) from None
             except SheetError as bad:
                 raise NotDone(content.text(f"sheet_import.sheet_{bad.reason}", **bad.facts)) from None
         return wrapper

@@ -12,18 +12,17 @@ import re
 import shutil
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import requests
 
-from bot import content
+from bot import clock, content
 from bot.config import DEV_ADMIN_SECRET_KEY, Config
 from bot.privacy import hide_secrets
 
 MIN_FREE_BYTES = 1 << 30  # 1 GiB
 MIN_FREE_SHARE = 0.05
 REPLICA_LAG_SECONDS = 600  # the store changed this long after the replica did: replication stopped
-SHANGHAI = timedelta(hours=8)
 
 
 @dataclass
@@ -136,8 +135,11 @@ def check_workers(config: Config, services) -> dict:
 
 
 def check_timezone(config: Config, services) -> dict:
+    """The society's zone is this process's local time (bot.clock), whatever the server's own: a
+    machine without the zone's data (tzdata) silently keeps UTC instead."""
+    clock.use_society_zone()
     offset = datetime.now().astimezone().utcoffset()
-    if offset != SHANGHAI:
+    if offset != datetime.now(clock.zone()).utcoffset():
         raise Failed("timezone", offset=str(offset))
     return {}
 

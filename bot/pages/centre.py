@@ -12,6 +12,7 @@ from flask import abort, redirect, request, url_for
 
 from handlers.events import check_in
 from handlers.fees import dues
+from bot import clock
 from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import db, openid, render, t, today
@@ -74,7 +75,7 @@ def _ticket_view(ticket: dict, with_replies: bool) -> dict:
             "body": ticket["body"], "created": ticket["created_at"][:10],
             "status": t(f"tickets.{ticket['status']}")}
     if with_replies:
-        view["replies"] = [{"text": r["text"], "at": r["at"][:16].replace("T", " ")}
+        view["replies"] = [{"text": r["text"], "at": clock.shown(r["at"])}
                            for r in replies_to(db(), ticket["id"])]
     return view
 

@@ -357,7 +357,7 @@ def registrant_table(people: list[dict]) -> tuple[list[str], list[list]]:
     mobiles: the file organisers are given, from the CLI or the console."""
     texts = content.replies()["events_cli"]
     rows = [[n, p["name"], p["work_unit"] or "", p["mobile"] or "", texts["status"][p["status"]], p["checkin_code"],
-             p["created_at"][:16].replace("T", " ")] for n, p in enumerate(people, 1)]
+             clock.shown(p["created_at"])] for n, p in enumerate(people, 1)]
     return list(texts["registrant_columns"].values()), rows
 
 

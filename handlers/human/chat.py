@@ -7,7 +7,7 @@ and what the bot can do meanwhile.
 import re
 from datetime import datetime
 
-from bot import content
+from bot import clock, content
 from handlers.human import office_hours
 from handlers.members.profile import refuse_someone_elses_details
 from bot.registry import handles
@@ -66,5 +66,5 @@ def asks_for_contact(text: str) -> bool:
 
 def _since(created_at: str) -> str:
     """"12月5日 16:20" of an ISO time."""
-    moment = datetime.fromisoformat(created_at[:19])
+    moment = datetime.fromisoformat(created_at).astimezone(clock.zone())
     return f"{moment.month}月{moment.day}日 {moment.hour}:{moment.minute:02d}"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import date
 from typing import Callable
 
 import redis
 
-from bot import content, delivery
+from bot import clock, content, delivery
 from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_id_number, mask_mobile, mask_personal
@@ -85,7 +85,7 @@ def changes_text(changes: dict, full: bool = False, name=None, value=None) -> st
 
 def explain(refused: store.Refused) -> str:
     """A refusal from the store as one Chinese sentence with its facts."""
-    facts = dict(refused.facts)
+    facts = clock.with_times_shown(refused.facts)
     if "status" in facts:
         facts["status"] = label("statuses", facts["status"])
     if "category" in facts:
@@ -95,19 +95,6 @@ def explain(refused: store.Refused) -> str:
     if "max_share" in facts:
         facts["share"] = percent(facts["max_share"])
     return say(f"cli_refused.{refused.reason}", **facts)
-
-
-def local_time(value: str | None) -> str:
-    """A stored timestamp (ISO with its offset) as the secretariat reads it: local time, to the minute."""
-    if not value:
-        return ""
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M") if len(str(value)) > 10 else moment.strftime("%Y-%m-%d")
 
 
 def search_text(text: str) -> str:
@@ -217,7 +204,7 @@ def action_text(code: str) -> str:
 
 def history_line(item: dict) -> str:
     """One history_view on one line: when, who, what, why, and the changes."""
-    parts = [item["at"][:16].replace("T", " "), item.get("actor_name") or item["actor"], action_text(item["action"])]
+    parts = [clock.shown(item["at"]), item.get("actor_name") or item["actor"], action_text(item["action"])]
     if item["reason"]:
         parts.append(f"{label('fields', 'reason')}：{item['reason']}")
     if item["detail"]:
@@ -236,7 +223,7 @@ def application_view(db, application: dict) -> dict:
         "work_unit": data.get("work_unit"),
         "invite_unit": unit and unit["name"],
         "mobile": mask_mobile(data.get("mobile") or data.get("contact_mobile") or ""),
-        "applied_at": application["created_at"][:10],
+        "applied_at": clock.shown(application["created_at"])[:10],
     }
 
 
@@ -454,7 +441,7 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         lines.append(("conflicts_title", say("cli_roster.conflicts_title_overwritten" if overwritten
                                              else "cli_roster.conflicts_title")))
     for c in d["conflicts"]:
-        when = say("cli_roster.conflict_when", at=local_time(c["at"]), actor=c["actor"]) if c["at"] else ""
+        when = say("cli_roster.conflict_when", at=clock.shown(c["at"]), actor=c["actor"]) if c["at"] else ""
         lines.append(("conflict", say("cli_roster.conflict", **dict(
             c, field=c["label"], stored=c["stored_text"], file=c["file_text"], when=when))))
     lines += [("updated", say("cli_roster.updated", **dict(u, changes=changes_text(u["changes"], full=True))))

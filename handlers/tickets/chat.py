@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot import content, paging
+from bot import clock, content, paging
 from bot.registry import INTENT_HANDLERS, handles, step
 from storage import state
 from storage.tickets import (CLOSED, add_to_ticket, create_ticket, latest_open_ticket, list_tickets_of_member,
@@ -53,7 +53,7 @@ def _detail(ctx, ticket_id: int):
     answers = "\n".join(content.text("tickets.answer", date=reply["at"][:10], text=reply["text"])
                         for reply in replies_to(ctx.db, ticket_id))
     if ticket["status"] == CLOSED:
-        answers += "\n" + content.text("tickets.closed", date=ticket["closed_at"][:10],
+        answers += "\n" + content.text("tickets.closed", date=clock.shown(ticket["closed_at"])[:10],
                                        reason=ticket["close_reason"] or content.text("tickets.no_reason"))
     return ctx.reply("tickets.detail", ticket_no=ticket["ticket_no"], date=ticket["created_at"][:10],
                      category=ticket["category"], status=_status(ticket), body=ticket["body"],
