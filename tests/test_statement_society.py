@@ -141,3 +141,18 @@ def test_a_unit_the_units_list_says_was_renamed_is_paid_for_in_its_new_name(env,
     ])
     report = statement_imported(env, path)
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "DW009")]
+
+
+def test_namesakes_told_apart_by_the_workplace_a_remark_names(env, db, tmp_path):
+    with transaction(db):
+        for number, work_unit, mobile in (("HNKX201900027", "河南五建建设集团有限公司", "15068678951"),
+                                          ("HNKX202100011", "许昌市建筑设计院", "18073162475")):
+            insert_member(db, {"member_no": number, "name": "李军", "category": "regular", "mobile": mobile,
+                               "work_unit": work_unit, "paid_through": "2025-12-31"}, actor="test")
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-11-20 10:03:17", None, REGULAR, "李军", "许昌院 李军 会费"),
+        ("2026-11-21 10:03:17", None, REGULAR, "李军", "李军 会费"),
+    ])
+    report = statement_imported(env, path)
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX202100011")]
+    assert [r["row"] for r in report["ambiguous"]] == [7]
