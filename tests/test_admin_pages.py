@@ -102,6 +102,19 @@ def test_the_overdue_list_and_reminders(staff, redis_client):
     assert "已发送提醒" in page(done)
 
 
+def test_members_the_roster_marks_a_year_unpaid_between_paid_ones_are_listed_to_follow_up(staff, db):
+    """A roster's 2024 ✓ / 2025 blank / 2026 ✓ pays the member through 2026 and keeps 2025 as unpaid
+    (dues_unpaid): not overdue, never reminded, and shown nowhere, so nobody asked for 2025's dues."""
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202400077", "name": "丙三", "category": "regular",
+                           "paid_through": f"{date.today().year}-12-31", "dues_unpaid": "2025"}, actor="test")
+    listing = page(staff.get("/admin/dues/"))
+    gaps = listing.split("有欠缴年份的会员")[1]
+    assert "共 1 人" in gaps and "HNKX202400077" in gaps and "丙三" in gaps and "2025" in gaps
+    assert "补交2025年会费" in gaps
+    assert "HNKX202400077" not in listing.split("有欠缴年份的会员")[0]
+
+
 def test_the_collection_rate_shows_individuals_and_units_apart(staff, db):
     table = page(staff.get("/admin/dues/")).split("年会费收缴率")[1]
     assert "个人会员" in table and "单位会员" in table

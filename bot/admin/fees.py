@@ -60,6 +60,7 @@ def _dues_page(form):
     today = date.today()
     payers = list_dues_payers(db())
     return render("dues.html", overdue=_overdue(payers, today), collection=_collection(payers, today),
+                  gaps=[p for p in payers if p["dues_unpaid"] and not dues.is_exempt(p["category"])],
                   year=today.year, form=form,
                   method=dues.fee_rules()["default_method"],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
