@@ -232,8 +232,8 @@ def expire_postings(db: sqlite_utils.Database, today: str) -> list[dict]:
 # a question asked before costs one statement instead of FTS5's reads and bm25 (~1 ms a job
 # question, docs/benchmarks.md). The version is read before the read it keys: a change committed
 # between the two is at worst kept under the version before it, which no later statement reads.
-_KEPT_VERSIONS = 8  # boards (societies on the platform) or versions at once
-_KEPT_READS = 4096  # reads kept a version; past that, read and not kept
+_KEPT_VERSIONS = 4  # boards (societies on the platform) or versions at once
+_KEPT_READS = 512  # reads kept a version (a page of postings is ~10 KB); past that, all dropped: yesterday's go too
 _kept: dict[int, dict] = {}
 _kept_lock = threading.Lock()
 
@@ -254,8 +254,9 @@ def _kept_read(read):
         found = reads.get(key)
         if found is None:
             found = read(db, *args, **kwargs)
-            if len(reads) < _KEPT_READS:
-                reads[key] = found
+            if len(reads) >= _KEPT_READS:
+                reads.clear()
+            reads[key] = found
         if isinstance(found, list):
             return [dict(row) if isinstance(row, dict) else row for row in found]
         return dict(found) if isinstance(found, dict) else found

@@ -301,6 +301,18 @@ def test_a_change_to_the_board_by_another_process_is_seen_by_the_next_question(b
     assert any("jobs_fts" in statement for statement in ran)
 
 
+def test_what_is_kept_stays_within_its_bound_however_many_questions(board, monkeypatch):
+    """A worker serving for months keeps at most _KEPT_READS reads a board version (a new day's questions
+    start afresh), and at most _KEPT_VERSIONS versions (societies on the platform)."""
+    from storage import jobs
+
+    monkeypatch.setattr(jobs, "_KEPT_READS", 3)
+    for keyword in ("工程师", "算法", "化学", "电气", "农业", "产品"):
+        count_matches(board, JobQuery((keyword,)), NOW)
+    assert all(len(reads) <= 3 for reads in jobs._kept.values()) and len(jobs._kept) <= jobs._KEPT_VERSIONS
+    assert count_matches(board, JobQuery(("工程师",)), NOW) == 2
+
+
 def test_what_a_rolled_back_change_found_is_never_shown_after_it(board, new_store):
     reader, console = open_reader(new_store), open_database(new_store)
     engineers = JobQuery(("工程师",))
