@@ -65,6 +65,21 @@ def test_the_command_line_masks_id_numbers_unless_asked_full(env, db, units, tmp
     assert FULL[1] in cli(env, "members", "show", numbers(db)[1], "--full")
 
 
+def test_the_report_of_a_roster_imported_again_masks_the_id_numbers_in_the_remarks_it_changes(env, db, units,
+                                                                                              tmp_path):
+    """The branch sends its list again with a remark added: the report's line for the changed remarks names
+    the ID number masked (its mobiles stay whole, as the report's rule is for them), in the command's output
+    and in the report it prints as JSON; the store keeps it whole."""
+    path = branch_roster(tmp_path / "东区分会.xlsx")
+    imported(env, path)
+    book = load_workbook(path)
+    book.active["I3"] = "出国"
+    book.save(path)
+    for output in (cli(env, "members", "import", str(path), "--dry-run", "--json"), cli(env, "members", "import", str(path))):
+        assert MASKED[0] in output and FULL[0] not in output, output
+    assert find_members_by_mobile(db, "13600000401")[0]["remarks"] == f"退休；身份证号：{FULL[0]}；出国"
+
+
 def test_only_the_admin_sees_the_whole_id_number_in_the_console(env, client, users, units, db, tmp_path):  # noqa: F811
     imported(env, branch_roster(tmp_path / "东区分会.xlsx"))
     member_nos = numbers(db)

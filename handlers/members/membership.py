@@ -345,7 +345,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
     members, units = (created["members"], created["units"]) if created else (None, None)
     numbers = [m["member_no"] for m in members] if members else [f.get("member_no") for _, f in plan.new]
     unit_numbers_ = [u["unit_no"] for u in units] if units else [f.get("unit_no") for _, f in plan.new_units]
-    return {
+    return _id_numbers_masked({
         "file": file_name,
         "header_rows": sheet.header_rows,
         "rows": len(sheet.rows),
@@ -374,7 +374,19 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "fellow_cap": records.fellow_cap(db),
         "sheet": sheet.name,
         "records_as_of": roster.records_as_of(sheet),
-    }
+    })
+
+
+def _id_numbers_masked(value):
+    """The report with every ID card number in it masked (a remark changed, a conflict, a refused cell): it is
+    printed and shown to the staff, who see them masked; its mobiles stay whole, as the report's rule is."""
+    if isinstance(value, str):
+        return mask_id_number(value)
+    if isinstance(value, dict):
+        return {key: _id_numbers_masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(map(_id_numbers_masked, value))
+    return value
 
 
 def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, units: bool = False,
