@@ -198,7 +198,7 @@ def _progress(item: dict) -> dict:
     """Outcomes so far, and why those still queued wait (`held`: sentences; `stalled`: 继续发送 helps)."""
     counts = delivery.delivery_counts(db(), item["id"])
     waiting = sum(counts["status"].get(status, 0) for status in IN_FLIGHT)
-    held = delivery.held_back(db(), redis_client(), item["id"]) if counts["status"].get(QUEUED) else []
+    held = delivery.held_back(db(), redis_client(), item["id"]) if waiting else []
     return {"total": counts["total"], "done": counts["total"] - waiting,
             **{section: _named(section, counts[section]) for section in ("status", "channel")},
             "held": [_held_text(reason) for reason in held],

@@ -143,12 +143,12 @@ def resend_uncertain(db, r: redis.Redis, item_id: int) -> int:
 
 
 def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
-    """Why the item's queued recipients still wait, one entry per reason with its count:
-    `quota` (WeChat's daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for
-    now or did not answer: RQ tries again; `codes` its error codes), and for those not tried yet
-    `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for the `workers`),
-    `stalled` (workers run but no job holds them: the work was lost, resume_broadcast queues it
-    again) or `no_queue` (Redis is out of reach)."""
+    """Why the item's recipients still wait, one entry per reason with its count: `quota` (WeChat's
+    daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for now or did not
+    answer: RQ tries again; `codes` its error codes), and for those not tried yet or held by a job
+    whose worker died: `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for
+    the `workers`), `stalled` (workers run but no job holds them: the work was lost, and
+    resume_broadcast queues it again) or `no_queue` (Redis is out of reach)."""
     held, busy, untried = [], {"reason": "busy", "count": 0, "codes": []}, 0
     for errcode, errmsg, count in ledger.queued_by_error(db, item_id):
         if errcode == WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value:
@@ -159,12 +159,15 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
         else:
             untried += count
     held += [busy] if busy["count"] else []
+    claims = ledger.open_claims(db, item_id)
+    try:
+        live = state.live_leases(r, {row["claim"] for row in claims}) if claims else set()
+        untried += sum(1 for row in claims if row["claim"] not in live)
+        workers = workers_serving(r) if untried else 0
+        reason = "no_worker" if not workers else "waiting" if jobs_in_hand(r) else "stalled"
+    except redis.RedisError:
+        untried, workers, reason = untried + len(claims), 0, "no_queue"
     if untried:
-        try:
-            workers = workers_serving(r)
-            reason = "no_worker" if not workers else "waiting" if jobs_in_hand(r) else "stalled"
-        except redis.RedisError:
-            workers, reason = 0, "no_queue"
         held.append({"reason": reason, "count": untried, "workers": workers})
     return held
 
