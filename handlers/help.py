@@ -114,7 +114,7 @@ def not_understood(ctx):
         return fees.fee_doubted(ctx)
     if events.about_events(ctx) or events.asks_by_period(ctx):  # "下个月郑州的会", "下半年有什么"
         return events.show_events(ctx)
-    mine = events.show_mine_if_asked(ctx)  # "签到码忘了"
+    mine = events.show_mine_if_asked(ctx) or events.colleague_if_asked(ctx)  # "签到码忘了", "能再加一个同事吗"
     if mine is not None:
         return mine
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table

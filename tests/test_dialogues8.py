@@ -218,3 +218,58 @@ def test_asking_after_an_earlier_complaint_in_dialect_shows_it_not_a_new_draft(v
 def test_the_newsletter_print_too_small_for_older_readers_is_feedback(visitor):
     reply = visitor.says("你们那个快报的字太小了 老年人看着费劲")
     assert "您要反馈的内容是" in reply and "不用按数字" not in reply
+
+
+# --- registering colleagues over several messages ------------------------------------------------------------
+
+def _colleagues_passed_on(visitor) -> None:
+    visitor.says("青年学者交流会我们课题组四个人报名")
+    visitor.says("周洋 13911112222，吴倩 13922223333，另外一个还没定")
+
+
+def test_a_question_after_colleagues_were_passed_on_is_about_their_event(visitor, gatherings):
+    _colleagues_passed_on(visitor)
+    reply = visitor.says("在开封哪里开？")
+    assert "青年学者交流会" in reply and "开封" in reply and "姓名和手机号" in reply
+
+
+def test_one_more_colleague_said_as_the_third_is_passed_on_too(visitor, db, gatherings):
+    from tests.test_dialogues3 import tickets_of
+
+    _colleagues_passed_on(visitor)
+    reply = visitor.says("第三个是郑会来 13933334444")
+    assert "郑会来" in reply and "转给秘书处" in reply
+    assert any("郑会来" in ticket["body"] for ticket in tickets_of(db))
+
+
+def test_the_rest_said_to_come_later_is_welcomed_not_a_list(visitor, gatherings):
+    _colleagues_passed_on(visitor)
+    reply = visitor.says("其余的过两天我再发你可以吧")
+    assert "随时" in reply and "即将举行" not in reply
+
+
+def test_a_colleague_named_with_jiao_mid_registration_is_one_person(visitor, db, gatherings):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX202600321", "name": "韩梅", "mobile": "13700000321", "category": "regular",
+                       "openid": "o_visitor"}, actor="test")
+    visitor.says("仪器操作沙龙我和同事俩人报名")
+    reply = visitor.says("同事叫冯会明，13944445555")
+    assert "冯会明（139****5555）" in reply and "叫冯会明" not in reply
+
+
+def test_adding_a_colleague_to_the_one_event_one_is_registered_for(visitor, db, gatherings):
+    from handlers.events.registration import register
+    from tests.test_dialogues3 import tickets_of
+
+    event = event_store.list_events(db, {"from": TODAY.isoformat(), "word": "仪器操作沙龙"}, 0, 1)[0]
+    register(db, event["id"], "o_visitor", {"name": "韩梅", "mobile": "13700000321"}, TODAY.isoformat())
+    reply = visitor.says("再加一个同事可以吗 冯会明 13944445555")
+    assert "仪器操作沙龙" in reply and "冯会明" in reply
+    assert any("冯会明" in ticket["body"] for ticket in tickets_of(db))
+
+
+def test_a_file_of_names_is_said_not_taken_here_and_the_registration_waits(visitor, gatherings):
+    visitor.says("青年学者交流会我们课题组四个人报名")
+    reply = visitor.says("名单在excel里，能直接发文件给你吗")
+    assert "收不了文件" in reply and "还在等您回答" in reply

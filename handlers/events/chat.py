@@ -30,7 +30,7 @@ from bot.router import normalize
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
-from bot.validation import (Invalid, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
+from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
                             unit_in)
 from handlers.events.registration import register
 from storage.events import (
@@ -361,6 +361,19 @@ def _about_current(ctx):
                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
 
 
+def colleague_if_asked(ctx):
+    """"能再加一个同事吗，叫孙会芳 137…" that the router could not place, from a member registered for one event
+    ahead: the colleague for that event (to the secretariat); None otherwise."""
+    event_id = _only_registration(ctx) if for_someone_else(ctx.text) else None
+    return _sign_up_other(ctx, event_id) if event_id is not None else None
+
+
+def _only_registration(ctx) -> int | None:
+    """The event of the member's one live registration ahead; None for none or several."""
+    registrations = registrations_of(ctx.db, ctx.openid, _today())
+    return registrations[0]["event_id"] if len(registrations) == 1 else None
+
+
 def show_mine_if_asked(ctx):
     """"签到码忘了", "我的报名" that the router could not place: the member's registrations; None otherwise."""
     return _show_mine(ctx) if guide.mentions(ctx.text, "mine_words") else None
@@ -618,7 +631,7 @@ def confirm(ctx):
     return paging.leave_and_answer(ctx)
 
 
-_PARTY = re.compile(r"([一二两三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)|(\d{1,2}) ?(?:people|persons?)\b",
+_PARTY = re.compile(r"([一二两俩三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)|(\d{1,2}) ?(?:people|persons?)\b",
                     re.IGNORECASE)
 _ENGLISH_NAME = re.compile(r"\b(?:name(?: is)?|i am|i'm)\s*:?\s*([A-Za-z][A-Za-z'.-]*(?: [A-Za-z][A-Za-z'.-]*){0,3}?)\s*(?=,|;|\.|$| phone| mobile| tel)",
                            re.IGNORECASE)
@@ -792,7 +805,7 @@ def _others_in(text: str) -> list[dict]:
         before = rest[:found.start()]
         name = re.findall(r"([\u4e00-\u9fff]{2,9})(?:的手机|手机号?|电话|：|:|\s|,|，)*$", before)
         said = _without_roles(name[-1]) if name else ""
-        said = said if tries_value("name", said) else said[-4:]  # "…人民医院 138…": no name before the mobile
+        said = _name_of(said) or said[-4:]  # "…人民医院 138…": no name before the mobile
         people.append({"name": said, "mobile": re.sub(r"\D", "", found.group())[-11:]})
         rest = rest[:found.start()] + " " * (found.end() - found.start()) + rest[found.end():]
     words = guide.settings()["chat"]["for_others_words"]
@@ -805,8 +818,14 @@ def _others_in(text: str) -> list[dict]:
     listed = [_without_roles(clause) for clause in re.split(r"[\s,，;；、。]+", rest) if clause]
     if not people or not all(tries_value("name", person["name"]) for person in people):
         return people
-    return people + [{"name": name, "mobile": ""} for name in dict.fromkeys(listed)
-                     if name not in named and tries_value("name", name)]
+    listed = [_name_of(name) for name in listed]
+    return people + [{"name": name, "mobile": ""} for name in dict.fromkeys(listed) if name and name not in named]
+
+
+def _name_of(words: str) -> str | None:
+    """"第三个是刘会", "同事叫高会娟", "李娜": the name, without what leads to it; None when no name is said."""
+    called = re.sub(r"^.*?(?:叫|是)", "", words)
+    return next((name for name in (called, words) if name and tries_value("name", name)), None)
 
 
 def _without_roles(words: str) -> str:
@@ -818,7 +837,8 @@ def _without_roles(words: str) -> str:
 
 def _sign_up_other(ctx, event_id: int | None):
     """The colleague's name and mobile for the event: taken to the secretariat as a request (a ticket),
-    or asked for; which event, when none is known."""
+    or asked for; which event, when none is known (nor the one the member is registered for)."""
+    event_id = event_id if event_id is not None else _only_registration(ctx)
     if event_id is None:
         return ctx.reply("events.signup.other_which")
     listing = _open_list(ctx)
@@ -841,8 +861,12 @@ def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
 
 
 def _take_others(ctx, people: list[dict]) -> Reply:
+    """The colleagues passed on; the next message may still name more of them (others_next)."""
     event = find_event(ctx.db, ctx.flow_data["event"])
+    listing = ctx.flow_data.get("listing")
     _end_signup(ctx)
+    if ctx.flow is None or ctx.flow is listing:
+        ctx.start_flow(SIGNUP, "others_next", event=event["id"], listing=listing)
     return _others_taken(ctx, event, people)
 
 
@@ -879,6 +903,11 @@ def others_next(ctx):
     people = _others_in(ctx.text)
     if people:
         return _take_others(ctx, people)
+    if guide.mentions(ctx.text, "rest_later_words"):  # "明天我直接在这说报剩下的就行是吧"
+        return ctx.reply("events.signup.others_later")
+    if (_asks_about_event(ctx) or asks_something(ctx.text)) and not guide.named_in(ctx.text) and \
+            paging.asked_here(ctx, ("events", "event_signup")):  # "是线上的吧？": the event they were passed on for
+        return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.others_more"))
     _end_signup(ctx)
     return paging.leave_and_answer(ctx) if _open_list(ctx) else ctx.answer_by_intent()
 
