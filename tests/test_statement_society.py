@@ -156,3 +156,26 @@ def test_namesakes_told_apart_by_the_workplace_a_remark_names(env, db, tmp_path)
     report = statement_imported(env, path)
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX202100011")]
     assert [r["row"] for r in report["ambiguous"]] == [7]
+
+
+def test_where_arrears_come_first_a_year_s_money_from_someone_years_behind_is_left_for_a_person(
+        env, db, tmp_path, monkeypatch):
+    rules = dict(dues.fee_rules(), arrears_first=True)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    with transaction(db):
+        for number, name, paid_through in (("HNKX201400402", "彭立新", "2021-12-31"),
+                                           ("HNKX200900088", "邹建平", "2024-12-31"),
+                                           ("HNKX201800019", "姜涛", dues.LIFETIME_PAID_THROUGH)):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular",
+                               "mobile": f"1500000{number[-4:]}", "paid_through": paid_through}, actor="test")
+    path = ccb_book(tmp_path / "ccb.xlsx", [
+        ("2026-10-28 10:27:44", None, REGULAR, "彭立新", "会费"),     # 2022 of five years owed, or rejoining?
+        ("2026-10-14 08:33:40", None, REGULAR, "邹建平", "会费"),     # 2025: only this year is left owed
+        ("2026-11-16 14:14:14", None, REGULAR, "姜涛", "会费"),       # a lifetime member owes nothing
+    ])
+    report = statement_imported(env, path)
+    assert [(r["row"], r["paid_through"]) for r in report["recorded"]] == [(7, "2025-12-31")]
+    [held] = report["held"]
+    assert (held["row"], held["problem"], held["booked"]) == (6, "arrears_left", "2022 年")
+    assert [(r["row"], r["problem"]) for r in report["invalid"]] == [(8, "lifetime")]
+    assert "2022 年" in statement_printed(env, path)

@@ -83,7 +83,7 @@ PROBLEM_COLUMNS = {
     "mixed_purpose": "amount", "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount",
     "likely_duplicate_row": "amount", "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount",
     "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
-    "level_differs": "amount", "another_category_fee": "amount", "other_years": "memo",
+    "level_differs": "amount", "another_category_fee": "amount", "other_years": "memo", "arrears_left": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
@@ -298,6 +298,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
     if earlier or key in context["seen"]:
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
+    if dues.is_lifetime(payer.get("paid_through")):  # a dry run says so too, as the import would
+        raise RowProblem("invalid", "lifetime")
     shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
     gap = None if split or shown else _unpaid_year_named(payer, values, years)
     if row_no not in context["confirm"]:
@@ -459,12 +461,19 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
 def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> None:
     """Hold money whose remark names another number of dues years than it pays ("会费2026" with two years'
     money), or, where arrears are paid first (arrears_first), names a later year than the first one owed
-    ("2026年会费" from someone who owes 2025): which years it pays, the payer and the secretariat agree."""
+    ("2026年会费" from someone who owes 2025), or names none and leaves years before last year owed (200
+    from someone paid to 2021 books 2022: arrears, or rejoining this year?): the secretariat decides."""
     named = _years_named(values)
-    if not named or years == dues.LIFETIME:
+    if years == dues.LIFETIME:
         return
-    first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named))
+    first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named, default=None))
     arrears_first = dues.fee_rules().get("arrears_first", False)
+    if not named:
+        if arrears_first and int(last[:4]) < dues.dues_year(None, paid_on) - 1:  # still years behind after it
+            raise RowProblem("held", "arrears_left", number=payer["number"], name=payer["name"],
+                             booked=dues.period_text(first, last),
+                             paid_through=dues.date_text(payer.get("paid_through")))
+        return
     if max(named) - min(named) + 1 != years or (arrears_first and int(first[:4]) < min(named)):
         raise RowProblem("held", "other_years", number=payer["number"], name=payer["name"],
                          named=dues.period_text(f"{min(named)}", f"{max(named)}"),
