@@ -20,6 +20,7 @@ from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
 
 STORED_FIELDS = ("kind", "title", "topics", "audience", "summary", "link", "body", "publish_at", "source")
+PUBLISHED, DRAFT, WITHDRAWN = "published", "draft", "withdrawn"  # members see only the published
 
 
 def _item(row: dict | None) -> dict | None:
@@ -38,18 +39,19 @@ def _stored_form(item: dict) -> dict:
 
 # --- items --------------------------------------------------------------------------
 
-def save_item(db: sqlite_utils.Database, item: dict) -> tuple[dict, str]:
+def save_item(db: sqlite_utils.Database, item: dict, status: str = PUBLISHED) -> tuple[dict, str]:
     """Store a parsed item by its item_no; returns it and `created`, `updated` or `unchanged`.
 
-    An item without a publish time is dated when first stored and keeps that date.
+    An item without a publish time is dated when first stored and keeps that date. A new item is
+    stored with `status` (the console's are drafts until sent); a stored one keeps its own.
     """
     with transaction(db):
         existing = _first_row(db, "item_no = ?", [item["item_no"]])
         row = _stored_form(item)
         if existing is None:
             now = now_iso()
-            row.update(item_no=item["item_no"], status="published", created_at=now, published_at=now,
-                       publish_at=row["publish_at"] or now)
+            row.update(item_no=item["item_no"], status=status, created_at=now,
+                       published_at=now if status == PUBLISHED else None, publish_at=row["publish_at"] or now)
             db["newsletters"].insert(row)
             outcome = "created"
         else:
@@ -59,6 +61,25 @@ def save_item(db: sqlite_utils.Database, item: dict) -> tuple[dict, str]:
                 db["newsletters"].update(existing["id"], changes)
             outcome = "updated" if changes else "unchanged"
     return find_item(db, item["item_no"]), outcome
+
+
+def publish_item(db: sqlite_utils.Database, item_id: int) -> None:
+    """A draft becomes visible to members, dated now (a published item is left as it is)."""
+    now = now_iso()
+    db.execute("update newsletters set status = ?, published_at = ?, publish_at = ? where id = ? and status = ?",
+               [PUBLISHED, now, now, item_id, DRAFT])
+
+
+def withdraw_item(db: sqlite_utils.Database, item_id: int) -> None:
+    """Members no longer see the item; the console keeps it, marked withdrawn."""
+    db["newsletters"].update(item_id, {"status": WITHDRAWN})
+
+
+def same_title_since(db: sqlite_utils.Database, title: str, since: str) -> list[dict]:
+    """Items of this title stored at or after `since` (ISO), newest first, withdrawn ones left out."""
+    rows = all_rows(db, "select * from newsletters where title = ? and created_at >= ? and status != ? "
+                        "order by id desc", [title, since, WITHDRAWN])
+    return [_item(row) for row in rows]
 
 
 def _first_row(db: sqlite_utils.Database, where: str, params: list) -> dict | None:
@@ -79,13 +100,14 @@ def stored_item_nos(db: sqlite_utils.Database) -> set[str]:
 
 
 def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str | None = None,
-                 offset: int = 0, limit: int = 5, include_future: bool = False,
+                 offset: int = 0, limit: int = 5, all_items: bool = False,
                  reader: str | None = None, word: str | None = None) -> list[dict]:
     """Items newest first; members see only those whose publish time has come and, given the
     `reader`'s openid, only those meant for everyone or whose audience names the reader; with
-    `word`, only those whose title or summary has it."""
-    where, params = ["status = 'published'"], []
-    if not include_future:
+    `word`, only those whose title or summary has it. `all_items` (the console's and `news list`): those to come, drafts
+    and withdrawn items too."""
+    where, params = [] if all_items else ["status = 'published'"], []
+    if not all_items:
         where.append("publish_at <= ?")
         params.append(now_iso())
     if reader is not None:
@@ -100,7 +122,7 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
     if word:
         where.append("(instr(title, ?) > 0 or instr(coalesce(summary, ''), ?) > 0)")
         params += [word, word]
-    rows = all_rows(db, f"select * from newsletters where {' and '.join(where)} "
+    rows = all_rows(db, f"select * from newsletters where {' and '.join(where) or '1'} "
                         "order by publish_at desc, id desc limit ? offset ?", [*params, limit, offset])
     return [_item(row) for row in rows]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from storage import deliveries as ledger
 from storage.members import insert_member
 from storage.news import subscribe
 from storage.sqlite import transaction
+from tests.member import Member
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
 from tests.test_admin_pages import ITEM
 
@@ -55,3 +58,55 @@ def test_uncertain_recipients_are_named_and_can_be_pushed_again(staff, db, redis
     done = post(staff, f"{saved.location}/resend-uncertain", follow_redirects=True)
     assert "已为 1 位不确定是否送达的会员重新排队推送" in visible(page(done))
     assert db["deliveries"].rows_where("item_id = ?", [item["id"]]).__next__()["status"] == "queued"
+
+
+# --- drafts: saving is not publishing; edit, withdraw; a re-submit is not a second item (console walk 10) ------
+
+RESOLUTION = {"kind": "resolution", "title": "关于2027年会费标准的决议", "summary": "理事会表决通过",
+              "body": "各位会员：理事会表决通过了2027年会费标准。"}
+
+
+@pytest.fixture
+def reader(client, config, db):
+    insert_member(db, {"member_no": "HNKX202600009", "name": "马超", "category": "regular", "openid": "o_reader"},
+                  actor="test")
+    return Member(client, config, "o_reader")
+
+
+def test_a_saved_item_reaches_members_only_when_sent(staff, db, reader):
+    saved = post(staff, "/admin/news/new", RESOLUTION)
+    assert "草稿" in page(staff.get(saved.location, follow_redirects=True))
+    assert RESOLUTION["title"] not in reader.says("会讯")
+    assert "草稿" in visible(page(staff.get("/admin/news/")))
+
+    post(staff, f"{saved.location}/send")
+    assert RESOLUTION["title"] in reader.says("会讯")
+
+
+def test_the_same_form_sent_again_is_not_a_second_item(staff, db, reader):
+    first = post(staff, "/admin/news/new", RESOLUTION)
+    again = post(staff, "/admin/news/new", RESOLUTION)  # the browser's Back, then 保存并预览 again
+    assert again.status_code == 302 and again.location == first.location
+    assert "今天已保存过" in visible(page(staff.get(again.location)))
+    changed = post(staff, "/admin/news/new", dict(RESOLUTION, body="另一段正文"))
+    assert changed.status_code == 400 and "仍要保存" in page(changed)
+    assert db["newsletters"].count_where("title = ?", [RESOLUTION["title"]]) == 1
+    another = post(staff, "/admin/news/new", dict(RESOLUTION, body="另一段正文", another="1"))
+    assert another.status_code == 302 and another.location.endswith("-2")
+
+
+def test_a_draft_is_edited_or_withdrawn_but_a_sent_item_is_not(staff, db, reader):
+    saved = post(staff, "/admin/news/new", dict(RESOLUTION, title="关于2027年会费标准的决意"))
+    form = page(staff.get(f"{saved.location}/edit"))
+    assert 'value="关于2027年会费标准的决意"' in form and "理事会表决通过了" in form
+    post(staff, f"{saved.location}/edit", RESOLUTION)
+    assert [row["title"] for row in db["newsletters"].rows] == [RESOLUTION["title"]]
+
+    withdrawn = post(staff, f"{saved.location}/withdraw", follow_redirects=True)
+    assert "已撤回" in visible(page(withdrawn))
+    assert "不能发送" in visible(page(post(staff, f"{saved.location}/send", follow_redirects=True)))
+    assert not db["deliveries"].count and RESOLUTION["title"] not in reader.says("会讯")
+
+    sent = post(staff, "/admin/news/new", dict(RESOLUTION, title="第二条决议"))
+    post(staff, f"{sent.location}/send")
+    assert "不能再修改" in visible(page(staff.get(f"{sent.location}/edit", follow_redirects=True)))

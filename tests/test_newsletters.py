@@ -166,7 +166,7 @@ def test_latest_items_newest_first_per_topic_and_kind_with_paging(db):
     assert [i["item_no"] for i in latest_items(db, offset=3, limit=3)] == ["p5", "p4", "p3"]
     assert [i["item_no"] for i in latest_items(db, topic="talent")] == ["p6", "p4", "p2"]
     assert [i["item_no"] for i in latest_items(db, kind="resolution")] == ["r1"]
-    assert "future" in [i["item_no"] for i in latest_items(db, include_future=True)]
+    assert "future" in [i["item_no"] for i in latest_items(db, all_items=True)]
 
 
 # --- subscriptions -----------------------------------------------------------------

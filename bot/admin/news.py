@@ -15,6 +15,7 @@ import re
 from datetime import date
 
 from flask import Blueprint, jsonify, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from bot import clock, content, delivery
 from handlers.news import items as newsletters
@@ -23,7 +24,8 @@ from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_don
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED
 from storage.members import INDIVIDUAL_CATEGORIES
-from storage.news import find_item, latest_items, missing_units, reach, recipients, save_item
+from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
+                          save_item, withdraw_item)
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
@@ -82,30 +84,96 @@ def _choices() -> dict:
 
 @bp.get("/")
 def index():
-    items = latest_items(db(), limit=50, include_future=True)
+    items = latest_items(db(), limit=50, all_items=True)
     return render("news.html", items=items)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def write():
-    """A refused item comes back with every problem listed and everything typed kept."""
+    """A new item is saved as a draft: members see it once it is sent. A refused item comes back with
+    every problem listed and everything typed kept; one of a title already saved today (the browser's
+    Back and the button again) is not saved twice unless the secretary says it is another."""
     form = request.form if request.method == "POST" else request.args
-    problems = []
+    problems, same = [], []
     if request.method == "POST":
-        item_no = _item_no(form.get("title", ""))
         try:
-            item = newsletters.parse_item(_markdown(form), item_no, t("news.source"), FORM_WORDING)
-            unknown = missing_units(db(), (item["audience"] or {}).get("unit", []))
-            if unknown:
-                raise newsletters.ItemError(t("news.source"), [
-                    content.text(f"{FORM_WORDING}.audience_unit", units=newsletters.joined(unknown))])
+            item = _parsed(form, _item_no(form.get("title", "")))
         except newsletters.ItemError as error:
             problems = error.problems
         else:
-            saved, _ = save_item(db(), item)
-            say_done("news.saved", title=saved["title"])
-            return redirect(url_for(".show", item_no=saved["item_no"]))
-    return render("news_write.html", form=form, problems=problems, choices=_choices()), 400 if problems else 200
+            same = [] if form.get("another") else same_title_since(db(), item["title"], date.today().isoformat())
+            again = next((earlier for earlier in same if _same_text(earlier, item)), None)
+            if again is not None:
+                say_done("news.saved_already", title=again["title"])
+                return redirect(url_for(".show", item_no=again["item_no"]))
+            if not same:
+                saved, _ = save_item(db(), item, DRAFT)
+                say_done("news.saved", title=saved["title"])
+                return redirect(url_for(".show", item_no=saved["item_no"]))
+            problems = [t("news.same_title_today", title=item["title"])]
+    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same), \
+        400 if problems else 200
+
+
+@bp.route("/<item_no>/edit", methods=["GET", "POST"])
+def edit(item_no: str):
+    """Change an item nobody has been sent yet (a typo seen in the preview); it keeps its number."""
+    item = _item_or_404(item_no)
+    if not _changeable(item):
+        say_not_done(t("news.not_changeable", title=item["title"]))
+        return redirect(url_for(".show", item_no=item_no))
+    form = request.form if request.method == "POST" else _as_form(item)
+    problems = []
+    if request.method == "POST":
+        try:
+            save_item(db(), _parsed(form, item_no))
+        except newsletters.ItemError as error:
+            problems = error.problems
+        else:
+            say_done("news.changed", title=form.get("title", "").strip())
+            return redirect(url_for(".show", item_no=item_no))
+    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=[], item=item), \
+        400 if problems else 200
+
+
+@bp.post("/<item_no>/withdraw")
+def withdraw(item_no: str):
+    """Take an item nobody has been sent yet out of members' 会讯 list; the console keeps it, marked."""
+    item = _item_or_404(item_no)
+    if not _changeable(item):
+        say_not_done(t("news.not_changeable", title=item["title"]))
+    else:
+        withdraw_item(db(), item["id"])
+        say_done("news.withdrawn", title=item["title"])
+    return redirect(url_for(".show", item_no=item_no))
+
+
+def _changeable(item: dict) -> bool:
+    """Not withdrawn, and not sent to anyone yet (nor queued)."""
+    return item["status"] != WITHDRAWN and not delivery.delivery_counts(db(), item["id"])["total"]
+
+
+def _parsed(form, item_no: str) -> dict:
+    """The form as a stored item, checked as `news publish` checks a file (ItemError: the problems)."""
+    item = newsletters.parse_item(_markdown(form), item_no, t("news.source"), FORM_WORDING)
+    unknown = missing_units(db(), (item["audience"] or {}).get("unit", []))
+    if unknown:
+        raise newsletters.ItemError(t("news.source"), [
+            content.text(f"{FORM_WORDING}.audience_unit", units=newsletters.joined(unknown))])
+    return item
+
+
+def _same_text(stored: dict, item: dict) -> bool:
+    return all(stored[key] == item[key] for key in ("kind", "title", "topics", "audience", "summary", "link", "body"))
+
+
+def _as_form(item: dict) -> MultiDict:
+    """A stored item as the form that writes it."""
+    audience = item["audience"] or {}
+    fields = [(key, item[key] or "") for key in (*TEXT_FIELDS, "kind", "body")]
+    fields += [("topics", code) for code in item["topics"]] + [("category", code) for code in audience.get("category", [])]
+    fields += [(key, " ".join(audience.get(key, []))) for key in LIST_FIELDS]
+    return MultiDict(fields)
 
 
 def _item_no(title: str) -> str:
@@ -140,7 +208,8 @@ def show(item_no: str):
     reply = newsletters.detail(item)
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
-                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso())
+                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso(),
+                  changeable=_changeable(item))
 
 
 def _held_text(held: dict) -> str:
@@ -180,9 +249,12 @@ def resume(item_no: str):
 
 @bp.post("/<item_no>/send")
 def send(item_no: str):
-    """Queue the item for everyone it reaches; whoever is already queued or sent is not queued again."""
+    """Publish the item and queue it for everyone it reaches; whoever is already queued or sent is not
+    queued again."""
     item = _item_or_404(item_no)
-    if item["publish_at"] > now_iso():
+    if item["status"] == WITHDRAWN:
+        say_not_done(t("news.is_withdrawn", title=item["title"]))
+    elif item["publish_at"] > now_iso():
         say_not_done(t("news.not_yet_titled", title=item["title"], date=clock.shown(item["publish_at"])))
     else:
         people = recipients(db(), item)

@@ -105,7 +105,7 @@ def _show_published(results: list[dict]) -> None:
 @json_option
 def list_items(kind, limit):
     """已发布的会讯和决议，新的在前（含定时尚未到的）。"""
-    items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, include_future=True)]
+    items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, all_items=True)]
 
     def human(data):
         now = now_iso()

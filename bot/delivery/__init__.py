@@ -92,6 +92,7 @@ from bot.wechat_client import WeChatErrorCode
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
+from storage.news import publish_item
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +109,14 @@ def notify(r: redis.Redis, openid: str, text: str, kind: str = "service") -> str
 
 
 def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=None) -> int:
-    """Record a `queued` delivery per (item, openid) and queue the work; returns the rows added.
+    """Record a `queued` delivery per (item, openid) and queue the work; returns the rows added. An
+    item sent is published: a draft written in the console comes into members' 会讯 list now.
 
     Running it again adds no rows; the rows still queued are queued again,
     which is harmless (each row goes to one job) and picks up work a crash
     lost. `progress(n)` is called as each group of n recipients is queued.
     """
+    publish_item(db, item_id)
     added = ledger.queue_deliveries(db, item_id, recipients)
     planner.queue_item(r, item_id, ledger.queued_openids(db, item_id), load_config(), progress)
     return added
