@@ -42,7 +42,7 @@ from storage.fees import (
     find_units_by_name_start,
     member_names,
     member_payers_ending_with,
-    payer_numbers,
+    payer_numbers_unlike,
     opening_balance,
     unit_names_in_force,
 )
@@ -573,10 +573,13 @@ def _statement_date(value) -> date:
         raise RowProblem("invalid", "date", value=value) from None
 
 
-def _number_pattern() -> re.Pattern:
+def _prefixes() -> list[str]:
     numbering = content.load_toml("membership.toml")["member_no"]
-    prefixes = sorted({numbering["unit_prefix"], numbering["prefix"]}, key=len, reverse=True)
-    return re.compile(f"(?:{'|'.join(map(re.escape, prefixes))})\\d{{3,}}")
+    return sorted({numbering["unit_prefix"], numbering["prefix"]}, key=len, reverse=True)
+
+
+def _number_pattern() -> re.Pattern:
+    return re.compile(f"(?:{'|'.join(map(re.escape, _prefixes()))})\\d{{3,}}")
 
 
 def _number_in(values: dict) -> tuple[str, str] | None:
@@ -601,7 +604,7 @@ def _own_numbers(db, context: dict) -> dict[str, str]:
     system's HN-TJ-0171, 豫土建会第0088号), read once an import."""
     if "own_numbers" not in context:
         pattern = _number_pattern()
-        context["own_numbers"] = {_number_key(number): number for number in payer_numbers(db)
+        context["own_numbers"] = {_number_key(number): number for number in payer_numbers_unlike(db, _prefixes())
                                   if not pattern.fullmatch(number) and len(_number_key(number)) >= 4}
     return context["own_numbers"]
 
