@@ -290,6 +290,27 @@ def test_suspend_needs_a_reason_and_is_logged(staff, db):
     assert "暂停会籍" in audit and "违反章程" in audit and "staff1（后台）" in audit
 
 
+def test_a_resignation_and_a_death_are_recorded_with_a_reason_and_end_the_reminders(staff, db, redis_client):
+    from handlers.fees.reminders import queue_reminders
+
+    for number, name, openid in (("HNKX202400001", "吴昊", "o_wu"), ("HNKX202400002", "李明", "o_li"),
+                                 ("HNKX202400003", "周强", "o_zhou")):
+        insert_member(db, {"member_no": number, "name": name, "category": "regular", "openid": openid}, actor="test")
+    detail = page(staff.get("/admin/members/HNKX202400001"))
+    assert "办理退会" in detail and "登记已故" in detail
+    assert "请填写原因" in page(post(staff, "/admin/members/HNKX202400001/change", {"change": "resign"},
+                                      follow_redirects=True))
+    post(staff, "/admin/members/HNKX202400001/change", {"change": "resign", "reason": "本人申请退会"})
+    post(staff, "/admin/members/HNKX202400002/change", {"change": "deceased", "reason": "家属告知，11月去世"})
+    assert [find_member_by_no(db, n)["status"] for n in ("HNKX202400001", "HNKX202400002")] == ["resigned", "deceased"]
+    detail = page(staff.get("/admin/members/HNKX202400002"))
+    assert "登记已故" in detail and "家属告知，11月去世" in detail and "当前状态：已故" in detail
+    assert queue_reminders(db, redis_client, date.today())["queued"] == 1  # 周强's alone
+
+    post(staff, "/admin/members/HNKX202400001/change", {"change": "resume", "reason": "重新入会"})
+    assert find_member_by_no(db, "HNKX202400001")["status"] == "active"
+
+
 # --- reports ------------------------------------------------------------------------------
 
 def test_governance_names_the_gaps_sizes_and_term(staff, db):

@@ -217,15 +217,18 @@ def edit(member_no: str):
 
 CHANGES = {  # the detail page's buttons -> the store's functions (member_no, actor, reason)
     "suspend": records.suspend_member,
+    "resign": records.resign_member,
+    "deceased": records.record_death,
     "resume": records.resume_member,
     "promote": records.promote_to_fellow,
 }
-REASON_NEEDED = ("suspend", "promote")
+REASON_NEEDED = ("suspend", "resign", "deceased", "promote")
 
 
 @bp.post("/<member_no>/change")
 def change(member_no: str):
-    """Suspend, resume or promote to fellow, with the reason the history keeps."""
+    """Suspend, record a resignation or a death, resume, or promote to fellow, with the reason the history
+    keeps."""
     member = _member_or_refuse(member_no)
     what = request.form.get("change")
     reason = request.form.get("reason", "").strip() or None

@@ -293,9 +293,23 @@ def suspend(member_no, reason, actor):
     return data, lambda d: click.echo(say("cli_members.suspended", reason=reason, **d))
 
 
+@member_change("resign", _help("resign.reason"))
+def resign(member_no, reason, actor):
+    """办理退会：不再提醒缴费、不再推送会讯（记录保留，可用 resume 恢复）。"""
+    data, _ = changed(member_no, lambda db: records.resign_member(db, member_no, actor, reason))
+    return data, lambda d: click.echo(say("cli_members.resigned", reason=reason, **d))
+
+
+@member_change("deceased", _help("deceased.reason"))
+def deceased(member_no, reason, actor):
+    """登记已故：不再提醒缴费、不再推送会讯（记录保留）。"""
+    data, _ = changed(member_no, lambda db: records.record_death(db, member_no, actor, reason))
+    return data, lambda d: click.echo(say("cli_members.deceased", reason=reason, **d))
+
+
 @member_change("resume", _help("resume.reason"), reason_required=False)
 def resume(member_no, reason, actor):
-    """恢复被暂停的会籍。"""
+    """恢复会籍：暂停、退会或误登记为已故的会员。"""
     data, _ = changed(member_no, lambda db: records.resume_member(db, member_no, actor, reason))
     return data, lambda d: click.echo(say("cli_members.resumed", **d))
 

@@ -153,20 +153,34 @@ def change_category(db: sqlite_utils.Database, member_no: str, category: str, ac
 
 
 def suspend_member(db: sqlite_utils.Database, member_no: str, actor: str, reason: str) -> dict:
-    return _change_status(db, member_no, "active", "suspended", "suspended", actor, reason)
+    return _change_status(db, member_no, ("active",), "suspended", "suspended", actor, reason, "not_active")
+
+
+def resign_member(db: sqlite_utils.Database, member_no: str, actor: str, reason: str) -> dict:
+    """退会: off the roll, no more reminders or newsletters; the history keeps why."""
+    return _change_status(db, member_no, ("active", "suspended"), "resigned", "resigned", actor, reason,
+                          "not_on_roll")
+
+
+def record_death(db: sqlite_utils.Database, member_no: str, actor: str, reason: str) -> dict:
+    """已故: as 退会, and said so wherever the member is shown."""
+    return _change_status(db, member_no, ("active", "suspended", "resigned"), "deceased", "deceased", actor,
+                          reason, "already_deceased")
 
 
 def resume_member(db: sqlite_utils.Database, member_no: str, actor: str,
                   reason: str | None = None) -> dict:
-    return _change_status(db, member_no, "suspended", "active", "resumed", actor, reason)
+    """Back on the roll: a suspension lifted, a former member rejoining, a death recorded by mistake."""
+    return _change_status(db, member_no, ("suspended", "resigned", "deceased"), "active", "resumed", actor, reason,
+                          "not_suspended")
 
 
-def _change_status(db: sqlite_utils.Database, member_no: str, expected: str, status: str,
-                   action: str, actor: str, reason: str | None) -> dict:
+def _change_status(db: sqlite_utils.Database, member_no: str, expected: tuple[str, ...], status: str,
+                   action: str, actor: str, reason: str | None, refusal: str) -> dict:
     with transaction(db):
         member = require_member(db, member_no)
-        if member["status"] != expected:
-            raise Refused(f"not_{expected}", member_no=member["member_no"], status=member["status"])
+        if member["status"] not in expected:
+            raise Refused(refusal, member_no=member["member_no"], status=member["status"])
         return update_member(db, member["id"], {"status": status}, actor, action, reason)
 
 
