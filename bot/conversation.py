@@ -307,7 +307,10 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             refused_anything(ctx.db)  # forget an earlier message's refusal
         spoken = language.of_turn(ctx)
         with content.replying_in(spoken):
+            offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
             reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+            if offered is not None and ctx.flow is offered:  # answered by another reply than the step's own
+                ctx.end_flow()
             reply = _reminded(ctx, reply)
             language.remember(ctx, spoken, services.config.flow_ttl_seconds)
             ctx.settle(turn)
@@ -425,7 +428,7 @@ def _on_message(ctx: Context) -> Reply:
             return kept
         reply = ctx.reply(f"media.{ctx.message.kind}" if ctx.message.kind in
                           ("image", "voice", "video", "location", "link") else "media.other")
-        return reply.with_note(ask_again(ctx).text or "") if flow else reply
+        return reply.with_note(ask_again(ctx).text or "") if flow and not _step_of(flow).next_message_only else reply
 
     if language.asks_about_english(ctx.text):  # "Do you have anyone who speaks English?"
         about = ctx.reply("language.staff")

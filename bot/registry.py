@@ -23,6 +23,7 @@ class Step:
     back: Handler | None = None  # "返回上一步": the step that asks the question before
     reads_only: bool = False  # may be answered at once: see `handles` and `step`
     confirms: bool = False  # shows a summary to confirm: "就这样吧" there is a yes, not a leave
+    next_message_only: bool = False  # what it offers holds for the next message only (the help menu's numbers)
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -62,7 +63,7 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
 
 def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
          lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None,
-         reads_only: bool = False, confirms: bool = False):
+         reads_only: bool = False, confirms: bool = False, next_message_only: bool = False):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
@@ -81,11 +82,14 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
 
     `confirms`: the step shows a summary to confirm, where a yes in a few words ("就这样吧", "好了 报吧")
     is its answer even when it reads as leaving elsewhere.
+
+    `next_message_only`: what the step offers (the help menu's numbers) is for the message right after it;
+    any other reply made since (to a picture, a scan, "等一下") ends the flow (bot.conversation.respond).
     """
 
     def register(handler: Handler) -> Handler:
         _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back,
-                                                 reads_only, confirms), "flow step")
+                                                 reads_only, confirms, next_message_only), "flow step")
         return handler
 
     return register

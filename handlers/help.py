@@ -77,9 +77,10 @@ def _menu(ctx, key: str) -> Reply:
     return ctx.reply(key)
 
 
-@step("help", "menu", reads_only=True, prompt="smalltalk.ok", lapses=True)
+@step("help", "menu", reads_only=True, prompt="smalltalk.ok", lapses=True, next_message_only=True)
 def menu_choice(ctx):
-    """Right after the menu: a line's number does that line; anything else is answered as usual."""
+    """Right after the menu (the next message only): a line's number does that line; anything else is answered
+    as usual."""
     number = paging.chosen_number(ctx.text)
     command = ctx.flow_data["commands"].get(str(number)) if number is not None else None
     ctx.end_flow()

@@ -61,6 +61,20 @@ def test_a_number_after_the_help_menu_does_that_line(visitor, said):
     assert NOT_UNDERSTOOD not in reply and "会费" in reply and "1. 申请入会" not in reply
 
 
+@pytest.mark.parametrize("between", ["a picture", "a scan", "a hold"])
+def test_a_number_after_another_reply_than_the_menu_does_no_line_of_it(visitor, between):
+    """The menu's numbers are for the message right after it: a picture, a scan of the account's code or "等一下"
+    answered since, a "1" is no "申请入会" (which would open the application form)."""
+    assert "1. 申请入会" in visitor.says("帮助")
+    if between == "a picture":
+        visitor.send("image", PicUrl="http://example.org/p.jpg", MediaId="m1")
+    elif between == "a scan":
+        visitor.send("event", Event="SCAN", EventKey="poster")
+    else:
+        visitor.says("等一下")
+    assert "申请类型" not in visitor.says("1")
+
+
 def test_a_number_after_the_not_understood_menu_does_that_line(visitor, events):
     assert NOT_UNDERSTOOD in visitor.says("啊这个那个嗯")
     reply = visitor.says("5")
