@@ -29,9 +29,9 @@ from storage.members import (
     last_changes,
     next_number,
     record_history,
+    unit_key_sql,
     unit_name_key,
     update_member,
-    with_unit_key,
 )
 from storage.sqlite import transaction
 
@@ -90,7 +90,7 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = T
     key, unit = "".join(name.split()), unit_name_key(name)
     status = "status = 'active'" if in_force else "status != 'active'"
     members = db["members"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
-    units = list(with_unit_key(db)["units"].rows_where(f"unit_key(name) = ? and {status}", [unit], order_by="id"))
+    units = list(db["units"].rows_where(f"{unit_key_sql('name')} = ? and {status}", [unit], order_by="id"))
     if not units:  # a unit renamed: its transfers still come under the old name (原名)
         units = [u for u in db["units"].rows_where(f"former_names is not null and {status}", order_by="id")
                  if unit in map(unit_name_key, u["former_names"].split("、"))]
@@ -109,8 +109,8 @@ def unit_names_in_force(db: sqlite_utils.Database) -> set[str]:
 def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
     key = unit_name_key(start)
-    return [_unit_payer(u) for u in with_unit_key(db)["units"].rows_where(
-        "substr(unit_key(name), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
+    return [_unit_payer(u) for u in db["units"].rows_where(
+        f"substr({unit_key_sql('name')}, 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
 
 
 def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list[dict]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import unicodedata
 
 import sqlite_utils
 
@@ -256,24 +255,27 @@ def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dic
     return first_of(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
 
 
-_BRACKETS = str.maketrans("[【〔]】〕", "((()))")
+# How files write one unit's name differently: full-width or half-width brackets of any shape, spaces
+# (also the full-width one). 有限公司 and 有限责任公司 stay apart (two companies), as does every other word.
+_NAME_VARIANTS = {" ": "", "\u3000": "", "（": "(", "）": ")", "【": "(", "】": ")", "［": "(", "］": ")", "[": "(",
+                  "]": ")", "〔": "(", "〕": ")"}
+_VARIANTS_TABLE = str.maketrans(_NAME_VARIANTS)
 
 
 def unit_name_key(name: str) -> str:
-    """A unit's name as files write it differently and mean the same unit: full-width or half-width
-    （河南） and (河南), brackets of any shape, spaces anywhere. 有限公司 and 有限责任公司 stay apart (two
-    companies), and so does every other word."""
-    return "".join(unicodedata.normalize("NFKC", name or "").translate(_BRACKETS).split())
+    """A unit's name as compared: 郑州中原种业 (河南) 有限公司 is 郑州中原种业（河南）有限公司."""
+    return "".join((name or "").translate(_VARIANTS_TABLE).split())
 
 
-def with_unit_key(db: sqlite_utils.Database) -> sqlite_utils.Database:
-    """The store with unit_name_key as SQL's unit_key(name), for a query comparing units' names."""
-    db.conn.create_function("unit_key", 1, unit_name_key, deterministic=True)
-    return db
+def unit_key_sql(column: str) -> str:
+    """The SQL of unit_name_key over `column` (SQLite's replace: no Python called for every unit)."""
+    for variant, written in _NAME_VARIANTS.items():
+        column = f"replace({column}, '{variant}', '{written}')"
+    return column
 
 
 def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
-    return first_of(with_unit_key(db)["units"].rows_where("unit_key(name) = ?", [unit_name_key(name)], limit=1))
+    return first_of(db["units"].rows_where(f"{unit_key_sql('name')} = ?", [unit_name_key(name)], limit=1))
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:
