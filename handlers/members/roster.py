@@ -234,7 +234,7 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
 
 
 _PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
-                   r"|(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))")  # 26年已交, 交到27年
+                   r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))")  # 26年已交, 交到27年
 
 
 _PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期")
@@ -273,22 +273,21 @@ def _full_year(written: str) -> int:
 
 
 _YEAR_WRITTEN = r"(?:19|20)\d{2}(?!\d)|\d{2}(?=年)"
-_OWED = re.compile(rf"欠(?:费|缴|交)?((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)")
-_UNPAID_SINCE = re.compile(rf"(?<!\d)({_YEAR_WRITTEN})年?度?(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直)?"
-                           r"(?:未缴|未交|欠费|未付|没交|没缴)")
+_YEARS_RUN = rf"((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)"  # 2025、2026年 / 2024-2026
+_OWED = re.compile(rf"欠(?:费|缴|交)?{_YEARS_RUN}")
+_UNPAID_SINCE = re.compile(rf"(?<!\d){_YEARS_RUN}(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直)?"
+                           r"(?:未缴|未交|欠费|欠缴|未付|没交|没缴)")
 
 
 def last_paid_before_owed(text: str) -> int | None:
     """The last year paid when dues are written as the years owed: 欠2026 (2025), 欠2025、2026 and 欠2025 in
     2026 (2024: every year since the first owed is owed), 2024年起未交 (2023), 2021年后未交 (2021)."""
-    owed = _OWED.search(text)
-    if owed:
-        return min(_full_year(y) for y in re.findall(_YEAR_WRITTEN, owed.group(1))) - 1
-    since = _UNPAID_SINCE.search(text)
-    if since:
-        year = _full_year(since.group(1))
-        return year if since.group(2) in ("以后", "之后", "后") else year - 1
-    return None
+    found = _OWED.search(text) or _UNPAID_SINCE.search(text)
+    if not found:
+        return None
+    years = [_full_year(y) for y in re.findall(_YEAR_WRITTEN, found.group(1))]
+    after = found.re is _UNPAID_SINCE and found.group(2) in ("以后", "之后", "后")
+    return max(years) if after else min(years) - 1
 
 
 def clean_status(value, today: date) -> str:
