@@ -17,7 +17,7 @@ from handlers.human import office_hours
 from handlers.fees import chat as fees
 from handlers.fees import dues
 from handlers.jobs import chat as jobs
-from handlers.members import signup
+from handlers.members import profile, signup
 from handlers.tickets import feedback
 from storage import state
 
@@ -118,6 +118,8 @@ def not_understood(ctx):
     mine = events.show_mine_if_asked(ctx) or events.colleague_if_asked(ctx)  # "签到码忘了", "能再加一个同事吗"
     if mine is not None:
         return mine
+    if ctx.flow is None and profile.gives_only_a_mobile(ctx):  # "13525670011" alone: binding, the name asked for it
+        return profile.start_binding(ctx)
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:
         return fee

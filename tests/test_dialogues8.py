@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from storage import events as event_store
-from tests.test_dialogues import visitor  # noqa: F401  (fixture)
+from tests.test_dialogues import bound_name, roster, visitor  # noqa: F401  (fixtures)
 
 TODAY = date.today()
 PHONE = "0371-6000 0000"
@@ -273,3 +273,30 @@ def test_a_file_of_names_is_said_not_taken_here_and_the_registration_waits(visit
     visitor.says("青年学者交流会我们课题组四个人报名")
     reply = visitor.says("名单在excel里，能直接发文件给你吗")
     assert "收不了文件" in reply and "还在等您回答" in reply
+
+
+# --- binding: who one is said before, a mobile read out, a member number where the mobile was asked ----------
+
+def test_a_name_said_with_a_dues_question_is_kept_and_a_mobile_read_out_binds(visitor, db, roster):
+    reply = visitor.says("我的会费交到哪年了 我是高志强")
+    assert "手机号" in reply.splitlines()[-1] and "姓名" not in reply.splitlines()[-1]
+    assert "会费缴至" in visitor.says("手机号一三五九八七六零零零二")
+    assert bound_name(db) == "高志强"
+
+
+def test_a_mobile_alone_from_a_follower_starts_binding_with_it(visitor, db, roster):
+    reply = visitor.says("13598760001")
+    assert "135****0001" in reply and "姓名" in reply and "回复“入会”" not in reply
+    visitor.says("李秀兰")
+    assert bound_name(db) == "李秀兰"
+
+
+def test_a_member_number_where_the_mobile_was_asked_is_checked_as_a_number(visitor, roster):
+    visitor.says("帮我绑定会员 李秀兰 13500000000")
+    reply = visitor.says("会员编号是HNKX201900001")
+    assert "后四位" in reply and "格式不对" not in reply
+
+
+def test_a_changed_phone_with_the_old_wechat_still_bound_is_told_how_to_rebind(visitor):
+    reply = visitor.says("我原来的微信绑着会员 现在换了手机 怎么办")
+    assert "解除" in reply and PHONE in reply and "请输入您的姓名" not in reply

@@ -189,12 +189,29 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     mobile, rest = mobile_and_rest(_binding_text(ctx)) if ctx.message.kind == "text" else (None, "")
     if mobile and _said_name(rest):
         return answer_binding(ctx)
+    if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: kept, the name asked for it
+        return answer_binding(ctx)
+    name = _introduced(rest)
+    if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
+        ctx.goto("bind_mobile", name=name)
     intro = ctx.reply(f"profile.bind_for.{then}" if then else "profile.bind_intro")
-    return intro.with_note(_ask("bind_name").text)
+    return intro.with_note(_ask(ctx.flow["step"]).text)
 
 
 _NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
+
+
+def gives_only_a_mobile(ctx) -> bool:
+    """A message of a mobile alone from a follower not bound yet: who they are, to bind (handlers/help.py)."""
+    return ctx.message.kind == "text" and mobile_in(ctx.text) is not None and _only_a_mobile(ctx.text) \
+        and find_member_by_openid(ctx.db, ctx.openid) is None
+
+
+def _only_a_mobile(text: str) -> bool:
+    """"13525670011", "手机一三六零七七一九九九九": a mobile with nothing else but the word for it."""
+    rest = mobile_and_rest(text)[1]
+    return not _CLAUSE_TAIL.sub("", re.sub(r"[\s\W_]+", "", rest))
 
 
 def _binding_text(ctx) -> str:
@@ -219,6 +236,14 @@ def _said_name(text: str) -> str | None:
     names = [_without_title(clause) for clause in clauses if _is_plain_name(clause)]
     names = [name for name in names if name]
     return names[-1] if names else None
+
+
+def _introduced(text: str) -> str | None:
+    """The name a member gives with 我是 / 我叫 / 名字是 in a request about something else ("会费交了没有啊
+    我是刘建国"), when it has a name's shape; None otherwise ("我单位换了，现在在河南大学" names no one)."""
+    found = _NAME_SAID.search(normalise(text).replace(" ", ""))
+    name = found.group(2) if found else ""
+    return _without_title(name) if name and _is_plain_name(name) and tries_value("name", name) else None
 
 
 def _without_title(name: str) -> str | None:
@@ -262,6 +287,9 @@ BINDING_STEPS = (("bind_name", "name", clean_name), ("bind_no", "member_no", _cl
 BY_MOBILE = ("bind_mobile", "mobile", clean_mobile)
 _BINDING_SHAPES = {"bind_name": "name", "bind_no": "digits", "bind_last4": "digits",
                    "bind_mobile": "mobile"}  # validation.tries_value
+
+
+_MEMBER_NO_SAID = re.compile(r"[A-Z]{2,8}-?\d{4,12}")
 
 
 def _forgot_number(text: str) -> bool:
@@ -318,7 +346,7 @@ def _waits_on_binding(ctx) -> bool:
     "有效期到啥时候", "还要多久啊", "把单位也改了"), or disputes a failed try ("不可能啊，我交了好几年
     会费了"): binding says why it cannot answer yet and how to get on, instead of refusing it as a
     malformed mobile or answering a request the member's record is needed for without it."""
-    if re.search(r"\d", ctx.text) or ctx.intent is None:
+    if re.search(r"\d", ctx.text) or mobile_in(ctx.text) or ctx.intent is None:  # also a mobile read out
         return False
     if ctx.flow_data.get("failed") and _mentions(normalise(ctx.text), _texts()["words"]["disputes"]):
         return True
@@ -355,6 +383,10 @@ def answer_binding(ctx):
         return said
     waits = _waits_on_binding(ctx)
     if ctx.flow["step"] == "bind_mobile":
+        number = _MEMBER_NO_SAID.search(normalise(ctx.text).upper())
+        if number and mobile_in(ctx.text) is None:  # "会员号 HNKX201500199" where the mobile was asked: that number
+            ctx.goto("bind_last4", member_no=number.group())
+            return _ask("bind_last4")
         return _binding_waits(ctx) if waits else _answer_mobile(ctx)
     index = names.index(ctx.flow["step"])
     if index < 2:
