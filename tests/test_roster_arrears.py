@@ -4,6 +4,7 @@ an older system (豫土建会第0031号, HN-TJ-0215) beside today's (HNTJ2016000
 such a file is: a merged title with the date it is kept to, a section row, numbers stored as numbers."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -93,13 +94,15 @@ def test_a_units_list_s_own_numbers_under_bian_hao_and_its_years_owed(env, db, t
             for number in ("DW001", "DW002", "DW004", "DW011", "DW013")}
     assert paid == {"DW001": "2025-12-31", "DW002": "2026-12-31", "DW004": "2025-12-31", "DW011": "2024-12-31",
                     "DW013": "2023-12-31"}
+    report = json.loads(result.stdout)
+    assert any(check["row"] == 7 and "已欠费 3 年" in check["check"] for check in report["checks"])
 
 
 @pytest.mark.parametrize("written,paid_through", [
     ("欠2026", "2025-12-31"), ("欠费2025", "2024-12-31"), ("欠缴2025年", "2024-12-31"), ("欠2025-2026", "2024-12-31"),
     ("2025、2026年未交", "2024-12-31"), ("2025-2026欠费", "2024-12-31"), ("欠24年", "2023-12-31"),
     ("2024年起未缴", "2023-12-31"), ("2019年后一直未交", "2019-12-31"), ("2025年已缴，2026年未缴", "2025-12-31"),
-    ("欠费", None), ("已交至27年", "2027-12-31"),
+    ("欠费", None), ("已交至27年", "2027-12-31"), ("√2026", "2026-12-31"),
 ])
 def test_dues_written_as_the_years_owed(written, paid_through):
     from handlers.members.roster import clean_paid_through

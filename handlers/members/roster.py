@@ -237,7 +237,7 @@ _PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已
                    r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))")  # 26年已交, 交到27年
 
 
-_PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期")
+_PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期", "√", "✓", "✔", "☑")
 
 
 def clean_paid_through(value, today: date) -> str | None:
@@ -939,7 +939,7 @@ def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], not
                                {"years": "、".join(map(str, gaps))}))
     elif len(behind) >= 2 and (fields.get("paid_through") or "") < f"{behind[-1]}-12-31":
         notices.append(Problem(row, _year_column(sheet, behind[0]) or column, "", "paid_behind",
-                               {"years": "、".join(map(str, behind))}))  # 2025 and 2026 unpaid: in arrears
+                               {"years": "、".join(map(str, behind)), "count": len(behind)}))  # in arrears
     elif not paid and len(years) >= 2 and not fields.get("paid_through"):
         notices.append(Problem(row, column, "", "no_paid_year", {"first": min(years), "last": max(years)}))
 
