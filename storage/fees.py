@@ -47,7 +47,8 @@ def _member_payer(row: dict | None) -> dict | None:
     return {"kind": "member", "id": row["id"], "number": row["member_no"], "name": row["name"],
             "category": row["category"], "paid_through": row["paid_through"],
             "openid": row["openid"], "reachable": bool(row["reachable"]), "status": row["status"],
-            "dues_known_to": row.get("dues_known_to"), "dues_unpaid": row.get("dues_unpaid")}
+            "joined_at": row["joined_at"], "dues_known_to": row.get("dues_known_to"),
+            "dues_unpaid": row.get("dues_unpaid")}
 
 
 def _unit_payer(row: dict | None) -> dict | None:
@@ -57,7 +58,8 @@ def _unit_payer(row: dict | None) -> dict | None:
     return {"kind": "unit", "id": row["id"], "number": row["unit_no"], "name": row["name"],
             "category": "unit", "paid_through": row["paid_through"],
             "openid": row["openid"], "reachable": True, "status": row["status"], "level": row.get("level"),
-            "dues_known_to": row.get("dues_known_to"), "dues_unpaid": row.get("dues_unpaid")}
+            "joined_at": row["joined_at"], "dues_known_to": row.get("dues_known_to"),
+            "dues_unpaid": row.get("dues_unpaid")}
 
 
 def find_payer(db: sqlite_utils.Database, number: str) -> dict | None:

@@ -171,6 +171,25 @@ def test_year_summary_counts_paid_grace_overdue_and_never_paid():
     assert "fellow" not in summary
 
 
+def test_the_years_collection_counts_as_owing_exactly_those_the_arrears_list_names():
+    """Console walk 10, #7: 马超 joined and paid in December (for 2027), 张伟 and 王芳 lapsed and paid in
+    November (for 2027, back-dues not asked), 周强 joined in December and has not paid: none owes 2026,
+    so none lowers 2026's rate; 李明 owes, and is the one unpaid the rate counts."""
+    today = D("2026-12-07")
+    payers = [
+        {"category": "regular", "paid_through": "2027-12-31", "covered_from": "2027-01-01", "joined_at": "2026-12-07"},
+        {"category": "regular", "paid_through": "2027-12-31", "covered_from": "2027-01-01", "joined_at": "2019-03-01"},
+        {"category": "regular", "paid_through": "2027-12-31", "covered_from": "2027-01-01", "joined_at": "2020-05-01"},
+        {"category": "regular", "paid_through": None, "joined_at": "2026-12-05"},
+        {"category": "regular", "paid_through": None, "joined_at": "2026-03-01"},
+        {"category": "regular", "paid_through": "2026-12-31", "joined_at": "2021-01-01"},
+    ]
+    owing = [p for p in payers if dues.owes(p["category"], p["paid_through"], today, p["joined_at"])]
+    summary = dues.year_summary(payers, 2026, today)["regular"]
+    assert (summary["due"], summary["paid"], summary["due"] - summary["paid"], len(owing)) == (2, 1, 1, 1)
+    assert owing == [payers[4]]
+
+
 def test_a_past_year_is_judged_at_its_end():
     payers = [{"category": "regular", "paid_through": "2024-12-31"}]
     # For 2025, seen from 2026-11: grace ended on 2025-03-31, so overdue, not "grace".

@@ -32,9 +32,9 @@ SUFFIXES = READ_SUFFIXES
 
 def _overdue(payers: list[dict], today: date) -> list[dict]:
     """Payers who owe (never paid, in grace or lapsed: handlers.fees.dues.owes, as `fees report` and
-    `remind` count them), never paid first, then the longest unpaid."""
+    the collection rate count them), never paid first, then the longest unpaid."""
     rows = [dict(p, standing=dues.dues_standing(p["category"], p["paid_through"], today))
-            for p in payers if dues.owes(p["category"], p["paid_through"], today)]
+            for p in payers if dues.owes(p["category"], p["paid_through"], today, p["joined_at"])]
     return sorted(rows, key=lambda p: p["paid_through"] or "")
 
 

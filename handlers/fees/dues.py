@@ -222,27 +222,42 @@ def _expiring(paid_through: str | None, today: date) -> bool:
     return days_left is not None and 0 <= days_left <= fee_rules()["remind_days_before"]
 
 
-def owes(category: str, paid_through: str | None, today: date) -> bool:
-    """Owes dues today: never paid, or past the paid-through date (in grace or lapsed)."""
+def first_dues_year(joined_at: str | None) -> int | None:
+    """The first membership year a payer owes: the year they joined, or the next one when they joined on or
+    after next_year_from (their first payment is for it, as anyone's paid then); None when not known."""
+    if not joined_at:
+        return None
+    joined = _date(joined_at[:10])
+    return joined.year + (1 if late_in_year(joined) else 0)
+
+
+def owes(category: str, paid_through: str | None, today: date, joined_at: str | None = None) -> bool:
+    """Owes dues today: never paid, or past the paid-through date (in grace or lapsed). A member who
+    joined on or after next_year_from and has not paid yet owes nothing before their first dues year."""
+    if not paid_through and (first_dues_year(joined_at) or 0) > today.year:
+        return False
     return dues_standing(category, paid_through, today) in ("unpaid", "grace", "lapsed")
 
 
 def year_status(category: str, paid_through: str | None, year: int, today: date,
-                covered_from: str | None = None) -> str:
+                covered_from: str | None = None, joined_at: str | None = None) -> str:
     """Where a payer stands for membership year `year`, seen on `today` (or the year's end if past).
 
     `paid` when the year is covered; else the standing: `active` (not due yet,
     a future year), `grace`, `lapsed` or `unpaid`; `exempt` pays nothing.
-    `covered_from` is where the run of paid years up to paid_through began after
-    a lapse: a year before it was skipped, not paid (a lapsed member paying in
-    December for the next year has not paid this one).
+    Owed by nobody (`not_due`): a year before the payer's first dues year (joined on or after
+    next_year_from), and a year skipped: `covered_from`, where the run of paid years up to
+    paid_through began after a lapse, is later (a lapsed member paying in November for the next
+    year, back-dues not asked): not paid, and not owed either, as the arrears list (owes) has it.
     """
     if is_exempt(category):
         return "exempt"
     if paid_through and _date(paid_through) >= date(year, 12, 31):
         if covered_from is None or _date(covered_from) <= date(year, 1, 1):
             return "paid"
-        return "lapsed"  # skipped: paid for later years only (no back-dues), so overdue for this one
+        return "not_due"
+    if (first_dues_year(joined_at) or 0) > year:
+        return "not_due"
     return standing(paid_through, min(today, date(year, 12, 31)))
 
 
@@ -253,8 +268,9 @@ def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
     """Per category: how many owe dues for `year`, how many paid, in grace, overdue, never paid."""
     summary: dict[str, dict] = {}
     for payer in payers:
-        status = year_status(payer["category"], payer["paid_through"], year, today, payer.get("covered_from"))
-        if status == "exempt":
+        status = year_status(payer["category"], payer["paid_through"], year, today, payer.get("covered_from"),
+                             payer.get("joined_at"))
+        if status in ("exempt", "not_due"):
             continue
         row = summary.setdefault(payer["category"], dict.fromkeys(REPORT_COUNTS, 0))
         row["due"] += 1
