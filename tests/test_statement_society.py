@@ -115,13 +115,15 @@ def test_a_mobile_a_member_shares_with_the_unit_he_is_contact_of_pays_his_own_du
 
 
 def test_a_number_of_one_member_beside_another_member_s_name_is_left_for_a_person(env, db, tmp_path):
-    members(db, ("HNKX202300047", "余海波", "18867127887"), ("HNKX202300019", "康丽", "15177766275"))
+    members(db, ("HNKX202300047", "余海波", "18867127887"), ("HNKX202300019", "康丽", "15177766275"),
+            ("HNKX201800031", "蒋春华", "15000683467"), ("HNKX201800032", "蒋春生", "15000683468"))
     path = ccb_book(tmp_path / "ccb.xlsx", [
         ("2026-10-16 22:15:03", None, REGULAR, "康丽", "HNKX202300047 康丽 会费"),
         ("2026-10-17 09:00:00", None, REGULAR, "余海波", "HNKX202300047会费"),
+        ("2026-10-18 09:00:00", None, REGULAR, "蒋春生", "HNKX201800031会费"),     # her husband, a member too
     ])
     report = statement_imported(env, path)
-    assert [r["row"] for r in report["recorded"]] == [7]
+    assert [r["row"] for r in report["recorded"]] == [7, 8]
     [conflict] = report["ambiguous"]
     assert conflict["row"] == 6 and set(conflict["candidates"]) == {"HNKX202300047", "HNKX202300019"}
     assert "余海波" in statement_printed(env, path) and booked(db, "HNKX202300019") == []

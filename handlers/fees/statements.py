@@ -802,16 +802,17 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
 
 
 def _another_named(db, payer: dict, values: dict, context: dict) -> None:
-    """Raise when the row names another member than the one its number is (HNTJ202300047 is 余海波's,
-    payer and remark say 康丽): a number mistyped, or paying for someone; a person tells which."""
+    """Raise when the remark beside the number names another member and the number's owner nowhere
+    (HNTJ202300047 is 余海波's, the remark says 康丽): a number mistyped, or paying for someone; a person
+    tells which. A member paying by number for a spouse who is a member too names nobody: booked."""
     if payer["kind"] != "member":
         return
     said = re.sub(r"\s", "", " ".join([normalise(values.get("name")), _memo_text(values)]))
     if "".join(payer["name"].split()) in said:
         return
     names = _names_standing_alone(context["names"], _memo_text(values)) if context["names"] else []
-    others = [p for name in dict.fromkeys([normalise(values.get("name")), *names]) if name
-              for p in find_payers_by_name(db, name) if p["kind"] == "member" and p["number"] != payer["number"]]
+    others = [p for name in names for p in find_payers_by_name(db, name)
+              if p["kind"] == "member" and p["number"] != payer["number"]]
     if others:
         raise RowProblem("ambiguous", "number_names_other", number=payer["number"], name=payer["name"],
                          other=others[0]["name"], candidates=[payer["number"], *(p["number"] for p in others)])
