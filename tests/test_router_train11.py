@@ -30,6 +30,10 @@ def _job_search(text: str) -> dict:
     ("刚说不报了 想了想 再帮我报上那个讲座", "event_signup", {}),
     ("我原来退订了学科动态 现在想重新订上", "subscribe", {"topic": "discipline"}),
     ("行业资讯早就关了 不过今天那条行业新闻发我看看", "news", {"topic": "industry"}),
+    ("上次说退订 其实我想留着人才那栏", "subscribe", {"topic": "talent"}),
+    ("会费先不交了 我想问问入会要啥条件", "signup", {}),
+    ("入会的事先放一放 我想先看看年会的日程", "events", {}),
+    ("我都关了推送 今天那期会讯还能看不", "news", {"topic": None}),
     # the subscription it says it does not want is no keyword of the search it asks for
     ("不用订阅 现在就帮我搜一下新乡的机械岗位", "jobs", {"keywords": ["机械"], "city": "新乡"}),
 ])
