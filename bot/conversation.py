@@ -89,6 +89,14 @@ def holds_on(text: str) -> bool:
                                  any(reason in rest for reason in words["hold_reasons"]))
 
 
+def _holds_a_value(ctx) -> bool:
+    """"发票抬头郑州大学 税号我回头发你": besides asking for a moment, a clause that says something else (no hold
+    word, tail or reason in it), which the open step may take as its answer."""
+    words = content.load_toml("conversation.toml")
+    holding = (*words["hold_words"], *words["hold_tails"], *words["hold_reasons"])
+    return any(clause and not any(word in clause for word in holding) for clause in _CLAUSE_BREAK.split(ctx.text.lower()))
+
+
 def starts_a_request(text: str) -> bool:
     """"帮我报名…", "查一下我的会费", "我想报名新材料产业沙龙": a message that opens with asking for something
     (content/conversation.toml request_leads)."""
@@ -439,7 +447,8 @@ def _on_message(ctx: Context) -> Reply:
     if any(words in _short_answer(ctx.text) for words in content.load_toml("conversation.toml")["no_numbers_words"]):
         said = ctx.reply("flow.no_numbers")  # "我不会打数字": words do, whatever is open stays; a form asks again
         return said.with_note(ask_again(ctx).text or "") if flow and not _step_of(flow).lapses else said
-    if holds_on(ctx.text):  # "等一下", "稍等 我找一下证件": a form waits as it is, a list stays open
+    if holds_on(ctx.text) and not (flow and not _step_of(flow).lapses and _tries(ctx, _step_of(flow)) and _holds_a_value(ctx)):
+        # "等一下", "稍等 我找一下证件": a form waits as it is, a list stays open; "抬头郑州大学 税号我回头发你" answers
         if flow is not None and not _step_of(flow).lapses and "held_answer" not in flow:
             flow["paused"] = True
             ctx.flow_changed = True

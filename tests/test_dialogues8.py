@@ -300,3 +300,14 @@ def test_a_member_number_where_the_mobile_was_asked_is_checked_as_a_number(visit
 def test_a_changed_phone_with_the_old_wechat_still_bound_is_told_how_to_rebind(visitor):
     reply = visitor.says("我原来的微信绑着会员 现在换了手机 怎么办")
     assert "解除" in reply and PHONE in reply and "请输入您的姓名" not in reply
+
+
+# --- an answer said together with "I'll send the rest later" ----------------------------------------------------
+
+def test_an_answer_said_with_the_rest_promised_later_is_taken_not_only_held(visitor, db):
+    from tests.test_dialogues3 import tickets_of
+
+    visitor.says("我想开张会费发票")
+    reply = visitor.says("抬头写河南中医药大学 税号我回头发你")
+    assert "河南中医药大学" in reply and "继续" not in reply
+    assert any("河南中医药大学" in ticket["body"] for ticket in tickets_of(db))
