@@ -123,7 +123,14 @@ def _put_over(base: dict, own: dict) -> dict:
 
 
 def _lookup(key: str):
-    node = replies()
+    return _looked_up(language(), key)
+
+
+@lru_cache(maxsize=None)
+def _looked_up(language: str, key: str):
+    """A text or section of the replies in `language`, found once (content/ is read once a process:
+    _replies); a key content/ lacks raises every time."""
+    node = _replies(CONTENT_DIR, language)
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             raise ContentError(f"content/replies/ has no text for {key!r}")
