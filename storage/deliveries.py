@@ -217,20 +217,22 @@ def mark_inbox_read(db: sqlite_utils.Database, openid: str, item_ids) -> None:
                    f"and item_id in ({_marks(item_ids)})", [now_iso(), openid, *item_ids])
 
 
-def uncertain_recipients(db: sqlite_utils.Database, item_id: int) -> list[dict]:
-    """The members whose push of the item may or may not have arrived: name, number, when, read."""
+def recipients_in(db: sqlite_utils.Database, item_id: int, status: str) -> list[dict]:
+    """The members whose delivery of the item ended `status` (uncertain, failed): name, number, when,
+    read, and WeChat's answer (errcode, errmsg)."""
     return [dict(row) for row in db.query(
-        "select d.openid, d.updated_at, d.read_at, d.errmsg, m.name, m.member_no from deliveries d "
-        "left join members m on m.id = d.member_id where d.item_id = ? and d.status = 'uncertain' "
-        "order by d.updated_at", [item_id])]
+        "select d.openid, d.updated_at, d.read_at, d.errcode, d.errmsg, m.name, m.member_no from deliveries d "
+        "left join members m on m.id = d.member_id where d.item_id = ? and d.status = ? "
+        "order by d.updated_at", [item_id, status])]
 
 
-def requeue_uncertain(db: sqlite_utils.Database, item_id: int) -> int:
-    """Queue the item's uncertain rows again (the secretariat accepts that some get it twice)."""
+def requeue(db: sqlite_utils.Database, item_id: int, status: str) -> int:
+    """Queue the item's rows that ended `status` again (uncertain: the secretariat accepts that some get
+    it twice; failed: tried again)."""
     with transaction(db):
         return db.execute("update deliveries set status = 'queued', claim = null, errcode = null, errmsg = null, "
-                          "updated_at = ? where item_id = ? and status = 'uncertain'",
-                          [now_iso(), item_id]).rowcount
+                          "updated_at = ? where item_id = ? and status = ?",
+                          [now_iso(), item_id, status]).rowcount
 
 
 # --- service notices ------------------------------------------------------------------------------

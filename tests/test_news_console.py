@@ -110,3 +110,26 @@ def test_a_draft_is_edited_or_withdrawn_but_a_sent_item_is_not(staff, db, reader
     sent = post(staff, "/admin/news/new", dict(RESOLUTION, title="第二条决议"))
     post(staff, f"{sent.location}/send")
     assert "不能再修改" in visible(page(staff.get(f"{sent.location}/edit", follow_redirects=True)))
+
+
+def test_failed_recipients_are_named_with_why_and_can_be_tried_again(staff, db, redis_client):
+    people = members_of_every_kind(db)
+    subscribe(db, people["not_subscribed"]["openid"], ["policy"])
+    saved = post(staff, "/admin/news/new", ITEM)
+    item = db["newsletters"].rows_where("title = ?", [ITEM["title"]]).__next__()
+    reached, other = people["reached"], people["not_subscribed"]
+    ledger.queue_deliveries(db, item["id"], [(m["openid"], m["id"]) for m in (reached, other)])
+    for member, errcode, errmsg in ((reached, None, "ConnectionError: api.weixin.qq.com"),
+                                    (other, 48001, "api unauthorized")):
+        rows = ledger.item_rows(item["id"], [member["openid"]])
+        ledger.claim(db, rows, "w", set())
+        ledger.begin_sending(db, rows, "w", "customer_service")
+        ledger.settle(db, rows, "w", "failed", errcode=errcode, errmsg=errmsg)
+
+    shown = visible(page(staff.get(saved.location)))
+    assert "发送失败的会员（2）" in shown
+    assert f"会员reached（{reached['member_no']}）" in shown and "连不上微信接口" in shown
+    assert "没有这项接口权限" in shown
+    done = post(staff, f"{saved.location}/retry-failed", follow_redirects=True)
+    assert "已为 2 位发送失败的会员重新排队" in visible(page(done))
+    assert {row["status"] for row in db["deliveries"].rows_where("item_id = ?", [item["id"]])} == {"queued"}

@@ -20,9 +20,9 @@ from werkzeug.datastructures import MultiDict
 from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
-from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t, texts
 from storage.database import now_iso
-from storage.deliveries import OPEN, QUEUED
+from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
                           save_item, withdraw_item)
@@ -208,7 +208,8 @@ def show(item_no: str):
     reply = newsletters.detail(item)
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
-                  uncertain=delivery.uncertain_recipients(db(), item["id"]), due=item["publish_at"] <= now_iso(),
+                  uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
+                  failed=[dict(row, why=_failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=item["publish_at"] <= now_iso(),
                   changeable=_changeable(item))
 
 
@@ -234,9 +235,25 @@ def _reach_text(item: dict) -> str:
 def resend_uncertain(item_no: str):
     """Push the item again to those whose delivery is uncertain (the secretary accepts doubles)."""
     item = _item_or_404(item_no)
-    queued = delivery.resend_uncertain(db(), redis_client(), item["id"])
+    queued = delivery.resend(db(), redis_client(), item["id"], UNCERTAIN)
     say_done("news.resent_uncertain", count=queued)
     return redirect(url_for(".show", item_no=item["item_no"]))
+
+
+@bp.post("/<item_no>/retry-failed")
+def retry_failed(item_no: str):
+    """Try the item again for those it failed to reach (WeChat out of reach, a refusal since mended)."""
+    item = _item_or_404(item_no)
+    say_done("news.retried_failed", count=delivery.resend(db(), redis_client(), item["id"], FAILED))
+    return redirect(url_for(".show", item_no=item["item_no"]))
+
+
+def _failure_text(row: dict) -> str:
+    """Why a push failed, as a secretary reads it: WeChat out of reach, or what WeChat's code means."""
+    if row["errcode"] is None:
+        return t("news.failed_unreachable")
+    known = texts("news.failed_codes").get(str(row["errcode"]))
+    return known or t("news.failed_code", code=row["errcode"], message=row["errmsg"] or "")
 
 
 @bp.post("/<item_no>/resume")

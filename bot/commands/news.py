@@ -22,7 +22,7 @@ from bot.commands.common import help_texts, json_option, load_settings, open_sto
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
-from storage.deliveries import OPEN, QUEUED
+from storage.deliveries import OPEN, QUEUED, UNCERTAIN
 from storage.news import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
 from storage.state import connect_redis
 
@@ -230,7 +230,7 @@ def status(item):
     """ITEM 的送达情况：多少人已收到、经哪种渠道、多少人还在等待。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]),
-                uncertain=delivery.uncertain_recipients(db, found["id"]))
+                uncertain=delivery.recipients_in(db, found["id"], UNCERTAIN))
 
     def human(d):
         _show_counts(d, d["counts"])
@@ -251,7 +251,7 @@ def status(item):
 def resend_uncertain(item):
     """给送达情况不确定的收件人重发 ITEM（个别人可能收到两次）。"""
     db, found = _store_and_item(item)
-    data = dict(_summary(found), queued=delivery.resend_uncertain(db, connect_redis(load_settings()), found["id"]))
+    data = dict(_summary(found), queued=delivery.resend(db, connect_redis(load_settings()), found["id"], UNCERTAIN))
     return data, lambda d: click.echo(_text("resent_uncertain", **d))
 
 

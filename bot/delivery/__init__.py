@@ -65,7 +65,7 @@ later while claims are open) queues the rows again; the new job takes them over:
     delivery_counts, and is not resent by itself; it waits in the member's
     inbox as unread (seeing it there after a push that arrived is harmless),
     and `news status` and the console name those members and offer to push it
-    again (`resend_uncertain`). A row is `sending` only while its HTTP request
+    again (`resend`). A row is `sending` only while its HTTP request
     is out: it is marked by the client's departure hook after the access token
     and the rate-limit turn, and goes back to `claimed` after an attempt WeChat
     refused or never got (WeChatAPIClient.on_departure). So a worker dying while
@@ -131,15 +131,16 @@ def resume_broadcast(db, r: redis.Redis, item_id: int) -> int:
     return recovered + len(waiting)
 
 
-def uncertain_recipients(db, item_id: int) -> list[dict]:
-    """Recipients whose push may or may not have arrived (name, member_no, updated_at, read_at)."""
-    return ledger.uncertain_recipients(db, item_id)
+def recipients_in(db, item_id: int, status: str) -> list[dict]:
+    """Recipients whose push may or may not have arrived (UNCERTAIN) or failed (FAILED): name, member_no,
+    updated_at, read_at, errcode, errmsg."""
+    return ledger.recipients_in(db, item_id, status)
 
 
-def resend_uncertain(db, r: redis.Redis, item_id: int) -> int:
-    """The secretariat's choice: push the item again to its `uncertain` recipients (some may then
-    have it twice); returns how many were queued."""
-    queued = ledger.requeue_uncertain(db, item_id)
+def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
+    """The secretariat's choice: push the item again to its UNCERTAIN recipients (some may then have it
+    twice) or its FAILED ones; returns how many were queued."""
+    queued = ledger.requeue(db, item_id, status)
     if queued:
         planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
     return queued
