@@ -173,7 +173,7 @@ def test_where_arrears_come_first_a_year_s_money_from_someone_years_behind_is_le
     path = ccb_book(tmp_path / "ccb.xlsx", [
         ("2026-10-28 10:27:44", None, REGULAR, "彭立新", "会费"),     # 2022 of five years owed, or rejoining?
         ("2026-10-14 08:33:40", None, REGULAR, "邹建平", "会费"),     # 2025: only this year is left owed
-        ("2026-11-16 14:14:14", None, REGULAR, "姜涛", "会费"),       # a lifetime member owes nothing
+        ("2026-11-16 14:14:14", None, 3 * REGULAR, "姜涛", "会费"),   # a lifetime member owes nothing
     ])
     report = statement_imported(env, path)
     assert [(r["row"], r["paid_through"]) for r in report["recorded"]] == [(7, "2025-12-31")]

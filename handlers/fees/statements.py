@@ -264,11 +264,19 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if purpose == "mixed":
         raise RowProblem("invalid", "mixed_purpose", amount=dues.format_amount(amount),
                          words=dues.listing([w for w in statement_rules()["other_words"] if w in memo]))
+    _refuse_if_lifetime(payer)
     years = _unit_level_years(payer, amount, memo) or _years_paid(payer, amount, values.get("years"))
     years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
     if row_no not in context["confirm"]:
         _hold_if_another_category_s_fee(payer, amount, years, values, memo, paid_on)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
+
+
+def _refuse_if_lifetime(payer: dict) -> None:
+    """A lifetime member owes no dues: the row is listed (refund, or a donation?), and a dry run says so
+    as the import would, before any years are worked out (a lifetime's paid-through has no next year)."""
+    if dues.is_lifetime(payer.get("paid_through")):
+        raise RowProblem("invalid", "lifetime")
 
 
 def _split_among(db, row_no: int, values: dict, amount: float, paid_on: date, named: list, context: dict) -> list[dict]:
@@ -279,6 +287,8 @@ def _split_among(db, row_no: int, values: dict, amount: float, paid_on: date, na
         raise RowProblem("ambiguous", "names_in_memo", names="、".join(p["name"] for p, _ in named),
                          expected=dues.format_amount(sum(shares)), amount=dues.format_amount(amount),
                          candidates=[p["number"] for p, _ in named])
+    for payer, _ in named:
+        _refuse_if_lifetime(payer)
     if row_no not in context["confirm"]:
         for (payer, _), share in zip(named, shares):  # all or none of the row is booked
             if find_imported_payment(db, _import_key(values, paid_on, share, payer, split=True)):
@@ -298,8 +308,6 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
     if earlier or key in context["seen"]:
         receipt_no = earlier["receipt_no"] if earlier else _text("import.dry_run_receipt")
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
-    if dues.is_lifetime(payer.get("paid_through")):  # a dry run says so too, as the import would
-        raise RowProblem("invalid", "lifetime")
     shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
     gap = None if split or shown else _unpaid_year_named(payer, values, years)
     if row_no not in context["confirm"]:
