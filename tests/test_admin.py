@@ -139,6 +139,16 @@ def test_a_unit_contact_sees_only_their_units_members(client, users, units, db):
     assert [row[1] for row in exported.iter_rows(min_row=2, values_only=True)] == ["王芳"]
 
 
+def test_a_unit_contact_sees_no_internal_remarks_or_change_log(client, users, units, db):
+    insert_member(db, {"member_no": "HNKX202600001", "name": "马超", "category": "regular", "mobile": "13700137000",
+                       "unit_id": units[0]["id"], "remarks": "欠款纠纷，勿让其担任理事"}, actor="staff:王秘书")
+    log_in(client, "unit1")
+    shown = page(client.get("/admin/members/HNKX202600001"))
+    assert "马超" in shown and "欠款纠纷" not in shown and "变更记录" not in shown and "王秘书" not in shown
+    exported = load_workbook(io.BytesIO(client.get("/admin/members/export?format=xlsx").data)).active
+    assert "欠款纠纷" not in str(list(exported.iter_rows(values_only=True)))
+
+
 # --- applications -------------------------------------------------------------------------
 
 def queued(redis_client):

@@ -22,7 +22,7 @@ from bot.admin.ui import (
     actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, send_table, t, texts,
     unit_options, unit_scope, user,
 )
-from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
+from bot.privacy import mask_id_number, mask_mobile, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
 from storage.fees import find_payer, payments_of
@@ -113,15 +113,14 @@ def sees_id_numbers() -> bool:
 @allow(*EVERYONE)
 def export():
     """The filtered members in the roster's own columns (imports back unchanged), full mobiles for the
-    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact.
-    ID card numbers in the remarks are whole for the admin only."""
+    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact, and
+    no remarks (the secretariat's internal notes). ID card numbers in the remarks are whole for the admin only."""
     fmt = request.args.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         abort(400)
     rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
     if unit_scope() is not None:
-        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None,
-                     remarks=mask_personal(row.get("remarks") or "") or None) for row in rows]
+        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None, remarks=None) for row in rows]
     elif not sees_id_numbers():
         rows = [dict(row, remarks=membership.without_id_numbers(row.get("remarks"))) for row in rows]
     headers, table = roster.export_table(db(), rows)
@@ -136,10 +135,15 @@ def show(member_no: str):
     member = _member_or_refuse(member_no)
     full = unit_scope() is None  # a unit contact has no need of a member's full mobile: masked
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
-    history = [membership.history_view(row, full=full, db=db())
-               for row in store.history_of(db(), "member", member["id"])]
+    if not full:  # the secretariat's own remarks and change log are internal: not for a unit contact
+        view.pop("remarks", None)
+        history = None
+    else:
+        history = [membership.history_view(row, full=full, db=db())
+                   for row in store.history_of(db(), "member", member["id"])]
     if not sees_id_numbers():
-        view, history = membership.without_id_numbers(view), membership.without_id_numbers(history)
+        view = membership.without_id_numbers(view)
+        history = history and membership.without_id_numbers(history)
     return render("member.html", member=member, view=view, history=history,
                   fellow_cap=records.fellow_cap(db()))
 
