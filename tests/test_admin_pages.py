@@ -203,6 +203,24 @@ def test_reply_reaches_the_member_and_close(staff, db, redis_client):
     assert ticket_store.find_ticket(db, ticket_no)["status"] == "closed"
 
 
+def test_an_answer_too_long_for_one_wechat_message_is_refused_and_kept(staff, db, redis_client):
+    ticket_no = ticket_store.create_ticket(db, "o_long", "建议", "希望增加线上讲座")
+    answer = "学会将于下月安排线上讲座。" * 400  # 5,200 characters pasted in
+    refused = post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": answer})
+    assert refused.status_code == 400 and "超过了 600 字" in page(refused) and answer in page(refused)
+    assert not queued_notices(redis_client) and not ticket_store.replies_to(db, ticket_store.find_ticket(
+        db, ticket_no)["id"])
+    assert 'maxlength="600"' in page(staff.get(f"/admin/tickets/{ticket_no}"))
+
+
+def test_a_request_for_a_person_shows_whom_to_call_and_since_when(staff, db):
+    insert_member(db, {"member_no": "HNKX202600002", "name": "黄蓉", "category": "regular", "openid": "o_huang",
+                       "mobile": "13912345678"}, actor="test")
+    ticket_no = ticket_store.open_human_ticket(db, "o_huang", "人工服务")
+    shown = page(staff.get(f"/admin/tickets/{ticket_no}"))
+    assert "13912345678" in shown and 'href="/admin/members/HNKX202600002"' in shown and "提交时间" in shown
+
+
 @pytest.mark.parametrize("form, said", [
     ({"amount": "200", "years": "1"}, "勾选“金额不符合缴费标准，仍然登记”"),
     ({"amount": "400", "years": "4"}, "勾选“金额不符合缴费标准，仍然登记”"),

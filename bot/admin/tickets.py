@@ -47,7 +47,8 @@ def _ticket_page(ticket_no: str, typed: str = ""):
     """The ticket; `typed` is a reply that was not sent, shown again to send or copy."""
     ticket = or_404(store.find_ticket(db(), ticket_no))
     return render("ticket.html", ticket=ticket, member=find_member_by_openid(db(), ticket["openid"]),
-                  replies=store.replies_to(db(), ticket["id"]), typed=typed)
+                  replies=store.replies_to(db(), ticket["id"]), typed=typed,
+                  answer_chars=ticket_replies.ANSWER_CHARS)
 
 
 def _act(ticket_no: str, change, done: str):

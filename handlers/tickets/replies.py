@@ -10,6 +10,11 @@ import redis
 
 from bot import content, delivery
 from storage import tickets as store
+from storage.members import Refused
+
+# WeChat delivers a text message of at most 2,048 bytes (a Chinese character is 3): an answer of this
+# many characters, with the notice's own words around it, still arrives whole, in the notice and in 我的诉求.
+ANSWER_CHARS = 600
 
 
 class NoticeNotSent(Exception):
@@ -28,13 +33,21 @@ def _tell(r: redis.Redis, ticket: dict, text: str) -> tuple[dict, str]:
 
 
 def reply(db, r: redis.Redis, ticket_no: str, text: str, actor: str) -> tuple[dict, str]:
-    """Answer a ticket; returns it and the notice's job id. The store refuses a closed one."""
+    """Answer a ticket; returns it and the notice's job id. The store refuses a closed one; an answer
+    longer than ANSWER_CHARS is refused before anything is recorded."""
+    _short_enough(ticket_no, text)
     ticket = store.reply_to_ticket(db, ticket_no, text, actor)
     return _tell(r, ticket, content.text("tickets.notice.reply", ticket_no=ticket["ticket_no"], text=text))
 
 
 def close(db, r: redis.Redis, ticket_no: str, actor: str, reason: str | None) -> tuple[dict, str]:
-    """Close a ticket; the member is told, with the reason when given."""
+    """Close a ticket; the member is told, with the reason when given (at most ANSWER_CHARS)."""
+    _short_enough(ticket_no, reason or "")
     ticket = store.close_ticket(db, ticket_no, actor, reason)
     return _tell(r, ticket, content.text("tickets.notice.closed", ticket_no=ticket["ticket_no"],
                                          reason=reason or content.text("tickets.no_reason")))
+
+
+def _short_enough(ticket_no: str, text: str) -> None:
+    if len(text) > ANSWER_CHARS:
+        raise Refused("answer_too_long", ticket_no=ticket_no, chars=len(text), limit=ANSWER_CHARS)
