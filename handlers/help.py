@@ -115,7 +115,8 @@ def not_understood(ctx):
         return fees.fee_doubted(ctx)
     if events.about_events(ctx) or events.asks_by_period(ctx):  # "下个月郑州的会", "下半年有什么"
         return events.show_events(ctx)
-    mine = events.show_mine_if_asked(ctx) or events.colleague_if_asked(ctx)  # "签到码忘了", "能再加一个同事吗"
+    mine = events.show_mine_if_asked(ctx) or events.colleague_if_asked(ctx) or events.fix_if_asked(ctx)
+    # "签到码忘了", "能再加一个同事吗", "报名时手机号填错了"
     if mine is not None:
         return mine
     if ctx.flow is None and profile.gives_only_a_mobile(ctx):  # "13525670011" alone: binding, the name asked for it

@@ -197,6 +197,13 @@ def _fill_seats(db: sqlite_utils.Database, event_id: int) -> list[dict]:
         "returning *", [now_iso(), event_id, -1 if free is None else max(free, 0)])]
 
 
+def correct_registration(db: sqlite_utils.Database, registration_id: int, fields: dict) -> dict:
+    """Change the contact a registration was made with (its mobile, name or unit), as its member corrects it."""
+    with transaction(db):
+        db["registrations"].update(registration_id, {**fields, "updated_at": now_iso()})
+        return db["registrations"].get(registration_id)
+
+
 def cancel_registration(db: sqlite_utils.Database, registration_id: int) -> list[dict]:
     """Cancel a live registration; returns the registrations moved up into the freed seat."""
     now = now_iso()

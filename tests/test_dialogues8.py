@@ -311,3 +311,28 @@ def test_an_answer_said_with_the_rest_promised_later_is_taken_not_only_held(visi
     reply = visitor.says("抬头写河南中医药大学 税号我回头发你")
     assert "河南中医药大学" in reply and "继续" not in reply
     assert any("河南中医药大学" in ticket["body"] for ticket in tickets_of(db))
+
+
+# --- correcting one's registration ---------------------------------------------------------------------------
+
+def _registered(db, title: str) -> None:
+    from handlers.events.registration import register
+
+    event = event_store.list_events(db, {"from": TODAY.isoformat(), "word": title}, 0, 1)[0]
+    register(db, event["id"], "o_visitor", {"name": "韩梅", "mobile": "13700000321"}, TODAY.isoformat())
+
+
+def test_a_mobile_given_wrong_at_registration_is_asked_for_and_corrected(visitor, db, gatherings):
+    _registered(db, "仪器操作沙龙")
+    reply = visitor.says("报名的时候电话号码我打错了")
+    assert "仪器操作沙龙" in reply and "手机号" in reply and "即将举行" not in reply
+    assert "139****6666" in visitor.says("正确的是13966666666")
+    [registration] = event_store.registrations_of(db, "o_visitor", TODAY.isoformat())
+    assert registration["mobile"] == "13966666666"
+
+
+def test_a_name_given_wrong_with_the_right_one_is_corrected_at_once(visitor, db, gatherings):
+    _registered(db, "仪器操作沙龙")
+    assert "韩玫" in visitor.says("我报名时名字写错了 应该是韩玫")
+    [registration] = event_store.registrations_of(db, "o_visitor", TODAY.isoformat())
+    assert registration["name"] == "韩玫"

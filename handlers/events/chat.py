@@ -30,12 +30,12 @@ from bot.router import normalize
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
-from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
-                            unit_in)
+from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, mobile_in, name_in,
+                            normalise, tries_value, unit_in)
 from handlers.events.registration import register
 from storage.events import (
-    REGISTERED, cancel_registration, event_places, find_event, is_full, last_contact, last_signup_day, list_events,
-    live_registration, registrations_of, waitlist_position,
+    REGISTERED, cancel_registration, correct_registration, event_places, find_event, is_full, last_contact,
+    last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
 from storage.tickets import create_ticket
@@ -444,6 +444,9 @@ def _sign_up_by_name(ctx, plain: str):
 def sign_up(ctx):
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)
+    fixing = fix_if_asked(ctx)
+    if fixing is not None:  # "我报名时候手机号填错了": that registration's contact corrected
+        return fixing
     if cancelling_counts_asked(ctx):
         return ctx.reply("events.signup.no_effect")
     if guide.mentions(ctx.text, "mine_words") or _asks_about_own(ctx):
@@ -910,6 +913,66 @@ def others_next(ctx):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.others_more"))
     _end_signup(ctx)
     return paging.leave_and_answer(ctx) if _open_list(ctx) else ctx.answer_by_intent()
+
+
+# --- correcting the contact a registration was made with -------------------------------------------
+
+def _field_to_fix(text: str) -> str | None:
+    """"手机号填错了" -> mobile, "名字写错了" -> name, "单位填错了" -> work_unit; None without words of a mistake."""
+    if not guide.mentions(text, "fix_words"):
+        return None
+    plain = normalise(text)
+    return next((field for field, words in guide.settings()["chat"]["fix_fields"].items()
+                 if any(word in plain for word in words)), None)
+
+
+def fix_if_asked(ctx):
+    """A registration's contact said to be wrong ("报名的时候电话号码我打错了", whichever capability the router
+    read it as): corrected at once when the right value comes with it, else asked for (flow step `fix`);
+    several registrations are listed, which to correct left to the secretariat. None when the message says
+    no such mistake of a registration, or the member has none."""
+    field = _field_to_fix(ctx.text) if guide.mentions(ctx.text, "registration_words") else None
+    registrations = registrations_of(ctx.db, ctx.openid, _today()) if field else []
+    if not registrations:
+        return None
+    if len(registrations) > 1:
+        return _show_mine(ctx).with_note(content.text("events.fix.which", **content.society()["secretariat"]))
+    ctx.start_flow(SIGNUP, "fix", registration=registrations[0]["id"], field=field, title=registrations[0]["title"])
+    return _fixed(ctx) if _fix_value(ctx) else ctx.reply(f"events.fix.ask_{field}", title=registrations[0]["title"])
+
+
+def _fix_value(ctx) -> str | None:
+    """The right value the message gives for the field being corrected, or None."""
+    field, text = ctx.flow_data["field"], _FIX_LEAD.sub("", normalise(ctx.text))
+    if field == "mobile":
+        return mobile_in(text)
+    try:
+        return name_in(text) if field == "name" else (unit_in(text) or None)
+    except Invalid:
+        return None
+
+
+_FIX_LEAD = re.compile(r"^.*?(?:应该是|应该为|正确的是|改成|改为|换成|是)")
+
+
+def _fixed(ctx):
+    field, value = ctx.flow_data["field"], _fix_value(ctx)
+    correct_registration(ctx.db, ctx.flow_data["registration"], {field: value})
+    title = ctx.flow_data["title"]
+    _end_signup(ctx)
+    return ctx.reply("events.fix.done", title=title, field=content.text(f"events.fix.fields.{field}"),
+                     value=mask_mobile(value) if field == "mobile" else value)
+
+
+def _tries_fix(ctx) -> bool:
+    return _fix_value(ctx) is not None
+
+
+@step(SIGNUP, "fix", reads_only=True, prompt=lambda ctx: ctx.reply(f"events.fix.ask_{ctx.flow_data['field']}",
+                                                                 title=ctx.flow_data["title"]), tries=_tries_fix)
+def fix_contact(ctx):
+    """The right mobile, name or unit for the registration being corrected."""
+    return _fixed(ctx)
 
 
 # --- my registrations and cancelling ---------------------------------------------------------------

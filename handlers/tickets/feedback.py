@@ -10,6 +10,7 @@ from bot import content
 from bot.conversation import answer_intent, answer_while_paused, asks_something_else, says_yes, starts_a_request
 from bot.registry import handles, step
 from bot.validation import looks_like_a_question, only_acknowledges
+from handlers.events import chat as events
 from handlers.fees import chat as fees
 from handlers.human import chat as human
 from handlers.human import office_hours
@@ -41,6 +42,9 @@ def start_feedback(ctx):
         return ctx.reply("feedback.nothing_to_submit")
     if ctx.message.kind != "event" and only_acknowledges(ctx.text):  # "行了 没问题": a closing word, no feedback
         return ctx.reply("smalltalk.ok")
+    fixing = events.fix_if_asked(ctx) if ctx.message.kind != "event" else None
+    if fixing is not None:  # "报名的时候电话号码我打错了": the registration corrected, no complaint
+        return fixing
     if ctx.message.kind != "event" and len(ctx.text) < _rules()["draft_min_chars"] and fees.asks_for_invoice(ctx.text):
         return fees.start_invoice(ctx)  # "开个收据" heard as a request for the secretariat: the invoice's details
     if ctx.message.kind != "event" and asks_who_will_know(ctx.text):
