@@ -144,7 +144,24 @@ class _KeepUnknown(dict):
 
 
 def text(key: str, **fields) -> str:
-    """The reply text for `key`, with the society's details and `fields` filled in."""
+    """The reply text for `key`, with the society's details and `fields` filled in; the same text
+    with the same fields, in the same language for the same society, is filled in once (content/
+    and the society's details are read once a process), a field that is no cache key each time."""
+    given = tuple(fields.items())
+    try:
+        hash(given)
+    except TypeError:  # a list, a dict
+        return _filled_in(key, fields)
+    return _kept_text(language(), current_account(), current_data_dir(), key, given)
+
+
+@lru_cache(maxsize=4096)
+def _kept_text(_language: str, _account: str | None, _data_dir, key: str, given: tuple) -> str:
+    """content.text's answer in the language, society and data directory it was asked in (the key)."""
+    return _filled_in(key, dict(given))
+
+
+def _filled_in(key: str, fields: dict) -> str:
     template = _lookup(key)
     if not isinstance(template, str):
         raise ContentError(f"content/replies/: {key!r} is a section, not a text")
