@@ -34,6 +34,9 @@ def _job_search(text: str) -> dict:
     ("会费先不交了 我想问问入会要啥条件", "signup", {}),
     ("入会的事先放一放 我想先看看年会的日程", "events", {}),
     ("我都关了推送 今天那期会讯还能看不", "news", {"topic": None}),
+    ("搞不清自己会费交没交 不管了 先把年会报上", "event_signup", {}),
+    # what is to come first, whatever came before
+    ("我想反映个问题 但先给我个负责人电话", "human", {}),
     # the subscription it says it does not want is no keyword of the search it asks for
     ("不用订阅 现在就帮我搜一下新乡的机械岗位", "jobs", {"keywords": ["机械"], "city": "新乡"}),
 ])
