@@ -20,6 +20,7 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
@@ -34,6 +35,7 @@ _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
 _WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a character: not only punctuation, spaces or emoji
 
 
+@lru_cache(maxsize=256)  # the same message is read so a dozen times on its way through the form's checks
 def _short_answer(text: str) -> str:
     return _PUNCTUATION.sub("", text or "").lower()  # "Yes", "Cancel": a phone capitalises the first letter
 
