@@ -42,6 +42,7 @@ class RecordSheet:
     number: str                                  # the column holding the record's number
     title: str                                   # the column naming a record in the report
     find: Callable                               # (db, number or None, key) -> stored record or None
+    closes: str | None = None                    # the column of the day it closes (one added now closes later)
 
 
 # --- cells ------------------------------------------------------------------------

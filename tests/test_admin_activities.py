@@ -108,6 +108,15 @@ def test_add_filter_and_close_a_posting(staff, db):
     assert post(staff, "/admin/jobs/9999/close").status_code == 404
 
 
+def test_a_posting_or_call_closed_before_today_is_not_added(staff, db):
+    """Console walk 10, #11: 截止 2025-01-01 was "已发布", then the list said 没有符合条件的职位."""
+    refused = post(staff, "/admin/jobs/new", dict(JOB, expires_on="2025-01-01"))
+    assert refused.status_code == 200 and "截止日期 2025-01-01 早于今天" in page(refused)
+    assert job_store.list_postings(db, date.today().isoformat(), everything=True) == []
+    refused = post(staff, "/admin/awards/new", {"name": "青年科技奖", "kind": "奖项", "deadline": "2020-01-01"})
+    assert "截止日期 2020-01-01 早于今天" in page(refused) and list_awards(db, {"from": None}) == []
+
+
 def test_import_postings_report_then_confirm(staff, db):
     header = ["职位名称", "招聘单位", "工作地点", "应聘方式", "学历要求"]
     sent = upload(staff, "/admin/jobs/import", header, [["讲师", "中原示范研究院", "郑州", "hr@example.cn", "硕士"],

@@ -93,4 +93,7 @@ def cleaned_form(spec: sheet_import.RecordSheet) -> tuple[dict, dict, dict]:
     typed = {key: request.form.get(key, "").strip() for key in spec.columns() if key != spec.number}
     fields, problems = sheet_import.clean_fields(spec, typed, date.today().year)
     errors = {key: sheet_import.problem_text(reason, **facts) for key, _, reason, facts in problems}
+    closes = spec.closes and fields.get(spec.closes)
+    if closes and closes < date.today().isoformat() and spec.closes not in errors:  # members would never see it
+        errors[spec.closes] = sheet_import.problem_text("closed_already", day=closes)
     return fields, errors, typed

@@ -183,4 +183,5 @@ SHEET = sheet_import.RecordSheet(
     number="award_no",
     title="name",
     find=store.find_award_to_import,
+    closes="deadline",
 )

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import redis
 
-from bot import content, delivery, sheet_import
+from bot import clock, content, delivery, sheet_import
 from bot.router import normalize
 from bot.periodic import JobRun, periodic
 from bot.validation import Invalid

@@ -96,5 +96,5 @@ def save_plan(db, plan, file_name: str, actor: str) -> list[int]:
 
 SHEET = sheet_import.RecordSheet(
     texts="jobs_cli", columns=columns, cleaners=CLEANERS, check=check, key=job_key, number="id",
-    title="title", find=lambda db, number, key: find_posting_by_key(db, key),
+    title="title", find=lambda db, number, key: find_posting_by_key(db, key), closes="expires_on",
 )
