@@ -459,6 +459,9 @@ def _on_message(ctx: Context) -> Reply:
     if flow is not None and not flow.get("paused") and "held_answer" not in flow and not _step_of(flow).lapses \
             and not _WORDS.search(ctx.text):
         return ask_again(ctx)  # "？", "。。" mid-form: no answer, no go-ahead, no other request; the question again
+    both = _two_requests(ctx) if flow is None else None
+    if both is not None:  # "查一下论文写作培训啥时候，顺便看看有没有材料方面的招聘": each answered
+        return both
     asked = clarify.intercept(ctx)  # ctx.intent: routed by respond  # a numbered question when unsure; what was not understood is kept
     if asked is not None:
         return asked
@@ -523,6 +526,29 @@ def _on_message(ctx: Context) -> Reply:
                 ctx.intent = replace(ctx.intent, name="unknown", slots={})  # not that guess's form
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     return step_now.handler(ctx)
+
+
+def _two_requests(ctx: Context) -> Reply | None:
+    """"我想退订行业新闻，再看看最新的政策": two requests joined by a word of adding (content/conversation.toml
+    also_words) after a break, each placed clearly by the router on a different intent, answered one after
+    the other in one reply; None for anything else (one request, or a part the router is unsure of)."""
+    words = content.load_toml("conversation.toml")
+    marks = "|".join(map(re.escape, sorted(words["also_words"], key=len, reverse=True)))
+    parts = re.split(rf"[\s。，,;；!！?？]+(?:{marks})", ctx.text.strip(), maxsplit=1)
+    if len(parts) != 2 or not all(part.strip() for part in parts):
+        return None
+    intents = [route(part) for part in parts]
+    if intents[0].name == intents[1].name or any(
+            intent.name in words["not_one_of_two"] or intent.confidence < words["other_request_confidence"]
+            for intent in intents):
+        return None
+    replies = []
+    for part, intent in zip(parts, intents):
+        ctx.intent, ctx.answer_override = intent, part.strip()
+        replies.append(answer_intent(ctx))
+    ctx.answer_override = None
+    said = [reply.text for reply in replies if reply.text]
+    return Reply(text="\n\n".join(said)) if len(said) == 2 else replies[-1]
 
 
 def _about_society(ctx: Context) -> Reply | None:

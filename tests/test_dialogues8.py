@@ -336,3 +336,26 @@ def test_a_name_given_wrong_with_the_right_one_is_corrected_at_once(visitor, db,
     assert "韩玫" in visitor.says("我报名时名字写错了 应该是韩玫")
     [registration] = event_store.registrations_of(db, "o_visitor", TODAY.isoformat())
     assert registration["name"] == "韩玫"
+
+
+# --- two requests in one message ---------------------------------------------------------------------------------
+
+def test_two_requests_joined_by_shunbian_are_both_answered(visitor, gatherings, postings):
+    reply = visitor.says("新乡这边近期开什么会，顺便查查有没有电气方面的工作")
+    assert "生物医药前沿研讨会" in reply and "电网调度员" in reply
+
+
+def test_an_unsubscribe_and_a_reading_in_one_message_are_both_done(visitor, db):
+    from storage.news import save_item
+
+    save_item(db, {"item_no": "q1", "kind": "newsletter", "title": "科研诚信新规解读", "topics": ["policy"],
+                   "audience": None, "summary": "摘要", "link": None, "body": "正文", "publish_at": "2026-11-02T09:00:00+08:00",
+                   "source": None})
+    reply = visitor.says("我想退订人才资讯，另外看看最新的政策")
+    assert "人才资讯" in reply and "科研诚信新规解读" in reply
+
+
+def test_a_question_about_a_training_under_a_list_of_postings_is_no_job_search(visitor, gatherings, postings):
+    visitor.says("新乡有电气的工作吗")
+    reply = visitor.says("那个沙龙要钱不")
+    assert "职位" not in reply

@@ -186,6 +186,8 @@ def _narrowed(ctx) -> Reply | None:
                   or names_province(ctx.text))  # 那省内的呢: the province, not the last city
     if not (slots.get("city") or slots.get("keywords") or everywhere):
         return None
+    if not (slots.get("city") or everywhere) and not paging.asked_here(ctx, ("jobs",)):
+        return None  # "那个培训要钱不": words of another capability, no field of work
     city = None if everywhere else slots.get("city") or asked["city"]
     keywords = slots.get("keywords") or asked["keywords"]
     if slots.get("keywords") and paging.narrows(ctx.text):  # "要研发岗的" after 化工: both, not 研发 alone
