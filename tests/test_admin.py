@@ -289,6 +289,20 @@ def test_search_filter_and_edit_with_validation(staff, db):
     assert "变更类别" in detail and "类别：普通会员 → 高级会员" in detail
 
 
+def test_title_and_gender_are_shown_and_edited_and_a_taken_mobile_names_no_missing_field(staff, db):
+    insert_member(db, {"member_no": "HNKX201900001", "name": "张伟", "category": "regular", "mobile": "13800138000"},
+                  actor="test")
+    insert_member(db, {"member_no": "HNKX201900003", "name": "陈静", "category": "senior", "mobile": "13700137000",
+                       "title": "高工", "gender": "女"}, actor="test")
+    shown = page(staff.get("/admin/members/HNKX201900003"))
+    assert "职称" in shown and "高工" in shown and "性别" in shown
+    form = {"name": "陈静", "category": "senior", "mobile": "13800138000", "title": "正高级工程师", "gender": "女"}
+    taken = page(post(staff, "/admin/members/HNKX201900003/edit", form))
+    assert "手机号已属于会员 HNKX201900001（张伟）" in taken and "请填写其会员编号" not in taken
+    assert post(staff, "/admin/members/HNKX201900003/edit", dict(form, mobile="13700137000")).status_code == 302
+    assert find_member_by_no(db, "HNKX201900003")["title"] == "正高级工程师"
+
+
 def test_suspend_needs_a_reason_and_is_logged(staff, db):
     insert_member(db, {"member_no": "HNKX201900001", "name": "张伟", "category": "regular",
                        "mobile": "13800138000"}, actor="test")

@@ -13,6 +13,7 @@ from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
+from bot import content
 from handlers.fees import dues
 from handlers.members import roster
 from handlers.members import membership
@@ -35,7 +36,7 @@ bp = Blueprint("members", __name__, url_prefix="/members")
 bp.register_blueprint(roster_import.bp)
 
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "council_role", "mobile")
-EDIT_FIELDS = ("name", "category", "birth_year", "work_unit", "institution_type", "post_category",
+EDIT_FIELDS = ("name", "gender", "category", "birth_year", "title", "work_unit", "institution_type", "post_category",
                "discipline", "mobile", "email", "council_role", "joined_at", "unit_no", "remarks")
 REQUIRED = ("name", "category", "mobile")
 STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
@@ -176,8 +177,7 @@ def _cleaned(form, member: dict, today: date) -> tuple[dict, dict]:
         values["unit_id"] = None
     for other in store.find_members_by_mobile(db(), values.get("mobile") or ""):
         if other["id"] != member["id"]:
-            errors["mobile"] = membership.problem_text("mobile_taken", member_no=other["member_no"],
-                                                       name=other["name"])
+            errors["mobile"] = t("members.mobile_taken", member_no=other["member_no"], name=other["name"])
     if values.get("category") == "fellow" and member["category"] != "fellow":
         errors["category"] = t("members.fellow_by_promotion")
     return values, errors
@@ -213,6 +213,7 @@ def edit(member_no: str):
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
         "institution_type": [(v, v) for v in rules["institution_types"]],
         "post_category": [(v, v) for v in rules["post_categories"]],
+        "gender": [(v, v) for v in content.replies()["answer_shapes"]["genders"]],
         "unit_no": unit_options(),  # picked from the unit members, not typed from memory
     }
     return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,

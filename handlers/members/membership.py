@@ -29,8 +29,8 @@ from storage.database import scratch_copy
 from storage.news import topics_of
 from storage.sqlite import transaction
 
-SHOW_FIELDS = ("member_no", "name", "category", "status", "standing", "paid_through", "birth_year",
-               "age_band", "work_unit", "unit_no", "institution_type", "post_category",
+SHOW_FIELDS = ("member_no", "name", "gender", "category", "status", "standing", "paid_through", "birth_year",
+               "age_band", "title", "work_unit", "unit_no", "institution_type", "post_category",
                "discipline", "mobile", "email", "school", "graduation_year", "council_role",
                "joined_at", "wechat", "reachable", "remarks")
 
