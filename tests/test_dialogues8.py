@@ -56,6 +56,12 @@ def test_signing_up_in_the_first_clause_after_an_event_was_opened_is_for_that_ev
     assert "青年学者交流会" in reply and "姓名和手机号" in reply
 
 
+
+def test_an_event_already_held_is_said_to_be_over_before_what_is_ahead(visitor, db, gatherings):
+    _event(db, "冬季安全生产讲座", "讲座", "新乡", -20, "免费")
+    reply = visitor.says("冬季安全生产讲座还能报名吗")
+    assert reply.startswith("《冬季安全生产讲座》已于") and "报名已经结束" in reply and "生物医药前沿研讨会" in reply
+
 # --- award calls: a follow-up about the call just opened, or another call named in fewer words ---------------
 
 @pytest.fixture

@@ -215,7 +215,26 @@ def _missing(ctx, ahead, listing: paging.Listing = LISTING):
     name = guide.missing(ahead(), ctx.text)
     if name is None:
         return None
-    return _show_list(ctx, *guide.upcoming(date.today(), asked=content.text("events.heading.named", name=name)), listing)
+    past = guide.named_event(_events_past(ctx), ctx.text)
+    if past is None:
+        return _show_list(ctx, *guide.upcoming(date.today(), asked=content.text("events.heading.named", name=name)),
+                          listing)
+    query = guide.upcoming(date.today(), asked="")[0]
+    reply = _show_list(ctx, query, content.text("events.heading.upcoming", what=content.text("events.what.any")), listing)
+    said = ctx.reply("events.past", title=past["title"], dates=guide.dates_text(past),
+                     place=past["place"] or content.text("events.none"))  # "秋季科普报告会还能报名吗": it is over
+    return Reply(text=said.text).with_note(reply.text)
+
+
+def _events_past(ctx) -> list[dict]:
+    """The events of the last year already over, latest first: what a member may still ask about."""
+    today = date.today()
+    since = today.replace(year=today.year - 1).isoformat()
+    return list(reversed(list_events(ctx.db, {"from": since, "to": _yesterday()}, 0, 200)))
+
+
+def _yesterday() -> str:
+    return date.fromordinal(date.today().toordinal() - 1).isoformat()
 
 
 def _unlisted_detail(ctx, ahead):

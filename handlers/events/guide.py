@@ -98,12 +98,20 @@ def missing(events: list[dict], text: str) -> str | None:
     named = named_in(text)
     if named is None:
         return None
+    return None if named_event(events, text) else named[0]
+
+
+def named_event(events: list[dict], text: str) -> dict | None:
+    """The first of `events` the message may name: a title that shares two characters running with what the
+    name says besides its kind, or has the kind and a character of it ("就是学术年会", "我要抱明学数年会",
+    typed as heard); None when it names none of them."""
+    named = named_in(text)
+    if named is None:
+        return None
     name, core = named
     kind = name[len(core):]
-    for event in events:  # "就是学术年会", "我要抱明学数年会" (typed as heard): that event all the same
-        if len(_shared_run(core, event["title"])) >= 2 or (kind in event["title"] and set(core) & set(event["title"])):
-            return None
-    return name
+    return next((event for event in events if len(_shared_run(core, event["title"])) >= 2
+                 or (kind in event["title"] and set(core) & set(event["title"]))), None)
 
 
 # --- the member's question ------------------------------------------------------------
