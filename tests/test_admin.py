@@ -99,6 +99,26 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client, users, db):
     assert log_in(client, "staff1").status_code == 302  # fifteen minutes later
 
 
+def test_a_form_sent_after_signing_out_elsewhere_says_so_and_leads_back(staff, db, users):
+    """Console walk 10, #16: it said 页面已过期或来源不明 with no way to sign in, the typed values gone."""
+    token = csrf(staff, "/admin/dues/")
+    staff.post("/admin/logout", data={"csrf_token": token})  # the other tab
+    sent = staff.post("/admin/dues/record", data={"number": "HNKX202600002", "amount": "100", "csrf_token": token},
+                      headers={"Referer": "http://localhost/admin/dues/"})
+    assert sent.status_code == 302 and "/admin/login?next=/admin/dues/" in sent.location
+    shown = page(staff.get(sent.location))
+    assert "您已退出登录" in shown and "HNKX202600002、100" in shown
+    back = staff.post("/admin/login", data={"username": "staff1", "password": PASSWORD, "next": "/admin/dues/",
+                                            "csrf_token": csrf(staff)})
+    assert back.location.endswith("/admin/dues/")
+
+
+def test_a_user_deactivated_while_signed_in_is_told_so(client, staff, db, users):
+    admin_store.update_user(db, users["staff"]["id"], {"active": 0}, "test", "deactivated")
+    shown = page(staff.get("/admin/members/", follow_redirects=True))
+    assert "账号已停用" in shown
+
+
 def test_a_post_without_the_csrf_token_is_refused(staff, db):
     app = create_application(db, "o_zhang", "individual", individual())
     refused = staff.post("/admin/applications/decide", data={"app_no": app["app_no"], "decision": "approve"})

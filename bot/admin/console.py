@@ -9,6 +9,7 @@ user's role must be one the view allows (403).
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
@@ -18,7 +19,9 @@ from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboa
 from bot import clock, content
 from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, as_province_user, session_stamp
 from bot.platform import console as platform_console
-from bot.admin.ui import action_text, actor_text, allow, changes_line, config, db, render, roles_of, t, user, word
+from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, render, roles_of, say_not_done, t,
+                          user, word)
+from bot.web import same_site_path
 from handlers.members.membership import field_text
 from storage import admin as store
 from storage.members import find_unit
@@ -98,6 +101,8 @@ def _signed_in_user() -> dict | None:
     if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
         if user_id:
             session.clear()
+            if found is not None:  # said on the log-in page: deactivated, or a new password ended the session
+                say_not_done(t("login.deactivated" if not found["active"] else "login.password_changed"))
         return None
     return found
 
@@ -120,15 +125,31 @@ def gate():
         platform_console.enter_society()
     view = current_app.view_functions[request.endpoint]
     g.admin_user = _signed_in_user()
+    if g.admin_user is None and not getattr(view, "admin_public", False):
+        return _to_log_in(view)  # before the CSRF check: a form sent after signing out does nothing either way
     csrf.check()
     if getattr(view, "admin_public", False):
         return None
-    if g.admin_user is None:
-        login = "admin.province.login" if roles_of(view) == {PROVINCE} else "admin.auth.login"
-        return redirect(url_for(login, next=request.full_path.rstrip("?")))
     if g.admin_user["role"] not in roles_of(view):
         abort(403)
     return None
+
+
+def _to_log_in(view):
+    """The log-in page, then back. A form sent after the session ended (signed out in another tab, timed
+    out) is said to be unsent, with what was typed in it to type again, and leads back to its page."""
+    login = "admin.province.login" if roles_of(view) == {PROVINCE} else "admin.auth.login"
+    if request.method == "GET":
+        return redirect(url_for(login, next=request.full_path.rstrip("?")))
+    typed = [value.strip() for key, values in request.form.lists() if key not in UNSENT_LEFT_OUT
+             for value in values if value.strip()]
+    say_not_done(t("login.unsent", typed="、".join(typed)) if typed else t("login.unsent_empty"))
+    page = urlsplit(request.referrer or "")
+    back = same_site_path(page.path + (f"?{page.query}" if page.query else ""), url_for("admin.home"), "/admin")
+    return redirect(url_for(login, next=back))
+
+
+UNSENT_LEFT_OUT = ("csrf_token", "password")
 
 
 @console.teardown_request
