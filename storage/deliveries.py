@@ -270,5 +270,22 @@ def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
             "returning key, openid, kind, text", [now_iso(), openid])]
 
 
+def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
+    """Service notices that failed (approval, reply, reminder ...), newest first: the member's name and
+    number, the notice's kind and text, WeChat's answer (errcode, errmsg) and when."""
+    return [dict(row) for row in db.query(
+        "select n.key, n.openid, n.kind, n.text, n.errcode, n.errmsg, n.updated_at, m.name, m.member_no "
+        "from notices n left join members m on m.openid = n.openid where n.status = 'failed' "
+        "order by n.updated_at desc, n.id desc limit ?", [limit])]
+
+
+def requeue_failed_notices(db: sqlite_utils.Database) -> list[dict]:
+    """Put every failed notice back in the queue; returns them (key, openid, kind, text) to be sent."""
+    with transaction(db):
+        return [dict(row) for row in db.query(
+            "update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
+            "where status = 'failed' returning key, openid, kind, text", [now_iso()])]
+
+
 def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:
     return first_of(db["notices"].rows_where("key = ?", [key], limit=1))

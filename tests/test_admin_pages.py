@@ -254,3 +254,21 @@ def test_a_name_typed_for_the_member_number_finds_the_number_and_records_nothing
     two = page(post(staff, "/admin/dues/record", {"number": "会员1", "amount": fee, "years": "1"},
                     follow_redirects=True))
     assert "名叫“会员1”的会员有 2 位" in two and "HNKX202000001" in two and "HNKX202000009" in two
+
+
+def test_notices_that_failed_are_named_with_why_and_can_be_sent_again(staff, db, redis_client):
+    """Console walk 10, #6: approvals and answers said 会员将收到通知 and nothing showed that they failed."""
+    from storage import deliveries as ledger
+
+    insert_member(db, {"member_no": "HNKX202600003", "name": "马超", "category": "regular", "openid": "o_ma"},
+                  actor="test")
+    ledger.claim_notice(db, "k1", "o_ma", "approval", "您的入会申请已批准", "w", set())
+    rows = ledger.notice_row("k1")
+    ledger.begin_sending(db, rows, "w", "customer_service")
+    ledger.settle(db, rows, "w", "failed", errmsg="ConnectionError: api.weixin.qq.com")
+    shown = page(staff.get("/admin/dashboard/"))
+    assert "没有送达的通知（1 条）" in shown and "马超（HNKX202600003）" in shown
+    assert "入会审批结果" in shown and "连不上微信接口" in shown
+    done = post(staff, "/admin/dashboard/retry-notices", follow_redirects=True)
+    assert "已为 1 条没有送达的通知重新排队" in page(done) and "没有送达的通知（" not in page(done)
+    assert [n["text"] for n in queued_notices(redis_client)] == ["您的入会申请已批准"]

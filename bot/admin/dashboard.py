@@ -13,7 +13,8 @@ from flask import Blueprint, redirect, url_for
 from handlers.fees import dues
 from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
-from bot.admin.ui import config, db, redis_client, render, t, texts, word
+from bot import delivery
+from bot.admin.ui import config, db, failure_text, redis_client, render, say_done, t, texts, word
 from handlers.governance import AGE_BANDS, add_months
 from handlers.members.membership import category_name
 from bot.validation import age_band
@@ -113,7 +114,16 @@ def index():
     return render("dashboard.html", charts=charts, notes=notes, members=sum(by_category.values()),
                   units=units, pending=store.count_applications(db()),
                   open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today,
-                  doctor=doctor_panel.last_report(redis_client))
+                  doctor=doctor_panel.last_report(redis_client),
+                  failed_notices=[dict(row, why=failure_text(row), what=texts("dashboard.notice_kinds").get(
+                      row["kind"], row["kind"])) for row in delivery.failed_notices(db())])
+
+
+@bp.post("/retry-notices")
+def retry_notices():
+    """Send again every notice that failed (an approval, an answer, a reminder ...), each at most once."""
+    say_done("dashboard.notices_retried", count=delivery.retry_failed_notices(db(), redis_client()))
+    return redirect(url_for(".index"))
 
 
 @bp.post("/doctor")

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
-from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t, texts
+from bot.admin.ui import db, failure_text, or_404, redis_client, render, say_done, say_not_done, t
 from storage.database import now_iso
 from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
@@ -209,7 +209,7 @@ def show(item_no: str):
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
-                  failed=[dict(row, why=_failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=item["publish_at"] <= now_iso(),
+                  failed=[dict(row, why=failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=item["publish_at"] <= now_iso(),
                   changeable=_changeable(item))
 
 
@@ -247,13 +247,6 @@ def retry_failed(item_no: str):
     say_done("news.retried_failed", count=delivery.resend(db(), redis_client(), item["id"], FAILED))
     return redirect(url_for(".show", item_no=item["item_no"]))
 
-
-def _failure_text(row: dict) -> str:
-    """Why a push failed, as a secretary reads it: WeChat out of reach, or what WeChat's code means."""
-    if row["errcode"] is None:
-        return t("news.failed_unreachable")
-    known = texts("news.failed_codes").get(str(row["errcode"]))
-    return known or t("news.failed_code", code=row["errcode"], message=row["errmsg"] or "")
 
 
 @bp.post("/<item_no>/resume")

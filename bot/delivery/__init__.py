@@ -108,6 +108,20 @@ def notify(r: redis.Redis, openid: str, text: str, kind: str = "service") -> str
     return enqueue(r, planner.deliver_notice, uuid.uuid4().hex, openid, text, kind, at_front=True, urgent=True)
 
 
+def failed_notices(db, limit: int = 50) -> list[dict]:
+    """Service notices that failed, newest first (storage.deliveries.failed_notices)."""
+    return ledger.failed_notices(db, limit)
+
+
+def retry_failed_notices(db, r: redis.Redis) -> int:
+    """Queue every failed notice again, each under its own key (sent at most once); returns how many."""
+    notices = ledger.requeue_failed_notices(db)
+    for notice in notices:
+        enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
+                at_front=True, urgent=True)
+    return len(notices)
+
+
 def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=None) -> int:
     """Record a `queued` delivery per (item, openid) and queue the work; returns the rows added. An
     item sent is published: a draft written in the console comes into members' 会讯 list now.
