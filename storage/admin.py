@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from storage.database import first_of, now_iso
-from storage.members import ROLL_STATUSES, member_filters, member_search, record_history
+from storage.members import ROLL_STATUSES, containing, member_filters, member_search, record_history
 from storage.sqlite import transaction
 
 ROLES = ("admin", "staff", "unit")
@@ -126,8 +126,8 @@ def history_page(db: sqlite_utils.Database, actor: str | None = None, subject: s
     """History rows, newest first, and how many match: by actor (contains), subject, console users."""
     where, params = [], []
     if actor:
-        where.append("actor like ?")
-        params.append(f"%{actor}%")
+        where.append("actor like ? escape '\\'")
+        params.append(containing(actor))
     if subject:
         where.append("subject = ?")
         params.append(subject)

@@ -7,6 +7,7 @@ in one transaction.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 
 import sqlite_utils
@@ -204,10 +205,18 @@ def member_search(text: str) -> tuple[str, list]:
     """The condition (and its values) of a member whose number, name, mobile, unit, discipline or remarks
     contains the text; a name is compared without spaces, so 张伟 finds a member stored as "张 伟" and
     "张 伟" finds 张伟."""
-    like = f"%{text}%"
-    name_like = f"%{''.join(text.split())}%"
-    return ("(member_no like ? or replace(name, ' ', '') like ? or mobile like ? or work_unit like ? "
-            "or discipline like ? or remarks like ?)", [like, name_like, like, like, like, like])
+    like, name_like = containing(text), containing("".join(text.split()))
+    return "(" + " or ".join(f"{column} like ? escape '\\'" for column in SEARCHED) + ")", \
+        [like, name_like, like, like, like, like]
+
+
+SEARCHED = ("member_no", "replace(name, ' ', '')", "mobile", "work_unit", "discipline", "remarks")
+
+
+def containing(text: str) -> str:
+    """A LIKE pattern (with escape '\\') for values that contain `text` as typed: a % or _ in it is that
+    character, not a wildcard (a search for % listed every member)."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
 # --- units --------------------------------------------------------------------

@@ -1,0 +1,25 @@
+"""The small things a secretary meets on the console every day (console walk 10, #18-#29), through Flask's
+test client: a search for % or _ finds what holds that character, messages say what to fill in, and the
+words on a page say what happened."""
+from __future__ import annotations
+
+from storage.members import insert_member
+from storage.sqlite import transaction
+from tests.test_admin import page, staff, units, users  # noqa: F401  (fixtures)
+
+
+def members(db, *rows):
+    with transaction(db):
+        for number, name, mobile, remarks in rows:
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                               "remarks": remarks}, actor="test")
+
+
+def test_a_search_for_percent_or_underscore_finds_only_what_holds_it(staff, db):
+    members(db, ("HNKX201900001", "张伟", "13800138001", "会费减免 50%"),
+            ("HNKX201900002", "李娜", "13800138002", None))
+    for typed in ("%", "50%"):
+        found = page(staff.get("/admin/members/", query_string={"q": typed}))
+        assert "HNKX201900001" in found and "李娜" not in found, typed
+    assert "李娜" not in page(staff.get("/admin/members/", query_string={"q": "_"}))
+    assert "张伟" in page(staff.get("/admin/members/", query_string={"q": "张伟"}))
