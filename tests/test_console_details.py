@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from storage.members import insert_member
 from storage.sqlite import transaction
-from tests.test_admin import page, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
 
 
 def members(db, *rows):
@@ -23,3 +23,9 @@ def test_a_search_for_percent_or_underscore_finds_only_what_holds_it(staff, db):
         assert "HNKX201900001" in found and "李娜" not in found, typed
     assert "李娜" not in page(staff.get("/admin/members/", query_string={"q": "_"}))
     assert "张伟" in page(staff.get("/admin/members/", query_string={"q": "张伟"}))
+
+
+def test_a_newsletter_without_a_topic_names_the_topics_as_the_form_shows_them(staff):
+    refused = page(post(staff, "/admin/news/new", {"title": "年会通知", "summary": "摘要", "body": "正文"}))
+    assert "会讯请至少勾选一个栏目（政策资讯、学科动态、行业动态、人才资讯）" in refused
+    assert "policy（" not in refused

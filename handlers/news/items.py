@@ -211,16 +211,18 @@ def _strings(value) -> list[str] | None:
 
 def _topics(value, kind: str | None) -> list[str]:
     names = topic_names()
+    # a file's writer is shown the codes to write (policy（政策资讯）), the form's user the names alone
     choices = joined(f"{code}（{names[code]}）" for code in ITEM_TOPICS)
+    shown = topic_list(ITEM_TOPICS)
     if value is None and kind == "resolution":
         return []
     values = _strings(value)
     if not values:
-        raise _Bad("topics_missing", choices=choices)
+        raise _Bad("topics_missing", choices=choices, names=shown)
     by_word = {word: code for code in ITEM_TOPICS for word in (code, names[code])}
     unknown = [v for v in values if v not in by_word]
     if unknown:
-        raise _Bad("topics_unknown", value=joined(unknown), choices=choices)
+        raise _Bad("topics_unknown", value=joined(unknown), choices=choices, names=shown)
     return [code for code in ITEM_TOPICS if code in {by_word[v] for v in values}]
 
 
