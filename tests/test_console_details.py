@@ -29,3 +29,14 @@ def test_a_newsletter_without_a_topic_names_the_topics_as_the_form_shows_them(st
     refused = page(post(staff, "/admin/news/new", {"title": "年会通知", "summary": "摘要", "body": "正文"}))
     assert "会讯请至少勾选一个栏目（政策资讯、学科动态、行业动态、人才资讯）" in refused
     assert "policy（" not in refused
+
+
+def test_the_dues_form_says_what_is_missing_or_wrong_in_a_secretary_s_words(staff, db):
+    members(db, ("HNKX201900001", "张伟", "13800138001", None))
+    blank = page(post(staff, "/admin/dues/record", {"number": " ", "amount": "100", "years": "1"}))
+    assert "请填写会员编号" in blank and "找不到会员编号" not in blank
+    for typed in ("-200", "0"):
+        refused = page(post(staff, "/admin/dues/record", {"number": "HNKX201900001", "amount": typed, "years": "1"}))
+        assert f"金额不能是负数或 0（填的是“{typed}”）" in refused and "请填数字" not in refused, typed
+    assert "请填数字" in page(post(staff, "/admin/dues/record", {"number": "HNKX201900001", "amount": "一百",
+                                                                "years": "1"}))

@@ -73,6 +73,7 @@ def typed_amount(text: str) -> str:
 
 
 _AMOUNT_DECORATION = re.compile(r"[\s,元¥]|^RMB", re.IGNORECASE)
+_NOT_POSITIVE = re.compile(r"-\d+(\.\d*)?|-?0+(\.0*)?")  # -200, 0, 0.00: a number, but no payment
 
 
 def _named(form) -> list[dict]:
@@ -82,6 +83,9 @@ def _named(form) -> list[dict]:
 
 def _recorded(form) -> str | None:
     """Record the form's payment; the receipt number, or None with why flashed."""
+    if not form.get("number", "").strip():
+        say_not_done(t("dues.number_missing"))
+        return None
     payer = find_payer(db(), form.get("number", "").strip().upper())
     if payer is None:
         named = _named(form)
@@ -97,7 +101,9 @@ def _recorded(form) -> str | None:
     try:
         amount = parse_amount(typed_amount(form.get("amount", "")))
     except ValueError:
-        say_not_done(t("dues.bad_amount", amount=form.get("amount", "").strip()))
+        typed = form.get("amount", "").strip()
+        say_not_done(t("dues.not_positive" if _NOT_POSITIVE.fullmatch(typed_amount(typed)) else "dues.bad_amount",
+                       amount=typed))
         return None
     try:
         years = dues.LIFETIME if form.get("years") == "lifetime" else parse(form.get("years", ""), high=100)
