@@ -79,12 +79,13 @@ def says_yes(text: str) -> bool:
 def holds_on(text: str) -> bool:
     """"等一下", "稍等 我找一下证件", "丁浩的电话我问一下", "电话我回头发你": the member asks for a moment, with
     nothing else in the message (content/conversation.toml hold_words, hold_reasons, hold_tails): no number,
-    no question, no change ("等下 改成招三个" is a change)."""
+    no question, no change ("等下 改成招三个" is a change), no asking the bot to do it ("帮我查一下")."""
     words, plain = content.load_toml("conversation.toml"), _short_answer(text)
     if not plain or any(char.isdigit() for char in plain) or looks_like_a_question(text):
         return False
-    if plain.endswith(tuple(words["hold_tails"])):
-        return True
+    tail = next((tail for tail in words["hold_tails"] if plain.endswith(tail)), None)
+    if tail is not None:  # "帮我查一下" asks the bot to look
+        return not plain[:-len(tail)].endswith(tuple(words["hold_not_after"]))
     lead = next((word for word in sorted(words["hold_words"], key=len, reverse=True) if plain.startswith(word)), None)
     rest = plain[len(lead):] if lead else ""
     return lead is not None and (not rest or len(rest) <= words["hold_rest_chars"] and

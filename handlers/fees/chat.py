@@ -130,18 +130,43 @@ def _due_short(payer: dict, today: date) -> str:
 
 
 def _paid_yet(ctx, payer: dict):
-    """"我转了400块，交上了吗": the member's own last payment as the secretariat booked it."""
-    payments = payments_of(ctx.db, payer, limit=1)
+    """"我转了400块，交上了吗": the member's own last payment as the secretariat booked it. "会费交了吗" with
+    nothing booked and no transfer told of is about this year: its standing by the paid-through date, never "not recorded"."""
+    payments = [payment for payment in payments_of(ctx.db, payer) if not payment.get("refunded_at")]
     paid_through = dues.date_text(payer["paid_through"])
     year = _year_asked(ctx.text)
+    if year is None and not payments and not _mentions(ctx.text, "told_transfer"):
+        year = date.today().year
     if year is not None and payer.get("paid_through"):  # "去年的会费我交了没有": that year, by the paid-through date
-        covered = payer["paid_through"] >= f"{year}-12-31"
-        return ctx.reply(f"fees.paid_yet.year_{'paid' if covered else 'unpaid'}", year=year, paid_through=paid_through)
+        return _year_standing(ctx, payer, payments, year)
     if not payments:
         return ctx.reply("fees.paid_yet.none", paid_through=paid_through)
     last = payments[0]
     return ctx.reply("fees.paid_yet.last", paid_at=last["paid_at"], amount=dues.format_amount(last["amount"]),
                      receipt_no=last["receipt_no"], paid_through=paid_through)
+
+
+def _year_standing(ctx, payer: dict, payments: list[dict], year: int):
+    """A year's dues: paid, unpaid, or passed over by a payment booked for a later year (paid after
+    next_year_from while lapsed: the rule counts it for the next year and asks nothing for this one). From
+    next_year_from on, this year's paid answer says whether next year is still to pay."""
+    paid_through = dues.date_text(payer["paid_through"])
+    year_end = f"{year}-12-31"
+    skipped = next((payment for payment in payments if payment["period_from"] > year_end
+                    and (payment.get("paid_through_before") or "") < year_end), None)
+    if skipped is not None and payer["paid_through"] >= year_end:
+        return ctx.reply("fees.paid_yet.year_skipped", year=year, paid_at=skipped["paid_at"],
+                         amount=dues.format_amount(skipped["amount"]), receipt_no=skipped["receipt_no"],
+                         counted=skipped["period_from"][:4], paid_through=paid_through)
+    if payer["paid_through"] < year_end:
+        return ctx.reply("fees.paid_yet.year_unpaid", year=year, paid_through=paid_through)
+    reply = ctx.reply("fees.paid_yet.year_paid", year=year, paid_through=paid_through)
+    today = date.today()
+    if year == today.year and dues.late_in_year(today) and payer["paid_through"] < f"{year + 1}-12-31" \
+            and dues.yearly_fee(payer["category"]):
+        return reply.with_note(content.text("fees.paid_yet.next_year", year=year + 1,
+                                            amount=dues.format_amount(dues.yearly_fee(payer["category"]))))
+    return reply
 
 
 def _year_asked(text: str) -> int | None:

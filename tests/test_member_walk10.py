@@ -1,0 +1,57 @@
+"""What a black-box walk of the member side found (round 10, /work/qa/members10.md), asserted as the member
+sees it: the dues answers, duplicates, steps that swallowed or misread messages. Our own wording besides the
+tester's."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from handlers.fees import dues
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
+from storage.members import insert_member
+from storage.sqlite import transaction
+from tests.member import Member
+
+TODAY = date.today()
+
+
+def add_member(db, number: str, name: str, mobile: str, paid_through: str | None, openid: str | None = None):
+    with transaction(db):
+        return insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                                  "paid_through": paid_through, "openid": openid}, actor="test")
+
+
+@pytest.fixture
+def member(client, config):
+    return Member(client, config, "o_walk")
+
+
+# --- dues: what was paid, as the receipt says ----------------------------------------------------------
+
+def test_asking_whether_dues_are_paid_with_nothing_booked_answers_by_the_paid_through_date(member, db):
+    add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31", openid="o_walk")
+    for question in ("会非交了吗", "我的会费交了吗"):
+        reply = member.says(question)
+        assert f"{TODAY.year} 年的会费已经交过了" in reply and "还没有登记到" not in reply, reply
+    add_member(db, "HNKX201000002", "高远", "13607710002", f"{TODAY.year - 1}-12-31", openid="o_other")
+    assert f"{TODAY.year} 年的会费还没有交" in Member(member.client, member.config, "o_other").says("会费交了没")
+
+
+def test_a_year_passed_over_by_a_payment_for_the_next_is_not_said_to_be_paid(member, db):
+    add_member(db, "HNKX201000002", "李晓梅", "13607710002", f"{TODAY.year - 1}-12-31", openid="o_walk")
+    payment = record_payment(db, find_payer(db, "HNKX201000002"), dues.yearly_fee("regular"), 1, TODAY,
+                             "银行转账", "test")
+    reply = member.says("今年交了没")
+    if payment["period_from"] > f"{TODAY.year}-12-31":  # paid after next_year_from: counted for next year
+        assert f"{TODAY.year} 年没有单独缴费" in reply and payment["receipt_no"] in reply
+        assert f"{TODAY.year} 年的会费已经交过了" not in reply
+    else:
+        assert f"{TODAY.year} 年的会费已经交过了" in reply
+
+
+def test_asking_to_have_ones_dues_looked_up_is_not_taken_as_a_moment_to_wait(member, db):
+    reply = member.says("我忘了今年会费交没交了 帮我查一下")
+    assert "不着急" not in reply and "姓名和手机号" in reply
+    assert "不着急" in Member(member.client, member.config, "o_b").says("稍等 我查一下")
