@@ -59,10 +59,18 @@ def mobile_and_rest(text) -> tuple[str | None, str]:
     "一三九零三七一二二三三") as its 11 digits, or None; and the sentence without it."""
     value = _SPOKEN_RUN.sub(lambda run: "".join(_SPOKEN_DIGIT[c] for c in run.group() if c in _SPOKEN_DIGIT),
                             normalise(text))
-    found = _MOBILE_IN_TEXT.search(value)
-    if found is None:
+    said = list(_MOBILE_IN_TEXT.finditer(value))
+    if not said:
         return None, value
+    found = said[0]
+    if len(said) == 2 and _CORRECTED.search(value[said[0].end():said[1].start()]):
+        found = said[1]  # "手机13512345678 不对是13512345687": the number taken back is dropped, the second kept
+        value = value[:said[0].start()] + value[said[0].end():]
+        found = _MOBILE_IN_TEXT.search(value)
     return clean_mobile(found.group()), value[:found.start()] + " " + value[found.end():]
+
+
+_CORRECTED = re.compile(r"不对|不是|错了|应该是|改成|改为|更正")
 
 
 def mobile_in(text) -> str | None:

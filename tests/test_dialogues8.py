@@ -365,3 +365,16 @@ def test_a_question_about_a_training_under_a_list_of_postings_is_no_job_search(v
     visitor.says("新乡有电气的工作吗")
     reply = visitor.says("那个沙龙要钱不")
     assert "职位" not in reply
+
+
+# --- a value corrected in the same message; words of an alert that are no keywords ------------------------------
+
+def test_a_mobile_taken_back_in_the_same_message_is_the_second_one(visitor):
+    _personal_form(visitor)
+    reply = visitor.says("手机号13912340000 不对 应该是13912340001")
+    assert "139****0001" in reply and "139****0000" not in reply
+
+
+def test_asking_to_be_told_of_new_postings_subscribes_without_a_keyword_of_telling(visitor):
+    reply = visitor.says("招聘信息给我订一下 有新岗位就告诉我")
+    assert "告诉" not in reply and "招聘" in reply
