@@ -24,7 +24,7 @@ from functools import lru_cache
 
 from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
-from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
+from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
@@ -318,6 +318,8 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             refused_anything(ctx.db)  # forget an earlier message's refusal
         spoken = language.of_turn(ctx)
         with content.replying_in(spoken):
+            if ctx.flow is not None and ctx.flow.get("paused") and FLOW_SETTLED.get(ctx.flow["name"], lambda _: False)(ctx):
+                ctx.end_flow()  # done elsewhere meanwhile (an application sent from the page): never resumed
             offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
             reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
             if offered is not None and ctx.flow is offered:  # answered by another reply than the step's own

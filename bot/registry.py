@@ -30,6 +30,7 @@ INTENT_HANDLERS: dict[str, Handler] = {}
 MENU_HANDLERS: dict[str, Handler] = {}
 EVENT_HANDLERS: dict[str, Handler] = {}
 FLOW_STEPS: dict[tuple[str, str], Step] = {}
+FLOW_SETTLED: dict[str, Callable[["Context"], bool]] = {}  # noqa: F821
 
 
 def _register(table: dict, key, handler, what: str) -> None:
@@ -91,5 +92,17 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
         _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back,
                                                  reads_only, confirms, next_message_only), "flow step")
         return handler
+
+    return register
+
+
+def settled_by(flow: str):
+    """Register `settled(ctx) -> bool` for a flow: whether what it was doing got done elsewhere meanwhile
+    (an application sent from the page, a member approved). A paused flow that is settled is dropped
+    quietly: no reminder under replies, no "继续" into it (bot.conversation._on_message)."""
+
+    def register(settled: Callable) -> Callable:
+        _register(FLOW_SETTLED, flow, settled, "settled check of flow")
+        return settled
 
     return register

@@ -55,3 +55,23 @@ def test_asking_to_have_ones_dues_looked_up_is_not_taken_as_a_moment_to_wait(mem
     reply = member.says("我忘了今年会费交没交了 帮我查一下")
     assert "不着急" not in reply and "姓名和手机号" in reply
     assert "不着急" in Member(member.client, member.config, "o_b").says("稍等 我查一下")
+
+
+# --- duplicates: one application, one registration -------------------------------------------------
+
+def test_a_chat_application_left_open_is_dropped_once_the_member_applied_on_the_page_and_was_approved(member, db):
+    from handlers.members.records import approve_application
+    from storage.members import create_application, list_pending_applications
+
+    member.says("我想申请个人会员")
+    member.says("我叫李明轩")
+    member.says("学生会员")
+    assert "还没有完成" in member.says("最近有什么活动")  # the chat form waits
+    application = create_application(db, "o_walk", "individual", {"name": "李明轩", "category": "student",
+                                                                  "mobile": "13607710009"})
+    assert "还没有完成" not in member.says("最近有什么活动")  # sent from the page: nothing left to finish
+    approve_application(db, application["app_no"], "test", TODAY)
+    assert "还没有完成" not in member.says("会费")
+    reply = member.says("继续")
+    assert "出生年份" not in reply and "请输入" not in reply
+    assert list_pending_applications(db) == []

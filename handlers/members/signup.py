@@ -26,7 +26,7 @@ from bot.conversation import is_one_of, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
-from bot.registry import INTENT_HANDLERS, handles, step
+from bot.registry import INTENT_HANDLERS, handles, settled_by, step
 from bot.router import names_a_discipline
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
                             gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
@@ -955,9 +955,18 @@ def _field_to_correct(ctx) -> Field | None:
     return max(named, key=lambda pair: pair[0])[1] if named else None
 
 
+@settled_by(FLOW)
+def _applied_meanwhile(ctx) -> bool:
+    """Applied on the page, or a member already (approved): the chat form is not gone on with."""
+    return bool(find_member_by_openid(ctx.db, ctx.openid) or find_open_application(ctx.db, ctx.openid))
+
+
 def _submit(ctx) -> Reply:
     kind, answers = ctx.flow_data["kind"], ctx.flow_data["answers"]
     ctx.end_flow()
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member:  # approved meanwhile: no second application for the secretariat
+        return ctx.reply("signup.already_member", member_no=member["member_no"])
     existing = find_open_application(ctx.db, ctx.openid)
     if existing:  # submitted meanwhile, e.g. the same form confirmed twice
         return application_status(ctx, existing)
