@@ -139,10 +139,11 @@ def history_page(db: sqlite_utils.Database, actor: str | None = None, subject: s
 
 
 def subjects_of(db: sqlite_utils.Database, subject: str, ids) -> dict[int, dict]:
-    """Members, applications, units or users by id, to name the subjects of history rows."""
+    """Members, applications, units, users, tickets, events or award calls by id, to name the subjects of
+    history rows."""
     ids = sorted({i for i in ids if i is not None})
     table = {"member": "members", "application": "applications", "unit": "units",
-             "admin_user": "admin_users"}.get(subject)
+             "admin_user": "admin_users", "ticket": "tickets", "event": "events", "award": "awards"}.get(subject)
     if not ids or table is None:
         return {}
     return {row["id"]: row for row in db[table].rows_where(f"id in ({_marks(ids)})", ids)}

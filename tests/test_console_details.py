@@ -40,3 +40,14 @@ def test_the_dues_form_says_what_is_missing_or_wrong_in_a_secretary_s_words(staf
         assert f"金额不能是负数或 0（填的是“{typed}”）" in refused and "请填数字" not in refused, typed
     assert "请填数字" in page(post(staff, "/admin/dues/record", {"number": "HNKX201900001", "amount": "一百",
                                                                 "years": "1"}))
+
+
+def test_the_audit_log_names_the_ticket_answered_or_closed(staff, db, redis_client):
+    from storage import tickets
+
+    ticket_no = tickets.create_ticket(db, "oMember1_" + "0" * 20, "建议", "希望增加线上讲座")
+    post(staff, f"/admin/tickets/{ticket_no}/reply", {"text": "下月安排"})
+    post(staff, f"/admin/tickets/{ticket_no}/close", {"reason": "已安排"})
+    log = page(staff.get("/admin/audit/"))
+    assert f'<a href="/admin/tickets/{ticket_no}">诉求 {ticket_no}</a>' in log
+    assert "<td>答复</td>" in log and "<td>办结</td>" in log and "<td>修改</td>" not in log

@@ -19,6 +19,9 @@ from storage import admin as admin_store
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
+PAGES = {"ticket": ("ticket_no", "admin.tickets.show"), "event": ("event_no", "admin.events.show")}  # number, page
+
+
 def _subject(row: dict, found: dict) -> dict:
     """What a history row is about, named and linked where the console has a page for it."""
     thing = found.get(row["subject"], {}).get(row["subject_id"])
@@ -30,8 +33,12 @@ def _subject(row: dict, found: dict) -> dict:
         applicant = json.loads(thing["data"] or "{}").get("name") if isinstance(thing["data"], str) else None
         text = f"{thing['app_no']} {applicant}" if applicant else thing["app_no"]
         url = url_for("admin.applications.show", app_no=thing["app_no"])
+    elif thing and row["subject"] in PAGES:
+        number_field, endpoint = PAGES[row["subject"]]
+        text = f"{text} {thing[number_field]}"
+        url = url_for(endpoint, **{number_field: thing[number_field]})
     elif thing:
-        text = f"{text} {thing.get('unit_no') or thing.get('username') or ''}".strip()
+        text = f"{text} {thing.get('unit_no') or thing.get('award_no') or thing.get('username') or ''}".strip()
     return {"text": text, "url": url}
 
 
