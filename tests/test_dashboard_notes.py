@@ -23,5 +23,16 @@ def test_every_chart_counts_the_members_without_its_field(staff, db):
     assert shown["discipline"] == "共 10 人，其中 4 人没有填写“学科专业”（图中记为“未填”）。"
     assert shown["age"] == "共 10 人，其中 8 人没有填写“出生年份”（图中记为“未填”）。"
     assert shown["institution"] == "共 10 人，其中 10 人没有填写“单位类型”（图中记为“未填”）。"
-    assert shown["category"] == "共 10 人，全部填写了这一项。"
+    assert shown["category"] == "共 10 人，都填写了“类别”。"
     assert shown["growth"] == "共 10 人，其中 10 人没有填写“入会时间”（按建档日期计入）。"
+
+
+def test_an_empty_store_and_a_chart_of_joining_dates_say_what_they_are_about(staff, db):
+    """It said 共 0 人，全部填写了这一项 with no member, and the same under the members-by-month line
+    (console walk 10, #23)."""
+    empty = notes(page(staff.get("/admin/dashboard/")))
+    assert set(empty.values()) == {"还没有会员：导入名册或批准入会申请后，这里显示统计。"}
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202400001", "name": "会员", "category": "regular",
+                           "joined_at": "2024-03-01"}, actor="名册导入")
+    assert notes(page(staff.get("/admin/dashboard/")))["growth"] == "共 1 人，都填写了“入会时间”。"

@@ -70,17 +70,16 @@ def _dues(today: date) -> dict:
 
 def _lacking(counts: dict, field: str) -> str:
     """Under a chart: of how many records it is drawn, and how many lack the field."""
-    total, missing = sum(counts.values()), counts.get(None, 0)
-    if not missing:
-        return t("dashboard.all_filled", total=total)
-    return t("dashboard.lacking", total=total, missing=missing, field=word("fields", field))
+    return _note(sum(counts.values()), counts.get(None, 0), field)
 
 
-def _growth_note(total: int, missing: int) -> str:
-    """The growth chart counts a member without a joining date from when their record was made."""
+def _note(total: int, missing: int, field: str, lacking: str = "dashboard.lacking") -> str:
+    """Of how many members a chart is drawn and how many lack its field (`lacking` says so); none yet."""
+    if not total:
+        return t("dashboard.no_members")
     if not missing:
-        return t("dashboard.all_filled", total=total)
-    return t("dashboard.growth_lacking", total=total, missing=missing, field=word("fields", "joined_at"))
+        return t("dashboard.all_filled", total=total, field=word("fields", field))
+    return t(lacking, total=total, missing=missing, field=word("fields", field))
 
 
 @bp.get("/")
@@ -93,7 +92,9 @@ def index():
              "institution": _lacking(counted["institution_type"], "institution_type"),
              "age": _lacking(counted["birth_year"], "birth_year"),
              "discipline": _lacking(counted["discipline"], "discipline"),
-             "growth": _growth_note(sum(by_category.values()), store.count_members_without(db(), "joined_at"))}
+             # the growth chart counts a member without a joining date from when their record was made
+             "growth": _note(sum(by_category.values()), store.count_members_without(db(), "joined_at"),
+                             "joined_at", "dashboard.growth_lacking")}
     outcomes = store.delivery_outcomes(db())
     tickets = count_tickets(db())
     units = store.count_units(db())
