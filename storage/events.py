@@ -123,10 +123,12 @@ def cancel_event(db: sqlite_utils.Database, event_id: int, actor: str, reason: s
 
 def list_events(db: sqlite_utils.Database, query: dict, offset: int = 0, limit: int = 50) -> list[dict]:
     """Events not over by query["from"], starting by query["to"] (if any), of query["type"],
-    with query["word"] in the title; soonest first, with seat counts."""
+    with query["word"] in the title (query["place"] in the place, query["fee"] in the fee); soonest first,
+    with seat counts."""
     where, params = ["e.ends_on >= ?", "coalesce(e.status, '') != 'cancelled'"], [query["from"]]
     for clause, value in (("e.starts_on <= ?", query.get("to")), ("e.type = ?", query.get("type")),
-                          ("instr(e.title, ?) > 0", query.get("word")), ("instr(e.place, ?) > 0", query.get("place"))):
+                          ("instr(e.title, ?) > 0", query.get("word")), ("instr(e.place, ?) > 0", query.get("place")),
+                          ("instr(e.fee, ?) > 0", query.get("fee"))):
         if value:
             where.append(clause)
             params.append(value)

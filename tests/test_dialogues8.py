@@ -62,6 +62,17 @@ def test_an_event_already_held_is_said_to_be_over_before_what_is_ahead(visitor, 
     reply = visitor.says("冬季安全生产讲座还能报名吗")
     assert reply.startswith("《冬季安全生产讲座》已于") and "报名已经结束" in reply and "生物医药前沿研讨会" in reply
 
+
+def test_asking_for_free_events_lists_only_those_that_cost_nothing(visitor, gatherings):
+    reply = visitor.says("有没有不要钱的学术会议")
+    assert "生物医药前沿研讨会" in reply and "青年学者交流会" not in reply
+
+
+def test_signing_up_for_the_event_shown_with_the_contact_after_it_takes_the_contact(visitor, gatherings):
+    visitor.says("青年学者交流会在哪开")
+    reply = visitor.says("就报这个吧，孙平，河南工业大学，13955556666")
+    assert "请确认报名" in reply and "孙平" in reply and "139****6666" in reply
+
 # --- award calls: a follow-up about the call just opened, or another call named in fewer words ---------------
 
 @pytest.fixture

@@ -344,11 +344,12 @@ def browse(ctx):
 
 def _sign_up_first(ctx):
     """"那我报个名，顺便把算法那个简历投了" right after an event was opened: a first clause that signs up is for
-    that event (what follows is answered no further); None otherwise."""
+    that event, with the contact said after it; None otherwise."""
     first = first_clause(ctx.text)
     if ctx.flow_data.get("current") is None or first == ctx.text.strip() or not _signup_words(first):
         return None
-    return _offer(ctx, find_event(ctx.db, ctx.flow_data["current"]))
+    event = find_event(ctx.db, ctx.flow_data["current"])  # "报这个，赵小明，河南师范大学，152…": with the contact
+    return _offer(ctx, event, given=_contact_with_request(ctx.text, event, ""))
 
 
 def _about_named(ctx, listing: paging.Listing, number: int, asked: str):

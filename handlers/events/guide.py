@@ -191,6 +191,9 @@ def question(text: str, today: date) -> tuple[dict, str]:
     kind = None if word else _type_in(text)
     what = content.text("events.what.word", word=word) if word else kind or content.text("events.what.any")
     query = {"from": today.isoformat(), "to": None, "type": kind, "word": word}
+    if mentions(text, "free_words"):  # "有没有免费的培训": only those whose fee says free
+        query["fee"] = settings()["chat"]["free_fee_word"]
+        what = content.text("events.what.free", what=what)
     period = None if _MONTH.search(normalize(text or "")) else period_span(text, today)
     if period:  # "下半年有什么", "今年的年度活动指南"
         query.update({"from": period[0].isoformat(), "to": period[1].isoformat() if period[1] else None})
@@ -199,7 +202,7 @@ def question(text: str, today: date) -> tuple[dict, str]:
     if span:
         query.update({"from": max(span[0], today).isoformat(), "to": span[1].isoformat()})
         return query, content.text("events.heading.month", month=span[0].month, what=what)
-    if word or kind:
+    if word or kind or query.get("fee"):
         return query, content.text("events.heading.upcoming", what=what)
     return preview(today)
 
@@ -223,7 +226,7 @@ def events_ahead(db, today: date) -> list[dict]:
 
 
 def is_narrow(query: dict) -> bool:
-    return bool(query["type"] or query["word"] or query["to"] or query.get("place"))
+    return bool(query["type"] or query["word"] or query["to"] or query.get("place") or query.get("fee"))
 
 
 def place_in(text: str, places: list[str]) -> str | None:
