@@ -172,6 +172,11 @@ def live_registration(db: sqlite_utils.Database, event_id: int, openid: str) -> 
                                                   [event_id, openid, CANCELLED], limit=1))
 
 
+def live_registration_by_mobile(db: sqlite_utils.Database, event_id: int, mobile: str) -> dict | None:
+    return first_of(db["registrations"].rows_where("event_id = ? and mobile = ? and status != ?",
+                                                  [event_id, mobile, CANCELLED], limit=1))
+
+
 def waitlist_position(db: sqlite_utils.Database, registration: dict) -> int:
     return db["registrations"].count_where("event_id = ? and status = ? and id <= ?",
                                            [registration["event_id"], WAITLISTED, registration["id"]])

@@ -75,3 +75,18 @@ def test_a_chat_application_left_open_is_dropped_once_the_member_applied_on_the_
     reply = member.says("继续")
     assert "出生年份" not in reply and "请输入" not in reply
     assert list_pending_applications(db) == []
+
+
+def test_a_mobile_registered_for_an_event_from_another_wechat_is_not_registered_again(member, db):
+    from handlers.events.registration import register
+    from storage import events as event_store
+
+    numbers, _ = event_store.save_events(db, [({"title": "青年论坛", "type": "学术会议", "place": "郑州",
+                                                "starts_on": f"{TODAY.year + 1}-01-15", "ends_on": f"{TODAY.year + 1}-01-15",
+                                                "capacity": 50}, "test")], [], actor="test")
+    event = event_store.find_event(db, numbers[0])
+    register(db, event["id"], "o_contact", {"name": "刘芳", "mobile": "13607710004"}, TODAY.isoformat())
+    member.says("报名青年论坛 刘芳 13607710004")
+    reply = member.says("确认")
+    assert "136****0004 已经报名过《青年论坛》" in reply and "签到码：" not in reply
+    assert event_store.find_event(db, event["id"])["registered"] == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from bot import content
+from bot.privacy import mask_mobile
 from storage import events as store
 from storage.members import Refused
 from storage.sqlite import transaction
@@ -19,7 +20,8 @@ from storage.sqlite import transaction
 def register(db: sqlite_utils.Database, event_key: str | int, openid: str, person: dict, today: str) -> dict:
     """A seat, or a place on the waitlist when the event is full; returns the registration.
 
-    `person`: name, mobile, work_unit, member_id. Refused: no_event, cancelled, closed, already.
+    `person`: name, mobile, work_unit, member_id. Refused: no_event, cancelled, closed, already, mobile_taken
+    (the mobile is registered already, from another WeChat or for another name).
     """
     with transaction(db):
         event = store.require_event(db, event_key)
@@ -30,6 +32,8 @@ def register(db: sqlite_utils.Database, event_key: str | int, openid: str, perso
         existing = store.live_registration(db, event["id"], openid)
         if existing:
             raise Refused("already", title=event["title"], status=existing["status"])
+        if person.get("mobile") and store.live_registration_by_mobile(db, event["id"], person["mobile"]):
+            raise Refused("mobile_taken", title=event["title"], mobile=mask_mobile(person["mobile"]))
         return store.insert_registration(db, event["id"], openid, person,
                                          store.WAITLISTED if store.is_full(event) else store.REGISTERED,
                                          content.load_toml("events.toml")["checkin_code_digits"])

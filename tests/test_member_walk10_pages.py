@@ -1,0 +1,48 @@
+"""Member pages as a black-box walk found them (round 10, /work/qa/members10.md): the event page is for
+oneself, and one mobile registers once."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from bot.config import load_config
+from storage import events as event_store
+from tests.member import Member
+from tests.pages_data import sign_in
+
+pytest_plugins = ["tests.fake_wechat"]
+
+SOON = (date.today() + timedelta(days=30)).isoformat()
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    return load_config(env)
+
+
+@pytest.fixture
+def meeting(db) -> dict:
+    numbers, _ = event_store.save_events(db, [({"title": "学术年会", "type": "学术会议", "starts_on": SOON,
+                                                "ends_on": SOON, "place": "郑州", "capacity": 50}, "test")], [],
+                                         actor="test")
+    return event_store.find_event(db, numbers[0])
+
+
+def _register(client, event: dict, **fields):
+    path = f"/m/events/{event['event_no']}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return client.post(f"{path}/register", data={"csrf_token": token, **fields})
+
+
+def test_the_event_page_says_it_registers_oneself_and_a_mobile_registered_from_chat_is_refused(
+        app, client, config, fake_wechat, db, meeting):
+    Member(app.test_client(), config, "o_liufang").says(f"报名{meeting['title']} 刘芳 13607710004")
+    assert "报名成功" in Member(app.test_client(), config, "o_liufang").says("确认")
+    sign_in(client, fake_wechat, "o_contact", f"/m/events/{meeting['event_no']}")
+    page = client.get(f"/m/events/{meeting['event_no']}").get_data(as_text=True)
+    assert "为您本人报名" in page and "给同事报名" in page
+    again = _register(client, meeting, name="刘芳", mobile="136 0771 0004")
+    assert again.status_code == 409 and "这个手机号已经报名过" in again.get_data(as_text=True)
+    assert event_store.find_event(db, meeting["id"])["registered"] == 1
