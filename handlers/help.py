@@ -182,10 +182,13 @@ def _about_asked(text: str, recent_topic) -> dict | None:
     when the member's last such answer was on it (`recent_topic`, read only when such an entry's words are there);
     in a complaint ([about] complaint_words), only an entry that hands over."""
     about = content.replies()["about"]
-    by_first, questions, first_group = _about_index(about["questions"])
-    held = set(by_first.get("", ()))
+    (longest_from, within), questions, first_group = _about_index(about["questions"])
+    held = set(within.get("", ()))
     for said in {(text or "").lower(), _plain(text)}:
-        held.update(word for at, char in enumerate(said) for word in by_first.get(char, ()) if said.startswith(word, at))
+        for at, char in enumerate(said):
+            found = longest_from[char].match(said, at) if char in longest_from else None
+            if found is not None:  # the longest word from here, and the words it begins with
+                held |= within[found.group()]
     complains = any(word in (text or "") for word in about.get("complaint_words", ()))  # "我要投诉…": the feedback takes it
     topic = functools.cache(recent_topic)
     candidates = sorted({at for word in held for at in first_group.get(word, ())})  # those whose first group is met
@@ -198,21 +201,26 @@ def _about_asked(text: str, recent_topic) -> dict | None:
 _about_indexes: dict[int, tuple] = {}
 
 
-def _about_index(questions: list[dict]) -> tuple[dict[str, list[str]], list[tuple[dict, list[frozenset], frozenset]],
-                                                 dict[str, list[int]]]:
-    """Every word of the questions by its first character (a message is read once, not once a word), and each
+def _about_index(questions: list[dict]) -> tuple[tuple[dict[str, re.Pattern], dict[str, frozenset[str]]],
+                                                 list[tuple[dict, list[frozenset], frozenset]], dict[str, list[int]]]:
+    """The words of the questions by their first character, each character's as one pattern that matches the
+    longest of them, with the words each word begins with (a message is read once, not once a word); each
     question with its `asks` groups and `not` words as sets, and for each word of a first group the questions
     (their places) it opens, so that only those are tried: made once for each list content/ loads (one a language)."""
     known = _about_indexes.get(id(questions))
     if known is None or known[0] is not questions:
         sets = [(question, [frozenset(group) for group in question["asks"]], frozenset(question.get("not", ())))
                 for question in questions]
-        by_first: dict[str, list[str]] = {}
-        for word in sorted({word for _, asks, refused in sets for word in (*(w for group in asks for w in group), *refused)}):
-            by_first.setdefault(word[:1], []).append(word)
+        words = {word for _, asks, refused in sets for word in (*(w for group in asks for w in group), *refused)}
+        firsts: dict[str, list[str]] = {}
+        for word in sorted(words, key=len, reverse=True):
+            firsts.setdefault(word[:1], []).append(word)
+        longest_from = {char: re.compile("|".join(map(re.escape, begun))) for char, begun in firsts.items() if char}
+        within = {word: frozenset(shorter for shorter in firsts.get(word[:1], ()) if word.startswith(shorter))
+                  for word in words}
         first_group: dict[str, list[int]] = {}
         for at, (_, asks, _) in enumerate(sets):
             for word in asks[0]:
                 first_group.setdefault(word, []).append(at)
-        known = _about_indexes[id(questions)] = (questions, by_first, sets, first_group)
+        known = _about_indexes[id(questions)] = (questions, (longest_from, within), sets, first_group)
     return known[1], known[2], known[3]
