@@ -78,6 +78,15 @@ def test_the_header_is_found_under_a_merged_title_and_over_merged_cells(tmp_path
     assert sheet.rows[2][1]["mobile"] == 13700137000  # a number cell, not 13700137000.0
 
 
+def test_a_row_not_imported_is_not_said_to_have_its_remark_moved(env, db, tmp_path):
+    """Console walk 10, #13: a row left out for its landline said both 这一行没有导入，备注也就没有记下 and,
+    under 已识别并转入对应栏目, 含理事会职务“副理事长”，已记入“理事会职务”."""
+    path = messy_roster(tmp_path / "名册.xlsx", [GOOD[0], [7, "赵磊", None, "高级会员/副理事长", 1970, "郑州大学",
+                                                        "高等院校", "科研", "化学", "0371-12345678", None, "2020"]])
+    report = imported(env, str(path), "--dry-run", ok=False)
+    assert report["bad_rows"] == [5] and not [n for n in report["notices"] if n["row"] == 5]
+
+
 def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db, tmp_path):
     path = messy_roster(tmp_path / "名册.xlsx", [*GOOD, DUPLICATE_MOBILE, BAD_MOBILE])
     result = run(env, "members", "import", str(path), ok=False)

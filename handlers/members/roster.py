@@ -469,13 +469,14 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
         plan.replaced.update({row: {"mobile": [n.facts["old"], n.facts["mobile"]]} for n in notices
                               if n.reason == "mobile_changed_taken" and n.facts["old"]})
-        plan.notices.extend(n for n in notices if n.reason not in CHECK_REASONS)
+        moved = [n for n in notices if n.reason not in CHECK_REASONS]  # said only of a row imported
         plan.checks.extend(n for n in notices if n.reason in CHECK_REASONS)
         problems += repeated
         plan.checks.extend(Problem(p.facts["row"], p.column, p.value, "shared_mobile_first",
                                    {"row": row, "name": fields.get("name", "")})
                            for p in repeated if p.reason == "shared_mobile")  # the first row is named too
         if not problems and fields.get("category") == "unit":
+            plan.notices.extend(moved)
             _plan_unit(db, plan, sheet, row, fields, overwrite)
             continue
         member = None
@@ -505,7 +506,9 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             if fields.get("remarks"):  # said with the row's problems, so the remark is not lost unseen
                 plan.problems.append(Problem(row, sheet.columns.get("remarks") or sheet.columns["name"],
                                              fields["remarks"], "remarks_not_kept"))
-        elif member is None:
+            continue
+        plan.notices.extend(moved)
+        if member is None:
             plan.new.append((row, fields))
         else:
             changes = _changes(db, plan, row, "member", member, fields, overwrite)
