@@ -134,10 +134,15 @@ def _english_drop(text: str) -> str | None:
 def _leads_with_a_drop(text: str) -> bool:
     """"先不投诉了，…", "那不反馈了", "不提了 退出": a first clause saying 不<doing>了 (content/conversation.toml
     drop_verbs), which leaves the form like a cancel word."""
-    first = first_clause(text)
-    verbs = "|".join(re.escape(verb) for verb in sorted(content.load_toml("conversation.toml")["drop_verbs"], key=len,
-                                                          reverse=True))
-    return re.fullmatch(rf"(那|那就|那我|我|还是|算了)*先?不(想|要|用)?(再)?({verbs})了(吧|啊|哈)?", first) is not None
+    return _drop_pattern(tuple(content.load_toml("conversation.toml")["drop_verbs"])).fullmatch(first_clause(text)) \
+        is not None
+
+
+@lru_cache(maxsize=4)
+def _drop_pattern(drop_verbs: tuple[str, ...]) -> re.Pattern:
+    """不<doing>了 for the verbs of content/conversation.toml drop_verbs, longest first: made once."""
+    verbs = "|".join(re.escape(verb) for verb in sorted(drop_verbs, key=len, reverse=True))
+    return re.compile(rf"(那|那就|那我|我|还是|算了)*先?不(想|要|用)?(再)?({verbs})了(吧|啊|哈)?")
 
 
 @dataclass
@@ -449,7 +454,8 @@ def _on_message(ctx: Context) -> Reply:
     about = _about_society(ctx)  # "学会在哪里", "周末上班吗": content/'s answer, whatever the route
     if about is not None:
         return about
-    if any(words in _short_answer(ctx.text) for words in content.load_toml("conversation.toml")["no_numbers_words"]):
+    short = _short_answer(ctx.text)
+    if any(words in short for words in content.load_toml("conversation.toml")["no_numbers_words"]):
         said = ctx.reply("flow.no_numbers")  # "我不会打数字": words do, whatever is open stays; a form asks again
         return said.with_note(ask_again(ctx).text or "") if flow and not _step_of(flow).lapses else said
     if holds_on(ctx.text) and not (flow and not _step_of(flow).lapses and _tries(ctx, _step_of(flow)) and _holds_a_value(ctx)):
