@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from bot import content
-from bot.spreadsheets import Column, ImportPlan, Problem, SheetError, is_blank, read_table
+from bot.spreadsheets import Column, ImportPlan, Problem, SheetError, is_blank, is_total, read_table
 from bot.validation import Invalid, normalise
 
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -298,7 +298,8 @@ def sheet_lines(d: dict, header: str) -> list[tuple[str, str]]:
         lines.append(("note", say(f"sheet_import.year.{d['year_source']}", year=d["year"])))
     if d["ignored_columns"]:
         lines.append(("note", say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"]))))
-    lines += [("note", say("sheet_import.note", **note)) for note in d["notes"]]
+    lines += [("note", say("sheet_import.total" if is_total(note["text"]) else "sheet_import.note", **note))
+              for note in d["notes"]]
     if d["problems"]:
         lines.append(("problems_title", say("sheet_import.problems_title")))
     for p in d["problems"]:

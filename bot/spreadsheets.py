@@ -458,6 +458,15 @@ def _is_continuation(above: dict[int, str], found: dict[int, str]) -> bool:
 _COUNT_LINE = re.compile(r"共\s*\d+\s*(?:条|人|笔|家|名|行|项|户|个)")  # 共19条记录, 共13家: a count under the table
 
 
+TOTAL_MARKERS = ("合计", "总计", "小计", "本期合计", "本月合计", "本页合计")
+
+
+def is_total(text: str) -> bool:
+    """Whether a note under the table (its first cell) is the totals line: 合计, 小计, 共 12 人."""
+    first = unicodedata.normalize("NFKC", text).strip()
+    return first.startswith(TOTAL_MARKERS) or bool(_COUNT_LINE.match(first))
+
+
 def _is_note(row: list) -> bool:
     """A remark under the table: starts like one, or one merged cell across the row."""
     texts = [str(v).strip() for v in row if not is_blank(v)]

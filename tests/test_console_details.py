@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from storage.members import insert_member
 from storage.sqlite import transaction
-from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_admin import page, post, staff, units, upload, users  # noqa: F401  (fixtures)
 
 
 def members(db, *rows):
@@ -51,3 +51,16 @@ def test_the_audit_log_names_the_ticket_answered_or_closed(staff, db, redis_clie
     log = page(staff.get("/admin/audit/"))
     assert f'<a href="/admin/tickets/{ticket_no}">诉求 {ticket_no}</a>' in log
     assert "<td>答复</td>" in log and "<td>办结</td>" in log and "<td>修改</td>" not in log
+
+
+def report_of(staff, text: str) -> str:
+    uploaded = upload(staff, text=text)
+    assert uploaded.status_code == 302
+    return page(staff.get(uploaded.location))
+
+
+def test_the_roster_s_totals_line_is_called_a_totals_line(staff):
+    report = report_of(staff, "姓名,会员类别,手机号\n陈静,普通会员,13500135000\n合计,共 1 人,\n")
+    assert "第 3 行是合计行，已忽略：合计" in report and "是备注" not in report
+    assert "第 4 行是备注，已忽略：制表人：王秘书" in report_of(
+        staff, "姓名,会员类别,手机号\n陈静,普通会员,13500135000\n\n制表人：王秘书,,\n")
