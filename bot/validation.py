@@ -24,6 +24,16 @@ def normalise(text) -> str:
     return unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
 
 
+_WIDE_ALPHANUMERICS = {code: code - 0xFEE0 for start, end in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A))
+                       for code in range(start, end + 1)} | {0x3000: 0x20}
+
+
+def free_text(text) -> str:
+    """What a person wrote in their words (a remark): full-width digits, letters and spaces half-width as
+    `normalise` makes them, Chinese punctuation kept as typed (，；：（） stay; NFKC made them , ; : ( ))."""
+    return str(text if text is not None else "").translate(_WIDE_ALPHANUMERICS).strip()
+
+
 _NAME_DOTS = re.compile("[\u2022\u2027\u2219\u22c5\u30fb\uff65\u0387]")
 _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·.\- ]{0,28}[\u4e00-\u9fffA-Za-z]")
 

@@ -64,3 +64,17 @@ def test_the_roster_s_totals_line_is_called_a_totals_line(staff):
     assert "第 3 行是合计行，已忽略：合计" in report and "是备注" not in report
     assert "第 4 行是备注，已忽略：制表人：王秘书" in report_of(
         staff, "姓名,会员类别,手机号\n陈静,普通会员,13500135000\n\n制表人：王秘书,,\n")
+
+
+def test_a_lifetime_member_reads_lifetime_and_a_remark_keeps_its_chinese_punctuation(staff, db):
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201500001", "name": "赵磊", "category": "fellow",
+                           "mobile": "13700009999", "paid_through": "9999-12-31"}, actor="test")
+    shown = page(staff.get("/admin/members/HNKX201500001"))
+    assert "终身有效" in shown and "9999-12-31" not in shown
+    saved = post(staff, "/admin/members/HNKX201500001/edit", {
+        "name": "赵磊", "category": "fellow", "mobile": "13700009999",
+        "remarks": "副理事长；改了备注，办公电话：０３７１-66668888（周一）"})
+    assert saved.status_code == 302, page(saved)
+    shown = page(staff.get("/admin/members/HNKX201500001"))
+    assert "副理事长；改了备注，办公电话：0371-66668888（周一）" in shown

@@ -68,6 +68,8 @@ def field_text(key: str, value, full: bool = False) -> str:
         return label("statuses", value)
     if key == "standing":
         return label("standings", value)
+    if key == "paid_through" and dues.is_lifetime(value):
+        return content.text("fees.words.forever")
     if isinstance(value, bool):
         return label("words", "yes" if value else "no")
     return str(value) if full else mask_personal(str(value))

@@ -37,7 +37,7 @@ from bot.spreadsheets import (COLOURS, Column, ImportPlan, Problem, Sheet, Sheet
                                is_blank, read_tables, serial_date)
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_gender, clean_mobile, clean_name, clean_text, clean_title,
-                            normalise)
+                            free_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile, find_members_by_name,
                              find_unit_by_credit_code, find_unit_by_name, find_unit_by_no, last_changes,
                              member_numbers_starting, unit_name_key, unit_numbers)
@@ -393,7 +393,7 @@ CLEANERS = {
     "title": lambda value, today: clean_title(value),
     "gender": lambda value, today: clean_gender(value),
     "unit_no": lambda value, today: _clean_member_no(value, today),
-    "remarks": lambda value, today: normalise(value),
+    "remarks": lambda value, today: free_text(value),
     "status": clean_status,
     "contact_name": lambda value, today: clean_name(value),
     "credit_code": lambda value, today: clean_credit_code(value),
