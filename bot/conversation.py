@@ -478,6 +478,10 @@ def _on_message(ctx: Context) -> Reply:
         return answer_intent(ctx)
     if "held_answer" in flow:
         return _after_cancel_question(ctx)
+    if _step_of(flow).lapses and flow.get("waiting") and _step_of(flow["waiting"]).confirms and says_yes(ctx.text):
+        ctx.end_flow()  # "确认" under a list shown beside a summary to confirm: the summary's yes
+        ctx.flow["paused"] = False
+        return _step_of(ctx.flow).handler(ctx)
     if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
         ctx.end_flow()  # a list being browsed is simply left behind
         if ctx.flow is not None and is_one_of(ctx.text, "resume_words"):

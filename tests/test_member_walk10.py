@@ -90,3 +90,19 @@ def test_a_mobile_registered_for_an_event_from_another_wechat_is_not_registered_
     reply = member.says("确认")
     assert "136****0004 已经报名过《青年论坛》" in reply and "签到码：" not in reply
     assert event_store.find_event(db, event["id"])["registered"] == 1
+
+
+def test_a_question_naming_a_day_at_the_registration_summary_is_answered_not_kept_as_a_note(member, db):
+    from storage import events as event_store
+
+    add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31", openid="o_walk")
+    day = f"{TODAY.year + 1}-01-15"
+    event_store.save_events(db, [({"title": "青年论坛", "type": "学术会议", "place": "郑州", "starts_on": day,
+                                   "ends_on": day, "capacity": 50}, "test")], [], actor="test")
+    assert "请确认报名" in member.says("青年论坛我也想去")
+    for question in ("3.5号有活动没", "下月8号那天有没有讲座"):
+        reply = member.says(question)
+        assert "备注" not in reply, reply
+    assert "报名成功" in member.says("确认")
+    from storage.tickets import list_tickets_of_member
+    assert list_tickets_of_member(db, "o_walk") == []

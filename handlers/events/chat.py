@@ -569,7 +569,7 @@ def _remark_in(text: str) -> str:
     clauses = re.split(r"[,，;；。\s]+", re.sub(r"备注\s*[:：]", " ", normalise(text)))  # "备注：下午才能到"
     return "，".join(clause for clause in clauses if clause and not _MOBILE.search(clause)
                     and not any(word in clause for word in ("手机", "电话", "号码", "编号", "微信号"))
-                    and not looks_like_a_question(clause)
+                    and not asks_something(clause)  # "3.5号有活动没" asks
                     and (_DAY.search(clause) or any(mark in clause for mark in marks)))
 
 
