@@ -64,6 +64,8 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     sheets = read_tables(path, {key: spec["aliases"] for key, spec in columns().items()},
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
                          anchor="name", others=OTHER_CELLS)
+    for sheet in sheets:
+        _columns_by_cells(sheet)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     for sheet in rosters:
         _numbers_in_a_plain_column(sheet)
@@ -93,12 +95,67 @@ def _numbers_in_a_plain_column(sheet: Sheet) -> None:
     written = [re.sub(r"\s", "", normalise(cell)) for cell in cells if not is_blank(cell)]
     if not written or not all(re.search(r"\d", text) and re.search(r"\D", text) for text in written):
         return
-    sheet.columns["member_no"] = Column("member_no", column.header, column.letter, column.index)
-    sheet.ignored.remove(column)
+    _take_column(sheet, column, "member_no")
+
+
+def _columns_by_cells(sheet: Sheet) -> None:
+    """A column whose header no alias names but holds a word of its key's `by_cells` and whose cells,
+    more than half of those filled, read as that key is that key's column: 联系方式 holding mobiles
+    (some a landline, or a mobile beside an e-mail) is 手机, 缴费记录 holding 2025已交 / 欠2026 is 缴费情况.
+    A secretary cannot know which header words the import expects; what the cells hold tells."""
+    for key, spec in columns().items():
+        words = [header_key(word) for word in spec.get("by_cells", [])]
+        if not words or key in sheet.columns:
+            continue
+        for column in [*sheet.ignored, *_unread_marks(sheet)]:
+            if column.key not in ("", "dues_marks") or not any(word in header_key(column.header) for word in words):
+                continue
+            written = [cell for cell in _cells_of(sheet, column) if not is_blank(cell)]
+            if written and sum(map(functools.partial(_reads_as, key), written)) * 2 > len(written):
+                _take_column(sheet, column, key)
+                break
+
+
+def _unread_marks(sheet: Sheet) -> list[Column]:
+    """The columns gathered as paid marks that say no year and ask nothing (缴费记录), which
+    `_paid_years` leaves unread."""
+    questions = [header_key(word) for word in _membership()["roster"]["paid_marks"]["question_headers"]]
+    return [column for column in sheet.gathered.get("dues_marks", [])
+            if not _YEAR_HEADER.fullmatch(header_key(column.header))
+            and not any(word in header_key(column.header) for word in questions)]
+
+
+def _cells_of(sheet: Sheet, column: Column) -> list:
+    """Each row's cell of a column no alias names (kept under OTHER_CELLS or the paid marks)."""
+    held = "dues_marks" if column in sheet.gathered.get("dues_marks", []) else OTHER_CELLS
+    return [dict(values.get(held) or []).get(column.header) for _, values in sheet.rows]
+
+
+def _reads_as(key: str, value) -> bool:
+    try:
+        CLEANERS[key](value, date.today())
+    except Invalid:
+        return key == "mobile" and bool(_mobiles_of(value))
+    return True
+
+
+def _take_column(sheet: Sheet, column: Column, key: str) -> None:
+    """Read a column no alias named as `key`'s, in the sheet and in every row."""
+    held = "dues_marks" if column in sheet.gathered.get("dues_marks", []) else OTHER_CELLS
+    if held == "dues_marks":
+        at = sheet.gathered[held].index(column)
+        sheet.gathered[held].remove(column)
+    else:
+        sheet.ignored.remove(column)
+    sheet.columns[key] = Column(key, column.header, column.letter, column.index)
     for _, values in sheet.rows:
-        others = values.get(OTHER_CELLS) or []
-        values["member_no"] = next((value for header, value in others if header == column.header), None)
-        values[OTHER_CELLS] = [(header, value) for header, value in others if header != column.header]
+        cells = list(values.get(held) or [])
+        if held == "dues_marks":
+            values[key] = cells.pop(at)[1] if at < len(cells) else None
+        else:
+            values[key] = next((value for header, value in cells if header == column.header), None)
+            cells = [(header, value) for header, value in cells if header != column.header]
+        values[held] = cells
 
 
 def _lines(sheet: Sheet) -> list[str]:
@@ -717,9 +774,18 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 notices.append(Problem(row, column, _shown(value), bad.reason, {"header": column.header}))
                 continue
             mobiles = _mobiles_of(value) if key == "mobile" else []
-            if len(mobiles) == 1:  # "15355952418/0371-65512345": the mobile, the rest listed for a person
+            if len(mobiles) == 1:  # "15355952418/0371-65512345", "zhang@x.cn 13503850617": the mobile, the rest kept
                 fields[key] = mobiles[0]
-                notices.append(Problem(row, column, _shown(value), "mobile_extra", {"mobile": mobiles[0]}))
+                emails, rest = _beside_mobile(value)
+                if emails and "email" not in fields and is_blank(values.get("email")):
+                    fields["email"] = emails.pop(0)
+                    notices.append(Problem(row, column, _shown(value), "mobile_email",
+                                           {"mobile": mobiles[0], "email": fields["email"]}))
+                rest += emails
+                if rest:
+                    other_cells.append((column.header, "、".join(rest)))
+                    notices.append(Problem(row, column, _shown(value), "mobile_extra",
+                                           {"mobile": mobiles[0], "rest": "、".join(rest)}))
                 continue
             if len(mobiles) > 1:  # "13700851234/18838012345": the first, the others kept in the remarks
                 fields[key] = mobiles[0]
@@ -1078,10 +1144,13 @@ def _says_status(text: str, word: str) -> bool:
                (found.start() for found in re.finditer(re.escape(word), text)))
 
 
+_CONTACT_PARTS = re.compile(r"[/／、,，;；\s]+|或")
+
+
 def _mobiles_of(value) -> list[str]:
     """The mobiles in a cell that holds more than a number (a mobile and a landline, two mobiles), in order."""
     found = []
-    for part in re.split(r"[/／、,，;；\s]+|或", normalise(value)):
+    for part in _CONTACT_PARTS.split(normalise(value)):
         try:
             mobile = clean_mobile(part)
         except Invalid:
@@ -1089,6 +1158,22 @@ def _mobiles_of(value) -> list[str]:
         if mobile not in found:
             found.append(mobile)
     return found
+
+
+def _beside_mobile(value) -> tuple[list[str], list[str]]:
+    """What a contact cell holds beside its mobiles: (its e-mails, the rest as written: a landline)."""
+    emails, rest = [], []
+    for part in filter(None, _CONTACT_PARTS.split(normalise(value))):
+        try:
+            clean_mobile(part)
+            continue
+        except Invalid:
+            pass
+        try:
+            emails.append(clean_email(part))
+        except Invalid:
+            rest.append(part)
+    return emails, rest
 
 
 def _roles_of(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> list[str]:

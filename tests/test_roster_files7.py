@@ -1,0 +1,58 @@
+"""A second society's secretariat files (a provincial water society): headers in its own words, a
+contact column holding mobiles beside landlines and e-mails, dues written as the years paid or owed.
+Each file is made here the way the secretary's workbook has it."""
+from openpyxl import Workbook
+
+from storage.members import find_member_by_no
+from tests.cli import roster_imported
+
+
+def staff_roster(path, rows):
+    """The 在职 sheet: a merged title, a subtitle with the date, the header in row 3, section rows."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "在职"
+    sheet["A1"] = "河南省某某学会个人会员名册"
+    sheet.merge_cells("A1:J1")
+    sheet["A2"] = "（在职）　　　　　　统计截至：2026年8月31日　秘书处"
+    sheet.merge_cells("A2:J2")
+    sheet.append(["序号", "会员号", "名字", "性别", "单位及职务", "联系方式", "会员级别", "入会年月", "缴费记录", "备注"])
+    sheet.append(["一、省直单位"])
+    for number, row in enumerate(rows, 1):
+        sheet.append([number, *row])
+    sheet.append(["小计", None, f"{len(rows)}人"])
+    book.save(path)
+    return path
+
+
+ROWS = [
+    ["HNSL201600031", "程海涛", "男", "省水利厅建设处 副处长", "13603711842", "个人会员", "2016.5", "欠2026", None],
+    ["HNSL201500006", "张卫东", "男", "某设计院 教授级高工", "zhangwd@yrec.cn / 13503850617", "高级会员", "2015.3",
+     "2025已交", "常驻国外项目"],
+    ["HNSL201900027", "李建华", "男", "省水文中心 科长", "0371-65571023；13673990148", "个人会员", "2019.7",
+     "2026已交", None],
+    ["HNSL202000011", "秦明亮", "男", "省调水中心 工程师", 13838291756, "个人", "2020.11", "2025年已交，26年未交", None],
+    ["HNSL202400008", "田野", "男", "省水利学校 教师", "188-3711-8590", "个人会员", "2024.3", "交至2027年", None],
+]
+
+
+def test_a_contact_column_holding_mobiles_and_a_dues_record_column_are_read(env, db, tmp_path):
+    report = roster_imported(env, staff_roster(tmp_path / "名册.xlsx", ROWS))
+    assert report["bad_rows"] == [] and len(report["new"]) == 5
+    members = {no: find_member_by_no(db, no) for no, *_ in ROWS}
+    assert members["HNSL201600031"]["mobile"] == "13603711842"
+    assert members["HNSL202000011"]["mobile"] == "13838291756"
+    assert members["HNSL202400008"]["mobile"] == "18837118590"
+    assert members["HNSL201600031"]["paid_through"] == "2025-12-31"   # 欠2026
+    assert members["HNSL201900027"]["paid_through"] == "2026-12-31"   # 2026已交
+    assert members["HNSL202000011"]["paid_through"] == "2025-12-31"   # 2025年已交，26年未交
+    assert members["HNSL202400008"]["paid_through"] == "2027-12-31"   # 交至2027年
+
+
+def test_a_mobile_is_taken_out_of_a_cell_with_an_e_mail_or_a_landline_and_the_rest_kept(env, db, tmp_path):
+    roster_imported(env, staff_roster(tmp_path / "名册.xlsx", ROWS))
+    zhang, li = find_member_by_no(db, "HNSL201500006"), find_member_by_no(db, "HNSL201900027")
+    assert zhang["mobile"] == "13503850617" and li["mobile"] == "13673990148"
+    assert zhang["email"] == "zhangwd@yrec.cn"
+    assert "常驻国外项目" in zhang["remarks"]
+    assert "0371-65571023" in li["remarks"]
