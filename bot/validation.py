@@ -326,11 +326,14 @@ def looks_like_a_question(text: str) -> bool:
 
 
 def asks_something(text: str) -> bool:
-    """A question, also in the spoken forms looks_like_a_question leaves out ("能退不", "过了宽限期会咋样"):
+    """A question, also in the spoken forms looks_like_a_question leaves out ("能退不", "过了宽限期会咋样", "交没交"):
     content/conversation.toml spoken_question_words and spoken_question_tails. For answering, not for forms."""
     words, said = content.load_toml("conversation.toml"), (text or "").strip().lower()
     return looks_like_a_question(said) or any(word in said for word in words["spoken_question_words"]) \
-        or said.rstrip("。.!！ ").endswith(tuple(words["spoken_question_tails"]))
+        or said.rstrip("。.!！ ").endswith(tuple(words["spoken_question_tails"])) or _A_NOT_A.search(said) is not None
+
+
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])(?:没有?|不)\1")  # "交没交", "到没到", "去不去": a yes-no question
 
 
 def only_acknowledges(text: str) -> bool:

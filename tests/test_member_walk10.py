@@ -106,3 +106,22 @@ def test_a_question_naming_a_day_at_the_registration_summary_is_answered_not_kep
     assert "报名成功" in member.says("确认")
     from storage.tickets import list_tickets_of_member
     assert list_tickets_of_member(db, "o_walk") == []
+
+
+# --- steps that swallowed messages ---------------------------------------------------------------
+
+def test_the_invoice_request_takes_no_name_mobile_or_question_for_its_title(member, db):
+    from storage.tickets import list_tickets_of_member
+
+    assert "抬头" in member.says("上次交的钱能开张发票吗")
+    for said in ("赵丽华", "13607710002"):
+        reply = member.says(said)
+        assert "记下了" not in reply and "不需要姓名和手机号" in reply, reply
+    reply = member.says("那我今年会费交没交")
+    assert "记下了" not in reply and "姓名和手机号" in reply  # asked who she is, to answer it
+    member.says("取消")
+    assert "FK" in member.says("开发票 抬头郑州大学 电子的 邮箱 zl@zzu.edu.cn")
+    reply = member.says("发票开好了会寄到哪")
+    assert "已补充" not in reply and "邮箱" in reply
+    [ticket] = list_tickets_of_member(db, "o_walk")
+    assert "寄到哪" not in ticket["body"]

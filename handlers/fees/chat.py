@@ -26,7 +26,7 @@ from handlers.members.profile import start_binding
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import asks_something, looks_like_a_question, unit_in
+from bot.validation import asks_something, tries_value, unit_in
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -394,8 +394,10 @@ def _titled_unit(text: str) -> str | None:
 def invoice_details(ctx):
     """Each message kept; once the title is known the ticket is made, with what is still missing said.
     A question that gives none of them ("会费一般什么时候交") is answered, the details waiting."""
-    if looks_like_a_question(ctx.text) and not _tries_invoice(ctx):
+    if asks_something(ctx.text) and not _tries_invoice(ctx):  # "今年交了没": answered, the details waiting
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
+    if not _tries_invoice(ctx) and (tries_value("mobile", ctx.text) or tries_value("name", ctx.text)):
+        return ctx.reply("fees.invoice_not_title")  # "李晓梅", "13607710002": who she is, no title
     if _asks_when(ctx.text) and _invoice_title(ctx, ctx.text) is None:  # "发票多久能开好": answered, the title asked again
         return ctx.reply("fees.invoice_how_long", **content.society()["secretariat"]).with_note(
             content.text("fees.invoice_prompt"))
@@ -420,6 +422,11 @@ def _asks_when(text: str) -> bool:
     return any(word in text for word in _invoice_words()["when_words"])
 
 
+def _asks_where(text: str) -> bool:
+    """"发票开好了会发到哪", "寄到哪里": where the invoice goes."""
+    return asks_something(text) and any(word in text for word in _invoice_words()["where_words"])
+
+
 def _electronic(text: str) -> bool:
     return any(word in text for word in _invoice_words()["electronic_words"])
 
@@ -428,6 +435,9 @@ def _electronic(text: str) -> bool:
 def invoice_added(ctx):
     """Right after the request is taken: a tax number or e-mail added to it, "多久能开出来" answered."""
     ticket_no = ctx.flow_data["ticket_no"]
+    if _asks_where(ctx.text):  # "发票开好了会发到哪": where it goes, not a detail to add
+        ctx.end_flow()
+        return ctx.reply("fees.invoice_where", ticket_no=ticket_no, **content.society()["secretariat"])
     if _tries_invoice(ctx) and not _asks_when(ctx.text):
         add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
         return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
