@@ -272,3 +272,17 @@ def test_notices_that_failed_are_named_with_why_and_can_be_sent_again(staff, db,
     done = post(staff, "/admin/dashboard/retry-notices", follow_redirects=True)
     assert "已为 1 条没有送达的通知重新排队" in page(done) and "没有送达的通知（" not in page(done)
     assert [n["text"] for n in queued_notices(redis_client)] == ["您的入会申请已批准"]
+
+
+def test_a_held_row_read_two_ways_says_what_ticking_it_books(staff, db):
+    """Console walk 10, #12: 200 元 from a 普通会员 is two of their years or one 高级会员 year; it sat under
+    可能重复, and ticking it booked two years without saying so."""
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX202400099", "name": "王芳", "category": "regular",
+                           "paid_through": f"{YEAR}-12-31"}, actor="test")
+    senior = dues.yearly_fee("senior")
+    sent = post(staff, "/admin/dues/import", {"file": (statement([[date.today().isoformat(), senior, "HNKX202400099"]]),
+                                                       "流水.xlsx")}, content_type="multipart/form-data")
+    shown = page(staff.get(sent.location))
+    assert "可能重复，先挂起" not in shown and "两种读法" in shown
+    assert "勾选：按普通会员 2 年的会费登记，不改会员类别" in shown and "先在会员页把类别改为高级会员" in shown

@@ -93,4 +93,4 @@ def test_a_branch_roster_then_a_payment_bill_through_the_console(new_tab, live_u
     expect(report).to_contain_text("第 5 行：（试运行）  HNKX")
     expect(report).to_contain_text("杨康 的会费已缴至 2026-12-31，这笔可能是重复缴费")  # 单位统缴 on the roster
     screenshot(tab, "files-bill-report", full_page=True)
-    expect(report).to_contain_text("核对后确是另一笔钱的，请勾选该行")  # a way on this page, no command-line flag
+    expect(report).to_contain_text("核对后要按该行登记的，请勾选该行")  # a way on this page, no command-line flag

@@ -18,7 +18,7 @@ from bot import content, scheduler
 from handlers.fees import statements
 from handlers.fees import dues
 from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
-                          t, upload_step)
+                          t, texts, upload_step)
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, record_payment
@@ -182,9 +182,17 @@ def report_rows(report: dict, dry_run: bool) -> list[dict]:
         following = lines[i + 1][0] if i + 1 < len(lines) else None
         if kind == "title" and following in CONSOLE_TITLES:
             text = t(f"dues.report_titles.{following}" if dry_run else f"dues.result_titles.{following}")
-        row = next(rows[kind])["row"] if kind in rows else None
-        shown.append({"kind": kind, "text": text, "row": row})
+        row = next(rows[kind]) if kind in rows else {}
+        shown.append({"kind": kind, "text": text, "row": row.get("row"),
+                      "ticks": _what_ticking_does(row) if kind == "held" and dry_run else None})
     return shown
+
+
+def _what_ticking_does(row: dict) -> str | None:
+    """What a held row's box books when ticked, where a row may be read two ways (an amount that is
+    several years of the member's category and one year of another): said, not decided silently."""
+    said = texts("dues.held_ticks").get(row["problem"])
+    return said.format(**row) if said else None
 
 
 def _report_page(report: dict, token: str | None):
