@@ -76,7 +76,7 @@ def bill(path):
 def test_a_branch_roster_then_a_payment_bill_through_the_console(new_tab, live_url, staff, db, tmp_path, screenshot):
     tab = sign_in(new_tab, live_url)
     report = upload(tab, "members", "导入名册", branch_roster(tmp_path / "分会名单.xlsx"))
-    expect(report).to_contain_text("以下各行已导入，但请核对")
+    expect(report).to_contain_text("以下各行请核对（导入时按所说处理）")  # before 确认导入: nothing imported yet
     expect(report).to_contain_text("第 3 行 备注（E 列）：会员已故")
     expect(report).to_contain_text("第 4 行 2026年会费（D 列）：写的是“单位统缴”")
     expect(report).to_contain_text("新增 3 人，更新 0 人，无变化 0 人，有问题 0 行")

@@ -105,7 +105,7 @@ def test_remarks_that_matter_are_listed_for_a_person_and_a_deceased_member_gets_
     assert any("13900000008" in c and "手机号已换" in c for c in checks[11])
     assert member(db, "13700000008")["mobile"] == "13700000008"          # a person confirms the new one
     assert any("会费记录" in c or "2025年度（G 列）" in c for c in checks[11])  # "?" is no answer
-    assert "以下各行已导入，但请核对" in printed(env, dues_book(tmp_path / "again.xlsx"))
+    assert "以下各行请核对（导入时按所说处理）" in printed(env, dues_book(tmp_path / "again.xlsx"))  # a dry run
 
 
 def test_the_data_sheet_is_found_behind_an_empty_template_and_a_notes_sheet(env, db, tmp_path):

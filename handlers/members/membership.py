@@ -446,8 +446,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))
     lines += [("notice", say("cli_roster.notice", **n)) for n in d["notices"]]
-    if d["checks"]:
-        lines.append(("notices_title", say("cli_roster.checks.title")))
+    if d["checks"]:  # before 确认导入 nothing is imported yet: said so
+        lines.append(("notices_title", say("cli_roster.checks.title" if d["applied"] else "cli_roster.checks.title_before")))
     lines += [("notice", say("cli_roster.check", **dict(c, header=c["header"] or "", letter=c["letter"] or "")))
               for c in d["checks"]]
     if d["conflicts"]:
