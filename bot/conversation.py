@@ -468,6 +468,11 @@ def _on_message(ctx: Context) -> Reply:
     if flow is not None and not flow.get("paused") and "held_answer" not in flow and not _step_of(flow).lapses \
             and not _WORDS.search(ctx.text):
         return ask_again(ctx)  # "？", "。。" mid-form: no answer, no go-ahead, no other request; the question again
+    if flow is None and continue_said(ctx.text):  # "单位同意了，继续报" after cancelling it: that form again
+        kept = state.take_cancelled(ctx.redis, ctx.openid)
+        if kept is not None:
+            ctx.flow, ctx.flow_changed = {**kept, "paused": False}, True
+            return ctx.reply("cancel.resumed", flow=flow_title(ctx.flow)).with_note(ask_again(ctx).text or "")
     both = _two_requests(ctx) if flow is None else None
     if both is not None:  # "查一下论文写作培训啥时候，顺便看看有没有材料方面的招聘": each answered
         return both

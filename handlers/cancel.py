@@ -2,11 +2,12 @@
 
 Outside a flow, "取消报名" (the router hears 取消) cancels a registration: handlers/events/chat.py.
 """
-from bot import offers
+from bot import content, offers
 from bot.conversation import flow_title, is_one_of
 from bot.registry import FLOW_STEPS, handles
 from handlers.members import signup
 from handlers.events import chat as events
+from storage import state
 
 
 @handles("cancel", reads_only=True)
@@ -25,5 +26,9 @@ def cancel(ctx):
         return ctx.reply("smalltalk.ok" if declined else "paging.stopped")
     title = flow_title(ctx.flow)
     kept = signup.keep_for_later(ctx)
+    if not kept:  # "单位同意了，继续报" a while later: the form as it was (bot/conversation.py)
+        state.keep_cancelled(ctx.redis, ctx.openid, {key: value for key, value in ctx.flow.items()
+                                                     if key not in ("waiting", "held_answer")},
+                             content.load_toml("conversation.toml")["cancelled_keep_seconds"])
     ctx.end_flow()
     return ctx.reply("cancel.kept" if kept else "cancel.done", flow=title)

@@ -529,6 +529,19 @@ def take_draft(r: redis.Redis, openid: str, name: str) -> dict | None:
     return json.loads(value) if value else None
 
 
+def keep_cancelled(r: redis.Redis, openid: str, flow: dict, ttl_seconds: int) -> None:
+    """A form the member just cancelled, kept a while in case they change their mind ("继续报"); written with
+    the end of the member's turn (a cancel is still answered at once)."""
+    _set_for_next_message(r, openid, _draft_key(openid, "cancelled"), json.dumps(
+        {**flow, "cancelled_name": flow["name"], "name": "cancelled"}, ensure_ascii=False), ttl_seconds)
+
+
+def take_cancelled(r: redis.Redis, openid: str) -> dict | None:
+    """The form kept by keep_cancelled, removed as it is taken; None when none is kept."""
+    kept = take_draft(r, openid, "cancelled")
+    return None if kept is None else {**kept, "name": kept.pop("cancelled_name")}
+
+
 # --- member pages: sessions and web authorisation -----------------------------------
 # A page session (bot/pages/) is a random token in the member's cookie; Redis keeps
 # its hash, so a leaked dump of Redis opens nobody's pages. Before WeChat's

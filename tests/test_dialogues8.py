@@ -389,3 +389,15 @@ def test_a_mobile_taken_back_in_the_same_message_is_the_second_one(visitor):
 def test_asking_to_be_told_of_new_postings_subscribes_without_a_keyword_of_telling(visitor):
     reply = visitor.says("招聘信息给我订一下 有新岗位就告诉我")
     assert "告诉" not in reply and "招聘" in reply
+
+
+# --- changing one's mind after cancelling a form -------------------------------------------------------------
+
+def test_continuing_a_registration_after_cancelling_it_takes_it_up_where_it_was(visitor, gatherings):
+    visitor.says("我要报名仪器操作沙龙")
+    visitor.says("孙平")
+    assert "已取消" in visitor.says("算了 先不报了 我回去问问领导")
+    reply = visitor.says("领导批了，继续报吧")
+    assert "仪器操作沙龙" in reply or "活动报名" in reply
+    confirm = visitor.says("13955556666")
+    assert "请确认报名" in confirm and "仪器操作沙龙" in confirm and "孙平" in confirm
