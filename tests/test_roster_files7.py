@@ -56,3 +56,30 @@ def test_a_mobile_is_taken_out_of_a_cell_with_an_e_mail_or_a_landline_and_the_re
     assert zhang["email"] == "zhangwd@yrec.cn"
     assert "常驻国外项目" in zhang["remarks"]
     assert "0371-65571023" in li["remarks"]
+
+
+def test_dues_written_as_when_paid_or_with_the_years_since_unpaid(env, db, tmp_path):
+    rows = [
+        ["HNSL201900008", "尚晓燕", "女", "河务局 高级工程师", "13598861037", "个人会员", "19年3月", "2026.4.2交200", None],
+        ["HNSL202300012", "申　雪", "女", "某大学 讲师", "17839961275", "个人会员", "2023.3", "25年交了", None],
+        ["HNSL201700012", "褚新民", "男", "某设计院", "13939312205", "个人会员", "2017.6", "2023年交过，之后未交", None],
+    ]
+    report = roster_imported(env, staff_roster(tmp_path / "名册.xlsx", rows))
+    assert report["bad_rows"] == []
+    assert find_member_by_no(db, "HNSL201900008")["paid_through"] == "2026-12-31"
+    assert find_member_by_no(db, "HNSL202300012")["paid_through"] == "2025-12-31"   # not the title's 2026
+    assert find_member_by_no(db, "HNSL201700012")["paid_through"] == "2023-12-31"
+
+
+def test_a_number_to_come_in_brackets_and_an_old_number_with_its_year_in_brackets(env, db, tmp_path):
+    rows = [
+        ["（待编号）", "卢静怡 ", "女", "郑州市水利局", "17303718856", "个人会员", "2026.7", "2026已交（入会时交）",
+         "新入会，7月常务理事会通过"],
+        ["豫水会(98)011", "贺庆丰", "男", "原河南省水利厅", "0371-65953310、13903710285", "高级会员", "98年5月", "欠2026", None],
+    ]
+    report = roster_imported(env, staff_roster(tmp_path / "名册.xlsx", rows))
+    assert report["bad_rows"] == [] and len(report["new"]) == 2
+    [new] = [m for m in db["members"].rows if m["name"] == "卢静怡"]
+    assert new["member_no"].startswith("HNKX2026") and new["paid_through"] == "2026-12-31"
+    he = find_member_by_no(db, "豫水会(98)011")
+    assert he["name"] == "贺庆丰" and he["mobile"] == "13903710285" and he["paid_through"] == "2025-12-31"

@@ -224,7 +224,7 @@ def _clean_member_no(value, today: date) -> str:
     return text
 
 
-_NUMBER_IN_WORDS = re.compile(r"[A-Z0-9\-\u3400-\u9fff]{0,12}\d{2,12}[A-Z0-9\-\u3400-\u9fff]{0,6}")  # 豫土建会第0031号
+_NUMBER_IN_WORDS = re.compile(r"[A-Z0-9\-()\u3400-\u9fff]{0,12}\d{2,12}[A-Z0-9\-\u3400-\u9fff]{0,6}")  # 豫土建会第0031号, 豫水会(98)011
 
 
 def _number_completer(db: sqlite_utils.Database):
@@ -290,8 +290,9 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
     return [found.group(1) for clause in _REMARK_CLAUSES.split(text) if (found := held.fullmatch(clause))]
 
 
-_PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清)"
-                   r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))")  # 26年已交, 交到27年
+_PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清|交了|缴了|交过|缴过)"
+                   r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))"  # 26年已交, 交到27年
+                   r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}[.\-/月]\d{1,2}日?已?(?:交|缴)")  # 2026.4.2交200: paid that year
 
 
 _PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期", "√", "✓", "✔", "☑")
@@ -748,7 +749,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         if former:
             fields["former_names"] = "、".join(former)
     cleaners = UNIT_CLEANERS if unit else CLEANERS
-    if re.sub(r"\s", "", normalise(values.get("member_no"))) in _membership()["roster"]["no_number_words"]:
+    if re.sub(r"[\s()\[\]【】]", "", normalise(values.get("member_no"))) in _membership()["roster"]["no_number_words"]:
         notices.append(Problem(row, sheet.columns["member_no"], _shown(values["member_no"]), "no_member_no"))
         values["member_no"] = None  # 待分配: a new member, numbered on import
     for key, value in values.items():
