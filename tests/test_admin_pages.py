@@ -286,3 +286,19 @@ def test_a_held_row_read_two_ways_says_what_ticking_it_books(staff, db):
     shown = page(staff.get(sent.location))
     assert "可能重复，先挂起" not in shown and "两种读法" in shown
     assert "勾选：按普通会员 2 年的会费登记，不改会员类别" in shown and "先在会员页把类别改为高级会员" in shown
+
+
+def test_a_file_too_big_says_the_limit_and_leads_back_to_the_upload(env, client, db):
+    """Console walk 10, #19: it said only 上传的文件太大 with a link to the home page."""
+    from bot.app import create_app
+    from bot.config import load_config
+
+    env["ADMIN_UPLOAD_MAX_BYTES"] = str(1024 * 1024)
+    app = create_app(load_config(env))
+    add_users(db, load_config(env), add_units(db)[0])
+    web = app.test_client()
+    assert log_in(web, "staff1").status_code == 302
+    refused = post(web, "/admin/members/import/", {"file": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.xlsx")},
+                   content_type="multipart/form-data")
+    assert refused.status_code == 413
+    assert "最大 1 MB" in page(refused) and 'href="/admin/members/import/"' in page(refused)

@@ -210,13 +210,14 @@ def error_page(error):
     key = "csrf" if code == 400 and getattr(error, "description", None) == "csrf" else str(code)
     if key not in ERROR_KEYS:
         key = "500" if code >= 500 else "400"
-    message = t(f"errors.{key}")
+    message = t(f"errors.{key}", limit=f"{config().admin_upload_max_bytes / 1024 / 1024:g}")
     try:
         context = {} if request.blueprint else {"t": t, "csrf_token": csrf.token, "menu": [], "me": None,
                                                  "label": word}
         why = _why_refused() if key == "403" else None
-        response = current_app.make_response((render("error.html", code=code, message=message, why=why, **context),
-                                              code))
+        back = request.path if key == "413" and request.blueprint else None  # the upload form, to choose again
+        response = current_app.make_response((render("error.html", code=code, message=message, why=why, back=back,
+                                                      **context), code))
     except Exception:  # the page itself cannot be drawn (the failure was in what it needs): the sentence alone
         current_app.logger.exception("console error page failed")
         response = current_app.make_response((message, code, {"Content-Type": "text/plain; charset=utf-8"}))
