@@ -595,8 +595,13 @@ def _number_in(values: dict) -> tuple[str, str] | None:
     column = re.sub(r"\s", "", normalise(values.get("member_no"))).upper()
     if column:
         return column, _header(values, "member_no")
+    numbering = content.load_toml("membership.toml")["member_no"]
+    whole = len(numbering["prefix"]) + 4 + numbering["digits"]  # HNSL + year + serial
     for header, text in _memo_cells(values):
         found = _number_pattern().search(re.sub(r"\s", "", text).upper())
+        spaced = _number_pattern().search(normalise(text).upper())
+        if spaced and len(spaced.group(0)) == whole:
+            found = spaced  # a whole number a space ends: HNSL202300012 2026会费, not HNSL2023000122026
         if found:
             return found.group(0), header
     return None

@@ -1,0 +1,55 @@
+"""A provincial water society's 农业银行 export (GBK, four lines over the header, signed amounts) and
+what its payers write: a number followed by the year, a spouse paying, an employer paying for one of
+two namesakes, a university paying for its school's unit membership, a surname in its variant form."""
+from __future__ import annotations
+
+from handlers.fees import dues
+from storage.fees import find_payer, payments_of
+from storage.members import insert_member, insert_unit
+from storage.sqlite import transaction
+from tests.cli import statement_imported
+
+REGULAR = dues.yearly_fee("regular")
+
+
+def members(db, *rows):
+    """rows: (number, name, mobile, work_unit, remarks)."""
+    with transaction(db):
+        for number, name, mobile, work_unit, remarks in rows:
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "mobile": mobile,
+                               "work_unit": work_unit, "remarks": remarks, "paid_through": "2025-12-31"},
+                          actor="test")
+
+
+def abc_csv(path, rows):
+    """农业银行's 账户明细查询结果 as saved: GBK, CRLF; rows (time, amount, payer, remark)."""
+    lines = ["中国农业银行账户明细查询结果", "账号：16040101040012345,户名：河南省某某学会",
+             "开户网点：中国农业银行郑州经三路支行,币种：人民币", "查询起止日期：2026-09-01至2026-11-30",
+             "交易时间,交易金额,账户余额,对方账号,对方户名,对方开户行,交易用途,交易渠道,交易流水号"]
+    balance = 50000.0
+    for number, (at, amount, payer, remark) in enumerate(rows, start=1):
+        balance += amount
+        lines.append(f"{at},{amount:+.2f},{balance:.2f},62284800100{number:08d},{payer},中国农业银行郑州金水支行,"
+                     f"{remark},网上银行,2026{number:013d}")
+    lines += [f"收入合计：,{sum(r[1] for r in rows if r[1] > 0):.2f},笔数：{len(rows)}", "打印日期：2026-12-01"]
+    path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
+    return path
+
+
+def booked(db, number) -> list[float]:
+    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
+
+
+def test_a_number_typed_in_lower_case_and_followed_by_the_year(env, db, tmp_path):
+    members(db, ("HNKX202300012", "申雪", "17839961275", "某大学", None))
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-11-21 20:48:12", REGULAR, "申雪", "hnkx202300012 2026会费")]))
+    assert [r["number"] for r in report["recorded"]] == ["HNKX202300012"]
+    assert booked(db, "HNKX202300012") == [REGULAR]
+
+
+def test_a_spouse_paying_names_the_member_after_old_partner(env, db, tmp_path):
+    members(db, ("HNKX200600008", "耿长林", "13676937715", "原河南黄河河务局", None))
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-09-09 16:27:13", REGULAR, "周桂芝", "替老伴耿长林交会费")]))
+    assert [r["number"] for r in report["recorded"]] == ["HNKX200600008"]
