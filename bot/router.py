@@ -22,6 +22,7 @@ lazily, once per process, under a lock.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import threading
 import tomllib
@@ -507,7 +508,9 @@ class _Lexicon:
             if topic in TOPICS and 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
                 for i in range(len(word)):
                     near_topic.setdefault(word[:i] + "\0" + word[i + 1:], set()).add((word, topic))
-                initials.setdefault("".join(_readings(ch)[0][0] for ch in word), set()).add(topic)
+                # every reading's initial (行业: hy and xy): a set's first element was a different one from run to run
+                for spelt in itertools.product(*(sorted({r[0] for r in _readings(ch)}) for ch in word)):
+                    initials.setdefault("".join(spelt), set()).add(topic)
         self._near_topic = near_topic
         self._topic_initials = {k: next(iter(v)) for k, v in initials.items() if len(v) == 1 and len(k) > 1}
         self._keyword_trim = tuple(normalize(w) for w in jobs["trim_endings"])
