@@ -103,3 +103,21 @@ def test_a_field_named_by_its_short_form_is_a_job_keyword(text, keyword):
 
 def test_a_conference_closing_well_is_no_membership():
     assert _said("祝贺大会圆满成功")[0] != "signup"
+
+
+@pytest.mark.parametrize("text", [
+    "评奖的新闻给我看看 我不报",
+    "科技奖的消息 我不打算报 就看看",
+])
+def test_awards_news_read_by_someone_not_applying_is_news_of_the_talent_topic(text):
+    assert _said(text) == ("news", {"topic": "talent"})
+
+
+@pytest.mark.parametrize("text, keywords", [
+    # a clause about the member's own membership or dues is no search word
+    ("我是老会员了 想找个南阳的兽医岗位", ["兽医"]),
+    ("会费还没交 不影响找工作吧 洛阳有机械的活吗", ["机械"]),
+    ("刚入会 想问问新乡有没有招护士的", ["护士"]),
+])
+def test_membership_said_beside_a_job_search_is_no_keyword(text, keywords):
+    assert _job_search(text)["keywords"] == keywords
