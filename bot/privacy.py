@@ -26,6 +26,11 @@ def mask_id_number(text: str) -> str:
     return _ID_NUMBER.sub(lambda found: _masked(found.group(0)), text)
 
 
+def holds_id_number(text: str) -> bool:
+    """"41010520000305123x": an ID card number somewhere in the text."""
+    return _ID_NUMBER.search(text or "") is not None
+
+
 def _masked(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 

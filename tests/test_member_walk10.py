@@ -125,3 +125,31 @@ def test_the_invoice_request_takes_no_name_mobile_or_question_for_its_title(memb
     assert "已补充" not in reply and "邮箱" in reply
     [ticket] = list_tickets_of_member(db, "o_walk")
     assert "寄到哪" not in ticket["body"]
+
+
+def test_an_id_card_number_in_the_application_is_neither_a_bad_mobile_nor_kept(member, redis_client):
+    from tests import redis_state
+
+    member.says("我想申请个人会员")
+    member.says("我叫李明轩")
+    assert "出生年份" in member.says("学生会员")
+    for number in ("41010520000305123x", "身份证 410105199912301234"):
+        reply = member.says(number)
+        assert "手机号格式不对" not in reply and "不需要身份证号" in reply and "出生年份" in reply, reply
+    answers = redis_state.load_flow(redis_client, "o_walk")["data"]["answers"]
+    assert "123x" not in str(answers) and "1234" not in str(answers)
+
+
+def test_a_field_or_no_email_said_early_in_the_application_stays_in_the_form(member, redis_client):
+    from tests import redis_state
+
+    member.says("我想申请个人会员")
+    member.says("我叫李明轩")
+    member.says("学生会员")
+    member.says("2001")
+    for said in ("化学", "没有邮箱"):
+        reply = member.says(said)
+        assert "职位" not in reply and "招聘" not in reply and "绑定" not in reply, reply
+        assert redis_state.load_flow(redis_client, "o_walk")["name"] == "signup"
+    answers = redis_state.load_flow(redis_client, "o_walk")["data"]["answers"]
+    assert answers.get("discipline") == "化学" and answers.get("email", "unset") is None

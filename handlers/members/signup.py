@@ -25,7 +25,7 @@ from bot import content, language, offers
 from bot.conversation import is_one_of, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
-from bot.privacy import mask_mobile
+from bot.privacy import holds_id_number, mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, settled_by, step
 from bot.router import names_a_discipline
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
@@ -506,6 +506,8 @@ def answer_field(ctx):
     about_field = _field_question(ctx.text, field)
     if about_field:  # "这个必须填吗", "高级会员是什么意思": answered, never kept as the answer
         return ctx.reply("signup.form_question_then", answer=about_field, question=_question(field, answers))
+    if holds_id_number(ctx.text):  # an ID card number: not asked for, not kept, not read as a bad mobile
+        return ctx.reply("signup.no_id_number", question=_question(field, answers))
     switched = _switched_kind(ctx) or _switched_category(ctx)
     if switched is not None:
         return switched
@@ -736,6 +738,7 @@ _DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干
                               r"|^(?:我的)?(?:所学专业|专业方向|研究方向|学科专业|专业|学科)(?:是|为|:|：)?(.{2,15})$")
 _BORN_SAID = re.compile(r"^(?:我是|我)?((?:19[2-9]|20[01])\d)年?(?:出生的?|生的?|生人|的)$")
 _CONTACT_IS_ME = re.compile(r"(联系人|对接人)(?:就)?(?:写|填)(?:的是|成)?我?[\s,，:：]*")
+_NO_EMAIL_SAID = re.compile(r"^(?:我)?(?:没有|没|无|不用|不填|不留)(?:电子)?(?:邮箱|邮件|email)$", re.IGNORECASE)
 _CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)([\u4e00-\u9fff]{2,4})$")
 
 
@@ -752,6 +755,11 @@ def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
         discipline = _DISCIPLINE_SAID.match(clause)
         if discipline and "discipline" in columns:
             found["discipline"] = discipline.group(1) or discipline.group(2)  # "搞农业机械化的", "专业作物学"
+        elif "discipline" in columns and clause == normalise(text).strip() and len(clause) <= 8 \
+                and not field.tries(clause) and _tries_value("discipline", clause):
+            found["discipline"] = clause  # "化学" alone at the school question: his field, not a job search
+        if "email" in columns and _NO_EMAIL_SAID.match(clause):  # "没有邮箱" before it is asked: none, kept
+            found["email"] = None
         contact = _CONTACT_SAID.match(clause)
         if contact and "contact_name" in columns:
             found["contact_name"] = contact.group(1)
