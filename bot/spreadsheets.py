@@ -212,10 +212,25 @@ def _xlsx_grids(path: Path, active_first: bool = True) -> list[tuple[list[list],
     try:
         workbook = load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise SheetError("unreadable", file=path.name, error=str(exc)) from None
+        raise SheetError(_other_document(path) or "unreadable", file=path.name, error=str(exc)) from None
     active = workbook.active if active_first else None
     sheets = [s for s in [active, *(s for s in workbook.worksheets if s is not active)] if s is not None]
     return [(_xlsx_grid(sheet), sheet.title) for sheet in sheets]
+
+
+def _other_document(path: Path) -> str | None:
+    """`word_file` or `pdf_file` for a Word document or a PDF given an Excel name (renamed, or saved under
+    the wrong type): said as what it is, not as a damaged workbook; None for anything else."""
+    import zipfile
+
+    try:
+        with path.open("rb") as fh:
+            if fh.read(5) == b"%PDF-":
+                return "pdf_file"
+        with zipfile.ZipFile(path) as archive:
+            return "word_file" if "word/document.xml" in archive.namelist() else None
+    except (OSError, zipfile.BadZipFile):
+        return None
 
 
 def _xls_grids(path: Path, active_first: bool = True) -> list[tuple[list[list], str]]:
@@ -226,7 +241,7 @@ def _xls_grids(path: Path, active_first: bool = True) -> list[tuple[list[list], 
     try:
         book = xlrd.open_workbook(path, formatting_info=True)
     except Exception as exc:  # xlrd raises its own XLRDError and others for a file that is not a workbook
-        raise SheetError("unreadable", file=path.name, error=str(exc)) from None
+        raise SheetError(_other_document(path) or "unreadable", file=path.name, error=str(exc)) from None
     sheets = sorted(book.sheets(), key=lambda sheet: active_first and not sheet.sheet_selected)
     grids = []
     for sheet in sheets:

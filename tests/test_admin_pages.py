@@ -302,3 +302,17 @@ def test_a_file_too_big_says_the_limit_and_leads_back_to_the_upload(env, client,
                    content_type="multipart/form-data")
     assert refused.status_code == 413
     assert "最大 1 MB" in page(refused) and 'href="/admin/members/import/"' in page(refused)
+
+
+def test_a_word_document_named_xlsx_is_called_a_word_document(staff):
+    """Console walk 10, #20: a .docx renamed .xlsx was 文件可能已损坏，或还是空的."""
+    import zipfile
+
+    document = io.BytesIO()
+    with zipfile.ZipFile(document, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    document.seek(0)
+    sent = post(staff, "/admin/members/import/", {"file": (document, "名册.xlsx")}, content_type="multipart/form-data")
+    shown = page(staff.get(sent.location, follow_redirects=True))
+    assert "名册.xlsx 是一个 Word 文档，不是 Excel 名册" in shown and "损坏" not in shown
