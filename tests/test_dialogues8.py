@@ -73,6 +73,20 @@ def test_signing_up_for_the_event_shown_with_the_contact_after_it_takes_the_cont
     reply = visitor.says("就报这个吧，孙平，河南工业大学，13955556666")
     assert "请确认报名" in reply and "孙平" in reply and "139****6666" in reply
 
+
+def test_events_asked_for_by_a_subject_none_has_say_so_before_the_rest(visitor, gatherings):
+    reply = visitor.says("最近有没有和水利相关的活动")
+    assert reply.startswith("没有找到") and "“水利”" in reply and "生物医药前沿研讨会" in reply
+
+
+def test_asking_whether_someone_else_is_a_member_is_not_answered_about_oneself(visitor, db):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX202600321", "name": "韩梅", "mobile": "13700000321", "category": "regular",
+                       "openid": "o_visitor"}, actor="test")
+    reply = visitor.says("我那个同事是不是会员啊")
+    assert "HNKX202600321" not in reply and "本人" in reply
+
 # --- award calls: a follow-up about the call just opened, or another call named in fewer words ---------------
 
 @pytest.fixture

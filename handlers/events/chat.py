@@ -242,6 +242,8 @@ def _unlisted_detail(ctx, ahead):
     notice does not give (not its time, place, fee or lodging): said so, whom to ask, then the event's
     details; None for any other message."""
     chat, text = guide.settings()["chat"], ctx.text
+    if guide.topic_in(text):  # "有没有和人工智能相关的活动": events asked for by their subject, no detail
+        return None
     if not any(mark in text for mark in chat["detail_question_marks"]) or any(word in text for word in chat["detail_not_words"]) or any(
             guide.mentions(text, key) for key in ("when_where_words", "money_words", "lodging_words", "signup_words",
                                                   "mine_words", "cancel_words")):

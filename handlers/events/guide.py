@@ -187,7 +187,7 @@ def competitions_note(db, today: date) -> str | None:
 
 def question(text: str, today: date) -> tuple[dict, str]:
     """(query, heading) for a member's question about events."""
-    word = mentions(text, "title_words")
+    word = mentions(text, "title_words") or topic_in(text)
     kind = None if word else _type_in(text)
     what = content.text("events.what.word", word=word) if word else kind or content.text("events.what.any")
     query = {"from": today.isoformat(), "to": None, "type": kind, "word": word}
@@ -205,6 +205,15 @@ def question(text: str, today: date) -> tuple[dict, str]:
     if word or kind or query.get("fee"):
         return query, content.text("events.heading.upcoming", what=what)
     return preview(today)
+
+
+_TOPIC = re.compile(r"(?:跟|和|与|关于)([\u4e00-\u9fff]{2,6}?)(?:有关|相关|方面)")
+
+
+def topic_in(text: str) -> str | None:
+    """"有没有跟气象有关的活动": the subject an event is asked about by, looked for in the titles."""
+    found = _TOPIC.search(normalize(text or ""))
+    return found.group(1) if found else None
 
 
 def preview(today: date) -> tuple[dict, str]:
