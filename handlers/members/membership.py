@@ -339,6 +339,14 @@ def conflict_view(conflict: dict) -> dict:
                 file_text=field_text(conflict["field"], conflict["file"], full=True))
 
 
+def _lists_fellows(plan: roster.ImportPlan) -> bool:
+    """Whether the file has a fellow in it (new, made one, or as before): only then does its report say the
+    fellows are over the cap; a file of unit members or regular members has nothing to do with it."""
+    return (any(fields.get("category") == "fellow" for _, fields in plan.new)
+            or any(changes.get("category", member.get("category")) == "fellow" for _, member, changes in plan.updates)
+            or any(member.get("category") == "fellow" for _, member in plan.unchanged))
+
+
 def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
                   dry_run: bool, db) -> dict:
     """The validation report of an import, before (created None) or after it was written."""
@@ -373,7 +381,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [column_label(c) for c in sheet.ignored if c not in kept],
         "remark_columns": [column_label(c) for c in kept],
-        "fellow_cap": records.fellow_cap(db),
+        "fellow_cap": records.fellow_cap(db) if _lists_fellows(plan) else None,
         "sheet": sheet.name,
         "records_as_of": roster.records_as_of(sheet),
     })
@@ -476,6 +484,6 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     if d["applied"] and not (d["new"] or d["updated"] or d["new_units"] or d["updated_units"]):
         lines.append(("done", say("cli_roster.unchanged_all")))
     cap = d["fellow_cap"]
-    if cap["fellows"] > cap["limit"]:
+    if cap and cap["fellows"] > cap["limit"]:
         lines.append(("warning", say("cli_roster.fellows_over_cap", share=percent(cap["max_share"]), **cap)))
     return lines
