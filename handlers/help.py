@@ -119,7 +119,7 @@ def not_understood(ctx):
     # "签到码忘了", "能再加一个同事吗", "报名时手机号填错了"
     if mine is not None:
         return mine
-    if ctx.flow is None and profile.gives_only_a_mobile(ctx):  # "13525670011" alone: binding, the name asked for it
+    if ctx.flow is None and profile.gives_who_they_are(ctx):  # "13525670011", "张伟 13607710003": binding
         return profile.start_binding(ctx)
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:

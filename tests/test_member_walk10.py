@@ -153,3 +153,15 @@ def test_a_field_or_no_email_said_early_in_the_application_stays_in_the_form(mem
         assert redis_state.load_flow(redis_client, "o_walk")["name"] == "signup"
     answers = redis_state.load_flow(redis_client, "o_walk")["data"]["answers"]
     assert answers.get("discipline") == "化学" and answers.get("email", "unset") is None
+
+
+# --- binding, complaints ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("first", ["张伟 13607710003", "张伟，13607710003", "13607710003 张伟"])
+def test_name_and_mobile_as_a_first_message_bind(member, db, first):
+    from storage.members import find_member_by_openid
+
+    add_member(db, "HNKX201000003", "张伟", "13607710003", f"{TODAY.year}-12-31")
+    reply = member.says(first)
+    assert "绑定成功" in reply and "没有完全理解" not in reply
+    assert find_member_by_openid(db, "o_walk")["name"] == "张伟"

@@ -202,10 +202,13 @@ _NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我�
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
 
-def gives_only_a_mobile(ctx) -> bool:
-    """A message of a mobile alone from a follower not bound yet: who they are, to bind (handlers/help.py)."""
-    return ctx.message.kind == "text" and mobile_in(ctx.text) is not None and _only_a_mobile(ctx.text) \
-        and find_member_by_openid(ctx.db, ctx.openid) is None
+def gives_who_they_are(ctx) -> bool:
+    """A message of a mobile alone, or of a name and a mobile ("张伟 13607710003", as the binding prompt shows
+    it), from a follower not bound yet: who they are, to bind (handlers/help.py)."""
+    if ctx.message.kind != "text" or mobile_in(ctx.text) is None:
+        return False
+    rest = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", mobile_and_rest(ctx.text)[1].strip(" ,，;；、。:：")))
+    return (_only_a_mobile(ctx.text) or _is_plain_name(rest)) and find_member_by_openid(ctx.db, ctx.openid) is None
 
 
 def _only_a_mobile(text: str) -> bool:
