@@ -122,6 +122,14 @@ def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list
         "replace(work_unit, ' ', '') = ? and status = 'active'", [key], order_by="id")]
 
 
+def payers_whose_remarks_hold(db: sqlite_utils.Database, text: str) -> list[dict]:
+    """Members and units in force whose remarks (备注) hold `text`, each with its `remarks`."""
+    members = db["members"].rows_where("status = 'active' and instr(remarks, ?) > 0", [text], order_by="id")
+    units = db["units"].rows_where("status = 'active' and instr(remarks, ?) > 0", [text], order_by="id")
+    return [dict(_member_payer(m), remarks=m["remarks"]) for m in members] + \
+        [dict(_unit_payer(u), remarks=u["remarks"]) for u in units]
+
+
 def member_payers_ending_with(db: sqlite_utils.Database, shown: str) -> list[dict]:
     """Members in force whose name, spaces dropped, ends with `shown` and is longer (a payment app's masked
     对方名称 *洋), each with `mobiles`: every mobile the store knows for them, the one on record and any other

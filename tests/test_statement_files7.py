@@ -10,6 +10,7 @@ from storage.sqlite import transaction
 from tests.cli import statement_imported
 
 REGULAR = dues.yearly_fee("regular")
+UNIT = dues.yearly_fee("unit")
 
 
 def members(db, *rows):
@@ -53,3 +54,20 @@ def test_a_spouse_paying_names_the_member_after_old_partner(env, db, tmp_path):
     report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
         ("2026-09-09 16:27:13", REGULAR, "周桂芝", "替老伴耿长林交会费")]))
     assert [r["number"] for r in report["recorded"]] == ["HNKX200600008"]
+
+
+def test_a_payer_the_members_remarks_say_pays_for_them(env, db, tmp_path):
+    members(db, ("HNKX201500019", "毛建设", "13903718816", "某设计公司", "会费一般由爱人张秀云代交；单位及职务：院长"),
+            ("HNKX201900042", "常红梅", "13939025681", "某大学", "吕建峰爱人"))
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW004", "name": "华北水利水电大学水利学院",
+                         "paid_through": "2025-12-31",
+                         "remarks": "会费由学校财务处统一汇出，付款人显示“华北水利水电大学”"}, actor="test")
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-09-08 20:03:19", REGULAR, "张秀云", ""),
+        ("2026-09-21 09:20:05", 2 * UNIT, "华北水利水电大学", "单位会费（2026-2027）"),
+        ("2026-09-22 09:20:05", REGULAR, "吕建峰", "会费")]))
+    assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201500019", "HNKXDW004"]
+    assert find_payer(db, "HNKXDW004")["paid_through"] == "2027-12-31"
+    assert "备注" in next(r for r in report["recorded"] if r["number"] == "HNKX201500019")["matched_by"]
+    assert booked(db, "HNKX201900042") == []   # her remark names her husband; it says nobody pays for her

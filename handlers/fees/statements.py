@@ -43,6 +43,7 @@ from storage.fees import (
     member_names,
     member_payers_ending_with,
     payer_numbers_unlike,
+    payers_whose_remarks_hold,
     opening_balance,
     unit_names_in_force,
 )
@@ -802,7 +803,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
             _hold_if_inactive(payers[0])
             return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
-            or _masked_payer(db, name, values)
+            or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values)
         if unit:
             return unit
     if mobile:
@@ -844,6 +845,22 @@ def _member_over_unit(payers: list[dict], values: dict) -> list[dict]:
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 PINYIN_SPAN = 3  # a name is written in at most three words: "SUN LI NA", "ouyang xiaoming"
+
+
+def _payer_in_remarks(db, name: str, values: dict) -> tuple[dict, str] | None:
+    """The one member or unit whose remarks say this payer pays for them (毛建设: 会费一般由爱人张秀云代交;
+    a school: 会费由学校财务处统一汇出，付款人显示“华北水利水电大学”): a remark's sentence holding the payer's
+    name and a word of paying ([fees.statement] payer_in_remarks_words)."""
+    key = "".join(name.split())
+    if len(key) < 2:
+        return None
+    words = statement_rules()["payer_in_remarks_words"]
+    found = [payer for payer in payers_whose_remarks_hold(db, key)
+             if any(key in said and any(word in said for word in words)
+                    for said in re.split(r"[；;。\n]", normalise(payer["remarks"])))]
+    if len(found) != 1:
+        return None
+    return found[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.in_remarks"))
 
 
 def _by_pinyin(db, values: dict, context: dict) -> tuple[dict, str] | None:
