@@ -71,3 +71,12 @@ def test_a_payer_the_members_remarks_say_pays_for_them(env, db, tmp_path):
     assert find_payer(db, "HNKXDW004")["paid_through"] == "2027-12-31"
     assert "备注" in next(r for r in report["recorded"] if r["number"] == "HNKX201500019")["matched_by"]
     assert booked(db, "HNKX201900042") == []   # her remark names her husband; it says nobody pays for her
+
+
+def test_an_employer_paying_for_one_of_two_namesakes_tells_which(env, db, tmp_path):
+    members(db, ("HNKX201900027", "李建华", "13673990148", "河南省水文水资源中心 水情科科长", None),
+            ("豫水会04-030", "李建华", "13503719926", "原河南省水利厅水资源处", "与在职李建华（水文中心）同名"))
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-09-25 10:48:02", REGULAR, "河南省水文水资源中心", "李建华会费")]))
+    assert [r["number"] for r in report["recorded"]] == ["HNKX201900027"]
+    assert booked(db, "豫水会04-030") == []

@@ -699,7 +699,7 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
         candidates = [p for p in find_payers_by_name(db, name) if p["kind"] == "member"]
         if len(candidates) > 1:
             by_mobile = [p for p in candidates if any(o["number"] == p["number"] for o in owners)] \
-                or _at_workplace_named(db, candidates, memo.replace(name, " "))
+                or _at_workplace_named(db, candidates, memo.replace(name, " "), normalise(values.get("name")))
             if len(by_mobile) != 1:
                 raise RowProblem("ambiguous", "name_several", name=name, count=len(candidates),
                                  numbers=dues.listing([p["number"] for p in candidates]),
@@ -722,12 +722,17 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
     return named
 
 
-def _at_workplace_named(db, candidates: list[dict], text: str) -> list[dict]:
-    """Of namesakes, those whose 工作单位 the remark names in part (许昌院 李军: the 李军 of 许昌市建筑设计院):
+def _at_workplace_named(db, candidates: list[dict], text: str, payer: str = "") -> list[dict]:
+    """Of namesakes, the one whose 工作单位 is the payer (河南省水文水资源中心 paying 李建华会费 for the 李建华
+    working there), else those whose 工作单位 the remark names in part (许昌院 李军: the 李军 of 许昌市建筑设计院):
     two characters of the remark in a row found in it; several or none tell nobody apart."""
-    pairs = {text[i:i + 2] for i in range(len(text) - 1) if all(_CJK.match(c) for c in text[i:i + 2])}
     work = {p["number"]: re.sub(r"\s", "", (find_member_by_no(db, p["number"]) or {}).get("work_unit") or "")
             for p in candidates}
+    payer = re.sub(r"\s", "", payer)
+    employed = [p for p in candidates if len(payer) >= 4 and work[p["number"]].startswith(payer)]
+    if len(employed) == 1:
+        return employed
+    pairs = {text[i:i + 2] for i in range(len(text) - 1) if all(_CJK.match(c) for c in text[i:i + 2])}
     found = [p for p in candidates if any(pair in work[p["number"]] for pair in pairs)]
     return found if len(found) == 1 else []
 
