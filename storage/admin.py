@@ -18,7 +18,7 @@ from storage.database import first_of, now_iso
 from storage.members import ROLL_STATUSES, containing, member_filters, member_search, record_history
 from storage.sqlite import transaction
 
-ROLES = ("admin", "staff", "unit")
+ROLES = ("admin", "staff", "unit", "viewer")
 USERS = "admin_users"  # a society's console users; the province's are in the registry (storage/province.py)
 USER_FIELDS = ("role", "unit_id", "active")  # what a change to a user records, old and new
 

@@ -169,6 +169,22 @@ def test_a_unit_contact_sees_no_internal_remarks_or_change_log(client, users, un
     assert "欠款纠纷" not in str(list(exported.iter_rows(values_only=True)))
 
 
+def test_a_read_only_user_sees_what_staff_see_and_changes_nothing(client, users, db, config):
+    """Console walk 10, #17: a 理事长 or an auditor had to be given staff rights to look."""
+    accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
+    insert_member(db, {"member_no": "HNKX202600002", "name": "黄蓉", "category": "regular"}, actor="test")
+    assert log_in(client, "理事长").status_code == 302
+    for url in ("/admin/dashboard/", "/admin/members/", "/admin/members/HNKX202600002", "/admin/dues/",
+                "/admin/news/", "/admin/tickets/", "/admin/audit/"):
+        assert client.get(url).status_code == 200, url
+    assert "修改信息" not in page(client.get("/admin/members/HNKX202600002"))
+    refused = post(client, "/admin/dues/record", {"number": "HNKX202600002", "amount": "100"})
+    assert refused.status_code == 403 and "只读账号" in page(refused)
+    assert client.get("/admin/users/").status_code == 403
+    assert "账号管理" not in page(client.get("/admin/dashboard/"))
+    assert post(client, "/admin/logout").status_code == 302
+
+
 # --- applications -------------------------------------------------------------------------
 
 def queued(redis_client):

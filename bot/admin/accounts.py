@@ -20,8 +20,9 @@ from storage import admin as store
 from storage import province as province_store
 from storage.members import require_unit
 
-ADMIN, STAFF, UNIT = store.ROLES
+ADMIN, STAFF, UNIT, VIEWER = store.ROLES
 OFFICE = frozenset({ADMIN, STAFF})     # the secretariat: every page but user management
+# VIEWER (只读: a president, an auditor) opens every page staff may open and changes nothing (ui.may)
 EVERYONE = frozenset(store.ROLES)      # a society's users (the member pages a unit contact may open)
 PROVINCE = "province"                  # the province's staff: the province pages only, no society's
 USERNAME = re.compile(r"[\w.\-]{2,32}")  # letters (Chinese too), digits, _ . -

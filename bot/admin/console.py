@@ -17,10 +17,10 @@ from flask.sessions import SecureCookieSessionInterface
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, province, schedule, tickets, users)
 from bot import clock, content
-from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, as_province_user, session_stamp
+from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, VIEWER, as_province_user, session_stamp
 from bot.platform import console as platform_console
-from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, render, roles_of, say_not_done, t,
-                          user, word)
+from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, may, render, roles_of, say_not_done,
+                          t, user, word)
 from bot.web import same_site_path
 from handlers.members.membership import field_text
 from storage import admin as store
@@ -130,7 +130,7 @@ def gate():
     csrf.check()
     if getattr(view, "admin_public", False):
         return None
-    if g.admin_user["role"] not in roles_of(view):
+    if not may(g.admin_user["role"], view, request.method):
         abort(403)
     return None
 
@@ -176,7 +176,7 @@ def _menu() -> list[dict]:
     here = f"{request.blueprint}."
     return [{"url": url_for(endpoint), "text": t(f"nav.{key}"), "key": key,
              "current": here.startswith(endpoint.rsplit(".", 1)[0] + ".")}
-            for endpoint, key in MENU if me["role"] in roles_of(views[endpoint])]
+            for endpoint, key in MENU if may(me["role"], views[endpoint])]
 
 
 # A stored time as read in the society's zone, in any template and in macros imported without context.
@@ -229,8 +229,10 @@ def _why_refused() -> str | None:
     staff member is pointed at the admins by name, a unit contact at their unit's pages and the
     secretariat's phone."""
     me = user()
-    if me is None or me["role"] not in (STAFF, UNIT):
+    if me is None or me["role"] not in (STAFF, UNIT, VIEWER):
         return None
+    if me["role"] == VIEWER:
+        return t("errors.403_viewer")
     if me["role"] == UNIT:
         unit = find_unit(db(), me["unit_id"]) if me["unit_id"] else None
         return t("errors.403_unit", unit=f"{unit['unit_no']}（{unit['name']}）" if unit else "",

@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
 from bot import content
-from bot.admin.accounts import ACTOR_PREFIX, OFFICE, AccountError, actor_name
+from bot.admin.accounts import ACTOR_PREFIX, OFFICE, STAFF, VIEWER, AccountError, actor_name
 from handlers.members.membership import action_text as membership_action_text
 from handlers.members.membership import changes_text, explain, field_text, label
 from bot.spreadsheets import write_table
@@ -79,6 +79,13 @@ def public(view):
 
 def roles_of(view) -> frozenset:
     return getattr(view, "admin_roles", OFFICE)
+
+
+def may(role: str, view, method: str = "GET") -> bool:
+    """Whether a user of `role` may open `view` by `method`: a view marked for the role, or for a
+    read-only user (VIEWER) one staff may open, only to look (GET)."""
+    roles = roles_of(view)
+    return role in roles or (role == VIEWER and STAFF in roles and method in ("GET", "HEAD"))
 
 
 # --- words and pages -------------------------------------------------------------------
