@@ -102,6 +102,16 @@ def test_a_term_off_the_schedule_is_refused_and_force_needs_a_note(env, db):
     assert out["amount"] == 50 and out["paid_through"] == "2026-12-31"
 
 
+def test_a_negative_or_zero_amount_is_no_payment_even_forced(env, db):
+    """-200 --force --note went through: a receipt for -200 元 and the member paid a year further."""
+    add_member(db, "HNKX202500001", paid_through="2025-12-31")
+    for amount in (-REGULAR, 0):
+        refused = invoke(env, "fees", "record", "HNKX202500001", "--force", "--note", "冲正", "--", amount)
+        assert refused.exit_code != 0 and f"金额不能是负数或 0（填的是 {amount:g}）" in refused.output, refused.output
+    assert payments_of(db, find_payer(db, "HNKX202500001")) == []
+    assert find_member_by_no(db, "HNKX202500001")["paid_through"] == "2025-12-31"
+
+
 def test_unknown_number_and_lifetime_members_are_refused(env, db):
     assert "找不到编号为 HNKX209900001" in invoke(env, "fees", "record", "HNKX209900001", REGULAR).output
     add_member(db, "HNKX202500001")

@@ -327,8 +327,11 @@ def schedule_problem(category: str, amount: float, years: int, force: bool,
     """Why a hand-recorded payment is refused, as (key under [cli_fees], fields), or None.
 
     The amount must be the schedule's for that term; forcing it through needs a
-    note saying why. The CLI and the console both refuse with these words.
+    note saying why. The CLI and the console both refuse with these words. No
+    amount of zero or less is a payment, forced or not (a refund is `fees refund`).
     """
+    if not amount > 0:
+        return "not_positive", {"amount": f"{amount:g}"}
     expected = amount_due(category, years)
     if expected is not None and same_amount(expected, amount):
         return None
