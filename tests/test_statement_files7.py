@@ -7,7 +7,7 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import statement_imported
+from tests.cli import command, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 UNIT = dues.yearly_fee("unit")
@@ -80,3 +80,15 @@ def test_an_employer_paying_for_one_of_two_namesakes_tells_which(env, db, tmp_pa
         ("2026-09-25 10:48:02", REGULAR, "河南省水文水资源中心", "李建华会费")]))
     assert [r["number"] for r in report["recorded"]] == ["HNKX201900027"]
     assert booked(db, "豫水会04-030") == []
+
+
+def test_a_surname_in_its_other_written_form_is_proposed_not_booked(env, db, tmp_path):
+    members(db, ("HNKX201600037", "闫海洋", "13607665128", "某投资集团", None))
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-10-26 16:11:29", REGULAR, "阎海洋", "会费")]))
+    assert report["recorded"] == [] and booked(db, "HNKX201600037") == []
+    [row] = report["unmatched"]
+    assert row["problem"] == "variant_surname" and row["candidates"] == ["HNKX201600037"]
+    printed = command("fees")[0](env, "import", abc_csv(tmp_path / "abc2.csv", [
+        ("2026-10-26 16:11:29", REGULAR, "阎海洋", "会费")]), "--dry-run").output
+    assert "阎海洋" in printed and "HNKX201600037 闫海洋" in printed and "请核对后登记" in printed

@@ -88,7 +88,7 @@ PROBLEM_COLUMNS = {
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
-    "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name",
+    "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name", "variant_surname": "name",
     "names_conflict": "memo", "number_names_other": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
     "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
 }
@@ -984,6 +984,9 @@ def _likely_payer(db, name: str, values: dict, context: dict) -> RowProblem | No
         members = [p for p in find_payers_by_name(db, former[0], in_force=False) if p["kind"] == "member"]
         if len(members) == 1:
             return _inactive(members[0], column=_memo_header(values, former[0]))
+    variant = _variant_surname(db, name)
+    if variant:
+        return variant
     near = _near_names(written, _by_first_character(context))
     if len(near) == 1:
         written, member = near[0]
@@ -991,6 +994,21 @@ def _likely_payer(db, name: str, values: dict, context: dict) -> RowProblem | No
         if len(payers) == 1:
             return RowProblem("unmatched", "near_name", written=written, number=payers[0]["number"],
                               name=member, candidates=[payers[0]["number"]])
+    return None
+
+
+def _variant_surname(db, name: str) -> RowProblem | None:
+    """The payer is a member's name with the surname in its other written form (阎海洋 for 闫海洋; [fees.statement]
+    surname_variants): likely the member, but two people may be so named, so proposed and never booked."""
+    key = "".join(name.split())
+    for pair in statement_rules()["surname_variants"] if len(key) >= 2 else ():
+        if key[0] not in pair:
+            continue
+        for other in pair.replace(key[0], ""):
+            payers = [p for p in find_payers_by_name(db, other + key[1:]) if p["kind"] == "member"]
+            if len(payers) == 1:
+                return RowProblem("unmatched", "variant_surname", written=key, number=payers[0]["number"],
+                                  name=payers[0]["name"], candidates=[payers[0]["number"]])
     return None
 
 
