@@ -87,6 +87,13 @@ def test_asking_whether_someone_else_is_a_member_is_not_answered_about_oneself(v
     reply = visitor.says("我那个同事是不是会员啊")
     assert "HNKX202600321" not in reply and "本人" in reply
 
+
+def test_an_invoice_for_the_event_fee_asked_mid_registration_is_how_invoices_are_issued(visitor, gatherings):
+    visitor.says("我要报名仪器操作沙龙")
+    visitor.says("孙平 13955556666")
+    reply = visitor.says("这个报名费能开发票吗")
+    assert "纳税人识别号" in reply and "请确认报名" not in reply
+
 # --- award calls: a follow-up about the call just opened, or another call named in fewer words ---------------
 
 @pytest.fixture

@@ -176,6 +176,8 @@ def show_events(ctx):
         return materials_asked(ctx)
     if guide.mentions(ctx.text, "switch_words") and guide.named_in(ctx.text):  # "换成人工智能青年论坛吧": registered for
         return sign_up(ctx)
+    if fees.asks_for_invoice(ctx.text):
+        return fees.start_invoice(ctx)  # "能开培训费发票吧": how invoices are issued, not the fee again
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
     if _asks_about_own(ctx):
@@ -596,6 +598,8 @@ def _tries_yes_or_no(ctx) -> bool:
 def _asks_about_event(ctx) -> bool:
     """"这个会是几号开？", "要交钱吗", "能停车吗" while registering: a question about the event being
     registered for."""
+    if fees.asks_for_invoice(ctx.text):  # "能开培训费发票吧": an invoice, answered as one (the form waiting)
+        return False
     return bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")
                 or guide.mentions(ctx.text, "lodging_words")) or fees.asks_event_fee(ctx.text)
 
