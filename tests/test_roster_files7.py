@@ -47,6 +47,7 @@ def test_a_contact_column_holding_mobiles_and_a_dues_record_column_are_read(env,
     assert members["HNSL201900027"]["paid_through"] == "2026-12-31"   # 2026已交
     assert members["HNSL202000011"]["paid_through"] == "2025-12-31"   # 2025年已交，26年未交
     assert members["HNSL202400008"]["paid_through"] == "2027-12-31"   # 交至2027年
+    assert members["HNSL201900027"]["work_unit"] == "省水文中心 科长"   # 单位及职务
 
 
 def test_a_mobile_is_taken_out_of_a_cell_with_an_e_mail_or_a_landline_and_the_rest_kept(env, db, tmp_path):
