@@ -499,6 +499,7 @@ FLOW_PATHS = {
     "event signup, follower": (not MEMBER, ["我要报名沙龙"]),
     "event cancel, which": (MEMBER, ["我要报名沙龙", "确认", "我要报名论坛", "确认", "取消报名"]),
     "event cancel": (MEMBER, ["我要报名沙龙", "确认", "取消报名沙龙"]),
+    "event registration corrected": (MEMBER, ["我要报名沙龙", "确认", "我报名时候手机号填错了"]),
     "jobs": (not MEMBER, ["招聘 算法"]),
     "news": (not MEMBER, ["最新会讯"]),
     "awards": (not MEMBER, ["有什么奖项可以申报"]),
