@@ -279,12 +279,14 @@ def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
         "order by n.updated_at desc, n.id desc limit ?", [limit])]
 
 
-def requeue_failed_notices(db: sqlite_utils.Database) -> list[dict]:
-    """Put every failed notice back in the queue; returns them (key, openid, kind, text) to be sent."""
+def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
+    """Put every failed notice (or the one of `key`) back in the queue; returns them (key, openid, kind,
+    text) to be sent."""
     with transaction(db):
         return [dict(row) for row in db.query(
             "update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
-            "where status = 'failed' returning key, openid, kind, text", [now_iso()])]
+            "where status = 'failed' and (? is null or key = ?) returning key, openid, kind, text",
+            [now_iso(), key, key])]
 
 
 def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:

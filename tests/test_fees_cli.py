@@ -318,6 +318,28 @@ def test_a_reminder_that_could_not_be_queued_is_tried_again(db, redis_client, mo
     assert reminders.queue_reminders(db, redis_client, date(2025, 12, 1))["queued"] == 1
 
 
+def test_a_reminder_whose_notice_failed_is_sent_again_by_the_next_run_not_counted_as_sent(db, redis_client):
+    """Console walk 10, #6: reminders WeChat never got counted as 之前已提醒过, and were never sent again."""
+    from rq import Queue
+
+    from bot.outbound import QUEUE_NAME
+    from storage import deliveries as ledger
+
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+    assert reminders.queue_reminders(db, redis_client, date(2025, 12, 1))["queued"] == 1
+    [job] = Queue(QUEUE_NAME, connection=redis_client).jobs
+    key, openid, text, kind = job.args
+    Queue(QUEUE_NAME, connection=redis_client).empty()
+    ledger.claim_notice(db, key, openid, kind, text, "w", set())  # the worker tried, WeChat out of reach
+    ledger.begin_sending(db, ledger.notice_row(key), "w", "customer_service")
+    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError")
+
+    again = reminders.queue_reminders(db, redis_client, date(2025, 12, 2))
+    assert (again["queued"], again["already_sent"]) == (1, 0)
+    assert [j.args[0] for j in Queue(QUEUE_NAME, connection=redis_client).jobs] == [key]  # the same notice
+    assert reminders.queue_reminders(db, redis_client, date(2025, 12, 3))["already_sent"] == 1  # queued now
+
+
 def test_a_sheet_without_an_amount_column_is_refused(env, tmp_path):
     path = tmp_path / "names.csv"
     path.write_text("缴费日期,会员编号,姓名\n2026-04-01,HNKX202500001,张三\n", encoding="utf-8")

@@ -99,13 +99,15 @@ log = logging.getLogger(__name__)
 
 # --- public API -----------------------------------------------------------------------------------
 
-def notify(r: redis.Redis, openid: str, text: str, kind: str = "service") -> str:
+def notify(r: redis.Redis, openid: str, text: str, kind: str = "service", key: str | None = None) -> str:
     """Queue a service notice to one member, ahead of any broadcast; returns the RQ job id.
 
     `kind` picks the template (content/templates.toml); the first line of
-    `text` is the notice's headline there.
+    `text` is the notice's headline there. `key`: the notice's own (it is sent at most once under
+    it; a dues reminder's names its slot, to find it again); a new one by default.
     """
-    return enqueue(r, planner.deliver_notice, uuid.uuid4().hex, openid, text, kind, at_front=True, urgent=True)
+    return enqueue(r, planner.deliver_notice, key or uuid.uuid4().hex, openid, text, kind, at_front=True,
+                   urgent=True)
 
 
 def failed_notices(db, limit: int = 50) -> list[dict]:
@@ -113,9 +115,10 @@ def failed_notices(db, limit: int = 50) -> list[dict]:
     return ledger.failed_notices(db, limit)
 
 
-def retry_failed_notices(db, r: redis.Redis) -> int:
-    """Queue every failed notice again, each under its own key (sent at most once); returns how many."""
-    notices = ledger.requeue_failed_notices(db)
+def retry_failed_notices(db, r: redis.Redis, key: str | None = None) -> int:
+    """Queue every failed notice (or the one of `key`, if it failed) again, each under its own key (sent
+    at most once); returns how many."""
+    notices = ledger.requeue_failed_notices(db, key)
     for notice in notices:
         enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
                 at_front=True, urgent=True)
