@@ -165,3 +165,13 @@ def test_name_and_mobile_as_a_first_message_bind(member, db, first):
     reply = member.says(first)
     assert "绑定成功" in reply and "没有完全理解" not in reply
     assert find_member_by_openid(db, "o_walk")["name"] == "张伟"
+
+
+def test_chasing_an_earlier_complaint_is_apologised_for_and_both_messages_are_kept(member, db):
+    from storage.tickets import list_tickets_of_member
+
+    reply = member.says("之前反映的事情到现在都没人管！！什么效率")
+    assert reply.startswith("很抱歉让您久等了")
+    member.says("时间记不清了 反正是培训报销那件事")
+    [ticket] = list_tickets_of_member(db, "o_walk")
+    assert "没人管" in ticket["body"] and "培训报销" in ticket["body"]

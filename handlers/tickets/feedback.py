@@ -15,7 +15,7 @@ from handlers.fees import chat as fees
 from handlers.human import chat as human
 from handlers.human import office_hours
 from handlers.tickets import chat as tickets
-from storage.tickets import create_ticket
+from storage.tickets import create_ticket, latest_open_ticket
 
 
 def _rules() -> dict:
@@ -52,11 +52,21 @@ def start_feedback(ctx):
     if ctx.message.kind != "event" and any(word in ctx.text for word in _rules()["anonymous_words"]):
         ctx.start_flow("feedback", "body")  # "我想匿名反映一个问题": who sees it, then the problem
         return ctx.reply("feedback.anonymous")
+    if ctx.message.kind != "event" and tickets.urges(ctx.text) and _mentions_earlier(ctx.text):
+        if latest_open_ticket(ctx.db, ctx.openid) is not None:
+            return tickets.urge(ctx)  # "上个月投诉的事还没人理": sorry, and a person on the ticket
+        ctx.start_flow("feedback", "confirm", body=ctx.text)  # one not made here: sorry, and the chase-up drafted
+        return ctx.reply("feedback.chase_up_draft", body=ctx.text)
     if ctx.message.kind != "event" and _is_the_feedback_itself(ctx.text):
         ctx.start_flow("feedback", "confirm", body=ctx.text)
         return ctx.reply("feedback.confirm_draft", body=ctx.text)
     ctx.start_flow("feedback", "body")
     return ctx.reply("feedback.ask")
+
+
+def _mentions_earlier(text: str) -> bool:
+    """"上个月投诉的事", "之前反映的": an earlier complaint spoken of."""
+    return any(word in text for word in _rules()["earlier_words"])
 
 
 def _submits_nothing(text: str) -> bool:
@@ -130,8 +140,8 @@ def take_body(ctx):
 
 @step("feedback", "confirm", reads_only=True, confirms=True, prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
-    """Confirmed: the draft. A whole new text replaces it; a short remark ("都一个月了！") is added
-    to it, never put in its place."""
+    """Confirmed: the draft. A whole new text replaces it; a remark shorter than the draft ("都一个月了！",
+    "编号不记得了 反正就是年会住宿的事") is added to it, never put in its place."""
     if says_yes(ctx.text):
         return _submit(ctx, ctx.flow_data["body"])
     if wants_a_person(ctx.text):
@@ -140,8 +150,8 @@ def confirm_draft(ctx):
         if _asks_how_long(ctx.text):
             return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
-    if _rules()["min_chars"] <= len(ctx.text) < _rules()["draft_min_chars"]:
-        return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
+    if _rules()["min_chars"] <= len(ctx.text) < max(_rules()["draft_min_chars"], len(ctx.flow_data["body"])):
+        return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")  # shorter than the draft: more of it, not its rewrite
     return _submit(ctx, ctx.text)
 
 
