@@ -92,3 +92,19 @@ def test_a_surname_in_its_other_written_form_is_proposed_not_booked(env, db, tmp
     printed = command("fees")[0](env, "import", abc_csv(tmp_path / "abc2.csv", [
         ("2026-10-26 16:11:29", REGULAR, "阎海洋", "会费")]), "--dry-run").output
     assert "阎海洋" in printed and "HNKX201600037 闫海洋" in printed and "请核对后登记" in printed
+
+
+def test_in_november_a_unit_two_years_behind_paying_one_pays_the_older_and_someone_years_behind_waits(
+        env, db, tmp_path, monkeypatch):
+    rules = dict(dues.fee_rules(), arrears_first=True)
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)   # as the society sets arrears_first
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW011", "name": "濮阳市水利局", "paid_through": "2024-12-31"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201600018", "name": "谢宏伟", "category": "regular",
+                           "mobile": "13783560177", "paid_through": "2020-12-31"}, actor="test")
+    report = statement_imported(env, abc_csv(tmp_path / "abc.csv", [
+        ("2026-11-06 15:33:08", REGULAR, "谢宏伟", "会费"),
+        ("2026-11-10 09:27:41", UNIT, "濮阳市水利局", "会费")]))
+    assert [r["number"] for r in report["recorded"]] == ["HNKXDW011"]
+    assert find_payer(db, "HNKXDW011")["paid_through"] == "2025-12-31"   # arrears first; 2026 still owed
+    assert [(r["number"], r["problem"]) for r in report["held"]] == [("HNKX201600018", "arrears_left")]

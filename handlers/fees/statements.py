@@ -470,15 +470,16 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
 def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> None:
     """Hold money whose remark names another number of dues years than it pays ("会费2026" with two years'
     money), or, where arrears are paid first (arrears_first), names a later year than the first one owed
-    ("2026年会费" from someone who owes 2025), or names none and leaves years before last year owed (200
-    from someone paid to 2021 books 2022: arrears, or rejoining this year?): the secretariat decides."""
+    ("2026年会费" from someone who owes 2025), or names none and leaves years before the last calendar year
+    owed (200 from someone paid to 2021 books 2022: arrears, or rejoining this year?): the secretariat decides."""
     named = _years_named(values)
     if years == dues.LIFETIME:
         return
     first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named, default=None))
     arrears_first = dues.fee_rules().get("arrears_first", False)
     if not named:
-        if arrears_first and int(last[:4]) < dues.dues_year(None, paid_on) - 1:  # still years behind after it
+        if arrears_first and int(last[:4]) < paid_on.year - 1:  # still years behind after it (not only this
+            # calendar year: in November, when next year's dues are taken, 2025 paid leaves only 2026 owed)
             raise RowProblem("held", "arrears_left", number=payer["number"], name=payer["name"],
                              booked=dues.period_text(first, last),
                              paid_through=dues.date_text(payer.get("paid_through")))
