@@ -422,3 +422,10 @@ def test_continuing_a_registration_after_cancelling_it_takes_it_up_where_it_was(
     assert "仪器操作沙龙" in reply or "活动报名" in reply
     confirm = visitor.says("13955556666")
     assert "请确认报名" in confirm and "仪器操作沙龙" in confirm and "孙平" in confirm
+
+
+def test_a_title_said_by_its_grade_mid_form_is_kept(visitor):
+    _personal_form(visitor)
+    visitor.says("孙平")
+    reply = visitor.says("职称正高，专业是土木工程")
+    assert "职称 正高" in reply and "土木工程" in reply
