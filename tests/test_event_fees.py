@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import wechat_pay
+from bot import clock, wechat_pay
 from handlers.events import fees as event_fees
 from handlers.fees import online as online_dues
 from bot.config import load_config
@@ -105,7 +105,7 @@ def test_a_fee_not_paid_in_time_gives_the_seat_to_the_waitlist(client, fake_wech
     assert waiting["status"] == "waitlisted"
     [no] = pay_standin.orders
     pay = wechat_pay.client(config, "http://localhost/m/pay/notify")
-    later = datetime.now(online_dues.BEIJING) + timedelta(minutes=config.pay_order_minutes + 1)
+    later = datetime.now(clock.zone()) + timedelta(minutes=config.pay_order_minutes + 1)
     assert online_dues.close_expired(db, redis_client, config, pay, now=later)["closed"] == 1
     assert pay_orders.find_order(db, no)["status"] == "closed"
     assert event_store.live_registration(db, priced["id"], "o_li") is None

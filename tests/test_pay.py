@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from rq import Queue
 
-from bot import wechat_pay
+from bot import clock, wechat_pay
 from handlers.fees import online as online_dues
 from handlers.fees import dues
 from bot.config import load_config
@@ -229,7 +229,7 @@ def test_unpaid_orders_are_closed_after_the_timeout_and_a_late_payment_is_record
     pay_standin.pay(paid)  # paid, but its notification never came
     pay = wechat_pay.client(config, "http://localhost/m/pay/notify")
     assert online_dues.close_expired(db, redis_client, config, pay) == {"closed": 0, "settled": 0, "failed": 0}
-    later = datetime.now(online_dues.BEIJING) + timedelta(minutes=config.pay_order_minutes + 1)
+    later = datetime.now(clock.zone()) + timedelta(minutes=config.pay_order_minutes + 1)
     assert online_dues.close_expired(db, redis_client, config, pay, now=later) == {"closed": 1, "settled": 1,
                                                                                     "failed": 0}
     assert pay_standin.order(unpaid)["trade_state"] == "CLOSED"
@@ -266,7 +266,7 @@ def test_reconcile_lists_every_difference_with_the_days_bill(member, client, pay
     pay_standin.pay(differs)
     assert _notify(client, pay_standin, differs).status_code == 204
     db.execute("update pay_orders set amount_fen = 1 where out_trade_no = ?", [differs])
-    today = datetime.now(online_dues.BEIJING).date().isoformat()
+    today = datetime.now(clock.zone()).date().isoformat()
     # Recorded paid here, never paid at WeChat Pay:
     pay_orders.create_order(db, {"out_trade_no": "HFGHOST", "openid": "o_wang", "payer_kind": "member", "payer_id": 1,
                                  "payer_number": WANG["member_no"], "purpose": "dues", "years": 1, "amount_fen": 20000,
@@ -381,6 +381,6 @@ def test_the_console_reconciles_a_day(app, member, client, pay_standin, db, conf
     out_trade_no, _ = _order(member)
     pay_standin.pay(out_trade_no)  # not notified: taken, not recorded
     staff = _console(app, db, config, "staff1")
-    today = datetime.now(online_dues.BEIJING).date().isoformat()
+    today = datetime.now(clock.zone()).date().isoformat()
     page = staff.get(f"/admin/pay/?date={today}").get_data(as_text=True)
     assert "不一致 1 笔" in page and "已收款未登记" in page and out_trade_no in page

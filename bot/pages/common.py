@@ -1,19 +1,16 @@
 """What every member page uses: the process's stores, texts from content/, rendering."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from flask import current_app, g, render_template
 
-from bot import content
+from bot import clock, content
 from bot.web import config, db, redis_client  # noqa: F401 (member pages import them from here)
 
-BEIJING = timezone(timedelta(hours=8))
-
-
 def today() -> date:
-    """The society's calendar day (membership years and dues go by Beijing time)."""
-    return datetime.now(BEIJING).date()
+    """The society's calendar day (membership years and dues go by its zone, bot.clock)."""
+    return datetime.now(clock.zone()).date()
 
 
 def t(key: str, **fields) -> str:

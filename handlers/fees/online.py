@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import redis
 
-from bot import content, delivery, wechat_pay
+from bot import clock, content, delivery, wechat_pay
 from handlers.events import guide as event_rules
 from handlers.fees import dues
 from bot.config import Config
@@ -41,7 +41,6 @@ from storage.sqlite import transaction as write_transaction
 
 log = logging.getLogger(__name__)
 
-BEIJING = timezone(timedelta(hours=8))
 PURPOSE = "dues"
 EVENT = "event"  # an event fee; the order's `years` holds the registration id, so one order per registration
 METHOD_KEY = "pages.dues.method"  # 微信支付: how receipts name the method
@@ -53,7 +52,7 @@ class NotOffered(ValueError):
 
 
 def _now() -> datetime:
-    return datetime.now(BEIJING)
+    return datetime.now(clock.zone())
 
 
 def _fen(amount: float) -> int:
@@ -119,7 +118,7 @@ def _place(db, pay, config: Config, now: datetime, fields: dict) -> dict:
 def _paid_on(transaction: dict) -> date:
     """The Beijing day WeChat Pay took the money (success_time), else today."""
     try:
-        return datetime.fromisoformat(transaction["success_time"]).astimezone(BEIJING).date()
+        return datetime.fromisoformat(transaction["success_time"]).astimezone(clock.zone()).date()
     except (KeyError, TypeError, ValueError):
         return _now().date()
 
@@ -311,7 +310,7 @@ def settle_refund(db, r, refund: dict) -> bool:
 def _refunded_on(refund: dict) -> str:
     """The Beijing day WeChat Pay returned the money (success_time), else today."""
     try:
-        return datetime.fromisoformat(refund["success_time"]).astimezone(BEIJING).date().isoformat()
+        return datetime.fromisoformat(refund["success_time"]).astimezone(clock.zone()).date().isoformat()
     except (KeyError, TypeError, ValueError):
         return _now().date().isoformat()
 
