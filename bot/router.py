@@ -51,6 +51,7 @@ _JOB_WORDS = frozenset((JOB_CONCEPT, "求职", "实习"))  # hiring, looking for
 AWARD_CONCEPT = "奖项"  # awards and nominations: their news is the talent topic
 THANKS_CONCEPT = "感谢"  # thanks, ok: unknown, with slots {"reason": "thanks"} for a polite line
 RETRACT_CONCEPT = "算了"  # never mind: cancel
+CANCEL_CONCEPT = "取消"  # cancel, withdraw
 GREETING_CONCEPT = "问候"  # a greeting alone (你好, 在吗): unknown, slots {"reason": "greeting"}, greeted back
 
 # Tokens that end a clause (after normalize: full-width marks are ASCII). A space between two Chinese
@@ -173,6 +174,11 @@ def route(text: str) -> Intent:
             before = analysis.slots_for(second.name)
             slots = {key: value if value is not None else before.get(key) for key, value in second.slots.items()}
             return Intent(second.name, slots, second.score, second.confidence)
+    last = analysis.withdrawal_at_the_end()
+    if last:
+        final = route(last)
+        if final.name == "cancel" and not final.alternatives and final.confidence >= lex.ask_below:
+            return final  # "哦我原来已经是会员了 那入会申请不用填了 退出吧": the reasons first, then the cancel
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
@@ -250,6 +256,19 @@ class Analysis:
                 if opening.startswith(lex.first_markers) or (i > withdrawn and plain.startswith(lex.turn_markers)):
                     return "".join(tokens[i:])
         return None
+
+    def withdrawal_at_the_end(self) -> str | None:
+        """The last clause of a message of several when it leaves what is being done ([settings] leaving_words:
+        退出, 先撤了, 不填了 ...; not 不用了 or 去不了, said of other things: "旧的不用了") and the message is about
+        no newsletter or push (whose stop is unsubscribing: "行业资讯 不要了"), or None."""
+        tokens = self.tokens
+        if RETRACT_CONCEPT not in self.found.strength and CANCEL_CONCEPT not in self.found.strength:
+            return None
+        breaks = [i for i, tok in enumerate(tokens) if tok in _CLAUSE_BREAKS]
+        if not breaks or any(self.scores[name] > 0 for name in TOPIC_INTENTS):
+            return None
+        last = "".join(tokens[breaks[-1] + 1:])
+        return last if self.lexicon.leaving_words.search(last) else None
 
     def spam_heard(self) -> bool:
         """Whether the rules take the message for an ad: unknown wins, by spam words ([settings] spam_score)."""
@@ -385,6 +404,7 @@ class _Lexicon:
         self.turn_markers = tuple(normalize(w) for w in settings["turn_markers"])
         self.first_markers = tuple(normalize(w) for w in settings["first_markers"])
         self.withdrawing = frozenset(settings["withdrawing_concepts"])
+        self.leaving_words = _alternation({normalize(w): None for w in settings["leaving_words"]})
         self.fast_score = float(settings["fast_path_score"])
         self.fast_margin = float(settings["fast_path_margin"])
         self._fast_off = frozenset(settings["fast_path_off"])

@@ -121,3 +121,15 @@ def test_awards_news_read_by_someone_not_applying_is_news_of_the_talent_topic(te
 ])
 def test_membership_said_beside_a_job_search_is_no_keyword(text, keywords):
     assert _job_search(text)["keywords"] == keywords
+
+
+@pytest.mark.parametrize("text, name", [
+    # the reasons first, the cancel at the end: answered, not asked about
+    ("单位还没定下来 信息先别改了 先撤了", "cancel"),
+    ("我手机号填错了 算了 不改了", "cancel"),
+    # a newsletter or push named: stopping it is unsubscribing
+    ("行业资讯 不要了", "unsubscribe"),
+])
+def test_a_message_ending_by_withdrawing_is_a_cancel(text, name):
+    got = route(text)
+    assert (got.name, got.alternatives) == (name, ())
