@@ -76,3 +76,18 @@ def test_a_link_copied_without_https_is_taken_as_the_web_page_it_names(new_tab, 
     expect(tab.locator(".flash-ok")).to_contain_text("已保存")
     [link] = [row[0] for row in db.execute("select link from newsletters")]
     assert link == "https://www.hnast.org.cn/2027/zhengwen"
+
+
+def test_back_and_save_again_does_not_make_a_second_item(new_tab, live_url, society, db):
+    """Console walk 10, #3: the browser's Back (the form still filled in) and 保存并预览 again saved a second
+    item of the same title (…-2), and members' 会讯 listed both."""
+    tab = sign_in(new_tab, live_url, "staff1")
+    _write(tab, live_url, "关于2027年会费标准的决议", kind="决议公告")
+    expect(tab.locator("[data-status]")).to_contain_text("草稿")
+    first = tab.url
+    tab.go_back()
+    expect(tab.locator("#compose input[name=title]")).to_have_value("关于2027年会费标准的决议")
+    tab.locator("#compose button[type=submit]").click()
+    expect(tab.locator(".flash-ok")).to_contain_text("今天已保存过")
+    assert tab.url == first
+    assert [row[0] for row in db.execute("select title from newsletters")] == ["关于2027年会费标准的决议"]
