@@ -108,3 +108,28 @@ def test_in_november_a_unit_two_years_behind_paying_one_pays_the_older_and_someo
     assert [r["number"] for r in report["recorded"]] == ["HNKXDW011"]
     assert find_payer(db, "HNKXDW011")["paid_through"] == "2025-12-31"   # arrears first; 2026 still owed
     assert [(r["number"], r["problem"]) for r in report["held"]] == [("HNKX201600018", "arrears_left")]
+
+
+def wechat_bill(path, orders):
+    """WeChat Pay's trade bill as the real one: UTF-8 with a BOM, CRLF, every value behind a backtick, a
+    REFUND line of its own for an order sent back; orders (time, order, state, paid, refunded, product)."""
+    head = "交易时间,微信订单号,商户订单号,交易状态,应结订单金额,退款金额,商品名称,商户数据包,订单金额"
+    lines = [head]
+    for at, order, state, paid, refunded, product in orders:
+        cells = [at, f"4200{order}", order, state, f"{paid:.2f}", f"{refunded:.2f}", product, "", f"{REGULAR:.2f}"]
+        lines.append(",".join("`" + c for c in cells))
+    lines += ["总交易单数,应结订单总金额,退款总金额", f"`{len(orders)},`0.00,`0.00"]
+    path.write_bytes(b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def test_an_order_paid_twice_and_refunded_on_its_own_line_is_not_dues_received(env, db, tmp_path):
+    members(db, ("HNKX202100030", "雷鸣", "15093390721", "某监理公司", None))
+    report = statement_imported(env, wechat_bill(tmp_path / "微信支付账单.csv", [
+        ("2026-09-25 10:01:27", "HF006", "SUCCESS", REGULAR, 0, "2026年度会费-雷鸣"),
+        ("2026-09-25 10:03:09", "HF007", "SUCCESS", REGULAR, 0, "2026年度会费-雷鸣"),
+        ("2026-09-26 11:20:35", "HF007", "REFUND", 0, REGULAR, "2026年度会费-雷鸣")]))
+    assert [r["row"] for r in report["recorded"]] == [2]
+    assert report["already"] == []   # the second order is no copy of the first
+    assert {(r["row"], r["problem"]) for r in report["not_received"]} == {(3, "refunded_row"), (4, "refunded")}
+    assert booked(db, "HNKX202100030") == [REGULAR]

@@ -169,6 +169,13 @@ def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
         credit_row = next((row for row, credit in earlier if source(credit)), None)
         if credit_row is not None:
             pairs[credit_row] = (debit_row, memo)
+    for refund_row, refund in rows:  # a payment app's refund line names the order it refunds (微信支付 REFUND)
+        order, back = normalise(refund.get("order")), _amount(refund.get("refunded")) or 0
+        paid = [row for row, credit in rows if row < refund_row and row not in pairs and order
+                and normalise(credit.get("order")) == order and not _amount(credit.get("refunded"))
+                and dues.same_amount(_amount(credit.get("amount")) or 0, back)]
+        if back > 0 and paid:
+            pairs[paid[-1]] = (refund_row, _memo_text(refund) or order)
     return pairs
 
 
