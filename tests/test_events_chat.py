@@ -150,7 +150,7 @@ def test_full_event_waitlist_promotion_on_cancel_and_the_notice(client, config, 
     carol, dave = Member(client, config, "o_carol"), Member(client, config, "o_dave")
     ask = carol.says("我要报名沙龙")
     assert "姓名和手机号" in ask and "名额已满，报名后进入候补名单" in ask
-    assert "姓名记下了" in carol.says("王芳")  # kept: only the mobile is asked for
+    assert "姓名记为：王芳" in carol.says("王芳")  # kept: only the mobile is asked for
     assert "参加人：王芳" in carol.says("138-0000-0003")
     waiting = carol.says("确认")
     assert "候补名单，目前第 1 位" in waiting

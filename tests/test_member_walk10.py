@@ -175,3 +175,29 @@ def test_chasing_an_earlier_complaint_is_apologised_for_and_both_messages_are_ke
     member.says("时间记不清了 反正是培训报销那件事")
     [ticket] = list_tickets_of_member(db, "o_walk")
     assert "没人管" in ticket["body"] and "培训报销" in ticket["body"]
+
+
+# --- registering colleagues ------------------------------------------------------------------------
+
+def _annual_meeting(db) -> None:
+    from storage import events as event_store
+
+    day = f"{TODAY.year + 1}-01-15"
+    event_store.save_events(db, [({"title": "学术年会", "type": "学术会议", "place": "郑州", "starts_on": day,
+                                   "ends_on": day, "capacity": 50}, "test")], [], actor="test")
+
+
+def test_a_unit_contact_registering_colleagues_is_asked_for_their_names_and_mobiles_not_one_name(member, db):
+    from storage.tickets import list_tickets_of_member
+
+    _annual_meeting(db)
+    reply = member.says("您好，我是华源公司的对接人，想帮单位两位同事报名学术年会")
+    assert "同事的姓名和手机号" in reply and "记下" not in reply
+    reply = member.says("你那边记下的是谁")
+    assert "同事的姓名和手机号" in reply and "记下" not in reply
+    reply = member.says("赵刚 13607710004、钱敏 139111122")
+    assert "139111122 是 9 位" in reply and list_tickets_of_member(db, "o_walk") == []
+    reply = member.says("赵刚 13607710004、钱敏 13911112222")
+    assert "转给秘书处" in reply and "未给" not in reply
+    [ticket] = list_tickets_of_member(db, "o_walk")
+    assert "13911112222" in ticket["body"]

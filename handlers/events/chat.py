@@ -543,7 +543,7 @@ def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None
     if person is None and not (given.get("name") and given.get("mobile")):
         ctx.start_flow(SIGNUP, "contact", event=event["id"], person=given, listing=listing, party=party)
         if given:
-            return ctx.reply(f"events.signup.ask_{'name' if given.get('mobile') else 'mobile'}")
+            return ctx.reply(f"events.signup.ask_{'name' if given.get('mobile') else 'mobile'}", name=given.get("name"))
         asked = ctx.reply("events.signup.ask_contact", title=event["title"], waitlist=_waitlist_note(event))
         note = _party_note(ctx)  # "我和我同事两个人": each registers on their own, said first
         return Reply(text=note).with_note(asked.text) if note else asked
@@ -713,9 +713,11 @@ def _contact_in(text: str) -> dict:
     clauses = [clause for clause in re.split(r"[\s,，;；、:：。]+", text)
                if clause and not (unit and unit in clause) and not _MOBILE_WORDS.fullmatch(clause)]
     rest = " ".join(clauses)
-    if rest and (tries_value("name", rest) or re.search(r"我叫|我是|俺叫|俺是|姓名|名字", rest)):
+    if rest and not asks_something(rest) and (tries_value("name", rest) or re.search(r"我叫|我是|俺叫|俺是|姓名|名字", rest)):
         try:
-            given["name"] = name_in(rest)
+            name = name_in(rest)
+            if tries_value("name", name):  # "我是中原科技的联系人 想给…报名": no name in it, not all of it a name
+                given["name"] = name
         except Invalid:
             pass
     names = [clause for clause in clauses if "name" not in given and tries_value("name", clause)]
@@ -788,7 +790,7 @@ def contact(ctx):
                 content.text("events.signup.contact_prompt"))
         return ctx.reply("events.signup.bad_contact", problem=content.text("validation.mobile"))
     if missing:
-        return ctx.reply(f"events.signup.ask_{missing[0]}")
+        return ctx.reply(f"events.signup.ask_{missing[0]}", name=person.get("name"))
     ctx.goto("confirm", person={"member_id": None, "work_unit": None, **person})
     return _confirm_prompt(ctx)
 
@@ -878,7 +880,14 @@ def _sign_up_other(ctx, event_id: int | None):
 
 
 def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
-    """The people to register sent to the secretariat as a request (a ticket), and said so."""
+    """The people to register sent to the secretariat as a request (a ticket), and said so; a mobile given
+    wrong ("周敏 1377777888", a digit short) is asked again first, nothing passed on yet."""
+    wrong = next((run for run in re.findall(r"\d{7,}", re.sub(r"[\s-]", "", normalise(ctx.text)))
+                  if not _MOBILE.fullmatch(run)), None)
+    if wrong is not None:
+        _end_signup(ctx)
+        ctx.start_flow(SIGNUP, "other", event=event["id"], listing=_open_list(ctx))
+        return ctx.reply("events.signup.others_bad_mobile", mobile=wrong, digits=len(wrong))
     lines = "、".join(f"{p['name']} {p['mobile'] or content.text('events.signup.no_mobile')}" for p in people)
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("events.signup.other_category"),
                               content.text("events.signup.other_ticket", title=event["title"],
@@ -919,10 +928,10 @@ def other_person(ctx):
     people = _others_in(f"{ctx.flow_data.get('name', '')} {ctx.text}")
     if people:
         return _take_others(ctx, people)
-    if not _MOBILE.search(normalise(ctx.text)):
+    if not _MOBILE.search(normalise(ctx.text)) and tries_value("name", ctx.text) and not asks_something(ctx.text):
         ctx.goto("other", name=normalise(ctx.text))
         return ctx.reply("events.signup.other_mobile")
-    return ctx.reply("events.signup.other_prompt")
+    return ctx.reply("events.signup.other_prompt")  # "你记的名字是啥": no name yet, what to send
 
 
 @step(SIGNUP, "others_next", reads_only=True, prompt="events.signup.other_prompt", lapses=True)
