@@ -429,3 +429,8 @@ def test_a_title_said_by_its_grade_mid_form_is_kept(visitor):
     visitor.says("孙平")
     reply = visitor.says("职称正高，专业是土木工程")
     assert "职称 正高" in reply and "土木工程" in reply
+
+
+def test_a_yes_in_two_words_with_nothing_waiting_is_a_short_ok_not_a_dead_end(visitor):
+    reply = visitor.says("对 没问题")
+    assert "好的" in reply and "已经结束" not in reply

@@ -38,10 +38,10 @@ def _category(body: str) -> str:
 def start_feedback(ctx):
     if tickets.asks_for_own(ctx.text):
         return tickets.show_own(ctx)
+    if ctx.message.kind != "event" and only_acknowledges(ctx.text):  # "对 没问题": a closing word, no feedback
+        return ctx.reply("smalltalk.ok")
     if ctx.message.kind != "event" and _submits_nothing(ctx.text):  # "没问题 提交" with no form open
         return ctx.reply("feedback.nothing_to_submit")
-    if ctx.message.kind != "event" and only_acknowledges(ctx.text):  # "行了 没问题": a closing word, no feedback
-        return ctx.reply("smalltalk.ok")
     fixing = events.fix_if_asked(ctx) if ctx.message.kind != "event" else None
     if fixing is not None:  # "报名的时候电话号码我打错了": the registration corrected, no complaint
         return fixing
