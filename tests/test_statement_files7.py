@@ -3,6 +3,8 @@ what its payers write: a number followed by the year, a spouse paying, an employ
 two namesakes, a university paying for its school's unit membership, a surname in its variant form."""
 from __future__ import annotations
 
+import zlib
+
 from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
@@ -23,14 +25,14 @@ def members(db, *rows):
 
 
 def abc_csv(path, rows):
-    """农业银行's 账户明细查询结果 as saved: GBK, CRLF; rows (time, amount, payer, remark)."""
+    """农业银行's 账户明细查询结果 as saved: GBK, CRLF; rows (time, amount, payer, remark); each payer's own account."""
     lines = ["中国农业银行账户明细查询结果", "账号：16040101040012345,户名：河南省某某学会",
              "开户网点：中国农业银行郑州经三路支行,币种：人民币", "查询起止日期：2026-09-01至2026-11-30",
              "交易时间,交易金额,账户余额,对方账号,对方户名,对方开户行,交易用途,交易渠道,交易流水号"]
     balance = 50000.0
     for number, (at, amount, payer, remark) in enumerate(rows, start=1):
         balance += amount
-        lines.append(f"{at},{amount:+.2f},{balance:.2f},62284800100{number:08d},{payer},中国农业银行郑州金水支行,"
+        lines.append(f"{at},{amount:+.2f},{balance:.2f},62284800{zlib.crc32(payer.encode()):011d},{payer},中国农业银行郑州金水支行,"
                      f"{remark},网上银行,2026{number:013d}")
     lines += [f"收入合计：,{sum(r[1] for r in rows if r[1] > 0):.2f},笔数：{len(rows)}", "打印日期：2026-12-01"]
     path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
@@ -133,3 +135,17 @@ def test_an_order_paid_twice_and_refunded_on_its_own_line_is_not_dues_received(e
     assert report["already"] == []   # the second order is no copy of the first
     assert {(r["row"], r["problem"]) for r in report["not_received"]} == {(3, "refunded_row"), (4, "refunded")}
     assert booked(db, "HNKX202100030") == [REGULAR]
+
+
+def test_a_member_paying_himself_weeks_after_his_employer_paid_his_year_is_asked_about(env, db, tmp_path):
+    members(db, ("HNKX201800014", "贾国栋", "15890162234", "水利一局 总工办", "单位统一代缴"),
+            ("HNKX201700008", "苏晓峰", "13938527716", "水利一局 项目经理", "单位统一代缴"))
+    statement_imported(env, abc_csv(tmp_path / "单位.csv", [
+        ("2026-09-05 10:00:00", 2 * REGULAR, "河南省水利第一工程局集团有限公司", "代缴贾国栋、苏晓峰2026年会费")]))
+    assert find_payer(db, "HNKX201800014")["paid_through"] == "2026-12-31"
+    report = statement_imported(env, abc_csv(tmp_path / "本人.csv", [
+        ("2026-10-10 19:26:50", REGULAR, "贾国栋", "会费"),
+        ("2026-10-12 09:00:00", REGULAR, "苏晓峰", "2027年会费")]))
+    assert [(r["number"], r["problem"]) for r in report["held"]] == [("HNKX201800014", "paid_by_another")]
+    assert find_payer(db, "HNKX201800014")["paid_through"] == "2026-12-31"
+    assert [r["number"] for r in report["recorded"]] == ["HNKX201700008"]   # he says the year: 2027 in advance

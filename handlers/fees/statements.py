@@ -43,6 +43,7 @@ from storage.fees import (
     member_names,
     member_payers_ending_with,
     payer_numbers_unlike,
+    payments_of,
     payers_whose_remarks_hold,
     opening_balance,
     unit_names_in_force,
@@ -83,6 +84,7 @@ PROBLEM_COLUMNS = {
     "amount": "amount", "wrong_amount": "amount", "unit_level": "amount", "unit_level_own": "amount",
     "mixed_purpose": "amount", "lifetime": "amount", "exempt": "amount", "likely_duplicate": "amount",
     "likely_duplicate_row": "amount", "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount",
+    "paid_by_another": "amount",
     "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
     "level_differs": "amount", "another_category_fee": "amount", "other_years": "memo", "arrears_left": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
@@ -323,6 +325,7 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         _hold_if_like(db, payer, paid_on, amount, context)
         if not (shown or gap):
             _hold_if_paid_ahead(payer, paid_on, values)
+            _hold_if_paid_by_another(db, payer, paid_on, values)
             if not split:
                 _hold_if_other_years(payer, years, paid_on, values)
     context["seen"].add(key)
@@ -472,6 +475,23 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
                          paid_through=dues.date_text(paid_through),
                          years="、".join(str(y) for y in sorted(set(named))),
                          paid="、".join(str(y) for y in sorted(set(named)) if y <= covered))
+
+
+def _hold_if_paid_by_another(db, payer: dict, paid_on: date, values: dict) -> None:
+    """Hold money naming no year from an account other than the one the payer's dues of this year came from
+    a short while ago (paid_by_another_days): 单位统一代缴 paid 贾国栋's 2026 in September, and in October he
+    pays 200 himself. Paid twice, or next year's in advance? The secretariat asks before booking a year."""
+    paid_through, account = payer.get("paid_through"), _account(values)
+    if _years_named(values) or not account or not paid_through or dues.is_lifetime(paid_through) \
+            or int(paid_through[:4]) < paid_on.year:
+        return
+    latest = next(iter(payments_of(db, payer, limit=1)), None)
+    days = dues.fee_rules()["paid_by_another_days"]
+    if latest and latest.get("account") and latest["account"] != account and not latest.get("refunded_at") \
+            and 0 <= (paid_on - date.fromisoformat(latest["paid_at"][:10])).days <= days:
+        raise RowProblem("held", "paid_by_another", number=payer["number"], name=payer["name"],
+                         paid_at=latest["paid_at"][:10], receipt_no=latest["receipt_no"],
+                         paid_through=dues.date_text(paid_through))
 
 
 def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> None:
