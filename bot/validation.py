@@ -54,8 +54,15 @@ def clean_mobile(text) -> str:
     value = re.sub(r"[\s\-()]", "", normalise(text))
     value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
     if not re.fullmatch(r"1[3-9]\d{9}", value):
-        raise Invalid("mobile")
+        raise Invalid("mobile_letters" if mobile_with_letters(value) else "mobile")
     return value
+
+
+def mobile_with_letters(text) -> bool:
+    """"136O7710001", "139abcd1234": a mobile typed with letters among its digits (O for 0, l for 1)."""
+    value = re.sub(r"[\s\-()]", "", normalise(text))
+    return re.fullmatch(r"1[3-9A-Za-z][0-9A-Za-z]{9}", value) is not None and re.search(r"[A-Za-z]", value) is not None \
+        and len(re.findall(r"\d", value)) >= 7
 
 
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",

@@ -201,3 +201,24 @@ def test_a_unit_contact_registering_colleagues_is_asked_for_their_names_and_mobi
     assert "转给秘书处" in reply and "未给" not in reply
     [ticket] = list_tickets_of_member(db, "o_walk")
     assert "13911112222" in ticket["body"]
+
+
+# --- letters in a mobile -------------------------------------------------------------------------
+
+def test_a_mobile_typed_with_a_letter_is_said_to_have_one_and_the_whole_mobile_serves_for_its_last_four(member, db):
+    from storage.members import find_member_by_openid
+
+    add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31")
+    member.says("绑定")
+    member.says("王建国")
+    reply = member.says("136O7710001")
+    assert "字母" in reply and "后四位" not in reply
+    member.says("HNKX201000001")
+    assert "绑定成功" in member.says("13607710001")  # the whole mobile where the last four were asked
+    assert find_member_by_openid(db, "o_walk")["name"] == "王建国"
+
+
+def test_a_new_mobile_with_letters_is_said_to_have_letters(member, db):
+    add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31", openid="o_walk")
+    reply = member.says("手机号改成139abcd1234")
+    assert "字母" in reply, reply

@@ -19,7 +19,7 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
-                            gender_in, looks_like_a_question, mobile_and_rest, mobile_in,
+                            gender_in, looks_like_a_question, mobile_and_rest, mobile_in, mobile_with_letters,
                             normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
@@ -271,6 +271,8 @@ def _clean_member_no(text) -> str:
     value = re.sub(r"\s+", "", normalise(text)).upper()
     if re.fullmatch(r"1[3-9]\d{8,10}", value):  # "138037123456": a mobile a digit long or short, not a number
         raise Invalid("mobile")
+    if mobile_with_letters(value):  # "136O7710001": a mobile with a letter O, not a member number
+        raise Invalid("mobile_letters")
     if not re.fullmatch(r"[A-Z0-9\-]{4,32}", value):
         raise Invalid("member_no")
     return value
@@ -278,6 +280,9 @@ def _clean_member_no(text) -> str:
 
 def _clean_last4(text) -> str:
     value = normalise(text)
+    whole = mobile_in(value)
+    if whole and _only_a_mobile(value):  # the whole mobile where its last four are asked: those four
+        return whole[-4:]
     if not re.fullmatch(r"\d{4}", value):
         raise Invalid("profile.bad_last4")
     return value
@@ -572,7 +577,9 @@ def _start_update(ctx, column: str) -> Reply:
     if value is not None:
         return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, value)
     ctx.start_flow(FLOW, f"update_{column}")
-    return _ask(f"update_{column}")
+    letters = column == "mobile" and ctx.message.kind == "text" and mobile_with_letters(
+        _CHANGED_TO.sub("", normalise(ctx.text), count=1))  # "手机号改成139abcd1234": why it was not taken
+    return _ask(f"update_{column}", "mobile_letters" if letters else None)
 
 
 def _updated(ctx, member: dict, column: str, value) -> Reply:
