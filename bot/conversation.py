@@ -67,11 +67,11 @@ def says_yes(text: str) -> bool:
     ("可以吗") nor anything with a word of its own in it ("先不提交")."""
     words = content.load_toml("conversation.toml")
     plain = rest = _short_answer(text)
-    for word in sorted(words["confirm_words"], key=len, reverse=True):
+    for word in _longest_first(tuple(words["confirm_words"])):
         rest = rest.replace(word.lower(), "")
     if not plain or rest == plain:
         return False
-    for filler in sorted(words["confirm_fillers"], key=len, reverse=True):
+    for filler in _longest_first(tuple(words["confirm_fillers"])):
         rest = rest.replace(filler, "")
     return not rest
 
@@ -83,10 +83,11 @@ def holds_on(text: str) -> bool:
     words, plain = content.load_toml("conversation.toml"), _short_answer(text)
     if not plain or any(char.isdigit() for char in plain) or looks_like_a_question(text):
         return False
-    tail = next((tail for tail in words["hold_tails"] if plain.endswith(tail)), None)
+    tails, leads = tuple(words["hold_tails"]), _longest_first(tuple(words["hold_words"]))
+    tail = next((tail for tail in tails if plain.endswith(tail)), None) if plain.endswith(tails) else None
     if tail is not None:  # "帮我查一下" asks the bot to look
         return not plain[:-len(tail)].endswith(tuple(words["hold_not_after"]))
-    lead = next((word for word in sorted(words["hold_words"], key=len, reverse=True) if plain.startswith(word)), None)
+    lead = next((word for word in leads if plain.startswith(word)), None) if plain.startswith(leads) else None
     rest = plain[len(lead):] if lead else ""
     return lead is not None and (not rest or len(rest) <= words["hold_rest_chars"] and
                                  any(reason in rest for reason in words["hold_reasons"]))
@@ -118,7 +119,7 @@ def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
     first = first_clause(text)
     rest = first
-    for word in sorted(content.load_toml("conversation.toml")[words_key], key=len, reverse=True):
+    for word in _longest_first(tuple(content.load_toml("conversation.toml")[words_key])):
         rest = rest.replace(word, "")
     return bool(first) and not rest
 
@@ -136,6 +137,12 @@ def _leads_with_a_drop(text: str) -> bool:
     drop_verbs), which leaves the form like a cancel word."""
     return _drop_pattern(tuple(content.load_toml("conversation.toml")["drop_verbs"])).fullmatch(first_clause(text)) \
         is not None
+
+
+@lru_cache(maxsize=16)
+def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A word list of content/ longest first (the first a message holds is the longest): sorted once."""
+    return tuple(sorted(words, key=len, reverse=True))
 
 
 @lru_cache(maxsize=4)
@@ -551,8 +558,7 @@ def _two_requests(ctx: Context) -> Reply | None:
     also_words) after a break, each placed clearly by the router on a different intent, answered one after
     the other in one reply; None for anything else (one request, or a part the router is unsure of)."""
     words = content.load_toml("conversation.toml")
-    marks = "|".join(map(re.escape, sorted(words["also_words"], key=len, reverse=True)))
-    parts = re.split(rf"[\s。，,;；!！?？]+(?:{marks})", ctx.text.strip(), maxsplit=1)
+    parts = _also_pattern(tuple(words["also_words"])).split(ctx.text.strip(), maxsplit=1)
     if len(parts) != 2 or not all(part.strip() for part in parts):
         return None
     intents = [route(part) for part in parts]
@@ -567,6 +573,12 @@ def _two_requests(ctx: Context) -> Reply | None:
     ctx.answer_override = None
     said = [reply.text for reply in replies if reply.text]
     return Reply(text="\n\n".join(said)) if len(said) == 2 else replies[-1]
+
+
+@lru_cache(maxsize=4)
+def _also_pattern(also_words: tuple[str, ...]) -> re.Pattern:
+    """A break, then a word of adding (content/conversation.toml also_words), longest first: made once."""
+    return re.compile(rf"[\s。，,;；!！?？]+(?:{'|'.join(map(re.escape, _longest_first(also_words)))})")
 
 
 def _about_society(ctx: Context) -> Reply | None:

@@ -3,7 +3,6 @@
 The full list of services is shown on 帮助 (or the menu) and after a real miss; small talk
 ("你好", "在吗", "好的", "谢谢", an emoji or a sticker) gets one friendly line instead.
 """
-import functools
 import re
 
 from bot import clarify, content, offers, paging
@@ -190,12 +189,11 @@ def _about_asked(text: str, recent_topic) -> dict | None:
             if found is not None:  # the longest word from here, and the words it begins with
                 held |= within[found.group()]
     complains = any(word in (text or "") for word in about.get("complaint_words", ()))  # "我要投诉…": the feedback takes it
-    topic = functools.cache(recent_topic)
     candidates = sorted({at for word in held for at in first_group.get(word, ())})  # those whose first group is met
     return next((question for question, asks, refused in map(questions.__getitem__, candidates)
                  if (question.get("hand_over") or not complains)
                  and all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
-                 and (not question.get("after") or topic() == question["after"])), None)
+                 and (not question.get("after") or recent_topic() == question["after"])), None)
 
 
 _about_indexes: dict[int, tuple] = {}
