@@ -126,6 +126,7 @@ def _load_t2s():
     return _t2s
 
 
+@functools.lru_cache(maxsize=256)  # a message is normalized by the router and again by several handlers' checks
 def normalize(text: str) -> str:
     """Canonical form of a message: Simplified, half-width, no emoji or
     control characters, lower-case latin, single spaces, stripped."""
