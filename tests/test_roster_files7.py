@@ -84,3 +84,15 @@ def test_a_number_to_come_in_brackets_and_an_old_number_with_its_year_in_bracket
     assert new["member_no"].startswith("HNKX2026") and new["paid_through"] == "2026-12-31"
     he = find_member_by_no(db, "豫水会(98)011")
     assert he["name"] == "贺庆丰" and he["mobile"] == "13903710285" and he["paid_through"] == "2025-12-31"
+
+
+def test_a_number_typed_in_full_width_with_a_digit_too_many_is_listed_to_check(env, db, tmp_path):
+    rows = [["ＨＮＫＸ２０２０００００２５", "董晓慧", "女", "信阳市水利局", "13569721306", "个人会员", "2020.6",
+             "2026年已缴", None],
+            ["ＨＮＫＸ２０２００００３１", "李红霞", "女", "某大学 副教授", "13783507216", "个人会员", "2020.12", "2026已交", None]]
+    report = roster_imported(env, staff_roster(tmp_path / "名册.xlsx", rows))
+    assert len(report["new"]) == 2
+    assert find_member_by_no(db, "HNKX202000031")["name"] == "李红霞"   # full-width, read as half-width
+    checks = [c for c in report["checks"] if c["row"] == 5]
+    assert any("HNKX2020000025" in c["check"] and "位数" in c["check"] for c in checks)
+    assert not [c for c in report["checks"] if c["row"] == 6 and "位数" in c["check"]]

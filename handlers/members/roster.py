@@ -227,6 +227,19 @@ def _clean_member_no(value, today: date) -> str:
 _NUMBER_IN_WORDS = re.compile(r"[A-Z0-9\-()\u3400-\u9fff]{0,12}\d{2,12}[A-Z0-9\-\u3400-\u9fff]{0,6}")  # 豫土建会第0031号, 豫水会(98)011
 
 
+def _number_shape() -> str:
+    numbering = _membership()["member_no"]
+    return content.text("cli_roster.number_shape", prefix=numbering["prefix"], digits=numbering["digits"])
+
+
+def _number_of_another_length(number: str) -> bool:
+    """A new number written as the society's (its prefix, then digits) with more or fewer digits than
+    the year joined and the serial have (ＨＮＳＬ２０２０００００２５: a 0 too many): a typing slip to check."""
+    numbering = _membership()["member_no"]
+    digits = number[len(numbering["prefix"]):] if number.startswith(numbering["prefix"]) else ""
+    return digits.isdigit() and len(digits) != 4 + numbering["digits"]
+
+
 def _number_completer(db: sqlite_utils.Database):
     """completed(bare): an old system's bare number (103) as the society's numbers write it (HNHL00103):
     the society's prefix and the digits its stored numbers have, zero-filled; None when the store shows no
@@ -1445,6 +1458,9 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, comp
             checks.append(Problem(row, sheet.columns["member_no"], written, "number_completed",
                                   {"member_no": fields["member_no"]}))
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
+    if member is None and checks is not None and _number_of_another_length(fields.get("member_no", "")):
+        checks.append(Problem(row, sheet.columns["member_no"], fields["member_no"], "number_length",
+                              {"pattern": _number_shape()}))
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",
                                 {"member_no": member["member_no"], "name": member["name"]}))
