@@ -195,6 +195,13 @@ def _last_routed(ctx) -> dict:
     return earlier if isinstance(earlier, dict) else {}
 
 
+def said_before(ctx, within: float) -> str:
+    """The member's message before this one (mobile numbers masked) when it came within `within` seconds, for a
+    step that needs what was said with it ("我是王建华，资深会员…" before a mobile alone); "" otherwise."""
+    earlier = _last_routed(ctx)
+    return earlier.get("text", "") if time.time() - earlier.get("at", 0) <= within else ""
+
+
 def _remember(ctx, intent: Intent, earlier: dict) -> None:
     """Keep the last routed message a while: a 取消 right after it marks it as misread, and the
     subject of the last plain request (a clear rule hit) stays for the follow-ups after it."""

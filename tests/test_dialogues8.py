@@ -434,3 +434,9 @@ def test_a_title_said_by_its_grade_mid_form_is_kept(visitor):
 def test_a_yes_in_two_words_with_nothing_waiting_is_a_short_ok_not_a_dead_end(visitor):
     reply = visitor.says("对 没问题")
     assert "好的" in reply and "已经结束" not in reply
+
+
+def test_a_mobile_alone_right_after_one_said_who_one_is_binds_with_that_name(visitor, db, roster):
+    visitor.says("您好，我叫高志强，今年的会费标准是多少")
+    reply = visitor.says("13598760002")
+    assert "请输入您的姓名" not in reply and bound_name(db) == "高志强"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot import content, delivery, offers
+from bot import clarify, content, delivery, offers
 from handlers.fees.dues import how_to_pay_text, standing
 from bot.conversation import is_one_of
 from bot.messages import Reply
@@ -189,7 +189,11 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     mobile, rest = mobile_and_rest(_binding_text(ctx)) if ctx.message.kind == "text" else (None, "")
     if mobile and _said_name(rest):
         return answer_binding(ctx)
-    if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: kept, the name asked for it
+    if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: with the name said just before, else asked for
+        named = _introduced(clarify.said_before(ctx, _NAME_SAID_BEFORE_SECONDS))
+        if named:  # "我是王建华，资深会员，想问问…", then the mobile
+            ctx.goto("bind_mobile", name=named)
+            return _check_mobile(ctx, mobile)
         return answer_binding(ctx)
     name = _introduced(rest)
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
@@ -198,6 +202,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     return intro.with_note(_ask(ctx.flow["step"]).text)
 
 
+_NAME_SAID_BEFORE_SECONDS = 300  # a name said this soon before a mobile alone is the name it binds with
 _NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
