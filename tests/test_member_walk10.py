@@ -222,3 +222,15 @@ def test_a_new_mobile_with_letters_is_said_to_have_letters(member, db):
     add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31", openid="o_walk")
     reply = member.says("手机号改成139abcd1234")
     assert "字母" in reply, reply
+
+
+def test_a_fee_question_in_the_request_to_join_is_answered_before_the_form(member):
+    from handlers.fees import dues
+
+    reply = member.says("本人在读研究生，想申请入会，学生一年交多少")
+    assert f"{dues.format_amount(dues.yearly_fee('student'))} 元/年" in reply and "姓名" in reply
+
+
+def test_invoice_alone_starts_the_invoice_request(member):
+    reply = member.says("发票")
+    assert "抬头" in reply and "没有完全理解" not in reply and "答不上来" not in reply

@@ -70,7 +70,7 @@ def fee_status(ctx):
     category = _category_named(text)
     if category is not None:  # "学生会员要交多少钱": that category's fee, first
         state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "不对吧，没这么多" next: doubted
-        return ctx.reply("fees.category_fee", line=_schedule_line(category))
+        return ctx.reply("fees.category_fee", line=dues.schedule_line(category))
     payer = find_payer_by_openid(ctx.db, ctx.openid)
     if payer is None:
         if text and (_mentions(text, "claims_member") or _mentions(text, "paid_yet") or _mentions(text, "own_status")):
@@ -289,19 +289,7 @@ def _schedule_reply(ctx, details: bool = False):
 
 def _schedule_text() -> str:
     """One line per category: yearly fee, lifetime price where offered, or exempt."""
-    return "\n".join(_schedule_line(category) for category in dues.fee_rules()["yearly"])
-
-
-def _schedule_line(category: str) -> str:
-    fields = {"category": dues.category_name(category), "amount": dues.format_amount(dues.yearly_fee(category))}
-    lifetime = dues.lifetime_fee(category)
-    if dues.is_exempt(category):
-        key = "fees.schedule_line_free"
-    elif lifetime is not None:
-        key, fields["lifetime"] = "fees.schedule_line_lifetime", dues.format_amount(lifetime)
-    else:
-        key = "fees.schedule_line"
-    return content.text(key, **fields)
+    return "\n".join(dues.schedule_line(category) for category in dues.fee_rules()["yearly"])
 
 
 def _category_named(text: str) -> str | None:
@@ -337,7 +325,7 @@ def category_follow_up(ctx):
         return None
     if state.recent_topic(ctx.turn) not in (FEE_TABLE_TOPIC, "fees"):
         return None
-    return ctx.reply("fees.category_fee", line=_schedule_line(said[0]))
+    return ctx.reply("fees.category_fee", line=dues.schedule_line(said[0]))
 
 
 # --- an invoice asked for: its details taken by chat into a ticket for the secretariat ---------

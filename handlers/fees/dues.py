@@ -342,3 +342,16 @@ def schedule_problem(category: str, amount: float, years: int, force: bool,
         lifetime = content.text("cli_fees.lifetime_offered") if lifetime_fee(category) else ""
         return "no_option", dict(fields, options=year_options_text(), lifetime=lifetime)
     return "wrong_amount", dict(fields, expected=format_amount(expected))
+
+
+def schedule_line(category: str) -> str:
+    """"· 学生会员：20 元/年": a category's line of the fee table, as the chat shows it."""
+    fields = {"category": category_name(category), "amount": format_amount(yearly_fee(category))}
+    lifetime = lifetime_fee(category)
+    if is_exempt(category):
+        key = "fees.schedule_line_free"
+    elif lifetime is not None:
+        key, fields["lifetime"] = "fees.schedule_line_lifetime", format_amount(lifetime)
+    else:
+        key = "fees.schedule_line"
+    return content.text(key, **fields)

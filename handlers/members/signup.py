@@ -30,7 +30,7 @@ from bot.registry import INTENT_HANDLERS, handles, settled_by, step
 from bot.router import names_a_discipline
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
                             gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
-                            has_landline, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
+                            asks_something, has_landline, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
                             unit_in)
 from handlers.fees import dues
 from storage import state
@@ -353,6 +353,11 @@ def start_signup(ctx):
     found = _details_said(ctx)
     if found:  # "申请入会：张伟，男，河南理工大学，副教授，手机…": kept, only what is left asked
         return _with_form_page(ctx, _noted_reply(ctx, found).with_note(_ask_next(ctx).text))
+    if answers.get("category") and asks_something(ctx.text) and any(
+            word in normalise(ctx.text) for word in content.replies()["fees"]["asked"]["how_much"]):
+        # "我是研究生 想入会 学生要交多少钱啊": the fee first, then the form
+        return _with_form_page(ctx, ctx.reply("signup.fee_first", line=dues.schedule_line(answers["category"]).lstrip("· "))
+                               .with_note(_ask_next(ctx).text))
     if answers.get("category") and any(word in normalise(ctx.text) for word in _texts()["words"]["can_i"]):
         # "我是研究生，能入会吗": yes, first
         category = _membership()["categories"][answers["category"]]
