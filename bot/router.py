@@ -161,25 +161,10 @@ def route(text: str) -> Intent:
     if not analysis.tokens:
         return Intent("unknown", {}, 0.0)
     lex = analysis.lexicon
-    head = analysis.head_before_aside()
-    if head:
-        first = route(head)
-        if first.name != "unknown" and not first.alternatives and first.confidence >= lex.ask_below:
-            return first  # "先问下评奖的事，另外我的会费也得交": two requests, the first is answered
-    tail = analysis.turn_after_retraction()
-    if tail:
-        second = route(tail)
-        if second.name not in ("unknown", "cancel") and not second.alternatives and second.confidence >= lex.ask_below:
-            # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to; a topic or a city it leaves out is
-            # the one named before ("之前说不想收行业资讯了 但今天想看下最新那期": industry news)
-            before = analysis.slots_for(second.name)
-            slots = {key: value if value is not None else before.get(key) for key, value in second.slots.items()}
-            return Intent(second.name, slots, second.score, second.confidence)
-    last = analysis.withdrawal_at_the_end()
-    if last:
-        final = route(last)
-        if final.name == "cancel" and not final.alternatives and final.confidence >= lex.ask_below:
-            return final  # "哦我原来已经是会员了 那入会申请不用填了 退出吧": the reasons first, then the cancel
+    if analysis.found.clause_of[-1]:  # several clauses: one of them may be the request (most messages have one)
+        one = _one_clause_asked(analysis)
+        if one is not None:
+            return one
     if analysis.fast:
         return Intent(analysis.rule_name, analysis.slots_for(analysis.rule_name), analysis.rule_score)
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
@@ -203,6 +188,32 @@ def route(text: str) -> Intent:
         alternatives = (heard,)  # "会员": the rules hear joining, the model guesses the record: ask
     score = analysis.scores[name]
     return Intent(name, analysis.slots_for(name), score, round(p, 4), alternatives)
+
+
+def _one_clause_asked(analysis: Analysis) -> Intent | None:
+    """The answer to one clause of a message of several, when that clause is what the member asks: the first
+    of two requests, the wish turned to after a withdrawn one, or the cancel said last after the reasons."""
+    lex = analysis.lexicon
+    head = analysis.head_before_aside()
+    if head:
+        first = route(head)
+        if first.name != "unknown" and not first.alternatives and first.confidence >= lex.ask_below:
+            return first  # "先问下评奖的事，另外我的会费也得交": two requests, the first is answered
+    tail = analysis.turn_after_retraction()
+    if tail:
+        second = route(tail)
+        if second.name not in ("unknown", "cancel") and not second.alternatives and second.confidence >= lex.ask_below:
+            # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to; a topic or a city it leaves out is
+            # the one named before ("之前说不想收行业资讯了 但今天想看下最新那期": industry news)
+            before = analysis.slots_for(second.name)
+            slots = {key: value if value is not None else before.get(key) for key, value in second.slots.items()}
+            return Intent(second.name, slots, second.score, second.confidence)
+    last = analysis.withdrawal_at_the_end()
+    if last:
+        final = route(last)
+        if final.name == "cancel" and not final.alternatives and final.confidence >= lex.ask_below:
+            return final  # "哦我原来已经是会员了 那入会申请不用填了 退出吧": the reasons first, then the cancel
+    return None
 
 
 class Analysis:
