@@ -110,6 +110,16 @@ def test_publish_without_a_file_says_what_to_give(env):
 
 # --- list and show ------------------------------------------------------------------
 
+def test_a_console_draft_is_listed_as_one(env, db):
+    from handlers.news.items import parse_item
+    from storage.news import DRAFT, save_item
+
+    save_item(db, parse_item('+++\ntitle = "年会预告"\nkind = "resolution"\nsummary = "草稿"\n+++\n正文', "d1", "网页后台"),
+              DRAFT)
+    assert "《年会预告》（草稿：会员看不到，news send 后发布）" in run(env, "list").output
+    assert run_json(env, "list")[0]["status"] == DRAFT
+
+
 def test_list_newest_first_and_by_kind(env):
     run(env, "publish", *SAMPLES)
     items = run_json(env, "list")

@@ -23,7 +23,7 @@ from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED, UNCERTAIN
-from storage.news import find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
+from storage.news import PUBLISHED, find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
 from storage.state import connect_redis
 
 _help = help_texts("news_cli")
@@ -104,14 +104,15 @@ def _show_published(results: list[dict]) -> None:
 @click.option("--limit", type=int, default=50, show_default=True)
 @json_option
 def list_items(kind, limit):
-    """已发布的会讯和决议，新的在前（含定时尚未到的）。"""
+    """会讯和决议，新的在前（含定时尚未到的、后台的草稿和已撤回的，都注明）。"""
     items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, all_items=True)]
 
     def human(data):
         now = now_iso()
         for item in data:
-            click.echo(_text("list_line", future=_text("future") if item["publish_at"] > now else "",
-                             **_words(item)))
+            marks = _text(item["status"]) if item["status"] != PUBLISHED else \
+                _text("future") if item["publish_at"] > now else ""
+            click.echo(_text("list_line", future=marks, **_words(item)))
         if not data:
             click.echo(_text("list_empty"))
 
@@ -140,7 +141,7 @@ def _store_and_item(key: str) -> tuple:
 
 
 def _summary(item: dict) -> dict:
-    return {key: item[key] for key in ("id", "item_no", "kind", "title", "topics", "publish_at")}
+    return {key: item[key] for key in ("id", "item_no", "kind", "title", "topics", "publish_at", "status")}
 
 
 def _words(item: dict) -> dict:
