@@ -46,3 +46,22 @@ def test_the_event_page_says_it_registers_oneself_and_a_mobile_registered_from_c
     again = _register(client, meeting, name="刘芳", mobile="136 0771 0004")
     assert again.status_code == 409 and "这个手机号已经报名过" in again.get_data(as_text=True)
     assert event_store.find_event(db, meeting["id"])["registered"] == 1
+
+
+def test_the_dues_page_tells_a_member_who_never_paid_to_pay_not_to_renew(client, fake_wechat, db):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX202600001", "name": "李明轩", "category": "student", "mobile": "13607710009",
+                       "openid": "o_new", "paid_through": None}, actor="test")
+    sign_in(client, fake_wechat, "o_new", "/m/dues")
+    page = client.get("/m/dues").get_data(as_text=True)
+    assert "您还没有缴纳会费" in page and "已到期" not in page and "续费" not in page
+
+
+def test_the_application_page_says_to_leave_a_wrong_email_empty_not_to_reply_skip(client, fake_wechat):
+    sign_in(client, fake_wechat, "o_new", "/m/apply")
+    path = "/m/apply?kind=individual"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    page = client.post("/m/apply", data={"csrf_token": token, "kind": "individual", "action": "submit",
+                                          "name": "李明轩", "email": "li@zzu"}).get_data(as_text=True)
+    assert "邮箱格式不对" in page and "回复“跳过”" not in page
