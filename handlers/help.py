@@ -118,7 +118,7 @@ def not_understood(ctx):
     # "签到码忘了", "能再加一个同事吗", "报名时手机号填错了"
     if mine is not None:
         return mine
-    if ctx.flow is None and fees.asks_for_invoice(ctx.text):  # "发票" alone: how to ask for one
+    if (ctx.flow is None or ctx.flow.get("paused")) and fees.asks_for_invoice(ctx.text):  # "发票" alone: how to ask
         return fees.start_invoice(ctx)
     if ctx.flow is None and profile.gives_who_they_are(ctx):  # "13525670011", "张伟 13607710003": binding
         return profile.start_binding(ctx)

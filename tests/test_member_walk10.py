@@ -234,3 +234,10 @@ def test_a_fee_question_in_the_request_to_join_is_answered_before_the_form(membe
 def test_invoice_alone_starts_the_invoice_request(member):
     reply = member.says("发票")
     assert "抬头" in reply and "没有完全理解" not in reply and "答不上来" not in reply
+
+
+def test_invoice_alone_beside_a_paused_form_starts_the_invoice_request(member):
+    member.says("绑定")
+    member.says("李四")
+    member.says("最近有什么活动")  # the binding waits
+    assert "抬头" in member.says("发票")

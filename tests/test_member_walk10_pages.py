@@ -65,3 +65,15 @@ def test_the_application_page_says_to_leave_a_wrong_email_empty_not_to_reply_ski
     page = client.post("/m/apply", data={"csrf_token": token, "kind": "individual", "action": "submit",
                                           "name": "李明轩", "email": "li@zzu"}).get_data(as_text=True)
     assert "邮箱格式不对" in page and "回复“跳过”" not in page
+
+
+def test_a_bound_member_registers_on_the_event_page_with_the_mobile_on_file(client, fake_wechat, db, meeting):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX201000001", "name": "王建国", "category": "regular", "mobile": "13607710001",
+                       "openid": "o_wang", "paid_through": None}, actor="test")
+    sign_in(client, fake_wechat, "o_wang", f"/m/events/{meeting['event_no']}")
+    page = client.get(f"/m/events/{meeting['event_no']}").get_data(as_text=True)
+    assert 'value="王建国"' in page and "136****0001（登记的号码，不改请留空）" in page and "13607710001" not in page
+    assert _register(client, meeting, name="王建国", mobile="").status_code == 302
+    assert event_store.live_registration(db, meeting["id"], "o_wang")["mobile"] == "13607710001"

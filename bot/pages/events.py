@@ -23,6 +23,7 @@ from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import config, db, openid, render, t, today
 from bot.pages.dues import pay_client, pay_page
+from bot.privacy import mask_mobile
 from bot.validation import Invalid, clean_mobile, clean_name, clean_text
 from handlers.members.signup import problem_text
 from storage import event_payments
@@ -60,7 +61,9 @@ def _event_page(event: dict, values: dict | None = None, problems: dict | None =
     member = find_member_by_openid(db(), openid())
     mine = store.live_registration(db(), event["id"], openid())
     values = values or {"name": member["name"] if member else "", "work_unit": (member or {}).get("work_unit") or ""}
+    on_file = mask_mobile(member["mobile"]) if member and member.get("mobile") else ""
     return render("event.html", status, event=event_rules.summary(event), values=values, problems=problems or {},
+                  mobile_on_file=on_file,
                   mine=mine and _mine_view(mine), refusal=refusal, csrf=csrf_token(),
                   offer=event_fees.offer(event["event_no"], today(), _is_member(member)),
                   early_bird=event_fees.early_bird(event["event_no"], today()),
@@ -87,12 +90,15 @@ def event_register(event_no: str):
     member = find_member_by_openid(db(), openid())
     values = {key: request.form.get(key, "")[:100] for key in ("name", "mobile", "work_unit", "fee_type")}
     person, problems = {"member_id": member and member["id"]}, {}
+    given = dict(values)
+    if member and member.get("mobile") and not values["mobile"].strip():  # left empty: the mobile on file
+        given["mobile"] = member["mobile"]
     for key, clean in (("name", clean_name), ("mobile", clean_mobile),
                        ("work_unit", lambda text: clean_text(text, "work_unit"))):
-        if not values[key].strip() and key == "work_unit":
+        if not given[key].strip() and key == "work_unit":
             continue
         try:
-            person[key] = clean(values[key])
+            person[key] = clean(given[key])
         except Invalid as refused:
             problems[key] = problem_text(refused.reason)
     fee_fen = 0
