@@ -77,3 +77,14 @@ def test_a_bound_member_registers_on_the_event_page_with_the_mobile_on_file(clie
     assert 'value="王建国"' in page and "136****0001（登记的号码，不改请留空）" in page and "13607710001" not in page
     assert _register(client, meeting, name="王建国", mobile="").status_code == 302
     assert event_store.live_registration(db, meeting["id"], "o_wang")["mobile"] == "13607710001"
+
+
+def test_the_contact_page_says_in_plain_text_which_mobile_is_on_file_and_to_leave_it_empty(client, fake_wechat, db):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX201000001", "name": "王建国", "category": "regular", "mobile": "13607710001",
+                       "openid": "o_wang", "paid_through": None}, actor="test")
+    sign_in(client, fake_wechat, "o_wang", "/m/contact")
+    page = client.get("/m/contact").get_data(as_text=True)
+    shown = re.search(r'<p class="muted" id="mobile-on-file">([^<]*)</p>', page)
+    assert shown and "136****0001" in shown.group(1) and "不改请留空" in shown.group(1)
