@@ -513,6 +513,13 @@ def remember_language(r: redis.Redis, openid: str, language: str, ttl_seconds: i
 # Read back with the member's flow, in begin_message's script: MemberTurn.language.
 
 
+def chat_flow(r: redis.Redis, openid: str) -> dict | None:
+    """The member's flow as the chat left it, read outside a turn (the application page starts from the
+    chat form's answers); never written here."""
+    raw = r.get(flow_key(openid))
+    return json.loads(raw) if raw else None
+
+
 # --- a cancelled form's answers, kept a day to be resumed ------------------------------
 
 def _draft_key(openid: str, name: str) -> str:

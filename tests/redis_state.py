@@ -11,8 +11,7 @@ from storage import state
 
 
 def load_flow(r: redis.Redis, openid: str) -> dict | None:
-    raw = r.get(state.flow_key(openid))
-    return json.loads(raw) if raw else None
+    return state.chat_flow(r, openid)
 
 
 def save_flow(r: redis.Redis, openid: str, flow: dict, ttl: int) -> None:

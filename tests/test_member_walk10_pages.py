@@ -88,3 +88,17 @@ def test_the_contact_page_says_in_plain_text_which_mobile_is_on_file_and_to_leav
     page = client.get("/m/contact").get_data(as_text=True)
     shown = re.search(r'<p class="muted" id="mobile-on-file">([^<]*)</p>', page)
     assert shown and "136****0001" in shown.group(1) and "不改请留空" in shown.group(1)
+
+
+def test_the_application_page_starts_from_what_the_chat_form_already_has(app, client, config, fake_wechat):
+    chat = Member(app.test_client(), config, "o_student")
+    chat.says("我想申请个人会员")
+    chat.says("我叫李明轩")
+    chat.says("学生会员")
+    chat.says("2001")
+    chat.says("手机 13607710009")
+    sign_in(client, fake_wechat, "o_student", "/m/apply")
+    page = client.get("/m/apply?kind=individual").get_data(as_text=True)
+    for typed in ('value="李明轩"', 'value="2001"', 'value="13607710009"'):
+        assert typed in page, typed
+    assert '<option value="学生会员" selected>' in page

@@ -17,10 +17,10 @@ from bot.pages import pages
 from bot.pages.auth import csrf_token
 from bot.pages.common import db, openid, redis_client, render, t
 from bot.validation import Invalid, normalise
-from handlers.members.signup import FORMS, KINDS, problem_text
+from handlers.members.signup import FLOW as SIGNUP, FORMS, KINDS, problem_text
 from storage.members import (create_application, find_member_by_openid, find_open_application,
                              find_unit_by_invite_code)
-from storage.state import drop_application_draft, load_application_draft, save_application_draft
+from storage.state import chat_flow, drop_application_draft, load_application_draft, save_application_draft
 
 DRAFT_SECONDS = 30 * 86400
 OPTIONAL = {"email", "gender", "title"}  # may be left empty (chat: "跳过")
@@ -108,9 +108,22 @@ def apply():
         return redirect(url_for("pages.centre"))
     if find_open_application(db(), me):
         return redirect(url_for("pages.centre"))
-    draft = load_application_draft(redis_client(), me) or {}
+    draft = load_application_draft(redis_client(), me) or _typed_in_chat(me)
     kind = request.args.get("kind") or draft.get("kind")
     return _page(kind if kind in KINDS else None, draft, {})
+
+
+def _typed_in_chat(me: str) -> dict:
+    """What the chat's application form holds so far, as the page's fields ({} without one): the page goes on
+    from there."""
+    flow = chat_flow(redis_client(), me)
+    if not flow or flow["name"] != SIGNUP or flow["data"].get("kind") not in KINDS:
+        return {}
+    kind, answers = flow["data"]["kind"], flow["data"].get("answers") or {}
+    categories = content.load_toml("membership.toml")["categories"]
+    shown = {f.step: categories.get(answers[f.column], answers[f.column]) if f.column == "category" else answers[f.column]
+             for f in FORMS[kind] if answers.get(f.column) is not None}
+    return {"kind": kind, **{step: str(value) for step, value in shown.items()}}
 
 
 @pages.post("/apply")
