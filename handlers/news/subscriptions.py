@@ -12,6 +12,7 @@ subscribe, but pushes go to active members only, so others are told.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from bot import content, delivery
 from bot.conversation import says_yes
@@ -25,14 +26,19 @@ from storage.members import find_member_by_openid
 from storage.news import subscribe, topics_of, unsubscribe
 
 
+@lru_cache(maxsize=1)
+def _topic_words() -> tuple[tuple[str, str], ...]:
+    """The router's topic words (content/intents.toml, read once a process) with their topics, longest first."""
+    return tuple(sorted(((word, code) for code, names in content.load_toml("intents.toml")["topics"].items()
+                         for word in names), key=lambda pair: len(pair[0]), reverse=True))
+
+
 def topics_in(text: str) -> list[str]:
     """Every topic a message names ("退订学科动态、行业动态、人才资讯" -> three), longest words first
     so that one word is not counted for two topics; the words are the router's (content/intents.toml)."""
     plain = normalize(text or "")
-    words = sorted(((word, code) for code, names in content.load_toml("intents.toml")["topics"].items()
-                    for word in names), key=lambda pair: len(pair[0]), reverse=True)
     found = []
-    for word, code in words:
+    for word, code in _topic_words():
         if word in plain:
             plain = plain.replace(word, " ")
             if code not in found:
