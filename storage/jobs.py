@@ -311,16 +311,26 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     """
     expression = match_expression(query)
     narrow, params = _narrowed(db, query, expression)
+    first, first_params = _stated_level_first(query)
     if not expression:
         sql = (f"select j.* from jobs j where {_VISIBLE}{narrow} "
-               "order by j.posted_on desc, j.id desc limit ? offset ?")
-        return all_rows(db, sql, [today, *params, limit, offset])
+               f"order by {first}j.posted_on desc, j.id desc limit ? offset ?")
+        return all_rows(db, sql, [today, *params, *first_params, limit, offset])
     weights = ", ".join(map(str, FTS_WEIGHTS.values()))
     sql = (f"with hits as (select rowid, bm25(jobs_fts, {weights}) as score from jobs_fts "
            "where jobs_fts match ? order by rowid desc limit ?) "
            f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE}{narrow} "
-           "order by hits.score, j.posted_on desc, j.id desc limit ? offset ?")
-    return all_rows(db, sql, [expression, RANKED_AT_MOST, today, *params, limit, offset])
+           f"order by {first}hits.score, j.posted_on desc, j.id desc limit ? offset ?")
+    return all_rows(db, sql, [expression, RANKED_AT_MOST, today, *params, *first_params, limit, offset])
+
+
+def _stated_level_first(query: JobQuery) -> tuple[str, list]:
+    """The ordering term that lists postings stating a level asked before those stating none
+    ("硕士" finds both: no requirement is open to a master too); '' when the query names no level."""
+    levels = [level for level in query.education if level != "不限"]
+    if not levels or "不限" not in query.education:
+        return "", []
+    return f"coalesce(j.education, '') in ({','.join('?' * len(levels))}) desc, ", levels
 
 
 def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:

@@ -440,3 +440,19 @@ def test_a_mobile_alone_right_after_one_said_who_one_is_binds_with_that_name(vis
     visitor.says("您好，我叫高志强，今年的会费标准是多少")
     reply = visitor.says("13598760002")
     assert "请输入您的姓名" not in reply and bound_name(db) == "高志强"
+
+
+# --- a job search naming one's degree: postings that require none are open to it too ---------------------------
+
+@pytest.mark.parametrize("said", ["新乡有没有硕士能投的岗位", "新乡本科的岗位有哪些"])
+def test_a_search_naming_a_degree_lists_postings_requiring_none_after_those_that_match(visitor, db, said):
+    from tests.job_board import post
+
+    post(db, "水质检测员", employer="新乡示范水务公司", city="新乡")
+    post(db, "工艺工程师", employer="新乡示范化工厂", city="新乡", education="硕士")
+    post(db, "设备技术员", employer="新乡示范机械厂", city="新乡", education="本科")
+    post(db, "实验室助理", employer="新乡示范研究所", city="新乡", education="博士")
+    reply = visitor.says(said)
+    matching = "工艺工程师" if "硕士" in said else "设备技术员"
+    assert matching in reply and "水质检测员" in reply and "实验室助理" not in reply
+    assert reply.index(matching) < reply.index("水质检测员")

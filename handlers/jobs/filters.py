@@ -5,8 +5,9 @@ in chemistry, paying 8,000 yuan a month or more: none of 硕士, 8k or 以上 is
 must contain. Read here from the member's own text (the router may have dropped or kept them):
 
 - pay: 8k以上, 8千以上, 月薪8000以上, 1万以上, 年薪20万以上 -> at least so much a month;
-- education: 硕士 (exactly), 硕士以上 / 硕士及以上 (or higher), 本科以下 (or lower, 不限 too),
-  学历不限; never the 博士 of 博士后, which is a kind of post;
+- education: 硕士 (exactly), 硕士以上 / 硕士及以上 (or higher), 本科以下 (or lower), 学历不限; a
+  posting that states no requirement is open to every level, so it is listed too (after those that
+  state the level: storage.jobs.search); never the 博士 of 博士后, which is a kind of post;
 - discipline: a name, an abbreviation (计科, 应化, AI, IT in capitals) or a typo of one (化雪 for 化学;
   水力 for 水利, a word of its own that sounds the same), per content/jobs.toml [disciplines] (the
   router reads the same table): listed postings must name every discipline asked in their discipline
@@ -162,10 +163,10 @@ def _education(plain: str) -> tuple[tuple[str, ...], str | None]:
                 continue
             after = plain[at + len(word):at + len(word) + 3]
             if after.startswith(("以上", "及以上", "或以上")):
-                return tuple(levels[index:]), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
+                return (*levels[index:], "不限"), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
             if after.startswith(("以下", "及以下")):
-                return ("不限", *levels[:index + 1]), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
-            return (level,), level
+                return (*levels[:index + 1], "不限"), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
+            return (level, "不限"), level
     return (), None
 
 
