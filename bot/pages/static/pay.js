@@ -10,6 +10,11 @@ function requestPayment() {
       window.location.href = button.dataset.standin;
       return;
     }
+    if (/MicroMessenger/i.test(navigator.userAgent)) {  // inside WeChat, its bridge not ready yet: pay once it is
+      button.disabled = true;
+      document.addEventListener("WeixinJSBridgeReady", requestPayment, { once: true });
+      return;
+    }
     document.getElementById("pay-outside").hidden = false;
     return;
   }
@@ -19,6 +24,10 @@ function requestPayment() {
   });
 }
 
+// The button comes disabled (pay.html) and is enabled here: a tap before this script ran is not lost
+// on a button that looks ready.
 document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("pay-confirm").addEventListener("click", requestPayment);
+  const button = document.getElementById("pay-confirm");
+  button.addEventListener("click", requestPayment);
+  button.disabled = false;
 });
