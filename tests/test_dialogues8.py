@@ -369,6 +369,17 @@ def test_a_mobile_given_wrong_at_registration_is_asked_for_and_corrected(visitor
     assert registration["mobile"] == "13966666666"
 
 
+def test_an_answer_that_is_no_mobile_asks_again_and_changes_nothing(visitor, db, gatherings):
+    _registered(db, "仪器操作沙龙")
+    visitor.says("报名的时候电话号码我打错了")
+    for typed in ("AND", "嗯嗯", "1390000"):
+        reply = visitor.says(typed)
+        assert "手机号" in reply and "仪器操作沙龙" in reply and "已把" not in reply, typed
+    [registration] = event_store.registrations_of(db, "o_visitor", TODAY.isoformat())
+    assert registration["mobile"] == "13700000321"
+    assert "139****6666" in visitor.says("13966666666")
+
+
 def test_a_name_given_wrong_with_the_right_one_is_corrected_at_once(visitor, db, gatherings):
     _registered(db, "仪器操作沙龙")
     assert "韩玫" in visitor.says("我报名时名字写错了 应该是韩玫")

@@ -1006,7 +1006,10 @@ def _tries_fix(ctx) -> bool:
 @step(SIGNUP, "fix", reads_only=True, prompt=lambda ctx: ctx.reply(f"events.fix.ask_{ctx.flow_data['field']}",
                                                                  title=ctx.flow_data["title"]), tries=_tries_fix)
 def fix_contact(ctx):
-    """The right mobile, name or unit for the registration being corrected."""
+    """The right mobile, name or unit for the registration being corrected; asked again, nothing changed, for
+    a message that gives none ("嗯嗯", a number short of a mobile)."""
+    if not _tries_fix(ctx):
+        return ctx.reply(f"events.fix.again_{ctx.flow_data['field']}", title=ctx.flow_data["title"])
     return _fixed(ctx)
 
 
