@@ -467,3 +467,17 @@ def test_a_search_naming_a_degree_lists_postings_requiring_none_after_those_that
     matching = "工艺工程师" if "硕士" in said else "设备技术员"
     assert matching in reply and "水质检测员" in reply and "实验室助理" not in reply
     assert reply.index(matching) < reply.index("水质检测员")
+
+
+# --- the event one registered for, asked about as "the one I registered for" -----------------------------------
+
+@pytest.mark.parametrize("said", ["我报的那个活动是哪天来着", "我参加的那个会是几号", "我报名的培训在哪里上课"])
+def test_asking_when_the_event_one_registered_for_is_shows_ones_registrations(visitor, db, gatherings, said):
+    from handlers.events.registration import register
+
+    event = event_store.list_events(db, {"from": TODAY.isoformat(), "word": "仪器操作沙龙"}, 0, 1)[0]
+    register(db, event["id"], "o_visitor", {"name": "韩梅", "mobile": "13700000321"}, TODAY.isoformat())
+    reply = visitor.says(said)
+    start = TODAY + timedelta(days=40)
+    assert "您报名的活动" in reply and "仪器操作沙龙" in reply and f"{start.month}月{start.day}日" in reply
+    assert "请回复数字" not in reply and "青年学者交流会" not in reply
