@@ -481,3 +481,16 @@ def test_asking_when_the_event_one_registered_for_is_shows_ones_registrations(vi
     start = TODAY + timedelta(days=40)
     assert "您报名的活动" in reply and "仪器操作沙龙" in reply and f"{start.month}月{start.day}日" in reply
     assert "请回复数字" not in reply and "青年学者交流会" not in reply
+
+
+# --- a place in the list said first, then 报名: signing up for that entry of the list last shown -------------
+
+@pytest.mark.parametrize("said", ["第二个报名", "第2个我要报名"])
+def test_the_second_of_another_citys_list_said_before_baoming_signs_up_for_it(visitor, db, gatherings, said):
+    _event(db, "实验记录规范培训", "培训", "新乡", 10, "免费")
+    visitor.says("开封最近有什么活动")
+    listed = visitor.says("那新乡的呢")
+    assert "实验记录规范培训" in listed and "仪器操作沙龙" not in listed
+    assert "生物医药前沿研讨会" in next(line for line in listed.splitlines() if line.startswith("2."))
+    reply = visitor.says(said)
+    assert "报名《生物医药前沿研讨会》" in reply and "姓名和手机号" in reply

@@ -45,6 +45,7 @@ _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
 _MOBILE_WORDS = re.compile(r"(?:不是|对|手机号?|电话|号码|手机号码|手机号错了|错了|应该是|改成|是)+")
 _LABELLED = re.compile(r"(?P<label>姓名|名字|工作单位|单位)\s*[:：]\s*(?P<value>[^，,;；。\s:：]+)")
 _WORDS_AND_NUMBER = re.compile(r"(\D*?)第?(\d{1,3})[个场项]?(?:活动|会)?")
+_PLACE_THEN_WORDS = re.compile(r"第(\d{1,3})[个场项]?(?:活动|会)?(\D+)")  # "第二个报名": 第 says it is a place
 
 
 def _today() -> str:
@@ -435,11 +436,12 @@ def _offer_number(ctx, number: int):
 
 
 def _sign_up_from_list(ctx):
-    """"报名" or "报这个" for the event last opened, "报名 2" or "报第二个" for the second in the
-    list; None for anything else."""
+    """"报名" or "报这个" for the event last opened, "报名 2", "报第二个" or "第二个报名" for the second in
+    the list; None for anything else ("2个报名" may be two people: the place after the words needs 第)."""
     plain = re.sub(r"(?:吧|呢|啊|哈|嘛)+$", "", re.sub(r"[\s\W_]+", "", paging.with_digits(ctx.text)))
-    found = _WORDS_AND_NUMBER.fullmatch(plain)
-    words, number = (found.group(1), int(found.group(2))) if found else (plain, None)
+    found, after = _WORDS_AND_NUMBER.fullmatch(plain), _PLACE_THEN_WORDS.fullmatch(plain)
+    words, number = ((found.group(1), int(found.group(2))) if found
+                     else (after.group(2), int(after.group(1))) if after else (plain, None))
     if not _signup_words(words):
         return _sign_up_by_name(ctx, plain)
     if number is not None:
