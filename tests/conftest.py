@@ -21,10 +21,13 @@ import redis
 from werkzeug.routing.rules import Rule
 from werkzeug.serving import make_server
 
+from bot.clock import use_society_zone
 from bot.config import load_config
 from storage.database import open_database
 from storage.redis_server import ensure_private_redis, stop_private_redis
 from storage.societies import DATABASE_FILE
+
+use_society_zone()  # as every process of the app does at start: dates a test module computes are the society's
 
 
 def _build_url_builders_once() -> None:
