@@ -118,8 +118,6 @@ def not_understood(ctx):
     # "签到码忘了", "能再加一个同事吗", "报名时手机号填错了"
     if mine is not None:
         return mine
-    if (ctx.flow is None or ctx.flow.get("paused")) and fees.asks_for_invoice(ctx.text):  # "发票" alone: how to ask
-        return fees.start_invoice(ctx)
     if ctx.flow is None and profile.gives_who_they_are(ctx):  # "13525670011", "张伟 13607710003": binding
         return profile.start_binding(ctx)
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
@@ -130,6 +128,8 @@ def not_understood(ctx):
     answered = common_question(ctx.text)
     if answered is not None:  # "发票开好了吗", "帮我续一年": its answer, not the menu
         return Reply(text=answered)
+    if (ctx.flow is None or ctx.flow.get("paused")) and fees.asks_for_invoice(ctx.text):  # "发票" alone: how to ask
+        return fees.start_invoice(ctx)
     if ctx.flow is not None and ctx.flow.get("paused"):  # a question mid-form: short, the reminder follows
         return ctx.reply("unknown.in_form")
     if asks_something(ctx.text):  # "停车方便不", "宽限期过了会咋样": said plainly not known here, and whom to ask
