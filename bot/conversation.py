@@ -498,8 +498,8 @@ def _on_message(ctx: Context) -> Reply:
         ctx.end_flow()  # a list being browsed is simply left behind
         if ctx.flow is not None and is_one_of(ctx.text, "resume_words"):
             return _resume(ctx)  # "刚才说到哪了" (which the router may guess a cancel): the form's question
-        if ctx.flow is not None and ctx.intent.name == "cancel":
-            return _offer_to_resume(ctx)  # the form the list kept waiting: go on with it, or cancel it?
+        if ctx.flow is not None and ctx.intent.name == "cancel":  # the form the list kept waiting: drop it too?
+            return _offer_to_resume(ctx, "flow.cancel_which")
         return answer_intent(ctx)
     step_now = _step_of(flow)
     if is_one_of(ctx.text, "back_words"):
@@ -680,12 +680,12 @@ def _resume(ctx: Context) -> Reply:
     return ask_again(ctx)
 
 
-def _offer_to_resume(ctx: Context) -> Reply:
+def _offer_to_resume(ctx: Context, key: str = "flow.resume_offer") -> Reply:
     """Ask whether to go on with a paused flow or drop it; the offer is itself the reminder."""
     ctx.flow["paused"] = True
     ctx.flow_changed = True
     ctx.remind_of = None
-    return ctx.reply("flow.resume_offer", flow=flow_title(ctx.flow))
+    return ctx.reply(key, flow=flow_title(ctx.flow))
 
 
 def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str, ...] = ()) -> bool:

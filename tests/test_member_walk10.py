@@ -241,3 +241,29 @@ def test_invoice_alone_beside_a_paused_form_starts_the_invoice_request(member):
     member.says("李四")
     member.says("最近有什么活动")  # the binding waits
     assert "抬头" in member.says("发票")
+
+
+def test_cancel_under_a_list_shown_beside_a_form_says_what_it_closed_and_what_is_left(member, db):
+    _annual_meeting(db)
+    member.says("绑定")
+    member.says("王建国")
+    member.says("最近有什么活动")  # the binding waits under the list
+    reply = member.says("取消")
+    assert "列表已关上" in reply and "“会员信息”还没有完成" in reply and "您上次的" not in reply
+    assert reply.count("取消") == 1  # not 回复“继续”…回复“取消”放弃 as if nothing had been said
+    assert member.says("取消").startswith("已取消“会员信息”")
+    assert "还没有完成" not in member.says("会费")
+
+
+def test_a_reply_that_is_no_mobile_at_the_registration_correction_asks_again_and_keeps_the_registration(member, db):
+    from storage import events as event_store
+
+    add_member(db, "HNKX201000001", "王建国", "13607710001", f"{TODAY.year}-12-31", openid="o_walk")
+    _annual_meeting(db)
+    member.says("我要报名学术年会")
+    assert "报名成功" in member.says("确认")
+    member.says("我报名时候手机号填错了")
+    reply = member.says("AND")
+    assert "手机号" in reply and "出错" not in reply and "小差" not in reply
+    [registration] = event_store.registrations_of(db, "o_walk", TODAY.isoformat())
+    assert registration["mobile"] == "13607710001"
