@@ -207,8 +207,10 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
         words = content.text("jobs.joiner_or").join(content.text("jobs.mark", word=word) for word in group)
         parts.append(content.text("jobs.what.either", words=words))
     narrowed = []
-    if filters and filters.education_text:
-        narrowed.append(content.text("jobs.what.education", education=filters.education_text))
+    if filters and filters.education_text:  # a level named lists postings open to any level too (filters.py)
+        levels = [level for level in filters.education if level != "不限"]
+        key = "jobs.what.education_or_any" if levels and "不限" in filters.education else "jobs.what.education"
+        narrowed.append(content.text(key, education=filters.education_text))
     if filters and filters.min_salary:
         narrowed.append(content.text("jobs.what.salary", salary=filters.min_salary))
     if narrowed:
