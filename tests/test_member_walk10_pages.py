@@ -102,3 +102,13 @@ def test_the_application_page_starts_from_what_the_chat_form_already_has(app, cl
     for typed in ('value="李明轩"', 'value="2001"', 'value="13607710009"'):
         assert typed in page, typed
     assert '<option value="学生会员" selected>' in page
+
+
+def test_the_member_centre_names_who_each_registration_is_for(client, fake_wechat, db, meeting):
+    from handlers.events.registration import register
+    from datetime import date as day
+
+    register(db, meeting["id"], "o_contact", {"name": "刘芳", "mobile": "13607710004"}, day.today().isoformat())
+    sign_in(client, fake_wechat, "o_contact", "/m/")
+    page = client.get("/m/").get_data(as_text=True)
+    assert "参加人 刘芳" in page

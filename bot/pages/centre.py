@@ -64,7 +64,7 @@ def _application_view(application: dict | None) -> dict | None:
 def _registration_view(row: dict) -> dict:
     seated = row["status"] == "registered"
     return {"title": row["title"], "event_no": row["event_no"], "starts_on": row["starts_on"], "ends_on": row["ends_on"],
-            "place": row["place"] or "", "status": t(f"registration.{row['status']}"),
+            "place": row["place"] or "", "status": t(f"registration.{row['status']}"), "name": row.get("name") or "",
             "checkin_code": row["checkin_code"] if seated else "",
             "checkin_qr": check_in.qr_data_uri(row["event_no"], row["checkin_code"]) if seated else "",
             "checked_in": bool(row.get("checked_in_at"))}
