@@ -25,6 +25,7 @@ from pathlib import Path
 
 HEADER_SEARCH_ROWS = 20  # the header is somewhere near the top, under titles and remarks
 MIN_HEADER_MATCHES = 2
+MIN_RESTART_MATCHES = 3  # a header again under the table: a record holds two words like 单位 and 收入 at most
 NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人",
                 "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页",
                 "借方笔数", "贷方笔数", "总笔数", "总交易", "打印时间", "打印日期",
@@ -63,6 +64,7 @@ class Sheet:
     shifted: list[int] = field(default_factory=list)  # rows read one column to the left (see `anchor`)
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> a cell's fill, ARGB
     sections: list[tuple[int, str]] = field(default_factory=list)  # (row, text) of a heading row: 一、理事单位
+    new_header: int | None = None  # the row of this part's header when it is a header again under another table
 
     def section_of(self, row: int) -> str | None:
         """The text of the last heading row above `row` (the rows under 二、理事单位 are its units)."""
@@ -101,7 +103,7 @@ def read_tables(path: Path | str, aliases: dict[str, list[str]],
         except SheetError:
             continue
         if any(not is_blank(v) for row in grid[found[0][-1]:] for v in row):
-            sheets.append(_table(grid, name, found, gather, anchor, others))
+            sheets.extend(_parts(grid, name, found, index, gather, anchor, others))
     sheets = [sheet for sheet in sheets if sheet.rows]
     if sheets:
         return sheets
@@ -109,8 +111,45 @@ def read_tables(path: Path | str, aliases: dict[str, list[str]],
     return [_table(grid, name, found, gather, anchor, others)]
 
 
+def _parts(grid: list[list], name: str | None, found, index: dict[str, str], gather, anchor: str | None,
+           others: str | None) -> list[Sheet]:
+    """The table, or one table per header when a header row comes again further down with the rows under
+    it in its own columns (a roster stitched from the branches' lists, each under its own header): each
+    part is read by its own header, keeps the sheet's titles and headings, and says where it starts."""
+    parts: list[Sheet] = []
+    while True:
+        end, again = _header_again(grid, index, found[0])
+        part = _table(grid, name, found, gather, anchor, others, end, again)
+        if parts:
+            part.titles, part.sections = parts[0].titles, [*parts[-1].sections, *part.sections]
+            part.new_header = found[0][0]
+        parts.append(part)
+        if end is None:
+            return parts
+        found = _find_header(grid, index, anchor, at=end)
+
+
+def _header_again(grid: list[list], index: dict[str, str], header_rows: list[int]) -> tuple[int | None, set[int]]:
+    """Under a header: the row (index) of the first header naming other columns or other places, None
+    when none does; and the rows above it repeating the header (a bank's page 2), which are no records."""
+    header = [_matches(grid[row - 1], index) for row in header_rows]
+    again = set()
+    for at in range(header_rows[-1], len(grid)):
+        if _is_header_row(grid[at], index):
+            if _matches(grid[at], index) not in header:
+                return at, again
+            again.add(at)
+    return None, again
+
+
+def _is_header_row(row: list, index: dict[str, str]) -> bool:
+    """A row under the table that is a header again: most of its cells, and at least three, name columns."""
+    named = len(_matches(row, index))
+    return named >= MIN_RESTART_MATCHES and named * 2 > sum(not is_blank(v) for v in row)
+
+
 def _table(grid: list[list], name: str | None, found, gather, anchor: str | None,
-           others: str | None = None) -> Sheet:
+           others: str | None = None, end: int | None = None, again: set[int] = frozenset()) -> Sheet:
     header_at, columns, ignored = found
     gathered = {key: _gathered(key, words, columns, ignored) for key, words in (gather or {}).items()}
     taken = {column.index for found in gathered.values() for column in found}
@@ -120,8 +159,10 @@ def _table(grid: list[list], name: str | None, found, gather, anchor: str | None
     sheet = Sheet(columns=columns, rows=[], header_rows=header_at, ignored=ignored, gathered=gathered,
                   titles=[t for t in titles if t], name=name, fills=getattr(grid, "fills", {}))
     width = max(column.index for column in [*columns.values(), *ignored]) + 1
-    for index in range(header_at[-1], len(grid)):
+    for index in range(header_at[-1], len(grid) if end is None else end):
         row = grid[index]
+        if index in again:
+            continue  # the header once more, over a printed page
         if anchor in columns and _shifted(row, columns[anchor].index, width):
             row = row[:columns[anchor].index] + row[columns[anchor].index + 1:] + [None]
             sheet.shifted.append(index + 1)
@@ -391,7 +432,7 @@ def _matches(row: list, index: dict[str, str]) -> dict[int, str]:
     return found
 
 
-def _find_header(grid: list[list], index: dict[str, str], anchor: str | None = None):
+def _find_header(grid: list[list], index: dict[str, str], anchor: str | None = None, at: int | None = None):
     """The row naming most known columns, plus the rows of a header two rows deep.
 
     A column without a header that holds something on a record (not a note under the table, nor a
@@ -399,11 +440,16 @@ def _find_header(grid: list[list], index: dict[str, str], anchor: str | None = N
     A two-row header ("联系方式" merged over "手机 | 邮箱", the other header cells
     merged down over both rows) names some columns in its second row only. The
     header found is reported by all its rows, and data starts under the last.
+    `at`: the header's row (index) when known: a header again under another table, whose records
+    run to the next such header.
     """
     from openpyxl.utils import get_column_letter
 
     candidates = range(min(len(grid), HEADER_SEARCH_ROWS))
-    best = max(candidates, key=lambda i: (len(_matches(grid[i], index)), -i), default=None)
+    best = at if at is not None else max(candidates, key=lambda i: (len(_matches(grid[i], index)), -i), default=None)
+    if at is None and best is not None:  # a section's header naming more columns than the first one, over records
+        best = next((i for i in range(best) if _is_header_row(grid[i], index) and _records_between(grid, index, i, best)),
+                    best)
     found = _matches(grid[best], index) if best is not None else {}
     if len(found) < MIN_HEADER_MATCHES:
         raise SheetError("no_header")
@@ -440,12 +486,20 @@ def _find_header(grid: list[list], index: dict[str, str], anchor: str | None = N
             ignored.append(Column("", str(value), get_column_letter(position + 1), position))
     named = set(found) | {column.index for column in ignored}
     width = max(named) + 1
-    records = [row for row in grid[header_rows[-1]:] if any(not is_blank(v) for v in row) and not _is_note(row)
+    end, again = _header_again(grid, index, header_rows)
+    records = [row for at, row in enumerate(grid[:end]) if at >= header_rows[-1] and at not in again
+               and any(not is_blank(v) for v in row) and not _is_note(row)
                and not (anchor in columns and _shifted(row, columns[anchor].index, width))]
     for position in range(max((len(row) for row in grid), default=0)):
         if position not in named and any(position < len(row) and not is_blank(row[position]) for row in records):
             ignored.append(Column("", "", get_column_letter(position + 1), position))  # remarks under no header
     return header_rows, columns, sorted(ignored, key=lambda column: column.index)
+
+
+def _records_between(grid: list[list], index: dict[str, str], first: int, last: int) -> bool:
+    """Whether rows between two headers hold records: neither blank, nor a note, nor a header row."""
+    return any(any(not is_blank(v) for v in row) and not _is_note(row) and not _is_header_row(row, index)
+               and len([v for v in row if not is_blank(v)]) > 1 for row in grid[first + 1:last])
 
 
 def _group_positions(grid: list[list], at: int) -> set[int]:

@@ -383,6 +383,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "remark_columns": [column_label(c) for c in kept],
         "fellow_cap": records.fellow_cap(db) if _lists_fellows(plan) else None,
         "sheet": sheet.name,
+        "new_header": sheet.new_header,
         "records_as_of": roster.records_as_of(sheet),
     })
 
@@ -437,13 +438,19 @@ def workbook_report(reports: list[dict]) -> dict:
     return merged
 
 
+def _part_heading(report: dict) -> tuple[str, str]:
+    """The line over a sheet's report in a workbook's: its name, or where a header came again in it."""
+    if report["new_header"]:
+        return "notices_title", say("cli_roster.new_header", row=report["new_header"])
+    return "notices_title", say("cli_roster.sheet_heading", sheet=report["sheet"])
+
+
 def report_lines(report: dict) -> list[tuple[str, str]]:
     """The report as (kind, sentence) lines, kind one of read, note, problems_title, problem,
     updated, summary, done, warning: the command prints them, the console lays them out."""
     if report.get("sheets"):
         return [line for sheet in report["sheets"]
-                for line in [("notices_title", say("cli_roster.sheet_heading", sheet=sheet["sheet"])),
-                             *report_lines(sheet)]]
+                for line in [_part_heading(sheet), *report_lines(sheet)]]
     d = report
     lines = sheet_lines(d, header_text(d["header_rows"]))
     if d.get("remark_columns"):
