@@ -191,6 +191,19 @@ def test_an_item_not_yet_due_is_not_sent(env, members, tmp_path):
     assert "还没到" in result.output
 
 
+def test_an_item_withdrawn_in_the_console_is_not_sent(env, members):
+    """The console says a withdrawn item 不能再发送 and refuses its 发送; `news send` (and publish --send of its
+    file) pushed it to every member, who then found nothing to open."""
+    from storage.news import WITHDRAWN, withdraw_item
+
+    run(env, "publish", RESOLUTION)
+    withdraw_item(members, find_item(members, RESOLUTION.stem)["id"])
+    assert "撤回" in run(env, "send", RESOLUTION.stem, ok=False).output
+    assert "不能推送" in run(env, "publish", RESOLUTION, "--send", ok=False).output
+    assert find_item(members, RESOLUTION.stem)["status"] == WITHDRAWN
+    assert run_json(env, "status", RESOLUTION.stem)["counts"]["total"] == 0
+
+
 def test_publish_and_send_in_one_go(env, members):
     [published] = run_json(env, "publish", RESOLUTION, "--send")
     assert published["outcome"] == "created" and published["queued"] == 5

@@ -23,7 +23,8 @@ from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED, UNCERTAIN
-from storage.news import PUBLISHED, find_item, latest_items, missing_units, recipients, save_item, stored_item_nos
+from storage.news import (PUBLISHED, WITHDRAWN, find_item, latest_items, missing_units, recipients, save_item,
+                          stored_item_nos)
 from storage.state import connect_redis
 
 _help = help_texts("news_cli")
@@ -182,7 +183,10 @@ def send(item, wait, timeout):
 
 
 def _enqueue(db, item: dict) -> dict:
-    """Hand the recipients to the delivery, with a progress bar (on stderr) as it queues the work."""
+    """Hand the recipients to the delivery, with a progress bar (on stderr) as it queues the work. A
+    withdrawn item is not sent (the console refuses it too): members can no longer open it."""
+    if item["status"] == WITHDRAWN:
+        raise click.ClickException(_text("is_withdrawn", **shown(item)))
     if item["publish_at"] > now_iso():
         raise click.ClickException(_text("not_yet", **shown(item)))
     people = recipients(db, item)
