@@ -281,12 +281,23 @@ def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
 
 def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
     """Put every failed notice (or the one of `key`) back in the queue; returns them (key, openid, kind,
-    text) to be sent."""
+    text) to be sent, with the failure they had (errcode, errmsg) for notices_not_requeued."""
+    failed = "status = 'failed' and (? is null or key = ?)"
     with transaction(db):
-        return [dict(row) for row in db.query(
-            "update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
-            "where status = 'failed' and (? is null or key = ?) returning key, openid, kind, text",
-            [now_iso(), key, key])]
+        notices = [dict(row) for row in db.query(
+            f"select key, openid, kind, text, errcode, errmsg from notices where {failed}", [key, key])]
+        db.execute(f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, "
+                   f"updated_at = ? where {failed}", [now_iso(), key, key])
+    return notices
+
+
+def notices_not_requeued(db: sqlite_utils.Database, notices: list[dict]) -> None:
+    """Notices requeue_failed_notices put back that no queue took (Redis away): failed again, with the
+    failure they had, so they are listed and tried again rather than left queued in no queue."""
+    with transaction(db):
+        for notice in notices:
+            db.execute("update notices set status = 'failed', errcode = ?, errmsg = ? "
+                       "where key = ? and status = 'queued'", [notice["errcode"], notice["errmsg"], notice["key"]])
 
 
 def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:

@@ -340,6 +340,37 @@ def test_a_reminder_whose_notice_failed_is_sent_again_by_the_next_run_not_counte
     assert reminders.queue_reminders(db, redis_client, date(2025, 12, 3))["already_sent"] == 1  # queued now
 
 
+def test_a_failed_reminder_whose_retry_finds_redis_down_is_tried_again_later(db, redis_client, monkeypatch):
+    """The retry marked the notice queued before Redis took it: with Redis down it stayed queued in the store
+    and in no queue, so every later run counted it 之前已提醒过 and the dashboard no longer listed it failed."""
+    from rq import Queue
+
+    from bot import delivery
+    from bot.outbound import QUEUE_NAME
+    from storage import deliveries as ledger
+
+    add_member(db, "HNKX202500001", paid_through="2025-12-31", openid="o_zhang")
+    reminders.queue_reminders(db, redis_client, date(2025, 12, 1))
+    [job] = Queue(QUEUE_NAME, connection=redis_client).jobs
+    key, openid, text, kind = job.args
+    Queue(QUEUE_NAME, connection=redis_client).empty()
+    ledger.claim_notice(db, key, openid, kind, text, "w", set())
+    ledger.begin_sending(db, ledger.notice_row(key), "w", "customer_service")
+    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError")
+
+    def redis_down(*args, **kwargs):
+        raise redis.ConnectionError("down")
+
+    monkeypatch.setattr(delivery, "enqueue", redis_down)
+    with pytest.raises(redis.ConnectionError):
+        reminders.queue_reminders(db, redis_client, date(2025, 12, 2))
+    monkeypatch.undo()
+    assert [n["key"] for n in delivery.failed_notices(db)] == [key]  # still listed, with WeChat's answer
+    assert delivery.failed_notices(db)[0]["errmsg"] == "ConnectionError"
+    assert reminders.queue_reminders(db, redis_client, date(2025, 12, 3))["queued"] == 1
+    assert [j.args[0] for j in Queue(QUEUE_NAME, connection=redis_client).jobs] == [key]
+
+
 def test_a_sheet_without_an_amount_column_is_refused(env, tmp_path):
     path = tmp_path / "names.csv"
     path.write_text("缴费日期,会员编号,姓名\n2026-04-01,HNKX202500001,张三\n", encoding="utf-8")

@@ -119,9 +119,13 @@ def retry_failed_notices(db, r: redis.Redis, key: str | None = None) -> int:
     """Queue every failed notice (or the one of `key`, if it failed) again, each under its own key (sent
     at most once); returns how many."""
     notices = ledger.requeue_failed_notices(db, key)
-    for notice in notices:
-        enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
-                at_front=True, urgent=True)
+    for done, notice in enumerate(notices):
+        try:
+            enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
+                    at_front=True, urgent=True)
+        except redis.RedisError:  # the rest are in no queue: failed again, still listed, tried again later
+            ledger.notices_not_requeued(db, notices[done:])
+            raise
     return len(notices)
 
 
