@@ -63,6 +63,22 @@ def test_an_event_already_held_is_said_to_be_over_before_what_is_ahead(visitor, 
     assert reply.startswith("《冬季安全生产讲座》已于") and "报名已经结束" in reply and "生物医药前沿研讨会" in reply
 
 
+def test_an_event_held_in_the_last_year_is_said_to_be_over_on_29_february_too(visitor, db, monkeypatch):
+    import handlers.events.chat as chat
+
+    class LeapDay(date):
+        @classmethod
+        def today(cls):
+            return cls(2028, 2, 29)
+
+    monkeypatch.setattr(chat, "date", LeapDay)  # a year before 29 February is no date of its own
+    event_store.save_events(db, [({"society": "示范科技学会", "title": "冬季安全生产讲座", "type": "讲座",
+                                   "starts_on": "2027-12-10", "ends_on": "2027-12-10", "place": "新乡", "capacity": 50,
+                                   "fee": "免费"}, "test")], [], actor="test")
+    reply = visitor.says("冬季安全生产讲座还能报名吗")
+    assert reply.startswith("《冬季安全生产讲座》已于") and "报名已经结束" in reply
+
+
 def test_asking_for_free_events_lists_only_those_that_cost_nothing(visitor, gatherings):
     reply = visitor.says("有没有不要钱的学术会议")
     assert "生物医药前沿研讨会" in reply and "青年学者交流会" not in reply

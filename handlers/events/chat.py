@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from bot import content, offers, paging
 from handlers.awards import calls
@@ -231,8 +231,7 @@ def _missing(ctx, ahead, listing: paging.Listing = LISTING):
 
 def _events_past(ctx) -> list[dict]:
     """The events of the last year already over, latest first: what a member may still ask about."""
-    today = date.today()
-    since = today.replace(year=today.year - 1).isoformat()
+    since = (date.today() - timedelta(days=365)).isoformat()  # not replace(year=…): no 29 February a year before
     return list(reversed(list_events(ctx.db, {"from": since, "to": _yesterday()}, 0, 200)))
 
 
