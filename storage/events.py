@@ -204,6 +204,10 @@ def _fill_seats(db: sqlite_utils.Database, event_id: int) -> list[dict]:
         "returning *", [now_iso(), event_id, -1 if free is None else max(free, 0)])]
 
 
+def find_registration(db: sqlite_utils.Database, registration_id: int) -> dict | None:
+    return first_of(db["registrations"].rows_where("id = ?", [registration_id], limit=1))
+
+
 def correct_registration(db: sqlite_utils.Database, registration_id: int, fields: dict) -> dict:
     """Change the contact a registration was made with (its mobile, name or unit), as its member corrects it."""
     with transaction(db):

@@ -32,9 +32,9 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, mobile_in, name_in,
                             normalise, tries_value, unit_in)
-from handlers.events.registration import register
+from handlers.events.registration import correct, register
 from storage.events import (
-    REGISTERED, cancel_registration, correct_registration, event_places, find_event, is_full, last_contact,
+    REGISTERED, cancel_registration, event_places, find_event, is_full, last_contact,
     last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
@@ -978,23 +978,35 @@ def fix_if_asked(ctx):
 
 
 def _fix_value(ctx) -> str | None:
-    """The right value the message gives for the field being corrected, or None."""
+    """The right value the message gives for the field being corrected, or None: never the sentence that says
+    the mistake ("名字写错了"), nor what is said it is not ("是韩玫不是韩梅": 韩玫), nor a name of no name's
+    shape ("嗯嗯")."""
     field, text = ctx.flow_data["field"], _FIX_LEAD.sub("", normalise(ctx.text))
     if field == "mobile":
         return mobile_in(text)
+    text = _NOT_THIS.split(text, maxsplit=1)[0]
+    if not text.strip() or guide.mentions(text, "fix_words") or guide.mentions(text, "registration_words"):
+        return None
     try:
-        return name_in(text) if field == "name" else (unit_in(text) or None)
+        value = name_in(text) if field == "name" else (unit_in(text) or None)
     except Invalid:
         return None
+    return value if field != "name" or tries_value("name", value) or _LATIN_NAME.fullmatch(value) else None
 
 
 _FIX_LEAD = re.compile(r"^.*?(?:应该是|应该为|正确的是|改成|改为|换成|是)")
+_NOT_THIS = re.compile(r"[\s,，]*(?:而)?不是")
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
 
 
 def _fixed(ctx):
     field, value = ctx.flow_data["field"], _fix_value(ctx)
-    correct_registration(ctx.db, ctx.flow_data["registration"], {field: value})
     title = ctx.flow_data["title"]
+    try:
+        correct(ctx.db, ctx.flow_data["registration"], {field: value})
+    except Refused as refused:  # "正确的是139…" of a mobile registered for the event already
+        _end_signup(ctx)
+        return ctx.reply(f"events.refused.{refused.reason}", **refused.facts)
     _end_signup(ctx)
     return ctx.reply("events.fix.done", title=title, field=content.text(f"events.fix.fields.{field}"),
                      value=mask_mobile(value) if field == "mobile" else value)

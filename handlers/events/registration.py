@@ -37,3 +37,16 @@ def register(db: sqlite_utils.Database, event_key: str | int, openid: str, perso
         return store.insert_registration(db, event["id"], openid, person,
                                          store.WAITLISTED if store.is_full(event) else store.REGISTERED,
                                          content.load_toml("events.toml")["checkin_code_digits"])
+
+
+def correct(db: sqlite_utils.Database, registration_id: int, fields: dict) -> dict:
+    """Change the contact a registration was made with, as its member corrects it (its mobile, name or unit).
+    Refused: mobile_taken, a new mobile another live registration for the event holds, as `register` refuses it."""
+    with transaction(db):
+        registration = store.find_registration(db, registration_id)
+        mobile = fields.get("mobile")
+        taken = store.live_registration_by_mobile(db, registration["event_id"], mobile) if mobile else None
+        if taken is not None and taken["id"] != registration_id:
+            raise Refused("mobile_taken", title=store.find_event(db, registration["event_id"])["title"],
+                          mobile=mask_mobile(mobile))
+        return store.correct_registration(db, registration_id, fields)
