@@ -566,11 +566,14 @@ def _two_requests(ctx: Context) -> Reply | None:
             intent.name in words["not_one_of_two"] or intent.confidence < words["other_request_confidence"]
             for intent in intents):
         return None
-    replies = []
+    replies, form = [], None
     for part, intent in zip(parts, intents):
-        ctx.intent, ctx.answer_override = intent, part.strip()
-        replies.append(answer_intent(ctx))
-    ctx.answer_override = None
+        with ctx.read_as(intent, part.strip()):
+            replies.append(answer_intent(ctx))
+        if form is None and ctx.flow is not None and not ctx.flow.get("paused") and not _step_of(ctx.flow).lapses:
+            form = ctx.flow  # "我要报名…，顺便查查…招聘": the registration asks for the contact in this reply
+    if form is not None and ctx.flow is not form and (ctx.flow is None or _step_of(ctx.flow).lapses):
+        ctx.flow, ctx.flow_changed = form, True  # its question was asked: the next message answers it, not a list
     said = [reply.text for reply in replies if reply.text]
     return Reply(text="\n\n".join(said)) if len(said) == 2 else replies[-1]
 

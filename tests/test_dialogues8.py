@@ -437,6 +437,13 @@ def test_two_requests_joined_by_shunbian_are_both_answered(visitor, gatherings, 
     assert "生物医药前沿研讨会" in reply and "电网调度员" in reply
 
 
+def test_a_registration_asked_with_a_search_still_takes_the_contact_next(visitor, db, gatherings, postings):
+    reply = visitor.says("我要报名仪器操作沙龙，顺便查查有没有电气方面的工作")
+    assert "姓名和手机号" in reply and "电网调度员" in reply
+    reply = visitor.says("孙平 13955556666")
+    assert "请确认报名" in reply and "仪器操作沙龙" in reply and "孙平" in reply
+
+
 def test_an_unsubscribe_and_a_reading_in_one_message_are_both_done(visitor, db):
     from storage.news import save_item
 
