@@ -503,6 +503,14 @@ def test_a_mobile_alone_right_after_one_said_who_one_is_binds_with_that_name(vis
     assert "请输入您的姓名" not in reply and bound_name(db) == "高志强"
 
 
+def test_a_mobile_alone_after_a_colleague_was_named_asks_ones_own_name(visitor, db, roster):
+    visitor.says("帮我同事报个名 他叫李秀兰")
+    reply = visitor.says("13598760002")
+    assert "对不上" not in reply and "姓名" in reply
+    visitor.says("高志强")
+    assert bound_name(db) == "高志强"
+
+
 # --- a job search naming one's degree: postings that require none are open to it too ---------------------------
 
 @pytest.mark.parametrize("said", ["新乡有没有硕士能投的岗位", "新乡本科的岗位有哪些"])

@@ -190,7 +190,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     if mobile and _said_name(rest):
         return answer_binding(ctx)
     if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: with the name said just before, else asked for
-        named = _introduced(clarify.said_before(ctx, _NAME_SAID_BEFORE_SECONDS))
+        named = _introduced(clarify.said_before(ctx, _NAME_SAID_BEFORE_SECONDS), own=True)
         if named:  # "我是王建华，资深会员，想问问…", then the mobile
             ctx.goto("bind_mobile", name=named)
             return _check_mobile(ctx, mobile)
@@ -204,6 +204,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
 
 _NAME_SAID_BEFORE_SECONDS = 300  # a name said this soon before a mobile alone is the name it binds with
 _NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
+_OWN_NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|我叫|我是|俺叫|俺是|本人)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
 _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
 
@@ -246,10 +247,15 @@ def _said_name(text: str) -> str | None:
     return names[-1] if names else None
 
 
-def _introduced(text: str) -> str | None:
+def _introduced(text: str, own: bool = False) -> str | None:
     """The name a member gives with 我是 / 我叫 / 名字是 in a request about something else ("会费交了没有啊
-    我是刘建国"), when it has a name's shape; None otherwise ("我单位换了，现在在河南大学" names no one)."""
-    found = _NAME_SAID.search(normalise(text).replace(" ", ""))
+    我是刘建国"), when it has a name's shape; None otherwise ("我单位换了，现在在河南大学" names no one).
+    `own`: only a name the member says is their own, in a message about no one else ("帮我同事报个名 他叫李秀兰"
+    names the colleague: a mobile sent after it is the member's, with their name still to ask)."""
+    plain = normalise(text).replace(" ", "")
+    if own and any(word in plain for word in content.load_toml("events.toml")["chat"]["for_others_words"]):
+        return None
+    found = (_OWN_NAME_SAID if own else _NAME_SAID).search(plain)
     name = found.group(2) if found else ""
     return _without_title(name) if name and _is_plain_name(name) and tries_value("name", name) else None
 
