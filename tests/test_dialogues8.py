@@ -57,6 +57,12 @@ def test_signing_up_in_the_first_clause_after_an_event_was_opened_is_for_that_ev
 
 
 
+def test_signing_up_in_the_first_clause_naming_another_event_after_it_is_for_that_one(visitor, gatherings):
+    visitor.says("青年学者交流会在哪开")
+    reply = visitor.says("报名，仪器操作沙龙")
+    assert "仪器操作沙龙" in reply and "青年学者交流会" not in reply
+
+
 def test_an_event_already_held_is_said_to_be_over_before_what_is_ahead(visitor, db, gatherings):
     _event(db, "冬季安全生产讲座", "讲座", "新乡", -20, "免费")
     reply = visitor.says("冬季安全生产讲座还能报名吗")

@@ -352,8 +352,9 @@ def _sign_up_first(ctx):
     first = first_clause(ctx.text)
     if ctx.flow_data.get("current") is None or first == ctx.text.strip() or not _signup_words(first):
         return None
-    event = find_event(ctx.db, ctx.flow_data["current"])  # "报这个，赵小明，河南师范大学，152…": with the contact
-    return _offer(ctx, event, given=_contact_with_request(ctx.text, event, ""))
+    named = guide.titled(_events_ahead(ctx)(), ctx.text[len(first):])  # "报名，仪器操作沙龙": that one, not the one opened
+    event = named[0] if named else find_event(ctx.db, ctx.flow_data["current"])  # "报这个，赵小明，河南师范大学，152…"
+    return _offer(ctx, event, given=_contact_with_request(ctx.text, event, named[1] if named else ""))
 
 
 def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
