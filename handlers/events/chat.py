@@ -975,7 +975,8 @@ def fix_if_asked(ctx):
     if len(registrations) > 1:
         return _show_mine(ctx).with_note(content.text("events.fix.which", **content.society()["secretariat"]))
     ctx.start_flow(SIGNUP, "fix", registration=registrations[0]["id"], field=field, title=registrations[0]["title"])
-    return _fixed(ctx) if _fix_value(ctx) else ctx.reply(f"events.fix.ask_{field}", title=registrations[0]["title"])
+    value = _fix_value(ctx)
+    return _fixed(ctx, value) if value else ctx.reply(f"events.fix.ask_{field}", title=registrations[0]["title"])
 
 
 def _fix_value(ctx) -> str | None:
@@ -1000,8 +1001,9 @@ _NOT_THIS = re.compile(r"[\s,，]*(?:而)?不是")
 _LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z .'-]*")
 
 
-def _fixed(ctx):
-    field, value = ctx.flow_data["field"], _fix_value(ctx)
+def _fixed(ctx, value: str):
+    """The registration corrected to `value`, the flow ended, and what was done said."""
+    field = ctx.flow_data["field"]
     title = ctx.flow_data["title"]
     try:
         correct(ctx.db, ctx.flow_data["registration"], {field: value})
@@ -1022,9 +1024,10 @@ def _tries_fix(ctx) -> bool:
 def fix_contact(ctx):
     """The right mobile, name or unit for the registration being corrected; asked again, nothing changed, for
     a message that gives none ("嗯嗯", a number short of a mobile)."""
-    if not _tries_fix(ctx):
+    value = _fix_value(ctx)
+    if value is None:
         return ctx.reply(f"events.fix.again_{ctx.flow_data['field']}", title=ctx.flow_data["title"])
-    return _fixed(ctx)
+    return _fixed(ctx, value)
 
 
 # --- my registrations and cancelling ---------------------------------------------------------------
