@@ -100,7 +100,6 @@ def test_a_place_corrected_in_the_same_message_takes_the_second(visitor, events)
     assert "基金申请书写作培训" in reply and NOT_UNDERSTOOD not in reply
 
 
-
 # --- "wait a moment" ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("said", ["等一下", "等下", "稍等 我找一下"])

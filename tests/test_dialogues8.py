@@ -43,7 +43,6 @@ def test_an_event_named_right_after_another_was_opened_is_that_event(visitor, ga
     assert "仪器操作沙龙" in reply and "青年学者交流会" not in reply
 
 
-
 def test_signing_up_without_naming_an_event_lists_every_event_still_to_come(visitor, db, gatherings):
     _event(db, "实验记录规范培训", "培训", "新乡", 10, "免费")
     reply = visitor.says("我想报名活动")
@@ -54,7 +53,6 @@ def test_signing_up_in_the_first_clause_after_an_event_was_opened_is_for_that_ev
     visitor.says("青年学者交流会在哪开")
     reply = visitor.says("那我报个名吧，另外想问问有没有别的培训")
     assert "青年学者交流会" in reply and "姓名和手机号" in reply
-
 
 
 def test_signing_up_in_the_first_clause_naming_another_event_after_it_is_for_that_one(visitor, gatherings):

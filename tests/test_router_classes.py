@@ -91,7 +91,6 @@ def test_a_character_is_read_by_its_usual_sound_only():
     assert "托举" in analyse("拖举项目").fixed
 
 
-
 @pytest.mark.parametrize("text, read_as", [
     # Cantonese (members from Hong Kong and Macao)
     ("唔好再发行业新闻畀我", "不要再发行业新闻给我"),

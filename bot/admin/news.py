@@ -248,7 +248,6 @@ def retry_failed(item_no: str):
     return redirect(url_for(".show", item_no=item["item_no"]))
 
 
-
 @bp.post("/<item_no>/resume")
 def resume(item_no: str):
     """Queue again what of the item still waits after its sending broke off (delivery.resume_broadcast)."""

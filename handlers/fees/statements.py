@@ -96,7 +96,6 @@ PROBLEM_COLUMNS = {
 }
 
 
-
 def statement_rules() -> dict:
     return dues.fee_rules()["statement"]
 
@@ -1181,7 +1180,6 @@ def _problem_column(values: dict, problem: RowProblem) -> tuple[str, str]:
     return header, letters.get(header, "")
 
 
-
 def problem_text(row: dict) -> str:
     if row["problem"] == "ambiguous":
         return _text("import.candidates", numbers=dues.listing(row["candidates"]))
@@ -1197,7 +1195,6 @@ def problem_line(row: dict) -> str:
 def _where(row: dict) -> str:
     """The sheet a row is on, when the statement has a sheet per month."""
     return _text("import.sheet", sheet=row["sheet"]) if row.get("sheet") else ""
-
 
 
 def report_lines(report: dict) -> list[tuple[str, str]]:
