@@ -43,6 +43,18 @@ def shown(value) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if len(str(value)) > 10 else moment.strftime("%Y-%m-%d")
 
 
+def day_shown(value) -> str:
+    """The society's date of a stored timestamp ("2026-12-07" for 2026-12-06T17:30:00+00:00); a date
+    alone as it is."""
+    return shown(value)[:10]
+
+
+def has_come(value: str) -> bool:
+    """Whether a stored timestamp (ISO, any offset; one without is the society's) is now or past."""
+    moment = datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone())) <= datetime.now(zone())
+
+
 def with_times_shown(facts: dict) -> dict:
     """A refusal's facts with each stored time among them (a `…_at` key) shown, for its sentence."""
     return {key: shown(value) if key.endswith("_at") else value for key, value in facts.items()}

@@ -108,7 +108,7 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
     and withdrawn items too."""
     where, params = [] if all_items else ["status = 'published'"], []
     if not all_items:
-        where.append("publish_at <= ?")
+        where.append("julianday(publish_at) <= julianday(?)")
         params.append(now_iso())
     if reader is not None:
         where.append(_FOR_READER)
@@ -123,7 +123,7 @@ def latest_items(db: sqlite_utils.Database, kind: str | None = None, topic: str 
         where.append("(instr(title, ?) > 0 or instr(coalesce(summary, ''), ?) > 0)")
         params += [word, word]
     rows = all_rows(db, f"select * from newsletters where {' and '.join(where) or '1'} "
-                        "order by publish_at desc, id desc limit ? offset ?", [*params, limit, offset])
+                        "order by julianday(publish_at) desc, id desc limit ? offset ?", [*params, limit, offset])
     return [_item(row) for row in rows]
 
 
@@ -142,7 +142,8 @@ _FOR_READER = """(audience is null or exists (select 1 from members m where m.op
 
 def is_for_reader(db: sqlite_utils.Database, item_id: int, reader: str) -> bool:
     """Whether the member `reader` may read a published item (its time come, its audience theirs)."""
-    sql = f"select 1 from newsletters where id = ? and status = 'published' and publish_at <= ? and {_FOR_READER}"
+    sql = ("select 1 from newsletters where id = ? and status = 'published' "
+           f"and julianday(publish_at) <= julianday(?) and {_FOR_READER}")
     return db.execute(sql, [item_id, now_iso(), reader]).fetchone() is not None
 
 

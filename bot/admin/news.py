@@ -21,7 +21,6 @@ from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
 from bot.admin.ui import db, failure_text, or_404, redis_client, render, say_done, say_not_done, t
-from storage.database import now_iso
 from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
@@ -209,7 +208,7 @@ def show(item_no: str):
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
-                  failed=[dict(row, why=failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=item["publish_at"] <= now_iso(),
+                  failed=[dict(row, why=failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=clock.has_come(item["publish_at"]),
                   changeable=_changeable(item))
 
 
@@ -263,7 +262,7 @@ def send(item_no: str):
     item = _item_or_404(item_no)
     if item["status"] == WITHDRAWN:
         say_not_done(t("news.is_withdrawn", title=item["title"]))
-    elif item["publish_at"] > now_iso():
+    elif not clock.has_come(item["publish_at"]):
         say_not_done(t("news.not_yet_titled", title=item["title"], date=clock.shown(item["publish_at"])))
     else:
         people = recipients(db(), item)

@@ -21,7 +21,6 @@ from bot import clock, content, delivery
 from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
-from storage.database import now_iso
 from storage.deliveries import OPEN, QUEUED, UNCERTAIN
 from storage.news import (PUBLISHED, WITHDRAWN, find_item, latest_items, missing_units, recipients, save_item,
                           stored_item_nos)
@@ -109,10 +108,9 @@ def list_items(kind, limit):
     items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, all_items=True)]
 
     def human(data):
-        now = now_iso()
         for item in data:
             marks = _text(item["status"]) if item["status"] != PUBLISHED else \
-                _text("future") if item["publish_at"] > now else ""
+                _text("future") if not clock.has_come(item["publish_at"]) else ""
             click.echo(_text("list_line", future=marks, **_words(item)))
         if not data:
             click.echo(_text("list_empty"))
@@ -147,7 +145,7 @@ def _summary(item: dict) -> dict:
 
 def _words(item: dict) -> dict:
     """An item's fields as the secretariat reads them."""
-    return dict(shown(item), kind=_text(f"kinds.{item['kind']}"), date=item["publish_at"][:10])
+    return dict(shown(item), kind=_text(f"kinds.{item['kind']}"), date=clock.day_shown(item["publish_at"]))
 
 
 def _audience_words(item: dict) -> str:
@@ -187,7 +185,7 @@ def _enqueue(db, item: dict) -> dict:
     withdrawn item is not sent (the console refuses it too): members can no longer open it."""
     if item["status"] == WITHDRAWN:
         raise click.ClickException(_text("is_withdrawn", **shown(item)))
-    if item["publish_at"] > now_iso():
+    if not clock.has_come(item["publish_at"]):
         raise click.ClickException(_text("not_yet", **shown(item)))
     people = recipients(db, item)
     r = connect_redis(load_settings())

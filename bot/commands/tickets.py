@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from bot import content
+from bot import clock, content
 from handlers.tickets import replies as ticket_replies
 from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.commands.members import NotDone, actor_option
@@ -57,7 +57,7 @@ def list_tickets(status, category):
 
     def human(d):
         for t in d["tickets"]:
-            click.echo(_text("list_line", **dict(t, date=t["created_at"][:10], status=_status(t["status"]))))
+            click.echo(_text("list_line", **dict(t, date=clock.day_shown(t["created_at"]), status=_status(t["status"]))))
         counts = {code: d["counts"].get(code, 0) for code in store.STATUSES}
         click.echo(_text("list_total", count=len(d["tickets"]), **counts))
 

@@ -56,7 +56,7 @@ def member_card(member: dict | None, unit: dict | None) -> dict | None:
 def _application_view(application: dict | None) -> dict | None:
     if application is None:
         return None
-    return {"app_no": application["app_no"], "submitted": application["created_at"][:10],
+    return {"app_no": application["app_no"], "submitted": clock.day_shown(application["created_at"]),
             "status": application["status"], "status_text": t(f"application.{application['status']}"),
             "reason": application["reason"] or ""}
 
@@ -72,7 +72,7 @@ def _registration_view(row: dict) -> dict:
 
 def _ticket_view(ticket: dict, with_replies: bool) -> dict:
     view = {"id": ticket["id"], "ticket_no": ticket["ticket_no"], "category": ticket["category"],
-            "body": ticket["body"], "created": ticket["created_at"][:10],
+            "body": ticket["body"], "created": clock.day_shown(ticket["created_at"]),
             "status": t(f"tickets.{ticket['status']}")}
     if with_replies:
         view["replies"] = [{"text": r["text"], "at": clock.shown(r["at"])}

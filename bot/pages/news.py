@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import abort, request
 
-from bot import delivery
+from bot import clock, delivery
 from bot.pages import pages
 from bot.pages.common import db, openid, render, t
 from handlers.news.items import ITEM_TOPICS, plain_text, topic_names
@@ -27,7 +27,7 @@ def _choices() -> list[tuple[str, str]]:
 
 
 def _item_view(item: dict, unread: bool = False) -> dict:
-    return {"item_no": item["item_no"], "title": item["title"], "date": item["publish_at"][:10],
+    return {"item_no": item["item_no"], "title": item["title"], "date": clock.day_shown(item["publish_at"]),
             "summary": item["summary"] or "", "resolution": item["kind"] == RESOLUTIONS, "unread": unread,
             "topics": "、".join(topic_names().get(topic, topic) for topic in item["topics"])}
 

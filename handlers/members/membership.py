@@ -225,7 +225,7 @@ def application_view(db, application: dict) -> dict:
         "work_unit": data.get("work_unit"),
         "invite_unit": unit and unit["name"],
         "mobile": mask_mobile(data.get("mobile") or data.get("contact_mobile") or ""),
-        "applied_at": clock.shown(application["created_at"])[:10],
+        "applied_at": clock.day_shown(application["created_at"]),
     }
 
 

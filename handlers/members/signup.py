@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from bot import content, language, offers
+from bot import clock, content, language, offers
 from bot.conversation import is_one_of, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -315,7 +315,7 @@ def _current_question(ctx) -> Reply:
 def application_status(ctx, application: dict) -> Reply:
     """What an applicant sees while their application waits (also shown by `profile`)."""
     return ctx.reply("signup.open_application", app_no=application["app_no"],
-                     submitted=application["created_at"][:10])
+                     submitted=clock.day_shown(application["created_at"]))
 
 
 @handles("signup", menu="MENU_SIGNUP", reads_only=True)

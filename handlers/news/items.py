@@ -30,7 +30,7 @@ import tomllib
 from datetime import date, datetime
 from pathlib import Path
 
-from bot import content
+from bot import clock, content
 from bot.config import PROJECT_ROOT
 from bot.messages import Article, Reply
 from bot.router import normalize
@@ -288,7 +288,7 @@ def item_line(number: int, item: dict) -> str:
     """One line of a numbered list: number, a mark for resolutions, title, date."""
     mark = content.text("news.resolution_mark") if item["kind"] == "resolution" else ""
     return content.text("news.item_line", number=number, mark=mark, title=item["title"],
-                        date=item["publish_at"][:10])
+                        date=clock.day_shown(item["publish_at"]))
 
 
 def detail(item: dict) -> Reply:
@@ -300,7 +300,7 @@ def detail(item: dict) -> Reply:
     if len(body) > limit:
         body = body[:limit] + content.text("news.cut")
     what = topic_list(item["topics"]) or content.text("news.resolution_label")
-    return Reply(text=content.text("news.detail", title=item["title"], date=item["publish_at"][:10],
+    return Reply(text=content.text("news.detail", title=item["title"], date=clock.day_shown(item["publish_at"]),
                                    topics=what, summary=item["summary"], body=body))
 
 

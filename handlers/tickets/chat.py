@@ -45,17 +45,17 @@ def _line(number: int, ticket: dict) -> str:
     body = ticket["body"]
     short = body if len(body) <= LINE_BODY_CHARS else body[:LINE_BODY_CHARS] + "…"
     return content.text("tickets.line", number=number, status=_status(ticket), body=short,
-                        ticket_no=ticket["ticket_no"], date=ticket["created_at"][:10])
+                        ticket_no=ticket["ticket_no"], date=clock.day_shown(ticket["created_at"]))
 
 
 def _detail(ctx, ticket_id: int):
     ticket = ticket_of_member(ctx.db, ctx.openid, ticket_id)
-    answers = "\n".join(content.text("tickets.answer", date=reply["at"][:10], text=reply["text"])
+    answers = "\n".join(content.text("tickets.answer", date=clock.day_shown(reply["at"]), text=reply["text"])
                         for reply in replies_to(ctx.db, ticket_id))
     if ticket["status"] == CLOSED:
-        answers += "\n" + content.text("tickets.closed", date=clock.shown(ticket["closed_at"])[:10],
+        answers += "\n" + content.text("tickets.closed", date=clock.day_shown(ticket["closed_at"]),
                                        reason=ticket["close_reason"] or content.text("tickets.no_reason"))
-    return ctx.reply("tickets.detail", ticket_no=ticket["ticket_no"], date=ticket["created_at"][:10],
+    return ctx.reply("tickets.detail", ticket_no=ticket["ticket_no"], date=clock.day_shown(ticket["created_at"]),
                      category=ticket["category"], status=_status(ticket), body=ticket["body"],
                      answers=answers.strip() or content.text("tickets.no_answer_yet"))
 
