@@ -17,6 +17,7 @@ from sqlite_utils.utils import dedupe_keys
 
 from storage import migrations
 from storage.sqlite import transaction
+from storage.unit_names import add_sql_function
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -29,6 +30,7 @@ def open_database(path: Path | str, apply_migrations: bool = True,
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False,
                            isolation_level=None)
+    add_sql_function(conn)
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
     _use_wal(db)
@@ -114,6 +116,7 @@ def open_reader(path: Path | str) -> sqlite_utils.Database:
     long: see _Reader and ReadOnlyRefused."""
     conn = sqlite3.connect(str(path), timeout=READER_BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                            isolation_level=None, factory=_Reader)
+    add_sql_function(conn)
     db = sqlite_utils.Database(conn)  # which sets a pragma: before the authorizer
     conn.set_authorizer(conn._authorize)
     return db
@@ -183,6 +186,7 @@ def scratch_copy(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     waited. The copy is read in one step, so it is the store at one moment; nothing of it reaches
     the disk."""
     copy = sqlite_utils.Database(sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None))
+    add_sql_function(copy.conn)
     try:
         db.conn.backup(copy.conn)
         copy.execute("PRAGMA foreign_keys = ON")

@@ -29,7 +29,6 @@ from storage.members import (
     last_changes,
     next_number,
     record_history,
-    unit_key_sql,
     unit_name_key,
     update_member,
 )
@@ -92,7 +91,7 @@ def find_payers_by_name(db: sqlite_utils.Database, name: str, in_force: bool = T
     key, unit = "".join(name.split()), unit_name_key(name)
     status = "status = 'active'" if in_force else "status != 'active'"
     members = db["members"].rows_where(f"replace(name, ' ', '') = ? and {status}", [key], order_by="id")
-    units = list(db["units"].rows_where(f"{unit_key_sql('name')} = ? and {status}", [unit], order_by="id"))
+    units = list(db["units"].rows_where(f"unit_name_key(name) = ? and {status}", [unit], order_by="id"))
     if not units:  # a unit renamed: its transfers still come under the old name (原名)
         units = [u for u in db["units"].rows_where(f"former_names is not null and {status}", order_by="id")
                  if unit in map(unit_name_key, u["former_names"].split("、"))]
@@ -112,14 +111,14 @@ def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
     key = unit_name_key(start)
     return [_unit_payer(u) for u in db["units"].rows_where(
-        f"substr({unit_key_sql('name')}, 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
+        "substr(unit_name_key(name), 1, ?) = ? and status = 'active'", [len(key), key], order_by="id")]
 
 
 def find_members_at_work_unit(db: sqlite_utils.Database, work_unit: str) -> list[dict]:
-    """Members in force whose 工作单位 is this one, spaces ignored (a county bureau paying for its staff)."""
-    key = "".join(work_unit.split())
+    """Members in force whose 工作单位 is this one, as unit_name_key compares names (a county bureau paying for
+    its staff)."""
     return [_member_payer(m) for m in db["members"].rows_where(
-        "replace(work_unit, ' ', '') = ? and status = 'active'", [key], order_by="id")]
+        "unit_name_key(work_unit) = ? and status = 'active'", [unit_name_key(work_unit)], order_by="id")]
 
 
 def payers_whose_remarks_hold(db: sqlite_utils.Database, text: str) -> list[dict]:

@@ -15,6 +15,7 @@ import sqlite_utils
 from storage import numbers
 from storage.database import first_of, first_row, now_iso
 from storage.sqlite import transaction
+from storage.unit_names import unit_name_key
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow", "honorary")
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
@@ -264,27 +265,8 @@ def find_unit_by_credit_code(db: sqlite_utils.Database, credit_code: str) -> dic
     return first_of(db["units"].rows_where("credit_code = ?", [credit_code], limit=1))
 
 
-# How files write one unit's name differently: full-width or half-width brackets of any shape, spaces
-# (also the full-width one). 有限公司 and 有限责任公司 stay apart (two companies), as does every other word.
-_NAME_VARIANTS = {" ": "", "\u3000": "", "（": "(", "）": ")", "【": "(", "】": ")", "［": "(", "］": ")", "[": "(",
-                  "]": ")", "〔": "(", "〕": ")"}
-_VARIANTS_TABLE = str.maketrans(_NAME_VARIANTS)
-
-
-def unit_name_key(name: str) -> str:
-    """A unit's name as compared: 郑州中原种业 (河南) 有限公司 is 郑州中原种业（河南）有限公司."""
-    return "".join((name or "").translate(_VARIANTS_TABLE).split())
-
-
-def unit_key_sql(column: str) -> str:
-    """The SQL of unit_name_key over `column` (SQLite's replace: no Python called for every unit)."""
-    for variant, written in _NAME_VARIANTS.items():
-        column = f"replace({column}, '{variant}', '{written}')"
-    return column
-
-
 def find_unit_by_name(db: sqlite_utils.Database, name: str) -> dict | None:
-    return first_of(db["units"].rows_where(f"{unit_key_sql('name')} = ?", [unit_name_key(name)], limit=1))
+    return first_of(db["units"].rows_where("unit_name_key(name) = ?", [unit_name_key(name)], limit=1))
 
 
 def find_unit_by_openid(db: sqlite_utils.Database, openid: str) -> dict | None:

