@@ -279,11 +279,14 @@ def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
         "order by n.updated_at desc, n.id desc limit ?", [limit])]
 
 
-def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
-    """Put every failed notice (or the one of `key`) back in the queue; returns them (key, openid, kind,
-    text) to be sent, with the failure they had (errcode, errmsg) for notices_not_requeued."""
+def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None,
+                           text: str | None = None) -> list[dict]:
+    """Put every failed notice (or the one of `key`, with its `text` now if given) back in the queue;
+    returns them (key, openid, kind, text) to be sent, with the failure they had (errcode, errmsg) for
+    notices_not_requeued."""
     failed = "status = 'failed' and (? is null or key = ?)"
     with transaction(db):
+        db.execute(f"update notices set text = coalesce(?, text) where {failed}", [text, key, key])
         notices = [dict(row) for row in db.query(
             f"select key, openid, kind, text, errcode, errmsg from notices where {failed}", [key, key])]
         db.execute(f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, "

@@ -319,7 +319,8 @@ def test_a_reminder_that_could_not_be_queued_is_tried_again(db, redis_client, mo
 
 
 def test_a_reminder_whose_notice_failed_is_sent_again_by_the_next_run_not_counted_as_sent(db, redis_client):
-    """Console walk 10, #6: reminders WeChat never got counted as 之前已提醒过, and were never sent again."""
+    """Console walk 10, #6: reminders WeChat never got counted as 之前已提醒过, and were never sent again. Sent
+    again, it said what the first day's said (还有 30 天 a day later)."""
     from rq import Queue
 
     from bot.outbound import QUEUE_NAME
@@ -336,7 +337,9 @@ def test_a_reminder_whose_notice_failed_is_sent_again_by_the_next_run_not_counte
 
     again = reminders.queue_reminders(db, redis_client, date(2025, 12, 2))
     assert (again["queued"], again["already_sent"]) == (1, 0)
-    assert [j.args[0] for j in Queue(QUEUE_NAME, connection=redis_client).jobs] == [key]  # the same notice
+    [(sent_key, _, sent, _)] = [j.args for j in Queue(QUEUE_NAME, connection=redis_client).jobs]
+    assert sent_key == key  # the same notice, with the day's text: it said 还有 30 天 on 2 December
+    assert "还有 29 天" in sent and "30 天" not in sent and ledger.find_notice(db, key)["text"] == sent
     assert reminders.queue_reminders(db, redis_client, date(2025, 12, 3))["already_sent"] == 1  # queued now
 
 

@@ -115,10 +115,11 @@ def failed_notices(db, limit: int = 50) -> list[dict]:
     return ledger.failed_notices(db, limit)
 
 
-def retry_failed_notices(db, r: redis.Redis, key: str | None = None) -> int:
+def retry_failed_notices(db, r: redis.Redis, key: str | None = None, text: str | None = None) -> int:
     """Queue every failed notice (or the one of `key`, if it failed) again, each under its own key (sent
-    at most once); returns how many."""
-    notices = ledger.requeue_failed_notices(db, key)
+    at most once); returns how many. `text`: what the notice of `key` says now, sent and kept instead of
+    what it said when it failed (a dues reminder's days to go are today's)."""
+    notices = ledger.requeue_failed_notices(db, key, text)
     for done, notice in enumerate(notices):
         try:
             enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],

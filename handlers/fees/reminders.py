@@ -7,7 +7,7 @@ paid or have not paid for a year or more). Each is claimed in `reminders_sent` p
 (member, kind, paid-through date) before it is queued, so reruns, overlapping
 runs (the workers' schedule, `python -m bot remind` and the console's button) and later
 days never send it twice; one whose notice failed (WeChat out of reach) is sent again by the
-next run, under the same notice key, not counted as sent. It runs every day as the periodic job `dues_reminders`
+next run, under the same notice key and with that day's text, not counted as sent. It runs every day as the periodic job `dues_reminders`
 (content/schedule.toml).
 """
 from __future__ import annotations
@@ -52,7 +52,7 @@ def _remind(db, r: redis.Redis, payer: dict, kind: str, period: str, today: date
     text = _reminder_text(payer, kind, today)
     key = f"dues:{payer['kind']}:{payer['id']}:{kind}:{period}"  # the notice of this slot, found again by it
     if not claim_reminder(db, payer, kind, period):  # queued before: once more only if it never arrived
-        return "queued" if delivery.retry_failed_notices(db, r, key) else "already_sent"
+        return "queued" if delivery.retry_failed_notices(db, r, key, text) else "already_sent"
     try:
         delivery.notify(r, payer["openid"], text, kind="dues", key=key)
     except redis.RedisError:
