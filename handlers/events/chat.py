@@ -597,17 +597,27 @@ def _tries_yes_or_no(ctx) -> bool:
     return says_yes(ctx.text) or is_one_of(ctx.text, "no_words")  # yes: also "是的没错"
 
 
+def _signup_question(text: str) -> dict | None:
+    """"报培训要先交会费吗", "到时候在哪看 发链接吗", "培训费咋交" while registering: the question of
+    content/replies/events.toml [[events.signup.questions]] it asks, or None."""
+    return content.question_asked(content.replies()["events"]["signup"]["questions"], normalise(text))
+
+
 def _asks_about_event(ctx) -> bool:
     """"这个会是几号开？", "要交钱吗", "能停车吗" while registering: a question about the event being
     registered for."""
     if fees.asks_for_invoice(ctx.text):  # "能开培训费发票吧": an invoice, answered as one (the form waiting)
         return False
-    return bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")
+    return _signup_question(ctx.text) is not None or bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")
                 or guide.mentions(ctx.text, "lodging_words")) or fees.asks_event_fee(ctx.text)
 
 
 def _event_facts(ctx, then) -> Reply:
-    """The event's date, place and fee, then the question the registration is waiting on."""
+    """The event's date, place and fee, then the question the registration is waiting on; a question the
+    events' content answers ([[events.signup.questions]]) answered so instead."""
+    asked = _signup_question(ctx.text)
+    if asked is not None:
+        return Reply(text=asked["answer"].format(**content.society()["secretariat"])).with_note(then(ctx).text)
     event = find_event(ctx.db, ctx.flow_data["event"])
     facts = ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
                       place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
@@ -833,11 +843,15 @@ def _others_in(text: str) -> list[dict]:
     """The people a message names with their mobiles ("张伟 13912345678，李娜 13812345678", "李文博教授 136…，
     博士生郭雨涵 150…"), and, beside at least one of those, the people it lists without one ("…，硕士生丁浩"): their
     mobile "" (the secretariat asks them)."""
-    people, rest = [], normalise(text)
+    people, rest, start = [], normalise(text), 0
     for found in _MOBILE.finditer(rest):
         before = rest[:found.start()]
         name = re.findall(r"([\u4e00-\u9fff]{2,9})(?:的手机|手机号?|电话|：|:|\s|,|，)*$", before)
         said = _without_roles(name[-1]) if name else ""
+        if _a_unit(said):  # "赵丽 郑州大学 138…": the person's unit said between the name and the mobile
+            said = next((clause for clause in reversed(re.split(r"[\s,，;；、。:：]+", before[start:]))
+                         if clause and not _a_unit(clause) and tries_value("name", clause)), said)
+        start = found.end()
         said = _name_of(said) or said[-4:]  # "…人民医院 138…": no name before the mobile
         people.append({"name": said, "mobile": re.sub(r"\D", "", found.group())[-11:]})
         rest = rest[:found.start()] + " " * (found.end() - found.start()) + rest[found.end():]
@@ -848,11 +862,17 @@ def _others_in(text: str) -> list[dict]:
         person["name"] = re.sub(r"^(?:他叫|她叫|叫|是|他|她)", "", person["name"])
     people = [person for person in people if person["name"]]
     named = {person["name"] for person in people}
-    listed = [_without_roles(clause) for clause in re.split(r"[\s,，;；、。]+", rest) if clause]
+    listed = [_without_roles(clause) for clause in re.split(r"[\s,，;；、。]+", rest) if clause and not _a_unit(clause)]
     if not people or not all(tries_value("name", person["name"]) for person in people):
         return people
     listed = [_name_of(name) for name in listed]
     return people + [{"name": name, "mobile": ""} for name in dict.fromkeys(listed) if name and name not in named]
+
+
+def _a_unit(words: str) -> bool:
+    """"郑州大学", "开封市第二十五中学": a clause that is a unit's name (content unit_endings), which a
+    surname at its start ("郑…") does not make a person's."""
+    return bool(words) and unit_in(words) == words
 
 
 def _name_of(words: str) -> str | None:
