@@ -107,10 +107,39 @@ def test_a_form_sent_after_signing_out_elsewhere_says_so_and_leads_back(staff, d
                       headers={"Referer": "http://localhost/admin/dues/"})
     assert sent.status_code == 302 and "/admin/login?next=/admin/dues/" in sent.location
     shown = page(staff.get(sent.location))
-    assert "您已退出登录" in shown and "HNKX202600002、100" in shown
+    assert "您已退出登录" in shown and "登录后会回到刚才的页面，并列出刚才填写的内容" in shown
+    assert "HNKX202600002" not in shown  # whoever opens the log-in page does not read it
     back = staff.post("/admin/login", data={"username": "staff1", "password": PASSWORD, "next": "/admin/dues/",
                                             "csrf_token": csrf(staff)})
     assert back.location.endswith("/admin/dues/")
+    assert "刚才没有提交的内容：HNKX202600002、100" in page(staff.get(back.location))
+
+
+def test_what_a_form_sent_after_signing_out_said_goes_to_the_same_user_only(staff, db, users):
+    """Another colleague signing in at the same browser does not read what staff1 had typed."""
+    token = csrf(staff, "/admin/dues/")
+    staff.post("/admin/logout", data={"csrf_token": token})
+    staff.post("/admin/dues/record", data={"number": "HNKX202600002", "amount": "100", "csrf_token": token})
+    back = staff.post("/admin/login", data={"username": "admin1", "password": PASSWORD, "next": "/admin/dues/",
+                                            "csrf_token": csrf(staff)})
+    assert back.status_code == 302 and "HNKX202600002" not in page(staff.get(back.location))
+
+
+def test_a_post_without_the_session_s_token_while_signed_out_is_not_echoed(client, users):
+    """A session that timed out, or another site posting to the console: the CSRF check comes first, and
+    what the post said is shown to nobody (it was shown on the log-in page, before any check)."""
+    sent = client.post("/admin/tickets/FK202612070001/reply", data={"text": "<b>点此领取补贴</b>"},
+                       headers={"Referer": "http://localhost/admin/tickets/"})
+    assert sent.status_code == 302 and "/admin/login" in sent.location
+    shown = page(client.get(sent.location))
+    assert "刚才的操作没有执行" in shown and "点此领取补贴" not in shown
+    log_in(client, "staff1")
+    assert "点此领取补贴" not in page(client.get("/admin/tickets/"))
+
+
+def test_the_cli_help_names_the_read_only_role(env):
+    shown = CliRunner().invoke(main, ["admin", "create-user", "--help"], env=env).output
+    assert "viewer：只读" in shown
 
 
 def test_a_user_deactivated_while_signed_in_is_told_so(client, staff, db, users):

@@ -10,13 +10,31 @@ from __future__ import annotations
 from flask import Blueprint, redirect, request, session, url_for
 
 from bot import clock
+from bot.admin import csrf
 from bot.admin.accounts import EVERYONE, PROVINCE, log_in, session_stamp
-from bot.admin.ui import allow, config, db, now, public, render, say_done, t
+from bot.admin.ui import allow, config, db, now, public, render, say_done, say_not_done, t
 from bot.platform import console as platform_console
 from bot.web import same_site_path
 from storage.admin import USERS
 
 bp = Blueprint("auth", __name__)
+
+SIGNED_OUT = "signed_out"  # who this browser's session was: [session key, user id]
+UNSENT = "unsent"  # what a form sent after that said, given back to that user alone once signed in again
+
+
+def end_session() -> None:
+    """Sign the session out, keeping its CSRF token and who it was: a form still open in another tab is then
+    known to be sent from this browser, and what was typed in it goes back to the same user (sign_in)."""
+    who = next(([key, session[key]] for key in ("user_id", "province_user_id") if session.get(key)), None)
+    kept = {"csrf": session.get("csrf"), SIGNED_OUT: who}
+    session.clear()
+    session.update({key: value for key, value in kept.items() if value})
+
+
+def keep_unsent(typed: str) -> None:
+    """What a form sent after signing out said (its CSRF token checked), for the user who signed out."""
+    session[UNSENT] = {"by": session.get(SIGNED_OUT), "typed": typed}
 
 
 def _next_url() -> str:
@@ -32,9 +50,12 @@ def sign_in(database, table: str, session_key: str, heading: str | None = None):
         username = request.form.get("username", "")
         found, refusal = log_in(database, config(), username, request.form.get("password", ""), now(), table)
         if found:
+            unsent = session.get(UNSENT)
             session.clear()
             session.permanent = True
             session.update({session_key: found["id"], "stamp": session_stamp(found)})
+            if unsent and unsent["by"] == [session_key, found["id"]]:
+                say_not_done(t("login.unsent_typed", typed=unsent["typed"]))
             platform_console.remember_society()  # with the platform: the society signed in to
             return redirect(_next_url())
         if refusal["reason"] == "locked":
@@ -59,6 +80,6 @@ def login():
 @bp.post("/logout")
 @allow(*EVERYONE, PROVINCE)
 def logout():
-    session.clear()
+    end_session()
     say_done("login.signed_out")
     return redirect(url_for("admin.auth.login"))

@@ -100,7 +100,7 @@ def _signed_in_user() -> dict | None:
     found = store.find_user(db(), user_id) if user_id else None
     if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
         if user_id:
-            session.clear()
+            auth.end_session()
             if found is not None:  # said on the log-in page: deactivated, or a new password ended the session
                 say_not_done(t("login.deactivated" if not found["active"] else "login.password_changed"))
         return None
@@ -111,7 +111,7 @@ def _signed_in_province_user() -> dict | None:
     with province.registry(config()) as opened:
         found = store.find_user(opened, session["province_user_id"], province.USERS)
     if found is None or not found["active"] or session.get("stamp") != session_stamp(found):
-        session.clear()
+        auth.end_session()
         return None
     return as_province_user(found)
 
@@ -137,13 +137,17 @@ def gate():
 
 def _to_log_in(view):
     """The log-in page, then back. A form sent after the session ended (signed out in another tab, timed
-    out) is said to be unsent, with what was typed in it to type again, and leads back to its page."""
+    out) is said to be unsent and leads back to its page. What was typed in it is given back only if the
+    form carries this browser's CSRF token (never what another site posts), and only once the user who
+    signed out signs in again (auth.keep_unsent): never echoed to whoever opens the log-in page."""
     login = "admin.province.login" if roles_of(view) == {PROVINCE} else "admin.auth.login"
     if request.method == "GET":
         return redirect(url_for(login, next=request.full_path.rstrip("?")))
     typed = [value.strip() for key, values in request.form.lists() if key not in UNSENT_LEFT_OUT
-             for value in values if value.strip()]
-    say_not_done(t("login.unsent", typed="、".join(typed)) if typed else t("login.unsent_empty"))
+             for value in values if value.strip()] if csrf.carries_token() else []
+    if typed:
+        auth.keep_unsent("、".join(typed))
+    say_not_done(t("login.unsent" if typed else "login.unsent_empty"))
     page = urlsplit(request.referrer or "")
     back = same_site_path(page.path + (f"?{page.query}" if page.query else ""), url_for("admin.home"), "/admin")
     return redirect(url_for(login, next=back))

@@ -28,9 +28,12 @@ def token() -> str:
 
 def check() -> None:
     """Abort with 400 unless an unsafe request carries the session's token."""
-    if request.method not in UNSAFE_METHODS:
-        return
+    if request.method in UNSAFE_METHODS and not carries_token():
+        abort(400, description="csrf")
+
+
+def carries_token() -> bool:
+    """Whether the request carries the session's token: it was sent from one of our pages in this browser."""
     expected = session.get("csrf")
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""
-    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(400, description="csrf")
+    return bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
