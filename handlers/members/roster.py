@@ -68,7 +68,7 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
         _columns_by_cells(sheet)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     for sheet in rosters:
-        _numbers_in_a_plain_column(sheet)
+        _numbers_in_a_plain_column(sheet, units or is_unit_list(sheet))
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
     legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
@@ -81,13 +81,16 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     return rosters
 
 
-def _numbers_in_a_plain_column(sheet: Sheet) -> None:
+def _numbers_in_a_plain_column(sheet: Sheet, units: bool) -> None:
     """A column headed only 编号 most often numbers the rows, so no alias names it; it holds the members'
     (or units') numbers when every cell is written as a number is (DW001, 豫土建会第0031号: more than
-    digits), and is then read as the number column."""
+    digits), and is then read as the number column. On a list of units, 单位编号 is read so too (on a
+    roster of persons it would be their workplace's)."""
     if "member_no" in sheet.columns:
         return
-    headers = {header_key(header) for header in _membership()["roster"]["plain_number_headers"]}
+    roster = _membership()["roster"]
+    headers = {header_key(header) for header in
+               [*roster["plain_number_headers"], *(roster["unit_number_headers"] if units else [])]}
     column = next((c for c in sheet.ignored if header_key(c.header) in headers), None)
     if column is None:
         return
