@@ -37,3 +37,64 @@ def test_units_numbered_in_a_unit_number_column_keep_their_numbers(env, db, tmp_
     assert find_unit_by_name(db, "中原重机集团")["unit_no"] == "HNKXDW001"
     assert find_unit_by_name(db, "洛阳东方拖拉机集团有限公司")["unit_no"] == "HNKXDW002"
     assert "HNKXDW001" not in (find_unit_by_name(db, "中原重机集团")["remarks"] or "")
+
+
+def roster_book(path, members, left):
+    """Sheets 在册会员 (merged title and subtitle, header in row 3) and 退会及已故 (header in row 2, its
+    own columns: 离会情况 says when and how each left)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "在册会员"
+    sheet["A1"] = "河南省某某学会个人会员名册"
+    sheet.merge_cells("A1:J1")
+    sheet["A2"] = "（截至2026年8月31日，秘书处 刘 整理）"
+    sheet.merge_cells("A2:J2")
+    sheet.append(["序号", "会员号", "名字", "性别", "单位及职务", "联系方式", "会员级别", "入会年月", "缴费记录", "备注"])
+    for number, row in enumerate(members, 1):
+        sheet.append([number, *row])
+    sheet.append([])
+    sheet.append(["小计", None, f"{len(members)}人"])
+    gone = book.create_sheet("退会及已故")
+    gone["A1"] = "退会、已故会员（保留备查，勿删）"
+    gone.merge_cells("A1:J1")
+    gone.append(["序号", "会员号", "名字", "会员级别", "备注", "原单位", "联系方式", "入会年月", "离会情况", "缴费记录"])
+    for number, row in enumerate(left, 1):
+        gone.append([number, *row])
+    gone.append([])
+    gone.append(["合计", None, f"{len(left)}人"])
+    gone.append(["注：家属来电或转账的，先问清楚再处理，不要直接记会费。"])
+    book.save(path)
+    return path
+
+
+MEMBERS = [
+    ["HNKX201000016", "孙立新", "男", "某大学 副教授", 13525410016, "个人", "2010.9", "2025已交", None],
+]
+LEFT = [
+    ["豫机0021", "钱广利", "荣誉", "老副理事长", "原中国一拖", "0379-64102231", "1984年", "2023.5去世", "免"],
+    ["豫机0066", "何志远", "高级", "爱人何淑珍", "原某研究所", 13700370066, "1997.6", "2025年12月病故", "交至2025"],
+    ["HNKX201100027", "刘玉兰", "个人", None, "某大学", 13700371127, "2011.9", "2024.3本人申请退会", "交至2023"],
+    ["HNKX201300025", "邹志坚", "个人", "调往江苏", "原某研究所", 13938813025, "2013.11", "2022年退会", "交到2021"],
+]
+
+
+def test_a_sheet_of_members_who_left_or_died_imports_them_so_with_when_kept(env, db, tmp_path):
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", MEMBERS, LEFT))
+    assert report["bad_rows"] == [] and len(report["new"]) == 5
+    statuses = {no: find_member_by_no(db, no)["status"] for no, *_ in MEMBERS + LEFT}
+    assert statuses == {"HNKX201000016": "active", "豫机0021": "deceased", "豫机0066": "deceased",
+                        "HNKX201100027": "resigned", "HNKX201300025": "resigned"}
+    he = find_member_by_no(db, "豫机0066")
+    assert "2025年12月病故" in he["remarks"] and "爱人何淑珍" in he["remarks"]
+    assert he["paid_through"] == "2025-12-31"
+
+
+def test_a_status_the_import_cannot_read_is_kept_in_the_remarks_and_the_member_imported(env, db, tmp_path):
+    left = [["HNKX201600040", "秦雪梅", "个人", None, "原某学院", 13903736040, "2016.12", "2025.9退会", "交至2025"],
+            ["HNKX201900031", "戴宏", "高级", None, "原某集团", 13803719031, "2019.9", "2026年2月去世", "2026已交"],
+            ["HNKX202100019", "黄晓林", "学生", "出国读博", "原某大学", 18837121019, "2021.9", "返聘中", "交到2023"]]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", MEMBERS, left))
+    assert report["bad_rows"] == []
+    huang = find_member_by_no(db, "HNKX202100019")
+    assert huang["status"] == "active" and "返聘中" in huang["remarks"]
+    assert find_member_by_no(db, "HNKX201900031")["status"] == "deceased"

@@ -365,10 +365,16 @@ def last_paid_before_owed(text: str) -> int | None:
 
 
 def clean_status(value, today: date) -> str:
-    """会员状态 as rosters write it (正常, 退休, 已故, 退会 ...) -> active, deceased, resigned, suspended."""
+    """会员状态 as rosters write it (正常, 退休, 已故, 退会 ...) -> active, deceased, resigned, suspended;
+    or a line saying when and how the member left (a sheet of those who left: 离会情况 "2023.5去世",
+    "2024.3本人申请退会"), read as the first status other than active its words say."""
     text = re.sub(r"\s", "", normalise(value))
-    for code, words in _membership()["roster"]["status_words"].items():
+    statuses = _membership()["roster"]["status_words"]
+    for code, words in statuses.items():
         if text in words:
+            return code
+    for code, words in statuses.items():
+        if code != "active" and any(_says_status(text, word) for word in words):
             return code
     raise Invalid("status")
 
@@ -477,7 +483,7 @@ UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile
                "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to",
                "dues_unpaid")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
-SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender")  # a word not on the list is no reason to leave a member out
+SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender", "status")  # a word not on the list is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remark_unpaid", "remark_paid_through", "remark_owed",
                  "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
