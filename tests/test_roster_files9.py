@@ -98,3 +98,30 @@ def test_a_status_the_import_cannot_read_is_kept_in_the_remarks_and_the_member_i
     huang = find_member_by_no(db, "HNKX202100019")
     assert huang["status"] == "active" and "返聘中" in huang["remarks"]
     assert find_member_by_no(db, "HNKX201900031")["status"] == "deceased"
+
+
+def test_dues_written_with_the_month_paid_a_year_in_two_digits_after_a_full_one_or_owed(env, db, tmp_path):
+    members = [
+        ["HNKX201400012", "贺晓光", "男", "某学院 教授", 13598011412, "高级", "2014.5", "2026年5月微信交了", None],
+        ["HNKX202100004", "黎娜", "女", "某学院 讲师", 13598021004, "个人", "21年4月", "欠26", None],
+        ["HNKX202500010", "江涛", "男", "某客车 工程师", 18638250010, "个人", "2025.5", "2025、26已交", None],
+    ]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", members, []))
+    assert report["bad_rows"] == []
+    assert [find_member_by_no(db, no)["paid_through"] for no, *_ in members] == \
+        ["2026-12-31", "2025-12-31", "2026-12-31"]
+
+
+def test_a_title_after_the_name_and_spaces_in_it_are_not_the_name(env, db, tmp_path):
+    members = [
+        ["HNKX200800003", "张伟教授", "男", "某学院 院长", 13598001233, "高级", "2008.3", "25年已交", None],
+        ["HNKX199600031", "李国栋（总工）", "男", "某集团 总工程师", 13803710231, "高级", "1996.5", "2026已交", None],
+        ["HNKX201100009", "王\u3000芳", "女", "某公司 工程师", 13603741109, "个人", "11年5月", "欠26年", None],
+        ["HNKX201300019", " 高红梅", "女", "某大学 讲师", 13525411319, "个人", "13年9月", "欠2025、2026", None],
+        ["HNKX201900044", "王教授", "男", "某大学", 13525411320, "个人", "2019.1", "2026已交", None],
+    ]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", members, []))
+    assert report["bad_rows"] == []
+    assert [find_member_by_no(db, no)["name"] for no, *_ in members] == ["张伟", "李国栋", "王芳", "高红梅", "王教授"]
+    assert "教授" in find_member_by_no(db, "HNKX200800003")["remarks"]
+    assert "总工" in find_member_by_no(db, "HNKX199600031")["remarks"]

@@ -214,9 +214,17 @@ def _squeeze(text: str) -> str:
 _NAME_NOTE = re.compile(r"\s*[（(]([^（）()]{1,10})[)）]\s*$")
 
 
-def _without_note(value) -> str:
-    """张国强（退休）: the name without the note written after it (the note is kept in the remarks)."""
-    return _NAME_NOTE.sub("", normalise(value))
+def _name_and_note(value) -> tuple[str, str]:
+    """张国强（退休）, 李国栋（总工）, 张伟教授: the name, and the note or title written after it (kept in the
+    remarks); a title ([roster] name_titles) is one only when two characters of name are left before it."""
+    text = normalise(value)
+    note = _NAME_NOTE.search(text)
+    if note:
+        return text[:note.start()], note.group(1)
+    bare = re.sub(r"\s", "", text)
+    title = next((t for t in sorted(_membership()["roster"]["name_titles"], key=len, reverse=True)
+                  if bare.endswith(t) and len(bare) - len(t) >= 2), "")
+    return (bare[:-len(title)], title) if title else (text, "")
 
 
 def _clean_member_no(value, today: date) -> str:
@@ -308,7 +316,8 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
 
 _PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清|交了|缴了|交过|缴过)"
                    r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))"  # 26年已交, 交到27年
-                   r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}[.\-/月]\d{1,2}日?已?(?:交|缴)")  # 2026.4.2交200: paid that year
+                   r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}(?:[.\-/月]\d{1,2}日?|月)?[^\d欠未没]{0,4}?已?(?:交|缴)")
+# the last: when it was paid, that year paid (2026.4.2交200, 2026年5月微信交了)
 
 
 _PAID_WORDS = ("已缴", "已交", "已付", "缴清", "交清", "缴至", "交至", "缴到", "交到", "有效期", "√", "✓", "✔", "☑")
@@ -328,7 +337,7 @@ def clean_paid_through(value, today: date) -> str | None:
     except Invalid:
         pass
     unpaid = any(word in text for word in words["unpaid"])
-    every_year = [int(y) for y in re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", text)]
+    every_year = _years_listed(text)
     if every_year and not unpaid and any(word in text for word in _PAID_WORDS):
         return date(max(every_year), 12, 31).isoformat()  # 已缴2024-2025年, 2026年度会费已缴清
     years = [_full_year(y) for pair in _PAID.findall(text) for y in pair if y]  # 2025年已缴，2026年未缴
@@ -342,13 +351,23 @@ def clean_paid_through(value, today: date) -> str | None:
     raise Invalid("paid_status")
 
 
+_YEAR_LIST = re.compile(r"(?<!\d)((?:19|20)\d{2})((?:[、,，/和及与](?:19|20)?\d{2}(?!\d))*)")
+
+
+def _years_listed(text: str) -> list[int]:
+    """Every year written in full, and a year written with two digits in a list after one: 2025、26已交."""
+    return [int(first[:2] + year[-2:]) for first, rest in _YEAR_LIST.findall(text)
+            for year in [first, *re.findall(r"\d+", rest)]]
+
+
 def _full_year(written: str) -> int:
     return int(written) if len(written) == 4 else 2000 + int(written)  # 27年: 2027
 
 
 _YEAR_WRITTEN = r"(?:19|20)\d{2}(?!\d)|\d{2}(?=年)"
 _YEARS_RUN = rf"((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)"  # 2025、2026年 / 2024-2026
-_OWED = re.compile(rf"欠(?:费|缴|交)?{_YEARS_RUN}")
+_YEAR_OWED = rf"{_YEAR_WRITTEN}|\d{{2}}(?=[、,，和及与\-~—至到；;。]|$)"  # after 欠, 26 alone is a year (not 欠30元)
+_OWED = re.compile(rf"欠(?:费|缴|交)?((?:(?:{_YEAR_OWED})年?度?[、,，和及与\-~—至到]?)+)")
 _UNPAID_SINCE = re.compile(rf"(?<!\d){_YEARS_RUN}(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直)?"
                            r"(?:未缴|未交|欠费|欠缴|未付|没交|没缴)")
 
@@ -359,7 +378,7 @@ def last_paid_before_owed(text: str) -> int | None:
     found = _OWED.search(text) or _UNPAID_SINCE.search(text)
     if not found:
         return None
-    years = [_full_year(y) for y in re.findall(_YEAR_WRITTEN, found.group(1))]
+    years = [_full_year(y) for y in re.findall(_YEAR_OWED if found.re is _OWED else _YEAR_WRITTEN, found.group(1))]
     after = found.re is _UNPAID_SINCE and found.group(2) in ("以后", "之后", "后")
     return max(years) if after else min(years) - 1
 
@@ -457,7 +476,7 @@ def _text(reason: str, min_len: int, max_len: int):
 
 CLEANERS = {
     "member_no": _clean_member_no,
-    "name": lambda value, today: clean_name(_without_note(value)),
+    "name": lambda value, today: clean_name(_name_and_note(value)[0]),
     "category": _clean_category,
     "birth_year": _clean_birth_year,
     "work_unit": _text("work_unit", 2, 60),
@@ -879,9 +898,9 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
     spec = columns()["remarks"]
     skipped = _not_kept()
     parts = [_shown(values["remarks"]).strip()] if not is_blank(values.get("remarks")) else []
-    name_note = _NAME_NOTE.search(normalise(values.get("name")))
+    name_note = _name_and_note(values.get("name"))[1]
     if name_note:
-        parts.append(name_note.group(1))  # 张国强（退休）
+        parts.append(name_note)  # 张国强（退休）, 张伟教授
     status = re.sub(r"\s", "", normalise(values.get("status")))
     if status and not any(status in part for part in parts):
         try:
