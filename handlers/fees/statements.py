@@ -448,8 +448,13 @@ def _import_key(values: dict, paid_on: date, amount: float, payer: dict, split: 
 
 
 def _years_named(values: dict) -> list[int]:
+    """The dues years a row's remarks name."""
+    return _years_in(_memo_text(values))
+
+
+def _years_in(memo: str) -> list[int]:
     """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year)."""
-    return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", _memo_text(values))]
+    return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", memo)]
 
 
 def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
@@ -549,8 +554,10 @@ def _memo_text(values: dict) -> str:
 
 
 def _purpose(memo: str, category: str | None = None, amount: float | None = None) -> str:
-    """`other` when the remarks name something else than dues (会议费, 报销 ...) and either do not
-    say 会费 or the amount is not a dues amount of the payer's category; else `dues`."""
+    """`other` when the remarks name something else than dues (会议费, 报销 ...) and do not say 会费;
+    when they say both, `dues` if the amount is a year of the payer's category's dues (or as many years
+    as the remarks name), else `mixed` (会费+年会注册费, 1000 from a member paying 200 a year: five years'
+    dues, or 200 and a registration? a person splits it)."""
     rules = statement_rules()
     if not any(word in memo for word in rules["other_words"]):
         return "dues"
@@ -558,7 +565,9 @@ def _purpose(memo: str, category: str | None = None, amount: float | None = None
         return "other"
     if category is None:
         return "dues"  # says both: the amount decides, once the payer is known
-    return "dues" if dues.years_for_amount(category, amount) is not None else "mixed"
+    years = dues.years_for_amount(category, amount)
+    fits = years not in (None, dues.LIFETIME) and years in (1, len(set(_years_in(memo))))
+    return "dues" if fits else "mixed"
 
 
 def _not_dues(db, values: dict, memo: str, context: dict) -> RowProblem:

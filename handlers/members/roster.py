@@ -1258,10 +1258,14 @@ def _is_unit_level(text: str) -> bool:
 
 
 def _former_names(remarks) -> list[str]:
-    """The unit's earlier names its remarks give: "原名：郑州华数软件有限公司（2024年更名）"."""
-    words = "|".join(map(re.escape, _membership()["roster"]["former_name"]["words"]))
-    return [re.sub(r"[（(].*$", "", name) for name in
-            re.findall(rf"(?:{words})[:：\s]*([^，,；;。\s]+)", normalise(remarks))]
+    """The unit's other names its remarks give, a transfer may come under: an earlier one ("原名：郑州华数软件
+    有限公司（2024年更名）", "2025年由“河南中原重型装备有限公司”更名"), or its full name beside the short one
+    listed ("全称：中原重型矿山机械集团股份有限公司")."""
+    roster, text = _membership()["roster"], normalise(remarks)
+    words = "|".join(map(re.escape, roster["former_name"]["words"] + roster["other_name"]["words"]))
+    named = re.findall(rf"(?:{words})[:：\s]*[“\"「『]?([^”\"」』，,；;。\s]+)", text)
+    renamed_from = re.findall(r"由[“\"「『]?([^”\"」』，,；;。\s]{4,}?)[”\"」』]?(?:更名|改名)", text)
+    return [re.sub(r"[（(].*$", "", name) for name in named + renamed_from]
 
 
 def _renamed(sheet: Sheet, row: int, unit: dict, remarks, notices: list[Problem]) -> dict:
