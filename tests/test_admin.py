@@ -12,7 +12,10 @@ from openpyxl import load_workbook
 from bot.admin import accounts
 from bot.cli import main
 from storage import admin as admin_store
+from storage import events as event_store
 from storage.members import create_application, find_application, find_member_by_no, history_of, insert_member
+from storage.news import save_item
+from storage.tickets import create_ticket
 from tests.admin_data import PASSWORD, add_council, add_units, add_users, individual
 from tests.notices import queued_notices
 
@@ -212,6 +215,40 @@ def test_a_read_only_user_sees_what_staff_see_and_changes_nothing(client, users,
     assert client.get("/admin/users/").status_code == 403
     assert "账号管理" not in page(client.get("/admin/dashboard/"))
     assert post(client, "/admin/logout").status_code == 302
+
+
+SENDS = re.compile(r'<form method="post"[^>]*action="([^"]+)"|<a class="button[^"]*" href="([^"]+/(?:new|upload|import/|write|edit))"')
+
+
+def test_a_read_only_user_is_shown_no_button_that_would_be_refused(client, users, db, config):
+    """Console walk 10, #17 again: 导入, 撰写会讯, 登记, 发送答复, 批准 ... were shown to a 理事长, and each led to
+    the 403 page. Every form and form page on the pages they may read is one they may send; staff see them."""
+    accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
+    insert_member(db, {"member_no": "HNKX202600002", "name": "黄蓉", "category": "regular"}, actor="test")
+    app_no = create_application(db, "o_zhang", "individual", individual())["app_no"]
+    ticket_no = create_ticket(db, "o_zhang", "建议", "希望多办线上讲座")
+    [event_no], _ = event_store.save_events(db, [({"society": "示范科技学会", "title": "实验室安全培训", "type": "培训",
+                                                   "starts_on": "2099-05-06", "ends_on": "2099-05-06", "place": "郑州",
+                                                   "capacity": 30}, "test")], [], actor="test")
+    item, _ = save_item(db, {"item_no": "n1", "kind": "newsletter", "title": "标题", "topics": ["policy"], "audience": None,
+                             "summary": "摘要", "link": None, "body": "正文。", "publish_at": "2026-10-01T09:00:00+08:00",
+                             "source": None})
+    urls = ["/admin/dashboard/", "/admin/applications/", f"/admin/applications/{app_no}", "/admin/members/",
+            "/admin/members/HNKX202600002", "/admin/dues/", "/admin/news/", f"/admin/news/{item['item_no']}",
+            "/admin/tickets/", f"/admin/tickets/{ticket_no}", "/admin/jobs/", "/admin/events/", f"/admin/events/{event_no}",
+            "/admin/awards/", "/admin/governance/", "/admin/misunderstood/", "/admin/schedule/", "/admin/checkin/"]
+
+    def sends(url):
+        return [target for found in SENDS.findall(page(client.get(url))) for target in found
+                if target and not target.endswith("/logout")]
+
+    log_in(client, "staff1")
+    offered = {url: sends(url) for url in urls}
+    assert [url for url in urls if not offered[url]] == ["/admin/tickets/"], offered  # a list only
+    post(client, "/admin/logout")
+    log_in(client, "理事长")
+    assert {url: sends(url) for url in urls} == dict.fromkeys(urls, [])
+    assert "只读账号" in page(client.get("/admin/dues/"))
 
 
 # --- applications -------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboa
 from bot import clock, content
 from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, VIEWER, as_province_user, session_stamp
 from bot.platform import console as platform_console
-from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, may, render, roles_of, say_not_done,
-                          t, user, word)
+from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, may, may_send, render, roles_of,
+                          say_not_done, t, user, word)
 from bot.web import same_site_path
 from handlers.members.membership import field_text
 from storage import admin as store
@@ -185,6 +185,7 @@ def _menu() -> list[dict]:
 
 # A stored time as read in the society's zone, in any template and in macros imported without context.
 console.add_app_template_global(clock.shown, "when")
+console.add_app_template_global(may_send, "may_send")
 
 
 @console.context_processor

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from werkzeug.exceptions import HTTPException
 
 from bot import content
 from bot.admin.accounts import ACTOR_PREFIX, OFFICE, STAFF, VIEWER, AccountError, actor_name
@@ -86,6 +87,18 @@ def may(role: str, view, method: str = "GET") -> bool:
     read-only user (VIEWER) one staff may open, only to look (GET)."""
     roles = roles_of(view)
     return role in roles or (role == VIEWER and STAFF in roles and method in ("GET", "HEAD"))
+
+
+def may_send(url: str) -> bool:
+    """Whether the signed-in user may send a form to `url`: a page shows a form, or a link to a form's page,
+    only to those whose send it would not refuse (403), such as a read-only user's."""
+    me = user()
+    try:
+        endpoint, _ = current_app.url_map.bind_to_environ(request.environ).match(
+            url.split("?")[0].removeprefix(request.script_root), method="POST")
+    except HTTPException:  # no form is sent there: nothing to hide
+        return True
+    return me is not None and may(me["role"], current_app.view_functions[endpoint], "POST")
 
 
 # --- words and pages -------------------------------------------------------------------
