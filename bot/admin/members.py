@@ -20,10 +20,10 @@ from handlers.members import membership
 from bot.admin import roster_import
 from bot.admin.accounts import ADMIN, EVERYONE
 from bot.admin.ui import (
-    actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, send_table, t, texts,
-    unit_options, unit_scope, user,
+    actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, sees_mobiles, send_table,
+    t, texts, unit_options, unit_scope, user,
 )
-from bot.privacy import mask_id_number, mask_mobile, unmasked
+from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
 from storage.fees import find_payer, payments_of
@@ -114,14 +114,17 @@ def sees_id_numbers() -> bool:
 @allow(*EVERYONE)
 def export():
     """The filtered members in the roster's own columns (imports back unchanged), full mobiles for the
-    secretariat; a unit contact's export has them masked, as every page shows them to a unit contact, and
-    no remarks (the secretariat's internal notes). ID card numbers in the remarks are whole for the admin only."""
+    secretariat; a unit contact's and a read-only user's export has them masked, as every page shows them,
+    and a unit contact's no remarks (the secretariat's internal notes). ID card numbers in the remarks are
+    whole for the admin only."""
     fmt = request.args.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         abort(400)
     rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
-    if unit_scope() is not None:
-        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None, remarks=None) for row in rows]
+    if not sees_mobiles():
+        rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None,
+                     remarks=None if unit_scope() is not None else mask_personal(row.get("remarks") or "") or None)
+                for row in rows]
     elif not sees_id_numbers():
         rows = [dict(row, remarks=membership.without_id_numbers(row.get("remarks"))) for row in rows]
     headers, table = roster.export_table(db(), rows)
@@ -134,9 +137,9 @@ def export():
 @allow(*EVERYONE)
 def show(member_no: str):
     member = _member_or_refuse(member_no)
-    full = unit_scope() is None  # a unit contact has no need of a member's full mobile: masked
+    full = sees_mobiles()  # a unit contact or a read-only user has no need of a member's full mobile: masked
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
-    if not full:  # the secretariat's own remarks and change log are internal: not for a unit contact
+    if unit_scope() is not None:  # the secretariat's own remarks and change log are internal: not for a unit contact
         view.pop("remarks", None)
         history = None
     else:
@@ -200,6 +203,8 @@ def edit(member_no: str):
     form["unit_no"] = units.get(member["unit_id"])
     if not sees_id_numbers() and form["remarks"]:
         form["remarks"] = mask_id_number(form["remarks"])
+    if not sees_mobiles():  # a read-only user may open the form, not send it
+        form = {key: mask_mobile(value) if isinstance(value, str) else value for key, value in form.items()}
     errors: dict = {}
     if request.method == "POST":
         form = request.form.to_dict()

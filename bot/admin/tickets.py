@@ -12,7 +12,8 @@ from flask import Blueprint, redirect, request, url_for
 from bot import clock, content
 from handlers.tickets import replies as ticket_replies
 from bot.admin.ui import (actor, current_page, db, or_404, past_the_end, redis_client, render, say_done,
-                          say_not_done, t)
+                          say_not_done, sees_mobiles, t)
+from bot.privacy import mask_personal
 from storage import tickets as store
 from storage.members import Refused, find_member_by_openid
 
@@ -44,10 +45,16 @@ def show(ticket_no: str):
 
 
 def _ticket_page(ticket_no: str, typed: str = ""):
-    """The ticket; `typed` is a reply that was not sent, shown again to send or copy."""
+    """The ticket; `typed` is a reply that was not sent, shown again to send or copy. A read-only user reads
+    the member's mobile, and any the member or an answer wrote, masked."""
     ticket = or_404(store.find_ticket(db(), ticket_no))
-    return render("ticket.html", ticket=ticket, member=find_member_by_openid(db(), ticket["openid"]),
-                  replies=store.replies_to(db(), ticket["id"]), typed=typed,
+    member = find_member_by_openid(db(), ticket["openid"])
+    replies = store.replies_to(db(), ticket["id"])
+    if not sees_mobiles():
+        ticket = dict(ticket, body=mask_personal(ticket["body"] or ""))
+        member = member and dict(member, mobile=mask_personal(member["mobile"] or "") or None)
+        replies = [dict(reply, text=mask_personal(reply["text"] or "")) for reply in replies]
+    return render("ticket.html", ticket=ticket, member=member, replies=replies, typed=typed,
                   answer_chars=ticket_replies.ANSWER_CHARS)
 
 

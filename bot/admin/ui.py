@@ -64,6 +64,13 @@ def unit_scope() -> int | None:
     return me["unit_id"] if me and me["role"] == "unit" else None
 
 
+def sees_mobiles() -> bool:
+    """Whole mobile numbers are for the secretariat, who ring members; a unit contact and a read-only user
+    (a president, an auditor) see 139****0012, on every page and in every export."""
+    me = user()
+    return me is not None and me["role"] in OFFICE
+
+
 def allow(*roles):
     """Mark a view as open to these roles; an unmarked view is open to the secretariat (OFFICE)."""
     def mark(view):
