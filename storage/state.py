@@ -52,6 +52,7 @@ def connect_redis(config) -> redis.Redis:
 # the rendered reply for retries. Retries wait for that reply (`wait_for_reply`).
 
 LOCK_HOLD_SECONDS = 30.0  # a crashed process's lock on a member frees itself after this
+WINDOW_SLACK_SECONDS = 60  # a customer-service window this close to whole is not opened again (begin_message)
 
 
 def _dedupe_key(message_key: str) -> str:
@@ -120,9 +121,13 @@ class MemberTurn:
 # Scripts as bytes need no client to hash; they run by EVALSHA, loaded again after a Redis restart.
 _BEGIN_MESSAGE_SCRIPT = Script(None, b"""
 -- KEYS: claim, lock, flow, language, last routed, inbox mark, topic[, window]
--- ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl]
+-- ARGV: pending, claim ttl, token, lock hold ms[, window messages, window ttl, window slack ms]
+-- (a window still whole, closing at most the slack earlier than one opened now, is left as it is: see begin_message)
 if not redis.call('set', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return false end
-if KEYS[8] then redis.call('set', KEYS[8], ARGV[5], 'EX', ARGV[6]) end
+if KEYS[8] and not (redis.call('get', KEYS[8]) == ARGV[5]
+                    and redis.call('pttl', KEYS[8]) >= tonumber(ARGV[6]) * 1000 - tonumber(ARGV[7])) then
+  redis.call('set', KEYS[8], ARGV[5], 'EX', ARGV[6])
+end
 if not redis.call('set', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return {0} end
 return {1, redis.call('get', KEYS[3]), redis.call('get', KEYS[4]), redis.call('get', KEYS[5]), redis.call('get', KEYS[6]),
         redis.call('get', KEYS[7])}
@@ -233,7 +238,11 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
                   window: tuple[str, int, int] | None = None) -> MemberTurn | None:
     """Claim a message and, most often, its member's turn; None for a retry of a claimed message.
 
-    `window` is the customer-service window the message opens: (kind, seconds, messages).
+    `window` is the customer-service window the message opens: (kind, seconds, messages). A
+    window the member's last message opened moments ago, none of its messages spent, is not
+    written again: it closes at most WINDOW_SLACK_SECONDS (a tenth of a short window) before one
+    opened now would, never after WeChat's, and a member writing every few seconds saves a logged
+    write a message (redis-server's largest cost a message is its logged writes, docs/benchmarks.md).
     The turn comes back untaken when another message of the member holds the lock.
     """
     turn = MemberTurn(openid)
@@ -243,7 +252,7 @@ def begin_message(r: redis.Redis, message_key: str, openid: str, claim_ttl: int,
     if window:
         kind, seconds, messages = window
         keys.append(window_key(openid, kind))
-        args += [messages, seconds]
+        args += [messages, seconds, min(WINDOW_SLACK_SECONDS * 1000, seconds * 100)]
     claimed = _run_once(r, _BEGIN_MESSAGE_SCRIPT, keys, args)
     if claimed is None:
         return None

@@ -299,6 +299,47 @@ def test_notice_goes_by_customer_service_inside_the_window(fake_wechat, config, 
     assert (notice["status"], notice["channel"]) == ("sent", CS)
 
 
+def test_each_message_keeps_the_window_open_48_hours_and_5_messages(config, redis_client, client):
+    """A message reopens the member's window whole: refilled after a message of it was spent, and closing 48 h
+    after the message, give or take state.WINDOW_SLACK_SECONDS (a window opened that little before is left as
+    it is, not written again: it closes that much earlier than WeChat's, never later)."""
+    openid = openids("K", 1)[0]
+    key, (seconds, messages) = state.window_key(openid, "message"), config.cs_message_window
+    member = Member(client, config, openid)
+
+    member.says("帮助")
+    assert redis_state.service_window_messages_left(redis_client, openid) == messages
+    assert seconds * 1000 - 5000 < redis_client.pttl(key) <= seconds * 1000
+
+    redis_client.pexpire(key, (seconds - state.WINDOW_SLACK_SECONDS // 2) * 1000)  # opened half the slack ago
+    member.says("帮助")
+    assert redis_client.pttl(key) <= (seconds - state.WINDOW_SLACK_SECONDS // 2) * 1000  # left as it is
+
+    state.take_service_window_message(redis_client, openid)  # a notice went out meanwhile
+    member.says("帮助")
+    assert redis_state.service_window_messages_left(redis_client, openid) == messages
+    assert seconds * 1000 - 5000 < redis_client.pttl(key) <= seconds * 1000
+
+    redis_client.pexpire(key, (seconds - state.WINDOW_SLACK_SECONDS - 1) * 1000)  # opened past the slack ago
+    member.says("帮助")
+    assert seconds * 1000 - 5000 < redis_client.pttl(key) <= seconds * 1000
+
+
+def test_a_click_keeps_its_short_window_within_a_tenth_of_it(config, redis_client, client):
+    """The 1-minute window a menu click opens is left as it is only while it has lost under a tenth of it."""
+    openid = openids("K", 2)[1]
+    key, (seconds, messages) = state.window_key(openid, "event"), config.cs_event_window
+    member = Member(client, config, openid)
+    member.clicks("MENU_HELP")  # clicks of one key within a second are one click retried: three keys
+    assert redis_client.get(key) == str(messages).encode() and redis_client.pttl(key) > (seconds - 5) * 1000
+    redis_client.pexpire(key, int(seconds * 1000 * 0.95))
+    member.clicks("MENU_EVENTS")
+    assert redis_client.pttl(key) <= seconds * 1000 * 0.95
+    redis_client.pexpire(key, int(seconds * 1000 * 0.85))
+    member.clicks("MENU_FEES")
+    assert redis_client.pttl(key) > (seconds - 5) * 1000
+
+
 @pytest.mark.parametrize("window", ["none", "used up"])
 def test_notice_goes_by_template_outside_the_window(fake_wechat, config, db, redis_client, window):
     [(openid, _)] = add_members(db, openids("N", 1))
