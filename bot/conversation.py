@@ -55,10 +55,10 @@ def continue_said(text: str) -> bool:
     """"好 继续报", "那行，接着填吧", "let's finish the registration": a short sentence asking to go on
     (content/conversation.toml continue_marks, continue_phrases_en), never a bare "好"."""
     words, plain = content.load_toml("conversation.toml"), _short_answer(text)
-    if any(phrase in (text or "").lower() for phrase in words["continue_phrases_en"]):
+    if content.holds_any((text or "").lower(), words["continue_phrases_en"]):
         return True
-    return len(plain) <= words["continue_chars"] and any(mark in plain for mark in words["continue_marks"]) \
-        and not any(word in plain for word in words["continue_not"]) and not looks_like_a_question(text)
+    return len(plain) <= words["continue_chars"] and content.holds_any(plain, words["continue_marks"]) \
+        and not content.holds_any(plain, words["continue_not"]) and not looks_like_a_question(text)
 
 
 def says_yes(text: str) -> bool:
@@ -462,7 +462,7 @@ def _on_message(ctx: Context) -> Reply:
     if about is not None:
         return about
     short = _short_answer(ctx.text)
-    if any(words in short for words in content.load_toml("conversation.toml")["no_numbers_words"]):
+    if content.holds_any(short, content.load_toml("conversation.toml")["no_numbers_words"]):
         said = ctx.reply("flow.no_numbers")  # "我不会打数字": words do, whatever is open stays; a form asks again
         return said.with_note(ask_again(ctx).text or "") if flow and not _step_of(flow).lapses else said
     if holds_on(ctx.text) and not (flow and not _step_of(flow).lapses and _tries(ctx, _step_of(flow)) and _holds_a_value(ctx)):
@@ -513,7 +513,7 @@ def _on_message(ctx: Context) -> Reply:
     if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words") or _leads_with_a_drop(ctx.text) \
             or _english_drop(ctx.text) is not None:
         return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # also "cancel", which the router may not place
-    if any(word in ctx.text for word in content.load_toml("conversation.toml")["away_words"]):
+    if content.holds_any(ctx.text, content.load_toml("conversation.toml")["away_words"]):
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
         ctx.flow_changed = True
         return ctx.reply("flow.away", flow=flow_title(flow))

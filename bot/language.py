@@ -63,4 +63,4 @@ def asks_about_english(text: str) -> bool:
     """"Do you have anyone who speaks English?", "有会说英语的吗": answered as it is (language.staff),
     before any guess at an intent."""
     lowered = re.sub(r"\s+", " ", (text or "").lower())
-    return any(words in lowered for words in _words()["asks_for_english"])
+    return content.holds_any(lowered, _words()["asks_for_english"])

@@ -329,14 +329,14 @@ def looks_like_a_question(text: str) -> bool:
     """Whether a message asks something (words in content/conversation.toml), so that it is never
     stored as a form's answer even when the router cannot place it."""
     plain = (text or "").strip()
-    return any(mark in plain for mark in content.load_toml("conversation.toml")["question_marks"])
+    return content.holds_any(plain, content.load_toml("conversation.toml")["question_marks"])
 
 
 def asks_something(text: str) -> bool:
     """A question, also in the spoken forms looks_like_a_question leaves out ("能退不", "过了宽限期会咋样", "交没交"):
     content/conversation.toml spoken_question_words and spoken_question_tails. For answering, not for forms."""
     words, said = content.load_toml("conversation.toml"), (text or "").strip().lower()
-    return looks_like_a_question(said) or any(word in said for word in words["spoken_question_words"]) \
+    return looks_like_a_question(said) or content.holds_any(said, words["spoken_question_words"]) \
         or said.rstrip("。.!！ ").endswith(tuple(words["spoken_question_tails"])) or _A_NOT_A.search(said) is not None
 
 

@@ -442,6 +442,16 @@ def test_a_10_mb_body_is_refused_after_reading_at_most_the_cap(wire, config, red
 # --- the router and job search ----------------------------------------------------------------------------
 
 @settings(max_examples=400, **BOUNDED)
+@given(text=st.one_of(member_text, st.text("会费交没了吗?？ |.*+\\(", max_size=12)),
+       words=st.lists(st.one_of(member_text, st.text("会费交没了吗?？ |.*+\\(", max_size=4)), max_size=6))
+def test_a_word_list_is_read_as_word_by_word(text, words):
+    """content.holds_any, one pattern for a word list of content/, finds what `any(word in text ...)` finds:
+    regular-expression characters, an empty word, an empty list."""
+    assert content.holds_any(text, words) == any(word in text for word in words)
+    assert content.holds_any(text, words) == any(word in text for word in words)  # the pattern kept
+
+
+@settings(max_examples=400, **BOUNDED)
 @given(query=st.one_of(st.text(max_size=120), st.lists(st.tuples(st.text("ab=&%+;2F", max_size=6),
                                                                   st.text("ab=&%+;2F", max_size=6))).map(
     lambda pairs: "&".join(f"{name}={value}" for name, value in pairs))))

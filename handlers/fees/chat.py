@@ -41,7 +41,7 @@ def _asked() -> dict:
 
 
 def _mentions(text: str, key: str) -> bool:
-    return any(word in text.lower() for word in _asked()[key])
+    return content.holds_any(text.lower(), _asked()[key])
 
 
 @handles("fee_status", menu="MENU_FEES", reads_only=True)

@@ -43,7 +43,7 @@ def _texts() -> dict:
 
 
 def _mentions(text: str, words: list[str]) -> bool:
-    return any(word in text.lower() for word in words)
+    return content.holds_any(text.lower(), words)
 
 
 # --- the card ----------------------------------------------------------------
