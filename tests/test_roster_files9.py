@@ -28,6 +28,7 @@ UNITS = [
     ["HNKXDW001", "中原重机集团", "单位会员", "张学民 13803716001", 2000, "2026已交",
      "全称：中原重型矿山机械集团股份有限公司"],
     ["HNKXDW002", "洛阳东方拖拉机集团有限公司", "单位会员", "宋建平 0379-64966002", 2000, "欠2026", None],
+    ["HNKXDW003", "许昌恒源电气股份有限公司", "单位会员", "薛文涛 13603740303", 2000, "2026已交", "常替本单位职工交个人会费"],
 ]
 
 
@@ -37,6 +38,15 @@ def test_units_numbered_in_a_unit_number_column_keep_their_numbers(env, db, tmp_
     assert find_unit_by_name(db, "中原重机集团")["unit_no"] == "HNKXDW001"
     assert find_unit_by_name(db, "洛阳东方拖拉机集团有限公司")["unit_no"] == "HNKXDW002"
     assert "HNKXDW001" not in (find_unit_by_name(db, "中原重机集团")["remarks"] or "")
+
+
+def test_a_unit_s_contact_written_with_the_number_in_one_cell_is_its_contact(env, db, tmp_path):
+    report = command("units")[1](env, "import", units_book(tmp_path / "单位会员.xlsx", UNITS))
+    heavy, tractor = find_unit_by_name(db, "中原重机集团"), find_unit_by_name(db, "洛阳东方拖拉机集团有限公司")
+    assert (heavy["contact_name"], heavy["contact_mobile"]) == ("张学民", "13803716001")
+    assert (tractor["contact_name"], tractor["contact_mobile"]) == ("宋建平", None)
+    assert "0379-64966002" in tractor["remarks"]
+    assert [c["row"] for c in report["checks"] if "0379-64966002" in c["check"]] == [4]
 
 
 def roster_book(path, members, left):
@@ -124,4 +134,6 @@ def test_a_title_after_the_name_and_spaces_in_it_are_not_the_name(env, db, tmp_p
     assert report["bad_rows"] == []
     assert [find_member_by_no(db, no)["name"] for no, *_ in members] == ["张伟", "李国栋", "王芳", "高红梅", "王教授"]
     assert "教授" in find_member_by_no(db, "HNKX200800003")["remarks"]
+    assert [(n["row"], n["value"]) for n in report["notices"] if "姓名按" in n["notice"]] == \
+        [(4, "张伟教授"), (5, "李国栋（总工）")]
     assert "总工" in find_member_by_no(db, "HNKX199600031")["remarks"]

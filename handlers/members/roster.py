@@ -511,7 +511,8 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
-                 "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed")
+                 "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
+                 "unit_contact_no_mobile")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -816,9 +817,14 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 notices.append(Problem(row, column, _shown(value), bad.reason, {"header": column.header}))
                 continue
             mobiles = _mobiles_of(value) if key == "mobile" else []
+            emails, rest = _beside_mobile(value) if key == "mobile" else ([], [])
+            contact = _contact_beside(values, rest) if unit and "contact_name" not in fields else None
+            if contact:  # a unit's 联系人及电话 "张学民 13803716001": the contact's name and number
+                fields["contact_name"] = contact
+                rest.remove(contact)
+                notices.append(Problem(row, column, _shown(value), "unit_contact", {"name": contact}))
             if len(mobiles) == 1:  # "15355952418/0371-65512345", "zhang@x.cn 13503850617": the mobile, the rest kept
                 fields[key] = mobiles[0]
-                emails, rest = _beside_mobile(value)
                 if emails and "email" not in fields and is_blank(values.get("email")):
                     fields["email"] = emails.pop(0)
                     notices.append(Problem(row, column, _shown(value), "mobile_email",
@@ -835,7 +841,11 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 notices.append(Problem(row, column, _shown(value), "mobiles_two",
                                        {"mobile": mobiles[0], "others": "、".join(mobiles[1:])}))
                 continue
-            if key in SOFT_COLUMNS or (unit and key in UNIT_SOFT):  # 单位性质 "事业单位": the member is imported, the cell left for a person
+            if contact and rest + emails:  # "宋建平 0379-64966002": the contact, the landline kept; no mobile
+                other_cells.append((column.header, "、".join(rest + emails)))
+                notices.append(Problem(row, column, _shown(value), "unit_contact_no_mobile",
+                                       {"name": contact, "rest": "、".join(rest + emails)}))
+            elif key in SOFT_COLUMNS or (unit and key in UNIT_SOFT):  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
             elif key == "mobile" and not unit and not is_blank(values.get("member_no")):
                 # a numbered member is known without the mobile: imported, the number left for a person
@@ -845,6 +855,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             continue
         if cleaned is not None:
             fields[key] = cleaned
+        if key == "name" and _name_and_note(value)[1]:
+            notices.append(Problem(row, column, _shown(value), "name_note",
+                                   {"name": cleaned, "note": _name_and_note(value)[1]}))
         if key == "mobile" and _SCIENTIFIC.fullmatch(re.sub(r"\s", "", normalise(value))):
             notices.append(Problem(row, column, _shown(value), "mobile_scientific", {"mobile": cleaned}))
         if key == "joined_at" and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", repr(value)):
@@ -1200,6 +1213,13 @@ def _mobiles_of(value) -> list[str]:
         if mobile not in found:
             found.append(mobile)
     return found
+
+
+def _contact_beside(values: dict, rest: list[str]) -> str | None:
+    """On a unit's row with no 联系人 column of its own, the one person's name a contact cell holds beside
+    the number (联系人及电话 "张学民 13803716001"): the unit's contact."""
+    names = [part for part in rest if _PERSON.fullmatch(part)]
+    return names[0] if len(names) == 1 and is_blank(values.get("contact_name")) else None
 
 
 def _beside_mobile(value) -> tuple[list[str], list[str]]:
