@@ -169,6 +169,7 @@ def unit_in(text) -> str | None:
         if at_work:
             return at_work.group(1)
         clause = re.sub(r"^(?:我是|我在|目前在|现在在|现在|目前|现就读于|就读于|工作单位是|单位是|单位|学校是|学校|在)", "", clause)
+        clause = re.sub(r"^[:：]?(?:那就|就)?(?:写成|填成|写|填)?[:：]?", "", clause)  # "单位：…", "单位就写洛阳轴承厂"
         for end in range(len(clause), 3, -1):
             if clause[:end].endswith(endings):
                 return clause[:end]

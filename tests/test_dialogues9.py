@@ -42,3 +42,54 @@ def test_a_yes_that_says_to_use_the_members_own_details_registers(visitor, cours
     visitor.says("我要报名专利检索实务培训")
     visitor.says("宋建华 13837300416")
     assert "报名成功" in visitor.says("对，就用我的信息")
+
+
+# --- the membership form: several answers in one line, a question about an item of it -----------------------
+
+def _applying(member, first: str) -> str:
+    member.says("我想申请入会")
+    return member.says(first)
+
+
+def test_a_field_of_study_said_among_other_answers_is_kept_and_not_asked_again(visitor):
+    reply = _applying(visitor, "个人 孔繁星 南阳市中心医院 护理学 手机13937700521")
+    assert "学科专业 护理学" in reply and "孔繁星" in reply and "139****0521" in reply
+
+
+def test_asking_how_to_fill_in_the_title_answers_it_and_what_follows_is_kept_there(visitor):
+    _applying(visitor, "个人 孔繁星 南阳市中心医院 手机13937700521")
+    reply = visitor.says("职称这栏咋填 我一直没评过")
+    assert "没评过职称" in reply and "会员类别" in reply and "评奖" not in reply
+    reply = visitor.says("那就写无")
+    assert "职称" in reply and "会员类别" in reply and "答不上来" not in reply
+
+
+def test_saying_there_is_no_email_while_asking_if_that_is_fine_skips_it_without_binding(visitor):
+    _applying(visitor, "个人 孔繁星 南阳市中心医院 手机13937700521")
+    reply = visitor.says("邮箱俺没有 行不行")
+    assert "可以不填" in reply and "会员类别" in reply and "绑定" not in reply
+
+
+def test_the_unit_said_as_what_to_write_is_the_unit_without_those_words(visitor):
+    _applying(visitor, "个人 孔繁星 手机13937700521")
+    reply = visitor.says("单位就写南阳纺织厂退休")
+    assert "工作单位 南阳纺织厂" in reply and "就写" not in reply
+
+
+def test_a_units_contact_said_as_oneself_then_named_or_after_a_colon_is_the_contact(visitor):
+    visitor.says("我们公司想申请单位会员")
+    reply = visitor.says("焦作示范机械有限公司，联系人就是我，韩冬梅，办公室，13782600741")
+    assert "联系人 韩冬梅" in reply and "就是我" not in reply
+
+
+def test_a_unit_and_its_contact_said_after_colons_are_kept_without_the_colons(visitor):
+    visitor.says("我们公司想申请单位会员")
+    reply = visitor.says("单位：焦作示范机械有限公司；联系人：韩冬梅；手机13782600741")
+    assert "单位名称 焦作示范机械有限公司" in reply and "联系人 韩冬梅" in reply
+
+
+def test_a_spoken_question_about_materials_at_the_credit_code_is_answered_not_refused_as_a_code(visitor):
+    visitor.says("我们公司想申请单位会员")
+    visitor.says("焦作示范机械有限公司")
+    reply = visitor.says("还得交啥材料不")
+    assert "不用另交材料" in reply and "信用代码" in reply and "不对" not in reply

@@ -510,7 +510,15 @@ def answer_field(ctx):
     answers = ctx.flow_data["answers"]
     about_field = _field_question(ctx.text, field)
     if about_field:  # "这个必须填吗", "高级会员是什么意思": answered, never kept as the answer
+        answers.update(_shaped_besides(ctx, field, ctx.text)[0])  # "邮箱没有 中不中": none, kept
+        about = _field_asked_about(normalise(ctx.text))
+        ctx.goto(ctx.flow["step"], asked_about=about.step if about is not None else None)
         return ctx.reply("signup.form_question_then", answer=about_field, question=_question(field, answers))
+    said = _said_for_field_asked_about(ctx)
+    if said:  # "那就写无" after asking how to fill in 职称: kept there, the question asked still waits
+        answers.update(said)
+        ctx.goto(ctx.flow["step"], asked_about=None)
+        return _noted_reply(ctx, said).with_note(_ask_next(ctx).text)
     if holds_id_number(ctx.text):  # an ID card number: not asked for, not kept, not read as a bad mobile
         return ctx.reply("signup.no_id_number", question=_question(field, answers))
     switched = _switched_kind(ctx) or _switched_category(ctx)
@@ -742,9 +750,10 @@ def _only_filler(clause: str) -> bool:
 _DISCIPLINE_SAID = re.compile(r"^(?:我是|我)?(?:搞|做|学|研究|从事|干)(.{2,15}?)(?:的|方向的?|专业的?|工作的?|研究的?)$"
                               r"|^(?:我的)?(?:所学专业|专业方向|研究方向|学科专业|专业|学科)(?:是|为|:|：)?(.{2,15})$")
 _BORN_SAID = re.compile(r"^(?:我是|我)?((?:19[2-9]|20[01])\d)年?(?:出生的?|生的?|生人|的)$")
-_CONTACT_IS_ME = re.compile(r"(联系人|对接人)(?:就)?(?:写|填)(?:的是|成)?我?[\s,，:：]*")
-_NO_EMAIL_SAID = re.compile(r"^(?:我)?(?:没有|没|无|不用|不填|不留)(?:电子)?(?:邮箱|邮件|email)$", re.IGNORECASE)
-_CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)([\u4e00-\u9fff]{2,4})$")
+_CONTACT_IS_ME = re.compile(r"(联系人|对接人)(?:就)?(?:(?:写|填)(?:的是|成)?我?|是我(?:本人)?)[\s,，:：]*")
+_NO_EMAIL_SAID = re.compile(r"^(?:我)?(?:没有|没|无|不用|不填|不留)(?:电子)?(?:邮箱|邮件|email)$"
+                            r"|^(?:电子)?(?:邮箱|邮件|email)(?:就)?(?:没有|没|无|不填|不留)(?:了|的)?$", re.IGNORECASE)
+_CONTACT_SAID = re.compile(r"^(?:联系人是|联系人|对接人是|对接人)[:：]?([\u4e00-\u9fff]{2,4})$")
 
 
 def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
@@ -760,9 +769,9 @@ def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
         discipline = _DISCIPLINE_SAID.match(clause)
         if discipline and "discipline" in columns:
             found["discipline"] = discipline.group(1) or discipline.group(2)  # "搞农业机械化的", "专业作物学"
-        elif "discipline" in columns and clause == normalise(text).strip() and len(clause) <= 8 \
-                and not field.tries(clause) and _tries_value("discipline", clause):
-            found["discipline"] = clause  # "化学" alone at the school question: his field, not a job search
+        elif "discipline" in columns and (clause == normalise(text).strip() or _a_bare_discipline(clause, text)) \
+                and len(clause) <= 8 and not field.tries(clause) and _tries_value("discipline", clause):
+            found["discipline"] = clause  # "化学" alone at the school question, "… 临床医学 手机…": his field
         if "email" in columns and _NO_EMAIL_SAID.match(clause):  # "没有邮箱" before it is asked: none, kept
             found["email"] = None
         contact = _CONTACT_SAID.match(clause)
@@ -786,6 +795,14 @@ def _shaped_besides(ctx, field: Field, text: str) -> tuple[dict, set[str]]:
     return found, used
 
 
+def _a_bare_discipline(clause: str, text: str) -> bool:
+    """A clause among others that can only be a field of study ("临床医学", "机械" beside a name and a mobile):
+    no name, unit, title, mobile or question of its own, in a message that looks for no job ("招聘 算法")."""
+    return re.fullmatch(r"[\u4e00-\u9fff]{2,8}", clause) is not None and not tries_value("name", clause) and \
+        not any(word in text for word in _texts()["words"]["not_in_titles"]) and \
+        unit_in(clause) is None and _title_in(clause) is None and not asks_something(clause)
+
+
 def _category_clause(clause: str) -> bool:
     """A clause that names a category to apply for ("那就普通会员", "申请学生会员"), not the fellow's."""
     try:
@@ -807,7 +824,42 @@ def _field_question(text: str, field: Field) -> str | None:
         return content.text(f"signup.field_{'optional' if field.optional else 'required'}")
     if any(word in plain for word in words["meaning_asks"]) and any(name in plain for name in _category_names()):
         return form_question(words["meaning_answered_by"])
+    about = _field_asked_about(plain) if form_question(plain) is None else None  # "需要填导师的名字吗": the tutor's
+    if about is not None:  # "职称得填啥 俺没评过职称", "邮箱没有 中不中": that item's hint, or whether it may stay empty
+        hint = _texts()["field_hints"].get(about.step)
+        return hint or content.text(f"signup.other_field_{'optional' if about.optional else 'required'}",
+                                    field=_texts()["fields"][about.step][0])
     return None
+
+
+def _field_asked_about(plain: str) -> Field | None:
+    """The item of the form a question is about, by its name (the longest said) with words of filling it in
+    ([signup.words] field_asks): "职称得填啥", "邮箱没有 中不中"; None when it names none or asks nothing
+    ("单位会员一年多少钱" names 单位 but asks about dues)."""
+    words = _texts()["words"]
+    if not asks_something(plain) or any(word in plain for word in words["field_not_words"]):
+        return None  # "招聘岗位要填学历吗": a job search naming 岗位
+    named = [(len(name), f) for f in FIELDS.values() for name in _texts()["fields"].get(f.step, ()) if name in plain and (
+        any(word in plain for word in words["field_asks"])
+        or any(f"{name}{lack}" in plain or f"{lack}{name}" in plain for lack in words["field_lacks"]))]
+    return max(named, key=lambda found: found[0])[1] if named else None
+
+
+def _said_for_field_asked_about(ctx) -> dict:
+    """"那就写无", "就填乡村医生" right after a question about an item of the form: that item's value
+    ({column: value}; "无" for an optional item is kept as none given); {} for anything else."""
+    about = FIELDS.get(ctx.flow_data.get("asked_about") or "")
+    plain = normalise(ctx.text).strip(" 。.!！吧")
+    lead = next((lead for lead in _texts()["words"]["field_value_leads"] if plain.startswith(lead)), None)
+    if about is None or lead is None or about.column in ("mobile", "contact_mobile"):
+        return {}
+    value = plain[len(lead):].strip(" ：:")
+    if about.optional and value in _texts()["words"]["skip"]:
+        return {about.column: None}
+    try:
+        return {about.column: about.clean(value, ctx.db)}
+    except Invalid:
+        return {}
 
 
 def form_question(text: str, in_form: bool = True) -> str | None:
@@ -908,14 +960,24 @@ def _tries_field(ctx) -> bool:
     category, or a question about the form itself."""
     text = ctx.text
     wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
-    return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or \
+    return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or bool(_said_for_field_asked_about(ctx)) or \
         _field_question(text, FIELDS[ctx.flow["step"]]) is not None or \
         (wants_title and _title_said(text) is not None) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
         _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)[0]) or \
         _earlier_field_named(ctx, FIELDS[ctx.flow["step"]]) is not None or \
-        (any(name in text for name in _texts()["kind_names"].values()) and not looks_like_a_question(text))
+        (any(name in text for name in _texts()["kind_names"].values()) and not looks_like_a_question(text)) or \
+        _labelled_answer(ctx)
+
+
+def _labelled_answer(ctx) -> bool:
+    """A message that starts with the name of an item the form still wants and asks nothing ("单位就写南阳纺织厂
+    退休", "邮箱 chen@163.com"): an answer, whatever the router hears in the words after the name."""
+    plain = normalise(ctx.text).strip()
+    wanted = [f for f in _form(ctx) if f.column not in ctx.flow_data["answers"]]
+    return not asks_something(plain) and any(plain.startswith(name) and plain != name
+                                             for f in wanted for name in _texts()["fields"].get(f.step, ()))
 
 
 def _drop_what_no_longer_fits(ctx, answers: dict) -> None:
