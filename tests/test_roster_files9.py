@@ -99,14 +99,15 @@ def test_a_sheet_of_members_who_left_or_died_imports_them_so_with_when_kept(env,
     assert he["paid_through"] == "2025-12-31"
 
 
-def test_a_status_the_import_cannot_read_is_kept_in_the_remarks_and_the_member_imported(env, db, tmp_path):
+def test_a_status_the_import_cannot_read_is_kept_in_the_remarks_and_the_row_imported(env, db, tmp_path):
     left = [["HNKX201600040", "秦雪梅", "个人", None, "原某学院", 13903736040, "2016.12", "2025.9退会", "交至2025"],
             ["HNKX201900031", "戴宏", "高级", None, "原某集团", 13803719031, "2019.9", "2026年2月去世", "2026已交"],
             ["HNKX202100019", "黄晓林", "学生", "出国读博", "原某大学", 18837121019, "2021.9", "返聘中", "交到2023"]]
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", MEMBERS, left))
     assert report["bad_rows"] == []
     huang = find_member_by_no(db, "HNKX202100019")
-    assert huang["status"] == "active" and "返聘中" in huang["remarks"]
+    assert "返聘中" in huang["remarks"] and any("返聘中" in c["check"] for c in report["checks"])
+    assert huang["status"] == "resigned"   # the sheet's name says so; the row says nothing the import reads
     assert find_member_by_no(db, "HNKX201900031")["status"] == "deceased"
 
 
@@ -137,3 +138,21 @@ def test_a_title_after_the_name_and_spaces_in_it_are_not_the_name(env, db, tmp_p
     assert [(n["row"], n["value"]) for n in report["notices"] if "姓名按" in n["notice"]] == \
         [(4, "张伟教授"), (5, "李国栋（总工）")]
     assert "总工" in find_member_by_no(db, "HNKX199600031")["remarks"]
+
+
+def test_a_sheet_named_for_members_who_died_or_left_imports_its_rows_so(env, db, tmp_path):
+    book = Workbook()
+    book.active.title = "在册会员（不含已故）"
+    book.active.append(["会员号", "名字", "会员级别", "手机", "缴费记录"])
+    book.active.append(["HNKX201000016", "孙立新", "个人", 13525410016, "2025已交"])
+    for title, number, name, mobile in (("已故会员", "HNKX199700066", "何志远", 13700370066),
+                                        ("退会及已故", "HNKX201100027", "刘玉兰", 13700371127)):
+        sheet = book.create_sheet(title)
+        sheet.append(["会员号", "名字", "会员级别", "手机", "缴费记录"])
+        sheet.append([number, name, "个人", mobile, "交至2023"])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert report["bad_rows"] == []
+    assert [find_member_by_no(db, no)["status"] for no in ("HNKX201000016", "HNKX199700066", "HNKX201100027")] == \
+        ["active", "deceased", "resigned"]
+    assert any("退会或已故" in c["check"] for c in report["checks"])

@@ -512,7 +512,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
-                 "unit_contact_no_mobile")
+                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -881,7 +881,13 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
-    if fields.get("status") in ("deceased", "resigned", "suspended"):
+    sheet_says = _sheet_status(sheet)
+    if sheet_says and "status" not in fields:  # a sheet named 已故会员 (or 退会及已故), the row saying nothing more
+        fields["status"] = sheet_says[0]
+        shown = [content.text(f"cli_labels.statuses.{code}") for code in sheet_says]
+        notices.append(Problem(row, None, "", "sheet_status" if len(sheet_says) == 1 else "sheet_statuses",
+                               {"sheet": sheet.name, "status": shown[0], "statuses": "或".join(shown)}))
+    elif fields.get("status") in ("deceased", "resigned", "suspended"):
         said_in = sheet.columns.get("status") if values.get("status") else sheet.columns.get("remarks")
         notices.append(Problem(row, said_in, "", fields["status"]))
     remarks = _remarks_kept(values, other_cells)
@@ -1191,6 +1197,22 @@ def _category_words() -> list[str]:
     words += [word for code, found in roster.get("category_words", {}).items() if code in REMARK_CATEGORIES
               for word in found if len(word) >= 4]
     return sorted(set(words), key=len, reverse=True)
+
+
+def _sheet_status(sheet: Sheet) -> list[str]:
+    """The statuses other than active a worksheet's name gives all its rows when it says nothing else
+    (已故会员, 退会人员名单; 退会及已故: either, resigned first, the milder), not one that names its members
+    otherwise (在册会员（不含已故）)."""
+    roster = _membership()["roster"]
+    name = re.sub(r"\s", "", normalise(sheet.name))
+    said = [(code, word) for code, words in roster["status_words"].items() if code != "active"
+            for word in words if word in name]
+    rest = name
+    for word in sorted({w for _, w in said} | set(roster["status_sheet_words"]), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    if not said or rest:
+        return []
+    return sorted(dict.fromkeys(code for code, _ in said), key=("resigned", "deceased", "suspended").index)
 
 
 def _says_status(text: str, word: str) -> bool:
