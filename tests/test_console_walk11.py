@@ -4,10 +4,16 @@ who left, the member chart and export, and two secretaries saving the same membe
 from __future__ import annotations
 
 import io
+import re
+from datetime import date
 
 from openpyxl import load_workbook
 
 from bot.admin import accounts
+from handlers.fees import dues
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
+from storage.sqlite import transaction
 from storage import tickets as ticket_store
 from storage.members import create_application, insert_member
 from tests.admin_data import PASSWORD, individual
@@ -47,3 +53,35 @@ def test_a_read_only_user_sees_and_exports_mobiles_masked_as_a_unit_contact_does
     assert "13903710012" in page(client.get(f"/admin/tickets/{ticket_no}"))
     assert "13903710031" in page(client.get(f"/admin/applications/{application['app_no']}"))
     assert "13903710012" in str(exported_rows(client))
+
+
+# --- #5: the year's collection rate -------------------------------------------------------------
+
+def test_members_who_pay_next_year_s_dues_in_december_stay_due_this_year_and_the_page_says_so(staff, db):
+    """The rate reported to the province climbed to 100% as the overdue paid in December (each booked to
+    next year and dropped from this year's 应缴). They stay due and unpaid, counted apart, and the arrears list
+    (欠费) and the rate agree."""
+    year = date.today().year
+    with transaction(db):
+        for number, name, paid_through in (("HNKX201900001", "王芳", f"{year}-12-31"),
+                                           ("HNKX201900002", "黄敏", f"{year - 2}-12-31"),
+                                           ("HNKX201900003", "李娜", f"{year - 2}-12-31")):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular",
+                               "paid_through": paid_through}, actor="test")
+    record_payment(db, find_payer(db, "HNKX201900003"), dues.yearly_fee("regular"), 1, date(year, 12, 5),
+                   "银行转账", "test")  # from November: next year's dues
+    shown = page(staff.get("/admin/dues/"))
+    individuals = shown.split("年会费收缴率")[1].split("个人会员")[1].split("</tr>")[0]
+    cells = re.findall(r"<td>([^<]*)</td>", individuals)
+    assert cells == ["3", "1", "1", "1", "33.3%"]  # 应缴, 已缴, 欠费, 记入下一年, 收缴率
+    assert f"收缴率＝已缴 {year} 年会费的人数 ÷ 应缴 {year} 年会费的人数" in shown
+    assert f"其中 1 人没有缴 {year} 年会费，11 月 1 日以后才缴费，按规定记为 {year + 1} 年会费" in shown
+    units_owing = re.findall(r"<td>([^<]*)</td>", shown.split("单位会员")[1].split("</tr>")[0])[2]
+    assert units_owing == "2"  # the two unit members of the fixture never paid
+    assert "欠费会员（从未缴费、宽限期内及已过期，共 3 人）" in shown  # 1 + 2: the arrears list agrees
+    dashboard = page(staff.get("/admin/dashboard/"))
+    assert "应缴 5 人，已缴 1 人" in dashboard and f"其中 1 人11 月 1 日以后才缴费、记入 {year + 1} 年" in dashboard
+
+    next_year = page(staff.get("/admin/dues/", query_string={"year": year + 1}))
+    assert f"{year + 1} 年会费收缴率" in next_year
+    assert re.findall(r"<td>([^<]*)</td>", next_year.split("个人会员")[1].split("</tr>")[0])[:2] == ["3", "1"]

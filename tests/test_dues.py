@@ -165,16 +165,17 @@ def test_year_summary_counts_paid_grace_overdue_and_never_paid():
         {"category": "fellow", "paid_through": None},            # exempt: not counted
     ]
     summary = dues.year_summary(payers, 2026, D("2026-02-01"))
-    assert summary["regular"] == {"due": 5, "paid": 3, "grace": 1, "overdue": 1, "unpaid": 0,
+    assert summary["regular"] == {"due": 5, "paid": 3, "grace": 1, "overdue": 1, "unpaid": 0, "moved": 0,
                                   "expected": 500, "rate": 0.6}
     assert summary["student"]["unpaid"] == 1 and summary["student"]["rate"] == 0.0
     assert "fellow" not in summary
 
 
 def test_the_years_collection_counts_as_owing_exactly_those_the_arrears_list_names():
-    """Console walk 10, #7: 马超 joined and paid in December (for 2027), 张伟 and 王芳 lapsed and paid in
-    November (for 2027, back-dues not asked), 周强 joined in December and has not paid: none owes 2026,
-    so none lowers 2026's rate; 李明 owes, and is the one unpaid the rate counts."""
+    """Console walk 10, #7: 马超 joined and paid in December (for 2027) and 周强 joined in December and has
+    not paid: neither owes 2026. Console walk 11, #5: 张伟 and 王芳 lapsed and paid in November (for 2027,
+    back-dues not asked): 2026's dues never came, so they are due and unpaid in 2026's rate (`moved`), and
+    off the arrears list; 李明 owes, and is the one the list names."""
     today = D("2026-12-07")
     payers = [
         {"category": "regular", "paid_through": "2027-12-31", "covered_from": "2027-01-01", "joined_at": "2026-12-07"},
@@ -186,7 +187,8 @@ def test_the_years_collection_counts_as_owing_exactly_those_the_arrears_list_nam
     ]
     owing = [p for p in payers if dues.owes(p["category"], p["paid_through"], today, p["joined_at"])]
     summary = dues.year_summary(payers, 2026, today)["regular"]
-    assert (summary["due"], summary["paid"], summary["due"] - summary["paid"], len(owing)) == (2, 1, 1, 1)
+    assert (summary["due"], summary["paid"], summary["moved"]) == (4, 1, 2)
+    assert summary["due"] - summary["paid"] - summary["moved"] == len(owing) == 1
     assert owing == [payers[4]]
 
 
@@ -196,7 +198,7 @@ def test_a_past_year_is_judged_at_its_end():
     assert dues.year_summary(payers, 2025, D("2026-11-01"))["regular"]["overdue"] == 1
     # For 2027, seen early: members paid through 2026 are not due yet, neither paid nor overdue.
     ahead = dues.year_summary([{"category": "regular", "paid_through": "2026-12-31"}], 2027, D("2026-06-01"))
-    assert ahead["regular"] == {"due": 1, "paid": 0, "grace": 0, "overdue": 0, "unpaid": 0,
+    assert ahead["regular"] == {"due": 1, "paid": 0, "grace": 0, "overdue": 0, "unpaid": 0, "moved": 0,
                                 "expected": 100, "rate": 0.0}
 
 

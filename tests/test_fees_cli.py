@@ -486,13 +486,31 @@ def test_a_paid_through_date_from_the_roster_shows_where_it_came_from(env, db, t
     assert run_json(env, "fees", "show", number)["opening_balance"] is None  # a payment explains it now
 
 
-def test_a_year_skipped_before_a_late_payment_is_not_counted_as_paid(env, db):
+def test_a_year_skipped_before_a_late_payment_is_due_and_not_paid(env, db):
+    """Console walk 11, #5: a lapsed member paying in December (booked to 2027) left 2026's denominator, so
+    the rate reported to the province climbed to 100% as the overdue paid. 2026's dues never came: due, not
+    paid, counted apart (moved) and off the arrears list."""
     add_member(db, "HNKX202000001", paid_through="2024-12-31")
     run(env, "fees", "record", "HNKX202000001", REGULAR, "--date", "2026-12-05")   # buys 2027 (from November)
     assert find_member_by_no(db, "HNKX202000001")["paid_through"] == "2027-12-31"
     this_year = run_json(env, "fees", "report", "--year", 2026, "--today", "2026-12-06")["total"]
     next_year = run_json(env, "fees", "report", "--year", 2027, "--today", "2026-12-06")["total"]
-    assert (this_year["due"], this_year["paid"], this_year["overdue"]) == (0, 0, 0)  # skipped: owed by nobody
+    assert (this_year["due"], this_year["paid"], this_year["overdue"], this_year["moved"]) == (1, 0, 0, 1)
+    assert this_year["rate"] == 0
+    text = run(env, "fees", "report", "--year", 2026, "--today", "2026-12-06")
+    assert "记入下一年" in text and "收缴率＝已缴 2026 年会费的人数 ÷ 应缴 2026 年会费的人数" in text
+    assert "11 月 1 日以后才缴费、按规定记为 2027 年会费" in text
     assert next_year["paid"] == 1
     run(env, "fees", "record", "HNKX202000001", REGULAR, "--date", "2027-03-01", "--again")  # continues: 2028
     assert run_json(env, "fees", "report", "--year", 2027, "--today", "2027-03-02")["total"]["paid"] == 1
+
+
+def test_a_category_that_owed_nothing_this_year_has_no_rate_not_zero(env, db):
+    """A student who joined in November and paid for next year: money came in, nobody owed: 收缴率 —, not 0.0%."""
+    add_member(db, "HNKX202600001", category="student", joined_at="2026-11-15")
+    run(env, "fees", "record", "HNKX202600001", dues.yearly_fee("student"), "--date", "2026-12-01")
+    report = run_json(env, "fees", "report", "--year", 2026, "--today", "2026-12-06")
+    assert (report["categories"][0]["due"], report["categories"][0]["rate"]) == (0, None)
+    student_line = next(line for line in run(env, "fees", "report", "--year", 2026, "--today", "2026-12-06")
+                        .splitlines() if line.startswith("学生会员"))
+    assert "—" in student_line and "0.0%" not in student_line

@@ -64,8 +64,11 @@ def _dues(today: date) -> dict:
     due = sum(row["due"] for row in summary.values())
     paid = sum(row["paid"] for row in summary.values())
     collected = sum(row["amount"] or 0 for row in collected_by_category(db(), today.year).values())
-    return {"year": today.year, "due": due, "paid": paid, "rate": paid / due if due else None,
-            "collected": dues.format_amount(collected)}
+    moved = sum(row["moved"] for row in summary.values())
+    note = t("dashboard.dues_note", due=due, paid=paid, collected=dues.format_amount(collected))
+    if moved:
+        note += "；" + t("dashboard.dues_moved", moved=moved, next_year=today.year + 1, **dues.moved_rule())
+    return {"year": today.year, "rate": paid / due if due else None, "note": note}
 
 
 def _lacking(counts: dict, field: str) -> str:

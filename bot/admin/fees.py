@@ -38,16 +38,22 @@ def _overdue(payers: list[dict], today: date) -> list[dict]:
     return sorted(rows, key=lambda p: p["paid_through"] or "")
 
 
-def _collection(payers: list[dict], today: date) -> list[dict]:
-    """This year's collection rate, individuals and unit members apart."""
+def _collection(payers: list[dict], year: int, today: date) -> list[dict]:
+    """A year's collection rate (the year's dues received against the year's dues expected, as `fees
+    report` counts them), individuals and unit members apart; `owing` is this year's arrears list."""
     rows = []
     for kind in ("member", "unit"):
-        summary = dues.year_summary([p for p in payers if p["kind"] == kind], today.year, today)
-        due = sum(row["due"] for row in summary.values())
-        paid = sum(row["paid"] for row in summary.values())
-        rows.append({"kind": kind, "due": due, "paid": paid,
-                     "rate": f"{paid / due:.1%}" if due else "—"})
+        summary = dues.year_summary([p for p in payers if p["kind"] == kind], year, today)
+        counts = {key: sum(row[key] for row in summary.values()) for key in dues.REPORT_COUNTS}
+        rows.append(dict(counts, kind=kind, owing=sum(counts[key] for key in dues.OWING),
+                         rate=f"{counts['paid'] / counts['due']:.1%}" if counts["due"] else "—"))
     return rows
+
+
+def _year_shown(today: date) -> int:
+    """The year whose collection the page shows: ?year= (last year, this year or next), else this year."""
+    year = request.args.get("year", "")
+    return int(year) if year.isdigit() and abs(int(year) - today.year) <= 1 else today.year
 
 
 @bp.get("/")
@@ -58,10 +64,13 @@ def index():
 def _dues_page(form):
     years = [(str(n), dues.years_text(n)) for n in dues.year_options()]
     today = date.today()
+    year = _year_shown(today)
     payers = list_dues_payers(db())
-    return render("dues.html", overdue=_overdue(payers, today), collection=_collection(payers, today),
+    collection = _collection(payers, year, today)
+    return render("dues.html", overdue=_overdue(payers, today), collection=collection,
                   gaps=[p for p in payers if p["dues_unpaid"] and not dues.is_exempt(p["category"])],
-                  year=today.year, form=form,
+                  year=year, this_year=today.year, year_choices=[(str(y), str(y)) for y in range(today.year - 1, today.year + 2)],
+                  moved=sum(row["moved"] for row in collection), rule=dues.moved_rule(), form=form,
                   method=dues.fee_rules()["default_method"],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
 

@@ -229,7 +229,7 @@ def _report_categories(summary: dict, collected: dict) -> list[str]:
 
 
 def _report_row(category: str, counts: dict | None, money: dict | None) -> dict:
-    counts = counts or {**dict.fromkeys(dues.REPORT_COUNTS, 0), "expected": 0, "rate": 0.0}
+    counts = counts or {**dict.fromkeys(dues.REPORT_COUNTS, 0), "expected": 0, "rate": None}
     return {"category": category, "name": dues.category_name(category), **counts,
             "collected": (money or {}).get("amount") or 0, "payments": (money or {}).get("payments", 0)}
 
@@ -237,7 +237,7 @@ def _report_row(category: str, counts: dict | None, money: dict | None) -> dict:
 def _report_total(rows: list[dict]) -> dict:
     total = {key: sum(row[key] for row in rows)
              for key in (*dues.REPORT_COUNTS, "expected", "collected", "payments")}
-    total["rate"] = round(total["paid"] / total["due"], 4) if total["due"] else 0.0
+    total["rate"] = round(total["paid"] / total["due"], 4) if total["due"] else None
     return total
 
 
@@ -245,13 +245,15 @@ def _print_report(d: dict) -> None:
     click.echo(_text("report.title", year=d["year"], as_of=d["as_of"]))
     table = [content.replies()["cli_fees"]["report"]["headers"]]
     for row in [*d["categories"], dict(d["total"], name=_text("report.total"))]:
-        table.append([row["name"], *(row[k] for k in dues.REPORT_COUNTS), f"{row['rate']:.1%}",
+        table.append([row["name"], *(row[k] for k in dues.REPORT_COUNTS),
+                      "—" if row["rate"] is None else f"{row['rate']:.1%}",
                       dues.format_amount(row["expected"]), dues.format_amount(row["collected"])])
     widths = [max(display_width(str(line[i])) for line in table) for i in range(len(table[0]))]
     for line in table:
         click.echo("  ".join(_pad(str(cell), width, left=i == 0) for i, (cell, width) in
                              enumerate(zip(line, widths))))
-    click.echo(_text("report.notes", year=d["year"], grace_days=dues.fee_rules()["grace_days"]))
+    click.echo(_text("report.notes", year=d["year"], next_year=d["year"] + 1,
+                     grace_days=dues.fee_rules()["grace_days"], **dues.moved_rule()))
 
 
 def _pad(text: str, width: int, left: bool) -> str:

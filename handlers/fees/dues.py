@@ -158,10 +158,20 @@ def coverage(paid_through: str | None, years: int, paid_on: date,
     return start, date(first_year + years - 1, 12, 31).isoformat()
 
 
+def _next_year_from() -> tuple[int, int]:
+    month, dom = (int(part) for part in fee_rules().get("next_year_from", "12-31").split("-"))
+    return month, dom
+
+
+def moved_rule() -> dict:
+    """next_year_from in words ({"joined_from": "11 月 1 日"}): from when a payment counts for the next year."""
+    month, dom = _next_year_from()
+    return {"joined_from": content.text("fees.words.month_day", month=month, day=dom)}
+
+
 def late_in_year(day: date) -> bool:
     """On or after `next_year_from`: a lapsed member paying now pays for the next year."""
-    month, dom = (int(part) for part in fee_rules().get("next_year_from", "12-31").split("-"))
-    return day >= date(day.year, month, dom)
+    return day >= date(day.year, *_next_year_from())
 
 
 def dues_year(paid_through: str | None, day: date) -> int:
@@ -246,26 +256,30 @@ def year_status(category: str, paid_through: str | None, year: int, today: date,
     `paid` when the year is covered; else the standing: `active` (not due yet,
     a future year), `grace`, `lapsed` or `unpaid`; `exempt` pays nothing.
     Owed by nobody (`not_due`): a year before the payer's first dues year (joined on or after
-    next_year_from), and a year skipped: `covered_from`, where the run of paid years up to
-    paid_through began after a lapse, is later (a lapsed member paying in November for the next
-    year, back-dues not asked): not paid, and not owed either, as the arrears list (owes) has it.
+    next_year_from). `moved`: a year skipped, `covered_from` (where the run of paid years up to
+    paid_through began after a lapse) being later: a lapsed member paying in November for the next
+    year, back-dues not asked. That year's dues were expected and never came, so the year's
+    collection counts them due and not paid; the arrears list (owes) no longer has the member.
     """
     if is_exempt(category):
         return "exempt"
+    if (first_dues_year(joined_at) or 0) > year:
+        return "not_due"
     if paid_through and _date(paid_through) >= date(year, 12, 31):
         if covered_from is None or _date(covered_from) <= date(year, 1, 1):
             return "paid"
-        return "not_due"
-    if (first_dues_year(joined_at) or 0) > year:
-        return "not_due"
+        return "moved"
     return standing(paid_through, min(today, date(year, 12, 31)))
 
 
-REPORT_COUNTS = ("due", "paid", "grace", "overdue", "unpaid")
+REPORT_COUNTS = ("due", "paid", "grace", "overdue", "unpaid", "moved")
+OWING = ("grace", "overdue", "unpaid")  # the counts of the arrears list (owes), the year being this one
 
 
 def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
-    """Per category: how many owe dues for `year`, how many paid, in grace, overdue, never paid."""
+    """Per category: how many owed dues for `year` (in force, not exempt, joined before it was due), how
+    many paid them, in grace, overdue, never paid, and paid the next year instead (`moved`, year_status).
+    The rate is the year's dues received against the year's dues expected: paid / due."""
     summary: dict[str, dict] = {}
     for payer in payers:
         status = year_status(payer["category"], payer["paid_through"], year, today, payer.get("covered_from"),
@@ -274,7 +288,7 @@ def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
             continue
         row = summary.setdefault(payer["category"], dict.fromkeys(REPORT_COUNTS, 0))
         row["due"] += 1
-        key = {"paid": "paid", "grace": "grace", "lapsed": "overdue", "unpaid": "unpaid"}.get(status)
+        key = {"paid": "paid", "grace": "grace", "lapsed": "overdue", "unpaid": "unpaid", "moved": "moved"}.get(status)
         if key:
             row[key] += 1
     for category, row in summary.items():
