@@ -139,6 +139,13 @@ def member_payers_ending_with(db: sqlite_utils.Database, shown: str) -> list[dic
     return [dict(_member_payer(row), mobiles=_mobiles_of(row)) for row in rows]
 
 
+def mobiles_of_members(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[str]]:
+    """Member id -> every mobile the store knows for the member: the one on record and any other kept in
+    the remarks."""
+    rows = db["members"].rows_where(f"id in ({', '.join('?' * len(ids))})", ids) if ids else []
+    return {row["id"]: _mobiles_of(row) for row in rows}
+
+
 def _mobiles_of(row: dict) -> list[str]:
     found = [row.get("mobile") or ""] + re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", row.get("remarks") or "")
     return [mobile for mobile in dict.fromkeys(found) if mobile]

@@ -98,3 +98,18 @@ def test_dues_and_a_registration_fee_in_one_transfer_are_left_for_a_person(env, 
     assert [r["row"] for r in report["invalid"]] == [6]
     assert booked(db, "HNKX201900009") == []
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX202000015")]
+
+
+def test_two_members_of_one_name_told_apart_by_the_mobile_s_last_digits(env, db, tmp_path):
+    with transaction(db):
+        for number, mobile in (("HNKX200900011", "13700001111"), ("HNKX201700024", "15937102468")):
+            insert_member(db, {"member_no": number, "name": "王磊", "category": "regular", "mobile": mobile,
+                               "paid_through": "2025-12-31"}, actor="test")
+    report = statement_imported(env, zrcb_csv(tmp_path / "zrcb.csv", [
+        ("20260905", REGULAR, "王磊", "会费 尾号2468"),
+        ("20260906", REGULAR, "某某公司", "代王磊交会费（1111）"),
+        ("20260907", REGULAR, "王磊", "2026会费"),
+    ]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201700024"), (7, "HNKX200900011")]
+    assert "尾号" in report["recorded"][0]["matched_by"]
+    assert [r["row"] for r in report["ambiguous"]] == [8]

@@ -42,6 +42,7 @@ from storage.fees import (
     find_units_by_name_start,
     member_names,
     member_payers_ending_with,
+    mobiles_of_members,
     payer_numbers_unlike,
     payments_of,
     payers_whose_remarks_hold,
@@ -735,6 +736,7 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
         candidates = [p for p in find_payers_by_name(db, name) if p["kind"] == "member"]
         if len(candidates) > 1:
             by_mobile = [p for p in candidates if any(o["number"] == p["number"] for o in owners)] \
+                or _by_mobile_tail(db, candidates, values) \
                 or _at_workplace_named(db, candidates, memo.replace(name, " "), normalise(values.get("name")))
             if len(by_mobile) != 1:
                 raise RowProblem("ambiguous", "name_several", name=name, count=len(candidates),
@@ -838,11 +840,13 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     name = normalise(values.get("name"))
     if name:
         payers = find_payers_by_name(db, name) or find_payers_by_name(db, name, in_force=False)
-        if len(payers) > 1:
+        told = _by_mobile_tail(db, payers, values) if len(payers) > 1 else payers
+        if len(payers) > 1 and not told:
             raise _namesakes(payers, name, values)
-        if payers:
-            _hold_if_inactive(payers[0])
-            return payers[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.name"))
+        if told:
+            _hold_if_inactive(told[0])
+            how = _text("import.how.name" if told == payers else "import.how.name_and_tail")
+            return told[0], _text("import.matched_by", column=_header(values, "name"), how=how)
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
             or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values)
         if unit:
@@ -1070,6 +1074,20 @@ def _by_first_character(context: dict) -> dict[str, list[str]]:
         for name in (n for n in context["member_names"] if len(n) >= 3):
             context["by_first"].setdefault(name[0], []).append(name)
     return context["by_first"]
+
+
+_MOBILE_TAIL = re.compile(r"(尾号|后四位|后4位)?(?<!\d)(\d{4})(?![\d元块])")
+
+
+def _by_mobile_tail(db, namesakes: list[dict], values: dict) -> list[dict]:
+    """The namesakes (members) one of whose mobiles ends with four digits the remarks give (王磊 尾号2468,
+    会费 2468); four digits that read as a year are a tail only after 尾号. Several or none tell nobody apart."""
+    tails = {found.group(2) for found in _MOBILE_TAIL.finditer(_memo_text(values))
+             if found.group(1) or not re.fullmatch(r"(?:19|20)\d{2}", found.group(2))}
+    members = [p for p in namesakes if p["kind"] == "member"]
+    mobiles = mobiles_of_members(db, [p["id"] for p in members]) if tails else {}
+    told = [p for p in members if any(m.endswith(tail) for m in mobiles.get(p["id"], []) for tail in tails)]
+    return told if len(told) == 1 else []
 
 
 def _namesakes(payers: list[dict], name: str, values: dict) -> RowProblem:
