@@ -93,3 +93,19 @@ def test_a_spoken_question_about_materials_at_the_credit_code_is_answered_not_re
     visitor.says("焦作示范机械有限公司")
     reply = visitor.says("还得交啥材料不")
     assert "不用另交材料" in reply and "信用代码" in reply and "不对" not in reply
+
+
+# --- a posting just opened: what it does not say -----------------------------------------------------------
+
+@pytest.fixture
+def one_posting(db):
+    from tests.job_board import post
+
+    post(db, "水质检测员", employer="鹤壁示范水务公司", city="鹤壁", discipline="环境工程")
+
+
+def test_a_question_the_posting_does_not_answer_is_said_so_and_the_posting_stays_in_view(visitor, one_posting):
+    assert "鹤壁示范水务公司" in visitor.says("有没有环境工程方面的岗位")
+    reply = visitor.says("鹤壁那个是在市区还是郊区")
+    assert "水质检测员" in reply and "没有写" in reply and PHONE in reply and "没有完全理解" not in reply
+    assert "水质检测员" in visitor.says("简历投到哪")

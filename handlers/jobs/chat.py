@@ -133,7 +133,29 @@ def _search(ctx, keywords: list[str], city: str | None, text: str) -> Reply:
 
 @step("jobs", paging.STEP, reads_only=True, prompt="jobs.browse_prompt", lapses=True)
 def browse(ctx):
-    return _how_to_apply(ctx) or _side_asked(ctx) or _narrowed(ctx) or paging.browse(ctx, LISTING)
+    return _how_to_apply(ctx) or _side_asked(ctx) or _narrowed(ctx) or _unsaid_asked(ctx) or paging.browse(ctx, LISTING)
+
+
+_CHOICE_ASKED = re.compile(r"还是[\u4e00-\u9fff]{1,4}[的里呢啊]?$")  # "在市里还是县里": one of two asked
+
+
+def _unsaid_asked(ctx) -> Reply | None:
+    """"在市里还是县里", "应届生收不收" right after a posting was opened, which the router places nowhere: the
+    posting does not say it, how to ask its employer, and the posting stays the one talked about ("简历发哪"
+    next is for it). None for any other message, or one the router places (a new search, another request)."""
+    current = ctx.flow_data.get("current")
+    intent = ctx.intent
+    placed = intent is not None and intent.name != "unknown" and \
+        intent.confidence >= content.load_toml("conversation.toml")["other_request_confidence"]
+    asks = asks_something(ctx.text) or _CHOICE_ASKED.search(normalize(ctx.text)) is not None
+    if current is None or placed or not asks or paging.chosen_number(ctx.text) is not None:
+        return None
+    posting = _visible_posting(ctx, current)
+    if posting is None or _names_another(ctx.text, [posting]):  # "实验室那个呢 收应届生不": not this one
+        return None
+    how = posting["how_to_apply"] or content.text("jobs.how_to_apply_unknown")
+    return ctx.reply("jobs.asked.unsaid", title=posting["title"], employer=posting["employer"], how=how,
+                     **content.society()["secretariat"])
 
 
 def _side_asked(ctx) -> Reply | None:
