@@ -85,3 +85,37 @@ def test_members_who_pay_next_year_s_dues_in_december_stay_due_this_year_and_the
     next_year = page(staff.get("/admin/dues/", query_string={"year": year + 1}))
     assert f"{year + 1} 年会费收缴率" in next_year
     assert re.findall(r"<td>([^<]*)</td>", next_year.split("个人会员")[1].split("</tr>")[0])[:2] == ["3", "1"]
+
+
+# --- #1: undoing a payment booked to the wrong member ---------------------------------------------
+
+def test_a_payment_booked_to_the_wrong_member_is_shown_refunded_or_moved_from_his_page(staff, db):
+    """The member page had no payments and no page could void a receipt; the CLI's `fees refund` could."""
+    year = date.today().year
+    with transaction(db):
+        for number, name, work_unit in (("HNKX201800001", "张伟", "郑州大学"), ("HNKX202000002", "张伟", "河南大学")):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "work_unit": work_unit,
+                               "paid_through": f"{year}-12-31"}, actor="test")
+    wrong = record_payment(db, find_payer(db, "HNKX201800001"), 100, 1, date.today(), "银行转账", "console:李干事",
+                           reference="郑州大学 张伟会费", source="import:bank.xlsx")
+    shown = page(staff.get("/admin/members/HNKX201800001"))
+    payments = shown.split("缴费记录")[1]
+    assert wrong["receipt_no"] in payments and "银行流水 bank.xlsx" in payments and "李干事" in payments
+    assert "退款/作废" in payments
+
+    no_reason = post(staff, "/admin/dues/refund", {"receipt_no": wrong["receipt_no"], "reason": " "},
+                     follow_redirects=True)
+    assert "请填写退款/作废的原因" in page(no_reason)
+    moved = page(post(staff, "/admin/dues/refund", {"receipt_no": wrong["receipt_no"], "reason": "记错了人",
+                                                    "move_to": "hnkx202000002"}, follow_redirects=True))
+    assert f"已作废收据 {wrong['receipt_no']}（张伟，100 元）。会费缴至日期由 {year + 1}-12-31 恢复为 {year}-12-31" in moved
+    assert f"已登记 张伟 缴费 100 元" in moved and f"会费缴至 {year + 1}-12-31" in moved
+    assert "已退款/作废" in moved and "记错了人" in moved  # the wrong one's history, with the reason
+    assert find_payer(db, "HNKX201800001")["paid_through"] == f"{year}-12-31"
+    assert find_payer(db, "HNKX202000002")["paid_through"] == f"{year + 1}-12-31"
+    right = page(staff.get("/admin/members/HNKX202000002")).split("缴费记录")[1]
+    assert f"由收据 {wrong['receipt_no']}（原记在 HNKX201800001 张伟 名下）改记" in right
+    assert "银行流水 bank.xlsx" in right
+    again = page(post(staff, "/admin/dues/refund", {"receipt_no": wrong["receipt_no"], "reason": "再来"},
+                      follow_redirects=True))
+    assert "已于" in again and "登记过退款" in again

@@ -21,8 +21,10 @@ from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_cli
                           t, texts, upload_step)
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
-from handlers.fees.payments import AlreadyLifetime, record_payment
-from storage.fees import find_nearby_payment, find_payer, list_dues_payers
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, record_payment
+from handlers.fees.payments import refund as refund_receipt
+from storage.fees import find_nearby_payment, find_payer, find_payment, list_dues_payers, payer_of
+from storage.sqlite import transaction
 from storage.members import find_members_by_name
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
@@ -155,6 +157,53 @@ def record():
     named = _named(request.form)
     form = dict(request.form.items(), number=named[0]["member_no"]) if len(named) == 1 else request.form
     return _dues_page(form), 400
+
+
+@bp.post("/refund")
+def refund():
+    """退款/作废 a payment from the member's page: the money went back, or it was booked to the wrong member
+    (with 改记到, booked again to the right one, same amount, years, date and way, in the same transaction).
+    One function with the CLI's `fees refund` (handlers.fees.payments.refund): the reason is kept, the
+    paid-through date goes back, and the change log says who and why."""
+    receipt_no = request.form.get("receipt_no", "").strip().upper()
+    reason = request.form.get("reason", "").strip()
+    payment = find_payment(db(), receipt_no)
+    if payment is None:
+        say_not_done(content.text("cli_fees.refund.unknown", receipt_no=receipt_no))
+        return redirect(url_for(".index"))
+    back = _payer_page(payer_of(db(), payment))
+    move_to = request.form.get("move_to", "").strip().upper()
+    other = find_payer(db(), move_to) if move_to else None
+    if move_to and (other is None or other["number"] == back["number"]):
+        say_not_done(t("dues.move_unknown", number=move_to))
+        return redirect(back["url"])
+    try:
+        with transaction(db()):
+            done = refund_receipt(db(), receipt_no, reason, actor(), date.today())
+            moved = other and record_payment(
+                db(), other, payment["amount"], payment["years"], date.fromisoformat(payment["paid_at"][:10]),
+                payment["method"] or dues.fee_rules()["default_method"], actor(),
+                note=t("dues.moved_from", receipt_no=receipt_no, number=back["number"], name=back["name"]),
+                reference=payment["reference"], source=payment["source"] or "manual", account=payment.get("account"))
+    except NotRefunded as refused:
+        say_not_done(t("dues.refund_reason_needed") if refused.reason == "no_reason"
+                     else content.text(f"cli_fees.refund.{refused.reason}", **refused.facts))
+        return redirect(back["url"])
+    except AlreadyLifetime:
+        say_not_done(content.text("cli_fees.already_lifetime", **other))
+        return redirect(back["url"])
+    say_done("dues.refunded", receipt_no=receipt_no, name=done["name"], amount=dues.format_amount(done["amount"]),
+             previous=dues.date_text(done["previous_paid_through"]), paid_through=dues.date_text(done["paid_through"]))
+    if moved:
+        say_done("dues.recorded", receipt_no=moved["receipt_no"], name=other["name"],
+                 amount=dues.format_amount(moved["amount"]), paid_through=dues.date_text(moved["period_to"]))
+    return redirect(back["url"])
+
+
+def _payer_page(payer: dict) -> dict:
+    """The payer with the page to go back to: a member's own page, a unit's the dues page."""
+    url = url_for("admin.members.show", member_no=payer["number"]) if payer["kind"] == "member" else url_for(".index")
+    return dict(payer, url=url)
 
 
 @bp.post("/remind")

@@ -89,14 +89,27 @@ def index():
 UNIT_PAYMENTS_SHOWN = 5
 
 
+def _payment_view(p: dict) -> dict:
+    """One payment as the console shows it: when, how much, for which years, by what way, from where
+    (手工登记, the statement file, WeChat Pay), who recorded it, and its refund if any."""
+    source = p["source"] or "manual"
+    return {"paid_at": p["paid_at"][:10], "amount": dues.format_amount(p["amount"]),
+            "years": dues.years_text(p["years"]), "receipt_no": p["receipt_no"],
+            "period": dues.period_text(p["period_from"], p["period_to"]) if p["period_from"] else "",
+            "method": p["method"] or "", "note": p["note"] or "",
+            "source": t("members.payments.from_file", file=source.split(":", 1)[1]) if ":" in source
+            else texts("members.payments.sources").get(source, source),
+            "recorded_by": p["recorded_by"] or "", "refunded_at": p["refunded_at"],
+            "refunded_by": p["refunded_by"] or "", "refund_reason": p["refund_reason"] or "",
+            "refundable": not p["refunded_at"] and source != "wechatpay"}
+
+
 def _unit_dues(unit: dict) -> dict:
     """What a unit contact needs to know of their unit's own dues: paid to when, and the last payments
     with their receipt numbers (the bursar asks for them)."""
     payer = find_payer(db(), unit["unit_no"])
-    payments = [{"paid_at": p["paid_at"][:10], "amount": dues.format_amount(p["amount"]),
-                 "years": dues.years_text(p["years"]), "receipt_no": p["receipt_no"],
-                 "period": dues.period_text(p["period_from"], p["period_to"]) if p["period_from"] else ""}
-                for p in payments_of(db(), payer, limit=UNIT_PAYMENTS_SHOWN) if not p.get("refunded_at")]
+    payments = [_payment_view(p) for p in payments_of(db(), payer, limit=UNIT_PAYMENTS_SHOWN)
+                if not p.get("refunded_at")]
     standing = dues.dues_standing(payer["category"], payer["paid_through"], date.today())
     sentence = (t("members.unit_dues.never") if not payer["paid_through"] else
                 t("members.unit_dues.standing", standing=membership.label("standings", standing),
@@ -139,16 +152,17 @@ def show(member_no: str):
     member = _member_or_refuse(member_no)
     full = sees_mobiles()  # a unit contact or a read-only user has no need of a member's full mobile: masked
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
-    if unit_scope() is not None:  # the secretariat's own remarks and change log are internal: not for a unit contact
+    if unit_scope() is not None:  # the secretariat's own remarks, change log and payments: not for a unit contact
         view.pop("remarks", None)
-        history = None
+        history = payments = None
     else:
         history = [membership.history_view(row, full=full, db=db())
                    for row in store.history_of(db(), "member", member["id"])]
+        payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), member["member_no"]))]
     if not sees_id_numbers():
         view = membership.without_id_numbers(view)
         history = history and membership.without_id_numbers(history)
-    return render("member.html", member=member, view=view, history=history,
+    return render("member.html", member=member, view=view, history=history, payments=payments,
                   fellow_cap=records.fellow_cap(db()))
 
 

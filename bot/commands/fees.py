@@ -16,15 +16,14 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
-from handlers.fees.payments import AlreadyLifetime, record_payment, refund_payment
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, record_payment
+from handlers.fees.payments import refund as refund_receipt
 from storage.fees import (
     collected_by_category,
     find_nearby_payment,
     find_payer,
-    find_payment,
     list_dues_payers,
     opening_balance,
-    payer_of,
     payments_of,
 )
 
@@ -118,22 +117,11 @@ def _payment_words(d: dict) -> dict:
 @json_option
 def refund(receipt_no, reason, actor, refunded_on):
     """登记一笔已退还的缴费（收据号 RECEIPT_NO）：缴费记录保留并标明已退款，会费缴至日期退回到这笔缴费之前。"""
-    db = open_store()
-    payment = find_payment(db, receipt_no.strip().upper())
-    if payment is None:
-        raise click.ClickException(_text("refund.unknown", receipt_no=receipt_no))
-    if payment["source"] == "wechatpay":  # the money goes back through WeChat Pay, from the console
-        raise click.ClickException(_text("refund.wechatpay", receipt_no=payment["receipt_no"]))
-    if payment["refunded_at"] or not reason.strip():
-        raise click.ClickException(_text("refund.already" if payment["refunded_at"] else "refund.no_reason",
-                                         receipt_no=payment["receipt_no"], date=payment["refunded_at"]))
-    payer = payer_of(db, payment)
-    refunded = refund_payment(db, payment["receipt_no"], _day(refunded_on).isoformat(),
-                              actor or _text("default_actor"), reason.strip())
-    after = find_payer(db, payer["number"])
-    data = {"receipt_no": refunded["receipt_no"], "number": payer["number"], "name": payer["name"],
-            "amount": refunded["amount"], "refunded_at": refunded["refunded_at"],
-            "previous_paid_through": payer["paid_through"], "paid_through": after["paid_through"]}
+    try:
+        data = refund_receipt(open_store(), receipt_no, reason, actor or _text("default_actor"), _day(refunded_on))
+    except NotRefunded as refused:
+        raise click.ClickException(_text(f"refund.{refused.reason}", **refused.facts)) from None
+    data.pop("payment")
     return data, lambda d: click.echo(_text("refund.done", **dict(
         d, amount=dues.format_amount(d["amount"]), previous=dues.date_text(d["previous_paid_through"]),
         paid_through=dues.date_text(d["paid_through"]))))

@@ -50,6 +50,37 @@ def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, me
         return stored
 
 
+class NotRefunded(ValueError):
+    """A refund refused: `reason` is a key under [cli_fees.refund] (unknown, wechatpay, already, no_reason),
+    `facts` its fields."""
+
+    def __init__(self, reason: str, **facts):
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
+def refund(db, receipt_no: str, reason: str, actor: str, refunded_on: date) -> dict:
+    """Record that a payment's money went back (or that it was booked by mistake), with the reason: what
+    `fees refund` and the console's 退款/作废 both do. A WeChat Pay payment is refunded through WeChat Pay
+    (the console's 在线支付), not here. What was refunded, and the payer's paid-through date before and after."""
+    payment = store.find_payment(db, receipt_no.strip().upper())
+    if payment is None:
+        raise NotRefunded("unknown", receipt_no=receipt_no)
+    if payment["source"] == "wechatpay":
+        raise NotRefunded("wechatpay", receipt_no=payment["receipt_no"])
+    if payment["refunded_at"]:
+        raise NotRefunded("already", receipt_no=payment["receipt_no"], date=payment["refunded_at"])
+    if not reason.strip():
+        raise NotRefunded("no_reason", receipt_no=payment["receipt_no"])
+    with transaction(db):
+        payer = store.payer_of(db, payment)
+        refunded = refund_payment(db, payment["receipt_no"], refunded_on.isoformat(), actor, reason.strip())
+        after = store.reload_payer(db, payer)
+    return {"receipt_no": refunded["receipt_no"], "number": payer["number"], "name": payer["name"],
+            "amount": refunded["amount"], "refunded_at": refunded["refunded_at"],
+            "previous_paid_through": payer["paid_through"], "paid_through": after["paid_through"], "payment": refunded}
+
+
 def refund_payment(db, receipt_no: str, refunded_on: str, actor: str, reason: str) -> dict | None:
     """Mark a payment refunded and move the paid-through date back; None if it already was.
 
