@@ -78,13 +78,17 @@ class JobQuery:
     cities: tuple[str, ...] = ()  # filter: the posting is in one of these cities (the province)
     education: tuple[str, ...] = ()  # filter: the posting requires one of these levels
     min_salary: int | None = None  # filter: the posting's pay reaches this many yuan a month
+    except_cities: tuple[str, ...] = ()  # filter: the posting is in none of these cities
+    pay_unstated: bool = False  # filter: the posting states no pay that can be read
+    not_named: tuple[str, ...] = ()  # the posting's discipline and title have none of these words (兽医 for 医学)
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "JobQuery":
-        flat = {key: tuple(data.get(key) or ()) for key in ("keywords", "cities", "education")}
+        flat = {key: tuple(data.get(key) or ())
+                for key in ("keywords", "cities", "education", "except_cities", "not_named")}
         nested = {key: tuple(map(tuple, data.get(key) or ())) for key in ("either", "disciplines")}
         return cls(**dict(data, **flat, **nested))
 
@@ -97,7 +101,7 @@ class JobQuery:
     def filtered(self) -> bool:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
         return bool(self.city or self.cities or self.discipline or self.disciplines or self.education
-                    or self.min_salary)
+                    or self.min_salary or self.except_cities or self.pay_unstated)
 
 
 def job_key(posting: dict) -> str:
@@ -279,7 +283,8 @@ def _one_of(words, prefix: bool = False) -> str | None:
 
 def match_expression(query: JobQuery) -> str:
     """The FTS5 query for everything the query names; '' when nothing names a term. Every part
-    must match: each keyword, one word of each `either` group, one form of each discipline.
+    must match: each keyword, one word of each `either` group, one form of each discipline; and no word
+    of `not_named` may be in the discipline or the title.
 
     The city is a column filter too when there are other terms (FTS5 intersects
     the lists itself); alone it is a plain column lookup (see `search`).
@@ -294,7 +299,8 @@ def match_expression(query: JobQuery) -> str:
     city = _one_of(query.places)
     if parts and city:
         parts.append("city : " + city)
-    return " AND ".join(parts)
+    unwanted = _one_of(query.not_named) if parts else None
+    return f"({' AND '.join(parts)}) NOT {{discipline title}} : {unwanted}" if unwanted else " AND ".join(parts)
 
 
 @_kept_read
@@ -334,7 +340,8 @@ def _stated_level_first(query: JobQuery) -> tuple[str, list]:
 
 
 def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:
-    """The filters on columns: the city when there are no terms (`expression` is empty), education, pay."""
+    """The filters on columns: the city when there are no terms (`expression` is empty), cities left out,
+    education, pay."""
     sql, params = "", []
     cities = query.places
     if cities and not expression:
@@ -345,9 +352,15 @@ def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tu
         if "不限" in query.education:
             either.append("coalesce(j.education, '') in ('', '不限')")
         sql, params = sql + " and (" + " or ".join(either) + ")", [*params, *levels]
-    if query.min_salary:
+    if query.except_cities:
+        sql, params = sql + f" and j.city not in ({','.join('?' * len(query.except_cities))})", \
+            [*params, *query.except_cities]
+    if query.min_salary or query.pay_unstated:
         db.conn.create_function("monthly_pay_top", 1, monthly_pay_top, deterministic=True)
+    if query.min_salary:
         sql, params = sql + " and monthly_pay_top(j.salary) >= ?", [*params, query.min_salary]
+    if query.pay_unstated:
+        sql += " and monthly_pay_top(j.salary) is null"
     return sql, params
 
 

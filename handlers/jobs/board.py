@@ -32,9 +32,9 @@ from datetime import date
 from functools import lru_cache
 
 from bot import content
-from handlers.jobs.text import city_of_district  # (the module registers the text analysis storage.jobs uses)
-from handlers.jobs.filters import Filters, picked, province_cities, read, settings
-from bot.router import normalize
+from handlers.jobs.text import city_by_sound, city_of_district  # (the module registers the text analysis storage.jobs uses)
+from handlers.jobs.filters import Filters, picked, province_cities, read, said_as_either, settings, words_between
+from bot.router import analyse, normalize
 from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, terms_sounding_like
 
 
@@ -52,6 +52,7 @@ class Found:
     filters: Filters | None = None  # how the filters were asked, for the reply
     elsewhere: int = 0  # when nothing was found in the city asked: how many match in other cities
     offers: tuple[tuple[str, dict], ...] = ()  # when nothing was found: (reply key, its fields) of each alternative
+    unpriced: int = 0  # when a pay was asked: how many postings that meet the rest state no pay (not listed)
 
 
 def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **choices) -> Found:
@@ -60,28 +61,39 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
     either, keywords = _alternatives(keywords, text)
-    filters = picked(read(text, keywords), **choices)
-    city = city or city_of_district(text)  # 金水区有会计的岗位吗: 郑州
-    asked = JobQuery(tuple(filters.keywords), city, either=either, disciplines=filters.disciplines,
-                     cities=province_cities() if filters.province and not city else (),
-                     education=filters.education, min_salary=filters.min_salary)
+    filters = picked(read(text, keywords, either), **choices)
+    city = city or city_of_district(text) or city_by_sound(text)  # 金水区有会计的岗位吗, 新相有护士吗: 郑州, 新乡
+    city = None if city in filters.except_cities else city  # 除了郑州的
+    cities = filters.cities if filters.cities and (city is None or city in filters.cities) else ()  # 漯河或者开封
+    asked = JobQuery(tuple(filters.keywords), None if cities else city, either=filters.either,
+                     disciplines=filters.disciplines,
+                     cities=cities or (province_cities() if filters.province and not city else ()),
+                     education=filters.education, min_salary=filters.min_salary, except_cities=filters.except_cities,
+                     not_named=filters.not_named)
     for relaxed, query, spelled in _ladder(db, asked, day):
         if has_match(db, query, day):
-            return Found(asked, query, relaxed, spelled, filters=filters)
-    return _offering(db, Found(asked, asked, anything=False, filters=filters), day, text)
+            return _priced(db, Found(asked, query, relaxed, spelled, filters=filters), day)
+    return _priced(db, _offering(db, Found(asked, asked, anything=False, filters=filters), day, text), day)
+
+
+def _priced(db, found: Found, day: str) -> Found:
+    """A question with a pay (工资过万): how many postings that meet the rest state no pay, which are not listed."""
+    if not found.query.min_salary:
+        return found
+    return replace(found, unpriced=count_matches(db, replace(found.query, min_salary=None, pay_unstated=True), day))
 
 
 def _alternatives(keywords: list[str], text: str) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
     """The words typed as alternatives, joined by an "or" ("会计或者出纳", "护士或护理", "java or python":
-    content/jobs.toml or_words), each run of them a group a posting needs one word of; and the keywords
+    content/jobs.toml or_words), or by an "and" or nothing in a message that says any of them will do
+    ("会计出纳都行": any_of_words), each run of them a group a posting needs one word of; and the keywords
     left, each of which a posting needs."""
-    plain = normalize(text or "").lower()
-    joined = "|".join(map(re.escape, sorted(settings()["words"]["or_words"], key=len, reverse=True)))
-    typed = _typed_words(tuple(keywords), text)
+    plain = analyse(text or "").fixed.lower()  # as the router read it: "geology or surveying" is 地质 or 测绘
+    typed = _typed_words(tuple(keywords), plain)
     groups, used = [], set()
     for before, after in zip(typed, typed[1:]):
         words = ["".join(before).lower(), "".join(after).lower()]
-        if not re.search(re.escape(words[0]) + rf"\s*(?:{joined})\s*" + re.escape(words[1]), plain):
+        if not said_as_either(plain, words_between(plain, *words), joined_by_and=False):  # java和python: both
             continue
         if groups and before in used:
             groups[-1] += (words[1],)
@@ -141,7 +153,8 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
     if asked.places:
         by_city = matches_by_city(db, replace(asked, city=None, cities=()), day)
         province = province_cities()
-        nearby = {c: n for c, n in by_city.items() if c in province} if asked.city in province else {}
+        nearby = {c: n for c, n in by_city.items() if c in province} \
+            if set(asked.places) <= set(province) and set(asked.places) != set(province) else {}
         others = nearby or by_city
         elsewhere = sum(by_city.values())
         if others:
@@ -153,12 +166,15 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
     alone = [(replace(asked, keywords=group, disciplines=()), "".join(group))
              for group in typed]
     alone += [(replace(asked, keywords=(), disciplines=(forms,)), name)
-              for forms, name in zip(asked.disciplines, _names(filters))]
+              for forms, name in zip(asked.disciplines, filters.names)]
     for query, named in alone if len(alone) > 1 else ():
         count = count_matches(db, query, day)
         if count:
+            alone_filters = replace(filters, discipline=named if query.disciplines and named not in filters.fields else None,
+                                    names=(named,) if query.disciplines else (),
+                                    fields=(named,) if query.disciplines and named in filters.fields else ())
             offers.append(("jobs.offer.part", {
-                "count": count, "what": _what(query, replace(filters, discipline=named if query.disciplines else None)),
+                "count": count, "what": _what(query, alone_filters),
                 "query": _command([named, *_places(asked), *conditions])}))
     if not offers and asked.city:
         count = count_matches(db, JobQuery(city=asked.city), day)
@@ -174,11 +190,19 @@ def _some(cities: list[str], at_most: int = 4) -> str:
 
 
 def _names(filters: Filters) -> list[str]:
-    return filters.discipline.split(content.text("jobs.joiner_and")) if filters.discipline else []
+    return list(filters.names)
 
 
 def _places(asked: JobQuery) -> list[str]:
-    return [asked.city] if asked.city else [content.text("jobs.province_word")] if asked.cities else []
+    if asked.city or not asked.cities:
+        return [asked.city] if asked.city else []
+    if _is_province(asked.cities):
+        return [content.text("jobs.province_word")]
+    return [content.text("jobs.joiner_or").join(asked.cities)]
+
+
+def _is_province(cities: tuple[str, ...]) -> bool:
+    return set(cities) == set(province_cities())
 
 
 def _command(words: list[str]) -> str:
@@ -197,10 +221,17 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
     parts = []
     if query.city:
         parts.append(content.text("jobs.what.city", city=query.city))
-    elif query.cities:
+    elif query.cities and _is_province(query.cities):
         parts.append(content.text("jobs.what.province", province=settings()["province"]["name"]))
+    elif query.cities:
+        parts.append(content.text("jobs.what.city", city=content.text("jobs.joiner_or").join(query.cities)))
+    if query.except_cities:
+        parts.append(content.text("jobs.what.except_cities",
+                                  cities=content.text("jobs.joiner_and").join(query.except_cities)))
     if filters and filters.discipline:
         parts.append(content.text("jobs.what.discipline", discipline=filters.discipline))
+    if filters and filters.fields:
+        parts.append(content.text("jobs.what.keywords", keywords=_marked(filters.fields)))
     if query.keywords:
         parts.append(content.text("jobs.what.keywords", keywords=_marked(query.keywords)))
     for group in query.either:
@@ -223,6 +254,10 @@ def heading(found: Found) -> str:
 
     Never "none found" above a list, and never a word the member mistyped: the words named
     are those searched for."""
+    return _heading(found) + (content.text("jobs.unpriced", count=found.unpriced) if found.unpriced else "")
+
+
+def _heading(found: Found) -> str:
     query, filters, relaxed = found.query, found.filters, found.relaxed
     if not relaxed or relaxed == ("spelling",):
         asked = found.asked.keywords or found.asked.either or found.asked.filtered
@@ -280,6 +315,7 @@ def none_found(found: Found, text: str = "") -> str:
     labelled and with the message that lists it (never a list of other things)."""
     found = replace(found, asked=replace(found.asked, keywords=_as_typed(found.asked.keywords, text)))
     reply = content.text("jobs.none_found", what=_what(found.asked, found.filters))
+    reply += content.text("jobs.unpriced", count=found.unpriced).strip() if found.unpriced else ""
     reply += "".join(content.text(key, **fields) for key, fields in found.offers)
     words = alert_words(found)
     return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)

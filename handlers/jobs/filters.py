@@ -12,7 +12,13 @@ must contain. Read here from the member's own text (the router may have dropped 
   水力 for 水利, a word of its own that sounds the same), per content/jobs.toml [disciplines] (the
   router reads the same table): listed postings must name every discipline asked in their discipline
   or title, by one of its forms or its [field_words] (计算机: 软件, 信息技术);
-- the province: 省内, 河南, 全省 -> any city of content/jobs.toml [province].
+- a broad field or a job that stands for one (医疗, 电工, 机电: content/jobs.toml [fields]) -> a posting of any
+  discipline it covers, or naming the word itself; [not_field_words] keeps out postings that only look like
+  one (兽医学 for 医学);
+- disciplines said as alternatives (化学和材料都行, 地质或测绘, "geology or surveying"): one filter any of them
+  meets, where two said side by side (化学 电气) must both be named;
+- the province: 省内, 河南, 全省 -> any city of content/jobs.toml [province]; cities said as alternatives
+  (漯河或者开封的) -> either; a city said not to be wanted (除了郑州的) -> any other.
 
 The keywords the router gave lose whatever became a filter.
 """
@@ -24,34 +30,47 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import content
-from bot.router import normalize
-from handlers.jobs.text import reading
+from bot.router import analyse, normalize
+from handlers.jobs.text import cities_named, reading
 
 _LATIN = re.compile(r"[a-z][a-z+#]*")
 # 8k以上, 8千以上, 月薪8000以上, 1.2万起, 年薪20万以上, 8000+
 _PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>k|千|w|万|元)?"
                   r"(?P<per>/年|每年|一年)?\s*(?P<more>以上|及以上|起|\+|往上|或以上)")
+# 过万, 不低于8000, 至少8k, 月薪能过1万: the least said before the number (a unit or a pay word makes it pay)
+_PAY_AT_LEAST = re.compile(r"(?P<year>年薪)?(?:(?P<pay>月薪|薪资|工资|薪水|待遇|收入)[^\d，,。？?！!]{0,3}?)?"
+                           r"(?P<least>过|上|破|超过|高于|不低于|不少于|至少|起码|最少|大于|多于)(?P<n>\d+(?:\.\d+)?)\s*"
+                           r"(?P<unit>k|千|w|万|元)?(?P<per>/年|每年|一年)?")
 
 
 @dataclass(frozen=True)
 class Filters:
     keywords: tuple[str, ...]  # what is left to search for
-    disciplines: tuple[tuple[str, ...], ...] = ()  # per discipline asked, the words that name it in a posting
-    discipline: str | None = None  # the disciplines as the reply names them (化学、电气)
+    disciplines: tuple[tuple[str, ...], ...] = ()  # per discipline (or field) asked, the words that name it in a posting
+    discipline: str | None = None  # the disciplines as the reply names them (化学、电气; 化学或者材料)
     education: tuple[str, ...] = ()  # the levels a posting may require
     education_text: str | None = None  # as the member asked, for the reply
     min_salary: int | None = None  # yuan a month
     salary_text: str | None = None
     province: bool = False  # 省内, 河南: any city of the province
+    names: tuple[str, ...] = ()  # per group of `disciplines`, as the reply names it (化学或者材料, 医疗)
+    fields: tuple[str, ...] = ()  # those of `names` that are broad fields ([fields]: 医疗), named as the member said
+    either: tuple[tuple[str, ...], ...] = ()  # words said as alternatives that are not all disciplines (会计或者出纳)
+    cities: tuple[str, ...] = ()  # cities said as alternatives (漯河或者开封的)
+    except_cities: tuple[str, ...] = ()  # cities said not to be wanted (除了郑州的)
+    not_named: tuple[str, ...] = ()  # words that make a posting none of the disciplines asked (兽医 for 医学)
 
 
 def settings() -> dict:
     return content.load_toml("jobs.toml")
 
 
-def read(text: str, keywords) -> Filters:
-    """The filters in a job question and the keywords left once they are taken out."""
+def read(text: str, keywords, either=()) -> Filters:
+    """The filters in a job question and the keywords left once they are taken out. `either`: groups of
+    keywords said as alternatives (board: "会计或者出纳"); a group of disciplines or fields becomes one
+    discipline filter that any of them meets, the others stay groups of words."""
     plain = normalize(text or "").lower().replace(" ", "")
+    fixed = analyse(text or "").fixed.lower()  # as the router reads it: English words as the Chinese ones
     salary, salary_text, pay_words = _pay(plain)
     levels, level_text = _education(plain)
     names, mentions, keywords = _discipline(plain, keywords)
@@ -59,17 +78,110 @@ def read(text: str, keywords) -> Filters:
         if re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", unicodedata.normalize("NFKC", text or "")):
             names += [name] if name not in names else []
             mentions.append(word.lower())
-    drop = set(pay_words) | set(mentions) | (_filter_words() if salary or levels or names else set())
+    groups = [[name] for name in names]
+    for index in range(len(groups) - 1, 0, -1):  # 化学和材料, 地质、测绘: a posting is of one field
+        if _said_as_alternatives(fixed, groups[index - 1][-1], groups[index][0], mentions):
+            groups[index - 1] += groups.pop(index)
+    words_left = []
+    for group in either:  # 地质 or 测绘: disciplines, met by either
+        read_as = [_discipline(plain, [word])[0] for word in group]
+        if all(read_as):
+            groups.append([name for named in read_as for name in named if name not in names])
+            mentions += [normalize(word).lower() for word in group]
+        else:
+            words_left.append(group)
+    groups = [group for group in groups if group]
+    drop = set(pay_words) | set(mentions) | (_filter_words() if salary or levels or groups else set())
 
     def became_a_filter(keyword: str) -> bool:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
-                or (bool(levels) and word in _education_words()))
+                or (bool(levels) and word in _education_words()) or word in _province_words())
 
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
-    discipline = content.text("jobs.joiner_and").join(names) if names else None
-    province = names_province(plain)
-    return Filters(left, tuple(map(_named_by, names)), discipline, levels, level_text, salary, salary_text, province)
+    labels = tuple(content.text("jobs.joiner_or").join(group) for group in groups)
+    fields = tuple(label for label, group in zip(labels, groups) if not any(name in _disciplines() for name in group))
+    named = [label for label in labels if label not in fields]
+    discipline = content.text("jobs.joiner_and").join(named) if named else None
+    cities, excluded = _cities(fixed)
+    words = tuple(_group_words(group) for group in groups)
+    return Filters(left, words, discipline, levels, level_text, salary, salary_text, names_province(plain), labels,
+                   fields, tuple(words_left), cities, excluded, _not_named(groups, words))
+
+
+def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    """content/jobs.toml [not_field_words] of the disciplines asked (or covered by a field asked), but for a word
+    that names one of them ("医学或者兽医")."""
+    table = {normalize(name).lower(): [normalize(w).lower() for w in not_words]
+             for name, not_words in settings().get("not_field_words", {}).items()}
+    asked = {name for group in groups for name in group}
+    asked |= {covered for name in list(asked) for covered in _fields().get(name, ())}
+    named = {word for group in words for word in group}
+    return tuple(dict.fromkeys(word for name in asked for word in table.get(name, ())
+                               if not any(word in other or other in word for other in named if other not in
+                                          _named_by(name))))
+
+
+def words_between(fixed: str, first: str, second: str) -> str | None:
+    """What stands between a word and the next word that follows it in the text, spaces left out; None when
+    they are not found so."""
+    at = fixed.find(first)
+    after = fixed.find(second, at + len(first)) if at >= 0 else -1
+    return fixed[at + len(first):after].replace(" ", "") if after >= 0 else None
+
+
+def said_as_either(fixed: str, between: str | None, joined_by_and: bool = True) -> bool:
+    """Whether two things with `between` between them are said as alternatives: joined by an "or" (或者, or:
+    content/jobs.toml or_words); by an "and" (和, 、: either_words) when `joined_by_and` (two fields, two cities:
+    a posting is of one); or by an "and" or nothing but punctuation in a message that says any of them will do
+    (会计出纳都行, "洛阳, 郑州 都ok": any_of_words)."""
+    words = settings()["words"]
+    if between is None:
+        return False
+    if between in words["or_words"] or (joined_by_and and between in words["either_words"]):
+        return True
+    return any(word in fixed for word in words["any_of_words"]) and (
+        between in words["either_words"] or not between.strip(",;、/"))
+
+
+def _said_as_alternatives(fixed: str, first: str, second: str, mentions: list[str]) -> bool:
+    """Whether two disciplines are said as either ("化学和材料", "地质、测绘", "化学 材料都行"), by the words
+    that named them."""
+    forms = {name: [m for m in mentions if _forms().get(m, _fields_named(m)) == name] or [name]
+             for name in (first, second)}
+    return any(said_as_either(fixed, words_between(fixed, one, other)) for one in forms[first] for other in forms[second])
+
+
+def _fields_named(word: str) -> str | None:
+    return word if word in _fields() else None
+
+
+def _cities(fixed: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The cities said as alternatives ("漯河或者开封的", "洛阳 or 郑州 都ok": when two or more are), and those
+    said not to be wanted ("除了郑州的", "郑州以外", and any joined to one: "除了郑州和洛阳")."""
+    words = settings()["words"]
+    named = cities_named(fixed)
+    excluded: list[str] = []
+    chains: list[list[str]] = []
+    last_end, last_excluded = None, False
+    for start, end, city in named:
+        before = fixed[max(0, start - 3):start].replace(" ", "")
+        after = fixed[end:end + 3].replace(" ", "")
+        between = fixed[last_end:start].replace(" ", "") if last_end is not None else None
+        joined = said_as_either(fixed, between)
+        if (before.endswith(tuple(words["except_before"])) or after.startswith(tuple(words["except_after"]))
+                or (joined and last_excluded)):
+            excluded.append(city)
+            last_excluded = True
+        else:
+            if joined and chains and not last_excluded:
+                chains[-1].append(city)
+            else:
+                chains.append([city])
+            last_excluded = False
+        last_end = end
+    alternatives = next((tuple(dict.fromkeys(chain)) for chain in chains if len(set(chain)) > 1), ())
+    return alternatives, tuple(dict.fromkeys(excluded))
 
 
 _ASKING = re.compile(r"(.{1,2})[不没]\1")  # 多不多, 招不招, 有没有: a question's shape, not a search word
@@ -101,7 +213,8 @@ def picked(filters: Filters, discipline: str | None = None, education: str | Non
     """The filters of a question with what was picked from a list (the job-search page) in place
     of what the text said of the same kind; each must be one of the lists' own values."""
     if discipline:
-        filters = replace(filters, disciplines=(_named_by(discipline),), discipline=discipline)
+        filters = replace(filters, disciplines=(_named_by(discipline),), discipline=discipline, names=(discipline,),
+                          fields=())
     if education:
         filters = replace(filters, education=(education,), education_text=education)
     if min_salary:
@@ -117,7 +230,9 @@ def _is_pay(word: str) -> bool:
 
 
 def _pay(plain: str) -> tuple[int | None, str | None, list[str]]:
-    found = _PAY.search(plain)
+    found = _PAY.search(_numbers(plain)) or next(
+        (m for m in _PAY_AT_LEAST.finditer(_numbers(plain))
+         if m["pay"] or m["year"] or (m["unit"] and len(m["least"]) > 1)), None)  # 上万人 is no pay
     if not found:
         return None, None, []
     number = float(found["n"])
@@ -127,8 +242,19 @@ def _pay(plain: str) -> tuple[int | None, str | None, list[str]]:
     monthly = number * unit
     if found["year"] or found["per"]:
         monthly /= 12
-    words = [found.group(0), found["n"] + (found["unit"] or ""), found["more"]]
-    return int(monthly), found.group(0), words
+    if "least" not in found.groupdict():
+        return int(monthly), found.group(0), [found.group(0), found["n"] + (found["unit"] or ""), found["more"]]
+    said = content.text("jobs.salary_at_least", salary=int(monthly))  # 过万: as the search page says it
+    return int(monthly), said, [found.group(0), found["n"] + (found["unit"] or ""), found["least"]]
+
+
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _numbers(plain: str) -> str:
+    """Chinese numbers of pay as digits (一万五 stays 一万: 1万; 八千 -> 8千), and 过万 (a ten-thousand passed) as 过1万."""
+    plain = re.sub(r"(?<=[过上破])(?=[万w])", "1", plain)
+    return re.sub(r"([一二两三四五六七八九十])(?=[千万])", lambda m: str(_DIGITS[m.group(1)]), plain)
 
 
 # --- education ------------------------------------------------------------------------------
@@ -186,9 +312,28 @@ def _forms() -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def _named_by(name: str) -> tuple[str, ...]:
-    """The words that make a posting one of the discipline's: its forms and its [field_words]."""
+    """The words that make a posting one of the discipline's: its forms and its [field_words]; for a broad
+    field ([fields]: 医疗), the word itself and those of each discipline it covers."""
+    own = _disciplines().get(name, (name,))
     more = (normalize(word).lower() for word in settings().get("field_words", {}).get(name, ()))
-    return tuple(dict.fromkeys([*_disciplines()[name], *more]))
+    covered = (word for discipline in _fields().get(name, ()) for word in _named_by(discipline))
+    return tuple(dict.fromkeys([*own, *more, *covered]))
+
+
+def _group_words(names: list[str]) -> tuple[str, ...]:
+    """The words that make a posting one of any of the disciplines or fields named."""
+    return tuple(dict.fromkeys(word for name in names for word in _named_by(name)))
+
+
+@lru_cache(maxsize=1)
+def _fields() -> dict[str, tuple[str, ...]]:
+    """A broad field or a job standing for one (content/jobs.toml [fields]: 医疗, 电工) -> the disciplines it covers."""
+    fields = {normalize(word).lower(): tuple(normalize(name).lower() for name in names)
+              for word, names in settings().get("fields", {}).items()}
+    unknown = {name for names in fields.values() for name in names} - set(_disciplines())
+    if unknown:
+        raise ValueError(f"content/jobs.toml [fields]: not in [disciplines]: {sorted(unknown)}")
+    return fields
 
 
 @lru_cache(maxsize=1)
@@ -258,14 +403,17 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         if name not in names:
             names.append(name)
 
+    fields = _fields()
     for keyword in keywords:
         word = normalize(keyword).lower()
         head = next((word[:end] for end in range(len(word) - 2, 1, -1)
-                     if word[:end] in forms and _is_title(word[end:])), None)
+                     if (word[:end] in forms or word[:end] in fields) and _is_title(word[end:])), None)
         if word in forms:
             found(forms[word], word)
+        elif word in fields:  # 医疗, 电工: a broad field
+            found(word, word)
         elif head is not None:
-            found(forms[head], head)
+            found(forms.get(head, head), head)
             keyword = word[len(head):]
         elif sounded := _sounds_like(word):
             found(sounded, word)

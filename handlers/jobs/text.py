@@ -15,6 +15,7 @@ A term's reading (toneless pinyin) lets a word mistyped with a pinyin keyboard
 """
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from functools import lru_cache
@@ -106,6 +107,52 @@ def city_of_district(text: str) -> str | None:
     plain = normalize(text or "").replace(" ", "")
     named = [(plain.index(district), city) for district, city in _district_cities().items() if district in plain]
     return min(named)[1] if named else None
+
+
+def cities_named(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, city) of each city, city form or district the text names, in order, longest forms first
+    (郑州市 and 新郑 in "老家新郑的，郑州市有吗": 郑州 twice)."""
+    pattern, city_of = _place_pattern()
+    return [(found.start(), found.end(), city_of[found.group()]) for found in pattern.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def _place_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    city_of = {**_district_cities(), **_city_forms()}
+    return re.compile("|".join(map(re.escape, sorted(city_of, key=len, reverse=True)))), city_of
+
+
+def city_by_sound(text: str) -> str | None:
+    """新相 -> 新乡, 郑洲 -> 郑州, 罗河 -> 漯河: a city of the province typed as another word that reads the same
+    (a pinyin keyboard's or voice input's slip) and shares a character with it; None when none is, or the word
+    is one of content/jobs.toml's not_city_typos (信仰 is no 信阳)."""
+    plain = normalize(text or "")
+    for run in _CJK.findall(plain):
+        for size, cities in _province_sounds().items():
+            for at in range(len(run) - size + 1):
+                word = run[at:at + size]
+                city = cities.get(reading(word))
+                if city and word != city and not set(word).isdisjoint(city) and word not in _not_city_typos():
+                    return city
+    return None
+
+
+@lru_cache(maxsize=1)
+def _province_sounds() -> dict[int, dict[str, str]]:
+    """Characters -> reading -> the province's city of that many characters that reads so."""
+    from pypinyin import Style, pinyin
+
+    sounds: dict[int, dict[str, str]] = {}
+    for city in content.load_toml("jobs.toml")["province"]["cities"]:
+        city = normalize(city)  # every reading of its characters: 漯河 is luohe, which pypinyin reads tahe
+        for spelt in itertools.product(*(pinyin(char, style=Style.NORMAL, heteronym=True)[0] for char in city)):
+            sounds.setdefault(len(city), {})["".join(spelt)] = city
+    return sounds
+
+
+@lru_cache(maxsize=1)
+def _not_city_typos() -> frozenset[str]:
+    return frozenset(normalize(w) for w in content.load_toml("jobs.toml")["words"]["not_city_typos"])
 
 
 @lru_cache(maxsize=1)
