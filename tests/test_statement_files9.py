@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from handlers.fees import dues
 from storage.fees import find_payer, payments_of
-from storage.members import insert_member
+from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
 from tests.cli import command, statement_imported
 from tests.test_roster_files9 import units_book
@@ -113,3 +113,14 @@ def test_two_members_of_one_name_told_apart_by_the_mobile_s_last_digits(env, db,
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX201700024"), (7, "HNKX200900011")]
     assert "尾号" in report["recorded"][0]["matched_by"]
     assert [r["row"] for r in report["ambiguous"]] == [8]
+
+
+def test_a_unit_paying_its_level_s_year_with_another_purpose_named_too_is_booked(env, db, tmp_path, monkeypatch):
+    rules = dict(dues.fee_rules(), unit_levels={"常务理事单位": 8000, "理事单位": 5000, "会员单位": 2000})
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    with transaction(db):
+        insert_unit(db, {"unit_no": "HNKXDW002", "name": "洛阳东方拖拉机集团有限公司", "level": "常务理事单位",
+                         "paid_through": "2025-12-31"}, actor="test")
+    report = statement_imported(env, icbc_book(tmp_path / "icbc.xlsx", [
+        ("2026-09-18 10:05:55", 8000, "洛阳东方拖拉机集团有限公司", "2026年度会费（含会刊资料费）")]))
+    assert [(r["row"], r["number"], r["years"]) for r in report["recorded"]] == [(7, "HNKXDW002", 1)]

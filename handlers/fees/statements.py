@@ -268,7 +268,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if len(named) > 1:
         return _split_among(db, row_no, values, amount, paid_on, named, context)
     payer, matched_by = named[0] if named else _match_payer(db, values, context)
-    purpose = _purpose(memo, payer["category"], amount)
+    purpose = _purpose(memo, payer, amount)
     if purpose == "other":
         raise _not_dues(db, values, memo, context)
     if purpose == "mixed":
@@ -554,19 +554,19 @@ def _memo_text(values: dict) -> str:
     return " ".join(text for _, text in _memo_cells(values))
 
 
-def _purpose(memo: str, category: str | None = None, amount: float | None = None) -> str:
+def _purpose(memo: str, payer: dict | None = None, amount: float | None = None) -> str:
     """`other` when the remarks name something else than dues (会议费, 报销 ...) and do not say 会费;
-    when they say both, `dues` if the amount is a year of the payer's category's dues (or as many years
-    as the remarks name), else `mixed` (会费+年会注册费, 1000 from a member paying 200 a year: five years'
-    dues, or 200 and a registration? a person splits it)."""
+    when they say both, `dues` if the amount is a year of the payer's dues (its category's, a unit's
+    level's) or as many years as the remarks name, else `mixed` (会费+年会注册费, 1000 from a member paying
+    200 a year: five years' dues, or 200 and a registration? a person splits it)."""
     rules = statement_rules()
     if not any(word in memo for word in rules["other_words"]):
         return "dues"
     if not any(word in memo for word in rules["dues_words"]):
         return "other"
-    if category is None:
+    if payer is None:
         return "dues"  # says both: the amount decides, once the payer is known
-    years = dues.years_for_amount(category, amount)
+    years = _unit_level_years(payer, amount, memo) or dues.years_for_amount(payer["category"], amount)
     fits = years not in (None, dues.LIFETIME) and years in (1, len(set(_years_in(memo))))
     return "dues" if fits else "mixed"
 
