@@ -168,6 +168,8 @@ def about_society(ctx):
         return fees.fee_status(ctx)
     if question.get("answer_from") == "job_posting":  # "我们公司想在你们这发招聘": how to publish, not the job list
         return jobs.to_post(ctx)
+    if question.get("answer_from") == "job_search" and (found := jobs.search_named(ctx)):  # "找个工作…学机械的新乡有没"
+        return found
     if question.get("answer_from") == "signup":  # member benefits: the sign-up's own answer
         answered = signup.form_question(ctx.text, in_form=False)
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint")) \

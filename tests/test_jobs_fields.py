@@ -77,3 +77,8 @@ def test_a_job_title_within_a_field_lists_its_own_postings(alice, board):
     assert alice.says("有机械设计的岗位吗").startswith("【机械设计工程师】")  # not the 钳工 of 机械工程
     reply = alice.says("学机械的有啥工作")
     assert set(numbered(reply)) == {"机械设计工程师", "钳工班长"}, reply
+
+
+def test_asking_for_help_to_find_work_with_what_to_look_for_is_a_search(alice, board):
+    assert alice.says("托人找个工作太难了，俺是学会计的，开封有没").startswith("【主管会计】")
+    assert alice.says("能帮我找个工作吗").startswith("学会不安排工作，但这里有招聘信息")  # nothing to search by

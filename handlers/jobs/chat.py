@@ -61,6 +61,15 @@ def find_jobs(ctx):
     return _search(ctx, slots.get("keywords", []), slots.get("city"), text)
 
 
+def search_named(ctx) -> Reply | None:
+    """The job search a message asks for when it names what to look for (a field, a job, a city: "找个工作咋恁难，
+    学机械的新乡有没"), whatever else it says; None when it names nothing to search by ("帮我找个工作")."""
+    slots = analyse(ctx.text).slots_for("jobs")
+    if not (slots["keywords"] or slots["city"]):
+        return None
+    return _search(ctx, slots["keywords"], slots["city"], ctx.text)
+
+
 def to_post(ctx) -> Reply:
     """How to publish a posting; the posting itself, when it comes with the request or next, goes to the
     secretariat as a request (a ticket) to review and publish."""
