@@ -109,3 +109,29 @@ def test_a_question_the_posting_does_not_answer_is_said_so_and_the_posting_stays
     reply = visitor.says("鹤壁那个是在市区还是郊区")
     assert "水质检测员" in reply and "没有写" in reply and PHONE in reply and "没有完全理解" not in reply
     assert "水质检测员" in visitor.says("简历投到哪")
+
+
+# --- an earlier complaint: chased, not filed again ------------------------------------------------------------
+
+@pytest.fixture
+def earlier_complaint(db):
+    from storage.tickets import create_ticket
+
+    return create_ticket(db, "o_visitor", "投诉", "年会发票寄出一个月了还没收到")
+
+
+def test_saying_nobody_has_been_in_touch_after_the_complaint_was_shown_chases_it(visitor, earlier_complaint):
+    assert earlier_complaint in visitor.says("我之前反映的问题处理得怎么样了")
+    reply = visitor.says("过去好几天了也没人联系过我")
+    assert "很抱歉让您久等了" in reply and earlier_complaint in reply and "您要反馈的内容是" not in reply
+
+
+def test_chasing_the_earlier_complaint_while_a_new_one_waits_chases_that_one_and_keeps_the_draft(
+        visitor, earlier_complaint, db):
+    from storage.tickets import list_tickets_of_member
+
+    visitor.says("我还要投诉一个事 会员登录页面总是报错")
+    reply = visitor.says("之前那个也一直没回我")
+    assert "很抱歉让您久等了" in reply and earlier_complaint in reply and "还没有完成" in reply
+    filed = [ticket["body"] for ticket in list_tickets_of_member(db, "o_visitor", 0, 10)]
+    assert not any("会员登录" in body for body in filed)  # the new one waits for its yes, the chase not added to it

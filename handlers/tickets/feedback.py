@@ -109,9 +109,15 @@ def _says_what_is_wrong(text: str) -> bool:
 
 
 def _tries_draft(ctx) -> bool:
-    """A yes, the feedback again, how long it will take ("这个一般多久能处理": the draft's own question), or
-    a person asked for."""
-    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text) or wants_a_person(ctx.text)
+    """A yes, the feedback again, how long it will take ("这个一般多久能处理": the draft's own question),
+    a person asked for, or an earlier ticket chased."""
+    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text) or wants_a_person(ctx.text) or \
+        _chases_earlier(ctx)
+
+
+def _chases_earlier(ctx) -> bool:
+    """"上次那个也一直没回我" while a new one waits to be confirmed: the member's earlier ticket chased."""
+    return tickets.urges(ctx.text) and _mentions_earlier(ctx.text) and latest_open_ticket(ctx.db, ctx.openid) is not None
 
 
 def wants_a_person(text: str) -> bool:
@@ -138,7 +144,12 @@ def take_body(ctx):
     return _submit(ctx, ctx.text)
 
 
-@step("feedback", "confirm", reads_only=True, confirms=True, prompt="feedback.ask", tries=_tries_draft, own_intents=("feedback",))
+def _draft_prompt(ctx):
+    """The draft waiting to be confirmed, as the member comes back to it."""
+    return ctx.reply("feedback.confirm_draft", body=ctx.flow_data["body"])
+
+
+@step("feedback", "confirm", reads_only=True, confirms=True, prompt=_draft_prompt, tries=_tries_draft, own_intents=("feedback",))
 def confirm_draft(ctx):
     """Confirmed: the draft. A whole new text replaces it; a remark shorter than the draft ("都一个月了！",
     "编号不记得了 反正就是年会住宿的事") is added to it, never put in its place."""
@@ -146,9 +157,11 @@ def confirm_draft(ctx):
         return _submit(ctx, ctx.flow_data["body"])
     if wants_a_person(ctx.text):
         return _hand_over(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
+    if _chases_earlier(ctx):
+        return answer_while_paused(ctx, lambda: tickets.urge(ctx))  # "上次那个也一直没回我": that one chased, this draft waits
     if looks_like_a_question(ctx.text) and not _says_what_is_wrong(ctx.text):  # "这个一般多久能处理": no part of it
         if _asks_how_long(ctx.text):
-            return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))
+            return ctx.reply("feedback.how_long").with_note(_draft_prompt(ctx).text)
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     if _rules()["min_chars"] <= len(ctx.text) < max(_rules()["draft_min_chars"], len(ctx.flow_data["body"])):
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")  # shorter than the draft: more of it, not its rewrite
