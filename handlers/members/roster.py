@@ -379,6 +379,9 @@ def last_paid_before_owed(text: str) -> int | None:
     if not found:
         return None
     years = [_full_year(y) for y in re.findall(_YEAR_OWED if found.re is _OWED else _YEAR_WRITTEN, found.group(1))]
+    years = [y for y in years if y <= date.today().year + 1]  # 欠30: thirty yuan, not 2030
+    if not years:
+        return None
     after = found.re is _UNPAID_SINCE and found.group(2) in ("以后", "之后", "后")
     return max(years) if after else min(years) - 1
 
