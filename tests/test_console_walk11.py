@@ -12,11 +12,12 @@ from openpyxl import load_workbook
 from bot.admin import accounts
 from handlers.fees import dues
 from handlers.fees.payments import record_payment
-from storage.fees import find_payer
+from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from storage import tickets as ticket_store
 from storage.members import create_application, insert_member
 from tests.admin_data import PASSWORD, individual
+from tests.test_admin_activities import sheet
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 
 
@@ -119,3 +120,47 @@ def test_a_payment_booked_to_the_wrong_member_is_shown_refunded_or_moved_from_hi
     again = page(post(staff, "/admin/dues/refund", {"receipt_no": wrong["receipt_no"], "reason": "再来"},
                       follow_redirects=True))
     assert "已于" in again and "登记过退款" in again
+
+
+# --- #2, #3, #4: dues of members who resigned or died ----------------------------------------------
+
+def left_and_died(db) -> None:
+    """周杰 resigned, 何强 died, 黄敏 is an ordinary member in force."""
+    year = date.today().year
+    with transaction(db):
+        for number, name, status in (("HNKX201700001", "周杰", "resigned"), ("HNKX201800002", "何强", "deceased"),
+                                     ("HNKX202200001", "黄敏", "active")):
+            insert_member(db, {"member_no": number, "name": name, "category": "regular", "status": status,
+                               "paid_through": f"{year - 1}-12-31"}, actor="test")
+
+
+def test_dues_typed_for_a_resigned_or_deceased_member_are_refused_naming_the_status(staff, db):
+    left_and_died(db)
+    for number, name, status in (("HNKX201800002", "何强", "已故"), ("HNKX201700001", "周杰", "退会")):
+        refused = post(staff, "/admin/dues/record", {"number": number, "amount": "100", "years": "1"})
+        assert refused.status_code == 400
+        assert f"{name}（{number}）的会籍状态是“{status}”：这笔钱没有登记" in page(refused)
+        assert "先在会员页恢复会籍" in page(refused)
+        assert find_payer(db, number)["paid_through"] == f"{date.today().year - 1}-12-31"
+
+
+def test_held_rows_of_members_not_in_force_have_no_box_to_tick_and_the_summary_names_each_hold(staff, db):
+    """Ticking a 退会 row booked nothing, a 已故 one was booked; all held rows were called 可能重复. And a
+    remittance naming the deceased 何强 (代何强交会费) was 对不上任何会员."""
+    left_and_died(db)
+    day = date.today().isoformat()
+    sent = post(staff, "/admin/dues/import", {"file": (sheet(["交易日期", "贷方金额", "对方户名", "摘要"], [
+        [day, 100, "周杰", "周杰会费"],                   # 2: resigned, found by name
+        [day, 100, "何小明", "代何强交会费"],             # 3: the deceased, named in the remark only
+        [day, 100, "某人", "HNKX201800002 何强会费"],     # 4: the deceased, by number
+    ]), "bank.xlsx")}, content_type="multipart/form-data")
+    report = page(staff.get(sent.location))
+    assert "已挂起 3 笔（会籍状态 3 笔）" in report and "可能重复已挂起" not in report
+    assert "HNKX201800002 何强 的会籍状态是“已故”" in report.split("第 3 行")[1].split("</li>")[0]
+    assert "对不上任何会员" not in report
+    assert 'name="confirm"' not in report  # no box whose ticking does nothing, or books the dead
+    assert report.count("勾选也不会登记") == 3
+    done = page(post(staff, sent.location, {"confirm": ["2", "3", "4"]}))
+    assert "新登记 0 笔" in done and "可能重复，未登记" not in done
+    assert payments_of(db, find_payer(db, "HNKX201800002")) == []
+    assert payments_of(db, find_payer(db, "HNKX201700001")) == []

@@ -92,6 +92,16 @@ def _named(form) -> list[dict]:
     return find_members_by_name(db(), form.get("number", "").strip())
 
 
+def _not_in_force(payer: dict) -> str | None:
+    """Why dues are not booked to a member who resigned, is suspended or died (or a unit no longer in force),
+    as a statement import holds them: the membership is restored first, or the money sent back; None when
+    in force."""
+    if payer["status"] in (None, "active"):
+        return None
+    return t("dues.not_in_force", name=payer["name"], number=payer["number"],
+             status=content.text(f"cli_labels.statuses.{payer['status']}"))
+
+
 def _recorded(form) -> str | None:
     """Record the form's payment; the receipt number, or None with why flashed."""
     if not form.get("number", "").strip():
@@ -108,6 +118,9 @@ def _recorded(form) -> str | None:
                            choices="、".join(f"{m['member_no']}（{m['work_unit'] or '—'}）" for m in named)))
         else:
             say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
+        return None
+    if refusal := _not_in_force(payer):
+        say_not_done(refusal)
         return None
     try:
         amount = parse_amount(typed_amount(form.get("amount", "")))
@@ -177,6 +190,9 @@ def refund():
     if move_to and (other is None or other["number"] == back["number"]):
         say_not_done(t("dues.move_unknown", number=move_to))
         return redirect(back["url"])
+    if other and (refusal := _not_in_force(other)):
+        say_not_done(refusal)
+        return redirect(back["url"])
     try:
         with transaction(db()):
             done = refund_receipt(db(), receipt_no, reason, actor(), date.today())
@@ -242,8 +258,12 @@ def report_rows(report: dict, dry_run: bool) -> list[dict]:
             text = t(f"dues.report_titles.{following}" if dry_run else f"dues.result_titles.{following}")
         row = next(rows[kind]) if kind in rows else {}
         shown.append({"kind": kind, "text": text, "row": row.get("row"),
-                      "ticks": _what_ticking_does(row) if kind == "held" and dry_run else None})
+                      "ticks": _what_ticking_does(row) if kind == "held" and dry_run else None,
+                      "tickable": kind == "held" and dry_run and row.get("problem") not in UNTICKABLE})
     return shown
+
+
+UNTICKABLE = ("inactive",)  # held until the membership is restored, ticked or not (statements._book)
 
 
 def _what_ticking_does(row: dict) -> str | None:

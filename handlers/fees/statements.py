@@ -18,6 +18,8 @@ as years of dues.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import re
 import sqlite3
 from datetime import date, datetime
@@ -125,7 +127,7 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
                "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
-               "member_names": names, "former_names": [n for n in member_names(db, in_force=False) if len(n) >= 3],
+               "member_names": names, "former_names": member_names(db, in_force=False),
                "names": _names_pattern(names), "unit_names": unit_names_in_force(db), "pinyin": None}
     for sheet in sheets:
         where = {"sheet": sheet.name} if len(sheets) > 1 else {}  # rows are numbered per sheet
@@ -320,8 +322,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
     shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
     gap = None if split or shown else _unpaid_year_named(payer, values, years)
+    _hold_if_inactive(payer)  # ticked or not: the membership is restored first (held_ticks says so)
     if row_no not in context["confirm"]:
-        _hold_if_inactive(payer)
         _hold_if_like(db, payer, paid_on, amount, context)
         if not (shown or gap):
             _hold_if_paid_ahead(payer, paid_on, values)
@@ -1004,6 +1006,14 @@ def _readings(db, context: dict) -> dict:
     return context["pinyin"]
 
 
+def _former_named(written: str, former_names: list[str]) -> list[str]:
+    """The names of members no longer in force a remark holds: one of three characters or more anywhere, one
+    of two only standing as a name (代何强交会费, not 何强生; _names_standing_alone)."""
+    short = [n for n in former_names if len(n) == 2]
+    found = [n for n in former_names if len(n) >= 3 and n in written]
+    return found + (_names_standing_alone(_names_pattern(short), written) if short else [])
+
+
 def _likely_payer(db, name: str, values: dict, context: dict) -> RowProblem | None:
     """Nobody matched, but someone is likely: the payer is the university of exactly one unit member
     (河南大学 for its 计算机与信息工程学院), or the workplace of exactly one member, or a remark names a
@@ -1019,7 +1029,7 @@ def _likely_payer(db, name: str, values: dict, context: dict) -> RowProblem | No
             return RowProblem("unmatched", "workplace_of", payer=name, number=staff[0]["number"],
                               name=staff[0]["name"], candidates=[staff[0]["number"]])
     written = re.sub(r"\s", "", f"{name} {_memo_text(values)}")
-    former = [n for n in context["former_names"] if n in written]
+    former = _former_named(written, context["former_names"])
     if len(former) == 1 and not find_payers_by_name(db, former[0]):  # withdrew in August, pays in October
         members = [p for p in find_payers_by_name(db, former[0], in_force=False) if p["kind"] == "member"]
         if len(members) == 1:
@@ -1224,13 +1234,34 @@ def _where(row: dict) -> str:
     return _text("import.sheet", sheet=row["sheet"]) if row.get("sheet") else ""
 
 
+HELD_KINDS = {  # why a row is held, as the summary counts them ([cli_fees.import.held_kinds])
+    "inactive": "status",
+    "likely_duplicate": "duplicate", "likely_duplicate_row": "duplicate", "paid_by_another": "duplicate",
+    "paid_ahead": "duplicate",
+    "unpaid_gap": "years", "other_years": "years", "arrears_left": "years", "paid_in_part": "years",
+    "lifetime_said": "lifetime", "lifetime_or_years": "lifetime", "lifetime_paid_ahead": "lifetime",
+    "another_category_fee": "amount", "level_differs": "amount",
+}
+
+
+def _held_kinds(held: list[dict]) -> str:
+    """（会籍状态 1 笔、年份不明 1 笔、终身会费 1 笔）: the held rows by why, not all called 可能重复."""
+    kinds = Counter(HELD_KINDS.get(row["problem"], "other") for row in held)
+    if not kinds:
+        return ""
+    names = content.replies()["cli_fees"]["import"]["held_kinds"]
+    return _text("import.held_kinds_line", kinds=_text("import.held_kinds_separator").join(
+        _text("import.held_kind", kind=names[kind], count=kinds[kind]) for kind in names if kinds[kind]))
+
+
 def report_lines(report: dict) -> list[tuple[str, str]]:
     """The import report as (kind, line): the summary, each row under its outcome's title, a dry-run note.
 
     The CLI prints the lines; the console shows them, styled by kind.
     """
     counts = {k: len(report[k]) for k in OUTCOMES}
-    lines = [("summary", _text("import.summary", file=report["file"], skipped=report["skipped"], **counts))]
+    lines = [("summary", _text("import.summary", file=report["file"], skipped=report["skipped"],
+                               held_kinds=_held_kinds(report["held"]), **counts))]
     if report.get("memo_columns"):
         lines.append(("columns", _text("import.memo_columns", columns=dues.listing(report["memo_columns"]))))
     for row in report["recorded"]:
