@@ -117,11 +117,12 @@ def test_dues_written_with_the_month_paid_a_year_in_two_digits_after_a_full_one_
         ["HNKX202100004", "黎娜", "女", "某学院 讲师", 13598021004, "个人", "21年4月", "欠26", None],
         ["HNKX202500010", "江涛", "男", "某客车 工程师", 18638250010, "个人", "2025.5", "2025、26已交", None],
         ["HNKX202500011", "葛军", "男", "某机床 工程师", 18638250025, "个人", "2025.11", None, "会刊资料费欠30"],
+        ["HNKX202500013", "夏卫东", "男", "某液压件 技术员", 18638250013, "个人", "2025.6", "2025/12/31已交", None],
     ]
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", members, []))
     assert report["bad_rows"] == []
     assert [find_member_by_no(db, no)["paid_through"] for no, *_ in members] == \
-        ["2026-12-31", "2025-12-31", "2026-12-31", None]   # 欠30: thirty yuan, not owing 2030
+        ["2026-12-31", "2025-12-31", "2026-12-31", None, "2025-12-31"]   # 欠30: thirty yuan, not owing 2030
 
 
 def test_a_title_after_the_name_and_spaces_in_it_are_not_the_name(env, db, tmp_path):

@@ -351,7 +351,7 @@ def clean_paid_through(value, today: date) -> str | None:
     raise Invalid("paid_status")
 
 
-_YEAR_LIST = re.compile(r"(?<!\d)((?:19|20)\d{2})((?:[、,，/和及与](?:19|20)?\d{2}(?!\d))*)")
+_YEAR_LIST = re.compile(r"(?<!\d)((?:19|20)\d{2})((?:[、,，和及与](?:19|20)?\d{2}(?!\d))*)")
 
 
 def _years_listed(text: str) -> list[int]:
