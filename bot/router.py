@@ -84,6 +84,7 @@ _JUNK = re.compile(
     r"|\[[\u4e00-\u9fff]{1,4}\]"
 )
 _SPACES = re.compile(r"\s+")
+_PASTED_CUT = re.compile(r"…+|\.{3,}")  # where a pasted text is cut short (……, ...): what follows is the member's
 _LATIN = re.compile("[a-z]")
 _LATIN_WORDS = re.compile("[a-z]+(?: [a-z]+)*")  # a run of latin words: pinyin is read over it
 _LATIN_WORD = re.compile("[a-z]+")
@@ -161,6 +162,13 @@ def route(text: str) -> Intent:
     if not analysis.tokens:
         return Intent("unknown", {}, 0.0)
     lex = analysis.lexicon
+    own = lex.own_words(analysis.fixed)
+    if own:
+        mine = route(own)
+        if mine.name != "unknown" and not mine.alternatives and mine.confidence >= lex.ask_below:
+            # "转发：【缴费通知】…… 这是不是你们发的？有人冒充学会收钱": what the member asks of the forward, not what
+            # it says; the forward's topic or city when the question names none ("……学会这边有解读文章吗")
+            return _slots_filled(mine, analysis)
     if analysis.found.clause_of[-1]:  # several clauses: one of them may be the request (most messages have one)
         one = _one_clause_asked(analysis)
         if one is not None:
@@ -172,8 +180,11 @@ def route(text: str) -> Intent:
         # "纸质的也要 寄到海口", a name, a number and "南阳普康药业": a place and a noun, no work asked for;
         # the model learnt cities from many job questions, the rules hear nothing of a job: not a job search.
         ranked = [pair for pair in ranked if pair[0] != "jobs"]
-    if ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown":
-        # The model doubts and the rules heard a request: the request goes first (ask if close).
+    if (ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown"
+            and dict(ranked).get(analysis.rule_name, 0.0) >= lex.alternative_min):
+        # The model doubts and the rules heard a request it does not rule out: the request goes first (ask if
+        # close). One it gives less than alternative_min ("恭喜您被评为优秀会员，请缴纳证书工本费…至以下账户":
+        # dues 0.05) is no reading of the message.
         ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
     elif ranked[0][0] != "unknown" and ranked[0][1] < lex.spam_needs and analysis.spam_heard():
         # An ad in the rules' eyes (pay first, add me on WeChat, a link) that the model half takes for a
@@ -205,15 +216,20 @@ def _one_clause_asked(analysis: Analysis) -> Intent | None:
         if second.name not in ("unknown", "cancel") and not second.alternatives and second.confidence >= lex.ask_below:
             # "算了，还是留着人才资讯吧": not a cancel, the wish it turns to; a topic or a city it leaves out is
             # the one named before ("之前说不想收行业资讯了 但今天想看下最新那期": industry news)
-            before = analysis.slots_for(second.name)
-            slots = {key: value if value is not None else before.get(key) for key, value in second.slots.items()}
-            return Intent(second.name, slots, second.score, second.confidence)
+            return _slots_filled(second, analysis)
     last = analysis.withdrawal_at_the_end()
     if last:
         final = route(last)
         if final.name == "cancel" and not final.alternatives and final.confidence >= lex.ask_below:
             return final  # "哦我原来已经是会员了 那入会申请不用填了 退出吧": the reasons first, then the cancel
     return None
+
+
+def _slots_filled(part: Intent, whole: Analysis) -> Intent:
+    """The intent of part of a message, a topic or a city it leaves out taken from the whole message."""
+    before = whole.slots_for(part.name)
+    slots = {key: value if value is not None else before.get(key) for key, value in part.slots.items()}
+    return Intent(part.name, slots, part.score, part.confidence)
 
 
 class Analysis:
@@ -264,7 +280,7 @@ class Analysis:
         for i in range(1, len(tokens) - 1):
             if tokens[i - 1] in _CLAUSE_BREAKS:
                 opening = "".join(tokens[i:i + 4])
-                plain = opening.removeprefix("那").removeprefix("我")
+                plain = opening.removeprefix("那").removeprefix("就").removeprefix("我")
                 if opening.startswith(lex.first_markers) or (i > withdrawn and plain.startswith(lex.turn_markers)):
                     return "".join(tokens[i:])
         return None
@@ -415,6 +431,7 @@ class _Lexicon:
         self.aside_markers = tuple(normalize(w) for w in settings["aside_markers"])
         self.turn_markers = tuple(normalize(w) for w in settings["turn_markers"])
         self.first_markers = tuple(normalize(w) for w in settings["first_markers"])
+        self.forward_markers = tuple(normalize(w) for w in settings["forward_markers"])
         self.withdrawing = frozenset(settings["withdrawing_concepts"])
         self.leaving_words = _alternation({normalize(w): None for w in settings["leaving_words"]})
         self.fast_score = float(settings["fast_path_score"])
@@ -610,6 +627,15 @@ class _Lexicon:
                 tokens.append(SPACE_BREAK)
             tokens += self._segmenter.cut(part)
         return fixed, tuple(tokens)
+
+    def own_words(self, fixed: str) -> str | None:
+        """What a member wrote after a text pasted from elsewhere ([settings] forward_markers at the start, the
+        pasted text cut short by an ellipsis: "转发：【周口市卫健委】…公告…… 学会招聘板上还有周口检验方面的岗位吗"),
+        or None when the message is no such forward or ends with the pasted text."""
+        if not fixed.startswith(self.forward_markers):
+            return None
+        own = _PASTED_CUT.split(fixed)[-1].strip(" ,.:;")
+        return own if own and own != fixed else None
 
     def fix(self, text: str) -> str:
         """Apply the English table (only when there is latin text), the typo/dialect table, then
