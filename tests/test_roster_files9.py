@@ -29,6 +29,7 @@ UNITS = [
      "全称：中原重型矿山机械集团股份有限公司"],
     ["HNKXDW002", "洛阳东方拖拉机集团有限公司", "单位会员", "宋建平 0379-64966002", 2000, "欠2026", None],
     ["HNKXDW003", "许昌恒源电气股份有限公司", "单位会员", "薛文涛 13603740303", 2000, "2026已交", "常替本单位职工交个人会费"],
+    ["HNKXDW004", "河南工学院", "单位会员", "科研处 13903730150", 2000, "2026已交", None],
 ]
 
 
@@ -46,6 +47,9 @@ def test_a_unit_s_contact_written_with_the_number_in_one_cell_is_its_contact(env
     assert (heavy["contact_name"], heavy["contact_mobile"]) == ("张学民", "13803716001")
     assert (tractor["contact_name"], tractor["contact_mobile"]) == ("宋建平", None)
     assert "0379-64966002" in tractor["remarks"]
+    college = find_unit_by_name(db, "河南工学院")   # an office's number: no person's name to take
+    assert (college["contact_name"], college["contact_mobile"]) == (None, "13903730150")
+    assert "科研处" in college["remarks"]
     assert [c["row"] for c in report["checks"] if "0379-64966002" in c["check"]] == [4]
 
 
@@ -118,10 +122,11 @@ def test_dues_written_with_the_month_paid_a_year_in_two_digits_after_a_full_one_
         ["HNKX202500010", "江涛", "男", "某客车 工程师", 18638250010, "个人", "2025.5", "2025、26已交", None],
         ["HNKX202500011", "葛军", "男", "某机床 工程师", 18638250025, "个人", "2025.11", None, "会刊资料费欠30"],
         ["HNKX202500013", "夏卫东", "男", "某液压件 技术员", 18638250013, "个人", "2025.6", "2025/12/31已交", None],
+        ["HNKX201800014", "袁志勇", "男", "某公司 工程师", 13837308014, "个人", "2018.5", "2026年3月起停交", None],
     ]
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", members, []))
-    assert report["bad_rows"] == []
-    assert [find_member_by_no(db, no)["paid_through"] for no, *_ in members] == \
+    assert report["bad_rows"] == [9]   # 停交: stopped paying, not paid; for a person
+    assert [find_member_by_no(db, no)["paid_through"] for no, *_ in members[:5]] == \
         ["2026-12-31", "2025-12-31", "2026-12-31", None, "2025-12-31"]   # 欠30: thirty yuan, not owing 2030
 
 

@@ -316,7 +316,7 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
 
 _PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清|交了|缴了|交过|缴过)"
                    r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))"  # 26年已交, 交到27年
-                   r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}(?:[.\-/月]\d{1,2}日?|月)?[^\d欠未没]{0,4}?已?(?:交|缴)")
+                   r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}(?:[.\-/月]\d{1,2}日?|月)?[^\d欠未没停不免]{0,4}?已?(?:交|缴)")
 # the last: when it was paid, that year paid (2026.4.2交200, 2026年5月微信交了)
 
 
@@ -1243,8 +1243,11 @@ def _mobiles_of(value) -> list[str]:
 def _contact_beside(values: dict, rest: list[str]) -> str | None:
     """On a unit's row with no 联系人 column of its own, the one person's name a contact cell holds beside
     the number (联系人及电话 "张学民 13803716001"): the unit's contact."""
-    names = [part for part in rest if _PERSON.fullmatch(part)]
+    names = [part for part in rest if _PERSON.fullmatch(part) and not _OFFICE.search(part)]
     return names[0] if len(names) == 1 and is_blank(values.get("contact_name")) else None
+
+
+_OFFICE = re.compile(r"(?:处|室|科|部|办|组|中心|公司|学院)$")  # 财务处 13800000000: an office's number, no person's
 
 
 def _beside_mobile(value) -> tuple[list[str], list[str]]:
