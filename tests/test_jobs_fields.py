@@ -82,3 +82,22 @@ def test_a_job_title_within_a_field_lists_its_own_postings(alice, board):
 def test_asking_for_help_to_find_work_with_what_to_look_for_is_a_search(alice, board):
     assert alice.says("托人找个工作太难了，俺是学会计的，开封有没").startswith("【主管会计】")
     assert alice.says("能帮我找个工作吗").startswith("学会不安排工作，但这里有招聘信息")  # nothing to search by
+
+
+def test_a_field_named_by_its_system_or_workplace_finds_its_postings(alice, board):
+    assert alice.says("做电力系统的有岗位吗").startswith("【变电检修工】")
+    assert alice.says("兽医站缺人不").startswith("【兽医技术员】")
+
+
+def test_a_field_the_router_keeps_no_keyword_of(alice, board):
+    post(board, "后端开发", "开封某网络公司", "开封", discipline="软件工程")
+    assert alice.says("想干码农，开封有坑吗").startswith("【后端开发】")
+
+
+def test_two_cities_side_by_side_are_either(alice, board):
+    assert set(numbered(alice.says("开封安阳有会计岗位没"))) == {"主管会计", "财务会计"}
+
+
+def test_a_pay_floor_in_chinese_numbers(alice, board):
+    assert alice.says("化学的工资两万以上有吗").startswith("暂时没有化学专业（月薪20000元以上）职位。")
+    assert alice.says("化学年薪十二万以上的").startswith("【分析化学研究员】")  # 10-15k a month; not 二 read as 2

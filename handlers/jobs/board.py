@@ -68,7 +68,8 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
     asked = JobQuery(tuple(filters.keywords), None if cities else city, either=filters.either,
                      disciplines=filters.disciplines,
                      cities=cities or (province_cities() if filters.province and not city else ()),
-                     education=filters.education, min_salary=filters.min_salary, except_cities=filters.except_cities,
+                     education=filters.education, min_salary=filters.min_salary,
+                     except_cities=() if city or cities else filters.except_cities,  # 不去郑州，洛阳的: 洛阳's
                      not_named=filters.not_named)
     for relaxed, query, spelled in _ladder(db, asked, day):
         if has_match(db, query, day):

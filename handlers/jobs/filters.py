@@ -168,7 +168,7 @@ def _cities(fixed: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         before = fixed[max(0, start - 3):start].replace(" ", "")
         after = fixed[end:end + 3].replace(" ", "")
         between = fixed[last_end:start].replace(" ", "") if last_end is not None else None
-        joined = said_as_either(fixed, between)
+        joined = between == "" or said_as_either(fixed, between)  # 洛阳开封的: side by side, a posting is in one
         if (before.endswith(tuple(words["except_before"])) or after.startswith(tuple(words["except_after"]))
                 or (joined and last_excluded)):
             excluded.append(city)
@@ -248,13 +248,21 @@ def _pay(plain: str) -> tuple[int | None, str | None, list[str]]:
     return int(monthly), said, [found.group(0), found["n"] + (found["unit"] or ""), found["least"]]
 
 
-_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def _numbers(plain: str) -> str:
-    """Chinese numbers of pay as digits (一万五 stays 一万: 1万; 八千 -> 8千), and 过万 (a ten-thousand passed) as 过1万."""
+    """Chinese numbers of pay as digits (八千 -> 8千, 二十万 -> 20万; 一万五 is read as 1万), and 过万 (a
+    ten-thousand passed) as 过1万."""
     plain = re.sub(r"(?<=[过上破])(?=[万w])", "1", plain)
-    return re.sub(r"([一二两三四五六七八九十])(?=[千万])", lambda m: str(_DIGITS[m.group(1)]), plain)
+    return re.sub(r"([一二两三四五六七八九])?(十)?([一二两三四五六七八九])?(?=[千万])", _number, plain)
+
+
+def _number(found: re.Match) -> str:
+    tens, ten, ones = found.groups()
+    if not ten:  # 八 (千), or nothing; 三五 (万) is no number
+        return str(_DIGITS[tens or ones]) if bool(tens) != bool(ones) else found.group(0)
+    return str(_DIGITS.get(tens, 1) * 10 + _DIGITS.get(ones, 0))
 
 
 # --- education ------------------------------------------------------------------------------
@@ -408,10 +416,14 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         word = normalize(keyword).lower()
         head = next((word[:end] for end in range(len(word) - 2, 1, -1)
                      if (word[:end] in forms or word[:end] in fields) and _is_title(word[end:])), None)
+        field = next((word[:-len(ending)] for ending in _field_endings() if word.endswith(ending)
+                      and (word[:-len(ending)] in forms or word[:-len(ending)] in fields)), None)
         if word in forms:
             found(forms[word], word)
         elif word in fields:  # 医疗, 电工: a broad field
             found(word, word)
+        elif field is not None:  # 电力系统, 化工企业: the field
+            found(forms.get(field, field), word)
         elif head is not None:
             found(forms.get(head, head), head)
             keyword = word[len(head):]
@@ -423,7 +435,17 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
     for token in _LATIN.findall(plain):
         if token in forms:
             found(forms[token], token)
+    for field in sorted(fields, key=len, reverse=True):  # 码农的岗位有吗: a field the router kept no keyword of
+        covered = {name for named in names for name in (named, *fields.get(named, ()))}
+        if field in plain and not any(field in word or word in field for word in words) \
+                and not set(fields[field]) <= covered:  # 大夫 that the router read as 医生: named already
+            found(field, field)
     return names, words, left
+
+
+@lru_cache(maxsize=1)
+def _field_endings() -> tuple[str, ...]:
+    return tuple(normalize(w) for w in settings()["words"]["field_endings"])
 
 
 @lru_cache(maxsize=1)
