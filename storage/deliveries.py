@@ -107,10 +107,11 @@ def settle(db: sqlite_utils.Database, rows: Rows, token: str, status: str, chann
     """Record the outcome of rows we hold. `claimed` or `queued` gives them back (a retry or the
     next channel); `queued` also lets go of the claim. Returns how many rows were ours.
 
-    The one statement that puts a delivery or a notice in a member's inbox (`inbox`, `uncertain`):
-    for those it needs Redis, `r`, to take down the members' "nothing waiting" marks once the rows
-    are committed (storage.state.inbox_filled), or their next message would not mention them."""
-    fills_inbox = status in (INBOX, UNCERTAIN)
+    The one statement that puts a delivery or a notice in a member's inbox (`inbox`, `uncertain`, and
+    a notice `failed`, which notices_waiting gives back too): for those it needs Redis, `r`, to take
+    down the members' "nothing waiting" marks once the rows are committed (storage.state.inbox_filled),
+    or their next message would not find them."""
+    fills_inbox = status in (INBOX, UNCERTAIN) or (status == FAILED and rows.table == "notices")
     if fills_inbox and r is None:
         raise ValueError(f"settling rows as {status!r} needs Redis for the members' inbox marks")
     changes = {"status": status, "errcode": errcode, "errmsg": errmsg, "updated_at": now_iso()}
@@ -258,16 +259,17 @@ def keep_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, tex
 
 
 def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
-    """The member's notices that found no channel, put back in the queue: they write now, so the
-    window is open. Each comes back once: another message finds them queued already.
+    """The member's notices that found no channel or failed, put back in the queue: they write now,
+    so the window is open. Each comes back once: another message finds them queued already.
 
     Nearly every message finds none: a read first, so a message takes no write lock for nothing."""
-    if not db.execute("select 1 from notices where openid = ? and status = 'inbox' limit 1", [openid]).fetchone():
+    waiting = "openid = ? and status in ('inbox', 'failed')"
+    if not db.execute(f"select 1 from notices where {waiting} limit 1", [openid]).fetchone():
         return []
     with transaction(db):
         return [dict(row) for row in db.query(
-            "update notices set status = 'queued', updated_at = ? where openid = ? and status = 'inbox' "
-            "returning key, openid, kind, text", [now_iso(), openid])]
+            f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
+            f"where {waiting} returning key, openid, kind, text", [now_iso(), openid])]
 
 
 def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:

@@ -11,6 +11,7 @@ and several processes can share it. Tests drive it from the outside:
     fake.fail_next(9, 40001, endpoint="message/custom/send")
                                        ... only calls to that endpoint
     fake.fail_next_http(1, 503)        the next call answers HTTP 503
+    fake.mend()                        the faults injected and not met yet are taken back
     fake.tokenless_answers(2)          the next 2 token fetches answer 200 without an access_token
     fake.overload(3)                   the next 3 calls answer 45009
     fake.random_5xx(0.1, seed=7)       a tenth of all calls answer HTTP 503, reproducibly
@@ -254,6 +255,12 @@ class FakeWeChat:
     def fail_next_http(self, n: int, status: int = 503, endpoint: str | None = None) -> None:
         with self._lock:
             self._http_faults.extend([(endpoint, status)] * n)
+
+    def mend(self) -> None:
+        """Every fault injected by fail_next and fail_next_http and not met yet is taken back."""
+        with self._lock:
+            self._errcode_faults.clear()
+            self._http_faults.clear()
 
     def tokenless_answers(self, n: int) -> None:
         """The next n token fetches answer HTTP 200 with only `expires_in` (no access_token field)."""

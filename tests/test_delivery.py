@@ -373,6 +373,48 @@ def test_notice_without_a_channel_waits_and_goes_when_the_member_writes(fake_wec
     assert db["notices"].get(1)["status"] == "sent"
 
 
+@pytest.mark.parametrize("kind, text", [("dues", "会费即将到期\n请于 12 月 31 日前缴纳 100 元"),
+                                        ("ticket", "您的诉求 FK202612070004 有了答复：明年将增加青年论坛。")],
+                         ids=["dues", "ticket"])
+def test_notice_failing_on_customer_service_goes_by_its_template(fake_wechat, config, db, redis_client,
+                                                                 monkeypatch, kind, text):
+    """Delivery walk 11 #1: -1 or HTTP 5xx on every customer-service try; the account has the template."""
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, _)] = add_members(db, openids("F", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    fake_wechat.fail_next(30, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next_http(30, 502, endpoint="message/custom/send")
+    delivery.notify(redis_client, openid, text, kind=kind)
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["channel"] == "template"
+    assert (db["notices"].get(1)["status"], db["notices"].get(1)["channel"]) == ("sent", planner.TEMPLATE)
+
+
+def test_notice_failing_on_every_channel_is_listed_failed_and_goes_when_the_member_writes(
+        fake_wechat, config, db, redis_client, client, monkeypatch):
+    """Delivery walk 11 #1: the job used to end "Successfully completed" with nothing shown anywhere."""
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, _)] = add_members(db, openids("F", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    delivery.notify(redis_client, openid, "您的诉求有了答复", kind="ticket")
+    run_jobs(config)
+    assert fake_wechat.sent_to(openid) == []
+    [failed] = delivery.failed_notices(db)
+    assert (failed["openid"], failed["kind"], failed["errcode"]) == (openid, "ticket", -1)
+    assert fake_wechat.calls["message/template/send"] >= 3  # every RQ try went on to the template
+
+    fake_wechat.mend()
+    fake_wechat.record_user_message(openid)
+    Member(client, config, openid).says("你好")
+    run_jobs(config)
+    [message] = fake_wechat.sent_to(openid)
+    assert message["text"]["content"] == "您的诉求有了答复"
+    assert delivery.failed_notices(db) == []
+
+
 def test_notice_to_an_unfollowed_member_is_not_sent(fake_wechat, config, db, redis_client):
     [(openid, _)] = add_members(db, openids("N", 1), reachable=False)
     delivery.notify(redis_client, openid, "活动提醒")

@@ -41,8 +41,10 @@ Channels. A newsletter, per recipient, in this order:
      write ("您有 3 条未读会讯"). So does a batch's single quota holder:
      WeChat's openid-list mass send needs at least two openids.
 A service notice: unreachable; else a customer-service text inside the window;
-else a template message (content/templates.toml, per kind); else it waits and
-goes by customer-service message as soon as the member writes again.
+else (the window closed, or the send failed) a template message (content/templates.toml,
+per kind); else it waits and goes by customer-service message as soon as the member
+writes again. One whose sends failed past RQ's retries is `failed`: listed for the
+secretariat (failed_notices, retry_failed_notices) and sent too when the member writes.
 WeChat's answers move a recipient on: 45015/45047 to the next channel, 43004
 to `unreachable` (and the member is marked unreachable); -1, 45009, timeouts
 and 5xx are retried (by the client, then by RQ); token errors refresh once.

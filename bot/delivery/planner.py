@@ -18,14 +18,14 @@ import redis
 
 from bot import content
 from bot.config import Config, load_config
-from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, leased_run,
-                                 send_one, settle, settle_mass)
+from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, failed, leased_run,
+                                 refused, send_one, settle, settle_mass)
 from bot.outbound import JOB_TIMEOUT_SECONDS, enqueue, enqueue_each
-from bot.wechat_client import WeChatAPIClient, WeChatAPIError
+from bot.wechat_client import OutsideServiceWindow, WeChatAPIClient, WeChatAPIError
 from storage import deliveries as ledger
 from storage import state
 from storage.database import open_database
-from storage.deliveries import CLAIMED, INBOX, QUEUED, SENDING, UNCERTAIN, UNREACHABLE, Rows
+from storage.deliveries import CLAIMED, FAILED, INBOX, QUEUED, SENDING, UNCERTAIN, UNREACHABLE, Rows
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,11 @@ def resend_mass(item_id: int, send_ref: str) -> None:
 # --- service notices ----------------------------------------------------------------------------------
 
 def deliver_notice(key: str, openid: str, text: str, kind: str) -> str:
-    """RQ job: one service notice; customer service, else template, else it waits. Returns the status."""
+    """RQ job: one service notice; customer service, else template, else it waits. Returns the status.
+
+    A customer-service send that fails (not only a closed window) goes on to the template at once.
+    When no channel took it after such a failure, it is tried again by RQ, and after RQ's last try
+    it is `failed`: listed for the secretariat, and sent when the member next writes."""
     with leased_run() as run:
         rows = ledger.notice_row(key)
         notice = ledger.claim_notice(run.db, key, openid, kind, text, run.token, run.dead_holders(rows))
@@ -240,28 +244,38 @@ def deliver_notice(key: str, openid: str, text: str, kind: str) -> str:
         if ledger.unreachable(run.db, rows):
             ledger.settle(run.db, rows, run.token, UNREACHABLE)
             return UNREACHABLE
-        outcome = Outcome(INBOX)
-        for channel, send, refusal_means_next in _notice_channels(run, openid, text, kind):
-            outcome = send_one(run, rows, openid, channel, send, refusal_means_next)
+        outcome, failure = Outcome(INBOX), None
+        for channel, send, next_if in _notice_channels(run, openid, text, kind):
+            outcome = send_one(run, rows, openid, channel, send, next_if)
             if outcome is None:
                 return "not ours"
             if outcome.status != CLAIMED:
                 break
+            if channel == CUSTOMER_SERVICE and not isinstance(outcome.error, OutsideServiceWindow):
+                failure = outcome.error
         else:
-            settle(run, rows, Outcome(INBOX, outcome.error))  # with the last refusal, if any
-            return INBOX
+            outcome = _unsent(run, failure, outcome.error)
+            settle(run, rows, outcome)
     if outcome.status == QUEUED:
         raise DeliveryDeferred(f"notice {key} waits for RQ's retry")
     return outcome.status
 
 
+def _unsent(run: Run, failure: WeChatAPIError | None, refusal: WeChatAPIError | None) -> Outcome:
+    """What a notice no channel took becomes: after a failed send, RQ's next try or `failed`; after
+    refusals only (no window, no template), it waits in the inbox (with the last refusal, if any)."""
+    if failure is None:
+        return Outcome(INBOX, refusal)
+    return Outcome(QUEUED if failure.transient and not run.last_attempt else FAILED, failure)
+
+
 def _notice_channels(run: Run, openid: str, text: str, kind: str):
-    """(channel, send, refusal_means_next) in the order a notice tries them."""
+    """(channel, send, next_if) in the order a notice tries them (worker.send_one)."""
     if state.take_service_window_message(run.r, openid):
-        yield CUSTOMER_SERVICE, lambda: run.client.send_text(openid, text), False
+        yield CUSTOMER_SERVICE, lambda: run.client.send_text(openid, text), failed
     template = template_message(kind, text)
     if template:
-        yield TEMPLATE, lambda: run.client.send_template(openid, *template), True
+        yield TEMPLATE, lambda: run.client.send_template(openid, *template), refused
 
 
 def template_message(kind: str, text: str) -> tuple[str, dict, str | None] | None:

@@ -123,12 +123,21 @@ def settle(run: Run, rows: Rows, outcome: Outcome, channel: str | None = None) -
                   errcode=error.errcode if error else None, errmsg=error.errmsg if error else None, r=run.r)
 
 
-def send_one(run: Run, rows: Rows, openid: str, channel: str, send,
-              refusal_means_next: bool = False) -> Outcome | None:
+def refused(outcome: Outcome) -> bool:
+    """A permanent refusal with WeChat's code (e.g. a template id WeChat does not know)."""
+    return outcome.status == FAILED and outcome.error.errcode is not None
+
+
+def failed(outcome: Outcome) -> bool:
+    """Any failure but an unknown outcome: WeChat refused the send or surely never carried it out."""
+    return outcome.status in (QUEUED, FAILED)
+
+
+def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None) -> Outcome | None:
     """Send to one recipient through `channel` and record it; None if the row is no longer ours.
 
-    With refusal_means_next, a permanent refusal (e.g. a template id WeChat does
-    not know) sends the recipient on to the next channel instead of `failed`.
+    An outcome `next_if(outcome)` says yes to (refused, failed) sends the recipient on to the next
+    channel (CLAIMED, with the error) instead of recording it.
     """
     if not ledger.begin_sending(run.db, rows, run.token, channel, dry_run=True):
         return None
@@ -144,7 +153,7 @@ def send_one(run: Run, rows: Rows, openid: str, channel: str, send,
             outcome = attempt(run, send)
     except SendWithdrawn:
         return None
-    if refusal_means_next and outcome.status == FAILED and outcome.error.errcode is not None:
+    if next_if and next_if(outcome):
         outcome = Outcome(CLAIMED, outcome.error)
     settle(run, rows, outcome, channel)
     if outcome.status == UNREACHABLE:
