@@ -762,7 +762,7 @@ class _Lexicon:
         A word is a run of whole tokens (end > first), or the end of a longer
         token (its head: 技术培训 is a 培训), or such a token less its last
         character (火锅店, 报名费); then end == first. Other words inside
-        tokens do not count: 人工智能 is not 人工. A token ending like a job
+        tokens do not count: 人工智能 is not 人工, a mobile ending 404 no "404". A token ending like a job
         title (算法工程师) is yielded whole, as a title."""
         i, n = 0, len(tokens)
         while i < n:
@@ -779,7 +779,7 @@ class _Lexicon:
                 i = end
                 continue
             tok = tokens[i]
-            if len(tok) > 2:
+            if len(tok) > 2 and not tok.isdigit():  # a number holds no word: 13910003404 is no 404
                 inside = self._inside.get(tok, _ABSENT)
                 if inside is _ABSENT:
                     inside = self._word_inside(tok)
