@@ -182,7 +182,7 @@ class Context:
 
     @property
     def redis(self):
-        return state.NO_REDIS if self.at_once else self.services.redis
+        return state.AtOnceRedis(self.services.redis) if self.at_once else self.services.redis
 
     @property
     def config(self):

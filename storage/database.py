@@ -65,7 +65,7 @@ def _use_wal(db: sqlite_utils.Database) -> None:
 
 
 class ReadOnlyRefused(BaseException):
-    """Raised by a store that only reads (open_reader, storage.state.NO_REDIS) instead of writing
+    """Raised by a store that only reads (open_reader, storage.state.AtOnceRedis) instead of writing
     or waiting, before anything is written. A BaseException: no handler's `except Exception`
     takes it for a failure and carries on; the caller does the work again with stores that
     write (bot/webhook.py answers a message at once this way)."""

@@ -216,8 +216,8 @@ def _run_within(r: redis.Redis, seconds: float, *command):
     """`command` on this thread's hurried connection, waiting at most `seconds` for each step:
     connecting (and the client's handshake) if it must, sending, and the answer. For what is
     said after the deadline's budget, when the 2-second socket timeout every other command has
-    would push the HTTP answer past WeChat's 5 seconds (bot/webhook.py); redis.TimeoutError past
-    it. The connection is this thread's alone, so its timeouts are set for each command, through
+    would push the HTTP answer past WeChat's 5 seconds (bot/webhook.py), and for the reads of an
+    answer made at once (AtOnceRedis); redis.TimeoutError past it. The connection is this thread's alone, so its timeouts are set for each command, through
     redis-py's own settings: the socket's for connecting and sending, the read's for the answer."""
     deadline = time.monotonic() + seconds
     connection = _held_connection(r, hurried=True)
@@ -294,16 +294,34 @@ def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: st
         log.warning("the lock on %s's flow expired before the reply; its changes are dropped", turn.openid)
 
 
-class _NoRedis:
-    """The Redis of a message answered at once (bot/webhook.py): any use raises ReadOnlyRefused
-    before a command is sent, so such an answer neither writes nor waits on the network. The
-    writes that ride end_message (see `answering`) are kept on the turn, not sent, and allowed."""
+READ_AT_ONCE_SECONDS = 0.2  # as long as a reader of the store waits for its lock (storage.database)
+
+
+class AtOnceRedis:
+    """The Redis of a message answered at once (bot/webhook.py). A GET is sent, on this thread's
+    hurried connection with its every wait bounded by READ_AT_ONCE_SECONDS, past which
+    ReadOnlyRefused, as a reader of the store gives up on a lock; a GETDEL is a GET that finds
+    nothing to take (a value there is taken in the pool); any other use raises ReadOnlyRefused before
+    a command is sent. So such an answer writes nothing and waits a bounded time, and a non-member's
+    profile question (the day's failed bindings read) or a sign-up (a draft looked for) no longer
+    gives up and is answered twice. The writes that ride end_message (see `answering`) are kept on
+    the turn, not sent, and allowed."""
+
+    def __init__(self, r: redis.Redis):
+        self._redis = r
+
+    def get(self, name: str) -> bytes | None:
+        try:
+            return _run_within(self._redis, READ_AT_ONCE_SECONDS, "GET", name)
+        except redis.TimeoutError:
+            raise ReadOnlyRefused("Redis: get, slow") from None
+
+    def getdel(self, name: str) -> None:
+        if self.get(name) is not None:
+            raise ReadOnlyRefused("Redis: getdel")
 
     def __getattr__(self, name):
         raise ReadOnlyRefused(f"Redis: {name}")
-
-
-NO_REDIS = _NoRedis()
 
 _answering = threading.local()
 

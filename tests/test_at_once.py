@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 
 import pytest
+import redis
 from rq import Queue
 
 from bot import content
@@ -17,6 +18,8 @@ from bot.config import load_config
 from bot.messages import Reply
 from bot.outbound import QUEUE_NAME
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
+from handlers.members import profile
+from storage import state
 from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
@@ -353,3 +356,47 @@ def test_a_message_with_words_of_a_followup_entry_is_answered_at_once(wire, monk
     assert answered_in == [True, True]
     assert "110" in wire.say(member, "有人打电话说我会员资格要失效了 让我转账到个人账户")
     assert "110" in wire.say(member, "我已经转了300了")
+
+
+def test_a_non_member_asking_for_the_card_is_answered_at_once_and_told_the_days_limit(wire, redis_client,
+                                                                                     monkeypatch):
+    """Binding's first question reads the day's failed tries from Redis, at once a GET with its wait bounded
+    (storage.state.AtOnceRedis): a non-member's card question is answered in the request thread, not given up
+    and answered again in the pool; the day's limit is said as before."""
+    answered_in = threads_answering(monkeypatch, MENU_HANDLERS, "MENU_PROFILE")
+    member, limited = new_member(), new_member()
+    for _ in range(profile.MAX_FAILED_BINDINGS_PER_DAY):
+        state.record_failed_binding(redis_client, limited, profile.now())
+    assert wire.click(member, "MENU_PROFILE") != content.text("profile.limit")
+    assert wire.click(limited, "MENU_PROFILE") == content.text("profile.limit")
+    assert answered_in == [True, True]
+
+
+def test_a_sign_up_is_answered_at_once_and_a_kept_draft_is_taken_once_in_the_pool(wire, redis_client,
+                                                                                monkeypatch):
+    """入会 looks for an application kept from the day before (a GETDEL): with none kept it is answered at
+    once; a kept one is taken, and offered, in the pool, once."""
+    answered_in = threads_answering(monkeypatch, MENU_HANDLERS, "MENU_SIGNUP")
+    member, returning = new_member(), new_member()
+    state.keep_draft(redis_client, returning, {"name": "signup", "step": "name", "data": {"answers": {"kind": "student"}},
+                                               "paused": False}, 3600)
+    first = wire.click(member, "MENU_SIGNUP")
+    assert first != content.text("signup.draft_offer") and answered_in == [True]
+    assert wire.click(returning, "MENU_SIGNUP") == content.text("signup.draft_offer")
+    assert answered_in == [True, True, False]  # given up at once, taken in the pool
+    assert state.take_draft(redis_client, returning, "signup") is None
+
+
+def test_a_read_redis_is_slow_for_at_once_is_answered_in_the_pool(wire, monkeypatch):
+    """A GET past its bound at once (READ_AT_ONCE_SECONDS) gives the message to the pool, which answers it the same."""
+    member = new_member()
+    answer = wire.click(new_member(), "MENU_PROFILE")
+    answered_in = threads_answering(monkeypatch, MENU_HANDLERS, "MENU_PROFILE")
+
+    def slow(r, seconds, *command):
+        assert seconds == state.READ_AT_ONCE_SECONDS and command[0] == "GET"
+        raise redis.TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(state, "_run_within", slow)
+    assert wire.click(member, "MENU_PROFILE") == answer
+    assert answered_in == [True, False]

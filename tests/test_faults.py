@@ -198,8 +198,10 @@ def test_redis_lost_after_the_claim_still_answers(wire, db, monkeypatch):
     def gone(*args, **kwargs):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(state, "take_turn", gone)  # while answering
+    monkeypatch.setattr(state, "take_turn", gone)  # while answering in the pool
+    monkeypatch.setattr(state, "_run_within", gone)  # while reading at once (a non-member's binding limit)
     assert wire.say(new_member(), FEES_QUESTION) == HELP
+    assert wire.say(new_member(), "订阅政策资讯") == HELP  # subscribing is answered in the pool
     monkeypatch.undo()
     monkeypatch.setattr(state, "end_message", gone)  # when keeping the flow and the reply
     member = new_member()
