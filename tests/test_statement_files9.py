@@ -10,8 +10,8 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import command, statement_imported
-from tests.test_roster_files9 import units_book
+from tests.cli import command, roster_imported, statement_imported
+from tests.test_roster_files9 import roster_book, units_book
 
 REGULAR = dues.yearly_fee("regular")
 UNIT = dues.yearly_fee("unit")
@@ -124,3 +124,16 @@ def test_a_unit_paying_its_level_s_year_with_another_purpose_named_too_is_booked
     report = statement_imported(env, icbc_book(tmp_path / "icbc.xlsx", [
         ("2026-09-18 10:05:55", 8000, "洛阳东方拖拉机集团有限公司", "2026年度会费（含会刊资料费）")]))
     assert [(r["row"], r["number"], r["years"]) for r in report["recorded"]] == [(7, "HNKXDW002", 1)]
+
+
+def test_a_member_listed_with_a_title_is_found_by_his_name_in_pinyin_or_in_a_bill(env, db, tmp_path):
+    roster_imported(env, roster_book(tmp_path / "名册.xlsx", [
+        ["HNKX200800003", "张伟教授", "男", "某学院 院长", 13598001233, "高级", "2008.3", "25年已交", "常在德国访学"],
+        ["HNKX199800045", "周振华教授", "男", "某大学 教授", "13700371045 / 0371-67781234", "高级会员", "1998年9月", "欠2026", None],
+        ["HNKX201000016", "孙立新", "男", "某大学 副教授", 13525410016, "个人", "2010.9", "2025已交", None],
+    ], []))
+    report = statement_imported(env, icbc_book(tmp_path / "icbc.xlsx", [
+        ("2026-09-04 10:15:32", dues.yearly_fee("senior"), "ZHANG WEI", "MEMBERSHIP FEE 2026"),
+        ("2026-09-11 08:15:02", dues.yearly_fee("senior"), "财付通支付科技有限公司", "2026年度会费-周振华"),
+    ]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX200800003"), (8, "HNKX199800045")]
