@@ -201,18 +201,25 @@ def count_members_without(db: sqlite_utils.Database, column: str) -> int:
                       f"and coalesce(trim({column}), '') = ''", list(ROLL_STATUSES)).fetchone()[0]
 
 
-def joined_by_month(db: sqlite_utils.Database, since: str) -> dict[str, int]:
-    """Members who joined each month from `since` (YYYY-MM) on; the created date stands in for
-    a joining date the roster did not give."""
-    rows = db.execute(
-        "select substr(coalesce(joined_at, created_at), 1, 7) as month, count(*) from members "
-        "where month >= ? group by month order by month", [since]).fetchall()
-    return dict(rows)
-
-
-def count_joined_before(db: sqlite_utils.Database, month: str) -> int:
-    return db.execute("select count(*) from members where substr(coalesce(joined_at, created_at), 1, 7) < ?",
-                      [month]).fetchone()[0]
+def roll_by_month(db: sqlite_utils.Database, since: str) -> tuple[int, dict[str, int], dict[str, int]]:
+    """The roll month by month from `since` (YYYY-MM): (members on it before then, {month: joined},
+    {month: left}). A member joins on their joining date (the created date stands in for one the roster
+    did not give) and leaves in the month of the last change that took them off the roll (退会, 已故);
+    one off the roll with no such change recorded (imported as resigned) left before any month counted."""
+    roll = _marks(ROLL_STATUSES)
+    spans = (
+        f"with spans as (select substr(coalesce(m.joined_at, m.created_at), 1, 7) as joined, "
+        f"case when m.status in ({roll}) then '9999-12' else (select substr(max(h.at), 1, 7) from history h "
+        f"where h.subject = 'member' and h.subject_id = m.id "
+        f"and json_extract(h.detail, '$.status[1]') not in ({roll})) end as gone from members m) ")
+    params = [*ROLL_STATUSES, *ROLL_STATUSES]
+    before = db.execute(spans + "select count(*) from spans where joined < ? and gone >= ?",
+                        [*params, since, since]).fetchone()[0]
+    joined = dict(db.execute(spans + "select joined, count(*) from spans where joined >= ? and gone is not null "
+                             "group by joined", [*params, since]).fetchall())
+    left = dict(db.execute(spans + "select gone, count(*) from spans where gone >= ? and gone < '9999-12' "
+                           "group by gone", [*params, since]).fetchall())
+    return before, joined, left
 
 
 def count_units(db: sqlite_utils.Database) -> int:

@@ -164,3 +164,26 @@ def test_held_rows_of_members_not_in_force_have_no_box_to_tick_and_the_summary_n
     assert "新登记 0 笔" in done and "可能重复，未登记" not in done
     assert payments_of(db, find_payer(db, "HNKX201800002")) == []
     assert payments_of(db, find_payer(db, "HNKX201700001")) == []
+
+
+# --- #6, #7: the member chart and the export of members who left ------------------------------------
+
+def test_the_member_chart_counts_those_who_left_until_they_left_and_the_export_says_who_left(staff, db):
+    left_and_died(db)  # on record as resigned and deceased from the start: left before any month shown
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900002", "name": "孙丽娜", "category": "senior",
+                           "paid_through": dues.LIFETIME_PAID_THROUGH, "joined_at": "2019-03-01"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201600001", "name": "赵刚", "category": "regular",
+                           "joined_at": "2016-05-01"}, actor="test")
+    post(staff, "/admin/members/HNKX201600001/change", {"change": "resign", "reason": "本人申请"})
+    growth = page(staff.get("/admin/dashboard/")).split('data-chart-note="growth"')[0].rsplit("<svg", 1)[1]
+    values = re.findall(r'class="chart-value"[^>]*>(\d+)<', growth)
+    assert values[-1] == "2"  # 孙丽娜 and 黄敏 (joined this month): on the roll now, as 在册个人会员 says
+    assert values[-2] == "2"  # 孙丽娜 and 赵刚, still a member at the end of last month
+
+    rows = exported_rows(staff)
+    header = rows[0]
+    by_name = {row[header.index("姓名")]: row for row in rows[1:]}
+    status, paid = header.index("会员状态"), header.index("会费缴至")
+    assert (by_name["周杰"][status], by_name["何强"][status], by_name["黄敏"][status]) == ("退会", "已故", "正常")
+    assert by_name["孙丽娜"][paid] == "终身"

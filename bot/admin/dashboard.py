@@ -47,14 +47,14 @@ def _by_age_band(today: date) -> list[tuple[str, int]]:
 
 
 def _growth(today: date) -> list[tuple[str, int]]:
-    """Members on record at the end of each of the last MONTHS months."""
+    """Members on the roll at the end of each of the last MONTHS months: those who resigned or died counted
+    until the month they left."""
     first = add_months(today.replace(day=1), -(MONTHS - 1)).strftime("%Y-%m")
-    total = store.count_joined_before(db(), first)
-    joined = store.joined_by_month(db(), first)
+    total, joined, left = store.roll_by_month(db(), first)
     points = []
     for i in range(MONTHS):
         month = add_months(today.replace(day=1), i - MONTHS + 1).strftime("%Y-%m")
-        total += joined.get(month, 0)
+        total += joined.get(month, 0) - left.get(month, 0)
         points.append((t("dashboard.month", month=int(month[5:])), total))
     return points
 

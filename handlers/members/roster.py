@@ -1658,17 +1658,22 @@ def _lost_mobile_before(db, sheet: Sheet, row: int, fields: dict, checks: list) 
 # --- writing ----------------------------------------------------------------------
 
 def export_table(db: sqlite_utils.Database, members: list[dict]) -> tuple[list[str], list[list]]:
-    """Headers and rows in the roster's own columns, so an export imports back unchanged."""
+    """Headers and rows in the roster's own columns, so an export imports back unchanged: the member's status
+    in words (正常, 暂停, 退会, 已故), a lifetime member's dues paid 终身 (not 9999-12-31)."""
     specs = columns()
     units = unit_numbers(db)
     names = _membership()["categories"]
     specs = {key: spec for key, spec in specs.items() if spec.get("export", True)}
+    statuses = content.replies()["cli_labels"]["statuses"]
+    lifetime = content.text("fees.words.lifetime")
     rows = []
     for member in members:
         values = dict(member, category=names.get(member["category"], member["category"]),
-                      unit_no=units.get(member["unit_id"]))
+                      unit_no=units.get(member["unit_id"]), status=statuses.get(member.get("status"), member.get("status")))
+        if values.get("paid_through") == LIFETIME_PAID_THROUGH:  # 终身, as a roster writes it: not 9999-12-31
+            values["paid_through"] = lifetime
         for key in ("joined_at", "paid_through"):
-            if values.get(key):
+            if values.get(key) and values[key][:1].isdigit():
                 values[key] = date.fromisoformat(values[key][:10])
         rows.append([values.get(key) for key in specs])
     return [spec["label"] for spec in specs.values()], rows
