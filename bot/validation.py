@@ -128,7 +128,7 @@ def clean_email(text) -> str:
 
 
 _SPELLED_OUT = re.compile(r"[,，\s]*(?P<char>[\u4e00-\u9fff])是[\u4e00-\u9fff]{1,4}?(?:的(?P=char)|(?:字?旁|头|底)的?(?:那个)?)$")
-_NAME_LEAD = re.compile(r"^.*(?:我是|我叫|俺是|俺叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|的|是|:)")
+_NAME_LEAD = re.compile(r"^.*(?:我是|我叫|俺是|俺叫|叫|姓名是|姓名|名字是|名字|联系人是|联系人|本人|会员|的|是|:)")
 _NAME_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|联系电话|号码|的)$")
 
 

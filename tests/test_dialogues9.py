@@ -135,3 +135,20 @@ def test_chasing_the_earlier_complaint_while_a_new_one_waits_chases_that_one_and
     assert "很抱歉让您久等了" in reply and earlier_complaint in reply and "还没有完成" in reply
     filed = [ticket["body"] for ticket in list_tickets_of_member(db, "o_visitor", 0, 10)]
     assert not any("会员登录" in body for body in filed)  # the new one waits for its yes, the chase not added to it
+
+
+# --- binding: the member number given first ---------------------------------------------------------------------
+
+def test_a_member_number_given_at_the_name_question_is_kept_and_binds_with_the_name_and_last_four(visitor, roster, db):
+    visitor.says("绑定会员")
+    reply = visitor.says("HNKX201900002")
+    assert "HNKX201900002 记下了" in reply and "姓名" in reply
+    assert "后四位" in visitor.says("高志强")
+    assert "绑定成功" in visitor.says("0002")
+    assert bound_name(db) == "高志强"
+
+
+def test_a_name_said_after_calling_oneself_a_member_is_the_registrants_name(visitor, courses):
+    visitor.says("我要报名专利检索实务培训")
+    reply = visitor.says("我是老会员宋建华 13837300416")
+    assert "请确认报名" in reply and "宋建华" in reply and "姓名" not in reply.split("参加人")[0]

@@ -410,7 +410,13 @@ def answer_binding(ctx):
     index = names.index(ctx.flow["step"])
     if index < 2:
         mobile, rest = mobile_and_rest(_binding_text(ctx))
+        number = _MEMBER_NO_SAID.search(normalise(rest).upper())
+        if index == 0 and number and not mobile:  # "HNKX201900106" at the name: the number kept, the name asked
+            ctx.goto("bind_name", member_no=number.group())
+            rest = rest.upper().replace(number.group(), " ")
         name = _said_name(rest)
+        if index == 0 and name is None and number and not mobile:
+            return ctx.reply("profile.name_for_member_no", member_no=number.group()).with_note(_ask("bind_name").text)
         if index == 0 and name is None:
             return _no_name_yet(ctx, mobile, waits)
         mobile = mobile or (ctx.flow_data.pop("mobile_said", None) if name and index == 0 else None)
@@ -419,6 +425,9 @@ def answer_binding(ctx):
         if mobile:
             ctx.goto("bind_mobile")
             return _check_mobile(ctx, mobile)
+        if index == 0 and ctx.flow_data.get("member_no"):  # the number said before the name: its last four next
+            ctx.goto("bind_last4")
+            return _ask("bind_last4")
         if index == 0:
             ctx.goto("bind_no")
             return _ask("bind_no")
