@@ -145,8 +145,8 @@ def take_body(ctx):
 
 
 def _draft_prompt(ctx):
-    """The draft waiting to be confirmed, as the member comes back to it."""
-    return ctx.reply("feedback.confirm_draft", body=ctx.flow_data["body"])
+    """The draft waiting to be confirmed, in one line, as the member comes back to it or is reminded of it."""
+    return ctx.reply("feedback.confirm_waiting", body=ctx.flow_data["body"])
 
 
 @step("feedback", "confirm", reads_only=True, confirms=True, prompt=_draft_prompt, tries=_tries_draft, own_intents=("feedback",))
@@ -161,7 +161,7 @@ def confirm_draft(ctx):
         return answer_while_paused(ctx, lambda: tickets.urge(ctx))  # "上次那个也一直没回我": that one chased, this draft waits
     if looks_like_a_question(ctx.text) and not _says_what_is_wrong(ctx.text):  # "这个一般多久能处理": no part of it
         if _asks_how_long(ctx.text):
-            return ctx.reply("feedback.how_long").with_note(_draft_prompt(ctx).text)
+            return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
     if _rules()["min_chars"] <= len(ctx.text) < max(_rules()["draft_min_chars"], len(ctx.flow_data["body"])):
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")  # shorter than the draft: more of it, not its rewrite
