@@ -101,3 +101,19 @@ def test_two_cities_side_by_side_are_either(alice, board):
 def test_a_pay_floor_in_chinese_numbers(alice, board):
     assert alice.says("化学的工资两万以上有吗").startswith("暂时没有化学专业（月薪20000元以上）职位。")
     assert alice.says("化学年薪十二万以上的").startswith("【分析化学研究员】")  # 10-15k a month; not 二 read as 2
+
+
+@pytest.mark.parametrize("message, opened", [
+    ("accounting jobs not in Luoyang", None),  # 开封 and 安阳's
+    ("vet jobs", "兽医技术员"),
+    ("安阳有电厂招人吗", "变电检修工"),
+    ("food safety jobs in Luohe", "食品检验员"),  # Luohe: 漯河, whose pinyin the router's romaniser gets wrong
+])
+def test_english_and_trade_words_for_fields_places_and_left_out_cities(alice, board, message, opened):
+    post(board, "食品检验员", "漯河某检测中心", "漯河", discipline="食品科学与工程")
+    post(board, "食品研发员", "郑州某食品公司", "郑州", discipline="食品科学与工程")
+    reply = alice.says(message)
+    if opened:
+        assert opened in reply.splitlines()[0], reply
+    else:
+        assert set(numbered(reply)) == {"主管会计", "财务会计"}, reply

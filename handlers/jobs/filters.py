@@ -39,7 +39,8 @@ _PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<
                   r"(?P<per>/年|每年|一年)?\s*(?P<more>以上|及以上|起|\+|往上|或以上)")
 # 过万, 不低于8000, 至少8k, 月薪能过1万: the least said before the number (a unit or a pay word makes it pay)
 _PAY_AT_LEAST = re.compile(r"(?P<year>年薪)?(?:(?P<pay>月薪|薪资|工资|薪水|待遇|收入)[^\d，,。？?！!]{0,3}?)?"
-                           r"(?P<least>过|上|破|超过|高于|不低于|不少于|至少|起码|最少|大于|多于)(?P<n>\d+(?:\.\d+)?)\s*"
+                           r"(?P<least>过|上|破|超过|高于|不低于|不少于|至少|起码|最少|大于|多于|over|above|morethan|atleast)"
+                           r"(?P<n>\d+(?:\.\d+)?)\s*"
                            r"(?P<unit>k|千|w|万|元)?(?P<per>/年|每年|一年)?")
 
 
@@ -96,14 +97,15 @@ def read(text: str, keywords, either=()) -> Filters:
     def became_a_filter(keyword: str) -> bool:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
-                or (bool(levels) and word in _education_words()) or word in _province_words())
+                or (bool(levels) and word in _education_words()) or word in _province_words()
+                or (bool(excluded) and word in _except_words()) or bool(cities_named(word)))  # luohe: a city
 
+    cities, excluded = _cities(fixed)
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
     labels = tuple(content.text("jobs.joiner_or").join(group) for group in groups)
     fields = tuple(label for label, group in zip(labels, groups) if not any(name in _disciplines() for name in group))
     named = [label for label in labels if label not in fields]
     discipline = content.text("jobs.joiner_and").join(named) if named else None
-    cities, excluded = _cities(fixed)
     words = tuple(_group_words(group) for group in groups)
     return Filters(left, words, discipline, levels, level_text, salary, salary_text, names_province(plain), labels,
                    fields, tuple(words_left), cities, excluded, _not_named(groups, words))
@@ -165,11 +167,11 @@ def _cities(fixed: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     chains: list[list[str]] = []
     last_end, last_excluded = None, False
     for start, end, city in named:
-        before = fixed[max(0, start - 3):start].replace(" ", "")
-        after = fixed[end:end + 3].replace(" ", "")
+        before = fixed[max(0, start - 8):start].replace(" ", "")
+        after = fixed[end:end + 8].replace(" ", "")
         between = fixed[last_end:start].replace(" ", "") if last_end is not None else None
         joined = between == "" or said_as_either(fixed, between)  # 洛阳开封的: side by side, a posting is in one
-        if (before.endswith(tuple(words["except_before"])) or after.startswith(tuple(words["except_after"]))
+        if (before.endswith(_except_words("except_before")) or after.startswith(_except_words("except_after"))
                 or (joined and last_excluded)):
             excluded.append(city)
             last_excluded = True
@@ -441,6 +443,17 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
                 and not set(fields[field]) <= covered:  # 大夫 that the router read as 医生: named already
             found(field, field)
     return names, words, left
+
+
+@lru_cache(maxsize=None)
+def _except_words(kind: str = "") -> tuple[str, ...]:
+    """content/jobs.toml except_before or except_after, spaces left out ("notin"); with no kind, the words of
+    both, each English one also word by word ("not": a keyword the router may leave)."""
+    words = settings()["words"]
+    if kind:
+        return tuple(normalize(w).lower().replace(" ", "") for w in words[kind])
+    said = [normalize(w).lower() for w in (*words["except_before"], *words["except_after"])]
+    return tuple(dict.fromkeys([*(w.replace(" ", "") for w in said), *(part for w in said for part in w.split())]))
 
 
 @lru_cache(maxsize=1)
