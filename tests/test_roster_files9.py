@@ -163,3 +163,20 @@ def test_a_sheet_named_for_members_who_died_or_left_imports_its_rows_so(env, db,
     assert [find_member_by_no(db, no)["status"] for no in ("HNKX201000016", "HNKX199700066", "HNKX201100027")] == \
         ["active", "deceased", "resigned"]
     assert any("退会或已故" in c["check"] for c in report["checks"])
+
+
+def test_a_dues_column_the_import_cannot_read_is_kept_with_each_member_and_said(env, db, tmp_path):
+    members = [
+        ["HNKX201800014", "袁志勇", "男", "某公司 工程师", 13837308014, "个人", "2018.5", "说好年底和单位一起交", None],
+        ["HNKX201800015", "牛国平", "男", "原某煤机厂", 13937514029, "个人", "2014.11", "听说调外省了，再问", None],
+        ["HNKX201800016", "袁勇", "男", "某公司 工程师", 13837308016, "个人", "2018.5", "2025已交", None],
+    ]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", members, LEFT[1:2]))
+    assert report["bad_rows"] == []
+    first_sheet = report["sheets"][0]
+    assert first_sheet["unread_dues_columns"] == ["缴费记录（I 列）"]
+    assert "缴费记录" not in "、".join(first_sheet["remark_columns"])
+    assert "说好年底和单位一起交" in find_member_by_no(db, "HNKX201800014")["remarks"]
+    assert "2025已交" in find_member_by_no(db, "HNKX201800016")["remarks"]
+    printed = command("members")[0](env, "import", tmp_path / "名册.xlsx", "--dry-run").output
+    assert "缴费记录（I 列）多数格子看不出是否已缴" in printed

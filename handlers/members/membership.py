@@ -351,7 +351,8 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
                   dry_run: bool, db) -> dict:
     """The validation report of an import, before (created None) or after it was written."""
     sheet = plan.sheet
-    kept = roster.kept_in_remarks(sheet)
+    unread = roster.unread_dues_columns(sheet)
+    kept = [column for column in roster.kept_in_remarks(sheet) if column not in unread]
     members, units = (created["members"], created["units"]) if created else (None, None)
     numbers = [m["member_no"] for m in members] if members else [f.get("member_no") for _, f in plan.new]
     unit_numbers_ = [u["unit_no"] for u in units] if units else [f.get("unit_no") for _, f in plan.new_units]
@@ -381,6 +382,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [column_label(c) for c in sheet.ignored if c not in kept],
         "remark_columns": [column_label(c) for c in kept],
+        "unread_dues_columns": [column_label(c) for c in unread],
         "fellow_cap": records.fellow_cap(db) if _lists_fellows(plan) else None,
         "sheet": sheet.name,
         "new_header": sheet.new_header,
@@ -455,6 +457,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
     lines = sheet_lines(d, header_text(d["header_rows"]))
     if d.get("remark_columns"):
         lines.append(("note", say("cli_roster.remark_columns", columns="、".join(d["remark_columns"]))))
+    if d.get("unread_dues_columns"):
+        lines.append(("note", say("cli_roster.unread_dues_columns", columns="、".join(d["unread_dues_columns"]))))
     if d.get("records_as_of"):
         lines.append(("note", say("cli_roster.records_as_of", day=d["records_as_of"])))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]

@@ -66,6 +66,7 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
                          anchor="name", others=OTHER_CELLS)
     for sheet in sheets:
         _columns_by_cells(sheet)
+        _unread_marks_kept(sheet)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     for sheet in rosters:
         _numbers_in_a_plain_column(sheet, units or is_unit_list(sheet))
@@ -126,6 +127,21 @@ def _unread_marks(sheet: Sheet) -> list[Column]:
     return [column for column in sheet.gathered.get("dues_marks", [])
             if not _YEAR_HEADER.fullmatch(header_key(column.header))
             and not any(word in header_key(column.header) for word in questions)]
+
+
+def _unread_marks_kept(sheet: Sheet) -> None:
+    """A dues column whose cells mostly say nothing the import reads (缴费记录: 说好年底一起交, 2026年3月起停交)
+    is not dropped: its cells are kept with each member as a column no alias names is (缴费记录：…), and the
+    report says so (unread_dues_columns)."""
+    for column in _unread_marks(sheet):
+        at = sheet.gathered["dues_marks"].index(column)
+        sheet.gathered["dues_marks"].remove(column)
+        sheet.ignored.append(Column("", column.header, column.letter, column.index))
+        for _, values in sheet.rows:
+            marks = list(values.get("dues_marks") or [])
+            if at < len(marks):
+                values[OTHER_CELLS] = [*(values.get(OTHER_CELLS) or []), marks.pop(at)]
+            values["dues_marks"] = marks
 
 
 def _cells_of(sheet: Sheet, column: Column) -> list:
@@ -906,6 +922,13 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
 def kept_in_remarks(sheet: Sheet) -> list[Column]:
     """The sheet's columns no alias names whose cells go to the remarks (not a row number's)."""
     return [column for column in sheet.ignored if header_key(column.header) not in _not_kept()]
+
+
+def unread_dues_columns(sheet: Sheet) -> list[Column]:
+    """The columns kept in the remarks whose header says dues (缴费记录) but whose cells the import could not
+    read as paid or owed: no member's paid-through comes from them."""
+    words = [header_key(word) for word in columns()["paid_status"]["by_cells"]]
+    return [column for column in kept_in_remarks(sheet) if any(word in header_key(column.header) for word in words)]
 
 
 def _not_kept() -> set[str]:
