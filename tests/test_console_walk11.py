@@ -3,6 +3,7 @@ read-only user sees of members' mobiles, the year's collection rate, undoing a p
 who left, the member chart and export, and two secretaries saving the same member."""
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import date
@@ -15,7 +16,7 @@ from handlers.fees.payments import record_payment
 from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from storage import tickets as ticket_store
-from storage.members import create_application, insert_member
+from storage.members import create_application, find_member_by_no, insert_member
 from tests.admin_data import PASSWORD, individual
 from tests.test_admin_activities import sheet
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
@@ -187,3 +188,48 @@ def test_the_member_chart_counts_those_who_left_until_they_left_and_the_export_s
     status, paid = header.index("会员状态"), header.index("会费缴至")
     assert (by_name["周杰"][status], by_name["何强"][status], by_name["黄敏"][status]) == ("退会", "已故", "正常")
     assert by_name["孙丽娜"][paid] == "终身"
+
+
+# --- #8: two secretaries saving the same member -------------------------------------------------------
+
+def edit_form(client, member_no: str) -> dict:
+    return edit_form_from(page(client.get(f"/admin/members/{member_no}/edit")))
+
+
+def edit_form_from(shown: str) -> dict:
+    """The edit form's fields as the browser would send them back untouched."""
+    fields = dict(re.findall(r'<input type="\w+" name="(\w+)" value="([^"]*)"', shown))
+    for name, body in re.findall(r'<select name="(\w+)"[^>]*>(.*?)</select>', shown, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    fields.pop("csrf_token", None)
+    return {name: html.unescape(value) for name, value in fields.items()}
+
+
+def test_a_second_secretary_saving_the_same_member_keeps_the_first_s_change_or_is_told(client, app, users, db):
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201900001", "name": "王芳", "category": "regular",
+                           "mobile": "13903710002", "work_unit": "河南农业大学"}, actor="test")
+    wang, zhao = app.test_client(), app.test_client()
+    log_in(wang, "admin1"), log_in(zhao, "staff1")
+    wang_form, zhao_form = edit_form(wang, "HNKX201900001"), edit_form(zhao, "HNKX201900001")
+    assert wang_form["work_unit"] == "河南农业大学" and "opened" in wang_form
+
+    assert post(wang, "/admin/members/HNKX201900001/edit",
+                dict(wang_form, work_unit="河南农业大学资源与环境学院")).status_code == 302
+    assert post(zhao, "/admin/members/HNKX201900001/edit", dict(zhao_form, title="教授")).status_code == 302
+    member = find_member_by_no(db, "HNKX201900001")
+    assert (member["work_unit"], member["title"]) == ("河南农业大学资源与环境学院", "教授")  # both kept
+
+    zhao_form = edit_form(zhao, "HNKX201900001")
+    assert post(wang, "/admin/members/HNKX201900001/edit", dict(edit_form(wang, "HNKX201900001"),
+                                                                 title="研究员")).status_code == 302
+    clash = post(zhao, "/admin/members/HNKX201900001/edit", dict(zhao_form, title="副教授"))
+    assert clash.status_code == 409
+    said = page(clash)
+    assert "admin1（后台）在" in said and "修改过这位会员的职称" in said and "本次没有保存" in said
+    assert 'value="副教授"' in said  # what 赵 typed is still there
+    assert find_member_by_no(db, "HNKX201900001")["title"] == "研究员"
+    again = dict(edit_form_from(said), title="副教授")
+    assert post(zhao, "/admin/members/HNKX201900001/edit", again).status_code == 302  # seen, and sent again
+    assert find_member_by_no(db, "HNKX201900001")["title"] == "副教授"

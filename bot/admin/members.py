@@ -9,18 +9,19 @@ functions, as the CLI's do.
 """
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from bot import content
+from bot import clock, content
 from handlers.fees import dues
 from handlers.members import roster
 from handlers.members import membership
 from bot.admin import roster_import
 from bot.admin.accounts import ADMIN, EVERYONE
 from bot.admin.ui import (
-    actor, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, sees_mobiles, send_table,
+    actor, actor_text, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, sees_mobiles, send_table,
     t, texts, unit_options, unit_scope, user,
 )
 from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
@@ -209,24 +210,78 @@ def _save(member: dict, values: dict, reason: str | None) -> None:
         store.update_member(db(), member["id"], values, actor(), "updated", reason)
 
 
+def _shown(member: dict) -> dict:
+    """The edit form's values as it shows them: the unit by its number, ID card numbers masked but for the
+    admin, mobiles masked for a read-only user (who may open the form, not send it)."""
+    form = {key: member.get(key) for key in EDIT_FIELDS}
+    form["unit_no"] = store.unit_numbers(db()).get(member["unit_id"])
+    if not sees_id_numbers() and form["remarks"]:
+        form["remarks"] = mask_id_number(form["remarks"])
+    if not sees_mobiles():
+        form = {key: mask_mobile(value) if isinstance(value, str) else value for key, value in form.items()}
+    return form
+
+
+def _typed(form: dict) -> dict:
+    """Each field as a form sends it back: text, blank for nothing."""
+    return {key: "" if form.get(key) is None else str(form[key]).strip() for key in EDIT_FIELDS}
+
+
+def _merged(sent: dict, opened: dict | None, now: dict) -> tuple[dict, list[str]]:
+    """Two secretaries saving the same member: what this one changed since opening the form (`opened`, the
+    form's values then), every other field as it is now, a colleague's save meanwhile kept; and the fields
+    both changed, differently, which are not saved without asking."""
+    if opened is None:  # a form from before this check: as sent
+        return sent, []
+    merged, clashes = dict(sent), []
+    for key, mine in _typed(sent).items():
+        was, current = opened.get(key, ""), now[key]
+        if mine == was:
+            merged[key] = current
+        elif current not in (was, mine):
+            clashes.append(key)
+    return merged, clashes
+
+
+def _opened(form) -> dict | None:
+    try:
+        opened = json.loads(form.get("opened", ""))
+    except ValueError:
+        return None
+    return opened if isinstance(opened, dict) else None
+
+
+def _meanwhile(member: dict, clashes: list[str]) -> str:
+    """Who changed the clashing fields meanwhile, and when, in the console's words."""
+    changes = store.last_changes(db(), "member", member["id"])
+    found = [changes[key] for key in ("unit_id" if key == "unit_no" else key for key in clashes) if key in changes]
+    latest = max(found, key=lambda change: change["at"], default={"actor": "", "at": None})
+    return t("members.edited_meanwhile", who=actor_text(latest["actor"]) if latest["actor"] else t("members.someone"),
+             at=clock.shown(latest["at"]) if latest["at"] else t("members.just_now"),
+             fields="、".join(membership.label("fields", key) for key in clashes))
+
+
 @bp.route("/<member_no>/edit", methods=["GET", "POST"])
 def edit(member_no: str):
     member = _member_or_refuse(member_no)
-    units = store.unit_numbers(db())
-    form = {key: member.get(key) for key in EDIT_FIELDS}
-    form["unit_no"] = units.get(member["unit_id"])
-    if not sees_id_numbers() and form["remarks"]:
-        form["remarks"] = mask_id_number(form["remarks"])
-    if not sees_mobiles():  # a read-only user may open the form, not send it
-        form = {key: mask_mobile(value) if isinstance(value, str) else value for key, value in form.items()}
+    form = _shown(member)
+    opened = _typed(form)
     errors: dict = {}
+    status = 200
     if request.method == "POST":
         form = request.form.to_dict()
-        sent = dict(form, remarks=unmasked(form.get("remarks", ""), member["remarks"]))  # staff's masked numbers
-        values, errors = _cleaned(sent, member, date.today())
-        reason = request.form.get("reason", "").strip() or None
-        if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
-            return redirect(url_for(".show", member_no=member["member_no"]))
+        sent, clashes = _merged(form, _opened(request.form), opened)
+        if clashes:  # sent again as it is, it is saved: the secretary has seen what the colleague wrote
+            say_not_done(_meanwhile(member, clashes))
+            status = 409
+        else:
+            opened = _opened(request.form) or opened
+            sent = dict(sent, remarks=unmasked(sent.get("remarks", ""), member["remarks"]))  # staff's masked numbers
+            values, errors = _cleaned(sent, member, date.today())
+            reason = request.form.get("reason", "").strip() or None
+            if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
+                return redirect(url_for(".show", member_no=member["member_no"]))
+            status = 400 if errors else 200
     rules = membership_rules()["choices"]
     choices = {
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
@@ -236,7 +291,8 @@ def edit(member_no: str):
         "unit_no": unit_options(),  # picked from the unit members, not typed from memory
     }
     return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,
-                  required=REQUIRED, choices=choices, hints=texts("members.hints")), 400 if errors else 200
+                  required=REQUIRED, choices=choices, hints=texts("members.hints"),
+                  opened=json.dumps(opened, ensure_ascii=False)), status
 
 
 CHANGES = {  # the detail page's buttons -> the store's functions (member_no, actor, reason)
