@@ -117,3 +117,15 @@ def test_english_and_trade_words_for_fields_places_and_left_out_cities(alice, bo
         assert opened in reply.splitlines()[0], reply
     else:
         assert set(numbered(reply)) == {"主管会计", "财务会计"}, reply
+
+
+@pytest.mark.parametrize("message, opened", [
+    ("有教书的活吗 开封的", "中学化学教师"),  # 教书: 教育, whose postings are titled 教师
+    ("安阳搞环评的招不招", "环境评价工程师"),
+    ("洛阳有做硬件的岗位吗", "硬件测试工程师"),
+])
+def test_more_words_for_fields(alice, board, message, opened):
+    post(board, "中学化学教师", "开封某中学", "开封", discipline="化学")
+    post(board, "硬件测试工程师", "洛阳某电子公司", "洛阳", discipline="电子科学与技术")
+    reply = alice.says(message)
+    assert reply.splitlines()[0] == f"【{opened}】", reply
