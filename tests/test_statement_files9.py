@@ -137,3 +137,15 @@ def test_a_member_listed_with_a_title_is_found_by_his_name_in_pinyin_or_in_a_bil
         ("2026-09-11 08:15:02", dues.yearly_fee("senior"), "财付通支付科技有限公司", "2026年度会费-周振华"),
     ]))
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX200800003"), (8, "HNKX199800045")]
+
+
+def test_dues_for_several_people_counted_but_not_named_are_left_for_a_person_to_ask(env, db, tmp_path):
+    command("units")[1](env, "import", units_book(tmp_path / "单位会员.xlsx", UNITS))
+    report = statement_imported(env, icbc_book(tmp_path / "icbc.xlsx", [
+        ("2026-10-14 09:45:03", 5 * REGULAR, "中原重型矿山机械集团股份有限公司", "5人个人会费"),
+        ("2026-10-15 09:45:03", 3 * REGULAR, "某某公司", "代缴三位同事会费"),
+    ]))
+    assert report["recorded"] == []
+    assert [(r["row"], r["problem"]) for r in report["ambiguous"]] == [(7, "persons_unnamed"), (8, "persons_unnamed")]
+    printed = command("fees")[0](env, "import", tmp_path / "icbc.xlsx", "--dry-run").output
+    assert "附言说是 5 人的会费" in printed and "没写是哪几位" in printed

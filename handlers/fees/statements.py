@@ -95,6 +95,7 @@ PROBLEM_COLUMNS = {
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name", "variant_surname": "name",
     "names_conflict": "memo", "number_names_other": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
+    "persons_unnamed": "memo",
     "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
 }
 
@@ -266,7 +267,10 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
         raise RowProblem("not_dues", "transfer", words=dues.listing(transfer))
     if _purpose(memo) == "other":
         raise _not_dues(db, values, memo, context)
-    named = [] if _number_of(db, values, context) else _members_named(db, values, memo, context)
+    numbered = _number_of(db, values, context)
+    named = [] if numbered else _members_named(db, values, memo, context)
+    if not numbered and not named:
+        _refuse_if_persons_unnamed(memo, amount)
     if len(named) > 1:
         return _split_among(db, row_no, values, amount, paid_on, named, context)
     payer, matched_by = named[0] if named else _match_payer(db, values, context)
@@ -282,6 +286,27 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if row_no not in context["confirm"]:
         _hold_if_another_category_s_fee(payer, amount, years, values, memo, paid_on)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
+
+
+_PERSONS = re.compile(r"(\d{1,3}|[两二三四五六七八九十]{1,2})\s*(?:人|位|名)")
+_CHINESE_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def _refuse_if_persons_unnamed(memo: str, amount: float) -> None:
+    """Dues for several people the remark counts but does not name ('5人个人会费', '代缴三位老师会费'), the
+    amount that many years' dues of one category: a person asks the payer whose (a unit's 1000 is no part
+    of its own 5000 a year)."""
+    found = _PERSONS.search(memo)
+    if not found or not any(word in memo for word in statement_rules()["dues_words"]):
+        return
+    written = found.group(1)
+    count = int(written) if written.isdigit() else (
+        _CHINESE_COUNT[written] if len(written) == 1 else 10 + _CHINESE_COUNT.get(written[1], 0))
+    fits = [category for category in ("regular", "senior", "student")
+            if count > 1 and dues.same_amount(count * dues.yearly_fee(category), amount)]
+    if fits:
+        raise RowProblem("ambiguous", "persons_unnamed", count=count, category=dues.category_name(fits[0]),
+                         fee=dues.format_amount(dues.yearly_fee(fits[0])), amount=dues.format_amount(amount))
 
 
 def _refuse_if_lifetime(payer: dict) -> None:
