@@ -505,6 +505,14 @@ def test_a_year_skipped_before_a_late_payment_is_due_and_not_paid(env, db):
     assert run_json(env, "fees", "report", "--year", 2027, "--today", "2027-03-02")["total"]["paid"] == 1
 
 
+def test_dues_of_a_member_who_died_are_not_recorded_as_a_statement_would_hold_them(env, db):
+    """Console walk 11, #2: the deceased member's page read 会费 有效, 会费缴至 a year later."""
+    add_member(db, "HNKX201800002", paid_through="2025-12-31", name="何强", status="deceased")
+    refused = invoke(env, "fees", "record", "HNKX201800002", REGULAR)
+    assert refused.exit_code != 0 and "何强（HNKX201800002）的会籍状态是“已故”：这笔钱没有登记" in refused.output
+    assert find_member_by_no(db, "HNKX201800002")["paid_through"] == "2025-12-31"
+
+
 def test_a_category_that_owed_nothing_this_year_has_no_rate_not_zero(env, db):
     """A student who joined in November and paid for next year: money came in, nobody owed: 收缴率 —, not 0.0%."""
     add_member(db, "HNKX202600001", category="student", joined_at="2026-11-15")

@@ -21,7 +21,7 @@ from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_cli
                           t, texts, upload_step)
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
-from handlers.fees.payments import AlreadyLifetime, NotRefunded, record_payment
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, not_in_force, record_payment
 from handlers.fees.payments import refund as refund_receipt
 from storage.fees import find_nearby_payment, find_payer, find_payment, list_dues_payers, payer_of
 from storage.sqlite import transaction
@@ -96,10 +96,8 @@ def _not_in_force(payer: dict) -> str | None:
     """Why dues are not booked to a member who resigned, is suspended or died (or a unit no longer in force),
     as a statement import holds them: the membership is restored first, or the money sent back; None when
     in force."""
-    if payer["status"] in (None, "active"):
-        return None
-    return t("dues.not_in_force", name=payer["name"], number=payer["number"],
-             status=content.text(f"cli_labels.statuses.{payer['status']}"))
+    refused = not_in_force(payer)
+    return t("dues.not_in_force", **refused) if refused else None
 
 
 def _recorded(form) -> str | None:

@@ -16,7 +16,7 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
-from handlers.fees.payments import AlreadyLifetime, NotRefunded, record_payment
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, not_in_force, record_payment
 from handlers.fees.payments import refund as refund_receipt
 from storage.fees import (
     collected_by_category,
@@ -63,6 +63,8 @@ def record(number, amount, years, lifetime, method, note, actor, paid_on, force,
     """登记一笔缴费：会员（或单位会员）编号 NUMBER、金额 AMOUNT 元，出具收据。"""
     db = open_store()
     payer = _payer_or_fail(db, number)
+    if refused := not_in_force(payer):  # as a statement import holds it, and the console refuses it
+        raise click.ClickException(_text("not_in_force", **refused))
     if not lifetime and years < 1:
         raise click.ClickException(_text("bad_years"))
     years = dues.LIFETIME if lifetime else years

@@ -10,9 +10,20 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot import content
 from handlers.fees import dues
 from storage import fees as store
 from storage.sqlite import transaction
+
+
+def not_in_force(payer: dict) -> dict | None:
+    """Why no dues are booked to a payer out of force (a member who resigned, is suspended or died; a unit no
+    longer in force), as its facts {number, name, status in words}: a statement import holds the money, the
+    console and `fees record` refuse it, until the membership is restored. None when in force."""
+    if payer.get("status") in (None, "active"):
+        return None
+    return {"number": payer["number"], "name": payer["name"],
+            "status": content.text(f"cli_labels.statuses.{payer['status']}")}
 
 
 class AlreadyLifetime(ValueError):

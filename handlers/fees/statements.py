@@ -31,7 +31,7 @@ from bot.privacy import mask_mobile
 from bot.sheet_import import column_label
 from bot.spreadsheets import SheetError, read_tables, serial_date
 from bot.validation import Invalid, clean_mobile, normalise
-from handlers.fees.payments import AlreadyLifetime, record_payment
+from handlers.fees.payments import AlreadyLifetime, not_in_force, record_payment
 from storage.fees import (
     find_imported_payment,
     find_manual_payment,
@@ -395,13 +395,12 @@ def _shown_in_roster(db, payer: dict, paid_on: date, values: dict, years: int) -
 def _hold_if_inactive(payer: dict) -> None:
     """Hold money from a member who withdrew, is suspended or died, or a deregistered unit: a person
     decides (reinstate and book it, or send it back)."""
-    if payer.get("status") not in (None, "active"):
+    if not_in_force(payer):
         raise _inactive(payer)
 
 
 def _inactive(payer: dict, column: str | None = None) -> RowProblem:
-    return RowProblem("held", "inactive", column, number=payer["number"], name=payer["name"],
-                      status=content.text(f"cli_labels.statuses.{payer['status']}"))
+    return RowProblem("held", "inactive", column, **not_in_force(payer))
 
 
 def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: date, confirmed: bool) -> int:
