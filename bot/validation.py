@@ -58,6 +58,21 @@ def clean_mobile(text) -> str:
     return value
 
 
+def clean_phone(text) -> str:
+    """How to reach a unit's contact: a mobile (clean_mobile), or a landline with its area code ("0371-66889900",
+    "0371 6688 9900", "(010)87654321"), written 0371-66889900. Area codes 01x and 02x have three digits, the
+    others four; the number after it seven or eight."""
+    try:
+        return clean_mobile(text)
+    except Invalid as not_mobile:
+        value = re.sub(r"[\s\-()（）]", "", normalise(text))
+        area = value[:3] if value.startswith(("01", "02")) else value[:4]
+        number = value[len(area):]
+        if not (re.fullmatch(r"0[1-9]\d{1,2}", area) and re.fullmatch(r"[1-9]\d{6,7}", number)):
+            raise Invalid("phone") if value.startswith("0") else not_mobile
+        return f"{area}-{number}"
+
+
 def mobile_with_letters(text) -> bool:
     """"136O7710001", "139abcd1234": a mobile typed with letters among its digits (O for 0, l for 1)."""
     value = re.sub(r"[\s\-()]", "", normalise(text))

@@ -516,7 +516,7 @@ def test_a_unit_applies_by_chat(zhang, db):
         assert reply is None or question in reply, (step_name, reply)
         reply = zhang.says(answer)
     for shown in ("单位会员申请", "单位名称：河南示范新材料有限公司", f"统一社会信用代码：{UNIT_CODE}",
-                  "联系人：王五", "联系人手机：139****5678", "单位类型：企业或技术推广部门"):
+                  "联系人：王五", "联系人电话：139****5678", "单位类型：企业或技术推广部门"):
         assert shown in reply
     done = zhang.says("确认")
     application = the_application(db)
@@ -550,7 +550,7 @@ def test_a_unit_field_is_corrected_from_the_summary(zhang, db):
     fill(zhang, UNIT_ANSWERS)
     assert "联系人姓名" in zhang.says("改联系人")
     summary = zhang.says("赵六")
-    assert "联系人：赵六" in summary and "联系人手机：139****5678" in summary
+    assert "联系人：赵六" in summary and "联系人电话：139****5678" in summary
     assert "联系人手机号" in zhang.says("修改联系人手机")
     zhang.says("13700001234")
     zhang.says("确定")
@@ -604,3 +604,13 @@ def test_a_choice_by_its_short_name(zhang, db, short, stored):
     for _, answer, _ in STUDENT_ANSWERS[steps.index("post_category"):]:
         summary = zhang.says(answer)
     assert f"单位类型：{stored}" in summary
+
+
+def test_a_unit_s_contact_phone_may_be_a_landline(zhang, db):
+    """A unit's contact is often reached at the office: 0371-66889900 was refused as 手机号格式不对."""
+    fill(zhang, UNIT_ANSWERS, until="contact_mobile")
+    assert "单位类型" in zhang.says("0371 6688 9900")
+    summary = zhang.says("1")
+    assert "联系人电话：0371-66889900" in summary
+    zhang.says("确认")
+    assert the_application(db)["data"]["contact_mobile"] == "0371-66889900"

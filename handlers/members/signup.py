@@ -29,7 +29,7 @@ from bot.privacy import holds_id_number, mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, settled_by, step
 from bot.router import names_a_discipline
 from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_gender, clean_title,
-                            gender_in, clean_email, clean_graduation_year, clean_mobile, clean_text, email_and_rest,
+                            gender_in, clean_email, clean_graduation_year, clean_mobile, clean_phone, clean_text, email_and_rest,
                             asks_something, has_landline, looks_like_a_question, mobile_and_rest, name_in, normalise, tries_value,
                             unit_in)
 from handlers.fees import dues
@@ -232,7 +232,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("unit_name", "name", _clean_unit("unit_name"), _shaped("unit")),
         Field("credit_code", "credit_code", _clean_new_credit_code, _shaped("digits")),
         Field("contact_name", "contact_name", _clean_contact_name, _shaped("name")),
-        Field("contact_mobile", "contact_mobile", _plain(clean_mobile), _shaped("mobile")),
+        Field("contact_mobile", "contact_mobile", _plain(clean_phone), _shaped("mobile")),
         _INSTITUTION_TYPE,
     ),
 }
