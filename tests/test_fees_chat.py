@@ -157,3 +157,20 @@ def test_a_categorys_fee_is_answered_first(alice, db):
 def test_wechat_pay_is_yes_where_the_merchant_is_configured(client, config, monkeypatch):
     monkeypatch.setattr(type(config), "pay_enabled", property(lambda self: True))
     assert Member(client, config, "o_alice").says("能微信支付吗").startswith("可以")
+
+
+def test_an_invoice_asks_which_payment_when_the_member_made_several(alice, db):
+    """The ticket said only the title: a member who paid twice left the secretariat to guess which payment; now
+    the request asks, and the ticket names the payment picked (one named by its year is taken without asking)."""
+    add_member(db, paid_through=f"{TODAY.year - 2}-12-31")
+    earlier = pay(db, "HNKX202600001", paid_on=TODAY - timedelta(days=400))
+    later = pay(db, "HNKX202600001")
+    alice.says("我要开会费发票")
+    asked = alice.says("抬头 河南省水利科学研究院")
+    assert "开哪一笔" in asked and earlier["receipt_no"] in asked and later["receipt_no"] in asked
+    assert "已记下您的开票申请" in alice.says("2")
+    [body] = [row[0] for row in db.execute("select body from tickets")]
+    assert earlier["receipt_no"] in body and later["receipt_no"] not in body
+    alice.says(f"{TODAY.year}年交的会费要开发票")
+    assert "已记下您的开票申请" in alice.says("抬头 河南省水利科学研究院")
+    assert later["receipt_no"] in db.execute("select body from tickets order by id desc").fetchone()[0]

@@ -35,12 +35,15 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from bot import content, webhook
+from handlers.fees import dues
+from handlers.fees.payments import record_payment
 from handlers.jobs import board as job_board
 from handlers.jobs import filters as job_filters
 from bot.registry import FLOW_STEPS
 from bot.router import INTENTS, TOPIC_INTENTS, TOPICS, route
 from bot.wechat import WebhookError, open_message
 from storage.awards import save_awards
+from storage.fees import find_payer
 from storage.members import insert_member
 from storage.tickets import HUMAN, create_ticket
 from tests import redis_state
@@ -497,7 +500,7 @@ def test_job_search_takes_any_keywords(db, keywords, city):
 
 # --- every flow ---------------------------------------------------------------------------------------------
 
-MEMBER = True  # the path is walked by a bound member (with tickets of their own); else by a follower
+MEMBER = True  # the path is walked by a bound member (with tickets and two payments of their own); else by a follower
 FLOW_PATHS = {
     "feedback": (not MEMBER, ["我要提建议"]),
     "feedback draft": (not MEMBER, ["会讯文章打不开，建议尽快修复一下谢谢"]),
@@ -529,6 +532,7 @@ FLOW_PATHS = {
     "awards": (not MEMBER, ["有什么奖项可以申报"]),
     "clarify": (not MEMBER, ["会员"]),  # the router unsure: "您是想：1. 申请入会 2. …？"
     "invoice": (not MEMBER, ["会费能开发票吗", "抬头写河南大学"]),
+    "invoice, which payment": (MEMBER, ["会费能开发票吗", "抬头写河南大学"]),  # a member has paid twice
     "offer": (not MEMBER, ["上个月的论坛有回放吗"]),  # "回复“好”即转给秘书处": a bare yes next does it
     "help menu": (not MEMBER, ["帮助"]),  # the numbered menu: a number next does that line
     "event signup, colleague": (MEMBER, ["最近有什么活动", "1", "帮我同事报名"]),
@@ -563,6 +567,9 @@ def walk(wire: Wire, db, path: str, steps: int) -> str:
                            "openid": openid, "mobile": f"139{number:08d}"}, actor="test")
         for n in range(7):
             create_ticket(db, openid, "其他", f"第{n}条意见：希望增加线上活动")
+        for paid_on in (date(2025, 3, 2), date(2026, 3, 2)):
+            record_payment(db, find_payer(db, f"HNKX2026{number:06d}"), dues.yearly_fee("regular"), 1, paid_on,
+                           "银行转账", "test")
     for text in texts[:steps]:
         wire.say(openid, text)
     return openid

@@ -16,7 +16,7 @@ from datetime import date
 
 import re
 
-from bot import content
+from bot import content, paging
 from bot.page_links import with_page_link
 from handlers.events import fees as event_fees
 from handlers.fees import dues
@@ -394,7 +394,65 @@ def invoice_details(ctx):
     if title is None:
         ctx.goto("details", said=said)
         return ctx.reply("fees.invoice_title_asked")
-    body = content.text("fees.invoice_ticket", title=title, said=said)
+    paid = _payments_meant(ctx, said)
+    if len(paid) > 1:  # several payments, none named: which one the invoice is for, before it is sent on
+        ctx.goto("which", said=said, title=title, paid=paid)
+        return _which_prompt(ctx)
+    return _invoice_taken(ctx, said, title, paid)
+
+
+def _payments_meant(ctx, said: str) -> list[dict]:
+    """The member's payments (the last few, not refunded) an invoice may be for: the one whose receipt the
+    request names, or those paid in the year it names ("去年交的会费") or for it ("2025年的会费"), else all."""
+    payer = find_payer_by_openid(ctx.db, ctx.openid)
+    paid = [p for p in (payments_of(ctx.db, payer, limit=HISTORY_SIZE) if payer else []) if not p.get("refunded_at")]
+    years = {str(year) for year in _years_in(said)}
+    meant = [p for p in paid if p["receipt_no"] in said.upper()]
+    if not meant and any(word in said for word in _invoice_words()["paid_words"]):  # "去年交的": paid that year
+        meant = [p for p in paid if p["paid_at"][:4] in years]
+    elif not meant:  # "2025年的会费": for that year
+        meant = [p for p in paid if p["period_from"] and any(p["period_from"][:4] <= y <= p["period_to"][:4] for y in years)]
+    return [{"receipt_no": p["receipt_no"], "line": _payment_line(p)} for p in meant or paid]
+
+
+def _years_in(text: str) -> set[int]:
+    """The years a request names: 2025, 今年, 去年, 前年."""
+    this_year = date.today().year
+    years = {int(year) for year in re.findall(r"20\d{2}", text)}
+    return years | {this_year - back for word, back in (("今年", 0), ("去年", 1), ("前年", 2)) if word in text}
+
+
+def _payment_line(payment: dict) -> str:
+    return content.text("fees.history.line", paid_at=payment["paid_at"], amount=dues.format_amount(payment["amount"]),
+                        period=dues.period_text(payment["period_from"], payment["period_to"]),
+                        receipt_no=payment["receipt_no"])
+
+
+def _which_prompt(ctx):
+    lines = "\n".join(f"{number}. {p['line'].lstrip('· ')}" for number, p in enumerate(ctx.flow_data["paid"], 1))
+    return ctx.reply("fees.invoice_which", lines=lines)
+
+
+def _tries_which(ctx) -> bool:
+    return paging.chosen_number(ctx.text) is not None or any(word in ctx.text for word in _invoice_words()["all_words"])
+
+
+@step(INVOICE, "which", reads_only=True, prompt=_which_prompt, tries=_tries_which)
+def invoice_which(ctx):
+    """The payment (or all of them) the invoice is for, by its number in the list."""
+    paid, number = ctx.flow_data["paid"], paging.chosen_number(ctx.text)
+    said = f"{ctx.flow_data['said']}\n{ctx.text}"  # the member's pick, in their own words too
+    if number is None and _tries_which(ctx):
+        return _invoice_taken(ctx, said, ctx.flow_data["title"], paid)
+    if number is None or not 1 <= number <= len(paid):
+        return ctx.reply("fees.invoice_which_again").with_note(_which_prompt(ctx).text)
+    return _invoice_taken(ctx, said, ctx.flow_data["title"], [paid[number - 1]])
+
+
+def _invoice_taken(ctx, said: str, title: str, paid: list[dict]):
+    """The request made a ticket for the secretariat (the payments it is for named), what is missing said."""
+    payments = content.text("fees.invoice_payments", lines="\n".join(p["line"] for p in paid)) if paid else ""
+    body = content.text("fees.invoice_ticket", title=title, said=said, payments=payments)
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("fees.invoice_category"), body)
     missing = [name for name, found in (("tax", _TAX_NUMBER.search(said.upper())), ("email", "@" in said))
                if not found and (name == "tax" or _electronic(said))]
