@@ -557,25 +557,37 @@ def _two_requests(ctx: Context) -> Reply | None:
     """"我想退订行业新闻，再看看最新的政策": two requests joined by a word of adding (content/conversation.toml
     also_words) after a break, each placed clearly by the router on a different intent, answered one after
     the other in one reply; None for anything else (one request, or a part the router is unsure of)."""
-    words = content.load_toml("conversation.toml")
-    parts = _also_pattern(tuple(words["also_words"])).split(ctx.text.strip(), maxsplit=1)
-    if len(parts) != 2 or not all(part.strip() for part in parts):
+    parts = [part.strip() for part in _also_pattern(tuple(content.load_toml("conversation.toml")["also_words"])).split(
+        ctx.text.strip(), maxsplit=1)]
+    intents = [_placed_clearly(part) for part in parts] if len(parts) == 2 and all(parts) else [None]
+    if None in intents or intents[0].name == intents[1].name:
         return None
-    intents = [route(part) for part in parts]
-    if intents[0].name == intents[1].name or any(
-            intent.name in words["not_one_of_two"] or intent.confidence < words["other_request_confidence"]
-            for intent in intents):
-        return None
-    replies, form = [], None
-    for part, intent in zip(parts, intents):
-        with ctx.read_as(intent, part.strip()):
-            replies.append(answer_intent(ctx))
-        if form is None and ctx.flow is not None and not ctx.flow.get("paused") and not _step_of(ctx.flow).lapses:
-            form = ctx.flow  # "我要报名…，顺便查查…招聘": the registration asks for the contact in this reply
+    with ctx.read_as(intents[0], parts[0]):
+        first = answer_intent(ctx)
+    form = ctx.flow if ctx.flow is not None and not ctx.flow.get("paused") and not _step_of(ctx.flow).lapses else None
+    both = _also_answered(ctx, first, intents[1], parts[1])
     if form is not None and ctx.flow is not form and (ctx.flow is None or _step_of(ctx.flow).lapses):
-        ctx.flow, ctx.flow_changed = form, True  # its question was asked: the next message answers it, not a list
-    said = [reply.text for reply in replies if reply.text]
-    return Reply(text="\n\n".join(said)) if len(said) == 2 else replies[-1]
+        # "我要报名…，顺便查查…招聘": the registration's question was asked; the next message answers it, not a list
+        ctx.flow, ctx.flow_changed = form, True
+    return both
+
+
+def _placed_clearly(part: str) -> Intent | None:
+    """The intent the router places a part of a message on clearly (content/conversation.toml: none of
+    not_one_of_two, a confidence of other_request_confidence at least); None otherwise."""
+    words, intent = content.load_toml("conversation.toml"), route(part)
+    return None if intent.name in words["not_one_of_two"] or intent.confidence < words["other_request_confidence"] \
+        else intent
+
+
+def _also_answered(ctx: Context, first: Reply, intent: Intent, part: str) -> Reply:
+    """`first` (the answer to a message's first request, or the form it left), then the answer to its other
+    `part`, read as `intent`: the two texts in one reply; the one that says something when the other does not."""
+    with ctx.read_as(intent, part):
+        then = answer_intent(ctx)
+    if first.text and then.text:
+        return Reply(text=f"{first.text}\n\n{then.text}")
+    return then if then.text or then.articles else first
 
 
 @lru_cache(maxsize=4)
@@ -620,13 +632,8 @@ def _left_then(ctx: Context, left: Reply) -> Reply:
     rest = english if english is not None else parts[1].strip() if len(parts) == 2 else ""
     if not rest or left.text is None or not (looks_like_a_question(rest) or starts_a_request(rest)):
         return left  # "算了先不办了 回头领导定了再说": only the leaving
-    intent = route(rest)
-    if intent.name in ("cancel", "unknown", "help") or intent.confidence < \
-            content.load_toml("conversation.toml")["other_request_confidence"]:
-        return left
-    ctx.intent, ctx.answer_override = intent, rest
-    then = answer_intent(ctx)
-    return Reply(text=f"{left.text}\n\n{then.text}") if then.text else left
+    intent = _placed_clearly(rest)
+    return left if intent is None else _also_answered(ctx, left, intent, rest)
 
 
 def _confident(ctx: Context) -> bool:

@@ -8,6 +8,7 @@ import pytest
 from bot import content
 from storage import misunderstood
 from tests.member import Member
+from tests.test_events_chat import add_event
 
 
 @pytest.fixture
@@ -174,6 +175,17 @@ def test_a_message_after_the_help_menu_is_read_and_kept_once(alice, db, monkeypa
 def test_a_question_torn_between_two_things_the_bot_does_still_gets_the_numbered_question(alice):
     # issue 11 item 3: two close readings the member means one of
     assert alice.says("年会 报名截止了没").startswith("您是想：")
+
+
+def test_a_competitions_deadline_asked_is_answered_not_asked_back(alice, db):
+    """'青少年科技大赛 报名截止了没' was the example above when it was written (events 0.54, event_signup 0.31).
+    Since the eleventh writer's examples joined the training data (824a249) the model places it on events (0.65)
+    and the example became '年会 报名截止了没', still torn. That change is right, not hidden: the member asks a
+    deadline, which the competition's own detail says; '1. 报名活动 2. 查看活动安排' would only put a question
+    between them and it. Held here with the competition in the guide."""
+    add_event(db, "2027年青少年科技大赛", 40, type="竞赛")
+    reply = alice.says("青少年科技大赛 报名截止了没")
+    assert reply.startswith("《2027年青少年科技大赛》") and "报名截止：" in reply and "您是想" not in reply
 
 
 def test_the_line_after_the_honest_answer_is_in_the_members_language(alice):
