@@ -480,6 +480,8 @@ def _on_message(ctx: Context) -> Reply:
         if kept is not None:
             ctx.flow, ctx.flow_changed = {**kept, "paused": False}, True
             return ctx.reply("cancel.resumed", flow=flow_title(ctx.flow)).with_note(ask_again(ctx).text or "")
+    if _declines_a_part(ctx.text) and not (flow and "held_answer" in flow):
+        return _part_declined(ctx)  # "晚宴算了", "外地的算了": not the form, the list or the request
     both = _two_requests(ctx) if flow is None else None
     if both is not None:  # "查一下论文写作培训啥时候，顺便看看有没有材料方面的招聘": each answered
         return both
@@ -618,6 +620,29 @@ def _about_society(ctx: Context) -> Reply | None:
         else:
             ctx.remind_of = flow
     return reply
+
+
+def _declines_a_part(text: str) -> bool:
+    """"晚宴算了", "外地的就算了", "午饭不用了": one clause declining a part of what was offered (content/
+    conversation.toml declined_parts, declined_tails), not the form, the list or the request itself."""
+    words = content.load_toml("conversation.toml")
+    plain = (text or "").strip(" 。！!~～").rstrip("吧啊哈呀")
+    tail = next((tail for tail in _longest_first(tuple(words["declined_tails"])) if plain.endswith(tail)), None)
+    return tail is not None and len(_CLAUSE_BREAK.split(plain)) == 1 and \
+        any(part in plain[:-len(tail)] for part in words["declined_parts"])
+
+
+def _part_declined(ctx: Context) -> Reply:
+    """A part declined: a step that takes it takes it (a registration keeps "晚宴算了" as a remark for the
+    secretariat); else an ok, with the form's question again; a list or an offer is left behind."""
+    flow = ctx.flow
+    if flow is not None and not _step_of(flow).lapses and _tries(ctx, _step_of(flow)):
+        return _step_of(flow).handler(ctx)
+    if flow is not None and _step_of(flow).lapses:
+        ctx.end_flow()
+    if ctx.flow is None:
+        return ctx.reply("smalltalk.ok")
+    return ctx.reply("flow.part_declined").with_note(ask_again(ctx).text or "")
 
 
 def _tries(ctx: Context, step_now) -> bool:

@@ -321,3 +321,35 @@ def test_next_months_meetings_in_a_city_the_router_cannot_place(alice, db):
     add_event(db, "洛阳下月论坛", (next_month - TODAY).days + 4, place="洛阳")
     reply = alice.says("下个月郑州的会")
     assert "郑州下月论坛" in reply and "洛阳" not in reply
+
+
+def test_a_dinner_declined_at_the_summary_is_a_remark_not_a_cancel(alice, db):
+    """"晚宴算了" at the registration's summary: kept for the secretariat, the registration still waiting for its yes
+    (it asked 您是要取消“活动报名”吗, and the 确认 that followed cancelled it)."""
+    event = add_event(db, "2026年学术年会", 30, capacity=100, fee="会员500元；晚宴另收200元")
+    alice.says("我要报名年会")
+    reply = alice.says("晚宴算了")
+    assert "备注：晚宴算了" in reply and "请确认报名" in reply and "取消" not in reply.split("请确认报名")[0]
+    assert "报名成功" in alice.says("确认")
+    assert [r["status"] for r in store.registrants(db, event["id"])] == ["registered"]
+    assert "晚宴算了" in db.execute("select body from tickets").fetchone()[0]
+
+
+@pytest.mark.parametrize("said", ["{m}.{d}号有什么活动", "{m}.{d}有活动吗", "{m}月{d}号有什么活动"])
+def test_a_day_named_lists_the_events_held_that_day(alice, db, said):
+    add_event(db, "甲培训", 30)
+    second = add_event(db, "乙论坛", 31, days=2)
+    add_event(db, "丙沙龙", 33)
+    day = date.fromisoformat(second["starts_on"]) + timedelta(days=1)
+    reply = alice.says(said.format(m=day.month, d=day.day))
+    assert reply.startswith(f"{day.month}月{day.day}日的活动") or "《乙论坛》" in reply.split("\n")[0], reply
+    assert "乙论坛" in reply and "甲培训" not in reply and "丙沙龙" not in reply
+
+
+def test_a_day_said_after_a_month_is_that_day_of_the_month(alice, db):
+    add_event(db, "甲培训", 30)
+    add_event(db, "乙论坛", 31)
+    day = TODAY + timedelta(days=31)
+    alice.says(f"{day.month}月有什么活动")
+    reply = alice.says(f"{day.day}号的呢")
+    assert "乙论坛" in reply and "甲培训" not in reply

@@ -192,3 +192,19 @@ def test_a_posting_is_taken_when_it_gives_a_landline_not_a_longer_number(alice, 
     reply = alice.says(text)
     assert len(list_tickets_of_member(db, "o_alice", 0, 20)) == (1 if taken else 0)
     assert (reply == content.text("jobs.how_to_post", **content.society()["secretariat"])) != taken
+
+
+def test_out_of_town_declined_is_an_ok_not_a_cancel_or_a_search(alice, board):
+    """"外地的算了" after none in the city and how many elsewhere: fine, nothing searched and nothing cancelled (it said
+    当前没有正在办理的事项, as if a form had been meant)."""
+    alice.says("招聘 化学 洛阳")
+    reply = alice.says("外地的算了")
+    assert reply == "好的。还有需要随时告诉我。"
+    assert "化学博士后" not in alice.says("好")  # the offer of the other cities declined with it
+
+
+def test_the_years_of_experience_a_description_names_are_its_answer(alice, db):
+    post(db, "数据分析师", discipline="计算机", description="负责数据分析。要求3年以上相关工作经验，熟悉Python。")
+    alice.says("招聘 数据分析师")
+    reply = alice.says("要几年经验")
+    assert reply.startswith("《数据分析师》（郑州大学）的工作经验要求：要求3年以上相关工作经验") and "没有写" not in reply

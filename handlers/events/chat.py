@@ -311,6 +311,18 @@ def _elsewhere(ctx):
     return reply
 
 
+def _another_day(ctx):
+    """"5号的呢" after "三月有什么活动": the same question about that day of the month; None otherwise."""
+    asked = ctx.flow_data.get("asked")
+    text = guide.with_day(asked, ctx.text, date.today()) if asked else None
+    if text is None:
+        return None
+    reply = _show_list(ctx, *_question(ctx, text))
+    if _open_list(ctx):
+        ctx.goto(paging.STEP, asked=asked)  # "6号的呢" next: that month still
+    return reply
+
+
 @handles(events=("media:location",))
 def nearest_events(ctx):
     """A location sent: the upcoming events nearest to it (cities placed in content/events.toml)."""
@@ -343,7 +355,7 @@ def browse(ctx):
     if named is not None:  # "周六那个怎么报名", "新乡那个多少钱": what is asked, of that one
         return _about_named(ctx, listing, *named)
     return _about_current(ctx) or _sign_up_from_list(ctx) or _sign_up_first(ctx) or _elsewhere(ctx) or \
-        _contact_for_list(ctx) or paging.browse(ctx, listing)
+        _another_day(ctx) or _contact_for_list(ctx) or paging.browse(ctx, listing)
 
 
 def _sign_up_first(ctx):

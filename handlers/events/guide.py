@@ -26,6 +26,11 @@ from storage import events as store
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月")
+# A day of a month: "3.5号", "3.5", "3/5", "3月5号", "三月五日" (a month, then its day)
+_DAY = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])[./](3[01]|[12]\d|0?[1-9])(?![\d.%万元块千天年个小分kK])(?:号|日)?"
+                  r"|(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|"
+                  r"[一二三四五六七八九])[号日]")
+_DAY_ALONE = re.compile(r"那?(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])[号日](?:的|呢|的呢|有吗|的活动呢)?")
 EVENT_NO = re.compile(r"HD\d{7}", re.IGNORECASE)
 
 log = logging.getLogger(__name__)
@@ -139,6 +144,38 @@ def _month_span(text: str, today: date) -> tuple[date, date] | None:
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
+def _day_number(word: str) -> int:
+    """"5", "十五", "二十三", "三十一" -> the number."""
+    if word.isdigit():
+        return int(word)
+    tens, _, ones = word.rpartition("十")
+    return (_month_number(tens) if tens else 1 if "十" in word else 0) * 10 + (_CHINESE_DIGITS.get(ones, 0))
+
+
+def day_named(text: str, today: date) -> date | None:
+    """The day the text names ("3.5号有活动吗", "3月5日", "三月五号"), in the month of that name _month_span
+    reads (this month's, or the next of that name); None if it names none (or no such day: "2.30")."""
+    found = _DAY.search(normalize(text or ""))
+    if not found:
+        return None
+    month = _month_number(found.group(1) or found.group(3))
+    try:
+        return date(today.year + (month < today.month), month, _day_number(found.group(2) or found.group(4)))
+    except ValueError:
+        return None
+
+
+def with_day(asked: str, day: str, today: date) -> str | None:
+    """"三月有什么培训" and "5号的呢" said after it: "3月5号有什么培训", the question about that day of the month
+    asked about; None when `asked` names no month or `day` no day alone."""
+    found = _DAY_ALONE.fullmatch(re.sub(r"[\W_]+", "", normalize(day)))
+    span = _month_span(asked, today)
+    if found is None or span is None:
+        return None
+    said = f"{span[0].month}月{found.group(1)}号"
+    return _MONTH.sub(said, normalize(asked), count=1) if _MONTH.search(normalize(asked)) else said + asked
+
+
 def period_span(text: str, today: date) -> tuple[date, date | None, str] | None:
     """The part of a year the text names (下半年, 明年上半年, 今年, 年度活动指南: all still to come)
     as (from, to, how the heading says it); None if it names none."""
@@ -194,6 +231,10 @@ def question(text: str, today: date) -> tuple[dict, str]:
     if mentions(text, "free_words"):  # "有没有免费的培训": only those whose fee says free
         query["fee"] = settings()["chat"]["free_fee_word"]
         what = content.text("events.what.free", what=what)
+    day = day_named(text, today)
+    if day:  # "3.5号有什么活动": those held that day
+        query.update({"from": day.isoformat(), "to": day.isoformat()})
+        return query, content.text("events.heading.day", month=day.month, day=day.day, what=what)
     period = None if _MONTH.search(normalize(text or "")) else period_span(text, today)
     if period:  # "下半年有什么", "今年的年度活动指南"
         query.update({"from": period[0].isoformat(), "to": period[1].isoformat() if period[1] else None})

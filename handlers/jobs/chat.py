@@ -189,13 +189,22 @@ def _side_asked(ctx) -> Reply | None:
     if not postings:
         return None
     label = content.text(f"jobs.asked.fields.{field}")
+    stated = {p["id"]: p.get(field) or _described(p, field) for p in postings}
     lines = [content.text("jobs.asked.line", title=p["title"], employer=p["employer"], field=label,
-                          value=p.get(field) or content.text("jobs.asked.not_given")) for p in postings]
-    unsaid = any(not p.get(field) for p in postings)
+                          value=stated[p["id"]] or content.text("jobs.asked.not_given")) for p in postings]
+    unsaid = not all(stated.values())
     how = postings[0]["how_to_apply"] if len(postings) == 1 else ""
     footer = content.text("jobs.asked.ask_employer", how=how) if unsaid and how else \
         content.text("jobs.asked.ask_secretariat", **content.society()["secretariat"]) if unsaid else ""
     return Reply(text="\n".join(lines) + (f"\n{footer}" if footer else ""))
+
+
+def _described(posting: dict, field: str) -> str | None:
+    """What a posting's description says of a side it has no column for (content/jobs.toml
+    [chat.in_description]): the first clause naming it ("要求3年以上相关工作经验"), or None."""
+    words = job_board.settings()["chat"]["in_description"].get(field, [])
+    clauses = re.split(r"[。；;！!？?，,\n]+", posting.get("description") or "")
+    return next((clause.strip() for clause in clauses if any(word in clause for word in words)), None)
 
 
 def _names_another(text: str, shown: list[dict]) -> bool:
