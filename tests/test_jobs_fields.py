@@ -129,3 +129,8 @@ def test_more_words_for_fields(alice, board, message, opened):
     post(board, "硬件测试工程师", "洛阳某电子公司", "洛阳", discipline="电子科学与技术")
     reply = alice.says(message)
     assert reply.splitlines()[0] == f"【{opened}】", reply
+
+
+@pytest.mark.parametrize("message", ["会计岗位，洛阳的不要", "非洛阳的会计岗位"])
+def test_more_ways_to_leave_a_city_out(alice, board, message):
+    assert set(numbered(alice.says(message))) == {"主管会计", "财务会计"}
