@@ -144,8 +144,10 @@ def test_dues_for_several_people_counted_but_not_named_are_left_for_a_person_to_
     report = statement_imported(env, icbc_book(tmp_path / "icbc.xlsx", [
         ("2026-10-14 09:45:03", 5 * REGULAR, "中原重型矿山机械集团股份有限公司", "5人个人会费"),
         ("2026-10-15 09:45:03", 3 * REGULAR, "某某公司", "代缴三位同事会费"),
+        ("2026-10-16 09:45:03", 25 * REGULAR, "某某大学", "代缴二十五位老师会费"),
     ]))
     assert report["recorded"] == []
-    assert [(r["row"], r["problem"]) for r in report["ambiguous"]] == [(7, "persons_unnamed"), (8, "persons_unnamed")]
+    assert [(r["row"], r["problem"]) for r in report["ambiguous"]] == \
+        [(7, "persons_unnamed"), (8, "persons_unnamed"), (9, "persons_unnamed")]
     printed = command("fees")[0](env, "import", tmp_path / "icbc.xlsx", "--dry-run").output
     assert "附言说是 5 人的会费" in printed and "没写是哪几位" in printed

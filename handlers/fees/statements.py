@@ -288,8 +288,8 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
-_PERSONS = re.compile(r"(\d{1,3}|[两二三四五六七八九十]{1,2})\s*(?:人|位|名)")
-_CHINESE_COUNT = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_PERSONS = re.compile(r"(\d{1,3}|[两二三四五六七八九十]{1,3})\s*(?:人|位|名)")
+_CHINESE_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def _refuse_if_persons_unnamed(memo: str, amount: float) -> None:
@@ -299,14 +299,22 @@ def _refuse_if_persons_unnamed(memo: str, amount: float) -> None:
     found = _PERSONS.search(memo)
     if not found or not any(word in memo for word in statement_rules()["dues_words"]):
         return
-    written = found.group(1)
-    count = int(written) if written.isdigit() else (
-        _CHINESE_COUNT[written] if len(written) == 1 else 10 + _CHINESE_COUNT.get(written[1], 0))
+    count = _count(found.group(1))
     fits = [category for category in ("regular", "senior", "student")
             if count > 1 and dues.same_amount(count * dues.yearly_fee(category), amount)]
     if fits:
         raise RowProblem("ambiguous", "persons_unnamed", count=count, category=dues.category_name(fits[0]),
                          fee=dues.format_amount(dues.yearly_fee(fits[0])), amount=dues.format_amount(amount))
+
+
+def _count(written: str) -> int:
+    """5, 五, 十二, 二十五 as a number."""
+    if written.isdigit():
+        return int(written)
+    if "十" not in written:
+        return _CHINESE_DIGITS.get(written, 0)
+    tens, _, ones = written.partition("十")
+    return _CHINESE_DIGITS.get(tens, 1) * 10 + _CHINESE_DIGITS.get(ones, 0)
 
 
 def _refuse_if_lifetime(payer: dict) -> None:
