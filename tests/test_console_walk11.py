@@ -233,3 +233,14 @@ def test_a_second_secretary_saving_the_same_member_keeps_the_first_s_change_or_i
     again = dict(edit_form_from(said), title="副教授")
     assert post(zhao, "/admin/members/HNKX201900001/edit", again).status_code == 302  # seen, and sent again
     assert find_member_by_no(db, "HNKX201900001")["title"] == "副教授"
+
+
+def test_a_unit_s_payment_is_voided_by_its_receipt_number_on_the_dues_page(staff, db):
+    """A unit member has no page of its own: the 会费 page takes a receipt number."""
+    unit = find_payer(db, "HNKXDW202600001")
+    receipt = record_payment(db, unit, 2000, 1, date.today(), "银行转账", "test")["receipt_no"]
+    assert "退款/作废一笔缴费" in page(staff.get("/admin/dues/"))
+    done = page(post(staff, "/admin/dues/refund", {"receipt_no": receipt.lower(), "reason": "单位多汇，已退回"},
+                     follow_redirects=True))
+    assert f"已作废收据 {receipt}（郑州示范大学，2000 元）" in done
+    assert find_payer(db, "HNKXDW202600001")["paid_through"] is None
