@@ -152,3 +152,59 @@ def test_a_name_said_after_calling_oneself_a_member_is_the_registrants_name(visi
     visitor.says("我要报名专利检索实务培训")
     reply = visitor.says("我是老会员宋建华 13837300416")
     assert "请确认报名" in reply and "宋建华" in reply and "姓名" not in reply.split("参加人")[0]
+
+
+# --- calls for awards: the call talked about -------------------------------------------------------------------
+
+@pytest.fixture
+def two_calls(db):
+    from datetime import date, timedelta
+
+    from storage import awards
+
+    today = date.today()
+    awards.save_awards(db, [({"name": "黄河青年创新奖", "kind": "award", "deadline": (today + timedelta(days=20)).isoformat(),
+                              "eligibility": "38周岁以下", "how_to_apply": "单位推荐", "link": None}, "test"),
+                            ({"name": "中原技术发明奖", "kind": "award", "deadline": (today + timedelta(days=45)).isoformat(),
+                              "eligibility": "个人或团队", "how_to_apply": "由学会提名", "link": None}, "test")],
+                       [], actor="test")
+
+
+def test_whether_one_may_still_apply_at_an_age_is_answered_from_the_call_just_opened(visitor, two_calls):
+    visitor.says("黄河青年创新奖怎么申报")
+    reply = visitor.says("我都39了 还能报不")
+    assert "38周岁以下" in reply and "中原技术发明奖" not in reply
+
+
+def test_a_call_named_in_a_question_about_applying_is_the_one_a_later_question_is_about(visitor, two_calls):
+    assert "由学会提名" in visitor.says("我们想报中原技术发明奖 提名流程是什么")
+    reply = visitor.says("截止是哪天")
+    assert "中原技术发明奖" in reply and "黄河青年创新奖" not in reply
+
+
+# --- one's own registration: what follows is about it -------------------------------------------------------------
+
+def _registered(visitor) -> None:
+    visitor.says("我要报名专利检索实务培训")
+    visitor.says("宋建华 13837300416")
+    assert "报名成功" in visitor.says("那给我报上")  # a yes in words of signing up, at the summary
+
+
+def test_after_the_members_one_registration_is_shown_where_and_bringing_someone_are_about_it(visitor, courses):
+    _registered(visitor)
+    visitor.says("我报名的那个是哪天")
+    assert "新乡" in visitor.says("在什么地方")
+    reply = visitor.says("我可以多带一个人吗")
+    assert "专利检索实务培训" in reply and "姓名和手机号" in reply
+    assert "转给秘书处" in visitor.says("韩梅 13700001111")
+    assert "确定取消《专利检索实务培训》" in visitor.says("算了 我自己那个取消吧")
+
+
+def test_a_colleague_named_after_asking_to_bring_one_at_the_summary_is_passed_on_not_made_the_registrant(
+        visitor, courses):
+    visitor.says("我要报名专利检索实务培训")
+    visitor.says("宋建华 13837300416")
+    visitor.says("我同学也想去 能一起报吗")
+    reply = visitor.says("他叫韩梅 手机13700001111")
+    assert "韩梅（137****1111）" in reply and "转给秘书处" in reply
+    assert "参加人：宋建华　手机：138****0416" in reply

@@ -63,6 +63,8 @@ def _answer_asked(ctx, field: str) -> Reply:
     ctx.goto(paging.STEP, shown=[row["id"] for row in rows], offset=len(rows))
     named = _CALL_NAMED.search(re.sub(r"[\s\W]+", "", ctx.text))
     picked = [row for row in rows if named and (named.group(1) in row["name"] or row["name"] in named.group(1))]
+    if len(picked) == 1:  # "省科技奖推荐流程是啥": that call is the one talked about ("截止到哪天" next is its)
+        ctx.goto(paging.STEP, current=picked[0]["id"])
     lead = "" if not named or picked or named.group(1) in content.text("awards.what.any") else \
         content.text("awards.asked_not_found", name=named.group(1))
     secretariat = content.society()["secretariat"]

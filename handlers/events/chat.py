@@ -25,7 +25,7 @@ from handlers.fees import chat as fees
 from handlers.events import guide
 from handlers.members import profile
 from bot.conversation import continue_said, first_clause, is_one_of, says_yes
-from bot.registry import INTENT_HANDLERS, handles, step
+from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -848,7 +848,7 @@ def for_someone_else(text: str) -> bool:
     """"帮我同事也报一个", "替我们主任报名": a registration for another person, whom a registration by this
     WeChat cannot hold (one per member and event, with the member's own name)."""
     return guide.mentions(text, "for_others_words") is not None and (
-        "报" in text or _MOBILE.search(normalise(text)) is not None)
+        "报" in text or _MOBILE.search(normalise(text)) is not None or asks_something(text))  # "我能再带个人吗"
 
 
 def _others_in(text: str) -> list[dict]:
@@ -1077,9 +1077,17 @@ def _numbered(ctx, registrations: list[dict]) -> str:
 
 
 def _show_mine(ctx):
+    """The member's registrations ahead; the one event of a single registration is then the one talked about
+    ("在哪个地方", "我能再带个人吗" next are about it), when no form is open."""
     registrations = registrations_of(ctx.db, ctx.openid, _today())
     if not registrations:
         return ctx.reply("events.mine.none")
+    if len(registrations) == 1 and ctx.flow is not None and FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
+        ctx.end_flow()  # a list or an offer left behind
+    if len(registrations) == 1 and ctx.flow is None:
+        event_id = registrations[0]["event_id"]
+        ctx.start_flow(LISTING.flow, paging.STEP, query=guide.upcoming(date.today(), "")[0], heading="", offset=0,
+                       shown=[event_id], current=event_id, registered=event_id)
     return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
 
 
@@ -1096,7 +1104,8 @@ def asks_to_sign_up_again(ctx) -> bool:
 def wants_to_cancel(ctx) -> bool:
     """Whether a 取消 outside any flow is about a registration: 取消报名, or "单位有事去不了了，帮我取消"."""
     return (guide.mentions(ctx.text, "signup_words") is not None
-            or guide.mentions(ctx.text, "absent_words") is not None)
+            or guide.mentions(ctx.text, "absent_words") is not None
+            or guide.mentions(ctx.text, "own_cancel_words") is not None)  # "我自己那个取消吧"
 
 
 def cancel(ctx):
