@@ -267,7 +267,8 @@ def _link(value) -> str | None:
 
 
 def _publish_at(value) -> str | None:
-    """ISO time in the server's zone, so stored times compare as strings; a bare date is 00:00."""
+    """ISO time with the offset of the process's zone (the society's); a bare date is 00:00. Stored times are
+    compared as instants (storage.news), whatever offset an older row was written with."""
     if value is None:
         return None
     if isinstance(value, str):
