@@ -180,16 +180,16 @@ def route(text: str) -> Intent:
         # "纸质的也要 寄到海口", a name, a number and "南阳普康药业": a place and a noun, no work asked for;
         # the model learnt cities from many job questions, the rules hear nothing of a job: not a job search.
         ranked = [pair for pair in ranked if pair[0] != "jobs"]
+    if (ranked[0][0] == "unknown" or ranked[0][1] < lex.spam_needs) and analysis.spam_heard():
+        # An ad in the rules' eyes (pay first, add me on WeChat, a link) that the model doubts or half takes
+        # for a job offer or a fee: spam, answered as such, never asked about.
+        return Intent("unknown", analysis.slots_for("unknown"), analysis.rule_score, round(dict(ranked)["unknown"], 4))
     if (ranked[0][0] == "unknown" and ranked[0][1] < lex.unknown_needs and analysis.rule_name != "unknown"
             and dict(ranked).get(analysis.rule_name, 0.0) >= lex.alternative_min):
         # The model doubts and the rules heard a request it does not rule out: the request goes first (ask if
         # close). One it gives less than alternative_min ("恭喜您被评为优秀会员，请缴纳证书工本费…至以下账户":
         # dues 0.05) is no reading of the message.
         ranked.sort(key=lambda pair: pair[0] != analysis.rule_name)
-    elif ranked[0][0] != "unknown" and ranked[0][1] < lex.spam_needs and analysis.spam_heard():
-        # An ad in the rules' eyes (pay first, add me on WeChat, a link) that the model half takes for a
-        # job offer or a fee: spam, answered as such, never asked about.
-        return Intent("unknown", analysis.slots_for("unknown"), analysis.rule_score, round(dict(ranked)["unknown"], 4))
     (name, p), (_, p2) = ranked[0], ranked[1]
     alternatives = ()
     if p < lex.ask_below or p - p2 < lex.ask_margin:
@@ -299,8 +299,10 @@ class Analysis:
         return last if self.lexicon.leaving_words.search(last) else None
 
     def spam_heard(self) -> bool:
-        """Whether the rules take the message for an ad: unknown wins, by spam words ([settings] spam_score)."""
-        return self.rule_name == "unknown" and self.scores["unknown"] >= self.lexicon.spam_score
+        """Whether the rules take the message for an ad: unknown scores spam_score ([settings]) and wins, or an ad's
+        words are heard ("高价回收会员证书": unknown ties with the record it names)."""
+        return ((self.rule_name == "unknown" or SPAM_CONCEPT in self.found.strength)
+                and self.scores["unknown"] >= self.lexicon.spam_score)
 
     def request_heard(self) -> str | None:
         """The request the rules score highest, however weakly; None when they hear none."""

@@ -59,3 +59,31 @@ def test_a_request_the_model_finds_all_but_impossible_is_not_put_before_its_doub
     # the rules hear dues; the model doubts everything, dues least of all: not answered as a dues question
     got = route(text)
     assert got.name == "unknown"
+
+
+@pytest.mark.parametrize("text", [
+    # an ad's words beside a record or a fee it names: the ad, answered as one, not asked about
+    "高价回收会员证、职称证书",
+    "高价回收会员证 职称证 毕业证",
+])
+def test_an_ad_naming_a_record_is_spam(text):
+    got = route(text)
+    assert (got.name, got.slots, got.alternatives) == ("unknown", {"reason": "spam"}, ())
+
+
+@pytest.mark.parametrize("text, name", [
+    ("算咯", "cancel"),  # 喽 / 咯 for 了 at a sentence's end
+    ("operator, please", "human"),
+])
+def test_dialect_and_english_forms_of_a_request(text, name):
+    got = route(text)
+    assert (got.name, got.alternatives) == (name, ())
+
+
+@pytest.mark.parametrize("text, slots", [
+    ("省会有没有化工的岗位", {"keywords": ["化工"], "city": "郑州"}),  # the province's capital
+    ("省城那边招护士吗", {"keywords": ["护士"], "city": "郑州"}),
+    ("开封有HR的工作吗", {"keywords": ["人力资源"], "city": "开封"}),  # an English abbreviation, in its normal form
+])
+def test_a_job_search_slot_in_its_normal_form(text, slots):
+    assert _said(text) == ("jobs", slots)
