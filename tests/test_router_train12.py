@@ -87,3 +87,18 @@ def test_dialect_and_english_forms_of_a_request(text, name):
 ])
 def test_a_job_search_slot_in_its_normal_form(text, slots):
     assert _said(text) == ("jobs", slots)
+
+
+@pytest.mark.parametrize("text, name, slots", [
+    # ads in words the ad list lacked: share tips, a group's QR code, an events company
+    ("专业承接学术年会会务，价格优惠，欢迎来电", "unknown", {"reason": "spam"}),
+    ("老师带你炒股，每天推荐牛股，扫码入群", "unknown", {"reason": "spam"}),
+    # whom to talk to about something, a person put through
+    ("团体会员续费的事找谁对接", "human", {}),
+    ("我想跟你们谈谈年会赞助，转个人", "human", {}),
+    # one's name struck off an event's list
+    ("我报的培训不想去了，把名字划掉", "cancel", {}),
+])
+def test_requests_in_words_the_lexicon_lacked(text, name, slots):
+    got = route(text)
+    assert (got.name, got.slots, got.alternatives) == (name, slots, ())
