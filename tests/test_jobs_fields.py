@@ -134,3 +134,9 @@ def test_more_words_for_fields(alice, board, message, opened):
 @pytest.mark.parametrize("message", ["会计岗位，洛阳的不要", "非洛阳的会计岗位"])
 def test_more_ways_to_leave_a_city_out(alice, board, message):
     assert set(numbered(alice.says(message))) == {"主管会计", "财务会计"}
+
+
+def test_a_discipline_and_what_is_done_in_it_lists_the_postings_saying_both(alice, board):
+    post(board, "后端开发工程师", "开封某网络公司", "开封", discipline="软件工程")
+    post(board, "IT运维专员", "开封某医院信息科", "开封", discipline="计算机科学与技术")
+    assert alice.says("软件开发的岗位有没").startswith("【后端开发工程师】")  # not every computing post

@@ -400,8 +400,8 @@ def province_cities() -> tuple[str, ...]:
 
 def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
     """The disciplines the question names (in order), the words that named them, and the keywords
-    with a discipline that begins one taken out of it when a job title is left (机械工程师: 机械, and
-    工程师 is left to search; the router joins a field to the title after it).
+    with a discipline that begins one taken out of it when a job title or a narrowing word is left
+    (机械工程师, 机械设计: 机械, and 工程师 or 设计 is left to search; the router joins a field to the title after it).
 
     The router has read the keywords already (bot.router: an abbreviation is its discipline's name, a
     typo of one is corrected, against this same table); an English abbreviation counts where it stands."""
@@ -417,10 +417,12 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
     for keyword in keywords:
         word = normalize(keyword).lower()
         head = next((word[:end] for end in range(len(word) - 2, 1, -1)
-                     if (word[:end] in forms or word[:end] in fields) and _is_title(word[end:])), None)
+                     if (word[:end] in forms or word[:end] in fields)
+                     and (_is_title(word[end:]) or word[end:] in _narrowing_words())), None)
         field = next((word[:-len(ending)] for ending in _field_endings() if word.endswith(ending)
                       and (word[:-len(ending)] in forms or word[:-len(ending)] in fields)), None)
-        if word in forms:
+        narrowed = head is not None and word[len(head):] in _narrowing_words()  # 软件开发: 软件, and 开发 left
+        if word in forms and not narrowed:
             found(forms[word], word)
         elif word in fields:  # 医疗, 电工: a broad field
             found(word, word)
@@ -454,6 +456,12 @@ def _except_words(kind: str = "") -> tuple[str, ...]:
         return tuple(normalize(w).lower().replace(" ", "") for w in words[kind])
     said = [normalize(w).lower() for w in (*words["except_before"], *words["except_after"])]
     return tuple(dict.fromkeys([*(w.replace(" ", "") for w in said), *(part for w in said for part in w.split())]))
+
+
+@lru_cache(maxsize=1)
+def _narrowing_words() -> frozenset[str]:
+    """Words that narrow a discipline said before them to its postings that say them (机械设计, 软件开发)."""
+    return frozenset(normalize(w) for w in settings()["words"]["narrowing_words"])
 
 
 @lru_cache(maxsize=1)
