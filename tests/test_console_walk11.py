@@ -18,7 +18,7 @@ from storage.sqlite import transaction
 from storage import tickets as ticket_store
 from storage.members import create_application, find_member_by_no, insert_member
 from tests.admin_data import PASSWORD, individual
-from tests.test_admin_activities import sheet
+from tests.test_admin_activities import event, sheet  # noqa: F401  (fixture)
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 
 
@@ -244,3 +244,12 @@ def test_a_unit_s_payment_is_voided_by_its_receipt_number_on_the_dues_page(staff
                      follow_redirects=True))
     assert f"已作废收据 {receipt}（郑州示范大学，2000 元）" in done
     assert find_payer(db, "HNKXDW202600001")["paid_through"] is None
+
+
+def test_a_read_only_user_s_file_of_an_event_s_registrants_has_their_mobiles_masked(client, event, db, config):
+    accounts.create_user(db, config, "审计", PASSWORD, "viewer", None, actor="test")
+    post(client, "/admin/logout")
+    log_in(client, "审计")
+    got = client.get(f"/admin/events/{event['event_no']}/registrants.xlsx")
+    rows = list(load_workbook(io.BytesIO(got.data)).active.iter_rows(values_only=True))
+    assert rows[1][3] == "138****0001" and "13800000001" not in str(rows)

@@ -3,7 +3,7 @@
 All the CLI's own: the list is storage.events.list_events (`events list`),
 an event's people are storage.events.registrants and their file
 handlers.events.guide.registrant_table (`events registrants --export`, full mobiles in
-the file, masked on the page), the import goes through records.add_import
+the file for the secretariat, masked on the page and in a read-only user's file), the import goes through records.add_import
 with handlers.events.guide.save_plan (`events import`: members a raised capacity gives
 a seat are told), and the guide is handlers.events.export.export (`events
 export-guide`).
@@ -18,8 +18,8 @@ from bot import content
 from handlers.events import export as event_guide
 from handlers.events import guide
 from bot.admin.records import add_import, add_one, cleaned_form, form_fields
-from bot.admin.ui import (actor, db, or_404, redis_client, render, say_done, say_not_done, send_table, send_written,
-                          t)
+from bot.admin.ui import (actor, db, or_404, redis_client, render, say_done, say_not_done, sees_mobiles, send_table,
+                          send_written, t)
 from bot.privacy import mask_mobile
 from bot.web import arg
 from storage import events as store
@@ -130,6 +130,8 @@ def show(event_no: str):
 def registrants(event_no: str):
     event = _event(event_no)
     headers, rows = guide.registrant_table(store.registrants(db(), event["id"]))
+    if not sees_mobiles():  # a read-only user's file: masked, as on the page
+        rows = [[mask_mobile(cell) if isinstance(cell, str) else cell for cell in row] for row in rows]
     return send_table(t("events.registrants_file", event_no=event["event_no"]), headers, rows)
 
 
