@@ -13,16 +13,19 @@ import redis
 from rq import Worker
 from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.exceptions import StopRequested
+from rq.job_lifecycle import call_exception_handlers
 from rq.scheduler import RQScheduler
 from rq.worker import DequeueStrategy
 
 from bot.config import PROJECT_ROOT, Config
 from bot.delivery.planner import recover_at_start
+from bot.delivery.worker import DeliveryDeferred
 from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
 from bot.platform.holding import is_moving
 from bot.platform.shards import announce, is_shard_queue, queue_of
 from bot.scheduler import Ticker
+from bot.wechat_client import WeChatAPIError
 from storage.accounts import account_of_queue, serving_account
 from storage.state import connect_redis
 
@@ -115,6 +118,17 @@ class _Worker(Worker):
         at = lane.index(reference_queue)
         lane[:] = lane[at + 1:] + lane[:at + 1]
         self._ordered_queues = urgent + rest
+
+    def handle_exception(self, job, *exc_info):
+        """A retry RQ will make as planned (a DeliveryDeferred, or a transient WeChat failure with RQ's
+        tries left) is one WARNING line; anything else, or a last try, RQ's ERROR with its traceback."""
+        error = exc_info[1]
+        planned = isinstance(error, DeliveryDeferred) or (isinstance(error, WeChatAPIError) and error.transient)
+        if not (planned and job.retries_left):
+            return super().handle_exception(job, *exc_info)
+        self.log.warning("Worker %s: job %s (%s): %s; RQ tries it again later", self.name, job.id, job.func_name,
+                         error)
+        call_exception_handlers(self._exc_handlers, job, *exc_info)
 
     def perform_job(self, job, queue, *args, **kwargs):
         """A society's job runs in its namespace: its config, store, keys and queue (storage.accounts)."""

@@ -218,12 +218,13 @@ def mark_inbox_read(db: sqlite_utils.Database, openid: str, item_ids) -> None:
                    f"and item_id in ({_marks(item_ids)})", [now_iso(), openid, *item_ids])
 
 
-def recipients_in(db: sqlite_utils.Database, item_id: int, status: str) -> list[dict]:
-    """The members whose delivery of the item ended `status` (uncertain, failed): name, number, when,
-    read, and WeChat's answer (errcode, errmsg)."""
+def recipients_in(db: sqlite_utils.Database, item_id: int, status: str, failed_once: bool = False) -> list[dict]:
+    """The members whose delivery of the item ended `status` (uncertain, failed), or is `status` (queued)
+    after a failed try with `failed_once`: name, number, when, read, and WeChat's answer (errcode, errmsg)."""
+    tried = " and (d.errcode is not null or d.errmsg is not null)" if failed_once else ""
     return [dict(row) for row in db.query(
         "select d.openid, d.updated_at, d.read_at, d.errcode, d.errmsg, m.name, m.member_no from deliveries d "
-        "left join members m on m.id = d.member_id where d.item_id = ? and d.status = ? "
+        f"left join members m on m.id = d.member_id where d.item_id = ? and d.status = ?{tried} "
         "order by d.updated_at", [item_id, status])]
 
 
@@ -303,6 +304,13 @@ def notices_not_requeued(db: sqlite_utils.Database, notices: list[dict]) -> None
         for notice in notices:
             db.execute("update notices set status = 'failed', errcode = ?, errmsg = ? "
                        "where key = ? and status = 'queued'", [notice["errcode"], notice["errmsg"], notice["key"]])
+
+
+def notices_keyed(db: sqlite_utils.Database, prefix: str) -> list[dict]:
+    """The notices whose key starts with `prefix` (a ticket's: "ticket:<ticket_no>:"), oldest first."""
+    return [dict(row) for row in db.query(
+        "select key, kind, status, channel, errcode, errmsg, created_at, updated_at from notices "
+        "where substr(key, 1, ?) = ? order by id", [len(prefix), prefix])]
 
 
 def find_notice(db: sqlite_utils.Database, key: str) -> dict | None:

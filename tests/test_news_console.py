@@ -44,11 +44,8 @@ def test_the_reach_is_explained_by_reason(staff, db):
 def test_uncertain_recipients_are_named_and_can_be_pushed_again(staff, db, redis_client):
     people = members_of_every_kind(db)
     saved = post(staff, "/admin/news/new", ITEM)
-    item = db["newsletters"].rows_where("title = ?", [ITEM["title"]]).__next__()
+    item, rows = claimed_for_the_reached(db, people, "dead")
     member = people["reached"]
-    ledger.queue_deliveries(db, item["id"], [(member["openid"], member["id"])])
-    rows = ledger.item_rows(item["id"], [member["openid"]])
-    ledger.claim(db, rows, "dead", set())
     ledger.begin_sending(db, rows, "dead", "customer_service")
     ledger.settle(db, rows, "dead", "uncertain", r=redis_client)
 
@@ -133,3 +130,57 @@ def test_failed_recipients_are_named_with_why_and_can_be_tried_again(staff, db, 
     done = post(staff, f"{saved.location}/retry-failed", follow_redirects=True)
     assert "已为 2 位发送失败的会员重新排队" in visible(page(done))
     assert {row["status"] for row in db["deliveries"].rows_where("item_id = ?", [item["id"]])} == {"queued"}
+
+
+def claimed_for_the_reached(db, people, token: str) -> tuple[dict, ledger.Rows]:
+    """The item's delivery to the member it reaches, claimed by the job of `token`: (item, its rows)."""
+    item = db["newsletters"].rows_where("title = ?", [ITEM["title"]]).__next__()
+    member = people["reached"]
+    ledger.queue_deliveries(db, item["id"], [(member["openid"], member["id"])])
+    rows = ledger.item_rows(item["id"], [member["openid"]])
+    ledger.claim(db, rows, token, set())
+    return item, rows
+
+
+def reached_with_status(db, redis_client, people, status: str, errmsg: str | None = None) -> None:
+    _, rows = claimed_for_the_reached(db, people, "job")
+    ledger.settle(db, rows, "job", status, "customer_service", errmsg=errmsg, r=redis_client)
+
+
+def test_those_waiting_for_a_retry_are_named_with_the_reason(staff, db, redis_client):
+    """Delivery walk 11 #4: "2 人：微信暂时没有接收（微信返回 -1）" for one who only ever got HTTP 502, no names."""
+    people = members_of_every_kind(db)
+    saved = post(staff, "/admin/news/new", ITEM)
+    reached_with_status(db, redis_client, people, "queued", errmsg="HTTP 502")
+    shown = visible(page(staff.get(saved.location)))
+    assert "1 人：上一次没有发出，后台会自动重试" in shown
+    assert f"会员reached（{people['reached']['member_no']}）：微信接口出错（HTTP 502）" in shown
+    assert "微信返回 -1" not in shown
+
+
+def test_an_item_all_delivered_shows_no_reason_to_wait_and_no_resume(staff, db, redis_client):
+    """Delivery walk 11 #7: an empty "还在排队的原因" and a 继续发送 button when nothing waited."""
+    people = members_of_every_kind(db)
+    saved = post(staff, "/admin/news/new", ITEM)
+    reached_with_status(db, redis_client, people, "sent")
+    shown = visible(page(staff.get(saved.location)))
+    assert "已送达：1" in shown
+    assert "还在排队的原因" not in shown and "继续发送" not in shown
+
+
+def test_a_mass_send_without_wechats_answer_says_when_it_is_checked_not_click_resume(staff, db, redis_client):
+    """Delivery walk 11 #3: WeChat took the mass send, its answer was lost, and a job is held to send it again
+    under its clientmsgid: the page said "发送中断过…请点“继续发送”" for those 5 minutes."""
+    from bot.delivery import planner
+    from bot.outbound import enqueue
+
+    people = members_of_every_kind(db)
+    saved = post(staff, "/admin/news/new", ITEM)
+    item, rows = claimed_for_the_reached(db, people, "ended")
+    ledger.begin_sending(db, rows, "ended", "mass", "clientmsgid-1")
+    enqueue(redis_client, planner.resend_mass, item["id"], "clientmsgid-1", delay=300)
+
+    html = page(staff.get(saved.location))
+    shown = visible(html)
+    assert "1 人：群发已提交给微信，还没有得到微信的确认。后台将于" in shown and "用同一编号再提交一次核实" in shown
+    assert "发送中断过" not in shown and re.search(r"data-resume\s+hidden", html)

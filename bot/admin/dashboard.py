@@ -14,7 +14,7 @@ from handlers.fees import dues
 from bot.admin import doctor_panel
 from bot.admin.charts import bar_chart, line_chart
 from bot import delivery
-from bot.admin.ui import config, db, failure_text, redis_client, render, say_done, t, texts, word
+from bot.admin.ui import config, db, redis_client, render, say_done, t, texts, word
 from handlers.governance import AGE_BANDS, add_months
 from handlers.members.membership import category_name
 from bot.validation import age_band
@@ -119,7 +119,7 @@ def index():
                   units=units, pending=store.count_applications(db()),
                   open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today,
                   doctor=doctor_panel.last_report(redis_client),
-                  failed_notices=[dict(row, why=failure_text(row), what=texts("dashboard.notice_kinds").get(
+                  failed_notices=[dict(row, why=delivery.failure_reason(row), what=texts("dashboard.notice_kinds").get(
                       row["kind"], row["kind"])) for row in delivery.failed_notices(db())])
 
 

@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
-from bot.admin.ui import db, failure_text, or_404, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
 from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
@@ -208,15 +208,21 @@ def show(item_no: str):
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
                   recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
-                  failed=[dict(row, why=failure_text(row)) for row in delivery.recipients_in(db(), item["id"], FAILED)], due=clock.has_come(item["publish_at"]),
+                  failed=delivery.recipients_in(db(), item["id"], FAILED), due=clock.has_come(item["publish_at"]),
                   changeable=_changeable(item))
+
+
+HELD_NAMES = 10  # members named, each with why, in a reason's sentence; more are counted
 
 
 def _held_text(held: dict) -> str:
     """Why some recipients still wait, and what the secretary can do about it (delivery.held_back)."""
-    codes = [t("news.held_busy_code", code=code) for code in held.get("codes", [])]
+    members = held.get("members", [])
+    who = [t("news.held_busy_who", name=row["name"] or "—", member_no=row["member_no"] or "—", why=row["why"])
+           for row in members[:HELD_NAMES]]
+    who += [t("news.held_busy_more", count=len(members) - HELD_NAMES)] if len(members) > HELD_NAMES else []
     return t(f"news.held_{held['reason']}", count=held["count"], workers=held.get("workers", 0),
-             codes=t("news.reach_joiner").join(dict.fromkeys(codes)) or t("news.held_busy_none"))
+             who=t("news.reach_joiner").join(who), at=clock.shown(held.get("at")))
 
 
 def _reach_text(item: dict) -> str:

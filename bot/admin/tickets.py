@@ -55,6 +55,7 @@ def _ticket_page(ticket_no: str, typed: str = ""):
         member = member and dict(member, mobile=mask_personal(member["mobile"] or "") or None)
         replies = [dict(reply, text=mask_personal(reply["text"] or "")) for reply in replies]
     return render("ticket.html", ticket=ticket, member=member, replies=replies, typed=typed,
+                  told=ticket_replies.told(db(), ticket["ticket_no"]),
                   answer_chars=ticket_replies.ANSWER_CHARS)
 
 

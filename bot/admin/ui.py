@@ -141,15 +141,6 @@ def changes_line(detail: dict) -> str:
     return changes_text(detail, name=lambda key: word("fields", key), value=_value_text)
 
 
-def failure_text(row: dict) -> str:
-    """Why a push or notice failed (its errcode, errmsg), as a secretary reads it: WeChat out of reach,
-    or what WeChat's code means ([admin.failures])."""
-    if row["errcode"] is None:
-        return t("failures.unreachable")
-    known = texts("failures.codes").get(str(row["errcode"]))
-    return known or t("failures.code", code=row["errcode"], message=row["errmsg"] or "")
-
-
 def action_text(code: str) -> str:
     """An action's name (the console's own first); never the code itself."""
     return texts("labels").get("actions", {}).get(code) or membership_action_text(code)

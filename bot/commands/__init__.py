@@ -2,8 +2,8 @@
 
 `bot/cli.py` adds every group listed in COMMAND_GROUPS to `python -m bot`.
 """
-from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, pay, province, remind,
-                          schedule, shards, societies, tickets, units)
+from bot.commands import (admin, awards, db, events, fees, golive, jobs, members, news, notices, pay, province,
+                          remind, schedule, shards, societies, tickets, units)
 
 COMMAND_GROUPS = [
     members.members,  # applications, the roster, import/export, fellows
@@ -12,6 +12,7 @@ COMMAND_GROUPS = [
     pay.pay,          # WeChat Pay orders from the member pages (cron)
     remind.remind,    # dues reminders (by hand; the workers run them on schedule)
     news.news,        # newsletter items and their delivery
+    notices.notices,  # service notices that did not reach the member, and their retry
     events.events,    # the activity guide, registrants, reminders
     awards.awards,    # award calls and reminders
     jobs.jobs,        # the job board and alerts

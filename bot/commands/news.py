@@ -1,4 +1,4 @@
-"""`python -m bot news publish|list|show|send|resume|status|resend-uncertain`: newsletter items and their delivery.
+"""`python -m bot news publish|list|show|send|resume|status|resend-uncertain|retry-failed`: newsletter items and their delivery.
 
 Reading and checking a file is handlers/news/items.py, storing it and working out
 its recipients storage/news.py, delivering it bot/delivery/; this
@@ -21,7 +21,7 @@ from bot import clock, content, delivery
 from bot.commands.common import help_texts, json_option, load_settings, open_store, shown
 from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
-from storage.deliveries import OPEN, QUEUED, UNCERTAIN
+from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.news import (PUBLISHED, WITHDRAWN, find_item, latest_items, missing_units, recipients, save_item,
                           stored_item_nos)
 from storage.state import connect_redis
@@ -199,10 +199,11 @@ def _in_flight(counts: dict) -> int:
 
 
 def _wait(db, item: dict, timeout: int) -> dict:
-    """Poll the delivery's counts until every row has an outcome; a progress bar meanwhile."""
+    """Poll the delivery's counts until every row has an outcome; a progress bar meanwhile, and a line
+    when it waits on a mass send WeChat took without answering (checked again later under its number)."""
     deadline = time.monotonic() + timeout
     counts = delivery.delivery_counts(db, item["id"])
-    total, done = counts["total"], 0
+    total, done, unconfirmed = counts["total"], 0, None
     with click.progressbar(length=total, label=_text("deliver_label", **item), file=sys.stderr) as bar:
         while True:
             left = _in_flight(counts)
@@ -214,6 +215,17 @@ def _wait(db, item: dict, timeout: int) -> dict:
                 raise click.ClickException(_text("wait_timeout", seconds=timeout, pending=left, **item))
             time.sleep(POLL_SECONDS)
             counts = delivery.delivery_counts(db, item["id"])
+            if _in_flight(counts) == left and unconfirmed is None:  # no progress: is it a send to confirm?
+                unconfirmed = _say_unconfirmed(db, item)
+
+
+def _say_unconfirmed(db, item: dict) -> str | None:
+    """Say once that a mass send waits for its check, and when (delivery.held_back): its time, or None."""
+    held = delivery.held_back(db, connect_redis(load_settings()), item["id"])
+    at = next((reason["at"] for reason in held if reason["reason"] == "unconfirmed"), None)
+    if at:
+        click.echo(_text("waits_unconfirmed", at=clock.shown(at), **item), err=True)
+    return at
 
 
 @news.command()
@@ -230,22 +242,32 @@ def resume(item):
 @click.argument("item")
 @json_option
 def status(item):
-    """ITEM 的送达情况：多少人已收到、经哪种渠道、多少人还在等待。"""
+    """ITEM 的送达情况：多少人已收到、经哪种渠道、多少人还在等待，发送失败和不确定的是谁、为什么。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), counts=delivery.delivery_counts(db, found["id"]),
+                retrying=delivery.retrying(db, found["id"]), failed=delivery.recipients_in(db, found["id"], FAILED),
                 uncertain=delivery.recipients_in(db, found["id"], UNCERTAIN))
 
     def human(d):
         _show_counts(d, d["counts"])
-        if d["uncertain"]:
-            click.echo(_text("uncertain_title", count=len(d["uncertain"])))
-            for row in d["uncertain"]:
-                click.echo(_text("uncertain_line", name=row["name"] or "—", member_no=row["member_no"] or "—",
-                                 at=clock.shown(row["updated_at"]),
-                                 read=_text("uncertain_read" if row["read_at"] else "uncertain_unread")))
+        _show_members(d["retrying"], "retrying")
+        if _show_members(d["failed"], "failed"):
+            click.echo(_text("failed_hint", item_no=d["item_no"]))
+        if _show_members(d["uncertain"], "uncertain"):
             click.echo(_text("uncertain_hint", item_no=d["item_no"]))
 
     return data, human
+
+
+def _show_members(rows: list[dict], kind: str) -> bool:
+    """A title and a line per member (who, when, why); returns whether there was anyone."""
+    if rows:
+        click.echo(_text(f"{kind}_title", count=len(rows)))
+    for row in rows:
+        read = _text("uncertain_read" if row["read_at"] else "uncertain_unread")
+        click.echo(_text(f"{kind}_line", name=row["name"] or "—", member_no=row["member_no"] or "—",
+                         at=clock.shown(row["updated_at"]), why=row["why"], read=read))
+    return bool(rows)
 
 
 @news.command("resend-uncertain")
@@ -253,9 +275,22 @@ def status(item):
 @json_option
 def resend_uncertain(item):
     """给送达情况不确定的收件人重发 ITEM（个别人可能收到两次）。"""
+    return _resend(item, UNCERTAIN, "resent_uncertain")
+
+
+@news.command("retry-failed")
+@click.argument("item")
+@json_option
+def retry_failed(item):
+    """给发送失败的收件人再推送一次 ITEM（与管理后台会讯页上的“重试”相同）。"""
+    return _resend(item, FAILED, "retried_failed")
+
+
+def _resend(item: str, status: str, said: str):
+    """Push the item again to its recipients in `status`, as the console's buttons do (delivery.resend)."""
     db, found = _store_and_item(item)
-    data = dict(_summary(found), queued=delivery.resend(db, connect_redis(load_settings()), found["id"], UNCERTAIN))
-    return data, lambda d: click.echo(_text("resent_uncertain", **d))
+    data = dict(_summary(found), queued=delivery.resend(db, connect_redis(load_settings()), found["id"], status))
+    return data, lambda d: click.echo(_text(said, **d))
 
 
 def _show_counts(item: dict, counts: dict) -> None:

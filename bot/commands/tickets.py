@@ -69,17 +69,20 @@ def list_tickets(status, category):
 @json_option
 @refusals("tickets_cli")
 def show(ticket_no):
-    """一条诉求的会员、答复和处理经过。"""
+    """一条诉求的会员、答复（及是否已送到会员手里）和处理经过。"""
     db = open_store()
     ticket = store.require_ticket(db, ticket_no)
     member = find_member_by_openid(db, ticket["openid"]) or {}
     data = dict(ticket, member_name=member.get("name"), member_no=member.get("member_no"),
-                replies=store.replies_to(db, ticket["id"]), history=store.ticket_history(db, ticket["id"]))
+                replies=store.replies_to(db, ticket["id"]), told=ticket_replies.told(db, ticket["ticket_no"]),
+                history=store.ticket_history(db, ticket["id"]))
 
     def human(d):
         click.echo(_text("show", **dict(shown(d), status=_status(d["status"]), who=_who(d))))
         for reply in d["replies"]:
             click.echo(_text("show_reply", **shown(reply)))
+        for notice in d["told"]:
+            click.echo(_text("show_told", at=clock.shown(notice["created_at"]), said=notice["said"]))
         for change in d["history"]:
             click.echo(_text("show_change", **dict(shown(change), status=_status(change["action"]),
                                                     reason=change["reason"] or "")))

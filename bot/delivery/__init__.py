@@ -80,6 +80,7 @@ mass send fewer in a month, never one more than WeChat allows.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import uuid
 
@@ -94,9 +95,12 @@ from bot.wechat_client import WeChatErrorCode
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
+from storage.deliveries import QUEUED, UNCERTAIN
 from storage.news import publish_item
 
 log = logging.getLogger(__name__)
+
+QUOTA = WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value  # 45009: the account's daily calls are spent
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -115,6 +119,17 @@ def notify(r: redis.Redis, openid: str, text: str, kind: str = "service", key: s
 def failed_notices(db, limit: int = 50) -> list[dict]:
     """Service notices that failed, newest first (storage.deliveries.failed_notices)."""
     return ledger.failed_notices(db, limit)
+
+
+def notices_told(db, prefix: str) -> list[dict]:
+    """Whether the notices keyed `prefix`... (notify's `key`) reached the member: each with `said`, its
+    outcome in words (content/replies/delivery.toml [notice_outcomes]), and, when it failed, why."""
+    told = []
+    for notice in ledger.notices_keyed(db, prefix):
+        channel = content.replies()["notice_outcomes"]["channels"].get(notice["channel"] or "", "")
+        why = failure_reason(notice) if notice["status"] == ledger.FAILED else ""
+        told.append(dict(notice, said=content.text(f"notice_outcomes.{notice['status']}", channel=channel, why=why)))
+    return told
 
 
 def retry_failed_notices(db, r: redis.Redis, key: str | None = None, text: str | None = None) -> int:
@@ -157,8 +172,41 @@ def resume_broadcast(db, r: redis.Redis, item_id: int) -> int:
 
 def recipients_in(db, item_id: int, status: str) -> list[dict]:
     """Recipients whose push may or may not have arrived (UNCERTAIN) or failed (FAILED): name, member_no,
-    updated_at, read_at, errcode, errmsg."""
-    return ledger.recipients_in(db, item_id, status)
+    updated_at, read_at, errcode, errmsg, and `why` in words (uncertain_reason, failure_reason)."""
+    why = uncertain_reason if status == UNCERTAIN else failure_reason
+    return [dict(row, why=why(row)) for row in ledger.recipients_in(db, item_id, status)]
+
+
+def retrying(db, item_id: int) -> list[dict]:
+    """Recipients back in the queue after a failed try, for RQ's next (as recipients_in, `why` the
+    failure), but those waiting for WeChat's daily quota (45009): that is one reason for them all."""
+    return [dict(row, why=failure_reason(row, retrying=True))
+            for row in ledger.recipients_in(db, item_id, QUEUED, failed_once=True) if row["errcode"] != QUOTA]
+
+
+def failure_reason(row: dict, retrying: bool = False) -> str:
+    """Why a push or notice failed (`retrying`: why it went back to the queue for RQ's next try), from
+    its errcode and errmsg, as a secretary reads it: WeChat out of reach, an HTTP error, or what
+    WeChat's code means (content/replies/delivery.toml [delivery_reasons]). The console and the CLI say it."""
+    then = "_retrying" if retrying else ""
+    if row["errcode"] is None:
+        http = re.fullmatch(r"HTTP (\d+)", row["errmsg"] or "")
+        if http:
+            return content.text(f"delivery_reasons.http{then}", status=http.group(1))
+        return content.text(f"delivery_reasons.unreachable{then}")
+    known = content.replies()["delivery_reasons"]["codes"].get(str(row["errcode"]))
+    return known or content.text(f"delivery_reasons.code{then}", code=row["errcode"], message=row["errmsg"] or "")
+
+
+def uncertain_reason(row: dict) -> str:
+    """Why we cannot know whether an `uncertain` push arrived: its worker died while the send was out, or
+    the send went out and WeChat answered too late or the connection broke (bot/wechat_client)."""
+    errmsg = row["errmsg"] or ""
+    if errmsg in (worker.DIED_DURING_SEND.error.errmsg, planner.TOO_LATE_TO_RESEND):
+        cause = "worker"
+    else:
+        cause = "timeout" if "Timeout" in errmsg or "timed out" in errmsg else "broken"
+    return content.text(f"delivery_reasons.uncertain_{cause}")
 
 
 def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
@@ -173,24 +221,31 @@ def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
 def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
     """Why the item's recipients still wait, one entry per reason with its count: `quota` (WeChat's
     daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for now or did not
-    answer: RQ tries again; `codes` its error codes), and for those not tried yet or held by a job
+    answer: RQ tries again; `members` who, and why: retrying), and for those not tried yet or held by a job
     whose worker died: `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for
     the `workers`), `stalled` (workers run but no job holds them: the work was lost, and
-    resume_broadcast queues it again) or `no_queue` (Redis is out of reach)."""
-    held, busy, untried = [], {"reason": "busy", "count": 0, "codes": []}, 0
+    resume_broadcast queues it again) or `no_queue` (Redis is out of reach). A mass send that went out
+    without WeChat's answer, with a job scheduled to send it again under its clientmsgid (WeChat sends
+    it at most once), is `unconfirmed`, `at` when that job runs (ISO), not stalled."""
+    held, busy, untried = [], 0, 0
     for errcode, errmsg, count in ledger.queued_by_error(db, item_id):
-        if errcode == WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value:
+        if errcode == QUOTA:
             held.append({"reason": "quota", "count": count})
         elif errcode is not None or errmsg:
-            busy["count"] += count
-            busy["codes"] += [errcode] if errcode is not None else []
+            busy += count
         else:
             untried += count
-    held += [busy] if busy["count"] else []
+    if busy:
+        held.append({"reason": "busy", "count": busy, "members": retrying(db, item_id)})
     claims = ledger.open_claims(db, item_id)
     try:
         live = state.live_leases(r, {row["claim"] for row in claims}) if claims else set()
-        untried += sum(1 for row in claims if row["claim"] not in live)
+        dead = [row for row in claims if row["claim"] not in live]
+        mass = sum(1 for row in dead if row["status"] == ledger.SENDING and row["send_ref"])
+        check_at = planner.next_resend(r, item_id) if mass else None
+        if check_at:
+            held.append({"reason": "unconfirmed", "count": mass, "at": check_at})
+        untried += len(dead) - (mass if check_at else 0)
         workers = workers_serving(r) if untried else 0
         reason = "no_worker" if not workers else "waiting" if jobs_in_hand(r) else "stalled"
     except redis.RedisError:

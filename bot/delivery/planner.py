@@ -15,15 +15,19 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
 import redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 from bot import content
 from bot.config import Config, load_config
 from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, failed, leased_run,
                                  refused, send_one, settle, settle_mass)
-from bot.outbound import JOB_TIMEOUT_SECONDS, enqueue, enqueue_each
+from bot.outbound import JOB_TIMEOUT_SECONDS, QUEUE_NAME, enqueue, enqueue_each
 from bot.wechat_client import OutsideServiceWindow, WeChatAPIClient, WeChatAPIError
 from storage import deliveries as ledger
 from storage import state
+from storage.accounts import queue_name
 from storage.database import open_database
 from storage.deliveries import CLAIMED, FAILED, INBOX, QUEUED, SENDING, UNCERTAIN, UNREACHABLE, Rows
 
@@ -35,6 +39,7 @@ CUSTOMER_SERVICE, TEMPLATE, MASS, MASS_BY_TAG = "customer_service", "template", 
 BEIJING = timezone(timedelta(hours=8))  # WeChat's months are China's
 MASS_DEDUPE = timedelta(hours=24)  # how long WeChat remembers a clientmsgid
 MASS_MAX_OPENIDS = 10_000  # per openid-list mass send
+TOO_LATE_TO_RESEND = "too late to resend safely"  # a lost mass send found after MASS_DEDUPE
 
 
 # --- queueing -------------------------------------------------------------------------------------------
@@ -212,7 +217,7 @@ def resend_mass(item_id: int, send_ref: str) -> None:
         sent_at = datetime.fromisoformat(mine[0]["updated_at"])
         channel, openids = mine[0]["channel"], [row["openid"] for row in mine]
         if datetime.now(BEIJING) - sent_at > MASS_DEDUPE:  # WeChat no longer deduplicates it
-            settle(run, rows, Outcome(UNCERTAIN, WeChatAPIError(None, "too late to resend safely")), channel)
+            settle(run, rows, Outcome(UNCERTAIN, WeChatAPIError(None, TOO_LATE_TO_RESEND)), channel)
             return
         message = _mass_message(ledger.newsletter_for_delivery(run.db, item_id))
         if channel == MASS_BY_TAG:
@@ -322,6 +327,22 @@ def recover_abandoned(db, r: redis.Redis, config: Config, item_id: int | None = 
     return len(dead)
 
 
+def next_resend(r: redis.Redis, item_id: int) -> str | None:
+    """When the first job RQ holds for later that sends the item's held rows again runs (ISO, UTC): an RQ
+    retry of its batch, tag or mass send job, or a recovery one lease on; None if there is none."""
+    registry = Queue(queue_name(QUEUE_NAME), connection=r).scheduled_job_registry
+    times = []
+    for job in Job.fetch_many(registry.get_job_ids(), connection=r):
+        if job is None or job.func_name not in _SENDS_AGAIN:
+            continue
+        if job.func_name == _SENDS_AGAIN[-1] or (job.args and job.args[0] == item_id):
+            try:
+                times.append(registry.get_scheduled_time(job))
+            except NoSuchJobError:  # it came due meanwhile
+                continue
+    return min(times).isoformat() if times else None
+
+
 def recover_at_start(config: Config, r: redis.Redis) -> int:
     """What `python -m bot worker` does before taking jobs: recover what dead workers left."""
     db = open_database(config.sqlite_path)
@@ -335,3 +356,8 @@ def recover_later() -> int:
     """RQ job: recover_abandoned over every item, one lease after it found live claims."""
     config = load_config()
     return recover_at_start(config, state.connect_redis(config))
+
+
+# The jobs that send an item's held rows again (the item is their first argument), and recovery (any item).
+_SENDS_AGAIN = tuple(f"{__name__}.{job.__name__}"
+                     for job in (deliver_batch, deliver_by_tag, resend_mass, recover_later))

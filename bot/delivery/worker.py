@@ -124,8 +124,9 @@ def settle(run: Run, rows: Rows, outcome: Outcome, channel: str | None = None) -
 
 
 def refused(outcome: Outcome) -> bool:
-    """A permanent refusal with WeChat's code (e.g. a template id WeChat does not know)."""
-    return outcome.status == FAILED and outcome.error.errcode is not None
+    """A permanent refusal with WeChat's code (e.g. a template id WeChat does not know); not -1 or 45009
+    after RQ's last try, which are failures."""
+    return outcome.status == FAILED and outcome.error.errcode is not None and not outcome.error.transient
 
 
 def failed(outcome: Outcome) -> bool:

@@ -6,6 +6,8 @@ queue be down, NoticeNotSent carries the ticket (its change is kept) and the err
 """
 from __future__ import annotations
 
+import uuid
+
 import redis
 
 from bot import content, delivery
@@ -25,9 +27,20 @@ class NoticeNotSent(Exception):
         self.ticket, self.error = ticket, error
 
 
+def notice_key(ticket_no: str) -> str:
+    """What the keys of a ticket's notices start with: delivery.notices_told says whether they arrived."""
+    return f"ticket:{ticket_no}:"
+
+
+def told(db, ticket_no: str) -> list[dict]:
+    """Whether each notice of the ticket (an answer, the closing) reached the member (delivery.notices_told)."""
+    return delivery.notices_told(db, notice_key(ticket_no))
+
+
 def _tell(r: redis.Redis, ticket: dict, text: str) -> tuple[dict, str]:
     try:
-        return ticket, delivery.notify(r, ticket["openid"], text, kind="ticket")
+        return ticket, delivery.notify(r, ticket["openid"], text, kind="ticket",
+                                       key=notice_key(ticket["ticket_no"]) + uuid.uuid4().hex)
     except redis.RedisError as error:
         raise NoticeNotSent(ticket, error) from None
 

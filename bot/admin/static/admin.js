@@ -56,13 +56,15 @@ if (progress) {
         return item;
       }));
     }
-    held.hidden = counts.held.length === 0;  /* why those still queued wait, and 继续发送 when it helps */
-    held.querySelector("[data-held-list]").replaceChildren(...counts.held.map((line) => {
-      const item = document.createElement("li");
-      item.textContent = line;
-      return item;
-    }));
-    held.querySelector("[data-resume]").hidden = !counts.stalled;
+    if (held) {  /* why those still queued wait, and 继续发送 when it helps (none on a page all delivered) */
+      held.hidden = counts.held.length === 0;
+      held.querySelector("[data-held-list]").replaceChildren(...counts.held.map((line) => {
+        const item = document.createElement("li");
+        item.textContent = line;
+        return item;
+      }));
+      held.querySelector("[data-resume]").hidden = !counts.stalled;
+    }
     if (counts.total === 0 || counts.done < counts.total) setTimeout(poll, 1000);
   };
   poll();
