@@ -265,7 +265,7 @@ def test_notices_that_failed_are_named_with_why_and_can_be_sent_again(staff, db,
     ledger.claim_notice(db, "k1", "o_ma", "approval", "您的入会申请已批准", "w", set())
     rows = ledger.notice_row("k1")
     ledger.begin_sending(db, rows, "w", "customer_service")
-    ledger.settle(db, rows, "w", "failed", errmsg="ConnectionError: api.weixin.qq.com")
+    ledger.settle(db, rows, "w", "failed", errmsg="ConnectionError: api.weixin.qq.com", r=redis_client)
     shown = page(staff.get("/admin/dashboard/"))
     assert "没有送达的通知（1 条）" in shown and "马超（HNKX202600003）" in shown
     assert "入会审批结果" in shown and "连不上微信接口" in shown

@@ -333,7 +333,7 @@ def test_a_reminder_whose_notice_failed_is_sent_again_by_the_next_run_not_counte
     Queue(QUEUE_NAME, connection=redis_client).empty()
     ledger.claim_notice(db, key, openid, kind, text, "w", set())  # the worker tried, WeChat out of reach
     ledger.begin_sending(db, ledger.notice_row(key), "w", "customer_service")
-    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError")
+    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError", r=redis_client)
 
     again = reminders.queue_reminders(db, redis_client, date(2025, 12, 2))
     assert (again["queued"], again["already_sent"]) == (1, 0)
@@ -359,7 +359,7 @@ def test_a_failed_reminder_whose_retry_finds_redis_down_is_tried_again_later(db,
     Queue(QUEUE_NAME, connection=redis_client).empty()
     ledger.claim_notice(db, key, openid, kind, text, "w", set())
     ledger.begin_sending(db, ledger.notice_row(key), "w", "customer_service")
-    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError")
+    ledger.settle(db, ledger.notice_row(key), "w", "failed", errmsg="ConnectionError", r=redis_client)
 
     def redis_down(*args, **kwargs):
         raise redis.ConnectionError("down")
