@@ -36,6 +36,8 @@ def index():
         return last
     tickets = store.list_tickets(db(), VIEWS[view], offset=pager.offset, limit=pager.per_page,
                                  newest_first=view != "active")
+    if not sees_mobiles():  # a mobile the member wrote, masked for a read-only user
+        tickets = [dict(ticket, body=mask_personal(ticket["body"] or "")) for ticket in tickets]
     return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager)
 
 
