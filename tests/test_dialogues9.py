@@ -208,3 +208,30 @@ def test_a_colleague_named_after_asking_to_bring_one_at_the_summary_is_passed_on
     reply = visitor.says("他叫韩梅 手机13700001111")
     assert "韩梅（137****1111）" in reply and "转给秘书处" in reply
     assert "参加人：宋建华　手机：138****0416" in reply
+
+
+# --- newsletter issues by number and the newest ---------------------------------------------------------------------
+
+@pytest.fixture
+def bulletins(db):
+    from storage.news import save_item
+
+    for number in range(1, 7):
+        save_item(db, {"item_no": f"XK{number}", "kind": "newsletter", "title": f"学科简报第{number}期：年度回顾",
+                       "topics": ["discipline"], "audience": None, "summary": f"第{number}期摘要", "link": None,
+                       "body": f"第{number}期正文。", "publish_at": f"2026-10-{number:02d}T09:00:00+08:00", "source": None})
+
+
+def test_an_issue_asked_for_by_its_number_is_opened(visitor, bulletins):
+    reply = visitor.says("学科动态第四期在哪看")
+    assert "学科简报第4期" in reply and "第4期正文" in reply and "学科简报第5期" not in reply
+
+
+def test_the_newest_issue_asked_under_a_topics_list_is_opened_and_every_issue_then_subscribes_to_it(
+        visitor, bulletins, db):
+    from storage.news import topics_of
+
+    visitor.says("学科动态第二期")
+    assert "第6期正文" in visitor.says("那最新的一期呢")
+    visitor.says("以后每期都推给我")
+    assert "discipline" in topics_of(db, "o_visitor")

@@ -50,10 +50,37 @@ def show_news(ctx):
     asked = _subject(ctx.text) if ctx.message.kind == "text" else None
     if asked is not None and (topic is None or asked[1] or _any_about(ctx, asked[0])):
         return _about(ctx, *asked)  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
+    issue = _issue_asked(ctx, {"kind": None, "topic": topic, "reader": ctx.openid}) if ctx.message.kind == "text" else None
+    if issue is not None:  # "学科动态第三期有吗": that issue
+        return issue
     unread = [row["item_id"] for row in delivery.unread_inbox(ctx.db, ctx.openid)]
     if unread:
         return _inbox(ctx, unread, topic)
     return _first_page(ctx, topic=topic)
+
+
+_ISSUE = re.compile(r"第(\d{1,3})期")
+
+
+def _issue_asked(ctx, query: dict) -> Reply | None:
+    """An issue asked for by its number ("学科动态第三期有吗": the item whose title says 第3期) or as the newest
+    ("最新一期呢" under a topic's list: the first of it), opened, the list it belongs to kept for what follows
+    ("每期都发我" then subscribes to that topic); None when the message asks for no issue or none matches."""
+    plain = paging.with_digits(ctx.text)
+    number = _ISSUE.search(plain)
+    latest = any(word in plain for word in content.replies()["news"]["latest_issue_words"])
+    if number is None and not latest:
+        return None
+    rows = _fetch(ctx.db, query, 0, _ISSUES_LOOKED_AT)
+    picked = [row for row in rows if number is None or f"第{number.group(1)}期" in paging.with_digits(row["title"])]
+    if not picked:
+        return None
+    reply = paging.show(ctx, LISTING, query, _heading(query["kind"], query["topic"]), open_single=False)
+    ctx.goto(paging.STEP, current=picked[0]["id"])
+    return LISTING.detail(ctx, picked[0]["id"]) if reply is not None else None
+
+
+_ISSUES_LOOKED_AT = 60  # the newest items of a topic an issue number is looked for among
 
 
 @step("news", paging.STEP, reads_only=True, prompt="news.browse_prompt", lapses=True)
@@ -64,7 +91,7 @@ def browse(ctx):
         return subscribe_to(ctx, [topic])  # "订阅这个" under a topic's list: that topic
     if said(ctx.text, "link", whole=False) and paging.chosen_number(ctx.text) is None:
         return _link(ctx)  # "有原文链接吗": the item opened, not a job search
-    return paging.browse(ctx, LISTING)
+    return _issue_asked(ctx, ctx.flow_data["query"]) or paging.browse(ctx, LISTING)
 
 
 _PUBLICATION = re.compile(r"《([^》]{2,20})》")
