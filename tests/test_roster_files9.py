@@ -180,3 +180,12 @@ def test_a_dues_column_the_import_cannot_read_is_kept_with_each_member_and_said(
     assert "2025已交" in find_member_by_no(db, "HNKX201800016")["remarks"]
     printed = command("members")[0](env, "import", tmp_path / "名册.xlsx", "--dry-run").output
     assert "缴费记录（I 列）多数格子看不出是否已缴" in printed
+
+
+def test_a_sheet_of_those_who_left_reached_by_landlines_only_is_imported(env, db, tmp_path):
+    left = [["豫机0021", "钱广利", "荣誉", "老副理事长", "原中国一拖", "0379-64102231", "1984年", "2023.5去世", "免"],
+            ["豫机0023", "陈德厚", "高级", None, "原某研究所", "0371-63991276", "1990年", "2022年退会", "交至2021"]]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", MEMBERS, left))
+    assert report["bad_rows"] == [] and len(report["new"]) == 3
+    assert [find_member_by_no(db, no)["status"] for no in ("豫机0021", "豫机0023")] == ["deceased", "resigned"]
+    assert "0379-64102231" in find_member_by_no(db, "豫机0021")["remarks"]

@@ -216,9 +216,12 @@ def is_unit_list(sheet: Sheet) -> bool:
 
 
 def _missing_columns(sheet: Sheet, units: bool) -> list[str]:
+    """The required columns the sheet lacks; members listed by number need no mobile column (a sheet of
+    those who left or died, reached by a landline if at all)."""
     if units:
         return [] if {"name", "work_unit"} & set(sheet.columns) else [columns()["name"]["label"]]
-    return [spec["label"] for key, spec in columns().items() if spec.get("required") and key not in sheet.columns]
+    return [spec["label"] for key, spec in columns().items() if spec.get("required") and key not in sheet.columns
+            and not (key == "mobile" and "member_no" in sheet.columns)]
 
 
 def _squeeze(text: str) -> str:
