@@ -8,10 +8,13 @@ the worker's log (#8).
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from click.testing import CliRunner
 
 from bot import delivery
 from bot.cli import main as cli_main
+from bot.outbound import RQ_RETRY_INTERVALS
 from storage.members import insert_member
 from storage.sqlite import transaction
 from tests.test_outbound import output_of, run_python
@@ -76,6 +79,8 @@ def test_those_waiting_for_a_retry_are_named_each_with_what_wechat_answered(fake
     [busy] = delivery.held_back(db, redis_client, item)
     assert {(row["name"], row["why"]) for row in busy["members"]} == {
         ("胡伟刚", "微信接口出错（HTTP 502）"), ("李秀兰", "微信暂时没有接收（错误码 -1）")}
+    next_try = datetime.fromisoformat(busy["at"]) - datetime.now(timezone.utc)  # N3: and when RQ tries again
+    assert timedelta(seconds=20) < next_try <= timedelta(seconds=RQ_RETRY_INTERVALS[0])
     shown = news("status", item_no(db, item))
     assert "还在排队、等后台自动重试的 2 人" in shown
     assert "胡伟刚（HNKX202600001）  微信接口出错（HTTP 502）" in shown

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from bot.delivery import planner
+from bot.outbound import enqueue
 from storage import deliveries as ledger
 from storage.members import insert_member
 from storage.news import subscribe
@@ -153,7 +155,11 @@ def test_those_waiting_for_a_retry_are_named_with_the_reason(staff, db, redis_cl
     saved = post(staff, "/admin/news/new", ITEM)
     reached_with_status(db, redis_client, people, "queued", errmsg="HTTP 502")
     shown = visible(page(staff.get(saved.location)))
-    assert "1 人：上一次没有发出，后台会自动重试" in shown
+    assert "1 人：上一次没有发出，后台会自动重试；" in shown
+    item = db["newsletters"].rows_where("title = ?", [ITEM["title"]]).__next__()
+    enqueue(redis_client, planner.deliver_batch, item["id"], [people["reached"]["openid"]], delay=300)  # RQ's retry
+    shown = visible(page(staff.get(saved.location)))
+    assert "1 人：上一次没有发出，后台会自动重试（下次约在 " in shown
     assert f"会员reached（{people['reached']['member_no']}）：微信接口出错（HTTP 502）" in shown
     assert "微信返回 -1" not in shown
 
@@ -171,9 +177,6 @@ def test_an_item_all_delivered_shows_no_reason_to_wait_and_no_resume(staff, db, 
 def test_a_mass_send_without_wechats_answer_says_when_it_is_checked_not_click_resume(staff, db, redis_client):
     """Delivery walk 11 #3: WeChat took the mass send, its answer was lost, and a job is held to send it again
     under its clientmsgid: the page said "发送中断过…请点“继续发送”" for those 5 minutes."""
-    from bot.delivery import planner
-    from bot.outbound import enqueue
-
     people = members_of_every_kind(db)
     saved = post(staff, "/admin/news/new", ITEM)
     item, rows = claimed_for_the_reached(db, people, "ended")

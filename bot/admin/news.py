@@ -221,8 +221,9 @@ def _held_text(held: dict) -> str:
     who = [t("news.held_busy_who", name=row["name"] or "—", member_no=row["member_no"] or "—", why=row["why"])
            for row in members[:HELD_NAMES]]
     who += [t("news.held_busy_more", count=len(members) - HELD_NAMES)] if len(members) > HELD_NAMES else []
+    at = clock.shown(held.get("at"))
     return t(f"news.held_{held['reason']}", count=held["count"], workers=held.get("workers", 0),
-             who=t("news.reach_joiner").join(who), at=clock.shown(held.get("at")))
+             who=t("news.reach_joiner").join(who), at=at, when=t("news.held_busy_when", at=at) if at else "")
 
 
 def _reach_text(item: dict) -> str:

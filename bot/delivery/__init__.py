@@ -19,6 +19,11 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
     held_back(db, r, item_id) -> [{"reason", "count", ...}]
         Why the recipients still queued wait (the console says it and what to do).
+    recipients_in(db, item_id, status), retrying(db, item_id) -> [{"name", "member_no", "why", ...}]
+        Who failed or is uncertain, who waits for RQ's retry, each with why (failure_reason,
+        uncertain_reason): the console's item page and `news status` say the same.
+    failed_notices(db), retry_failed_notices(db, r), notices_told(db, key_prefix)
+        Service notices that did not arrive (dashboard, `notices failed|retry`); whether a ticket's did.
     unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
     announce_inbox(db, r, config, message, reply, turn) -> reply
         The conversation engine's hook after each member message.
@@ -221,7 +226,7 @@ def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
 def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
     """Why the item's recipients still wait, one entry per reason with its count: `quota` (WeChat's
     daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for now or did not
-    answer: RQ tries again; `members` who, and why: retrying), and for those not tried yet or held by a job
+    answer: RQ tries again, `at` when (ISO) if known; `members` who, and why: retrying), and for those not tried yet or held by a job
     whose worker died: `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for
     the `workers`), `stalled` (workers run but no job holds them: the work was lost, and
     resume_broadcast queues it again) or `no_queue` (Redis is out of reach). A mass send that went out
@@ -235,17 +240,19 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
             busy += count
         else:
             untried += count
-    if busy:
-        held.append({"reason": "busy", "count": busy, "members": retrying(db, item_id)})
+    retried = {"reason": "busy", "count": busy, "members": retrying(db, item_id), "at": None} if busy else None
+    held += [retried] if retried else []
     claims = ledger.open_claims(db, item_id)
     try:
         live = state.live_leases(r, {row["claim"] for row in claims}) if claims else set()
         dead = [row for row in claims if row["claim"] not in live]
         mass = sum(1 for row in dead if row["status"] == ledger.SENDING and row["send_ref"])
-        check_at = planner.next_resend(r, item_id) if mass else None
-        if check_at:
+        check_at = planner.next_resend(r, item_id) if mass or busy else None
+        if retried:
+            retried["at"] = check_at
+        if mass and check_at:
             held.append({"reason": "unconfirmed", "count": mass, "at": check_at})
-        untried += len(dead) - (mass if check_at else 0)
+        untried += len(dead) - (mass if mass and check_at else 0)
         workers = workers_serving(r) if untried else 0
         reason = "no_worker" if not workers else "waiting" if jobs_in_hand(r) else "stalled"
     except redis.RedisError:
