@@ -415,6 +415,12 @@ def _job_board_version(db: sqlite_utils.Database) -> None:
                    "begin update job_board_version set version = random(); end")
 
 
+def _ticket_assignee(db: sqlite_utils.Database) -> None:
+    """The colleague a ticket was handed over to (a console username); who handed it over, when and
+    with what note is its history."""
+    db["tickets"].add_column("assigned_to", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -444,6 +450,7 @@ MIGRATIONS = [
     _dues_known_to,
     _dues_unpaid,
     _job_board_version,
+    _ticket_assignee,
 ]
 
 

@@ -13,12 +13,13 @@ import sqlite_utils
 
 from storage import numbers
 from storage.database import first_of, first_row, insert_row, now_iso
-from storage.members import Refused, history_of, record_history
+from storage.members import Refused, containing, history_of, record_history
 from storage.sqlite import transaction
 
 OPEN, REPLIED, CLOSED = "open", "replied", "closed"
 STATUSES = (OPEN, REPLIED, CLOSED)
 HUMAN = "人工"
+HANDED_OVER, REOPENED = "handed_over", "reopened"  # history actions beside the statuses
 
 
 def create_ticket(db: sqlite_utils.Database, openid: str, category: str, body: str) -> str:
@@ -81,19 +82,39 @@ def ticket_of_member(db: sqlite_utils.Database, openid: str, ticket_id: int) -> 
 
 
 def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: str | None = None,
-                 offset: int = 0, limit: int | None = None, newest_first: bool = False) -> list[dict]:
+                 offset: int = 0, limit: int | None = None, newest_first: bool = False,
+                 text: str | None = None) -> list[dict]:
     """The queue, oldest first (first come, first served), with the member's name when bound; a page
-    of it with `offset` and `limit`; `newest_first` for looking back (closed tickets)."""
+    of it with `offset` and `limit`; `newest_first` for looking back (closed tickets); `text`: only those
+    whose number or content, or whose member's name, number or mobile, contains it (_matching)."""
+    where, params = _matching(statuses, category, text)
+    page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
+    return list(db.query(
+        "select t.*, m.name as member_name, m.member_no from tickets t "
+        f"left join members m on m.openid = t.openid where {where} "
+        f"order by t.id{' desc' if newest_first else ''}{page}", params))
+
+
+def count_matching(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), text: str | None = None) -> int:
+    """How many tickets list_tickets would list in all its pages."""
+    where, params = _matching(statuses, None, text)
+    return db.execute(f"select count(*) from tickets t left join members m on m.openid = t.openid where {where}",
+                      params).fetchone()[0]
+
+
+def _matching(statuses, category: str | None, text: str | None) -> tuple[str, list]:
+    """The condition of list_tickets and count_matching; a name is compared without spaces, as members'."""
     where = [f"t.status in ({','.join('?' * len(statuses))})"]
     params = list(statuses)
     if category:
         where.append("t.category = ?")
         params.append(category)
-    page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
-    return list(db.query(
-        "select t.*, m.name as member_name, m.member_no from tickets t "
-        f"left join members m on m.openid = t.openid where {' and '.join(where)} "
-        f"order by t.id{' desc' if newest_first else ''}{page}", params))
+    if text and text.strip():
+        like, name_like = containing(text.strip()), containing("".join(text.split()))
+        where.append("(t.ticket_no like ? escape '\\' or t.body like ? escape '\\' or m.member_no like ? escape '\\' "
+                     "or replace(m.name, ' ', '') like ? escape '\\' or m.mobile like ? escape '\\')")
+        params += [like, like, like, name_like, like]
+    return " and ".join(where), params
 
 
 def count_tickets(db: sqlite_utils.Database) -> dict[str, int]:
@@ -109,10 +130,20 @@ def ticket_history(db: sqlite_utils.Database, ticket_id: int) -> list[dict]:
     return history_of(db, "ticket", ticket_id)
 
 
+def closing(db: sqlite_utils.Database, ticket: dict) -> dict | None:
+    """Who closed the ticket, when and why (its last closing in the history), while it is closed."""
+    if ticket["status"] != CLOSED:
+        return None
+    return first_row(db, "select actor, at, reason from history where subject = 'ticket' and subject_id = ? "
+                         "and action = ? order by id desc limit 1", [ticket["id"], CLOSED])
+
+
 def _still_open(db: sqlite_utils.Database, ticket_no: str) -> dict:
     ticket = require_ticket(db, ticket_no)
     if ticket["status"] == CLOSED:
-        raise Refused("ticket_closed", ticket_no=ticket["ticket_no"], closed_at=ticket["closed_at"])
+        closed = closing(db, ticket) or {"actor": ""}
+        raise Refused("ticket_closed", ticket_no=ticket["ticket_no"], closed_at=ticket["closed_at"],
+                      closed_by=closed["actor"])
     return ticket
 
 
@@ -136,4 +167,28 @@ def close_ticket(db: sqlite_utils.Database, ticket_no: str, actor: str, reason: 
         db["tickets"].update(ticket["id"], {"status": CLOSED, "updated_at": now, "closed_at": now,
                                             "close_reason": reason})
         record_history(db, "ticket", ticket["id"], CLOSED, actor, reason)
+        return db["tickets"].get(ticket["id"])
+
+
+def hand_over(db: sqlite_utils.Database, ticket_no: str, to: str, actor: str, note: str | None) -> dict:
+    """Give the ticket to a colleague (`to`: a console username) to handle, with a note for them; returns it
+    as it is now. A closed ticket is refused (reopen it first)."""
+    with transaction(db):
+        ticket = _still_open(db, ticket_no)
+        db["tickets"].update(ticket["id"], {"assigned_to": to, "updated_at": now_iso()})
+        record_history(db, "ticket", ticket["id"], HANDED_OVER, actor, note,
+                       {"assigned_to": [ticket["assigned_to"], to]})
+        return db["tickets"].get(ticket["id"])
+
+
+def reopen_ticket(db: sqlite_utils.Database, ticket_no: str, actor: str, reason: str) -> dict:
+    """Take a closed ticket up again, with why: answered before, it is `replied`, else `open`."""
+    with transaction(db):
+        ticket = require_ticket(db, ticket_no)
+        if ticket["status"] != CLOSED:
+            raise Refused("ticket_not_closed", ticket_no=ticket["ticket_no"])
+        status = REPLIED if db["ticket_replies"].count_where("ticket_id = ?", [ticket["id"]]) else OPEN
+        db["tickets"].update(ticket["id"], {"status": status, "updated_at": now_iso(), "closed_at": None,
+                                            "close_reason": None})
+        record_history(db, "ticket", ticket["id"], REOPENED, actor, reason)
         return db["tickets"].get(ticket["id"])

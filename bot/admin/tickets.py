@@ -1,4 +1,6 @@
-"""Tickets: the inbox of members' demands, one ticket with its answers, replying and closing.
+"""Tickets: the inbox of members' demands (searched by number, content, or the member's name, number or
+mobile), one ticket with its answers and the member's other tickets, replying, closing, handing over to a
+colleague and reopening.
 
 Replying and closing are handlers.tickets.replies' (as `python -m bot tickets
 reply|close`): recorded first, then sent to the member as a service notice
@@ -7,13 +9,17 @@ the answer is recorded but not sent.
 """
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, redirect, request, url_for
 
 from bot import clock, content
 from handlers.tickets import replies as ticket_replies
-from bot.admin.ui import (actor, current_page, db, or_404, past_the_end, redis_client, render, say_done,
-                          say_not_done, sees_mobiles, t)
+from bot.admin.accounts import OFFICE
+from bot.admin.ui import (actor, actor_text, current_page, db, or_404, past_the_end, redis_client,
+                          render, say_done, say_not_done, sees_mobiles, t)
 from bot.privacy import mask_personal
+from storage import admin as accounts_store
 from storage import tickets as store
 from storage.members import Refused, find_member_by_openid
 
@@ -25,20 +31,20 @@ VIEWS = {"active": (store.OPEN, store.REPLIED), "closed": (store.CLOSED,), "all"
 @bp.get("/")
 def index():
     """One page of a view: the open queue oldest first (first come, first served), closed and all
-    tickets newest first."""
+    tickets newest first; `q` narrows it to the tickets found by it."""
     view = request.args.get("view", "active")
     if view not in VIEWS:
         view = "active"
+    text = request.args.get("q", "").strip()
     pager = current_page()
-    counts = store.count_tickets(db())
-    pager.total = sum(counts.get(status, 0) for status in VIEWS[view])
+    pager.total = store.count_matching(db(), VIEWS[view], text)
     if last := past_the_end(pager):
         return last
     tickets = store.list_tickets(db(), VIEWS[view], offset=pager.offset, limit=pager.per_page,
-                                 newest_first=view != "active")
+                                 newest_first=view != "active", text=text)
     if not sees_mobiles():  # a mobile the member wrote, masked for a read-only user
         tickets = [dict(ticket, body=mask_personal(ticket["body"] or "")) for ticket in tickets]
-    return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager)
+    return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager, q=text)
 
 
 @bp.get("/<ticket_no>")
@@ -52,29 +58,42 @@ def _ticket_page(ticket_no: str, typed: str = ""):
     ticket = or_404(store.find_ticket(db(), ticket_no))
     member = find_member_by_openid(db(), ticket["openid"])
     replies = store.replies_to(db(), ticket["id"])
+    others = [other for other in store.list_tickets_of_member(db(), ticket["openid"]) if other["id"] != ticket["id"]]
+    changes = [dict(change, to=json.loads(change["detail"] or "{}").get("assigned_to", [None, None])[1])
+               for change in store.ticket_history(db(), ticket["id"])
+               if change["action"] in (store.HANDED_OVER, store.REOPENED, store.CLOSED)]
     if not sees_mobiles():
         ticket = dict(ticket, body=mask_personal(ticket["body"] or ""))
         member = member and dict(member, mobile=mask_personal(member["mobile"] or "") or None)
         replies = [dict(reply, text=mask_personal(reply["text"] or "")) for reply in replies]
     return render("ticket.html", ticket=ticket, member=member, replies=replies, typed=typed,
                   told=ticket_replies.told(db(), ticket["ticket_no"]),
-                  answer_chars=ticket_replies.ANSWER_CHARS)
+                  answer_chars=ticket_replies.ANSWER_CHARS, closing=store.closing(db(), ticket), others=others,
+                  changes=changes, colleagues=_colleagues())
 
 
-def _act(ticket_no: str, change, done: str):
+def _colleagues() -> list[str]:
+    """The secretariat's active users, whom a ticket may be handed over to."""
+    return [u["username"] for u in accounts_store.list_users(db()) if u["role"] in OFFICE and u["active"]]
+
+
+def _act(ticket_no: str, change, done: str, **said):
     """Run a reply or closing and say what came of it; a refused one (closed meanwhile by a colleague)
     is the page itself with the typed text kept (not in a redirect's address: the browser's history)."""
     or_404(store.find_ticket(db(), ticket_no))
     try:
         ticket, _ = change()
     except Refused as refused:
-        say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **clock.with_times_shown(refused.facts)))
+        facts = clock.with_times_shown(refused.facts)
+        if "closed_by" in facts:
+            facts["closed_by"] = actor_text(facts["closed_by"])
+        say_not_done(content.text(f"tickets_cli.refused.{refused.reason}", **facts))
         return _ticket_page(ticket_no, request.form.get("text", "")), 400
     except ticket_replies.NoticeNotSent as failed:
         say_not_done(content.text("tickets_cli.notify_failed", ticket_no=failed.ticket["ticket_no"],
                                   error=failed.error))
         return redirect(url_for(".show", ticket_no=ticket_no))
-    say_done(done, ticket_no=ticket["ticket_no"])
+    say_done(done, ticket_no=ticket["ticket_no"], **said)
     return redirect(url_for(".show", ticket_no=ticket["ticket_no"]))
 
 
@@ -93,3 +112,26 @@ def close(ticket_no: str):
     reason = request.form.get("reason", "").strip() or None
     return _act(ticket_no, lambda: ticket_replies.close(db(), redis_client(), ticket_no, actor(), reason),
                 "tickets.closed")
+
+
+@bp.post("/<ticket_no>/hand-over")
+def hand_over(ticket_no: str):
+    """Give the ticket to a colleague to handle, with an optional note; shown on the list and the ticket."""
+    to = request.form.get("to", "").strip()
+    if to not in _colleagues():
+        say_not_done(t("tickets.colleague_needed"))
+        return _ticket_page(ticket_no), 400
+    note = request.form.get("reason", "").strip() or None
+    return _act(ticket_no, lambda: (store.hand_over(db(), ticket_no, to, actor(), note), None),
+                "tickets.handed_over", to=to)
+
+
+@bp.post("/<ticket_no>/reopen")
+def reopen(ticket_no: str):
+    """Take a closed ticket up again (the member wrote that it is not settled); the reason is required."""
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        say_not_done(t("tickets.reopen_reason_needed"))
+        return _ticket_page(ticket_no), 400
+    return _act(ticket_no, lambda: (store.reopen_ticket(db(), ticket_no, actor(), reason), None),
+                "tickets.reopened")
