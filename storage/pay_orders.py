@@ -37,7 +37,8 @@ def open_order_for(db: sqlite_utils.Database, openid: str, purpose: str, years: 
     """A live unpaid order for the same thing, so pressing 'pay' twice asks for the money once."""
     return first_of(db.query(
         "select * from pay_orders where openid = ? and purpose = ? and years = ? and amount_fen = ? "
-        "and status = 'open' and prepay_id is not null and expires_at > ? order by id desc limit 1",
+        "and status = 'open' and prepay_id is not null and julianday(expires_at) > julianday(?) "
+        "order by id desc limit 1",
         [openid, purpose, years, amount_fen, now]))
 
 
@@ -69,8 +70,9 @@ def mark_closed(db: sqlite_utils.Database, out_trade_no: str) -> bool:
 
 
 def expired_open_orders(db: sqlite_utils.Database, now: str, limit: int = 500) -> list[dict]:
-    return list(db.query("select * from pay_orders where status = 'open' and expires_at <= ? "
-                         "order by expires_at limit ?", [now, limit]))
+    """Open orders run out by `now`, compared as instants (a time may be kept in any offset)."""
+    return list(db.query("select * from pay_orders where status = 'open' and julianday(expires_at) <= julianday(?) "
+                         "order by julianday(expires_at) limit ?", [now, limit]))
 
 
 def paid_orders_on(db: sqlite_utils.Database, day: str) -> list[dict]:

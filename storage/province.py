@@ -15,6 +15,7 @@ In the registry (created by `province_tables`, one of storage/societies.REGISTRY
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -286,6 +287,19 @@ def society_events_of_year(db: sqlite_utils.Database, year: int) -> list[dict]:
         order_by="starts_on, id"))
 
 
+def _society_days(first: str, last: str) -> list[str]:
+    """The instants the society's days `first` to `last` (ISO days) run from and up to, in its zone (the
+    process's local time): a stamp is compared as an instant, whatever offset it was written with."""
+    start = datetime.fromisoformat(first).astimezone()
+    end = (datetime.fromisoformat(last) + timedelta(days=1)).astimezone()
+    return [start.isoformat(), end.isoformat()]
+
+
+def _between(stamp: str) -> str:
+    """SQL: the stamp falls within the days of `_society_days` (its two parameters)."""
+    return f"julianday({stamp}) >= julianday(?) and julianday({stamp}) < julianday(?)"
+
+
 def _one(db: sqlite_utils.Database, sql: str, params=()):
     return db.execute(sql, list(params)).fetchone()
 
@@ -296,6 +310,7 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     Counts only: what they mean and how they score is the province's rule (handlers/province/evaluation.py).
     """
     first, last = f"{year}-01-01", year_end
+    days = _society_days(first, last)
     individuals = f"category in ({', '.join(repr(c) for c in INDIVIDUAL_CATEGORIES)})"
     on_roll = "status in ('active', 'suspended')"
     figures: dict = {}
@@ -317,11 +332,10 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     figures["payments"] = _one(db, "select count(*) from payments")[0]
     for kind in ("newsletter", "resolution"):
         figures[f"{kind}s"] = _one(db, "select count(*) from newsletters where kind = ? and "
-                                       "substr(coalesce(publish_at, created_at), 1, 10) between ? and ?",
-                                   [kind, first, last])[0]
+                                       f"{_between('coalesce(publish_at, created_at)')}", [kind, *days])[0]
     deliveries = _one(db, "select count(*), coalesce(sum(d.status = 'sent' or d.read_at is not null), 0) "
                           "from deliveries d join newsletters n on n.id = d.item_id where "
-                          "substr(coalesce(n.publish_at, n.created_at), 1, 10) between ? and ?", [first, last])
+                          f"{_between('coalesce(n.publish_at, n.created_at)')}", days)
     figures["deliveries"], figures["deliveries_reached"] = deliveries
     figures["events_held"] = _one(db, "select count(*) from events where starts_on between ? and ? and "
                                       "coalesce(status, '') != 'cancelled'", [first, last])[0]
@@ -331,12 +345,11 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     figures["registered"], figures["checked_in"] = attendance
     figures["checkins_recorded"] = _one(db, "select count(*) from registrations where checked_in_at is not null")[0]
     tickets = _one(db, "select count(*), coalesce(sum(exists (select 1 from ticket_replies r where "
-                       "r.ticket_id = t.id)), 0) from tickets t where substr(t.created_at, 1, 10) between ? and ?",
-                   [first, last])
+                       f"r.ticket_id = t.id)), 0) from tickets t where {_between('t.created_at')}", days)
     figures["tickets"], figures["tickets_answered"] = tickets
     figures["first_reply_hours"] = [row[0] for row in db.execute(
         "select (julianday(min(r.at)) - julianday(t.created_at)) * 24 from tickets t join ticket_replies r on "
-        "r.ticket_id = t.id where substr(t.created_at, 1, 10) between ? and ? group by t.id", [first, last])]
+        f"r.ticket_id = t.id where {_between('t.created_at')} group by t.id", days)]
     figures["council"] = [dict(row) for row in db.query(
         "select council_role, institution_type, birth_year, post_category from members "
         f"where coalesce(council_role, '') != '' and {on_roll}")]

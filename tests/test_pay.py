@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -237,6 +237,20 @@ def test_unpaid_orders_are_closed_after_the_timeout_and_a_late_payment_is_record
     assert pay_orders.find_order(db, paid)["status"] == "paid"
     closed_page = member.get(f"/m/dues/result/{unpaid}").get_data(as_text=True)
     assert "已关闭" in closed_page
+
+
+def test_an_order_whose_time_is_kept_in_utc_is_closed_by_its_instant(member, pay_standin, db, config,
+                                                                         redis_client):
+    """A member paying 10 minutes before the order runs out, its time written in UTC (04:50Z for 12:50 in
+    Beijing), may still pay: the order is not closed at 12:40 because '04:50' sorts before '12:40'."""
+    out_trade_no, _ = _order(member)
+    due = datetime.now(timezone.utc) + timedelta(minutes=10)
+    db.execute("update pay_orders set expires_at = ? where out_trade_no = ?",
+               [due.isoformat(timespec="seconds"), out_trade_no])
+    pay = wechat_pay.client(config, "http://localhost/m/pay/notify")
+    assert online_dues.close_expired(db, redis_client, config, pay)["closed"] == 0
+    assert pay_orders.find_order(db, out_trade_no)["status"] == "open"
+    assert online_dues.close_expired(db, redis_client, config, pay, now=due + timedelta(minutes=1))["closed"] == 1
 
 
 def test_the_cron_command_closes_what_is_overdue(member, pay_standin, db, env):

@@ -175,3 +175,18 @@ def test_a_deleted_or_misspelt_line_of_the_provinces_marks_is_named(env, tmp_pat
     (copy / "province.toml").write_text(edited, encoding="utf-8")
     real.cache_clear()
     assert [r["grade"] for r in run_province_json(env, "evaluate", "--year", "2026")] == ["合格", "不合格", "数据不足"]
+
+
+def test_items_and_tickets_kept_in_utc_count_in_the_year_of_their_beijing_date(env, tmp_path):
+    """An item published and a ticket opened at 00:30 on 1 January in Beijing, stamped in UTC (still 31
+    December there), are the new year's; an item of 7 December in Beijing is past an evaluation of the 6th."""
+    physics = _province(env, tmp_path)[2]
+    db = open_database(physics.sqlite_path)
+    db["newsletters"].insert_all([{"item_no": f"utc{i}", "kind": "newsletter", "title": "通知", "topics": "[]",
+                                   "status": "published", "publish_at": at, "created_at": at}
+                                  for i, at in enumerate(("2025-12-31T16:30:00+00:00", "2026-12-06T17:00:00+00:00"))])
+    _ticket(db, "oWL0000", datetime.fromisoformat("2025-12-31T16:30:00+00:00"), 2)
+    db.close()
+    results = {r.society_name: r for r in evaluation.evaluate(load_config(env), None, 2026, today=ON)}
+    shown = {key: i["shown"] for key, i in results["河南省物理学会"].indicators.items()}
+    assert (shown["newsletters"], shown["tickets_answered"]) == ("13", "50.0%")
