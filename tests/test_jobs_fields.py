@@ -140,3 +140,9 @@ def test_a_discipline_and_what_is_done_in_it_lists_the_postings_saying_both(alic
     post(board, "后端开发工程师", "开封某网络公司", "开封", discipline="软件工程")
     post(board, "IT运维专员", "开封某医院信息科", "开封", discipline="计算机科学与技术")
     assert alice.says("软件开发的岗位有没").startswith("【后端开发工程师】")  # not every computing post
+
+
+def test_a_teacher_asked_for_is_searched_for_and_a_teacher_addressed_is_not(alice, board):
+    post(board, "中学化学教师", "开封某中学", "开封", discipline="化学")
+    assert alice.says("洛阳有老师岗位吗").startswith("暂时没有洛阳的“老师”相关职位。省内其他城市有 1 个（开封）")
+    assert alice.says("老师您好，洛阳有会计岗位吗").startswith("【成本会计】")

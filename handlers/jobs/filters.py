@@ -441,8 +441,9 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
             found(forms[token], token)
     for field in sorted(fields, key=len, reverse=True):  # 码农的岗位有吗: a field the router kept no keyword of
         covered = {name for named in names for name in (named, *fields.get(named, ()))}
-        if field in plain and not any(field in word or word in field for word in words) \
-                and not set(fields[field]) <= covered:  # 大夫 that the router read as 医生: named already
+        if _in_a_job_phrase(plain, field) and not any(field in word or word in field for word in words) \
+                and not set(fields[field]) <= covered \
+                and not any(normalize(k).lower() in _named_by(field) for k in left):  # 大夫, 老师 read as 医生, 教师
             found(field, field)
     return names, words, left
 
@@ -456,6 +457,15 @@ def _except_words(kind: str = "") -> tuple[str, ...]:
         return tuple(normalize(w).lower().replace(" ", "") for w in words[kind])
     said = [normalize(w).lower() for w in (*words["except_before"], *words["except_after"])]
     return tuple(dict.fromkeys([*(w.replace(" ", "") for w in said), *(part for w in said for part in w.split())]))
+
+
+def _in_a_job_phrase(plain: str, word: str) -> bool:
+    """Whether the text says the word as the work sought: after 招, 当, 干 … or before (的)岗位, 工作 …
+    (content/jobs.toml job_phrase_before, job_phrase_after): "新乡有老师岗位吗", not "老师好，有计算机的岗位吗"."""
+    words = settings()["words"]
+    return any(plain[max(0, at - 1):at] in words["job_phrase_before"]
+               or plain[at + len(word):].lstrip("的").startswith(tuple(words["job_phrase_after"]))
+               for at in (found.start() for found in re.finditer(re.escape(word), plain)))
 
 
 @lru_cache(maxsize=1)
