@@ -235,3 +235,26 @@ def test_the_newest_issue_asked_under_a_topics_list_is_opened_and_every_issue_th
     assert "第6期正文" in visitor.says("那最新的一期呢")
     visitor.says("以后每期都推给我")
     assert "discipline" in topics_of(db, "o_visitor")
+
+
+# --- dues: the member says they paid -----------------------------------------------------------------------------------
+
+def test_a_member_saying_they_paid_is_told_how_it_is_checked_not_shown_the_same_status_again(visitor, db):
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX201900009", "name": "郑雪梅", "mobile": "13598760009", "category": "regular",
+                       "openid": "o_visitor"}, actor="test")
+    visitor.says("我的会费交到什么时候")
+    reply = visitor.says("不对吧？我明明交过了")
+    assert "登记到账" in reply and "截图" in reply and PHONE in reply
+
+
+def test_a_change_of_unit_said_while_an_invoice_is_asked_for_changes_the_record_not_the_invoice_title(visitor, db):
+    from storage.members import find_member_by_openid, insert_member
+
+    insert_member(db, {"member_no": "HNKX201900009", "name": "郑雪梅", "mobile": "13598760009", "category": "regular",
+                       "work_unit": "新乡学院", "openid": "o_visitor"}, actor="test")
+    visitor.says("会费能开发票吗")
+    reply = visitor.says("还有 我的单位换了 现在在河南师范大学")
+    assert "开票申请" in reply and "抬头：河南师范大学" not in reply
+    assert find_member_by_openid(db, "o_visitor")["work_unit"] == "河南师范大学"

@@ -79,6 +79,9 @@ def fee_status(ctx):
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
     if text and _mentions(text, "history"):
         return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))
+    if text and _mentions(text, "says_paid"):  # "啊？我记得交过了啊": how it is checked, not the same status again
+        return ctx.reply("fees.says_paid", paid_through=dues.date_text(payer["paid_through"]),
+                         **content.society()["secretariat"])
     if text and _mentions(text, "paid_yet"):
         return _paid_yet(ctx, payer)
     return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
@@ -352,7 +355,11 @@ def start_invoice(ctx):
 
 
 def _tries_invoice(ctx) -> bool:
+    """Details of the invoice; not a change of the member's own record said meanwhile ("另外我工作单位换了 现在在
+    郑州轻工业大学": the unit changed, answered with the invoice waiting), unless it names the title (抬头)."""
     plain = ctx.text.lower()
+    if profile.update_wanted(ctx.text) and "抬头" not in ctx.text:
+        return False
     return any(word in plain for word in _invoice_words()["detail_words"]) or unit_in(ctx.text) is not None \
         or _TAX_NUMBER.search(plain.upper()) is not None or "@" in plain
 

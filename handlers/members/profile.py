@@ -126,7 +126,7 @@ def show_profile(ctx):
     if kept:  # "帮我改一下名字", "我想换个会员类别": not by chat, said who does it
         return ctx.reply("profile.change_by_secretariat", field=kept, **content.society()["secretariat"])
     if member:
-        column = _update_wanted(ctx.text)
+        column = update_wanted(ctx.text)
         if column:
             return _start_update(ctx, column)
         return with_page_link(_card(ctx, member), ctx.config, "certificate", "/m/certificate")
@@ -134,7 +134,7 @@ def show_profile(ctx):
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")
         return application_status(ctx, application).with_note(offer)
-    column = _update_wanted(ctx.text) if ctx.message.kind == "text" else None
+    column = update_wanted(ctx.text) if ctx.message.kind == "text" else None
     if column:  # "我换手机号了 想改一下": binding first, then the change it came for (with its value, if said)
         reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))
         if ctx.flow is not None and ctx.flow["name"] == FLOW:
@@ -451,7 +451,7 @@ def _no_name_yet(ctx, mobile: str | None, waits: bool) -> Reply:
     """The name question answered without a name: a change wanted before binding ("新号是156…",
     "单位也改了") or a record asked for is told binding comes first; a mobile alone ("李教授
     13598760001", "我是联系人 手机136…") is kept and the name asked for; otherwise how to bind."""
-    if ctx.flow_data.get("change") or _update_wanted(ctx.text) or (waits and not _mentions(ctx.text, _texts()["words"]["bind"])):
+    if ctx.flow_data.get("change") or update_wanted(ctx.text) or (waits and not _mentions(ctx.text, _texts()["words"]["bind"])):
         return _binding_waits(ctx)
     if mobile:
         ctx.goto("bind_name", mobile_said=mobile)
@@ -583,7 +583,7 @@ def _said_with_request(column: str, text: str):
         return None
 
 
-def _update_wanted(text: str) -> str | None:
+def update_wanted(text: str) -> str | None:
     """"修改手机" -> "mobile"; None when the member did not ask to change something."""
     words = _texts()["words"]
     if not _mentions(text, words["change"]):
