@@ -162,7 +162,7 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
             offers.append(("jobs.offer.province" if nearby else "jobs.offer.elsewhere", {
                 "count": sum(others.values()), "cities": _some(list(others)),
                 "query": _command([*map("".join, typed), *map(content.text("jobs.joiner_or").join, asked.either),
-                                   *_names(filters), *conditions, *(
+                                   *filters.names, *conditions, *(
                     [content.text("jobs.province_word")] if nearby else [])])}))
     alone = [(replace(asked, keywords=group, disciplines=()), "".join(group))
              for group in typed]
@@ -188,10 +188,6 @@ def _some(cities: list[str], at_most: int = 4) -> str:
     """新乡、商丘、驻马店 (等 after the first four)."""
     named = content.text("jobs.joiner_and").join(cities[:at_most])
     return named + (content.text("jobs.and_more") if len(cities) > at_most else "")
-
-
-def _names(filters: Filters) -> list[str]:
-    return list(filters.names)
 
 
 def _places(asked: JobQuery) -> list[str]:
@@ -331,7 +327,7 @@ def elsewhere_command(found: Found) -> str | None:
 
 def alert_words(found: Found) -> str:
     """The keywords an alert for a question that found nothing would watch ("作物育种"), or ""."""
-    return " ".join([*found.asked.keywords, *_names(found.filters)])
+    return " ".join([*found.asked.keywords, *found.filters.names])
 
 
 # --- how a posting reads ----------------------------------------------------------------
