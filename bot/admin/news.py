@@ -92,7 +92,7 @@ def write():
     """A new item is saved as a draft: members see it once it is sent. A refused item comes back with
     every problem listed and everything typed kept; one of a title already saved today (the browser's
     Back and the button again) is not saved twice unless the secretary says it is another."""
-    form = request.form if request.method == "POST" else request.args
+    form = request.form if request.method == "POST" else _correcting(request.args)
     problems, same = [], []
     if request.method == "POST":
         try:
@@ -112,6 +112,17 @@ def write():
             problems = [t("news.same_title_today", title=item["title"])]
     return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same), \
         400 if problems else 200
+
+
+def _correcting(args) -> MultiDict:
+    """The form to open: a correction of a sent item (?correct=its number) is that item's text under a title
+    saying so, to be put right and sent as a new item; else what the address gives."""
+    wrong = args.get("correct") and find_item(db(), args["correct"])
+    if not wrong:
+        return args
+    form = _as_form(wrong)
+    form["title"] = t("news.correction_title", title=wrong["title"])
+    return form
 
 
 @bp.route("/<item_no>/edit", methods=["GET", "POST"])
@@ -137,13 +148,18 @@ def edit(item_no: str):
 
 @bp.post("/<item_no>/withdraw")
 def withdraw(item_no: str):
-    """Take an item nobody has been sent yet out of members' 会讯 list; the console keeps it, marked."""
+    """Take an item out of members' 会讯 list (a sent one with a wrong figure too: the pushes it made cannot
+    be recalled, a correction is a new item, write?correct=); the console keeps it, marked. Not while its
+    pushes are still queued: they would go on arriving."""
     item = _item_or_404(item_no)
-    if not _changeable(item):
-        say_not_done(t("news.not_changeable", title=item["title"]))
+    counts = delivery.delivery_counts(db(), item["id"])
+    if item["status"] == WITHDRAWN:
+        say_not_done(t("news.is_withdrawn", title=item["title"]))
+    elif sum(counts["status"].get(status, 0) for status in IN_FLIGHT):
+        say_not_done(t("news.still_sending", title=item["title"]))
     else:
         withdraw_item(db(), item["id"])
-        say_done("news.withdrawn", title=item["title"])
+        say_done("news.withdrawn_sent" if counts["total"] else "news.withdrawn", title=item["title"])
     return redirect(url_for(".show", item_no=item_no))
 
 
@@ -189,10 +205,12 @@ def _item_no(title: str) -> str:
 
 @bp.get("/count")
 def count():
-    """How many members an audience reaches now: the form calls it on every change."""
-    item = {"kind": "newsletter", "topics": [c for c in request.args.getlist("topics") if c in newsletters.ITEM_TOPICS],
+    """How many members an audience reaches now, as the saved item's page counts them: the form calls it on
+    every change. A resolution goes to every member the audience names, whatever they subscribe to."""
+    kind = request.args.get("kind") if request.args.get("kind") in newsletters.KINDS else "newsletter"
+    item = {"kind": kind, "topics": [c for c in request.args.getlist("topics") if c in newsletters.ITEM_TOPICS],
             "audience": _audience(request.args)}
-    if not item["topics"]:
+    if kind != "resolution" and not item["topics"]:
         return jsonify(count=0)
     return jsonify(count=len(recipients(db(), item)))
 

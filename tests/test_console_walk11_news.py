@@ -1,0 +1,65 @@
+"""Console walk 11, #10 and #11 through Flask's test client: the compose form's live count is the saved
+item's, and a sent item with a wrong figure is withdrawn from members' 会讯 list and corrected by a new item."""
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote
+
+from storage import deliveries as ledger
+from storage.members import insert_member
+from storage.news import find_item
+from storage.sqlite import transaction
+from tests.member import Member
+from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_news_console import RESOLUTION, visible
+
+
+def _bound_members(db, count: int) -> None:
+    with transaction(db):
+        for i in range(count):
+            insert_member(db, {"member_no": f"HNKX20260{i:04d}", "name": f"会员{i}", "category": "regular",
+                               "openid": f"o_bound{i}"}, actor="test")
+        insert_member(db, {"member_no": "HNKX202609999", "name": "没绑定", "category": "regular"}, actor="test")
+
+
+def test_the_compose_form_counts_a_resolution_as_the_saved_item_does(staff, db):
+    """"当前可送达：0" on the form whatever was ticked, and 当前可送达 4 人 once saved: a resolution goes to
+    every bound member, subscribed or not, and the form counted it as a newsletter."""
+    _bound_members(db, 4)
+    for topics in ([], ["policy"]):
+        counted = staff.get("/admin/news/count", query_string={"kind": "resolution", "topics": topics,
+                                                                "title": "决议"})
+        assert counted.get_json() == {"count": 4}, topics
+    saved = post(staff, "/admin/news/new", RESOLUTION)
+    assert "当前可送达 4 人" in visible(page(staff.get(saved.location)))
+    newsletter = staff.get("/admin/news/count", query_string={"kind": "newsletter", "topics": ["policy"]})
+    assert newsletter.get_json() == {"count": 0}  # nobody subscribes to 政策资讯
+
+
+def test_a_sent_item_is_withdrawn_from_members_list_and_corrected_by_a_new_one(staff, db, client, config,
+                                                                                redis_client):
+    _bound_members(db, 2)
+    reader = Member(client, config, "o_bound0")
+    wrong = dict(RESOLUTION, title="关于调整2027年度会费标准的决议（修订）", body="普通会员会费 1000 元。")
+    saved = post(staff, "/admin/news/new", wrong)
+    post(staff, f"{saved.location}/send")
+    shown = page(staff.get(saved.location))
+    assert "data-sent-actions" in shown and "发更正" in shown and "/withdraw" in shown
+    assert wrong["title"] in reader.says("会讯")
+
+    sending = visible(page(post(staff, f"{saved.location}/withdraw", follow_redirects=True)))
+    assert "还在发送中" in sending and wrong["title"] in reader.says("会讯")  # queued pushes would still go
+    item_no = unquote(saved.location.rsplit("/", 1)[1])
+    item = find_item(db, item_no)
+    rows = ledger.item_rows(item["id"], ["o_bound0", "o_bound1"])
+    ledger.claim(db, rows, "job", set())
+    ledger.settle(db, rows, "job", "sent", "customer_service", r=redis_client)
+
+    withdrawn = visible(page(post(staff, f"{saved.location}/withdraw", follow_redirects=True)))
+    assert "已撤回" in withdrawn and "已推送的消息收不回来" in withdrawn
+    assert wrong["title"] not in reader.says("会讯")
+    assert find_item(db, item_no)["status"] == "withdrawn"
+
+    form = page(staff.get("/admin/news/new", query_string={"correct": item_no}))
+    assert 'value="更正：关于调整2027年度会费标准的决议（修订）"' in form and "普通会员会费 1000 元。" in form
+    assert re.search(r'value="resolution"\s+checked', form)
