@@ -258,3 +258,23 @@ def test_a_change_of_unit_said_while_an_invoice_is_asked_for_changes_the_record_
     reply = visitor.says("还有 我的单位换了 现在在河南师范大学")
     assert "开票申请" in reply and "抬头：河南师范大学" not in reply
     assert find_member_by_openid(db, "o_visitor")["work_unit"] == "河南师范大学"
+
+
+# --- what an event's notice does not say ---------------------------------------------------------------------------------
+
+def test_the_programme_of_an_event_whose_notice_gives_none_is_said_not_given_with_the_secretariat(visitor, courses):
+    reply = visitor.says("专利检索实务培训有什么议程")
+    assert "没有写" in reply and PHONE in reply and "新乡" in reply
+
+
+def test_the_programme_of_an_event_whose_notice_describes_it_is_that_description(visitor, db):
+    from datetime import date, timedelta
+
+    from storage import events as event_store
+
+    start = (date.today() + timedelta(days=15)).isoformat()
+    event_store.save_events(db, [({"society": "示范科技学会", "title": "黄河湿地生态论坛", "type": "学术会议",
+                                   "starts_on": start, "ends_on": start, "place": "焦作", "capacity": 50, "fee": "免费",
+                                   "description": "上午主题报告，下午分组讨论"}, "test")], [], actor="test")
+    reply = visitor.says("黄河湿地生态论坛有啥议程")
+    assert "上午主题报告" in reply and "没有写" not in reply

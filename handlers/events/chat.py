@@ -246,7 +246,8 @@ def _unlisted_detail(ctx, ahead):
     chat, text = guide.settings()["chat"], ctx.text
     if guide.topic_in(text):  # "有没有和人工智能相关的活动": events asked for by their subject, no detail
         return None
-    if not any(mark in text for mark in chat["detail_question_marks"]) or any(word in text for word in chat["detail_not_words"]) or any(
+    programme = guide.mentions(text, "programme_words")  # "年会有啥议程": the notice's description, if it has one
+    if not (programme or any(mark in text for mark in chat["detail_question_marks"])) or any(word in text for word in chat["detail_not_words"]) or any(
             guide.mentions(text, key) for key in ("when_where_words", "money_words", "lodging_words", "signup_words",
                                                   "mine_words", "cancel_words")):
         return None
@@ -258,6 +259,8 @@ def _unlisted_detail(ctx, ahead):
     if named is None:
         return None
     event = named[0]
+    if programme and event.get("description"):
+        return _detail(ctx, event["id"])
     said = ctx.reply("events.detail_not_given", title=event["title"], **content.society()["secretariat"])
     return said.with_note(_detail(ctx, event["id"]).text)
 
