@@ -151,12 +151,17 @@ def subjects_of(db: sqlite_utils.Database, subject: str, ids) -> dict[int, dict]
 
 # --- members and applications, as the console lists them ---------------------------
 
+WECHAT_FILTERS = ("bound", "unbound")
+
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
-                status: str | None = None, unit_id: int | None = None, offset: int = 0,
+                status: str | None = None, unit_id: int | None = None, wechat: str | None = None, offset: int = 0,
                 limit: int | None = 50) -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
-    and the count (limit None: all of them). The text is looked for as the command line's search does it."""
+    and the count (limit None: all of them). The text is looked for as the command line's search does it.
+    `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them)."""
     where, params = member_filters(category, status, unit_id)
+    if wechat in WECHAT_FILTERS:
+        where.append(f"openid is {'not ' if wechat == 'bound' else ''}null")
     if text:
         condition, values = member_search(text)
         where, params = [condition, *where], [*values, *params]

@@ -11,6 +11,7 @@ from storage.news import find_item
 from storage.sqlite import transaction
 from tests.member import Member
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_console_walk11 import exported_rows
 from tests.test_news_console import RESOLUTION, visible
 
 
@@ -63,3 +64,16 @@ def test_a_sent_item_is_withdrawn_from_members_list_and_corrected_by_a_new_one(s
     form = page(staff.get("/admin/news/new", query_string={"correct": item_no}))
     assert 'value="更正：关于调整2027年度会费标准的决议（修订）"' in form and "普通会员会费 1000 元。" in form
     assert re.search(r'value="resolution"\s+checked', form)
+
+
+def test_who_the_unbound_are_is_a_list_linked_from_the_item_and_the_dues_page_and_exported(staff, db):
+    """"9 人没有绑定微信" and "未绑定微信 10 人" named nobody: the secretary could not ring or post to them."""
+    _bound_members(db, 2)
+    saved = post(staff, "/admin/news/new", RESOLUTION)
+    shown = page(staff.get(saved.location))
+    link = re.search(r'<a href="([^"]+)" data-unbound>', shown).group(1).replace("&amp;", "&")
+    assert re.search(r'<a href="([^"]+)" data-unbound>', page(staff.get("/admin/dues/")))
+    listed = page(staff.get(link))
+    assert "没绑定" in listed and "会员0" not in listed and "会员1" not in listed
+    rows = exported_rows(staff, status="active", wechat="unbound")
+    assert [row[1] for row in rows[1:]] == ["没绑定"], rows

@@ -57,6 +57,7 @@ def _filters() -> dict:
         "category": category if category in store.INDIVIDUAL_CATEGORIES else None,
         "status": status if status in STATUS_CHOICES else None,
         "unit_id": unit_scope() or (unit["id"] if unit else None),
+        "wechat": args.get("wechat") if args.get("wechat") in admin_store.WECHAT_FILTERS else None,
     }
 
 
@@ -81,6 +82,7 @@ def index():
         "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES],
         "status": [(s, membership.label("statuses", s)) for s in STATUS_CHOICES],
         "unit": unit_options(),
+        "wechat": [(code, t(f"members.wechat_filter.{code}")) for code in admin_store.WECHAT_FILTERS],
     }
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
                   headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,

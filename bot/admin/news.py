@@ -223,8 +223,10 @@ def _item_or_404(item_no: str) -> dict:
 def show(item_no: str):
     item = _item_or_404(item_no)
     reply = newsletters.detail(item)
+    counts = reach(db(), item)
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
-                  recipients=len(recipients(db(), item)), reach=_reach_text(item), progress=_progress(item),
+                  recipients=len(recipients(db(), item)), reach=_reach_text(item, counts), progress=_progress(item),
+                  unbound_url=counts["not_bound"] and _unbound_url(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
                   failed=delivery.recipients_in(db(), item["id"], FAILED), due=clock.has_come(item["publish_at"]),
                   changeable=_changeable(item))
@@ -244,15 +246,22 @@ def _held_text(held: dict) -> str:
              who=t("news.reach_joiner").join(who), at=at, when=t("news.held_busy_when", at=at) if at else "")
 
 
-def _reach_text(item: dict) -> str:
-    """Who can receive the item and, of the members it is meant for, who cannot and why."""
-    counts = reach(db(), item)
+def _reach_text(item: dict, counts: dict) -> str:
+    """Who can receive the item and, of the members it is meant for, who cannot and why (counts: reach)."""
     who = t("news.reach_who_resolution" if item["kind"] == "resolution" else "news.reach_who")
     reasons = [t(f"news.reach_{why}", count=counts[why])
                for why in ("not_bound", "unfollowed", "not_subscribed") if counts[why]]
     left = counts["members"] - counts["reachable"]
     text = t("news.reach", count=counts["reachable"], who=who, members=counts["members"])
     return text + (t("news.reach_left", left=left, reasons=t("news.reach_joiner").join(reasons)) if left else "")
+
+
+def _unbound_url(item: dict) -> str:
+    """The member list of those on the roll with no WeChat bound, to ring or post to: of the item's category
+    when it names one (its other filters, a discipline or a unit, the list does not narrow)."""
+    categories = (item["audience"] or {}).get("category", [])
+    return url_for("admin.members.index", status="active", wechat="unbound",
+                   **({"category": categories[0]} if len(categories) == 1 else {}))
 
 
 @bp.post("/<item_no>/resend-uncertain")
