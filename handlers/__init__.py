@@ -6,7 +6,8 @@ imported on `import handlers` itself, so a capability's rules (handlers/fees/due
 can be imported by the CLI, the console, storage callers or another capability
 without pulling in every chat module (and the import cycles that would bring).
 To add a capability, add its package and its line here; a capability with a
-periodic job adds the module declaring it to `register_periodic_jobs()` too.
+periodic job adds the module declaring it to `register_periodic_jobs()` too, one whose notices
+can go stale (bot.delivery.goes_stale) to `register_notice_kinds()`.
 """
 
 
@@ -26,6 +27,13 @@ def register() -> None:
     import handlers.news.subscriptions     # noqa: F401  订阅 / 退订 / 我的订阅
     import handlers.tickets.chat           # noqa: F401  我的诉求
     import handlers.tickets.feedback       # noqa: F401  意见建议: a suggestion or complaint becomes a numbered ticket
+    register_notice_kinds()
+
+
+def register_notice_kinds() -> None:
+    """Declare how each notice that can go stale reads when it goes out late (bot.delivery.goes_stale):
+    whatever sends a kept or failed notice (the app, `notices retry`, the reminders) calls it first."""
+    import handlers.fees.reminder_notices  # noqa: F401  dues: a reminder not sent to one who paid since
 
 
 def register_periodic_jobs() -> None:
@@ -33,6 +41,6 @@ def register_periodic_jobs() -> None:
     import bot.backups                     # noqa: F401  nightly_backup
     import handlers.awards.calls           # noqa: F401  award_deadlines
     import handlers.events.guide           # noqa: F401  event_reminders
-    import handlers.fees.reminders         # noqa: F401  dues_reminders
+    import handlers.fees.reminders         # noqa: F401  dues_reminders (which imports its notices' kind)
     import handlers.jobs.alerts            # noqa: F401  job_alerts, expire_postings
     import handlers.province.sending       # noqa: F401  province_previews

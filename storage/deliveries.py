@@ -9,6 +9,9 @@ A row moves through these statuses (bot/delivery/__init__.py says why):
                  │  └────────┘ (WeChat refused this channel: try the next)
                  └──▶ inbox | unreachable | failed
 
+A notice kept (`inbox`) or `failed` is queued again when the member writes or someone retries it;
+one no longer due by then (a dues reminder to a member who has paid since) is `withdrawn` instead.
+
 `sending` lasts only while the HTTP request is out (marked after the access token
 and the rate-limit turn, back to `claimed` after an attempt WeChat refused); an
 `uncertain` row counts as unread in the member's inbox (IN_INBOX) until read.
@@ -282,19 +285,25 @@ def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
         "order by n.updated_at desc, n.id desc limit ?", [limit])]
 
 
-def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None,
-                           text: str | None = None) -> list[dict]:
-    """Put every failed notice (or the one of `key`, with its `text` now if given) back in the queue;
-    returns them (key, openid, kind, text) to be sent, with the failure they had (errcode, errmsg) for
-    notices_not_requeued."""
+def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
+    """Put every failed notice (or the one of `key`) back in the queue; returns them (key, openid, kind,
+    text) to be sent, with the failure they had (errcode, errmsg) for notices_not_requeued."""
     failed = "status = 'failed' and (? is null or key = ?)"
     with transaction(db):
-        db.execute(f"update notices set text = coalesce(?, text) where {failed}", [text, key, key])
         notices = [dict(row) for row in db.query(
             f"select key, openid, kind, text, errcode, errmsg from notices where {failed}", [key, key])]
         db.execute(f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, "
                    f"updated_at = ? where {failed}", [now_iso(), key, key])
     return notices
+
+
+def restate_notice(db: sqlite_utils.Database, key: str, text: str | None) -> None:
+    """A queued notice read again before it is sent: what it says now, or withdrawn (`text` None: no
+    longer due, as a dues reminder to a member who has paid since)."""
+    change = "status = 'withdrawn'" if text is None else "text = ?"
+    with transaction(db):
+        db.execute(f"update notices set {change}, updated_at = ? where key = ? and status = 'queued'",
+                   [*([] if text is None else [text]), now_iso(), key])
 
 
 def notices_not_requeued(db: sqlite_utils.Database, notices: list[dict]) -> None:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from bot.platform.accounts import make_client
 from storage import deliveries as ledger
 from storage import state
 from storage.database import now_iso
-from storage.members import find_member_by_openid, insert_member
+from storage.members import find_member_by_openid, insert_member, update_member
 from storage.sqlite import transaction
 from tests.member import Member
 from tests import redis_state
@@ -413,6 +414,62 @@ def test_notice_failing_on_every_channel_is_listed_failed_and_goes_when_the_memb
     [message] = fake_wechat.sent_to(openid)
     assert message["text"]["content"] == "您的诉求有了答复"
     assert delivery.failed_notices(db) == []
+
+
+def _failed_dues_reminder(fake_wechat, config, db, r, monkeypatch, days_ago: int = 0) -> tuple[str, int]:
+    """A member whose dues run out in 20 days; the reminder queued for them `days_ago` failed on every channel."""
+    from handlers.fees import reminders
+
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, member_id)] = add_members(db, openids("D", 1))
+    today = date.today()
+    with transaction(db):
+        update_member(db, member_id, {"paid_through": (today + timedelta(days=20)).isoformat()}, actor="test")
+    member_wrote(fake_wechat, r, config, [openid])
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    assert reminders.queue_reminders(db, r, today - timedelta(days=days_ago))["queued"] == 1
+    run_jobs(config)
+    assert [n["kind"] for n in delivery.failed_notices(db)] == ["dues"]
+    fake_wechat.mend()
+    return openid, member_id
+
+
+def _sent_again(how: str, fake_wechat, config, db, r, client, env, openid: str) -> list[str]:
+    """The failed notice sent again `how`: the member writes, the dashboard's 全部重试, `notices retry`."""
+    if how == "writes":
+        fake_wechat.record_user_message(openid)
+        Member(client, config, openid).says("你好")
+    elif how == "dashboard":
+        delivery.retry_failed_notices(db, r)
+    else:
+        from tests.cli import command
+
+        command("notices")[0](env, "retry")
+    run_jobs(config)
+    return [m.get("text", {}).get("content", "") for m in fake_wechat.sent_to(openid)]
+
+
+@pytest.mark.parametrize("how", ["writes", "dashboard", "cli"])
+def test_a_failed_dues_reminder_is_not_sent_to_a_member_who_has_paid_since(fake_wechat, config, db, redis_client,
+                                                                          client, env, monkeypatch, how):
+    """Since 86434ff a failed reminder went out when the member next wrote, however old, and 全部重试 resent it
+    with its stored text: a member who had paid since was told to pay."""
+    openid, member_id = _failed_dues_reminder(fake_wechat, config, db, redis_client, monkeypatch)
+    with transaction(db):
+        update_member(db, member_id, {"paid_through": f"{date.today().year + 2}-12-31"}, actor="test")
+    sent = _sent_again(how, fake_wechat, config, db, redis_client, client, env, openid)
+    assert not [text for text in sent if "到期" in text]
+    assert delivery.failed_notices(db) == []  # nothing left for the secretariat to retry
+
+
+@pytest.mark.parametrize("how", ["writes", "dashboard"])
+def test_a_failed_dues_reminder_sent_days_later_says_the_days_left_then(fake_wechat, config, db, redis_client,
+                                                                       client, env, monkeypatch, how):
+    openid, _ = _failed_dues_reminder(fake_wechat, config, db, redis_client, monkeypatch, days_ago=3)
+    sent = _sent_again(how, fake_wechat, config, db, redis_client, client, env, openid)
+    [reminder] = [text for text in sent if "到期" in text]
+    assert "还有 20 天" in reminder
 
 
 def test_notice_to_an_unfollowed_member_is_not_sent(fake_wechat, config, db, redis_client):

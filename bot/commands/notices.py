@@ -44,5 +44,8 @@ def failed():
 @json_option
 def retry():
     """把没有送达的通知全部重新排队发送（每条最多送达一次）。"""
+    import handlers
+
+    handlers.register_notice_kinds()
     count = delivery.retry_failed_notices(open_store(), connect_redis(load_settings()))
     return {"queued": count}, lambda d: click.echo(_text("retried", count=d["queued"]))

@@ -88,6 +88,7 @@ import logging
 import re
 import sqlite3
 import uuid
+from datetime import date
 
 import redis
 
@@ -137,11 +138,10 @@ def notices_told(db, prefix: str) -> list[dict]:
     return told
 
 
-def retry_failed_notices(db, r: redis.Redis, key: str | None = None, text: str | None = None) -> int:
+def retry_failed_notices(db, r: redis.Redis, key: str | None = None, today: date | None = None) -> int:
     """Queue every failed notice (or the one of `key`, if it failed) again, each under its own key (sent
-    at most once); returns how many. `text`: what the notice of `key` says now, sent and kept instead of
-    what it said when it failed (a dues reminder's days to go are today's)."""
-    notices = ledger.requeue_failed_notices(db, key, text)
+    at most once), as it reads `today` (_as_now); returns how many."""
+    notices = _as_now(db, ledger.requeue_failed_notices(db, key), today or date.today())
     for done, notice in enumerate(notices):
         try:
             enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
@@ -150,6 +150,34 @@ def retry_failed_notices(db, r: redis.Redis, key: str | None = None, text: str |
             ledger.notices_not_requeued(db, notices[done:])
             raise
     return len(notices)
+
+
+# A kind of notice that can go stale -> (db, key, day) -> its text as it reads that day, None once it is no
+# longer due. A kept or failed notice goes out late (the member's next message, a retry): it is read again
+# first. Declared with @goes_stale by the modules handlers.register_notice_kinds() imports.
+GOES_STALE: dict = {}
+
+
+def goes_stale(kind: str):
+    """Declare how a notice of `kind` reads when it goes out late (GOES_STALE)."""
+    def declare(read_again):
+        GOES_STALE[kind] = read_again
+        return read_again
+    return declare
+
+
+def _as_now(db, notices: list[dict], today: date) -> list[dict]:
+    """The notices kept or failed, as they are to be sent `today`: one of a kind that goes stale says
+    what it says today (kept so), or is withdrawn (not sent, no longer listed failed) if no longer due."""
+    current = []
+    for notice in notices:
+        read_again = GOES_STALE.get(notice["kind"])
+        text = read_again(db, notice["key"], today) if read_again else notice["text"]
+        if text != notice["text"]:
+            ledger.restate_notice(db, notice["key"], text)
+        if text is not None:
+            current.append(dict(notice, text=text))
+    return current
 
 
 def enqueue_broadcast(db, r: redis.Redis, item_id: int, recipients, progress=None) -> int:
@@ -289,7 +317,7 @@ def announce_inbox(db, r: redis.Redis, config, message: Inbound, reply: Reply, t
     if window_opened_by(message, config) is None or state.inbox_seen_empty(turn):
         return reply
     try:
-        notices = ledger.notices_waiting(db, message.openid)
+        notices = _as_now(db, ledger.notices_waiting(db, message.openid), date.today())
         for notice in notices:
             enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"],
                     notice["kind"], at_front=True, urgent=True)

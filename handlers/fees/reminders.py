@@ -7,7 +7,7 @@ paid or have not paid for a year or more). Each is claimed in `reminders_sent` p
 (member, kind, paid-through date) before it is queued, so reruns, overlapping
 runs (the workers' schedule, `python -m bot remind` and the console's button) and later
 days never send it twice; one whose notice failed (WeChat out of reach) is sent again by the
-next run, under the same notice key and with that day's text, not counted as sent. It runs every day as the periodic job `dues_reminders`
+next run, under the same notice key and with that day's text (reminder_notices.as_now), not counted as sent. It runs every day as the periodic job `dues_reminders`
 (content/schedule.toml).
 """
 from __future__ import annotations
@@ -16,9 +16,10 @@ from datetime import date
 
 import redis
 
-from bot import content, delivery
+from bot import delivery
 from bot.periodic import JobRun, periodic
 from handlers.fees import dues
+from handlers.fees.reminder_notices import key_of, text_of
 from storage.fees import claim_reminder, list_dues_payers, release_reminder
 
 COUNTS = ("queued", "skipped_no_openid", "skipped_unreachable", "already_sent")
@@ -49,22 +50,13 @@ def _remind(db, r: redis.Redis, payer: dict, kind: str, period: str, today: date
         return "skipped_no_openid"
     if not payer["reachable"]:
         return "skipped_unreachable"
-    text = _reminder_text(payer, kind, today)
-    key = f"dues:{payer['kind']}:{payer['id']}:{kind}:{period}"  # the notice of this slot, found again by it
+    key = key_of(payer, kind, period)
     if not claim_reminder(db, payer, kind, period):  # queued before: once more only if it never arrived
-        return "queued" if delivery.retry_failed_notices(db, r, key, text) else "already_sent"
+        return "queued" if delivery.retry_failed_notices(db, r, key, today) else "already_sent"
     try:
-        delivery.notify(r, payer["openid"], text, kind="dues", key=key)
+        delivery.notify(r, payer["openid"], text_of(payer, kind, today), kind="dues", key=key)
     except redis.RedisError:
         release_reminder(db, payer, kind, period)  # not queued: let the next run try again
         raise
     return "queued"
 
-
-def _reminder_text(payer: dict, kind: str, today: date) -> str:
-    return content.text(
-        f"fees.reminder.{kind}", name=payer["name"], category=dues.category_name(payer["category"]),
-        paid_through=payer["paid_through"], days=dues.days_to_expiry(payer["paid_through"], today),
-        amount=dues.format_amount(dues.yearly_fee(payer["category"])),
-        year=dues.dues_year(payer["paid_through"], today),
-    )
