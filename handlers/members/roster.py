@@ -588,6 +588,11 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             plan.checks.extend(_repeated_differs(sheet, row, fields, repeated, cleaned[repeated]))
             _carry_remarks(plan, repeated, fields.get("remarks"))
             continue
+        if owner := _owner_of_mobile(db, fields, repeated):  # the earlier row took this member's mobile
+            plan.checks.extend(Problem(p.facts["row"], p.column, p.value, "mobile_of_later_row",
+                                       {"row": row, "member_no": owner["member_no"], "name": owner["name"]})
+                               for p in repeated if p.reason == "shared_mobile")
+            repeated = [p for p in repeated if p.reason != "shared_mobile"]
         plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
         plan.replaced.update({row: {"mobile": [n.facts["old"], n.facts["mobile"]]} for n in notices
                               if n.reason == "mobile_changed_taken" and n.facts["old"]})
@@ -1500,6 +1505,17 @@ def _namesake_in_file(sheet: Sheet, row: int, fields: dict,
         return []
     return [Problem(row, sheet.columns["mobile"], fields["mobile"], "namesake_same_unit",
                     {"first": first[0], "name": fields["name"]})]
+
+
+def _owner_of_mobile(db: sqlite_utils.Database, fields: dict, problems: list[Problem]) -> dict | None:
+    """The member the database gives the row's mobile to, when an earlier row of the file gave it to someone
+    else (shared_mobile) and this row is that member (the name, and the number when written): the earlier
+    row is the one in the wrong, and this one is imported."""
+    if not any(p.reason == "shared_mobile" for p in problems):
+        return None
+    return next((member for member in find_members_by_mobile(db, fields["mobile"])
+                 if _squeeze(member["name"]) == _squeeze(fields.get("name", ""))
+                 and fields.get("member_no") in (None, "", member["member_no"])), None)
 
 
 def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[str, str], int],
