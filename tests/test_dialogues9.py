@@ -278,3 +278,12 @@ def test_the_programme_of_an_event_whose_notice_describes_it_is_that_description
                                    "description": "上午主题报告，下午分组讨论"}, "test")], [], actor="test")
     reply = visitor.says("黄河湿地生态论坛有啥议程")
     assert "上午主题报告" in reply and "没有写" not in reply
+
+
+def test_asking_for_every_event_of_a_list_signs_up_for_the_first_and_says_how_to_go_on(visitor, courses):
+    visitor.says("最近有什么培训")
+    reply = visitor.says("都报")
+    assert "一次报一个" in reply and "标准化写作网络课" in reply and "姓名和手机号" in reply
+    visitor.says("宋建华 13837300416")
+    assert "报名成功" in visitor.says("确认")
+    assert "专利检索实务培训" in visitor.says("报第2个")

@@ -354,6 +354,9 @@ def browse(ctx):
     listing = SIGNUP_LISTING if ctx.flow_data.get("for_signup") else LISTING
     if for_someone_else(ctx.text):  # "帮我同事也报一个，他叫张伟…": the colleague, not the member
         return _sign_up_other(ctx, ctx.flow_data.get("current") or ctx.flow_data.get("registered"))
+    if len(ctx.flow_data.get("shown") or []) > 1 and \
+            re.sub(r"[\s\W_]+", "", ctx.text) in guide.settings()["chat"]["all_signup_words"]:
+        return Reply(text=content.text("events.signup.one_at_a_time")).with_note(_offer_number(ctx, 1).text)  # "都要"
     named = paging.named_entry(ctx, ("events", "event_signup"))
     if named is not None:  # "周六那个怎么报名", "新乡那个多少钱": what is asked, of that one
         return _about_named(ctx, listing, *named)
