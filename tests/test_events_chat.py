@@ -353,3 +353,16 @@ def test_a_day_said_after_a_month_is_that_day_of_the_month(alice, db):
     alice.says(f"{day.month}月有什么活动")
     reply = alice.says(f"{day.day}号的呢")
     assert "乙论坛" in reply and "甲培训" not in reply
+
+
+def test_a_question_about_another_events_deadline_is_answered_not_a_registration(alice, db):
+    """After one event's detail, '年会 报名截止了没' asked to confirm a registration for 年会: a question about
+    a deadline is no sign-up. Its place and fee were answered already (guards)."""
+    add_event(db, "2026年学术年会", 20, place="开封")
+    add_event(db, "人工智能论坛", 10)
+    for question, answer in (("年会 报名截止了没", "报名截止："), ("年会在哪开", "开封"), ("年会多少钱", "费用")):
+        alice.says("最近有什么活动")
+        assert alice.says("人工智能论坛").startswith("《人工智能论坛》")
+        reply = alice.says(question)
+        assert "《2026年学术年会》" in reply and answer in reply and "请确认报名" not in reply, question
+    assert "请确认报名" in alice.says("年会 报名截止前帮我报上")

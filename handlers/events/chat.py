@@ -488,6 +488,8 @@ def _sign_up_by_name(ctx, plain: str):
 def sign_up(ctx):
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)
+    if guide.mentions(ctx.text, "deadline_words"):  # "年会 报名截止了没": its detail says, no registration
+        return show_events(ctx)
     fixing = fix_if_asked(ctx)
     if fixing is not None:  # "我报名时候手机号填错了": that registration's contact corrected
         return fixing
