@@ -80,6 +80,19 @@ def mobile_with_letters(text) -> bool:
         and len(re.findall(r"\d", value)) >= 7
 
 
+_LETTERED_MOBILE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])1[3-9A-Za-z][0-9A-Za-z]{9}(?![0-9A-Za-z])")
+
+
+def lettered_mobile_and_rest(text) -> tuple[str | None, str]:
+    """A mobile typed with a letter among its digits somewhere in a sentence ("周慧 1360772000l"), as typed,
+    or None; and the sentence without it."""
+    value = normalise(text)
+    for found in _LETTERED_MOBILE_IN_TEXT.finditer(value):
+        if mobile_with_letters(found.group()):
+            return found.group(), value[:found.start()] + " " + value[found.end():]
+    return None, value
+
+
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
                  "六": "6", "七": "7", "八": "8", "九": "9"}
 _SPOKEN_RUN = re.compile(f"[{''.join(_SPOKEN_DIGIT)}](?:[ -]?[{''.join(_SPOKEN_DIGIT)}]){{6,}}")  # "幺三八 三七九八 六五四三"

@@ -19,8 +19,8 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
-                            gender_in, looks_like_a_question, mobile_and_rest, mobile_in, mobile_with_letters,
-                            normalise, tries_value, unit_in)
+                            gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
+                            mobile_with_letters, normalise, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
@@ -195,6 +195,10 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
             ctx.goto("bind_mobile", name=named)
             return _check_mobile(ctx, mobile)
         return answer_binding(ctx)
+    lettered, rest_lettered = lettered_mobile_and_rest(ctx.text) if ctx.message.kind == "text" else (None, "")
+    if mobile is None and lettered and _said_name(rest_lettered):  # "周慧 1360772000l": the name kept, the mobile again
+        ctx.goto("bind_mobile", name=_said_name(rest_lettered))
+        return _ask("bind_mobile", "mobile_letters")
     name = _introduced(rest)
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
         ctx.goto("bind_mobile", name=name)
@@ -211,9 +215,14 @@ _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 def gives_who_they_are(ctx) -> bool:
     """A message of a mobile alone, or of a name and a mobile ("张伟 13607710003", as the binding prompt shows
     it), from a follower not bound yet: who they are, to bind (handlers/help.py)."""
-    if ctx.message.kind != "text" or mobile_in(ctx.text) is None:
+    if ctx.message.kind != "text":
         return False
-    rest = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", mobile_and_rest(ctx.text)[1].strip(" ,，;；、。:：")))
+    mobile, rest = mobile_and_rest(ctx.text)
+    if mobile is None:  # "周慧 1360772000l": a name and a mobile with a letter, told so at the binding
+        mobile, rest = lettered_mobile_and_rest(ctx.text)
+    if mobile is None:
+        return False
+    rest = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", rest.strip(" ,，;；、。:：")))
     return (_only_a_mobile(ctx.text) or _is_plain_name(rest)) and find_member_by_openid(ctx.db, ctx.openid) is None
 
 
@@ -464,7 +473,7 @@ def _answer_mobile(ctx) -> Reply:
     is asked again on its own (the name is kept; "返回上一步" changes it)."""
     mobile = mobile_in(ctx.text)
     if mobile is None:
-        return _ask("bind_mobile", "mobile")
+        return _ask("bind_mobile", "mobile_letters" if lettered_mobile_and_rest(ctx.text)[0] else "mobile")
     return _check_mobile(ctx, mobile)
 
 
