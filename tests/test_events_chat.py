@@ -366,3 +366,25 @@ def test_a_question_about_another_events_deadline_is_answered_not_a_registration
         reply = alice.says(question)
         assert "《2026年学术年会》" in reply and answer in reply and "请确认报名" not in reply, question
     assert "请确认报名" in alice.says("年会 报名截止前帮我报上")
+
+
+def test_a_day_named_without_a_month_is_this_months_if_still_ahead_else_next_months(alice, db):
+    """'5号有活动吗' was not read as a date (the whole list came back)."""
+    soon = TODAY + timedelta(days=2)
+    add_event(db, "甲培训", 2)
+    add_event(db, "乙论坛", 3)
+    reply = alice.says(f"{soon.day}号有活动吗")
+    assert reply.startswith(f"{soon.month}月{soon.day}日的活动") or "《甲培训》" in reply.split("\n")[0], reply
+    assert "甲培训" in reply and "乙论坛" not in reply
+    if TODAY.day > 1:  # the 1st of this month is past: next month's
+        first = (TODAY.replace(day=1) + timedelta(days=32)).replace(day=1)
+        add_event(db, "丙沙龙", (first - TODAY).days)
+        add_event(db, "丁讲座", (first - TODAY).days + 1)
+        reply = alice.says("1号有什么活动")
+        assert "丙沙龙" in reply and "丁讲座" not in reply and "甲培训" not in reply, reply
+
+
+@pytest.mark.parametrize("said", ["1号楼有活动吗", "5号线附近有活动吗", "3号厅有什么活动"])
+def test_a_number_with_hao_that_is_no_day_is_not_read_as_one(alice, db, said):
+    add_event(db, "甲培训", 2)
+    assert "日的活动" not in alice.says(said).split("\n")[0]

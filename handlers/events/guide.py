@@ -26,10 +26,12 @@ from storage import events as store
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月")
-# A day of a month: "3.5号", "3.5", "3/5", "3月5号", "三月五日" (a month, then its day)
+# A day of a month: "3.5号", "3.5", "3/5", "3月5号", "三月五日" (a month, then its day); or a day alone
+# ("5号有活动吗", "5号那天"), not a number ("1号楼", "5号线", "3号厅"): what follows it is a question's
 _DAY = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])[./](3[01]|[12]\d|0?[1-9])(?![\d.%万元块千天年个小分kK])(?:号|日)?"
                   r"|(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|"
-                  r"[一二三四五六七八九])[号日]")
+                  r"[一二三四五六七八九])[号日]"
+                  r"|(?<![\d.第])(3[01]|[12]\d|0?[1-9])[号日](?=$|[有的那当左前后之以呢吗么开举办是还，,?？\s])")
 _DAY_ALONE = re.compile(r"那?(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])[号日](?:的|呢|的呢|有吗|的活动呢)?")
 EVENT_NO = re.compile(r"HD\d{7}", re.IGNORECASE)
 
@@ -154,9 +156,21 @@ def _day_number(word: str) -> int:
 
 def day_named(text: str, today: date) -> date | None:
     """The day the text names ("3.5号有活动吗", "3月5日", "三月五号"), in the month of that name _month_span
-    reads (this month's, or the next of that name); None if it names none (or no such day: "2.30")."""
+    reads (this month's, or the next of that name); a day alone ("5号有活动吗") this month's if still ahead,
+    else next month's; None if it names none (or no such day: "2.30")."""
     found = _DAY.search(normalize(text or ""))
     if not found:
+        return None
+    if found.group(5):
+        day = int(found.group(5))
+        this_month = date(today.year, today.month, 1)
+        next_month = (this_month + timedelta(days=32)).replace(day=1)
+        for month in (this_month, next_month):
+            try:
+                if month.replace(day=day) >= today:
+                    return month.replace(day=day)
+            except ValueError:
+                continue
         return None
     month = _month_number(found.group(1) or found.group(3))
     try:
