@@ -287,3 +287,19 @@ def test_asking_for_every_event_of_a_list_signs_up_for_the_first_and_says_how_to
     visitor.says("宋建华 13837300416")
     assert "报名成功" in visitor.says("确认")
     assert "专利检索实务培训" in visitor.says("报第2个")
+
+
+def test_the_newest_issue_of_a_topic_named_under_another_topics_list_is_that_topics(visitor, bulletins, db):
+    from storage.news import save_item
+
+    save_item(db, {"item_no": "ZC1", "kind": "newsletter", "title": "科研项目经费新规解读", "topics": ["policy"],
+                   "audience": None, "summary": "摘要", "link": None, "body": "新规正文。",
+                   "publish_at": "2026-10-20T09:00:00+08:00", "source": None})
+    visitor.says("有什么政策资讯")
+    assert "第6期正文" in visitor.says("学科动态最新一期呢")
+
+
+def test_a_question_naming_another_call_in_fewer_words_is_answered_for_that_call(visitor, two_calls):
+    visitor.says("中原技术发明奖怎么申报")
+    reply = visitor.says("那黄河青年创新俺们小年轻能报不")
+    assert "38周岁以下" in reply and "个人或团队" not in reply

@@ -96,16 +96,32 @@ def _answer_about(ctx, award_id: int, field: str) -> Reply:
 def _other_call_named(ctx) -> dict | None:
     """The one open call the message names other than the call just opened, also in fewer words ("那省科技奖呢"
     for 河南省科学技术奖: what it names, its characters in order in the call's name); None otherwise."""
-    named = _CALL_NAMED.search(re.sub(r"[\s\W]+", "", ctx.text))
-    if named is None:
-        return None
+    plain = re.sub(r"[\s\W]+", "", ctx.text)
+    named = _CALL_NAMED.search(plain)
+    calls_open = list_awards(ctx.db, {"from": date.today().isoformat(), "kind": None}, 0, 100)
+    rows = [row for row in calls_open if row["id"] != ctx.flow_data.get("current")]
+    if named is None:  # "那青年托举俺们团队小年轻能报不": four or more characters in order in one other call's name only
+        return _named_in_order(plain, rows, [row for row in calls_open if row not in rows])
     said = named.group(1)
-    rows = [row for row in list_awards(ctx.db, {"from": date.today().isoformat(), "kind": None}, 0, 100)
-            if row["id"] != ctx.flow_data.get("current")]
     for start in range(len(said) - 2):  # "那省科技奖": the naming begins where the name does
         matching = [row for row in rows if _in_order(said[start:], row["name"])]
         if matching:
             return matching[0] if len(matching) == 1 else None
+    return None
+
+
+_IN_ORDER_CHARS = 4  # the fewest characters of a call's name, said in order, that name it without 奖/工程…
+
+
+def _named_in_order(plain: str, rows: list[dict], current: list[dict]) -> dict | None:
+    """The one call of `rows` whose name holds, in order, the longest run of the message's characters (at least
+    _IN_ORDER_CHARS) that the call talked about (`current`) does not; None when no run or several calls do."""
+    for size in range(min(len(plain), 12), _IN_ORDER_CHARS - 1, -1):
+        for start in range(len(plain) - size + 1):
+            said = plain[start:start + size]
+            matching = [row for row in rows if _in_order(said, row["name"])]
+            if matching and not any(_in_order(said, row["name"]) for row in current):
+                return matching[0] if len(matching) == 1 else None
     return None
 
 

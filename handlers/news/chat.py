@@ -91,7 +91,9 @@ def browse(ctx):
         return subscribe_to(ctx, [topic])  # "订阅这个" under a topic's list: that topic
     if said(ctx.text, "link", whole=False) and paging.chosen_number(ctx.text) is None:
         return _link(ctx)  # "有原文链接吗": the item opened, not a job search
-    return _issue_asked(ctx, ctx.flow_data["query"]) or paging.browse(ctx, LISTING)
+    named = [code for code in topics_in(ctx.text) if code in ITEM_TOPICS]  # "学科动态最新一期呢" under another's list
+    query = {**ctx.flow_data["query"], "kind": None, "topic": named[0]} if len(named) == 1 else ctx.flow_data["query"]
+    return _issue_asked(ctx, query) or paging.browse(ctx, LISTING)
 
 
 _PUBLICATION = re.compile(r"《([^》]{2,20})》")
