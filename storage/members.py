@@ -311,6 +311,14 @@ def list_units(db: sqlite_utils.Database) -> list[dict]:
     return list(db["units"].rows_where(order_by="id"))
 
 
+def search_units(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[dict]:
+    """Unit members whose number, name, contact or contact's phone contains the text."""
+    like = containing(text)
+    return list(db["units"].rows_where(
+        " or ".join(f"{column} like ? escape '\\'" for column in ("unit_no", "name", "contact_name", "contact_mobile")),
+        [like] * 4, order_by="id", limit=limit))
+
+
 def unit_numbers(db: sqlite_utils.Database) -> dict[int, str]:
     """unit id -> unit number, to show many members' units without a query each."""
     return {row["id"]: row["unit_no"] for row in db["units"].rows_where(select="id, unit_no")}

@@ -84,9 +84,10 @@ def index():
         "unit": unit_options(),
         "wechat": [(code, t(f"members.wechat_filter.{code}")) for code in admin_store.WECHAT_FILTERS],
     }
+    units = store.search_units(db(), request.args["q"].strip()) if request.args.get("q", "").strip() and not scope else []
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
                   headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,
-                  args=request.args, scope=scope, options=options, unit_dues=unit_dues)
+                  args=request.args, scope=scope, options=options, unit_dues=unit_dues, units=units)
 
 
 UNIT_PAYMENTS_SHOWN = 5
@@ -152,6 +153,9 @@ def export():
 @bp.get("/<member_no>")
 @allow(*EVERYONE)
 def show(member_no: str):
+    unit = unit_scope() is None and store.find_unit_by_no(db(), member_no.strip().upper())
+    if unit:  # a unit member's number: its page, for the secretariat (a unit contact sees its own on the list)
+        return _unit_page(unit)
     member = _member_or_refuse(member_no)
     full = sees_mobiles()  # a unit contact or a read-only user has no need of a member's full mobile: masked
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
@@ -167,6 +171,27 @@ def show(member_no: str):
         history = history and membership.without_id_numbers(history)
     return render("member.html", member=member, view=view, history=history, payments=payments,
                   fellow_cap=records.fellow_cap(db()))
+
+
+UNIT_FIELDS = ("unit_no", "name", "level", "status", "standing", "paid_through", "credit_code", "institution_type",
+               "contact_name", "contact_mobile", "invite_code", "joined_at", "remarks")
+
+
+def _unit_page(unit: dict):
+    """A unit member: who it is and whom to ring, its dues and payments (退款/作废 as a member's), the
+    individual members linked to it and its change log. A read-only user reads the contact's phone masked."""
+    full = sees_mobiles()
+    view = {key: unit.get(key) for key in UNIT_FIELDS}
+    view["standing"] = dues.dues_standing("unit", unit["paid_through"], date.today())
+    if not full:
+        view.update(contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,
+                    remarks=mask_personal(unit.get("remarks") or "") or None)
+    rows, _ = admin_store.member_page(db(), unit_id=unit["id"], limit=None)
+    history = [membership.history_view(row, full=full, db=db()) for row in store.history_of(db(), "unit", unit["id"])]
+    payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), unit["unit_no"]))]
+    return render("unit.html", unit=unit, view=view, members=membership.members_data(db(), rows),
+                  columns=LIST_COLUMNS, headers=[membership.label("fields", c) for c in LIST_COLUMNS],
+                  history=history, payments=payments)
 
 
 # --- changing one member ---------------------------------------------------------------
