@@ -276,13 +276,14 @@ def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
             f"where {waiting} returning key, openid, kind, text", [now_iso(), openid])]
 
 
-def failed_notices(db: sqlite_utils.Database, limit: int) -> list[dict]:
-    """Service notices that failed (approval, reply, reminder ...), newest first: the member's name and
-    number, the notice's kind and text, WeChat's answer (errcode, errmsg) and when."""
+def notices_in(db: sqlite_utils.Database, status: str, limit: int) -> list[dict]:
+    """Service notices (approval, reply, reminder ...) that ended `status` (failed, uncertain), newest first:
+    the member's name and number, the notice's kind and text, WeChat's answer or the error (errcode, errmsg)
+    and when."""
     return [dict(row) for row in db.query(
         "select n.key, n.openid, n.kind, n.text, n.errcode, n.errmsg, n.updated_at, m.name, m.member_no "
-        "from notices n left join members m on m.openid = n.openid where n.status = 'failed' "
-        "order by n.updated_at desc, n.id desc limit ?", [limit])]
+        "from notices n left join members m on m.openid = n.openid where n.status = ? "
+        "order by n.updated_at desc, n.id desc limit ?", [status, limit])]
 
 
 def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:

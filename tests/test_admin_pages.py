@@ -274,6 +274,23 @@ def test_notices_that_failed_are_named_with_why_and_can_be_sent_again(staff, db,
     assert [n["text"] for n in queued_notices(redis_client)] == ["您的入会申请已批准"]
 
 
+def test_notices_whose_send_broke_off_are_named_with_what_to_do(staff, db, redis_client):
+    """c68dbd7: a connection reset on a customer-service send leaves the notice uncertain (a resend could deliver
+    it twice), and nothing in the console named those members or said what to do with them."""
+    from storage import deliveries as ledger
+
+    insert_member(db, {"member_no": "HNKX202600004", "name": "黄忠", "category": "regular", "openid": "o_huang"},
+                  actor="test")
+    ledger.claim_notice(db, "k2", "o_huang", "ticket", "您的诉求有了答复", "w", set())
+    rows = ledger.notice_row("k2")
+    ledger.begin_sending(db, rows, "w", "customer_service")
+    ledger.settle(db, rows, "w", "uncertain", errmsg="ConnectionResetError: [Errno 104] Connection reset by peer",
+                  r=redis_client)
+    shown = page(staff.get("/admin/dashboard/"))
+    assert "不确定是否送到的通知（1 条）" in shown and "黄忠（HNKX202600004）" in shown and "诉求答复" in shown
+    assert "连接被中断" in shown and "不会自动重发" in shown and "电话" in shown
+
+
 def test_a_held_row_read_two_ways_says_what_ticking_it_books(staff, db):
     """Console walk 10, #12: 200 元 from a 普通会员 is two of their years or one 高级会员 year; it sat under
     可能重复, and ticking it booked two years without saying so."""

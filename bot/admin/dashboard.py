@@ -115,12 +115,15 @@ def index():
         names = texts("dashboard.delivery_status")
         charts["deliveries"] = bar_chart([(names.get(s, s), n) for s, n in outcomes.items()],
                                          t("dashboard.deliveries"))
+    kinds = texts("dashboard.notice_kinds")
     return render("dashboard.html", charts=charts, notes=notes, members=sum(by_category.values()),
                   units=units, pending=store.count_applications(db()),
                   open_tickets=tickets.get(OPEN, 0), dues=_dues(today), today=today,
                   doctor=doctor_panel.last_report(redis_client),
-                  failed_notices=[dict(row, why=delivery.failure_reason(row), what=texts("dashboard.notice_kinds").get(
-                      row["kind"], row["kind"])) for row in delivery.failed_notices(db())])
+                  failed_notices=[dict(row, why=delivery.failure_reason(row), what=kinds.get(row["kind"], row["kind"]))
+                                  for row in delivery.failed_notices(db())],
+                  uncertain_notices=[dict(row, what=kinds.get(row["kind"], row["kind"]))
+                                     for row in delivery.uncertain_notices(db())])
 
 
 @bp.post("/retry-notices")

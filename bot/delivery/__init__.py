@@ -24,6 +24,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
         uncertain_reason): the console's item page and `news status` say the same.
     failed_notices(db), retry_failed_notices(db, r), notices_told(db, key_prefix)
         Service notices that did not arrive (dashboard, `notices failed|retry`); whether a ticket's did.
+    uncertain_notices(db)
+        Service notices that may or may not have arrived (the dashboard says what to do about them).
     unread_inbox(db, openid) -> [{"item_id", ...}], mark_inbox_read(db, openid, item_ids)
     announce_inbox(db, r, config, message, reply, turn) -> reply
         The conversation engine's hook after each member message.
@@ -123,8 +125,14 @@ def notify(r: redis.Redis, openid: str, text: str, kind: str = "service", key: s
 
 
 def failed_notices(db, limit: int = 50) -> list[dict]:
-    """Service notices that failed, newest first (storage.deliveries.failed_notices)."""
-    return ledger.failed_notices(db, limit)
+    """Service notices that failed, newest first (storage.deliveries.notices_in)."""
+    return ledger.notices_in(db, ledger.FAILED, limit)
+
+
+def uncertain_notices(db, limit: int = 50) -> list[dict]:
+    """Service notices that went out and may or may not have arrived (never sent again by themselves: a
+    resend could deliver them twice), newest first, each with `why` (uncertain_reason)."""
+    return [dict(row, why=uncertain_reason(row)) for row in ledger.notices_in(db, UNCERTAIN, limit)]
 
 
 def notices_told(db, prefix: str) -> list[dict]:
