@@ -30,6 +30,7 @@ import sqlite_utils
 
 from storage import state
 from storage.database import all_rows, first_of, now_iso
+from storage.news import WITHDRAWN
 from storage.sqlite import transaction
 
 log = logging.getLogger(__name__)
@@ -201,17 +202,18 @@ def unreachable(db: sqlite_utils.Database, rows: Rows) -> set[str]:
 # What the member's inbox holds: items no channel took, and those whose push may not have arrived
 # (`uncertain`): seeing one there after a push that did arrive is harmless, missing it is not.
 IN_INBOX = "status in ('inbox', 'uncertain')"
+# Waiting unread in the member's inbox: not an item withdrawn since (a sent one taken out of 会讯, bot/admin/news.py)
+UNREAD = f"{IN_INBOX} and read_at is null and item_id not in (select id from newsletters where status = '{WITHDRAWN}')"
 
 
 def unread_inbox(db: sqlite_utils.Database, openid: str) -> list[dict]:
     """Items that waited in the member's inbox and were not read yet, newest first."""
-    return all_rows(db, f"select item_id, queued_at, updated_at from deliveries where openid = ? and {IN_INBOX} "
-                        "and read_at is null order by item_id desc", [openid])
+    return all_rows(db, f"select item_id, queued_at, updated_at from deliveries where openid = ? and {UNREAD} "
+                        "order by item_id desc", [openid])
 
 
 def count_unread_inbox(db: sqlite_utils.Database, openid: str) -> int:
-    return db.execute(f"select count(*) from deliveries where openid = ? and {IN_INBOX} and read_at is null",
-                      [openid]).fetchone()[0]
+    return db.execute(f"select count(*) from deliveries where openid = ? and {UNREAD}", [openid]).fetchone()[0]
 
 
 def mark_inbox_read(db: sqlite_utils.Database, openid: str, item_ids) -> None:

@@ -77,3 +77,21 @@ def test_who_the_unbound_are_is_a_list_linked_from_the_item_and_the_dues_page_an
     assert "没绑定" in listed and "会员0" not in listed and "会员1" not in listed
     rows = exported_rows(staff, status="active", wechat="unbound")
     assert [row[1] for row in rows[1:]] == ["没绑定"], rows
+
+
+def test_a_withdrawn_item_waiting_unread_in_a_member_s_inbox_is_not_announced_or_listed(staff, db, client, config,
+                                                                                      redis_client):
+    """Withdrawing a sent item left it in the inbox of a member it had not reached: '您有 1 条未读会讯' listed
+    its title on their next 会讯 and the 会讯 page showed it as unread."""
+    _bound_members(db, 1)
+    wrong = dict(RESOLUTION, title="关于调整2027年度会费标准的决议（修订）", body="普通会员会费 1000 元。")
+    saved = post(staff, "/admin/news/new", wrong)
+    post(staff, f"{saved.location}/send")
+    item = find_item(db, unquote(saved.location.rsplit("/", 1)[1]))
+    rows = ledger.item_rows(item["id"], ["o_bound0"])
+    ledger.claim(db, rows, "job", set())
+    ledger.settle(db, rows, "job", "inbox", r=redis_client)  # not reached: waits for the member's next message
+    post(staff, f"{saved.location}/withdraw")
+    assert find_item(db, item["item_no"])["status"] == "withdrawn"
+    assert ledger.count_unread_inbox(db, "o_bound0") == 0
+    assert wrong["title"] not in Member(client, config, "o_bound0").says("会讯")
