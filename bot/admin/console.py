@@ -132,6 +132,8 @@ def gate():
         return None
     if not may(g.admin_user["role"], view, request.method):
         abort(403)
+    if request.method == "GET" and "POST" in request.url_rule.methods and not may(g.admin_user["role"], view, "POST"):
+        abort(403)  # a form's own page (编辑, 撰写, 导入) for a user who may not send it: refused before the typing
     return None
 
 
