@@ -303,3 +303,10 @@ def test_a_question_naming_another_call_in_fewer_words_is_answered_for_that_call
     visitor.says("中原技术发明奖怎么申报")
     reply = visitor.says("那黄河青年创新俺们小年轻能报不")
     assert "38周岁以下" in reply and "个人或团队" not in reply
+
+
+def test_a_question_about_this_call_holding_words_of_another_calls_name_is_about_this_one(visitor, two_calls):
+    """'青年创新' is in order in 黄河青年创新奖's name, but '这个' is the call just opened (中原技术发明奖)."""
+    visitor.says("中原技术发明奖怎么申报")
+    reply = visitor.says("我是青年创新人才 这个能报不")
+    assert "个人或团队" in reply and "38周岁以下" not in reply

@@ -101,6 +101,8 @@ def _other_call_named(ctx) -> dict | None:
     calls_open = list_awards(ctx.db, {"from": date.today().isoformat(), "kind": None}, 0, 100)
     rows = [row for row in calls_open if row["id"] != ctx.flow_data.get("current")]
     if named is None:  # "那青年托举俺们团队小年轻能报不": four or more characters in order in one other call's name only
+        if len(plain) > _IN_ORDER_LOOKED_AT or any(word in plain for word in calls.settings()["this_call_words"]):
+            return None  # "我是青年创新人才 这个能报不": the call just opened; a long text: a run of 4 is no naming
         return _named_in_order(plain, rows, [row for row in calls_open if row not in rows])
     said = named.group(1)
     for start in range(len(said) - 2):  # "那省科技奖": the naming begins where the name does
@@ -111,6 +113,7 @@ def _other_call_named(ctx) -> dict | None:
 
 
 _IN_ORDER_CHARS = 4  # the fewest characters of a call's name, said in order, that name it without 奖/工程…
+_IN_ORDER_LOOKED_AT = 40  # the longest message read for it (each run of each length against each call's name)
 
 
 def _named_in_order(plain: str, rows: list[dict], current: list[dict]) -> dict | None:
