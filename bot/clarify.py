@@ -195,10 +195,13 @@ def _last_routed(ctx) -> dict:
     return earlier if isinstance(earlier, dict) else {}
 
 
-def said_before(ctx, within: float) -> str:
+def said_before(ctx, within: float, intent: str | None = None) -> str:
     """The member's message before this one (mobile numbers masked) when it came within `within` seconds, for a
-    step that needs what was said with it ("我是王建华，资深会员…" before a mobile alone); "" otherwise."""
+    step that needs what was said with it ("我是王建华，资深会员…" before a mobile alone); "" otherwise.
+    `intent`: only a message read as that intent ("周口附近有啥招聘" as `jobs` before "有新的通知我")."""
     earlier = _last_routed(ctx)
+    if intent is not None and earlier.get("intent") != intent:
+        return ""
     return earlier.get("text", "") if time.time() - earlier.get("at", 0) <= within else ""
 
 

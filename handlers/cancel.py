@@ -7,11 +7,15 @@ from bot.conversation import flow_title, is_one_of
 from bot.registry import FLOW_STEPS, handles
 from handlers.members import signup
 from handlers.events import chat as events
+from handlers.news import subscriptions
 from storage import state
 
 
 @handles("cancel", reads_only=True)
 def cancel(ctx):
+    if ctx.flow is None or FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
+        if (undone := subscriptions.undo_just_subscribed(ctx)) is not None:  # "算了" after "有新的通知我"
+            return undone
     if ctx.flow is None:
         if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel
             return ctx.reply("events.signup.again")

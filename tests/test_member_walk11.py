@@ -24,3 +24,36 @@ def test_name_and_a_mobile_with_a_letter_in_it_is_told_the_mobile_has_a_letter_a
     reply = member.says("周慧 1360772000l")
     assert "字母" in reply and "没有完全理解" not in reply, reply
     assert "绑定成功" in member.says("13607720001")
+
+
+# --- job alerts -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def jobs_in_zhoukou(db):
+    from tests import job_board
+    job_board.post(db, "植保技术员", employer="商水县农业局", city="周口")
+    job_board.post(db, "农艺师", employer="周口市农科所", city="周口")
+    job_board.post(db, "算法工程师", employer="郑州大学", city="郑州")
+    job_board.add_member(db, "o_walk11", 3)
+
+
+def test_asking_to_be_told_of_new_postings_after_a_city_search_watches_that_city(member, jobs_in_zhoukou, db):
+    from storage.jobs import alerts_of
+    assert "植保技术员" in member.says("周口附近有啥招聘")
+    reply = member.says("有新的招聘通知我")
+    assert "周口" in reply, reply
+    assert [a["keywords"] for a in alerts_of(db, "o_walk11")] == [["周口"]]
+
+
+@pytest.mark.parametrize("searched_first", [True, False])
+@pytest.mark.parametrize("taken_back", ["算了 不用通知了", "算了"])
+def test_changing_ones_mind_right_after_subscribing_to_job_alerts_cancels_them(member, jobs_in_zhoukou, db,
+                                                                              searched_first, taken_back):
+    from storage.jobs import alerts_of
+    from storage.news import topics_of
+    if searched_first:
+        member.says("周口附近有啥招聘")
+    assert "订阅" in member.says("有新的招聘通知我")
+    reply = member.says(taken_back)
+    assert "取消" in reply or "退订" in reply, reply
+    assert alerts_of(db, "o_walk11") == [] and "jobs" not in topics_of(db, "o_walk11")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from bot import content, offers, paging
+from bot import clarify, content, offers, paging
 from handlers.jobs import board as job_board
 from handlers.jobs.filters import names_province
 from handlers.jobs.text import alert_keywords
@@ -258,8 +258,17 @@ def answer_alert(ctx) -> Reply | None:
         return show_alerts(ctx)
     keywords = alert_keywords(ctx.text)
     if ctx.intent.name == "subscribe":
+        keywords = keywords or _searched_just_before(ctx)
         return _subscribe(ctx, keywords) if keywords else None
     return _unsubscribe(ctx, keywords)
+
+
+def _searched_just_before(ctx) -> list[str]:
+    """The words and city of the job search just before "有新的招聘通知我" ("周口附近有啥招聘": 周口), which
+    the alert then watches; [] after anything else (the whole `jobs` topic is subscribed)."""
+    searched = clarify.said_before(ctx, clarify.TOPIC_FOR_SECONDS, intent="jobs")
+    slots = analyse(searched).slots_for("jobs") if searched else {}
+    return list(dict.fromkeys([*slots.get("keywords", []), *filter(None, [slots.get("city")])]))
 
 
 def _asks_for_own(text: str) -> bool:

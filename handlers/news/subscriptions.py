@@ -14,12 +14,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot import content, delivery
+from bot import clarify, content, delivery
 from bot.conversation import says_yes
 from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import FLOW_STEPS, handles, step
-from bot.router import normalize
+from bot.router import Intent, analyse, normalize
 from bot.validation import only_acknowledges
 from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
@@ -178,6 +178,17 @@ def confirm_unsubscribe_all(ctx):
         ctx.end_flow()
         return _unsubscribe(ctx, topics_of(ctx.db, ctx.openid))
     return _unchanged(ctx)
+
+
+def undo_just_subscribed(ctx):
+    """"算了 不用通知了" right after a subscription ("有新的招聘通知我"): that subscription taken back, as
+    unsubscribing in the same words would; None when the message before was no subscription."""
+    earlier = clarify.said_before(ctx, clarify.CANCEL_AFTER_SECONDS, intent="subscribe")
+    if not earlier:
+        return None
+    ctx.answer_override = earlier
+    ctx.intent = Intent("unsubscribe", analyse(earlier).slots_for("unsubscribe"))
+    return unsubscribe_topics(ctx)
 
 
 def _unchanged(ctx):
