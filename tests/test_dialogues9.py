@@ -310,3 +310,10 @@ def test_a_question_about_this_call_holding_words_of_another_calls_name_is_about
     visitor.says("中原技术发明奖怎么申报")
     reply = visitor.says("我是青年创新人才 这个能报不")
     assert "个人或团队" in reply and "38周岁以下" not in reply
+
+
+def test_a_name_sent_alone_then_a_mobile_alone_bind_together(visitor, roster, db):
+    visitor.says("查会费")
+    visitor.says("高志强")
+    assert "绑定成功" in visitor.says("13598760002")
+    assert bound_name(db) == "高志强"

@@ -190,8 +190,9 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     if mobile and _said_name(rest):
         return answer_binding(ctx)
     if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: with the name said just before, else asked for
-        named = _introduced(clarify.said_before(ctx, _NAME_SAID_BEFORE_SECONDS), own=True)
-        if named:  # "我是王建华，资深会员，想问问…", then the mobile
+        before = clarify.said_before(ctx, _NAME_SAID_BEFORE_SECONDS)
+        named = _introduced(before, own=True) or _name_alone(before)
+        if named:  # "我是王建华，资深会员，想问问…" or "李小燕" alone, then the mobile
             ctx.goto("bind_mobile", name=named)
             return _check_mobile(ctx, mobile)
         return answer_binding(ctx)
@@ -267,6 +268,12 @@ def _introduced(text: str, own: bool = False) -> str | None:
     found = (_OWN_NAME_SAID if own else _NAME_SAID).search(plain)
     name = found.group(2) if found else ""
     return _without_title(name) if name and _is_plain_name(name) and tries_value("name", name) else None
+
+
+def _name_alone(text: str) -> str | None:
+    """"李小燕": a message that is a name and nothing else (a surname of [answer_shapes] first), or None."""
+    plain = normalise(text).strip(" 。.!！")
+    return plain if _is_plain_name(plain) and tries_value("name", plain) and _without_title(plain) == plain else None
 
 
 def _without_title(name: str) -> str | None:
