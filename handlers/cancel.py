@@ -13,8 +13,9 @@ from storage import state
 
 @handles("cancel", reads_only=True)
 def cancel(ctx):
-    if ctx.flow is None or FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
-        if (undone := subscriptions.undo_just_subscribed(ctx)) is not None:  # "算了" after "有新的通知我"
+    if (ctx.flow is None or FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses) and not events.wants_to_cancel(ctx):
+        # "算了" after "有新的通知我"; not "取消年会的报名", which names what it cancels
+        if (undone := subscriptions.undo_just_subscribed(ctx)) is not None:
             return undone
     if ctx.flow is None:
         if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel

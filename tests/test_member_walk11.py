@@ -57,3 +57,18 @@ def test_changing_ones_mind_right_after_subscribing_to_job_alerts_cancels_them(m
     reply = member.says(taken_back)
     assert "取消" in reply or "退订" in reply, reply
     assert alerts_of(db, "o_walk11") == [] and "jobs" not in topics_of(db, "o_walk11")
+
+
+def test_cancelling_a_registration_right_after_subscribing_cancels_the_registration_not_the_subscription(
+        member, db):
+    """c79ff89 took any 取消 within two minutes of a subscription for taking it back."""
+    from storage.news import topics_of
+    from tests.test_events_chat import add_event
+    add_member(db, "HNKX201900011", "郑雪梅", "13598760011", "2026-12-31", openid="o_walk11")
+    add_event(db, "专利检索实务培训", 20)
+    member.says("我要报名专利检索实务培训")
+    assert "报名成功" in member.says("确认")
+    assert "已为您订阅" in member.says("订阅学科动态")
+    reply = member.says("取消专利检索实务培训的报名")
+    assert "专利检索实务培训" in reply and "退订" not in reply, reply
+    assert "discipline" in topics_of(db, "o_walk11")
