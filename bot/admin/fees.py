@@ -55,7 +55,7 @@ def _collection(payers: list[dict], year: int, today: date) -> list[dict]:
 def _year_shown(today: date) -> int:
     """The year whose collection the page shows: ?year= (last year, this year or next), else this year."""
     year = request.args.get("year", "")
-    return int(year) if year.isdigit() and abs(int(year) - today.year) <= 1 else today.year
+    return int(year) if re.fullmatch(r"[0-9]{4}", year) and abs(int(year) - today.year) <= 1 else today.year
 
 
 @bp.get("/")

@@ -22,7 +22,9 @@ from bot.config import Config, load_config
 from bot.wechat_client import (
     DeliveryUncertain,
     OutsideServiceWindow,
+    TOKEN_ERRORS,
     SendWithdrawn,
+    TokenAnswerInvalid,
     UserUnfollowed,
     WeChatAPIClient,
     WeChatAPIError,
@@ -130,8 +132,12 @@ def refused(outcome: Outcome) -> bool:
 
 
 def failed(outcome: Outcome) -> bool:
-    """Any failure but an unknown outcome: WeChat refused the send or surely never carried it out."""
-    return outcome.status in (QUEUED, FAILED)
+    """Any failure but an unknown outcome: WeChat refused the send or surely never carried it out.
+
+    Not a failure of the account's access token: every channel shares it, so the next one would only
+    fail (and log) the same way; RQ's next try is what may succeed."""
+    token = isinstance(outcome.error, TokenAnswerInvalid) or getattr(outcome.error, "errcode", None) in TOKEN_ERRORS
+    return outcome.status in (QUEUED, FAILED) and not token
 
 
 def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None) -> Outcome | None:
