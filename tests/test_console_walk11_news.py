@@ -95,3 +95,29 @@ def test_a_withdrawn_item_waiting_unread_in_a_member_s_inbox_is_not_announced_or
     assert find_item(db, item["item_no"])["status"] == "withdrawn"
     assert ledger.count_unread_inbox(db, "o_bound0") == 0
     assert wrong["title"] not in Member(client, config, "o_bound0").says("会讯")
+
+
+def test_a_withdrawn_item_is_not_pushed_again_to_those_it_failed_or_is_unsure_of(staff, db, env, config,
+                                                                                 redis_client):
+    """A sent item withdrawn (cda009c) still offered 重试 and 重发 for the members it had failed to reach or was
+    unsure of, and they, like `news retry-failed` and `news resend-uncertain`, pushed the withdrawn item again."""
+    from tests.cli import command
+
+    _bound_members(db, 2)
+    saved = post(staff, "/admin/news/new", dict(RESOLUTION, title="会费标准（有误）", body="普通会员会费 1000 元。"))
+    post(staff, f"{saved.location}/send")
+    item = find_item(db, unquote(saved.location.rsplit("/", 1)[1]))
+    for openid, status in (("o_bound0", "failed"), ("o_bound1", "uncertain")):
+        rows = ledger.item_rows(item["id"], [openid])
+        ledger.claim(db, rows, "job", set())
+        ledger.settle(db, rows, "job", status, "customer_service", errcode=-1, errmsg="system error", r=redis_client)
+    post(staff, f"{saved.location}/withdraw")
+    shown = page(staff.get(saved.location))
+    assert "/retry-failed" not in shown and "/resend-uncertain" not in shown
+    for action in ("retry-failed", "resend-uncertain"):
+        refused = visible(page(post(staff, f"{saved.location}/{action}", follow_redirects=True)))
+        assert "已撤回，不能发送" in refused, action
+        said = command("news")[0](env, action, item["item_no"], ok=False).output
+        assert "已在网页后台撤回" in said, action
+    counts = ledger.delivery_counts(db, item["id"])["status"]
+    assert (counts.get("failed"), counts.get("uncertain"), counts.get("queued")) == (1, 1, None)

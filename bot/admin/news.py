@@ -267,17 +267,22 @@ def _unbound_url(item: dict) -> str:
 @bp.post("/<item_no>/resend-uncertain")
 def resend_uncertain(item_no: str):
     """Push the item again to those whose delivery is uncertain (the secretary accepts doubles)."""
-    item = _item_or_404(item_no)
-    queued = delivery.resend(db(), redis_client(), item["id"], UNCERTAIN)
-    say_done("news.resent_uncertain", count=queued)
-    return redirect(url_for(".show", item_no=item["item_no"]))
+    return _resend(item_no, UNCERTAIN, "news.resent_uncertain")
 
 
 @bp.post("/<item_no>/retry-failed")
 def retry_failed(item_no: str):
     """Try the item again for those it failed to reach (WeChat out of reach, a refusal since mended)."""
+    return _resend(item_no, FAILED, "news.retried_failed")
+
+
+def _resend(item_no: str, status: str, said: str):
+    """Push the item again to its recipients in `status`; not a withdrawn one, as it is not sent."""
     item = _item_or_404(item_no)
-    say_done("news.retried_failed", count=delivery.resend(db(), redis_client(), item["id"], FAILED))
+    if item["status"] == WITHDRAWN:
+        say_not_done(t("news.is_withdrawn", title=item["title"]))
+    else:
+        say_done(said, count=delivery.resend(db(), redis_client(), item["id"], status))
     return redirect(url_for(".show", item_no=item["item_no"]))
 
 

@@ -287,8 +287,11 @@ def retry_failed(item):
 
 
 def _resend(item: str, status: str, said: str):
-    """Push the item again to its recipients in `status`, as the console's buttons do (delivery.resend)."""
+    """Push the item again to its recipients in `status`, as the console's buttons do (delivery.resend); not a
+    withdrawn one, as it is not sent."""
     db, found = _store_and_item(item)
+    if found["status"] == WITHDRAWN:
+        raise click.ClickException(_text("is_withdrawn", **shown(found)))
     data = dict(_summary(found), queued=delivery.resend(db, connect_redis(load_settings()), found["id"], status))
     return data, lambda d: click.echo(_text(said, **d))
 
