@@ -72,3 +72,17 @@ def test_cancelling_a_registration_right_after_subscribing_cancels_the_registrat
     reply = member.says("取消专利检索实务培训的报名")
     assert "专利检索实务培训" in reply and "退订" not in reply, reply
     assert "discipline" in topics_of(db, "o_walk11")
+
+
+# --- profile changes ------------------------------------------------------------------------------------
+
+def test_a_new_employer_said_with_a_new_mobile_in_one_message_is_kept_while_the_mobile_is_asked(member, db):
+    add_member(db, "HNKX201600001", "马丽", "13607720002", f"{TODAY.year}-12-31", openid="o_walk11")
+    reply = member.says("我从洛阳调到郑州了，手机也换了，单位现在是郑州轻工业大学")
+    assert "郑州轻工业大学" in reply and "新的手机号" in reply, reply
+    card = member.says("13912345678")
+    assert "工作单位：郑州轻工业大学" in card and "139****5678" in card, card
+    both = Member(member.client, member.config, "o_walk11b")
+    add_member(db, "HNKX201600002", "马强", "13607720012", f"{TODAY.year}-12-31", openid="o_walk11b")
+    card = both.says("单位改成河南工业大学，手机换成13912340000")
+    assert "工作单位：河南工业大学" in card and "139****0000" in card, card

@@ -16,7 +16,7 @@ from handlers.fees.dues import how_to_pay_text, standing
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import with_page_link
-from bot.privacy import mask_mobile
+from bot.privacy import mask_mobile, mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
@@ -608,18 +608,43 @@ def update_wanted(text: str) -> str | None:
                 None)
 
 
+def _said_in_clauses(text: str) -> dict:
+    """Each change said with its new value in a clause of its own ("我调到郑州了，手机也换了，单位现在是郑州轻工
+    业大学": the unit; the mobile has none): {column: value}."""
+    fields, found = _texts()["words"]["fields"], {}
+    for clause in re.split(r"[，,。；;！!]", normalise(text)):
+        column = next((column for column, names in fields.items() if _mentions(clause, names)), None)
+        value = _said_with_request(column, clause) if column and column not in found else None
+        if value is not None:
+            found[column] = value
+    return found
+
+
 def _start_update(ctx, column: str) -> Reply:
     value = _said_with_request(column, ctx.text) if ctx.message.kind == "text" else None
     if value is not None:
         return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, value)
+    others = _said_in_clauses(ctx.text) if ctx.message.kind == "text" else {}
+    if column in others:  # "单位改成…，手机换成139…": every change made at once
+        return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, others.pop(column), others)
+    if others:  # the change said with its value kept while the one without is asked for
+        update_member(ctx.db, find_member_by_openid(ctx.db, ctx.openid)["id"], others, actor=f"openid:{ctx.openid}")
     ctx.start_flow(FLOW, f"update_{column}")
     letters = column == "mobile" and ctx.message.kind == "text" and mobile_with_letters(
         _CHANGED_TO.sub("", normalise(ctx.text), count=1))  # "手机号改成139abcd1234": why it was not taken
-    return _ask(f"update_{column}", "mobile_letters" if letters else None)
+    asked = _ask(f"update_{column}", "mobile_letters" if letters else None)
+    return Reply(text=_kept_text(others)).with_note(asked.text) if others else asked
 
 
-def _updated(ctx, member: dict, column: str, value) -> Reply:
-    member = update_member(ctx.db, member["id"], {column: value}, actor=f"openid:{ctx.openid}")
+def _kept_text(changes: dict) -> str:
+    """已记下工作单位：郑州轻工业大学 (mobiles masked)."""
+    names = content.replies()["cli_labels"]["fields"]
+    return content.text("profile.kept_changes", changes="；".join(
+        f"{names.get(column, column)}：{mask_personal(str(value))}" for column, value in changes.items()))
+
+
+def _updated(ctx, member: dict, column: str, value, others: dict | None = None) -> Reply:
+    member = update_member(ctx.db, member["id"], {**(others or {}), column: value}, actor=f"openid:{ctx.openid}")
     return ctx.reply("profile.updated").with_note(_card(ctx, member).text)
 
 
