@@ -86,3 +86,14 @@ def test_a_new_employer_said_with_a_new_mobile_in_one_message_is_kept_while_the_
     add_member(db, "HNKX201600002", "马强", "13607720012", f"{TODAY.year}-12-31", openid="o_walk11b")
     card = both.says("单位改成河南工业大学，手机换成13912340000")
     assert "工作单位：河南工业大学" in card and "139****0000" in card, card
+
+
+# --- the application form -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("later", ["明天再说", "明天再填吧", "那我过两天再弄"])
+def test_putting_the_application_off_to_another_day_pauses_it_and_says_how_to_come_back(member, later):
+    for answer in ("我想申请入会 我是研究生", "张明", "男", "1999", "郑州大学"):
+        member.says(answer)
+    reply = member.says(later)
+    assert "继续" in reply and "单位类型前的数字" not in reply, reply
+    assert "高等院校" in member.says("继续")
