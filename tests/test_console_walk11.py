@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from bot.admin import accounts
 from handlers.fees import dues
-from handlers.fees.payments import record_payment
+from handlers.fees.payments import record_payment, refund_payment
 from storage.fees import find_payer, payments_of
 from storage.sqlite import transaction
 from storage import tickets as ticket_store
@@ -55,6 +55,22 @@ def test_a_read_only_user_sees_and_exports_mobiles_masked_as_a_unit_contact_does
     assert "13903710012" in page(client.get(f"/admin/tickets/{ticket_no}"))
     assert "13903710031" in page(client.get(f"/admin/applications/{application['app_no']}"))
     assert "13903710012" in str(exported_rows(client))
+
+
+def test_a_read_only_user_reads_the_mobile_in_a_payment_s_note_masked(client, users, db, config):
+    """The payments card (bcfa4e2) showed a transfer's remark, kept as the payment's note, and a refund's reason
+    whole to a 理事长: '代黄蓉交会费 13903710012' where every other page masks it."""
+    accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
+    insert_member(db, {"member_no": "HNKX202600012", "name": "黄蓉", "category": "regular",
+                       "mobile": "13903710012"}, actor="test")
+    payer = find_payer(db, "HNKX202600012")
+    record_payment(db, payer, 200, 1, date.today(), "银行转账", "test", note="代黄蓉交会费 13903710012")
+    refunded = record_payment(db, payer, 200, 1, date.today(), "银行转账", "test")
+    refund_payment(db, refunded["receipt_no"], date.today().isoformat(), "test", "重复转账，已退回 13903710099")
+    assert log_in(client, "理事长").status_code == 302
+    shown = page(client.get("/admin/members/HNKX202600012")).split("缴费记录")[1]
+    assert "13903710012" not in shown and "13903710099" not in shown
+    assert "代黄蓉交会费 139****0012" in shown and "139****0099" in shown
 
 
 # --- #5: the year's collection rate -------------------------------------------------------------

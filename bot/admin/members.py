@@ -100,12 +100,17 @@ def _payment_view(p: dict) -> dict:
     return {"paid_at": p["paid_at"][:10], "amount": dues.format_amount(p["amount"]),
             "years": dues.years_text(p["years"]), "receipt_no": p["receipt_no"],
             "period": dues.period_text(p["period_from"], p["period_to"]) if p["period_from"] else "",
-            "method": p["method"] or "", "note": p["note"] or "",
+            "method": p["method"] or "", "note": _as_seen(p["note"] or ""),
             "source": t("members.payments.from_file", file=source.split(":", 1)[1]) if ":" in source
             else texts("members.payments.sources").get(source, source),
             "recorded_by": p["recorded_by"] or "", "refunded_at": p["refunded_at"],
-            "refunded_by": p["refunded_by"] or "", "refund_reason": p["refund_reason"] or "",
+            "refunded_by": p["refunded_by"] or "", "refund_reason": _as_seen(p["refund_reason"] or ""),
             "refundable": not p["refunded_at"] and source != "wechatpay"}
+
+
+def _as_seen(text: str) -> str:
+    """A payment's note or refund reason (a transfer's remark may give a mobile): masked for a read-only user."""
+    return text if sees_mobiles() else mask_personal(text)
 
 
 def _unit_dues(unit: dict) -> dict:
