@@ -249,6 +249,17 @@ def test_a_member_saying_they_paid_is_told_how_it_is_checked_not_shown_the_same_
     assert "登记到账" in reply and "截图" in reply and PHONE in reply
 
 
+def test_a_member_who_paid_asking_whether_it_arrived_is_answered_from_the_record(visitor, db):
+    from datetime import date
+
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX201900009", "name": "郑雪梅", "mobile": "13598760009", "category": "regular",
+                       "paid_through": f"{date.today().year - 1}-12-31", "openid": "o_visitor"}, actor="test")
+    reply = visitor.says("会费我已经交了，到账了吗")
+    assert f"{date.today().year} 年的会费还没有交" in reply
+
+
 def test_a_change_of_unit_said_while_an_invoice_is_asked_for_changes_the_record_not_the_invoice_title(visitor, db):
     from storage.members import find_member_by_openid, insert_member
 

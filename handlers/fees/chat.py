@@ -79,11 +79,11 @@ def fee_status(ctx):
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
     if text and _mentions(text, "history"):
         return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))
+    if text and _mentions(text, "paid_yet"):  # "我已经交了，到账了吗": the record answers, before the protest below
+        return _paid_yet(ctx, payer)
     if text and _mentions(text, "says_paid"):  # "啊？我记得交过了啊": how it is checked, not the same status again
         return ctx.reply("fees.says_paid", paid_through=dues.date_text(payer["paid_through"]),
                          **content.society()["secretariat"])
-    if text and _mentions(text, "paid_yet"):
-        return _paid_yet(ctx, payer)
     return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
 
 
