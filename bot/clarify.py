@@ -16,6 +16,8 @@ conversation goes on as before:
   "你们提供论文查重服务吗") gets the honest "这个我这里答不上来…请问秘书处" first, the closest two readings
   offered in one line after it (`not_known_here`); a question torn between two readings the bot has
   ("青少年科技大赛 报名截止了没") still gets the numbered one.
+- A message some handler answers the same whatever its reading (registered for an event `ANY_READING`…:
+  another member's contact asked for, "没问题 提交" with nothing to submit) gets that answer first.
 - Spam and ads get one short neutral line, thanks and "好的" a short polite one, a greeting alone
   (你好, 在吗: `unknown` by the label definitions) a greeting back; a real miss
   still gets the help menu (handlers/help.py).
@@ -36,7 +38,7 @@ from dataclasses import replace
 from bot import content
 from bot.messages import Reply
 from bot.privacy import mask_personal
-from bot.registry import FLOW_STEPS, step
+from bot.registry import EVENT_HANDLERS, FLOW_STEPS, step
 from bot.router import Intent, analyse, knows_none_of
 from bot.validation import asks_something
 from storage import misunderstood
@@ -44,6 +46,7 @@ from storage import misunderstood
 log = logging.getLogger(__name__)
 
 FLOW, STEP = "clarify", "choose"
+ANY_READING = "text:any_reading:"  # the events of answers outside a flow whatever the router reads, before it is asked
 NOT_OFFERED = frozenset({"unknown", "cancel"})  # never an option of the question
 CANCEL_AFTER_SECONDS = 120  # a 取消 this soon after a message says the bot got that message wrong
 TOPIC_FOR_SECONDS = 1800  # a follow-up this soon after the message that named its subject still means it
@@ -78,6 +81,9 @@ def intercept(ctx) -> Reply | None:
 def outside_a_flow(ctx) -> Reply | None:
     """What intercept answers itself outside a flow (see the module doc), or None; also for a message a list or
     the help menu let go of (handlers/help.py), which intercept has read and kept already."""
+    for key, answer in EVENT_HANDLERS.items():
+        if key.startswith(ANY_READING) and (said := answer(ctx)) is not None:
+            return said  # "我想要我们单位老刘的联系方式": refused, whichever readings the router weighs
     intent = ctx.intent
     if intent.name == "unknown":
         reason = intent.slots.get("reason")

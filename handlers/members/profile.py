@@ -85,9 +85,11 @@ def asks_about_someone_else(text: str) -> bool:
     return False
 
 
+@handles(events=(f"{clarify.ANY_READING}someone_elses_details",), reads_only=True)
 def refuse_someone_elses_details(ctx) -> Reply | None:
-    """The privacy refusal when a member asks for another person's details, whatever the route
-    (the human handler asks this first: "张伟的电话是多少" would otherwise open a ticket)."""
+    """The privacy refusal when a member asks for another person's details, whatever the route: outside a
+    flow before the router's doubt is asked about (bot/clarify.py), and the human handler asks this first
+    ("张伟的电话是多少" would otherwise open a ticket)."""
     if ctx.message.kind == "text" and asks_about_someone_else(ctx.text):
         return ctx.reply("profile.others_refused", **content.society()["secretariat"])
     return None

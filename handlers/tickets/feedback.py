@@ -6,7 +6,7 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 """
 import re
 
-from bot import content
+from bot import clarify, content
 from bot.conversation import answer_intent, answer_while_paused, asks_something_else, says_yes, starts_a_request
 from bot.registry import handles, step
 from bot.validation import looks_like_a_question, only_acknowledges
@@ -69,13 +69,21 @@ def _mentions_earlier(text: str) -> bool:
     return any(word in text for word in _rules()["earlier_words"])
 
 
+@handles(events=(f"{clarify.ANY_READING}nothing_to_submit",), reads_only=True)
+def nothing_to_submit(ctx):
+    """"没问题 提交" with no form open: nothing waits to be submitted, whichever request the router weighs
+    (feedback, a sign-up); None for anything else."""
+    return ctx.reply("feedback.nothing_to_submit") if ctx.flow is None and _submits_nothing(ctx.text) else None
+
+
 def _submits_nothing(text: str) -> bool:
-    """"没问题 提交", "确认提交" when nothing waits to be submitted (a form that never started)."""
+    """"没问题 提交", "确认提交" when nothing waits to be submitted (a form that never started); not a closing word
+    alone ("对 没问题", "嗯对")."""
     plain = re.sub(r"[\s\W_]+", "", text)
     rest = plain
     for word in sorted(_rules()["submit_words"], key=len, reverse=True):
         rest = rest.replace(word, "")
-    return plain != rest and not rest
+    return plain != rest and not rest and not only_acknowledges(text)
 
 
 def _is_the_feedback_itself(text: str) -> bool:
