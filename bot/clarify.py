@@ -12,10 +12,10 @@ conversation goes on as before:
 - A follow-up the router is unsure about ("要准备哪些材料", "单位要盖章吗" right after a question about an
   award) is about the subject the member last named plainly, when that subject is one of the router's
   readings: it is answered as that subject, without a question (`follow_up`).
-- An unsure QUESTION the model may not place at all (`router.knows_none_of`: "学会有没有食堂",
+- An unsure QUESTION the model may not place at all (`router.readings_if_unknown`: "学会有没有食堂",
   "你们提供论文查重服务吗") gets the honest "这个我这里答不上来…请问秘书处" first, the closest two readings
-  offered in one line after it (`not_known_here`); a question torn between two readings the bot has
-  ("青少年科技大赛 报名截止了没") still gets the numbered one.
+  the bot has offered in one line after it (`not_known_here`), however few of them the router counted; a
+  question torn between two readings the bot has ("青少年科技大赛 报名截止了没") still gets the numbered one.
 - A message some handler answers the same whatever its reading (registered for an event `ANY_READING`…:
   another member's contact asked for, "没问题 提交" with nothing to submit) gets that answer first.
 - Spam and ads get one short neutral line, thanks and "好的" a short polite one, a greeting alone
@@ -39,7 +39,7 @@ from bot import content
 from bot.messages import Reply
 from bot.privacy import mask_personal
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, step
-from bot.router import Intent, analyse, knows_none_of
+from bot.router import Intent, analyse, readings_if_unknown
 from bot.validation import asks_something
 from storage import misunderstood
 
@@ -99,11 +99,15 @@ def outside_a_flow(ctx) -> Reply | None:
             return None
         return not_known_here(ctx, options) if asks_something(ctx.text) else ask(ctx, options)
     options = options_of(intent)
+    readings = intent.alternatives and asks_something(ctx.text) and readings_if_unknown(ctx.text)
+    closest = [*dict.fromkeys([*options, *(name for name in readings or () if name not in NOT_OFFERED)])][:2]
+    if readings and len(closest) == 2 and (len(options) >= 2 or intent.name == "help"):
+        # the router's readings, or help's, which the honest answer gives too (what the bot does), and the model's
+        # next: "你们提供论文查重服务吗" read as help beside unknown gets help, feedback (one sure reading answers)
+        _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
+        return not_known_here(ctx, closest)
     if len(options) < 2:
         return None
-    if asks_something(ctx.text) and knows_none_of(ctx.text):
-        _keep(ctx, ctx.text, intent, misunderstood.UNKNOWN)
-        return not_known_here(ctx, options)
     return ask(ctx, options)
 
 

@@ -366,16 +366,18 @@ def analyse(text: str) -> Analysis:
     return Analysis(text)
 
 
-def knows_none_of(text: str) -> bool:
-    """Whether the model thinks the message may be about nothing the bot does: `unknown` is one of its two
-    best readings, or its two best together are less likely than [settings] known_needs ("学会有没有食堂":
-    events 0.29, awards 0.22). For an unsure question, the honest "not known here" before a numbered one."""
+def readings_if_unknown(text: str) -> tuple[str, ...]:
+    """The model's readings of the message, best first, when it thinks the message may be about nothing the bot
+    does: `unknown` is one of its two best readings, or its two best together are less likely than [settings]
+    known_needs ("学会有没有食堂": events 0.27, awards 0.27); () when it places the message. For an unsure question,
+    the honest "not known here" before a numbered one, which offers the closest of these readings."""
     analysis = analyse(text)
     if not analysis.tokens:
-        return True
+        return ("unknown",)  # nothing to read: nothing placed
     ranked = intent_model.current(feature_names_of).probabilities(analysis.feature_names())
     (first, p1), (second, p2) = ranked[0], ranked[1]
-    return "unknown" in (first, second) or p1 + p2 < analysis.lexicon.known_needs
+    known = "unknown" not in (first, second) and p1 + p2 >= analysis.lexicon.known_needs
+    return () if known else tuple(name for name, _ in ranked)
 
 
 def names_a_discipline(text: str) -> bool:

@@ -132,10 +132,12 @@ def test_an_unsure_question_about_nothing_the_bot_does_is_answered_honestly_firs
 
 
 def test_a_number_after_the_honest_answer_still_carries_on_the_original_message(alice):
+    # Events and awards are a tie in the model's eyes (0.27 each): which the line offers first is the model's draw
+    # and changes with its examples. What the member sees is that "1" answers as the first thing the line offered.
     reply = alice.says("学会有没有食堂")
     first = reply.split("如果您是想：1. ")[1].split(" 2. ")[0]
-    assert first == "查看活动安排"  # the model's best reading, as the line offered it
-    assert "活动" in alice.says("1") and not alice.says("活动").startswith("您是想")
+    said = {"查看活动安排": "活动", "评奖与人才项目": "评奖"}[first]
+    assert said in alice.says("1") and not alice.says(said).startswith("您是想")
 
 
 def test_an_honest_answer_that_comes_to_a_write_still_offers_the_closest_readings(alice, monkeypatch):
