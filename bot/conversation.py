@@ -496,6 +496,9 @@ def _on_message(ctx: Context) -> Reply:
         ctx.end_flow()  # "确认" under a list shown beside a summary to confirm: the summary's yes
         ctx.flow["paused"] = False
         return _step_of(ctx.flow).handler(ctx)
+    if _step_of(flow).lapses and ctx.intent.name == "cancel" and not (flow.get("paused") or _is_stale(ctx)) \
+            and not _confident(ctx) and not _says_leave(ctx.text):
+        return _step_of(flow).handler(ctx)  # "科普那个吧" under a list of trainings, guessed a cancel: the list's to read
     if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
         ctx.end_flow()  # a list being browsed is simply left behind
         if ctx.flow is not None and is_one_of(ctx.text, "resume_words"):
@@ -512,8 +515,7 @@ def _on_message(ctx: Context) -> Reply:
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
     if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
         return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
-    if is_one_of(ctx.text, "cancel_words") or _leads_with(ctx.text, "cancel_words") or _leads_with_a_drop(ctx.text) \
-            or _english_drop(ctx.text) is not None:
+    if _says_leave(ctx.text):
         return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # also "cancel", which the router may not place
     if content.holds_any(ctx.text, content.load_toml("conversation.toml")["away_words"]):
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
@@ -643,6 +645,13 @@ def _part_declined(ctx: Context) -> Reply:
     if ctx.flow is None:
         return ctx.reply("smalltalk.ok")
     return ctx.reply("flow.part_declined").with_note(ask_again(ctx).text or "")
+
+
+def _says_leave(text: str) -> bool:
+    """"取消", "算了 不报了", "cancel": leaving said in words (content/conversation.toml cancel_words, drop verbs), which
+    the router may not place."""
+    return is_one_of(text, "cancel_words") or _leads_with(text, "cancel_words") or _leads_with_a_drop(text) \
+        or _english_drop(text) is not None
 
 
 def _tries(ctx: Context, step_now) -> bool:
