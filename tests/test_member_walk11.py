@@ -97,3 +97,18 @@ def test_putting_the_application_off_to_another_day_pauses_it_and_says_how_to_co
     reply = member.says(later)
     assert "继续" in reply and "单位类型前的数字" not in reply, reply
     assert "高等院校" in member.says("继续")
+
+
+# --- dues -----------------------------------------------------------------------------------------------
+
+def test_asking_where_the_receipt_is_after_paying_links_the_receipt_page(member, db):
+    from handlers.fees import dues
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    add_member(db, "HNKX201900001", "周慧", "13607720001", f"{TODAY.year - 1}-12-31", openid="o_walk11")
+    payment = record_payment(db, find_payer(db, "HNKX201900001"), dues.yearly_fee("regular"), 1, TODAY,
+                             "微信支付", "test")
+    reply = member.says("收据在哪看")
+    assert payment["receipt_no"] in reply and f"/m/dues/receipt/{payment['receipt_no']}" in reply, reply
+    assert "下载不了" not in reply
+    assert "下载不了" in Member(member.client, member.config, "o_unbound").says("收据在哪看")  # no payment to show

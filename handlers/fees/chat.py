@@ -280,6 +280,19 @@ def _history_text(db, payer: dict) -> str:
     return "\n".join(lines)
 
 
+def receipt_page(ctx) -> Reply | None:
+    """"收据在哪看" from a member who has paid: the latest payment's receipt, linked to its page; None for an
+    invoice (发票 without 收据) or a follower with no payment on record."""
+    payer = find_payer_by_openid(ctx.db, ctx.openid) if _mentions(ctx.text, "receipt") else None
+    payments = payments_of(ctx.db, payer, limit=1) if payer else []
+    if not payments:
+        return None
+    paid = payments[0]
+    reply = ctx.reply("fees.history.receipt_page", paid_at=paid["paid_at"], amount=dues.format_amount(paid["amount"]),
+                      period=dues.period_text(paid["period_from"], paid["period_to"]), receipt_no=paid["receipt_no"])
+    return with_page_link(reply, ctx.config, "receipt", f"/m/dues/receipt/{paid['receipt_no']}")
+
+
 FEE_TABLE_TOPIC = "fee_table"  # what a member who just saw the fee table is talking about
 
 
