@@ -122,9 +122,15 @@ def set_settings(db: sqlite_utils.Database, values: dict[str, str | None], actor
 # --- the audit log ----------------------------------------------------------------
 
 def history_page(db: sqlite_utils.Database, actor: str | None = None, subject: str | None = None,
-                 console_only: bool = False, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
-    """History rows, newest first, and how many match: by actor (contains), subject, console users."""
+                 console_only: bool = False, offset: int = 0, limit: int = 50,
+                 about: str | None = None) -> tuple[list[dict], int]:
+    """History rows, newest first, and how many match: by actor (contains), subject, console users, and
+    `about`: the changes of the members the member search finds by it (number, name, mobile ...)."""
     where, params = [], []
+    if about:
+        condition, values = member_search(about)
+        where.append(f"subject = 'member' and subject_id in (select id from members where {condition})")
+        params += values
     if actor:
         where.append("actor like ? escape '\\'")
         params.append(containing(actor))

@@ -14,3 +14,12 @@ def test_a_mobile_searched_as_shown_masked_finds_that_member_alone(staff, db):
                           actor="test")
     listed = page(staff.get("/admin/members/", query_string={"q": "139****0013"}))
     assert "陈静" in listed and "刘洋" not in listed and "杨帆" not in listed
+
+
+def test_the_change_log_is_filtered_by_a_member_s_number_or_name(staff, db):
+    with transaction(db):
+        insert_member(db, {"member_no": "HNKX201800002", "name": "何强", "category": "regular"}, actor="test")
+        insert_member(db, {"member_no": "HNKX201800003", "name": "周杰", "category": "regular"}, actor="test")
+    for query in ("HNKX201800002", "何强"):
+        shown = page(staff.get("/admin/audit/", query_string={"about": query}))
+        assert "HNKX201800002 何强" in shown and "周杰" not in shown, query

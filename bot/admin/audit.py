@@ -49,6 +49,7 @@ def index():
     pager = current_page()
     rows, pager.total = admin_store.history_page(db(), actor=args.get("actor", "").strip() or None,
                                                  subject=subject, console_only=args.get("console") == "1",
+                                                 about=args.get("about", "").strip() or None,
                                                  offset=pager.offset, limit=pager.per_page)
     if last := past_the_end(pager):
         return last
