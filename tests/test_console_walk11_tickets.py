@@ -87,3 +87,19 @@ def test_a_read_only_user_gets_no_hand_over_or_reopen_form(client, users, db, co
     shown = page(client.get(f"/admin/tickets/{closed}"))
     assert "admin1（后台）办结" in shown and "/reopen" not in shown
     assert post(client, f"/admin/tickets/{closed}/reopen", {"reason": "看看"}).status_code == 403
+
+
+def test_a_read_only_user_reads_a_mobile_in_a_closing_or_hand_over_note_masked(client, users, db, config,
+                                                                              redis_client):
+    """The ticket's body and answers were masked for a 理事长 (14e3ffa), the closing reason and the history's
+    notes (4d11379) not: '已回电 13903710002' whole."""
+    ticket_no = _li_na(db)
+    accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
+    assert log_in(client, "staff1").status_code == 302
+    post(client, f"/admin/tickets/{ticket_no}/hand-over", {"to": "admin1", "reason": "请打 13903710002 联系她"})
+    post(client, f"/admin/tickets/{ticket_no}/close", {"reason": "已回电 13903710002"})
+    post(client, "/admin/logout")
+    assert log_in(client, "理事长").status_code == 302
+    shown = page(client.get(f"/admin/tickets/{ticket_no}"))
+    assert "13903710002" not in shown
+    assert "已回电 139****0002" in shown and "请打 139****0002 联系她" in shown

@@ -54,7 +54,7 @@ def show(ticket_no: str):
 
 def _ticket_page(ticket_no: str, typed: str = ""):
     """The ticket; `typed` is a reply that was not sent, shown again to send or copy. A read-only user reads
-    the member's mobile, and any the member or an answer wrote, masked."""
+    the member's mobile, and any the member, an answer or a reason for closing or handing over wrote, masked."""
     ticket = or_404(store.find_ticket(db(), ticket_no))
     member = find_member_by_openid(db(), ticket["openid"])
     replies = store.replies_to(db(), ticket["id"])
@@ -62,13 +62,16 @@ def _ticket_page(ticket_no: str, typed: str = ""):
     changes = [dict(change, to=json.loads(change["detail"] or "{}").get("assigned_to", [None, None])[1])
                for change in store.ticket_history(db(), ticket["id"])
                if change["action"] in (store.HANDED_OVER, store.REOPENED, store.CLOSED)]
+    closing = store.closing(db(), ticket)
     if not sees_mobiles():
         ticket = dict(ticket, body=mask_personal(ticket["body"] or ""))
         member = member and dict(member, mobile=mask_personal(member["mobile"] or "") or None)
         replies = [dict(reply, text=mask_personal(reply["text"] or "")) for reply in replies]
+        closing = closing and dict(closing, reason=mask_personal(closing["reason"] or "") or None)
+        changes = [dict(change, reason=mask_personal(change["reason"] or "") or None) for change in changes]
     return render("ticket.html", ticket=ticket, member=member, replies=replies, typed=typed,
                   told=ticket_replies.told(db(), ticket["ticket_no"]),
-                  answer_chars=ticket_replies.ANSWER_CHARS, closing=store.closing(db(), ticket), others=others,
+                  answer_chars=ticket_replies.ANSWER_CHARS, closing=closing, others=others,
                   changes=changes, colleagues=_colleagues())
 
 
