@@ -112,3 +112,21 @@ def test_asking_where_the_receipt_is_after_paying_links_the_receipt_page(member,
     assert payment["receipt_no"] in reply and f"/m/dues/receipt/{payment['receipt_no']}" in reply, reply
     assert "下载不了" not in reply
     assert "下载不了" in Member(member.client, member.config, "o_unbound").says("收据在哪看")  # no payment to show
+
+
+@pytest.mark.parametrize("question", ["{year}年的会费还要补吗", "今年的会费还用交吗"])
+def test_asking_whether_a_years_dues_are_still_owed_answers_from_the_record(member, db, question):
+    from handlers.fees import dues
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    add_member(db, "HNKX201900001", "周慧", "13607720001", f"{TODAY.year - 1}-12-31", openid="o_walk11")
+    asked = question.format(year=TODAY.year)
+    assert f"{TODAY.year} 年的会费还没有交" in member.says(asked)
+    payment = record_payment(db, find_payer(db, "HNKX201900001"), dues.yearly_fee("regular"), 1, TODAY,
+                             "微信支付", "test")
+    reply = member.says(asked)
+    if payment["period_from"] > f"{TODAY.year}-12-31":  # paid late in the year: counted for the next
+        assert f"{TODAY.year} 年的不用再补" in reply, reply
+    else:
+        assert f"{TODAY.year} 年的会费已经交过了" in reply, reply
+    assert "点此在线缴纳会费" not in reply

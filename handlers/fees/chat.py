@@ -56,6 +56,9 @@ def fee_status(ctx):
         return INTENT_HANDLERS["feedback"](ctx)  # "会费退款还没到", "收据半年了还没给": a complaint for the secretariat
     if text and asks_event_fee(text):
         return event_fee(ctx, text)
+    payer = find_payer_by_openid(ctx.db, ctx.openid) if text and _mentions(text, "year_due") else None
+    if payer is not None and payer.get("paid_through") and _year_asked(text) is not None:
+        return _paid_yet(ctx, payer)  # "2026年的会费还要补吗": that year by the member's record, yes or no
     if text and _mentions(text, "back_pay"):  # "补交要交几年的": the current year restores it
         return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=dues.how_to_pay_text())
     channel = _channel_asked(text)
