@@ -384,6 +384,22 @@ def test_a_day_named_without_a_month_is_this_months_if_still_ahead_else_next_mon
         assert "丙沙龙" in reply and "丁讲座" not in reply and "甲培训" not in reply, reply
 
 
+@pytest.mark.parametrize("said", ["有没有积分2.5倍的培训", "有2.5折的培训吗", "2.5分以上的培训有吗", "涨2.5%的培训呢"])
+def test_a_decimal_before_bei_zhe_fen_or_percent_is_no_day(alice, db, said):
+    add_event(db, "甲培训", 2, type="培训")
+    reply = alice.says(said)
+    assert "2月5日" not in reply and "甲培训" in reply, reply
+
+
+def test_a_day_of_this_month_already_past_is_said_to_have_passed_with_what_is_ahead(alice, db):
+    if TODAY.day == 1:
+        pytest.skip("no day of this month is past on its 1st")
+    add_event(db, "甲培训", 2)
+    add_event(db, "乙论坛", 3)
+    reply = alice.says(f"{TODAY.month}月1号有什么活动")
+    assert f"{TODAY.month}月1日已经过去了" in reply and "甲培训" in reply and "乙论坛" in reply, reply
+
+
 @pytest.mark.parametrize("said", ["1号楼有活动吗", "5号线附近有活动吗", "3号厅有什么活动"])
 def test_a_number_with_hao_that_is_no_day_is_not_read_as_one(alice, db, said):
     add_event(db, "甲培训", 2)

@@ -28,7 +28,7 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "
 _MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月")
 # A day of a month: "3.5号", "3.5", "3/5", "3月5号", "三月五日" (a month, then its day); or a day alone
 # ("5号有活动吗", "5号那天"), not a number ("1号楼", "5号线", "3号厅"): what follows it is a question's
-_DAY = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])[./](3[01]|[12]\d|0?[1-9])(?![\d.%万元块千天年个小分kK])(?:号|日)?"
+_DAY = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])[./](3[01]|[12]\d|0?[1-9])(?![\d.%倍折万元块千天年个小分kK])(?:号|日)?"
                   r"|(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|"
                   r"[一二三四五六七八九])[号日]"
                   r"|(?<![\d.第])(3[01]|[12]\d|0?[1-9])[号日](?=$|[有的那当左前后之以呢吗么开举办是还，,?？\s])")
@@ -246,6 +246,8 @@ def question(text: str, today: date) -> tuple[dict, str]:
         query["fee"] = settings()["chat"]["free_fee_word"]
         what = content.text("events.what.free", what=what)
     day = day_named(text, today)
+    if day and day < today:  # "12月1号有什么活动" on 7 December: that day has passed; what is ahead
+        return upcoming(today, asked="")[0], content.text("events.heading.day_passed", month=day.month, day=day.day)
     if day:  # "3.5号有什么活动": those held that day
         query.update({"from": day.isoformat(), "to": day.isoformat()})
         return query, content.text("events.heading.day", month=day.month, day=day.day, what=what)
