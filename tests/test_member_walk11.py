@@ -130,3 +130,13 @@ def test_asking_whether_a_years_dues_are_still_owed_answers_from_the_record(memb
     else:
         assert f"{TODAY.year} 年的会费已经交过了" in reply, reply
     assert "点此在线缴纳会费" not in reply
+
+
+def test_an_unbound_member_asking_to_pay_by_wechat_is_told_it_works_once_bound_then_gets_the_pay_link(
+        member, db, config, monkeypatch):
+    monkeypatch.setattr(type(config), "pay_enabled", property(lambda self: True))
+    add_member(db, "HNKX201900001", "周慧", "13607720001", f"{TODAY.year - 1}-12-31")
+    reply = member.says("我想交今年的会费 用微信付")
+    assert "微信支付" in reply and "绑定" in reply and "缴费方式" in reply, reply
+    bound = member.says("周慧 13607720001")
+    assert "绑定成功" in bound and "点此在线缴纳会费" in bound, bound

@@ -75,6 +75,8 @@ def fee_status(ctx):
         state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "不对吧，没这么多" next: doubted
         return ctx.reply("fees.category_fee", line=dues.schedule_line(category))
     payer = find_payer_by_openid(ctx.db, ctx.openid)
+    if payer is None and text and ctx.config.pay_enabled and _online_channel_named(text):  # "会费 用微信付"
+        return start_binding(ctx, then="fee_status", why="fees.pay_online_after_binding")
     if payer is None:
         if text and (_mentions(text, "claims_member") or _mentions(text, "paid_yet") or _mentions(text, "own_status")):
             return start_binding(ctx, then="fee_status")  # "我会费交了没": theirs, once we know who they are
@@ -190,6 +192,12 @@ def _channel_asked(text: str) -> str | None:
     channels = content.replies()["fees"]["channels"]
     return next((name for name, channel in channels.items()
                  if any(word in text.lower() for word in channel["words"])), None)
+
+
+def _online_channel_named(text: str) -> bool:
+    """Whether the message names a way to pay online (微信支付)."""
+    return any(channel.get("online") and any(word in text.lower() for word in channel["words"])
+               for channel in content.replies()["fees"]["channels"].values())
 
 
 def _channel_answer(ctx, name: str):

@@ -180,9 +180,11 @@ def _limit_reached(ctx) -> bool:
     return count_failed_binding(ctx.redis, ctx.openid, now()) >= MAX_FAILED_BINDINGS_PER_DAY
 
 
-def start_binding(ctx, then: str | None = None, change: str | None = None, change_value=None) -> Reply:
+def start_binding(ctx, then: str | None = None, change: str | None = None, change_value=None,
+                  why: str | None = None) -> Reply:
     """Binding's first question; `then` (an intent: "fee_status") is what the member asked for, answered once bound;
-    `change` (a column) the change they asked for, made once bound with `change_value` when they said it.
+    `change` (a column) the change they asked for, made once bound with `change_value` when they said it;
+    `why` the key of the text leading the question when it is another than the intent's (profile.bind_for).
     A request that already says who the member is ("绑定一下，王芳，手机139…") is taken as the answers."""
     if _limit_reached(ctx):
         return ctx.reply("profile.limit")
@@ -205,7 +207,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     name = _introduced(rest)
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
         ctx.goto("bind_mobile", name=name)
-    intro = ctx.reply(f"profile.bind_for.{then}" if then else "profile.bind_intro")
+    intro = ctx.reply(why or (f"profile.bind_for.{then}" if then else "profile.bind_intro"))
     return intro.with_note(_ask(ctx.flow["step"]).text)
 
 
