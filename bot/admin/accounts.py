@@ -53,10 +53,13 @@ def check_new_password(password: str, config: Config) -> None:
 
 def create_user(db, config: Config, username: str, password: str, role: str, unit_no: str | None,
                 actor: str) -> dict:
-    """A new console user; a unit contact needs the unit member's number (storage Refused if unknown)."""
+    """A new console user; a unit contact needs the unit member's number (storage Refused if unknown), and
+    no one else has one (it was dropped without a word)."""
     username = _new_username(db, username, store.USERS)
     if role not in store.ROLES:
         raise AccountError("bad_role")
+    if unit_no and role != UNIT:
+        raise AccountError("unit_for_contacts_only")
     unit_id = None
     if role == UNIT:
         if not unit_no:
