@@ -8,7 +8,7 @@ import re
 from bot import clarify, content, offers, paging
 from bot.messages import Reply
 from bot.registry import handles, step
-from bot.router import normalize
+from bot.router import normalize, tokenize
 from bot.validation import asks_something, looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
 from handlers.human import chat as human
@@ -190,16 +190,34 @@ def _about_asked(text: str, recent_topic) -> dict | None:
     (longest_from, within), questions, first_group = _about_index(about["questions"])
     held = set(within.get("", ()))
     for said in {(text or "").lower(), _plain(text)}:
+        starts: dict[int, frozenset[str]] = {}
         for at, char in enumerate(said):
             found = longest_from[char].match(said, at) if char in longest_from else None
             if found is not None:  # the longest word from here, and the words it begins with
-                held |= within[found.group()]
+                starts[at] = within[found.group()]
+        if starts:  # a word begins or ends where a token does: 学分 is not in 化学分析, 职称 is in 职称评审
+            bounds = _token_bounds(said)
+            held.update(word for at, words in starts.items() for word in words
+                        if bounds is None or at in bounds or at + len(word) in bounds)
     complains = any(word in (text or "") for word in about.get("complaint_words", ()))  # "我要投诉…": the feedback takes it
     candidates = sorted({at for word in held for at in first_group.get(word, ())})  # those whose first group is met
     return next((question for question, asks, refused in map(questions.__getitem__, candidates)
                  if (question.get("hand_over") or not complains)
                  and all(not group.isdisjoint(held) for group in asks) and refused.isdisjoint(held)
                  and (not question.get("after") or recent_topic() == question["after"])), None)
+
+
+def _token_bounds(said: str) -> set[int] | None:
+    """Where the router's tokens of `said` begin and end (its segmenter, on the text as it is), or None
+    when its tokens are not the text's own characters (a character the router's normalizing changes)."""
+    bounds, at = {0, len(said)}, 0
+    for token in tokenize(said):
+        at = said.find(token, at)
+        if at < 0:
+            return None
+        bounds.update((at, at + len(token)))
+        at += len(token)
+    return bounds
 
 
 _about_indexes: dict[int, tuple] = {}
