@@ -227,7 +227,12 @@ def is_follow_up(text: str) -> bool:
     plain = _NOT_WORDS.sub("", normalize(text))
     words = _conversation()
     return 0 < len(plain) <= words["follow_up_length"] and (
-        plain.startswith(tuple(words["follow_up_leads"])) or plain.endswith(tuple(words["follow_up_tails"])))
+        leans_on_before(plain) or plain.endswith(tuple(words["follow_up_tails"])))
+
+
+def leans_on_before(text: str) -> bool:
+    """A message opening as a follow-up does ("那…", "换成…", "只看…": content/conversation.toml follow_up_leads)."""
+    return _NOT_WORDS.sub("", normalize(text)).startswith(tuple(_conversation()["follow_up_leads"]))
 
 
 def narrows(text: str) -> bool:

@@ -24,3 +24,10 @@ def test_a_job_whose_field_holds_a_word_of_a_society_question_is_searched_for(al
     assert "证书" not in reply and "化学" in reply, reply
     assert "证书" in alice.says("这个活动有学分吗")  # the question itself is still answered
 
+
+def test_a_new_question_naming_its_own_field_after_a_posting_is_a_new_search_of_every_city(alice, board):
+    assert alice.says("开封有化学的工作吗").startswith("【化学检验员】")  # the one posting opened
+    reply = alice.says("做电力系统的有岗位吗")  # its own field, no city: not 开封's alone
+    assert set(numbered(reply)) == {"变电检修工", "配电运维工程师"}, reply
+    assert "开封" not in reply.splitlines()[0], reply
+    assert alice.says("那洛阳的呢").startswith("【配电运维工程师】")  # a true follow-up keeps the field

@@ -18,7 +18,7 @@ import re
 
 from bot import clarify, content, offers, paging
 from handlers.jobs import board as job_board
-from handlers.jobs.filters import names_province
+from handlers.jobs.filters import asks_for_work, names_province
 from handlers.jobs.text import alert_keywords
 from bot.messages import Reply
 from bot.page_links import with_page_link
@@ -228,7 +228,9 @@ def _narrowed(ctx) -> Reply | None:
         return None
     if not (slots.get("city") or everywhere) and not paging.asked_here(ctx, ("jobs",)):
         return None  # "那个培训要钱不": words of another capability, no field of work
-    city = None if everywhere else slots.get("city") or asked["city"]
+    anew = slots.get("keywords") and not slots.get("city") and not paging.leans_on_before(ctx.text) \
+        and asks_for_work(ctx.text)  # "做电力系统的有岗位吗": a question of its own, every city; "那计算机的呢" is not
+    city = None if everywhere or anew else slots.get("city") or asked["city"]
     keywords = slots.get("keywords") or asked["keywords"]
     if slots.get("keywords") and paging.narrows(ctx.text):  # "要研发岗的" after 化工: both, not 研发 alone
         keywords = list(dict.fromkeys([*asked["keywords"], *slots["keywords"]]))

@@ -459,6 +459,11 @@ def _except_words(kind: str = "") -> tuple[str, ...]:
     return tuple(dict.fromkeys([*(w.replace(" ", "") for w in said), *(part for w in said for part in w.split())]))
 
 
+def asks_for_work(text: str) -> bool:
+    """Whether the message names work itself (岗位, 职位, 工作 …: content/jobs.toml job_phrase_after)."""
+    return any(word in normalize(text) for word in settings()["words"]["job_phrase_after"])
+
+
 def _in_a_job_phrase(plain: str, word: str) -> bool:
     """Whether the text says the word as the work sought: after 招, 当, 干 … or before (的)岗位, 工作 …
     (content/jobs.toml job_phrase_before, job_phrase_after): "新乡有老师岗位吗", not "老师好，有计算机的岗位吗"."""
