@@ -466,7 +466,7 @@ class _Lexicon:
         english = {normalize(k): normalize(v) for k, v in config["english"].items()}
         # (only the main list: the pinyin of a smaller city is often a common syllable, jian for 吉安)
         for city in reversed(config["jobs"]["cities"]):  # two cities spelt alike (suzhou): the one listed first
-            english[_romanised(city)] = normalize(city)
+            english.update(dict.fromkeys(_romanised(city), normalize(city)))
         cities = [*config["jobs"]["cities"], *config["jobs"]["more_cities"]]
         # and disciplines written in English (content/jobs.toml [disciplines]: "nursing", "cs"): their name
         english = {normalize(alias): normalize(name) for name, aliases in job_settings["disciplines"].items()
@@ -1217,10 +1217,12 @@ def _rjieba_dictionary():
     return rjieba.Jieba()
 
 
-def _romanised(city: str) -> str:
+def _romanised(city: str) -> tuple[str, ...]:
+    """A city's pinyin spellings: its characters' own readings and pypinyin's reading of the name, where
+    either may be the one a member types (重庆: zhongqing and chongqing; 漯河: luohe, which pypinyin reads tahe)."""
     from pypinyin import lazy_pinyin
 
-    return "".join(lazy_pinyin(city))
+    return tuple(dict.fromkeys(("".join(lazy_pinyin(char)[0] for char in city), "".join(lazy_pinyin(city)))))
 
 
 def _one_letter_less(word: str) -> set:

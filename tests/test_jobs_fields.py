@@ -107,7 +107,7 @@ def test_a_pay_floor_in_chinese_numbers(alice, board):
     ("accounting jobs not in Luoyang", None),  # 开封 and 安阳's
     ("vet jobs", "兽医技术员"),
     ("安阳有电厂招人吗", "变电检修工"),
-    ("food safety jobs in Luohe", "食品检验员"),  # Luohe: 漯河, whose pinyin the router's romaniser gets wrong
+    ("food safety jobs in Luohe", "食品检验员"),  # Luohe: 漯河, which pypinyin reads tahe
 ])
 def test_english_and_trade_words_for_fields_places_and_left_out_cities(alice, board, message, opened):
     post(board, "食品检验员", "漯河某检测中心", "漯河", discipline="食品科学与工程")

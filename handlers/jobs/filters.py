@@ -98,7 +98,7 @@ def read(text: str, keywords, either=()) -> Filters:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
                 or (bool(levels) and word in _education_words()) or word in _province_words()
-                or (bool(excluded) and word in _except_words()) or bool(cities_named(word)))  # luohe: a city
+                or (bool(excluded) and word in _except_words()) or bool(cities_named(word)))  # a city the router kept as a keyword
 
     cities, excluded = _cities(fixed)
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
