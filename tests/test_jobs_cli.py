@@ -212,6 +212,20 @@ def test_one_digest_per_member_with_all_their_new_postings_never_repeated(env, r
     assert len(notices) == 4 and len(latest) == 2 and all("化学博士后" not in n["text"] for n in latest)
 
 
+def test_an_alert_gets_the_postings_the_same_search_lists(env, readers, redis_client):
+    add_member(readers, "o_carol", 3)
+    add_alert(readers, "o_carol", ["医疗"])  # a broad field: its disciplines, not the word
+    add_alert(readers, "o_carol", ["电力", "安阳"])  # a field and a city
+    readers.execute("update job_alerts set created_at = '2000-01-01T00:00:00+00:00'")
+    post(readers, "内科医师", "开封市人民医院", "开封", discipline="临床医学")
+    post(readers, "兽医技术员", "洛阳某牧业公司", "洛阳", discipline="动物医学")
+    post(readers, "变电检修工", "某供电公司", "安阳", discipline="电气工程及其自动化")
+    post(readers, "配电运维工程师", "洛阳某电力公司", "洛阳", discipline="电气工程及其自动化")
+    run(env, "alerts", "send")
+    sent = digests(redis_client)["o_carol"]
+    assert sent.startswith("招聘提醒：有 2 个新职位") and "内科医师" in sent and "变电检修工" in sent, sent
+
+
 def test_closed_and_expired_postings_are_not_sent_and_expired_ones_are_taken_down(env, readers, redis_client):
     closed = post(readers, "人工智能研究员", "河南省科学院")
     post(readers, "人工智能讲师", "郑州师范学院", posted_on=day(-90), expires_on=day(-1))

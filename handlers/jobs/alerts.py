@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from bot import content, delivery
 from bot.periodic import JobRun, periodic
-from handlers.jobs.board import posting_line, settings
+from handlers.jobs.board import alert_query, posting_line, settings
 from storage import jobs as store
 
 
@@ -62,8 +62,7 @@ def new_postings(db, openid: str, day: str) -> tuple[list[dict], list[list[str]]
         found.update((p["id"], p) for p in store.unalerted_postings(db, openid, None, since, day))
     alerts = store.alerts_of(db, openid)
     for alert in alerts:
-        query = store.JobQuery(tuple(alert["keywords"]))
-        for posting in store.unalerted_postings(db, openid, query, alert["created_at"], day):
+        for posting in store.unalerted_postings(db, openid, alert_query(alert["keywords"]), alert["created_at"], day):
             found.setdefault(posting["id"], posting)
     newest_first = sorted(found.values(), key=lambda p: (p["created_at"], p["id"]), reverse=True)
     return newest_first, [alert["keywords"] for alert in alerts]

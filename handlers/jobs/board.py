@@ -60,6 +60,23 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
 
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
+    asked, filters = _asked(keywords, city, text, **choices)
+    for relaxed, query, spelled in _ladder(db, asked, day):
+        if has_match(db, query, day):
+            return _priced(db, Found(asked, query, relaxed, spelled, filters=filters), day)
+    return _priced(db, _offering(db, Found(asked, asked, anything=False, filters=filters), day, text), day)
+
+
+def alert_query(keywords: list[str]) -> JobQuery:
+    """What a job alert's words ("医疗", "电力 安阳") ask for: what the search of those words asks, before the
+    search relaxes anything (a field's disciplines, the city as a city)."""
+    text = " ".join(keywords)
+    slots = analyse(text).slots_for("jobs")
+    return _asked(slots["keywords"], slots["city"], text)[0]
+
+
+def _asked(keywords: list[str], city: str | None, text: str, **choices) -> tuple[JobQuery, Filters]:
+    """The query a job question asks, and the filters read from it."""
     either, keywords = _alternatives(keywords, text)
     filters = picked(read(text, keywords, either), **choices)
     city = city or city_of_district(text) or city_by_sound(text)  # 金水区有会计的岗位吗, 新相有护士吗: 郑州, 新乡
@@ -71,10 +88,7 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
                      education=filters.education, min_salary=filters.min_salary,
                      except_cities=() if city or cities else filters.except_cities,  # 不去郑州，洛阳的: 洛阳's
                      not_named=filters.not_named)
-    for relaxed, query, spelled in _ladder(db, asked, day):
-        if has_match(db, query, day):
-            return _priced(db, Found(asked, query, relaxed, spelled, filters=filters), day)
-    return _priced(db, _offering(db, Found(asked, asked, anything=False, filters=filters), day, text), day)
+    return asked, filters
 
 
 def _priced(db, found: Found, day: str) -> Found:

@@ -313,7 +313,7 @@ def _subscribe(ctx, keywords: list[str]) -> Reply:
     if not store.add_alert(ctx.db, ctx.openid, keywords):
         return ctx.reply("jobs.alerts.already", words=_words(keywords))
     reply = ctx.reply("jobs.alerts.done", words=_words(keywords), first=keywords[0], how=_how(keywords))
-    if store.has_match(ctx.db, store.JobQuery(tuple(keywords)), job_board.today()):
+    if store.has_match(ctx.db, job_board.alert_query(keywords), job_board.today()):
         reply = reply.with_note(content.text("jobs.alerts.matching_now", query=" ".join(keywords)))
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member is None or member["status"] != "active":
