@@ -300,6 +300,26 @@ def test_asking_for_every_event_of_a_list_signs_up_for_the_first_and_says_how_to
     assert "专利检索实务培训" in visitor.says("报第2个")
 
 
+def test_asking_for_every_event_of_a_list_whose_first_is_closed_signs_up_for_the_first_open_one(visitor, db):
+    from datetime import date, timedelta
+
+    from storage import events as event_store
+
+    def event(title: str, in_days: int, deadline_days: int | None = None) -> dict:
+        start, deadline = (date.today() + timedelta(days=in_days)).isoformat(), None
+        if deadline_days is not None:
+            deadline = (date.today() + timedelta(days=deadline_days)).isoformat()
+        return {"society": "示范科技学会", "title": title, "type": "培训", "starts_on": start, "ends_on": start,
+                "place": "郑州", "capacity": 50, "fee": "免费", "signup_deadline": deadline}
+
+    event_store.save_events(db, [(event("科技写作培训", 3, -1), "test"), (event("专利检索实务培训", 8), "test"),
+                                 (event("标准化写作网络课", 12), "test")], [], actor="test")
+    visitor.says("最近有什么培训")
+    reply = visitor.says("都要")
+    assert "专利检索实务培训" in reply and "姓名和手机号" in reply and "科技写作培训" in reply
+    assert "报名已截止" in reply and "先报第 1 个" not in reply and "报第3个" in reply, reply
+
+
 def test_the_newest_issue_of_a_topic_named_under_another_topics_list_is_that_topics(visitor, bulletins, db):
     from storage.news import save_item
 

@@ -356,12 +356,30 @@ def browse(ctx):
         return _sign_up_other(ctx, ctx.flow_data.get("current") or ctx.flow_data.get("registered"))
     if len(ctx.flow_data.get("shown") or []) > 1 and \
             re.sub(r"[\s\W_]+", "", ctx.text) in guide.settings()["chat"]["all_signup_words"]:
-        return Reply(text=content.text("events.signup.one_at_a_time")).with_note(_offer_number(ctx, 1).text)  # "都要"
+        return _sign_up_for_all(ctx)  # "都要"
     named = paging.named_entry(ctx, ("events", "event_signup"))
     if named is not None:  # "周六那个怎么报名", "新乡那个多少钱": what is asked, of that one
         return _about_named(ctx, listing, *named)
     return _about_current(ctx) or _sign_up_from_list(ctx) or _sign_up_first(ctx) or _elsewhere(ctx) or \
         _another_day(ctx) or _contact_for_list(ctx) or paging.browse(ctx, listing)
+
+
+def _sign_up_for_all(ctx):
+    """"都要" under a list of several events: registering goes one at a time, from the first one open (not
+    closed, not full, not the member's already), with the next open one to say next; those not open are named."""
+    events = [find_event(ctx.db, key) for key in ctx.flow_data["shown"]]
+    states = [_signup_state(event) if not live_registration(ctx.db, event["id"], ctx.openid) else "mine"
+              for event in events]
+    not_open = "、".join(content.text("events.signup.not_open_item", number=number, title=event["title"],
+                                     mark=content.text(f"events.mark.{state}"))
+                        for number, (event, state) in enumerate(zip(events, states), 1) if state != "open")
+    not_open = content.text("events.signup.not_open", events=not_open) if not_open else ""
+    open_numbers = [number for number, state in enumerate(states, 1) if state == "open"]
+    if not open_numbers:
+        return ctx.reply("events.signup.none_open", not_open=not_open)
+    first, *rest = open_numbers
+    return ctx.reply("events.signup.one_at_a_time" if rest else "events.signup.only_open", number=first,
+                     next=rest[0] if rest else None, not_open=not_open).with_note(_offer_number(ctx, first).text)
 
 
 def _sign_up_first(ctx):
