@@ -140,3 +140,4 @@ def test_an_unbound_member_asking_to_pay_by_wechat_is_told_it_works_once_bound_t
     assert "微信支付" in reply and "绑定" in reply and "缴费方式" in reply, reply
     bound = member.says("周慧 13607720001")
     assert "绑定成功" in bound and "点此在线缴纳会费" in bound, bound
+
