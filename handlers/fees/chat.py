@@ -2,8 +2,9 @@
 
 A unit contact bound to a unit member sees the unit's dues. Anyone else gets
 the fee schedule and how to bind (会员卡) or apply (入会), since that is what
-they can act on; someone who says they are a member ("老会员", "交到哪年了") is
-taken into binding, and shown their dues once bound.
+they can act on; someone who says they are a member ("老会员", "交到哪年了") or
+looks up the dues ("查会费", no form under way) is taken into binding, and shown
+their dues once bound.
 
 The answer is the question asked, short: the paid-through date and the amount
 due first, then "回复 X" for the details (every option, how to pay, payments).
@@ -78,9 +79,13 @@ def fee_status(ctx):
     if payer is None and text and ctx.config.pay_enabled and _online_channel_named(text):  # "会费 用微信付"
         return start_binding(ctx, then="fee_status", why="fees.pay_online_after_binding")
     if payer is None:
-        if text and (_mentions(text, "claims_member") or _mentions(text, "paid_yet") or _mentions(text, "own_status")):
-            return start_binding(ctx, then="fee_status")  # "我会费交了没": theirs, once we know who they are
-        return _schedule_reply(ctx, details=bool(text) and _mentions(text, "details"))
+        details = bool(text) and _mentions(text, "details")
+        if text and (_mentions(text, "claims_member") or _mentions(text, "paid_yet") or _mentions(text, "own_status")
+                     or (_mentions(text, "look_up") and not details and ctx.flow is None)):
+            # "我会费交了没", "查会费": theirs, once we know who they are; "查会费" asked with a form under way
+            # (an application, the binding itself) is about the fee and answered while the form waits
+            return start_binding(ctx, then="fee_status")
+        return _schedule_reply(ctx, details=details)
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
     if text and _mentions(text, "history"):
         return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))

@@ -1,0 +1,32 @@
+"""Conversations as members hold them (issue 11, items 3 and 4), tenth round: a member looking up their own
+dues before binding is bound first and then shown them. Measured on written conversations with
+bench/replay_dialogues.py; the wording here is our own."""
+from __future__ import annotations
+
+from datetime import date
+
+from tests.test_dialogues import TODAY, bound_name, roster, visitor  # noqa: F401  (fixtures)
+from tests.test_dialogues8 import _event
+
+
+# --- dues looked up before binding ---------------------------------------------------------------------------
+
+def test_looking_up_ones_dues_unbound_asks_who_one_is_and_then_shows_them(visitor, roster, db):
+    reply = visitor.says("帮我查一下会费")
+    assert "会费标准" not in reply and "姓名" in reply
+    reply = visitor.says("高志强 13598760002")
+    assert "绑定成功" in reply and "会费" in reply
+    assert bound_name(db) == "高志强"
+
+
+def test_asking_for_the_dues_table_unbound_still_gets_the_table(visitor):
+    assert "会费标准" in visitor.says("查一下会费标准")
+
+
+# --- "今年还有什么活动": what is still to come, the turn of the year no limit ---------------------------------
+
+def test_asking_what_is_left_this_year_lists_every_event_ahead_even_early_next_year(visitor, db):
+    _event(db, "科研写作培训", "培训", "线上", 3, "免费")
+    _event(db, "学术年会", "学术会议", "郑州", (date(TODAY.year + 1, 1, 16) - TODAY).days, "会员800元")
+    reply = visitor.says("今年还有哪些活动 都列一下")
+    assert "科研写作培训" in reply and "学术年会" in reply
