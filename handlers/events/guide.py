@@ -191,8 +191,9 @@ def with_day(asked: str, day: str, today: date) -> str | None:
 
 
 def period_span(text: str, today: date) -> tuple[date, date | None, str] | None:
-    """The part of a year the text names (下半年, 明年上半年, 今年, 年度活动指南: all still to come)
-    as (from, to, how the heading says it); None if it names none."""
+    """The part of a year the text names (下半年, 明年上半年, 年度活动指南: all still to come)
+    as (from, to, how the heading says it); None if it names none. 今年 alone is what is still to come,
+    the turn of the year no limit ("今年还有哪些活动" in December means next January's too)."""
     chat, plain = settings()["chat"], normalize(text or "")
     year = today.year + (1 if any(word in plain for word in chat["next_year_words"]) else 0)
     half = next((h for h, words in (("first_half", chat["first_half_words"]), ("second_half", chat["second_half_words"]))
@@ -202,6 +203,7 @@ def period_span(text: str, today: date) -> tuple[date, date | None, str] | None:
             return today, None, content.text("events.period.guide")
         if mentions(text, "title_words") or not any(word in plain for word in chat["this_year_words"]):
             return None  # "今年的年会": the next one, whenever it falls
+        return today, None, content.text("events.period.ahead")
     first, last = {"first_half": (date(year, 1, 1), date(year, 6, 30)), "second_half": (date(year, 7, 1), date(year, 12, 31)),
                    None: (date(year, 1, 1), date(year, 12, 31))}[half]
     if half == "first_half" and year == today.year and today > last:  # 上半年 said in December: next year's
