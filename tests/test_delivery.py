@@ -472,6 +472,26 @@ def test_a_failed_dues_reminder_sent_days_later_says_the_days_left_then(fake_wec
     assert "还有 20 天" in reminder
 
 
+@pytest.mark.parametrize("how", ["writes", "dashboard"])
+def test_a_failed_dues_notice_that_is_no_reminder_goes_out_as_it_was(fake_wechat, config, db, redis_client, client,
+                                                                     env, monkeypatch, how):
+    """A WeChat Pay refund's notice is of kind dues with a key of its own, no reminder's: read as a reminder's
+    key (fee4b4a) it raised ValueError, the dashboard's 全部重试 a 500, and the notices taken for it stayed queued
+    in no queue."""
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, _)] = add_members(db, openids("R", 1))
+    member_wrote(fake_wechat, redis_client, config, [openid])
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    delivery.notify(redis_client, openid, "退款通知\n您的会费退款 200 元已原路退回", kind="dues")
+    run_jobs(config)
+    assert [n["kind"] for n in delivery.failed_notices(db)] == ["dues"]
+    fake_wechat.mend()
+    sent = _sent_again(how, fake_wechat, config, db, redis_client, client, env, openid)
+    assert [text for text in sent if "退款 200 元已原路退回" in text]
+    assert delivery.failed_notices(db) == []
+
+
 def test_notice_to_an_unfollowed_member_is_not_sent(fake_wechat, config, db, redis_client):
     [(openid, _)] = add_members(db, openids("N", 1), reachable=False)
     delivery.notify(redis_client, openid, "活动提醒")

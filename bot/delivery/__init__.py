@@ -160,8 +160,8 @@ def retry_failed_notices(db, r: redis.Redis, key: str | None = None, today: date
     return len(notices)
 
 
-# A kind of notice that can go stale -> (db, key, day) -> its text as it reads that day, None once it is no
-# longer due. A kept or failed notice goes out late (the member's next message, a retry): it is read again
+# A kind of notice that can go stale -> (db, notice, day) -> its text as it reads that day, None once it is no
+# longer due (`notice`: its key, text ...; a kind may hold notices that never go stale, sent as they were). A kept or failed notice goes out late (the member's next message, a retry): it is read again
 # first. Declared with @goes_stale by the modules handlers.register_notice_kinds() imports.
 GOES_STALE: dict = {}
 
@@ -180,7 +180,7 @@ def _as_now(db, notices: list[dict], today: date) -> list[dict]:
     current = []
     for notice in notices:
         read_again = GOES_STALE.get(notice["kind"])
-        text = read_again(db, notice["key"], today) if read_again else notice["text"]
+        text = read_again(db, notice, today) if read_again else notice["text"]
         if text != notice["text"]:
             ledger.restate_notice(db, notice["key"], text)
         if text is not None:

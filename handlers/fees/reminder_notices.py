@@ -14,9 +14,12 @@ from handlers.fees import dues
 from storage.fees import reload_payer
 
 
+PREFIX = "dues:"  # a reminder's key; the other notices of kind dues (a WeChat Pay refund's) have their own
+
+
 def key_of(payer: dict, kind: str, period: str) -> str:
     """The notice of this reminder's slot, found again by it."""
-    return f"dues:{payer['kind']}:{payer['id']}:{kind}:{period}"
+    return f"{PREFIX}{payer['kind']}:{payer['id']}:{kind}:{period}"
 
 
 def text_of(payer: dict, kind: str, today: date) -> str:
@@ -29,10 +32,12 @@ def text_of(payer: dict, kind: str, today: date) -> str:
 
 
 @delivery.goes_stale("dues")
-def as_now(db, key: str, today: date) -> str | None:
-    """The reminder of `key` as it reads today, or None when it is no longer due (paid since, out of
-    force, or another reminder is due now)."""
-    _, payer_kind, payer_id, kind, period = key.split(":", 4)
+def as_now(db, notice: dict, today: date) -> str | None:
+    """The reminder `notice` as it reads today, or None when it is no longer due (paid since, out of
+    force, or another reminder is due now); a notice of kind dues that is no reminder, as it was."""
+    if not notice["key"].startswith(PREFIX):
+        return notice["text"]
+    _, payer_kind, payer_id, kind, period = notice["key"].split(":", 4)
     payer = reload_payer(db, {"kind": payer_kind, "id": int(payer_id)})
     if payer is None or payer["status"] != "active":
         return None
