@@ -208,3 +208,10 @@ def test_the_years_of_experience_a_description_names_are_its_answer(alice, db):
     alice.says("招聘 数据分析师")
     reply = alice.says("要几年经验")
     assert reply.startswith("《数据分析师》（郑州大学）的工作经验要求：要求3年以上相关工作经验") and "没有写" not in reply
+
+
+def test_years_in_a_description_not_about_experience_are_not_its_answer(alice, db):
+    post(db, "数据分析师", discipline="计算机", description="我们是成立20年以上的企业。要求从事过5年数据分析，熟悉Python。")
+    alice.says("招聘 数据分析师")
+    reply = alice.says("要几年经验")
+    assert "成立20年以上" not in reply and "要求从事过5年数据分析" in reply, reply
