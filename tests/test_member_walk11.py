@@ -141,3 +141,20 @@ def test_an_unbound_member_asking_to_pay_by_wechat_is_told_it_works_once_bound_t
     bound = member.says("周慧 13607720001")
     assert "绑定成功" in bound and "点此在线缴纳会费" in bound, bound
 
+
+
+# --- events ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", ["年会会员和非会员报名费多少", "学术年会注册费怎么收"])
+def test_an_events_fee_not_given_sends_the_member_to_the_secretariat_with_its_contact(member, db, question):
+    from bot import content
+    from tests.test_events_chat import add_event
+    add_event(db, "2027年学术年会", 30)
+    reply = member.says(question)
+    assert content.society()["secretariat"]["phone"] in reply and "主办方" not in reply, reply
+
+
+def test_an_events_fee_given_is_answered_from_it(member, db):
+    from tests.test_events_chat import add_event
+    add_event(db, "2027年学术年会", 30, fee="会员 800 元，非会员 1000 元")
+    assert "会员 800 元，非会员 1000 元" in member.says("年会会员和非会员报名费多少")

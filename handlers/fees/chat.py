@@ -246,7 +246,7 @@ def _priced(event: dict) -> str:
     """The registration fees of content/event_fees.toml (today's, early-bird included), else the guide's."""
     options = event_fees.offer(event["event_no"], date.today(), is_member=True)
     if not options:
-        return event["fee"] or content.text("fees.event_fee_none")
+        return event["fee"] or content.text("fees.event_fee_none", **content.society()["secretariat"])
     return content.text("fees.event_fee_separator").join(
         content.text("fees.event_fee_type", type=o["type"], amount=dues.format_amount(o["yuan"])) for o in options)
 
