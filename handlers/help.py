@@ -188,13 +188,18 @@ def _about_asked(text: str, recent_topic) -> dict | None:
     in a complaint ([about] complaint_words), only an entry that hands over."""
     about = content.replies()["about"]
     (longest_from, within), questions, first_group = _about_index(about["questions"])
-    held = set(within.get("", ()))
+    held, starts_in = set(within.get("", ())), {}
     for said in {(text or "").lower(), _plain(text)}:
-        starts: dict[int, frozenset[str]] = {}
+        starts = starts_in[said] = {}
         for at, char in enumerate(said):
             found = longest_from[char].match(said, at) if char in longest_from else None
             if found is not None:  # the longest word from here, and the words it begins with
                 starts[at] = within[found.group()]
+    anywhere = held.union(*(words for starts in starts_in.values() for words in starts.values()))
+    if not any(all(not group.isdisjoint(anywhere) for group in asks)
+               for _, asks, _ in map(questions.__getitem__, {at for word in anywhere for at in first_group.get(word, ())})):
+        return None  # no question's words, wherever they stand: the message is not segmented
+    for said, starts in starts_in.items():
         if starts:  # a word begins or ends where a token does: 学分 is not in 化学分析, 职称 is in 职称评审
             bounds = _token_bounds(said)
             held.update(word for at, words in starts.items() for word in words
