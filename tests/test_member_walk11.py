@@ -158,3 +158,13 @@ def test_an_events_fee_given_is_answered_from_it(member, db):
     from tests.test_events_chat import add_event
     add_event(db, "2027年学术年会", 30, fee="会员 800 元，非会员 1000 元")
     assert "会员 800 元，非会员 1000 元" in member.says("年会会员和非会员报名费多少")
+
+
+# --- newsletters ----------------------------------------------------------------------------------------
+
+def test_keeping_only_one_topic_says_what_was_dropped_or_that_nothing_else_was_subscribed(member):
+    member.says("订阅政策")
+    reply = member.says("只订阅政策 其他都不要")
+    assert "政策资讯" in reply and "没有订阅其他栏目" in reply and "已退订：无" not in reply, reply
+    member.says("订阅人才")
+    assert "已退订：人才资讯" in member.says("只订阅政策 其他都不要")

@@ -56,14 +56,14 @@ def _keeps_only(ctx) -> list[str] | None:
 def _keep_only(ctx, keep: list[str]):
     current = topics_of(ctx.db, ctx.openid)
     dropped = [code for code in current if code not in keep]
-    added = subscribe(ctx.db, ctx.openid, [code for code in keep if code not in current])
+    subscribe(ctx.db, ctx.openid, [code for code in keep if code not in current])
     if dropped:
         unsubscribe(ctx.db, ctx.openid, dropped)
     now = topics_of(ctx.db, ctx.openid)
     delivery.sync_tags_later(ctx.redis, ctx.openid, now)
     return ctx.reply("subscriptions.kept_only", topics=topic_list(now),
-                     removed=topic_list(dropped) or content.text("subscriptions.none"),
-                     added=topic_list(added) or content.text("subscriptions.none"))
+                     removed=content.text("subscriptions.kept_only_removed", topics=topic_list(dropped)) if dropped
+                     else content.text("subscriptions.kept_only_nothing_else"))
 
 
 @handles("subscribe")
