@@ -392,14 +392,21 @@ def test_notice_failing_on_customer_service_goes_by_its_template(fake_wechat, co
     assert (db["notices"].get(1)["status"], db["notices"].get(1)["channel"]) == ("sent", planner.TEMPLATE)
 
 
+def _member_no_notice_reaches(fake_wechat, config, db, r, monkeypatch, prefix: str) -> str:
+    """A member who wrote (the window open) and whom every channel fails for the next notices, RQ retrying at
+    once; their openid."""
+    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
+    [(openid, _)] = add_members(db, openids(prefix, 1))
+    member_wrote(fake_wechat, r, config, [openid])
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
+    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    return openid
+
+
 def test_notice_failing_on_every_channel_is_listed_failed_and_goes_when_the_member_writes(
         fake_wechat, config, db, redis_client, client, monkeypatch):
     """Delivery walk 11 #1: the job used to end "Successfully completed" with nothing shown anywhere."""
-    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
-    [(openid, _)] = add_members(db, openids("F", 1))
-    member_wrote(fake_wechat, redis_client, config, [openid])
-    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
-    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    openid = _member_no_notice_reaches(fake_wechat, config, db, redis_client, monkeypatch, "F")
     delivery.notify(redis_client, openid, "您的诉求有了答复", kind="ticket")
     run_jobs(config)
     assert fake_wechat.sent_to(openid) == []
@@ -478,11 +485,7 @@ def test_a_failed_dues_notice_that_is_no_reminder_goes_out_as_it_was(fake_wechat
     """A WeChat Pay refund's notice is of kind dues with a key of its own, no reminder's: read as a reminder's
     key (fee4b4a) it raised ValueError, the dashboard's 全部重试 a 500, and the notices taken for it stayed queued
     in no queue."""
-    monkeypatch.setattr("bot.outbound.RQ_RETRY_INTERVALS", (0, 0))
-    [(openid, _)] = add_members(db, openids("R", 1))
-    member_wrote(fake_wechat, redis_client, config, [openid])
-    fake_wechat.fail_next(100, errcode=-1, endpoint="message/custom/send")
-    fake_wechat.fail_next(100, errcode=-1, endpoint="message/template/send")
+    openid = _member_no_notice_reaches(fake_wechat, config, db, redis_client, monkeypatch, "R")
     delivery.notify(redis_client, openid, "退款通知\n您的会费退款 200 元已原路退回", kind="dues")
     run_jobs(config)
     assert [n["kind"] for n in delivery.failed_notices(db)] == ["dues"]
