@@ -30,3 +30,16 @@ def test_asking_what_is_left_this_year_lists_every_event_ahead_even_early_next_y
     _event(db, "学术年会", "学术会议", "郑州", (date(TODAY.year + 1, 1, 16) - TODAY).days, "会员800元")
     reply = visitor.says("今年还有哪些活动 都列一下")
     assert "科研写作培训" in reply and "学术年会" in reply
+
+
+# --- "信息跟刚才一样": the contact given for a registration just dropped -------------------------------------
+
+def test_the_contact_of_a_registration_just_dropped_is_reused_when_the_member_says_it_is_the_same(visitor, db):
+    _event(db, "人工智能青年论坛", "学术会议", "洛阳", 30, "免费")
+    _event(db, "新材料产业沙龙", "沙龙", "郑州", 36, "免费")
+    visitor.says("我要报名人工智能青年论坛")
+    visitor.says("赵丽 郑州大学 13838123456")
+    visitor.says("算了 不报了")
+    visitor.says("新材料产业沙龙是啥时候")
+    reply = visitor.says("报这个 信息跟刚才一样")
+    assert "请确认报名" in reply and "新材料产业沙龙" in reply and "赵丽" in reply and "郑州大学" in reply

@@ -38,6 +38,7 @@ from storage.events import (
     last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
 from storage.members import Refused, find_member_by_openid
+from storage.state import take_cancelled
 from storage.tickets import create_ticket
 
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
@@ -563,7 +564,17 @@ def _known_person(ctx) -> dict | None:
     if member:
         return {"member_id": member["id"], "name": member["name"], "mobile": member["mobile"],
                 "work_unit": member["work_unit"]}
-    return last_contact(ctx.db, ctx.openid)
+    return last_contact(ctx.db, ctx.openid) or _contact_dropped(ctx)
+
+
+def _contact_dropped(ctx) -> dict | None:
+    """"报这个 信息跟刚才一样" after a registration was dropped: the contact given for it (kept a while by
+    cancel); None when the member does not say so or no such registration was dropped."""
+    if not guide.mentions(ctx.text, "same_contact_words"):
+        return None
+    kept = take_cancelled(ctx.redis, ctx.openid) or {}
+    person = kept.get("data", {}).get("person") or {} if kept.get("name") == SIGNUP else {}
+    return person if person.get("name") and person.get("mobile") else None
 
 
 def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None):
