@@ -28,9 +28,15 @@ def page_url(config: Config, path: str, **query) -> str:
     return (config.public_base_url or "") + path + (f"?{urlencode(given)}" if given else "")
 
 
-def with_page_link(reply: Reply, config: Config, key: str, path: str, **query) -> Reply:
-    """The reply with a last line linking a page (the text of pages.links.<key>, {url} filled in);
-    the reply as it is where no page address can be given."""
+def page_link(config: Config, key: str, path: str, **query) -> str | None:
+    """The line linking a page (the text of pages.links.<key>, {url} filled in); None where no page address can
+    be given."""
     if not config.public_base_url and not config.dev_mode:
-        return reply
-    return reply.with_note(content.text(f"pages.links.{key}", url=page_url(config, path, **query)))
+        return None
+    return content.text(f"pages.links.{key}", url=page_url(config, path, **query))
+
+
+def with_page_link(reply: Reply, config: Config, key: str, path: str, **query) -> Reply:
+    """The reply with a last line linking a page; the reply as it is where no page address can be given."""
+    link = page_link(config, key, path, **query)
+    return reply.with_note(link) if link else reply

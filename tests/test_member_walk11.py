@@ -168,3 +168,11 @@ def test_keeping_only_one_topic_says_what_was_dropped_or_that_nothing_else_was_s
     assert "政策资讯" in reply and "没有订阅其他栏目" in reply and "已退订：无" not in reply, reply
     member.says("订阅人才")
     assert "已退订：人才资讯" in member.says("只订阅政策 其他都不要")
+
+
+def test_asking_for_the_electronic_certificate_leads_with_its_link(member, db):
+    add_member(db, "HNKX201600001", "马丽", "13607720002", f"{TODAY.year}-12-31", openid="o_walk11")
+    reply = member.says("电子会员证")
+    assert reply.index("点此查看电子会员证") < reply.index("【会员卡】"), reply
+    card = member.says("会员卡")
+    assert card.index("【会员卡】") < card.index("点此查看电子会员证")

@@ -15,7 +15,7 @@ from bot import clarify, content, delivery, offers
 from handlers.fees.dues import how_to_pay_text, standing
 from bot.conversation import is_one_of
 from bot.messages import Reply
-from bot.page_links import with_page_link
+from bot.page_links import page_link, with_page_link
 from bot.privacy import mask_mobile, mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
@@ -131,7 +131,11 @@ def show_profile(ctx):
         column = update_wanted(ctx.text)
         if column:
             return _start_update(ctx, column)
-        return with_page_link(_card(ctx, member), ctx.config, "certificate", "/m/certificate")
+        card = _card(ctx, member)
+        if ctx.message.kind == "text" and _mentions(ctx.text, _texts()["words"]["certificate"]):  # "电子会员证": the link first
+            link = page_link(ctx.config, "certificate", "/m/certificate")
+            return Reply(text=link).with_note(card.text) if link else card
+        return with_page_link(card, ctx.config, "certificate", "/m/certificate")
     application = find_open_application(ctx.db, ctx.openid)
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")
