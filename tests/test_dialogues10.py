@@ -43,3 +43,8 @@ def test_the_contact_of_a_registration_just_dropped_is_reused_when_the_member_sa
     visitor.says("新材料产业沙龙是啥时候")
     reply = visitor.says("报这个 信息跟刚才一样")
     assert "请确认报名" in reply and "新材料产业沙龙" in reply and "赵丽" in reply and "郑州大学" in reply
+
+
+def test_asking_whether_ones_dues_are_due_again_unbound_asks_who_one_is(visitor, roster, db):
+    reply = visitor.says("我会费是不是也该交了")
+    assert "会费标准" not in reply and "姓名" in reply
