@@ -173,7 +173,8 @@ def test_back_goes_to_the_question_before_and_keeps_the_rest(client, config, wor
 # other_request_confidence, no runner-up to offer), chosen by the model's probabilities of the day, since
 # every retrain moves them ("会员有什么权益？" was such a guess; it is answered now, from signup's questions).
 QUESTIONS_MID_FORM = ["这个公众号是官方的吗？", "学会有多少会员？", "会员有投票权吗？", "学会成立多少年了？",
-                      "会员和非会员有什么不一样？"]
+                      "会员和非会员有什么不一样？", "学会的理事长是哪年当选的？", "学会的会歌是什么？",
+                      "第一任理事长是谁？", "学会的统一社会信用代码是多少？"]
 
 
 def a_question_the_router_cannot_place() -> str:
