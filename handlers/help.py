@@ -19,6 +19,7 @@ from handlers.jobs import chat as jobs
 from handlers.members import profile, signup
 from handlers.tickets import feedback
 from storage import state
+from storage.fees import find_payer_by_openid
 
 
 def _words() -> dict:
@@ -150,7 +151,9 @@ def about_society(ctx):
     content/ ([[about.questions]]) whatever the router guessed; None when the message is none of them."""
     question = _about_asked(ctx.text, lambda: state.recent_topic(ctx.turn))
     if question is None or (ctx.flow is not None and f"{ctx.flow['name']}/{ctx.flow['step']}" in question.get("defers_to", ())):
-        return None  # "多久能挂出来" right after a posting was passed on: that step's own answer, with its number
+        return None
+    if question.get("unbound_only") and find_payer_by_openid(ctx.db, ctx.openid) is not None:
+        return None  # "我们单位的会费交了没" from the unit's own WeChat: its dues, as asked  # "多久能挂出来" right after a posting was passed on: that step's own answer, with its number
     if question.get("then_flow"):  # "收费不" after how to post: the posting's details are still taken next
         ctx.start_flow(*question["then_flow"])
     topic = question.get("topic") or question.get("after")

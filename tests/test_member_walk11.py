@@ -176,3 +176,22 @@ def test_asking_for_the_electronic_certificate_leads_with_its_link(member, db):
     assert reply.index("点此查看电子会员证") < reply.index("【会员卡】"), reply
     card = member.says("会员卡")
     assert card.index("【会员卡】") < card.index("点此查看电子会员证")
+
+
+# --- a unit's contact -----------------------------------------------------------------------------------
+
+def test_a_unit_contact_is_told_how_a_colleague_joins_with_the_units_invite_code(member):
+    reply = member.says("我想给单位新来的同事办入会")
+    assert "邀请码" in reply and "个人会员" in reply and "请选择申请类型" not in reply, reply
+
+
+def test_a_unit_contact_asking_about_the_units_dues_is_told_how_a_unit_is_looked_up(member):
+    from bot import content
+    reply = member.says("我是单位会员的联系人 想查我们单位的会费交了没")
+    assert "单位会员" in reply and content.society()["secretariat"]["phone"] in reply, reply
+    assert "要查看您自己的会费情况" not in reply
+
+
+def test_a_bound_member_asking_about_the_units_dues_gets_the_dues_answer_not_the_unit_contact_text(member, db):
+    add_member(db, "HNKX201600001", "马丽", "13607720002", f"{TODAY.year}-12-31", openid="o_walk11")
+    assert "申请单位会员时用的那个微信" not in member.says("我们单位的会费交了没")
