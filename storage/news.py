@@ -171,6 +171,13 @@ def subscribe(db: sqlite_utils.Database, openid: str, topics) -> list[str]:
     return new
 
 
+def subscribed_since(db: sqlite_utils.Database, openid: str, since: str) -> bool:
+    """Whether the member added a topic or a job alert at `since` (an ISO stamp as now_iso gives) or later."""
+    return db.execute("select exists(select 1 from subscriptions where openid = ? and created_at >= ?)"
+                      " or exists(select 1 from job_alerts where openid = ? and created_at >= ?)",
+                      [openid, since, openid, since]).fetchone()[0] == 1
+
+
 def unsubscribe(db: sqlite_utils.Database, openid: str, topics) -> list[str]:
     """Remove topics; returns those that were subscribed."""
     with transaction(db):

@@ -59,6 +59,15 @@ def test_changing_ones_mind_right_after_subscribing_to_job_alerts_cancels_them(m
     assert alerts_of(db, "o_walk11") == [] and "jobs" not in topics_of(db, "o_walk11")
 
 
+def test_never_mind_after_asking_for_a_subscription_held_long_since_keeps_it(member, db):
+    """c79ff89 took '算了' after any message read as a subscription for taking one back, though nothing was added."""
+    from storage.news import topics_of
+    db["subscriptions"].insert({"openid": "o_walk11", "topic": "discipline", "created_at": "2026-01-05T09:00:00+08:00"})
+    assert "已" in member.says("订阅学科动态")
+    member.says("算了")
+    assert "discipline" in topics_of(db, "o_walk11")
+
+
 def test_cancelling_a_registration_right_after_subscribing_cancels_the_registration_not_the_subscription(
         member, db):
     """c79ff89 took any 取消 within two minutes of a subscription for taking it back."""

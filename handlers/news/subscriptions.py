@@ -12,6 +12,7 @@ subscribe, but pushes go to active members only, so others are told.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 from bot import clarify, content, delivery
@@ -23,7 +24,7 @@ from bot.router import Intent, analyse, normalize
 from bot.validation import only_acknowledges
 from handlers.jobs.chat import answer_alert
 from storage.members import find_member_by_openid
-from storage.news import subscribe, topics_of, unsubscribe
+from storage.news import subscribe, subscribed_since, topics_of, unsubscribe
 
 
 @lru_cache(maxsize=1)
@@ -182,9 +183,11 @@ def confirm_unsubscribe_all(ctx):
 
 def undo_just_subscribed(ctx):
     """"算了 不用通知了" right after a subscription ("有新的招聘通知我"): that subscription taken back, as
-    unsubscribing in the same words would; None when the message before was no subscription."""
+    unsubscribing in the same words would; None when the message before was no subscription or added nothing
+    (a topic held long since asked for again)."""
     earlier = clarify.said_before(ctx, clarify.CANCEL_AFTER_SECONDS, intent="subscribe")
-    if not earlier:
+    since = (datetime.now(timezone.utc) - timedelta(seconds=clarify.CANCEL_AFTER_SECONDS)).astimezone()
+    if not earlier or not subscribed_since(ctx.db, ctx.openid, since.isoformat(timespec="seconds")):
         return None
     ctx.answer_override = earlier
     ctx.intent = Intent("unsubscribe", analyse(earlier).slots_for("unsubscribe"))
