@@ -141,7 +141,9 @@ def closing(db: sqlite_utils.Database, ticket: dict) -> dict | None:
 def _still_open(db: sqlite_utils.Database, ticket_no: str) -> dict:
     ticket = require_ticket(db, ticket_no)
     if ticket["status"] == CLOSED:
-        closed = closing(db, ticket) or {"actor": ""}
+        closed = closing(db, ticket)
+        if not closed or not closed["actor"]:  # closed before closings were kept in the history
+            raise Refused("ticket_closed_by_nobody_known", ticket_no=ticket["ticket_no"], closed_at=ticket["closed_at"])
         raise Refused("ticket_closed", ticket_no=ticket["ticket_no"], closed_at=ticket["closed_at"],
                       closed_by=closed["actor"])
     return ticket
