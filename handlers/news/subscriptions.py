@@ -191,7 +191,9 @@ def undo_just_subscribed(ctx):
         return None
     ctx.answer_override = earlier
     ctx.intent = Intent("unsubscribe", analyse(earlier).slots_for("unsubscribe"))
-    return unsubscribe_topics(ctx)
+    reply = unsubscribe_topics(ctx)
+    ctx.end_flow()  # a cancel leaves nothing open: no step after the change to read the next message beside it
+    return reply
 
 
 def _unchanged(ctx):
