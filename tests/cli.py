@@ -6,6 +6,7 @@ import json
 from click.testing import CliRunner
 
 from bot.cli import main
+from storage.fees import find_payer, payments_of
 
 
 def command(group: str):
@@ -30,3 +31,8 @@ def roster_imported(env, path, *args) -> dict:
 def statement_imported(env, path, *args) -> dict:
     """The report of `fees import PATH --json`: a bank's or a payment app's statement imported."""
     return command("fees")[1](env, "import", path, *args)
+
+
+def booked(db, number) -> list[float]:
+    """The amounts recorded as paid by the member or unit of this number, oldest first."""
+    return [p["amount"] for p in payments_of(db, find_payer(db, number))]

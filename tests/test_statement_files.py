@@ -15,7 +15,7 @@ from handlers.fees import dues
 from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import roster_imported, statement_imported
+from tests.cli import booked, roster_imported, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 STUDENT = dues.yearly_fee("student")
@@ -51,10 +51,6 @@ def bank_book(path, rows):
     sheet.append(["本月合计", None, 0, sum(r[2] for r in rows), None, None, None])
     book.save(path)
     return path
-
-
-def booked(db, number) -> list[float]:
-    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
 
 def test_one_transfer_for_members_named_in_its_remark_is_booked_to_each(env, db, tmp_path):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import zlib
 
 from handlers.fees import dues
-from storage.fees import find_payer, payments_of
+from storage.fees import find_payer
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import command, statement_imported
+from tests.cli import booked, command, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 UNIT = dues.yearly_fee("unit")
@@ -37,10 +37,6 @@ def abc_csv(path, rows):
     lines += [f"收入合计：,{sum(r[1] for r in rows if r[1] > 0):.2f},笔数：{len(rows)}", "打印日期：2026-12-01"]
     path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
     return path
-
-
-def booked(db, number) -> list[float]:
-    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
 
 def test_a_number_typed_in_lower_case_and_followed_by_the_year(env, db, tmp_path):

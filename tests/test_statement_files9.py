@@ -7,10 +7,10 @@ from __future__ import annotations
 from openpyxl import Workbook
 
 from handlers.fees import dues
-from storage.fees import find_payer, payments_of
+from storage.fees import find_payer
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import command, roster_imported, statement_imported
+from tests.cli import booked, command, roster_imported, statement_imported
 from tests.test_roster_files9 import roster_book, units_book
 
 REGULAR = dues.yearly_fee("regular")
@@ -57,10 +57,6 @@ def zrcb_csv(path, rows):
     lines += [f"合计,,收入{len(rows)}笔 +{sum(r[1] for r in rows):.2f},", "温馨提示：本明细仅供参考，不作为记账凭证。"]
     path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
     return path
-
-
-def booked(db, number) -> list[float]:
-    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
 
 UNITS = [

@@ -8,10 +8,9 @@ from openpyxl import Workbook
 
 from bot.cli import main
 from handlers.fees import dues
-from storage.fees import find_payer, payments_of
 from storage.members import insert_member
 from storage.sqlite import transaction
-from tests.cli import statement_imported
+from tests.cli import booked, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 
@@ -27,10 +26,6 @@ def members(db, rows):
         for number, name, category in rows:
             insert_member(db, {"member_no": number, "name": name, "category": category,
                                "mobile": f"1390000{number[-4:]}"}, actor="test")
-
-
-def booked(db, number) -> list[float]:
-    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
 
 def cmb_book(path, rows):

@@ -1,10 +1,9 @@
 """Two banks' exports pasted one under the other on one sheet, each block under its own header with
 the columns in another order: each block is read by its own header."""
 from handlers.fees import dues
-from storage.fees import find_payer, payments_of
 from storage.members import insert_member
 from storage.sqlite import transaction
-from tests.cli import statement_imported
+from tests.cli import booked, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 
@@ -26,4 +25,4 @@ def test_a_second_header_under_the_first_block_reads_the_rows_under_it(env, db, 
     ]) + "\n", encoding="utf-8-sig")
     report = statement_imported(env, path)
     assert sorted(r["number"] for r in report["recorded"]) == ["HNKX201900042", "HNKX202300012"]
-    assert [p["amount"] for p in payments_of(db, find_payer(db, "HNKX201900042"))] == [REGULAR]
+    assert booked(db, "HNKX201900042") == [REGULAR]

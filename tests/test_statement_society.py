@@ -6,10 +6,9 @@ from __future__ import annotations
 from openpyxl import Workbook
 
 from handlers.fees import dues
-from storage.fees import find_payer, payments_of
 from storage.members import insert_member, insert_unit
 from storage.sqlite import transaction
-from tests.cli import command, statement_imported
+from tests.cli import booked, command, statement_imported
 
 REGULAR = dues.yearly_fee("regular")
 
@@ -49,10 +48,6 @@ def ccb_book(path, rows):
 
 def statement_printed(env, path) -> str:
     return command("fees")[0](env, "import", path, "--dry-run").output
-
-
-def booked(db, number) -> list[float]:
-    return [p["amount"] for p in payments_of(db, find_payer(db, number))]
 
 
 def test_a_ccb_export_whose_amount_headers_name_their_unit(env, db, tmp_path):
