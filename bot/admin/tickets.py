@@ -100,12 +100,17 @@ def _act(ticket_no: str, change, done: str, **said):
     return redirect(url_for(".show", ticket_no=ticket["ticket_no"]))
 
 
+def _refused(ticket_no: str, said: str):
+    """A form sent without what it needs: the ticket's page again, saying what is missing (400)."""
+    say_not_done(t(said))
+    return _ticket_page(ticket_no), 400
+
+
 @bp.post("/<ticket_no>/reply")
 def reply(ticket_no: str):
     text = request.form.get("text", "").strip()
     if not text:
-        say_not_done(t("tickets.text_needed"))
-        return _ticket_page(ticket_no), 400
+        return _refused(ticket_no, "tickets.text_needed")
     return _act(ticket_no, lambda: ticket_replies.reply(db(), redis_client(), ticket_no, text, actor()),
                 "tickets.replied")
 
@@ -122,8 +127,7 @@ def hand_over(ticket_no: str):
     """Give the ticket to a colleague to handle, with an optional note; shown on the list and the ticket."""
     to = request.form.get("to", "").strip()
     if to not in _colleagues():
-        say_not_done(t("tickets.colleague_needed"))
-        return _ticket_page(ticket_no), 400
+        return _refused(ticket_no, "tickets.colleague_needed")
     note = request.form.get("reason", "").strip() or None
     return _act(ticket_no, lambda: (store.hand_over(db(), ticket_no, to, actor(), note), None),
                 "tickets.handed_over", to=to)
@@ -134,7 +138,6 @@ def reopen(ticket_no: str):
     """Take a closed ticket up again (the member wrote that it is not settled); the reason is required."""
     reason = request.form.get("reason", "").strip()
     if not reason:
-        say_not_done(t("tickets.reopen_reason_needed"))
-        return _ticket_page(ticket_no), 400
+        return _refused(ticket_no, "tickets.reopen_reason_needed")
     return _act(ticket_no, lambda: (store.reopen_ticket(db(), ticket_no, actor(), reason), None),
                 "tickets.reopened")
