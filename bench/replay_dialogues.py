@@ -126,8 +126,8 @@ def prepare(db, conversation: dict, openid: str, number: int) -> None:
                            "paid_through": f"{TODAY.year}-12-31", "openid": openid}, actor="replay")
     if REGISTERED in persona:
         first = list_events(db, {"from": TODAY.isoformat()})[0]
-        register(db, first["id"], openid, {"name": "周敏", "mobile": "13700009999", "work_unit": "河南工业大学"},
-                 TODAY.isoformat())
+        register(db, first["id"], openid,  # a mobile of its own: two such personas may not share one
+                 {"name": "周敏", "mobile": f"1370001{number:04d}", "work_unit": "河南工业大学"}, TODAY.isoformat())
     if COMPLAINED in persona:
         create_ticket(db, openid, "投诉", "上次培训报名后一直没收到开课通知，也没人回复")
 
