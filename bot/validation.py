@@ -317,8 +317,8 @@ def tries_value(shape: str, text) -> bool:
     which imports this module: the membership form asks it (handlers.members.signup._tries_value).
     """
     text = normalise(text)
-    if shape == "mobile":
-        return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None
+    if shape == "mobile":  # also read out in words ("电话一三五二五六七零零幺幺")
+        return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None or mobile_in(text) is not None
     if shape == "email":
         return "@" in text
     if shape == "digits":

@@ -16,6 +16,7 @@ from handlers.fees.dues import how_to_pay_text, standing
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import page_link, with_page_link
+from bot.pinyin import main_reading
 from bot.privacy import mask_mobile, mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
@@ -211,6 +212,10 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     name = _introduced(rest)
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
         ctx.goto("bind_mobile", name=name)
+    number = _MEMBER_NO_SAID.search(normalise(rest).upper()) if ctx.message.kind == "text" else None
+    if number and not name:  # "我会员号HNKX201500101": the number kept, not asked for again
+        ctx.goto("bind_name", member_no=number.group())
+        return ctx.reply("profile.name_for_member_no", member_no=number.group()).with_note(_ask("bind_name").text)
     intro = ctx.reply(why or (f"profile.bind_for.{then}" if then else "profile.bind_intro"))
     return intro.with_note(_ask(ctx.flow["step"]).text)
 
@@ -248,6 +253,9 @@ def _binding_text(ctx) -> str:
     return ctx.text.replace(value, " ") if isinstance(value, str) and value else ctx.text
 
 
+_LATIN_NAME_SAID = re.compile(r"\b(?:my )?name(?: is)?[:：\s]+([A-Za-z]+(?: [A-Za-z]+){1,2})\s*(?:[,.;]|$)", re.IGNORECASE)
+
+
 def _said_name(text: str) -> str | None:
     """The name in a binding message ("王芳，手机…", "名字叫孙伟手机号…", "我叫刘建国", "刘建华教授"), or
     None when no part of it is a name ("怎么绑定", "那就在这个微信上绑吧", "俺没绑定过", "我是刘教授":
@@ -255,6 +263,9 @@ def _said_name(text: str) -> str | None:
     text = normalise(text)
     if _is_plain_name(text):
         return _without_title(text)
+    latin = _LATIN_NAME_SAID.search(text)
+    if latin:  # "My member number is HNKX…, name Zhao Li": the whole name, not its last word
+        return latin.group(1).strip()
     found = _NAME_SAID.search(text.replace(" ", ""))
     if found and _is_plain_name(found.group(2)) and _without_title(found.group(2)) and (
             found.group(1) != "我是" or tries_value("name", found.group(2))):  # "我是联系人" names no one
@@ -316,7 +327,7 @@ def _clean_member_no(text) -> str:
 def _clean_last4(text) -> str:
     value = normalise(text)
     whole = mobile_in(value)
-    if whole and _only_a_mobile(value):  # the whole mobile where its last four are asked: those four
+    if whole:  # the whole mobile where its last four are asked ("The phone is 138…, but I don't use it"): those four
         return whole[-4:]
     if not re.fullmatch(r"\d{4}", value):
         raise Invalid("profile.bad_last4")
@@ -441,6 +452,8 @@ def answer_binding(ctx):
         name = _said_name(rest)
         if index == 0 and name is None and number and not mobile:
             return ctx.reply("profile.name_for_member_no", member_no=number.group()).with_note(_ask("bind_name").text)
+        if index == 0 and name is None and mobile and ctx.flow_data.get("member_no"):
+            return _check_number_and_mobile(ctx, mobile)  # the number said before, the whole mobile now: proof
         if index == 0 and name is None:
             return _no_name_yet(ctx, mobile, waits)
         mobile = mobile or (ctx.flow_data.pop("mobile_said", None) if name and index == 0 else None)
@@ -502,6 +515,18 @@ def _check_mobile(ctx, mobile: str) -> Reply:
     return _bind(ctx, found[0])
 
 
+def _check_number_and_mobile(ctx, mobile: str) -> Reply:
+    """The member number said before and the whole mobile on file now prove the member as a name and the
+    mobile do ("我会员号HNKX201500101", then "13607719999"): bound, not asked for the name as well."""
+    if _limit_reached(ctx):
+        ctx.end_flow()
+        return ctx.reply("profile.limit")
+    member = find_member_by_no(ctx.db, ctx.flow_data["member_no"])
+    if member is None or normalise(member.get("mobile") or "") != mobile:
+        return _failed_try(ctx, "profile.mismatch", "bind_name")
+    return _bind(ctx, member)
+
+
 def back_in_binding(ctx) -> Reply:
     """"返回上一步" in binding: the question before, asked again."""
     order = ["bind_name", "bind_no", "bind_last4"]
@@ -512,9 +537,17 @@ def back_in_binding(ctx) -> Reply:
 
 
 def _same_name(a: str, b: str) -> bool:
+    """The name on the roster and the name said, also spelt in pinyin by a member abroad ("Zhao Li", "Li Zhao"
+    for 赵丽: the surname first or last)."""
     def squeeze(name):
-        return re.sub(r"[\s·.]", "", normalise(name)).casefold()
-    return squeeze(a) == squeeze(b)
+        return re.sub(r"[\s·.\-]", "", normalise(name)).casefold()
+    if squeeze(a) == squeeze(b):
+        return True
+    chinese, latin = (a, b) if re.search(r"[\u4e00-\u9fff]", a) else (b, a)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z .\-]*", latin.strip()):
+        return False
+    readings = [main_reading(ch) for ch in squeeze(chinese)]
+    return all(readings) and squeeze(latin) in ("".join(readings), "".join(readings[1:] + readings[:1]))
 
 
 def _proves(member: dict | None, name: str, last4: str) -> bool:
