@@ -621,6 +621,29 @@ def end_page_session(r: redis.Redis, token: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+# --- the console's unsent forms -------------------------------------------------------
+# A form sent after its user's console session ended (signed out in another tab, timed out) is kept
+# here for that user's next sign-in, under a random id the session cookie carries: what was typed
+# (mobiles included) never sits in the cookie, which is signed but readable, and dropped by the
+# browser past 4 KB. Named under the root prefix: a signed-out session has no society yet.
+
+def _unsent_form_key(token: str) -> str:
+    return f"{PREFIX}console_unsent:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def keep_unsent_form(r: redis.Redis, form: dict, ttl_seconds: int) -> str:
+    """Keep `form` a while; the id to take it back with."""
+    token = secrets.token_urlsafe(24)
+    r.set(_unsent_form_key(token), json.dumps(form, ensure_ascii=False), ex=ttl_seconds)
+    return token
+
+
+def take_unsent_form(r: redis.Redis, token: str) -> dict | None:
+    """The form kept under `token`, once."""
+    raw = r.getdel(_unsent_form_key(token))
+    return json.loads(raw) if raw else None
+
+
 def _application_draft_key(openid: str) -> str:
     return f"{key_prefix()}application_draft:{openid}"
 

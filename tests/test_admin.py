@@ -1,7 +1,9 @@
 """The secretariat's web console through Flask's test client: access, decisions, imports, reports."""
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 from datetime import date, datetime, timedelta
 
@@ -110,12 +112,46 @@ def test_a_form_sent_after_signing_out_elsewhere_says_so_and_leads_back(staff, d
                       headers={"Referer": "http://localhost/admin/dues/"})
     assert sent.status_code == 302 and "/admin/login?next=/admin/dues/" in sent.location
     shown = page(staff.get(sent.location))
-    assert "您已退出登录" in shown and "登录后会回到刚才的页面，并列出刚才填写的内容" in shown
+    assert "您已退出登录" in shown and "登录后会回到刚才的页面，刚才填写的内容会填回原处" in shown
     assert "HNKX202600002" not in shown  # whoever opens the log-in page does not read it
     back = staff.post("/admin/login", data={"username": "staff1", "password": PASSWORD, "next": "/admin/dues/",
                                             "csrf_token": csrf(staff)})
     assert back.location.endswith("/admin/dues/")
-    assert "刚才没有提交的内容：HNKX202600002、100" in page(staff.get(back.location))
+    again = page(staff.get(back.location))
+    assert "刚才没有提交的内容已填回表单，请核对后再提交：HNKX202600002、100" in again
+    assert _refill(again) == {"action": "/admin/dues/record", "fields": [["number", "HNKX202600002"], ["amount", "100"]]}
+    assert "HNKX202600002" not in page(staff.get(back.location))  # once
+
+
+def _refill(shown: str) -> dict:
+    """What the page hands its script to fill back into the form sent while signed out."""
+    found = re.search(r"data-refill='([^']*)'", shown)
+    return found and {key: value for key, value in json.loads(html.unescape(found.group(1))).items()
+                      if key in ("action", "fields")}
+
+
+def _session(client) -> str:
+    """The console's session cookie as the browser holds it, opened: signed, not encrypted."""
+    app = client.application
+    cookie = client.get_cookie("xh_admin", path="/admin")
+    return json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie.value), ensure_ascii=False)
+
+
+def test_a_long_form_sent_after_signing_out_is_kept_off_the_cookie_and_refilled(staff, db, users):
+    """A reply over the cookie's 4 KB, with a mobile in it: kept on the server, given back whole."""
+    ticket_no = create_ticket(db, "o_zhang", "建议", "希望多办线上讲座")
+    reply = "请致电13912345678联系张老师。" + "明年起每季度办一次线上讲座，届时在公众号通知。" * 200
+    token = csrf(staff, f"/admin/tickets/{ticket_no}")
+    staff.post("/admin/logout", data={"csrf_token": token})
+    sent = staff.post(f"/admin/tickets/{ticket_no}/reply", data={"text": reply, "csrf_token": token},
+                      headers={"Referer": f"http://localhost/admin/tickets/{ticket_no}"})
+    assert "13912345678" not in _session(staff) and len(_session(staff)) < 1000
+    staff.get(sent.location)
+    back = staff.post("/admin/login", data={"username": "staff1", "password": PASSWORD,
+                                            "next": f"/admin/tickets/{ticket_no}", "csrf_token": csrf(staff)})
+    assert "13912345678" not in _session(staff)
+    assert _refill(page(staff.get(back.location)))["fields"] == [["text", reply]]
+    assert "13912345678" not in _session(staff)
 
 
 def test_what_a_form_sent_after_signing_out_said_goes_to_the_same_user_only(staff, db, users):

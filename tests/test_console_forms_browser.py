@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from handlers.tickets import replies as ticket_replies
 from storage.tickets import create_ticket
+from tests.admin_data import PASSWORD
 from tests.test_admin_browser import config, sign_in, society  # noqa: F401 (fixtures)
 
 pytest_plugins = ["tests.fake_wechat"]
@@ -61,3 +62,30 @@ def test_a_reply_to_a_ticket_a_colleague_closed_meanwhile_is_kept_on_the_page(
     expect(tab.locator(".flash-error")).to_contain_text("已于")
     expect(tab.locator(".unsent")).to_have_text(reply)
     assert "text=" not in tab.url
+
+
+def test_a_newsletter_typed_while_the_session_ended_is_filled_back_after_signing_in_again(
+        new_tab, live_url, society):
+    """Console walk 12: after signing in again the form held nothing (what was typed was only listed above
+    it, and a text over 4 KB was lost with the cookie the browser dropped)."""
+    tab = sign_in(new_tab, live_url, "staff1")
+    tab.goto(f"{live_url}/admin/news/new")
+    body = "报名请致电13912345678联系张老师。" + "年会将于十一月在郑州举行，届时在公众号通知具体安排。" * 120  # over 4 KB
+    tab.fill("#compose input[name=title]", "关于召开2027年学术年会的通知")
+    tab.fill("#compose input[name=summary]", "年会时间、地点和报名办法")
+    topic = tab.locator("#compose input[name=topics]").first
+    topic.check()
+    tab.fill("#compose textarea[name=body]", body)
+    other = tab.context.new_page()  # signed out in another tab
+    other.goto(f"{live_url}/admin/")
+    other.locator(".topbar .who button").click()
+    expect(other.locator("input[name=username]")).to_be_visible()
+    tab.locator("#compose button[type=submit]").click()
+    expect(tab.locator(".flash-error")).to_contain_text("您已退出登录")
+    tab.fill("input[name=username]", "staff1")
+    tab.fill("input[name=password]", PASSWORD)
+    tab.click("main button[type=submit]")
+    expect(tab.locator("#compose textarea[name=body]")).to_have_value(body)
+    expect(tab.locator("#compose input[name=title]")).to_have_value("关于召开2027年学术年会的通知")
+    expect(topic).to_be_checked()
+    assert all("13912345678" not in cookie["value"] for cookie in tab.context.cookies())

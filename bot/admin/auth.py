@@ -12,29 +12,53 @@ from flask import Blueprint, redirect, request, session, url_for
 from bot import clock
 from bot.admin import csrf
 from bot.admin.accounts import EVERYONE, PROVINCE, log_in, session_stamp
-from bot.admin.ui import allow, config, db, now, public, render, say_done, say_not_done, t
+from bot.admin.ui import allow, config, db, now, public, redis_client, render, say_done, say_not_done, t
 from bot.platform import console as platform_console
 from bot.web import same_site_path
+from storage import state
 from storage.admin import USERS
 
 bp = Blueprint("auth", __name__)
 
-SIGNED_OUT = "signed_out"  # who this browser's session was: [session key, user id]
-UNSENT = "unsent"  # what a form sent after that said, given back to that user alone once signed in again
+SIGNED_OUT = "signed_out"  # who this browser's session was: [session key, user id, society]
+UNSENT = "unsent"  # the id of what a form sent after that said (kept in Redis), for that user alone
+UNSENT_KEEP_SECONDS = 30 * 60  # how long it waits for the sign-in, and then for its page
 
 
 def end_session() -> None:
     """Sign the session out, keeping its CSRF token and who it was: a form still open in another tab is then
     known to be sent from this browser, and what was typed in it goes back to the same user (sign_in)."""
-    who = next(([key, session[key]] for key in ("user_id", "province_user_id") if session.get(key)), None)
+    who = next((_who(key, session[key]) for key in ("user_id", "province_user_id") if session.get(key)), None)
     kept = {"csrf": session.get("csrf"), SIGNED_OUT: who}
     session.clear()
     session.update({key: value for key, value in kept.items() if value})
 
 
-def keep_unsent(typed: str) -> None:
+def _who(session_key: str, user_id: int) -> list:
+    return [session_key, user_id, session.get("society")]
+
+
+def keep_unsent(action: str, fields: list[list[str]]) -> None:
     """What a form sent after signing out said (its CSRF token checked), for the user who signed out."""
-    session[UNSENT] = {"by": session.get(SIGNED_OUT), "typed": typed}
+    form = {"by": session.get(SIGNED_OUT), "action": action, "fields": fields}
+    session[UNSENT] = state.keep_unsent_form(redis_client(), form, UNSENT_KEEP_SECONDS)
+
+
+def _pass_on_unsent(token: str | None, who: list) -> None:
+    """After signing in: the unsent form goes on to the new session if it was this user's, else nowhere."""
+    form = state.take_unsent_form(redis_client(), token) if token else None
+    if form and form["by"] == who:
+        session[UNSENT] = state.keep_unsent_form(redis_client(), form, UNSENT_KEEP_SECONDS)
+
+
+def unsent_form() -> dict | None:
+    """Once, for the first page shown after signing in again: the form sent while signed out (its
+    action, its fields, what was typed), for the page to fill back in."""
+    token = session.pop(UNSENT, None)
+    form = state.take_unsent_form(redis_client(), token) if token else None
+    if form is None:
+        return None
+    return {**form, "typed": "、".join(value for _, value in form["fields"] if value)}
 
 
 def _next_url() -> str:
@@ -54,9 +78,8 @@ def sign_in(database, table: str, session_key: str, heading: str | None = None):
             session.clear()
             session.permanent = True
             session.update({session_key: found["id"], "stamp": session_stamp(found)})
-            if unsent and unsent["by"] == [session_key, found["id"]]:
-                say_not_done(t("login.unsent_typed", typed=unsent["typed"]))
             platform_console.remember_society()  # with the platform: the society signed in to
+            _pass_on_unsent(unsent, _who(session_key, found["id"]))
             return redirect(_next_url())
         if refusal["reason"] == "locked":
             error = t("login.locked", until=refusal["until"].astimezone(clock.zone()).strftime("%H:%M"),

@@ -145,10 +145,11 @@ def _to_log_in(view):
     login = "admin.province.login" if roles_of(view) == {PROVINCE} else "admin.auth.login"
     if request.method == "GET":
         return redirect(url_for(login, next=request.full_path.rstrip("?")))
-    typed = [value.strip() for key, values in request.form.lists() if key not in UNSENT_LEFT_OUT
-             for value in values if value.strip()] if csrf.carries_token() else []
+    fields = [[key, value.strip()] for key, values in request.form.lists() if key not in UNSENT_LEFT_OUT
+              for value in values] if csrf.carries_token() else []
+    typed = any(value for _, value in fields)
     if typed:
-        auth.keep_unsent("、".join(typed))
+        auth.keep_unsent(request.path, fields)
     say_not_done(t("login.unsent" if typed else "login.unsent_empty"))
     page = urlsplit(request.referrer or "")
     back = same_site_path(page.path + (f"?{page.query}" if page.query else ""), url_for("admin.home"), "/admin")
@@ -194,7 +195,7 @@ console.add_app_template_global(may_send, "may_send")
 def template_globals() -> dict:
     return {"t": t, "csrf_token": csrf.token, "menu": _menu(), "me": user(), "label": word,
             "field_text": field_text, "changes": changes_line, "actor_text": actor_text,
-            "action_text": action_text}
+            "action_text": action_text, "unsent_form": auth.unsent_form() if user() else None}
 
 
 @console.get("/")

@@ -28,7 +28,7 @@ if (compose) {
       if (key !== "csrf_token" && key !== "body") query.append(key, value);
     });
     const answer = await fetch(`${compose.dataset.countUrl}?${query}`, { credentials: "same-origin" });
-    const count = answer.ok ? (await answer.json()).count : null;
+    const count = answer.ok && !answer.redirected ? (await answer.json()).count : null;  // signed out: the log-in page
     if (count !== null && asked === latest) shown.textContent = count;
   };
   compose.addEventListener("change", recount);
@@ -43,7 +43,7 @@ if (progress) {
   const held = progress.querySelector("[data-held]");
   const poll = async () => {
     const answer = await fetch(progress.dataset.progressUrl, { credentials: "same-origin" });
-    if (!answer.ok) return;
+    if (!answer.ok || answer.redirected) return;  // signed out meanwhile: the log-in page
     const counts = await answer.json();
     bar.max = counts.total || 1;
     bar.value = counts.done;
@@ -68,4 +68,26 @@ if (progress) {
     if (counts.total === 0 || counts.done < counts.total) setTimeout(poll, 1000);
   };
   poll();
+}
+
+/* After signing in again: the form sent while signed out gets back what was typed and ticked in it. */
+const refill = document.querySelector("[data-refill]");
+if (refill) {
+  const { action, fields } = JSON.parse(refill.dataset.refill);
+  const sent = new Map();
+  for (const [name, value] of fields) sent.set(name, [...(sent.get(name) || []), value]);
+  const form = [...document.forms].find(
+    (each) => new URL(each.getAttribute("action") || "", window.location.href).pathname === action);
+  if (form) {
+    sent.forEach((values, name) => {
+      const left = [...values];
+      form.querySelectorAll(`[name="${CSS.escape(name)}"]`).forEach((field) => {
+        if (["hidden", "password", "file", "submit", "button"].includes(field.type)) return;
+        if (field.type === "checkbox" || field.type === "radio") field.checked = values.includes(field.value);
+        else if (field.multiple) [...field.options].forEach((option) => { option.selected = values.includes(option.value); });
+        else if (left.length) field.value = left.shift();
+      });
+    });
+    form.dispatchEvent(new Event("change", { bubbles: true }));  // what listens to the form sees it
+  }
 }
