@@ -131,9 +131,23 @@ def options_of(intent: Intent) -> list[str]:
 
 
 def ask(ctx, options: list[str]) -> Reply:
-    """The numbered question; a paused form waits under it and comes back when it is answered."""
+    """The numbered question; a paused form waits under it and comes back when it is answered. A message holding
+    words that only one of the options uses (content/replies/clarify.toml [clarify.claims]: "到账" is a dues
+    question) is answered as that one instead: asking "会员信息 or 会费" of "我已经交了，到账了吗" asks in vain."""
+    claimed = claimed_by(ctx.text, options)
+    if claimed is not None:
+        with ctx.read_as(Intent(claimed, analyse(ctx.text).slots_for(claimed), 0.0, 1.0)):
+            return ctx.answer_by_intent()
     ctx.start_flow(FLOW, STEP, text=ctx.text, options=options)
     return ctx.reply("clarify.question", options=_numbered(options))
+
+
+def claimed_by(text: str, options: list[str]) -> str | None:
+    """The one option whose claim words (content/replies/clarify.toml [clarify.claims]) the text holds; None when
+    none does or more than one does."""
+    claims, plain = _texts().get("claims", {}), _PUNCTUATION.sub("", text or "").lower()
+    holding = [name for name in options if any(word in plain for word in claims.get(name, ()))]
+    return holding[0] if len(holding) == 1 else None
 
 
 def _numbered(options: list[str]) -> str:

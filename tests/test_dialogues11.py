@@ -3,7 +3,29 @@ not asked for again. Measured on written conversations with bench/replay_dialogu
 our own."""
 from __future__ import annotations
 
-from tests.test_dialogues import bound_name, roster, visitor  # noqa: F401  (fixtures)
+import pytest
+
+from tests.member import Member
+from tests.test_dialogues import TODAY, bound_name, roster, visitor  # noqa: F401  (fixtures)
+
+
+def _bound(client, config, db, paid_through: str) -> Member:
+    from storage.members import insert_member
+
+    insert_member(db, {"member_no": "HNKX202100555", "name": "闫秀梅", "mobile": "13700000555", "status": "active",
+                       "openid": "o_bound", "category": "regular", "paid_through": paid_through}, actor="test")
+    return Member(client, config, "o_bound")
+
+
+@pytest.fixture
+def lapsed(client, config, db):
+    """A bound member whose dues are booked to the end of last year."""
+    return _bound(client, config, db, f"{TODAY.year - 1}-12-31")
+
+
+@pytest.fixture
+def paid_up(client, config, db):
+    return _bound(client, config, db, f"{TODAY.year}-12-31")
 
 
 # --- binding: what was said is kept ----------------------------------------------------------------------------
@@ -35,3 +57,21 @@ def test_a_member_abroad_binds_with_the_name_in_pinyin_and_the_mobile_in_a_sente
     assert "last four digits" in reply
     reply = visitor.says("The phone is 13598760001 but I can't receive SMS on it any more")
     assert "Linked" in reply and bound_name(db) == "李秀兰"
+
+
+# --- "我已经交了，到账了吗": the member's own record answers, no question back ---------------------------------
+
+def test_a_payment_said_made_and_not_yet_booked_is_told_when_it_will_be_and_how_to_check(lapsed):
+    reply = lapsed.says("我已经交了，到账了吗")
+    assert "您是想" not in reply
+    assert f"还没有登记到您 {TODAY.year} 年的会费" in reply and "工作日" in reply and "截图" in reply
+
+
+def test_a_payment_said_made_and_booked_says_the_year_is_paid(paid_up):
+    reply = paid_up.says("我已经交了，到账了吗")
+    assert "您是想" not in reply and f"{TODAY.year} 年的会费已经交过了" in reply
+
+
+def test_how_much_a_year_asked_about_joining_is_answered_with_the_fees(visitor):
+    reply = visitor.says("入会一年多少钱")
+    assert "您是想" not in reply and "100 元/年" in reply

@@ -257,7 +257,7 @@ def test_a_member_who_paid_asking_whether_it_arrived_is_answered_from_the_record
     insert_member(db, {"member_no": "HNKX201900009", "name": "郑雪梅", "mobile": "13598760009", "category": "regular",
                        "paid_through": f"{date.today().year - 1}-12-31", "openid": "o_visitor"}, actor="test")
     reply = visitor.says("会费我已经交了，到账了吗")
-    assert f"{date.today().year} 年的会费还没有交" in reply
+    assert f"还没有登记到您 {date.today().year} 年的会费" in reply
 
 
 def test_a_change_of_unit_said_while_an_invoice_is_asked_for_changes_the_record_not_the_invoice_title(visitor, db):

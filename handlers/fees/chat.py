@@ -150,6 +150,10 @@ def _paid_yet(ctx, payer: dict):
     year = _year_asked(ctx.text)
     if year is None and not payments and not _mentions(ctx.text, "told_transfer"):
         year = date.today().year
+    says_paid = _mentions(ctx.text, "says_paid") or _mentions(ctx.text, "told_transfer")
+    if says_paid and not payments and year is not None and (payer.get("paid_through") or "") < f"{year}-12-31":
+        return ctx.reply("fees.paid_yet.not_booked", year=year, paid_through=paid_through,  # "我已经交了，到账了吗"
+                         **content.society()["secretariat"])
     if year is not None and payer.get("paid_through"):  # "去年的会费我交了没有": that year, by the paid-through date
         return _year_standing(ctx, payer, payments, year)
     if not payments:
