@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from click.testing import CliRunner
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 
+from bot.cli import main
 from storage.members import find_members_by_mobile
 from tests.cli import roster_imported
 
@@ -317,3 +319,35 @@ def test_the_preview_of_a_workbook_leaves_the_store_free_for_members_messages(en
     preview = roster_imported(env, path, "--dry-run")
     assert writes == ["written"] * 3 and len(preview["sheets"]) == 3
     assert db["members"].count == 0
+
+
+def test_a_sheet_without_a_mobile_column_says_how_many_members_it_leaves_without_one(env, db, tmp_path):
+    """A roster kept by member number, with no mobile column: its members were imported without mobiles and
+    nothing said so, though they cannot bind on the account or be reminded. Each sheet says how many it
+    leaves without one and which headers were looked for; those who left or died need none."""
+    book = Workbook()
+    branch = book.active
+    branch.title = "园艺分会"
+    branch.append(["会员编号", "姓名", "会员类别", "办公电话"])
+    branch.append(["HNKX201900001", "张伟", "普通会员", "0371-65571023"])
+    branch.append(["HNKX201900002", "李娜", "高级会员", None])
+    branch.append(["HNKX201900003", "王强", "普通会员", None])
+    gone = book.create_sheet("退会及已故")
+    gone.append(["会员编号", "姓名", "会员类别", "离会情况"])
+    gone.append(["HNKX201900004", "赵敏", "普通会员", "2023.5去世"])
+    mobiles = book.create_sheet("植保分会")
+    mobiles.append(["会员编号", "姓名", "会员类别", "手机"])
+    mobiles.append(["HNKX201900005", "钱多", "普通会员", "13800000605"])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert db["members"].count == 5
+    said = [line for line in printed_lines(env, tmp_path / "名册.xlsx") if "没有手机号一栏" in line]
+    assert len(said) == 1, said
+    assert "3 位会员因此没有手机号" in said[0] and "不能在公众号绑定" in said[0] and "收不到会费提醒" in said[0]
+    assert "“手机”" in said[0] and "“联系电话”" in said[0]  # the headers looked for
+    [without] = [sheet["no_mobile"] for sheet in report["sheets"] if sheet["sheet"] == "园艺分会"]
+    assert without == 3
+
+
+def printed_lines(env, path) -> list[str]:
+    return CliRunner().invoke(main, ["members", "import", str(path), "--dry-run"], env=env).output.splitlines()

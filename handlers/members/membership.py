@@ -387,6 +387,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "sheet": sheet.name,
         "new_header": sheet.new_header,
         "records_as_of": roster.records_as_of(sheet),
+        "no_mobile": roster.left_without_mobile(plan),
     })
 
 
@@ -461,6 +462,9 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         lines.append(("note", say("cli_roster.unread_dues_columns", columns="、".join(d["unread_dues_columns"]))))
     if d.get("records_as_of"):
         lines.append(("note", say("cli_roster.records_as_of", day=d["records_as_of"])))
+    if d.get("no_mobile"):
+        looked_for = "、".join(f"“{header}”" for header in roster.columns()["mobile"]["aliases"])
+        lines.append(("warning", say("cli_roster.no_mobile_column", count=d["no_mobile"], looked_for=looked_for)))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))

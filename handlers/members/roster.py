@@ -224,6 +224,17 @@ def _missing_columns(sheet: Sheet, units: bool) -> list[str]:
             and not (key == "mobile" and "member_no" in sheet.columns)]
 
 
+def left_without_mobile(plan: ImportPlan) -> int:
+    """How many members in force a sheet with no mobile column leaves without one (imported, or on file
+    already with none): they cannot bind on the account or be reminded. Those who left or died need none."""
+    if "mobile" in plan.sheet.columns:
+        return 0
+    after = [fields for _, fields in plan.new] + [{**member, **changes} for _, member, changes in plan.updates] \
+        + [member for _, member in plan.unchanged]
+    return sum(1 for fields in after if fields.get("status", "active") == "active" and not fields.get("mobile")
+               and fields.get("category") != "unit")
+
+
 def _squeeze(text: str) -> str:
     return "".join(str(text).split())
 
