@@ -75,3 +75,38 @@ def test_a_payment_said_made_and_booked_says_the_year_is_paid(paid_up):
 def test_how_much_a_year_asked_about_joining_is_answered_with_the_fees(visitor):
     reply = visitor.says("入会一年多少钱")
     assert "您是想" not in reply and "100 元/年" in reply
+
+
+# --- a day asked about: a date of the last weeks has passed, a day in words is a day ---------------------------
+
+_CHINESE = "零一二三四五六七八九"
+
+
+def _in_words(day: int) -> str:
+    """5 -> 五, 16 -> 十六, 23 -> 二十三: a day of the month as a voice note writes it."""
+    tens, ones = divmod(day, 10)
+    return (("" if tens < 2 else _CHINESE[tens]) + "十" if tens else "") + (_CHINESE[ones] if ones else "")
+
+
+def test_a_date_of_last_month_is_answered_as_past_with_what_is_ahead(visitor, db):
+    from datetime import timedelta
+
+    from tests.test_dialogues8 import _event
+
+    _event(db, "科研写作培训", "培训", "线上", 5, "免费")
+    _event(db, "新材料沙龙", "沙龙", "郑州", 9, "免费")
+    gone = TODAY - timedelta(days=35)
+    reply = visitor.says(f"{gone.month}月{gone.day}号有活动吗")
+    assert f"{gone.month}月{gone.day}日已经过去了" in reply and "科研写作培训" in reply
+
+
+def test_a_day_said_in_chinese_numerals_is_read_as_that_day(visitor, db):
+    from datetime import timedelta
+
+    from tests.test_dialogues8 import _event
+
+    day = TODAY + timedelta(days=3)
+    _event(db, "实验室开放日", "科普活动", "郑州", 3, "免费")
+    _event(db, "青年学者沙龙", "沙龙", "郑州", 6, "免费")
+    reply = visitor.says(f"{_in_words(day.day)}号有活动吗")
+    assert f"{day.month}月{day.day}日" in reply and "实验室开放日" in reply and "青年学者沙龙" not in reply

@@ -31,7 +31,8 @@ _MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九]
 _DAY = re.compile(r"(?<![\d.])(1[0-2]|0?[1-9])[./](3[01]|[12]\d|0?[1-9])(?![\d.%倍折万元块千天年个小分kK])(?:号|日)?"
                   r"|(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|"
                   r"[一二三四五六七八九])[号日]"
-                  r"|(?<![\d.第])(3[01]|[12]\d|0?[1-9])[号日](?=$|[有的那当左前后之以呢吗么开举办是还，,?？\s])")
+                  r"|(?<![\d.第一二三四五六七八九十])(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])"
+                  r"[号日](?=$|[有的那当左前后之以呢吗么开举办是还，,?？\s])")
 _DAY_ALONE = re.compile(r"那?(3[01]|[12]\d|0?[1-9]|三十一?|二?十[一二三四五六七八九]?|[一二三四五六七八九])[号日](?:的|呢|的呢|有吗|的活动呢)?")
 EVENT_NO = re.compile(r"HD\d{7}", re.IGNORECASE)
 
@@ -156,13 +157,14 @@ def _day_number(word: str) -> int:
 
 def day_named(text: str, today: date) -> date | None:
     """The day the text names ("3.5号有活动吗", "3月5日", "三月五号"), in the month of that name _month_span
-    reads (this month's, or the next of that name); a day alone ("5号有活动吗") this month's if still ahead,
-    else next month's; None if it names none (or no such day: "2.30")."""
+    reads (this month's, or the next of that name; a month of the last few, content/events.toml past_months_asked,
+    this year's: "11月5号" asked in December has passed); a day alone ("5号有活动吗", "五号") this month's if still
+    ahead, else next month's; None if it names none (or no such day: "2.30")."""
     found = _DAY.search(normalize(text or ""))
     if not found:
         return None
     if found.group(5):
-        day = int(found.group(5))
+        day = _day_number(found.group(5))  # "5号", "五号", "十六号"
         this_month = date(today.year, today.month, 1)
         next_month = (this_month + timedelta(days=32)).replace(day=1)
         for month in (this_month, next_month):
@@ -173,8 +175,12 @@ def day_named(text: str, today: date) -> date | None:
                 continue
         return None
     month = _month_number(found.group(1) or found.group(3))
+    if 0 < (today.month - month) % 12 <= settings()["chat"]["past_months_asked"]:  # "11月5号" asked in December: gone
+        year = today.year - (month > today.month)
+    else:
+        year = today.year + (month < today.month)
     try:
-        return date(today.year + (month < today.month), month, _day_number(found.group(2) or found.group(4)))
+        return date(year, month, _day_number(found.group(2) or found.group(4)))
     except ValueError:
         return None
 
