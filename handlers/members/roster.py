@@ -438,6 +438,8 @@ def _clean_joined_at(value, today: date) -> str:
     return joined
 
 
+_LANDLINE = re.compile(r"(?:[(（]?0\d{2,3}[)）]?[-－—]?)?[2-9]\d{6,7}(?:(?:[-－—]|转)\d{1,5})?")  # 0371-65587112, 63546311
+
 _SCIENTIFIC = re.compile(r"(\d)\.?(\d*)[eE]\+?(\d{1,2})")  # 1.36E+10: a number as Excel shows it in a narrow column
 
 
@@ -455,10 +457,16 @@ def _clean_mobile(value) -> str:
 
 
 def _clean_birth_year(value, today: date) -> int:
-    """1985, 1985.06, 1985年6月 or a date cell: only the year is kept."""
+    """1985, 1985.06, 1985年6月, 85年6月 or a date cell: only the year is kept; a year in two digits is of
+    the century that makes the member at least 14 (04年2月: 2004; 91年7月: 1991)."""
     if isinstance(value, (date, datetime)):
         value = value.year
-    found = re.match(r"\d{4}", normalise(value))
+    text = re.sub(r"\s", "", normalise(value))
+    found = re.match(r"\d{4}", text)
+    short = re.fullmatch(r"(\d{2})年(?:\d{1,2}月(?:\d{1,2}日)?)?", text)
+    if short:
+        year = 2000 + int(short.group(1))
+        return clean_birth_year(str(year if year <= today.year - 14 else year - 100), today)
     return clean_birth_year(found.group() if found else value, today)
 
 
@@ -535,7 +543,8 @@ UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile
                "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to",
                "dues_unpaid")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
-SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender", "status")  # a word not on the list is no reason to leave a member out
+SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender", "status",  # a word not on the list,
+                "birth_year")  # or a birth date nobody can read, is no reason to leave a member out
 CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remark_unpaid", "remark_paid_through", "remark_owed",
                  "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
@@ -545,7 +554,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
-                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses")
+                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -633,7 +642,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         if member is None and not loosely and (not problems or no_mobile) \
                 and _says_already_member(written.get(row, {})):
             loosely = _member_by_name(db, sheet, row, fields, plan.checks)
-        if member is None and not loosely and not problems and any(n.reason == "mobile_lost_digits" for n in notices):
+        if member is None and not loosely and not problems \
+                and any(n.reason in ("mobile_lost_digits", "landline") for n in notices):
             loosely = _lost_mobile_before(db, sheet, row, fields, plan.checks)
         if loosely:  # the new mobile, a status the row gives and blanks, not the dates
             member, problems = loosely, []
@@ -883,6 +893,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 other_cells.append((column.header, "、".join(rest + emails)))
                 notices.append(Problem(row, column, _shown(value), "unit_contact_no_mobile",
                                        {"name": contact, "rest": "、".join(rest + emails)}))
+            elif key == "mobile" and not unit and _LANDLINE.fullmatch(re.sub(r"\s", "", normalise(value))):
+                # a landline or a ward's office phone, often shared: kept as a phone, never as anyone's mobile
+                other_cells.append((content.text("cli_roster.landline"), _shown(value)))
+                notices.append(Problem(row, column, _shown(value), "landline"))
             elif key in SOFT_COLUMNS or (unit and key in UNIT_SOFT):  # 单位性质 "事业单位": the member is imported, the cell left for a person
                 notices.append(Problem(row, column, _shown(value), "soft_dropped", {"reason": bad.reason}))
             elif key == "mobile" and not unit and not is_blank(values.get("member_no")):

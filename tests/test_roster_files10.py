@@ -1,0 +1,81 @@
+"""A fourth society's secretariat files (a provincial nursing society): a roster workbook with a sheet per
+city, the first with a two-row grouped header (基本信息 / 联系方式 merged above the real headers, 缴费情况 and
+备注 merged over both rows), another with an ID-number column; landlines and a hospital ward's shared office
+phone in the 手机 column, two mobiles in one cell, 出生年月 written three ways. Each file is made here the way
+the secretary's workbook has it."""
+from openpyxl import Workbook
+
+from storage.members import find_member_by_no
+from tests.cli import command, roster_imported
+
+HEADER = ["序号", "会员编号", "姓名", "性别", "出生年月", "职称", "会员类别", "入会时间", "工作单位", "科室", "手机",
+          "缴费情况", "备注"]
+
+
+def city_sheet(sheet, rows):
+    """A city's sheet: the merged title, then 基本信息 / 联系方式 over the headers of row 3, 缴费情况 and 备注
+    merged over rows 2-3; a 合计 line and a note under the table."""
+    sheet["A1"] = "河南省某某学会会员名册（2026年11月更新）"
+    sheet.merge_cells("A1:M1")
+    sheet["A2"], sheet["I2"], sheet["L2"], sheet["M2"] = "基本信息", "联系方式", "缴费情况", "备注"
+    sheet.merge_cells("A2:H2")
+    sheet.merge_cells("I2:K2")
+    sheet.merge_cells("L2:L3")
+    sheet.merge_cells("M2:M3")
+    for column, header in enumerate(HEADER[:11], 1):
+        sheet.cell(3, column, header)
+    for number, row in enumerate(rows, 1):
+        sheet.append([number, *row])
+    sheet.append(["合计", None, f"{len(rows)}人"])
+    sheet.append([])
+    sheet.append(["注：缴费情况统计截至2026年8月31日。"])
+
+
+def roster_book(path, zhengzhou, other_cities=()):
+    book = Workbook()
+    book.active.title = "郑州"
+    city_sheet(book.active, zhengzhou)
+    for title, rows in other_cities:
+        city_sheet(book.create_sheet(title), rows)
+    book.create_sheet("Sheet5")
+    book.save(path)
+    return path
+
+
+def nurse(number, name, born, mobile, paid="2026年未缴", remark=None, category="个人会员"):
+    return [number, name, "女", born, "护师", category, "2021.04", "河南省某医院", "重症医学科", mobile, paid, remark]
+
+
+def test_birth_dates_written_with_two_digit_years_or_as_numbers_are_read(env, db, tmp_path):
+    rows = [nurse("HL02114", "孙倩", "91年7月", 15838116024), nurse("HL02115", "周晓燕", "1993.02", 18703856217),
+            nurse("HL02231", "吴迪", 1995.1, 17719871052), nurse("HL01560", "杜娟", 19850918, 13937125566),
+            nurse("HL00976", "刘洋", "82年9月", 13838551976), nurse("HL03402", "陈思雨", "04年2月", 18838120412)]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
+    assert report["bad_rows"] == []
+    assert [find_member_by_no(db, row[0])["birth_year"] for row in rows] == [1991, 1993, 1995, 1985, 1982, 2004]
+
+
+def test_a_birth_date_that_cannot_be_read_does_not_keep_the_nurse_out(env, db, tmp_path):
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", [nurse("HL02114", "孙倩", "七月", 15838116024)]))
+    assert report["bad_rows"] == []
+    assert find_member_by_no(db, "HL02114")["birth_year"] is None
+    said = [(c["header"], c["letter"], c["check"]) for c in report["checks"] if c["row"] == 4 and c["value"] == "七月"]
+    assert said == [("出生年月", "E", "“七月”未导入：出生年份不对：请输入 4 位年份，如 1985。其余信息照常导入，这一项请在后台补填")]
+
+
+def test_landlines_and_a_ward_s_shared_office_phone_are_kept_as_phones_and_the_nurses_imported(env, db, tmp_path):
+    rows = [nurse("HL00301", "马红梅", "1969.12", "0371-66862011"),
+            nurse("HL01811", "冯丹", "1986.06", "0371-65587112"),
+            nurse("HL01812", "潘雪", "1990.01", "0371-65587112", remark="护理部办公室电话"),
+            nurse(None, "张桂兰", "65年12月", "0379-63546311", remark="老会员，无编号")]
+    path = roster_book(tmp_path / "名册.xlsx", rows)
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == [] and len(report["new"]) == 4
+    zhang = next(m for m in command("members")[1](env, "list") if m["name"] == "张桂兰")
+    stored = [find_member_by_no(db, no) for no in ("HL00301", "HL01811", "HL01812", zhang["member_no"])]
+    assert [m["mobile"] for m in stored] == [None] * 4   # nobody's mobile, so no two nurses share one
+    assert ["座机：" + row[9] in m["remarks"] for m, row in zip(stored, rows)] == [True] * 4
+    said = {c["row"]: c["check"] for c in report["checks"] if c["header"] == "手机" and "座机" in c["check"]}
+    assert sorted(said) == [4, 5, 6, 7] and "请向会员要手机号" in said[7]
+    again = roster_imported(env, path)   # the same roster imported again: the nurse without a number is not doubled
+    assert again["bad_rows"] == [] and again["new"] == []
