@@ -1,9 +1,9 @@
 """Job search by chat on members' own words: the share of questions whose reply lists the right postings.
 
-    .venv/bin/python -m bench.score_job_search tests/data/jobq_heldout11.jsonl [--show]
+    .venv/bin/python -m bench.score_job_search tests/data/jobq_heldout11.jsonl [--show] [--postings FILE]
 
-The replay world of bench/replay_dialogues.py, with the 40 postings of tests/data/jobq_postings.json in place of
-its nine; each line of FILE (text, expect, maybe: posting ids a blind writer said a good search lists) is sent as
+The replay world of bench/replay_dialogues.py, with the postings of --postings (a JSON list of postings with an
+id each; tests/data/jobq_postings.json, 40 of them, when not given) in place of its nine; each line of FILE (text, expect, maybe: posting ids a blind writer said a good search lists) is sent as
 a new member's first message, and a posting counts as listed when its title and its employer are both in the
 reply. A line is right when nothing outside expect + maybe is listed and, if expect is not empty, at least one
 expected posting is; when expect is empty (nothing fits), when nothing is listed.
@@ -32,8 +32,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
     parser.add_argument("--show", action="store_true", help="print each wrong line with its reply")
+    parser.add_argument("--postings", type=Path, default=POSTINGS, help="the board (default: %(default)s)")
     args = parser.parse_args(argv)
-    postings = json.loads(POSTINGS.read_text(encoding="utf-8"))
+    postings = json.loads(args.postings.read_text(encoding="utf-8"))
     replay_dialogues.JOBS = [{k: v for k, v in p.items() if k != "id"} for p in postings]
     questions = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
     conversations = Path(tempfile.mkdtemp()) / "questions.jsonl"
