@@ -77,7 +77,8 @@ class JobQuery:
     disciplines: tuple[tuple[str, ...], ...] = ()  # per discipline asked, the discipline or title names one
     cities: tuple[str, ...] = ()  # filter: the posting is in one of these cities (the province)
     education: tuple[str, ...] = ()  # filter: the posting requires one of these levels
-    min_salary: int | None = None  # filter: the posting's pay reaches this many yuan a month
+    min_salary: int | None = None  # filter: the posting pays at least this many yuan a month (the least it states)
+    pay_reaches: int | None = None  # filter: the posting's pay range reaches this much a month but starts below it
     except_cities: tuple[str, ...] = ()  # filter: the posting is in none of these cities
     pay_unstated: bool = False  # filter: the posting states no pay that can be read
     not_named: tuple[str, ...] = ()  # the posting's discipline and title have none of these words (兽医 for 医学)
@@ -101,7 +102,7 @@ class JobQuery:
     def filtered(self) -> bool:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
         return bool(self.city or self.cities or self.discipline or self.disciplines or self.education
-                    or self.min_salary or self.except_cities or self.pay_unstated)
+                    or self.min_salary or self.except_cities or self.pay_unstated or self.pay_reaches)
 
 
 def job_key(posting: dict) -> str:
@@ -355,10 +356,14 @@ def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tu
     if query.except_cities:
         sql, params = sql + f" and j.city not in ({','.join('?' * len(query.except_cities))})", \
             [*params, *query.except_cities]
-    if query.min_salary or query.pay_unstated:
+    if query.min_salary or query.pay_unstated or query.pay_reaches:
         db.conn.create_function("monthly_pay_top", 1, monthly_pay_top, deterministic=True)
+        db.conn.create_function("monthly_pay_least", 1, monthly_pay_least, deterministic=True)
     if query.min_salary:
-        sql, params = sql + " and monthly_pay_top(j.salary) >= ?", [*params, query.min_salary]
+        sql, params = sql + " and monthly_pay_least(j.salary) >= ?", [*params, query.min_salary]
+    if query.pay_reaches:
+        sql, params = sql + " and monthly_pay_top(j.salary) >= ? and monthly_pay_least(j.salary) < ?", \
+            [*params, query.pay_reaches, query.pay_reaches]
     if query.pay_unstated:
         sql += " and monthly_pay_top(j.salary) is null"
     return sql, params
@@ -370,23 +375,31 @@ _PAY_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(k|千|w|万|元)?")
 def monthly_pay_top(salary: str | None) -> int | None:
     """The most a posting's pay text says it pays a month, in yuan: 15-25k/月 -> 25000,
     8000-12000元 -> 12000, 年薪20-30万 -> 25000, 1.2万/月 -> 12000; None for 面议 or nothing."""
+    pay = _monthly_pay(salary)
+    return max(pay) if pay else None
+
+
+def monthly_pay_least(salary: str | None) -> int | None:
+    """The least a posting's pay text says it pays a month, in yuan: 6-9k -> 6000, 1.2万/月 -> 12000; None for 面议."""
+    pay = _monthly_pay(salary)
+    return min(pay) if pay else None
+
+
+def _monthly_pay(salary: str | None) -> list[int]:
+    """Each amount a pay text names, as yuan a month ([] for 面议 or nothing)."""
     text = (salary or "").lower().replace("，", ",").replace(",", "")
     numbers = _PAY_NUMBER.findall(text)
-    if not numbers:
-        return None
     units = {"k": 1000, "千": 1000, "w": 10000, "万": 10000, "元": 1}
     last_unit = next((units[u] for _, u in reversed(numbers) if u), None)  # 15-25k: the k is both's
+    per_year = 12 if "年" in text and "月" not in text else 1
     values = []
     for number, unit in numbers:
         value = float(number)
         scale = units[unit] if unit else last_unit
         if scale is None:
             scale = 1000 if value < 100 else 1
-        values.append(value * scale)
-    top = max(values)
-    if "年" in text and "月" not in text:
-        top /= 12
-    return int(top)
+        values.append(int(value * scale / per_year))
+    return values
 
 
 def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:

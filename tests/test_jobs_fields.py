@@ -66,8 +66,8 @@ def test_the_province_named_in_english_lists_every_city(alice, board):
 
 
 def test_a_pay_floor_said_in_words_lists_those_paying_it_and_counts_those_that_do_not_say(alice, board):
-    reply = alice.says("会计岗位工资能上万吗")
-    assert numbered(reply) == [] and reply.startswith("【主管会计】"), reply  # 8-11k; 6-8k is not listed
+    reply = alice.says("会计岗位工资能上万吗")  # 8-11k starts below: said, not listed; 6-8k not even said
+    assert reply.startswith("暂时没有会计专业（月薪10000元以上）职位。另有 1 个职位的薪资区间可达10000元"), reply
     assert alice.says("化学方面月薪至少八千的").startswith("【分析化学研究员】")  # 10-15k; 4-6k is not listed
     reply = alice.says("安阳工资过万的岗位")
     assert reply.startswith("暂时没有安阳的（月薪10000元以上）职位。另有 3 个职位没写薪资，未列出"), reply

@@ -53,6 +53,7 @@ class Found:
     elsewhere: int = 0  # when nothing was found in the city asked: how many match in other cities
     offers: tuple[tuple[str, dict], ...] = ()  # when nothing was found: (reply key, its fields) of each alternative
     unpriced: int = 0  # when a pay was asked: how many postings that meet the rest state no pay (not listed)
+    partly: int = 0  # when a pay was asked: how many that meet the rest pay a range starting below it (not listed)
 
 
 def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **choices) -> Found:
@@ -86,16 +87,28 @@ def _asked(keywords: list[str], city: str | None, text: str, **choices) -> tuple
                      disciplines=filters.disciplines,
                      cities=cities or (province_cities() if filters.province and not city else ()),
                      education=filters.education, min_salary=filters.min_salary,
-                     except_cities=() if city or cities else filters.except_cities,  # 不去郑州，洛阳的: 洛阳's
+                     except_cities=() if city or cities else filters.except_cities or (
+                         province_cities() if filters.outside else ()),  # 不去郑州，洛阳的: 洛阳's
                      not_named=filters.not_named)
     return asked, filters
 
 
 def _priced(db, found: Found, day: str) -> Found:
-    """A question with a pay (工资过万): how many postings that meet the rest state no pay, which are not listed."""
-    if not found.query.min_salary:
+    """A question with a pay (工资过万): how many postings that meet the rest state no pay, and how many pay a
+    range that only reaches it (6-9k for 八千以上: it may pay 6000), neither of which is listed."""
+    floor = found.query.min_salary
+    if not floor:
         return found
-    return replace(found, unpriced=count_matches(db, replace(found.query, min_salary=None, pay_unstated=True), day))
+    rest = replace(found.query, min_salary=None)
+    return replace(found, unpriced=count_matches(db, replace(rest, pay_unstated=True), day),
+                   partly=count_matches(db, replace(rest, pay_reaches=floor), day))
+
+
+def _unlisted(found: Found) -> str:
+    """What a pay asked left out: the postings whose range only reaches it, those that state no pay."""
+    return "".join([content.text("jobs.pay_partly", count=found.partly, salary=found.query.min_salary)
+                    if found.partly else "",
+                    content.text("jobs.unpriced", count=found.unpriced) if found.unpriced else ""])
 
 
 def _alternatives(keywords: list[str], text: str) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
@@ -236,7 +249,9 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
         parts.append(content.text("jobs.what.province", province=settings()["province"]["name"]))
     elif query.cities:
         parts.append(content.text("jobs.what.city", city=content.text("jobs.joiner_or").join(query.cities)))
-    if query.except_cities:
+    if query.except_cities and _is_province(query.except_cities):
+        parts.append(content.text("jobs.what.outside", province=settings()["province"]["name"]))
+    elif query.except_cities:
         parts.append(content.text("jobs.what.except_cities",
                                   cities=content.text("jobs.joiner_and").join(query.except_cities)))
     if filters and filters.discipline:
@@ -265,7 +280,7 @@ def heading(found: Found) -> str:
 
     Never "none found" above a list, and never a word the member mistyped: the words named
     are those searched for."""
-    return _heading(found) + (content.text("jobs.unpriced", count=found.unpriced) if found.unpriced else "")
+    return _heading(found) + _unlisted(found)
 
 
 def _heading(found: Found) -> str:
@@ -326,7 +341,7 @@ def none_found(found: Found, text: str = "") -> str:
     labelled and with the message that lists it (never a list of other things)."""
     found = replace(found, asked=replace(found.asked, keywords=_as_typed(found.asked.keywords, text)))
     reply = content.text("jobs.none_found", what=_what(found.asked, found.filters))
-    reply += content.text("jobs.unpriced", count=found.unpriced).strip() if found.unpriced else ""
+    reply += _unlisted(found).lstrip("\n")
     reply += "".join(content.text(key, **fields) for key, fields in found.offers)
     words = alert_words(found)
     return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)

@@ -17,7 +17,8 @@ must contain. Read here from the member's own text (the router may have dropped 
   one (兽医学 for 医学);
 - disciplines said as alternatives (化学和材料都行, 地质或测绘, "geology or surveying"): one filter any of them
   meets, where two said side by side (化学 电气) must both be named;
-- the province: 省内, 河南, 全省 -> any city of content/jobs.toml [province]; cities said as alternatives
+- the province: 省内, 河南, 全省, 不要外省的 -> any city of content/jobs.toml [province]; 外省的, 省外, outside
+  Henan -> any city but those; cities said as alternatives
   (漯河或者开封的) -> either; a city said not to be wanted (除了郑州的) -> any other.
 
 The keywords the router gave lose whatever became a filter.
@@ -53,13 +54,14 @@ class Filters:
     education_text: str | None = None  # as the member asked, for the reply
     min_salary: int | None = None  # yuan a month
     salary_text: str | None = None
-    province: bool = False  # 省内, 河南: any city of the province
+    province: bool = False  # 省内, 河南, 不要外省的: any city of the province
     names: tuple[str, ...] = ()  # per group of `disciplines`, as the reply names it (化学或者材料, 医疗)
     fields: tuple[str, ...] = ()  # those of `names` that are broad fields ([fields]: 医疗), named as the member said
     either: tuple[tuple[str, ...], ...] = ()  # words said as alternatives that are not all disciplines (会计或者出纳)
     cities: tuple[str, ...] = ()  # cities said as alternatives (漯河或者开封的)
     except_cities: tuple[str, ...] = ()  # cities said not to be wanted (除了郑州的)
     not_named: tuple[str, ...] = ()  # words that make a posting none of the disciplines asked (兽医 for 医学)
+    outside: bool = False  # 外省, outside Henan: any city but the province's
 
 
 def settings() -> dict:
@@ -98,17 +100,20 @@ def read(text: str, keywords, either=()) -> Filters:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
                 or (bool(levels) and word in _education_words()) or word in _province_words()
-                or (bool(excluded) and word in _except_words()) or bool(cities_named(word)))  # a city the router kept as a keyword
+                or (bool(excluded) and word in _except_words()) or bool(cities_named(word))  # a city the router kept
+                or (outside is not None and word in _outside_words()))
 
     cities, excluded = _cities(fixed)
+    outside = _outside_province(plain)
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
     labels = tuple(content.text("jobs.joiner_or").join(group) for group in groups)
     fields = tuple(label for label, group in zip(labels, groups) if not any(name in _disciplines() for name in group))
     named = [label for label in labels if label not in fields]
     discipline = content.text("jobs.joiner_and").join(named) if named else None
     words = tuple(_group_words(group) for group in groups)
-    return Filters(left, words, discipline, levels, level_text, salary, salary_text, names_province(plain), labels,
-                   fields, tuple(words_left), cities, excluded, _not_named(groups, words))
+    province = outside is False or (names_province(plain) and outside is None)
+    return Filters(left, words, discipline, levels, level_text, salary, salary_text, province, labels, fields,
+                   tuple(words_left), cities, excluded, _not_named(groups, words), outside=outside is True)
 
 
 def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
@@ -190,9 +195,10 @@ _ASKING = re.compile(r"(.{1,2})[不没]\1")  # 多不多, 招不招, 有没有: 
 
 
 def _says_nothing(word: str) -> bool:
-    """Words no posting needs to contain: a question's A-not-A (多不多) and a district or county
-    (金水区, 兰考县: postings are filed under their city)."""
-    return bool(_ASKING.fullmatch(word)) or (len(word) >= 3 and word.endswith(_place_endings()))
+    """Words no posting needs to contain: a question's A-not-A (多不多), a district or county (金水区, 兰考县:
+    postings are filed under their city) and "any will do" (都行: content/jobs.toml any_of_words)."""
+    return bool(_ASKING.fullmatch(word)) or (len(word) >= 3 and word.endswith(_place_endings())) \
+        or word in settings()["words"]["any_of_words"]
 
 
 @lru_cache(maxsize=1)
@@ -254,10 +260,13 @@ _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6,
 
 
 def _numbers(plain: str) -> str:
-    """Chinese numbers of pay as digits (八千 -> 8千, 二十万 -> 20万; 一万五 is read as 1万), and 过万 (a
-    ten-thousand passed) as 过1万."""
+    """Chinese numbers of pay as digits (八千 -> 8千, 二十万 -> 20万, 一万五(千) -> 1.5万, 八千五 -> 8.5千), and 过万
+    (a ten-thousand passed) as 过1万."""
     plain = re.sub(r"(?<=[过上破])(?=[万w])", "1", plain)
-    return re.sub(r"([一二两三四五六七八九])?(十)?([一二两三四五六七八九])?(?=[千万])", _number, plain)
+    plain = re.sub(r"([一二两三四五六七八九])?(十)?([一二两三四五六七八九])?(?=[千万])", _number, plain)
+    plain = re.sub(r"(\d+)万(\d)千", r"\1.\2万", plain)  # 一万五千: 1万5千
+    return re.sub(r"(\d+)([千万])([一二两三四五六七八九])(?![千百十])",
+                  lambda found: f"{found[1]}.{_DIGITS[found[3]]}{found[2]}", plain)
 
 
 def _number(found: re.Match) -> str:
@@ -393,6 +402,27 @@ def names_province(text: str) -> bool:
     return any(word in plain for word in _province_words())
 
 
+def _outside_province(plain: str) -> bool | None:
+    """True when the question asks for postings outside the province (外省的, 省外, outside Henan), False when it
+    says not to want them (不要外省的, 别出省: the province), None when it says neither."""
+    province = settings()["province"]
+    for word in (*_outside_words(), *(normalize(w).lower() for w in province["words"])):
+        at = plain.find(word.replace(" ", ""))
+        if at < 0:
+            continue
+        before = plain[max(0, at - 12):at]
+        if word in _outside_words():
+            return not before.endswith(tuple(normalize(w).lower() for w in province["stay_before"]))
+        if before.endswith(_except_words("except_before")):  # outside Henan, 除了河南
+            return True
+    return None
+
+
+@lru_cache(maxsize=1)
+def _outside_words() -> tuple[str, ...]:
+    return tuple(normalize(w).lower() for w in settings()["province"]["outside_words"])
+
+
 def province_cities() -> tuple[str, ...]:
     """The cities a question about the province (省内, 河南) looks in."""
     return tuple(normalize(city) for city in settings()["province"]["cities"])
@@ -422,10 +452,13 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         field = next((word[:-len(ending)] for ending in _field_endings() if word.endswith(ending)
                       and (word[:-len(ending)] in forms or word[:-len(ending)] in fields)), None)
         narrowed = head is not None and word[len(head):] in _narrowing_words()  # 软件开发: 软件, and 开发 left
+        worker = word[:-1] if word.endswith(_field_title_endings()) and word[:-1] in forms else None  # 测绘员
         if word in forms and not narrowed:
             found(forms[word], word)
         elif word in fields:  # 医疗, 电工: a broad field
             found(word, word)
+        elif worker is not None:
+            found(forms[worker], word)
         elif field is not None:  # 电力系统, 化工企业: the field
             found(forms.get(field, field), word)
         elif head is not None:
@@ -477,6 +510,11 @@ def _in_a_job_phrase(plain: str, word: str) -> bool:
 def _narrowing_words() -> frozenset[str]:
     """Words that narrow a discipline said before them to its postings that say them (机械设计, 软件开发)."""
     return frozenset(normalize(w) for w in settings()["words"]["narrowing_words"])
+
+
+@lru_cache(maxsize=1)
+def _field_title_endings() -> tuple[str, ...]:
+    return tuple(settings()["words"]["field_title_endings"])
 
 
 @lru_cache(maxsize=1)

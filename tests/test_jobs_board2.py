@@ -1,0 +1,53 @@
+"""Job search on a board none of the rules were written for (issue 11, board 2): what is listed meets what
+was asked, and what does not is said, not listed. A pay floor is met by a range that starts at it; the
+province's postings or only the others; a degree said as one's own opens the postings it qualifies for; a
+discipline is not found inside another's name."""
+from __future__ import annotations
+
+import pytest
+
+from tests.job_board import post
+from tests.test_jobs_chat import alice, numbered  # noqa: F401  (alice: fixture)
+
+
+@pytest.fixture
+def board(db):
+    post(db, "病区护士", "新乡市中心医院", "新乡", discipline="护理学", salary="6-9k", education="本科")
+    post(db, "护理组长", "新乡医学院第一附属医院", "新乡", discipline="护理", salary="9-12k", education="本科")
+    post(db, "针灸医师", "新乡市中医院", "新乡", discipline="中医学", salary="面议", education="硕士")
+    post(db, "全科医生", "获嘉县人民医院", "新乡", discipline="临床医学", education="本科")
+    post(db, "后端工程师", "郑州某网络科技公司", "郑州", discipline="计算机科学与技术", salary="10-16k",
+         education="本科")
+    post(db, "算法研究员", "郑州某智能研究院", "郑州", discipline="计算机", salary="20-30k", education="博士")
+    post(db, "测试工程师", "成都某软件公司", "成都", discipline="软件工程", salary="12-18k", education="本科")
+    post(db, "土建施工员", "长沙某建工集团", "长沙", discipline="土木工程", salary="7-10k")
+    return db
+
+
+def test_a_pay_floor_lists_ranges_that_start_at_it_and_counts_those_that_only_reach_it(alice, board):
+    reply = alice.says("新乡护士月薪八千以上的有吗")
+    assert numbered(reply) == [] and reply.startswith("【护理组长】"), reply  # 9-12k; 6-9k may pay 6000
+
+
+def test_a_pay_floor_nothing_starts_at_says_how_many_only_reach_it(alice, board):
+    reply = alice.says("新乡有护理的岗位吗 工资一万以上")
+    assert reply.startswith("暂时没有新乡的护理专业（月薪10000元以上）职位。"), reply
+    assert "另有 1 个职位的薪资区间可达10000元、但起薪低于此数，未列出" in reply
+
+
+def test_a_pay_floor_said_with_a_tenth_after_the_unit(alice, board):
+    reply = alice.says("有没有月薪一万五以上的")
+    assert reply.startswith("【算法研究员】"), reply  # 20-30k alone; 10-16k and 12-18k only reach it
+
+
+def test_postings_outside_the_province_or_only_inside_it(alice, board):
+    reply = alice.says("外省的岗位有吗")
+    assert set(numbered(reply)) == {"测试工程师", "土建施工员"}, reply
+    assert reply.startswith("河南省外的职位："), reply
+    assert set(numbered(alice.says("软件工程的，不要外省的"))) == {"后端工程师", "算法研究员"}
+    assert alice.says("civil engineering jobs outside Henan").startswith("【土建施工员】")
+
+
+def test_not_leaving_the_province_lists_the_province_only(alice, board):
+    reply = alice.says("想找个活，干啥都行，就是别出省")
+    assert len(numbered(reply)) == 5 and not {"测试工程师", "土建施工员"} & set(numbered(reply)), reply
