@@ -384,10 +384,16 @@ def clean_paid_through(value, today: date) -> str | None:
 _YEAR_LIST = re.compile(r"(?<!\d)((?:19|20)\d{2})((?:[、,，和及与](?:19|20)?\d{2}(?!\d))*)")
 
 
+_SHORT_YEAR_LIST = re.compile(r"(?<!\d)(\d{2}(?:[、,，和及与]\d{2})+)(?!\d)年?度?(?:会费)?"
+                              r"(?=已缴|已交|已付|缴清|交清|交了|缴了)")
+
+
 def _years_listed(text: str) -> list[int]:
-    """Every year written in full, and a year written with two digits in a list after one: 2025、26已交."""
+    """Every year written in full, and a year written with two digits in a list after one: 2025、26已交; a list
+    of two-digit years said paid: 24、25已交 (2024 and 2025, not the year of the sheet's title)."""
     return [int(first[:2] + year[-2:]) for first, rest in _YEAR_LIST.findall(text)
-            for year in [first, *re.findall(r"\d+", rest)]]
+            for year in [first, *re.findall(r"\d+", rest)]] + \
+        [2000 + int(year) for listed in _SHORT_YEAR_LIST.findall(text) for year in re.findall(r"\d{2}", listed)]
 
 
 def _full_year(written: str) -> int:
