@@ -19,6 +19,7 @@ from bot.pages.common import db, openid, render, t, today
 from bot.privacy import mask_mobile
 from bot.validation import Invalid
 from handlers.members.profile import UPDATES
+from handlers.tickets.chat import shown_body
 from storage.events import registrations_of
 from storage.members import (find_latest_application, find_member_by_openid, find_unit_by_openid,
                              update_member)
@@ -72,7 +73,7 @@ def _registration_view(row: dict) -> dict:
 
 def _ticket_view(ticket: dict, with_replies: bool) -> dict:
     view = {"id": ticket["id"], "ticket_no": ticket["ticket_no"], "category": ticket["category"],
-            "body": ticket["body"], "created": clock.day_shown(ticket["created_at"]),
+            "body": shown_body(ticket), "created": clock.day_shown(ticket["created_at"]),
             "status": t(f"tickets.{ticket['status']}")}
     if with_replies:
         view["replies"] = [{"text": r["text"], "at": clock.shown(r["at"])}

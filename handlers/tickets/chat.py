@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot import clock, content, paging
+from bot.privacy import mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from storage import state
 from storage.tickets import (CLOSED, add_to_ticket, create_ticket, latest_open_ticket, list_tickets_of_member,
@@ -37,12 +38,18 @@ def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
     return list_tickets_of_member(db, query["openid"], offset, limit)
 
 
+def shown_body(ticket: dict) -> str:
+    """The ticket's text as its member sees it again (here and on the member centre): mobiles and ID numbers masked,
+    a colleague's put forward for an event among them; the secretariat's view keeps them whole."""
+    return mask_personal(ticket["body"])
+
+
 def _status(ticket: dict) -> str:
     return content.text(f"tickets.status.{ticket['status']}")
 
 
 def _line(number: int, ticket: dict) -> str:
-    body = ticket["body"]
+    body = shown_body(ticket)
     short = body if len(body) <= LINE_BODY_CHARS else body[:LINE_BODY_CHARS] + "…"
     return content.text("tickets.line", number=number, status=_status(ticket), body=short,
                         ticket_no=ticket["ticket_no"], date=clock.day_shown(ticket["created_at"]))
@@ -56,7 +63,7 @@ def _detail(ctx, ticket_id: int):
         answers += "\n" + content.text("tickets.closed", date=clock.day_shown(ticket["closed_at"]),
                                        reason=ticket["close_reason"] or content.text("tickets.no_reason"))
     return ctx.reply("tickets.detail", ticket_no=ticket["ticket_no"], date=clock.day_shown(ticket["created_at"]),
-                     category=ticket["category"], status=_status(ticket), body=ticket["body"],
+                     category=ticket["category"], status=_status(ticket), body=shown_body(ticket),
                      answers=answers.strip() or content.text("tickets.no_answer_yet"))
 
 
