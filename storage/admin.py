@@ -123,12 +123,12 @@ def set_settings(db: sqlite_utils.Database, values: dict[str, str | None], actor
 
 def history_page(db: sqlite_utils.Database, actor: str | None = None, subject: str | None = None,
                  console_only: bool = False, offset: int = 0, limit: int = 50,
-                 about: str | None = None) -> tuple[list[dict], int]:
+                 about: str | None = None, by_ending: bool = False) -> tuple[list[dict], int]:
     """History rows, newest first, and how many match: by actor (contains), subject, console users, and
     `about`: the changes of the members the member search finds by it (number, name, mobile ...)."""
     where, params = [], []
     if about:
-        condition, values = member_search(about)
+        condition, values = member_search(about, by_ending)
         where.append(f"subject = 'member' and subject_id in (select id from members where {condition})")
         params += values
     if actor:
@@ -161,7 +161,7 @@ WECHAT_FILTERS = ("bound", "unbound")
 
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
                 status: str | None = None, unit_id: int | None = None, wechat: str | None = None, offset: int = 0,
-                limit: int | None = 50) -> tuple[list[dict], int]:
+                limit: int | None = 50, by_ending: bool = False) -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
     and the count (limit None: all of them). The text is looked for as the command line's search does it.
     `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them)."""
@@ -169,7 +169,7 @@ def member_page(db: sqlite_utils.Database, text: str | None = None, category: st
     if wechat in WECHAT_FILTERS:
         where.append(f"openid is {'not ' if wechat == 'bound' else ''}null")
     if text:
-        condition, values = member_search(text)
+        condition, values = member_search(text, by_ending)
         where, params = [condition, *where], [*values, *params]
     clause = " and ".join(where) or None
     rows = list(db["members"].rows_where(clause, params, order_by="id", offset=offset, limit=limit))

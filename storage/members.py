@@ -202,15 +202,27 @@ def search_members(db: sqlite_utils.Database, text: str, limit: int = 50) -> lis
     return list(db["members"].rows_where(condition, params, order_by="id", limit=limit))
 
 
-def member_search(text: str) -> tuple[str, list]:
+def member_search(text: str, by_ending: bool = False) -> tuple[str, list]:
     """The condition (and its values) of a member whose number, name, mobile, unit, discipline or remarks
     contains the text; a name is compared without spaces, so 张伟 finds a member stored as "张 伟" and
-    "张 伟" finds 张伟. A mobile as the console and exports show it masked (139****0013) finds that mobile."""
+    "张 伟" finds 张伟. A mobile as the console and exports show it masked (139****0013) finds that mobile.
+    `by_ending`: digits alone find a number containing them or a mobile ending in them, no more (for a
+    reader of masked mobiles, whose middle digits a search would otherwise tell)."""
     if masked := MASKED_MOBILE.fullmatch(text.strip()):
         return "mobile like ?", [f"{masked[1]}____{masked[2]}"]
+    if by_ending and text.strip().isdigit():
+        return number_or_mobile_ending(text, ("member_no",), "mobile")
     like, name_like = containing(text), containing("".join(text.split()))
     return "(" + " or ".join(f"{column} like ? escape '\\'" for column in SEARCHED) + ")", \
         [like, name_like, like, like, like, like]
+
+
+def number_or_mobile_ending(digits: str, numbers: tuple[str, ...], mobile: str) -> tuple[str, list]:
+    """Digits as a reader of masked mobiles looks them up: a number (column of `numbers`) containing them or
+    a mobile ending in them (the last four digits the pages show), never matched in its middle."""
+    digits = digits.strip()
+    return "(" + " or ".join([*(f"{column} like ?" for column in numbers), f"{mobile} like ?"]) + ")", \
+        [*(f"%{digits}%" for _ in numbers), f"%{digits}"]
 
 
 MASKED_MOBILE = re.compile(r"(\d{3})\*{4}(\d{4})")  # bot.privacy.mask_mobile's form
@@ -314,8 +326,12 @@ def list_units(db: sqlite_utils.Database) -> list[dict]:
     return list(db["units"].rows_where(order_by="id"))
 
 
-def search_units(db: sqlite_utils.Database, text: str, limit: int = 20) -> list[dict]:
-    """Unit members whose number, name, contact or contact's phone contains the text."""
+def search_units(db: sqlite_utils.Database, text: str, limit: int = 20, by_ending: bool = False) -> list[dict]:
+    """Unit members whose number, name, contact or contact's phone contains the text (`by_ending`: digits
+    alone find a number containing them or a phone ending in them, as member_search)."""
+    if by_ending and text.strip().isdigit():
+        return list(db["units"].rows_where(*number_or_mobile_ending(text, ("unit_no",), "contact_mobile"),
+                                           order_by="id", limit=limit))
     like = containing(text)
     return list(db["units"].rows_where(
         " or ".join(f"{column} like ? escape '\\'" for column in ("unit_no", "name", "contact_name", "contact_mobile")),

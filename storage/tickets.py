@@ -13,7 +13,7 @@ import sqlite_utils
 
 from storage import numbers
 from storage.database import first_of, first_row, insert_row, now_iso
-from storage.members import Refused, containing, history_of, record_history
+from storage.members import Refused, containing, history_of, number_or_mobile_ending, record_history
 from storage.sqlite import transaction
 
 OPEN, REPLIED, CLOSED = "open", "replied", "closed"
@@ -83,11 +83,11 @@ def ticket_of_member(db: sqlite_utils.Database, openid: str, ticket_id: int) -> 
 
 def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: str | None = None,
                  offset: int = 0, limit: int | None = None, newest_first: bool = False,
-                 text: str | None = None) -> list[dict]:
+                 text: str | None = None, by_ending: bool = False) -> list[dict]:
     """The queue, oldest first (first come, first served), with the member's name when bound; a page
     of it with `offset` and `limit`; `newest_first` for looking back (closed tickets); `text`: only those
     whose number or content, or whose member's name, number or mobile, contains it (_matching)."""
-    where, params = _matching(statuses, category, text)
+    where, params = _matching(statuses, category, text, by_ending)
     page = f" limit {int(limit)} offset {int(offset)}" if limit is not None else ""
     return list(db.query(
         "select t.*, m.name as member_name, m.member_no from tickets t "
@@ -95,21 +95,28 @@ def list_tickets(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), category: 
         f"order by t.id{' desc' if newest_first else ''}{page}", params))
 
 
-def count_matching(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), text: str | None = None) -> int:
+def count_matching(db: sqlite_utils.Database, statuses=(OPEN, REPLIED), text: str | None = None,
+                   by_ending: bool = False) -> int:
     """How many tickets list_tickets would list in all its pages."""
-    where, params = _matching(statuses, None, text)
+    where, params = _matching(statuses, None, text, by_ending)
     return db.execute(f"select count(*) from tickets t left join members m on m.openid = t.openid where {where}",
                       params).fetchone()[0]
 
 
-def _matching(statuses, category: str | None, text: str | None) -> tuple[str, list]:
-    """The condition of list_tickets and count_matching; a name is compared without spaces, as members'."""
+def _matching(statuses, category: str | None, text: str | None, by_ending: bool = False) -> tuple[str, list]:
+    """The condition of list_tickets and count_matching; a name is compared without spaces, as members'.
+    `by_ending`: digits alone find a ticket or member number containing them or a mobile ending in them, not
+    the content (for a reader of masked mobiles: storage.members.member_search)."""
     where = [f"t.status in ({','.join('?' * len(statuses))})"]
     params = list(statuses)
     if category:
         where.append("t.category = ?")
         params.append(category)
-    if text and text.strip():
+    if by_ending and text and text.strip().isdigit():
+        condition, values = number_or_mobile_ending(text, ("t.ticket_no", "m.member_no"), "m.mobile")
+        where.append(condition)
+        params += values
+    elif text and text.strip():
         like, name_like = containing(text.strip()), containing("".join(text.split()))
         where.append("(t.ticket_no like ? escape '\\' or t.body like ? escape '\\' or m.member_no like ? escape '\\' "
                      "or replace(m.name, ' ', '') like ? escape '\\' or m.mobile like ? escape '\\')")

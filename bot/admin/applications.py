@@ -13,7 +13,8 @@ from flask import Blueprint, abort, redirect, request, url_for
 
 from handlers.members import membership
 from bot import clock
-from bot.admin.ui import actor, db, or_404, redis_client, render, say_done, say_not_done, sees_mobiles, t
+from bot.admin.ui import (SECRET_FIELDS, actor, db, or_404, redis_client, render, say_done, say_not_done, sees_mobiles,
+                          t)
 from bot.privacy import mask_personal
 from storage import admin as admin_store
 from storage import members as store
@@ -49,9 +50,9 @@ def show(app_no: str):
 def _application_page(app_no: str, reason: str = ""):
     application = or_404(store.find_application(db(), app_no))
     data = application["data"]
-    full = sees_mobiles()  # a read-only user reads the applicant's mobile masked
+    full = sees_mobiles()  # a read-only user reads the applicant's mobile masked, and no invite code
     fields = [(key, data[key] if full or not isinstance(data[key], str) else mask_personal(data[key]))
-              for key in DATA_FIELDS if data.get(key) not in (None, "")]
+              for key in DATA_FIELDS if data.get(key) not in (None, "") and (full or key not in SECRET_FIELDS)]
     history = [membership.history_view(row, full=full, db=db())
                for row in store.history_of(db(), "application", application["id"])]
     return render("application.html", application=application,

@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, request, url_for
 
 from handlers.members import membership
-from bot.admin.ui import current_page, db, past_the_end, render, texts
+from bot.admin.ui import by_ending, current_page, db, past_the_end, render, searched, texts
 from storage import admin as admin_store
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -47,10 +47,10 @@ def index():
     args = request.args
     subject = args.get("subject") or None
     pager = current_page()
-    rows, pager.total = admin_store.history_page(db(), actor=args.get("actor", "").strip() or None,
-                                                 subject=subject, console_only=args.get("console") == "1",
-                                                 about=args.get("about", "").strip() or None,
-                                                 offset=pager.offset, limit=pager.per_page)
+    about = searched(args.get("about", ""))
+    rows, pager.total = ([], 0) if about is None else admin_store.history_page(
+        db(), actor=args.get("actor", "").strip() or None, subject=subject, console_only=args.get("console") == "1",
+        about=about or None, by_ending=by_ending(), offset=pager.offset, limit=pager.per_page)
     if last := past_the_end(pager):
         return last
     found = {kind: admin_store.subjects_of(db(), kind, [r["subject_id"] for r in rows if r["subject"] == kind])

@@ -21,8 +21,8 @@ from handlers.members import membership
 from bot.admin import roster_import
 from bot.admin.accounts import ADMIN, EVERYONE
 from bot.admin.ui import (
-    actor, actor_text, allow, attempt, current_page, db, or_404, past_the_end, render, say_not_done, sees_mobiles, send_table,
-    t, texts, unit_options, unit_scope, user,
+    SECRET_FIELDS, actor, actor_text, allow, attempt, by_ending, current_page, db, or_404, past_the_end, render,
+    say_not_done, searched, sees_mobiles, send_table, t, texts, unit_options, unit_scope, user,
 )
 from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
@@ -52,13 +52,20 @@ def _filters() -> dict:
     category = args.get("category") or None
     status = args.get("status") or None
     unit = store.find_unit_by_no(db(), args.get("unit", "").strip().upper()) if args.get("unit") else None
+    text = searched(args.get("q", ""))
     return {
-        "text": membership.search_text(args.get("q", "")) or None,
+        "text": membership.search_text(text) if text else None, "refused": text is None, "by_ending": by_ending(),
         "category": category if category in store.INDIVIDUAL_CATEGORIES else None,
         "status": status if status in STATUS_CHOICES else None,
         "unit_id": unit_scope() or (unit["id"] if unit else None),
         "wechat": args.get("wechat") if args.get("wechat") in admin_store.WECHAT_FILTERS else None,
     }
+
+
+def _members(filters: dict, **page) -> tuple[list[dict], int]:
+    """The members the filters choose (none for a search refused), and how many."""
+    filters = dict(filters)
+    return ([], 0) if filters.pop("refused") else admin_store.member_page(db(), **filters, **page)
 
 
 def _member_or_refuse(member_no: str) -> dict:
@@ -73,7 +80,7 @@ def _member_or_refuse(member_no: str) -> dict:
 def index():
     filters = _filters()
     pager = current_page()
-    rows, pager.total = admin_store.member_page(db(), **filters, offset=pager.offset, limit=pager.per_page)
+    rows, pager.total = _members(filters, offset=pager.offset, limit=pager.per_page)
     if last := past_the_end(pager):
         return last
     scope = store.find_unit(db(), unit_scope()) if unit_scope() else None
@@ -84,7 +91,8 @@ def index():
         "unit": unit_options(),
         "wechat": [(code, t(f"members.wechat_filter.{code}")) for code in admin_store.WECHAT_FILTERS],
     }
-    units = store.search_units(db(), request.args["q"].strip()) if request.args.get("q", "").strip() and not scope else []
+    units = store.search_units(db(), filters["text"], by_ending=filters["by_ending"]) \
+        if filters["text"] and not scope else []
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
                   headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,
                   args=request.args, scope=scope, options=options, unit_dues=unit_dues, units=units)
@@ -142,7 +150,7 @@ def export():
     fmt = request.args.get("format", "xlsx")
     if fmt not in EXPORT_FORMATS:
         abort(400)
-    rows, _ = admin_store.member_page(db(), **_filters(), limit=None)
+    rows, _ = _members(_filters(), limit=None)
     if not sees_mobiles():
         rows = [dict(row, mobile=mask_mobile(row["mobile"] or "") or None,
                      remarks=None if unit_scope() is not None else mask_personal(row.get("remarks") or "") or None)
@@ -186,7 +194,7 @@ def _unit_page(unit: dict):
     """A unit member: who it is and whom to ring, its dues and payments (退款/作废 as a member's), the
     individual members linked to it and its change log. A read-only user reads the contact's phone masked."""
     full = sees_mobiles()
-    view = {key: unit.get(key) for key in UNIT_FIELDS}
+    view = {key: unit.get(key) for key in UNIT_FIELDS if full or key not in SECRET_FIELDS}
     view["standing"] = dues.dues_standing("unit", unit["paid_through"], date.today())
     if not full:
         view.update(contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,

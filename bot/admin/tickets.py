@@ -16,8 +16,8 @@ from flask import Blueprint, redirect, request, url_for
 from bot import clock, content
 from handlers.tickets import replies as ticket_replies
 from bot.admin.accounts import OFFICE
-from bot.admin.ui import (actor, actor_text, current_page, db, or_404, past_the_end, redis_client,
-                          render, say_done, say_not_done, sees_mobiles, t)
+from bot.admin.ui import (actor, actor_text, by_ending, current_page, db, or_404, past_the_end, redis_client,
+                          render, say_done, say_not_done, searched, sees_mobiles, t)
 from bot.privacy import mask_personal
 from storage import admin as accounts_store
 from storage import tickets as store
@@ -35,16 +35,18 @@ def index():
     view = request.args.get("view", "active")
     if view not in VIEWS:
         view = "active"
-    text = request.args.get("q", "").strip()
+    text = searched(request.args.get("q", ""))
     pager = current_page()
-    pager.total = store.count_matching(db(), VIEWS[view], text)
+    pager.total = 0 if text is None else store.count_matching(db(), VIEWS[view], text, by_ending())
     if last := past_the_end(pager):
         return last
-    tickets = store.list_tickets(db(), VIEWS[view], offset=pager.offset, limit=pager.per_page,
-                                 newest_first=view != "active", text=text)
+    tickets = [] if text is None else store.list_tickets(
+        db(), VIEWS[view], offset=pager.offset, limit=pager.per_page, newest_first=view != "active", text=text,
+        by_ending=by_ending())
     if not sees_mobiles():  # a mobile the member wrote, masked for a read-only user
         tickets = [dict(ticket, body=mask_personal(ticket["body"] or "")) for ticket in tickets]
-    return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager, q=text)
+    return render("tickets.html", tickets=tickets, view=view, views=VIEWS, pager=pager,
+                  q=request.args.get("q", "").strip())
 
 
 @bp.get("/<ticket_no>")

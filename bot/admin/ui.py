@@ -71,6 +71,29 @@ def sees_mobiles() -> bool:
     return me is not None and me["role"] in OFFICE
 
 
+MORE_THAN_LAST_FOUR = re.compile(r"(?<![A-Za-z0-9])\d{5,}")  # digits of a mobile beyond the four a reader sees
+
+
+def searched(text: str) -> str | None:
+    """A console search's text as the signed-in user may look it up. A user who reads mobiles masked (a
+    read-only user, a unit contact) asking by more of one than its last four digits (13903710002, 0371 0002,
+    李娜13903710002) would learn what the pages hide: None, said on the page, and nothing is listed. Their
+    digits alone find numbers, and mobiles by their ending (by_ending)."""
+    text = text.strip()
+    if sees_mobiles() or not MORE_THAN_LAST_FOUR.search(re.sub(r"(?<=\d)[\s\-]+(?=\d)", "", text)):
+        return text
+    say_not_done(t("common.whole_mobile_refused"))
+    return None
+
+
+def by_ending() -> bool:
+    """Whether digits searched find mobiles by their ending only (the user reads them masked)."""
+    return not sees_mobiles()
+
+
+SECRET_FIELDS = ("invite_code",)  # a unit's code its people join under: the secretariat's to hand out, not a reader's
+
+
 def allow(*roles):
     """Mark a view as open to these roles; an unmarked view is open to the secretariat (OFFICE)."""
     def mark(view):
