@@ -369,9 +369,10 @@ class Stack:
     with `wechat=True` also the fake WeChat API (tests/fake_wechat.py, a process of its own) that
     the bot's outbound client and queue workers talk to."""
 
-    def __init__(self, members: int = 10_000, postings: int = 2_000, wechat: bool = False):
+    def __init__(self, members: int = 10_000, postings: int = 2_000, wechat: bool = False,
+                 redis_wrapper: tuple[str, ...] = ()):
         self.dir = Path(tempfile.mkdtemp(prefix="xh-bench-webhook-"))
-        self.redis_url, _ = ensure_private_redis(self.dir)
+        self.redis_url, _ = ensure_private_redis(self.dir, timeout=120 if redis_wrapper else 10, wrapper=redis_wrapper)
         self.members = members
         self.servers: list[Server] = []
         self.workers: list[subprocess.Popen] = []

@@ -41,33 +41,36 @@ def _answers(socket_path: Path) -> bool:
         return False
 
 
-def ensure_private_redis(data_dir: Path, timeout: float = 10.0) -> tuple[str, bool]:
-    """Return (url, started_here) for the data directory's private Redis."""
+def ensure_private_redis(data_dir: Path, timeout: float = 10.0, wrapper: tuple[str, ...] = ()) -> tuple[str, bool]:
+    """Return (url, started_here) for the data directory's private Redis. `wrapper` is a command the
+    server is started under (bench/callgrind_messages.py counts its instructions under valgrind)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     socket_path = data_dir / "redis.sock"
     url = f"unix://{socket_path}"
     if _answers(socket_path):
         return url, False
     pidfile = data_dir / "redis.pid"
-    subprocess.run(
-        [
-            redis_server_binary(),
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(data_dir),
-            "--dbfilename", "redis.rdb",
-            "--save", "60", "1",  # one argument each: "60 1" in one would turn saving off
-            # Queued deliveries and members' half-filled forms: an append-only log synced every
-            # second, so a crash of Redis alone loses at most a second of them (docs/operations.md).
-            "--appendonly", "yes",
-            "--appendfsync", "everysec",
-            "--daemonize", "yes",
-            "--pidfile", str(pidfile),
-            "--logfile", str(data_dir / "redis.log"),
-        ],
-        check=True,
-    )
+    command = [
+        *wrapper,
+        redis_server_binary(),
+        "--port", "0",
+        "--unixsocket", str(socket_path),
+        "--unixsocketperm", "700",
+        "--dir", str(data_dir),
+        "--dbfilename", "redis.rdb",
+        "--save", "60", "1",  # one argument each: "60 1" in one would turn saving off
+        # Queued deliveries and members' half-filled forms: an append-only log synced every
+        # second, so a crash of Redis alone loses at most a second of them (docs/operations.md).
+        "--appendonly", "yes",
+        "--appendfsync", "everysec",
+        "--daemonize", "yes",
+        "--pidfile", str(pidfile),
+        "--logfile", str(data_dir / "redis.log"),
+    ]
+    if wrapper:  # kept in the foreground of a process of its own: a wrapper such as valgrind loses a forked daemon
+        subprocess.Popen(command + ["--daemonize", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        subprocess.run(command, check=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if _answers(socket_path):
