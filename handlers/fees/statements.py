@@ -672,11 +672,15 @@ def _number_in(values: dict) -> tuple[str, str] | None:
     for header, text in _memo_cells(values):
         found = _number_pattern().search(re.sub(r"\s", "", text).upper())
         spaced = _number_pattern().search(normalise(text).upper())
-        if spaced and len(spaced.group(0)) == whole:
-            found = spaced  # a whole number a space ends: HNSL202300012 2026会费, not HNSL2023000122026
+        if spaced and (len(spaced.group(0)) == whole or _YEAR_AFTER.match(normalise(text), spaced.end())):
+            found = spaced  # a number a space ends: HNSL202300012 2026会费, HL02345 2026会费 (a number without the
+            # joining year), not HNSL2023000122026
         if found:
             return found.group(0), header
     return None
+
+
+_YEAR_AFTER = re.compile(r"\s+(?:19|20)\d{2}(?!\d)")  # " 2026会费" after a number: the year paid, not more digits
 
 
 def _number_key(text: str) -> str:
@@ -857,6 +861,7 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
             raise RowProblem("unmatched", "no_such_number", column=_column_of(values, "member_no", header),
                              number=number)
         _another_named(db, payer, values, context)
+        _number_slipped(db, payer, number, values)
         return payer, _text("import.matched_by", column=header, how=_text("import.how.number"))
     mobile = _mobile_in(values)
     if mobile:
@@ -866,6 +871,9 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
                              candidates=[p["number"] for p in payers])
         if payers:
             return payers[0], _text("import.matched_by", column=mobile[1], how=_text("import.how.mobile"))
+        kept = [p for p in payers_whose_remarks_hold(db, mobile[0]) if p["kind"] == "member"]
+        if len(kept) == 1:  # 13838825101/15237962218 in the roster: the second mobile is kept in the remarks
+            return kept[0], _text("import.matched_by", column=mobile[1], how=_text("import.how.other_mobile"))
     account = _account(values)
     if account:
         payers = find_payers_by_account(db, account)
@@ -909,6 +917,26 @@ def _another_named(db, payer: dict, values: dict, context: dict) -> None:
     if others:
         raise RowProblem("ambiguous", "number_names_other", number=payer["number"], name=payer["name"],
                          other=others[0]["name"], candidates=[payer["number"], *(p["number"] for p in others)])
+
+
+def _number_slipped(db, payer: dict, number: str, values: dict) -> None:
+    """Raise when the payer (户名) is another member whose own number is the number written with two digits
+    swapped (贾玉洁, HL02520, sends HL02502会费: 牛丽's): her own number mistyped, or paying for 牛丽; a person
+    tells which. A member paying for a colleague or a spouse by another number is booked."""
+    name = normalise(values.get("name"))
+    own = [p for p in find_payers_by_name(db, name) if p["kind"] == "member"] if name and payer["kind"] == "member" else []
+    if len(own) == 1 and own[0]["number"] != payer["number"] and _swapped(own[0]["number"], payer["number"]):
+        raise RowProblem("ambiguous", "number_near_own", column=_column_of(values, "name", _header(values, "name")),
+                         number=payer["number"], name=payer["name"], who=own[0]["name"], own=own[0]["number"],
+                         candidates=[payer["number"], own[0]["number"]])
+
+
+def _swapped(one: str, other: str) -> bool:
+    """Two numbers alike but for two neighbouring digits swapped (02520, 02502): a typing slip. Numbers one
+    apart (HNKX201800031, …32) are a couple or colleagues who joined together, paying for each other."""
+    differ = [i for i, (a, b) in enumerate(zip(one, other)) if a != b]
+    return len(one) == len(other) and len(differ) == 2 and differ[1] == differ[0] + 1 \
+        and one[differ[0]] == other[differ[1]] and one[differ[1]] == other[differ[0]]
 
 
 def _member_over_unit(payers: list[dict], values: dict) -> list[dict]:
