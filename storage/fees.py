@@ -107,6 +107,11 @@ def unit_names_in_force(db: sqlite_utils.Database) -> set[str]:
     return names
 
 
+def units_in_force(db: sqlite_utils.Database) -> list[dict]:
+    """The units in force, as payers (a remark naming one by a short name is read against them all)."""
+    return [_unit_payer(u) for u in db["units"].rows_where("status = 'active'", order_by="id")]
+
+
 def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
     key = unit_name_key(start)

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from handlers.fees import dues
 from handlers.fees.statements import problem_line
 from storage.fees import find_payer
-from tests.cli import booked, roster_imported, statement_imported
+from tests.cli import booked, command, roster_imported, statement_imported
 from tests.test_roster_files10 import nurse, roster_book
 
 REGULAR = dues.yearly_fee("regular")
@@ -103,3 +103,43 @@ def test_a_member_paying_by_her_own_number_with_two_digits_swapped_is_asked_abou
                      "付款人却是会员贾玉洁，她（他）自己的编号 HNKX02520 与之只是两位数字颠倒：是编号写错还是代牛丽缴费，"
                      "请确认为谁登记"]
     assert booked(db, "HNKX02502") == [] and booked(db, "HNKX02520") == []
+
+
+def units_book(path, rows):
+    """单位会员名单: a merged title and a 截至 line over the header, 合计 and 说明 under the table."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "单位会员"
+    sheet["A1"] = "河南省某某学会单位会员名单"
+    sheet.merge_cells("A1:H1")
+    sheet["A2"] = "（缴费情况截至2026年8月底）"
+    sheet.merge_cells("A2:H2")
+    sheet.append(["序号", "单位名称", "会员编号", "类别", "联系人", "联系电话", "缴费情况", "备注"])
+    for number, row in enumerate(rows, 1):
+        sheet.append([number, *row])
+    sheet.append([])
+    sheet.append([f"合计：{len(rows)}家"])
+    sheet.append(["说明：理事单位3000元/年，会员单位1500元/年，按自然年度缴纳，欠费先补缴。"])
+    book.save(path)
+    return path
+
+
+def test_a_hospital_paid_for_by_its_short_name_through_its_contact_nurse_is_the_unit(env, db, tmp_path, monkeypatch):
+    rules = dict(dues.fee_rules(), unit_levels={"理事单位": 3000, "会员单位": 1500})
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    command("units")[1](env, "import", units_book(tmp_path / "单位会员.xlsx", [
+        ["郑州大学第一附属医院", "HNKXDW01", "理事单位", "马红梅（护理部）", "0371-66862011", "2026年未缴", None],
+        ["郑州大学第二附属医院", "HNKXDW02", "会员单位", "李静", "0371-66862999", "2026年未缴", None],
+        ["新乡医学院第一附属医院", "HNKXDW07", "会员单位", "吴佳", "0373-4402233", "2026年未缴", None]]))
+    roster_imported(env, roster_book(tmp_path / "名册.xlsx", [
+        nurse("HNKX00301", "马红梅", "1969.12", 13703710301, paid="已缴至2026", category="高级会员"),
+        nurse("HNKX01120", "吴佳", "1983.05", 13837311120, paid="已缴至2026")]))
+    report = statement_imported(env, zybank_csv(tmp_path / "zy.csv", [
+        ("2026/9/2", 3000, "马红梅", "郑大一附院2026年理事会费"),
+        ("2026/9/3", 1500, "吴佳", "新医一附院会费"),
+        ("2026/9/4", 1500, "马红梅", "郑大附院会费")]))       # 一附院 or 二附院: nobody can tell
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKXDW01"), (7, "HNKXDW07")]
+    assert "郑大一附院" in report["recorded"][0]["matched_by"]
+    assert [find_payer(db, no)["paid_through"] for no in ("HNKXDW01", "HNKXDW07", "HNKXDW02", "HNKX00301")] == \
+        ["2026-12-31", "2026-12-31", "2025-12-31", "2026-12-31"]
+    assert [r["row"] for r in report["invalid"] + report["held"] + report["ambiguous"]] == [8]

@@ -50,6 +50,7 @@ from storage.fees import (
     payers_whose_remarks_hold,
     opening_balance,
     unit_names_in_force,
+    units_in_force,
 )
 from storage.members import find_member_by_no, unit_name_key
 
@@ -274,6 +275,8 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     if len(named) > 1:
         return _split_among(db, row_no, values, amount, paid_on, named, context)
     payer, matched_by = named[0] if named else _match_payer(db, values, context)
+    if not numbered and not named and payer["kind"] == "member":  # 马红梅: "郑大一附院2026年理事会费", her hospital's
+        payer, matched_by = _unit_by_short_name(db, values, amount) or (payer, matched_by)
     purpose = _purpose(memo, payer, amount)
     if purpose == "other":
         raise _not_dues(db, values, memo, context)
@@ -796,6 +799,49 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
             raise RowProblem("ambiguous", "names_conflict", member=payer_name, other=owners[0]["name"],
                              candidates=[paying[0]["number"], owners[0]["number"]])
     return named
+
+
+def _unit_by_short_name(db, values: dict, amount: float) -> tuple[dict, str] | None:
+    """The one unit in force a remark names, in full or by a short name (郑大一附院, 新医一附院: the name's
+    characters in order, its first and last among them), whose dues the amount is: on a row whose payer is a
+    member (the unit's contact nurse), the hospital's dues, not hers. None when the remark names no unit or
+    several (郑大附院), or the amount is not the unit's dues."""
+    found, runs = {}, [(header, text, run) for header, text in _memo_cells(values)
+                       for run in re.findall(r"[\u4e00-\u9fff]{3,}", text)]
+    for unit in units_in_force(db) if runs else ():
+        for header, text, run in runs:
+            short = _short_for(run, re.sub(r"\s", "", unit["name"]))
+            if short:
+                found.setdefault(unit["number"], (unit, header, short, text))
+    if len(found) != 1:  # 郑大附院: 一附院 or 二附院, whichever fee the amount is; a person tells
+        return None
+    unit, header, short, text = found.popitem()[1]
+    if not _unit_years(unit, amount, text):
+        return None
+    return unit, _text("import.matched_by", column=header, how=_text("import.how.short_name", short=short))
+
+
+def _short_for(run: str, name: str) -> str | None:
+    """The part of `run` that is `name` written short: from its first character to its last, the
+    characters between found in the name in order (郑大一附院 in 郑大一附院2026年 for 郑州大学第一附属医院)."""
+    for start in (i for i, c in enumerate(run) if c == name[0]):
+        at, end = 0, None
+        for position in range(start, len(run)):
+            at = name.find(run[position], at) + 1
+            if not at:
+                break
+            if run[position] == name[-1]:
+                end = position + 1
+        if end and end - start >= 3:
+            return run[start:end]
+    return None
+
+
+def _unit_years(unit: dict, amount: float, memo: str) -> int | None:
+    try:
+        return _unit_level_years(unit, amount, memo) or dues.years_for_amount("unit", amount)
+    except RowProblem:
+        return None
 
 
 def _at_workplace_named(db, candidates: list[dict], text: str, payer: str = "") -> list[dict]:
