@@ -42,3 +42,46 @@ def test_colleagues_put_forward_for_an_event_show_with_masked_mobiles_on_the_mem
     listed = member.says("我的诉求")
     shown = listed + member.says("1")
     assert "13837710012" not in shown and "138****0012" in shown, shown
+
+
+# --- dues: what is on record, and every way to pay ----------------------------------------------------
+
+@pytest.fixture
+def pay_online(config, monkeypatch):
+    monkeypatch.setattr(type(config), "pay_enabled", property(lambda self: True))
+
+
+def test_a_member_paid_up_by_the_roster_is_told_so_where_payments_are_listed_not_that_there_is_no_record(
+        member, client, fake_wechat, db):
+    from tests.pages_data import sign_in
+    add_member(db, "HNKX199800001", "张建国", "13603710001", f"{TODAY.year}-12-31", openid="o_walk12")
+    for asked in ("缴费记录", "会费详情"):
+        reply = member.says(asked)
+        assert "名册" in reply and "暂无缴费记录" not in reply, reply
+    sign_in(client, fake_wechat, "o_walk12", "/m/dues")
+    page = client.get("/m/dues").get_data(as_text=True)
+    assert "名册" in page and "暂无缴费记录" not in page, page
+
+
+def test_the_dues_page_with_its_pay_button_lists_the_other_ways_to_pay_and_the_chat_lists_wechat_pay(
+        member, client, fake_wechat, db, pay_online):
+    from tests.pages_data import sign_in
+    add_member(db, "HNKX199800001", "张建国", "13603710001", f"{TODAY.year}-12-31", openid="o_walk12")
+    sign_in(client, fake_wechat, "o_walk12", "/m/dues")
+    page = client.get("/m/dues").get_data(as_text=True)
+    assert "立即支付" in page and "银行转账" in page and "现金" in page, page
+    reply = member.says("缴费方式")
+    assert "微信支付" in reply and "银行转账" in reply and "现金" in reply, reply
+    assert "9:00-12:00，14:00-17:30" in reply, reply  # the office hours given everywhere else
+
+
+@pytest.mark.parametrize("asked, amount", [("会费怎么交 学生50吗", "20 元"), ("会费多少钱 怎么交", "100 元")])
+def test_asking_how_to_pay_and_how_much_in_one_message_gets_both(member, db, asked, amount):
+    reply = member.says(asked)
+    assert "银行转账" in reply and amount in reply, reply
+
+
+def test_a_bound_member_asking_how_much_and_how_to_pay_gets_the_amount_due_and_the_ways(member, db):
+    add_member(db, "HNKX202600001", "刘洋", "13903710088", None, openid="o_walk12")
+    reply = member.says("会费多少 怎么交")
+    assert "100 元" in reply and "银行转账" in reply, reply

@@ -54,6 +54,7 @@ def dues_page():
     standing = dues.dues_standing(payer["category"], payer["paid_through"], day)
     options = dues.renewal_options(payer["category"], payer["paid_through"], day)
     starts = int(options[0]["period_from"][:4]) if options else day.year
+    payments = payments_of(db(), payer)
     skipped = day.year if starts > day.year and (payer["paid_through"] or "") < f"{day.year}-12-31" else None
     return render(
         "dues.html", payer=payer, category=dues.category_name(payer["category"]),
@@ -61,8 +62,9 @@ def dues_page():
         standing_code=standing, owes=dues.owes(payer["category"], payer["paid_through"], day),
         options=[_option_view(o) for o in options], skipped_year=skipped, counted_from=starts,
         joined_from=dues.moved_rule()["joined_from"],
-        payments=[_payment_view(p) for p in payments_of(db(), payer)],
-        pay_enabled=config().pay_enabled, how_to_pay=dues.fee_rules()["how_to_pay"]["text"], csrf=csrf_token())
+        payments=[_payment_view(p) for p in payments], on_roster=dues.on_roster_only(payer["paid_through"], payments),
+        pay_enabled=config().pay_enabled, pay_ways=dues.pay_ways(online=False), other_ways=dues.other_ways_title(),
+        csrf=csrf_token())
 
 
 @pages.post("/dues/pay")

@@ -61,7 +61,7 @@ def fee_status(ctx):
     if payer is not None and payer.get("paid_through") and _year_asked(text) is not None:
         return _paid_yet(ctx, payer)  # "2026年的会费还要补吗": that year by the member's record, yes or no
     if text and _mentions(text, "back_pay"):  # "补交要交几年的": the current year restores it
-        return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=dues.how_to_pay_text())
+        return ctx.reply("fees.back_pay", options=dues.year_options_text(), how_to_pay=_how_to_pay(ctx))
     channel = _channel_asked(text)
     if channel is not None:  # "能对公转账吗 要发票的": both halves
         answer = _channel_answer(ctx, channel)
@@ -70,7 +70,7 @@ def fee_status(ctx):
             _mentions(text, "receipt") and find_payer_by_openid(ctx.db, ctx.openid) is None)):
         return start_invoice(ctx)  # "去年交的会费能开发票不", "交了以后有没有收据"
     if text and _mentions(text, "how_to_pay"):
-        return ctx.reply("fees.how_to_pay", how_to_pay=dues.how_to_pay_text())
+        return _how_to_pay_reply(ctx, text)
     category = _category_named(text)
     if category is not None:  # "学生会员要交多少钱": that category's fee, first
         state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "不对吧，没这么多" next: doubted
@@ -106,6 +106,27 @@ def _question_answered(text: str) -> str | None:
     return question["answer"].format(**content.society()["secretariat"]) if question else None
 
 
+def _how_to_pay(ctx) -> str:
+    return dues.how_to_pay_text(ctx.config.pay_enabled)
+
+
+def _how_to_pay_reply(ctx, text: str):
+    """"会费怎么交": the ways to pay; "会费多少 怎么交", "学生50吗 怎么交" first the amount asked: the category's fee,
+    the member's own due, or the whole schedule."""
+    ways = ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay(ctx))
+    category = _category_named(text)
+    if category is None and not _mentions(text, "how_much") and not re.search(r"\d", text):
+        return ways
+    payer = find_payer_by_openid(ctx.db, ctx.openid)
+    if category is not None:
+        amount = dues.schedule_line(category)
+    elif payer is not None:
+        amount = _due_short(payer, date.today())
+    else:
+        amount = _schedule_text()
+    return Reply(text=amount).with_note(ways.text)
+
+
 def _invoice_text() -> str:
     return content.text("fees.invoice", **content.society()["secretariat"])
 
@@ -117,7 +138,7 @@ def payer_reply(ctx, payer: dict, details: bool = False):
                   paid_through=dues.date_text(payer["paid_through"]), standing=_standing_text(payer, today))
     if details:
         return _with_pay_link(ctx, payer, today, ctx.reply(
-            "fees.member", due=_due_text(payer, today), how_to_pay=dues.how_to_pay_text(),
+            "fees.member", due=_due_text(payer, today), how_to_pay=_how_to_pay(ctx),
             history=_history_text(ctx.db, payer), **fields))
     return _with_pay_link(ctx, payer, today, ctx.reply("fees.member_short", due=_due_short(payer, today), **fields))
 
@@ -290,6 +311,8 @@ def _option_text(option: dict) -> str:
 
 def _history_text(db, payer: dict) -> str:
     payments = payments_of(db, payer, limit=HISTORY_SIZE)
+    if dues.on_roster_only(payer.get("paid_through"), payments):
+        return content.text("fees.history.on_roster", paid_through=dues.date_text(payer["paid_through"]))
     if not payments:
         return content.text("fees.history.none")
     lines = [content.text("fees.history.title")]
@@ -320,7 +343,7 @@ def _schedule_reply(ctx, details: bool = False):
     state.remember_topic(ctx.redis, ctx.openid, FEE_TABLE_TOPIC)  # "学生呢" next: that category's fee
     return ctx.reply("fees.not_member" if details else "fees.not_member_short", schedule=_schedule_text(),
                      grace_days=dues.fee_rules()["grace_days"], options=dues.year_options_text(),
-                     how_to_pay=dues.how_to_pay_text())
+                     how_to_pay=_how_to_pay(ctx))
 
 
 def _schedule_text() -> str:

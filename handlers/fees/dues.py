@@ -36,10 +36,28 @@ def fee_rules() -> dict:
     return content.load_toml("membership.toml")["fees"]
 
 
-def how_to_pay_text() -> str:
-    """content/membership.toml's instructions, in English for a member who writes English."""
-    how = fee_rules()["how_to_pay"]
-    return how.get(f"text_{content.language()}", how["text"])
+def _how_to_pay_part(key: str):
+    how, language = fee_rules()["how_to_pay"], content.language()
+    return how.get(f"{key}_{language}", how[key])
+
+
+def pay_ways(online: bool) -> list[str]:
+    """Every way to pay (content/membership.toml [fees.how_to_pay]), WeChat Pay first where it is set up; in
+    English for a member who writes English, the secretariat's address, hours and phone filled in."""
+    ways = ([_how_to_pay_part("online")] if online else []) + list(_how_to_pay_part("ways"))
+    return [way.format(**content.society()["secretariat"]) for way in ways]
+
+
+def how_to_pay_text(online: bool) -> str:
+    """The ways to pay, numbered, as the chat gives them; `online`: WeChat Pay is set up (config.pay_enabled)."""
+    lines = [_how_to_pay_part("title")]
+    lines += [f"{number}. {way}" for number, way in enumerate(pay_ways(online), 1)]
+    return "\n".join(lines + [_how_to_pay_part("closing")])
+
+
+def other_ways_title() -> str:
+    """The dues page's heading over the ways besides its own pay button."""
+    return _how_to_pay_part("others_title")
 
 
 # --- the schedule ---------------------------------------------------------------
@@ -99,6 +117,12 @@ def _date(value: str | date) -> date:
 
 def is_lifetime(paid_through: str | None) -> bool:
     return paid_through == LIFETIME_PAID_THROUGH
+
+
+def on_roster_only(paid_through: str | None, payments: list) -> bool:
+    """A paid-through date with no payment booked: the roster's (dues paid before the account kept payments), said
+    as such where the payments are listed, never "暂无缴费记录", which reads as "your payment is missing"."""
+    return not payments and bool(paid_through) and not is_lifetime(paid_through)
 
 
 def grace_ends(paid_through: str) -> date:

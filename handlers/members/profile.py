@@ -370,7 +370,8 @@ def _said_while_binding(ctx) -> Reply | None:
     if _asks_why_bind(ctx):  # "绑定有什么用": what it opens, then the same question
         return ctx.reply("profile.why_bind").with_note(_ask(step_name).text)
     if _wants_to_pay(ctx):  # "那就交今年的", "好，我马上交": how to pay, binding can wait
-        return ctx.reply("profile.pay_while_binding", how_to_pay=how_to_pay_text()).with_note(_ask(step_name).text)
+        return ctx.reply("profile.pay_while_binding",
+                         how_to_pay=how_to_pay_text(ctx.config.pay_enabled)).with_note(_ask(step_name).text)
     if _payment_details(ctx):
         ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), ctx.text)
         ctx.goto(step_name, payment_ticket=ticket_no)
