@@ -110,3 +110,20 @@ def test_a_day_said_in_chinese_numerals_is_read_as_that_day(visitor, db):
     _event(db, "青年学者沙龙", "沙龙", "郑州", 6, "免费")
     reply = visitor.says(f"{_in_words(day.day)}号有活动吗")
     assert f"{day.month}月{day.day}日" in reply and "实验室开放日" in reply and "青年学者沙龙" not in reply
+
+
+# --- binding only for one's own record ------------------------------------------------------------------------
+
+def test_saying_one_is_not_a_member_starts_no_binding_and_offers_to_join(visitor):
+    reply = visitor.says("我不是会员")
+    assert "请输入您的姓名" not in reply and "非会员" in reply and "入会" in reply
+    assert "个人会员" in visitor.says("好")
+
+
+def test_a_question_about_members_in_general_is_answered_honestly_not_with_binding(visitor):
+    reply = visitor.says("会员多少人")
+    assert "请输入您的姓名" not in reply and "答不上来" in reply
+
+
+def test_a_question_about_ones_own_membership_still_binds_first(visitor):
+    assert "请输入您的姓名" in visitor.says("会员到期了怎么办")

@@ -19,6 +19,7 @@ from bot.page_links import page_link, with_page_link
 from bot.pinyin import main_reading
 from bot.privacy import mask_mobile, mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
+from bot.router import Intent
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
                             mobile_with_letters, normalise, tries_value, unit_in)
@@ -147,7 +148,32 @@ def show_profile(ctx):
         if ctx.flow is not None and ctx.flow["name"] == FLOW:
             return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
         return reply
+    if ctx.message.kind == "text" and not _about_own_record(ctx.text):
+        return _not_about_own_record(ctx)
     return start_binding(ctx)
+
+
+def _about_own_record(text: str) -> bool:
+    """Whether an unbound follower's message may be about their own membership, which binding opens: asks to bind,
+    speaks of themselves, or says a mobile or a number; not "不是会员" nor a question about members in general
+    ("会员多少人")."""
+    words = _texts()["words"]
+    if _mentions(text, words["bind"]) or mobile_in(text) or _MEMBER_NO_SAID.search(normalise(text).upper()):
+        return True
+    if _mentions(text, words["not_a_member"]):
+        return False
+    return not looks_like_a_question(text) or _mentions(text, words["own_marks"])
+
+
+def _not_about_own_record(ctx) -> Reply:
+    """"不是会员": what non-members may do, the application offered ("好" next starts it); a general question about
+    members that the account cannot answer: said so honestly (the unknown handler), not a binding started."""
+    if _mentions(ctx.text, _texts()["words"]["not_a_member"]):
+        if ctx.flow is None:
+            offers.make(ctx, content.text("profile.join_words"))
+        return ctx.reply("profile.not_a_member")
+    with ctx.read_as(Intent("unknown", {}, 0.0, 1.0)):
+        return INTENT_HANDLERS["unknown"](ctx)
 
 
 def _kept_by_secretariat(text: str) -> str | None:
