@@ -245,10 +245,14 @@ def requeue(db: sqlite_utils.Database, item_id: int, status: str) -> int:
 # --- service notices ------------------------------------------------------------------------------
 
 def claim_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, text: str, token: str,
-                 dead: set[str]) -> dict | None:
-    """Store the notice the first time (claimed by us) or claim it as `claim` does; None if not ours."""
+                 dead: set[str], retry: bool = False) -> dict | None:
+    """Store the notice the first time (claimed by us) or claim it as `claim` does; None if not ours.
+    `retry`: the job of a failed notice sent again, queued before the notice was marked queued
+    (requeue_failed_notice), which it may not have been yet, or ever, if the process died in between."""
     now = now_iso()
     with transaction(db):
+        if retry:
+            _failed_to_queued(db, key)
         db.execute("insert or ignore into notices (key, openid, kind, text, status, claim, created_at, updated_at) "
                    "values (?, ?, ?, ?, 'claimed', ?, ?, ?)", [key, openid, kind, text, token, now, now])
         [row] = claim(db, notice_row(key), token, dead) or [None]
@@ -288,16 +292,22 @@ def notices_in(db: sqlite_utils.Database, status: str, limit: int) -> list[dict]
         "order by n.updated_at desc, n.id desc limit ?", [status, limit])]
 
 
-def requeue_failed_notices(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
-    """Put every failed notice (or the one of `key`) back in the queue; returns them (key, openid, kind,
-    text) to be sent, with the failure they had (errcode, errmsg) for notices_not_requeued."""
-    failed = "status = 'failed' and (? is null or key = ?)"
+def failed_notices_of(db: sqlite_utils.Database, key: str | None = None) -> list[dict]:
+    """Every failed notice (or the one of `key`): key, openid, kind, text, to be sent again."""
+    return [dict(row) for row in db.query("select key, openid, kind, text from notices "
+                                          "where status = 'failed' and (? is null or key = ?)", [key, key])]
+
+
+def requeue_failed_notice(db: sqlite_utils.Database, key: str) -> None:
+    """A failed notice put in the queue again: queued (no longer listed failed), unless its job has
+    taken it already (claim_notice's `retry`)."""
     with transaction(db):
-        notices = [dict(row) for row in db.query(
-            f"select key, openid, kind, text, errcode, errmsg from notices where {failed}", [key, key])]
-        db.execute(f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, "
-                   f"updated_at = ? where {failed}", [now_iso(), key, key])
-    return notices
+        _failed_to_queued(db, key)
+
+
+def _failed_to_queued(db: sqlite_utils.Database, key: str) -> None:
+    db.execute("update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
+               "where key = ? and status = 'failed'", [now_iso(), key])
 
 
 def restate_notice(db: sqlite_utils.Database, key: str, text: str | None) -> None:
@@ -305,17 +315,8 @@ def restate_notice(db: sqlite_utils.Database, key: str, text: str | None) -> Non
     longer due, as a dues reminder to a member who has paid since)."""
     change = "status = 'withdrawn'" if text is None else "text = ?"
     with transaction(db):
-        db.execute(f"update notices set {change}, updated_at = ? where key = ? and status = 'queued'",
+        db.execute(f"update notices set {change}, updated_at = ? where key = ? and status in ('queued', 'failed')",
                    [*([] if text is None else [text]), now_iso(), key])
-
-
-def notices_not_requeued(db: sqlite_utils.Database, notices: list[dict]) -> None:
-    """Notices requeue_failed_notices put back that no queue took (Redis away): failed again, with the
-    failure they had, so they are listed and tried again rather than left queued in no queue."""
-    with transaction(db):
-        for notice in notices:
-            db.execute("update notices set status = 'failed', errcode = ?, errmsg = ? "
-                       "where key = ? and status = 'queued'", [notice["errcode"], notice["errmsg"], notice["key"]])
 
 
 def notices_keyed(db: sqlite_utils.Database, prefix: str) -> list[dict]:

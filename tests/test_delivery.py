@@ -423,6 +423,41 @@ def test_notice_failing_on_every_channel_is_listed_failed_and_goes_when_the_memb
     assert delivery.failed_notices(db) == []
 
 
+class _Killed(BaseException):
+    """The process ending where it stands (a deploy's restart, the OOM killer): no handler catches it."""
+
+
+@pytest.mark.parametrize("killed", ["while queueing", "once queued"])
+def test_a_retry_killed_midway_leaves_no_notice_that_is_never_sent(fake_wechat, config, db, redis_client,
+                                                                  monkeypatch, killed):
+    """全部重试 marked the failed notices queued and then put them in the queue: killed in between, they stayed
+    queued in no queue, neither listed failed nor ever sent. Now killed at any point, a notice is sent by
+    the job queued, or is still listed failed for the next retry."""
+    openid = _member_no_notice_reaches(fake_wechat, config, db, redis_client, monkeypatch, "K")
+    delivery.notify(redis_client, openid, "您的诉求有了答复", kind="ticket")
+    run_jobs(config)
+    assert [n["openid"] for n in delivery.failed_notices(db)] == [openid]
+    fake_wechat.mend()
+    queue = delivery.enqueue
+
+    def dies(*args, **kwargs):
+        if killed == "once queued":
+            queue(*args, **kwargs)
+        raise _Killed
+
+    monkeypatch.setattr("bot.delivery.enqueue", dies)
+    with pytest.raises(_Killed):
+        delivery.retry_failed_notices(db, redis_client)
+    monkeypatch.setattr("bot.delivery.enqueue", queue)
+    run_jobs(config)
+    if killed == "while queueing":
+        assert [n["openid"] for n in delivery.failed_notices(db)] == [openid]  # still listed, for 全部重试
+        assert delivery.retry_failed_notices(db, redis_client) == 1
+        run_jobs(config)
+    assert [m["text"]["content"] for m in fake_wechat.sent_to(openid)] == ["您的诉求有了答复"]
+    assert delivery.failed_notices(db) == [] and db["notices"].get(1)["status"] == "sent"
+
+
 def _failed_dues_reminder(fake_wechat, config, db, r, monkeypatch, days_ago: int = 0) -> tuple[str, int]:
     """A member whose dues run out in 20 days; the reminder queued for them `days_ago` failed on every channel."""
     from handlers.fees import reminders

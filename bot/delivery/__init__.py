@@ -148,15 +148,14 @@ def notices_told(db, prefix: str) -> list[dict]:
 
 def retry_failed_notices(db, r: redis.Redis, key: str | None = None, today: date | None = None) -> int:
     """Queue every failed notice (or the one of `key`, if it failed) again, each under its own key (sent
-    at most once), as it reads `today` (_as_now); returns how many."""
-    notices = _as_now(db, ledger.requeue_failed_notices(db, key), today or date.today())
-    for done, notice in enumerate(notices):
-        try:
-            enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
-                    at_front=True, urgent=True)
-        except redis.RedisError:  # the rest are in no queue: failed again, still listed, tried again later
-            ledger.notices_not_requeued(db, notices[done:])
-            raise
+    at most once), as it reads `today` (_as_now); returns how many. Each is queued first and then marked
+    queued: stopped in between (Redis away, the process killed), a notice is either still listed failed
+    or its job sends it all the same (planner.deliver_notice's `retry`), never queued in no queue."""
+    notices = _as_now(db, ledger.failed_notices_of(db, key), today or date.today())
+    for notice in notices:
+        enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"], True,
+                at_front=True, urgent=True)
+        ledger.requeue_failed_notice(db, notice["key"])
     return len(notices)
 
 

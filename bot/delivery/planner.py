@@ -232,15 +232,16 @@ def resend_mass(item_id: int, send_ref: str) -> None:
 
 # --- service notices ----------------------------------------------------------------------------------
 
-def deliver_notice(key: str, openid: str, text: str, kind: str) -> str:
+def deliver_notice(key: str, openid: str, text: str, kind: str, retry: bool = False) -> str:
     """RQ job: one service notice; customer service, else template, else it waits. Returns the status.
+    `retry`: a failed notice sent again, which it takes though still marked failed (ledger.claim_notice).
 
     A customer-service send that fails (not only a closed window) goes on to the template at once.
     When no channel took it after such a failure, it is tried again by RQ, and after RQ's last try
     it is `failed`: listed for the secretariat, and sent when the member next writes."""
     with leased_run() as run:
         rows = ledger.notice_row(key)
-        notice = ledger.claim_notice(run.db, key, openid, kind, text, run.token, run.dead_holders(rows))
+        notice = ledger.claim_notice(run.db, key, openid, kind, text, run.token, run.dead_holders(rows), retry)
         if notice is None:
             return "not ours"
         if notice["status"] == SENDING:  # a dead job's send: it may have arrived
