@@ -79,3 +79,12 @@ def test_landlines_and_a_ward_s_shared_office_phone_are_kept_as_phones_and_the_n
     assert sorted(said) == [4, 5, 6, 7] and "请向会员要手机号" in said[7]
     again = roster_imported(env, path)   # the same roster imported again: the nurse without a number is not doubled
     assert again["bad_rows"] == [] and again["new"] == []
+
+
+def test_numbers_of_the_society_s_own_shape_without_the_joining_year_are_not_each_listed(env, db, tmp_path):
+    rows = [nurse(f"HNKX0{n}", name, "1990.01", 13900000000 + n) for n, name in
+            ((2114, "孙倩"), (2115, "周晓燕"), (2231, "吴迪"), (1560, "杜娟"), (976, "刘洋"))]
+    rows[4][0] = "HNKX009760"   # one typed with a 0 too many
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
+    assert report["bad_rows"] == [] and len(report["new"]) == 5
+    assert [(c["row"], c["value"]) for c in report["checks"] if c["reason"] == "number_length"] == [(8, "HNKX009760")]

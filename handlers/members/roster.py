@@ -273,12 +273,26 @@ def _number_shape() -> str:
     return content.text("cli_roster.number_shape", prefix=numbering["prefix"], digits=numbering["digits"])
 
 
-def _number_of_another_length(number: str) -> bool:
+def _number_of_another_length(number: str, usual: int | None = None) -> bool:
     """A new number written as the society's (its prefix, then digits) with more or fewer digits than
-    the year joined and the serial have (ＨＮＳＬ２０２０００００２５: a 0 too many): a typing slip to check."""
+    the year joined and the serial have (ＨＮＳＬ２０２０００００２５: a 0 too many), or than most of the
+    sheet's numbers have (`usual`: HL00215 where the society's numbers have no year): a typing slip to check."""
     numbering = _membership()["member_no"]
-    digits = number[len(numbering["prefix"]):] if number.startswith(numbering["prefix"]) else ""
-    return digits.isdigit() and len(digits) != 4 + numbering["digits"]
+    digits = _digits_after_prefix(number)
+    return digits.isdigit() and len(digits) not in (4 + numbering["digits"], usual)
+
+
+def _digits_after_prefix(number: str) -> str:
+    prefix = _membership()["member_no"]["prefix"]
+    return number[len(prefix):] if number.startswith(prefix) else ""
+
+
+def _usual_width(numbers: list[str]) -> int | None:
+    """How many digits follow the prefix in at least half of a sheet's numbers of the society's (HL00215:
+    5), if they agree so: the numbering the society really uses, whatever content/membership.toml says."""
+    widths = Counter(len(d) for d in map(_digits_after_prefix, numbers) if d.isdigit())
+    width, count = widths.most_common(1)[0] if widths else (None, 0)
+    return width if count >= 2 and count * 2 >= sum(widths.values()) else None
 
 
 def _number_completer(db: sqlite_utils.Database):
@@ -593,6 +607,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     written = dict(sheet.rows)
     identities: dict[tuple[str, str], int] = {}
     completed_number = _number_completer(db)
+    usual = _usual_width([fields.get("member_no") or "" for _, fields, _, _ in rows])
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         same = _same_identity(written.get(row, {}), fields, row, identities)
@@ -634,7 +649,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
             continue
         member = None
         if not problems:
-            member, problems = _match(db, sheet, row, fields, completed_number, file_units, plan.checks)
+            member, problems = _match(db, sheet, row, fields, completed_number, file_units, plan.checks, usual)
             if not problems and "unit_no" not in sheet.columns and not (member or {}).get("unit_id"):
                 _link_by_work_unit(db, sheet, row, fields, plan.checks)
         no_mobile = bool(problems) and all(p.reason == "required" and p.column is sheet.columns.get("mobile")
@@ -1584,7 +1599,8 @@ def _link_by_work_unit(db: sqlite_utils.Database, sheet: Sheet, row: int, fields
 
 
 def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, completed_number,
-           file_units: set[str] = frozenset(), checks: list | None = None) -> tuple[dict | None, list[Problem]]:
+           file_units: set[str] = frozenset(), checks: list | None = None,
+           usual_width: int | None = None) -> tuple[dict | None, list[Problem]]:
     """The stored member this row is about (None: a new one), or why it cannot be told.
 
     By member number; a row without one is the member with the same mobile
@@ -1611,7 +1627,7 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, comp
             checks.append(Problem(row, sheet.columns["member_no"], written, "number_completed",
                                   {"member_no": fields["member_no"]}))
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
-    if member is None and checks is not None and _number_of_another_length(fields.get("member_no", "")):
+    if member is None and checks is not None and _number_of_another_length(fields.get("member_no", ""), usual_width):
         checks.append(Problem(row, sheet.columns["member_no"], fields["member_no"], "number_length",
                               {"pattern": _number_shape()}))
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
