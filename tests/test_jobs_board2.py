@@ -51,3 +51,11 @@ def test_postings_outside_the_province_or_only_inside_it(alice, board):
 def test_not_leaving_the_province_lists_the_province_only(alice, board):
     reply = alice.says("想找个活，干啥都行，就是别出省")
     assert len(numbered(reply)) == 5 and not {"测试工程师", "土建施工员"} & set(numbered(reply)), reply
+
+
+def test_a_discipline_is_not_found_inside_another_disciplines_name(alice, board):
+    assert alice.says("新乡有临床医学的岗位吗").startswith("【全科医生】")  # not the 中医学 post, whose name holds 医学
+
+
+def test_a_broad_field_keeps_every_discipline_it_covers(alice, board):
+    assert {"全科医生", "针灸医师"} <= set(numbered(alice.says("新乡医疗方面的岗位")))

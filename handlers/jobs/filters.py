@@ -35,6 +35,7 @@ from bot.router import analyse, normalize
 from handlers.jobs.text import cities_named, reading
 
 _LATIN = re.compile(r"[a-z][a-z+#]*")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # 8k以上, 8千以上, 月薪8000以上, 1.2万起, 年薪20万以上, 8000+
 _PAY = re.compile(r"(?P<year>年薪)?(?:月薪|薪资|工资|薪水|待遇)?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>k|千|w|万|元)?"
                   r"(?P<per>/年|每年|一年)?\s*(?P<more>以上|及以上|起|\+|往上|或以上)")
@@ -117,16 +118,31 @@ def read(text: str, keywords, either=()) -> Filters:
 
 
 def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
-    """content/jobs.toml [not_field_words] of the disciplines asked (or covered by a field asked), but for a word
-    that names one of them ("医学或者兽医")."""
+    """Words that make a posting another discipline than those asked: content/jobs.toml [not_field_words] of the
+    disciplines asked (or covered by a field asked), but for a word that names one of them ("医学或者兽医"); and the
+    Chinese names of other disciplines that hold a word of a discipline asked after a word of their own (中医学, a form
+    of 中医, for 医学: a posting of 中医学 is none of 临床医学's; 预防医学 likewise). One that begins with it is of its
+    family (化学工程 for 化学, 计算机视觉 for 计算机), one that joins it to another field is both (畜牧兽医, 农业水利工程),
+    and a broad field asked keeps all of its kin."""
     table = {normalize(name).lower(): [normalize(w).lower() for w in not_words]
              for name, not_words in settings().get("not_field_words", {}).items()}
     asked = {name for group in groups for name in group}
     asked |= {covered for name in list(asked) for covered in _fields().get(name, ())}
     named = {word for group in words for word in group}
-    return tuple(dict.fromkeys(word for name in asked for word in table.get(name, ())
-                               if not any(word in other or other in word for other in named if other not in
-                                          _named_by(name))))
+    listed = [word for name in asked for word in table.get(name, ())
+              if not any(word in other or other in word for other in named if other not in _named_by(name))]
+    chinese = [word for group in groups for name in group if name in _disciplines() for word in _named_by(name)
+               if _CJK_WORD.fullmatch(word)]
+    holding = [form for other, forms in _disciplines().items() if other not in named for form in forms
+               if form not in named and _CJK_WORD.fullmatch(form)
+               and any(_modified(form, word) for word in chinese)]
+    return tuple(dict.fromkeys([*listed, *holding]))
+
+
+def _modified(form: str, word: str) -> bool:
+    """Whether a discipline's name holds the word after a modifier that names no field (中医学: 中 + 医学)."""
+    at = form.find(word)
+    return at > 0 and form[:at] not in _forms() and form[:at] not in _fields()
 
 
 def words_between(fixed: str, first: str, second: str) -> str | None:
