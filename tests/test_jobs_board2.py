@@ -59,3 +59,16 @@ def test_a_discipline_is_not_found_inside_another_disciplines_name(alice, board)
 
 def test_a_broad_field_keeps_every_discipline_it_covers(alice, board):
     assert {"全科医生", "针灸医师"} <= set(numbered(alice.says("新乡医疗方面的岗位")))
+
+
+def test_a_degree_said_as_ones_own_opens_the_postings_asking_for_it_or_less(alice, board):
+    reply = alice.says("计算机硕士，郑州有合适的岗位吗")  # 后端工程师 asks for 本科: a master may apply
+    assert reply.startswith("【后端工程师】") and "算法研究员" not in reply, reply  # 博士 is not for a master
+
+
+def test_a_level_typed_against_the_word_after_it_is_still_the_level(alice, board):
+    assert alice.says("本科学的护理，新乡有合适的吗").startswith("新乡的护理专业（本科及以下或不限学历）职位：")
+
+
+def test_a_level_alone_still_asks_for_that_level(alice, board):
+    assert alice.says("郑州 博士 岗位").startswith("【算法研究员】")

@@ -100,7 +100,8 @@ def read(text: str, keywords, either=()) -> Filters:
     def became_a_filter(keyword: str) -> bool:
         word = normalize(keyword).lower()
         return (word in drop or (salary is not None and _is_pay(keyword))
-                or (bool(levels) and word in _education_words()) or word in _province_words()
+                or (bool(levels) and (word in _education_words() or _in_a_level_word(plain, word)))
+                or word in _province_words()
                 or (bool(excluded) and word in _except_words()) or bool(cities_named(word))  # a city the router kept
                 or (outside is not None and word in _outside_words()))
 
@@ -327,8 +328,26 @@ def _education(plain: str) -> tuple[tuple[str, ...], str | None]:
                 return (*levels[index:], "不限"), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
             if after.startswith(("以下", "及以下")):
                 return (*levels[:index + 1], "不限"), plain[at:at + len(word) + (3 if after.startswith("及") else 2)]
+            if _own_degree(plain, at):  # 我是硕士, 计算机硕士, 硕士 学食品的: what the member holds qualifies below it too
+                return (*levels[:index + 1], "不限"), content.text("jobs.education_up_to", education=level)
             return (level, "不限"), level
     return (), None
+
+
+def _own_degree(plain: str, at: int) -> bool:
+    """Whether the level said at `at` is the member's own (我是硕士, 俺本科, 适合硕士的, 硕士能投的, 学食品的, a
+    discipline right before it: 计算机硕士; content/jobs.toml own_degree_words), not one a posting must ask for."""
+    before = plain[:at]
+    return any(word in plain for word in settings()["words"]["own_degree_words"]) \
+        or re.search(r"学[\u4e00-\u9fff]{1,6}的", plain) is not None \
+        or any(before.endswith(form) for form in _forms() if _CJK_WORD.fullmatch(form))
+
+
+def _in_a_level_word(plain: str, keyword: str) -> bool:
+    """Whether the router cut the keyword across a level word (本科学的测绘: 本 / 科学)."""
+    at = plain.find(keyword)
+    return any(plain.startswith(word, start) for _, words in _levels() for word in words
+               for start in range(max(0, at - len(word) + 1), at)) if at > 0 else False
 
 
 # --- discipline -------------------------------------------------------------------------------
