@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from storage.database import first_of, now_iso
+from storage.database import first_of, local_month, now_iso
 from storage.members import ROLL_STATUSES, containing, member_filters, member_search, record_history
 from storage.sqlite import transaction
 
@@ -216,13 +216,15 @@ def roll_by_month(db: sqlite_utils.Database, since: str) -> tuple[int, dict[str,
     """The roll month by month from `since` (YYYY-MM): (members on it before then, {month: joined},
     {month: left}). A member joins on their joining date (the created date stands in for one the roster
     did not give) and leaves in the month of the last change that took them off the roll (退会, 已故);
-    one off the roll with no such change recorded (imported as resigned) left before any month counted."""
+    one off the roll with no such change recorded (imported as resigned) left before any month counted.
+    Months are the society's, whatever offset a stamp was written with (local_month)."""
     roll = _marks(ROLL_STATUSES)
     spans = (
-        f"with spans as (select substr(coalesce(m.joined_at, m.created_at), 1, 7) as joined, "
-        f"case when m.status in ({roll}) then '9999-12' else (select substr(max(h.at), 1, 7) from history h "
+        f"with spans as (select {local_month('coalesce(m.joined_at, m.created_at)')} as joined, "
+        f"case when m.status in ({roll}) then '9999-12' else (select {local_month('h.at')} from history h "
         f"where h.subject = 'member' and h.subject_id = m.id "
-        f"and json_extract(h.detail, '$.status[1]') not in ({roll})) end as gone from members m) ")
+        f"and json_extract(h.detail, '$.status[1]') not in ({roll}) order by julianday(h.at) desc limit 1) end "
+        f"as gone from members m) ")
     params = [*ROLL_STATUSES, *ROLL_STATUSES]
     before = db.execute(spans + "select count(*) from spans where joined < ? and gone >= ?",
                         [*params, since, since]).fetchone()[0]

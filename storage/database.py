@@ -212,3 +212,11 @@ def take_and_release_write_lock(db: sqlite_utils.Database) -> None:
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def local_month(value: str) -> str:
+    """SQL: the society's month (YYYY-MM) of a stored date or stamp, `value` an SQL expression. A stamp
+    with its offset (written by a server kept in UTC, or given in UTC) is read in the society's zone, the
+    process's local time (bot.clock.use_society_zone); a date, or a stamp without an offset, as written."""
+    return (f"(case when {value} glob '*[+-][0-9][0-9]:[0-9][0-9]' or {value} glob '*Z' "
+            f"then strftime('%Y-%m', {value}, 'localtime') else substr({value}, 1, 7) end)")

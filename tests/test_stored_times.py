@@ -3,11 +3,13 @@ society's zone was every process's, 96450ff, or given in UTC): members and the s
 society's date, and items come and are ordered by their instant, not by how the text sorts."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from storage.news import save_item
 from tests.cli import command
 from tests.test_news_chat import numbered, post
+from tests.test_admin import staff, units, users  # noqa: F401 (fixtures)
 from tests.test_tickets import alice, submit  # noqa: F401 (alice: a fixture)
 
 tickets_cli, _ = command("tickets")
@@ -47,3 +49,30 @@ def test_an_item_due_in_an_hour_written_in_utc_is_not_shown_yet(alice, db, env):
     news_cli, _ = command("news")
     listed = [line for line in news_cli(env, "list").output.splitlines() if "标题coming" in line]
     assert len(listed) == 1 and "未到发布时间" in listed[0]
+
+
+def test_the_member_chart_counts_a_month_by_the_society_s_date_of_a_stamp_in_utc(staff, db):
+    """Two members put on record, and one taken off, half an hour into this month in Beijing, the stamps kept
+    in UTC (last month by their text): they joined and left this month, not last (roll_by_month read the
+    month from the stamp's text)."""
+    from datetime import date
+
+    from bot import clock
+    from storage.members import insert_member, update_member
+    from storage.sqlite import transaction
+    from tests.test_admin import page
+
+    month_began = datetime.combine(date.today().replace(day=1), datetime.min.time(), clock.zone())
+    in_utc = (month_began + timedelta(minutes=30)).astimezone(timezone.utc).isoformat()
+    with transaction(db):
+        for number, name in (("HNKX202600101", "周杰"), ("HNKX202600102", "何强")):  # no joining date given
+            insert_member(db, {"member_no": number, "name": name, "category": "regular"}, actor="test")
+        left = insert_member(db, {"member_no": "HNKX201600001", "name": "赵刚", "category": "regular",
+                                  "joined_at": "2016-05-01"}, actor="test")
+        update_member(db, left["id"], {"status": "resigned"}, actor="test")
+    db.execute("update members set created_at = ?", [in_utc])
+    db.execute("update history set at = ? where subject = 'member'", [in_utc])
+    db.conn.commit()
+    growth = page(staff.get("/admin/dashboard/")).split('data-chart-note="growth"')[0].rsplit("<svg", 1)[1]
+    values = re.findall(r'class="chart-value"[^>]*>(\d+)<', growth)
+    assert values[-2:] == ["1", "2"]  # 赵刚 until the end of last month; 周杰 and 何强 from this month
