@@ -85,3 +85,25 @@ def test_a_bound_member_asking_how_much_and_how_to_pay_gets_the_amount_due_and_t
     add_member(db, "HNKX202600001", "刘洋", "13903710088", None, openid="o_walk12")
     reply = member.says("会费多少 怎么交")
     assert "100 元" in reply and "银行转账" in reply, reply
+
+
+# --- a transfer not yet booked: the claim, its screenshot, "did you get it?" ------------------------------
+
+def _image(member) -> str:
+    return member.send("image", PicUrl="http://mmbiz.example/receipt.jpg", MediaId="m_receipt_1")
+
+
+@pytest.mark.parametrize("claim", ["我又转了100块钱 还没登记 截图发你", "刚汇了200会费 转账截图给你"])
+def test_a_transfer_said_to_be_made_is_kept_for_the_secretariat_with_the_screenshot_sent_next(member, db, claim):
+    from storage.tickets import list_tickets_of_member
+    add_member(db, "HNKX201500001", "王海波", "13703710004", f"{TODAY.year}-12-31", openid="o_walk12")
+    reply = member.says(claim)
+    assert "截图" in reply and "工作日" in reply and "活动" not in reply, reply
+    [ticket] = list_tickets_of_member(db, "o_walk12")
+    assert ticket["ticket_no"] in reply and claim in ticket["body"]
+    kept = _image(member)
+    assert ticket["ticket_no"] in kept, kept
+    [ticket] = list_tickets_of_member(db, "o_walk12")
+    assert "receipt.jpg" in ticket["body"] or "m_receipt_1" in ticket["body"]
+    received = member.says("收到了吗")
+    assert ticket["ticket_no"] in received and "工作日" in received and "不客气" not in received, received

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot import clock, content, paging
+from bot import clarify, clock, content, paging
 from bot.privacy import mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from storage import state
@@ -115,14 +115,54 @@ def after_submitting(ctx):
     return paging.leave_and_answer(ctx)
 
 
+RECEIPT_TOPIC = "receipt:"  # + the ticket number: the member's last words were about this transfer receipt
+
+
+def _claim_words() -> dict:
+    return content.replies()["tickets"]["transfer_claim"]
+
+
+def _says_any(text: str, key: str) -> bool:
+    return content.holds_any(text or "", _claim_words()[key])
+
+
+def _receipt_topic(ctx, ticket_no: str) -> None:
+    state.remember_topic(ctx.redis, ctx.openid, RECEIPT_TOPIC + ticket_no)
+
+
+def _receipt_asked_about(ctx) -> str | None:
+    topic = state.recent_topic(ctx.turn) or ""
+    return topic.removeprefix(RECEIPT_TOPIC) if topic.startswith(RECEIPT_TOPIC) else None
+
+
+@handles(events=(f"{clarify.ANY_READING}transfer_claim",))
+def transfer_claimed(ctx):
+    """"我又转了100块钱 还没登记 截图发你": a payment the secretariat has yet to book, whatever the router reads
+    (it heard 登记 as a sign-up): kept as a receipt ticket, the screenshot asked for (it joins the ticket), how
+    transfers are checked said. "收到了吗" after a receipt: that ticket. None for anything else."""
+    ticket_no = _receipt_asked_about(ctx)
+    if ticket_no is not None and _says_any(ctx.text, "received"):
+        return ctx.reply("tickets.receipt_received", ticket_no=ticket_no, **content.society()["secretariat"])
+    if not (_says_any(ctx.text, "transferred") and _says_any(ctx.text, "evidence")):
+        return None
+    ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"),
+                              content.text("tickets.transfer_claim_body", said=ctx.text))
+    _receipt_topic(ctx, ticket_no)
+    return ctx.reply("tickets.transfer_claim_kept", ticket_no=ticket_no)
+
+
 @handles(events=("media:image",))
 def keep_image(ctx):
     """A picture sent while paying dues or with a ticket open is evidence (a transfer receipt):
     kept with that ticket for the secretariat, not refused. None: the bot's usual answer."""
     url = ctx.message.extra.get("url") or ctx.message.extra.get("media_id") or ""
     line = content.text("tickets.image_line", url=url)
-    if state.recent_topic(ctx.turn) == "fees":
-        ticket_no = create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), line)
+    claimed = _receipt_asked_about(ctx)
+    if claimed is not None or state.recent_topic(ctx.turn) == "fees":
+        ticket_no = claimed or create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), line)
+        if claimed:
+            add_to_ticket(ctx.db, claimed, line)
+        _receipt_topic(ctx, ticket_no)
         return ctx.reply("tickets.receipt_kept", ticket_no=ticket_no)
     ticket = latest_open_ticket(ctx.db, ctx.openid)
     if ticket is None:
