@@ -107,3 +107,21 @@ def test_a_transfer_said_to_be_made_is_kept_for_the_secretariat_with_the_screens
     assert "receipt.jpg" in ticket["body"] or "m_receipt_1" in ticket["body"]
     received = member.says("收到了吗")
     assert ticket["ticket_no"] in received and "工作日" in received and "不客气" not in received, received
+
+
+# --- which years a payment paid for ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["我交的是{a}年和{b}年欠的 怎么变成{c} {d}年了", "这笔钱为什么算成{c}年的"])
+def test_asking_why_a_payment_counts_for_later_years_says_which_years_it_paid_and_the_arrears_first(
+        member, db, asked):
+    from datetime import date as day
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    y = TODAY.year
+    add_member(db, "HNKX201500001", "王海波", "13703710004", f"{y - 4}-12-31", openid="o_walk12")
+    paid = record_payment(db, find_payer(db, "HNKX201500001"), 200, 2, day(y - 1, 12, 1), "银行转账", "test")
+    assert paid["period_from"] == f"{y}-01-01"  # lapsed, paid after 1 November: from the next year
+    reply = member.says(asked.format(a=str(y - 3)[2:], b=str(y - 2)[2:], c=str(y)[2:], d=str(y + 1)[2:]))
+    assert f"{y}—{y + 1} 年" in reply and paid["receipt_no"] in reply, reply
+    assert reply.index(f"{y - 3}、{y - 2}、{y - 1} 年") < reply.index(f"{y}—{y + 1} 年"), reply  # the arrears first
+    assert "不用再补" in reply and "0371" in reply and "下次续费" not in reply, reply

@@ -87,6 +87,8 @@ def fee_status(ctx):
             return start_binding(ctx, then="fee_status")
         return _schedule_reply(ctx, details=details)
     state.remember_topic(ctx.redis, ctx.openid, "fees")  # a transfer receipt sent next is evidence
+    if text and _mentions(text, "which_years") and "年" in text:
+        return _years_covered(ctx, payer)  # "我交的是25年和26年欠的 怎么变成27 28年了"
     if text and _mentions(text, "history"):
         return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))
     if text and _mentions(text, "paid_yet"):  # "我已经交了，到账了吗": the record answers, before the protest below
@@ -95,6 +97,34 @@ def fee_status(ctx):
         return ctx.reply("fees.says_paid", paid_through=dues.date_text(payer["paid_through"]),
                          **content.society()["secretariat"])
     return payer_reply(ctx, payer, details=bool(text) and _mentions(text, "details"))
+
+
+def _years_covered(ctx, payer: dict):
+    """Which years each payment paid for; a payment that passed over lapsed years (the rule asks none of them
+    back: dues.coverage) says so first, those years named, and that the secretariat can book it to them."""
+    payments = [p for p in payments_of(ctx.db, payer, limit=HISTORY_SIZE) if not p.get("refunded_at")]
+    if not payments:
+        return ctx.reply("fees.history_only", history=_history_text(ctx.db, payer))
+    lines = "\n".join(content.text("fees.covered.line", paid_at=p["paid_at"], amount=dues.format_amount(p["amount"]),
+                                    receipt_no=p["receipt_no"], period=dues.period_text(p["period_from"], p["period_to"]))
+                       for p in payments)
+    return ctx.reply("fees.covered.reply", skipped="".join(_years_skipped(p) for p in payments), lines=lines,
+                     **content.society()["secretariat"])
+
+
+def _years_skipped(payment: dict) -> str:
+    """The lapsed years a payment passed over, in words; '' when it went on from the paid-through date."""
+    before = payment.get("paid_through_before")
+    if not before or dues.is_lifetime(before):
+        return ""
+    years = range(int(before[:4]) + 1, int(payment["period_from"][:4]))
+    if not years:
+        return ""
+    paid_on = date.fromisoformat(payment["paid_at"][:10])
+    rule = content.text("fees.covered.rule_late", **dues.moved_rule()) if dues.late_in_year(paid_on) \
+        else content.text("fees.covered.rule_lapsed")
+    return content.text("fees.covered.skipped", years=dues.listing(years), paid_at=payment["paid_at"],
+                        before=dues.date_text(before), rule=rule)
 
 
 def _question_answered(text: str) -> str | None:
