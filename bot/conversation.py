@@ -115,9 +115,18 @@ def first_clause(text: str) -> str:
     return _CLAUSE_BREAK.split((text or "").strip().lower(), maxsplit=1)[0]
 
 
+def _without_leading_fillers(text: str) -> str:
+    """A message without the fillers it opens with ("嗯 算了吧", "哦 那算了", "那算了 不报了": content/conversation.toml
+    leave_fillers), which say nothing of their own."""
+    rest, fillers = (text or "").strip(), _longest_first(tuple(content.load_toml("conversation.toml")["leave_fillers"]))
+    while (filler := next((word for word in fillers if rest.startswith(word)), None)) is not None:
+        rest = rest[len(filler):].lstrip(" ，,。.、~～")
+    return rest
+
+
 def _leads_with(text: str, words_key: str) -> bool:
-    """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说"."""
-    first = first_clause(text)
+    """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说", "嗯 算了吧"."""
+    first = first_clause(_without_leading_fillers(text)).rstrip("吧啊哈呀嘛")
     rest = first
     for word in _longest_first(tuple(content.load_toml("conversation.toml")[words_key])):
         rest = rest.replace(word, "")

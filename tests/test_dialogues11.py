@@ -127,3 +127,35 @@ def test_a_question_about_members_in_general_is_answered_honestly_not_with_bindi
 
 def test_a_question_about_ones_own_membership_still_binds_first(visitor):
     assert "请输入您的姓名" in visitor.says("会员到期了怎么办")
+
+
+# --- at a registration's summary: leaving said with a filler leaves, "不对" asks what is wrong ---------------------
+
+@pytest.fixture
+def salon(db):
+    from tests.test_dialogues8 import _event
+
+    _event(db, "新材料产业沙龙", "沙龙", "郑州", 30, "免费")
+
+
+def _at_the_summary(visitor) -> None:
+    visitor.says("我要报名新材料产业沙龙")
+    assert "请确认报名" in visitor.says("钱磊 13812340000")
+
+
+@pytest.mark.parametrize("leaving", ["嗯 算了吧", "那算了 不报了", "哦 那算了"])
+def test_leaving_with_a_filler_in_front_leaves_and_says_what_is_kept(visitor, salon, leaving):
+    _at_the_summary(visitor)
+    reply = visitor.says(leaving)
+    assert "已取消" in reply and "填过的不用重填" in reply
+
+
+def test_saying_the_summary_is_wrong_asks_what_and_keeps_the_registration(visitor, salon, db):
+    from tests.test_dialogues import registrations
+
+    _at_the_summary(visitor)
+    reply = visitor.says("不对")
+    assert "哪一项不对" in reply and "没有报名" not in reply
+    assert "钱垒" in visitor.says("名字是钱垒 土字底那个垒")
+    assert "报名成功" in visitor.says("确认")
+    assert [r["name"] for r in registrations(db)] == ["钱垒"]

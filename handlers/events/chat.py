@@ -686,6 +686,7 @@ def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
     return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
+        bool(guide.mentions(ctx.text, "wrong_words")) or \
         for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
@@ -694,6 +695,8 @@ def _tries_confirm(ctx) -> bool:
 def confirm(ctx):
     if says_yes(ctx.text):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
+    if guide.mentions(ctx.text, "wrong_words") and not _contact_in(ctx.text):  # "不对": what is wrong, not dropped
+        return ctx.reply("events.signup.what_wrong").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
         return ctx.reply("events.signup.not_now")
