@@ -88,3 +88,20 @@ def test_numbers_of_the_society_s_own_shape_without_the_joining_year_are_not_eac
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
     assert report["bad_rows"] == [] and len(report["new"]) == 5
     assert [(c["row"], c["value"]) for c in report["checks"] if c["reason"] == "number_length"] == [(8, "HNKX009760")]
+
+
+def test_two_nurses_giving_one_mobile_are_both_imported_and_only_one_has_it(env, db, tmp_path):
+    rows = [nurse("HL02114", "孙倩", "1991.07", 15838116024), nurse("HL02115", "周晓燕", "1993.02", 15838116024),
+            nurse(None, "孙八", "1985.01", 13800001111), nurse(None, "周九", "1986.01", 13800001111, remark="孙八之妻")]
+    path = roster_book(tmp_path / "名册.xlsx", rows)
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == [] and len(report["new"]) == 4
+    members = {m["name"]: m for m in command("members")[1](env, "list")}
+    assert [find_member_by_no(db, members[name]["member_no"])["mobile"] for name in ("孙倩", "周晓燕", "孙八", "周九")] \
+        == ["15838116024", None, "13800001111", None]
+    assert "共用手机：15838116024" in find_member_by_no(db, "HL02115")["remarks"]
+    said = {(c["row"], c["letter"]): c["check"] for c in report["checks"] if "手机号相同" in c["check"] or "也填了" in c["check"]}
+    assert sorted(said) == [(4, "K"), (5, "K"), (6, "K"), (7, "K")]
+    assert "这一行已导入、手机号空着" in said[(5, "K")] and "请问清号码是谁的" in said[(5, "K")]
+    again = roster_imported(env, path)   # imported again: 周九, without a number or a mobile of her own, not doubled
+    assert again["bad_rows"] == [] and again["new"] == []

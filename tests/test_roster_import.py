@@ -93,24 +93,24 @@ def test_problems_are_reported_by_row_and_column_and_nothing_is_imported(env, db
     text = result.output
     assert "表头在第 2-3 行" in text and "序号（A 列）" in text
     # the secretariat's own report shows the mobile in full, to find the row in Excel
-    assert "第 9 行 手机号（J 列）“13700137000”：与第 7 行（王芳）手机号相同、姓名不同" in text
+    assert "第 9 行 手机号（J 列）：与第 7 行（王芳）手机号相同、姓名不同：一个手机号只对应一位会员，这一行已导入、手机号空着" in text
     assert "第 10 行 手机号（J 列）“1380013”：手机号格式不对" in text
     assert "第 11 行是备注，已忽略" in text
-    assert "新增 4 人，更新 0 人，无变化 0 人，有问题 2 行。" in text
+    assert "新增 5 人，更新 0 人，无变化 0 人，有问题 1 行。" in text
     assert "未导入任何数据" in text and "--skip-bad-rows" in text
     assert db["members"].count == 0
 
     report = imported(env, str(path), ok=False)
-    assert report["applied"] is False and report["bad_rows"] == [9, 10]
-    assert report["problems"][1] == {
+    assert report["applied"] is False and report["bad_rows"] == [10]
+    assert report["problems"][0] == {
         "row": 10, "column": "mobile", "header": "手机号", "letter": "J", "value": "1380013",
         "problem": "手机号格式不对：请输入 11 位大陆手机号，如 13812345678。"}
 
 
 def test_two_people_sharing_one_mobile_are_both_named_for_the_secretary(env, db, tmp_path):
-    """A branch's list where a couple gives one mobile: the second row cannot be imported (a mobile
-    belongs to one member), and both rows are named, each pointing at the other; the same person
-    written twice is still just skipped as repeated."""
+    """A branch's list where a couple gives one mobile: both are imported, the second without it (a mobile
+    belongs to one member; it is kept in her remarks), and both rows are named, each pointing at the other;
+    the same person written twice is still just skipped as repeated."""
     book = Workbook()
     sheet = book.active
     sheet.append(["东区分会2026年新会员汇总表"])
@@ -121,10 +121,10 @@ def test_two_people_sharing_one_mobile_are_both_named_for_the_secretary(env, db,
     sheet.append([4, "刘一丹", "女", "个人会员", "13600000401", "东区大学", None])
     book.save(tmp_path / "新会员汇总.xlsx")
     report = imported(env, str(tmp_path / "新会员汇总.xlsx"), "--skip-bad-rows")
-    assert [n["row"] for n in report["new"]] == [3, 4] and report["bad_rows"] == [5]
+    assert [n["row"] for n in report["new"]] == [3, 4, 5] and report["bad_rows"] == []
     assert [(r["row"], r["first"]) for r in report["repeated"]] == [(6, 3)]
-    [refused] = [p for p in report["problems"] if p["row"] == 5 and p["column"] == "mobile"]
-    assert refused["letter"] == "E" and "与第 4 行（陈二河）手机号相同、姓名不同" in refused["problem"]
+    [kept] = [c for c in report["checks"] if c["row"] == 5 and c["column"] == "mobile"]
+    assert kept["letter"] == "E" and "与第 4 行（陈二河）手机号相同、姓名不同" in kept["check"]
     [check] = [c for c in report["checks"] if c["row"] == 4]
     assert check["letter"] == "E" and "第 5 行（孙小燕）也填了这个手机号" in check["check"]
 
@@ -132,9 +132,9 @@ def test_two_people_sharing_one_mobile_are_both_named_for_the_secretary(env, db,
 def test_skip_bad_rows_imports_the_rest_cleaned_and_a_reimport_changes_nothing(env, db, tmp_path):
     path = messy_roster(tmp_path / "名册.xlsx", [*GOOD, DUPLICATE_MOBILE, BAD_MOBILE])
     report = imported(env, str(path), "--skip-bad-rows", "--by", "王秘书")
-    assert report["applied"] and report["bad_rows"] == [9, 10]
+    assert report["applied"] and report["bad_rows"] == [10]
     assert [(n["row"], n["member_no"]) for n in report["new"]] == [
-        (4, "HNKX201900001"), (5, "HNKX202000001"), (7, "HNKX202400001"), (8, "HNKX201900002")]
+        (4, "HNKX201900001"), (5, "HNKX202000001"), (7, "HNKX202400001"), (8, "HNKX201900002"), (9, "HNKX202100001")]
 
     zhang = find_member_by_no(db, "HNKX201900001")
     assert (zhang["mobile"], zhang["email"], zhang["birth_year"], zhang["category"]) == (
@@ -153,11 +153,11 @@ def test_skip_bad_rows_imports_the_rest_cleaned_and_a_reimport_changes_nothing(e
     assert (opening["reason"], json.loads(opening["detail"])) == (
         "名册导入 名册.xlsx 第 4 行", {"paid_through": [None, "2025-12-31"]})
     assert db["payments"].count == 0
-    assert db["members"].count == 4
+    assert db["members"].count == 5 and find_member_by_no(db, "HNKX202100001")["mobile"] is None
 
     again = run(env, "members", "import", str(path), "--skip-bad-rows").output
-    assert "新增 0 人，更新 0 人，无变化 4 人，有问题 2 行。" in again and "无变化" in again
-    assert db["members"].count == 4 and history_count(db, zhang) == 2
+    assert "新增 0 人，更新 0 人，无变化 5 人，有问题 1 行。" in again and "无变化" in again
+    assert db["members"].count == 5 and history_count(db, zhang) == 2
 
 
 def test_a_clean_roster_imports_and_round_trips_through_xlsx(env, db, tmp_path):

@@ -634,15 +634,20 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                                        {"row": row, "member_no": owner["member_no"], "name": owner["name"]})
                                for p in repeated if p.reason == "shared_mobile")
             repeated = [p for p in repeated if p.reason != "shared_mobile"]
+        shared = [p for p in repeated if p.reason == "shared_mobile"]
+        if shared:  # a couple's or a ward's one mobile: this row imported without it, the number kept as a phone
+            repeated = [p for p in repeated if p.reason != "shared_mobile"]
+            kept = f"{content.text('cli_roster.shared_mobile')}：{fields.pop('mobile')}"
+            fields["remarks"] = "；".join(filter(None, [fields.get("remarks"), kept]))
+            plan.checks.extend(shared)
+            plan.checks.extend(Problem(p.facts["row"], p.column, p.value, "shared_mobile_first",
+                                       {"row": row, "name": fields.get("name", "")}) for p in shared)
         plan.checks.extend(_namesake_in_file(sheet, row, fields, namesakes))
         plan.replaced.update({row: {"mobile": [n.facts["old"], n.facts["mobile"]]} for n in notices
                               if n.reason == "mobile_changed_taken" and n.facts["old"]})
         moved = [n for n in notices if n.reason not in CHECK_REASONS]  # said only of a row imported
         plan.checks.extend(n for n in notices if n.reason in CHECK_REASONS)
         problems += repeated
-        plan.checks.extend(Problem(p.facts["row"], p.column, p.value, "shared_mobile_first",
-                                   {"row": row, "name": fields.get("name", "")})
-                           for p in repeated if p.reason == "shared_mobile")  # the first row is named too
         if not problems and fields.get("category") == "unit":
             plan.notices.extend(moved)
             _plan_unit(db, plan, sheet, row, fields, overwrite)
@@ -664,7 +669,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 and _says_already_member(written.get(row, {})):
             loosely = _member_by_name(db, sheet, row, fields, plan.checks)
         if member is None and not loosely and not problems \
-                and any(n.reason in ("mobile_lost_digits", "landline") for n in notices):
+                and (shared or any(n.reason in ("mobile_lost_digits", "landline") for n in notices)):
             loosely = _lost_mobile_before(db, sheet, row, fields, plan.checks)
         if loosely:  # the new mobile, a status the row gives and blanks, not the dates
             member, problems = loosely, []
