@@ -229,6 +229,11 @@ def said_before(ctx, within: float, intent: str | None = None) -> str:
     return earlier.get("text", "") if time.time() - earlier.get("at", 0) <= within else ""
 
 
+def said_before_at(ctx) -> float | None:
+    """When the member's message before this one came (time.time()), as _remember kept it; None if unknown."""
+    return _last_routed(ctx).get("at")
+
+
 def _remember(ctx, intent: Intent, earlier: dict) -> None:
     """Keep the last routed message a while: a 取消 right after it marks it as misread, and the
     subject of the last plain request (a clear rule hit) stays for the follow-ups after it."""

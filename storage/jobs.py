@@ -468,6 +468,15 @@ def remove_alerts(db: sqlite_utils.Database, openid: str, keywords: list[str] | 
     return gone
 
 
+def remove_alerts_since(db: sqlite_utils.Database, openid: str, since: str) -> list[dict]:
+    """Remove the member's alerts added at `since` (an ISO stamp as now_iso gives) or later; returns them."""
+    with transaction(db):
+        gone = [a for a in alerts_of(db, openid) if a["created_at"] >= since]
+        for alert in gone:
+            db["job_alerts"].delete(alert["id"])
+    return gone
+
+
 def alert_recipients(db: sqlite_utils.Database) -> list[str]:
     """Openids of active, reachable members with a keyword alert or the `jobs` topic, in member order."""
     sql = ("select m.openid from members m where m.status = 'active' and m.reachable = 1 and m.openid is not null "

@@ -159,3 +159,21 @@ def test_saying_the_summary_is_wrong_asks_what_and_keeps_the_registration(visito
     assert "钱垒" in visitor.says("名字是钱垒 土字底那个垒")
     assert "报名成功" in visitor.says("确认")
     assert [r["name"] for r in registrations(db)] == ["钱垒"]
+
+
+# --- "取消" right after a job alert was made: that alert, not every alert -----------------------------------------
+
+def test_cancelling_right_after_a_job_alert_takes_back_only_that_alert(paid_up, db):
+    from storage import jobs as job_store
+    from tests.job_board import post
+
+    post(db, "数据分析师", discipline="计算机科学")
+    post(db, "博士后（人工智能方向）", discipline="计算机科学")
+    job_store.add_alert(db, "o_bound", ["化学"])
+    [held] = job_store.alerts_of(db, "o_bound")
+    db["job_alerts"].update(held["id"], {"created_at": "2026-01-05T09:00:00+08:00"})  # made long before
+    paid_up.says("有没有计算机方向的工作 郑州的")
+    assert "计算机" in paid_up.says("有新的岗位能通知我吗")
+    reply = paid_up.says("取消")
+    assert "计算机" in reply and "化学" in reply  # the one taken back, the one kept
+    assert [alert["keywords"] for alert in job_store.alerts_of(db, "o_bound")] == [["化学"]]

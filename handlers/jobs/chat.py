@@ -321,6 +321,18 @@ def _subscribe(ctx, keywords: list[str]) -> Reply:
     return reply
 
 
+def take_back_alerts(ctx, since: str) -> Reply | None:
+    """"取消" right after "有新的岗位能通知我吗": the alerts added at `since` or later taken back, the member's others
+    kept (named in the reply); None when none was added then."""
+    removed = store.remove_alerts_since(ctx.db, ctx.openid, since)
+    if not removed:
+        return None
+    left = store.alerts_of(ctx.db, ctx.openid)
+    if not left:
+        return ctx.reply("jobs.alerts.removed_last", alerts=_alert_list(removed))
+    return ctx.reply("jobs.alerts.removed", alerts=_alert_list(removed), current=_alert_list(left))
+
+
 def _unsubscribe(ctx, keywords: list[str]) -> Reply | None:
     """Named keywords end the alerts that have them; none end every alert, and the `jobs`
     topic too: that part is left to subscriptions.py, whose reply then covers both."""

@@ -22,7 +22,7 @@ from bot.paging import leave_and_answer
 from bot.registry import FLOW_STEPS, handles, step
 from bot.router import Intent, analyse, normalize
 from bot.validation import only_acknowledges
-from handlers.jobs.chat import answer_alert
+from handlers.jobs.chat import answer_alert, take_back_alerts
 from storage.members import find_member_by_openid
 from storage.news import subscribe, subscribed_since, topics_of, unsubscribe
 
@@ -189,6 +189,11 @@ def undo_just_subscribed(ctx):
     since = (datetime.now(timezone.utc) - timedelta(seconds=clarify.CANCEL_AFTER_SECONDS)).astimezone()
     if not earlier or not subscribed_since(ctx.db, ctx.openid, since.isoformat(timespec="seconds")):
         return None
+    asked_at = datetime.fromtimestamp(int(clarify.said_before_at(ctx) or since.timestamp()), timezone.utc).astimezone()
+    alerts = take_back_alerts(ctx, asked_at.isoformat(timespec="seconds"))  # that alert only, not every alert held
+    if alerts is not None:
+        ctx.end_flow()
+        return alerts
     ctx.answer_override = earlier
     ctx.intent = Intent("unsubscribe", analyse(earlier).slots_for("unsubscribe"))
     reply = unsubscribe_topics(ctx)
