@@ -325,10 +325,6 @@ def society_figures(db: sqlite_utils.Database, year: int, year_end: str) -> dict
     figures["units"] = _one(db, "select count(*) from units where status = 'active'")[0]
     figures["units_with_members"] = _one(db, "select count(*) from units u where u.status = 'active' and exists "
                                              f"(select 1 from members m where m.unit_id = u.id and m.{on_roll})")[0]
-    figures["dues_members"] = _one(db, f"select count(*) from members where {individuals} and status = 'active' "
-                                       "and category not in ('fellow', 'honorary')")[0]
-    figures["dues_paid"] = _one(db, f"select count(*) from members where {individuals} and status = 'active' "
-                                    "and category not in ('fellow', 'honorary') and paid_through >= ?", [last])[0]
     figures["payments"] = _one(db, "select count(*) from payments")[0]
     for kind in ("newsletter", "resolution"):
         figures[f"{kind}s"] = _one(db, "select count(*) from newsletters where kind = ? and "

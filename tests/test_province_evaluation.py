@@ -138,7 +138,7 @@ def test_the_evaluation_exports_for_publication_and_is_saved(env, tmp_path):
     plant = next(row for row in rows if row[1] == "河南省植物保护学会")
     assert plant[0] is None and plant[rows[1].index("会费收缴率")] == "缺数据"
     sources = {row[0]: row[2] for row in method.iter_rows(min_row=2, values_only=True) if row and row[0]}
-    assert "会费已缴至本年末" in sources["会费收缴率"] and len(sources) >= 15
+    assert "与学会后台“会费”页“个人会员”一行的收缴率同一算法" in sources["会费收缴率"] and len(sources) >= 15
     registry = societies.open_registry(societies.registry_path(env["BOT_DATA_DIR"]))
     from storage.province import saved_evaluation
     assert [r["grade"] for r in saved_evaluation(registry, 2026)] == ["合格", "不合格", "数据不足"]
@@ -190,3 +190,26 @@ def test_items_and_tickets_kept_in_utc_count_in_the_year_of_their_beijing_date(e
     results = {r.society_name: r for r in evaluation.evaluate(load_config(env), None, 2026, today=ON)}
     shown = {key: i["shown"] for key, i in results["河南省物理学会"].indicators.items()}
     assert (shown["newsletters"], shown["tickets_answered"]) == ("13", "50.0%")
+
+
+def test_the_province_s_dues_rate_is_the_society_s_own_on_the_same_data(env, tmp_path):
+    """The province's 会费收缴率 counted paid-through-year-end members (a lapsed member paying in November for
+    next year as paid; one who joined in November as owing this year); the society's 会费 page (7f77234) and
+    `fees report` count the year's dues received against the year's dues expected. One rate, both places."""
+    from tests.cli import command
+
+    built = _province(env, tmp_path)
+    db = open_database(built[0].sqlite_path)
+    _members(db, 1, "2026-11-15", "JSJX")  # joined after 1 November: owes dues from next year
+    [moved] = _members(db, 1, "2019-05-01", "JSJM", paid_through="2027-12-31")  # lapsed, paid in November for 2027
+    db["payments"].insert({"receipt_no": "R2", "member_id": moved["id"], "amount": 100, "years": 1,
+                           "paid_at": "2026-11-20", "period_from": "2027-01-01", "period_to": "2027-12-31",
+                           "continued": 0})
+    db.close()
+    results = {r.society_name: r for r in evaluation.evaluate(load_config(env), None, 2026, today=ON)}
+    province = results["河南省计算机学会"].indicators["dues_collection"]
+    report = command("fees")[1](built[0].env, "report", "--year", "2026", "--today", ON)  # the society's own
+    people = [row for row in report["categories"] if row["category"] != "unit"]
+    paid, due = sum(row["paid"] for row in people), sum(row["due"] for row in people)
+    assert (paid, due) == (15, 21)  # the November joiner not due yet; the moved member due and unpaid
+    assert province["shown"] == f"{paid / due:.1%}" and province["note"] == f"已缴 {paid} 人，应缴 {due} 人"

@@ -45,10 +45,8 @@ def _collection(payers: list[dict], year: int, today: date) -> list[dict]:
     report` counts them), individuals and unit members apart; `owing` is this year's arrears list."""
     rows = []
     for kind in ("member", "unit"):
-        summary = dues.year_summary([p for p in payers if p["kind"] == kind], year, today)
-        counts = {key: sum(row[key] for row in summary.values()) for key in dues.REPORT_COUNTS}
-        rows.append(dict(counts, kind=kind, owing=sum(counts[key] for key in dues.OWING),
-                         rate=f"{counts['paid'] / counts['due']:.1%}" if counts["due"] else "—"))
+        counts = dues.collection([p for p in payers if p["kind"] == kind], year, today)
+        rows.append(dict(counts, kind=kind, rate="—" if counts["rate"] is None else f"{counts['rate']:.1%}"))
     return rows
 
 

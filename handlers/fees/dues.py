@@ -321,6 +321,16 @@ def year_summary(payers: list[dict], year: int, today: date) -> dict[str, dict]:
     return summary
 
 
+def collection(payers: list[dict], year: int, today: date) -> dict:
+    """The collection rate of `year` over payers of one kind (individual members, or unit members), as the
+    会费 page shows it and the province's evaluation counts it: year_summary's counts summed over the
+    categories, `owing` (this year's arrears list) and `rate`, paid / due (None when nobody owed)."""
+    summary = year_summary(payers, year, today)
+    counts = {key: sum(row[key] for row in summary.values()) for key in REPORT_COUNTS}
+    return dict(counts, owing=sum(counts[key] for key in OWING),
+                rate=counts["paid"] / counts["due"] if counts["due"] else None)
+
+
 # --- wording shared by the chat, the CLI and reminders (texts in content/replies/fees.toml) ---
 
 def category_name(category: str) -> str:

@@ -21,9 +21,11 @@ from bot import content
 from bot.platform.shards import host_question
 from bot.spreadsheets import MAX_COLUMN_WIDTH, display_width
 from handlers import governance
+from handlers.fees import dues
 from handlers.province.common import SETTINGS_FILE, SettingsRefused, registry, say, settings
 from handlers.province.hosts import everywhere
 from storage import province as store
+from storage.fees import list_dues_payers
 from storage.societies import list_societies, open_society_database
 
 COUNCIL_BODIES = ("president_group", "standing_council", "council")  # the bodies 三三三一 applies to
@@ -218,11 +220,19 @@ def figures_here(config, r, year: int, year_end: str) -> list[dict]:
         for society in list_societies(opened):
             db = open_society_database(opened, society["appid"])
             try:
-                figures = store.society_figures(db, year, year_end)
+                figures = dict(store.society_figures(db, year, year_end), **_dues_figures(db, year, year_end))
             finally:
                 db.close()
             found.append({"appid": society["appid"], "name": society["name"], "figures": figures})
     return found
+
+
+def _dues_figures(db, year: int, year_end: str) -> dict:
+    """The year's dues of the society's individual members as its own 会费 page counts them (dues.collection):
+    paid, and due (in force, not exempt, joined before their first dues year)."""
+    counts = dues.collection([p for p in list_dues_payers(db) if p["kind"] == "member"], year,
+                             date.fromisoformat(year_end))
+    return {"dues_paid": counts["paid"], "dues_members": counts["due"]}
 
 
 def evaluate(config, r, year: int, today: date | None = None) -> list[Result]:
