@@ -105,3 +105,18 @@ def test_two_nurses_giving_one_mobile_are_both_imported_and_only_one_has_it(env,
     assert "这一行已导入、手机号空着" in said[(5, "K")] and "请问清号码是谁的" in said[(5, "K")]
     again = roster_imported(env, path)   # imported again: 周九, without a number or a mobile of her own, not doubled
     assert again["bad_rows"] == [] and again["new"] == []
+
+
+def test_a_status_written_after_the_name_is_the_member_s_status(env, db, tmp_path):
+    rows = [nurse("HL01105", "赵敏（已退会）", "1979.03", 13783526631), nurse("HL02116", "李四（已故）", "1961.07", 13800000001),
+            nurse("HL02118", "赵六【已退会】", "1985.06", 13800000002), nurse("HL02119", "钱七 已退会", "1985.01", 13800000003),
+            nurse("HL02122", "吴一－已故", "1958.01", 13800000006), nurse("HL02123", "郑红（护士长）", "1970.02", 13800000007)]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
+    assert report["bad_rows"] == []
+    stored = [find_member_by_no(db, row[0]) for row in rows]
+    assert [(m["name"], m["status"]) for m in stored] == [
+        ("赵敏", "resigned"), ("李四", "deceased"), ("赵六", "resigned"), ("钱七", "resigned"), ("吴一", "deceased"),
+        ("郑红", "active")]
+    assert "护士长" in stored[5]["remarks"] and "已故" in stored[1]["remarks"]
+    said = [(c["row"], c["letter"]) for c in report["checks"] if "不再提醒缴费" in c["check"]]
+    assert said == [(4, "C"), (5, "C"), (6, "C"), (7, "C"), (8, "C")]

@@ -241,20 +241,33 @@ def _squeeze(text: str) -> str:
 
 # --- cleaning one cell ----------------------------------------------------------
 
-_NAME_NOTE = re.compile(r"\s*[（(]([^（）()]{1,10})[)）]\s*$")
+_NAME_NOTE = re.compile(r"\s*[（(【\[〔]([^（）()【】\[\]〔〕]{1,10})[)）】\]〕]\s*$")
 
 
 def _name_and_note(value) -> tuple[str, str]:
-    """张国强（退休）, 李国栋（总工）, 张伟教授: the name, and the note or title written after it (kept in the
-    remarks); a title ([roster] name_titles) is one only when two characters of name are left before it."""
+    """张国强（退休）, 李国栋（总工）, 赵六【已退会】, 张伟教授, 钱七 已退会: the name, and the note, title or
+    status written after it (kept in the remarks); a title ([roster] name_titles) or a status word
+    ([roster.status_words], not 正常) is one only when two characters of name are left before it."""
     text = normalise(value)
     note = _NAME_NOTE.search(text)
     if note:
         return text[:note.start()], note.group(1)
     bare = re.sub(r"\s", "", text)
-    title = next((t for t in sorted(_membership()["roster"]["name_titles"], key=len, reverse=True)
-                  if bare.endswith(t) and len(bare) - len(t) >= 2), "")
-    return (bare[:-len(title)], title) if title else (text, "")
+    roster = _membership()["roster"]
+    words = [*roster["name_titles"], *(w for code, said in roster["status_words"].items() if code != "active" for w in said)]
+    title = next((t for t in sorted(words, key=len, reverse=True)
+                  if bare.endswith(t) and len(bare[:-len(t)].rstrip("-_—·")) >= 2), "")
+    return (bare[:-len(title)].rstrip("-_—·"), title) if title else (text, "")
+
+
+def _status_after_name(value) -> str | None:
+    """The status a name cell says after the name (赵敏（已退会）, 李四（已故）), if one other than 正常."""
+    note = _name_and_note(value)[1]
+    try:
+        status = clean_status(note, date.today()) if note else None
+    except Invalid:
+        return None
+    return status if status != "active" else None
 
 
 def _clean_member_no(value, today: date) -> str:
@@ -959,6 +972,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     latest = max((y for y, paid in paid_years.items() if paid), default=None)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
+    named_status = "status" not in fields and _status_after_name(values.get("name"))
+    if named_status:
+        fields["status"] = named_status
     sheet_says = _sheet_status(sheet)
     if sheet_says and "status" not in fields:  # a sheet named 已故会员 (or 退会及已故), the row saying nothing more
         fields["status"] = sheet_says[0]
@@ -966,7 +982,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         notices.append(Problem(row, None, "", "sheet_status" if len(sheet_says) == 1 else "sheet_statuses",
                                {"sheet": sheet.name, "status": shown[0], "statuses": "或".join(shown)}))
     elif fields.get("status") in ("deceased", "resigned", "suspended"):
-        said_in = sheet.columns.get("status") if values.get("status") else sheet.columns.get("remarks")
+        said_in = sheet.columns.get("status") if values.get("status") else \
+            sheet.columns["name"] if named_status else sheet.columns.get("remarks")
         notices.append(Problem(row, said_in, "", fields["status"]))
     remarks = _remarks_kept(values, other_cells)
     if remarks:
