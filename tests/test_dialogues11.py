@@ -177,3 +177,19 @@ def test_cancelling_right_after_a_job_alert_takes_back_only_that_alert(paid_up, 
     reply = paid_up.says("取消")
     assert "计算机" in reply and "化学" in reply  # the one taken back, the one kept
     assert [alert["keywords"] for alert in job_store.alerts_of(db, "o_bound")] == [["化学"]]
+
+
+# --- a roster member registering with name and mobile is offered the binding they just proved -------------------
+
+def test_a_member_registering_by_name_and_mobile_is_offered_binding_and_yes_binds(visitor, roster, salon, db):
+    visitor.says("报名新材料产业沙龙 高志强 13598760002")
+    reply = visitor.says("确认")
+    assert "报名成功" in reply and "绑定" in reply
+    assert "绑定成功" in visitor.says("好")
+    assert bound_name(db) == "高志强"
+
+
+def test_a_follower_not_on_the_roster_registering_is_offered_no_binding(visitor, roster, salon):
+    visitor.says("报名新材料产业沙龙 钱磊 13812340000")
+    reply = visitor.says("确认")
+    assert "报名成功" in reply and "绑定" not in reply

@@ -878,7 +878,9 @@ def _register(ctx, event_id: int, person: dict):
         registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
         if party_note:  # "我们单位去3个人": the others' names and mobiles may come next
             ctx.start_flow(SIGNUP, "others_next", event=event_id, listing=_open_list(ctx))
-        return registered.with_note(party_note) if party_note else registered
+            return registered.with_note(party_note)
+        member = profile.unbound_member_given(ctx, person.get("name"), person.get("mobile"))
+        return registered.with_note(profile.offer_binding(ctx, member)) if member else registered
     return ctx.reply("events.signup.waitlisted", position=waitlist_position(ctx.db, registration), **facts)
 
 

@@ -554,6 +554,21 @@ def _check_number_and_mobile(ctx, mobile: str) -> Reply:
     return _bind(ctx, member)
 
 
+def unbound_member_given(ctx, name: str | None, mobile: str | None) -> dict | None:
+    """The roster's member a name and mobile given for something else (a registration) prove, when the follower is
+    not bound and that member has no WeChat bound: the binding worth offering; None otherwise."""
+    if not name or not mobile or find_member_by_openid(ctx.db, ctx.openid) is not None:
+        return None
+    found = [m for m in find_members_by_mobile(ctx.db, mobile) if _same_name(m["name"], name) and not m["openid"]]
+    return found[0] if len(found) == 1 else None
+
+
+def offer_binding(ctx, member: dict) -> str:
+    """The line offering to bind the member just proved by their name and mobile; "好" next binds."""
+    offers.make(ctx, f"绑定 {member['name']} {member['mobile']}", intent="profile")
+    return content.text("profile.bind_offer", name=member["name"])
+
+
 def back_in_binding(ctx) -> Reply:
     """"返回上一步" in binding: the question before, asked again."""
     order = ["bind_name", "bind_no", "bind_last4"]
