@@ -490,13 +490,13 @@ def _clean_mobile(value) -> str:
 
 
 def _clean_birth_year(value, today: date) -> int:
-    """1985, 1985.06, 1985年6月, 85年6月 or a date cell: only the year is kept; a year in two digits is of
-    the century that makes the member at least 14 (04年2月: 2004; 91年7月: 1991)."""
+    """1985, 1985.06, 1985年6月, 85年6月, 80.12 or a date cell: only the year is kept; a year in two digits
+    is of the century that makes the member at least 14 (04年2月: 2004; 91年7月: 1991)."""
     if isinstance(value, (date, datetime)):
         value = value.year
     text = re.sub(r"\s", "", normalise(value))
     found = re.match(r"\d{4}", text)
-    short = re.fullmatch(r"(\d{2})年(?:\d{1,2}月(?:\d{1,2}日)?)?", text)
+    short = re.fullmatch(r"(\d{2})(?:年(?:\d{1,2}月(?:\d{1,2}日)?)?|[./-]\d{1,2}(?:[./-]\d{1,2})?)", text)
     if short:
         year = 2000 + int(short.group(1))
         return clean_birth_year(str(year if year <= today.year - 14 else year - 100), today)
