@@ -262,6 +262,7 @@ class Context:
         self.flow = waiting
         if waiting is not None:
             waiting["paused"] = True
+            waiting.pop(REMINDED, None)  # back from another flow: said again
             self.remind_of = waiting
         self.flow_changed = True
 
@@ -714,16 +715,19 @@ def answer_while_paused(ctx: Context, answer) -> Reply:
     return answer()
 
 
+REMINDED = "reminded_at"  # the step of a paused flow a reply has reminded the member of
+
+
 def _reminded(ctx: Context, reply: Reply) -> Reply:
-    """The reply with one reminder of the paused flow it was answered beside or came back to."""
+    """The reply with one short reminder of the paused flow it was answered beside or came back to: once
+    while the flow waits at a step (the question itself comes back with "继续"), not under every reply
+    to what else the member asks (member walk 11, #6: three dues questions, three reminders)."""
     flow = ctx.flow
-    if flow is None or flow is not ctx.remind_of or not flow.get("paused"):
+    if flow is None or flow is not ctx.remind_of or not flow.get("paused") or flow.get(REMINDED) == flow["step"]:
         return reply
-    question = (ask_again(ctx).text or "").strip().splitlines()
-    reminder = content.text("flow.paused", flow=flow_title(flow))
-    if question:
-        reminder += content.text("flow.pending", question=question[0].rstrip("：:"))
-    return reply.with_note(reminder)
+    flow[REMINDED] = flow["step"]
+    ctx.flow_changed = True
+    return reply.with_note(content.text("flow.paused", flow=flow_title(flow)))
 
 
 def _resume(ctx: Context) -> Reply:

@@ -237,7 +237,7 @@ def test_the_contact_said_as_myself_then_the_name_is_that_name(visitor):
 def test_a_dues_question_naming_the_unit_category_mid_form_is_answered_and_the_form_waits(visitor):
     _unit_form(visitor)
     reply = visitor.says("对了 单位会员每年交多少钱？")
-    assert "元/年" in reply and "信用代码不对" not in reply and "还在等您回答" in reply
+    assert "元/年" in reply and "信用代码不对" not in reply and "还没有完成，回复“继续”" in reply
 
 
 def test_asking_for_a_person_under_a_list_of_postings_is_no_search(visitor, postings):
@@ -330,7 +330,7 @@ def test_adding_a_colleague_to_the_one_event_one_is_registered_for(visitor, db, 
 def test_a_file_of_names_is_said_not_taken_here_and_the_registration_waits(visitor, gatherings):
     visitor.says("青年学者交流会我们课题组四个人报名")
     reply = visitor.says("名单在excel里，能直接发文件给你吗")
-    assert "收不了文件" in reply and "还在等您回答" in reply
+    assert "收不了文件" in reply and "还没有完成，回复“继续”" in reply
 
 
 # --- binding: who one is said before, a mobile read out, a member number where the mobile was asked ----------

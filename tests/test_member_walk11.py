@@ -204,3 +204,15 @@ def test_a_unit_contact_asking_about_the_units_dues_is_told_how_a_unit_is_looked
 def test_a_bound_member_asking_about_the_units_dues_gets_the_dues_answer_not_the_unit_contact_text(member, db):
     add_member(db, "HNKX201600001", "马丽", "13607720002", f"{TODAY.year}-12-31", openid="o_walk11")
     assert "申请单位会员时用的那个微信" not in member.says("我们单位的会费交了没")
+
+
+def test_an_invoice_request_left_half_done_is_reminded_of_once_in_one_short_line(member, db):
+    """Walk 11, #6: '要发票 开收据', then three dues questions: each reply ended with '（您的“开票申请”还没有完成，
+    回复“继续”可接着办理。）还在等您回答：请把发票抬头…', the same thing twice, three replies in a row."""
+    add_member(db, "HNKX201900001", "周慧", "13607720001", f"{TODAY.year}-12-31", openid="o_walk11")
+    member.says("要发票 开收据")
+    first, *later = [member.says(question) for question in ("会费多少钱", "今年的会费交了吗", "怎么交会费")]
+    reminder = "（您的“开票申请”还没有完成，回复“继续”可接着办理。）"
+    assert first.count("开票申请") == 1 and first.rstrip().endswith(reminder) and "还在等您回答" not in first, first
+    assert all("开票申请" not in reply for reply in later), later
+    assert "发票抬头" in member.says("继续")  # the question itself, when she comes back to it
