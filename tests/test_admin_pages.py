@@ -66,7 +66,8 @@ def test_every_new_form_needs_the_csrf_token(staff, url):
 
 def test_record_a_payment_shows_the_receipt(staff, db):
     fee = dues.yearly_fee("regular")
-    done = post(staff, "/admin/dues/record", {"number": "hnkx202000001", "amount": fee, "years": "1"},
+    done = post(staff, "/admin/dues/record", {"number": "hnkx202000001", "amount": fee, "years": "1",
+                                               "from_year": str(YEAR)},  # it owes this year (walk 12, #2)
                 follow_redirects=True)
     [payment] = payments_of(db, find_payer(db, "HNKX202000001"))
     assert f"收据号 {payment['receipt_no']}" in page(done)
@@ -74,12 +75,12 @@ def test_record_a_payment_shows_the_receipt(staff, db):
 
 
 def test_the_same_payment_typed_twice_is_held_until_confirmed(staff, db):
-    form = {"number": "HNKX202000001", "amount": dues.yearly_fee("regular"), "years": "1"}
+    form = {"number": "HNKX202000001", "amount": dues.yearly_fee("regular"), "years": "1", "from_year": str(YEAR)}
     post(staff, "/admin/dues/record", form, follow_redirects=True)
     again = post(staff, "/admin/dues/record", form, follow_redirects=True)
     assert "可能是同一笔钱" in page(again)
     assert len(payments_of(db, find_payer(db, "HNKX202000001"))) == 1
-    post(staff, "/admin/dues/record", dict(form, again="1"), follow_redirects=True)
+    post(staff, "/admin/dues/record", dict(form, again="1", from_year=""), follow_redirects=True)  # the next year
     assert len(payments_of(db, find_payer(db, "HNKX202000001"))) == 2
 
 

@@ -3,10 +3,30 @@ years, a payment from a member in arrears, what the member page says of a year u
 several members' dues in one entry."""
 from __future__ import annotations
 
+from datetime import date
+
 from openpyxl import Workbook
 
-from storage.members import find_member_by_no
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer, payments_of
+from storage.members import find_member_by_no, insert_member
 from tests.cli import roster_imported
+from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+
+Y = date.today().year
+
+
+def member(db, number: str, name: str, paid_through: str | None, **more) -> dict:
+    return insert_member(db, {"member_no": number, "name": name, "category": "regular", "joined_at": "2019-03-01",
+                              "mobile": f"139037100{number[-2:]}", "paid_through": paid_through, **more}, actor="test")
+
+
+def paid(db, number: str) -> list[dict]:
+    return [dict(p) for p in payments_of(db, find_payer(db, number))]
+
+
+def flashed(response) -> str:
+    return page(response).split("</main>")[0]
 
 
 # --- #1: "24、25已交" names the years ----------------------------------------------------------------
@@ -28,3 +48,79 @@ def test_two_digit_years_listed_as_paid_are_those_years_not_the_title_s(env, db,
     assert find_member_by_no(db, "HNKX202000013")["paid_through"] == "2026-12-31"  # no year: the title's
     said = str(report)
     assert "24、25已交" not in said or "没写年份" not in said.split("24、25已交")[1][:40]
+
+
+# --- #2: a payment from a member in arrears --------------------------------------------------------
+
+def test_a_note_naming_the_year_owed_books_that_year_and_the_confirmation_says_so(staff, db):
+    """何强 owes this year: 100 元 cash with 备注 补交{Y}年会费 was booked to next year (the note ignored)."""
+    member(db, "HNKX202000002", "何强", f"{Y - 1}-12-31")
+    done = flashed(post(staff, "/admin/dues/record", {"number": "HNKX202000002", "amount": "100", "years": "1",
+                                                      "method": "现金", "note": f"补交{Y}年会费"},
+                        follow_redirects=True))
+    assert f"{Y} 年" in done and f"会费缴至 {Y}-12-31" in done, done
+    assert [(p["period_from"], p["period_to"]) for p in paid(db, "HNKX202000002")] == [(f"{Y}-01-01", f"{Y}-12-31")]
+
+
+def test_a_payment_that_would_skip_years_owed_asks_which_years_and_books_the_years_chosen(staff, db):
+    """吴昊 paid to two years ago: 200 元 for 2 years was booked to the years ahead, the years owed gone from the
+    arrears list without a word. The form asks which years; chosen, they are booked and said."""
+    member(db, "HNKX202100003", "吴昊", f"{Y - 2}-12-31")
+    form = {"number": "HNKX202100003", "amount": "200", "years": "2", "method": "现金"}
+    asked = page(post(staff, "/admin/dues/record", form))
+    assert paid(db, "HNKX202100003") == []
+    assert f"欠 {Y - 1}" in asked and "所缴年度" in asked and "本次未登记" in asked, asked
+    assert f'<option value="{Y - 1}"' in asked
+    done = flashed(post(staff, "/admin/dues/record", dict(form, from_year=str(Y - 1)), follow_redirects=True))
+    assert f"{Y - 1}—{Y} 年" in done and f"会费缴至 {Y}-12-31" in done, done
+    assert find_member_by_no(db, "HNKX202100003")["paid_through"] == f"{Y}-12-31"
+
+
+# --- #3: the member page and the dues page agree ---------------------------------------------------
+
+def test_the_member_page_says_a_year_skipped_under_the_no_back_dues_rule_is_unpaid(staff, db):
+    """王芳 owed this year and paid in late November: booked to next year, the dues page counts this year unpaid,
+    the member page said only 有效 / 缴至 next year."""
+    member(db, "HNKX201900001", "王芳", f"{Y - 1}-12-31")
+    record_payment(db, find_payer(db, "HNKX201900001"), 100, 1, date(Y, 11, 20), "现金", "test")
+    assert find_member_by_no(db, "HNKX201900001")["paid_through"] == f"{Y + 1}-12-31"
+    shown = page(staff.get("/admin/members/HNKX201900001"))
+    assert f"{Y} 年未缴" in shown and f"记入 {Y + 1} 年" in shown, shown
+
+
+# --- #4: a blank way of payment -------------------------------------------------------------------
+
+def test_a_payment_with_no_way_given_is_not_booked_as_a_bank_transfer(staff, db):
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    form_page = page(staff.get("/admin/dues/"))
+    assert '<select name="method"' in form_page and ">现金<" in form_page
+    post(staff, "/admin/dues/record", {"number": "HNKX202000001", "amount": "100", "years": "1", "note": "现金"})
+    assert [p["method"] for p in paid(db, "HNKX202000001")] == ["未注明"]
+
+
+# --- #5: several members in one entry -------------------------------------------------------------
+
+def test_three_members_paying_together_get_a_receipt_each(staff, db):
+    for number, name in (("HNKX202000001", "赵敏"), ("HNKX202100001", "钱坤"), ("HNKX202000002", "孙倩")):
+        member(db, number, name, f"{Y}-12-31")
+    done = flashed(post(staff, "/admin/dues/record", {"number": "HNKX202000001、HNKX202100001 HNKX202000002",
+                                                      "amount": "300", "years": "1", "method": "现金"},
+                        follow_redirects=True))
+    for number, name in (("HNKX202000001", "赵敏"), ("HNKX202100001", "钱坤"), ("HNKX202000002", "孙倩")):
+        assert [p["amount"] for p in paid(db, number)] == [100], number
+        assert name in done
+    assert done.count("已登记 ") == 3
+
+
+def test_several_numbers_with_one_unknown_name_it_and_book_nothing(staff, db):
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    member(db, "HNKX202100001", "钱坤", f"{Y}-12-31")
+    refused = page(post(staff, "/admin/dues/record", {"number": "HNKX202000001,\nHNKX202100001，HNKX209900009",
+                                                      "amount": "300", "years": "1", "method": "现金"}))
+    assert "HNKX209900009" in refused and "HNKX202000001、HNKX202100001" not in refused.split("HNKX209900009")[0][-60:]
+    assert "本次都未登记" in refused
+    assert paid(db, "HNKX202000001") == [] and paid(db, "HNKX202100001") == []
+    wrong = page(post(staff, "/admin/dues/record", {"number": "HNKX202000001 HNKX202100001", "amount": "100",
+                                                    "years": "1", "method": "现金"}))
+    assert "200 元" in wrong and paid(db, "HNKX202000001") == []
+

@@ -20,6 +20,7 @@ def _record(tab, live_url, member_no, amount, paid_on=""):
     form.locator("input[name=amount]").fill(amount)
     if paid_on:
         form.locator("input[name=paid_on]").fill(paid_on)
+    form.locator("select[name=method]").select_option("现金")  # a choice the form requires (walk 12, #4)
     form.locator("button[type=submit]").click()
 
 

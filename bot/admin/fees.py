@@ -21,9 +21,10 @@ from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_cli
                           t, texts, upload_step)
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
-from handlers.fees.payments import AlreadyLifetime, NotRefunded, not_in_force, record_payment
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, YearsUnclear, not_in_force, record_payment, years_booked
 from handlers.fees.payments import refund as refund_receipt
 from storage.fees import find_nearby_payment, find_payer, find_payment, list_dues_payers, payer_of
+from storage.fees import reload_payer as store_payer
 from storage.sqlite import transaction
 from storage.members import find_members_by_name
 
@@ -56,6 +57,9 @@ def _year_shown(today: date) -> int:
     return int(year) if re.fullmatch(r"[0-9]{4}", year) and abs(int(year) - today.year) <= 1 else today.year
 
 
+FROM_YEARS_BACK = 6  # 所缴年度 offers the years from this many back (arrears) to next year
+
+
 @bp.get("/")
 def index():
     return _dues_page(request.args)
@@ -71,7 +75,8 @@ def _dues_page(form):
                   gaps=[p for p in payers if p["dues_unpaid"] and not dues.is_exempt(p["category"])],
                   year=year, this_year=today.year, year_choices=[(str(y), str(y)) for y in range(today.year - 1, today.year + 2)],
                   moved=sum(row["moved"] for row in collection), rule=dues.moved_rule(), form=form,
-                  method=dues.fee_rules()["default_method"],
+                  methods=[(way, way) for way in dues.fee_rules()["methods"]],
+                  from_years=[(str(y), str(y)) for y in range(today.year - FROM_YEARS_BACK, today.year + 2)],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])
 
 
@@ -98,13 +103,22 @@ def _not_in_force(payer: dict) -> str | None:
     return t("dues.not_in_force", **refused) if refused else None
 
 
-def _recorded(form) -> str | None:
-    """Record the form's payment; the receipt number, or None with why flashed."""
-    if not form.get("number", "").strip():
+NUMBERS_APART = re.compile(r"[\s,，、;；/]+")  # several members paying together: numbers one per line, or listed
+
+
+def _payers(form) -> list[dict] | None:
+    """The members (or units) whose numbers were typed, one or several; None with why flashed."""
+    typed = form.get("number", "").strip()
+    if not typed:
         say_not_done(t("dues.number_missing"))
         return None
-    payer = find_payer(db(), form.get("number", "").strip().upper())
-    if payer is None:
+    numbers = [n for n in NUMBERS_APART.split(typed) if n] if re.search(r"\d", typed) else [typed]
+    payers = [find_payer(db(), number) for number in numbers]
+    unknown = [number for number, payer in zip(numbers, payers) if payer is None]
+    if len(numbers) > 1 and unknown:
+        say_not_done(t("dues.unknown_among", numbers="、".join(unknown), count=len(numbers)))
+        return None
+    if unknown:
         named = _named(form)
         if len(named) == 1:
             say_not_done(t("dues.number_of_name", name=named[0]["name"], number=named[0]["member_no"],
@@ -113,10 +127,45 @@ def _recorded(form) -> str | None:
             say_not_done(t("dues.several_named", name=named[0]["name"], count=len(named),
                            choices="、".join(f"{m['member_no']}（{m['work_unit'] or '—'}）" for m in named)))
         else:
-            say_not_done(t("dues.unknown_payer", number=form.get("number", "")))
+            say_not_done(t("dues.unknown_payer", number=typed))
         return None
-    if refusal := _not_in_force(payer):
-        say_not_done(refusal)
+    for payer in payers:
+        if refusal := _not_in_force(payer):
+            say_not_done(refusal)
+            return None
+    return payers
+
+
+def _amounts(payers: list[dict], amount: float, years: int, form, note: str | None) -> list[float] | None:
+    """What each payer pays: the amount typed for one (checked against the schedule), each one's own fee for
+    several paying together (their sum must be the amount typed); None with why flashed."""
+    if len(payers) == 1:
+        problem = dues.schedule_problem(payers[0]["category"], amount, years, form.get("force") == "1", note)
+        if problem:
+            say_not_done(t(f"dues.{problem[0]}", **problem[1]))
+            return None
+        return [amount]
+    fees = [dues.amount_due(payer["category"], years) for payer in payers]
+    if None in fees or not dues.same_amount(sum(fees), amount):
+        say_not_done(t("dues.several_total", count=len(payers), years=dues.years_text(years),
+                       total=dues.format_amount(sum(fee or 0 for fee in fees)), amount=dues.format_amount(amount),
+                       each="、".join(f"{p['name']} {dues.format_amount(fee) if fee is not None else '—'} 元"
+                                     for p, fee in zip(payers, fees))))
+        return None
+    return fees
+
+
+def _year_named(form, note: str | None) -> int | None:
+    """The first dues year the payment is for: chosen under 所缴年度, else the first the note names."""
+    chosen = form.get("from_year", "")
+    return int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) else min(dues.years_in(note or ""), default=None)
+
+
+def _recorded(form) -> list[str] | None:
+    """Record the form's payment (one receipt for each member paying together); the receipt numbers, or None
+    with why flashed, nothing recorded."""
+    payers = _payers(form)
+    if payers is None:
         return None
     try:
         amount = parse_amount(typed_amount(form.get("amount", "")))
@@ -135,25 +184,41 @@ def _recorded(form) -> str | None:
         say_not_done(t("dues.future_date", paid_on=paid_on.isoformat()))
         return None
     note = form.get("note", "").strip() or None
-    problem = dues.schedule_problem(payer["category"], amount, years, form.get("force") == "1", note)
-    if problem:
-        say_not_done(t(f"dues.{problem[0]}", **problem[1]))
+    amounts = _amounts(payers, amount, years, form, note)
+    if amounts is None:
         return None
-    like = find_nearby_payment(db(), payer, paid_on, amount, dues.fee_rules()["duplicate_days"])
-    if like and form.get("again") != "1":
-        say_not_done(t("dues.likely_duplicate", name=payer["name"], number=payer["number"],
-                       paid_at=like["paid_at"], receipt_no=like["receipt_no"], amount=dues.format_amount(amount)))
-        return None
+    booked = []
+    for payer, share in zip(payers, amounts):
+        like = find_nearby_payment(db(), payer, paid_on, share, dues.fee_rules()["duplicate_days"])
+        if like and form.get("again") != "1":
+            say_not_done(t("dues.likely_duplicate", name=payer["name"], number=payer["number"],
+                           paid_at=like["paid_at"], receipt_no=like["receipt_no"], amount=dues.format_amount(share)))
+            return None
+        try:
+            booked.append(years_booked(payer, years, paid_on, _year_named(form, note)))
+        except YearsUnclear as unclear:
+            say_not_done(t(f"dues.{unclear.reason}", amount=dues.format_amount(share), years=dues.years_text(years),
+                           **unclear.facts))
+            return None
+    method = form.get("method", "").strip() or t("dues.method_unstated")
     try:
-        payment = record_payment(db(), payer, amount, years, paid_on,
-                                 form.get("method", "").strip() or dues.fee_rules()["default_method"],
-                                 actor(), note=note)
-    except AlreadyLifetime:
-        say_not_done(content.text("cli_fees.already_lifetime", **payer))
+        with transaction(db()):
+            payments = [record_payment(db(), payer, share, years, paid_on, method, actor(), note=note, **years_of)
+                        for payer, share, years_of in zip(payers, amounts, booked)]
+    except AlreadyLifetime as lifetime:
+        say_not_done(content.text("cli_fees.already_lifetime", **find_payer(db(), str(lifetime))))
         return None
+    for payer, payment in zip(payers, payments):
+        _say_recorded(payer, payment)
+    return [payment["receipt_no"] for payment in payments]
+
+
+def _say_recorded(payer: dict, payment: dict) -> None:
+    """已登记 … 缴费 100 元（2026 年的会费），收据号 …, with the years it pays for and the paid-through date after."""
     say_done("dues.recorded", receipt_no=payment["receipt_no"], name=payer["name"],
-             amount=dues.format_amount(amount), paid_through=dues.date_text(payment["period_to"]))
-    return payment["receipt_no"]
+             amount=dues.format_amount(payment["amount"]), period=dues.period_text(payment["period_from"],
+                                                                                  payment["period_to"]),
+             paid_through=dues.date_text(store_payer(db(), payer)["paid_through"]))
 
 
 @bp.post("/record")
@@ -207,8 +272,7 @@ def refund():
     say_done("dues.refunded", receipt_no=receipt_no, name=done["name"], amount=dues.format_amount(done["amount"]),
              previous=dues.date_text(done["previous_paid_through"]), paid_through=dues.date_text(done["paid_through"]))
     if moved:
-        say_done("dues.recorded", receipt_no=moved["receipt_no"], name=other["name"],
-                 amount=dues.format_amount(moved["amount"]), paid_through=dues.date_text(moved["period_to"]))
+        _say_recorded(other, moved)
     return redirect(back["url"])
 
 

@@ -27,6 +27,7 @@ from bot.admin.ui import (
 from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
+from handlers.fees.payments import years_passed_over
 from storage.fees import find_payer, payments_of
 from handlers.members import records
 from handlers.members.rules import membership_rules
@@ -179,11 +180,34 @@ def show(member_no: str):
         history = [membership.history_view(row, full=full, db=db())
                    for row in store.history_of(db(), "member", member["id"])]
         payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), member["member_no"]))]
+    view = _with_years_unpaid(view, member)
     if not sees_id_numbers():
         view = membership.without_id_numbers(view)
         history = history and membership.without_id_numbers(history)
     return render("member.html", member=member, view=view, history=history, payments=payments,
                   fellow_cap=records.fellow_cap(db()))
+
+
+def _with_years_unpaid(view: dict, member: dict) -> dict:
+    """The view with 未缴年度 after 会费缴至 when the member left years unpaid before it: passed over by a payment
+    after a lapse (the 会费 page counts them unpaid: a viewer on the phone must not say 已缴清), or marked unpaid
+    between paid ones by a roster (dues_unpaid)."""
+    payer = find_payer(db(), member["member_no"])
+    said = []
+    passed = years_passed_over(db(), payer, payments_of(db(), payer))
+    if passed:
+        payment = passed["payment"]
+        said.append(t("members.years_passed_over", years=dues.period_text(f"{passed['years'][0]}",
+                                                                          f"{passed['years'][-1]}"),
+                      paid_at=payment["paid_at"][:10], booked=dues.period_text(payment["period_from"],
+                                                                                 payment["period_to"])))
+    if member.get("dues_unpaid"):
+        said.append(t("members.years_gap", years=member["dues_unpaid"]))
+    if not said:
+        return view
+    keys = list(view)
+    at = keys.index("paid_through") + 1 if "paid_through" in keys else len(keys)
+    return dict([*view.items()][:at] + [("years_unpaid", "；".join(said))] + [*view.items()][at:])
 
 
 UNIT_FIELDS = ("unit_no", "name", "level", "status", "standing", "paid_through", "credit_code", "institution_type",

@@ -24,6 +24,7 @@ The rules:
 """
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from bot import content
@@ -203,6 +204,11 @@ def dues_year(paid_through: str | None, day: date) -> int:
     return int(coverage(paid_through, 1, day)[0][:4])
 
 
+def years_in(text: str) -> list[int]:
+    """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year)."""
+    return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", text)]
+
+
 def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None) -> str:
     return coverage(paid_through, years, paid_on, from_year)[1]
 
@@ -263,6 +269,12 @@ def first_dues_year(joined_at: str | None) -> int | None:
         return None
     joined = _date(joined_at[:10])
     return joined.year + (1 if late_in_year(joined) else 0)
+
+
+def first_owed_year(paid_through: str | None, joined_at: str | None) -> int | None:
+    """The first membership year a payer has not paid: the one after the paid-through date, or (never paid)
+    their first dues year; None when neither is known."""
+    return int(paid_through[:4]) + 1 if paid_through else first_dues_year(joined_at)
 
 
 def owes(category: str, paid_through: str | None, today: date, joined_at: str | None = None) -> bool:

@@ -61,13 +61,75 @@ def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, me
         return stored
 
 
-class NotRefunded(ValueError):
-    """A refund refused: `reason` is a key under [cli_fees.refund] (unknown, wechatpay, already, no_reason),
-    `facts` its fields."""
+class Refusal(ValueError):
+    """Something refused: `reason` names the text that says why, `facts` its fields."""
 
     def __init__(self, reason: str, **facts):
         super().__init__(reason)
         self.reason, self.facts = reason, facts
+
+
+class NotRefunded(Refusal):
+    """A refund refused: `reason` is a key under [cli_fees.refund] (unknown, wechatpay, already, no_reason)."""
+
+
+class YearsUnclear(Refusal):
+    """A payment recorded by hand whose years are not clear (years_booked): `reason` is a key under [admin.dues]."""
+
+
+def unpaid_gap_year(payer: dict, named: list[int], years: int) -> int | None:
+    """The year one year's dues name (补交2025年会费) when the roster marks that year unpaid between paid ones
+    (dues_unpaid): the money is for it, whatever the paid-through date says."""
+    unpaid = (payer.get("dues_unpaid") or "").split("、")
+    return named[0] if years == 1 and len(set(named)) == 1 and str(named[0]) in unpaid else None
+
+
+def years_skipped(payer: dict, years: int, paid_on: date) -> list[int]:
+    """The years a payer owes that a payment naming no year passes over: a lapsed member (or one who never paid)
+    pays from the year of the payment on, or the next year from next_year_from (dues.coverage), the years
+    before left unpaid for good. None where arrears are paid first (arrears_first), for lifetime and exempt."""
+    paid_through = payer.get("paid_through")
+    if years == dues.LIFETIME or dues.is_lifetime(paid_through) or dues.is_exempt(payer["category"]):
+        return []
+    owed_from = dues.first_owed_year(paid_through, payer.get("joined_at"))
+    return list(range(owed_from, dues.dues_year(paid_through, paid_on))) if owed_from else []
+
+
+def years_passed_over(db, payer: dict, payments: list[dict]) -> dict | None:
+    """The years the payer's latest payment after a lapse passed over, left unpaid for good (years_skipped when
+    it was made), with that payment: {"years": [2026], "payment": …}; None when there are none. The year's
+    collection on the 会费 page counts them due and not paid (dues.year_status 'moved')."""
+    restarts = [p for p in payments if not p["continued"] and not p["refunded_at"]]
+    if not restarts:
+        return None
+    latest = max(restarts, key=lambda p: p["period_from"])
+    first = dues.first_owed_year(store.paid_through_before(db, latest), payer.get("joined_at"))
+    years = list(range(first, int(latest["period_from"][:4]))) if first else []
+    return {"years": years, "payment": latest} if years else None
+
+
+def years_booked(payer: dict, years: int, paid_on: date, named: int | None) -> dict:
+    """The years a payment recorded by hand is for, as record_payment's keywords: from the year `named` (chosen
+    on the form, or named in the note: 补交2026年会费), or by the rules when none is named. Raises YearsUnclear
+    where the secretary decides: `arrears_which` none named while the payment would pass over years owed
+    (years_skipped: 补缴 those, or count from the later year?); `year_paid` the year named is paid already;
+    `year_not_next` the rules count the money from another year than the one named (a member still in grace
+    pays the year after the paid one first)."""
+    facts = {"name": payer["name"], "number": payer["number"], "paid_through": dues.date_text(payer["paid_through"])}
+    if named is None:
+        skipped = years_skipped(payer, years, paid_on)
+        if skipped:
+            raise YearsUnclear("arrears_which", **facts, owed=dues.listing(skipped), first=skipped[0],
+                               later=dues.dues_year(payer["paid_through"], paid_on))
+        return {}
+    if unpaid_gap_year(payer, [named], years):
+        return {"shown_year": named}
+    if payer["paid_through"] and named <= int(payer["paid_through"][:4]):
+        raise YearsUnclear("year_paid", **facts, year=named)
+    start = int(dues.coverage(payer["paid_through"], years, paid_on, named)[0][:4])
+    if start != named:
+        raise YearsUnclear("year_not_next", **facts, year=named, start=start)
+    return {"from_year": named}
 
 
 def refund(db, receipt_no: str, reason: str, actor: str, refunded_on: date) -> dict:

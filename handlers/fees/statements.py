@@ -31,7 +31,7 @@ from bot.privacy import mask_mobile
 from bot.sheet_import import column_label
 from bot.spreadsheets import SheetError, read_tables, serial_date
 from bot.validation import Invalid, clean_mobile, normalise
-from handlers.fees.payments import AlreadyLifetime, not_in_force, record_payment
+from handlers.fees.payments import AlreadyLifetime, unpaid_gap_year, not_in_force, record_payment
 from storage.fees import (
     find_imported_payment,
     find_manual_payment,
@@ -384,9 +384,7 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
 def _unpaid_year_named(payer: dict, values: dict, years: int) -> int | None:
     """The year a transfer of one year's dues names (补交2025年会费) when the roster marks that year unpaid
     between paid ones (dues_unpaid): the money is for it, whatever the paid-through date says."""
-    named = set(_years_named(values))
-    unpaid = (payer.get("dues_unpaid") or "").split("、")
-    return named.pop() if years == 1 and len(named) == 1 and str(min(named)) in unpaid else None
+    return unpaid_gap_year(payer, _years_named(values), years)
 
 
 def _shown_in_roster(db, payer: dict, paid_on: date, values: dict, years: int) -> int | None:
@@ -487,12 +485,7 @@ def _import_key(values: dict, paid_on: date, amount: float, payer: dict, split: 
 
 def _years_named(values: dict) -> list[int]:
     """The dues years a row's remarks name."""
-    return _years_in(_memo_text(values))
-
-
-def _years_in(memo: str) -> list[int]:
-    """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year)."""
-    return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", memo)]
+    return dues.years_in(_memo_text(values))
 
 
 def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
@@ -604,7 +597,7 @@ def _purpose(memo: str, payer: dict | None = None, amount: float | None = None) 
     if payer is None:
         return "dues"  # says both: the amount decides, once the payer is known
     years = _unit_level_years(payer, amount, memo) or dues.years_for_amount(payer["category"], amount)
-    fits = years not in (None, dues.LIFETIME) and years in (1, len(set(_years_in(memo))))
+    fits = years not in (None, dues.LIFETIME) and years in (1, len(set(dues.years_in(memo))))
     return "dues" if fits else "mixed"
 
 
