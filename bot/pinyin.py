@@ -2,7 +2,17 @@
 spelt out) and the intent model (a word's initials), which the router imports, so it cannot hold it."""
 from __future__ import annotations
 
+import functools
+
 TONELESS = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_reading(name: str) -> tuple[str, ...]:
+    """A name's toneless syllables as people spell it (王芳 -> wang, fang): to find a member typed in pinyin."""
+    from pypinyin import lazy_pinyin  # loaded on first use: a large table
+
+    return tuple(syllable for syllable in lazy_pinyin("".join(name.split())) if syllable.isascii())
 
 
 def main_reading(ch: str) -> str:

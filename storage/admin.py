@@ -161,15 +161,19 @@ WECHAT_FILTERS = ("bound", "unbound")
 
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
                 status: str | None = None, unit_id: int | None = None, wechat: str | None = None, offset: int = 0,
-                limit: int | None = 50, by_ending: bool = False) -> tuple[list[dict], int]:
+                limit: int | None = 50, by_ending: bool = False, names: list[str] = ()) -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
     and the count (limit None: all of them). The text is looked for as the command line's search does it.
-    `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them)."""
+    `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them).
+    `names`: members of these names match the text too (the names it spells in pinyin)."""
     where, params = member_filters(category, status, unit_id)
     if wechat in WECHAT_FILTERS:
         where.append(f"openid is {'not ' if wechat == 'bound' else ''}null")
     if text:
         condition, values = member_search(text, by_ending)
+        if names:
+            condition = f"({condition} or replace(name, ' ', '') in ({_marks(names)}))"
+            values = [*values, *names]
         where, params = [condition, *where], [*values, *params]
     clause = " and ".join(where) or None
     rows = list(db["members"].rows_where(clause, params, order_by="id", offset=offset, limit=limit))

@@ -225,6 +225,11 @@ def number_or_mobile_ending(digits: str, numbers: tuple[str, ...], mobile: str) 
         [*(f"%{digits}%" for _ in numbers), f"%{digits}"]
 
 
+def member_names_all(db: sqlite_utils.Database) -> list[str]:
+    """Every member's name once, spaces dropped (whatever the status: the console lists them all)."""
+    return [row[0] for row in db.execute("select distinct replace(name, ' ', '') from members where name is not null")]
+
+
 MASKED_MOBILE = re.compile(r"(\d{3})\*{4}(\d{4})")  # bot.privacy.mask_mobile's form
 SEARCHED = ("member_no", "replace(name, ' ', '')", "mobile", "work_unit", "discipline", "remarks")
 

@@ -3,15 +3,20 @@ years, a payment from a member in arrears, what the member page says of a year u
 several members' dues in one entry."""
 from __future__ import annotations
 
+import re
 from datetime import date
+from urllib.parse import unquote
 
 from openpyxl import Workbook
 
 from handlers.fees.payments import record_payment
 from storage.fees import find_payer, payments_of
 from storage.members import find_member_by_no, insert_member
+from storage.news import find_item, publish_item
+from storage.tickets import create_ticket
 from tests.cli import roster_imported
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_admin_pages import ITEM
 
 Y = date.today().year
 
@@ -124,3 +129,69 @@ def test_several_numbers_with_one_unknown_name_it_and_book_nothing(staff, db):
                                                     "years": "1", "method": "现金"}))
     assert "200 元" in wrong and paid(db, "HNKX202000001") == []
 
+
+# --- #11: a correction takes the misspelt item out of members' list ---------------------------------
+
+def _published(staff, db, title: str) -> str:
+    """An item published (as `news publish` does): its number."""
+    saved = post(staff, "/admin/news/new", dict(ITEM, title=title))
+    item_no = unquote(saved.location.rsplit("/", 1)[1])
+    publish_item(db, find_item(db, item_no)["id"])
+    return item_no
+
+
+def test_a_correction_withdraws_the_item_it_corrects_so_members_do_not_see_both(staff, db):
+    wrong_no = _published(staff, db, "2026年学术年会征文通只")
+    form = page(staff.get("/admin/news/new", query_string={"correct": wrong_no}))
+    assert re.search(r'name="withdraw_original" value="1"\s+checked', form), form
+    assert "2026年学术年会征文通只" in form.split('name="withdraw_original"')[0][-400:]
+    saved = post(staff, "/admin/news/new", dict(ITEM, title="更正：2026年学术年会征文通知", corrects=wrong_no,
+                                                withdraw_original="1"), follow_redirects=True)
+    assert find_item(db, wrong_no)["status"] == "withdrawn"
+    assert "已撤回" in page(saved) and "2026年学术年会征文通只" in page(saved)
+    kept_no = _published(staff, db, "2026年学术年会日程")
+    post(staff, "/admin/news/new", dict(ITEM, title="更正：2026年学术年会日程", corrects=kept_no))  # box unticked
+    assert find_item(db, kept_no)["status"] == "published"
+
+
+# --- #15: one draft open in two tabs ----------------------------------------------------------------
+
+def test_a_draft_saved_from_a_second_tab_after_the_first_is_refused_not_overwritten(staff, db):
+    saved = post(staff, "/admin/news/new", dict(ITEM, title="两标签测试", summary="原摘要"))
+    edit = f"{saved.location}/edit"
+    first, second = page(staff.get(edit)), page(staff.get(edit))
+    version = re.search(r'name="version" value="([^"]+)"', first).group(1)
+    assert re.search(r'name="version" value="([^"]+)"', second).group(1) == version
+    post(staff, edit, dict(ITEM, title="两标签测试", summary="第一个标签改的摘要", version=version))
+    refused = post(staff, edit, dict(ITEM, title="两标签测试", summary="原摘要", body="第二个标签改的正文",
+                                     version=version))
+    assert refused.status_code == 409 and "没有保存" in page(refused) and "第二个标签改的正文" in page(refused)
+    item_no = unquote(saved.location.rsplit("/", 1)[1])
+    assert find_item(db, item_no)["summary"] == "第一个标签改的摘要"
+
+
+# --- #13: a name typed in pinyin ---------------------------------------------------------------------
+
+def test_members_are_found_by_their_name_in_pinyin_or_its_initials(staff, db):
+    """'wangfang', 'wang fang', 'sunhao' said 没有符合条件的会员 though 王芳 and 孙浩 are members."""
+    member(db, "HNKX201900001", "王芳", f"{Y}-12-31")
+    member(db, "HNKX202000002", "孙浩", f"{Y}-12-31")
+    member(db, "HNKX202000003", "李明", f"{Y}-12-31")
+    for typed, found in (("wangfang", "王芳"), ("wang fang", "王芳"), ("Sun Hao", "孙浩"), ("wf", "王芳"),
+                         ("sunh", "孙浩")):
+        listed = page(staff.get("/admin/members/", query_string={"q": typed}))
+        assert found in listed and "李明" not in listed, typed
+    hint = page(staff.get("/admin/members/"))
+    assert "拼音" in hint
+
+
+# --- #14: the member's requests on the member page ----------------------------------------------------
+
+def test_the_member_page_lists_the_member_s_requests(staff, db):
+    member(db, "HNKX202600004", "欧阳明月", f"{Y}-12-31", openid="o_ouyang")
+    member(db, "HNKX202600005", "别人", f"{Y}-12-31", openid="o_other")
+    ticket_no = create_ticket(db, "o_ouyang", "意见建议", "电子会员证打不开")
+    other_no = create_ticket(db, "o_other", "意见建议", "别人的诉求")
+    shown = page(staff.get("/admin/members/HNKX202600004"))
+    assert ticket_no in shown and "电子会员证打不开" in shown and "待处理" in shown
+    assert other_no not in shown and "别人的诉求" not in shown

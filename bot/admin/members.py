@@ -29,6 +29,7 @@ from bot.validation import Invalid
 from storage import admin as admin_store
 from handlers.fees.payments import years_passed_over
 from storage.fees import find_payer, payments_of
+from storage.tickets import list_tickets_of_member
 from handlers.members import records
 from handlers.members.rules import membership_rules
 from storage import members as store
@@ -56,6 +57,7 @@ def _filters() -> dict:
     text = searched(args.get("q", ""))
     return {
         "text": membership.search_text(text) if text else None, "refused": text is None, "by_ending": by_ending(),
+        "names": membership.names_in_pinyin(db(), text or ""),
         "category": category if category in store.INDIVIDUAL_CATEGORIES else None,
         "status": status if status in STATUS_CHOICES else None,
         "unit_id": unit_scope() or (unit["id"] if unit else None),
@@ -175,17 +177,22 @@ def show(member_no: str):
     view = membership.member_view(member, date.today(), store.unit_numbers(db()), full=full)
     if unit_scope() is not None:  # the secretariat's own remarks, change log and payments: not for a unit contact
         view.pop("remarks", None)
-        history = payments = None
+        history = payments = tickets = None
     else:
         history = [membership.history_view(row, full=full, db=db())
                    for row in store.history_of(db(), "member", member["id"])]
         payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), member["member_no"]))]
+        tickets = [dict(ticket, body=_as_seen(ticket["body"] or "")) for ticket in
+                   list_tickets_of_member(db(), member["openid"], limit=TICKETS_SHOWN)] if member["openid"] else []
     view = _with_years_unpaid(view, member)
     if not sees_id_numbers():
         view = membership.without_id_numbers(view)
         history = history and membership.without_id_numbers(history)
-    return render("member.html", member=member, view=view, history=history, payments=payments,
+    return render("member.html", member=member, view=view, history=history, payments=payments, tickets=tickets,
                   fellow_cap=records.fellow_cap(db()))
+
+
+TICKETS_SHOWN = 5  # the member's latest requests on their page (the rest in 诉求工单, found by their number)
 
 
 def _with_years_unpaid(view: dict, member: dict) -> dict:

@@ -10,6 +10,7 @@ the progress is delivery.delivery_counts (polled as JSON by admin.js).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import date
@@ -93,6 +94,7 @@ def write():
     every problem listed and everything typed kept; one of a title already saved today (the browser's
     Back and the button again) is not saved twice unless the secretary says it is another."""
     form = request.form if request.method == "POST" else _correcting(request.args)
+    original = _corrected(form)
     problems, same = [], []
     if request.method == "POST":
         try:
@@ -108,10 +110,19 @@ def write():
             if not same:
                 saved, _ = save_item(db(), item, DRAFT)
                 say_done("news.saved", title=saved["title"])
+                if original and form.get("withdraw_original"):
+                    _withdraw(original)
                 return redirect(url_for(".show", item_no=saved["item_no"]))
             problems = [t("news.same_title_today", title=item["title"])]
-    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same), \
-        400 if problems else 200
+    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same,
+                  original=original), 400 if problems else 200
+
+
+def _corrected(form) -> dict | None:
+    """The item a correction being written corrects, while members can still see it: saving the correction
+    withdraws it too when 撤回原稿 stays ticked, so members do not read both."""
+    original = form.get("corrects") and find_item(db(), form["corrects"])
+    return original if original and original["status"] != WITHDRAWN else None
 
 
 def _correcting(args) -> MultiDict:
@@ -122,6 +133,7 @@ def _correcting(args) -> MultiDict:
         return args
     form = _as_form(wrong)
     form["title"] = t("news.correction_title", title=wrong["title"])
+    form.update({"corrects": wrong["item_no"], "withdraw_original": "1"})
     return form
 
 
@@ -133,17 +145,25 @@ def edit(item_no: str):
         say_not_done(t("news.not_changeable", title=item["title"]))
         return redirect(url_for(".show", item_no=item_no))
     form = request.form if request.method == "POST" else _as_form(item)
-    problems = []
-    if request.method == "POST":
+    problems, status = [], 200
+    if request.method == "POST" and form.get("version", _version(item)) != _version(item):
+        problems, status = [t("news.changed_meanwhile", title=item["title"])], 409  # another tab saved it since
+    elif request.method == "POST":
         try:
             save_item(db(), _parsed(form, item_no))
         except newsletters.ItemError as error:
-            problems = error.problems
+            problems, status = error.problems, 400
         else:
             say_done("news.changed", title=form.get("title", "").strip())
             return redirect(url_for(".show", item_no=item_no))
-    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=[], item=item), \
-        400 if problems else 200
+    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=[], item=item,
+                  version=form.get("version") or _version(item)), status
+
+
+def _version(item: dict) -> str:
+    """What the item says now, in short: the edit form carries the version it opened, and a save from a form
+    opened before another save (a second tab, a colleague) is refused instead of undoing that save."""
+    return hashlib.sha256(_markdown(_as_form(item)).encode()).hexdigest()[:16]
 
 
 @bp.post("/<item_no>/withdraw")
@@ -151,7 +171,12 @@ def withdraw(item_no: str):
     """Take an item out of members' 会讯 list (a sent one with a wrong figure too: the pushes it made cannot
     be recalled, a correction is a new item, write?correct=); the console keeps it, marked. Not while its
     pushes are still queued: they would go on arriving."""
-    item = _item_or_404(item_no)
+    _withdraw(_item_or_404(item_no))
+    return redirect(url_for(".show", item_no=item_no))
+
+
+def _withdraw(item: dict) -> None:
+    """Withdraw the item, or say why not (withdrawn already, pushes still queued)."""
     counts = delivery.delivery_counts(db(), item["id"])
     if item["status"] == WITHDRAWN:
         say_not_done(t("news.is_withdrawn", title=item["title"]))
@@ -160,7 +185,6 @@ def withdraw(item_no: str):
     else:
         withdraw_item(db(), item["id"])
         say_done("news.withdrawn_sent" if counts["total"] else "news.withdrawn", title=item["title"])
-    return redirect(url_for(".show", item_no=item_no))
 
 
 def _changeable(item: dict) -> bool:

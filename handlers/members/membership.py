@@ -16,7 +16,7 @@ from typing import Callable
 
 import redis
 
-from bot import clock, content, delivery
+from bot import clock, content, delivery, pinyin
 from handlers.members import roster
 from handlers.fees import dues
 from bot.privacy import mask_id_number, mask_mobile, mask_personal
@@ -105,6 +105,20 @@ def search_text(text: str) -> str:
     if re.fullmatch(r"[\d\s\-]+", query):
         query = re.sub(r"[\s\-]", "", query)
     return query
+
+
+PINYIN_TYPED = re.compile(r"[A-Za-z][A-Za-z\s']*")
+
+
+def names_in_pinyin(db, text: str) -> list[str]:
+    """The members' names that the text spells in pinyin, whole or begun (wangfang, wang fang, sunh: 王芳, 孙浩),
+    or by their initials (wf); none for text that is not Latin letters."""
+    typed = re.sub(r"[\s']", "", text).lower()
+    if not PINYIN_TYPED.fullmatch(text.strip()) or len(typed) < 2:
+        return []
+    return [name for name in store.member_names_all(db)
+            if (reading := pinyin.name_reading(name)) and len(reading) > 1
+            and ("".join(reading).startswith(typed) or "".join(s[0] for s in reading) == typed)]
 
 
 # --- views ----------------------------------------------------------------------
