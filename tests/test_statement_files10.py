@@ -143,3 +143,18 @@ def test_a_hospital_paid_for_by_its_short_name_through_its_contact_nurse_is_the_
     assert [find_payer(db, no)["paid_through"] for no in ("HNKXDW01", "HNKXDW07", "HNKXDW02", "HNKX00301")] == \
         ["2026-12-31", "2026-12-31", "2025-12-31", "2026-12-31"]
     assert [r["row"] for r in report["invalid"] + report["held"] + report["ambiguous"]] == [8]
+
+
+def test_a_payment_naming_a_ward_s_shared_landline_names_those_who_share_it(env, db, tmp_path):
+    roster_imported(env, roster_book(tmp_path / "名册.xlsx", [
+        nurse("HNKX01811", "冯丹", "1986.06", "0371-65587112"), nurse("HNKX01812", "潘雪", "1990.01", "0371-65587112"),
+        nurse("HNKX00301", "马红梅", "1969.12", "0371-66862011")]))
+    report = statement_imported(env, zybank_csv(tmp_path / "zy.csv", [
+        ("2026/9/6", REGULAR, "张建伟", "0371-65587112会费"),
+        ("2026/9/7", REGULAR, "马建国", "037166862011 会费")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(7, "HNKX00301")]
+    assert "座机" in report["recorded"][0]["matched_by"]
+    [asked] = report["ambiguous"]
+    assert asked["row"] == 6 and set(asked["candidates"]) == {"HNKX01811", "HNKX01812"}
+    assert "冯丹" in problem_line(asked) and "潘雪" in problem_line(asked) and "0371-65587112" in problem_line(asked)
+    assert booked(db, "HNKX01811") == [] and booked(db, "HNKX01812") == []

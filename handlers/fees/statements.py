@@ -723,6 +723,16 @@ def _mobile_in(values: dict) -> tuple[str, str] | None:
     return None
 
 
+def _landline_in(values: dict) -> tuple[str, str] | None:
+    """(a landline with its area code, as written; the header of the remark it is in): 0371-65587112会费."""
+    for header, text in _memo_cells(values):
+        found = _LANDLINE_WRITTEN.search(text)
+        if found:
+            return found.group(0), header
+    return None
+
+
+_LANDLINE_WRITTEN = re.compile(r"(?<!\d)0\d{2,3}[-－—\s]?[2-9]\d{6,7}(?!\d)")  # 0371-65587112, 037165587112
 _MOBILE_WRITTEN = re.compile(r"(?<!\d)1[3-9]\d(?:[\s\-]?\d){8}(?!\d)")  # 182 9294 5794, 139-0371-2345
 
 
@@ -913,6 +923,16 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
         kept = [p for p in payers_whose_remarks_hold(db, mobile[0]) if p["kind"] == "member"]
         if len(kept) == 1:  # 13838825101/15237962218 in the roster: the second mobile is kept in the remarks
             return kept[0], _text("import.matched_by", column=mobile[1], how=_text("import.how.other_mobile"))
+    phone = _landline_in(values)
+    if phone and not mobile:
+        digits = re.sub(r"\D", "", phone[0])[-8:]  # 座机：0371-65587112, kept from the roster; not within an ID
+        payers = [p for p in payers_whose_remarks_hold(db, digits) if re.search(rf"(?<!\d){digits}(?!\d)", p["remarks"])]
+        if len(payers) > 1:  # a ward's office phone several nurses gave: whose dues, a person asks
+            raise RowProblem("ambiguous", "shared_phone", column=_column_of(values, "mobile", phone[1]),
+                             phone=phone[0], names="、".join(p["name"] for p in payers),
+                             candidates=[p["number"] for p in payers])
+        if payers:
+            return payers[0], _text("import.matched_by", column=phone[1], how=_text("import.how.landline"))
     account = _account(values)
     if account:
         payers = find_payers_by_account(db, account)
