@@ -193,3 +193,12 @@ def test_a_follower_not_on_the_roster_registering_is_offered_no_binding(visitor,
     visitor.says("报名新材料产业沙龙 钱磊 13812340000")
     reply = visitor.says("确认")
     assert "报名成功" in reply and "绑定" not in reply
+
+
+# --- the previous turn's subject: a category asked about after the fees ----------------------------------------------
+
+def test_whether_one_counts_as_a_category_after_the_fees_says_who_it_is_for(visitor):
+    visitor.says("入会一年多少钱")
+    assert "20 元/年" in visitor.says("那学生呢")
+    reply = visitor.says("研究生算学生吗")
+    assert "研究生" in reply and "学生会员" in reply

@@ -24,10 +24,11 @@ from handlers.fees import dues
 from handlers.events import guide
 from handlers.members import profile
 from handlers.members.profile import start_binding
+from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import asks_something, tries_value, unit_in
+from bot.validation import asks_something, looks_like_a_question, tries_value, unit_in
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -414,6 +415,10 @@ def category_follow_up(ctx):
         return None
     if state.recent_topic(ctx.turn) not in (FEE_TABLE_TOPIC, "fees"):
         return None
+    who = category_description(said[0])
+    if who and looks_like_a_question(ctx.text) and not _mentions(ctx.text, "how_much"):  # "研究生算学生吗": who it is for
+        return ctx.reply("fees.category_who", category=dues.category_name(said[0]), who=who,
+                         line=dues.schedule_line(said[0]))
     return ctx.reply("fees.category_fee", line=dues.schedule_line(said[0]))
 
 

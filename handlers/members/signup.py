@@ -872,6 +872,11 @@ def form_question(text: str, in_form: bool = True) -> str | None:
     return question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
 
 
+def category_description(category: str) -> str | None:
+    """Who a membership category is for (content/replies/members_signup.toml [signup.category_descriptions])."""
+    return _texts()["category_descriptions"].get(category)
+
+
 def _category_lines() -> str:
     described = _texts()["category_descriptions"]
     return "\n".join(content.text("signup.category_line", category=content.in_words(_membership()["categories"][c]),
