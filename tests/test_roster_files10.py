@@ -78,7 +78,7 @@ def test_landlines_and_a_ward_s_shared_office_phone_are_kept_as_phones_and_the_n
     assert [m["mobile"] for m in stored] == [None] * 4   # nobody's mobile, so no two nurses share one
     assert ["座机：" + row[9] in m["remarks"] for m, row in zip(stored, rows)] == [True] * 4
     said = {c["row"]: c["check"] for c in report["checks"] if c["header"] == "手机" and "座机" in c["check"]}
-    assert sorted(said) == [4, 5, 6, 7] and "请向会员要手机号" in said[7]
+    assert sorted(said) == [4, 5, 6, 7] and "要到手机号后请在后台补上" in said[7]
     again = roster_imported(env, path)   # the same roster imported again: the nurse without a number is not doubled
     assert again["bad_rows"] == [] and again["new"] == []
 

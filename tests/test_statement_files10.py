@@ -158,3 +158,17 @@ def test_a_payment_naming_a_ward_s_shared_landline_names_those_who_share_it(env,
     assert asked["row"] == 6 and set(asked["candidates"]) == {"HNKX01811", "HNKX01812"}
     assert "冯丹" in problem_line(asked) and "潘雪" in problem_line(asked) and "0371-65587112" in problem_line(asked)
     assert booked(db, "HNKX01811") == [] and booked(db, "HNKX01812") == []
+
+
+def test_a_unit_s_contact_with_her_department_and_its_landline_are_kept(env, db, tmp_path):
+    report = command("units")[1](env, "import", units_book(tmp_path / "单位会员.xlsx", [
+        ["郑州大学第一附属医院", "HNKXDW01", "理事单位", "马红梅（护理部）", "0371-66862011", "2026年未缴", None],
+        ["河南省人民医院", "HNKXDW02", "理事单位", "刘春梅", 13903716688, "2026年未缴", None]]))
+    assert report["bad_rows"] == []
+    first, second = find_payer(db, "HNKXDW01"), find_payer(db, "HNKXDW02")
+    unit = db["units"].get(first["id"])
+    assert (unit["contact_name"], unit["contact_mobile"]) == ("马红梅", None)
+    assert "座机：0371-66862011" in unit["remarks"] and "护理部" in unit["remarks"]
+    assert db["units"].get(second["id"])["contact_mobile"] == "13903716688"
+    said = [c["check"] for c in report["checks"] if c["row"] == 4 and c["letter"] == "F"]
+    assert said and "座机" in said[0], report["checks"]

@@ -568,7 +568,7 @@ CLEANERS = {
     "unit_no": lambda value, today: _clean_member_no(value, today),
     "remarks": lambda value, today: free_text(value),
     "status": clean_status,
-    "contact_name": lambda value, today: clean_name(value),
+    "contact_name": lambda value, today: clean_name(_name_and_note(value)[0]),  # 马红梅（护理部）
     "credit_code": lambda value, today: clean_credit_code(value),
 }
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
@@ -932,7 +932,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                 other_cells.append((column.header, "、".join(rest + emails)))
                 notices.append(Problem(row, column, _shown(value), "unit_contact_no_mobile",
                                        {"name": contact, "rest": "、".join(rest + emails)}))
-            elif key == "mobile" and not unit and _LANDLINE.fullmatch(re.sub(r"\s", "", normalise(value))):
+            elif key == "mobile" and _LANDLINE.fullmatch(re.sub(r"\s", "", normalise(value))):
                 # a landline or a ward's office phone, often shared: kept as a phone, never as anyone's mobile
                 other_cells.append((content.text("cli_roster.landline"), _shown(value)))
                 notices.append(Problem(row, column, _shown(value), "landline"))
@@ -1022,6 +1022,9 @@ def _remarks_kept(values: dict, other_cells: list) -> str:
     name_note = _name_and_note(values.get("name"))[1]
     if name_note:
         parts.append(name_note)  # 张国强（退休）, 张伟教授
+    if _name_and_note(values.get("contact_name"))[1]:  # a unit's contact 马红梅（护理部）: her department kept
+        parts.append(content.text("cli_roster.remark_cell", header=content.text("cli_labels.fields.contact_name"),
+                                  value=_shown(values["contact_name"]).strip()))
     status = re.sub(r"\s", "", normalise(values.get("status")))
     if status and not any(status in part for part in parts):
         try:
