@@ -247,12 +247,12 @@ def requeue(db: sqlite_utils.Database, item_id: int, status: str) -> int:
 def claim_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, text: str, token: str,
                  dead: set[str], retry: bool = False) -> dict | None:
     """Store the notice the first time (claimed by us) or claim it as `claim` does; None if not ours.
-    `retry`: the job of a failed notice sent again, queued before the notice was marked queued
-    (requeue_failed_notice), which it may not have been yet, or ever, if the process died in between."""
+    `retry`: the job of a failed or waiting notice sent again, queued before the notice was marked queued
+    (requeue_notice), which it may not have been yet, or ever, if the process died in between."""
     now = now_iso()
     with transaction(db):
         if retry:
-            _failed_to_queued(db, key)
+            _waiting_to_queued(db, key)
         db.execute("insert or ignore into notices (key, openid, kind, text, status, claim, created_at, updated_at) "
                    "values (?, ?, ?, ?, 'claimed', ?, ?, ?)", [key, openid, kind, text, token, now, now])
         [row] = claim(db, notice_row(key), token, dead) or [None]
@@ -269,17 +269,13 @@ def keep_notice(db: sqlite_utils.Database, key: str, openid: str, kind: str, tex
 
 
 def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
-    """The member's notices that found no channel or failed, put back in the queue: they write now,
-    so the window is open. Each comes back once: another message finds them queued already.
+    """The member's notices that found no channel or failed (key, openid, kind, text): they write now, so
+    the window is open. Each is queued and then marked queued (requeue_notice), so another message finds
+    it no more; read only here, so that a queue away in between leaves it waiting, not queued in none.
 
-    Nearly every message finds none: a read first, so a message takes no write lock for nothing."""
-    waiting = "openid = ? and status in ('inbox', 'failed')"
-    if not db.execute(f"select 1 from notices where {waiting} limit 1", [openid]).fetchone():
-        return []
-    with transaction(db):
-        return [dict(row) for row in db.query(
-            f"update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
-            f"where {waiting} returning key, openid, kind, text", [now_iso(), openid])]
+    Nearly every message finds none: a read, so a message takes no write lock for nothing."""
+    return [dict(row) for row in db.query(
+        f"select key, openid, kind, text from notices where openid = ? and {_WAITING}", [openid])]
 
 
 def notices_in(db: sqlite_utils.Database, status: str, limit: int) -> list[dict]:
@@ -298,16 +294,19 @@ def failed_notices_of(db: sqlite_utils.Database, key: str | None = None) -> list
                                           "where status = 'failed' and (? is null or key = ?)", [key, key])]
 
 
-def requeue_failed_notice(db: sqlite_utils.Database, key: str) -> None:
-    """A failed notice put in the queue again: queued (no longer listed failed), unless its job has
-    taken it already (claim_notice's `retry`)."""
+def requeue_notice(db: sqlite_utils.Database, key: str) -> None:
+    """A failed notice, or one waiting in the inbox, put in the queue again: queued (no longer listed
+    failed, nor found waiting), unless its job has taken it already (claim_notice's `retry`)."""
     with transaction(db):
-        _failed_to_queued(db, key)
+        _waiting_to_queued(db, key)
 
 
-def _failed_to_queued(db: sqlite_utils.Database, key: str) -> None:
+_WAITING = "status in ('inbox', 'failed')"  # a notice that found no channel, or failed: sent again when asked
+
+
+def _waiting_to_queued(db: sqlite_utils.Database, key: str) -> None:
     db.execute("update notices set status = 'queued', claim = null, errcode = null, errmsg = null, updated_at = ? "
-               "where key = ? and status = 'failed'", [now_iso(), key])
+               f"where key = ? and {_WAITING}", [now_iso(), key])
 
 
 def restate_notice(db: sqlite_utils.Database, key: str, text: str | None) -> None:
@@ -315,7 +314,7 @@ def restate_notice(db: sqlite_utils.Database, key: str, text: str | None) -> Non
     longer due, as a dues reminder to a member who has paid since)."""
     change = "status = 'withdrawn'" if text is None else "text = ?"
     with transaction(db):
-        db.execute(f"update notices set {change}, updated_at = ? where key = ? and status in ('queued', 'failed')",
+        db.execute(f"update notices set {change}, updated_at = ? where key = ? and status in ('queued', 'inbox', 'failed')",
                    [*([] if text is None else [text]), now_iso(), key])
 
 

@@ -458,6 +458,30 @@ def test_a_retry_killed_midway_leaves_no_notice_that_is_never_sent(fake_wechat, 
     assert delivery.failed_notices(db) == [] and db["notices"].get(1)["status"] == "sent"
 
 
+def test_a_waiting_notice_whose_queue_is_away_when_the_member_writes_goes_with_their_next_message(
+        fake_wechat, config, db, redis_client, client, monkeypatch):
+    """Their message marked the notices waiting for them queued, then queued the jobs: with Redis failing in
+    between (or the process killed), they stayed queued in no queue, and no later message found them."""
+    import redis
+
+    openid = _member_no_notice_reaches(fake_wechat, config, db, redis_client, monkeypatch, "W")
+    delivery.notify(redis_client, openid, "您的诉求有了答复", kind="ticket")
+    run_jobs(config)
+    fake_wechat.mend()
+    queue = delivery.enqueue
+
+    def away(*args, **kwargs):
+        raise redis.ConnectionError("Redis went away")
+
+    monkeypatch.setattr("bot.delivery.enqueue", away)
+    fake_wechat.record_user_message(openid)
+    assert Member(client, config, openid).says("你好")  # answered all the same
+    monkeypatch.setattr("bot.delivery.enqueue", queue)
+    Member(client, config, openid).says("在吗")
+    run_jobs(config)
+    assert "您的诉求有了答复" in [m.get("text", {}).get("content") for m in fake_wechat.sent_to(openid)]
+
+
 def _failed_dues_reminder(fake_wechat, config, db, r, monkeypatch, days_ago: int = 0) -> tuple[str, int]:
     """A member whose dues run out in 20 days; the reminder queued for them `days_ago` failed on every channel."""
     from handlers.fees import reminders

@@ -153,10 +153,16 @@ def retry_failed_notices(db, r: redis.Redis, key: str | None = None, today: date
     or its job sends it all the same (planner.deliver_notice's `retry`), never queued in no queue."""
     notices = _as_now(db, ledger.failed_notices_of(db, key), today or date.today())
     for notice in notices:
-        enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"], True,
-                at_front=True, urgent=True)
-        ledger.requeue_failed_notice(db, notice["key"])
+        _send_again(db, r, notice)
     return len(notices)
+
+
+def _send_again(db, r: redis.Redis, notice: dict) -> None:
+    """A failed or waiting notice queued, then marked queued: stopped in between, its job sends it all the
+    same (planner.deliver_notice's `retry`); stopped before, it is still failed or waiting."""
+    enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"], True,
+            at_front=True, urgent=True)
+    ledger.requeue_notice(db, notice["key"])
 
 
 # A kind of notice that can go stale -> (db, notice, day) -> its text as it reads that day, None once it is no
@@ -326,8 +332,7 @@ def announce_inbox(db, r: redis.Redis, config, message: Inbound, reply: Reply, t
     try:
         notices = _as_now(db, ledger.notices_waiting(db, message.openid), date.today())
         for notice in notices:
-            enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"],
-                    notice["kind"], at_front=True, urgent=True)
+            _send_again(db, r, notice)
         unread = ledger.count_unread_inbox(db, message.openid)
     except (redis.RedisError, sqlite3.Error):
         log.exception("could not look for waiting notices of %s", message.openid)

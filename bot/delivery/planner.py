@@ -234,7 +234,7 @@ def resend_mass(item_id: int, send_ref: str) -> None:
 
 def deliver_notice(key: str, openid: str, text: str, kind: str, retry: bool = False) -> str:
     """RQ job: one service notice; customer service, else template, else it waits. Returns the status.
-    `retry`: a failed notice sent again, which it takes though still marked failed (ledger.claim_notice).
+    `retry`: a failed or waiting notice sent again, which it takes though still marked so (ledger.claim_notice).
 
     A customer-service send that fails (not only a closed window) goes on to the template at once.
     When no channel took it after such a failure, it is tried again by RQ, and after RQ's last try
