@@ -122,3 +122,13 @@ def test_a_status_written_after_the_name_is_the_member_s_status(env, db, tmp_pat
     assert "护士长" in stored[5]["remarks"] and "已故" in stored[1]["remarks"]
     said = [(c["row"], c["letter"]) for c in report["checks"] if "不再提醒缴费" in c["check"]]
     assert said == [(4, "C"), (5, "C"), (6, "C"), (7, "C"), (8, "C")]
+
+
+def test_a_remark_that_the_phone_changed_without_the_new_number_asks_for_it(env, db, tmp_path):
+    rows = [nurse("HL01349", "袁晓燕", "1984.11", 13938049349, remark="电话已换，新号见微信群"),
+            nurse("HL01350", "袁晓丽", "1984.12", 13938049350, remark="手机号已换 13938049999")]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
+    said = {c["row"]: c["check"] for c in report["checks"] if c["letter"] == "M"}
+    assert said[4] == "备注说手机号已换，新号码没写在表里：已按“手机”一栏的号码 13938049349 导入，问到新号码后请在后台修改"
+    assert find_member_by_no(db, "HL01349")["mobile"] == "13938049349"
+    assert find_member_by_no(db, "HL01350")["mobile"] == "13938049999"   # the new one written: taken, as before

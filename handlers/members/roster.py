@@ -587,7 +587,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
-                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline")
+                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -1235,8 +1235,10 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
                                        {"mobile": fields["mobile"], "old": old or "",
                                         "header": sheet.columns["mobile"].header if "mobile" in sheet.columns else ""}))
                 continue
+            if reason == "mobile_changed" and not set(mobiles) - {old}:  # 电话已换，新号见微信群: no new number
+                reason = "mobile_changed_unknown"
             notices.append(Problem(row, column, text, reason,
-                                   {"mobile": "、".join(mobiles), "header": sheet.columns["mobile"].header
+                                   {"mobile": "、".join(mobiles), "old": old or "", "header": sheet.columns["mobile"].header
                                     if "mobile" in sheet.columns else ""}))
     _category_in_remarks(sheet, row, fields, text, column, notices)
     year = _paid_through_in(text)
