@@ -86,11 +86,15 @@ class WeChatAPIError(WeChatClientException):
     """A call failed for good. `errcode` is WeChat's code, or None for an HTTP or network failure.
 
     `transient` says whether trying again later may succeed (busy, quota, network, 5xx).
+    `undone` (set by the client as the call gives up): WeChat surely carried out no attempt of the
+    call, each was refused, answered with an HTTP error or never reached it; a new send of the same
+    message cannot make it twice.
     """
 
     def __init__(self, errcode: int | None, errmsg: str, transient: bool = False):
         super().__init__(errcode, errmsg)
         self.transient = transient
+        self.undone = False
 
 
 class UserUnfollowed(WeChatAPIError):
@@ -274,6 +278,7 @@ class WeChatAPIClient(WeChatClient):
         retries = 0
         repeatable = url_or_endpoint not in SENDS_WITHOUT_DEDUPE
         departure, self._departure = self._departure, None  # for this call only, not its token fetch
+        maybe_done = False  # an attempt left and may have been carried out
         while True:
             token, left = None, False
             try:
@@ -288,6 +293,7 @@ class WeChatAPIClient(WeChatClient):
                 return super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
             except (WeChatClientException, requests.RequestException, TokenRefreshBusy) as exc:
                 error = _api_error(exc, repeatable)
+                maybe_done = maybe_done or (left and not _not_carried_out(exc))
                 if left and departure and _not_carried_out(exc):
                     departure[1]()  # WeChat refused or never got it: back to "not sent" while we wait
                 if error.errcode in TOKEN_ERRORS and token and not refreshed:
@@ -295,6 +301,7 @@ class WeChatAPIClient(WeChatClient):
                     refreshed = True
                     continue
                 if not error.transient or retries >= self.max_retries:
+                    error.undone = not maybe_done
                     if isinstance(error, TokenAnswerInvalid):
                         log.warning("WeChat API %s: no access token after %d tries: %s",
                                     url_or_endpoint, retries + 1, error.errmsg)

@@ -11,6 +11,7 @@ and several processes can share it. Tests drive it from the outside:
     fake.fail_next(9, 40001, endpoint="message/custom/send")
                                        ... only calls to that endpoint
     fake.fail_next_http(1, 503)        the next call answers HTTP 503
+    fake.fail_for(["o1"], 502)         every call naming o1 (touser, a mass send's list) answers HTTP 502
     fake.mend()                        the faults injected and not met yet are taken back
     fake.tokenless_answers(2)          the next 2 token fetches answer 200 without an access_token
     fake.overload(3)                   the next 3 calls answer 45009
@@ -184,6 +185,7 @@ class FakeWeChat:
         self._unfollowed: set[str] = set()
         self._errcode_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, errcode)
         self._http_faults: list[tuple[str | None, int]] = []  # (endpoint or None for any, status)
+        self._openid_faults: dict[str, int] = {}  # openid -> HTTP status of every call naming it
         self._tokenless = 0  # token fetches still to answer without an access_token
         self._random_5xx: tuple[float, random.Random] | None = None
         self._delay = 0.0
@@ -256,11 +258,18 @@ class FakeWeChat:
         with self._lock:
             self._http_faults.extend([(endpoint, status)] * n)
 
+    def fail_for(self, openids, status: int = 502) -> None:
+        """Every call whose body names one of `openids` answers HTTP `status`, whoever else it names (a
+        member WeChat's gateway errors on, as seen in a delivery walk), until mend()."""
+        with self._lock:
+            self._openid_faults.update(dict.fromkeys(openids, status))
+
     def mend(self) -> None:
-        """Every fault injected by fail_next and fail_next_http and not met yet is taken back."""
+        """Every fault injected by fail_next, fail_next_http and fail_for and not met yet is taken back."""
         with self._lock:
             self._errcode_faults.clear()
             self._http_faults.clear()
+            self._openid_faults.clear()
 
     def tokenless_answers(self, n: int) -> None:
         """The next n token fetches answer HTTP 200 with only `expires_in` (no access_token field)."""
@@ -424,7 +433,8 @@ class FakeWeChat:
             self._stopping.wait(self._delay)
         with self._lock:
             before = len(self.sent)
-            response = self._refusal(endpoint) or (handler(request) if handler else Response("Not Found", status=404))
+            response = (self._refusal(endpoint) or self._refusal_naming(request)
+                        or (handler(request) if handler else Response("Not Found", status=404)))
             caller = self._token_owner.get(request.args.get("access_token"), self.app_id)
             for message in self.sent[before:]:
                 message["account"] = caller
@@ -446,6 +456,20 @@ class FakeWeChat:
         if self.calls_per_second and not _within_rate(self._recent_calls, time.monotonic(), 1.0,
                                                       self.calls_per_second):
             return _error(45009)
+        return None
+
+    def _refusal_naming(self, request: Request) -> Response | None:
+        """HTTP's error for a call naming an openid of fail_for (lock held)."""
+        if not self._openid_faults:
+            return None
+        try:
+            body = json.loads(request.data or b"{}")
+        except ValueError:
+            return None
+        named = body.get("touser") if isinstance(body, dict) else None
+        for openid in [named] if isinstance(named, str) else named or []:
+            if openid in self._openid_faults:
+                return Response("Bad Gateway", status=self._openid_faults[openid])
         return None
 
     def _control(self, request: Request) -> Response:

@@ -55,6 +55,11 @@ secretariat (failed_notices, retry_failed_notices) and sent too when the member 
 WeChat's answers move a recipient on: 45015/45047 to the next channel, 43004
 to `unreachable` (and the member is marked unreachable); -1, 45009, timeouts
 and 5xx are retried (by the client, then by RQ); token errors refresh once.
+A mass send WeChat answered with such an error on every try of the client sent
+nothing: its recipients go back to the queue in two halves, each a job of its
+own, so a member whose every send fails (an openid WeChat's gateway errors on)
+holds up only the halves it is in; two or three that fail RQ's last try too are
+`failed`, with WeChat's answer (planner._not_done).
 
 Exactly once. Every recipient's outcome is a row in SQLite (storage/deliveries.py):
 a job claims its rows under a fresh token, marks a row `sending` just before
@@ -250,6 +255,8 @@ def uncertain_reason(row: dict) -> str:
     errmsg = row["errmsg"] or ""
     if errmsg in (worker.DIED_DURING_SEND.error.errmsg, planner.TOO_LATE_TO_RESEND):
         cause = "worker"
+    elif errmsg == worker.RESENT_IN_VAIN.errmsg:
+        cause = "resent"
     else:
         cause = "timeout" if "Timeout" in errmsg or "timed out" in errmsg else "broken"
     return content.text(f"delivery_reasons.uncertain_{cause}")

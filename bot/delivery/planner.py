@@ -114,9 +114,9 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
         if outcome and outcome.status == CLAIMED:  # the window had closed after all
             rest.append(openid)
         deferred += bool(outcome and outcome.status == QUEUED)
-    rest = _mass_send(run, item, rest)
+    rest, waiting = _mass_send(run, item, rest)
     ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX, r=run.r)
-    return deferred
+    return deferred + waiting
 
 
 def _push(client: WeChatAPIClient, openid: str, item: dict) -> None:
@@ -128,7 +128,8 @@ def _push(client: WeChatAPIClient, openid: str, item: dict) -> None:
 
 
 def _push_text(item: dict) -> str:
-    return content.text("push.with_link" if item["link"] else "push.without_link",
+    mark = content.text("news.resolution_mark" if item["kind"] == "resolution" else "push.mark")
+    return content.text("push.with_link" if item["link"] else "push.without_link", mark=mark,
                         title=item["title"], summary=item["summary"] or "", link=item["link"] or "")
 
 
@@ -140,13 +141,14 @@ def wechat_month(at: datetime | None = None) -> str:
     return (at or datetime.now(BEIJING)).astimezone(BEIJING).strftime("%Y%m")
 
 
-def _mass_send(run: Run, item: dict, openids: list[str]) -> list[str]:
-    """One openid-list mass send to those with quota left; returns those left for the inbox."""
+def _mass_send(run: Run, item: dict, openids: list[str]) -> tuple[list[str], int]:
+    """One openid-list mass send to those with quota left; returns those left for the inbox, and how
+    many went back to the queue for RQ's next try (_not_done)."""
     month = wechat_month()
     granted = state.reserve_mass_sends(run.r, month, openids, run.config.mass_sends_per_month)
     if len(granted) < 2:  # WeChat's openid-list mass send needs two openids or more
         state.release_mass_sends(run.r, month, granted)
-        return openids
+        return openids, 0
     send_ref = uuid.uuid4().hex  # the clientmsgid
     rows = ledger.item_rows(item["id"], granted)
     # Only rows still ours go in the send (another job takes rows over only if our lease lapsed).
@@ -155,10 +157,33 @@ def _mass_send(run: Run, item: dict, openids: list[str]) -> list[str]:
     if len(started) < 2:
         state.release_mass_sends(run.r, month, started)
         ledger.settle(run.db, rows, run.token, CLAIMED)
-        return openids
+        return openids, 0
     outcome = attempt(run, lambda: run.client.mass_send_by_openids(started, _mass_message(item), send_ref))
+    rest = [openid for openid in openids if openid not in set(granted)]
+    if outcome.status in (QUEUED, FAILED) and outcome.error.transient and outcome.error.undone:
+        state.release_mass_sends(run.r, month, started)
+        return rest, _not_done(run, item["id"], started, outcome)
     settle_mass(run, rows, outcome, MASS, month, started)
-    return [openid for openid in openids if openid not in set(granted)]
+    return rest, 0
+
+
+def _not_done(run: Run, item_id: int, openids: list[str], outcome: Outcome) -> int:
+    """A mass send WeChat answered with a transient refusal or an HTTP error after every try: it sent
+    nothing, so no clientmsgid binds its recipients. They go back to the queue with that answer (the
+    console says it) in two halves, each a job of its own with RQ's tries (the client has tried this
+    one a few times already): a member whose every send fails (an openid WeChat's gateway errors on)
+    holds up the halves it is in, not the batch. Two or three, which no split can send apart (a mass
+    send needs two openids), wait for RQ's next try of this job, and after its last are failed with
+    WeChat's answer. Returns how many wait for RQ's next try."""
+    rows = ledger.item_rows(item_id, openids)
+    half = len(openids) // 2
+    if half >= 2:
+        settle(run, rows, Outcome(QUEUED, outcome.error), MASS)
+        enqueue_each(run.r, deliver_batch, [(item_id, openids[:half]), (item_id, openids[half:])],
+                     timeout=batch_timeout(run.config))
+        return 0
+    settle(run, rows, outcome, MASS)
+    return len(openids) if outcome.status == QUEUED else 0
 
 
 def deliver_by_tag(item_id: int, topic: str) -> None:
@@ -225,7 +250,7 @@ def resend_mass(item_id: int, send_ref: str) -> None:
             outcome = attempt(run, lambda: run.client.mass_send_by_tag(tag_id, message, send_ref))
         else:
             outcome = attempt(run, lambda: run.client.mass_send_by_openids(openids, message, send_ref))
-        again = settle_mass(run, rows, outcome, channel, wechat_month(sent_at), openids)
+        again = settle_mass(run, rows, outcome, channel, wechat_month(sent_at), openids, resent=True)
     if again:
         raise DeliveryDeferred(f"item {item_id}: mass send {send_ref} waits for RQ's retry")
 

@@ -103,6 +103,8 @@ class Outcome:
 
 
 DIED_DURING_SEND = Outcome(UNCERTAIN, WeChatAPIError(None, "the worker died during the send"))
+# A mass send whose first answer never came, refused by WeChat each time it was sent again with its clientmsgid.
+RESENT_IN_VAIN = WeChatAPIError(None, "no answer to the first send; WeChat refused it sent again")
 
 
 def attempt(run: Run, send) -> Outcome:
@@ -168,13 +170,20 @@ def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None
     return outcome
 
 
-def settle_mass(run: Run, rows: Rows, outcome: Outcome, channel: str, month: str, openids: list[str]) -> bool:
-    """Record a mass send; returns whether it is to be sent again (same clientmsgid, by recovery)."""
+def settle_mass(run: Run, rows: Rows, outcome: Outcome, channel: str, month: str, openids: list[str],
+                resent: bool = False) -> bool:
+    """Record a mass send; returns whether it is to be sent again (same clientmsgid, by recovery).
+    `resent`: the send of a worker that died while it was out, sent again with its clientmsgid."""
     if outcome.status == QUEUED:
         return True  # stays `sending`: sent again with its clientmsgid, which WeChat sends at most once
     if outcome.status != SENT:
-        # No answer at all may mean it went out; a WeChat error code means it did not.
-        outcome = Outcome(UNCERTAIN if outcome.error.errcode is None else FAILED, outcome.error)
+        # No answer at all may mean it went out; a WeChat error code or an HTTP error on every try means
+        # it did not, but a resent one's first send may have gone all the same: its worker died.
+        done = outcome.error.errcode is None and not outcome.error.undone
+        if resent and (done or outcome.error.transient):
+            outcome = Outcome(UNCERTAIN, outcome.error if done else RESENT_IN_VAIN)
+        else:
+            outcome = Outcome(UNCERTAIN if done else FAILED, outcome.error)
         if outcome.status == FAILED:
             state.release_mass_sends(run.r, month, openids)
     settle(run, rows, outcome, channel)
