@@ -172,3 +172,16 @@ def test_a_unit_s_contact_with_her_department_and_its_landline_are_kept(env, db,
     assert db["units"].get(second["id"])["contact_mobile"] == "13903716688"
     said = [c["check"] for c in report["checks"] if c["row"] == 4 and c["letter"] == "F"]
     assert said and "座机" in said[0], report["checks"]
+
+
+def test_a_nurse_named_after_her_title_and_a_hospital_paying_under_its_short_name_are_found(env, db, tmp_path):
+    command("units")[1](env, "import", units_book(tmp_path / "单位会员.xlsx", [
+        ["郑州大学第一附属医院", "HNKXDW01", "会员单位", "马红梅（护理部）", "0371-66862011", "2026年未缴", None]]))
+    roster_imported(env, roster_book(tmp_path / "名册.xlsx", [
+        nurse("HNKX00530", "郑红", "1970.02", 13838090530), nurse("HNKX01077", "李红霞", "1971.03", 13937745077)]))
+    report = statement_imported(env, zybank_csv(tmp_path / "zy.csv", [
+        ("2026/9/7", REGULAR, "张建国", "替护士长郑红交会费"),
+        ("2026/9/8", REGULAR, "王敏", "代缴护理部主任李红霞会费"),
+        ("2026/9/9", dues.yearly_fee("unit"), "郑大一附院", "2026年会费")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HNKX00530"), (7, "HNKX01077"),
+                                                                      (8, "HNKXDW01")]

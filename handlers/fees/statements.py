@@ -804,12 +804,14 @@ def _members_named(db, values: dict, memo: str, context: dict) -> list[tuple[dic
     return named
 
 
-def _unit_by_short_name(db, values: dict, amount: float) -> tuple[dict, str] | None:
+def _unit_by_short_name(db, values: dict, amount: float, payer: bool = False) -> tuple[dict, str] | None:
     """The one unit in force a remark names, in full or by a short name (郑大一附院, 新医一附院: the name's
     characters in order, its first and last among them), whose dues the amount is: on a row whose payer is a
-    member (the unit's contact nurse), the hospital's dues, not hers. None when the remark names no unit or
-    several (郑大附院), or the amount is not the unit's dues."""
-    found, runs = {}, [(header, text, run) for header, text in _memo_cells(values)
+    member (the unit's contact nurse), the hospital's dues, not hers. `payer`: the payer's name (户名 郑大一附院)
+    is read so too. None when the remark names no unit or several (郑大附院), or the amount is not the unit's
+    dues."""
+    cells = [(_header(values, "name"), normalise(values.get("name")))] if payer else []
+    found, runs = {}, [(header, text, run) for header, text in cells + _memo_cells(values)
                        for run in re.findall(r"[\u4e00-\u9fff]{3,}", text)]
     for unit in units_in_force(db) if runs else ():
         for header, text, run in runs:
@@ -949,7 +951,8 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
             how = _text("import.how.name" if told == payers else "import.how.name_and_tail")
             return told[0], _text("import.matched_by", column=_header(values, "name"), how=how)
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
-            or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values)
+            or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values) \
+            or _unit_by_short_name(db, values, _amount(values.get("amount")) or 0, payer=True)
         if unit:
             return unit
     if mobile:
