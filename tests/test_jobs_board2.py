@@ -21,6 +21,7 @@ def board(db):
     post(db, "算法研究员", "郑州某智能研究院", "郑州", discipline="计算机", salary="20-30k", education="博士")
     post(db, "测试工程师", "成都某软件公司", "成都", discipline="软件工程", salary="12-18k", education="本科")
     post(db, "土建施工员", "长沙某建工集团", "长沙", discipline="土木工程", salary="7-10k")
+    post(db, "地质调查员", "河南省某地质勘查院", "信阳", discipline="地质工程", salary="面议")
     return db
 
 
@@ -72,3 +73,22 @@ def test_a_level_typed_against_the_word_after_it_is_still_the_level(alice, board
 
 def test_a_level_alone_still_asks_for_that_level(alice, board):
     assert alice.says("郑州 博士 岗位").startswith("【算法研究员】")
+
+
+@pytest.mark.parametrize("said, opened", [
+    ("学临床的", "【全科医生】"),  # what one studied, alone, is a job question
+    ("护里专业", "护理专业职位："),  # mistyped, and nothing else said
+    ("想干码农", "“码农”相关职位："),  # a field's job word after 干
+    ("any jobs paying over 15k", "算法研究员"),  # pay, not paying dues
+])
+def test_what_one_studied_or_wants_to_do_alone_is_a_job_search(alice, board, said, opened):
+    reply = alice.says(said)
+    assert opened in reply.splitlines()[0], reply
+
+
+@pytest.mark.parametrize("said, opened", [
+    ("新乡有林床的岗位吗", "【全科医生】"),  # 林床 read as 临床 (医学), which the router dropped
+    ("学地址的有岗位吗", "【地质调查员】"),  # 地址 is an address, but not as what one studied
+])
+def test_a_discipline_typed_by_its_sound_is_read_where_the_router_left_it(alice, board, said, opened):
+    assert alice.says(said).startswith(opened)

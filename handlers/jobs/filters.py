@@ -513,7 +513,40 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
                 and not set(fields[field]) <= covered \
                 and not any(normalize(k).lower() in _named_by(field) for k in left):  # 大夫, 老师 read as 医生, 教师
             found(field, field)
+    for name, word in _typed_by_sound(plain, words, left):  # 新相有自动话的岗位吗: the router kept no keyword of it
+        found(name, word)
     return names, words, left
+
+
+def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[tuple[str, str]]:
+    """(discipline or field, the word typed for it) for each word of the text that reads like a discipline's form or
+    a field ([disciplines], [fields]) and shares a character with it (自动话: 自动化, 圆林: 园林, 林床: 临床, 地址
+    after 学: 地质), where no word found or kept covers it. A word of not_discipline_typos counts only as what one
+    studied (学地址的)."""
+    taken = [*words, *(normalize(k).lower() for k in keywords)]
+    typed = []
+    for run in _CJK_WORD.finditer(plain):
+        text, at = run.group(), run.start()
+        for size in (4, 3, 2):
+            for start in range(len(text) - size + 1):
+                word = text[start:start + size]
+                name = _sounds_of_names().get(reading(word) or "")
+                if name is None or word == name or set(word).isdisjoint(name) or word in _forms() \
+                        or any(word in other or other in word for other in taken):
+                    continue
+                studied = plain[at + start - 1:at + start] == "学" and plain[at + start + size:].startswith("的")
+                if word in _not_typos() and not studied:
+                    continue
+                typed.append((_forms().get(name, name), word))
+                taken.append(word)
+    return typed
+
+
+@lru_cache(maxsize=1)
+def _sounds_of_names() -> dict[str, str]:
+    """Toneless pinyin of each Chinese form of a discipline and each field of 2-4 characters -> that form."""
+    names = [form for forms in _disciplines().values() for form in forms] + list(_fields())
+    return {reading(name): name for name in names if 2 <= len(name) <= 4 and _CJK_WORD.fullmatch(name)}
 
 
 @lru_cache(maxsize=None)
