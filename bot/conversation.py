@@ -511,6 +511,9 @@ def _on_message(ctx: Context) -> Reply:
         return _step_of(flow).handler(ctx)  # "科普那个吧" under a list of trainings, guessed a cancel: the list's to read
     if _step_of(flow).lapses and (flow.get("paused") or _is_stale(ctx) or ctx.intent.name == "cancel"):
         ctx.end_flow()  # a list being browsed is simply left behind
+        if ctx.flow is None and ctx.intent.name == "cancel" and _step_of(flow).prompt == "smalltalk.ok" \
+                and _says_leave(ctx.text):  # "哦 那算了" to an offer or the help menu: declined, nothing else to cancel
+            return ctx.reply("smalltalk.ok")
         if ctx.flow is not None and is_one_of(ctx.text, "resume_words"):
             return _resume(ctx)  # "刚才说到哪了" (which the router may guess a cancel): the form's question
         if ctx.flow is not None and ctx.intent.name == "cancel":  # the form the list kept waiting: drop it too?

@@ -202,3 +202,14 @@ def test_whether_one_counts_as_a_category_after_the_fees_says_who_it_is_for(visi
     assert "20 元/年" in visitor.says("那学生呢")
     reply = visitor.says("研究生算学生吗")
     assert "研究生" in reply and "学生会员" in reply
+
+
+def test_declining_the_offer_to_join_with_a_filler_is_acknowledged(visitor):
+    visitor.says("我不是会员")
+    reply = visitor.says("哦 那算了")
+    assert "好的" in reply and "没有正在办理" not in reply
+
+
+def test_a_member_abroad_asking_to_link_is_taken_into_binding(visitor):
+    reply = visitor.says("Hi, I'm a member living abroad. Can I link my membership to this WeChat?")
+    assert "registered with the society" in reply

@@ -239,9 +239,8 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
         ctx.goto("bind_mobile", name=name)
     number = _MEMBER_NO_SAID.search(normalise(rest).upper()) if ctx.message.kind == "text" else None
-    if number and not name:  # "我会员号HNKX201500101": the number kept, not asked for again
-        ctx.goto("bind_name", member_no=number.group())
-        return ctx.reply("profile.name_for_member_no", member_no=number.group()).with_note(_ask("bind_name").text)
+    if number and not name:  # "我会员号HNKX201500101", "My member number is HNKX…, name Zhao Li": taken as answers
+        return answer_binding(ctx)
     intro = ctx.reply(why or (f"profile.bind_for.{then}" if then else "profile.bind_intro"))
     return intro.with_note(_ask(ctx.flow["step"]).text)
 
