@@ -132,3 +132,24 @@ def test_a_remark_that_the_phone_changed_without_the_new_number_asks_for_it(env,
     assert said[4] == "备注说手机号已换，新号码没写在表里：已按“手机”一栏的号码 13938049349 导入，问到新号码后请在后台修改"
     assert find_member_by_no(db, "HL01349")["mobile"] == "13938049349"
     assert find_member_by_no(db, "HL01350")["mobile"] == "13938049999"   # the new one written: taken, as before
+
+
+def test_a_birth_year_and_gender_left_blank_are_read_from_the_id_number(env, db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "洛阳"
+    sheet.append(["河南省某某学会会员名册（2026年11月更新）"])
+    sheet.append(["序号", "会员编号", "姓名", "性别", "出生年月", "身份证号", "会员类别", "手机", "缴费情况"])
+    sheet.append([1, "HL02876", "韩梅", None, None, "410303199105150404", "个人会员", 13838825101, "2026年未缴"])
+    sheet.append([2, "HL02790", "刘燕", "女", "不详", "41030519890402084X", "个人会员", 13525400790, "2026年未缴"])
+    sheet.append([3, "HL01366", "常晓燕", "女", "1984.02", "41030319840213318X", "个人会员", 13608335366, "已缴至2026"])
+    sheet.append([4, "HL02011", "赵红霞", None, None, 4.10322198603030e+17, "个人会员", 13938856011, "2026年未缴"])
+    book.save(tmp_path / "名册.xlsx")
+    report = roster_imported(env, tmp_path / "名册.xlsx")
+    assert report["bad_rows"] == []
+    stored = [find_member_by_no(db, no) for no in ("HL02876", "HL02790", "HL01366", "HL02011")]
+    assert [(m["birth_year"], m["gender"]) for m in stored] == [(1991, "女"), (1989, "女"), (1984, "女"), (None, None)]
+    said = {c["row"]: (c["value"], c["check"]) for c in report["checks"] if c["header"] == "身份证号"}
+    assert said[3] == ("4103**********0404", "出生年份、性别没有填（或看不懂）：按身份证号读作1991 年出生、女，已导入，请核对")
+    assert said[4][1] == "出生年份没有填（或看不懂）：按身份证号读作1989 年出生，已导入，请核对"
+    assert 5 not in said and not [c for c in report["checks"] if c["row"] == 4 and "后台补填" in c["check"]]

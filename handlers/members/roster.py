@@ -28,7 +28,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot import content
-from bot.privacy import unmasked
+from bot.privacy import mask_id_number, unmasked
 from bot.sheet_import import column_label
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
@@ -587,7 +587,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
-                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown")
+                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -953,6 +953,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             notices.append(Problem(row, column, _shown(value), "mobile_scientific", {"mobile": cleaned}))
         if key == "joined_at" and isinstance(value, float) and re.fullmatch(r"\d{4}\.1", repr(value)):
             notices.append(Problem(row, column, _shown(value), "date_guess", {"date": cleaned[:7]}))
+    if not unit and _from_id_number(sheet, row, fields, other_cells, today, notices):
+        notices[:] = [n for n in notices if not (n.row == row and n.reason == "soft_dropped"
+                                                 and n.column is sheet.columns.get("birth_year") and "birth_year" in fields)]
     if category:
         fields["category"] = category
     if roles and not unit:
@@ -1733,6 +1736,35 @@ def _id_number_checked(sheet: Sheet, row: int, cell: tuple, notices: list[Proble
     if "10X98765432"[sum(int(d) * w for d, w in zip(number, _ID_WEIGHTS)) % 11] != number[-1]:
         column = next((c for c in sheet.ignored if c.header == header), None)
         notices.append(Problem(row, column, number, "id_number_check", {"header": header}))
+
+
+def _from_id_number(sheet: Sheet, row: int, fields: dict, other_cells: list, today: date,
+                    notices: list[Problem]) -> bool:
+    """出生年份 and 性别 a row leaves blank or unreadable, read from its ID card number (digits 7-14 the birth
+    date, the 17th odd for a man): what the product needs of it (the governance age bands); said of a row
+    whose cell is blank, not of every row of a sheet without the column."""
+    headers = _membership()["roster"]["identity_headers"]
+    header, number = next(((h, re.sub(r"\s", "", normalise(v)).upper()) for h, v in other_cells
+                           if header_key(h) in headers and isinstance(v, str)), ("", ""))
+    if not re.fullmatch(r"\d{17}[\dX]|\d{15}", number):
+        return False
+    long = len(number) == 18
+    filled = {}
+    if "birth_year" not in fields:
+        try:
+            fields["birth_year"] = filled["birth_year"] = clean_birth_year(number[6:10] if long else "19" + number[6:8], today)
+        except Invalid:
+            pass
+    if "gender" not in fields:
+        fields["gender"] = filled["gender"] = clean_gender("男" if int(number[16 if long else 14]) % 2 else "女")
+    blanks = [key for key in filled if key in sheet.columns]  # a sheet without the column: nothing to say a row
+    if blanks:
+        column = next((c for c in sheet.ignored if c.header == header), None)
+        said = [content.text("cli_roster.born_in", year=filled["birth_year"])] if "birth_year" in blanks else []
+        notices.append(Problem(row, column, mask_id_number(number), "from_id_number", {
+            "header": header, "fields": "、".join(content.text(f"cli_labels.fields.{key}") for key in blanks),
+            "values": "、".join(said + ([filled["gender"]] if "gender" in blanks else []))}))
+    return bool(filled)
 
 
 def _says_already_member(values: dict) -> bool:
