@@ -644,6 +644,24 @@ def take_unsent_form(r: redis.Redis, token: str) -> dict | None:
     return json.loads(raw) if raw else None
 
 
+def _console_flashes_key(token: str) -> str:
+    return f"{PREFIX}console_flashes:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def keep_console_flashes(r: redis.Redis, flashes: list, ttl_seconds: int) -> str:
+    """The console's messages for the next page (a payment recorded for 黄蓉, a member's words labelled),
+    kept here rather than in the session cookie; the id to take them back with."""
+    token = secrets.token_urlsafe(24)
+    r.set(_console_flashes_key(token), json.dumps(flashes, ensure_ascii=False), ex=ttl_seconds)
+    return token
+
+
+def take_console_flashes(r: redis.Redis, token: str) -> list:
+    """The messages kept under `token`, once."""
+    raw = r.getdel(_console_flashes_key(token))
+    return json.loads(raw) if raw else []
+
+
 def _application_draft_key(openid: str) -> str:
     return f"{key_prefix()}application_draft:{openid}"
 

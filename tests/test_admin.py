@@ -137,6 +137,18 @@ def _session(client) -> str:
     return json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie.value), ensure_ascii=False)
 
 
+def test_a_message_for_the_next_page_is_kept_off_the_cookie(staff, db, users):
+    """'已登记 黄蓉 缴费 100 元…' waited for the page after the redirect in the session cookie, which the
+    browser holds readable: it waits on the server, under an id the cookie carries, and is shown once."""
+    insert_member(db, {"member_no": "HNKX202600002", "name": "黄蓉", "category": "regular"}, actor="test")
+    sent = post(staff, "/admin/dues/record", {"number": "HNKX202600002", "amount": "100", "years": "1",
+                                              "from_year": str(date.today().year)})
+    assert sent.status_code == 302 and "黄蓉" not in _session(staff)
+    shown = page(staff.get(sent.location))
+    assert "已登记 黄蓉 缴费 100 元" in shown
+    assert "已登记 黄蓉" not in page(staff.get(sent.location))  # once
+
+
 def test_a_long_form_sent_after_signing_out_is_kept_off_the_cookie_and_refilled(staff, db, users):
     """A reply over the cookie's 4 KB, with a mobile in it: kept on the server, given back whole."""
     ticket_no = create_ticket(db, "o_zhang", "建议", "希望多办线上讲座")

@@ -8,11 +8,13 @@ user's role must be one the view allows (403).
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from redis.exceptions import RedisError
 
 from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
                        members, misunderstood, news, online_pay, province, schedule, tickets, users)
@@ -24,7 +26,10 @@ from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, 
 from bot.web import same_site_path
 from handlers.members.membership import field_text
 from storage import admin as store
+from storage import state
 from storage.members import find_unit
+
+log = logging.getLogger(__name__)
 
 console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                     static_folder="static")
@@ -67,12 +72,37 @@ CSP = ("default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'se
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
     """Sessions under /admin only: the webhook, thousands of requests a minute, skips the
-    cookie signer Flask would otherwise build for every request."""
+    cookie signer Flask would otherwise build for every request.
+
+    The cookie is signed, not encrypted: the messages flashed for the next page (a payment recorded for a
+    member by name, a member's words) wait in Redis, the cookie carrying only their id (FLASHES_KEPT)."""
 
     def open_session(self, app, request):
         if not request.path.startswith(app.config["SESSION_COOKIE_PATH"]):
             return None  # Flask's null session: readable, empty, never saved
-        return super().open_session(app, request)
+        opened = super().open_session(app, request)
+        token = opened.pop(FLASHES_KEPT, None) if opened is not None else None
+        if token:
+            try:
+                opened[FLASHES] = state.take_console_flashes(app.extensions["services"].redis, token)
+            except RedisError:
+                log.warning("the console's messages for this page could not be read back (Redis)")
+        return opened
+
+    def save_session(self, app, session, response):
+        flashes = session.pop(FLASHES, None)
+        if flashes:
+            try:
+                session[FLASHES_KEPT] = state.keep_console_flashes(app.extensions["services"].redis, flashes,
+                                                                   FLASHES_KEEP_SECONDS)
+            except RedisError:
+                log.warning("the console's messages for the next page were dropped (Redis)")
+        super().save_session(app, session, response)
+
+
+FLASHES = "_flashes"  # where flask.flash keeps a session's messages
+FLASHES_KEPT = "flashes"  # the id of those messages, kept in Redis for the next page
+FLASHES_KEEP_SECONDS = 10 * 60
 
 
 @console.record_once
