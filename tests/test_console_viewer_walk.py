@@ -65,7 +65,7 @@ def _pages(app, society: dict) -> list[str]:
             f"/admin/members/{society['unit_no']}"]
 
 
-def test_a_read_only_user_sees_no_whole_mobile_or_invite_code_on_any_page(app, client, users, db, units, config):
+def test_a_read_only_user_sees_no_whole_mobile_or_invite_code_on_any_page(app, client, users, db, units, config, env):
     society = _society(db, units)
     accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
     assert log_in(client, "理事长").status_code == 302
@@ -80,6 +80,8 @@ def test_a_read_only_user_sees_no_whole_mobile_or_invite_code_on_any_page(app, c
         for mobile in MOBILES:
             assert mobile not in shown, (url, mobile)
         assert society["invite_code"] not in shown, url
+        for secret in (env["WECHAT_APP_SECRET"], env["WECHAT_ENCODING_AES_KEY"], env["ADMIN_SECRET_KEY"]):
+            assert secret not in shown, url  # the account's keys
     assert opened >= 20
 
 
