@@ -15,7 +15,11 @@ Built on wechatpy's `WeChatClient`, with what 1.8.18 gets wrong fixed here:
   workers (config.delivery_rate_per_second / delivery_rate_burst), and mass
   sends also from a second bucket that keeps under WeChat's 60 calls a minute;
 - mass send by tag posts `filter.tag_id` (wechatpy 1.8.18 posts the retired
-  `filter.group_id`, which the API refuses).
+  `filter.group_id`, which the API refuses);
+- a daily quota spent (45009 from customer-service or template messages after
+  the client's tries) is marked in Redis until WeChat's reset at 0:00 Beijing
+  time: no process calls that API meanwhile (QuotaSpent at once), but for one
+  probe every storage.state.QUOTA_PROBE_SECONDS (an administrator may reset it).
 
 A call that timed out after the request was sent may have been carried out.
 Repeating it is safe for reads, tag changes and mass sends (WeChat drops a
@@ -35,6 +39,7 @@ import logging
 import random
 import time
 from contextlib import contextmanager
+from datetime import datetime, time as dtime, timedelta, timezone
 
 import redis
 import requests
@@ -49,6 +54,10 @@ from storage.state import (
     access_token_refresh_lock,
     invalidate_access_token_if,
     load_access_token,
+    mark_quota_spent,
+    may_probe_quota,
+    quota_back,
+    quota_spent_until,
     store_access_token,
     take_rate_token,
 )
@@ -75,6 +84,11 @@ WINDOW_CLOSED = {
 # Sends that WeChat cannot deduplicate: repeating one after an unknown outcome may deliver twice.
 SENDS_WITHOUT_DEDUPE = {"message/custom/send", "message/template/send"}
 MASS_ENDPOINTS = {"message/mass/send", "message/mass/sendall"}
+CUSTOM_SEND = "message/custom/send"
+# APIs whose calls a day are counted: their 45009 (QUOTA_SPENT) means none are left until 0:00 Beijing time.
+DAILY_QUOTA_ENDPOINTS = {CUSTOM_SEND, "message/template/send"}
+QUOTA_SPENT = WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value  # 45009
+BEIJING = timezone(timedelta(hours=8))  # WeChat's days and months are China's
 MASS_BURST = 5  # mass-send calls that may go at once
 
 BACKOFF_BASE_SECONDS = 0.2  # short: RQ retries the job later with long intervals
@@ -112,6 +126,23 @@ class DeliveryUncertain(WeChatAPIError):
 class TokenAnswerInvalid(WeChatAPIError):
     """WeChat's token endpoint answered without an access_token (an error body with errcode 0, a
     missing field): a clear, transient API error instead of a KeyError."""
+
+
+class QuotaSpent(WeChatAPIError):
+    """45009 from an API with a daily quota after the client's tries: its calls are spent `until` (a Unix
+    time, WeChat's reset at 0:00 Beijing time). Every process stops calling it till then (a shared mark,
+    storage.state.mark_quota_spent) but for one probe now and then; raised without a call meanwhile."""
+
+    def __init__(self, errmsg: str, until: float):
+        super().__init__(QUOTA_SPENT, errmsg, transient=True)
+        self.until = until
+        self.undone = True
+
+
+def next_quota_reset(now: float | None = None) -> float:
+    """When WeChat's daily quotas start again after `now`: the next 0:00 Beijing time (a Unix time)."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, BEIJING).date()
+    return datetime.combine(today + timedelta(days=1), dtime(), BEIJING).timestamp()
 
 
 class SendWithdrawn(Exception):
@@ -279,6 +310,9 @@ class WeChatAPIClient(WeChatClient):
         repeatable = url_or_endpoint not in SENDS_WITHOUT_DEDUPE
         departure, self._departure = self._departure, None  # for this call only, not its token fetch
         maybe_done = False  # an attempt left and may have been carried out
+        spent = self.quota_spent_until(url_or_endpoint)
+        if spent and not may_probe_quota(self._redis, self.appid, url_or_endpoint):
+            raise QuotaSpent("the day's calls were spent (45009); not called until the reset", spent)
         while True:
             token, left = None, False
             try:
@@ -290,7 +324,10 @@ class WeChatAPIClient(WeChatClient):
                 if departure and not departure[0]():
                     raise SendWithdrawn(url_or_endpoint)
                 left = True
-                return super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
+                answer = super()._request(method, url_or_endpoint, **dict(kwargs, params=params))
+                if spent:  # the probe went through: the quota is back
+                    quota_back(self._redis, self.appid, url_or_endpoint)
+                return answer
             except (WeChatClientException, requests.RequestException, TokenRefreshBusy) as exc:
                 error = _api_error(exc, repeatable)
                 maybe_done = maybe_done or (left and not _not_carried_out(exc))
@@ -302,12 +339,20 @@ class WeChatAPIClient(WeChatClient):
                     continue
                 if not error.transient or retries >= self.max_retries:
                     error.undone = not maybe_done
+                    if error.errcode == QUOTA_SPENT and url_or_endpoint in DAILY_QUOTA_ENDPOINTS:
+                        until = next_quota_reset()
+                        mark_quota_spent(self._redis, self.appid, url_or_endpoint, until)
+                        raise QuotaSpent(error.errmsg, until) from exc
                     if isinstance(error, TokenAnswerInvalid):
                         log.warning("WeChat API %s: no access token after %d tries: %s",
                                     url_or_endpoint, retries + 1, error.errmsg)
                     raise error from exc
             time.sleep(backoff_seconds(retries))
             retries += 1
+
+    def quota_spent_until(self, endpoint: str) -> float | None:
+        """Until when (a Unix time) the daily calls of `endpoint` are spent (QuotaSpent), or None."""
+        return quota_spent_until(self._redis, self.appid, endpoint) if endpoint in DAILY_QUOTA_ENDPOINTS else None
 
     def _wait_for_rate(self, bucket: str) -> None:
         """Block until the shared bucket grants this call (every worker draws from the same one)."""

@@ -1035,3 +1035,38 @@ def save_doctor_report(r: redis.Redis, report: dict) -> None:
 def load_doctor_report(r: redis.Redis) -> dict | None:
     raw = r.get(DOCTOR_REPORT_KEY)
     return json.loads(raw) if raw else None
+
+
+# --- an API's daily quota ---------------------------------------------------------------------
+# WeChat's 45009 for a call the client gave up on: the API's calls for the day are spent, until WeChat's
+# reset (0:00 Beijing time). Every process stops calling that API (WeChat counts refused calls too): one
+# call at a time, every QUOTA_PROBE_SECONDS, tries whether it is back (an administrator may reset it).
+QUOTA_PROBE_SECONDS = 600
+
+
+def _quota_key(app_id: str, endpoint: str, what: str = "spent") -> str:
+    return f"{PREFIX}wechat:quota_{what}:{app_id}:{endpoint}"
+
+
+def mark_quota_spent(r: redis.Redis, app_id: str, endpoint: str, until: float) -> None:
+    """The API's quota is spent until `until` (a Unix time); the next probe one QUOTA_PROBE_SECONDS on."""
+    with r.pipeline() as pipe:
+        pipe.set(_quota_key(app_id, endpoint), repr(until), exat=int(until) + 1)
+        pipe.set(_quota_key(app_id, endpoint, "probe"), 1, ex=QUOTA_PROBE_SECONDS)
+        pipe.execute()
+
+
+def quota_spent_until(r: redis.Redis, app_id: str, endpoint: str) -> float | None:
+    """Until when (a Unix time) the API's quota is spent, or None."""
+    value = r.get(_quota_key(app_id, endpoint))
+    return float(value) if value else None
+
+
+def may_probe_quota(r: redis.Redis, app_id: str, endpoint: str) -> bool:
+    """True for the one caller, of all processes, that may try the spent API now (once a probe's time)."""
+    return bool(r.set(_quota_key(app_id, endpoint, "probe"), 1, nx=True, ex=QUOTA_PROBE_SECONDS))
+
+
+def quota_back(r: redis.Redis, app_id: str, endpoint: str) -> None:
+    """A call went through: the API's quota is no longer spent."""
+    r.delete(_quota_key(app_id, endpoint))

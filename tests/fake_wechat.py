@@ -17,6 +17,8 @@ and several processes can share it. Tests drive it from the outside:
     fake.overload(3)                   the next 3 calls answer 45009
     fake.random_5xx(0.1, seed=7)       a tenth of all calls answer HTTP 503, reproducibly
     fake.calls_per_second = 20         more calls than that in any second answer 45009
+    fake.daily_quota["message/custom/send"] = 100   calls a day (Beijing) to that API; past them, refused
+                                       ones counted too, 45009 until 0:00 or fake.clear_quota()
     fake.set_delay(2.0)                every answer comes 2 s late (the call is carried out after)
     fake.delay_answers(5, endpoint)    carry the call out at once, answer 5 s late (a send the
                                        caller may die waiting for)
@@ -167,6 +169,7 @@ class FakeWeChat:
         self.menu: dict | None = None  # what menu/create stored; menu/get answers 46003 without one
         self.mass_calls_per_minute: int | None = 60
         self.calls_per_second: float | None = None
+        self.daily_quota: dict[str, int] = {}  # endpoint -> calls a day (WeChat's default quotas are large)
 
         self.token_fetches = 0
         self.calls: Counter[str] = Counter()
@@ -192,6 +195,7 @@ class FakeWeChat:
         self._invalidate_at: int | None = None
         self._answer_delays: dict[str | None, float] = {}
         self._recent_calls: deque[float] = deque()
+        self._calls_a_day: Counter[tuple[str, str]] = Counter()  # (endpoint, Beijing date) -> calls
         self._mass_calls: dict[str, deque[float]] = {}  # account -> its recent mass-send calls
         self._mass_received: Counter[tuple[str, str]] = Counter()  # (openid, month) -> mass sends
         self._clientmsgids: dict[str, tuple[int, float]] = {}  # clientmsgid -> (msg_id, at)
@@ -263,6 +267,11 @@ class FakeWeChat:
         member WeChat's gateway errors on, as seen in a delivery walk), until mend()."""
         with self._lock:
             self._openid_faults.update(dict.fromkeys(openids, status))
+
+    def clear_quota(self) -> None:
+        """What the account's administrator can do (clear_quota): the day's calls count from nought."""
+        with self._lock:
+            self._calls_a_day.clear()
 
     def mend(self) -> None:
         """Every fault injected by fail_next, fail_next_http and fail_for and not met yet is taken back."""
@@ -456,6 +465,11 @@ class FakeWeChat:
         if self.calls_per_second and not _within_rate(self._recent_calls, time.monotonic(), 1.0,
                                                       self.calls_per_second):
             return _error(45009)
+        if endpoint in self.daily_quota:
+            day = (endpoint, datetime.fromtimestamp(self.now(), BEIJING).strftime("%Y%m%d"))
+            self._calls_a_day[day] += 1
+            if self._calls_a_day[day] > self.daily_quota[endpoint]:
+                return _error(45009)
         return None
 
     def _refusal_naming(self, request: Request) -> Response | None:

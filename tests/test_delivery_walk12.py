@@ -1,15 +1,34 @@
 """What the second delivery walk (/work/qa/delivery12.md) found, against the fake WeChat API."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from bot import content, delivery
 from bot.delivery import planner
+from bot.wechat_client import BEIJING
 from storage import deliveries as ledger
-from tests.test_delivery import (MASS, add_item, add_members, assert_exactly_once, config, openids,  # noqa: F401
-                                 rows, run_jobs, settings)
+from storage.database import now_iso
+from tests.test_admin import page, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_news_console import visible
+from tests.test_delivery import (CS, MASS, add_item, add_members, assert_exactly_once, config,  # noqa: F401
+                                 member_wrote, openids, rows, run_jobs, settings)
 
 pytest_plugins = ["tests.fake_wechat"]
+
+
+def sent_item(db, r, config, recipients) -> int:
+    """An item (with its publishing time, as the console shows it) sent to `recipients`, its jobs run."""
+    item = add_item(db)
+    db["newsletters"].update(item, {"publish_at": now_iso()})
+    delivery.enqueue_broadcast(db, r, item, recipients)
+    run_jobs(config)
+    return item
+
+
+def item_page(staff, db, item: int) -> str:
+    return visible(page(staff.get(f"/admin/news/{db['newsletters'].get(item)['item_no']}")))
 
 
 @pytest.fixture
@@ -82,3 +101,56 @@ def test_a_dead_workers_mass_send_refused_again_is_uncertain_for_that_and_resent
     got = assert_exactly_once(fake_wechat, db, item, recipients)
     assert got[everyone[4]]["status"] == "failed"
     assert sum(row["status"] == "sent" for row in got.values()) >= 6 - 1 - 2
+
+
+def test_once_the_days_customer_service_quota_is_spent_members_get_the_item_by_mass_send(
+        fake_wechat, config, db, redis_client):
+    """Walk 12 #1: the day's customer-service calls ran out (45009) mid-send; every worker went on calling
+    for every recipient (~540 refused calls a minute) and the resolution reached nobody for 4.5 minutes,
+    though each member had mass sends left this month. Past the first refusal nobody calls that API until
+    WeChat's reset; the item goes by mass send, and a service notice by its template."""
+    everyone = openids("Q", 6)
+    recipients = add_members(db, everyone)
+    member_wrote(fake_wechat, redis_client, config, everyone)
+    fake_wechat.daily_quota["message/custom/send"] = 3
+    item = sent_item(db, redis_client, config, recipients)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert sorted(row["channel"] for row in got.values() if row["status"] == "sent") == [CS] * 3 + [MASS] * 3
+    refused = fake_wechat.calls["message/custom/send"] - 3
+    assert refused == 1 + config.api_max_retries  # the client's tries of one send, then no more calls
+
+    second = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, second, recipients)
+    delivery.notify(redis_client, everyone[0], "会费即将到期\n请于 12 月 31 日前缴纳 100 元", kind="dues")
+    run_jobs(config)
+    assert {row["channel"] for row in rows(db, second).values()} == {MASS}
+    assert "template" in [message["channel"] for message in fake_wechat.sent_to(everyone[0])]
+    assert fake_wechat.calls["message/custom/send"] == 3 + refused
+
+
+def test_the_item_page_says_the_days_customer_service_messages_are_spent_and_until_when(
+        fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #1: the page said '后台会自动重试，额度恢复后发出' for members who were waiting on tomorrow's quota."""
+    window = openids("P", 2)
+    recipients = add_members(db, window)
+    member_wrote(fake_wechat, redis_client, config, window)
+    fake_wechat.daily_quota["message/custom/send"] = 0
+    item = sent_item(db, redis_client, config, recipients)
+    assert {row["channel"] for row in rows(db, item).values()} == {MASS}
+    shown = item_page(staff, db, item)
+    tomorrow = (datetime.now(BEIJING) + timedelta(days=1)).strftime("%Y-%m-%d")
+    assert f"公众号今天的客服消息次数已用完（微信返回 45009），{tomorrow} 00:00 恢复" in shown
+    assert "这期间的推送改用群发" in shown
+
+
+def test_a_mass_send_wechat_refused_for_its_calls_a_minute_is_queued_with_when_it_goes_again(
+        fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #5: mass sends refused with 45009 were shown under 发送中 as '群发已提交给微信，还没有得到微信的
+    确认'; WeChat had sent nothing. They wait in the queue, and the page says why and when they go again."""
+    recipients = add_members(db, openids("F", 2))
+    fake_wechat.overload(1 + config.api_max_retries, endpoint="message/mass/send")
+    item = sent_item(db, redis_client, config, recipients)  # RQ's retry is due in 30 s
+    assert {row["status"] for row in rows(db, item).values()} == {"queued"}
+    shown = item_page(staff, db, item)
+    assert "2 人：群发接口的调用次数暂时用完了（微信返回 45009），这次群发没有发出。后台会自动再发（下次约在 " in shown
+    assert "已提交给微信" not in shown

@@ -342,7 +342,9 @@ def _progress(item: dict) -> dict:
     counts = delivery.delivery_counts(db(), item["id"])
     waiting = sum(counts["status"].get(status, 0) for status in IN_FLIGHT)
     held = delivery.held_back(db(), redis_client(), item["id"]) if waiting else []
+    spent = delivery.customer_service_spent_until(redis_client()) if counts["total"] else None
     return {"total": counts["total"], "done": counts["total"] - waiting,
+            "cs_quota": t("news.cs_quota", at=clock.shown(spent)) if spent else "",
             **{section: _named(section, counts[section]) for section in ("status", "channel")},
             "held": [_held_text(reason) for reason in held],
             "stalled": any(reason["reason"] == "stalled" for reason in held)}

@@ -17,6 +17,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
     resume_broadcast(db, r, item_id) -> rows queued again
         `news resume`: queue again whatever of the item still waits; safe at any time.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
+    customer_service_spent_until(r) -> ISO time or None
+        Until when the day's customer-service messages are spent (45009; pushes go by mass send meanwhile).
     held_back(db, r, item_id) -> [{"reason", "count", ...}]
         Why the recipients still queued wait (the console says it and what to do).
     recipients_in(db, item_id, status), retrying(db, item_id) -> [{"name", "member_no", "why", ...}]
@@ -95,7 +97,7 @@ import logging
 import re
 import sqlite3
 import uuid
-from datetime import date
+from datetime import date, datetime, timezone
 
 import redis
 
@@ -104,7 +106,8 @@ from bot.config import load_config
 from bot.delivery import planner, tags, worker
 from bot.messages import Inbound, Reply
 from bot.outbound import enqueue, jobs_in_hand, send_reply_later, workers_serving
-from bot.wechat_client import WeChatErrorCode
+from bot.platform.accounts import make_client
+from bot.wechat_client import CUSTOM_SEND, WeChatErrorCode
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
@@ -272,8 +275,8 @@ def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
 
 
 def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
-    """Why the item's recipients still wait, one entry per reason with its count: `quota` (WeChat's
-    daily call quota is spent, 45009: RQ tries again), `busy` (WeChat refused for now or did not
+    """Why the item's recipients still wait, one entry per reason with its count: `quota` (WeChat refused
+    their mass send for its calls a minute, 45009: RQ tries again, `at` when (ISO) if known), `busy` (WeChat refused for now or did not
     answer: RQ tries again, `at` when (ISO) if known; `members` who, and why: retrying), and for those not tried yet or held by a job
     whose worker died: `no_worker` (no worker takes this account's jobs), `waiting` (jobs wait for
     the `workers`), `stalled` (workers run but no job holds them: the work was lost, and
@@ -283,7 +286,7 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
     held, busy, untried = [], 0, 0
     for errcode, errmsg, count in ledger.queued_by_error(db, item_id):
         if errcode == QUOTA:
-            held.append({"reason": "quota", "count": count})
+            held.append({"reason": "quota", "count": count, "at": None})
         elif errcode is not None or errmsg:
             busy += count
         else:
@@ -295,9 +298,10 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
         live = state.live_leases(r, {row["claim"] for row in claims}) if claims else set()
         dead = [row for row in claims if row["claim"] not in live]
         mass = sum(1 for row in dead if row["status"] == ledger.SENDING and row["send_ref"])
-        check_at = planner.next_resend(r, item_id) if mass or busy else None
-        if retried:
-            retried["at"] = check_at
+        quota = [reason for reason in held if reason["reason"] == "quota"]
+        check_at = planner.next_resend(r, item_id) if mass or busy or quota else None
+        for waits in [retried] * bool(retried) + quota:
+            waits["at"] = check_at
         if mass and check_at:
             held.append({"reason": "unconfirmed", "count": mass, "at": check_at})
         untried += len(dead) - (mass if mass and check_at else 0)
@@ -308,6 +312,13 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
     if untried:
         held.append({"reason": reason, "count": untried, "workers": workers})
     return held
+
+
+def customer_service_spent_until(r: redis.Redis) -> str | None:
+    """Until when (ISO, UTC) the account's customer-service messages are spent for the day (45009: no
+    process calls that API till then, pushes go by mass send or wait in the inbox), or None."""
+    until = make_client(load_config(), r).quota_spent_until(CUSTOM_SEND)
+    return datetime.fromtimestamp(until, timezone.utc).isoformat() if until else None
 
 
 def delivery_counts(db, item_id: int) -> dict:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import redis
 from rq import Queue
@@ -24,7 +24,7 @@ from bot.config import Config, load_config
 from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, failed, leased_run,
                                  refused, send_one, settle, settle_mass)
 from bot.outbound import JOB_TIMEOUT_SECONDS, QUEUE_NAME, enqueue, enqueue_each
-from bot.wechat_client import OutsideServiceWindow, WeChatAPIClient, WeChatAPIError
+from bot.wechat_client import BEIJING, QUOTA_SPENT, OutsideServiceWindow, QuotaSpent, WeChatAPIClient, WeChatAPIError
 from storage import deliveries as ledger
 from storage import state
 from storage.accounts import queue_name
@@ -36,7 +36,6 @@ log = logging.getLogger(__name__)
 # Channels, as recorded in deliveries.channel / notices.channel.
 CUSTOMER_SERVICE, TEMPLATE, MASS, MASS_BY_TAG = "customer_service", "template", "mass", "mass_by_tag"
 
-BEIJING = timezone(timedelta(hours=8))  # WeChat's months are China's
 MASS_DEDUPE = timedelta(hours=24)  # how long WeChat remembers a clientmsgid
 MASS_MAX_OPENIDS = 10_000  # per openid-list mass send
 TOO_LATE_TO_RESEND = "too late to resend safely"  # a lost mass send found after MASS_DEDUPE
@@ -104,19 +103,25 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
     item_id = item["id"]
     gone = ledger.unreachable(run.db, ledger.item_rows(item_id, openids))
     ledger.settle(run.db, ledger.item_rows(item_id, gone), run.token, UNREACHABLE)
-    deferred, rest = 0, []
+    deferred, rest, quota_left = 0, [], True
     for openid in (o for o in openids if o not in gone):
-        if not state.take_service_window_message(run.r, openid):
+        if not quota_left or not state.take_service_window_message(run.r, openid):
             rest.append(openid)
             continue
         outcome = send_one(run, ledger.item_rows(item_id, [openid]), openid, CUSTOMER_SERVICE,
-                            lambda openid=openid: _push(run.client, openid, item))
-        if outcome and outcome.status == CLAIMED:  # the window had closed after all
+                            lambda openid=openid: _push(run.client, openid, item), _quota_spent)
+        if outcome and outcome.status == CLAIMED:  # the window had closed after all, or the day's quota is spent
             rest.append(openid)
+            quota_left = not isinstance(outcome.error, QuotaSpent)
         deferred += bool(outcome and outcome.status == QUEUED)
     rest, waiting = _mass_send(run, item, rest)
     ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX, r=run.r)
     return deferred + waiting
+
+
+def _quota_spent(outcome: Outcome) -> bool:
+    """Customer-service messages are spent for the day: the member goes on to a mass send (or the inbox)."""
+    return isinstance(outcome.error, QuotaSpent)
 
 
 def _push(client: WeChatAPIClient, openid: str, item: dict) -> None:
@@ -177,7 +182,7 @@ def _not_done(run: Run, item_id: int, openids: list[str], outcome: Outcome) -> i
     WeChat's answer. Returns how many wait for RQ's next try."""
     rows = ledger.item_rows(item_id, openids)
     half = len(openids) // 2
-    if half >= 2:
+    if half >= 2 and outcome.error.errcode != QUOTA_SPENT:  # a quota is no member's fault
         settle(run, rows, Outcome(QUEUED, outcome.error), MASS)
         enqueue_each(run.r, deliver_batch, [(item_id, openids[:half]), (item_id, openids[half:])],
                      timeout=batch_timeout(run.config))
