@@ -213,3 +213,32 @@ def test_declining_the_offer_to_join_with_a_filler_is_acknowledged(visitor):
 def test_a_member_abroad_asking_to_link_is_taken_into_binding(visitor):
     reply = visitor.says("Hi, I'm a member living abroad. Can I link my membership to this WeChat?")
     assert "registered with the society" in reply
+
+
+# --- a detail of the event in hand that its record does not hold ---------------------------------------------------
+
+@pytest.fixture
+def trainings(db):
+    from tests.test_dialogues8 import _event
+
+    _event(db, "科技论文写作线上培训", "培训", "线上", 12, "免费")
+    _event(db, "科研项目申报培训", "培训", "郑州", 18, "300元")
+
+
+def test_the_hour_of_an_event_picked_from_the_list_is_said_not_given_with_what_is(visitor, trainings):
+    visitor.says("培训有哪些")
+    reply = visitor.says("线上的那个几点开始")
+    assert "没有写" in reply and "0371" in reply and "科技论文写作线上培训" in reply and "免费" in reply
+
+
+def test_the_meeting_software_of_the_online_event_in_hand_is_answered_not_searched_for(visitor, trainings):
+    visitor.says("培训有哪些")
+    visitor.says("线上的那个几点开始")
+    reply = visitor.says("用什么软件 腾讯会议吗")
+    assert "没有找到" not in reply and "链接或会议号" in reply
+
+
+def test_whether_a_text_message_comes_while_registering_is_answered(visitor, trainings):
+    visitor.says("我要报名科研项目申报培训")
+    reply = visitor.says("报名成功会有短信吗")
+    assert "不发短信" in reply and "姓名和手机号" in reply

@@ -411,16 +411,35 @@ def _about_current(ctx):
     message asks neither."""
     current = ctx.flow_data.get("current")
     money = fees.asks_event_fee(ctx.text) or guide.mentions(ctx.text, "money_words")
-    if current is None or not (money or guide.mentions(ctx.text, "when_where_words")) or _contact_in(ctx.text).get("mobile"):
+    if current is None or not (money or guide.mentions(ctx.text, "when_where_words") or
+                               guide.mentions(ctx.text, "finer_detail_words")) or _contact_in(ctx.text).get("mobile"):
         return None
     query = guide.question(ctx.text, date.today())[0]
-    if query.get("word") or query.get("type") or guide.named_in(ctx.text):
-        return None  # "培训的报名费多少": the question names its own event
+    other = query.get("word") or query.get("type") or guide.named_in(ctx.text)
+    if other and not (guide.mentions(ctx.text, "finer_detail_words") and guide.titled(_events_ahead(ctx)(), ctx.text) is None):
+        return None  # "培训的报名费多少": the question names its own event ("腾讯会议吗" names none ahead)
     event = find_event(ctx.db, current)
     if money:
         return fees.fee_of_event(ctx, event)
+    return _not_given_then(ctx, event, _facts(ctx, event))
+
+
+def _facts(ctx, event: dict) -> Reply:
     return ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
+
+
+def _not_given_then(ctx, event: dict, facts: Reply) -> Reply:
+    """"几点开始", "具体地址呢 哪个酒店", "用什么软件" about the event in hand: the answer content/ gives
+    ([[events.signup.questions]]: the link of an online one), or what its record does not hold said so with whom
+    to ask (content/events.toml finer_detail_words), before what it holds; `facts` alone otherwise."""
+    asked = _signup_question(ctx.text)
+    if asked is not None:
+        return Reply(text=asked["answer"].format(**content.society()["secretariat"])).with_note(facts.text)
+    if not guide.mentions(ctx.text, "finer_detail_words"):
+        return facts
+    return ctx.reply("events.detail_not_given", title=event["title"], **content.society()["secretariat"]).with_note(
+        facts.text)
 
 
 def colleague_if_asked(ctx):
@@ -658,6 +677,7 @@ def _asks_about_event(ctx) -> bool:
     if fees.asks_for_invoice(ctx.text):  # "能开培训费发票吧": an invoice, answered as one (the form waiting)
         return False
     return _signup_question(ctx.text) is not None or bool(guide.mentions(ctx.text, "when_where_words") or guide.mentions(ctx.text, "money_words")
+                or guide.mentions(ctx.text, "finer_detail_words")
                 or guide.mentions(ctx.text, "lodging_words")) or fees.asks_event_fee(ctx.text)
 
 
@@ -668,10 +688,11 @@ def _event_facts(ctx, then) -> Reply:
     if asked is not None:
         return Reply(text=asked["answer"].format(**content.society()["secretariat"])).with_note(then(ctx).text)
     event = find_event(ctx.db, ctx.flow_data["event"])
-    facts = ctx.reply("events.signup.facts", title=event["title"], dates=guide.dates_text(event),
-                      place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"))
+    facts = _facts(ctx, event)
     if guide.mentions(ctx.text, "lodging_words"):  # "需要住宿 两晚": the organisers', said so
         facts = facts.with_note(content.text("events.signup.lodging", **content.society()["secretariat"]))
+    else:
+        facts = _not_given_then(ctx, event, facts)
     return facts.with_note(then(ctx).text)
 
 
