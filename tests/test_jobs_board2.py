@@ -22,6 +22,7 @@ def board(db):
     post(db, "测试工程师", "成都某软件公司", "成都", discipline="软件工程", salary="12-18k", education="本科")
     post(db, "土建施工员", "长沙某建工集团", "长沙", discipline="土木工程", salary="7-10k")
     post(db, "地质调查员", "河南省某地质勘查院", "信阳", discipline="地质工程", salary="面议")
+    post(db, "软件开发工程师", "洛阳某信息公司", "洛阳", discipline="软件工程")
     return db
 
 
@@ -45,7 +46,7 @@ def test_postings_outside_the_province_or_only_inside_it(alice, board):
     reply = alice.says("外省的岗位有吗")
     assert set(numbered(reply)) == {"测试工程师", "土建施工员"}, reply
     assert reply.startswith("河南省外的职位："), reply
-    assert set(numbered(alice.says("软件工程的，不要外省的"))) == {"后端工程师", "算法研究员"}
+    assert set(numbered(alice.says("软件工程的，不要外省的"))) == {"后端工程师", "算法研究员", "软件开发工程师"}
     assert alice.says("civil engineering jobs outside Henan").startswith("【土建施工员】")
 
 
@@ -92,3 +93,11 @@ def test_what_one_studied_or_wants_to_do_alone_is_a_job_search(alice, board, sai
 ])
 def test_a_discipline_typed_by_its_sound_is_read_where_the_router_left_it(alice, board, said, opened):
     assert alice.says(said).startswith(opened)
+
+
+def test_the_work_said_before_its_field_narrows_the_field(alice, board):
+    assert alice.says("有啥活儿能干 俺会开发软件").startswith("【软件开发工程师】")  # not the 软件工程 tester
+
+
+def test_going_back_home_is_no_search_word(alice, board):
+    assert alice.says("想回老家新乡找个活").startswith("新乡的职位：")

@@ -488,12 +488,17 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
                       and (word[:-len(ending)] in forms or word[:-len(ending)] in fields)), None)
         narrowed = head is not None and word[len(head):] in _narrowing_words()  # 软件开发: 软件, and 开发 left
         worker = word[:-1] if word.endswith(_field_title_endings()) and word[:-1] in forms else None  # 测绘员
+        done = next((word[:-len(tail)] for tail in forms if word.endswith(tail)  # 开发软件: 软件, and 开发 left
+                     and word[:-len(tail)] in _narrowing_words()), None) if word not in forms else None
         if word in forms and not narrowed:
             found(forms[word], word)
         elif word in fields:  # 医疗, 电工: a broad field
             found(word, word)
         elif worker is not None:
             found(forms[worker], word)
+        elif done is not None:
+            found(forms[word[len(done):]], word[len(done):])
+            keyword = done
         elif field is not None:  # 电力系统, 化工企业: the field
             found(forms.get(field, field), word)
         elif head is not None:
