@@ -199,7 +199,7 @@ def test_send_a_newsletter_and_see_its_progress(new_tab, live_url, society, db, 
     subprocess.run([sys.executable, "-m", "bot", "worker", "--burst"], env=env, cwd=PROJECT_ROOT,
                    check=True, timeout=120, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     expect(tab.locator("[data-progress-text]")).to_contain_text("3 / 3", timeout=15000)
-    expect(tab.locator("[data-progress-list=status]")).to_contain_text("已送达：3")
+    expect(tab.locator("[data-progress-list=status]")).to_contain_text("群发已提交给微信（微信不逐人回告是否送达）：3")
     expect(tab.locator("[data-progress-list=channel]")).to_contain_text("群发（按会员名单）：3")
     assert all(fake_wechat.sent_to(openid) for openid in openids)
     screenshot(tab, "admin-news-progress", full_page=True)

@@ -46,7 +46,7 @@ def test_a_sent_item_is_withdrawn_from_members_list_and_corrected_by_a_new_one(s
     post(staff, f"{saved.location}/send")
     shown = page(staff.get(saved.location))
     assert "data-sent-actions" in shown and "发更正" in shown and "/withdraw" in shown
-    assert "已发给 2 人" in shown and "发给新可送达的会员" in shown  # #24: 发送 again sends to the newly reachable
+    assert "已安排发给 2 人" in shown and "发给新可送达的会员" in shown  # #24: 发送 again sends to the newly reachable
     assert wrong["title"] in reader.says("会讯")
 
     sending = visible(page(post(staff, f"{saved.location}/withdraw", follow_redirects=True)))

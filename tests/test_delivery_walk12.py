@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 
 from bot import content, delivery
+from bot.cli import main as cli_main
 from bot.delivery import planner
 from bot.wechat_client import BEIJING
 from storage import deliveries as ledger
@@ -154,3 +156,20 @@ def test_a_mass_send_wechat_refused_for_its_calls_a_minute_is_queued_with_when_i
     shown = item_page(staff, db, item)
     assert "2 人：群发接口的调用次数暂时用完了（微信返回 45009），这次群发没有发出。后台会自动再发（下次约在 " in shown
     assert "已提交给微信" not in shown
+
+
+def test_members_reached_by_mass_send_are_submitted_to_wechat_and_the_hint_counts_only_those_sent(
+        fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #8: '这一条已发给 2958 人' when nobody had it yet; #9: mass-send members counted 已送达, though
+    WeChat says nothing of each (it drops who unfollowed there)."""
+    recipients = add_members(db, openids("S", 2))
+    item = add_item(db)
+    db["newsletters"].update(item, {"publish_at": now_iso(), "kind": "resolution"})
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    assert "这一条已安排发给 2 人，其中已发出 0 人" in item_page(staff, db, item)
+    run_jobs(config)
+    shown = item_page(staff, db, item)
+    assert "这一条已安排发给 2 人，其中已发出 2 人" in shown
+    assert "群发已提交给微信（微信不逐人回告是否送达）：2" in shown and "已送达：" not in shown
+    status = CliRunner().invoke(cli_main, ["news", "status", db["newsletters"].get(item)["item_no"]]).output
+    assert "群发已提交给微信（微信不逐人回告是否送达）  2" in status and "已送达" not in status

@@ -22,7 +22,7 @@ from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
 from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
-from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
+from storage.deliveries import FAILED, OPEN, QUEUED, SENT, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
                           save_item, withdraw_item)
@@ -345,7 +345,8 @@ def _progress(item: dict) -> dict:
     spent = delivery.customer_service_spent_until(redis_client()) if counts["total"] else None
     return {"total": counts["total"], "done": counts["total"] - waiting,
             "cs_quota": t("news.cs_quota", at=clock.shown(spent)) if spent else "",
-            **{section: _named(section, counts[section]) for section in ("status", "channel")},
+            "sent": counts["status"].get(SENT, 0),
+            "status": _named("status", delivery.outcomes(counts)), "channel": _named("channel", counts["channel"]),
             "held": [_held_text(reason) for reason in held],
             "stalled": any(reason["reason"] == "stalled" for reason in held)}
 

@@ -301,10 +301,10 @@ def _show_counts(item: dict, counts: dict) -> None:
     if not counts["total"]:
         click.echo(_text("status_empty", **item))
         return
-    for section in ("status", "channel"):
-        if not counts[section]:  # nothing sent yet: no channels to show
+    for section, shown in (("status", delivery.outcomes(counts)), ("channel", counts["channel"])):
+        if not shown:  # nothing sent yet: no channels to show
             continue
         names = content.replies()["news_cli"][section]  # code -> Chinese, and the section's title
         click.echo(names["title"])
-        for code, count in sorted(counts[section].items(), key=lambda pair: -pair[1]):
+        for code, count in sorted(shown.items(), key=lambda pair: -pair[1]):
             click.echo(_text("status_line", name=names.get(code, code), count=count))

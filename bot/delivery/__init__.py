@@ -17,6 +17,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
     resume_broadcast(db, r, item_id) -> rows queued again
         `news resume`: queue again whatever of the item still waits; safe at any time.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
+    outcomes(counts) -> {status: n}
+        The statuses as shown: those sent by mass send are `submitted` to WeChat, not delivered.
     customer_service_spent_until(r) -> ISO time or None
         Until when the day's customer-service messages are spent (45009; pushes go by mass send meanwhile).
     held_back(db, r, item_id) -> [{"reason", "count", ...}]
@@ -111,12 +113,13 @@ from bot.wechat_client import CUSTOM_SEND, WeChatErrorCode
 from bot.service_window import window_opened_by
 from storage import deliveries as ledger
 from storage import state
-from storage.deliveries import QUEUED, UNCERTAIN
+from storage.deliveries import QUEUED, SENT, UNCERTAIN
 from storage.news import publish_item
 
 log = logging.getLogger(__name__)
 
 QUOTA = WeChatErrorCode.OUT_OF_API_FREQ_LIMIT.value  # 45009: the account's daily calls are spent
+SUBMITTED = "submitted"  # an outcome shown (outcomes), not a row's status: sent by mass send
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -312,6 +315,18 @@ def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
     if untried:
         held.append({"reason": reason, "count": untried, "workers": workers})
     return held
+
+
+def outcomes(counts: dict) -> dict:
+    """delivery_counts' statuses as the secretariat reads them: of those `sent`, the ones sent by mass send
+    are `submitted` (SUBMITTED: WeChat took the send and tells nothing of each member; it drops those who
+    unfollowed there or are past their month's mass sends), the rest delivered."""
+    status = dict(counts["status"])
+    submitted = sum(counts["channel"].get(channel, 0) for channel in (planner.MASS, planner.MASS_BY_TAG))
+    if submitted:
+        status[SENT] -= submitted
+        status = {code: n for code, n in status.items() if n} | {SUBMITTED: submitted}
+    return status
 
 
 def customer_service_spent_until(r: redis.Redis) -> str | None:
