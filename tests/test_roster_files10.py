@@ -153,3 +153,11 @@ def test_a_birth_year_and_gender_left_blank_are_read_from_the_id_number(env, db,
     assert said[3] == ("4103**********0404", "出生年份、性别没有填（或看不懂）：按身份证号读作1991 年出生、女，已导入，请核对")
     assert said[4][1] == "出生年份没有填（或看不懂）：按身份证号读作1989 年出生，已导入，请核对"
     assert 5 not in said and not [c for c in report["checks"] if c["row"] == 4 and "后台补填" in c["check"]]
+
+
+def test_a_student_still_studying_is_not_said_to_have_graduated(env, db, tmp_path):
+    rows = [nurse("HL03390", "孟瑶", "2003.06", 19937106652, paid="免缴", category="学生会员", remark="在读，2027年毕业"),
+            nurse("HL03402", "陈思雨", "2004.02", 18838120412, paid="免缴", category="学生会员", remark="2026年6月已毕业"),
+            nurse("HL03455", "薛梦", "2004.09", 18337902455, paid="免缴", category="学生会员", remark="已工作")]
+    report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
+    assert [c["row"] for c in report["checks"] if "毕业" in c["check"]] == [5, 6]

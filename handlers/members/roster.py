@@ -1227,7 +1227,7 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
         if code != "active" and any(_says_status(text, word) for word in words) and "status" not in fields:
             fields["status"] = code
     for reason, words in roster_words["remark_checks"].items():
-        if reason == "graduated" and fields.get("category") != "student":
+        if reason == "graduated" and (fields.get("category") != "student" or _still_studying(text)):
             continue
         if any(word in text for word in words):
             mobiles = re.findall(r"1[3-9]\d{9}", text)
@@ -1259,6 +1259,12 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             year_column = _year_column(sheet, year)
             notices.append(Problem(row, column, text, "remark_unpaid",
                                    {"year": year, "header": year_column.header if year_column else ""}))
+
+
+def _still_studying(text: str) -> bool:
+    """在读，2027年毕业: a student who graduates in a year to come, not one who has."""
+    return "在读" in text or any(int(year) > date.today().year
+                                 for year in re.findall(r"((?:19|20)\d{2})年?(?:\d{1,2}月)?(?:毕业|研究生毕业)", text))
 
 
 _PAID_TO = re.compile(r"(?:已缴|已交|缴|交)(?:费|清)?(?:至|到)((?:19|20)\d{2})")
