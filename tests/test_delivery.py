@@ -825,7 +825,7 @@ def test_a_worker_killed_at_a_random_moment_loses_and_doubles_nothing(fake_wecha
     time.sleep(config.delivery_lease_seconds + 0.5)
     restarted = start_worker(env)
     try:
-        wait_until(lambda: all_final(db, item), 40, "every row settled")
+        wait_until(lambda: all_final(db, item), 90, "every row settled")
     finally:
         output = finish([survivor, restarted])
     got = assert_exactly_once(fake_wechat, db, item, recipients)
