@@ -161,12 +161,17 @@ WECHAT_FILTERS = ("bound", "unbound")
 
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
                 status: str | None = None, unit_id: int | None = None, wechat: str | None = None, offset: int = 0,
-                limit: int | None = 50, by_ending: bool = False, names: list[str] = ()) -> tuple[list[dict], int]:
+                limit: int | None = 50, by_ending: bool = False, names: list[str] = (),
+                ids: list[int] | None = None) -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
     and the count (limit None: all of them). The text is looked for as the command line's search does it.
     `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them).
-    `names`: members of these names match the text too (the names it spells in pinyin)."""
+    `names`: members of these names match the text too (the names it spells in pinyin). `ids`: only these members
+    (those owing dues)."""
     where, params = member_filters(category, status, unit_id)
+    if ids is not None:
+        where.append(f"id in ({_marks(ids)})" if ids else "0")
+        params = [*params, *ids]
     if wechat in WECHAT_FILTERS:
         where.append(f"openid is {'not ' if wechat == 'bound' else ''}null")
     if text:

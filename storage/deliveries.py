@@ -280,10 +280,13 @@ def notices_waiting(db: sqlite_utils.Database, openid: str) -> list[dict]:
 
 def notices_in(db: sqlite_utils.Database, status: str, limit: int) -> list[dict]:
     """Service notices (approval, reply, reminder ...) that ended `status` (failed, uncertain), newest first:
-    the member's name and number, the notice's kind and text, WeChat's answer or the error (errcode, errmsg)
-    and when."""
+    the member's name and number (an applicant's, by their latest application: name and application number),
+    the notice's kind and text, WeChat's answer or the error (errcode, errmsg) and when."""
+    latest = "(select {} from applications a where a.openid = n.openid order by a.id desc limit 1)"
+    name, number = latest.format("json_extract(a.data, '$.name')"), latest.format("a.app_no")
     return [dict(row) for row in db.query(
-        "select n.key, n.openid, n.kind, n.text, n.errcode, n.errmsg, n.updated_at, m.name, m.member_no "
+        "select n.key, n.openid, n.kind, n.text, n.errcode, n.errmsg, n.updated_at, "
+        f"coalesce(m.name, {name}) as name, coalesce(m.member_no, {number}) as member_no "
         "from notices n left join members m on m.openid = n.openid where n.status = ? "
         "order by n.updated_at desc, n.id desc limit ?", [status, limit])]
 

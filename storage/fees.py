@@ -191,11 +191,14 @@ def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:
     return payers
 
 
+def payer_record(db: sqlite_utils.Database, payer: dict) -> dict:
+    """The member's or unit's whole row (mobile, unit, contact), as stored now."""
+    return find_member(db, payer["id"]) if payer["kind"] == "member" else find_unit(db, payer["id"])
+
+
 def reload_payer(db: sqlite_utils.Database, payer: dict) -> dict:
     """The payer as stored now: read again inside a transaction, so concurrent payments both count."""
-    if payer["kind"] == "member":
-        return _member_payer(find_member(db, payer["id"]))
-    return _unit_payer(find_unit(db, payer["id"]))
+    return (_member_payer if payer["kind"] == "member" else _unit_payer)(payer_record(db, payer))
 
 
 def set_paid_through(db: sqlite_utils.Database, payer: dict, paid_through: str | None, actor: str,

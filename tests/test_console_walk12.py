@@ -3,19 +3,25 @@ years, a payment from a member in arrears, what the member page says of a year u
 several members' dues in one entry."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 from urllib.parse import unquote
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
+
+from bot.admin import accounts
 
 from handlers.fees.payments import record_payment
 from storage.fees import find_payer, payments_of
-from storage.members import find_member_by_no, insert_member
+from handlers.members.records import reject_application
+from storage.members import create_application, find_member_by_no, insert_member
 from storage.news import find_item, publish_item
 from storage.tickets import create_ticket
 from tests.cli import roster_imported
-from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
+from tests.admin_data import PASSWORD, individual
+from tests.member import Member
+from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 from tests.test_admin_pages import ITEM
 
 Y = date.today().year
@@ -195,3 +201,125 @@ def test_the_member_page_lists_the_member_s_requests(staff, db):
     shown = page(staff.get("/admin/members/HNKX202600004"))
     assert ticket_no in shown and "电子会员证打不开" in shown and "待处理" in shown
     assert other_no not in shown and "别人的诉求" not in shown
+
+
+# --- #6: the arrears list as a spreadsheet ---------------------------------------------------------
+
+def _sheet(response) -> list[tuple]:
+    return list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
+
+
+def test_the_arrears_list_is_exported_with_unit_mobile_years_owed_and_amount(staff, db, client, config):
+    member(db, "HNKX202100003", "吴昊", f"{Y - 2}-12-31", work_unit="河南大学")
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    assert "/admin/dues/overdue.xlsx" in page(staff.get("/admin/dues/"))
+    rows = _sheet(staff.get("/admin/dues/overdue.xlsx"))
+    header = rows[0]
+    for column in ("会员号", "姓名", "单位", "手机", "欠费年度", "应缴金额"):
+        assert any(column in str(cell) for cell in header), (column, header)
+    [wu] = [dict(zip(header, row)) for row in rows[1:] if "吴昊" in row]
+    assert wu[header[0]] == "HNKX202100003" and "河南大学" in wu.values() and "13903710003" in wu.values()
+    assert f"{Y - 1}—{Y} 年" in wu.values() and 200 in wu.values(), wu
+    assert not [row for row in rows if "赵敏" in row]
+    accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
+    post(staff, "/admin/logout")
+    assert log_in(client, "理事长").status_code == 302
+    masked = _sheet(client.get("/admin/dues/overdue.xlsx"))
+    assert "13903710003" not in str(masked) and "139****0003" in str(masked)
+
+
+def test_the_member_list_filters_by_dues_owed(staff, db):
+    member(db, "HNKX202100003", "吴昊", f"{Y - 2}-12-31")
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    listed = page(staff.get("/admin/members/", query_string={"dues": "owing"}))
+    assert "吴昊" in listed and "赵敏" not in listed
+    assert 'name="dues"' in page(staff.get("/admin/members/"))
+
+
+# --- #7: the fee schedule and where it is set -------------------------------------------------------
+
+def test_the_dues_page_shows_the_fee_schedule_and_the_file_that_sets_it(staff, db):
+    shown = page(staff.get("/admin/dues/"))
+    assert "会费标准" in shown and "普通会员：100 元/年" in shown and "学生会员：20 元/年" in shown
+    assert "content/membership.toml" in shown and "[fees.yearly]" in shown
+
+
+# --- #19: a page number that is no number -------------------------------------------------------------
+
+def test_a_page_that_is_no_number_is_the_first_page_not_an_error(staff, db):
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    for url in ("/admin/members/?page=abc", "/admin/tickets/?page=abc"):
+        shown = staff.get(url)
+        assert shown.status_code == 200, url
+    assert "赵敏" in page(staff.get("/admin/members/?page=abc"))
+
+
+# --- #18: names in lists open the member ------------------------------------------------------------
+
+def test_a_member_s_name_in_the_lists_opens_the_member(staff, db):
+    member(db, "HNKX202100003", "吴昊", f"{Y - 2}-12-31")
+    link = re.compile(r'<a href="/admin/members/HNKX202100003">\s*吴昊\s*</a>')
+    assert link.search(page(staff.get("/admin/members/"))) and link.search(page(staff.get("/admin/dues/")))
+
+
+# --- #26: a draft shows no delivery progress -----------------------------------------------------------
+
+def test_a_draft_s_page_has_no_empty_progress(staff, db):
+    saved = post(staff, "/admin/news/new", dict(ITEM, title="草稿"))
+    shown = page(staff.get(saved.location))
+    assert "<progress" not in shown and "已有结果" not in shown and "已送达的渠道" not in shown
+
+
+# --- #25: the category chart's units are not people ----------------------------------------------------
+
+def test_the_category_chart_says_the_units_bar_counts_units_not_people(staff, db):
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    shown = page(staff.get("/admin/dashboard/"))
+    assert "共 1 人" in shown and "单位的个数（2 个），不计入人数" in shown  # the fixture's two units
+
+
+# --- #16: the applicant turned down can learn why ---------------------------------------------------
+
+def test_an_applicant_turned_down_is_told_why_when_asking_and_when_applying_again(client, config, db):
+    application = create_application(db, "o_gaoming", "individual", individual(name="高明", mobile="13903710077"))
+    reject_application(db, application["app_no"], "console:staff1", "学生证明材料不全")
+    gao = Member(client, config, "o_gaoming")
+    for asked in ("我的申请怎么样了", "审核进度"):
+        said = gao.says(asked)
+        assert application["app_no"] in said and "未通过" in said and "学生证明材料不全" in said, (asked, said)
+    again = gao.says("入会")
+    assert "学生证明材料不全" in again and "申请类型" in again
+
+
+def test_a_failed_notice_to_an_applicant_names_the_applicant_and_the_application(staff, db):
+    application = create_application(db, "o_gaoming", "individual", individual(name="高明", mobile="13903710077"))
+    reject_application(db, application["app_no"], "console:staff1", "学生证明材料不全")
+    db["notices"].insert({"key": "approval:x", "openid": "o_gaoming", "kind": "approval", "text": "未通过",
+                          "status": "failed", "errmsg": "连不上微信接口", "created_at": "2026-12-07T22:30:00+08:00",
+                          "updated_at": "2026-12-07T22:30:00+08:00"})
+    shown = page(staff.get("/admin/dashboard/")).split("data-failed-notices")[1].split("</ul>")[0]
+    assert f"高明（{application['app_no']}）" in shown, shown
+
+
+# --- #9: one member added by a form -------------------------------------------------------------------
+
+def test_one_member_is_added_by_a_form_checked_as_an_import_row(staff, db):
+    member(db, "HNKX202000001", "赵敏", f"{Y}-12-31")
+    assert "/admin/members/new" in page(staff.get("/admin/members/"))
+    refused = staff.post("/admin/members/new", data={"name": "田野", "category": "regular", "mobile": "1390371000",
+                                                      "birth_year": "85", "csrf_token": _token(staff)})
+    shown = page(refused)
+    assert refused.status_code == 400 and 'value="田野"' in shown and "has-error" in shown
+    taken = page(staff.post("/admin/members/new", data={"name": "田野", "category": "regular",
+                                                         "mobile": "13903710001", "csrf_token": _token(staff)}))
+    assert "HNKX202000001" in taken and "赵敏" in taken  # the mobile is 赵敏's
+    done = staff.post("/admin/members/new", data={"name": "田野", "category": "regular", "mobile": "13903710031",
+                                                   "work_unit": "郑州大学", "joined_at": f"{Y}-03-01",
+                                                   "csrf_token": _token(staff)}, follow_redirects=True)
+    added = [m for m in db["members"].rows_where("name = ?", ["田野"])]
+    assert len(added) == 1 and added[0]["member_no"].startswith(f"HNKX{Y}") and added[0]["work_unit"] == "郑州大学"
+    assert f"会员编号 {added[0]['member_no']}" in page(done)
+
+
+def _token(client) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page(client.get("/admin/members/new"))).group(1)

@@ -23,7 +23,7 @@ def test_every_chart_counts_the_members_without_its_field(staff, db):
     assert shown["discipline"] == "共 10 人，其中 4 人没有填写“学科专业”（图中记为“未填”）。"
     assert shown["age"] == "共 10 人，其中 8 人没有填写“出生年份”（图中记为“未填”）。"
     assert shown["institution"] == "共 10 人，其中 10 人没有填写“单位类型”（图中记为“未填”）。"
-    assert shown["category"] == "共 10 人，都填写了“类别”。"
+    assert shown["category"] == "共 10 人，都填写了“类别”。“单位会员”一栏是单位的个数（2 个），不计入人数。"  # walk 12, #25
     assert shown["growth"] == "共 10 人，其中 10 人没有填写“入会时间”（按建档日期计入）。"
 
 

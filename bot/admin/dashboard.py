@@ -101,6 +101,8 @@ def index():
     outcomes = store.delivery_outcomes(db())
     tickets = count_tickets(db())
     units = store.count_units(db())
+    if units and by_category:  # the chart's last bar counts units, the note people
+        notes["category"] += t("dashboard.units_apart", units=units)
     charts = {
         "category": bar_chart(_named(by_category, category_name) + [(category_name("unit"), units)],
                               t("dashboard.by_category")),

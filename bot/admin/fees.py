@@ -18,15 +18,16 @@ from bot import content, scheduler
 from handlers.fees import statements
 from handlers.fees import dues
 from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
-                          t, texts, upload_step)
+                          sees_mobiles, send_table, t, texts, upload_step)
+from bot.privacy import mask_mobile
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, NotRefunded, YearsUnclear, not_in_force, record_payment, years_booked
 from handlers.fees.payments import refund as refund_receipt
 from storage.fees import find_nearby_payment, find_payer, find_payment, list_dues_payers, payer_of
-from storage.fees import reload_payer as store_payer
+from storage.fees import payer_record, reload_payer as store_payer
 from storage.sqlite import transaction
-from storage.members import find_members_by_name
+from storage.members import find_members_by_name, record_history
 
 bp = Blueprint("dues", __name__, url_prefix="/dues")
 
@@ -37,7 +38,7 @@ def _overdue(payers: list[dict], today: date) -> list[dict]:
     """Payers who owe (never paid, in grace or lapsed: handlers.fees.dues.owes, as `fees report` and
     the collection rate count them), never paid first, then the longest unpaid."""
     rows = [dict(p, standing=dues.dues_standing(p["category"], p["paid_through"], today))
-            for p in payers if dues.owes(p["category"], p["paid_through"], today, p["joined_at"])]
+            for p in dues.owing(payers, today)]
     return sorted(rows, key=lambda p: p["paid_through"] or "")
 
 
@@ -60,6 +61,26 @@ def _year_shown(today: date) -> int:
 FROM_YEARS_BACK = 6  # 所缴年度 offers the years from this many back (arrears) to next year
 
 
+@bp.get("/overdue.xlsx")
+def overdue_export():
+    """The arrears list as a spreadsheet to ring or write to: number, name, unit, mobile (masked for those who see
+    mobiles masked), paid through, standing, the years owed and what they come to."""
+    today = date.today()
+    rows = []
+    for payer in _overdue(list_dues_payers(db()), today):
+        record = payer_record(db(), payer)
+        mobile = record["mobile"] if payer["kind"] == "member" else record["contact_mobile"]
+        years = dues.years_owed(payer["paid_through"], payer["joined_at"], today)
+        rows.append([payer["number"], payer["name"], dues.category_name(payer["category"]),
+                     record["work_unit"] if payer["kind"] == "member" else record["contact_name"],
+                     (mobile if sees_mobiles() else mask_mobile(mobile or "")) or None,
+                     dues.date_text(payer["paid_through"]), t(f"dues.standings.{payer['standing']}"),
+                     dues.period_text(f"{years[0]}", f"{years[-1]}"), dues.payer_yearly_fee(payer) * len(years)])
+    record_history(db(), "roster", None, "exported", actor(), detail={"count": [None, len(rows)]})
+    return send_table(t("dues.overdue_export_name", day=today.isoformat()),
+                      list(texts("dues.overdue_columns").values()), rows)
+
+
 @bp.get("/")
 def index():
     return _dues_page(request.args)
@@ -75,6 +96,9 @@ def _dues_page(form):
                   gaps=[p for p in payers if p["dues_unpaid"] and not dues.is_exempt(p["category"])],
                   year=year, this_year=today.year, year_choices=[(str(y), str(y)) for y in range(today.year - 1, today.year + 2)],
                   moved=sum(row["moved"] for row in collection), rule=dues.moved_rule(), form=form,
+                  schedule=[dues.schedule_line(category) for category in dues.fee_rules()["yearly"]] +
+                  [t("dues.schedule_level", level=level, amount=dues.format_amount(fee))
+                   for level, fee in (dues.fee_rules().get("unit_levels") or {}).items()],
                   methods=[(way, way) for way in dues.fee_rules()["methods"]],
                   from_years=[(str(y), str(y)) for y in range(today.year - FROM_YEARS_BACK, today.year + 2)],
                   years=[*years, ("lifetime", dues.years_text(dues.LIFETIME))])

@@ -22,13 +22,13 @@ from bot.admin import roster_import
 from bot.admin.accounts import ADMIN, EVERYONE
 from bot.admin.ui import (
     SECRET_FIELDS, actor, actor_text, allow, attempt, by_ending, current_page, db, or_404, past_the_end, render,
-    say_not_done, searched, sees_mobiles, send_table, t, texts, unit_options, unit_scope, user,
+    say_done, say_not_done, searched, sees_mobiles, send_table, t, texts, unit_options, unit_scope, user,
 )
 from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
 from handlers.fees.payments import years_passed_over
-from storage.fees import find_payer, payments_of
+from storage.fees import find_payer, list_dues_payers, payments_of
 from storage.tickets import list_tickets_of_member
 from handlers.members import records
 from handlers.members.rules import membership_rules
@@ -62,7 +62,13 @@ def _filters() -> dict:
         "status": status if status in STATUS_CHOICES else None,
         "unit_id": unit_scope() or (unit["id"] if unit else None),
         "wechat": args.get("wechat") if args.get("wechat") in admin_store.WECHAT_FILTERS else None,
+        "ids": _owing_ids() if args.get("dues") == "owing" else None,
     }
+
+
+def _owing_ids() -> list[int]:
+    """The members on the 会费 page's arrears list (never paid, in grace or lapsed: dues.owes)."""
+    return [p["id"] for p in dues.owing(list_dues_payers(db()), date.today()) if p["kind"] == "member"]
 
 
 def _members(filters: dict, **page) -> tuple[list[dict], int]:
@@ -93,6 +99,7 @@ def index():
         "status": [(s, membership.label("statuses", s)) for s in STATUS_CHOICES],
         "unit": unit_options(),
         "wechat": [(code, t(f"members.wechat_filter.{code}")) for code in admin_store.WECHAT_FILTERS],
+        "dues": [("owing", t("members.dues_owing"))],
     }
     units = store.search_units(db(), filters["text"], by_ending=filters["by_ending"]) \
         if filters["text"] and not scope else []
@@ -332,6 +339,37 @@ def _meanwhile(member: dict, clashes: list[str]) -> str:
              fields="、".join(membership.label("fields", key) for key in clashes))
 
 
+@bp.route("/new", methods=["GET", "POST"])
+def new():
+    """新增会员: one member by a form, each field checked as a roster cell (the import's cleaners, _cleaned), numbered
+    as an imported row without a number (records.import_members: prefix + joining year + serial)."""
+    form, errors, status = {"category": "regular"}, {}, 200
+    if request.method == "POST":
+        form = request.form.to_dict()
+        values, errors = _cleaned(form, {"id": None, "category": None}, date.today())
+        if not errors:
+            reason = t("members.added_by_form")
+            [created] = records.import_members(db(), new=[(values, reason)], changes=[], actor=actor(),
+                                               today=date.today())["created"]
+            say_done("members.added", name=created["name"], member_no=created["member_no"])
+            return redirect(url_for(".show", member_no=created["member_no"]))
+        status = 400
+    return render("member_edit.html", member=None, form=form, errors=errors, fields=EDIT_FIELDS, required=REQUIRED,
+                  choices=_edit_choices(), hints=texts("members.hints"), opened=""), status
+
+
+def _edit_choices() -> dict:
+    """The edit form's choices: categories (not 会士: by promotion), unit types, posts, genders, unit members."""
+    rules = membership_rules()["choices"]
+    return {
+        "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
+        "institution_type": [(v, v) for v in rules["institution_types"]],
+        "post_category": [(v, v) for v in rules["post_categories"]],
+        "gender": [(v, v) for v in content.replies()["answer_shapes"]["genders"]],
+        "unit_no": unit_options(),  # picked from the unit members, not typed from memory
+    }
+
+
 @bp.route("/<member_no>/edit", methods=["GET", "POST"])
 def edit(member_no: str):
     member = _member_or_refuse(member_no)
@@ -353,16 +391,8 @@ def edit(member_no: str):
             if not errors and attempt(lambda: _save(member, values, reason), "members.saved", name=member["name"]):
                 return redirect(url_for(".show", member_no=member["member_no"]))
             status = 400 if errors else 200
-    rules = membership_rules()["choices"]
-    choices = {
-        "category": [(c, membership.category_name(c)) for c in store.INDIVIDUAL_CATEGORIES if c != "fellow"],
-        "institution_type": [(v, v) for v in rules["institution_types"]],
-        "post_category": [(v, v) for v in rules["post_categories"]],
-        "gender": [(v, v) for v in content.replies()["answer_shapes"]["genders"]],
-        "unit_no": unit_options(),  # picked from the unit members, not typed from memory
-    }
     return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,
-                  required=REQUIRED, choices=choices, hints=texts("members.hints"),
+                  required=REQUIRED, choices=_edit_choices(), hints=texts("members.hints"),
                   opened=json.dumps(opened, ensure_ascii=False)), status
 
 

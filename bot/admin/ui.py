@@ -237,8 +237,10 @@ def past_the_end(pager: Pager):
 
 
 def current_page() -> Pager:
-    """The page asked for by ?page=; the view fills in `total` when it has counted."""
-    return Pager(arg("page", high=MAX_PAGE, default=1), 0)
+    """The page asked for by ?page= (one that is no number, ?page=abc, is the first); the view fills in `total`
+    when it has counted."""
+    typed = request.args.get("page", "")
+    return Pager(arg("page", high=MAX_PAGE, default=1) if typed.isascii() and typed.isdigit() else 1, 0)
 
 
 def unit_options() -> list[tuple[str, str]]:

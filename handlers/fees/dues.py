@@ -277,12 +277,30 @@ def first_owed_year(paid_through: str | None, joined_at: str | None) -> int | No
     return int(paid_through[:4]) + 1 if paid_through else first_dues_year(joined_at)
 
 
+def years_owed(paid_through: str | None, joined_at: str | None, today: date) -> list[int]:
+    """The membership years up to this one a payer has not paid (this year alone when never paid and the joining
+    date is not known)."""
+    return list(range(first_owed_year(paid_through, joined_at) or today.year, today.year + 1))
+
+
+def payer_yearly_fee(payer: dict) -> float:
+    """A payer's yearly fee: its category's, or a unit's level's where units pay by level ([fees.unit_levels])."""
+    levels = fee_rules().get("unit_levels") or {}
+    return levels.get(payer.get("level"), yearly_fee(payer["category"])) if payer["kind"] == "unit" \
+        else yearly_fee(payer["category"])
+
+
 def owes(category: str, paid_through: str | None, today: date, joined_at: str | None = None) -> bool:
     """Owes dues today: never paid, or past the paid-through date (in grace or lapsed). A member who
     joined on or after next_year_from and has not paid yet owes nothing before their first dues year."""
     if not paid_through and (first_dues_year(joined_at) or 0) > today.year:
         return False
     return dues_standing(category, paid_through, today) in ("unpaid", "grace", "lapsed")
+
+
+def owing(payers: list[dict], today: date) -> list[dict]:
+    """The payers who owe dues today (owes): the 会费 page's arrears list, as `fees report` counts them."""
+    return [p for p in payers if owes(p["category"], p["paid_through"], today, p["joined_at"])]
 
 
 def year_status(category: str, paid_through: str | None, year: int, today: date,

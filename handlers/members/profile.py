@@ -23,7 +23,7 @@ from bot.router import Intent
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
                             mobile_with_letters, normalise, tries_value, unit_in)
-from handlers.members.signup import application_status, problem_text
+from handlers.members.signup import application_status, problem_text, rejected_application
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
 from handlers.news.items import give_default_subscriptions
@@ -142,6 +142,9 @@ def show_profile(ctx):
     if application and not _mentions(ctx.text, _texts()["words"]["bind"]):
         offer = content.text("profile.pending_bind_offer")
         return application_status(ctx, application).with_note(offer)
+    rejected = None if application or _mentions(ctx.text, _texts()["words"]["bind"]) else rejected_application(ctx)
+    if rejected:  # "我的申请怎么样了" from an applicant turned down: the outcome and why, not 请输入您的姓名
+        return rejected.with_note(content.text("profile.pending_bind_offer"))
     column = update_wanted(ctx.text) if ctx.message.kind == "text" else None
     if column:  # "我换手机号了 想改一下": binding first, then the change it came for (with its value, if said)
         reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))

@@ -34,7 +34,7 @@ from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credi
                             unit_in)
 from handlers.fees import dues
 from storage import state
-from storage.members import (INVITE_ALPHABET, create_application, find_member_by_openid,
+from storage.members import (INVITE_ALPHABET, create_application, find_latest_application, find_member_by_openid,
                              find_open_application, find_open_unit_application,
                              find_unit, find_unit_by_credit_code, find_unit_by_invite_code)
 
@@ -318,6 +318,17 @@ def application_status(ctx, application: dict) -> Reply:
                      submitted=clock.day_shown(application["created_at"]))
 
 
+def rejected_application(ctx, key: str = "signup.rejected_application") -> Reply | None:
+    """The applicant's latest application when it was turned down (asked about, or applying again): its number,
+    when it was decided and why, as the rejection notice said (which may not have reached them); else None."""
+    latest = find_latest_application(ctx.db, ctx.openid)
+    if latest is None or latest["status"] != "rejected":
+        return None
+    return ctx.reply(key, app_no=latest["app_no"], submitted=clock.day_shown(latest["created_at"]),
+                     decided=clock.day_shown(latest["decided_at"]), reason=latest["reason"] or "—",
+                     phone=content.society()["secretariat"]["phone"])
+
+
 @handles("signup", menu="MENU_SIGNUP", reads_only=True)
 def start_signup(ctx):
     if ctx.flow and ctx.flow["name"] == FLOW:
@@ -342,13 +353,15 @@ def start_signup(ctx):
         ctx.flow["paused"] = True
         ctx.flow["restored"] = True  # 取消 now gives it up for good
         return ctx.reply("signup.draft_offer")
+    rejected = rejected_application(ctx, "signup.rejected_then_again")
     ctx.start_flow(FLOW, "kind", answers={})
     code = _invite_code(ctx.text)
     if code:
         return _use_invite_code(ctx, code)
     kind, answers = _said_at_start(ctx.text)
-    if kind is None:
-        return _with_form_page(ctx, ctx.reply("signup.ask_kind"))
+    if kind is None:  # after a rejection, its reason first (the notice may not have reached them)
+        asked = ctx.reply("signup.ask_kind")
+        return _with_form_page(ctx, rejected.with_note(asked.text) if rejected else asked)
     ctx.goto("kind", kind=kind, answers=answers)
     found = _details_said(ctx)
     if found:  # "申请入会：张伟，男，河南理工大学，副教授，手机…": kept, only what is left asked
