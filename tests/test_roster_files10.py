@@ -50,11 +50,12 @@ def test_birth_dates_written_with_two_digit_years_or_as_numbers_are_read(env, db
     rows = [nurse("HL02114", "孙倩", "91年7月", 15838116024), nurse("HL02115", "周晓燕", "1993.02", 18703856217),
             nurse("HL02231", "吴迪", 1995.1, 17719871052), nurse("HL01560", "杜娟", 19850918, 13937125566),
             nurse("HL00976", "刘洋", "82年9月", 13838551976), nurse("HL03402", "陈思雨", "04年2月", 18838120412),
-            nurse("HL01207", "王秀云", "80.12", 13673996521), nurse("HL02660", "黄亚楠", 96.5, 18638721930)]
+            nurse("HL01207", "王秀云", "80.12", 13673996521), nurse("HL02660", "黄亚楠", 96.5, 18638721930),
+            nurse("HL01950", "周敏", 32761, 13592648807)]   # a date cell formatted General: 1989-09-10
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
     assert report["bad_rows"] == [] and not [c for c in report["checks"] if c["header"] == "出生年月"]
     assert [find_member_by_no(db, row[0])["birth_year"] for row in rows] == [1991, 1993, 1995, 1985, 1982, 2004,
-                                                                            1980, 1996]
+                                                                            1980, 1996, 1989]
 
 
 def test_a_birth_date_that_cannot_be_read_does_not_keep_the_nurse_out(env, db, tmp_path):

@@ -490,8 +490,9 @@ def _clean_mobile(value) -> str:
 
 
 def _clean_birth_year(value, today: date) -> int:
-    """1985, 1985.06, 1985年6月, 85年6月, 80.12 or a date cell: only the year is kept; a year in two digits
-    is of the century that makes the member at least 14 (04年2月: 2004; 91年7月: 1991)."""
+    """1985, 1985.06, 1985年6月, 85年6月, 80.12 or a date cell (or its serial): only the year is kept; a year in
+    two digits is of the century that makes the member at least 14 (04年2月: 2004; 91年7月: 1991)."""
+    value = serial_date(value) or value  # 32761: a date cell formatted General
     if isinstance(value, (date, datetime)):
         value = value.year
     text = re.sub(r"\s", "", normalise(value))
