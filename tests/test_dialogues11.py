@@ -242,3 +242,16 @@ def test_whether_a_text_message_comes_while_registering_is_answered(visitor, tra
     visitor.says("我要报名科研项目申报培训")
     reply = visitor.says("报名成功会有短信吗")
     assert "不发短信" in reply and "姓名和手机号" in reply
+
+
+# --- "最近有啥活动" with little in the coming month: what is further ahead too, so a place in the list is found -------
+
+def test_a_thin_coming_month_is_filled_with_what_is_further_ahead_and_the_third_is_found(visitor, db):
+    from tests.test_dialogues8 import _event
+
+    _event(db, "科技论文写作线上培训", "培训", "线上", 12, "免费")
+    _event(db, "学术年会", "学术会议", "郑州", 40, "会员800元")
+    _event(db, "新材料产业沙龙", "沙龙", "许昌", 46, "免费")
+    reply = visitor.says("最近有啥活动")
+    assert "学术年会" in reply and "新材料产业沙龙" in reply
+    assert "许昌" in visitor.says("第三个在哪")

@@ -61,14 +61,22 @@ def month_word(day: date) -> str:
 
 # --- finding --------------------------------------------------------------------------------
 
-def test_the_preview_is_the_coming_month(alice, db):
+def test_the_preview_is_the_coming_month_filled_up_to_a_page_with_what_is_further_ahead(alice, db):
     add_event(db, "人工智能论坛", 10)
     add_event(db, "新材料研讨会", 3)
     add_event(db, "秋季学术年会", 45)
     add_event(db, "去年的会", -30)
     reply = alice.says("最近有什么活动")
-    assert reply.startswith("近一个月的活动：") and titles(reply) == ["新材料研讨会", "人工智能论坛"]
-    assert titles(alice.clicks("MENU_EVENTS")) == ["新材料研讨会", "人工智能论坛"]
+    assert reply.startswith("即将举行的活动：") and titles(reply) == ["新材料研讨会", "人工智能论坛", "秋季学术年会"]
+    assert titles(alice.clicks("MENU_EVENTS")) == ["新材料研讨会", "人工智能论坛", "秋季学术年会"]
+
+
+def test_a_coming_month_of_a_page_or_more_is_the_preview(alice, db):
+    for day in range(1, 7):
+        add_event(db, f"第{day}期青年沙龙", day)
+    add_event(db, "秋季学术年会", 45)
+    reply = alice.says("最近有什么活动")
+    assert reply.startswith("近一个月的活动：") and "秋季学术年会" not in reply
 
 
 def test_a_title_word_looks_at_everything_ahead_and_one_match_opens_it(alice, db):

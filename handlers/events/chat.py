@@ -108,7 +108,9 @@ def _open_list(ctx) -> dict | None:
 
 
 def _show_list(ctx, query: dict, heading: str, listing: paging.Listing = LISTING):
-    """The events the query finds, else everything still to come, else that there is nothing ahead."""
+    """The events the query finds (the coming month filled up to a page with what is further ahead), else everything
+    still to come, else that there is nothing ahead."""
+    query, heading = guide.filled_preview(ctx.db, query, heading, date.today(), paging.page_size())
     reply = paging.show(ctx, listing, query, heading)
     if reply is None and guide.is_narrow(query):
         reply = paging.show(ctx, listing, *guide.upcoming(date.today(), asked=heading), open_single=False)

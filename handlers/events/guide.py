@@ -288,6 +288,17 @@ def preview(today: date) -> tuple[dict, str]:
     return query, content.text("events.heading.preview", what=content.text("events.what.any"))
 
 
+def filled_preview(db, query: dict, heading: str, today: date, page: int) -> tuple[dict, str]:
+    """The coming month ("最近有啥活动") holding less than a page while more is ahead: everything still to come, a page
+    of it, so that "第三个在哪" finds the third; any other query as it is."""
+    if query != preview(today)[0] or len(store.list_events(db, query, 0, page)) >= page:
+        return query, heading
+    ahead = {"from": today.isoformat(), "to": None, "type": None, "word": None}
+    if len(store.list_events(db, ahead, 0, page)) <= len(store.list_events(db, query, 0, page)):
+        return query, heading
+    return ahead, content.text("events.heading.upcoming", what=content.text("events.what.any"))
+
+
 def upcoming(today: date, asked: str) -> tuple[dict, str]:
     """Everything still to come: offered when a narrower question (its heading `asked`) finds nothing."""
     query = {"from": today.isoformat(), "to": None, "type": None, "word": None}
