@@ -90,7 +90,9 @@ def test_numbers_of_the_society_s_own_shape_without_the_joining_year_are_not_eac
     rows[4][0] = "HNKX009760"   # one typed with a 0 too many
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
     assert report["bad_rows"] == [] and len(report["new"]) == 5
-    assert [(c["row"], c["value"]) for c in report["checks"] if c["reason"] == "number_length"] == [(8, "HNKX009760")]
+    assert [(c["row"], c["value"], c["check"]) for c in report["checks"] if c["reason"] == "number_length"] == [
+        (8, "HNKX009760", "会员号“HNKX009760”的位数与本会的编号（HNKX + 5 位数字，本表多数编号这样写）不同，可能多打或少打了一位："
+                          "已按所写导入，请核对会员证后在后台改正")]
 
 
 def test_two_nurses_giving_one_mobile_are_both_imported_and_only_one_has_it(env, db, tmp_path):

@@ -281,8 +281,11 @@ def _clean_member_no(value, today: date) -> str:
 _NUMBER_IN_WORDS = re.compile(r"[A-Z0-9\-()\u3400-\u9fff]{0,12}\d{2,12}[A-Z0-9\-\u3400-\u9fff]{0,6}")  # 豫土建会第0031号, 豫水会(98)011
 
 
-def _number_shape() -> str:
+def _number_shape(usual: int | None = None) -> str:
+    """How the society's numbers are written: as its settings say, or as most of the sheet's are (`usual`)."""
     numbering = _membership()["member_no"]
+    if usual and usual != 4 + numbering["digits"]:
+        return content.text("cli_roster.number_shape_seen", prefix=numbering["prefix"], digits=usual)
     return content.text("cli_roster.number_shape", prefix=numbering["prefix"], digits=numbering["digits"])
 
 
@@ -1666,7 +1669,7 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, comp
     member = find_member_by_no(db, fields["member_no"]) if "member_no" in fields else None
     if member is None and checks is not None and _number_of_another_length(fields.get("member_no", ""), usual_width):
         checks.append(Problem(row, sheet.columns["member_no"], fields["member_no"], "number_length",
-                              {"pattern": _number_shape()}))
+                              {"pattern": _number_shape(usual_width)}))
     if member and _squeeze(member["name"]) != _squeeze(fields["name"]):
         problems.append(Problem(row, sheet.columns["name"], fields["name"], "name_differs",
                                 {"member_no": member["member_no"], "name": member["name"]}))
