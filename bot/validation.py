@@ -118,6 +118,15 @@ def mobile_and_rest(text) -> tuple[str | None, str]:
 _CORRECTED = re.compile(r"不对|不是|错了|应该是|改成|改为|更正")
 
 
+_DENIED = re.compile(r"(?:我)?(?:不是|并不是|没)(?:问|要问|说|想问)[^，,。；;！!？?\s]*")
+
+
+def without_denied(text: str) -> str:
+    """A message without the clause that says what it does not ask ("我是问怎么交，不是问多少钱" -> "我是问怎么交，"):
+    a word of that clause is no part of the question."""
+    return _DENIED.sub("", text or "")
+
+
 def mobile_in(text) -> str | None:
     return mobile_and_rest(text)[0]
 

@@ -255,3 +255,9 @@ def test_a_thin_coming_month_is_filled_with_what_is_further_ahead_and_the_third_
     reply = visitor.says("最近有啥活动")
     assert "学术年会" in reply and "新材料产业沙龙" in reply
     assert "许昌" in visitor.says("第三个在哪")
+
+
+def test_how_to_pay_asked_with_not_how_much_gives_the_ways_without_the_amounts_again(visitor):
+    assert "100 元/年" in visitor.says("会废多少")
+    reply = visitor.says("我是问怎么交，不是问多少钱")
+    assert "银行转账" in reply and "100 元/年" not in reply

@@ -28,7 +28,7 @@ from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import asks_something, looks_like_a_question, tries_value, unit_in
+from bot.validation import asks_something, looks_like_a_question, tries_value, unit_in, without_denied
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -145,6 +145,7 @@ def _how_to_pay_reply(ctx, text: str):
     """"会费怎么交": the ways to pay; "会费多少 怎么交", "学生50吗 怎么交" first the amount asked: the category's fee,
     the member's own due, or the whole schedule."""
     ways = ctx.reply("fees.how_to_pay", how_to_pay=_how_to_pay(ctx))
+    text = without_denied(text)  # "我是问怎么交，不是问多少钱": the ways alone
     category = _category_named(text)
     if category is None and not _mentions(text, "how_much") and not re.search(r"\d", text):
         return ways
