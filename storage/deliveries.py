@@ -5,9 +5,10 @@ each of them go out once.
 A row moves through these statuses (bot/delivery/__init__.py says why):
 
     queued ─▶ claimed ─▶ sending ─▶ sent | uncertain | failed
-                 │  ▲        │
-                 │  └────────┘ (WeChat refused this channel: try the next)
-                 └──▶ inbox | unreachable | failed
+      │          │  ▲        │
+      │          │  └────────┘ (WeChat refused this channel: try the next)
+      │          └──▶ inbox | unreachable | failed
+      └──────────┴──▶ stopped (the secretariat stopped the send: never sent)
 
 A notice kept (`inbox`) or `failed` is queued again when the member writes or someone retries it;
 one no longer due by then (a dues reminder to a member who has paid since) is `withdrawn` instead.
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 QUEUED, CLAIMED, SENDING = "queued", "claimed", "sending"
 SENT, INBOX, UNREACHABLE, FAILED, UNCERTAIN = "sent", "inbox", "unreachable", "failed", "uncertain"
+STOPPED = "stopped"
 OPEN = (CLAIMED, SENDING)
 
 
@@ -231,6 +233,14 @@ def recipients_in(db: sqlite_utils.Database, item_id: int, status: str, failed_o
         "select d.openid, d.updated_at, d.read_at, d.errcode, d.errmsg, m.name, m.member_no from deliveries d "
         f"left join members m on m.id = d.member_id where d.item_id = ? and d.status = ?{tried} "
         "order by d.updated_at", [item_id, status])]
+
+
+def stop_sending(db: sqlite_utils.Database, item_id: int) -> int:
+    """The item's rows not sent yet (queued, or claimed by a job that has not begun their send) are never
+    sent: `stopped`; a job holding one finds it no longer its own. Returns how many."""
+    with transaction(db):
+        return db.execute("update deliveries set status = 'stopped', claim = null, updated_at = ? "
+                          "where item_id = ? and status in ('queued', 'claimed')", [now_iso(), item_id]).rowcount
 
 
 def requeue(db: sqlite_utils.Database, item_id: int, status: str) -> int:

@@ -11,8 +11,9 @@ from bot.cli import main as cli_main
 from bot.delivery import planner
 from bot.wechat_client import BEIJING
 from storage import deliveries as ledger
+from storage import state
 from storage.database import now_iso
-from tests.test_admin import page, staff, units, users  # noqa: F401  (fixtures)
+from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
 from tests.test_news_console import visible
 from tests.test_delivery import (CS, MASS, add_item, add_members, assert_exactly_once, config,  # noqa: F401
                                  member_wrote, openids, rows, run_jobs, settings)
@@ -155,7 +156,7 @@ def test_a_mass_send_wechat_refused_for_its_calls_a_minute_is_queued_with_when_i
     assert {row["status"] for row in rows(db, item).values()} == {"queued"}
     shown = item_page(staff, db, item)
     assert "2 人：群发接口的调用次数暂时用完了（微信返回 45009），这次群发没有发出。后台会自动再发（下次约在 " in shown
-    assert "已提交给微信" not in shown
+    assert "还没有得到微信的确认" not in shown
 
 
 def test_members_reached_by_mass_send_are_submitted_to_wechat_and_the_hint_counts_only_those_sent(
@@ -173,3 +174,28 @@ def test_members_reached_by_mass_send_are_submitted_to_wechat_and_the_hint_count
     assert "群发已提交给微信（微信不逐人回告是否送达）：2" in shown and "已送达：" not in shown
     status = CliRunner().invoke(cli_main, ["news", "status", db["newsletters"].get(item)["item_no"]]).output
     assert "群发已提交给微信（微信不逐人回告是否送达）  2" in status and "已送达" not in status
+
+
+def test_a_send_in_progress_can_be_stopped_and_says_who_had_it(fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #3: withdraw was refused while sending ('请等发送完毕再撤回') and nothing else stopped it: all
+    2,958 got it. 停止发送 leaves those not sent it yet unsent, says how many, and a job holding one of them
+    (claimed, its send not begun) finds it no longer its own."""
+    recipients = add_members(db, openids("T", 5))
+    item = add_item(db)
+    db["newsletters"].update(item, {"publish_at": now_iso()})
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    held = ledger.item_rows(item, [recipients[0][0]])
+    ledger.claim(db, ledger.item_rows(item, [recipients[0][0], recipients[1][0]]), "live-job", set())
+    state.hold_lease(redis_client, "live-job", 60)
+    ledger.begin_sending(db, ledger.item_rows(item, [recipients[1][0]]), "live-job", CS)  # out right now
+    shown = item_page(staff, db, item)
+    assert "停止发送" in shown
+    done = post(staff, f"/admin/news/{db['newsletters'].get(item)['item_no']}/stop", follow_redirects=True)
+    assert ("已停止发送“省科技厅发布年度申报指南”：已发出 0 人，其余 4 人不再发送；另有 1 人的推送此刻正在发出，结果照常记录"
+            in visible(page(done)))
+    assert ledger.begin_sending(db, held, "live-job", CS) == []
+    run_jobs(config)
+    assert fake_wechat.sent == []
+    assert "已停止发送，未发出：4" in item_page(staff, db, item)
+    said = CliRunner().invoke(cli_main, ["news", "stop", db["newsletters"].get(item)["item_no"]]).output
+    assert "已停止推送，已发出 0 人，其余 0 人不再发送" in said

@@ -310,6 +310,16 @@ def _resend(item_no: str, status: str, said: str):
     return redirect(url_for(".show", item_no=item["item_no"]))
 
 
+@bp.post("/<item_no>/stop")
+def stop(item_no: str):
+    """Stop the item's send: those not sent it yet never are; say how many were, and how many not."""
+    item = _item_or_404(item_no)
+    done = delivery.stop(db(), item["id"])
+    note = t("news.stopped_sending", count=done["sending"]) if done["sending"] else ""
+    say_done("news.stopped", title=item["title"], sending_note=note, **done)
+    return redirect(url_for(".show", item_no=item["item_no"]))
+
+
 @bp.post("/<item_no>/resume")
 def resume(item_no: str):
     """Queue again what of the item still waits after its sending broke off (delivery.resume_broadcast)."""

@@ -241,6 +241,17 @@ def resume(item):
 @news.command()
 @click.argument("item")
 @json_option
+def stop(item):
+    """停止推送 ITEM：还没发出的会员不再发送（已发出的收不回来）。"""
+    db, found = _store_and_item(item)
+    data = dict(_summary(found), **delivery.stop(db, found["id"]))
+    return data, lambda d: click.echo(_text("stopped", **d) + (_text("stopped_sending", sending=d["sending"])
+                                                               if d["sending"] else ""))
+
+
+@news.command()
+@click.argument("item")
+@json_option
 def status(item):
     """ITEM 的送达情况：多少人已收到、经哪种渠道、多少人还在等待，发送失败和不确定的是谁、为什么。"""
     db, found = _store_and_item(item)

@@ -16,6 +16,8 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
         row each, the work queued in batches of DELIVERY_BATCH_SIZE.
     resume_broadcast(db, r, item_id) -> rows queued again
         `news resume`: queue again whatever of the item still waits; safe at any time.
+    stop(db, item_id) -> {"stopped", "sent", "sending"}
+        `news stop`, 停止发送: those not sent the item yet never are.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
     outcomes(counts) -> {status: n}
         The statuses as shown: those sent by mass send are `submitted` to WeChat, not delivered.
@@ -275,6 +277,15 @@ def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
     if queued:
         planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
     return queued
+
+
+def stop(db, item_id: int) -> dict:
+    """The secretariat stops the item's send: who has not been sent it yet never is (ledger.stop_sending).
+    Returns {"stopped", "sent", "sending"}: how many will not get it, how many were sent it, and how many
+    sends are out right now (their outcome is recorded as usual)."""
+    stopped = ledger.stop_sending(db, item_id)
+    status = ledger.delivery_counts(db, item_id)["status"]
+    return {"stopped": stopped, "sent": status.get(SENT, 0), "sending": status.get(ledger.SENDING, 0)}
 
 
 def held_back(db, r: redis.Redis, item_id: int) -> list[dict]:
