@@ -149,6 +149,30 @@ def test_a_message_for_the_next_page_is_kept_off_the_cookie(staff, db, users):
     assert "已登记 黄蓉" not in page(staff.get(sent.location))  # once
 
 
+def test_a_form_kept_in_the_cookie_before_the_update_signs_in_without_a_500(client, users):
+    """A browser signed out before the update holds the typed form in its cookie (the old way): signing in
+    works, and what it held is not echoed."""
+    with client.session_transaction("/admin/") as held:
+        held.update({"signed_out": ["user_id", users["staff"]["id"]],
+                     "unsent": {"by": ["user_id", users["staff"]["id"]], "typed": "HNKX202600002、100"}})
+    back = log_in(client, "staff1")
+    assert back.status_code == 302 and "HNKX202600002" not in page(client.get(back.location))
+
+
+def test_a_form_sent_after_signing_out_with_redis_away_says_it_was_not_kept(staff, users, monkeypatch):
+    import redis
+
+    def away(*args, **kwargs):
+        raise redis.ConnectionError("Redis went away")
+
+    monkeypatch.setattr("storage.state.keep_unsent_form", away)
+    token = csrf(staff, "/admin/dues/")
+    staff.post("/admin/logout", data={"csrf_token": token})
+    sent = staff.post("/admin/dues/record", data={"number": "HNKX202600002", "amount": "100", "csrf_token": token})
+    assert sent.status_code == 302 and "刚才的操作没有执行" in page(staff.get(sent.location))
+    assert log_in(staff, "staff1").status_code == 302
+
+
 def test_a_long_form_sent_after_signing_out_is_kept_off_the_cookie_and_refilled(staff, db, users):
     """A reply over the cookie's 4 KB, with a mobile in it: kept on the server, given back whole."""
     ticket_no = create_ticket(db, "o_zhang", "建议", "希望多办线上讲座")

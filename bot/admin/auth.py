@@ -7,7 +7,10 @@ sessions. Log-in failures say only "wrong" or "locked until ...".
 """
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, redirect, request, session, url_for
+from redis.exceptions import RedisError
 
 from bot import clock
 from bot.admin import csrf
@@ -19,6 +22,7 @@ from storage import state
 from storage.admin import USERS
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 SIGNED_OUT = "signed_out"  # who this browser's session was: [session key, user id, society]
 UNSENT = "unsent"  # the id of what a form sent after that said (kept in Redis), for that user alone
@@ -38,24 +42,44 @@ def _who(session_key: str, user_id: int) -> list:
     return [session_key, user_id, session.get("society")]
 
 
-def keep_unsent(action: str, fields: list[list[str]]) -> None:
-    """What a form sent after signing out said (its CSRF token checked), for the user who signed out."""
+def keep_unsent(action: str, fields: list[list[str]]) -> bool:
+    """What a form sent after signing out said (its CSRF token checked), for the user who signed out;
+    whether it could be kept (not with Redis away)."""
     form = {"by": session.get(SIGNED_OUT), "action": action, "fields": fields}
-    session[UNSENT] = state.keep_unsent_form(redis_client(), form, UNSENT_KEEP_SECONDS)
+    token = _unsent_kept(form)
+    if token:
+        session[UNSENT] = token
+    return token is not None
+
+
+def _unsent_kept(form: dict) -> str | None:
+    try:
+        return state.keep_unsent_form(redis_client(), form, UNSENT_KEEP_SECONDS)
+    except RedisError:
+        log.warning("a form sent after signing out could not be kept (Redis)")
+        return None
+
+
+def _unsent_taken(token) -> dict | None:
+    """The unsent form kept under `token` (not what a cookie from before they were kept in Redis holds)."""
+    try:
+        return state.take_unsent_form(redis_client(), token) if isinstance(token, str) else None
+    except RedisError:
+        log.warning("a form sent after signing out could not be read back (Redis)")
+        return None
 
 
 def _pass_on_unsent(token: str | None, who: list) -> None:
     """After signing in: the unsent form goes on to the new session if it was this user's, else nowhere."""
-    form = state.take_unsent_form(redis_client(), token) if token else None
-    if form and form["by"] == who:
-        session[UNSENT] = state.keep_unsent_form(redis_client(), form, UNSENT_KEEP_SECONDS)
+    form = _unsent_taken(token)
+    if form and form["by"] == who and (kept := _unsent_kept(form)):
+        session[UNSENT] = kept
 
 
 def unsent_form() -> dict | None:
     """Once, for the first page shown after signing in again: the form sent while signed out (its
     action, its fields, what was typed), for the page to fill back in."""
-    token = session.pop(UNSENT, None)
-    form = state.take_unsent_form(redis_client(), token) if token else None
+    form = _unsent_taken(session.pop(UNSENT, None))
     if form is None:
         return None
     return {**form, "typed": "、".join(value for _, value in form["fields"] if value)}

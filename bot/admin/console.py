@@ -177,10 +177,8 @@ def _to_log_in(view):
         return redirect(url_for(login, next=request.full_path.rstrip("?")))
     fields = [[key, value.strip()] for key, values in request.form.lists() if key not in UNSENT_LEFT_OUT
               for value in values] if csrf.carries_token() else []
-    typed = any(value for _, value in fields)
-    if typed:
-        auth.keep_unsent(request.path, fields)
-    say_not_done(t("login.unsent" if typed else "login.unsent_empty"))
+    kept = any(value for _, value in fields) and auth.keep_unsent(request.path, fields)
+    say_not_done(t("login.unsent" if kept else "login.unsent_empty"))
     page = urlsplit(request.referrer or "")
     back = same_site_path(page.path + (f"?{page.query}" if page.query else ""), url_for("admin.home"), "/admin")
     return redirect(url_for(login, next=back))
