@@ -101,3 +101,17 @@ def test_the_work_said_before_its_field_narrows_the_field(alice, board):
 
 def test_going_back_home_is_no_search_word(alice, board):
     assert alice.says("想回老家新乡找个活").startswith("新乡的职位：")
+
+
+def test_a_degree_said_in_english_is_ones_own(alice, board):
+    assert alice.says("I have a master in computer science, jobs in Zhengzhou?").startswith("后端工程师\nEmployer")
+
+
+def test_a_degree_said_with_the_word_for_it_is_no_search_word(alice, board):
+    reply = alice.says("我本科学历，新乡有啥岗位")
+    assert reply.startswith("新乡的（本科及以下或不限学历）职位："), reply  # 本科学历 is no search word
+
+
+def test_outside_the_province_in_english(alice, board):
+    reply = alice.says("jobs not in Henan")
+    assert set(numbered(reply)) == {"测试工程师", "土建施工员"}, reply

@@ -102,7 +102,7 @@ def read(text: str, keywords, either=()) -> Filters:
         return (word in drop or (salary is not None and _is_pay(keyword))
                 or (bool(levels) and (word in _education_words() or _in_a_level_word(plain, word)))
                 or word in _province_words()
-                or (bool(excluded) and word in _except_words()) or bool(cities_named(word))  # a city the router kept
+                or (bool(excluded or outside) and word in _except_words()) or bool(cities_named(word))  # a city kept
                 or (outside is not None and word in _outside_words()))
 
     cities, excluded = _cities(fixed)
@@ -336,18 +336,22 @@ def _education(plain: str) -> tuple[tuple[str, ...], str | None]:
 
 def _own_degree(plain: str, at: int) -> bool:
     """Whether the level said at `at` is the member's own (我是硕士, 俺本科, 适合硕士的, 硕士能投的, 学食品的, a
-    discipline right before it: 计算机硕士; content/jobs.toml own_degree_words), not one a posting must ask for."""
+    discipline right before it: 计算机硕士; content/jobs.toml own_degree_words; in English, "PhD in materials",
+    always), not one a posting must ask for."""
     before = plain[:at]
-    return any(word in plain for word in settings()["words"]["own_degree_words"]) \
+    return plain[at:at + 1].isascii() or any(normalize(word).lower().replace(" ", "") in plain for word in settings()["words"]["own_degree_words"]) \
         or re.search(r"学[\u4e00-\u9fff]{1,6}的", plain) is not None \
         or any(before.endswith(form) for form in _forms() if _CJK_WORD.fullmatch(form))
 
 
 def _in_a_level_word(plain: str, keyword: str) -> bool:
-    """Whether the router cut the keyword across a level word (本科学的测绘: 本 / 科学)."""
+    """Whether the router cut the keyword across a level word (本科学的测绘: 本 / 科学) or kept the level with a
+    word for a degree (本科学历)."""
     at = plain.find(keyword)
-    return any(plain.startswith(word, start) for _, words in _levels() for word in words
-               for start in range(max(0, at - len(word) + 1), at)) if at > 0 else False
+    spoken = [word for _, words in _levels() for word in words]
+    return (at > 0 and any(plain.startswith(word, start) for word in spoken
+                           for start in range(max(0, at - len(word) + 1), at))) \
+        or any(keyword == word + rest for word in spoken for rest in settings()["words"]["degree_words"])
 
 
 # --- discipline -------------------------------------------------------------------------------
