@@ -164,3 +164,13 @@ def test_a_student_still_studying_is_not_said_to_have_graduated(env, db, tmp_pat
             nurse("HL03455", "薛梦", "2004.09", 18337902455, paid="免缴", category="学生会员", remark="已工作")]
     report = roster_imported(env, roster_book(tmp_path / "名册.xlsx", rows))
     assert [c["row"] for c in report["checks"] if "毕业" in c["check"]] == [5, 6]
+
+
+def test_an_export_holding_id_numbers_says_so(env, db, tmp_path):
+    book = Workbook()
+    book.active.append(["会员编号", "姓名", "身份证号", "手机", "会员类别"])
+    book.active.append(["HL02876", "韩梅", "410303199105150404", 13838825101, "个人会员"])
+    book.save(tmp_path / "名册.xlsx")
+    roster_imported(env, tmp_path / "名册.xlsx")
+    said = command("members")[0](env, "export", tmp_path / "导出.xlsx").output
+    assert "含完整手机号和身份证号" in said

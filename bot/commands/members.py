@@ -24,6 +24,7 @@ from handlers.members.membership import (application_view, category_name, explai
                             members_data, report_lines, say, search_text)
 from handlers.members.membership import approve as approve_applications
 from handlers.members.membership import reject as reject_applications
+from bot.privacy import holds_id_number
 from bot.spreadsheets import SheetError, display_width, write_table
 from bot.validation import normalise
 from handlers.members import records
@@ -373,5 +374,6 @@ def export(file, category, status, unit_no):
     db = open_store()
     headers, rows = roster.export_table(db, select_members(db, category, status, unit_no))
     write_table(file, headers, rows)
-    data = {"file": str(file), "count": len(rows)}
-    return data, lambda d: click.echo(say("cli_members.exported", **d))
+    data = {"file": str(file), "count": len(rows),
+            "id_numbers": any(holds_id_number(str(cell)) for row in rows for cell in row if cell)}
+    return data, lambda d: click.echo(say("cli_members.exported_ids" if d["id_numbers"] else "cli_members.exported", **d))
