@@ -146,7 +146,7 @@ def claimed_by(text: str, options: list[str]) -> str | None:
     """The one option whose claim words (content/replies/clarify.toml [clarify.claims]) the text holds; None when
     none does or more than one does."""
     claims, plain = _texts().get("claims", {}), _PUNCTUATION.sub("", text or "").lower()
-    holding = [name for name in options if any(word in plain for word in claims.get(name, ()))]
+    holding = [name for name in options if any(_PUNCTUATION.sub("", word) in plain for word in claims.get(name, ()))]
     return holding[0] if len(holding) == 1 else None
 
 

@@ -261,3 +261,8 @@ def test_how_to_pay_asked_with_not_how_much_gives_the_ways_without_the_amounts_a
     assert "100 元/年" in visitor.says("会废多少")
     reply = visitor.says("我是问怎么交，不是问多少钱")
     assert "银行转账" in reply and "100 元/年" not in reply
+
+
+def test_asking_in_english_to_be_put_through_to_a_person_is_done_not_asked_about(visitor):
+    reply = visitor.says("ok, please connect me to a person then")
+    assert "Do you mean" not in reply and "secretariat" in reply
