@@ -45,6 +45,11 @@ def is_one_of(text: str, words_key: str) -> bool:
     return _short_answer(text) in content.load_toml("conversation.toml")[words_key]
 
 
+def not_cancelling(text: str) -> bool:
+    """"算了不取消了", "别取消": the member keeps what is under way (content/conversation.toml not_cancelling_words)."""
+    return content.holds_any(text or "", content.load_toml("conversation.toml")["not_cancelling_words"])
+
+
 def means_continue(text: str) -> bool:
     """"继续", "好", or a short sentence made around 继续 ("那行，接着填吧"): go on with the paused form
     (content/conversation.toml continue_words)."""
@@ -544,6 +549,8 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
     if ctx.intent.name == "cancel" and not _confident(ctx) and _tries(ctx, step_now):
         return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel: the step says it is its own
+    if ctx.intent.name == "cancel" and not_cancelling(ctx.text):  # "算了不取消了": the step's, or its question again
+        return step_now.handler(ctx) if _tries(ctx, step_now) else _resume(ctx)
     if ctx.intent.name == "cancel":
         # "王停" or "终止妊娠研究" may be a real answer: ask before throwing the form away.
         flow["held_answer"] = ctx.text

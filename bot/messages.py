@@ -21,6 +21,11 @@ class Inbound:
     extra: dict = field(default_factory=dict)
 
     @property
+    def in_words(self) -> bool:
+        """Said in words: typed, or spoken and recognised by WeChat (a voice message's text is read as typed)."""
+        return self.kind in ("text", "voice") and bool(self.text)
+
+    @property
     def retry_key(self) -> str:
         """What WeChat repeats on a retry: MsgId, or sender + time + event + key for events."""
         if self.msg_id:

@@ -121,6 +121,9 @@ def not_understood(ctx):
         return mine
     if ctx.flow is None and profile.gives_who_they_are(ctx):  # "13525670011", "张伟 13607710003": binding
         return profile.start_binding(ctx)
+    bound = profile.already_bound(ctx) if ctx.flow is None else None
+    if bound is not None:  # the same again once bound
+        return bound
     fee = fees.category_follow_up(ctx) if ctx.flow is None else None  # "学生呢" after the fee table
     if fee is not None:
         return fee
@@ -179,9 +182,11 @@ def about_society(ctx):
         answered = signup.form_question(ctx.text, in_form=False)
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint")) \
             if answered else None
-    return Reply(text=question["answer"].format(name=content.society()["name"], when=office_hours.when_text(human.now()),
-                                                grace_days=dues.fee_rules()["grace_days"], year_options=dues.year_options_text(),
-                                                **content.society()["secretariat"]))
+    answer = Reply(text=question["answer"].format(name=content.society()["name"], when=office_hours.when_text(human.now()),
+                                                  grace_days=dues.fee_rules()["grace_days"],
+                                                  year_options=dues.year_options_text(), **content.society()["secretariat"]))
+    noticed = events.notices_saying(ctx.db, question["quotes_notices"]) if question.get("quotes_notices") else ""
+    return Reply(text=noticed).with_note(answer.text) if noticed else answer  # "证书在哪下载": what a notice says first
 
 
 def _about_asked(text: str, recent_topic) -> dict | None:

@@ -150,7 +150,7 @@ JOURNEYS = [
         Beat(("我是学生，没有工作单位，郑州大学在读博士", "郑州大学"),
              either(has("单位类型"), has("岗位类别"), has("学科专业"))),
         Beat(("高校", "1"), either(has("岗位类别"), has("学科专业")), skippable=True),
-        Beat(("科研", "2"), has("学科专业")),
+        Beat(("科研", "2"), has("学科专业"), skippable=True),  # a student is asked no post (岗位类别)
         Beat(("计算机科学",), either(has("就读的学校"), has("毕业年份"))),
         Beat(("郑州大学",), has("毕业年份"), skippable=True),
         Beat((f"{NEXT_YEAR + 1}年毕业", str(NEXT_YEAR + 1)), has("手机号")),

@@ -23,12 +23,28 @@ STUDENT_ANSWERS = [
     ("birth_year", "2001", "出生年份"),
     ("work_unit", "郑州大学", "就读的学校"),  # a student's school is the unit: asked once
     ("institution_type", "1", "单位类型"),
-    ("post_category", "2", "岗位类别"),
+    # no post_category: a student has no post (岗位类别 is not asked of students)
     ("discipline", "有机化学", "学科专业"),
     ("graduation_year", str(time.localtime().tm_year + 2), "毕业年份"),
     ("mobile", MOBILE, "手机号"),
     ("email", "zhangsan@example.com", "电子邮箱"),
 ]
+# A regular member's form: a post category (岗位类别), no school
+REGULAR_ANSWERS = [
+    ("kind", "1", "申请类型"),
+    ("name", "张三", "真实姓名"),
+    ("category", "2", "会员类别"),
+    ("birth_year", "1980", "出生年份"),
+    ("work_unit", "郑州大学", "工作单位"),
+    ("institution_type", "1", "单位类型"),
+    ("post_category", "2", "岗位类别"),
+    ("discipline", "有机化学", "学科专业"),
+    ("mobile", MOBILE, "手机号"),
+    ("email", "zhangsan@example.com", "电子邮箱"),
+]
+REGULAR_DATA = {"name": "张三", "category": "regular", "birth_year": 1980, "work_unit": "郑州大学",
+                "institution_type": "高等院校", "post_category": "科研", "discipline": "有机化学", "mobile": MOBILE,
+                "email": "zhangsan@example.com"}
 UNIT_ANSWERS = [
     ("kind", "2", "申请类型"),
     ("unit_name", "河南示范新材料有限公司", "单位全称"),
@@ -40,7 +56,7 @@ UNIT_ANSWERS = [
 GOOD_DATA = {
     "individual": {
         "name": "张三", "category": "student", "birth_year": 2001, "work_unit": "郑州大学",
-        "institution_type": "高等院校", "post_category": "科研", "discipline": "有机化学",
+        "institution_type": "高等院校", "discipline": "有机化学",
         "school": "郑州大学", "graduation_year": time.localtime().tm_year + 2, "mobile": MOBILE,
         "email": "zhangsan@example.com",
     },
@@ -95,7 +111,8 @@ def finish(member, db, answers, step_name):
         reply = member.says(answer)
     assert "请核对" in reply
     member.says("确认")
-    assert the_application(db)["data"] == GOOD_DATA[the_application(db)["kind"]]
+    data = the_application(db)["data"]
+    assert data == (REGULAR_DATA if answers is REGULAR_ANSWERS else GOOD_DATA[the_application(db)["kind"]])
 
 
 # --- the individual form ------------------------------------------------------
@@ -166,7 +183,8 @@ def test_the_menu_starts_the_form_too(zhang):
 def on_both_forms(individual: list[tuple], unit: list[tuple]) -> list:
     """Cases (step, text, expected) of each form as parameters (answers, step, text, expected),
     named like "mobile-查会费"."""
-    return [pytest.param(answers, *case, id=f"{case[0]}-{case[1]}")
+    return [pytest.param(REGULAR_ANSWERS if case[0] == "post_category" else answers, *case,  # a student has no post
+                         id=f"{case[0]}-{case[1]}")
             for answers, cases in ((STUDENT_ANSWERS, individual), (UNIT_ANSWERS, unit)) for case in cases]
 
 
@@ -218,7 +236,7 @@ def test_a_wrong_choice_is_asked_again_with_the_choices(zhang):
 
 # --- the summary: confirm or correct one field ---------------------------------
 
-@pytest.mark.parametrize("correction", ["改 手机", "修改10", "10", "手机号填错了"])
+@pytest.mark.parametrize("correction", ["改 手机", "修改9", "9", "手机号填错了"])
 def test_one_field_is_corrected_from_the_summary(zhang, db, correction):
     fill(zhang, STUDENT_ANSWERS)
     assert "请输入您的手机号" in zhang.says(correction)
@@ -240,8 +258,9 @@ def test_a_correction_is_validated_like_the_first_answer(zhang):
 def test_leaving_student_drops_school_and_becoming_one_asks_for_it(zhang, db):
     fill(zhang, STUDENT_ANSWERS)
     zhang.says("改类别")
-    summary = zhang.says("高级会员")
-    assert "会员类别：高级会员" in summary and "学校" not in summary
+    assert "岗位类别" in zhang.says("高级会员")  # asked now: a student has none
+    summary = zhang.says("2")
+    assert "会员类别：高级会员" in summary and "学校" not in summary and "岗位类别：科研" in summary
     zhang.says("改 类别")
     assert "会士由学会提名产生" in zhang.says("会士")
     assert "就读的学校" in zhang.says("学生")
@@ -370,7 +389,7 @@ def test_returning_mid_way_is_offered_to_continue_where_it_stopped(zhang, db, re
     offer = zhang.says("有机化学")
     assert "还没有完成" in offer and "继续" in offer
     assert "学科专业" in zhang.says("继续")
-    for _, answer, _ in STUDENT_ANSWERS[7:]:
+    for _, answer, _ in STUDENT_ANSWERS[6:]:
         reply = zhang.says(answer)
     assert "学科专业：有机化学" in reply
     zhang.says("确认")
@@ -383,13 +402,13 @@ def test_resuming_at_a_choice_and_at_the_summary(zhang, redis_client):
         flow["updated_at"] = time.time() - 3600
         redis_state.save_flow(redis_client, "o_zhang", flow, ttl=1800)
 
-    fill(zhang, STUDENT_ANSWERS, until="post_category")
+    fill(zhang, REGULAR_ANSWERS, until="post_category")
     leave_for_an_hour()
     zhang.says("你好")
     question = zhang.says("继续")
     assert "岗位类别" in question and "1. 管理" in question  # the numbered choices come back too
     assert "学科专业" in zhang.says("科研")
-    fill(zhang, STUDENT_ANSWERS[7:], start="有机化学")
+    fill(zhang, REGULAR_ANSWERS[8:], start="有机化学")
     leave_for_an_hour()
     zhang.says("你好")
     summary = zhang.says("继续")
@@ -560,12 +579,12 @@ def test_a_unit_field_is_corrected_from_the_summary(zhang, db):
 
 def test_cancelling_keeps_the_answers_a_day_and_offers_to_resume(zhang, db, redis_client):
     """Issue 12: cancelling half-way lost everything typed so far."""
-    fill(zhang, STUDENT_ANSWERS, until="post_category")
+    fill(zhang, REGULAR_ANSWERS, until="post_category")
     assert "保留一天" in zhang.says("取消")
     assert redis_state.load_flow(redis_client, "o_zhang") is None
     assert "还保留着" in zhang.says("我要入会")
     assert "岗位类别" in zhang.says("继续")  # where it was, the answers before kept
-    finish(zhang, db, STUDENT_ANSWERS, "post_category")
+    finish(zhang, db, REGULAR_ANSWERS, "post_category")
 
 
 def test_a_kept_draft_can_be_given_up_for_a_fresh_start(zhang):
@@ -598,10 +617,10 @@ def test_the_category_in_everyday_words(zhang, db, said):
 
 @pytest.mark.parametrize("short,stored", [("高校", "高等院校"), ("研究所", "科研院所"), ("公司", "企业或技术推广部门")])
 def test_a_choice_by_its_short_name(zhang, db, short, stored):
-    fill(zhang, STUDENT_ANSWERS, until="institution_type")
+    fill(zhang, REGULAR_ANSWERS, until="institution_type")
     assert "岗位类别" in zhang.says(short)
-    steps = [step for step, _, _ in STUDENT_ANSWERS]
-    for _, answer, _ in STUDENT_ANSWERS[steps.index("post_category"):]:
+    steps = [step for step, _, _ in REGULAR_ANSWERS]
+    for _, answer, _ in REGULAR_ANSWERS[steps.index("post_category"):]:
         summary = zhang.says(answer)
     assert f"单位类型：{stored}" in summary
 

@@ -39,7 +39,7 @@ def _form_view(kind: str, values: dict, problems: dict) -> list[dict]:
     """Each field of the kind's form as the page shows it: label, options, what was typed, what is wrong."""
     return [{"step": f.step, "label": _label(f.step), "options": f.options() if f.options else None,
              "value": values.get(f.step, ""), "problem": problems.get(f.step), "optional": f.step in OPTIONAL,
-             "students_only": f.students_only} for f in FORMS[kind]]
+             "students_only": f.students_only, "not_for_students": f.not_for_students} for f in FORMS[kind]]
 
 
 def _typed() -> dict:
@@ -63,7 +63,7 @@ def _check(kind: str, typed: dict) -> tuple[dict, dict]:
     student = kind == "individual" and _is_student(typed.get("category", ""))
     for field in FORMS[kind]:
         text = typed.get(field.step, "").strip()
-        if field.students_only and not student:
+        if (field.students_only and not student) or (field.not_for_students and student):
             continue
         if (field.column in answers or (field.student_asks and student)) and not text:
             continue  # filled in by the invite code; a student's unit is the school

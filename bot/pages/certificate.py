@@ -26,7 +26,9 @@ def certificate():
     payer = find_payer_by_openid(db(), openid())
     if payer is None:
         return redirect(url_for("pages.centre"))
-    return render("certificate.html", view=certificates.public_view(payer, today()), verify_url=_verify_url(payer))
+    view = certificates.public_view(payer, today())
+    renewable = view["verdict"] != "valid" and payer["status"] == "active"  # paying dues makes it valid (again)
+    return render("certificate.html", view=view, renewable=renewable, verify_url=_verify_url(payer))
 
 
 @pages.get("/certificate.png")

@@ -135,9 +135,9 @@ def _in_order(said: str, name: str) -> bool:
 
 @handles("awards", menu="MENU_AWARDS", reads_only=True)
 def show_awards(ctx):
-    if ctx.message.kind == "text" and any(word in ctx.text for word in calls.settings()["result_words"]):
+    if ctx.message.in_words and any(word in ctx.text for word in calls.settings()["result_words"]):
         return ctx.reply("awards.results", **content.society()["secretariat"])  # "评奖结果出来了吗": not listed here
-    field = _field_asked(ctx.text) if ctx.message.kind == "text" else None
+    field = _field_asked(ctx.text) if ctx.message.in_words else None
     if field:
         return _answer_asked(ctx, field)
     today, kind = date.today().isoformat(), calls.kind_asked(ctx.text)

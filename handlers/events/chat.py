@@ -24,7 +24,7 @@ from handlers.awards import calls
 from handlers.fees import chat as fees
 from handlers.events import guide
 from handlers.members import profile
-from bot.conversation import continue_said, first_clause, is_one_of, says_yes
+from bot.conversation import continue_said, first_clause, is_one_of, not_cancelling, says_yes
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
@@ -247,12 +247,13 @@ def _unlisted_detail(ctx, ahead):
     notice does not give (not its time, place, fee or lodging): said so, whom to ask, then the event's
     details; None for any other message."""
     chat, text = guide.settings()["chat"], ctx.text
-    if guide.topic_in(text):  # "有没有和人工智能相关的活动": events asked for by their subject, no detail
+    if guide.topic_in(text) or _asks_for_any(text):  # "有没有和人工智能相关的活动", "南阳有没有培训": events asked for
         return None
     programme = guide.mentions(text, "programme_words")  # "年会有啥议程": the notice's description, if it has one
+    noticed = [word for word in chat["notice_words"] if word in text]  # "包住宿吗 能开介绍信吗": the notice, if it says
     if not (programme or any(mark in text for mark in chat["detail_question_marks"])) or any(word in text for word in chat["detail_not_words"]) or any(
-            guide.mentions(text, key) for key in ("when_where_words", "money_words", "lodging_words", "signup_words",
-                                                  "mine_words", "cancel_words")):
+            guide.mentions(text, key) for key in ("when_where_words", "money_words", "signup_words", "mine_words",
+                                                  "cancel_words")) or (guide.mentions(text, "lodging_words") and not noticed):
         return None
     named = guide.titled(ahead(), text)
     if named is None:
@@ -262,10 +263,27 @@ def _unlisted_detail(ctx, ahead):
     if named is None:
         return None
     event = named[0]
-    if programme and event.get("description"):
+    said = event.get("description") or ""
+    if (programme and said) or (noticed and any(word in said for word in noticed)):
         return _detail(ctx, event["id"])
     said = ctx.reply("events.detail_not_given", title=event["title"], **content.society()["secretariat"])
     return said.with_note(_detail(ctx, event["id"]).text)
+
+
+def _asks_for_any(text: str) -> bool:
+    """"南阳附近最近有没有培训": whether there are events of a kind ([chat] any_event_marks a few characters before an
+    event word), not a question on one event's details."""
+    chat = guide.settings()["chat"]
+    marks, kinds = "|".join(map(re.escape, chat["any_event_marks"])), "|".join(map(re.escape, chat["event_words"]))
+    return re.search(rf"(?:{marks}).{{0,4}}?(?:{kinds})", normalize(text)) is not None
+
+
+def notices_saying(db, words: list[str]) -> str:
+    """What the notices of the events ahead say on these words ("结业颁发继续教育学分证书"), one line an event;
+    '' when none does."""
+    return "\n".join(content.text("events.notice_says", title=event["title"], said=event["description"])
+                     for event in guide.events_ahead(db, date.today())
+                     if any(word in (event.get("description") or "") for word in words))
 
 
 def materials_asked(ctx):
@@ -688,7 +706,9 @@ def _event_facts(ctx, then) -> Reply:
     events' content answers ([[events.signup.questions]]) answered so instead."""
     asked = _signup_question(ctx.text)
     if asked is not None:
-        return Reply(text=asked["answer"].format(**content.society()["secretariat"])).with_note(then(ctx).text)
+        own = fees.own_standing(ctx) if asked.get("own_dues") else None  # "我欠费了吗 欠费还能报名吗": both
+        answer = asked["answer"].format(**content.society()["secretariat"])
+        return Reply(text=f"{own}\n{answer}" if own else answer).with_note(then(ctx).text)
     event = find_event(ctx.db, ctx.flow_data["event"])
     facts = _facts(ctx, event)
     if guide.mentions(ctx.text, "lodging_words"):  # "需要住宿 两晚": the organisers', said so
@@ -744,7 +764,19 @@ def confirm(ctx):
         return ctx.reply("events.signup.one_more_step").with_note(_confirm_prompt(ctx).text)  # "好的知道了": not yet
     if ctx.intent is None or ctx.intent.name == "unknown":  # no request either: the registration kept, not the menu
         return ctx.reply("flow.not_understood").with_note(_confirm_prompt(ctx).text)
+    if ctx.intent.name == "event_signup" and _event_meant(ctx) == ctx.flow_data["event"]:
+        return _confirm_prompt(ctx)  # "报名南阳培训" again: this one, with the name and mobile given
     return paging.leave_and_answer(ctx)
+
+
+def _event_meant(ctx) -> int | None:
+    """The one event ahead a message names, by its title or by what it asks for ("南阳培训"); None otherwise."""
+    named = guide.titled(_events_ahead(ctx)(), ctx.text)
+    if named:
+        return named[0]["id"]
+    query, _ = _question(ctx)
+    found = list_events(ctx.db, query, 0, 2) if query.get("word") or query.get("type") else []
+    return found[0]["id"] if len(found) == 1 else None
 
 
 _PARTY = re.compile(r"([一二两俩三四五六七八九十\d]{1,2})(?:个|位|名)?人|(?:我们|咱们|咱)(俩)|(\d{1,2}) ?(?:people|persons?)\b",
@@ -974,8 +1006,15 @@ def _sign_up_other(ctx, event_id: int | None):
     listing = _open_list(ctx)
     ctx.start_flow(SIGNUP, "other", event=event_id, listing=listing)
     people = _others_in(ctx.text)
-    return _take_others(ctx, people) if people else ctx.reply("events.signup.other_ask",
-                                                              title=find_event(ctx.db, event_id)["title"])
+    if people:
+        return _take_others(ctx, people)
+    event = find_event(ctx.db, event_id)
+    asked = ctx.reply("events.signup.other_ask", title=event["title"])
+    if not (profile.asks_if_non_members_may(ctx.text) or guide.mentions(ctx.text, "money_words")):
+        return asked
+    # "她不是会员 能报吗 要钱不": yes, and the fee, before her name and mobile are asked for
+    return ctx.reply("events.signup.others_may", title=event["title"],
+                     fee=event["fee"] or content.text("events.none")).with_note(asked.text)
 
 
 def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
@@ -1211,7 +1250,7 @@ def cancel_which(ctx):
 
 def _tries_cancel_confirm(ctx) -> bool:
     """Yes or no, or "第一个" naming the one registration already asked about."""
-    return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1
+    return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1 or not_cancelling(ctx.text)
 
 
 @step(SIGNUP, "cancel_confirm", reads_only=True, prompt="events.cancel.confirm_prompt", tries=_tries_cancel_confirm)
@@ -1219,12 +1258,12 @@ def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):
         return ctx.reply("events.cancel.confirm", title=title)
-    if says_yes(ctx.text):  # also "嗯 对"
+    if says_yes(ctx.text) and not not_cancelling(ctx.text):  # also "嗯 对"; not "好吧 不取消了"
         promoted = cancel_registration(ctx.db, ctx.flow_data["registration"])
         ctx.end_flow()
         guide.notify_promoted(ctx.db, ctx.redis, promoted)
         return ctx.reply("events.cancel.done", title=title)
-    if is_one_of(ctx.text, "no_words"):
+    if is_one_of(ctx.text, "no_words") or not_cancelling(ctx.text):  # "算了不取消了": kept
         ctx.end_flow()
         return ctx.reply("events.cancel.kept", title=title)
     return paging.leave_and_answer(ctx)

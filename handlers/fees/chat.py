@@ -267,7 +267,8 @@ def _channel_answer(ctx, name: str):
     channel = content.replies()["fees"]["channels"][name]
     if channel.get("online"):
         return ctx.reply("fees.channel_online" if ctx.config.pay_enabled else "fees.channel_no", channel=name)
-    return ctx.reply("fees.channel_yes" if channel["accepted"] else "fees.channel_no", channel=name)
+    return ctx.reply("fees.channel_yes" if channel["accepted"] else "fees.channel_no", channel=name,
+                     how_to_pay=_how_to_pay(ctx))
 
 
 def asks_event_fee(text: str) -> bool:
@@ -306,6 +307,17 @@ def _priced(event: dict) -> str:
         return event["fee"] or content.text("fees.event_fee_none", **content.society()["secretariat"])
     return content.text("fees.event_fee_separator").join(
         content.text("fees.event_fee_type", type=o["type"], amount=dues.format_amount(o["yuan"])) for o in options)
+
+
+def own_standing(ctx) -> str | None:
+    """"您的会费缴至 2025-12-31，已过期…": the member's own dues in a line (a question beside another, "我欠费了吗 欠费
+    还能报名吗"); None for someone not bound."""
+    payer = find_payer_by_openid(ctx.db, ctx.openid)
+    if payer is None:
+        return None
+    today = date.today()
+    return content.text("fees.own_standing", paid_through=dues.date_text(payer["paid_through"]),
+                        standing=_standing_text(payer, today), due=_due_short(payer, today))
 
 
 def _standing_text(payer: dict, today: date) -> str:

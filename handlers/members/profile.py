@@ -92,7 +92,7 @@ def refuse_someone_elses_details(ctx) -> Reply | None:
     """The privacy refusal when a member asks for another person's details, whatever the route: outside a
     flow before the router's doubt is asked about (bot/clarify.py), and the human handler asks this first
     ("张伟的电话是多少" would otherwise open a ticket)."""
-    if ctx.message.kind == "text" and asks_about_someone_else(ctx.text):
+    if ctx.message.in_words and asks_about_someone_else(ctx.text):
         return ctx.reply("profile.others_refused", **content.society()["secretariat"])
     return None
 
@@ -126,7 +126,7 @@ def show_profile(ctx):
     if ctx.message.kind != "event" and asks_to_leave(ctx.text):  # "我想退会": how, not the card
         return leaving(ctx)
     member = find_member_by_openid(ctx.db, ctx.openid)
-    kept = _kept_by_secretariat(ctx.text) if ctx.message.kind == "text" else None
+    kept = _kept_by_secretariat(ctx.text) if ctx.message.in_words else None
     if kept:  # "帮我改一下名字", "我想换个会员类别": not by chat, said who does it
         return ctx.reply("profile.change_by_secretariat", field=kept, **content.society()["secretariat"])
     if member:
@@ -134,7 +134,7 @@ def show_profile(ctx):
         if column:
             return _start_update(ctx, column)
         card = _card(ctx, member)
-        if ctx.message.kind == "text" and _mentions(ctx.text, _texts()["words"]["certificate"]):  # "电子会员证": the link first
+        if ctx.message.in_words and _mentions(ctx.text, _texts()["words"]["certificate"]):  # "电子会员证": the link first
             link = page_link(ctx.config, "certificate", "/m/certificate")
             return Reply(text=link).with_note(card.text) if link else card
         return with_page_link(card, ctx.config, "certificate", "/m/certificate")
@@ -145,13 +145,13 @@ def show_profile(ctx):
     rejected = None if application or _mentions(ctx.text, _texts()["words"]["bind"]) else rejected_application(ctx)
     if rejected:  # "我的申请怎么样了" from an applicant turned down: the outcome and why, not 请输入您的姓名
         return rejected.with_note(content.text("profile.pending_bind_offer"))
-    column = update_wanted(ctx.text) if ctx.message.kind == "text" else None
+    column = update_wanted(ctx.text) if ctx.message.in_words else None
     if column:  # "我换手机号了 想改一下": binding first, then the change it came for (with its value, if said)
         reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))
         if ctx.flow is not None and ctx.flow["name"] == FLOW:
             return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
         return reply
-    if ctx.message.kind == "text" and not _about_own_record(ctx.text):
+    if ctx.message.in_words and not _about_own_record(ctx.text):
         return _not_about_own_record(ctx)
     return start_binding(ctx)
 
@@ -224,7 +224,7 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
         return ctx.reply("profile.limit")
     wanted = {"then": then, "change": change, "change_value": change_value}
     ctx.start_flow(FLOW, "bind_name", **{key: value for key, value in wanted.items() if value is not None})
-    mobile, rest = mobile_and_rest(_binding_text(ctx)) if ctx.message.kind == "text" else (None, "")
+    mobile, rest = mobile_and_rest(_binding_text(ctx)) if ctx.message.in_words else (None, "")
     if mobile and _said_name(rest):
         return answer_binding(ctx)
     if mobile and _only_a_mobile(ctx.text):  # "13525670011" alone: with the name said just before, else asked for
@@ -234,14 +234,14 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
             ctx.goto("bind_mobile", name=named)
             return _check_mobile(ctx, mobile)
         return answer_binding(ctx)
-    lettered, rest_lettered = lettered_mobile_and_rest(ctx.text) if ctx.message.kind == "text" else (None, "")
+    lettered, rest_lettered = lettered_mobile_and_rest(ctx.text) if ctx.message.in_words else (None, "")
     if mobile is None and lettered and _said_name(rest_lettered):  # "周慧 1360772000l": the name kept, the mobile again
         ctx.goto("bind_mobile", name=_said_name(rest_lettered))
         return _ask("bind_mobile", "mobile_letters")
     name = _introduced(rest)
     if name:  # "我那个会费交了没有啊 我是刘建国": the name kept, the mobile asked for it
         ctx.goto("bind_mobile", name=name)
-    number = _MEMBER_NO_SAID.search(normalise(rest).upper()) if ctx.message.kind == "text" else None
+    number = _MEMBER_NO_SAID.search(normalise(rest).upper()) if ctx.message.in_words else None
     if number and not name:  # "我会员号HNKX201500101", "My member number is HNKX…, name Zhao Li": taken as answers
         return answer_binding(ctx)
     intro = ctx.reply(why or (f"profile.bind_for.{then}" if then else "profile.bind_intro"))
@@ -256,16 +256,43 @@ _CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
 
 def gives_who_they_are(ctx) -> bool:
     """A message of a mobile alone, or of a name and a mobile ("张伟 13607710003", as the binding prompt shows
-    it), from a follower not bound yet: who they are, to bind (handlers/help.py)."""
-    if ctx.message.kind != "text":
+    it, or "你好 我是谢庄乡卫生院的李春梅 138…"), from a follower not bound yet: who they are, to bind
+    (handlers/help.py)."""
+    return _says_who(ctx) and find_member_by_openid(ctx.db, ctx.openid) is None
+
+
+def _says_who(ctx) -> bool:
+    if not ctx.message.in_words:
         return False
     mobile, rest = mobile_and_rest(ctx.text)
     if mobile is None:  # "周慧 1360772000l": a name and a mobile with a letter, told so at the binding
         mobile, rest = lettered_mobile_and_rest(ctx.text)
     if mobile is None:
         return False
-    rest = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", rest.strip(" ,，;；、。:：")))
-    return (_only_a_mobile(ctx.text) or _is_plain_name(rest)) and find_member_by_openid(ctx.db, ctx.openid) is None
+    plain = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", rest.strip(" ,，;；、。:：")))
+    return _only_a_mobile(ctx.text) or _is_plain_name(plain) or _named_at_work(rest) is not None
+
+
+def already_bound(ctx) -> Reply | None:
+    """"王海波 13703710004" from the member this WeChat is bound to: the binding stands (with the card), not a
+    message nobody understood; None for anything else (another mobile is a change or someone else's)."""
+    if not _says_who(ctx):
+        return None
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member is None or member["mobile"] != mobile_in(ctx.text):
+        return None
+    return ctx.reply("profile.already_bound", name=member["name"], number=member["member_no"]).with_note(
+        _card(ctx, member).text)
+
+
+# "我是南阳谢庄乡卫生院的李春梅": a self-introduction naming where one works, the name last
+_NAMED_AT_WORK = re.compile(r"(?:我是|我叫|本人是|俺是)\S*?的([\u4e00-\u9fff·]{2,4})$")
+
+
+def _named_at_work(text: str) -> str | None:
+    found = _NAMED_AT_WORK.search(normalise(text).strip(" ,，;；、。:：").replace(" ", ""))
+    name = found.group(1) if found else ""
+    return name if name and _is_plain_name(name) and tries_value("name", name) else None
 
 
 def _only_a_mobile(text: str) -> bool:
@@ -298,6 +325,8 @@ def _said_name(text: str) -> str | None:
     if found and _is_plain_name(found.group(2)) and _without_title(found.group(2)) and (
             found.group(1) != "我是" or tries_value("name", found.group(2))):  # "我是联系人" names no one
         return _without_title(found.group(2))
+    if _named_at_work(text):  # "你好 我是谢庄乡卫生院的李春梅"
+        return _named_at_work(text)
     clauses = [_CLAUSE_TAIL.sub("", clause) for clause in re.split(r"[\s,，;；、。:：]+", text) if clause]
     names = [_without_title(clause) for clause in clauses if _is_plain_name(clause)]
     names = [name for name in names if name]
@@ -706,16 +735,16 @@ def _said_in_clauses(text: str) -> dict:
 
 
 def _start_update(ctx, column: str) -> Reply:
-    value = _said_with_request(column, ctx.text) if ctx.message.kind == "text" else None
+    value = _said_with_request(column, ctx.text) if ctx.message.in_words else None
     if value is not None:
         return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, value)
-    others = _said_in_clauses(ctx.text) if ctx.message.kind == "text" else {}
+    others = _said_in_clauses(ctx.text) if ctx.message.in_words else {}
     if column in others:  # "单位改成…，手机换成139…": every change made at once
         return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, others.pop(column), others)
     if others:  # the change said with its value kept while the one without is asked for
         update_member(ctx.db, find_member_by_openid(ctx.db, ctx.openid)["id"], others, actor=f"openid:{ctx.openid}")
     ctx.start_flow(FLOW, f"update_{column}")
-    letters = column == "mobile" and ctx.message.kind == "text" and mobile_with_letters(
+    letters = column == "mobile" and ctx.message.in_words and mobile_with_letters(
         _CHANGED_TO.sub("", normalise(ctx.text), count=1))  # "手机号改成139abcd1234": why it was not taken
     asked = _ask(f"update_{column}", "mobile_letters" if letters else None)
     return Reply(text=_kept_text(others)).with_note(asked.text) if others else asked

@@ -69,12 +69,14 @@ class Field:
     tries: Callable[[str], bool]                      # whether a text tries to give this answer
     options: Callable[[], list[str]] | None = None    # numbered choices shown under the question
     students_only: bool = False
+    not_for_students: bool = False                    # not asked of a student (岗位类别: a student has no post)
     student_asks: str | None = None                   # a student is asked this step's question instead
     asked: bool = True                                # False: kept when said (性别, 职称), not asked for
     optional: bool = False                            # may be left empty ("跳过")
 
     def applies(self, answers: dict) -> bool:
-        return not self.students_only or answers.get("category") == "student"
+        student = answers.get("category") == "student"
+        return (student or not self.students_only) and not (student and self.not_for_students)
 
 
 def _plain(clean) -> Callable:
@@ -161,8 +163,23 @@ def _choice_alias_words(name: str) -> Callable[[], list[str]]:
 def _clean_unit(reason: str) -> Callable:
     """A unit or school, also when said in a sentence ("郑州大学在读博士")."""
     def clean(text, db):
-        return clean_text(unit_in(text) or text, reason)
+        value = clean_text(unit_in(text) or text, reason)
+        if not re.search(r"[^\W\d_]", value):  # "2003" (a year meant for another question) names no school
+            raise Invalid("signup.unit_is_a_number")
+        return value
     return clean
+
+
+_YEAR_OF_STUDY = re.compile(r"(?:研|博|大|高|初)[一二三四五]|在读|本科生|研究生|硕士生|博士生")
+
+
+def _clean_person_name(text, db) -> str:
+    """The applicant's name; a unit, a school or a year of study ("计算机学院 研二") is none, whatever its length."""
+    value = name_in(text)
+    endings = [ending for ending in content.replies()["answer_shapes"]["unit_endings"] if len(ending) > 1]
+    if _YEAR_OF_STUDY.search(value) or any(ending in value for ending in endings) or unit_in(value):
+        raise Invalid("signup.name_is_unit")
+    return value
 
 
 def _clean_optional_email(text, db) -> str | None:
@@ -209,7 +226,7 @@ _INSTITUTION_TYPE = Field("institution_type", "institution_type",
 
 FORMS: dict[str, tuple[Field, ...]] = {
     "individual": (
-        Field("name", "name", _plain(name_in), _shaped("name")),
+        Field("name", "name", _clean_person_name, _shaped("name")),
         Field("gender", "gender", lambda text, db: clean_gender(_chosen_option(text, _genders())),
               lambda text: gender_in(text) is not None or tries_value("digits", text), _genders, asked=False),
         Field("category", "category", _clean_category, _picked(_any_category_name), _category_names),
@@ -217,7 +234,8 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("work_unit", "work_unit", _clean_unit("work_unit"), _shaped("unit"), student_asks="school"),
         _INSTITUTION_TYPE,
         Field("post_category", "post_category", _clean_choice_from("post_categories", "post_category"),
-              _picked(_choice_alias_words("post_categories"), "title"), _choice_list("post_categories")),
+              _picked(_choice_alias_words("post_categories"), "title"), _choice_list("post_categories"),
+              not_for_students=True),
         Field("title", "title", _clean_optional_title, _shaped("title"), asked=False, optional=True),
         Field("discipline", "discipline", _plain(lambda t: clean_text(t, "discipline", max_len=30)),
               _shaped("discipline")),
@@ -338,7 +356,7 @@ def start_signup(ctx):
     conferred = _conferred(ctx.text)  # "我想申请会士", "申请荣誉会员": the society confers them
     if conferred:
         return ctx.reply(f"signup.{conferred}_conferred", **content.society()["secretariat"])
-    answered = form_question(ctx.text, in_form=False) if ctx.message.kind == "text" else None
+    answered = form_question(ctx.text, in_form=False) if ctx.message.in_words else None
     if answered:  # "入会有什么好处", "升级高级会员要什么条件": answered, member or not, no form started yet
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint"))
     member = find_member_by_openid(ctx.db, ctx.openid)
@@ -562,7 +580,7 @@ def answer_field(ctx):
             raise Invalid("nothing else")
         value = field.clean(rest if given else ctx.text, ctx.db)
     except Invalid as refused:
-        given.update(_unit_besides(ctx, field, rest))
+        given = {**_unit_besides(ctx, field, rest), **given}  # "郑州大学 计算机学院": the unit taken first stays
         if given:  # "手机是138 1234 5678" asked for the category: kept, and the category asked again
             answers.update(given)
             _drop_what_no_longer_fits(ctx, answers)
@@ -575,9 +593,7 @@ def answer_field(ctx):
     if len(_clauses(rest)) > 1:  # a self-introduction: "我叫李娜，…，郑州大学化学学院副教授"
         given.update(_unit_besides(ctx, field, rest))
     answers.update(given)
-    answers[field.column] = value
-    if field.student_asks and answers.get("category") == "student":
-        answers[field.student_asks] = value  # the school is the student's unit: asked once
+    _keep_answer(ctx, field, value)
     ctx.goto(ctx.flow["step"], misses=0, short_list=0)
     _drop_what_no_longer_fits(ctx, answers)
     if given:
@@ -586,47 +602,82 @@ def answer_field(ctx):
     return _ask_next(ctx)
 
 
+def _keep_answer(ctx, field: Field, value) -> None:
+    """The answer kept; for a student the school is the unit (asked once), and a school fixed later fixes the unit
+    that was filled from it (and the other way round)."""
+    answers = ctx.flow_data["answers"]
+    before = answers.get(field.column, ctx.flow_data.pop("replaced", {}).get(field.column))  # picked at the summary
+    answers[field.column] = value
+    if answers.get("category") != "student":
+        return
+    for f in _form(ctx):
+        linked = f.column if f.student_asks == field.column else f.student_asks if f.column == field.column else None
+        if linked and (linked not in answers or answers[linked] == before or field.student_asks):
+            answers[linked] = value
+
+
 _CORRECTION_MARKS = re.compile(r"写错|填错|打错|输错|说错|弄错|搞错|错了|不对|应该是|应为|改成|改为|换成|更正|改一下|重新填")
-_CORRECTED_VALUE = re.compile(r"(?:应该是|应当是|应为|改成|改为|换成|更正为|其实是|是|为|:|：)\s*(?P<value>[^，,。；;]+?)[。.!！]*$")
+_CORRECTED_VALUE = re.compile(r"(?:应该是|应当是|应为|改成|改为|换成|更正为|其实是|我叫|叫|是|为|:|：)\s*(?P<value>[^，,。；;]+?)[。.!！]*$")
 
 
-def _earlier_field_named(ctx, field: Field) -> Field | None:
-    """The field answered before the current one that a correction names ("名字写错了", "手机号不对，
-    是…"); None when the message corrects nothing earlier."""
+def _named_in_correction(ctx, fields: list[Field]) -> list[tuple[int, Field, str]]:
+    """Where a correction ("名字填错了 我叫刘洋 单位是郑州大学") names each of `fields`: (position, field, the words
+    from its name up to the next field named), in the order said; [] when the message corrects nothing."""
     text = re.sub(r"\s+", "", normalise(ctx.text))
     if not _CORRECTION_MARKS.search(text):
-        return None
-    answers = ctx.flow_data["answers"]
-    named = [(len(name), text.index(name), f) for f in _form(ctx) if f.column in answers and f.column != field.column
-             for name in _texts()["fields"][f.step] if name in text]
-    return max(named, key=lambda found: (found[0], -found[1]))[2] if named else None
+        return []
+    found: dict[int, tuple[int, Field]] = {}
+    for f in fields:
+        for name in _texts()["fields"][f.step]:
+            at = text.find(name)
+            if at >= 0 and (at not in found or len(name) > found[at][0]):
+                found[at] = (len(name), f)
+    named, seen, taken_to = [], set(), -1
+    for at in sorted(found):  # "工作单位" also holds "单位": the longer name said there wins, once a field
+        length, f = found[at]
+        if at < taken_to or f.column in seen:
+            continue
+        named.append((at, f))
+        seen.add(f.column)
+        taken_to = at + length
+    return [(at, f, text[at:(named[i + 1][0] if i + 1 < len(named) else len(text))])
+            for i, (at, f) in enumerate(named)]
+
+
+def _corrected_values(ctx, fields: list[Field]) -> tuple[dict, Field | None]:
+    """The new values a correction gives ({column: value}, each in its own item) and the first field it names
+    without a usable value (to ask again), or ({}, None) when the message corrects nothing."""
+    values, unsaid = {}, None
+    for _, f, words in _named_in_correction(ctx, fields):
+        said = _CORRECTED_VALUE.search(words)
+        try:
+            values[f.column] = f.clean(said.group("value"), ctx.db) if said else None
+        except Invalid:
+            values[f.column] = None
+        if values[f.column] is None:
+            values.pop(f.column)
+            unsaid = unsaid or f
+    return values, unsaid
 
 
 def _corrected_earlier(ctx, field: Field) -> Reply | None:
-    """A correction of an earlier answer: the new value kept when the message gives it, else that
-    question asked again (the form then goes on where it was); None for anything else."""
-    earlier = _earlier_field_named(ctx, field)
-    if earlier is None:
-        return None
+    """A correction of earlier answers: each new value the message gives kept in its own item, else the question
+    of the item named asked again (the form then goes on where it was); None for anything else."""
     answers = ctx.flow_data["answers"]
-    text = re.sub(r"\s+", "", normalise(ctx.text))
-    after = text[text.index(next(n for n in _texts()["fields"][earlier.step] if n in text)):]
-    said = _CORRECTED_VALUE.search(after)
-    value = None
-    if said:
-        try:
-            value = earlier.clean(said.group("value"), ctx.db)
-        except Invalid:
-            value = None
-    if value is None:  # "名字写错了": that question again
-        answers.pop(earlier.column, None)
-        ctx.goto(earlier.step)
-        return ctx.reply("signup.correct_which", field=_texts()["fields"][earlier.step][0]).with_note(
-            _question(earlier, answers))
-    answers[earlier.column] = value
+    earlier = [f for f in _form(ctx) if f.column in answers and f.column != field.column]
+    if not _named_in_correction(ctx, earlier):
+        return None
+    values, unsaid = _corrected_values(ctx, _form(ctx))  # each item named, asked yet or not, to its own value
+    if not values:  # "名字写错了": that question again
+        answers.pop(unsaid.column, None)
+        ctx.goto(unsaid.step)
+        return ctx.reply("signup.correct_which", field=_texts()["fields"][unsaid.step][0]).with_note(
+            _question(unsaid, answers))
+    fields = {f.column: f for f in _form(ctx)}
+    for column, value in values.items():
+        _keep_answer(ctx, fields[column], value)
     _drop_what_no_longer_fits(ctx, answers)
-    return ctx.reply("signup.corrected", items=_noted(ctx, {earlier.column: value})).with_note(
-        _question(field, answers))
+    return ctx.reply("signup.corrected", items=_noted(ctx, values)).with_note(_ask_next(ctx).text)
 
 
 def _switched_kind(ctx) -> Reply | None:
@@ -659,7 +710,7 @@ def _says_submit(text: str) -> bool:
 def _still_missing(ctx, field: Field) -> Reply:
     """Submitting asked for before every question is answered: which are left, and the current one."""
     answers = ctx.flow_data["answers"]
-    left = [_texts()["fields"][f.step][0] for f in _form(ctx) if f.column not in answers]
+    left = [_texts()["fields"][f.step][0] for f in _form(ctx) if f.column not in answers and f.asked]
     return ctx.reply("signup.still_missing", count=len(left), items="、".join(left)).with_note(
         _question(field, answers))
 
@@ -720,7 +771,7 @@ def _details_said(ctx) -> dict:
     """Everything an individual's message says of the form together with the type of application ("申请入会：
     张伟，男，河南理工大学，副教授，手机…", "个人的。我叫杨帆，在河南农业大学当讲师"): kept in the answers and
     returned; {} for a unit's application or a message that says nothing more."""
-    if ctx.flow_data.get("kind") != "individual" or ctx.message.kind != "text":
+    if ctx.flow_data.get("kind") != "individual" or not ctx.message.in_words:
         return {}
     answers = ctx.flow_data["answers"]
     given, rest = _given_besides(ctx, _NOTHING_ASKED)
@@ -984,7 +1035,8 @@ def _tries_field(ctx) -> bool:
         email_and_rest(text)[0] is not None or (
             any(word in text for word in _texts()["words"]["switch_words"]) and "会员" in text) or \
         _says_submit(text) or bool(_shaped_besides(ctx, FIELDS[ctx.flow["step"]], text)[0]) or \
-        _earlier_field_named(ctx, FIELDS[ctx.flow["step"]]) is not None or \
+        bool(_named_in_correction(ctx, [f for f in _form(ctx) if f.column in ctx.flow_data["answers"]
+                                        and f.step != ctx.flow["step"]])) or \
         (any(name in text for name in _texts()["kind_names"].values()) and not looks_like_a_question(text)) or \
         _labelled_answer(ctx)
 
@@ -1025,9 +1077,20 @@ def _tries_summary(ctx) -> bool:
 @step(FLOW, "summary", reads_only=True, confirms=True, prompt=_current_question, tries=_tries_summary, back=go_back)
 def confirm_or_correct(ctx):
     """A number or a field's name asks that field again; anything unclear shows the summary again."""
+    answers = ctx.flow_data["answers"]
+    values, _ = _corrected_values(ctx, _form(ctx))
+    if values:  # "出生年份错了 是2003": taken, the summary again
+        fields = {f.column: f for f in _form(ctx)}
+        for column, value in values.items():
+            _keep_answer(ctx, fields[column], value)
+        _drop_what_no_longer_fits(ctx, answers)
+        return _summary(ctx)
+    if "gender" not in answers and gender_in(ctx.text) and len(normalise(ctx.text)) <= 4:  # "男" at the summary
+        answers["gender"] = gender_in(ctx.text)
+        return _summary(ctx)
     field = _field_to_correct(ctx)
     if field is not None:
-        ctx.flow_data["answers"].pop(field.column, None)
+        ctx.flow_data["replaced"] = {field.column: ctx.flow_data["answers"].pop(field.column, None)}
         if not field.asked:  # 性别, 职称: asked for only when the member picks it to correct
             ctx.goto(field.step)
             return _ask(field, answers=ctx.flow_data["answers"])

@@ -39,18 +39,18 @@ LISTING = paging.Listing(
 
 @handles("news", menu="MENU_NEWS", reads_only=True)
 def show_news(ctx):
-    if ctx.message.kind == "text" and events.asks_for_meetings(ctx.text):
+    if ctx.message.in_words and events.asks_for_meetings(ctx.text):
         return events.show_events(ctx)  # "最近有啥会": meetings, not 会讯
     if said(ctx.text, "resolutions", whole=False):
         return _first_page(ctx, kind="resolution")
     topic = ctx.intent.slots.get("topic") if ctx.intent else None
     topic = topic if topic in ITEM_TOPICS else None  # `jobs` is not a newsletter topic
-    if ctx.message.kind == "text" and any(word in ctx.text for word in content.replies()["news"]["subject"]["how_often"]):
+    if ctx.message.in_words and any(word in ctx.text for word in content.replies()["news"]["subject"]["how_often"]):
         return ctx.reply("news.how_often")  # "会讯多久发一次": answered, not the list
-    asked = _subject(ctx.text) if ctx.message.kind == "text" else None
+    asked = _subject(ctx.text) if ctx.message.in_words else None
     if asked is not None and (topic is None or asked[1] or _any_about(ctx, asked[0])):
         return _about(ctx, *asked)  # "有没有关于新材料的资讯", "《河南科技导报》发了没": that, or said not found
-    issue = _issue_asked(ctx, {"kind": None, "topic": topic, "reader": ctx.openid}) if ctx.message.kind == "text" else None
+    issue = _issue_asked(ctx, {"kind": None, "topic": topic, "reader": ctx.openid}) if ctx.message.in_words else None
     if issue is not None:  # "学科动态第三期有吗": that issue
         return issue
     unread = [row["item_id"] for row in delivery.unread_inbox(ctx.db, ctx.openid)]
