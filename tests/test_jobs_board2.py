@@ -115,3 +115,9 @@ def test_a_degree_said_with_the_word_for_it_is_no_search_word(alice, board):
 def test_outside_the_province_in_english(alice, board):
     reply = alice.says("jobs not in Henan")
     assert set(numbered(reply)) == {"测试工程师", "土建施工员"}, reply
+
+
+def test_nothing_in_a_city_offers_the_others_once(alice, board):
+    reply = alice.says("北京有岗位吗")
+    assert reply.startswith("暂时没有北京的职位。其他城市有 10 个"), reply
+    assert reply.count("回复“招聘”") == 1, reply

@@ -344,6 +344,8 @@ def none_found(found: Found, text: str = "") -> str:
     reply += _unlisted(found).lstrip("\n")
     reply += "".join(content.text(key, **fields) for key, fields in found.offers)
     words = alert_words(found)
+    if not words and any(not fields.get("query") for _, fields in found.offers):
+        return reply  # "北京有岗位吗": the offer already says 回复“招聘”, which the plain hint would say again
     return reply + content.text("jobs.none_hint" if words else "jobs.none_hint_plain", words=words)
 
 
