@@ -360,7 +360,10 @@ def _csv_grid(path: Path) -> list[list]:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("gb18030", errors="replace")
-    rows = [[_csv_cell(value) for value in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
+    try:
+        rows = [[_csv_cell(value) for value in row] for row in csv.reader(io.StringIO(text), delimiter=_delimiter(text))]
+    except csv.Error as exc:  # a cell past the csv module's field limit (a file that is no table): not a 500
+        raise SheetError("unreadable", file=path.name, error=str(exc)) from None
     width = max((len(row) for row in rows), default=0)
     return [row + [""] * (width - len(row)) for row in rows]
 

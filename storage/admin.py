@@ -162,12 +162,12 @@ WECHAT_FILTERS = ("bound", "unbound")
 def member_page(db: sqlite_utils.Database, text: str | None = None, category: str | None = None,
                 status: str | None = None, unit_id: int | None = None, wechat: str | None = None, offset: int = 0,
                 limit: int | None = 50, by_ending: bool = False, names: list[str] = (),
-                ids: list[int] | None = None) -> tuple[list[dict], int]:
+                ids: list[int] | None = None, order: str = "id") -> tuple[list[dict], int]:
     """Members matching the text (number, name, mobile, unit, discipline, remarks: 出国, 退休) and filters,
     and the count (limit None: all of them). The text is looked for as the command line's search does it.
     `wechat`: "bound" or "unbound" (no WeChat bound: reminders and newsletters cannot reach them).
     `names`: members of these names match the text too (the names it spells in pinyin). `ids`: only these members
-    (those owing dues)."""
+    (those owing dues). `order`: one of MEMBER_ORDERS (its name, "-" before it for the other way)."""
     where, params = member_filters(category, status, unit_id)
     if ids is not None:
         where.append(f"id in ({_marks(ids)})" if ids else "0")
@@ -181,8 +181,15 @@ def member_page(db: sqlite_utils.Database, text: str | None = None, category: st
             values = [*values, *names]
         where, params = [condition, *where], [*values, *params]
     clause = " and ".join(where) or None
-    rows = list(db["members"].rows_where(clause, params, order_by="id", offset=offset, limit=limit))
+    column = MEMBER_ORDERS.get(order.lstrip("-"), "id")
+    way = " desc" if order.startswith("-") else ""
+    rows = list(db["members"].rows_where(clause, params, order_by=f"{column}{way} nulls last, id{way}", offset=offset,
+                                         limit=limit))
     return rows, db["members"].count_where(clause, params)
+
+
+MEMBER_ORDERS = {"member_no": "member_no", "name": "name", "standing": "paid_through", "joined_at": "joined_at",
+                 "category": "category"}  # the member list's sortable columns (names go into SQL)
 
 
 def list_applications(db: sqlite_utils.Database, status: str, limit: int = 200) -> list[dict]:

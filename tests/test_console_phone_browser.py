@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.admin import accounts
+from tests.admin_data import PASSWORD
 from tests.test_admin_browser import config, sign_in, society  # noqa: F401 (fixtures)
 
 pytest_plugins = ["tests.fake_wechat"]
@@ -40,3 +42,21 @@ def test_the_menu_is_above_the_page_not_beside_it(new_tab, live_url, society):
     assert search["x"] >= 0 and search["x"] + search["width"] <= PHONE[0], search
     tab.locator("nav [data-nav=dues]").click()  # every menu entry can still be reached
     tab.wait_for_url("**/admin/dues/")
+
+
+def test_on_a_375_px_phone_the_results_start_within_the_first_screen_and_sign_out_is_one_line(new_tab, live_url,
+                                                                                                society, db, config):
+    """Walk 12, #24: the list began about a screen down, under five filters and two export buttons, and 退出登录
+    wrapped into 退出登 / 录 beside a read-only user's name and role."""
+    accounts.create_user(db, config, "赵兼职", PASSWORD, "viewer", None, actor="test")
+    tab = sign_in(new_tab, live_url, "赵兼职", (375, 740))
+    tab.goto(f"{live_url}/admin/members/")
+    table = tab.locator("table.data").bounding_box()
+    assert table["y"] < 740, f"the results start at {table['y']:.0f} px, below the first screen"
+    lines = tab.evaluate("""() => {
+        const button = [...document.querySelectorAll("button")].find(b => b.textContent.trim() === "退出登录");
+        const words = document.createRange();
+        words.selectNodeContents(button);
+        return new Set([...words.getClientRects()].map(r => Math.round(r.top))).size;
+    }""")
+    assert lines == 1, f"退出登录 wraps onto {lines} lines"

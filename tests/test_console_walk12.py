@@ -323,3 +323,44 @@ def test_one_member_is_added_by_a_form_checked_as_an_import_row(staff, db):
 
 def _token(client) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page(client.get("/admin/members/new"))).group(1)
+
+
+# --- #20: a file of exactly the limit; the limit said beforehand ------------------------------------------
+
+def test_a_file_of_exactly_ten_megabytes_is_taken_and_the_upload_pages_state_the_limit(staff):
+    for url in ("/admin/members/import/", "/admin/dues/import"):
+        assert "最大 10 MB" in page(staff.get(url)), url
+    body = b"x" * (10 * 1024 * 1024)
+    sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO(body), "名册.csv")},
+                content_type="multipart/form-data", follow_redirects=True)
+    assert sent.status_code != 413 and "太大" not in page(sent)
+
+
+# --- #21: back to a partly imported file ----------------------------------------------------------------
+
+def test_going_back_to_a_partly_imported_file_says_the_rows_left_can_be_imported_after_correcting(staff, db):
+    sheet = "姓名,会员类别,手机号\n陈静,普通会员,13903710041\n刘洋,普通会员,1390371004\n"
+    sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO(sheet.encode("utf-8")), "名册.csv")},
+                content_type="multipart/form-data")
+    report_url = sent.location
+    post(staff, report_url, {"skip_bad_rows": "1"})
+    back = page(staff.get(report_url, follow_redirects=True))
+    assert "已经导入过了" in back and "1 行没有导入" in back and "再次上传同一文件" in back, back
+
+
+# --- #17: the member list sorts by a column --------------------------------------------------------------
+
+def test_the_member_list_sorts_by_number_and_by_dues_paid_through(staff, db):
+    member(db, "HNKX202000002", "乙", f"{Y + 1}-12-31")
+    member(db, "HNKX202000001", "甲", f"{Y - 2}-12-31")
+    member(db, "HNKX202000003", "丙", f"{Y}-12-31")
+    listed = page(staff.get("/admin/members/"))
+    assert 'data-sort="member_no"' in listed and 'data-sort="standing"' in listed
+
+    def order(**query) -> list[str]:
+        shown = page(staff.get("/admin/members/", query_string=query))
+        return [name for _, name in sorted((shown.index(f">{n}<"), n) for n in "甲乙丙")]
+
+    assert order(sort="member_no") == ["甲", "乙", "丙"]
+    assert order(sort="-member_no") == ["丙", "乙", "甲"]
+    assert order(sort="standing") == ["甲", "丙", "乙"]

@@ -148,7 +148,7 @@ def _signed_in_province_user() -> dict | None:
 
 @console.before_request
 def gate():
-    request.max_content_length = config().admin_upload_max_bytes
+    request.max_content_length = config().admin_upload_max_bytes + FORM_MARGIN
     if request.endpoint == "admin.static":
         return None
     if config().platform:  # many societies: the pages work on the signed-in society's store
@@ -214,6 +214,15 @@ def _menu() -> list[dict]:
             for endpoint, key in MENU if may(me["role"], views[endpoint])]
 
 
+FORM_MARGIN = 64 * 1024  # the form around an uploaded file: a file of exactly the limit is taken
+
+
+def upload_limit_mb() -> str:
+    """The largest file the console takes, in MB as its pages say it ("10")."""
+    return f"{config().admin_upload_max_bytes / 1024 / 1024:g}"
+
+
+console.add_app_template_global(upload_limit_mb, "upload_limit_mb")
 # A stored time as read in the society's zone, in any template and in macros imported without context.
 console.add_app_template_global(clock.shown, "when")
 console.add_app_template_global(may_send, "may_send")
@@ -246,7 +255,7 @@ def error_page(error):
     key = "csrf" if code == 400 and getattr(error, "description", None) == "csrf" else str(code)
     if key not in ERROR_KEYS:
         key = "500" if code >= 500 else "400"
-    message = t(f"errors.{key}", limit=f"{config().admin_upload_max_bytes / 1024 / 1024:g}")
+    message = t(f"errors.{key}", limit=upload_limit_mb())
     try:
         context = {} if request.blueprint else {"t": t, "csrf_token": csrf.token, "menu": [], "me": None,
                                                  "label": word}

@@ -13,6 +13,7 @@ import json
 from datetime import date
 
 from flask import Blueprint, abort, redirect, request, url_for
+from markupsafe import Markup
 
 from bot import clock, content
 from handlers.fees import dues
@@ -63,7 +64,23 @@ def _filters() -> dict:
         "unit_id": unit_scope() or (unit["id"] if unit else None),
         "wechat": args.get("wechat") if args.get("wechat") in admin_store.WECHAT_FILTERS else None,
         "ids": _owing_ids() if args.get("dues") == "owing" else None,
+        "order": args.get("sort", "id") if args.get("sort", "").lstrip("-") in admin_store.MEMBER_ORDERS else "id",
     }
+
+
+def _sort_headers() -> list:
+    """The list's headers, a sortable one a link that sorts by it (again: the other way), the filters kept."""
+    sort = request.args.get("sort", "")
+    headers = []
+    for column in LIST_COLUMNS:
+        text = membership.label("fields", column)
+        if column in admin_store.MEMBER_ORDERS:
+            args = dict(request.args.items(), sort=f"-{column}" if sort == column else column)
+            args.pop("page", None)
+            mark = "↑" if sort == column else "↓" if sort == f"-{column}" else ""
+            text = Markup('<a href="{}" data-sort="{}">{}{}</a>').format(url_for(".index", **args), column, text, mark)
+        headers.append(text)
+    return headers
 
 
 def _owing_ids() -> list[int]:
@@ -104,7 +121,7 @@ def index():
     units = store.search_units(db(), filters["text"], by_ending=filters["by_ending"]) \
         if filters["text"] and not scope else []
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
-                  headers=[membership.label("fields", c) for c in LIST_COLUMNS], pager=pager,
+                  headers=_sort_headers(), pager=pager,
                   args=request.args, scope=scope, options=options, unit_dues=unit_dues, units=units)
 
 

@@ -62,5 +62,5 @@ def confirm(token: str):
     if blocked:
         say_not_done(t("import.blocked", bad=len(data["bad_rows"])))
         return redirect(url_for(".report", token=token))
-    drop_upload(token, done=True)
+    drop_upload(token, done=True, left=len(data["bad_rows"]))
     return _report_page(data, None)

@@ -326,18 +326,21 @@ def held_upload(token: str) -> tuple[Path, str]:
 
 def _already_imported(token: str) -> None:
     done_path = _uploads() / f"{token}.done"
-    if done_path.exists() and json.loads(done_path.read_text(encoding="utf-8"))["user_id"] == user()["id"]:
-        say_done("import.already_done", name=json.loads(done_path.read_text(encoding="utf-8"))["name"])
+    done = json.loads(done_path.read_text(encoding="utf-8")) if done_path.exists() else None
+    if done and done["user_id"] == user()["id"]:
+        say_done("import.already_done_partly" if done.get("left") else "import.already_done", name=done["name"],
+                 left=done.get("left"))
         abort(redirect(url_for(".upload")))
 
 
-def drop_upload(token: str, done: bool = False) -> None:
-    """Delete the waiting file; `done`: it was imported, and its token says so for a day (UPLOAD_KEEP)."""
+def drop_upload(token: str, done: bool = False, left: int = 0) -> None:
+    """Delete the waiting file; `done`: it was imported (but for `left` rows with problems, set aside), and its
+    token says so for a day (UPLOAD_KEEP)."""
     meta_path = _uploads() / f"{token}.json"
     if done and meta_path.exists():
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        (_uploads() / f"{token}.done").write_text(json.dumps({"user_id": meta["user_id"], "name": meta["name"]},
-                                                             ensure_ascii=False), encoding="utf-8")
+        (_uploads() / f"{token}.done").write_text(json.dumps({"user_id": meta["user_id"], "name": meta["name"],
+                                                              "left": left}, ensure_ascii=False), encoding="utf-8")
     for path in _uploads().glob(f"{token}.*"):
         if path.suffix != ".done":
             path.unlink(missing_ok=True)
