@@ -266,3 +266,14 @@ def test_how_to_pay_asked_with_not_how_much_gives_the_ways_without_the_amounts_a
 def test_asking_in_english_to_be_put_through_to_a_person_is_done_not_asked_about(visitor):
     reply = visitor.says("ok, please connect me to a person then")
     assert "Do you mean" not in reply and "secretariat" in reply
+
+
+def test_not_a_member_said_at_a_registrations_summary_is_noted_there_not_a_binding(visitor, db):
+    from tests.test_dialogues8 import _event
+
+    _event(db, "学术年会", "学术会议", "郑州", 40, "会员800元，非会员1000元")
+    visitor.says("我要报名学术年会")
+    visitor.says("杜鹏 13700009999")
+    reply = visitor.says("不是会员")
+    assert "非会员" in reply and "请确认报名" in reply and "请输入您的姓名" not in reply
+    assert "报名成功" in visitor.says("确认")

@@ -729,7 +729,7 @@ def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
     return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
-        bool(guide.mentions(ctx.text, "wrong_words")) or \
+        bool(guide.mentions(ctx.text, "wrong_words")) or profile.says_not_a_member(ctx.text) or \
         for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
 
@@ -738,6 +738,12 @@ def _tries_confirm(ctx) -> bool:
 def confirm(ctx):
     if says_yes(ctx.text):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
+    if profile.says_not_a_member(ctx.text):  # "不是会员" at the summary: the non-member's fee, noted for the secretariat
+        ctx.goto("confirm", remark="，".join(r for r in (ctx.flow_data.get("remark"), content.text(
+            "events.signup.non_member_remark")) if r))
+        event = find_event(ctx.db, ctx.flow_data["event"])
+        return ctx.reply("events.signup.non_member", fee=event["fee"] or content.text("events.none")).with_note(
+            _confirm_prompt(ctx).text)
     if guide.mentions(ctx.text, "wrong_words") and not _contact_in(ctx.text):  # "不对": what is wrong, not dropped
         return ctx.reply("events.signup.what_wrong").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "no_words"):

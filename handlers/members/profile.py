@@ -97,6 +97,11 @@ def refuse_someone_elses_details(ctx) -> Reply | None:
     return None
 
 
+def says_not_a_member(text: str) -> bool:
+    """"不是会员", "我还不是会员": the member says they are not one (content/replies/members_profile.toml not_a_member)."""
+    return _mentions(text, _texts()["words"]["not_a_member"]) and not looks_like_a_question(text)
+
+
 def asks_if_non_members_may(text: str) -> bool:
     """"我不是会员能参加吗", "我们不是会员单位 也能发吗": a question about what non-members may do."""
     return _mentions(text, _texts()["words"]["non_member"]) and looks_like_a_question(text)
@@ -171,7 +176,7 @@ def _about_own_record(text: str) -> bool:
 def _not_about_own_record(ctx) -> Reply:
     """"不是会员": what non-members may do, the application offered ("好" next starts it); a general question about
     members that the account cannot answer: said so honestly (the unknown handler), not a binding started."""
-    if _mentions(ctx.text, _texts()["words"]["not_a_member"]):
+    if says_not_a_member(ctx.text):
         if ctx.flow is None:
             offers.make(ctx, content.text("profile.join_words"))
         return ctx.reply("profile.not_a_member")
