@@ -364,3 +364,20 @@ def test_the_member_list_sorts_by_number_and_by_dues_paid_through(staff, db):
     assert order(sort="member_no") == ["甲", "乙", "丙"]
     assert order(sort="-member_no") == ["丙", "乙", "甲"]
     assert order(sort="standing") == ["甲", "丙", "乙"]
+
+
+# --- #23: a council role written alone in 备注 is moved, not kept twice ----------------------------------
+
+def test_a_remark_that_is_only_a_council_role_is_moved_to_the_role_and_not_kept_in_the_remarks(env, db, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "会员编号", "会员类别", "手机号", "备注"])
+    sheet.append(["郑强", "HNKX202000021", "高级会员", "13903710021", "常务理事"])
+    sheet.append(["钱伟", "HNKX202000022", "高级会员", "13903710022", "第八届理事会常务理事"])
+    path = tmp_path / "名册.xlsx"
+    book.save(path)
+    roster_imported(env, path)
+    moved = find_member_by_no(db, "HNKX202000021")
+    assert moved["council_role"] == "常务理事" and not moved["remarks"], moved["remarks"]
+    kept = find_member_by_no(db, "HNKX202000022")  # the remark says more than the role: kept as written
+    assert kept["council_role"] == "常务理事" and kept["remarks"] == "第八届理事会常务理事"

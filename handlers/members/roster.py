@@ -992,7 +992,9 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         said_in = sheet.columns.get("status") if values.get("status") else \
             sheet.columns["name"] if named_status else sheet.columns.get("remarks")
         notices.append(Problem(row, said_in, "", fields["status"]))
-    remarks = _remarks_kept(values, other_cells)
+    role_alone = roles and not unit and not is_blank(values.get("remarks")) and \
+        not split_roles(normalise(values.get("remarks")), remarks=True)[1]  # 备注 常务理事: moved, not kept twice
+    remarks = _remarks_kept(dict(values, remarks=None) if role_alone else values, other_cells)
     if remarks:
         fields["remarks"] = remarks
     else:
