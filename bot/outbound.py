@@ -25,7 +25,7 @@ Each late reply's outcome is recorded in Redis (storage.state.record_outbound_ou
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import redis
 from rq import Queue, Retry, Worker, get_current_job
@@ -47,6 +47,7 @@ QUEUE_NAME = "outbound"
 URGENT_QUEUE_NAME = "notices"  # a society's notices and late replies (platform: see enqueue)
 RQ_RETRY_INTERVALS = (30, 300)  # seconds before RQ's 2nd and 3rd attempt of a job
 JOB_TIMEOUT_SECONDS = 180
+WORKER_TTL_SECONDS = 60  # a worker's heartbeat comes at least this often (RQ's worker_ttl; it idles 15 s less)
 REDIS_RETRY_SECONDS = 2  # while Redis is away, how often the worker and its scheduler try it again
 
 
@@ -103,9 +104,15 @@ def enqueue_each(r: redis.Redis, func, arg_lists, timeout: int = JOB_TIMEOUT_SEC
 
 
 def workers_serving(r: redis.Redis) -> int:
-    """How many workers take this account's broadcast jobs now (none: what is queued waits)."""
-    name = queue_name(QUEUE_NAME)
-    return sum(1 for worker in Worker.all(connection=r) if name in worker.queue_names())
+    """How many workers take this account's broadcast jobs now (none: what is queued waits): those whose
+    heartbeat is recent. A worker killed outright stays registered until its key lapses, minutes on."""
+    name, since = queue_name(QUEUE_NAME), datetime.now(timezone.utc) - timedelta(seconds=WORKER_TTL_SECONDS)
+    return sum(1 for worker in Worker.all(connection=r)
+               if name in worker.queue_names() and worker.last_heartbeat and _utc(worker.last_heartbeat) > since)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # RQ's are UTC, some naive
 
 
 def jobs_in_hand(r: redis.Redis) -> int:

@@ -20,7 +20,7 @@ from rq.worker import DequeueStrategy
 from bot.config import PROJECT_ROOT, Config
 from bot.delivery.planner import recover_at_start
 from bot.delivery.worker import DeliveryDeferred
-from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME
+from bot.outbound import QUEUE_NAME, REDIS_RETRY_SECONDS, URGENT_QUEUE_NAME, WORKER_TTL_SECONDS
 from bot.platform.accounts import account_queue_names, apply_revocations, recover_every_society
 from bot.platform.holding import is_moving
 from bot.platform.shards import announce, is_shard_queue, queue_of
@@ -191,7 +191,7 @@ def run_worker(config: Config, burst: bool = False) -> bool:
         try:
             worker = _Worker(queues_to_serve(config, r), connection=r, scheduler_name=scheduler_name, ticker=ticker,
                              queue_lister=(lambda: queues_to_serve(config, r)) if config.platform else None,
-                             check_seconds=config.worker_society_check_seconds)
+                             check_seconds=config.worker_society_check_seconds, worker_ttl=WORKER_TTL_SECONDS)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:

@@ -1,14 +1,17 @@
 """What the second delivery walk (/work/qa/delivery12.md) found, against the fake WeChat API."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
+from rq import Queue, Worker
+from rq.utils import utcformat
 
 from bot import content, delivery
 from bot.cli import main as cli_main
 from bot.delivery import planner
+from bot.outbound import QUEUE_NAME
 from bot.wechat_client import BEIJING
 from storage import deliveries as ledger
 from storage import state
@@ -199,3 +202,29 @@ def test_a_send_in_progress_can_be_stopped_and_says_who_had_it(fake_wechat, conf
     assert "已停止发送，未发出：4" in item_page(staff, db, item)
     said = CliRunner().invoke(cli_main, ["news", "stop", db["newsletters"].get(item)["item_no"]]).output
     assert "已停止推送，已发出 0 人，其余 0 人不再发送" in said
+
+
+def test_workers_are_counted_by_their_heartbeat_and_a_time_past_is_not_shown_as_planned(
+        fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #7: after a restart '正等后台发送进程处理（6 个在运行）' counted the 3 SIGKILLed workers still
+    registered; #2: '后台将于 22:34 …再提交' at 22:44, RQ's scheduler not having taken the job over yet."""
+    live, dead = (Worker([QUEUE_NAME], connection=redis_client, name=name) for name in ("live", "killed"))
+    for worker in (live, dead):
+        worker.register_birth()
+    redis_client.hset(dead.key, "last_heartbeat", utcformat(datetime.now(timezone.utc) - timedelta(minutes=5)))
+    recipients = add_members(db, openids("H", 2))
+    item = add_item(db)
+    db["newsletters"].update(item, {"publish_at": now_iso()})
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    assert "2 人：正等后台发送进程处理（1 个在运行）" in item_page(staff, db, item)
+
+    ledger.claim(db, ledger.item_rows(item, [o for o, _ in recipients]), "killed-job", set())
+    ledger.settle(db, ledger.item_rows(item, [o for o, _ in recipients]), "killed-job", "queued", MASS,
+                  errcode=-1, errmsg="system error")
+    retry = Queue(QUEUE_NAME, connection=redis_client).enqueue_in(timedelta(seconds=60), planner.deliver_batch, item,
+                                                                  [o for o, _ in recipients])
+    Queue(QUEUE_NAME, connection=redis_client).scheduled_job_registry.schedule(
+        retry, datetime.now(timezone.utc) - timedelta(minutes=10))  # due 10 minutes ago, nobody took it
+    shown = item_page(staff, db, item)
+    assert "后台会自动重试（原定 " in shown and "已过时，正等后台发送进程接手" in shown
+    assert "下次约在" not in shown

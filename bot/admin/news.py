@@ -265,9 +265,12 @@ def _held_text(held: dict) -> str:
     who = [t("news.held_busy_who", name=row["name"] or "—", member_no=row["member_no"] or "—", why=row["why"])
            for row in members[:HELD_NAMES]]
     who += [t("news.held_busy_more", count=len(members) - HELD_NAMES)] if len(members) > HELD_NAMES else []
+    # A time already past is no plan: RQ's scheduler has not taken the job yet (a restart, say).
+    late = "_late" if held.get("at") and clock.has_come(held["at"]) else ""
     at = clock.shown(held.get("at"))
-    return t(f"news.held_{held['reason']}", count=held["count"], workers=held.get("workers", 0),
-             who=t("news.reach_joiner").join(who), at=at, when=t("news.held_busy_when", at=at) if at else "")
+    reason = f"news.held_{held['reason']}{late if held['reason'] == 'unconfirmed' else ''}"
+    return t(reason, count=held["count"], workers=held.get("workers", 0), who=t("news.reach_joiner").join(who),
+             at=at, when=t(f"news.held_busy_when{late}", at=at) if at else "")
 
 
 def _reach_text(item: dict, counts: dict) -> str:
