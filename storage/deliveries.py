@@ -180,6 +180,17 @@ def delivery_counts(db: sqlite_utils.Database, item_id: int) -> dict:
     return {"total": sum(status.values()), "status": status, "channel": channel}
 
 
+def counts_of_items(db: sqlite_utils.Database, item_ids) -> dict[int, dict[str, int]]:
+    """{item_id: {status: n}} for these items, in one query (the news list's progress column)."""
+    item_ids = list(item_ids)
+    found: dict[int, dict[str, int]] = {}
+    for item_id, status, count in db.execute(
+            f"select item_id, status, count(*) from deliveries where item_id in ({_marks(item_ids)}) "
+            "group by item_id, status", item_ids):
+        found.setdefault(item_id, {})[status] = count
+    return found
+
+
 def queued_by_error(db: sqlite_utils.Database, item_id: int) -> list[tuple[int | None, str | None, int]]:
     """The item's queued rows by the error that sent them back to the queue: (errcode, errmsg, count);
     (None, None, n) for those no attempt was made for yet."""

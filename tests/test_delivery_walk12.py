@@ -228,3 +228,19 @@ def test_workers_are_counted_by_their_heartbeat_and_a_time_past_is_not_shown_as_
     shown = item_page(staff, db, item)
     assert "后台会自动重试（原定 " in shown and "已过时，正等后台发送进程接手" in shown
     assert "下次约在" not in shown
+
+
+def test_the_news_list_shows_how_far_each_send_is(fake_wechat, config, db, redis_client, staff):
+    """Walk 12 #11: the list had 标题 类型 状态 发布日期 only, '已发布' for all five while three were sending."""
+    recipients = add_members(db, openids("L", 3))
+    done = sent_item(db, redis_client, config, recipients[:2])
+    sending = add_item(db)
+    db["newsletters"].update(sending, {"publish_at": now_iso(), "title": "正在发送的一条"})
+    delivery.enqueue_broadcast(db, redis_client, sending, recipients)
+    shown = visible(page(staff.get("/admin/news/")))
+    assert "发送进度" in shown
+    assert "正在发送的一条 会讯 已发布" in shown and "已发出 0 / 共 3，排队中 3" in shown
+    assert "已发出 2 / 共 2" in shown
+    listed = CliRunner().invoke(cli_main, ["news", "list"]).output
+    assert "《正在发送的一条》  已发出 0 / 共 3，排队中 3" in listed
+    assert f"{db['newsletters'].get(done)['item_no']}  《省科技厅发布年度申报指南》  已发出 2 / 共 2" in listed

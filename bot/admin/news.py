@@ -85,7 +85,7 @@ def _choices() -> dict:
 @bp.get("/")
 def index():
     items = latest_items(db(), limit=50, all_items=True)
-    return render("news.html", items=items)
+    return render("news.html", items=items, progress=delivery.progress_words(db(), [item["id"] for item in items]))
 
 
 @bp.route("/new", methods=["GET", "POST"])

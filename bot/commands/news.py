@@ -105,13 +105,17 @@ def _show_published(results: list[dict]) -> None:
 @json_option
 def list_items(kind, limit):
     """会讯和决议，新的在前（含定时尚未到的、后台的草稿和已撤回的，都注明）。"""
-    items = [_summary(item) for item in latest_items(open_store(), kind=kind, limit=limit, all_items=True)]
+    db = open_store()
+    items = [_summary(item) for item in latest_items(db, kind=kind, limit=limit, all_items=True)]
+    progress = delivery.progress_words(db, [item["id"] for item in items])
+    items = [dict(item, progress=progress.get(item["id"], "")) for item in items]
 
     def human(data):
         for item in data:
             marks = _text(item["status"]) if item["status"] != PUBLISHED else \
                 _text("future") if not clock.has_come(item["publish_at"]) else ""
-            click.echo(_text("list_line", future=marks, **_words(item)))
+            progress = _text("list_progress", words=item["progress"]) if item["progress"] else ""
+            click.echo(_text("list_line", future=marks, **dict(_words(item), progress=progress)))
         if not data:
             click.echo(_text("list_empty"))
 

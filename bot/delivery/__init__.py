@@ -20,6 +20,7 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
         `news stop`, 停止发送: those not sent the item yet never are.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
     outcomes(counts) -> {status: n}
+    progress_words(db, item_ids) -> {item_id: "已发出 120 / 共 2958，排队中 2838"}
         The statuses as shown: those sent by mass send are `submitted` to WeChat, not delivered.
     customer_service_spent_until(r) -> ISO time or None
         Until when the day's customer-service messages are spent (45009; pushes go by mass send meanwhile).
@@ -338,6 +339,21 @@ def outcomes(counts: dict) -> dict:
         status[SENT] -= submitted
         status = {code: n for code, n in status.items() if n} | {SUBMITTED: submitted}
     return status
+
+
+def progress_words(db, item_ids) -> dict[int, str]:
+    """How far each item's send is, in a few words (news_cli.progress: sent of all, and how many still
+    queued or being sent, and failed, if any); "" for an item never sent. The news list, in the console
+    and `news list`."""
+    words = {}
+    for item_id, status in ledger.counts_of_items(db, item_ids).items():
+        waiting = sum(status.get(code, 0) for code in (QUEUED, *ledger.OPEN))
+        parts = [content.text("news_cli.progress.sent", sent=status.get(SENT, 0), total=sum(status.values()))]
+        parts += [content.text("news_cli.progress.waiting", count=waiting)] if waiting else []
+        failed = status.get(ledger.FAILED, 0)
+        parts += [content.text("news_cli.progress.failed", count=failed)] if failed else []
+        words[item_id] = content.text("news_cli.progress.joiner").join(parts)
+    return words
 
 
 def customer_service_spent_until(r: redis.Redis) -> str | None:
