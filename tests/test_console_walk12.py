@@ -18,7 +18,7 @@ from handlers.members.records import reject_application
 from storage.members import create_application, find_member_by_no, insert_member
 from storage.news import find_item, publish_item
 from storage.tickets import create_ticket
-from tests.cli import roster_imported
+from tests.cli import command, roster_imported
 from tests.admin_data import PASSWORD, individual
 from tests.member import Member
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
@@ -381,3 +381,23 @@ def test_a_remark_that_is_only_a_council_role_is_moved_to_the_role_and_not_kept_
     assert moved["council_role"] == "常务理事" and not moved["remarks"], moved["remarks"]
     kept = find_member_by_no(db, "HNKX202000022")  # the remark says more than the role: kept as written
     assert kept["council_role"] == "常务理事" and kept["remarks"] == "第八届理事会常务理事"
+
+
+# --- #22: the fellow cap in an import's report counts the members the import leaves --------------------
+
+def test_the_fellow_cap_of_a_roster_s_report_counts_the_members_it_adds(env, db, tmp_path):
+    """After a check of 120 new rows, the report said 个人会员 7 人时上限为 0 人: the members before the import."""
+    for i in range(7):
+        member(db, f"HNKX20190{i:04d}", f"老会员{i}", f"{Y}-12-31")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["姓名", "会员编号", "会员类别", "手机号"])
+    sheet.append(["韩院士", "HNKX201900100", "会士", "13903719100"])
+    for i, name in enumerate(s + g for s in "赵钱孙李周吴郑冯陈褚" for g in "一二三四五六七八九十甲乙"):
+        sheet.append([f"{name}新", None, "普通会员", f"1390372{i:04d}"])
+    path = tmp_path / "名册.xlsx"
+    book.save(path)
+    checked = command("members")[1](env, "import", path, "--dry-run")
+    assert checked["fellow_cap"]["individuals"] == 128 and checked["fellow_cap"]["limit"] == 1
+    assert checked["fellow_cap"]["fellows"] == 1
+    assert "超过上限" not in str(checked)

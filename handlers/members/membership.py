@@ -12,6 +12,7 @@ import json
 import re
 from contextlib import nullcontext
 from datetime import date
+from decimal import Decimal
 from typing import Callable
 
 import redis
@@ -361,9 +362,24 @@ def _lists_fellows(plan: roster.ImportPlan) -> bool:
             or any(member.get("category") == "fellow" for _, member in plan.unchanged))
 
 
+def _fellow_cap(db, plan: roster.ImportPlan, ahead: bool) -> dict:
+    """The fellow cap (records.fellow_cap) of the store, or (`ahead`) of the store as the plan would leave it: the
+    members it adds counted among the individuals, the fellows it adds or makes among the fellows."""
+    cap = records.fellow_cap(db)
+    if not ahead:
+        return cap
+    added = [fields for _, fields in plan.new if fields.get("status", "active") in store.ROLL_STATUSES]
+    made = [changes for _, member, changes in plan.updates
+            if changes.get("category") == "fellow" and member.get("category") != "fellow"]
+    individuals = cap["individuals"] + len(added)
+    return dict(cap, individuals=individuals, limit=int(individuals * Decimal(str(cap["max_share"]))),
+                fellows=cap["fellows"] + sum(f.get("category") == "fellow" for f in added) + len(made))
+
+
 def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
-                  dry_run: bool, db) -> dict:
-    """The validation report of an import, before (created None) or after it was written."""
+                  dry_run: bool, db, ahead: bool = False) -> dict:
+    """The validation report of an import, before (created None) or after it was written; `ahead`: `db` does not
+    hold the plan's rows yet (a check of one sheet), so the fellow cap counts them as the import would leave it."""
     sheet = plan.sheet
     unread = roster.unread_dues_columns(sheet)
     kept = [column for column in roster.kept_in_remarks(sheet) if column not in unread]
@@ -397,7 +413,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "ignored_columns": [column_label(c) for c in sheet.ignored if c not in kept],
         "remark_columns": [column_label(c) for c in kept],
         "unread_dues_columns": [column_label(c) for c in unread],
-        "fellow_cap": records.fellow_cap(db) if _lists_fellows(plan) else None,
+        "fellow_cap": _fellow_cap(db, plan, ahead) if _lists_fellows(plan) else None,
         "sheet": sheet.name,
         "new_header": sheet.new_header,
         "records_as_of": roster.records_as_of(sheet),
@@ -439,7 +455,8 @@ def import_rosters(db, sheets: list, file_name: str, actor: str, today: date, un
                 if (write or preview) and position else plans[position]
             created = apply_import(store_now, plan, file_name, actor, today) if write or preview else None
             plan.checks.extend(corrected[position])
-            reports.append(import_report(plan, file_name, created if write else None, dry_run, store_now))
+            reports.append(import_report(plan, file_name, created if write else None, dry_run, store_now,
+                                         ahead=not (write or preview)))
     return (reports[0] if len(reports) == 1 else workbook_report(reports)), blocked
 
 
