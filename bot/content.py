@@ -177,7 +177,12 @@ def _filled_in(key: str, fields: dict) -> str:
 def question_asked(questions: list[dict], said: str) -> dict | None:
     """The first of a reply file's questions ([[fees.questions]], [[unknown.questions]]: `asks` words
     and an `answer`) whose words `said` holds, or None."""
-    return next((question for question in questions if holds_any(said, question["asks"])), None)
+    return next(iter(questions_asked(questions, said)), None)
+
+
+def questions_asked(questions: list[dict], said: str) -> list[dict]:
+    """Every one of a reply file's questions whose words `said` holds, in the file's order."""
+    return [question for question in questions if holds_any(said, question["asks"])]
 
 
 _word_patterns: dict[int, tuple[list, re.Pattern]] = {}

@@ -329,3 +329,15 @@ def test_asking_for_the_same_event_again_at_its_confirmation_keeps_the_name_and_
     again = doctor.says("报名基层医生适宜技术培训班")
     assert "请确认报名" in again and "138****0002" in again, again
     assert "报名成功" in doctor.says("确认")
+
+
+def test_asking_the_benefits_whether_students_may_join_and_the_fee_in_one_message_answers_all_three(member):
+    reply = member.says("入会有啥好处啊 学生能入吗 要交多少钱")
+    assert "会员可以" in reply and "学生会员" in reply and "20" in reply, reply
+
+
+def test_of_several_cities_named_the_one_with_a_training_is_shown(member, db, training):
+    from tests.test_events_chat import add_event
+    add_event(db, "信阳茶叶加工技术讲座", 60, type="讲座", place="信阳市")
+    reply = member.says("下次培训啥时候 南阳周边的 驻马店 信阳也行")
+    assert "基层医生适宜技术培训班" in reply and "没有找到" not in reply, reply

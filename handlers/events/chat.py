@@ -125,7 +125,9 @@ def _question(ctx, text: str | None = None) -> tuple[dict, str]:
     if text is None:
         text = "" if ctx.message.kind == "event" else ctx.text
     query, heading = guide.question(text, date.today())
-    place = guide.place_in(text, event_places(ctx.db, _today())) if text else None
+    places = guide.places_in(text, event_places(ctx.db, _today())) if text else []
+    place = next((city for city in places if len(places) == 1 or list_events(ctx.db, {**query, "place": city}, 0, 1)),
+                 places[0] if places else None)  # "南阳周边的 驻马店 信阳也行": the first of them that has some
     if place:
         if not (query["type"] or query["word"] or _names_a_month(text)):
             query, heading = guide.upcoming(date.today(), asked="")[0], content.text(

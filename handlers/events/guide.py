@@ -316,11 +316,16 @@ def is_narrow(query: dict) -> bool:
 
 def place_in(text: str, places: list[str]) -> str | None:
     """The city of an event place that the text names ("南阳附近有没有培训" -> 南阳), longest first."""
+    found = places_in(text, places)
+    return max(found, key=len) if found else None
+
+
+def places_in(text: str, places: list[str]) -> list[str]:
+    """Every city of an event place the text names, in the order said ("南阳周边的 驻马店 信阳也行")."""
     plain = normalize(text or "")
     cores = {re.sub(r"(市|县|区|省)$", "", place): place for place in places if place}
     cores.update({city: city for city in settings()["places"]})
-    found = [core for core in cores if len(core) >= 2 and core in plain]
-    return max(found, key=len) if found else None
+    return sorted((core for core in cores if len(core) >= 2 and core in plain), key=plain.index)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

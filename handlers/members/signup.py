@@ -930,10 +930,11 @@ def form_question(text: str, in_form: bool = True) -> str | None:
     """The answer to a question about the application form itself ([[signup.form_questions]]), or None;
     `in_form`: asked while filling it in (questions marked before_form are answered only before)."""
     asked = [question for question in _texts()["form_questions"] if not (in_form and question.get("before_form"))]
-    question = content.question_asked(asked, normalise(text))
-    if question is None:
+    questions = content.questions_asked(asked, normalise(text))  # "入会有啥好处 学生能入吗 要交多少钱": each answered
+    if not questions:
         return None
-    return question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
+    return "\n\n".join(question["answer"].format(categories=_category_lines(), **content.society()["secretariat"])
+                       for question in questions)
 
 
 def category_description(category: str) -> str | None:
