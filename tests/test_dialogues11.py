@@ -277,3 +277,17 @@ def test_not_a_member_said_at_a_registrations_summary_is_noted_there_not_a_bindi
     reply = visitor.says("不是会员")
     assert "非会员" in reply and "请确认报名" in reply and "请输入您的姓名" not in reply
     assert "报名成功" in visitor.says("确认")
+
+
+# --- the application's type question: a question about the kinds, a name alone ----------------------------------------
+
+def test_which_kinds_there_are_asked_at_the_type_question_is_answered_and_the_type_asked_again(visitor):
+    visitor.says("我要申请入会")
+    reply = visitor.says("有哪几种")
+    assert "学生会员" in reply and "高级会员" in reply and "没有看懂" not in reply and "个人会员" in reply
+
+
+def test_a_name_alone_at_the_type_question_starts_a_personal_application_with_it(visitor):
+    visitor.says("我要申请入会")
+    reply = visitor.says("孟庆华")
+    assert "没有看懂" not in reply and "真实姓名" not in reply and "会员类别" in reply

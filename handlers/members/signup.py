@@ -460,7 +460,17 @@ def _tries_kind(ctx) -> bool:
             or any(name in value for name in _texts()["kind_names"].values())
             or any(word in value for word in words["unit_said"] + words["individual_said"])
             or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"]
-            or offers.accepts(value) or mobile_and_rest(value)[0] is not None)
+            or offers.accepts(value) or mobile_and_rest(value)[0] is not None
+            or form_question(ctx.text, in_form=False) is not None or _bare_name(ctx.text) is not None)
+
+
+def _bare_name(text: str) -> str | None:
+    """"孟庆华" alone at the type question: a person's name, so a personal application; None for anything else."""
+    value = normalise(text).strip(" 。.!！")
+    if not re.fullmatch(r"[\u4e00-\u9fff·]{2,4}", value) or not tries_value("name", value) or \
+            any(name in value for name in _texts()["kind_names"].values()):
+        return None
+    return value
 
 
 @step(FLOW, "kind", reads_only=True, prompt="signup.ask_kind", tries=_tries_kind,
@@ -474,6 +484,9 @@ def choose_kind(ctx):
     chosen = _picked_from_short_list(ctx, len(KINDS))
     if chosen is not None:
         return chosen
+    answered = form_question(ctx.text, in_form=False)
+    if answered is not None:  # "有哪几种", "我65了退休了 选哪种好": the categories, then the type asked again
+        return Reply(text=answered).with_note(content.text("signup.ask_kind"))
     if offers.accepts(ctx.text):  # "要得", "好嘞" to how to join: a personal application, said so
         ctx.goto("kind", kind="individual", answers=ctx.flow_data.get("answers", {}), misses=0)
         return ctx.reply("signup.yes_individual").with_note(_ask_next(ctx).text)
@@ -485,6 +498,8 @@ def choose_kind(ctx):
                 kind, answers = "individual", {"name": name}
         except Invalid:
             pass
+    if kind is None and _bare_name(ctx.text) is not None:
+        kind, answers = "individual", {"name": _bare_name(ctx.text)}  # "孟庆华": a person applying for themselves
     if kind is None and mobile_and_rest(ctx.text)[0] is not None:
         kind = "individual"  # "赵文静 自由职业 科普写作 130…" at the type question: a person's own details
     if kind is None:
