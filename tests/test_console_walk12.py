@@ -401,3 +401,17 @@ def test_the_fellow_cap_of_a_roster_s_report_counts_the_members_it_adds(env, db,
     assert checked["fellow_cap"]["individuals"] == 128 and checked["fellow_cap"]["limit"] == 1
     assert checked["fellow_cap"]["fellows"] == 1
     assert "超过上限" not in str(checked)
+
+
+# --- #2 on the command line: `fees record` honours the year named ----------------------------------------
+
+def test_fees_record_books_the_year_its_note_or_year_option_names(env, db):
+    member(db, "HNKX202000002", "何强", f"{Y - 1}-12-31")
+    member(db, "HNKX202100003", "吴昊", f"{Y - 2}-12-31")
+    run, run_json = command("fees")
+    noted = run_json(env, "record", "HNKX202000002", "100", "--method", "现金", "--note", f"补交{Y}年会费")
+    assert (noted["period_from"], noted["paid_through"]) == (f"{Y}-01-01", f"{Y}-12-31")
+    chosen = run_json(env, "record", "HNKX202100003", "200", "--years", "2", "--year", str(Y - 1))
+    assert (chosen["period_from"], chosen["paid_through"]) == (f"{Y - 1}-01-01", f"{Y}-12-31")
+    refused = run(env, "record", "HNKX202100003", "100", "--year", str(Y - 1), "--again", ok=False)
+    assert "已经登记过" in refused.output

@@ -16,7 +16,7 @@ from handlers.fees import dues
 from bot.commands.common import help_texts, json_option, open_store
 from bot.spreadsheets import display_width
 from handlers.fees.statements import StatementError, import_statement, report_lines
-from handlers.fees.payments import AlreadyLifetime, NotRefunded, not_in_force, record_payment
+from handlers.fees.payments import AlreadyLifetime, NotRefunded, YearsUnclear, not_in_force, record_payment, years_booked
 from handlers.fees.payments import refund as refund_receipt
 from storage.fees import (
     collected_by_category,
@@ -58,8 +58,9 @@ def fees():
 @click.option("--date", "paid_on", type=DATE_FORMAT, help=_help("record.date"))
 @click.option("--force", is_flag=True, help=_help("record.force"))
 @click.option("--again", is_flag=True, help=_help("record.again"))
+@click.option("--year", "from_year", type=int, help=_help("record.year"))
 @json_option
-def record(number, amount, years, lifetime, method, note, actor, paid_on, force, again):
+def record(number, amount, years, lifetime, method, note, actor, paid_on, force, again, from_year):
     """登记一笔缴费：会员（或单位会员）编号 NUMBER、金额 AMOUNT 元，出具收据。"""
     db = open_store()
     payer = _payer_or_fail(db, number)
@@ -76,10 +77,15 @@ def record(number, amount, years, lifetime, method, note, actor, paid_on, force,
         raise click.ClickException(_text("likely_duplicate", name=payer["name"], number=payer["number"],
                                          paid_at=like["paid_at"], receipt_no=like["receipt_no"],
                                          amount=dues.format_amount(amount)))
+    named = from_year or min(dues.years_in(note or ""), default=None)  # --year 2026, or 补交2026年会费 in the note
+    try:
+        booked = years_booked(payer, years, _day(paid_on), named) if named else {}
+    except YearsUnclear as unclear:
+        raise click.ClickException(_text(unclear.reason, **unclear.facts)) from None
     try:
         payment = record_payment(db, payer, amount, years, _day(paid_on),
                                  method or dues.fee_rules()["default_method"],
-                                 actor or _text("default_actor"), note=note)
+                                 actor or _text("default_actor"), note=note, **booked)
     except AlreadyLifetime:
         raise click.ClickException(_text("already_lifetime", **payer)) from None
     data = _payment_data(payment, payer, previous=payer["paid_through"])
