@@ -23,6 +23,7 @@ def board(db):
     post(db, "土建施工员", "长沙某建工集团", "长沙", discipline="土木工程", salary="7-10k")
     post(db, "地质调查员", "河南省某地质勘查院", "信阳", discipline="地质工程", salary="面议")
     post(db, "软件开发工程师", "洛阳某信息公司", "洛阳", discipline="软件工程")
+    post(db, "初中语文教师", "新乡市某中学", "新乡", discipline="教育学")
     return db
 
 
@@ -119,5 +120,14 @@ def test_outside_the_province_in_english(alice, board):
 
 def test_nothing_in_a_city_offers_the_others_once(alice, board):
     reply = alice.says("北京有岗位吗")
-    assert reply.startswith("暂时没有北京的职位。其他城市有 10 个"), reply
+    assert reply.startswith("暂时没有北京的职位。其他城市有 11 个"), reply
     assert reply.count("回复“招聘”") == 1, reply
+
+
+def test_a_word_before_a_fields_job_word_narrows_it(alice, board):
+    reply = alice.says("有幼儿园老师的岗位吗")
+    assert numbered(reply) == [] and "初中语文教师" not in reply, reply  # a middle-school post is no kindergarten one
+
+
+def test_a_word_before_a_fields_job_word_finds_its_postings(alice, board):
+    assert alice.says("有初中老师的岗位吗").startswith("【初中语文教师】")

@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot import content
-from bot.router import analyse, normalize
-from handlers.jobs.text import cities_named, reading
+from bot.router import analyse, normalize, tokenize
+from handlers.jobs.text import cities_named, not_keywords, reading
 
 _LATIN = re.compile(r"[a-z][a-z+#]*")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]+")
@@ -503,6 +503,9 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         elif done is not None:
             found(forms[word[len(done):]], word[len(done):])
             keyword = done
+        elif qualified := _qualifiers(word):  # 大学老师: 老师, and 大学 left
+            found(word[len(qualified[0]):], word[len(qualified[0]):])
+            keyword = qualified[0]
         elif field is not None:  # 电力系统, 化工企业: the field
             found(forms.get(field, field), word)
         elif head is not None:
@@ -524,7 +527,24 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
             found(field, field)
     for name, word in _typed_by_sound(plain, words, left):  # 新相有自动话的岗位吗: the router kept no keyword of it
         found(name, word)
+    if names:
+        left += [word for word in _qualifiers(plain) if word not in left]
     return names, words, left
+
+
+def _qualifiers(plain: str) -> list[str]:
+    """Words said right before a field's job word that narrow it (幼儿园老师, 大学老师, 医院护士: content/jobs.toml
+    [fields]), which a posting must then say too; none that is a stop-word, a discipline or a field itself."""
+    jobs = tuple(sorted(_fields(), key=len, reverse=True))
+    tokens = tokenize(plain)
+    said = []
+    for at, token in enumerate(tokens):
+        job = next((job for job in jobs if token.endswith(job)), None)
+        before = (token[:-len(job)] or (tokens[at - 1] if at else "")) if job else ""
+        if 2 <= len(before) <= 4 and _CJK_WORD.fullmatch(before) and before not in not_keywords() \
+                and before not in _forms() and before not in _fields():
+            said.append(before)
+    return said
 
 
 def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[tuple[str, str]]:

@@ -162,7 +162,9 @@ def _district_cities() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _not_keywords() -> frozenset[str]:
+def not_keywords() -> frozenset[str]:
+    """Words that are never what a job search or alert looks for (城市 words aside): the router's job stop-words
+    and content/jobs.toml not_keywords."""
     router_words = content.load_toml("intents.toml")["jobs"]["stopwords"]
     own_words = content.load_toml("jobs.toml")["words"]["not_keywords"]
     return frozenset(normalize(w) for w in [*router_words, *own_words])
@@ -174,7 +176,7 @@ def alert_keywords(text: str) -> list[str]:
     The router gives a `subscribe` intent no keywords, so they are taken here from
     the same tokens, without the job-query and subscription words.
     """
-    forms, skip = _city_forms(), _not_keywords()
+    forms, skip = _city_forms(), not_keywords()
     words = []
     for token in tokenize(text):
         if token in forms:
