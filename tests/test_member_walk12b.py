@@ -341,3 +341,10 @@ def test_of_several_cities_named_the_one_with_a_training_is_shown(member, db, tr
     add_event(db, "信阳茶叶加工技术讲座", 60, type="讲座", place="信阳市")
     reply = member.says("下次培训啥时候 南阳周边的 驻马店 信阳也行")
     assert "基层医生适宜技术培训班" in reply and "没有找到" not in reply, reply
+
+
+def test_a_member_who_walks_badly_asking_for_events_is_told_the_notices_say_nothing_of_access(member, db):
+    from tests.test_events_chat import add_event
+    add_event(db, "中原水利与材料学术年会", 90, days=3, place="郑州国际会展中心", fee="会员800元/非会员1200元")
+    reply = member.send("voice", Recognition="有没有适合老同志的活动 我腿脚不好 在郑州的")
+    assert "中原水利与材料学术年会" in reply and "无障碍" in reply and "0371" in reply, reply

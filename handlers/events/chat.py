@@ -198,6 +198,8 @@ def show_events(ctx):
     # not after `missing`: the list it opens would take the place of the list shown
     meetings = _meetings(ctx) if missing is None and asks_for_meetings(ctx.text) else None
     reply = missing or meetings or _show_list(ctx, *_question(ctx))
+    if guide.mentions(ctx.text, "access_words") and reply.text:  # "我腿脚不好": access is not in the notices
+        reply = ctx.reply("events.access_not_given", **content.society()["secretariat"]).with_note(reply.text)
     if guide.asks_for_competitions(ctx.text):
         note = calls.competitions_note(ctx.db, date.today())  # competitions published as award calls too
         reply = reply.with_note(note) if note else reply
