@@ -291,3 +291,13 @@ def test_a_name_alone_at_the_type_question_starts_a_personal_application_with_it
     visitor.says("我要申请入会")
     reply = visitor.says("孟庆华")
     assert "没有看懂" not in reply and "真实姓名" not in reply and "会员类别" in reply
+
+
+def test_a_mobile_corrected_with_the_words_it_was_mistyped_after_it_is_taken_not_asked_again(visitor):
+    visitor.says("我要申请入会")
+    visitor.says("个人会员")
+    visitor.says("张春梅")
+    visitor.says("普通会员")
+    reply = visitor.says("手机号15937161234")
+    reply = visitor.says("不对 电话是15937161243 刚才打错了")
+    assert "159****1243" in reply and "请输入您的手机号" not in reply

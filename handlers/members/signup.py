@@ -633,6 +633,8 @@ def _keep_answer(ctx, field: Field, value) -> None:
 
 _CORRECTION_MARKS = re.compile(r"写错|填错|打错|输错|说错|弄错|搞错|错了|不对|应该是|应为|改成|改为|换成|更正|改一下|重新填")
 _CORRECTED_VALUE = re.compile(r"(?:应该是|应当是|应为|改成|改为|换成|更正为|其实是|我叫|叫|是|为|:|：)\s*(?P<value>[^，,。；;]+?)[。.!！]*$")
+# "电话是159…刚才打错了": the words after the new value saying the old one was wrong, no part of it
+_CORRECTION_TAIL = re.compile(r"(?:刚才|刚刚|之前|前面|上面|上次)?(?:我)?(?:打|写|填|输|说|弄|搞)?错了(?:的|啊|哈)?$")
 
 
 def _named_in_correction(ctx, fields: list[Field]) -> list[tuple[int, Field, str]]:
@@ -666,7 +668,7 @@ def _corrected_values(ctx, fields: list[Field]) -> tuple[dict, Field | None]:
     for _, f, words in _named_in_correction(ctx, fields):
         said = _CORRECTED_VALUE.search(words)
         try:
-            values[f.column] = f.clean(said.group("value"), ctx.db) if said else None
+            values[f.column] = f.clean(_CORRECTION_TAIL.sub("", said.group("value")), ctx.db) if said else None
         except Invalid:
             values[f.column] = None
         if values[f.column] is None:
