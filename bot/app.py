@@ -14,7 +14,7 @@ from bot.conversation import AtOnceRecord
 from bot.privacy import configure_logging
 from bot.router import feature_names_of, job_keyword_candidates, route
 from bot.web import BoundedInt
-from storage.database import READER_BUSY_TIMEOUT_MS, open_database, open_reader
+from storage.database import open_database, open_reader
 from storage.state import connect_redis
 
 log = logging.getLogger(__name__)
@@ -79,17 +79,12 @@ class Services:
         return self._per_thread("db", open_database)
 
     @property
-    def db_at_once(self):
-        """The writing store for the writes of a message answered at once, in the request thread
-        (bot/webhook.py): it waits for another's write lock no longer than a reader does, so that a
-        reply is not held up (opened so, where switching `db`'s busy timeout cost two statements a
-        write); `db` keeps the full wait for the console's requests in the same thread."""
-        return self._per_thread("db_at_once", lambda path: open_database(
-            path, apply_migrations=False, busy_timeout_ms=READER_BUSY_TIMEOUT_MS))
-
-    @property
     def reader(self):
-        """A connection that only reads, for messages answered at once (bot/webhook.py)."""
+        """The store of the messages answered at once (bot/webhook.py): it reads, and writes only in an
+        answer's transaction (storage.database.answer_transaction), its own writes resetting no other
+        connection's page cache that the answers read through (one connection for both, where a
+        writer beside the reader made every answer that wrote cost the next message's reads their
+        cache). `db` keeps the full wait for the console's requests in the same thread."""
         return self._per_thread("reader", open_reader)
 
 

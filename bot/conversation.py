@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -28,7 +27,7 @@ from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLE
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
-from storage.database import ReadOnlyRefused, refused_anything, write_all_or_nothing
+from storage.database import ReadOnlyRefused, answer_transaction, refused_anything
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -173,7 +172,7 @@ class Context:
     message: Inbound
     flow: dict | None
     intent: Intent | None = None
-    at_once: bool = False  # answered in the request thread with stores that only read (bot/webhook.py)
+    at_once: bool = False  # answered in the request thread, in the store's answer_transaction (bot/webhook.py)
     remembered_language: str | None = None  # read with the member's turn (bot/language.py)
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
@@ -218,17 +217,6 @@ class Context:
             self.turn.after_reply.append(write)
         else:
             write_quietly(write, self.db)
-
-    def write(self, write) -> None:
-        """`write(db)`: a write to the member store the reply promises (a ticket opened), its result
-        unused. Answered at once, it is left on the turn and made when the answer is complete, in
-        one transaction with the turn's other such writes, before the reply (_write_before_reply);
-        otherwise it is made now. Either way a failure is the member's error reply, as any
-        handler's."""
-        if self.at_once:
-            self.turn.before_reply.append(write)
-        else:
-            write(self.db)
 
     def start_flow(self, name: str, step: str, **data) -> None:
         """Start a flow in place of the current one; a paused form waits under it (end_flow)."""
@@ -306,31 +294,18 @@ def write_quietly(write, db) -> None:
         log.warning("a write after the reply failed", exc_info=True)
 
 
-def _write_before_reply(services, turn: state.MemberTurn) -> None:
-    """The writes an answer made at once promises (Context.write), in one transaction with the
-    writing store, once nothing can make the answer give up any more. The store's write lock is
-    waited for no longer than a reader waits (Services.db_at_once), so that the reply is not held
-    up: past that, ReadOnlyRefused with nothing written, and the message is answered in the pool,
-    where the lock is waited for under the reply's deadline."""
-    if not turn.before_reply:
-        return
-    try:
-        write_all_or_nothing(services.db_at_once, turn.before_reply)
-    except sqlite3.OperationalError as error:  # locked past the wait (or failing): nothing written
-        raise ReadOnlyRefused(f"the store: {error}") from None
-
-
 def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = False,
             routed: Intent | None = None) -> Reply:
     """The reply to one message, in its member's turn (see state.begin_message); raises
     state.MemberBusy if another message of the member keeps the lock too long.
 
-    `at_once` (bot/webhook.py): answer with stores that only read (Context.db, Context.redis),
-    the turn taken already, if the message goes to a handler registered `reads_only` and its kind
-    of message is worth trying so (kind_of, AtOnceRecord). Otherwise, and at the first write,
-    Redis command or lock wait, ReadOnlyRefused, raised before it happens: the caller starts the
-    turn over and answers in the handler pool, with the intent the refusal carries (`routed`:
-    the text is not routed twice)."""
+    `at_once` (bot/webhook.py): answer in the request thread, the turn taken already, if the message
+    goes to a handler registered `reads_only` and its kind of message is worth trying so (kind_of,
+    AtOnceRecord): the store in one transaction (storage.database.answer_transaction: its writes kept
+    only with the answer, the write lock waited for a bounded time) and Redis only read (Context.redis).
+    Otherwise, and at a Redis command or wait refused, or a statement that fails, ReadOnlyRefused with
+    nothing written: the caller starts the turn over and answers in the handler pool, with the intent
+    the refusal carries (`routed`: the text is not routed twice)."""
     if not at_once:
         state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
     ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language, turn=turn)
@@ -344,7 +319,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
         if at_once:
             refused_anything(ctx.db)  # forget an earlier message's refusal
         spoken = language.of_turn(ctx)
-        with content.replying_in(spoken):
+        with answer_transaction(ctx.db) if at_once else nullcontext(), content.replying_in(spoken):
             if ctx.flow is not None and ctx.flow.get("paused") and FLOW_SETTLED.get(ctx.flow["name"], lambda _: False)(ctx):
                 ctx.end_flow()  # done elsewhere meanwhile (an application sent from the page): never resumed
             offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
@@ -355,10 +330,8 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             language.remember(ctx, spoken, services.config.flow_ttl_seconds)
             ctx.settle(turn)
             reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply, turn)  # notices, newsletters
-        if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
-            raise ReadOnlyRefused(kind)
-        if at_once:
-            _write_before_reply(services, turn)
+            if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
+                raise ReadOnlyRefused(kind)
     except ReadOnlyRefused as refused:
         if tried:
             services.at_once.note(kind, gave_up=True)

@@ -43,10 +43,11 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
             reads_only: bool = False):
     """Register a handler for router intents, menu CLICK keys and WeChat events.
 
-    `reads_only`: the handler's answer only reads the stores it is given (ctx.db, ctx.redis) and
-    does nothing outside them (no HTTP call, no file): it may be answered at once in the request
-    thread (bot/webhook.py), where a write or a Redis command it comes to after all makes it give
-    up and run again in the pool. A handler that is entered twice that way must not mind."""
+    `reads_only`: the handler's answer uses only the stores it is given (ctx.db, ctx.redis), Redis only
+    to read, and does nothing outside them (no HTTP call, no file): it may be answered at once in the
+    request thread (bot/webhook.py), its writes to ctx.db kept only with the answer, where a Redis
+    command it comes to after all makes it give up, nothing kept, and run again in the pool. A
+    handler that is entered twice that way must not mind."""
     menu_keys = (menu,) if isinstance(menu, str) else menu
 
     def register(handler: Handler) -> Handler:

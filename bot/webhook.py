@@ -7,7 +7,6 @@ first delivery claims the message in Redis before any side effect.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from contextlib import nullcontext
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -24,7 +23,7 @@ from bot.service_window import window_opened_by
 from bot.messages import Inbound, Reply
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
-from storage.database import ReadOnlyRefused
+from storage.database import ReadOnlyRefused, answer_transaction
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
@@ -196,19 +195,19 @@ def _stateless_reply() -> Reply:
 
 
 def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, arrived: float) -> str:
-    """Answer at once if the answer only reads; else run the handler in the pool and, if it
+    """Answer at once if the answer's waits are bounded; else run the handler in the pool and, if it
     outlives the budget, say so now and send its reply later.
 
     At once is in this thread, without the hop to the pool and back (a fifth of the CPU a
     message cost as served, docs/benchmarks.md): a member's turn with the lock taken (inside a
-    flow too, whose changes end_message keeps as from the pool), answered with stores that refuse
-    any write, Redis command or wait on a lock before it happens (bot.conversation.respond's
-    `at_once`), but for writes the reply does not depend on, made after it (_write_after_reply).
-    Such an answer cannot outlive the
-    budget; one that comes to a write gives up having changed nothing and is answered in the
-    pool like any other, and so are most messages of its kind while its kind gives up more often
-    than not (bot.conversation.AtOnceRecord). (A society served
-    through the platform, bot/platform/accounts.py, has no read-only store yet: always the pool.)"""
+    flow too, whose changes end_message keeps as from the pool), answered with a store whose
+    writes are kept only with the answer and wait for a lock a bounded time, and a Redis that
+    refuses any command but a bounded read before it is sent (bot.conversation.respond's
+    `at_once`); writes the reply does not depend on are made after it (_write_after_reply).
+    Such an answer cannot outlive the budget; one that comes to a refusal gives up having
+    changed nothing and is answered in the pool like any other, and so are most messages of its
+    kind while its kind gives up more often than not (bot.conversation.AtOnceRecord). (A society
+    served through the platform, bot/platform/accounts.py, has no such store yet: always the pool.)"""
     config = services.config
     routed = None
     if turn.taken and hasattr(services, "at_once"):
@@ -248,16 +247,18 @@ def _send_later(services, message: Inbound, reply: Reply) -> None:
 
 def _write_after_reply(services, turn: state.MemberTurn) -> None:
     """The writes an answer made at once left for after its reply (Context.after_reply), each one
-    statement, made with the writing store once the reply is rendered and kept for retries. The
-    store's write lock is waited for no longer than a reader waits (storage.database), so that the
-    reply is not held up; a write that finds the store busy longer is made in the pool, not waited for."""
+    statement in a transaction of its own on the answer's store, once the reply is rendered and kept
+    for retries. The store's write lock is waited for no longer than a reader waits
+    (storage.database.answer_transaction), so that the reply is not held up; a write that finds the
+    store busy longer, or fails, is made in the pool, not waited for (where a failure is logged)."""
     if not turn.after_reply:
         return
-    db = services.db_at_once
+    db = services.reader
     for write in turn.after_reply:
         try:
-            write(db)
-        except sqlite3.OperationalError:  # locked past the wait (or failing: the pool logs it)
+            with answer_transaction(db):
+                write(db)
+        except ReadOnlyRefused:  # locked past the wait, or failing
             services.pool.submit(lambda write=write: write_quietly(write, services.db))
         except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)
             log.warning("a write after the reply to %s failed", turn.openid, exc_info=True)

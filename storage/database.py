@@ -65,10 +65,11 @@ def _use_wal(db: sqlite_utils.Database) -> None:
 
 
 class ReadOnlyRefused(BaseException):
-    """Raised by a store that only reads (open_reader, storage.state.AtOnceRedis) instead of writing
-    or waiting, before anything is written. A BaseException: no handler's `except Exception`
-    takes it for a failure and carries on; the caller does the work again with stores that
-    write (bot/webhook.py answers a message at once this way)."""
+    """Raised by a store of an answer made at once (open_reader, storage.state.AtOnceRedis) instead of
+    writing outside the answer's transaction or waiting, and by a statement of that transaction that
+    fails, its writes rolled back. A BaseException: no handler's `except Exception` takes it for a
+    failure and carries on; the caller does the work again with stores that write (bot/webhook.py
+    answers a message at once this way)."""
 
 
 # What a read may do: select, read columns, call functions, recurse, read the schema, and open a
@@ -81,46 +82,139 @@ READER_BUSY_TIMEOUT_MS = 200  # a reader that would wait longer for a lock gives
 
 
 class _Reader(sqlite3.Connection):
-    """A connection that runs only reads. SQLite's authorizer refuses any other statement when it
-    is prepared (nothing is written); every error comes out as ReadOnlyRefused, and a refusal
-    some handler caught anyway is remembered (`refused`, see refused_anything)."""
+    """A connection that runs only reads, but inside answer_transaction. SQLite's authorizer refuses
+    any other statement when it is prepared (nothing is written); every error comes out as
+    ReadOnlyRefused, and a refusal some handler caught anyway is remembered (`refused`, see
+    refused_anything).
+
+    SQLite asks the authorizer only when it prepares a statement, and sqlite3 keeps prepared
+    statements by their text: so the authorizer also notes which texts write (`_writing`) and which
+    begin or end a transaction (`_control`), and execute() decides on those before they run again.
+    Inside answer_transaction the first write begins the answer's transaction; a store function's
+    own BEGIN and COMMIT inside it do nothing (it commits with the answer), and its ROLLBACK gives
+    the answer up."""
 
     refused = False
+    writes = False  # inside answer_transaction
+    _sql = None  # the statement _run() runs, for the authorizer
+    _own = False  # answer_transaction's own BEGIN, COMMIT or ROLLBACK
 
     def _authorize(self, action, arg1, _arg2, _database, _trigger):
         if (action in _READ_ACTIONS or (action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_PRAGMAS)
                 # a table-valued function's first use (json_each) asks this; a real schema change
                 # would also ask for its CREATE/DROP/ALTER, which stay refused
-                or (action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master")):
+                or (action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master") or self._own):
             return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_TRANSACTION:
+            self._control[self._sql] = arg1
+        else:
+            self._writing.add(self._sql)
+            if self.writes and self.in_transaction:
+                return sqlite3.SQLITE_OK
         self.refused = True
         return sqlite3.SQLITE_DENY
 
     def execute(self, *args):
-        try:
-            return super().execute(*args)
-        except sqlite3.Error as error:  # refused, locked, or an error the writing store will meet too
-            self.refused = True
-            raise ReadOnlyRefused(str(error)) from None
+        return self._run(super().execute, args)
 
     def executemany(self, *args):
-        self.refused = True
-        raise ReadOnlyRefused("executemany")
+        return self._run(super().executemany, args)
+
+    def cursor(self, factory=None):
+        return super().cursor(factory or _ReaderCursor)
 
     def executescript(self, *args):
         self.refused = True
         raise ReadOnlyRefused("executescript")
 
+    def _run(self, method, args):
+        sql = args[0]
+        noted = sql in self._control or sql in self._writing
+        if noted and not self._ready(sql):
+            return self.cursor()
+        refused, self._sql = self.refused, sql
+        try:
+            return method(*args)
+        except sqlite3.Error as error:  # refused, locked, or an error the writing store will meet too
+            self._sql = None
+            if self.writes and not noted and (sql in self._control or sql in self._writing):
+                self.refused = refused  # refused at first sight to be noted: now run as noted
+                return self._run(method, args)
+            self.refused = True
+            raise ReadOnlyRefused(str(error)) from None
+        finally:
+            self._sql = None
+
+    def _ready(self, sql: str) -> bool:
+        """Before a statement noted as a write or a transaction's runs again: refused outside the answer's
+        transaction, and the transaction begun for it; False for a store function's BEGIN or COMMIT,
+        which the answer's transaction stands for."""
+        control = self._control.get(sql)
+        if not self.writes or control == "ROLLBACK":
+            self.refused = True
+            raise ReadOnlyRefused(f"{control or 'a write'} outside the answer's transaction")
+        if not self.in_transaction:
+            self.own("BEGIN IMMEDIATE")  # waits for another's write lock no longer than the busy timeout
+        return control is None
+
+    def own(self, sql: str) -> None:
+        """answer_transaction's own BEGIN IMMEDIATE, COMMIT or ROLLBACK, by a text no store function uses
+        (sqlite3 keeps prepared statements by their text); a failure is ReadOnlyRefused."""
+        self._own = True
+        try:
+            super().execute(f"{sql} /* the answer's */")
+        except sqlite3.Error as error:
+            self.refused = True
+            raise ReadOnlyRefused(str(error)) from None
+        finally:
+            self._own = False
+
+
+class _ReaderCursor(sqlite3.Cursor):
+    """A cursor of a _Reader, whose statements it decides on as its own (a handler's cursor of its own)."""
+
+    def execute(self, *args):
+        return self.connection._run(super().execute, args)
+
+    def executemany(self, *args):
+        return self.connection._run(super().executemany, args)
+
 
 def open_reader(path: Path | str) -> sqlite_utils.Database:
-    """A connection to the store (already migrated) that only reads, and waits for no lock for
-    long: see _Reader and ReadOnlyRefused."""
+    """A connection to the store (already migrated) that only reads but in answer_transaction, and
+    waits for no lock for long: see _Reader and ReadOnlyRefused."""
     conn = sqlite3.connect(str(path), timeout=READER_BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                            isolation_level=None, factory=_Reader)
+    conn._control, conn._writing = {}, set()  # the statements noted (see _Reader)
     add_sql_function(conn)
     db = sqlite_utils.Database(conn)  # which sets a pragma: before the authorizer
+    db.execute("PRAGMA synchronous = FULL")  # as open_database, for the writes of answer_transaction
+    db.execute("PRAGMA foreign_keys = ON")
     conn.set_authorizer(conn._authorize)
     return db
+
+
+@contextmanager
+def answer_transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Writes allowed on a reader (open_reader) for one answer made at once, all in one transaction
+    begun at the first (BEGIN IMMEDIATE: another connection's write lock waited for no longer than
+    the reader's busy timeout) and kept only if the block ends without an exception: a ticket
+    numbered in the reply and the reply's other writes, made once whether the answer is kept or
+    given up. The store functions' own transactions (storage.sqlite.transaction) join it. A lock
+    not had in time, and any failed statement, is ReadOnlyRefused with nothing written, for the
+    pool to answer again. The write lock is held from the first write to the end of the block."""
+    conn = db.conn
+    conn.writes = True
+    try:
+        yield
+        if conn.in_transaction:
+            conn.own("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # also a COMMIT that failed
+            conn.own("ROLLBACK")
+        raise
+    finally:
+        conn.writes = False
 
 
 def refused_anything(db: sqlite_utils.Database) -> bool:
@@ -164,19 +258,6 @@ def insert_row(db: sqlite_utils.Database, table: str, row: dict) -> int:
     columns = ", ".join(row)
     marks = ", ".join("?" * len(row))
     return db.execute(f"insert into {table} ({columns}) values ({marks})", list(row.values())).lastrowid
-
-
-def write_all_or_nothing(db: sqlite_utils.Database, writes) -> None:
-    """`write(db)` for each of `writes`, in one transaction: on any failure (sqlite3.OperationalError
-    for a lock held past the connection's busy timeout) nothing is written, and the error is raised."""
-    try:
-        with transaction(db):
-            for write in writes:
-                write(db)
-    except BaseException:
-        if db.conn.in_transaction:  # the COMMIT itself failed
-            db.execute("ROLLBACK")
-        raise
 
 
 @contextmanager

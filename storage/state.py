@@ -91,9 +91,6 @@ class MemberTurn:
         # Writes to the member store the reply does not wait for, `write(db)`, left by an answer
         # made at once for after its reply (bot.conversation.Context.after_reply).
         self.after_reply: list = []
-        # Writes the reply promises (a ticket opened), left by an answer made at once for the end
-        # of the answer, before its reply (bot.conversation.Context.write).
-        self.before_reply: list = []
         # What WeChat was told when the answer outlived the deadline's budget: end_message keeps it
         # for retries instead of the late reply (which goes by customer-service message).
         self.told_late = ""
@@ -109,7 +106,7 @@ class MemberTurn:
     def start_over(self) -> None:
         """The turn as it was taken: an answer that gave up (ReadOnlyRefused) changed nothing yet."""
         self.flow = json.loads(self._raw_flow) if self._raw_flow else None
-        self.outcome, self.later, self.after_reply, self.before_reply = "keep", [], [], []
+        self.outcome, self.later, self.after_reply = "keep", [], []
         self.inbox_empty = False
 
     def save(self, flow: dict) -> None:

@@ -1,6 +1,7 @@
 """Messages answered at once, in the request thread (bot/webhook.py, bot.conversation.respond's
-`at_once`): with stores that only read, so that an answer that comes to a write gives up having
-changed nothing and is answered in the handler pool, its write made exactly once."""
+`at_once`): the store in one transaction whose writes are kept only with the answer, and a Redis that
+only reads, so that an answer that comes to a refusal gives up having changed nothing and is answered
+in the handler pool, its writes made exactly once."""
 from __future__ import annotations
 
 import re
@@ -20,9 +21,10 @@ from bot.outbound import QUEUE_NAME
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from handlers.members import profile
 from storage import state
-from storage.database import ReadOnlyRefused, open_database, open_reader, refused_anything
+from storage.database import ReadOnlyRefused, answer_transaction, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
+from storage.sqlite import transaction
 from storage.tickets import list_tickets
 from tests.job_board import TODAY, post
 from tests.test_webhook import account, event_xml, new_member, wire, wire_with  # noqa: F401  (fixtures)
@@ -58,6 +60,18 @@ def threads_answering(monkeypatch, table: dict, key: str) -> list[bool]:
     return answered_in
 
 
+def steps_answering(monkeypatch, flow: str, name: str) -> list[bool]:
+    """For each message the flow's step answers from now on, whether in the request thread."""
+    step_now, answered_in = FLOW_STEPS[(flow, name)], []
+
+    def noted(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        return step_now.handler(ctx)
+
+    monkeypatch.setitem(FLOW_STEPS, (flow, name), replace(step_now, handler=noted))
+    return answered_in
+
+
 @pytest.mark.parametrize("sql", WRITES)
 def test_a_reader_refuses_every_write_and_the_store_is_unchanged(tmp_path, sql):
     path = tmp_path / "store.sqlite3"
@@ -71,6 +85,27 @@ def test_a_reader_refuses_every_write_and_the_store_is_unchanged(tmp_path, sql):
     assert "scratch" not in db.table_names() and not db.execute(
         "select count(*) from sqlite_master where name = 'scratch'").fetchone()[0]
     db.execute("insert into history (subject, action, actor, at) values ('x', 'y', 'z', 'now')")  # no lock left held
+
+
+def test_an_answers_writes_are_kept_with_it_and_refused_outside_it(tmp_path):
+    """A reader writes inside an answer's transaction only, kept if the answer is: the same statement
+    (which SQLite keeps prepared) is refused after it, and a store function's own transaction inside
+    an answer that gives up is rolled back with it."""
+    path = tmp_path / "store.sqlite3"
+    db, reader = open_database(path), open_reader(path)
+    sql = "insert into history (subject, action, actor, at) values ('x', 'y', 'z', 'now')"
+    with answer_transaction(reader):
+        assert reader["history"].count == 0
+        with transaction(reader):
+            reader.execute(sql)
+        assert reader.conn.in_transaction and db["history"].count == 0  # kept with the answer, not before
+    with pytest.raises(ReadOnlyRefused):
+        reader.execute(sql)
+    with pytest.raises(ReadOnlyRefused), answer_transaction(reader):
+        with transaction(reader):
+            reader.execute(sql)
+        raise ReadOnlyRefused("a Redis command")
+    assert db["history"].count == 1 and not reader.conn.in_transaction
 
 
 def test_a_reader_reads(tmp_path):
@@ -159,8 +194,8 @@ def test_a_kind_that_wrote_for_one_member_is_still_answered_at_once_for_the_othe
 
 def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_again(wire, db, monkeypatch):
     """A newcomer's follow only reads (nobody to mark reachable): welcomed in the request thread. A
-    member who had unfollowed is made reachable again: that write gives up at once, is made in the
-    pool, and the member is welcomed the same."""
+    member who had unfollowed is made reachable again, in the request thread too (the write is the
+    answer's own: it went to the pool before), and welcomed the same."""
     answered_in = threads_answering(monkeypatch, EVENT_HANDLERS, "subscribe")
     newcomer, gone = new_member(), new_member()
     insert_member(db, {"member_no": "HNKX202600002", "name": "王建国", "category": "regular", "openid": gone,
@@ -168,7 +203,7 @@ def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_aga
     assert wire.reply(event_xml(newcomer, "subscribe"))["Content"] == content.text("welcome.follow")
     assert wire.reply(event_xml(gone, "subscribe"))["Content"] == content.text("welcome.follow")
     assert find_member_by_openid(db, gone)["reachable"] == 1
-    assert answered_in[0] is True and answered_in[-1] is False  # the newcomer at once, the write in the pool
+    assert answered_in == [True, True]
 
 
 def test_a_menu_click_after_english_is_answered_in_english_at_once(wire, monkeypatch):
@@ -204,17 +239,9 @@ def test_a_flow_started_at_once_is_kept(wire, db):
 
 def test_a_member_inside_a_form_is_answered_at_once_when_the_answer_only_reads(wire, db, monkeypatch):
     """Inside a flow, a message whose step and handler only read is answered in the request thread
-    (it went to the pool before), with the flow kept as the pool would keep it: the feedback itself
-    (the ticket, a write) gives up there and is made once in the pool, and the question right after
-    it about when it will be answered is answered at once from the flow the ticket left."""
-    answered_in = []
-    submitted = FLOW_STEPS[("feedback", "submitted")]
-
-    def noted(ctx):
-        answered_in.append(threading.current_thread() is threading.main_thread())
-        return submitted.handler(ctx)
-
-    monkeypatch.setitem(FLOW_STEPS, ("feedback", "submitted"), replace(submitted, handler=noted))
+    (it went to the pool before), with the flow kept as the pool would keep it: the question right
+    after the feedback about when it will be answered is answered at once from the flow the ticket left."""
+    answered_in = steps_answering(monkeypatch, "feedback", "submitted")
     member = new_member()
     assert wire.click(member, "MENU_FEEDBACK") == content.text("feedback.ask")
     reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
@@ -223,6 +250,36 @@ def test_a_member_inside_a_form_is_answered_at_once_when_the_answer_only_reads(w
     when = wire.say(member, "多久能处理好")
     assert kept["ticket_no"] in when and len(list_tickets(db)) == 1
     assert answered_in == [True]
+
+
+def test_feedback_is_numbered_in_the_request_thread_and_kept_once(wire, db, monkeypatch):
+    """The feedback itself is a ticket whose number is in the reply: made in the request thread's
+    transaction and said there (it gave up at once and was answered again in the pool before), once."""
+    answered_in = steps_answering(monkeypatch, "feedback", "body")
+    member = new_member()
+    wire.click(member, "MENU_FEEDBACK")
+    reply = wire.say(member, "会员服务中心的电话总是占线，希望增加一条热线")
+    [kept] = list_tickets(db)
+    assert kept["ticket_no"] in reply and answered_in == [True]
+
+
+def test_writes_made_at_once_before_a_refusal_are_made_once_in_the_pool(wire, db, redis_client, monkeypatch):
+    """An answer that writes and then comes to what only the pool may do (a Redis command) gives up:
+    its writes are rolled back with it, and the pool makes them once, with the reply the pool's."""
+    answered_in = []
+
+    def noting_then_counting(ctx):
+        answered_in.append(threading.current_thread() is threading.main_thread())
+        ctx.db.execute("insert into history (subject, action, actor, at) values ('help', 'asked', ?, 'now')",
+                       [ctx.openid])
+        return Reply(text=f"第{ctx.redis.incr('xh:test:clicks')}次")
+
+    noting_then_counting.reads_only = True
+    monkeypatch.setitem(MENU_HANDLERS, "MENU_HELP", noting_then_counting)
+    members = [new_member() for _ in range(3)]  # the same statements again: SQLite keeps them prepared
+    assert [wire.click(member, "MENU_HELP") for member in members] == ["第1次", "第2次", "第3次"]
+    assert [row["actor"] for row in db.query("select actor from history where subject = 'help'")] == members
+    assert answered_in == [True, False] * 3
 
 
 def test_a_message_not_understood_is_answered_at_once_and_kept_for_the_secretariat(wire, db, monkeypatch):

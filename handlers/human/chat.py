@@ -38,9 +38,9 @@ def pass_on(ctx, said: str, add: bool = True) -> dict | None:
     waiting (returned; `add`: unless the menu was clicked again), or as a new one (None returned)."""
     earlier = waiting_human_ticket(ctx.db, ctx.openid)
     if earlier is None:
-        ctx.write(lambda db: open_human_ticket(db, ctx.openid, said))
+        open_human_ticket(ctx.db, ctx.openid, said)
     elif add:
-        ctx.write(lambda db: add_to_ticket(db, earlier["ticket_no"], said))
+        add_to_ticket(ctx.db, earlier["ticket_no"], said)
     return earlier
 
 
