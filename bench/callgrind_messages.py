@@ -26,6 +26,8 @@ Run (needs valgrind and a C compiler; ~3-6 minutes a checkout for 1,500 messages
   git worktree add --detach /tmp/before <commit>    # the version to compare with (link its .venv, copy var/)
   .venv/bin/python bench/callgrind_messages.py --against /tmp/before --messages 1500
   .venv/bin/python bench/callgrind_messages.py --against /tmp/before --kind "text: feedback" --messages 200
+  .venv/bin/python bench/callgrind_messages.py --messages 500 --keep /tmp/cg    # then callgrind_annotate
+      /tmp/cg/<checkout>/bot.<pid>.1: the C functions (SQLite's, the interpreter's) by instructions
 """
 from __future__ import annotations
 
@@ -118,7 +120,7 @@ def run_checkout(checkout: Path, args, requests: Path, folder: Path) -> dict:
     from bench.load import Stack
 
     out = folder / checkout.name
-    out.mkdir()
+    out.mkdir(exist_ok=True)
     wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/redis.%p")
     with Stack(members=args.members, redis_wrapper=wrapper) as stack:
         env = stack.env(PYTHONHASHSEED="0")
@@ -147,6 +149,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--kind", help='count only messages of this kind (bench/profile_webhook.py kind_of: '
                                        '"text: jobs", "click: MENU_HUMAN", "follow")')
+    parser.add_argument("--keep", type=Path, help="keep callgrind's files here (callgrind_annotate FILE: by C function)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--requests", help=argparse.SUPPRESS)
     parser.add_argument("--redis-pid", type=int, help=argparse.SUPPRESS)
@@ -155,7 +158,8 @@ def main() -> None:
         return child(args)
     checkouts = [ROOT] + ([args.against.resolve()] if args.against else [])
     with tempfile.TemporaryDirectory(prefix="xh-callgrind-") as scratch:
-        folder = Path(scratch)
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
         requests = compile_requests(folder)
         print(f"# instructions a message, {args.messages} messages{' of ' + args.kind if args.kind else ''} after "
               f"{args.warmup} of the mix; redis-server less its idle timer")

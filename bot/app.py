@@ -81,7 +81,7 @@ class Services:
     @property
     def reader(self):
         """The store of the messages answered at once (bot/webhook.py): it reads, and writes only in an
-        answer's transaction (storage.database.answer_transaction), its own writes resetting no other
+        answer's transaction (storage.database.open_answer), its own writes resetting no other
         connection's page cache that the answers read through (one connection for both, where a
         writer beside the reader made every answer that wrote cost the next message's reads their
         cache). `db` keeps the full wait for the console's requests in the same thread."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -27,7 +27,7 @@ from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLE
 from bot.router import Intent, route
 from bot.validation import looks_like_a_question
 from storage import state
-from storage.database import ReadOnlyRefused, answer_transaction, refused_anything
+from storage.database import ReadOnlyRefused, close_answer, open_answer, refused_anything
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
@@ -172,7 +172,7 @@ class Context:
     message: Inbound
     flow: dict | None
     intent: Intent | None = None
-    at_once: bool = False  # answered in the request thread, in the store's answer_transaction (bot/webhook.py)
+    at_once: bool = False  # answered in the request thread, the store's writes kept with the answer (bot/webhook.py)
     remembered_language: str | None = None  # read with the member's turn (bot/language.py)
     flow_changed: bool = field(default=False, init=False)
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
@@ -301,7 +301,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
 
     `at_once` (bot/webhook.py): answer in the request thread, the turn taken already, if the message
     goes to a handler registered `reads_only` and its kind of message is worth trying so (kind_of,
-    AtOnceRecord): the store in one transaction (storage.database.answer_transaction: its writes kept
+    AtOnceRecord): the store in one transaction (storage.database.open_answer: its writes kept
     only with the answer, the write lock waited for a bounded time) and Redis only read (Context.redis).
     Otherwise, and at a Redis command or wait refused, or a statement that fails, ReadOnlyRefused with
     nothing written: the caller starts the turn over and answers in the handler pool, with the intent
@@ -313,13 +313,15 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
         ctx.intent = routed or route(ctx.text)
     tried = at_once and _reads_only(ctx) and services.at_once.worth_trying(kind_of(ctx))
     kind = kind_of(ctx) if tried else None
+    reader = ctx.db if at_once else None
     try:
         if at_once and not tried:
             raise ReadOnlyRefused("not tried at once")
         if at_once:
-            refused_anything(ctx.db)  # forget an earlier message's refusal
+            refused_anything(reader)  # forget an earlier message's refusal
+            open_answer(reader)
         spoken = language.of_turn(ctx)
-        with answer_transaction(ctx.db) if at_once else nullcontext(), content.replying_in(spoken):
+        with content.replying_in(spoken):
             if ctx.flow is not None and ctx.flow.get("paused") and FLOW_SETTLED.get(ctx.flow["name"], lambda _: False)(ctx):
                 ctx.end_flow()  # done elsewhere meanwhile (an application sent from the page): never resumed
             offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
@@ -330,13 +332,18 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             language.remember(ctx, spoken, services.config.flow_ttl_seconds)
             ctx.settle(turn)
             reply = delivery.announce_inbox(ctx.db, ctx.redis, services.config, message, reply, turn)  # notices, newsletters
-            if at_once and refused_anything(ctx.db):  # a refusal some handler caught: its answer is not the one
-                raise ReadOnlyRefused(kind)
+        if at_once and refused_anything(reader):  # a refusal some handler caught: its answer is not the one
+            raise ReadOnlyRefused(kind)
+        if at_once:
+            close_answer(reader, keep=True)
     except ReadOnlyRefused as refused:
         if tried:
             services.at_once.note(kind, gave_up=True)
         refused.routed = ctx.intent if message.kind != "event" and message.text is not None else None
         raise
+    finally:
+        if at_once and reader.conn.writes:  # given up, or failed: its writes dropped
+            close_answer(reader, keep=False)
     if tried:
         services.at_once.note(kind, gave_up=False)
     return reply

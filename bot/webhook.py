@@ -23,7 +23,7 @@ from bot.service_window import window_opened_by
 from bot.messages import Inbound, Reply
 from bot.wechat import SUCCESS, WebhookError, check_request_signature, open_message, render_reply, seal_reply
 from storage import state
-from storage.database import ReadOnlyRefused, answer_transaction
+from storage.database import ReadOnlyRefused, write_freely
 
 log = logging.getLogger(__name__)
 webhook = Blueprint("webhook", __name__)
@@ -247,17 +247,16 @@ def _send_later(services, message: Inbound, reply: Reply) -> None:
 
 def _write_after_reply(services, turn: state.MemberTurn) -> None:
     """The writes an answer made at once left for after its reply (Context.after_reply), each one
-    statement in a transaction of its own on the answer's store, once the reply is rendered and kept
-    for retries. The store's write lock is waited for no longer than a reader waits
-    (storage.database.answer_transaction), so that the reply is not held up; a write that finds the
-    store busy longer, or fails, is made in the pool, not waited for (where a failure is logged)."""
+    statement, made through the answer's store (storage.database.write_freely) once the reply is
+    rendered and kept for retries. The store's write lock is waited for no longer than a reader
+    waits, so that the reply is not held up; a write that finds the store busy longer, or fails, is
+    made in the pool, not waited for (where a failure is logged)."""
     if not turn.after_reply:
         return
     db = services.reader
     for write in turn.after_reply:
         try:
-            with answer_transaction(db):
-                write(db)
+            write_freely(db, write)
         except ReadOnlyRefused:  # locked past the wait, or failing
             services.pool.submit(lambda write=write: write_quietly(write, services.db))
         except Exception:  # noqa: BLE001 (the reply is made; the write is logged, as in the pool)

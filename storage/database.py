@@ -82,43 +82,51 @@ READER_BUSY_TIMEOUT_MS = 200  # a reader that would wait longer for a lock gives
 
 
 class _Reader(sqlite3.Connection):
-    """A connection that runs only reads, but inside answer_transaction. SQLite's authorizer refuses
-    any other statement when it is prepared (nothing is written); every error comes out as
-    ReadOnlyRefused, and a refusal some handler caught anyway is remembered (`refused`, see
-    refused_anything).
+    """A connection that runs only reads, but for an answer made at once (open_answer). SQLite's
+    authorizer refuses any other statement when it is prepared (nothing is written); every error
+    comes out as ReadOnlyRefused, and a refusal some handler caught anyway is remembered (`refused`,
+    see refused_anything).
 
     SQLite asks the authorizer only when it prepares a statement, and sqlite3 keeps prepared
-    statements by their text: so the authorizer also notes which texts write (`_writing`) and which
-    begin or end a transaction (`_control`), and execute() decides on those before they run again.
-    Inside answer_transaction the first write begins the answer's transaction; a store function's
-    own BEGIN and COMMIT inside it do nothing (it commits with the answer), and its ROLLBACK gives
-    the answer up."""
+    statements by their text: so the authorizer also notes which texts write or begin or end a
+    transaction (`_noted`), and execute() decides on those before they run again. In an answer the
+    first write begins the answer's transaction; a store function's own BEGIN and COMMIT inside it
+    do nothing (it commits with the answer), and its ROLLBACK gives the answer up."""
 
     refused = False
-    writes = False  # inside answer_transaction
+    writes: bool | str = False  # True in an answer (open_answer), "freely" in write_freely
     _sql = None  # the statement _run() runs, for the authorizer
-    _own = False  # answer_transaction's own BEGIN, COMMIT or ROLLBACK
+    _own = False  # the answer's own BEGIN, COMMIT or ROLLBACK
 
     def _authorize(self, action, arg1, _arg2, _database, _trigger):
         if (action in _READ_ACTIONS or (action == sqlite3.SQLITE_PRAGMA and arg1 in _READ_PRAGMAS)
                 # a table-valued function's first use (json_each) asks this; a real schema change
                 # would also ask for its CREATE/DROP/ALTER, which stay refused
-                or (action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master") or self._own):
+                or (action == sqlite3.SQLITE_UPDATE and arg1 == "sqlite_master") or self._own
+                or self.writes == "freely"):
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_TRANSACTION:
-            self._control[self._sql] = arg1
+            self._noted[self._sql] = arg1
         else:
-            self._writing.add(self._sql)
+            self._noted[self._sql] = "write"
             if self.writes and self.in_transaction:
                 return sqlite3.SQLITE_OK
         self.refused = True
         return sqlite3.SQLITE_DENY
 
-    def execute(self, *args):
-        return self._run(super().execute, args)
+    def execute(self, *args):  # _run for a statement not noted, inline: every read of an answer made at once
+        if args[0] in self._noted:
+            return self._run(_EXECUTE, args)
+        refused, self._sql = self.refused, args[0]
+        try:
+            return _EXECUTE(self, *args)
+        except sqlite3.Error as error:
+            return self._refused(_EXECUTE, args, None, error, refused)
+        finally:
+            self._sql = None
 
     def executemany(self, *args):
-        return self._run(super().executemany, args)
+        return self._run(_EXECUTEMANY, args)
 
     def cursor(self, factory=None):
         return super().cursor(factory or _ReaderCursor)
@@ -127,42 +135,52 @@ class _Reader(sqlite3.Connection):
         self.refused = True
         raise ReadOnlyRefused("executescript")
 
-    def _run(self, method, args):
+    def _run(self, method, args, on=None):
+        """`method(on or self, *args)` as decided for its statement; `on`: a cursor of this connection."""
         sql = args[0]
-        noted = sql in self._control or sql in self._writing
-        if noted and not self._ready(sql):
+        noted = self._noted.get(sql)
+        if noted is not None and not self._ready(noted):
             return self.cursor()
         refused, self._sql = self.refused, sql
         try:
-            return method(*args)
-        except sqlite3.Error as error:  # refused, locked, or an error the writing store will meet too
-            self._sql = None
-            if self.writes and not noted and (sql in self._control or sql in self._writing):
-                self.refused = refused  # refused at first sight to be noted: now run as noted
-                return self._run(method, args)
-            self.refused = True
-            raise ReadOnlyRefused(str(error)) from None
+            return method(on or self, *args)
+        except sqlite3.Error as error:
+            if noted is not None:
+                self.refused = True
+                raise ReadOnlyRefused(str(error)) from None
+            return self._refused(method, args, on, error, refused)
         finally:
             self._sql = None
 
-    def _ready(self, sql: str) -> bool:
-        """Before a statement noted as a write or a transaction's runs again: refused outside the answer's
-        transaction, and the transaction begun for it; False for a store function's BEGIN or COMMIT,
-        which the answer's transaction stands for."""
-        control = self._control.get(sql)
-        if not self.writes or control == "ROLLBACK":
+    def _refused(self, method, args, on, error: sqlite3.Error, refused: bool):
+        """A statement not noted before that failed: refused at first sight only to be noted (a write in an
+        answer) runs again as noted; else refused, locked, or an error the writing store will meet too."""
+        self._sql = None
+        if self.writes is True and args[0] in self._noted:
+            self.refused = refused
+            return self._run(method, args, on)
+        self.refused = True
+        raise ReadOnlyRefused(str(error)) from None
+
+    def _ready(self, noted: str) -> bool:
+        """Before a statement noted as a write or a transaction's runs again: refused outside an answer,
+        and the answer's transaction begun for it; False for a store function's BEGIN or COMMIT, which
+        the answer's transaction stands for."""
+        if self.writes == "freely":
+            return True
+        if not self.writes or noted == "ROLLBACK":
             self.refused = True
-            raise ReadOnlyRefused(f"{control or 'a write'} outside the answer's transaction")
+            raise ReadOnlyRefused(f"{noted} outside the answer's transaction")
         if not self.in_transaction:
             self.own("BEGIN IMMEDIATE")  # waits for another's write lock no longer than the busy timeout
-        return control is None
+        return noted == "write"
 
     def own(self, sql: str) -> None:
-        """answer_transaction's own BEGIN IMMEDIATE, COMMIT or ROLLBACK, by a text no store function uses
-        (sqlite3 keeps prepared statements by their text); a failure is ReadOnlyRefused."""
+        """The answer's own BEGIN IMMEDIATE, COMMIT or ROLLBACK, by a text no store function uses (sqlite3
+        keeps prepared statements by their text); a failure is ReadOnlyRefused."""
         self._own = True
         try:
-            super().execute(f"{sql} /* the answer's */")
+            _EXECUTE(self, f"{sql} /* the answer's */")
         except sqlite3.Error as error:
             self.refused = True
             raise ReadOnlyRefused(str(error)) from None
@@ -170,51 +188,68 @@ class _Reader(sqlite3.Connection):
             self._own = False
 
 
+_EXECUTE, _EXECUTEMANY = sqlite3.Connection.execute, sqlite3.Connection.executemany
+
+
 class _ReaderCursor(sqlite3.Cursor):
     """A cursor of a _Reader, whose statements it decides on as its own (a handler's cursor of its own)."""
 
     def execute(self, *args):
-        return self.connection._run(super().execute, args)
+        return self.connection._run(sqlite3.Cursor.execute, args, self)
 
     def executemany(self, *args):
-        return self.connection._run(super().executemany, args)
+        return self.connection._run(sqlite3.Cursor.executemany, args, self)
 
 
 def open_reader(path: Path | str) -> sqlite_utils.Database:
-    """A connection to the store (already migrated) that only reads but in answer_transaction, and
+    """A connection to the store (already migrated) that only reads but in an answer (open_answer), and
     waits for no lock for long: see _Reader and ReadOnlyRefused."""
     conn = sqlite3.connect(str(path), timeout=READER_BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
                            isolation_level=None, factory=_Reader)
-    conn._control, conn._writing = {}, set()  # the statements noted (see _Reader)
+    conn._noted = {}  # statement -> "write", "BEGIN", "COMMIT" or "ROLLBACK" (see _Reader)
     add_sql_function(conn)
     db = sqlite_utils.Database(conn)  # which sets a pragma: before the authorizer
-    db.execute("PRAGMA synchronous = FULL")  # as open_database, for the writes of answer_transaction
+    db.execute("PRAGMA synchronous = FULL")  # as open_database, for the writes of an answer
     db.execute("PRAGMA foreign_keys = ON")
     conn.set_authorizer(conn._authorize)
     return db
 
 
-@contextmanager
-def answer_transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """Writes allowed on a reader (open_reader) for one answer made at once, all in one transaction
-    begun at the first (BEGIN IMMEDIATE: another connection's write lock waited for no longer than
-    the reader's busy timeout) and kept only if the block ends without an exception: a ticket
-    numbered in the reply and the reply's other writes, made once whether the answer is kept or
-    given up. The store functions' own transactions (storage.sqlite.transaction) join it. A lock
-    not had in time, and any failed statement, is ReadOnlyRefused with nothing written, for the
-    pool to answer again. The write lock is held from the first write to the end of the block."""
+def open_answer(db: sqlite_utils.Database) -> None:
+    """Writes allowed on a reader (open_reader) for one answer made at once, until close_answer: all in
+    one transaction begun at the first (BEGIN IMMEDIATE: another connection's write lock waited for
+    no longer than the reader's busy timeout), kept only if the answer is: a ticket numbered in the
+    reply and the reply's other writes, made once whether the answer is kept or given up. The store
+    functions' own transactions (storage.sqlite.transaction) join it. A lock not had in time, and
+    any failed statement, is ReadOnlyRefused, for the pool to answer again; the write lock is held
+    from the first write to close_answer. (Two calls, not a context manager: a generator's costs an
+    answer three times the instructions.)"""
+    db.conn.writes = True
+
+
+def write_freely(db: sqlite_utils.Database, write) -> None:
+    """`write(db)` on a reader (open_reader) as on a writing store, its statements as they come (a write
+    made after a reply, one statement: no transaction of an answer around it), the write lock waited
+    for no longer than the reader's busy timeout; a failure is ReadOnlyRefused."""
     conn = db.conn
-    conn.writes = True
+    conn.writes = "freely"
     try:
-        yield
-        if conn.in_transaction:
-            conn.own("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # also a COMMIT that failed
-            conn.own("ROLLBACK")
-        raise
+        write(db)
     finally:
         conn.writes = False
+
+
+def close_answer(db: sqlite_utils.Database, keep: bool) -> None:
+    """The answer's writes (open_answer) kept or dropped, and writes refused again. A COMMIT that fails
+    is ReadOnlyRefused, nothing written."""
+    conn = db.conn
+    conn.writes = False
+    if conn.in_transaction:
+        try:
+            conn.own("COMMIT" if keep else "ROLLBACK")
+        finally:
+            if conn.in_transaction:  # a COMMIT that failed
+                conn.own("ROLLBACK")
 
 
 def refused_anything(db: sqlite_utils.Database) -> bool:

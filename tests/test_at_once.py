@@ -21,7 +21,7 @@ from bot.outbound import QUEUE_NAME
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from handlers.members import profile
 from storage import state
-from storage.database import ReadOnlyRefused, answer_transaction, open_database, open_reader, refused_anything
+from storage.database import ReadOnlyRefused, close_answer, open_answer, open_database, open_reader, refused_anything
 from storage.jobs import JobQuery, search
 from storage.members import find_member_by_openid, insert_member
 from storage.sqlite import transaction
@@ -94,18 +94,21 @@ def test_an_answers_writes_are_kept_with_it_and_refused_outside_it(tmp_path):
     path = tmp_path / "store.sqlite3"
     db, reader = open_database(path), open_reader(path)
     sql = "insert into history (subject, action, actor, at) values ('x', 'y', 'z', 'now')"
-    with answer_transaction(reader):
-        assert reader["history"].count == 0
-        with transaction(reader):
-            reader.execute(sql)
-        assert reader.conn.in_transaction and db["history"].count == 0  # kept with the answer, not before
+    open_answer(reader)
+    assert reader["history"].count == 0
+    with transaction(reader):
+        reader.execute(sql)
+    assert reader.conn.in_transaction and db["history"].count == 0  # kept with the answer, not before
+    close_answer(reader, keep=True)
     with pytest.raises(ReadOnlyRefused):
         reader.execute(sql)
-    with pytest.raises(ReadOnlyRefused), answer_transaction(reader):
-        with transaction(reader):
-            reader.execute(sql)
-        raise ReadOnlyRefused("a Redis command")
+    open_answer(reader)
+    with transaction(reader):
+        reader.execute(sql)
+    close_answer(reader, keep=False)  # the answer gave up
     assert db["history"].count == 1 and not reader.conn.in_transaction
+    with pytest.raises(ReadOnlyRefused):
+        reader.execute(sql)
 
 
 def test_a_reader_reads(tmp_path):
