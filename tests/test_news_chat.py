@@ -25,12 +25,14 @@ def alice(client, config, db):
 
 @pytest.fixture
 def tag_syncs(monkeypatch):
-    """Every sync_tags_later call (openid, topics), passed on to the real one."""
+    """Every sync queued by sync_tags_later (openid, topics): a call refused in an answer made at once
+    (its Redis only reads) queues nothing, and the answer is made again in the pool."""
     calls, real = [], delivery.sync_tags_later
 
     def spy(r, openid, topics):
+        job_id = real(r, openid, topics)
         calls.append((openid, sorted(topics)))
-        return real(r, openid, topics)
+        return job_id
 
     monkeypatch.setattr(delivery, "sync_tags_later", spy)
     return calls
