@@ -132,9 +132,10 @@ def test_chasing_the_earlier_complaint_while_a_new_one_waits_chases_that_one_and
 
     visitor.says("我还要投诉一个事 会员登录页面总是报错")
     reply = visitor.says("之前那个也一直没回我")
-    assert "很抱歉让您久等了" in reply and earlier_complaint in reply and "回复“确认”提交您的反馈“我还要投诉一个事" in reply
+    assert "很抱歉让您久等了" in reply and earlier_complaint in reply and "“意见建议”还没有完成" in reply
     filed = [ticket["body"] for ticket in list_tickets_of_member(db, "o_visitor", 0, 10)]
     assert not any("会员登录" in body for body in filed)  # the new one waits for its yes, the chase not added to it
+    assert "回复“确认”提交您的反馈“我还要投诉一个事" in visitor.says("继续")
 
 
 # --- binding: the member number given first ---------------------------------------------------------------------
