@@ -141,6 +141,14 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text.lower()).strip()
 
 
+def english_read(text: str) -> str:
+    """normalize(text); a message with latin words in it as the rules read it, its English words and
+    phrases in the Chinese of the English table ("cancel registration": 取消 报名), so that the word
+    lists of content/ hear it too."""
+    text = normalize(text)
+    return _load_lexicon().prepare(text)[0] if _LATIN.search(text) else text
+
+
 def tokenize(text: str) -> list[str]:
     """jieba tokens (domain dictionary, no HMM guessing) of normalize(text),
     without whitespace tokens. Job search indexes and queries with this too."""

@@ -43,6 +43,8 @@ class RecordSheet:
     title: str                                   # the column naming a record in the report
     find: Callable                               # (db, number or None, key) -> stored record or None
     closes: str | None = None                    # the column of the day it closes (one added now closes later)
+    look: Callable[[dict], list] = lambda fields: []  # a clean row imported that a person should look at:
+                                                 # [(column key, reason, facts)]
 
 
 # --- cells ------------------------------------------------------------------------
@@ -221,6 +223,8 @@ def plan_import(db, spec: RecordSheet, path: Path, year: int | None, name: str |
             plan.problems.extend(Problem(row, sheet.columns.get(key), value, reason, facts)
                                  for key, value, reason, facts in problems)
             continue
+        plan.checks.extend(Problem(row, sheet.columns.get(key), fields.get(key, ""), reason, facts)
+                           for key, reason, facts in spec.look(fields))
         key = spec.key(fields)
         first = seen.setdefault(key, row)
         stored = spec.find(db, fields.get(spec.number), key)
@@ -281,6 +285,7 @@ def report(spec: RecordSheet, plan: ImportPlan, file: Path, created: list[str] |
                      "changes": _changes_text(spec, stored, changes)} for row, stored, changes in plan.updates],
         "unchanged": len(plan.unchanged),
         "problems": [problem_view(p) for p in plan.problems],
+        "to_look_at": [problem_view(p) for p in plan.checks],  # not the roster's "checks": its own words
         "bad_rows": plan.bad_rows,
         "notes": [{"row": row, "text": text} for row, text in sheet.notes],
         "ignored_columns": [column_label(c) for c in sheet.ignored],
@@ -300,11 +305,12 @@ def sheet_lines(d: dict, header: str) -> list[tuple[str, str]]:
         lines.append(("note", say("sheet_import.ignored_columns", columns="、".join(d["ignored_columns"]))))
     lines += [("note", say("sheet_import.total" if is_total(note["text"]) else "sheet_import.note", **note))
               for note in d["notes"]]
-    if d["problems"]:
-        lines.append(("problems_title", say("sheet_import.problems_title")))
-    for p in d["problems"]:
-        line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
-        lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
+    for title, kind in (("problems_title", "problems"), ("to_look_at_title", "to_look_at")):
+        if d.get(kind):
+            lines.append(("problems_title", say(f"sheet_import.{title}")))
+        for p in d.get(kind, []):
+            line = "sheet_import.problem" if p["letter"] else "sheet_import.row_problem"
+            lines.append(("problem", say(line, **dict(p, value=f"“{p['value']}”" if p["value"] else ""))))
     return lines
 
 

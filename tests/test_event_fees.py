@@ -38,7 +38,7 @@ def priced(db, monkeypatch):
     fees = {event["event_no"]: {"types": {"会员": 200, "非会员": 300, "学生": 100}, "member_types": ["会员"],
                                 "early_bird_until": (date.today() + timedelta(days=1)).isoformat(),
                                 "early_bird": {"会员": 150, "非会员": 250}}}
-    monkeypatch.setattr(event_fees, "settings", fees.get)  # as if the secretariat wrote content/event_fees.toml
+    monkeypatch.setattr(event_fees, "configured", lambda event: fees.get(event["event_no"]))  # as if the secretariat wrote content/event_fees.toml
     return event
 
 

@@ -202,7 +202,7 @@ def dev_site(env, db, monkeypatch):
     fees = {numbers[0]: {"types": {"会员": 200, "非会员": 300}, "member_types": ["会员"],
                          "early_bird_until": (date.today() + timedelta(days=1)).isoformat(),
                          "early_bird": {"会员": 150, "非会员": 250}}}
-    monkeypatch.setattr(event_fees, "settings", fees.get)  # as if the secretariat wrote content/event_fees.toml
+    monkeypatch.setattr(event_fees, "configured", lambda event: fees.get(event["event_no"]))  # as if the secretariat wrote content/event_fees.toml
     config, standin = for_development(load_config({**env, "PAGES_DEV_LOGIN": "1"}))
     add_users(db, config, add_units(db)[0])
     from bot.app import create_app

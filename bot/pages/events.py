@@ -36,9 +36,7 @@ UPCOMING = 50
 
 
 def _is_member(member: dict | None) -> bool:
-    """A member in good standing may choose the members' prices."""
-    return bool(member) and member["status"] == "active" and dues.dues_standing(
-        member["category"], member["paid_through"], today()) in ("active", "grace", "exempt", "lifetime")
+    return event_fees.member_price_applies(member, today())
 
 
 def _event(event_no: str) -> dict:
@@ -51,7 +49,7 @@ def _event(event_no: str) -> dict:
 @pages.get("/events")
 def events():
     query = {"from": today().isoformat(), "to": None, "type": None, "word": None}
-    rows = [dict(event_rules.summary(e), fees=bool(event_fees.settings(e["event_no"])))
+    rows = [dict(event_rules.summary(e), fees=bool(event_fees.settings(e)))
             for e in store.list_events(db(), query, limit=UPCOMING)]
     return render("events.html", events=rows)
 
@@ -65,8 +63,8 @@ def _event_page(event: dict, values: dict | None = None, problems: dict | None =
     return render("event.html", status, event=event_rules.summary(event), values=values, problems=problems or {},
                   mobile_on_file=on_file,
                   mine=mine and _mine_view(mine), refusal=refusal, csrf=csrf_token(),
-                  offer=event_fees.offer(event["event_no"], today(), _is_member(member)),
-                  early_bird=event_fees.early_bird(event["event_no"], today()),
+                  offer=event_fees.offer(event, today(), _is_member(member)),
+                  early_bird=event_fees.early_bird(event, today()),
                   open=today().isoformat() <= store.last_signup_day(event), pay_enabled=config().pay_enabled)
 
 
@@ -102,8 +100,8 @@ def event_register(event_no: str):
         except Invalid as refused:
             problems[key] = problem_text(refused.reason)
     fee_fen = 0
-    if event_fees.settings(event["event_no"]):
-        fee_fen = event_fees.price_fen(event["event_no"], values["fee_type"], today(), _is_member(member))
+    if event_fees.settings(event):
+        fee_fen = event_fees.price_fen(event, values["fee_type"], today(), _is_member(member))
         if fee_fen is None:
             problems["fee_type"] = t("events.choose_type")
     if problems:

@@ -22,7 +22,9 @@ from datetime import date, timedelta
 from bot import content, offers, paging
 from handlers.awards import calls
 from handlers.fees import chat as fees
+from handlers.events import fees as event_fees
 from handlers.events import guide
+from handlers.fees import dues
 from handlers.members import profile
 from bot.conversation import continue_said, first_clause, is_one_of, not_cancelling, says_yes
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
@@ -37,6 +39,7 @@ from storage.events import (
     REGISTERED, cancel_registration, event_places, find_event, is_full, last_contact,
     last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
+from storage import event_payments
 from storage.members import Refused, find_member_by_openid
 from storage.state import take_cancelled
 from storage.tickets import create_ticket
@@ -186,7 +189,7 @@ def show_events(ctx):
         return fees.start_invoice(ctx)  # "能开培训费发票吧": how invoices are issued, not the fee again
     if fees.asks_event_fee(ctx.text):
         return fees.event_fee(ctx, ctx.text)  # "年会的报名费多少": the event's fee, not a list
-    if _asks_about_own(ctx):
+    if _asks_about_own(ctx) or guide.mentions(ctx.text, "mine_words"):  # "我的活动", "show my events"
         return _show_mine(ctx)
     ahead = _events_ahead(ctx)
     missing = _missing(ctx, ahead)
@@ -680,7 +683,7 @@ def _confirm_prompt(ctx):
     if ctx.flow_data.get("remark"):  # "我22号下午才能到": shown, passed on once registered
         unit += content.text("events.signup.remark_line", remark=ctx.flow_data["remark"])
     return ctx.reply("events.signup.confirm", title=event["title"], dates=guide.dates_text(event),
-                     place=event["place"] or content.text("events.none"), fee=event["fee"] or content.text("events.none"),
+                     place=event["place"] or content.text("events.none"), fee=_fee_for(ctx, event),
                      name=person["name"], mobile=mask_mobile(person["mobile"]) if person.get("mobile") else "",
                      unit=unit, waitlist=_waitlist_note(event))
 
@@ -924,6 +927,35 @@ def contact(ctx):
     return _confirm_prompt(ctx)
 
 
+def _own_price(ctx, event: dict) -> dict | None:
+    """What the member registering in chat pays for the event: the members' price for a member in good
+    standing ("会员800元/非会员1200元": 800), else the price for everyone else; None when it is free."""
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    return event_fees.due(event, date.today(), event_fees.member_price_applies(member, date.today()))
+
+
+def _fee_for(ctx, event: dict) -> str:
+    """The fee line of the confirmation: this member's own price where the event is priced, else its fee text."""
+    price = _own_price(ctx, event)
+    if price is None:
+        return event["fee"] or content.text("events.none")
+    return content.text("events.signup.fee_own", type=price["type"], amount=dues.format_amount(price["yuan"]))
+
+
+def _with_fee_to_pay(ctx, reply: Reply, event: dict, registration: dict) -> Reply:
+    """A registration for a priced event: its fee kept with it (the event page then offers to pay it) and
+    the member told how much and how to pay: online on the event page, or as the secretariat says."""
+    price = _own_price(ctx, event)
+    if price is None:
+        return reply
+    event_payments.set_fee(ctx.db, registration["id"], price["type"], price["fen"])
+    fields = {"type": price["type"], "amount": dues.format_amount(price["yuan"]), **content.society()["secretariat"]}
+    if not ctx.config.pay_enabled:
+        return reply.with_note(content.text("events.signup.fee_offline", **fields))
+    return with_page_link(reply.with_note(content.text("events.signup.fee_online", **fields)), ctx.config,
+                          "event_pay", f"/m/events/{event['event_no']}")
+
+
 def _register(ctx, event_id: int, person: dict):
     party_note, remark = _party_note(ctx), ctx.flow_data.get("remark")
     _end_signup(ctx)
@@ -940,7 +972,8 @@ def _register(ctx, event_id: int, person: dict):
                       content.text("events.signup.remark_ticket", title=event["title"], name=person.get("name") or "",
                                    mobile=person.get("mobile") or "", remark=remark))
     if registration["status"] == REGISTERED:
-        registered = ctx.reply("events.signup.registered", code=registration["checkin_code"], **facts)
+        registered = _with_fee_to_pay(ctx, ctx.reply("events.signup.registered", code=registration["checkin_code"],
+                                                      **facts), event, registration)
         if party_note:  # "我们单位去3个人": the others' names and mobiles may come next
             ctx.start_flow(SIGNUP, "others_next", event=event_id, listing=_open_list(ctx))
             return registered.with_note(party_note)

@@ -19,9 +19,10 @@ from datetime import date, timedelta
 import redis
 
 from bot import clock, content, delivery, sheet_import
-from bot.router import normalize
+from bot.router import english_read, normalize
 from bot.periodic import JobRun, periodic
 from bot.validation import Invalid
+from handlers.events import fees as event_fees
 from storage import events as store
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -48,8 +49,9 @@ def type_names() -> list[str]:
 
 
 def mentions(text: str, words_key: str) -> str | None:
-    """The longest of the [chat] words under `words_key` that the text contains, if any."""
-    plain = re.sub(r"[\s\W_]+", "", normalize(text or ""))
+    """The longest of the [chat] words under `words_key` that the text contains, if any; a message
+    in English as the rules read it ("cancel registration": 取消报名), where the words are Chinese."""
+    plain = re.sub(r"[\s\W_]+", "", english_read(text or ""))
     found = [w for w in settings()["chat"][words_key] if w in plain]
     return max(found, key=len) if found else None
 
@@ -533,6 +535,11 @@ def _check(fields: dict) -> list[tuple[str, str, dict]]:
     return []
 
 
+def _look(fields: dict) -> list[tuple[str, str, dict]]:
+    """A fee from which no price can be read ("见通知"): imported, but no member would be asked to pay it."""
+    return [("fee", "fee_unread", {})] if event_fees.unreadable(fields.get("fee")) else []
+
+
 def guide_key(fields: dict) -> str:
     return store.guide_key(fields.get("society"), fields["title"], fields["starts_on"][:4])
 
@@ -556,6 +563,7 @@ SHEET = sheet_import.RecordSheet(
         "description": sheet_import.clean_text,
     },
     check=_check,
+    look=_look,
     key=guide_key,
     number="event_no",
     title="title",

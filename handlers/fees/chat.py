@@ -302,8 +302,8 @@ def fee_of_event(ctx, event: dict):
 
 def _priced(event: dict) -> str:
     """The registration fees of content/event_fees.toml (today's, early-bird included), else the guide's."""
-    options = event_fees.offer(event["event_no"], date.today(), is_member=True)
-    if not options:
+    options = event_fees.offer(event, date.today(), is_member=True) if event_fees.configured(event) else []
+    if not options:  # the guide's own words ("会员800元/非会员1200元")
         return event["fee"] or content.text("fees.event_fee_none", **content.society()["secretariat"])
     return content.text("fees.event_fee_separator").join(
         content.text("fees.event_fee_type", type=o["type"], amount=dues.format_amount(o["yuan"])) for o in options)
