@@ -348,3 +348,15 @@ def test_a_member_who_walks_badly_asking_for_events_is_told_the_notices_say_noth
     add_event(db, "中原水利与材料学术年会", 90, days=3, place="郑州国际会展中心", fee="会员800元/非会员1200元")
     reply = member.send("voice", Recognition="有没有适合老同志的活动 我腿脚不好 在郑州的")
     assert "中原水利与材料学术年会" in reply and "无障碍" in reply and "0371" in reply, reply
+
+
+def test_a_side_question_at_the_confirmation_keeps_the_registration_and_it_is_named_when_asked_for(
+        client, config, training):
+    doctor = Member(client, config, "o_walk12_doctor")
+    doctor.says("报名基层医生适宜技术培训班")
+    assert "请确认报名" in doctor.says("李春梅 13803770002")
+    reply = doctor.says("我欠费了吗")
+    assert "确认" in reply and "请输入您的姓名" not in reply, reply
+    mine = doctor.says("我报名了哪些活动")
+    assert "基层医生适宜技术培训班" in mine and "确认" in mine, mine
+    assert "报名成功" in doctor.says("确认")

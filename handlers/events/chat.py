@@ -26,7 +26,8 @@ from handlers.events import fees as event_fees
 from handlers.events import guide
 from handlers.fees import dues
 from handlers.members import profile
-from bot.conversation import continue_said, first_clause, is_one_of, not_cancelling, says_yes
+from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of, not_cancelling,
+                               says_yes)
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
@@ -779,7 +780,7 @@ def confirm(ctx):
         return ctx.reply("flow.not_understood").with_note(_confirm_prompt(ctx).text)
     if ctx.intent.name == "event_signup" and _event_meant(ctx) == ctx.flow_data["event"]:
         return _confirm_prompt(ctx)  # "报名南阳培训" again: this one, with the name and mobile given
-    return paging.leave_and_answer(ctx)
+    return answer_while_paused(ctx, lambda: answer_intent(ctx))  # another request: answered, the registration waits
 
 
 def _event_meant(ctx) -> int | None:
@@ -1227,8 +1228,11 @@ def _show_mine(ctx):
     """The member's registrations ahead; the one event of a single registration is then the one talked about
     ("在哪个地方", "我能再带个人吗" next are about it), when no form is open."""
     registrations = registrations_of(ctx.db, ctx.openid, _today())
+    under_way = _registration_under_way(ctx)
     if not registrations:
-        return ctx.reply("events.mine.none")
+        return ctx.reply("events.mine.none") if under_way is None else under_way
+    if under_way is not None:  # the one waiting for its 确认, named too
+        return ctx.reply("events.mine.list", items=_numbered(ctx, registrations)).with_note(under_way.text)
     if len(registrations) == 1 and ctx.flow is not None and FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
         ctx.end_flow()  # a list or an offer left behind
     if len(registrations) == 1 and ctx.flow is None:
@@ -1236,6 +1240,14 @@ def _show_mine(ctx):
         ctx.start_flow(LISTING.flow, paging.STEP, query=guide.upcoming(date.today(), "")[0], heading="", offset=0,
                        shown=[event_id], current=event_id, registered=event_id)
     return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+
+
+def _registration_under_way(ctx) -> Reply | None:
+    """"我报名了哪些活动" while a registration waits for its 确认: that one named, not yet made; None otherwise."""
+    flow = ctx.flow
+    if flow is None or flow["name"] != SIGNUP or flow["step"] != "confirm":
+        return None
+    return ctx.reply("events.mine.under_way", title=find_event(ctx.db, flow["data"]["event"])["title"])
 
 
 def cancelling_counts_asked(ctx) -> bool:
