@@ -301,3 +301,12 @@ def test_a_mobile_corrected_with_the_words_it_was_mistyped_after_it_is_taken_not
     reply = visitor.says("手机号15937161234")
     reply = visitor.says("不对 电话是15937161243 刚才打错了")
     assert "159****1243" in reply and "请输入您的手机号" not in reply
+
+
+def test_a_topic_wanted_and_one_refused_in_one_message_subscribes_only_the_wanted_one(paid_up, db):
+    from storage.news import topics_of
+
+    paid_up.says("以后政策的都推给我")
+    reply = paid_up.says("行业的也要 学科的不要")
+    assert "行业动态" in reply and "学科动态" not in reply
+    assert sorted(topics_of(db, "o_bound")) == ["industry", "policy"]

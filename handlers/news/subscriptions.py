@@ -75,11 +75,12 @@ def subscribe_topics(ctx):
         return show_subscriptions(ctx)
     if (keep := _keeps_only(ctx)) is not None:
         return _keep_only(ctx, keep)
-    several = topics_in(ctx.text)
-    if len(several) > 1:  # "订阅政策和人才"
+    refused = _refused_topics(ctx.text)
+    several = [code for code in topics_in(ctx.text) if code not in refused]
+    if len(several) > 1 or (several and refused):  # "订阅政策和人才", "行业的也要 学科的不要": only those wanted
         return subscribe_to(ctx, several)
     topic = ctx.intent.slots.get("topic")
-    if topic:
+    if topic and topic not in refused:
         return subscribe_to(ctx, [topic])
     ctx.start_flow("subscribe", "choose")
     return _choices(ctx)
@@ -133,6 +134,12 @@ def subscribe_to(ctx, topics: list[str]):
     if member is None or member["status"] != "active":
         return reply.with_note(content.text("subscriptions.members_only"))
     return reply
+
+
+def _refused_topics(text: str) -> list[str]:
+    """"行业的也要 学科的不要": the topics named in a clause that refuses them (content: words.refused)."""
+    return [code for clause in re.split(r"[\s,，;；。、!！]+", text or "") if said(clause, "refused", whole=False)
+            for code in topics_in(clause)]
 
 
 def _kept_and_dropped(text: str) -> tuple[list[str], list[str]]:
@@ -236,7 +243,8 @@ def after_change(ctx):
     if said(ctx.text, "remaining", whole=False) or said(ctx.text, "mine", whole=False):
         ctx.end_flow()
         return show_subscriptions(ctx)
-    added = topics_in(ctx.text) if said(ctx.text, "add", whole=False) else []
+    refused = _refused_topics(ctx.text)  # "行业的也要 学科的不要": 学科 is not added
+    added = [code for code in topics_in(ctx.text) if code not in refused] if said(ctx.text, "add", whole=False) else []
     if added:  # "再加个行业动态": one more topic, not that topic's newest items
         ctx.end_flow()
         return subscribe_to(ctx, added)
