@@ -415,3 +415,11 @@ def test_fees_record_books_the_year_its_note_or_year_option_names(env, db):
     assert (chosen["period_from"], chosen["paid_through"]) == (f"{Y - 1}-01-01", f"{Y}-12-31")
     refused = run(env, "record", "HNKX202100003", "100", "--year", str(Y - 1), "--again", ok=False)
     assert "已经登记过" in refused.output
+
+
+def test_a_lifetime_payment_whose_note_names_a_year_is_recorded(env, db):
+    """何强, paid through this year, turns lifetime: '{Y}年转为终身会员' was refused as the year paid already."""
+    member(db, "HNKX202000002", "何强", f"{Y}-12-31")
+    run, run_json = command("fees")
+    done = run_json(env, "record", "HNKX202000002", "1500", "--lifetime", "--note", f"{Y}年转为终身会员")
+    assert done["paid_through"] == "9999-12-31"

@@ -114,7 +114,9 @@ def years_booked(payer: dict, years: int, paid_on: date, named: int | None) -> d
     where the secretary decides: `arrears_which` none named while the payment would pass over years owed
     (years_skipped: 补缴 those, or count from the later year?); `year_paid` the year named is paid already;
     `year_not_next` the rules count the money from another year than the one named (a member still in grace
-    pays the year after the paid one first)."""
+    pays the year after the paid one first). A lifetime payment is for no year: {}."""
+    if years == dues.LIFETIME:  # a lifetime payment is for no year: '2026年转为终身会员' names none to book
+        return {}
     facts = {"name": payer["name"], "number": payer["number"], "paid_through": dues.date_text(payer["paid_through"])}
     if named is None:
         skipped = years_skipped(payer, years, paid_on)
