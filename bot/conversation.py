@@ -351,7 +351,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
 
 class AtOnceRecord:
     """Which kinds of message (kind_of) are worth answering at once: how often each kind's tries
-    gave up at a write (bot/webhook.py answers those again in the pool, so a try that gives up
+    gave up at a refusal (bot/webhook.py answers those again in the pool, so a try that gives up
     costs about what the hop it would have saved costs). A kind is tried at once while no more
     than half its tries gave up (give or take SLACK, so that its first few messages do not decide
     alone); past that, one message in PROBE still is, so that a kind that gave up (a non-member's
