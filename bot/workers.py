@@ -30,6 +30,12 @@ from storage.accounts import account_of_queue, serving_account
 from storage.state import connect_redis
 
 
+# A scheduler's lock lasts RQ's interval + 60 s after its last beat: a worker started while a killed one's
+# still held it tries again this often (RQ's maintenance pass, 10 minutes by default), so the retries and
+# delayed jobs due meanwhile wait about a minute after a restart, not ten.
+SCHEDULER_TAKEOVER_SECONDS = 61
+
+
 class _Scheduler(RQScheduler):
     """RQ's scheduler process, which also queues the periodic jobs as their periods come due
     (bot/scheduler.py: once per period however many workers run).
@@ -191,7 +197,8 @@ def run_worker(config: Config, burst: bool = False) -> bool:
         try:
             worker = _Worker(queues_to_serve(config, r), connection=r, scheduler_name=scheduler_name, ticker=ticker,
                              queue_lister=(lambda: queues_to_serve(config, r)) if config.platform else None,
-                             check_seconds=config.worker_society_check_seconds, worker_ttl=WORKER_TTL_SECONDS)
+                             check_seconds=config.worker_society_check_seconds, worker_ttl=WORKER_TTL_SECONDS,
+                             maintenance_interval=SCHEDULER_TAKEOVER_SECONDS)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:

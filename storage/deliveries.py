@@ -93,17 +93,18 @@ def claim(db: sqlite_utils.Database, rows: Rows, token: str, dead: set[str]) -> 
 
 
 def begin_sending(db: sqlite_utils.Database, rows: Rows, token: str, channel: str,
-                  send_ref: str | None = None, dry_run: bool = False) -> list[dict]:
+                  send_ref: str | None = None, dry_run: bool = False, version: str | None = None) -> list[dict]:
     """Mark our claimed rows as on their way through `channel`, just before the call to WeChat
-    (after its token and rate-limit waits). With dry_run, only say which rows are ours to send."""
+    (after its token and rate-limit waits), with what they carry (`version`, of an item's push).
+    With dry_run, only say which rows are ours to send."""
     if dry_run:
         return [dict(row) for row in db.query(
             f"select * from {rows.table} where ({rows.where}) and status = 'claimed' and claim = ?",
             [*rows.params, token])]
-    extra = ", send_ref = ?" if rows.table == "deliveries" else ""
+    extra = ", send_ref = ?, version = ?" if rows.table == "deliveries" else ""
     sql = (f"update {rows.table} set status = 'sending', channel = ?, attempts = attempts + 1, "
            f"updated_at = ?{extra} where ({rows.where}) and status = 'claimed' and claim = ? returning *")
-    params = [channel, now_iso(), *([send_ref] if extra else []), *rows.params, token]
+    params = [channel, now_iso(), *([send_ref, version] if extra else []), *rows.params, token]
     with transaction(db):
         return [dict(row) for row in db.query(sql, params)]
 
@@ -244,6 +245,20 @@ def recipients_in(db: sqlite_utils.Database, item_id: int, status: str, failed_o
         "select d.openid, d.updated_at, d.read_at, d.errcode, d.errmsg, m.name, m.member_no from deliveries d "
         f"left join members m on m.id = d.member_id where d.item_id = ? and d.status = ?{tried} "
         "order by d.updated_at", [item_id, status])]
+
+
+def versions_sent(db: sqlite_utils.Database, item_id: int) -> dict[str, int]:
+    """{version: n} of the item's pushes that went out (sent, or uncertain), by what they carried."""
+    return dict(db.execute("select version, count(*) from deliveries where item_id = ? and version is not null "
+                           "and status in ('sent', 'uncertain') group by version", [item_id]).fetchall())
+
+
+def requeue_other_versions(db: sqlite_utils.Database, item_id: int, version: str) -> int:
+    """Queue again the item's rows sent with another wording than `version` (pushed again, as it reads now)."""
+    with transaction(db):
+        return db.execute("update deliveries set status = 'queued', claim = null, errcode = null, errmsg = null, "
+                          "updated_at = ? where item_id = ? and status = 'sent' and version is not null "
+                          "and version != ?", [now_iso(), item_id, version]).rowcount
 
 
 def stop_sending(db: sqlite_utils.Database, item_id: int) -> int:

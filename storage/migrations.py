@@ -421,6 +421,12 @@ def _ticket_assignee(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("assigned_to", str)
 
 
+def _delivery_version(db: sqlite_utils.Database) -> None:
+    """What each push carried (a fingerprint of the item's title, summary and link as sent): who got which
+    wording of an item edited while it was being sent."""
+    db["deliveries"].add_column("version", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -451,6 +457,7 @@ MIGRATIONS = [
     _dues_unpaid,
     _job_board_version,
     _ticket_assignee,
+    _delivery_version,
 ]
 
 

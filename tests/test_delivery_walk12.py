@@ -18,8 +18,9 @@ from storage import state
 from storage.database import now_iso
 from tests.test_admin import page, post, staff, units, users  # noqa: F401  (fixtures)
 from tests.test_news_console import visible
-from tests.test_delivery import (CS, MASS, add_item, add_members, assert_exactly_once, config,  # noqa: F401
-                                 member_wrote, openids, rows, run_jobs, settings)
+from tests.test_delivery import (CS, MASS, add_item, add_members, all_final, assert_exactly_once,  # noqa: F401
+                                 config, finish, member_wrote, openids, rows, run_jobs, settings, start_worker,
+                                 wait_until)
 
 pytest_plugins = ["tests.fake_wechat"]
 
@@ -244,3 +245,52 @@ def test_the_news_list_shows_how_far_each_send_is(fake_wechat, config, db, redis
     listed = CliRunner().invoke(cli_main, ["news", "list"]).output
     assert "《正在发送的一条》  已发出 0 / 共 3，排队中 3" in listed
     assert f"{db['newsletters'].get(done)['item_no']}  《省科技厅发布年度申报指南》  已发出 2 / 共 2" in listed
+
+
+def test_a_worker_started_while_a_killed_schedulers_lock_lasts_takes_the_retries_over_soon(
+        fake_wechat, config, env, db, redis_client):
+    """Walk 12 #2: after every process was killed and started again, 21 retries due at 14:34 waited until
+    14:44, RQ's 10-minute maintenance pass: the new workers found the dead scheduler's lock still held
+    (it lasts a minute) and did not try again. Now they try every bot.workers.SCHEDULER_TAKEOVER_SECONDS."""
+    recipients = add_members(db, openids("K", 2))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    redis_client.set(f"rq:scheduler-lock:{QUEUE_NAME}", "killed-worker", ex=20)  # a dead scheduler's, a while yet
+    Queue(QUEUE_NAME, connection=redis_client).enqueue_in(timedelta(seconds=1), planner.deliver_batch, item,
+                                                          [openid for openid, _ in recipients])
+    worker = start_worker(env)
+    try:
+        wait_until(lambda: all_final(db, item), 150, "the retry to run")  # RQ alone: 600 s
+    finally:
+        finish([worker])
+    assert_exactly_once(fake_wechat, db, item, recipients)
+
+
+def test_an_item_changed_while_it_is_sent_says_who_got_which_and_pushes_the_change_to_them_alone(
+        fake_wechat, config, env, db, redis_client, staff, tmp_path):
+    """Walk 12 #4: d12-2 re-published with a new summary while it was sent: 193 members got the first text
+    and 2,765 the corrected one; nobody was told, and 发更正 makes a new item for everyone."""
+    recipients = add_members(db, openids("V", 4))
+    path = tmp_path / "v1.md"
+    path.write_text('+++\ntitle = "关于调整会费标准的决议"\nkind = "resolution"\nsummary = "普通会员 1000 元"\n+++\n正文',
+                    encoding="utf-8")
+    CliRunner().invoke(cli_main, ["news", "publish", str(path)], catch_exceptions=False)
+    item = db["newsletters"].get(1)
+    delivery.enqueue_broadcast(db, redis_client, item["id"], recipients[:2])
+    run_jobs(config)  # the first two get the first wording
+    path.write_text(path.read_text(encoding="utf-8").replace("1000 元", "100 元"), encoding="utf-8")
+    said = CliRunner().invoke(cli_main, ["news", "publish", str(path)], catch_exceptions=False).output
+    assert f"已有 2 人收到的是修改前的内容（之后发出的是修改后的）。只给他们推送修改后的内容，运行：news resend-changed {item['item_no']}" in said
+    delivery.enqueue_broadcast(db, redis_client, item["id"], recipients)
+    run_jobs(config)
+    shown = item_page(staff, db, item["id"])
+    assert "这一条在发送中被修改过：2 人收到的是修改前的内容" in shown and "把修改后的内容推送给这 2 人" in shown
+
+    done = post(staff, f"/admin/news/{item['item_no']}/resend-changed", follow_redirects=True)
+    assert "已为 2 位收到修改前内容的会员重新排队，推送修改后的内容" in visible(page(done))
+    run_jobs(config)
+    texts = {openid: [m["text"]["content"] for m in fake_wechat.sent_to(openid)] for openid, _ in recipients}
+    assert all(len(got) == 1 and "100 元" in got[0] for got in (texts[o] for o, _ in recipients[2:]))
+    assert all([("1000 元" in t, "100 元" in t.replace("1000 元", "")) for t in texts[o]] == [(True, False), (False, True)]
+               for o, _ in recipients[:2])
+    assert "在发送中被修改过" not in item_page(staff, db, item["id"])

@@ -253,7 +253,7 @@ def show(item_no: str):
                   unbound_url=counts["not_bound"] and _unbound_url(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
                   failed=delivery.recipients_in(db(), item["id"], FAILED), due=clock.has_come(item["publish_at"]),
-                  changeable=_changeable(item))
+                  changeable=_changeable(item), earlier=delivery.earlier_wording(db(), item["id"]))
 
 
 HELD_NAMES = 10  # members named, each with why, in a reason's sentence; more are counted
@@ -295,6 +295,17 @@ def _unbound_url(item: dict) -> str:
 def resend_uncertain(item_no: str):
     """Push the item again to those whose delivery is uncertain (the secretary accepts doubles)."""
     return _resend(item_no, UNCERTAIN, "news.resent_uncertain")
+
+
+@bp.post("/<item_no>/resend-changed")
+def resend_changed(item_no: str):
+    """Push the item as it reads now to those who got it as it read before (changed while sent)."""
+    item = _item_or_404(item_no)
+    if item["status"] == WITHDRAWN:
+        say_not_done(t("news.is_withdrawn", title=item["title"]))
+    else:
+        say_done("news.resent_changed", count=delivery.resend_changed(db(), redis_client(), item["id"]))
+    return redirect(url_for(".show", item_no=item["item_no"]))
 
 
 @bp.post("/<item_no>/retry-failed")

@@ -63,6 +63,8 @@ def publish(files, all_new, send):
     for parsed in _read_all(db, files):
         item, outcome = save_item(db, parsed)
         result = dict(_summary(item), outcome=outcome)
+        if outcome == "updated":
+            result["earlier_wording"] = delivery.earlier_wording(db, item["id"])
         if send:
             result.update(_enqueue(db, item))
         results.append(result)
@@ -93,6 +95,8 @@ def _read_all(db, files) -> list[dict]:
 def _show_published(results: list[dict]) -> None:
     for result in results:
         click.echo(_text("published", **dict(_words(result), outcome=_text(f"outcomes.{result['outcome']}"))))
+        if result.get("earlier_wording"):
+            click.echo(_text("earlier_wording", count=result["earlier_wording"], item_no=result["item_no"]))
         if "queued" in result:
             click.echo(_text("queued", **result))
 
@@ -291,6 +295,18 @@ def _show_members(rows: list[dict], kind: str) -> bool:
 def resend_uncertain(item):
     """给送达情况不确定的收件人重发 ITEM（个别人可能收到两次）。"""
     return _resend(item, UNCERTAIN, "resent_uncertain")
+
+
+@news.command("resend-changed")
+@click.argument("item")
+@json_option
+def resend_changed(item):
+    """把修改后的 ITEM 再推送给收到修改前内容的会员（发送中修改过的会讯）。"""
+    db, found = _store_and_item(item)
+    if found["status"] == WITHDRAWN:
+        raise click.ClickException(_text("is_withdrawn", **shown(found)))
+    data = dict(_summary(found), queued=delivery.resend_changed(db, connect_redis(load_settings()), found["id"]))
+    return data, lambda d: click.echo(_text("resent_changed", **d))
 
 
 @news.command("retry-failed")

@@ -18,6 +18,9 @@ Public API (handlers, the CLI and scheduled jobs call these; keep them stable):
         `news resume`: queue again whatever of the item still waits; safe at any time.
     stop(db, item_id) -> {"stopped", "sent", "sending"}
         `news stop`, 停止发送: those not sent the item yet never are.
+    earlier_wording(db, item_id) -> n, resend_changed(db, r, item_id) -> n
+        An item changed while it was sent: how many got it as it read before; push it as it reads now to them.
+        `news stop`, 停止发送: those not sent the item yet never are.
     delivery_counts(db, item_id) -> {"total", "status": {...}, "channel": {...}}
     outcomes(counts) -> {status: n}
     progress_words(db, item_ids) -> {item_id: "已发出 120 / 共 2958，排队中 2838"}
@@ -275,6 +278,21 @@ def resend(db, r: redis.Redis, item_id: int, status: str) -> int:
     """The secretariat's choice: push the item again to its UNCERTAIN recipients (some may then have it
     twice) or its FAILED ones; returns how many were queued."""
     queued = ledger.requeue(db, item_id, status)
+    if queued:
+        planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
+    return queued
+
+
+def earlier_wording(db, item_id: int) -> int:
+    """How many members were pushed the item as it read before it was last changed (edited while sent)."""
+    current = planner.item_version(ledger.newsletter_for_delivery(db, item_id))
+    return sum(n for version, n in ledger.versions_sent(db, item_id).items() if version != current)
+
+
+def resend_changed(db, r: redis.Redis, item_id: int) -> int:
+    """Push the item as it reads now to those who were pushed an earlier wording; returns how many."""
+    current = planner.item_version(ledger.newsletter_for_delivery(db, item_id))
+    queued = ledger.requeue_other_versions(db, item_id, current)
     if queued:
         planner.queue_batches(r, item_id, ledger.queued_openids(db, item_id), load_config())
     return queued

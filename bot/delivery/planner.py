@@ -9,6 +9,7 @@ through worker.send_one / worker.settle.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections import defaultdict
@@ -109,7 +110,7 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
             rest.append(openid)
             continue
         outcome = send_one(run, ledger.item_rows(item_id, [openid]), openid, CUSTOMER_SERVICE,
-                            lambda openid=openid: _push(run.client, openid, item), _quota_spent)
+                            lambda openid=openid: _push(run.client, openid, item), _quota_spent, item_version(item))
         if outcome and outcome.status == CLAIMED:  # the window had closed after all, or the day's quota is spent
             rest.append(openid)
             quota_left = not isinstance(outcome.error, QuotaSpent)
@@ -117,6 +118,11 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
     rest, waiting = _mass_send(run, item, rest)
     ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX, r=run.r)
     return deferred + waiting
+
+
+def item_version(item: dict) -> str:
+    """A fingerprint of what a push of the item carries (title, summary, link): who got which wording."""
+    return hashlib.sha1("\n".join((item["title"], item["summary"] or "", item["link"] or "")).encode()).hexdigest()[:12]
 
 
 def _quota_spent(outcome: Outcome) -> bool:
@@ -157,7 +163,8 @@ def _mass_send(run: Run, item: dict, openids: list[str]) -> tuple[list[str], int
     send_ref = uuid.uuid4().hex  # the clientmsgid
     rows = ledger.item_rows(item["id"], granted)
     # Only rows still ours go in the send (another job takes rows over only if our lease lapsed).
-    started = [row["openid"] for row in ledger.begin_sending(run.db, rows, run.token, MASS, send_ref)]
+    started = [row["openid"] for row in ledger.begin_sending(run.db, rows, run.token, MASS, send_ref,
+                                                             version=item_version(item))]
     state.release_mass_sends(run.r, month, [openid for openid in granted if openid not in set(started)])
     if len(started) < 2:
         state.release_mass_sends(run.r, month, started)
@@ -207,8 +214,9 @@ def deliver_by_tag(item_id: int, topic: str) -> None:
         granted = _whole_tag_quota(run, topic, tag_id, openids, mine, month)
         send_ref = f"{tag_id}-{uuid.uuid4().hex[:24]}"  # the clientmsgid; names the tag for a resend
         # Every row must be ours when the send goes: the tag reaches all of them.
-        if granted and len(ledger.begin_sending(run.db, mine, run.token, MASS_BY_TAG, send_ref)) == len(openids):
-            item = ledger.newsletter_for_delivery(run.db, item_id)
+        item = ledger.newsletter_for_delivery(run.db, item_id)
+        if granted and len(ledger.begin_sending(run.db, mine, run.token, MASS_BY_TAG, send_ref,
+                                                version=item_version(item))) == len(openids):
             outcome = attempt(run, lambda: run.client.mass_send_by_tag(tag_id, _mass_message(item), send_ref))
             settle_mass(run, mine, outcome, MASS_BY_TAG, month, openids)
             recover_abandoned(run.db, run.r, run.config, item_id)

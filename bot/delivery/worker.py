@@ -142,8 +142,10 @@ def failed(outcome: Outcome) -> bool:
     return outcome.status in (QUEUED, FAILED) and not token
 
 
-def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None) -> Outcome | None:
-    """Send to one recipient through `channel` and record it; None if the row is no longer ours.
+def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None,
+             version: str | None = None) -> Outcome | None:
+    """Send to one recipient through `channel` and record it (with what it carries, `version`); None if the
+    row is no longer ours.
 
     An outcome `next_if(outcome)` says yes to (refused, failed) sends the recipient on to the next
     channel (CLAIMED, with the error) instead of recording it.
@@ -152,7 +154,7 @@ def send_one(run: Run, rows: Rows, openid: str, channel: str, send, next_if=None
         return None
 
     def leaving() -> bool:  # the token is in hand and the rate-limit turn granted: the request goes now
-        return bool(ledger.begin_sending(run.db, rows, run.token, channel))
+        return bool(ledger.begin_sending(run.db, rows, run.token, channel, version=version))
 
     def stayed() -> None:  # refused or never arrived: not sent, while the client backs off and waits
         ledger.settle(run.db, rows, run.token, CLAIMED, channel)
