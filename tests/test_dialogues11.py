@@ -161,6 +161,16 @@ def test_saying_the_summary_is_wrong_asks_what_and_keeps_the_registration(visito
     assert [r["name"] for r in registrations(db)] == ["钱垒"]
 
 
+@pytest.mark.parametrize("right", ["没有错", "对 没有错", "信息没写错 确认"])
+def test_saying_nothing_is_wrong_at_the_summary_registers(visitor, salon, db, right):
+    from tests.test_dialogues import registrations
+
+    _at_the_summary(visitor)
+    reply = visitor.says(right)
+    assert "报名成功" in reply and "哪一项不对" not in reply
+    assert [r["name"] for r in registrations(db)] == ["钱磊"]
+
+
 # --- "取消" right after a job alert was made: that alert, not every alert -----------------------------------------
 
 def test_cancelling_right_after_a_job_alert_takes_back_only_that_alert(paid_up, db):
