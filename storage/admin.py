@@ -183,7 +183,9 @@ def member_page(db: sqlite_utils.Database, text: str | None = None, category: st
     clause = " and ".join(where) or None
     column = MEMBER_ORDERS.get(order.lstrip("-"), "id")
     way = " desc" if order.startswith("-") else ""
-    rows = list(db["members"].rows_where(clause, params, order_by=f"{column}{way} nulls last, id{way}", offset=offset,
+    # A blank sorts last, but a paid-through date never given: never paid, the furthest behind (first, ascending)
+    nulls = "" if column == "paid_through" else " nulls last"
+    rows = list(db["members"].rows_where(clause, params, order_by=f"{column}{way}{nulls}, id{way}", offset=offset,
                                          limit=limit))
     return rows, db["members"].count_where(clause, params)
 

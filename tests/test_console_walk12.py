@@ -364,6 +364,11 @@ def test_the_member_list_sorts_by_number_and_by_dues_paid_through(staff, db):
     assert order(sort="member_no") == ["甲", "乙", "丙"]
     assert order(sort="-member_no") == ["丙", "乙", "甲"]
     assert order(sort="standing") == ["甲", "丙", "乙"]
+    member(db, "HNKX202000004", "丁", None)  # never paid: the furthest behind, first by 会费 (it came last both ways)
+    shown = page(staff.get("/admin/members/", query_string={"sort": "standing"}))
+    assert shown.index(">丁<") < shown.index(">甲<")
+    shown = page(staff.get("/admin/members/", query_string={"sort": "-standing"}))
+    assert shown.index(">乙<") < shown.index(">甲<") < shown.index(">丁<")
 
 
 # --- #23: a council role written alone in 备注 is moved, not kept twice ----------------------------------
