@@ -154,7 +154,7 @@ def test_someone_who_is_not_a_member_pays_the_other_price_and_without_online_pay
 def test_an_english_member_is_told_his_price_and_how_to_pay_in_english(john, pay_online):
     john.says("what events are coming up")
     john.says("2")
-    assert "800 yuan (会员)" in john.says("register")
+    assert "800 yuan (members)" in john.says("register")
     done = john.says("confirm")
     assert "You are registered" in done and "Registration fee: 800 yuan" in done and "WeChat Pay" in done, done
 
@@ -176,3 +176,29 @@ def test_importing_a_guide_whose_fee_names_no_price_asks_the_secretariat_to_chec
     assert "请核对" in out and "第 7 行 会务费（元）（J 列）“见会议通知”：看不出报名费是多少" in out, out
     assert "会员500元" not in out and "“免费”：" not in out, out  # the rows whose fee reads are not listed
     assert len(event_store.events_of_year(db, 2026)) == 4
+
+
+# --- P3: the English member's record and registration card ---------------------------------------------
+
+def test_a_number_alone_at_the_registration_card_neither_registers_nor_drops_it(john):
+    john.says("what events are coming up")
+    john.says("2")
+    assert "Please check your registration" in john.says("register")
+    again = john.says("2")
+    assert "not registered" not in again and "No number is needed" in again and "confirm" in again, again
+    assert "You are registered" in john.says("confirm")
+
+
+def test_an_english_member_changes_his_email_in_english_and_is_told_in_english_when_it_is_wrong(john, db):
+    card = john.says("membership card")
+    assert "修改" not in card and '"change email"' in card, card
+    assert "new e-mail address" in john.says("change my email to john@zzu")
+    assert "isn't an e-mail address" in john.says("john@zzu")
+    assert "john.smith@zzu.edu" in john.says("john.smith@zzu.edu")
+    assert "js@zzu.edu.cn" in john.says("change email to js@zzu.edu.cn")
+
+
+def test_the_english_card_says_the_gender_in_english(john, db):
+    db.execute("update members set gender = '男' where member_no = 'HNKX201500003'")
+    card = john.says("membership card")
+    assert "Gender: male" in card and "男" not in card, card

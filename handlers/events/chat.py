@@ -754,6 +754,8 @@ def confirm(ctx):
             _confirm_prompt(ctx).text)
     if guide.mentions(ctx.text, "wrong_words") and not _contact_in(ctx.text):  # "不对": what is wrong, not dropped
         return ctx.reply("events.signup.what_wrong").with_note(_confirm_prompt(ctx).text)
+    if normalize(ctx.text).isdigit():  # "2" (the event's number in the list): the card offers no numbers to pick
+        return ctx.reply("events.signup.no_number").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
         return ctx.reply("events.signup.not_now")

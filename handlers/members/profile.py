@@ -19,7 +19,7 @@ from bot.page_links import page_link, with_page_link
 from bot.pinyin import main_reading
 from bot.privacy import mask_mobile, mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.router import Intent
+from bot.router import Intent, english_read
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
                             mobile_with_letters, normalise, tries_value, unit_in)
@@ -719,8 +719,8 @@ def _said_with_request(column: str, text: str):
 
 
 def update_wanted(text: str) -> str | None:
-    """"修改手机" -> "mobile"; None when the member did not ask to change something."""
-    words = _texts()["words"]
+    """"修改手机", "change my email" -> "mobile", "email"; None when the member did not ask to change something."""
+    words, text = _texts()["words"], english_read(text)
     if not _mentions(text, words["change"]):
         return None
     return next((column for column, names in words["fields"].items() if _mentions(text, names)),
