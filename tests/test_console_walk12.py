@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import unquote
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot.admin import accounts
@@ -226,6 +227,20 @@ def test_the_arrears_list_is_exported_with_unit_mobile_years_owed_and_amount(sta
     assert log_in(client, "理事长").status_code == 302
     masked = _sheet(client.get("/admin/dues/overdue.xlsx"))
     assert "13903710003" not in str(masked) and "139****0003" in str(masked)
+
+
+def test_a_member_paid_through_a_day_of_this_year_past_is_exported_owing_this_year(staff, db):
+    """A roster's 会费缴至 2026-06-30 (a date cell, kept as written), lapsed or in grace: the export counted his
+    years owed from the next year on, none, and raised IndexError (a 500) on the whole file."""
+    paid = max(date(Y, 1, 1), date.today() - timedelta(days=1))
+    if paid >= date.today():
+        pytest.skip("1 January: no day of this year is past yet")
+    member(db, "HNKX202100004", "钱立", paid.isoformat())
+    exported = staff.get("/admin/dues/overdue.xlsx")
+    assert exported.status_code == 200
+    rows = _sheet(exported)
+    [qian] = [dict(zip(rows[0], row)) for row in rows[1:] if "钱立" in row]
+    assert f"{Y} 年" in qian.values() and 100 in qian.values(), qian
 
 
 def test_the_member_list_filters_by_dues_owed(staff, db):

@@ -278,9 +278,11 @@ def first_owed_year(paid_through: str | None, joined_at: str | None) -> int | No
 
 
 def years_owed(paid_through: str | None, joined_at: str | None, today: date) -> list[int]:
-    """The membership years up to this one a payer has not paid (this year alone when never paid and the joining
-    date is not known)."""
-    return list(range(first_owed_year(paid_through, joined_at) or today.year, today.year + 1))
+    """The membership years up to this one a payer who owes has not paid (this year alone when never paid and the
+    joining date is not known), this one at least: paid through a day of this year past (a roster's 2026-06-30),
+    this year is not paid."""
+    first = first_owed_year(paid_through, joined_at) or today.year
+    return list(range(min(first, today.year), today.year + 1))
 
 
 def payer_yearly_fee(payer: dict) -> float:
