@@ -144,10 +144,18 @@ def ask(ctx, options: list[str]) -> Reply:
 
 def claimed_by(text: str, options: list[str]) -> str | None:
     """The one option whose claim words (content/replies/clarify.toml [clarify.claims]) the text holds; None when
-    none does or more than one does."""
-    claims, plain = _texts().get("claims", {}), _PUNCTUATION.sub("", text or "").lower()
-    holding = [name for name in options if any(_PUNCTUATION.sub("", word) in plain for word in claims.get(name, ()))]
+    none does or more than one does; a claim word inside a word of [clarify.not_claims] is none ("人工智能")."""
+    texts, plain = _texts(), _PUNCTUATION.sub("", text or "").lower()
+    claims, not_claims = texts.get("claims", {}), texts.get("not_claims", {})
+    holding = [name for name in options if any(_PUNCTUATION.sub("", word) in _without(plain, not_claims.get(name, ()))
+                                               for word in claims.get(name, ()))]
     return holding[0] if len(holding) == 1 else None
+
+
+def _without(plain: str, words) -> str:
+    for word in words:
+        plain = plain.replace(word.lower(), " ")
+    return plain
 
 
 def _numbered(options: list[str]) -> str:

@@ -320,3 +320,10 @@ def test_a_topic_wanted_and_one_refused_in_one_message_subscribes_only_the_wante
     reply = paid_up.says("行业的也要 学科的不要")
     assert "行业动态" in reply and "学科动态" not in reply
     assert sorted(topics_of(db, "o_bound")) == ["industry", "policy"]
+
+
+@pytest.mark.parametrize("asked", ["找人工智能", "我想问问人工智能"])
+def test_artificial_intelligence_is_no_claim_to_be_put_through_to_a_person(visitor, db, asked):
+    reply = visitor.says(asked)
+    assert "人工服务" not in reply
+    assert db.execute("select count(*) from tickets").fetchone()[0] == 0
