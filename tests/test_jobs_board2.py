@@ -131,3 +131,8 @@ def test_a_word_before_a_fields_job_word_narrows_it(alice, board):
 
 def test_a_word_before_a_fields_job_word_finds_its_postings(alice, board):
     assert alice.says("有初中老师的岗位吗").startswith("【初中语文教师】")
+
+
+@pytest.mark.parametrize("asked", ["全职护士", "有没有正式护士的岗位", "急需护士吗"])
+def test_a_word_of_the_terms_before_a_fields_job_word_narrows_nothing(alice, board, asked):
+    assert set(numbered(alice.says(asked))) == {"病区护士", "护理组长"}  # postings seldom say 全职, 正式, 急需

@@ -534,7 +534,8 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
 
 def _qualifiers(plain: str) -> list[str]:
     """Words said right before a field's job word that narrow it (幼儿园老师, 大学老师, 医院护士: content/jobs.toml
-    [fields]), which a posting must then say too; none that is a stop-word, a discipline or a field itself."""
+    [fields]), which a posting must then say too; none that is a stop-word, a discipline or a field itself, nor a
+    word of the terms that postings seldom say ([words] not_qualifiers: 全职护士, 急需老师)."""
     jobs = tuple(sorted(_fields(), key=len, reverse=True))
     tokens = tokenize(plain)
     said = []
@@ -542,7 +543,7 @@ def _qualifiers(plain: str) -> list[str]:
         job = next((job for job in jobs if token.endswith(job)), None)
         before = (token[:-len(job)] or (tokens[at - 1] if at else "")) if job else ""
         if 2 <= len(before) <= 4 and _CJK_WORD.fullmatch(before) and before not in not_keywords() \
-                and before not in _forms() and before not in _fields():
+                and before not in _forms() and before not in _fields() and before not in settings()["words"]["not_qualifiers"]:
             said.append(before)
     return said
 
