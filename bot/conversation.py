@@ -721,8 +721,9 @@ def _reminded(ctx: Context, reply: Reply) -> Reply:
 
 
 def _resume(ctx: Context) -> Reply:
-    """Go on with the paused flow: its current question again."""
+    """Go on with the paused flow: its current question again (paused again later, it is reminded of again)."""
     ctx.flow["paused"] = False
+    ctx.flow.pop(REMINDED, None)
     ctx.flow_changed = True
     return ask_again(ctx)
 

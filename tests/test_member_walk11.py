@@ -216,3 +216,11 @@ def test_an_invoice_request_left_half_done_is_reminded_of_once_in_one_short_line
     assert first.count("开票申请") == 1 and first.rstrip().endswith(reminder) and "还在等您回答" not in first, first
     assert all("开票申请" not in reply for reply in later), later
     assert "发票抬头" in member.says("继续")  # the question itself, when she comes back to it
+
+
+def test_a_form_paused_again_after_coming_back_to_it_is_reminded_of_again(member, db):
+    add_member(db, "HNKX201900001", "周慧", "13607720001", f"{TODAY.year}-12-31", openid="o_walk11")
+    member.says("要发票 开收据")
+    assert "开票申请" in member.says("会费多少钱")
+    assert "发票抬头" in member.says("继续")
+    assert "开票申请" in member.says("今年的会费交了吗")  # a new side question after 继续: reminded once more
