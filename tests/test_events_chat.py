@@ -412,3 +412,11 @@ def test_a_day_of_this_month_already_past_is_said_to_have_passed_with_what_is_ah
 def test_a_number_with_hao_that_is_no_day_is_not_read_as_one(alice, db, said):
     add_event(db, "甲培训", 2)
     assert "日的活动" not in alice.says(said).split("\n")[0]
+
+
+@pytest.mark.parametrize("said", ["周六日有活动吗", "星期六日有啥活动", "礼拜六日有活动吗"])
+def test_a_weekend_said_as_saturday_and_sunday_is_no_day_of_the_month(said):
+    """'周六日' is the weekend, not the 6th (737a3fe read a day said in words after any character)."""
+    from handlers.events.guide import day_named
+
+    assert day_named(said, TODAY) is None
