@@ -178,7 +178,7 @@ def test_unfollow_marks_a_member_unreachable_and_a_new_follow_restores(alice, db
     alice.send("event", Event="unsubscribe")
     member = find_member_by_openid(db, "o_alice")
     assert member["reachable"] == 0 and member["status"] == "active"
-    assert "欢迎关注" in alice.follows()
+    assert "欢迎回来，李雷" in alice.follows()  # bound: greeted by name (member walk 12, #50)
     assert find_member_by_openid(db, "o_alice")["reachable"] == 1
 
 

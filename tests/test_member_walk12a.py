@@ -202,3 +202,29 @@ def test_the_english_card_says_the_gender_in_english(john, db):
     db.execute("update members set gender = '男' where member_no = 'HNKX201500003'")
     card = john.says("membership card")
     assert "Gender: male" in card and "男" not in card, card
+
+
+@pytest.mark.parametrize("asked, told", [("how much is it", "Fee for 2027年学术年会: 会员800元/非会员1200元"),
+                                         ("where is it", "place: Zhengzhou")])
+def test_a_follow_up_in_english_after_an_events_details_is_about_that_event(john, asked, told):
+    john.says("what events are coming up")
+    john.says("2")
+    reply = john.says(asked)
+    assert told in reply and "Membership card" not in reply, reply
+
+
+def test_hotel_and_visa_letter_questions_in_english_are_answered_honestly_in_english(john):
+    reply = john.says("does the conference provide hotel and airport pickup? is there an invitation letter for visa")
+    assert "not in the event information" in reply and "mishuchu@" in reply, reply
+    assert not re.search(r"[\u4e00-\u9fff]", reply.replace("工作日", "")), reply
+
+
+# --- menu and subscriptions -----------------------------------------------------------------------------
+
+def test_a_bound_member_who_follows_again_is_greeted_by_name_and_told_nothing_was_lost(client, config, db):
+    add_member(db, "HNKX201600006", "孙伟", "15003710006", f"{TODAY.year + 1}-12-31", openid="o_sunwei")
+    sun = Member(client, config, "o_sunwei")
+    sun.send("event", Event="unsubscribe")
+    welcome = sun.follows()
+    assert "欢迎回来，孙伟" in welcome and "保留" in welcome, welcome
+    assert "欢迎回来" not in Member(client, config, "o_stranger").follows()

@@ -10,12 +10,15 @@ wechatpy produces for a follow or a scan.
 from bot.messages import Reply
 from bot.registry import handles
 from bot.wechat import FOLLOW_EVENTS, SCAN_EVENTS
-from storage.members import set_reachable_by_openid
+from storage.members import find_member_by_openid, set_reachable_by_openid
 
 
 @handles(events=FOLLOW_EVENTS, reads_only=True)
 def welcome(ctx):
     set_reachable_by_openid(ctx.db, ctx.openid, True)
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    if member is not None:  # a bound member following again: greeted by name, told nothing was lost
+        return ctx.reply("welcome.follow_member", name=member["name"])
     return ctx.reply("welcome.follow")
 
 
