@@ -633,3 +633,10 @@ def test_a_unit_s_contact_phone_may_be_a_landline(zhang, db):
     assert "联系人电话：0371-66889900" in summary
     zhang.says("确认")
     assert the_application(db)["data"]["contact_mobile"] == "0371-66889900"
+
+
+
+def test_asking_to_join_with_a_question_about_who_may_gets_the_answer_and_the_form(zhang):
+    # "能入吗" alone is answered with no form; said with 我想入会 the member has asked to apply, so the form starts too
+    reply = zhang.says("我想入会 我是县医院护士 能入吗")
+    assert "可以申请的会员类别和会费" in reply and "1. 个人会员" in reply

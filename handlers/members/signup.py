@@ -357,8 +357,16 @@ def start_signup(ctx):
     if conferred:
         return ctx.reply(f"signup.{conferred}_conferred", **content.society()["secretariat"])
     answered = form_question(ctx.text, in_form=False) if ctx.message.in_words else None
-    if answered:  # "入会有什么好处", "升级高级会员要什么条件": answered, member or not, no form started yet
+    if answered and not content.holds_any(normalise(ctx.text), _texts()["words"]["join_said"]):
+        # "入会有什么好处", "升级高级会员要什么条件": answered, member or not, no form started yet
         return ctx.reply("signup.form_question_then", answer=answered, question=content.text("signup.start_hint"))
+    started = _start_application(ctx)  # "我想入会 我是县医院护士 能入吗": the answer, then the form as asked
+    return Reply(text=answered).with_note(started.text) if answered and started.text else started
+
+
+def _start_application(ctx):
+    """The application asked for: a member told so, an open application's status, a kept draft offered, or the
+    form started with what the message already said."""
     member = find_member_by_openid(ctx.db, ctx.openid)
     if member:
         return ctx.reply("signup.already_member", member_no=member["member_no"])
