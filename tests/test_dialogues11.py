@@ -289,6 +289,19 @@ def test_not_a_member_said_at_a_registrations_summary_is_noted_there_not_a_bindi
     assert "报名成功" in visitor.says("确认")
 
 
+def test_not_a_member_said_twice_at_the_summary_is_noted_once(visitor, db):
+    from tests.test_dialogues8 import _event
+
+    _event(db, "学术年会", "学术会议", "郑州", 40, "会员800元，非会员1000元")
+    visitor.says("我要报名学术年会")
+    visitor.says("杜鹏 13700009999")
+    visitor.says("不是会员")
+    visitor.says("我说了 不是会员")
+    assert "报名成功" in visitor.says("确认")
+    body = db.execute("select group_concat(body) from tickets").fetchone()[0]
+    assert body.count("非会员") == 1, body
+
+
 # --- the application's type question: a question about the kinds, a name alone ----------------------------------------
 
 def test_which_kinds_there_are_asked_at_the_type_question_is_answered_and_the_type_asked_again(visitor):

@@ -747,8 +747,8 @@ def confirm(ctx):
     if says_yes(ctx.text):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
     if profile.says_not_a_member(ctx.text):  # "不是会员" at the summary: the non-member's fee, noted for the secretariat
-        ctx.goto("confirm", remark="，".join(r for r in (ctx.flow_data.get("remark"), content.text(
-            "events.signup.non_member_remark")) if r))
+        remark, noted = ctx.flow_data.get("remark") or "", content.text("events.signup.non_member_remark")
+        ctx.goto("confirm", remark=remark if noted in remark else "，".join(r for r in (remark, noted) if r))
         event = find_event(ctx.db, ctx.flow_data["event"])
         return ctx.reply("events.signup.non_member", fee=event["fee"] or content.text("events.none")).with_note(
             _confirm_prompt(ctx).text)
