@@ -335,7 +335,7 @@ def test_a_topic_wanted_and_one_refused_in_one_message_subscribes_only_the_wante
     assert sorted(topics_of(db, "o_bound")) == ["industry", "policy"]
 
 
-@pytest.mark.parametrize("asked", ["找人工智能", "我想问问人工智能"])
+@pytest.mark.parametrize("asked", ["找人工智能", "我想问问人工智能", "can staff from companies join"])
 def test_artificial_intelligence_is_no_claim_to_be_put_through_to_a_person(visitor, db, asked):
     reply = visitor.says(asked)
     assert "人工服务" not in reply
