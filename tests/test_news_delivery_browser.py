@@ -44,7 +44,7 @@ def test_queued_recipients_say_why_they_wait_and_what_to_do(new_tab, live_url, s
     ledger.claim(db, rows, "job1", set())
     ledger.settle(db, rows, "job1", "queued", errcode=45009, errmsg="api freq out of limit")  # seen without a reload
     ledger.claim(db, ledger.item_rows(item["id"], openids[2:]), "a-job-whose-worker-died", set())
-    expect(held).to_contain_text("2 人：公众号今天调用微信接口的次数已用完（微信返回 45009）。后台会自动重试")
+    expect(held).to_contain_text("2 人：群发接口的调用次数暂时用完了（微信返回 45009），这次群发没有发出。后台会自动再发")
     expect(held).to_contain_text("1 人：后台发送进程没有在运行")
     expect(tab.locator("[data-progress-list=status]")).to_contain_text("已领取，待发送：1")
     expect(tab.get_by_role("button", name="继续发送")).to_have_count(0)
