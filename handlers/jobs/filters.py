@@ -134,10 +134,17 @@ def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> t
               if not any(word in other or other in word for other in named if other not in _named_by(name))]
     chinese = [word for group in groups for name in group if name in _disciplines() for word in _named_by(name)
                if _CJK_WORD.fullmatch(word)]
-    holding = [form for other, forms in _disciplines().items() if other not in named for form in forms
-               if form not in named and _CJK_WORD.fullmatch(form)
-               and any(_modified(form, word) for word in chinese)]
+    holding = [form for other, form in _holding(tuple(chinese)) if other not in named and form not in named]
     return tuple(dict.fromkeys([*listed, *holding]))
+
+
+@lru_cache(maxsize=512)
+def _holding(chinese: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(discipline, Chinese name) of every discipline whose name holds one of the `chinese` words after a word of
+    its own (中医学 for 医学): a walk over every discipline's forms, made once for the disciplines a question asks
+    (it was the largest part of a job question's CPU, made again for every question)."""
+    return tuple((other, form) for other, forms in _disciplines().items() for form in forms
+                 if _CJK_WORD.fullmatch(form) and any(_modified(form, word) for word in chinese))
 
 
 def _modified(form: str, word: str) -> bool:
