@@ -198,13 +198,13 @@ def test_a_kind_that_wrote_for_one_member_is_still_answered_at_once_for_the_othe
 def test_a_follow_is_welcomed_at_once_and_a_member_who_had_gone_is_reachable_again(wire, db, monkeypatch):
     """A newcomer's follow only reads (nobody to mark reachable): welcomed in the request thread. A
     member who had unfollowed is made reachable again, in the request thread too (the write is the
-    answer's own: it went to the pool before), and welcomed the same."""
+    answer's own: it went to the pool before), and welcomed back by name."""
     answered_in = threads_answering(monkeypatch, EVENT_HANDLERS, "subscribe")
     newcomer, gone = new_member(), new_member()
     insert_member(db, {"member_no": "HNKX202600002", "name": "王建国", "category": "regular", "openid": gone,
                        "reachable": 0}, actor="test")
     assert wire.reply(event_xml(newcomer, "subscribe"))["Content"] == content.text("welcome.follow")
-    assert wire.reply(event_xml(gone, "subscribe"))["Content"] == content.text("welcome.follow")
+    assert wire.reply(event_xml(gone, "subscribe"))["Content"] == content.text("welcome.follow_member", name="王建国")
     assert find_member_by_openid(db, gone)["reachable"] == 1
     assert answered_in == [True, True]
 

@@ -68,7 +68,7 @@ def test_the_names_cover_every_follow_and_scan_wechatpy_produces():
 def test_a_follow_of_any_kind_welcomes_restores_and_opens_the_window(wire, db, redis_client, how):
     openid = gone_member(db)
     text = wire.reply(fill(FOLLOWS[how], openid))["Content"]
-    assert text == content.text("welcome.follow")
+    assert text == content.text("welcome.follow_member", name=find_member_by_openid(db, openid)["name"])  # by name
     assert find_member_by_openid(db, openid)["reachable"] == 1
     assert redis_state.service_window_messages_left(redis_client, openid) > 0
 
