@@ -162,8 +162,8 @@ def production(env, tmp_path, monkeypatch):
     worker.terminate()
     worker.wait(timeout=20)
     fake.stop()
-    monkeypatch.delenv("TZ")
-    time.tzset()
+    monkeypatch.undo()  # TZ as it was before (the society's zone, tests/conftest.py), and the C library told so:
+    time.tzset()  # deleting TZ left every later test of this process in UTC (test_jobs_cli's dates, 16-24 UTC)
 
 
 def doctor_report(env, ok=True) -> dict:
