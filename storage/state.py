@@ -624,39 +624,42 @@ def end_page_session(r: redis.Redis, token: str) -> dict | None:
 # (mobiles included) never sits in the cookie, which is signed but readable, and dropped by the
 # browser past 4 KB. Named under the root prefix: a signed-out session has no society yet.
 
-def _unsent_form_key(token: str) -> str:
-    return f"{PREFIX}console_unsent:{hashlib.sha256(token.encode()).hexdigest()}"
+def _console_kept_key(kind: str, token: str) -> str:
+    return f"{PREFIX}{kind}:{hashlib.sha256(token.encode()).hexdigest()}"
+
+
+def _keep_for_console(r: redis.Redis, kind: str, value, ttl_seconds: int) -> str:
+    """Keep `value` a while under a new random id (stored hashed); the id to take it back with."""
+    token = secrets.token_urlsafe(24)
+    r.set(_console_kept_key(kind, token), json.dumps(value, ensure_ascii=False), ex=ttl_seconds)
+    return token
+
+
+def _take_for_console(r: redis.Redis, kind: str, token: str):
+    """What was kept under `token`, once; None when nothing (or no longer)."""
+    raw = r.getdel(_console_kept_key(kind, token))
+    return json.loads(raw) if raw else None
 
 
 def keep_unsent_form(r: redis.Redis, form: dict, ttl_seconds: int) -> str:
     """Keep `form` a while; the id to take it back with."""
-    token = secrets.token_urlsafe(24)
-    r.set(_unsent_form_key(token), json.dumps(form, ensure_ascii=False), ex=ttl_seconds)
-    return token
+    return _keep_for_console(r, "console_unsent", form, ttl_seconds)
 
 
 def take_unsent_form(r: redis.Redis, token: str) -> dict | None:
     """The form kept under `token`, once."""
-    raw = r.getdel(_unsent_form_key(token))
-    return json.loads(raw) if raw else None
-
-
-def _console_flashes_key(token: str) -> str:
-    return f"{PREFIX}console_flashes:{hashlib.sha256(token.encode()).hexdigest()}"
+    return _take_for_console(r, "console_unsent", token)
 
 
 def keep_console_flashes(r: redis.Redis, flashes: list, ttl_seconds: int) -> str:
     """The console's messages for the next page (a payment recorded for 黄蓉, a member's words labelled),
     kept here rather than in the session cookie; the id to take them back with."""
-    token = secrets.token_urlsafe(24)
-    r.set(_console_flashes_key(token), json.dumps(flashes, ensure_ascii=False), ex=ttl_seconds)
-    return token
+    return _keep_for_console(r, "console_flashes", flashes, ttl_seconds)
 
 
 def take_console_flashes(r: redis.Redis, token: str) -> list:
     """The messages kept under `token`, once."""
-    raw = r.getdel(_console_flashes_key(token))
-    return json.loads(raw) if raw else []
+    return _take_for_console(r, "console_flashes", token) or []
 
 
 def _application_draft_key(openid: str) -> str:
