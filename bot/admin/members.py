@@ -42,7 +42,11 @@ bp.register_blueprint(roster_import.bp)
 LIST_COLUMNS = ("member_no", "name", "category", "status", "standing", "work_unit", "council_role", "mobile")
 EDIT_FIELDS = ("name", "gender", "category", "birth_year", "title", "work_unit", "institution_type", "post_category",
                "discipline", "mobile", "email", "council_role", "joined_at", "unit_no", "remarks")
+NEW_FIELDS = ("member_no", *EDIT_FIELDS)  # a member added by hand may bring the number on their old card
 REQUIRED = ("name", "category", "mobile")
+UNIT_NEW_FIELDS = ("name", "unit_no", "level", "credit_code", "institution_type", "contact_name", "contact_mobile",
+                   "joined_at", "remarks")
+UNIT_REQUIRED = ("name",)
 STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
 EXPORT_FORMATS = ("xlsx", "csv")
 
@@ -57,7 +61,8 @@ def _filters() -> dict:
     unit = store.find_unit_by_no(db(), args.get("unit", "").strip().upper()) if args.get("unit") else None
     text = searched(args.get("q", ""))
     return {
-        "text": membership.search_text(text) if text else None, "refused": text is None, "by_ending": by_ending(),
+        "text": membership.search_text(text) if text else None, "by_ending": by_ending(),
+        "refused": text is None or category == "unit",  # the unit members: their own list (_unit_list), no people
         "names": membership.names_in_pinyin(db(), text or ""),
         "category": category if category in store.INDIVIDUAL_CATEGORIES else None,
         "status": status if status in STATUS_CHOICES else None,
@@ -120,9 +125,23 @@ def index():
     }
     units = store.search_units(db(), filters["text"], by_ending=filters["by_ending"]) \
         if filters["text"] and not scope else []
+    if not scope:
+        options["category"].append(("unit", membership.category_name("unit")))
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
-                  headers=_sort_headers(), pager=pager,
+                  headers=_sort_headers(), pager=pager, unit_list=_unit_list() if not scope and
+                  request.args.get("category") == "unit" else None,
                   args=request.args, scope=scope, options=options, unit_dues=unit_dues, units=units)
+
+
+def _unit_list() -> list[dict]:
+    """类别 单位会员 on the list: the unit members, each with its level, contact, dues standing and how many
+    individual members it has (the rows of the member list are people)."""
+    counted = store.count_members_by_unit(db())
+    return [{"unit_no": unit["unit_no"], "name": unit["name"], "level": unit.get("level") or "",
+             "contact_name": unit.get("contact_name") or "", "members": counted.get(unit["id"], 0),
+             "status": membership.label("statuses", unit["status"] or "active"),
+             "standing": membership.label("standings", dues.dues_standing("unit", unit["paid_through"], date.today()))}
+            for unit in store.list_units(db())]
 
 
 UNIT_PAYMENTS_SHOWN = 5
@@ -264,10 +283,11 @@ def _unit_page(unit: dict):
 
 # --- changing one member ---------------------------------------------------------------
 
-def _cleaned(form, member: dict, today: date) -> tuple[dict, dict]:
-    """(values, errors) for the edit form, each field checked as a roster cell would be."""
+def _cleaned(form, member: dict, today: date, fields: tuple = EDIT_FIELDS) -> tuple[dict, dict]:
+    """(values, errors) for the edit form (or the new one's `fields`), each field checked as a roster cell would
+    be."""
     values, errors = {}, {}
-    for key in EDIT_FIELDS:
+    for key in fields:
         raw = form.get(key, "").strip()
         if not raw:
             if key in REQUIRED:
@@ -293,6 +313,51 @@ def _cleaned(form, member: dict, today: date) -> tuple[dict, dict]:
             errors["mobile"] = t("members.mobile_taken", member_no=other["member_no"], name=other["name"])
     if values.get("category") == "fellow" and member["category"] != "fellow":
         errors["category"] = t("members.fellow_by_promotion")
+    if values.get("member_no") and (taken := _number_taken(values["member_no"])):
+        errors["member_no"] = taken
+    elif not values.get("member_no"):
+        values.pop("member_no", None)
+    return values, errors
+
+
+def _number_taken(number: str) -> str | None:
+    """Why a number typed for a new member or unit cannot be theirs: it is another member's or unit's, or it
+    is an old system's bare serial (103) an import completes against the file (the form has none)."""
+    if number.isdigit():
+        return membership.problem_text("member_no")
+    other = store.find_member_by_no(db(), number) or store.find_unit_by_no(db(), number)
+    return other and t("members.number_taken", number=number, name=other["name"])
+
+
+def _unit_cleaned(form, today: date) -> tuple[dict, dict]:
+    """(values, errors) for a new unit member: each field as a unit list's cell is checked (roster.UNIT_CLEANERS;
+    its contact's mobile as a mobile), its level one the fees name, and a unit the store holds already (by its
+    number, credit code or name, as an import matches one) refused naming it."""
+    values, errors = {}, {}
+    levels = list(membership_rules()["fees"].get("unit_levels") or {})
+    for key in UNIT_NEW_FIELDS:
+        raw = form.get(key, "").strip()
+        if not raw:
+            if key in UNIT_REQUIRED:
+                errors[key] = membership.problem_text("required")
+            continue
+        if key == "level":
+            if levels and raw not in levels:
+                errors[key] = t("members.unit_level", levels="、".join(levels))
+            values[key] = raw
+            continue
+        try:
+            values[key] = roster.UNIT_CLEANERS["mobile" if key == "contact_mobile" else key](raw, today)
+        except Invalid as bad:
+            errors[key] = membership.problem_text(bad.reason)
+    same = {"unit_no": values.get("unit_no") and _number_taken(values["unit_no"]),
+            "credit_code": values.get("credit_code") and store.find_unit_by_credit_code(db(), values["credit_code"]),
+            "name": values.get("name") and store.find_unit_by_name(db(), values["name"])}
+    for key, found in same.items():
+        if isinstance(found, dict):
+            errors[key] = t("members.unit_exists", unit_no=found["unit_no"], name=found["name"])
+        elif found:
+            errors[key] = found
     return values, errors
 
 
@@ -363,7 +428,7 @@ def new():
     form, errors, status = {"category": "regular"}, {}, 200
     if request.method == "POST":
         form = request.form.to_dict()
-        values, errors = _cleaned(form, {"id": None, "category": None}, date.today())
+        values, errors = _cleaned(form, {"id": None, "category": None}, date.today(), NEW_FIELDS)
         if not errors:
             reason = t("members.added_by_form")
             [created] = records.import_members(db(), new=[(values, reason)], changes=[], actor=actor(),
@@ -371,8 +436,29 @@ def new():
             say_done("members.added", name=created["name"], member_no=created["member_no"])
             return redirect(url_for(".show", member_no=created["member_no"]))
         status = 400
-    return render("member_edit.html", member=None, form=form, errors=errors, fields=EDIT_FIELDS, required=REQUIRED,
+    return render("member_edit.html", member=None, form=form, errors=errors, fields=NEW_FIELDS, required=REQUIRED,
                   choices=_edit_choices(), hints=texts("members.hints"), opened=""), status
+
+
+@bp.route("/new-unit", methods=["GET", "POST"])
+def new_unit():
+    """新增单位会员: one unit member by a form, checked as a row of a unit list (_unit_cleaned), numbered as an
+    imported unit without a number (records.import_members: the unit prefix + joining year + serial)."""
+    form, errors, status = {}, {}, 200
+    if request.method == "POST":
+        form = request.form.to_dict()
+        values, errors = _unit_cleaned(form, date.today())
+        if not errors:
+            [created] = records.import_members(db(), new=[], changes=[], actor=actor(), today=date.today(),
+                                               new_units=[(values, t("members.added_by_form"))])["units"]
+            say_done("members.unit_added", name=created["name"], unit_no=created["unit_no"])
+            return redirect(url_for(".show", member_no=created["unit_no"]))
+        status = 400
+    levels = list(membership_rules()["fees"].get("unit_levels") or {})
+    return render("member_edit.html", member=None, unit=True, form=form, errors=errors, fields=UNIT_NEW_FIELDS,
+                  required=UNIT_REQUIRED, hints=texts("members.unit_hints"), opened="",
+                  choices={"institution_type": _edit_choices()["institution_type"],
+                           **({"level": [(v, v) for v in levels]} if levels else {})}), status
 
 
 def _edit_choices() -> dict:
