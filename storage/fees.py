@@ -345,3 +345,37 @@ def release_reminder(db: sqlite_utils.Database, payer: dict, kind: str, period: 
     payer_id, key = _reminder_key(payer, kind)
     db.execute("delete from reminders_sent where member_id = ? and kind = ? and period = ?",
                [payer_id, key, period])
+
+
+# --- invoices asked for in chat (tickets of 开票申请), issued or turned down in the console -----------------
+
+INVOICE_ISSUED, INVOICE_REFUSED = "issued", "refused"
+
+
+def record_invoice(db: sqlite_utils.Database, ticket_id: int, receipt_nos: list[str], invoice_no: str,
+                   issued_on: str, actor: str) -> None:
+    """An invoice issued for a request: one row for each payment it covers."""
+    at = now_iso()
+    with transaction(db):
+        db["invoices"].insert_all({"ticket_id": ticket_id, "receipt_no": receipt_no, "status": INVOICE_ISSUED,
+                                   "invoice_no": invoice_no, "issued_on": issued_on, "decided_by": actor,
+                                   "decided_at": at} for receipt_no in receipt_nos)
+
+
+def record_invoice_refused(db: sqlite_utils.Database, ticket_id: int, reason: str, actor: str) -> None:
+    with transaction(db):
+        db["invoices"].insert({"ticket_id": ticket_id, "status": INVOICE_REFUSED, "reason": reason,
+                               "decided_by": actor, "decided_at": now_iso()})
+
+
+def invoices_for(db: sqlite_utils.Database, receipt_nos: list[str]) -> dict[str, dict]:
+    """The invoice issued for each of these receipts that has one."""
+    if not receipt_nos:
+        return {}
+    rows = all_rows(db, f"select * from invoices where status = ? and receipt_no in ({','.join('?' * len(receipt_nos))}) "
+                        "order by id", [INVOICE_ISSUED, *receipt_nos])
+    return {row["receipt_no"]: row for row in rows}
+
+
+def invoices_of_ticket(db: sqlite_utils.Database, ticket_id: int) -> list[dict]:
+    return list(db["invoices"].rows_where("ticket_id = ?", [ticket_id], order_by="id"))

@@ -427,6 +427,20 @@ def _delivery_version(db: sqlite_utils.Database) -> None:
     db["deliveries"].add_column("version", str)
 
 
+def _invoices(db: sqlite_utils.Database) -> None:
+    """An invoice request (a ticket of the chat's 开票申请) decided in the console: issued, with the invoice's
+    number and date, one row for each payment (receipt) it covers; or turned down, with the reason the member
+    reads."""
+    db["invoices"].create(
+        {"id": int, "ticket_id": int, "receipt_no": str, "status": str, "invoice_no": str, "issued_on": str,
+         "reason": str, "decided_by": str, "decided_at": str},
+        pk="id", not_null={"ticket_id", "status", "decided_by", "decided_at"},
+        foreign_keys=[("ticket_id", "tickets", "id")],
+    )
+    db["invoices"].create_index(["ticket_id"])
+    db["invoices"].create_index(["receipt_no"])
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -458,6 +472,7 @@ MIGRATIONS = [
     _job_board_version,
     _ticket_assignee,
     _delivery_version,
+    _invoices,
 ]
 
 

@@ -4,14 +4,29 @@ lows (names sorted by pinyin, a poll that ate a flash message, a correction kept
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
+
+import pytest
 
 from bot.admin import accounts
-from storage.members import find_unit_by_no, insert_member
+from bot.config import load_config
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
+from storage.members import insert_member
+from storage.tickets import create_ticket, find_ticket
 from tests.admin_data import PASSWORD
+from tests.notices import queued_notices
+from tests.pages_data import sign_in
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 
+pytest_plugins = ["tests.fake_wechat"]
 Y = date.today().year
+TODAY = date.today().isoformat()
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    return load_config(env)
 
 
 def member(db, number: str, name: str, **more) -> dict:
@@ -78,3 +93,63 @@ def test_a_read_only_user_cannot_open_the_forms_that_add_members(client, db, con
     assert client.get("/admin/members/new").status_code == 403
     assert client.get(NEW_UNIT).status_code == 403
     assert NEW_UNIT not in page(client.get("/admin/members/"))
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    create_ticket(db, "o_zhou", "开票申请", "会员申请开具会费发票，抬头：个人\n会员的原话：\n发票 电话13903710007")
+    invoices = page(client.get("/admin/invoices/"))  # a read-only user reads the requests, sends nothing
+    assert "139****0007" in invoices and "13903710007" not in invoices
+    assert "data-issue" not in invoices and "/refuse" not in invoices
+
+
+# --- #8: an invoice request issued against its payment, or turned down, from the console -------------------
+
+def _paid(db, number: str, on: date) -> str:
+    return record_payment(db, find_payer(db, number), 100, 1, on, "现金", "test")["receipt_no"]
+
+
+def _invoice_request(db, openid: str, receipt_no: str | None = None) -> str:
+    """A request as the chat files it (handlers.fees.chat._invoice_taken): the payment picked named by receipt."""
+    payments = f"开票的缴费：\n· {Y}-01-10 缴费 100 元，收据号 {receipt_no}\n" if receipt_no else ""
+    return create_ticket(db, openid, "开票申请", f"会员申请开具会费发票，抬头：河南科技大学\n{payments}会员的原话：\n我要开发票 "
+                                               "税号 12410000415800000X zhou@haust.edu.cn")
+
+
+def test_an_invoice_request_is_issued_against_its_payment_and_the_member_is_told(staff, db, redis_client, app,
+                                                                                 fake_wechat):
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    first = _paid(db, "HNKX202000007", date(Y, 1, 10) if date(Y, 1, 10) <= date.today() else date.today())
+    second = _paid(db, "HNKX202000007", date.today())
+    named = _invoice_request(db, "o_zhou", first)
+    listed = page(staff.get("/admin/invoices/"))
+    assert "/admin/invoices/" in page(staff.get("/admin/dashboard/"))  # 开票 in the menu
+    form = listed.split(f'data-issue="{named}"')[1].split("</form>")[0]
+    assert re.search(rf'value="{first}"\s+checked', form) and "HNKX202000007 周晓彤" in listed
+    refused = post(staff, f"/admin/invoices/{named}/issue", {"receipt_no": first, "invoice_no": "",
+                                                             "issued_on": TODAY, "typed_receipts": "SJ-typed"})
+    assert refused.status_code == 400 and "请填写发票号码" in page(refused) and 'value="SJ-typed"' in page(refused)
+    late = post(staff, f"/admin/invoices/{named}/issue", {"receipt_no": first, "invoice_no": "26412000000012345678",
+                                                          "issued_on": (date.today() + timedelta(days=1)).isoformat()})
+    assert late.status_code == 400 and find_ticket(db, named)["status"] != "closed"
+    done = post(staff, f"/admin/invoices/{named}/issue", {"receipt_no": first, "invoice_no": "26412000000012345678",
+                                                          "issued_on": TODAY}, follow_redirects=True)
+    assert "已标记为已开具" in page(done) and f'data-issue="{named}"' not in page(done)
+    assert find_ticket(db, named)["status"] == "closed"
+    [notice] = queued_notices(redis_client)
+    assert notice["openid"] == "o_zhou" and "26412000000012345678" in notice["text"] and first in notice["text"]
+
+    unnamed = _invoice_request(db, "o_zhou")  # no payment named: the member's to pick from, the invoiced one not
+    form = page(staff.get("/admin/invoices/")).split(f'data-issue="{unnamed}"')[1].split("</form>")[0]
+    assert re.search(rf'value="{first}"\s+disabled', form) and "已开发票 26412000000012345678" in form
+    assert f'value="{second}"' in form and not re.search(rf'value="{second}"\s+checked', form)
+    twice = post(staff, f"/admin/invoices/{unnamed}/issue", {"typed_receipts": first, "invoice_no": "26412000000099999999",
+                                                             "issued_on": TODAY})
+    assert twice.status_code == 400 and "已开过发票" in page(twice)
+    turned_down = post(staff, f"/admin/invoices/{unnamed}/refuse", {"reason": "抬头与缴费人不符，请用本人或单位名义申请"},
+                       follow_redirects=True)
+    assert "不予开具" in page(turned_down) and find_ticket(db, unnamed)["status"] == "closed"
+    assert "抬头与缴费人不符" in queued_notices(redis_client)[0]["text"]
+
+    member_side = app.test_client()
+    sign_in(member_side, fake_wechat, "o_zhou", "/m/dues")
+    dues_page = page(member_side.get("/m/dues"))
+    assert f'data-invoice="{first}">已开发票：26412000000012345678（{TODAY}）' in dues_page
+    assert f'data-invoice="{second}"' not in dues_page

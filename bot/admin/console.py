@@ -16,8 +16,8 @@ from flask import Blueprint, abort, current_app, g, redirect, request, session, 
 from flask.sessions import SecureCookieSessionInterface
 from redis.exceptions import RedisError
 
-from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, jobs,
-                       members, misunderstood, news, online_pay, province, schedule, tickets, users)
+from bot.admin import (applications, audit, auth, awards, checkin, csrf, dashboard, events, fees, governance, invoices,
+                       jobs, members, misunderstood, news, online_pay, province, schedule, tickets, users)
 from bot import clock, content
 from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, VIEWER, as_province_user, session_stamp
 from bot.platform import console as platform_console
@@ -35,7 +35,7 @@ console = Blueprint("admin", __name__, url_prefix="/admin", template_folder="tem
                     static_folder="static")
 
 # Every page group; each module holds one blueprint `bp` (members nests the roster import's).
-PAGES = [auth, dashboard, applications, members, fees, online_pay, news, tickets, jobs, events, checkin, awards,
+PAGES = [auth, dashboard, applications, members, fees, invoices, online_pay, news, tickets, jobs, events, checkin, awards,
          governance, audit, misunderstood, schedule, users, province]
 # The menu, in order: (endpoint, text under [admin.nav]). A user sees the entries their role may open.
 MENU = [
@@ -43,6 +43,7 @@ MENU = [
     ("admin.applications.index", "applications"),
     ("admin.members.index", "members"),
     ("admin.dues.index", "dues"),
+    ("admin.invoices.index", "invoices"),
     ("admin.online_pay.index", "online_pay"),
     ("admin.news.index", "news"),
     ("admin.tickets.index", "tickets"),

@@ -14,6 +14,7 @@ import json
 from flask import Blueprint, redirect, request, url_for
 
 from bot import clock, content
+from handlers.fees import invoices
 from handlers.tickets import replies as ticket_replies
 from bot.admin.accounts import OFFICE
 from bot.admin.ui import (actor, actor_text, by_ending, current_page, db, or_404, past_the_end, redis_client,
@@ -74,7 +75,7 @@ def _ticket_page(ticket_no: str, typed: str = ""):
     return render("ticket.html", ticket=ticket, member=member, replies=replies, typed=typed,
                   told=ticket_replies.told(db(), ticket["ticket_no"]),
                   answer_chars=ticket_replies.ANSWER_CHARS, closing=closing, others=others,
-                  changes=changes, colleagues=_colleagues())
+                  changes=changes, colleagues=_colleagues(), invoice_category=invoices.category())
 
 
 def _colleagues() -> list[str]:

@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, request, url_for
 
-from bot import wechat_pay
+from bot import content, wechat_pay
 from handlers.fees import online as online_dues
 from handlers.fees import dues
 from bot.pages import pages
 from bot.pages.auth import csrf_token, public, root_url
 from bot.pages.common import config, db, openid, redis_client, render, t, today
 from storage import pay_orders as orders
-from storage.fees import find_payer_by_openid, find_payment, payments_of
+from storage.fees import find_payer_by_openid, find_payment, invoices_for, payments_of
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +33,15 @@ def pay_client():
     return wechat_pay.client(settings, root_url() + url_for("pages.pay_notify").lstrip("/"))
 
 
-def _payment_view(payment: dict) -> dict:
+def _payment_view(payment: dict, invoiced: dict | None = None) -> dict:
+    """A payment as the member reads it; `invoiced`: the invoices issued, by receipt (the secretariat's 开票)."""
+    invoice = (invoiced or {}).get(payment["receipt_no"])
     return {"receipt_no": payment["receipt_no"], "paid_at": payment["paid_at"],
             "amount": dues.format_amount(payment["amount"]), "method": payment["method"] or "",
             "period": dues.period_text(payment["period_from"], payment["period_to"]),
-            "refunded_at": payment["refunded_at"] or ""}
+            "refunded_at": payment["refunded_at"] or "",
+            "invoice": invoice and content.text("fees.invoice_line", invoice_no=invoice["invoice_no"],
+                                                issued_on=invoice["issued_on"])}
 
 
 def _option_view(option: dict) -> dict:
@@ -55,6 +59,7 @@ def dues_page():
     options = dues.renewal_options(payer["category"], payer["paid_through"], day)
     starts = int(options[0]["period_from"][:4]) if options else day.year
     payments = payments_of(db(), payer)
+    invoiced = invoices_for(db(), [p["receipt_no"] for p in payments])
     skipped = day.year if starts > day.year and (payer["paid_through"] or "") < f"{day.year}-12-31" else None
     return render(
         "dues.html", payer=payer, category=dues.category_name(payer["category"]),
@@ -62,7 +67,7 @@ def dues_page():
         standing_code=standing, owes=dues.owes(payer["category"], payer["paid_through"], day),
         options=[_option_view(o) for o in options], skipped_year=skipped, counted_from=starts,
         joined_from=dues.moved_rule()["joined_from"],
-        payments=[_payment_view(p) for p in payments], on_roster=dues.on_roster_only(payer["paid_through"], payments),
+        payments=[_payment_view(p, invoiced) for p in payments], on_roster=dues.on_roster_only(payer["paid_through"], payments),
         pay_enabled=config().pay_enabled, pay_ways=dues.pay_ways(online=False), other_ways=dues.other_ways_title(),
         csrf=csrf_token())
 

@@ -7,12 +7,14 @@ queue be down, NoticeNotSent carries the ticket (its change is kept) and the err
 from __future__ import annotations
 
 import uuid
+from typing import Callable
 
 import redis
 
 from bot import content, delivery
 from storage import tickets as store
 from storage.members import Refused
+from storage.sqlite import transaction
 
 # WeChat delivers a text message of at most 2,048 bytes (a Chinese character is 3): an answer of this
 # many characters, with the notice's own words around it, still arrives whole, in the notice and in 我的诉求.
@@ -53,10 +55,15 @@ def reply(db, r: redis.Redis, ticket_no: str, text: str, actor: str) -> tuple[di
     return _tell(r, ticket, content.text("tickets.notice.reply", ticket_no=ticket["ticket_no"], text=text))
 
 
-def close(db, r: redis.Redis, ticket_no: str, actor: str, reason: str | None) -> tuple[dict, str]:
-    """Close a ticket; the member is told, with the reason when given (at most ANSWER_CHARS)."""
+def close(db, r: redis.Redis, ticket_no: str, actor: str, reason: str | None,
+          along: Callable[[dict], None] | None = None) -> tuple[dict, str]:
+    """Close a ticket; the member is told, with the reason when given (at most ANSWER_CHARS). `along(ticket)`
+    records what the closing decided (an invoice issued) in the same transaction, before the member is told."""
     _short_enough(ticket_no, reason or "")
-    ticket = store.close_ticket(db, ticket_no, actor, reason)
+    with transaction(db):
+        ticket = store.close_ticket(db, ticket_no, actor, reason)
+        if along:
+            along(ticket)
     return _tell(r, ticket, content.text("tickets.notice.closed", ticket_no=ticket["ticket_no"],
                                          reason=reason or content.text("tickets.no_reason")))
 
