@@ -31,6 +31,7 @@ from storage.database import ReadOnlyRefused, close_answer, open_answer, refused
 
 log = logging.getLogger(__name__)
 _PUNCTUATION = re.compile(r"[\s。，,.!！?？~～、]+")
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _WORDS = re.compile(r"[^\W_]")  # a letter, a digit or a character: not only punctuation, spaces or emoji
 
 
@@ -511,6 +512,8 @@ def _on_message(ctx: Context) -> Reply:
         flow["paused"] = False
         ctx.flow_changed = True
         return step_now.back(ctx)  # "返回上一步": the question before, not a cancel
+    if step_now.confirms and not flow.get("paused") and _number_not_offered(ctx.text, step_now):
+        return ctx.reply("flow.no_number").with_note(ask_again(ctx).text or "")  # "2": neither yes nor no here
     if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
         return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
     if _says_leave(ctx.text):
@@ -673,6 +676,19 @@ def _left_then(ctx: Context, left: Reply) -> Reply:
 def _confident(ctx: Context) -> bool:
     minimum = content.load_toml("conversation.toml")["other_request_confidence"]
     return getattr(ctx.intent, "confidence", 1.0) >= minimum
+
+
+def number_alone(text: str) -> str | None:
+    """"2", "１。" -> "2": a reply that is a number and nothing else; None for anything else."""
+    number = _short_answer(text).translate(_WIDE_DIGITS)
+    return number if number.isascii() and number.isdigit() else None
+
+
+def _number_not_offered(text: str, step_now) -> bool:
+    """A number alone at a step whose question offers none or others: the event's number in the list just left,
+    or a quantity, is neither yes nor no there (member walk 12, #21)."""
+    number = number_alone(text)
+    return number is not None and step_now.numbers is not None and number not in step_now.numbers
 
 
 def _answers_step(ctx: Context, step_now) -> bool:

@@ -24,6 +24,7 @@ class Step:
     reads_only: bool = False  # may be answered at once: see `handles` and `step`
     confirms: bool = False  # shows a summary to confirm: "就这样吧" there is a yes, not a leave
     next_message_only: bool = False  # what it offers holds for the next message only (the help menu's numbers)
+    numbers: tuple[str, ...] | None = ()  # the bare numbers its question offers ("1" to send); None: any (numbered items)
 
 
 INTENT_HANDLERS: dict[str, Handler] = {}
@@ -65,7 +66,8 @@ def handles(*intents: str, menu: str | tuple[str, ...] = (), events: tuple[str, 
 
 def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = False,
          lapses: bool = False, tries: Callable | None = None, own_intents: tuple[str, ...] = (), back: Handler | None = None,
-         reads_only: bool = False, confirms: bool = False, next_message_only: bool = False):
+         reads_only: bool = False, confirms: bool = False, next_message_only: bool = False,
+         numbers: tuple[str, ...] | None = ()):
     """Register one step of a multi-turn flow; `prompt` is asked again on resume.
 
     A step whose question depends on the answers so far (numbered choices, a
@@ -83,7 +85,9 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
     goes to (the intent it is routed to, a menu click's handler) is reads_only too.
 
     `confirms`: the step shows a summary to confirm, where a yes in a few words ("就这样吧", "好了 报吧")
-    is its answer even when it reads as leaving elsewhere.
+    is its answer even when it reads as leaving elsewhere. A number alone is its answer only when the card
+    offers it (`numbers`: feedback's "1" to send; None where numbers pick the summary's items): else it is
+    neither yes nor no ("2", the event's number in the list, a quantity) and the card is asked again.
 
     `next_message_only`: what the step offers (the help menu's numbers) is for the message right after it;
     any other reply made since (to a picture, a scan, "等一下") ends the flow (bot.conversation.respond).
@@ -91,7 +95,7 @@ def step(flow: str, name: str, prompt: str | Handler, accepts_media: bool = Fals
 
     def register(handler: Handler) -> Handler:
         _register(FLOW_STEPS, (flow, name), Step(handler, prompt, accepts_media, lapses, tries, tuple(own_intents), back,
-                                                 reads_only, confirms, next_message_only), "flow step")
+                                                 reads_only, confirms, next_message_only, numbers), "flow step")
         return handler
 
     return register

@@ -754,8 +754,6 @@ def confirm(ctx):
             _confirm_prompt(ctx).text)
     if guide.mentions(ctx.text, "wrong_words") and not _contact_in(ctx.text):  # "不对": what is wrong, not dropped
         return ctx.reply("events.signup.what_wrong").with_note(_confirm_prompt(ctx).text)
-    if normalize(ctx.text).isdigit():  # "2" (the event's number in the list): the card offers no numbers to pick
-        return ctx.reply("events.signup.no_number").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
         return ctx.reply("events.signup.not_now")
@@ -1310,7 +1308,8 @@ def _tries_cancel_confirm(ctx) -> bool:
     return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1 or not_cancelling(ctx.text)
 
 
-@step(SIGNUP, "cancel_confirm", reads_only=True, prompt="events.cancel.confirm_prompt", tries=_tries_cancel_confirm)
+@step(SIGNUP, "cancel_confirm", reads_only=True, confirms=True, prompt="events.cancel.confirm_prompt",
+      tries=_tries_cancel_confirm)
 def cancel_confirm(ctx):
     title = ctx.flow_data["title"]
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):

@@ -1100,7 +1100,8 @@ def _tries_summary(ctx) -> bool:
             or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
 
 
-@step(FLOW, "summary", reads_only=True, confirms=True, prompt=_current_question, tries=_tries_summary, back=go_back)
+@step(FLOW, "summary", reads_only=True, confirms=True, numbers=None, prompt=_current_question, tries=_tries_summary,
+      back=go_back)
 def confirm_or_correct(ctx):
     """A number or a field's name asks that field again; anything unclear shows the summary again."""
     answers = ctx.flow_data["answers"]

@@ -7,7 +7,8 @@ asks after earlier tickets ("我的诉求") is answered by handlers/tickets/chat
 import re
 
 from bot import clarify, content
-from bot.conversation import answer_intent, answer_while_paused, asks_something_else, says_yes, starts_a_request
+from bot.conversation import (answer_intent, answer_while_paused, asks_something_else, number_alone, says_yes,
+                               starts_a_request)
 from bot.registry import handles, step
 from bot.validation import looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
@@ -119,8 +120,13 @@ def _says_what_is_wrong(text: str) -> bool:
 def _tries_draft(ctx) -> bool:
     """A yes, the feedback again, how long it will take ("这个一般多久能处理": the draft's own question),
     a person asked for, or an earlier ticket chased."""
-    return says_yes(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text) or wants_a_person(ctx.text) or \
+    return _sends(ctx.text) or _tries_body(ctx) or _asks_how_long(ctx.text) or wants_a_person(ctx.text) or \
         _chases_earlier(ctx)
+
+
+def _sends(text: str) -> bool:
+    """"确认", "好的 提交吧", or the "1" the draft's card offers."""
+    return says_yes(text) or number_alone(text) == "1"
 
 
 def _chases_earlier(ctx) -> bool:
@@ -157,11 +163,12 @@ def _draft_prompt(ctx):
     return ctx.reply("feedback.confirm_waiting", body=ctx.flow_data["body"])
 
 
-@step("feedback", "confirm", reads_only=True, confirms=True, prompt=_draft_prompt, tries=_tries_draft, own_intents=("feedback",))
+@step("feedback", "confirm", reads_only=True, confirms=True, numbers=("1",), prompt=_draft_prompt, tries=_tries_draft,
+      own_intents=("feedback",))
 def confirm_draft(ctx):
     """Confirmed: the draft. A whole new text replaces it; a remark shorter than the draft ("都一个月了！",
     "编号不记得了 反正就是年会住宿的事") is added to it, never put in its place."""
-    if says_yes(ctx.text):
+    if _sends(ctx.text):
         return _submit(ctx, ctx.flow_data["body"])
     if wants_a_person(ctx.text):
         return _hand_over(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")
