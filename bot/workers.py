@@ -35,6 +35,8 @@ from storage.state import connect_redis
 # delayed jobs due meanwhile wait about a minute after a restart, not ten.
 SCHEDULER_TAKEOVER_SECONDS = 61
 
+STOP_CHECK_SECONDS = 2  # a worker waiting for a job looks this often whether it was told to stop
+
 
 class _Scheduler(RQScheduler):
     """RQ's scheduler process, which also queues the periodic jobs as their periods come due
@@ -64,9 +66,8 @@ class _Scheduler(RQScheduler):
 
 
 class _Worker(Worker):
-    """Runs _Scheduler, and notes a stop request so run_worker can tell a stop from a quit."""
-
-    stopping = False
+    """Runs _Scheduler, and stops when told to, however its stop request comes (run_worker tells a stop
+    from a quit by `stopping`)."""
 
     societies_changed = False
 
@@ -76,25 +77,34 @@ class _Worker(Worker):
         self.scheduler_name, self.ticker = scheduler_name, ticker
         self.queue_lister, self.check_seconds = queue_lister, check_seconds
         self._checked_at = time.monotonic()
+        self._wait = STOP_CHECK_SECONDS if queue_lister is None else max(1, int(min(STOP_CHECK_SECONDS, check_seconds)))
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
 
     def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
-        """With the platform, the worker looks at the authorised societies every `check_seconds`,
+        """Waits for a job a few seconds at a time (`_wait`, RQ's own wait is 45 s) and ends the wait
+        when a stop was requested meanwhile (handle_warm_shutdown_request).
+
+        With the platform, the worker looks at the authorised societies every `check_seconds`,
         busy or idle; when they changed it quits, and run_worker starts another at once on the
         new list of queues (its scheduler too)."""
-        if self.queue_lister is None or timeout is None:  # one account, or burst
+        if timeout is None:  # burst
             return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
-        while True:
-            if time.monotonic() - self._checked_at >= self.check_seconds:
+        while not self.stopping:
+            if self.queue_lister is not None and time.monotonic() - self._checked_at >= self.check_seconds:
                 self._checked_at = time.monotonic()
                 if set(self.queue_lister()) != set(self.queue_names()):
                     self.societies_changed = True
                     return None
-            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=max(1, int(self.check_seconds)))
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=self._wait)
             if result is not None and _of_a_moving_society(self.connection, result):
                 self.societies_changed = True  # started again without its queues (queues_to_serve)
                 return None
             if result is not None:
                 return result
+        return None
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
@@ -110,7 +120,11 @@ class _Worker(Worker):
             self.scheduler.start()
 
     def handle_warm_shutdown_request(self):
-        self.stopping = True
+        """Noted before RQ's signal handler goes on: between jobs it raises StopRequested without noting
+        it, and a signal landing in a logging call has that exception swallowed by logging (Handler.emit
+        catches it), so the worker went back to waiting for jobs for good. Noted, the stop ends the wait
+        within `_wait` seconds, or the worker after the job in hand."""
+        self._stop_requested = True
         super().handle_warm_shutdown_request()
 
     def reorder_queues(self, reference_queue):
