@@ -181,12 +181,6 @@ def list_postings(db: sqlite_utils.Database, today: str, everything: bool = Fals
     return [dict(row) for row in db.query(sql, [*given.values(), limit])]
 
 
-def open_posting_cities(db: sqlite_utils.Database, today: str) -> list[str]:
-    """The cities of the postings members can see, those with most postings first (the search page's choices)."""
-    sql = f"select j.city from jobs j where {_VISIBLE} and j.city != '' group by j.city order by count(*) desc, j.city"
-    return [row[0] for row in db.execute(sql, [today])]
-
-
 def reindex_postings(db: sqlite_utils.Database, today: str) -> int:
     """Index every open posting again with the current text analysis (after the segmentation changed:
     a new version, an edited content/userdict.txt), then `tidy_index`; how many were indexed."""
@@ -268,6 +262,13 @@ def _kept_read(read):
     return kept
 
 
+@_kept_read
+def open_posting_cities(db: sqlite_utils.Database, today: str) -> list[str]:
+    """The cities of the postings members can see, those with most postings first (the search page's choices)."""
+    sql = f"select j.city from jobs j where {_VISIBLE} and j.city != '' group by j.city order by count(*) desc, j.city"
+    return [row[0] for row in db.execute(sql, [today])]
+
+
 def _quoted(term: str, prefix: bool) -> str:
     return '"' + term.replace('"', '""') + '"' + ("*" if prefix else "")
 
@@ -287,8 +288,8 @@ def match_expression(query: JobQuery) -> str:
     must match: each keyword, one word of each `either` group, one form of each discipline; and no word
     of `not_named` may be in the discipline or the title.
 
-    The city is a column filter too when there are other terms (FTS5 intersects
-    the lists itself); alone it is a plain column lookup (see `search`).
+    The city is a match on the place's indexed words ("荆州" finds 荆州市公安县, "洪山区" 武汉市洪山区): a posting's
+    place is kept as written, district and all, and FTS5 intersects the lists itself.
     """
     groups = [_all_of(terms, query.prefix) for terms in map(_text().query_terms, query.keywords) if terms]
     parts = ["(" + " AND ".join(groups) + ")"] if groups else []
@@ -298,7 +299,7 @@ def match_expression(query: JobQuery) -> str:
         parts.append("discipline : " + _all_of(discipline))
     parts += ["{discipline title} : " + named for named in map(_one_of, query.disciplines) if named]
     city = _one_of(query.places)
-    if parts and city:
+    if city:
         parts.append("city : " + city)
     unwanted = _one_of(query.not_named) if parts else None
     return f"({' AND '.join(parts)}) NOT {{discipline title}} : {unwanted}" if unwanted else " AND ".join(parts)
@@ -317,8 +318,9 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     1,000 postings are 200 pages of a chat list.
     """
     expression = match_expression(query)
-    narrow, params = _narrowed(db, query, expression)
+    narrow, params = _narrowed(db, query)
     first, first_params = _stated_level_first(query)
+    score = "hits.score, " if _ranked(query) else ""  # a place alone ranks nothing: newest first
     if not expression:
         sql = (f"select j.* from jobs j where {_VISIBLE}{narrow} "
                f"order by {first}j.posted_on desc, j.id desc limit ? offset ?")
@@ -327,7 +329,7 @@ def search(db: sqlite_utils.Database, query: JobQuery, today: str, offset: int =
     sql = (f"with hits as (select rowid, bm25(jobs_fts, {weights}) as score from jobs_fts "
            "where jobs_fts match ? order by rowid desc limit ?) "
            f"select j.*, hits.score from hits join jobs j on j.id = hits.rowid where {_VISIBLE}{narrow} "
-           f"order by {first}hits.score, j.posted_on desc, j.id desc limit ? offset ?")
+           f"order by {first}{score}j.posted_on desc, j.id desc limit ? offset ?")
     return all_rows(db, sql, [expression, RANKED_AT_MOST, today, *params, *first_params, limit, offset])
 
 
@@ -340,22 +342,25 @@ def _stated_level_first(query: JobQuery) -> tuple[str, list]:
     return f"coalesce(j.education, '') in ({','.join('?' * len(levels))}) desc, ", levels
 
 
-def _narrowed(db: sqlite_utils.Database, query: JobQuery, expression: str) -> tuple[str, list]:
-    """The filters on columns: the city when there are no terms (`expression` is empty), cities left out,
-    education, pay."""
+def _ranked(query: JobQuery) -> bool:
+    """Whether the query names anything but places, which bm25 can rank by."""
+    return bool(query.keywords or query.either or query.discipline or query.disciplines)
+
+
+def _narrowed(db: sqlite_utils.Database, query: JobQuery) -> tuple[str, list]:
+    """The filters besides the match: the places left out (by the place's indexed words, as a place asked), education,
+    pay."""
     sql, params = "", []
-    cities = query.places
-    if cities and not expression:
-        sql, params = sql + f" and j.city in ({','.join('?' * len(cities))})", [*params, *cities]
     if query.education:
         levels = [level for level in query.education if level != "不限"]
         either = ["j.education in (" + ",".join("?" * len(levels)) + ")"] if levels else []
         if "不限" in query.education:
             either.append("coalesce(j.education, '') in ('', '不限')")
         sql, params = sql + " and (" + " or ".join(either) + ")", [*params, *levels]
-    if query.except_cities:
-        sql, params = sql + f" and j.city not in ({','.join('?' * len(query.except_cities))})", \
-            [*params, *query.except_cities]
+    unwanted = _one_of(query.except_cities)
+    if unwanted:
+        sql, params = sql + " and j.id not in (select rowid from jobs_fts where jobs_fts match ?)", \
+            [*params, "city : " + unwanted]
     if query.min_salary or query.pay_unstated or query.pay_reaches:
         db.conn.create_function("monthly_pay_top", 1, monthly_pay_top, deterministic=True)
         db.conn.create_function("monthly_pay_least", 1, monthly_pay_least, deterministic=True)
@@ -411,7 +416,7 @@ def has_match(db: sqlite_utils.Database, query: JobQuery, today: str) -> bool:
 def count_matches(db: sqlite_utils.Database, query: JobQuery, today: str, at_most: int = 1000) -> int:
     """How many visible postings match, counting no further than `at_most` (1: whether any does)."""
     expression = match_expression(query)
-    narrow, params = _narrowed(db, query, expression)
+    narrow, params = _narrowed(db, query)
     if not expression:
         sql = f"select count(*) from (select 1 from jobs j where {_VISIBLE}{narrow} limit ?)"
         return db.execute(sql, [today, *params, at_most]).fetchone()[0]
@@ -424,7 +429,7 @@ def matches_by_city(db: sqlite_utils.Database, query: JobQuery, today: str, at_m
     """City -> how many visible postings match there, most first (of the first `at_most` matches):
     where else a question that found nothing in its city has answers."""
     expression = match_expression(query)
-    narrow, params = _narrowed(db, query, expression)
+    narrow, params = _narrowed(db, query)
     source, match = (_MATCHES, "jobs_fts match ? and ") if expression else ("jobs j", "")
     sql = (f"select city, count(*) as n from (select j.city from {source} where {match}{_VISIBLE}{narrow} limit ?) "
            "group by city order by n desc, city")

@@ -32,10 +32,10 @@ from datetime import date
 from functools import lru_cache
 
 from bot import content
-from handlers.jobs.text import city_by_sound, city_of_district  # (the module registers the text analysis storage.jobs uses)
+from handlers.jobs.text import canonical_city, city_by_sound, city_of_district, place_named  # (the module registers the text analysis storage.jobs uses)
 from handlers.jobs.filters import Filters, picked, province_cities, read, said_as_either, settings, words_between
 from bot.router import analyse, normalize
-from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, terms_sounding_like
+from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, open_posting_cities, terms_sounding_like
 
 
 def today() -> str:
@@ -61,7 +61,7 @@ def find(db, keywords: list[str], city: str | None, day: str, text: str = "", **
 
     `choices` are filters picked from lists (discipline, education, min_salary: the job-search
     page); they take the place of what the text says of the same kind."""
-    asked, filters = _asked(keywords, city, text, **choices)
+    asked, filters = _asked(keywords, city, text, open_posting_cities(db, day), **choices)
     for relaxed, query, spelled in _ladder(db, asked, day):
         if has_match(db, query, day):
             return _priced(db, Found(asked, query, relaxed, spelled, filters=filters), day)
@@ -76,11 +76,17 @@ def alert_query(keywords: list[str]) -> JobQuery:
     return _asked(slots["keywords"], slots["city"], text)[0]
 
 
-def _asked(keywords: list[str], city: str | None, text: str, **choices) -> tuple[JobQuery, Filters]:
-    """The query a job question asks, and the filters read from it."""
+def _asked(keywords: list[str], city: str | None, text: str, places: list[str] = (),
+           **choices) -> tuple[JobQuery, Filters]:
+    """The query a job question asks, and the filters read from it; `places`: where the board's postings are, as
+    they write it (武汉市洪山区), a part of which the question may name (洪山区, 光谷)."""
+    city = city or city_of_district(text) or city_by_sound(text)  # 金水区有会计的岗位吗, 新相有护士吗: 郑州, 新乡
+    place = place_named(text, tuple(places), city)
+    keywords = [keyword for keyword in keywords  # 光谷, 恩施: where, not what
+                if not place or place_named(keyword, tuple(places), None) != place]
     either, keywords = _alternatives(keywords, text)
     filters = picked(read(text, keywords, either), **choices)
-    city = city or city_of_district(text) or city_by_sound(text)  # 金水区有会计的岗位吗, 新相有护士吗: 郑州, 新乡
+    city = place if place and not filters.cities else city
     city = None if city in filters.except_cities else city  # 除了郑州的
     cities = filters.cities if filters.cities and (city is None or city in filters.cities) else ()  # 漯河或者开封
     asked = JobQuery(tuple(filters.keywords), None if cities else city, either=filters.either,
@@ -179,7 +185,7 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
     offers, elsewhere = [], 0
     typed = _typed_words(asked.keywords, text)
     if asked.places:
-        by_city = matches_by_city(db, replace(asked, city=None, cities=()), day)
+        by_city = _by_city(matches_by_city(db, replace(asked, city=None, cities=()), day))
         province = province_cities()
         nearby = {c: n for c, n in by_city.items() if c in province} \
             if set(asked.places) <= set(province) and set(asked.places) != set(province) else {}
@@ -209,6 +215,15 @@ def _offering(db, found: Found, day: str, text: str) -> Found:
         if count:
             offers.append(("jobs.offer.city", {"count": count, "city": asked.city, "query": _command([asked.city])}))
     return replace(found, elsewhere=elsewhere, offers=tuple(offers[:settings()["chat"]["offers"]]))
+
+
+def _by_city(by_place: dict[str, int]) -> dict[str, int]:
+    """Matches per place as written (武汉市洪山区, 武汉市武昌区) -> per city (武汉), most first."""
+    counts: dict[str, int] = {}
+    for place, count in by_place.items():
+        city = canonical_city(place)
+        counts[city] = counts.get(city, 0) + count
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def _some(cities: list[str], at_most: int = 4) -> str:

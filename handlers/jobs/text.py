@@ -122,6 +122,34 @@ def _place_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile("|".join(map(re.escape, sorted(city_of, key=len, reverse=True)))), city_of
 
 
+def place_named(text: str, places: tuple[str, ...], city: str | None) -> str | None:
+    """The part of the board's places (as postings write them: 武汉市洪山区, 宜昌市五峰县, 武汉市东湖高新区（光谷）)
+    the text names by a word of its own (洪山区, 洪山, 五峰, 光谷), the narrowest when it names several (恩施 建始县:
+    建始县); None when it names none, or only places outside the city asked, or a city or the province (the router's).
+    A place's words are its segments, with or without the ending of content/jobs.toml place_endings (五峰县, 五峰)."""
+    words = _place_words(places)
+    named = [words[token] for token in tokenize(normalize(text or "")) if token in words]
+    fitting = [(len(held), word) for word, held in named if city is None or any(city in place for place in held)]
+    return min(fitting)[1] if fitting else None
+
+
+@lru_cache(maxsize=8)
+def _place_words(places: tuple[str, ...]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """A word naming part of the board's places -> (the word as a place filter, the places that hold it); no city's
+    form (the router reads those) and no word of the province's ([province] words)."""
+    endings = tuple(content.load_toml("jobs.toml")["words"]["place_endings"])
+    known = {*_city_forms(), *(normalize(w) for w in content.load_toml("jobs.toml")["province"]["words"])}
+    held: dict[str, tuple[str, set[str]]] = {}
+    for place in places:
+        for token in tokenize(normalize(place)):
+            if len(token) < 2 or not _CJK.fullmatch(token) or token in known:
+                continue
+            held.setdefault(token, (token, set()))[1].add(place)
+            if token.endswith(endings) and len(token) > 2 and token[:-1] not in known:  # 沙市: as 沙市区, not 长沙市
+                held.setdefault(token[:-1], (token, set()))[1].add(place)
+    return {word: (as_filter, tuple(sorted(in_places))) for word, (as_filter, in_places) in held.items()}
+
+
 def city_by_sound(text: str) -> str | None:
     """新相 -> 新乡, 郑洲 -> 郑州, 罗河 -> 漯河: a city of the province typed as another word that reads the same
     (a pinyin keyboard's or voice input's slip) and shares a character with it; None when none is, or the word
