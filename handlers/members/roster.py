@@ -30,6 +30,7 @@ import sqlite_utils
 from bot import content
 from bot.privacy import mask_id_number, unmasked
 from bot.sheet_import import column_label
+from handlers.fees import dues
 from handlers.fees.dues import LIFETIME_PAID_THROUGH
 from handlers.fees.dues import format_amount as dues_format
 from handlers.fees.dues import yearly_fee as dues_yearly_fee
@@ -65,6 +66,7 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
                          gather={"dues_marks": tuple(_membership()["roster"]["paid_marks"]["header_words"])},
                          anchor="name", others=OTHER_CELLS)
     for sheet in sheets:
+        _bare_years_gathered(sheet)
         _columns_by_cells(sheet)
         _unread_marks_kept(sheet)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
@@ -100,6 +102,28 @@ def _numbers_in_a_plain_column(sheet: Sheet, units: bool) -> None:
     if not written or not all(re.search(r"\d", text) and re.search(r"\D", text) for text in written):
         return
     _take_column(sheet, column, "member_no")
+
+
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def _bare_years_gathered(sheet: Sheet) -> None:
+    """Columns headed by a year alone (2023 | 2024 | 2025 | 2026, often typed as numbers) say that year's dues
+    as 2025年 does: gathered with the paid marks, each row's cells with them."""
+    years = [column for column in sheet.ignored if _BARE_YEAR.fullmatch(header_key(column.header))]
+    if not years:
+        return
+    before = sheet.gathered.get("dues_marks", [])
+    sheet.ignored = [column for column in sheet.ignored if column not in years]
+    sheet.gathered["dues_marks"] = sorted([*before, *years], key=lambda column: column.index)
+    headers = {column.header for column in years}
+    for _, values in sheet.rows:
+        cells = dict(zip(before, values.get("dues_marks") or []))
+        others = list(values.get(OTHER_CELLS) or [])
+        for column in years:
+            cells[column] = next(((h, v) for h, v in others if h == column.header), (column.header, None))
+        values[OTHER_CELLS] = [(header, value) for header, value in others if header not in headers]
+        values["dues_marks"] = [cells[column] for column in sheet.gathered["dues_marks"]]
 
 
 def _columns_by_cells(sheet: Sheet) -> None:
@@ -586,12 +610,13 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "unreadable_mark",
                  "deceased", "resigned", "suspended", "unreachable", "mobile_changed", "date_guess",
                  "repeated_differs", "namesake_same_unit", "number_adopted", "soft_dropped", "mobile_extra",
-                 "unit_level", "exempt_mark", "paid_gap", "no_paid_year", "mobile_dropped",
+                 "unit_level", "exempt_mark", "paid_gap", "paid_gap_first", "no_paid_year", "mobile_dropped",
                  "no_member_no", "namesake_other_number", "mobile_changed_taken", "unit_level_pending",
                  "corrected_elsewhere", "already_member", "lifetime_mark", "lifetime_category",
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
-                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number")
+                 "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number",
+                 "category_by_title", "category_unknown")
 UNIT_ONLY = ("contact_name", "credit_code")
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
@@ -974,9 +999,10 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
         paid_years = {}
     _read_remarks(sheet, row, fields, paid_years, notices, unlabelled=[
         (column, value) for column, (_, value) in zip(_unlabelled(sheet), _unlabelled_cells(other_cells))])
+    arrears_first = dues.fee_rules().get("arrears_first", False)
     if owes:  # a member whose category owes no dues has no arrears to list, whatever the years say
-        _year_gaps(sheet, row, fields, paid_years, notices)
-    latest = max((y for y, paid in paid_years.items() if paid), default=None)
+        _year_gaps(sheet, row, fields, paid_years, notices, arrears_first)
+    latest = _paid_through_year(paid_years, fields.get("joined_at"), arrears_first)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
     named_status = "status" not in fields and _status_after_name(values.get("name"))
@@ -1073,13 +1099,18 @@ def _mark(value) -> str | None:
     amount_after = re.fullmatch(r"(\D+?)[¥￥]?\d+(?:\.\d+)?元?", text)
     if amount_after and amount_after.group(1) in marks["paid"]:
         return "paid"  # 已缴40
-    if _MARK_YEARS.fullmatch(text) and _MARK_YEARS.fullmatch(text).group(2) in marks["paid"]:
-        return "paid"  # 2025已交, 24、25已交
+    if _MARK_YEARS.fullmatch(text) and _paid_said(_MARK_YEARS.fullmatch(text).group(2), marks["paid"]):
+        return "paid"  # 2025已交, 24、25已交, 25年一起交了 (this year's paid with the next's)
     if any(word in text for word in marks["unit"]):
         return "unit"
     if re.fullmatch(r"[¥￥]?\d+(?:\.\d+)?元?", text):
         return "paid" if float(re.sub(r"[^\d.]", "", text)) > 0 else "unpaid"
     return "unreadable"
+
+
+def _paid_said(words: str, paid: list[str]) -> bool:
+    """Words after the years of a paid mark saying it is paid: 已交, or ending so with nothing against it (一起交了)."""
+    return words in paid or (words.endswith(tuple(w for w in paid if len(w) > 1)) and not re.search("[未没欠不]", words))
 
 
 def _paid_years(sheet: Sheet, row: int, marks: list, notices: list[Problem], owes: bool = True) -> dict[int, bool]:
@@ -1162,21 +1193,41 @@ def _years_written(value, column_year: int) -> list[int]:
     if also and _mark(value) == "paid":
         return [y for y in also if abs(y - column_year) <= 5]
     found = _MARK_YEARS.fullmatch(text)
-    if not found or found.group(2) not in _membership()["roster"]["paid_marks"]["paid"]:
+    if not found or not _paid_said(found.group(2), _membership()["roster"]["paid_marks"]["paid"]):
         return []
     years = [int(y) if len(y) == 4 else column_year // 100 * 100 + int(y)
              for y in re.findall(r"\d{4}|\d{2}", found.group(1))]
     return [y for y in years if abs(y - column_year) <= 5]
 
 
-def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], notices: list[Problem]) -> None:
-    """A year unpaid between paid ones, or no year paid at all in two or more year columns: arrears."""
+def _paid_through_year(years: dict[int, bool], joined_at: str | None, arrears_first: bool) -> int | None:
+    """The last year the year columns pay for: the latest paid; where arrears are paid first (arrears_first),
+    as many years from the first one owed (the first column's, or the year joined when later) as are paid,
+    whichever columns say so (✓ 未交 已缴: paid through the second year, the later money having paid the
+    year left unpaid)."""
+    paid = [year for year, is_paid in years.items() if is_paid]
+    if not arrears_first or not paid:
+        return max(paid, default=None)
+    first = max(min(years), int(joined_at[:4]) if joined_at else 0)
+    counted = [year for year in paid if year >= first]
+    return first - 1 + len(counted) if counted else max(paid)
+
+
+def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], notices: list[Problem],
+               arrears_first: bool = False) -> None:
+    """A year unpaid between paid ones, or no year paid at all in two or more year columns: arrears. Where
+    arrears are paid first, the later year's money paid the year left unpaid: listed, none kept unpaid."""
     if fields.get("status") not in (None, "active") or not years:
         return
     paid = sorted(y for y, is_paid in years.items() if is_paid)
     column = next(iter(sheet.gathered.get("dues_marks", [])), None)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
     behind = [y for y in sorted(years) if paid and y > paid[-1]]
+    if gaps and arrears_first:
+        through = _paid_through_year(years, fields.get("joined_at"), arrears_first)
+        notices.append(Problem(row, _year_column(sheet, gaps[0]) or column, "", "paid_gap_first",
+                               {"years": "、".join(map(str, gaps)), "through": through}))
+        return
     fields["dues_unpaid"] = "、".join(map(str, gaps)) or None  # kept: a transfer naming no year may be for it
     if gaps:  # named at the first unpaid year's column
         notices.append(Problem(row, _year_column(sheet, gaps[0]) or column, "", "paid_gap",
@@ -1465,9 +1516,7 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
                   or text not in _individual_category_names()):
         return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
     if is_blank(raw):
-        if "category" in sheet.columns:
-            problems.append(Problem(row, sheet.columns["category"], "", "required"))
-        return None
+        return _category_by_title(sheet, row, values, notices) if "category" in sheet.columns else None
     lifetime = _membership()["roster"]["lifetime_category"]
     if re.sub(r"\s", "", text) in lifetime["words"]:  # 终身会员: a member who paid once for life
         notices.append(Problem(row, sheet.columns["category"], text, "lifetime_category",
@@ -1489,6 +1538,19 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
     except Invalid as bad:
         problems.append(Problem(row, sheet.columns["category"], _shown(raw), bad.reason))
         return None
+
+
+def _category_by_title(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> str:
+    """An empty 会员类别: the category 职称 gives ([roster.category_by_title]: 教授, 正高级工程师 are 高级会员,
+    any other title 普通会员), or 普通会员 with no title either; listed for a person, not refused."""
+    rule = _membership()["roster"]["category_by_title"]
+    title = re.sub(r"\s", "", normalise(values.get("title")))
+    code = next((code for code, words in rule["titles"].items() if title.startswith(tuple(words))),
+                rule["otherwise"]) if title else rule["otherwise"]
+    facts = {"category": _membership()["categories"][code]}
+    notices.append(Problem(row, sheet.columns["category"], title, "category_by_title" if title else "category_unknown",
+                           facts))
+    return code
 
 
 def _lifetime_qualified(text: str, words: list[str], today: date) -> str | None:
