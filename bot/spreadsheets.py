@@ -414,10 +414,12 @@ def serial_date(value) -> date | None:
 
 def header_key(text) -> str:
     """A header as compared: `手机号（必填）*` and `手机号` are the same column, and so are 建设银行's
-    `贷方发生额/元(收入)` and `贷方发生额` (the unit after a slash)."""
+    `贷方发生额/元(收入)` and `贷方发生额` (the unit after a slash), and 招商银行's bilingual
+    `贷方金额 Credit Amount` and `贷方金额` (the English after the Chinese)."""
     value = unicodedata.normalize("NFKC", str(text or "")).lower()
     value = re.sub(r"\(.*?\)|\[.*?\]|【.*?】", "", value)
     value = re.sub(r"/(?:元|万元|人民币|rmb|cny)\s*$", "", value.strip())
+    value = re.sub(r"(?<=[\u3400-\u9fff])\s*[a-z][a-z .'&/\-]*$", "", value)
     return re.sub(r"[\s*:]", "", value)
 
 
