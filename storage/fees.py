@@ -144,6 +144,15 @@ def member_payers_ending_with(db: sqlite_utils.Database, shown: str) -> list[dic
     return [dict(_member_payer(row), mobiles=_mobiles_of(row)) for row in rows]
 
 
+def member_payers_by_masked_mobile(db: sqlite_utils.Database, head: str, tail: str) -> list[dict]:
+    """Members in force one of whose mobiles (the one on record, or another kept in the remarks) starts with
+    `head` and ends with `tail`: a payment app's account shown masked, 139****4567."""
+    rows = db["members"].rows_where("status = 'active' and (mobile like ? or remarks like ?)",
+                                    [f"{head}____{tail}", f"%{head}%{tail}%"], order_by="id")
+    fits = re.compile(f"{head}\\d{{4}}{tail}")
+    return [_member_payer(row) for row in rows if any(fits.fullmatch(mobile) for mobile in _mobiles_of(row))]
+
+
 def mobiles_of_members(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[str]]:
     """Member id -> every mobile the store knows for the member: the one on record and any other kept in
     the remarks."""

@@ -205,8 +205,13 @@ def dues_year(paid_through: str | None, day: date) -> int:
 
 
 def years_in(text: str) -> list[int]:
-    """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year)."""
+    """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year, nor
+    the joining year inside a member number written with dashes: HBJX-2025-0512)."""
+    text = _DASHED_NUMBER.sub(" ", text)
     return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", text)]
+
+
+_DASHED_NUMBER = re.compile(r"[A-Za-z]{2,}[-－—_]?(?:19|20)\d{2}[-－—_]\d{2,}")
 
 
 def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None) -> str:

@@ -43,6 +43,7 @@ from storage.fees import (
     find_payers_by_name,
     find_units_by_name_start,
     member_names,
+    member_payers_by_masked_mobile,
     member_payers_ending_with,
     mobiles_of_members,
     payer_numbers_unlike,
@@ -708,7 +709,28 @@ def _number_of(db, values: dict, context: dict) -> tuple[str, str] | None:
                 and not (at and typed[at - 1].isascii() and typed[at - 1].isalnum() and key[0].isascii())]
         if hits:
             return numbers[max(hits, key=lambda hit: len(hit[0]))[0]], header
+    for header, text in _memo_cells(values) if numbers else ():
+        loose = {number for pattern, number in _loose_numbers(db, context) if pattern.search(normalise(text).upper())}
+        if len(loose) == 1:  # 机械456 for 机械-0456, HBJX-2021-88 for HBJX-2021-0088
+            return loose.pop(), header
     return None
+
+
+_NUMBER_GAP = r"[^0-9A-Z\u3400-\u9fff]*"  # what may stand between a number's parts: -, a space, (98)
+
+
+def _loose_numbers(db, context: dict) -> list[tuple[re.Pattern, str]]:
+    """(pattern, number) of each stored number _own_numbers holds, as typed with a zero before a part's digits
+    left out or a dash dropped: 机械-0456 as 机械456, HBJX-2021-0088 as HBJX-2021-88. Read once an import."""
+    if "loose_numbers" not in context:
+        context["loose_numbers"] = []
+        for number in _own_numbers(db, context).values():
+            found = re.fullmatch(rf"(\D+?){_NUMBER_GAP}第?(\d.*?)号?", normalise(number).upper())
+            if found:
+                parts = _NUMBER_GAP.join(f"0*{int(part)}" for part in re.findall(r"\d+", found.group(2)))
+                pattern = rf"(?<![A-Z0-9]){re.escape(found.group(1))}{_NUMBER_GAP}第?{parts}(?!\d)"
+                context["loose_numbers"].append((re.compile(pattern), number))
+    return context["loose_numbers"]
 
 
 def _mobile_in(values: dict) -> tuple[str, str] | None:
@@ -943,18 +965,25 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     name = normalise(values.get("name"))
     if name:
         payers = find_payers_by_name(db, name) or find_payers_by_name(db, name, in_force=False)
-        told = _by_mobile_tail(db, payers, values) if len(payers) > 1 else payers
-        if len(payers) > 1 and not told:
-            raise _namesakes(payers, name, values)
+        told, how = payers, "import.how.name"
+        if len(payers) > 1:  # namesakes: a mobile's tail or a workplace in the remark tells them apart
+            told, how = _by_mobile_tail(db, payers, values), "import.how.name_and_tail"
+            if not told:
+                told, how = _at_workplace_named(db, payers, _memo_text(values)), "import.how.name_and_work_unit"
+            if not told:
+                raise _namesakes(payers, name, values)
         if told:
             _hold_if_inactive(told[0])
-            how = _text("import.how.name" if told == payers else "import.how.name_and_tail")
-            return told[0], _text("import.matched_by", column=_header(values, "name"), how=how)
+            return told[0], _text("import.matched_by", column=_header(values, "name"), how=_text(how))
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
             or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values) \
             or _unit_by_short_name(db, values, _amount(values.get("amount")) or 0, payer=True)
         if unit:
             return unit
+    else:
+        masked = _masked_account_payer(db, values)
+        if masked:
+            return masked
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", column=_column_of(values, "mobile", mobile[1]),
                          mobile=mask_mobile(mobile[0]))
@@ -1078,6 +1107,19 @@ def _masked_payer(db, name: str, values: dict) -> tuple[dict, str] | None:
         return None
     how = _text("import.how.masked", column=_header(values, "account"))
     return payers[0], _text("import.matched_by", column=_header(values, "name"), how=how)
+
+
+def _masked_account_payer(db, values: dict) -> tuple[dict, str] | None:
+    """A payment app's payer with no name, only the account masked (支付宝 对方账户 139****4567): the one member in
+    force one of whose mobiles fits; several fitting are listed for a person; None when none fits."""
+    mask = _MASKED_MOBILE.fullmatch(re.sub(r"\s", "", normalise(values.get("account"))))
+    payers = member_payers_by_masked_mobile(db, mask.group(1), mask.group(2)) if mask else []
+    if len(payers) > 1:
+        raise RowProblem("ambiguous", "ambiguous", column=_column_of(values, "account", _header(values, "account")),
+                         candidates=[p["number"] for p in payers])
+    if not payers:
+        return None
+    return payers[0], _text("import.matched_by", column=_header(values, "account"), how=_text("import.how.masked_account"))
 
 
 UNIT_NAME_SPLIT = 24  # the most characters of a remark read as the rest of a unit's name

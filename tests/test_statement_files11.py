@@ -1,0 +1,113 @@
+"""A fifth society's statements (a provincial mechanical engineering society): 招商银行's transaction details
+with bilingual headers (`交易日期 Date`, `贷方金额 Credit Amount`, `用途 Purpose`), and a 支付宝 account bill (GBK,
+`#` lines above and below, ids ending in a tab) whose 对方账户 is masked (139****4567) and names nobody. Members
+type their numbers as they remember them: a dash or a leading zero left out (机械456 for 机械-0456, HBJX-2021-88
+for HBJX-2021-0088), with the year they joined inside it (HBJX-2025-0512); two members share a name and the
+remark names the workplace of one."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from openpyxl import Workbook
+
+from handlers.fees import dues
+from storage.members import find_member_by_no
+from tests.cli import roster_imported, statement_imported
+from tests.test_roster_files11 import grid_roster
+
+REGULAR = dues.yearly_fee("regular")
+MEMBERS = [
+    ["机械-0456", "邓志刚", "华中科技大学", "教授", "普通会员", 13251122775, 2008, "✓", "✓", "✓", None, None],
+    ["HBJX-2021-0088", "彭涛", "武汉锅炉股份有限公司", "助理工程师", "普通会员", 15057680433, "2021.05", "✓", "✓", "✓", None, None],
+    ["HBJX-2025-0512", "袁梦琪", "华中科技大学", None, "普通会员", 15146522054, "2025.08", None, None, "✓", None, None],
+    ["HBJX-2022-0318", "刘洋", "武汉理工大学机电工程学院", "工程师", "普通会员", 15259323976, "2022.01", "✓", "✓", "✓", None, None],
+    ["HBJX-2018-0150", "刘洋", "东风商用车有限公司", "工程师", "普通会员", 15545179878, "2018.02", "✓", "✓", "✓", None, None],
+    ["HBJX-2020-0420", "夏永红", "武汉纺织大学", "工程师", "普通会员", 13971234567, "2020.04", "✓", "✓", "✓", None, None],
+    ["HBJX-2021-0150", "蒋伟", "武汉船用机械有限责任公司", "工程师", "普通会员", 18627012233, "2021.11", "✓", "✓", "✓", None, None],
+    ["HBJX-2019-0166", "石磊", "东风商用车有限公司", "工程师", "普通会员", 18671562233, "2019.06", "✓", "✓", "✓", None, None],
+]
+
+
+def cmb_book(path, rows):
+    """招商银行's 账户交易明细 as exported: a bilingual header block, a blank row, bilingual column headers, dates as
+    dates, debit and credit in two columns; rows (day, credit, payer, purpose)."""
+    book = Workbook()
+    sheet = book.active
+    for line in ("招商银行 CHINA MERCHANTS BANK", "账户交易明细 Account Transaction Details",
+                 "账号 Account No.: 127908765410601\u3000\u3000户名 Account Name: 某省机械工程学会",
+                 "币种 Currency: 人民币 CNY\u3000\u3000查询期间 Period: 2026-09-01 ~ 2026-11-30", None):
+        sheet.append([line])
+    sheet.append(["交易日期 Date", "交易时间 Time", "起息日 Value Date", "交易类型 Type", "借方金额 Debit Amount",
+                  "贷方金额 Credit Amount", "余额 Balance", "摘要 Summary", "流水号 Ref No.", "对方户名 Counterparty Name",
+                  "对方账号 Counterparty Account", "用途 Purpose"])
+    for number, (day, credit, payer, purpose) in enumerate(rows, 1):
+        when = datetime.fromisoformat(day)
+        sheet.append([when, "10:15:22", when, "转账", None, credit, 57310.4 + credit, "他行汇入", f"K3369342800{number:02d}",
+                      payer, f"62226001100987{number:05d}", purpose])
+    sheet.append(["合计 Total", None, None, None, 0, sum(r[1] for r in rows)])
+    sheet.append([f"借方笔数 Debit Count: 0\u3000\u3000贷方笔数 Credit Count: {len(rows)}"])
+    book.save(path)
+    return path
+
+
+def alipay_bill(path, rows):
+    """支付宝's 账务明细 as downloaded: GBK, CRLF, `#` lines, ids ending in a tab, every line ending in a comma;
+    rows (time, masked account, income, remark)."""
+    lines = ["#支付宝账务明细查询", "#账号：[20887110286401560156]",
+             "#起始日期：[2026年09月01日 00:00:00]    终止日期：[2026年12月01日 00:00:00]",
+             "#-----------------------------------------账务明细列表----------------------------------------",
+             "账务流水号,业务流水号,商户订单号,商品名称,发生时间,对方账户,收入（+元）,支出（-元）,账户余额（元）,交易渠道,业务类型,备注,"]
+    for number, (when, account, income, remark) in enumerate(rows, 1):
+        lines.append(f"2026090549738300{number:04d}\t,20260905220017713501496444{number:02d}\t,,转账,{when},{account},"
+                     f"{income:.2f},,{2386.40 + income:.2f},,转账,{remark},")
+    lines += ["#-----------------------------------------账务明细列表结束------------------------------------",
+              f"#收入合计：{len(rows)}笔，共{sum(r[2] for r in rows):,.2f}元", "#导出时间：[2026年12月01日 09:40:12]"]
+    path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
+    return path
+
+
+def test_a_bank_s_bilingual_headers_are_its_columns(env, db, tmp_path):
+    """The headers carry their English after the Chinese; the file was refused whole (找不到表头)."""
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", MEMBERS))
+    report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [("2026-09-29", REGULAR, "夏永红", "HBJX-2020-0420会费")]))
+    assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == \
+        [(7, "HBJX-2020-0420", "2026-12-31")]
+
+
+def test_a_number_typed_without_its_dash_or_a_leading_zero_is_that_member_s(env, db, tmp_path):
+    """机械456 is 机械-0456 and HBJX-2021-88 is HBJX-2021-0088; a payer who is no member (邓丽, a daughter;
+    a trade union) changes nothing. The year inside a number (HBJX-2025-0512) names no dues year: 袁梦琪, paid
+    through 2025, pays 2026, not 2025 again (held as paid ahead)."""
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", MEMBERS))
+    report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [
+        ("2026-09-10", REGULAR, "邓丽", "机械456会费"),
+        ("2026-09-11", REGULAR, "武汉锅炉股份有限公司工会", "HBJX-2021-88 彭涛会费"),
+        ("2026-09-12", REGULAR, "袁梦琪", "会费HBJX-2025-0512")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == \
+        [(7, "机械-0456"), (8, "HBJX-2021-0088"), (9, "HBJX-2025-0512")]
+    assert find_member_by_no(db, "HBJX-2025-0512")["paid_through"] == "2026-12-31"
+
+
+def test_namesakes_are_told_apart_by_the_workplace_the_remark_names(env, db, tmp_path):
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", MEMBERS))
+    report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [
+        ("2026-09-12", REGULAR, "刘洋", "东风商用车 2026会费"),
+        ("2026-09-13", REGULAR, "刘洋", "2026会费")]))
+    [booked] = report["recorded"]
+    assert (booked["row"], booked["number"]) == (7, "HBJX-2018-0150")
+    assert "工作单位" in booked["matched_by"]
+    assert [r["row"] for r in report["ambiguous"]] == [8]      # a name alone: which 刘洋, a person says
+
+
+def test_a_payment_app_s_masked_account_with_no_name_is_the_one_member_it_fits(env, db, tmp_path):
+    """139****4567 fits 夏永红's mobile only; 186****2233 fits two members' (listed for a person, both named);
+    135****0000 fits nobody's (listed)."""
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", MEMBERS))
+    report = statement_imported(env, alipay_bill(tmp_path / "alipay_bill.csv", [
+        ("2026-09-05 21:33:05", "139****4567", REGULAR, "2026会费"),
+        ("2026-09-12 22:40:18", "186****2233", REGULAR, "会费"),
+        ("2026-11-03 07:58:31", "135****0000", REGULAR, "会费")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HBJX-2020-0420")]
+    [two] = report["ambiguous"]
+    assert (two["row"], sorted(two["candidates"])) == (7, ["HBJX-2019-0166", "HBJX-2021-0150"])
+    assert [r["row"] for r in report["unmatched"]] == [8]
