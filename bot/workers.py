@@ -4,9 +4,11 @@ of delivery jobs whose worker died (bot/delivery/planner.py), and ticks the peri
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
+from datetime import datetime
 from uuid import uuid4
 
 import redis
@@ -15,6 +17,7 @@ from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.exceptions import StopRequested
 from rq.job_lifecycle import call_exception_handlers
 from rq.scheduler import RQScheduler
+from rq.scripts import release_lock
 from rq.worker import DequeueStrategy
 
 from bot.config import PROJECT_ROOT, Config
@@ -29,11 +32,15 @@ from bot.wechat_client import WeChatAPIError
 from storage.accounts import account_of_queue, serving_account
 from storage.state import connect_redis
 
+log = logging.getLogger(__name__)
 
-# A scheduler's lock lasts RQ's interval + 60 s after its last beat: a worker started while a killed one's
-# still held it tries again this often (RQ's maintenance pass, 10 minutes by default), so the retries and
-# delayed jobs due meanwhile wait about a minute after a restart, not ten.
-SCHEDULER_TAKEOVER_SECONDS = 61
+# A scheduler renews its lock every second (RQ's interval), to last RQ's interval + 60 s. One not renewed
+# for SCHEDULER_GONE_SECONDS has lost its process (killed outright, its machine rebooted): a scheduler takes
+# such a lock over when it starts and, while it lacks a lock, every SCHEDULER_CHECK_SECONDS; a worker without
+# a scheduler process looks as often. The retries and delayed jobs due meanwhile are queued then, not when
+# the lock lapses a minute on and RQ's next maintenance pass (10 minutes) takes it.
+SCHEDULER_GONE_SECONDS = 15
+SCHEDULER_CHECK_SECONDS = 5
 
 STOP_CHECK_SECONDS = 2  # a worker waiting for a job looks this often whether it was told to stop
 
@@ -44,13 +51,34 @@ class _Scheduler(RQScheduler):
 
     RQ's exits at the first Redis error, and RQ starts another only at the
     worker's 10-minute maintenance (rq/rq#2189): until then no retry or delayed job comes due.
-    This one waits for Redis to come back and carries on."""
+    This one waits for Redis to come back and carries on. It takes over the lock of a scheduler
+    whose process is gone (SCHEDULER_GONE_SECONDS), and it ends when its worker was killed outright
+    (an orphan holding the lock would go on scheduling with the old code and queues)."""
 
     def __init__(self, *args, ticker, **kwargs):
         super().__init__(*args, **kwargs)
-        self.ticker = ticker
+        self.ticker, self.worker_pid = ticker, os.getpid()
+
+    def acquire_locks(self, auto_start=False):
+        """RQ's, after letting go of the locks whose holder is gone; when every lock is another live
+        scheduler's, one read of Redis and nothing more."""
+        if _free_locks(self.connection, self._queue_names, self.name, self.interval + 60):
+            return super().acquire_locks(auto_start)
+        self._acquired_locks, self._scheduled_job_registries = set(), []
+        self.lock_acquisition_time = datetime.now()
+        return set()
+
+    @property
+    def should_reacquire_locks(self):
+        """RQ looks for the locks it lacks again after 10 minutes; this one every SCHEDULER_CHECK_SECONDS."""
+        return self._queue_names != self.acquired_locks and (
+            self.lock_acquisition_time is None
+            or (datetime.now() - self.lock_acquisition_time).total_seconds() >= SCHEDULER_CHECK_SECONDS)
 
     def enqueue_scheduled_jobs(self):
+        if os.getppid() != self.worker_pid:  # its worker was killed outright: it stops and lets go of its locks
+            self.request_stop()
+            return
         super().enqueue_scheduled_jobs()
         self.ticker(self.connection)
 
@@ -65,6 +93,26 @@ class _Scheduler(RQScheduler):
                 time.sleep(REDIS_RETRY_SECONDS)
 
 
+def _free_locks(r: redis.Redis, queue_names, own: str, lock_seconds: int) -> bool:
+    """Lets go of the scheduler locks of `queue_names` whose holder has not renewed them for
+    SCHEDULER_GONE_SECONDS; returns whether any is now free, or `own`'s."""
+    keys = [RQScheduler.get_locking_key(name) for name in queue_names]
+    with r.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.get(key)
+            pipe.ttl(key)
+        answers = pipe.execute()
+    takeable = False
+    for key, holder, ttl in zip(keys, answers[::2], answers[1::2]):
+        if holder is None or holder.decode() == own:
+            takeable = True
+        elif ttl < lock_seconds - SCHEDULER_GONE_SECONDS and release_lock(r, key, holder.decode()):
+            log.warning("Scheduler %s has not renewed its lock %s for %d s: taken over", holder.decode(), key,
+                        lock_seconds - max(ttl, 0))
+            takeable = True
+    return takeable
+
+
 class _Worker(Worker):
     """Runs _Scheduler, and stops when told to, however its stop request comes (run_worker tells a stop
     from a quit by `stopping`)."""
@@ -76,7 +124,7 @@ class _Worker(Worker):
         super().__init__(*args, **kwargs)
         self.scheduler_name, self.ticker = scheduler_name, ticker
         self.queue_lister, self.check_seconds = queue_lister, check_seconds
-        self._checked_at = time.monotonic()
+        self._checked_at, self._scheduler_due = time.monotonic(), time.monotonic() + SCHEDULER_CHECK_SECONDS
         self._wait = STOP_CHECK_SECONDS if queue_lister is None else max(1, int(min(STOP_CHECK_SECONDS, check_seconds)))
 
     @property
@@ -93,6 +141,7 @@ class _Worker(Worker):
         if timeout is None:  # burst
             return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
         while not self.stopping:
+            self._look_after_scheduler()
             if self.queue_lister is not None and time.monotonic() - self._checked_at >= self.check_seconds:
                 self._checked_at = time.monotonic()
                 if set(self.queue_lister()) != set(self.queue_names()):
@@ -105,6 +154,15 @@ class _Worker(Worker):
             if result is not None:
                 return result
         return None
+
+    def _look_after_scheduler(self) -> None:
+        """Every SCHEDULER_CHECK_SECONDS, a worker whose scheduler process is not running (another one held
+        the lock when it started, or its own died) starts it if the lock is free or its holder gone."""
+        if self.scheduler is None or time.monotonic() < self._scheduler_due:
+            return
+        self._scheduler_due = time.monotonic() + SCHEDULER_CHECK_SECONDS
+        if not (self.scheduler._process and self.scheduler._process.is_alive()):
+            self.scheduler.acquire_locks(auto_start=True)
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
@@ -211,8 +269,7 @@ def run_worker(config: Config, burst: bool = False) -> bool:
         try:
             worker = _Worker(queues_to_serve(config, r), connection=r, scheduler_name=scheduler_name, ticker=ticker,
                              queue_lister=(lambda: queues_to_serve(config, r)) if config.platform else None,
-                             check_seconds=config.worker_society_check_seconds, worker_ttl=WORKER_TTL_SECONDS,
-                             maintenance_interval=SCHEDULER_TAKEOVER_SECONDS)
+                             check_seconds=config.worker_society_check_seconds, worker_ttl=WORKER_TTL_SECONDS)
             worked |= worker.work(burst=burst, with_scheduler=True, dequeue_strategy=DequeueStrategy.ROUND_ROBIN)
         except (redis.ConnectionError, redis.TimeoutError):  # Redis still away at start or teardown
             if burst or worker is None:

@@ -1,14 +1,23 @@
 """The worker process (bot/workers.py) as the operator meets it: it stops when told to, however busy its log."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 from rq import Queue
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
+from bot.delivery import planner
 from bot.outbound import QUEUE_NAME
-from tests.test_delivery import config, kill_with_its_processes, start_worker, wait_until  # noqa: F401
+from storage import deliveries as ledger
+from tests.test_delivery import (add_item, add_members, all_final, assert_exactly_once, config,  # noqa: F401
+                                 finish, kill_with_its_processes, openids, start_worker, wait_until)
+
+LOCK = RQScheduler.get_locking_key(QUEUE_NAME)
 
 pytest_plugins = ["tests.fake_wechat"]
 
@@ -39,3 +48,62 @@ def test_a_worker_told_to_stop_while_it_writes_its_log_stops_after_the_job_in_ha
     output = stopped_within(worker, 20)
     assert "--- Logging error ---" in output  # the stop was raised inside a logging call, which swallowed it
     assert queue.count == 2  # the job in hand was run, the others wait for the next worker
+
+
+def a_retry_due_now(db, r) -> tuple[int, list]:
+    """An item whose two recipients wait for a retry RQ holds, due a second from now; (item, recipients)."""
+    recipients = add_members(db, openids("K", 2))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    Queue(QUEUE_NAME, connection=r).enqueue_in(timedelta(seconds=1), planner.deliver_batch, item,
+                                               [openid for openid, _ in recipients])
+    return item, recipients
+
+
+def scheduling(r) -> bool:
+    """A scheduler holds the lock and renewed it within the last second or two."""
+    return r.get(LOCK) is not None and r.ttl(LOCK) >= 59
+
+
+def test_a_scheduler_killed_outright_with_its_worker_is_taken_over_within_seconds(fake_wechat, config, env, db,
+                                                                                  redis_client):
+    """Walk 12 #2: every process killed and started again at once, the retries due waited 10 minutes: the
+    dead scheduler's lock lasts a minute after its last renewal, and the new workers tried it again only at
+    RQ's maintenance pass (61 s since 22f44af). A lock not renewed for bot.workers.SCHEDULER_GONE_SECONDS
+    is taken over (15 s; the worker looks every 5 s)."""
+    first = start_worker(env)
+    try:
+        wait_until(lambda: scheduling(redis_client), 30, "the first worker's scheduler")
+    finally:
+        kill_with_its_processes(first)
+    item, recipients = a_retry_due_now(db, redis_client)
+    second = start_worker(env)
+    try:
+        wait_until(lambda: all_final(db, item), 45, "the retry to run")  # before: 61 s and more
+    finally:
+        finish([second])
+    assert_exactly_once(fake_wechat, db, item, recipients)
+
+
+def test_a_scheduler_whose_worker_was_killed_outright_stops_and_lets_go_of_its_lock(config, env, redis_client):
+    """SIGKILL to a worker alone (as the walk's `kill -9 PID`) left its scheduler process running, an orphan
+    holding the lock with the code and queues of the worker gone: a worker started with new code or
+    societies never scheduled. It now ends within a few seconds and lets go of the lock."""
+    worker = start_worker(env)
+    orphan = None
+    try:
+        wait_until(lambda: scheduling(redis_client), 30, "the worker's scheduler")
+        holder = SCHEDULER_KEY_TEMPLATE % redis_client.get(LOCK).decode()
+        wait_until(lambda: redis_client.hget(holder, "pid"), 10, "the scheduler's process")
+        orphan = int(redis_client.hget(holder, "pid"))
+        worker.kill()
+        worker.wait(timeout=10)
+        wait_until(lambda: redis_client.get(LOCK) is None, 15, "the orphaned scheduler to let go of its lock")
+    finally:
+        kill_with_its_processes(worker)
+        if orphan:
+            try:
+                os.kill(orphan, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        worker.communicate()
