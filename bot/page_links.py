@@ -19,13 +19,22 @@ from bot.messages import Reply
 from bot.platform.pages import society_page_path
 
 
+def page_path(config: Config, path: str) -> str:
+    """/m/... as this society's pages are addressed: its own /m/<appid>/... on the platform."""
+    return society_page_path(config.account, path) if config.account else path
+
+
+def news_picture_path(name: str) -> str:
+    """The member pages' address of a newsletter's picture (bot/pages/news.py serves it, to anyone: WeChat
+    fetches a news card's picture without signing in)."""
+    return f"/m/news/picture/{name}"
+
+
 def page_url(config: Config, path: str, **query) -> str:
     """/m/... on the public address (a society's own /m/<appid>/... on the platform); query values
     left empty are left out."""
     given = {name: value for name, value in query.items() if value}
-    if config.account:
-        path = society_page_path(config.account, path)
-    return (config.public_base_url or "") + path + (f"?{urlencode(given)}" if given else "")
+    return (config.public_base_url or "") + page_path(config, path) + (f"?{urlencode(given)}" if given else "")
 
 
 def page_link(config: Config, key: str, path: str, **query) -> str | None:

@@ -201,9 +201,9 @@ def queued_by_error(db: sqlite_utils.Database, item_id: int) -> list[tuple[int |
 
 
 def newsletter_for_delivery(db: sqlite_utils.Database, item_id: int) -> dict | None:
-    """What a push of the item shows: title, summary, link, and its kind (a resolution is marked so)."""
-    row = db.execute("select id, title, summary, link, kind from newsletters where id = ?", [item_id]).fetchone()
-    return dict(zip(("id", "title", "summary", "link", "kind"), row)) if row else None
+    """What a push of the item shows: title, summary, link, its kind (a resolution is marked so) and picture."""
+    row = db.execute("select id, title, summary, link, kind, picture from newsletters where id = ?", [item_id]).fetchone()
+    return dict(zip(("id", "title", "summary", "link", "kind", "picture"), row)) if row else None
 
 
 def unreachable(db: sqlite_utils.Database, rows: Rows) -> set[str]:

@@ -441,6 +441,14 @@ def _invoices(db: sqlite_utils.Database) -> None:
     db["invoices"].create_index(["receipt_no"])
 
 
+def _newsletter_pictures(db: sqlite_utils.Database) -> None:
+    """A newsletter's picture (配图), uploaded in the console: kept in the store (so backups, replication and each
+    society's own store carry it), named by its content, and the item's `picture` naming it."""
+    db["news_pictures"].create({"name": str, "mimetype": str, "data": bytes, "created_at": str}, pk="name",
+                               not_null={"mimetype", "data", "created_at"})
+    db["newsletters"].add_column("picture", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -473,6 +481,7 @@ MIGRATIONS = [
     _ticket_assignee,
     _delivery_version,
     _invoices,
+    _newsletter_pictures,
 ]
 
 

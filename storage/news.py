@@ -19,7 +19,7 @@ import sqlite_utils
 from storage.database import all_rows, first_of, now_iso
 from storage.sqlite import transaction
 
-STORED_FIELDS = ("kind", "title", "topics", "audience", "summary", "link", "body", "publish_at", "source")
+STORED_FIELDS = ("kind", "title", "topics", "audience", "summary", "link", "body", "publish_at", "source", "picture")
 PUBLISHED, DRAFT, WITHDRAWN = "published", "draft", "withdrawn"  # members see only the published
 
 
@@ -31,7 +31,7 @@ def _item(row: dict | None) -> dict | None:
 
 
 def _stored_form(item: dict) -> dict:
-    row = {name: item[name] for name in STORED_FIELDS}
+    row = {name: item.get(name) if name == "picture" else item[name] for name in STORED_FIELDS}  # a picture: if any
     row["topics"] = json.dumps(item["topics"], ensure_ascii=False)
     row["audience"] = json.dumps(item["audience"], ensure_ascii=False) if item["audience"] else None
     return row
@@ -152,6 +152,19 @@ def items_by_id(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
     marks = ",".join("?" * len(item_ids))
     found = {row["id"]: _item(row) for row in all_rows(db, f"select * from newsletters where id in ({marks})", item_ids)}
     return [found[i] for i in item_ids if i in found]
+
+
+# --- pictures -------------------------------------------------------------------------
+
+def keep_picture(db: sqlite_utils.Database, name: str, mimetype: str, data: bytes) -> None:
+    """Store a newsletter's picture under its name (one of its content: the same picture twice is one row)."""
+    with transaction(db):
+        db["news_pictures"].insert({"name": name, "mimetype": mimetype, "data": data, "created_at": now_iso()},
+                                   ignore=True)
+
+
+def find_picture(db: sqlite_utils.Database, name: str) -> dict | None:
+    return first_of(db.query("select * from news_pictures where name = ? limit 1", [name]))
 
 
 # --- subscriptions -------------------------------------------------------------------

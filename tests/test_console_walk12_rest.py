@@ -3,8 +3,12 @@ requests issued or turned down from the console, a newsletter's picture and its 
 lows (names sorted by pinyin, a poll that ate a flash message, a correction kept as a draft)."""
 from __future__ import annotations
 
+import io
 import re
+import struct
+import zlib
 from datetime import date, timedelta
+from urllib.parse import unquote
 
 import pytest
 
@@ -13,6 +17,7 @@ from bot.config import load_config
 from handlers.fees.payments import record_payment
 from storage.fees import find_payer
 from storage.members import insert_member
+from storage.news import find_item, publish_item
 from storage.tickets import create_ticket, find_ticket
 from tests.admin_data import PASSWORD
 from tests.notices import queued_notices
@@ -153,3 +158,77 @@ def test_an_invoice_request_is_issued_against_its_payment_and_the_member_is_told
     dues_page = page(member_side.get("/m/dues"))
     assert f'data-invoice="{first}">已开发票：26412000000012345678（{TODAY}）' in dues_page
     assert f'data-invoice="{second}"' not in dues_page
+
+
+# --- #10: a newsletter's picture, and a preview of the whole item ------------------------------------------
+
+def png(width: int = 4, height: int = 3, padding: int = 0) -> bytes:
+    """A real PNG (a grey picture), `padding` bytes of a comment chunk making it as big as wanted."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + (chunk(b"tEXt", b"c\0" + b"x" * padding) if padding else b"")
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+POSTER = {"title": "2027年学术年会征文通知", "topics": "policy", "summary": "征文截止 12 月 20 日",
+          "link": "https://www.hnast.org.cn/2027",
+          "body": "# 征文要求\n**报名**截止 12 月 20 日，详见[会议网站](https://www.hnast.org.cn/2027)。\n\n"
+                  "![年会海报](https://www.hnast.org.cn/poster.jpg)\n\n第二段：欢迎投稿。"}
+
+
+def test_a_newsletter_carries_a_picture_and_its_preview_shows_the_whole_body(staff, db, app, fake_wechat):
+    form = page(staff.get("/admin/news/new"))
+    assert 'enctype="multipart/form-data"' in form and 'name="picture_file"' in form and "2 MB" in form
+    wrong = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(b"not a picture"), "海报.jpg")),
+                 content_type="multipart/form-data")
+    assert wrong.status_code == 400 and "JPG 或 PNG" in page(wrong) and 'value="2027年学术年会征文通知"' in page(wrong)
+    big = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png(padding=2 * 1024 * 1024)), "大.png")),
+               content_type="multipart/form-data")
+    assert big.status_code == 400 and "不能超过 2 MB" in page(big)
+    saved = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png()), "海报.png")),
+                 content_type="multipart/form-data")
+    assert saved.status_code == 302, page(saved)
+    item_no = unquote(saved.location.rsplit("/", 1)[1])
+    shown = page(staff.get(saved.location))
+    preview = shown.split('aria-label="手机预览"')[1] if 'aria-label="手机预览"' in shown else shown
+    for words in ("征文要求", "报名截止 12 月 20 日", "会议网站", "第二段：欢迎投稿。"):
+        assert words in preview, words  # the body, as the member's article page shows it
+    picture = re.search(r'<img[^>]+src="([^"]+/news/picture/[^"]+)"', preview).group(1)
+    assert "写的图片不会显示" in preview and "配图" in preview  # ![年会海报](…) in the body is not shown: said, with what to do instead
+    served = staff.get(picture)
+    assert served.status_code == 200 and served.mimetype == "image/png" and served.data == png()
+    edit = page(staff.get(f"{saved.location}/edit"))  # a save that changes the text keeps the picture
+    version = re.search(r'name="version" value="([^"]+)"', edit).group(1)
+    kept = re.search(r'name="picture" value="([^"]+)"', edit).group(1)
+    post(staff, f"{saved.location}/edit", dict(POSTER, summary="征文截止 12 月 25 日", picture=kept, version=version))
+    assert find_item(db, item_no)["picture"] == kept
+
+    publish_item(db, find_item(db, item_no)["id"])
+    member(db, "HNKX202000008", "孙浩", openid="o_sun")
+    reader = app.test_client()
+    sign_in(reader, fake_wechat, "o_sun", "/m/news")
+    article = page(reader.get(f"/m/news/{item_no}"))
+    assert re.search(r'<img[^>]+src="[^"]*/news/picture/' + re.escape(kept), article), article
+
+
+def test_a_pushed_card_carries_the_picture_at_its_public_address(env, fake_wechat, db, redis_client, monkeypatch):
+    """The customer-service news card (DOMAIN.md: a news message's picture URL) shows the item's picture, which
+    WeChat fetches from the public address without signing in."""
+    from bot import delivery
+    from storage.news import keep_picture
+    from tests.test_delivery import add_item, add_members, member_wrote, openids, run_jobs, settings
+
+    config = settings(env, monkeypatch, PUBLIC_BASE_URL="https://bot.example.org")
+    reader = openids("P", 1)
+    recipients = add_members(db, reader)
+    member_wrote(fake_wechat, redis_client, config, reader)
+    keep_picture(db, "0123456789abcdef.png", "image/png", png())
+    item = add_item(db)
+    db["newsletters"].update(item, {"picture": "0123456789abcdef.png"})
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    [card] = fake_wechat.sent_to(reader[0])
+    assert card["news"]["articles"][0]["picurl"] == "https://bot.example.org/m/news/picture/0123456789abcdef.png"
+

@@ -61,7 +61,7 @@ def test_a_minimal_file():
     parsed = parse_item(MINIMAL, item_no="guide", source="guide.md")
     assert parsed == {"item_no": "guide", "kind": "newsletter", "title": "省科技厅发布申报指南",
                       "topics": ["policy"], "audience": None, "summary": "12 月 25 日截止。", "link": None,
-                      "publish_at": None, "body": "正文。", "source": "guide.md"}
+                      "publish_at": None, "body": "正文。", "source": "guide.md", "picture": None}
 
 
 def test_chinese_names_and_codes_are_both_accepted():

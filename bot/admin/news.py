@@ -21,11 +21,12 @@ from werkzeug.datastructures import MultiDict
 from bot import clock, content, delivery
 from handlers.news import items as newsletters
 from handlers.members.membership import category_name
-from bot.admin.ui import db, or_404, redis_client, render, say_done, say_not_done, t
+from bot.admin.ui import config, db, or_404, redis_client, render, say_done, say_not_done, t
+from bot.page_links import news_picture_path, page_path
 from storage.deliveries import FAILED, OPEN, QUEUED, SENT, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
-from storage.news import (DRAFT, WITHDRAWN, find_item, latest_items, missing_units, reach, recipients, same_title_since,
-                          save_item, withdraw_item)
+from storage.news import (DRAFT, WITHDRAWN, find_item, keep_picture, latest_items, missing_units, reach, recipients,
+                          same_title_since, save_item, withdraw_item)
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
@@ -64,6 +65,8 @@ def _markdown(form) -> str:
     meta = {key: form.get(key, "").strip() for key in TEXT_FIELDS if form.get(key, "").strip()}
     if "link" in meta:
         meta["link"] = typed_link(meta["link"])
+    if form.get("picture"):
+        meta["picture"] = form["picture"]
     meta["kind"] = form.get("kind") if form.get("kind") in newsletters.KINDS else "newsletter"
     if form.getlist("topics") or meta["kind"] == "newsletter":  # a resolution goes to everyone
         meta["topics"] = form.getlist("topics")
@@ -97,7 +100,10 @@ def write():
     original = _corrected(form)
     problems, same = [], []
     if request.method == "POST":
+        form, problems = _with_picture(form)
         try:
+            if problems:
+                raise newsletters.ItemError(t("news.source"), problems)
             item = _parsed(form, _item_no(form.get("title", "")))
         except newsletters.ItemError as error:
             problems = error.problems
@@ -114,7 +120,7 @@ def write():
                     _withdraw(original)
                 return redirect(url_for(".show", item_no=saved["item_no"]))
             problems = [t("news.same_title_today", title=item["title"])]
-    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same,
+    return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same, **_picture_help(),
                   original=original), 400 if problems else 200
 
 
@@ -149,7 +155,10 @@ def edit(item_no: str):
     if request.method == "POST" and form.get("version", _version(item)) != _version(item):
         problems, status = [t("news.changed_meanwhile", title=item["title"])], 409  # another tab saved it since
     elif request.method == "POST":
+        form, problems = _with_picture(form)
         try:
+            if problems:
+                raise newsletters.ItemError(t("news.source"), problems)
             save_item(db(), _parsed(form, item_no))
         except newsletters.ItemError as error:
             problems, status = error.problems, 400
@@ -157,7 +166,28 @@ def edit(item_no: str):
             say_done("news.changed", title=form.get("title", "").strip())
             return redirect(url_for(".show", item_no=item_no))
     return render("news_write.html", form=form, problems=problems, choices=_choices(), same=[], item=item,
+                  **_picture_help(),
                   version=form.get("version") or _version(item)), status
+
+
+def _with_picture(form) -> tuple[MultiDict, list[str]]:
+    """The form with the picture it uploads kept (its name in `picture`, the form's hidden field, so a form sent
+    back for another problem keeps it), or taken off when 去掉配图 is ticked; and the upload's problem, if
+    any: not a JPEG or PNG, or over the size limit, in the editor's words."""
+    form = MultiDict(form)
+    if form.pop("remove_picture", None):
+        form.pop("picture", None)
+    upload = request.files.get("picture_file")
+    if upload is None or not upload.filename:
+        return form, []
+    data = upload.read(newsletters.picture_bytes_limit() + 1)
+    try:
+        name, mimetype = newsletters.checked_picture(data)
+    except newsletters.PictureRefused as refused:
+        return form, [t(f"news.picture_{refused.reason}", file=upload.filename, **refused.facts)]
+    keep_picture(db(), name, mimetype, data)
+    form["picture"] = name
+    return form, []
 
 
 def _version(item: dict) -> str:
@@ -209,7 +239,7 @@ def _same_text(stored: dict, item: dict) -> bool:
 def _as_form(item: dict) -> MultiDict:
     """A stored item as the form that writes it."""
     audience = item["audience"] or {}
-    fields = [(key, item[key] or "") for key in (*TEXT_FIELDS, "kind", "body")]
+    fields = [(key, item[key] or "") for key in (*TEXT_FIELDS, "kind", "body", "picture")]
     fields += [("topics", code) for code in item["topics"]] + [("category", code) for code in audience.get("category", [])]
     fields += [(key, " ".join(audience.get(key, []))) for key in LIST_FIELDS]
     return MultiDict(fields)
@@ -249,11 +279,23 @@ def show(item_no: str):
     reply = newsletters.detail(item)
     counts = reach(db(), item)
     return render("news_item.html", item=item, line=newsletters.item_line(1, item), reply=reply,
+                  paragraphs=newsletters.paragraphs(item["body"]), body_pictures=newsletters.pictures_in_body(item["body"]),
+                  picture=_picture_path(item["picture"]),
                   recipients=len(recipients(db(), item)), reach=_reach_text(item, counts), progress=_progress(item),
                   unbound_url=counts["not_bound"] and _unbound_url(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
                   failed=delivery.recipients_in(db(), item["id"], FAILED), due=clock.has_come(item["publish_at"]),
                   changeable=_changeable(item), earlier=delivery.earlier_wording(db(), item["id"]))
+
+
+def _picture_help() -> dict:
+    """What the form says of the picture: its size limit, and where a picture kept is shown from."""
+    return {"picture_mb": newsletters.settings()["limits"]["picture_mb"], "picture_path": _picture_path}
+
+
+def _picture_path(name: str | None) -> str | None:
+    """Where the item's picture is served (the member pages' own address of it), for the preview."""
+    return name and page_path(config(), news_picture_path(name))
 
 
 HELD_NAMES = 10  # members named, each with why, in a reason's sentence; more are counted

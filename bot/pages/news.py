@@ -7,13 +7,14 @@ push come first and are marked read once listed, as the chat does.
 """
 from __future__ import annotations
 
-from flask import abort, request
+from flask import Response, abort, request
 
 from bot import clock, delivery
 from bot.pages import pages
+from bot.pages.auth import public
 from bot.pages.common import db, openid, render, t
-from handlers.news.items import ITEM_TOPICS, plain_text, topic_names
-from storage.news import find_item, is_for_reader, items_by_id, latest_items
+from handlers.news.items import ITEM_TOPICS, PICTURE_NAME, paragraphs, topic_names
+from storage.news import find_item, find_picture, is_for_reader, items_by_id, latest_items
 
 PAGE_SIZE = 20
 MAX_PAGE = 200
@@ -56,5 +57,18 @@ def news_item(item_no: str):
     if item is None or not is_for_reader(db(), item["id"], openid()):
         abort(404)
     delivery.mark_inbox_read(db(), openid(), [item["id"]])
-    paragraphs = [part.strip() for part in plain_text(item["body"] or "").split("\n\n") if part.strip()]
-    return render("news_item.html", item=_item_view(item), paragraphs=paragraphs, link=item["link"])
+    return render("news_item.html", item=_item_view(item), paragraphs=paragraphs(item["body"]), link=item["link"],
+                  picture=item["picture"])
+
+
+@pages.get("/news/picture/<name>")
+@public
+def news_picture(name: str):
+    """A newsletter's picture, for anyone: the article page shows it, and WeChat fetches it for the news card
+    (a picture URL must be reachable without signing in). Named by its content, so it never changes."""
+    picture = find_picture(db(), name[:32]) if PICTURE_NAME.fullmatch(name) else None
+    if picture is None:
+        abort(404)
+    response = Response(picture["data"], mimetype=picture["mimetype"])
+    response.cache_control.public, response.cache_control.max_age = True, 30 * 24 * 3600
+    return response

@@ -25,6 +25,7 @@ secretariat fixes a file in one go; each message names the field
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from datetime import date, datetime
@@ -41,7 +42,7 @@ from storage.news import subscribe_unless_subscribed
 DELIMITER = "+++"
 KINDS = ("newsletter", "resolution")
 ITEM_TOPICS = ("policy", "discipline", "industry", "talent")  # the four of the reform plan, 四.6
-FIELDS = ("title", "kind", "topics", "audience", "summary", "link", "publish_at")
+FIELDS = ("title", "kind", "topics", "audience", "summary", "link", "publish_at", "picture")
 AUDIENCE_KEYS = ("category", "discipline", "unit")
 _URL = re.compile(r"https?://[^\s/]+\.[^\s]+")
 
@@ -157,6 +158,7 @@ def parse_item(text: str, item_no: str, source: str, wording: str = "news_file")
         "summary": check(_text_field, "summary", meta.get("summary"), limits["summary_chars"]),
         "link": check(_link, meta.get("link")),
         "publish_at": check(_publish_at, meta.get("publish_at")),
+        "picture": check(_picture, meta.get("picture")),
         "body": body.strip(),
         "source": source,
     }
@@ -258,6 +260,18 @@ def _category(value: str) -> str:
     return code
 
 
+PICTURE_NAME = re.compile(r"[0-9a-f]{16}\.(?:jpg|png)")  # a picture kept by the console (pictures.keep)
+
+
+def _picture(value) -> str | None:
+    """The name of a picture uploaded in the console (配图), as the console's form writes it."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not PICTURE_NAME.fullmatch(value):
+        raise _Bad("picture")
+    return value
+
+
 def _link(value) -> str | None:
     if value is None:
         return None
@@ -313,6 +327,44 @@ _MARKUP = (
     (re.compile(r"(\*\*|__|\*|`)"), ""),                   # emphasis, code
     (re.compile(r"\n{3,}"), "\n\n"),
 )
+
+
+def paragraphs(markdown: str) -> list[str]:
+    """The body as the member's article page shows it: paragraphs of plain text."""
+    return [part.strip() for part in plain_text(markdown or "").split("\n\n") if part.strip()]
+
+
+def pictures_in_body(markdown: str) -> bool:
+    """Whether the body holds a picture written as Markdown (![海报](https://…)), which no page or chat shows:
+    a picture goes with the item as its 配图."""
+    return _MARKUP[0][0].search(markdown or "") is not None
+
+
+PICTURE_KINDS = ((b"\xff\xd8\xff", "jpg", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "png", "image/png"))
+
+
+class PictureRefused(ValueError):
+    """A file that cannot be an item's picture: `reason` (not_picture, too_big) and its facts."""
+
+    def __init__(self, reason: str, **facts):
+        super().__init__(reason)
+        self.reason, self.facts = reason, facts
+
+
+def picture_bytes_limit() -> int:
+    return int(settings()["limits"]["picture_mb"] * 1024 * 1024)
+
+
+def checked_picture(data: bytes) -> tuple[str, str]:
+    """(name, mimetype) of an uploaded picture: a JPEG or PNG by its first bytes (not its file name), at most
+    [limits] picture_mb; named by its content (PICTURE_NAME)."""
+    if len(data) > picture_bytes_limit():
+        raise PictureRefused("too_big", limit=settings()["limits"]["picture_mb"],
+                             size=f"{len(data) / 1024 / 1024:.1f}")
+    for magic, extension, mimetype in PICTURE_KINDS:
+        if data.startswith(magic):
+            return f"{hashlib.sha256(data).hexdigest()[:16]}.{extension}", mimetype
+    raise PictureRefused("not_picture")
 
 
 def plain_text(markdown: str) -> str:
