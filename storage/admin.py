@@ -190,8 +190,8 @@ def member_page(db: sqlite_utils.Database, text: str | None = None, category: st
     return rows, db["members"].count_where(clause, params)
 
 
-MEMBER_ORDERS = {"member_no": "member_no", "name": "name", "standing": "paid_through", "joined_at": "joined_at",
-                 "category": "category"}  # the member list's sortable columns (names go into SQL)
+MEMBER_ORDERS = {"member_no": "member_no", "name": "name collate pinyin", "standing": "paid_through",
+                 "joined_at": "joined_at", "category": "category"}  # the member list's sortable columns (into SQL)
 
 
 def list_applications(db: sqlite_utils.Database, status: str, limit: int = 200) -> list[dict]:

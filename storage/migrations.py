@@ -449,6 +449,12 @@ def _newsletter_pictures(db: sqlite_utils.Database) -> None:
     db["newsletters"].add_column("picture", str)
 
 
+def _correction_withdraws(db: sqlite_utils.Database) -> None:
+    """A correction written in the console keeps the number of the sent item it corrects, to withdraw that one
+    when the correction is sent (not when its draft is saved: members would be left with neither)."""
+    db["newsletters"].add_column("withdraws", str)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -482,6 +488,7 @@ MIGRATIONS = [
     _delivery_version,
     _invoices,
     _newsletter_pictures,
+    _correction_withdraws,
 ]
 
 

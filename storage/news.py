@@ -63,6 +63,11 @@ def save_item(db: sqlite_utils.Database, item: dict, status: str = PUBLISHED) ->
     return find_item(db, item["item_no"]), outcome
 
 
+def set_withdraws(db: sqlite_utils.Database, item_id: int, original_no: str | None) -> None:
+    """The sent item a correction withdraws once it is sent (None: it leaves the original as it is)."""
+    db["newsletters"].update(item_id, {"withdraws": original_no})
+
+
 def publish_item(db: sqlite_utils.Database, item_id: int) -> None:
     """A draft becomes visible to members, dated now (a published item is left as it is)."""
     now = now_iso()

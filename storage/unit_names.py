@@ -1,7 +1,9 @@
 """One unit's name as compared, in Python and in SQL alike: every connection the store opens has it as the
-SQL function unit_name_key(text), so a lookup in SQL and one in Python never disagree."""
+SQL function unit_name_key(text), so a lookup in SQL and one in Python never disagree; and names sorted by
+their pinyin (`order by name collate pinyin`), as a Chinese list is."""
 from __future__ import annotations
 
+import functools
 import sqlite3
 
 # How files write one unit's name differently: full-width or half-width brackets of any shape, spaces of
@@ -17,8 +19,22 @@ def unit_name_key(name: str | None) -> str:
     return (name or "").translate(_VARIANTS_TABLE)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _name_in_pinyin(name: str) -> tuple[str, str]:
+    """A name as a Chinese list sorts it: by its pinyin (王芳 wang fang before 张伟 zhang wei), then as written."""
+    from pypinyin import lazy_pinyin  # loaded on the first sort by name: a large table
+
+    return " ".join(lazy_pinyin("".join(name.split()))).lower(), name
+
+
+def _by_pinyin(first: str, second: str) -> int:
+    a, b = _name_in_pinyin(first), _name_in_pinyin(second)
+    return (a > b) - (a < b)
+
+
 def add_sql_function(conn: sqlite3.Connection) -> None:
     """unit_name_key(column) in this connection's SQL (deterministic: SQLite may reuse a result). A Python
     function, not nested replace()s: SQLite's parser refuses the 39 of them, and 20 took 1.1 s over
-    100,000 members where this takes 0.18 s."""
+    100,000 members where this takes 0.18 s. And `collate pinyin`: names in the order of their pinyin."""
     conn.create_function("unit_name_key", 1, unit_name_key, deterministic=True)
+    conn.create_collation("pinyin", _by_pinyin)

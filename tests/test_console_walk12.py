@@ -17,7 +17,7 @@ from handlers.fees.payments import record_payment
 from storage.fees import find_payer, payments_of
 from handlers.members.records import reject_application
 from storage.members import create_application, find_member_by_no, insert_member
-from storage.news import find_item, publish_item
+from storage.news import find_item, publish_item, subscribe
 from storage.tickets import create_ticket
 from tests.cli import command, roster_imported
 from tests.admin_data import PASSWORD, individual
@@ -153,11 +153,17 @@ def test_a_correction_withdraws_the_item_it_corrects_so_members_do_not_see_both(
     assert re.search(r'name="withdraw_original" value="1"\s+checked', form), form
     assert "2026年学术年会征文通只" in form.split('name="withdraw_original"')[0][-400:]
     saved = post(staff, "/admin/news/new", dict(ITEM, title="更正：2026年学术年会征文通知", corrects=wrong_no,
-                                                withdraw_original="1"), follow_redirects=True)
+                                                withdraw_original="1"))
+    draft = page(staff.get(saved.location))  # reviewer 12-b: the draft withdrew the original at once, leaving neither
+    assert find_item(db, wrong_no)["status"] == "published" and "2026年学术年会征文通只" in draft.split("data-withdraws")[1]
+    member(db, "HNKX202000009", "订阅者", f"{Y}-12-31", openid="o_reader")
+    subscribe(db, "o_reader", ["policy"])
+    sent = post(staff, f"{saved.location}/send", follow_redirects=True)
     assert find_item(db, wrong_no)["status"] == "withdrawn"
-    assert "已撤回" in page(saved) and "2026年学术年会征文通只" in page(saved)
+    assert "已撤回" in page(sent) and "2026年学术年会征文通只" in page(sent)
     kept_no = _published(staff, db, "2026年学术年会日程")
-    post(staff, "/admin/news/new", dict(ITEM, title="更正：2026年学术年会日程", corrects=kept_no))  # box unticked
+    unticked = post(staff, "/admin/news/new", dict(ITEM, title="更正：2026年学术年会日程", corrects=kept_no))
+    post(staff, f"{unticked.location}/send")
     assert find_item(db, kept_no)["status"] == "published"
 
 

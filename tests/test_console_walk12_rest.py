@@ -232,3 +232,47 @@ def test_a_pushed_card_carries_the_picture_at_its_public_address(env, fake_wecha
     [card] = fake_wechat.sent_to(reader[0])
     assert card["news"]["articles"][0]["picurl"] == "https://bot.example.org/m/news/picture/0123456789abcdef.png"
 
+
+# --- #22: the fellow cap's note on a roster that adds no fellow -------------------------------------------
+
+def test_a_roster_adding_no_fellow_says_the_fellows_over_the_cap_were_so_before(staff, db):
+    """Walk 12, #22: after a roster of 12 new members and the society's one 会士 (stored already), the report said
+    会士现有 1 人，已超过上限 … 个人会员 7 人时上限为 0 人, as if the file had added a fellow over the cap."""
+    for i in range(6):
+        member(db, f"HNKX20190{i:04d}", f"老会员{i}")
+    member(db, "HNKX201900107", "韩院士", category="fellow")
+    rows = ["姓名,会员编号,会员类别,手机号", "韩院士,HNKX201900107,会士,13903710007"]
+    rows += [f"{s}{g}新,,普通会员,1390372{i:04d}" for i, (s, g) in enumerate(zip("赵钱孙李周吴郑冯陈褚卫蒋", "一二三四五六七八九十甲乙"))]
+    sent = post(staff, "/admin/members/import/", {"file": (io.BytesIO("\n".join(rows).encode("utf-8")), "名册.csv")},
+                content_type="multipart/form-data", follow_redirects=True)
+    report = page(sent)
+    assert "本表没有新增会士" in report and "个人会员 19 人" in report, report
+    assert "会士现有" not in report
+
+
+
+# --- reviewer 12-b's lows: names by pinyin, a poll that took a page's message ----------------------------------
+
+def test_the_member_list_sorts_names_by_pinyin(staff, db):
+    """Sorted by code point, 张伟 (U+5F20) came before 李娜 (U+674E) and 王芳 (U+738B): a list reads A to Z by pinyin."""
+    for number, name in (("HNKX202000011", "张伟"), ("HNKX202000012", "李娜"), ("HNKX202000013", "王芳"),
+                         ("HNKX202000014", "安然")):
+        member(db, number, name)
+
+    def order(sort: str) -> list[str]:
+        shown = page(staff.get("/admin/members/", query_string={"sort": sort}))
+        return [name for _, name in sorted((shown.index(f">{n}<"), n) for n in ("张伟", "李娜", "王芳", "安然"))]
+
+    assert order("name") == ["安然", "李娜", "王芳", "张伟"]
+    assert order("-name") == ["张伟", "王芳", "李娜", "安然"]
+
+
+def test_a_progress_poll_leaves_the_message_for_the_page_being_opened(staff, db):
+    """The item page polls its send's progress every few seconds; a poll landing between a save and the page it
+    leads to took that page's message (已保存…) and the page showed none."""
+    saved = post(staff, "/admin/news/new", dict(POSTER, title="轮询测试"))
+    before_poll = staff.get_cookie("xh_admin", path="/admin").value
+    polled = staff.get(f"{saved.location}/progress", headers={"Accept": "application/json"})
+    assert polled.status_code == 200
+    staff.set_cookie("xh_admin", before_poll, path="/admin")  # the page's own request, sent with the cookie it had
+    assert "会讯“轮询测试”已保存为草稿" in page(staff.get(saved.location))

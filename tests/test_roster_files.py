@@ -517,9 +517,12 @@ def test_a_fellow_in_a_small_society_is_said_plainly_over_the_cap(env, db, tmp_p
     """It said 会士现有 1 人，超过个人会员 9 人的 1%（0 人）: true, and read as nonsense."""
     path = plain_book(tmp_path / "名册.xlsx", ["姓名", "手机", "会员类别"],
                       ["周杰", 13611112222, "会士"], ["李娜", 13923456789, "普通会员"])
+    checked = printed(env, path)
+    assert "会士现有 1 人（其中本表新增 1 人），已超过上限：会士不得超过个人会员的 1%，个人会员 2 人时上限为 0 人" in checked, \
+        checked
     roster_imported(env, path)
-    report = printed(env, path)
-    assert "会士现有 1 人，已超过上限：会士不得超过个人会员的 1%，个人会员 2 人时上限为 0 人" in report, report
+    report = printed(env, path)  # the same file again: its fellow is the stored one, over the cap before it (walk 12, #22)
+    assert "本表没有新增会士；原有会士 1 人，按个人会员 2 人算已超过上限（会士不得超过个人会员的 1%，即 0 人）" in report, report
 
 
 def test_a_mobile_excel_wrote_in_scientific_notation(env, db, tmp_path):

@@ -82,6 +82,8 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         if not request.path.startswith(app.config["SESSION_COOKIE_PATH"]):
             return None  # Flask's null session: readable, empty, never saved
         opened = super().open_session(app, request)
+        if _polled(request):  # a page's poll (the send's progress, the reach count) shows no messages: left for a page
+            return opened
         token = opened.pop(FLASHES_KEPT, None) if opened is not None else None
         if token:
             try:
@@ -99,6 +101,13 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
             except RedisError:
                 log.warning("the console's messages for the next page were dropped (Redis)")
         super().save_session(app, session, response)
+
+
+def _polled(request) -> bool:
+    """A request a page's script makes for figures (admin.js asks for JSON), not a page a user opens: it would
+    take the messages waiting for the page the user is opening meanwhile (a redirect after a save), which the
+    poll never shows."""
+    return request.accept_mimetypes.best == "application/json"
 
 
 FLASHES = "_flashes"  # where flask.flash keeps a session's messages

@@ -26,7 +26,7 @@ from bot.page_links import news_picture_path, page_path
 from storage.deliveries import FAILED, OPEN, QUEUED, SENT, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
 from storage.news import (DRAFT, WITHDRAWN, find_item, keep_picture, latest_items, missing_units, reach, recipients,
-                          same_title_since, save_item, withdraw_item)
+                          same_title_since, save_item, set_withdraws, withdraw_item)
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
@@ -116,8 +116,8 @@ def write():
             if not same:
                 saved, _ = save_item(db(), item, DRAFT)
                 say_done("news.saved", title=saved["title"])
-                if original and form.get("withdraw_original"):
-                    _withdraw(original)
+                if original:  # withdrawn when the correction is sent (send): a draft is no correction yet
+                    set_withdraws(db(), saved["id"], original["item_no"] if form.get("withdraw_original") else None)
                 return redirect(url_for(".show", item_no=saved["item_no"]))
             problems = [t("news.same_title_today", title=item["title"])]
     return render("news_write.html", form=form, problems=problems, choices=_choices(), same=same, **_picture_help(),
@@ -285,7 +285,8 @@ def show(item_no: str):
                   unbound_url=counts["not_bound"] and _unbound_url(item),
                   uncertain=delivery.recipients_in(db(), item["id"], UNCERTAIN),
                   failed=delivery.recipients_in(db(), item["id"], FAILED), due=clock.has_come(item["publish_at"]),
-                  changeable=_changeable(item), earlier=delivery.earlier_wording(db(), item["id"]))
+                  changeable=_changeable(item), earlier=delivery.earlier_wording(db(), item["id"]),
+                  withdraws=_corrected({"corrects": item["withdraws"]}))
 
 
 def _picture_help() -> dict:
@@ -400,6 +401,8 @@ def send(item_no: str):
             return redirect(url_for(".show", item_no=item["item_no"]))
         queued = delivery.enqueue_broadcast(db(), redis_client(), item["id"], people)
         say_done("news.queued", recipients=len(people), queued=queued)
+        if original := _corrected({"corrects": item["withdraws"]}):  # a correction sent: members see it alone
+            _withdraw(original)
     return redirect(url_for(".show", item_no=item["item_no"]))
 
 

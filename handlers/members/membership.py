@@ -364,16 +364,18 @@ def _lists_fellows(plan: roster.ImportPlan) -> bool:
 
 def _fellow_cap(db, plan: roster.ImportPlan, ahead: bool) -> dict:
     """The fellow cap (records.fellow_cap) of the store, or (`ahead`) of the store as the plan would leave it: the
-    members it adds counted among the individuals, the fellows it adds or makes among the fellows."""
+    members it adds counted among the individuals, the fellows it adds or makes among the fellows. `added`: the
+    fellows the file adds or makes (none: the fellows over the cap were so before it)."""
     cap = records.fellow_cap(db)
-    if not ahead:
-        return cap
     added = [fields for _, fields in plan.new if fields.get("status", "active") in store.ROLL_STATUSES]
     made = [changes for _, member, changes in plan.updates
             if changes.get("category") == "fellow" and member.get("category") != "fellow"]
+    fellows_added = sum(f.get("category") == "fellow" for f in added) + len(made)
+    if not ahead:
+        return dict(cap, added=fellows_added)
     individuals = cap["individuals"] + len(added)
     return dict(cap, individuals=individuals, limit=int(individuals * Decimal(str(cap["max_share"]))),
-                fellows=cap["fellows"] + sum(f.get("category") == "fellow" for f in added) + len(made))
+                fellows=cap["fellows"] + fellows_added, added=fellows_added)
 
 
 def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
@@ -531,5 +533,6 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         lines.append(("done", say("cli_roster.unchanged_all")))
     cap = d["fellow_cap"]
     if cap and cap["fellows"] > cap["limit"]:
-        lines.append(("warning", say("cli_roster.fellows_over_cap", share=percent(cap["max_share"]), **cap)))
+        lines.append(("warning", say("cli_roster.fellows_over_cap" if cap["added"] else "cli_roster.fellows_over_cap_before",
+                                     share=percent(cap["max_share"]), **cap)))
     return lines

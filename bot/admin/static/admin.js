@@ -2,6 +2,10 @@
    Every page works without it; it only saves clicks and mistakes. */
 "use strict";
 
+// What the page's polls ask for: figures, not a page, so the server leaves the messages waiting for the page
+// the user opens meanwhile (console.py _polled).
+const JSON_ONLY = { Accept: "application/json" };
+
 document.addEventListener("change", (event) => {
   const name = event.target.dataset.checkAll;
   if (!name) return;
@@ -27,7 +31,7 @@ if (compose) {
     new FormData(compose).forEach((value, key) => {
       if (key !== "csrf_token" && key !== "body") query.append(key, value);
     });
-    const answer = await fetch(`${compose.dataset.countUrl}?${query}`, { credentials: "same-origin" });
+    const answer = await fetch(`${compose.dataset.countUrl}?${query}`, { credentials: "same-origin", headers: JSON_ONLY });
     const count = answer.ok && !answer.redirected ? (await answer.json()).count : null;  // signed out: the log-in page
     if (count !== null && asked === latest) shown.textContent = count;
   };
@@ -42,7 +46,7 @@ if (progress) {
   const text = progress.querySelector("[data-progress-text]");
   const held = progress.querySelector("[data-held]");
   const poll = async () => {
-    const answer = await fetch(progress.dataset.progressUrl, { credentials: "same-origin" });
+    const answer = await fetch(progress.dataset.progressUrl, { credentials: "same-origin", headers: JSON_ONLY });
     if (!answer.ok || answer.redirected) return;  // signed out meanwhile: the log-in page
     const counts = await answer.json();
     bar.max = counts.total || 1;
