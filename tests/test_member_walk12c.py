@@ -3,6 +3,7 @@ that offers no numbers, the unit contact's requests, the menu's person, the ques
 and the English member's pages. Asserted as the member sees it, in our own words."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -68,4 +69,57 @@ def test_a_number_at_the_cancel_card_neither_cancels_nor_keeps_it_silently(membe
     again = member.says("2")
     assert "不用回复数字" in again and "好的，保留" not in again, again
     assert "已取消" in member.says("确认")
+
+
+# --- P6, the unit contact: colleagues put forward, an invoice form, the unit joining, a colleague's dues ------
+
+@pytest.fixture
+def unit_contact(client, config, db):
+    add_member(db, "HNKX202000001", "赵丽", "13637710001", f"{TODAY.year - 1}-12-31", openid="o_walk12c")
+    add_member(db, "HNKX202000002", "孙伟", "15003710006", f"{TODAY.year + 1}-12-31")
+    add_event(db, "2027年学术年会", 90, fee="会员800元/非会员1200元")
+    return Member(client, config, "o_walk12c")
+
+
+def test_colleagues_put_forward_are_shown_among_ones_registrations_while_the_secretariat_registers_them(
+        unit_contact):
+    taken = unit_contact.says("我帮单位同事报名年会 陈晨 13607710011 刘芳 13837710012")
+    [ticket_no] = re.findall(r"FK\d+", taken)
+    for asked in ("我们单位报了几个人", "我的报名"):
+        mine = unit_contact.says(asked)
+        assert ticket_no in mine and "陈晨" in mine and "刘芳" in mine and "没有待参加" not in mine, mine
+        assert "13607710011" not in mine and "136****0011" in mine, mine
+
+
+def test_colleagues_put_forward_again_are_not_passed_on_twice(unit_contact, db):
+    from storage.tickets import list_tickets_of_member
+    first = unit_contact.says("我帮单位同事报名年会 陈晨 13607710011 刘芳 13837710012")
+    [ticket_no] = re.findall(r"FK\d+", first)
+    unit_contact.says("给同事报名")
+    unit_contact.says("年会")
+    again = unit_contact.says("陈晨 13607710011 刘芳 13837710012 何勇 13937710013")
+    assert ticket_no in again and "何勇" in again, again
+    tickets = list_tickets_of_member(db, "o_walk12c")
+    assert len(tickets) == 2 and "陈晨" not in tickets[0]["body"] and "何勇" in tickets[0]["body"], tickets
+
+
+def test_questions_with_the_word_unit_are_not_taken_into_an_open_invoice_request(unit_contact, db):
+    from storage.tickets import list_tickets_of_member
+    unit_contact.says("会费交了能开发票吗")
+    joining = unit_contact.says("我们单位想成为单位会员 怎么办 要多少钱")
+    assert "2000" in joining and "开票申请" not in joining.split("（")[0], joining
+    dues = unit_contact.says("单位同事孙伟的会费交了没")
+    assert "本人" in dues and "已补充到开票申请" not in dues and "您的会费缴至" not in dues, dues
+    assert list_tickets_of_member(db, "o_walk12c") == []
+
+
+def test_a_member_asking_for_her_unit_to_join_is_told_how_and_the_units_fee(unit_contact):
+    reply = unit_contact.says("我们单位想成为单位会员 怎么办 要多少钱")
+    assert "您已经是学会会员" not in reply and "2000" in reply and "单位" in reply, reply
+
+
+@pytest.mark.parametrize("asked", ["单位同事孙伟的会费交了没", "帮我查一下孙伟的会费", "我同事的会费交了吗"])
+def test_a_colleagues_dues_are_not_told_and_not_answered_with_ones_own(unit_contact, asked):
+    reply = unit_contact.says(asked)
+    assert "本人" in reply and "您的会费缴至" not in reply and "2025-12-31" not in reply, reply
 

@@ -32,7 +32,7 @@ from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize
 from bot.messages import Reply
 from bot.page_links import with_page_link
-from bot.privacy import mask_mobile
+from bot.privacy import mask_mobile, mask_personal
 from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, mobile_in, name_in,
                             normalise, tries_value, unit_in)
 from handlers.events.registration import correct, register
@@ -43,7 +43,7 @@ from storage.events import (
 from storage import event_payments
 from storage.members import Refused, find_member_by_openid
 from storage.state import take_cancelled
-from storage.tickets import create_ticket
+from storage.tickets import OPEN, create_ticket, list_tickets_of_member
 
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
@@ -1070,14 +1070,35 @@ def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
         _end_signup(ctx)
         ctx.start_flow(SIGNUP, "other", event=event["id"], listing=_open_list(ctx))
         return ctx.reply("events.signup.others_bad_mobile", mobile=wrong, digits=len(wrong))
+    earlier = [t for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
+    passed_on = {p["name"]: next((t["ticket_no"] for t in earlier if (p["mobile"] or p["name"]) in t["people"]), None)
+                 for p in people}
+    already = _already_passed_on(people, passed_on)
+    people = [p for p in people if passed_on[p["name"]] is None]
+    if not people:  # all of them asked for before: the request that has them, no second one
+        return ctx.reply("events.signup.others_already", people=already, title=event["title"],
+                         **content.society()["secretariat"])
     lines = "、".join(f"{p['name']} {p['mobile'] or content.text('events.signup.no_mobile')}" for p in people)
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("events.signup.other_category"),
                               content.text("events.signup.other_ticket", title=event["title"],
                                            event_no=event["event_no"], people=lines))
     shown = "、".join(f"{p['name']}（{mask_mobile(p['mobile']) if p['mobile'] else content.text('events.signup.no_mobile')}）"
                      for p in people)
-    return ctx.reply("events.signup.other_taken", people=shown, title=event["title"], ticket_no=ticket_no,
-                     **content.society()["secretariat"])
+    taken = ctx.reply("events.signup.other_taken", people=shown, title=event["title"], ticket_no=ticket_no,
+                      **content.society()["secretariat"])
+    return taken.with_note(content.text("events.signup.others_already", people=already, title=event["title"],
+                                        **content.society()["secretariat"])) if already else taken
+
+
+def _already_passed_on(people: list[dict], passed_on: dict) -> str:
+    """"陈晨（136****0011）、刘芳（138****0012）已在 FK…0001 中": those of `people` asked for before, by request."""
+    by_ticket: dict[str, list[str]] = {}
+    for p in people:
+        if passed_on[p["name"]] is not None:
+            shown = f"{p['name']}（{mask_mobile(p['mobile']) if p['mobile'] else content.text('events.signup.no_mobile')}）"
+            by_ticket.setdefault(passed_on[p["name"]], []).append(shown)
+    return "；".join(content.text("events.signup.already_in", people="、".join(names), ticket_no=ticket_no)
+                    for ticket_no, names in by_ticket.items())
 
 
 def _take_others(ctx, people: list[dict]) -> Reply:
@@ -1123,6 +1144,9 @@ def others_next(ctx):
     people = _others_in(ctx.text)
     if people:
         return _take_others(ctx, people)
+    if guide.mentions(ctx.text, "mine_words"):  # "我们单位报了几个人": the colleagues just put forward among them
+        _end_signup(ctx)
+        return _show_mine(ctx)
     if guide.mentions(ctx.text, "rest_later_words"):  # "明天我直接在这说报剩下的就行是吧"
         return ctx.reply("events.signup.others_later")
     if (_asks_about_event(ctx) or asks_something(ctx.text)) and not guide.named_in(ctx.text) and \
@@ -1229,10 +1253,13 @@ def _show_mine(ctx):
     ("在哪个地方", "我能再带个人吗" next are about it), when no form is open."""
     registrations = registrations_of(ctx.db, ctx.openid, _today())
     under_way = _registration_under_way(ctx)
+    others = _put_forward_shown(ctx)
     if not registrations:
-        return ctx.reply("events.mine.none") if under_way is None else under_way
-    if under_way is not None:  # the one waiting for its 确认, named too
-        return ctx.reply("events.mine.list", items=_numbered(ctx, registrations)).with_note(under_way.text)
+        shown = ctx.reply("events.mine.none") if under_way is None and others is None else under_way or others
+        return shown.with_note(others.text) if others is not None and shown is not others else shown
+    if under_way is not None or others is not None:  # the one waiting for its 确认, colleagues put forward: named too
+        said = ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+        return said.with_note("\n\n".join(r.text for r in (under_way, others) if r is not None))
     if len(registrations) == 1 and ctx.flow is not None and FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:
         ctx.end_flow()  # a list or an offer left behind
     if len(registrations) == 1 and ctx.flow is None:
@@ -1240,6 +1267,41 @@ def _show_mine(ctx):
         ctx.start_flow(LISTING.flow, paging.STEP, query=guide.upcoming(date.today(), "")[0], heading="", offset=0,
                        shown=[event_id], current=event_id, registered=event_id)
     return ctx.reply("events.mine.list", items=_numbered(ctx, registrations))
+
+
+def _put_forward(ctx) -> list[dict]:
+    """The member's requests that the secretariat register colleagues (tickets 代报名) it has not answered yet, each
+    with what it asked for ({title}, {event_no}, {people} as the ticket says them); newest first."""
+    category = content.text("events.signup.other_category")
+    return [dict(ticket, **said) for ticket in list_tickets_of_member(ctx.db, ctx.openid)
+            if ticket["category"] == category and ticket["status"] == OPEN and (said := _asked_for(ticket["body"]))]
+
+
+def _asked_for(body: str) -> dict:
+    """What a 代报名 ticket's text (content: events.signup.other_ticket) names: {title, event_no, people}; {} for another."""
+    said = _ticket_pattern().match(body)
+    return said.groupdict() if said else {}
+
+
+@functools.cache
+def _ticket_pattern() -> re.Pattern:
+    """events.signup.other_ticket with its {title}, {event_no} and {people} to be read back (a line each at most;
+    lines the member added later follow)."""
+    template = re.escape(content.replies()["events"]["signup"]["other_ticket"])
+    for name in ("title", "event_no", "people"):
+        template = template.replace(re.escape(f"{{{name}}}"), f"(?P<{name}>[^\n]+?)", 1)
+    return re.compile(template + r"(?:\n|$)")
+
+
+def _put_forward_shown(ctx) -> Reply | None:
+    """"我们单位报了几个人": the colleagues put forward and still being registered by the secretariat; None without."""
+    waiting = _put_forward(ctx)
+    if not waiting:
+        return None
+    lines = "\n".join(content.text("events.mine.put_forward_line", ticket_no=t["ticket_no"], title=t["title"],
+                                    people=mask_personal(t["people"]), count=len(t["people"].split("、")))
+                      for t in reversed(waiting))
+    return ctx.reply("events.mine.put_forward", lines=lines)
 
 
 def _registration_under_way(ctx) -> Reply | None:

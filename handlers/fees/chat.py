@@ -28,11 +28,11 @@ from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import asks_something, looks_like_a_question, tries_value, unit_in, without_denied
+from bot.validation import asks_something, looks_like_a_question, normalise, tries_value, unit_in, without_denied
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
-from storage.members import find_member_by_openid
+from storage.members import find_member_by_openid, find_members_by_name
 from storage.tickets import add_to_ticket, create_ticket
 
 HISTORY_SIZE = 5
@@ -46,9 +46,29 @@ def _mentions(text: str, key: str) -> bool:
     return content.holds_any(text.lower(), _asked()[key])
 
 
+def asks_someone_elses_dues(ctx) -> bool:
+    """"单位同事孙伟的会费交了没", "帮我查一下孙伟的会费", "我同事的会费交了吗": the dues of another person (a word for
+    one before 会费, or the name of another member on the roster); a member sees only their own records."""
+    text = normalise(ctx.text)
+    at = text.find("会费")
+    if at <= 0:
+        return False
+    before = text[:at].removesuffix("的")
+    if _mentions(before, "others_marks"):
+        return True
+    named = re.search(r"[\u4e00-\u9fff]{2,4}$", before)
+    if named is None:
+        return False
+    own = (find_member_by_openid(ctx.db, ctx.openid) or {}).get("name")
+    return any(name != own and find_members_by_name(ctx.db, name)
+               for name in {named.group()[-size:] for size in (2, 3, 4) if size <= len(named.group())})
+
+
 @handles("fee_status", menu="MENU_FEES", reads_only=True)
 def fee_status(ctx):
     text = "" if ctx.message.kind == "event" else ctx.text
+    if text and asks_someone_elses_dues(ctx):  # "单位同事孙伟的会费交了没": not the asker's own dues
+        return ctx.reply("fees.others_dues", **content.society()["secretariat"])
     if text and profile.asks_about_notices(text):  # "会费到期提醒还发吗": service notices, not one's dues
         return ctx.reply("profile.notices")
     answered = _question_answered(text)
@@ -460,11 +480,14 @@ def start_invoice(ctx):
 
 def _tries_invoice(ctx) -> bool:
     """Details of the invoice; not a change of the member's own record said meanwhile ("另外我工作单位换了 现在在
-    郑州轻工业大学": the unit changed, answered with the invoice waiting), unless it names the title (抬头)."""
-    plain = ctx.text.lower()
+    郑州轻工业大学": the unit changed, answered with the invoice waiting), unless it names the title (抬头), nor a
+    longer question that only says 单位 ("我们单位想成为单位会员 怎么办", "单位同事孙伟的会费交了没")."""
+    plain, words = ctx.text.lower(), _invoice_words()
     if profile.update_wanted(ctx.text) and "抬头" not in ctx.text:
         return False
-    return any(word in plain for word in _invoice_words()["detail_words"]) or unit_in(ctx.text) is not None \
+    titled = any(word in plain for word in words["title_words"]) and (
+        not asks_something(ctx.text) or len(normalise(ctx.text)) <= words["title_chars"])
+    return titled or any(word in plain for word in words["detail_words"]) or unit_in(ctx.text) is not None \
         or _TAX_NUMBER.search(plain.upper()) is not None or "@" in plain
 
 

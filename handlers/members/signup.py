@@ -368,6 +368,9 @@ def _start_application(ctx):
     """The application asked for: a member told so, an open application's status, a kept draft offered, or the
     form started with what the message already said."""
     member = find_member_by_openid(ctx.db, ctx.openid)
+    if member and _said_at_start(ctx.text)[0] == "unit":  # "我们单位想成为单位会员": the unit's own application
+        return ctx.reply("signup.unit_by_member", fee=dues.schedule_line("unit").lstrip("· "), member_no=member["member_no"],
+                         **content.society()["secretariat"])
     if member:
         return ctx.reply("signup.already_member", member_no=member["member_no"])
     application = find_open_application(ctx.db, ctx.openid)
@@ -392,10 +395,11 @@ def _start_application(ctx):
     found = _details_said(ctx)
     if found:  # "申请入会：张伟，男，河南理工大学，副教授，手机…": kept, only what is left asked
         return _with_form_page(ctx, _noted_reply(ctx, found).with_note(_ask_next(ctx).text))
-    if answers.get("category") and asks_something(ctx.text) and any(
+    charged = answers.get("category") or ("unit" if kind == "unit" else None)
+    if charged and asks_something(ctx.text) and any(
             word in normalise(ctx.text) for word in content.replies()["fees"]["asked"]["how_much"]):
-        # "我是研究生 想入会 学生要交多少钱啊": the fee first, then the form
-        return _with_form_page(ctx, ctx.reply("signup.fee_first", line=dues.schedule_line(answers["category"]).lstrip("· "))
+        # "我是研究生 想入会 学生要交多少钱啊", "我们单位想成为单位会员 要多少钱": the fee first, then the form
+        return _with_form_page(ctx, ctx.reply("signup.fee_first", line=dues.schedule_line(charged).lstrip("· "))
                                .with_note(_ask_next(ctx).text))
     if answers.get("category") and any(word in normalise(ctx.text) for word in _texts()["words"]["can_i"]):
         # "我是研究生，能入会吗": yes, first
