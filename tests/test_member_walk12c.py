@@ -123,3 +123,35 @@ def test_a_colleagues_dues_are_not_told_and_not_answered_with_ones_own(unit_cont
     reply = unit_contact.says(asked)
     assert "本人" in reply and "您的会费缴至" not in reply and "2025-12-31" not in reply, reply
 
+
+# --- the secretariat's answer asked after ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["秘书处回复我了吗", "你们给我答复了吗"])
+def test_asking_whether_the_secretariat_answered_shows_the_answer_and_files_nothing(member, db, asked):
+    from storage.tickets import list_tickets_of_member, reply_to_ticket
+    member.says("我要投诉 会费收据半年了还没给我")
+    member.says("确认")
+    [ticket] = list_tickets_of_member(db, "o_walk12c")
+    reply_to_ticket(db, ticket["ticket_no"], "收据已补寄，请查收", "张秘书")
+    reply = member.says(asked)
+    assert "收据已补寄" in reply and ticket["ticket_no"] in reply and "已为您登记人工服务" not in reply, reply
+    assert len(list_tickets_of_member(db, "o_walk12c")) == 1
+
+
+# --- subscriptions: the dues reminders are no topic; whether one's topics are still there -------------------
+
+def test_asking_to_stop_the_dues_reminders_leaves_the_topics_and_says_what_reminders_are(member, db):
+    subscribe(db, "o_walk12c", ["discipline", "talent"])
+    reply = member.says("会费提醒也别发了")
+    assert "确定退订全部" not in reply and "服务通知" in reply, reply
+    assert "已退订" not in member.says("确认")
+    assert set(topics_of(db, "o_walk12c")) == {"discipline", "talent"}
+
+
+@pytest.mark.parametrize("asked", ["订阅还在吗", "我的订阅还有吗"])
+def test_asking_whether_ones_subscriptions_are_still_there_lists_them(member, db, asked):
+    assert "没有订阅任何栏目" in member.says(asked)
+    subscribe(db, "o_walk12c", ["talent"])
+    reply = member.says(asked)
+    assert "人才资讯" in reply and "请选择要订阅的栏目" not in reply, reply
+

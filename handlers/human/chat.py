@@ -10,6 +10,7 @@ from datetime import datetime
 from bot import clock, content
 from handlers.human import office_hours
 from handlers.members.profile import refuse_someone_elses_details
+from handlers.tickets import chat as tickets
 from bot.registry import handles
 from storage.tickets import add_to_ticket, open_human_ticket, waiting_human_ticket
 
@@ -28,6 +29,8 @@ def ask_for_a_person(ctx):
         return ctx.reply("human.bot")
     if ctx.text and asks_for_contact(ctx.text):  # "秘书处电话多少", "你们地址在哪": told, no one is called
         return ctx.reply("human.contact", **content.society()["secretariat"])
+    if ctx.text and tickets.asks_for_own(ctx.text):  # "秘书处回复我了吗": the answer there is, no new request
+        return tickets.show_own(ctx)
     earlier = pass_on(ctx, ctx.text or content.text("tickets.human_by_menu"), add=bool(ctx.text))
     reply = ctx.reply("human.again", since=_since(earlier["created_at"])) if earlier else ctx.reply("human.text")
     return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))

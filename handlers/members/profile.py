@@ -109,7 +109,12 @@ def asks_if_non_members_may(text: str) -> bool:
 
 def asks_about_notices(text: str) -> bool:
     """"会费到期提醒还发吗": whether service notices still come (after unsubscribing the newsletter)."""
-    return _mentions(text, _texts()["words"]["notices"]) and looks_like_a_question(text)
+    return mentions_notices(text) and looks_like_a_question(text)
+
+
+def mentions_notices(text: str) -> bool:
+    """"会费提醒", "活动提醒": a service notice named, which no newsletter topic is (content: words.notices)."""
+    return _mentions(text, _texts()["words"]["notices"])
 
 
 @handles("profile", menu="MENU_PROFILE", reads_only=True)

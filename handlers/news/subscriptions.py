@@ -23,6 +23,7 @@ from bot.registry import FLOW_STEPS, handles, step
 from bot.router import Intent, analyse, normalize
 from bot.validation import only_acknowledges
 from handlers.jobs.chat import answer_alert, take_back_alerts
+from handlers.members import profile
 from storage.members import find_member_by_openid
 from storage.news import subscribe, subscribed_since, topics_of, unsubscribe
 
@@ -155,6 +156,8 @@ def _kept_and_dropped(text: str) -> tuple[list[str], list[str]]:
 
 @handles("unsubscribe", reads_only=True)
 def unsubscribe_topics(ctx):
+    if profile.mentions_notices(ctx.text) and not topics_in(ctx.text):  # "会费提醒也别发了": no topic, all kept
+        return ctx.reply("profile.notices")
     kept, dropped = _kept_and_dropped(ctx.text)
     if dropped:  # one dropped, another kept: only the one, whatever the alert words around it
         return _unsubscribe(ctx, [code for code in dropped if code in topics_of(ctx.db, ctx.openid)] or dropped)

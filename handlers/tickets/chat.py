@@ -12,8 +12,8 @@ from bot import clarify, clock, content, paging
 from bot.privacy import mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
 from storage import state
-from storage.tickets import (CLOSED, add_to_ticket, create_ticket, latest_open_ticket, list_tickets_of_member,
-                             replies_to, ticket_of_member)
+from storage.tickets import (CLOSED, OPEN, add_to_ticket, create_ticket, find_ticket, latest_open_ticket,
+                             list_tickets_of_member, replies_to, ticket_of_member)
 
 LINE_BODY_CHARS = 18  # of the ticket's text in a list line; the detail shows it all
 
@@ -72,8 +72,16 @@ LISTING = paging.Listing("feedback", _fetch, _line, _detail)
 
 
 def show_own(ctx):
+    """"我的诉求": the member's requests; "秘书处回复我了吗" when the latest is answered: that one, with the answer."""
+    latest = list_tickets_of_member(ctx.db, ctx.openid, limit=1)
+    if latest and latest[0]["status"] != OPEN and _asks_progress(ctx.text):
+        return _detail(ctx, latest[0]["id"])
     reply = paging.show(ctx, LISTING, {"openid": ctx.openid}, content.text("tickets.heading"))
     return reply or ctx.reply("tickets.none", **content.society()["secretariat"])
+
+
+def _asks_progress(text: str) -> bool:
+    return any(word in (text or "") for word in _rules()["progress_words"])
 
 
 def urges(text: str) -> bool:
@@ -96,7 +104,7 @@ def browse(ctx):
         ctx.end_flow()
         return urge(ctx)
     current = ctx.flow_data.get("current")
-    if current is not None and any(word in ctx.text for word in _rules()["progress_words"]):
+    if current is not None and _asks_progress(ctx.text):
         return _detail(ctx, current)  # "还在处理吗？大概要多久": where the one just shown stands
     return paging.browse(ctx, LISTING)
 
@@ -108,9 +116,12 @@ def after_submitting(ctx):
     if urges(ctx.text):
         ctx.end_flow()
         return urge(ctx)
-    if any(word in ctx.text for word in _rules()["progress_words"]):
+    if _asks_progress(ctx.text):
         ticket_no = ctx.flow_data["ticket_no"]
         ctx.end_flow()
+        ticket = find_ticket(ctx.db, ticket_no)
+        if ticket["status"] != OPEN:  # answered meanwhile: the answer
+            return _detail(ctx, ticket["id"])
         return ctx.reply("tickets.when", ticket_no=ticket_no, **content.society()["secretariat"])
     return paging.leave_and_answer(ctx)
 
