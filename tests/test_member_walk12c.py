@@ -124,7 +124,7 @@ def test_a_colleagues_dues_are_not_told_and_not_answered_with_ones_own(unit_cont
     assert "本人" in reply and "您的会费缴至" not in reply and "2025-12-31" not in reply, reply
 
 
-# --- the secretariat's answer asked after ----------------------------------------------------------------------------
+# --- the secretariat's answer asked after ------------------------------------------------------------------
 
 @pytest.mark.parametrize("asked", ["秘书处回复我了吗", "你们给我答复了吗"])
 def test_asking_whether_the_secretariat_answered_shows_the_answer_and_files_nothing(member, db, asked):
@@ -155,3 +155,16 @@ def test_asking_whether_ones_subscriptions_are_still_there_lists_them(member, db
     reply = member.says(asked)
     assert "人才资讯" in reply and "请选择要订阅的栏目" not in reply, reply
 
+
+# --- a job search right after a posting was opened is a search ----------------------------------------------
+
+@pytest.mark.parametrize("searched, found", [("南阳附近有没有医院招人 本科 临床", "住院医师"),
+                                             ("郑州有没有水利的岗位 本科", "水利工程师")])
+def test_a_new_search_right_after_opening_a_posting_lists_postings(member, db, searched, found):
+    from tests.job_board import post
+    post(db, "全科医生", "南阳市第二人民医院", "南阳", discipline="临床医学", education="本科")
+    post(db, "住院医师", "南阳市中心医院", "南阳", discipline="临床医学", education="本科")
+    post(db, "水利工程师", "郑州某水利院", "郑州", discipline="水利工程", education="本科")
+    assert "【全科医生】" in member.says("南阳全科医生")
+    reply = member.says(searched)
+    assert found in reply and "的学历要求" not in reply, reply

@@ -177,6 +177,8 @@ def _side_asked(ctx) -> Reply | None:
         return None
     shown = [p for p in (_visible_posting(ctx, job_id) for job_id in ctx.flow_data.get("shown") or []) if p]
     titled = [p for p in shown if p["title"] in ctx.text]  # "那个数据分析师工资多少"
+    if not titled and _searches_anew(ctx):
+        return None
     number = paging.chosen_number(ctx.text)  # "第一个工资多少"
     named = (number, "") if number else paging.named_entry(ctx, ("jobs",))
     picked = titled[0] if len(titled) == 1 else shown[named[0] - 1] if named and named[0] <= len(shown) else None
@@ -197,6 +199,14 @@ def _side_asked(ctx) -> Reply | None:
     footer = content.text("jobs.asked.ask_employer", how=how) if unsaid and how else \
         content.text("jobs.asked.ask_secretariat", **content.society()["secretariat"]) if unsaid else ""
     return Reply(text="\n".join(lines) + (f"\n{footer}" if footer else ""))
+
+
+def _searches_anew(ctx) -> bool:
+    """"南阳附近有没有医院招人 本科 临床", "郑州有没有水利的岗位 硕士" under a posting: a field of study with a city or a
+    word of searching (content/jobs.toml [chat] search_words), so a search, whatever degree it also says."""
+    slots = ctx.intent.slots if ctx.intent is not None and ctx.intent.name == "jobs" else {}
+    return bool(slots.get("keywords")) and (
+        bool(slots.get("city")) or any(word in ctx.text for word in job_board.settings()["chat"]["search_words"]))
 
 
 def _described(posting: dict, field: str) -> str | None:
