@@ -104,12 +104,12 @@ def _page(kind: str | None, values: dict, problems: dict, status: int = 200, sav
 @pages.get("/apply")
 def apply():
     me = openid()
-    if find_member_by_openid(db(), me):
-        return redirect(url_for("pages.centre"))
     if find_open_application(db(), me):
         return redirect(url_for("pages.centre"))
     draft = load_application_draft(redis_client(), me) or _typed_in_chat(me)
     kind = request.args.get("kind") or draft.get("kind")
+    if find_member_by_openid(db(), me) and kind != "unit":  # a member may apply for his unit only
+        return redirect(url_for("pages.centre"))
     return _page(kind if kind in KINDS else None, draft, {})
 
 
@@ -130,7 +130,7 @@ def _typed_in_chat(me: str) -> dict:
 def apply_submit():
     me = openid()
     kind = request.form.get("kind")
-    if kind not in KINDS or find_member_by_openid(db(), me) or find_open_application(db(), me):
+    if kind not in KINDS or (kind != "unit" and find_member_by_openid(db(), me)) or find_open_application(db(), me):
         return redirect(url_for("pages.apply"))
     typed = dict(_typed(), kind=kind)
     save_application_draft(redis_client(), me, typed, DRAFT_SECONDS)

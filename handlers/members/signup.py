@@ -368,14 +368,14 @@ def _start_application(ctx):
     """The application asked for: a member told so, an open application's status, a kept draft offered, or the
     form started with what the message already said."""
     member = find_member_by_openid(ctx.db, ctx.openid)
-    if member and _said_at_start(ctx.text)[0] == "unit":  # "我们单位想成为单位会员": the unit's own application
+    application = find_open_application(ctx.db, ctx.openid)
+    if application:  # a member's may be his unit's
+        return application_status(ctx, application)
+    if member and _said_at_start(ctx.text)[0] != "unit":  # a member may apply for his unit ("给医院申请单位会员")
+        return ctx.reply("signup.already_member", member_no=member["member_no"])
+    if member and asks_something(ctx.text):  # "我们单位想成为单位会员 怎么办 要多少钱": how, and the unit fee
         return ctx.reply("signup.unit_by_member", fee=dues.schedule_line("unit").lstrip("· "), member_no=member["member_no"],
                          **content.society()["secretariat"])
-    if member:
-        return ctx.reply("signup.already_member", member_no=member["member_no"])
-    application = find_open_application(ctx.db, ctx.openid)
-    if application:
-        return application_status(ctx, application)
     draft = state.take_draft(ctx.redis, ctx.openid, FLOW)
     if draft is not None:  # cancelled within the day: offer to go on from there
         ctx.start_flow(FLOW, draft["step"], **draft["data"])
@@ -388,6 +388,11 @@ def _start_application(ctx):
     if code:
         return _use_invite_code(ctx, code)
     kind, answers = _said_at_start(ctx.text)
+    if kind == "unit" and member:  # the member is the unit's contact unless he says otherwise
+        answers = {"contact_name": member["name"], "contact_mobile": member["mobile"]} if member["mobile"] else {}
+        ctx.goto("kind", kind=kind, answers=answers)
+        return _with_form_page(ctx, ctx.reply("signup.unit_form_by_member", member_no=member["member_no"])
+                               .with_note(_ask_next(ctx).text))
     if kind is None:  # after a rejection, its reason first (the notice may not have reached them)
         asked = ctx.reply("signup.ask_kind")
         return _with_form_page(ctx, rejected.with_note(asked.text) if rejected else asked)
@@ -1144,15 +1149,17 @@ def _field_to_correct(ctx) -> Field | None:
 
 @settled_by(FLOW)
 def _applied_meanwhile(ctx) -> bool:
-    """Applied on the page, or a member already (approved): the chat form is not gone on with."""
-    return bool(find_member_by_openid(ctx.db, ctx.openid) or find_open_application(ctx.db, ctx.openid))
+    """Applied on the page, or a member already (approved): the chat form is not gone on with (a member's
+    application for his unit is)."""
+    return bool((ctx.flow_data.get("kind") != "unit" and find_member_by_openid(ctx.db, ctx.openid))
+                or find_open_application(ctx.db, ctx.openid))
 
 
 def _submit(ctx) -> Reply:
     kind, answers = ctx.flow_data["kind"], ctx.flow_data["answers"]
     ctx.end_flow()
     member = find_member_by_openid(ctx.db, ctx.openid)
-    if member:  # approved meanwhile: no second application for the secretariat
+    if member and kind != "unit":  # approved meanwhile: no second application for the secretariat
         return ctx.reply("signup.already_member", member_no=member["member_no"])
     existing = find_open_application(ctx.db, ctx.openid)
     if existing:  # submitted meanwhile, e.g. the same form confirmed twice

@@ -1,0 +1,59 @@
+"""What the round-13 black-box walk of the member side found (/work/qa/members13.md: the department head applying
+for his hospital, the postgraduate paying for and cancelling a conference, the teacher narrowing her news, the retiree
+leaving, the member who changed his phone), asserted as the member sees it, in our own words."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from bot.config import load_config
+from tests.member import Member
+from tests.test_member_walk10 import add_member
+
+pytest_plugins = ["tests.fake_wechat"]
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    return load_config(env)
+
+
+@pytest.fixture
+def member(client, config):
+    return Member(client, config, "o_walk13")
+
+
+# --- a bound member applies for his unit (#20) -----------------------------------------------------------
+
+def test_a_bound_member_applies_for_his_unit_in_chat_as_its_contact(member, db):
+    add_member(db, "HNKX201200001", "郭建华", "13903710015", f"{TODAY.year}-12-31", openid="o_walk13")
+    first = member.says("我们医院想办个单位会员 我来申请")
+    assert "单位全称" in first and "您已经是学会会员" not in first, first
+    member.says("河南省第二人民医院")
+    member.says("91410100MA0000001X")
+    summary = member.says("5")
+    assert "郭建华" in summary and "139****0015" in summary, summary  # the member is the contact, masked
+    submitted = member.says("确认")
+    [application] = db["applications"].rows
+    assert application["kind"] == "unit" and application["app_no"] in submitted, submitted
+    assert application["app_no"] in member.says("入会进度")  # his unit's application, not "already a member"
+
+
+def test_a_bound_member_opens_the_unit_application_page_and_sends_it(client, fake_wechat, db):
+    from tests.pages_data import sign_in
+    add_member(db, "HNKX201200001", "郭建华", "13903710015", f"{TODAY.year}-12-31", openid="o_walk13")
+    sign_in(client, fake_wechat, "o_walk13", "/m/apply?kind=unit")
+    page = client.get("/m/apply?kind=unit")
+    assert page.status_code == 200 and "统一社会信用代码" in page.get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    sent = client.post("/m/apply", data={"csrf_token": token, "kind": "unit", "action": "submit",
+                                         "unit_name": "河南省第二人民医院", "credit_code": "91410100MA0000001X",
+                                         "contact_name": "郭建华", "contact_mobile": "13903710015",
+                                         "institution_type": "其他"})
+    assert sent.status_code == 302
+    assert [row["kind"] for row in db["applications"].rows] == ["unit"]
+    assert client.get("/m/apply?kind=individual").status_code == 302  # a member applies for no second membership
