@@ -11,9 +11,10 @@ from datetime import datetime
 from openpyxl import Workbook
 
 from handlers.fees import dues
+from handlers.fees.statements import report_lines
 from storage.members import find_member_by_no
 from tests.cli import roster_imported, statement_imported
-from tests.test_roster_files11 import grid_roster
+from tests.test_roster_files11 import arrears_first, grid_roster  # noqa: F401 (a fixture)
 
 REGULAR = dues.yearly_fee("regular")
 MEMBERS = [
@@ -111,3 +112,20 @@ def test_a_payment_app_s_masked_account_with_no_name_is_the_one_member_it_fits(e
     [two] = report["ambiguous"]
     assert (two["row"], sorted(two["candidates"])) == (7, ["HBJX-2019-0166", "HBJX-2021-0150"])
     assert [r["row"] for r in report["unmatched"]] == [8]
+
+
+def test_where_arrears_come_first_a_year_named_after_the_one_owed_pays_the_one_owed(env, db, tmp_path, arrears_first):
+    """马俊's grid (✓ 未交 已缴) pays him through 2024; his '2026年会费' pays 2025, as the society's rule says, and
+    the report says the remark named 2026. 侯俊 (paid through 2023) naming 2026 would still owe 2025 after it:
+    arrears or rejoining, a person asks (held, as before)."""
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", [
+        ["HBJX-2019-0245", "马俊", "中冶南方", "工程师", "普通会员", 15351430710, "2019.11", "✓", "未交", "已缴", None, None],
+        ["HBJX-2021-0166", "侯俊", "湖北文理学院", "工程师", "普通会员", 13532867987, "2021.11", "✓", "未交", None, None, None]]))
+    path = cmb_book(tmp_path / "cmb.xlsx", [("2026-10-22", REGULAR, "马俊", "2026年会费"),
+                                           ("2026-10-23", REGULAR, "侯俊", "2026年会费")])
+    report = statement_imported(env, path)
+    assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == \
+        [(7, "HBJX-2019-0245", "2025-12-31")]
+    assert [(r["row"], r["problem"]) for r in report["held"]] == [(8, "other_years")]
+    [said] = [line for kind, line in report_lines(dict(report, dry_run=False)) if kind == "recorded"]
+    assert "附言写的是 2026 年，本会欠费先补" in said

@@ -359,6 +359,7 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         return {"outcome": "already", "number": payer["number"], "amount": amount, "receipt_no": receipt_no}
     shown = None if split else _shown_in_roster(db, payer, paid_on, values, years)
     gap = None if split or shown else _unpaid_year_named(payer, values, years)
+    arrears_named = None
     _hold_if_inactive(payer)  # ticked or not: the membership is restored first (held_ticks says so)
     if row_no not in context["confirm"]:
         _hold_if_like(db, payer, paid_on, amount, context)
@@ -366,7 +367,7 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
             _hold_if_paid_ahead(payer, paid_on, values)
             _hold_if_paid_by_another(db, payer, paid_on, values)
             if not split:
-                _hold_if_other_years(payer, years, paid_on, values)
+                arrears_named = _hold_if_other_years(payer, years, paid_on, values)
     context["seen"].add(key)
     context["booked"].append((payer["number"], amount, paid_on, row_no))
     row = {"outcome": "recorded", "number": payer["number"], "name": payer["name"], "amount": amount,
@@ -375,6 +376,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
         row.update(shown_year=shown, known_to=payer["dues_known_to"])
     if gap:
         row.update(gap_year=gap)
+    if arrears_named:
+        row.update(arrears_named=arrears_named)
     if context["dry_run"]:
         return dict(row, receipt_no=_text("import.dry_run_receipt"),
                     paid_through=payer["paid_through"] if shown or gap else dues.paid_through_after(
@@ -530,11 +533,13 @@ def _hold_if_paid_by_another(db, payer: dict, paid_on: date, values: dict) -> No
                          paid_through=dues.date_text(paid_through))
 
 
-def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> None:
+def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -> str | None:
     """Hold money whose remark names another number of dues years than it pays ("会费2026" with two years'
-    money), or, where arrears are paid first (arrears_first), names a later year than the first one owed
-    ("2026年会费" from someone who owes 2025), or names none and leaves years before the last calendar year
-    owed (200 from someone paid to 2021 books 2022: arrears, or rejoining this year?): the secretariat decides."""
+    money), or, where arrears are paid first (arrears_first), names or not leaves years before the last
+    calendar year owed (200 from someone paid to 2021 books 2022, "2026年会费" too: arrears, or rejoining this
+    year?): the secretariat decides. Naming a later year than the first one owed ("2026年会费" from someone who
+    owes only 2025) is booked to the arrears, as the society's rule says: the years the remark named, returned
+    for the report to say so."""
     named = _years_named(values)
     if years == dues.LIFETIME:
         return
@@ -547,11 +552,13 @@ def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -
                              booked=dues.period_text(first, last),
                              paid_through=dues.date_text(payer.get("paid_through")))
         return
-    if max(named) - min(named) + 1 != years or (arrears_first and int(first[:4]) < min(named)):
+    behind = arrears_first and int(first[:4]) < min(named)
+    if max(named) - min(named) + 1 != years or (behind and int(last[:4]) < paid_on.year - 1):
         raise RowProblem("held", "other_years", number=payer["number"], name=payer["name"],
                          named=dues.period_text(f"{min(named)}", f"{max(named)}"),
                          booked=dues.period_text(first, last),
                          paid_through=dues.date_text(payer.get("paid_through")))
+    return dues.period_text(f"{min(named)}", f"{max(named)}") if behind else None
 
 
 def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None, key: str,
@@ -1430,7 +1437,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         lines.append(("columns", _text("import.memo_columns", columns=dues.listing(report["memo_columns"]))))
     for row in report["recorded"]:
         line = "import.recorded_shown_line" if row.get("shown_year") else \
-            "import.recorded_gap_line" if row.get("gap_year") else "import.recorded_line"
+            "import.recorded_gap_line" if row.get("gap_year") else \
+            "import.recorded_arrears_line" if row.get("arrears_named") else "import.recorded_line"
         lines.append(("recorded", _text(line, **dict(
             row, where=_where(row), amount=dues.format_amount(row["amount"]), years=dues.years_text(row["years"]),
             paid_through=dues.date_text(row["paid_through"])))))
