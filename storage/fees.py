@@ -144,12 +144,13 @@ def member_payers_ending_with(db: sqlite_utils.Database, shown: str) -> list[dic
     return [dict(_member_payer(row), mobiles=_mobiles_of(row)) for row in rows]
 
 
-def member_payers_by_masked_mobile(db: sqlite_utils.Database, head: str, tail: str) -> list[dict]:
+def member_payers_by_mobile_parts(db: sqlite_utils.Database, head: str, tail: str) -> list[dict]:
     """Members in force one of whose mobiles (the one on record, or another kept in the remarks) starts with
-    `head` and ends with `tail`: a payment app's account shown masked, 139****4567."""
+    `head` and ends with `tail`: a payment app's account shown masked (139****4567), a remark's 尾号8832."""
+    hidden = 11 - len(head) - len(tail)
     rows = db["members"].rows_where("status = 'active' and (mobile like ? or remarks like ?)",
-                                    [f"{head}____{tail}", f"%{head}%{tail}%"], order_by="id")
-    fits = re.compile(f"{head}\\d{{4}}{tail}")
+                                    [f"{head}{'_' * hidden}{tail}", f"%{head}%{tail}%"], order_by="id")
+    fits = re.compile(f"{head}\\d{{{hidden}}}{tail}")
     return [_member_payer(row) for row in rows if any(fits.fullmatch(mobile) for mobile in _mobiles_of(row))]
 
 

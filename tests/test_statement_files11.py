@@ -129,3 +129,41 @@ def test_where_arrears_come_first_a_year_named_after_the_one_owed_pays_the_one_o
     assert [(r["row"], r["problem"]) for r in report["held"]] == [(8, "other_years")]
     [said] = [line for kind, line in report_lines(dict(report, dry_run=False)) if kind == "recorded"]
     assert "附言写的是 2026 年，本会欠费先补" in said
+
+
+def abc_xls(path, rows):
+    """中国农业银行's 账户交易明细 (.xls): a header block, dates as text, 交易金额 always positive and 借贷标志 贷 (in)
+    or 借 (out), 对方户名, 摘要 and 附言 in their own columns, the two totals under the table;
+    rows (day, amount, 借/贷, payer, remark)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("账户明细")
+    for at, line in enumerate(("中国农业银行账户交易明细", "账号：17050101040012345　　户名：某省机械工程学会",
+                               "查询区间：2026-09-01 至 2026-11-30")):
+        sheet.write(at, 0, line)
+    header = ["交易日期", "交易时间", "交易金额", "借贷标志", "账户余额", "对方账号", "对方户名", "摘要", "附言", "交易流水号"]
+    for column, text in enumerate(header):
+        sheet.write(4, column, text)
+    for at, (day, amount, flag, payer, remark) in enumerate(rows, 5):
+        for column, value in enumerate([day, "09:12:44", amount, flag, 186582.58, f"62284800581234{at:05d}", payer,
+                                        "网银转账", remark, f"ABC2026{at:08d}"]):
+            sheet.write(at, column, value)
+    sheet.write(len(rows) + 5, 0, "借方发生额合计：0.00　　笔数：0")
+    book.save(str(path))
+    return path
+
+
+def test_a_mobile_s_tail_a_former_name_and_a_conference_registration(env, db, tmp_path):
+    """李卫东 is no member, his remark gives 手机尾号4567: 夏永红's, the only mobile so ending; 李小芳 is the name
+    刘洋 of 东风商用车 had before (备注 曾用名：李小芳); 年会注册 is a conference fee, not dues; 借 is money out."""
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", [
+        *MEMBERS[:4], [*MEMBERS[4][:-1], "曾用名：李小芳（2021年改名）"], *MEMBERS[5:]]))
+    report = statement_imported(env, abc_xls(tmp_path / "abc.xls", [
+        ("2026-09-23", REGULAR, "贷", "李卫东", "会费 手机尾号4567"),
+        ("2026-10-09", REGULAR, "贷", "李小芳", "会费"),
+        ("2026-09-15", 800, "贷", "胡晓", "年会注册 三峡大学 胡晓"),
+        ("2026-09-10", REGULAR, "借", "何晓东", "退8月重复缴纳会费")]))
+    assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HBJX-2020-0420"), (7, "HBJX-2018-0150")]
+    assert [r["row"] for r in report["not_dues"]] == [8]
+    assert [r["row"] for outcome in ("held", "unmatched", "ambiguous", "invalid") for r in report[outcome]] == []

@@ -43,7 +43,7 @@ from storage.fees import (
     find_payers_by_name,
     find_units_by_name_start,
     member_names,
-    member_payers_by_masked_mobile,
+    member_payers_by_mobile_parts,
     member_payers_ending_with,
     mobiles_of_members,
     payer_numbers_unlike,
@@ -616,7 +616,12 @@ def _not_dues(db, values: dict, memo: str, context: dict) -> RowProblem:
         who = f"{payer['number']} {payer['name']}"
     except RowProblem:
         who = ""
-    words = [w for w in statement_rules()["other_words"] if w in memo]
+    words, spans = [], []
+    for word in (w for w in statement_rules()["other_words"] if w in memo):
+        at = memo.index(word)
+        if not any(at < end and start < at + len(word) for start, end in spans):  # 年会注册 inside 年会注册费: said once
+            words.append(word)
+            spans.append((at, at + len(word)))
     return RowProblem("not_dues", "not_dues", who=who, words=dues.listing(words))
 
 
@@ -991,6 +996,9 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
         masked = _masked_account_payer(db, values)
         if masked:
             return masked
+    tail = _tail_payer(db, values)
+    if tail:
+        return tail
     if mobile:
         raise RowProblem("unmatched", "no_such_mobile", column=_column_of(values, "mobile", mobile[1]),
                          mobile=mask_mobile(mobile[0]))
@@ -1054,12 +1062,14 @@ PINYIN_SPAN = 3  # a name is written in at most three words: "SUN LI NA", "ouyan
 
 def _payer_in_remarks(db, name: str, values: dict) -> tuple[dict, str] | None:
     """The one member or unit whose remarks say this payer pays for them (毛建设: 会费一般由爱人张秀云代交;
-    a school: 会费由学校财务处统一汇出，付款人显示“华北水利水电大学”): a remark's sentence holding the payer's
-    name and a word of paying ([fees.statement] payer_in_remarks_words)."""
+    a school: 会费由学校财务处统一汇出，付款人显示“华北水利水电大学”), or is the member's former name (李欣怡:
+    曾用名：李小芳, her old account): a remark's sentence holding the payer's name and a word of paying ([fees.statement]
+    payer_in_remarks_words) or of a former name ([roster.former_name])."""
     key = "".join(name.split())
     if len(key) < 2:
         return None
-    words = statement_rules()["payer_in_remarks_words"]
+    roster = content.load_toml("membership.toml")["roster"]
+    words = [*statement_rules()["payer_in_remarks_words"], *roster["former_name"]["words"]]  # 曾用名：李小芳
     found = [payer for payer in payers_whose_remarks_hold(db, key)
              if any(key in said and any(word in said for word in words)
                     for said in re.split(r"[；;。\n]", normalise(payer["remarks"])))]
@@ -1120,7 +1130,7 @@ def _masked_account_payer(db, values: dict) -> tuple[dict, str] | None:
     """A payment app's payer with no name, only the account masked (支付宝 对方账户 139****4567): the one member in
     force one of whose mobiles fits; several fitting are listed for a person; None when none fits."""
     mask = _MASKED_MOBILE.fullmatch(re.sub(r"\s", "", normalise(values.get("account"))))
-    payers = member_payers_by_masked_mobile(db, mask.group(1), mask.group(2)) if mask else []
+    payers = member_payers_by_mobile_parts(db, mask.group(1), mask.group(2)) if mask else []
     if len(payers) > 1:
         raise RowProblem("ambiguous", "ambiguous", column=_column_of(values, "account", _header(values, "account")),
                          candidates=[p["number"] for p in payers])
@@ -1269,6 +1279,19 @@ def _by_mobile_tail(db, namesakes: list[dict], values: dict) -> list[dict]:
     mobiles = mobiles_of_members(db, [p["id"] for p in members]) if tails else {}
     told = [p for p in members if any(m.endswith(tail) for m in mobiles.get(p["id"], []) for tail in tails)]
     return told if len(told) == 1 else []
+
+
+def _tail_payer(db, values: dict) -> tuple[dict, str] | None:
+    """A payer who is no member (a relative's account) and a remark giving a mobile's tail (会费 手机尾号8832):
+    the one member in force one of whose mobiles ends so; several are listed for a person; None for none."""
+    tails = {found.group(2) for found in _MOBILE_TAIL.finditer(_memo_text(values)) if found.group(1)}
+    payers = [p for tail in tails for p in member_payers_by_mobile_parts(db, "", tail)]
+    if len(payers) > 1:
+        raise RowProblem("ambiguous", "ambiguous", column="memo", candidates=[p["number"] for p in payers])
+    if not payers:
+        return None
+    return payers[0], _text("import.matched_by", column=_memo_header(values, next(iter(tails))),
+                            how=_text("import.how.mobile_tail"))
 
 
 def _namesakes(payers: list[dict], name: str, values: dict) -> RowProblem:
