@@ -389,3 +389,17 @@ def invoices_for(db: sqlite_utils.Database, receipt_nos: list[str]) -> dict[str,
 
 def invoices_of_ticket(db: sqlite_utils.Database, ticket_id: int) -> list[dict]:
     return list(db["invoices"].rows_where("ticket_id = ?", [ticket_id], order_by="id"))
+
+
+def decided_invoice_requests(db: sqlite_utils.Database, limit: int = 30) -> list[dict]:
+    """The invoice requests decided last, newest first: each its ticket's number, status, invoice number and date
+    or reason, who and when, and the receipts it covers (one invoice row per receipt)."""
+    rows = all_rows(db, "select i.*, t.ticket_no from invoices i join tickets t on t.id = i.ticket_id where i.ticket_id in "
+                        "(select ticket_id from invoices group by ticket_id order by max(id) desc limit ?) "
+                        "order by i.id desc", [int(limit)])
+    decided: dict[str, dict] = {}
+    for row in rows:
+        request = decided.setdefault(row["ticket_no"], dict(row, receipts=[]))
+        if row["receipt_no"]:
+            request["receipts"].insert(0, row["receipt_no"])
+    return list(decided.values())

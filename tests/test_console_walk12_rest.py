@@ -153,6 +153,15 @@ def test_an_invoice_request_is_issued_against_its_payment_and_the_member_is_told
     assert "不予开具" in page(turned_down) and find_ticket(db, unnamed)["status"] == "closed"
     assert "抬头与缴费人不符" in queued_notices(redis_client)[0]["text"]
 
+    decided = page(staff.get("/admin/invoices/"))  # what was done, for the finance person to look back on
+    assert f'data-decided="{named}"' in decided and "发票号码 26412000000012345678" in decided.split(f'data-decided="{named}"')[1]
+    assert "不予开具：抬头与缴费人不符" in decided.split(f'data-decided="{unnamed}"')[1]
+    on_member_page = page(staff.get("/admin/members/HNKX202000007"))
+    assert f'data-invoice="{first}">已开发票 26412000000012345678' in on_member_page
+    other = create_ticket(db, "o_zhou", "意见建议", "电子会员证打不开")  # not an invoice request: not decided here
+    refused = post(staff, f"/admin/invoices/{other}/refuse", {"reason": "试试"})
+    assert refused.status_code == 400 and "不是开票申请" in page(refused) and find_ticket(db, other)["status"] == "open"
+
     member_side = app.test_client()
     sign_in(member_side, fake_wechat, "o_zhou", "/m/dues")
     dues_page = page(member_side.get("/m/dues"))
@@ -184,9 +193,9 @@ def test_a_newsletter_carries_a_picture_and_its_preview_shows_the_whole_body(sta
     wrong = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(b"not a picture"), "海报.jpg")),
                  content_type="multipart/form-data")
     assert wrong.status_code == 400 and "JPG 或 PNG" in page(wrong) and 'value="2027年学术年会征文通知"' in page(wrong)
-    big = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png(padding=2 * 1024 * 1024)), "大.png")),
+    big = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png(padding=3 * 1024 * 1024)), "大.png")),
                content_type="multipart/form-data")
-    assert big.status_code == 400 and "不能超过 2 MB" in page(big)
+    assert big.status_code == 400 and "有 3.0 MB，不能超过 2 MB" in page(big)
     saved = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png()), "海报.png")),
                  content_type="multipart/form-data")
     assert saved.status_code == 302, page(saved)

@@ -13,7 +13,7 @@ from handlers.fees import invoices
 from handlers.tickets.replies import NoticeNotSent
 from bot.admin.ui import actor, actor_text, db, redis_client, render, say_done, say_not_done, sees_mobiles, t, texts
 from bot.privacy import mask_personal
-from storage.fees import invoices_for
+from storage.fees import decided_invoice_requests, invoices_for
 from storage.members import Refused, find_member_by_openid, find_unit_by_openid
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
@@ -44,7 +44,10 @@ def _request_view(ticket: dict) -> dict:
 def index(typed: dict | None = None):
     """The open requests, oldest first; `typed`: a form refused, filled back into its request's forms."""
     requests = [_request_view(ticket) for ticket in invoices.open_requests(db())]
-    return render("invoices.html", requests=requests, typed=typed or {}, today=date.today().isoformat())
+    decided = [dict(row, reason=row["reason"] if sees_mobiles() else mask_personal(row["reason"] or ""))
+               for row in decided_invoice_requests(db())]
+    return render("invoices.html", requests=requests, decided=decided, typed=typed or {},
+                  today=date.today().isoformat())
 
 
 def _decided(ticket_no: str, change, done: str):

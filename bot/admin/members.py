@@ -29,7 +29,7 @@ from bot.privacy import mask_id_number, mask_mobile, mask_personal, unmasked
 from bot.validation import Invalid
 from storage import admin as admin_store
 from handlers.fees.payments import years_passed_over
-from storage.fees import find_payer, list_dues_payers, payments_of
+from storage.fees import find_payer, invoices_for, list_dues_payers, payments_of
 from storage.tickets import list_tickets_of_member
 from handlers.members import records
 from handlers.members.rules import membership_rules
@@ -147,6 +147,12 @@ def _unit_list() -> list[dict]:
 UNIT_PAYMENTS_SHOWN = 5
 
 
+def _payments_view(payments: list[dict]) -> list[dict]:
+    """A member's or unit's payments as the console shows them, each with the invoice issued for it (开票)."""
+    invoiced = invoices_for(db(), [p["receipt_no"] for p in payments])
+    return [dict(_payment_view(p), invoice=invoiced.get(p["receipt_no"])) for p in payments]
+
+
 def _payment_view(p: dict) -> dict:
     """One payment as the console shows it: when, how much, for which years, by what way, from where
     (手工登记, the statement file, WeChat Pay), who recorded it, and its refund if any."""
@@ -224,7 +230,7 @@ def show(member_no: str):
     else:
         history = [membership.history_view(row, full=full, db=db())
                    for row in store.history_of(db(), "member", member["id"])]
-        payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), member["member_no"]))]
+        payments = _payments_view(payments_of(db(), find_payer(db(), member["member_no"])))
         tickets = [dict(ticket, body=_as_seen(ticket["body"] or "")) for ticket in
                    list_tickets_of_member(db(), member["openid"], limit=TICKETS_SHOWN)] if member["openid"] else []
     view = _with_years_unpaid(view, member)
@@ -275,7 +281,7 @@ def _unit_page(unit: dict):
                     remarks=mask_personal(unit.get("remarks") or "") or None)
     rows, _ = admin_store.member_page(db(), unit_id=unit["id"], limit=None)
     history = [membership.history_view(row, full=full, db=db()) for row in store.history_of(db(), "unit", unit["id"])]
-    payments = [_payment_view(p) for p in payments_of(db(), find_payer(db(), unit["unit_no"]))]
+    payments = _payments_view(payments_of(db(), find_payer(db(), unit["unit_no"])))
     return render("unit.html", unit=unit, view=view, members=membership.members_data(db(), rows),
                   columns=LIST_COLUMNS, headers=[membership.label("fields", c) for c in LIST_COLUMNS],
                   history=history, payments=payments)

@@ -45,11 +45,19 @@ def payments_offered(db, ticket: dict) -> list[dict]:
     return store.payments_of(db, payer, limit=PAYMENTS_OFFERED) if payer else []
 
 
+def _invoice_request(db, ticket_no: str) -> None:
+    """Only a request for an invoice is decided here (another ticket's number in the address is refused)."""
+    ticket = tickets.require_ticket(db, ticket_no)
+    if ticket["category"] != category():
+        raise Refused("not_invoice_request", ticket_no=ticket["ticket_no"], category=ticket["category"])
+
+
 def issue(db, r, ticket_no: str, receipt_nos: list[str], invoice_no: str, issued_on: str, actor: str,
           today: date) -> tuple[dict, str]:
     """Mark the request issued: the invoice's number and date recorded against each payment, the ticket
     closed saying them, the member told. Refused (nothing recorded): no payment, one unknown, refunded or
     invoiced already, no invoice number, a date that is none or after today."""
+    _invoice_request(db, ticket_no)
     invoice_no = re.sub(r"\s", "", invoice_no).upper()
     if not INVOICE_NO.fullmatch(invoice_no):
         raise Refused("invoice_no", ticket_no=ticket_no)
@@ -77,6 +85,7 @@ def issue(db, r, ticket_no: str, receipt_nos: list[str], invoice_no: str, issued
 
 def refuse(db, r, ticket_no: str, why: str, actor: str) -> tuple[dict, str]:
     """Turn the request down: closed with the reason, which the member reads in the notice and 我的诉求."""
+    _invoice_request(db, ticket_no)
     if not why.strip():
         raise Refused("invoice_reason", ticket_no=ticket_no)
     reason = content.text("fees.invoice_refused", reason=why.strip())
