@@ -77,7 +77,7 @@ def _retry() -> Retry:
 
 def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | None = None,
             timeout: int = JOB_TIMEOUT_SECONDS, urgent: bool = False, on_queue: str | None = None,
-            pipeline=None) -> str:
+            pipeline=None, meta: dict | None = None) -> str:
     """Queue one job on "outbound" (first in line with at_front, or after `delay` seconds);
     RQ runs it again after RQ_RETRY_INTERVALS when it raises. Returns the job id.
 
@@ -88,12 +88,16 @@ def enqueue(r: redis.Redis, func, *args, at_front: bool = False, delay: float | 
     (docs/benchmarks.md). One account has one queue, where at_front already puts a notice next.
     `on_queue` names another queue (a host's own, for work that must run where it was queued).
     With `pipeline` (not with `delay`), the job is only queued on that Redis pipeline: the caller's
-    execute() sends it, in one round trip with the caller's own commands (RQ alone takes two)."""
+    execute() sends it, in one round trip with the caller's own commands (RQ alone takes two).
+    `meta`: what the job's function reads beside its arguments (get_current_job().meta), which a worker of
+    an earlier version ignores where an argument more would fail the job."""
     queue = Queue(on_queue or queue_name(URGENT_QUEUE_NAME if urgent and current_account() else QUEUE_NAME),
                   connection=r)
     if delay is not None:
-        return queue.enqueue_in(timedelta(seconds=delay), func, *args, job_timeout=timeout, retry=_retry()).id
-    return queue.enqueue_call(func, args, at_front=at_front, timeout=timeout, retry=_retry(), pipeline=pipeline).id
+        return queue.enqueue_in(timedelta(seconds=delay), func, *args, job_timeout=timeout, retry=_retry(),
+                                meta=meta).id
+    return queue.enqueue_call(func, args, at_front=at_front, timeout=timeout, retry=_retry(), pipeline=pipeline,
+                              meta=meta).id
 
 
 def enqueue_each(r: redis.Redis, func, arg_lists, timeout: int = JOB_TIMEOUT_SECONDS) -> list[str]:

@@ -6,6 +6,7 @@ workers: sharing one rate, racing for one broadcast, dying mid-send.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
@@ -455,6 +456,35 @@ def test_a_retry_killed_midway_leaves_no_notice_that_is_never_sent(fake_wechat, 
         run_jobs(config)
     assert [m["text"]["content"] for m in fake_wechat.sent_to(openid)] == ["您的诉求有了答复"]
     assert delivery.failed_notices(db) == [] and db["notices"].get(1)["status"] == "sent"
+
+
+def test_a_notice_sent_again_is_a_job_a_worker_of_either_version_runs(fake_wechat, config, db, redis_client,
+                                                                     monkeypatch):
+    """A notice sent again (全部重试, a member's next message) became a job of five arguments in a17617f
+    (`retry`): a worker still running the code before it failed that job on each of RQ's tries ('takes 4
+    positional arguments but 5 were given'), and the notice stayed queued in no queue. The retry rides in
+    the job's meta now; its arguments are the four every worker takes. And the jobs queued before an
+    upgrade still run: five arguments (a17617f's), four (the notice marked queued first, as before it)."""
+    openid = _member_no_notice_reaches(fake_wechat, config, db, redis_client, monkeypatch, "V")
+    for _ in range(3):
+        delivery.notify(redis_client, openid, "您的诉求有了答复", kind="ticket")
+    run_jobs(config)
+    new, older, oldest = [n["key"] for n in delivery.failed_notices(db)]
+    fake_wechat.mend()
+
+    def deliver_notice(key, openid, text, kind):  # planner.deliver_notice as workers before a17617f have it
+        """"""
+
+    queue = Queue(QUEUE_NAME, connection=redis_client)
+    assert delivery.retry_failed_notices(db, redis_client, key=new) == 1
+    [job] = queue.jobs
+    inspect.signature(deliver_notice).bind(*job.args, **job.kwargs)  # what such a worker calls
+    queue.enqueue_call(planner.deliver_notice, (older, openid, "您的诉求有了答复", "ticket", True))
+    ledger.requeue_notice(db, oldest)
+    queue.enqueue_call(planner.deliver_notice, (oldest, openid, "您的诉求有了答复", "ticket"))
+    run_jobs(config)
+    assert [row["status"] for row in db["notices"].rows] == ["sent"] * 3
+    assert len(fake_wechat.sent_to(openid)) == 3  # each once (its window spent by the failed tries: by template)
 
 
 def test_a_waiting_notice_whose_queue_is_away_when_the_member_writes_goes_with_their_next_message(

@@ -177,8 +177,8 @@ def retry_failed_notices(db, r: redis.Redis, key: str | None = None, today: date
 def _send_again(db, r: redis.Redis, notice: dict) -> None:
     """A failed or waiting notice queued, then marked queued: stopped in between, its job sends it all the
     same (planner.deliver_notice's `retry`); stopped before, it is still failed or waiting."""
-    enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"], True,
-            at_front=True, urgent=True)
+    enqueue(r, planner.deliver_notice, notice["key"], notice["openid"], notice["text"], notice["kind"],
+            at_front=True, urgent=True, meta=planner.SENT_AGAIN)
     ledger.requeue_notice(db, notice["key"])
 
 

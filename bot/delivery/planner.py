@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import redis
-from rq import Queue
+from rq import Queue, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
@@ -277,13 +277,20 @@ def resend_mass(item_id: int, send_ref: str) -> None:
 
 # --- service notices ----------------------------------------------------------------------------------
 
+SENT_AGAIN = {"retry": True}  # the meta of a notice's job sending a failed or waiting notice again
+
+
 def deliver_notice(key: str, openid: str, text: str, kind: str, retry: bool = False) -> str:
     """RQ job: one service notice; customer service, else template, else it waits. Returns the status.
-    `retry`: a failed or waiting notice sent again, which it takes though still marked so (ledger.claim_notice).
+    A failed or waiting notice sent again (its job's meta is SENT_AGAIN) is taken though still marked so
+    (ledger.claim_notice's `retry`). In the meta, not a fifth argument: a worker of a version before it
+    (four arguments) failed such a job. `retry`: such a job queued by the version that passed it so.
 
     A customer-service send that fails (not only a closed window) goes on to the template at once.
     When no channel took it after such a failure, it is tried again by RQ, and after RQ's last try
     it is `failed`: listed for the secretariat, and sent when the member next writes."""
+    job = get_current_job()
+    retry = retry or bool(job and job.meta.get("retry"))
     with leased_run() as run:
         rows = ledger.notice_row(key)
         notice = ledger.claim_notice(run.db, key, openid, kind, text, run.token, run.dead_holders(rows), retry)
