@@ -169,6 +169,22 @@ def test_an_invoice_request_is_issued_against_its_payment_and_the_member_is_told
     assert f'data-invoice="{second}"' not in dues_page
 
 
+def test_a_request_made_in_chat_arrives_with_the_payment_the_member_picked(staff, db, app, config):
+    """The whole path: the member asks in chat and picks the payment; the console shows that payment ticked."""
+    from tests.member import Member
+
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    earlier = _paid(db, "HNKX202000007", date.today() - timedelta(days=400))
+    later = _paid(db, "HNKX202000007", date.today())
+    zhou = Member(app.test_client(), config, "o_zhou")
+    zhou.says("我要开会费发票")
+    assert "开哪一笔" in zhou.says("抬头 河南科技大学")
+    assert "已记下您的开票申请" in zhou.says("1")  # the latest first: this year's
+    listed = page(staff.get("/admin/invoices/"))
+    assert "河南科技大学" in listed and "HNKX202000007 周晓彤" in listed
+    assert re.search(rf'value="{later}"\s+checked', listed) and f'value="{earlier}"' not in listed
+
+
 # --- #10: a newsletter's picture, and a preview of the whole item ------------------------------------------
 
 def png(width: int = 4, height: int = 3, padding: int = 0) -> bytes:
