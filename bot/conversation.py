@@ -530,8 +530,9 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
-    if ctx.intent.name == "cancel" and not _confident(ctx) and _tries(ctx, step_now):
-        return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel: the step says it is its own
+    if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (
+            not _confident(ctx) or step_now.confirms and not flow.get("paused") and not _says_leave(ctx.text)):
+        return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel, "马强去不了了" at a list: the step's own
     if ctx.intent.name == "cancel" and not_cancelling(ctx.text):  # "算了不取消了": the step's, or its question again
         return step_now.handler(ctx) if _tries(ctx, step_now) else _resume(ctx)
     if ctx.intent.name == "cancel":

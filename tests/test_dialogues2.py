@@ -156,11 +156,11 @@ def test_contact_sent_under_a_list_before_choosing_is_kept_for_the_choice(visito
     assert [r["name"] for r in registrations(db)] == ["韩冬梅"]
 
 
-def test_several_people_are_told_each_registers_and_the_contact_still_asked(visitor, events, db):
+def test_several_people_are_told_all_may_come_in_one_message_and_one_contact_still_registers(visitor, events, db):
     visitor.says("有什么培训吗")
     visitor.says("报第一个")
     reply = visitor.says("我们科室去三个人")
-    assert "格式不对" not in reply and "每人一个签到码" in reply and "姓名和手机号" in reply
+    assert "格式不对" not in reply and "一条消息里写几个人" in reply and "姓名和手机号" in reply
     assert "请确认" in visitor.says("刘海涛 13912340001")
     assert "报名成功" in visitor.says("确认")
     assert len(registrations(db)) == 1

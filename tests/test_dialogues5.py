@@ -165,19 +165,22 @@ def test_a_question_at_the_invoice_title_is_answered_and_not_the_title(bound, db
 
 # --- several people in one message ---------------------------------------------------------------------------
 
-def test_five_people_named_with_the_request_all_go_to_the_secretariat(visitor, events, db):
+def test_five_people_named_with_the_request_are_listed_and_then_all_go_to_the_secretariat(visitor, events, db):
     reply = visitor.says("我们单位5个人报名实验室安全培训：张伟13812345671，李娜13812345672，王强13812345673，"
                          "赵静13812345674，陈磊13812345675")
-    assert all(name in reply for name in ("张伟", "李娜", "王强", "赵静", "陈磊")) and "请确认" not in reply
+    assert all(name in reply for name in ("张伟", "李娜", "王强", "赵静", "陈磊")) and "请确认报名" not in reply
+    assert tickets_of(db) == []
+    visitor.says("提交")
     [ticket] = tickets_of(db)
     assert all(mobile in ticket["body"] for mobile in ("13812345671", "13812345675"))
     assert registrations(db) == []
 
 
-def test_three_people_given_at_the_contact_question_all_go_to_the_secretariat(visitor, events, db):
+def test_three_people_given_at_the_contact_question_are_listed_and_then_all_go_to_the_secretariat(visitor, events, db):
     visitor.says("我要报名实验室安全培训")
     reply = visitor.says("三个人：刘洋 13812340001、高峰 13812340002、马琳 13812340003")
     assert all(name in reply for name in ("刘洋", "高峰", "马琳"))
+    visitor.says("对 提交")
     [ticket] = tickets_of(db)
     assert "高峰 13812340002" in ticket["body"]
 

@@ -265,7 +265,8 @@ def test_several_attendees_with_roles_and_one_without_a_mobile_all_go_to_the_sec
     from tests.test_dialogues3 import tickets_of
     visitor.says("报名实验室安全培训")
     reply = visitor.says("李文博教授 13603910088，博士生郭雨涵 15093157720，硕士生丁浩")
-    assert "李文博（" in reply and "郭雨涵（" in reply and "丁浩（手机号未给）" in reply
+    assert "李文博　" in reply and "郭雨涵　" in reply and "丁浩　手机号未给" in reply
+    visitor.says("提交")
     [ticket] = tickets_of(db)
     assert "李文博 13603910088" in ticket["body"] and "丁浩" in ticket["body"]
 

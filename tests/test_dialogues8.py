@@ -296,7 +296,8 @@ def test_one_more_colleague_said_as_the_third_is_passed_on_too(visitor, db, gath
 
     _colleagues_passed_on(visitor)
     reply = visitor.says("第三个是郑会来 13933334444")
-    assert "郑会来" in reply and "转给秘书处" in reply
+    assert "郑会来" in reply and "共 3 人" in reply
+    assert "转给秘书处" in visitor.says("提交")
     assert any("郑会来" in ticket["body"] for ticket in tickets_of(db))
 
 

@@ -29,7 +29,7 @@ from handlers.members import profile
 from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of, not_cancelling,
                                says_yes)
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
-from bot.router import normalize
+from bot.router import normalize, route
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import mask_mobile, mask_personal
@@ -41,7 +41,7 @@ from storage.events import (
     last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
 from storage import event_payments
-from storage.members import Refused, find_member_by_openid
+from storage.members import Refused, find_member_by_openid, find_members_by_mobile
 from storage.state import take_cancelled
 from storage.tickets import OPEN, create_ticket, list_tickets_of_member
 
@@ -628,8 +628,8 @@ def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None
     """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm.
     `given`, `party`: the contact and how many come, said with the request."""
     people = _others_in(ctx.text)
-    if len(people) > 1:  # "我们单位5个人：张伟138…，李娜139…": every one of them to the secretariat, none made the member
-        return _others_taken(ctx, event, people)
+    if len(people) > 1:  # "我们单位5个人：张伟138…，李娜139…": a list to check, none of them made the member
+        return _start_party(ctx, event, people)
     mine = live_registration(ctx.db, event["id"], ctx.openid)
     if mine or _today() > last_signup_day(event):
         return ctx.reply("events.signup.cannot", title=event["title"], action=_action(ctx, event))
@@ -815,10 +815,15 @@ def _without_party(text: str) -> str:
 
 
 def _party_note(ctx) -> str:
-    """Each person registers on their own (one check-in code each): said once when more are coming."""
+    """Each person registers on their own (one check-in code each): said once when more are coming; to a
+    follower, that the names and mobiles of all of them may come in one message."""
     party = ctx.flow_data.get("party")
-    return content.text("events.signup.party_note", count=party, **content.society()["secretariat"]) \
-        if party and party > 1 else ""
+    if not party or party < 2:
+        return ""
+    # a follower asked for the contact yet: the whole list may come, to be checked and submitted (step party)
+    asking = ctx.flow and ctx.flow["step"] == "contact" and not find_member_by_openid(ctx.db, ctx.openid)
+    note = "party_list_note" if asking else "party_note"
+    return content.text(f"events.signup.{note}", count=party, **content.society()["secretariat"])
 
 
 def _contact_in(text: str) -> dict:
@@ -902,8 +907,8 @@ def contact(ctx):
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
     people = _others_in(ctx.text)
-    if len(people) > 1:  # a list of people with their mobiles: all of them to the secretariat
-        return _take_others(ctx, people)
+    if len(people) > 1:  # a list of people with their mobiles: shown back to check, then to the secretariat
+        return _start_party(ctx, find_event(ctx.db, ctx.flow_data["event"]), people)
     if not given.get("mobile"):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
         title = find_event(ctx.db, ctx.flow_data["event"])["title"]
         if _is_bare_yes(ctx.text, title):
@@ -1061,11 +1066,16 @@ def _sign_up_other(ctx, event_id: int | None):
                      fee=event["fee"] or content.text("events.none")).with_note(asked.text)
 
 
+def _wrong_mobile(text: str) -> str | None:
+    """A run of digits said as a mobile that is none ("周敏 1377777888", a digit short), or None."""
+    return next((run for run in re.findall(r"\d{7,}", re.sub(r"[\s-]", "", normalise(text))) if not _MOBILE.fullmatch(run)),
+                None)
+
+
 def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
     """The people to register sent to the secretariat as a request (a ticket), and said so; a mobile given
     wrong ("周敏 1377777888", a digit short) is asked again first, nothing passed on yet."""
-    wrong = next((run for run in re.findall(r"\d{7,}", re.sub(r"[\s-]", "", normalise(ctx.text)))
-                  if not _MOBILE.fullmatch(run)), None)
+    wrong = _wrong_mobile(ctx.text)
     if wrong is not None:
         _end_signup(ctx)
         ctx.start_flow(SIGNUP, "other", event=event["id"], listing=_open_list(ctx))
@@ -1109,6 +1119,180 @@ def _take_others(ctx, people: list[dict]) -> Reply:
     if ctx.flow is None or ctx.flow is listing:
         ctx.start_flow(SIGNUP, "others_next", event=event["id"], listing=listing)
     return _others_taken(ctx, event, people)
+
+
+# --- several people in one message: a list checked, corrected, then passed on ---------------------------
+
+PARTY = "party"  # the step holding a list of people to register together
+
+
+def _start_party(ctx, event: dict, people: list[dict]) -> Reply:
+    """"先报三个：李明 138…，周晓雯 138…，都是…研究院的": the people kept as one list (step party), shown back
+    with what they pay, to be corrected ("马强去不了了", "周晓雯电话错了 是…") and submitted; a mobile said
+    wrong is asked again first, as for one colleague."""
+    listing = ctx.flow_data.get("listing") if ctx.flow and ctx.flow["name"] == SIGNUP else _open_list(ctx)
+    if _wrong_mobile(ctx.text) is not None:
+        return _others_taken(ctx, event, people)
+    unit = _party_unit(ctx.text)
+    ctx.start_flow(SIGNUP, PARTY, event=event["id"], listing=listing,
+                   people=[{"name": p["name"], "mobile": p["mobile"], "work_unit": unit} for p in people])
+    return _party_prompt(ctx)
+
+
+def _party_unit(text: str) -> str:
+    """The unit a list says everyone is from ("都是河南示范建筑设计研究院的", "单位：郑州示范工程设计研究院"); ""."""
+    marks = "|".join(map(re.escape, sorted(guide.settings()["chat"]["party_unit_marks"], key=len, reverse=True)))
+    said = re.search(rf"(?:{marks})\s*[:：]?\s*([^\s,，;；。]+)", normalise(text))
+    return (unit_in(said.group(1).rstrip("的")) or "") if said else ""
+
+
+def _party_prompt(ctx) -> Reply:
+    event, people = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["people"]
+    lines = "\n".join(content.text("events.signup.party_line", number=number, name=person["name"],
+                                    mobile=mask_mobile(person["mobile"]) if person["mobile"] else content.text("events.signup.no_mobile"),
+                                    unit=content.text("events.signup.party_unit", unit=person["work_unit"]) if person.get("work_unit") else "")
+                       for number, person in enumerate(people, 1))
+    return ctx.reply("events.signup.party_summary", title=event["title"], dates=guide.dates_text(event),
+                     place=event["place"] or content.text("events.none"), count=len(people), people=lines,
+                     fee=_party_fee(ctx, event, people))
+
+
+def _party_fee(ctx, event: dict, people: list[dict]) -> str:
+    """What the list pays: each person at the members' price when the roster holds them (mobile and name) in good
+    standing, else the price for everyone else; the event's fee text when it is free."""
+    today, prices = date.today(), []
+    for person in people:
+        member = next((m for m in find_members_by_mobile(ctx.db, person["mobile"]) if m["name"] == person["name"]), None) \
+            if person["mobile"] else None
+        prices.append(event_fees.due(event, today, event_fees.member_price_applies(member, today)))
+    if not any(prices):
+        return event["fee"] or content.text("events.none")
+    total = dues.format_amount(sum(price["yuan"] for price in prices if price))
+    kinds = {(price["type"], price["yuan"]) for price in prices if price}
+    if len(kinds) == 1 and all(prices):
+        return content.text("events.signup.party_fee_each", amount=dues.format_amount(prices[0]["yuan"]), total=total)
+    parts = "；".join(content.text("events.signup.party_fee_part", type=kind, amount=dues.format_amount(yuan),
+                                  names="、".join(p["name"] for p, price in zip(people, prices)
+                                                 if price and (price["type"], price["yuan"]) == (kind, yuan)))
+                     for kind, yuan in sorted(kinds, key=lambda k: k[1]))
+    return content.text("events.signup.party_fee_total", parts=parts, total=total)
+
+
+def _party_changed(text: str, people: list[dict]) -> list[dict] | None:
+    """The list as a message changes it, or None when it changes nothing: someone added ("再加一个 孙浩 138…"),
+    dropped ("马强去不了了", "第三个不去了"), swapped ("把王磊换成刘洋 电话一样", "李娜那天值班 换成郑芳 137…"),
+    renamed ("张博文的名字打错了 是张博闻") or given another mobile ("周晓雯电话错了 是138…", "黄河那个电话后四位是4445");
+    everyone's unit said ("单位都是虞城县人民医院")."""
+    chat, plain = guide.settings()["chat"], paging.with_digits(normalise(text))
+    who = _party_person(plain, people)
+    if who is None:
+        for word in sorted(chat["party_add_words"], key=len, reverse=True):
+            plain = plain.replace(word, " ")
+        known = {person["mobile"] for person in people if person["mobile"]}
+        added = [person for person in _others_in(plain) if person["mobile"] and person["mobile"] not in known]
+        unit = _party_unit(text)
+        if added:
+            return people + [{**person, "work_unit": unit or people[-1].get("work_unit", "")} for person in added]
+        return [{**person, "work_unit": unit} for person in people] if unit and not _MOBILE.search(plain) else None
+    index, said = who
+    person, rest = people[index], plain.replace(said, " ", 1)
+    mobile = mobile_in(rest)
+    new_name = _new_name(rest, person["name"])
+    swapped = any(word in rest for word in chat["party_swap_words"])
+    if any(word in rest for word in chat["party_leave_words"]) and not (swapped and new_name):
+        return people[:index] + people[index + 1:]
+    tail = re.search(r"(?:后|尾号)[四4]位(?:数)?(?:是|为|改成|应该是)?\s*(\d{4})|尾号(?:是|为)?\s*(\d{4})", rest)
+    if new_name and (swapped or not mobile):
+        changed = {**person, "name": new_name, "mobile": mobile or person["mobile"]}
+    elif mobile:
+        changed = {**person, "mobile": mobile}
+    elif tail and person["mobile"]:
+        changed = {**person, "mobile": person["mobile"][:-4] + (tail.group(1) or tail.group(2))}
+    else:
+        return None
+    return people[:index] + [changed] + people[index + 1:]
+
+
+def _party_person(plain: str, people: list[dict]) -> tuple[int, str] | None:
+    """The one of the list a message names, by name or by place ("第三个人"), with the words naming them."""
+    named = sorted(((plain.find(person["name"]), index, person["name"]) for index, person in enumerate(people)
+                    if person["name"] and person["name"] in plain))
+    if named:
+        return named[0][1], named[0][2]
+    place = re.search(r"第(\d{1,2})(?:个|位|名)?人?", plain)
+    if place and 1 <= int(place.group(1)) <= len(people):
+        return int(place.group(1)) - 1, place.group()
+    return None
+
+
+def _new_name(rest: str, old: str) -> str | None:
+    """The name said after 是 / 改成 / 换成 in the rest of a message ("的名字打错了 是张博闻"), not the old one."""
+    marks = "|".join(map(re.escape, sorted(guide.settings()["chat"]["party_new_name_marks"], key=len, reverse=True)))
+    for found in re.finditer(rf"(?:{marks})\s*([\u4e00-\u9fff]{{2,4}}?)(?=$|[\s,，;；。\d]|电话|手机|号码|名字|的|吧|了|也|他|她)",
+                             rest):
+        if found.group(1) != old and tries_value("name", found.group(1)):
+            return found.group(1)
+    return None
+
+
+def _submits(text: str) -> tuple[bool, str]:
+    """Whether a message submits the list ("没问题了 提交", "行 先提交", "确认提交 发票开一张郑州大学的"), and what
+    else it says: the clauses that are no yes, "" when none."""
+    clauses = [clause for clause in _CLAUSES.split(normalise(text)) if clause]
+    yes = [clause for clause in clauses if says_yes(clause.lstrip("先就那"))]
+    return bool(yes), " ".join(clause for clause in clauses if clause not in yes)
+
+
+_CLAUSES = re.compile(r"[\s,，;；。!！]+")
+
+
+def _tries_party(ctx) -> bool:
+    return _party_changed(ctx.text, ctx.flow_data["people"]) is not None or _submits(ctx.text)[0] or \
+        bool(_others_in(ctx.text)) or _asks_about_event(ctx)
+
+
+@step(SIGNUP, PARTY, reads_only=True, confirms=True, prompt=_party_prompt, tries=_tries_party, own_intents=("event_signup",))
+def party(ctx):
+    """The list of people registering together: corrected, submitted (to the secretariat, as a ticket), or dropped."""
+    changed = _party_changed(ctx.text, ctx.flow_data["people"])
+    if changed is not None and changed:
+        ctx.goto(PARTY, people=changed)
+        return ctx.reply("events.signup.party_changed").with_note(_party_prompt(ctx).text)
+    if changed == []:  # the last one dropped: nobody left to register
+        _end_signup(ctx)
+        return ctx.reply("events.signup.party_dropped")
+    submitted, rest = _submits(ctx.text)
+    if submitted:
+        taken = _submit_party(ctx)
+        if not rest:
+            return taken
+        with ctx.read_as(route(rest), rest):  # "行 提交 能对公转账不": the question answered too
+            return Reply(text=taken.text).with_note(answer_intent(ctx).text)
+    if is_one_of(ctx.text, "no_words"):
+        _end_signup(ctx)
+        return ctx.reply("events.signup.party_dropped")
+    if _asks_about_event(ctx):
+        return _event_facts(ctx, _party_prompt)
+    if ctx.intent is None or ctx.intent.name == "unknown":
+        return ctx.reply("flow.not_understood").with_note(_party_prompt(ctx).text)
+    return answer_while_paused(ctx, lambda: answer_intent(ctx))
+
+
+def _submit_party(ctx) -> Reply:
+    """The list passed to the secretariat to register (one ticket), and the member told who and what they pay."""
+    event, people = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["people"]
+    fee = _party_fee(ctx, event, people)
+    _end_signup(ctx)
+    lines = "、".join(f"{p['name']} {p['mobile'] or content.text('events.signup.no_mobile')}"
+                     + (f"（{p['work_unit']}）" if p.get("work_unit") else "") for p in people)
+    ticket_no = create_ticket(ctx.db, ctx.openid, content.text("events.signup.other_category"),
+                              content.text("events.signup.party_ticket", title=event["title"], event_no=event["event_no"],
+                                           count=len(people), people=lines, fee=fee))
+    shown = "、".join(f"{p['name']}（{mask_mobile(p['mobile']) if p['mobile'] else content.text('events.signup.no_mobile')}）"
+                     for p in people)
+    return ctx.reply("events.signup.party_taken", title=event["title"], dates=guide.dates_text(event),
+                     place=event["place"] or content.text("events.none"), count=len(people), people=shown, fee=fee,
+                     ticket_no=ticket_no, **content.society()["secretariat"])
 
 
 def _colleague_then(ctx, then) -> Reply:
