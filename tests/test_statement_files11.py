@@ -167,3 +167,12 @@ def test_a_mobile_s_tail_a_former_name_and_a_conference_registration(env, db, tm
     assert [(r["row"], r["number"]) for r in report["recorded"]] == [(6, "HBJX-2020-0420"), (7, "HBJX-2018-0150")]
     assert [r["row"] for r in report["not_dues"]] == [8]
     assert [r["row"] for outcome in ("held", "unmatched", "ambiguous", "invalid") for r in report[outcome]] == []
+
+
+def test_a_company_paying_for_its_engineers_named_after_我公司(env, db, tmp_path):
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", [
+        ["HBJX-2019-0301", "陈刚", "武汉重型机床集团有限公司", "高级工程师", "普通会员", 15081759150, "2019.01", "✓", "✓", "✓", None, None],
+        ["机械-0388", "李建国", "武汉重型机床集团有限公司", "高级工程师", "普通会员", 15247051579, 2005, "已缴", "已缴", "已缴", None, None]]))
+    report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [
+        ("2026-09-06", 2 * REGULAR, "武汉重型机床集团有限公司", "代缴我公司陈刚、李建国2026年度会费")]))
+    assert sorted(r["number"] for r in report["recorded"]) == ["HBJX-2019-0301", "机械-0388"]
