@@ -458,13 +458,13 @@ _YEAR_WRITTEN = r"(?:19|20)\d{2}(?!\d)|\d{2}(?=年)"
 _YEARS_RUN = rf"((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)"  # 2025、2026年 / 2024-2026
 _YEAR_OWED = rf"{_YEAR_WRITTEN}|\d{{2}}(?=[、,，和及与\-~—至到；;。]|$)"  # after 欠, 26 alone is a year (not 欠30元)
 _OWED = re.compile(rf"欠(?:费|缴|交)?((?:(?:{_YEAR_OWED})年?度?[、,，和及与\-~—至到]?)+)")
-_UNPAID_SINCE = re.compile(rf"(?<!\d){_YEARS_RUN}(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直)?"
+_UNPAID_SINCE = re.compile(rf"(?<!\d){_YEARS_RUN}(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直|还|尚)?"
                            r"(?:未缴|未交|欠费|欠缴|未付|没交|没缴)")
 
 
 def last_paid_before_owed(text: str) -> int | None:
     """The last year paid when dues are written as the years owed: 欠2026 (2025), 欠2025、2026 and 欠2025 in
-    2026 (2024: every year since the first owed is owed), 2024年起未交 (2023), 2021年后未交 (2021)."""
+    2026 (2024: every year since the first owed is owed), 2024年起未交 (2023), 2021年后未交 (2021), 26年还没交 (2025)."""
     found = _OWED.search(text) or _UNPAID_SINCE.search(text)
     if not found:
         return None
