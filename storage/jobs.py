@@ -82,6 +82,7 @@ class JobQuery:
     except_cities: tuple[str, ...] = ()  # filter: the posting is in none of these cities
     pay_unstated: bool = False  # filter: the posting states no pay that can be read
     not_named: tuple[str, ...] = ()  # the posting's discipline and title have none of these words (兽医 for 医学)
+    workplaces: tuple[tuple[str, ...], ...] = ()  # per kind of workplace asked, the title or employer has one of its words
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,7 +91,7 @@ class JobQuery:
     def from_dict(cls, data: dict) -> "JobQuery":
         flat = {key: tuple(data.get(key) or ())
                 for key in ("keywords", "cities", "education", "except_cities", "not_named")}
-        nested = {key: tuple(map(tuple, data.get(key) or ())) for key in ("either", "disciplines")}
+        nested = {key: tuple(map(tuple, data.get(key) or ())) for key in ("either", "disciplines", "workplaces")}
         return cls(**dict(data, **flat, **nested))
 
     @property
@@ -101,7 +102,7 @@ class JobQuery:
     @property
     def filtered(self) -> bool:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
-        return bool(self.city or self.cities or self.discipline or self.disciplines or self.education
+        return bool(self.city or self.cities or self.discipline or self.disciplines or self.workplaces or self.education
                     or self.min_salary or self.except_cities or self.pay_unstated or self.pay_reaches)
 
 
@@ -298,6 +299,7 @@ def match_expression(query: JobQuery) -> str:
     if discipline:
         parts.append("discipline : " + _all_of(discipline))
     parts += ["{discipline title} : " + named for named in map(_one_of, query.disciplines) if named]
+    parts += ["{title employer} : " + named for named in map(_one_of, query.workplaces) if named]
     city = _one_of(query.places)
     if city:
         parts.append("city : " + city)
@@ -344,7 +346,7 @@ def _stated_level_first(query: JobQuery) -> tuple[str, list]:
 
 def _ranked(query: JobQuery) -> bool:
     """Whether the query names anything but places, which bm25 can rank by."""
-    return bool(query.keywords or query.either or query.discipline or query.disciplines)
+    return bool(query.keywords or query.either or query.discipline or query.disciplines or query.workplaces)
 
 
 def _narrowed(db: sqlite_utils.Database, query: JobQuery) -> tuple[str, list]:

@@ -20,6 +20,9 @@ def board(db):
          salary="9-14k", education="本科")
     post(db, "ICU护士", "郑州某医院", "河南省郑州市", discipline="护理学", salary="6-9k", education="本科")
     post(db, "数据分析师", "杭州某电商公司", "浙江省杭州市", discipline="统计学", salary="15-22k", education="硕士")
+    post(db, "测绘员", "大冶某矿业公司", "黄石市大冶市", discipline="测绘工程", salary="5-8k")
+    post(db, "设备电气工程师", "十堰某零部件公司", "十堰市张湾区", discipline="电气工程及其自动化、自动化")
+    post(db, "针灸推拿医师", "利川市中医医院", "恩施州利川市", discipline="中医学、针灸推拿学", education="本科")
     return db
 
 
@@ -42,3 +45,34 @@ def test_a_district_of_the_boards_places_with_or_without_its_ending(alice, board
 
 def test_a_district_narrows_the_city_said_with_it(alice, board):
     assert alice.says("荆州的沙市区有招人的吗").startswith("【销售工程师】")
+
+
+def test_a_prefecture_or_a_smaller_city_is_a_city(alice, board):
+    assert alice.says("恩施有岗位吗").startswith("【针灸推拿医师】")
+    assert alice.says("黄石有没有工作").startswith("【测绘员】")  # 黄石有 is no 石油 typed by its sound
+
+
+def test_a_typo_is_not_read_across_a_word_already_said(alice, board):
+    assert alice.says("想找个5k以上的护士工作").startswith("【ICU护士】")  # 士工 is no 食工 (食品)
+
+
+def test_a_discipline_joined_to_another_in_a_name_is_that_discipline(alice, board):
+    assert alice.says("自动化专业有岗位吗").startswith("【设备电气工程师】")  # 电气工程及其自动化
+
+
+def test_another_province_named_lists_its_cities_postings(alice, board):
+    assert alice.says("湖北省内有没有护士的岗位").startswith("【护士】")  # not the nurse in 河南省郑州市
+    assert alice.says("浙江有什么工作").startswith("【数据分析师】")
+    reply = alice.says("Hubei 有测绘的岗位吗")
+    assert reply.startswith("【测绘员】"), reply
+
+
+def test_a_kind_of_workplace_is_met_by_the_employers_or_titles_words(alice, board):
+    assert alice.says("荆州有没有医院招人的").startswith("【乡村医生】")  # 卫生院
+    assert set(numbered(alice.says("想在医院上班"))) == {"乡村医生", "护士", "ICU护士", "针灸推拿医师"}
+    assert alice.says("武汉有设计院的岗位吗").startswith("【给排水设计师】")  # 建筑设计研究院
+
+
+
+def test_a_workplace_said_not_to_be_wanted_is_not_asked_for(alice, board):
+    assert alice.says("不想在学校上班，有没有设计院的岗位").startswith("【给排水设计师】")

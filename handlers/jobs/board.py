@@ -33,7 +33,7 @@ from functools import lru_cache
 
 from bot import content
 from handlers.jobs.text import canonical_city, city_by_sound, city_of_district, place_named  # (the module registers the text analysis storage.jobs uses)
-from handlers.jobs.filters import Filters, picked, province_cities, read, said_as_either, settings, words_between
+from handlers.jobs.filters import Filters, picked, province_cities, province_of, read, said_as_either, settings, words_between
 from bot.router import analyse, normalize
 from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, open_posting_cities, terms_sounding_like
 
@@ -91,11 +91,12 @@ def _asked(keywords: list[str], city: str | None, text: str, places: list[str] =
     cities = filters.cities if filters.cities and (city is None or city in filters.cities) else ()  # 漯河或者开封
     asked = JobQuery(tuple(filters.keywords), None if cities else city, either=filters.either,
                      disciplines=filters.disciplines,
-                     cities=cities or (province_cities() if filters.province and not city else ()),
+                     cities=cities or (province_cities() if filters.province and not city else ())
+                     or (filters.region if not city else ()),  # 湖北省内
                      education=filters.education, min_salary=filters.min_salary,
                      except_cities=() if city or cities else filters.except_cities or (
                          province_cities() if filters.outside else ()),  # 不去郑州，洛阳的: 洛阳's
-                     not_named=filters.not_named)
+                     not_named=filters.not_named, workplaces=filters.workplace_words)
     return asked, filters
 
 
@@ -262,6 +263,8 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
         parts.append(content.text("jobs.what.city", city=query.city))
     elif query.cities and _is_province(query.cities):
         parts.append(content.text("jobs.what.province", province=settings()["province"]["name"]))
+    elif query.cities and province_of(query.cities):
+        parts.append(content.text("jobs.what.province", province=province_of(query.cities)))
     elif query.cities:
         parts.append(content.text("jobs.what.city", city=content.text("jobs.joiner_or").join(query.cities)))
     if query.except_cities and _is_province(query.except_cities):
@@ -273,6 +276,8 @@ def _what(query: JobQuery, filters: Filters | None) -> str:
         parts.append(content.text("jobs.what.discipline", discipline=filters.discipline))
     if filters and filters.fields:
         parts.append(content.text("jobs.what.keywords", keywords=_marked(filters.fields)))
+    if filters and filters.workplaces and query.workplaces:
+        parts.append(content.text("jobs.what.keywords", keywords=_marked(filters.workplaces)))
     if query.keywords:
         parts.append(content.text("jobs.what.keywords", keywords=_marked(query.keywords)))
     for group in query.either:

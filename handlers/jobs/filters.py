@@ -63,6 +63,9 @@ class Filters:
     except_cities: tuple[str, ...] = ()  # cities said not to be wanted (除了郑州的)
     not_named: tuple[str, ...] = ()  # words that make a posting none of the disciplines asked (兽医 for 医学)
     outside: bool = False  # 外省, outside Henan: any city but the province's
+    region: tuple[str, ...] = ()  # another province named (湖北省内, in Hubei): its cities, and its name
+    workplaces: tuple[str, ...] = ()  # kinds of workplace asked (学校, 医院: content/jobs.toml [workplaces])
+    workplace_words: tuple[tuple[str, ...], ...] = ()  # per kind asked, the words a title or employer says it by
 
 
 def settings() -> dict:
@@ -99,23 +102,27 @@ def read(text: str, keywords, either=()) -> Filters:
 
     def became_a_filter(keyword: str) -> bool:
         word = normalize(keyword).lower()
-        return (word in drop or (salary is not None and _is_pay(keyword))
+        return (word in drop or word in workplaces or (salary is not None and _is_pay(keyword))
                 or (bool(levels) and (word in _education_words() or _in_a_level_word(plain, word)))
                 or word in _province_words()
                 or (bool(excluded or outside) and word in _except_words()) or bool(cities_named(word))  # a city kept
                 or (outside is not None and word in _outside_words()))
 
+    workplaces = _workplaces(plain, keywords)
     cities, excluded = _cities(fixed)
-    outside = _outside_province(plain)
+    region = province_named(plain)
+    outside = None if region else _outside_province(plain)  # 不要外省的，湖北省内有什么: 湖北
     left = tuple(k for k in keywords if not became_a_filter(k) and not _says_nothing(normalize(k)))
     labels = tuple(content.text("jobs.joiner_or").join(group) for group in groups)
     fields = tuple(label for label, group in zip(labels, groups) if not any(name in _disciplines() for name in group))
     named = [label for label in labels if label not in fields]
     discipline = content.text("jobs.joiner_and").join(named) if named else None
     words = tuple(_group_words(group) for group in groups)
-    province = outside is False or (names_province(plain) and outside is None)
+    province = not region and (outside is False or (names_province(plain) and outside is None))
     return Filters(left, words, discipline, levels, level_text, salary, salary_text, province, labels, fields,
-                   tuple(words_left), cities, excluded, _not_named(groups, words), outside=outside is True)
+                   tuple(words_left), cities, excluded, _not_named(groups, words), outside=outside is True,
+                   region=_provinces().get(region, ()), workplaces=tuple(workplaces),
+                   workplace_words=tuple(_workplace_words()[word] for word in workplaces))
 
 
 def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
@@ -147,10 +154,14 @@ def _holding(chinese: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
                  if _CJK_WORD.fullmatch(form) and any(_modified(form, word) for word in chinese))
 
 
+_JOINED = re.compile("(及其|与|和|及)$")  # 电气工程及其自动化: 电气工程 and 自动化, both
+
+
 def _modified(form: str, word: str) -> bool:
-    """Whether a discipline's name holds the word after a modifier that names no field (中医学: 中 + 医学)."""
+    """Whether a discipline's name holds the word after a modifier that names no field (中医学: 中 + 医学; not
+    电气工程及其自动化, which names 自动化 joined to another field)."""
     at = form.find(word)
-    return at > 0 and form[:at] not in _forms() and form[:at] not in _fields()
+    return at > 0 and not _JOINED.search(form[:at]) and form[:at] not in _forms() and form[:at] not in _fields()
 
 
 def words_between(fixed: str, first: str, second: str) -> str | None:
@@ -448,6 +459,56 @@ def names_province(text: str) -> bool:
     return any(word in plain for word in _province_words())
 
 
+def _workplaces(plain: str, keywords) -> list[str]:
+    """The kinds of workplace the question asks for (content/jobs.toml [workplaces]), the longest of those said in
+    one place: in a keyword the router kept (有没有医院招人的), or anywhere when it kept none (想在学校上班: 学校 is
+    one of its stop-words); not in a story's other clauses (我老公在县医院上班，想问问郑州有没有数分的岗位) nor
+    in one it says not to want (不想在学校上班，有没有设计院的岗位), which the router keeps no keyword of."""
+    kept = [normalize(keyword).lower() for keyword in keywords]
+    said: list[str] = []
+    for word in sorted(_workplace_words(), key=len, reverse=True):
+        if word in plain and (not kept or any(word in keyword for keyword in kept)) \
+                and not any(word in other for other in said):
+            said.append(word)
+    return said
+
+
+@lru_cache(maxsize=1)
+def _workplace_words() -> dict[str, tuple[str, ...]]:
+    return {normalize(word).lower(): tuple(normalize(w).lower() for w in words)
+            for word, words in settings().get("workplaces", {}).items()}
+
+
+def province_named(plain: str) -> str | None:
+    """Another province the text names (湖北, 湖北省, Hubei: content/jobs.toml [provinces]), the society's own aside."""
+    for name, spoken in _province_names():
+        if re.search(spoken, plain):
+            return name
+    return None
+
+
+def province_of(cities: tuple[str, ...]) -> str | None:
+    """The province whose cities these are (as `Filters.region` holds them), else None."""
+    return next((name for name, held in _provinces().items() if set(held) == set(cities)), None)
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> dict[str, tuple[str, ...]]:
+    """Province -> its cities, and its name (a posting's place may say only that: 湖北省某县)."""
+    return {normalize(name): (*(normalize(city) for city in cities), normalize(name))
+            for name, cities in settings()["provinces"].items()}
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[tuple[str, str], ...]:
+    """(province, a pattern of how a text names it) for each of [provinces] but the society's own: the name, and its
+    pinyin as an English word where no other province reads the same (shanxi is two)."""
+    own = normalize(settings()["province"]["name"])
+    readings = [reading(name) for name in _provinces()]
+    return tuple((name, re.escape(name) + (f"|(?<![a-z]){sound}(?![a-z])" if readings.count(sound) == 1 else ""))
+                 for name, sound in zip(_provinces(), readings) if name != own)
+
+
 def _outside_province(plain: str) -> bool | None:
     """True when the question asks for postings outside the province (外省的, 省外, outside Henan), False when it
     says not to want them (不要外省的, 别出省: the province), None when it says neither."""
@@ -561,6 +622,8 @@ def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[t
     after 学: 地质), where no word found or kept covers it. A word of not_discipline_typos counts only as what one
     studied (学地址的)."""
     taken = [*words, *(normalize(k).lower() for k in keywords)]
+    said = [(start, end) for start, end, _ in cities_named(plain)] + [
+        (found.start(), found.end()) for other in taken if other for found in re.finditer(re.escape(other), plain)]
     typed = []
     for run in _CJK_WORD.finditer(plain):
         text, at = run.group(), run.start()
@@ -569,7 +632,8 @@ def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[t
                 word = text[start:start + size]
                 name = _sounds_of_names().get(reading(word) or "")
                 if name is None or word == name or set(word).isdisjoint(name) or word in _forms() \
-                        or any(word in other or other in word for other in taken):
+                        or any(word in other or other in word for other in taken) \
+                        or _straddles(at + start, at + start + size, said):
                     continue
                 studied = plain[at + start - 1:at + start] == "学" and plain[at + start + size:].startswith("的")
                 if word in _not_typos() and not studied:
@@ -577,6 +641,12 @@ def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[t
                 typed.append((_forms().get(name, name), word))
                 taken.append(word)
     return typed
+
+
+def _straddles(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether the text from start to end takes part of a word said (黄石有: 石有, half a city; 护士工作: 士工)."""
+    return any(start < other_end and other_start < end and not (start <= other_start and other_end <= end)
+               for other_start, other_end in spans)
 
 
 @lru_cache(maxsize=1)

@@ -85,10 +85,10 @@ def reading(term: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _city_forms() -> dict[str, str]:
-    """Every way the router knows to write a city (郑州, 郑州市, 郑州地区) -> the city."""
+    """Every way the router knows to write a city (郑州, 郑州市, 郑州地区, 黄石) -> the city."""
     jobs = content.load_toml("intents.toml")["jobs"]
     return {normalize(city + suffix): normalize(city)
-            for city in jobs["cities"] for suffix in ["", *jobs["city_suffixes"]]}
+            for city in [*jobs["cities"], *jobs["more_cities"]] for suffix in ["", *jobs["city_suffixes"]]}
 
 
 def canonical_city(text: str) -> str:
