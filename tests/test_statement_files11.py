@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from handlers.fees import dues
 from handlers.fees.statements import report_lines
 from storage.members import find_member_by_no
-from tests.cli import roster_imported, statement_imported
+from tests.cli import command, roster_imported, statement_imported
 from tests.test_roster_files11 import arrears_first, grid_roster  # noqa: F401 (a fixture)
 
 REGULAR = dues.yearly_fee("regular")
@@ -176,3 +176,37 @@ def test_a_company_paying_for_its_engineers_named_after_我公司(env, db, tmp_p
     report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [
         ("2026-09-06", 2 * REGULAR, "武汉重型机床集团有限公司", "代缴我公司陈刚、李建国2026年度会费")]))
     assert sorted(r["number"] for r in report["recorded"]) == ["HBJX-2019-0301", "机械-0388"]
+
+
+def unit_list(path, rows):
+    """单位会员名单: a title, a 经办/更新 line, the header; rows (name, number, level, contact, mobile, 缴费)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["某省机械工程学会单位会员名单"])
+    sheet.append(["经办：陈晓燕\u3000\u3000更新：2026.8.28"])
+    sheet.append(["序号", "单位名称", "编号", "级别", "联系人", "联系人手机", "缴费", "备注"])
+    for number, row in enumerate(rows, 1):
+        sheet.append([number, *row])
+    book.save(path)
+    return path
+
+
+def test_the_lifetime_fee_that_is_also_the_year_s_fee_of_the_unit_the_payer_is_contact_of_is_asked(
+        env, db, tmp_path, monkeypatch):
+    """谢宏伟 (高级会员) sends the lifetime fee and says only 会费: it is also a year's dues of the unit whose contact
+    he is. 宋建华, no unit's contact, asking for 终身, is booked for life."""
+    rules = dict(dues.fee_rules(), lifetime={"regular": 20 * REGULAR, "senior": 20 * REGULAR},
+                 yearly=dict(dues.fee_rules()["yearly"], unit=20 * REGULAR))
+    monkeypatch.setattr(dues, "fee_rules", lambda: rules)
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", [
+        ["HBJX-2015-0019", "谢宏伟", "武汉船用机械有限责任公司", "正高级工程师", "高级会员", 18399215533, "2015.12",
+         "✓", "✓", "✓", None, "单位会员联系人"],
+        ["HBJX-2016-0012", "宋建华", "华中科技大学", "教授", "高级会员", 18743406186, "2016.11", "✓", "✓", "✓", "✓", None]]))
+    command("units")[1](env, "import", unit_list(tmp_path / "units.xlsx", [
+        ["武汉船用机械有限责任公司", "HBJXDW-07", "单位会员", "谢宏伟", 18399215533, "26年还没交"]]))
+    report = statement_imported(env, abc_xls(tmp_path / "abc.xls", [
+        ("2026-10-15", 20 * REGULAR, "贷", "谢宏伟", "会费"),
+        ("2026-11-12", 20 * REGULAR, "贷", "宋建华", "申请转终身会员 宋建华")]))
+    assert [(r["row"], r["problem"]) for r in report["held"]] == [(6, "lifetime_or_unit")]
+    assert [(r["row"], r["number"], r["paid_through"][:4]) for r in report["recorded"]] == \
+        [(7, "HBJX-2016-0012", "9999")]

@@ -91,6 +91,7 @@ PROBLEM_COLUMNS = {
     "likely_duplicate_row": "amount", "paid_ahead": "amount", "paid_in_part": "memo", "unpaid_gap": "amount",
     "paid_by_another": "amount",
     "lifetime_said": "amount", "lifetime_or_years": "amount", "lifetime_paid_ahead": "amount",
+    "lifetime_or_unit": "amount",
     "level_differs": "amount", "another_category_fee": "amount", "other_years": "memo", "arrears_left": "amount",
     "wrong_amount_years": "years", "years_not_offered": "years", "years": "years",
     "date": "date", "not_received": "status", "refunded": "refunded", "no_such_number": "member_no",
@@ -289,6 +290,7 @@ def _import_row(db, row_no: int, values: dict, amount: float | None, context: di
     years = _lifetime_years(payer, amount, years, memo, paid_on, row_no in context["confirm"])
     if row_no not in context["confirm"]:
         _hold_if_another_category_s_fee(payer, amount, years, values, memo, paid_on)
+        _hold_if_lifetime_or_unit_s(db, payer, amount, years, memo)
     return [_book(db, row_no, values, payer, matched_by, amount, years, paid_on, context)]
 
 
@@ -437,6 +439,22 @@ def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: 
     if years == dues.LIFETIME and payer.get("paid_through") and int(payer["paid_through"][:4]) > paid_on.year:
         raise RowProblem("held", "lifetime_paid_ahead", **facts, paid_through=dues.date_text(payer["paid_through"]))
     return years
+
+
+def _hold_if_lifetime_or_unit_s(db, payer: dict, amount: float, years: int, memo: str) -> None:
+    """Hold the lifetime fee from a member, the remark not saying 终身, when it is also a year's fee of a unit
+    whose contact he is (谢宏伟 sending 2000 会费, the contact of a unit owing 2000): his lifetime, or the unit's
+    dues? A person asks."""
+    if years != dues.LIFETIME or payer["kind"] != "member" \
+            or any(word in memo for word in statement_rules().get("lifetime_words", [])):
+        return
+    mobile = (find_member_by_no(db, payer["number"]) or {}).get("mobile")
+    units = [p for p in find_payers_by_mobile(db, mobile) if p["kind"] == "unit"] if mobile else []
+    fits = [unit for unit in units if dues.same_amount(dues.payer_yearly_fee(unit), amount)]
+    if fits:
+        raise RowProblem("held", "lifetime_or_unit", number=payer["number"], name=payer["name"],
+                         amount=dues.format_amount(amount), unit=fits[0]["name"], unit_no=fits[0]["number"],
+                         candidates=[payer["number"], fits[0]["number"]])
 
 
 _YEAR_COUNT = re.compile(r"(?<!\d)([2-9两二三四五])年(?!度)")
@@ -1434,6 +1452,7 @@ HELD_KINDS = {  # why a row is held, as the summary counts them ([cli_fees.impor
     "paid_ahead": "duplicate",
     "unpaid_gap": "years", "other_years": "years", "arrears_left": "years", "paid_in_part": "years",
     "lifetime_said": "lifetime", "lifetime_or_years": "lifetime", "lifetime_paid_ahead": "lifetime",
+    "lifetime_or_unit": "lifetime",
     "another_category_fee": "amount", "level_differs": "amount",
 }
 
