@@ -30,7 +30,7 @@ The rules of the endpoints the bot uses:
     token                         a new token per fetch; older ones die after `token_grace`
     message/custom/send           only inside the member's window and count (45015/45047), 43004
     message/template/send         only template ids in `template_ids` (40037), 43004
-    message/mass/send             2 to 10,000 openids (40130); mass/sendall: `filter.tag_id`, and a
+    message/mass/send             2 to 10,000 different openids (40130); mass/sendall: `filter.tag_id`, and a
     message/mass/sendall          `filter.group_id` body is refused (40050) as the current API does;
                                   each user gets at most 4 mass sends a calendar month, the rest are
                                   filtered silently (`filtered`); a clientmsgid seen within 24 h is
@@ -718,7 +718,7 @@ class FakeWeChat:
             return _error(47001)
         if "touser" in message:
             users = message["touser"]
-            if not isinstance(users, list) or not 2 <= len(users) <= 10_000:
+            if not isinstance(users, list) or not 2 <= len(set(users)) <= 10_000:  # one openid twice is one
                 return _error(40130)
         else:
             selector = message.get("filter") or {}

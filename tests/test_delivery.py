@@ -208,8 +208,9 @@ def test_system_busy_and_5xx_are_retried_and_delivered_once(fake_wechat, config,
 def test_a_mass_send_refused_past_the_retries_goes_back_to_the_queue_in_halves(fake_wechat, config, db,
                                                                               redis_client):
     """WeChat answered every try (-1): it sent nothing, so no clientmsgid binds the recipients (walk 12 #6:
-    held `sending`, the same batch was resubmitted 32 times). Each half of the batch is a job of its own."""
-    recipients = add_members(db, openids("M", 4))
+    held `sending`, the same batch was resubmitted 32 times). Each half of the batch is a job of its own
+    (halves of three or more: tests/test_delivery_walk12.py, the last try of a small one)."""
+    recipients = add_members(db, openids("M", 6))
     fake_wechat.fail_next(3, errcode=-1, endpoint="message/mass/send")
     item = add_item(db)
     delivery.enqueue_broadcast(db, redis_client, item, recipients)

@@ -167,6 +167,21 @@ def _mass_send(run: Run, item: dict, openids: list[str]) -> tuple[list[str], int
     if len(granted) < 2:  # WeChat's openid-list mass send needs two openids or more
         state.release_mass_sends(run.r, month, granted)
         return openids, 0
+    rest = [openid for openid in openids if openid not in set(granted)]
+    tried = _try_mass(run, item, granted, month)
+    if tried is None:
+        return openids, 0
+    outcome, started = tried
+    if _undone(outcome):
+        return rest, _not_done(run, item, started, outcome, month)
+    settle_mass(run, ledger.item_rows(item["id"], started), outcome, MASS, month, started)
+    return rest, 0
+
+
+def _try_mass(run: Run, item: dict, granted: list[str], month: str) -> tuple[Outcome, list[str]] | None:
+    """A mass send to the rows of `granted` (their quota counted) still ours: the outcome and whom it went to,
+    or None (nothing sent, the rows claimed again) when fewer than two are ours. The quota of those it did
+    not go to is given back, and of all of them when WeChat surely did nothing (_undone)."""
     send_ref = uuid.uuid4().hex  # the clientmsgid
     rows = ledger.item_rows(item["id"], granted)
     # Only rows still ours go in the send (another job takes rows over only if our lease lapsed).
@@ -176,33 +191,61 @@ def _mass_send(run: Run, item: dict, openids: list[str]) -> tuple[list[str], int
     if len(started) < 2:
         state.release_mass_sends(run.r, month, started)
         ledger.settle(run.db, rows, run.token, CLAIMED)
-        return openids, 0
+        return None
     outcome = attempt(run, lambda: run.client.mass_send_by_openids(started, _mass_message(item), send_ref))
-    rest = [openid for openid in openids if openid not in set(granted)]
-    if outcome.status in (QUEUED, FAILED) and outcome.error.transient and outcome.error.undone:
+    if _undone(outcome):
         state.release_mass_sends(run.r, month, started)
-        return rest, _not_done(run, item["id"], started, outcome)
-    settle_mass(run, rows, outcome, MASS, month, started)
-    return rest, 0
+    return outcome, started
 
 
-def _not_done(run: Run, item_id: int, openids: list[str], outcome: Outcome) -> int:
+def _undone(outcome: Outcome) -> bool:
+    """WeChat answered a transient refusal or an HTTP error on every try: the send surely did nothing."""
+    return outcome.status in (QUEUED, FAILED) and outcome.error.transient and outcome.error.undone
+
+
+def _not_done(run: Run, item: dict, openids: list[str], outcome: Outcome, month: str) -> int:
     """A mass send WeChat answered with a transient refusal or an HTTP error after every try: it sent
-    nothing, so no clientmsgid binds its recipients. They go back to the queue with that answer (the
-    console says it) in two halves, each a job of its own with RQ's tries (the client has tried this
-    one a few times already): a member whose every send fails (an openid WeChat's gateway errors on)
-    holds up the halves it is in, not the batch. Two or three, which no split can send apart (a mass
-    send needs two openids), wait for RQ's next try of this job, and after its last are failed with
-    WeChat's answer. Returns how many wait for RQ's next try."""
-    rows = ledger.item_rows(item_id, openids)
+    nothing, so no clientmsgid binds its recipients. Six or more go back to the queue with that answer
+    (the console says it) in two halves, each a job of its own with RQ's tries (the client has tried
+    this one a few times already): a member whose every send fails (an openid WeChat's gateway errors
+    on) holds up the halves it is in, not the batch. Fewer wait for RQ's next try of this job; at its
+    last, three to five are sent leaving one out at a time (_without_one), and what is still unsent is
+    failed with WeChat's answer. Returns how many wait for RQ's next try."""
+    rows = ledger.item_rows(item["id"], openids)
     half = len(openids) // 2
-    if half >= 2 and outcome.error.errcode != QUOTA_SPENT:  # a quota is no member's fault
+    if half >= 3 and outcome.error.errcode != QUOTA_SPENT:  # a quota is no member's fault
         settle(run, rows, Outcome(QUEUED, outcome.error), MASS)
-        enqueue_each(run.r, deliver_batch, [(item_id, openids[:half]), (item_id, openids[half:])],
+        enqueue_each(run.r, deliver_batch, [(item["id"], openids[:half]), (item["id"], openids[half:])],
                      timeout=batch_timeout(run.config))
         return 0
+    if outcome.status == FAILED and len(openids) >= 3 and outcome.error.errcode != QUOTA_SPENT:
+        openids = _without_one(run, item, openids, month)
+        rows = ledger.item_rows(item["id"], openids)
     settle(run, rows, outcome, MASS)
     return len(openids) if outcome.status == QUEUED else 0
+
+
+def _without_one(run: Run, item: dict, openids: list[str], month: str) -> list[str]:
+    """The last try of a small batch whose mass sends all failed (every try of RQ's, minutes apart): the
+    send goes to all but one, each in turn. When one goes, the member left out is the one whose sends
+    fail, and the others (two or more: WeChat's least) are not held hostage by it. Returns those still
+    unsent, for the caller to fail with WeChat's answer: the one left out, or all when no send went."""
+    ledger.settle(run.db, ledger.item_rows(item["id"], openids), run.token, CLAIMED)
+    for left in openids:
+        others = [openid for openid in openids if openid != left]
+        granted = state.reserve_mass_sends(run.r, month, others, run.config.mass_sends_per_month)
+        if len(granted) < len(others):  # spent meanwhile by another item's send
+            state.release_mass_sends(run.r, month, granted)
+            break
+        tried = _try_mass(run, item, granted, month)
+        if tried is None:
+            break
+        outcome, started = tried
+        if not _undone(outcome):
+            settle_mass(run, ledger.item_rows(item["id"], started), outcome, MASS, month, started)
+            return [left]
+        ledger.settle(run.db, ledger.item_rows(item["id"], started), run.token, CLAIMED)
+    return openids
 
 
 def deliver_by_tag(item_id: int, topic: str) -> None:
