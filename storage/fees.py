@@ -112,6 +112,13 @@ def units_in_force(db: sqlite_utils.Database) -> list[dict]:
     return [_unit_payer(u) for u in db["units"].rows_where("status = 'active'", order_by="id")]
 
 
+def unit_payers_by_contact(db: sqlite_utils.Database, name: str) -> list[dict]:
+    """Units in force whose contact is so named, spaces ignored (联系人 陈思远 sending his institute's dues)."""
+    key = "".join(name.split())
+    return [_unit_payer(u) for u in db["units"].rows_where(
+        "status = 'active' and replace(contact_name, ' ', '') = ?", [key], order_by="id")]
+
+
 def find_units_by_name_start(db: sqlite_utils.Database, start: str) -> list[dict]:
     """Units in force whose name begins with this one (河南大学 -> 河南大学计算机与信息工程学院)."""
     key = unit_name_key(start)

@@ -210,3 +210,14 @@ def test_the_lifetime_fee_that_is_also_the_year_s_fee_of_the_unit_the_payer_is_c
     assert [(r["row"], r["problem"]) for r in report["held"]] == [(6, "lifetime_or_unit")]
     assert [(r["row"], r["number"], r["paid_through"][:4]) for r in report["recorded"]] == \
         [(7, "HBJX-2016-0012", "9999")]
+
+
+def test_a_unit_s_contact_who_is_no_member_pays_the_unit_s_dues(env, db, tmp_path):
+    """陈思远 of the institute's 科技处 is on the unit list as its contact, not on the roster: his "719所单位会费2026"
+    of a year's unit dues is the institute's."""
+    command("units")[1](env, "import", unit_list(tmp_path / "units.xlsx", [
+        ["中国船舶集团有限公司第七一九研究所", "HBJXDW-03", "单位会员", "陈思远", 17739184692, "25年已交"]]))
+    fee = dues.yearly_fee("unit")
+    report = statement_imported(env, abc_xls(tmp_path / "abc.xls", [("2026-09-14", fee, "贷", "陈思远", "719所单位会费2026")]))
+    assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == \
+        [(6, "HBJXDW-03", "2026-12-31")]

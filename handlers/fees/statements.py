@@ -51,6 +51,7 @@ from storage.fees import (
     payers_whose_remarks_hold,
     opening_balance,
     unit_names_in_force,
+    unit_payers_by_contact,
     units_in_force,
 )
 from storage.members import find_member_by_no, unit_name_key
@@ -878,6 +879,15 @@ def _unit_by_short_name(db, values: dict, amount: float, payer: bool = False) ->
     return unit, _text("import.matched_by", column=header, how=_text("import.how.short_name", short=short))
 
 
+def _unit_of_contact(db, name: str, values: dict) -> tuple[dict, str] | None:
+    """The one unit in force whose contact the payer is, no member so named (陈思远 of 七一九所's 科技处 sending
+    "719所单位会费2026"), when the amount is its dues: the unit's; None otherwise."""
+    units = unit_payers_by_contact(db, name)
+    if len(units) != 1 or not _unit_years(units[0], _amount(values.get("amount")) or 0, _memo_text(values)):
+        return None
+    return units[0], _text("import.matched_by", column=_header(values, "name"), how=_text("import.how.unit_contact"))
+
+
 def _short_for(run: str, name: str) -> str | None:
     """The part of `run` that is `name` written short: from its first character to its last, the
     characters between found in the name in order (郑大一附院 in 郑大一附院2026年 for 郑州大学第一附属医院)."""
@@ -1007,7 +1017,8 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
             return told[0], _text("import.matched_by", column=_header(values, "name"), how=_text(how))
         unit = _unit_named_across(db, name, values, context["unit_names"]) \
             or _masked_payer(db, name, values) or _payer_in_remarks(db, name, values) \
-            or _unit_by_short_name(db, values, _amount(values.get("amount")) or 0, payer=True)
+            or _unit_by_short_name(db, values, _amount(values.get("amount")) or 0, payer=True) \
+            or _unit_of_contact(db, name, values)
         if unit:
             return unit
     else:
