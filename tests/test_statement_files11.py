@@ -221,3 +221,13 @@ def test_a_unit_s_contact_who_is_no_member_pays_the_unit_s_dues(env, db, tmp_pat
     report = statement_imported(env, abc_xls(tmp_path / "abc.xls", [("2026-09-14", fee, "贷", "陈思远", "719所单位会费2026")]))
     assert [(r["row"], r["number"], r["paid_through"]) for r in report["recorded"]] == \
         [(6, "HBJXDW-03", "2026-12-31")]
+
+
+def test_where_arrears_come_first_a_unit_naming_a_later_year_is_asked(env, db, tmp_path, arrears_first):
+    """A unit owing 2025 and 2026 sends one year's dues for '2026年会费': it pays against an invoice for 2026, so
+    which year this is the secretariat agrees with it (held), unlike a member's money."""
+    command("units")[1](env, "import", unit_list(tmp_path / "units.xlsx", [
+        ["湖北三环锻造有限公司", "HBJXDW-06", "单位会员", "钟华", 15200228011, "欠25、26年"]]))
+    report = statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [
+        ("2026-10-23", dues.yearly_fee("unit"), "湖北三环锻造有限公司", "2026年单位会费")]))
+    assert [(r["row"], r["problem"]) for r in report["held"]] == [(7, "other_years")]

@@ -556,9 +556,10 @@ def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -
     """Hold money whose remark names another number of dues years than it pays ("会费2026" with two years'
     money), or, where arrears are paid first (arrears_first), names or not leaves years before the last
     calendar year owed (200 from someone paid to 2021 books 2022, "2026年会费" too: arrears, or rejoining this
-    year?): the secretariat decides. Naming a later year than the first one owed ("2026年会费" from someone who
-    owes only 2025) is booked to the arrears, as the society's rule says: the years the remark named, returned
-    for the report to say so."""
+    year?): the secretariat decides. A member naming a later year than the first one owed ("2026年会费" from
+    someone who owes only 2025) is booked to the arrears, as the society's rule says: the years the remark named,
+    returned for the report to say so. A unit so naming a year is held: it pays against an invoice for the year
+    it names, and which year this is the secretariat agrees with it."""
     named = _years_named(values)
     if years == dues.LIFETIME:
         return
@@ -572,7 +573,8 @@ def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -
                              paid_through=dues.date_text(payer.get("paid_through")))
         return
     behind = arrears_first and int(first[:4]) < min(named)
-    if max(named) - min(named) + 1 != years or (behind and int(last[:4]) < paid_on.year - 1):
+    still_owing = int(last[:4]) < paid_on.year - 1
+    if max(named) - min(named) + 1 != years or (behind and (still_owing or payer["kind"] == "unit")):
         raise RowProblem("held", "other_years", number=payer["number"], name=payer["name"],
                          named=dues.period_text(f"{min(named)}", f"{max(named)}"),
                          booked=dues.period_text(first, last),
