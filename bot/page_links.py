@@ -30,6 +30,12 @@ def news_picture_path(name: str) -> str:
     return f"/m/news/picture/{name}"
 
 
+def news_picture_url(config: Config, name: str | None) -> str:
+    """A newsletter's picture on the public address, which WeChat fetches for a news card's picture; none
+    without a picture or a public address (a path alone shows nothing in WeChat)."""
+    return page_url(config, news_picture_path(name)) if name and config.public_base_url else ""
+
+
 def page_url(config: Config, path: str, **query) -> str:
     """/m/... on the public address (a society's own /m/<appid>/... on the platform); query values
     left empty are left out."""

@@ -301,3 +301,22 @@ def test_a_progress_poll_leaves_the_message_for_the_page_being_opened(staff, db)
     assert polled.status_code == 200
     staff.set_cookie("xh_admin", before_poll, path="/admin")  # the page's own request, sent with the cookie it had
     assert "会讯“轮询测试”已保存为草稿" in page(staff.get(saved.location))
+
+
+
+def test_the_chat_s_card_of_an_item_carries_its_picture(env, db, monkeypatch):
+    """The card a member gets on opening the item in chat (a passive news reply) shows the picture too."""
+    from bot.app import create_app
+    from bot.simulator import build_message_xml, envelope, open_reply
+    from storage.news import keep_picture, save_item
+
+    config = load_config(dict(env, PUBLIC_BASE_URL="https://bot.example.org"))
+    member(db, "HNKX202000008", "孙浩", openid="o_sun")
+    keep_picture(db, "0123456789abcdef.png", "image/png", png())
+    save_item(db, {"item_no": "poster", "kind": "newsletter", "title": "2027年学术年会征文通知", "topics": ["policy"],
+                   "audience": None, "summary": "征文截止 12 月 20 日", "link": "https://www.hnast.org.cn/2027",
+                   "body": "", "publish_at": None, "source": None, "picture": "0123456789abcdef.png"})
+    query, body = envelope(config, build_message_xml("o_sun", "event", Event="CLICK", EventKey="MENU_NEWS"), False)
+    answer = create_app(config).test_client().post("/wechat", query_string=query, data=body.encode("utf-8"))
+    [card] = open_reply(config, answer.get_data(as_text=True), False)["articles"]
+    assert card["image"] == "https://bot.example.org/m/news/picture/0123456789abcdef.png"

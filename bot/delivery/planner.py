@@ -25,7 +25,7 @@ from bot.config import Config, load_config
 from bot.delivery.worker import (DIED_DURING_SEND, DeliveryDeferred, Outcome, Run, attempt, failed, leased_run,
                                  refused, send_one, settle, settle_mass)
 from bot.outbound import JOB_TIMEOUT_SECONDS, QUEUE_NAME, enqueue, enqueue_each
-from bot.page_links import news_picture_path, page_url
+from bot.page_links import news_picture_url
 from bot.wechat_client import BEIJING, QUOTA_SPENT, OutsideServiceWindow, QuotaSpent, WeChatAPIClient, WeChatAPIError
 from storage import deliveries as ledger
 from storage import state
@@ -111,7 +111,8 @@ def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
             rest.append(openid)
             continue
         outcome = send_one(run, ledger.item_rows(item_id, [openid]), openid, CUSTOMER_SERVICE,
-                            lambda openid=openid: _push(run.client, openid, item, _picture_url(run.config, item)),
+                            lambda openid=openid: _push(run.client, openid, item,
+                                                        news_picture_url(run.config, item["picture"])),
                             _quota_spent, item_version(item))
         if outcome and outcome.status == CLAIMED:  # the window had closed after all, or the day's quota is spent
             rest.append(openid)
@@ -130,11 +131,6 @@ def item_version(item: dict) -> str:
 def _quota_spent(outcome: Outcome) -> bool:
     """Customer-service messages are spent for the day: the member goes on to a mass send (or the inbox)."""
     return isinstance(outcome.error, QuotaSpent)
-
-
-def _picture_url(config: Config, item: dict) -> str:
-    """The item's picture (配图) on the public address, which WeChat fetches for the card: none without one."""
-    return page_url(config, news_picture_path(item["picture"])) if item.get("picture") and config.public_base_url else ""
 
 
 def _push(client: WeChatAPIClient, openid: str, item: dict, picture_url: str) -> None:

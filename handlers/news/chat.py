@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from bot import content, delivery, paging
-from bot.page_links import with_page_link
+from bot.page_links import news_picture_url, with_page_link
 from handlers.events import chat as events
 from handlers.news.items import ITEM_TOPICS, detail, item_line, joined, said, topic_names
 from handlers.news.subscriptions import subscribe_to, topics_in
@@ -28,11 +28,16 @@ def _fetch(db, query: dict, offset: int, limit: int) -> list[dict]:
                         reader=query.get("reader"), word=query.get("word"))
 
 
+def _detail(ctx, item: dict):
+    """The item as chat shows it; its card carries its picture (配图) on the public address."""
+    return detail(item, news_picture_url(ctx.config, item["picture"]))
+
+
 LISTING = paging.Listing(
     flow="news",
     fetch=_fetch,
     line=item_line,
-    detail=lambda ctx, item_id: detail(items_by_id(ctx.db, [item_id])[0]),
+    detail=lambda ctx, item_id: _detail(ctx, items_by_id(ctx.db, [item_id])[0]),
     texts="news",
 )
 

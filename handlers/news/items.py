@@ -306,10 +306,12 @@ def item_line(number: int, item: dict) -> str:
                         date=clock.day_shown(item["publish_at"]))
 
 
-def detail(item: dict) -> Reply:
-    """An item with a link is an article card; one without is its text, shortened for chat."""
+def detail(item: dict, picture_url: str = "") -> Reply:
+    """An item with a link is an article card (with its picture at `picture_url`, if any); one without is its
+    text, shortened for chat."""
     if item["link"]:
-        return Reply(articles=(Article(title=item["title"], description=item["summary"], url=item["link"]),))
+        return Reply(articles=(Article(title=item["title"], description=item["summary"], url=item["link"],
+                                       image=picture_url),))
     limit = settings()["chat"]["detail_body_chars"]
     body = plain_text(item["body"])
     if len(body) > limit:
