@@ -165,6 +165,17 @@ def test_a_lone_quota_holder_waits_in_the_inbox(fake_wechat, config, db, redis_c
     assert redis_state.mass_sends_used(redis_client, planner.wechat_month(), recipients[0][0]) == 0
 
 
+def test_the_last_batch_never_leaves_one_member_alone_for_the_mass_send(fake_wechat, config, db, redis_client):
+    """11 recipients in batches of 10: the eleventh was a batch alone, and a mass send needs two openids, so
+    they waited in the inbox with their quota unspent while the ten got the push."""
+    recipients = add_members(db, openids("E", 11))
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert {(row["status"], row["channel"]) for row in got.values()} == {("sent", MASS)}
+
+
 def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wechat, config, db, redis_client):
     [(openid, _)] = recipients = add_members(db, openids("U", 1))
     member_wrote(fake_wechat, redis_client, config, [openid])

@@ -63,6 +63,8 @@ def queue_item(r: redis.Redis, item_id: int, openids: list[str], config: Config,
 def queue_batches(r: redis.Redis, item_id: int, openids: list[str], config: Config, progress=None) -> None:
     size = min(config.delivery_batch_size, MASS_MAX_OPENIDS)
     batches = [openids[i:i + size] for i in range(0, len(openids), size)]
+    if len(batches) > 1 and len(batches[-1]) == 1 and size > 2:  # alone, it could go by no mass send
+        batches[-1].insert(0, batches[-2].pop())
     group = 50  # jobs per round trip to Redis, and per progress step
     for first in range(0, len(batches), group):
         chunk = batches[first:first + group]
