@@ -7,6 +7,7 @@ from bot.conversation import flow_title, is_one_of
 from bot.registry import FLOW_STEPS, handles
 from handlers.members import signup
 from handlers.events import chat as events
+from handlers.human import chat as human
 from handlers.news import subscriptions
 from storage import state
 
@@ -24,7 +25,9 @@ def cancel(ctx):
             return ctx.reply("events.signup.no_effect")
         if is_one_of(ctx.text, "stop_browsing_words"):  # "先不看了" with nothing open: fine
             return ctx.reply("paging.stopped")
-        return events.cancel(ctx) if events.wants_to_cancel(ctx) else ctx.reply("cancel.nothing")
+        if events.wants_to_cancel(ctx):
+            return events.cancel(ctx)
+        return ctx.reply("human.withdrawn") if human.withdraw_tapped(ctx) else ctx.reply("cancel.nothing")
     if FLOW_STEPS[(ctx.flow["name"], ctx.flow["step"])].lapses:  # "就这样吧" under a list, "不用了" to an offer
         declined = ctx.flow["name"] == offers.FLOW
         ctx.end_flow()

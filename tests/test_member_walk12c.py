@@ -71,6 +71,17 @@ def test_a_number_at_the_cancel_card_neither_cancels_nor_keeps_it_silently(membe
     assert "已取消" in member.says("确认")
 
 
+def test_a_short_request_at_the_suggestion_card_is_answered_and_the_draft_kept(member, db):
+    from storage.tickets import list_tickets_of_member
+    member.says("我要投诉！！！你们的会费收据半年了还没给我，再不处理我就去科协举报")
+    mine = member.says("我的诉求")
+    assert "内容有点少" not in mine and "意见建议" in mine, mine
+    assert "FK" in member.says("确认")
+    [ticket] = list_tickets_of_member(db, "o_walk12c")
+    assert "收据半年了" in ticket["body"] and ticket["category"] == "投诉"
+
+
+
 # --- P6, the unit contact: colleagues put forward, an invoice form, the unit joining, a colleague's dues ------
 
 @pytest.fixture
@@ -138,6 +149,16 @@ def test_asking_whether_the_secretariat_answered_shows_the_answer_and_files_noth
     assert len(list_tickets_of_member(db, "o_walk12c")) == 1
 
 
+def test_a_person_asked_for_by_the_menu_is_withdrawn_by_cancel_right_after(member, db):
+    from storage.tickets import list_tickets_of_member
+    tapped = member.clicks("MENU_HUMAN")
+    assert "已为您登记人工服务" in tapped and "取消" in tapped, tapped
+    withdrawn = member.says("取消")
+    assert "撤回" in withdrawn and "当前没有正在办理的事项" not in withdrawn, withdrawn
+    [ticket] = list_tickets_of_member(db, "o_walk12c")
+    assert ticket["status"] == "closed" and "点击菜单" not in ticket["body"], ticket
+
+
 # --- subscriptions: the dues reminders are no topic; whether one's topics are still there -------------------
 
 def test_asking_to_stop_the_dues_reminders_leaves_the_topics_and_says_what_reminders_are(member, db):
@@ -168,3 +189,20 @@ def test_a_new_search_right_after_opening_a_posting_lists_postings(member, db, s
     assert "【全科医生】" in member.says("南阳全科医生")
     reply = member.says(searched)
     assert found in reply and "的学历要求" not in reply, reply
+
+
+# --- #25: a wrong mobile given at the registration card is said wrong there, the card kept ------------------
+
+@pytest.mark.parametrize("said, told", [("my mobile is 1390371", "isn't a mainland mobile number"),
+                                        ("手机号应该是1390371", "手机号格式不对")])
+def test_a_mobile_too_short_given_at_the_registration_card_is_refused_in_the_members_language(client, config, db,
+                                                                                               said, told):
+    add_member(db, "HNKX201500003", "John Smith", "13903710003", f"{TODAY.year}-12-31", openid="o_john12c")
+    add_event(db, "学术年会", 40)
+    john = Member(client, config, "o_john12c")
+    if said.startswith("my"):
+        john.says("what events are coming up")
+    john.says("register" if said.startswith("my") else "报名学术年会")
+    reply = john.says(said)
+    assert told in reply and ("Please check your registration" in reply or "请确认报名" in reply), reply
+    assert "You are registered" in john.says("confirm") if said.startswith("my") else "报名成功" in john.says("确认")

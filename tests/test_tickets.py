@@ -81,7 +81,7 @@ def test_a_request_for_a_person_joins_the_same_queue_once_while_open(alice, db, 
 def test_a_menu_click_for_a_person_is_recorded_as_such(alice, db):
     alice.clicks("MENU_HUMAN")
     [request] = list_tickets(db, category=HUMAN)
-    assert request["body"] == "（点击菜单：人工服务）"
+    assert request["body"] == "（会员点了菜单“人工服务”，没有留言）"
 
 
 # --- the secretariat ---------------------------------------------------------------------------

@@ -736,7 +736,7 @@ def _one_of_the_party(ctx) -> bool:
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
-    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or \
+    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or _bad_mobile(ctx.text) or \
         bool(guide.mentions(ctx.text, "wrong_words")) or profile.says_not_a_member(ctx.text) or \
         for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
@@ -754,6 +754,8 @@ def confirm(ctx):
             _confirm_prompt(ctx).text)
     if guide.mentions(ctx.text, "wrong_words") and not _contact_in(ctx.text):  # "不对": what is wrong, not dropped
         return ctx.reply("events.signup.what_wrong").with_note(_confirm_prompt(ctx).text)
+    if _bad_mobile(ctx.text):  # "my mobile is 1390371": said wrong here, the card kept
+        return ctx.reply("validation.mobile").with_note(_confirm_prompt(ctx).text)
     if is_one_of(ctx.text, "no_words"):
         _end_signup(ctx)
         return ctx.reply("events.signup.not_now")
@@ -824,6 +826,16 @@ def _party_note(ctx) -> str:
     asking = ctx.flow and ctx.flow["step"] == "contact" and not find_member_by_openid(ctx.db, ctx.openid)
     note = "party_list_note" if asking else "party_note"
     return content.text(f"events.signup.{note}", count=party, **content.society()["secretariat"])
+
+
+_MOBILE_SAID = re.compile(r"手机|电话|号码|mobile|phone", re.IGNORECASE)
+
+
+def _bad_mobile(text: str) -> bool:
+    """"my mobile is 1390371", "手机号应该是1390371": a mobile given at the card that is none (too short, too long)."""
+    plain = normalise(text)
+    return bool(_MOBILE_SAID.search(plain)) and re.search(r"\d{5,}", re.sub(r"[\s-]", "", plain)) is not None \
+        and mobile_and_rest(plain)[0] is None
 
 
 def _contact_in(text: str) -> dict:

@@ -5,14 +5,14 @@ not answered as if it were new; both say when the secretariat is next open (cont
 and what the bot can do meanwhile.
 """
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from bot import clock, content
 from handlers.human import office_hours
 from handlers.members.profile import refuse_someone_elses_details
 from handlers.tickets import chat as tickets
 from bot.registry import handles
-from storage.tickets import add_to_ticket, open_human_ticket, waiting_human_ticket
+from storage.tickets import add_to_ticket, close_ticket, open_human_ticket, waiting_human_ticket
 
 
 def now() -> datetime:
@@ -33,7 +33,21 @@ def ask_for_a_person(ctx):
         return tickets.show_own(ctx)
     earlier = pass_on(ctx, ctx.text or content.text("tickets.human_by_menu"), add=bool(ctx.text))
     reply = ctx.reply("human.again", since=_since(earlier["created_at"])) if earlier else ctx.reply("human.text")
-    return reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+    reply = reply.with_note(content.text("human.when", when=office_hours.when_text(now())))
+    return reply.with_note(content.text("human.by_menu")) if not ctx.text and earlier is None else reply
+
+
+def withdraw_tapped(ctx) -> bool:
+    """"取消" soon after the menu's 人工服务 filed a request with no words: that request closed (True); False when
+    there is none such (one with the member's words in it stays: a person reads it)."""
+    waiting = waiting_human_ticket(ctx.db, ctx.openid)
+    if waiting is None or waiting["body"] != content.text("tickets.human_by_menu"):
+        return False
+    since = datetime.now(timezone.utc) - datetime.fromisoformat(waiting["created_at"])
+    if since > timedelta(minutes=content.load_toml("conversation.toml")["human_withdraw_minutes"]):
+        return False
+    close_ticket(ctx.db, waiting["ticket_no"], "member", content.text("human.withdrawn_reason"))
+    return True
 
 
 def pass_on(ctx, said: str, add: bool = True) -> dict | None:

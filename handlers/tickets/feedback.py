@@ -178,6 +178,8 @@ def confirm_draft(ctx):
         if _asks_how_long(ctx.text):
             return ctx.reply("feedback.how_long").with_note(content.text("feedback.confirm_draft", body=ctx.flow_data["body"]))
         return answer_while_paused(ctx, lambda: answer_intent(ctx))
+    if len(ctx.text.strip()) < _rules()["min_chars"]:  # "我的诉求", "会员卡": no part of the draft nor one of its own
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))
     if _rules()["min_chars"] <= len(ctx.text) < max(_rules()["draft_min_chars"], len(ctx.flow_data["body"])):
         return _submit(ctx, f"{ctx.flow_data['body']}\n{ctx.text}")  # shorter than the draft: more of it, not its rewrite
     return _submit(ctx, ctx.text)
