@@ -556,6 +556,13 @@ def remember_language(r: redis.Redis, openid: str, language: str, ttl_seconds: i
 # Read back with the member's flow, in begin_message's script: MemberTurn.language.
 
 
+def member_language(r: redis.Redis, openid: str) -> str | None:
+    """The language the member writes in, read outside a turn (a member page): the one remembered since their
+    last message, or the one their flow keeps; None for the default."""
+    raw = r.get(_about_member_key("language", openid))
+    return raw.decode() if raw else (chat_flow(r, openid) or {}).get("language")
+
+
 def chat_flow(r: redis.Redis, openid: str) -> dict | None:
     """The member's flow as the chat left it, read outside a turn (the application page starts from the
     chat form's answers); never written here."""

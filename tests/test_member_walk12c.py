@@ -191,6 +191,45 @@ def test_a_new_search_right_after_opening_a_posting_lists_postings(member, db, s
     assert found in reply and "的学历要求" not in reply, reply
 
 
+# --- #29: the member pages in English for a member who writes English ----------------------------------------
+
+@pytest.fixture
+def john(client, config, db, fake_wechat):
+    from tests.pages_data import sign_in
+    add_member(db, "HNKX201500003", "John Smith", "13903710003", f"{TODAY.year - 1}-12-31", openid="o_john12c")
+    event = add_event(db, "2027年学术年会", 90)
+    john = Member(client, config, "o_john12c")
+    assert "Membership card" in john.says("my membership card")
+    sign_in(client, fake_wechat, "o_john12c")
+    return event
+
+
+@pytest.mark.parametrize("path, words", [
+    ("/m/", ["Member centre", "Member number", "Paid through", "My event registrations", "Pay membership fee"]),
+    ("/m/dues", ["Membership fee", "Pay the membership fee", "Payments"]),
+    ("/m/events", ["Coming events", "Member centre", "Fees"])])
+def test_a_member_writing_english_reads_the_member_pages_in_english(client, john, path, words):
+    page = client.get(path).get_data(as_text=True)
+    assert all(word in page for word in words) and "会员中心" not in page and "会费缴至" not in page, page
+    assert '<html lang="en">' in page
+
+
+def test_a_member_writing_english_registers_on_the_event_page_and_reads_its_errors_in_english(client, john):
+    page = client.get(f"/m/events/{john['event_no']}").get_data(as_text=True)
+    assert "Register" in page and "提交报名" not in page, page
+    missing = client.get("/m/events/HD1999999")
+    assert missing.status_code == 404 and "was not found" in missing.get_data(as_text=True)
+
+
+def test_a_member_writing_chinese_still_reads_the_pages_in_chinese(client, config, fake_wechat, db):
+    from tests.pages_data import sign_in
+    add_member(db, "HNKX201500004", "王海波", "13903710004", f"{TODAY.year}-12-31", openid="o_wang12c")
+    assert "会员卡" in Member(client, config, "o_wang12c").says("我的会员卡")
+    sign_in(client, fake_wechat, "o_wang12c")
+    page = client.get("/m/dues").get_data(as_text=True)
+    assert "会费缴至" in page and '<html lang="zh-CN">' in page
+
+
 # --- #25: a wrong mobile given at the registration card is said wrong there, the card kept ------------------
 
 @pytest.mark.parametrize("said, told", [("my mobile is 1390371", "isn't a mainland mobile number"),

@@ -36,7 +36,7 @@ from wechatpy.exceptions import APILimitedException, WeChatComponentOAuthExcepti
 from wechatpy.oauth import WeChatOAuth
 
 from bot.pages import pages
-from bot.pages.common import config, redis_client, render
+from bot.pages.common import config, in_members_language, leave_members_language, redis_client, render
 from bot.platform.accounts import AccountRefused
 from bot.platform.pages import SocietyOAuth, society_page_path
 from bot.platform.scope import enter_account, leave_account
@@ -170,6 +170,7 @@ def gate():
         return render("error.html", 403, message_key="errors.wrong_society")
     if session and session.get("openid") and session.get("expires", 0) > time.time():
         g.member_openid, g.member_session = session["openid"], session
+        in_members_language(g.member_openid)
     if request.endpoint in PUBLIC:
         return None
     if g.member_openid is None:
@@ -182,6 +183,7 @@ def gate():
 
 
 pages.teardown_request(leave_account)
+pages.teardown_request(leave_members_language)
 
 
 @pages.after_request

@@ -1,12 +1,14 @@
 """What every member page uses: the process's stores, texts from content/, rendering."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from datetime import date, datetime
 
 from flask import current_app, g, render_template
 
 from bot import clock, content
 from bot.web import config, db, redis_client  # noqa: F401 (member pages import them from here)
+from storage import state
 
 def today() -> date:
     """The society's calendar day (membership years and dues go by its zone, bot.clock)."""
@@ -23,9 +25,25 @@ def openid() -> str | None:
     return g.get("member_openid")
 
 
+def in_members_language(member: str) -> None:
+    """The rest of the request's texts in the language the member writes in the chat (bot/language.py): a member
+    writing English reads the pages in English where content/replies_en/centre.toml has the text."""
+    language = state.member_language(redis_client(), member)
+    if language and language != content.DEFAULT_LANGUAGE:
+        g.page_language = ExitStack()
+        g.page_language.enter_context(content.replying_in(language))
+
+
+def leave_members_language(_error=None) -> None:
+    """At the request's teardown: the default language again for whatever the thread serves next."""
+    scope = g.pop("page_language", None)
+    if scope is not None:
+        scope.close()
+
+
 def render(template: str, status: int = 200, **context):
     society = content.society()
-    return render_template(f"pages/{template}", t=t, society=society, **context), status
+    return render_template(f"pages/{template}", t=t, in_words=content.in_words, society=society, **context), status
 
 
 # A refusal's status -> its sentence under [pages.errors]; anything else of ours is "failed".
