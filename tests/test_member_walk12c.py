@@ -114,6 +114,22 @@ def test_colleagues_put_forward_again_are_not_passed_on_twice(unit_contact, db):
     assert len(tickets) == 2 and "陈晨" not in tickets[0]["body"] and "何勇" in tickets[0]["body"], tickets
 
 
+def test_a_list_of_colleagues_checked_and_submitted_is_shown_and_not_passed_on_again(unit_contact, db):
+    from storage.tickets import list_tickets_of_member
+    unit_contact.says("给同事报名")
+    unit_contact.says("年会")
+    assert "请核对" in unit_contact.says("陈晨 13607710011 刘芳 13837710012 何勇 13937710013")
+    [ticket_no] = re.findall(r"FK\d+", unit_contact.says("提交"))
+    mine = unit_contact.says("我的报名")
+    assert ticket_no in mine and "何勇" in mine and "139****0013" in mine, mine
+    unit_contact.says("给同事报名")
+    unit_contact.says("年会")
+    again = unit_contact.says("陈晨 13607710011 刘芳 13837710012")
+    assert ticket_no in again and "请核对" not in again, again
+    assert len(list_tickets_of_member(db, "o_walk12c")) == 1
+
+
+
 def test_questions_with_the_word_unit_are_not_taken_into_an_open_invoice_request(unit_contact, db):
     from storage.tickets import list_tickets_of_member
     unit_contact.says("会费交了能开发票吗")

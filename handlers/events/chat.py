@@ -1092,11 +1092,7 @@ def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
         _end_signup(ctx)
         ctx.start_flow(SIGNUP, "other", event=event["id"], listing=_open_list(ctx))
         return ctx.reply("events.signup.others_bad_mobile", mobile=wrong, digits=len(wrong))
-    earlier = [t for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
-    passed_on = {p["name"]: next((t["ticket_no"] for t in earlier if (p["mobile"] or p["name"]) in t["people"]), None)
-                 for p in people}
-    already = _already_passed_on(people, passed_on)
-    people = [p for p in people if passed_on[p["name"]] is None]
+    people, already = _not_passed_on(ctx, event, people)
     if not people:  # all of them asked for before: the request that has them, no second one
         return ctx.reply("events.signup.others_already", people=already, title=event["title"],
                          **content.society()["secretariat"])
@@ -1110,6 +1106,15 @@ def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
                       **content.society()["secretariat"])
     return taken.with_note(content.text("events.signup.others_already", people=already, title=event["title"],
                                         **content.society()["secretariat"])) if already else taken
+
+
+def _not_passed_on(ctx, event: dict, people: list[dict]) -> tuple[list[dict], str]:
+    """Those of `people` no request still waiting asks the secretariat to register for `event`, and those it does, said
+    ("" for none)."""
+    earlier = [t for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
+    passed_on = {p["name"]: next((t["ticket_no"] for t in earlier if (p["mobile"] or p["name"]) in t["people"]), None)
+                 for p in people}
+    return [p for p in people if passed_on[p["name"]] is None], _already_passed_on(people, passed_on)
 
 
 def _already_passed_on(people: list[dict], passed_on: dict) -> str:
@@ -1145,10 +1150,15 @@ def _start_party(ctx, event: dict, people: list[dict]) -> Reply:
     listing = ctx.flow_data.get("listing") if ctx.flow and ctx.flow["name"] == SIGNUP else _open_list(ctx)
     if _wrong_mobile(ctx.text) is not None:
         return _others_taken(ctx, event, people)
+    left, already = _not_passed_on(ctx, event, people)
+    if already and len(left) < 2:  # the others asked for before: the one left (or none) passed on as one colleague is
+        return _others_taken(ctx, event, people)
     unit = _party_unit(ctx.text)
     ctx.start_flow(SIGNUP, PARTY, event=event["id"], listing=listing,
-                   people=[{"name": p["name"], "mobile": p["mobile"], "work_unit": unit} for p in people])
-    return _party_prompt(ctx)
+                   people=[{"name": p["name"], "mobile": p["mobile"], "work_unit": unit} for p in left])
+    listed = _party_prompt(ctx)
+    return Reply(text=content.text("events.signup.others_already", people=already, title=event["title"],
+                                   **content.society()["secretariat"])).with_note(listed.text) if already else listed
 
 
 def _party_unit(text: str) -> str:
@@ -1474,19 +1484,23 @@ def _put_forward(ctx) -> list[dict]:
 
 
 def _asked_for(body: str) -> dict:
-    """What a 代报名 ticket's text (content: events.signup.other_ticket) names: {title, event_no, people}; {} for another."""
-    said = _ticket_pattern().match(body)
-    return said.groupdict() if said else {}
+    """What a 代报名 ticket's text (content: events.signup.other_ticket, or party_ticket for a list checked first)
+    names: {title, event_no, people}; {} for another."""
+    said = next((found for found in map(lambda pattern: pattern.match(body), _ticket_patterns()) if found), None)
+    return {name: said.group(name) for name in ("title", "event_no", "people")} if said else {}
 
 
 @functools.cache
-def _ticket_pattern() -> re.Pattern:
-    """events.signup.other_ticket with its {title}, {event_no} and {people} to be read back (a line each at most;
-    lines the member added later follow)."""
-    template = re.escape(content.replies()["events"]["signup"]["other_ticket"])
-    for name in ("title", "event_no", "people"):
-        template = template.replace(re.escape(f"{{{name}}}"), f"(?P<{name}>[^\n]+?)", 1)
-    return re.compile(template + r"(?:\n|$)")
+def _ticket_patterns() -> tuple[re.Pattern, ...]:
+    """events.signup.other_ticket and party_ticket with their {title}, {event_no} and {people} to be read back (a
+    line each at most; any other field skipped; lines the member added later follow)."""
+    patterns = []
+    for key in ("other_ticket", "party_ticket"):
+        template = re.escape(content.replies()["events"]["signup"][key])
+        for name in ("title", "event_no", "people"):
+            template = template.replace(re.escape(f"{{{name}}}"), f"(?P<{name}>[^\n]+?)", 1)
+        patterns.append(re.compile(re.sub(r"\\\{\w+\\\}", r"[^\\n]+?", template) + r"(?:\n|$)"))
+    return tuple(patterns)
 
 
 def _put_forward_shown(ctx) -> Reply | None:
