@@ -76,3 +76,27 @@ def test_an_empty_category_is_read_from_the_title_and_listed_not_refused(env, db
     assert xu["category"] == "regular"                                          # no title: the usual, listed
     said = {(c["row"], c["reason"]) for c in report["checks"]}
     assert {(7, "category_by_title"), (8, "category_by_title"), (9, "category_unknown")} <= said
+
+
+def test_a_section_headed_without_a_category_column_is_imported_not_dropped(env, db, tmp_path):
+    """The roster's last section (三、宜昌地区) was typed under its own header, without 会员类别: its members are
+    imported, each one's category read from 职称 and listed; the section was left out whole, saying nothing."""
+    import xlwt
+
+    path = grid_roster(tmp_path / "会员信息.xls", ROWS[:1])
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("会员信息")
+    rows = [["某省机械工程学会个人会员信息表"], HEADER, [1, *ROWS[0]], [], ["三、宜昌地区"],
+            ["序号", "会员编号", "姓名", "工作单位", "职称", "手机", "入会时间", "备注"],
+            [2, "HBJX-2016-0090", "向东", "三峡大学", "教授", 18939955924, "2016.11", None],
+            [3, "HBJX-2019-0270", "谭雪梅", "三峡大学", "工程师", 13057731359, "2019.01", None]]
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == []
+    assert {n: find_member_by_no(db, n)["category"] for n in ("HBJX-2016-0090", "HBJX-2019-0270")} == \
+        {"HBJX-2016-0090": "senior", "HBJX-2019-0270": "regular"}
+    assert {(c["row"], c["reason"]) for c in report["checks"]} >= {(7, "category_by_title"), (8, "category_by_title")}

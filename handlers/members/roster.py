@@ -1515,8 +1515,8 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
     if units and (not text or _is_unit_level(text) or (roles and not rest)
                   or text not in _individual_category_names()):
         return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
-    if is_blank(raw):
-        return _category_by_title(sheet, row, values, notices) if "category" in sheet.columns else None
+    if is_blank(raw):  # the cell empty, or no 会员类别 column at all (a section of the roster headed without one)
+        return _category_by_title(sheet, row, values, notices) if "name" in sheet.columns else None
     lifetime = _membership()["roster"]["lifetime_category"]
     if re.sub(r"\s", "", text) in lifetime["words"]:  # 终身会员: a member who paid once for life
         notices.append(Problem(row, sheet.columns["category"], text, "lifetime_category",
@@ -1541,15 +1541,16 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
 
 
 def _category_by_title(sheet: Sheet, row: int, values: dict, notices: list[Problem]) -> str:
-    """An empty 会员类别: the category 职称 gives ([roster.category_by_title]: 教授, 正高级工程师 are 高级会员,
-    any other title 普通会员), or 普通会员 with no title either; listed for a person, not refused."""
+    """An empty 会员类别 (or none on the sheet): the category 职称 gives ([roster.category_by_title]: 教授,
+    正高级工程师 are 高级会员, any other title 普通会员), or 普通会员 with no title either; listed for a person,
+    not refused."""
     rule = _membership()["roster"]["category_by_title"]
     title = re.sub(r"\s", "", normalise(values.get("title")))
     code = next((code for code, words in rule["titles"].items() if title.startswith(tuple(words))),
                 rule["otherwise"]) if title else rule["otherwise"]
     facts = {"category": _membership()["categories"][code]}
-    notices.append(Problem(row, sheet.columns["category"], title, "category_by_title" if title else "category_unknown",
-                           facts))
+    column = sheet.columns.get("category") or sheet.columns.get("title")
+    notices.append(Problem(row, column, title, "category_by_title" if title else "category_unknown", facts))
     return code
 
 
