@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, redirect, request, url_for
 
-from bot import content, wechat_pay
+from bot import wechat_pay
 from handlers.fees import online as online_dues
 from handlers.fees import dues
 from bot.pages import pages
@@ -40,8 +40,7 @@ def _payment_view(payment: dict, invoiced: dict | None = None) -> dict:
             "amount": dues.format_amount(payment["amount"]), "method": payment["method"] or "",
             "period": dues.period_text(payment["period_from"], payment["period_to"]),
             "refunded_at": payment["refunded_at"] or "",
-            "invoice": invoice and content.text("fees.invoice_line", invoice_no=invoice["invoice_no"],
-                                                issued_on=invoice["issued_on"])}
+            "invoice": invoice and t("dues.invoice", invoice_no=invoice["invoice_no"], issued_on=invoice["issued_on"])}
 
 
 def _option_view(option: dict) -> dict:
