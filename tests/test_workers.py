@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
 from bot.delivery import planner
 from bot.outbound import QUEUE_NAME
+from bot.workers import STOP_CHECK_SECONDS, _Worker
 from storage import deliveries as ledger
 from tests.test_delivery import (add_item, add_members, all_final, assert_exactly_once, config,  # noqa: F401
                                  finish, kill_with_its_processes, openids, start_worker, wait_until)
@@ -48,6 +50,18 @@ def test_a_worker_told_to_stop_while_it_writes_its_log_stops_after_the_job_in_ha
     output = stopped_within(worker, 20)
     assert "--- Logging error ---" in output  # the stop was raised inside a logging call, which swallowed it
     assert queue.count == 2  # the job in hand was run, the others wait for the next worker
+
+
+def test_a_stop_noted_while_no_job_comes_ends_the_wait_within_seconds(config, redis_client):
+    """The stop swallowed where no job follows (a log line of the wait itself, the platform's look at its
+    societies): RQ waited 45 s for a job, and again, and again. The wait now ends within STOP_CHECK_SECONDS."""
+    worker = _Worker([QUEUE_NAME], connection=redis_client, scheduler_name="s", ticker=lambda r: None)
+    worker.handle_warm_shutdown_request()  # what RQ's SIGTERM handler runs before its raise, swallowed here
+    waiting = threading.Thread(target=worker.dequeue_job_and_maintain_ttl, args=(worker.dequeue_timeout,),
+                               daemon=True)
+    waiting.start()
+    waiting.join(STOP_CHECK_SECONDS + 10)
+    assert not waiting.is_alive()
 
 
 def a_retry_due_now(db, r) -> tuple[int, list]:
