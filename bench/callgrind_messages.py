@@ -49,6 +49,7 @@ REQUESTS = r"""
 #include <valgrind/callgrind.h>
 void counting_on(void) { CALLGRIND_START_INSTRUMENTATION; CALLGRIND_ZERO_STATS; }
 void counting_off(void) { CALLGRIND_DUMP_STATS_AT("counted messages"); CALLGRIND_STOP_INSTRUMENTATION; }
+void message_done(void) { CALLGRIND_DUMP_STATS_AT("one message"); }
 """
 IDLE_SECONDS = 5
 
@@ -93,6 +94,7 @@ def child(args) -> None:
         if args.kind is None or kind_of(body, intents) == args.kind:
             counted.append((target, body))
     replies: Counter = Counter()
+    kinds = [kind_of(body, intents) for _, body in counted] if args.by_kind else []
 
     def send(batch, tally: bool) -> None:
         for target, body in batch:
@@ -101,6 +103,8 @@ def child(args) -> None:
                                    lambda line, headers, exc_info=None: status.append(int(line[:3]))))
             if tally:
                 replies[reply_kind(status[0], answer)] += 1
+                if args.by_kind:
+                    requests.message_done()  # a dump a message (its counts, then zeroed): by kind
 
     send(warmup, False)
     callgrind_control("-z", args.redis_pid)
@@ -112,7 +116,7 @@ def child(args) -> None:
     callgrind_control("-d", args.redis_pid)
     time.sleep(IDLE_SECONDS)
     callgrind_control("-d", args.redis_pid)
-    print(json.dumps({"seconds": seconds, "replies": replies, "pid": os.getpid()}))
+    print(json.dumps({"seconds": seconds, "replies": replies, "pid": os.getpid(), "kinds": kinds}))
 
 
 def run_checkout(checkout: Path, args, requests: Path, folder: Path) -> dict:
@@ -123,32 +127,66 @@ def run_checkout(checkout: Path, args, requests: Path, folder: Path) -> dict:
     out.mkdir(exist_ok=True)
     wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/redis.%p")
     with Stack(members=args.members, redis_wrapper=wrapper) as stack:
-        env = stack.env(PYTHONHASHSEED="0")
+        # messages made before a slow run's last ones are sent: no 403 for a timestamp past the replay window
+        env = stack.env(PYTHONHASHSEED="0", BOT_REPLAY_WINDOW="86400")
         command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}/bot.%p",
+                   *(["--dump-line=no"] if args.by_kind else []),
                    sys.executable, str(ROOT / "bench/callgrind_messages.py"), "--child", "--requests", str(requests),
                    "--redis-pid", str(stack.redis_pid), "--members", str(args.members),
                    "--warmup", str(args.warmup), "--messages", str(args.messages)]
         command += ["--kind", args.kind] if args.kind else []
+        command += ["--by-kind"] if args.by_kind else []
         done = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True)
         if done.returncode:
             raise RuntimeError(f"{checkout}: {done.stderr[-3000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
         redis_counted = dumped(out, "redis", stack.redis_pid, 1)
         idle_rate = dumped(out, "redis", stack.redis_pid, 2) / IDLE_SECONDS
-    bot = dumped(out, "bot", result["pid"], 1)
+    kinds = result["kinds"]
+    each = [dumped(out, "bot", result["pid"], dump) for dump in range(1, len(kinds) + 2)]
+    if kinds and not args.keep:  # ~0.4 MB a message
+        for dump in range(1, len(kinds) + 2):
+            (out / f"bot.{result['pid']}.{dump}").unlink()
+    by_kind: dict[str, list[int]] = {}
+    for kind, counted in zip(kinds, each):  # the last dump: after the last message, to the end
+        by_kind.setdefault(kind, []).append(counted)
     redis_own = redis_counted - idle_rate * result["seconds"]
-    return {"bot": bot / args.messages, "redis": redis_own / args.messages,
+    return {"bot": sum(each) / args.messages, "redis": redis_own / args.messages, "by_kind": by_kind,
             "redis_idle": idle_rate * result["seconds"] / args.messages, "replies": result["replies"]}
+
+
+def print_by_kind(results: dict, checkouts: list[Path]) -> None:
+    """The bot process's instructions a message of each kind (the dearest kinds first), for each checkout, and
+    this checkout's change against each other one; then texts, clicks and follows as groups."""
+    def mean(checkout: Path, kinds: list[str]) -> float:
+        counts = [count for kind in kinds for count in results[checkout]["by_kind"].get(kind, [])]
+        return sum(counts) / len(counts) if counts else 0.0
+
+    first = results[checkouts[0]]["by_kind"]
+    print("\n| kind | messages | " + " | ".join(checkout.name for checkout in checkouts) + " | "
+          + " | ".join(f"vs {checkout.name}" for checkout in checkouts[1:]) + " |")
+    print("|---|---:|" + "---:|" * (2 * len(checkouts) - 1))
+    groups = [(kind, [kind]) for kind in sorted(first, key=lambda kind: -mean(checkouts[0], [kind]))]
+    for name, prefix in (("all texts", "text: "), ("all clicks", "click: "), ("follows", "follow")):
+        groups.append((f"**{name}**", [kind for kind in first if kind.startswith(prefix)]))
+    for name, kinds in groups:
+        means = [mean(checkout, kinds) for checkout in checkouts]
+        changes = [f"{means[0] / other - 1:+.1%}" if other else "" for other in means[1:]]
+        print(f"| {name} | {sum(len(first[kind]) for kind in kinds)} | " + " | ".join(f"{m:,.0f}" for m in means)
+              + " | " + " | ".join(changes) + " |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--against", type=Path, help="the other checkout (a git worktree)")
+    parser.add_argument("--against", type=Path, nargs="+", default=[],
+                        help="the other checkouts (git worktrees), each counted as this one is")
     parser.add_argument("--messages", type=int, default=1500, help="messages counted")
     parser.add_argument("--warmup", type=int, default=1500, help="messages before them, not counted")
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--kind", help='count only messages of this kind (bench/profile_webhook.py kind_of: '
                                        '"text: jobs", "click: MENU_HUMAN", "follow")')
+    parser.add_argument("--by-kind", action="store_true",
+                        help="also the bot's instructions a message for each kind (a dump a message: slower)")
     parser.add_argument("--keep", type=Path, help="keep callgrind's files here (callgrind_annotate FILE: by C function)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--requests", help=argparse.SUPPRESS)
@@ -156,7 +194,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         return child(args)
-    checkouts = [ROOT] + ([args.against.resolve()] if args.against else [])
+    checkouts = [ROOT] + [checkout.resolve() for checkout in args.against]
     with tempfile.TemporaryDirectory(prefix="xh-callgrind-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -170,9 +208,12 @@ def main() -> None:
             results[checkout] = result = run_checkout(checkout, args, requests, folder)
             print(f"| {checkout} | {result['bot']:,.0f} | {result['redis']:,.0f} | {result['redis_idle']:,.0f} | "
                   f"{dict(result['replies'])} |", flush=True)
-        if args.against:
-            a, b = results[ROOT], results[checkouts[1]]
-            print(f"# this - against: bot {a['bot'] - b['bot']:+,.0f} ({a['bot'] / b['bot'] - 1:+.1%}), "
+        if args.by_kind:
+            print_by_kind(results, checkouts)
+        a = results[ROOT]
+        for other in checkouts[1:]:
+            b = results[other]
+            print(f"# this - {other.name}: bot {a['bot'] - b['bot']:+,.0f} ({a['bot'] / b['bot'] - 1:+.1%}), "
                   f"redis-server {a['redis'] - b['redis']:+,.0f} instructions a message")
 
 
