@@ -86,13 +86,15 @@ def holds_on(text: str) -> bool:
     nothing else in the message (content/conversation.toml hold_words, hold_reasons, hold_tails): no number,
     no question, no change ("等下 改成招三个" is a change), no asking the bot to do it ("帮我查一下")."""
     words, plain = content.load_toml("conversation.toml"), _short_answer(text)
-    if not plain or any(char.isdigit() for char in plain) or looks_like_a_question(text):
-        return False
     tails, leads = tuple(words["hold_tails"]), _longest_first(tuple(words["hold_words"]))
+    if not plain.endswith(tails) and not plain.startswith(leads):  # most messages: no hold word where it stands
+        return False
+    if any(char.isdigit() for char in plain) or looks_like_a_question(text):
+        return False
     tail = next((tail for tail in tails if plain.endswith(tail)), None) if plain.endswith(tails) else None
     if tail is not None:  # "帮我查一下" asks the bot to look
         return not plain[:-len(tail)].endswith(tuple(words["hold_not_after"]))
-    lead = next((word for word in leads if plain.startswith(word)), None) if plain.startswith(leads) else None
+    lead = next((word for word in leads if plain.startswith(word)), None)
     rest = plain[len(lead):] if lead else ""
     return lead is not None and (not rest or len(rest) <= words["hold_rest_chars"] and
                                  any(reason in rest for reason in words["hold_reasons"]))
@@ -124,18 +126,21 @@ def _without_leading_fillers(text: str) -> str:
     """A message without the fillers it opens with ("嗯 算了吧", "哦 那算了", "那算了 不报了": content/conversation.toml
     leave_fillers), which say nothing of their own."""
     rest, fillers = (text or "").strip(), _longest_first(tuple(content.load_toml("conversation.toml")["leave_fillers"]))
-    while (filler := next((word for word in fillers if rest.startswith(word)), None)) is not None:
-        rest = rest[len(filler):].lstrip(" ，,。.、~～")
+    while rest.startswith(fillers):
+        rest = rest[len(next(word for word in fillers if rest.startswith(word))):].lstrip(" ，,。.、~～")
     return rest
 
 
 def _leads_with(text: str, words_key: str) -> bool:
     """Whether a message opens with a clause made of the words only: "算了不弄了，下次再说", "嗯 算了吧"."""
     first = first_clause(_without_leading_fillers(text)).rstrip("吧啊哈呀嘛")
+    words = content.load_toml("conversation.toml")[words_key]
+    if not first or not content.holds_any(first, words):  # most messages: none of the words
+        return False
     rest = first
-    for word in _longest_first(tuple(content.load_toml("conversation.toml")[words_key])):
+    for word in _longest_first(tuple(words)):
         rest = rest.replace(word, "")
-    return bool(first) and not rest
+    return not rest
 
 
 def _english_drop(text: str) -> str | None:

@@ -16,6 +16,7 @@ from storage import state
 ENGLISH = "en"
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")  # "hi0i" is one token, not "hi" and "i"
+_SPACES = re.compile(r"\s+")
 
 
 def _words() -> dict:
@@ -62,5 +63,5 @@ def remember(ctx, language: str, seconds: int) -> None:
 def asks_about_english(text: str) -> bool:
     """"Do you have anyone who speaks English?", "有会说英语的吗": answered as it is (language.staff),
     before any guess at an intent."""
-    lowered = re.sub(r"\s+", " ", (text or "").lower())
+    lowered = _SPACES.sub(" ", (text or "").lower())
     return content.holds_any(lowered, _words()["asks_for_english"])

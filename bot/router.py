@@ -388,6 +388,13 @@ class Analysis:
 
 
 def analyse(text: str) -> Analysis:
+    """What the rules make of `text` (Analysis, read-only once made): made once for the last messages, which the
+    router, clarify's readings and a job search's filters each analyse again (a job question four times)."""
+    return _analysed(text, _load_lexicon())
+
+
+@functools.lru_cache(maxsize=64)
+def _analysed(text: str, _lexicon: _Lexicon) -> Analysis:  # the lexicon in the key: a reloaded one analyses anew
     return Analysis(text)
 
 

@@ -4,6 +4,7 @@ The full list of services is shown on 帮助 (or the menu) and after a real miss
 ("你好", "在吗", "好的", "谢谢", an emoji or a sticker) gets one friendly line instead.
 """
 import re
+from functools import lru_cache
 
 from bot import clarify, content, offers, paging
 from bot.messages import Reply
@@ -26,8 +27,12 @@ def _words() -> dict:
     return content.replies()["smalltalk"]
 
 
+@lru_cache(maxsize=256)  # a message is read so by several checks
 def _plain(text: str) -> str:
-    return re.sub(r"[\s\W_]+", "", (text or "").lower())
+    return _MARKS.sub("", (text or "").lower())
+
+
+_MARKS = re.compile(r"[\s\W_]+")
 
 
 def _small_talk(text: str) -> str | None:

@@ -15,6 +15,7 @@ import calendar
 import logging
 import re
 from datetime import date, timedelta
+from functools import lru_cache
 
 import redis
 
@@ -51,9 +52,18 @@ def type_names() -> list[str]:
 def mentions(text: str, words_key: str) -> str | None:
     """The longest of the [chat] words under `words_key` that the text contains, if any; a message
     in English as the rules read it ("cancel registration": 取消报名), where the words are Chinese."""
-    plain = re.sub(r"[\s\W_]+", "", english_read(text or ""))
-    found = [w for w in settings()["chat"][words_key] if w in plain]
-    return max(found, key=len) if found else None
+    plain, words = _without_marks(english_read(text or "")), settings()["chat"][words_key]
+    if not content.holds_any(plain, words):  # most messages: none of them (a handler asks for several lists)
+        return None
+    return max((w for w in words if w in plain), key=len)
+
+
+@lru_cache(maxsize=256)  # a message is read so for several word lists
+def _without_marks(text: str) -> str:
+    return _MARKS.sub("", text)
+
+
+_MARKS = re.compile(r"[\s\W_]+")
 
 
 def _shared_run(text: str, title: str) -> str:
