@@ -41,7 +41,7 @@ from bot.privacy import mask_personal
 from bot.registry import EVENT_HANDLERS, FLOW_STEPS, step
 from bot.router import Intent, analyse, readings_if_unknown
 from bot.validation import asks_something
-from storage import misunderstood
+from storage import misunderstood, state
 
 log = logging.getLogger(__name__)
 
@@ -245,8 +245,6 @@ def said_before_at(ctx) -> float | None:
 def _remember(ctx, intent: Intent, earlier: dict) -> None:
     """Keep the last routed message a while: a 取消 right after it marks it as misread, and the
     subject of the last plain request (a clear rule hit) stays for the follow-ups after it."""
-    from storage import state
-
     try:
         if intent.name == "cancel":
             state.pop_last_routed(ctx.turn)  # `earlier` is that message, read with the turn
@@ -258,10 +256,10 @@ def _remember(ctx, intent: Intent, earlier: dict) -> None:
             plain = intent.confidence >= 1.0 and not intent.alternatives and intent.name not in NOT_A_SUBJECT
             topic = intent.name if plain else earlier.get("topic")
             since = time.time() if plain else earlier.get("topic_at", 0)
-            state.remember_last_routed(ctx.redis, ctx.openid, json.dumps(
+            state.remember_last_routed(ctx.redis, ctx.openid, state.as_json(
                 {"text": mask_personal(ctx.text)[:misunderstood.TEXT_LIMIT], "intent": intent.name,
-                 "confidence": intent.confidence, "at": time.time(), "topic": topic, "topic_at": since},
-                ensure_ascii=False), TOPIC_FOR_SECONDS)
+                 "confidence": intent.confidence, "at": time.time(), "topic": topic, "topic_at": since}),
+                TOPIC_FOR_SECONDS)
     except Exception:  # noqa: BLE001 (Redis down: the member still gets the answer)
         log.warning("could not keep the last routed message", exc_info=True)
 

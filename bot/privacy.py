@@ -37,7 +37,12 @@ def _masked(number: str) -> str:
 
 def mask_personal(text: str) -> str:
     """Mobiles and ID card numbers masked: what free text (remarks, a member's words, a log line) needs."""
+    if _ELEVEN_DIGITS.search(text) is None:  # most texts: no run of digits either number needs
+        return text
     return mask_mobile(mask_id_number(text))
+
+
+_ELEVEN_DIGITS = re.compile(r"\d{11}")  # a mobile's length, the shortest of both
 
 
 _MASKED = re.compile(r"(?<![0-9])([0-9]{3,4})(\*{4,})([0-9]{3}[0-9Xx])")

@@ -296,10 +296,14 @@ def take_turn(r: redis.Redis, turn: MemberTurn, wait: float) -> None:
             time.sleep(0.01)
 
 
+# json.dumps(value, ensure_ascii=False) for what a message keeps, without making an encoder each time
+as_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def end_message(r: redis.Redis, turn: MemberTurn, flow_ttl: int, message_key: str, reply: str,
                 claim_ttl: int) -> None:
     """Keep the flow, free the member, and keep the reply for WeChat's retries of the message."""
-    flow = json.dumps(turn.flow, ensure_ascii=False) if turn.outcome == "save" else ""
+    flow = as_json(turn.flow) if turn.outcome == "save" else ""
     keys = [_lock_key(turn.openid), flow_key(turn.openid), _dedupe_key(message_key), inbox_mark_key(turn.openid)]
     args = [turn.token, turn.outcome, flow, flow_ttl, reply, claim_ttl, PENDING, turn.inbox_mark,
             INBOX_EMPTY_SECONDS if turn.inbox_empty else 0]

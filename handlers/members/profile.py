@@ -74,6 +74,8 @@ def asks_about_someone_else(text: str) -> bool:
     (a member sees only their own). The secretariat's own people and places (秘书长的电话, 会员部小王的微信,
     会场的地址) are no one else: those the member may ask for."""
     text, words = normalise(text), _texts()["words"]
+    if not content.holds_any(text, words["others_data"]):  # most messages: no one's details named
+        return False
     for word in words["others_data"]:
         at = text.find(word)
         if at <= 0:

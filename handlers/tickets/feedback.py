@@ -80,13 +80,16 @@ def nothing_to_submit(ctx):
 def _submits_nothing(text: str) -> bool:
     """"没问题 提交", "确认提交" when nothing waits to be submitted (a form that never started); not a closing word
     alone ("对 没问题", "嗯对")."""
-    plain, words = re.sub(r"[\s\W_]+", "", text), _rules()["submit_words"]
+    plain, words = _MARKS.sub("", text), _rules()["submit_words"]
     if not content.holds_any(plain, words):  # most messages: no submit word
         return False
     rest = plain
     for word in sorted(words, key=len, reverse=True):
         rest = rest.replace(word, "")
     return plain != rest and not rest and not only_acknowledges(text)
+
+
+_MARKS = re.compile(r"[\s\W_]+")
 
 
 def _is_the_feedback_itself(text: str) -> bool:
