@@ -95,11 +95,11 @@ def named_in(text: str) -> tuple[str, str] | None:
     """The event a message names by more than its kind ("区块链技术研讨会怎么报名", "那个无人机培训"): the
     name and what it says besides the kind (区块链技术); None for a kind alone ("有什么培训", "科普讲解员的培训"
     names it by 的, which titled() reads)."""
-    chat = settings()["chat"]
-    kinds = sorted({*chat["title_words"], *(w for words in settings()["types"].values() for w in words)},
-                   key=len, reverse=True)
-    plain = re.sub(r"[\s\W_]+", " ", normalize(text or ""))
+    chat, kinds = settings()["chat"], _kinds()
+    plain = _MARKS.sub(" ", normalize(text or ""))
     for clause in plain.split():
+        if not content.holds_any(clause, kinds):  # most clauses: no kind of event
+            continue
         # the kind that ends last names it ("科普讲解员培训": 培训, not 科普; "研讨会", not 会), whatever the set's order
         found = sorted(((clause.rindex(word) + len(word), len(word), word) for word in kinds if word in clause), reverse=True)
         for end, length, kind in found[:1]:
@@ -109,6 +109,19 @@ def named_in(text: str) -> tuple[str, str] | None:
             if len(before) >= 2 and not re.fullmatch(r"[\d一二三四五六七八九十]+月?", before):
                 return before + kind, before
     return None
+
+
+def _kinds() -> list[str]:
+    """The words of a kind of event ([chat] title_words, [types]), longest first: made once for each events.toml
+    content/ loads (named_in reads them for every clause of a message)."""
+    loaded = settings()
+    if _kinds_of[0] is not loaded:
+        _kinds_of[:] = [loaded, sorted({*loaded["chat"]["title_words"], *(w for words in loaded["types"].values()
+                                                                            for w in words)}, key=len, reverse=True)]
+    return _kinds_of[1]
+
+
+_kinds_of: list = [None, []]  # the events.toml they were made from, the words
 
 
 def missing(events: list[dict], text: str) -> str | None:
