@@ -138,6 +138,13 @@ def find_members_by_name(db: sqlite_utils.Database, name: str) -> list[dict]:
     return list(db["members"].rows_where("replace(name, ' ', '') = ?", [name.replace(" ", "")]))
 
 
+def any_member_named(db: sqlite_utils.Database, names: set[str]) -> bool:
+    """Whether any member bears one of `names` (spaces in the stored name dropped), in one pass over the members."""
+    marks = ", ".join("?" for _ in names)
+    return db.execute(f"select 1 from members where replace(name, ' ', '') in ({marks}) limit 1", list(names)).fetchone() \
+        is not None
+
+
 def insert_member(db: sqlite_utils.Database, fields: dict, actor: str, reason: str | None = None) -> dict:
     """Add a member row (already numbered) and its history; call inside a transaction."""
     now = now_iso()

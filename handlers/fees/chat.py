@@ -32,7 +32,7 @@ from bot.validation import asks_something, looks_like_a_question, normalise, tri
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
-from storage.members import find_member_by_openid, find_members_by_name
+from storage.members import any_member_named, find_member_by_openid
 from storage.tickets import add_to_ticket, create_ticket
 
 HISTORY_SIZE = 5
@@ -53,15 +53,14 @@ def asks_someone_elses_dues(ctx) -> bool:
     at = text.find("会费")
     if at <= 0:
         return False
-    before = text[:at].removesuffix("的")
-    if _mentions(before, "others_marks"):
+    if _mentions(text[:at], "others_marks"):
         return True
-    named = re.search(r"[\u4e00-\u9fff]{2,4}$", before)
-    if named is None:
+    named = re.search(r"([\u4e00-\u9fff]{2,4})的$", text[:at])  # "孙伟的会费": whose, said; looked up only then
+    if named is None or named.group(1).endswith(tuple(_asked()["own_holders"])):  # "今年的会费", "我们单位的会费"
         return False
     own = (find_member_by_openid(ctx.db, ctx.openid) or {}).get("name")
-    return any(name != own and find_members_by_name(ctx.db, name)
-               for name in {named.group()[-size:] for size in (2, 3, 4) if size <= len(named.group())})
+    names = {named.group(1)[-size:] for size in (2, 3, 4) if size <= len(named.group(1))} - {own}
+    return bool(names) and any_member_named(ctx.db, names)
 
 
 @handles("fee_status", menu="MENU_FEES", reads_only=True)
