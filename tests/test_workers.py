@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from rq import Queue
@@ -44,8 +45,8 @@ def test_a_worker_told_to_stop_while_it_writes_its_log_stops_after_the_job_in_ha
     for _ in range(3):
         queue.enqueue_call(time.sleep, (0,), description="x" * 200_000)  # its description goes to the log
     worker = start_worker(env)
-    wait_until(lambda: queue.count < 3, 30, "the worker taking a job")
-    time.sleep(1)  # blocked writing the job's line: the pipe holds 64 KB
+    wait_until(lambda: "pipe_write" in Path(f"/proc/{worker.pid}/wchan").read_text(), 30,
+               "the worker blocked writing the line of the job it took (a pipe holds 64 KB)")
     worker.terminate()
     output = stopped_within(worker, 20)
     assert "--- Logging error ---" in output  # the stop was raised inside a logging call, which swallowed it
