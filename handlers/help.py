@@ -12,6 +12,7 @@ from bot.registry import handles, step
 from bot.router import normalize, tokenize
 from bot.validation import asks_something, looks_like_a_question, only_acknowledges
 from handlers.events import chat as events
+from handlers.events.registration import refunds_owed_lines
 from handlers.human import chat as human
 from handlers.human import office_hours
 from handlers.fees import chat as fees
@@ -191,6 +192,8 @@ def about_society(ctx):
                                                   grace_days=dues.fee_rules()["grace_days"],
                                                   year_options=dues.year_options_text(), **content.society()["secretariat"]))
     noticed = events.notices_saying(ctx.db, question["quotes_notices"]) if question.get("quotes_notices") else ""
+    if question.get("answer_from") == "refund":  # "报名费退款 啥时候到账": the member's own fees owed back first
+        noticed = "\n".join(refunds_owed_lines(ctx.db, ctx.openid))
     return Reply(text=noticed).with_note(answer.text) if noticed else answer  # "证书在哪下载": what a notice says first
 
 

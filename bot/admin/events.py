@@ -22,7 +22,9 @@ from bot.admin.ui import (actor, db, or_404, redis_client, render, say_done, say
                           send_written, t)
 from bot.privacy import mask_mobile
 from bot.web import arg
+from handlers.fees import dues
 from storage import events as store
+from storage.event_payments import refunds_owed
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 LIMIT = 1000
@@ -123,7 +125,9 @@ def show(event_no: str):
     people = [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in store.registrants(db(), event["id"])]
     return render("event.html", event=event, status=content.replies()["events_cli"]["status"],
                   registered=[p for p in people if p["status"] == store.REGISTERED],
-                  waitlisted=[p for p in people if p["status"] != store.REGISTERED])
+                  waitlisted=[p for p in people if p["status"] != store.REGISTERED],
+                  refunds=[dict(p, mobile=mask_mobile(p["mobile"] or ""), fee=dues.format_amount((p["fee_fen"] or 0) / 100))
+                           for p in refunds_owed(db(), event["id"])])
 
 
 @bp.get("/<event_no>/registrants.xlsx")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from bot import content
+from bot import clock, content
+from handlers.fees import dues
 from handlers.events import export as event_guide
 from handlers.events import guide
 from bot.commands.common import help_texts, json_option, load_settings, open_store, run_periodic_job, shown
@@ -24,6 +25,7 @@ from bot.commands.records import day, import_command, list_printer, refusals, to
 from bot.privacy import mask_mobile
 from bot.spreadsheets import write_table
 from storage import events as store
+from storage.event_payments import refunds_owed
 from storage.state import connect_redis
 
 _help = help_texts("events_cli")
@@ -87,13 +89,19 @@ def registrants(event, file):
         write_table(file, headers, rows)
     data = {"event_no": found["event_no"], "title": found["title"], "file": str(file) if file else None,
             "registered": found["registered"], "waitlisted": found["waitlisted"],
-            "registrants": [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in people]}
+            "registrants": [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in people],
+            "refunds_owed": [dict(p, mobile=mask_mobile(p["mobile"] or "")) for p in refunds_owed(db, found["id"])]}
 
     def human(d):
         click.echo(_text("registrants_title", **d))
         for row in rows:
             click.echo(_text("registrant_line", number=row[0], name=row[1], unit=row[2],
                              mobile=mask_mobile(row[3]), status=row[4], code=row[5], at=row[6]))
+        if d["refunds_owed"]:
+            click.echo(_text("refunds_owed_title", count=len(d["refunds_owed"])))
+        for p in d["refunds_owed"]:
+            click.echo(_text("refund_owed_line", name=p["name"], mobile=p["mobile"], order=p["pay_order"],
+                             amount=dues.format_amount((p["fee_fen"] or 0) / 100), at=clock.shown(p["cancelled_at"])))
         if d["file"]:
             click.echo(_text("exported", **d))
 

@@ -20,6 +20,7 @@ from bot.privacy import mask_mobile
 from bot.validation import Invalid
 from handlers.members.profile import UPDATES
 from handlers.tickets.chat import shown_body
+from handlers.events.registration import refunds_owed_lines
 from storage.events import registrations_of
 from storage.members import (find_latest_application, find_member_by_openid, find_unit_by_openid,
                              update_member)
@@ -92,6 +93,7 @@ def centre():
         card=member_card(member, unit),
         application=_application_view(find_latest_application(db(), me)),
         registrations=[_registration_view(r) for r in registrations_of(db(), me, today().isoformat())],
+        refunds=refunds_owed_lines(db(), me),
         tickets=[_ticket_view(ticket, with_replies=True) for ticket in tickets],
     )
 

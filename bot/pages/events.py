@@ -58,7 +58,8 @@ def _event_page(event: dict, values: dict | None = None, problems: dict | None =
                 refusal: str | None = None):
     member = find_member_by_openid(db(), openid())
     mine = store.live_registration(db(), event["id"], openid())
-    values = values or {"name": member["name"] if member else "", "work_unit": (member or {}).get("work_unit") or ""}
+    values = values or {"name": member["name"] if member else "", "work_unit": (member or {}).get("work_unit") or "",
+                        "fee_type": (event_fees.due(event, today(), member) or {}).get("type", "")}
     on_file = mask_mobile(member["mobile"]) if member and member.get("mobile") else ""
     return render("event.html", status, event=event_rules.summary(event), values=values, problems=problems or {},
                   mobile_on_file=on_file,

@@ -35,9 +35,9 @@ from bot.page_links import with_page_link
 from bot.privacy import mask_mobile, mask_personal
 from bot.validation import (Invalid, asks_something, looks_like_a_question, mobile_and_rest, mobile_in, name_in,
                             normalise, tries_value, unit_in)
-from handlers.events.registration import correct, register
+from handlers.events.registration import cancel as cancel_seat, correct, paid_fee, refunds_owed_lines, register
 from storage.events import (
-    REGISTERED, cancel_registration, event_places, find_event, is_full, last_contact,
+    REGISTERED, event_places, find_event, is_full, last_contact,
     last_signup_day, list_events, live_registration, registrations_of, waitlist_position,
 )
 from storage import event_payments
@@ -946,10 +946,8 @@ def contact(ctx):
 
 
 def _own_price(ctx, event: dict) -> dict | None:
-    """What the member registering in chat pays for the event: the members' price for a member in good
-    standing ("会员800元/非会员1200元": 800), else the price for everyone else; None when it is free."""
-    member = find_member_by_openid(ctx.db, ctx.openid)
-    return event_fees.due(event, date.today(), event_fees.member_price_applies(member, date.today()))
+    """What the member registering in chat pays for the event (handlers/events/fees.due); None when it is free."""
+    return event_fees.due(event, date.today(), find_member_by_openid(ctx.db, ctx.openid))
 
 
 def _fee_for(ctx, event: dict) -> str:
@@ -1504,14 +1502,16 @@ def _ticket_patterns() -> tuple[re.Pattern, ...]:
 
 
 def _put_forward_shown(ctx) -> Reply | None:
-    """"我们单位报了几个人": the colleagues put forward and still being registered by the secretariat; None without."""
-    waiting = _put_forward(ctx)
-    if not waiting:
-        return None
+    """"我们单位报了几个人": the colleagues put forward and still being registered by the secretariat, and the fees
+    of cancelled registrations not refunded yet; None without either."""
+    waiting, owed = _put_forward(ctx), refunds_owed_lines(ctx.db, ctx.openid)
     lines = "\n".join(content.text("events.mine.put_forward_line", ticket_no=t["ticket_no"], title=t["title"],
                                     people=mask_personal(t["people"]), count=len(t["people"].split("、")))
                       for t in reversed(waiting))
-    return ctx.reply("events.mine.put_forward", lines=lines)
+    shown = [ctx.reply("events.mine.put_forward", lines=lines).text] if waiting else []
+    if owed:
+        shown.append("\n".join([content.text("events.refund.heading"), *owed]))
+    return Reply(text="\n\n".join(shown)) if shown else None
 
 
 def _registration_under_way(ctx) -> Reply | None:
@@ -1556,8 +1556,16 @@ def cancel(ctx):
 
 
 def _ask_to_cancel(ctx, registration: dict):
-    ctx.start_flow(SIGNUP, "cancel_confirm", registration=registration["id"], title=registration["title"])
-    return ctx.reply("events.cancel.confirm", title=registration["title"])
+    """Whether to cancel, and what happens to a fee paid for it (owed back, refunded by the secretariat)."""
+    paid = paid_fee(registration)
+    ctx.start_flow(SIGNUP, "cancel_confirm", registration=registration["id"], title=registration["title"], paid=paid)
+    return _cancel_question(ctx)
+
+
+def _cancel_question(ctx):
+    paid, title = ctx.flow_data.get("paid"), ctx.flow_data["title"]
+    return ctx.reply("events.cancel.confirm_paid", title=title, amount=paid) if paid else \
+        ctx.reply("events.cancel.confirm", title=title)
 
 
 @step(SIGNUP, "cancel_which", reads_only=True, prompt="events.cancel.which_prompt",
@@ -1583,14 +1591,15 @@ def _tries_cancel_confirm(ctx) -> bool:
 @step(SIGNUP, "cancel_confirm", reads_only=True, confirms=True, prompt="events.cancel.confirm_prompt",
       tries=_tries_cancel_confirm)
 def cancel_confirm(ctx):
-    title = ctx.flow_data["title"]
+    title, paid = ctx.flow_data["title"], ctx.flow_data.get("paid")
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):
-        return ctx.reply("events.cancel.confirm", title=title)
+        return _cancel_question(ctx)
     if says_yes(ctx.text) and not not_cancelling(ctx.text):  # also "嗯 对"; not "好吧 不取消了"
-        promoted = cancel_registration(ctx.db, ctx.flow_data["registration"])
+        promoted = cancel_seat(ctx.db, ctx.flow_data["registration"])
         ctx.end_flow()
         guide.notify_promoted(ctx.db, ctx.redis, promoted)
-        return ctx.reply("events.cancel.done", title=title)
+        return ctx.reply("events.cancel.done_paid", title=title, amount=paid) if paid else \
+            ctx.reply("events.cancel.done", title=title)
     if is_one_of(ctx.text, "no_words") or not_cancelling(ctx.text):  # "算了不取消了": kept
         ctx.end_flow()
         return ctx.reply("events.cancel.kept", title=title)

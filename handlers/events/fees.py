@@ -73,13 +73,23 @@ def offer(event: dict, today: date, is_member: bool) -> list[dict]:
     return options
 
 
-def due(event: dict, today: date, is_member: bool) -> dict | None:
-    """What this person pays to register, when they do not choose (a registration in chat): the
-    members' price for a member in good standing, else the first price on offer; None when free."""
+def _of_category(fee_type: str, member: dict | None) -> bool:
+    """A type that names the member's category ("学生" or "学生会员" for a 学生会员), not the members' price."""
+    named = fee_type.replace("会员", "")
+    category = content.load_toml("membership.toml")["categories"].get((member or {}).get("category"), "")
+    return bool(named) and named in category
+
+
+def due(event: dict, today: date, member: dict | None) -> dict | None:
+    """What this person pays to register, when they do not choose (a registration in chat, the type the page
+    ticks first): the price of the member's own category ("学生300元" for a 学生会员), else the members' price
+    for a member in good standing, else the first price on offer; None when free."""
+    is_member = member_price_applies(member, today)
     options = offer(event, today, is_member)
     member_types = (settings(event) or {}).get("member_types", [])
+    category = [o for o in options if _of_category(o["type"], member)]
     own = [o for o in options if o["type"] in member_types] if is_member else []
-    chosen = (own or options or [None])[0]
+    chosen = (category or own or options or [None])[0]
     return chosen if chosen and chosen["fen"] else None
 
 

@@ -24,6 +24,7 @@ from bot.router import english_read, normalize
 from bot.periodic import JobRun, periodic
 from bot.validation import Invalid
 from handlers.events import fees as event_fees
+from handlers.events.registration import owe_refunds
 from storage import events as store
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -453,8 +454,10 @@ def update_one(db, r: redis.Redis, event: dict, fields: dict, actor: str, source
 
 
 def cancel_one(db, r: redis.Redis, event: dict, actor: str, reason: str) -> int:
-    """Call an event off; everyone signed up (and waiting) is told why. -> members told"""
+    """Call an event off; everyone signed up (and waiting) is told why, and the fees they paid are owed back.
+    -> members told"""
     live = store.cancel_event(db, event["id"], actor, reason)
+    owe_refunds(db, live)
     return _tell_each(r, live, lambda registration: content.text(
         "events.notice.cancelled", title=event["title"], dates=dates_text(event), reason=reason))
 

@@ -12,6 +12,8 @@ import sqlite_utils
 
 from bot import content
 from bot.privacy import mask_mobile
+from handlers.fees import dues
+from storage import event_payments
 from storage import events as store
 from storage.members import Refused
 from storage.sqlite import transaction
@@ -50,3 +52,36 @@ def correct(db: sqlite_utils.Database, registration_id: int, fields: dict) -> di
             raise Refused("mobile_taken", title=store.find_event(db, registration["event_id"])["title"],
                           mobile=mask_mobile(mobile))
         return store.correct_registration(db, registration_id, fields)
+
+
+def cancel(db: sqlite_utils.Database, registration_id: int) -> list[dict]:
+    """Cancel a live registration; a fee paid for it and not refunded is owed back (owe_refunds), in the same
+    transaction. Returns the registrations moved up into the freed seat."""
+    with transaction(db):
+        registration = store.find_registration(db, registration_id)
+        promoted = store.cancel_registration(db, registration_id)
+        owe_refunds(db, [registration])
+    return promoted
+
+
+def owe_refunds(db: sqlite_utils.Database, registrations: list[dict]) -> None:
+    """Registrations just cancelled (by their member, or with their event): each fee paid online and not refunded
+    is marked owed back, for the secretariat to refund from the console (在线支付) and the member to see."""
+    for registration in registrations:
+        if registration["paid_at"] and not registration["refunded_at"] and registration["pay_order"]:
+            event_payments.owe_refund(db, registration["pay_order"], content.text("events.cancel.refund_note"))
+
+
+def paid_fee(registration: dict) -> str | None:
+    """The fee a live registration has paid and not had back, as yuan shown ("600"); None when nothing was paid."""
+    if not registration.get("paid_at") or registration.get("refunded_at") or not registration.get("fee_fen"):
+        return None
+    return dues.format_amount(registration["fee_fen"] / 100)
+
+
+def refunds_owed_lines(db: sqlite_utils.Database, openid: str) -> list[str]:
+    """The member's cancelled registrations whose paid fee is not back yet, one line each (under way once the
+    secretariat started the refund): what 我的报名 in chat and the member centre show."""
+    return [content.text("events.refund.under_way" if row["refund_status"] == "PROCESSING" else "events.refund.owed",
+                         title=row["title"], amount=dues.format_amount((row["fee_fen"] or 0) / 100))
+            for row in event_payments.refunds_owed_to(db, openid)]
