@@ -57,3 +57,28 @@ def test_a_bound_member_opens_the_unit_application_page_and_sends_it(client, fak
     assert sent.status_code == 302
     assert [row["kind"] for row in db["applications"].rows] == ["unit"]
     assert client.get("/m/apply?kind=individual").status_code == 302  # a member applies for no second membership
+
+
+# --- "only this topic, none of the rest" (#8) --------------------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["我就只想看政策类的 行业啊人才啊其他的都别给我推了", "只要政策的 别的都不要了",
+                                   "我只想收政策方面的消息 其它的不用推"])
+def test_keeping_one_topic_and_refusing_the_rest_keeps_that_one_and_says_the_others_are_stopped(member, db, asked):
+    from handlers.news.items import give_default_subscriptions
+    from storage.news import topics_of
+    add_member(db, "HNKX201000012", "刘芳", "13803710012", f"{TODAY.year}-12-31", openid="o_walk13")
+    give_default_subscriptions(db, "o_walk13")
+    assert len(topics_of(db, "o_walk13")) > 1
+    reply = member.says(asked)
+    assert topics_of(db, "o_walk13") == ["policy"], reply
+    assert "只给您推送：政策资讯" in reply and "已退订" in reply, reply
+
+
+def test_keeping_one_topic_while_asked_which_topics_to_subscribe_drops_the_rest(member, db):
+    from handlers.news.items import give_default_subscriptions
+    from storage.news import topics_of
+    add_member(db, "HNKX201000012", "刘芳", "13803710012", f"{TODAY.year}-12-31", openid="o_walk13")
+    give_default_subscriptions(db, "o_walk13")
+    member.says("订阅")
+    reply = member.says("只要人才的 别的不要")
+    assert topics_of(db, "o_walk13") == ["talent"] and "只给您推送：人才资讯" in reply, reply

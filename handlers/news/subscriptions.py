@@ -28,6 +28,9 @@ from storage.members import find_member_by_openid
 from storage.news import subscribe, subscribed_since, topics_of, unsubscribe
 
 
+_CLAUSES = re.compile(r"[\s,，;；。、!！?？]+")
+
+
 @lru_cache(maxsize=1)
 def _topic_words() -> tuple[tuple[str, str], ...]:
     """The router's topic words (content/intents.toml, read once a process) with their topics, longest first."""
@@ -49,10 +52,25 @@ def topics_in(text: str) -> list[str]:
 
 
 def _keeps_only(ctx) -> list[str] | None:
-    """"只要政策的，其他都不要了": the topics to keep (everything else goes); None if not said so."""
-    if not said(ctx.text, "only", whole=False):
+    """"只要政策的，其他都不要了": the topics to keep (everything else goes); None if not said so. The topics are
+    those of the clause saying "only" (or of the clause after it: "只要 政策"), not the ones the rest refuses
+    ("我只想看政策方面的 其他的行业啊学科啊都别推了" keeps 政策 alone)."""
+    clauses = [clause for clause in _CLAUSES.split(ctx.text or "") if clause]
+    keep = []
+    for at, clause in enumerate(clauses):
+        if said(clause, "only", whole=False):
+            keep += topics_in(clause) or (topics_in(clauses[at + 1]) if at + 1 < len(clauses) else [])
+    return [code for code in topic_names() if code in keep] or None
+
+
+@handles(events=(f"{clarify.ANY_READING}keep_only",))
+def keep_only_said(ctx):
+    """"我只想看政策方面的 其他的都别推了", "只要政策 别的不要": the topics said kept and the rest dropped, whatever the
+    router read (the latest policy items, a question between subscribing and reading); None for anything else."""
+    if "只" not in (ctx.text or "") or not said(ctx.text, "rest", whole=False) or not said(ctx.text, "refused", whole=False):
         return None
-    return topics_in(ctx.text) or None
+    keep = _keeps_only(ctx)
+    return _keep_only(ctx, keep) if keep else None
 
 
 def _keep_only(ctx, keep: list[str]):
@@ -108,6 +126,9 @@ def _choices(ctx, problem: str = ""):
 def choose_topics(ctx):
     codes = list(topic_names())
     numbers = [int(n) for n in re.findall(r"\d{1,3}", normalize(ctx.text))]  # int() refuses 5,000 digits
+    if not numbers and (keep := _keeps_only(ctx)) is not None:  # "只要政策 别的不要": the others dropped too
+        ctx.end_flow()
+        return _keep_only(ctx, keep)
     if numbers:
         if not all(1 <= n <= len(codes) for n in numbers):
             return _choices(ctx, problem=content.text("subscriptions.bad_choice", last=len(codes)))
