@@ -82,3 +82,27 @@ def test_keeping_one_topic_while_asked_which_topics_to_subscribe_drops_the_rest(
     member.says("订阅")
     reply = member.says("只要人才的 别的不要")
     assert topics_of(db, "o_walk13") == ["talent"] and "只给您推送：人才资讯" in reply, reply
+
+
+# --- a picture is a transfer receipt only when a payment is under way (#29) --------------------------------
+
+def _picture(member) -> str:
+    return member.send("image", PicUrl="http://mmbiz.example/photo.jpg", MediaId="m_photo_1")
+
+
+def test_a_paid_up_members_picture_after_looking_at_his_dues_is_not_filed_as_a_transfer_receipt(member, db):
+    from storage.tickets import list_tickets_of_member
+    add_member(db, "HNKX201600001", "陈志强", "13603710011", f"{TODAY.year}-12-31", openid="o_walk13")
+    member.says("我的会费交到什么时候了")
+    reply = _picture(member)
+    assert "转账凭证" not in reply and "图片" in reply, reply
+    assert list_tickets_of_member(db, "o_walk13") == []
+
+
+def test_a_lapsed_members_picture_after_looking_at_his_dues_is_kept_as_his_transfer_receipt(member, db):
+    from storage.tickets import list_tickets_of_member
+    add_member(db, "HNKX201600002", "郭建华", "13903710015", f"{TODAY.year - 1}-12-31", openid="o_walk13")
+    member.says("会费")
+    reply = _picture(member)
+    [ticket] = list_tickets_of_member(db, "o_walk13")
+    assert "转账凭证" in reply and ticket["ticket_no"] in reply, reply

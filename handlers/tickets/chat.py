@@ -7,11 +7,14 @@ names the member's own tickets means "show me", not a new suggestion.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from bot import clarify, clock, content, paging
 from bot.privacy import mask_personal
 from bot.registry import INTENT_HANDLERS, handles, step
+from handlers.fees import dues
 from storage import state
+from storage.fees import find_payer_by_openid
 from storage.tickets import (CLOSED, OPEN, add_to_ticket, create_ticket, find_ticket, latest_open_ticket,
                              list_tickets_of_member, replies_to, ticket_of_member)
 
@@ -164,12 +167,13 @@ def transfer_claimed(ctx):
 
 @handles(events=("media:image",))
 def keep_image(ctx):
-    """A picture sent while paying dues or with a ticket open is evidence (a transfer receipt):
-    kept with that ticket for the secretariat, not refused. None: the bot's usual answer."""
+    """A picture sent after saying a transfer was made, or while paying dues owed, is evidence (a transfer receipt):
+    kept with that ticket for the secretariat, not refused; with a ticket open it joins that ticket. None: the bot's
+    usual answer (a paid-up member's picture after looking at his dues is no transfer receipt)."""
     url = ctx.message.extra.get("url") or ctx.message.extra.get("media_id") or ""
     line = content.text("tickets.image_line", url=url)
     claimed = _receipt_asked_about(ctx)
-    if claimed is not None or state.recent_topic(ctx.turn) == "fees":
+    if claimed is not None or (state.recent_topic(ctx.turn) == "fees" and _dues_owed(ctx)):
         ticket_no = claimed or create_ticket(ctx.db, ctx.openid, content.text("tickets.receipt_category"), line)
         if claimed:
             add_to_ticket(ctx.db, claimed, line)
@@ -180,3 +184,10 @@ def keep_image(ctx):
         return None
     add_to_ticket(ctx.db, ticket["ticket_no"], line)
     return ctx.reply("tickets.image_kept", ticket_no=ticket["ticket_no"])
+
+
+def _dues_owed(ctx) -> bool:
+    """Whether a payment of dues may be under way: the member owes (grace, lapsed, never paid), or is not bound."""
+    payer = find_payer_by_openid(ctx.db, ctx.openid)
+    return payer is None or dues.dues_standing(payer["category"], payer["paid_through"], date.today()) in (
+        "grace", "lapsed", "unpaid")
