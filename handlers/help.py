@@ -178,6 +178,8 @@ def about_society(ctx):
         return fees.start_invoice(ctx)
     if question.get("answer_from") == "receipt" and (shown := fees.receipt_page(ctx)):  # "收据在哪看": its page
         return shown
+    if question.get("answer_from") == "leave":  # "我会费交到2028年了 退会的话多交的钱退不退": leaving, one answer
+        return profile.leaving(ctx)
     if question.get("answer_from") == "fees":  # "21年22年23年都没交": the dues' own answer (back pay)
         return fees.fee_status(ctx)
     if question.get("answer_from") == "job_posting":  # "我们公司想在你们这发招聘": how to publish, not the job list

@@ -106,3 +106,28 @@ def test_a_lapsed_members_picture_after_looking_at_his_dues_is_kept_as_his_trans
     reply = _picture(member)
     [ticket] = list_tickets_of_member(db, "o_walk13")
     assert "转账凭证" in reply and ticket["ticket_no"] in reply, reply
+
+
+# --- leaving the society: one answer however asked (#12-#14) ----------------------------------------------
+
+@pytest.mark.parametrize("asked", ["退会", "岁数大了想退会 行不行 怎么弄", "要是退会了 提前交的那几年会费给退吗",
+                                   "退会之后还给我推会讯不", "退了会以后还能重新入会吗"])
+def test_leaving_is_answered_the_same_whatever_is_asked_about_it_with_the_years_paid_ahead(member, db, asked):
+    add_member(db, "HNKX199500001", "马国庆", "13903710013", f"{TODAY.year + 2}-12-31", openid="o_walk13")
+    reply = member.says(asked)
+    assert "退会由秘书处办理" in reply and f"{TODAY.year + 1}–{TODAY.year + 2} 年" in reply, reply
+    assert "会讯" in reply and "重新申请入会" in reply and "顺延" not in reply, reply
+
+
+# --- a changed mobile: the way to bind that works without the old number (#1 #3) ---------------------------
+
+@pytest.mark.parametrize("asked", ["我手机号换了 原来那个号已经停机了 现在咋绑定", "原来登记的号不用了 收不到验证码怎么办"])
+def test_a_member_whose_registered_mobile_is_gone_is_told_to_bind_by_number_name_and_its_last_four_digits(
+        member, db, asked):
+    add_member(db, "HNKX201600001", "陈志强", "13603710011", f"{TODAY.year}-12-31")
+    reply = member.says(asked)
+    assert "会员编号" in reply and "后四位" in reply and "验证码" in reply and "手机号改成" in reply, reply
+    member.says("绑定")
+    member.says("HNKX201600001")
+    member.says("陈志强")
+    assert "绑定成功" in member.says("0011")  # the path the answer gives works

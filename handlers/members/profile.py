@@ -9,10 +9,10 @@ wrong, and stops after MAX_FAILED_BINDINGS_PER_DAY failures a day.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
 from bot import clarify, content, delivery, offers
-from handlers.fees.dues import how_to_pay_text, standing
+from handlers.fees.dues import how_to_pay_text, is_lifetime, standing
 from bot.conversation import is_one_of
 from bot.messages import Reply
 from bot.page_links import page_link, with_page_link
@@ -206,7 +206,15 @@ def asks_to_leave(text: str) -> bool:
 
 
 def leaving(ctx) -> Reply:
-    return ctx.reply("profile.leave", **content.society()["secretariat"])
+    """How to leave and what follows, however asked ("退会了多交的会费退不退", "退会以后会讯还发不"): one answer,
+    naming the years a member has paid ahead (whether they are refunded is the secretariat's to say)."""
+    member = find_member_by_openid(ctx.db, ctx.openid)
+    paid_through = (member or {}).get("paid_through")
+    last = int(paid_through[:4]) if paid_through and not is_lifetime(paid_through) else 0
+    first = date.today().year + 1
+    paid = content.text("profile.leave_paid_ahead", first=first, last=last) if first <= last else \
+        content.text("profile.leave_paid")
+    return ctx.reply("profile.leave", paid=paid, **content.society()["secretariat"])
 
 
 def asks_how_to_get_card(text: str) -> bool:
