@@ -100,3 +100,19 @@ def test_a_section_headed_without_a_category_column_is_imported_not_dropped(env,
     assert {n: find_member_by_no(db, n)["category"] for n in ("HBJX-2016-0090", "HBJX-2019-0270")} == \
         {"HBJX-2016-0090": "senior", "HBJX-2019-0270": "regular"}
     assert {(c["row"], c["reason"]) for c in report["checks"]} >= {(7, "category_by_title"), (8, "category_by_title")}
+
+
+def test_a_sheet_without_a_category_leaves_a_stored_member_s_category_as_it_is(env, db, tmp_path):
+    """A dues sheet of 会员编号, 姓名, 手机 and a year (no 会员类别) updates the members it names: their category is
+    the stored one (a student stays one), not one read from 职称 for a new member (普通会员 with no title)."""
+    import openpyxl
+
+    roster_imported(env, grid_roster(tmp_path / "会员信息.xls", ROWS[:3]))
+    book = openpyxl.Workbook()
+    book.active.append(["会员编号", "姓名", "手机", "2026年会费"])
+    book.active.append(["HBJX-2024-0520", "王雨轩", "15570817401", "已缴"])
+    book.save(tmp_path / "2026年会费.xlsx")
+    report = roster_imported(env, tmp_path / "2026年会费.xlsx")
+    wang = find_member_by_no(db, "HBJX-2024-0520")
+    assert (wang["category"], wang["paid_through"]) == ("student", "2026-12-31")
+    assert not [c for c in report["checks"] if c["reason"] in ("category_by_title", "category_unknown")]

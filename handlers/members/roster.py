@@ -618,6 +618,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number",
                  "category_by_title", "category_unknown")
 UNIT_ONLY = ("contact_name", "credit_code")
+GUESSED_CATEGORY = ("category_by_title", "category_unknown")  # a category read from 职称, none written
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
 
 
@@ -727,6 +728,10 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         if member is None:
             plan.new.append((row, fields))
         else:
+            if member.get("category") and any(n.reason in GUESSED_CATEGORY for n in notices):
+                # no 会员类别 written for a stored member (a dues sheet without the column): the stored one stands
+                fields = {k: v for k, v in fields.items() if k != "category"}
+                plan.checks[:] = [c for c in plan.checks if not (c.row == row and c.reason in GUESSED_CATEGORY)]
             changes = _changes(db, plan, row, "member", member, fields, overwrite)
             if changes:
                 plan.updates.append((row, member, changes))
