@@ -210,3 +210,19 @@ def test_publish_and_send_in_one_go(env, members):
     again = run(env, "publish", RESOLUTION, "--send").output
     assert "无变化" in again and "已排队推送 0 条" in again
 
+
+
+def test_a_console_correction_sent_here_withdraws_its_original_as_the_console_s_send_does(env, members):
+    """A correction saved in the console with 撤回原稿 ticked withdraws the original when it is sent (its page says
+    so); sent by `news send` it was pushed and the original stayed in members' list beside it."""
+    from handlers.news.items import parse_item
+    from storage.news import DRAFT, WITHDRAWN, save_item, set_withdraws
+
+    run(env, "publish", RESOLUTION)
+    saved, _ = save_item(members, parse_item('+++\ntitle = "更正：年会决议"\nkind = "resolution"\nsummary = "改正日期"\n+++\n正文', "c1",
+                                             "网页后台"), DRAFT)
+    set_withdraws(members, saved["id"], RESOLUTION.stem)
+    sent = run(env, "send", "c1")
+    assert find_item(members, RESOLUTION.stem)["status"] == WITHDRAWN
+    assert RESOLUTION.stem in sent.output and "撤回" in sent.output
+    assert run_json(env, "send", "c1")["withdrawn"] is None        # sent again: nothing more to withdraw

@@ -23,7 +23,7 @@ from bot.config import CONTENT_DIR
 from handlers.news.items import ItemError, joined, read_item, topic_list
 from storage.deliveries import FAILED, OPEN, QUEUED, UNCERTAIN
 from storage.news import (PUBLISHED, WITHDRAWN, find_item, latest_items, missing_units, recipients, save_item,
-                          stored_item_nos)
+                          stored_item_nos, withdraw_item)
 from storage.state import connect_redis
 
 _help = help_texts("news_cli")
@@ -177,11 +177,15 @@ def send(item, wait, timeout):
     """推送会讯 ITEM 给全部收件人；已排队或已送达的不会重复。"""
     db, found = _store_and_item(item)
     data = dict(_summary(found), **_enqueue(db, found))
+    data["withdrawn"] = _withdraw_corrected(db, found)
     if wait:
         data["counts"] = _wait(db, found, timeout)
 
     def human(d):
         click.echo(_text("sent", **d))
+        if d["withdrawn"]:
+            click.echo(_text("withdrew_original" if d["withdrawn"]["done"] else "original_still_sending",
+                             **d["withdrawn"]))
         if wait:
             _show_counts(d, d["counts"])
 
@@ -200,6 +204,19 @@ def _enqueue(db, item: dict) -> dict:
     with click.progressbar(length=len(people), label=_text("enqueue_label", **item), file=sys.stderr) as bar:
         queued = delivery.enqueue_broadcast(db, r, item["id"], people, progress=bar.update)
     return {"recipients": len(people), "queued": queued}
+
+
+def _withdraw_corrected(db, item: dict) -> dict | None:
+    """A correction saved in the console with 撤回原稿 ticked (storage.news.set_withdraws) withdraws the original
+    once it is sent, as the console's 发送 does; one still being pushed is left (the console's 撤回 refuses it
+    too) and said. None: no original to withdraw (none named, or withdrawn already)."""
+    original = item.get("withdraws") and find_item(db, item["withdraws"])
+    if not original or original["status"] == WITHDRAWN:
+        return None
+    done = not _in_flight(delivery.delivery_counts(db, original["id"]))
+    if done:
+        withdraw_item(db, original["id"])
+    return {"item_no": original["item_no"], "title": original["title"], "done": done}
 
 
 def _in_flight(counts: dict) -> int:
