@@ -116,3 +116,16 @@ def test_a_sheet_without_a_category_leaves_a_stored_member_s_category_as_it_is(e
     wang = find_member_by_no(db, "HBJX-2024-0520")
     assert (wang["category"], wang["paid_through"]) == ("student", "2026-12-31")
     assert not [c for c in report["checks"] if c["reason"] in ("category_by_title", "category_unknown")]
+
+
+def test_where_arrears_are_paid_first_years_owed_before_the_first_paid_one_are_listed(env, db, tmp_path,
+                                                                                       arrears_first):
+    """Blank 2023-2025 and ✓ in 2026, no date joined: the one year's money pays 2023, the first year owed, which
+    the member's paid-through says (2023) while the sheet marks 2026 paid; nothing was listed, as no year was
+    unpaid between two paid ones. It is listed as the gap between paid years is."""
+    report = roster_imported(env, grid_roster(tmp_path / "会员信息.xls", [
+        [None, "甲某某", "某单位", None, "普通会员", 13800001111, None, None, None, None, "✓", None]]))
+    [jia] = find_members_by_name(db, "甲某某")
+    said = {(c["row"], c["reason"]): c for c in report["checks"]}
+    assert jia["paid_through"] == "2023-12-31" and (4, "paid_gap_first") in said
+    assert "2023、2024、2025 年未缴" in said[(4, "paid_gap_first")]["check"]

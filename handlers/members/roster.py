@@ -1213,9 +1213,14 @@ def _paid_through_year(years: dict[int, bool], joined_at: str | None, arrears_fi
     paid = [year for year, is_paid in years.items() if is_paid]
     if not arrears_first or not paid:
         return max(paid, default=None)
-    first = max(min(years), int(joined_at[:4]) if joined_at else 0)
+    first = _first_owed(years, joined_at)
     counted = [year for year in paid if year >= first]
     return first - 1 + len(counted) if counted else max(paid)
+
+
+def _first_owed(years: dict[int, bool], joined_at: str | None) -> int:
+    """The first year the year columns can owe: the first column's, or the year joined when later."""
+    return max(min(years), int(joined_at[:4]) if joined_at else 0)
 
 
 def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], notices: list[Problem],
@@ -1228,10 +1233,12 @@ def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], not
     column = next(iter(sheet.gathered.get("dues_marks", [])), None)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
     behind = [y for y in sorted(years) if paid and y > paid[-1]]
-    if gaps and arrears_first:
+    owed = [y for y in range(_first_owed(years, fields.get("joined_at")), paid[-1]) if not years.get(y)] \
+        if paid and arrears_first else []  # between paid years, or before the first one paid (blank 2023 ✓ 2026)
+    if owed:
         through = _paid_through_year(years, fields.get("joined_at"), arrears_first)
-        notices.append(Problem(row, _year_column(sheet, gaps[0]) or column, "", "paid_gap_first",
-                               {"years": "、".join(map(str, gaps)), "through": through}))
+        notices.append(Problem(row, _year_column(sheet, owed[0]) or column, "", "paid_gap_first",
+                               {"years": "、".join(map(str, owed)), "through": through}))
         return
     fields["dues_unpaid"] = "、".join(map(str, gaps)) or None  # kept: a transfer naming no year may be for it
     if gaps:  # named at the first unpaid year's column
