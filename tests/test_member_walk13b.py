@@ -92,7 +92,7 @@ def _picture(member) -> str:
 
 def test_a_paid_up_members_picture_after_looking_at_his_dues_is_not_filed_as_a_transfer_receipt(member, db):
     from storage.tickets import list_tickets_of_member
-    add_member(db, "HNKX201600001", "陈志强", "13603710011", f"{TODAY.year}-12-31", openid="o_walk13")
+    add_member(db, "HNKX201600001", "陈志强", "13603710011", f"{TODAY.year + 1}-12-31", openid="o_walk13")
     member.says("我的会费交到什么时候了")
     reply = _picture(member)
     assert "转账凭证" not in reply and "图片" in reply, reply

@@ -249,7 +249,7 @@ def reminder_due(category: str, paid_through: str | None, today: date) -> tuple[
         return None
     if kind == "unpaid":
         return "unpaid", str(dues_year(None, today))
-    if _expiring(paid_through, today):
+    if expiring(paid_through, today):
         return "expiring", paid_through
     if kind != "lapsed":
         return None
@@ -262,7 +262,8 @@ def reminder_due(category: str, paid_through: str | None, today: date) -> tuple[
     return None
 
 
-def _expiring(paid_through: str | None, today: date) -> bool:
+def expiring(paid_through: str | None, today: date) -> bool:
+    """Whether the paid-through date is within remind_days_before (the renewal is asked for now)."""
     days_left = days_to_expiry(paid_through, today)
     return days_left is not None and 0 <= days_left <= fee_rules()["remind_days_before"]
 

@@ -187,7 +187,9 @@ def keep_image(ctx):
 
 
 def _dues_owed(ctx) -> bool:
-    """Whether a payment of dues may be under way: the member owes (grace, lapsed, never paid), or is not bound."""
+    """Whether a payment of dues may be under way: the member owes (grace, lapsed, never paid) or is asked to renew
+    now (within remind_days_before of his paid-through date, as the reminder and the dues answer say), or is not bound."""
     payer = find_payer_by_openid(ctx.db, ctx.openid)
-    return payer is None or dues.dues_standing(payer["category"], payer["paid_through"], date.today()) in (
-        "grace", "lapsed", "unpaid")
+    today = date.today()
+    return payer is None or dues.expiring(payer["paid_through"], today) or dues.dues_standing(
+        payer["category"], payer["paid_through"], today) in ("grace", "lapsed", "unpaid")

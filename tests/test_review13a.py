@@ -1,0 +1,50 @@
+"""Reviewer 13-a's findings on this session's chat changes, asserted as the member sees them."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from bot.config import load_config
+from tests.member import Member
+from tests.test_member_walk10 import add_member
+
+pytest_plugins = ["tests.fake_wechat"]
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def config(env, fake_wechat):
+    return load_config(env)
+
+
+@pytest.fixture
+def member(client, config):
+    return Member(client, config, "o_review13a")
+
+
+def test_a_picture_after_the_dues_from_a_member_asked_to_renew_now_is_kept_as_his_transfer_receipt(member, db):
+    """Within the reminder window before his paid-through date the dues answer asks him to pay now (and the
+    reminder told him to): the transfer's screenshot he sends next is a receipt for the secretariat."""
+    from storage.tickets import list_tickets_of_member
+    add_member(db, "HNKX201600003", "陈志强", "13603710011", (TODAY + timedelta(days=10)).isoformat(),
+               openid="o_review13a")
+    member.says("会费")
+    reply = member.send("image", PicUrl="http://mmbiz.example/photo.jpg", MediaId="m_photo_2")
+    [ticket] = list_tickets_of_member(db, "o_review13a")
+    assert "转账凭证" in reply and ticket["ticket_no"] in reply, reply
+
+
+@pytest.mark.parametrize("asked", ["可以退会费吗", "退会议的报名费 钱啥时候到账"])
+def test_a_refund_of_dues_or_of_a_meeting_is_not_read_as_leaving_the_society(member, db, asked):
+    add_member(db, "HNKX201600004", "马国庆", "13903710013", f"{TODAY.year}-12-31", openid="o_review13a")
+    reply = member.says(asked)
+    assert "退会由秘书处办理" not in reply, reply
+
+
+@pytest.mark.parametrize("said", ["推送停了 怎么回事", "我的邮箱不用了 新的是liu@163.com", "验证码"])
+def test_something_stopped_or_unused_that_is_no_mobile_number_is_not_told_how_to_bind_without_one(member, db, said):
+    add_member(db, "HNKX201600005", "刘芳", "13803710012", f"{TODAY.year}-12-31", openid="o_review13a")
+    reply = member.says(said)
+    assert "后四位" not in reply, reply
