@@ -26,6 +26,7 @@ Run (needs valgrind and a C compiler; ~3-6 minutes a checkout for 1,500 messages
   git worktree add --detach /tmp/before <commit>    # the version to compare with (link its .venv, copy var/)
   .venv/bin/python bench/callgrind_messages.py --against /tmp/before --messages 1500
   .venv/bin/python bench/callgrind_messages.py --against /tmp/before --kind "text: feedback" --messages 200
+  .venv/bin/python bench/callgrind_messages.py --against /tmp/a /tmp/b --messages 800 --by-kind   # by kind, 3 checkouts
   .venv/bin/python bench/callgrind_messages.py --messages 500 --keep /tmp/cg    # then callgrind_annotate
       /tmp/cg/<checkout>/bot.<pid>.1: the C functions (SQLite's, the interpreter's) by instructions
 """
