@@ -131,3 +131,17 @@ def test_a_member_whose_registered_mobile_is_gone_is_told_to_bind_by_number_name
     member.says("HNKX201600001")
     member.says("陈志强")
     assert "绑定成功" in member.says("0011")  # the path the answer gives works
+
+
+# --- a receipt asked for is the receipt, not an invoice (#17) ---------------------------------------------
+
+@pytest.mark.parametrize("asked", ["收据能下载不 要电子版的盖章的", "我要去年会费的收据 电子版的就行", "报销要用收据 在哪打印"])
+def test_a_receipt_asked_for_is_linked_with_where_a_stamped_one_comes_from(member, db, asked):
+    from datetime import date as day
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    add_member(db, "HNKX201800001", "黄丽", "13703710014", f"{TODAY.year - 2}-12-31", openid="o_walk13")
+    paid = record_payment(db, find_payer(db, "HNKX201800001"), 100, 1, day(TODAY.year - 1, 3, 15), "银行转账", "test")
+    reply = member.says(asked)
+    assert paid["receipt_no"] in reply and "/m/dues/receipt/" in reply and "盖章" in reply, reply
+    assert "抬头" not in reply, reply  # no invoice form
