@@ -320,3 +320,11 @@ def test_the_chat_s_card_of_an_item_carries_its_picture(env, db, monkeypatch):
     answer = create_app(config).test_client().post("/wechat", query_string=query, data=body.encode("utf-8"))
     [card] = open_reply(config, answer.get_data(as_text=True), False)["articles"]
     assert card["image"] == "https://bot.example.org/m/news/picture/0123456789abcdef.png"
+
+
+def test_the_unit_members_list_offers_no_export_of_people_it_would_leave_empty(staff, db):
+    """类别 单位会员 lists the units, not people: its 导出 buttons exported the member list so filtered, a file of
+    headers and no row (logged as an export of 0). The people's list still offers them."""
+    units_listed = page(staff.get("/admin/members/", query_string={"category": "unit"}))
+    assert "/admin/members/export" not in units_listed
+    assert "/admin/members/export" in page(staff.get("/admin/members/", query_string={"category": "regular"}))
