@@ -161,18 +161,22 @@ def days_to_expiry(paid_through: str | None, today: date) -> int | None:
 # --- payments ----------------------------------------------------------------------
 
 def coverage(paid_through: str | None, years: int, paid_on: date,
-             from_year: int | None = None) -> tuple[str, str]:
+             from_year: int | None = None, joined_at: str | None = None) -> tuple[str, str]:
     """The period (from, to) a payment of N years (or LIFETIME) made on `paid_on` pays for.
 
     `from_year`: the first year the payer says they pay for (a transfer's "补交2025年会费"): a lapsed
     payer's arrears are paid from there, when not already covered; no back-dues otherwise. Someone who
     never paid (a new member) naming a later year (a hospital's "2027年会费" for its new nurses) pays that year.
+    `joined_at`: a new member who joined this year before next_year_from owes this year (first_dues_year), so
+    his first payment pays it, also when it comes after next_year_from.
     """
     arrears = bool(paid_through) and fee_rules().get("arrears_first", False) and not is_lifetime(paid_through)
     if arrears or standing(paid_through, paid_on) in ("active", "grace"):
         first_year = _date(paid_through).year + 1  # the next year; with arrears_first, the first one owed
     else:
         first_year = paid_on.year + (1 if late_in_year(paid_on) else 0)
+        if not paid_through and first_dues_year(joined_at) == paid_on.year:
+            first_year = paid_on.year
         if from_year and from_year < first_year and (not paid_through or from_year > _date(paid_through).year):
             first_year = from_year
         elif from_year and from_year > first_year and not paid_through:

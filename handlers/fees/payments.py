@@ -46,7 +46,7 @@ def record_payment(db, payer: dict, amount: float, years: int, paid_on: date, me
         if dues.is_lifetime(current["paid_through"]):
             raise AlreadyLifetime(current["number"])
         period_from, period_to = (f"{shown_year}-01-01", f"{shown_year}-12-31") if shown_year else \
-            dues.coverage(current["paid_through"], years, paid_on, from_year)
+            dues.coverage(current["paid_through"], years, paid_on, from_year, current.get("joined_at"))
         continued = dues.standing(current["paid_through"], paid_on) in ("active", "grace")
         payment = {"category": current["category"], "amount": float(amount), "years": years, "method": method,
                    "note": note, "reference": reference, "import_key": import_key, "source": source,
@@ -128,7 +128,7 @@ def years_booked(payer: dict, years: int, paid_on: date, named: int | None) -> d
         return {"shown_year": named}
     if payer["paid_through"] and named <= int(payer["paid_through"][:4]):
         raise YearsUnclear("year_paid", **facts, year=named)
-    start = int(dues.coverage(payer["paid_through"], years, paid_on, named)[0][:4])
+    start = int(dues.coverage(payer["paid_through"], years, paid_on, named, payer.get("joined_at"))[0][:4])
     if start != named:
         raise YearsUnclear("year_not_next", **facts, year=named, start=start)
     return {"from_year": named}
@@ -172,7 +172,8 @@ def refund_payment(db, receipt_no: str, refunded_on: str, actor: str, reason: st
         payer = store.payer_of(db, payment)
         paid_through = store.paid_through_before(db, payment)
         for later in store.payments_after(db, payer, payment):
-            paid_through = dues.coverage(paid_through, later["years"], date.fromisoformat(later["paid_at"]))[1]
+            paid_through = dues.coverage(paid_through, later["years"], date.fromisoformat(later["paid_at"]),
+                                         joined_at=payer.get("joined_at"))[1]
         if paid_through != payer["paid_through"]:
             store.set_paid_through(db, payer, paid_through, actor, receipt_no, action="dues_refunded")
     return store.find_payment(db, receipt_no)

@@ -563,7 +563,8 @@ def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -
     named = _years_named(values)
     if years == dues.LIFETIME:
         return
-    first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named, default=None))
+    first, last = dues.coverage(payer.get("paid_through"), years, paid_on, min(named, default=None),
+                                 payer.get("joined_at"))
     arrears_first = dues.fee_rules().get("arrears_first", False)
     if not named:
         if arrears_first and int(last[:4]) < paid_on.year - 1:  # still years behind after it (not only this

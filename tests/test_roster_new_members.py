@@ -1,0 +1,55 @@
+"""A roster's sheet of new members (新入会) as a secretariat keeps it beside the members' sheet: 申请日期 as a date,
+审核情况 (已通过, or 待审 while the application waits), 会员号 once the secretariat has numbered them, and the
+first year's dues in words. The file is made here with xlwt as WPS or old Excel saves it."""
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.fees import dues
+from storage.members import find_member_by_no
+from tests.cli import roster_imported, statement_imported
+from tests.test_statement_files11 import cmb_book
+
+HEADER = ["序号", "姓名", "性别", "工作单位", "职称/学历", "手机号码", "申请类别", "申请日期", "审核情况", "会员号",
+          "2026年会费", "备注"]
+REGULAR = dues.yearly_fee("regular")
+
+
+def new_members_sheet(path, rows):
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("新入会")
+    dated = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    sheet.write_merge(0, 0, 0, len(HEADER) - 1, "2026年新入会会员登记（截至9月1日）")
+    for column, header in enumerate(HEADER):
+        sheet.write(1, column, header)
+    for at, row in enumerate(rows, start=2):
+        for column, value in enumerate([at - 1, *row]):
+            if isinstance(value, date):
+                sheet.write(at, column, value, dated)
+            elif value is not None:
+                sheet.write(at, column, value)
+    sheet.write(len(rows) + 3, 0, "注：审核通过后由秘书处统一编号；新会员缴纳当年会费后会籍生效。")
+    book.save(str(path))
+    return path
+
+
+NEW = [
+    ["鲁思琪", "女", "武汉理工大学机电工程学院", "助理工程师", 13518281892, "普通会员", date(2026, 5, 23), "已通过",
+     "HBJX-2026-0702", None, None],
+    ["黎娜", "女", "武汉纺织大学", "工程师", 15523549803, "普通会员", date(2026, 11, 3), "已通过",
+     "HBJX-2026-0705", None, None],
+]
+
+
+def test_a_new_member_s_first_dues_paid_after_november_1_are_for_the_year_she_joined(env, db, tmp_path):
+    """鲁思琪 applied in May and pays her first dues in November: they are 2026's, the year she joined, which
+    she owes (they were counted for 2027, leaving her 2026 unpaid). 黎娜, who joined after November 1, owes
+    nothing for 2026: her first dues are 2027's."""
+    roster_imported(env, new_members_sheet(tmp_path / "会员名册.xls", NEW))
+    assert find_member_by_no(db, "HBJX-2026-0702")["joined_at"] == "2026-05-23"
+    statement_imported(env, cmb_book(tmp_path / "cmb.xlsx", [("2026-11-10", REGULAR, "鲁思琪", "会费"),
+                                                              ("2026-11-12", REGULAR, "黎娜", "会费")]))
+    assert find_member_by_no(db, "HBJX-2026-0702")["paid_through"] == "2026-12-31"
+    assert find_member_by_no(db, "HBJX-2026-0705")["paid_through"] == "2027-12-31"
