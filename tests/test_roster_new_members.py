@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from handlers.fees import dues
-from storage.members import find_member_by_no
+from storage.members import find_member_by_no, find_members_by_name
 from tests.cli import roster_imported, statement_imported
 from tests.test_statement_files11 import cmb_book
 
@@ -53,3 +53,17 @@ def test_a_new_member_s_first_dues_paid_after_november_1_are_for_the_year_she_jo
                                                               ("2026-11-12", REGULAR, "黎娜", "会费")]))
     assert find_member_by_no(db, "HBJX-2026-0702")["paid_through"] == "2026-12-31"
     assert find_member_by_no(db, "HBJX-2026-0705")["paid_through"] == "2027-12-31"
+
+
+def test_an_applicant_not_yet_approved_is_not_imported_and_the_report_says_why(env, db, tmp_path):
+    """贺晓明's application waits for a signed recommendation (审核情况 待审（缺推荐表）): he is no member yet, so
+    he is not imported (he was, numbered and active, and his first transfer booked); the report names his row
+    and the cell. 已通过 rows are imported as before."""
+    waiting = ["贺晓明", "男", "武汉海王机电", "工程师", 15917051318, "普通会员", date(2026, 8, 20), "待审（缺推荐表）",
+               None, None, "推荐人未签字"]
+    report = roster_imported(env, new_members_sheet(tmp_path / "会员名册.xls", [*NEW, waiting]))
+    assert find_members_by_name(db, "贺晓明") == []
+    assert find_member_by_no(db, "HBJX-2026-0702")["name"] == "鲁思琪"
+    [said] = [c for c in report["checks"] if c["row"] == 5]
+    assert (said["letter"], said["reason"]) == ("I", "not_yet_approved")
+    assert "待审（缺推荐表）" in said["check"] and "没有导入" in said["check"]

@@ -653,6 +653,10 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     usual = _usual_width([fields.get("member_no") or "" for _, fields, _, _ in rows])
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
+        waiting = _not_yet_approved(sheet, row, written.get(row, {}))
+        if waiting:  # an applicant, no member yet: listed, not imported
+            plan.checks.append(waiting)
+            continue
         same = _same_identity(written.get(row, {}), fields, row, identities)
         if same:  # the same ID card and name as an earlier row: one person written twice by two keepers
             plan.repeated.append((row, same))
@@ -744,6 +748,20 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                 fields["status"] = "resigned"
             plan.checks.append(Problem(row, sheet.columns["name"], fields.get("name", ""), "new_in_older_file"))
     return plan
+
+
+def _not_yet_approved(sheet: Sheet, row: int, values: dict) -> Problem | None:
+    """The row of an applicant the secretariat has not approved (新入会's 审核情况 待审（缺推荐表）), said with the
+    cell that says so; None for a row of a member."""
+    roster = _membership()["roster"]
+    headers = {header_key(h) for h in roster["review_headers"]}
+    cells = dict(values.get(OTHER_CELLS) or [])
+    for column in sheet.ignored:
+        said = normalise(cells.get(column.header))
+        if header_key(column.header) in headers and any(word in said for word in roster["applicant_words"]):
+            return Problem(row, column, _shown(cells[column.header]).strip(), "not_yet_approved",
+                           {"header": column.header})
+    return None
 
 
 def corrected_elsewhere(sheets: list[Sheet]) -> list[list[Problem]]:
