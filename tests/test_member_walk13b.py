@@ -145,3 +145,14 @@ def test_a_receipt_asked_for_is_linked_with_where_a_stamped_one_comes_from(membe
     reply = member.says(asked)
     assert paid["receipt_no"] in reply and "/m/dues/receipt/" in reply and "盖章" in reply, reply
     assert "抬头" not in reply, reply  # no invoice form
+
+
+# --- what a unit membership is, for a department head (#19) -------------------------------------------------
+
+@pytest.mark.parametrize("asked", ["单位会员有什么好处", "我们科室二十多个人 单位会员的话都算会员吗", "一个单位会员能带几个人"])
+def test_what_a_unit_membership_gives_and_whom_it_covers_is_answered(member, db, asked):
+    add_member(db, "HNKX201200001", "郭建华", "13903710015", f"{TODAY.year}-12-31", openid="o_walk13")
+    for asker in (member, Member(member.client, member.config, "o_walk13_unbound")):
+        reply = asker.says(asked)
+        assert "联络点" in reply and "个人会员" in reply and "秘书处" in reply, reply
+        assert "您已经是学会会员" not in reply and "您是想" not in reply, reply
