@@ -48,3 +48,13 @@ def test_something_stopped_or_unused_that_is_no_mobile_number_is_not_told_how_to
     add_member(db, "HNKX201600005", "刘芳", "13803710012", f"{TODAY.year}-12-31", openid="o_review13a")
     reply = member.says(said)
     assert "后四位" not in reply, reply
+
+
+@pytest.mark.parametrize("asked", ["年会报名费的收据 报销用", "会议费能开收据吗 要盖章的"])
+def test_a_receipt_for_an_events_fee_is_not_answered_with_the_members_dues_receipt(member, db, asked):
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    add_member(db, "HNKX201800006", "黄丽", "13703710014", f"{TODAY.year - 2}-12-31", openid="o_review13a")
+    paid = record_payment(db, find_payer(db, "HNKX201800006"), 100, 1, date(TODAY.year - 1, 3, 15), "银行转账", "test")
+    reply = member.says(asked)
+    assert paid["receipt_no"] not in reply and "您最近一笔缴费的收据" not in reply, reply
