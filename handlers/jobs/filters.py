@@ -481,10 +481,9 @@ def _workplace_words() -> dict[str, tuple[str, ...]]:
 
 def province_named(plain: str) -> str | None:
     """Another province the text names (湖北, 湖北省, Hubei: content/jobs.toml [provinces]), the society's own aside."""
-    for name, spoken in _province_names():
-        if re.search(spoken, plain):
-            return name
-    return None
+    pattern, name_of = _province_names()
+    found = pattern.search(plain)
+    return name_of[found.group()] if found else None
 
 
 def province_of(cities: tuple[str, ...]) -> str | None:
@@ -500,13 +499,15 @@ def _provinces() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _province_names() -> tuple[tuple[str, str], ...]:
-    """(province, a pattern of how a text names it) for each of [provinces] but the society's own: the name, and its
-    pinyin as an English word where no other province reads the same (shanxi is two)."""
+def _province_names() -> tuple[re.Pattern, dict[str, str]]:
+    """How a text names each of [provinces] but the society's own (its name, and its pinyin as an English word where
+    no other province reads the same: shanxi is two), one pattern for all, and the province each names."""
     own = normalize(settings()["province"]["name"])
     readings = [reading(name) for name in _provinces()]
-    return tuple((name, re.escape(name) + (f"|(?<![a-z]){sound}(?![a-z])" if readings.count(sound) == 1 else ""))
-                 for name, sound in zip(_provinces(), readings) if name != own)
+    name_of = {spoken: name for name, sound in zip(_provinces(), readings) if name != own
+               for spoken in (name, *([sound] if readings.count(sound) == 1 else []))}
+    words = "|".join(map(re.escape, sorted(name_of, key=len, reverse=True)))
+    return re.compile(f"(?<![a-z])(?:{words})(?![a-z])"), name_of
 
 
 def _outside_province(plain: str) -> bool | None:
@@ -622,8 +623,7 @@ def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[t
     after 学: 地质), where no word found or kept covers it. A word of not_discipline_typos counts only as what one
     studied (学地址的)."""
     taken = [*words, *(normalize(k).lower() for k in keywords)]
-    said = [(start, end) for start, end, _ in cities_named(plain)] + [
-        (found.start(), found.end()) for other in taken if other for found in re.finditer(re.escape(other), plain)]
+    said = None  # where the places and the words taken are said, when a word reads like a discipline (seldom)
     typed = []
     for run in _CJK_WORD.finditer(plain):
         text, at = run.group(), run.start()
@@ -632,8 +632,13 @@ def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[t
                 word = text[start:start + size]
                 name = _sounds_of_names().get(reading(word) or "")
                 if name is None or word == name or set(word).isdisjoint(name) or word in _forms() \
-                        or any(word in other or other in word for other in taken) \
-                        or _straddles(at + start, at + start + size, said):
+                        or any(word in other or other in word for other in taken):
+                    continue
+                if said is None:
+                    said = [(start, end) for start, end, _ in cities_named(plain)] + [
+                        (found.start(), found.end()) for other in taken if other
+                        for found in re.finditer(re.escape(other), plain)]
+                if _straddles(at + start, at + start + size, said):
                     continue
                 studied = plain[at + start - 1:at + start] == "学" and plain[at + start + size:].startswith("的")
                 if word in _not_typos() and not studied:
