@@ -133,8 +133,10 @@ def place_named(text: str, places: tuple[str, ...], city: str | None) -> str | N
     the text names by a word of its own (洪山区, 洪山, 五峰, 光谷), the narrowest when it names several (恩施 建始县:
     建始县); None when it names none, or only places outside the city asked, or a city or the province (the router's).
     A place's words are its segments, with or without the ending of content/jobs.toml place_endings (五峰县, 五峰)."""
-    words = _place_words(places)
-    named = [words[token] for token in tokenize(normalize(text or "")) if token in words]
+    words, plain = _place_words(places), normalize(text or "")
+    if not any(word in plain for word in words):  # most questions: no need to cut the text again
+        return None
+    named = [words[token] for token in tokenize(plain) if token in words]
     fitting = [(len(held), word) for word, held in named if city is None or any(city in place for place in held)]
     return min(fitting)[1] if fitting else None
 
