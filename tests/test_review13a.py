@@ -58,3 +58,9 @@ def test_a_receipt_for_an_events_fee_is_not_answered_with_the_members_dues_recei
     paid = record_payment(db, find_payer(db, "HNKX201800006"), 100, 1, date(TODAY.year - 1, 3, 15), "银行转账", "test")
     reply = member.says(asked)
     assert paid["receipt_no"] not in reply and "您最近一笔缴费的收据" not in reply, reply
+
+
+def test_leaving_with_only_next_year_paid_names_that_year_once(member, db):
+    add_member(db, "HNKX199500007", "马国庆", "13903710013", f"{TODAY.year + 1}-12-31", openid="o_review13a")
+    reply = member.says("退会的话 明年的会费退不退")
+    assert f"{TODAY.year + 1} 年的还没到" in reply and f"{TODAY.year + 1}–" not in reply, reply

@@ -212,7 +212,8 @@ def leaving(ctx) -> Reply:
     paid_through = (member or {}).get("paid_through")
     last = int(paid_through[:4]) if paid_through and not is_lifetime(paid_through) else 0
     first = date.today().year + 1
-    paid = content.text("profile.leave_paid_ahead", first=first, last=last) if first <= last else \
+    ahead = "profile.leave_paid_ahead" if first < last else "profile.leave_paid_ahead_one"  # not "2027–2027 年"
+    paid = content.text(ahead, first=first, last=last) if first <= last else \
         content.text("profile.leave_paid")
     return ctx.reply("profile.leave", paid=paid, **content.society()["secretariat"])
 
