@@ -67,3 +67,16 @@ def test_an_applicant_not_yet_approved_is_not_imported_and_the_report_says_why(e
     [said] = [c for c in report["checks"] if c["row"] == 5]
     assert (said["letter"], said["reason"]) == ("I", "not_yet_approved")
     assert "待审（缺推荐表）" in said["check"] and "没有导入" in said["check"]
+
+
+def test_her_first_dues_are_for_the_year_she_joined_in_a_dry_run_and_on_the_dues_page_too(env, db, tmp_path):
+    """The dry run of the statement said 鲁思琪's November money paid to 2027 (the import books 2026), and the
+    member's 会费 page and the chat's renewal offered her a year to 2027 while she owes 2026."""
+    roster_imported(env, new_members_sheet(tmp_path / "会员名册.xls", NEW[:1]))
+    statement = cmb_book(tmp_path / "cmb.xlsx", [("2026-11-10", REGULAR, "鲁思琪", "会费")])
+    [row] = statement_imported(env, statement, "--dry-run")["recorded"]
+    assert row["paid_through"] == "2026-12-31"
+    [first, *_] = dues.renewal_options("regular", None, date(2026, 11, 10), joined_at="2026-05-23")
+    assert (first["period_from"], first["paid_through"]) == ("2026-01-01", "2026-12-31")
+    assert find_member_by_no(db, "HBJX-2026-0702")["paid_through"] is None
+    assert dues.dues_year(None, date(2026, 11, 10), "2026-05-23") == 2026     # the year her reminder names

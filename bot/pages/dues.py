@@ -55,7 +55,7 @@ def dues_page():
         return redirect(url_for("pages.centre"))
     day = today()
     standing = dues.dues_standing(payer["category"], payer["paid_through"], day)
-    options = dues.renewal_options(payer["category"], payer["paid_through"], day)
+    options = dues.renewal_options(payer["category"], payer["paid_through"], day, payer.get("joined_at"))
     starts = int(options[0]["period_from"][:4]) if options else day.year
     payments = payments_of(db(), payer)
     invoiced = invoices_for(db(), [p["receipt_no"] for p in payments])

@@ -196,14 +196,15 @@ def payer_reply(ctx, payer: dict, details: bool = False):
 
 def _with_pay_link(ctx, payer: dict, today: date, reply):
     """Where WeChat Pay is set up and something can be paid: the link to pay on the dues page."""
-    if not ctx.config.pay_enabled or not dues.renewal_options(payer["category"], payer["paid_through"], today):
+    if not ctx.config.pay_enabled or \
+            not dues.renewal_options(payer["category"], payer["paid_through"], today, payer.get("joined_at")):
         return reply
     return with_page_link(reply, ctx.config, "pay", "/m/dues")
 
 
 def _due_short(payer: dict, today: date) -> str:
     """One line: what to pay now, or the next renewal; nothing for those who owe nothing."""
-    options = dues.renewal_options(payer["category"], payer["paid_through"], today)
+    options = dues.renewal_options(payer["category"], payer["paid_through"], today, payer.get("joined_at"))
     if not options:
         return content.text("fees.due.none")
     days_left = dues.days_to_expiry(payer["paid_through"], today)
@@ -351,7 +352,7 @@ def _standing_text(payer: dict, today: date) -> str:
 
 def _due_text(payer: dict, today: date) -> str:
     """What to pay now (or at the next renewal) and every option with the date it pays up to."""
-    options = dues.renewal_options(payer["category"], payer["paid_through"], today)
+    options = dues.renewal_options(payer["category"], payer["paid_through"], today, payer.get("joined_at"))
     if not options:
         return ""
     days_left = dues.days_to_expiry(payer["paid_through"], today)

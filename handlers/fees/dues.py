@@ -203,9 +203,10 @@ def late_in_year(day: date) -> bool:
     return day >= date(day.year, *_next_year_from())
 
 
-def dues_year(paid_through: str | None, day: date) -> int:
-    """The membership year a payer would pay for on `day`: the next unpaid one."""
-    return int(coverage(paid_through, 1, day)[0][:4])
+def dues_year(paid_through: str | None, day: date, joined_at: str | None = None) -> int:
+    """The membership year a payer would pay for on `day`: the next unpaid one (`joined_at`: a new member's
+    first is the year joined, as coverage counts it)."""
+    return int(coverage(paid_through, 1, day, joined_at=joined_at)[0][:4])
 
 
 def years_in(text: str) -> list[int]:
@@ -218,19 +219,21 @@ def years_in(text: str) -> list[int]:
 _DASHED_NUMBER = re.compile(r"[A-Za-z]{2,}[-－—_]?(?:19|20)\d{2}[-－—_]\d{2,}")
 
 
-def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None) -> str:
-    return coverage(paid_through, years, paid_on, from_year)[1]
+def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None,
+                       joined_at: str | None = None) -> str:
+    return coverage(paid_through, years, paid_on, from_year, joined_at)[1]
 
 
-def renewal_options(category: str, paid_through: str | None, today: date) -> list[dict]:
-    """Each way to pay now: years (LIFETIME for lifetime), amount, and the paid-through it gives."""
+def renewal_options(category: str, paid_through: str | None, today: date, joined_at: str | None = None) -> list[dict]:
+    """Each way to pay now: years (LIFETIME for lifetime), amount, and the paid-through it gives (`joined_at`:
+    a new member's first payment pays the year joined, as coverage counts it when the payment is recorded)."""
     if is_exempt(category) or is_lifetime(paid_through):
         return []
     options = []
     for years in [*year_options(), LIFETIME]:
         amount = amount_due(category, years)
         if amount is not None:
-            period_from, period_to = coverage(paid_through, years, today)
+            period_from, period_to = coverage(paid_through, years, today, joined_at=joined_at)
             options.append({"years": years, "amount": amount, "period_from": period_from,
                             "paid_through": period_to})
     return options

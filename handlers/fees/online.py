@@ -66,8 +66,8 @@ def new_trade_no(now: datetime) -> str:
 
 def price(payer: dict, years: int, today: date) -> float:
     """What `years` (or dues.LIFETIME) cost this payer now, from the schedule; NotOffered otherwise."""
-    offered = {option["years"]: option["amount"]
-               for option in dues.renewal_options(payer["category"], payer["paid_through"], today)}
+    offered = {option["years"]: option["amount"] for option in
+               dues.renewal_options(payer["category"], payer["paid_through"], today, payer.get("joined_at"))}
     if years not in offered:
         raise NotOffered(years)
     return offered[years]

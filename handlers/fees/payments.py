@@ -92,7 +92,7 @@ def years_skipped(payer: dict, years: int, paid_on: date) -> list[int]:
     if years == dues.LIFETIME or dues.is_lifetime(paid_through) or dues.is_exempt(payer["category"]):
         return []
     owed_from = dues.first_owed_year(paid_through, payer.get("joined_at"))
-    return list(range(owed_from, dues.dues_year(paid_through, paid_on))) if owed_from else []
+    return list(range(owed_from, dues.dues_year(paid_through, paid_on, payer.get("joined_at")))) if owed_from else []
 
 
 def years_passed_over(db, payer: dict, payments: list[dict]) -> dict | None:
@@ -122,7 +122,7 @@ def years_booked(payer: dict, years: int, paid_on: date, named: int | None) -> d
         skipped = years_skipped(payer, years, paid_on)
         if skipped:
             raise YearsUnclear("arrears_which", **facts, owed=dues.listing(skipped), first=skipped[0],
-                               later=dues.dues_year(payer["paid_through"], paid_on))
+                               later=dues.dues_year(payer["paid_through"], paid_on, payer.get("joined_at")))
         return {}
     if unpaid_gap_year(payer, [named], years):
         return {"shown_year": named}

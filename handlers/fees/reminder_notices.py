@@ -27,7 +27,7 @@ def text_of(payer: dict, kind: str, today: date) -> str:
         f"fees.reminder.{kind}", name=payer["name"], category=dues.category_name(payer["category"]),
         paid_through=payer["paid_through"], days=dues.days_to_expiry(payer["paid_through"], today),
         amount=dues.format_amount(dues.yearly_fee(payer["category"])),
-        year=dues.dues_year(payer["paid_through"], today),
+        year=dues.dues_year(payer["paid_through"], today, payer.get("joined_at")),
     )
 
 

@@ -384,7 +384,8 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
     if context["dry_run"]:
         return dict(row, receipt_no=_text("import.dry_run_receipt"),
                     paid_through=payer["paid_through"] if shown or gap else dues.paid_through_after(
-                        payer["paid_through"], years, paid_on, min(_years_named(values), default=None)))
+                        payer["paid_through"], years, paid_on, min(_years_named(values), default=None),
+                        payer.get("joined_at")))
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
 
 
@@ -471,7 +472,7 @@ def _hold_if_another_category_s_fee(payer: dict, amount: float, years: int, valu
     if years in (1, dues.LIFETIME) or payer["category"] == "unit":
         return
     first_named = min(_years_named(values), default=None)
-    through = dues.paid_through_after(payer.get("paid_through"), years, paid_on, first_named)
+    through = dues.paid_through_after(payer.get("paid_through"), years, paid_on, first_named, payer.get("joined_at"))
     if int(through[:4]) <= paid_on.year:
         return
     others = [category for category, fee in dues.fee_rules()["yearly"].items()
