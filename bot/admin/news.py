@@ -125,8 +125,8 @@ def write():
 
 
 def _corrected(form) -> dict | None:
-    """The item a correction being written corrects, while members can still see it: saving the correction
-    withdraws it too when 撤回原稿 stays ticked, so members do not read both."""
+    """The item a correction corrects, while members can still see it: sending the correction withdraws it
+    when 撤回原稿 was ticked (kept on the draft as `withdraws`), so members do not read both."""
     original = form.get("corrects") and find_item(db(), form["corrects"])
     return original if original and original["status"] != WITHDRAWN else None
 
