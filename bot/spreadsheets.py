@@ -678,6 +678,7 @@ class ImportPlan:
     unit_updates: list[tuple[int, dict, dict]] = field(default_factory=list)
     notices: list[Problem] = field(default_factory=list)   # where a cell went; not a problem
     checks: list[Problem] = field(default_factory=list)    # imported, but a person should look
+    left_out: list[Problem] = field(default_factory=list)  # not imported, and why (no error in a cell)
     repeated: list[tuple[int, int]] = field(default_factory=list)  # (row, the same earlier row)
     conflicts: list[dict] = field(default_factory=list)   # newer values on file, kept unless overwrite
     replaced: dict[int, dict] = field(default_factory=dict)  # row -> {field: [old, new]} its remarks replaced

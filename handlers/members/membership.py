@@ -339,7 +339,7 @@ def notice_view(notice: roster.Problem) -> dict:
 
 
 def check_view(check: roster.Problem) -> dict:
-    """A row imported that a person should look at: the row, the column and why, in Chinese."""
+    """A row imported that a person should look at, or one left out: the row, the column and why, in Chinese."""
     column = check.column
     return {"row": check.row, "column": column and column.key, "header": column and column.header,
             "letter": column and column.letter, "value": check.value, "reason": check.reason,
@@ -408,6 +408,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "repeated": [{"row": row, "first": first} for row, first in plan.repeated],
         "notices": [notice_view(n) for n in plan.notices],
         "checks": [check_view(c) for c in sorted(plan.checks, key=lambda c: c.row)],
+        "left_out": [check_view(c) for c in plan.left_out],
         "conflicts": [conflict_view(c) for c in plan.conflicts],
         "problems": [problem_view(p, problem_text) for p in plan.problems],
         "bad_rows": plan.bad_rows,
@@ -468,7 +469,7 @@ def workbook_report(reports: list[dict]) -> dict:
     merged = dict(reports[-1], rows=sum(r["rows"] for r in reports), sheets=reports,
                   applied=all(r["applied"] for r in reports))
     for key in ("new", "updated", "unchanged", "new_units", "updated_units", "repeated", "notices", "checks",
-                "conflicts", "problems", "notes"):
+                "left_out", "conflicts", "problems", "notes"):
         merged[key] = [dict(item, sheet=r["sheet"]) for r in reports for item in r[key]]
     merged["bad_rows"] = [row for r in reports for row in r["bad_rows"]]
     return merged
@@ -499,6 +500,10 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         looked_for = "、".join(f"“{header}”" for header in roster.columns()["mobile"]["aliases"])
         lines.append(("warning", say("cli_roster.no_mobile_column", count=d["no_mobile"], looked_for=looked_for)))
     lines += [("note", say("cli_roster.repeated", **r)) for r in d["repeated"]]
+    if d["left_out"]:
+        lines.append(("problems_title", say("cli_roster.left_out_title")))
+    lines += [("problem", say("cli_roster.check" if c["letter"] else "cli_roster.row_left_out",
+                              **dict(c, header=c["header"] or ""))) for c in d["left_out"]]
     if d["notices"]:
         lines.append(("notices_title", say("cli_roster.notices_title")))
     lines += [("notice", say("cli_roster.notice", **n)) for n in d["notices"]]

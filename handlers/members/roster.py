@@ -74,6 +74,8 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
         _numbers_in_a_plain_column(sheet, units or is_unit_list(sheet))
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
+    rosters = [sheet for sheet in sheets if sheet in rosters or sheet.rows]  # a part none of whose rows can be
+    # imported (a section under its own header without 姓名 and 手机) is kept: plan_import lists its rows
     legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
     as_of = [line for sheet in rosters for line in _lines(sheet) if _as_of_in(line)]
     for sheet in rosters:  # the colour legend and the records' date over the members' sheet hold for the units' too
@@ -634,6 +636,11 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     """
     units = units or is_unit_list(sheet)
     plan = ImportPlan(sheet)
+    missing = _missing_columns(sheet, units)
+    if missing:  # no row of it can be imported: each said, with the columns it lacks
+        plan.left_out.extend(Problem(row, None, "", "columns_missing", {"columns": "、".join(missing)})
+                             for row, _ in sheet.rows)
+        return plan
     seen: dict[tuple[str, str], int] = {}
     namesakes: dict[tuple[str, str], tuple[int, str]] = {}
     cleaned: dict[int, dict] = {}
@@ -655,7 +662,7 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
         cleaned[row] = dict(fields)
         waiting = _not_yet_approved(sheet, row, written.get(row, {}))
         if waiting:  # an applicant, no member yet: listed, not imported
-            plan.checks.append(waiting)
+            plan.left_out.append(waiting)
             continue
         same = _same_identity(written.get(row, {}), fields, row, identities)
         if same:  # the same ID card and name as an earlier row: one person written twice by two keepers
