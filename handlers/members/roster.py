@@ -424,6 +424,8 @@ def clean_paid_through(value, today: date) -> str | None:
         pass
     unpaid = any(word in text for word in words["unpaid"])
     every_year = _years_listed(text)
+    if every_year and _PART_PAID.search(text):  # 2026年5月交了3000，还差2000: 2026 is not paid yet
+        return date(max(every_year) - 1, 12, 31).isoformat()
     if every_year and not unpaid and any(word in text for word in _PAID_WORDS):
         return date(max(every_year), 12, 31).isoformat()  # 已缴2024-2025年, 2026年度会费已缴清
     years = [_full_year(y) for pair in _PAID.findall(text) for y in pair if y]  # 2025年已缴，2026年未缴
@@ -437,6 +439,7 @@ def clean_paid_through(value, today: date) -> str | None:
     raise Invalid("paid_status")
 
 
+_PART_PAID = re.compile(r"(?:还|尚|仍)(?:差|欠)(?:额|款)?\d{3,}(?:\.\d+)?(?![\d年])")  # 还差2000: a year part-paid
 _YEAR_LIST = re.compile(r"(?<!\d)((?:19|20)\d{2})((?:[、,，和及与](?:19|20)?\d{2}(?!\d))*)")
 
 
@@ -618,7 +621,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
                  "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number",
-                 "category_by_title", "category_unknown")
+                 "category_by_title", "category_unknown", "part_paid")
 UNIT_ONLY = ("contact_name", "credit_code")
 GUESSED_CATEGORY = ("category_by_title", "category_unknown")  # a category read from 职称, none written
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
@@ -1005,6 +1008,8 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             continue
         if cleaned is not None:
             fields[key] = cleaned
+        if key in ("paid_through", "paid_status") and cleaned and _PART_PAID.search(re.sub(r"\s", "", normalise(value))):
+            notices.append(Problem(row, column, _shown(value), "part_paid", {"year": int(cleaned[:4]) + 1}))
         if key == "name" and _name_and_note(value)[1]:
             notices.append(Problem(row, column, _shown(value), "name_note",
                                    {"name": cleaned, "note": _name_and_note(value)[1]}))
