@@ -184,6 +184,8 @@ class Context:
     answer_override: str | None = field(default=None, init=False)  # a held-back answer, replayed
     remind_of: dict | None = field(default=None, init=False)  # a paused flow the reply should mention
     turn: state.MemberTurn | None = None  # the member's turn the message is answered in
+    left_list: dict | None = None  # the list the member last browsed and moved on from (see _kept_apart)
+    opened_with: dict | None = field(default=None, init=False)  # the flow as the message found it
 
     @property
     def openid(self) -> str:
@@ -284,12 +286,44 @@ class Context:
         return answer_intent(self)
 
     def settle(self, turn: state.MemberTurn) -> None:
-        """Hand the flow back to be kept, stamped so that a stale one can be told later."""
+        """Hand the flow back to be kept, stamped so that a stale one can be told later. With no flow left, a
+        list the member moved on from (now, or before) is kept in the flow's place, apart (_kept_apart), so that
+        "第三篇讲啥", "最后一个" a few messages later still mean it; nothing is written when nothing changed."""
         if self.flow is not None:
             self.flow["updated_at"] = time.time()
             turn.save(self.flow)
+            return
+        opened = self.opened_with
+        left = opened if opened is not None and _is_a_list(opened) else self.left_list
+        if left is not None and (self.flow_changed or left is not self.left_list):
+            turn.save({LEFT_LIST: {key: value for key, value in left.items() if key != "waiting"},
+                       "updated_at": time.time()})
         elif self.flow_changed:
             turn.clear()
+
+
+LEFT_LIST = "left_list"  # the flow key holding no flow, only the list last browsed ({"left_list": flow})
+
+
+def _kept_apart(saved: dict | None) -> tuple[dict | None, dict | None]:
+    """The member's flow as the turn read it, and the list kept in its place (Context.settle); either is None."""
+    if saved is not None and LEFT_LIST in saved:
+        return None, saved[LEFT_LIST]
+    return saved, None
+
+
+def _is_a_list(flow: dict) -> bool:
+    """A numbered list being browsed (bot/paging), not a menu answered by the next message only nor an offer."""
+    step_now = _step_of(flow)
+    return step_now.lapses and not step_now.next_message_only and "shown" in flow["data"]
+
+
+def _back_to_left_list(ctx: Context) -> Reply | None:
+    """"那第三篇讲啥", "最后一个截止啥时候" with no flow open: the entry of the list the member last browsed (kept by
+    Context.settle for as long as a flow is), as bot/paging answers it (the text event "text:left_list"); None
+    when there is no such list or the message names none of it."""
+    answer = EVENT_HANDLERS.get("text:left_list")
+    return answer(ctx) if answer is not None and ctx.left_list is not None else None
 
 
 def write_quietly(write, db) -> None:
@@ -314,7 +348,9 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     the refusal carries (`routed`: the text is not routed twice)."""
     if not at_once:
         state.take_turn(services.redis, turn, wait=services.config.reply_budget_seconds / 2)
-    ctx = Context(services, message, turn.flow, at_once=at_once, remembered_language=turn.language, turn=turn)
+    flow, left = _kept_apart(turn.flow)
+    ctx = Context(services, message, flow, at_once=at_once, remembered_language=turn.language, turn=turn, left_list=left)
+    ctx.opened_with = flow
     if message.kind != "event" and message.text is not None:
         ctx.intent = routed or route(ctx.text)
     tried = at_once and _reads_only(ctx) and services.at_once.worth_trying(kind_of(ctx))
@@ -483,6 +519,9 @@ def _on_message(ctx: Context) -> Reply:
             return ctx.reply("cancel.resumed", flow=flow_title(ctx.flow)).with_note(ask_again(ctx).text or "")
     if _declines_a_part(ctx.text) and not (flow and "held_answer" in flow):
         return _part_declined(ctx)  # "晚宴算了", "外地的算了": not the form, the list or the request
+    back = _back_to_left_list(ctx) if flow is None else None
+    if back is not None:  # "那第三篇讲啥" after a side question: the list shown before
+        return back
     both = _two_requests(ctx) if flow is None else None
     if both is not None:  # "查一下论文写作培训啥时候，顺便看看有没有材料方面的招聘": each answered
         return both

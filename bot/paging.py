@@ -22,6 +22,7 @@ from typing import Callable
 from bot import content, offers
 from bot.conversation import answer_intent, is_one_of
 from bot.messages import Reply
+from bot.registry import FLOW_STEPS, handles
 from bot.router import normalize
 
 STEP = "browse"
@@ -93,6 +94,27 @@ def chosen_number(text: str) -> int | None:
     return int(picked["number"])
 
 
+_LAST = re.compile(r"(?P<lead>\D{0,4}?)最后(?:一|那|这)?(?:个|篇|条|项|场|期|家|则|份|一个|一篇|一条)(?P<tail>\D{0,12})")
+ISSUE = re.compile(r"第(\d{1,3})期")  # an issue of a numbered series, in digits (with_digits)
+
+
+def place_picked(ctx) -> int | None:
+    """The place in the list shown that a message picks: a number, 第三个, or the last one ("最后一个截止啥时候")."""
+    number = chosen_number(ctx.text)
+    return len(ctx.flow_data.get("shown") or []) if number is None and says_last(ctx.text) else number
+
+
+def says_last(text: str) -> bool:
+    """"最后一个", "最后一个截止啥时候", "那最后一篇呢": the last entry of the list shown, picked as a place is."""
+    picked = _LAST.fullmatch(_NOT_WORDS.sub("", normalize(text)))
+    return picked is not None and (not picked["lead"] or picked["lead"] in _conversation()["entry_lead_words"])
+
+
+def issue_said(text: str) -> bool:
+    """"第8期讲啥": an issue of a numbered series (the newsletter's 学科动态第8期), which its list opens."""
+    return ISSUE.search(with_digits(text)) is not None
+
+
 def _corrected(plain: str) -> str:
     """"1不对2", "2不是3", "1错了应该是2": the place said last, when the first is taken back (content/
     conversation.toml number_corrections)."""
@@ -129,7 +151,7 @@ def browse(ctx, listing: Listing) -> Reply:
     if is_one_of(ctx.text, "stop_browsing_words"):  # "不看了" under a list: left, not an unsubscribe
         ctx.end_flow()
         return ctx.reply("paging.stopped")
-    number = chosen_number(ctx.text)
+    number = place_picked(ctx)
     if number is None:
         referred = named_entry(ctx, (listing.flow,))
         number = referred[0] if referred else None
@@ -239,6 +261,28 @@ def narrows(text: str) -> bool:
     """A follow-up that adds to the question before ("要研发岗的", "只看高校的": content/conversation.toml
     narrowing_leads) rather than changing it ("那计算机的呢")."""
     return _NOT_WORDS.sub("", normalize(text)).startswith(tuple(_conversation()["narrowing_leads"]))
+
+
+@handles(events=("text:left_list",), reads_only=True)
+def back_to_left_list(ctx) -> Reply | None:
+    """A message with no flow open that picks an entry of the list the member last browsed (Context.left_list):
+    by its place, as the last one, as an issue ("第8期讲啥") or by what it is called; that list opened again and
+    its step answering. None, nothing changed, when the message names none of it."""
+    left = ctx.left_list
+    if (left["name"], left["step"]) not in FLOW_STEPS:
+        return None
+    ctx.flow = left
+    if place_picked(ctx) is None and not issue_said(ctx.text) and not (_points_back(ctx.text) and named_entry(ctx)):
+        ctx.flow = None
+        return None
+    ctx.left_list, ctx.flow_changed = None, True
+    return FLOW_STEPS[(left["name"], left["step"])].handler(ctx)
+
+
+def _points_back(text: str) -> bool:
+    """"经费改革那个发我看看": a reference word other than 的 (content/conversation.toml reference_marks), without
+    which a message after others is not read as naming an entry of a list left behind."""
+    return any(mark in text for mark in _conversation()["reference_marks"] if mark != "的")
 
 
 def leave_and_answer(ctx) -> Reply:

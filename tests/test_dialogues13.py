@@ -72,3 +72,73 @@ def test_a_follower_told_several_come_is_asked_for_the_whole_list_at_once(visito
     add_event(db, "青年科技沙龙", 20, "郑州", "免费")
     reply = visitor.says("帮我们所报青年科技沙龙 四个人")
     assert "一条消息里写几个人" in reply and "您本人的报名" not in reply
+
+
+# --- a list shown is remembered a while after the member asked something else ----------------------------------
+
+def _policy_news(db) -> None:
+    from storage.news import save_item
+    for day, title in ((3, "省科技计划申报通知"), (2, "科技社团建设意见"), (1, "科研经费改革解读")):
+        save_item(db, {"item_no": f"p{day}", "kind": "newsletter", "title": title, "topics": ["policy"],
+                       "audience": None, "summary": "摘要", "link": None, "body": f"{title}的正文",
+                       "publish_at": f"2026-11-0{day}T09:00:00+08:00", "source": None})
+
+
+def test_a_place_in_a_list_said_after_another_question_still_opens_that_lists_entry(visitor, db):
+    _policy_news(db)
+    visitor.says("最近有啥政策新闻")
+    visitor.says("第一篇说的啥")
+    visitor.says("会费多少钱")
+    assert "科研经费改革解读的正文" in visitor.says("那第三篇讲啥")
+
+
+def test_the_last_one_of_a_list_is_the_last_entry_shown(visitor, db):
+    _policy_news(db)
+    visitor.says("最近有啥政策新闻")
+    assert "科研经费改革解读的正文" in visitor.says("最后一篇讲的啥")
+
+
+def test_a_question_about_the_last_call_of_a_list_is_about_that_call_not_the_one_opened(visitor, db):
+    from datetime import timedelta
+
+    from storage.awards import save_awards
+    save_awards(db, [({"name": "青年英才计划", "kind": "talent", "deadline": (TODAY + timedelta(days=20)).isoformat(),
+                       "eligibility": "35周岁以下"}, "test"),
+                     ({"name": "省自然科学奖", "kind": "award", "deadline": (TODAY + timedelta(days=45)).isoformat(),
+                       "eligibility": "个人和团队"}, "test")], [], actor="test")
+    visitor.says("现在有哪些奖可以报")
+    visitor.says("第一个谁能报")
+    reply = visitor.says("最后一个截止啥时候")
+    assert "省自然科学奖" in reply and "还有 45 天" in reply
+
+
+# --- a registration's summary: a short yes, another event of the list, leaving right after ---------------------
+
+def _three_events(db) -> None:
+    add_event(db, "论文写作线上培训", 12, "线上", "免费")
+    add_event(db, "项目申报培训", 18, "郑州", "300元")
+
+
+def test_a_bare_hm_at_a_registrations_summary_registers(visitor, db):
+    _three_events(db)
+    visitor.says("我要报名论文写作线上培训")
+    assert "请确认报名" in visitor.says("吴丽 13911112345")
+    assert "报名成功" in visitor.says("嗯")
+
+
+def test_another_event_of_the_list_named_after_a_no_is_registered_for_instead(visitor, db):
+    _three_events(db)
+    visitor.says("报名")
+    assert "项目申报培训" in visitor.says("2")
+    reply = visitor.says("不是 我要线上那个")
+    assert "论文写作线上培训" in reply and "格式不对" not in reply
+    reply = visitor.says("吴丽 13911112345")
+    assert "论文写作线上培训" in reply and "项目申报培训" not in reply
+
+
+def test_leaving_said_right_after_registering_asks_to_cancel_that_registration(visitor, db):
+    _three_events(db)
+    visitor.says("我要报名论文写作线上培训")
+    visitor.says("吴丽 13911112345")
+    visitor.says("确认")
+    assert "确定取消《论文写作线上培训》的报名吗" in visitor.says("算了 不报了")

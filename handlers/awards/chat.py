@@ -171,6 +171,10 @@ def browse(ctx):
         ctx.goto(paging.STEP, current=other["id"])
         return LISTING.detail(ctx, other["id"])
     current, field = ctx.flow_data.get("current"), _field_asked(ctx.text)
+    picked, shown = paging.place_picked(ctx), ctx.flow_data.get("shown") or []
+    if field and picked is not None and 1 <= picked <= len(shown):  # "最后一个截止啥时候": that call's
+        current = shown[picked - 1]
+        ctx.goto(paging.STEP, current=current)
     if current is not None and field and paging.asked_here(ctx, _FOLLOW_UP_READINGS):
         return _answer_about(ctx, current, field)  # "截止具体是哪天": that of the call just opened, not "会费多少钱"
     if current is not None and any(word in ctx.text for word in calls.settings()["detail_words"]):

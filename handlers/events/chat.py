@@ -736,7 +736,8 @@ def _one_of_the_party(ctx) -> bool:
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
-    return _tries_yes_or_no(ctx) or _asks_about_event(ctx) or _party_in(ctx.text) is not None or _bad_mobile(ctx.text) or \
+    return _tries_yes_or_no(ctx) or _other_event_named(ctx) is not None or _asks_about_event(ctx) or \
+        _party_in(ctx.text) is not None or _bad_mobile(ctx.text) or \
         bool(guide.mentions(ctx.text, "wrong_words")) or profile.says_not_a_member(ctx.text) or \
         for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
@@ -746,6 +747,9 @@ def _tries_confirm(ctx) -> bool:
 def confirm(ctx):
     if says_yes(ctx.text):
         return _register(ctx, ctx.flow_data["event"], ctx.flow_data["person"])
+    other = _other_event_named(ctx)
+    if other is not None:  # "不是 我要线上那个": that event of the list instead, the contact kept
+        return _switch_event(ctx, other)
     if profile.says_not_a_member(ctx.text):  # "不是会员" at the summary: the non-member's fee, noted for the secretariat
         remark, noted = ctx.flow_data.get("remark") or "", content.text("events.signup.non_member_remark")
         ctx.goto("confirm", remark=remark if noted in remark else "，".join(r for r in (remark, noted) if r))
@@ -900,7 +904,7 @@ def _tries_contact(ctx) -> bool:
     text = normalise(ctx.text)
     if is_one_of(text, "resume_words") or continue_said(text):  # "好 继续报": the question again
         return False
-    if _asks_about_own_here(ctx):  # "我之前是不是报过这个": answered (contact), never a name
+    if _asks_about_own_here(ctx) or _other_event_named(ctx) is not None:  # "我之前是不是报过这个", "不是 我要线上那个"
         return True
     return (tries_value("mobile", text) or tries_value("name", text) or bool(_contact_in(text))
             or _asks_about_event(ctx) or _party_in(text) is not None or for_someone_else(text)
@@ -911,6 +915,9 @@ def _tries_contact(ctx) -> bool:
       own_intents=("event_signup",))
 def contact(ctx):
     """Name and mobile (a unit too, if given) in one message or several; then the summary to confirm."""
+    other = _other_event_named(ctx)
+    if other is not None:  # "不是 我要线上那个": that event of the list instead
+        return _switch_event(ctx, other)
     given = _contact_in(ctx.text)
     if _asks_about_event(ctx) and not given:
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
@@ -943,6 +950,36 @@ def contact(ctx):
         return ctx.reply(f"events.signup.ask_{missing[0]}", name=person.get("name"))
     ctx.goto("confirm", person={"member_id": None, "work_unit": None, **person})
     return _confirm_prompt(ctx)
+
+
+def _other_event_named(ctx) -> int | None:
+    """"不是 我要线上那个", "不对 是郑州那个" while registering: another event of the list the registration was started
+    from, named by what it is called (bot/paging.named_entry) after the member takes the first back; None otherwise."""
+    listing = ctx.flow_data.get("listing")
+    said = _TAKEN_BACK.match(normalise(ctx.text))
+    if not listing or said is None or not listing["data"].get("shown"):
+        return None
+    registering = ctx.flow
+    ctx.flow = listing
+    try:
+        with ctx.read_as(text=ctx.text[said.end():] if said.end() <= len(ctx.text) else ""):
+            referred = paging.named_entry(ctx, ("events", SIGNUP))
+    finally:
+        ctx.flow = registering
+    if referred is None or referred[1]:
+        return None
+    event_id = listing["data"]["shown"][referred[0] - 1]
+    return event_id if event_id != ctx.flow_data["event"] else None
+
+
+_TAKEN_BACK = re.compile(r"(?:不是|不对|错了|报错了|选错了)[\s,，。]*(?:我要|我想报|要报|报)?")
+
+
+def _switch_event(ctx, event_id: int) -> Reply:
+    """The registration moved to another event of the same list, with the contact given so far."""
+    person = {key: value for key, value in (ctx.flow_data.get("person") or {}).items() if value and key != "member_id"}
+    _end_signup(ctx)
+    return _offer(ctx, find_event(ctx.db, event_id), given=person)
 
 
 def _own_price(ctx, event: dict) -> dict | None:

@@ -64,15 +64,12 @@ def show_news(ctx):
     return _first_page(ctx, topic=topic)
 
 
-_ISSUE = re.compile(r"第(\d{1,3})期")
-
-
 def _issue_asked(ctx, query: dict) -> Reply | None:
     """An issue asked for by its number ("学科动态第三期有吗": the item whose title says 第3期) or as the newest
     ("最新一期呢" under a topic's list: the first of it), opened, the list it belongs to kept for what follows
     ("每期都发我" then subscribes to that topic); None when the message asks for no issue or none matches."""
     plain = paging.with_digits(ctx.text)
-    number = _ISSUE.search(plain)
+    number = paging.ISSUE.search(plain)
     latest = any(word in plain for word in content.replies()["news"]["latest_issue_words"])
     if number is None and not latest:
         return None
