@@ -269,14 +269,19 @@ def back_to_left_list(ctx) -> Reply | None:
     by its place, as the last one, as an issue ("第8期讲啥") or by what it is called; that list opened again and
     its step answering. None, nothing changed, when the message names none of it."""
     left = ctx.left_list
-    if (left["name"], left["step"]) not in FLOW_STEPS:
-        return None
+    if not _MAY_PICK.search(ctx.text) or (left["name"], left["step"]) not in FLOW_STEPS:
+        return None  # most messages: none of the words a pick needs, read no further
     ctx.flow = left
     if place_picked(ctx) is None and not issue_said(ctx.text) and not (_points_back(ctx.text) and named_entry(ctx)):
         ctx.flow = None
         return None
     ctx.left_list, ctx.flow_changed = None, True
     return FLOW_STEPS[(left["name"], left["step"])].handler(ctx)
+
+
+# what a message picking from a list holds at least: a digit, 第/最后 (第三篇, 最后一个), a reference (那个, 这条), 期
+# (第八期), an English place (the first one, number 2); read before anything else about a list left behind
+_MAY_PICK = re.compile(r"[\d０-９第最那这期]|first|second|third|last|number|\bno\.", re.IGNORECASE)
 
 
 def _points_back(text: str) -> bool:

@@ -142,3 +142,15 @@ def test_leaving_said_right_after_registering_asks_to_cancel_that_registration(v
     visitor.says("吴丽 13911112345")
     visitor.says("确认")
     assert "确定取消《论文写作线上培训》的报名吗" in visitor.says("算了 不报了")
+
+
+def test_a_second_number_said_with_the_contact_is_no_second_person_and_can_be_picked_by_its_tail(visitor, db):
+    _three_events(db)
+    visitor.says("我要报名论文写作线上培训")
+    reply = visitor.says("吴丽，手机13911112345，另一个13600005678也行")
+    assert "请确认报名" in reply and "共 2 人" not in reply and "单位：未填" in reply
+    reply = visitor.says("电话改成尾号5678那个")
+    assert "136****5678" in reply
+    visitor.says("确认")
+    [registration] = [dict(row) for row in db["registrations"].rows]
+    assert registration["mobile"] == "13600005678"

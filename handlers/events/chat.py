@@ -627,7 +627,7 @@ def _contact_dropped(ctx) -> dict | None:
 def _offer(ctx, event: dict, given: dict | None = None, party: int | None = None):
     """Ask to confirm a registration (or for the contact first); say so when there is nothing to confirm.
     `given`, `party`: the contact and how many come, said with the request."""
-    people = _others_in(ctx.text)
+    people = _people_named(ctx.text)
     if len(people) > 1:  # "我们单位5个人：张伟138…，李娜139…": a list to check, none of them made the member
         return _start_party(ctx, event, people)
     mine = live_registration(ctx.db, event["id"], ctx.openid)
@@ -680,7 +680,8 @@ _DAY = re.compile(r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})[号日]")
 
 def _confirm_prompt(ctx):
     event, person = find_event(ctx.db, ctx.flow_data["event"]), ctx.flow_data["person"]
-    unit = content.text("events.signup.unit_line", unit=person["work_unit"]) if person.get("work_unit") else ""
+    unit = content.text("events.signup.unit_line", unit=person["work_unit"]) if person.get("work_unit") else \
+        "" if person.get("member_id") else content.text("events.signup.unit_missing_line")  # a follower's: asked for
     if ctx.flow_data.get("remark"):  # "我22号下午才能到": shown, passed on once registered
         unit += content.text("events.signup.remark_line", remark=ctx.flow_data["remark"])
     return ctx.reply("events.signup.confirm", title=event["title"], dates=guide.dates_text(event),
@@ -736,8 +737,8 @@ def _one_of_the_party(ctx) -> bool:
 def _tries_confirm(ctx) -> bool:
     """Yes or no, a correction of the contact ("手机号错了，应该是…", "单位是郑州大学"), or a question
     about the event; anything else is another request."""
-    return _tries_yes_or_no(ctx) or _other_event_named(ctx) is not None or _asks_about_event(ctx) or \
-        _party_in(ctx.text) is not None or _bad_mobile(ctx.text) or \
+    return _tries_yes_or_no(ctx) or _other_event_named(ctx) is not None or _mobile_by_tail(ctx) is not None or \
+        _asks_about_event(ctx) or _party_in(ctx.text) is not None or _bad_mobile(ctx.text) or \
         bool(guide.mentions(ctx.text, "wrong_words")) or profile.says_not_a_member(ctx.text) or \
         for_someone_else(ctx.text) or _one_of_the_party(ctx) or bool(_remark_in(ctx.text)) or (
         not find_member_by_openid(ctx.db, ctx.openid) and bool(_contact_in(ctx.text)))
@@ -750,6 +751,10 @@ def confirm(ctx):
     other = _other_event_named(ctx)
     if other is not None:  # "不是 我要线上那个": that event of the list instead, the contact kept
         return _switch_event(ctx, other)
+    said = _mobile_by_tail(ctx)
+    if said is not None:  # "电话改成尾号5678那个": the other number said with the contact
+        ctx.goto("confirm", person={**ctx.flow_data["person"], "mobile": said})
+        return ctx.reply("events.signup.corrected").with_note(_confirm_prompt(ctx).text)
     if profile.says_not_a_member(ctx.text):  # "不是会员" at the summary: the non-member's fee, noted for the secretariat
         remark, noted = ctx.flow_data.get("remark") or "", content.text("events.signup.non_member_remark")
         ctx.goto("confirm", remark=remark if noted in remark else "，".join(r for r in (remark, noted) if r))
@@ -925,7 +930,7 @@ def contact(ctx):
         return _show_mine(ctx).with_note(content.text("events.signup.contact_prompt"))
     if for_someone_else(ctx.text):  # "帮我同事也报一个 他叫张伟 139…": the colleague's request, then the member's own
         return _colleague_then(ctx, lambda ctx: ctx.reply("events.signup.contact_prompt"))
-    people = _others_in(ctx.text)
+    people = _people_named(ctx.text)
     if len(people) > 1:  # a list of people with their mobiles: shown back to check, then to the secretariat
         return _start_party(ctx, find_event(ctx.db, ctx.flow_data["event"]), people)
     if not given.get("mobile"):  # "对对 就是学术年会", "确认" before any name or mobile: what is still needed
@@ -939,7 +944,8 @@ def contact(ctx):
     if remark:
         ctx.goto("contact", remark=remark)
     person = {**ctx.flow_data.get("person", {}), **given}
-    ctx.goto("contact", person=person)
+    said = [*ctx.flow_data.get("mobiles_said", []), *(mobile_in(found.group()) for found in _MOBILE.finditer(normalise(ctx.text)))]
+    ctx.goto("contact", person=person, mobiles_said=said)  # "另一个136…也行": kept, "改成尾号5678那个" picks it
     missing = [key for key in ("name", "mobile") if not person.get(key)]
     if missing == ["name", "mobile"]:
         if party:  # "我们三个人": the note on registering each, then the contact asked
@@ -973,6 +979,13 @@ def _other_event_named(ctx) -> int | None:
 
 
 _TAKEN_BACK = re.compile(r"(?:不是|不对|错了|报错了|选错了)[\s,，。]*(?:我要|我想报|要报|报)?")
+
+
+def _mobile_by_tail(ctx) -> str | None:
+    """"电话改成尾号5678那个": the one mobile said with the contact that ends so, if it is not the one kept."""
+    tail = re.search(r"尾号(?:是|为)?\s*(\d{4})(?!\d)", normalise(ctx.text))
+    said = [mobile for mobile in ctx.flow_data.get("mobiles_said", []) if tail and mobile and mobile.endswith(tail.group(1))]
+    return said[0] if len(set(said)) == 1 and said[0] != ctx.flow_data["person"].get("mobile") else None
 
 
 def _switch_event(ctx, event_id: int) -> Reply:
@@ -1196,6 +1209,13 @@ def _start_party(ctx, event: dict, people: list[dict]) -> Reply:
                                    **content.society()["secretariat"])).with_note(listed.text) if already else listed
 
 
+def _people_named(text: str) -> list[dict]:
+    """The people a message names (_others_in) when every one is named: "杜凯 138…，另一个136…也行" is one person
+    with a second number, no list of two."""
+    people = _others_in(text)
+    return people if all(tries_value("name", person["name"]) for person in people) else []
+
+
 def _party_unit(text: str) -> str:
     """The unit a list says everyone is from ("都是河南示范建筑设计研究院的", "单位：郑州示范工程设计研究院"); ""."""
     marks = "|".join(map(re.escape, sorted(guide.settings()["chat"]["party_unit_marks"], key=len, reverse=True)))
@@ -1296,7 +1316,7 @@ def _submits(text: str) -> tuple[bool, str]:
     """Whether a message submits the list ("没问题了 提交", "行 先提交", "确认提交 发票开一张郑州大学的"), and what
     else it says: the clauses that are no yes, "" when none."""
     clauses = [clause for clause in _CLAUSES.split(normalise(text)) if clause]
-    yes = [clause for clause in clauses if says_yes(clause.lstrip("先就那"))]
+    yes = [clause for clause in clauses if says_yes(clause) or says_yes(clause.lstrip("先就那"))]
     return bool(yes), " ".join(clause for clause in clauses if clause not in yes)
 
 
