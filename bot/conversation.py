@@ -594,6 +594,9 @@ def _on_message(ctx: Context) -> Reply:
         flow["paused"] = False  # the answer to the question it was paused at: go on with it
         ctx.flow_changed = True
         return step_now.handler(ctx)
+    both = _answer_then_request(ctx, step_now)
+    if both is not None:  # "我叫李红，你们会费多少": the name kept, the dues answered, the next question asked
+        return both
     if step_now.tries is not None and not _answers_step(ctx, step_now):
         if not _confident(ctx):  # a question the router only guesses at
             options = clarify.options_of(ctx.intent)
@@ -622,6 +625,34 @@ def _two_requests(ctx: Context) -> Reply | None:
         # "我要报名…，顺便查查…招聘": the registration's question was asked; the next message answers it, not a list
         ctx.flow, ctx.flow_changed = form, True
     return both
+
+
+def _answer_then_request(ctx: Context, step_now) -> Reply | None:
+    """"我叫李红，你们会费多少", "13569321234 会费能单位出吗": a form's answer in the first clause and, after it, a
+    question the router places clearly elsewhere: the answer taken by the step, the question answered before the
+    step's next question (the form goes on, no reminder); None for anything else."""
+    if step_now.tries is None:
+        return None
+    parts = _CLAUSE_BREAK.split(ctx.text.strip(), maxsplit=1)
+    if len(parts) != 2 or not looks_like_a_question(parts[1]) or looks_like_a_question(parts[0]):
+        return None
+    with ctx.read_as(route(parts[0]), parts[0]):
+        if not step_now.tries(ctx):
+            return None
+    intent = _placed_clearly(parts[1])
+    if intent is None or intent.name in step_now.own_intents:
+        return None
+    form = ctx.flow
+    with ctx.read_as(route(parts[0]), parts[0]):
+        taken = step_now.handler(ctx)
+    with ctx.read_as(intent, parts[1]):
+        if ctx.flow is not form:  # the form ended with its answer (sent, left): the question answered after
+            return Reply(text=f"{taken.text}\n\n{answer_intent(ctx).text}")
+        other = answer_while_paused(ctx, lambda: answer_intent(ctx))
+    if ctx.flow is not form:  # the question started a flow of its own, the form waiting under it: asked last
+        return Reply(text=f"{taken.text}\n\n{other.text}")
+    form["paused"], ctx.remind_of = False, None
+    return Reply(text=f"{other.text}\n\n{taken.text}")
 
 
 def _placed_clearly(part: str) -> Intent | None:

@@ -154,3 +154,33 @@ def test_a_second_number_said_with_the_contact_is_no_second_person_and_can_be_pi
     visitor.says("确认")
     [registration] = [dict(row) for row in db["registrations"].rows]
     assert registration["mobile"] == "13600005678"
+
+
+# --- the application form: every item a message gives is kept, a question beside it answered -------------------
+
+def _applying(visitor) -> None:
+    visitor.says("我要入会")
+    visitor.says("个人")
+
+
+def test_a_department_is_no_field_of_study_and_a_title_and_field_said_later_are_both_kept(visitor):
+    _applying(visitor)
+    reply = visitor.says("张桂兰 13937561234 淅川县人民医院 护理部")
+    assert "姓名 张桂兰" in reply and "工作单位 淅川县人民医院" in reply and "学科专业 护理部" not in reply
+    reply = visitor.says("主管护师，护理学")
+    assert "职称 主管护师" in reply and "学科专业 护理学" in reply
+
+
+def test_a_name_said_with_a_question_is_kept_and_the_question_answered(visitor):
+    _applying(visitor)
+    reply = visitor.says("我叫李红，你们会费多少")
+    assert "100 元/年" in reply and "真实姓名" not in reply
+    reply = visitor.says("13569321234")
+    assert "真实姓名" not in reply and "姓名 13569321234" not in reply  # the name is not asked again
+
+
+def test_a_unit_said_at_another_question_is_kept_beside_a_question(visitor):
+    _applying(visitor)
+    visitor.says("田野 15993751234")
+    reply = visitor.says("平顶山示范化工集团 对了 会费多少钱")
+    assert "工作单位 平顶山示范化工集团" in reply and "100 元/年" in reply

@@ -897,6 +897,7 @@ def _a_bare_discipline(clause: str, text: str) -> bool:
     """A clause among others that can only be a field of study ("临床医学", "机械" beside a name and a mobile):
     no name, unit, title, mobile or question of its own, in a message that looks for no job ("招聘 算法")."""
     return re.fullmatch(r"[\u4e00-\u9fff]{2,8}", clause) is not None and not tries_value("name", clause) and \
+        not clause.endswith(tuple(_texts()["words"]["department_endings"])) and \
         not any(word in text for word in _texts()["words"]["not_in_titles"]) and \
         unit_in(clause) is None and _title_in(clause) is None and not asks_something(clause)
 
@@ -1073,7 +1074,14 @@ def _tries_field(ctx) -> bool:
         bool(_named_in_correction(ctx, [f for f in _form(ctx) if f.column in ctx.flow_data["answers"]
                                         and f.step != ctx.flow["step"]])) or \
         (any(name in text for name in _texts()["kind_names"].values()) and not looks_like_a_question(text)) or \
-        _labelled_answer(ctx)
+        _labelled_answer(ctx) or _unit_still_wanted(ctx, text)
+
+
+def _unit_still_wanted(ctx, text: str) -> bool:
+    """"平顶山示范化工集团" at another question: the unit the form still wants, said alone (kept by answer_field)."""
+    plain = normalise(text).strip()
+    return "work_unit" in {f.column for f in _form(ctx)} and "work_unit" not in ctx.flow_data["answers"] and \
+        not looks_like_a_question(plain) and unit_in(plain) == plain
 
 
 def _labelled_answer(ctx) -> bool:
