@@ -184,3 +184,8 @@ def test_a_unit_said_at_another_question_is_kept_beside_a_question(visitor):
     visitor.says("田野 15993751234")
     reply = visitor.says("平顶山示范化工集团 对了 会费多少钱")
     assert "工作单位 平顶山示范化工集团" in reply and "100 元/年" in reply
+
+
+def test_this_account_in_an_english_question_is_no_personal_account_to_warn_of(visitor):
+    assert "scam" not in visitor.says("What newsletters can I get from this account?")
+    assert "scam" in visitor.says("Someone asked me to pay the dues into his account")
