@@ -289,12 +289,14 @@ class Context:
         """Hand the flow back to be kept, stamped so that a stale one can be told later. With no flow left, a
         list the member moved on from (now, or before) is kept in the flow's place, apart (_kept_apart), so that
         "第三篇讲啥", "最后一个" a few messages later still mean it; nothing is written when nothing changed."""
+        opened = self.opened_with
+        left = opened if opened is not None and opened is not self.flow and _is_a_list(opened) else self.left_list
         if self.flow is not None:
+            if left is not None and _step_of(self.flow).lapses and not _is_a_list(self.flow):
+                self.flow[LEFT_LIST] = {key: value for key, value in left.items() if key != "waiting"}  # under a menu
             self.flow["updated_at"] = time.time()
             turn.save(self.flow)
             return
-        opened = self.opened_with
-        left = opened if opened is not None and _is_a_list(opened) else self.left_list
         if left is not None and (self.flow_changed or left is not self.left_list):
             turn.save({LEFT_LIST: {key: value for key, value in left.items() if key != "waiting"},
                        "updated_at": time.time()})
@@ -306,10 +308,13 @@ LEFT_LIST = "left_list"  # the flow key holding no flow, only the list last brow
 
 
 def _kept_apart(saved: dict | None) -> tuple[dict | None, dict | None]:
-    """The member's flow as the turn read it, and the list kept in its place (Context.settle); either is None."""
-    if saved is not None and LEFT_LIST in saved:
+    """The member's flow as the turn read it, and the list kept in its place or under a menu shown since (Context.settle);
+    either is None."""
+    if saved is None or LEFT_LIST not in saved:
+        return saved, None
+    if "name" not in saved:
         return None, saved[LEFT_LIST]
-    return saved, None
+    return saved, saved.pop(LEFT_LIST)  # a menu or an offer shown after the list, which it outlives
 
 
 def _is_a_list(flow: dict) -> bool:

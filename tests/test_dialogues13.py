@@ -189,3 +189,19 @@ def test_a_unit_said_at_another_question_is_kept_beside_a_question(visitor):
 def test_this_account_in_an_english_question_is_no_personal_account_to_warn_of(visitor):
     assert "scam" not in visitor.says("What newsletters can I get from this account?")
     assert "scam" in visitor.says("Someone asked me to pay the dues into his account")
+
+
+def test_registering_after_a_side_question_is_for_the_event_opened_before_it(visitor, db):
+    add_event(db, "青年学者论坛", 30, "洛阳", "免费")
+    add_event(db, "论文写作线上培训", 12, "线上", "免费")
+    visitor.says("青年学者论坛在哪 啥时候")
+    visitor.says("能带学生不 初中生")
+    reply = visitor.says("先给我报上 王丽娟 13569871234 开封市第二十五中学")
+    assert "请确认报名" in reply and "青年学者论坛" in reply and "王丽娟" in reply and "开封市第二十五中学" in reply
+
+
+def test_a_unit_holding_words_of_the_events_title_is_kept_whole(visitor, db):
+    add_event(db, "新材料产业沙龙", 30, "郑州", "免费")
+    visitor.says("新材料产业沙龙企业的人能去吗")
+    reply = visitor.says("那报上 我叫蒋涛 13526781234 郑州示范新材料有限公司")
+    assert "参加人：蒋涛" in reply and "单位：郑州示范新材料有限公司" in reply

@@ -275,7 +275,14 @@ def _unlisted_detail(ctx, ahead):
     if (programme and said) or (noticed and any(word in said for word in noticed)):
         return _detail(ctx, event["id"])
     said = ctx.reply("events.detail_not_given", title=event["title"], **content.society()["secretariat"])
+    _keep_open(ctx, event, {"from": _today()})  # "那报上 我叫蒋涛 135…" next: this one
     return said.with_note(_detail(ctx, event["id"]).text)
+
+
+def _keep_open(ctx, event: dict, query: dict) -> None:
+    """The one event just talked about kept open as a list's current entry, so that what comes next ("那报上 …",
+    "要钱不") is about it."""
+    ctx.start_flow("events", paging.STEP, query=query, heading="", shown=[event["id"]], current=event["id"], offset=1)
 
 
 def _asks_for_any(text: str) -> bool:
@@ -422,6 +429,18 @@ def _sign_up_first(ctx):
     return _offer(ctx, event, given=_contact_with_request(ctx.text, event, named[1] if named else ""))
 
 
+def _back_to_event_left(ctx):
+    """A registration said with no flow open ("先给我报上 王丽娟 135…") when the list the member last browsed
+    (Context.left_list) had an event open and the message names no other: that list opened again and the
+    registration is for that event (as _sign_up_first); None otherwise."""
+    left = ctx.left_list
+    if ctx.flow is not None or left is None or left["name"] != "events" or left["data"].get("current") is None \
+            or not _signup_words(first_clause(ctx.text)) or guide.titled(_events_ahead(ctx)(), ctx.text):
+        return None
+    ctx.flow, ctx.left_list, ctx.flow_changed = left, None, True
+    return _sign_up_first(ctx)
+
+
 def _about_named(ctx, listing: paging.Listing, number: int, asked: str):
     """The event the member named in the list: its fee or date and place when the rest asks that, signed up
     for when it asks to, else opened."""
@@ -566,6 +585,9 @@ def sign_up(ctx):
     if guide.mentions(ctx.text, "cancel_words"):
         return cancel(ctx)
     ahead = _events_ahead(ctx)
+    back = _back_to_event_left(ctx)
+    if back is not None:  # "先给我报上 王丽娟 135… 开封市…中学" after a side question: the event opened before it
+        return back
     missing = _missing(ctx, ahead, SIGNUP_LISTING)
     if missing is not None:  # "我想报名那个无人机培训": none such, whatever else is a 培训
         return missing
@@ -580,7 +602,7 @@ def sign_up(ctx):
         return _sign_up_other(ctx, found[0]["id"] if len(found) == 1 and (said or guide.is_narrow(query)) else None)
     if len(found) == 1 and profile.asks_if_non_members_may(ctx.text):  # "非会员能参加年会吗": yes, with its fee
         event = found[0]
-        ctx.start_flow("events", paging.STEP, query=query, heading="", shown=[event["id"]], current=event["id"], offset=1)
+        _keep_open(ctx, event, query)
         return ctx.reply("events.signup.non_members", title=event["title"], fee=event["fee"] or content.text("events.none"))
     if len(found) == 1:
         return _offer(ctx, found[0], given=_contact_with_request(ctx.text, found[0], said), party=_party_in(ctx.text))
@@ -591,8 +613,9 @@ def _contact_with_request(text: str, event: dict, said: str) -> dict:
     """The contact given with the request ("我要报名人工智能青年论坛 陈晓 河南科技大学 159…"): what is
     left once the event's name and the sign-up words are out; {} when that holds no mobile and no name."""
     rest = normalise(text)
-    for words in (w for w in (event["title"], said) if w):
-        rest = rest.replace(words, " ")
+    unit = unit_in(rest)
+    for words in (w for w in (event["title"], said) if w and not (unit and w in unit and w != unit)):
+        rest = rest.replace(words, " ")  # not out of the unit: "郑州示范新材料有限公司" beside 新材料 (the salon)
     given = _contact_in(_without_signup_words(rest))
     return given if given.get("mobile") or given.get("name") else {}
 
