@@ -288,9 +288,12 @@ class Context:
     def settle(self, turn: state.MemberTurn) -> None:
         """Hand the flow back to be kept, stamped so that a stale one can be told later. With no flow left, a
         list the member moved on from (now, or before) is kept in the flow's place, apart (_kept_apart), so that
-        "第三篇讲啥", "最后一个" a few messages later still mean it; nothing is written when nothing changed."""
+        "第三篇讲啥", "最后一个" a few messages later still mean it, unless the member cancelled; nothing is written
+        when nothing changed."""
         opened = self.opened_with
         left = opened if opened is not None and opened is not self.flow and _is_a_list(opened) else self.left_list
+        if self.intent is not None and self.intent.name == "cancel":
+            left = None  # "取消", "不看了": nothing kept behind
         if self.flow is not None:
             if left is not None and _step_of(self.flow).lapses and not _is_a_list(self.flow):
                 self.flow[LEFT_LIST] = {key: value for key, value in left.items() if key != "waiting"}  # under a menu
@@ -579,8 +582,8 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
-    if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (
-            not _confident(ctx) or step_now.confirms and not flow.get("paused") and not _says_leave(ctx.text)):
+    if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or step_now.confirms and not (
+            flow.get("paused") or content.holds_any(ctx.text, content.load_toml("conversation.toml")["cancel_words"]))):
         return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel, "马强去不了了" at a list: the step's own
     if ctx.intent.name == "cancel" and not_cancelling(ctx.text):  # "算了不取消了": the step's, or its question again
         return step_now.handler(ctx) if _tries(ctx, step_now) else _resume(ctx)
@@ -645,8 +648,11 @@ def _answer_then_request(ctx: Context, step_now) -> Reply | None:
         if not step_now.tries(ctx):
             return None
     intent = _placed_clearly(parts[1])
-    if intent is None or intent.name in step_now.own_intents:
+    if intent is None or intent.name in (*step_now.own_intents, ctx.flow["name"]):
         return None
+    with ctx.read_as(intent, parts[1]):
+        if step_now.tries(ctx):  # "职称副高，专业新闻传播，这个能入吗": the rest gives the form more, the step takes it all
+            return None
     form = ctx.flow
     with ctx.read_as(route(parts[0]), parts[0]):
         taken = step_now.handler(ctx)

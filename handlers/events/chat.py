@@ -1296,7 +1296,8 @@ def _party_changed(text: str, people: list[dict]) -> list[dict] | None:
         return [{**person, "work_unit": unit} for person in people] if unit and not _MOBILE.search(plain) else None
     index, said = who
     person, rest = people[index], plain.replace(said, " ", 1)
-    mobile = mobile_in(rest)
+    # "第四个是139…1114 不是139…1141": the number said that is not the one listed
+    mobile = next((number for number in map(mobile_in, re.findall(_MOBILE.pattern, rest)) if number != person["mobile"]), None)
     new_name = _new_name(rest, person["name"])
     swapped = any(word in rest for word in chat["party_swap_words"])
     if any(word in rest for word in chat["party_leave_words"]) and not (swapped and new_name):
