@@ -1264,7 +1264,7 @@ def _party_fee(ctx, event: dict, people: list[dict]) -> str:
     for person in people:
         member = next((m for m in find_members_by_mobile(ctx.db, person["mobile"]) if m["name"] == person["name"]), None) \
             if person["mobile"] else None
-        prices.append(event_fees.due(event, today, event_fees.member_price_applies(member, today)))
+        prices.append(event_fees.due(event, today, member))
     if not any(prices):
         return event["fee"] or content.text("events.none")
     total = dues.format_amount(sum(price["yuan"] for price in prices if price))
