@@ -64,3 +64,11 @@ def test_leaving_with_only_next_year_paid_names_that_year_once(member, db):
     add_member(db, "HNKX199500007", "马国庆", "13903710013", f"{TODAY.year + 1}-12-31", openid="o_review13a")
     reply = member.says("退会的话 明年的会费退不退")
     assert f"{TODAY.year + 1} 年的还没到" in reply and f"{TODAY.year + 1}–" not in reply, reply
+
+
+@pytest.mark.parametrize("asked", ["孙伟会费交了没", "帮我查一下孙伟会费交了吗"])
+def test_a_colleagues_dues_asked_by_name_without_de_are_not_answered_with_ones_own(member, db, asked):
+    add_member(db, "HNKX202000008", "赵丽", "13637710001", f"{TODAY.year - 1}-12-31", openid="o_review13a")
+    add_member(db, "HNKX202000009", "孙伟", "15003710006", f"{TODAY.year + 1}-12-31")
+    reply = member.says(asked)
+    assert "本人" in reply and "您的会费缴至" not in reply, reply

@@ -55,11 +55,13 @@ def asks_someone_elses_dues(ctx) -> bool:
         return False
     if _mentions(text[:at], "others_marks"):
         return True
-    named = re.search(r"([\u4e00-\u9fff]{2,4})的$", text[:at])  # "孙伟的会费": whose, said; looked up only then
+    named = re.search(r"([\u4e00-\u9fff]{2,4})(的?)$", text[:at])  # "孙伟的会费", "孙伟会费交了没"
     if named is None or named.group(1).endswith(tuple(_asked()["own_holders"])):  # "今年的会费", "我们单位的会费"
         return False
     own = (find_member_by_openid(ctx.db, ctx.openid) or {}).get("name")
     names = {named.group(1)[-size:] for size in (2, 3, 4) if size <= len(named.group(1))} - {own}
+    if not named.group(2):  # no 的: looked up only where a name may stand (a surname first), not '怎么交会费'
+        names = {name for name in names if name.startswith(tuple(content.replies()["answer_shapes"]["surnames"]))}
     return bool(names) and any_member_named(ctx.db, names)
 
 
