@@ -222,8 +222,21 @@ def clean_year(text, earliest: int, latest: int, reason: str) -> int:
     return int(value)
 
 
+_SHORT_YEAR = re.compile(r"(\d{2})\s*年(?:生|的|出生)?")
+
+
+def birth_year_of(two_digits: str, today: date | None = None) -> int:
+    """A birth year written in two digits: of the century that makes the person at least 14 (04: 2004, 91: 1991)."""
+    year = 2000 + int(two_digits)
+    return year if year <= (today or date.today()).year - 14 else year - 100
+
+
 def clean_birth_year(text, today: date | None = None) -> int:
+    """A birth year; "88年" (two digits and 年, as people and rosters write it) is read by birth_year_of."""
     this_year = (today or date.today()).year
+    short = _SHORT_YEAR.fullmatch(normalise(text))
+    if short:
+        text = str(birth_year_of(short.group(1), today))
     return clean_year(text, 1920, this_year - 14, "birth_year")
 
 

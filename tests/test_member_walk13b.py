@@ -156,3 +156,19 @@ def test_what_a_unit_membership_gives_and_whom_it_covers_is_answered(member, db,
         reply = asker.says(asked)
         assert "联络点" in reply and "个人会员" in reply and "秘书处" in reply, reply
         assert "您已经是学会会员" not in reply and "您是想" not in reply, reply
+
+
+# --- a birth year written with two digits (#38) -------------------------------------------------------------
+
+def test_a_birth_year_written_88年_is_1988_on_the_application_page(client, fake_wechat, db):
+    from tests.pages_data import sign_in
+    sign_in(client, fake_wechat, "o_walk13", "/m/apply?kind=individual")
+    page = client.get("/m/apply?kind=individual").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    sent = client.post("/m/apply", data={
+        "csrf_token": token, "kind": "individual", "action": "submit", "name": "赵晓东", "category": "普通会员",
+        "birth_year": "88年", "work_unit": "郑州示范大学", "institution_type": "高等院校", "post_category": "科研",
+        "discipline": "材料科学", "mobile": "186 3715 0099", "email": ""})
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    [application] = db["applications"].rows
+    assert '"birth_year": 1988' in application["data"], application["data"]

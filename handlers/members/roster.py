@@ -36,7 +36,7 @@ from handlers.fees.dues import format_amount as dues_format
 from handlers.fees.dues import yearly_fee as dues_yearly_fee
 from bot.spreadsheets import (COLOURS, Column, ImportPlan, Problem, Sheet, SheetError, colour_name, header_key,
                                is_blank, read_tables, serial_date)
-from bot.validation import (Invalid, clean_birth_year, clean_choice, clean_credit_code, clean_email,
+from bot.validation import (Invalid, birth_year_of, clean_birth_year, clean_choice, clean_credit_code, clean_email,
                             clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             free_text, normalise)
 from storage.members import (INDIVIDUAL_CATEGORIES, find_member_by_no, find_members_by_mobile, find_members_by_name,
@@ -531,8 +531,7 @@ def _clean_birth_year(value, today: date) -> int:
     found = re.match(r"\d{4}", text)
     short = re.fullmatch(r"(\d{2})(?:年(?:\d{1,2}月(?:\d{1,2}日)?)?|[./-]\d{1,2}(?:[./-]\d{1,2})?)", text)
     if short:
-        year = 2000 + int(short.group(1))
-        return clean_birth_year(str(year if year <= today.year - 14 else year - 100), today)
+        return clean_birth_year(str(birth_year_of(short.group(1), today)), today)
     return clean_birth_year(found.group() if found else value, today)
 
 
