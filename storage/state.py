@@ -569,9 +569,11 @@ def member_language(r: redis.Redis, openid: str) -> str | None:
 
 def chat_flow(r: redis.Redis, openid: str) -> dict | None:
     """The member's flow as the chat left it, read outside a turn (the application page starts from the
-    chat form's answers); never written here."""
+    chat form's answers); never written here. None without one, also where the key holds only the list the
+    member last browsed ({"left_list": …}, bot.conversation.Context.settle), which is no flow."""
     raw = r.get(flow_key(openid))
-    return json.loads(raw) if raw else None
+    flow = json.loads(raw) if raw else None
+    return flow if flow and "name" in flow else None
 
 
 # --- a cancelled form's answers, kept a day to be resumed ------------------------------

@@ -72,3 +72,19 @@ def test_a_colleagues_dues_asked_by_name_without_de_are_not_answered_with_ones_o
     add_member(db, "HNKX202000009", "孙伟", "15003710006", f"{TODAY.year + 1}-12-31")
     reply = member.says(asked)
     assert "本人" in reply and "您的会费缴至" not in reply, reply
+
+
+def test_the_application_page_opens_after_the_member_browsed_a_list_and_moved_on(client, fake_wechat, member, db):
+    """d46ebc5 keeps the list last browsed in the flow's key once no flow is left ({"left_list": …}): the
+    application page, which starts from the chat form's answers, read it as a form."""
+    from storage.news import save_item
+    from tests.pages_data import sign_in
+    for day, title in ((2, "科技社团建设意见"), (1, "科研经费改革解读")):
+        save_item(db, {"item_no": f"r{day}", "kind": "newsletter", "title": title, "topics": ["policy"],
+                       "audience": None, "summary": "摘要", "link": None, "body": f"{title}的正文",
+                       "publish_at": f"2026-11-0{day}T09:00:00+08:00", "source": None})
+    member.says("最近有啥政策新闻")
+    member.says("会费多少钱")
+    sign_in(client, fake_wechat, "o_review13a", "/m/apply")
+    page = client.get("/m/apply")
+    assert page.status_code == 200 and "入会" in page.get_data(as_text=True)
