@@ -328,3 +328,14 @@ def test_the_unit_members_list_offers_no_export_of_people_it_would_leave_empty(s
     units_listed = page(staff.get("/admin/members/", query_string={"category": "unit"}))
     assert "/admin/members/export" not in units_listed
     assert "/admin/members/export" in page(staff.get("/admin/members/", query_string={"category": "regular"}))
+
+
+def test_a_payment_named_in_a_request_that_is_another_member_s_is_said_so_and_not_ticked(staff, db):
+    """The receipt numbers in a request are read from its text, the member's words too: one of another member's
+    (a typo, a colleague's) was ticked like the requester's own, with nothing saying whose it is."""
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    member(db, "HNKX202000008", "吴桐")
+    theirs = _paid(db, "HNKX202000008", date.today())
+    asked = _invoice_request(db, "o_zhou", theirs)
+    form = page(staff.get("/admin/invoices/")).split(f'data-issue="{asked}"')[1].split("</form>")[0]
+    assert not re.search(rf'value="{theirs}"\s+checked', form) and "HNKX202000008 吴桐" in form

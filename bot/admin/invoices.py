@@ -13,15 +13,20 @@ from handlers.fees import invoices
 from handlers.tickets.replies import NoticeNotSent
 from bot.admin.ui import actor, actor_text, db, redis_client, render, say_done, say_not_done, sees_mobiles, t, texts
 from bot.privacy import mask_personal
-from storage.fees import decided_invoice_requests, invoices_for
+from storage.fees import decided_invoice_requests, find_payer_by_openid, invoices_for, payer_of
 from storage.members import Refused, find_member_by_openid, find_unit_by_openid
 
 bp = Blueprint("invoices", __name__, url_prefix="/invoices")
 
 
-def _payment_view(payment: dict, invoiced: dict) -> dict:
+def _payment_view(payment: dict, invoiced: dict, requester: dict | None) -> dict:
+    """One payment to tick; `other`: whose it is when not the requester's (a receipt number in the member's words,
+    a typo or a colleague's), said beside it and not ticked for the secretary."""
     invoice = invoiced.get(payment["receipt_no"])
+    owner = payer_of(db(), payment)
+    other = owner and (requester is None or (owner["kind"], owner["id"]) != (requester["kind"], requester["id"]))
     return {"receipt_no": payment["receipt_no"], "paid_at": payment["paid_at"][:10],
+            "other": f"{owner['number']} {owner['name']}" if other else "",
             "amount": dues.format_amount(payment["amount"]),
             "period": dues.period_text(payment["period_from"], payment["period_to"]) if payment["period_from"] else "",
             "refunded": bool(payment["refunded_at"]), "invoice_no": invoice and invoice["invoice_no"]}
@@ -37,7 +42,8 @@ def _request_view(ticket: dict) -> dict:
     return {"ticket_no": ticket["ticket_no"], "created_at": ticket["created_at"],
             "who": who and f"{who.get('member_no') or who.get('unit_no')} {who['name']}",
             "body": ticket["body"] if sees_mobiles() else mask_personal(ticket["body"]),
-            "named": bool(named), "payments": [_payment_view(p, invoiced) for p in payments]}
+            "named": bool(named),
+            "payments": [_payment_view(p, invoiced, find_payer_by_openid(db(), ticket["openid"])) for p in payments]}
 
 
 @bp.get("/")
