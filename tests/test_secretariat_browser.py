@@ -18,7 +18,7 @@ from tests.test_admin_browser import LAPTOP, config, sign_in, society  # noqa: F
 pytest_plugins = ["tests.fake_wechat"]
 PHONE = (390, 844)
 ENGLISH = re.compile(r"\b[A-Za-z_]{3,}\b")
-DATA_WORDS = {"test", "HNKX", "LIU", "YANG", "MEMBERSHIP", "FEE", "xlsx", "csv", "xls", "Excel", "CSV", "WPS"}  # "test": the fixtures' actor in a history
+DATA_WORDS = {"test", "HNKX", "LIU", "YANG", "MEMBERSHIP", "FEE", "xlsx", "csv", "xls", "Excel", "CSV", "WPS", "JPG", "PNG"}  # file formats a secretary picks by name; "test": the fixtures' actor in a history
 
 
 def roster(path):
