@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from datetime import date, timedelta
 
 import sqlite_utils
 
-from storage.database import all_rows, first_of, now_iso
+from storage.database import all_rows, first_of, first_row, now_iso
 from storage.members import (
+    Refused,
     find_member,
     find_member_by_no,
     find_member_by_openid,
@@ -371,12 +373,19 @@ INVOICE_ISSUED, INVOICE_REFUSED = "issued", "refused"
 
 def record_invoice(db: sqlite_utils.Database, ticket_id: int, receipt_nos: list[str], invoice_no: str,
                    issued_on: str, actor: str) -> None:
-    """An invoice issued for a request: one row for each payment it covers."""
+    """An invoice issued for a request: one row for each payment it covers. A payment another secretary
+    invoiced meanwhile (after the caller's check) is refused by the unique index, nothing written."""
     at = now_iso()
     with transaction(db):
-        db["invoices"].insert_all({"ticket_id": ticket_id, "receipt_no": receipt_no, "status": INVOICE_ISSUED,
-                                   "invoice_no": invoice_no, "issued_on": issued_on, "decided_by": actor,
-                                   "decided_at": at} for receipt_no in receipt_nos)
+        for receipt_no in receipt_nos:
+            try:
+                db.execute("insert into invoices (ticket_id, receipt_no, status, invoice_no, issued_on, decided_by, "
+                           "decided_at) values (?, ?, ?, ?, ?, ?, ?)",
+                           [ticket_id, receipt_no, INVOICE_ISSUED, invoice_no, issued_on, actor, at])
+            except sqlite3.IntegrityError:
+                first = first_row(db, "select invoice_no from invoices where status = ? and receipt_no = ?",
+                                  [INVOICE_ISSUED, receipt_no])
+                raise Refused("invoice_twice", receipt_no=receipt_no, invoice_no=first["invoice_no"]) from None
 
 
 def record_invoice_refused(db: sqlite_utils.Database, ticket_id: int, reason: str, actor: str) -> None:

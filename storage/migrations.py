@@ -455,6 +455,17 @@ def _correction_withdraws(db: sqlite_utils.Database) -> None:
     db["newsletters"].add_column("withdraws", str)
 
 
+def _one_invoice_per_payment(db: sqlite_utils.Database) -> None:
+    """At most one issued invoice for a payment (receipt), by a unique index, so two secretaries issuing at once
+    cannot both record one. A store that already holds two for one payment keeps the first as issued and marks
+    each later one `duplicate` (its number and date kept, shown in the console's 开票 page for finance to void
+    the paper invoice): nothing is deleted and the migration never fails on them."""
+    db.execute("update invoices set status = 'duplicate' where status = 'issued' and exists (select 1 from invoices "
+               "earlier where earlier.status = 'issued' and earlier.receipt_no = invoices.receipt_no "
+               "and earlier.id < invoices.id)")
+    db.execute("create unique index invoices_one_per_receipt on invoices (receipt_no) where status = 'issued'")
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -489,6 +500,7 @@ MIGRATIONS = [
     _invoices,
     _newsletter_pictures,
     _correction_withdraws,
+    _one_invoice_per_payment,
 ]
 
 

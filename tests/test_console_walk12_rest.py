@@ -169,6 +169,32 @@ def test_an_invoice_request_is_issued_against_its_payment_and_the_member_is_told
     assert f'data-invoice="{second}"' not in dues_page
 
 
+def test_two_secretaries_issuing_for_one_payment_at_once_record_one_invoice(staff, db, redis_client, monkeypatch):
+    """The member asked twice for one payment; two secretaries each take a request at the same moment. The second
+    one's check ran before the first one's invoice was written: the store still refuses a second invoice, and
+    that secretary reads why (not a 500), the request left open."""
+    from handlers.fees import invoices
+    from storage import fees as fees_store
+
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    paid = _paid(db, "HNKX202000007", date.today())
+    mine, colleagues = _invoice_request(db, "o_zhou", paid), _invoice_request(db, "o_zhou", paid)
+    checked = fees_store.invoices_for
+
+    def colleague_issues_meanwhile(store, numbers):
+        seen = checked(store, numbers)  # nothing invoiced yet, as this secretary's check saw it
+        monkeypatch.setattr(fees_store, "invoices_for", checked)
+        invoices.issue(db, redis_client, colleagues, [paid], "26412000000011111111", TODAY, "staff2", date.today())
+        return seen
+
+    monkeypatch.setattr(fees_store, "invoices_for", colleague_issues_meanwhile)
+    second = post(staff, f"/admin/invoices/{mine}/issue", {"receipt_no": paid, "invoice_no": "26412000000022222222",
+                                                           "issued_on": TODAY})
+    assert second.status_code == 400 and "已开过发票（26412000000011111111）" in page(second)
+    assert [row["invoice_no"] for row in db["invoices"].rows_where("receipt_no = ?", [paid])] == ["26412000000011111111"]
+    assert find_ticket(db, mine)["status"] != "closed" and find_ticket(db, colleagues)["status"] == "closed"
+
+
 def test_a_request_made_in_chat_arrives_with_the_payment_the_member_picked(staff, db, app, config):
     """The whole path: the member asks in chat and picks the payment; the console shows that payment ticked."""
     from tests.member import Member
@@ -339,3 +365,25 @@ def test_a_payment_named_in_a_request_that_is_another_member_s_is_said_so_and_no
     asked = _invoice_request(db, "o_zhou", theirs)
     form = page(staff.get("/admin/invoices/")).split(f'data-issue="{asked}"')[1].split("</form>")[0]
     assert not re.search(rf'value="{theirs}"\s+checked', form) and "HNKX202000008 吴桐" in form
+
+
+def test_a_store_already_holding_two_invoices_for_one_payment_migrates_and_says_which_is_the_extra(staff, db, config):
+    """Before the unique index two secretaries could record two invoices for one payment. Upgrading such a store
+    does not fail: the first stays issued, the later one is listed as issued twice, for finance to void."""
+    from storage.database import open_database
+
+    member(db, "HNKX202000007", "周晓彤", openid="o_zhou")
+    paid = _paid(db, "HNKX202000007", date.today())
+    first, second = _invoice_request(db, "o_zhou", paid), _invoice_request(db, "o_zhou", paid)
+    db.execute("drop index invoices_one_per_receipt")  # the store as the last release left it
+    db.execute("delete from schema_migrations where name = 'one_invoice_per_payment'")
+    for ticket_no, invoice_no in ((first, "26412000000011111111"), (second, "26412000000022222222")):
+        db["invoices"].insert({"ticket_id": find_ticket(db, ticket_no)["id"], "receipt_no": paid, "status": "issued",
+                               "invoice_no": invoice_no, "issued_on": TODAY, "decided_by": "staff1",
+                               "decided_at": f"{TODAY}T10:00:00+08:00"})
+    open_database(config.sqlite_path).close()  # the upgrade
+    decided = page(staff.get("/admin/invoices/"))
+    assert "已开具：发票号码 26412000000011111111" in decided.split(f'data-decided="{first}"')[1].split("</tr>")[0]
+    assert "重复开具：发票号码 26412000000022222222" in decided.split(f'data-decided="{second}"')[1].split("</tr>")[0]
+    on_member_page = page(staff.get("/admin/members/HNKX202000007"))
+    assert f'data-invoice="{paid}">已开发票 26412000000011111111' in on_member_page
