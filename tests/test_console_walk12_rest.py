@@ -387,3 +387,23 @@ def test_a_store_already_holding_two_invoices_for_one_payment_migrates_and_says_
     assert "重复开具：发票号码 26412000000022222222" in decided.split(f'data-decided="{second}"')[1].split("</tr>")[0]
     on_member_page = page(staff.get("/admin/members/HNKX202000007"))
     assert f'data-invoice="{paid}">已开发票 26412000000011111111' in on_member_page
+
+
+def test_the_unit_members_list_keeps_the_search_and_the_filters(staff, db, units):
+    """类别 单位会员 with a name typed, or 状态 退会, or 会费 欠费: the list showed every unit whatever was chosen."""
+    db["units"].update(units[1]["id"], {"status": "resigned"})
+    db["units"].update(units[0]["id"], {"paid_through": f"{Y + 1}-12-31"})
+
+    def listed(**chosen) -> list[str]:
+        shown = page(staff.get("/admin/members/", query_string={"category": "unit", **chosen}))
+        return re.findall(r'<tr data-unit-row><td class="nowrap"><a [^>]+>(\w+)</a>', shown)
+
+    assert listed() == ["HNKXDW202600001", "HNKXDW202600002"]
+    assert listed(q="中原") == ["HNKXDW202600002"]
+    assert listed(q="HNKXDW202600001") == ["HNKXDW202600001"]
+    assert listed(status="resigned") == ["HNKXDW202600002"]
+    assert listed(status="active") == ["HNKXDW202600001"]
+    assert listed(q="郑州", status="resigned") == []
+    assert listed(dues="owing") == []  # the one not paid up has left: not owing
+    db["units"].update(units[1]["id"], {"status": "active"})
+    assert listed(dues="owing") == ["HNKXDW202600002"]

@@ -88,9 +88,9 @@ def _sort_headers() -> list:
     return headers
 
 
-def _owing_ids() -> list[int]:
-    """The members on the 会费 page's arrears list (never paid, in grace or lapsed: dues.owes)."""
-    return [p["id"] for p in dues.owing(list_dues_payers(db()), date.today()) if p["kind"] == "member"]
+def _owing_ids(kind: str = "member") -> list[int]:
+    """The members (or units) on the 会费 page's arrears list (never paid, in grace or lapsed: dues.owes)."""
+    return [p["id"] for p in dues.owing(list_dues_payers(db()), date.today()) if p["kind"] == kind]
 
 
 def _members(filters: dict, **page) -> tuple[list[dict], int]:
@@ -123,25 +123,31 @@ def index():
         "wechat": [(code, t(f"members.wechat_filter.{code}")) for code in admin_store.WECHAT_FILTERS],
         "dues": [("owing", t("members.dues_owing"))],
     }
+    unit_list = _unit_list(filters) if not scope and request.args.get("category") == "unit" else None
     units = store.search_units(db(), filters["text"], by_ending=filters["by_ending"]) \
-        if filters["text"] and not scope else []
+        if filters["text"] and not scope and unit_list is None else []
     if not scope:
         options["category"].append(("unit", membership.category_name("unit")))
     return render("members.html", members=membership.members_data(db(), rows), columns=LIST_COLUMNS,
-                  headers=_sort_headers(), pager=pager, unit_list=_unit_list() if not scope and
-                  request.args.get("category") == "unit" else None,
+                  headers=_sort_headers(), pager=pager, unit_list=unit_list,
                   args=request.args, scope=scope, options=options, unit_dues=unit_dues, units=units)
 
 
-def _unit_list() -> list[dict]:
-    """类别 单位会员 on the list: the unit members, each with its level, contact, dues standing and how many
-    individual members it has (the rows of the member list are people)."""
+def _unit_list(filters: dict) -> list[dict]:
+    """类别 单位会员 on the list: the unit members the search, 状态 and 会费 chosen keep, each with its level,
+    contact, dues standing and how many individual members it has (the rows of the member list are people)."""
+    if request.args.get("q", "").strip() and not filters["text"]:  # a search refused (searched): nothing listed
+        return []
+    units = store.search_units(db(), filters["text"], limit=None, by_ending=filters["by_ending"]) \
+        if filters["text"] else store.list_units(db())
+    owing = set(_owing_ids("unit")) if filters["ids"] is not None else None
     counted = store.count_members_by_unit(db())
     return [{"unit_no": unit["unit_no"], "name": unit["name"], "level": unit.get("level") or "",
              "contact_name": unit.get("contact_name") or "", "members": counted.get(unit["id"], 0),
              "status": membership.label("statuses", unit["status"] or "active"),
              "standing": membership.label("standings", dues.dues_standing("unit", unit["paid_through"], date.today()))}
-            for unit in store.list_units(db())]
+            for unit in units if filters["status"] in (None, unit["status"] or "active")
+            and (owing is None or unit["id"] in owing)]
 
 
 UNIT_PAYMENTS_SHOWN = 5
