@@ -28,7 +28,8 @@ from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import asks_something, looks_like_a_question, normalise, tries_value, unit_in, without_denied
+from bot.validation import (asks_something, email_and_rest, looks_like_a_question, normalise, tries_value, unit_in,
+                            without_denied)
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -504,8 +505,36 @@ def _invoice_title(ctx, text: str) -> str | None:
         return unit
     if any(word in text for word in _invoice_words()["personal_words"]):
         return content.text("fees.invoice_personal")
-    member = find_member_by_openid(ctx.db, ctx.openid) if "单位" in text else None
+    member = find_member_by_openid(ctx.db, ctx.openid) if any(map(_unit_is_title, text.splitlines())) else None
     return (member or {}).get("work_unit") or None  # "抬头写单位" from a bound member: the unit on record
+
+
+def _unit_is_title(line: str) -> bool:
+    """"抬头写单位", "开给单位", "单位的": the unit on record is the title; not "拿回单位报销用", why she asks."""
+    words = _invoice_words()
+    return "单位" in line and (any(word in line for word in words["unit_title_words"])
+                               or len(normalise(line)) <= words["title_chars"])
+
+
+def _invoice_fields(said: str) -> dict:
+    """What a request gives besides its title: the tax number, the e-mail to send it to, 普票 or 专票."""
+    found = _TAX_NUMBER.search(said.upper())
+    kind = next((kind for kind, words in _invoice_words()["kinds"].items() if any(w in said for w in words)), None)
+    return {name: value for name, value in (("tax", found and found.group()), ("email", email_and_rest(said)[0]),
+                                            ("kind", kind)) if value}
+
+
+def _fields_text(fields: dict) -> str:
+    return content.text("fees.invoice_field.separator").join(
+        content.text(f"fees.invoice_field.{name}", value=value) for name, value in fields.items())
+
+
+def _missing_text(said: str) -> str:
+    """"还缺纳税人识别号…": what the request still lacks (the e-mail only for an electronic invoice), or ''."""
+    fields = _invoice_fields(said)
+    missing = [name for name in ("tax", "email") if name not in fields and (name == "tax" or _electronic(said))]
+    return content.text("fees.invoice_later", items="、".join(
+        content.text(f"fees.invoice_missing.{m}") for m in missing)) if missing else ""
 
 
 def _titled_unit(text: str) -> str | None:
@@ -518,8 +547,8 @@ def _titled_unit(text: str) -> str | None:
 def invoice_details(ctx):
     """Each message kept; once the title is known the ticket is made, with what is still missing said.
     A question that gives none of them ("会费一般什么时候交") is answered, the details waiting."""
-    if asks_something(ctx.text) and not _tries_invoice(ctx):  # "今年交了没": answered, the details waiting
-        return answer_while_paused(ctx, lambda: answer_intent(ctx))
+    if not _tries_invoice(ctx) and (asks_something(ctx.text) or _names_no_payment(ctx)):
+        return answer_while_paused(ctx, lambda: answer_intent(ctx))  # "今年交了没", "缴费记录": answered, the details waiting
     if not _tries_invoice(ctx) and (tries_value("mobile", ctx.text) or tries_value("name", ctx.text)):
         return ctx.reply("fees.invoice_not_title")  # "李晓梅", "13607710002": who she is, no title
     if _asks_when(ctx.text) and _invoice_title(ctx, ctx.text) is None:  # "发票多久能开好": answered, the title asked again
@@ -535,6 +564,14 @@ def invoice_details(ctx):
         ctx.goto("which", said=said, title=title, paid=paid)
         return _which_prompt(ctx)
     return _invoice_taken(ctx, said, title, paid)
+
+
+def _names_no_payment(ctx) -> bool:
+    """"缴费记录", "会费": a dues request that says nothing of which payment the invoice is for (a year, a receipt
+    number, "交的"), so it is answered, not kept as the request's words."""
+    text = ctx.text
+    return ctx.intent.name == "fee_status" and not (_years_in(text) or re.search(r"SJ\d", text.upper())
+                                                         or any(w in text for w in _invoice_words()["paid_words"]))
 
 
 def _payments_meant(ctx, said: str) -> list[dict]:
@@ -588,14 +625,13 @@ def invoice_which(ctx):
 def _invoice_taken(ctx, said: str, title: str, paid: list[dict]):
     """The request made a ticket for the secretariat (the payments it is for named), what is missing said."""
     payments = content.text("fees.invoice_payments", lines="\n".join(p["line"] for p in paid)) if paid else ""
-    body = content.text("fees.invoice_ticket", title=title, said=said, payments=payments)
+    details = _fields_text(_invoice_fields(said))
+    body = content.text("fees.invoice_ticket", title=title, said=said, payments=payments,
+                        details=f"{details}\n" if details else "")
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("fees.invoice_category"), body)
-    missing = [name for name, found in (("tax", _TAX_NUMBER.search(said.upper())), ("email", "@" in said))
-               if not found and (name == "tax" or _electronic(said))]
-    ctx.start_flow(INVOICE, "added", ticket_no=ticket_no)
-    later = content.text("fees.invoice_later", items="、".join(content.text(f"fees.invoice_missing.{m}") for m in missing)) \
-        if missing else ""
-    return ctx.reply("fees.invoice_taken", ticket_no=ticket_no, title=title, later=later,
+    ctx.start_flow(INVOICE, "added", ticket_no=ticket_no, said=said)
+    return ctx.reply("fees.invoice_taken", ticket_no=ticket_no, title=title, later=_missing_text(said),
+                     details=content.text("fees.invoice_field.separator") + details if details else "",
                      **content.society()["secretariat"])
 
 
@@ -622,6 +658,11 @@ def invoice_added(ctx):
         return ctx.reply("fees.invoice_where", ticket_no=ticket_no, **content.society()["secretariat"])
     if _tries_invoice(ctx) and not _asks_when(ctx.text):
         add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
+        added, said = _invoice_fields(ctx.text), f"{ctx.flow_data.get('said', '')}\n{ctx.text}"
+        ctx.goto("added", ticket_no=ticket_no, said=said)
+        if added:  # "已补到…：税号 …，接收邮箱 …", and what is still missing
+            return ctx.reply("fees.invoice_fields_added", ticket_no=ticket_no, details=_fields_text(added),
+                             later=_missing_text(said))
         return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
     if _asks_when(ctx.text):
         ctx.end_flow()
