@@ -92,6 +92,25 @@ def test_a_member_added_by_a_form_may_bring_a_number_checked_for_shape_and_use(s
     assert db["members"].count_where("member_no = 'HNKX201800031' and name = '田野'") == 1
 
 
+
+def test_a_member_added_by_a_form_keeps_an_all_digit_number_as_an_import_would(staff, db, tmp_path, env):
+    """An old card's number of digits only (20150031) imports as written; the form refused it as 格式不对. A short
+    serial (58) is completed against the store's numbers as the import completes it, or refused as it refuses it."""
+    from tests.cli import roster_imported
+
+    sheet = tmp_path / "名册.csv"
+    sheet.write_text("会员编号,姓名,手机,会员类别\n20150032,林静,13903710032,普通会员\n", encoding="utf-8")
+    roster_imported(env, sheet)
+    assert db["members"].count_where("member_no = '20150032' and name = '林静'") == 1
+    added = _sent(staff, "/admin/members/new", {"name": "田野", "category": "regular", "mobile": "13903710031",
+                                                "member_no": "20150031"}, follow_redirects=True)
+    assert db["members"].count_where("member_no = '20150031' and name = '田野'") == 1
+    assert "20150031" in page(added) and "格式不对" not in page(added)
+    taken = _sent(staff, "/admin/members/new", {"name": "方圆", "category": "regular", "mobile": "13903710033",
+                                                "member_no": "20150032"})
+    assert taken.status_code == 400 and "林静" in page(taken)
+
+
 def test_a_read_only_user_cannot_open_the_forms_that_add_members(client, db, config, users):
     accounts.create_user(db, config, "理事长", PASSWORD, "viewer", None, actor="test")
     assert log_in(client, "理事长").status_code == 302

@@ -325,18 +325,19 @@ def _cleaned(form, member: dict, today: date, fields: tuple = EDIT_FIELDS) -> tu
             errors["mobile"] = t("members.mobile_taken", member_no=other["member_no"], name=other["name"])
     if values.get("category") == "fellow" and member["category"] != "fellow":
         errors["category"] = t("members.fellow_by_promotion")
-    if values.get("member_no") and (taken := _number_taken(values["member_no"])):
-        errors["member_no"] = taken
-    elif not values.get("member_no"):
+    if values.get("member_no"):
+        values["member_no"] = roster.number_as_written(db(), values["member_no"])  # as an import stores it
+        if values["member_no"] is None:
+            errors["member_no"] = membership.problem_text("member_no")
+        elif taken := _number_taken(values["member_no"]):
+            errors["member_no"] = taken
+    else:
         values.pop("member_no", None)
     return values, errors
 
 
 def _number_taken(number: str) -> str | None:
-    """Why a number typed for a new member or unit cannot be theirs: it is another member's or unit's, or it
-    is an old system's bare serial (103) an import completes against the file (the form has none)."""
-    if number.isdigit():
-        return membership.problem_text("member_no")
+    """Why a number typed for a new member or unit cannot be theirs: it is another member's or unit's."""
     other = store.find_member_by_no(db(), number) or store.find_unit_by_no(db(), number)
     return other and t("members.number_taken", number=number, name=other["name"])
 

@@ -355,6 +355,16 @@ def _number_completer(db: sqlite_utils.Database):
     return completed
 
 
+def number_as_written(db: sqlite_utils.Database, written: str, completed_number=None) -> str | None:
+    """The number a member brings (a roster's cell, the 新增会员 form's field, cleaned) as it is stored: as written,
+    digits only too (20150031, an old card's), unless a member has it already; a bare serial (58) completed
+    against the store's numbers (_number_completer); None when shorter than 4 and nothing completes it."""
+    if not written.isdigit() or find_member_by_no(db, written):
+        return written
+    number = (completed_number or _number_completer(db))(written) or written
+    return number if len(number) >= 4 else None
+
+
 def _clean_category(value, today: date) -> str:
     names = {code: _membership()["categories"][code] for code in (*INDIVIDUAL_CATEGORIES, "unit")}
     text = normalise(value)
@@ -1765,9 +1775,9 @@ def _match(db: sqlite_utils.Database, sheet: Sheet, row: int, fields: dict, comp
         else:
             fields["unit_id"] = unit["id"]
     written = fields.get("member_no", "")
-    if written.isdigit() and not find_member_by_no(db, written):
-        fields["member_no"] = completed_number(written) or written
-        if len(fields["member_no"]) < 4:  # 58 and nothing to complete it with
+    if written:
+        fields["member_no"] = number_as_written(db, written, completed_number)
+        if fields["member_no"] is None:
             return None, [Problem(row, sheet.columns["member_no"], written, "member_no")]
         if fields["member_no"] != written and checks is not None:
             checks.append(Problem(row, sheet.columns["member_no"], written, "number_completed",
