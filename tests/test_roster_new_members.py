@@ -80,3 +80,25 @@ def test_her_first_dues_are_for_the_year_she_joined_in_a_dry_run_and_on_the_dues
     assert (first["period_from"], first["paid_through"]) == ("2026-01-01", "2026-12-31")
     assert find_member_by_no(db, "HBJX-2026-0702")["paid_through"] is None
     assert dues.dues_year(None, date(2026, 11, 10), "2026-05-23") == 2026     # the year her reminder names
+
+
+def test_a_member_whose_promotion_was_turned_down_is_still_a_member_on_the_next_import(env, db, tmp_path):
+    """The same sheet kept on after a year: 鲁思琪 (a member since 2026) applied to become a 高级会员 and the review
+    said 未通过. She is a stored member: her row is read as hers (was left out as an applicant not approved),
+    whether it gives her number or only her name and mobile; an applicant turned down is still left out."""
+    roster_imported(env, new_members_sheet(tmp_path / "会员名册.xls", NEW))
+    promotions = [
+        ["鲁思琪", "女", "武汉理工大学机电工程学院", "工程师", 13518281892, "高级会员", date(2026, 5, 23), "未通过",
+         "HBJX-2026-0702", None, "晋升高级会员：论文不足"],
+        ["黎娜", "女", "武汉纺织大学", "高级工程师", 15523549803, "高级会员", date(2026, 11, 3), "不通过（材料不全）",
+         None, None, None],
+        ["尹航", "男", "武汉船舶设计院", "工程师", 13871000456, "普通会员", date(2026, 10, 9), "未通过", None, None, None],
+    ]
+    report = roster_imported(env, new_members_sheet(tmp_path / "晋升.xls", promotions))
+    assert [said["row"] for said in report["left_out"]] == [5]
+    assert sum("HBJX-2026-0702 已是会员" in said["check"] for said in report["checks"]) == 1
+    assert find_members_by_name(db, "尹航") == []
+    assert find_member_by_no(db, "HBJX-2026-0702")["status"] == "active"
+    assert find_member_by_no(db, "HBJX-2026-0705")["status"] == "active"
+    assert find_member_by_no(db, "HBJX-2026-0705")["category"] == "regular"  # not promoted by the turned-down row
+    assert "论文不足" in (find_member_by_no(db, "HBJX-2026-0702")["remarks"] or "")

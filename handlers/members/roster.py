@@ -673,7 +673,12 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     for row, fields, problems, notices in rows:
         cleaned[row] = dict(fields)
         waiting = _not_yet_approved(sheet, row, written.get(row, {}))
-        if waiting:  # an applicant, no member yet: listed, not imported
+        stored = waiting and _stored_member(db, fields, completed_number)
+        if stored:  # a member's review (a promotion turned down): the row is theirs, not the category it asked for
+            fields["category"] = stored["category"]
+            plan.checks.append(Problem(row, waiting.column, waiting.value, "review_of_member",
+                                       {**waiting.facts, "member_no": stored["member_no"]}))
+        elif waiting:  # an applicant, no member yet: listed, not imported
             plan.left_out.append(waiting)
             continue
         same = _same_identity(written.get(row, {}), fields, row, identities)
@@ -781,6 +786,19 @@ def _not_yet_approved(sheet: Sheet, row: int, values: dict) -> Problem | None:
             return Problem(row, column, _shown(cells[column.header]).strip(), "not_yet_approved",
                            {"header": column.header})
     return None
+
+
+def _stored_member(db: sqlite_utils.Database, fields: dict, completed_number) -> dict | None:
+    """The stored member a row is about, by the number it gives, else by its name and mobile together."""
+    number = fields.get("member_no") and number_as_written(db, fields["member_no"], completed_number)
+    if number:
+        return find_member_by_no(db, number)
+    return _member_of_name_and_mobile(db, fields)
+
+
+def _member_of_name_and_mobile(db: sqlite_utils.Database, fields: dict) -> dict | None:
+    return next((member for member in find_members_by_mobile(db, fields.get("mobile") or "")
+                 if _squeeze(member["name"]) == _squeeze(fields.get("name") or "")), None)
 
 
 def corrected_elsewhere(sheets: list[Sheet]) -> list[list[Problem]]:
@@ -1715,9 +1733,8 @@ def _owner_of_mobile(db: sqlite_utils.Database, fields: dict, problems: list[Pro
     row is the one in the wrong, and this one is imported."""
     if not any(p.reason == "shared_mobile" for p in problems):
         return None
-    return next((member for member in find_members_by_mobile(db, fields["mobile"])
-                 if _squeeze(member["name"]) == _squeeze(fields.get("name", ""))
-                 and fields.get("member_no") in (None, "", member["member_no"])), None)
+    member = _member_of_name_and_mobile(db, fields)
+    return member if member and fields.get("member_no") in (None, "", member["member_no"]) else None
 
 
 def _duplicates_in_file(sheet: Sheet, row: int, fields: dict, seen: dict[tuple[str, str], int],
