@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from bot import sheet_import
 from handlers.jobs.board import settings
-from handlers.jobs.text import canonical_city
+from handlers.jobs.text import canonical_place
 from bot.validation import Invalid, normalise
 from storage.jobs import find_posting_by_key, job_key, save_postings
 
@@ -36,7 +36,7 @@ def _text(field: str):
 
 
 def _city(value, year: int) -> str:
-    return canonical_city(_text("city")(value, year))
+    return canonical_place(_text("city")(value, year))
 
 
 def _education(value, year: int) -> str:

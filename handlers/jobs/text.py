@@ -92,14 +92,55 @@ def _city_forms() -> dict[str, str]:
 
 
 def canonical_city(text: str) -> str:
-    """河南省郑州市高新区 -> 郑州: the first known city a place name names, else the city of its
-    district (兰考县 -> 开封), else the name as written."""
+    """河南省郑州市高新区 -> 郑州: the known city a place name begins with (after its province, if any), else the
+    city of its district (兰考县 -> 开封), else the name as written."""
     plain = normalize(text).replace(" ", "")
+    found = _city_at(plain)
+    return found[0] if found else city_of_district(plain) or plain
+
+
+def _city_at(plain: str) -> tuple[str, int] | None:
+    """(city, where its form ends) of the city form a place begins with, a province's name before it aside (四川省绵阳市,
+    云南昆明, 绵阳市涪城区); never one inside another name (峨眉山市 is no 眉山)."""
     forms = _city_forms()
-    if plain in forms:
-        return forms[plain]
-    known = [city for city in set(forms.values()) if city in plain]
-    return min(known, key=lambda city: (plain.index(city), -len(city))) if known else city_of_district(plain) or plain
+    known = sorted((at, -len(form), form) for form in forms if (at := plain.find(form)) >= 0)
+    for at, _, form in known:
+        if at == 0 or _is_province(plain[:at]):
+            return forms[form], at + len(form)
+    return None
+
+
+def _is_province(prefix: str) -> bool:
+    """Whether a place's words before its city are its province (四川省, 云南, 广西壮族自治区)."""
+    return any(prefix.startswith(name) and (len(prefix) == len(name) or prefix[len(name):].endswith(("省", "自治区", "市")))
+               for name in _province_names())
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[str, ...]:
+    return tuple(normalize(name) for name in content.load_toml("jobs.toml")["provinces"])
+
+
+def canonical_place(text: str) -> str:
+    """A posting's place as the import stores it: its city as the router names it, then the district or county
+    written after it (四川省绵阳市 -> 绵阳, 武汉市洪山区 -> 武汉洪山区, 凉山州昭觉县 -> 凉山昭觉县, 兰考县 -> 开封兰考县),
+    so the district is shown and searched for and the province and the city's own ending are left out; a place
+    naming no known city or district as written."""
+    plain = normalize(text).replace(" ", "")
+    found = _city_at(plain)
+    if not found:
+        city = city_of_district(plain)
+        return city + plain if city and not plain.startswith(city) else plain
+    city, end = found
+    rest = plain[end:].lstrip("·-—/,，、")
+    if rest[:1] in _place_endings() and len(rest) > 1:  # 凉山州昭觉县: the 州 is the city's own
+        rest = rest[1:]
+    return city + ("" if rest in _place_endings() else rest)
+
+
+@lru_cache(maxsize=1)
+def _place_endings() -> tuple[str, ...]:
+    return tuple(content.load_toml("jobs.toml")["words"]["place_endings"])
 
 
 def city_of_district(text: str) -> str | None:
