@@ -680,10 +680,16 @@ def asks_for_work(text: str) -> bool:
 def _in_a_job_phrase(plain: str, word: str) -> bool:
     """Whether the text says the word as the work sought: after 招, 当, 干 … or before (的)岗位, 工作 …
     (content/jobs.toml job_phrase_before, job_phrase_after): "新乡有老师岗位吗", not "老师好，有计算机的岗位吗"."""
+    at = plain.find(word)  # each place it is said, as re.finditer(re.escape(word)) finds them, without the regex
+    if at < 0:
+        return False
     words = settings()["words"]
-    return any(plain[max(0, at - 1):at] in words["job_phrase_before"]
-               or plain[at + len(word):].lstrip("的").startswith(tuple(words["job_phrase_after"]))
-               for at in (found.start() for found in re.finditer(re.escape(word), plain)))
+    before, after = words["job_phrase_before"], tuple(words["job_phrase_after"])
+    while at >= 0:
+        if plain[max(0, at - 1):at] in before or plain[at + len(word):].lstrip("的").startswith(after):
+            return True
+        at = plain.find(word, at + (len(word) or 1))
+    return False
 
 
 @lru_cache(maxsize=1)
