@@ -34,6 +34,12 @@ members; every message unique (no retries); signatures made just before each run
             with them, so a neighbour's third of a core sends its p99 past
             100 ms while the bare handler, run after it, sees a quiet
             machine (docs/benchmarks.md). Judge only runs with ~0 there.
+            The bot is served with bench/latency_trace.py as its gunicorn config,
+            its trace switched on for its latency runs only: after them, what
+            the slowest 1% of each run's requests were (kind, the member new to
+            Redis or not, reply, where the time went by stage, the queue before
+            a worker took it), and what the stores did meanwhile (Redis' forks
+            and delayed AOF fsyncs, the AOF's and SQLite's WAL's size).
 
 Without wrk on PATH the peaks come from the Python generator (closed loop,
 16 connections) and the output says so; install wrk with `apt-get install wrk`.
@@ -57,9 +63,11 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import redis
@@ -68,7 +76,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_delivery import machine  # noqa: E402
+from bench import latency_trace  # noqa: E402
 from bench.load import Stack, Traffic, closed_loop, open_loop, processes_of, senders  # noqa: E402
+from bench.profile_webhook import kind_of, labelled_intents  # noqa: E402
 
 CONNECTIONS, WRK_THREADS = 16, 2
 CLICKS, FOLLOWS = 0.15, 0.05  # shares of menu clicks and follows; the rest are texts
@@ -120,6 +130,24 @@ def peak(server, traffic: Traffic, seconds: float, workdir: Path, redis_pid: int
             "busy": served / (seconds * (len(pids) - 1))}
 
 
+def toggle_trace(workers) -> None:
+    """Start (or write and stop) the bot's workers' trace of each request (bench/latency_trace.py)."""
+    for pid in workers:
+        os.kill(pid, signal.SIGUSR2)
+    time.sleep(0.2)
+
+
+def stores_now(store: redis.Redis, data_dir: Path) -> dict:
+    """What the stores were doing, to compare before and after a latency run: Redis' snapshots, AOF
+    rewrites, forks and fsyncs it waited for, and the size of SQLite's write-ahead log."""
+    info = store.info("persistence") | store.info("stats")
+    wal = data_dir / "bot.sqlite3-wal"
+    return {"Redis forks (snapshots, AOF rewrites)": info.get("total_forks", 0),
+            "last fork us": info.get("latest_fork_usec", 0), "AOF fsyncs delayed": info.get("aof_delayed_fsync", 0),
+            "AOF MB": info.get("aof_current_size", 0) // 2**20,
+            "WAL KB": wal.stat().st_size // 1024 if wal.exists() else 0}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -135,7 +163,10 @@ def main() -> None:
           f"{args.latency_seconds:.0f} s")
     with Stack() as stack:
         traffic = Traffic(senders(stack.members), clicks=CLICKS, follows=FOLLOWS)
-        bot = stack.serve("bot.wsgi:app", log_name="bot")
+        trace_dir = stack.dir / "trace"
+        trace_dir.mkdir()
+        bot = stack.serve("bot.wsgi:app", log_name="bot", options=("--preload", "-c", str(ROOT / "bench/latency_trace.py")),
+                          env=stack.env(LATENCY_TRACE_DIR=str(trace_dir)))
         peer = stack.serve("bench.werobot_peer:app", log_name="werobot")
         bare = stack.serve("bench.bare_handler:app", log_name="bare")
         servers = (("bare", bare), ("werobot", peer), ("bot", bot))
@@ -193,17 +224,34 @@ def main() -> None:
               "| others' CPU |")
         print("|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|")
         p99s = {"bot": [], "bare": []}
+        traced = []
         for run_no in range(1, args.latency_runs + 1):
             for name, server in (("bot", bot), ("bare", bare)):
                 ours = [*processes_of(server.proc.pid), stack.redis_pid, os.getpid()]
+                if server is bot:
+                    toggle_trace(ours[1:-2])
+                    around = [stores_now(store, stack.dir)]
                 before = machine_busy_seconds(), cpu_seconds(ours)
-                result = open_loop(server.port, traffic.message, rate, args.latency_seconds)
+                result = open_loop(server.port, traffic.message, rate, args.latency_seconds, keep_requests=server is bot)
+                if server is bot:
+                    toggle_trace(ours[1:-2])
+                    traced.append((result, [*around, stores_now(store, stack.dir)]))
                 others = ((machine_busy_seconds() - before[0]) - (cpu_seconds(ours) - before[1])) / result.seconds
                 p99s[name].append(result.quantile(0.99))
                 print(f"| {run_no} | {name} | {len(result.latencies_ms):,} | {result.quantile(0.5):.1f} ms "
                       f"| {result.quantile(0.9):.1f} ms | {result.quantile(0.99):.1f} ms "
                       f"| {max(result.latencies_ms):.0f} ms | {result.lag_ms:.0f} ms "
                       f"| {dict(result.kinds.most_common())} | {os.getloadavg()[0]:.1f} | {others:.0%} |", flush=True)
+        intents = labelled_intents()
+        for run_no, (result, (before, after)) in enumerate(traced, 1):
+            print(f"\nlatency run {run_no}, the bot; meanwhile: " + ", ".join(
+                f"{name} {before[name]:,} -> {after[name]:,}" for name in before if before[name] != after[name]), end="")
+            records = {}
+            deadline = time.monotonic() + 10
+            while not records and time.monotonic() < deadline:
+                time.sleep(0.2)
+                records = latency_trace.read_records(trace_dir, run_no)
+            latency_trace.report(result, records, intents, kind_of)
         p99 = statistics.median(p99s["bot"])
         print(f"\nbot p99 at half its peak, median of {args.latency_runs} runs: {p99:.1f} ms "
               f"(each: {', '.join(f'{v:.1f}' for v in p99s['bot'])} ms; target < 20 ms: "

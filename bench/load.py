@@ -171,6 +171,8 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     kinds: Counter = field(default_factory=Counter)
     lag_ms: float = 0.0  # how far behind schedule the generator itself fell (open loop)
+    # with keep_requests: (due, sent, body, status, reply) of each request, in the order of latencies_ms
+    requests: list = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -233,9 +235,12 @@ async def _post(port: int, request: bytes, timeout: float) -> tuple[int, bytes]:
         return 0, b""
 
 
-async def _timed(port, request: bytes, due, result: LoadResult, replies: list, timeout) -> None:
+async def _timed(port, request: bytes, due, result: LoadResult, replies: list, timeout, body=None) -> None:
+    sent = time.perf_counter()
     replies.append(await _post(port, request, timeout))
     result.latencies_ms.append((time.perf_counter() - due) * 1000)
+    if body is not None:
+        result.requests.append((due, sent, body, *replies[-1]))
 
 
 def _count_replies(result: LoadResult, replies: list) -> None:
@@ -244,7 +249,7 @@ def _count_replies(result: LoadResult, replies: list) -> None:
         result.kinds[reply_kind(status, reply) if status else "connection failed"] += 1
 
 
-async def _open_loop(port, make_request, rate, seconds, timeout) -> LoadResult:
+async def _open_loop(port, make_request, rate, seconds, timeout, keep_requests) -> LoadResult:
     """Requests due at a fixed rate, sent in small batches as they fall due (one timer a
     batch, not one a request), each timed from when it was due."""
     result, replies, pending = LoadResult(), [], set()
@@ -258,7 +263,8 @@ async def _open_loop(port, make_request, rate, seconds, timeout) -> LoadResult:
         for i in range(sent, due_now):
             target, body = make_request()
             task = asyncio.create_task(
-                _timed(port, _raw_request(port, target, body), start + i / rate, result, replies, timeout))
+                _timed(port, _raw_request(port, target, body), start + i / rate, result, replies, timeout,
+                       body if keep_requests else None))
             pending.add(task)
             task.add_done_callback(pending.discard)
         sent = due_now
@@ -269,15 +275,17 @@ async def _open_loop(port, make_request, rate, seconds, timeout) -> LoadResult:
     return result
 
 
-def open_loop(port: int, make_request, rate: float, seconds: float, timeout: float = 30) -> LoadResult:
-    """Send `rate` requests a second for `seconds`, each timed from when it was due.
+def open_loop(port: int, make_request, rate: float, seconds: float, timeout: float = 30,
+              keep_requests: bool = False) -> LoadResult:
+    """Send `rate` requests a second for `seconds`, each timed from when it was due; with
+    `keep_requests`, each request's due time, body and reply too (bench/latency_trace.py).
 
     The garbage collector is off meanwhile: its full collections paused the generator for
     80 ms and more, and a late send counts as latency of the server measured."""
     gc.collect()
     gc.disable()
     try:
-        return asyncio.run(_open_loop(port, make_request, rate, seconds, timeout))
+        return asyncio.run(_open_loop(port, make_request, rate, seconds, timeout, keep_requests))
     finally:
         gc.enable()
 
