@@ -43,4 +43,5 @@ def register_periodic_jobs() -> None:
     import handlers.events.guide           # noqa: F401  event_reminders
     import handlers.fees.reminders         # noqa: F401  dues_reminders (which imports its notices' kind)
     import handlers.jobs.alerts            # noqa: F401  job_alerts, expire_postings
+    import handlers.news.items             # noqa: F401  news_pictures
     import handlers.province.sending       # noqa: F401  province_previews

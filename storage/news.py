@@ -172,6 +172,14 @@ def find_picture(db: sqlite_utils.Database, name: str) -> dict | None:
     return first_of(db.query("select * from news_pictures where name = ? limit 1", [name]))
 
 
+def forget_unused_pictures(db: sqlite_utils.Database, uploaded_before: str) -> int:
+    """Delete the pictures uploaded before `uploaded_before` that no item names (a form left unsaved, a picture
+    replaced); returns how many."""
+    with transaction(db):
+        return db.execute("delete from news_pictures where datetime(created_at) < datetime(?) and name not in "
+                          "(select picture from newsletters where picture is not null)", [uploaded_before]).rowcount
+
+
 # --- subscriptions -------------------------------------------------------------------
 
 def topics_of(db: sqlite_utils.Database, openid: str) -> list[str]:

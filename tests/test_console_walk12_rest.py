@@ -426,3 +426,29 @@ def test_the_unit_members_list_keeps_the_search_and_the_filters(staff, db, units
     assert listed(dues="owing") == []  # the one not paid up has left: not owing
     db["units"].update(units[1]["id"], {"status": "active"})
     assert listed(dues="owing") == ["HNKXDW202600002"]
+
+
+def test_a_picture_uploaded_in_a_form_never_saved_is_deleted_after_the_days_the_schedule_says(staff, db, redis_client,
+                                                                                               config):
+    """A secretary uploads a poster, the form comes back for a missing title, and she closes the tab: the picture
+    stayed in the store for good. The news_pictures job deletes a picture no item names once it is older than
+    keep_days (content/schedule.toml); an item's picture stays; a form sent back after that asks for it again."""
+    from bot import scheduler
+    from bot.content import load_toml
+
+    keep_days = load_toml("schedule.toml")["jobs"]["news_pictures"]["keep_days"]
+    left = post(staff, "/admin/news/new", dict(POSTER, title="", picture_file=(io.BytesIO(png(5)), "海报.png")),
+                content_type="multipart/form-data")
+    abandoned = re.search(r'name="picture" value="([^"]+)"', page(left)).group(1)
+    saved = post(staff, "/admin/news/new", dict(POSTER, picture_file=(io.BytesIO(png(6)), "海报.png")),
+                 content_type="multipart/form-data")
+    kept = find_item(db, unquote(saved.location.rsplit("/", 1)[1]))["picture"]
+    scheduler.run_now(db, redis_client, config, "news_pictures", day=date.today() + timedelta(days=keep_days - 1))
+    assert staff.get(f"/m/news/picture/{abandoned}").status_code == 200  # not yet: the form may still be open
+    summary = scheduler.run_now(db, redis_client, config, "news_pictures",
+                                day=date.today() + timedelta(days=keep_days + 1))
+    assert staff.get(f"/m/news/picture/{abandoned}").status_code == 404
+    assert staff.get(f"/m/news/picture/{kept}").status_code == 200
+    assert "删除 1 张" in scheduler.summary_text("news_pictures", summary)
+    late = post(staff, "/admin/news/new", dict(POSTER, title="迟到的一条", picture=abandoned))
+    assert late.status_code == 400 and "配图已过期" in page(late) and "重新上传" in page(late)

@@ -103,8 +103,8 @@ def test_a_new_job_waits_for_its_next_period_instead_of_running_when_a_worker_st
     assert [runs.find_run(db, run_id)["job"] for run_id in evening] == ["event_reminders"]  # hourly till 20:00
     queued = scheduler.tick(db, redis_client, shanghai("2030-12-02 09:00"))
     assert sorted(runs.find_run(db, run_id)["job"] for run_id in queued) == [
-        "dues_reminders", "event_reminders", "expire_postings", "nightly_backup",
-        "province_previews"]  # 9:00, 9:00, 0:05, 3:00, 8:00
+        "dues_reminders", "event_reminders", "expire_postings", "news_pictures", "nightly_backup",
+        "province_previews"]  # 9:00, 9:00, 0:05, 3:30, 3:00, 8:00
 
 
 def test_workers_ticking_the_same_period_queue_the_run_once(config, db, redis_client):

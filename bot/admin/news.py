@@ -25,8 +25,8 @@ from bot.admin.ui import config, db, or_404, redis_client, render, say_done, say
 from bot.page_links import news_picture_path, page_path
 from storage.deliveries import FAILED, OPEN, QUEUED, SENT, UNCERTAIN
 from storage.members import INDIVIDUAL_CATEGORIES
-from storage.news import (DRAFT, WITHDRAWN, find_item, keep_picture, latest_items, missing_units, reach, recipients,
-                          same_title_since, save_item, set_withdraws, withdraw_item)
+from storage.news import (DRAFT, WITHDRAWN, find_item, find_picture, keep_picture, latest_items, missing_units, reach,
+                          recipients, same_title_since, save_item, set_withdraws, withdraw_item)
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 
@@ -179,6 +179,9 @@ def _with_picture(form) -> tuple[MultiDict, list[str]]:
         form.pop("picture", None)
     upload = request.files.get("picture_file")
     if upload is None or not upload.filename:
+        if form.get("picture") and find_picture(db(), form["picture"]) is None:  # a form left open past keep_days
+            form.pop("picture")
+            return form, [t("news.picture_gone", days=newsletters.picture_keep_days())]
         return form, []
     data = upload.read()  # the whole file (the console takes no upload over its request limit): its size said
     try:

@@ -28,16 +28,17 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot import clock, content
 from bot.config import PROJECT_ROOT
 from bot.messages import Article, Reply
+from bot.periodic import JobRun, periodic
 from bot.router import normalize
 from handlers.members.rules import category_code
 from storage.members import Refused
-from storage.news import subscribe_unless_subscribed
+from storage.news import forget_unused_pictures, subscribe_unless_subscribed
 
 DELIMITER = "+++"
 KINDS = ("newsletter", "resolution")
@@ -367,6 +368,19 @@ def checked_picture(data: bytes) -> tuple[str, str]:
         if data.startswith(magic):
             return f"{hashlib.sha256(data).hexdigest()[:16]}.{extension}", mimetype
     raise PictureRefused("not_picture")
+
+
+def picture_keep_days() -> int:
+    """How long a picture no item names is kept after its upload (content/schedule.toml [jobs.news_pictures])."""
+    return content.load_toml("schedule.toml")["jobs"]["news_pictures"]["keep_days"]
+
+
+@periodic("news_pictures")
+def clear_unused_pictures(run: JobRun) -> dict:
+    """Delete the pictures no item names (uploaded in a form never saved, or replaced) once they are older than
+    [jobs.news_pictures] keep_days of content/schedule.toml: a form left open that long uploads it again."""
+    before = run.at - timedelta(days=picture_keep_days())
+    return {"removed": forget_unused_pictures(run.db, before.isoformat()), "uploaded_before": before.date().isoformat()}
 
 
 def plain_text(markdown: str) -> str:
