@@ -29,3 +29,20 @@ def test_the_import_keeps_the_district_and_writes_the_city_as_members_name_it(en
     places = {posting["title"]: posting["city"] for posting in list_postings(db, TODAY.isoformat())}
     # the district kept, the province and the city's own 市/州 left out; 峨眉山市 holds 眉山 but is no 眉山
     assert places == {"护士": "成都双流区", "乡村医生": "凉山昭觉县", "软件工程师": "绵阳", "茶艺师": "峨眉山市"}
+
+
+@pytest.fixture
+def board(db):
+    imported(db, "食品检验员", "某豆瓣食品公司", "成都市郫都区", discipline="食品科学与工程", education="大专")
+    imported(db, "Java开发工程师", "某软件公司", "成都市高新区", discipline="计算机科学与技术", education="本科及以上")
+    imported(db, "药品检验员", "某药业公司", "什邡市", discipline="药学", education="大专")
+    imported(db, "施工员", "某路桥公司", "乐山市市中区", discipline="土木工程")
+    imported(db, "兽医技术员", "某畜牧兽医站", "南充市营山县", discipline="动物医学", education="大专")
+    return db
+
+
+def test_a_district_or_county_said_alone_as_jieba_cuts_it_or_not(alice, board):
+    assert alice.says("郫都那边有招人的没").startswith("【食品检验员】")  # jieba cuts 郫都 into 郫 / 都
+    assert alice.says("什邡有工作吗").startswith("【药品检验员】")  # a county-level city no table lists
+    assert alice.says("营山有没得岗位").startswith("【兽医技术员】")
+    assert alice.says("市中区招不招人").startswith("【施工员】")

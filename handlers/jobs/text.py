@@ -133,8 +133,8 @@ def canonical_place(text: str) -> str:
         return city + plain if city and not plain.startswith(city) else plain
     city, end = found
     rest = plain[end:].lstrip("·-—/,，、")
-    if rest[:1] in _place_endings() and len(rest) > 1:  # 凉山州昭觉县: the 州 is the city's own
-        rest = rest[1:]
+    if plain[end - len(city):end] == city and rest[:1] in _place_endings() and len(rest) > 1:
+        rest = rest[1:]  # 凉山州昭觉县: the 州 is the city's own (乐山市市中区: the 市 of 市中区 is the district's)
     return city + ("" if rest in _place_endings() else rest)
 
 
@@ -170,32 +170,47 @@ def _place_forms() -> tuple[dict[str, str], int]:
 
 
 def place_named(text: str, places: tuple[str, ...], city: str | None) -> str | None:
-    """The part of the board's places (as postings write them: 武汉市洪山区, 宜昌市五峰县, 武汉市东湖高新区（光谷）)
-    the text names by a word of its own (洪山区, 洪山, 五峰, 光谷), the narrowest when it names several (恩施 建始县:
+    """The part of the board's places (as postings write them: 武汉市洪山区, 成都郫都区, 什邡市, 武汉市东湖高新区（光谷）)
+    the text names by a word of its own (洪山区, 洪山, 郫都, 什邡, 光谷), the narrowest when it names several (恩施 建始县:
     建始县); None when it names none, or only places outside the city asked, or a city or the province (the router's).
-    A place's words are its segments, with or without the ending of content/jobs.toml place_endings (五峰县, 五峰)."""
+    A word counts where it is whole in the text as the router cuts it, or cut into characters jieba knows no word of
+    (郫都: 郫 / 都), never as part of a longer word (市中区's 市中 in 城市中)."""
     words, plain = _place_words(places), normalize(text or "")
-    if not any(word in plain for word in words):  # most questions: no need to cut the text again
+    said = [word for word in words if word in plain]
+    if not said:  # most questions: no need to cut the text again
         return None
-    named = [words[token] for token in tokenize(plain) if token in words]
+    bounds = set(itertools.accumulate(len(token) for token in tokenize(plain)))
+    named = [words[word] for word in said
+             if any(at in bounds | {0} and at + len(word) in bounds for at in _starts(plain, word))]
     fitting = [(len(held), word) for word, held in named if city is None or any(city in place for place in held)]
     return min(fitting)[1] if fitting else None
+
+
+def _starts(text: str, word: str) -> list[int]:
+    return [found.start() for found in re.finditer(re.escape(word), text)]
 
 
 @lru_cache(maxsize=8)
 def _place_words(places: tuple[str, ...]) -> dict[str, tuple[str, tuple[str, ...]]]:
     """A word naming part of the board's places -> (the word as a place filter, the places that hold it); no city's
-    form (the router reads those) and no word of the province's ([province] words)."""
-    endings = tuple(content.load_toml("jobs.toml")["words"]["place_endings"])
+    form (the router reads those) and no word of the province's ([province] words). A place's words are its segments
+    and what follows its city (the whole place when it names no known city: 什邡市), each with or without its ending
+    (content/jobs.toml place_endings: 郫都区, 郫都; 五峰县, 五峰)."""
+    endings = tuple(sorted(_place_endings(), key=len, reverse=True))
     known = {*_city_forms(), *(normalize(w) for w in content.load_toml("jobs.toml")["province"]["words"])}
     held: dict[str, tuple[str, set[str]]] = {}
     for place in places:
-        for token in tokenize(normalize(place)):
-            if len(token) < 2 or not _CJK.fullmatch(token) or token in known:
+        written = normalize(place)
+        found = _city_at(written.replace(" ", ""))
+        district = written.replace(" ", "")[found[1]:] if found else written
+        for part in dict.fromkeys([*tokenize(written), *_CJK.findall(district)]):
+            if len(part) < 2 or not _CJK.fullmatch(part) or part in known:
                 continue
-            held.setdefault(token, (token, set()))[1].add(place)
-            if token.endswith(endings) and len(token) > 2 and token[:-1] not in known:  # 沙市: as 沙市区, not 长沙市
-                held.setdefault(token[:-1], (token, set()))[1].add(place)
+            held.setdefault(part, (part, set()))[1].add(place)
+            ending = next((ending for ending in endings if part.endswith(ending)), "")
+            short = part[:-len(ending)] if ending else part
+            if ending and len(short) >= 2 and short not in known:  # 沙市: as 沙市区, not 长沙市
+                held.setdefault(short, (part, set()))[1].add(place)
     return {word: (as_filter, tuple(sorted(in_places))) for word, (as_filter, in_places) in held.items()}
 
 
