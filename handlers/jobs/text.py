@@ -102,12 +102,21 @@ def canonical_city(text: str) -> str:
 def _city_at(plain: str) -> tuple[str, int] | None:
     """(city, where its form ends) of the city form a place begins with, a province's name before it aside (四川省绵阳市,
     云南昆明, 绵阳市涪城区); never one inside another name (峨眉山市 is no 眉山)."""
-    forms = _city_forms()
-    known = sorted((at, -len(form), form) for form in forms if (at := plain.find(form)) >= 0)
-    for at, _, form in known:
+    forms, sizes = _city_forms(), _city_form_sizes()
+    after_province = any(plain.startswith(name) for name in _province_names())
+    for at in range(len(plain) if after_province else 1):  # the first form where one may stand, the longest there
         if at == 0 or _is_province(plain[:at]):
-            return forms[form], at + len(form)
+            for size in sizes:
+                form = plain[at:at + size]
+                if len(form) == size and form in forms and plain.find(form) == at:  # as the form is first written
+                    return forms[form], at + size
     return None
+
+
+@lru_cache(maxsize=1)
+def _city_form_sizes() -> tuple[int, ...]:
+    """The lengths of the city forms (_city_forms), longest first."""
+    return tuple(sorted({len(form) for form in _city_forms()}, reverse=True))
 
 
 def _is_province(prefix: str) -> bool:
