@@ -65,6 +65,7 @@ class Sheet:
     fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column index) -> a cell's fill, ARGB
     sections: list[tuple[int, str]] = field(default_factory=list)  # (row, text) of a heading row: 一、理事单位
     new_header: int | None = None  # the row of this part's header when it is a header again under another table
+    not_imported: str | None = None  # why no row of it is imported (a list of people that is not a roster)
 
     def section_of(self, row: int) -> str | None:
         """The text of the last heading row above `row` (the rows under 二、理事单位 are its units)."""

@@ -385,3 +385,51 @@ def test_staff_of_a_unit_on_the_same_roster_are_linked_to_it(env, db, tmp_path):
     assert report["problems"] == [] and [u["unit_no"] for u in report["new_units"]] == ["HNKXDW201900001"]
     unit = db["units"].get(1)
     assert find_member_by_no(db, "HNKX201900001")["unit_id"] == unit["id"]
+
+
+def _book(path, sheets: dict):
+    """A workbook of named sheets, each (title line or None, header, rows)."""
+    book = Workbook()
+    book.remove(book.active)
+    for name, (title, header, rows) in sheets.items():
+        sheet = book.create_sheet(name)
+        if title:
+            sheet.append([title])
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+SIGN_IN = (None, ["序号", "姓名", "工作单位", "职称", "手机", "签到时间"],
+           [[1, "邱文博", "许昌学院", "讲师", "13937400101", "8:42"], [2, "窦雪梅", "黄河科技学院", "副教授", "15837400202", "8:50"]])
+
+
+def test_a_meeting_sign_in_sheet_is_not_taken_for_a_roster(env, db, tmp_path):
+    """A workbook of the members and the annual meeting's 签到表 (姓名 and 手机 too, but no member number, dues,
+    category or joining column, and a name and headers that say what it is): its people became 普通会员. The
+    sheet is listed as not imported, with the reason; the roster beside it is imported."""
+    members = ("河南省示范科技学会会员名册", ["会员编号", "姓名", "手机", "会员类别"],
+               [["HNKX202000011", "任建国", "13903710011", "普通会员"]])
+    path = _book(tmp_path / "年会材料.xlsx", {"会员": members, "年会签到表": SIGN_IN})
+    report = imported(env, str(path), "--skip-bad-rows")
+    assert find_member_by_no(db, "HNKX202000011")["name"] == "任建国"
+    assert db["members"].count == 1
+    printed = run(env, "members", "import", str(path), "--dry-run").output
+    assert "“年会签到表”不是会员名册" in printed and "整张表没有导入" in printed
+    [skipped] = [sheet for sheet in report["sheets"] if sheet["sheet"] == "年会签到表"]
+    assert "签到" in skipped["not_a_roster"]
+
+
+def test_a_file_of_nothing_but_a_registration_list_imports_no_one_and_says_why(env, db, tmp_path):
+    """Only a training class's 报名表 uploaded by mistake (the title says so; the sheet is Sheet1): no member is
+    made, and the secretary reads why. A plain list of people that nothing marks as another list is still read
+    as a roster (a branch's list with 姓名, 职称 and 手机 only)."""
+    registration = ("2026年度继续教育培训班报名表", ["姓名", "单位", "手机号码", "备注"],
+                    [["孔令辉", "郑州轻工业大学", "13837100303", "需要住宿"]])
+    said = run(env, "members", "import", str(_book(tmp_path / "导入.xlsx", {"Sheet1": registration})), ok=False).output
+    assert "不是会员名册" in said and "报名" in said and db["members"].count == 0
+    branch = (None, ["姓名", "职称", "手机"], [["冯晓光", "工程师", "13837100404"]])
+    imported(env, str(_book(tmp_path / "分会.xlsx", {"Sheet1": branch})))
+    assert db["members"].count == 1

@@ -419,6 +419,7 @@ def import_report(plan: roster.ImportPlan, file_name: str, created: dict | None,
         "fellow_cap": _fellow_cap(db, plan, ahead) if _lists_fellows(plan) else None,
         "sheet": sheet.name,
         "new_header": sheet.new_header,
+        "not_a_roster": sheet.not_imported,
         "records_as_of": roster.records_as_of(sheet),
         "no_mobile": roster.left_without_mobile(plan),
     })
@@ -489,6 +490,8 @@ def report_lines(report: dict) -> list[tuple[str, str]]:
         return [line for sheet in report["sheets"]
                 for line in [_part_heading(sheet), *report_lines(sheet)]]
     d = report
+    if d.get("not_a_roster"):
+        return [("warning", say("cli_roster.not_a_roster", sheet=d["sheet"] or "", said=d["not_a_roster"]))]
     lines = sheet_lines(d, header_text(d["header_rows"]))
     if d.get("remark_columns"):
         lines.append(("note", say("cli_roster.remark_columns", columns="、".join(d["remark_columns"]))))

@@ -72,8 +72,12 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     for sheet in rosters:
         _numbers_in_a_plain_column(sheet, units or is_unit_list(sheet))
+        sheet.not_imported = None if units else _not_a_roster(sheet)
     if not rosters:
         raise SheetError("missing_columns", columns="、".join(_missing_columns(sheets[0], units)))
+    if all(sheet.not_imported for sheet in rosters):
+        raise SheetError("not_a_roster", sheets="、".join(f"“{_sheet_name(sheet)}”" for sheet in rosters),
+                         said=rosters[0].not_imported)
     rosters = [sheet for sheet in sheets if sheet in rosters or sheet.rows]  # a part none of whose rows can be
     # imported (a section under its own header without 姓名 and 手机) is kept: plan_import lists its rows
     legends = [line for sheet in rosters for line in sheet.titles if _legend_colour(line)]
@@ -84,6 +88,29 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
         if not records_as_of(sheet):
             sheet.titles.extend(as_of[:1])
     return rosters
+
+
+ROSTER_MARKS = ("member_no", "paid_through", "paid_status", "unit_no", "council_role")  # columns only a roster has
+_MEMBERSHIP_HEADER = re.compile(r"会员|入会")  # 会员类别, 入会时间: a category or date column of membership
+
+
+def _not_a_roster(sheet: Sheet) -> str | None:
+    """Where a list of people says it is another list (a meeting's 签到表, a class's 报名表: its sheet name,
+    a title line or a header), when no column marks it as a roster (a member number, dues, a membership
+    category or joining date); None for a roster. A name or title that says 会员名册 keeps it a roster."""
+    marked = any(key in sheet.columns for key in ROSTER_MARKS) or sheet.gathered.get("dues_marks") or any(
+        key in sheet.columns and _MEMBERSHIP_HEADER.search(sheet.columns[key].header) for key in ("category", "joined_at"))
+    words = _membership()["roster"]
+    named = [sheet.name or "", *sheet.titles]
+    if marked or any(word in text for text in named for word in words["roster_words"]):
+        return None
+    headers = [column.header for column in [*sheet.columns.values(), *sheet.ignored]]
+    said = next((text for text in [*named, *headers] for word in words["not_roster_words"] if word in text), None)
+    return said and f"“{said.strip()}”"
+
+
+def _sheet_name(sheet: Sheet) -> str:
+    return sheet.name or next(iter(sheet.titles), "")
 
 
 def _numbers_in_a_plain_column(sheet: Sheet, units: bool) -> None:
@@ -648,6 +675,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     """
     units = units or is_unit_list(sheet)
     plan = ImportPlan(sheet)
+    if sheet.not_imported:  # a list of people that is not a roster: said once, for the whole sheet
+        return plan
     missing = _missing_columns(sheet, units)
     if missing:  # no row of it can be imported: each said, with the columns it lacks
         plan.left_out.extend(Problem(row, None, "", "columns_missing", {"columns": "、".join(missing)})
