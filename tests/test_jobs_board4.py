@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from handlers.jobs.postings import CLEANERS
+from handlers.jobs.text import city_by_sound
 from storage.jobs import list_postings
 from tests.job_board import TODAY, post
 from tests.test_jobs_chat import alice, numbered  # noqa: F401  (alice: fixture)
@@ -38,6 +39,7 @@ def board(db):
     imported(db, "药品检验员", "某药业公司", "什邡市", discipline="药学", education="大专")
     imported(db, "施工员", "某路桥公司", "乐山市市中区", discipline="土木工程")
     imported(db, "兽医技术员", "某畜牧兽医站", "南充市营山县", discipline="动物医学", education="大专")
+    imported(db, "检验技师", "某县人民医院", "宜宾市屏山县", discipline="医学检验技术", education="大专及以上")
     return db
 
 
@@ -46,3 +48,16 @@ def test_a_district_or_county_said_alone_as_jieba_cuts_it_or_not(alice, board):
     assert alice.says("什邡有工作吗").startswith("【药品检验员】")  # a county-level city no table lists
     assert alice.says("营山有没得岗位").startswith("【兽医技术员】")
     assert alice.says("市中区招不招人").startswith("【施工员】")
+
+
+def test_a_city_of_another_province_mistyped_by_its_sound_where_a_place_is_said(alice, board):
+    assert alice.says("想去宜兵找个检验的工作").startswith("【检验技师】")  # yibing: 宜宾 to a speaker without -ng
+    assert alice.says("我在成度，有没得Java的岗位").startswith("【Java开发工程师】")
+
+
+def test_a_phrase_that_only_sounds_like_a_city_is_no_city():
+    assert city_by_sound("我在宜兵") == "宜宾"
+    assert city_by_sound("代理记账的活有没得") is None  # a dictionary word (daili: 大理)
+    assert city_by_sound("会养绵羊的岗位") is None  # a dictionary word (mianyang: 绵阳)
+    assert city_by_sound("离家远，路太远了") is None  # 太远 (taiyuan) where no place is said
+    assert city_by_sound("太远了，有没得食品检验的") is None  # and where one could be (not_city_typos)
