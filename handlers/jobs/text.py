@@ -39,14 +39,14 @@ def query_terms(keyword: str) -> list[str]:
 
 def index_text(text: str | None) -> str:
     """What the full-text index stores for a field: its terms, the words inside long ones, and
-    the words a lone character ends (土木工程 / 师: 工程师)."""
+    the dictionary words jieba cut across (土木工程 / 师: 工程师; 窖酒 / 业: 酒业; 嵌入式 / 软件工程师: 嵌入式软件)."""
     terms, before = [], ""
     for token in tokenize(text or ""):
         if is_term(token):
             terms.append(token)
             terms.extend(_inner_words(token))
-            if len(token) == 1 and _CJK.fullmatch(before + token):
-                terms.extend(_words_ending(before + token))
+            if _CJK.fullmatch(before + token):
+                terms.extend(_words_across(before, token))
         before = token
     return " ".join(terms)
 
@@ -62,9 +62,12 @@ def _inner_words(token: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=200_000)
-def _words_ending(run: str) -> tuple[str, ...]:
-    """The dictionary words of 3-4 characters a run of Chinese ends with, the run itself left out."""
-    return tuple(run[-size:] for size in (3, 4) if size < len(run) and _is_word(run[-size:]))
+def _words_across(first: str, second: str) -> tuple[str, ...]:
+    """The dictionary words of 2-6 characters that join the end of one token to the whole next one, or the whole
+    token to the start of the next (a member's word jieba's cut of the posting split), neither token itself."""
+    ends = (first[-size:] + second for size in range(1, len(first)) if 2 <= size + len(second) <= 6) if first else ()
+    starts = (first + second[:size] for size in range(1, len(second)) if len(first) + size <= 6) if first else ()
+    return tuple(dict.fromkeys(word for word in (*ends, *starts) if _is_word(word)))
 
 
 def _is_word(text: str) -> bool:
