@@ -24,8 +24,8 @@ from functools import lru_cache
 from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
-from bot.router import Intent, as_meant, route
-from bot.validation import asks_something, looks_like_a_question, tries_value
+from bot.router import Intent, route
+from bot.validation import looks_like_a_question
 from storage import state
 from storage.database import ReadOnlyRefused, close_answer, open_answer, refused_anything
 
@@ -158,28 +158,6 @@ def _leads_with_a_drop(text: str) -> bool:
         is not None
 
 
-def _leaves_in_a_clause(text: str) -> bool:
-    """"俺们领导还没定 先不弄了", "发票先不开了", "人还没统计好 回头再报", "wait nvm ill do this later": a clause of the
-    message says leaving the form, wherever it stands: 不 or 别 before a verb of doing it, then 了, after what it is
-    about (content/conversation.toml drop_verbs), or the whole clause putting it off (put_off_words, then 再 and such
-    a verb); or an English phrase of leaving anywhere (drop_anywhere_en). Asked of a message the step cannot take as
-    its answer ("普通的就行 别的以后再说" is a choice), or that the router hears as leaving or cannot place."""
-    words, lowered = content.load_toml("conversation.toml"), (text or "").lower()
-    if content.holds_any(lowered, words["drop_anywhere_en"]):
-        return True
-    pattern = _leave_pattern(tuple(words["drop_verbs"]), tuple(words["put_off_words"]))
-    return any(pattern.search(clause) for clause in _CLAUSE_BREAK.split(lowered) if clause)
-
-
-@lru_cache(maxsize=4)
-def _leave_pattern(drop_verbs: tuple[str, ...], put_off_words: tuple[str, ...]) -> re.Pattern:
-    """A clause ending in 不<doing>了, or made of putting it off (_leaves_in_a_clause): made once."""
-    verbs = "|".join(map(re.escape, _longest_first(drop_verbs)))
-    later = "|".join(map(re.escape, _longest_first(put_off_words)))
-    return re.compile(rf"(?:不|别)(?:想|要|用)?再?(?:{verbs})了(?:吧|啊|哈|呀)?$|"
-                      rf"^(?:那|就|我|等)*(?:{later})再?(?:{verbs})?(?:吧|了|啊)?$")
-
-
 @lru_cache(maxsize=16)
 def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
     """A word list of content/ longest first (the first a message holds is the longest): sorted once."""
@@ -208,10 +186,6 @@ class Context:
     turn: state.MemberTurn | None = None  # the member's turn the message is answered in
     left_list: dict | None = None  # the list the member last browsed and moved on from (see _kept_apart)
     opened_with: dict | None = field(default=None, init=False)  # the flow as the message found it
-    _said: str = field(default="", init=False, repr=False)  # the message's text stripped (read ~20 times a message)
-
-    def __post_init__(self) -> None:
-        self._said = (self.message.text or "").strip()
 
     @property
     def openid(self) -> str:
@@ -221,7 +195,7 @@ class Context:
     def text(self) -> str:
         if self.answer_override is not None:
             return self.answer_override
-        return self._said
+        return (self.message.text or "").strip()
 
     @property
     def db(self):
@@ -401,8 +375,7 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             if ctx.flow is not None and ctx.flow.get("paused") and FLOW_SETTLED.get(ctx.flow["name"], lambda _: False)(ctx):
                 ctx.end_flow()  # done elsewhere meanwhile (an application sent from the page): never resumed
             offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
-            with ctx.read_as(text=_as_meant(ctx)):
-                reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+            reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
             if offered is not None and ctx.flow is offered:  # answered by another reply than the step's own
                 ctx.end_flow()
             reply = _reminded(ctx, reply)
@@ -424,19 +397,6 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     if tried:
         services.at_once.note(kind, gave_up=False)
     return reply
-
-
-def _as_meant(ctx: Context) -> str | None:
-    """A new request with the key words a phone's voice input misheard written as meant (router.as_meant: "我要开发飘"
-    is answered as 发票), or None to read it as typed: a form's answer, or a message that may name a person (a
-    mobile or a member number with it: "寿菊 138…" binds 寿菊), is never rewritten."""
-    if ctx.flow is not None or ctx.message.text is None or ctx.message.kind == "event":
-        return None
-    meant = as_meant(ctx.text)
-    return meant if meant != ctx.text and not _NUMBER_SAID.search(ctx.text) else None
-
-
-_NUMBER_SAID = re.compile(r"\d{4}")
 
 
 class AtOnceRecord:
@@ -622,8 +582,6 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
-    if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)):
-        return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # "俺们领导还没定 先不弄了": left, as 取消 leaves
     if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or step_now.confirms and not (
             flow.get("paused") or content.holds_any(ctx.text, content.load_toml("conversation.toml")["cancel_words"]))):
         return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel, "马强去不了了" at a list: the step's own
@@ -678,75 +636,34 @@ def _two_requests(ctx: Context) -> Reply | None:
 
 
 def _answer_then_request(ctx: Context, step_now) -> Reply | None:
-    """"我叫李红，你们会费多少", "5 其他 会费咋交", "刘洋 136…\n孙悦 136…\n顺便帮我们订阅行业动态": a form's answer in
-    the first clauses and, after them, a request the router places clearly elsewhere (_answer_and_request): the answer
-    taken by the step, the request answered before the step's next question (the form goes on, no reminder); None for
-    anything else. A list the request opens is shown, the form staying the member's current question."""
-    split = _answer_and_request(ctx, step_now)
-    if split is None:
+    """"我叫李红，你们会费多少", "13569321234 会费能单位出吗": a form's answer in the first clause and, after it, a
+    question the router places clearly elsewhere: the answer taken by the step, the question answered before the
+    step's next question (the form goes on, no reminder); None for anything else."""
+    if step_now.tries is None:
         return None
-    head, tail, intent = split
+    parts = _CLAUSE_BREAK.split(ctx.text.strip(), maxsplit=1)
+    if len(parts) != 2 or not looks_like_a_question(parts[1]) or looks_like_a_question(parts[0]):
+        return None
+    with ctx.read_as(route(parts[0]), parts[0]):
+        if not step_now.tries(ctx):
+            return None
+    intent = _placed_clearly(parts[1])
+    if intent is None or intent.name in (*step_now.own_intents, ctx.flow["name"]):
+        return None
+    with ctx.read_as(intent, parts[1]):
+        if step_now.tries(ctx):  # "职称副高，专业新闻传播，这个能入吗": the rest gives the form more, the step takes it all
+            return None
     form = ctx.flow
-    with ctx.read_as(route(head), head):
+    with ctx.read_as(route(parts[0]), parts[0]):
         taken = step_now.handler(ctx)
-    with ctx.read_as(intent, tail):
+    with ctx.read_as(intent, parts[1]):
         if ctx.flow is not form:  # the form ended with its answer (sent, left): the question answered after
             return Reply(text=f"{taken.text}\n\n{answer_intent(ctx).text}")
         other = answer_while_paused(ctx, lambda: answer_intent(ctx))
-    if ctx.flow is not form and not (ctx.flow is not None and _step_of(ctx.flow).lapses):
-        return Reply(text=f"{taken.text}\n\n{other.text}")  # a form of its own started, this one waiting: asked last
-    ctx.flow, ctx.flow_changed = form, True  # "王磊 科技奖啥时候截止": the list shown, the form's question the one open
+    if ctx.flow is not form:  # the question started a flow of its own, the form waiting under it: asked last
+        return Reply(text=f"{taken.text}\n\n{other.text}")
     form["paused"], ctx.remind_of = False, None
     return Reply(text=f"{other.text}\n\n{taken.text}")
-
-
-def _answer_and_request(ctx: Context, step_now) -> tuple[str, str, Intent] | None:
-    """Where a message splits into the step's answer and another request: (the answer's clauses, the rest, the rest's
-    intent) at the first break where the clauses before it are tried by the step and ask nothing, and the rest asks
-    something or asks for something (a question, a request's lead, a word of adding: content/conversation.toml
-    request_leads, also_words; plainly asked where the step would take the whole text in words), is placed clearly by the router on another intent than the form's, and gives the form
-    nothing more ("职称副高，专业新闻传播，这个能入吗" is all the step's); None when there is no such break."""
-    if step_now.tries is None:
-        return None
-    clauses = [clause for clause in _CLAUSE_BREAK.split(ctx.text.strip()) if clause]
-    if len(clauses) < 2:
-        return None
-    takes_it_all = step_now.tries(ctx)
-    for at in range(1, len(clauses)):
-        head, tail = " ".join(clauses[:at]), " ".join(clauses[at:])
-        if looks_like_a_question(head):
-            return None
-        # a text the step takes whole, said in words ("希望多办点线上培训 报名能简单点", "我换手机了 旧微信登不上了 咋办"):
-        # split only at a question said plainly; after a value ("3456 会费交到哪年了") at a spoken one too
-        plainly = takes_it_all and not _value_shaped(head)
-        if not (looks_like_a_question(tail) or _adds(tail)) and (plainly or not _asks_for_something(tail)):
-            continue
-        with ctx.read_as(route(head), head):
-            if not step_now.tries(ctx):
-                continue
-        intent = _placed_clearly(tail)
-        if intent is None or intent.name in (*step_now.own_intents, ctx.flow["name"]):
-            continue
-        with ctx.read_as(intent, tail):
-            if _adds(tail) or not step_now.tries(ctx):  # "顺便帮我订阅一下政策" gives the form nothing
-                return head, tail, intent
-    return None
-
-
-def _asks_for_something(text: str) -> bool:
-    """A question (also a spoken one: "会费咋交"), a request after a word of adding ("顺便帮我们订阅行业动态") or by
-    its lead ("帮我…", "报名…")."""
-    return asks_something(text) or _adds(text) or starts_a_request(text)
-
-
-def _value_shaped(text: str) -> bool:
-    """A value a form asks for, by its shape: a number, a mobile, a name, a unit, an e-mail (bot.validation.tries_value)."""
-    return any(tries_value(shape, text) for shape in ("digits", "mobile", "name", "unit", "email"))
-
-
-def _adds(text: str) -> bool:
-    """Whether a part of a message opens with a word of adding (content/conversation.toml also_words): "顺便…"."""
-    return text.startswith(_longest_first(tuple(content.load_toml("conversation.toml")["also_words"])))
 
 
 def _placed_clearly(part: str) -> Intent | None:

@@ -29,7 +29,7 @@ MIN_RESTART_MATCHES = 3  # a header again under the table: a record holds two wo
 NOTE_MARKERS = ("备注", "注:", "注意", "说明", "合计", "总计", "制表", "填表", "审核", "联系人",
                 "本期合计", "本月合计", "本页合计", "小计", "期初余额", "期末余额", "承前页", "过次页",
                 "借方笔数", "贷方笔数", "总笔数", "总交易", "打印时间", "打印日期",
-                "统计日期", "统计时间", "统计截止", "截至", "数据截至")
+                "统计日期", "统计时间", "统计截止", "截至", "数据截至", "更新")
 MAX_COLUMN_WIDTH = 50
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 READ_SUFFIXES = (*XLSX_SUFFIXES, ".xls", ".csv")  # .xls: old Excel and WPS, and many banks' exports

@@ -7,7 +7,6 @@ import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 from datetime import datetime
 from uuid import uuid4
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 # a scheduler process looks as often. The retries and delayed jobs due meanwhile are queued then, not when
 # the lock lapses a minute on and RQ's next maintenance pass (10 minutes) takes it.
 SCHEDULER_GONE_SECONDS = 15
-SCHEDULER_LOCK_SECONDS = 1 + 60  # how long RQ's scheduler takes its lock for: its interval (1 s) + 60 s
 SCHEDULER_CHECK_SECONDS = 5
 
 STOP_CHECK_SECONDS = 2  # a worker waiting for a job looks this often whether it was told to stop
@@ -78,28 +76,11 @@ class _Scheduler(RQScheduler):
             or (datetime.now() - self.lock_acquisition_time).total_seconds() >= SCHEDULER_CHECK_SECONDS)
 
     def enqueue_scheduled_jobs(self):
-        """RQ's due jobs, then the periodic tick; the locks renewed every second while the pass runs, so a
-        pass blocked longer than SCHEDULER_GONE_SECONDS (a busy store, Redis slow) is not taken for a dead
-        scheduler's and run a second time by the one that would take its lock over."""
         if os.getppid() != self.worker_pid:  # its worker was killed outright: it stops and lets go of its locks
             self.request_stop()
             return
-        done = threading.Event()
-        renewing = threading.Thread(target=self._renew_locks_until, args=(done,), daemon=True)
-        renewing.start()
-        try:
-            super().enqueue_scheduled_jobs()
-            self.ticker(self.connection)
-        finally:
-            done.set()
-            renewing.join()
-
-    def _renew_locks_until(self, done: threading.Event) -> None:
-        while not done.wait(self.interval):
-            try:
-                self.heartbeat()
-            except redis.RedisError as exc:  # the pass meets it too, and work() waits for Redis
-                self.log.warning("Scheduler: lock not renewed (%s)", exc)
+        super().enqueue_scheduled_jobs()
+        self.ticker(self.connection)
 
     def work(self):
         while True:
@@ -185,9 +166,7 @@ class _Worker(Worker):
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
-        if burst:  # RQ's own: it moves the due jobs here and now, no process to die; a dead scheduler's lock
-            # is let go first, as a scheduler process of the long-running worker does (_Scheduler.acquire_locks)
-            _free_locks(self.connection, self.queue_names(), self.scheduler_name, SCHEDULER_LOCK_SECONDS)
+        if burst:  # RQ's own: it moves the due jobs here and now, no process to die
             return super()._start_scheduler(burst, logging_level, date_format, log_format)
         # One scheduler name for the whole run_worker: a worker started again after its predecessor
         # quit with Redis away takes back the lock that one could not release (it expires after 61 s).

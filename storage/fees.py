@@ -31,6 +31,7 @@ from storage.members import (
     last_changes,
     next_number,
     record_history,
+    unit_category,
     unit_name_key,
     update_member,
 )
@@ -57,7 +58,7 @@ def _unit_payer(row: dict | None) -> dict | None:
     if row is None:
         return None
     return {"kind": "unit", "id": row["id"], "number": row["unit_no"], "name": row["name"],
-            "category": "unit", "paid_through": row["paid_through"],
+            "category": unit_category(row), "paid_through": row["paid_through"],
             "openid": row["openid"], "reachable": True, "status": row["status"], "level": row.get("level"),
             "joined_at": row["joined_at"], "dues_known_to": row.get("dues_known_to"),
             "dues_unpaid": row.get("dues_unpaid")}
@@ -192,6 +193,15 @@ def payer_numbers_unlike(db: sqlite_utils.Database, prefixes: list[str]) -> list
     return [row[0] for row in db.execute(
         f"select member_no from members where member_no is not null{unlike.format('member_no')} "
         f"union select unit_no from units where unit_no is not null{unlike.format('unit_no')}", globs + globs)]
+
+
+def payer_numbers_holding(db: sqlite_utils.Database, year: int, serial: int) -> list[str]:
+    """The member and unit numbers holding the year and ending in the serial's digits (陕土建2022-455 and
+    陕土建2022-0455 for 2022 and 455): few; the caller reads their parts."""
+    glob = f"*{year}*{serial}"
+    return [row[0] for row in db.execute(
+        "select member_no from members where member_no glob ? union select unit_no from units where unit_no glob ?",
+        [glob, glob])]
 
 
 def list_dues_payers(db: sqlite_utils.Database) -> list[dict]:

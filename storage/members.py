@@ -18,6 +18,12 @@ from storage.sqlite import transaction
 from storage.unit_names import unit_name_key
 
 INDIVIDUAL_CATEGORIES = ("student", "regular", "senior", "fellow", "honorary")
+UNIT_EXEMPT = "unit_exempt"  # the dues category of a unit that pays none (the society's 挂靠单位, 免交): no fee set
+
+
+def unit_category(unit: dict) -> str:
+    """A unit's dues category: "unit", or UNIT_EXEMPT when its record says it pays no dues (dues_exempt)."""
+    return UNIT_EXEMPT if unit.get("dues_exempt") else "unit"
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
 
 

@@ -466,6 +466,12 @@ def _one_invoice_per_payment(db: sqlite_utils.Database) -> None:
     db.execute("create unique index invoices_one_per_receipt on invoices (receipt_no) where status = 'issued'")
 
 
+def _unit_dues_exempt(db: sqlite_utils.Database) -> None:
+    """A unit that pays no dues (the society's 挂靠单位, its roster row saying 免): never owed, and its transfers
+    listed for a person instead of booked as dues."""
+    db["units"].add_column("dues_exempt", int)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -501,6 +507,7 @@ MIGRATIONS = [
     _newsletter_pictures,
     _correction_withdraws,
     _one_invoice_per_payment,
+    _unit_dues_exempt,
 ]
 
 

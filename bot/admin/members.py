@@ -145,7 +145,8 @@ def _unit_list(filters: dict) -> list[dict]:
     return [{"unit_no": unit["unit_no"], "name": unit["name"], "level": unit.get("level") or "",
              "contact_name": unit.get("contact_name") or "", "members": counted.get(unit["id"], 0),
              "status": membership.label("statuses", unit["status"] or "active"),
-             "standing": membership.label("standings", dues.dues_standing("unit", unit["paid_through"], date.today()))}
+             "standing": membership.label("standings", dues.dues_standing(store.unit_category(unit),
+                                                                          unit["paid_through"], date.today()))}
             for unit in units if filters["status"] in (None, unit["status"] or "active")
             and (owing is None or unit["id"] in owing)]
 
@@ -281,7 +282,7 @@ def _unit_page(unit: dict):
     individual members linked to it and its change log. A read-only user reads the contact's phone masked."""
     full = sees_mobiles()
     view = {key: unit.get(key) for key in UNIT_FIELDS if full or key not in SECRET_FIELDS}
-    view["standing"] = dues.dues_standing("unit", unit["paid_through"], date.today())
+    view["standing"] = dues.dues_standing(store.unit_category(unit), unit["paid_through"], date.today())
     if not full:
         view.update(contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,
                     remarks=mask_personal(unit.get("remarks") or "") or None)

@@ -28,7 +28,7 @@ HEADERS = {"name": "unit_name"}  # a unit's name is headed 单位名称, not 姓
 
 def unit_view(unit: dict, today: date, members: int | None = None) -> dict:
     view = {key: unit.get(key) for key in SHOW_FIELDS}
-    view.update(standing=dues.dues_standing("unit", unit["paid_through"], today),
+    view.update(standing=dues.dues_standing(store.unit_category(unit), unit["paid_through"], today),
                 contact_mobile=mask_mobile(unit["contact_mobile"] or "") or None,
                 remarks=mask_personal(unit.get("remarks") or "") or None)
     if members is not None:

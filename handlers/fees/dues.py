@@ -28,6 +28,7 @@ import re
 from datetime import date, timedelta
 
 from bot import content
+from storage.members import UNIT_EXEMPT
 
 LIFETIME = 0  # `years` of a lifetime payment
 LIFETIME_PAID_THROUGH = "9999-12-31"
@@ -211,12 +212,16 @@ def dues_year(paid_through: str | None, day: date, joined_at: str | None = None)
 
 def years_in(text: str) -> list[int]:
     """The dues years a remark names: 2026年会费, 补交2025年, 2025、2026两年 (a mobile's digits are no year, nor
-    the joining year inside a member number written with dashes: HBJX-2025-0512)."""
-    text = _DASHED_NUMBER.sub(" ", text)
+    the joining year inside a member number written with dashes or spaces: HBJX-2025-0512, SXTJ 2023 0577,
+    2022-518)."""
+    numbering = content.load_toml("membership.toml")["member_no"]
+    own = "|".join(re.escape(numbering[key]) for key in ("prefix", "unit_prefix"))
+    text = re.sub(rf"(?:{own})(?:19|20)\d{{2}}[-－—–_]\d{{2,}}", " ", _DASHED_NUMBER.sub(" ", text))  # 陕土建2018-0233
     return [int(y) for y in re.findall(r"(?<!\d)(20\d{2})(?!\d)", text)]
 
 
-_DASHED_NUMBER = re.compile(r"[A-Za-z]{2,}[-－—_]?(?:19|20)\d{2}[-－—_]\d{2,}")
+_DASHED_NUMBER = re.compile(r"[A-Za-z]{2,}[-－—–_]?\s?(?:19|20)\d{2}\s?[-－—–_]?\s?\d{2,}"  # SXTJ 2023 0577
+                            r"|(?<!\d)(?:19|20)\d{2}[-－—–_](?:0\d{2,3}|\d{3})(?!\d)")  # 2022-518, not 2025-2026
 
 
 def paid_through_after(paid_through: str | None, years: int, paid_on: date, from_year: int | None = None,
@@ -379,6 +384,8 @@ def collection(payers: list[dict], year: int, today: date) -> dict:
 # --- wording shared by the chat, the CLI and reminders (texts in content/replies/fees.toml) ---
 
 def category_name(category: str) -> str:
+    if category == UNIT_EXEMPT:
+        return content.text("fees.words.unit_exempt")
     return content.load_toml("membership.toml")["categories"].get(category, category)
 
 

@@ -46,6 +46,7 @@ from storage.fees import (
     member_payers_by_mobile_parts,
     member_payers_ending_with,
     mobiles_of_members,
+    payer_numbers_holding,
     payer_numbers_unlike,
     payments_of,
     payers_whose_remarks_hold,
@@ -99,7 +100,7 @@ PROBLEM_COLUMNS = {
     "no_such_mobile": "mobile", "no_key": "name", "unit_of_payer": "name", "workplace_of": "name", "ambiguous": "name",
     "namesake_by_amount": "name", "inactive": "name", "pinyin_several": "name", "variant_surname": "name",
     "names_conflict": "memo", "number_names_other": "memo", "names_in_memo": "memo", "name_several": "memo", "near_name": "memo",
-    "persons_unnamed": "memo",
+    "persons_unnamed": "memo", "nickname_only": "name",
     "transfer": "memo", "not_dues": "memo", "refunded_row": "memo",
 }
 
@@ -143,8 +144,10 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
 def _import_sheet(db, sheet, report: dict, context: dict, where: dict) -> None:
     headers = {key: column.header for key, column in sheet.columns.items()}
     letters = {column.header: column.letter for column in [*sheet.columns.values(), *sheet.gathered.get("memo", [])]}
-    context["refunded"] = _refund_pairs(sheet.rows)
-    for row_no, values in sheet.rows:
+    rows = _oldest_first(sheet.rows)
+    context["refunded"] = _refund_pairs(rows)
+    context["nicknames"] = any(word in line for line in sheet.titles for word in statement_rules()["nickname_bills"])
+    for row_no, values in rows:
         values = dict(values, _headers=headers, _letters=letters)
         if not _is_transaction(values):
             report["skipped"] += 1  # a bill's summary lines under the table (总交易单数 ...)
@@ -162,26 +165,48 @@ def _import_sheet(db, sheet, report: dict, context: dict, where: dict) -> None:
             report[report_row.pop("outcome")].append({"row": row_no, **where, **report_row})
 
 
+def _oldest_first(rows: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+    """The rows in the order the money moved (by day and time; a bill listing the newest first, 微信支付账单明细,
+    read from its end where a day's rows say no time), so the first of two scans is the one booked and a refund
+    follows what it sends back; a line with no date it can read (a total, a date to fix) kept in its place."""
+    dated = [_when(values) for _, values in rows if _is_transaction(values)]
+    dated = [when for when in dated if when]
+    ordered = list(reversed(rows)) if len(dated) > 1 and dated[0] > dated[-1] else rows
+    by_time = iter(sorted((row for row in ordered if _when(row[1])), key=lambda row: _when(row[1])))
+    return [next(by_time) if _when(values) else (row, values) for row, values in ordered]
+
+
+def _when(values: dict) -> tuple[date, str] | None:
+    """A row's day and its time of day as written (10:21:33), where the date cell says one."""
+    try:
+        day = _statement_date(values.get("date"))
+    except RowProblem:
+        return None
+    time = re.search(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", normalise(values.get("date")))
+    return day, f"{int(time.group(1)):02d}{time.group(2)}{time.group(3) or '00'}" if time else ""
+
+
 def _refund_pairs(rows: list[tuple[int, dict]]) -> dict[int, tuple[int, str]]:
     """Credit row -> (debit row, its remark) for money sent back whole to the same payer later in the
     statement (a 500 paid by mistake and "多缴会费退回" the next day): neither is dues. The refund sends
-    back the latest such credit before it: of two payments, the second is the one paid twice."""
+    back the latest such credit before it: of two payments, the second is the one paid twice. `rows` in
+    the order the money moved (_oldest_first)."""
     words = statement_rules().get("refund_words", [])
     pairs: dict[int, tuple[int, str]] = {}
-    for debit_row, debit in rows:
+    for at, (debit_row, debit) in enumerate(rows):
         out, memo = _paid_out(debit), _memo_text(debit)
         if not out or out <= 0 or not any(word in memo for word in words):
             continue
-        earlier = [(row, credit) for row, credit in reversed(rows) if row < debit_row and row not in pairs
+        earlier = [(row, credit) for row, credit in reversed(rows[:at]) if row not in pairs
                    and dues.same_amount(_amount(credit.get("amount")) or 0, out)]
         source = _payment_source(debit, [credit for _, credit in earlier])
         credit_row = next((row for row, credit in earlier if source(credit)), None)
         if credit_row is not None:
             pairs[credit_row] = (debit_row, memo)
-    for refund_row, refund in rows:  # a payment app's refund line names the order it refunds (微信支付 REFUND)
-        order, back = normalise(refund.get("order")), _amount(refund.get("refunded")) or 0
-        paid = [row for row, credit in rows if row < refund_row and row not in pairs and order
-                and normalise(credit.get("order")) == order and not _amount(credit.get("refunded"))
+    for at, (refund_row, refund) in enumerate(rows):  # a payment app's refund line names the order it refunds
+        order, back = _filled(refund, "order"), _amount(refund.get("refunded")) or 0
+        paid = [row for row, credit in rows[:at] if row not in pairs and order
+                and _filled(credit, "order") == order and not _amount(credit.get("refunded"))
                 and dues.same_amount(_amount(credit.get("amount")) or 0, back)]
         if back > 0 and paid:
             pairs[paid[-1]] = (refund_row, _memo_text(refund) or order)
@@ -195,17 +220,22 @@ def _payment_source(debit: dict, credits: list[dict]):
     matches no payment (the app gave the refund an order of its own) goes by name or account;
     rows saying none of them are not paired."""
     keys = ("order", "name", "account")
-    if normalise(debit.get("order")) and not any(normalise(c.get("order")) == normalise(debit.get("order"))
-                                                 for c in credits):
+    if _filled(debit, "order") and not any(_filled(c, "order") == _filled(debit, "order") for c in credits):
         keys = ("name", "account")
 
     def same(credit: dict) -> bool:
         for key in keys:
-            sent, came = normalise(debit.get(key)), normalise(credit.get(key))
+            sent, came = _filled(debit, key), _filled(credit, key)
             if sent or came:
                 return sent == came
         return False
     return same
+
+
+def _filled(values: dict, key: str) -> str:
+    """A cell as written, a bill's placeholder for nothing (WeChat's "/", "-") as blank."""
+    text = normalise(values.get(key))
+    return "" if text in ("/", "-", "—") else text
 
 
 def _paid_out(values: dict) -> float | None:
@@ -445,13 +475,15 @@ def _lifetime_years(payer: dict, amount: float, years: int, memo: str, paid_on: 
 
 def _hold_if_lifetime_or_unit_s(db, payer: dict, amount: float, years: int, memo: str) -> None:
     """Hold the lifetime fee from a member, the remark not saying 终身, when it is also a year's fee of a unit
-    whose contact he is (谢宏伟 sending 2000 会费, the contact of a unit owing 2000): his lifetime, or the unit's
-    dues? A person asks."""
+    whose contact he is (谢宏伟 sending 2000 会费, the contact of a unit owing 2000; the contact's mobile, or his
+    name as the unit's contact where he works): his lifetime, or the unit's dues? A person asks."""
     if years != dues.LIFETIME or payer["kind"] != "member" \
             or any(word in memo for word in statement_rules().get("lifetime_words", [])):
         return
-    mobile = (find_member_by_no(db, payer["number"]) or {}).get("mobile")
-    units = [p for p in find_payers_by_mobile(db, mobile) if p["kind"] == "unit"] if mobile else []
+    member = find_member_by_no(db, payer["number"]) or {}
+    units = [p for p in find_payers_by_mobile(db, member["mobile"]) if p["kind"] == "unit"] if member.get("mobile") else []
+    units += [unit for unit in unit_payers_by_contact(db, payer["name"]) if member.get("work_unit")
+              and unit_name_key(member["work_unit"]) == unit_name_key(unit["name"])]
     fits = [unit for unit in units if dues.same_amount(dues.payer_yearly_fee(unit), amount)]
     if fits:
         raise RowProblem("held", "lifetime_or_unit", number=payer["number"], name=payer["name"],
@@ -525,8 +557,7 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
     if payer.get("dues_unpaid") and not [year for year in named if year > covered]:
         raise RowProblem("held", "unpaid_gap", number=payer["number"], name=payer["name"],
                          years=payer["dues_unpaid"], paid_through=dues.date_text(paid_through))
-    this_year = paid_on.year + (1 if paid_on.strftime("%m-%d") >= dues.fee_rules()["next_year_from"] else 0)
-    if (named and max(named) <= covered) or (not named and covered > this_year):
+    if (named and max(named) <= covered) or (not named and covered > _dues_year_of(paid_on)):
         raise RowProblem("held", "paid_ahead", number=payer["number"], name=payer["name"],
                          paid_through=dues.date_text(paid_through))
     if named and min(named) <= covered:  # 许晴2026、2027 from someone paid to 2026: half of it twice
@@ -534,6 +565,11 @@ def _hold_if_paid_ahead(payer: dict, paid_on: date, values: dict) -> None:
                          paid_through=dues.date_text(paid_through),
                          years="、".join(str(y) for y in sorted(set(named))),
                          paid="、".join(str(y) for y in sorted(set(named)) if y <= covered))
+
+
+def _dues_year_of(paid_on: date) -> int:
+    """The dues year money arriving that day is for: its calendar year, or the next from next_year_from on."""
+    return paid_on.year + (1 if paid_on.strftime("%m-%d") >= dues.fee_rules()["next_year_from"] else 0)
 
 
 def _hold_if_paid_by_another(db, payer: dict, paid_on: date, values: dict) -> None:
@@ -576,12 +612,14 @@ def _hold_if_other_years(payer: dict, years: int, paid_on: date, values: dict) -
         return
     behind = arrears_first and int(first[:4]) < min(named)
     still_owing = int(last[:4]) < paid_on.year - 1
-    if max(named) - min(named) + 1 != years or (behind and (still_owing or payer["kind"] == "unit")):
+    owed_after = arrears_first and int(first[:4]) == min(named) and max(named) - min(named) + 1 < years \
+        and int(last[:4]) <= paid_on.year  # 补交2025年会费 with 2025's and 2026's: the years owed, none ahead
+    if (max(named) - min(named) + 1 != years and not owed_after) or (behind and (still_owing or payer["kind"] == "unit")):
         raise RowProblem("held", "other_years", number=payer["number"], name=payer["name"],
                          named=dues.period_text(f"{min(named)}", f"{max(named)}"),
                          booked=dues.period_text(first, last),
                          paid_through=dues.date_text(payer.get("paid_through")))
-    return dues.period_text(f"{min(named)}", f"{max(named)}") if behind else None
+    return dues.period_text(f"{min(named)}", f"{max(named)}") if behind or owed_after else None
 
 
 def _record_row(db, row: dict, payer: dict, paid_on: date, reference: str | None, key: str,
@@ -691,7 +729,12 @@ def _prefixes() -> list[str]:
 
 
 def _number_pattern() -> re.Pattern:
-    return re.compile(f"(?:{'|'.join(map(re.escape, _prefixes()))})\\d{{3,}}")
+    """The society's numbers: its prefix, then digits, the joining year and the serial perhaps set apart by a
+    dash (陕土建2018-0233, 陕土建2019—0262)."""
+    return re.compile(f"(?:{'|'.join(map(re.escape, _prefixes()))})(?:(?:19|20)\\d{{2}}{_DASH}\\d{{2,}}|\\d{{3,}})")
+
+
+_DASH = "[-－—–_]"
 
 
 def _number_in(values: dict) -> tuple[str, str] | None:
@@ -748,7 +791,32 @@ def _number_of(db, values: dict, context: dict) -> tuple[str, str] | None:
         loose = {number for pattern, number in _loose_numbers(db, context) if pattern.search(normalise(text).upper())}
         if len(loose) == 1:  # 机械456 for 机械-0456, HBJX-2021-88 for HBJX-2021-0088
             return loose.pop(), header
+    for header, text in _memo_cells(values):
+        for found in _NUMBER_SHAPED.finditer(normalise(text).upper()):
+            number = _number_by_parts(db, found.group(0))
+            if number:  # SXTJ 2023 0577, 2022-518: the joining year and the serial of one stored number
+                return number, header
     return None
+
+
+_NUMBER_SHAPED = re.compile(rf"(?<![0-9A-Z])[A-Z]{{2,6}}\s?{_DASH}?\s?(?:19|20)\d{{2}}\s?{_DASH}?\s?(?:0\d{{2,3}}|\d{{3}})(?!\d)"
+                            rf"|(?<![0-9A-Z])(?:19|20)\d{{2}}{_DASH}(?:0\d{{2,3}}|\d{{3}})(?!\d)")
+# a member number typed another way: initials in Latin letters (SXTJ20190301, SXTJ 2023 0577), or the year and the
+# serial alone with a dash (2022-518, 2019-0301; not 2025-2026, a range of years)
+_PARTS = re.compile(r"\D*((?:19|20)\d{2})\D*?(\d{1,5})\D*")
+
+
+def _number_by_parts(db, typed: str) -> str | None:
+    """The one stored number with the joining year and the serial a number typed otherwise holds, a zero more or
+    less (陕土建2022-0455 for 陕土建2022-455, SXTJ 2023 0577 for 陕土建2023-0577); None when none or several."""
+    parts = _PARTS.fullmatch(re.sub(r"\s", "", normalise(typed).upper()))
+    if not parts:
+        return None
+    year, serial = int(parts.group(1)), int(parts.group(2))
+    held = [number for number in payer_numbers_holding(db, year, serial)
+            if (found := _PARTS.fullmatch(re.sub(r"\s", "", normalise(number).upper())))
+            and (int(found.group(1)), int(found.group(2))) == (year, serial)]
+    return held[0] if len(held) == 1 else None
 
 
 _NUMBER_GAP = r"[^0-9A-Z\u3400-\u9fff]*"  # what may stand between a number's parts: -, a space, (98)
@@ -973,7 +1041,8 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
     found = _number_of(db, values, context)
     if found:
         number, header = found
-        payer = find_payer(db, number) or find_payer(db, _own_numbers(db, context).get(_number_key(number), ""))
+        payer = find_payer(db, number) or find_payer(db, _own_numbers(db, context).get(_number_key(number), "")) \
+            or find_payer(db, _number_by_parts(db, number) or "")
         if payer is None:
             raise RowProblem("unmatched", "no_such_number", column=_column_of(values, "member_no", header),
                              number=number)
@@ -1016,6 +1085,9 @@ def _match_payer(db, values: dict, context: dict, pinyin: bool = True) -> tuple[
                 told, how = _at_workplace_named(db, payers, _memo_text(values)), "import.how.name_and_work_unit"
             if not told:
                 raise _namesakes(payers, name, values)
+        if told and context.get("nicknames"):
+            raise RowProblem("held", "nickname_only", number=told[0]["number"], name=told[0]["name"],
+                             header=_header(values, "name"), candidates=[told[0]["number"]])
         if told:
             _hold_if_inactive(told[0])
             return told[0], _text("import.matched_by", column=_header(values, "name"), how=_text(how))

@@ -68,6 +68,7 @@ def read_rosters(path: Path, units: bool = False) -> list[Sheet]:
     for sheet in sheets:
         _bare_years_gathered(sheet)
         _columns_by_cells(sheet)
+        _bare_years_as_years(sheet)
         _unread_marks_kept(sheet)
     rosters = [sheet for sheet in sheets if not _missing_columns(sheet, units or is_unit_list(sheet))]
     for sheet in rosters:
@@ -167,10 +168,26 @@ def _columns_by_cells(sheet: Sheet) -> None:
         for column in [*sheet.ignored, *_unread_marks(sheet)]:
             if column.key not in ("", "dues_marks") or not any(word in header_key(column.header) for word in words):
                 continue
+            if key == "paid_status" and "paid_through" in sheet.columns and re.search("日期|时间", column.header):
+                continue  # 最近缴费日期 beside 缴费年度: when the last money came, kept in the remarks, not to when it paid
             written = [cell for cell in _cells_of(sheet, column) if not is_blank(cell)]
             if written and sum(map(functools.partial(_reads_as, key), written)) * 2 > len(written):
                 _take_column(sheet, column, key)
                 break
+
+
+def _bare_years_as_years(sheet: Sheet) -> None:
+    """In a dues column listing the years paid (2024-2026, 24、25 in two cells or more), a bare 25 is the year
+    2025 as 25年 is, not 25 yuan: read so."""
+    for key in ("paid_through", "paid_status"):
+        if key not in sheet.columns:
+            continue
+        cells = [values.get(key) for _, values in sheet.rows]
+        if sum(bool(years_paid_written(cell)) for cell in cells if not isinstance(cell, (int, float))) < 2:
+            continue
+        for _, values in sheet.rows:
+            if re.fullmatch(r"\d{2}", re.sub(r"\s", "", normalise(values.get(key)))):
+                values[key] = f"{normalise(values[key])}年"
 
 
 def _unread_marks(sheet: Sheet) -> list[Column]:
@@ -325,7 +342,7 @@ def _status_after_name(value) -> str | None:
 
 def _clean_member_no(value, today: date) -> str:
     """The number as written; a bare number (an old system's 103) is completed against the store in _match."""
-    text = re.sub(r"\s", "", normalise(value)).upper()
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", re.sub(r"\s", "", normalise(value)).upper())  # 2019—0262: a dash
     if not re.fullmatch(r"[A-Z0-9\-]{4,24}|\d{1,3}", text) and not _NUMBER_IN_WORDS.fullmatch(text):
         raise Invalid("member_no")  # 1-3 digits: completed or refused in _match
     return text
@@ -437,7 +454,8 @@ def _posts_held(text: str, roles: list[str]) -> list[str]:
     return [found.group(1) for clause in _REMARK_CLAUSES.split(text) if (found := held.fullmatch(clause))]
 
 
-_PAID = re.compile(r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清|交了|缴了|交过|缴过)"
+_YEAR_SAID_PAID = r"(?<!\d)(\d{4}|\d{2}(?=年))年?度?(?:会费)?(?:已缴|已交|已付|缴清|交清|交了|缴了|交过|缴过)"  # 26年已交
+_PAID = re.compile(_YEAR_SAID_PAID +
                    r"|(?<![欠未没])(?:已缴|已交|缴|交|有效期)(?:费)?(?:至|到)?(\d{4}|\d{2}(?=年))"  # 26年已交, 交到27年
                    r"|(?<!\d)((?:19|20)\d{2})[.\-/年]\d{1,2}(?:[.\-/月]\d{1,2}日?|月)?[^\d欠未没停不免]{0,4}?已?(?:交|缴)")
 # the last: when it was paid, that year paid (2026.4.2交200, 2026年5月微信交了)
@@ -459,6 +477,9 @@ def clean_paid_through(value, today: date) -> str | None:
         return parse_date(text, end_of_period=True)
     except Invalid:
         pass
+    listed = years_paid_written(text)
+    if listed:  # 2024-2026, 24、25, 2025年（补2024）, 至2025: the years the column lists as paid
+        return f"{_paid_through_year(dict.fromkeys(listed, True), None, _arrears_first())}-12-31"
     unpaid = any(word in text for word in words["unpaid"])
     every_year = _years_listed(text)
     if every_year and _PART_PAID.search(text):  # 2026年5月交了3000，还差2000: 2026 is not paid yet
@@ -474,6 +495,37 @@ def clean_paid_through(value, today: date) -> str | None:
     if unpaid:
         return None
     raise Invalid("paid_status")
+
+
+_LISTED_YEAR = r"(?:19|20)?\d{2}(?:年度|年)?"
+_YEARS_PAID_CELL = re.compile(rf"[至到]{_LISTED_YEAR}(?:底|年底)?|{_LISTED_YEAR}(?:(?:[、,，/和及与]|[-~—–至到]){_LISTED_YEAR})*")
+_YEAR_RANGE = re.compile(r"((?:19|20)?\d{2})(?:年度|年)?[-~—–至到]((?:19|20)?\d{2})(?:年度|年)?")
+_MADE_UP = re.compile(r"[（(]补((?:19|20)?\d{2})(?:年度|年)?(?:会费)?[）)]")  # 2025年（补2024）
+
+
+def years_paid_written(value) -> list[int] | None:
+    """The years a dues cell lists as paid, when it holds nothing but years, as one column of a roster
+    lists them ("缴费年度"): a range (2024-2026, 2024—2026, 25-26年: every year in it), a list (24、25,
+    25,26, 2024、2026), one year (2026年, 25年), a year with one made up (2025年（补2024）), or the year paid up
+    to (至2025: that year alone, the years before it settled). Two digits are 20xx. A bare two-digit number
+    (25) is no year (an amount of 25 yuan): _bare_years_as_years reads it as one where the column lists years."""
+    text = _MADE_UP.sub(r"、\1", re.sub(r"\s", "", normalise(value)))
+    if not _YEARS_PAID_CELL.fullmatch(text) or re.fullmatch(r"\d{2}", text):
+        return None
+    years: set[int] = set()
+    for item in re.split(r"[、,，/和及与]", text.lstrip("至到")):
+        ends = _YEAR_RANGE.fullmatch(item)
+        first, last = (_full_year(y) for y in ends.groups()) if ends else (_full_year(re.match(r"\d+", item)[0]),) * 2
+        if ends and last < first and len(ends.group(2)) == 2:
+            last = first // 100 * 100 + last % 100
+        if not 1980 <= first <= last <= date.today().year + 5:
+            return None
+        years.update(range(first, last + 1))
+    return sorted(years)
+
+
+def _arrears_first() -> bool:
+    return bool(dues.fee_rules().get("arrears_first", False))
 
 
 _PART_PAID = re.compile(r"(?:还|尚|仍)(?:差|欠)(?:额|款)?\d{3,}(?:\.\d+)?(?![\d年])")  # 还差2000: a year part-paid
@@ -499,7 +551,8 @@ def _full_year(written: str) -> int:
 _YEAR_WRITTEN = r"(?:19|20)\d{2}(?!\d)|\d{2}(?=年)"
 _YEARS_RUN = rf"((?:(?:{_YEAR_WRITTEN})年?度?[、,，和及与\-~—至到]?)+)"  # 2025、2026年 / 2024-2026
 _YEAR_OWED = rf"{_YEAR_WRITTEN}|\d{{2}}(?=[、,，和及与\-~—至到；;。]|$)"  # after 欠, 26 alone is a year (not 欠30元)
-_OWED = re.compile(rf"欠(?:费|缴|交)?((?:(?:{_YEAR_OWED})年?度?[、,，和及与\-~—至到]?)+)")
+_OWED = re.compile(rf"欠(?:费|缴|交)?(?:[一二两三四五六七八九十\d]年[（(：:]?)?((?:(?:{_YEAR_OWED})年?度?[、,，和及与\-~—至到]?)+)")
+# 欠两年（25、26）: the count said before the years
 _UNPAID_SINCE = re.compile(rf"(?<!\d){_YEARS_RUN}(以后|之后|后|起|以来)?(?:会费)?(?:均|都|一直|还|尚)?"
                            r"(?:未缴|未交|欠费|欠缴|未付|没交|没缴)")
 
@@ -643,7 +696,7 @@ CLEANERS = {
 UNIT_CLEANERS = dict(CLEANERS, name=_text("unit_name", 2, 60))
 UNIT_FIELDS = ("unit_no", "name", "credit_code", "contact_name", "contact_mobile", "institution_type",
                "paid_through", "joined_at", "level", "former_names", "status", "remarks", "dues_known_to",
-               "dues_unpaid")
+               "dues_unpaid", "dues_exempt")
 UNIT_SOFT = ("contact_name", "mobile")  # a unit is known by its name: a contact cell to fix is no reason to leave it out
 SOFT_COLUMNS = ("institution_type", "post_category", "title", "gender", "status",  # a word not on the list,
                 "birth_year")  # or a birth date nobody can read, is no reason to leave a member out
@@ -657,7 +710,7 @@ CHECK_REASONS = ("paid_by_unit", "paid_sheet_year", "paid_contradiction", "remar
                  "colour_contradiction", "paid_behind", "graduated", "mobiles_two", "id_number_lost",
                  "category_in_remarks", "id_number_check", "mobile_lost_digits", "mobile_missing", "renamed",
                  "unit_contact_no_mobile", "sheet_status", "sheet_statuses", "landline", "mobile_changed_unknown", "from_id_number",
-                 "category_by_title", "category_unknown", "part_paid")
+                 "category_by_title", "category_unknown", "part_paid", "never_paid", "unit_exempt")
 UNIT_ONLY = ("contact_name", "credit_code")
 GUESSED_CATEGORY = ("category_by_title", "category_unknown")  # a category read from 职称, none written
 INACTIVE_STATUSES = ("deceased", "resigned")  # an older file saying 正常 does not bring them back
@@ -696,6 +749,8 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     plan.checks.extend(Problem(row, sheet.columns["name"], "", "row_shifted", {"header": sheet.columns["name"].header})
                        for row in sheet.shifted)
     written = dict(sheet.rows)
+    listed_before = _units_listed_twice(rows)
+    cleaned_units = {row: fields for row, fields, _, _ in rows if fields.get("category") == "unit"}
     identities: dict[tuple[str, str], int] = {}
     completed_number = _number_completer(db)
     usual = _usual_width([fields.get("member_no") or "" for _, fields, _, _ in rows])
@@ -709,6 +764,13 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
                                        {**waiting.facts, "member_no": stored["member_no"]}))
         elif waiting:  # an applicant, no member yet: listed, not imported
             plan.left_out.append(waiting)
+            continue
+        if row in listed_before:  # a unit's row under its old name beside the one under its new: imported once
+            current = listed_before[row]
+            plan.repeated.append((row, current))
+            plan.checks.append(Problem(row, sheet.columns.get("unit_no") or sheet.columns.get("member_no")
+                                       or sheet.columns["name"], fields.get("unit_no") or fields.get("name", ""),
+                                       "unit_listed_twice", {"row": current, "name": cleaned_units[current]["name"]}))
             continue
         same = _same_identity(written.get(row, {}), fields, row, identities)
         if same:  # the same ID card and name as an earlier row: one person written twice by two keepers
@@ -803,10 +865,49 @@ def plan_import(db: sqlite_utils.Database, sheet: Sheet, today: date, units: boo
     return plan
 
 
+def _units_listed_twice(rows: list[tuple[int, dict, list, list]]) -> dict[int, int]:
+    """Row -> the row it is read from, for a unit listed twice (the same number, or a name one row gives as the
+    other's former name: 西安秦岭建筑工程有限公司, 2025年底更名为陕西秦岭建设集团有限公司, and the new name's row,
+    原西安秦岭建筑工程有限公司，更名): the row written under the current name holds, or the later one; the other
+    row's names are kept as the unit's former names, so a transfer in either is the unit's."""
+    units = [(row, fields, notices) for row, fields, problems, notices in rows
+             if fields.get("category") == "unit" and fields.get("name") and not problems]
+    later: dict[int, int] = {}
+    for at, (row, fields, notices) in enumerate(units):
+        for other, other_fields, other_notices in units[at + 1:] if row not in later else ():
+            if other in later or not _same_unit(fields, other_fields):
+                continue
+            renamed = any(n.reason == "renamed" for n in notices)
+            kept, dropped = (row, other) if not renamed and any(n.reason == "renamed" for n in other_notices) \
+                else (other, row)
+            kept_fields, dropped_fields = (fields, other_fields) if kept == row else (other_fields, fields)
+            names = [*(kept_fields.get("former_names") or "").split("、"), dropped_fields["name"],
+                     *(dropped_fields.get("former_names") or "").split("、")]
+            kept_fields["former_names"] = "、".join(dict.fromkeys(
+                name for name in names if name and unit_name_key(name) != unit_name_key(kept_fields["name"]))) or None
+            later[dropped] = kept
+            if dropped == row:
+                break
+    return later
+
+
+def _same_unit(one: dict, other: dict) -> bool:
+    """Two rows of one unit: the same number, or a name of one (its own or a former one) the other's."""
+    if one.get("unit_no") and one.get("unit_no") == other.get("unit_no"):
+        return True
+    names = [{unit_name_key(n) for n in [f["name"], *(f.get("former_names") or "").split("、")] if n}
+             for f in (one, other)]
+    return bool(names[0] & names[1])
+
+
 def _not_yet_approved(sheet: Sheet, row: int, values: dict) -> Problem | None:
     """The row of an applicant the secretariat has not approved (新入会's 审核情况 待审（缺推荐表）), said with the
     cell that says so; None for a row of a member."""
     roster = _membership()["roster"]
+    number = normalise(values.get("member_no"))
+    if any(word in number for word in roster["applicant_words"]):  # 会员编号 待审: no number, not approved yet
+        column = sheet.columns["member_no"]
+        return Problem(row, column, number, "not_yet_approved", {"header": column.header})
     headers = {header_key(h) for h in roster["review_headers"]}
     cells = dict(values.get(OTHER_CELLS) or [])
     for column in sheet.ignored:
@@ -966,6 +1067,7 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
                units: bool = False) -> tuple[dict, list[Problem], list[Problem]]:
     """The row's fields, its problems, and notices saying where a cell's content went."""
     fields, problems, notices = {}, [], []
+    listed_years, listed_in = {}, None  # the years a dues cell lists as paid, and its column
     values = dict(values)
     marks = values.pop("dues_marks", None) or []
     other_cells = list(values.pop(OTHER_CELLS, None) or [])
@@ -1009,6 +1111,12 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
             elif columns()[key].get("required") and not (unit and key == "mobile"):
                 problems.append(Problem(row, column, "", "required"))
             continue
+        if key in ("paid_through", "paid_status"):
+            listed = years_paid_written(value)
+            if listed:  # 2024、2026: read with the years a grid says paid (the gap listed, arrears first)
+                listed_years.update(dict.fromkeys(listed, True))
+                listed_in = listed_in or column
+                continue
         try:
             cleaned = cleaners[key](value, today)
         except Invalid as bad:
@@ -1084,15 +1192,15 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     if status and (not fields.get("paid_through") or status > fields["paid_through"]):
         fields["paid_through"] = status
     owes = category in (None, "unit") or dues_yearly_fee(category) > 0  # 免 for an honorary member: no dues at all
-    paid_years = _paid_years(sheet, row, marks, notices, owes=owes)
+    paid_years = {**listed_years, **_paid_years(sheet, row, marks, notices, owes=owes)}
     if any(n.row == row and n.reason in ("lifetime_mark", "lifetime_category") for n in notices):
         fields["paid_through"] = LIFETIME_PAID_THROUGH  # 终身会员 / 终身 in the year columns
         paid_years = {}
     _read_remarks(sheet, row, fields, paid_years, notices, unlabelled=[
         (column, value) for column, (_, value) in zip(_unlabelled(sheet), _unlabelled_cells(other_cells))])
-    arrears_first = dues.fee_rules().get("arrears_first", False)
+    arrears_first = _arrears_first()
     if owes:  # a member whose category owes no dues has no arrears to list, whatever the years say
-        _year_gaps(sheet, row, fields, paid_years, notices, arrears_first)
+        _year_gaps(sheet, row, fields, paid_years, notices, arrears_first, listed_in)
     latest = _paid_through_year(paid_years, fields.get("joined_at"), arrears_first)
     if latest and (not fields.get("paid_through") or f"{latest}-12-31" > fields["paid_through"]):
         fields["paid_through"] = f"{latest}-12-31"
@@ -1117,8 +1225,25 @@ def _clean_row(sheet: Sheet, row: int, values: dict, today: date,
     else:
         fields.pop("remarks", None)
     if unit:
+        _unit_exempt(sheet, row, values, fields, notices)
         return _renamed(sheet, row, _unit_fields(fields), values.get("remarks"), notices), problems, notices
     return fields, problems, notices
+
+
+def _unit_exempt(sheet: Sheet, row: int, values: dict, fields: dict, notices: list[Problem]) -> None:
+    """A unit whose dues cell says 免 (免交, 免缴; 挂靠单位，免交), or whose remark says its dues are waived (会费免交:
+    the society's 挂靠单位), pays none: kept so (dues_exempt), never owed, listed for a person to see."""
+    exempt = _membership()["roster"]["paid_marks"]["exempt"]
+    for key in ("paid_status", "paid_through"):
+        text = re.sub(r"[（(][^）)]*[）)]|\s", "", normalise(values.get(key)))
+        if any(clause in exempt for clause in _REMARK_CLAUSES.split(text)):
+            fields["dues_exempt"] = 1
+            notices.append(Problem(row, sheet.columns[key], _shown(values[key]), "unit_exempt"))
+            return
+    remark = re.sub(r"\s", "", normalise(values.get("remarks")))
+    if re.search("会费(?:" + "|".join(exempt) + ")|(?:" + "|".join(exempt) + ")(?:缴|交)?会费", remark):
+        fields["dues_exempt"] = 1
+        notices.append(Problem(row, sheet.columns["remarks"], _shown(values["remarks"]), "unit_exempt"))
 
 
 def kept_in_remarks(sheet: Sheet) -> list[Column]:
@@ -1310,13 +1435,14 @@ def _first_owed(years: dict[int, bool], joined_at: str | None) -> int:
 
 
 def _year_gaps(sheet: Sheet, row: int, fields: dict, years: dict[int, bool], notices: list[Problem],
-               arrears_first: bool = False) -> None:
+               arrears_first: bool = False, listed_in: Column | None = None) -> None:
     """A year unpaid between paid ones, or no year paid at all in two or more year columns: arrears. Where
-    arrears are paid first, the later year's money paid the year left unpaid: listed, none kept unpaid."""
+    arrears are paid first, the later year's money paid the year left unpaid: listed, none kept unpaid.
+    `listed_in`: the column whose cell listed the years (缴费年度 2024、2026), named when no year has one."""
     if fields.get("status") not in (None, "active") or not years:
         return
     paid = sorted(y for y, is_paid in years.items() if is_paid)
-    column = next(iter(sheet.gathered.get("dues_marks", [])), None)
+    column = next(iter(sheet.gathered.get("dues_marks", [])), listed_in)
     gaps = [y for y in range(paid[0], paid[-1]) if not years.get(y)] if paid else []
     behind = [y for y in sorted(years) if paid and y > paid[-1]]
     owed = [y for y in range(_first_owed(years, fields.get("joined_at")), paid[-1]) if not years.get(y)] \
@@ -1345,8 +1471,10 @@ def _year_column(sheet: Sheet, year: int) -> Column | None:
 
 def _paid_in_sheet_year(sheet: Sheet, value) -> tuple[str, int | None] | None:
     """A 缴费情况 cell written as a paid column's mark, no year in it: ("paid", the year the sheet's
-    title names) for 已缴 / 交了 when it names one; ("unpaid", None) for 没交; else None (not read)."""
-    state, year = _mark(value), _year_of_sheet(sheet)
+    title names, or else the year of the day its records go up to: 更新：2026.8.25) for 已缴 / 交了 when it
+    names one; ("unpaid", None) for 没交; else None (not read)."""
+    as_of = records_as_of(sheet)
+    state, year = _mark(value), _year_of_sheet(sheet) or (int(as_of[:4]) if as_of else None)
     if state == "unpaid":
         return state, None
     return (state, year) if state == "paid" and year else None
@@ -1408,12 +1536,21 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
     if owed and not year and not fields.get("paid_through") and not any(paid_years.values()):  # 未交; remark 26年未交
         fields["paid_through"] = f"{owed}-12-31"
         notices.append(Problem(row, column, text, "remark_owed", {"year": owed}))
+    joined = int(fields["joined_at"][:4]) if fields.get("joined_at") else None
+    if _NEVER_PAID.search(text) and joined and joined < date.today().year and not fields.get("paid_through") \
+            and not any(paid_years.values()):  # 入会后一直未交: owes every year from the one joined
+        fields["paid_through"] = f"{joined - 1}-12-31"
+        notices.append(Problem(row, column, text, "never_paid", {"year": joined}))
     for found in re.finditer(r"((?:19|20)\d{2})年?度?(?:会费)?(?:未缴|未交|欠费|未付)", text):
         year = int(found.group(1))
         if paid_years.get(year):
             year_column = _year_column(sheet, year)
             notices.append(Problem(row, column, text, "remark_unpaid",
                                    {"year": year, "header": year_column.header if year_column else ""}))
+
+
+_NEVER_PAID = re.compile(r"(?:入会|加入|入会以来|注册)(?:后|以来|至今)?(?:会费)?(?:一直|从来|从|均|都|还|尚)?(?:未|没|没有)(?:交|缴)"
+                         r"|(?:一直|从来|从)(?:未|没|没有)(?:交|缴)")  # 入会后一直未交, 入会未交费, 从未缴费
 
 
 def _still_studying(text: str) -> bool:
@@ -1432,8 +1569,8 @@ def _paid_through_in(text: str) -> int | None:
     if found:
         return int(found.group(1))
     found = _PAID_RANGE.search(text)
-    if not found:
-        return None
+    if not found:  # 26年已交（微信）, 2025年会费已缴; not 2026.9已电话催缴
+        return max(map(_full_year, re.findall(_YEAR_SAID_PAID, text)), default=None)
     first, last = found.groups()
     return int(first[:2] + last if len(last) == 2 else last)
 
@@ -1470,6 +1607,25 @@ def _category_words() -> list[str]:
     return sorted(set(words), key=len, reverse=True)
 
 
+SHEET_CATEGORIES = ("student", "senior", "honorary")  # not regular: a sheet named 个人会员 says no more than "persons"
+
+
+def _sheet_category(sheet: Sheet) -> str | None:
+    """The category a worksheet's name gives the rows that write none (学生会员, 学生会员名单, 研究生会员), when
+    it names one and nothing else ([roster] status_sheet_words aside)."""
+    roster, names = _membership()["roster"], _membership()["categories"]
+    name = re.sub(r"\s", "", normalise(sheet.name))
+    for code in SHEET_CATEGORIES:
+        words = sorted([names[code], *roster["category_words"].get(code, [])], key=len, reverse=True)
+        said = next((word for word in words if word in name), None)
+        rest = name.replace(said, "") if said else name
+        for word in sorted(roster["status_sheet_words"], key=len, reverse=True):
+            rest = rest.replace(word, "")
+        if said and not rest:
+            return code
+    return None
+
+
 def _sheet_status(sheet: Sheet) -> list[str]:
     """The statuses other than active a worksheet's name gives all its rows when it says nothing else
     (已故会员, 退会人员名单; 退会及已故: either, resigned first, the milder), not one that names its members
@@ -1487,8 +1643,10 @@ def _sheet_status(sheet: Sheet) -> list[str]:
 
 
 def _says_status(text: str, word: str) -> bool:
-    """A status word in a remark said of the membership: 已失效 in 会籍已失效, not in 原手机号已失效."""
-    return any(at == 0 or text[at - 1] not in "号机话址箱码卡" for at in
+    """A status word in a remark said of the membership: 已失效 in 会籍已失效, not in 原手机号已失效; nor said of
+    another person (导师已故, 父亲去世: [roster] others_words)."""
+    others = tuple(_membership()["roster"]["others_words"])
+    return any((at == 0 or text[at - 1] not in "号机话址箱码卡") and not text[:at].endswith(others) for at in
                (found.start() for found in re.finditer(re.escape(word), text)))
 
 
@@ -1580,7 +1738,7 @@ def _former_names(remarks) -> list[str]:
     roster, text = _membership()["roster"], normalise(remarks)
     words = "|".join(map(re.escape, roster["former_name"]["words"] + roster["other_name"]["words"]))
     named = re.findall(rf"(?:{words})[:：\s]*[“\"「『]?([^”\"」』，,；;。\s]+)", text)
-    renamed_from = re.findall(r"由[“\"「『]?([^”\"」』，,；;。\s]{4,}?)[”\"」』]?(?:更名|改名)", text)
+    renamed_from = re.findall(r"(?:由|原(?![名来先有]))[“\"「『]?([^”\"」』，,；;。:：\s]{4,}?)[”\"」』]?[，,]?(?:更名|改名)", text)
     return [re.sub(r"[（(].*$", "", name) for name in named + renamed_from]
 
 
@@ -1613,6 +1771,10 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
     if units and (not text or _is_unit_level(text) or (roles and not rest)
                   or text not in _individual_category_names()):
         return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
+    if is_blank(raw) and _sheet_category(sheet):  # a sheet named 学生会员: its rows are students
+        notices.append(Problem(row, sheet.columns.get("category"), "", "sheet_category",
+                               {"sheet": sheet.name, "category": _membership()["categories"][_sheet_category(sheet)]}))
+        return _sheet_category(sheet)
     if is_blank(raw):  # the cell empty, or no 会员类别 column at all (a section of the roster headed without one)
         return _category_by_title(sheet, row, values, notices) if "name" in sheet.columns else None
     lifetime = _membership()["roster"]["lifetime_category"]
