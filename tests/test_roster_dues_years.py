@@ -110,6 +110,8 @@ def test_a_sheet_named_for_students_makes_its_rows_students(env, db, tmp_path, a
     assert [m["category"] for m in students] == ["student"] * 3
     assert [m["paid_through"] for m in students] == ["2026-12-31", "2025-12-31", "2026-12-31"]
     assert students[1]["status"] == "active"             # her supervisor died, not she
+    said = [n for n in report["notices"] if n["sheet"] == "学生会员" and n["row"] == 2]
+    assert [(n["header"], n["value"]) for n in said] == [("姓名", "韦小龙")]   # the row named, in the report's words
     [waiting] = [p for p in report["left_out"] if p["sheet"] == "学生会员"]
     assert (waiting["row"], waiting["reason"], waiting["value"]) == (5, "not_yet_approved", "待审")
     assert find_members_by_name(db, "马悦") == []

@@ -123,3 +123,16 @@ def test_the_lifetime_fee_from_a_unit_s_contact_that_is_also_the_unit_s_fee_is_a
     [held] = report["held"]
     assert (held["problem"], held["number"]) == ("lifetime_or_unit", "HNKX2016-0175")
     assert booked(db, "HNKX2016-0175") == [] and booked(db, "HNKXDW009") == []
+
+
+def test_money_from_a_unit_that_pays_no_dues_is_listed_not_booked(env, db, tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["编号", "单位名称", "联系人", "联系电话", "欠费情况", "备注"])
+    book.active.append(["HNKXDW001", "某省建筑科学研究院", "秘书处", "13919200098", "免", "学会挂靠单位"])
+    book.save(tmp_path / "单位会员.xlsx")
+    command("units")[1](env, "import", tmp_path / "单位会员.xlsx")
+    report = statement_imported(env, bank(tmp_path / "bank.xlsx", [
+        ("2026-09-16 10:00:00", dues.yearly_fee("unit"), "某省建筑科学研究院", "2026年会费")]))
+    [row] = report["invalid"]
+    assert row["problem"] == "exempt" and "免收会费" in problem_text(row)
+    assert booked(db, "HNKXDW001") == []

@@ -1772,7 +1772,8 @@ def _category_of(sheet: Sheet, row: int, values: dict, today: date, units: bool,
                   or text not in _individual_category_names()):
         return "unit"  # a list of unit members: its 级别 column gives the level (常务理事, 会员 ...)
     if is_blank(raw) and _sheet_category(sheet):  # a sheet named 学生会员: its rows are students
-        notices.append(Problem(row, sheet.columns.get("category"), "", "sheet_category",
+        notices.append(Problem(row, sheet.columns.get("category") or sheet.columns["name"],
+                               _shown(raw if "category" in sheet.columns else values.get("name")), "sheet_category",
                                {"sheet": sheet.name, "category": _membership()["categories"][_sheet_category(sheet)]}))
         return _sheet_category(sheet)
     if is_blank(raw):  # the cell empty, or no 会员类别 column at all (a section of the roster headed without one)
