@@ -1,6 +1,6 @@
 """Recording a payment by hand as a secretary types it: the amount copied from a bank slip or a
 WeChat chat ("100元", "￥100", full-width digits) is the amount; a wrong entry is refused with the
-field named and everything typed kept; a payment dated after today is refused."""
+field named and everything typed kept; a payment dated after today is refused, one typed 2026.3.5 is that day."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -48,3 +48,13 @@ def test_a_payment_dated_after_today_is_refused(new_tab, live_url, society, db):
     _record(tab, live_url, member_no, "100", (date.today() + timedelta(days=30)).isoformat())
     expect(tab.locator(".flash-error")).to_contain_text("缴费日期不能晚于今天")
     assert db.execute("select count(*) from payments").fetchone()[0] == 0
+
+
+def test_a_payment_date_typed_with_dots_is_the_day_typed(new_tab, live_url, society, db):
+    """Walk 14 #3: a date box read 2026.3.5 as 0635-02-02 and a receipt was issued for the year 635."""
+    tab = sign_in(new_tab, live_url, "staff1")
+    member_no = f"HNKX2019{society['units'][0]['id']:05d}"
+    day = date.today() - timedelta(days=2)
+    _record(tab, live_url, member_no, "100", f"{day.year}.{day.month}.{day.day}")
+    expect(tab.locator(".flash-ok")).to_contain_text("已登记 王芳 缴费 100 元")
+    assert db.execute("select paid_at from payments").fetchone()[0][:10] == day.isoformat()

@@ -17,9 +17,11 @@ from flask import Blueprint, redirect, request, url_for
 from bot import content, scheduler
 from handlers.fees import statements
 from handlers.fees import dues
+from handlers.members import roster
 from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
                           sees_mobiles, send_table, t, texts, upload_step)
 from bot.privacy import mask_mobile
+from bot.validation import Invalid
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, NotRefunded, YearsUnclear, not_in_force, record_payment, years_booked
@@ -185,6 +187,35 @@ def _year_named(form, note: str | None) -> int | None:
     return int(chosen) if re.fullmatch(r"[0-9]{4}", chosen) else min(dues.years_in(note or ""), default=None)
 
 
+_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})[日号]?")  # 3月5日: no year written
+
+
+def _paid_on(typed: str, today: date) -> date | None:
+    """The day the money came, as people type it (2026-03-05, 2026.3.5, 2026/3/5, 2026年3月5日, the roster's
+    dates; 3月5日 is the last 5 March not still to come), today when left blank; None with why flashed: a date
+    not read, still to come, or before the first year 所缴年度 offers (a browser's date box made 0635-02-02 of
+    2026.3.5)."""
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", typed))
+    if not text:
+        return today
+    try:
+        found = _MONTH_DAY.fullmatch(text)
+        paid_on = (date(today.year, int(found.group(1)), int(found.group(2))) if found
+                   else date.fromisoformat(roster.parse_date(text)))
+        if found and paid_on > today:
+            paid_on = paid_on.replace(year=today.year - 1)
+    except (Invalid, ValueError):
+        say_not_done(t("dues.bad_date", typed=typed.strip()))
+        return None
+    if paid_on > today:
+        say_not_done(t("dues.future_date", paid_on=paid_on.isoformat()))
+        return None
+    if paid_on.year < today.year - FROM_YEARS_BACK:
+        say_not_done(t("dues.old_date", paid_on=paid_on.isoformat(), first=today.year - FROM_YEARS_BACK))
+        return None
+    return paid_on
+
+
 def _recorded(form) -> list[str] | None:
     """Record the form's payment (one receipt for each member paying together); the receipt numbers, or None
     with why flashed, nothing recorded."""
@@ -200,12 +231,11 @@ def _recorded(form) -> list[str] | None:
         return None
     try:
         years = dues.LIFETIME if form.get("years") == "lifetime" else parse(form.get("years", ""), high=100)
-        paid_on = date.fromisoformat(form.get("paid_on") or date.today().isoformat())
     except ValueError:
         say_not_done(t("dues.bad_input"))
         return None
-    if paid_on > date.today():
-        say_not_done(t("dues.future_date", paid_on=paid_on.isoformat()))
+    paid_on = _paid_on(form.get("paid_on", ""), date.today())
+    if paid_on is None:
         return None
     note = form.get("note", "").strip() or None
     amounts = _amounts(payers, amount, years, form, note)
