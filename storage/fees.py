@@ -429,3 +429,29 @@ def decided_invoice_requests(db: sqlite_utils.Database, limit: int = 30) -> list
         if row["receipt_no"]:
             request["receipts"].insert(0, row["receipt_no"])
     return list(decided.values())
+
+
+# --- a statement's rows left to settle ------------------------------------------------------
+
+def keep_rows_to_settle(db: sqlite_utils.Database, file: str, rows: list[dict], actor: str | None) -> None:
+    """Keep the rows an import left (each {row_no, kind, line}) until settled; a row kept already stays as it is."""
+    with transaction(db):
+        for row in rows:
+            db.execute("insert or ignore into statement_rows (file, row_no, kind, line, created_at, created_by) "
+                       "values (?, ?, ?, ?, ?, ?)", [file, row["row_no"], row["kind"], row["line"], now_iso(), actor])
+
+
+def rows_to_settle(db: sqlite_utils.Database) -> list[dict]:
+    """The rows not settled yet, the oldest import first, each file's rows in their order."""
+    return all_rows(db, "select * from statement_rows where settled_at is null order by created_at, file, row_no")
+
+
+def settle_row(db: sqlite_utils.Database, row_id: int, how: str, note: str | None, actor: str | None) -> dict | None:
+    """Mark a row settled (how, a note, who and when); None when there is no such row open."""
+    with transaction(db):
+        row = first_row(db, "select * from statement_rows where id = ? and settled_at is null", [row_id])
+        if row is None:
+            return None
+        db["statement_rows"].update(row_id, {"settled_at": now_iso(), "settled_by": actor, "settled_how": how,
+                                             "settled_note": note})
+    return row

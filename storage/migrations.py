@@ -472,6 +472,16 @@ def _unit_dues_exempt(db: sqlite_utils.Database) -> None:
     db["units"].add_column("dues_exempt", int)
 
 
+def _statement_rows_to_settle(db: sqlite_utils.Database) -> None:
+    """The rows a bank statement's import left for the secretariat (held, unmatched, not read), kept after 确认登记
+    until each is settled (registered by hand, not dues, sent back), so a week's work through them is not lost
+    with the result page; one row of one file once, however often the file is imported."""
+    db["statement_rows"].create({"id": int, "file": str, "row_no": int, "kind": str, "line": str, "created_at": str,
+                                 "created_by": str, "settled_at": str, "settled_by": str, "settled_how": str,
+                                 "settled_note": str}, pk="id", not_null={"file", "row_no", "kind", "line"})
+    db["statement_rows"].create_index(["file", "row_no", "line"], unique=True)
+
+
 MIGRATIONS = [
     _tickets_and_human_requests,
     _members,
@@ -508,6 +518,7 @@ MIGRATIONS = [
     _correction_withdraws,
     _one_invoice_per_payment,
     _unit_dues_exempt,
+    _statement_rows_to_settle,
 ]
 
 

@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from bot.admin import accounts
+from handlers.fees import dues
+from tests.admin_data import PASSWORD
+from tests.test_admin_pages import statement
 from tests.test_console_walk12 import member, paid
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 
@@ -50,3 +54,54 @@ def test_the_payment_date_box_takes_typed_text(staff):
     shown = page(staff.get("/admin/dues/"))
     box = shown.split('name="paid_on"')[0].rsplit("<input", 1)[1] + shown.split('name="paid_on"')[1].split(">")[0]
     assert 'type="date"' not in box, box
+
+
+# --- #2: the bank import's rows to settle stay listed after 确认登记 ------------------------------------------
+
+def _statement_confirmed(staff, rows, name="工行流水.xlsx"):
+    sent = post(staff, "/admin/dues/import", {"file": (statement(rows), name)}, content_type="multipart/form-data")
+    return post(staff, sent.location)
+
+
+def _to_settle(staff) -> str:
+    shown = page(staff.get("/admin/dues/"))
+    return shown.split('id="to-settle"')[1].split("</section>")[0] if 'id="to-settle"' in shown else ""
+
+
+def test_rows_the_import_left_are_listed_on_the_dues_page_until_each_is_settled(staff, db):
+    """After 确认登记 the unmatched row and the amount nobody could read were listed once, on the result page; opened
+    again, the import said only that the file was done, and 会费 listed them nowhere."""
+    fee = dues.yearly_fee("regular")
+    member(db, "HNKX201900031", "邵芳", f"{Y - 1}-12-31")
+    _statement_confirmed(staff, [[f"{Y}-11-02", fee, "HNKX201900031"], [f"{Y}-11-03", fee, "HNKX299999998"],
+                                 [f"{Y}-11-04", "一百", "HNKX201900031"]])
+    listed = _to_settle(staff)
+    assert "HNKX299999998" in listed and "一百" in listed and "工行流水.xlsx" in listed, listed
+    assert "HNKX201900031" not in listed.split("一百")[0].split("HNKX299999998")[-1]  # the booked row is not listed
+    row_id = re.search(r'action="/admin/dues/to-settle/(\d+)"', listed).group(1)
+    done = post(staff, f"/admin/dues/to-settle/{row_id}", {"how": "not_dues", "note": "是会议费"},
+                follow_redirects=True)
+    assert "已处理" in flashed(done), flashed(done)
+    left = _to_settle(staff)
+    assert left.count('action="/admin/dues/to-settle/') == 1, left
+
+
+def test_a_statement_imported_again_lists_its_rows_to_settle_once(staff, db):
+    fee = dues.yearly_fee("regular")
+    for _ in range(2):
+        _statement_confirmed(staff, [[f"{Y}-11-03", fee, "HNKX299999997"]])
+    assert _to_settle(staff).count("HNKX299999997") == 1
+
+
+def test_a_viewer_reads_the_rows_to_settle_but_cannot_settle_them(staff, db, config):
+    _statement_confirmed(staff, [[f"{Y}-11-03", dues.yearly_fee("regular"), "HNKX299999996"]])
+    accounts.create_user(db, config, "赵查看", PASSWORD, "viewer", None, actor="test")
+    post(staff, "/admin/logout")
+    assert log_in(staff, "赵查看").status_code == 302
+    shown = page(staff.get("/admin/dues/"))
+    assert "HNKX299999996" in shown and "/admin/dues/to-settle/" not in shown
+
+
+def test_the_result_page_says_where_the_rows_left_stay(staff, db):
+    done = page(_statement_confirmed(staff, [[f"{Y}-11-03", dues.yearly_fee("regular"), "HNKX299999995"]]))
+    assert "银行流水待处理" in done and "#to-settle" in done

@@ -14,19 +14,20 @@ from datetime import date
 
 from flask import Blueprint, redirect, request, url_for
 
-from bot import content, scheduler
+from bot import clock, content, scheduler
 from handlers.fees import statements
 from handlers.fees import dues
 from handlers.members import roster
 from bot.admin.ui import (actor, config, db, drop_upload, held_upload, redis_client, render, say_done, say_not_done,
                           sees_mobiles, send_table, t, texts, upload_step)
-from bot.privacy import mask_mobile
+from bot.privacy import mask_mobile, mask_personal
 from bot.validation import Invalid
 from bot.spreadsheets import READ_SUFFIXES
 from bot.web import parse, parse_amount
 from handlers.fees.payments import AlreadyLifetime, NotRefunded, YearsUnclear, not_in_force, record_payment, years_booked
 from handlers.fees.payments import refund as refund_receipt
-from storage.fees import find_nearby_payment, find_payer, find_payment, list_dues_payers, payer_of
+from storage.fees import find_nearby_payment, find_payer, find_payment, keep_rows_to_settle, list_dues_payers, payer_of
+from storage.fees import rows_to_settle, settle_row
 from storage.fees import payer_record, reload_payer as store_payer
 from storage.sqlite import transaction
 from storage.members import find_members_by_name, record_history
@@ -94,7 +95,8 @@ def _dues_page(form):
     year = _year_shown(today)
     payers = list_dues_payers(db())
     collection = _collection(payers, year, today)
-    return render("dues.html", overdue=_overdue(payers, today), collection=collection,
+    return render("dues.html", overdue=_overdue(payers, today), collection=collection, to_settle=_to_settle(),
+                  how_choices=[(how, t(f"dues.settled_how.{how}")) for how in SETTLED_HOW],
                   gaps=[p for p in payers if p["dues_unpaid"] and not dues.is_exempt(p["category"])],
                   year=year, this_year=today.year, year_choices=[(str(y), str(y)) for y in range(today.year - 1, today.year + 2)],
                   moved=sum(row["moved"] for row in collection), rule=dues.moved_rule(), form=form,
@@ -336,6 +338,30 @@ def _payer_page(payer: dict) -> dict:
     return dict(payer, url=url)
 
 
+def _to_settle() -> list[dict]:
+    """The rows statement imports left to settle, each with when it was imported, for the 会费 page (a transfer's
+    remark may give a mobile: masked for a read-only user)."""
+    return [dict(row, imported=clock.day_shown(row["created_at"]),
+                 line=row["line"] if sees_mobiles() else mask_personal(row["line"])) for row in rows_to_settle(db())]
+
+
+SETTLED_HOW = ("recorded", "not_dues", "refunded", "other")
+
+
+@bp.post("/to-settle/<int:row_id>")
+def settle(row_id: int):
+    """A row an import left, settled: registered by hand, not dues, sent back, or otherwise (with a note)."""
+    how = request.form.get("how", "")
+    note = request.form.get("note", "").strip() or None
+    if how not in SETTLED_HOW or (how == "other" and not note):
+        say_not_done(t("dues.settle_how_needed"))
+    elif row := settle_row(db(), row_id, how, note, actor()):
+        say_done("dues.settled", file=row["file"], row_no=row["row_no"], how=t(f"dues.settled_how.{how}"))
+    else:
+        say_not_done(t("dues.settled_already"))
+    return redirect(url_for(".index") + "#to-settle")
+
+
 @bp.post("/remind")
 def remind():
     counts = scheduler.run_now(db(), redis_client(), config(), "dues_reminders", date.today(), actor())
@@ -354,6 +380,8 @@ def _run(token: str, dry_run: bool, confirm=()) -> dict:
     path, name = held_upload(token)
     return statements.import_statement(db(), path, None, actor(), dry_run, name=name, confirm=confirm)
 
+
+TO_SETTLE = ("held", "unmatched", "ambiguous", "invalid")  # rows kept on the 会费 page after 确认登记 until settled
 
 # Sections whose title on the console says what to do here (the CLI's names commands and flags).
 CONSOLE_TITLES = ("held", "unmatched", "ambiguous")
@@ -388,7 +416,8 @@ def _what_ticking_does(row: dict) -> str | None:
 
 
 def _report_page(report: dict, token: str | None):
-    return render("dues_report.html", report=report, lines=report_rows(report, token is not None), token=token)
+    return render("dues_report.html", report=report, lines=report_rows(report, token is not None), token=token,
+                  to_settle=TO_SETTLE)
 
 
 @bp.get("/import/<token>")
@@ -408,4 +437,7 @@ def confirm(token: str):
     confirmed = [int(row) for row in request.form.getlist("confirm") if row.isdigit() and len(row) < 8]
     result = _run(token, dry_run=False, confirm=confirmed)
     drop_upload(token, done=True)
+    keep_rows_to_settle(db(), result["file"], [{"row_no": line["row"] or 0, "kind": line["kind"], "line": line["text"]}
+                                               for line in report_rows(result, dry_run=False)
+                                               if line["kind"] in TO_SETTLE], actor())
     return _report_page(result, None)
