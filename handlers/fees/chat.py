@@ -14,6 +14,7 @@ and a question about an event's fee the event's fee, not the dues.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import re
 
@@ -467,6 +468,20 @@ def _invoice_words() -> dict:
     return content.replies()["fees"]["invoice_request"]
 
 
+def _invoice_said(text: str, key: str) -> bool:
+    """Whether a message says one of the invoice form's words of `key` (content/replies/fees.toml
+    [fees.invoice_request]): a Chinese word anywhere, an English one as a whole word in any case ("Personal",
+    "ALL", not the "all" of "call")."""
+    return _invoice_pattern(key, content.language()).search(text.lower()) is not None
+
+
+@lru_cache(maxsize=None)
+def _invoice_pattern(key: str, language: str) -> re.Pattern:
+    words = _invoice_words()[key]
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w[:1].isascii() and w[:1].isalpha()
+                               else re.escape(w) for w in sorted(words, key=len, reverse=True)))
+
+
 def asks_for_invoice(text: str) -> bool:
     """"开个收据", "我要开发票": an invoice or receipt asked for, not a complaint about one."""
     return (_mentions(text, "invoice") or _mentions(text, "receipt")) and not _mentions(text, "complaint") \
@@ -488,9 +503,9 @@ def _tries_invoice(ctx) -> bool:
     plain, words = ctx.text.lower(), _invoice_words()
     if profile.update_wanted(ctx.text) and "抬头" not in ctx.text:
         return False
-    titled = any(word in plain for word in words["title_words"]) and (
+    titled = _invoice_said(plain, "title_words") and (
         not asks_something(ctx.text) or len(normalise(ctx.text)) <= words["title_chars"])
-    return titled or any(word in plain for word in words["detail_words"]) or unit_in(ctx.text) is not None \
+    return titled or _invoice_said(plain, "detail_words") or unit_in(ctx.text) is not None \
         or _TAX_NUMBER.search(plain.upper()) is not None or "@" in plain
 
 
@@ -503,9 +518,10 @@ def _invoice_title(ctx, text: str) -> str | None:
     unit = _titled_unit(text)
     if unit:
         return unit
-    if any(word in text for word in _invoice_words()["personal_words"]):
+    if _invoice_said(text, "personal_words"):
         return content.text("fees.invoice_personal")
-    member = find_member_by_openid(ctx.db, ctx.openid) if any(map(_unit_is_title, text.splitlines())) else None
+    on_record = _invoice_said(text, "unit_title_words_en") or any(map(_unit_is_title, text.splitlines()))
+    member = find_member_by_openid(ctx.db, ctx.openid) if on_record else None
     return (member or {}).get("work_unit") or None  # "抬头写单位" from a bound member: the unit on record
 
 
@@ -519,7 +535,7 @@ def _unit_is_title(line: str) -> bool:
 def _invoice_fields(said: str) -> dict:
     """What a request gives besides its title: the tax number, the e-mail to send it to, 普票 or 专票."""
     found = _TAX_NUMBER.search(said.upper())
-    kind = next((kind for kind, words in _invoice_words()["kinds"].items() if any(w in said for w in words)), None)
+    kind = next((kind for kind, words in _invoice_words()["kinds"].items() if any(w in said.lower() for w in words)), None)
     return {name: value for name, value in (("tax", found and found.group()), ("email", email_and_rest(said)[0]),
                                             ("kind", kind)) if value}
 
@@ -529,10 +545,12 @@ def _fields_text(fields: dict) -> str:
         content.text(f"fees.invoice_field.{name}", value=value) for name, value in fields.items())
 
 
-def _missing_text(said: str) -> str:
-    """"还缺纳税人识别号…": what the request still lacks (the e-mail only for an electronic invoice), or ''."""
-    fields = _invoice_fields(said)
-    missing = [name for name in ("tax", "email") if name not in fields and (name == "tax" or _electronic(said))]
+def _missing_text(said: str, title: str) -> str:
+    """"还缺纳税人识别号…": what the request still lacks (the tax number only for a unit's invoice, the e-mail only
+    for an electronic one), or ''."""
+    fields, personal = _invoice_fields(said), title == content.text("fees.invoice_personal")
+    missing = [name for name in ("tax", "email") if name not in fields and (_electronic(said) if name == "email"
+                                                                               else not personal)]
     return content.text("fees.invoice_later", items="、".join(
         content.text(f"fees.invoice_missing.{m}") for m in missing)) if missing else ""
 
@@ -571,7 +589,7 @@ def _names_no_payment(ctx) -> bool:
     number, "交的"), so it is answered, not kept as the request's words."""
     text = ctx.text
     return ctx.intent.name == "fee_status" and not (_years_in(text) or re.search(r"SJ\d", text.upper())
-                                                         or any(w in text for w in _invoice_words()["paid_words"]))
+                                                         or _invoice_said(text, "paid_words"))
 
 
 def _payments_meant(ctx, said: str) -> list[dict]:
@@ -581,7 +599,7 @@ def _payments_meant(ctx, said: str) -> list[dict]:
     paid = [p for p in (payments_of(ctx.db, payer, limit=HISTORY_SIZE) if payer else []) if not p.get("refunded_at")]
     years = {str(year) for year in _years_in(said)}
     meant = [p for p in paid if p["receipt_no"] in said.upper()]
-    if not meant and any(word in said for word in _invoice_words()["paid_words"]):  # "去年交的": paid that year
+    if not meant and _invoice_said(said, "paid_words"):  # "去年交的": paid that year
         meant = [p for p in paid if p["paid_at"][:4] in years]
     elif not meant:  # "2025年的会费": for that year
         meant = [p for p in paid if p["period_from"] and any(p["period_from"][:4] <= y <= p["period_to"][:4] for y in years)]
@@ -607,7 +625,7 @@ def _which_prompt(ctx):
 
 
 def _tries_which(ctx) -> bool:
-    return paging.chosen_number(ctx.text) is not None or any(word in ctx.text for word in _invoice_words()["all_words"])
+    return paging.chosen_number(ctx.text) is not None or _invoice_said(ctx.text, "all_words")
 
 
 @step(INVOICE, "which", reads_only=True, prompt=_which_prompt, tries=_tries_which)
@@ -629,24 +647,26 @@ def _invoice_taken(ctx, said: str, title: str, paid: list[dict]):
     body = content.text("fees.invoice_ticket", title=title, said=said, payments=payments,
                         details=f"{details}\n" if details else "")
     ticket_no = create_ticket(ctx.db, ctx.openid, content.text("fees.invoice_category"), body)
-    ctx.start_flow(INVOICE, "added", ticket_no=ticket_no, said=said)
-    return ctx.reply("fees.invoice_taken", ticket_no=ticket_no, title=title, later=_missing_text(said),
+    ctx.start_flow(INVOICE, "added", ticket_no=ticket_no, said=said, title=title)
+    shown = content.text("fees.invoice_personal_said") if title == content.text("fees.invoice_personal") else title
+    return ctx.reply("fees.invoice_taken", ticket_no=ticket_no, title=shown,
+                     later=_missing_text(said, title),
                      details=content.text("fees.invoice_field.separator") + details if details else "",
                      **content.society()["secretariat"])
 
 
 def _asks_when(text: str) -> bool:
     """"多久能开出来", "发票什么时候能好": how long an invoice takes."""
-    return any(word in text for word in _invoice_words()["when_words"])
+    return _invoice_said(text, "when_words")
 
 
 def _asks_where(text: str) -> bool:
     """"发票开好了会发到哪", "寄到哪里": where the invoice goes."""
-    return asks_something(text) and any(word in text for word in _invoice_words()["where_words"])
+    return asks_something(text) and _invoice_said(text, "where_words")
 
 
 def _electronic(text: str) -> bool:
-    return any(word in text for word in _invoice_words()["electronic_words"])
+    return _invoice_said(text, "electronic_words")
 
 
 @step(INVOICE, "added", reads_only=True, prompt="fees.invoice_prompt", lapses=True)
@@ -662,7 +682,7 @@ def invoice_added(ctx):
         ctx.goto("added", ticket_no=ticket_no, said=said)
         if added:  # "已补到…：税号 …，接收邮箱 …", and what is still missing
             return ctx.reply("fees.invoice_fields_added", ticket_no=ticket_no, details=_fields_text(added),
-                             later=_missing_text(said))
+                             later=_missing_text(said, ctx.flow_data.get("title", "")))
         return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
     if _asks_when(ctx.text):
         ctx.end_flow()
