@@ -105,3 +105,30 @@ def test_a_viewer_reads_the_rows_to_settle_but_cannot_settle_them(staff, db, con
 def test_the_result_page_says_where_the_rows_left_stay(staff, db):
     done = page(_statement_confirmed(staff, [[f"{Y}-11-03", dues.yearly_fee("regular"), "HNKX299999995"]]))
     assert "银行流水待处理" in done and "#to-settle" in done
+
+
+# --- #4: a unit member put right after it was added ---------------------------------------------------
+
+def test_a_unit_member_s_page_offers_修改信息_and_the_change_is_saved_and_logged(staff, db, units):
+    """河南省科学院's page had only 退款/作废; /edit of its number was 404: a contact's landline put in 备注, its
+    level or its contact could not be put right."""
+    shown = page(staff.get("/admin/members/HNKXDW202600001"))
+    assert "/admin/members/HNKXDW202600001/edit" in shown
+    form = page(staff.get("/admin/members/HNKXDW202600001/edit"))
+    assert "郑州示范大学" in form and 'name="contact_name"' in form
+    saved = post(staff, "/admin/members/HNKXDW202600001/edit",
+                 {"name": "郑州示范大学", "credit_code": "12410000MB0000001X", "contact_name": "马红梅",
+                  "contact_mobile": "13903711234", "remarks": "座机 0371-65587112", "status": "active",
+                  "reason": "联系人换了"}, follow_redirects=True)
+    assert "已保存" in flashed(saved), flashed(saved)
+    after = page(saved)
+    assert "马红梅" in after and "0371-65587112" in after and "联系人换了" in after
+
+
+def test_a_unit_member_is_suspended_from_its_edit_form_and_a_wrong_mobile_is_refused(staff, db, units):
+    refused = post(staff, "/admin/members/HNKXDW202600002/edit",
+                   {"name": "中原示范研究院", "contact_mobile": "1390371", "status": "active"})
+    assert refused.status_code == 400 and "手机" in page(refused)
+    post(staff, "/admin/members/HNKXDW202600002/edit",
+         {"name": "中原示范研究院", "credit_code": "12410000MB0000002X", "status": "suspended", "reason": "停止活动"})
+    assert "暂停" in page(staff.get("/admin/members/HNKXDW202600002"))

@@ -47,6 +47,9 @@ REQUIRED = ("name", "category", "mobile")
 UNIT_NEW_FIELDS = ("name", "unit_no", "level", "credit_code", "institution_type", "contact_name", "contact_mobile",
                    "joined_at", "remarks")
 UNIT_REQUIRED = ("name",)
+UNIT_EDIT_FIELDS = ("name", "level", "credit_code", "institution_type", "contact_name", "contact_mobile", "joined_at",
+                    "status", "remarks")
+UNIT_STATUSES = ("active", "suspended", "resigned")  # 会籍 of a unit: no 已故
 STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
 EXPORT_FORMATS = ("xlsx", "csv")
 
@@ -343,21 +346,29 @@ def _number_taken(number: str) -> str | None:
     return other and t("members.number_taken", number=number, name=other["name"])
 
 
-def _unit_cleaned(form, today: date) -> tuple[dict, dict]:
-    """(values, errors) for a new unit member: each field as a unit list's cell is checked (roster.UNIT_CLEANERS;
-    its contact's mobile as a mobile), its level one the fees name, and a unit the store holds already (by its
-    number, credit code or name, as an import matches one) refused naming it."""
+def _unit_cleaned(form, today: date, fields: tuple = UNIT_NEW_FIELDS, unit: dict | None = None) -> tuple[dict, dict]:
+    """(values, errors) for a new unit member, or `unit` changed by its edit form (a field left blank is cleared,
+    one left as stored is kept unchecked): each field as a unit list's cell is checked (roster.UNIT_CLEANERS;
+    its contact's mobile as a mobile), its level one the fees name, its status one a unit may have, and a unit
+    the store holds already (by its number, credit code or name, as an import matches one) refused naming it."""
     values, errors = {}, {}
     levels = list(membership_rules()["fees"].get("unit_levels") or {})
-    for key in UNIT_NEW_FIELDS:
+    for key in fields:
         raw = form.get(key, "").strip()
         if not raw:
             if key in UNIT_REQUIRED:
                 errors[key] = membership.problem_text("required")
+            elif unit is not None:
+                values[key] = None
             continue
-        if key == "level":
-            if levels and raw not in levels:
-                errors[key] = t("members.unit_level", levels="、".join(levels))
+        if unit is not None and raw == str(unit.get(key) or ""):
+            values[key] = unit[key]
+            continue
+        if key in ("level", "status"):
+            allowed = levels if key == "level" else UNIT_STATUSES
+            if allowed and raw not in allowed:
+                errors[key] = t("members.unit_level", levels="、".join(levels)) if key == "level" \
+                    else membership.problem_text("status")
             values[key] = raw
             continue
         try:
@@ -368,6 +379,8 @@ def _unit_cleaned(form, today: date) -> tuple[dict, dict]:
             "credit_code": values.get("credit_code") and store.find_unit_by_credit_code(db(), values["credit_code"]),
             "name": values.get("name") and store.find_unit_by_name(db(), values["name"])}
     for key, found in same.items():
+        if unit is not None and isinstance(found, dict) and found["id"] == unit["id"]:
+            continue
         if isinstance(found, dict):
             errors[key] = t("members.unit_exists", unit_no=found["unit_no"], name=found["name"])
         elif found:
@@ -489,6 +502,9 @@ def _edit_choices() -> dict:
 
 @bp.route("/<member_no>/edit", methods=["GET", "POST"])
 def edit(member_no: str):
+    unit = unit_scope() is None and store.find_unit_by_no(db(), member_no.strip().upper())
+    if unit:
+        return _unit_edit(unit)
     member = _member_or_refuse(member_no)
     form = _shown(member)
     opened = _typed(form)
@@ -511,6 +527,34 @@ def edit(member_no: str):
     return render("member_edit.html", member=member, form=form, errors=errors, fields=EDIT_FIELDS,
                   required=REQUIRED, choices=_edit_choices(), hints=texts("members.hints"),
                   opened=json.dumps(opened, ensure_ascii=False)), status
+
+
+def _unit_edit(unit: dict):
+    """修改信息 of a unit member: its fields as 新增单位会员 checks them (_unit_cleaned), 会籍 (暂停, 退会) among them;
+    what changed saved with the reason in its change log. A read-only user opens it with the contact's mobile and
+    the remarks masked (and cannot send it)."""
+    form, errors, status = {key: unit.get(key) for key in UNIT_EDIT_FIELDS}, {}, 200
+    form["status"] = form["status"] or "active"
+    if not sees_mobiles():
+        form.update(contact_mobile=mask_mobile(form["contact_mobile"] or "") or None,
+                    remarks=mask_personal(form["remarks"] or "") or None)
+    if request.method == "POST":
+        form = request.form.to_dict()
+        values, errors = _unit_cleaned(form, date.today(), UNIT_EDIT_FIELDS, unit)
+        if not errors:
+            changed = {key: value for key, value in values.items() if unit.get(key) != value}
+            reason = form.get("reason", "").strip() or None
+            if attempt(lambda: changed and store.update_unit(db(), unit["id"], changed, actor(), "updated", reason),
+                       "members.saved", name=unit["name"]):
+                return redirect(url_for(".show", member_no=unit["unit_no"]))
+        status = 400 if errors else 200
+    levels = list(membership_rules()["fees"].get("unit_levels") or {})
+    return render("member_edit.html", member={"member_no": unit["unit_no"], "name": unit["name"]}, unit=True,
+                  form=form, errors=errors, fields=UNIT_EDIT_FIELDS, required=UNIT_REQUIRED,
+                  hints=texts("members.unit_hints"), opened="",
+                  choices={"institution_type": _edit_choices()["institution_type"],
+                           "status": [(s, membership.label("statuses", s)) for s in UNIT_STATUSES],
+                           **({"level": [(v, v) for v in levels]} if levels else {})}), status
 
 
 CHANGES = {  # the detail page's buttons -> the store's functions (member_no, actor, reason)
