@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from handlers.jobs.postings import CLEANERS
+from handlers.jobs.text import city_by_sound
 from storage.jobs import list_postings
 from tests.job_board import TODAY, post
 from tests.test_jobs_chat import alice, numbered  # noqa: F401  (alice: fixture)
@@ -38,6 +39,9 @@ def board(db):
     imported(db, "药品检验员", "某药业公司", "什邡市", discipline="药学", education="大专")
     imported(db, "施工员", "某路桥公司", "乐山市市中区", discipline="土木工程")
     imported(db, "兽医技术员", "某畜牧兽医站", "南充市营山县", discipline="动物医学", education="大专")
+    imported(db, "检验技师", "某县人民医院", "宜宾市屏山县", discipline="医学检验技术", education="大专及以上")
+    imported(db, "酿造技术员", "某窖酒业有限公司", "四川省宜宾市", discipline="酿酒工程、发酵工程")
+    imported(db, "嵌入式软件工程师", "某电子科技公司", "四川省绵阳市", discipline="电子信息")
     return db
 
 
@@ -46,3 +50,31 @@ def test_a_district_or_county_said_alone_as_jieba_cuts_it_or_not(alice, board):
     assert alice.says("什邡有工作吗").startswith("【药品检验员】")  # a county-level city no table lists
     assert alice.says("营山有没得岗位").startswith("【兽医技术员】")
     assert alice.says("市中区招不招人").startswith("【施工员】")
+
+
+def test_a_city_of_another_province_mistyped_by_its_sound_where_a_place_is_said(alice, board):
+    assert alice.says("想去宜兵找个检验的工作").startswith("【检验技师】")  # yibing: 宜宾 to a speaker without -ng
+    assert alice.says("我在成度，有没得Java的岗位").startswith("【Java开发工程师】")
+
+
+def test_a_phrase_that_only_sounds_like_a_city_is_no_city():
+    assert city_by_sound("我在宜兵") == "宜宾"
+    assert city_by_sound("代理记账的活有没得") is None  # a dictionary word (daili: 大理)
+    assert city_by_sound("会养绵羊的岗位") is None  # a dictionary word (mianyang: 绵阳)
+    assert city_by_sound("离家远，路太远了") is None  # 太远 (taiyuan) where no place is said
+    assert city_by_sound("太远了，有没得食品检验的") is None  # and where one could be (not_city_typos)
+
+
+def test_a_word_jieba_cut_across_in_the_posting_is_found(alice, board):
+    assert alice.says("绵阳有搞嵌入式软件的吗").startswith("【嵌入式软件工程师】")  # 嵌入式 / 软件工程师
+
+
+def test_a_kind_of_workplace_is_found_by_the_words_employers_call_themselves(alice, board):
+    assert alice.says("什邡有药厂招人吗").startswith("【药品检验员】")  # 药厂: a 药业 company
+    assert alice.says("宜宾哪个酒厂在招人").startswith("【酿造技术员】")  # 酒厂: a 酒业 company
+    assert alice.says("营山畜牧站要人不").startswith("【兽医技术员】")  # the station, not the discipline 畜牧
+
+
+def test_a_trade_said_by_its_product_or_mistyped_finds_its_discipline(alice, board):
+    assert alice.says("宜宾有白酒方面的活路没").startswith("【酿造技术员】")  # 白酒: 酿酒工程
+    assert alice.says("学酿久的有岗位没").startswith("【酿造技术员】")  # 酿久: 酿酒 by its sound

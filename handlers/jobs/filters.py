@@ -80,6 +80,8 @@ def read(text: str, keywords, either=()) -> Filters:
     fixed = analyse(text or "").fixed.lower()  # as the router reads it: English words as the Chinese ones
     salary, salary_text, pay_words = _pay(plain)
     levels, level_text = _education(plain)
+    workplaces = _workplaces(plain, keywords)
+    keywords = [k for k in keywords if not any(normalize(k).lower() in word for word in workplaces)]  # 畜牧站: no 畜牧
     names, mentions, keywords = _discipline(plain, keywords)
     for word, name in _capital_abbreviations().items():  # IT, never the English word it
         if re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", unicodedata.normalize("NFKC", text or "")):
@@ -108,7 +110,6 @@ def read(text: str, keywords, either=()) -> Filters:
                 or (bool(excluded or outside) and word in _except_words()) or bool(cities_named(word))  # a city kept
                 or (outside is not None and word in _outside_words()))
 
-    workplaces = _workplaces(plain, keywords)
     cities, excluded = _cities(fixed)
     region = province_named(plain)
     outside = None if region else _outside_province(plain)  # 不要外省的，湖北省内有什么: 湖北
@@ -461,13 +462,13 @@ def names_province(text: str) -> bool:
 
 def _workplaces(plain: str, keywords) -> list[str]:
     """The kinds of workplace the question asks for (content/jobs.toml [workplaces]), the longest of those said in
-    one place: in a keyword the router kept (有没有医院招人的), or anywhere when it kept none (想在学校上班: 学校 is
+    one place: in a keyword the router kept or holding one (有没有医院招人的; 畜牧站招人吗: 畜牧), or anywhere when it kept none (想在学校上班: 学校 is
     one of its stop-words); not in a story's other clauses (我老公在县医院上班，想问问郑州有没有数分的岗位) nor
     in one it says not to want (不想在学校上班，有没有设计院的岗位), which the router keeps no keyword of."""
     kept = [normalize(keyword).lower() for keyword in keywords]
     said: list[str] = []
     for word in sorted(_workplace_words(), key=len, reverse=True):
-        if word in plain and (not kept or any(word in keyword for keyword in kept)) \
+        if word in plain and (not kept or any(word in keyword or keyword in word for keyword in kept)) \
                 and not any(word in other for other in said):
             said.append(word)
     return said
@@ -563,7 +564,11 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
         worker = word[:-1] if word.endswith(_field_title_endings()) and word[:-1] in forms else None  # 测绘员
         done = next((word[:-len(tail)] for tail in forms if word.endswith(tail)  # 开发软件: 软件, and 开发 left
                      and word[:-len(tail)] in _narrowing_words()), None) if word not in forms else None
-        if word in forms and not narrowed:
+        widened = next((word + ending for ending in _field_endings() if word + ending in fields
+                        and word + ending in plain), None)  # 畜牧站 (the router kept 畜牧): a field of its own
+        if widened is not None:
+            found(widened, widened)
+        elif word in forms and not narrowed:
             found(forms[word], word)
         elif word in fields:  # 医疗, 电工: a broad field
             found(word, word)

@@ -39,14 +39,14 @@ def query_terms(keyword: str) -> list[str]:
 
 def index_text(text: str | None) -> str:
     """What the full-text index stores for a field: its terms, the words inside long ones, and
-    the words a lone character ends (土木工程 / 师: 工程师)."""
+    the dictionary words jieba cut across (土木工程 / 师: 工程师; 窖酒 / 业: 酒业; 嵌入式 / 软件工程师: 嵌入式软件)."""
     terms, before = [], ""
     for token in tokenize(text or ""):
         if is_term(token):
             terms.append(token)
             terms.extend(_inner_words(token))
-            if len(token) == 1 and _CJK.fullmatch(before + token):
-                terms.extend(_words_ending(before + token))
+            if _CJK.fullmatch(before + token):
+                terms.extend(_words_across(before, token))
         before = token
     return " ".join(terms)
 
@@ -62,9 +62,12 @@ def _inner_words(token: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=200_000)
-def _words_ending(run: str) -> tuple[str, ...]:
-    """The dictionary words of 3-4 characters a run of Chinese ends with, the run itself left out."""
-    return tuple(run[-size:] for size in (3, 4) if size < len(run) and _is_word(run[-size:]))
+def _words_across(first: str, second: str) -> tuple[str, ...]:
+    """The dictionary words of 2-6 characters that join the end of one token to the whole next one, or the whole
+    token to the start of the next (a member's word jieba's cut of the posting split), neither token itself."""
+    ends = (first[-size:] + second for size in range(1, len(first)) if 2 <= size + len(second) <= 6) if first else ()
+    starts = (first + second[:size] for size in range(1, len(second)) if len(first) + size <= 6) if first else ()
+    return tuple(dict.fromkeys(word for word in (*ends, *starts) if _is_word(word)))
 
 
 def _is_word(text: str) -> bool:
@@ -224,9 +227,14 @@ def _place_words(places: tuple[str, ...]) -> dict[str, tuple[str, tuple[str, ...
 
 
 def city_by_sound(text: str) -> str | None:
-    """新相 -> 新乡, 郑洲 -> 郑州, 罗河 -> 漯河: a city of the province typed as another word that reads the same
-    (a pinyin keyboard's or voice input's slip) and shares a character with it; None when none is, or the word
-    is one of content/jobs.toml's not_city_typos (信仰 is no 信阳)."""
+    """新相 -> 新乡, 郑洲 -> 郑州, 罗河 -> 漯河; 成度 -> 成都, 乐上 -> 乐山, 棉阳 -> 绵阳: a known city typed as characters that
+    read like it (a pinyin keyboard's or voice input's slip) and share a character with it; None when none is, or the
+    word is one of content/jobs.toml's not_city_typos (信仰 is no 信阳).
+
+    A city of the province is read by its own sounds wherever it is typed. Any other city also by the sounds many
+    speakers do not tell apart (an/ang, zh/z, l/n), and only where a place is said (the message or a clause begins
+    with it, or a word of content/jobs.toml place_before comes right before it: 我在成督) and the router cuts each of its
+    characters alone: a dictionary word (代理, 南洋, 完成度) is never a city mistyped, nor 太远 in 路太远了."""
     plain = normalize(text or "")
     for run in _CJK.findall(plain):
         for size, cities in _province_sounds().items():
@@ -234,6 +242,22 @@ def city_by_sound(text: str) -> str | None:
                 word = run[at:at + size]
                 city = cities.get(reading(word))
                 if city and word != city and not set(word).isdisjoint(city) and word not in _not_city_typos():
+                    return city
+    return _other_city_by_sound(plain)
+
+
+def _other_city_by_sound(plain: str) -> str | None:
+    tokens = tokenize(plain)
+    single = {at for at, token in zip(itertools.accumulate(map(len, tokens), initial=0), tokens) if len(token) == 1}
+    before = tuple(content.load_toml("jobs.toml")["words"]["place_before"])
+    for run in _CJK.finditer(plain):
+        for size, cities in _city_sounds().items():
+            for at in range(run.start(), run.end() - size + 1):
+                word = plain[at:at + size]
+                city = cities.get(_folded(reading(word) or ""))
+                if city and word != city and not set(word).isdisjoint(city) and word not in _not_city_typos() \
+                        and all(at + offset in single for offset in range(size)) \
+                        and (at == run.start() or plain[:at].endswith(before)):
                     return city
     return None
 
@@ -248,6 +272,26 @@ def _province_sounds() -> dict[int, dict[str, str]]:
         city = normalize(city)  # every reading of its characters: 漯河 is luohe, which pypinyin reads tahe
         for spelt in itertools.product(*(pinyin(char, style=Style.NORMAL, heteronym=True)[0] for char in city)):
             sounds.setdefault(len(city), {})["".join(spelt)] = city
+    return sounds
+
+
+def _folded(sound: str) -> str:
+    """A reading with the sounds many speakers do not tell apart made one (zh, ch, sh; -ng; l and n)."""
+    return sound.replace("zh", "z").replace("ch", "c").replace("sh", "s").replace("ng", "n").replace("l", "n")
+
+
+@lru_cache(maxsize=1)
+def _city_sounds() -> dict[int, dict[str, str]]:
+    """Characters -> folded reading -> the known city of that many characters that reads so (content/intents.toml
+    [jobs] cities first)."""
+    from pypinyin import Style, pinyin
+
+    jobs = content.load_toml("intents.toml")["jobs"]
+    sounds: dict[int, dict[str, str]] = {}
+    for city in [*jobs["cities"], *jobs["more_cities"]]:
+        city = normalize(city)
+        for spelt in itertools.product(*(pinyin(char, style=Style.NORMAL, heteronym=True)[0] for char in city)):
+            sounds.setdefault(len(city), {}).setdefault(_folded("".join(spelt)), city)
     return sounds
 
 
