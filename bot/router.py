@@ -44,6 +44,7 @@ ALL_TOPICS = "all"  # [topics] all: words for every topic at once ("所有栏目
 
 # Concepts the router derives itself from [topics] and [jobs] of the TOML file.
 TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT = "栏目", "城市", "职业", "专业名"
+WORKPLACE_CONCEPT = "单位类型"  # a kind of workplace (医院, 设计院: content/jobs.toml [workplaces]), where work is sought
 STUDIED_CONCEPT = "学这行"  # 学…的, 专业, 干: a discipline or a title said as one's own line of work (a job question)
 SPAM_CONCEPT = "广告"  # spam and ads: unknown, with slots {"reason": "spam"} for a neutral reply
 _WORK_CONCEPTS = frozenset((TITLE_CONCEPT, DISCIPLINE_CONCEPT))  # concepts that name the work itself
@@ -550,6 +551,8 @@ class _Lexicon:
             for district in districts:
                 add(district, CITY_CONCEPT)
                 self._city_of.setdefault(normalize(district), normalize(city))
+        for kind in job_settings.get("workplaces", {}):  # 想去医院上班, 想进设计院: the kinds, never the names' words
+            add(kind, WORKPLACE_CONCEPT)
         for title in jobs["titles"]:
             add(title, TITLE_CONCEPT)
         # Disciplines (content/jobs.toml [disciplines], the table the job search filters by too) and
@@ -631,7 +634,7 @@ class _Lexicon:
                                         for part in key.split("+")) - {TOPIC_CONCEPT}
                       for intent, table in config["intents"].items()}
         # Rules are indexed by their first concept: a rule cannot fire without it.
-        known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT}
+        known = set(config["concepts"]) | {TOPIC_CONCEPT, CITY_CONCEPT, TITLE_CONCEPT, DISCIPLINE_CONCEPT, WORKPLACE_CONCEPT}
         self._rules: dict[str, list] = {}
         for intent, table in config["intents"].items():
             if intent not in INTENTS:

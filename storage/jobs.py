@@ -83,6 +83,7 @@ class JobQuery:
     pay_unstated: bool = False  # filter: the posting states no pay that can be read
     not_named: tuple[str, ...] = ()  # the posting's discipline and title have none of these words (兽医 for 医学)
     workplaces: tuple[tuple[str, ...], ...] = ()  # per kind of workplace asked, the title or employer has one of its words
+    not_at: tuple[str, ...] = ()  # the posting's title and employer have none of these words (科学院 for 学校)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -90,7 +91,7 @@ class JobQuery:
     @classmethod
     def from_dict(cls, data: dict) -> "JobQuery":
         flat = {key: tuple(data.get(key) or ())
-                for key in ("keywords", "cities", "education", "except_cities", "not_named")}
+                for key in ("keywords", "cities", "education", "except_cities", "not_named", "not_at")}
         nested = {key: tuple(map(tuple, data.get(key) or ())) for key in ("either", "disciplines", "workplaces")}
         return cls(**dict(data, **flat, **nested))
 
@@ -287,7 +288,7 @@ def _one_of(words, prefix: bool = False) -> str | None:
 def match_expression(query: JobQuery) -> str:
     """The FTS5 query for everything the query names; '' when nothing names a term. Every part
     must match: each keyword, one word of each `either` group, one form of each discipline; and no word
-    of `not_named` may be in the discipline or the title.
+    of `not_named` may be in the discipline or the title, nor one of `not_at` in the title or the employer.
 
     The city is a match on the place's indexed words ("荆州" finds 荆州市公安县, "洪山区" 武汉市洪山区): a posting's
     place is kept as written, district and all, and FTS5 intersects the lists itself.
@@ -303,8 +304,11 @@ def match_expression(query: JobQuery) -> str:
     city = _one_of(query.places)
     if city:
         parts.append("city : " + city)
-    unwanted = _one_of(query.not_named) if parts else None
-    return f"({' AND '.join(parts)}) NOT {{discipline title}} : {unwanted}" if unwanted else " AND ".join(parts)
+    expression = " AND ".join(parts)
+    for columns, words in (("{discipline title}", query.not_named), ("{title employer}", query.not_at)):
+        unwanted = _one_of(words) if parts else None
+        expression = f"({expression}) NOT {columns} : {unwanted}" if unwanted else expression
+    return expression
 
 
 @_kept_read

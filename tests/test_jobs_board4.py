@@ -42,11 +42,14 @@ def board(db):
     imported(db, "检验技师", "某县人民医院", "宜宾市屏山县", discipline="医学检验技术", education="大专及以上")
     imported(db, "酿造技术员", "某窖酒业有限公司", "四川省宜宾市", discipline="酿酒工程、发酵工程")
     imported(db, "嵌入式软件工程师", "某电子科技公司", "四川省绵阳市", discipline="电子信息")
+    imported(db, "科研助理", "某省农业科学院作物研究所", "成都", discipline="作物遗传育种")
+    imported(db, "专职辅导员", "某理工学院", "成都市郫都区", discipline="不限", education="硕士")
+    imported(db, "讲解员", "某市博物馆", "自贡")
     return db
 
 
 def test_a_district_or_county_said_alone_as_jieba_cuts_it_or_not(alice, board):
-    assert alice.says("郫都那边有招人的没").startswith("【食品检验员】")  # jieba cuts 郫都 into 郫 / 都
+    assert set(numbered(alice.says("郫都那边有招人的没"))) == {"食品检验员", "专职辅导员"}  # jieba cuts 郫都: 郫 / 都
     assert alice.says("什邡有工作吗").startswith("【药品检验员】")  # a county-level city no table lists
     assert alice.says("营山有没得岗位").startswith("【兽医技术员】")
     assert alice.says("市中区招不招人").startswith("【施工员】")
@@ -78,3 +81,13 @@ def test_a_kind_of_workplace_is_found_by_the_words_employers_call_themselves(ali
 def test_a_trade_said_by_its_product_or_mistyped_finds_its_discipline(alice, board):
     assert alice.says("宜宾有白酒方面的活路没").startswith("【酿造技术员】")  # 白酒: 酿酒工程
     assert alice.says("学酿久的有岗位没").startswith("【酿造技术员】")  # 酿久: 酿酒 by its sound
+
+
+def test_wanting_to_work_at_a_kind_of_workplace_is_a_job_search(alice, board):
+    assert alice.says("想去医院上班").startswith("【检验技师】")  # the rules hear work sought at a hospital
+    assert alice.says("想考进研究所").startswith("【科研助理】")
+    assert alice.says("想在博物馆上班").startswith("【讲解员】")
+
+
+def test_a_word_inside_another_kind_of_workplace_is_not_that_kind(alice, board):
+    assert alice.says("想去大学上班").startswith("【专职辅导员】")  # 农业科学院 holds 学院 and is no university

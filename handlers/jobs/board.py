@@ -96,7 +96,7 @@ def _asked(keywords: list[str], city: str | None, text: str, places: list[str] =
                      education=filters.education, min_salary=filters.min_salary,
                      except_cities=() if city or cities else filters.except_cities or (
                          province_cities() if filters.outside else ()),  # 不去郑州，洛阳的: 洛阳's
-                     not_named=filters.not_named, workplaces=filters.workplace_words)
+                     not_named=filters.not_named, workplaces=filters.workplace_words, not_at=filters.not_at)
     return asked, filters
 
 

@@ -66,6 +66,7 @@ class Filters:
     region: tuple[str, ...] = ()  # another province named (湖北省内, in Hubei): its cities, and its name
     workplaces: tuple[str, ...] = ()  # kinds of workplace asked (学校, 医院: content/jobs.toml [workplaces])
     workplace_words: tuple[tuple[str, ...], ...] = ()  # per kind asked, the words a title or employer says it by
+    not_at: tuple[str, ...] = ()  # words that make an employer none of the kinds asked (科学院 for 学校)
 
 
 def settings() -> dict:
@@ -123,7 +124,9 @@ def read(text: str, keywords, either=()) -> Filters:
     return Filters(left, words, discipline, levels, level_text, salary, salary_text, province, labels, fields,
                    tuple(words_left), cities, excluded, _not_named(groups, words), outside=outside is True,
                    region=_provinces().get(region, ()), workplaces=tuple(workplaces),
-                   workplace_words=tuple(_workplace_words()[word] for word in workplaces))
+                   workplace_words=tuple(_workplace_words()[word] for word in workplaces),
+                   not_at=tuple(word for kind in workplaces for word in _not_workplace_words().get(kind, ())
+                                if word not in plain))
 
 
 def _not_named(groups: list[list[str]], words: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
@@ -478,6 +481,14 @@ def _workplaces(plain: str, keywords) -> list[str]:
 def _workplace_words() -> dict[str, tuple[str, ...]]:
     return {normalize(word).lower(): tuple(normalize(w).lower() for w in words)
             for word, words in settings().get("workplaces", {}).items()}
+
+
+@lru_cache(maxsize=1)
+def _not_workplace_words() -> dict[str, tuple[str, ...]]:
+    """A kind of workplace -> the words that make an employer none of it though they hold one of its words
+    (content/jobs.toml [not_workplace_words]: 农业科学院 holds 学院 and is no school)."""
+    return {normalize(kind).lower(): tuple(normalize(w).lower() for w in words)
+            for kind, words in settings().get("not_workplace_words", {}).items()}
 
 
 def province_named(plain: str) -> str | None:
