@@ -26,6 +26,8 @@ PERSONS = [
      "22年交过，23年起未交"],
     ["GSJZ2021–0203", "安然", "兰州新区", "普通会员", "13919100008", "2021.6", "未缴", None, "入会以来一直没交"],
     ["GSJZ2015-0140", "冯涛", "甘肃建投", "普通会员", "13919100009", "2015", "2024", None, "2026.3已电话催缴"],
+    ["GSJZ2016-0144", "满江", "甘肃建投", "普通会员", "13919100010", "2016", "2024 2025", None, None],
+    ["GSJZ2016-0145", "海燕", "甘肃建投", "普通会员", "13919100019", "2016", "24/25/26", None, None],
 ]
 STUDENT_HEADER = ["序号", "姓名", "学校", "导师", "手机", "会员编号", "会费", "备注"]
 STUDENTS = [
@@ -74,6 +76,7 @@ def test_the_years_a_dues_column_lists_are_the_years_paid(env, db, tmp_path, arr
         "GSJZ2019-0188": "2024-12-31",   # 2024年（补2023）
     }
     assert paid(db, "GSJZ2015-0140") == "2024-12-31"     # 2026.3已电话催缴: reminded, not paid
+    assert (paid(db, "GSJZ2016-0144"), paid(db, "GSJZ2016-0145")) == ("2025-12-31", "2026-12-31")  # spaces, slashes
 
 
 def test_a_year_skipped_in_the_list_is_paid_by_the_later_money_and_listed(env, db, tmp_path, arrears_first):

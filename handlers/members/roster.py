@@ -506,10 +506,10 @@ _MADE_UP = re.compile(r"[（(]补((?:19|20)?\d{2})(?:年度|年)?(?:会费)?[）
 def years_paid_written(value) -> list[int] | None:
     """The years a dues cell lists as paid, when it holds nothing but years, as one column of a roster
     lists them ("缴费年度"): a range (2024-2026, 2024—2026, 25-26年: every year in it), a list (24、25,
-    25,26, 2024、2026), one year (2026年, 25年), a year with one made up (2025年（补2024）), or the year paid up
+    25,26, 2024 2026, 2024/2025), one year (2026年, 25年), a year with one made up (2025年（补2024）), or the year paid up
     to (至2025: that year alone, the years before it settled). Two digits are 20xx. A bare two-digit number
     (25) is no year (an amount of 25 yuan): _bare_years_as_years reads it as one where the column lists years."""
-    text = _MADE_UP.sub(r"、\1", re.sub(r"\s", "", normalise(value)))
+    text = _MADE_UP.sub(r"、\1", re.sub(r"\s", "", re.sub(r"(?<=[\d年])\s+(?=\d)", "、", normalise(value))))  # 2024 2025
     if not _YEARS_PAID_CELL.fullmatch(text) or re.fullmatch(r"\d{2}", text):
         return None
     years: set[int] = set()
