@@ -136,3 +136,24 @@ def test_money_from_a_unit_that_pays_no_dues_is_listed_not_booked(env, db, tmp_p
     [row] = report["invalid"]
     assert row["problem"] == "exempt" and "免收会费" in problem_text(row)
     assert booked(db, "HNKXDW001") == []
+
+
+def test_a_number_one_digit_off_the_payer_s_own_is_asked_about(env, db, tmp_path, arrears_first):
+    """贺芳 (HNKX2023-0577) sends money naming HNKX2023-0571, 孔亮's, one digit off her own: her own number
+    mistyped, or paying for him? A person asks."""
+    members(env, tmp_path)
+    roster_imported(env, _one_more(tmp_path, ["HNKX2023-0571", "孔亮", "某理工大学", "13919200011", "2023", "2025"]))
+    report = statement_imported(env, bank(tmp_path / "bank.xlsx", [
+        ("2026-09-03 10:00:00", REGULAR, "贺芳", "会费 HNKX2023-0571")]))
+    [row] = report["ambiguous"]
+    assert (row["problem"], row["candidates"]) == ("number_one_off", ["HNKX2023-0571", "HNKX2023-0577"])
+    assert booked(db, "HNKX2023-0571") == [] == booked(db, "HNKX2023-0577")
+
+
+def _one_more(tmp_path, member):
+    book = openpyxl.Workbook()
+    book.active.append(["会员编号", "姓名", "工作单位", "会员类别", "手机", "入会时间", "缴费年度"])
+    number, name, unit, mobile, joined, years = member
+    book.active.append([number, name, unit, "普通会员", mobile, joined, years])
+    book.save(tmp_path / "新会员.xlsx")
+    return tmp_path / "新会员.xlsx"

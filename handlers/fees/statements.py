@@ -1132,14 +1132,26 @@ def _another_named(db, payer: dict, values: dict, context: dict) -> None:
 
 def _number_slipped(db, payer: dict, number: str, values: dict) -> None:
     """Raise when the payer (户名) is another member whose own number is the number written with two digits
-    swapped (贾玉洁, HL02520, sends HL02502会费: 牛丽's): her own number mistyped, or paying for 牛丽; a person
-    tells which. A member paying for a colleague or a spouse by another number is booked."""
+    swapped (贾玉洁, HL02520, sends HL02502会费: 牛丽's) or one digit wrong (HL02526): her own number mistyped, or
+    paying for 牛丽; a person tells which. A member paying for a colleague or a spouse by another number is booked,
+    by the next number too (HL02521: they joined together)."""
     name = normalise(values.get("name"))
     own = [p for p in find_payers_by_name(db, name) if p["kind"] == "member"] if name and payer["kind"] == "member" else []
-    if len(own) == 1 and own[0]["number"] != payer["number"] and _swapped(own[0]["number"], payer["number"]):
-        raise RowProblem("ambiguous", "number_near_own", column=_column_of(values, "name", _header(values, "name")),
+    if len(own) != 1 or own[0]["number"] == payer["number"]:
+        return
+    slip = "number_near_own" if _swapped(own[0]["number"], payer["number"]) else \
+        "number_one_off" if _one_digit_off(own[0]["number"], payer["number"]) else None
+    if slip:
+        raise RowProblem("ambiguous", slip, column=_column_of(values, "name", _header(values, "name")),
                          number=payer["number"], name=payer["name"], who=own[0]["name"], own=own[0]["number"],
                          candidates=[payer["number"], own[0]["number"]])
+
+
+def _one_digit_off(one: str, other: str) -> bool:
+    """Two numbers of one length alike but for one digit, and not one after the other (…31 and …32 joined together)."""
+    differ = [i for i, (a, b) in enumerate(zip(one, other)) if a != b]
+    return len(one) == len(other) and len(differ) == 1 and one[differ[0]].isdigit() and other[differ[0]].isdigit() \
+        and abs(int(re.sub(r"\D", "", one)) - int(re.sub(r"\D", "", other))) != 1
 
 
 def _swapped(one: str, other: str) -> bool:
