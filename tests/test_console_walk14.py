@@ -132,3 +132,21 @@ def test_a_unit_member_is_suspended_from_its_edit_form_and_a_wrong_mobile_is_ref
     post(staff, "/admin/members/HNKXDW202600002/edit",
          {"name": "中原示范研究院", "credit_code": "12410000MB0000002X", "status": "suspended", "reason": "停止活动"})
     assert "暂停" in page(staff.get("/admin/members/HNKXDW202600002"))
+
+
+# --- #6: the preview shows what 确认登记 will do ---------------------------------------------------------
+
+def test_the_preview_takes_an_earlier_row_of_the_same_file_into_account(staff, db):
+    """Row 5 paid 张国强 years ahead; the preview still said row 15 would book one more year (可登记 7 笔), and confirm
+    held it as a likely second payment (6 registered)."""
+    fee = dues.yearly_fee("regular")
+    member(db, "HNKX201900041", "龚明", f"{Y}-12-31")
+    sent = post(staff, "/admin/dues/import", {"file": (statement([[f"{Y}-11-02", fee * 3, "HNKX201900041"],
+                                                                  [f"{Y}-11-20", fee, "HNKX201900041"]]), "流水.xlsx")},
+                content_type="multipart/form-data")
+    preview = page(staff.get(sent.location))
+    assert "可登记 2 笔" not in preview and "第 3 行：（试运行）" not in preview, preview
+    assert "2029-12-31" in preview.split("第 3 行")[-1][:300]  # held: said paid through the first row's date
+    done = page(post(staff, sent.location))
+    assert "新登记 1 笔" in done
+    assert len(paid(db, "HNKX201900041")) == 1

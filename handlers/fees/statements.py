@@ -132,7 +132,7 @@ def import_statement(db, path: Path, method: str | None, actor: str | None, dry_
               "memo_columns": [column_label(c) for c in sheets[0].gathered.get("memo", [])]}
     context = {"method": method or dues.fee_rules()["default_method"],
                "actor": actor or _text("default_actor"), "source": f"import:{name}",
-               "dry_run": dry_run, "seen": set(), "booked": [], "confirm": {int(r) for r in confirm},
+               "dry_run": dry_run, "seen": set(), "booked": [], "dry_through": {}, "confirm": {int(r) for r in confirm},
                "member_names": names, "former_names": member_names(db, in_force=False),
                "names": _names_pattern(names), "unit_names": unit_names_in_force(db), "pinyin": None}
     for sheet in sheets:
@@ -383,7 +383,9 @@ def _split_among(db, row_no: int, values: dict, amount: float, paid_on: date, na
 
 def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: float, years: int,
           paid_on: date, context: dict, split: bool = False) -> dict:
-    """Record one payer's part of a row, unless recorded already or like a payment booked."""
+    """Record one payer's part of a row, unless recorded already or like a payment booked. A dry run books the
+    payer's earlier rows of the file (context["dry_through"]): the report says what the real run will do."""
+    payer = dict(payer, paid_through=context["dry_through"].get(payer["number"], payer["paid_through"]))
     reference = normalise(values.get("reference")) or None
     key = _import_key(values, paid_on, amount, payer, split)
     earlier = find_imported_payment(db, key) or find_manual_payment(db, payer, paid_on, amount)
@@ -412,10 +414,10 @@ def _book(db, row_no: int, values: dict, payer: dict, matched_by: str, amount: f
     if arrears_named:
         row.update(arrears_named=arrears_named)
     if context["dry_run"]:
-        return dict(row, receipt_no=_text("import.dry_run_receipt"),
-                    paid_through=payer["paid_through"] if shown or gap else dues.paid_through_after(
-                        payer["paid_through"], years, paid_on, min(_years_named(values), default=None),
-                        payer.get("joined_at")))
+        paid_through = payer["paid_through"] if shown or gap else dues.paid_through_after(
+            payer["paid_through"], years, paid_on, min(_years_named(values), default=None), payer.get("joined_at"))
+        context["dry_through"][payer["number"]] = paid_through
+        return dict(row, receipt_no=_text("import.dry_run_receipt"), paid_through=paid_through)
     return _record_row(db, row, payer, paid_on, reference, key, values, context)
 
 
