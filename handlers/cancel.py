@@ -19,6 +19,8 @@ def cancel(ctx):
         if (undone := subscriptions.undo_just_subscribed(ctx)) is not None:
             return undone
     if ctx.flow is None:
+        if (changed := events.put_forward_changed(ctx)) is not None:  # "刘洋不去了 把他去掉": off a request sent
+            return changed
         if events.asks_to_sign_up_again(ctx):  # "取消了还能再报吗": a question, nothing to cancel
             return ctx.reply("events.signup.again")
         if events.cancelling_counts_asked(ctx):  # "取消了对以后报名有影响吗": nor is this

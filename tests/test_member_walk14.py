@@ -54,3 +54,52 @@ def test_an_english_member_reads_the_invoice_form_named_in_english(scholar):
     scholar.says("I need an invoice")
     reply = scholar.says("cancel")
     assert "开票申请" not in reply and "invoice" in reply.lower(), reply
+
+
+# --- a unit's clerk corrects her group sign-up once it is with the secretariat (#23) ---------------------------
+
+@pytest.fixture
+def clerk(client, config, db):
+    from tests.test_dialogues import add_event
+    add_member(db, "HNKX201800041", "郑雅琴", "13903710041", f"{TODAY.year}-12-31", openid="o_walk14_clerk")
+    add_event(db, "装配式建筑施工技术研修班", 25, "郑州", "会员600元，非会员900元")
+    clerk = Member(client, config, "o_walk14_clerk")
+    clerk.says("我要帮单位几位同事报装配式建筑施工技术研修班")
+    listed = clerk.says("许文斌 13598001111，蔡晓燕 13598002222，韦志刚 13598003333")
+    taken = listed if "FK" in listed else clerk.says("提交")  # passed on at once, or after the list is checked
+    assert "FK" in taken, taken
+    return clerk
+
+
+def _group_request(db) -> dict:
+    [request] = [t for t in _tickets(db) if t["category"] == "代报名"]
+    return request
+
+
+@pytest.mark.parametrize("said", ["蔡晓燕的电话留错了，正确的是13598002299", "蔡晓燕手机号不对 应该是13598002299",
+                                  "刚才报的人里 蔡晓燕号码错了 是13598002299"])
+def test_the_clerk_corrects_a_colleagues_mobile_on_the_request_already_sent(clerk, db, said):
+    reply = clerk.says(said)
+    request = _group_request(db)
+    assert request["ticket_no"] in reply and "蔡晓燕" in reply and "135****2299" in reply, reply
+    assert "13598002299" in request["body"], request["body"]
+    assert len(_tickets(db)) == 1, reply  # no second ticket about it
+    assert "13598002299" not in reply  # masked to her too
+
+
+@pytest.mark.parametrize("said", ["韦志刚临时有事去不了了", "把韦志刚去掉吧 他不参加", "韦志刚不去了 取消他的报名"])
+def test_the_clerk_takes_a_colleague_off_the_request_already_sent(clerk, db, said):
+    reply = clerk.says(said)
+    request = _group_request(db)
+    assert request["ticket_no"] in reply and "韦志刚" in reply and "去掉" in reply, reply
+    assert "韦志刚 不去了" in request["body"], request["body"]
+    assert "您是要取消" not in reply and len(_tickets(db)) == 1, reply
+
+
+@pytest.mark.parametrize("said", ["蔡晓燕的电话留错了，正确的是13598002299", "韦志刚临时有事去不了了"])
+def test_a_correction_said_after_another_question_still_reaches_the_request(clerk, db, said):
+    clerk.says("最近有什么活动")
+    reply = clerk.says(said)
+    request = _group_request(db)
+    assert request["ticket_no"] in reply and "会员补充" in request["body"], reply
+    assert len(_tickets(db)) == 1, reply

@@ -43,7 +43,7 @@ from storage.events import (
 from storage import event_payments
 from storage.members import Refused, find_member_by_openid, find_members_by_mobile
 from storage.state import take_cancelled
-from storage.tickets import OPEN, create_ticket, list_tickets_of_member
+from storage.tickets import OPEN, add_to_ticket, create_ticket, list_tickets_of_member
 
 SIGNUP = "event_signup"  # the flow of a registration or a cancellation being confirmed
 _MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}")
@@ -1426,6 +1426,10 @@ def other_person(ctx):
 def others_next(ctx):
     """Right after registering one of several: their names and mobiles go to the secretariat; anything
     else is answered as usual."""
+    changed = put_forward_changed(ctx)
+    if changed is not None:  # "蔡晓燕号码错了 是135…": one of them corrected, not one more
+        _end_signup(ctx)
+        return changed
     people = _others_in(ctx.text)
     if people:
         return _take_others(ctx, people)
@@ -1439,6 +1443,56 @@ def others_next(ctx):
         return _event_facts(ctx, lambda ctx: ctx.reply("events.signup.others_more"))
     _end_signup(ctx)
     return paging.leave_and_answer(ctx) if _open_list(ctx) else ctx.answer_by_intent()
+
+
+# --- correcting colleagues already put forward --------------------------------------------------
+
+def put_forward_changed(ctx) -> Reply | None:
+    """"李红的手机号写错了 应该是137…", "刘洋不去了 把他去掉", "把王涛换成赵磊 137…" about a colleague of a request the
+    secretariat has not answered yet (代报名, newest first): the change added to that request and said back, as the
+    list before it was submitted takes it (_party_changed); None when the message names no one of such a request
+    with a change, whichever capability the router read it as."""
+    if not (guide.mentions(ctx.text, "party_leave_words") or guide.mentions(ctx.text, "party_swap_words")
+            or guide.mentions(ctx.text, "fix_words") or guide.mentions(ctx.text, "party_wrong_words")):
+        return None
+    for ticket in _put_forward(ctx):
+        people = _people_listed(ticket["people"])
+        if _party_person(paging.with_digits(normalise(ctx.text)), people) is None:
+            continue
+        changed = _party_changed(ctx.text, people)
+        if changed is None:
+            continue
+        told, said = _changes(people, changed, mask_mobile), _changes(people, changed, str)
+        add_to_ticket(ctx.db, ticket["ticket_no"], content.text("events.signup.put_forward_change_line", changes=said))
+        return ctx.reply("events.signup.put_forward_changed", ticket_no=ticket["ticket_no"], changes=told,
+                         title=ticket["title"], **content.society()["secretariat"])
+    return None
+
+
+_LISTED = re.compile(r"^\s*(\S+?)\s+(\d{11}|\S+?)(?:（[^）]*）)?\s*$")
+
+
+def _people_listed(people: str) -> list[dict]:
+    """A request's 参加人 as its ticket says them ("李红 13700002222、刘洋 手机号未给（某某研究院）"), name and mobile."""
+    listed = [_LISTED.match(part) for part in people.split("、")]
+    return [{"name": found.group(1), "mobile": found.group(2) if found.group(2).isdigit() else ""}
+            for found in listed if found]
+
+
+def _changes(before: list[dict], after: list[dict], shown) -> str:
+    """What a change to a list did, each person in a clause ("刘洋 不去了", "李红 手机号改为 137…", "王涛 换成 赵磊
+    137…", "加上 孙浩 138…"), the mobiles as `shown` gives them."""
+    words, kept = content.replies()["events"]["signup"]["put_forward_change"], {id(p) for p in after}
+    clauses = [words["dropped"].format(name=p["name"]) for p in before if p not in after
+               and not any(q["name"] == p["name"] or q["mobile"] and q["mobile"] == p["mobile"] for q in after)]
+    for old, new in zip(before, after):
+        if old != new and old["name"] != new["name"]:
+            clauses.append(words["swapped"].format(name=old["name"], new=new["name"], mobile=shown(new["mobile"])))
+        elif old != new and old["mobile"] != new["mobile"]:
+            clauses.append(words["mobile"].format(name=old["name"], mobile=shown(new["mobile"])))
+    clauses += [words["added"].format(name=p["name"], mobile=shown(p["mobile"])) for p in after[len(before):]
+                if id(p) in kept and len(after) > len(before)]
+    return content.text("events.signup.put_forward_change_separator").join(clauses)
 
 
 # --- correcting the contact a registration was made with -------------------------------------------
@@ -1457,6 +1511,9 @@ def fix_if_asked(ctx):
     read it as): corrected at once when the right value comes with it, else asked for (flow step `fix`);
     several registrations are listed, which to correct left to the secretariat. None when the message says
     no such mistake of a registration, or the member has none."""
+    changed = put_forward_changed(ctx)
+    if changed is not None:  # "李红的手机号写错了 应该是…": a colleague of a request waiting, not the member's own
+        return changed
     field = _field_to_fix(ctx.text) if guide.mentions(ctx.text, "registration_words") else None
     registrations = registrations_of(ctx.db, ctx.openid, _today()) if field else []
     if not registrations:
@@ -1621,7 +1678,11 @@ def wants_to_cancel(ctx) -> bool:
 
 
 def cancel(ctx):
-    """Cancel the registration the message names, or the only one; ask which when that is unclear."""
+    """Cancel the registration the message names, or the only one; ask which when that is unclear; a colleague
+    of a request sent taken off it."""
+    changed = put_forward_changed(ctx)
+    if changed is not None:  # "赵磊不去了 取消他的报名"
+        return changed
     registrations = registrations_of(ctx.db, ctx.openid, _today())
     if not registrations:
         return ctx.reply("events.cancel.none")
