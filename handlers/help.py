@@ -126,7 +126,7 @@ def not_understood(ctx):
     if mine is not None:
         return mine
     if ctx.flow is None and profile.gives_who_they_are(ctx):  # "13525670011", "张伟 13607710003": binding
-        return profile.start_binding(ctx)
+        return profile.bind_then_change(ctx) or profile.start_binding(ctx)  # "我叫陈志强 新号188…": then the change
     bound = profile.already_bound(ctx) if ctx.flow is None else None
     if bound is not None:  # the same again once bound
         return bound

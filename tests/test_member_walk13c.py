@@ -67,3 +67,58 @@ def test_fields_sent_after_the_application_is_filed_are_added_and_said(member, d
     assert "12410100MB1234567K" in ticket["body"] and "mxy@zz7y.cn" in ticket["body"], ticket["body"]
     assert "12410100MB1234567K" in reply and "mxy@zz7y.cn" in reply, reply
     assert "邮箱：未填" not in reply, reply  # not her member card
+
+
+# --- binding said in one sentence, or explained inside the form (#2, #5, #6, #7) ------------------------------
+
+@pytest.fixture
+def on_roster(db):
+    add_member(db, "HNKX201700031", "周建军", "13598760031", f"{TODAY.year}-12-31")
+
+
+@pytest.mark.parametrize("said", ["您好 我是洛阳一高的化学老师周建军 手机13598760031 麻烦帮我绑定",
+                                  "我叫周建军，电话13598760031，帮忙绑一下会员",
+                                  "我是八中物理老师周建军 手机号13598760031 帮我绑定一下"])
+def test_name_and_mobile_in_a_sentence_asking_to_bind_bind_at_once(member, on_roster, said):
+    assert "绑定成功" in member.says(said)
+
+
+def _mobile_of(db, number: str) -> str:
+    from storage.members import find_member_by_no
+    return find_member_by_no(db, number)["mobile"]
+
+
+def test_a_name_with_a_new_mobile_binds_by_the_old_one_and_then_changes_to_the_new(member, db, on_roster):
+    first = member.says("我叫周建军 新号15837160088")
+    assert "没有完全理解" not in first and "会员编号" in first, first
+    member.says("HNKX201700031")
+    done = member.says("0031")
+    assert "绑定成功" in done and "158****0088" in done, done
+    assert _mobile_of(db, "HNKX201700031") == "15837160088"
+
+
+def test_a_change_asked_at_the_name_question_uses_up_no_try_and_is_made_once_bound(member, db, on_roster):
+    member.says("绑定")
+    member.says("我的会员号是HNKX201700031")
+    reply = member.says("先把手机号给我改成15837160088")
+    assert "核对不一致" not in reply and "再试" not in reply and "姓名" in reply, reply
+    member.says("周建军")
+    done = member.says("0031")
+    assert "绑定成功" in done and _mobile_of(db, "HNKX201700031") == "15837160088", done
+
+
+@pytest.mark.parametrize("asked", ["用身份证后四位行不行", "原来那个号早停了 收不到验证码啊", "手机卡注销了咋办"])
+def test_asking_about_a_code_an_id_card_or_a_stopped_number_inside_binding_is_answered_and_the_step_kept(
+        member, on_roster, asked):
+    member.says("绑定")
+    member.says("HNKX201700031")
+    member.says("周建军")  # now its last four digits are asked
+    reply = member.says(asked)
+    assert "验证码" in reply and "后四位" in reply and "再试" not in reply, reply
+    assert "绑定成功" in member.says("0031")
+
+
+def test_forgetting_both_the_old_mobile_and_the_number_is_sent_to_the_secretariat(member, on_roster):
+    member.says("周建军 13912345678")  # not the mobile on the roster
+    reply = member.says("我换号了 原来的号是135开头 后面记不全了 会员号也想不起来 咋整")
+    assert "格式不对" not in reply and "0371-6000 0000" in reply and "单位" in reply, reply

@@ -8,6 +8,7 @@ wrong, and stops after MAX_FAILED_BINDINGS_PER_DAY failures a day.
 """
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 
@@ -157,15 +158,24 @@ def show_profile(ctx):
     rejected = None if application or _mentions(ctx.text, _texts()["words"]["bind"]) else rejected_application(ctx)
     if rejected:  # "我的申请怎么样了" from an applicant turned down: the outcome and why, not 请输入您的姓名
         return rejected.with_note(content.text("profile.pending_bind_offer"))
-    column = update_wanted(ctx.text) if ctx.message.in_words else None
-    if column:  # "我换手机号了 想改一下": binding first, then the change it came for (with its value, if said)
-        reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))
-        if ctx.flow is not None and ctx.flow["name"] == FLOW:
-            return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
-        return reply
+    changing = bind_then_change(ctx)
+    if changing is not None:
+        return changing
     if ctx.message.in_words and not _about_own_record(ctx.text):
         return _not_about_own_record(ctx)
     return start_binding(ctx)
+
+
+def bind_then_change(ctx) -> Reply | None:
+    """"我换手机号了 想改一下", "我叫陈志强 新号188…" before binding: binding first (by the mobile on the roster or
+    the member number), then the change it came for, made with its value if said; None when no change is asked."""
+    column = update_wanted(ctx.text) if ctx.message.in_words else None
+    if not column:
+        return None
+    reply = start_binding(ctx, change=column, change_value=_said_with_request(column, ctx.text))
+    if ctx.flow is not None and ctx.flow["name"] == FLOW:
+        return ctx.reply("profile.bind_for_change").with_note(_ask(ctx.flow["step"]).text)
+    return reply
 
 
 def _about_own_record(text: str) -> bool:
@@ -270,9 +280,10 @@ def start_binding(ctx, then: str | None = None, change: str | None = None, chang
 
 
 _NAME_SAID_BEFORE_SECONDS = 300  # a name said this soon before a mobile alone is the name it binds with
-_NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
-_OWN_NAME_SAID = re.compile(r"(名字叫|名字是|姓名是|我叫|我是|俺叫|俺是|本人)([\u4e00-\u9fff·]{2,4}?)(?=手机|电话|号码|会员|[\s,，;；、。]|$)")
-_CLAUSE_TAIL = re.compile(r"(?:手机号码|手机号|手机|电话|号码)$")
+_NUMBER_WORD = r"新手机号|新手机|新号码|新号|新电话|手机|电话|号码|会员"  # what may follow a name said
+_NAME_SAID = re.compile(rf"(名字叫|名字是|姓名是|姓名|我叫|叫|我是)([\u4e00-\u9fff·]{{2,4}}?)(?={_NUMBER_WORD}|[\s,，;；、。]|$)")
+_OWN_NAME_SAID = re.compile(rf"(名字叫|名字是|姓名是|我叫|我是|俺叫|俺是|本人)([\u4e00-\u9fff·]{{2,4}}?)(?={_NUMBER_WORD}|[\s,，;；、。]|$)")
+_CLAUSE_TAIL = re.compile(r"(?:新手机号|新手机|新号码|新号|新电话|手机号码|手机号|手机|电话|号码)(?:是|为)?$")
 
 
 def gives_who_they_are(ctx) -> bool:
@@ -291,7 +302,8 @@ def _says_who(ctx) -> bool:
     if mobile is None:
         return False
     plain = re.sub(r"[\s,，;；、。:：]+", "", _CLAUSE_TAIL.sub("", rest.strip(" ,，;；、。:：")))
-    return _only_a_mobile(ctx.text) or _is_plain_name(plain) or _named_at_work(rest) is not None
+    return _only_a_mobile(ctx.text) or _is_plain_name(plain) or _named_at_work(rest) is not None \
+        or _introduced(rest, own=True) is not None  # "我叫陈志强 新号188…"
 
 
 def already_bound(ctx) -> Reply | None:
@@ -306,14 +318,27 @@ def already_bound(ctx) -> Reply | None:
         _card(ctx, member).text)
 
 
-# "我是南阳谢庄乡卫生院的李春梅": a self-introduction naming where one works, the name last
-_NAMED_AT_WORK = re.compile(r"(?:我是|我叫|本人是|俺是)\S*?的([\u4e00-\u9fff·]{2,4})$")
+@functools.cache
+def _named_at_work_pattern() -> re.Pattern:
+    """"我是南阳谢庄乡卫生院的李春梅", "我是八中物理老师刘芳": a self-introduction naming where one works or what
+    one does (a title or a way of addressing, content/replies/common.toml [answer_shapes]), the name last."""
+    shapes = content.replies()["answer_shapes"]
+    titles = "|".join(map(re.escape, sorted(shapes["title_endings"] + shapes["person_titles"], key=len, reverse=True)))
+    return re.compile(rf"(?:我是|我叫|本人是|俺是)\S*?(?:的|{titles})([\u4e00-\u9fff·]{{2,4}})$")
 
 
 def _named_at_work(text: str) -> str | None:
-    found = _NAMED_AT_WORK.search(normalise(text).strip(" ,，;；、。:：").replace(" ", ""))
-    name = found.group(1) if found else ""
-    return name if name and _is_plain_name(name) and tries_value("name", name) else None
+    """The name of such an introduction, in the message or in one of its clauses ("您好 我是一高的化学老师刘芳 手机…")."""
+    plain = normalise(text).strip(" ,，;；、。:：")
+    for said in (plain.replace(" ", ""), *(_CLAUSE_TAIL.sub("", clause) for clause in _CLAUSES.split(plain))):
+        found = _named_at_work_pattern().search(said)
+        name = found.group(1) if found else ""
+        if name and _is_plain_name(name) and tries_value("name", name):
+            return name
+    return None
+
+
+_CLAUSES = re.compile(r"[\s,，;；、。:：]+")
 
 
 def _only_a_mobile(text: str) -> bool:
@@ -445,6 +470,18 @@ def _said_while_binding(ctx) -> Reply | None:
     """Binding to check one's dues: payment details are kept for the secretariat to check (a ticket, as
     a transfer receipt is), urgency gets the phone and 人工; the same question follows. None otherwise."""
     step_name = ctx.flow["step"]
+    column = update_wanted(ctx.text)
+    value = _said_with_request(column, ctx.text) if column else None
+    if value is not None:  # "把手机号改成188…": made once bound, no try used; binding goes on with what else is said
+        ctx.goto(step_name, change=column, change_value=value)
+        if mobile_in(_binding_text(ctx)) is None and not _MEMBER_NO_SAID.search(normalise(ctx.text).upper()):
+            then = _binding_waits(ctx) if ctx.flow_data.get("failed") else \
+                ctx.reply("profile.bind_first").with_note(_ask(step_name).text)
+            return ctx.reply("profile.change_after_binding", changes=_changes_text({column: value})).with_note(then.text)
+    if _lost_every_proof(ctx):  # "原来的号记不全了 会员号也忘了": only the secretariat can find them
+        return ctx.reply("profile.ask_secretariat", **content.society()["secretariat"])
+    if _asks_about_proof(ctx.text) and not re.search(r"\d", ctx.text):  # "收不到验证码", "身份证行不行"
+        return ctx.reply("profile.no_code_needed").with_note(_ask(step_name).text)
     if _asks_why_bind(ctx):  # "绑定有什么用": what it opens, then the same question
         return ctx.reply("profile.why_bind").with_note(_ask(step_name).text)
     if _wants_to_pay(ctx):  # "那就交今年的", "好，我马上交": how to pay, binding can wait
@@ -459,6 +496,20 @@ def _said_while_binding(ctx) -> Reply | None:
     return None
 
 
+def _asks_about_proof(text: str) -> bool:
+    """"收不到验证码", "身份证后四位可以不", "那个号停了": another proof asked about, or the mobile on file gone."""
+    return _mentions(normalise(text), _texts()["words"]["proof"])
+
+
+def _lost_every_proof(ctx) -> bool:
+    """Neither the number nor the mobile on file: said forgotten where the mobile or its last four are asked (the
+    number already given up, or never said), or both said forgotten at once."""
+    text = normalise(ctx.text)
+    if not _forgot_number(text) or mobile_in(text) or _MEMBER_NO_SAID.search(text.upper()):
+        return False
+    return ctx.flow["step"] in ("bind_mobile", "bind_last4") or _mentions(text, _texts()["words"]["number_names"])
+
+
 def _wants_to_pay(ctx) -> bool:
     return _mentions(ctx.text, _texts()["words"]["pay_now"]) and mobile_in(ctx.text) is None
 
@@ -469,7 +520,8 @@ def _asks_why_bind(ctx) -> bool:
 
 def _tries_binding(ctx) -> bool:
     step_name = ctx.flow["step"]
-    return _asks_why_bind(ctx) or _wants_to_pay(ctx) or _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
+    return _asks_why_bind(ctx) or _asks_about_proof(ctx.text) or _lost_every_proof(ctx) or update_wanted(ctx.text) \
+        or _wants_to_pay(ctx) or _payment_details(ctx) or _urgent(ctx) or tries_value(_BINDING_SHAPES[step_name], ctx.text) or (
         step_name == "bind_no" and _forgot_number(ctx.text)) or (
         step_name in ("bind_name", "bind_no") and mobile_in(ctx.text) is not None) or _waits_on_binding(ctx)
 
@@ -510,10 +562,16 @@ def answer_binding(ctx):
     checked at once. Another request instead ("查会费" at 姓名) is answered and the binding
     paused, by the one rule of bot.conversation (the steps' `tries`); "王宝明" is a name all the same.
     """
-    names = [s[0] for s in BINDING_STEPS]
     said = _said_while_binding(ctx)
     if said is not None:
         return said
+    if _asks_about_proof(ctx.text):  # "HNKX201600001 身份证后四位可以不": the number kept, the question answered
+        return Reply(text=content.text("profile.no_code_needed")).with_note(_answer_binding_step(ctx).text)
+    return _answer_binding_step(ctx)
+
+
+def _answer_binding_step(ctx) -> Reply:
+    names = [s[0] for s in BINDING_STEPS]
     waits = _waits_on_binding(ctx)
     if ctx.flow["step"] == "bind_mobile":
         number = _MEMBER_NO_SAID.search(normalise(ctx.text).upper())
@@ -693,7 +751,7 @@ def _bind(ctx, member: dict) -> Reply:
 
 # --- updates -----------------------------------------------------------------
 
-_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是|应该是|应为|正确的是|新的是|新号码是|新号是|新邮箱是)")
+_CHANGED_TO = re.compile(r"^.*?(?:改成|改为|换成|换到|调到|现在是|现在在|新单位是|新单位|单位是|应该是|应为|正确的是|新的是|新号码是|新号是|新邮箱是|新手机号|新手机|新号码|新号|新电话)")
 
 
 def _new_unit(text) -> str:
@@ -773,9 +831,12 @@ def _start_update(ctx, column: str) -> Reply:
 
 def _kept_text(changes: dict) -> str:
     """已记下工作单位：郑州轻工业大学 (mobiles masked)."""
+    return content.text("profile.kept_changes", changes=_changes_text(changes))
+
+
+def _changes_text(changes: dict) -> str:
     names = content.replies()["cli_labels"]["fields"]
-    return content.text("profile.kept_changes", changes="；".join(
-        f"{names.get(column, column)}：{mask_personal(str(value))}" for column, value in changes.items()))
+    return "；".join(f"{names.get(column, column)}：{mask_personal(str(value))}" for column, value in changes.items())
 
 
 def _updated(ctx, member: dict, column: str, value, others: dict | None = None) -> Reply:
