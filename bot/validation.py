@@ -50,8 +50,8 @@ def clean_name(text) -> str:
 
 
 def clean_mobile(text) -> str:
-    """Mainland mobile: 11 digits from 13x-19x; spaces, dashes and +86 tolerated."""
-    value = re.sub(r"[\s\-()]", "", normalise(text))
+    """Mainland mobile: 11 digits from 13x-19x; spaces, dashes and +86 tolerated, digits read out too."""
+    value = re.sub(r"[\s\-()]", "", read_out_digits(normalise(text), 7))
     value = re.sub(r"^(\+?86)(?=1\d{10}$)", "", value)
     if not re.fullmatch(r"1[3-9]\d{9}", value):
         raise Invalid("mobile_letters" if mobile_with_letters(value) else "mobile")
@@ -95,15 +95,33 @@ def lettered_mobile_and_rest(text) -> tuple[str | None, str]:
 
 _SPOKEN_DIGIT = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4", "五": "5",
                  "六": "6", "七": "7", "八": "8", "九": "9"}
-_SPOKEN_RUN = re.compile(f"[{''.join(_SPOKEN_DIGIT)}](?:[ -]?[{''.join(_SPOKEN_DIGIT)}]){{6,}}")  # "幺三八 三七九八 六五四三"
+_SPOKEN = "".join(_SPOKEN_DIGIT)
+# Digits, spoken or typed; spaces and dashes only between two of one kind ("研二 158…": 二 is no digit of the mobile)
+_DIGIT_RUN = re.compile(f"[{_SPOKEN}0-9](?:[{_SPOKEN}0-9]|(?<=[{_SPOKEN}])[ -](?=[{_SPOKEN}])|(?<=[0-9])[ -](?=[0-9]))*")
+
+
+def read_out_digits(text: str, at_least: int = 2) -> str:
+    """Digits read out in words, as a phone's voice input writes them ("幺三八 三七九八 六五四三", "零三一二",
+    "一九八七年"), also mixed with typed ones ("135九八七6零031"), as digits: a run of at least `at_least` with a
+    spoken one among them; a lone spoken digit before or after typed ones ("研二15838290317") is a word's. Where a
+    number is asked (a mobile, a member number, the last four digits, a year)."""
+    def digits(run: re.Match) -> str:
+        said = run.group()
+        lead = said[0] if len(said) > 1 and said[0] in _SPOKEN_DIGIT and said[1].isdigit() else ""
+        tail = said[-1] if len(said) > 1 and said[-1] in _SPOKEN_DIGIT and said[-2].isdigit() else ""
+        core = said[len(lead):len(said) - len(tail)]
+        if not any(c in _SPOKEN_DIGIT for c in core):
+            return said  # typed digits keep their spaces ("138 3812 3456" is read by the mobile's pattern)
+        value = "".join(_SPOKEN_DIGIT.get(c, c) for c in core if c not in " -")
+        return said if len(value) < at_least else lead + value + tail
+    return _DIGIT_RUN.sub(digits, text)
 _MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
 
 
 def mobile_and_rest(text) -> tuple[str | None, str]:
     """The mainland mobile said somewhere in a sentence ("不好意思，是138 3812 3456", a voice note's
     "一三九零三七一二二三三") as its 11 digits, or None; and the sentence without it."""
-    value = _SPOKEN_RUN.sub(lambda run: "".join(_SPOKEN_DIGIT[c] for c in run.group() if c in _SPOKEN_DIGIT),
-                            normalise(text))
+    value = read_out_digits(normalise(text), 7)
     said = list(_MOBILE_IN_TEXT.finditer(value))
     if not said:
         return None, value
@@ -214,7 +232,7 @@ def unit_in(text) -> str | None:
 
 
 def clean_year(text, earliest: int, latest: int, reason: str) -> int:
-    value = normalise(text)
+    value = read_out_digits(normalise(text))  # "一九八七年"
     years = re.findall(r"(?<!\d)\d{4}(?!\d)", value)
     value = years[0] if len(years) == 1 and not re.search(r"\d{5}", value) else re.sub(r"年$", "", value)
     if not re.fullmatch(r"\d{4}", value) or not earliest <= int(value) <= latest:
@@ -234,7 +252,7 @@ def birth_year_of(two_digits: str, today: date | None = None) -> int:
 def clean_birth_year(text, today: date | None = None) -> int:
     """A birth year; "88年" (two digits and 年, as people and rosters write it) is read by birth_year_of."""
     this_year = (today or date.today()).year
-    short = _SHORT_YEAR.fullmatch(normalise(text))
+    short = _SHORT_YEAR.fullmatch(read_out_digits(normalise(text)))  # "88年", "八八年"
     if short:
         text = str(birth_year_of(short.group(1), today))
     return clean_year(text, 1920, this_year - 14, "birth_year")
@@ -343,8 +361,8 @@ def tries_value(shape: str, text) -> bool:
         return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None or mobile_in(text) is not None
     if shape == "email":
         return "@" in text
-    if shape == "digits":
-        return re.search(r"\d", text) is not None
+    if shape == "digits":  # also read out ("零三一二", "一九八七年")
+        return re.search(r"\d", read_out_digits(text)) is not None
     words = content.replies()["answer_shapes"]
     if shape == "name":
         name = _CALLED.sub("", re.sub(r"[\s·.]", "", text))  # "叫李招娣": the name after 叫

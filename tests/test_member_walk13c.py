@@ -122,3 +122,43 @@ def test_forgetting_both_the_old_mobile_and_the_number_is_sent_to_the_secretaria
     member.says("周建军 13912345678")  # not the mobile on the roster
     reply = member.says("我换号了 原来的号是135开头 后面记不全了 会员号也想不起来 咋整")
     assert "格式不对" not in reply and "0371-6000 0000" in reply and "单位" in reply, reply
+
+
+# --- numbers read out in Chinese digits, alone or mixed with typed ones, wherever a number is asked -----------
+
+@pytest.mark.parametrize("last_four", ["零零三幺", "零零三一", "00三一"])
+def test_the_last_four_digits_read_out_bind(member, on_roster, last_four):
+    member.says("绑定")
+    member.says("HNKX201700031")
+    member.says("周建军")
+    assert "绑定成功" in member.says(last_four)
+
+
+@pytest.mark.parametrize("mobile", ["一三五九八七六零零三一", "135九八七6零031", "手机是幺三五 九八七六 零零三幺"])
+def test_a_mobile_read_out_or_half_typed_binds(member, on_roster, mobile):
+    member.says("绑定")
+    member.says("周建军")
+    assert "绑定成功" in member.says(mobile)
+
+
+def test_a_new_mobile_read_out_is_the_change(member, db, on_roster):
+    from storage.members import find_member_by_no
+    db["members"].update(find_member_by_no(db, "HNKX201700031")["id"], {"openid": "o_walk13c"})
+    member.says("我要改手机号")
+    assert "158****0088" in member.says("幺五八三七幺六零零八八")
+    assert _mobile_of(db, "HNKX201700031") == "15837160088"
+
+
+@pytest.mark.parametrize("born", ["一九八七", "一九八七年", "八七年"])
+def test_a_birth_year_read_out_is_taken_in_the_chat_application(member, born):
+    member.says("申请入会")
+    member.says("1")
+    member.says("韩秀梅")
+    member.says("普通")
+    assert "工作单位" in member.says(born)
+    member.says("河南省农业科学院")
+    member.says("科研院所")
+    member.says("3")
+    member.says("作物遗传育种")
+    member.says("159 3712 6688")
+    assert "出生年份：1987" in member.says("跳过")

@@ -23,7 +23,7 @@ from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import Intent, english_read
 from bot.validation import (Invalid, clean_email, email_and_rest, clean_gender, clean_mobile, clean_name, clean_text, clean_title,
                             gender_in, looks_like_a_question, lettered_mobile_and_rest, mobile_and_rest, mobile_in,
-                            mobile_with_letters, normalise, tries_value, unit_in)
+                            mobile_with_letters, normalise, read_out_digits, tries_value, unit_in)
 from handlers.members.signup import application_status, problem_text, rejected_application
 from storage.members import (find_member_by_no, find_member_by_openid, find_members_by_mobile,
                              find_open_application, update_member)
@@ -417,7 +417,7 @@ def _is_plain_name(value: str) -> bool:
 
 
 def _clean_member_no(text) -> str:
-    value = re.sub(r"\s+", "", normalise(text)).upper()
+    value = re.sub(r"\s+", "", read_out_digits(normalise(text))).upper()  # "HNKX二零一七…" read out
     if re.fullmatch(r"1[3-9]\d{8,10}", value):  # "138037123456": a mobile a digit long or short, not a number
         raise Invalid("mobile")
     if mobile_with_letters(value):  # "136O7710001": a mobile with a letter O, not a member number
@@ -428,7 +428,7 @@ def _clean_member_no(text) -> str:
 
 
 def _clean_last4(text) -> str:
-    value = normalise(text)
+    value = read_out_digits(normalise(text))  # "零零三幺"
     whole = mobile_in(value)
     if whole:  # the whole mobile where its last four are asked ("The phone is 138…, but I don't use it"): those four
         return whole[-4:]
@@ -531,7 +531,7 @@ def _waits_on_binding(ctx) -> bool:
     "有效期到啥时候", "还要多久啊", "把单位也改了"), or disputes a failed try ("不可能啊，我交了好几年
     会费了"): binding says why it cannot answer yet and how to get on, instead of refusing it as a
     malformed mobile or answering a request the member's record is needed for without it."""
-    if re.search(r"\d", ctx.text) or mobile_in(ctx.text) or ctx.intent is None:  # also a mobile read out
+    if re.search(r"\d", read_out_digits(ctx.text)) or ctx.intent is None:  # also digits read out ("零零三幺")
         return False
     if ctx.flow_data.get("failed") and _mentions(normalise(ctx.text), _texts()["words"]["disputes"]):
         return True
