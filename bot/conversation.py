@@ -24,7 +24,7 @@ from functools import lru_cache
 from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
-from bot.router import Intent, route
+from bot.router import Intent, as_meant, route
 from bot.validation import looks_like_a_question
 from storage import state
 from storage.database import ReadOnlyRefused, close_answer, open_answer, refused_anything
@@ -375,7 +375,8 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
             if ctx.flow is not None and ctx.flow.get("paused") and FLOW_SETTLED.get(ctx.flow["name"], lambda _: False)(ctx):
                 ctx.end_flow()  # done elsewhere meanwhile (an application sent from the page): never resumed
             offered = ctx.flow if ctx.flow is not None and _step_of(ctx.flow).next_message_only else None
-            reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
+            with ctx.read_as(text=_as_meant(ctx)):
+                reply = _on_event(ctx) if message.kind == "event" else _on_message(ctx)
             if offered is not None and ctx.flow is offered:  # answered by another reply than the step's own
                 ctx.end_flow()
             reply = _reminded(ctx, reply)
@@ -397,6 +398,19 @@ def respond(services, message: Inbound, turn: state.MemberTurn, at_once: bool = 
     if tried:
         services.at_once.note(kind, gave_up=False)
     return reply
+
+
+def _as_meant(ctx: Context) -> str | None:
+    """A new request with the key words a phone's voice input misheard written as meant (router.as_meant: "我要开发飘"
+    is answered as 发票), or None to read it as typed: a form's answer, or a message that may name a person (a
+    mobile or a member number with it: "寿菊 138…" binds 寿菊), is never rewritten."""
+    if ctx.flow is not None or ctx.message.text is None or ctx.message.kind == "event":
+        return None
+    meant = as_meant(ctx.text)
+    return meant if meant != ctx.text and not _NUMBER_SAID.search(ctx.text) else None
+
+
+_NUMBER_SAID = re.compile(r"\d{4}")
 
 
 class AtOnceRecord:

@@ -242,6 +242,13 @@ def _slots_filled(part: Intent, whole: Analysis) -> Intent:
     return Intent(part.name, slots, part.score, part.confidence)
 
 
+def as_meant(text: str) -> str:
+    """The message with the account's key words a phone's voice input wrote in characters that sound alike
+    ("开发飘" -> 开发票, "收剧" -> 收据, "退汇" -> 退会; content/intents.toml [homophones]) written as meant, and
+    nothing else changed: what the handlers read of a new request, as the router reads it."""
+    return _load_lexicon().fix_homophones(text)
+
+
 class Analysis:
     """What the rules make of one message: text, tokens, concepts, every intent's rule score."""
 
@@ -687,6 +694,9 @@ class _Lexicon:
             text = self._english_re.sub(lambda m: self._english[m.group()], text)
             text = _LATIN_WORDS.sub(self._from_pinyin, text)
         text = self._fix_re.sub(lambda m: self._fixes[m.group()], text)
+        return self._homophones.fix(text)
+
+    def fix_homophones(self, text: str) -> str:
         return self._homophones.fix(text)
 
     def _english_word(self, found: re.Match) -> str:

@@ -162,3 +162,38 @@ def test_a_birth_year_read_out_is_taken_in_the_chat_application(member, born):
     member.says("作物遗传育种")
     member.says("159 3712 6688")
     assert "出生年份：1987" in member.says("跳过")
+
+
+# --- a phone's voice input writes the account's key words with characters that sound alike (#30) --------------
+
+@pytest.fixture
+def lapsed_with_a_receipt(db):
+    from datetime import date as day
+    from handlers.fees.payments import record_payment
+    from storage.fees import find_payer
+    add_member(db, "HNKX201800041", "贾红霞", "13703710041", f"{TODAY.year - 2}-12-31", openid="o_walk13c")
+    return record_payment(db, find_payer(db, "HNKX201800041"), 100, 1, day(TODAY.year - 1, 5, 9), "银行转账", "test")
+
+
+@pytest.mark.parametrize("said", ["我要开发飘 报销用", "能给开张发飘不"])
+def test_an_invoice_asked_by_voice_starts_the_invoice_request(member, lapsed_with_a_receipt, said):
+    assert "抬头" in member.says(said)
+
+
+@pytest.mark.parametrize("said", ["去年的收剧在哪看", "收剧能下载不"])
+def test_a_receipt_asked_by_voice_is_linked(member, lapsed_with_a_receipt, said):
+    reply = member.says(said)
+    assert lapsed_with_a_receipt["receipt_no"] in reply and "/m/dues/receipt/" in reply, reply
+
+
+@pytest.mark.parametrize("said", ["我想退汇", "咋样推会啊"])
+def test_leaving_asked_by_voice_is_answered_as_leaving(member, lapsed_with_a_receipt, said):
+    assert "退会由秘书处办理" in member.says(said)
+
+
+def test_the_unit_fee_asked_by_voice_is_the_unit_fee(member, lapsed_with_a_receipt):
+    assert "单位会员" in member.says("单为会员一年多少钱")
+
+
+def test_money_sent_back_is_not_read_as_leaving(member, lapsed_with_a_receipt):
+    assert "退会由秘书处办理" not in member.says("多交的钱能退回来吗")
