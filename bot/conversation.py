@@ -45,6 +45,12 @@ def is_one_of(text: str, words_key: str) -> bool:
     return _short_answer(text) in content.load_toml("conversation.toml")[words_key]
 
 
+def says_skip(text: str) -> bool:
+    """"不填", "这个先空着", "不用写": a question left unanswered on purpose (content/conversation.toml skip_words); a step
+    that may be left empty takes it as its answer (its `tries` holds), one that may not does not."""
+    return content.holds_any((text or "").lower(), content.load_toml("conversation.toml")["skip_words"])
+
+
 def not_cancelling(text: str) -> bool:
     """"算了不取消了", "别取消": the member keeps what is under way (content/conversation.toml not_cancelling_words)."""
     return content.holds_any(text or "", content.load_toml("conversation.toml")["not_cancelling_words"])
@@ -596,9 +602,11 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
-    if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or step_now.confirms and not (
+    if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or (
+            step_now.confirms or says_skip(ctx.text)) and not (
             flow.get("paused") or content.holds_any(ctx.text, content.load_toml("conversation.toml")["cancel_words"]))):
-        return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel, "马强去不了了" at a list: the step's own
+        return step_now.handler(ctx)  # "行了 可以提交了" guessed a cancel, "马强去不了了" at a list, "不填" where
+        # the step may be left empty (its `tries` says so): the step's own
     if ctx.intent.name == "cancel" and not_cancelling(ctx.text):  # "算了不取消了": the step's, or its question again
         return step_now.handler(ctx) if _tries(ctx, step_now) else _resume(ctx)
     if ctx.intent.name == "cancel":

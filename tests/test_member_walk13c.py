@@ -197,3 +197,21 @@ def test_the_unit_fee_asked_by_voice_is_the_unit_fee(member, lapsed_with_a_recei
 
 def test_money_sent_back_is_not_read_as_leaving(member, lapsed_with_a_receipt):
     assert "退会由秘书处办理" not in member.says("多交的钱能退回来吗")
+
+
+# --- "leave it empty" at an optional step is no cancel (#37) ----------------------------------------------------
+
+@pytest.mark.parametrize("empty", ["不填", "这个不填", "不用填", "没有", "先空着", "没有邮箱"])
+def test_leaving_an_optional_step_empty_in_words_skips_it(member, empty):
+    member.says("申请入会")
+    member.says("1")
+    member.says("韩秀梅")
+    member.says("普通")
+    member.says("1987")
+    member.says("河南省农业科学院")
+    member.says("科研院所")
+    member.says("3")
+    member.says("作物遗传育种")
+    assert "跳过" in member.says("159 3712 6688")  # the e-mail, which may be left empty
+    summary = member.says(empty)
+    assert "请核对" in summary and "取消" not in summary.split("\n")[0], summary

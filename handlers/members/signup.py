@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import clock, content, language, offers
-from bot.conversation import is_one_of, says_yes
+from bot.conversation import is_one_of, says_skip, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import holds_id_number, mask_mobile
@@ -183,10 +183,25 @@ def _clean_person_name(text, db) -> str:
 
 
 def _clean_optional_email(text, db) -> str | None:
-    if normalise(text).rstrip("。.!！") in _texts()["words"]["skip"]:
+    if _left_empty(text, "email"):
         return None
     said, _ = email_and_rest(text)  # "我的邮箱是 majianjun at 163 点 com"
     return said or clean_email(text)
+
+
+def _left_empty(text: str, column: str) -> bool:
+    """"跳过", "无", "不填", "这个先空着吧", "邮箱就不填", "没有邮箱": an optional item left empty, in words (the item's
+    name, the words around it and punctuation aside)."""
+    words = _texts()["words"]
+    plain = re.sub(r"[\s\W_]+", "", normalise(text).lower())
+    for name in sorted(_texts()["fields"].get(column, []), key=len, reverse=True):
+        plain = plain.replace(name.lower(), "")
+    plain = re.sub(f"^(?:{'|'.join(words['skip_leads'])})+", "", plain)
+    plain = re.sub(f"(?:{'|'.join(words['skip_tails'])})+$", "", plain)
+    return plain in words["skip"] or (says_skip(plain) and len(plain) <= _SKIP_CHARS)
+
+
+_SKIP_CHARS = 4  # "不用填", "先空着": a longer sentence with 不填 in it says more than that
 
 
 def _genders() -> list[str]:
@@ -200,7 +215,7 @@ def _chosen_option(text: str, options: list[str]) -> str:
 
 
 def _clean_optional_title(text, db) -> str | None:
-    if normalise(text).rstrip("。.!！") in _texts()["words"]["skip"]:
+    if _left_empty(text, "title"):
         return None  # "无": no title yet
     return clean_title(text)
 
@@ -953,7 +968,7 @@ def _said_for_field_asked_about(ctx) -> dict:
     if about is None or lead is None or about.column in ("mobile", "contact_mobile"):
         return {}
     value = plain[len(lead):].strip(" ：:")
-    if about.optional and value in _texts()["words"]["skip"]:
+    if about.optional and _left_empty(value, about.column):
         return {about.column: None}
     try:
         return {about.column: about.clean(value, ctx.db)}
@@ -1065,7 +1080,8 @@ def _tries_field(ctx) -> bool:
     category, or a question about the form itself."""
     text = ctx.text
     wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
-    return FIELDS[ctx.flow["step"]].tries(text) or form_question(text) is not None or bool(_said_for_field_asked_about(ctx)) or \
+    field = FIELDS[ctx.flow["step"]]
+    return field.tries(text) or (field.optional and _left_empty(text, field.column)) or form_question(text) is not None or bool(_said_for_field_asked_about(ctx)) or \
         _field_question(text, FIELDS[ctx.flow["step"]]) is not None or \
         (wants_title and _title_said(text) is not None) or mobile_and_rest(text)[0] is not None or \
         email_and_rest(text)[0] is not None or (
