@@ -316,10 +316,13 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def clean_credit_code(text) -> str:
+    """A unified social credit code: 18 digits or capitals (shape), the last one its check character (a code of the
+    right shape whose check fails was mis-copied somewhere: said so, not the shape)."""
     value = normalise(text).upper().replace(" ", "")
-    if (len(value) != 18 or any(c not in _CREDIT_CHARS for c in value)
-            or credit_code_check_char(value[:17]) != value[17]):
+    if len(value) != 18 or any(c not in _CREDIT_CHARS for c in value):
         raise Invalid("credit_code")
+    if credit_code_check_char(value[:17]) != value[17]:
+        raise Invalid("credit_code_check")
     return value
 
 

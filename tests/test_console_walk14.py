@@ -150,3 +150,14 @@ def test_the_preview_takes_an_earlier_row_of_the_same_file_into_account(staff, d
     done = page(post(staff, sent.location))
     assert "新登记 1 笔" in done
     assert len(paid(db, "HNKX201900041")) == 1
+
+
+# --- #7: a credit code's check digit said as such ------------------------------------------------------
+
+def test_a_credit_code_of_the_right_shape_with_a_wrong_check_digit_is_said_so(staff, units):
+    """'91410000170010456P' is 18 digits and capitals: told it should be 18 digits or capitals, the secretary
+    looked for a wrong letter that was not there."""
+    wrong = page(post(staff, "/admin/members/new-unit", {"name": "中原示范高速", "credit_code": "91410000170010456P"}))
+    assert "校验位" in wrong and "应为 18 位数字或大写字母" not in wrong.split("新增单位会员")[-1], wrong
+    shape = page(post(staff, "/admin/members/new-unit", {"name": "中原示范高速", "credit_code": "9141000017001"}))
+    assert "18 位" in shape
