@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Protocol
 
 import sqlite_utils
@@ -85,8 +85,8 @@ class JobQuery:
     workplaces: tuple[tuple[str, ...], ...] = ()  # per kind of workplace asked, the title or employer has one of its words
     not_at: tuple[str, ...] = ()  # the posting's title and employer have none of these words (科学院 for 学校)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict:  # asdict's copy of every tuple, without it: the fields are all immutable
+        return {name: getattr(self, name) for name in _QUERY_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict) -> "JobQuery":
@@ -105,6 +105,9 @@ class JobQuery:
         """Whether anything but the keywords narrows it (city, discipline, education, pay)."""
         return bool(self.city or self.cities or self.discipline or self.disciplines or self.workplaces or self.education
                     or self.min_salary or self.except_cities or self.pay_unstated or self.pay_reaches)
+
+
+_QUERY_FIELDS = tuple(field.name for field in fields(JobQuery))
 
 
 def job_key(posting: dict) -> str:

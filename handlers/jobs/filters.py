@@ -573,8 +573,7 @@ def _discipline(plain: str, keywords) -> tuple[list[str], list[str], list[str]]:
                       and (word[:-len(ending)] in forms or word[:-len(ending)] in fields)), None)
         narrowed = head is not None and word[len(head):] in _narrowing_words()  # 软件开发: 软件, and 开发 left
         worker = word[:-1] if word.endswith(_field_title_endings()) and word[:-1] in forms else None  # 测绘员
-        done = next((word[:-len(tail)] for tail in forms if word.endswith(tail)  # 开发软件: 软件, and 开发 left
-                     and word[:-len(tail)] in _narrowing_words()), None) if word not in forms else None
+        done = _narrowed_before(word) if word not in forms else None  # 开发软件: 软件, and 开发 left
         widened = next((word + ending for ending in _field_endings() if word + ending in fields
                         and word + ending in plain), None)  # 畜牧站 (the router kept 畜牧): a field of its own
         if widened is not None:
@@ -621,16 +620,43 @@ def _qualifiers(plain: str) -> list[str]:
     """Words said right before a field's job word that narrow it (幼儿园老师, 大学老师, 医院护士: content/jobs.toml
     [fields]), which a posting must then say too; none that is a stop-word, a discipline or a field itself, nor a
     word of the terms that postings seldom say ([words] not_qualifiers: 全职护士, 急需老师)."""
-    jobs = tuple(sorted(_fields(), key=len, reverse=True))
     tokens = tokenize(plain)
     said = []
     for at, token in enumerate(tokens):
-        job = next((job for job in jobs if token.endswith(job)), None)
+        job = _field_ending(token)
         before = (token[:-len(job)] or (tokens[at - 1] if at else "")) if job else ""
         if 2 <= len(before) <= 4 and _CJK_WORD.fullmatch(before) and before not in not_keywords() \
                 and before not in _forms() and before not in _fields() and before not in settings()["words"]["not_qualifiers"]:
             said.append(before)
     return said
+
+
+def _field_ending(token: str) -> str | None:
+    """The longest field ([fields]) the token ends with, or None: looked up by the token's endings, not by
+    trying every field."""
+    fields, longest = _fields(), _longest_field()
+    return next((token[-size:] for size in range(min(len(token), longest), 0, -1) if token[-size:] in fields),
+                "" if "" in fields else None)
+
+
+@lru_cache(maxsize=1)
+def _longest_field() -> int:
+    return max(map(len, _fields()), default=0)
+
+
+def _narrowed_before(word: str) -> str | None:
+    """What is said before a discipline's form the word ends with, when it is a narrowing word (开发软件: 开发),
+    the form that comes first in the table where several do; looked up by the word's endings."""
+    order = _form_order()
+    endings = [(order[word[at:]], word[:at]) for at in range(1, len(word)) if word[at:] in order
+               and word[:at] in _narrowing_words()]
+    return min(endings)[1] if endings else None
+
+
+@lru_cache(maxsize=1)
+def _form_order() -> dict[str, int]:
+    """Each form of a discipline (_forms) -> its place in the table."""
+    return {form: at for at, form in enumerate(_forms())}
 
 
 def _typed_by_sound(plain: str, words: list[str], keywords: list[str]) -> list[tuple[str, str]]:
