@@ -152,6 +152,7 @@ def test_a_unit_whose_dues_cell_says_exempt_is_never_owed(env, db, tmp_path):
     sheet.append(["GSDW001", "甘肃省建筑设计研究院有限公司", "挂靠单位", "秘书处", "13919100031", "免", "学会挂靠单位"])
     sheet.append(["GSDW002", "兰州宏达建设有限公司", "会员单位", "周平", "13919100032", "已交", None])
     sheet.append(["GSDW003", "天水建工集团有限公司", "会员单位", "吴强", "13919100033", "欠三年（24、25、26）", None])
+    sheet.append(["GSDW004", "甘肃省建设科技中心", "会员单位", "刘敏", "13919100034", "免收会费", None])
     sheet.append([])
     sheet.append(["更新：2026.9.1 秘书处"])
     path = tmp_path / "单位会员.xlsx"
@@ -159,7 +160,7 @@ def test_a_unit_whose_dues_cell_says_exempt_is_never_owed(env, db, tmp_path):
     report = command("units")[1](env, "import", path)
     assert report["bad_rows"] == []
     listed = {u["unit_no"]: u for u in command("units")[1](env, "list")}
-    assert listed["GSDW001"]["standing"] == "exempt"
+    assert listed["GSDW001"]["standing"] == listed["GSDW004"]["standing"] == "exempt"
     assert [c["reason"] for c in report["checks"] if c["row"] == 2] == ["unit_exempt"]
     assert find_unit_by_no(db, "GSDW002")["paid_through"] == "2026-12-31"
     assert find_unit_by_no(db, "GSDW003")["paid_through"] == "2023-12-31"

@@ -477,7 +477,7 @@ def clean_paid_through(value, today: date) -> str | None:
         return parse_date(text, end_of_period=True)
     except Invalid:
         pass
-    listed = years_paid_written(text)
+    listed = years_paid_written(value)
     if listed:  # 2024-2026, 24、25, 2025年（补2024）, 至2025: the years the column lists as paid
         return f"{_paid_through_year(dict.fromkeys(listed, True), None, _arrears_first())}-12-31"
     unpaid = any(word in text for word in words["unpaid"])
@@ -1234,16 +1234,14 @@ def _unit_exempt(sheet: Sheet, row: int, values: dict, fields: dict, notices: li
     """A unit whose dues cell says 免 (免交, 免缴; 挂靠单位，免交), or whose remark says its dues are waived (会费免交:
     the society's 挂靠单位), pays none: kept so (dues_exempt), never owed, listed for a person to see."""
     exempt = _membership()["roster"]["paid_marks"]["exempt"]
-    for key in ("paid_status", "paid_through"):
+    words = "|".join(map(re.escape, exempt))
+    for key in ("paid_status", "paid_through", "remarks"):
         text = re.sub(r"[（(][^）)]*[）)]|\s", "", normalise(values.get(key)))
-        if any(clause in exempt for clause in _REMARK_CLAUSES.split(text)):
+        if (key != "remarks" and any(clause in exempt for clause in _REMARK_CLAUSES.split(text))) \
+                or re.search(f"会费(?:{words})|(?:{words})(?:缴|交)?会费", text):  # 挂靠单位，免交; 会费免交; 免收会费
             fields["dues_exempt"] = 1
             notices.append(Problem(row, sheet.columns[key], _shown(values[key]), "unit_exempt"))
             return
-    remark = re.sub(r"\s", "", normalise(values.get("remarks")))
-    if re.search("会费(?:" + "|".join(exempt) + ")|(?:" + "|".join(exempt) + ")(?:缴|交)?会费", remark):
-        fields["dues_exempt"] = 1
-        notices.append(Problem(row, sheet.columns["remarks"], _shown(values["remarks"]), "unit_exempt"))
 
 
 def kept_in_remarks(sheet: Sheet) -> list[Column]:
