@@ -103,3 +103,42 @@ def test_a_correction_said_after_another_question_still_reaches_the_request(cler
     request = _group_request(db)
     assert request["ticket_no"] in reply and "会员补充" in request["body"], reply
     assert len(_tickets(db)) == 1, reply
+
+
+# --- a number given about someone else is never stored as the member's own (#18) ---------------------------
+
+@pytest.fixture
+def retiree(client, config, db):
+    add_member(db, "HNKX199000051", "邓国华", "13903710051", f"{TODAY.year}-12-31", openid="o_walk14_old")
+    add_member(db, "HNKX199100052", "葛建新", "13903710052", f"{TODAY.year}-12-31")
+    return Member(client, config, "o_walk14_old")
+
+
+def _mobile_of(db, number: str) -> str:
+    [member] = db["members"].rows_where("member_no = ?", [number])
+    return member["mobile"]
+
+
+@pytest.mark.parametrize("said", ["帮我问问葛建新的会费交了没 他是我老同事 手机13503710077",
+                                  "我同事葛建新的手机是13503710077",
+                                  "老伴的号码是13503710077 她也想入会",
+                                  "葛建新 13503710077 他的会员还有效吗"])
+def test_a_mobile_said_with_another_persons_name_is_not_taken_as_the_members(retiree, db, said):
+    asked = retiree.says("我手机号要换一下")
+    assert "新的手机号" in asked, asked
+    reply = retiree.says(said)
+    assert _mobile_of(db, "HNKX199000051") == "13903710051", reply
+    assert "已为您更新" not in reply, reply
+
+
+def test_the_members_own_new_number_is_still_taken_at_that_step(retiree, db):
+    retiree.says("我手机号要换一下")
+    reply = retiree.says("新号是13503710077")
+    assert _mobile_of(db, "HNKX199000051") == "13503710077", reply
+
+
+@pytest.mark.parametrize("said", ["把我同事葛建新的手机改成13503710077", "我爱人的电话换成13503710077了"])
+def test_a_change_asked_for_someone_elses_mobile_does_not_change_the_members(retiree, db, said):
+    reply = retiree.says(said)
+    assert _mobile_of(db, "HNKX199000051") == "13903710051", reply
+    assert "已为您更新" not in reply, reply

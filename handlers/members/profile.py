@@ -814,6 +814,8 @@ def _said_in_clauses(text: str) -> dict:
 
 
 def _start_update(ctx, column: str) -> Reply:
+    if ctx.message.in_words and column == "mobile" and mobile_of_someone_else(ctx):  # "把我同事的手机改成…"
+        return ctx.reply("profile.someone_elses_change", **content.society()["secretariat"])
     value = _said_with_request(column, ctx.text) if ctx.message.in_words else None
     if value is not None:
         return _updated(ctx, find_member_by_openid(ctx.db, ctx.openid), column, value)
@@ -853,6 +855,8 @@ def answer_update(ctx):
     column = ctx.flow["step"].removeprefix("update_")
     if is_one_of(ctx.text, "yes_words"):  # "是的": no value, never stored as the unit
         return ctx.reply("profile.value_please").with_note(_ask(ctx.flow["step"]).text)
+    if column == "mobile" and mobile_of_someone_else(ctx):  # "我同事葛建新的手机是135…": kept off her record
+        return ctx.reply("profile.someone_elses_mobile").with_note(_ask(ctx.flow["step"]).text)
     try:
         value = UPDATES[column](ctx.text)
     except Invalid as refused:
@@ -866,7 +870,29 @@ def answer_update(ctx):
 
 def _tries_update(ctx) -> bool:
     column = ctx.flow["step"].removeprefix("update_")
+    if column == "mobile" and mobile_of_someone_else(ctx):  # "他是我老同事 手机135…": another request, not her number
+        return False
     return gender_in(ctx.text) is not None if column == "gender" else tries_value(_SHAPES[column], ctx.text)
+
+
+_HOLDER = re.compile(r"([\u4e00-\u9fff]{2,4})的(?:手机|电话|号码|号|会费|会员|联系方式)")
+
+
+def mobile_of_someone_else(ctx) -> bool:
+    """Whether the mobile a message says is another person's: the message speaks of someone else ("他是我老同事
+    手机135…", "老伴的号码是…", content: profile.words.someone_else) or names a holder who is not the member
+    ("葛建新的手机是…"). Such a number is never taken as the member's own."""
+    text, words = normalise(ctx.text), _texts()["words"]
+    if mobile_in(text) is None:
+        return False
+    plain = text.lower()
+    for word in words["not_someone_else"]:
+        plain = plain.replace(word, " ")
+    if _mentions(plain, words["someone_else"]):
+        return True
+    member = find_member_by_openid(ctx.db, ctx.openid) or {}
+    return any(holder not in (member.get("name"), "自己", "本人") and not holder.endswith(("我", "自己", "本人"))
+               for holder in _HOLDER.findall(text))
 
 
 def _register_steps() -> None:
