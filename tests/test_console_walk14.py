@@ -3,8 +3,11 @@ date typed the way people write it (a browser's date box read 2026.3.5 as the ye
 to settle after 确认登记, a unit member put right after it was added, the import's preview promising what confirm does."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
+
+from openpyxl import Workbook
 
 from bot.admin import accounts
 from handlers.fees import dues
@@ -161,3 +164,17 @@ def test_a_credit_code_of_the_right_shape_with_a_wrong_check_digit_is_said_so(st
     assert "校验位" in wrong and "应为 18 位数字或大写字母" not in wrong.split("新增单位会员")[-1], wrong
     shape = page(post(staff, "/admin/members/new-unit", {"name": "中原示范高速", "credit_code": "9141000017001"}))
     assert "18 位" in shape
+
+
+def test_the_button_that_skips_bad_rows_counts_the_units_it_imports(staff, db):
+    """'只导入没有问题的行（0 人）' while one unit member would be imported."""
+    book = Workbook()
+    book.active.append(["单位名称", "统一社会信用代码", "联系人", "联系电话"])
+    book.active.append(["中原示范高速公路公司", None, "李文华", "13800000104"])
+    book.active.append(["郑州示范客车公司", "91410000170010456P", "马红梅", "13800000102"])
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    sent = post(staff, "/admin/members/import/", {"file": (data, "单位会员.xlsx")}, content_type="multipart/form-data")
+    report = page(staff.get(sent.location))
+    assert "0 人、1 个单位" in report or "（1 个单位）" in report, report
