@@ -180,6 +180,8 @@ def about_society(ctx):
         return shown
     if question.get("answer_from") == "leave":  # "我会费交到2028年了 退会的话多交的钱退不退": leaving, one answer
         return profile.leaving(ctx)
+    if question.get("bound_answer_from") == "fees" and find_payer_by_openid(ctx.db, ctx.openid) is not None:
+        return fees.fee_status(ctx)  # "欠几年 一次交清": a bound member's own dues, not "绑定后回复“会费”"
     if question.get("answer_from") == "fees":  # "21年22年23年都没交": the dues' own answer (back pay)
         return fees.fee_status(ctx)
     if question.get("answer_from") == "job_posting":  # "我们公司想在你们这发招聘": how to publish, not the job list

@@ -215,3 +215,34 @@ def test_leaving_an_optional_step_empty_in_words_skips_it(member, empty):
     assert "跳过" in member.says("159 3712 6688")  # the e-mail, which may be left empty
     summary = member.says(empty)
     assert "请核对" in summary and "取消" not in summary.split("\n")[0], summary
+
+
+# --- subscriptions: what one holds, and topics one does not hold (#9, #11) ----------------------------------
+
+@pytest.fixture
+def subscribed_to_all(db):
+    from handlers.news.items import give_default_subscriptions
+    add_member(db, "HNKX201500051", "石慧敏", "13703710051", f"{TODAY.year}-12-31", openid="o_walk13c")
+    give_default_subscriptions(db, "o_walk13c")
+
+
+@pytest.mark.parametrize("asked", ["那我现在订的是啥", "我现在都订了些啥", "我订阅的都是什么"])
+def test_what_one_is_subscribed_to_asked_in_spoken_words_is_listed(member, subscribed_to_all, asked):
+    reply = member.says(asked)
+    assert "您订阅的栏目" in reply and "请选择要订阅的栏目" not in reply, reply
+
+
+def test_refusing_topics_one_does_not_hold_is_no_offer_to_drop_the_one_kept(member, db):
+    from storage.news import topics_of
+    member.says("只要政策的 别的都别推")  # not bound yet: policy only
+    reply = member.says("退订行业和学科 人才的也不要")
+    assert "确定退订全部" not in reply and "政策资讯" in reply, reply
+    assert topics_of(db, "o_walk13c") == ["policy"]
+
+
+# --- a bound member asking whether he owes and paying several years at once (#21) -----------------------------
+
+def test_a_bound_member_asking_what_he_owes_and_to_pay_it_all_gets_his_own_dues(member, db):
+    add_member(db, "HNKX201200061", "尹国栋", "13903710061", f"{TODAY.year - 1}-12-31", openid="o_walk13c")
+    reply = member.says("我的会费是不是欠了 欠了几年 能一次交清不")
+    assert "HNKX201200061" in reply and "绑定后" not in reply, reply

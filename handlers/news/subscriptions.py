@@ -189,9 +189,8 @@ def unsubscribe_topics(ctx):
     current = topics_of(ctx.db, ctx.openid)
     several = topics_in(ctx.text)
     if len(several) > 1:  # "退订学科动态、行业动态、人才资讯": all three
-        subscribed = [code for code in several if code in current]
-        if subscribed:
-            return _unsubscribe(ctx, subscribed)
+        subscribed = [code for code in several if code in current]  # none held: said so, the rest kept
+        return _unsubscribe(ctx, subscribed or several)
     topic = ctx.intent.slots.get("topic")
     if topic:
         if topic not in current:
