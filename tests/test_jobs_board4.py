@@ -45,6 +45,8 @@ def board(db):
     imported(db, "科研助理", "某省农业科学院作物研究所", "成都", discipline="作物遗传育种")
     imported(db, "专职辅导员", "某理工学院", "成都市郫都区", discipline="不限", education="硕士")
     imported(db, "讲解员", "某市博物馆", "自贡")
+    imported(db, "给排水设计师", "某市政工程设计院", "成都市武侯区", discipline="给排水科学与工程", salary="8-12k")
+    imported(db, "康复治疗师", "某康复医院", "绵阳", discipline="康复治疗学", salary="5-7k")
     return db
 
 
@@ -84,10 +86,19 @@ def test_a_trade_said_by_its_product_or_mistyped_finds_its_discipline(alice, boa
 
 
 def test_wanting_to_work_at_a_kind_of_workplace_is_a_job_search(alice, board):
-    assert alice.says("想去医院上班").startswith("【检验技师】")  # the rules hear work sought at a hospital
+    assert set(numbered(alice.says("想去医院上班"))) == {"检验技师", "康复治疗师"}  # the rules hear work sought at a hospital
     assert alice.says("想考进研究所").startswith("【科研助理】")
     assert alice.says("想在博物馆上班").startswith("【讲解员】")
 
 
 def test_a_word_inside_another_kind_of_workplace_is_not_that_kind(alice, board):
     assert alice.says("想去大学上班").startswith("【专职辅导员】")  # 农业科学院 holds 学院 and is no university
+
+
+def test_a_hospital_department_stands_for_its_discipline(alice, board):
+    assert alice.says("屏山有没得化验室的工作").startswith("【检验技师】")  # 化验室: 医学检验
+
+
+def test_a_skill_postings_seldom_name_finds_the_work_it_is_used_in(alice, board):
+    assert numbered(alice.says("会用AutoCAD，有岗位吗")) == ["给排水设计师"]  # by 设计, as the reply says
+
