@@ -164,6 +164,28 @@ def _leads_with_a_drop(text: str) -> bool:
         is not None
 
 
+def _leaves_in_a_clause(text: str) -> bool:
+    """"俺们领导还没定 先不弄了", "发票先不开了", "人还没统计好 回头再报", "wait nvm ill do this later": a clause of the
+    message says leaving the form, wherever it stands: 不 or 别 before a verb of doing it, then 了, after what it is
+    about (content/conversation.toml drop_verbs), or the whole clause putting it off (put_off_words, then 再 and such
+    a verb); or an English phrase of leaving anywhere (drop_anywhere_en). Asked of a message the step cannot take as
+    its answer ("普通的就行 别的以后再说" is a choice), or that the router hears as leaving or cannot place."""
+    words, lowered = content.load_toml("conversation.toml"), (text or "").lower()
+    if content.holds_any(lowered, words["drop_anywhere_en"]):
+        return True
+    pattern = _leave_pattern(tuple(words["drop_verbs"]), tuple(words["put_off_words"]))
+    return any(pattern.search(clause) for clause in _CLAUSE_BREAK.split(lowered) if clause)
+
+
+@lru_cache(maxsize=4)
+def _leave_pattern(drop_verbs: tuple[str, ...], put_off_words: tuple[str, ...]) -> re.Pattern:
+    """A clause ending in 不<doing>了, or made of putting it off (_leaves_in_a_clause): made once."""
+    verbs = "|".join(map(re.escape, _longest_first(drop_verbs)))
+    later = "|".join(map(re.escape, _longest_first(put_off_words)))
+    return re.compile(rf"(?:不|别)(?:想|要|用)?再?(?:{verbs})了(?:吧|啊|哈|呀)?$|"
+                      rf"^(?:那|就|我|等)*(?:{later})再?(?:{verbs})?(?:吧|了|啊)?$")
+
+
 @lru_cache(maxsize=16)
 def _longest_first(words: tuple[str, ...]) -> tuple[str, ...]:
     """A word list of content/ longest first (the first a message holds is the longest): sorted once."""
@@ -602,6 +624,9 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
+    if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)) \
+            and not (says_skip(ctx.text) and _tries(ctx, step_now)):  # "邮箱不填了" where it may stay empty: skipped
+        return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # "俺们领导还没定 先不弄了": left, as 取消 leaves
     if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or (
             step_now.confirms or says_skip(ctx.text)) and not (
             flow.get("paused") or content.holds_any(ctx.text, content.load_toml("conversation.toml")["cancel_words"]))):

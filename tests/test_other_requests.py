@@ -43,6 +43,7 @@ STEPS = {
     "event confirm": (MEMBER, ["我要报名沙龙"], "确认"),
     "event cancel": (MEMBER, ["我要报名沙龙", "确认", "取消报名沙龙"], "取消"),
     "feedback": (FOLLOWER, ["我想提个建议"], "写下您的意见"),
+    "subscription choice": (MEMBER, ["订阅"], "要订阅的栏目"),
 }
 
 OTHER_REQUESTS = ["查会费", "郑州有没有算法的工作", "最近有什么活动", "你好"]
@@ -242,3 +243,28 @@ def test_a_question_the_router_is_unsure_of_is_asked_back_or_answered_and_the_fo
     assert question not in str(form)
     if flow is form:
         assert step_question in member.says("继续")
+
+
+# Leaving said in a clause of its own, after a reason or before one, in words other than 取消: the form ends at once
+# (no "您是要取消吗"), whatever the step was asking.
+LEAVING = ["材料还没准备好 今天先不办了", "这个先别弄了吧", "等我跟家里商量一下 改天再说", "不整了 太麻烦",
+           "sorry not now, maybe later"]
+
+
+@pytest.mark.parametrize("leaving", LEAVING)
+@pytest.mark.parametrize("step_name", list(STEPS))
+def test_leaving_said_in_a_clause_ends_the_form(client, config, world, redis_client, step_name, leaving):
+    member, _ = reach(client, config, step_name)
+    reply = member.says(leaving)
+    assert "您是要取消" not in reply and PAUSED not in reply, reply
+    assert redis_state.load_flow(redis_client, member.openid) is None, reply
+
+
+@pytest.mark.parametrize("step_name,answer,next_question", [
+    ("signup category", "普通会员 别的以后再说", "出生年份"),  # a choice, with a word of putting off about the rest
+    ("subscription choice", "1 3", "已为您订阅"),
+    ("subscription choice", "政策和行业的都要", "已为您订阅"),
+])
+def test_an_answer_with_a_word_of_leaving_elsewhere_is_taken(client, config, world, step_name, answer, next_question):
+    member, _ = reach(client, config, step_name)
+    assert next_question in member.says(answer)

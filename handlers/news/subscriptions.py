@@ -21,7 +21,7 @@ from handlers.news.items import said, topic_list, topic_names
 from bot.paging import leave_and_answer
 from bot.registry import FLOW_STEPS, handles, step
 from bot.router import Intent, analyse, normalize
-from bot.validation import only_acknowledges
+from bot.validation import looks_like_a_question, only_acknowledges
 from handlers.jobs.chat import answer_alert, take_back_alerts
 from handlers.members import profile
 from storage.members import find_member_by_openid
@@ -122,7 +122,17 @@ def _choices(ctx, problem: str = ""):
     return ctx.reply("subscriptions.choose", problem=problem, choices=lines)
 
 
-@step("subscribe", "choose", reads_only=True, prompt="subscriptions.choose_prompt")
+def _tries_choice(ctx) -> bool:
+    """A pick among the topics shown: their numbers, all of them, only some ("只要政策"), or topics named without
+    asking anything ("政策 行业"); not a question or another request ("有啥最新的人才资讯", "最新一期快报先给我看看"),
+    which the engine's one rule answers with the choice waiting (bot.conversation.asks_something_else)."""
+    text = ctx.text
+    return re.search(r"\d", normalize(text)) is not None or said(text, "all") or _keeps_only(ctx) is not None or \
+        bool(topics_in(text)) and not looks_like_a_question(text)
+
+
+@step("subscribe", "choose", reads_only=True, prompt="subscriptions.choose_prompt", tries=_tries_choice,
+      own_intents=("subscribe",))
 def choose_topics(ctx):
     codes = list(topic_names())
     numbers = [int(n) for n in re.findall(r"\d{1,3}", normalize(ctx.text))]  # int() refuses 5,000 digits
