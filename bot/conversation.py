@@ -25,7 +25,7 @@ from bot import clarify, content, delivery, language
 from bot.messages import Inbound, Reply
 from bot.registry import EVENT_HANDLERS, FLOW_SETTLED, FLOW_STEPS, INTENT_HANDLERS, MENU_HANDLERS
 from bot.router import Intent, as_meant, route
-from bot.validation import looks_like_a_question
+from bot.validation import asks_something, looks_like_a_question, tries_value
 from storage import state
 from storage.database import ReadOnlyRefused, close_answer, open_answer, refused_anything
 
@@ -683,34 +683,75 @@ def _two_requests(ctx: Context) -> Reply | None:
 
 
 def _answer_then_request(ctx: Context, step_now) -> Reply | None:
-    """"我叫李红，你们会费多少", "13569321234 会费能单位出吗": a form's answer in the first clause and, after it, a
-    question the router places clearly elsewhere: the answer taken by the step, the question answered before the
-    step's next question (the form goes on, no reminder); None for anything else."""
-    if step_now.tries is None:
+    """"我叫李红，你们会费多少", "5 其他 会费咋交", "刘洋 136…\n孙悦 136…\n顺便帮我们订阅行业动态": a form's answer in
+    the first clauses and, after them, a request the router places clearly elsewhere (_answer_and_request): the answer
+    taken by the step, the request answered before the step's next question (the form goes on, no reminder); None for
+    anything else. A list the request opens is shown, the form staying the member's current question."""
+    split = _answer_and_request(ctx, step_now)
+    if split is None:
         return None
-    parts = _CLAUSE_BREAK.split(ctx.text.strip(), maxsplit=1)
-    if len(parts) != 2 or not looks_like_a_question(parts[1]) or looks_like_a_question(parts[0]):
-        return None
-    with ctx.read_as(route(parts[0]), parts[0]):
-        if not step_now.tries(ctx):
-            return None
-    intent = _placed_clearly(parts[1])
-    if intent is None or intent.name in (*step_now.own_intents, ctx.flow["name"]):
-        return None
-    with ctx.read_as(intent, parts[1]):
-        if step_now.tries(ctx):  # "职称副高，专业新闻传播，这个能入吗": the rest gives the form more, the step takes it all
-            return None
+    head, tail, intent = split
     form = ctx.flow
-    with ctx.read_as(route(parts[0]), parts[0]):
+    with ctx.read_as(route(head), head):
         taken = step_now.handler(ctx)
-    with ctx.read_as(intent, parts[1]):
+    with ctx.read_as(intent, tail):
         if ctx.flow is not form:  # the form ended with its answer (sent, left): the question answered after
             return Reply(text=f"{taken.text}\n\n{answer_intent(ctx).text}")
         other = answer_while_paused(ctx, lambda: answer_intent(ctx))
-    if ctx.flow is not form:  # the question started a flow of its own, the form waiting under it: asked last
-        return Reply(text=f"{taken.text}\n\n{other.text}")
+    if ctx.flow is not form and not (ctx.flow is not None and _step_of(ctx.flow).lapses):
+        return Reply(text=f"{taken.text}\n\n{other.text}")  # a form of its own started, this one waiting: asked last
+    ctx.flow, ctx.flow_changed = form, True  # "王磊 科技奖啥时候截止": the list shown, the form's question the one open
     form["paused"], ctx.remind_of = False, None
     return Reply(text=f"{other.text}\n\n{taken.text}")
+
+
+def _answer_and_request(ctx: Context, step_now) -> tuple[str, str, Intent] | None:
+    """Where a message splits into the step's answer and another request: (the answer's clauses, the rest, the rest's
+    intent) at the first break where the clauses before it are tried by the step and ask nothing, and the rest asks
+    something or asks for something (a question, a request's lead, a word of adding: content/conversation.toml
+    request_leads, also_words; plainly asked where the step would take the whole text in words), is placed clearly by the router on another intent than the form's, and gives the form
+    nothing more ("职称副高，专业新闻传播，这个能入吗" is all the step's); None when there is no such break."""
+    if step_now.tries is None:
+        return None
+    clauses = [clause for clause in _CLAUSE_BREAK.split(ctx.text.strip()) if clause]
+    if len(clauses) < 2:
+        return None
+    takes_it_all = step_now.tries(ctx)
+    for at in range(1, len(clauses)):
+        head, tail = " ".join(clauses[:at]), " ".join(clauses[at:])
+        if looks_like_a_question(head):
+            return None
+        # a text the step takes whole, said in words ("希望多办点线上培训 报名能简单点", "我换手机了 旧微信登不上了 咋办"):
+        # split only at a question said plainly; after a value ("3456 会费交到哪年了") at a spoken one too
+        plainly = takes_it_all and not _value_shaped(head)
+        if not (looks_like_a_question(tail) or _adds(tail)) and (plainly or not _asks_for_something(tail)):
+            continue
+        with ctx.read_as(route(head), head):
+            if not step_now.tries(ctx):
+                continue
+        intent = _placed_clearly(tail)
+        if intent is None or intent.name in (*step_now.own_intents, ctx.flow["name"]):
+            continue
+        with ctx.read_as(intent, tail):
+            if _adds(tail) or not step_now.tries(ctx):  # "顺便帮我订阅一下政策" gives the form nothing
+                return head, tail, intent
+    return None
+
+
+def _asks_for_something(text: str) -> bool:
+    """A question (also a spoken one: "会费咋交"), a request after a word of adding ("顺便帮我们订阅行业动态") or by
+    its lead ("帮我…", "报名…")."""
+    return asks_something(text) or _adds(text) or starts_a_request(text)
+
+
+def _value_shaped(text: str) -> bool:
+    """A value a form asks for, by its shape: a number, a mobile, a name, a unit, an e-mail (bot.validation.tries_value)."""
+    return any(tries_value(shape, text) for shape in ("digits", "mobile", "name", "unit", "email"))
+
+
+def _adds(text: str) -> bool:
+    """Whether a part of a message opens with a word of adding (content/conversation.toml also_words): "顺便…"."""
+    return text.startswith(_longest_first(tuple(content.load_toml("conversation.toml")["also_words"])))
 
 
 def _placed_clearly(part: str) -> Intent | None:

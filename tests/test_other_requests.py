@@ -268,3 +268,28 @@ def test_leaving_said_in_a_clause_ends_the_form(client, config, world, redis_cli
 def test_an_answer_with_a_word_of_leaving_elsewhere_is_taken(client, config, world, step_name, answer, next_question):
     member, _ = reach(client, config, step_name)
     assert next_question in member.says(answer)
+
+
+# An answer, then another request in the same message: the answer kept, the request answered, and the form's next
+# question is the one open (a list the request shows does not take the member's next reply).
+ANSWER_THEN_REQUEST = [
+    ("signup name", "赵晓燕 另外问下年费多少", "会员类别", "会费", "2", "出生年份"),
+    ("signup birth year", "1975 最近有啥活动没", "工作单位", "沙龙", "洛阳理工学院", "单位类型"),
+    ("signup work unit", "洛阳理工学院 对了最近有什么活动", "单位类型", "沙龙", "1", "岗位类别"),
+    ("signup institution", "2 科研院所 顺便看看有什么活动", "岗位类别", "沙龙", "1", "学科专业"),
+    ("unit name", "河南示范化工有限公司 单位会费一年多少钱", "信用代码", "会费", None, None),
+    ("signup discipline", "作物栽培 顺便帮我订阅一下政策", "手机号", "已为您订阅", "13700002222", "邮箱"),
+    ("event contact", "王宝明 13700001111 顺便问下最近还有啥活动", "参加人：王宝明", "沙龙", None, None),
+]
+
+
+@pytest.mark.parametrize("step_name,message,next_question,answered,reply_next,question_after", ANSWER_THEN_REQUEST)
+def test_an_answer_then_another_request_keeps_the_answer_and_answers_the_request(
+        client, config, world, redis_client, step_name, message, next_question, answered, reply_next, question_after):
+    member, _ = reach(client, config, step_name)
+    reply = member.says(message)
+    assert next_question in reply and answered in reply and PAUSED not in reply, reply
+    flow = redis_state.load_flow(redis_client, member.openid)
+    assert flow and not flow.get("paused") and flow["name"] in ("signup", "event_signup"), flow
+    if reply_next is not None:
+        assert question_after in member.says(reply_next)
