@@ -951,6 +951,15 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
     return True
 
 
+def asks_elsewhere(ctx: Context, own: tuple[str, ...] = ()) -> bool:
+    """A question the router places clearly on another intent than the form's `own` ("学生会员要交钱吗" at the name
+    question, "郑州有数据分析的岗位吗" at the summary): no value for the form, whatever words of its items it holds.
+    An answer said with a question after it is split before the step sees it (_answer_then_request)."""
+    intent = ctx.intent
+    return intent is not None and intent.name not in (*content.load_toml("conversation.toml")["not_one_of_two"], *own) \
+        and _confident(ctx) and asks_something(ctx.text)
+
+
 def answer_intent(ctx: Context) -> Reply:
     """Answer the message by its intent (used by steps that see the member has moved on)."""
     if ctx.flow is not None and ctx.flow.get("paused") and (means_continue(ctx.text) or is_one_of(ctx.text, "resume_words")):

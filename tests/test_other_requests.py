@@ -293,3 +293,26 @@ def test_an_answer_then_another_request_keeps_the_answer_and_answers_the_request
     assert flow and not flow.get("paused") and flow["name"] in ("signup", "event_signup"), flow
     if reply_next is not None:
         assert question_after in member.says(reply_next)
+
+
+@pytest.mark.parametrize("step_name,question", [
+    ("signup name", "高级会员一年交多少钱啊"),  # names a category: not the category said
+    ("signup birth year", "学生会员有啥要求没"),
+    ("signup summary", "洛阳有没有招化工的岗位"),  # names 岗位 (an item of the summary): no item picked to correct
+    ("signup summary", "谁负责审核啊 电话多少"),  # names 电话
+])
+def test_a_question_naming_an_item_of_the_form_is_answered_not_kept(client, config, world, redis_client, step_name,
+                                                                    question):
+    member, step_question = reach(client, config, step_name)
+    before = redis_state.load_flow(redis_client, member.openid)
+    reply = member.says(question)
+    flow = redis_state.load_flow(redis_client, member.openid)
+    form = flow if flow["name"] == "signup" else flow.get("waiting")
+    assert form["step"] == before["step"] and form["data"]["answers"] == before["data"]["answers"], reply
+    assert "格式不对" not in reply and "请选择" not in reply.partition(PAUSED)[0], reply
+
+
+@pytest.mark.parametrize("said", ["我的手机13598760001 白天一般都能打通", "13598760001 有事打这个"])
+def test_a_mobile_with_words_around_it_is_the_mobile(client, config, world, said):
+    member, _ = reach(client, config, "signup mobile")
+    assert "邮箱" in member.says(said)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from bot import clock, content, language, offers
-from bot.conversation import is_one_of, says_skip, says_yes
+from bot.conversation import asks_elsewhere, is_one_of, says_skip, says_yes
 from bot.messages import Reply
 from bot.page_links import with_page_link
 from bot.privacy import holds_id_number, mask_mobile
@@ -228,6 +228,12 @@ def _clean_new_credit_code(text, db) -> str:
     return code
 
 
+def _clean_mobile_said(text, db) -> str:
+    """The mobile a message gives, with words around it too ("电话是137… 找我打这个就行", "159… 活动通知也发这个号");
+    else the message refused as a mobile, with the reason (clean_mobile)."""
+    return mobile_and_rest(text)[0] or clean_mobile(text)
+
+
 def _clean_contact_name(text, db) -> str:
     try:
         return name_in(text)
@@ -258,7 +264,7 @@ FORMS: dict[str, tuple[Field, ...]] = {
               students_only=True),
         Field("graduation_year", "graduation_year", _plain(clean_graduation_year), _shaped("digits"),
               students_only=True),
-        Field("mobile", "mobile", _plain(clean_mobile), _shaped("mobile")),
+        Field("mobile", "mobile", _clean_mobile_said, _shaped("mobile")),
         Field("email", "email", _clean_optional_email, _shaped("email"), optional=True),
     ),
     "unit": (
@@ -1079,6 +1085,8 @@ def _tries_field(ctx) -> bool:
     """The field's own shape, or a mobile / e-mail address or title for a later question, a change of
     category, or a question about the form itself."""
     text = ctx.text
+    if asks_elsewhere(ctx, (FLOW,)):  # "学生会员要交钱吗" at the name question: no category said, a question to answer
+        return form_question(text) is not None or _field_question(text, FIELDS[ctx.flow["step"]]) is not None
     wants_title = "title" in {f.column for f in _form(ctx)} and "title" not in ctx.flow_data["answers"]
     field = FIELDS[ctx.flow["step"]]
     return field.tries(text) or (field.optional and _left_empty(text, field.column)) or form_question(text) is not None or bool(_said_for_field_asked_about(ctx)) or \
@@ -1129,6 +1137,8 @@ _register_field_steps()
 
 
 def _tries_summary(ctx) -> bool:
+    if asks_elsewhere(ctx, (FLOW, "profile")):  # "郑州有数据分析的岗位吗" names 岗位 but picks no item to correct
+        return False
     return (_field_to_correct(ctx) is not None or says_yes(ctx.text) or _says_submit(ctx.text)
             or _CORRECTION_VERB.match(normalise(ctx.text)) is not None)
 
