@@ -166,3 +166,29 @@ def test_a_unit_whose_dues_cell_says_exempt_is_never_owed(env, db, tmp_path):
     assert find_unit_by_no(db, "GSDW003")["paid_through"] == "2023-12-31"
     owing = command("fees")[1](env, "report")
     assert "甘肃省建筑设计研究院有限公司" not in str(owing)
+
+
+def test_a_paid_through_date_written_as_text_is_that_date_not_a_list_of_years(env, db, tmp_path):
+    """会费缴至 written as text (a CSV's, or a cell typed 2026/06/30): the day it says, not the years 2006, 2026
+    and 2030 read from its parts."""
+    path = tmp_path / "名册.csv"
+    path.write_text("会员编号,姓名,会员类别,手机,会费缴至\n"
+                    "GSJZ2016-0161,杨帆,普通会员,13919100041,2026/06/30\n"
+                    "GSJZ2016-0162,秦岚,普通会员,13919100042,2025-03-15\n", encoding="utf-8")
+    report = roster_imported(env, path)
+    assert report["bad_rows"] == []
+    assert (paid(db, "GSJZ2016-0161"), paid(db, "GSJZ2016-0162")) == ("2026-06-30", "2025-03-15")
+
+
+def test_a_unit_whose_remark_says_exempt_in_brackets_is_never_owed(env, db, tmp_path):
+    """The waiver said in brackets after what the unit is (挂靠单位（会费免交）), in the remark or the dues cell."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(UNITS_HEADER)
+    sheet.append(["GSDW011", "甘肃省建筑科学研究院", "理事单位", "秘书处", "13919100051", None, "学会挂靠单位（会费免交）"])
+    sheet.append(["GSDW012", "甘肃省建设信息中心", "会员单位", "林森", "13919100052", "挂靠单位（免收会费）", None])
+    path = tmp_path / "单位会员.xlsx"
+    book.save(path)
+    command("units")[1](env, "import", path)
+    listed = {u["unit_no"]: u for u in command("units")[1](env, "list")}
+    assert listed["GSDW011"]["standing"] == listed["GSDW012"]["standing"] == "exempt"

@@ -508,7 +508,10 @@ def years_paid_written(value) -> list[int] | None:
     lists them ("缴费年度"): a range (2024-2026, 2024—2026, 25-26年: every year in it), a list (24、25,
     25,26, 2024 2026, 2024/2025), one year (2026年, 25年), a year with one made up (2025年（补2024）), or the year paid up
     to (至2025: that year alone, the years before it settled). Two digits are 20xx. A bare two-digit number
-    (25) is no year (an amount of 25 yuan): _bare_years_as_years reads it as one where the column lists years."""
+    (25) is no year (an amount of 25 yuan): _bare_years_as_years reads it as one where the column lists years.
+    A date to the month or day (2026/06/30, 2025-03, 25/12) is no list: None, its cleaner reads it."""
+    if _a_month_or_day(value):
+        return None
     text = _MADE_UP.sub(r"、\1", re.sub(r"\s", "", re.sub(r"(?<=[\d年])\s+(?=\d)", "、", normalise(value))))  # 2024 2025
     if not _YEARS_PAID_CELL.fullmatch(text) or re.fullmatch(r"\d{2}", text):
         return None
@@ -522,6 +525,18 @@ def years_paid_written(value) -> list[int] | None:
             return None
         years.update(range(first, last + 1))
     return sorted(years)
+
+
+def _a_month_or_day(value) -> bool:
+    """Whether a cell is a date naming a month or a day (2026/06/30, 2025-03-15, 2025.12), as parse_date reads one."""
+    text = re.sub(r"\s", "", normalise(value))
+    if re.fullmatch(r"(?:19|20)?\d{2}年?", text):  # a year alone
+        return False
+    try:
+        parse_date(text)
+    except Invalid:
+        return False
+    return True
 
 
 def _arrears_first() -> bool:
@@ -1236,9 +1251,10 @@ def _unit_exempt(sheet: Sheet, row: int, values: dict, fields: dict, notices: li
     exempt = _membership()["roster"]["paid_marks"]["exempt"]
     words = "|".join(map(re.escape, exempt))
     for key in ("paid_status", "paid_through", "remarks"):
-        text = re.sub(r"[（(][^）)]*[）)]|\s", "", normalise(values.get(key)))
-        if (key != "remarks" and any(clause in exempt for clause in _REMARK_CLAUSES.split(text))) \
-                or re.search(f"会费(?:{words})|(?:{words})(?:缴|交)?会费", text):  # 挂靠单位，免交; 会费免交; 免收会费
+        whole = re.sub(r"\s", "", normalise(values.get(key)))  # 挂靠单位（会费免交）: the words in brackets too
+        clauses = _REMARK_CLAUSES.split(re.sub(r"[（(][^）)]*[）)]", "", whole))  # 免（挂靠单位）: the cell's own
+        if (key != "remarks" and any(clause in exempt for clause in clauses)) \
+                or re.search(f"会费(?:{words})|(?:{words})(?:缴|交)?会费", whole):  # 挂靠单位，免交; 会费免交; 免收会费
             fields["dues_exempt"] = 1
             notices.append(Problem(row, sheet.columns[key], _shown(values[key]), "unit_exempt"))
             return
