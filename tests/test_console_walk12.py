@@ -97,7 +97,7 @@ def test_the_member_page_says_a_year_skipped_under_the_no_back_dues_rule_is_unpa
     record_payment(db, find_payer(db, "HNKX201900001"), 100, 1, date(Y, 11, 20), "现金", "test")
     assert find_member_by_no(db, "HNKX201900001")["paid_through"] == f"{Y + 1}-12-31"
     shown = page(staff.get("/admin/members/HNKX201900001"))
-    assert f"{Y} 年未缴" in shown and f"记入 {Y + 1} 年" in shown, shown
+    assert f"{Y} 年仍未缴" in shown and f"记为 {Y + 1} 年的会费" in shown, shown
 
 
 # --- #4: a blank way of payment -------------------------------------------------------------------

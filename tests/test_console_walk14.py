@@ -11,9 +11,12 @@ from openpyxl import Workbook
 
 from bot.admin import accounts
 from handlers.fees import dues
+from handlers.fees.payments import record_payment
+from storage.fees import find_payer
 from tests.admin_data import PASSWORD
 from tests.test_admin_pages import statement
 from tests.test_console_walk12 import member, paid
+from tests.test_event_console import new_event
 from tests.test_admin import log_in, page, post, staff, units, users  # noqa: F401  (fixtures)
 
 Y = date.today().year
@@ -178,3 +181,26 @@ def test_the_button_that_skips_bad_rows_counts_the_units_it_imports(staff, db):
     sent = post(staff, "/admin/members/import/", {"file": (data, "单位会员.xlsx")}, content_type="multipart/form-data")
     report = page(staff.get(sent.location))
     assert "0 人、1 个单位" in report or "（1 个单位）" in report, report
+
+
+# --- #14: a November payment booked to next year, said in one plain line --------------------------------
+
+def test_the_member_page_says_when_the_money_came_what_it_was_booked_as_and_what_is_still_owed(staff, db):
+    """'有效' next to '2026 年未缴（… 没有补这几年）': a viewer on the phone could not tell whether the money arrived."""
+    member(db, "HNKX201900051", "严丽", f"{Y - 1}-12-31")
+    record_payment(db, find_payer(db, "HNKX201900051"), 100, 1, date(Y, 11, 5), "现金", "test")
+    shown = page(staff.get("/admin/members/HNKX201900051"))
+    assert f"{Y}-11-05 收到 100 元，记为 {Y + 1} 年的会费（按缴费规则）；{Y} 年仍未缴" in shown, shown
+    assert "这几年" not in shown
+
+
+# --- #22: the export link says what a read-only user's file holds ----------------------------------------
+
+def test_a_viewer_s_registrant_export_link_does_not_promise_whole_mobiles(staff, db, config):
+    event = new_event(staff, db)
+    assert "含完整手机号" in page(staff.get(f"/admin/events/{event['event_no']}"))
+    accounts.create_user(db, config, "赵查看", PASSWORD, "viewer", None, actor="test")
+    post(staff, "/admin/logout")
+    assert log_in(staff, "赵查看").status_code == 302
+    shown = page(staff.get(f"/admin/events/{event['event_no']}"))
+    assert "导出报名名单" in shown and "含完整手机号" not in shown

@@ -22,7 +22,7 @@ from bot import clock, content
 from bot.admin.accounts import ADMIN, EVERYONE, PROVINCE, STAFF, UNIT, VIEWER, as_province_user, session_stamp
 from bot.platform import console as platform_console
 from bot.admin.ui import (action_text, actor_text, allow, changes_line, config, db, may, may_send, render, roles_of,
-                          say_not_done, t, user, word)
+                          say_not_done, sees_mobiles, t, user, word)
 from bot.web import same_site_path
 from handlers.members.membership import field_text
 from storage import admin as store
@@ -236,6 +236,7 @@ console.add_app_template_global(upload_limit_mb, "upload_limit_mb")
 # A stored time as read in the society's zone, in any template and in macros imported without context.
 console.add_app_template_global(clock.shown, "when")
 console.add_app_template_global(may_send, "may_send")
+console.add_app_template_global(sees_mobiles, "sees_mobiles")  # an export's label says whether mobiles are whole
 
 
 @console.context_processor

@@ -265,7 +265,8 @@ def _with_years_unpaid(view: dict, member: dict) -> dict:
         payment = passed["payment"]
         said.append(t("members.years_passed_over", years=dues.period_text(f"{passed['years'][0]}",
                                                                           f"{passed['years'][-1]}"),
-                      paid_at=payment["paid_at"][:10], booked=dues.period_text(payment["period_from"],
+                      paid_at=payment["paid_at"][:10], amount=dues.format_amount(payment["amount"]),
+                      booked=dues.period_text(payment["period_from"],
                                                                                  payment["period_to"])))
     if member.get("dues_unpaid"):
         said.append(t("members.years_gap", years=member["dues_unpaid"]))
