@@ -35,6 +35,7 @@ STUDENTS = [
     ["蒲佳", "西北师范大学", "李教授", "13919100012", "GSJZ2024-0302", 25, "导师去世，转张教授指导"],
     ["冶青", "兰州大学", "杨教授", "13919100013", "GSJZ2025-0303", "25-26年", None],
     ["马悦", "兰州交通大学", "丁教授", "13919100014", "待审", "未交", "今年9月入学，申请待审"],
+    ["沙宁", "兰州大学", "杨教授", "13919100015", "HNKX2024-0304", "未交", "入会后一直没交"],
 ]
 
 
@@ -118,6 +119,7 @@ def test_a_sheet_named_for_students_makes_its_rows_students(env, db, tmp_path, a
     [waiting] = [p for p in report["left_out"] if p["sheet"] == "学生会员"]
     assert (waiting["row"], waiting["reason"], waiting["value"]) == (5, "not_yet_approved", "待审")
     assert find_members_by_name(db, "马悦") == []
+    assert paid(db, "HNKX2024-0304") == "2023-12-31"     # no 入会时间 here: the year her number holds
 
 
 UNITS_HEADER = ["编号", "单位名称", "级别", "联系人", "联系电话", "欠费情况", "备注"]

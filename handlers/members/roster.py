@@ -1550,7 +1550,7 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
     if owed and not year and not fields.get("paid_through") and not any(paid_years.values()):  # 未交; remark 26年未交
         fields["paid_through"] = f"{owed}-12-31"
         notices.append(Problem(row, column, text, "remark_owed", {"year": owed}))
-    joined = int(fields["joined_at"][:4]) if fields.get("joined_at") else None
+    joined = int(fields["joined_at"][:4]) if fields.get("joined_at") else _year_in_number(fields.get("member_no"))
     if _NEVER_PAID.search(text) and joined and joined < date.today().year and not fields.get("paid_through") \
             and not any(paid_years.values()):  # 入会后一直未交: owes every year from the one joined
         fields["paid_through"] = f"{joined - 1}-12-31"
@@ -1561,6 +1561,14 @@ def _read_remarks(sheet: Sheet, row: int, fields: dict, paid_years: dict[int, bo
             year_column = _year_column(sheet, year)
             notices.append(Problem(row, column, text, "remark_unpaid",
                                    {"year": year, "header": year_column.header if year_column else ""}))
+
+
+def _year_in_number(number: str | None) -> int | None:
+    """The year joined a member number of the society's holds (its prefix, then the year: [member_no]), for a sheet
+    that says no 入会时间 (a students' list has 入学年份, another thing)."""
+    prefix = _membership()["member_no"]["prefix"]
+    found = re.match(rf"{re.escape(prefix)}[-－—–_]?((?:19|20)\d{{2}})", number or "")
+    return int(found.group(1)) if found else None
 
 
 _NEVER_PAID = re.compile(r"(?:入会|加入|入会以来|注册)(?:后|以来|至今)?(?:会费)?(?:一直|从来|从|均|都|还|尚)?(?:未|没|没有)(?:交|缴)"
