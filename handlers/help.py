@@ -135,6 +135,9 @@ def not_understood(ctx):
         return fee
     if feedback.asks_who_will_know(ctx.text):  # "会不会有人知道是我提的" after a complaint
         return ctx.reply("feedback.identity", **content.society()["secretariat"])
+    added = fees.details_for_request(ctx) if ctx.flow is None else None
+    if added is not None:  # "91410100MA44ABCD1X" a while after the invoice request: added to it, as promised
+        return added
     answered = common_question(ctx.text)
     if answered is not None:  # "发票开好了吗", "帮我续一年": its answer, not the menu
         return Reply(text=answered)

@@ -142,3 +142,39 @@ def test_a_change_asked_for_someone_elses_mobile_does_not_change_the_members(ret
     reply = retiree.says(said)
     assert _mobile_of(db, "HNKX199000051") == "13903710051", reply
     assert "已为您更新" not in reply, reply
+
+
+# --- invoice details sent later are added to the request, as its reply promises (#26, #34, #35) ----------------
+
+@pytest.fixture
+def lecturer(client, config, db):
+    add_member(db, "HNKX202000061", "方静怡", "13903710061", f"{TODAY.year}-12-31", openid="o_walk14_inv")
+    lecturer = Member(client, config, "o_walk14_inv")
+    lecturer.says("麻烦开张发票")
+    filed = lecturer.says("抬头：新乡医学院")
+    assert "FK" in filed and "纳税人识别号" in filed, filed
+    return lecturer
+
+
+def _invoice_request(db) -> dict:
+    [request] = [t for t in _tickets(db) if t["category"] == "开票申请"]
+    return request
+
+
+@pytest.mark.parametrize("later", ["好 继续说发票的事 税号是12410000417000456K", "发票的税号：12410000417000456K",
+                                   "12410000417000456K"])
+def test_the_tax_number_sent_after_something_else_is_added_to_the_request(lecturer, db, later):
+    lecturer.says("最近有什么活动")
+    reply = lecturer.says(later)
+    request = _invoice_request(db)
+    assert "12410000417000456K" in request["body"] and request["ticket_no"] in reply, reply
+    assert "12410000417000456K" in reply and "抬头写哪个单位" not in reply, reply
+
+
+def test_an_email_sent_later_is_added_and_nothing_more_is_asked(lecturer, db):
+    lecturer.says("我的会员卡")
+    lecturer.says("税号12410000417000456K")
+    reply = lecturer.says("要电子的 发到 fjy@xxmu.example.cn")
+    request = _invoice_request(db)
+    assert "fjy@xxmu.example.cn" in request["body"] and "fjy@xxmu.example.cn" in reply, reply
+    assert "还缺" not in reply, reply

@@ -35,7 +35,7 @@ from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
 from storage.members import any_member_named, find_member_by_openid
-from storage.tickets import add_to_ticket, create_ticket
+from storage.tickets import OPEN, add_to_ticket, create_ticket, list_tickets_of_member
 
 HISTORY_SIZE = 5
 
@@ -489,7 +489,11 @@ def asks_for_invoice(text: str) -> bool:
 
 
 def start_invoice(ctx):
-    """How invoices are issued, and the details asked for here: sent on to the secretariat as a ticket."""
+    """How invoices are issued, and the details asked for here: sent on to the secretariat as a ticket; details
+    without a title ("接着开票 税号1241…") added to the request already sent, as its reply promised."""
+    added = details_for_request(ctx)
+    if added is not None:
+        return added
     ctx.start_flow(INVOICE, "details", said=ctx.text)
     if _titled_unit(ctx.text or ""):  # "帮我登记一下 抬头是洛阳某某研究院": taken
         return invoice_details(ctx)
@@ -669,6 +673,39 @@ def _electronic(text: str) -> bool:
     return _invoice_said(text, "electronic_words")
 
 
+def details_for_request(ctx) -> Reply | None:
+    """A tax number, an e-mail or 普票/专票 sent without a title ("税号12410000415800123X", "电子的 邮箱 …") while an
+    invoice request of the member's is still open: added to the newest such request and said back, whenever it
+    comes (the request's reply says "拿到后直接发给我，我补到这张申请上"); None otherwise."""
+    if not _invoice_fields(ctx.text) or _invoice_title(ctx, ctx.text) is not None:
+        return None
+    category = content.text("fees.invoice_category")
+    request = next((t for t in list_tickets_of_member(ctx.db, ctx.openid)
+                    if t["category"] == category and t["status"] == OPEN), None)
+    if request is None:
+        return None
+    title = _TITLE_IN_TICKET.search(request["body"])
+    ctx.start_flow(INVOICE, "added", ticket_no=request["ticket_no"], said=request["body"],
+                   title=title.group(1) if title else "")
+    return _add_details(ctx)
+
+
+_TITLE_IN_TICKET = re.compile(r"抬头：([^\n]+)")
+
+
+def _add_details(ctx) -> Reply:
+    """The message added to the request in hand (flow step `added`), and what it gave said back with what is still
+    missing."""
+    ticket_no = ctx.flow_data["ticket_no"]
+    add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
+    added, said = _invoice_fields(ctx.text), f"{ctx.flow_data.get('said', '')}\n{ctx.text}"
+    ctx.goto("added", ticket_no=ticket_no, said=said)
+    if added:  # "已补到…：税号 …，接收邮箱 …", and what is still missing
+        return ctx.reply("fees.invoice_fields_added", ticket_no=ticket_no, details=_fields_text(added),
+                         later=_missing_text(said, ctx.flow_data.get("title", "")))
+    return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
+
+
 @step(INVOICE, "added", reads_only=True, prompt="fees.invoice_prompt", lapses=True)
 def invoice_added(ctx):
     """Right after the request is taken: a tax number or e-mail added to it, "多久能开出来" answered."""
@@ -677,13 +714,7 @@ def invoice_added(ctx):
         ctx.end_flow()
         return ctx.reply("fees.invoice_where", ticket_no=ticket_no, **content.society()["secretariat"])
     if _tries_invoice(ctx) and not _asks_when(ctx.text):
-        add_to_ticket(ctx.db, ticket_no, ctx.text)  # "税号 1241…", "抬头改成河南省水利科学研究院"
-        added, said = _invoice_fields(ctx.text), f"{ctx.flow_data.get('said', '')}\n{ctx.text}"
-        ctx.goto("added", ticket_no=ticket_no, said=said)
-        if added:  # "已补到…：税号 …，接收邮箱 …", and what is still missing
-            return ctx.reply("fees.invoice_fields_added", ticket_no=ticket_no, details=_fields_text(added),
-                             later=_missing_text(said, ctx.flow_data.get("title", "")))
-        return ctx.reply("fees.invoice_added", ticket_no=ticket_no)
+        return _add_details(ctx)
     if _asks_when(ctx.text):
         ctx.end_flow()
         return ctx.reply("fees.invoice_when", ticket_no=ticket_no, **content.society()["secretariat"])
