@@ -642,8 +642,8 @@ def _on_message(ctx: Context) -> Reply:
     if flow.get("paused") or _is_stale(ctx):
         if means_continue(ctx.text):
             return _resume(ctx)
-        if not flow.get("paused"):
-            return _offer_to_resume(ctx)
+        if not flow.get("paused") and (_tries(ctx, step_now) or ctx.intent.name in ("unknown", "cancel")):
+            return _offer_to_resume(ctx)  # "在吗" after a while: go on or drop it; another request is answered below
         if not _tries(ctx, step_now):
             return answer_while_paused(ctx, lambda: answer_intent(ctx))
         flow["paused"] = False  # the answer to the question it was paused at: go on with it

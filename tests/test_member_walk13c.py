@@ -246,3 +246,22 @@ def test_a_bound_member_asking_what_he_owes_and_to_pay_it_all_gets_his_own_dues(
     add_member(db, "HNKX201200061", "尹国栋", "13903710061", f"{TODAY.year - 1}-12-31", openid="o_walk13c")
     reply = member.says("我的会费是不是欠了 欠了几年 能一次交清不")
     assert "HNKX201200061" in reply and "绑定后" not in reply, reply
+
+
+# --- back after a quarter of an hour with another request: answered, the form reminded of (#36) --------------
+
+def test_a_request_after_leaving_a_form_a_while_is_answered_with_the_form_reminded_of(member, redis_client):
+    import time
+
+    from tests import redis_state
+    member.says("申请入会")
+    member.says("1")
+    member.says("韩秀梅")
+    member.says("普通")  # the birth year is asked next
+    flow = redis_state.load_flow(redis_client, "o_walk13c")
+    flow["updated_at"] = time.time() - 16 * 60  # she left a quarter of an hour ago
+    redis_state.save_flow(redis_client, "o_walk13c", flow, ttl=1800)
+    reply = member.says("会费一年多少钱")
+    assert "普通会员" in reply and "100" in reply, reply  # the question answered
+    assert "还没有完成" in reply, reply
+    assert "出生年份" in member.says("继续")  # the form goes on where she left it
