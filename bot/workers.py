@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from uuid import uuid4
@@ -76,11 +77,28 @@ class _Scheduler(RQScheduler):
             or (datetime.now() - self.lock_acquisition_time).total_seconds() >= SCHEDULER_CHECK_SECONDS)
 
     def enqueue_scheduled_jobs(self):
+        """RQ's due jobs, then the periodic tick; the locks renewed every second while the pass runs, so a
+        pass blocked longer than SCHEDULER_GONE_SECONDS (a busy store, Redis slow) is not taken for a dead
+        scheduler's and run a second time by the one that would take its lock over."""
         if os.getppid() != self.worker_pid:  # its worker was killed outright: it stops and lets go of its locks
             self.request_stop()
             return
-        super().enqueue_scheduled_jobs()
-        self.ticker(self.connection)
+        done = threading.Event()
+        renewing = threading.Thread(target=self._renew_locks_until, args=(done,), daemon=True)
+        renewing.start()
+        try:
+            super().enqueue_scheduled_jobs()
+            self.ticker(self.connection)
+        finally:
+            done.set()
+            renewing.join()
+
+    def _renew_locks_until(self, done: threading.Event) -> None:
+        while not done.wait(self.interval):
+            try:
+                self.heartbeat()
+            except redis.RedisError as exc:  # the pass meets it too, and work() waits for Redis
+                self.log.warning("Scheduler: lock not renewed (%s)", exc)
 
     def work(self):
         while True:

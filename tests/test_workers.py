@@ -122,3 +122,34 @@ def test_a_scheduler_whose_worker_was_killed_outright_stops_and_lets_go_of_its_l
             except ProcessLookupError:
                 pass
         worker.communicate()
+
+
+def test_a_scheduler_pass_blocked_longer_than_the_takeover_time_keeps_its_lock(config, redis_client, monkeypatch):
+    """A pass (RQ's due jobs, then the periodic tick over every society's store) that blocked for longer than
+    bot.workers.SCHEDULER_GONE_SECONDS (a store busy, Redis slow) looked like a dead scheduler's: another
+    worker's scheduler took the lock over while the pass was still running, and both queued what came due.
+    The lock is renewed while the pass runs, so the other scheduler finds it held."""
+    import bot.workers
+    from bot.workers import _Scheduler
+
+    monkeypatch.setattr(bot.workers, "SCHEDULER_GONE_SECONDS", 2)
+    entered, released = threading.Event(), threading.Event()
+
+    def blocked_tick(r):
+        entered.set()
+        released.wait(20)
+
+    first = _Scheduler([QUEUE_NAME], connection=redis_client, name="first", ticker=blocked_tick)
+    first.worker_pid = os.getppid()  # run here, not in a process of its own
+    assert first.acquire_locks() == {QUEUE_NAME}
+    passing = threading.Thread(target=first.enqueue_scheduled_jobs, daemon=True)
+    passing.start()
+    try:
+        assert entered.wait(10)
+        time.sleep(bot.workers.SCHEDULER_GONE_SECONDS + 2)
+        second = _Scheduler([QUEUE_NAME], connection=redis_client, name="second", ticker=lambda r: None)
+        taken = second.acquire_locks()
+    finally:
+        released.set()
+        passing.join(10)
+    assert taken == set() and redis_client.get(LOCK) == b"first"
