@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 # a scheduler process looks as often. The retries and delayed jobs due meanwhile are queued then, not when
 # the lock lapses a minute on and RQ's next maintenance pass (10 minutes) takes it.
 SCHEDULER_GONE_SECONDS = 15
+SCHEDULER_LOCK_SECONDS = 1 + 60  # how long RQ's scheduler takes its lock for: its interval (1 s) + 60 s
 SCHEDULER_CHECK_SECONDS = 5
 
 STOP_CHECK_SECONDS = 2  # a worker waiting for a job looks this often whether it was told to stop
@@ -184,7 +185,9 @@ class _Worker(Worker):
 
     def _start_scheduler(self, burst=False, logging_level=None, date_format=DEFAULT_LOGGING_DATE_FORMAT,
                          log_format=DEFAULT_LOGGING_FORMAT):
-        if burst:  # RQ's own: it moves the due jobs here and now, no process to die
+        if burst:  # RQ's own: it moves the due jobs here and now, no process to die; a dead scheduler's lock
+            # is let go first, as a scheduler process of the long-running worker does (_Scheduler.acquire_locks)
+            _free_locks(self.connection, self.queue_names(), self.scheduler_name, SCHEDULER_LOCK_SECONDS)
             return super()._start_scheduler(burst, logging_level, date_format, log_format)
         # One scheduler name for the whole run_worker: a worker started again after its predecessor
         # quit with Redis away takes back the lock that one could not release (it expires after 61 s).

@@ -268,6 +268,25 @@ def test_a_worker_started_while_a_killed_schedulers_lock_lasts_takes_the_retries
     assert_exactly_once(fake_wechat, db, item, recipients)
 
 
+
+def test_a_burst_worker_takes_over_a_killed_schedulers_lock_and_sends_the_retries_due(
+        fake_wechat, config, env, db, redis_client):
+    """`python -m bot worker --burst` (a cron line, an operator's one-off run) found a killed scheduler's lock
+    still there and moved none of the retries due to the queue: it ended with them left waiting. It takes a
+    lock its holder has not renewed for bot.workers.SCHEDULER_GONE_SECONDS over, as the long-running worker does."""
+    recipients = add_members(db, openids("B", 2))
+    item = add_item(db)
+    ledger.queue_deliveries(db, item, recipients)
+    redis_client.set(f"rq:scheduler-lock:{QUEUE_NAME}", "killed-worker", ex=20)  # renewed last 41 s ago
+    Queue(QUEUE_NAME, connection=redis_client).enqueue_at(datetime.now(timezone.utc) - timedelta(seconds=5),
+                                                          planner.deliver_batch, item,
+                                                          [openid for openid, _ in recipients])
+    worker = start_worker(env, burst=True)
+    worker.communicate(timeout=60)
+    assert all_final(db, item)
+    assert_exactly_once(fake_wechat, db, item, recipients)
+
+
 def test_an_item_changed_while_it_is_sent_says_who_got_which_and_pushes_the_change_to_them_alone(
         fake_wechat, config, env, db, redis_client, staff, tmp_path):
     """Walk 12 #4: d12-2 re-published with a new summary while it was sent: 193 members got the first text
