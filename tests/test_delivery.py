@@ -176,6 +176,32 @@ def test_the_last_batch_never_leaves_one_member_alone_for_the_mass_send(fake_wec
     assert {(row["status"], row["channel"]) for row in got.values()} == {("sent", MASS)}
 
 
+
+def test_one_member_without_a_window_goes_by_mass_send_with_one_who_has_a_window(fake_wechat, config, db,
+                                                                                  redis_client):
+    """A batch of three, two of whom wrote to the account today: the third, alone without an open window, waited
+    in the inbox with the month's mass sends unspent (no mass send carries one openid). One of the two now goes
+    with them by mass send; when the third has no mass send left, both who wrote get the card as before."""
+    wrote, silent, spent = openids("P", 2), openids("N", 1), openids("Z", 1)
+    recipients = add_members(db, wrote + silent)
+    member_wrote(fake_wechat, redis_client, config, wrote)
+    item = add_item(db)
+    delivery.enqueue_broadcast(db, redis_client, item, recipients)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients)
+    assert (got[silent[0]]["status"], got[silent[0]]["channel"]) == ("sent", MASS)
+    assert sorted(got[o]["channel"] for o in wrote) == [CS, MASS]
+
+    others = openids("R", 2)
+    again = add_members(db, others + spent)
+    member_wrote(fake_wechat, redis_client, config, others)
+    use_up_mass_quota(redis_client, config, spent)
+    delivery.enqueue_broadcast(db, redis_client, item, again)
+    run_jobs(config)
+    got = assert_exactly_once(fake_wechat, db, item, recipients + again)
+    assert {o: (got[o]["status"], got[o]["channel"]) for o in others + spent} == {
+        **{o: ("sent", CS) for o in others}, spent[0]: ("inbox", None)}
+
 def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wechat, config, db, redis_client):
     [(openid, _)] = recipients = add_members(db, openids("U", 1))
     member_wrote(fake_wechat, redis_client, config, [openid])
@@ -190,7 +216,7 @@ def test_unfollowed_during_the_send_43004_marks_the_member_unreachable(fake_wech
 
 
 def test_window_closed_at_wechat_45015_falls_back_to_mass(fake_wechat, config, db, redis_client):
-    stale, other = openids("F", 1), openids("O", 1)
+    stale, other = openids("F", 1), openids("O", 2)
     recipients = add_members(db, stale + other)
     state.open_service_window(redis_client, stale[0], "message", *config.cs_message_window)  # WeChat disagrees
     item = add_item(db)

@@ -103,26 +103,41 @@ def deliver_batch(item_id: int, openids: list[str]) -> None:
 
 
 def _deliver_to(run: Run, item: dict, openids: list[str]) -> int:
-    """Plan and send to claimed recipients; returns how many went back to the queue."""
+    """Plan and send to claimed recipients; returns how many went back to the queue.
+
+    When one member alone is left without an open window (no mass send carries one openid), the last member
+    with one goes with them by mass send instead, and by customer service only if the mass send does not take
+    them (the lone one has no quota left)."""
     item_id = item["id"]
     gone = ledger.unreachable(run.db, ledger.item_rows(item_id, openids))
     ledger.settle(run.db, ledger.item_rows(item_id, gone), run.token, UNREACHABLE)
-    deferred, rest, quota_left = 0, [], True
+    windowed, rest = [], []
     for openid in (o for o in openids if o not in gone):
-        if not quota_left or not state.take_service_window_message(run.r, openid):
-            rest.append(openid)
-            continue
+        (windowed if state.take_service_window_message(run.r, openid) else rest).append(openid)
+    partner = windowed.pop() if len(rest) == 1 and windowed else None
+    waiting, quota_left = 0, True
+
+    def by_service(openid: str) -> None:
+        nonlocal quota_left, waiting
         outcome = send_one(run, ledger.item_rows(item_id, [openid]), openid, CUSTOMER_SERVICE,
-                            lambda openid=openid: _push(run.client, openid, item,
-                                                        news_picture_url(run.config, item["picture"])),
-                            _quota_spent, item_version(item))
+                           lambda: _push(run.client, openid, item, news_picture_url(run.config, item["picture"])),
+                           _quota_spent, item_version(item))
         if outcome and outcome.status == CLAIMED:  # the window had closed after all, or the day's quota is spent
             rest.append(openid)
             quota_left = not isinstance(outcome.error, QuotaSpent)
-        deferred += bool(outcome and outcome.status == QUEUED)
-    rest, waiting = _mass_send(run, item, rest)
+        waiting += bool(outcome and outcome.status == QUEUED)
+
+    for openid in windowed:
+        if quota_left:
+            by_service(openid)
+        else:
+            rest.append(openid)
+    rest, undone = _mass_send(run, item, rest + ([partner] if partner else []))
+    if partner in rest and quota_left:  # the lone one had no quota: the partner by its window after all
+        rest.remove(partner)
+        by_service(partner)
     ledger.settle(run.db, ledger.item_rows(item_id, rest), run.token, INBOX, r=run.r)
-    return deferred + waiting
+    return waiting + undone
 
 
 def item_version(item: dict) -> str:
