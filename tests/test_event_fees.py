@@ -135,3 +135,37 @@ def test_a_refunded_fee_cancels_the_registration_and_the_waitlist_moves_up(app, 
     assert _notices_to(redis_client, "o_li") == 2  # paid, then refunded (and the registration cancelled)
     assert _notices_to(redis_client, "o_zhang") == 1  # a seat
     assert db["payments"].count == 0
+
+
+def test_an_event_called_off_is_cancelled_with_its_fees_owed_back_or_not_at_all(client, fake_wechat, db, priced,
+                                                                                 pay_standin, redis_client,
+                                                                                 monkeypatch):
+    """Calling the meeting off marked its fees owed back after the event's own transaction: a failure in between
+    (the store busy) left the event called off and 李明's ¥150 owed to nobody, on no page, and calling it off
+    again is refused. Now both or neither: the secretary tries again and the refund is shown."""
+    import sqlite3
+
+    from handlers.events import guide
+    from handlers.events import registration as registrations
+    from storage.event_payments import refunds_owed
+
+    add_member(db, LI)
+    sign_in(client, fake_wechat, "o_li", f"/m/events/{priced['event_no']}")
+    _register(client, priced, name="李明", mobile="13912346688", fee_type="会员")
+    [no] = pay_standin.orders
+    pay_standin.pay(no)
+    _notify(client, pay_standin, no)
+    marked = registrations.event_payments.owe_refund
+
+    def store_busy(*args):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(registrations.event_payments, "owe_refund", store_busy)
+    with pytest.raises(sqlite3.OperationalError):
+        guide.cancel_one(db, redis_client, priced, "staff1", "场地临时无法使用")
+    assert event_store.find_event(db, priced["id"])["status"] != "cancelled"
+    assert event_store.live_registration(db, priced["id"], "o_li") is not None
+    monkeypatch.setattr(registrations.event_payments, "owe_refund", marked)
+    guide.cancel_one(db, redis_client, priced, "staff1", "场地临时无法使用")
+    assert [row["openid"] for row in refunds_owed(db, priced["id"])] == ["o_li"]
+    assert pay_orders.find_order(db, no)["status"] == "refund_needed"

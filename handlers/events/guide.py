@@ -26,6 +26,7 @@ from bot.validation import Invalid
 from handlers.events import fees as event_fees
 from handlers.events.registration import owe_refunds
 from storage import events as store
+from storage.sqlite import transaction
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _MONTH = re.compile(r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])月")
@@ -456,8 +457,9 @@ def update_one(db, r: redis.Redis, event: dict, fields: dict, actor: str, source
 def cancel_one(db, r: redis.Redis, event: dict, actor: str, reason: str) -> int:
     """Call an event off; everyone signed up (and waiting) is told why, and the fees they paid are owed back.
     -> members told"""
-    live = store.cancel_event(db, event["id"], actor, reason)
-    owe_refunds(db, live)
+    with transaction(db):  # the fees owed back with the calling off, or neither: none left owed to nobody
+        live = store.cancel_event(db, event["id"], actor, reason)
+        owe_refunds(db, live)
     return _tell_each(r, live, lambda registration: content.text(
         "events.notice.cancelled", title=event["title"], dates=dates_text(event), reason=reason))
 
