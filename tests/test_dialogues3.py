@@ -6,6 +6,7 @@ the year's activity guide, and an English sentence read as an invite code. Measu
 conversations by bench/replay_dialogues.py (/work/notes-dialogue.md, sixth session)."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -176,6 +177,17 @@ def test_a_colleague_asked_for_before_the_contact_is_asked_for(member, events, d
     member.says("王芳 13812345678")
     assert registrations(db, "o_bound") == [] and "王芳" in tickets_of(db, "o_bound")[0]["body"]
 
+
+
+def test_a_colleague_whose_name_is_inside_one_put_forward_before_is_passed_on_too(member, events, db):
+    """王伟东 was passed on without a mobile; 王伟, another colleague, is asked for next: he is not 王伟东 (the
+    earlier request was read by the name's characters, and the member told 王伟 was being registered already)."""
+    member.says("最近有哪些培训")
+    member.says("第二个")
+    member.says("帮我同事报名这个 李娜 13812345678，王伟东")
+    reply = member.says("再帮两个同事报一下 刘洋 13712345678，王伟")
+    assert "不用再发" not in reply and "王伟" in reply
+    assert sum(re.search(r"王伟(?!东)", ticket["body"]) is not None for ticket in tickets_of(db, "o_bound")) == 1
 
 def test_the_others_of_a_party_sent_after_registering_go_to_the_secretariat(visitor, events, db):
     visitor.says("有什么培训吗")

@@ -1182,10 +1182,19 @@ def _others_taken(ctx, event: dict, people: list[dict]) -> Reply:
 def _not_passed_on(ctx, event: dict, people: list[dict]) -> tuple[list[dict], str]:
     """Those of `people` no request still waiting asks the secretariat to register for `event`, and those it does, said
     ("" for none)."""
-    earlier = [t for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
-    passed_on = {p["name"]: next((t["ticket_no"] for t in earlier if (p["mobile"] or p["name"]) in t["people"]), None)
+    earlier = [(t["ticket_no"], _people_listed(t["people"])) for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
+    passed_on = {p["name"]: next((ticket_no for ticket_no, (mobiles, names) in earlier
+                                  if (p["mobile"] in mobiles if p["mobile"] else p["name"] in names)), None)
                  for p in people}
     return [p for p in people if passed_on[p["name"]] is None], _already_passed_on(people, passed_on)
+
+
+def _people_listed(people: str) -> tuple[set[str], set[str]]:
+    """(mobiles, names) of the people a 代报名 request lists ("李娜 13812345678、王伟东 手机号未给"): a colleague
+    is one of them by the same mobile, or by the whole name when neither has one given (王伟 is not 王伟东)."""
+    entries = [entry.strip() for entry in people.split("、")]
+    return ({m.group() for entry in entries if (m := _MOBILE.search(entry))},
+            {entry.split()[0] for entry in entries if entry})
 
 
 def _already_passed_on(people: list[dict], passed_on: dict) -> str:
