@@ -188,13 +188,18 @@ class LoadResult:
         self.lag_ms = max(self.lag_ms, other.lag_ms)
 
 
+_CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.I)
+
+
 def _raw_request(port: int, target: str, body: bytes) -> bytes:
     return (f"POST {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: text/xml\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
 
 
 class _Exchange(asyncio.Protocol):
-    """One request on a connection of its own, read until the server closes it.
+    """One request on a connection of its own, read until the response's Content-Length is in (as an
+    HTTP client reads it: a server that sends the reply and then does more before it closes the
+    connection has answered), or until the server closes it.
 
     A bare protocol, not asyncio's streams: at several hundred requests a second the
     generator shares the 2 cores with what it measures, and streams cost it about
@@ -208,6 +213,12 @@ class _Exchange(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.chunks.append(data)
+        raw = b"".join(self.chunks) if len(self.chunks) > 1 else data
+        head, end, body = raw.partition(b"\r\n\r\n")
+        if end and not self.done.done():
+            length = _CONTENT_LENGTH.search(head)
+            if length and len(body) >= int(length.group(1)):
+                self.done.set_result(raw)
 
     def connection_lost(self, exc) -> None:
         if not self.done.done():

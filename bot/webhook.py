@@ -106,8 +106,9 @@ class WebhookFastPath:
             if len(body) != int(length):
                 raise WebhookError(400, "body shorter than its Content-Length")
             message, encrypted = open_message(config, args, body)
+            afterwards: list = []
             with scope:
-                xml = answer(services, message)
+                xml = answer(services, message, afterwards)
             payload = seal_reply(config, xml, encrypted, args).encode("utf-8")
             status, content_type = "200 OK", "application/xml; charset=utf-8"
         except WebhookError as error:
@@ -118,7 +119,7 @@ class WebhookFastPath:
             self.app.logger.error("Exception on %s [POST]", path, exc_info=True)
             payload, status, content_type = b"internal error", "500 Internal Server Error", "text/plain; charset=utf-8"
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(payload)))])
-        return [payload]
+        return _SentThen(payload, afterwards) if afterwards else [payload]
 
     @staticmethod
     def _refuse(start_response, path: str, error: WebhookError):
@@ -127,6 +128,25 @@ class WebhookFastPath:
         start_response(f"{error.status} {HTTPStatus(error.status).phrase}",
                        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))])
         return [payload]
+
+
+class _SentThen:
+    """A WSGI body: the reply's bytes, then, once the server has sent them (it asks for more, or closes
+    the body: WSGI servers always do, also when the member's connection broke), the writes the reply
+    does not depend on (_write_after_reply), so that the reply does not wait for their lock and fsync.
+    The worker makes them before it takes its next request, as before."""
+
+    def __init__(self, payload: bytes, afterwards: list):
+        self.payload, self.afterwards = payload, afterwards
+
+    def __iter__(self):
+        yield self.payload
+        self.close()
+
+    def close(self) -> None:
+        afterwards, self.afterwards = self.afterwards, []
+        for write in afterwards:
+            write()
 
 
 def query_args(query: str) -> dict[str, str]:
@@ -164,8 +184,10 @@ def _read_body(limit: int) -> bytes:
         raise WebhookError(413, "body over the size cap") from None
 
 
-def answer(services, message: Inbound) -> str:
-    """The rendered reply for a message, produced once per message across all processes."""
+def answer(services, message: Inbound, afterwards: list | None = None) -> str:
+    """The rendered reply for a message, produced once per message across all processes. With `afterwards`,
+    the writes an answer made at once leaves for after its reply are added to it, for the caller to make
+    once the reply is sent; without it they are made before this returns."""
     config = services.config
     key = message.retry_key
     arrived = time.monotonic()
@@ -181,7 +203,7 @@ def answer(services, message: Inbound) -> str:
         except redis.RedisError:
             log.warning("Redis unavailable; the retry of %s gets no reply of its own", key)
             return SUCCESS
-    return _reply_within_deadline(services, message, turn, arrived)
+    return _reply_within_deadline(services, message, turn, arrived, afterwards)
 
 
 def _left(arrived: float, seconds: float) -> float:
@@ -194,7 +216,8 @@ def _stateless_reply() -> Reply:
     return Reply(text=content.text("help.text"))
 
 
-def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, arrived: float) -> str:
+def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, arrived: float,
+                           afterwards: list | None = None) -> str:
     """Answer at once if the answer's waits are bounded; else run the handler in the pool and, if it
     outlives the budget, say so now and send its reply later.
 
@@ -203,7 +226,8 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, a
     flow too, whose changes end_message keeps as from the pool), answered with a store whose
     writes are kept only with the answer and wait for a lock a bounded time, and a Redis that
     refuses any command but a bounded read before it is sent (bot.conversation.respond's
-    `at_once`); writes the reply does not depend on are made after it (_write_after_reply).
+    `at_once`); writes the reply does not depend on are made after it (_write_after_reply), once it is
+    sent when the caller takes them (`afterwards`: WebhookFastPath's _SentThen).
     Such an answer cannot outlive the budget; one that comes to a refusal gives up having
     changed nothing and is answered in the pool like any other, and so are most messages of its
     kind while its kind gives up more often than not (bot.conversation.AtOnceRecord). (A society
@@ -217,7 +241,10 @@ def _reply_within_deadline(services, message: Inbound, turn: state.MemberTurn, a
             turn.start_over()
             routed = getattr(refused, "routed", None)
         else:
-            _write_after_reply(services, turn)
+            if afterwards is None:
+                _write_after_reply(services, turn)
+            elif turn.after_reply:
+                afterwards.append(lambda: _write_after_reply(services, turn))
             return xml
     future = services.pool.submit(_answer_in_turn, services, message, turn, False, routed)
     try:

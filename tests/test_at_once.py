@@ -27,7 +27,7 @@ from storage.members import find_member_by_openid, insert_member
 from storage.sqlite import transaction
 from storage.tickets import list_tickets
 from tests.job_board import TODAY, post
-from tests.test_webhook import account, event_xml, new_member, wire, wire_with  # noqa: F401  (fixtures)
+from tests.test_webhook import account, event_xml, new_member, reply_fields, text_xml, wire, wire_with  # noqa: F401  (fixtures)
 
 WRITES = [
     "insert into members (member_no, name, category) values ('X1', '李四', 'regular')",
@@ -313,6 +313,27 @@ def test_a_message_not_understood_while_the_store_is_busy_is_answered_and_kept_o
     while not db.execute("select count(*) from misunderstood").fetchone()[0] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家猫不吃饭怎么办"]
+
+
+def test_a_reply_is_sent_before_the_write_it_does_not_wait_for(wire, db, config):
+    """The store's write lock held (a roster import): the reply to a message not understood is sent
+    without waiting for the lock; keeping the message for the secretariat is made after it is sent, and
+    once the lock is free the message is kept, once."""
+    member = new_member()
+    wire.say(new_member(), "你好")  # the request thread's connections are open
+    lock_the_store_for(config, 1.0)
+    started = time.monotonic()
+    response = wire.client.post("/wechat", query_string=wire.account.signed_query(), content_type="text/xml",
+                                data=text_xml(member, "我家的狗一直掉毛咋整").encode("utf-8"), buffered=False)
+    sent = next(iter(response.response))
+    waited = time.monotonic() - started
+    assert reply_fields(sent)["Content"] == content.text("unknown.question")
+    assert waited < 0.15  # the reader waits 0.2 s for the lock before the write goes to the pool
+    response.close()  # as the server does once the reply is sent
+    deadline = time.monotonic() + 10
+    while not db.execute("select count(*) from misunderstood").fetchone()[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [row["text"] for row in db.query("select text from misunderstood")] == ["我家的狗一直掉毛咋整"]
 
 
 def test_a_cancel_right_after_a_request_is_answered_at_once_and_marks_the_guess_once(wire, db, monkeypatch):
