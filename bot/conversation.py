@@ -214,6 +214,10 @@ class Context:
     turn: state.MemberTurn | None = None  # the member's turn the message is answered in
     left_list: dict | None = None  # the list the member last browsed and moved on from (see _kept_apart)
     opened_with: dict | None = field(default=None, init=False)  # the flow as the message found it
+    _said: str = field(default="", init=False, repr=False)  # the message's text stripped (read ~20 times a message)
+
+    def __post_init__(self) -> None:
+        self._said = (self.message.text or "").strip()
 
     @property
     def openid(self) -> str:
@@ -223,7 +227,7 @@ class Context:
     def text(self) -> str:
         if self.answer_override is not None:
             return self.answer_override
-        return (self.message.text or "").strip()
+        return self._said
 
     @property
     def db(self):
