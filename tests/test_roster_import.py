@@ -433,3 +433,14 @@ def test_a_file_of_nothing_but_a_registration_list_imports_no_one_and_says_why(e
     branch = (None, ["姓名", "职称", "手机"], [["冯晓光", "工程师", "13837100404"]])
     imported(env, str(_book(tmp_path / "分会.xlsx", {"Sheet1": branch})))
     assert db["members"].count == 1
+
+
+def test_a_list_of_new_members_from_a_sign_up_form_is_a_roster(env, db, tmp_path):
+    """New members who applied through a form: the export heads the day they applied 报名时间, and the list is
+    called 新会员报名表 or has a 审核情况 column; it is the new members' roster, not a meeting's list."""
+    header = ["序号", "姓名", "工作单位", "职称", "手机", "报名时间"]
+    named = (None, header, [[1, "裴雅琴", "洛阳理工学院", "讲师", "13937900101", "2026-10-08"]])
+    imported(env, str(_book(tmp_path / "新会员.xlsx", {"2026年新会员名单": named})))
+    reviewed = (None, [*header, "审核情况"], [[1, "鲍志远", "南阳师范学院", "副教授", "13937900202", "2026-10-09", "通过"]])
+    imported(env, str(_book(tmp_path / "申请.xlsx", {"Sheet1": reviewed})))
+    assert sorted(m["name"] for m in db["members"].rows) == ["裴雅琴", "鲍志远"]

@@ -99,9 +99,11 @@ def _not_a_roster(sheet: Sheet) -> str | None:
     """Where a list of people says it is another list (a meeting's 签到表, a class's 报名表: its sheet name,
     a title line or a header), when no column marks it as a roster (a member number, dues, a membership
     category or joining date); None for a roster. A name or title that says 会员名册 keeps it a roster."""
-    marked = any(key in sheet.columns for key in ROSTER_MARKS) or sheet.gathered.get("dues_marks") or any(
-        key in sheet.columns and _MEMBERSHIP_HEADER.search(sheet.columns[key].header) for key in ("category", "joined_at"))
     words = _membership()["roster"]
+    reviewed = {header_key(h) for h in words["review_headers"]}  # 审核情况: applications to join, approved or not
+    marked = any(key in sheet.columns for key in ROSTER_MARKS) or sheet.gathered.get("dues_marks") or any(
+        key in sheet.columns and _MEMBERSHIP_HEADER.search(sheet.columns[key].header) for key in ("category", "joined_at")) \
+        or any(header_key(column.header) in reviewed for column in sheet.ignored)
     named = [sheet.name or "", *sheet.titles]
     if marked or any(word in text for text in named for word in words["roster_words"]):
         return None
