@@ -178,3 +178,16 @@ def test_an_email_sent_later_is_added_and_nothing_more_is_asked(lecturer, db):
     request = _invoice_request(db)
     assert "fjy@xxmu.example.cn" in request["body"] and "fjy@xxmu.example.cn" in reply, reply
     assert "还缺" not in reply, reply
+
+
+# --- a group sign-up in one message that also asks for an invoice (#19) -------------------------------------
+
+def test_colleagues_signed_up_in_one_message_ending_with_an_invoice_are_a_registration(client, config, db):
+    from tests.test_dialogues import add_event
+    add_member(db, "HNKX201500071", "常丽君", "13903710071", f"{TODAY.year}-12-31", openid="o_walk14_grp")
+    add_event(db, "实验室危化品安全管理培训", 18, "郑州", "会员500元，非会员700元")
+    clerk = Member(client, config, "o_walk14_grp")
+    reply = clerk.says("我们单位报名那个危化品培训 三个人 罗斌13700005551 江雪13700005552 冯涛13700005553 都是我们所的 要开发票")
+    assert "江雪" in reply and "137****5552" in reply, reply
+    assert "发票" in reply, reply  # the invoice is not forgotten
+    assert not [t for t in _tickets(db) if t["category"] == "开票申请"], reply

@@ -29,8 +29,9 @@ from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
 from bot.registry import INTENT_HANDLERS, handles, step
-from bot.validation import (asks_something, email_and_rest, looks_like_a_question, normalise, tries_value, unit_in,
-                            without_denied)
+from bot.router import route
+from bot.validation import (asks_something, email_and_rest, looks_like_a_question, mobile_in, normalise, tries_value,
+                            unit_in, without_denied)
 from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
@@ -494,10 +495,27 @@ def start_invoice(ctx):
     added = details_for_request(ctx)
     if added is not None:
         return added
+    signing_up = _sign_up_asked(ctx.text)
+    if signing_up:  # "报名BIM培训 张建国137… 李红137… 都是我们院的 开发票": the registration, the invoice after it
+        with ctx.read_as(route(signing_up), signing_up):
+            return answer_intent(ctx).with_note(content.text("fees.invoice_after_signup"))
     ctx.start_flow(INVOICE, "details", said=ctx.text)
     if _titled_unit(ctx.text or ""):  # "帮我登记一下 抬头是洛阳某某研究院": taken
         return invoice_details(ctx)
     return ctx.reply("fees.invoice_ask", **content.society()["secretariat"])
+
+
+_CLAUSE = re.compile(r"[\s,，;；。!！]+")
+
+
+def _sign_up_asked(text: str) -> str:
+    """What a message asks besides the invoice when it registers people by their mobiles ("我们单位要报名那个培训 四个人
+    张建国137… … 开发票"): its clauses without the invoice's; "" for another message. No invoice title is read from it
+    ("都是我们院的" is who they are)."""
+    if mobile_in(text) is None or not content.holds_any(text, content.load_toml("events.toml")["chat"]["registration_words"]):
+        return ""
+    rest = " ".join(clause for clause in _CLAUSE.split(text) if clause and not asks_for_invoice(clause))
+    return rest if rest != " ".join(_CLAUSE.split(text)).strip() else ""
 
 
 def _tries_invoice(ctx) -> bool:
