@@ -194,11 +194,19 @@ MEMBER_ORDERS = {"member_no": "member_no", "name": "name collate pinyin", "stand
                  "joined_at": "joined_at", "category": "category"}  # the member list's sortable columns (into SQL)
 
 
-def list_applications(db: sqlite_utils.Database, status: str, limit: int = 200) -> list[dict]:
-    """Applications in a status: pending oldest first (the queue), decided ones newest first."""
+def list_applications(db: sqlite_utils.Database, status: str, limit: int = 200, text: str = "") -> list[dict]:
+    """Applications in a status: pending oldest first (the queue), decided ones newest first; `text` keeps those
+    whose number it is, whose applicant's or unit's name holds it, or (four digits) whose mobile ends in it."""
     order = "id" if status == "pending" else "decided_at desc, id desc"
+    where, params = "status = ?", [status]
+    if text:
+        where += (" and (upper(app_no) = upper(?) or json_extract(data, '$.name') like ? "
+                  "or json_extract(data, '$.unit_name') like ? or json_extract(data, '$.contact_name') like ? "
+                  "or (? glob '[0-9][0-9][0-9][0-9]' and (json_extract(data, '$.mobile') like ? "
+                  "or json_extract(data, '$.contact_mobile') like ?)))")
+        params += [text, f"%{text}%", f"%{text}%", f"%{text}%", text, f"%{text}", f"%{text}"]
     return [dict(row, data=json.loads(row["data"]))
-            for row in db["applications"].rows_where("status = ?", [status], order_by=order, limit=limit)]
+            for row in db["applications"].rows_where(where, params, order_by=order, limit=limit)]
 
 
 def count_applications(db: sqlite_utils.Database, status: str = "pending") -> int:

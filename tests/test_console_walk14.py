@@ -13,7 +13,8 @@ from bot.admin import accounts
 from handlers.fees import dues
 from handlers.fees.payments import record_payment
 from storage.fees import find_payer
-from tests.admin_data import PASSWORD
+from storage.members import create_application
+from tests.admin_data import PASSWORD, individual
 from tests.test_admin_pages import statement
 from tests.test_console_walk12 import member, paid
 from tests.test_event_console import new_event
@@ -204,3 +205,15 @@ def test_a_viewer_s_registrant_export_link_does_not_promise_whole_mobiles(staff,
     assert log_in(staff, "赵查看").status_code == 302
     shown = page(staff.get(f"/admin/events/{event['event_no']}"))
     assert "导出报名名单" in shown and "含完整手机号" not in shown
+
+
+# --- #16: 入会审批 can be searched ------------------------------------------------------------------
+
+def test_applications_are_found_by_name_last_four_digits_or_number(staff, db):
+    """An applicant rings to ask why she was rejected: 已驳回 had no 查找 (?q=吴佳怡 was ignored)."""
+    for n, name in enumerate(("吴佳怡", "孔德明", "于小雪")):
+        create_application(db, f"o_apply_{n}", "individual", individual(name=name, mobile=f"1370037{n:04d}"))
+    found = page(staff.get("/admin/applications/?q=吴佳怡"))
+    assert 'name="q"' in found and "吴佳怡" in found and "孔德明" not in found
+    by_digits = page(staff.get("/admin/applications/?q=0002"))
+    assert "于小雪" in by_digits and "吴佳怡" not in by_digits

@@ -35,11 +35,12 @@ def index():
 
 def _list_page(status: str, ticked: frozenset = frozenset(), reason: str = ""):
     """The list; after a refused decision, the boxes ticked and the reason typed are kept."""
-    rows = admin_store.list_applications(db(), status)
+    searched = request.args.get("q", "").strip()[:40]
+    rows = admin_store.list_applications(db(), status, text=searched)
     items = [dict(membership.application_view(db(), a), decided_at=clock.shown(a["decided_at"]),
                   decided_by=a["decided_by"], reason=a["reason"]) for a in rows]
     return render("applications.html", items=items, status=status, statuses=STATUSES, ticked=ticked,
-                  reason=reason)
+                  reason=reason, searched=searched)
 
 
 @bp.get("/<app_no>")
