@@ -87,6 +87,16 @@ def says_yes(text: str) -> bool:
     return not rest
 
 
+def says_yes_first(text: str, action: tuple[str, ...] = ()) -> bool:
+    """"确认取消吧 有事去不了了", "对 取消 那天要出差": a yes in the first clause (with the step's own `action` said in it:
+    取消 where the question is whether to cancel), and after it a remark that asks nothing and takes nothing back."""
+    clauses = [clause for clause in _CLAUSE_BREAK.split((text or "").strip()) if clause]
+    first, rest = (clauses[0], " ".join(clauses[1:])) if clauses else ("", "")
+    for word in action:
+        first, rest = first.replace(word, ""), rest.replace(word, "")
+    return says_yes(first) and not asks_something(rest) and not not_cancelling(rest) and not is_one_of(rest, "no_words")
+
+
 def holds_on(text: str) -> bool:
     """"等一下", "稍等 我找一下证件", "丁浩的电话我问一下", "电话我回头发你": the member asks for a moment, with
     nothing else in the message (content/conversation.toml hold_words, hold_reasons, hold_tails): no number,
@@ -628,6 +638,8 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "好，继续" / "回到刚才报名" / "好 继续报": the question it is waiting on
     if flow.get("paused") and means_continue(ctx.text) and not _tries(ctx, step_now):
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
+    if ctx.intent.name == "cancel" and "cancel" in step_now.own_intents and _tries(ctx, step_now):
+        return step_now.handler(ctx)  # "确认取消吧 有事去不了了" where the question is whether to cancel: its answer
     if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)) \
             and not (says_skip(ctx.text) and _tries(ctx, step_now)):  # "邮箱不填了" where it may stay empty: skipped
         return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # "俺们领导还没定 先不弄了": left, as 取消 leaves

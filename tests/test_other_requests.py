@@ -316,3 +316,11 @@ def test_a_question_naming_an_item_of_the_form_is_answered_not_kept(client, conf
 def test_a_mobile_with_words_around_it_is_the_mobile(client, config, world, said):
     member, _ = reach(client, config, "signup mobile")
     assert "邮箱" in member.says(said)
+
+
+@pytest.mark.parametrize("said", ["确认取消 临时要开会", "嗯 取消吧 家里有点事", "对 取消 那周出差"])
+def test_a_yes_to_cancelling_with_a_reason_cancels_the_registration(client, config, world, redis_client, said):
+    member, _ = reach(client, config, "event cancel")
+    reply = member.says(said)
+    assert "您是要取消" not in reply and "已取消" in reply, reply
+    assert redis_state.load_flow(redis_client, member.openid) is None

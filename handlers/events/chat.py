@@ -27,7 +27,7 @@ from handlers.events import guide
 from handlers.fees import dues
 from handlers.members import profile
 from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of, not_cancelling,
-                               says_yes)
+                               says_yes, says_yes_first)
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize, route
 from bot.messages import Reply
@@ -1734,18 +1734,22 @@ def cancel_which(ctx):
     return _ask_to_cancel(ctx, chosen)
 
 
+_CANCELLING = ("取消",)  # what the question asks to confirm: "确认取消", "对 取消" say yes to it
+
+
 def _tries_cancel_confirm(ctx) -> bool:
-    """Yes or no, or "第一个" naming the one registration already asked about."""
-    return _tries_yes_or_no(ctx) or paging.chosen_number(ctx.text) == 1 or not_cancelling(ctx.text)
+    """Yes or no (also "确认取消吧 有事去不了了"), or "第一个" naming the one registration already asked about."""
+    return _tries_yes_or_no(ctx) or says_yes_first(ctx.text, _CANCELLING) or paging.chosen_number(ctx.text) == 1 \
+        or not_cancelling(ctx.text)
 
 
 @step(SIGNUP, "cancel_confirm", reads_only=True, confirms=True, prompt="events.cancel.confirm_prompt",
-      tries=_tries_cancel_confirm)
+      tries=_tries_cancel_confirm, own_intents=("cancel",))
 def cancel_confirm(ctx):
     title, paid = ctx.flow_data["title"], ctx.flow_data.get("paid")
     if paging.chosen_number(ctx.text) == 1 and not is_one_of(ctx.text, "confirm_words"):
         return _cancel_question(ctx)
-    if says_yes(ctx.text) and not not_cancelling(ctx.text):  # also "嗯 对"; not "好吧 不取消了"
+    if (says_yes(ctx.text) or says_yes_first(ctx.text, _CANCELLING)) and not not_cancelling(ctx.text):  # also "嗯 对"; not "好吧 不取消了"
         promoted = cancel_seat(ctx.db, ctx.flow_data["registration"])
         ctx.end_flow()
         guide.notify_promoted(ctx.db, ctx.redis, promoted)
