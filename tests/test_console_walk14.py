@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from bot.admin import accounts
 from handlers.fees import dues
 from handlers.fees.payments import record_payment
-from storage.fees import find_payer
+from storage.fees import find_payer, find_payers_by_name
 from storage.members import create_application
 from tests.admin_data import PASSWORD, individual
 from tests.test_admin_pages import statement
@@ -139,6 +139,14 @@ def test_a_unit_member_is_suspended_from_its_edit_form_and_a_wrong_mobile_is_ref
     post(staff, "/admin/members/HNKXDW202600002/edit",
          {"name": "中原示范研究院", "credit_code": "12410000MB0000002X", "status": "suspended", "reason": "停止活动"})
     assert "暂停" in page(staff.get("/admin/members/HNKXDW202600002"))
+
+
+def test_a_unit_renamed_in_its_edit_form_keeps_its_old_name_for_the_transfers_that_still_come_under_it(staff, db, units):
+    """As a roster's 更名为 does: the bank's 户名 of the old name still finds the unit, not nobody."""
+    post(staff, "/admin/members/HNKXDW202600002/edit",
+         {"name": "中原示范科技集团有限公司", "credit_code": "12410000MB0000002X", "status": "active", "reason": "更名"})
+    [payer] = find_payers_by_name(db, "中原示范研究院")
+    assert (payer["number"], payer["name"]) == ("HNKXDW202600002", "中原示范科技集团有限公司")
 
 
 # --- #6: the preview shows what 确认登记 will do ---------------------------------------------------------

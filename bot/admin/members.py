@@ -544,6 +544,8 @@ def _unit_edit(unit: dict):
         values, errors = _unit_cleaned(form, date.today(), UNIT_EDIT_FIELDS, unit)
         if not errors:
             changed = {key: value for key, value in values.items() if unit.get(key) != value}
+            if "name" in changed:  # renamed: its transfers under the old name are still its own
+                changed.update(roster.renamed_to(unit, changed["name"]))
             reason = form.get("reason", "").strip() or None
             if attempt(lambda: changed and store.update_unit(db(), unit["id"], changed, actor(), "updated", reason),
                        "members.saved", name=unit["name"]):

@@ -1774,11 +1774,18 @@ def _renamed(sheet: Sheet, row: int, unit: dict, remarks, notices: list[Problem]
     old = unit.get("name")
     if not found or not old or unit_name_key(found.group(1)) == unit_name_key(old):
         return unit
-    earlier = [name for name in (unit.get("former_names") or "").split("、") if name]
-    unit.update(name=found.group(1), former_names="、".join(dict.fromkeys([*earlier, old])))
+    unit.update(renamed_to(unit, found.group(1)))
     notices.append(Problem(row, sheet.columns.get("remarks"), _shown(remarks), "renamed",
                            {"name": unit["name"], "old": old}))
     return unit
+
+
+def renamed_to(unit: dict, name: str) -> dict:
+    """A unit's name and former names once it is renamed `name` (by a roster's remark, or in the console): its old
+    name kept as a former one, so a transfer in either name is the unit's; the new one no longer among them."""
+    names = [*(unit.get("former_names") or "").split("、"), unit["name"]]
+    return {"name": name, "former_names": "、".join(dict.fromkeys(
+        n for n in names if n and unit_name_key(n) != unit_name_key(name))) or None}
 
 
 def _individual_category_names() -> set[str]:
