@@ -265,3 +265,13 @@ def test_a_request_after_leaving_a_form_a_while_is_answered_with_the_form_remind
     assert "普通会员" in reply and "100" in reply, reply  # the question answered
     assert "还没有完成" in reply, reply
     assert "出生年份" in member.says("继续")  # the form goes on where she left it
+
+
+# --- the chat application: a category said early is kept, "普通的" is 普通会员 (#35) --------------------------
+
+@pytest.mark.parametrize("category", ["申请普通会员", "普通会员", "普通的"])
+def test_a_category_said_at_the_kind_question_settles_kind_and_category(member, category):
+    member.says("我想入会 咋弄")  # which kind: individual or unit
+    reply = member.says(category)
+    assert "姓名" in reply and "请选择申请类型" not in reply, reply
+    assert "出生年份" in member.says("赵晓东")  # the category is not asked again

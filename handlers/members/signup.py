@@ -499,7 +499,8 @@ def _tries_kind(ctx) -> bool:
             or any(word in value for word in words["unit_said"] + words["individual_said"])
             or is_one_of(value, "no_words") or normalise(value).rstrip("。.!！") in words["no_code"]
             or offers.accepts(value) or mobile_and_rest(value)[0] is not None
-            or form_question(ctx.text, in_form=False) is not None or _bare_name(ctx.text) is not None)
+            or form_question(ctx.text, in_form=False) is not None or _bare_name(ctx.text) is not None
+            or _said_at_start(ctx.text)[0] is not None)  # "申请普通会员", "普通的": the kind and the category
 
 
 def _bare_name(text: str) -> str | None:
