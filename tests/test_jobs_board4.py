@@ -102,3 +102,8 @@ def test_a_hospital_department_stands_for_its_discipline(alice, board):
 def test_a_skill_postings_seldom_name_finds_the_work_it_is_used_in(alice, board):
     assert numbered(alice.says("会用AutoCAD，有岗位吗")) == ["给排水设计师"]  # by 设计, as the reply says
 
+
+
+def test_a_region_of_a_province_or_a_city_nickname_is_its_cities(alice, board):
+    assert set(numbered(alice.says("川南有没得招人的"))) == {"检验技师", "酿造技术员", "讲解员"}  # 宜宾, 自贡
+    assert alice.says("酒都有酿酒的活路没").startswith("【酿造技术员】")  # 宜宾's nickname

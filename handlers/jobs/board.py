@@ -32,7 +32,7 @@ from datetime import date
 from functools import lru_cache
 
 from bot import content
-from handlers.jobs.text import canonical_city, city_by_sound, city_of_district, place_named  # (the module registers the text analysis storage.jobs uses)
+from handlers.jobs.text import canonical_city, city_by_sound, city_of_district, place_named, region_named  # (the module registers the text analysis storage.jobs uses)
 from handlers.jobs.filters import Filters, picked, province_cities, province_of, read, said_as_either, settings, words_between
 from bot.router import analyse, normalize
 from storage.jobs import JobQuery, count_matches, has_match, matches_by_city, open_posting_cities, terms_sounding_like
@@ -84,11 +84,14 @@ def _asked(keywords: list[str], city: str | None, text: str, places: list[str] =
     place = place_named(text, tuple(places), city)
     keywords = [keyword for keyword in keywords  # 光谷, 恩施: where, not what
                 if not place or place_named(keyword, tuple(places), None) != place]
+    region = () if city or place else region_named(text)  # 攀西: 攀枝花 or 凉山
+    keywords = [keyword for keyword in keywords if not (region and region_named(keyword))]
     either, keywords = _alternatives(keywords, text)
     filters = picked(read(text, keywords, either), **choices)
     city = place if place and not filters.cities else city
     city = None if city in filters.except_cities else city  # 除了郑州的
     cities = filters.cities if filters.cities and (city is None or city in filters.cities) else ()  # 漯河或者开封
+    cities = cities or region
     asked = JobQuery(tuple(filters.keywords), None if cities else city, either=filters.either,
                      disciplines=filters.disciplines,
                      cities=cities or (province_cities() if filters.province and not city else ())

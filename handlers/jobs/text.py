@@ -181,6 +181,19 @@ def _place_forms() -> tuple[dict[str, str], int]:
     return city_of, max(map(len, city_of))
 
 
+def region_named(text: str) -> tuple[str, ...]:
+    """The cities of the region of a province the text names (攀西: 攀枝花, 凉山; content/jobs.toml [regions]), else ()."""
+    plain = normalize(text or "")
+    return next((cities for region, cities in _regions().items() if region in plain), ())
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, tuple[str, ...]]:
+    regions = content.load_toml("jobs.toml").get("regions", {})
+    return {normalize(region): tuple(normalize(city) for city in cities)
+            for region, cities in sorted(regions.items(), key=lambda item: -len(item[0]))}
+
+
 def place_named(text: str, places: tuple[str, ...], city: str | None) -> str | None:
     """The part of the board's places (as postings write them: 武汉市洪山区, 成都郫都区, 什邡市, 武汉市东湖高新区（光谷）)
     the text names by a word of its own (洪山区, 洪山, 郫都, 什邡, 光谷), the narrowest when it names several (恩施 建始县:
