@@ -194,3 +194,18 @@ def test_a_unit_whose_remark_says_exempt_in_brackets_is_never_owed(env, db, tmp_
     command("units")[1](env, "import", path)
     listed = {u["unit_no"]: u for u in command("units")[1](env, "list")}
     assert listed["GSDW011"]["standing"] == listed["GSDW012"]["standing"] == "exempt"
+
+
+def test_a_unit_whose_dues_were_waived_for_a_year_is_not_exempt_for_good(env, db, tmp_path):
+    """首年免会费, 2024年免收会费: one year waived, the unit pays from then on; only a waiver naming no year (会费免交)
+    makes it a unit that never pays."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(UNITS_HEADER)
+    sheet.append(["GSDW021", "甘肃绿建科技有限公司", "会员单位", "任洁", "13919100061", None, "新入会，首年免会费"])
+    sheet.append(["GSDW022", "兰州新材料有限公司", "会员单位", "卢伟", "13919100062", None, "2024年免收会费，2025年起正常缴"])
+    path = tmp_path / "单位会员.xlsx"
+    book.save(path)
+    command("units")[1](env, "import", path)
+    listed = {u["unit_no"]: u for u in command("units")[1](env, "list")}
+    assert "exempt" not in (listed["GSDW021"]["standing"], listed["GSDW022"]["standing"])

@@ -1255,8 +1255,9 @@ def _unit_exempt(sheet: Sheet, row: int, values: dict, fields: dict, notices: li
     for key in ("paid_status", "paid_through", "remarks"):
         whole = re.sub(r"\s", "", normalise(values.get(key)))  # 挂靠单位（会费免交）: the words in brackets too
         clauses = _REMARK_CLAUSES.split(re.sub(r"[（(][^）)]*[）)]", "", whole))  # 免（挂靠单位）: the cell's own
-        if (key != "remarks" and any(clause in exempt for clause in clauses)) \
-                or re.search(f"会费(?:{words})|(?:{words})(?:缴|交)?会费", whole):  # 挂靠单位，免交; 会费免交; 免收会费
+        if (key != "remarks" and any(clause in exempt for clause in clauses)) or any(  # 挂靠单位，免交; 会费免交; 免收会费
+                re.search(f"会费(?:{words})|(?:{words})(?:缴|交)?会费", clause) and "年" not in clause
+                for clause in _REMARK_CLAUSES.split(whole)):  # not 首年免会费, 2024年免收会费: a year waived, not all
             fields["dues_exempt"] = 1
             notices.append(Problem(row, sheet.columns[key], _shown(values[key]), "unit_exempt"))
             return
