@@ -13,7 +13,7 @@ from bot.admin import accounts
 from handlers.fees import dues
 from handlers.fees.payments import record_payment
 from storage.fees import find_payer, find_payers_by_name
-from storage.members import create_application
+from storage.members import create_application, find_unit_by_no, unit_category
 from tests.admin_data import PASSWORD, individual
 from tests.test_admin_pages import statement
 from tests.test_console_walk12 import member, paid
@@ -225,3 +225,13 @@ def test_applications_are_found_by_name_last_four_digits_or_number(staff, db):
     assert 'name="q"' in found and "吴佳怡" in found and "孔德明" not in found
     by_digits = page(staff.get("/admin/applications/?q=0002"))
     assert "于小雪" in by_digits and "吴佳怡" not in by_digits
+
+
+def test_a_unit_s_dues_exemption_is_set_and_taken_back_in_its_edit_form(staff, db, units):
+    """An exemption the import read (or a host institute added by hand) could be put right nowhere."""
+    form = {"name": "中原示范研究院", "credit_code": "12410000MB0000002X", "status": "active"}
+    assert 'name="dues_exempt"' in page(staff.get("/admin/members/HNKXDW202600002/edit"))
+    post(staff, "/admin/members/HNKXDW202600002/edit", dict(form, dues_exempt="1", reason="挂靠单位"))
+    assert dues.dues_standing(unit_category(find_unit_by_no(db, "HNKXDW202600002")), None, date.today()) == "exempt"
+    post(staff, "/admin/members/HNKXDW202600002/edit", dict(form, dues_exempt="0", reason="不再挂靠"))
+    assert unit_category(find_unit_by_no(db, "HNKXDW202600002")) == "unit"

@@ -48,7 +48,7 @@ UNIT_NEW_FIELDS = ("name", "unit_no", "level", "credit_code", "institution_type"
                    "joined_at", "remarks")
 UNIT_REQUIRED = ("name",)
 UNIT_EDIT_FIELDS = ("name", "level", "credit_code", "institution_type", "contact_name", "contact_mobile", "joined_at",
-                    "status", "remarks")
+                    "status", "dues_exempt", "remarks")
 UNIT_STATUSES = ("active", "suspended", "resigned")  # 会籍 of a unit: no 已故
 STATUS_CHOICES = ("active", "suspended", "resigned", "deceased")
 EXPORT_FORMATS = ("xlsx", "csv")
@@ -365,6 +365,9 @@ def _unit_cleaned(form, today: date, fields: tuple = UNIT_NEW_FIELDS, unit: dict
         if unit is not None and raw == str(unit.get(key) or ""):
             values[key] = unit[key]
             continue
+        if key == "dues_exempt":  # 免缴会费 (the society's 挂靠单位), or not
+            values[key] = 1 if raw == "1" else None
+            continue
         if key in ("level", "status"):
             allowed = levels if key == "level" else UNIT_STATUSES
             if allowed and raw not in allowed:
@@ -536,6 +539,7 @@ def _unit_edit(unit: dict):
     the remarks masked (and cannot send it)."""
     form, errors, status = {key: unit.get(key) for key in UNIT_EDIT_FIELDS}, {}, 200
     form["status"] = form["status"] or "active"
+    form["dues_exempt"] = "1" if form["dues_exempt"] else "0"
     if not sees_mobiles():
         form.update(contact_mobile=mask_mobile(form["contact_mobile"] or "") or None,
                     remarks=mask_personal(form["remarks"] or "") or None)
@@ -557,6 +561,7 @@ def _unit_edit(unit: dict):
                   hints=texts("members.unit_hints"), opened="",
                   choices={"institution_type": _edit_choices()["institution_type"],
                            "status": [(s, membership.label("statuses", s)) for s in UNIT_STATUSES],
+                           "dues_exempt": [("0", t("members.dues_exempt_no")), ("1", t("members.dues_exempt_yes"))],
                            **({"level": [(v, v) for v in levels]} if levels else {})}), status
 
 
