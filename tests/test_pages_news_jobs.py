@@ -182,3 +182,15 @@ def test_the_member_centre_and_the_menu_link_both_pages(client, fake_wechat, li)
     assert 'href="/m/news"' in page and 'href="/m/jobs"' in page
     views = [b["url"] for top in content.menu()["button"] for b in top.get("sub_button", []) if b["type"] == "view"]
     assert "/m/news" in views and "/m/jobs" in views
+
+
+def test_the_search_page_offers_the_city_of_postings_kept_with_their_districts(client, fake_wechat, db):
+    post(db, "食品检验员", employer="某食品公司", city="成都郫都区")  # as `jobs import` keeps 成都市郫都区
+    post(db, "给排水设计师", employer="某设计院", city="成都武侯区")
+    post(db, "药品检验员", employer="某药业公司", city="什邡市")
+    sign_in(client, fake_wechat, "o_seeker", "/m/jobs")
+    page = client.get("/m/jobs").get_data(as_text=True)
+    assert '<option value="成都"' in page and '<option value="成都郫都区"' not in page  # the city, once
+    chengdu = client.get("/m/jobs?city=成都").get_data(as_text=True)
+    assert ">食品检验员</a>" in chengdu and ">给排水设计师</a>" in chengdu and ">药品检验员</a>" not in chengdu
+    assert client.get("/m/jobs?city=成都郫都区").status_code == 200  # a place as stored is still a choice

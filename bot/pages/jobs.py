@@ -17,6 +17,7 @@ from bot.pages.common import db, render, t
 from bot.router import analyse
 from handlers.jobs import board as job_board
 from handlers.jobs.filters import discipline_names, education_levels
+from handlers.jobs.text import canonical_city
 from storage import jobs as store
 
 MAX_KEYWORDS_CHARS = 50
@@ -35,7 +36,8 @@ def _asked(day: str) -> dict | None:
              "page": args.get("page", 1, type=int)}
     salaries = {str(value) for value in _settings()["salary_choices"]}
     if (len(asked["q"]) > MAX_KEYWORDS_CHARS or not 1 <= asked["page"] <= MAX_PAGE
-            or (asked["city"] and asked["city"] not in _cities(day))
+            or (asked["city"] and asked["city"] not in _cities(day)
+                and asked["city"] not in store.open_posting_cities(db(), day))  # a place as written (成都双流区)
             or (asked["discipline"] and asked["discipline"] not in discipline_names())
             or (asked["education"] and asked["education"] not in education_levels())
             or (asked["salary"] and asked["salary"] not in salaries)):
@@ -44,9 +46,10 @@ def _asked(day: str) -> dict | None:
 
 
 def _cities(day: str) -> list[str]:
-    """The cities to choose from: those with postings, then every other city the chat knows."""
+    """The cities to choose from: those with postings (成都 for 成都双流区 and 成都武侯区), then every other city the
+    chat knows."""
     known = content.load_toml("intents.toml")["jobs"]["cities"]
-    return list(dict.fromkeys([*store.open_posting_cities(db(), day), *known]))
+    return list(dict.fromkeys([*map(canonical_city, store.open_posting_cities(db(), day)), *known]))
 
 
 def _posting_view(posting: dict) -> dict:
