@@ -968,12 +968,13 @@ def asks_something_else(ctx: Context, tries_answer: bool, own_intents: tuple[str
 
 
 def asks_elsewhere(ctx: Context, own: tuple[str, ...] = ()) -> bool:
-    """A question the router places clearly on another intent than the form's `own` ("学生会员要交钱吗" at the name
-    question, "郑州有数据分析的岗位吗" at the summary): no value for the form, whatever words of its items it holds.
-    An answer said with a question after it is split before the step sees it (_answer_then_request)."""
+    """A question or a request by its lead the router places clearly on another intent than the form's `own` ("学生会员
+    要交钱吗" at the name question, "郑州有数据分析的岗位吗" at the summary, "麻烦帮我转个人工" at 个人 or 单位): no value
+    for the form, whatever words of its items it holds. An answer said with a question after it is split before the
+    step sees it (_answer_then_request)."""
     intent = ctx.intent
     return intent is not None and intent.name not in (*content.load_toml("conversation.toml")["not_one_of_two"], *own) \
-        and _confident(ctx) and asks_something(ctx.text)
+        and _confident(ctx) and (asks_something(ctx.text) or starts_a_request(ctx.text))
 
 
 def answer_intent(ctx: Context) -> Reply:

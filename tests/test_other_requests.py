@@ -46,8 +46,9 @@ STEPS = {
     "subscription choice": (MEMBER, ["订阅"], "要订阅的栏目"),
 }
 
-OTHER_REQUESTS = ["查会费", "郑州有没有算法的工作", "最近有什么活动", "你好"]
-ANSWERS_BY_REQUEST = {"查会费": "会费", "郑州有没有算法的工作": "职位", "最近有什么活动": "沙龙", "你好": "您好"}
+OTHER_REQUESTS = ["查会费", "郑州有没有算法的工作", "最近有什么活动", "你好", "麻烦帮我转个人工"]
+ANSWERS_BY_REQUEST = {"查会费": "会费", "郑州有没有算法的工作": "职位", "最近有什么活动": "沙龙", "你好": "您好",
+                      "麻烦帮我转个人工": "人工"}  # 转个人工 holds 个人, an answer to the first question
 
 
 @pytest.fixture

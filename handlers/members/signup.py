@@ -494,6 +494,8 @@ def _use_invite_code(ctx, code: str) -> Reply:
 def _tries_kind(ctx) -> bool:
     value = normalise(ctx.text)
     words = _texts()["words"]
+    if asks_elsewhere(ctx, (FLOW,)):  # "麻烦帮我转个人工" holds 个人: a request, no kind chosen
+        return form_question(ctx.text, in_form=False) is not None
     return (_invite_code(ctx.text) is not None or tries_value("digits", value)
             or any(name in value for name in _texts()["kind_names"].values())
             or any(word in value for word in words["unit_said"] + words["individual_said"])
