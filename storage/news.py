@@ -162,10 +162,11 @@ def items_by_id(db: sqlite_utils.Database, item_ids: list[int]) -> list[dict]:
 # --- pictures -------------------------------------------------------------------------
 
 def keep_picture(db: sqlite_utils.Database, name: str, mimetype: str, data: bytes) -> None:
-    """Store a newsletter's picture under its name (one of its content: the same picture twice is one row)."""
+    """Store a newsletter's picture under its name (one of its content: the same picture twice is one row, dated
+    by its last upload, from which the news_pictures job counts its days)."""
     with transaction(db):
-        db["news_pictures"].insert({"name": name, "mimetype": mimetype, "data": data, "created_at": now_iso()},
-                                   ignore=True)
+        db["news_pictures"].upsert({"name": name, "mimetype": mimetype, "data": data, "created_at": now_iso()},
+                                   pk="name")
 
 
 def find_picture(db: sqlite_utils.Database, name: str) -> dict | None:

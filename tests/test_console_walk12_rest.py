@@ -7,7 +7,7 @@ import io
 import re
 import struct
 import zlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -452,3 +452,22 @@ def test_a_picture_uploaded_in_a_form_never_saved_is_deleted_after_the_days_the_
     assert "删除 1 张" in scheduler.summary_text("news_pictures", summary)
     late = post(staff, "/admin/news/new", dict(POSTER, title="迟到的一条", picture=abandoned))
     assert late.status_code == 400 and "配图已过期" in page(late) and "重新上传" in page(late)
+
+
+def test_a_picture_uploaded_again_counts_its_days_from_the_new_upload(staff, db, redis_client, config):
+    """The same poster uploaded a week after a form left unsaved, in a form sent back for a missing title: the
+    nightly job that follows keeps it (the days count from this upload), so saving the form the next morning works."""
+    from bot import scheduler
+    from bot.content import load_toml
+
+    keep_days = load_toml("schedule.toml")["jobs"]["news_pictures"]["keep_days"]
+    first = post(staff, "/admin/news/new", dict(POSTER, title="", picture_file=(io.BytesIO(png(7)), "海报.png")),
+                 content_type="multipart/form-data")
+    name = re.search(r'name="picture" value="([^"]+)"', page(first)).group(1)
+    weeks_ago = (datetime.now().astimezone() - timedelta(days=keep_days + 3)).isoformat(timespec="seconds")
+    db["news_pictures"].update(name, {"created_at": weeks_ago})  # that form was left a while ago
+    post(staff, "/admin/news/new", dict(POSTER, title="", picture_file=(io.BytesIO(png(7)), "海报.png")),
+         content_type="multipart/form-data")
+    scheduler.run_now(db, redis_client, config, "news_pictures", day=date.today() + timedelta(days=1))
+    saved = post(staff, "/admin/news/new", dict(POSTER, picture=name))
+    assert saved.status_code == 302 and find_item(db, unquote(saved.location.rsplit("/", 1)[1]))["picture"] == name
