@@ -640,9 +640,11 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
     if ctx.intent.name == "cancel" and "cancel" in step_now.own_intents and _tries(ctx, step_now):
         return step_now.handler(ctx)  # "确认取消吧 有事去不了了" where the question is whether to cancel: its answer
-    if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)) \
-            and not (says_skip(ctx.text) and _tries(ctx, step_now)):  # "邮箱不填了" where it may stay empty: skipped
-        return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # "俺们领导还没定 先不弄了": left, as 取消 leaves
+    if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)):
+        if step_now.confirms and _tries(ctx, step_now):
+            return step_now.handler(ctx)  # "刘洪就不报了" at the list of colleagues: he is taken off it
+        if not (says_skip(ctx.text) and _tries(ctx, step_now)):  # "邮箱不填了" where it may stay empty: skipped
+            return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # "俺们领导还没定 先不弄了": left, as 取消 leaves
     if ctx.intent.name == "cancel" and _tries(ctx, step_now) and (not _confident(ctx) or (
             step_now.confirms or says_skip(ctx.text)) and not (
             flow.get("paused") or content.holds_any(ctx.text, content.load_toml("conversation.toml")["cancel_words"]))):

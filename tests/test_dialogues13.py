@@ -205,3 +205,11 @@ def test_a_unit_holding_words_of_the_events_title_is_kept_whole(visitor, db):
     visitor.says("新材料产业沙龙企业的人能去吗")
     reply = visitor.says("那报上 我叫蒋涛 13526781234 郑州示范新材料有限公司")
     assert "参加人：蒋涛" in reply and "单位：郑州示范新材料有限公司" in reply
+
+
+def test_one_colleague_said_to_drop_out_leaves_the_list_not_the_whole_registration(visitor, db):
+    add_event(db, "青年科技沙龙", 20, "郑州", "免费")
+    visitor.says("我想帮单位几个人报青年科技沙龙")
+    visitor.says("王志刚 13911110001，陈小红 13911110002，刘洪 13911110003")
+    reply = visitor.says("刘洪就不报了")
+    assert "共 2 人" in reply and "刘洪" not in reply and "已取消" not in reply, reply
