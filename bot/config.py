@@ -51,7 +51,7 @@ class Config:
     replay_window_seconds: int = 300
     max_body_bytes: int = 64 * 1024
     dedupe_ttl_seconds: int = 600
-    flow_ttl_seconds: int = 1800
+    flow_ttl_seconds: int = 86400  # a half-done form, as long as content/conversation.toml draft_keep_seconds
     reply_budget_seconds: float = 4.0
     api_timeout_seconds: float = 5.0
     api_max_retries: int = 3
@@ -291,7 +291,7 @@ def load_config(environ=None) -> Config:
         replay_window_seconds=_int(environ, "BOT_REPLAY_WINDOW", 300, minimum=1),
         max_body_bytes=_int(environ, "BOT_MAX_BODY_BYTES", 64 * 1024, minimum=1024),
         dedupe_ttl_seconds=_int(environ, "BOT_DEDUPE_TTL", 600, minimum=30),
-        flow_ttl_seconds=_int(environ, "BOT_FLOW_TTL", 1800, minimum=60),
+        flow_ttl_seconds=_int(environ, "BOT_FLOW_TTL", 86400, minimum=60),
         reply_budget_seconds=_float(environ, "BOT_REPLY_BUDGET", 4.0),
         api_timeout_seconds=_float(environ, "WECHAT_API_TIMEOUT", 5.0),
         api_max_retries=_int(environ, "WECHAT_API_MAX_RETRIES", 3, minimum=0),

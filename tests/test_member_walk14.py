@@ -191,3 +191,21 @@ def test_colleagues_signed_up_in_one_message_ending_with_an_invoice_are_a_regist
     assert "江雪" in reply and "137****5552" in reply, reply
     assert "发票" in reply, reply  # the invoice is not forgotten
     assert not [t for t in _tickets(db) if t["category"] == "开票申请"], reply
+
+
+# --- a half-done form is kept as long as the page and the chat say (#48, #49) -------------------------------
+
+def test_a_half_done_application_is_still_there_after_an_hour_away(client, config, redis_client):
+    from bot import content
+    from storage import state
+    applicant = Member(client, config, "o_walk14_half")
+    applicant.says("我想入会")
+    applicant.says("1")
+    applicant.says("学生会员")
+    applicant.says("任思远")
+    kept = redis_client.ttl(state.flow_key("o_walk14_half"))
+    promised = content.load_toml("conversation.toml")["draft_keep_seconds"]  # the page: 中途离开会保存草稿
+    assert kept > 3600 and kept >= promised - 60, kept
+    redis_client.expire(state.flow_key("o_walk14_half"), kept - 3600)  # an hour later
+    reply = applicant.says("继续")
+    assert "请输入您的姓名" not in reply and "绑定" not in reply, reply
