@@ -131,9 +131,17 @@ def test_a_mobile_said_with_another_persons_name_is_not_taken_as_the_members(ret
     assert "已为您更新" not in reply, reply
 
 
-def test_the_members_own_new_number_is_still_taken_at_that_step(retiree, db):
+@pytest.mark.parametrize("said", ["新号是13503710077", "我现在的手机号是13503710077", "换了新的号码 13503710077",
+                                  "现在用的手机是13503710077", "邓国华的手机 13503710077"])
+def test_the_members_own_new_number_is_still_taken_at_that_step(retiree, db, said):
     retiree.says("我手机号要换一下")
-    reply = retiree.says("新号是13503710077")
+    reply = retiree.says(said)
+    assert _mobile_of(db, "HNKX199000051") == "13503710077", reply
+
+
+@pytest.mark.parametrize("said", ["手机号改成新的号码13503710077", "把手机改成我现在用的号码13503710077"])
+def test_a_change_to_the_members_own_number_in_one_sentence_is_made(retiree, db, said):
+    reply = retiree.says(said)
     assert _mobile_of(db, "HNKX199000051") == "13503710077", reply
 
 

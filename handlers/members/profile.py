@@ -890,9 +890,16 @@ def mobile_of_someone_else(ctx) -> bool:
         plain = plain.replace(word, " ")
     if _mentions(plain, words["someone_else"]):
         return True
-    member = find_member_by_openid(ctx.db, ctx.openid) or {}
-    return any(holder not in (member.get("name"), "自己", "本人") and not holder.endswith(("我", "自己", "本人"))
-               for holder in _HOLDER.findall(text))
+    own = (find_member_by_openid(ctx.db, ctx.openid) or {}).get("name") or ""
+    return any(_names_another(holder, own) for holder in _HOLDER.findall(text))
+
+
+def _names_another(holder: str, own: str) -> bool:
+    """Whether the words before "的手机" end in a person's name that is not the member's own ("我同事葛建新" ->
+    葛建新, "小王"); not words of when or which ("我现在", "换了新", "现在用": her own new number)."""
+    ends = [holder[-size:] for size in (4, 3, 2) if len(holder) >= size]
+    return any(end not in own and (tries_value("name", end) or re.fullmatch(r"[老小][\u4e00-\u9fff]", end))
+               for end in ends)
 
 
 def _register_steps() -> None:
