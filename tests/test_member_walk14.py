@@ -217,3 +217,15 @@ def test_a_half_done_application_is_still_there_after_an_hour_away(client, confi
     redis_client.expire(state.flow_key("o_walk14_half"), kept - 3600)  # an hour later
     reply = applicant.says("继续")
     assert "请输入您的姓名" not in reply and "绑定" not in reply, reply
+
+
+def test_the_tax_number_sent_after_the_secretariat_answered_is_added_to_the_request(lecturer, db):
+    """The secretariat answers the request (请补发税号) before the member finds the number: the request is still
+    waiting for its invoice, and the number goes to it, not to a new request asking for the title again."""
+    from storage.tickets import reply_to_ticket
+
+    reply_to_ticket(db, _invoice_request(db)["ticket_no"], "请补发单位税号", "秘书处")
+    lecturer.says("最近有什么活动")
+    reply = lecturer.says("税号12410000417000456K")
+    request = _invoice_request(db)
+    assert "12410000417000456K" in request["body"] and request["ticket_no"] in reply, reply

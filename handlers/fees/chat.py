@@ -36,7 +36,7 @@ from storage import state
 from storage.events import find_event, list_events, registrations_of
 from storage.fees import find_payer_by_openid, payments_of
 from storage.members import any_member_named, find_member_by_openid
-from storage.tickets import OPEN, add_to_ticket, create_ticket, list_tickets_of_member
+from storage.tickets import OPEN, REPLIED, add_to_ticket, create_ticket, list_tickets_of_member
 
 HISTORY_SIZE = 5
 
@@ -693,13 +693,14 @@ def _electronic(text: str) -> bool:
 
 def details_for_request(ctx) -> Reply | None:
     """A tax number, an e-mail or 普票/专票 sent without a title ("税号12410000415800123X", "电子的 邮箱 …") while an
-    invoice request of the member's is still open: added to the newest such request and said back, whenever it
-    comes (the request's reply says "拿到后直接发给我，我补到这张申请上"); None otherwise."""
+    invoice request of the member's is still open (answered perhaps, 请补发税号, but not closed): added to the newest
+    such request and said back, whenever it comes (the request's reply says "拿到后直接发给我，我补到这张申请上");
+    None otherwise."""
     if not _invoice_fields(ctx.text) or _invoice_title(ctx, ctx.text) is not None:
         return None
     category = content.text("fees.invoice_category")
     request = next((t for t in list_tickets_of_member(ctx.db, ctx.openid)
-                    if t["category"] == category and t["status"] == OPEN), None)
+                    if t["category"] == category and t["status"] in (OPEN, REPLIED)), None)  # not issued yet
     if request is None:
         return None
     title = _TITLE_IN_TICKET.search(request["body"])
