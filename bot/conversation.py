@@ -174,7 +174,7 @@ def _leads_with_a_drop(text: str) -> bool:
         is not None
 
 
-def _leaves_in_a_clause(text: str) -> bool:
+def leaves_in_a_clause(text: str) -> bool:
     """"俺们领导还没定 先不弄了", "发票先不开了", "人还没统计好 回头再报", "wait nvm ill do this later": a clause of the
     message says leaving the form, wherever it stands: 不 or 别 before a verb of doing it, then 了, after what it is
     about (content/conversation.toml drop_verbs), or the whole clause putting it off (put_off_words, then 再 and such
@@ -189,7 +189,7 @@ def _leaves_in_a_clause(text: str) -> bool:
 
 @lru_cache(maxsize=4)
 def _leave_pattern(drop_verbs: tuple[str, ...], put_off_words: tuple[str, ...]) -> re.Pattern:
-    """A clause ending in 不<doing>了, or made of putting it off (_leaves_in_a_clause): made once."""
+    """A clause ending in 不<doing>了, or made of putting it off (leaves_in_a_clause): made once."""
     verbs = "|".join(map(re.escape, _longest_first(drop_verbs)))
     later = "|".join(map(re.escape, _longest_first(put_off_words)))
     return re.compile(rf"(?:不|别)(?:想|要|用)?再?(?:{verbs})了(?:吧|啊|哈|呀)?$|"
@@ -624,7 +624,8 @@ def _on_message(ctx: Context) -> Reply:
         return ctx.reply("flow.no_number").with_note(ask_again(ctx).text or "")  # "2": neither yes nor no here
     if step_now.confirms and not flow.get("paused") and says_yes(ctx.text):
         return step_now.handler(ctx)  # "就这样吧" under the summary just shown: a yes, not a leave
-    if _says_leave(ctx.text):
+    # where the question is whether to cancel, "我再想想 回头再说" puts the cancelling off: the step's answer, below
+    if _says_leave(ctx.text) and not ("cancel" in step_now.own_intents and leaves_in_a_clause(ctx.text)):
         return _left_then(ctx, INTENT_HANDLERS["cancel"](ctx))  # also "cancel", which the router may not place
     if content.holds_any(ctx.text, content.load_toml("conversation.toml")["away_words"]):
         flow["paused"] = True  # "我先去开个会，一会儿回来": kept as it is until "继续"
@@ -640,7 +641,7 @@ def _on_message(ctx: Context) -> Reply:
         return _resume(ctx)  # "那行，接着填吧" after a side question, whatever the router guessed
     if ctx.intent.name == "cancel" and "cancel" in step_now.own_intents and _tries(ctx, step_now):
         return step_now.handler(ctx)  # "确认取消吧 有事去不了了" where the question is whether to cancel: its answer
-    if _leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)):
+    if leaves_in_a_clause(ctx.text) and (ctx.intent.name in ("cancel", "unknown") or not _tries(ctx, step_now)):
         if step_now.confirms and _tries(ctx, step_now):
             return step_now.handler(ctx)  # "刘洪就不报了" at the list of colleagues: he is taken off it
         if not (says_skip(ctx.text) and _tries(ctx, step_now)):  # "邮箱不填了" where it may stay empty: skipped

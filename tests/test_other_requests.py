@@ -325,3 +325,11 @@ def test_a_yes_to_cancelling_with_a_reason_cancels_the_registration(client, conf
     reply = member.says(said)
     assert "您是要取消" not in reply and "已取消" in reply, reply
     assert redis_state.load_flow(redis_client, member.openid) is None
+
+
+@pytest.mark.parametrize("said", ["我再想想 回头再说", "先不弄了 我问问领导", "not now, maybe later"])
+def test_putting_off_the_cancelling_of_a_registration_keeps_it(client, config, world, redis_client, said):
+    member, _ = reach(client, config, "event cancel")
+    reply = member.says(said)
+    assert "已取消" not in reply and "保留" in reply, reply
+    assert "已报名" in member.says("我报了哪些活动"), "the registration is gone"

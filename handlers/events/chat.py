@@ -26,8 +26,8 @@ from handlers.events import fees as event_fees
 from handlers.events import guide
 from handlers.fees import dues
 from handlers.members import profile
-from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of, not_cancelling,
-                               says_yes, says_yes_first)
+from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of,
+                               leaves_in_a_clause, not_cancelling, says_yes, says_yes_first)
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize, route
 from bot.messages import Reply
@@ -1740,7 +1740,7 @@ _CANCELLING = ("取消",)  # what the question asks to confirm: "确认取消", 
 def _tries_cancel_confirm(ctx) -> bool:
     """Yes or no (also "确认取消吧 有事去不了了"), or "第一个" naming the one registration already asked about."""
     return _tries_yes_or_no(ctx) or says_yes_first(ctx.text, _CANCELLING) or paging.chosen_number(ctx.text) == 1 \
-        or not_cancelling(ctx.text)
+        or not_cancelling(ctx.text) or leaves_in_a_clause(ctx.text)
 
 
 @step(SIGNUP, "cancel_confirm", reads_only=True, confirms=True, prompt="events.cancel.confirm_prompt",
@@ -1755,7 +1755,8 @@ def cancel_confirm(ctx):
         guide.notify_promoted(ctx.db, ctx.redis, promoted)
         return ctx.reply("events.cancel.done_paid", title=title, amount=paid) if paid else \
             ctx.reply("events.cancel.done", title=title)
-    if is_one_of(ctx.text, "no_words") or not_cancelling(ctx.text):  # "算了不取消了": kept
+    if is_one_of(ctx.text, "no_words") or not_cancelling(ctx.text) or leaves_in_a_clause(ctx.text):
+        # "算了不取消了", "我再想想 回头再说": putting off the cancelling keeps the registration
         ctx.end_flow()
         return ctx.reply("events.cancel.kept", title=title)
     return paging.leave_and_answer(ctx)
