@@ -179,6 +179,14 @@ def test_the_tax_number_sent_after_something_else_is_added_to_the_request(lectur
     assert "12410000417000456K" in reply and "抬头写哪个单位" not in reply, reply
 
 
+@pytest.mark.parametrize("said", ["身份证410102199001011234", "我身份证号是 41010219900101123x"])
+def test_an_id_card_number_sent_later_is_no_tax_number_of_the_request(lecturer, db, said):
+    lecturer.says("最近有什么活动")
+    reply = lecturer.says(said)
+    assert "19900101" not in _invoice_request(db)["body"], reply
+    assert "税号" not in reply and "1990010" not in reply, reply
+
+
 def test_an_email_sent_later_is_added_and_nothing_more_is_asked(lecturer, db):
     lecturer.says("我的会员卡")
     lecturer.says("税号12410000417000456K")

@@ -28,6 +28,7 @@ from handlers.members.profile import start_binding
 from handlers.members.signup import category_description
 from bot.conversation import answer_intent, answer_while_paused
 from bot.messages import Reply
+from bot.privacy import holds_id_number
 from bot.registry import INTENT_HANDLERS, handles, step
 from bot.router import route
 from bot.validation import (asks_something, email_and_rest, looks_like_a_question, mobile_in, normalise, tries_value,
@@ -696,8 +697,8 @@ def details_for_request(ctx) -> Reply | None:
     invoice request of the member's is still open (answered perhaps, 请补发税号, but not closed): added to the newest
     such request and said back, whenever it comes (the request's reply says "拿到后直接发给我，我补到这张申请上");
     None otherwise."""
-    if not _invoice_fields(ctx.text) or _invoice_title(ctx, ctx.text) is not None:
-        return None
+    if not _invoice_fields(ctx.text) or _invoice_title(ctx, ctx.text) is not None or holds_id_number(ctx.text):
+        return None  # an ID card number ("身份证4101…") is no tax number sent for the request
     category = content.text("fees.invoice_category")
     request = next((t for t in list_tickets_of_member(ctx.db, ctx.openid)
                     if t["category"] == category and t["status"] in (OPEN, REPLIED)), None)  # not issued yet
