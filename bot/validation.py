@@ -364,8 +364,9 @@ def tries_value(shape: str, text) -> bool:
         return re.search(r"\d{7}", re.sub(r"[\s\-()]", "", text)) is not None or mobile_in(text) is not None
     if shape == "email":
         return "@" in text
-    if shape == "digits":  # also read out ("零三一二", "一九八七年")
-        return re.search(r"\d", read_out_digits(text)) is not None
+    if shape == "digits":  # also read out ("零三一二", "一九八七年", "八七年"); not "七八年前", "三五个人", "一两天"
+        return re.search(r"\d", read_out_digits(text, 3)) is not None or \
+            _SHORT_YEAR.fullmatch(read_out_digits(text)) is not None
     words = content.replies()["answer_shapes"]
     if shape == "name":
         name = _CALLED.sub("", re.sub(r"[\s·.]", "", text))  # "叫李招娣": the name after 叫

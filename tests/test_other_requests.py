@@ -333,3 +333,12 @@ def test_putting_off_the_cancelling_of_a_registration_keeps_it(client, config, w
     reply = member.says(said)
     assert "已取消" not in reply and "保留" in reply, reply
     assert "已报名" in member.says("我报了哪些活动"), "the registration is gone"
+
+
+# Spoken numbers of a quantity or a while ("七八年前", "三五个人", "一两天") are no value a number step takes: the
+# question is answered, not refused as a year or a number of the wrong shape.
+@pytest.mark.parametrize("said", ["我七八年前入过会 还要重新申请吗", "三五个人一起入会有优惠吗"])
+def test_a_quantity_said_in_words_at_a_number_question_is_answered(client, config, world, said):
+    member, _ = reach(client, config, "signup birth year")
+    reply = member.says(said)
+    assert "不对" not in reply and "入会" in reply, reply
