@@ -1183,18 +1183,16 @@ def _not_passed_on(ctx, event: dict, people: list[dict]) -> tuple[list[dict], st
     """Those of `people` no request still waiting asks the secretariat to register for `event`, and those it does, said
     ("" for none)."""
     earlier = [(t["ticket_no"], _people_listed(t["people"])) for t in _put_forward(ctx) if t["event_no"] == event["event_no"]]
-    passed_on = {p["name"]: next((ticket_no for ticket_no, (mobiles, names) in earlier
-                                  if (p["mobile"] in mobiles if p["mobile"] else p["name"] in names)), None)
+    passed_on = {p["name"]: next((ticket_no for ticket_no, listed in earlier if _one_of(p, listed)), None)
                  for p in people}
     return [p for p in people if passed_on[p["name"]] is None], _already_passed_on(people, passed_on)
 
 
-def _people_listed(people: str) -> tuple[set[str], set[str]]:
-    """(mobiles, names) of the people a 代报名 request lists ("李娜 13812345678、王伟东 手机号未给"): a colleague
-    is one of them by the same mobile, or by the whole name when neither has one given (王伟 is not 王伟东)."""
-    entries = [entry.strip() for entry in people.split("、")]
-    return ({m.group() for entry in entries if (m := _MOBILE.search(entry))},
-            {entry.split()[0] for entry in entries if entry})
+def _one_of(person: dict, listed: list[dict]) -> bool:
+    """A colleague is one of those a 代报名 request lists by the same mobile, or by the whole name when he has no
+    mobile given (王伟 is not 王伟东)."""
+    return any(person["mobile"] == other["mobile"] if person["mobile"] else person["name"] == other["name"]
+               for other in listed)
 
 
 def _already_passed_on(people: list[dict], passed_on: dict) -> str:
