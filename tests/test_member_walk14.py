@@ -237,3 +237,9 @@ def test_the_tax_number_sent_after_the_secretariat_answered_is_added_to_the_requ
     reply = lecturer.says("税号12410000417000456K")
     request = _invoice_request(db)
     assert "12410000417000456K" in request["body"] and request["ticket_no"] in reply, reply
+
+
+def test_an_id_card_number_said_right_after_the_request_is_not_added_as_its_tax_number(lecturer, db):
+    """As fc21f45 for one said a while later: right after the request too, an ID card number is no 税号 said back."""
+    reply = lecturer.says("身份证410102199001011234")
+    assert "410102199001011234" not in reply and "410102199001011234" not in _invoice_request(db)["body"], reply

@@ -733,7 +733,7 @@ def invoice_added(ctx):
     if _asks_where(ctx.text):  # "发票开好了会发到哪": where it goes, not a detail to add
         ctx.end_flow()
         return ctx.reply("fees.invoice_where", ticket_no=ticket_no, **content.society()["secretariat"])
-    if _tries_invoice(ctx) and not _asks_when(ctx.text):
+    if _tries_invoice(ctx) and not _asks_when(ctx.text) and not holds_id_number(ctx.text):  # 身份证…: no 税号
         return _add_details(ctx)
     if _asks_when(ctx.text):
         ctx.end_flow()
