@@ -217,6 +217,14 @@ def main() -> None:
         print(f"\nRedis after the peaks: {store.info('memory')['used_memory_human']} in "
               f"{store.dbsize():,} keys; emptied (FLUSHALL) for the latency run")
         store.flushall()
+        # The peaks also grew the append-only file by ~90 MB (all three servers share this Redis), so Redis
+        # rewrites it when it passes its growth threshold, and a rewrite that lands in a latency run held both
+        # workers ~50 ms at once (docs/benchmarks.md, fourteenth session's end). Rewrite it now, as a society's
+        # Redis at its own traffic would have long before, and wait until it is done.
+        store.bgrewriteaof()
+        while store.info("persistence")["aof_rewrite_in_progress"] or store.info("persistence").get(
+                "aof_rewrite_scheduled"):
+            time.sleep(0.1)
         print(f"\nlatency at {rate:,.0f}/s (half the bot's peak), {args.latency_runs} runs of "
               f"{args.latency_seconds:.0f} s alternating, Python open loop; the bare handler at the same rate "
               f"shows what the generator and the machine add:")
