@@ -107,11 +107,21 @@ def processes_using(path: Path) -> list[int]:
         if pid == os.getpid():
             continue
         try:
-            if any(os.readlink(fd) in names for fd in fd_dir.iterdir()):
-                found.append(pid)
+            fds = list(fd_dir.iterdir())
         except OSError:  # gone meanwhile, or not ours to look at
             continue
+        if any(_link_of(fd) in names for fd in fds):
+            found.append(pid)
     return found
+
+
+def _link_of(fd: Path) -> str | None:
+    """What an open file descriptor points at; None for one closed meanwhile (a busy server opens and closes
+    sockets all the time: one closed during the look must not hide the store it also holds)."""
+    try:
+        return os.readlink(fd)
+    except OSError:
+        return None
 
 
 def _set_replica_aside(replica_dir: Path, stamp: str) -> Path | None:
