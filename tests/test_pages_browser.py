@@ -157,6 +157,7 @@ def test_applying_on_a_phone_keeps_a_draft_and_submits_the_application(site, new
     tab = new_tab(**PHONE, allow=("status of 400",))  # the form comes back with its problems as a 400
     tab.goto(f"{url}/m/dev/open?openid=o_zhao&next=/m/apply")
     tab.click("[data-kind=individual]")
+    tab.wait_for_load_state("load")  # the page's script, which saves the draft on a change, has run
     tab.fill("#name", "赵敏")
     tab.fill("#discipline", "材料科学")
     with tab.expect_response(lambda response: response.url.endswith("/m/apply/draft")  # the save after the choice
