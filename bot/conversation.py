@@ -133,6 +133,15 @@ def starts_a_request(text: str) -> bool:
 _CLAUSE_BREAK = re.compile(r"[\s。，,.!！?？~～、]+")
 
 
+_STATEMENT_BREAK = re.compile(r"[\s,，;；。!！]+")
+
+
+def statement_clauses(text: str) -> list[str]:
+    """A message's clauses between spaces and the punctuation that ends a statement ("没问题了 提交", "…四个人 张建国137…
+    开发票"); a question mark and 、 do not break one ("张三、李四" stays one)."""
+    return [clause for clause in _STATEMENT_BREAK.split(text) if clause]
+
+
 def first_clause(text: str) -> str:
     """A message's words up to the first space or punctuation, lower-cased: "算了不弄了，下次再说" -> "算了不弄了"."""
     return _CLAUSE_BREAK.split((text or "").strip().lower(), maxsplit=1)[0]

@@ -27,7 +27,7 @@ from handlers.events import guide
 from handlers.fees import dues
 from handlers.members import profile
 from bot.conversation import (answer_intent, answer_while_paused, continue_said, first_clause, is_one_of,
-                               leaves_in_a_clause, not_cancelling, says_yes, says_yes_first)
+                               leaves_in_a_clause, not_cancelling, says_yes, says_yes_first, statement_clauses)
 from bot.registry import FLOW_STEPS, INTENT_HANDLERS, handles, step
 from bot.router import normalize, route
 from bot.messages import Reply
@@ -1346,12 +1346,9 @@ def _new_name(rest: str, old: str) -> str | None:
 def _submits(text: str) -> tuple[bool, str]:
     """Whether a message submits the list ("没问题了 提交", "行 先提交", "确认提交 发票开一张郑州大学的"), and what
     else it says: the clauses that are no yes, "" when none."""
-    clauses = [clause for clause in _CLAUSES.split(normalise(text)) if clause]
+    clauses = statement_clauses(normalise(text))
     yes = [clause for clause in clauses if says_yes(clause) or says_yes(clause.lstrip("先就那"))]
     return bool(yes), " ".join(clause for clause in clauses if clause not in yes)
-
-
-_CLAUSES = re.compile(r"[\s,，;；。!！]+")
 
 
 def _tries_party(ctx) -> bool:

@@ -26,7 +26,7 @@ from handlers.events import guide
 from handlers.members import profile
 from handlers.members.profile import start_binding
 from handlers.members.signup import category_description
-from bot.conversation import answer_intent, answer_while_paused
+from bot.conversation import answer_intent, answer_while_paused, statement_clauses
 from bot.messages import Reply
 from bot.privacy import holds_id_number
 from bot.registry import INTENT_HANDLERS, handles, step
@@ -506,17 +506,15 @@ def start_invoice(ctx):
     return ctx.reply("fees.invoice_ask", **content.society()["secretariat"])
 
 
-_CLAUSE = re.compile(r"[\s,，;；。!！]+")
-
-
 def _sign_up_asked(text: str) -> str:
     """What a message asks besides the invoice when it registers people by their mobiles ("我们单位要报名那个培训 四个人
     张建国137… … 开发票"): its clauses without the invoice's; "" for another message. No invoice title is read from it
     ("都是我们院的" is who they are)."""
     if mobile_in(text) is None or not content.holds_any(text, content.load_toml("events.toml")["chat"]["registration_words"]):
         return ""
-    rest = " ".join(clause for clause in _CLAUSE.split(text) if clause and not asks_for_invoice(clause))
-    return rest if rest != " ".join(_CLAUSE.split(text)).strip() else ""
+    clauses = statement_clauses(text)
+    rest = " ".join(clause for clause in clauses if not asks_for_invoice(clause))
+    return rest if rest != " ".join(clauses) else ""
 
 
 def _tries_invoice(ctx) -> bool:
